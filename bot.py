@@ -1,0 +1,231 @@
+"""整改通 entry point.
+
+    python bot.py                          run the bot (the local sandbox when no token is set)
+    python bot.py roster import FILE.csv   bring the roster in line with a CSV file
+    python bot.py invite [--department D] [--person NAME] [--out DIR]
+                                           new invitations (QR PNGs and printable sheets)
+    python bot.py revoke NAME              withdraw a person's unused invitation
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import sqlite_utils
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+import config
+import handlers
+import jobs
+from handlers.persistence import SQLitePersistence
+from storage import invitations, people, roster
+from storage.db import open_database
+from texts import say
+
+log = logging.getLogger("rectify")
+SANDBOX_TOKEN = "1000000001:sandbox-token"
+DEMO_ROSTER = Path(__file__).parent / "sandbox" / "demo_roster.csv"
+
+
+def build_application(settings: config.Settings, db: sqlite_utils.Database) -> Application:
+    app = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .persistence(SQLitePersistence(db))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(False)
+        .build()
+    )
+    app.bot_data["db"] = db
+    app.bot_data["settings"] = settings
+    handlers.register(app)
+    jobs.schedule(app)
+    return app
+
+
+async def _publish_default_commands(app: Application) -> None:
+    # What someone who has not joined sees; members get their own list when they join.
+    lang = app.bot_data["settings"].default_language
+    await app.bot.set_my_commands(
+        [BotCommand("start", say(lang, "cmd.start")), BotCommand("help", say(lang, "cmd.help"))],
+        scope=BotCommandScopeDefault(),
+    )
+
+
+async def start_polling(app: Application, poll_timeout: int = 10) -> None:
+    await app.initialize()
+    await _publish_default_commands(app)
+    await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
+    await app.start()
+
+
+async def stop_polling(app: Application) -> None:
+    if app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+async def _start_sandbox(settings: config.Settings):
+    from sandbox.app import SandboxServer
+
+    server = SandboxServer(SANDBOX_TOKEN, settings.sandbox_host, settings.sandbox_port)
+    await server.start()
+    return server, dataclasses.replace(settings, bot_token=SANDBOX_TOKEN, base_url=server.url)
+
+
+def _seed_sandbox(db: sqlite_utils.Database, settings: config.Settings) -> None:
+    """A first sandbox run gets a small roster and prints each person's /start line."""
+    if not people.everyone(db):
+        roster.apply(db, roster.parse(DEMO_ROSTER.read_bytes()), None)
+    waiting = invitations.unbound(db)
+    if not waiting:
+        return
+    issued = invitations.issue(db, [p.id for p in waiting], settings.invitation_ttl_days)
+    print("Invitations for the demo roster (type the line in the chat as that person):")
+    for invitation in issued:
+        roles = ",".join(sorted(invitation.person.roles))
+        print(f"  {invitation.person.name:<6} {invitation.person.department:<8} {roles:<20} "
+              f"/start {invitation.code}")
+
+
+async def serve(settings: config.Settings) -> None:
+    sandbox = None
+    if settings.sandboxed:
+        sandbox, settings = await _start_sandbox(settings)
+    db = open_database(settings.database_path)
+    if sandbox:
+        _seed_sandbox(db, settings)
+    app = build_application(settings, db)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    await start_polling(app)
+    if sandbox:
+        print(f"Sandbox Bot API on {sandbox.url}; the bot is @{app.bot.username}.")
+        print("Talk to it from another terminal:  make chat   (Ctrl+C here stops the bot)")
+    log.info("bot running as @%s", app.bot.username)
+    await stopping.wait()
+    await stop_polling(app)
+    if sandbox:
+        await sandbox.stop()
+    db.close()
+
+
+# ---- admin subcommands -----------------------------------------------------------------
+
+
+def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    db = open_database(settings.database_path)
+    try:
+        rows = roster.parse(Path(args.file).read_bytes())
+    except roster.RosterError as error:
+        from handlers.roster import roster_error_text  # the same wording the office sees in chat
+
+        print(roster_error_text(settings.default_language, error).replace("<b>", "").replace("</b>", ""),
+              file=sys.stderr)
+        return 1
+    changes = roster.apply(db, rows, None)
+    print(f"roster: {len(changes.added)} added, {len(changes.updated)} updated, "
+          f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged")
+    return 0
+
+
+async def _bot_username(settings: config.Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username
+    if settings.sandboxed:
+        from sandbox.server import BOT_USERNAME
+
+        return BOT_USERNAME
+    from telegram import Bot
+
+    async with Bot(settings.bot_token, base_url=settings.api_url) as bot:
+        return bot.username
+
+
+def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
+    from documents import invitation_sheet
+
+    db = open_database(settings.database_path)
+    if args.department and args.department not in people.departments(db):
+        print(f"no department {args.department!r}; known: {', '.join(people.departments(db))}",
+              file=sys.stderr)
+        return 1
+    waiting = invitations.unbound(db, args.department)
+    if args.person:
+        waiting = [p for p in waiting if p.name == args.person]
+    if not waiting:
+        print("nobody is waiting for an invitation")
+        return 0
+    issued = invitations.issue(db, [p.id for p in waiting], settings.invitation_ttl_days)
+    username = asyncio.run(_bot_username(settings))
+    sheets = invitation_sheet.write_all(issued, username, settings.timezone, Path(args.out))
+    for invitation in issued:
+        print(f"{invitation.person.department}\t{invitation.person.name}\t"
+              f"{invitation_sheet.deep_link(username, invitation.code)}")
+    print(f"{len(issued)} invitations, valid {settings.invitation_ttl_days} days; "
+          f"sheets: {', '.join(str(s) for s in sheets)}")
+    return 0
+
+
+def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
+    db = open_database(settings.database_path)
+    matches = [p for p in people.everyone(db) if p.name == args.name]
+    if not matches:
+        print(f"nobody called {args.name!r} on the roster", file=sys.stderr)
+        return 1
+    count = sum(invitations.revoke(db, p.id) for p in matches)
+    print(f"{count} invitation(s) revoked")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
+    commands = parser.add_subparsers(dest="command")
+    roster_cmd = commands.add_parser("roster", help="roster administration")
+    roster_sub = roster_cmd.add_subparsers(dest="action", required=True)
+    roster_sub.add_parser("import", help="import a CSV roster").add_argument("file")
+    invite = commands.add_parser("invite", help="make invitations for people not yet joined")
+    invite.add_argument("--department")
+    invite.add_argument("--person", help="only this person (by name)")
+    invite.add_argument("--out", default="invitations")
+    commands.add_parser("revoke", help="withdraw a person's unused invitation").add_argument("name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = config.load()
+    except config.ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    _configure_logging(settings.log_level)
+    if args.command is None:
+        asyncio.run(serve(settings))
+        return 0
+    action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke}[args.command]
+    return action(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Settings from environment variables (and a `.env` file when present).
+
+Every setting has a default except the bot token; without a token the bot runs against the
+local sandbox. A missing or malformed value stops the start with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import load_dotenv
+
+LANGUAGES = ("zh-CN", "zh-TW", "en")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    base_url: str
+    database_path: Path
+    timezone: ZoneInfo
+    default_language: str
+    office_chat_id: int | None
+    bot_username: str | None
+    invitation_ttl_days: int
+    sandbox_host: str
+    sandbox_port: int
+    log_level: str
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.bot_token is None
+
+    @property
+    def api_url(self) -> str:
+        """What python-telegram-bot calls `base_url`: the token is appended to it."""
+        return f"{self.base_url.rstrip('/')}/bot"
+
+    @property
+    def file_url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/file/bot"
+
+
+def _text(env: dict[str, str], name: str, default: str | None) -> str | None:
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def _integer(env: dict[str, str], name: str, default: int | None, minimum: int | None = None):
+    raw = _text(env, name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _zone(env: dict[str, str]) -> ZoneInfo:
+    name = _text(env, "TIMEZONE", "Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE must be an IANA zone such as Asia/Shanghai, got {name!r}") from None
+
+
+def _token(env: dict[str, str]) -> str | None:
+    token = _text(env, "TELEGRAM_BOT_TOKEN", None)
+    if token is not None and (":" not in token or " " in token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN looks malformed (expected 123456:ABC... from @BotFather)")
+    return token
+
+
+def _base_url(env: dict[str, str]) -> str:
+    url = _text(env, "TELEGRAM_BASE_URL", "https://api.telegram.org")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"TELEGRAM_BASE_URL must start with http:// or https://, got {url!r}")
+    return url
+
+
+def _language(env: dict[str, str]) -> str:
+    language = _text(env, "DEFAULT_LANGUAGE", "zh-CN")
+    if language not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
+    return language
+
+
+def _log_level(env: dict[str, str]) -> str:
+    level = _text(env, "LOG_LEVEL", "INFO").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    return level
+
+
+def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
+    """Read the settings; raises ConfigError naming the first bad variable."""
+    if env is None:
+        if dotenv:
+            load_dotenv(Path(".env"), override=False)
+        env = dict(os.environ)
+    token = _token(env)
+    default_db = "data/rectify.db" if token else "data/sandbox/rectify.db"
+    return Settings(
+        bot_token=token,
+        base_url=_base_url(env),
+        database_path=Path(_text(env, "DATABASE_PATH", default_db)),
+        timezone=_zone(env),
+        default_language=_language(env),
+        office_chat_id=_integer(env, "OFFICE_CHAT_ID", None),
+        bot_username=_text(env, "BOT_USERNAME", None),
+        invitation_ttl_days=_integer(env, "INVITATION_TTL_DAYS", 14, minimum=1),
+        sandbox_host=_text(env, "SANDBOX_HOST", "127.0.0.1"),
+        sandbox_port=_integer(env, "SANDBOX_PORT", 8081, minimum=0),
+        log_level=_log_level(env),
+    )

@@ -1,0 +1,94 @@
+"""Invitations on paper: a QR code PNG per person and a printable HTML sheet per department."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+
+from storage.invitations import Invitation
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "department"
+
+
+def _card(invitation: Invitation, link: str, expires: str) -> str:
+    qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
+    return (
+        '<div class="card">'
+        f"<div class=\"name\">{html.escape(invitation.person.name)}</div>"
+        f"<div class=\"dept\">{html.escape(invitation.person.department)}</div>"
+        f"{qr}"
+        f"<div class=\"link\">{html.escape(link)}</div>"
+        f"<div class=\"note\">用手机相机扫码，在 Telegram 中点“开始”即可加入。"
+        f"本人专用，仅可使用一次，{expires} 前有效。</div>"
+        "</div>"
+    )
+
+
+def department_sheet(department: str, invitations: list[Invitation], bot_username: str,
+                     zone: ZoneInfo) -> str:
+    cards = []
+    for invitation in invitations:
+        expires = datetime.fromisoformat(invitation.expires_at).astimezone(zone)
+        cards.append(_card(invitation, deep_link(bot_username, invitation.code),
+                           expires.strftime("%Y-%m-%d")))
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>整改通邀请单 · {html.escape(department)}</title>
+<style>
+ body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 12mm; }}
+ h1 {{ font-size: 16pt; }}
+ .grid {{ display: flex; flex-wrap: wrap; gap: 6mm; }}
+ .card {{ width: 56mm; border: 1px dashed #888; padding: 4mm; page-break-inside: avoid; }}
+ .name {{ font-size: 14pt; font-weight: bold; }}
+ .dept {{ color: #555; margin-bottom: 2mm; }}
+ .link {{ font-family: monospace; font-size: 6pt; word-break: break-all; }}
+ .note {{ font-size: 7pt; color: #333; margin-top: 2mm; }}
+</style></head><body>
+<h1>整改通 · 个人邀请单 · {html.escape(department)}（共 {len(invitations)} 人）</h1>
+<p>请沿虚线剪开，分发给本人。二维码一人一码，请勿转交他人。</p>
+<div class="grid">{"".join(cards)}</div>
+</body></html>
+"""
+
+
+def sheets_by_department(invitations: list[Invitation], bot_username: str,
+                         zone: ZoneInfo) -> dict[str, str]:
+    ordered = sorted(invitations, key=lambda i: (i.person.department, i.person.name))
+    return {
+        department: department_sheet(department, list(group), bot_username, zone)
+        for department, group in groupby(ordered, key=lambda i: i.person.department)
+    }
+
+
+def sheet_file_name(department: str) -> str:
+    return f"invitations-{_file_safe(department)}.html"
+
+
+def write_all(invitations: list[Invitation], bot_username: str, zone: ZoneInfo,
+              out_dir: Path) -> list[Path]:
+    """A PNG per person and an HTML sheet per department under out_dir; returns the sheets."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for invitation in invitations:
+        person = invitation.person
+        png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}-{person.id}.png"
+        segno.make(deep_link(bot_username, invitation.code), error="m").save(
+            png, scale=8, border=2
+        )
+    written = []
+    for department, sheet in sheets_by_department(invitations, bot_username, zone).items():
+        path = out_dir / sheet_file_name(department)
+        path.write_text(sheet, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,27 @@
+"""Telegram in, Telegram out. `register(app)` is the one place that lists every handler."""
+
+from __future__ import annotations
+
+import warnings
+
+from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
+
+from handlers import fallbacks, menu, people, profile, roster, start
+
+# Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
+# inside is then not tracked per message, which is what we want.
+warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+
+
+def register(app: Application) -> None:
+    # Group 0, in order: conversations first, so a person in the middle of one is answered by
+    # it; then the single-step flows; the catch-alls last, for what nobody else took.
+    for handler in roster.handlers():
+        app.add_handler(handler)
+    for module in (start, menu, profile, people):
+        for handler in module.handlers():
+            app.add_handler(handler)
+    for handler in fallbacks.handlers():
+        app.add_handler(handler)
+    app.add_error_handler(fallbacks.on_error)

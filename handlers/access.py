@@ -1,0 +1,122 @@
+"""Who is talking, in which language, and whether their roles allow what they asked.
+
+Every handler callback is wrapped by `requires(...)`, which declares the roles that may use
+it; the declarations are collected in DECLARED so the access matrix can be generated from them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+
+import sqlite_utils
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from config import Settings
+from storage import people
+from storage.people import Person
+from texts import language_for, say
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
+DECLARED: dict[str, frozenset[str]] = {}
+ANYONE: frozenset[str] = frozenset()  # strangers included, e.g. /start with an invitation
+MEMBERS = frozenset(people.ROLES)
+
+
+def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
+    return context.application.bot_data["db"]
+
+
+def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    return context.application.bot_data["settings"]
+
+
+def current_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
+    user = update.effective_user
+    return people.by_telegram_user(database(context), user.id) if user else None
+
+
+def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None = None) -> str:
+    person = person or current_person(update, context)
+    if person and person.language:
+        return person.language
+    user = update.effective_user
+    return language_for(user.language_code if user else None, settings(context).default_language)
+
+
+def role_names(lang: str, roles) -> str:
+    return "、".join(say(lang, f"role.{r}") for r in people.ROLES if r in roles)
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *,
+                person: Person | None = None, reply_markup=None, **values) -> None:
+    """Answer in the chat the update came from, in the person's language."""
+    text = say(language(update, context, person), key, **values)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await context.bot.send_message(
+        update.effective_chat.id, text, parse_mode="HTML", reply_markup=reply_markup
+    )
+
+
+def requires(*roles: str) -> Callable[[Callback], Callback]:
+    """Let the callback run only for people holding one of `roles` (ANYONE when empty)."""
+    allowed = frozenset(roles)
+
+    def decorate(callback: Callback) -> Callback:
+        @functools.wraps(callback)
+        async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE):
+            if not allowed:
+                return await callback(update, context)
+            person = current_person(update, context)
+            if person is None:
+                await refuse(update, context, "access.not_registered")
+                return None
+            if not person.has_any(allowed):
+                lang = language(update, context, person)
+                await refuse(update, context, "access.forbidden", roles=role_names(lang, allowed))
+                return None
+            return await callback(update, context)
+
+        DECLARED[f"{callback.__module__}.{callback.__qualname__}"] = allowed
+        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
+    text = say(language(update, context), key, **values)
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_chat:
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+
+
+def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:
+    """The person a `requires`-guarded callback is running for."""
+    person = current_person(update, context)
+    assert person is not None, "person_of() outside a guarded callback"
+    return person
+
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+async def send_lines(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str],
+                     reply_markup=None) -> None:
+    """Send HTML lines as few messages as Telegram's length limit allows, never cutting a line
+    (each line must be complete HTML on its own)."""
+    chunks: list[list[str]] = [[]]
+    for line in lines:
+        if sum(len(x) + 1 for x in chunks[-1]) + len(line) > TELEGRAM_TEXT_LIMIT - 100:
+            chunks.append([])
+        chunks[-1].append(line)
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        await context.bot.send_message(chat_id, "\n".join(chunk), parse_mode="HTML",
+                                       reply_markup=reply_markup if last else None)

@@ -1,0 +1,76 @@
+"""What answers when nothing else did (an unknown command, stray text, a forged or stale
+button), and the one error handler: log first, tell the person, tell the office."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings
+from texts import say
+
+log = logging.getLogger(__name__)
+
+
+@requires(*ANYONE)
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    known = current_person(update, context) is not None
+    await reply(update, context, "unknown_command" if known else "access.not_registered")
+
+
+@requires(*ANYONE)
+async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    known = current_person(update, context) is not None
+    await reply(update, context, "not_understood" if known else "access.not_registered")
+
+
+@requires(*ANYONE)
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, "nothing_to_cancel")
+
+
+@requires(*ANYONE)
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await refuse(update, context, "stale_button")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    where = type(update).__name__ if update is not None else "job"
+    # One line with the failure and its traceback; never the update itself, which may carry
+    # the text of an anonymous opinion or the person behind it.
+    log.error("handler failed in %s: %s", where, type(error).__name__, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id, say(language(update, context), "error.generic"))
+        except Exception:  # the person may be unreachable; the log line above is what counts
+            log.warning("could not tell the user about the failure")
+    office = settings(context).office_chat_id
+    if office:
+        try:
+            await context.bot.send_message(office, say(
+                settings(context).default_language, "error.office",
+                error=html.escape(type(error).__name__), where=where))
+        except Exception:
+            log.warning("could not notify the office chat")
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("cancel", nothing_to_cancel),
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_understood),
+        CallbackQueryHandler(stale_button),
+    ]

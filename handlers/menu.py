@@ -1,0 +1,78 @@
+"""The menu: which commands and buttons each role gets, /help, and the per-chat command list."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeChat, KeyboardButton, ReplyKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from handlers.access import MEMBERS, language, person_of, requires
+from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
+from texts import every_language, say
+
+# (command, menu button, roles that get it) in the order they are shown.
+ENTRIES: list[tuple[str, str, frozenset[str]]] = [
+    ("roster", "btn.roster", frozenset({OFFICE})),
+    ("invite", "btn.invite", frozenset({OFFICE})),
+    ("people", "btn.people", frozenset({LEADER, OFFICE})),
+    ("me", "btn.me", MEMBERS),
+    ("language", "btn.language", MEMBERS),
+    ("help", "btn.help", MEMBERS),
+]
+ALWAYS = ("cancel",)
+HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),
+                 (OFFICE, "help.office"))
+
+
+def entries_for(person: Person) -> list[tuple[str, str]]:
+    return [(command, button) for command, button, roles in ENTRIES if person.has_any(roles)]
+
+
+def button_of(command: str) -> str:
+    return next(button for c, button, _ in ENTRIES if c == command)
+
+
+def triggers(command: str, callback) -> list[BaseHandler]:
+    """The command and its menu button in every language, both leading to `callback`."""
+    return [
+        CommandHandler(command, callback),
+        MessageHandler(filters.Text(every_language(button_of(command))), callback),
+    ]
+
+
+def keyboard(person: Person, lang: str) -> ReplyKeyboardMarkup:
+    buttons = [KeyboardButton(say(lang, button)) for _, button in entries_for(person)]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+async def publish_commands(context: ContextTypes.DEFAULT_TYPE, person: Person, lang: str) -> None:
+    """This person's own command list, in their language, shown by Telegram's menu button."""
+    commands = [BotCommand(c, say(lang, f"cmd.{c}")) for c, _ in entries_for(person)]
+    commands += [BotCommand(c, say(lang, f"cmd.{c}")) for c in ALWAYS]
+    await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
+
+
+async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person,
+                    key: str, **values) -> None:
+    lang = language(update, context, person)
+    await context.bot.send_message(
+        update.effective_chat.id, say(lang, key, **values), parse_mode="HTML",
+        reply_markup=keyboard(person, lang),
+    )
+
+
+@requires(*MEMBERS)
+async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = person_of(update, context)
+    lang = language(update, context, person)
+    parts = [say(lang, "help.title")]
+    parts += [say(lang, key) for role, key in HELP_SECTIONS if role in person.roles]
+    parts.append(say(lang, "help.footer"))
+    await context.bot.send_message(
+        update.effective_chat.id, "\n\n".join(parts), parse_mode="HTML",
+        reply_markup=keyboard(person, lang),
+    )
+
+
+def handlers() -> list[BaseHandler]:
+    return triggers("help", show_help)

@@ -1,0 +1,52 @@
+"""/start: joining with a personal invitation (deep link `?start=<code>`), or coming back."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from handlers import menu
+from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
+from storage import invitations
+from storage.invitations import Redemption
+
+log = logging.getLogger(__name__)
+
+
+@requires(*ANYONE)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = current_person(update, context)
+    code = context.args[0] if context.args else None
+    if person is not None:
+        # Already joined: an old invitation link opened again just shows the menu.
+        await menu.publish_commands(context, person, language(update, context, person))
+        await menu.show_menu(update, context, person, "join.back", name=person.name)
+        return
+    if code is None or not invitations.looks_like_code(code):
+        await reply(update, context, "join.need_invitation" if code is None else "join.unknown")
+        return
+    await _join(update, context, code)
+
+
+async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    outcome, person = invitations.redeem(
+        database(context), code, update.effective_user.id, update.effective_chat.id,
+        language(update, context),
+    )
+    if outcome is not Redemption.JOINED:
+        log.info("join refused: %s", outcome.value)
+        await reply(update, context, f"join.{outcome.value}")
+        return
+    log.info("person %s joined", person.id)
+    lang = language(update, context, person)
+    await menu.publish_commands(context, person, lang)
+    await menu.show_menu(
+        update, context, person, "join.welcome", name=person.name,
+        department=person.department, roles=role_names(lang, person.roles),
+    )
+
+
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("start", start)]

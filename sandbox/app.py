@@ -1,0 +1,194 @@
+"""The sandbox's HTTP server: the Bot API routes for the bot, control routes for people."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+
+from sandbox.server import ApiError, FakeBotApi, Fault
+
+log = logging.getLogger(__name__)
+
+
+async def _params(request: web.Request) -> tuple[dict, dict]:
+    """Telegram takes query strings, form bodies, multipart bodies and JSON alike."""
+    params: dict = dict(request.query)
+    files: dict = {}
+    if request.content_type == "application/json":
+        body = await request.json()
+        params.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()})
+    elif request.content_type == "multipart/form-data":
+        async for part in await request.multipart():
+            if part.filename is not None:
+                files[part.name] = (await part.read(), part.filename)
+            else:
+                params[part.name] = await part.text()
+    elif request.can_read_body:
+        params.update(dict(await request.post()))
+    return params, files
+
+
+def _error(error: ApiError) -> web.Response:
+    body: dict = {"ok": False, "error_code": error.code, "description": error.description}
+    if error.retry_after is not None:
+        body["parameters"] = {"retry_after": error.retry_after}
+    return web.json_response(body, status=error.code)
+
+
+class SandboxServer:
+    def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.api = FakeBotApi(token)
+        self.host, self.port = host, port
+        self.changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.app = web.Application(client_max_size=50 * 1024 * 1024)
+        self.app.add_routes([
+            web.route("*", "/bot{token}/{method}", self._bot_api),
+            web.get("/file/bot{token}/{path:.*}", self._file),
+            web.post("/sandbox/users", self._add_user),
+            web.post("/sandbox/users/{id}/text", self._text),
+            web.post("/sandbox/users/{id}/file", self._upload),
+            web.post("/sandbox/users/{id}/press", self._press),
+            web.post("/sandbox/users/{id}/block", self._block),
+            web.get("/sandbox/users/{id}/events", self._events),
+            web.get("/sandbox/users/{id}/commands", self._commands),
+            web.get("/sandbox/callback_answers/{query_id}", self._callback_answer),
+            web.post("/sandbox/faults", self._faults),
+            web.get("/sandbox/files/{file_id}", self._sandbox_file),
+        ])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _bot_api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.api.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        params, files = await _params(request)
+        try:
+            result = await self.api.call(request.match_info["method"], params, files)
+        except ApiError as error:
+            return _error(error)
+        except (KeyError, ValueError, json.JSONDecodeError) as error:
+            return _error(ApiError(400, f"Bad Request: {error}"))
+        if request.match_info["method"].lower() != "getupdates":
+            async with self.changed:
+                self.changed.notify_all()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.api.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.api.files:
+            return web.Response(status=404)
+        return web.Response(body=self.api.files[file_id][0])
+
+    async def _sandbox_file(self, request: web.Request) -> web.Response:
+        stored = self.api.files.get(request.match_info["file_id"])
+        if stored is None:
+            return web.Response(status=404)
+        return web.Response(
+            body=stored[0],
+            headers={"Content-Disposition": f'attachment; filename="{stored[1]}"'},
+        )
+
+    async def _add_user(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.api.user(int(body["id"]), body.get("first_name", "user"), body.get("language_code"))
+        return web.json_response({"ok": True})
+
+    def _user_id(self, request: web.Request) -> int:
+        user_id = int(request.match_info["id"])
+        if user_id not in self.api.chats:
+            raise web.HTTPNotFound(text="no such sandbox user; POST /sandbox/users first")
+        return user_id
+
+    async def _text(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        message = await self.api.user_text(self._user_id(request), body["text"])
+        return web.json_response({"message_id": message["message_id"]})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        fields, files = await _params(request)
+        content, name = files["file"]
+        message = await self.api.user_file(
+            user_id, fields.get("kind", "document"), content, name, fields.get("caption")
+        )
+        return web.json_response({"message_id": message["message_id"]})
+
+    async def _press(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            query_id = await self.api.press(
+                self._user_id(request), int(body["message_id"]), body["data"]
+            )
+        except ApiError as error:
+            return _error(error)
+        return web.json_response({"query_id": query_id})
+
+    async def _block(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.api.chats[self._user_id(request)].blocked = bool(body.get("blocked", True))
+        return web.json_response({"ok": True})
+
+    async def _events(self, request: web.Request) -> web.Response:
+        """What the bot did in this person's chat after event number `after`; with `wait`,
+        hold the request until something happens or the wait runs out."""
+        chat = self.api.chats[self._user_id(request)]
+        after = int(request.query.get("after", 0))
+        wait = float(request.query.get("wait", 0))
+        if len(chat.events) <= after and wait > 0:
+            async with self.changed:
+                try:
+                    await asyncio.wait_for(
+                        self.changed.wait_for(lambda: len(chat.events) > after), wait
+                    )
+                except TimeoutError:
+                    pass
+        keyboard = next(
+            (e["message"]["chat_keyboard"] for e in reversed(chat.events)
+             if e["kind"] == "sent" and "chat_keyboard" in e["message"]),
+            None,
+        )
+        return web.json_response(
+            {"events": chat.events[after:], "next": len(chat.events), "keyboard": keyboard}
+        )
+
+    async def _commands(self, request: web.Request) -> web.Response:
+        user_id = self._user_id(request)
+        for key, commands in self.api.commands.items():
+            scope = json.loads(key)
+            if scope.get("type") == "chat" and int(scope.get("chat_id", 0)) == user_id:
+                return web.json_response({"scope": "chat", "commands": commands})
+        default = [c for k, c in self.api.commands.items() if json.loads(k)["type"] == "default"]
+        return web.json_response({"scope": "default", "commands": default[0] if default else []})
+
+    async def _callback_answer(self, request: web.Request) -> web.Response:
+        answer = self.api.callback_answers.get(request.match_info["query_id"])
+        return web.json_response({"answer": answer})
+
+    async def _faults(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.api.faults.append(Fault(
+            method=body.get("method", "*"), status=int(body.get("status", 429)),
+            count=int(body.get("count", 1)), retry_after=body.get("retry_after"),
+        ))
+        return web.json_response({"ok": True})

@@ -1,0 +1,377 @@
+"""A local stand-in for the Telegram Bot API: same URLs, same wire format, same checks.
+
+The bot talks to it at `<url>/bot<token>/<method>`; people are simulated through the control
+endpoints under `<url>/sandbox/` (see `sandbox/client.py`). Everything is kept in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from sandbox.html_check import EntityError, visible_text
+
+BOT_ID = 7000000001
+BOT_USERNAME = "rectify_sandbox_bot"
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.retry_after = code, description, retry_after
+
+
+@dataclass
+class Fault:
+    """Answer the next `count` calls of `method` ('*' for any) with an error."""
+
+    method: str
+    status: int
+    count: int
+    retry_after: int | None = None
+
+
+@dataclass
+class Chat:
+    user: dict
+    blocked: bool = False
+    messages: dict[int, dict] = field(default_factory=dict)  # message_id -> current state
+    events: list[dict] = field(default_factory=list)  # what the bot did, in order
+    next_message_id: int = 1
+
+
+class FakeBotApi:
+    def __init__(self, token: str, username: str = BOT_USERNAME) -> None:
+        self.token = token
+        self.bot = {"id": BOT_ID, "is_bot": True, "first_name": "整改通", "username": username}
+        self.chats: dict[int, Chat] = {}
+        self.updates: list[dict] = []
+        self.update_ids = itertools.count(1)
+        self.arrived = asyncio.Condition()
+        self.files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file name)
+        self.commands: dict[str, list[dict]] = {}  # scope key -> commands
+        self.callback_answers: dict[str, dict] = {}
+        self.faults: list[Fault] = []
+        self.calls: list[str] = []
+
+    # ---- the people side -------------------------------------------------------------
+
+    def user(self, user_id: int, first_name: str, language_code: str | None = None) -> Chat:
+        if user_id not in self.chats:
+            user = {"id": user_id, "is_bot": False, "first_name": first_name}
+            if language_code:
+                user["language_code"] = language_code
+            self.chats[user_id] = Chat(user=user)
+        return self.chats[user_id]
+
+    def _chat_of(self, user_id: int) -> dict:
+        user = self.chats[user_id].user
+        return {"id": user_id, "type": "private", "first_name": user["first_name"]}
+
+    def _user_message(self, user_id: int, **content) -> dict:
+        chat = self.chats[user_id]
+        message = {
+            "message_id": chat.next_message_id,
+            "from": chat.user,
+            "chat": self._chat_of(user_id),
+            "date": int(time.time()),
+            **content,
+        }
+        chat.next_message_id += 1
+        chat.messages[message["message_id"]] = message
+        return message
+
+    async def push(self, update: dict) -> dict:
+        async with self.arrived:
+            update["update_id"] = next(self.update_ids)
+            self.updates.append(update)
+            self.arrived.notify_all()
+        return update
+
+    async def user_text(self, user_id: int, text: str) -> dict:
+        content: dict = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
+            ]
+        message = self._user_message(user_id, **content)
+        await self.push({"message": message})
+        return message
+
+    async def user_file(
+        self, user_id: int, kind: str, content: bytes, file_name: str, caption: str | None
+    ) -> dict:
+        file_id = self._store_file(content, file_name)
+        unique = file_id[:16]
+        if kind == "photo":
+            media = {"photo": [{"file_id": file_id, "file_unique_id": unique, "width": 640,
+                                "height": 480, "file_size": len(content)}]}
+        else:
+            media = {"document": {"file_id": file_id, "file_unique_id": unique,
+                                  "file_name": file_name, "file_size": len(content)}}
+        if caption:
+            media["caption"] = caption
+        message = self._user_message(user_id, **media)
+        await self.push({"message": message})
+        return message
+
+    async def press(self, user_id: int, message_id: int, data: str) -> str:
+        message = self.chats[user_id].messages.get(message_id)
+        if message is None:
+            raise ApiError(400, "Bad Request: message not found")
+        query_id = secrets.token_hex(8)
+        await self.push({"callback_query": {
+            "id": query_id,
+            "from": self.chats[user_id].user,
+            "message": message,
+            "chat_instance": str(user_id),
+            "data": data,
+        }})
+        return query_id
+
+    # ---- the bot side: Bot API methods ---------------------------------------------------
+
+    def _target(self, params: dict) -> Chat:
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, ValueError):
+            raise ApiError(400, "Bad Request: chat not found") from None
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat
+
+    def _checked_text(self, params: dict, key: str, required: bool) -> str | None:
+        text = params.get(key)
+        if text is None:
+            if required:
+                raise ApiError(400, "Bad Request: message text is empty")
+            return None
+        shown = text
+        if params.get("parse_mode") == "HTML":
+            try:
+                shown = visible_text(text)
+            except EntityError as error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}") from None
+        limit = MAX_TEXT if key == "text" else 1024
+        if required and not shown.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if _utf16_len(shown) > limit:
+            raise ApiError(400, f"Bad Request: {'message' if key == 'text' else 'caption'} is too long")
+        return text
+
+    @staticmethod
+    def _markup(params: dict) -> dict | None:
+        raw = params.get("reply_markup")
+        if raw is None:
+            return None
+        markup = json.loads(raw) if isinstance(raw, str) else raw
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if not button.get("text"):
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+        return markup
+
+    def _bot_message(self, chat: Chat, **content) -> dict:
+        message = {
+            "message_id": chat.next_message_id,
+            "from": self.bot,
+            "chat": self._chat_of(chat.user["id"]),
+            "date": int(time.time()),
+            **{k: v for k, v in content.items() if v is not None},
+        }
+        chat.next_message_id += 1
+        chat.messages[message["message_id"]] = message
+        chat.events.append({"kind": "sent", "message": message})
+        return message
+
+    def _inline_only(self, markup: dict | None) -> dict | None:
+        # A sent message carries an inline keyboard; a reply keyboard belongs to the chat.
+        return markup if markup and "inline_keyboard" in markup else None
+
+    def send_message(self, params: dict) -> dict:
+        chat = self._target(params)
+        text = self._checked_text(params, "text", required=True)
+        markup = self._markup(params)
+        message = self._bot_message(
+            chat, text=text, parse_mode=params.get("parse_mode"),
+            reply_markup=self._inline_only(markup),
+        )
+        if markup and "inline_keyboard" not in markup:
+            message["chat_keyboard"] = markup
+        return message
+
+    def _existing(self, params: dict) -> tuple[Chat, dict]:
+        chat = self._target(params)
+        message = chat.messages.get(int(params.get("message_id", 0)))
+        if message is None or message.get("from", {}).get("id") != BOT_ID:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return chat, message
+
+    def edit_message_text(self, params: dict) -> dict:
+        chat, message = self._existing(params)
+        text = self._checked_text(params, "text", required=True)
+        markup = self._inline_only(self._markup(params))
+        if text == message.get("text") and markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.update(text=text, parse_mode=params.get("parse_mode"), edited=True)
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        chat.events.append({"kind": "edited", "message": dict(message)})
+        return message
+
+    def edit_message_reply_markup(self, params: dict) -> dict:
+        chat, message = self._existing(params)
+        markup = self._inline_only(self._markup(params))
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, "Bad Request: message is not modified")
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        chat.events.append({"kind": "edited", "message": dict(message)})
+        return message
+
+    def delete_message(self, params: dict) -> bool:
+        chat, message = self._existing(params)
+        del chat.messages[message["message_id"]]
+        chat.events.append({"kind": "deleted", "message_id": message["message_id"]})
+        return True
+
+    def _store_file(self, content: bytes, file_name: str) -> str:
+        file_id = "F" + secrets.token_urlsafe(24)
+        self.files[file_id] = (content, file_name)
+        return file_id
+
+    def _media(self, params: dict, files: dict, key: str) -> tuple[str, bytes, str]:
+        if key in files:
+            content, name = files[key]
+            return self._store_file(content, name), content, name
+        file_id = params.get(key)
+        if file_id in self.files:
+            content, name = self.files[file_id]
+            return file_id, content, name
+        raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+
+    def send_photo(self, params: dict, files: dict) -> dict:
+        chat = self._target(params)
+        caption = self._checked_text(params, "caption", required=False)
+        file_id, content, _ = self._media(params, files, "photo")
+        photo = [{"file_id": file_id, "file_unique_id": file_id[:16], "width": 640,
+                  "height": 480, "file_size": len(content)}]
+        return self._bot_message(chat, photo=photo, caption=caption,
+                                 reply_markup=self._inline_only(self._markup(params)))
+
+    def send_document(self, params: dict, files: dict) -> dict:
+        chat = self._target(params)
+        caption = self._checked_text(params, "caption", required=False)
+        file_id, content, name = self._media(params, files, "document")
+        document = {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": name,
+                    "file_size": len(content)}
+        return self._bot_message(chat, document=document, caption=caption,
+                                 reply_markup=self._inline_only(self._markup(params)))
+
+    def copy_message(self, params: dict) -> dict:
+        chat = self._target(params)
+        source = self.chats.get(int(params.get("from_chat_id", 0)))
+        original = source.messages.get(int(params.get("message_id", 0))) if source else None
+        if original is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        content = {k: original[k] for k in ("text", "photo", "document", "caption") if k in original}
+        if "caption" in params:
+            content["caption"] = self._checked_text(params, "caption", required=False)
+        # A copy, unlike a forward, carries nothing of where it came from.
+        message = self._bot_message(chat, **content, reply_markup=self._markup(params))
+        return {"message_id": message["message_id"]}
+
+    def get_file(self, params: dict) -> dict:
+        file_id = params.get("file_id")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        content, _ = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": file_id[:16], "file_size": len(content),
+                "file_path": f"files/{file_id}"}
+
+    def answer_callback_query(self, params: dict) -> bool:
+        self.callback_answers[params["callback_query_id"]] = {
+            "text": params.get("text"), "show_alert": params.get("show_alert") in ("true", True),
+        }
+        return True
+
+    def set_my_commands(self, params: dict) -> bool:
+        commands = json.loads(params["commands"])
+        scope = json.loads(params.get("scope") or '{"type": "default"}')
+        self.commands[_scope_key(scope, params.get("language_code"))] = commands
+        return True
+
+    async def get_updates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        async with self.arrived:
+            # Telegram forgets updates below the offset once the bot asks with it.
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout > 0:
+                try:
+                    await asyncio.wait_for(self.arrived.wait(), timeout)
+                except TimeoutError:
+                    pass
+            return [u for u in self.updates if u["update_id"] >= offset][:limit]
+
+    async def call(self, method: str, params: dict, files: dict) -> object:
+        self.calls.append(method)
+        self._maybe_fail(method)
+        simple = {
+            "getme": lambda p: self.bot,
+            "deletewebhook": lambda p: True,
+            "logout": lambda p: True,
+            "close": lambda p: True,
+            "getmycommands": lambda p: self.commands.get(_scope_key({"type": "default"}, None), []),
+            "sendmessage": self.send_message,
+            "editmessagetext": self.edit_message_text,
+            "editmessagereplymarkup": self.edit_message_reply_markup,
+            "deletemessage": self.delete_message,
+            "copymessage": self.copy_message,
+            "getfile": self.get_file,
+            "answercallbackquery": self.answer_callback_query,
+            "setmycommands": self.set_my_commands,
+        }
+        key = method.lower()
+        if key == "getupdates":
+            return await self.get_updates(params)
+        if key == "sendphoto":
+            return self.send_photo(params, files)
+        if key == "senddocument":
+            return self.send_document(params, files)
+        if key not in simple:
+            raise ApiError(404, "Not Found")
+        return simple[key](params)
+
+    def _maybe_fail(self, method: str) -> None:
+        for fault in self.faults:
+            if fault.count > 0 and fault.method.lower() in ("*", method.lower()):
+                fault.count -= 1
+                if fault.status == 429:
+                    raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
+                                   retry_after=fault.retry_after or 1)
+                raise ApiError(fault.status, "Internal Server Error")
+
+
+def _scope_key(scope: dict, language_code: str | None) -> str:
+    return json.dumps({**scope, "language_code": language_code or ""}, sort_keys=True)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,95 @@
+"""Opening the database: SQLite in WAL mode with a busy timeout, foreign keys, secure_delete,
+and the schema brought up to date by migrations in code."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("rectify")
+
+
+def open_database(path: Path | str) -> sqlite_utils.Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows (drafts, receipts links) must not linger in free pages of the file.
+    db.execute("PRAGMA secure_delete = ON")
+    db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+@migrations()
+def m001_people(db: sqlite_utils.Database) -> None:
+    db["departments"].create({"id": int, "name": str}, pk="id", not_null={"name"})
+    db["departments"].create_index(["name"], unique=True)
+    db["people"].create(
+        {
+            "id": int,
+            "roster_key": str,
+            "name": str,
+            "department_id": int,
+            "roles": str,
+            "telegram_user_id": int,
+            "chat_id": int,
+            "language": str,
+            "reachable": int,
+            "active": int,
+            "joined_at": str,
+        },
+        pk="id",
+        not_null={"roster_key", "name", "department_id", "roles", "reachable", "active"},
+        defaults={"reachable": 1, "active": 1},
+        foreign_keys=[("department_id", "departments", "id")],
+    )
+    db["people"].create_index(["roster_key"], unique=True)
+    db["people"].create_index(["telegram_user_id"], unique=True)
+    db["people"].create_index(["department_id"])
+
+
+@migrations()
+def m002_invitations(db: sqlite_utils.Database) -> None:
+    db["invitations"].create(
+        {
+            "id": int,
+            "person_id": int,
+            "code_hash": str,
+            "created_at": str,
+            "expires_at": str,
+            "used_at": str,
+            "revoked_at": str,
+        },
+        pk="id",
+        not_null={"person_id", "code_hash", "created_at", "expires_at"},
+        foreign_keys=[("person_id", "people", "id")],
+    )
+    db["invitations"].create_index(["code_hash"], unique=True)
+    db["invitations"].create_index(["person_id"])
+
+
+@migrations()
+def m003_audit(db: sqlite_utils.Database) -> None:
+    db["audit"].create(
+        {"id": int, "at": str, "actor_id": int, "action": str, "subject": str, "detail": str},
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db["audit"].create_index(["subject"])
+
+
+@migrations()
+def m004_bot_state(db: sqlite_utils.Database) -> None:
+    """What python-telegram-bot persists: conversation states and user/chat/bot data."""
+    db["conversation_states"].create(
+        {"name": str, "key": str, "state": str}, pk=("name", "key"), not_null={"state"}
+    )
+    db["bot_state"].create(
+        {"kind": str, "id": str, "data": str}, pk=("kind", "id"), not_null={"data"}
+    )

@@ -1,0 +1,112 @@
+"""Departments and people: who is on the roster, their roles, and their Telegram binding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+STAFF, HEAD, LEADER, OFFICE = "staff", "head", "leader", "office"
+ROLES = (STAFF, HEAD, LEADER, OFFICE)
+
+# What people write in the roster's roles cell (Chinese Excel, English, or our identifiers).
+ROLE_WORDS = {
+    STAFF: {"staff", "职工", "党员", "群众", "员工", "職工", "黨員"},
+    HEAD: {"head", "科室负责人", "负责人", "责任科室", "科长", "主任", "科室負責人", "負責人"},
+    LEADER: {"leader", "班子成员", "领导", "分管领导", "院领导", "班子成員", "領導", "分管領導"},
+    OFFICE: {"office", "活动办", "领导小组办公室", "办公室", "活動辦", "辦公室"},
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    department_id: int
+    department: str
+    roles: frozenset[str]
+    telegram_user_id: int | None
+    chat_id: int | None
+    language: str | None
+    reachable: bool
+    active: bool
+
+    def has_any(self, roles: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+        return bool(self.roles & set(roles))
+
+
+def role_for_word(word: str) -> str | None:
+    word = word.strip().lower()
+    for role, words in ROLE_WORDS.items():
+        if word in words:
+            return role
+    return None
+
+
+def encode_roles(roles: set[str] | frozenset[str]) -> str:
+    # Everyone on the roster is staff: every leader, head and office member also submits and votes.
+    return " ".join(sorted(set(roles) | {STAFF}))
+
+
+_SELECT = """
+select p.*, d.name as department from people p join departments d on d.id = p.department_id
+"""
+
+
+def _person(row: dict) -> Person:
+    return Person(
+        id=row["id"],
+        name=row["name"],
+        department_id=row["department_id"],
+        department=row["department"],
+        roles=frozenset(row["roles"].split()),
+        telegram_user_id=row["telegram_user_id"],
+        chat_id=row["chat_id"],
+        language=row["language"],
+        reachable=bool(row["reachable"]),
+        active=bool(row["active"]),
+    )
+
+
+def _one(db: sqlite_utils.Database, where: str, params: list) -> Person | None:
+    rows = list(db.query(f"{_SELECT} where {where}", params))
+    return _person(rows[0]) if rows else None
+
+
+def by_telegram_user(db: sqlite_utils.Database, telegram_user_id: int) -> Person | None:
+    """The active person bound to this Telegram account, if any."""
+    return _one(db, "p.telegram_user_id = ? and p.active = 1", [telegram_user_id])
+
+
+def by_id(db: sqlite_utils.Database, person_id: int) -> Person | None:
+    return _one(db, "p.id = ?", [person_id])
+
+
+def everyone(db: sqlite_utils.Database, department: str | None = None) -> list[Person]:
+    where, params = "p.active = 1", []
+    if department:
+        where += " and d.name = ?"
+        params.append(department)
+    return [_person(r) for r in db.query(f"{_SELECT} where {where} order by d.name, p.name", params)]
+
+
+def department_id(db: sqlite_utils.Database, name: str) -> int:
+    """The department's id, created on first mention."""
+    rows = list(db.query("select id from departments where name = ?", [name]))
+    if rows:
+        return rows[0]["id"]
+    return db["departments"].insert({"name": name}).last_pk
+
+
+def departments(db: sqlite_utils.Database) -> list[str]:
+    return [r["name"] for r in db.query("select name from departments order by name")]
+
+
+def set_language(db: sqlite_utils.Database, person_id: int, language: str) -> None:
+    with db.atomic():
+        db["people"].update(person_id, {"language": language})
+
+
+def set_reachable(db: sqlite_utils.Database, person_id: int, reachable: bool) -> None:
+    with db.atomic():
+        db["people"].update(person_id, {"reachable": int(reachable)})
