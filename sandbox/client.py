@@ -56,13 +56,18 @@ class SandboxUser:
         self, content: bytes, file_name: str, kind: str = "document",
         caption: str | None = None, timeout: float = 10,
     ) -> list[BotMessage]:
+        await self.upload(content, file_name, kind, caption)
+        return await self.replies(timeout)
+
+    async def upload(self, content: bytes, file_name: str, kind: str = "document",
+                     caption: str | None = None) -> None:
+        """Send a photo or document without waiting for the bot."""
         form = aiohttp.FormData()
         form.add_field("kind", kind)
         if caption:
             form.add_field("caption", caption)
         form.add_field("file", content, filename=file_name)
         await self.client.post_form(f"/sandbox/users/{self.id}/file", form)
-        return await self.replies(timeout)
 
     async def press(self, label: str, timeout: float = 10) -> list[BotMessage]:
         """Press the newest inline button with this label (or containing it)."""
