@@ -27,6 +27,7 @@ import jobs
 from handlers.persistence import SQLitePersistence
 from storage import invitations, people, roster
 from storage.db import open_database
+from storage.keys import load_keys
 from texts import say
 
 log = logging.getLogger("rectify")
@@ -47,6 +48,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database) -> A
     )
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
+    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
     handlers.register(app)
     jobs.schedule(app)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +34,10 @@ class Settings:
     sandbox_host: str
     sandbox_port: int
     log_level: str
+    secret_key: str | None
+    opinion_max_chars: int
+    opinion_daily_limit: int
+    opinion_batch_times: tuple[time, ...]
 
     @property
     def sandboxed(self) -> bool:
@@ -102,6 +107,21 @@ def _log_level(env: dict[str, str]) -> str:
     return level
 
 
+def _times(env: dict[str, str], name: str, default: str) -> tuple[time, ...]:
+    raw = _text(env, name, default)
+    try:
+        return tuple(sorted(time.fromisoformat(part.strip()) for part in raw.split(",")))
+    except ValueError:
+        raise ConfigError(f"{name} must be times of day such as 09:00,15:00, got {raw!r}") from None
+
+
+def _secret(env: dict[str, str]) -> str | None:
+    secret = _text(env, "SECRET_KEY", None)
+    if secret is not None and len(secret) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters (try: openssl rand -hex 32)")
+    return secret
+
+
 def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
     """Read the settings; raises ConfigError naming the first bad variable."""
     if env is None:
@@ -122,4 +142,8 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         sandbox_host=_text(env, "SANDBOX_HOST", "127.0.0.1"),
         sandbox_port=_integer(env, "SANDBOX_PORT", 8081, minimum=0),
         log_level=_log_level(env),
+        secret_key=_secret(env),
+        opinion_max_chars=_integer(env, "OPINION_MAX_CHARS", 2000, minimum=10),
+        opinion_daily_limit=_integer(env, "OPINION_DAILY_LIMIT", 5, minimum=1),
+        opinion_batch_times=_times(env, "OPINION_BATCH_TIMES", "09:00,15:00"),
     )

@@ -7,7 +7,7 @@ import warnings
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from handlers import fallbacks, menu, people, profile, roster, start
+from handlers import fallbacks, inbox, menu, opinions, people, profile, receipts, roster, start
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
 # inside is then not tracked per message, which is what we want.
@@ -17,8 +17,9 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for handler in roster.handlers():
-        app.add_handler(handler)
+    for module in (opinions, receipts, inbox, roster):
+        for handler in module.handlers():
+            app.add_handler(handler)
     for module in (start, menu, profile, people):
         for handler in module.handlers():
             app.add_handler(handler)

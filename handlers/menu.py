@@ -9,21 +9,25 @@ from handlers.access import MEMBERS, language, person_of, requires
 from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
 from texts import every_language, say
 
-# (command, menu button, roles that get it) in the order they are shown.
-ENTRIES: list[tuple[str, str, frozenset[str]]] = [
+# (command, menu button or None, roles that get it) in the order they are shown.
+ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
+    ("opinion", "btn.opinion", MEMBERS),
+    ("receipt", "btn.receipt", MEMBERS),
+    ("inbox", "btn.inbox", frozenset({OFFICE})),
     ("roster", "btn.roster", frozenset({OFFICE})),
     ("invite", "btn.invite", frozenset({OFFICE})),
     ("people", "btn.people", frozenset({LEADER, OFFICE})),
     ("me", "btn.me", MEMBERS),
     ("language", "btn.language", MEMBERS),
     ("help", "btn.help", MEMBERS),
+    ("categories", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),
                  (OFFICE, "help.office"))
 
 
-def entries_for(person: Person) -> list[tuple[str, str]]:
+def entries_for(person: Person) -> list[tuple[str, str | None]]:
     return [(command, button) for command, button, roles in ENTRIES if person.has_any(roles)]
 
 
@@ -40,7 +44,7 @@ def triggers(command: str, callback) -> list[BaseHandler]:
 
 
 def keyboard(person: Person, lang: str) -> ReplyKeyboardMarkup:
-    buttons = [KeyboardButton(say(lang, button)) for _, button in entries_for(person)]
+    buttons = [KeyboardButton(say(lang, button)) for _, button in entries_for(person) if button]
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 

@@ -1,13 +1,15 @@
 """Time-driven work. `schedule(app)` is the one place that lists every job.
 
-The foundation has none yet; reminders, digests and the outbox arrive with their issues, as
-rows in SQLite picked up by one repeating sweeper, never one scheduler job per reminder.
+Reminders (a later issue) are rows in SQLite picked up by one repeating sweeper, never one
+scheduler job per reminder; the jobs here are fixed daily times.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application
 
+from jobs import opinion_batches
+
 
 def schedule(app: Application) -> None:
-    """Register the repeating jobs on the application's JobQueue."""
+    opinion_batches.schedule(app)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import aiohttp
 
 # How long the bot must stay silent before a reply counts as complete.
-SETTLE_SECONDS = 0.25
+SETTLE_SECONDS = 0.15
 
 
 @dataclass
@@ -69,13 +69,15 @@ class SandboxUser:
         form.add_field("file", content, filename=file_name)
         await self.client.post_form(f"/sandbox/users/{self.id}/file", form)
 
-    async def press(self, label: str, timeout: float = 10) -> list[BotMessage]:
-        """Press the newest inline button with this label (or containing it)."""
-        for message in reversed(self.inbox):
-            for row in message.buttons:
+    async def press(self, label: str, timeout: float = 10,
+                    message: BotMessage | None = None) -> list[BotMessage]:
+        """Press the newest inline button with this label (or containing it), or the one under
+        the given message."""
+        for candidate in [message] if message else reversed(self.inbox):
+            for row in candidate.buttons:
                 for button in row:
                     if label == button["text"] or label in button["text"]:
-                        return await self.press_data(message.message_id, button["callback_data"],
+                        return await self.press_data(candidate.message_id, button["callback_data"],
                                                      timeout)
         raise AssertionError(f"{self.name}: no button {label!r} in {self.all_labels()}")
 

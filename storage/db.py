@@ -93,3 +93,63 @@ def m004_bot_state(db: sqlite_utils.Database) -> None:
     db["bot_state"].create(
         {"kind": str, "id": str, "data": str}, pk=("kind", "id"), not_null={"data"}
     )
+
+
+DEFAULT_OPINION_CATEGORIES = ("形式主义", "官僚主义", "享乐主义", "奢靡之风", "医疗服务", "工作作风", "其他")
+
+
+@migrations()
+def m005_opinions(db: sqlite_utils.Database) -> None:
+    """Opinions are WITHOUT ROWID tables keyed by a random id: no sequence, no insertion order
+    on disk, nothing that says which opinion came after which."""
+    db.executescript(
+        """
+        create table opinions (
+            id text primary key,
+            anonymous integer not null,
+            author_id integer references people(id),
+            category text not null,
+            department_id integer references departments(id),
+            text text not null,
+            submitted_on text not null,
+            status text not null default 'new',
+            duplicate_of text,
+            leader_id integer references people(id),
+            answer text,
+            published integer not null default 0,
+            released integer not null default 0,
+            unread integer not null default 1,
+            receipt_hash text unique,
+            check (anonymous = 0 or author_id is null)
+        ) without rowid;
+        create index opinions_inbox on opinions (released, status);
+        create index opinions_department on opinions (department_id);
+        create table opinion_photos (
+            opinion_id text not null references opinions(id),
+            position integer not null,
+            jpeg blob not null,
+            file_id text,
+            primary key (opinion_id, position)
+        ) without rowid;
+        create table opinion_messages (
+            opinion_id text not null references opinions(id),
+            seq integer not null,
+            sender text not null check (sender in ('office', 'submitter')),
+            office_author_id integer references people(id),
+            text text not null,
+            on_date text not null,
+            released integer not null default 1,
+            primary key (opinion_id, seq)
+        ) without rowid;
+        create table opinion_subscriptions (
+            opinion_id text primary key references opinions(id),
+            sealed_chat text not null
+        ) without rowid;
+        create table opinion_categories (
+            name text primary key,
+            position integer not null
+        ) without rowid;
+        """
+    )
+    for position, name in enumerate(DEFAULT_OPINION_CATEGORIES):
+        db.execute("insert into opinion_categories values (?, ?)", [name, position])

@@ -3,6 +3,7 @@ Bot API; a client that acts as many people at once; a real SQLite file."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -113,3 +114,29 @@ def invited(db):
 def dump(db, *tables: str) -> dict[str, list[dict]]:
     """Every row of the tables, to compare a database before and after."""
     return {t: list(db.query(f"select * from [{t}] order by rowid")) for t in tables}
+
+
+RECEIPT = re.compile(r"<code>([0-9A-Z-]+)</code>")
+
+
+async def submit_opinion(person, text: str, *, anonymous: bool = True, category: str = "形式主义",
+                         department: str | None = "门诊部", photos: tuple[bytes, ...] = ()):
+    """Walk the opinion flow as a person would; returns the receipt (anonymous) or the reply."""
+    await person.send("/opinion")
+    await person.press("匿名提交" if anonymous else "署名提交")
+    await person.press(category)
+    await person.press(department or "不指定科室")
+    await person.send(text)
+    for photo in photos:
+        await person.send_file(photo, "photo.jpg", kind="photo")
+    if len(photos) < 3:
+        await person.press("完成，预览")
+    reply = await person.press("提交")
+    found = RECEIPT.search(reply[-1].text or "")
+    return found.group(1) if found else reply[-1].text
+
+
+async def join(client, invited, user_id: int, name: str, language_code: str = "zh-hans"):
+    person = await client.user(user_id, name, language_code)
+    await person.send(f"/start {invited[name]}")
+    return person

@@ -18,14 +18,17 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     reply = await office.send(f"/start {invited['王芳']}")
     assert "Welcome, 王芳" in reply[-1].text  # Telegram said English, so English it is
 
-    assert staff.menu() == ["👤 我的信息", "🌐 语言", "❓ 帮助"]
-    assert leader.menu() == ["👥 人员名单", "👤 我的信息", "🌐 语言", "❓ 帮助"]
-    assert office.menu() == ["📥 Import roster", "✉️ Invitations", "👥 People", "👤 My profile",
+    assert staff.menu() == ["📝 提意见", "🔑 回执查询", "👤 我的信息", "🌐 语言", "❓ 帮助"]
+    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "👥 人员名单", "👤 我的信息", "🌐 语言",
+                             "❓ 帮助"]
+    assert office.menu() == ["📝 Give an opinion", "🔑 My receipt", "📬 Opinion inbox",
+                             "📥 Import roster", "✉️ Invitations", "👥 People", "👤 My profile",
                              "🌐 Language", "❓ Help"]
-    assert await staff.commands() == ["me", "language", "help", "cancel"]
-    assert await leader.commands() == ["people", "me", "language", "help", "cancel"]
-    assert await office.commands() == ["roster", "invite", "people", "me", "language", "help",
-                                       "cancel"]
+    everyone = ["opinion", "receipt"]
+    assert await staff.commands() == everyone + ["me", "language", "help", "cancel"]
+    assert await leader.commands() == everyone + ["people", "me", "language", "help", "cancel"]
+    assert await office.commands() == everyone + ["inbox", "roster", "invite", "people", "me",
+                                                  "language", "help", "categories", "cancel"]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):
@@ -93,7 +96,7 @@ async def test_language_switch_changes_menu_and_commands(running_bot, client, in
     await staff.send("/language")
     reply = await staff.press("繁體中文")
     assert any("已切換為繁體中文" in (m.text or "") for m in reply)
-    assert staff.menu() == ["👤 我的資訊", "🌐 語言", "❓ 說明"]
+    assert staff.menu() == ["📝 提意見", "🔑 回執查詢", "👤 我的資訊", "🌐 語言", "❓ 說明"]
     assert "身分：職工" in (await staff.send("/me"))[-1].text
     await staff.send("🌐 語言")
     await staff.press("English")

@@ -1,0 +1,347 @@
+"""The office's inbox (/inbox): opinions released in the last batches, each with its actions:
+reply, mark as duplicate, send to a leader, close with an answer, publish the answer.
+
+Anonymous opinions show nothing about who wrote them; everything the bot shows or passes on is
+its own copy (never a Telegram forward, which would carry the origin).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import menu
+from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
+from handlers.receipts import card_lines, keys, status_name
+from storage import opinions, people
+from storage.clock import clock
+from storage.opinions import Opinion, OpinionError
+from storage.people import LEADER, OFFICE, Person
+from texts import say
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER = range(3)
+
+
+def _today(context: ContextTypes.DEFAULT_TYPE):
+    return clock.now().astimezone(settings(context).timezone).date()
+
+
+def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
+    if opinion.anonymous:
+        author = say(lang, "inbox.anonymous")
+    else:
+        author_person = people.by_id(db, opinion.author_id)
+        author = say(lang, "inbox.named", name=author_person.name, department=author_person.department)
+    about = opinion.department or say(lang, "opinion.no_department")
+    lines = [say(lang, "inbox.header", id=opinion.id, category=opinion.category, about=about,
+                 date=opinion.submitted_on, status=status_name(lang, opinion.status), author=author)]
+    lines += card_lines(lang, opinion, opinions.thread(db, opinion.id, office_view=True))[1:]
+    lines.insert(1, say(lang, "inbox.text", text=opinion.text))
+    if opinion.photo_count:
+        lines.append(say(lang, "inbox.photos", count=opinion.photo_count))
+    return lines
+
+
+def _actions(lang: str, opinion_id: str) -> InlineKeyboardMarkup:
+    def button(key, action):
+        return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion_id}")
+
+    return InlineKeyboardMarkup([
+        [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")],
+        [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
+    ])
+
+
+async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion: Opinion) -> None:
+    """The clean re-encoded copies, uploaded once and then sent by Telegram's file id."""
+    db = database(context)
+    for position, jpeg, file_id in opinions.photos(db, opinion.id):
+        caption = f"#{opinion.id} ({position + 1}/{opinion.photo_count})"
+        if file_id:
+            await context.bot.send_photo(chat_id, file_id, caption=caption)
+            continue
+        sent = await context.bot.send_photo(
+            chat_id, InputFile(io.BytesIO(jpeg), filename=f"{opinion.id}-{position + 1}.jpg"),
+            caption=caption)
+        opinions.remember_photo_file(db, opinion.id, position, sent.photo[-1].file_id)
+
+
+@requires(OFFICE)
+async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    page = 0
+    if update.callback_query:
+        await update.callback_query.answer()
+        raw = update.callback_query.data.removeprefix("ib:page:")
+        page = int(raw) if raw.isdigit() else 0
+    db = database(context)
+    lang = language(update, context)
+    shown, total = opinions.inbox(db, page * PAGE_SIZE, PAGE_SIZE)
+    chat_id = update.effective_chat.id
+    if not shown:
+        await reply(update, context, "inbox.empty")
+        return
+    for opinion in shown:
+        await send_lines(context, chat_id, office_card_lines(lang, opinion, db), _actions(lang, opinion.id))
+        await send_photos(context, chat_id, opinion)
+        opinions.mark_read(db, opinion.id)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    navigation = []
+    if page + 1 < pages:
+        navigation = [[InlineKeyboardButton(say(lang, "inbox.btn.next"),
+                                            callback_data=f"ib:page:{page + 1}")]]
+    await reply(update, context, "inbox.page", page=page + 1, pages=pages, total=total,
+                reply_markup=InlineKeyboardMarkup(navigation) if navigation else None)
+
+
+def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    parts = update.callback_query.data.split(":")
+    opinion_id = parts[2] if len(parts) >= 3 else ""
+    opinion = opinions.get(database(context), opinion_id)
+    if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
+        return None
+    return opinion
+
+
+async def _ask(update, context, state: int, key: str) -> int:
+    opinion = _opinion_in_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.gone")
+        return ConversationHandler.END
+    context.user_data["inbox_opinion"] = opinion.id
+    await reply(update, context, key, id=opinion.id, limit=settings(context).opinion_max_chars)
+    return state
+
+
+@requires(OFFICE)
+async def ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply")
+
+
+@requires(OFFICE)
+async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _ask(update, context, TYPING_ORIGINAL, "inbox.ask_original")
+
+
+@requires(OFFICE)
+async def ask_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _ask(update, context, TYPING_ANSWER, "inbox.ask_answer")
+
+
+def _typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    text = update.message.text.strip()
+    return text if 0 < len(text) <= settings(context).opinion_max_chars else None
+
+
+async def _tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, sealed: str | None,
+                          text: str) -> None:
+    """A named author is told directly; an anonymous one only if they asked to be, through the
+    sealed link; otherwise they check with their receipt."""
+    chat_id, lang = None, None
+    db = database(context)
+    if not opinion.anonymous:
+        author = people.by_id(db, opinion.author_id)
+        chat_id = author.chat_id if author and author.reachable else None
+        lang = author.language if author else None
+    elif sealed:
+        unsealed = keys(context).unseal(sealed)
+        chat_id = int(unsealed) if unsealed else None
+    if chat_id is None:
+        return
+    lang = lang or settings(context).default_language
+    try:
+        await context.bot.send_message(chat_id, say(lang, "receipt.news", id=opinion.id, text=text),
+                                       parse_mode="HTML")
+    except TelegramError:
+        log.warning("could not tell a submitter about a reply")
+
+
+@requires(OFFICE)
+async def receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    text = _typed(update, context)
+    opinion_id = context.user_data.get("inbox_opinion")
+    if text is None:
+        await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
+        return TYPING_REPLY
+    try:
+        opinion = opinions.reply(database(context), opinion_id, person_of(update, context).id, text,
+                                 _today(context))
+    except OpinionError:
+        await reply(update, context, "inbox.gone")
+        return _done(context)
+    await _tell_submitter(context, opinion, opinions.subscription(database(context), opinion.id), text)
+    await reply(update, context, "inbox.replied", id=opinion.id)
+    return _done(context)
+
+
+@requires(OFFICE)
+async def receive_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    original = update.message.text.strip().lstrip("#").upper()
+    opinion_id = context.user_data.get("inbox_opinion")
+    try:
+        opinions.mark_duplicate(database(context), opinion_id, original, person_of(update, context).id)
+    except OpinionError as error:
+        if error.reason == "no_original":
+            await reply(update, context, "inbox.no_original", id=original)
+            return TYPING_ORIGINAL
+        await reply(update, context, "inbox.gone")
+        return _done(context)
+    await reply(update, context, "inbox.duplicated", id=opinion_id, original=original)
+    return _done(context)
+
+
+@requires(OFFICE)
+async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    text = _typed(update, context)
+    opinion_id = context.user_data.get("inbox_opinion")
+    if text is None:
+        await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
+        return TYPING_ANSWER
+    db = database(context)
+    sealed = opinions.subscription(db, opinion_id)  # read before closing deletes it
+    try:
+        opinion = opinions.close(db, opinion_id, person_of(update, context).id, text, _today(context))
+    except OpinionError:
+        await reply(update, context, "inbox.gone")
+        return _done(context)
+    await _tell_submitter(context, opinion, sealed, text)
+    lang = language(update, context)
+    await reply(update, context, "inbox.closed", id=opinion.id, reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=f"ib:pub:{opinion.id}")]]))
+    return _done(context)
+
+
+def _done(context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("inbox_opinion", None)
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await reply(update, context, "cancelled")
+    return _done(context)
+
+
+@requires(OFFICE)
+async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _opinion_in_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.gone")
+        return
+    leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles and p.chat_id]
+    if not leaders:
+        await refuse(update, context, "inbox.no_leaders")
+        return
+    buttons = [[InlineKeyboardButton(f"{p.name}（{p.department}）",
+                                     callback_data=f"ib:to:{opinion.id}:{p.id}")] for p in leaders]
+    await reply(update, context, "inbox.choose_leader", id=opinion.id,
+                reply_markup=InlineKeyboardMarkup(buttons))
+
+
+@requires(OFFICE)
+async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    db = database(context)
+    leader = people.by_id(db, int(parts[3])) if len(parts) == 4 and parts[3].isdigit() else None
+    opinion = _opinion_in_button(update, context)
+    if opinion is None or leader is None or LEADER not in leader.roles or not leader.active:
+        await refuse(update, context, "inbox.gone")
+        return
+    opinion = opinions.send_to_leader(db, opinion.id, leader.id, person_of(update, context).id)
+    await _deliver_to_leader(context, leader, opinion)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "inbox.sent_to_leader", id=opinion.id, name=leader.name))
+
+
+async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person, opinion: Opinion) -> None:
+    lang = leader.language or settings(context).default_language
+    lines = [say(lang, "inbox.for_leader")] + office_card_lines(lang, opinion, database(context))
+    try:
+        await send_lines(context, leader.chat_id, lines)
+        await send_photos(context, leader.chat_id, opinion)
+    except Forbidden:
+        people.set_reachable(database(context), leader.id, False)
+
+
+@requires(OFFICE)
+async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
+    db = database(context)
+    try:
+        opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
+    except OpinionError:
+        await refuse(update, context, "inbox.gone")
+        return
+    await update.callback_query.answer()
+    delivered = await _broadcast(context, opinion)
+    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)
+
+
+async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
+    """The answer to everyone on the roster. (The outbox takes this over with the reminders.)"""
+    delivered = 0
+    db = database(context)
+    for person in people.everyone(db):
+        if not person.chat_id or not person.reachable:
+            continue
+        lang = person.language or settings(context).default_language
+        try:
+            await context.bot.send_message(person.chat_id, say(
+                lang, "inbox.public_answer", category=opinion.category, text=opinion.text,
+                answer=opinion.answer), parse_mode="HTML")
+            delivered += 1
+        except Forbidden:
+            people.set_reachable(db, person.id, False)
+    return delivered
+
+
+@requires(OFFICE)
+async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db = database(context)
+    if context.args:
+        names = [n.strip() for n in " ".join(context.args).replace("，", "、").replace(",", "、").split("、")]
+        names = list(dict.fromkeys(n for n in names if n))
+        if not names or any(len(n) > 20 for n in names):
+            await reply(update, context, "categories.bad")
+            return
+        opinions.set_categories(db, names, person_of(update, context).id)
+    await reply(update, context, "categories.list", names="、".join(opinions.categories(db)))
+
+
+def handlers() -> list[BaseHandler]:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
+                          CallbackQueryHandler(ask_original, pattern=r"^ib:dup:"),
+                          CallbackQueryHandler(ask_answer, pattern=r"^ib:close:")],
+            states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
+                    TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
+                    TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="inbox_action",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        *menu.triggers("inbox", show_inbox),
+        CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+$"),
+        CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
+        CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
+        CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CommandHandler("categories", categories),
+    ]

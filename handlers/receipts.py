@@ -1,0 +1,230 @@
+"""Following an anonymous opinion with its receipt (/receipt): its status, the office's
+replies, writing back, and notifications for those who choose them.
+
+Who holds which receipt is known only for a short while, in memory, so that the buttons under
+a receipt's card work; it is never written down.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import menu
+from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from storage import opinions
+from storage.clock import clock
+from storage.flood_guard import FloodGuard
+from storage.keys import Keys
+from storage.opinions import Opinion, OpinionError
+from texts import say
+
+ASKING_CODE, WRITING_BACK = range(2)
+WRONG_TRIES_PER_HOUR = 5
+HOLDER_MEMORY = timedelta(minutes=30)
+
+
+def keys(context: ContextTypes.DEFAULT_TYPE) -> Keys:
+    return context.application.bot_data["keys"]
+
+
+def _wrong_tries(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
+    return context.application.bot_data.setdefault("receipt_guard", FloodGuard(WRONG_TRIES_PER_HOUR))
+
+
+def _hour() -> tuple:
+    now = clock.now()
+    return now.date(), now.hour
+
+
+def remember_holder(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> None:
+    holders = context.application.bot_data.setdefault("receipt_holders", {})
+    holders[user_id] = (opinion_id, clock.now() + HOLDER_MEMORY)
+
+
+def _held(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> bool:
+    held = context.application.bot_data.setdefault("receipt_holders", {}).get(user_id)
+    return held is not None and held[0] == opinion_id and held[1] > clock.now()
+
+
+def status_name(lang: str, status: str) -> str:
+    return say(lang, f"opinion.status.{status}")
+
+
+def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage]) -> list[str]:
+    """An opinion as its holder sees it: what they wrote, its status, the conversation."""
+    lines = [say(lang, "receipt.card", id=opinion.id, category=opinion.category,
+                 date=opinion.submitted_on, status=status_name(lang, opinion.status),
+                 text=opinion.text)]
+    for message in thread:
+        who = say(lang, f"receipt.from.{message.sender}")
+        lines.append(say(lang, "receipt.message", who=who, date=message.on_date, text=message.text))
+    if not thread:
+        lines.append(say(lang, "receipt.no_replies"))
+    return lines
+
+
+@requires(*MEMBERS)
+async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if context.args:
+        return await _look_up(update, context, " ".join(context.args))
+    await reply(update, context, "receipt.ask")
+    return ASKING_CODE
+
+
+@requires(*MEMBERS)
+async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _look_up(update, context, update.message.text)
+
+
+async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> int:
+    user_id, guard = update.effective_user.id, _wrong_tries(context)
+    if not guard.allows(user_id, _hour()):
+        await reply(update, context, "receipt.slow_down")
+        return ConversationHandler.END
+    opinion = opinions.by_receipt(database(context), keys(context), typed)
+    if opinion is None:
+        guard.count(user_id, _hour())
+        await reply(update, context, "receipt.unknown")
+        return ConversationHandler.END
+    remember_holder(context, user_id, opinion.id)
+    await show_card(update, context, opinion)
+    return ConversationHandler.END
+
+
+async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
+    lang = language(update, context)
+    db = database(context)
+    buttons = []
+    if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
+        subscribed = opinions.subscription(db, opinion.id) is not None
+        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
+                                         callback_data=f"rc:write:{opinion.id}")],
+                   [InlineKeyboardButton(
+                       say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
+                       callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
+    lines = card_lines(lang, opinion, opinions.thread(db, opinion.id))
+    await send_lines(context, update.effective_chat.id, lines,
+                     InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    opinion_id = update.callback_query.data.split(":")[-1]
+    if not _held(context, update.effective_user.id, opinion_id):
+        return None
+    return opinions.get(database(context), opinion_id)
+
+
+@requires(*MEMBERS)
+async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion = _opinion_from_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "receipt.expired")
+        return ConversationHandler.END
+    context.application.bot_data.setdefault("writing_back", {})[update.effective_user.id] = opinion.id
+    await reply(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
+    return WRITING_BACK
+
+
+@requires(*MEMBERS)
+async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion_id = context.application.bot_data.get("writing_back", {}).get(update.effective_user.id)
+    text = update.message.text.strip()
+    limit = settings(context).opinion_max_chars
+    if opinion_id is None:
+        await refuse(update, context, "receipt.expired")
+        return ConversationHandler.END
+    if not text or len(text) > limit:
+        await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
+        return WRITING_BACK
+    today = clock.now().astimezone(settings(context).timezone).date()
+    try:
+        opinions.write_back(database(context), opinion_id, text, today)
+    except OpinionError:
+        await reply(update, context, "receipt.closed")
+        return ConversationHandler.END
+    context.application.bot_data["writing_back"].pop(update.effective_user.id, None)
+    await reply(update, context, "receipt.written")
+    return ConversationHandler.END
+
+
+@requires(*MEMBERS)
+async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _opinion_from_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "receipt.expired")
+        return
+    lang = language(update, context)
+    await reply(update, context, "receipt.notify_explain", reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(say(lang, "receipt.btn.notify_yes"), callback_data=f"rc:sub:{opinion.id}"),
+        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="rc:nosub"),
+    ]]))
+
+
+@requires(*MEMBERS)
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _opinion_from_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "receipt.expired")
+        return
+    sealed = keys(context).seal(str(update.effective_chat.id))
+    try:
+        opinions.subscribe(database(context), opinion.id, sealed)
+    except OpinionError:
+        await refuse(update, context, "receipt.closed")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "receipt.subscribed"))
+
+
+@requires(*MEMBERS)
+async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "receipt.not_subscribed"))
+
+
+@requires(*MEMBERS)
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _opinion_from_button(update, context)
+    if opinion is None:
+        await refuse(update, context, "receipt.expired")
+        return
+    opinions.unsubscribe(database(context), opinion.id)
+    await reply(update, context, "receipt.unsubscribed")
+
+
+@requires(*MEMBERS)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.application.bot_data.setdefault("writing_back", {}).pop(update.effective_user.id, None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    text = filters.TEXT & ~filters.COMMAND
+    return [
+        ConversationHandler(
+            entry_points=[*menu.triggers("receipt", open_receipt),
+                          CallbackQueryHandler(start_writing_back, pattern=r"^rc:write:")],
+            states={ASKING_CODE: [MessageHandler(text, receive_code)],
+                    WRITING_BACK: [MessageHandler(text, receive_write_back)]},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="receipt",
+            persistent=False,  # who is looking at which receipt never goes to disk
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(offer_notifications, pattern=r"^rc:notify:"),
+        CallbackQueryHandler(subscribe, pattern=r"^rc:sub:"),
+        CallbackQueryHandler(decline, pattern=r"^rc:nosub$"),
+        CallbackQueryHandler(unsubscribe, pattern=r"^rc:mute:"),
+    ]

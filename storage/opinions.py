@@ -1,0 +1,324 @@
+"""The opinion box (意见箱): submissions, receipts, the office's inbox and the reply thread.
+
+What is kept for an anonymous opinion is what a paper slip in a locked box would carry: its
+text, category, the department it is about, photos with their metadata removed, and the day
+it arrived. No user id, chat id, message id or exact time; a random id instead of a sequence;
+the receipt only as a keyed hash.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlite_utils
+
+from storage import audit
+from storage.keys import Keys
+
+NEW, REPLIED, FORWARDED, DUPLICATE, CLOSED = "new", "replied", "forwarded", "duplicate", "closed"
+OPEN_STATUSES = (NEW, REPLIED, FORWARDED)
+MAX_PHOTOS = 3
+# Crockford's base32: no I, L, O or U, so a receipt copied by hand is read back right.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 20  # 100 random bits
+PUBLIC_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+PUBLIC_ID_LENGTH = 8
+
+
+class OpinionError(Exception):
+    """An action that the opinion's state does not allow; `reason` is a catalog key suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Draft:
+    """An opinion being written. Lives only in memory; it is never written anywhere."""
+
+    anonymous: bool = True
+    category: str | None = None
+    department_id: int | None = None
+    text: str | None = None
+    photos: list[bytes] = field(default_factory=list)
+    reviewed: bool = False  # the preview was shown once; an edited text goes straight back to it
+
+
+@dataclass(frozen=True)
+class Opinion:
+    id: str
+    anonymous: bool
+    author_id: int | None
+    author_name: str | None
+    category: str
+    department_id: int | None
+    department: str | None
+    text: str
+    submitted_on: str
+    status: str
+    duplicate_of: str | None
+    leader_id: int | None
+    answer: str | None
+    published: bool
+    unread: bool
+    photo_count: int
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    sender: str
+    text: str
+    on_date: str
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def format_receipt(code: str) -> str:
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def normalize_receipt(typed: str) -> str:
+    """What a person typed, as the canonical code: case, spaces and dashes do not matter, and
+    the letters people confuse with digits are read as those digits."""
+    cleaned = "".join(c for c in typed.upper() if c.isalnum())
+    return cleaned.translate(str.maketrans("OIL", "011"))
+
+
+_SELECT = """
+select o.*, d.name as department, p.name as author_name,
+       (select count(*) from opinion_photos f where f.opinion_id = o.id) as photo_count
+from opinions o
+left join departments d on d.id = o.department_id
+left join people p on p.id = o.author_id
+"""
+
+
+def _opinion(row: dict) -> Opinion:
+    return Opinion(
+        id=row["id"], anonymous=bool(row["anonymous"]), author_id=row["author_id"],
+        author_name=row["author_name"], category=row["category"],
+        department_id=row["department_id"], department=row["department"], text=row["text"],
+        submitted_on=row["submitted_on"], status=row["status"],
+        duplicate_of=row["duplicate_of"], leader_id=row["leader_id"], answer=row["answer"],
+        published=bool(row["published"]), unread=bool(row["unread"]),
+        photo_count=row["photo_count"],
+    )
+
+
+def get(db: sqlite_utils.Database, opinion_id: str) -> Opinion | None:
+    rows = list(db.query(f"{_SELECT} where o.id = ?", [opinion_id]))
+    return _opinion(rows[0]) if rows else None
+
+
+def submit(db: sqlite_utils.Database, draft: Draft, author_id: int | None, keys: Keys,
+           today: date) -> tuple[str, str | None]:
+    """Store the opinion; returns its public id and, when anonymous, the receipt (shown once,
+    never stored)."""
+    if not draft.category or not draft.text:
+        raise OpinionError("incomplete")
+    receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH) if draft.anonymous else None
+    with db.atomic():
+        opinion_id = _unused_id(db)
+        db.execute(
+            "insert into opinions (id, anonymous, author_id, category, department_id, text, "
+            "submitted_on, receipt_hash) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [opinion_id, int(draft.anonymous), None if draft.anonymous else author_id,
+             draft.category, draft.department_id, draft.text, today.isoformat(),
+             keys.receipt_hash(receipt) if receipt else None],
+        )
+        for position, jpeg in enumerate(draft.photos[:MAX_PHOTOS]):
+            db.execute("insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
+                       [opinion_id, position, jpeg])
+    return opinion_id, receipt
+
+
+def _unused_id(db: sqlite_utils.Database) -> str:
+    while True:
+        candidate = _random(PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH)
+        if not db.execute("select 1 from opinions where id = ?", [candidate]).fetchone():
+            return candidate
+
+
+def by_receipt(db: sqlite_utils.Database, keys: Keys, typed: str) -> Opinion | None:
+    code = normalize_receipt(typed)
+    if len(code) != RECEIPT_LENGTH:
+        return None
+    rows = list(db.query(f"{_SELECT} where o.receipt_hash = ?", [keys.receipt_hash(code)]))
+    return _opinion(rows[0]) if rows else None
+
+
+def thread(db: sqlite_utils.Database, opinion_id: str, office_view: bool = False) -> list[ThreadMessage]:
+    """The conversation about an opinion. The office sees the holder's messages only once
+    they have been released in a batch."""
+    where = "opinion_id = ?" + (" and released = 1" if office_view else "")
+    return [ThreadMessage(r["sender"], r["text"], r["on_date"])
+            for r in db.query(f"select * from opinion_messages where {where} order by seq",
+                              [opinion_id])]
+
+
+def _append(db, opinion_id: str, sender: str, text: str, today: date, office_author_id=None,
+            released: bool = True) -> None:
+    seq = db.execute("select coalesce(max(seq), 0) + 1 from opinion_messages where opinion_id = ?",
+                     [opinion_id]).fetchone()[0]
+    db.execute(
+        "insert into opinion_messages (opinion_id, seq, sender, office_author_id, text, on_date, "
+        "released) values (?, ?, ?, ?, ?, ?, ?)",
+        [opinion_id, seq, sender, office_author_id, text, today.isoformat(), int(released)],
+    )
+
+
+def write_back(db: sqlite_utils.Database, opinion_id: str, text: str, today: date) -> None:
+    """The holder of the receipt answers; the office sees it with the next batch."""
+    with db.atomic():
+        opinion = get(db, opinion_id)
+        if opinion is None or opinion.status in (CLOSED, DUPLICATE):
+            raise OpinionError("closed")
+        _append(db, opinion_id, "submitter", text, today, released=False)
+
+
+def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
+    """Release what arrived since the last batch to the office: (opinions, follow-ups)."""
+    with db.atomic():
+        db.execute("update opinions set unread = 1 where id in (select opinion_id from "
+                   "opinion_messages where released = 0 and sender = 'submitter')")
+        opinions = db.execute("update opinions set released = 1 where released = 0").rowcount
+        follow_ups = db.execute(
+            "update opinion_messages set released = 1 where released = 0").rowcount
+    return opinions, follow_ups
+
+
+def inbox(db: sqlite_utils.Database, offset: int, limit: int) -> tuple[list[Opinion], int]:
+    """Released opinions still open, unread first, then by day (order within a day is random)."""
+    where = f"o.released = 1 and o.status in ({','.join('?' * len(OPEN_STATUSES))})"
+    total = db.execute(f"select count(*) from opinions o where {where}", OPEN_STATUSES).fetchone()[0]
+    rows = db.query(f"{_SELECT} where {where} order by o.unread desc, o.submitted_on, o.id "
+                    f"limit ? offset ?", [*OPEN_STATUSES, limit, offset])
+    return [_opinion(r) for r in rows], total
+
+
+def mark_read(db: sqlite_utils.Database, opinion_id: str) -> None:
+    with db.atomic():
+        db.execute("update opinions set unread = 0 where id = ?", [opinion_id])
+
+
+def _open_opinion(db, opinion_id: str) -> Opinion:
+    opinion = get(db, opinion_id)
+    if opinion is None or not _released(db, opinion_id):
+        raise OpinionError("not_found")
+    if opinion.status in (CLOSED, DUPLICATE):
+        raise OpinionError("already_closed")
+    return opinion
+
+
+def _released(db, opinion_id: str) -> bool:
+    return bool(db.execute("select released from opinions where id = ?", [opinion_id]).fetchone()[0])
+
+
+def reply(db: sqlite_utils.Database, opinion_id: str, office_id: int, text: str, today: date) -> Opinion:
+    with db.atomic():
+        opinion = _open_opinion(db, opinion_id)
+        _append(db, opinion_id, "office", text, today, office_author_id=office_id)
+        new_status = REPLIED if opinion.status == NEW else opinion.status
+        db.execute("update opinions set status = ?, unread = 0 where id = ?", [new_status, opinion_id])
+        audit.record(db, "opinion.reply", f"opinion:{opinion_id}", office_id)
+    return get(db, opinion_id)
+
+
+def mark_duplicate(db: sqlite_utils.Database, opinion_id: str, original_id: str, office_id: int) -> None:
+    with db.atomic():
+        _open_opinion(db, opinion_id)
+        if original_id == opinion_id or get(db, original_id) is None:
+            raise OpinionError("no_original")
+        db.execute("update opinions set status = ?, duplicate_of = ?, unread = 0 where id = ?",
+                   [DUPLICATE, original_id, opinion_id])
+        db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
+        audit.record(db, "opinion.duplicate", f"opinion:{opinion_id}", office_id, of=original_id)
+
+
+def send_to_leader(db: sqlite_utils.Database, opinion_id: str, leader_id: int, office_id: int) -> Opinion:
+    with db.atomic():
+        _open_opinion(db, opinion_id)
+        db.execute("update opinions set status = ?, leader_id = ?, unread = 0 where id = ?",
+                   [FORWARDED, leader_id, opinion_id])
+        audit.record(db, "opinion.to_leader", f"opinion:{opinion_id}", office_id, leader=leader_id)
+    return get(db, opinion_id)
+
+
+def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: str, today: date) -> Opinion:
+    """Close with an answer. The sealed link to a subscribed holder is deleted with it."""
+    with db.atomic():
+        _open_opinion(db, opinion_id)
+        _append(db, opinion_id, "office", answer, today, office_author_id=office_id)
+        db.execute("update opinions set status = ?, answer = ?, unread = 0 where id = ?",
+                   [CLOSED, answer, opinion_id])
+        db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
+        audit.record(db, "opinion.close", f"opinion:{opinion_id}", office_id)
+    return get(db, opinion_id)
+
+
+def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int) -> Opinion:
+    with db.atomic():
+        opinion = get(db, opinion_id)
+        if opinion is None or opinion.status != CLOSED:
+            raise OpinionError("not_closed")
+        if opinion.published:
+            raise OpinionError("already_published")
+        db.execute("update opinions set published = 1 where id = ?", [opinion_id])
+        audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id)
+    return get(db, opinion_id)
+
+
+def subscribe(db: sqlite_utils.Database, opinion_id: str, sealed_chat: str) -> None:
+    with db.atomic():
+        if get(db, opinion_id).status in (CLOSED, DUPLICATE):
+            raise OpinionError("closed")
+        db["opinion_subscriptions"].upsert({"opinion_id": opinion_id, "sealed_chat": sealed_chat},
+                                           pk="opinion_id")
+
+
+def unsubscribe(db: sqlite_utils.Database, opinion_id: str) -> None:
+    with db.atomic():
+        db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
+
+
+def subscription(db: sqlite_utils.Database, opinion_id: str) -> str | None:
+    row = db.execute("select sealed_chat from opinion_subscriptions where opinion_id = ?",
+                     [opinion_id]).fetchone()
+    return row[0] if row else None
+
+
+def photos(db: sqlite_utils.Database, opinion_id: str) -> list[tuple[int, bytes, str | None]]:
+    return [(r["position"], r["jpeg"], r["file_id"]) for r in db.query(
+        "select * from opinion_photos where opinion_id = ? order by position", [opinion_id])]
+
+
+def remember_photo_file(db: sqlite_utils.Database, opinion_id: str, position: int, file_id: str) -> None:
+    """Telegram's id for the bot's own upload of the clean copy, so it is uploaded once."""
+    with db.atomic():
+        db.execute("update opinion_photos set file_id = ? where opinion_id = ? and position = ?",
+                   [file_id, opinion_id, position])
+
+
+def categories(db: sqlite_utils.Database) -> list[str]:
+    return [r["name"] for r in db.query("select name from opinion_categories order by position")]
+
+
+def set_categories(db: sqlite_utils.Database, names: list[str], office_id: int) -> None:
+    with db.atomic():
+        db.execute("delete from opinion_categories")
+        for position, name in enumerate(names):
+            db.execute("insert into opinion_categories values (?, ?)", [name, position])
+        audit.record(db, "opinion.categories", "opinion_categories", office_id, names=names)
+
+
+def counts_by_department(db: sqlite_utils.Database) -> dict[str | None, int]:
+    """How many opinions concern each department: by the department they are about, never by
+    the department of whoever wrote them (which is not kept for anonymous ones)."""
+    rows = db.query("select d.name as department, count(*) as n from opinions o "
+                    "left join departments d on d.id = o.department_id group by d.name")
+    return {r["department"]: r["n"] for r in rows}
