@@ -80,9 +80,16 @@ async def stop_polling(app: Application) -> None:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
-    # httpx logs every request URL at INFO, and the URL carries the bot token.
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Libraries log what we must not: httpx logs every URL at INFO, and the URL carries the
+    bot token; python-telegram-bot logs whole API responses (updates with message texts) at
+    DEBUG. Their levels are fixed here whatever LOG_LEVEL says."""
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("telegram").setLevel(logging.INFO)
 
 
 async def _start_sandbox(settings: config.Settings):
