@@ -25,4 +25,7 @@ def register(app: Application) -> None:
             app.add_handler(handler)
     for handler in fallbacks.handlers():
         app.add_handler(handler)
+    # Group 1 sees every update after group 0 has answered it.
+    for handler in fallbacks.after_everything():
+        app.add_handler(handler, group=1)
     app.add_error_handler(fallbacks.on_error)

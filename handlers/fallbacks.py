@@ -14,6 +14,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -31,8 +32,24 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @requires(*ANYONE)
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    known = current_person(update, context) is not None
-    await reply(update, context, "not_understood" if known else "access.not_registered")
+    if current_person(update, context) is None:
+        await reply(update, context, "access.not_registered")
+    elif update.effective_user.id not in _contacts(context):
+        # The first word since a restart, and nobody took it: most likely the next step of
+        # something in progress, such as an opinion draft, which is never saved.
+        await reply(update, context, "restart.lost")
+    else:
+        await reply(update, context, "not_understood")
+
+
+def _contacts(context: ContextTypes.DEFAULT_TYPE) -> set[int]:
+    """Who has talked to the bot since it started; memory only."""
+    return context.application.bot_data.setdefault("contacts_since_start", set())
+
+
+async def remember_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.effective_user:
+        _contacts(context).add(update.effective_user.id)
 
 
 @requires(*ANYONE)
@@ -65,6 +82,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 error=html.escape(type(error).__name__), where=where))
         except Exception:
             log.warning("could not notify the office chat")
+
+
+def after_everything() -> list[BaseHandler]:
+    """Handlers for a group that runs after the one that answered the update."""
+    return [TypeHandler(Update, remember_contact)]
 
 
 def handlers() -> list[BaseHandler]:

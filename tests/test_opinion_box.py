@@ -220,3 +220,15 @@ async def test_the_office_sets_categories(running_bot, client, invited, db):
     await office.send("/opinion")
     await office.press("匿名提交")
     assert office.inbox[-1].labels() == ["就医流程", "后勤保障", "其他"]
+
+
+async def test_typing_into_a_lost_draft_after_a_restart_explains(running_bot, client, invited):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.press("形式主义")
+    await staff.press("不指定科室")
+    await running_bot.restart()
+    reply = await staff.send("我要写的意见")
+    assert "草稿从不保存到磁盘" in reply[-1].text
+    assert "没有看懂" in (await staff.send("再说一句"))[-1].text

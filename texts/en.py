@@ -78,7 +78,7 @@ MESSAGES = {
     "stale_button": "This button is no longer valid; please start again.",
     "error.generic": "Sorry, that did not work. Nothing you had saved was lost; please try again later.",
     "error.office": "⚠️ 整改通 error: {error} ({where})",
-    "restart.lost": "The bot was restarted and what you were doing was interrupted; please start again.",
+    "restart.lost": "The bot has just restarted and what you were doing was interrupted. To protect anonymity, opinion drafts are never saved to disk: send /opinion to start again, or use the menu for anything else.",
     "btn.opinion": "📝 Give an opinion",
     "btn.receipt": "🔑 My receipt",
     "btn.inbox": "📬 Opinion inbox",

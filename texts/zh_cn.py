@@ -90,7 +90,7 @@ MESSAGES = {
     "stale_button": "这个按钮已失效，请重新操作。",
     "error.generic": "抱歉，刚才的操作没有完成。您已经保存的内容没有丢失，请稍后再试。",
     "error.office": "⚠️ 整改通出错：{error}（{where}）",
-    "restart.lost": "机器人刚刚重启过，您未完成的操作已中断，请重新开始。",
+    "restart.lost": "机器人刚刚重启过，您刚才进行中的操作已中断。为保护匿名，意见草稿从不保存到磁盘，请发送 /opinion 重新开始；其他操作请从菜单重新开始。",
     "btn.opinion": "📝 提意见",
     "btn.receipt": "🔑 回执查询",
     "btn.inbox": "📬 意见收件箱",

@@ -78,7 +78,7 @@ MESSAGES = {
     "stale_button": "這個按鈕已失效，請重新操作。",
     "error.generic": "抱歉，剛才的操作沒有完成。您已經儲存的內容沒有遺失，請稍後再試。",
     "error.office": "⚠️ 整改通出錯：{error}（{where}）",
-    "restart.lost": "機器人剛剛重新啟動，您未完成的操作已中斷，請重新開始。",
+    "restart.lost": "機器人剛剛重新啟動過，您剛才進行中的操作已中斷。為保護匿名，意見草稿從不保存到磁碟，請傳送 /opinion 重新開始；其他操作請從選單重新開始。",
     "btn.opinion": "📝 提意見",
     "btn.receipt": "🔑 回執查詢",
     "btn.inbox": "📬 意見收件匣",
