@@ -4,14 +4,13 @@ import with its line number and nothing of the file is applied."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from storage import audit, people
+from storage import audit, csv_files, people
+from storage.csv_files import FileRejected
 
 HEADER_WORDS = {
     "name": {"name", "姓名", "名字"},
@@ -23,14 +22,7 @@ ROLE_SEPARATORS = re.compile(r"[,，;；、/|\s]+")
 MAX_NAME = 50
 
 
-class RosterError(Exception):
-    """The file cannot be imported; `line` is the file's line number (the header is line 1)."""
-
-    def __init__(self, reason: str, line: int | None = None, detail: str = "") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-        self.detail = detail
+RosterError = FileRejected
 
 
 @dataclass(frozen=True)
@@ -54,31 +46,6 @@ class RosterChanges:
         return not (self.added or self.updated or self.deactivated)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; GB18030, a superset of GBK, as Chinese Excel saves."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        raise RosterError("encoding") from None
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, title in enumerate(header):
-        title = title.strip().lower()
-        for column, words in HEADER_WORDS.items():
-            if title in words and column not in columns:
-                columns[column] = index
-    missing = [c for c in ("name", "department", "roles") if c not in columns]
-    if missing:
-        raise RosterError("header", line=1, detail=", ".join(missing))
-    return columns
-
-
 def _roles(cell: str, line: int) -> str:
     roles = set()
     for word in filter(None, ROLE_SEPARATORS.split(cell.strip())):
@@ -89,44 +56,29 @@ def _roles(cell: str, line: int) -> str:
     return people.encode_roles(roles)
 
 
-def _row(cells: list[str], columns: dict[str, int], line: int) -> RosterRow:
-    def cell(column: str) -> str:
-        index = columns.get(column)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-
-    name, department = cell("name"), cell("department")
+def _row(cells: dict[str, str], line: int) -> RosterRow:
+    name, department = cells["name"], cells["department"]
     if not name:
         raise RosterError("no_name", line=line)
     if len(name) > MAX_NAME:
         raise RosterError("long_name", line=line, detail=name[:20])
     if not department:
         raise RosterError("no_department", line=line, detail=name)
-    return RosterRow(line, cell("code") or name, name, department, _roles(cell("roles"), line))
+    return RosterRow(line, cells.get("code") or name, name, department, _roles(cells["roles"], line))
 
 
 def parse(raw: bytes) -> list[RosterRow]:
-    reader = csv.reader(io.StringIO(decode(raw), newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise RosterError("empty") from None
-    columns = _columns(header)
-    rows: list[RosterRow] = []
+    parsed: list[RosterRow] = []
     seen: dict[str, int] = {}
-    try:
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            row = _row(cells, columns, reader.line_num)
-            if row.key in seen:
-                raise RosterError("duplicate", line=row.line, detail=f"{row.key}:{seen[row.key]}")
-            seen[row.key] = row.line
-            rows.append(row)
-    except csv.Error as error:
-        raise RosterError("csv", line=reader.line_num, detail=str(error)) from None
-    if not rows:
+    for line, cells in csv_files.rows(raw, HEADER_WORDS, ("name", "department", "roles")):
+        row = _row(cells, line)
+        if row.key in seen:
+            raise RosterError("duplicate", line=row.line, detail=f"{row.key}:{seen[row.key]}")
+        seen[row.key] = row.line
+        parsed.append(row)
+    if not parsed:
         raise RosterError("empty")
-    return rows
+    return parsed
 
 
 def _plan(db: sqlite_utils.Database, rows: list[RosterRow]) -> tuple[RosterChanges, list[tuple]]:
