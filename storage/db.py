@@ -153,3 +153,80 @@ def m005_opinions(db: sqlite_utils.Database) -> None:
     )
     for position, name in enumerate(DEFAULT_OPINION_CATEGORIES):
         db.execute("insert into opinion_categories values (?, ?)", [name, position])
+
+
+@migrations()
+def m006_problems(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        create table problems (
+            id integer primary key,
+            title text not null,
+            description text not null default '',
+            category text,
+            source text not null,
+            kind text not null default 'deadline',
+            horizon text not null default 'short',
+            measures text,
+            leader_id integer references people(id),
+            department_id integer references departments(id),
+            deadline text,
+            status text not null default 'listed',
+            public integer not null default 1,
+            progress integer not null default 0,
+            explanation text,
+            review_on text,
+            created_at text not null,
+            last_progress_at text,
+            closed_at text
+        );
+        create index problems_status on problems (status);
+        create index problems_leader on problems (leader_id);
+        create index problems_department on problems (department_id);
+        create table problem_opinions (
+            problem_id integer not null references problems(id),
+            opinion_id text not null references opinions(id),
+            primary key (problem_id, opinion_id)
+        );
+        create index problem_opinions_opinion on problem_opinions (opinion_id);
+        create table problem_reports (
+            id integer primary key,
+            problem_id integer not null references problems(id),
+            author_id integer not null references people(id),
+            text text not null,
+            percent integer not null,
+            at text not null
+        );
+        create index problem_reports_problem on problem_reports (problem_id);
+        create table problem_report_photos (
+            report_id integer not null references problem_reports(id),
+            position integer not null,
+            jpeg blob not null,
+            file_id text,
+            primary key (report_id, position)
+        );
+        """
+    )
+
+
+@migrations()
+def m007_outbox(db: sqlite_utils.Database) -> None:
+    """Every message the bot sends on its own is first a row here (see jobs/delivery.py)."""
+    db.executescript(
+        """
+        create table outbox (
+            id integer primary key,
+            person_id integer references people(id),
+            chat_id integer,
+            text text not null,
+            buttons text,
+            dedup_key text unique,
+            due_at text not null,
+            sent_at text,
+            failed_at text,
+            attempts integer not null default 0,
+            last_error text
+        );
+        create index outbox_due on outbox (sent_at, failed_at, due_at);
+        """
+    )

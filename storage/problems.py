@@ -1,0 +1,382 @@
+"""The problem list (问题清单): 清单 → 接单 → 下单 → 送单 → 销号, as one state machine.
+
+Every action checks the problem's state and the actor's role in the same transaction as the
+change, and writes an audit row (who, what, from, to, when). An action that is not allowed
+raises ProblemError and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlite_utils
+
+from storage import audit, csv_files
+from storage.clock import clock, iso, parse_iso
+from storage.csv_files import FileRejected
+from storage.people import HEAD, LEADER, OFFICE, Person, by_id
+
+LISTED, CLAIMED, DISPATCHED, IN_PROGRESS = "listed", "claimed", "dispatched", "in_progress"
+CLOSURE_REQUESTED, CLOSED, RETURNED = "closure_requested", "closed", "returned"
+EXPLAINED, REOPENED = "explained", "reopened"
+STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED,
+          REOPENED)
+SOURCES = ("opinion", "meeting", "self_check", "inspection")
+KINDS = ("immediate", "deadline", "long_term")
+HORIZONS = ("short", "medium", "long")
+WORKING = (DISPATCHED, IN_PROGRESS, RETURNED)
+
+# action: (states it may start from, who may do it, state it leads to)
+#   office: the campaign office; leader: any leader; own_leader: the problem's leader;
+#   own_head: a head of the problem's department; system: the bot itself (look-backs).
+TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
+    "claim": ((LISTED,), ("leader",), CLAIMED),
+    "assign": ((LISTED,), ("office",), CLAIMED),
+    "dispatch": ((CLAIMED, REOPENED), ("own_leader",), DISPATCHED),
+    "report": (WORKING, ("own_head",), IN_PROGRESS),
+    "request_closure": (WORKING, ("own_head",), CLOSURE_REQUESTED),
+    "close": ((CLOSURE_REQUESTED,), ("office",), CLOSED),
+    "return": ((CLOSURE_REQUESTED,), ("office",), RETURNED),
+    "explain": ((CLAIMED, *WORKING, REOPENED), ("own_leader",), EXPLAINED),
+    "revisit": ((EXPLAINED,), ("own_leader", "office", "system"), CLAIMED),
+    "reopen": ((CLOSED,), ("office", "system"), REOPENED),
+}
+
+
+class ProblemError(Exception):
+    """Refused; `reason` is a catalog key suffix and `detail` fills it."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: int
+    title: str
+    description: str
+    category: str | None
+    source: str
+    kind: str
+    horizon: str
+    measures: str | None
+    leader_id: int | None
+    leader: str | None
+    department_id: int | None
+    department: str | None
+    deadline: date | None
+    status: str
+    public: bool
+    progress: int
+    explanation: str | None
+    review_on: date | None
+    created_at: datetime
+    last_progress_at: datetime | None
+    closed_at: datetime | None
+
+
+_SELECT = """
+select pr.*, l.name as leader, d.name as department
+from problems pr
+left join people l on l.id = pr.leader_id
+left join departments d on d.id = pr.department_id
+"""
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+def _problem(row: dict) -> Problem:
+    return Problem(
+        id=row["id"], title=row["title"], description=row["description"], category=row["category"],
+        source=row["source"], kind=row["kind"], horizon=row["horizon"], measures=row["measures"],
+        leader_id=row["leader_id"], leader=row["leader"], department_id=row["department_id"],
+        department=row["department"], deadline=_day(row["deadline"]), status=row["status"],
+        public=bool(row["public"]), progress=row["progress"], explanation=row["explanation"],
+        review_on=_day(row["review_on"]), created_at=parse_iso(row["created_at"]),
+        last_progress_at=_moment(row["last_progress_at"]), closed_at=_moment(row["closed_at"]),
+    )
+
+
+def get(db: sqlite_utils.Database, problem_id: int) -> Problem | None:
+    rows = list(db.query(f"{_SELECT} where pr.id = ?", [problem_id]))
+    return _problem(rows[0]) if rows else None
+
+
+def listing(db: sqlite_utils.Database, where: str = "1", params: list | None = None,
+            offset: int = 0, limit: int = 1000) -> list[Problem]:
+    rows = db.query(f"{_SELECT} where {where} order by pr.deadline is null, pr.deadline, pr.id "
+                    f"limit ? offset ?", [*(params or []), limit, offset])
+    return [_problem(r) for r in rows]
+
+
+def count(db: sqlite_utils.Database, where: str = "1", params: list | None = None) -> int:
+    return db.execute(f"select count(*) from problems pr where {where}", params or []).fetchone()[0]
+
+
+def create(db: sqlite_utils.Database, title: str, actor_id: int | None, *, description: str = "",
+           category: str | None = None, source: str = "meeting", kind: str = "deadline",
+           horizon: str = "short", opinion_ids: tuple[str, ...] = (), public: bool = True) -> int:
+    if not title.strip() or source not in SOURCES or kind not in KINDS or horizon not in HORIZONS:
+        raise ProblemError("invalid")
+    with db.atomic():
+        problem_id = _insert(db, title.strip(), description, category, source, kind, horizon, public)
+        for opinion_id in opinion_ids:
+            db.execute("insert into problem_opinions values (?, ?)", [problem_id, opinion_id])
+        audit.record(db, "problem.create", f"problem:{problem_id}", actor_id, to=LISTED,
+                     source=source, opinions=list(opinion_ids))
+    return problem_id
+
+
+def _insert(db, title, description, category, source, kind, horizon, public) -> int:
+    return db.execute(
+        "insert into problems (title, description, category, source, kind, horizon, public, "
+        "created_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        [title, description, category, source, kind, horizon, int(public), iso(clock.now())],
+    ).lastrowid
+
+
+def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int) -> int:
+    """One tap in the inbox: the opinion becomes a listed problem, linked both ways."""
+    row = db.execute("select category, text from opinions where id = ?", [opinion_id]).fetchone()
+    if row is None:
+        raise ProblemError("not_found")
+    existing = problem_of_opinion(db, opinion_id)
+    if existing:
+        raise ProblemError("already_listed", str(existing))
+    category, text = row
+    title = text if len(text) <= 40 else text[:40] + "…"
+    return create(db, title, actor_id, description=text, category=category, source="opinion",
+                  opinion_ids=(opinion_id,))
+
+
+def problem_of_opinion(db: sqlite_utils.Database, opinion_id: str) -> int | None:
+    row = db.execute("select problem_id from problem_opinions where opinion_id = ?",
+                     [opinion_id]).fetchone()
+    return row[0] if row else None
+
+
+def opinions_of(db: sqlite_utils.Database, problem_id: int) -> list[str]:
+    return [r[0] for r in db.execute(
+        "select opinion_id from problem_opinions where problem_id = ?", [problem_id])]
+
+
+def _may(rule: str, actor: Person | None, problem: Problem) -> bool:
+    if rule == "system":
+        return actor is None
+    if actor is None:
+        return False
+    return {
+        "office": OFFICE in actor.roles,
+        "leader": LEADER in actor.roles,
+        "own_leader": LEADER in actor.roles and actor.id == problem.leader_id,
+        "own_head": HEAD in actor.roles and actor.department_id == problem.department_id,
+    }[rule]
+
+
+def check(problem: Problem, action: str, actor: Person | None) -> str:
+    """The state the action leads to, or ProblemError saying why not."""
+    starts, rules, target = TRANSITIONS[action]
+    if not any(_may(rule, actor, problem) for rule in rules):
+        raise ProblemError("not_allowed")
+    if problem.status not in starts:
+        if action == "claim" and problem.status == CLAIMED:
+            raise ProblemError("claimed_by", problem.leader or "")
+        raise ProblemError("wrong_state", problem.status)
+    return target
+
+
+def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person | None,
+        **fields) -> Problem:
+    """Do one action on one problem, in one transaction, or refuse and change nothing."""
+    if action not in TRANSITIONS:
+        raise ProblemError("not_allowed")
+    with db.atomic():
+        problem = get(db, problem_id)
+        if problem is None:
+            raise ProblemError("not_found")
+        target = check(problem, action, actor)
+        changes = FIELD_RULES.get(action, _no_fields)(db, problem, fields)
+        changes["status"] = target
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        updated = db.execute(
+            f"update problems set {assignments} where id = ? and status = ?",
+            [*changes.values(), problem_id, problem.status],
+        ).rowcount
+        if updated != 1:  # someone else changed it between our read and our write
+            raise ProblemError("wrong_state", problem.status)
+        detail = {k: v for k, v in fields.items() if k not in ("photos", "actor_id", "today")}
+        audit.record(db, f"problem.{action}", f"problem:{problem_id}", actor.id if actor else None,
+                     **{"from": problem.status, "to": target}, **_jsonable(detail))
+        return get(db, problem_id)
+
+
+def _jsonable(fields: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}
+
+
+def _no_fields(db, problem: Problem, fields: dict) -> dict:
+    return {}
+
+
+def _claim(db, problem: Problem, fields: dict) -> dict:
+    return {"leader_id": fields["actor_id"]}
+
+
+def _assign(db, problem: Problem, fields: dict) -> dict:
+    leader = by_id(db, fields.get("leader_id") or 0)
+    if leader is None or LEADER not in leader.roles or not leader.active:
+        raise ProblemError("not_a_leader")
+    return {"leader_id": leader.id}
+
+
+def _dispatch(db, problem: Problem, fields: dict) -> dict:
+    """五落实: item, measures, leader, department, deadline; none may be missing."""
+    measures = (fields.get("measures") or "").strip()
+    department_id = fields.get("department_id")
+    deadline: date | None = fields.get("deadline")
+    missing = [name for name, value in (("item", problem.title), ("measures", measures),
+                                        ("leader", problem.leader_id),
+                                        ("department", department_id), ("deadline", deadline))
+               if not value]
+    if missing:
+        raise ProblemError("missing_fields", ",".join(missing))
+    if not db.execute("select 1 from departments where id = ?", [department_id]).fetchone():
+        raise ProblemError("missing_fields", "department")
+    if deadline < fields.get("today", deadline):
+        raise ProblemError("past_deadline", deadline.isoformat())
+    return {"measures": measures, "department_id": department_id, "deadline": deadline.isoformat(),
+            "last_progress_at": iso(clock.now())}
+
+
+def _report(db, problem: Problem, fields: dict) -> dict:
+    text = (fields.get("text") or "").strip()
+    percent = fields.get("percent")
+    if not text or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise ProblemError("bad_report")
+    now = iso(clock.now())
+    report_id = db.execute(
+        "insert into problem_reports (problem_id, author_id, text, percent, at) values (?, ?, ?, ?, ?)",
+        [problem.id, fields["actor_id"], text, percent, now]).lastrowid
+    for position, jpeg in enumerate(fields.get("photos") or ()):
+        db.execute("insert into problem_report_photos (report_id, position, jpeg) values (?, ?, ?)",
+                   [report_id, position, jpeg])
+    return {"progress": percent, "last_progress_at": now}
+
+
+def _explain(db, problem: Problem, fields: dict) -> dict:
+    reason = (fields.get("reason") or "").strip()
+    review_on: date | None = fields.get("review_on")
+    if not reason or review_on is None:
+        raise ProblemError("missing_fields", "reason" if not reason else "review_on")
+    return {"explanation": reason, "review_on": review_on.isoformat()}
+
+
+def _close(db, problem: Problem, fields: dict) -> dict:
+    return {"closed_at": iso(clock.now()), "progress": 100}
+
+
+def _reopen(db, problem: Problem, fields: dict) -> dict:
+    return {"closed_at": None}
+
+
+FIELD_RULES = {
+    "claim": _claim, "assign": _assign, "dispatch": _dispatch, "report": _report,
+    "explain": _explain, "close": _close, "reopen": _reopen,
+}
+
+
+def claim(db: sqlite_utils.Database, problem_id: int, leader: Person) -> Problem:
+    """The first claim wins, exactly once; the others learn who has it."""
+    return act(db, problem_id, "claim", leader, actor_id=leader.id)
+
+
+def history(db: sqlite_utils.Database, problem_id: int) -> list[dict]:
+    return audit.trail(db, f"problem:{problem_id}")
+
+
+def reports(db: sqlite_utils.Database, problem_id: int) -> list[dict]:
+    return list(db.query("select r.*, p.name as author from problem_reports r join people p "
+                         "on p.id = r.author_id where r.problem_id = ? order by r.id", [problem_id]))
+
+
+def report_photos(db: sqlite_utils.Database, report_id: int) -> list[tuple[int, bytes, str | None]]:
+    return [(r["position"], r["jpeg"], r["file_id"]) for r in db.query(
+        "select * from problem_report_photos where report_id = ? order by position", [report_id])]
+
+
+# ---- the traffic light -----------------------------------------------------------------
+
+RED, AMBER, GREEN, DONE = "red", "amber", "green", "done"
+
+
+def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 14) -> str:
+    """Red: overdue. Amber: due within amber_days, or no progress for stale_days. Green: on
+    track. Closed and explained problems are out of the race."""
+    if problem.status in (CLOSED, EXPLAINED):
+        return DONE
+    if problem.deadline and problem.deadline < today:
+        return RED
+    if problem.deadline and problem.deadline <= today + timedelta(days=amber_days):
+        return AMBER
+    last = problem.last_progress_at or problem.created_at
+    if last.date() < today - timedelta(days=stale_days):
+        return AMBER
+    return GREEN
+
+
+# ---- findings from a meeting, as CSV -----------------------------------------------------
+
+FINDING_WORDS = {
+    "title": {"title", "问题", "问题描述", "问题清单", "查摆问题", "問題"},
+    "description": {"description", "说明", "具体表现", "描述", "說明"},
+    "category": {"category", "类别", "问题类别", "類別"},
+    "source": {"source", "来源", "问题来源", "來源"},
+    "kind": {"kind", "整改类型", "类型", "類型"},
+    "horizon": {"horizon", "期限", "时限类型", "近中远期"},
+}
+SOURCE_WORDS = {"opinion": {"意见", "征求意见", "opinion"},
+                "meeting": {"民主生活会", "组织生活会", "会议", "meeting", ""},
+                "self_check": {"自查", "自查报告", "self_check"},
+                "inspection": {"检查", "督查", "巡察", "inspection"}}
+KIND_WORDS = {"immediate": {"立行立改", "immediate"}, "deadline": {"限期整改", "deadline", ""},
+              "long_term": {"长期坚持", "long_term"}}
+HORIZON_WORDS = {"short": {"近期", "short", ""}, "medium": {"中期", "medium"},
+                 "long": {"远期", "long"}}
+
+
+def _word(cell: str, words: dict[str, set[str]], reason: str, line: int) -> str:
+    for value, spellings in words.items():
+        if cell in spellings:
+            return value
+    raise FileRejected(reason, line=line, detail=cell)
+
+
+def parse_findings(raw: bytes) -> list[dict]:
+    findings = []
+    for line, cells in csv_files.rows(raw, FINDING_WORDS, ("title",)):
+        if not cells["title"]:
+            raise FileRejected("no_title", line=line)
+        findings.append({
+            "title": cells["title"], "description": cells.get("description", ""),
+            "category": cells.get("category") or None,
+            "source": _word(cells.get("source", ""), SOURCE_WORDS, "source", line),
+            "kind": _word(cells.get("kind", ""), KIND_WORDS, "kind", line),
+            "horizon": _word(cells.get("horizon", ""), HORIZON_WORDS, "horizon", line),
+        })
+    if not findings:
+        raise FileRejected("empty")
+    return findings
+
+
+def import_findings(db: sqlite_utils.Database, findings: list[dict], actor_id: int | None) -> list[int]:
+    """All findings in one transaction: all are listed, or none."""
+    with db.atomic():
+        return [create(db, f.pop("title"), actor_id, **f) for f in [dict(f) for f in findings]]
