@@ -5,6 +5,7 @@
     python bot.py invite [--department D] [--person NAME] [--out DIR]
                                            new invitations (QR PNGs and printable sheets)
     python bot.py revoke NAME              withdraw a person's unused invitation
+    python bot.py problems import FILE.csv list a meeting's findings (all or nothing)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import config
 import handlers
 import jobs
 from handlers.persistence import SQLitePersistence
-from storage import invitations, people, roster
+from storage import invitations, people, problems, roster
 from storage.db import open_database
 from storage.keys import load_keys
 from texts import say
@@ -147,10 +148,9 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
     try:
         rows = roster.parse(Path(args.file).read_bytes())
     except roster.RosterError as error:
-        from handlers.roster import roster_error_text  # the same wording the office sees in chat
+        from handlers.roster import file_error_text  # the same wording the office sees in chat
 
-        print(roster_error_text(settings.default_language, error).replace("<b>", "").replace("</b>", ""),
-              file=sys.stderr)
+        print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
     changes = roster.apply(db, rows, None)
     print(f"roster: {len(changes.added)} added, {len(changes.updated)} updated, "
@@ -196,6 +196,20 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    from handlers.roster import file_error_text
+
+    db = open_database(settings.database_path)
+    try:
+        findings = problems.parse_findings(Path(args.file).read_bytes())
+    except problems.FileRejected as error:
+        print(file_error_text(settings.default_language, error, "findings"), file=sys.stderr)
+        return 1
+    ids = problems.import_findings(db, findings, None)
+    print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); leaders can claim them with /claim")
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -218,6 +232,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--person", help="only this person (by name)")
     invite.add_argument("--out", default="invitations")
     commands.add_parser("revoke", help="withdraw a person's unused invitation").add_argument("name")
+    problems_cmd = commands.add_parser("problems", help="the problem list")
+    problems_sub = problems_cmd.add_subparsers(dest="action", required=True)
+    problems_sub.add_parser("import", help="list a meeting's findings from CSV").add_argument("file")
     return parser
 
 
@@ -232,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         asyncio.run(serve(settings))
         return 0
-    action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke}[args.command]
+    action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
+              "problems": _problems_import}[args.command]
     return action(settings, args)
 
 

@@ -38,6 +38,8 @@ class Settings:
     opinion_max_chars: int
     opinion_daily_limit: int
     opinion_batch_times: tuple[time, ...]
+    ledger_amber_days: int
+    ledger_stale_days: int
 
     @property
     def sandboxed(self) -> bool:
@@ -146,4 +148,6 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         opinion_max_chars=_integer(env, "OPINION_MAX_CHARS", 2000, minimum=10),
         opinion_daily_limit=_integer(env, "OPINION_DAILY_LIMIT", 5, minimum=1),
         opinion_batch_times=_times(env, "OPINION_BATCH_TIMES", "09:00,15:00"),
+        ledger_amber_days=_integer(env, "LEDGER_AMBER_DAYS", 3, minimum=0),
+        ledger_stale_days=_integer(env, "LEDGER_STALE_DAYS", 14, minimum=1),
     )

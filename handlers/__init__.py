@@ -7,7 +7,21 @@ import warnings
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from handlers import fallbacks, inbox, menu, opinions, people, profile, receipts, roster, start
+from handlers import (
+    fallbacks,
+    inbox,
+    leadership,
+    ledger,
+    menu,
+    opinions,
+    people,
+    problems,
+    profile,
+    progress,
+    receipts,
+    roster,
+    start,
+)
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
 # inside is then not tracked per message, which is what we want.
@@ -17,10 +31,10 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for module in (opinions, receipts, inbox, roster):
+    for module in (opinions, receipts, inbox, problems, leadership, progress, roster):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, profile, people):
+    for module in (start, menu, ledger, profile, people):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -64,6 +64,7 @@ def _actions(lang: str, opinion_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
         [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")],
         [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
+        [button("inbox.btn.problem", "prob")],
     ])
 
 

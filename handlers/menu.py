@@ -13,13 +13,22 @@ from texts import every_language, say
 ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("opinion", "btn.opinion", MEMBERS),
     ("receipt", "btn.receipt", MEMBERS),
+    ("ledger", "btn.ledger", MEMBERS),
+    ("claim", "btn.claim", frozenset({LEADER})),
+    ("mine", "btn.mine", frozenset({LEADER})),
+    ("tasks", "btn.tasks", frozenset({HEAD})),
     ("inbox", "btn.inbox", frozenset({OFFICE})),
+    ("newproblem", "btn.newproblem", frozenset({OFFICE})),
+    ("closures", "btn.closures", frozenset({OFFICE})),
     ("roster", "btn.roster", frozenset({OFFICE})),
     ("invite", "btn.invite", frozenset({OFFICE})),
     ("people", "btn.people", frozenset({LEADER, OFFICE})),
     ("me", "btn.me", MEMBERS),
     ("language", "btn.language", MEMBERS),
     ("help", "btn.help", MEMBERS),
+    ("history", None, MEMBERS),
+    ("assign", None, frozenset({OFFICE})),
+    ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)

@@ -25,9 +25,10 @@ from documents import invitation_sheet
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, settings
 from storage import invitations, people, roster
+from storage.csv_files import FileRejected
 from storage.people import OFFICE
 from storage.roster import RosterChanges, RosterError
-from texts import say
+from texts import CATALOGS, DEFAULT, say
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,13 @@ async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
     return bytes(await telegram_file.download_as_bytearray())
 
 
-def roster_error_text(lang: str, error: RosterError) -> str:
+def file_error_text(lang: str, error: FileRejected, family: str = "roster") -> str:
+    """Why a CSV file was refused, with its line; `family` picks the wording (roster, findings)."""
     where = say(lang, "roster.where", line=error.line) if error.line else ""
-    reason = say(lang, f"roster.error.{error.reason}", detail=error.detail)
-    return say(lang, "roster.error", where=where, reason=reason)
+    reason_key = f"{family}.error.{error.reason}"
+    if reason_key not in CATALOGS[DEFAULT]:
+        reason_key = f"roster.error.{error.reason}"  # encoding, header, empty, csv: shared
+    return say(lang, f"{family}.error", where=where, reason=say(lang, reason_key, detail=error.detail))
 
 
 def _names(lang: str, names: list[str]) -> str:
@@ -80,7 +84,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     try:
         rows = roster.parse(await _download(context, document.file_id))
     except RosterError as error:
-        await context.bot.send_message(update.effective_chat.id, roster_error_text(lang, error),
+        await context.bot.send_message(update.effective_chat.id, file_error_text(lang, error),
                                        parse_mode="HTML")
         return WAITING_FILE
     changes = roster.preview(database(context), rows)

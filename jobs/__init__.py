@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from jobs import opinion_batches
+from jobs import delivery, opinion_batches
 
 
 def schedule(app: Application) -> None:
+    delivery.schedule(app)
     opinion_batches.schedule(app)

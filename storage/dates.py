@@ -94,5 +94,7 @@ def _relative(text: str, today: date) -> date | None:
 def parse_deadline(text: str, today: date) -> date | None:
     """2026-12-31, 2026年12月31日, 12月31日, 12/31, 下周五, 10个工作日, 3天, 2周, 10 working days.
     None when it cannot be read; the caller asks again."""
-    text = text.strip().replace(" ", "") if not text.strip().isascii() else text.strip()
+    text = text.strip()
+    if not text.isascii():
+        text = text.replace(" ", "").replace("週", "周").replace("個", "个").replace("禮拜", "礼拜")
     return _absolute(text, today) or _relative(text, today)

@@ -18,17 +18,20 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     reply = await office.send(f"/start {invited['王芳']}")
     assert "Welcome, 王芳" in reply[-1].text  # Telegram said English, so English it is
 
-    assert staff.menu() == ["📝 提意见", "🔑 回执查询", "👤 我的信息", "🌐 语言", "❓ 帮助"]
-    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "👥 人员名单", "👤 我的信息", "🌐 语言",
-                             "❓ 帮助"]
-    assert office.menu() == ["📝 Give an opinion", "🔑 My receipt", "📬 Opinion inbox",
-                             "📥 Import roster", "✉️ Invitations", "👥 People", "👤 My profile",
-                             "🌐 Language", "❓ Help"]
-    everyone = ["opinion", "receipt"]
-    assert await staff.commands() == everyone + ["me", "language", "help", "cancel"]
-    assert await leader.commands() == everyone + ["people", "me", "language", "help", "cancel"]
-    assert await office.commands() == everyone + ["inbox", "roster", "invite", "people", "me",
-                                                  "language", "help", "categories", "cancel"]
+    assert staff.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "👤 我的信息", "🌐 语言",
+                            "❓ 帮助"]
+    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "🙋 待接单", "📌 我的问题",
+                             "👥 人员名单", "👤 我的信息", "🌐 语言", "❓ 帮助"]
+    assert office.menu() == ["📝 Give an opinion", "🔑 My receipt", "📋 Ledger", "📬 Opinion inbox",
+                             "➕ New problem", "✅ To close", "📥 Import roster", "✉️ Invitations",
+                             "👥 People", "👤 My profile", "🌐 Language", "❓ Help"]
+    everyone = ["opinion", "receipt", "ledger"]
+    tail = ["me", "language", "help", "history"]
+    assert await staff.commands() == everyone + tail + ["cancel"]
+    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["cancel"]
+    assert await office.commands() == everyone + [
+        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "assign", "findings",
+        "categories", "cancel"]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):
@@ -96,7 +99,8 @@ async def test_language_switch_changes_menu_and_commands(running_bot, client, in
     await staff.send("/language")
     reply = await staff.press("繁體中文")
     assert any("已切換為繁體中文" in (m.text or "") for m in reply)
-    assert staff.menu() == ["📝 提意見", "🔑 回執查詢", "👤 我的資訊", "🌐 語言", "❓ 說明"]
+    assert staff.menu() == ["📝 提意見", "🔑 回執查詢", "📋 整改臺帳", "👤 我的資訊", "🌐 語言",
+                            "❓ 說明"]
     assert "身分：職工" in (await staff.send("/me"))[-1].text
     await staff.send("🌐 語言")
     await staff.press("English")

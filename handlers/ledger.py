@@ -1,0 +1,136 @@
+"""The public ledger (/ledger) and a problem's history (/history <id>): what was found, who is
+responsible, the deadline, progress, with 🔴🟡🟢, for every member of staff."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import menu
+from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from storage import people, problems
+from storage.clock import clock
+from storage.problems import Problem
+from texts import say
+
+PAGE_SIZE = 10
+LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅"}
+
+
+def today(context: ContextTypes.DEFAULT_TYPE):
+    return clock.now().astimezone(settings(context).timezone).date()
+
+
+def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
+    config = settings(context)
+    return LIGHTS[problems.light(problem, today(context), config.ledger_amber_days,
+                                 config.ledger_stale_days)]
+
+
+def summary_line(context, lang: str, problem: Problem) -> str:
+    return say(lang, "problem.line", light=light_of(context, problem), id=problem.id,
+               title=problem.title, department=problem.department or "—",
+               deadline=problem.deadline.isoformat() if problem.deadline else "—",
+               status=say(lang, f"problem.status.{problem.status}"), progress=problem.progress)
+
+
+def card_lines(context, lang: str, problem: Problem) -> list[str]:
+    """A problem with its five fields (五落实) and where it stands."""
+    lines = [say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
+                 title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
+                 kind=say(lang, f"problem.kind.{problem.kind}"),
+                 horizon=say(lang, f"problem.horizon.{problem.horizon}"),
+                 source=say(lang, f"problem.source.{problem.source}"),
+                 measures=problem.measures or "—", leader=problem.leader or "—",
+                 department=problem.department or "—",
+                 deadline=problem.deadline.isoformat() if problem.deadline else "—",
+                 progress=problem.progress)]
+    if problem.description and problem.description != problem.title:
+        lines.insert(1, say(lang, "problem.description", text=problem.description))
+    if problem.status == problems.EXPLAINED:
+        lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
+                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
+    return lines
+
+
+def history_lines(context, lang: str, problem_id: int) -> list[str]:
+    db = database(context)
+    zone = settings(context).timezone
+    names: dict[int, str] = {}
+    lines = [say(lang, "history.title", id=problem_id)]
+    for row in problems.history(db, problem_id):
+        actor = row["actor_id"]
+        if actor and actor not in names:
+            found = people.by_id(db, actor)
+            names[actor] = found.name if found else "?"
+        detail = json.loads(row["detail"] or "{}")
+        when = problems.parse_iso(row["at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        extra = detail.get("text") or detail.get("reason") or detail.get("comment") or ""
+        if "percent" in detail:
+            extra = f"{detail['percent']}% {extra}"
+        lines.append(say(lang, "history.line", when=when,
+                         who=names.get(actor) or say(lang, "history.system"),
+                         action=say(lang, f"history.{row['action']}"), extra=extra))
+    return lines
+
+
+@requires(*MEMBERS)
+async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    page = 0
+    if update.callback_query:
+        await update.callback_query.answer()
+        raw = update.callback_query.data.removeprefix("lgp:")
+        page = int(raw) if raw.isdigit() else 0
+    db = database(context)
+    lang = language(update, context)
+    total = problems.count(db, "pr.public = 1")
+    if not total:
+        await reply(update, context, "ledger.empty")
+        return
+    shown = problems.listing(db, "pr.public = 1", offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    lines = [say(lang, "ledger.title", page=page + 1, pages=pages, total=total)]
+    lines += [summary_line(context, lang, p) for p in shown]
+    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=f"lg:{p.id}") for p in shown]
+    rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
+    if page + 1 < pages:
+        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=f"lgp:{page + 1}")])
+    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
+
+
+async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int | None) -> None:
+    problem = problems.get(database(context), problem_id) if problem_id else None
+    if problem is None or not problem.public:
+        await refuse(update, context, "problem.error.not_found")
+        return
+    if update.callback_query:
+        await update.callback_query.answer()
+    lang = language(update, context)
+    lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
+    await send_lines(context, update.effective_chat.id, lines)
+
+
+@requires(*MEMBERS)
+async def show_detail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = update.callback_query.data.removeprefix("lg:")
+    await _show_problem(update, context, int(raw) if raw.isdigit() else None)
+
+
+@requires(*MEMBERS)
+async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = (context.args or [""])[0].lstrip("#")
+    if not raw.isdigit():
+        await reply(update, context, "history.usage")
+        return
+    await _show_problem(update, context, int(raw))
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        *menu.triggers("ledger", show_ledger),
+        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+$"),
+        CallbackQueryHandler(show_detail, pattern=r"^lg:"),
+        CommandHandler("history", show_history),
+    ]

@@ -1,0 +1,50 @@
+"""Telling people that something reached them: each notice is rendered in the recipient's
+language and queued in the outbox, which the delivery job sends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram.ext import ContextTypes
+
+from handlers.access import database, settings
+from storage import outbox, people
+from storage.people import HEAD, LEADER, OFFICE, Person
+from texts import say
+
+
+def notify(context: ContextTypes.DEFAULT_TYPE, recipients: Iterable[Person], key: str, *,
+           buttons: list[list[tuple[str, str]]] | None = None, dedup: str | None = None,
+           **values) -> int:
+    """Queue one notice per recipient; `buttons` labels are catalog keys. Returns how many."""
+    db = database(context)
+    queued = 0
+    for person in {p.id: p for p in recipients}.values():
+        lang = person.language or settings(context).default_language
+        rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
+        queued += outbox.queue(db, person.id, say(lang, key, **values), buttons=rendered or None,
+                               dedup_key=f"{dedup}:{person.id}" if dedup else None)
+    return queued
+
+
+def with_role(context: ContextTypes.DEFAULT_TYPE, role: str, department_id: int | None = None,
+              ) -> list[Person]:
+    return [p for p in people.everyone(database(context))
+            if role in p.roles and (department_id is None or p.department_id == department_id)]
+
+
+def office(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    return with_role(context, OFFICE)
+
+
+def leaders(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    return with_role(context, LEADER)
+
+
+def heads_of(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list[Person]:
+    return with_role(context, HEAD, department_id) if department_id else []
+
+
+def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:
+    found = people.by_id(database(context), person_id) if person_id else None
+    return [found] if found else []

@@ -1,0 +1,288 @@
+"""The office keeps the problem list: lists problems (by hand, from an opinion in one tap, or a
+meeting's findings from CSV), assigns a leader, and closes (销号) or returns what departments
+report done."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import ledger, menu, notices
+from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
+from handlers.leadership import tell_error
+from handlers.roster import file_error_text
+from storage import people, problems
+from storage.csv_files import FileRejected
+from storage.people import LEADER, OFFICE
+from storage.problems import ProblemError
+from texts import say
+
+TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
+    """A new problem waits for a leader: every leader is told, with a button to claim it."""
+    problem = problems.get(database(context), problem_id)
+    notices.notify(context, notices.leaders(context), "notice.listed",
+                   buttons=[[("claim.btn", f"claim:{problem.id}")]], dedup=f"listed:{problem.id}",
+                   id=problem.id, title=problem.title)
+
+
+# ---- a new problem by hand ---------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def start_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data["new_problem"] = {}
+    await reply(update, context, "newproblem.title")
+    return TITLE
+
+
+@requires(OFFICE)
+async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data["new_problem"]["title"] = update.message.text.strip()[:200]
+    await reply(update, context, "newproblem.description")
+    return DESCRIPTION
+
+
+def _choice(lang: str, prefix: str, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"{key}.{value}"),
+                                                       callback_data=f"{prefix}:{value}")]
+                                 for value in values])
+
+
+@requires(OFFICE)
+async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    text = update.message.text.strip()
+    context.user_data["new_problem"]["description"] = "" if text in ("-", "—", "无") else text[:2000]
+    lang = language(update, context)
+    await reply(update, context, "newproblem.kind",
+                reply_markup=_choice(lang, "pnk", problems.KINDS, "problem.kind"))
+    return KIND
+
+
+@requires(OFFICE)
+async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    kind = update.callback_query.data.removeprefix("pnk:")
+    if kind not in problems.KINDS:
+        await refuse(update, context, "stale_button")
+        return KIND
+    context.user_data["new_problem"]["kind"] = kind
+    lang = language(update, context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(lang, "newproblem.horizon"),
+        reply_markup=_choice(lang, "pnh", problems.HORIZONS, "problem.horizon"))
+    return HORIZON
+
+
+@requires(OFFICE)
+async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    horizon = update.callback_query.data.removeprefix("pnh:")
+    draft = context.user_data.pop("new_problem", None)
+    if horizon not in problems.HORIZONS or not draft:
+        await refuse(update, context, "stale_button")
+        return ConversationHandler.END
+    problem_id = problems.create(database(context), draft["title"], person_of(update, context).id,
+                                 description=draft.get("description", ""), kind=draft.get("kind", "deadline"),
+                                 horizon=horizon, source="meeting")
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "newproblem.done", id=problem_id, title=draft["title"]))
+    announce(context, problem_id)
+    return ConversationHandler.END
+
+
+# ---- from an opinion, in one tap -------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion_id = update.callback_query.data.removeprefix("ib:prob:")
+    try:
+        problem_id = problems.from_opinion(database(context), opinion_id, person_of(update, context).id)
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await reply(update, context, "newproblem.from_opinion", id=problem_id, opinion=opinion_id)
+    announce(context, problem_id)
+
+
+# ---- assign a leader directly ------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = (context.args or [""])[0].lstrip("#")
+    problem = problems.get(database(context), int(raw)) if raw.isdigit() else None
+    if problem is None or problem.status != problems.LISTED:
+        await reply(update, context, "assign.usage")
+        return
+    leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles]
+    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=f"pa:{problem.id}:{p.id}")]
+            for p in leaders]
+    await reply(update, context, "assign.choose", id=problem.id, title=problem.title,
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(OFFICE)
+async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        await refuse(update, context, "stale_button")
+        return
+    try:
+        problem = problems.act(database(context), int(parts[1]), "assign", person_of(update, context),
+                               leader_id=int(parts[2]))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "assign.done", id=problem.id, leader=problem.leader))
+    notices.notify(context, notices.person(context, problem.leader_id), "notice.assigned",
+                   buttons=[[("dispatch.btn", f"pd:{problem.id}")]], id=problem.id, title=problem.title)
+
+
+# ---- closure: 销号 or return --------------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = language(update, context)
+    waiting = problems.listing(database(context), "pr.status = ?", [problems.CLOSURE_REQUESTED])
+    if not waiting:
+        await reply(update, context, "closure.none")
+        return
+    for problem in waiting:
+        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
+                         InlineKeyboardMarkup([[
+                             InlineKeyboardButton(say(lang, "closure.btn.close"),
+                                                  callback_data=f"pc:close:{problem.id}"),
+                             InlineKeyboardButton(say(lang, "closure.btn.return"),
+                                                  callback_data=f"pc:ret:{problem.id}")]]))
+
+
+def _problem_id(update: Update) -> int:
+    tail = update.callback_query.data.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+@requires(OFFICE)
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        problem = problems.act(database(context), _problem_id(update), "close", person_of(update, context))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await reply(update, context, "closure.closed", id=problem.id)
+    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
+    notices.notify(context, recipients, "notice.closed", id=problem.id, title=problem.title)
+
+
+@requires(OFFICE)
+async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    problem = problems.get(database(context), _problem_id(update))
+    try:
+        if problem is None:
+            raise ProblemError("not_found")
+        problems.check(problem, "return", person_of(update, context))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    context.user_data["returning"] = problem.id
+    await reply(update, context, "closure.ask_comment", id=problem.id)
+    return RETURN_COMMENT
+
+
+@requires(OFFICE)
+async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    comment = update.message.text.strip()[:2000]
+    try:
+        problem = problems.act(database(context), context.user_data.pop("returning", 0), "return",
+                               person_of(update, context), comment=comment)
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    await reply(update, context, "closure.returned", id=problem.id)
+    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
+    notices.notify(context, recipients, "notice.returned",
+                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
+                   id=problem.id, title=problem.title, comment=comment)
+    return ConversationHandler.END
+
+
+# ---- a meeting's findings from CSV --------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def ask_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await reply(update, context, "findings.ask")
+    return FINDINGS_FILE
+
+
+@requires(OFFICE)
+async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    document = update.message.document
+    if not (document.file_name or "").lower().endswith(".csv"):
+        await reply(update, context, "roster.not_csv")
+        return FINDINGS_FILE
+    telegram_file = await context.bot.get_file(document.file_id)
+    try:
+        findings = problems.parse_findings(bytes(await telegram_file.download_as_bytearray()))
+    except FileRejected as error:
+        await context.bot.send_message(update.effective_chat.id,
+                                       file_error_text(language(update, context), error, "findings"),
+                                       parse_mode="HTML")
+        return FINDINGS_FILE
+    ids = problems.import_findings(database(context), findings, person_of(update, context).id)
+    await reply(update, context, "findings.done", count=len(ids), first=ids[0], last=ids[-1])
+    for problem_id in ids:
+        announce(context, problem_id)
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    for key in ("new_problem", "returning"):
+        context.user_data.pop(key, None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        ConversationHandler(
+            entry_points=[*menu.triggers("newproblem", start_new),
+                          CallbackQueryHandler(ask_return_comment, pattern=r"^pc:ret:\d+$"),
+                          CommandHandler("findings", ask_findings)],
+            states={
+                TITLE: [MessageHandler(TEXT, receive_title)],
+                DESCRIPTION: [MessageHandler(TEXT, receive_description)],
+                KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
+                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=r"^pnh:")],
+                RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
+                FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="office_problems",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(list_opinion, pattern=r"^ib:prob:"),
+        CommandHandler("assign", offer_assignment),
+        CallbackQueryHandler(assign, pattern=r"^pa:"),
+        *menu.triggers("closures", list_closures),
+        CallbackQueryHandler(close, pattern=r"^pc:close:\d+$"),
+    ]

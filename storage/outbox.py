@@ -1,0 +1,69 @@
+"""The outbox: every message the bot sends on its own is first a row, then sent by the
+delivery job and marked sent. A crash between sending and marking repeats at most that one
+message; nothing queued is lost.
+
+Never queue anything that ties an anonymous opinion to a person: a row names its recipient.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from storage.clock import clock, iso
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    person_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]]
+    attempts: int
+
+
+def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
+          buttons: list[list[tuple[str, str]]] | None = None, dedup_key: str | None = None,
+          due_at: datetime | None = None) -> bool:
+    """Add a message; False when one with the same dedup_key was queued before."""
+    with db.atomic():
+        cursor = db.execute(
+            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at) "
+            "values (?, ?, ?, ?, ?)",
+            [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
+             dedup_key, iso(due_at or clock.now())],
+        )
+    return cursor.rowcount == 1
+
+
+def due(db: sqlite_utils.Database, limit: int = 30) -> list[Outgoing]:
+    rows = db.query(
+        "select * from outbox where sent_at is null and failed_at is null and due_at <= ? "
+        "order by due_at, id limit ?", [iso(clock.now()), limit])
+    return [Outgoing(r["id"], r["person_id"], r["text"],
+                     [[tuple(b) for b in row] for row in json.loads(r["buttons"])] if r["buttons"] else [],
+                     r["attempts"]) for r in rows]
+
+
+def mark_sent(db: sqlite_utils.Database, outgoing_id: int) -> None:
+    with db.atomic():
+        db.execute("update outbox set sent_at = ? where id = ?", [iso(clock.now()), outgoing_id])
+
+
+def postpone(db: sqlite_utils.Database, outgoing_id: int, delay: timedelta, error: str) -> None:
+    with db.atomic():
+        db.execute("update outbox set due_at = ?, attempts = attempts + 1, last_error = ? where id = ?",
+                   [iso(clock.now() + delay), error, outgoing_id])
+
+
+def give_up(db: sqlite_utils.Database, outgoing_id: int, error: str) -> None:
+    with db.atomic():
+        db.execute("update outbox set failed_at = ?, last_error = ? where id = ?",
+                   [iso(clock.now()), error, outgoing_id])
+
+
+def pending_count(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from outbox where sent_at is null and failed_at is null").fetchone()[0]
