@@ -111,6 +111,20 @@ class SandboxUser:
                 return new
             new += more
 
+    async def wait_for(self, needle: str, timeout: float = 10) -> BotMessage:
+        """The first message (already read or still to come) whose text holds `needle`; for
+        notices that the outbox delivers in its own time."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for message in self.inbox:
+                if needle in (message.text or message.caption or ""):
+                    return message
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"{self.name}: no message with {needle!r}; "
+                                     f"got {[m.text for m in self.inbox][-5:]}")
+            await self._poll(wait=min(remaining, 1.0))
+
     async def _poll(self, wait: float) -> list[BotMessage]:
         data = await self.client.get(
             f"/sandbox/users/{self.id}/events", {"after": self.seen, "wait": wait}

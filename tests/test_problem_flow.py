@@ -1,0 +1,153 @@
+"""The problem list end to end: 清单 → 接单 → 下单 → 送单 → 销号, through the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from conftest import join, submit_opinion
+from PIL import Image
+
+import bot
+from jobs import opinion_batches
+from storage import invitations, problems, roster
+
+LEADERS = 50
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 120, 10)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+async def test_fifty_leaders_claim_at_once_and_one_wins(running_bot, client, db):
+    text = "姓名,科室,角色\n" + "".join(f"领导{n:02d},院办,班子成员\n" for n in range(LEADERS))
+    roster.apply(db, roster.parse(text.encode()), None)
+    codes = {i.person.name: i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)}
+    problem_id = problems.create(db, "职工食堂膳食单一", None)
+    leaders = [await client.user(8000 + n, f"L{n}") for n in range(LEADERS)]
+    await asyncio.gather(*(leader.send(f"/start {codes[f'领导{n:02d}']}") for n, leader in enumerate(leaders)))
+    await asyncio.gather(*(leader.send("/claim") for leader in leaders))
+
+    async def press(leader):
+        card = next(m for m in reversed(leader.inbox) if "接单" in " ".join(m.labels()))
+        await leader.press("接单", message=card)
+        return await leader.callback_answer(), leader.inbox[-1].text
+
+    outcomes = await asyncio.gather(*(press(leader) for leader in leaders))
+    winners = [text for answer, text in outcomes if "您已接单" in (text or "")]
+    refusals = [answer["text"] for answer, _ in outcomes if answer and answer.get("text")]
+    assert len(winners) == 1
+    holder = problems.get(db, problem_id).leader
+    assert len(refusals) == LEADERS - 1 and all(f"已由 {holder} 接单" in r for r in refusals)
+    claims = [r for r in problems.history(db, problem_id) if r["action"] == "problem.claim"]
+    assert len(claims) == 1
+
+
+async def test_from_anonymous_opinion_to_closure(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+
+    await submit_opinion(staff, "门诊挂号排队太长，老人站不住")
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    reply = await office.press("列为问题")
+    assert "已列为问题 #1" in reply[-1].text
+
+    notice = await leader.wait_for("新问题待接单 #1")  # through the outbox
+    await leader.press("接单", message=notice)
+    await leader.press("下单")
+    await leader.send("增设自助挂号机两台，高峰期加开窗口")
+    await leader.press("门诊部")
+    assert "看不懂" in (await leader.send("尽快"))[-1].text
+    await leader.send("2099-12-31")
+    confirm = leader.inbox[-1].text
+    for field in ("增设自助挂号机", "李娜", "门诊部", "2099-12-31"):
+        assert field in confirm
+    await leader.press("确认")
+
+    dispatched = await head.wait_for("派到本科室的问题 #1")
+    await head.press("报告进展", message=dispatched)
+    await head.send("已采购两台自助机，正在安装")
+    await head.send_file(photo(), "install.jpg", kind="photo")
+    await head.press("完成")
+    reply = await head.press("50%")
+    assert "已记录（50%）" in reply[-1].text
+    await leader.wait_for("进展 50%")
+    await head.press("申请销号")
+    request = await office.wait_for("申请销号 #1")
+    await office.press("销号", message=request)
+
+    ledger = (await staff.send("/ledger"))[-1].text
+    assert "✅" in ledger and "#1" in ledger and "已销号" in ledger
+    history = (await staff.send("/history 1"))[-1].text
+    for step in ("列入清单", "接单", "下单", "报告进展", "申请销号", "销号"):
+        assert step in history, step
+    assert "李娜" in history and "刘洋" in history
+
+    [opinion] = list(db.query("select * from opinions"))
+    assert opinion["author_id"] is None and opinion["anonymous"] == 1
+    assert problems.opinions_of(db, 1) == [opinion["id"]]
+    assert db.execute("select count(*) from problem_report_photos").fetchone()[0] == 1
+
+
+async def test_return_explain_and_the_ledger_shows_why(running_bot, client, invited, db):
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    staff = await join(client, invited, 101, "张伟")
+    await office.send("/newproblem")
+    await office.send("自行车棚漏雨")
+    await office.send("-")
+    await office.press("限期整改")
+    reply = await office.press("近期")
+    assert "已列入问题清单 #1" in reply[-1].text
+    await office.send("/assign 1")
+    await office.press("李娜")
+    assigned = await leader.wait_for("指定您负责 #1")
+    await leader.press("下单", message=assigned)
+    await leader.send("更换车棚顶棚")
+    await leader.press("门诊部")
+    await leader.send("10个工作日")
+    await leader.press("确认")
+    await head.wait_for("派到本科室的问题 #1")
+    await head.send("/tasks")
+    await head.press("申请销号")
+    await office.wait_for("申请销号 #1")
+    await office.send("/closures")
+    await office.press("退回")
+    await office.send("顶棚仍有缝隙，请补胶")
+    returned = await head.wait_for("被退回整改")
+    assert "补胶" in returned.text
+    assert problems.get(db, 1).status == "returned"
+
+    await leader.send("/mine")
+    await leader.press("说明原因")
+    await leader.send("需整体翻建，经费明年到位")
+    await leader.send("2099-03-01")
+    await staff.send("/ledger")
+    await staff.press("#1")
+    detail = staff.inbox[-1].text
+    assert "需整体翻建，经费明年到位" in detail and "2099-03-01" in detail
+
+
+async def test_findings_import_in_chat_and_on_the_command_line(running_bot, client, invited, tmp_path,
+                                                              monkeypatch, capsys, db_path, db):
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/findings")
+    bad = "问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,不知道\n"
+    reply = await office.send_file(bad.encode("gbk"), "findings.csv")
+    assert "第 3 行" in reply[-1].text and "不知道" in reply[-1].text
+    assert problems.count(db) == 0
+    good = "问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,督查\n"
+    reply = await office.send_file(good.encode("gbk"), "findings.csv")
+    assert "已列入 2 个问题" in reply[-1].text
+
+    monkeypatch.setenv("DATABASE_PATH", str(db_path))
+    csv_file = tmp_path / "more.csv"
+    csv_file.write_bytes("问题\n门卫夜巡不到位\n".encode())
+    assert bot.main(["problems", "import", str(csv_file)]) == 0
+    assert "1 listed (#3 to #3)" in capsys.readouterr().out
