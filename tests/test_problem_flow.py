@@ -24,10 +24,12 @@ def photo() -> bytes:
 async def test_fifty_leaders_claim_at_once_and_one_wins(running_bot, client, db):
     text = "姓名,科室,角色\n" + "".join(f"领导{n:02d},院办,班子成员\n" for n in range(LEADERS))
     roster.apply(db, roster.parse(text.encode()), None)
-    codes = {i.person.name: i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)}
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
     problem_id = problems.create(db, "职工食堂膳食单一", None)
     leaders = [await client.user(8000 + n, f"L{n}") for n in range(LEADERS)]
-    await asyncio.gather(*(leader.send(f"/start {codes[f'领导{n:02d}']}") for n, leader in enumerate(leaders)))
+    await asyncio.gather(*(leader.send(f"/start {codes[f'领导{n:02d}']}")
+                           for n, leader in enumerate(leaders)))
     await asyncio.gather(*(leader.send("/claim") for leader in leaders))
 
     async def press(leader):
