@@ -35,14 +35,15 @@ async def test_fifty_leaders_claim_at_once_and_one_wins(running_bot, client, db)
     async def press(leader):
         card = next(m for m in reversed(leader.inbox) if "接单" in " ".join(m.labels()))
         await leader.press("接单", message=card)
-        return await leader.callback_answer(), leader.inbox[-1].text
+        return leader, await leader.callback_answer()
 
     outcomes = await asyncio.gather(*(press(leader) for leader in leaders))
-    winners = [text for answer, text in outcomes if "您已接单" in (text or "")]
-    refusals = [answer["text"] for answer, _ in outcomes if answer and answer.get("text")]
-    assert len(winners) == 1
     holder = problems.get(db, problem_id).leader
-    assert len(refusals) == LEADERS - 1 and all(f"已由 {holder} 接单" in r for r in refusals)
+    refused = [(leader, answer["text"]) for leader, answer in outcomes if answer.get("text")]
+    [winner] = [leader for leader, answer in outcomes if not answer.get("text")]
+    await winner.wait_for("您已接单")
+    assert len(refused) == LEADERS - 1
+    assert all(f"已由 {holder} 接单" in text for _, text in refused)
     claims = [r for r in problems.history(db, problem_id) if r["action"] == "problem.claim"]
     assert len(claims) == 1
 
