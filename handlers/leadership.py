@@ -20,7 +20,7 @@ from handlers import ledger, menu, notices
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from storage import problems
 from storage.dates import parse_deadline
-from storage.people import LEADER
+from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
@@ -237,6 +237,31 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
     return ConversationHandler.END
 
 
+@requires(LEADER, HEAD, OFFICE)
+async def milestone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/milestone N DATE TITLE adds one (leader, office); /milestone N done K marks one reached
+    (head, leader)."""
+    args = context.args or []
+    if len(args) < 3 or not args[0].lstrip("#").isdigit():
+        await reply(update, context, "milestone.usage")
+        return
+    problem_id, actor, db = int(args[0].lstrip("#")), person_of(update, context), database(context)
+    try:
+        if args[1].lower() in ("done", "完成") and args[2].isdigit():
+            problems.complete_milestone(db, problem_id, int(args[2]), actor)
+            await reply(update, context, "milestone.done", id=problem_id, number=int(args[2]))
+            return
+        due = parse_deadline(args[1], ledger.today(context))
+        if due is None:
+            await reply(update, context, "dispatch.bad_deadline", text=args[1][:50])
+            return
+        number = problems.add_milestone(db, problem_id, actor, due, " ".join(args[2:]))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await reply(update, context, "milestone.added", id=problem_id, number=number, due=due.isoformat())
+
+
 @requires(LEADER)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop("dispatch", None)
@@ -266,4 +291,5 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("claim", list_unclaimed),
         *menu.triggers("mine", list_mine),
         CallbackQueryHandler(claim, pattern=r"^claim:"),
+        CommandHandler("milestone", milestone),
     ]

@@ -49,6 +49,10 @@ def card_lines(context, lang: str, problem: Problem) -> list[str]:
                  progress=problem.progress)]
     if problem.description and problem.description != problem.title:
         lines.insert(1, say(lang, "problem.description", text=problem.description))
+    for milestone in problems.milestones(database(context), problem.id):
+        lines.append(say(lang, "problem.milestone", number=milestone.position,
+                         mark="☑" if milestone.done else "☐", due=milestone.due.isoformat(),
+                         title=milestone.title))
     if problem.status == problems.EXPLAINED:
         lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
                          review_on=problem.review_on.isoformat() if problem.review_on else "—"))

@@ -27,6 +27,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("language", "btn.language", MEMBERS),
     ("help", "btn.help", MEMBERS),
     ("history", None, MEMBERS),
+    ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
     ("assign", None, frozenset({OFFICE})),
     ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),

@@ -230,3 +230,20 @@ def m007_outbox(db: sqlite_utils.Database) -> None:
         create index outbox_due on outbox (sent_at, failed_at, due_at);
         """
     )
+
+
+@migrations()
+def m008_milestones(db: sqlite_utils.Database) -> None:
+    """Long-term (长期坚持) problems move by milestones rather than one deadline."""
+    db.executescript(
+        """
+        create table problem_milestones (
+            problem_id integer not null references problems(id),
+            position integer not null,
+            title text not null,
+            due text not null,
+            done_at text,
+            primary key (problem_id, position)
+        );
+        """
+    )

@@ -380,3 +380,54 @@ def import_findings(db: sqlite_utils.Database, findings: list[dict], actor_id: i
     """All findings in one transaction: all are listed, or none."""
     with db.atomic():
         return [create(db, f.pop("title"), actor_id, **f) for f in [dict(f) for f in findings]]
+
+
+# ---- milestones of long-term problems ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Milestone:
+    position: int
+    title: str
+    due: date
+    done: bool
+
+
+def milestones(db: sqlite_utils.Database, problem_id: int) -> list[Milestone]:
+    return [Milestone(r["position"], r["title"], date.fromisoformat(r["due"]), bool(r["done_at"]))
+            for r in db.query("select * from problem_milestones where problem_id = ? order by due, "
+                              "position", [problem_id])]
+
+
+def add_milestone(db: sqlite_utils.Database, problem_id: int, actor: Person, due: date, title: str) -> int:
+    """The problem's leader (or the office) sets a milestone; returns its number."""
+    with db.atomic():
+        problem = get(db, problem_id)
+        if problem is None:
+            raise ProblemError("not_found")
+        if not (_may("own_leader", actor, problem) or _may("office", actor, problem)):
+            raise ProblemError("not_allowed")
+        if problem.status in (CLOSED, EXPLAINED) or not title.strip():
+            raise ProblemError("wrong_state", problem.status)
+        position = db.execute("select coalesce(max(position), 0) + 1 from problem_milestones "
+                              "where problem_id = ?", [problem_id]).fetchone()[0]
+        db.execute("insert into problem_milestones (problem_id, position, title, due) values (?, ?, ?, ?)",
+                   [problem_id, position, title.strip()[:200], due.isoformat()])
+        audit.record(db, "problem.milestone", f"problem:{problem_id}", actor.id, text=title.strip()[:200],
+                     due=due.isoformat())
+    return position
+
+
+def complete_milestone(db: sqlite_utils.Database, problem_id: int, position: int, actor: Person) -> None:
+    """The department's head or the leader marks a milestone reached."""
+    with db.atomic():
+        problem = get(db, problem_id)
+        if problem is None:
+            raise ProblemError("not_found")
+        if not (_may("own_head", actor, problem) or _may("own_leader", actor, problem)):
+            raise ProblemError("not_allowed")
+        done = db.execute("update problem_milestones set done_at = ? where problem_id = ? and position = ? "
+                          "and done_at is null", [iso(clock.now()), problem_id, position]).rowcount
+        if not done:
+            raise ProblemError("no_milestone", str(position))
+        audit.record(db, "problem.milestone_done", f"problem:{problem_id}", actor.id, text=str(position))

@@ -28,10 +28,11 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     everyone = ["opinion", "receipt", "ledger"]
     tail = ["me", "language", "help", "history"]
     assert await staff.commands() == everyone + tail + ["cancel"]
-    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["cancel"]
+    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["milestone",
+                                                                                       "cancel"]
     assert await office.commands() == everyone + [
-        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "assign", "findings",
-        "categories", "cancel"]
+        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "milestone", "assign",
+        "findings", "categories", "cancel"]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):

@@ -154,3 +154,25 @@ async def test_findings_import_in_chat_and_on_the_command_line(running_bot, clie
     csv_file.write_bytes("问题\n门卫夜巡不到位\n".encode())
     assert bot.main(["problems", "import", str(csv_file)]) == 0
     assert "1 listed (#3 to #3)" in capsys.readouterr().out
+
+
+async def test_long_term_problems_move_by_milestones(running_bot, client, invited, db):
+    leader = await join(client, invited, 102, "李娜")
+    head = await join(client, invited, 104, "刘洋")
+    staff = await join(client, invited, 101, "张伟")
+    problem_id = problems.create(db, "建立职工书屋长效机制", None, kind="long_term")
+    await leader.send("/claim")
+    await leader.press("接单")
+    await leader.press("下单")
+    await leader.send("每季度更新书目，专人管理")
+    await leader.press("门诊部")
+    await leader.send("2099-12-31")
+    await leader.press("确认")
+    added = await leader.send(f"/milestone {problem_id} 2099-03-31 首批书目上架")
+    assert "已添加里程碑 1" in added[-1].text
+    assert "只对" in (await staff.send(f"/milestone {problem_id} 2099-06-30 x"))[-1].text
+    refused = await head.send(f"/milestone {problem_id} 2099-06-30 第二批")
+    assert "不能" in refused[-1].text
+    assert "已完成" in (await head.send(f"/milestone {problem_id} done 1"))[-1].text
+    detail = (await staff.send(f"/history {problem_id}"))[-1].text
+    assert "☑ 里程碑 1：2099-03-31 首批书目上架" in detail and "完成里程碑" in detail

@@ -296,4 +296,12 @@ MESSAGES = {
     "findings.error.source": "unknown source “{detail}”. Use 民主生活会, 组织生活会, 征求意见, 自查, 检查, 督查 or 巡察.",
     "findings.error.kind": "unknown kind “{detail}”. Use 立行立改, 限期整改 or 长期坚持.",
     "findings.error.horizon": "unknown horizon “{detail}”. Use 近期, 中期 or 远期.",
+    "cmd.milestone": "Milestones of long-term problems: /milestone N DATE TEXT",
+    "problem.milestone": "{mark} milestone {number}: {due} {title}",
+    "problem.error.no_milestone": "There is no open milestone {detail}.",
+    "milestone.usage": "Usage: /milestone N DATE TEXT to add one, or /milestone N done K to mark one reached.",
+    "milestone.added": "Milestone {number} added to #{id}, due {due}.",
+    "milestone.done": "Milestone {number} of #{id} reached.",
+    "history.problem.milestone": "milestone set",
+    "history.problem.milestone_done": "milestone reached",
 }

@@ -308,4 +308,12 @@ MESSAGES = {
     "findings.error.source": "不认识的问题来源“{detail}”。可用：民主生活会、组织生活会、征求意见、自查、检查、督查、巡察。",
     "findings.error.kind": "不认识的整改类型“{detail}”。可用：立行立改、限期整改、长期坚持。",
     "findings.error.horizon": "不认识的期限“{detail}”。可用：近期、中期、远期。",
+    "cmd.milestone": "长期问题的里程碑：/milestone 编号 日期 内容",
+    "problem.milestone": "{mark} 里程碑 {number}：{due} {title}",
+    "problem.error.no_milestone": "没有未完成的第 {detail} 个里程碑。",
+    "milestone.usage": "用法：/milestone 编号 日期 内容（添加），或 /milestone 编号 done 序号（完成）。",
+    "milestone.added": "#{id} 已添加里程碑 {number}，期限 {due}。",
+    "milestone.done": "#{id} 的里程碑 {number} 已完成。",
+    "history.problem.milestone": "设里程碑",
+    "history.problem.milestone_done": "完成里程碑",
 }

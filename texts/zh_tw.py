@@ -296,4 +296,12 @@ MESSAGES = {
     "findings.error.source": "不認識的問題來源「{detail}」。可用：民主生活會、組織生活會、徵求意見、自查、檢查、督查、巡察。",
     "findings.error.kind": "不認識的整改類型「{detail}」。可用：立行立改、限期整改、長期堅持。",
     "findings.error.horizon": "不認識的期限「{detail}」。可用：近期、中期、遠期。",
+    "cmd.milestone": "長期問題的里程碑：/milestone 編號 日期 內容",
+    "problem.milestone": "{mark} 里程碑 {number}：{due} {title}",
+    "problem.error.no_milestone": "沒有未完成的第 {detail} 個里程碑。",
+    "milestone.usage": "用法：/milestone 編號 日期 內容（新增），或 /milestone 編號 done 序號（完成）。",
+    "milestone.added": "#{id} 已新增里程碑 {number}，期限 {due}。",
+    "milestone.done": "#{id} 的里程碑 {number} 已完成。",
+    "history.problem.milestone": "設里程碑",
+    "history.problem.milestone_done": "完成里程碑",
 }
