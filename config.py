@@ -40,6 +40,11 @@ class Settings:
     opinion_batch_times: tuple[time, ...]
     ledger_amber_days: int
     ledger_stale_days: int
+    reminder_time: time
+    reminder_days: tuple[int, ...]
+    escalate_leader_after: int
+    escalate_office_after: int
+    quiet_hours: tuple[time, time]
 
     @property
     def sandboxed(self) -> bool:
@@ -117,6 +122,26 @@ def _times(env: dict[str, str], name: str, default: str) -> tuple[time, ...]:
         raise ConfigError(f"{name} must be times of day such as 09:00,15:00, got {raw!r}") from None
 
 
+def _days(env: dict[str, str], name: str, default: str) -> tuple[int, ...]:
+    raw = _text(env, name, default)
+    try:
+        days = tuple(sorted({int(part) for part in raw.split(",")}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"{name} must be whole numbers such as 7,3,1,0, got {raw!r}") from None
+    if any(d < 0 for d in days):
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
+    return days
+
+
+def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
+    raw = _text(env, "QUIET_HOURS", "22:00-08:00")
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise ConfigError(f"QUIET_HOURS must look like 22:00-08:00, got {raw!r}") from None
+    return start, end
+
+
 def _secret(env: dict[str, str]) -> str | None:
     secret = _text(env, "SECRET_KEY", None)
     if secret is not None and len(secret) < 32:
@@ -150,4 +175,9 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         opinion_batch_times=_times(env, "OPINION_BATCH_TIMES", "09:00,15:00"),
         ledger_amber_days=_integer(env, "LEDGER_AMBER_DAYS", 3, minimum=0),
         ledger_stale_days=_integer(env, "LEDGER_STALE_DAYS", 14, minimum=1),
+        reminder_time=_times(env, "REMINDER_TIME", "09:00")[0],
+        reminder_days=_days(env, "REMINDER_DAYS_BEFORE", "7,3,1,0"),
+        escalate_leader_after=_integer(env, "ESCALATE_LEADER_AFTER", 3, minimum=0),
+        escalate_office_after=_integer(env, "ESCALATE_OFFICE_AFTER", 7, minimum=0),
+        quiet_hours=_quiet_hours(env),
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from jobs import delivery, opinion_batches
+from jobs import delivery, opinion_batches, reminders
 
 
 def schedule(app: Application) -> None:
     delivery.schedule(app)
     opinion_batches.schedule(app)
+    reminders.schedule(app)

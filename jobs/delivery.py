@@ -1,5 +1,11 @@
-"""Delivery: one repeating job sends what is due in the outbox, under Telegram's limits (the
-rate limiter spaces the calls), and marks each row sent only after Telegram accepted it."""
+"""Delivery: one repeating job sends what is due in the outbox and marks each row sent only
+after Telegram accepted it (a crash in between repeats at most that one message).
+
+Pacing: the rate limiter keeps to Telegram's overall limits; on top, a person gets at most
+one message per pass (about one a second), and rows that share a grouping for one person
+(several reminders in the same slot) go out together as one message. Nothing is pushed in
+quiet hours: due rows simply wait.
+"""
 
 from __future__ import annotations
 
@@ -11,52 +17,74 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from storage import outbox, people
+from storage.clock import clock
 from storage.outbox import Outgoing
 
 log = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 1.0
 MAX_BACKOFF = timedelta(minutes=10)
+MAX_BUTTON_ROWS = 8
 
 
-def _markup(outgoing: Outgoing) -> InlineKeyboardMarkup | None:
-    if not outgoing.buttons:
+def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in outgoing.buttons])
+                                 for row in buttons[:MAX_BUTTON_ROWS]])
+
+
+def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
+    """One batch per person: their first due row, with the rows that share its grouping."""
+    first: dict[int, list[Outgoing]] = {}
+    for outgoing in due:
+        batch = first.get(outgoing.person_id)
+        if batch is None:
+            first[outgoing.person_id] = [outgoing]
+        elif outgoing.grouping and outgoing.grouping == batch[0].grouping:
+            batch.append(outgoing)
+    return list(first.values())
+
+
+async def _send(app: Application, batch: list[Outgoing]) -> bool:
+    db = app.bot_data["db"]
+    ids = [o.id for o in batch]
+    person = people.by_id(db, batch[0].person_id)
+    if person is None or not person.chat_id or not person.reachable or not person.active:
+        outbox.give_up(db, ids, "unreachable")
+        return False
+    text = "\n\n".join(o.text for o in batch)
+    buttons = [row for o in batch for row in o.buttons]
+    try:
+        await app.bot.send_message(person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons))
+    except Forbidden:
+        people.set_reachable(db, person.id, False)
+        outbox.give_up(db, ids, "blocked")
+        log.info("person %s blocked the bot; marked unreachable", person.id)
+        return False
+    except RetryAfter as error:
+        wait = error.retry_after
+        outbox.postpone(db, ids, wait if isinstance(wait, timedelta) else timedelta(seconds=wait), "429")
+        return False
+    except BadRequest as error:
+        outbox.give_up(db, ids, f"bad request: {error.message}")
+        log.error("outbox messages %s refused by Telegram: %s", ids, error.message)
+        return False
+    except TelegramError as error:  # network trouble and 5xx: later, with backoff
+        outbox.postpone(db, ids, min(timedelta(seconds=2 ** batch[0].attempts), MAX_BACKOFF),
+                        type(error).__name__)
+        return False
+    outbox.mark_sent(db, ids)
+    return True
 
 
 async def send_due(app: Application) -> int:
-    db = app.bot_data["db"]
+    settings = app.bot_data["settings"]
+    if outbox.in_quiet_hours(clock.now(), settings.timezone, settings.quiet_hours):
+        return 0
     sent = 0
-    for outgoing in outbox.due(db):
-        person = people.by_id(db, outgoing.person_id)
-        if person is None or not person.chat_id or not person.reachable or not person.active:
-            outbox.give_up(db, outgoing.id, "unreachable")
-            continue
-        try:
-            await app.bot.send_message(person.chat_id, outgoing.text, parse_mode="HTML",
-                                       reply_markup=_markup(outgoing))
-        except Forbidden:
-            people.set_reachable(db, person.id, False)
-            outbox.give_up(db, outgoing.id, "blocked")
-            log.info("person %s blocked the bot; marked unreachable", person.id)
-            continue
-        except RetryAfter as error:
-            wait = error.retry_after
-            wait = wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
-            outbox.postpone(db, outgoing.id, wait, "429")
-            continue
-        except BadRequest as error:
-            outbox.give_up(db, outgoing.id, f"bad request: {error.message}")
-            log.error("outbox message %s refused by Telegram: %s", outgoing.id, error.message)
-            continue
-        except TelegramError as error:  # network trouble and 5xx: later, with backoff
-            outbox.postpone(db, outgoing.id, min(timedelta(seconds=2 ** outgoing.attempts), MAX_BACKOFF),
-                            type(error).__name__)
-            continue
-        outbox.mark_sent(db, outgoing.id)
-        sent += 1
+    for batch in batches(outbox.due(app.bot_data["db"])):
+        sent += await _send(app, batch)
     return sent
 
 

@@ -18,6 +18,11 @@ class Clock:
     def freeze(self, moment: datetime) -> None:
         self._frozen = moment.astimezone(UTC)
 
+    def travel_to(self, moment: datetime) -> None:
+        """Keep running, but from `moment` on (tests pin the time of day this way)."""
+        self._frozen = None
+        self._offset = moment.astimezone(UTC) - datetime.now(UTC)
+
     def advance(self, delta: timedelta) -> None:
         if self._frozen is not None:
             self._frozen += delta

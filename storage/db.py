@@ -247,3 +247,11 @@ def m008_milestones(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m009_reminders(db: sqlite_utils.Database) -> None:
+    """Outbox rows that share a group for one person go out as one message; job_state keeps
+    when the sweeper last looked, so a restart catches up exactly once."""
+    db.execute("alter table outbox add column grouping text")
+    db["job_state"].create({"name": str, "value": str}, pk="name", not_null={"value"})

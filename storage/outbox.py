@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -23,46 +24,70 @@ class Outgoing:
     text: str
     buttons: list[list[tuple[str, str]]]
     attempts: int
+    grouping: str | None = None
+
+
+def in_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]) -> bool:
+    local = moment.astimezone(zone).time()
+    start, end = quiet
+    return (start <= local or local < end) if start > end else (start <= local < end)
+
+
+def after_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]) -> datetime:
+    """The moment itself, or the end of the quiet hours it falls in."""
+    if not in_quiet_hours(moment, zone, quiet):
+        return moment
+    local = moment.astimezone(zone)
+    end = datetime.combine(local.date(), quiet[1], tzinfo=zone)
+    return end if end > local else end + timedelta(days=1)
 
 
 def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
           buttons: list[list[tuple[str, str]]] | None = None, dedup_key: str | None = None,
-          due_at: datetime | None = None) -> bool:
-    """Add a message; False when one with the same dedup_key was queued before."""
+          due_at: datetime | None = None, grouping: str | None = None) -> bool:
+    """Add a message; False when one with the same dedup_key was queued before. Messages for
+    one person with the same grouping that are due together go out as one."""
     with db.atomic():
         cursor = db.execute(
-            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at) "
-            "values (?, ?, ?, ?, ?)",
+            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping) "
+            "values (?, ?, ?, ?, ?, ?)",
             [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
-             dedup_key, iso(due_at or clock.now())],
+             dedup_key, iso(due_at or clock.now()), grouping],
         )
     return cursor.rowcount == 1
 
 
-def due(db: sqlite_utils.Database, limit: int = 30) -> list[Outgoing]:
+def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:
     rows = db.query(
         "select * from outbox where sent_at is null and failed_at is null and due_at <= ? "
         "order by due_at, id limit ?", [iso(clock.now()), limit])
     return [Outgoing(r["id"], r["person_id"], r["text"],
                      [[tuple(b) for b in row] for row in json.loads(r["buttons"])] if r["buttons"] else [],
-                     r["attempts"]) for r in rows]
+                     r["attempts"], r["grouping"]) for r in rows]
 
 
-def mark_sent(db: sqlite_utils.Database, outgoing_id: int) -> None:
+def _each(ids: int | list[int]) -> list[int]:
+    return ids if isinstance(ids, list) else [ids]
+
+
+def mark_sent(db: sqlite_utils.Database, ids: int | list[int]) -> None:
     with db.atomic():
-        db.execute("update outbox set sent_at = ? where id = ?", [iso(clock.now()), outgoing_id])
+        for outgoing_id in _each(ids):
+            db.execute("update outbox set sent_at = ? where id = ?", [iso(clock.now()), outgoing_id])
 
 
-def postpone(db: sqlite_utils.Database, outgoing_id: int, delay: timedelta, error: str) -> None:
+def postpone(db: sqlite_utils.Database, ids: int | list[int], delay: timedelta, error: str) -> None:
     with db.atomic():
-        db.execute("update outbox set due_at = ?, attempts = attempts + 1, last_error = ? where id = ?",
-                   [iso(clock.now() + delay), error, outgoing_id])
+        for outgoing_id in _each(ids):
+            db.execute("update outbox set due_at = ?, attempts = attempts + 1, last_error = ? "
+                       "where id = ?", [iso(clock.now() + delay), error, outgoing_id])
 
 
-def give_up(db: sqlite_utils.Database, outgoing_id: int, error: str) -> None:
+def give_up(db: sqlite_utils.Database, ids: int | list[int], error: str) -> None:
     with db.atomic():
-        db.execute("update outbox set failed_at = ?, last_error = ? where id = ?",
-                   [iso(clock.now()), error, outgoing_id])
+        for outgoing_id in _each(ids):
+            db.execute("update outbox set failed_at = ?, last_error = ? where id = ?",
+                       [iso(clock.now()), error, outgoing_id])
 
 
 def pending_count(db: sqlite_utils.Database) -> int:

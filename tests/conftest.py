@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,11 @@ class BotUnderTest:
 
 
 @pytest.fixture(autouse=True)
-def real_time():
-    clock.reset()
+def office_hours():
+    """Every test starts at 10:00 in Shanghai on today's date, with the clock running, so that
+    quiet hours (22:00-08:00) never hold a notice back because of when CI happens to run."""
+    today = datetime.now(UTC).date()
+    clock.travel_to(datetime.combine(today, time(2, 0), tzinfo=UTC))
     yield
     clock.reset()
 

@@ -304,4 +304,8 @@ MESSAGES = {
     "milestone.done": "Milestone {number} of #{id} reached.",
     "history.problem.milestone": "milestone set",
     "history.problem.milestone_done": "milestone reached",
+    "reminder.due": "⏰ #{id} {title}: due in {days} working day(s) ({deadline}).",
+    "reminder.overdue": "⚠️ #{id} {title}: {days} working day(s) overdue (deadline {deadline}).",
+    "reminder.btn.open": "🔎 Open #{id}",
+    "reminder.today": "⏰ #{id} {title}: due today ({deadline}).",
 }

@@ -316,4 +316,8 @@ MESSAGES = {
     "milestone.done": "#{id} 的里程碑 {number} 已完成。",
     "history.problem.milestone": "设里程碑",
     "history.problem.milestone_done": "完成里程碑",
+    "reminder.due": "⏰ #{id} {title}：还有 {days} 个工作日到期（期限 {deadline}）。",
+    "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 个工作日（期限 {deadline}）。",
+    "reminder.btn.open": "🔎 查看 #{id}",
+    "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
 }

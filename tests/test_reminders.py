@@ -1,0 +1,139 @@
+"""Deadline reminders, escalation, quiet hours and catch-up, with an injected clock."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import join
+
+from jobs import delivery, reminders
+from storage import problems
+from storage.clock import clock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date, hour: int = 9, minute: int = 0, second: int = 30) -> datetime:
+    return datetime.combine(day, time(hour, minute, second), tzinfo=SHANGHAI)
+
+
+def dispatched(db, deadline: date, title: str = "挂号排队时间长") -> int:
+    leader = db.execute("select id from people where name = '李娜'").fetchone()[0]
+    department = db.execute("select id from departments where name = '门诊部'").fetchone()[0]
+    problem_id = problems.create(db, title, None)
+    db.execute("update problems set status = 'dispatched', leader_id = ?, department_id = ?, "
+               "deadline = ?, measures = '增设窗口' where id = ?",
+               [leader, department, deadline.isoformat(), problem_id])
+    db.conn.commit()
+    return problem_id
+
+
+def queued(db) -> list[tuple[str, str, str]]:
+    """(name, reminder kind, local day) for every reminder queued so far."""
+    rows = db.query("select p.name, o.dedup_key from outbox o join people p on p.id = o.person_id "
+                    "where o.dedup_key like 'reminder:%' order by o.id")
+    return [(r["name"], r["dedup_key"].split(":")[2], r["dedup_key"].split(":")[3]) for r in rows]
+
+
+async def sweep_days(running_bot, first: date, last: date) -> None:
+    clock.freeze(at(first - timedelta(days=1), 23))
+    await reminders.sweep_app(running_bot.app)
+    day = first
+    while day <= last:
+        clock.freeze(at(day))
+        await reminders.sweep_app(running_bot.app)
+        day += timedelta(days=1)
+
+
+@pytest.fixture
+async def team(running_bot, client, invited):
+    return {name: await join(client, invited, uid, name)
+            for uid, name in ((102, "李娜"), (103, "王芳"), (104, "刘洋"))}
+
+
+async def test_a_wednesday_deadline_and_the_escalation_ladder(running_bot, team, db):
+    dispatched(db, date(2026, 12, 9))  # a Wednesday
+    await sweep_days(running_bot, date(2026, 11, 25), date(2026, 12, 21))
+    got = queued(db)
+
+    def days(name, prefix):
+        return [d for n, kind, d in got if n == name and kind.startswith(prefix)]
+
+    due = ["2026-11-30", "2026-12-04", "2026-12-08", "2026-12-09"]  # 7, 3, 1, 0 working days before
+    assert days("刘洋", "due") == due and days("李娜", "due") == due
+    overdue = ["2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17",
+               "2026-12-18", "2026-12-21"]  # working days only
+    assert days("刘洋", "overdue") == overdue
+    assert days("李娜", "overdue") == overdue[2:]  # from the third working day late
+    assert days("王芳", "overdue") == overdue[6:]  # from the seventh
+    assert days("王芳", "due") == []
+    due_times = {r[0] for r in db.execute("select due_at from outbox where dedup_key like 'reminder:%'")}
+    assert all(datetime.fromisoformat(t).astimezone(SHANGHAI).time() == time(9, 0) for t in due_times)
+
+
+async def test_reminders_skip_the_spring_festival(running_bot, team, db):
+    dispatched(db, date(2026, 2, 25))  # the Wednesday after the 2026 holiday (15-23 February)
+    await sweep_days(running_bot, date(2026, 2, 1), date(2026, 2, 25))
+    assert [d for n, _, d in queued(db) if n == "刘洋"] == [
+        "2026-02-09", "2026-02-13", "2026-02-24", "2026-02-25"]
+
+
+async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team, db):
+    app = running_bot.app
+    app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], reminder_time=time(23, 30))
+    dispatched(db, date(2026, 12, 9))
+    clock.freeze(at(date(2026, 12, 8), 23, 0))
+    await reminders.sweep_app(app)
+    clock.freeze(at(date(2026, 12, 8), 23, 30))
+    await reminders.sweep_app(app)
+    assert await delivery.send_due(app) == 0
+    clock.freeze(at(date(2026, 12, 9), 7, 59, 59))
+    assert await delivery.send_due(app) == 0
+    clock.freeze(at(date(2026, 12, 9), 8, 0, 1))
+    assert await delivery.send_due(app) == 2  # the head and the leader
+    message = await team["刘洋"].wait_for("还有 1 个工作日到期")
+    assert message.buttons
+
+
+async def test_downtime_across_three_reminder_times_sends_each_once(running_bot, team, db):
+    dispatched(db, date(2026, 12, 4))  # due Friday: Monday to Wednesday are overdue days 1-3
+    clock.freeze(at(date(2026, 12, 7), 8, 0))  # Monday morning, then the bot goes down
+    await reminders.sweep_app(running_bot.app)
+    await running_bot.stop()
+    clock.freeze(at(date(2026, 12, 9), 10, 0))  # back on Wednesday: three slots were missed
+    await running_bot.start()
+    await reminders.sweep_app(running_bot.app)
+    await reminders.sweep_app(running_bot.app)  # a second pass adds nothing
+    head = [(kind, day) for name, kind, day in queued(db) if name == "刘洋"]
+    assert head == [("overdue-1", "2026-12-07"), ("overdue-2", "2026-12-08"), ("overdue-3", "2026-12-09")]
+    for _ in range(4):
+        await delivery.send_due(running_bot.app)
+    await team["刘洋"].wait_for("已逾期 3 个工作日")
+    texts = [m.text for m in team["刘洋"].inbox if m.text and "已逾期" in m.text]
+    assert sorted(texts) == sorted(set(texts)) and len(texts) == 3
+
+
+async def test_reminders_for_one_person_in_one_slot_come_as_one_message(running_bot, team, db):
+    dispatched(db, date(2026, 12, 9), "挂号排队时间长")
+    dispatched(db, date(2026, 12, 9), "候诊区座椅不足")
+    clock.freeze(at(date(2026, 12, 8), 8))
+    await reminders.sweep_app(running_bot.app)
+    clock.freeze(at(date(2026, 12, 8), 9, 0, 5))
+    await reminders.sweep_app(running_bot.app)
+    await delivery.send_due(running_bot.app)
+    message = await team["刘洋"].wait_for("候诊区座椅不足")
+    assert "挂号排队时间长" in message.text  # both in one message
+    sent = db.execute("select count(distinct sent_at) from outbox o join people p on p.id = o.person_id "
+                      "where p.name = '刘洋' and dedup_key like 'reminder:%'").fetchone()[0]
+    assert sent == 1
+
+
+async def test_closed_problems_are_not_reminded(running_bot, team, db):
+    problem_id = dispatched(db, date(2026, 12, 9))
+    db.execute("update problems set status = 'closed' where id = ?", [problem_id])
+    db.conn.commit()
+    await sweep_days(running_bot, date(2026, 11, 25), date(2026, 12, 15))
+    assert queued(db) == []
