@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import time
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +46,10 @@ class Settings:
     escalate_leader_after: int
     escalate_office_after: int
     quiet_hours: tuple[time, time]
+    lookback_days: tuple[int, ...]
+    lookback_open_days: int
+    lookback_min_votes: int
+    lookback_reopen_share: Fraction
 
     @property
     def sandboxed(self) -> bool:
@@ -133,6 +138,17 @@ def _days(env: dict[str, str], name: str, default: str) -> tuple[int, ...]:
     return days
 
 
+def _share(env: dict[str, str], name: str, default: str) -> Fraction:
+    raw = _text(env, name, default)
+    try:
+        share = Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        share = Fraction(-1)
+    if not 0 < share <= 1:
+        raise ConfigError(f"{name} must be a share between 0 and 1 such as 1/3, got {raw!r}")
+    return share
+
+
 def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
     raw = _text(env, "QUIET_HOURS", "22:00-08:00")
     try:
@@ -180,4 +196,8 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         escalate_leader_after=_integer(env, "ESCALATE_LEADER_AFTER", 3, minimum=0),
         escalate_office_after=_integer(env, "ESCALATE_OFFICE_AFTER", 7, minimum=0),
         quiet_hours=_quiet_hours(env),
+        lookback_days=tuple(sorted(_days(env, "LOOKBACK_DAYS", "30,90"))),
+        lookback_open_days=_integer(env, "LOOKBACK_OPEN_DAYS", 14, minimum=1),
+        lookback_min_votes=_integer(env, "LOOKBACK_MIN_VOTES", 5, minimum=1),
+        lookback_reopen_share=_share(env, "LOOKBACK_REOPEN_SHARE", "1/3"),
     )

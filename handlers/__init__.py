@@ -12,6 +12,7 @@ from handlers import (
     inbox,
     leadership,
     ledger,
+    lookbacks,
     menu,
     opinions,
     people,
@@ -31,7 +32,7 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for module in (opinions, receipts, inbox, problems, leadership, progress, roster):
+    for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, profile, people):

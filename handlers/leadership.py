@@ -16,8 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu, notices
+from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
+from jobs import notices
 from storage import problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE

@@ -29,6 +29,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("history", None, MEMBERS),
     ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
     ("assign", None, frozenset({OFFICE})),
+    ("lookback", None, frozenset({OFFICE})),
     ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),
 ]

@@ -15,10 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu, notices
+from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.leadership import tell_error
 from handlers.roster import file_error_text
+from jobs import notices
 from storage import people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE

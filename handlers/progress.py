@@ -14,9 +14,10 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu, notices
+from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
 from handlers.leadership import tell_error
+from jobs import notices
 from storage import photos, problems
 from storage.people import HEAD
 from storage.problems import ProblemError

@@ -22,7 +22,8 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
-from storage import opinions
+from jobs.lookbacks import VOTE_BUTTONS
+from storage import lookbacks, opinions, problems
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.keys import Keys
@@ -52,7 +53,7 @@ def remember_holder(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id
     holders[user_id] = (opinion_id, clock.now() + HOLDER_MEMORY)
 
 
-def _held(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> bool:
+def held(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> bool:
     held = context.application.bot_data.setdefault("receipt_holders", {}).get(user_id)
     return held is not None and held[0] == opinion_id and held[1] > clock.now()
 
@@ -114,13 +115,27 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
                        callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id))
+    lookback = _open_lookback(db, opinion.id)
+    if lookback:
+        lines.append(say(lang, "lookback.holder_ask"))
+        buttons += [[InlineKeyboardButton(say(lang, label),
+                                          callback_data=f"lbr:{lookback.id}:{opinion.id}:{choice}")
+                     for label, choice in row] for row in VOTE_BUTTONS]
     await send_lines(context, update.effective_chat.id, lines,
                      InlineKeyboardMarkup(buttons) if buttons else None)
 
 
+def _open_lookback(db, opinion_id: str):
+    problem_id = problems.problem_of_opinion(db, opinion_id)
+    lookback = lookbacks.open_for(db, problem_id) if problem_id else None
+    if lookback and not lookbacks.has_voted(db, lookback.id, f"receipt:{opinion_id}"):
+        return lookback
+    return None
+
+
 def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
     opinion_id = update.callback_query.data.split(":")[-1]
-    if not _held(context, update.effective_user.id, opinion_id):
+    if not held(context, update.effective_user.id, opinion_id):
         return None
     return opinions.get(database(context), opinion_id)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from jobs import delivery, opinion_batches, reminders
+from jobs import delivery, opinion_batches, sweeper
 
 
 def schedule(app: Application) -> None:
     delivery.schedule(app)
     opinion_batches.schedule(app)
-    reminders.schedule(app)
+    sweeper.schedule(app)

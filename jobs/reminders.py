@@ -1,24 +1,18 @@
-"""The sweeper: one repeating job that works out which deadline reminders are due since it
-last looked and queues them in the outbox, once each (a deduplication key per problem, kind,
-day and person). After downtime it catches up: every slot missed is queued once, and what
-falls in quiet hours waits for the morning."""
+"""Deadline reminders for the sweeper: which reminders the slots since its last look call for,
+queued in the outbox once each (a deduplication key per problem, kind, day and person)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from storage import outbox, people, problems, reminders
-from storage.clock import clock
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
 from texts import say
 
 log = logging.getLogger(__name__)
-
-SWEEP_SECONDS = 60
 
 
 def _recipients(everyone: list[Person], problem, reminder: Reminder) -> list[tuple[Person, bool]]:
@@ -51,31 +45,19 @@ def _queue(app: Application, problem, reminder: Reminder, slot, everyone: list[P
     return queued
 
 
-async def sweep_app(app: Application) -> int:
+def queue_for_slots(app: Application, slots: list) -> int:
+    """Queue every reminder that the given slots call for (each at most once, ever)."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    now = clock.now()
-    since = reminders.last_sweep(db) or now - timedelta(seconds=SWEEP_SECONDS)
-    slots = reminders.slots_between(since, now, settings.reminder_time, settings.timezone)
+    open_problems = problems.listing(db, f"pr.status in ({','.join('?' * len(problems.WORKING))})",
+                                     list(problems.WORKING))
+    everyone = people.everyone(db)
     queued = 0
-    if slots:
-        open_problems = problems.listing(db, f"pr.status in ({','.join('?' * len(problems.WORKING))})",
-                                         list(problems.WORKING))
-        everyone = people.everyone(db)
-        for slot in slots:
-            for problem in open_problems:
-                for reminder in reminders.reminders_on(
-                        problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
-                        settings.escalate_office_after):
-                    queued += _queue(app, problem, reminder, slot, everyone)
-        if queued:
-            log.info("sweeper queued %d reminders for %d slot(s)", queued, len(slots))
-    reminders.record_sweep(db, now)
+    for slot in slots:
+        for problem in open_problems:
+            for reminder in reminders.reminders_on(
+                    problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
+                    settings.escalate_office_after):
+                queued += _queue(app, problem, reminder, slot, everyone)
+    if queued:
+        log.info("sweeper queued %d reminders for %d slot(s)", queued, len(slots))
     return queued
-
-
-async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await sweep_app(context.application)
-
-
-def schedule(app: Application) -> None:
-    app.job_queue.run_repeating(sweep, interval=SWEEP_SECONDS, first=1, name="reminder-sweeper")

@@ -255,3 +255,35 @@ def m009_reminders(db: sqlite_utils.Database) -> None:
     when the sweeper last looked, so a restart catches up exactly once."""
     db.execute("alter table outbox add column grouping text")
     db["job_state"].create({"name": str, "value": str}, pk="name", not_null={"value"})
+
+
+@migrations()
+def m010_lookbacks(db: sqlite_utils.Database) -> None:
+    """Look-backs (回头看). Ballots carry no voter and have random keys (no insertion order);
+    the voters list, kept apart to stop double votes and to remind, holds the date only."""
+    db.executescript(
+        """
+        create table lookbacks (
+            id integer primary key,
+            problem_id integer not null references problems(id),
+            round text not null,
+            opens_on text not null,
+            closes_on text not null,
+            confirmed_by integer references people(id),
+            confirmation text,
+            result text,
+            unique (problem_id, round)
+        );
+        create table lookback_ballots (
+            id text primary key,
+            lookback_id integer not null references lookbacks(id),
+            choice text not null check (choice in ('satisfied', 'basic', 'unsatisfied', 'unknown'))
+        ) without rowid;
+        create table lookback_voters (
+            lookback_id integer not null references lookbacks(id),
+            voter text not null,
+            on_date text not null,
+            primary key (lookback_id, voter)
+        ) without rowid;
+        """
+    )

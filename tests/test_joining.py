@@ -32,6 +32,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
         "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "milestone", "assign",
+        "lookback",
         "findings", "categories", "cancel"]
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import join
 
-from jobs import delivery, reminders
+from jobs import delivery, sweeper
 from storage import problems
 from storage.clock import clock
 
@@ -40,11 +40,11 @@ def queued(db) -> list[tuple[str, str, str]]:
 
 async def sweep_days(running_bot, first: date, last: date) -> None:
     clock.freeze(at(first - timedelta(days=1), 23))
-    await reminders.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)
     day = first
     while day <= last:
         clock.freeze(at(day))
-        await reminders.sweep_app(running_bot.app)
+        await sweeper.sweep_app(running_bot.app)
         day += timedelta(days=1)
 
 
@@ -86,9 +86,9 @@ async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team,
     app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], reminder_time=time(23, 30))
     dispatched(db, date(2026, 12, 9))
     clock.freeze(at(date(2026, 12, 8), 23, 0))
-    await reminders.sweep_app(app)
+    await sweeper.sweep_app(app)
     clock.freeze(at(date(2026, 12, 8), 23, 30))
-    await reminders.sweep_app(app)
+    await sweeper.sweep_app(app)
     assert await delivery.send_due(app) == 0
     clock.freeze(at(date(2026, 12, 9), 7, 59, 59))
     assert await delivery.send_due(app) == 0
@@ -101,12 +101,12 @@ async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team,
 async def test_downtime_across_three_reminder_times_sends_each_once(running_bot, team, db):
     dispatched(db, date(2026, 12, 4))  # due Friday: Monday to Wednesday are overdue days 1-3
     clock.freeze(at(date(2026, 12, 7), 8, 0))  # Monday morning, then the bot goes down
-    await reminders.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)
     await running_bot.stop()
     clock.freeze(at(date(2026, 12, 9), 10, 0))  # back on Wednesday: three slots were missed
     await running_bot.start()
-    await reminders.sweep_app(running_bot.app)
-    await reminders.sweep_app(running_bot.app)  # a second pass adds nothing
+    await sweeper.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)  # a second pass adds nothing
     head = [(kind, day) for name, kind, day in queued(db) if name == "刘洋"]
     assert head == [("overdue-1", "2026-12-07"), ("overdue-2", "2026-12-08"), ("overdue-3", "2026-12-09")]
     for _ in range(4):
@@ -120,9 +120,9 @@ async def test_reminders_for_one_person_in_one_slot_come_as_one_message(running_
     dispatched(db, date(2026, 12, 9), "挂号排队时间长")
     dispatched(db, date(2026, 12, 9), "候诊区座椅不足")
     clock.freeze(at(date(2026, 12, 8), 8))
-    await reminders.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)
     clock.freeze(at(date(2026, 12, 8), 9, 0, 5))
-    await reminders.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)
     await delivery.send_due(running_bot.app)
     message = await team["刘洋"].wait_for("候诊区座椅不足")
     assert "挂号排队时间长" in message.text  # both in one message

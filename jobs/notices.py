@@ -7,20 +7,24 @@ from collections.abc import Iterable
 
 from telegram.ext import ContextTypes
 
-from handlers.access import database, settings
 from storage import outbox, people
 from storage.people import HEAD, LEADER, OFFICE, Person
 from texts import say
+
+
+def _app(context_or_app):
+    """Handlers pass their context, jobs their application."""
+    return getattr(context_or_app, "application", context_or_app)
 
 
 def notify(context: ContextTypes.DEFAULT_TYPE, recipients: Iterable[Person], key: str, *,
            buttons: list[list[tuple[str, str]]] | None = None, dedup: str | None = None,
            **values) -> int:
     """Queue one notice per recipient; `buttons` labels are catalog keys. Returns how many."""
-    db = database(context)
+    db, settings = _app(context).bot_data["db"], _app(context).bot_data["settings"]
     queued = 0
     for person in {p.id: p for p in recipients}.values():
-        lang = person.language or settings(context).default_language
+        lang = person.language or settings.default_language
         rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
         queued += outbox.queue(db, person.id, say(lang, key, **values), buttons=rendered or None,
                                dedup_key=f"{dedup}:{person.id}" if dedup else None)
@@ -29,7 +33,7 @@ def notify(context: ContextTypes.DEFAULT_TYPE, recipients: Iterable[Person], key
 
 def with_role(context: ContextTypes.DEFAULT_TYPE, role: str, department_id: int | None = None,
               ) -> list[Person]:
-    return [p for p in people.everyone(database(context))
+    return [p for p in people.everyone(_app(context).bot_data["db"])
             if role in p.roles and (department_id is None or p.department_id == department_id)]
 
 
@@ -45,6 +49,13 @@ def heads_of(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> l
     return with_role(context, HEAD, department_id) if department_id else []
 
 
+def department(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list[Person]:
+    """Everyone in the department: the staff whose view a look-back asks for."""
+    if department_id is None:
+        return []
+    return [p for p in people.everyone(_app(context).bot_data["db"]) if p.department_id == department_id]
+
+
 def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:
-    found = people.by_id(database(context), person_id) if person_id else None
+    found = people.by_id(_app(context).bot_data["db"], person_id) if person_id else None
     return [found] if found else []

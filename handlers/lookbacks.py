@@ -1,0 +1,102 @@
+"""Look-backs (回头看) in chat: staff of the department concerned vote once, its head
+confirms the fix still holds, and the office can start an extra round (/lookback N)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers import ledger
+from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.leadership import tell_error
+from handlers.receipts import held
+from jobs.lookbacks import ask
+from storage import lookbacks, problems
+from storage.people import HEAD, OFFICE
+from storage.problems import ProblemError
+from texts import say
+
+
+def _parse(data: str) -> tuple[int, str] | None:
+    parts = data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in lookbacks.CHOICES:
+        return None
+    return int(parts[1]), parts[2]
+
+
+async def _record(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, voter: str,
+                  choice: str) -> None:
+    if not lookbacks.vote(database(context), lookback_id, voter, choice, ledger.today(context)):
+        await refuse(update, context, "lookback.already")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "lookback.thanks"))
+
+
+@requires(*MEMBERS)
+async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parsed = _parse(update.callback_query.data)
+    lookback = lookbacks.get(database(context), parsed[0]) if parsed else None
+    problem = problems.get(database(context), lookback.problem_id) if lookback else None
+    voter = person_of(update, context)
+    if problem is None or voter.department_id != problem.department_id:
+        await refuse(update, context, "lookback.not_yours")
+        return
+    await _record(update, context, lookback.id, f"person:{voter.id}", parsed[1])
+
+
+@requires(*MEMBERS)
+async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A receipt holder votes through the receipt card: counted once per opinion, and the voters
+    list names the opinion, never the person."""
+    parts = update.callback_query.data.split(":")  # lbr:<lookback>:<opinion>:<choice>
+    if len(parts) != 4 or not parts[1].isdigit() or parts[3] not in lookbacks.CHOICES \
+            or not held(context, update.effective_user.id, parts[2]):
+        await refuse(update, context, "receipt.expired")
+        return
+    await _record(update, context, int(parts[1]), f"receipt:{parts[2]}", parts[3])
+
+
+@requires(HEAD)
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = update.callback_query.data.removeprefix("lbc:")
+    lookback = lookbacks.get(database(context), int(raw)) if raw.isdigit() else None
+    head = person_of(update, context)
+    problem = problems.get(database(context), lookback.problem_id) if lookback else None
+    if problem is None or head.department_id != problem.department_id or lookback.result:
+        await refuse(update, context, "lookback.not_yours")
+        return
+    lookbacks.confirm(database(context), lookback.id, head.id, say(language(update, context),
+                                                                   "lookback.still_holds"))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "lookback.confirmed"))
+
+
+@requires(OFFICE)
+async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = (context.args or [""])[0].lstrip("#")
+    if not raw.isdigit():
+        await reply(update, context, "lookback.usage")
+        return
+    today = ledger.today(context)
+    try:
+        started = lookbacks.start(database(context), int(raw), f"extra-{today.isoformat()}", today,
+                                  settings(context).lookback_open_days, person_of(update, context).id)
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    if started is None:
+        await reply(update, context, "lookback.exists")
+        return
+    ask(context.application, started)
+    await reply(update, context, "lookback.started", id=int(raw),
+                closes_on=started.closes_on.isoformat())
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CallbackQueryHandler(staff_vote, pattern=r"^lbv:"),
+        CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
+        CallbackQueryHandler(confirm, pattern=r"^lbc:"),
+        CommandHandler("lookback", start_extra),
+    ]

@@ -1,0 +1,35 @@
+"""The one repeating job that picks up what is due (ARCHITECTURE: never one scheduler job per
+reminder). Each pass covers the reminder slots since the last pass, recorded in SQLite, so a
+bot that was down catches up on start, once: deadline reminders and look-backs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram.ext import Application, ContextTypes
+
+from jobs import lookbacks, reminders
+from storage import reminders as reminder_rules
+from storage.clock import clock
+
+SWEEP_SECONDS = 60
+
+
+async def sweep_app(app: Application) -> int:
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    now = clock.now()
+    since = reminder_rules.last_sweep(db) or now - timedelta(seconds=SWEEP_SECONDS)
+    slots = reminder_rules.slots_between(since, now, settings.reminder_time, settings.timezone)
+    queued = reminders.queue_for_slots(app, slots) if slots else 0
+    for slot in slots:
+        lookbacks.run(app, slot.date())
+    reminder_rules.record_sweep(db, now)
+    return queued
+
+
+async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await sweep_app(context.application)
+
+
+def schedule(app: Application) -> None:
+    app.job_queue.run_repeating(sweep, interval=SWEEP_SECONDS, first=1, name="sweeper")

@@ -1,0 +1,145 @@
+"""Look-backs (回头看): some time after closure, the department confirms the fix still holds
+and staff vote 满意 / 基本满意 / 不满意 (不了解 is not counted). With enough votes and a third
+or more 不满意, the problem reopens and goes back to its leader.
+
+A ballot is stored without its voter, under a random key; the list of who voted is a separate
+table with the day only, so the two cannot be joined by order or time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+import sqlite_utils
+
+from storage import audit, problems
+from storage.problems import CLOSED, ProblemError
+
+CHOICES = ("satisfied", "basic", "unsatisfied", "unknown")
+COUNTED = ("satisfied", "basic", "unsatisfied")
+HELD, REOPENED, TOO_FEW = "held", "reopened", "too_few"
+
+
+@dataclass(frozen=True)
+class Lookback:
+    id: int
+    problem_id: int
+    round: str
+    opens_on: date
+    closes_on: date
+    confirmed: bool
+    result: str | None
+
+
+def _lookback(row: dict) -> Lookback:
+    return Lookback(row["id"], row["problem_id"], row["round"], date.fromisoformat(row["opens_on"]),
+                    date.fromisoformat(row["closes_on"]), row["confirmed_by"] is not None, row["result"])
+
+
+def get(db: sqlite_utils.Database, lookback_id: int) -> Lookback | None:
+    rows = list(db.query("select * from lookbacks where id = ?", [lookback_id]))
+    return _lookback(rows[0]) if rows else None
+
+
+def open_for(db: sqlite_utils.Database, problem_id: int) -> Lookback | None:
+    rows = list(db.query("select * from lookbacks where problem_id = ? and result is null "
+                         "order by id desc limit 1", [problem_id]))
+    return _lookback(rows[0]) if rows else None
+
+
+def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: date, open_days: int,
+          actor_id: int | None = None) -> Lookback | None:
+    """Open a look-back for a closed problem; None if this round exists already."""
+    with db.atomic():
+        problem = problems.get(db, problem_id)
+        if problem is None or problem.status != CLOSED:
+            raise ProblemError("wrong_state", problem.status if problem else "")
+        cursor = db.execute(
+            "insert or ignore into lookbacks (problem_id, round, opens_on, closes_on) values (?, ?, ?, ?)",
+            [problem_id, round_name, today.isoformat(), (today + timedelta(days=open_days)).isoformat()])
+        if cursor.rowcount == 0:
+            return None
+        audit.record(db, "problem.lookback_start", f"problem:{problem_id}", actor_id, text=round_name)
+        return get(db, cursor.lastrowid)
+
+
+def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
+               zone) -> list[tuple[int, str]]:
+    """(problem, round) pairs whose look-back is due and not yet started."""
+    due = []
+    for problem in problems.listing(db, "pr.status = ? and pr.closed_at is not null", [CLOSED]):
+        closed_on = problem.closed_at.astimezone(zone).date()
+        for days in after_days:
+            round_name = f"{days}d"
+            if closed_on + timedelta(days=days) <= today and not db.execute(
+                    "select 1 from lookbacks where problem_id = ? and round = ?",
+                    [problem.id, round_name]).fetchone():
+                due.append((problem.id, round_name))
+    return due
+
+
+def vote(db: sqlite_utils.Database, lookback_id: int, voter: str, choice: str, today: date) -> bool:
+    """One ballot per voter; False if this voter has voted already or voting is over."""
+    if choice not in CHOICES:
+        raise ValueError(choice)
+    with db.atomic():
+        lookback = get(db, lookback_id)
+        if lookback is None or lookback.result is not None:
+            return False
+        added = db.execute("insert or ignore into lookback_voters values (?, ?, ?)",
+                           [lookback_id, voter, today.isoformat()]).rowcount
+        if not added:
+            return False
+        db.execute("insert into lookback_ballots values (?, ?, ?)",
+                   [secrets.token_hex(16), lookback_id, choice])
+    return True
+
+
+def has_voted(db: sqlite_utils.Database, lookback_id: int, voter: str) -> bool:
+    return bool(db.execute("select 1 from lookback_voters where lookback_id = ? and voter = ?",
+                           [lookback_id, voter]).fetchone())
+
+
+def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str) -> None:
+    with db.atomic():
+        db.execute("update lookbacks set confirmed_by = ?, confirmation = ? where id = ? and result is null",
+                   [head_id, note, lookback_id])
+        lookback = get(db, lookback_id)
+        audit.record(db, "problem.lookback_confirm", f"problem:{lookback.problem_id}", head_id, text=note)
+
+
+def tally(db: sqlite_utils.Database, lookback_id: int) -> dict[str, int]:
+    counts = dict.fromkeys(CHOICES, 0)
+    for choice, n in db.execute("select choice, count(*) from lookback_ballots where lookback_id = ? "
+                                "group by choice", [lookback_id]):
+        counts[choice] = n
+    return counts
+
+
+def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_share: Fraction) -> str:
+    """Close the voting and decide: reopen, held, or too few votes to say (then no counts are
+    published, so that a handful of voters cannot be singled out)."""
+    with db.atomic():
+        lookback = get(db, lookback_id)
+        counts = tally(db, lookback_id)
+        counted = sum(counts[c] for c in COUNTED)
+        if counted < min_votes:
+            result, published = TOO_FEW, {}
+        elif counts["unsatisfied"] >= reopen_share * counted:
+            result, published = REOPENED, counts
+        else:
+            result, published = HELD, counts
+        db.execute("update lookbacks set result = ? where id = ?", [result, lookback_id])
+        audit.record(db, "problem.lookback_result", f"problem:{lookback.problem_id}", None,
+                     text=result, **published)
+        if result == REOPENED:
+            problems.act(db, lookback.problem_id, "reopen", None)
+    return result
+
+
+def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
+    return [_lookback(r) for r in db.query(
+        "select * from lookbacks where result is null and closes_on <= ?", [today.isoformat()])]

@@ -1,0 +1,104 @@
+"""Look-backs (回头看): opened by the sweeper after closure, one vote each, ballots apart from
+voters, reopening when a third or more of at least five counted votes are 不满意."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, time
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jobs import sweeper
+from storage import invitations, lookbacks, people, problems, roster
+from storage.clock import clock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 12, 1)
+STAFF = 6
+ROSTER = ("姓名,科室,角色\n" + "".join(f"护士{n},门诊部,职工\n" for n in range(STAFF))
+          + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n")
+
+
+@pytest.fixture
+def closed_problem(db):
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    by_name = {p.name: p for p in people.everyone(db)}
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute("update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
+               "measures = '增加座椅 40 张', closed_at = ? where id = ?",
+               [by_name["李娜"].id, by_name["刘洋"].department_id, "2026-10-30",
+                "2026-11-01T02:00:00+00:00", problem_id])
+    db.conn.commit()
+    return problem_id
+
+
+def _vote_all(db, lookback_id: int, choices: list[str]) -> None:
+    for n, choice in enumerate(choices):
+        assert lookbacks.vote(db, lookback_id, f"person:{n}", choice, DAY)
+
+
+@pytest.mark.parametrize("choices, result, status", [
+    (["satisfied"] * 4 + ["unsatisfied"] * 2, "reopened", "reopened"),  # 2 of 6 is a third
+    (["satisfied"] * 5 + ["unsatisfied"] * 2, "held", "closed"),  # 2 of 7 is less
+    (["unsatisfied"] * 4, "too_few", "closed"),  # 4 votes decide nothing
+    (["unsatisfied"] * 4 + ["unknown"] * 3, "too_few", "closed"),  # 不了解 is not counted
+])
+def test_the_result_rule(db, closed_problem, choices, result, status):
+    lookback = lookbacks.start(db, closed_problem, "30d", DAY, 14)
+    _vote_all(db, lookback.id, choices)
+    assert lookbacks.finish(db, lookback.id, 5, Fraction(1, 3)) == result
+    assert problems.get(db, closed_problem).status == status
+    [row] = [r for r in problems.history(db, closed_problem) if r["action"] == "problem.lookback_result"]
+    assert ('"unsatisfied"' in row["detail"]) == (result != "too_few")  # few votes: no counts shown
+
+
+def test_one_vote_each_and_ballots_carry_no_voter(db, closed_problem):
+    lookback = lookbacks.start(db, closed_problem, "30d", DAY, 14)
+    assert lookbacks.vote(db, lookback.id, "person:1", "satisfied", DAY)
+    assert not lookbacks.vote(db, lookback.id, "person:1", "unsatisfied", DAY)
+    assert [c.name for c in db["lookback_ballots"].columns] == ["id", "lookback_id", "choice"]
+    assert not db["lookback_ballots"].use_rowid and not db["lookback_voters"].use_rowid
+    [voter] = list(db["lookback_voters"].rows)
+    assert voter["on_date"] == "2026-12-01"  # the day, not the time
+    assert lookbacks.start(db, closed_problem, "30d", DAY, 14) is None  # a round opens once
+
+
+async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(running_bot, client, db,
+                                                                         closed_problem):
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    names = [f"护士{n}" for n in range(STAFF)] + ["刘洋", "李娜", "王芳"]
+    users = {name: await client.user(9100 + n, name) for n, name in enumerate(names)}
+    for name, user in users.items():
+        await user.send(f"/start {codes[name]}")
+
+    clock.freeze(datetime.combine(date(2026, 12, 1), time(8), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)
+    clock.freeze(datetime.combine(date(2026, 12, 1), time(9, 0, 30), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)  # 30 days after 1 November: the look-back opens
+
+    choices = ["满意", "满意", "基本满意", "满意", "不满意", "不满意"]
+    asks = await asyncio.gather(*(users[f"护士{n}"].wait_for("您对整改效果满意吗") for n in range(STAFF)))
+    await asyncio.gather(*(users[f"护士{n}"].press(choice, message=ask)
+                           for n, (choice, ask) in enumerate(zip(choices, asks, strict=True))))
+    again = users["护士0"]
+    await again.press_data(asks[0].message_id, asks[0].buttons[1][0]["callback_data"])
+    assert "已经投过票" in (await again.callback_answer())["text"]
+    outsider = users["王芳"]
+    # a button copied from a nurse's chat, pressed in the office member's own chat
+    await outsider.press_data(outsider.inbox[-1].message_id, asks[0].buttons[0][0]["callback_data"])
+    assert "不请您投票" in (await outsider.callback_answer())["text"]
+
+    head_ask = await users["刘洋"].wait_for("整改效果是否仍然保持")
+    await users["刘洋"].press("仍然有效", message=head_ask)
+
+    clock.freeze(datetime.combine(date(2026, 12, 15), time(9, 0, 30), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)  # voting closes after 14 days
+    assert problems.get(db, closed_problem).status == "reopened"
+    told = await users["李娜"].wait_for("回头看不满意（2/6）")
+    assert "下单" in " ".join(told.labels())
+    history = (await users["护士1"].send(f"/history {closed_problem}"))[-1].text
+    assert "发起回头看" in history and "科室确认" in history and "回头看结果" in history
+    assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF
