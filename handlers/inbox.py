@@ -25,6 +25,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.receipts import card_lines, keys, status_name
+from jobs import notices
 from storage import opinions, people
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
@@ -294,21 +295,10 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
-    """The answer to everyone on the roster. (The outbox takes this over with the reminders.)"""
-    delivered = 0
-    db = database(context)
-    for person in people.everyone(db):
-        if not person.chat_id or not person.reachable:
-            continue
-        lang = person.language or settings(context).default_language
-        try:
-            await context.bot.send_message(person.chat_id, say(
-                lang, "inbox.public_answer", category=opinion.category, text=opinion.text,
-                answer=opinion.answer), parse_mode="HTML")
-            delivered += 1
-        except Forbidden:
-            people.set_reachable(db, person.id, False)
-    return delivered
+    """The answer to everyone on the roster, through the outbox (sent at Telegram's pace)."""
+    reachable = [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
+    return notices.notify(context, reachable, "inbox.public_answer", dedup=f"published:{opinion.id}",
+                          category=opinion.category, text=opinion.text, answer=opinion.answer)
 
 
 @requires(OFFICE)

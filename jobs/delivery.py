@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+from jobs import notices
 from storage import outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
@@ -61,6 +62,9 @@ async def _send(app: Application, batch: list[Outgoing]) -> bool:
         people.set_reachable(db, person.id, False)
         outbox.give_up(db, ids, "blocked")
         log.info("person %s blocked the bot; marked unreachable", person.id)
+        notices.notify(app, [p for p in notices.office(app) if p.id != person.id], "notice.unreachable",
+                       dedup=f"unreachable:{person.id}:{clock.now().date().isoformat()}",
+                       name=person.name, department=person.department)
         return False
     except RetryAfter as error:
         wait = error.retry_after

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import Forbidden
 from telegram.ext import Application, ContextTypes
 
-from storage import opinions, people
-from storage.people import OFFICE
-from texts import say
+from jobs import delivery, notices
+from storage import opinions
 
 log = logging.getLogger(__name__)
 
@@ -21,20 +19,12 @@ async def release(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def release_to_office(app: Application) -> tuple[int, int]:
     """Release what arrived since the last batch and tell the office how much there is."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
-    new, follow_ups = opinions.release_batch(db)
+    new, follow_ups = opinions.release_batch(app.bot_data["db"])
     if not (new or follow_ups):
         return new, follow_ups
     log.info("opinion batch released: %d new, %d follow-ups", new, follow_ups)
-    for person in people.everyone(db):
-        if OFFICE not in person.roles or not person.chat_id or not person.reachable:
-            continue
-        lang = person.language or settings.default_language
-        try:
-            await app.bot.send_message(person.chat_id, say(
-                lang, "inbox.batch", new=new, follow_ups=follow_ups))
-        except Forbidden:
-            people.set_reachable(db, person.id, False)
+    notices.notify(app, notices.office(app), "inbox.batch", new=new, follow_ups=follow_ups)
+    await delivery.send_due(app)  # the batch is the moment; no need to wait for the next pass
     return new, follow_ups
 
 

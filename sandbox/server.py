@@ -59,6 +59,7 @@ class FakeBotApi:
         self.callback_answers: dict[str, dict] = {}
         self.faults: list[Fault] = []
         self.calls: list[str] = []
+        self.answers: list[tuple[str, float, int]] = []  # (method, monotonic time, HTTP status)
 
     # ---- the people side -------------------------------------------------------------
 
@@ -332,7 +333,13 @@ class FakeBotApi:
 
     async def call(self, method: str, params: dict, files: dict) -> object:
         self.calls.append(method)
-        self._maybe_fail(method)
+        try:
+            self._maybe_fail(method)
+        except ApiError as error:
+            self.answers.append((method, time.monotonic(), error.code))
+            raise
+        if method.lower() != "getupdates":
+            self.answers.append((method, time.monotonic(), 200))
         simple = {
             "getme": lambda p: self.bot,
             "deletewebhook": lambda p: True,

@@ -326,4 +326,5 @@ MESSAGES = {
     "history.problem.lookback_start": "look-back started",
     "history.problem.lookback_confirm": "department confirmed",
     "history.problem.lookback_result": "look-back result",
+    "notice.unreachable": "📵 {name} ({department}) can no longer be reached (they may have blocked the bot); reminders to them have stopped. Please contact them in person.",
 }

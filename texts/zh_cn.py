@@ -338,4 +338,5 @@ MESSAGES = {
     "history.problem.lookback_start": "发起回头看",
     "history.problem.lookback_confirm": "科室确认",
     "history.problem.lookback_result": "回头看结果",
+    "notice.unreachable": "📵 {name}（{department}）收不到机器人的消息了（可能屏蔽了机器人），提醒已停发。请线下联系。",
 }

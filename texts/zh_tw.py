@@ -326,4 +326,5 @@ MESSAGES = {
     "history.problem.lookback_start": "發起回頭看",
     "history.problem.lookback_confirm": "科室確認",
     "history.problem.lookback_result": "回頭看結果",
+    "notice.unreachable": "📵 {name}（{department}）收不到機器人的訊息了（可能封鎖了機器人），提醒已停發。請線下聯絡。",
 }
