@@ -6,6 +6,7 @@
                                            new invitations (QR PNGs and printable sheets)
     python bot.py revoke NAME              withdraw a person's unused invitation
     python bot.py problems import FILE.csv list a meeting's findings (all or nothing)
+    python bot.py calendar import FILE.csv phases and meetings (all or nothing)
 """
 
 from __future__ import annotations
@@ -210,6 +211,21 @@ def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def _calendar_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    from handlers.roster import file_error_text
+    from storage import calendar
+
+    db = open_database(settings.database_path)
+    try:
+        events = calendar.parse_csv(db, Path(args.file).read_bytes(), settings.timezone)
+    except calendar.FileRejected as error:
+        print(file_error_text(settings.default_language, error, "calendar"), file=sys.stderr)
+        return 1
+    ids = calendar.import_events(db, events, None)
+    print(f"calendar: {len(ids)} entries added; attendees are reminded 1 day and 1 hour before meetings")
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -235,6 +251,9 @@ def _parser() -> argparse.ArgumentParser:
     problems_cmd = commands.add_parser("problems", help="the problem list")
     problems_sub = problems_cmd.add_subparsers(dest="action", required=True)
     problems_sub.add_parser("import", help="list a meeting's findings from CSV").add_argument("file")
+    calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
+    calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
+    calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
     return parser
 
 
@@ -250,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
         return 0
     action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
-              "problems": _problems_import}[args.command]
+              "problems": _problems_import, "calendar": _calendar_import}[args.command]
     return action(settings, args)
 
 

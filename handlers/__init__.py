@@ -8,6 +8,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from handlers import (
+    calendar,
     fallbacks,
     inbox,
     leadership,
@@ -35,7 +36,7 @@ def register(app: Application) -> None:
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, profile, people):
+    for module in (start, menu, ledger, calendar, profile, people):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -27,9 +27,14 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("language", "btn.language", MEMBERS),
     ("help", "btn.help", MEMBERS),
     ("history", None, MEMBERS),
+    ("meetings", None, MEMBERS),
     ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
     ("assign", None, frozenset({OFFICE})),
     ("lookback", None, frozenset({OFFICE})),
+    ("meeting", None, frozenset({OFFICE})),
+    ("phase", None, frozenset({OFFICE})),
+    ("meeting_move", None, frozenset({OFFICE})),
+    ("meeting_cancel", None, frozenset({OFFICE})),
     ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),
 ]
@@ -48,10 +53,9 @@ def button_of(command: str) -> str:
 
 def triggers(command: str, callback) -> list[BaseHandler]:
     """The command and its menu button in every language, both leading to `callback`."""
-    return [
-        CommandHandler(command, callback),
-        MessageHandler(filters.Text(every_language(button_of(command))), callback),
-    ]
+    button = button_of(command)
+    by_button = [MessageHandler(filters.Text(every_language(button)), callback)] if button else []
+    return [CommandHandler(command, callback), *by_button]
 
 
 def keyboard(person: Person, lang: str) -> ReplyKeyboardMarkup:

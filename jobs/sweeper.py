@@ -1,6 +1,7 @@
 """The one repeating job that picks up what is due (ARCHITECTURE: never one scheduler job per
 reminder). Each pass covers the reminder slots since the last pass, recorded in SQLite, so a
-bot that was down catches up on start, once: deadline reminders and look-backs."""
+bot that was down catches up on start, once: deadline reminders, look-backs and meeting
+reminders."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import lookbacks, reminders
+from jobs import lookbacks, meetings, reminders
 from storage import reminders as reminder_rules
 from storage.clock import clock
 
@@ -21,6 +22,7 @@ async def sweep_app(app: Application) -> int:
     since = reminder_rules.last_sweep(db) or now - timedelta(seconds=SWEEP_SECONDS)
     slots = reminder_rules.slots_between(since, now, settings.reminder_time, settings.timezone)
     queued = reminders.queue_for_slots(app, slots) if slots else 0
+    queued += meetings.queue_reminders(app, since, now)
     for slot in slots:
         lookbacks.run(app, slot.date())
     reminder_rules.record_sweep(db, now)

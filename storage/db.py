@@ -287,3 +287,24 @@ def m010_lookbacks(db: sqlite_utils.Database) -> None:
         ) without rowid;
         """
     )
+
+
+@migrations()
+def m011_calendar(db: sqlite_utils.Database) -> None:
+    """The campaign calendar: phases (学习教育、听取意见 …) and meetings (动员大会 …)."""
+    db.executescript(
+        """
+        create table events (
+            id integer primary key,
+            kind text not null check (kind in ('phase', 'meeting')),
+            title text not null,
+            starts_at text not null,
+            ends_at text,
+            place text not null default '',
+            roles text not null default '',
+            departments text not null default '',
+            cancelled integer not null default 0
+        );
+        create index events_start on events (starts_at);
+        """
+    )

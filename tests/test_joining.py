@@ -26,13 +26,13 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
                              "➕ New problem", "✅ To close", "📥 Import roster", "✉️ Invitations",
                              "👥 People", "👤 My profile", "🌐 Language", "❓ Help"]
     everyone = ["opinion", "receipt", "ledger"]
-    tail = ["me", "language", "help", "history"]
+    tail = ["me", "language", "help", "history", "meetings"]
     assert await staff.commands() == everyone + tail + ["cancel"]
     assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["milestone",
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
         "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "milestone", "assign",
-        "lookback",
+        "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
         "findings", "categories", "cancel"]
 
 

@@ -1,0 +1,136 @@
+"""The campaign calendar in chat: /meetings for everyone (what they attend, and the current
+phase); the office adds meetings and phases, moves or cancels them, and attendees are told."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+
+from handlers import menu
+from handlers.access import MEMBERS, database, language, person_of, reply, requires, send_lines, settings
+from jobs import notices
+from storage import calendar, people
+from storage.clock import clock
+from storage.people import OFFICE
+from texts import say
+
+
+def _when(context, moment: datetime) -> str:
+    return moment.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def _moment(context, text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+        return moment.replace(tzinfo=settings(context).timezone)
+    except ValueError:
+        return None
+
+
+@requires(*MEMBERS)
+async def show_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = person_of(update, context)
+    lang = language(update, context)
+    db = database(context)
+    events = [e for e in calendar.upcoming(db, clock.now())
+              if e.kind == "phase" or person.id in {p.id for p in calendar.attendees(db, e)}]
+    if not events:
+        await reply(update, context, "calendar.empty")
+        return
+    lines = [say(lang, "calendar.title")]
+    for event in events:
+        lines.append(say(lang, f"calendar.{event.kind}", id=event.id, title=event.title,
+                         when=_when(context, event.starts_at),
+                         until=_when(context, event.ends_at) if event.ends_at else "—",
+                         place=event.place or "—"))
+    await send_lines(context, update.effective_chat.id, lines)
+
+
+def _parts(context) -> list[str]:
+    return [part.strip() for part in " ".join(context.args or []).split("|")]
+
+
+@requires(OFFICE)
+async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员、门诊部"""
+    parts = _parts(context) + ["", "", ""]
+    starts = _moment(context, parts[0])
+    if starts is None or not parts[1]:
+        await reply(update, context, "calendar.usage")
+        return
+    try:
+        roles, departments = calendar.audience(parts[3], people.departments(database(context)))
+    except ValueError as unknown:
+        await reply(update, context, "calendar.unknown_audience", word=str(unknown))
+        return
+    event_id = calendar.add(database(context), "meeting", parts[1], starts, person_of(update, context).id,
+                            place=parts[2], roles=roles, departments=departments)
+    event = calendar.get(database(context), event_id)
+    attendees = calendar.attendees(database(context), event)
+    notices.notify(context, attendees, "meeting.announced", title=event.title,
+                   when=_when(context, starts), place=event.place or "—")
+    await reply(update, context, "calendar.added", id=event_id, count=len(attendees))
+
+
+@requires(OFFICE)
+async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评"""
+    parts = _parts(context) + ["", ""]
+    starts, ends = _moment(context, parts[0]), _moment(context, parts[1])
+    if starts is None or ends is None or not parts[2]:
+        await reply(update, context, "calendar.phase_usage")
+        return
+    event_id = calendar.add(database(context), "phase", parts[2], starts, person_of(update, context).id,
+                            ends_at=ends)
+    await reply(update, context, "calendar.added", id=event_id,
+                count=len(people.everyone(database(context))))
+
+
+async def _event_arg(update, context) -> calendar.Event | None:
+    raw = (context.args or [""])[0].lstrip("#")
+    event = calendar.get(database(context), int(raw)) if raw.isdigit() else None
+    if event is None or event.cancelled:
+        await reply(update, context, "calendar.no_event")
+        return None
+    return event
+
+
+@requires(OFFICE)
+async def move_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/meeting_move N 2026-12-11 09:00 | 新地点"""
+    event = await _event_arg(update, context)
+    if event is None:
+        return
+    parts = [p.strip() for p in " ".join((context.args or [])[1:]).split("|")] + [""]
+    starts = _moment(context, parts[0])
+    if starts is None:
+        await reply(update, context, "calendar.usage")
+        return
+    actor = person_of(update, context)
+    event = calendar.move(database(context), event.id, starts, parts[1] or None, actor.id)
+    notices.notify(context, calendar.attendees(database(context), event), "meeting.moved",
+                   title=event.title, when=_when(context, starts), place=event.place or "—")
+    await reply(update, context, "calendar.moved", id=event.id)
+
+
+@requires(OFFICE)
+async def cancel_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    event = await _event_arg(update, context)
+    if event is None:
+        return
+    event = calendar.cancel(database(context), event.id, person_of(update, context).id)
+    notices.notify(context, calendar.attendees(database(context), event), "meeting.cancelled",
+                   title=event.title, when=_when(context, event.starts_at))
+    await reply(update, context, "calendar.cancelled", id=event.id)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        *menu.triggers("meetings", show_calendar),
+        CommandHandler("meeting", add_meeting),
+        CommandHandler("phase", add_phase),
+        CommandHandler("meeting_move", move_meeting),
+        CommandHandler("meeting_cancel", cancel_meeting),
+    ]

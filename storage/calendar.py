@@ -1,0 +1,156 @@
+"""The campaign calendar: phases and meetings, who attends (roles and/or departments; nobody
+named means everyone), and the reminders before a meeting (1 day and 1 hour by default)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from storage import audit, csv_files, people
+from storage.clock import iso, parse_iso
+from storage.csv_files import FileRejected
+from storage.people import Person
+
+REMINDER_OFFSETS = (timedelta(days=1), timedelta(hours=1))
+SEPARATORS = re.compile(r"[,，;；、/|\s]+")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    kind: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    place: str
+    roles: tuple[str, ...]
+    departments: tuple[str, ...]
+    cancelled: bool
+
+
+def _event(row: dict) -> Event:
+    return Event(row["id"], row["kind"], row["title"], parse_iso(row["starts_at"]),
+                 parse_iso(row["ends_at"]) if row["ends_at"] else None, row["place"],
+                 tuple(filter(None, row["roles"].split())),
+                 tuple(filter(None, row["departments"].split("|"))),
+                 bool(row["cancelled"]))
+
+
+def get(db: sqlite_utils.Database, event_id: int) -> Event | None:
+    rows = list(db.query("select * from events where id = ?", [event_id]))
+    return _event(rows[0]) if rows else None
+
+
+def audience(cell: str, known_departments: list[str]) -> tuple[list[str], list[str]]:
+    """'班子成员、门诊部' -> (roles, departments); raises ValueError naming an unknown word."""
+    roles, departments = [], []
+    for word in filter(None, SEPARATORS.split(cell.strip())):
+        role = people.role_for_word(word)
+        if role:
+            roles.append(role)
+        elif word in known_departments:
+            departments.append(word)
+        elif word not in ("全体", "所有人", "everyone", "all"):
+            raise ValueError(word)
+    return roles, departments
+
+
+def add(db: sqlite_utils.Database, kind: str, title: str, starts_at: datetime, actor_id: int | None, *,
+        ends_at: datetime | None = None, place: str = "", roles: list[str] = (),
+        departments: list[str] = ()) -> int:
+    with db.atomic():
+        event_id = db["events"].insert({
+            "kind": kind, "title": title.strip()[:200], "starts_at": iso(starts_at),
+            "ends_at": iso(ends_at) if ends_at else None, "place": place.strip()[:200],
+            "roles": " ".join(roles), "departments": "|".join(departments)}).last_pk
+        audit.record(db, f"calendar.add_{kind}", f"event:{event_id}", actor_id, text=title)
+    return event_id
+
+
+def move(db: sqlite_utils.Database, event_id: int, starts_at: datetime, place: str | None,
+         actor_id: int) -> Event:
+    with db.atomic():
+        changes = {"starts_at": iso(starts_at)} | ({"place": place.strip()[:200]} if place else {})
+        db["events"].update(event_id, changes)
+        audit.record(db, "calendar.move", f"event:{event_id}", actor_id, to=iso(starts_at))
+    return get(db, event_id)
+
+
+def cancel(db: sqlite_utils.Database, event_id: int, actor_id: int) -> Event:
+    with db.atomic():
+        db["events"].update(event_id, {"cancelled": 1})
+        audit.record(db, "calendar.cancel", f"event:{event_id}", actor_id)
+    return get(db, event_id)
+
+
+def upcoming(db: sqlite_utils.Database, now: datetime, limit: int = 20) -> list[Event]:
+    """Meetings still to come and phases not yet over."""
+    rows = db.query("select * from events where cancelled = 0 and (starts_at >= ? or "
+                    "(ends_at is not null and ends_at >= ?)) order by starts_at limit ?",
+                    [iso(now), iso(now), limit])
+    return [_event(r) for r in rows]
+
+
+def attendees(db: sqlite_utils.Database, event: Event) -> list[Person]:
+    return [p for p in people.everyone(db)
+            if (not event.roles and not event.departments)
+            or p.has_any(event.roles) or p.department in event.departments]
+
+
+def reminders_due(db: sqlite_utils.Database, since: datetime, now: datetime) -> list[tuple[Event, timedelta]]:
+    """(meeting, how long before) for each reminder moment in (since, now]."""
+    horizon = now + max(REMINDER_OFFSETS)
+    rows = db.query("select * from events where kind = 'meeting' and cancelled = 0 and starts_at > ? "
+                    "and starts_at <= ?", [iso(since), iso(horizon)])
+    due = []
+    for event in map(_event, rows):
+        for offset in REMINDER_OFFSETS:
+            if since < event.starts_at - offset <= now:
+                due.append((event, offset))
+    return due
+
+
+# ---- from CSV ----------------------------------------------------------------------------
+
+WORDS = {"title": {"title", "名称", "会议", "事项", "名稱"}, "kind": {"kind", "类型", "類型"},
+         "starts": {"starts", "start", "开始", "时间", "开始时间", "時間"},
+         "ends": {"ends", "end", "结束", "结束时间"}, "place": {"place", "地点", "地點"},
+         "audience": {"audience", "参加", "参加人员", "参会人员", "參加"}}
+PHASE_WORDS = {"phase", "阶段", "階段"}
+
+
+def _moment(text: str, zone: ZoneInfo, line: int) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=zone)
+    except ValueError:
+        raise FileRejected("time", line=line, detail=text) from None
+
+
+def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dict]:
+    known = people.departments(db)
+    events = []
+    for line, cells in csv_files.rows(raw, WORDS, ("title", "starts")):
+        if not cells["title"]:
+            raise FileRejected("no_title", line=line)
+        try:
+            roles, departments = audience(cells.get("audience", ""), known)
+        except ValueError as unknown:
+            raise FileRejected("audience", line=line, detail=str(unknown)) from None
+        events.append({
+            "kind": "phase" if cells.get("kind", "") in PHASE_WORDS else "meeting",
+            "title": cells["title"], "starts_at": _moment(cells["starts"], zone, line),
+            "ends_at": _moment(cells["ends"], zone, line) if cells.get("ends") else None,
+            "place": cells.get("place", ""), "roles": roles, "departments": departments})
+    if not events:
+        raise FileRejected("empty")
+    return events
+
+
+def import_events(db: sqlite_utils.Database, events: list[dict], actor_id: int | None) -> list[int]:
+    with db.atomic():
+        return [add(db, e["kind"], e["title"], e["starts_at"], actor_id, ends_at=e["ends_at"],
+                    place=e["place"], roles=e["roles"], departments=e["departments"]) for e in events]

@@ -1,0 +1,78 @@
+"""The campaign calendar: meetings announced, reminded 1 day and 1 hour before to those who
+attend, moved or cancelled with notice; phases; CSV import."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from conftest import join
+
+import bot
+from jobs import delivery, sweeper
+from storage import calendar
+from storage.clock import clock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(date(2026, 12, day), time(hour, minute), tzinfo=SHANGHAI)
+
+
+async def test_a_meeting_is_announced_reminded_moved_and_cancelled(running_bot, client, invited, db):
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    clock.freeze(at(1, 10))
+    reply = await office.send("/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
+    assert "已通知 1 人" in reply[-1].text
+    await leader.wait_for("会议通知：专题民主生活会")
+    assert "#1" in (await leader.send("/meetings"))[-1].text
+    assert "没有您要参加的会议" in (await staff.send("/meetings"))[-1].text
+
+    await sweeper.sweep_app(running_bot.app)
+    for moment in (at(9, 14, 30), at(10, 13, 30)):  # a day before, an hour before
+        clock.freeze(moment.replace(second=20))
+        await sweeper.sweep_app(running_bot.app)
+        await delivery.send_due(running_bot.app)
+    await leader.wait_for("明天：专题民主生活会")
+    await leader.wait_for("一小时后：专题民主生活会")
+    reminders = db.execute("select count(*) from outbox where dedup_key like 'meeting:%'").fetchone()[0]
+    assert reminders == 2  # only the leader attends; once each
+
+    clock.freeze(at(10, 13, 40))
+    await office.send("/meeting_move 1 2026-12-11 09:00 | 二楼会议室")
+    moved = await leader.wait_for("会议改期")
+    assert "2026-12-11 09:00" in moved.text and "二楼会议室" in moved.text
+    await office.send("/meeting_cancel 1")
+    await leader.wait_for("会议取消：专题民主生活会")
+    clock.freeze(at(11, 8))
+    await sweeper.sweep_app(running_bot.app)
+    assert db.execute("select count(*) from outbox where dedup_key like 'meeting:%'").fetchone()[0] == 2
+
+
+async def test_wrong_input_is_explained(running_bot, client, invited):
+    office = await join(client, invited, 103, "王芳")
+    assert "用法" in (await office.send("/meeting 明天下午 | 会"))[-1].text
+    assert "不认识“董事会”" in (await office.send("/meeting 2026-12-10 14:30 | 会 | 室 | 董事会"))[-1].text
+    assert "没有这个日程" in (await office.send("/meeting_cancel 99"))[-1].text
+
+
+async def test_phases_and_csv_import(running_bot, client, invited, db, tmp_path, monkeypatch, capsys,
+                                     db_path):
+    staff = await join(client, invited, 101, "张伟")
+    monkeypatch.setenv("DATABASE_PATH", str(db_path))
+    good = tmp_path / "calendar.csv"
+    good.write_bytes(("名称,类型,开始,结束,地点,参加\n"
+                      "查摆问题、开展批评,阶段,2099-12-01 00:00,2099-12-31 23:59,,\n"
+                      "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n").encode("gbk"))
+    assert bot.main(["calendar", "import", str(good)]) == 0
+    assert "2 entries" in capsys.readouterr().out
+    shown = (await staff.send("/meetings"))[-1].text
+    assert "阶段：查摆问题、开展批评" in shown and "动员大会" in shown
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("名称,开始,参加\n会,2099-12-02 09:00,外星人\n".encode())
+    assert bot.main(["calendar", "import", str(bad)]) == 1
+    assert "第 2 行" in capsys.readouterr().err
+    assert len(calendar.upcoming(db, clock.now())) == 2
