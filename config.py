@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -50,6 +50,7 @@ class Settings:
     lookback_open_days: int
     lookback_min_votes: int
     lookback_reopen_share: Fraction
+    meeting_reminders: tuple[timedelta, ...]
 
     @property
     def sandboxed(self) -> bool:
@@ -149,6 +150,16 @@ def _share(env: dict[str, str], name: str, default: str) -> Fraction:
     return share
 
 
+def _durations(env: dict[str, str], name: str, default: str) -> tuple[timedelta, ...]:
+    raw = _text(env, name, default)
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    try:
+        return tuple(timedelta(**{units[part.strip()[-1]]: int(part.strip()[:-1])})
+                     for part in raw.split(","))
+    except (KeyError, ValueError, IndexError):
+        raise ConfigError(f"{name} must be durations such as 1d,1h,30m, got {raw!r}") from None
+
+
 def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
     raw = _text(env, "QUIET_HOURS", "22:00-08:00")
     try:
@@ -200,4 +211,5 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         lookback_open_days=_integer(env, "LOOKBACK_OPEN_DAYS", 14, minimum=1),
         lookback_min_votes=_integer(env, "LOOKBACK_MIN_VOTES", 5, minimum=1),
         lookback_reopen_share=_share(env, "LOOKBACK_REOPEN_SHARE", "1/3"),
+        meeting_reminders=_durations(env, "MEETING_REMINDERS", "1d,1h"),
     )

@@ -4,17 +4,27 @@ confirms the fix still holds, and the office can start an extra round (/lookback
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.leadership import tell_error
 from handlers.receipts import held
 from jobs.lookbacks import ask
-from storage import lookbacks, problems
+from storage import lookbacks, photos, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
 from texts import say
+
+EVIDENCE = 0
 
 
 def _parse(data: str) -> tuple[int, str] | None:
@@ -58,18 +68,44 @@ async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 @requires(HEAD)
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     raw = update.callback_query.data.removeprefix("lbc:")
     lookback = lookbacks.get(database(context), int(raw)) if raw.isdigit() else None
     head = person_of(update, context)
     problem = problems.get(database(context), lookback.problem_id) if lookback else None
     if problem is None or head.department_id != problem.department_id or lookback.result:
         await refuse(update, context, "lookback.not_yours")
-        return
-    lookbacks.confirm(database(context), lookback.id, head.id, say(language(update, context),
-                                                                   "lookback.still_holds"))
+        return ConversationHandler.END
+    context.user_data["confirming"] = lookback.id
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "lookback.confirmed"))
+    await reply(update, context, "lookback.evidence_ask", id=problem.id)
+    return EVIDENCE
+
+
+@requires(HEAD)
+async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    message = update.message
+    evidence = None
+    if message.photo:
+        telegram_file = await context.bot.get_file(message.photo[-1].file_id)
+        try:
+            evidence = photos.reencode(bytes(await telegram_file.download_as_bytearray()))
+        except photos.NotAPhoto:
+            await reply(update, context, "opinion.bad_photo")
+            return EVIDENCE
+    note = message.text or message.caption or say(language(update, context), "lookback.still_holds")
+    head = person_of(update, context)
+    lookbacks.confirm(database(context), context.user_data.pop("confirming", 0), head.id,
+                      note.strip()[:500], evidence)
+    await reply(update, context, "lookback.confirmed")
+    return ConversationHandler.END
+
+
+@requires(HEAD)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("confirming", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
 
 
 @requires(OFFICE)
@@ -97,6 +133,14 @@ def handlers() -> list[BaseHandler]:
     return [
         CallbackQueryHandler(staff_vote, pattern=r"^lbv:"),
         CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
-        CallbackQueryHandler(confirm, pattern=r"^lbc:"),
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(ask_evidence, pattern=r"^lbc:\d+$")],
+            states={EVIDENCE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO,
+                                              receive_evidence)]},
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="lookback_confirm",
+            persistent=True,
+            allow_reentry=True,
+        ),
         CommandHandler("lookback", start_extra),
     ]

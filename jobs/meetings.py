@@ -1,5 +1,6 @@
-"""Meeting reminders for the sweeper: 1 day and 1 hour before, to each attendee, once (the
-key includes the start time, so a moved meeting is reminded afresh)."""
+"""Meeting reminders for the sweeper: 1 day and 1 hour before by default (MEETING_REMINDERS),
+to each attendee, once (the key includes the start time, so a moved meeting is reminded
+afresh)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,21 @@ from storage.clock import iso
 from texts import say
 
 
+def _lead(offset) -> str:
+    """A stable name for the offset in the deduplication key."""
+    return f"{int(offset.total_seconds() // 60)}m"
+
+
 def queue_reminders(app: Application, since: datetime, now: datetime) -> int:
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     queued = 0
-    for event, offset in calendar.reminders_due(db, since, now):
+    for event, offset in calendar.reminders_due(db, since, now, settings.meeting_reminders):
         when = event.starts_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
-        lead = "day" if offset.days else "hour"
+        lead = _lead(offset)
         for person in calendar.attendees(db, event):
             lang = person.language or settings.default_language
             queued += outbox.queue(
-                db, person.id, say(lang, f"meeting.reminder.{lead}", title=event.title, when=when,
+                db, person.id, say(lang, "meeting.reminder", title=event.title, when=when,
                                    place=event.place or "—"),
                 dedup_key=f"meeting:{event.id}:{lead}:{iso(event.starts_at)}:{person.id}",
                 due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours))

@@ -15,7 +15,6 @@ from storage.clock import iso, parse_iso
 from storage.csv_files import FileRejected
 from storage.people import Person
 
-REMINDER_OFFSETS = (timedelta(days=1), timedelta(hours=1))
 SEPARATORS = re.compile(r"[,，;；、/|\s]+")
 
 
@@ -101,14 +100,15 @@ def attendees(db: sqlite_utils.Database, event: Event) -> list[Person]:
             or p.has_any(event.roles) or p.department in event.departments]
 
 
-def reminders_due(db: sqlite_utils.Database, since: datetime, now: datetime) -> list[tuple[Event, timedelta]]:
+def reminders_due(db: sqlite_utils.Database, since: datetime, now: datetime,
+                  offsets: tuple[timedelta, ...]) -> list[tuple[Event, timedelta]]:
     """(meeting, how long before) for each reminder moment in (since, now]."""
-    horizon = now + max(REMINDER_OFFSETS)
+    horizon = now + max(offsets)
     rows = db.query("select * from events where kind = 'meeting' and cancelled = 0 and starts_at > ? "
                     "and starts_at <= ?", [iso(since), iso(horizon)])
     due = []
     for event in map(_event, rows):
-        for offset in REMINDER_OFFSETS:
+        for offset in offsets:
             if since < event.starts_at - offset <= now:
                 due.append((event, offset))
     return due

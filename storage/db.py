@@ -308,3 +308,8 @@ def m011_calendar(db: sqlite_utils.Database) -> None:
         create index events_start on events (starts_at);
         """
     )
+
+
+@migrations()
+def m012_lookback_evidence(db: sqlite_utils.Database) -> None:
+    db.execute("alter table lookbacks add column evidence blob")

@@ -103,10 +103,12 @@ def has_voted(db: sqlite_utils.Database, lookback_id: int, voter: str) -> bool:
                            [lookback_id, voter]).fetchone())
 
 
-def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str) -> None:
+def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str,
+            evidence: bytes | None = None) -> None:
+    """The department's word that the fix holds, with its evidence (a note, a clean photo)."""
     with db.atomic():
-        db.execute("update lookbacks set confirmed_by = ?, confirmation = ? where id = ? and result is null",
-                   [head_id, note, lookback_id])
+        db.execute("update lookbacks set confirmed_by = ?, confirmation = ?, evidence = ? "
+                   "where id = ? and result is null", [head_id, note, evidence, lookback_id])
         lookback = get(db, lookback_id)
         audit.record(db, "problem.lookback_confirm", f"problem:{lookback.problem_id}", head_id, text=note)
 

@@ -36,8 +36,9 @@ async def test_a_meeting_is_announced_reminded_moved_and_cancelled(running_bot, 
         clock.freeze(moment.replace(second=20))
         await sweeper.sweep_app(running_bot.app)
         await delivery.send_due(running_bot.app)
-    await leader.wait_for("明天：专题民主生活会")
-    await leader.wait_for("一小时后：专题民主生活会")
+    await leader.wait_for("会议提醒：专题民主生活会")
+    reminded = [m for m in leader.inbox if "会议提醒" in (m.text or "")]
+    assert len(reminded) == 2
     reminders = db.execute("select count(*) from outbox where dedup_key like 'meeting:%'").fetchone()[0]
     assert reminders == 2  # only the leader attends; once each
 

@@ -33,6 +33,12 @@ def test_a_token_uses_the_real_database_path_and_base_url():
     ("INVITATION_TTL_DAYS", "0"),
     ("SANDBOX_PORT", "http"),
     ("LOG_LEVEL", "LOUD"),
+    ("SECRET_KEY", "too-short"),
+    ("OPINION_BATCH_TIMES", "9am"),
+    ("REMINDER_DAYS_BEFORE", "7,three"),
+    ("QUIET_HOURS", "22:00"),
+    ("LOOKBACK_REOPEN_SHARE", "2"),
+    ("MEETING_REMINDERS", "1 day"),
 ])
 def test_a_malformed_value_names_its_variable(name, value):
     with pytest.raises(config.ConfigError, match=name):

@@ -93,6 +93,7 @@ async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(runnin
 
     head_ask = await users["刘洋"].wait_for("整改效果是否仍然保持")
     await users["刘洋"].press("仍然有效", message=head_ask)
+    await users["刘洋"].send("座椅仍在，候诊区秩序良好")
 
     clock.freeze(datetime.combine(date(2026, 12, 15), time(9, 0, 30), tzinfo=SHANGHAI))
     await sweeper.sweep_app(running_bot.app)  # voting closes after 14 days
@@ -101,4 +102,5 @@ async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(runnin
     assert "下单" in " ".join(told.labels())
     history = (await users["护士1"].send(f"/history {closed_problem}"))[-1].text
     assert "发起回头看" in history and "科室确认" in history and "回头看结果" in history
+    assert "座椅仍在，候诊区秩序良好" in history
     assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF

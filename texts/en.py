@@ -346,10 +346,10 @@ MESSAGES = {
     "meeting.announced": "📅 Meeting: {title}\nWhen: {when}\nWhere: {place}",
     "meeting.moved": "📅 Meeting moved: {title}\nNew time: {when}\nWhere: {place}",
     "meeting.cancelled": "📅 Meeting cancelled: {title} (was {when})",
-    "meeting.reminder.day": "⏰ Tomorrow: {title}\nWhen: {when}\nWhere: {place}",
-    "meeting.reminder.hour": "⏰ In one hour: {title}\nWhen: {when}\nWhere: {place}",
+    "meeting.reminder": "⏰ Meeting reminder: {title}\nWhen: {when}\nWhere: {place}",
     "calendar.error": "The calendar was not imported; nothing changed.\n{where}{reason}",
     "calendar.error.no_title": "the title is missing.",
     "calendar.error.time": "cannot read the time “{detail}”; write it as 2026-12-10 14:30.",
     "calendar.error.audience": "unknown attendees “{detail}”: use roles or department names.",
+    "lookback.evidence_ask": "Send a photo from the site, or a sentence, showing that the fix for #{id} still holds. /cancel cancels.",
 }

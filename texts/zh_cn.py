@@ -358,10 +358,10 @@ MESSAGES = {
     "meeting.announced": "📅 会议通知：{title}\n时间：{when}\n地点：{place}",
     "meeting.moved": "📅 会议改期：{title}\n新时间：{when}\n地点：{place}",
     "meeting.cancelled": "📅 会议取消：{title}（原定 {when}）",
-    "meeting.reminder.day": "⏰ 明天：{title}\n时间：{when}\n地点：{place}",
-    "meeting.reminder.hour": "⏰ 一小时后：{title}\n时间：{when}\n地点：{place}",
+    "meeting.reminder": "⏰ 会议提醒：{title}\n时间：{when}\n地点：{place}",
     "calendar.error": "日程没有导入，什么也没有改变。\n{where}{reason}",
     "calendar.error.no_title": "缺少名称。",
     "calendar.error.time": "看不懂时间“{detail}”，请写成 2026-12-10 14:30。",
     "calendar.error.audience": "不认识参加人员“{detail}”：请写角色或科室名称。",
+    "lookback.evidence_ask": "请发一张现场照片，或用一句话说明 #{id} 的整改效果仍然保持。发送 /cancel 取消。",
 }

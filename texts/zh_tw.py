@@ -346,10 +346,10 @@ MESSAGES = {
     "meeting.announced": "📅 會議通知：{title}\n時間：{when}\n地點：{place}",
     "meeting.moved": "📅 會議改期：{title}\n新時間：{when}\n地點：{place}",
     "meeting.cancelled": "📅 會議取消：{title}（原定 {when}）",
-    "meeting.reminder.day": "⏰ 明天：{title}\n時間：{when}\n地點：{place}",
-    "meeting.reminder.hour": "⏰ 一小時後：{title}\n時間：{when}\n地點：{place}",
+    "meeting.reminder": "⏰ 會議提醒：{title}\n時間：{when}\n地點：{place}",
     "calendar.error": "日程沒有匯入，什麼也沒有改變。\n{where}{reason}",
     "calendar.error.no_title": "缺少名稱。",
     "calendar.error.time": "看不懂時間「{detail}」，請寫成 2026-12-10 14:30。",
     "calendar.error.audience": "不認識參加人員「{detail}」：請寫角色或科室名稱。",
+    "lookback.evidence_ask": "請傳一張現場照片，或用一句話說明 #{id} 的整改效果仍然保持。傳送 /cancel 取消。",
 }
