@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
+from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from jobs import notices
 from storage import problems
 from storage.dates import parse_deadline
@@ -27,28 +28,6 @@ from texts import say
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE = range(6)
 TEXT = filters.TEXT & ~filters.COMMAND
-
-
-def problem_error_text(lang: str, error: ProblemError) -> str:
-    detail = error.detail
-    if error.reason == "missing_fields":
-        detail = "、".join(say(lang, f"problem.field.{f}") for f in detail.split(","))
-    elif error.reason == "wrong_state":
-        detail = say(lang, f"problem.status.{detail}")
-    return say(lang, f"problem.error.{error.reason}", detail=detail)
-
-
-async def tell_error(update: Update, context: ContextTypes.DEFAULT_TYPE, error: ProblemError) -> None:
-    text = problem_error_text(language(update, context), error)
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
-
-
-def _id_in(data: str) -> int | None:
-    tail = data.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
 
 
 @requires(LEADER)
@@ -66,10 +45,9 @@ async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 @requires(LEADER)
 async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    problem_id = _id_in(update.callback_query.data)
     leader = person_of(update, context)
     try:
-        problem = problems.claim(database(context), problem_id or 0, leader)
+        problem = problems.claim(database(context), id_in_button(update), leader)
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -108,19 +86,10 @@ async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---- dispatch (下单) -----------------------------------------------------------------------
 
 
-def _own_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str):
-    """The problem in the button, if this leader may do `action` on it now."""
-    problem = problems.get(database(context), _id_in(update.callback_query.data) or 0)
-    if problem is None:
-        raise ProblemError("not_found")
-    problems.check(problem, action, person_of(update, context))
-    return problem
-
-
 @requires(LEADER)
 async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
-        problem = _own_problem(update, context, "dispatch")
+        problem = problem_in_button(update, context, "dispatch")
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
@@ -140,9 +109,9 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(LEADER)
 async def receive_department(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    department_id = _id_in(update.callback_query.data)
+    department_id = id_in_button(update)
     row = database(context).execute("select name from departments where id = ?",
-                                    [department_id or 0]).fetchone()
+                                    [department_id]).fetchone()
     if row is None:
         await refuse(update, context, "stale_button")
         return DEPARTMENT
@@ -202,7 +171,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 @requires(LEADER)
 async def start_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
-        problem = _own_problem(update, context, "explain")
+        problem = problem_in_button(update, context, "explain")
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END

@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
-from handlers.leadership import tell_error
+from handlers.problem_actions import tell_error
 from handlers.receipts import held
 from jobs.lookbacks import ask
 from storage import lookbacks, photos, problems

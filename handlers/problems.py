@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
-from handlers.leadership import tell_error
+from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text
 from jobs import notices
 from storage import people, problems
@@ -174,15 +174,10 @@ async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                                   callback_data=f"pc:ret:{problem.id}")]]))
 
 
-def _problem_id(update: Update) -> int:
-    tail = update.callback_query.data.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
-
-
 @requires(OFFICE)
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
-        problem = problems.act(database(context), _problem_id(update), "close", person_of(update, context))
+        problem = problems.act(database(context), id_in_button(update), "close", person_of(update, context))
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -194,11 +189,8 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    problem = problems.get(database(context), _problem_id(update))
     try:
-        if problem is None:
-            raise ProblemError("not_found")
-        problems.check(problem, "return", person_of(update, context))
+        problem = problem_in_button(update, context, "return")
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END

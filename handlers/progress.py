@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
-from handlers.leadership import tell_error
+from handlers.problem_actions import problem_in_button, tell_error
 from jobs import notices
 from storage import photos, problems
 from storage.people import HEAD
@@ -51,19 +51,10 @@ async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                          markup)
 
 
-def _problem_for(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str):
-    tail = update.callback_query.data.rsplit(":", 1)[-1]
-    problem = problems.get(database(context), int(tail)) if tail.isdigit() else None
-    if problem is None:
-        raise ProblemError("not_found")
-    problems.check(problem, action, person_of(update, context))
-    return problem
-
-
 @requires(HEAD)
 async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
-        problem = _problem_for(update, context, "report")
+        problem = problem_in_button(update, context, "report")
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
@@ -147,7 +138,7 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 @requires(HEAD)
 async def request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
-        problem = _problem_for(update, context, "request_closure")
+        problem = problem_in_button(update, context, "request_closure")
         problem = problems.act(database(context), problem.id, "request_closure",
                                person_of(update, context))
     except ProblemError as error:
