@@ -197,32 +197,38 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int:
+def _import_file(settings: config.Settings, path: str, family: str, parse, apply) -> list | None:
+    """Parse a CSV of the given family and apply it all or nothing; None (and the reason on
+    stderr, in the office's wording) when the file is refused."""
     from handlers.roster import file_error_text
+    from storage.csv_files import FileRejected
 
     db = open_database(settings.database_path)
     try:
-        findings = problems.parse_findings(Path(args.file).read_bytes())
-    except problems.FileRejected as error:
-        print(file_error_text(settings.default_language, error, "findings"), file=sys.stderr)
+        parsed = parse(db, Path(path).read_bytes())
+    except FileRejected as error:
+        print(file_error_text(settings.default_language, error, family), file=sys.stderr)
+        return None
+    return apply(db, parsed, None)
+
+
+def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    ids = _import_file(settings, args.file, "findings", lambda db, raw: problems.parse_findings(raw),
+                       problems.import_findings)
+    if ids is None:
         return 1
-    ids = problems.import_findings(db, findings, None)
     print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); leaders can claim them with /claim")
     return 0
 
 
 def _calendar_import(settings: config.Settings, args: argparse.Namespace) -> int:
-    from handlers.roster import file_error_text
     from storage import calendar
 
-    db = open_database(settings.database_path)
-    try:
-        events = calendar.parse_csv(db, Path(args.file).read_bytes(), settings.timezone)
-    except calendar.FileRejected as error:
-        print(file_error_text(settings.default_language, error, "calendar"), file=sys.stderr)
+    ids = _import_file(settings, args.file, "calendar",
+                       lambda db, raw: calendar.parse_csv(db, raw, settings.timezone), calendar.import_events)
+    if ids is None:
         return 1
-    ids = calendar.import_events(db, events, None)
-    print(f"calendar: {len(ids)} entries added; attendees are reminded 1 day and 1 hour before meetings")
+    print(f"calendar: {len(ids)} entries added; attendees are reminded before meetings")
     return 0
 
 
