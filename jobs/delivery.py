@@ -9,6 +9,7 @@ quiet hours: due rows simply wait.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -83,13 +84,16 @@ async def _send(app: Application, batch: list[Outgoing]) -> bool:
 
 
 async def send_due(app: Application) -> int:
+    """One pass over what is due. Passes never overlap (the job and a direct call, such as the
+    opinion batch, would otherwise both pick the same rows and send them twice)."""
     settings = app.bot_data["settings"]
     if outbox.in_quiet_hours(clock.now(), settings.timezone, settings.quiet_hours):
         return 0
-    sent = 0
-    for batch in batches(outbox.due(app.bot_data["db"])):
-        sent += await _send(app, batch)
-    return sent
+    async with app.bot_data.setdefault("delivery_lock", asyncio.Lock()):
+        sent = 0
+        for batch in batches(outbox.due(app.bot_data["db"])):
+            sent += await _send(app, batch)
+        return sent
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:

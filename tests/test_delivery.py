@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from conftest import join
 
 from jobs import delivery
@@ -41,3 +43,16 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_the_office_told(runnin
     await delivery.send_due(running_bot.app)
     failed = db.execute("select count(*) from outbox where failed_at is not null").fetchone()[0]
     assert failed == 2  # nothing more is pushed at someone unreachable
+
+
+async def test_overlapping_passes_never_send_a_row_twice(running_bot, client, invited, db):
+    everyone = [await join(client, invited, 100 + n, name)
+                for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)]
+    await _queue_to(db, ["张伟", "李娜", "王芳", "刘洋"], "并发测试")
+    await asyncio.gather(*(delivery.send_due(running_bot.app) for _ in range(5)))
+    for person in everyone:
+        await person.wait_for("并发测试")
+    await asyncio.sleep(1.5)  # let the job's own passes run too
+    for person in everyone:
+        await person.replies(timeout=0.2, allow_none=True)
+        assert sum("并发测试" in (m.text or "") for m in person.inbox) == 1
