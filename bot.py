@@ -7,6 +7,7 @@
     python bot.py revoke NAME              withdraw a person's unused invitation
     python bot.py problems import FILE.csv list a meeting's findings (all or nothing)
     python bot.py calendar import FILE.csv phases and meetings (all or nothing)
+    python bot.py export LEDGER.xlsx [--department D] [--leader L] [--status S] [--since DATE]
 """
 
 from __future__ import annotations
@@ -232,6 +233,23 @@ def _calendar_import(settings: config.Settings, args: argparse.Namespace) -> int
     return 0
 
 
+def _export(settings: config.Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from documents import ledger_workbook
+    from storage.clock import clock
+
+    db = open_database(settings.database_path)
+    where, params = ledger_workbook.filters_to_sql(
+        department=args.department, leader=args.leader, status=args.status,
+        since=date.fromisoformat(args.since) if args.since else None)
+    count = ledger_workbook.write(db, args.file, clock.now().astimezone(settings.timezone).date(),
+                                  settings.timezone, where=where, params=params,
+                                  amber=settings.ledger_amber_days, stale=settings.ledger_stale_days)
+    print(f"ledger: {count} problems written to {args.file}")
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -257,6 +275,12 @@ def _parser() -> argparse.ArgumentParser:
     problems_cmd = commands.add_parser("problems", help="the problem list")
     problems_sub = problems_cmd.add_subparsers(dest="action", required=True)
     problems_sub.add_parser("import", help="list a meeting's findings from CSV").add_argument("file")
+    export = commands.add_parser("export", help="the ledger (整改台账) as an Excel file")
+    export.add_argument("file")
+    export.add_argument("--department")
+    export.add_argument("--leader")
+    export.add_argument("--status", choices=problems.STATES)
+    export.add_argument("--since", help="listed on or after this date (YYYY-MM-DD)")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -275,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings))
         return 0
     action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
-              "problems": _problems_import, "calendar": _calendar_import}[args.command]
+              "problems": _problems_import, "calendar": _calendar_import, "export": _export}[args.command]
     return action(settings, args)
 
 

@@ -28,6 +28,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("help", "btn.help", MEMBERS),
     ("history", None, MEMBERS),
     ("meetings", None, MEMBERS),
+    ("export", None, frozenset({LEADER, OFFICE})),
     ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
     ("assign", None, frozenset({OFFICE})),
     ("lookback", None, frozenset({OFFICE})),

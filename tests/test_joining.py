@@ -28,10 +28,12 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     everyone = ["opinion", "receipt", "ledger"]
     tail = ["me", "language", "help", "history", "meetings"]
     assert await staff.commands() == everyone + tail + ["cancel"]
-    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["milestone",
+    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["export",
+                                                                                       "milestone",
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
-        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "milestone", "assign",
+        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "export", "milestone",
+        "assign",
         "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
         "findings", "categories", "cancel"]
 
