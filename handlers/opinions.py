@@ -9,6 +9,8 @@ names the person or carries the text.
 
 from __future__ import annotations
 
+import functools
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
@@ -49,6 +51,19 @@ def _draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).get(update.effective_user.id)
 
 
+def with_draft(step):
+    """A step of the flow that needs the draft; without one (the bot restarted, and drafts are
+    never saved) the person is told it is gone."""
+    @functools.wraps(step)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = _draft(update, context)
+        if draft is None:
+            return await draft_lost(update, context)
+        return await step(update, context, draft)
+
+    return guarded
+
+
 async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None,
                edit: bool = False, **values) -> None:
     text = say(language(update, context), key, **values)
@@ -80,10 +95,8 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 @requires(*MEMBERS)
-async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     draft.anonymous = update.callback_query.data == "op:mode:anon"
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
         drafts(context).pop(update.effective_user.id, None)
@@ -99,10 +112,8 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 @requires(*MEMBERS)
-async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     names = opinions.categories(database(context))
     index = update.callback_query.data.removeprefix("op:cat:")
     if not index.isdigit() or int(index) >= len(names):
@@ -120,10 +131,8 @@ async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @requires(*MEMBERS)
-async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     chosen = update.callback_query.data.removeprefix("op:dept:")
     known = {d for d in (r["id"] for r in database(context).query("select id from departments"))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
@@ -135,10 +144,8 @@ async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 @requires(*MEMBERS)
-async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     text = update.message.text.strip()
     limit = settings(context).opinion_max_chars
     if not text:
@@ -170,10 +177,8 @@ async def text_before_photos(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 @requires(*MEMBERS)
-async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     telegram_file = await context.bot.get_file(update.message.photo[-1].file_id)
@@ -188,19 +193,16 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 @requires(*MEMBERS)
-async def refuse_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def refuse_document(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     key = "opinion.no_documents_anonymous" if draft.anonymous else "opinion.no_documents"
     await _say(update, context, key)
     return ADDING_PHOTOS
 
 
 @requires(*MEMBERS)
-async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if _draft(update, context) is None:
-        return await draft_lost(update, context)
+@with_draft
+async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     return await show_preview(update, context)
 
 
@@ -227,9 +229,8 @@ def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | No
 
 
 @requires(*MEMBERS)
-async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    if _draft(update, context) is None:
-        return await draft_lost(update, context)
+@with_draft
+async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     await _say(update, context, "opinion.write", limit=settings(context).opinion_max_chars)
     return WRITING
 
@@ -239,10 +240,8 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
 
 
 @requires(*MEMBERS)
-async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    draft = _draft(update, context)
-    if draft is None:
-        return await draft_lost(update, context)
+@with_draft
+async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     user_id, day = update.effective_user.id, today(context)
     guard = opinion_guard(context)
     if draft.anonymous and not guard.allows(user_id, day):
