@@ -18,8 +18,9 @@ from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
+from handlers.uploads import clean_photo
 from jobs.lookbacks import ask
-from storage import lookbacks, photos, problems
+from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
 from texts import say
@@ -87,10 +88,8 @@ async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.message
     evidence = None
     if message.photo:
-        telegram_file = await context.bot.get_file(message.photo[-1].file_id)
-        try:
-            evidence = photos.reencode(bytes(await telegram_file.download_as_bytearray()))
-        except photos.NotAPhoto:
+        evidence = await clean_photo(context, message)
+        if evidence is None:
             await reply(update, context, "opinion.bad_photo")
             return EVIDENCE
     note = message.text or message.caption or say(language(update, context), "lookback.still_holds")

@@ -24,7 +24,8 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, requires, settings
-from storage import opinions, photos
+from handlers.uploads import clean_photo
+from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
@@ -181,12 +182,11 @@ async def text_before_photos(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
-    telegram_file = await context.bot.get_file(update.message.photo[-1].file_id)
-    try:
-        draft.photos.append(photos.reencode(bytes(await telegram_file.download_as_bytearray())))
-    except photos.NotAPhoto:
+    photo = await clean_photo(context, update.message)
+    if photo is None:
         await _say(update, context, "opinion.bad_photo")
         return ADDING_PHOTOS
+    draft.photos.append(photo)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)

@@ -19,6 +19,7 @@ from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text
+from handlers.uploads import download
 from jobs import notices
 from storage import people, problems
 from storage.csv_files import FileRejected
@@ -231,9 +232,8 @@ async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not (document.file_name or "").lower().endswith(".csv"):
         await reply(update, context, "roster.not_csv")
         return FINDINGS_FILE
-    telegram_file = await context.bot.get_file(document.file_id)
     try:
-        findings = problems.parse_findings(bytes(await telegram_file.download_as_bytearray()))
+        findings = problems.parse_findings(await download(context, document.file_id))
     except FileRejected as error:
         await context.bot.send_message(update.effective_chat.id,
                                        file_error_text(language(update, context), error, "findings"),

@@ -17,8 +17,9 @@ from telegram.ext import (
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
 from handlers.problem_actions import problem_in_button, tell_error
+from handlers.uploads import clean_photo
 from jobs import notices
-from storage import photos, problems
+from storage import problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
@@ -87,12 +88,11 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 @requires(HEAD)
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     collected = _photos(context, update)
-    telegram_file = await context.bot.get_file(update.message.photo[-1].file_id)
-    try:
-        collected.append(photos.reencode(bytes(await telegram_file.download_as_bytearray())))
-    except photos.NotAPhoto:
+    photo = await clean_photo(context, update.message)
+    if photo is None:
         await reply(update, context, "opinion.bad_photo")
         return PHOTO_STEP
+    collected.append(photo)
     if len(collected) >= MAX_PHOTOS:
         return await _ask_percent(update, context)
     return await _ask_photos(update, context)

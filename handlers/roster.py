@@ -24,6 +24,7 @@ from telegram.ext import (
 from documents import invitation_sheet
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, settings
+from handlers.uploads import download
 from storage import invitations, people, roster
 from storage.csv_files import FileRejected
 from storage.people import OFFICE
@@ -41,11 +42,6 @@ NAMES_SHOWN = 20
 async def ask_for_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await reply(update, context, "roster.ask_file")
     return WAITING_FILE
-
-
-async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
-    telegram_file = await context.bot.get_file(file_id)
-    return bytes(await telegram_file.download_as_bytearray())
 
 
 def file_error_text(lang: str, error: FileRejected, family: str = "roster") -> str:
@@ -82,7 +78,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
                     limit=MAX_ROSTER_BYTES // 1024)
         return WAITING_FILE
     try:
-        rows = roster.parse(await _download(context, document.file_id))
+        rows = roster.parse(await download(context, document.file_id))
     except RosterError as error:
         await context.bot.send_message(update.effective_chat.id, file_error_text(lang, error),
                                        parse_mode="HTML")
@@ -116,7 +112,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     person = person_of(update, context)
     lang = language(update, context, person)
     try:
-        rows = roster.parse(await _download(context, file_id)) if file_id else None
+        rows = roster.parse(await download(context, file_id)) if file_id else None
     except RosterError:
         rows = None
     if rows is None:
