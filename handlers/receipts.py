@@ -7,6 +7,7 @@ a receipt's card work; it is never written down.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -140,12 +141,23 @@ def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return opinions.get(database(context), opinion_id)
 
 
+def with_held_opinion(step):
+    """A button under a receipt's card: it works only for whoever just showed that receipt
+    (known in memory for a while); anyone else is asked for the receipt again."""
+    @functools.wraps(step)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE):
+        opinion = _opinion_from_button(update, context)
+        if opinion is None:
+            await refuse(update, context, "receipt.expired")
+            return ConversationHandler.END
+        return await step(update, context, opinion)
+
+    return guarded
+
+
 @requires(*MEMBERS)
-async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    opinion = _opinion_from_button(update, context)
-    if opinion is None:
-        await refuse(update, context, "receipt.expired")
-        return ConversationHandler.END
+@with_held_opinion
+async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
     context.application.bot_data.setdefault("writing_back", {})[update.effective_user.id] = opinion.id
     await reply(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
     return WRITING_BACK
@@ -174,11 +186,8 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 @requires(*MEMBERS)
-async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion = _opinion_from_button(update, context)
-    if opinion is None:
-        await refuse(update, context, "receipt.expired")
-        return
+@with_held_opinion
+async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
     await reply(update, context, "receipt.notify_explain", reply_markup=InlineKeyboardMarkup([[
         InlineKeyboardButton(say(lang, "receipt.btn.notify_yes"), callback_data=f"rc:sub:{opinion.id}"),
@@ -187,11 +196,8 @@ async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 
 @requires(*MEMBERS)
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion = _opinion_from_button(update, context)
-    if opinion is None:
-        await refuse(update, context, "receipt.expired")
-        return
+@with_held_opinion
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     sealed = keys(context).seal(str(update.effective_chat.id))
     try:
         opinions.subscribe(database(context), opinion.id, sealed)
@@ -209,11 +215,8 @@ async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @requires(*MEMBERS)
-async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion = _opinion_from_button(update, context)
-    if opinion is None:
-        await refuse(update, context, "receipt.expired")
-        return
+@with_held_opinion
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     opinions.unsubscribe(database(context), opinion.id)
     await reply(update, context, "receipt.unsubscribed")
 
