@@ -8,6 +8,8 @@
     python bot.py problems import FILE.csv list a meeting's findings (all or nothing)
     python bot.py calendar import FILE.csv phases and meetings (all or nothing)
     python bot.py export LEDGER.xlsx [--department D] [--leader L] [--status S] [--since DATE]
+    python bot.py report [--from DATE] [--to DATE] [--out FILE.docx]
+                                           the summary report for the superior body
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 import config
 import handlers
 import jobs
+from documents import charts
 from handlers.persistence import SQLitePersistence
 from storage import invitations, people, problems, roster
 from storage.db import open_database
@@ -250,6 +253,31 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(settings: config.Settings, args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from documents import summary_report
+    from storage import summary
+    from storage.clock import clock
+
+    db = open_database(settings.database_path)
+    today = clock.now().astimezone(settings.timezone).date()
+    try:
+        start = (date.fromisoformat(args.start) if args.start
+                 else summary.campaign_start(db, settings.timezone, today))
+        end = date.fromisoformat(args.end) if args.end else today
+    except ValueError as error:
+        print(f"report: {error}; write dates as 2026-11-30", file=sys.stderr)
+        return 1
+    if start > end:
+        print(f"report: the period starts ({start}) after it ends ({end})", file=sys.stderr)
+        return 1
+    out = Path(args.out or f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx")
+    out.write_bytes(summary_report.for_period(db, start, end, settings.timezone, settings.institution, today))
+    print(f"report: {start} to {end} written to {out}")
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -281,6 +309,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--leader")
     export.add_argument("--status", choices=problems.STATES)
     export.add_argument("--since", help="listed on or after this date (YYYY-MM-DD)")
+    report = commands.add_parser("report", help="the summary report for the superior body (.docx)")
+    report.add_argument("--from", dest="start", help="first day (YYYY-MM-DD); default: the campaign's start")
+    report.add_argument("--to", dest="end", help="last day (YYYY-MM-DD); default: today")
+    report.add_argument("--out", help="the .docx to write")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -295,11 +327,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    if args.command in (None, "report"):
+        try:  # digests and reports draw Chinese; without a font they would draw empty boxes
+            log.info("charts use the font %s", charts.require_cjk_font())
+        except charts.FontMissing as error:
+            print(f"font error: {error}", file=sys.stderr)
+            return 2
     if args.command is None:
         asyncio.run(serve(settings))
         return 0
     action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
-              "problems": _problems_import, "calendar": _calendar_import, "export": _export}[args.command]
+              "problems": _problems_import, "calendar": _calendar_import, "export": _export,
+              "report": _report}[args.command]
     return action(settings, args)
 
 

@@ -51,6 +51,7 @@ class Settings:
     lookback_min_votes: int
     lookback_reopen_share: Fraction
     meeting_reminders: tuple[timedelta, ...]
+    institution: str = ""
 
     @property
     def sandboxed(self) -> bool:
@@ -212,4 +213,5 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         lookback_min_votes=_integer(env, "LOOKBACK_MIN_VOTES", 5, minimum=1),
         lookback_reopen_share=_share(env, "LOOKBACK_REOPEN_SHARE", "1/3"),
         meeting_reminders=_durations(env, "MEETING_REMINDERS", "1d,1h"),
+        institution=_text(env, "INSTITUTION_NAME", "") or "",
     )

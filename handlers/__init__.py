@@ -9,6 +9,7 @@ from telegram.warnings import PTBUserWarning
 
 from handlers import (
     calendar,
+    digests,
     exports,
     fallbacks,
     inbox,
@@ -37,7 +38,7 @@ def register(app: Application) -> None:
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, exports, calendar, profile, people):
+    for module in (start, menu, ledger, digests, exports, calendar, profile, people):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -1,18 +1,20 @@
-"""/export: the ledger as an Excel file (整改台账) — the office gets everything, a leader their
-own problems; `/export 门诊部` filters by department. Built off the event loop."""
+"""Exports. /export: the ledger as an Excel file (整改台账) — the office gets everything, a
+leader their own problems; `/export 门诊部` filters by department. /report: the summary report
+for the superior body as a Word document, for the office. Both are built off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+from datetime import date
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, ContextTypes
 
-from documents import ledger_workbook
+from documents import ledger_workbook, summary_report
 from handlers import ledger, menu
 from handlers.access import database, person_of, reply, requires, settings
-from storage import people
+from storage import people, summary
 from storage.people import LEADER, OFFICE
 
 
@@ -35,5 +37,35 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await reply(update, context, "export.done", count=count)
 
 
+def _period(typed: list[str], db, zone, today: date) -> tuple[date, date] | None:
+    """No dates: the whole campaign so far; one: from then to today; two: that period."""
+    try:
+        days = [date.fromisoformat(word) for word in typed]
+    except ValueError:
+        return None
+    if len(days) > 2:
+        return None
+    start = days[0] if days else summary.campaign_start(db, zone, today)
+    end = days[1] if len(days) == 2 else today
+    return (start, end) if start <= end else None
+
+
+@requires(OFFICE)
+async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    config, db, today = settings(context), database(context), ledger.today(context)
+    period = _period(context.args or [], db, config.timezone, today)
+    if period is None:
+        await reply(update, context, "report.bad_period", text=" ".join(context.args or []))
+        await reply(update, context, "report.usage")
+        return
+    start, end = period
+    await reply(update, context, "report.working")
+    content = await asyncio.to_thread(summary_report.for_period, db, start, end, config.timezone,
+                                      config.institution, today)
+    name = f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx"
+    await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
+    await reply(update, context, "report.done", start=start.isoformat(), end=end.isoformat())
+
+
 def handlers() -> list[BaseHandler]:
-    return menu.triggers("export", export_ledger)
+    return [*menu.triggers("export", export_ledger), *menu.triggers("report", send_report)]

@@ -58,7 +58,11 @@ async def _send(app: Application, batch: list[Outgoing]) -> bool:
     text = "\n\n".join(o.text for o in batch)
     buttons = [row for o in batch for row in o.buttons]
     try:
-        await app.bot.send_message(person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons))
+        if batch[0].photo:
+            await app.bot.send_photo(person.chat_id, batch[0].photo, caption=text, parse_mode="HTML",
+                                     reply_markup=_markup(buttons))
+        else:
+            await app.bot.send_message(person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons))
     except Forbidden:
         people.set_reachable(db, person.id, False)
         outbox.give_up(db, ids, "blocked")

@@ -1,7 +1,7 @@
 """The one repeating job that picks up what is due (ARCHITECTURE: never one scheduler job per
 reminder). Each pass covers the reminder slots since the last pass, recorded in SQLite, so a
-bot that was down catches up on start, once: deadline reminders, look-backs and meeting
-reminders."""
+bot that was down catches up on start, once: deadline reminders, look-backs, meeting reminders
+and digests."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import lookbacks, meetings, reminders
+from jobs import digests, lookbacks, meetings, reminders
 from storage import reminders as reminder_rules
 from storage.clock import clock
 
@@ -25,6 +25,7 @@ async def sweep_app(app: Application) -> int:
     queued += meetings.queue_reminders(app, since, now)
     for slot in slots:
         lookbacks.run(app, slot.date())
+    queued += await digests.queue_due(app, since, now)
     reminder_rules.record_sweep(db, now)
     return queued
 

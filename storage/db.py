@@ -313,3 +313,22 @@ def m011_calendar(db: sqlite_utils.Database) -> None:
 @migrations()
 def m012_lookback_evidence(db: sqlite_utils.Database) -> None:
     db.execute("alter table lookbacks add column evidence blob")
+
+
+@migrations()
+def m013_digests(db: sqlite_utils.Database) -> None:
+    """Each leader's and office member's digest schedule, and when each last got one (the
+    start of "what changed since"). The audit index serves that question; an outbox row may
+    carry a photo (the digest's chart)."""
+    db.execute("alter table outbox add column photo blob")
+    db.executescript(
+        """
+        create table digest_settings (
+            person_id integer primary key references people(id),
+            frequency text not null default 'daily' check (frequency in ('daily', 'weekly', 'off')),
+            at_time text not null default '08:30',
+            last_digest_at text
+        );
+        create index audit_at on audit (at);
+        """
+    )

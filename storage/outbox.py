@@ -25,6 +25,7 @@ class Outgoing:
     buttons: list[list[tuple[str, str]]]
     attempts: int
     grouping: str | None = None
+    photo: bytes | None = None  # sent as a photo with `text` as its caption
 
 
 def in_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]) -> bool:
@@ -44,15 +45,15 @@ def after_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]
 
 def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
           buttons: list[list[tuple[str, str]]] | None = None, dedup_key: str | None = None,
-          due_at: datetime | None = None, grouping: str | None = None) -> bool:
+          due_at: datetime | None = None, grouping: str | None = None, photo: bytes | None = None) -> bool:
     """Add a message; False when one with the same dedup_key was queued before. Messages for
-    one person with the same grouping that are due together go out as one."""
+    one person with the same grouping that are due together go out as one (never photos)."""
     with db.atomic():
         cursor = db.execute(
-            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping) "
-            "values (?, ?, ?, ?, ?, ?)",
+            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
             [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
-             dedup_key, iso(due_at or clock.now()), grouping],
+             dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo],
         )
     return cursor.rowcount == 1
 
@@ -63,7 +64,7 @@ def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:
         "order by due_at, id limit ?", [iso(clock.now()), limit])
     return [Outgoing(r["id"], r["person_id"], r["text"],
                      [[tuple(b) for b in row] for row in json.loads(r["buttons"])] if r["buttons"] else [],
-                     r["attempts"], r["grouping"]) for r in rows]
+                     r["attempts"], r["grouping"], r["photo"]) for r in rows]
 
 
 def _each(ids: int | list[int]) -> list[int]:

@@ -90,6 +90,17 @@ def everyone(db: sqlite_utils.Database, department: str | None = None) -> list[P
     return [_person(r) for r in db.query(f"{_SELECT} where {where} order by d.name, p.name", params)]
 
 
+def unreachable(db: sqlite_utils.Database) -> list[Person]:
+    """Active people who joined and then blocked the bot."""
+    return [_person(r) for r in db.query(f"{_SELECT} where p.active = 1 and p.reachable = 0 and "
+                                         "p.telegram_user_id is not null order by d.name, p.name")]
+
+
+def not_joined_count(db: sqlite_utils.Database) -> int:
+    query = "select count(*) from people where active = 1 and telegram_user_id is null"
+    return db.execute(query).fetchone()[0]
+
+
 def department_id(db: sqlite_utils.Database, name: str) -> int:
     """The department's id, created on first mention."""
     rows = list(db.query("select id from departments where name = ?", [name]))

@@ -20,20 +20,20 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
 
     assert staff.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "👤 我的信息", "🌐 语言",
                             "❓ 帮助"]
-    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "🙋 待接单", "📌 我的问题",
+    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "📊 简报", "🙋 待接单", "📌 我的问题",
                              "👥 人员名单", "👤 我的信息", "🌐 语言", "❓ 帮助"]
-    assert office.menu() == ["📝 Give an opinion", "🔑 My receipt", "📋 Ledger", "📬 Opinion inbox",
-                             "➕ New problem", "✅ To close", "📥 Import roster", "✉️ Invitations",
-                             "👥 People", "👤 My profile", "🌐 Language", "❓ Help"]
+    assert office.menu() == ["📝 Give an opinion", "🔑 My receipt", "📋 Ledger", "📊 Digest",
+                             "📬 Opinion inbox", "➕ New problem", "✅ To close", "📥 Import roster",
+                             "✉️ Invitations", "👥 People", "👤 My profile", "🌐 Language", "❓ Help"]
     everyone = ["opinion", "receipt", "ledger"]
     tail = ["me", "language", "help", "history", "meetings"]
     assert await staff.commands() == everyone + tail + ["cancel"]
-    assert await leader.commands() == everyone + ["claim", "mine", "people"] + tail + ["export",
+    assert await leader.commands() == everyone + ["digest", "claim", "mine", "people"] + tail + ["export",
                                                                                        "milestone",
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
-        "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "export", "milestone",
-        "assign",
+        "digest", "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "export",
+        "report", "milestone", "assign",
         "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
         "findings", "categories", "cancel"]
 

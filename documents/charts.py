@@ -1,0 +1,141 @@
+"""Charts for digests and the summary report, as PNG bytes.
+
+Matplotlib's default font has no Chinese glyphs and draws empty boxes with only a warning, so
+the bot looks for a CJK font once, at start, and refuses to start without one
+(`require_cjk_font`). The pinned `mplfonts` package ships Noto Sans CJK SC, so a fresh
+install always has one; a system font (Debian's fonts-noto-cjk) or CHART_FONT also works.
+
+Rendering is CPU work: callers on the event loop run these through `asyncio.to_thread`.
+Each chart builds its own `Figure` (no pyplot state), so threads do not share anything.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+SYSTEM_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+                   "Microsoft YaHei", "PingFang SC")
+PACKAGED_FONT = "fonts/NotoSansCJKsc-Regular.otf"
+PROBE = "整改落实清单"
+
+# One colour per traffic light, the same as the ledger workbook's status cells.
+LIGHT_COLOURS = {"red": "#d9534f", "amber": "#f0ad4e", "green": "#5cb85c", "done": "#8c8c8c"}
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+def _packaged_font() -> Path | None:
+    spec = importlib.util.find_spec("mplfonts")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / PACKAGED_FONT
+        if path.is_file():
+            return path
+    return None
+
+
+def _system_font() -> Path | None:
+    for family in SYSTEM_FAMILIES:
+        found = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False,
+                                      rebuild_if_missing=False) if _known(family) else None
+        if found:
+            return Path(found)
+    return None
+
+
+def _known(family: str) -> bool:
+    return any(entry.name == family for entry in font_manager.fontManager.ttflist)
+
+
+def _covers_chinese(path: Path) -> bool:
+    from matplotlib.ft2font import FT2Font
+    font = FT2Font(str(path))
+    return all(font.get_char_index(ord(ch)) for ch in PROBE)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str:
+    """The family name of a font that draws Chinese; registers the file with matplotlib."""
+    chosen = os.environ.get("CHART_FONT", "").strip()
+    candidates = [Path(chosen)] if chosen else [_system_font(), _packaged_font()]
+    for path in candidates:
+        if path and path.is_file() and _covers_chinese(path):
+            font_manager.fontManager.addfont(str(path))
+            return font_manager.FontProperties(fname=str(path)).get_name()
+    raise FontMissing(
+        "No font that draws Chinese was found for the charts. Install the pinned requirements "
+        "(they include mplfonts with Noto Sans CJK SC), or `apt install fonts-noto-cjk`, or set "
+        "CHART_FONT to a .otf/.ttf/.ttc file with Chinese glyphs."
+        + (f" CHART_FONT={chosen} is missing or has no Chinese glyphs." if chosen else ""))
+
+
+def require_cjk_font() -> str:
+    """Called at start so a missing font stops the bot at once, not at the first digest."""
+    return cjk_font()
+
+
+def _figure(width: float, height: float) -> Figure:
+    figure = Figure(figsize=(width, height), dpi=110)
+    figure.set_layout_engine("constrained")
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class DepartmentLights:
+    department: str
+    counts: dict[str, int]  # light -> problems
+
+
+def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[str, str]) -> bytes:
+    """Stacked horizontal bars: one bar per department, one segment per traffic light."""
+    family = cjk_font()
+    figure = _figure(7.0, max(2.4, 0.45 * len(rows) + 1.4))
+    axes = figure.add_subplot()
+    names = [row.department for row in rows]
+    left = [0] * len(rows)
+    for light_name, colour in LIGHT_COLOURS.items():
+        values = [row.counts.get(light_name, 0) for row in rows]
+        axes.barh(names, values, left=left, color=colour, label=labels[light_name])
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    axes.invert_yaxis()
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    _label(axes, family, title)
+    axes.legend(loc="lower right", prop={"family": family}, fontsize=8)
+    return _png(figure)
+
+
+def progress_over_time(days: list[date], listed: list[int], closed: list[int], title: str,
+                       labels: dict[str, str]) -> bytes:
+    """Problems on the list and problems closed, cumulative, day by day."""
+    family = cjk_font()
+    figure = _figure(7.0, 3.2)
+    axes = figure.add_subplot()
+    axes.plot(days, listed, color="#337ab7", label=labels["listed"])
+    axes.fill_between(days, closed, color=LIGHT_COLOURS["green"], alpha=0.6, label=labels["closed"])
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    figure.autofmt_xdate()
+    _label(axes, family, title)
+    axes.legend(loc="upper left", prop={"family": family}, fontsize=8)
+    return _png(figure)
+
+
+def _label(axes, family: str, title: str) -> None:
+    axes.set_title(title, fontfamily=family)
+    axes.tick_params(labelfontfamily=family)
+    axes.grid(axis="x", alpha=0.3)

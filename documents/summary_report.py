@@ -1,0 +1,164 @@
+"""The summary report for the superior body (整改落实情况综合报告) as a Word document: the
+period, opinions by category, the problem totals, a table per department, the look-backs'
+satisfaction, the charts and the open items with their owners.
+
+It is written in Chinese whatever the requester's language: it goes upward as an official
+document, like the ledger.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
+from documents import charts
+from storage import summary as figures
+from storage.summary import Summary
+from texts import say
+
+LANGUAGE = "zh-CN"
+BODY_FONT, HEADING_FONT = "仿宋", "黑体"
+STATUS_WORDS = {"listed": "待接单", "claimed": "已接单", "dispatched": "已下单", "in_progress": "整改中",
+                "closure_requested": "申请销号", "closed": "已销号", "returned": "退回整改",
+                "explained": "说明原因", "reopened": "重新整改"}
+LIGHT_LABELS = {"red": "逾期", "amber": "临期", "green": "正常", "done": "已完成",
+                "listed": "列入清单（累计）", "closed": "已销号（累计）"}
+OPEN_ITEM_LIMIT = 500
+
+
+def _east_asian(style_or_run, name: str) -> None:
+    """Word picks the font for Chinese from w:eastAsia, not from the font's name."""
+    style_or_run.font.name = name
+    fonts = style_or_run.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _styles(document) -> None:
+    normal = document.styles["Normal"]
+    _east_asian(normal, BODY_FONT)
+    normal.font.size = Pt(12)
+    for level in (0, 1):
+        _east_asian(document.styles["Title" if level == 0 else "Heading 1"], HEADING_FONT)
+
+
+def _table(document, headers: list[str], rows: list[list[object]]) -> None:
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+        cell.paragraphs[0].runs[0].bold = True
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, values, strict=True):
+            cell.text = str(value)
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.1%}"
+
+
+def _opinions(document, summary: Summary) -> None:
+    document.add_heading("一、意见征集情况", level=1)
+    received = sum(summary.opinions_by_category.values())
+    document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），按类别统计如下。")
+    if summary.opinions_by_category:
+        _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
+    if summary.opinions_by_status:
+        handled = [f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
+                   for status, count in summary.opinions_by_status.items()]
+        document.add_paragraph("办理情况：" + "，".join(handled) + "。")
+
+
+def _problems(document, summary: Summary) -> None:
+    document.add_heading("二、问题整改情况", level=1)
+    document.add_paragraph(
+        f"报告期内新列入问题 {summary.found} 个，销号 {summary.closed} 个，重新整改 {summary.reopened} 个。"
+        f"截至 {summary.end.isoformat()}，问题清单累计 {summary.total} 个，"
+        f"其中逾期未完成 {summary.overdue} 个，"
+        f"暂不能解决并已说明原因 {summary.explained} 个。")
+    _table(document, ["指标", "数量"], [
+        ["新列入问题", summary.found], ["已销号", summary.closed], ["逾期未完成", summary.overdue],
+        ["说明原因", summary.explained], ["重新整改", summary.reopened], ["累计问题", summary.total]])
+
+
+def _departments(document, summary: Summary) -> None:
+    document.add_heading("三、各科室整改情况", level=1)
+    if not summary.departments:
+        document.add_paragraph("暂无问题。")
+        return
+    _table(document, ["责任科室", "问题数", "已销号", "整改中", "逾期", "销号率"], [
+        [r.department, r.total, r.closed, r.working, r.overdue, _percent(r.closed_share)]
+        for r in summary.departments])
+
+
+def _lookbacks(document, summary: Summary) -> None:
+    document.add_heading("四、回头看与群众满意度", level=1)
+    results = summary.lookbacks
+    document.add_paragraph(
+        f"报告期内完成回头看 {sum(results.values())} 次：整改效果保持 {results.get('held', 0)} 次，"
+        f"群众不满意而重新整改 {results.get('reopened', 0)} 次，"
+        f"投票人数不足未公布结果 {results.get('too_few', 0)} 次。"
+        f"群众满意度（满意与基本满意占有效票）：{_percent(summary.satisfaction)}。")
+    if summary.ballots:
+        _table(document, ["满意", "基本满意", "不满意", "不了解"],
+               [[summary.ballots.get(c, 0) for c in ("satisfied", "basic", "unsatisfied", "unknown")]])
+
+
+def _charts(document, pictures: list[bytes]) -> None:
+    document.add_heading("五、图表", level=1)
+    for png in pictures:
+        document.add_picture(io.BytesIO(png), width=Cm(15.5))
+
+
+def _open_items(document, summary: Summary) -> None:
+    document.add_heading("六、未完成事项", level=1)
+    items = summary.open_items[:OPEN_ITEM_LIMIT]
+    if not items:
+        document.add_paragraph("问题清单上的事项均已完成。")
+        return
+    _table(document, ["编号", "问题", "责任领导", "责任科室", "完成时限", "状态", "进度"], [
+        [f"#{p.id}", p.title, p.leader or "待接单", p.department or "—",
+         p.deadline.isoformat() if p.deadline else "—", STATUS_WORDS[p.status], f"{p.progress}%"]
+        for p in items])
+    if len(summary.open_items) > OPEN_ITEM_LIMIT:
+        document.add_paragraph(f"另有 {len(summary.open_items) - OPEN_ITEM_LIMIT} 项，详见整改台账。")
+
+
+def draw_charts(summary: Summary) -> list[bytes]:
+    rows = [charts.DepartmentLights(r.department, {"red": r.overdue, "green": r.total - r.closed - r.overdue,
+                                                   "done": r.closed}) for r in summary.departments]
+    drawn = [charts.progress_over_time(summary.progress_days, summary.progress_listed,
+                                       summary.progress_closed, "整改进度", LIGHT_LABELS)]
+    if rows:
+        drawn.append(charts.status_by_department(rows, "各科室整改状态", LIGHT_LABELS))
+    return drawn
+
+
+def build(summary: Summary, institution: str, written_on: date) -> bytes:
+    """The .docx as bytes. CPU work: call it off the event loop."""
+    document = Document()
+    _styles(document)
+    title = document.add_heading(f"{institution}整改落实情况综合报告", level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    period = document.add_paragraph(f"报告期间：{summary.start.isoformat()} 至 {summary.end.isoformat()}")
+    period.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _opinions(document, summary)
+    _problems(document, summary)
+    _departments(document, summary)
+    _lookbacks(document, summary)
+    _charts(document, draw_charts(summary))
+    _open_items(document, summary)
+    document.add_paragraph(f"整改通 生成于 {written_on.isoformat()}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def for_period(db, start: date, end: date, zone: ZoneInfo, institution: str, today: date) -> bytes:
+    return build(figures.summarize(db, start, end, zone), institution, today)

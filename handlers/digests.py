@@ -1,0 +1,89 @@
+"""/digest for leaders and the office: the digest right now (what is late, what changed since
+the last one, the chart), and its schedule: daily or weekly, at which time."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from handlers import menu
+from handlers.access import database, language, person_of, refuse, reply, requires, settings
+from jobs import digests as digest_job
+from storage import digests
+from storage.clock import clock
+from storage.people import LEADER, OFFICE
+from texts import say
+
+TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+
+
+def _schedule_markup(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"digest.btn.{f}"), callback_data=f"dg:{f}")
+                                  for f in digests.FREQUENCIES]])
+
+
+def _setting_text(lang: str, chosen: digests.DigestSetting) -> str:
+    return say(lang, "digest.setting", frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
+               at=chosen.at.strftime("%H:%M")) + "\n" + say(lang, "digest.time_hint")
+
+
+@requires(LEADER, OFFICE)
+async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    typed = " ".join(context.args or []).strip()
+    if typed:
+        await _set_time(update, context, typed)
+        return
+    person = person_of(update, context)
+    lang = language(update, context, person)
+    config = settings(context)
+    chosen = digests.setting(database(context), person.id)
+    now = clock.now()
+    since = chosen.last_digest_at or now - timedelta(days=1)
+    digest = digest_job.build(context.application, person, since, now.astimezone(config.timezone).date())
+    title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
+    since_text = since.astimezone(config.timezone).strftime("%m-%d %H:%M")
+    text = digest_job.render(lang, person, digest, title, since_text)
+    if not any(digest.by_light.values()) and digest.is_empty():
+        text = say(lang, "digest.none")
+    chat = update.effective_chat.id
+    await context.bot.send_message(chat, text, parse_mode="HTML")
+    chart = await asyncio.to_thread(digest_job.draw_chart, lang, person, digest)
+    if chart:
+        await context.bot.send_photo(chat, chart, caption=say(lang, "digest.chart.caption",
+                                                              title=digest_job.chart_title(lang, person)))
+    await context.bot.send_message(chat, _setting_text(lang, chosen), parse_mode="HTML",
+                                   reply_markup=_schedule_markup(lang))
+
+
+async def _set_time(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> None:
+    match = TIME.match(typed)
+    if not match:
+        await reply(update, context, "digest.bad_time", text=typed)
+        return
+    person = person_of(update, context)
+    chosen = digests.choose(database(context), person.id, at=time(int(match[1]), int(match[2])))
+    await _saved(update, context, chosen)
+
+
+@requires(LEADER, OFFICE)
+async def choose_frequency(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    frequency = update.callback_query.data.removeprefix("dg:")
+    if frequency not in digests.FREQUENCIES:
+        await refuse(update, context, "stale_button")
+        return
+    chosen = digests.choose(database(context), person_of(update, context).id, frequency=frequency)
+    await _saved(update, context, chosen)
+
+
+async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: digests.DigestSetting) -> None:
+    lang = language(update, context)
+    await reply(update, context, "digest.saved", frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
+                at=chosen.at.strftime("%H:%M"))
+
+
+def handlers() -> list[BaseHandler]:
+    return [*menu.triggers("digest", show_digest), CallbackQueryHandler(choose_frequency, pattern=r"^dg:")]

@@ -1,0 +1,182 @@
+"""Digests for the sweeper: at each leader's and office member's chosen time, their digest
+(text, then the chart) is queued in the outbox, unless nothing is new since the last one.
+
+The chart is drawn in a worker thread so the event loop keeps answering people meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from telegram.ext import Application
+
+from documents import charts
+from storage import digests, outbox, people
+from storage import problems as problem_rules
+from storage.digests import Digest, Thresholds
+from storage.people import LEADER, OFFICE, Person
+from texts import say
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 8
+OPINION_CHARS = 120
+MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off line
+
+
+def thresholds(app: Application) -> Thresholds:
+    settings = app.bot_data["settings"]
+    return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days)
+
+
+def build(app: Application, person: Person, since: datetime, today) -> Digest:
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    if OFFICE in person.roles:
+        return digests.for_office(db, since, today, settings.timezone, thresholds(app))
+    return digests.for_leader(db, person, since, today, settings.timezone, thresholds(app))
+
+
+# ---- the text ------------------------------------------------------------------------------
+
+def _capped(lang: str, lines: list[str]) -> list[str]:
+    if len(lines) <= LIST_LIMIT:
+        return lines
+    return lines[:LIST_LIMIT] + [say(lang, "digest.more", count=len(lines) - LIST_LIMIT)]
+
+
+def _problem_line(lang: str, problem) -> str:
+    if problem.deadline:
+        return say(lang, "digest.problem", id=problem.id, title=problem.title,
+                   department=problem.department or "—", deadline=problem.deadline.isoformat())
+    return say(lang, "digest.problem.no_deadline", id=problem.id, title=problem.title,
+               department=problem.department or "—")
+
+
+def _section(lang: str, heading: str, lines: list[str], **values) -> list[str]:
+    return ["", say(lang, heading, **values), *_capped(lang, lines)] if lines else []
+
+
+def _change_line(lang: str, change) -> str:
+    if change.action == "lookback_result":
+        result = change.detail.get("text", "too_few")
+        return say(lang, f"digest.lookback.{result}", id=change.problem_id, title=change.title,
+                   **{k: change.detail.get(k, 0) for k in ("satisfied", "basic", "unsatisfied")})
+    return say(lang, "digest.change", id=change.problem_id, title=change.title,
+               action=say(lang, f"history.problem.{change.action}"))
+
+
+def _opinion_line(lang: str, note) -> str:
+    text = note.text if len(note.text) <= OPINION_CHARS else note.text[:OPINION_CHARS] + "…"
+    return say(lang, "digest.opinion", category=note.category, department=note.department or "—", text=text)
+
+
+def _office_lines(lang: str, digest: Digest) -> list[str]:
+    figures = digest.office
+    lines = []
+    if digest.opinions:
+        by_category = "、".join(f"{k} {v}" for k, v in figures.new_opinions_by_category.items())
+        lines += ["", say(lang, "digest.section.office_opinions", count=len(digest.opinions),
+                          by_category=by_category)]
+    if figures.opinions_by_status:
+        lines.append(say(lang, "digest.opinion_status", by_status="、".join(
+            f"{say(lang, f'opinion.status.{k}')} {v}" for k, v in figures.opinions_by_status.items())))
+    lines += _section(lang, "digest.section.overdue", [
+        say(lang, "digest.overdue_department", department=department, count=len(items),
+            items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""))
+        for department, items in figures.overdue_by_department.items()])
+    lines += _section(lang, "digest.section.unreachable", [say(lang, "digest.unreachable", people="、".join(
+        f"{p.name}（{p.department}）" for p in figures.unreachable))] if figures.unreachable else [])
+    if figures.not_joined:
+        lines.append(say(lang, "digest.not_joined", count=figures.not_joined))
+    return lines
+
+
+def render(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None) -> str:
+    lights = {name: len(found) for name, found in digest.by_light.items()}
+    lines = [say(lang, title_key, name=person.name, today=digest.today.isoformat())]
+    if since_text:
+        lines.append(say(lang, "digest.since", since=since_text))
+    lines.append(say(lang, "digest.lights", **lights))
+    for colour in (problem_rules.RED, problem_rules.AMBER):
+        lines += _section(lang, f"digest.section.{colour}",
+                          [_problem_line(lang, p) for p in digest.by_light[colour]])
+    others = [c for c in digest.changes if c.action != "lookback_result"]
+    lines += _section(lang, "digest.section.changes", [_change_line(lang, c) for c in others])
+    lines += _section(lang, "digest.section.due", [_problem_line(lang, p) for p in digest.due_soon])
+    anonymous = sum(note.anonymous for note in digest.opinions)
+    if digest.office is None:
+        lines += _section(lang, "digest.section.opinions", [_opinion_line(lang, n) for n in digest.opinions],
+                          count=len(digest.opinions), anonymous=anonymous)
+    lines += _section(lang, "digest.section.lookbacks",
+                      [_change_line(lang, c) for c in digest.lookback_results])
+    if digest.office is not None:
+        lines += _office_lines(lang, digest)
+    return _fit("\n".join(lines), lang)
+
+
+def _fit(text: str, lang: str) -> str:
+    """Keep under Telegram's limit, cutting at a line break (so no tag is cut in half)."""
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    cut = text.rfind("\n", 0, MESSAGE_LIMIT - 80)
+    return text[:cut] + "\n" + say(lang, "digest.more", count="…")
+
+
+# ---- the chart -----------------------------------------------------------------------------
+
+def chart_title(lang: str, person: Person) -> str:
+    return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
+
+
+def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
+    """Status by department; None when there is nothing to draw."""
+    if not digest.departments:
+        return None
+    rows = [charts.DepartmentLights(name, dict(counts)) for name, counts in digest.departments.items()]
+    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    return charts.status_by_department(rows, chart_title(lang, person), labels)
+
+
+# ---- the schedule --------------------------------------------------------------------------
+
+def recipients(app: Application) -> Iterable[Person]:
+    return [p for p in people.everyone(app.bot_data["db"])
+            if p.has_any({LEADER, OFFICE}) and p.chat_id and p.reachable]
+
+
+async def queue_due(app: Application, after: datetime, until: datetime) -> int:
+    """Queue the digest of everyone whose digest time falls in (after, until]."""
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    queued = 0
+    for person in recipients(app):
+        chosen = digests.setting(db, person.id)
+        slot = digests.slot_between(chosen, after, until, settings.timezone)
+        if slot is None:
+            continue
+        queued += await _queue_one(app, person, chosen, slot)
+    return queued
+
+
+async def _queue_one(app: Application, person: Person, chosen, slot: datetime) -> int:
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    since = digests.default_since(chosen, slot)
+    digest = build(app, person, since, slot.astimezone(settings.timezone).date())
+    if digest.is_empty():
+        digests.record_digest(db, person.id, slot)
+        return 0
+    lang = person.language or settings.default_language
+    title = "digest.title.office" if OFFICE in person.roles else f"digest.title.{chosen.frequency}"
+    since_text = since.astimezone(settings.timezone).strftime("%m-%d %H:%M")
+    text = render(lang, person, digest, title, since_text)
+    chart = await asyncio.to_thread(draw_chart, lang, person, digest)
+    key = f"digest:{person.id}:{slot.date().isoformat()}"
+    due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
+    queued = outbox.queue(db, person.id, text, dedup_key=key, due_at=due)
+    if chart:
+        caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
+        queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)
+    digests.record_digest(db, person.id, slot)
+    return queued

@@ -1,0 +1,245 @@
+"""Digests for leaders and the office: what a leader would otherwise have to ask for.
+
+A leader's digest covers their own problems (by traffic light), what changed since their last
+digest, what falls due in the next 7 days, new opinions about their departments and look-back
+results. The office's covers the whole institution and adds opinion counts, overdue items by
+department and who cannot be reached. A digest with nothing new is not sent.
+
+Opinions are counted by the whole days since the last digest (they carry a date, never a
+time), so each one is reported exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from storage import people
+from storage import problems as problem_rules
+from storage.clock import iso, parse_iso
+from storage.dates import is_working_day
+from storage.people import Person
+from storage.problems import WORKING, Problem
+
+DAILY, WEEKLY, OFF = "daily", "weekly", "off"
+FREQUENCIES = (DAILY, WEEKLY, OFF)
+DEFAULT_TIME = time(8, 30)
+DUE_SOON_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DigestSetting:
+    person_id: int
+    frequency: str
+    at: time
+    last_digest_at: datetime | None
+
+
+def setting(db: sqlite_utils.Database, person_id: int) -> DigestSetting:
+    row = db.execute("select frequency, at_time, last_digest_at from digest_settings where person_id = ?",
+                     [person_id]).fetchone()
+    if row is None:
+        return DigestSetting(person_id, DAILY, DEFAULT_TIME, None)
+    return DigestSetting(person_id, row[0], time.fromisoformat(row[1]), parse_iso(row[2]) if row[2] else None)
+
+
+def choose(db: sqlite_utils.Database, person_id: int, *, frequency: str | None = None,
+           at: time | None = None) -> DigestSetting:
+    current = setting(db, person_id)
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise ValueError(frequency)
+    with db.atomic():
+        db["digest_settings"].upsert({
+            "person_id": person_id, "frequency": frequency or current.frequency,
+            "at_time": (at or current.at).strftime("%H:%M"),
+            "last_digest_at": iso(current.last_digest_at) if current.last_digest_at else None,
+        }, pk="person_id")
+    return setting(db, person_id)
+
+
+def record_digest(db: sqlite_utils.Database, person_id: int, moment: datetime) -> None:
+    current = setting(db, person_id)
+    with db.atomic():
+        db["digest_settings"].upsert({"person_id": person_id, "frequency": current.frequency,
+                                      "at_time": current.at.strftime("%H:%M"),
+                                      "last_digest_at": iso(moment)}, pk="person_id")
+
+
+def is_digest_day(frequency: str, day: date) -> bool:
+    """Daily: every working day. Weekly: the first working day of the week (Monday, or the day
+    after a holiday that took Monday)."""
+    if frequency == OFF or not is_working_day(day):
+        return False
+    if frequency == DAILY:
+        return True
+    monday = day - timedelta(days=day.weekday())
+    return not any(is_working_day(monday + timedelta(days=n)) for n in range(day.weekday()))
+
+
+def slot_between(chosen: DigestSetting, after: datetime, until: datetime, zone: ZoneInfo) -> datetime | None:
+    """The latest digest time in (after, until]; a bot that was down sends one digest, not one
+    per missed day."""
+    day = until.astimezone(zone).date()
+    while True:
+        slot = datetime.combine(day, chosen.at, tzinfo=zone)
+        if slot <= after:
+            return None
+        if slot <= until and is_digest_day(chosen.frequency, day):
+            return slot
+        day -= timedelta(days=1)
+
+
+def default_since(chosen: DigestSetting, slot: datetime) -> datetime:
+    """Where a first digest starts: one day (or one week) back."""
+    return chosen.last_digest_at or slot - timedelta(days=7 if chosen.frequency == WEEKLY else 1)
+
+
+# ---- what goes into a digest ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    problem_id: int
+    title: str
+    action: str  # the audit action without "problem."
+    at: datetime
+    detail: dict
+
+
+@dataclass(frozen=True)
+class OpinionNote:
+    category: str
+    department: str | None
+    text: str
+    anonymous: bool
+
+
+@dataclass
+class OfficeFigures:
+    new_opinions_by_category: dict[str, int]
+    opinions_by_status: dict[str, int]
+    overdue_by_department: dict[str, list[Problem]]
+    unreachable: list[Person]
+    not_joined: int
+
+
+@dataclass
+class Digest:
+    today: date
+    since: datetime
+    by_light: dict[str, list[Problem]]
+    changes: list[Change]
+    due_soon: list[Problem]
+    newly_late: list[Problem]
+    opinions: list[OpinionNote]
+    office: OfficeFigures | None = None
+    departments: dict[str, Counter] = field(default_factory=dict)
+
+    @property
+    def lookback_results(self) -> list[Change]:
+        return [c for c in self.changes if c.action == "lookback_result"]
+
+    def is_empty(self) -> bool:
+        """Nothing new since the last digest: no change, no opinion, nothing newly late or due."""
+        newly_due = [p for p in self.due_soon
+                     if p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
+        return not (self.changes or self.opinions or self.newly_late or newly_due)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    amber_days: int = 3
+    stale_days: int = 14
+
+
+def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[dict, dict]:
+    by_light: dict[str, list[Problem]] = {name: [] for name in (problem_rules.RED, problem_rules.AMBER,
+                                                                 problem_rules.GREEN, problem_rules.DONE)}
+    departments: dict[str, Counter] = defaultdict(Counter)
+    for problem in found:
+        colour = problem_rules.light(problem, today, thresholds.amber_days, thresholds.stale_days)
+        by_light[colour].append(problem)
+        departments[problem.department or "—"][colour] += 1
+    return by_light, dict(sorted(departments.items()))
+
+
+def _changes(db: sqlite_utils.Database, since: datetime, titles: dict[int, str]) -> list[Change]:
+    """Changes after `since` to the problems in `titles`."""
+    found = []
+    for row in db.query("select at, action, subject, detail from audit where at > ? and subject like "
+                        "'problem:%' order by at, id", [iso(since)]):
+        problem_id = int(row["subject"].split(":")[1])
+        if problem_id in titles:
+            found.append(Change(problem_id, titles[problem_id], row["action"].removeprefix("problem."),
+                                parse_iso(row["at"]), json.loads(row["detail"]) if row["detail"] else {}))
+    return found
+
+
+def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id: int | None,
+              department_ids: set[int] | None) -> list[OpinionNote]:
+    """Released opinions of the whole days [since_day, today): about these departments, or
+    sent to this leader. Never the author."""
+    rows = db.query(
+        "select o.category, d.name as department, o.text, o.anonymous, o.department_id, o.leader_id "
+        "from opinions o left join departments d on d.id = o.department_id "
+        "where o.released = 1 and o.submitted_on >= ? and o.submitted_on < ? and o.status != 'duplicate' "
+        "order by o.submitted_on, o.category",
+        [since_day.isoformat(), today.isoformat()])
+    return [OpinionNote(r["category"], r["department"], r["text"], bool(r["anonymous"])) for r in rows
+            if department_ids is None or r["department_id"] in department_ids
+            or (leader_id is not None and r["leader_id"] == leader_id)]
+
+
+def _due_soon(found: list[Problem], today: date) -> list[Problem]:
+    until = today + timedelta(days=DUE_SOON_DAYS)
+    return [p for p in found if p.status in WORKING and p.deadline and today <= p.deadline <= until]
+
+
+def _newly_late(found: list[Problem], since_day: date, today: date) -> list[Problem]:
+    return [p for p in found if p.status in WORKING and p.deadline and since_day <= p.deadline < today]
+
+
+def _since_day(since: datetime, zone: ZoneInfo) -> date:
+    return since.astimezone(zone).date()
+
+
+def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today: date, zone: ZoneInfo,
+               thresholds: Thresholds = Thresholds()) -> Digest:
+    found = problem_rules.listing(db, "pr.leader_id = ?", [leader.id], limit=100_000)
+    by_light, departments = _lights(found, today, thresholds)
+    department_ids = {p.department_id for p in found if p.department_id} | {leader.department_id}
+    since_day = _since_day(since, zone)
+    return Digest(
+        today=today, since=since, by_light=by_light, departments=departments,
+        changes=_changes(db, since, {p.id: p.title for p in found}),
+        due_soon=_due_soon(found, today), newly_late=_newly_late(found, since_day, today),
+        opinions=_opinions(db, since_day, today, leader.id, department_ids),
+    )
+
+
+def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: ZoneInfo,
+               thresholds: Thresholds = Thresholds()) -> Digest:
+    found = problem_rules.listing(db, limit=10_000_000)
+    by_light, departments = _lights(found, today, thresholds)
+    since_day = _since_day(since, zone)
+    opinions = _opinions(db, since_day, today, None, None)
+    overdue: dict[str, list[Problem]] = defaultdict(list)
+    for problem in by_light[problem_rules.RED]:
+        overdue[problem.department or "—"].append(problem)
+    figures = OfficeFigures(
+        new_opinions_by_category=dict(Counter(o.category for o in opinions).most_common()),
+        opinions_by_status={r[0]: r[1] for r in db.execute(
+            "select status, count(*) from opinions where released = 1 group by status order by 2 desc")},
+        overdue_by_department=dict(sorted(overdue.items())),
+        unreachable=people.unreachable(db),
+        not_joined=people.not_joined_count(db),
+    )
+    return Digest(
+        today=today, since=since, by_light=by_light, departments=departments,
+        changes=_changes(db, since, {p.id: p.title for p in found}), due_soon=_due_soon(found, today),
+        newly_late=_newly_late(found, since_day, today), opinions=opinions, office=figures,
+    )

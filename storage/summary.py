@@ -1,0 +1,163 @@
+"""The figures of a period for the summary report (专题书面报告 / 综合分析报告): opinions by
+category, problems found / closed / overdue / explained / reopened, each department, the
+look-backs' satisfaction and the open items. Days are local days in the campaign's zone."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from storage import problems as problem_rules
+from storage.clock import parse_iso
+from storage.lookbacks import COUNTED
+from storage.problems import CLOSED, EXPLAINED, LISTED, Problem
+
+
+@dataclass
+class DepartmentRow:
+    department: str
+    total: int = 0
+    closed: int = 0
+    working: int = 0
+    overdue: int = 0
+
+    @property
+    def closed_share(self) -> float:
+        return self.closed / self.total if self.total else 0.0
+
+
+@dataclass
+class Summary:
+    start: date
+    end: date
+    opinions_by_category: dict[str, int]
+    opinions_by_status: dict[str, int]
+    found: int
+    closed: int
+    overdue: int
+    explained: int
+    reopened: int
+    total: int
+    departments: list[DepartmentRow]
+    lookbacks: dict[str, int]  # held / reopened / too_few
+    ballots: dict[str, int]  # satisfied / basic / unsatisfied / unknown
+    open_items: list[Problem]
+    progress_days: list[date] = field(default_factory=list)
+    progress_listed: list[int] = field(default_factory=list)
+    progress_closed: list[int] = field(default_factory=list)
+
+    @property
+    def satisfaction(self) -> float | None:
+        """满意 + 基本满意 among the counted votes, or None without votes."""
+        counted = sum(self.ballots.get(c, 0) for c in COUNTED)
+        if not counted:
+            return None
+        return (self.ballots.get("satisfied", 0) + self.ballots.get("basic", 0)) / counted
+
+
+def campaign_start(db: sqlite_utils.Database, zone: ZoneInfo, today: date) -> date:
+    """The first day anything was listed or submitted: the default start of a report."""
+    first_problem = db.execute("select min(created_at) from problems").fetchone()[0]
+    first_opinion = db.execute("select min(submitted_on) from opinions").fetchone()[0]
+    days = [parse_iso(first_problem).astimezone(zone).date()] if first_problem else []
+    days += [date.fromisoformat(first_opinion)] if first_opinion else []
+    return min(days, default=today)
+
+
+def _local_day(text: str | None, zone: ZoneInfo) -> date | None:
+    return parse_iso(text).astimezone(zone).date() if text else None
+
+
+def _in(day: date | None, start: date, end: date) -> bool:
+    return day is not None and start <= day <= end
+
+
+def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
+    period = [start.isoformat(), end.isoformat()]
+    by_category = {r[0]: r[1] for r in db.execute(
+        "select category, count(*) from opinions where submitted_on between ? and ? group by category "
+        "order by 2 desc, 1", period)}
+    by_status = {r[0]: r[1] for r in db.execute(
+        "select status, count(*) from opinions where submitted_on between ? and ? group by status "
+        "order by 2 desc, 1", period)}
+    return by_category, by_status
+
+
+def _reopened(db, start: date, end: date, zone: ZoneInfo) -> int:
+    rows = db.execute("select at from audit where action = 'problem.reopen'").fetchall()
+    return sum(_in(_local_day(r[0], zone), start, end) for r in rows)
+
+
+def _lookbacks(db, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
+    period = [start.isoformat(), end.isoformat()]
+    results = {r[0]: r[1] for r in db.execute(
+        "select result, count(*) from lookbacks where result is not null and closes_on between ? and ? "
+        "group by result", period)}
+    # Counts of look-backs that published none (too few votes) are left out, as the bot does.
+    ballots = {r[0]: r[1] for r in db.execute(
+        "select b.choice, count(*) from lookback_ballots b join lookbacks l on l.id = b.lookback_id "
+        "where l.result in ('held', 'reopened') and l.closes_on between ? and ? group by b.choice", period)}
+    return results, ballots
+
+
+def _departments(found: list[Problem], end: date) -> list[DepartmentRow]:
+    rows: dict[str, DepartmentRow] = defaultdict(lambda: DepartmentRow(""))
+    for problem in found:
+        name = problem.department or "—"
+        row = rows[name]
+        row.department = name
+        row.total += 1
+        row.closed += problem.status == CLOSED
+        row.working += problem.status in problem_rules.WORKING
+        row.overdue += _overdue(problem, end)
+    return sorted(rows.values(), key=lambda r: (-r.total, r.department))
+
+
+def _overdue(problem: Problem, on: date) -> bool:
+    late = problem.deadline is not None and problem.deadline < on
+    return late and problem.status not in (CLOSED, EXPLAINED)
+
+
+def _progress(found: list[Problem], start: date, end: date, zone: ZoneInfo) -> tuple[list, list, list]:
+    created = Counter(p.created_at.astimezone(zone).date() for p in found)
+    closed = Counter(p.closed_at.astimezone(zone).date() for p in found if p.closed_at and p.status == CLOSED)
+    days, listed, done = [], [], []
+    running_listed = sum(n for d, n in created.items() if d < start)
+    running_closed = sum(n for d, n in closed.items() if d < start)
+    day = start
+    while day <= end:
+        running_listed += created.get(day, 0)
+        running_closed += closed.get(day, 0)
+        days.append(day)
+        listed.append(running_listed)
+        done.append(running_closed)
+        day += timedelta(days=1)
+    return days, listed, done
+
+
+def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo) -> Summary:
+    """The period [start, end], both days included. Problems listed after `end` are left out."""
+    found = [p for p in problem_rules.listing(db, limit=10_000_000)
+             if p.created_at.astimezone(zone).date() <= end]
+    by_category, by_status = _opinion_counts(db, start, end)
+    results, ballots = _lookbacks(db, start, end)
+    days, listed, closed = _progress(found, start, end, zone)
+    return Summary(
+        start=start, end=end, opinions_by_category=by_category, opinions_by_status=by_status,
+        found=sum(_in(p.created_at.astimezone(zone).date(), start, end) for p in found),
+        closed=sum(p.status == CLOSED and _in(p.closed_at.astimezone(zone).date(), start, end)
+                   for p in found),
+        overdue=sum(_overdue(p, end) for p in found),
+        explained=sum(p.status == EXPLAINED for p in found),
+        reopened=_reopened(db, start, end, zone),
+        total=len(found),
+        departments=_departments(found, end),
+        lookbacks=results, ballots=ballots,
+        open_items=[p for p in found if p.status not in (CLOSED, EXPLAINED, LISTED)]
+        + [p for p in found if p.status == LISTED],
+        progress_days=days, progress_listed=listed, progress_closed=closed,
+    )
