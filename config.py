@@ -52,6 +52,9 @@ class Settings:
     lookback_reopen_share: Fraction
     meeting_reminders: tuple[timedelta, ...]
     institution: str = ""
+    evaluation_min_ballots: int = 5
+    evaluation_rule: str = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
+    self_check_reviewer: str = "leader"
 
     @property
     def sandboxed(self) -> bool:
@@ -170,6 +173,24 @@ def _quiet_hours(env: dict[str, str]) -> tuple[time, time]:
     return start, end
 
 
+def _rule(env: dict[str, str]) -> str:
+    from storage.evaluations import DEFAULT_RULE, parse_rule
+
+    rule = _text(env, "EVALUATION_RULE", DEFAULT_RULE)
+    try:
+        parse_rule(rule)
+    except ValueError as error:
+        raise ConfigError(f"EVALUATION_RULE: cannot read {error}; write it like {DEFAULT_RULE!r}") from None
+    return rule
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (_text(env, name, default) or default).lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def _secret(env: dict[str, str]) -> str | None:
     secret = _text(env, "SECRET_KEY", None)
     if secret is not None and len(secret) < 32:
@@ -214,4 +235,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         lookback_reopen_share=_share(env, "LOOKBACK_REOPEN_SHARE", "1/3"),
         meeting_reminders=_durations(env, "MEETING_REMINDERS", "1d,1h"),
         institution=_text(env, "INSTITUTION_NAME", "") or "",
+        evaluation_min_ballots=_integer(env, "EVALUATION_MIN_BALLOTS", 5, minimum=1),
+        evaluation_rule=_rule(env),
+        self_check_reviewer=_choice(env, "SELF_CHECK_REVIEWER", ("leader", "office"), "leader"),
     )

@@ -10,6 +10,7 @@ from telegram.warnings import PTBUserWarning
 from handlers import (
     calendar,
     digests,
+    evaluations,
     exports,
     fallbacks,
     inbox,
@@ -38,7 +39,7 @@ def register(app: Application) -> None:
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, digests, exports, calendar, profile, people):
+    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

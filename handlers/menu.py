@@ -29,6 +29,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("help", "btn.help", MEMBERS),
     ("history", None, MEMBERS),
     ("meetings", None, MEMBERS),
+    ("evaluate", None, MEMBERS),
     ("export", None, frozenset({LEADER, OFFICE})),
     ("report", None, frozenset({OFFICE})),
     ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
@@ -40,6 +41,8 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("meeting_cancel", None, frozenset({OFFICE})),
     ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),
+    ("newsheet", None, frozenset({OFFICE})),
+    ("sheets", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),

@@ -332,3 +332,86 @@ def m013_digests(db: sqlite_utils.Database) -> None:
         create index audit_at on audit (at);
         """
     )
+
+
+@migrations()
+def m014_evaluations(db: sqlite_utils.Database) -> None:
+    """Democratic evaluation (民主评议). Ballots are one row per subject and item with a random
+    key and no voter; the voters list, apart, holds the day only (to stop double votes and to
+    remind those who have not rated)."""
+    db.executescript(
+        """
+        create table evaluation_sheets (
+            id integer primary key,
+            title text not null,
+            items text not null,
+            grades text not null,
+            roles text not null default '',
+            departments text not null default '',
+            opens_at text not null,
+            closes_at text not null,
+            concluded integer not null default 0,
+            published integer not null default 0,
+            created_by integer references people(id)
+        );
+        create table evaluation_subjects (
+            sheet_id integer not null references evaluation_sheets(id),
+            position integer not null,
+            name text not null,
+            person_id integer references people(id),
+            department_id integer references departments(id),
+            problem_id integer references problems(id),
+            primary key (sheet_id, position)
+        );
+        create table evaluation_ballots (
+            id text primary key,
+            sheet_id integer not null references evaluation_sheets(id),
+            subject integer not null,
+            item integer,
+            grade text not null
+        ) without rowid;
+        create index evaluation_ballots_sheet on evaluation_ballots (sheet_id, subject);
+        create table evaluation_voters (
+            sheet_id integer not null references evaluation_sheets(id),
+            person_id integer not null references people(id),
+            on_date text not null,
+            primary key (sheet_id, person_id)
+        ) without rowid;
+        """
+    )
+
+
+@migrations()
+def m015_self_checks(db: sqlite_utils.Database) -> None:
+    """Self-check reports (自查报告): asked of a department or a person, reviewed, returned and
+    redone until approved. Problems taken from one link back to it."""
+    db.executescript(
+        """
+        create table self_checks (
+            id integer primary key,
+            department_id integer references departments(id),
+            person_id integer references people(id),
+            reviewer_id integer references people(id),
+            requested_by integer references people(id),
+            due_on text not null,
+            status text not null default 'requested'
+                check (status in ('requested', 'submitted', 'returned', 'approved')),
+            author_id integer references people(id),
+            method text,
+            findings text,
+            measures text,
+            document blob,
+            document_name text,
+            comment text,
+            created_at text not null,
+            submitted_at text,
+            reviewed_at text
+        );
+        create index self_checks_status on self_checks (status, due_on);
+        create table self_check_problems (
+            self_check_id integer not null references self_checks(id),
+            problem_id integer not null references problems(id),
+            primary key (self_check_id, problem_id)
+        );
+        """
+    )

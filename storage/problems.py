@@ -22,7 +22,7 @@ CLOSURE_REQUESTED, CLOSED, RETURNED = "closure_requested", "closed", "returned"
 EXPLAINED, REOPENED = "explained", "reopened"
 STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED,
           REOPENED)
-SOURCES = ("opinion", "meeting", "self_check", "inspection")
+SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation")
 KINDS = ("immediate", "deadline", "long_term")
 HORIZONS = ("short", "medium", "long")
 WORKING = (DISPATCHED, IN_PROGRESS, RETURNED)

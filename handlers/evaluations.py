@@ -1,0 +1,445 @@
+"""Democratic evaluation (民主评议) in chat.
+
+Office: `/newsheet 标题 | 评议对象 | 截止时间 | 参评人员` opens a sheet and invites the raters;
+`/sheets` shows turnout and, once a sheet has closed, its results, with buttons to publish them
+and to put a flagged subject on the problem list.
+Raters: one subject at a time, one tap per item (or "不了解，跳过"), a review screen, submit.
+The ratings in progress live only in memory (like opinion drafts), never in the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from handlers import ledger, menu
+from handlers import problems as problem_list
+from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.problem_actions import tell_error
+from jobs import evaluations as evaluation_job
+from storage import evaluations, people
+from storage.clock import clock
+from storage.dates import parse_deadline
+from storage.evaluations import EvaluationError, Subject
+from storage.people import HEAD, LEADER, OFFICE
+from storage.problems import ProblemError
+from texts import say
+
+SEPARATORS = re.compile(r"[、,，;；\s]+")
+CLOSING = re.compile(r"^(.*?)(?:\s+(\d{1,2})[:：](\d{2}))?$")
+ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
+ALL_HEADS = {"科室负责人", "科室負責人", "heads"}
+ALL_DEPARTMENTS = {"全部科室", "各科室", "所有科室", "departments"}
+EVERYONE = {"", "全体", "全體", "全部", "everyone", "all"}
+
+
+# ---- creating a sheet ------------------------------------------------------------------------
+
+
+class SheetInputError(Exception):
+    def __init__(self, key: str, **values) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def _subjects(db, typed: str) -> list[Subject]:
+    everyone = people.everyone(db)
+    departments = people.departments(db)
+    found: list[Subject] = []
+    for word in (w for w in SEPARATORS.split(typed) if w):
+        if word in ALL_LEADERS | ALL_HEADS:
+            role = LEADER if word in ALL_LEADERS else HEAD
+            found += [
+                Subject(0, f"{p.name}（{p.department}）", person_id=p.id) for p in everyone if role in p.roles
+            ]
+        elif word in ALL_DEPARTMENTS:
+            found += [Subject(0, name, department_id=people.department_id(db, name)) for name in departments]
+        elif word in departments:
+            found.append(Subject(0, word, department_id=people.department_id(db, word)))
+        else:
+            person = next((p for p in everyone if p.name == word), None)
+            if person is None:
+                raise SheetInputError("evaluation.unknown_subject", word=word)
+            found.append(Subject(0, f"{person.name}（{person.department}）", person_id=person.id))
+    if not found:
+        raise SheetInputError("evaluation.usage")
+    unique = {(s.person_id, s.department_id): s for s in found}
+    return list(unique.values())
+
+
+def _closing(typed: str, zone, now: datetime) -> datetime:
+    match = CLOSING.match(typed.strip())
+    day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
+    if day is None:
+        raise SheetInputError("evaluation.bad_close", text=typed)
+    at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
+    closes = datetime.combine(day, at, tzinfo=zone)
+    if closes <= now:
+        raise SheetInputError("evaluation.bad_close", text=typed)
+    return closes
+
+
+def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
+    roles, departments = set(), set()
+    known = set(people.departments(db))
+    for word in (w for w in SEPARATORS.split(typed) if w and w not in EVERYONE):
+        role = people.role_for_word(word)
+        if role:
+            roles.add(role)
+        elif word in known:
+            departments.add(word)
+        else:
+            raise SheetInputError("evaluation.unknown_rater", word=word)
+    return frozenset(roles), frozenset(departments)
+
+
+@requires(OFFICE)
+async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = [p.strip() for p in update.effective_message.text.partition(" ")[2].split("|")]
+    if len(parts) < 3 or not parts[0]:
+        await reply(update, context, "evaluation.usage")
+        return
+    db, config = database(context), settings(context)
+    try:
+        subjects = _subjects(db, parts[1])
+        closes = _closing(parts[2], config.timezone, clock.now())
+        roles, departments = _raters(db, parts[3] if len(parts) > 3 else "")
+    except SheetInputError as error:
+        await reply(update, context, error.key, **error.values)
+        return
+    sheet_id = evaluations.create(
+        db,
+        parts[0],
+        subjects,
+        closes,
+        roles=roles,
+        departments=departments,
+        created_by=person_of(update, context).id,
+    )
+    invited = evaluation_job.invite(context.application, evaluations.get(db, sheet_id))
+    await reply(
+        update,
+        context,
+        "evaluation.created",
+        id=sheet_id,
+        title=parts[0],
+        subjects=len(subjects),
+        count=invited,
+        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+# ---- rating ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rating:
+    """One person's ratings in progress: in memory only."""
+
+    sheet_id: int
+    subjects: list[int]
+    subject: int = 0  # index into subjects
+    item: int = 0
+    grades: dict[int, dict[int, int] | None] = field(default_factory=dict)
+
+
+def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
+    return context.application.bot_data.setdefault("evaluation_ratings", {})
+
+
+def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, InlineKeyboardMarkup]:
+    if rating.subject >= len(rating.subjects):
+        return _review(lang, sheet, rating)
+    position = rating.subjects[rating.subject]
+    subject = sheet.subjects[position]
+    chosen = rating.grades.get(position) or {}
+    text = say(
+        lang,
+        "evaluation.screen",
+        title=sheet.title,
+        number=rating.subject + 1,
+        total=len(rating.subjects),
+        subject=subject.name,
+        item_number=rating.item + 1,
+        items=len(sheet.items),
+        item=sheet.items[rating.item],
+        chosen="、".join(f"{sheet.items[i]}：{sheet.grades[g]}" for i, g in chosen.items()) or "—",
+    )
+    prefix = f"ev:g:{sheet.id}:{rating.subject}:{rating.item}"
+    buttons = [
+        [InlineKeyboardButton(grade, callback_data=f"{prefix}:{g}") for g, grade in enumerate(sheet.grades)],
+        [
+            InlineKeyboardButton(
+                say(lang, "evaluation.btn.skip"), callback_data=f"ev:s:{sheet.id}:{rating.subject}"
+            )
+        ],
+    ]
+    return text, InlineKeyboardMarkup(buttons)
+
+
+def _review(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [say(lang, "evaluation.review", title=sheet.title)]
+    for position in rating.subjects:
+        grades = rating.grades.get(position)
+        summary = (
+            "、".join(sheet.grades[grades[i]] for i in range(len(sheet.items)))
+            if grades is not None
+            else say(lang, "evaluation.abstained")
+        )
+        lines.append(
+            say(lang, "evaluation.review_line", subject=sheet.subjects[position].name, grades=summary)
+        )
+    buttons = [
+        [
+            InlineKeyboardButton(say(lang, "evaluation.btn.submit"), callback_data=f"ev:ok:{sheet.id}"),
+            InlineKeyboardButton(say(lang, "evaluation.btn.redo"), callback_data=f"ev:redo:{sheet.id}"),
+        ]
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
+async def _show(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, rating: Rating, edit: bool
+) -> None:
+    """The next screen first, then the answer that stops the button's spinner: by the time the
+    phone stops waiting, the next question is there."""
+    text, markup = _screen(language(update, context), sheet, rating)
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    else:
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+    if update.callback_query:
+        await update.callback_query.answer()
+
+
+def _sheet_for_rater(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int):
+    """The sheet if this person may rate it now, else the catalog key saying why not."""
+    sheet = evaluations.get(database(context), sheet_id)
+    person = person_of(update, context)
+    if sheet is None or not sheet.is_open(clock.now()):
+        return None, "evaluation.closed"
+    if not sheet.may_rate(person):
+        return None, "evaluation.not_invited"
+    if evaluations.has_rated(database(context), sheet_id, person.id):
+        return None, "evaluation.already"
+    return sheet, None
+
+
+async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int) -> None:
+    sheet, refusal = _sheet_for_rater(update, context, sheet_id)
+    if sheet is None:
+        await reply(update, context, refusal)
+        return
+    person = person_of(update, context)
+    rating = Rating(sheet.id, [s.position for s in sheet.subjects_for(person)])
+    ratings(context)[update.effective_user.id] = rating
+    await _show(update, context, sheet, rating, edit=False)
+
+
+@requires(*MEMBERS)
+async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    action, numbers = parts[1], parts[2:]
+    if not all(n.isdigit() for n in numbers) or not numbers:
+        await refuse(update, context, "stale_button")
+        return
+    sheet_id = int(numbers[0])
+    if action == "go":
+        await start_rating(update, context, sheet_id)
+        return
+    rating = ratings(context).get(update.effective_user.id)
+    if rating is None or rating.sheet_id != sheet_id:
+        await reply(update, context, "evaluation.lost")
+        return
+    sheet, refusal = _sheet_for_rater(update, context, sheet_id)
+    if sheet is None:
+        ratings(context).pop(update.effective_user.id, None)
+        await reply(update, context, refusal)
+        return
+    await RATING_STEPS[action](update, context, sheet, rating, [int(n) for n in numbers[1:]])
+
+
+async def _grade(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
+    if len(numbers) != 3 or numbers[:2] != [rating.subject, rating.item] or numbers[2] >= len(sheet.grades):
+        await update.callback_query.answer()  # a second tap on an old screen: nothing to do
+        return
+    position = rating.subjects[rating.subject]
+    rating.grades.setdefault(position, {})
+    rating.grades[position][rating.item] = numbers[2]
+    rating.item += 1
+    if rating.item >= len(sheet.items):
+        rating.subject, rating.item = rating.subject + 1, 0
+    await _show(update, context, sheet, rating, edit=True)
+
+
+async def _skip(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
+    if numbers != [rating.subject]:
+        await update.callback_query.answer()
+        return
+    rating.grades[rating.subjects[rating.subject]] = None
+    rating.subject, rating.item = rating.subject + 1, 0
+    await _show(update, context, sheet, rating, edit=True)
+
+
+async def _redo(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
+    rating.subject, rating.item, rating.grades = 0, 0, {}
+    await _show(update, context, sheet, rating, edit=True)
+
+
+async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
+    if rating.subject < len(rating.subjects):
+        await update.callback_query.answer()
+        return
+    try:
+        evaluations.submit(
+            database(context), sheet.id, person_of(update, context), rating.grades, ledger.today(context)
+        )
+    except EvaluationError as error:
+        await reply(update, context, f"evaluation.{error.reason}")
+        return
+    finally:
+        ratings(context).pop(update.effective_user.id, None)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "evaluation.thanks", title=sheet.title), parse_mode="HTML"
+    )
+
+
+RATING_STEPS = {"g": _grade, "s": _skip, "redo": _redo, "ok": _submit}
+
+
+@requires(*MEMBERS)
+async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, person, now = database(context), person_of(update, context), clock.now()
+    lang = language(update, context)
+    waiting = [
+        s
+        for s in evaluations.open_sheets(db)
+        if s.is_open(now) and s.may_rate(person) and not evaluations.has_rated(db, s.id, person.id)
+    ]
+    if not waiting:
+        await reply(update, context, "evaluation.none")
+        return
+    buttons = [[InlineKeyboardButton(f"📝 {s.title}", callback_data=f"ev:go:{s.id}")] for s in waiting]
+    await context.bot.send_message(
+        update.effective_chat.id, say(lang, "evaluation.choose"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
+
+
+# ---- the office: turnout, results, publishing, flags ----------------------------------------
+
+
+@requires(OFFICE)
+async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang, config = database(context), language(update, context), settings(context)
+    sheets = evaluations.all_sheets(db)[:10]
+    if not sheets:
+        await reply(update, context, "evaluation.no_sheets")
+        return
+    for sheet in sheets:
+        voted, eligible = evaluation_job.turnout(context.application, sheet)
+        text = say(
+            lang,
+            "evaluation.sheet_line",
+            id=sheet.id,
+            title=sheet.title,
+            voted=voted,
+            eligible=eligible,
+            closes=sheet.closes_at.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
+            state=say(lang, "evaluation.state.closed" if sheet.concluded else "evaluation.state.open"),
+        )
+        buttons = [
+            [InlineKeyboardButton(say(lang, "evaluation.btn.results"), callback_data=f"er:r:{sheet.id}")]
+        ]
+        await context.bot.send_message(
+            update.effective_chat.id,
+            text,
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup(buttons) if sheet.concluded else None,
+        )
+
+
+@requires(OFFICE)
+async def results_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    if len(parts) < 3 or not all(p.isdigit() for p in parts[2:]):
+        await refuse(update, context, "stale_button")
+        return
+    sheet = evaluations.get(database(context), int(parts[2]))
+    if sheet is None or not sheet.concluded:
+        await refuse(update, context, "stale_button")
+        return
+    await RESULT_STEPS.get(parts[1], _stale)(update, context, sheet, [int(p) for p in parts[3:]])
+
+
+async def _stale(update, context, sheet, numbers) -> None:
+    await refuse(update, context, "stale_button")
+
+
+async def _results(update, context, sheet, numbers) -> None:
+    lang = language(update, context)
+    found = evaluation_job.results(context.application, sheet)
+    buttons = [
+        [
+            InlineKeyboardButton(
+                say(lang, "evaluation.btn.flag", subject=r.subject.name[:20]),
+                callback_data=f"er:f:{sheet.id}:{r.subject.position}",
+            )
+        ]
+        for r in found
+        if r.flagged and not r.subject.problem_id
+    ]
+    if not sheet.published:
+        buttons.append(
+            [InlineKeyboardButton(say(lang, "evaluation.btn.publish"), callback_data=f"er:p:{sheet.id}")]
+        )
+    await update.callback_query.answer()
+    await context.bot.send_message(
+        update.effective_chat.id,
+        evaluation_job.render_results(lang, sheet, found),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+    )
+
+
+async def _publish(update, context, sheet, numbers) -> None:
+    if sheet.published:
+        await reply(update, context, "evaluation.published_already")
+        return
+    evaluations.publish(database(context), sheet.id, person_of(update, context).id)
+    count = evaluation_job.announce_results(context.application, sheet)
+    await reply(update, context, "evaluation.published", count=count)
+
+
+async def _flag(update, context, sheet, numbers) -> None:
+    found = {r.subject.position: r for r in evaluation_job.results(context.application, sheet)}
+    result = found.get(numbers[0]) if numbers else None
+    if result is None or not result.flagged:
+        await refuse(update, context, "stale_button")
+        return
+    try:
+        problem_id = evaluations.flag_to_problem(
+            database(context), sheet, result.subject.position, result.overall, person_of(update, context)
+        )
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    problem_list.announce(context, problem_id)
+    await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name)
+
+
+RESULT_STEPS = {"r": _results, "p": _publish, "f": _flag}
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        *menu.triggers("newsheet", new_sheet),
+        *menu.triggers("sheets", office_sheets),
+        *menu.triggers("evaluate", my_sheets),
+        CallbackQueryHandler(rate_button, pattern=r"^ev:"),
+        CallbackQueryHandler(results_button, pattern=r"^er:"),
+    ]

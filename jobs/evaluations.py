@@ -1,0 +1,140 @@
+"""Evaluation sheets over time: invitations when a sheet opens, reminders to those who have not
+rated (at half time and a day before closing), and the results for the office when it closes."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from telegram.ext import Application
+
+from jobs import notices
+from storage import evaluations, outbox, people
+from storage.evaluations import Sheet, SubjectResult
+from storage.people import Person
+from texts import say
+
+log = logging.getLogger(__name__)
+
+
+def eligible(app: Application, sheet: Sheet) -> list[Person]:
+    return [p for p in people.everyone(app.bot_data["db"]) if sheet.may_rate(p) and sheet.subjects_for(p)]
+
+
+def turnout(app: Application, sheet: Sheet) -> tuple[int, int]:
+    return evaluations.voter_count(app.bot_data["db"], sheet.id), len(eligible(app, sheet))
+
+
+def invite(app: Application, sheet: Sheet) -> int:
+    zone = app.bot_data["settings"].timezone
+    return notices.notify(
+        app,
+        eligible(app, sheet),
+        "evaluation.invite",
+        buttons=[[("evaluation.btn.start", f"ev:go:{sheet.id}")]],
+        dedup=f"evaluation:{sheet.id}:open",
+        title=sheet.title,
+        count=len(sheet.subjects),
+        closes=sheet.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def remind(app: Application, sheet: Sheet, moment: str) -> int:
+    db, zone = app.bot_data["db"], app.bot_data["settings"].timezone
+    waiting = [p for p in eligible(app, sheet) if not evaluations.has_rated(db, sheet.id, p.id)]
+    return notices.notify(
+        app,
+        waiting,
+        "evaluation.reminder",
+        buttons=[[("evaluation.btn.start", f"ev:go:{sheet.id}")]],
+        dedup=f"evaluation:{sheet.id}:{moment}",
+        title=sheet.title,
+        closes=sheet.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def results(app: Application, sheet: Sheet) -> list[SubjectResult]:
+    settings = app.bot_data["settings"]
+    return evaluations.results(
+        app.bot_data["db"], sheet, settings.evaluation_min_ballots, settings.evaluation_rule
+    )
+
+
+def render_results(lang: str, sheet: Sheet, found: list[SubjectResult]) -> str:
+    lines = [say(lang, "evaluation.results_title", title=sheet.title)]
+    for result in found:
+        if result.overall is None:
+            lines.append(say(lang, "evaluation.too_few", subject=result.subject.name, count=result.ballots))
+            continue
+        lines.append(
+            say(
+                lang,
+                "evaluation.subject_result",
+                subject=result.subject.name,
+                overall=result.overall,
+                count=result.ballots,
+                abstained=result.abstained,
+            )
+        )
+        for item, shares in zip(sheet.items, result.shares, strict=True):
+            lines.append(
+                say(
+                    lang,
+                    "evaluation.item_result",
+                    item=item,
+                    shares="　".join(f"{g} {shares[g]:.0%}" for g in sheet.grades),
+                )
+            )
+        if result.flagged:
+            lines.append(say(lang, "evaluation.flag", subject=result.subject.name))
+    return "\n".join(lines)
+
+
+def announce_results(app: Application, sheet: Sheet) -> int:
+    """Published results go to everyone, each in their own language."""
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    found = results(app, sheet)
+    queued = 0
+    for person in people.everyone(db):
+        lang = person.language or settings.default_language
+        queued += outbox.queue(
+            db,
+            person.id,
+            render_results(lang, sheet, found),
+            dedup_key=f"evaluation:{sheet.id}:published:{person.id}",
+        )
+    return queued
+
+
+def conclude(app: Application, sheet: Sheet) -> None:
+    if not evaluations.conclude(app.bot_data["db"], sheet.id):
+        return
+    sheet = evaluations.get(app.bot_data["db"], sheet.id)
+    found = results(app, sheet)
+    flagged = sum(r.flagged for r in found)
+    notices.notify(
+        app,
+        notices.office(app),
+        "evaluation.concluded",
+        buttons=[[("evaluation.btn.results", f"er:r:{sheet.id}")]],
+        dedup=f"evaluation:{sheet.id}:closed",
+        title=sheet.title,
+        flagged=flagged,
+    )
+    log.info("evaluation sheet %s closed; %d subject(s) flagged", sheet.id, flagged)
+
+
+def run(app: Application, now: datetime) -> None:
+    """The sweeper's pass: remind at half time and one day before closing; close what is over."""
+    for sheet in evaluations.open_sheets(app.bot_data["db"]):
+        if now >= sheet.closes_at:
+            conclude(app, sheet)
+            continue
+        half, eve = (
+            sheet.opens_at + (sheet.closes_at - sheet.opens_at) / 2,
+            sheet.closes_at - timedelta(days=1),
+        )
+        if now >= eve:
+            remind(app, sheet, "eve")
+        elif now >= half:  # a sheet shorter than two days gets only the last reminder
+            remind(app, sheet, "half")

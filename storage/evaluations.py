@@ -1,0 +1,343 @@
+"""Democratic evaluation (民主评议): rating sheets, ballots kept apart from voters, results.
+
+A ballot is stored as one row per subject and item (or one "abstain" row for a subject the
+person skipped), with a random key and no voter: nothing ties the rows of one person together
+or to them. The voters list holds who rated and the day, never the time, so that nobody rates
+twice and those who have not can be reminded.
+
+The overall grade follows a rule that an office can change (EVALUATION_RULE), by default:
+好 if 好 >= 50% and 一般 + 差 < 10%; else 较好 if 好 + 较好 >= 60%; else 差 if 差 >= 30%; else 一般.
+It is worked out on the item 总体评价 when the sheet has one, otherwise on all items together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlite_utils
+
+from storage import audit, problems
+from storage.clock import clock, iso, parse_iso
+from storage.people import Person
+from storage.problems import ProblemError
+
+DEFAULT_ITEMS = ("对党建工作重视程度", "党建工作成效", "问题查摆到位情况", "廉政勤政", "总体评价")
+DEFAULT_GRADES = ("好", "较好", "一般", "差")
+OVERALL_ITEM = "总体评价"
+ABSTAIN = "abstain"
+DEFAULT_RULE = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
+
+
+class EvaluationError(Exception):
+    """Refused; `reason` is a catalog key suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Subject:
+    position: int
+    name: str
+    person_id: int | None = None
+    department_id: int | None = None
+    problem_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    id: int
+    title: str
+    items: tuple[str, ...]
+    grades: tuple[str, ...]
+    roles: frozenset[str]
+    departments: frozenset[str]
+    opens_at: datetime
+    closes_at: datetime
+    concluded: bool
+    published: bool
+    subjects: tuple[Subject, ...]
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at and not self.concluded
+
+    def may_rate(self, person: Person) -> bool:
+        return (
+            person.active
+            and (not self.roles or person.has_any(self.roles))
+            and (not self.departments or person.department in self.departments)
+        )
+
+    def subjects_for(self, person: Person) -> list[Subject]:
+        """Everyone rates every subject but themselves."""
+        return [s for s in self.subjects if s.person_id != person.id]
+
+
+# ---- the rule for the overall grade ------------------------------------------------------
+
+Condition = tuple[tuple[str, ...], str, float]
+RULE_PART = re.compile(r"^\s*([^:：]+?)\s*(?:[:：](.*))?$")
+CONDITION = re.compile(r"^\s*([^<>=]+?)\s*(>=|<=|<|>)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+
+
+def parse_rule(text: str) -> list[tuple[str, list[Condition]]]:
+    """'好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般' → [(grade, conditions)…]; the
+    last grade must have no condition (it is what is left)."""
+    rule = []
+    for part in (p for p in text.split(";") if p.strip()):
+        match = RULE_PART.match(part)
+        if not match:
+            raise ValueError(part)
+        grade, conditions = match[1], match[2]
+        parsed = []
+        for condition in (c for c in (conditions or "").split(",") if c.strip()):
+            found = CONDITION.match(condition)
+            if not found:
+                raise ValueError(condition)
+            parsed.append((tuple(g.strip() for g in found[1].split("+")), found[2], float(found[3])))
+        rule.append((grade, parsed))
+    if not rule or rule[-1][1]:
+        raise ValueError("the last grade must have no condition")
+    return rule
+
+
+def _holds(condition: Condition, shares: dict[str, float]) -> bool:
+    grades, op, percent = condition
+    share = 100 * sum(shares.get(g, 0.0) for g in grades)
+    return {">=": share >= percent, "<=": share <= percent, ">": share > percent, "<": share < percent}[op]
+
+
+def overall_grade(shares: dict[str, float], rule: list[tuple[str, list[Condition]]]) -> str:
+    return next(grade for grade, conditions in rule if all(_holds(c, shares) for c in conditions))
+
+
+# ---- sheets --------------------------------------------------------------------------------
+
+
+def create(
+    db: sqlite_utils.Database,
+    title: str,
+    subjects: list[Subject],
+    closes_at: datetime,
+    *,
+    items: tuple[str, ...] = DEFAULT_ITEMS,
+    grades: tuple[str, ...] = DEFAULT_GRADES,
+    roles: frozenset[str] = frozenset(),
+    departments: frozenset[str] = frozenset(),
+    created_by: int | None = None,
+) -> int:
+    now = clock.now()
+    if not title.strip() or not subjects or not items or len(grades) < 2:
+        raise EvaluationError("incomplete")
+    if closes_at <= now:
+        raise EvaluationError("past_close")
+    with db.atomic():
+        sheet_id = db.execute(
+            "insert into evaluation_sheets (title, items, grades, roles, departments, opens_at, closes_at, "
+            "created_by) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                title.strip(),
+                json.dumps(list(items), ensure_ascii=False),
+                json.dumps(list(grades), ensure_ascii=False),
+                " ".join(sorted(roles)),
+                json.dumps(sorted(departments), ensure_ascii=False),
+                iso(now),
+                iso(closes_at),
+                created_by,
+            ],
+        ).lastrowid
+        for position, subject in enumerate(subjects):
+            db.execute(
+                "insert into evaluation_subjects (sheet_id, position, name, person_id, department_id) "
+                "values (?, ?, ?, ?, ?)",
+                [sheet_id, position, subject.name, subject.person_id, subject.department_id],
+            )
+        audit.record(db, "evaluation.create", f"evaluation:{sheet_id}", created_by, title=title)
+    return sheet_id
+
+
+def _sheet(db: sqlite_utils.Database, row: dict) -> Sheet:
+    subjects = tuple(
+        Subject(r["position"], r["name"], r["person_id"], r["department_id"], r["problem_id"])
+        for r in db.query(
+            "select * from evaluation_subjects where sheet_id = ? order by position", [row["id"]]
+        )
+    )
+    return Sheet(
+        row["id"],
+        row["title"],
+        tuple(json.loads(row["items"])),
+        tuple(json.loads(row["grades"])),
+        frozenset(row["roles"].split()),
+        frozenset(json.loads(row["departments"])),
+        parse_iso(row["opens_at"]),
+        parse_iso(row["closes_at"]),
+        bool(row["concluded"]),
+        bool(row["published"]),
+        subjects,
+    )
+
+
+def get(db: sqlite_utils.Database, sheet_id: int) -> Sheet | None:
+    rows = list(db.query("select * from evaluation_sheets where id = ?", [sheet_id]))
+    return _sheet(db, rows[0]) if rows else None
+
+
+def all_sheets(db: sqlite_utils.Database) -> list[Sheet]:
+    return [_sheet(db, r) for r in db.query("select * from evaluation_sheets order by id desc")]
+
+
+def open_sheets(db: sqlite_utils.Database) -> list[Sheet]:
+    return [
+        _sheet(db, r) for r in db.query("select * from evaluation_sheets where concluded = 0 order by id")
+    ]
+
+
+def has_rated(db: sqlite_utils.Database, sheet_id: int, person_id: int) -> bool:
+    return (
+        db.execute(
+            "select 1 from evaluation_voters where sheet_id = ? and person_id = ?", [sheet_id, person_id]
+        ).fetchone()
+        is not None
+    )
+
+
+def voter_count(db: sqlite_utils.Database, sheet_id: int) -> int:
+    return db.execute("select count(*) from evaluation_voters where sheet_id = ?", [sheet_id]).fetchone()[0]
+
+
+def submit(
+    db: sqlite_utils.Database,
+    sheet_id: int,
+    person: Person,
+    ratings: dict[int, dict[int, int] | None],
+    today: date,
+) -> None:
+    """One person's whole ballot: for each subject the grade index per item, or None (does not
+    know them: abstains). All or nothing; a second submission is refused."""
+    with db.atomic():
+        sheet = get(db, sheet_id)
+        if sheet is None or not sheet.is_open(clock.now()):
+            raise EvaluationError("closed")
+        if not sheet.may_rate(person):
+            raise EvaluationError("not_invited")
+        expected = {s.position for s in sheet.subjects_for(person)}
+        if set(ratings) != expected or any(
+            r is not None
+            and (
+                set(r) != set(range(len(sheet.items)))
+                or not all(0 <= g < len(sheet.grades) for g in r.values())
+            )
+            for r in ratings.values()
+        ):
+            raise EvaluationError("incomplete")
+        added = db.execute(
+            "insert or ignore into evaluation_voters values (?, ?, ?)",
+            [sheet_id, person.id, today.isoformat()],
+        ).rowcount
+        if not added:
+            raise EvaluationError("already")
+        for subject, grades in ratings.items():
+            rows = [(None, ABSTAIN)] if grades is None else [(i, sheet.grades[g]) for i, g in grades.items()]
+            for item, grade in rows:
+                db.execute(
+                    "insert into evaluation_ballots values (?, ?, ?, ?, ?)",
+                    [secrets.token_hex(16), sheet_id, subject, item, grade],
+                )
+
+
+def conclude(db: sqlite_utils.Database, sheet_id: int) -> bool:
+    with db.atomic():
+        return (
+            db.execute(
+                "update evaluation_sheets set concluded = 1 where id = ? and concluded = 0", [sheet_id]
+            ).rowcount
+            == 1
+        )
+
+
+def publish(db: sqlite_utils.Database, sheet_id: int, actor_id: int) -> None:
+    with db.atomic():
+        db.execute("update evaluation_sheets set published = 1 where id = ?", [sheet_id])
+        audit.record(db, "evaluation.publish", f"evaluation:{sheet_id}", actor_id)
+
+
+# ---- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectResult:
+    subject: Subject
+    ballots: int
+    abstained: int
+    shares: tuple[dict[str, float], ...]  # per item: grade -> share of that item's ballots
+    overall: str | None  # None when there are too few ballots to show anything
+    flagged: bool
+
+
+def results(
+    db: sqlite_utils.Database,
+    sheet: Sheet,
+    min_ballots: int,
+    rule_text: str = DEFAULT_RULE,
+) -> list[SubjectResult]:
+    rule = parse_rule(rule_text)
+    counts: dict[tuple[int, int | None], dict[str, int]] = {}
+    for row in db.query(
+        "select subject, item, grade, count(*) as n from evaluation_ballots where sheet_id = ? "
+        "group by subject, item, grade",
+        [sheet.id],
+    ):
+        counts.setdefault((row["subject"], row["item"]), {})[row["grade"]] = row["n"]
+    found = []
+    for subject in sheet.subjects:
+        ballots = sum(counts.get((subject.position, 0), {}).values())
+        abstained = counts.get((subject.position, None), {}).get(ABSTAIN, 0)
+        if ballots < min_ballots:
+            found.append(SubjectResult(subject, ballots, abstained, (), None, False))
+            continue
+        shares = tuple(
+            {g: counts.get((subject.position, i), {}).get(g, 0) / ballots for g in sheet.grades}
+            for i in range(len(sheet.items))
+        )
+        basis = _overall_shares(sheet, shares)
+        overall = overall_grade(basis, rule)
+        found.append(
+            SubjectResult(subject, ballots, abstained, shares, overall, overall in sheet.grades[-2:])
+        )
+    return found
+
+
+def _overall_shares(sheet: Sheet, shares: tuple[dict[str, float], ...]) -> dict[str, float]:
+    if OVERALL_ITEM in sheet.items:
+        return shares[sheet.items.index(OVERALL_ITEM)]
+    return {g: sum(item[g] for item in shares) / len(shares) for g in sheet.grades}
+
+
+def flag_to_problem(
+    db: sqlite_utils.Database, sheet: Sheet, position: int, overall: str, actor: Person
+) -> int:
+    """约谈、限期整改: the flagged subject becomes a problem on the list, once."""
+    subject = next((s for s in sheet.subjects if s.position == position), None)
+    if subject is None:
+        raise ProblemError("not_found")
+    if subject.problem_id:
+        raise ProblemError("already_listed", str(subject.problem_id))
+    with db.atomic():
+        problem_id = problems.create(
+            db,
+            f"民主评议“{sheet.title}”：{subject.name} 总体评价“{overall}”，约谈、限期整改",
+            actor.id,
+            description=f"来自民主评议 #{sheet.id}：{sheet.title}",
+            source="evaluation",
+        )
+        db.execute(
+            "update evaluation_subjects set problem_id = ? where sheet_id = ? and position = ?",
+            [problem_id, sheet.id, position],
+        )
+    return problem_id

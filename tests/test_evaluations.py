@@ -1,0 +1,149 @@
+"""Democratic evaluation: thirty people rate three subjects on their phones, each once; results
+match the ballots; few ballots show nothing; a subject rated mostly 一般 is flagged and becomes
+a problem in one tap; those who have not rated are reminded, those who have are not."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import join
+
+from jobs import delivery, sweeper
+from storage import evaluations, invitations, roster
+from storage.clock import clock
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+OPENED = date(2026, 12, 7)  # a Monday
+STAFF = [f"职工{n:02d}" for n in range(30)]
+ROSTER = "姓名,科室,角色\n李娜,院办,班子成员\n陈刚,院办,班子成员\n王芳,组织人事科,活动办\n" + "".join(
+    f"{name},{'门诊部' if n % 2 else '后勤保障科'},职工\n" for n, name in enumerate(STAFF))
+GRADES = ("好", "较好", "一般", "差")
+
+
+def plan(n: int) -> list[str | None]:
+    """What rater n gives 李娜, 门诊部 and 陈刚 (the same grade on every item; None skips)."""
+    li_na = "好" if n < 20 else "较好" if n < 28 else "一般"
+    clinic = "好" if n < 6 else "一般" if n < 26 else "差"
+    chen = "好" if n < 4 else None  # only four know him: too few ballots to show anything
+    return [li_na, clinic, chen]
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+async def sheet(running_bot, client, db):
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    codes = {i.person.name: i.code for i in invitations.issue(
+        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    office = await join(client, codes, 900, "王芳")
+    raters = await asyncio.gather(*(join(client, codes, 1000 + n, name) for n, name in enumerate(STAFF)))
+    created = await office.send(
+        "/newsheet 2026年度民主评议 | 李娜 门诊部 陈刚 | 2026-12-11 17:30 | 门诊部 后勤保障科")
+    assert "已邀请 30 人参评" in created[-1].text, created[-1].text
+    sheet_id = int(re.search(r"#(\d+)", created[-1].text)[1])
+    # the invitations come through the outbox; let them land before anyone starts
+    await asyncio.gather(*(person.wait_for("请参加民主评议") for person in raters))
+    return office, list(raters), sheet_id
+
+
+async def rate(person, n: int) -> None:
+    await person.send("/evaluate")
+    await person.press("2026年度民主评议")
+    for grade in plan(n):
+        if grade is None:
+            await person.press("不了解，跳过此对象")
+            continue
+        for _ in range(5):
+            await person.press(grade)
+    review = person.inbox[-1].text
+    assert "请核对后提交" in review
+    done = await person.press("提交")
+    assert "已提交" in done[-1].text
+
+
+async def test_thirty_rate_once_and_the_results_match_the_ballots(sheet, running_bot, db):
+    office, raters, sheet_id = sheet
+    await asyncio.gather(*(rate(person, n) for n, person in enumerate(raters)))
+    again = await raters[0].send("/evaluate")
+    assert "没有等您参加" in again[-1].text
+    ballots_columns = {r["name"] for r in db.query("pragma table_info(evaluation_ballots)")}
+    assert ballots_columns == {"id", "sheet_id", "subject", "item", "grade"}  # no voter
+    voter_days = {r["on_date"] for r in db.query("select on_date from evaluation_voters")}
+    assert voter_days == {OPENED.isoformat()}  # the day, never the time
+    assert db.execute("select count(*) from evaluation_voters").fetchone()[0] == 30
+
+    clock.freeze(at(OPENED + timedelta(days=4), 17, 31))  # after closing
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    await office.wait_for("已截止")
+    results = (await office.press("查看结果"))[-1].text
+    expected = {0: Counter(plan(n)[0] for n in range(30)), 1: Counter(plan(n)[1] for n in range(30))}
+    for counts in expected.values():
+        shares = "　".join(f"{g} {counts[g] / 30:.0%}" for g in GRADES)
+        assert shares in results
+    assert "李娜（院办）</b>：总体 <b>好</b>" in results
+    assert "门诊部</b>：总体 <b>一般</b>" in results and "门诊部 需约谈、限期整改" in results
+    assert "陈刚（院办）：有效票 4 张，不足以公布结果" in results
+    assert "陈刚（院办） 需约谈" not in results
+
+    listed = await office.press("门诊部 列入问题清单")
+    problem_id = int(re.search(r"#(\d+)", listed[-1].text)[1])
+    row = db.execute("select source, title from problems where id = ?", [problem_id]).fetchone()
+    assert row[0] == "evaluation" and "门诊部" in row[1] and "一般" in row[1]
+    assert evaluations.get(db, sheet_id).subjects[1].problem_id == problem_id
+    await office.press("查看结果")  # the button is gone once listed
+    assert "门诊部 列入问题清单" not in office.inbox[-1].labels()
+
+
+async def test_those_who_have_not_rated_are_reminded_and_those_who_have_are_not(sheet, running_bot, db):
+    office, raters, sheet_id = sheet
+    await asyncio.gather(*(rate(person, n) for n, person in enumerate(raters[:20])))
+    clock.freeze(at(OPENED + timedelta(days=2), 14))  # past half time
+    await sweeper.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)  # once only
+    reminded = [r[0] for r in db.execute(
+        "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ? "
+        "order by p.name", [f"evaluation:{sheet_id}:half:%"])]
+    assert reminded == sorted(STAFF[20:])
+    clock.freeze(at(OPENED + timedelta(days=3), 17, 31))  # a day before closing
+    await rate(raters[25], 25)
+    await sweeper.sweep_app(running_bot.app)
+    eve = {r[0] for r in db.execute(
+        "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ?",
+        [f"evaluation:{sheet_id}:eve:%"])}
+    assert eve == set(STAFF[20:]) - {STAFF[25]}
+
+
+async def test_a_rater_who_lost_progress_or_was_not_invited_is_told(sheet, running_bot, client, db):
+    office, raters, sheet_id = sheet
+    person = raters[0]
+    await person.send("/evaluate")
+    await person.press("2026年度民主评议")
+    await person.press("好")
+    running_bot.app.bot_data["evaluation_ratings"].clear()  # what a restart does
+    assert "进度已丢失" in (await person.press("好"))[-1].text
+    assert "没有邀请您" in (await office.press_data(1, f"ev:go:{sheet_id}"))[-1].text
+    assert "看不懂截止时间" in (await office.send("/newsheet 测评 | 李娜 | 昨天"))[-1].text
+    assert "不认识评议对象“张三”" in (await office.send("/newsheet 测评 | 张三 | 7天"))[-1].text
+    assert "用法" in (await office.send("/newsheet"))[-1].text
+
+
+def test_the_overall_rule_is_configurable():
+    rule = evaluations.parse_rule(evaluations.DEFAULT_RULE)
+    assert evaluations.overall_grade({"好": 0.5, "较好": 0.45, "一般": 0.05}, rule) == "好"
+    assert evaluations.overall_grade({"好": 0.5, "较好": 0.4, "一般": 0.1}, rule) == "较好"
+    assert evaluations.overall_grade({"好": 0.1, "较好": 0.2, "差": 0.3, "一般": 0.4}, rule) == "差"
+    assert evaluations.overall_grade({"好": 0.2, "较好": 0.2, "一般": 0.6}, rule) == "一般"
+    strict = evaluations.parse_rule("好:好>=80; 一般")
+    assert evaluations.overall_grade({"好": 0.7}, strict) == "一般"
+    with pytest.raises(ValueError):
+        evaluations.parse_rule("好:好>=50")  # nothing left for the rest
