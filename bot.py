@@ -273,7 +273,8 @@ def _report(settings: config.Settings, args: argparse.Namespace) -> int:
         print(f"report: the period starts ({start}) after it ends ({end})", file=sys.stderr)
         return 1
     out = Path(args.out or f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx")
-    out.write_bytes(summary_report.for_period(db, start, end, settings.timezone, settings.institution, today))
+    out.write_bytes(summary_report.for_period(db, start, end, settings.timezone, settings.institution, today,
+                                              settings.evaluation_min_ballots, settings.evaluation_rule))
     print(f"report: {start} to {end} written to {out}")
     return 0
 

@@ -110,14 +110,27 @@ def _lookbacks(document, summary: Summary) -> None:
                [[summary.ballots.get(c, 0) for c in ("satisfied", "basic", "unsatisfied", "unknown")]])
 
 
-def _charts(document, pictures: list[bytes]) -> None:
-    document.add_heading("五、图表", level=1)
+def _evaluations(document, summary: Summary) -> None:
+    if not summary.evaluations:
+        return
+    document.add_heading("五、民主评议结果", level=1)
+    for sheet, results in summary.evaluations:
+        document.add_paragraph(f"《{sheet.title}》")
+        _table(document, ["评议对象", "有效票", "不了解", "总体评价", "处理"], [
+            [r.subject.name, r.ballots, r.abstained, r.overall or "票数不足，不公布",
+             ("约谈、限期整改" + (f"（问题 #{r.subject.problem_id}）" if r.subject.problem_id else ""))
+             if r.flagged else ""]
+            for r in results])
+
+
+def _charts(document, pictures: list[bytes], number: str) -> None:
+    document.add_heading(f"{number}、图表", level=1)
     for png in pictures:
         document.add_picture(io.BytesIO(png), width=Cm(15.5))
 
 
-def _open_items(document, summary: Summary) -> None:
-    document.add_heading("六、未完成事项", level=1)
+def _open_items(document, summary: Summary, number: str) -> None:
+    document.add_heading(f"{number}、未完成事项", level=1)
     items = summary.open_items[:OPEN_ITEM_LIMIT]
     if not items:
         document.add_paragraph("问题清单上的事项均已完成。")
@@ -152,13 +165,17 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     _problems(document, summary)
     _departments(document, summary)
     _lookbacks(document, summary)
-    _charts(document, draw_charts(summary))
-    _open_items(document, summary)
+    _evaluations(document, summary)
+    numbers = ("六", "七") if summary.evaluations else ("五", "六")
+    _charts(document, draw_charts(summary), numbers[0])
+    _open_items(document, summary, numbers[1])
     document.add_paragraph(f"整改通 生成于 {written_on.isoformat()}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
 
 
-def for_period(db, start: date, end: date, zone: ZoneInfo, institution: str, today: date) -> bytes:
-    return build(figures.summarize(db, start, end, zone), institution, today)
+def for_period(db, start: date, end: date, zone: ZoneInfo, institution: str, today: date,
+               min_ballots: int = 5, rule: str | None = None) -> bytes:
+    summary = figures.summarize(db, start, end, zone, min_ballots, rule or figures.evaluations.DEFAULT_RULE)
+    return build(summary, institution, today)

@@ -25,6 +25,7 @@ from handlers import (
     progress,
     receipts,
     roster,
+    self_checks,
     start,
 )
 
@@ -36,7 +37,8 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster):
+    for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster,
+                   self_checks):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):

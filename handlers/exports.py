@@ -61,7 +61,8 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     start, end = period
     await reply(update, context, "report.working")
     content = await asyncio.to_thread(summary_report.for_period, db, start, end, config.timezone,
-                                      config.institution, today)
+                                      config.institution, today, config.evaluation_min_ballots,
+                                      config.evaluation_rule)
     name = f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
     await reply(update, context, "report.done", start=start.isoformat(), end=end.isoformat())

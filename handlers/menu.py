@@ -30,6 +30,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("history", None, MEMBERS),
     ("meetings", None, MEMBERS),
     ("evaluate", None, MEMBERS),
+    ("mychecks", None, MEMBERS),
     ("export", None, frozenset({LEADER, OFFICE})),
     ("report", None, frozenset({OFFICE})),
     ("milestone", None, frozenset({LEADER, HEAD, OFFICE})),
@@ -43,6 +44,8 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("categories", None, frozenset({OFFICE})),
     ("newsheet", None, frozenset({OFFICE})),
     ("sheets", None, frozenset({OFFICE})),
+    ("selfcheck", None, frozenset({OFFICE})),
+    ("selfchecks", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),

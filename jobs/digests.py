@@ -91,6 +91,12 @@ def _office_lines(lang: str, digest: Digest) -> list[str]:
         f"{p.name}（{p.department}）" for p in figures.unreachable))] if figures.unreachable else [])
     if figures.not_joined:
         lines.append(say(lang, "digest.not_joined", count=figures.not_joined))
+    lines += _section(lang, "digest.section.self_checks", [
+        say(lang, "digest.self_check", id=r.id, subject=r.subject, due=r.due_on.isoformat(),
+            status=say(lang, f"selfcheck.status.{r.status}")) for r in figures.overdue_self_checks])
+    lines += _section(lang, "digest.section.evaluations", [
+        say(lang, "digest.evaluation", title=title, voted=voted, eligible=eligible)
+        for title, voted, eligible in figures.evaluation_turnout])
     return lines
 
 

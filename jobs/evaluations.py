@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 
 
 def eligible(app: Application, sheet: Sheet) -> list[Person]:
-    return [p for p in people.everyone(app.bot_data["db"]) if sheet.may_rate(p) and sheet.subjects_for(p)]
+    return evaluations.eligible(app.bot_data["db"], sheet)
 
 
 def turnout(app: Application, sheet: Sheet) -> tuple[int, int]:
-    return evaluations.voter_count(app.bot_data["db"], sheet.id), len(eligible(app, sheet))
+    return evaluations.turnout(app.bot_data["db"], sheet)
 
 
 def invite(app: Application, sheet: Sheet) -> int:

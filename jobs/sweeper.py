@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import digests, evaluations, lookbacks, meetings, reminders
+from jobs import digests, evaluations, lookbacks, meetings, reminders, self_checks
 from storage import reminders as reminder_rules
 from storage.clock import clock
 
@@ -25,6 +25,7 @@ async def sweep_app(app: Application) -> int:
     queued += meetings.queue_reminders(app, since, now)
     for slot in slots:
         lookbacks.run(app, slot.date())
+        queued += self_checks.remind(app, slot)
     evaluations.run(app, now)
     queued += await digests.queue_due(app, since, now)
     reminder_rules.record_sweep(db, now)

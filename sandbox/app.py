@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from urllib.parse import quote, unquote
 
 from aiohttp import web
 
@@ -23,7 +24,8 @@ async def _params(request: web.Request) -> tuple[dict, dict]:
     elif request.content_type == "multipart/form-data":
         async for part in await request.multipart():
             if part.filename is not None:
-                files[part.name] = (await part.read(), part.filename)
+                # aiohttp percent-encodes a non-ASCII file name in the form; Telegram keeps the name
+                files[part.name] = (await part.read(), unquote(part.filename))
             else:
                 params[part.name] = await part.text()
     elif request.can_read_body:
@@ -106,7 +108,7 @@ class SandboxServer:
             return web.Response(status=404)
         return web.Response(
             body=stored[0],
-            headers={"Content-Disposition": f'attachment; filename="{stored[1]}"'},
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored[1])}"},
         )
 
     async def _add_user(self, request: web.Request) -> web.Response:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from storage import people
+from storage import evaluations, people, self_checks
 from storage import problems as problem_rules
 from storage.clock import iso, parse_iso
 from storage.dates import is_working_day
@@ -125,6 +125,8 @@ class OfficeFigures:
     overdue_by_department: dict[str, list[Problem]]
     unreachable: list[Person]
     not_joined: int
+    overdue_self_checks: list = field(default_factory=list)
+    evaluation_turnout: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -147,7 +149,8 @@ class Digest:
         """Nothing new since the last digest: no change, no opinion, nothing newly late or due."""
         newly_due = [p for p in self.due_soon
                      if p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
-        return not (self.changes or self.opinions or self.newly_late or newly_due)
+        overdue_reports = self.office.overdue_self_checks if self.office else []
+        return not (self.changes or self.opinions or self.newly_late or newly_due or overdue_reports)
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,9 @@ def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: Zo
         overdue_by_department=dict(sorted(overdue.items())),
         unreachable=people.unreachable(db),
         not_joined=people.not_joined_count(db),
+        overdue_self_checks=self_checks.overdue(db, today),
+        evaluation_turnout=[(sheet.title, *evaluations.turnout(db, sheet))
+                            for sheet in evaluations.open_sheets(db)],
     )
     return Digest(
         today=today, since=since, by_light=by_light, departments=departments,

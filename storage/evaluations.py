@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from storage import audit, problems
+from storage import audit, people, problems
 from storage.clock import clock, iso, parse_iso
 from storage.people import Person
 from storage.problems import ProblemError
@@ -196,6 +196,15 @@ def open_sheets(db: sqlite_utils.Database) -> list[Sheet]:
     return [
         _sheet(db, r) for r in db.query("select * from evaluation_sheets where concluded = 0 order by id")
     ]
+
+
+def eligible(db: sqlite_utils.Database, sheet: Sheet) -> list[Person]:
+    """Who may rate the sheet (and has someone to rate: not only themselves)."""
+    return [p for p in people.everyone(db) if sheet.may_rate(p) and sheet.subjects_for(p)]
+
+
+def turnout(db: sqlite_utils.Database, sheet: Sheet) -> tuple[int, int]:
+    return voter_count(db, sheet.id), len(eligible(db, sheet))
 
 
 def has_rated(db: sqlite_utils.Database, sheet_id: int, person_id: int) -> bool:

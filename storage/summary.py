@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
+from storage import evaluations
 from storage import problems as problem_rules
 from storage.clock import parse_iso
 from storage.lookbacks import COUNTED
@@ -46,6 +47,7 @@ class Summary:
     lookbacks: dict[str, int]  # held / reopened / too_few
     ballots: dict[str, int]  # satisfied / basic / unsatisfied / unknown
     open_items: list[Problem]
+    evaluations: list[tuple[evaluations.Sheet, list[evaluations.SubjectResult]]] = field(default_factory=list)
     progress_days: list[date] = field(default_factory=list)
     progress_listed: list[int] = field(default_factory=list)
     progress_closed: list[int] = field(default_factory=list)
@@ -139,7 +141,14 @@ def _progress(found: list[Problem], start: date, end: date, zone: ZoneInfo) -> t
     return days, listed, done
 
 
-def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo) -> Summary:
+def _evaluations(db, start: date, end: date, zone: ZoneInfo, min_ballots: int, rule: str) -> list:
+    """Sheets that closed within the period, with their results."""
+    return [(sheet, evaluations.results(db, sheet, min_ballots, rule)) for sheet in evaluations.all_sheets(db)
+            if sheet.concluded and _in(sheet.closes_at.astimezone(zone).date(), start, end)]
+
+
+def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo, min_ballots: int = 5,
+              rule: str = evaluations.DEFAULT_RULE) -> Summary:
     """The period [start, end], both days included. Problems listed after `end` are left out."""
     found = [p for p in problem_rules.listing(db, limit=10_000_000)
              if p.created_at.astimezone(zone).date() <= end]
@@ -159,5 +168,6 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo)
         lookbacks=results, ballots=ballots,
         open_items=[p for p in found if p.status not in (CLOSED, EXPLAINED, LISTED)]
         + [p for p in found if p.status == LISTED],
+        evaluations=_evaluations(db, start, end, zone, min_ballots, rule),
         progress_days=days, progress_listed=listed, progress_closed=closed,
     )

@@ -26,7 +26,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
                              "📬 Opinion inbox", "➕ New problem", "✅ To close", "📥 Import roster",
                              "✉️ Invitations", "👥 People", "👤 My profile", "🌐 Language", "❓ Help"]
     everyone = ["opinion", "receipt", "ledger"]
-    tail = ["me", "language", "help", "history", "meetings", "evaluate"]
+    tail = ["me", "language", "help", "history", "meetings", "evaluate", "mychecks"]
     assert await staff.commands() == everyone + tail + ["cancel"]
     assert await leader.commands() == everyone + ["digest", "claim", "mine", "people"] + tail + ["export",
                                                                                        "milestone",
@@ -35,7 +35,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
         "digest", "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "export",
         "report", "milestone", "assign",
         "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
-        "findings", "categories", "newsheet", "sheets", "cancel"]
+        "findings", "categories", "newsheet", "sheets", "selfcheck", "selfchecks", "cancel"]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):

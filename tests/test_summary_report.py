@@ -8,10 +8,10 @@ import warnings
 
 import docx
 import pytest
-from seeded import MONDAY, TUESDAY, WEDNESDAY, at, seed_campaign
+from seeded import MONDAY, TUESDAY, WEDNESDAY, at, person_id, seed_campaign
 
 import bot
-from storage import lookbacks
+from storage import evaluations, lookbacks
 from storage.clock import clock
 
 
@@ -85,3 +85,27 @@ async def test_the_command_line_writes_the_report_without_missing_glyphs(campaig
     assert "新列入问题 0 个，销号 1 个" in text_of(document)  # listed on Monday, closed on Tuesday
     assert bot.main(["report", "--from", "2026-12-31", "--to", "2026-12-01", "--out", str(out)]) == 1
     assert bot.main(["report", "--from", "yesterday", "--out", str(out)]) == 1
+
+
+async def test_closed_evaluations_are_in_the_report(campaign, running_bot, db, tmp_path, monkeypatch,
+                                                    db_path):
+    clock.freeze(at(MONDAY, 9))
+    subject = evaluations.Subject(0, "李娜（院办）", person_id=person_id(db, "李娜"))
+    sheet_id = evaluations.create(db, "班子成员民主评议", [subject], at(TUESDAY, 17, 30))
+    raters = [r[0] for r in db.execute("select id from people where name != '李娜' order by id limit 6")]
+    for n, rater in enumerate(raters):  # six raters: 好 for four, 一般 for two on every item
+        grade = 0 if n < 4 else 2
+        db.execute("insert into evaluation_voters values (?, ?, ?)", [sheet_id, rater, MONDAY.isoformat()])
+        for item in range(5):
+            db.execute("insert into evaluation_ballots values (?, ?, 0, ?, ?)",
+                       [f"b{n}{item}", sheet_id, item, evaluations.DEFAULT_GRADES[grade]])
+    evaluations.conclude(db, sheet_id)
+    db.conn.commit()
+    clock.freeze(at(WEDNESDAY, 10))
+    monkeypatch.setenv("DATABASE_PATH", str(db_path))
+    out = tmp_path / "report.docx"
+    assert bot.main(["report", "--from", MONDAY.isoformat(), "--to", WEDNESDAY.isoformat(),
+                     "--out", str(out)]) == 0
+    document = docx.Document(str(out))
+    assert "五、民主评议结果" in text_of(document) and "《班子成员民主评议》" in text_of(document)
+    assert ["李娜（院办）", "6", "0", "较好", ""] in tables(document)[-2]  # 好 67%, 一般 33%: not 好, 较好

@@ -1,0 +1,447 @@
+"""Self-check reports (自查报告) in chat.
+
+Office: `/selfcheck 门诊部 2026-12-15 [reviewer]` or `/selfcheck 张伟 2026-12-15` asks for one;
+`/selfchecks` lists them. Author (the person, or a head of the department): `/mychecks` or the
+button in the request; three guided parts or a Word/PDF document instead; submit. Reviewer:
+view, approve, or return with a comment; problems the report names go onto the list in one tap.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import ledger, menu
+from handlers import problems as problem_list
+from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.problem_actions import id_in_button
+from handlers.uploads import download
+from jobs import notices
+from storage import people, self_checks
+from storage.dates import parse_deadline
+from storage.people import OFFICE
+from storage.self_checks import SelfCheck, SelfCheckError
+from texts import say
+
+METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = range(5)
+TEXT = filters.TEXT & ~filters.COMMAND
+DOCUMENT_TYPES = (".doc", ".docx", ".pdf", ".wps")
+MAX_PART = 4000
+
+
+# ---- the office asks -------------------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    words = context.args or []
+    db = database(context)
+    due = parse_deadline(words[1], ledger.today(context)) if len(words) >= 2 else None
+    if len(words) < 2 or due is None:
+        await reply(update, context, "selfcheck.usage")
+        return
+    everyone = people.everyone(db)
+    person = next((p for p in everyone if p.name == words[0]), None)
+    department_id = (
+        None
+        if person
+        else (people.department_id(db, words[0]) if words[0] in people.departments(db) else None)
+    )
+    reviewer = next((p for p in everyone if len(words) > 2 and p.name == words[2]), None)
+    if person is None and department_id is None or (len(words) > 2 and reviewer is None):
+        await reply(
+            update, context, "selfcheck.unknown", word=words[2] if person or department_id else words[0]
+        )
+        return
+    office_reviews = settings(context).self_check_reviewer == "office"
+    reviewer_id = (
+        reviewer.id if reviewer else self_checks.default_reviewer(db, department_id, person, office_reviews)
+    )
+    try:
+        report_id = self_checks.request(
+            db,
+            due,
+            person_of(update, context),
+            department_id=department_id,
+            person=person,
+            reviewer_id=reviewer_id,
+        )
+    except SelfCheckError as error:
+        await reply(update, context, f"selfcheck.error.{error.reason}")
+        return
+    report = self_checks.get(db, report_id)
+    count = notices.notify(
+        context,
+        authors(context, report),
+        "selfcheck.asked",
+        buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+        dedup=f"selfcheck:{report.id}:ask",
+        id=report.id,
+        subject=report.subject,
+        due=report.due_on.isoformat(),
+    )
+    reviewer_name = people.by_id(db, reviewer_id).name if reviewer_id else "—"
+    await reply(
+        update,
+        context,
+        "selfcheck.requested",
+        id=report.id,
+        subject=report.subject,
+        due=report.due_on.isoformat(),
+        count=count,
+        reviewer=reviewer_name,
+    )
+
+
+def authors(context, report: SelfCheck) -> list:
+    return [p for p in people.everyone(database(context)) if self_checks.is_author(report, p)]
+
+
+@requires(OFFICE)
+async def list_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = self_checks.listing(database(context))
+    if not found:
+        await reply(update, context, "selfcheck.none")
+        return
+    lang = language(update, context)
+    lines = [say(lang, "selfcheck.title")] + [_line(lang, r) for r in found[-30:]]
+    buttons = [
+        [InlineKeyboardButton(say(lang, "selfcheck.btn.view", id=r.id), callback_data=f"sc:v:{r.id}")]
+        for r in found
+        if r.status == self_checks.SUBMITTED
+    ][:8]
+    await context.bot.send_message(
+        update.effective_chat.id,
+        "\n".join(lines),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+    )
+
+
+def _line(lang: str, report: SelfCheck) -> str:
+    return say(
+        lang,
+        "selfcheck.line",
+        id=report.id,
+        subject=report.subject,
+        due=report.due_on.isoformat(),
+        status=say(lang, f"selfcheck.status.{report.status}"),
+    )
+
+
+# ---- the author writes -----------------------------------------------------------------------
+
+
+@requires(*MEMBERS)
+async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person, lang = person_of(update, context), language(update, context)
+    mine = [
+        r
+        for r in self_checks.listing(database(context), "s.status in (?, ?)", list(self_checks.TO_WRITE))
+        if self_checks.is_author(r, person)
+    ]
+    if not mine:
+        await reply(update, context, "selfcheck.nothing_to_write")
+        return
+    buttons = [
+        [
+            InlineKeyboardButton(
+                say(lang, "selfcheck.btn.write_one", id=r.id, subject=r.subject), callback_data=f"sc:w:{r.id}"
+            )
+        ]
+        for r in mine
+    ]
+    await context.bot.send_message(
+        update.effective_chat.id,
+        "\n".join(_line(lang, r) for r in mine),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(buttons),
+    )
+
+
+@requires(*MEMBERS)
+async def start_writing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    report = self_checks.get(database(context), id_in_button(update))
+    if report is None or not self_checks.is_author(report, person_of(update, context)):
+        await refuse(update, context, "selfcheck.error.not_yours")
+        return ConversationHandler.END
+    if report.status not in self_checks.TO_WRITE:
+        await refuse(update, context, "selfcheck.error.wrong_state")
+        return ConversationHandler.END
+    context.user_data["self_check"] = {"id": report.id}
+    key = "selfcheck.ask_method_again" if report.status == self_checks.RETURNED else "selfcheck.ask_method"
+    await reply(update, context, key, id=report.id, subject=report.subject, comment=report.comment or "")
+    return METHOD
+
+
+async def _part(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, next_key: str, state: int
+) -> int:
+    draft = context.user_data.get("self_check")
+    if draft is None:
+        await reply(update, context, "selfcheck.lost")
+        return ConversationHandler.END
+    draft[name] = update.message.text.strip()[:MAX_PART]
+    await reply(update, context, next_key)
+    return state
+
+
+@requires(*MEMBERS)
+async def receive_method(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _part(update, context, "method", "selfcheck.ask_findings", FINDINGS)
+
+
+@requires(*MEMBERS)
+async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _part(update, context, "findings", "selfcheck.ask_measures", MEASURES)
+
+
+@requires(*MEMBERS)
+async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.get("self_check")
+    if draft is None:
+        await reply(update, context, "selfcheck.lost")
+        return ConversationHandler.END
+    draft["measures"] = update.message.text.strip()[:MAX_PART]
+    return await _preview(update, context, draft)
+
+
+@requires(*MEMBERS)
+async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.get("self_check")
+    document = update.message.document
+    if draft is None:
+        await reply(update, context, "selfcheck.lost")
+        return ConversationHandler.END
+    if not (document.file_name or "").lower().endswith(DOCUMENT_TYPES):
+        await reply(update, context, "selfcheck.not_a_document")
+        return METHOD
+    draft.update(file_id=document.file_id, file_name=document.file_name)
+    return await _preview(update, context, draft)
+
+
+async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict) -> int:
+    lang = language(update, context)
+    if draft.get("file_id"):
+        text = say(lang, "selfcheck.preview_document", name=draft["file_name"])
+    else:
+        text = say(
+            lang,
+            "selfcheck.preview",
+            method=draft["method"],
+            findings=draft["findings"],
+            measures=draft["measures"],
+        )
+    buttons = [
+        [
+            InlineKeyboardButton(say(lang, "selfcheck.btn.submit"), callback_data="sc:submit"),
+            InlineKeyboardButton(say(lang, "selfcheck.btn.cancel"), callback_data="sc:cancel"),
+        ]
+    ]
+    await context.bot.send_message(
+        update.effective_chat.id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons)
+    )
+    return CONFIRM
+
+
+@requires(*MEMBERS)
+async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.pop("self_check", None)
+    if draft is None:
+        await reply(update, context, "selfcheck.lost")
+        return ConversationHandler.END
+    content = await download(context, draft["file_id"]) if draft.get("file_id") else None
+    try:
+        report = self_checks.submit(
+            database(context),
+            draft["id"],
+            person_of(update, context),
+            method=draft.get("method", ""),
+            findings=draft.get("findings", ""),
+            measures=draft.get("measures", ""),
+            document=content,
+            document_name=draft.get("file_name"),
+        )
+    except SelfCheckError as error:
+        await reply(update, context, f"selfcheck.error.{error.reason}")
+        return ConversationHandler.END
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "selfcheck.submitted", id=report.id)
+    notices.notify(
+        context,
+        notices.person(context, report.reviewer_id) or notices.office(context),
+        "selfcheck.to_review",
+        buttons=[[("selfcheck.btn.view_short", f"sc:v:{report.id}")]],
+        id=report.id,
+        subject=report.subject,
+        author=person_of(update, context).name,
+    )
+    return ConversationHandler.END
+
+
+@requires(*MEMBERS)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("self_check", None)
+    context.user_data.pop("returning_report", None)
+    if update.callback_query:
+        await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+# ---- the reviewer --------------------------------------------------------------------------
+
+
+def _reviewable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> SelfCheck | None:
+    report = self_checks.get(database(context), id_in_button(update))
+    if report is None or not self_checks.may_review(report, person_of(update, context)):
+        return None
+    return report
+
+
+@requires(*MEMBERS)
+async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    report = _reviewable(update, context)
+    if report is None:
+        await refuse(update, context, "selfcheck.error.not_yours")
+        return
+    lang, chat = language(update, context), update.effective_chat.id
+    await update.callback_query.answer()
+    attached = self_checks.document(database(context), report.id)
+    if attached:
+        await context.bot.send_document(chat, attached[0], filename=attached[1])
+    text = say(
+        lang,
+        "selfcheck.card",
+        id=report.id,
+        subject=report.subject,
+        status=say(lang, f"selfcheck.status.{report.status}"),
+        method=report.method or "—",
+        findings=report.findings or "—",
+        measures=report.measures or "—",
+    )
+    buttons = []
+    if report.status == self_checks.SUBMITTED:
+        buttons.append(
+            [
+                InlineKeyboardButton(say(lang, "selfcheck.btn.approve"), callback_data=f"sc:a:{report.id}"),
+                InlineKeyboardButton(say(lang, "selfcheck.btn.return"), callback_data=f"sc:r:{report.id}"),
+            ]
+        )
+    if self_checks.named_problems(report):
+        buttons.append(
+            [InlineKeyboardButton(say(lang, "selfcheck.btn.list"), callback_data=f"sc:l:{report.id}")]
+        )
+    await context.bot.send_message(
+        chat, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
+    )
+
+
+@requires(*MEMBERS)
+async def approve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        report = self_checks.review(database(context), id_in_button(update), person_of(update, context), True)
+    except SelfCheckError as error:
+        await refuse(update, context, f"selfcheck.error.{error.reason}")
+        return
+    await reply(update, context, "selfcheck.approved", id=report.id)
+    notices.notify(
+        context,
+        notices.person(context, report.author_id),
+        "selfcheck.approved_notice",
+        id=report.id,
+        subject=report.subject,
+    )
+
+
+@requires(*MEMBERS)
+async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    report = _reviewable(update, context)
+    if report is None or report.status != self_checks.SUBMITTED:
+        await refuse(update, context, "selfcheck.error.wrong_state")
+        return ConversationHandler.END
+    context.user_data["returning_report"] = report.id
+    await reply(update, context, "selfcheck.ask_comment", id=report.id)
+    return RETURN_COMMENT
+
+
+@requires(*MEMBERS)
+async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    comment = update.message.text.strip()[:2000]
+    try:
+        report = self_checks.review(
+            database(context),
+            context.user_data.pop("returning_report", 0),
+            person_of(update, context),
+            False,
+            comment,
+        )
+    except SelfCheckError as error:
+        await reply(update, context, f"selfcheck.error.{error.reason}")
+        return ConversationHandler.END
+    await reply(update, context, "selfcheck.returned", id=report.id)
+    notices.notify(
+        context,
+        notices.person(context, report.author_id),
+        "selfcheck.returned_notice",
+        buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+        id=report.id,
+        subject=report.subject,
+        comment=comment,
+    )
+    return ConversationHandler.END
+
+
+@requires(*MEMBERS)
+async def list_named_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        ids = self_checks.list_problems(database(context), id_in_button(update), person_of(update, context))
+    except SelfCheckError as error:
+        await refuse(update, context, f"selfcheck.error.{error.reason}")
+        return
+    for problem_id in ids:
+        problem_list.announce(context, problem_id)
+    await reply(update, context, "selfcheck.listed", count=len(ids), first=ids[0], last=ids[-1])
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        ConversationHandler(
+            entry_points=[
+                CallbackQueryHandler(start_writing, pattern=r"^sc:w:\d+$"),
+                CallbackQueryHandler(ask_return_comment, pattern=r"^sc:r:\d+$"),
+            ],
+            states={
+                METHOD: [
+                    MessageHandler(TEXT, receive_method),
+                    MessageHandler(filters.Document.ALL, receive_document),
+                ],
+                FINDINGS: [MessageHandler(TEXT, receive_findings)],
+                MEASURES: [MessageHandler(TEXT, receive_measures)],
+                CONFIRM: [
+                    CallbackQueryHandler(submit, pattern=r"^sc:submit$"),
+                    CallbackQueryHandler(cancel, pattern=r"^sc:cancel$"),
+                ],
+                RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="self_checks",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        *menu.triggers("selfcheck", ask_for_report),
+        *menu.triggers("selfchecks", list_reports),
+        *menu.triggers("mychecks", my_reports),
+        CallbackQueryHandler(view, pattern=r"^sc:v:\d+$"),
+        CallbackQueryHandler(approve, pattern=r"^sc:a:\d+$"),
+        CallbackQueryHandler(list_named_problems, pattern=r"^sc:l:\d+$"),
+    ]

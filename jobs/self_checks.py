@@ -1,0 +1,30 @@
+"""Self-check reports for the sweeper: on each reminder slot (working days), the authors of a
+report that is overdue, or that was returned and not yet redone, are reminded once that day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram.ext import Application
+
+from jobs import notices
+from storage import people, self_checks
+from storage.dates import is_working_day
+
+
+def remind(app: Application, slot: datetime) -> int:
+    db = app.bot_data["db"]
+    day = slot.date()
+    if not is_working_day(day):
+        return 0
+    everyone = people.everyone(db)
+    queued = 0
+    for report in self_checks.listing(db, "s.status in (?, ?)", list(self_checks.TO_WRITE)):
+        if report.status == self_checks.REQUESTED and report.due_on >= day:
+            continue
+        key = "selfcheck.reminder_returned" if report.status == self_checks.RETURNED else "selfcheck.reminder"
+        queued += notices.notify(app, [p for p in everyone if self_checks.is_author(report, p)], key,
+                                 buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+                                 dedup=f"selfcheck:{report.id}:{day.isoformat()}", id=report.id,
+                                 subject=report.subject, due=report.due_on.isoformat())
+    return queued
