@@ -1,0 +1,134 @@
+"""The access matrix, generated from the handlers themselves: every command, every menu button
+and every inline button × every role and a stranger. Allowed exactly where the handler's
+declared roles (and the menu, which follows DOMAIN.md's roles) say; refused politely elsewhere;
+no handler fails. A new handler is in the matrix without anyone adding it here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+import pytest
+from conftest import ROSTER_CSV, join
+
+from handlers import access, menu
+from storage import invitations, roster
+from storage.people import HEAD, LEADER, OFFICE, STAFF
+from texts import say
+
+ROLE_PEOPLE = {STAFF: (101, "张伟"), LEADER: (102, "李娜"), OFFICE: (103, "王芳"), HEAD: (104, "刘洋")}
+STRANGER = (666, "陌生人")
+
+
+def _flatten(handlers, in_step: bool = False):
+    """(handler, whether it only answers inside a conversation step) for every handler."""
+    for handler in handlers:
+        nested = getattr(handler, "entry_points", None)
+        if nested is not None:
+            yield from _flatten(nested, in_step)
+            for state_handlers in handler.states.values():
+                yield from _flatten(state_handlers, True)
+            yield from _flatten(handler.fallbacks, True)
+        else:
+            yield handler, in_step
+
+
+def declared(app) -> list[tuple[str, str, frozenset[str], bool]]:
+    """(kind, what to send, roles, only inside a conversation step) for every guarded handler."""
+    found = []
+    for handler, in_step in _flatten(app.handlers[0]):
+        roles = getattr(handler.callback, "allowed_roles", None)
+        if roles is None:
+            continue
+        if type(handler).__name__ == "CommandHandler":
+            found += [("command", f"/{c}", roles, in_step) for c in sorted(handler.commands)]
+        elif type(handler).__name__ == "CallbackQueryHandler" and handler.pattern is not None:
+            found.append(("button", _sample(handler.pattern.pattern), roles, in_step))
+    # a handler that also starts a flow somewhere is checked as a starting point
+    starts = {(kind, what) for kind, what, _, in_step in found if not in_step}
+    return sorted({entry for entry in found if not entry[3] or entry[:2] not in starts})
+
+
+def _sample(pattern: str) -> str:
+    """Callback data that the pattern accepts, with 1 for every number."""
+    data = pattern.strip("^$").replace(r"\d+", "1").replace(r"\w+", "x").replace(".*", "")
+    data = re.sub(r"\((?:\?:)?([^|)]*)(?:\|[^)]*)?\)", r"\1", data)  # (a|b) → a
+    data = data.replace("\\", "")
+    if not re.match(pattern, data):
+        data += "1"
+    assert re.match(pattern, data), (pattern, data)
+    return data
+
+
+def test_every_guarded_handler_is_in_the_registry(running_bot):
+    handlers = [h for h, _ in _flatten(running_bot.app.handlers[0])]
+    unguarded = [h.callback.__qualname__ for h in handlers
+                 if getattr(h.callback, "allowed_roles", None) is None
+                 and h.callback.__module__.startswith("handlers.")
+                 and not h.callback.__module__.endswith("fallbacks")]
+    assert unguarded == []
+    assert {f"{h.callback.__module__}.{h.callback.__qualname__}" for h in handlers
+            if hasattr(h.callback, "allowed_roles")} <= set(access.DECLARED)
+
+
+def test_menu_commands_are_guarded_for_the_roles_that_see_them(running_bot):
+    """The menu (what each role is shown, after DOMAIN.md) and the guards agree."""
+    guards = {text[1:]: roles for kind, text, roles, in_step in declared(running_bot.app)
+              if kind == "command" and not in_step}
+    for command, _, roles in menu.ENTRIES:
+        assert guards[command] == roles, command
+
+
+@pytest.fixture
+async def everyone(running_bot, client, db):
+    roster.apply(db, roster.parse(ROSTER_CSV.encode()), None)
+    codes = {i.person.name: i.code for i in invitations.issue(
+        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    people = {role: await join(client, codes, uid, name) for role, (uid, name) in ROLE_PEOPLE.items()}
+    people["stranger"] = await client.user(*STRANGER)
+    await people["stranger"].send("/help")
+    return people
+
+
+def _refusal(text: str) -> bool:
+    return (text.startswith(say("zh-CN", "access.forbidden", roles="").split("{")[0][:8])
+            or text == say("zh-CN", "access.not_registered"))
+
+
+def _allowed(role: str, roles: frozenset[str]) -> bool:
+    if not roles:
+        return True
+    return role != "stranger" and (role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles)
+
+
+async def _answer(person, kind: str, what: str) -> str:
+    if kind == "command":
+        replies = await person.send(what, timeout=5)
+        await person.send("/cancel")  # leave any conversation the command started
+        return replies[0].text or replies[0].caption or ""
+    message_id = person.inbox[-1].message_id if person.inbox else 1
+    new = await person.press_data(message_id, what)
+    answer = await person.callback_answer() or {}
+    return answer.get("text") or (new[-1].text or "" if new else "")
+
+
+async def test_every_command_and_button_for_every_role(running_bot, everyone, caplog):
+    caplog.set_level(logging.ERROR)
+    matrix = declared(running_bot.app)
+    assert len(matrix) > 60  # commands and buttons, from the handlers themselves
+    wrong = []
+    # what a step's button says outside its conversation: the button is stale, or the draft it
+    # belonged to is gone (drafts live in memory only)
+    outside = {say("zh-CN", key) for key in ("stale_button", "restart.lost", "opinion.draft_lost",
+                                              "receipt.expired", "selfcheck.lost", "evaluation.lost")}
+    for kind, what, roles, in_step in matrix:
+        answers = await asyncio.gather(*(_answer(person, kind, what) for person in everyone.values()))
+        for role, text in zip(everyone, answers, strict=True):
+            if in_step:  # a step's button or command pressed outside its conversation: nobody gets in
+                if kind == "button" and text not in outside and not _refusal(text):
+                    wrong.append((what, role, text[:40]))
+            elif _refusal(text) == _allowed(role, roles):
+                wrong.append((what, role, text[:40]))
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()] == []
