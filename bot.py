@@ -10,6 +10,8 @@
     python bot.py export LEDGER.xlsx [--department D] [--leader L] [--status S] [--since DATE]
     python bot.py report [--from DATE] [--to DATE] [--out FILE.docx]
                                            the summary report for the superior body
+    python bot.py backup [--out DIR]       an online copy of the database, now
+    python bot.py restore FILE             put a backup back (stop the bot first)
 """
 
 from __future__ import annotations
@@ -279,6 +281,34 @@ def _report(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import backups
+    from storage.clock import clock
+
+    open_database(settings.database_path).close()  # migrated, so a backup is always current
+    folder = (Path(args.out) if args.out
+              else backups.folder_for(settings.database_path, settings.backup_dir))
+    path = backups.take(settings.database_path, folder, clock.now().astimezone(settings.timezone),
+                        settings.backup_keep)
+    print(f"backup: {path}")
+    return 0
+
+
+def _restore(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import backups
+    from storage.clock import clock
+
+    try:
+        kept = backups.restore(Path(args.file), settings.database_path,
+                               clock.now().astimezone(settings.timezone))
+    except backups.BackupError as error:
+        print(f"restore: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    print(f"restore: {args.file} is now {settings.database_path}"
+          + (f"; the old one is {kept}" if kept else ""))
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -314,6 +344,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", help="first day (YYYY-MM-DD); default: the campaign's start")
     report.add_argument("--to", dest="end", help="last day (YYYY-MM-DD); default: today")
     report.add_argument("--out", help="the .docx to write")
+    backup = commands.add_parser("backup", help="an online copy of the database, now")
+    backup.add_argument("--out", help="folder (default: BACKUP_DIR or backups/ beside the database)")
+    restore = commands.add_parser("restore",
+                                  help="put a backup in place of the database (stop the bot first)")
+    restore.add_argument("file")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -339,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     action = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
               "problems": _problems_import, "calendar": _calendar_import, "export": _export,
-              "report": _report}[args.command]
+              "report": _report, "backup": _backup, "restore": _restore}[args.command]
     return action(settings, args)
 
 

@@ -55,6 +55,9 @@ class Settings:
     evaluation_min_ballots: int = 5
     evaluation_rule: str = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
     self_check_reviewer: str = "leader"
+    backup_dir: Path | None = None
+    backup_keep: int = 14
+    backup_time: time = time(3, 0)
 
     @property
     def sandboxed(self) -> bool:
@@ -238,4 +241,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         evaluation_min_ballots=_integer(env, "EVALUATION_MIN_BALLOTS", 5, minimum=1),
         evaluation_rule=_rule(env),
         self_check_reviewer=_choice(env, "SELF_CHECK_REVIEWER", ("leader", "office"), "leader"),
+        backup_dir=Path(_text(env, "BACKUP_DIR", "")) if _text(env, "BACKUP_DIR", "") else None,
+        backup_keep=_integer(env, "BACKUP_KEEP", 14, minimum=1),
+        backup_time=_times(env, "BACKUP_TIME", "03:00")[0],
     )

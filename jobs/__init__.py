@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from jobs import delivery, opinion_batches, sweeper
+from jobs import backups, delivery, opinion_batches, sweeper
 
 
 def schedule(app: Application) -> None:
     delivery.schedule(app)
     opinion_batches.schedule(app)
     sweeper.schedule(app)
+    backups.schedule(app)

@@ -1,0 +1,97 @@
+"""Backups of the one SQLite file: online (SQLite's backup API, so the bot keeps running and
+the copy is one consistent moment), kept for a number of days, and restored by the command
+line with the bot stopped.
+
+A backup holds what the database holds and nothing more: anonymous opinions stay as they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+PREFIX = "rectify-"
+SUFFIX = ".db"
+
+
+class BackupError(Exception):
+    pass
+
+
+def folder_for(database_path: Path, configured: Path | None) -> Path:
+    return configured or database_path.parent / "backups"
+
+
+def take(database_path: Path, folder: Path, moment: datetime, keep: int) -> Path:
+    """Copy the database as it is now into `folder`, then drop all but the newest `keep`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
+    partial = target.with_suffix(".partial")
+    source = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True, timeout=30)
+    try:
+        destination = sqlite3.connect(partial)
+        try:
+            source.backup(destination, pages=1024)
+        finally:
+            destination.close()
+    finally:
+        source.close()
+    partial.replace(target)  # a crash mid-copy leaves a .partial, never a truncated backup
+    prune(folder, keep)
+    return target
+
+
+def existing(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{PREFIX}*{SUFFIX}")) if folder.exists() else []
+
+
+def prune(folder: Path, keep: int) -> list[Path]:
+    dropped = existing(folder)[:-keep] if keep > 0 else []
+    for path in dropped:
+        path.unlink()
+    for partial in folder.glob(f"{PREFIX}*.partial"):
+        partial.unlink()
+    return dropped
+
+
+def check(path: Path) -> None:
+    """A readable SQLite file of this bot that passes SQLite's own integrity check."""
+    if not path.is_file():
+        raise BackupError(f"{path} does not exist")
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            verdict = connection.execute("pragma integrity_check").fetchone()[0]
+            tables = {r[0] for r in connection.execute("select name from sqlite_master where type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as error:
+        raise BackupError(f"{path} is not a SQLite database: {error}") from None
+    if verdict != "ok":
+        raise BackupError(f"{path} fails the integrity check: {verdict}")
+    if not {"people", "problems", "opinions"} <= tables:
+        raise BackupError(f"{path} is not a 整改通 database")
+
+
+def restore(backup: Path, database_path: Path, moment: datetime) -> Path | None:
+    """Put the backup in place of the database (the bot must be stopped). The database it
+    replaces is kept beside it; returns where, or None when there was none."""
+    check(backup)
+    kept = None
+    if database_path.exists():
+        stamp = moment.strftime("%Y%m%d-%H%M%S")
+        kept = database_path.with_name(f"{database_path.name}.before-restore-{stamp}")
+        source = sqlite3.connect(database_path)  # folds the WAL in, so the kept copy is whole
+        try:
+            source.execute("pragma wal_checkpoint(truncate)")
+        finally:
+            source.close()
+        shutil.copy2(database_path, kept)
+    for leftover in (database_path.with_name(database_path.name + "-wal"),
+                     database_path.with_name(database_path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    database_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(backup, database_path)
+    return kept
