@@ -48,6 +48,15 @@ def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person 
     return language_for(user.language_code if user else None, settings(context).default_language)
 
 
+QUOTE_LIMIT = 60
+
+
+def quoted(typed: str) -> str:
+    """What the person typed, short enough to quote back in a reply ("I cannot read …")."""
+    typed = " ".join(typed.split())
+    return typed if len(typed) <= QUOTE_LIMIT else typed[:QUOTE_LIMIT] + "…"
+
+
 def role_names(lang: str, roles) -> str:
     return "、".join(say(lang, f"role.{r}") for r in people.ROLES if r in roles)
 

@@ -9,7 +9,17 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from handlers import menu
-from handlers.access import MEMBERS, database, language, person_of, reply, requires, send_lines, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    language,
+    person_of,
+    quoted,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
 from jobs import notices
 from storage import calendar, people
 from storage.clock import clock
@@ -63,7 +73,7 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         roles, departments = calendar.audience(parts[3], people.departments(database(context)))
     except ValueError as unknown:
-        await reply(update, context, "calendar.unknown_audience", word=str(unknown))
+        await reply(update, context, "calendar.unknown_audience", word=quoted(str(unknown)))
         return
     event_id = calendar.add(database(context), "meeting", parts[1], starts, person_of(update, context).id,
                             place=parts[2], roles=roles, departments=departments)

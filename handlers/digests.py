@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from handlers import menu
-from handlers.access import database, language, person_of, refuse, reply, requires, settings
+from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from jobs import digests as digest_job
 from storage import digests
 from storage.clock import clock
@@ -62,7 +62,7 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _set_time(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> None:
     match = TIME.match(typed)
     if not match:
-        await reply(update, context, "digest.bad_time", text=typed)
+        await reply(update, context, "digest.bad_time", text=quoted(typed))
         return
     person = person_of(update, context)
     chosen = digests.choose(database(context), person.id, at=time(int(match[1]), int(match[2])))

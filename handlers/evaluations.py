@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from handlers import ledger, menu
 from handlers import problems as problem_list
-from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
 from storage import evaluations, people
@@ -63,7 +63,7 @@ def _subjects(db, typed: str) -> list[Subject]:
         else:
             person = next((p for p in everyone if p.name == word), None)
             if person is None:
-                raise SheetInputError("evaluation.unknown_subject", word=word)
+                raise SheetInputError("evaluation.unknown_subject", word=quoted(word))
             found.append(Subject(0, f"{person.name}（{person.department}）", person_id=person.id))
     if not found:
         raise SheetInputError("evaluation.usage")
@@ -75,11 +75,11 @@ def _closing(typed: str, zone, now: datetime) -> datetime:
     match = CLOSING.match(typed.strip())
     day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
     if day is None:
-        raise SheetInputError("evaluation.bad_close", text=typed)
+        raise SheetInputError("evaluation.bad_close", text=quoted(typed))
     at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
     closes = datetime.combine(day, at, tzinfo=zone)
     if closes <= now:
-        raise SheetInputError("evaluation.bad_close", text=typed)
+        raise SheetInputError("evaluation.bad_close", text=quoted(typed))
     return closes
 
 
@@ -93,7 +93,7 @@ def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
         elif word in known:
             departments.add(word)
         else:
-            raise SheetInputError("evaluation.unknown_rater", word=word)
+            raise SheetInputError("evaluation.unknown_rater", word=quoted(word))
     return frozenset(roles), frozenset(departments)
 
 

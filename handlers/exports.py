@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, ContextTypes
 
 from documents import ledger_workbook, summary_report
 from handlers import ledger, menu
-from handlers.access import database, person_of, reply, requires, settings
+from handlers.access import database, person_of, quoted, reply, requires, settings
 from storage import people, summary
 from storage.people import LEADER, OFFICE
 
@@ -23,7 +23,7 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     person = person_of(update, context)
     department = " ".join(context.args or []).strip() or None
     if department and department not in people.departments(database(context)):
-        await reply(update, context, "invite.no_department", department=department,
+        await reply(update, context, "invite.no_department", department=quoted(department),
                     departments="、".join(people.departments(database(context))))
         return
     leader_id = None if OFFICE in person.roles else person.id
@@ -55,7 +55,7 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     config, db, today = settings(context), database(context), ledger.today(context)
     period = _period(context.args or [], db, config.timezone, today)
     if period is None:
-        await reply(update, context, "report.bad_period", text=" ".join(context.args or []))
+        await reply(update, context, "report.bad_period", text=quoted(" ".join(context.args or [])))
         await reply(update, context, "report.usage")
         return
     start, end = period

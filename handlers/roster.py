@@ -23,7 +23,7 @@ from telegram.ext import (
 
 from documents import invitation_sheet
 from handlers import menu
-from handlers.access import database, language, person_of, refuse, reply, requires, settings
+from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.uploads import download
 from storage import invitations, people, roster
 from storage.csv_files import FileRejected
@@ -174,7 +174,7 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     lang = language(update, context)
     db = database(context)
     if not known:
-        await reply(update, context, "invite.no_department", department=department,
+        await reply(update, context, "invite.no_department", department=quoted(department),
                     departments="、".join(people.departments(db)))
         return
     waiting = invitations.unbound(db, department)

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers import problems as problem_list
-from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import id_in_button
 from handlers.uploads import download
 from jobs import notices
@@ -57,9 +57,8 @@ async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     )
     reviewer = next((p for p in everyone if len(words) > 2 and p.name == words[2]), None)
     if person is None and department_id is None or (len(words) > 2 and reviewer is None):
-        await reply(
-            update, context, "selfcheck.unknown", word=words[2] if person or department_id else words[0]
-        )
+        unknown = words[2] if person or department_id else words[0]
+        await reply(update, context, "selfcheck.unknown", word=quoted(unknown))
         return
     office_reviews = settings(context).self_check_reviewer == "office"
     reviewer_id = (

@@ -332,14 +332,25 @@ class FakeBotApi:
             return [u for u in self.updates if u["update_id"] >= offset][:limit]
 
     async def call(self, method: str, params: dict, files: dict) -> object:
+        """Answer one Bot API call; every answer but getUpdates' is logged with its status, so
+        a test sees each refusal (broken HTML, too long, unknown chat) as well as each fault."""
         self.calls.append(method)
         try:
             self._maybe_fail(method)
+            result = await self._answer(method, params, files)
         except ApiError as error:
             self.answers.append((method, time.monotonic(), error.code))
             raise
         if method.lower() != "getupdates":
             self.answers.append((method, time.monotonic(), 200))
+        return result
+
+    def refusals(self) -> list[tuple[str, int]]:
+        """(method, status) of every call answered with a 4xx other than a requested fault."""
+        return [(method, status) for method, _, status in self.answers
+                if 400 <= status < 500 and status != 429]
+
+    async def _answer(self, method: str, params: dict, files: dict) -> object:
         simple = {
             "getme": lambda p: self.bot,
             "deletewebhook": lambda p: True,

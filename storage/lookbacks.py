@@ -55,8 +55,10 @@ def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: da
     """Open a look-back for a closed problem; None if this round exists already."""
     with db.atomic():
         problem = problems.get(db, problem_id)
-        if problem is None or problem.status != CLOSED:
-            raise ProblemError("wrong_state", problem.status if problem else "")
+        if problem is None:
+            raise ProblemError("not_found")
+        if problem.status != CLOSED:
+            raise ProblemError("wrong_state", problem.status)
         cursor = db.execute(
             "insert or ignore into lookbacks (problem_id, round, opens_on, closes_on) values (?, ?, ?, ?)",
             [problem_id, round_name, today.isoformat(), (today + timedelta(days=open_days)).isoformat()])

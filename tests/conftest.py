@@ -116,8 +116,10 @@ def invited(db):
 
 
 def dump(db, *tables: str) -> dict[str, list[dict]]:
-    """Every row of the tables, to compare a database before and after."""
-    return {t: list(db.query(f"select * from [{t}] order by rowid")) for t in tables}
+    """Every row of the tables, to compare a database before and after (sorted, since some
+    tables have no rowid to order by)."""
+    return {t: sorted(db.query(f"select * from [{t}]"), key=lambda row: repr(sorted(row.items())))
+            for t in tables}
 
 
 RECEIPT = re.compile(r"<code>([0-9A-Z-]+)</code>")
