@@ -21,12 +21,13 @@ async def sweep_app(app: Application) -> int:
     now = clock.now()
     since = reminder_rules.last_sweep(db) or now - timedelta(seconds=SWEEP_SECONDS)
     slots = reminder_rules.slots_between(since, now, settings.reminder_time, settings.timezone)
-    queued = reminders.queue_for_slots(app, slots) if slots else 0
-    queued += meetings.queue_reminders(app, since, now)
-    for slot in slots:
-        lookbacks.run(app, slot.date())
-        queued += self_checks.remind(app, slot)
-    evaluations.run(app, now)
+    with db.atomic():  # one commit for everything queued at once, not one per row
+        queued = reminders.queue_for_slots(app, slots) if slots else 0
+        queued += meetings.queue_reminders(app, since, now)
+        for slot in slots:
+            lookbacks.run(app, slot.date())
+            queued += self_checks.remind(app, slot)
+        evaluations.run(app, now)
     queued += await digests.queue_due(app, since, now)
     reminder_rules.record_sweep(db, now)
     return queued

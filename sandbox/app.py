@@ -44,7 +44,7 @@ class SandboxServer:
     def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.api = FakeBotApi(token)
         self.host, self.port = host, port
-        self.changed = asyncio.Condition()
+        self.changed: dict[int, asyncio.Event] = {}  # chat id -> set when its chat changes
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
         self.app.add_routes([
@@ -90,8 +90,7 @@ class SandboxServer:
         except (KeyError, ValueError, json.JSONDecodeError) as error:
             return _error(ApiError(400, f"Bad Request: {error}"))
         if request.match_info["method"].lower() != "getupdates":
-            async with self.changed:
-                self.changed.notify_all()
+            self._wake(params.get("chat_id"))
         return web.json_response({"ok": True, "result": result})
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -151,20 +150,30 @@ class SandboxServer:
         self.api.chats[self._user_id(request)].blocked = bool(body.get("blocked", True))
         return web.json_response({"ok": True})
 
+    def _wake(self, chat_id: object) -> None:
+        """Wake whoever waits on this chat. Only calls that name a chat add events to one;
+        waking just that chat keeps a sandbox with thousands of waiting people cheap."""
+        try:
+            changed = self.changed.get(int(chat_id)) if chat_id is not None else None
+        except ValueError:
+            changed = None
+        if changed is not None:
+            changed.set()
+
     async def _events(self, request: web.Request) -> web.Response:
         """What the bot did in this person's chat after event number `after`; with `wait`,
         hold the request until something happens or the wait runs out."""
         chat = self.api.chats[self._user_id(request)]
         after = int(request.query.get("after", 0))
         wait = float(request.query.get("wait", 0))
-        if len(chat.events) <= after and wait > 0:
-            async with self.changed:
-                try:
-                    await asyncio.wait_for(
-                        self.changed.wait_for(lambda: len(chat.events) > after), wait
-                    )
-                except TimeoutError:
-                    pass
+        deadline = asyncio.get_running_loop().time() + wait
+        while len(chat.events) <= after and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            changed = self.changed.setdefault(chat.user["id"], asyncio.Event())
+            changed.clear()
+            try:
+                await asyncio.wait_for(changed.wait(), left)
+            except TimeoutError:
+                break
         keyboard = next(
             (e["message"]["chat_keyboard"] for e in reversed(chat.events)
              if e["kind"] == "sent" and "chat_keyboard" in e["message"]),

@@ -7,6 +7,7 @@ endpoints under `<url>/sandbox/` (see `sandbox/client.py`). Everything is kept i
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import secrets
@@ -60,6 +61,11 @@ class FakeBotApi:
         self.faults: list[Fault] = []
         self.calls: list[str] = []
         self.answers: list[tuple[str, float, int]] = []  # (method, monotonic time, HTTP status)
+        # Telegram's flood limits, when set: (messages a second overall, a second per chat); a
+        # benchmark may scale both by a speed-up factor. Off by default.
+        self.flood_limits: tuple[float, float] | None = None
+        self._sent_times: collections.deque[float] = collections.deque()
+        self._last_sent: dict[str, float] = {}
 
     # ---- the people side -------------------------------------------------------------
 
@@ -337,6 +343,7 @@ class FakeBotApi:
         self.calls.append(method)
         try:
             self._maybe_fail(method)
+            self._keep_flood_limits(method, params)
             result = await self._answer(method, params, files)
         except ApiError as error:
             self.answers.append((method, time.monotonic(), error.code))
@@ -377,6 +384,18 @@ class FakeBotApi:
             raise ApiError(404, "Not Found")
         return simple[key](params)
 
+    def _keep_flood_limits(self, method: str, params: dict) -> None:
+        if self.flood_limits is None or method.lower() not in SENDING:
+            return
+        overall, per_chat = self.flood_limits
+        now, chat = time.monotonic(), str(params.get("chat_id"))
+        while self._sent_times and self._sent_times[0] <= now - 1.0:
+            self._sent_times.popleft()
+        if len(self._sent_times) >= overall or now - self._last_sent.get(chat, -1e9) < 1.0 / per_chat:
+            raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+        self._sent_times.append(now)
+        self._last_sent[chat] = now
+
     def _maybe_fail(self, method: str) -> None:
         for fault in self.faults:
             if fault.count > 0 and fault.method.lower() in ("*", method.lower()):
@@ -385,6 +404,9 @@ class FakeBotApi:
                     raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    retry_after=fault.retry_after or 1)
                 raise ApiError(fault.status, "Internal Server Error")
+
+
+SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage"}
 
 
 def _scope_key(scope: dict, language_code: str | None) -> str:

@@ -415,3 +415,15 @@ def m015_self_checks(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m016_scale_indexes(db: sqlite_utils.Database) -> None:
+    """What a campaign with a million opinions needs: digests ask for the opinions of a few
+    days, the look-back and ledger ask by problem."""
+    db.executescript(
+        """
+        create index opinions_released_on on opinions (released, submitted_on);
+        create index lookbacks_problem on lookbacks (problem_id, result);
+        """
+    )

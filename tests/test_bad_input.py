@@ -85,6 +85,9 @@ async def cast(running_bot, client, db):
                "(select id from departments where name = '门诊部') where id = ?", [problem_id])
     db.conn.commit()
     await people["office2c"].send("/selfcheck 门诊部 2026-12-31")
+    # the heads are told through the outbox; let that land before their steps begin
+    heads = [people[name] for name, role in names.items() if role == "head"]
+    await asyncio.gather(*(head.wait_for("提交自查报告") for head in heads))
     return people
 
 

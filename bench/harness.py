@@ -1,0 +1,90 @@
+"""What the benchmarks share: the fake Bot API, a roster of N people joined to the real bot,
+and a lean driver that acts as a person without the test client's pauses."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import config  # noqa: E402
+from sandbox.app import SandboxServer  # noqa: E402
+from sandbox.client import SandboxClient  # noqa: E402
+
+TOKEN = "123456:bench-token"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    return f"{sys.platform}, Python {sys.version.split()[0]}, {cpus} CPU(s)"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextlib.asynccontextmanager
+async def sandbox():
+    server = SandboxServer(TOKEN)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def settings_for(server, db_path: Path, **env) -> config.Settings:
+    return config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": server.url,
+                            "DATABASE_PATH": str(db_path), "QUIET_HOURS": "00:00-00:00", **env},
+                       dotenv=False)
+
+
+def temporary_database() -> Path:
+    return Path(tempfile.mkdtemp(prefix="rectify-bench-")) / "rectify.db"
+
+
+class Person:
+    """A member of staff at the HTTP level: send, press, and wait for the bot's answer, with
+    none of the test client's pauses."""
+
+    def __init__(self, client: SandboxClient, user_id: int) -> None:
+        self.client, self.id, self.seen = client, user_id, 0
+        self.messages: dict[int, dict] = {}  # message id -> newest version
+
+    async def _more(self) -> None:
+        data = await self.client.get(f"/sandbox/users/{self.id}/events", {"after": self.seen, "wait": 10})
+        if not data["events"]:
+            raise AssertionError(f"user {self.id}: the bot said nothing for 10 s")
+        self.seen = data["next"]
+        for event in data["events"]:
+            self.messages[event["message"]["message_id"]] = event["message"]
+
+    async def send(self, text: str) -> None:
+        await self.client.post(f"/sandbox/users/{self.id}/text", {"text": text})
+        await self._more()
+
+    async def press(self, label: str) -> None:
+        for _ in range(20):
+            for message_id in sorted(self.messages, reverse=True):
+                for row in (self.messages[message_id].get("reply_markup") or {}).get("inline_keyboard", []):
+                    for button in row:
+                        if label in button["text"]:
+                            pressed = {"message_id": message_id, "data": button["callback_data"]}
+                            await self.client.post(f"/sandbox/users/{self.id}/press", pressed)
+                            await self._more()
+                            return
+            await self._more()  # the button is in a message still on its way
+        raise AssertionError(f"user {self.id}: no button {label!r}")
+
+
+async def timed(coroutine) -> float:
+    start = time.perf_counter()
+    await coroutine
+    return time.perf_counter() - start
