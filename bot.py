@@ -26,6 +26,7 @@ from pathlib import Path
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 import config
@@ -43,11 +44,33 @@ SANDBOX_TOKEN = "1000000001:sandbox-token"
 DEMO_ROSTER = Path(__file__).parent / "sandbox" / "demo_roster.csv"
 
 
-def pacer(per_second: float = 30.0) -> AIORateLimiter:
+class Pacer(AIORateLimiter):
+    """Keeps to Telegram's limits (waiting out 429s, as AIORateLimiter does) and also tries a
+    request again when it failed on the way (a 5xx, a timeout): a hiccup at Telegram should not
+    cost a person their answer. A request refused for what it is (400, 403) is not retried."""
+
+    RETRIES = 3
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if endpoint.lower() == "getupdates":  # the updater has its own way of trying again
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        for attempt in range(self.RETRIES + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except (BadRequest, Forbidden, RetryAfter):
+                raise
+            except NetworkError:
+                if attempt == self.RETRIES:
+                    raise
+                await asyncio.sleep(0.3 * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+
+def pacer(per_second: float = 30.0) -> Pacer:
     """Telegram allows about 30 messages a second overall. A bucket of one, refilled evenly,
     spaces requests out instead of letting a burst of 30 go at once (which a strict counter
     of the last second would answer with 429s); a margin of 1.5% keeps clear of the edge."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / (per_second * 0.985), max_retries=3)
+    return Pacer(overall_max_rate=1, overall_time_period=1 / (per_second * 0.985), max_retries=3)
 
 
 def build_application(settings: config.Settings, db: sqlite_utils.Database,

@@ -10,6 +10,7 @@ import asyncio
 import collections
 import itertools
 import json
+import random
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -64,6 +65,9 @@ class FakeBotApi:
         # Telegram's flood limits, when set: (messages a second overall, a second per chat); a
         # benchmark may scale both by a speed-up factor. Off by default.
         self.flood_limits: tuple[float, float] | None = None
+        # A share of all calls answered with a random failure (5xx, a gateway timeout, 429).
+        self.fault_rate = 0.0
+        self.fault_random = random.Random(0)
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent: dict[str, float] = {}
 
@@ -397,6 +401,11 @@ class FakeBotApi:
         self._last_sent[chat] = now
 
     def _maybe_fail(self, method: str) -> None:
+        if self.fault_rate and self.fault_random.random() < self.fault_rate:
+            status = self.fault_random.choice((500, 502, 504, 429))
+            if status == 429:
+                raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
+            raise ApiError(status, "Gateway Timeout" if status == 504 else "Internal Server Error")
         for fault in self.faults:
             if fault.count > 0 and fault.method.lower() in ("*", method.lower()):
                 fault.count -= 1

@@ -10,6 +10,7 @@ import collections
 import random
 import signal
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import RECEIPT
@@ -36,6 +37,10 @@ def _roster(db, server) -> list[int]:
     for round_number in range(BROADCAST_EACH):
         for person_id in ids:
             outbox.queue(db, person_id, f"BROADCAST-{round_number}-{person_id}")
+    # the bot process runs on the real clock, the test on one set to 10:00 in Shanghai: make the
+    # rows due by the real clock too (between 00:00 and 02:00 UTC the test's clock is ahead)
+    db.execute("update outbox set due_at = ?", [(datetime.now(UTC) - timedelta(minutes=1)).isoformat()])
+    db.conn.commit()
     return [30_000 + n for n in range(PEOPLE)]
 
 

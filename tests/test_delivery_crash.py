@@ -8,6 +8,7 @@ import collections
 import os
 import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,10 @@ def _roster(db, server) -> None:
     ids = [r["id"] for r in db.query("select id from people order by id")]
     for n, person_id in enumerate(ids):
         outbox.queue(db, person_id, f"MSG-{n}")
+    # the bot process runs on the real clock, the test on one set to 10:00 in Shanghai: make the
+    # rows due by the real clock too (between 00:00 and 02:00 UTC the test's clock is ahead)
+    db.execute("update outbox set due_at = ?", [(datetime.now(UTC) - timedelta(minutes=1)).isoformat()])
+    db.conn.commit()
 
 
 async def _start_bot(server, db_path: Path) -> asyncio.subprocess.Process:
