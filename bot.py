@@ -41,7 +41,6 @@ from texts import say
 
 log = logging.getLogger("rectify")
 SANDBOX_TOKEN = "1000000001:sandbox-token"
-DEMO_ROSTER = Path(__file__).parent / "sandbox" / "demo_roster.csv"
 
 
 class Pacer(AIORateLimiter):
@@ -141,37 +140,24 @@ async def _start_sandbox(settings: config.Settings):
     return server, dataclasses.replace(settings, bot_token=SANDBOX_TOKEN, base_url=server.url)
 
 
-def _seed_sandbox(db: sqlite_utils.Database, settings: config.Settings) -> None:
-    """A first sandbox run gets a small roster and prints each person's /start line."""
-    if not people.everyone(db):
-        roster.apply(db, roster.parse(DEMO_ROSTER.read_bytes()), None)
-    waiting = invitations.unbound(db)
-    if not waiting:
-        return
-    issued = invitations.issue(db, [p.id for p in waiting], settings.invitation_ttl_days)
-    print("Invitations for the demo roster (type the line in the chat as that person):")
-    for invitation in issued:
-        roles = ",".join(sorted(invitation.person.roles))
-        print(f"  {invitation.person.name:<6} {invitation.person.department:<8} {roles:<20} "
-              f"/start {invitation.code}")
-
-
 async def serve(settings: config.Settings) -> None:
     sandbox = None
     if settings.sandboxed:
         sandbox, settings = await _start_sandbox(settings)
     db = open_database(settings.database_path)
-    if sandbox:
-        _seed_sandbox(db, settings)
     app = build_application(settings, db)
+    if sandbox:
+        from sandbox import demo
+
+        demo.prepare(app, sandbox)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
     if sandbox:
-        print(f"Sandbox Bot API on {sandbox.url}; the bot is @{app.bot.username}.")
-        print("Talk to it from another terminal:  make chat   (Ctrl+C here stops the bot)")
+        await demo.join(app, sandbox)
+        print(f"整改通 demo: open {sandbox.url} in a browser (Ctrl+C here stops it).", flush=True)
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
     await stop_polling(app)

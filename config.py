@@ -219,7 +219,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         bot_username=_text(env, "BOT_USERNAME", None),
         invitation_ttl_days=_integer(env, "INVITATION_TTL_DAYS", 14, minimum=1),
         sandbox_host=_text(env, "SANDBOX_HOST", "127.0.0.1"),
-        sandbox_port=_integer(env, "SANDBOX_PORT", 8081, minimum=0),
+        sandbox_port=_integer(env, "SANDBOX_PORT", 8080, minimum=0),
         log_level=_log_level(env),
         secret_key=_secret(env),
         opinion_max_chars=_integer(env, "OPINION_MAX_CHARS", 2000, minimum=10),

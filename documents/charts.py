@@ -35,7 +35,7 @@ class FontMissing(RuntimeError):
     pass
 
 
-def _packaged_font() -> Path | None:
+def packaged_font() -> Path | None:
     spec = importlib.util.find_spec("mplfonts")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         path = Path(folder) / PACKAGED_FONT
@@ -67,7 +67,7 @@ def _covers_chinese(path: Path) -> bool:
 def cjk_font() -> str:
     """The family name of a font that draws Chinese; registers the file with matplotlib."""
     chosen = os.environ.get("CHART_FONT", "").strip()
-    candidates = [Path(chosen)] if chosen else [_system_font(), _packaged_font()]
+    candidates = [Path(chosen)] if chosen else [_system_font(), packaged_font()]
     for path in candidates:
         if path and path.is_file() and _covers_chinese(path):
             font_manager.fontManager.addfont(str(path))

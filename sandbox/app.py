@@ -5,13 +5,29 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 from aiohttp import web
 
-from sandbox.server import ApiError, FakeBotApi, Fault
+from sandbox.server import ApiError, Chat, FakeBotApi, Fault
 
 log = logging.getLogger(__name__)
+PAGE = Path(__file__).parent / "page"
+STEPS = {"day": timedelta(days=1), "week": timedelta(weeks=1)}
+
+
+@dataclass
+class Demo:
+    """What the chat page needs from the bot beside the Bot API: who is who (the roster
+    picker), the sandbox clock and a way to move it (the bot then does what fell due)."""
+
+    people: Callable[[], list[dict]]  # {"id": telegram id, "name", "department", "roles"}
+    now: Callable[[], datetime]
+    advance: Callable[[timedelta], Awaitable[None]]
 
 
 async def _params(request: web.Request) -> tuple[dict, dict]:
@@ -46,6 +62,7 @@ class SandboxServer:
         self.host, self.port = host, port
         self.changed: dict[int, asyncio.Event] = {}  # chat id -> set when its chat changes
         self._runner: web.AppRunner | None = None
+        self.demo: Demo | None = None
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
         self.app.add_routes([
             web.route("*", "/bot{token}/{method}", self._bot_api),
@@ -60,6 +77,13 @@ class SandboxServer:
             web.get("/sandbox/callback_answers/{query_id}", self._callback_answer),
             web.post("/sandbox/faults", self._faults),
             web.get("/sandbox/files/{file_id}", self._sandbox_file),
+            web.get("/", self._page),
+            web.get("/page-font", self._font),
+            web.static("/page", PAGE),
+            web.get("/sandbox/people", self._people),
+            web.get("/sandbox/users/{id}/timeline", self._timeline),
+            web.get("/sandbox/clock", self._clock),
+            web.post("/sandbox/clock", self._advance),
         ])
 
     @property
@@ -83,6 +107,7 @@ class SandboxServer:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         params, files = await _params(request)
+        presser = self.api.pressed_by.get(params.get("callback_query_id", ""))
         try:
             result = await self.api.call(request.match_info["method"], params, files)
         except ApiError as error:
@@ -90,7 +115,7 @@ class SandboxServer:
         except (KeyError, ValueError, json.JSONDecodeError) as error:
             return _error(ApiError(400, f"Bad Request: {error}"))
         if request.match_info["method"].lower() != "getupdates":
-            self._wake(params.get("chat_id"))
+            self._wake(params.get("chat_id", presser))
         return web.json_response({"ok": True, "result": result})
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -105,6 +130,8 @@ class SandboxServer:
         stored = self.api.files.get(request.match_info["file_id"])
         if stored is None:
             return web.Response(status=404)
+        if request.query.get("inline") and _image_type(stored[0]):
+            return web.Response(body=stored[0], content_type=_image_type(stored[0]))
         return web.Response(
             body=stored[0],
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored[1])}"},
@@ -124,6 +151,7 @@ class SandboxServer:
     async def _text(self, request: web.Request) -> web.Response:
         body = await request.json()
         message = await self.api.user_text(self._user_id(request), body["text"])
+        self._wake(message["chat"]["id"])
         return web.json_response({"message_id": message["message_id"]})
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -133,6 +161,7 @@ class SandboxServer:
         message = await self.api.user_file(
             user_id, fields.get("kind", "document"), content, name, fields.get("caption")
         )
+        self._wake(user_id)
         return web.json_response({"message_id": message["message_id"]})
 
     async def _press(self, request: web.Request) -> web.Response:
@@ -165,23 +194,65 @@ class SandboxServer:
         hold the request until something happens or the wait runs out."""
         chat = self.api.chats[self._user_id(request)]
         after = int(request.query.get("after", 0))
-        wait = float(request.query.get("wait", 0))
+        await self._wait_for(chat, chat.events, after, float(request.query.get("wait", 0)))
+        return web.json_response(
+            {"events": chat.events[after:], "next": len(chat.events), "keyboard": _keyboard(chat)}
+        )
+
+    async def _timeline(self, request: web.Request) -> web.Response:
+        """The chat page's view: like events, with the person's own messages and the bot's
+        answers to their button presses."""
+        chat = self.api.chats[self._user_id(request)]
+        after = int(request.query.get("after", 0))
+        await self._wait_for(chat, chat.timeline, after, float(request.query.get("wait", 0)))
+        return web.json_response({"entries": chat.timeline[after:], "next": len(chat.timeline),
+                                  "keyboard": _keyboard(chat)})
+
+    async def _wait_for(self, chat: Chat, entries: list, after: int, wait: float) -> None:
         deadline = asyncio.get_running_loop().time() + wait
-        while len(chat.events) <= after and (left := deadline - asyncio.get_running_loop().time()) > 0:
+        while len(entries) <= after and (left := deadline - asyncio.get_running_loop().time()) > 0:
             changed = self.changed.setdefault(chat.user["id"], asyncio.Event())
             changed.clear()
             try:
                 await asyncio.wait_for(changed.wait(), left)
             except TimeoutError:
                 break
-        keyboard = next(
-            (e["message"]["chat_keyboard"] for e in reversed(chat.events)
-             if e["kind"] == "sent" and "chat_keyboard" in e["message"]),
-            None,
-        )
-        return web.json_response(
-            {"events": chat.events[after:], "next": len(chat.events), "keyboard": keyboard}
-        )
+
+    async def _page(self, request: web.Request) -> web.Response:
+        return web.FileResponse(PAGE / "index.html")
+
+    async def _font(self, request: web.Request) -> web.Response:
+        """The page's Chinese font: the one the project ships for its charts."""
+        from documents.charts import packaged_font
+
+        font = packaged_font()
+        if font is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(font, headers={"Cache-Control": "max-age=86400"})
+
+    async def _people(self, request: web.Request) -> web.Response:
+        """The roster picker: who can be played, and how much each chat holds."""
+        known = self.demo.people() if self.demo else [
+            {"id": uid, "name": chat.user["first_name"], "department": "", "roles": []}
+            for uid, chat in self.api.chats.items()]
+        people = [{**person, "entries": len(self.api.chats[person["id"]].timeline)}
+                  for person in known if person["id"] in self.api.chats]
+        return web.json_response({"people": people})
+
+    async def _clock(self, request: web.Request) -> web.Response:
+        if self.demo is None:
+            raise web.HTTPNotFound(text="the clock moves only in the demo")
+        return web.json_response({"now": self.demo.now().isoformat()})
+
+    async def _advance(self, request: web.Request) -> web.Response:
+        """Move the sandbox clock on by a day or a week; the bot does what fell due meanwhile."""
+        if self.demo is None:
+            raise web.HTTPNotFound(text="the clock moves only in the demo")
+        step = STEPS.get((await request.json()).get("by", ""))
+        if step is None:
+            raise web.HTTPBadRequest(text=f"by: one of {', '.join(STEPS)}")
+        await self.demo.advance(step)
+        return web.json_response({"now": self.demo.now().isoformat()})
 
     async def _commands(self, request: web.Request) -> web.Response:
         user_id = self._user_id(request)
@@ -203,3 +274,17 @@ class SandboxServer:
             count=int(body.get("count", 1)), retry_after=body.get("retry_after"),
         ))
         return web.json_response({"ok": True})
+
+
+def _keyboard(chat: Chat) -> dict | None:
+    """The reply keyboard the bot last gave this chat (or its removal), if any."""
+    return next((e["message"]["chat_keyboard"] for e in reversed(chat.events)
+                 if e["kind"] == "sent" and "chat_keyboard" in e["message"]), None)
+
+
+def _image_type(content: bytes) -> str | None:
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None

@@ -1,6 +1,6 @@
 """Talk to the bot in the sandbox from a terminal, as one person.
 
-    python -m sandbox.chat [--user 1001] [--name 张三] [--url http://127.0.0.1:8081]
+    python -m sandbox.chat [--user 1001] [--name 张三] [--url http://127.0.0.1:8080]
 
 Type a message and press Enter. `!2` presses the second inline button shown, `#1` the first
 menu button, `@path/to/file.csv` sends a file, `:quit` leaves.
@@ -56,8 +56,8 @@ async def chat(url: str, user_id: int, name: str) -> None:
     client = SandboxClient(url)
     try:
         person = await client.user(user_id, name)
-        print(f"You are {name} (Telegram id {user_id}). Paste a /start line from the bot's "
-              f"terminal to join. :quit leaves.")
+        print(f"You are {name} (Telegram id {user_id}). In the demo, ids 1001 and up are the "
+              f"roster's people, joined already; /help shows what you can do. :quit leaves.")
         while True:
             line = (await asyncio.to_thread(input, "\n> ")).strip()
             if line == ":quit":
@@ -74,7 +74,7 @@ async def chat(url: str, user_id: int, name: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    port = os.environ.get("SANDBOX_PORT", "8081")
+    port = os.environ.get("SANDBOX_PORT", "8080")
     parser.add_argument("--url", default=f"http://127.0.0.1:{port}")
     parser.add_argument("--user", type=int, default=1001)
     parser.add_argument("--name", default="访客")

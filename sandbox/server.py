@@ -13,6 +13,7 @@ import json
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.html_check import EntityError, visible_text
@@ -45,7 +46,14 @@ class Chat:
     blocked: bool = False
     messages: dict[int, dict] = field(default_factory=dict)  # message_id -> current state
     events: list[dict] = field(default_factory=list)  # what the bot did, in order
+    # What the chat page shows: the person's own messages, the bot's events and its answers
+    # to button presses, in order (events stays the bot's alone, as test clients read it).
+    timeline: list[dict] = field(default_factory=list)
     next_message_id: int = 1
+
+    def record(self, event: dict) -> None:
+        self.events.append(event)
+        self.timeline.append(event)
 
 
 class FakeBotApi:
@@ -70,6 +78,9 @@ class FakeBotApi:
         self.fault_random = random.Random(0)
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent: dict[str, float] = {}
+        self.pressed_by: dict[str, int] = {}  # callback query id -> who pressed
+        # Message dates; the demo moves them with its clock.
+        self.now: Callable[[], float] = time.time
 
     # ---- the people side -------------------------------------------------------------
 
@@ -91,11 +102,12 @@ class FakeBotApi:
             "message_id": chat.next_message_id,
             "from": chat.user,
             "chat": self._chat_of(user_id),
-            "date": int(time.time()),
+            "date": int(self.now()),
             **content,
         }
         chat.next_message_id += 1
         chat.messages[message["message_id"]] = message
+        chat.timeline.append({"kind": "user", "message": message})
         return message
 
     async def push(self, update: dict) -> dict:
@@ -138,6 +150,7 @@ class FakeBotApi:
         if message is None:
             raise ApiError(400, "Bad Request: message not found")
         query_id = secrets.token_hex(8)
+        self.pressed_by[query_id] = user_id
         await self.push({"callback_query": {
             "id": query_id,
             "from": self.chats[user_id].user,
@@ -200,12 +213,12 @@ class FakeBotApi:
             "message_id": chat.next_message_id,
             "from": self.bot,
             "chat": self._chat_of(chat.user["id"]),
-            "date": int(time.time()),
+            "date": int(self.now()),
             **{k: v for k, v in content.items() if v is not None},
         }
         chat.next_message_id += 1
         chat.messages[message["message_id"]] = message
-        chat.events.append({"kind": "sent", "message": message})
+        chat.record({"kind": "sent", "message": message})
         return message
 
     def _inline_only(self, markup: dict | None) -> dict | None:
@@ -241,7 +254,7 @@ class FakeBotApi:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
-        chat.events.append({"kind": "edited", "message": dict(message)})
+        chat.record({"kind": "edited", "message": dict(message)})
         return message
 
     def edit_message_reply_markup(self, params: dict) -> dict:
@@ -252,13 +265,13 @@ class FakeBotApi:
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup
-        chat.events.append({"kind": "edited", "message": dict(message)})
+        chat.record({"kind": "edited", "message": dict(message)})
         return message
 
     def delete_message(self, params: dict) -> bool:
         chat, message = self._existing(params)
         del chat.messages[message["message_id"]]
-        chat.events.append({"kind": "deleted", "message_id": message["message_id"]})
+        chat.record({"kind": "deleted", "message_id": message["message_id"]})
         return True
 
     def _store_file(self, content: bytes, file_name: str) -> str:
@@ -316,9 +329,12 @@ class FakeBotApi:
                 "file_path": f"files/{file_id}"}
 
     def answer_callback_query(self, params: dict) -> bool:
-        self.callback_answers[params["callback_query_id"]] = {
-            "text": params.get("text"), "show_alert": params.get("show_alert") in ("true", True),
-        }
+        answer = {"text": params.get("text"),
+                  "show_alert": params.get("show_alert") in ("true", True)}
+        self.callback_answers[params["callback_query_id"]] = answer
+        presser = self.chats.get(self.pressed_by.pop(params["callback_query_id"], None))
+        if presser is not None and answer["text"]:
+            presser.timeline.append({"kind": "answer", **answer})
         return True
 
     def set_my_commands(self, params: dict) -> bool:

@@ -152,7 +152,8 @@ def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int) -> i
     if existing:
         raise ProblemError("already_listed", str(existing))
     category, text = row
-    title = text if len(text) <= 40 else text[:40] + "…"
+    # A sentence's closing mark would clash with what follows a title ("…等叫号。：还有 7 天").
+    title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
     return create(db, title, actor_id, description=text, category=category, source="opinion",
                   opinion_ids=(opinion_id,))
 
