@@ -8,17 +8,14 @@ reminder and the digest have arrived. Each step leaves a screenshot in tests/scr
 
 from __future__ import annotations
 
-import asyncio
 import os
-import re
-import sys
 from pathlib import Path
 
 import pytest
+from demo_process import REPO, DemoProcess
 from PIL import Image
 from playwright.async_api import Page, async_playwright, expect
 
-REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = REPO / "tests" / "screenshots"
 # The flags a root user in a closed network needs (see the machine notes in the README).
@@ -34,26 +31,11 @@ pytestmark = pytest.mark.slow
 async def demo(tmp_path):
     """The demo as `make run` starts it with no token, on a free port; yields its address."""
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium (README)"
-    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-    env.update(SANDBOX_PORT="0", DATABASE_PATH=str(tmp_path / "sandbox" / "rectify.db"),
-               BACKUP_DIR=str(tmp_path / "backups"), PYTHONUNBUFFERED="1")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "bot.py", cwd=REPO, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    process = await DemoProcess.start(tmp_path)
     try:
-        yield await asyncio.wait_for(_address(process), 60)
+        yield process.address
     finally:
-        process.terminate()
-        await process.wait()
-
-
-async def _address(process) -> str:
-    seen = []
-    while line := (await process.stdout.readline()).decode():
-        seen.append(line)
-        if found := re.search(r"open (http://\S+) in a browser", line):
-            return found.group(1)
-    raise AssertionError("bot.py ended without opening the demo:\n" + "".join(seen[-30:]))
+        await process.stop()
 
 
 async def test_a_campaign_step_by_step_in_the_browser(demo, tmp_path):
