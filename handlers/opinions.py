@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.access import MEMBERS, database, language, person_of, refuse, requires, settings
+from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
 from storage import opinions
 from storage.clock import clock
@@ -70,13 +70,11 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, but
     text = say(language(update, context), key, **values)
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        await answering(update, update.callback_query.edit_message_text(
+            text, parse_mode="HTML", reply_markup=markup))
     else:
-        if update.callback_query:
-            await update.callback_query.answer()
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
-                                       reply_markup=markup)
+        await answering(update, context.bot.send_message(
+            update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup))
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:

@@ -1,6 +1,7 @@
 """Faults: the fake Bot API fails 10% of all calls (500, 502, 504, 429) while people submit
-opinions, the office turns one into a problem and a leader claims it, and a broadcast goes
-out. Nothing is lost: every person gets their answer or is told it did not work, what was
+opinions, the office turns one into a problem, a leader claims and dispatches it, the head
+reports progress and asks to close it, the office closes it, and a broadcast goes out.
+Nothing is lost: every person gets their answer or is told it did not work, what was
 confirmed is stored, and every queued message arrives."""
 
 from __future__ import annotations
@@ -60,6 +61,25 @@ async def _opinion(person, n: int) -> str:
     return "receipt" if RECEIPT.search(receipt.text) else "silent"
 
 
+async def _dispatch_report_and_close(people) -> None:
+    """The rest of the problem's life, each step through the faulty API."""
+    leader, head, office = people["李娜"], people["刘洋"], people["王芳"]
+    await _press_when_there(leader, "下单")
+    await leader.send("增设自助挂号机两台，高峰期加开窗口", timeout=20)
+    await _press_when_there(leader, "门诊部")
+    await leader.send("2099-12-31", timeout=20)
+    await _press_when_there(leader, "确认")
+    dispatched = await head.wait_for("派到本科室的问题", timeout=30)
+    await head.press("报告进展", message=dispatched, timeout=20)
+    await head.send("已采购两台自助机，正在安装", timeout=20)
+    await _press_when_there(head, "完成")
+    await _press_when_there(head, "50%")
+    await leader.wait_for("进展 50%", timeout=30)
+    await _press_when_there(head, "申请销号")
+    request = await office.wait_for("申请销号", timeout=30)
+    await office.press("销号", message=request, timeout=20)
+
+
 async def test_ten_percent_faults_lose_nothing(campaign, running_bot, server, db):
     server.api.fault_rate = 0.10
     staff = [campaign[f"职工{n}"] for n in range(STAFF)]
@@ -79,6 +99,9 @@ async def test_ten_percent_faults_lose_nothing(campaign, running_bot, server, db
     await leader.wait_for("新问题待接单", timeout=30)
     await _press_when_there(leader, "接单")
     assert db.execute("select status from problems").fetchone()[0] == "claimed"
+    await _dispatch_report_and_close(campaign)
+    assert db.execute("select status, progress from problems").fetchone() == ("closed", 100)
+    assert db.execute("select count(*) from problem_reports").fetchone()[0] == 1
 
     for _ in range(60):
         await delivery.send_due(running_bot.app)
