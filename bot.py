@@ -123,12 +123,19 @@ def _configure_logging(level: str) -> None:
     quiet_libraries()
 
 
+def _still_running(record: logging.LogRecord) -> bool:
+    """A delivery pass that outlasts its half-second interval (a broadcast to thousands takes
+    minutes at Telegram's pace) is expected; APScheduler would warn of it twice a second."""
+    return "maximum number of running instances reached" not in record.getMessage()
+
+
 def quiet_libraries() -> None:
     """Libraries log what we must not: httpx logs every URL at INFO, and the URL carries the
     bot token; python-telegram-bot logs whole API responses (updates with message texts) at
     DEBUG. Their levels are fixed here whatever LOG_LEVEL says."""
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.scheduler").addFilter(_still_running)
     logging.getLogger("telegram").setLevel(logging.INFO)
 
 

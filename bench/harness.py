@@ -14,11 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bot  # noqa: E402
 import config  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.client import SandboxClient  # noqa: E402
 
 TOKEN = "123456:bench-token"
+bot.quiet_libraries()  # the library logging a deployed bot has, not its every warning
 
 
 def machine() -> str:

@@ -46,8 +46,7 @@ def seed(db_path: Path, people_count: int, opinions: int, problems: int, leaders
             "insert into people (roster_key, name, department_id, roles, telegram_user_id, chat_id, reachable, "
             "active) values (?, ?, ?, ?, ?, ?, 1, 1)",
             ((f"p{n}", f"员工{n}", 1 + n % len(DEPARTMENTS),
-              "leader staff" if n < leaders else "office staff" if n < leaders + 5 else
-              "head staff" if n % 50 == 0 else "staff", 500_000 + n, 500_000 + n) for n in range(people_count)))
+              _roles(n, leaders), 500_000 + n, 500_000 + n) for n in range(people_count)))
         connection.executemany(
             "insert into opinions (id, anonymous, author_id, category, department_id, text, submitted_on, status, "
             "released) values (?, 1, null, ?, ?, ?, ?, ?, 1)",
@@ -61,12 +60,32 @@ def seed(db_path: Path, people_count: int, opinions: int, problems: int, leaders
             "created_at, last_progress_at, closed_at, progress) values (?, 'meeting', ?, ?, ?, ?, '措施', ?, ?, ?, ?)",
             ((f"问题 {n}", state := STATES[n % len(STATES)], None if state == "listed" else 1 + n % leaders,
               1 + n % len(DEPARTMENTS), (today + timedelta(days=n % 60 - 20)).isoformat(), created, created,
-              created if state == "closed" else None, 50) for n in range(problems)))
+              _closed_at(n) if state == "closed" else None, 50) for n in range(problems)))
+        connection.executemany(  # the look-backs of past days took place on their days
+            "insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
+            "select id, ?, date(closed_at, ?), date(closed_at, ?), 'held' from problems "
+            "where status = 'closed' and date(closed_at, ?) < '2026-11-23'",
+            [(f"{days}d", f"+{days} days", f"+{days + 14} days", f"+{days} days") for days in (30, 90)])
         connection.executemany(
             "insert into audit (at, actor_id, action, subject) values (?, null, 'problem.report', ?)",
             ((iso(datetime(2026, 11, 21, 10, tzinfo=UTC) + timedelta(seconds=n)), f"problem:{1 + n * 37 % problems}")
              for n in range(2000)))
     db.close()
+
+
+def _closed_at(n: int) -> str:
+    """Closed on one of the last 120 days, so that a day's look-backs are a day's worth."""
+    return iso(datetime(2026, 11, 22, 2, tzinfo=UTC) - timedelta(days=n % 113))
+
+
+def _roles(n: int, leaders: int) -> str:
+    """Leaders first, then five in the office, then two heads per department (consecutive
+    numbers fall in consecutive departments), then staff."""
+    if n < leaders:
+        return "leader staff"
+    if n < leaders + 5:
+        return "office staff"
+    return "head staff" if n < leaders + 5 + 2 * len(DEPARTMENTS) else "staff"
 
 
 def best(function, runs: int = 5) -> float:

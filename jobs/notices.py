@@ -53,7 +53,7 @@ def department(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) ->
     """Everyone in the department: the staff whose view a look-back asks for."""
     if department_id is None:
         return []
-    return [p for p in people.everyone(_app(context).bot_data["db"]) if p.department_id == department_id]
+    return people.in_department(_app(context).bot_data["db"], department_id)
 
 
 def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:

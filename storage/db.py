@@ -427,3 +427,15 @@ def m016_scale_indexes(db: sqlite_utils.Database) -> None:
         create index lookbacks_problem on lookbacks (problem_id, result);
         """
     )
+
+
+@migrations()
+def m017_opinions_by_department_day(db: sqlite_utils.Database) -> None:
+    """A leader's digest asks for a day's opinions about their departments or sent to them:
+    with a million opinions, a day holds thousands, of which a leader's are a few."""
+    db.executescript(
+        """
+        create index opinions_department_day on opinions (department_id, submitted_on);
+        create index opinions_leader on opinions (leader_id);
+        """
+    )

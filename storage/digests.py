@@ -185,16 +185,19 @@ def _changes(db: sqlite_utils.Database, since: datetime, titles: dict[int, str])
 def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id: int | None,
               department_ids: set[int] | None) -> list[OpinionNote]:
     """Released opinions of the whole days [since_day, today): about these departments, or
-    sent to this leader. Never the author."""
+    sent to this leader (all of them when no departments are given). Never the author."""
+    where, params = "", []
+    if department_ids is not None:
+        ids = sorted(department_ids)
+        where = f" and (o.department_id in ({','.join('?' * len(ids))}) or o.leader_id = ?)"
+        params = [*ids, leader_id]
     rows = db.query(
-        "select o.category, d.name as department, o.text, o.anonymous, o.department_id, o.leader_id "
+        "select o.category, d.name as department, o.text, o.anonymous "
         "from opinions o left join departments d on d.id = o.department_id "
-        "where o.released = 1 and o.submitted_on >= ? and o.submitted_on < ? and o.status != 'duplicate' "
-        "order by o.submitted_on, o.category",
-        [since_day.isoformat(), today.isoformat()])
-    return [OpinionNote(r["category"], r["department"], r["text"], bool(r["anonymous"])) for r in rows
-            if department_ids is None or r["department_id"] in department_ids
-            or (leader_id is not None and r["leader_id"] == leader_id)]
+        "where o.released = 1 and o.submitted_on >= ? and o.submitted_on < ? and o.status != 'duplicate'"
+        + where + " order by o.submitted_on, o.category",
+        [since_day.isoformat(), today.isoformat(), *params])
+    return [OpinionNote(r["category"], r["department"], r["text"], bool(r["anonymous"])) for r in rows]
 
 
 def _due_soon(found: list[Problem], today: date) -> list[Problem]:

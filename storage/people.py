@@ -90,6 +90,11 @@ def everyone(db: sqlite_utils.Database, department: str | None = None) -> list[P
     return [_person(r) for r in db.query(f"{_SELECT} where {where} order by d.name, p.name", params)]
 
 
+def in_department(db: sqlite_utils.Database, department_id: int) -> list[Person]:
+    return [_person(r) for r in db.query(f"{_SELECT} where p.active = 1 and p.department_id = ? "
+                                         "order by p.name", [department_id])]
+
+
 def unreachable(db: sqlite_utils.Database) -> list[Person]:
     """Active people who joined and then blocked the bot."""
     return [_person(r) for r in db.query(f"{_SELECT} where p.active = 1 and p.reachable = 0 and "
