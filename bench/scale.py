@@ -51,7 +51,7 @@ def seed(db_path: Path, people_count: int, opinions: int, problems: int, leaders
             "insert into opinions (id, anonymous, author_id, category, department_id, text, submitted_on, status, "
             "released) values (?, 1, null, ?, ?, ?, ?, ?, 1)",
             ((secrets.token_hex(8), rng.choice(["形式主义", "医疗服务", "工作作风", "其他"]),
-              1 + n % len(DEPARTMENTS), f"意见 {n}：挂号排队时间长，周末窗口少",
+              1 + rng.randrange(len(DEPARTMENTS)), f"意见 {n}：挂号排队时间长，周末窗口少",
               (today - timedelta(days=n % 120)).isoformat(), rng.choice(["new", "replied", "closed"]))
              for n in range(opinions)))
         created = iso(datetime(2026, 9, 1, tzinfo=UTC))

@@ -41,12 +41,6 @@ def build(app: Application, person: Person, since: datetime, today) -> Digest:
 
 # ---- the text ------------------------------------------------------------------------------
 
-def _capped(lang: str, lines: list[str]) -> list[str]:
-    if len(lines) <= LIST_LIMIT:
-        return lines
-    return lines[:LIST_LIMIT] + [say(lang, "digest.more", count=len(lines) - LIST_LIMIT)]
-
-
 def _problem_line(lang: str, problem) -> str:
     if problem.deadline:
         return say(lang, "digest.problem", id=problem.id, title=problem.title,
@@ -55,8 +49,19 @@ def _problem_line(lang: str, problem) -> str:
                department=problem.department or "—")
 
 
+def _listed(lang: str, heading: str, items: list, line, **values) -> list[str]:
+    """A section of one line per item, drawing only the lines shown: a leader of a large
+    hospital can have hundreds of new opinions in a day, of which the digest shows a few."""
+    if not items:
+        return []
+    lines = [line(lang, item) for item in items[:LIST_LIMIT]]
+    if len(items) > LIST_LIMIT:
+        lines.append(say(lang, "digest.more", count=len(items) - LIST_LIMIT))
+    return ["", say(lang, heading, **values), *lines]
+
+
 def _section(lang: str, heading: str, lines: list[str], **values) -> list[str]:
-    return ["", say(lang, heading, **values), *_capped(lang, lines)] if lines else []
+    return _listed(lang, heading, lines, lambda _, text: text, **values)
 
 
 def _change_line(lang: str, change) -> str:
@@ -107,15 +112,14 @@ def render(lang: str, person: Person, digest: Digest, title_key: str, since_text
         lines.append(say(lang, "digest.since", since=since_text))
     lines.append(say(lang, "digest.lights", **lights))
     for colour in (problem_rules.RED, problem_rules.AMBER):
-        lines += _section(lang, f"digest.section.{colour}",
-                          [_problem_line(lang, p) for p in digest.by_light[colour]])
+        lines += _listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line)
     others = [c for c in digest.changes if c.action != "lookback_result"]
-    lines += _section(lang, "digest.section.changes", [_change_line(lang, c) for c in others])
-    lines += _section(lang, "digest.section.due", [_problem_line(lang, p) for p in digest.due_soon])
+    lines += _listed(lang, "digest.section.changes", others, _change_line)
+    lines += _listed(lang, "digest.section.due", digest.due_soon, _problem_line)
     anonymous = sum(note.anonymous for note in digest.opinions)
     if digest.office is None:
-        lines += _section(lang, "digest.section.opinions", [_opinion_line(lang, n) for n in digest.opinions],
-                          count=len(digest.opinions), anonymous=anonymous)
+        lines += _listed(lang, "digest.section.opinions", digest.opinions, _opinion_line,
+                         count=len(digest.opinions), anonymous=anonymous)
     lines += _section(lang, "digest.section.lookbacks",
                       [_change_line(lang, c) for c in digest.lookback_results])
     if digest.office is not None:
@@ -149,8 +153,7 @@ def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
 # ---- the schedule --------------------------------------------------------------------------
 
 def recipients(app: Application) -> Iterable[Person]:
-    return [p for p in people.everyone(app.bot_data["db"])
-            if p.has_any({LEADER, OFFICE}) and p.chat_id and p.reachable]
+    return [p for p in people.holding(app.bot_data["db"], (LEADER, OFFICE)) if p.chat_id and p.reachable]
 
 
 async def queue_due(app: Application, after: datetime, until: datetime) -> int:
