@@ -31,11 +31,14 @@ def prepare(app: Application, server: SandboxServer) -> None:
     """Before polling: the clock, the campaign (first run only) and a chat for every person."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     offset_file = _offset_file(app)
-    clock.reset()
-    clock.advance(_saved_offset(offset_file) if offset_file.exists() else _to_office_hours(settings.timezone))
-    _save_offset(offset_file)
-    demo_campaign.seed(db, app.bot_data["keys"], clock.now().astimezone(settings.timezone).date(),
+    offset = _saved_offset(offset_file) if offset_file.exists() else _to_office_hours(settings.timezone)
+    # The campaign is told by moving the clock through its past, and resets it at the end;
+    # so the demo's own clock is set after it.
+    demo_campaign.seed(db, app.bot_data["keys"], (datetime.now(settings.timezone) + offset).date(),
                        settings.timezone)
+    clock.reset()
+    clock.advance(offset)
+    _save_offset(offset_file)
     for telegram_id, person in _players(app):
         server.api.user(telegram_id, person.name, LANGUAGE)
     server.api.now = lambda: clock.now().timestamp()

@@ -85,7 +85,8 @@ class Campaign:
 
 
 def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone) -> None:
-    """Seed a fresh database once; the clock is left where it was."""
+    """Seed a fresh database once. The story moves the clock; it is reset to the real time at
+    the end."""
     if people.everyone(db):
         return
     roster.apply(db, roster.parse(ROSTER.read_bytes()), None)

@@ -3,7 +3,8 @@ its people and its clock. (The browser test walks through it; this checks what i
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,6 +61,21 @@ async def test_a_restarted_demo_keeps_its_people_and_its_clock(tmp_path):
         assert back["keyboard"]["keyboard"]  # /start brought the menu back; no new invitation
         await url.stop()
     assert db_problems(tmp_path) == 12
+
+
+@pytest.mark.slow
+async def test_the_first_run_keeps_the_demo_clock_while_the_campaign_is_seeded(tmp_path):
+    # An offset set before the first run stands for the move to office hours a first run makes
+    # at night: seeding the campaign (which moves the clock through its past) must not undo it.
+    (tmp_path / "sandbox").mkdir()
+    (tmp_path / "sandbox" / "sandbox_clock.json").write_text(json.dumps({"offset_seconds": 3 * 86400}))
+    demo = await DemoProcess.start(tmp_path)
+    try:
+        async with aiohttp.ClientSession() as http, http.get(f"{demo.address}/sandbox/clock") as answer:
+            shown = datetime.fromisoformat((await answer.json())["now"])
+    finally:
+        await demo.stop()
+    assert shown - datetime.now(UTC) > timedelta(days=2, hours=23)
 
 
 def db_problems(tmp_path: Path) -> int:
