@@ -33,8 +33,8 @@ def notify(context: ContextTypes.DEFAULT_TYPE, recipients: Iterable[Person], key
 
 def with_role(context: ContextTypes.DEFAULT_TYPE, role: str, department_id: int | None = None,
               ) -> list[Person]:
-    return [p for p in people.everyone(_app(context).bot_data["db"])
-            if role in p.roles and (department_id is None or p.department_id == department_id)]
+    return [p for p in people.holding(_app(context).bot_data["db"], (role,))
+            if department_id is None or p.department_id == department_id]
 
 
 def office(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:

@@ -19,11 +19,11 @@ class Audiences:
     """Who hears a reminder, looked up by department and leader rather than by walking the
     whole roster once per problem (10,000 people x thousands of late problems is minutes)."""
 
-    def __init__(self, everyone: list[Person]) -> None:
+    def __init__(self, hearers: list[Person]) -> None:
         self.heads: dict[int, list[Person]] = {}
         self.leaders: dict[int, Person] = {}
-        self.office = [p for p in everyone if OFFICE in p.roles]
-        for person in everyone:
+        self.office = [p for p in hearers if OFFICE in p.roles]
+        for person in hearers:
             if HEAD in person.roles:
                 self.heads.setdefault(person.department_id, []).append(person)
             if LEADER in person.roles:
@@ -64,7 +64,7 @@ def queue_for_slots(app: Application, slots: list) -> int:
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     open_problems = problems.listing(db, f"pr.status in ({','.join('?' * len(problems.WORKING))})",
                                      list(problems.WORKING))
-    audiences = Audiences(people.everyone(db))
+    audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
     for slot in slots:
         for problem in open_problems:

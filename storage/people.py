@@ -82,32 +82,30 @@ def by_id(db: sqlite_utils.Database, person_id: int) -> Person | None:
     return _one(db, "p.id = ?", [person_id])
 
 
+def _active(db: sqlite_utils.Database, where: str = "1", params: list | None = None) -> list[Person]:
+    query = f"{_SELECT} where p.active = 1 and ({where}) order by d.name, p.name"
+    return [_person(r) for r in db.query(query, params or [])]
+
+
 def everyone(db: sqlite_utils.Database, department: str | None = None) -> list[Person]:
-    where, params = "p.active = 1", []
-    if department:
-        where += " and d.name = ?"
-        params.append(department)
-    return [_person(r) for r in db.query(f"{_SELECT} where {where} order by d.name, p.name", params)]
+    return _active(db, "d.name = ?", [department]) if department else _active(db)
 
 
 def holding(db: sqlite_utils.Database, roles: tuple[str, ...]) -> list[Person]:
     """Active people with any of these roles, found in SQL: the sweeper asks every minute,
     and reading ten thousand people to find two hundred leaders took most of its pass."""
+    # roles are stored as space-separated words; padding with spaces matches whole words
     matches = " or ".join("(' ' || p.roles || ' ') like ?" for _ in roles)
-    found = db.query(f"{_SELECT} where p.active = 1 and ({matches}) order by d.name, p.name",
-                     [f"% {role} %" for role in roles])
-    return [person for person in map(_person, found) if person.has_any(roles)]
+    return _active(db, matches, [f"% {role} %" for role in roles])
 
 
 def in_department(db: sqlite_utils.Database, department_id: int) -> list[Person]:
-    return [_person(r) for r in db.query(f"{_SELECT} where p.active = 1 and p.department_id = ? "
-                                         "order by p.name", [department_id])]
+    return _active(db, "p.department_id = ?", [department_id])
 
 
 def unreachable(db: sqlite_utils.Database) -> list[Person]:
     """Active people who joined and then blocked the bot."""
-    return [_person(r) for r in db.query(f"{_SELECT} where p.active = 1 and p.reachable = 0 and "
-                                         "p.telegram_user_id is not null order by d.name, p.name")]
+    return _active(db, "p.reachable = 0 and p.telegram_user_id is not null")
 
 
 def not_joined_count(db: sqlite_utils.Database) -> int:
