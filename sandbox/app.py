@@ -130,8 +130,8 @@ class SandboxServer:
         stored = self.api.files.get(request.match_info["file_id"])
         if stored is None:
             return web.Response(status=404)
-        if request.query.get("inline") and _image_type(stored[0]):
-            return web.Response(body=stored[0], content_type=_image_type(stored[0]))
+        if request.query.get("inline") and (image_type := _image_type(stored[0])):
+            return web.Response(body=stored[0], content_type=image_type)
         return web.Response(
             body=stored[0],
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(stored[1])}"},

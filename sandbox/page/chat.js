@@ -79,7 +79,6 @@ function renderRoster() {
     button.dataset.personId = person.id;
     button.dataset.name = person.name;
     const label = document.createElement("span");
-    label.innerHTML = "";
     label.append(person.name + " ");
     const roles = document.createElement("span");
     roles.className = "roles";
