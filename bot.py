@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import dataclasses
 import logging
 import signal
@@ -49,10 +50,17 @@ class Pacer(AIORateLimiter):
     cost a person their answer. A request refused for what it is (400, 403) is not retried."""
 
     RETRIES = 3
+    REMEMBERED_ANSWERS = 10_000
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         if endpoint.lower() == "getupdates":  # the updater has its own way of trying again
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if endpoint.lower() == "answercallbackquery" and self._answered_before(data):
+            return True
         for attempt in range(self.RETRIES + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
@@ -63,6 +71,18 @@ class Pacer(AIORateLimiter):
                     raise
                 await asyncio.sleep(0.3 * 2 ** attempt)
         raise AssertionError("unreachable")
+
+    def _answered_before(self, data: dict) -> bool:
+        """Telegram takes one answer per button press and answers a second with 400 (bot
+        authors report QUERY_ID_INVALID); a handler that answers and then replies (which
+        answers too) would turn a done action into an error message."""
+        query_id = str(data.get("callback_query_id"))
+        if query_id in self._answered:
+            return True
+        self._answered[query_id] = None
+        if len(self._answered) > self.REMEMBERED_ANSWERS:
+            self._answered.popitem(last=False)
+        return False
 
 
 def pacer(per_second: float = 30.0) -> Pacer:

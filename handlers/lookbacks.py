@@ -78,7 +78,6 @@ async def ask_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await refuse(update, context, "lookback.not_yours")
         return ConversationHandler.END
     context.user_data["confirming"] = lookback.id
-    await update.callback_query.answer()
     await reply(update, context, "lookback.evidence_ask", id=problem.id)
     return EVIDENCE
 

@@ -115,7 +115,6 @@ async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except ProblemError as error:
         await tell_error(update, context, error)
         return
-    await update.callback_query.answer()
     await reply(update, context, "newproblem.from_opinion", id=problem_id, opinion=opinion_id)
     announce(context, problem_id)
 
@@ -182,7 +181,6 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ProblemError as error:
         await tell_error(update, context, error)
         return
-    await update.callback_query.answer()
     await reply(update, context, "closure.closed", id=problem.id)
     recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
     notices.notify(context, recipients, "notice.closed", id=problem.id, title=problem.title)

@@ -144,7 +144,6 @@ async def request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except ProblemError as error:
         await tell_error(update, context, error)
         return
-    await update.callback_query.answer()
     await reply(update, context, "progress.closure_requested", id=problem.id)
     notices.notify(context, notices.office(context), "notice.closure_requested",
                    buttons=[[("closure.btn.close", f"pc:close:{problem.id}"),

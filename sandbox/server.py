@@ -329,6 +329,9 @@ class FakeBotApi:
                 "file_path": f"files/{file_id}"}
 
     def answer_callback_query(self, params: dict) -> bool:
+        if params["callback_query_id"] in self.callback_answers:  # one answer, as Telegram
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
+                                "query ID is invalid")
         answer = {"text": params.get("text"),
                   "show_alert": params.get("show_alert") in ("true", True)}
         self.callback_answers[params["callback_query_id"]] = answer
