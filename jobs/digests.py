@@ -16,13 +16,12 @@ from telegram.ext import Application
 from documents import charts
 from storage import digests, outbox, people
 from storage import problems as problem_rules
-from storage.digests import Digest, Thresholds
+from storage.digests import LIST_LIMIT, Digest, Thresholds
 from storage.people import LEADER, OFFICE, Person
 from texts import say
 
 log = logging.getLogger(__name__)
 
-LIST_LIMIT = 8
 OPINION_CHARS = 120
 MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off line
 
@@ -49,14 +48,15 @@ def _problem_line(lang: str, problem) -> str:
                department=problem.department or "—")
 
 
-def _listed(lang: str, heading: str, items: list, line, **values) -> list[str]:
-    """A section of one line per item, drawing only the lines shown: a leader of a large
-    hospital can have hundreds of new opinions in a day, of which the digest shows a few."""
-    if not items:
+def _listed(lang: str, heading: str, items: list, line, total: int | None = None, **values) -> list[str]:
+    """A section of one line per item, drawing only the lines shown, and how many more there
+    are (`total` when the items are only the first few)."""
+    total = len(items) if total is None else total
+    if not total:
         return []
     lines = [line(lang, item) for item in items[:LIST_LIMIT]]
-    if len(items) > LIST_LIMIT:
-        lines.append(say(lang, "digest.more", count=len(items) - LIST_LIMIT))
+    if total > LIST_LIMIT:
+        lines.append(say(lang, "digest.more", count=total - LIST_LIMIT))
     return ["", say(lang, heading, **values), *lines]
 
 
@@ -81,9 +81,9 @@ def _opinion_line(lang: str, note) -> str:
 def _office_lines(lang: str, digest: Digest) -> list[str]:
     figures = digest.office
     lines = []
-    if digest.opinions:
-        by_category = "、".join(f"{k} {v}" for k, v in figures.new_opinions_by_category.items())
-        lines += ["", say(lang, "digest.section.office_opinions", count=len(digest.opinions),
+    if digest.opinions.count:
+        by_category = "、".join(f"{k} {v}" for k, v in digest.opinions.by_category.items())
+        lines += ["", say(lang, "digest.section.office_opinions", count=digest.opinions.count,
                           by_category=by_category)]
     if figures.opinions_by_status:
         lines.append(say(lang, "digest.opinion_status", by_status="、".join(
@@ -116,10 +116,10 @@ def render(lang: str, person: Person, digest: Digest, title_key: str, since_text
     others = [c for c in digest.changes if c.action != "lookback_result"]
     lines += _listed(lang, "digest.section.changes", others, _change_line)
     lines += _listed(lang, "digest.section.due", digest.due_soon, _problem_line)
-    anonymous = sum(note.anonymous for note in digest.opinions)
     if digest.office is None:
-        lines += _listed(lang, "digest.section.opinions", digest.opinions, _opinion_line,
-                         count=len(digest.opinions), anonymous=anonymous)
+        new = digest.opinions
+        lines += _listed(lang, "digest.section.opinions", new.shown, _opinion_line, total=new.count,
+                         count=new.count, anonymous=new.anonymous)
     lines += _section(lang, "digest.section.lookbacks",
                       [_change_line(lang, c) for c in digest.lookback_results])
     if digest.office is not None:

@@ -439,3 +439,20 @@ def m017_opinions_by_department_day(db: sqlite_utils.Database) -> None:
         create index opinions_leader on opinions (leader_id);
         """
     )
+
+
+@migrations()
+def m018_digest_opinions_from_the_index(db: sqlite_utils.Database) -> None:
+    """A leader's digest counts a day's opinions by category and anonymity: with these columns
+    in the indexes it reads them from the index, not each opinion's row (200 leaders' digests
+    read 340,000 rows at the full benchmark size)."""
+    db.executescript(
+        """
+        drop index opinions_department_day;
+        drop index opinions_leader;
+        create index opinions_department_day
+            on opinions (department_id, submitted_on, released, status, category, anonymous);
+        create index opinions_leader
+            on opinions (leader_id, submitted_on, released, status, department_id, category, anonymous);
+        """
+    )

@@ -30,6 +30,7 @@ DAILY, WEEKLY, OFF = "daily", "weekly", "off"
 FREQUENCIES = (DAILY, WEEKLY, OFF)
 DEFAULT_TIME = time(8, 30)
 DUE_SOON_DAYS = 7
+LIST_LIMIT = 8  # lines a section shows; the rest is counted ("还有 N 条")
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,17 @@ class OpinionNote:
     anonymous: bool
 
 
+@dataclass(frozen=True)
+class NewOpinions:
+    """A digest's new opinions: the first few to show, and the counts of all of them."""
+    shown: list[OpinionNote]
+    count: int
+    anonymous: int
+    by_category: dict[str, int]
+
+
 @dataclass
 class OfficeFigures:
-    new_opinions_by_category: dict[str, int]
     opinions_by_status: dict[str, int]
     overdue_by_department: dict[str, list[Problem]]
     unreachable: list[Person]
@@ -137,7 +146,7 @@ class Digest:
     changes: list[Change]
     due_soon: list[Problem]
     newly_late: list[Problem]
-    opinions: list[OpinionNote]
+    opinions: NewOpinions
     office: OfficeFigures | None = None
     departments: dict[str, Counter] = field(default_factory=dict)
 
@@ -150,7 +159,7 @@ class Digest:
         newly_due = [p for p in self.due_soon
                      if p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
         overdue_reports = self.office.overdue_self_checks if self.office else []
-        return not (self.changes or self.opinions or self.newly_late or newly_due or overdue_reports)
+        return not (self.changes or self.opinions.count or self.newly_late or newly_due or overdue_reports)
 
 
 @dataclass(frozen=True)
@@ -183,25 +192,41 @@ def _changes(db: sqlite_utils.Database, since: datetime, titles: dict[int, str])
 
 
 def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id: int | None,
-              department_ids: set[int] | None) -> list[OpinionNote]:
+              department_ids: set[int] | None) -> NewOpinions:
     """Released opinions of the whole days [since_day, today): about these departments, or
-    sent to this leader (all of them when no departments are given). Never the author."""
-    released, where, params = "o.released = 1", "", []
-    if department_ids is not None:
-        ids = sorted(department_ids)
-        # "+" keeps SQLite off the released-and-day index, so that it looks up these
-        # departments' day (and this leader's) instead of reading the whole day's opinions.
-        released = "+o.released = 1"
-        where = f" and (o.department_id in ({','.join('?' * len(ids))}) or o.leader_id = ?)"
-        params = [*ids, leader_id]
-    rows = db.execute(  # plain tuples: a day can hold hundreds of a leader's opinions
-        "select o.category, d.name as department, o.text, o.anonymous "
-        "from opinions o left join departments d on d.id = o.department_id "
-        f"where {released} and o.submitted_on >= ? and o.submitted_on < ? and o.status != 'duplicate'"
-        + where + " order by o.submitted_on, o.category",
-        [since_day.isoformat(), today.isoformat(), *params])
-    return [OpinionNote(category, department, text, bool(anonymous))
-            for category, department, text, anonymous in rows]
+    sent to this leader (all of them when no departments are given). Counted from the indexes,
+    and only the lines shown are read: a large hospital's leader can have hundreds in a day.
+    Never the author."""
+    found, params = _new_opinions(since_day, today, leader_id, department_ids)
+    by_category = db.execute(f"select category, count(*), sum(anonymous) from ({found}) group by category "
+                             "order by 2 desc, 1", params).fetchall()
+    shown = db.execute(
+        "select o.category, d.name, o.text, o.anonymous from opinions o left join departments d "
+        f"on d.id = o.department_id where o.id in (select id from ({found}) order by submitted_on, category "
+        "limit ?) order by o.submitted_on, o.category", [*params, LIST_LIMIT]) if by_category else []
+    return NewOpinions(
+        shown=[OpinionNote(category, department, text, bool(anonymous))
+               for category, department, text, anonymous in shown],
+        count=sum(row[1] for row in by_category), anonymous=sum(row[2] for row in by_category),
+        by_category={row[0]: row[1] for row in by_category})
+
+
+def _new_opinions(since_day: date, today: date, leader_id: int | None,
+                  department_ids: set[int] | None) -> tuple[str, list]:
+    """The query of the new opinions' (id, submitted_on, category, anonymous) and its parameters."""
+    columns = "select o.id, o.submitted_on, o.category, o.anonymous from opinions o"
+    days = [since_day.isoformat(), today.isoformat()]
+    if department_ids is None:
+        return (f"{columns} where o.released = 1 and o.submitted_on >= ? and o.submitted_on < ? "
+                "and o.status != 'duplicate'"), days
+    ids = sorted(department_ids)
+    listed = ",".join("?" * len(ids))
+    # Two halves instead of an OR, so that each is read from its index alone; "+" keeps SQLite
+    # on the department-and-day index rather than the released-and-day one (a whole day).
+    new = "o.submitted_on >= ? and o.submitted_on < ? and +o.released = 1 and o.status != 'duplicate'"
+    return (f"{columns} where o.department_id in ({listed}) and {new} union all "
+            f"{columns} where o.leader_id = ? and (o.department_id is null or o.department_id not in ({listed})) "
+            f"and {new}"), [*ids, *days, leader_id, *ids, *days]
 
 
 def _due_soon(found: list[Problem], today: date) -> list[Problem]:
@@ -241,7 +266,6 @@ def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: Zo
     for problem in by_light[problem_rules.RED]:
         overdue[problem.department or "—"].append(problem)
     figures = OfficeFigures(
-        new_opinions_by_category=dict(Counter(o.category for o in opinions).most_common()),
         opinions_by_status={r[0]: r[1] for r in db.execute(
             "select status, count(*) from opinions where released = 1 group by status order by 2 desc")},
         overdue_by_department=dict(sorted(overdue.items())),

@@ -77,8 +77,12 @@ class Problem:
     closed_at: datetime | None
 
 
+# The columns in the order of Problem's fields, so that a row becomes a Problem without a dict
+# per row: a leader's digest reads hundreds of them, the office's every one.
 _SELECT = """
-select pr.*, l.name as leader, d.name as department
+select pr.id, pr.title, pr.description, pr.category, pr.source, pr.kind, pr.horizon, pr.measures,
+       pr.leader_id, l.name, pr.department_id, d.name, pr.deadline, pr.status, pr.public,
+       pr.progress, pr.explanation, pr.review_on, pr.created_at, pr.last_progress_at, pr.closed_at
 from problems pr
 left join people l on l.id = pr.leader_id
 left join departments d on d.id = pr.department_id
@@ -93,27 +97,24 @@ def _moment(text: str | None) -> datetime | None:
     return parse_iso(text) if text else None
 
 
-def _problem(row: dict) -> Problem:
-    return Problem(
-        id=row["id"], title=row["title"], description=row["description"], category=row["category"],
-        source=row["source"], kind=row["kind"], horizon=row["horizon"], measures=row["measures"],
-        leader_id=row["leader_id"], leader=row["leader"], department_id=row["department_id"],
-        department=row["department"], deadline=_day(row["deadline"]), status=row["status"],
-        public=bool(row["public"]), progress=row["progress"], explanation=row["explanation"],
-        review_on=_day(row["review_on"]), created_at=parse_iso(row["created_at"]),
-        last_progress_at=_moment(row["last_progress_at"]), closed_at=_moment(row["closed_at"]),
-    )
+def _problem(row: tuple) -> Problem:
+    (id_, title, description, category, source, kind, horizon, measures, leader_id, leader, department_id,
+     department, deadline, status, public, progress, explanation, review_on, created_at, last_progress_at,
+     closed_at) = row
+    return Problem(id_, title, description, category, source, kind, horizon, measures, leader_id, leader,
+                   department_id, department, _day(deadline), status, bool(public), progress, explanation,
+                   _day(review_on), parse_iso(created_at), _moment(last_progress_at), _moment(closed_at))
 
 
 def get(db: sqlite_utils.Database, problem_id: int) -> Problem | None:
-    rows = list(db.query(f"{_SELECT} where pr.id = ?", [problem_id]))
-    return _problem(rows[0]) if rows else None
+    row = db.execute(f"{_SELECT} where pr.id = ?", [problem_id]).fetchone()
+    return _problem(row) if row else None
 
 
 def listing(db: sqlite_utils.Database, where: str = "1", params: list | None = None,
             offset: int = 0, limit: int = 1000) -> list[Problem]:
-    rows = db.query(f"{_SELECT} where {where} order by pr.deadline is null, pr.deadline, pr.id "
-                    f"limit ? offset ?", [*(params or []), limit, offset])
+    rows = db.execute(f"{_SELECT} where {where} order by pr.deadline is null, pr.deadline, pr.id "
+                      f"limit ? offset ?", [*(params or []), limit, offset])
     return [_problem(r) for r in rows]
 
 

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from seeded import THURSDAY, WEDNESDAY, at, person_id, seed_campaign
+from seeded import SHANGHAI, THURSDAY, TUESDAY, WEDNESDAY, at, department_id, person_id, seed_campaign
 
 from documents import charts
 from jobs import delivery, sweeper
-from storage import digests
+from jobs.digests import render
+from storage import digests, opinions
+from storage.people import by_id
+from storage.opinions import Draft
 from storage.clock import clock
 
 
@@ -93,6 +96,39 @@ async def test_a_weekly_digest_covers_the_week_and_comes_on_the_first_working_da
     assert "李娜" not in digest_rows(db)
     await sweep_morning(running_bot.app, date(2026, 12, 7))  # the next Monday
     assert "整改周报" in digest_rows(db)["李娜"][0]["text"]
+
+
+async def test_a_leader_counts_every_new_opinion_once_and_is_shown_the_first_few(campaign, running_bot, db):
+    """陈刚's department is 后勤保障科 (through his problems): its opinions count, and those the
+    office sent him about another department; one sent to him about his own counts once; a
+    duplicate, one not yet released and one about another department do not."""
+    keys, office = running_bot.app.bot_data["keys"], person_id(db, "王芳")
+    logistics, clinic = department_id(db, "后勤保障科"), department_id(db, "门诊部")
+
+    def submit(department: int, text: str, author: int | None = None) -> str:
+        draft = Draft(anonymous=author is None, category="后勤服务", department_id=department, text=text)
+        return opinions.submit(db, draft, author, keys, TUESDAY)[0]
+
+    for n in range(9):
+        submit(logistics, f"食堂第{n}条", author=person_id(db, "孙丽") if n % 3 == 0 else None)
+    to_him = submit(clinic, "门诊楼的热水器坏了")
+    own_to_him = submit(logistics, "车棚顶漏雨")
+    again = submit(logistics, "食堂第0条")
+    opinions.release_batch(db)
+    for opinion_id in (to_him, own_to_him):
+        opinions.send_to_leader(db, opinion_id, person_id(db, "陈刚"), office)
+    opinions.mark_duplicate(db, again, own_to_him, office)
+    submit(logistics, "还没放出的一条")
+
+    leader = by_id(db, person_id(db, "陈刚"))
+    new = digests.for_leader(db, leader, at(TUESDAY, 8, 30), WEDNESDAY, SHANGHAI).opinions
+    assert (new.count, new.anonymous, new.by_category) == (11, 8, {"后勤服务": 11})
+    assert len(new.shown) == digests.LIST_LIMIT
+    assert not any("门诊" in note.text and note.department != "门诊部" for note in new.shown)
+    digest = digests.for_leader(db, leader, at(TUESDAY, 8, 30), WEDNESDAY, SHANGHAI)
+    text = render("zh-CN", leader, digest, "digest.title.daily", None)
+    assert "新意见</b>（11 条，其中匿名 8 条）" in text and "另有 3 项" in text
+    assert "还没放出" not in text and "周末只开两个挂号窗口" not in text
 
 
 def test_weekly_digest_day_moves_past_a_holiday_monday():
