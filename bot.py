@@ -33,6 +33,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 import config
 import handlers
 import jobs
+from bot_api import AiohttpRequest
 from documents import charts
 from handlers.persistence import SQLitePersistence
 from storage import invitations, people, problems, roster
@@ -101,6 +102,8 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
         .token(settings.bot_token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(False)
@@ -153,7 +156,7 @@ def quiet_libraries() -> None:
     """Libraries log what we must not: httpx logs every URL at INFO, and the URL carries the
     bot token; python-telegram-bot logs whole API responses (updates with message texts) at
     DEBUG. Their levels are fixed here whatever LOG_LEVEL says."""
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "aiohttp.client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").addFilter(_still_running)
     logging.getLogger("telegram").setLevel(logging.INFO)

@@ -224,9 +224,10 @@ def _new_opinions(since_day: date, today: date, leader_id: int | None,
     # Two halves instead of an OR, so that each is read from its index alone; "+" keeps SQLite
     # on the department-and-day index rather than the released-and-day one (a whole day).
     new = "o.submitted_on >= ? and o.submitted_on < ? and +o.released = 1 and o.status != 'duplicate'"
-    return (f"{columns} where o.department_id in ({listed}) and {new} union all "
-            f"{columns} where o.leader_id = ? and (o.department_id is null or o.department_id not in ({listed})) "
-            f"and {new}"), [*ids, *days, leader_id, *ids, *days]
+    elsewhere = f"(o.department_id is null or o.department_id not in ({listed}))"
+    query = (f"{columns} where o.department_id in ({listed}) and {new} union all "
+             f"{columns} where o.leader_id = ? and {elsewhere} and {new}")
+    return query, [*ids, *days, leader_id, *ids, *days]
 
 
 def _due_soon(found: list[Problem], today: date) -> list[Problem]:

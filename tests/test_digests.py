@@ -18,9 +18,9 @@ from documents import charts
 from jobs import delivery, sweeper
 from jobs.digests import render
 from storage import digests, opinions
-from storage.people import by_id
-from storage.opinions import Draft
 from storage.clock import clock
+from storage.opinions import Draft
+from storage.people import by_id
 
 
 @pytest.fixture

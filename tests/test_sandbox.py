@@ -9,10 +9,14 @@ from conftest import TOKEN
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
+from bot_api import AiohttpRequest
+
 
 @pytest.fixture
 async def api_bot(server):
-    async with Bot(TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot") as b:
+    """A bare Bot on the bot's own transport, so uploads and downloads here go through it."""
+    async with Bot(TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot",
+                   request=AiohttpRequest(), get_updates_request=AiohttpRequest(connections=1)) as b:
         yield b
 
 
