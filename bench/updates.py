@@ -5,6 +5,10 @@ echo bot against the same fake server, answering the same number of updates from
 people. Both run without the rate limiter, which only measures Telegram's limits (see
 fanout.py). Prints updates per second for both and the ratio per update (target <= 1.3).
 
+Two more floors show where the difference lies: the echo bot answering button presses as our
+flows do (the same API calls), on python-telegram-bot's default transport (httpx) and on the
+bot's own (bot_api.AiohttpRequest).
+
     python bench/updates.py [--people 500]
 """
 
@@ -25,6 +29,7 @@ from telegram.ext import (
 )
 
 import bot  # noqa: E402  (harness put the project on the path)
+from bot_api import AiohttpRequest
 from sandbox.client import SandboxClient
 from storage import invitations, roster
 from storage.db import open_database
@@ -87,12 +92,15 @@ async def echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await update.callback_query.edit_message_text(f"已收到 {pressed}", reply_markup=NEXT)
 
 
-async def floor(people: int, buttons: bool) -> tuple[float, int]:
+async def floor(people: int, buttons: bool, our_transport: bool = False) -> tuple[float, int]:
     """The echo bot. With `buttons` it also answers button presses as our flows do (answer the
-    press, edit the message), and people press where our flow presses: the same API calls."""
+    press, edit the message), and people press where our flow presses: the same API calls.
+    With `our_transport` it sends through the bot's aiohttp transport instead of httpx."""
     async with sandbox() as server:
-        app = (ApplicationBuilder().token(TOKEN).base_url(f"{server.url}/bot")
-               .rate_limiter(Unlimited()).build())
+        builder = ApplicationBuilder().token(TOKEN).base_url(f"{server.url}/bot").rate_limiter(Unlimited())
+        if our_transport:
+            builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
+        app = builder.build()
         app.add_handler(MessageHandler(filters.TEXT, echo))
         app.add_handler(CallbackQueryHandler(echo_button))
         await app.initialize()
@@ -122,15 +130,18 @@ async def floor(people: int, buttons: bool) -> tuple[float, int]:
 async def main(people: int) -> None:
     floor_time, floor_updates = await floor(people, buttons=False)
     buttons_time, buttons_updates = await floor(people, buttons=True)
+    same_time, same_updates = await floor(people, buttons=True, our_transport=True)
     our_time, our_updates = await ours(people)
-    floor_rate, buttons_rate, our_rate = (floor_updates / floor_time, buttons_updates / buttons_time,
-                                          our_updates / our_time)
+    floor_rate, buttons_rate, same_rate, our_rate = (
+        floor_updates / floor_time, buttons_updates / buttons_time, same_updates / same_time, our_updates / our_time)
     print(f"machine: {machine()}; {people} people at once, {STEPS} updates each")
     print(f"floor, echo bot (1 API call per update): {floor_rate:.0f} updates/s")
     print(f"floor, echo bot answering buttons like our flows (same API calls): {buttons_rate:.0f} updates/s")
+    print(f"floor, the same on the bot's transport (aiohttp): {same_rate:.0f} updates/s")
     print(f"整改通, anonymous opinions end to end: {our_rate:.0f} updates/s")
     print(f"time per update, ours / echo floor: {floor_rate / our_rate:.2f} (target <= 1.3)")
     print(f"time per update, ours / same-calls floor: {buttons_rate / our_rate:.2f}")
+    print(f"time per update, ours / same calls on the same transport: {same_rate / our_rate:.2f}")
 
 
 if __name__ == "__main__":

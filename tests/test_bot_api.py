@@ -58,3 +58,13 @@ async def test_a_refused_connection_is_a_network_error(transport):
 async def test_it_must_be_initialized_first():
     with pytest.raises(RuntimeError):
         await AiohttpRequest().do_request("http://127.0.0.1:9/call", "POST")
+
+
+async def test_a_proxy_from_the_environment_is_used(slow_server, transport, monkeypatch):
+    """Many institutions reach Telegram only through a proxy: HTTPS_PROXY (here HTTP_PROXY, for a
+    plain-HTTP stand-in) in the environment or .env is enough, as with httpx before."""
+    monkeypatch.setenv("HTTP_PROXY", slow_server.removesuffix("/call"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    status, body = await transport.do_request("http://api.telegram.invalid/call", "POST")
+    assert status == 200 and b'"ok": true' in body
