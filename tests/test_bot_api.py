@@ -60,11 +60,15 @@ async def test_it_must_be_initialized_first():
         await AiohttpRequest().do_request("http://127.0.0.1:9/call", "POST")
 
 
-async def test_a_proxy_from_the_environment_is_used(slow_server, transport, monkeypatch):
+async def test_a_proxy_from_the_environment_is_used(slow_server, monkeypatch):
     """Many institutions reach Telegram only through a proxy: HTTPS_PROXY (here HTTP_PROXY, for a
-    plain-HTTP stand-in) in the environment or .env is enough, as with httpx before."""
+    plain-HTTP stand-in) in the environment or .env is enough, as with httpx before; NO_PROXY
+    still names the hosts reached directly."""
     monkeypatch.setenv("HTTP_PROXY", slow_server.removesuffix("/call"))
-    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
     monkeypatch.delenv("no_proxy", raising=False)
-    status, body = await transport.do_request("http://api.telegram.invalid/call", "POST")
-    assert status == 200 and b'"ok": true' in body
+    async with AiohttpRequest() as transport:
+        status, body = await transport.do_request("http://api.telegram.invalid/call", "POST")
+        assert status == 200 and b'"ok": true' in body
+        with pytest.raises(NetworkError):
+            await transport.do_request("http://direct.invalid/call", "POST")
