@@ -10,6 +10,7 @@ sending and one for getUpdates, proxies from the environment (HTTPS_PROXY) as ht
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_NONE = BaseRequest.DEFAULT_NONE
+_TOKEN_IN_URL = re.compile(r"bot\d+:[\w-]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -65,7 +67,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:  # aiohttp's timeouts, a full pool among them
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # The message ends up in the log; a URL in it would carry the token.
+            said = _TOKEN_IN_URL.sub("bot<token>", str(error))
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
 
     def _proxy(self, url: str) -> str | None:
         """HTTPS_PROXY or HTTP_PROXY for the URL's scheme, unless NO_PROXY names its host."""

@@ -72,3 +72,9 @@ async def test_a_proxy_from_the_environment_is_used(slow_server, monkeypatch):
         assert status == 200 and b'"ok": true' in body
         with pytest.raises(NetworkError):
             await transport.do_request("http://direct.invalid/call", "POST")
+
+
+async def test_an_error_never_carries_the_token(transport):
+    with pytest.raises(NetworkError) as raised:
+        await transport.do_request("http://127.0.0.1:99999/bot123456:AAHsecret-token_x/getMe", "POST")
+    assert "AAHsecret" not in str(raised.value) and "bot<token>" in str(raised.value)
