@@ -30,7 +30,7 @@ DAILY, WEEKLY, OFF = "daily", "weekly", "off"
 FREQUENCIES = (DAILY, WEEKLY, OFF)
 DEFAULT_TIME = time(8, 30)
 DUE_SOON_DAYS = 7
-LIST_LIMIT = 8  # lines a section shows; the rest is counted ("还有 N 条")
+LIST_LIMIT = 8  # lines a section shows; the rest is counted ("另有 N 项")
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,12 @@ class OpinionNote:
 class NewOpinions:
     """A digest's new opinions: the first few to show, and the counts of all of them."""
     shown: list[OpinionNote]
-    count: int
     anonymous: int
     by_category: dict[str, int]
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_category.values())
 
 
 @dataclass
@@ -207,8 +210,7 @@ def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id
     return NewOpinions(
         shown=[OpinionNote(category, department, text, bool(anonymous))
                for category, department, text, anonymous in shown],
-        count=sum(row[1] for row in by_category), anonymous=sum(row[2] for row in by_category),
-        by_category={row[0]: row[1] for row in by_category})
+        anonymous=sum(row[2] for row in by_category), by_category={row[0]: row[1] for row in by_category})
 
 
 def _new_opinions(since_day: date, today: date, leader_id: int | None,
@@ -216,14 +218,14 @@ def _new_opinions(since_day: date, today: date, leader_id: int | None,
     """The query of the new opinions' (id, submitted_on, category, anonymous) and its parameters."""
     columns = "select o.id, o.submitted_on, o.category, o.anonymous from opinions o"
     days = [since_day.isoformat(), today.isoformat()]
+    new = "o.submitted_on >= ? and o.submitted_on < ? and {released} = 1 and o.status != 'duplicate'"
     if department_ids is None:
-        return (f"{columns} where o.released = 1 and o.submitted_on >= ? and o.submitted_on < ? "
-                "and o.status != 'duplicate'"), days
+        return f"{columns} where {new.format(released='o.released')}", days
     ids = sorted(department_ids)
     listed = ",".join("?" * len(ids))
     # Two halves instead of an OR, so that each is read from its index alone; "+" keeps SQLite
     # on the department-and-day index rather than the released-and-day one (a whole day).
-    new = "o.submitted_on >= ? and o.submitted_on < ? and +o.released = 1 and o.status != 'duplicate'"
+    new = new.format(released="+o.released")
     elsewhere = f"(o.department_id is null or o.department_id not in ({listed}))"
     query = (f"{columns} where o.department_id in ({listed}) and {new} union all "
              f"{columns} where o.leader_id = ? and {elsewhere} and {new}")
