@@ -1,23 +1,32 @@
 """Update handling: N members of staff each submit an anonymous opinion end to end (7 updates
 each: /opinion, anonymous, category, department, the text, preview, submit) through the real
-bot and the fake Bot API, all at once. The floor, in the same run: a minimal python-telegram-bot
-echo bot against the same fake server, answering the same number of updates from as many
-people. Both run without the rate limiter, which only measures Telegram's limits (see
-fanout.py). Prints updates per second for both and the ratio per update (target <= 1.3).
+bot, all at once. The fake Bot API and the simulated people run in processes of their own, so
+the bot's process does only the bot's work; its CPU seconds are counted beside the wall time.
 
-Two more floors show where the difference lies: the echo bot answering button presses as our
-flows do (the same API calls), on python-telegram-bot's default transport (httpx) and on the
-bot's own (bot_api.AiohttpRequest).
+Floors, in the same run and on the same fake API: a plain python-telegram-bot echo bot (one
+API call per update) on the library's default transport (httpx) and on the bot's own
+(bot_api.AiohttpRequest), and the echo answering button presses as our flows do (the same API
+calls) on the bot's own transport. Every bot handles different people's updates at once.
 
-    python bench/updates.py [--people 500]
+Each configuration runs at 0 ms and at `--latency` ms added to every Bot API call (Telegram
+from a hospital is often 20-100 ms away), `--runs` times; min / median / max are printed.
+
+    python bench/updates.py [--people 500] [--runs 3] [--latency 50]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
 
-from harness import TOKEN, Person, machine, sandbox, settings_for, temporary_database, timed
+from harness import TOKEN, Person, machine, settings_for, temporary_database
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -35,6 +44,9 @@ from storage import invitations, roster
 from storage.db import open_database
 
 STEPS = 7
+HERE = Path(__file__).resolve()
+CPU_TARGET = 1.3  # CPU per update, ours / the plain echo on the same transport
+RATE_TARGET = 200  # updates a second at --latency
 
 
 class Unlimited(AIORateLimiter):
@@ -42,6 +54,20 @@ class Unlimited(AIORateLimiter):
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         return await callback(*args, **kwargs)
+
+
+# ---- the fake Bot API and the people, each in a process of its own -----------------------
+
+
+async def serve_api(latency_ms: float) -> None:
+    from sandbox.app import SandboxServer
+
+    server = SandboxServer(TOKEN)
+    server.latency = latency_ms / 1000
+    await server.start()
+    print(server.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes it
+    await server.stop()
 
 
 async def _opinion(person: Person, n: int) -> None:
@@ -54,30 +80,36 @@ async def _opinion(person: Person, n: int) -> None:
     await person.press("提交")
 
 
-async def ours(people: int) -> tuple[float, int]:
-    db_path = temporary_database()
-    async with sandbox() as server:
-        db = open_database(db_path)
-        csv = "姓名,科室,角色\n" + "".join(f"职工{n},门诊部,职工\n" for n in range(people))
-        roster.apply(db, roster.parse(csv.encode()), None)
-        codes = [i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)]
-        app = bot.build_application(settings_for(server, db_path, OPINION_DAILY_LIMIT="10"), db,
-                                    rate_limiter=Unlimited())
-        await bot.start_polling(app, poll_timeout=1)
-        client = SandboxClient(server.url)
-        staff = []
-        for n in range(len(codes)):
-            await client.user(10_000 + n, f"u{n}")
-            staff.append(Person(client, 10_000 + n))
-        await asyncio.gather(*(p.send(f"/start {code}") for p, code in zip(staff, codes, strict=True)))
-        elapsed = await timed(asyncio.gather(*(_opinion(p, n) for n, p in enumerate(staff))))
-        stored = db.execute("select count(*) from opinions").fetchone()[0]
-        await client.close()
-        await bot.stop_polling(app)
-        db.close()
-    assert stored == people, f"{stored} opinions stored for {people} people"
-    return elapsed, people * STEPS
+async def _echo_talk(person: Person, buttons: bool) -> None:
+    for step in ("send", "press", "press", "press", "send", "press", "press"):
+        if step == "send" or not buttons:
+            await person.send(f"消息 {len(person.messages)}")
+        else:
+            await person.press("继续")
 
+
+async def drive(url: str, people: int, kind: str, codes_file: str | None) -> None:
+    """Join (ours) and then act as every person at once; prints the seconds the acting took."""
+    client = SandboxClient(url)
+    staff = []
+    for n in range(people):
+        await client.user(10_000 + n, f"u{n}")
+        staff.append(Person(client, 10_000 + n))
+    if codes_file:
+        codes = json.loads(Path(codes_file).read_text())
+        await asyncio.gather(*(p.send(f"/start {code}") for p, code in zip(staff, codes, strict=True)))
+    print("ready", flush=True)
+    sys.stdin.readline()  # the bot's process starts its CPU clock, then says go
+    start = time.perf_counter()
+    if kind == "ours":
+        await asyncio.gather(*(_opinion(p, n) for n, p in enumerate(staff)))
+    else:
+        await asyncio.gather(*(_echo_talk(p, kind == "echo-buttons") for p in staff))
+    print(time.perf_counter() - start, flush=True)
+    await client.close()
+
+
+# ---- the bots under test, in this process --------------------------------------------------
 
 NEXT = InlineKeyboardMarkup([[InlineKeyboardButton("继续", callback_data="next")]])
 
@@ -92,59 +124,108 @@ async def echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await update.callback_query.edit_message_text(f"已收到 {pressed}", reply_markup=NEXT)
 
 
-async def floor(people: int, buttons: bool, our_transport: bool = False) -> tuple[float, int]:
-    """The echo bot. With `buttons` it also answers button presses as our flows do (answer the
-    press, edit the message), and people press where our flow presses: the same API calls.
-    With `our_transport` it sends through the bot's aiohttp transport instead of httpx."""
-    async with sandbox() as server:
-        builder = ApplicationBuilder().token(TOKEN).base_url(f"{server.url}/bot").rate_limiter(Unlimited())
-        if our_transport:
-            builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
-        app = builder.build()
-        app.add_handler(MessageHandler(filters.TEXT, echo))
-        app.add_handler(CallbackQueryHandler(echo_button))
+def echo_app(url: str, our_transport: bool):
+    builder = (ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").rate_limiter(Unlimited())
+               .concurrent_updates(True))
+    if our_transport:
+        builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
+    app = builder.build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(echo_button))
+    return app
+
+
+def our_app(url: str, people: int, codes_file: Path):
+    db_path = temporary_database()
+    db = open_database(db_path)
+    csv = "姓名,科室,角色\n" + "".join(f"职工{n},门诊部,职工\n" for n in range(people))
+    roster.apply(db, roster.parse(csv.encode()), None)
+    issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    codes_file.write_text(json.dumps([i.code for i in issued]))
+    return bot.build_application(settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10"), db,
+                                 rate_limiter=Unlimited())
+
+
+async def measure(kind: str, people: int, latency_ms: float) -> tuple[float, float]:
+    """(updates a second, bot CPU milliseconds per update) for one configuration."""
+    api = subprocess.Popen([sys.executable, str(HERE), "--serve-api", "--latency", str(latency_ms)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    url = api.stdout.readline().strip()
+    codes_file = temporary_database().with_name("codes.json")
+    app = our_app(url, people, codes_file) if kind == "ours" else echo_app(url, kind != "echo-default")
+    if kind == "ours":
+        await bot.start_polling(app, poll_timeout=1)
+    else:
         await app.initialize()
         await app.updater.start_polling(timeout=1)
         await app.start()
-        client = SandboxClient(server.url)
-        staff = []
-        for n in range(people):
-            await client.user(10_000 + n, f"u{n}")
-            staff.append(Person(client, 10_000 + n))
-
-        async def talk(person: Person) -> None:
-            for step in ("send", "press", "press", "press", "send", "press", "press"):
-                if step == "send" or not buttons:
-                    await person.send(f"消息 {len(person.messages)}")
-                else:
-                    await person.press("继续")
-
-        elapsed = await timed(asyncio.gather(*(talk(p) for p in staff)))
-        await client.close()
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-    return elapsed, people * STEPS
+    driven = "ours" if kind == "ours" else ("echo-buttons" if kind == "echo-buttons" else "echo")
+    driver_args = [sys.executable, str(HERE), "--drive", url, "--people", str(people), "--kind", driven]
+    if kind == "ours":
+        driver_args += ["--codes", str(codes_file)]
+    driver = await asyncio.create_subprocess_exec(*driver_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert (await driver.stdout.readline()).strip() == b"ready"
+    cpu = time.process_time()
+    driver.stdin.write(b"go\n")
+    await driver.stdin.drain()
+    elapsed = float((await driver.stdout.readline()).strip())
+    cpu = time.process_time() - cpu
+    await driver.wait()
+    await bot.stop_polling(app)
+    api.stdin.close()
+    api.wait()
+    updates = people * STEPS
+    return updates / elapsed, cpu * 1000 / updates
 
 
-async def main(people: int) -> None:
-    floor_time, floor_updates = await floor(people, buttons=False)
-    buttons_time, buttons_updates = await floor(people, buttons=True)
-    same_time, same_updates = await floor(people, buttons=True, our_transport=True)
-    our_time, our_updates = await ours(people)
-    floor_rate, buttons_rate, same_rate, our_rate = (
-        floor_updates / floor_time, buttons_updates / buttons_time, same_updates / same_time, our_updates / our_time)
-    print(f"machine: {machine()}; {people} people at once, {STEPS} updates each")
-    print(f"floor, echo bot (1 API call per update): {floor_rate:.0f} updates/s")
-    print(f"floor, echo bot answering buttons like our flows (same API calls): {buttons_rate:.0f} updates/s")
-    print(f"floor, the same on the bot's transport (aiohttp): {same_rate:.0f} updates/s")
-    print(f"整改通, anonymous opinions end to end: {our_rate:.0f} updates/s")
-    print(f"time per update, ours / echo floor: {floor_rate / our_rate:.2f} (target <= 1.3)")
-    print(f"time per update, ours / same-calls floor: {buttons_rate / our_rate:.2f}")
-    print(f"time per update, ours / same calls on the same transport: {same_rate / our_rate:.2f}")
+KINDS = {
+    "echo-default": "floor: plain echo, the library's default transport (httpx)",
+    "echo-ours": "floor: plain echo, the bot's transport (aiohttp)",
+    "echo-buttons": "floor: echo making our flows' calls (answer + edit), the bot's transport",
+    "ours": "整改通: anonymous opinions end to end",
+}
+
+
+def _spread(values: list[float], digits: int = 0) -> str:
+    return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
+
+
+async def main(people: int, runs: int, latency_ms: float) -> None:
+    results: dict[tuple[str, float], list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for latency in (0.0, latency_ms):
+            for kind in KINDS:
+                results.setdefault((kind, latency), []).append(await measure(kind, people, latency))
+    print(f"machine: {machine()}; {people} people at once, {STEPS} updates each, {runs} run(s); "
+          "figures are min / median / max")
+    for latency in (0.0, latency_ms):
+        print(f"\n{latency:.0f} ms added to every Bot API call:")
+        for kind, label in KINDS.items():
+            rates = [rate for rate, _ in results[(kind, latency)]]
+            cpus = [cpu for _, cpu in results[(kind, latency)]]
+            print(f"  {label}: {_spread(rates)} updates/s; bot CPU {_spread(cpus, 2)} ms/update")
+        ours = statistics.median(cpu for _, cpu in results[("ours", latency)])
+        plain = statistics.median(cpu for _, cpu in results[("echo-ours", latency)])
+        same_calls = statistics.median(cpu for _, cpu in results[("echo-buttons", latency)])
+        print(f"  CPU per update, ours / plain echo on the same transport: {ours / plain:.2f} "
+              f"(target <= {CPU_TARGET}); ours / echo making the same calls: {ours / same_calls:.2f}")
+    rate = statistics.median(rate for rate, _ in results[("ours", latency_ms)])
+    print(f"\n整改通 at {latency_ms:.0f} ms: {rate:.0f} updates/s (target >= {RATE_TARGET} with 500 people)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=500)
-    asyncio.run(main(parser.parse_args().people))
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=50, help="milliseconds added to every Bot API call")
+    parser.add_argument("--serve-api", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--kind", help=argparse.SUPPRESS)
+    parser.add_argument("--codes", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_api:
+        asyncio.run(serve_api(args.latency))
+    elif args.drive:
+        asyncio.run(drive(args.drive, args.people, args.kind, args.codes))
+    else:
+        asyncio.run(main(args.people, args.runs, args.latency))

@@ -163,8 +163,8 @@ async def queue_due(app: Application, after: datetime, until: datetime) -> int:
     for person in recipients(app):
         chosen = digests.setting(db, person.id)
         slot = digests.slot_between(chosen, after, until, settings.timezone)
-        if slot is None:
-            continue
+        if slot is None or (chosen.last_digest_at and slot <= chosen.last_digest_at):
+            continue  # that slot's digest went out already (the sweep restarted from further back)
         queued += await _queue_one(app, person, chosen, slot)
     return queued
 

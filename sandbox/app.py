@@ -63,6 +63,10 @@ class SandboxServer:
         self.changed: dict[int, asyncio.Event] = {}  # chat id -> set when its chat changes
         self._runner: web.AppRunner | None = None
         self.demo: Demo | None = None
+        # Seconds added to every Bot API call, as a network to Telegram would (benchmarks and
+        # the concurrency test set it; 0 by default).
+        self.latency = 0.0
+        self.in_flight = self.most_in_flight = 0  # Bot API calls being answered at once
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
         self.app.add_routes([
             web.route("*", "/bot{token}/{method}", self._bot_api),
@@ -107,14 +111,21 @@ class SandboxServer:
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
             )
         params, files = await _params(request)
-        presser = self.api.pressed_by.get(params.get("callback_query_id", ""))
+        polling = request.match_info["method"].lower() == "getupdates"
+        self.in_flight += not polling
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
+            if self.latency:
+                await asyncio.sleep(self.latency)
+            presser = self.api.pressed_by.get(params.get("callback_query_id", ""))
             result = await self.api.call(request.match_info["method"], params, files)
         except ApiError as error:
             return _error(error)
         except (KeyError, ValueError, json.JSONDecodeError) as error:
             return _error(ApiError(400, f"Bad Request: {error}"))
-        if request.match_info["method"].lower() != "getupdates":
+        finally:
+            self.in_flight -= not polling
+        if not polling:
             self._wake(params.get("chat_id", presser))
         return web.json_response({"ok": True, "result": result})
 

@@ -11,6 +11,9 @@ import aiohttp
 
 # How long the bot must stay silent before a reply counts as complete.
 SETTLE_SECONDS = 0.15
+# How long a press that was answered waits for a message besides the answer: the bot answers
+# and replies side by side, and under Telegram's pace the reply can trail the answer.
+REPLY_AFTER_ANSWER_SECONDS = 1.0
 
 
 @dataclass
@@ -72,14 +75,21 @@ class SandboxUser:
     async def press(self, label: str, timeout: float = 10,
                     message: BotMessage | None = None) -> list[BotMessage]:
         """Press the newest inline button with this label (or containing it), or the one under
-        the given message."""
-        for candidate in [message] if message else reversed(self.inbox):
-            for row in candidate.buttons:
-                for button in row:
-                    if label == button["text"] or label in button["text"]:
-                        return await self.press_data(candidate.message_id, button["callback_data"],
-                                                     timeout)
-        raise AssertionError(f"{self.name}: no button {label!r} in {self.all_labels()}")
+        the given message. A button still on its way (the bot answers a press and edits its
+        message side by side, and other people are being answered at the same time) is waited
+        for, up to `timeout`."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for candidate in [message] if message else reversed(self.inbox):
+                for row in candidate.buttons:
+                    for button in row:
+                        if label == button["text"] or label in button["text"]:
+                            return await self.press_data(candidate.message_id, button["callback_data"],
+                                                         timeout)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if message or remaining <= 0:
+                raise AssertionError(f"{self.name}: no button {label!r} in {self.all_labels()}")
+            await self._poll(wait=min(remaining, 0.5))
 
     async def press_data(self, message_id: int, data: str, timeout: float = 10) -> list[BotMessage]:
         """Press a button with any data at all: how a forged or stale callback is made.
@@ -94,7 +104,10 @@ class SandboxUser:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"{self.name}: the bot did not answer the press of {data!r}")
             new = await self._poll(wait=0.1)
-        return new + await self.replies(timeout=SETTLE_SECONDS, allow_none=True)
+        new += await self.replies(timeout=SETTLE_SECONDS, allow_none=True)
+        if not new:  # a reply sent beside the answer may still be queued behind other people's
+            new = await self.replies(timeout=REPLY_AFTER_ANSWER_SECONDS, allow_none=True)
+        return new
 
     async def callback_answer(self) -> dict | None:
         answer = await self.client.get(f"/sandbox/callback_answers/{self.last_query_id}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import matplotlib
 import pytest
-from seeded import SHANGHAI, THURSDAY, TUESDAY, WEDNESDAY, at, department_id, person_id, seed_campaign
+from seeded import MONDAY, SHANGHAI, THURSDAY, TUESDAY, WEDNESDAY, at, department_id, person_id, seed_campaign
 
 from documents import charts
 from jobs import delivery, sweeper
@@ -193,3 +193,11 @@ def test_a_font_without_chinese_stops_the_bot(tmp_path):
     run = subprocess.run([sys.executable, str(root / "bot.py")], capture_output=True, text=True, timeout=60,
                          cwd=tmp_path, env={"CHART_FONT": str(dejavu), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 2 and "no Chinese glyphs" in run.stderr
+
+
+async def test_a_digest_already_sent_is_not_sent_again_from_further_back(campaign, running_bot, db):
+    from jobs import digests as digest_job
+
+    clock.freeze(at(WEDNESDAY, 8, 29))  # Tuesday 08:30's digests were recorded by the seed
+    assert await digest_job.queue_due(running_bot.app, at(MONDAY, 0), at(WEDNESDAY, 8, 29)) == 0
+    assert digest_rows(db) == {}

@@ -171,6 +171,7 @@ async def test_long_term_problems_move_by_milestones(running_bot, client, invite
     added = await leader.send(f"/milestone {problem_id} 2099-03-31 首批书目上架")
     assert "已添加里程碑 1" in added[-1].text
     assert "只对" in (await staff.send(f"/milestone {problem_id} 2099-06-30 x"))[-1].text
+    await head.wait_for("派到本科室的问题")  # the dispatch notice, delivered in its own time
     refused = await head.send(f"/milestone {problem_id} 2099-06-30 第二批")
     assert "不能" in refused[-1].text
     assert "已完成" in (await head.send(f"/milestone {problem_id} done 1"))[-1].text
