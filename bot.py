@@ -25,6 +25,7 @@ import jobs
 from bot_api import AiohttpRequest
 from documents import charts
 from handlers.persistence import SQLitePersistence
+from storage import anonymous_pool
 from storage.db import open_database
 from storage.keys import load_keys
 from texts import say
@@ -144,6 +145,8 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
     app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
+    # Anonymous items wait here, in memory, for their shuffled batch (the promise in README).
+    app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
     handlers.register(app)
     jobs.schedule(app)
     return app

@@ -53,6 +53,7 @@ class Settings:
     meeting_reminders: tuple[timedelta, ...]
     institution: str = ""
     evaluation_min_ballots: int = 5
+    anonymity_set: int = 5
     evaluation_rule: str = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
     self_check_reviewer: str = "leader"
     backup_dir: Path | None = None
@@ -240,6 +241,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         institution=_text(env, "INSTITUTION_NAME", "") or "",
         evaluation_min_ballots=_integer(env, "EVALUATION_MIN_BALLOTS", 5, minimum=1),
         evaluation_rule=_rule(env),
+        anonymity_set=_integer(env, "ANONYMITY_SET", 5, minimum=1),
         self_check_reviewer=_choice(env, "SELF_CHECK_REVIEWER", ("leader", "office"), "leader"),
         backup_dir=Path(_text(env, "BACKUP_DIR", "")) if _text(env, "BACKUP_DIR", "") else None,
         backup_keep=_integer(env, "BACKUP_KEEP", 14, minimum=1),

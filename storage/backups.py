@@ -2,7 +2,10 @@
 the copy is one consistent moment), kept for a number of days, and restored by the command
 line with the bot stopped.
 
-A backup holds what the database holds and nothing more: anonymous opinions stay as they are.
+A backup holds what the database holds, less the opt-in links of anonymous holders: the WAL
+is folded in first, the copy is written afresh by VACUUM INTO (every page rebuilt in key order,
+so no page of a backup keeps the order in which its rows were written, and no free page keeps
+an old row), and the opt-in links are then deleted from the copy.
 """
 
 from __future__ import annotations
@@ -29,18 +32,31 @@ def take(database_path: Path, folder: Path, moment: datetime, keep: int) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
     partial = target.with_suffix(".partial")
-    source = sqlite3.connect(f"file:{database_path}?mode=ro", uri=True, timeout=30)
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(database_path, timeout=30)
     try:
-        destination = sqlite3.connect(partial)
-        try:
-            source.backup(destination, pages=1024)
-        finally:
-            destination.close()
+        source.execute("pragma wal_checkpoint(truncate)")
+        source.execute("vacuum into ?", [str(partial)])
     finally:
         source.close()
+    _without_links(partial)
     partial.replace(target)  # a crash mid-copy leaves a .partial, never a truncated backup
     prune(folder, keep)
     return target
+
+
+def _without_links(copy: Path) -> None:
+    """A backup keeps no opt-in link: the link is for notices, and a notice needs the running
+    bot, not a copy kept for days."""
+    connection = sqlite3.connect(copy)
+    try:
+        connection.execute("pragma journal_mode = delete")
+        connection.execute("pragma secure_delete = on")
+        connection.execute("delete from opinion_subscriptions")
+        connection.commit()
+        connection.execute("vacuum")
+    finally:
+        connection.close()
 
 
 def existing(folder: Path) -> list[Path]:

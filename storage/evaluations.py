@@ -2,8 +2,10 @@
 
 A ballot is stored as one row per subject and item (or one "abstain" row for a subject the
 person skipped), with a random key and no voter: nothing ties the rows of one person together
-or to them. The voters list holds who rated and the day, never the time, so that nobody rates
-twice and those who have not can be reminded.
+or to them. Ballots reach the disk through the mixing pool (storage/anonymous_pool.py): only
+with the voter rows of at least k raters, all rows shuffled; what is left when the sheet
+closes is written without its raters. The voters list holds who rated and the day, never the
+time, so that nobody rates twice and those who have not can be reminded.
 
 The overall grade follows a rule that an office can change (EVALUATION_RULE), by default:
 好 if 好 >= 50% and 一般 + 差 < 10%; else 较好 if 好 + 较好 >= 60%; else 差 if 差 >= 30%; else 一般.
@@ -14,13 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlite_utils
 
-from storage import audit, people, problems
+from storage import anonymous_pool, audit, people, problems
 from storage.clock import clock, iso, parse_iso
 from storage.people import Person
 from storage.problems import ProblemError
@@ -208,7 +209,8 @@ def turnout(db: sqlite_utils.Database, sheet: Sheet) -> tuple[int, int]:
 
 
 def has_rated(db: sqlite_utils.Database, sheet_id: int, person_id: int) -> bool:
-    return (
+    """Rated: on the voters list, or waiting in the mixing pool (then not reminded either)."""
+    return anonymous_pool.pool_for(db).has_rated(sheet_id, person_id) or (
         db.execute(
             "select 1 from evaluation_voters where sheet_id = ? and person_id = ?", [sheet_id, person_id]
         ).fetchone()
@@ -228,39 +230,36 @@ def submit(
     today: date,
 ) -> None:
     """One person's whole ballot: for each subject the grade index per item, or None (does not
-    know them: abstains). All or nothing; a second submission is refused."""
-    with db.atomic():
-        sheet = get(db, sheet_id)
-        if sheet is None or not sheet.is_open(clock.now()):
-            raise EvaluationError("closed")
-        if not sheet.may_rate(person):
-            raise EvaluationError("not_invited")
-        expected = {s.position for s in sheet.subjects_for(person)}
-        if set(ratings) != expected or any(
-            r is not None
-            and (
-                set(r) != set(range(len(sheet.items)))
-                or not all(0 <= g < len(sheet.grades) for g in r.values())
-            )
-            for r in ratings.values()
-        ):
-            raise EvaluationError("incomplete")
-        added = db.execute(
-            "insert or ignore into evaluation_voters values (?, ?, ?)",
-            [sheet_id, person.id, today.isoformat()],
-        ).rowcount
-        if not added:
-            raise EvaluationError("already")
-        for subject, grades in ratings.items():
-            rows = [(None, ABSTAIN)] if grades is None else [(i, sheet.grades[g]) for i, g in grades.items()]
-            for item, grade in rows:
-                db.execute(
-                    "insert into evaluation_ballots values (?, ?, ?, ?, ?)",
-                    [secrets.token_hex(16), sheet_id, subject, item, grade],
-                )
+    know them: abstains). All or nothing; a second submission is refused. The ballot waits in
+    the mixing pool for its batch."""
+    sheet = get(db, sheet_id)
+    if sheet is None or not sheet.is_open(clock.now()):
+        raise EvaluationError("closed")
+    if not sheet.may_rate(person):
+        raise EvaluationError("not_invited")
+    expected = {s.position for s in sheet.subjects_for(person)}
+    if set(ratings) != expected or any(
+        r is not None
+        and (
+            set(r) != set(range(len(sheet.items)))
+            or not all(0 <= g < len(sheet.grades) for g in r.values())
+        )
+        for r in ratings.values()
+    ):
+        raise EvaluationError("incomplete")
+    if has_rated(db, sheet_id, person.id):
+        raise EvaluationError("already")
+    rows = []
+    for subject, grades in ratings.items():
+        graded = [(None, ABSTAIN)] if grades is None else [(i, sheet.grades[g]) for i, g in grades.items()]
+        rows += [(subject, item, grade) for item, grade in graded]
+    anonymous_pool.pool_for(db).add_rating(sheet_id, person.id, rows, today.isoformat())
 
 
 def conclude(db: sqlite_utils.Database, sheet_id: int) -> bool:
+    """Close the sheet; ballots still waiting for a batch are written first, without their
+    raters."""
+    anonymous_pool.pool_for(db).write_sheet(sheet_id, with_voters=False)
     with db.atomic():
         return (
             db.execute(

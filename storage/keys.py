@@ -28,7 +28,9 @@ class Keys:
         return hmac.new(self._derive("receipt"), normalized_receipt.encode(), "sha256").hexdigest()
 
     def seal(self, value: str) -> str:
-        return self._fernet().encrypt(value.encode()).decode()
+        # A Fernet token carries its creation time in clear; the time 0 keeps the link from
+        # dating itself (and with it the moment its holder opted in).
+        return self._fernet().encrypt_at_time(value.encode(), 0).decode()
 
     def unseal(self, token: str) -> str | None:
         try:

@@ -3,19 +3,20 @@ and staff vote 满意 / 基本满意 / 不满意 (不了解 is not counted). Wit
 or more 不满意, the problem reopens and goes back to its leader.
 
 A ballot is stored without its voter, under a random key; the list of who voted is a separate
-table with the day only, so the two cannot be joined by order or time.
+table with the day only, so the two cannot be joined by order or time. Both reach the disk
+through the mixing pool (storage/anonymous_pool.py): ballots only together with the voter rows
+of at least k voters, shuffled apart; what is left when voting closes, without its voters.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
 import sqlite_utils
 
-from storage import audit, problems
+from storage import anonymous_pool, audit, problems
 from storage.problems import CLOSED, ProblemError
 
 CHOICES = ("satisfied", "basic", "unsatisfied", "unknown")
@@ -84,25 +85,28 @@ def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ..
 
 
 def vote(db: sqlite_utils.Database, lookback_id: int, voter: str, choice: str, today: date) -> bool:
-    """One ballot per voter; False if this voter has voted already or voting is over."""
+    """One ballot per voter; False if this voter has voted already (written or waiting in the
+    pool) or voting is over. The ballot waits in the mixing pool for its batch."""
     if choice not in CHOICES:
         raise ValueError(choice)
-    with db.atomic():
-        lookback = get(db, lookback_id)
-        if lookback is None or lookback.result is not None:
-            return False
-        added = db.execute("insert or ignore into lookback_voters values (?, ?, ?)",
-                           [lookback_id, voter, today.isoformat()]).rowcount
-        if not added:
-            return False
-        db.execute("insert into lookback_ballots values (?, ?, ?)",
-                   [secrets.token_hex(16), lookback_id, choice])
+    lookback = get(db, lookback_id)
+    if lookback is None or lookback.result is not None or has_voted(db, lookback_id, voter):
+        return False
+    anonymous_pool.pool_for(db).add_vote(lookback_id, voter, choice, today.isoformat())
     return True
 
 
 def has_voted(db: sqlite_utils.Database, lookback_id: int, voter: str) -> bool:
-    return bool(db.execute("select 1 from lookback_voters where lookback_id = ? and voter = ?",
-                           [lookback_id, voter]).fetchone())
+    return anonymous_pool.pool_for(db).has_voted(lookback_id, voter) or bool(db.execute(
+        "select 1 from lookback_voters where lookback_id = ? and voter = ?", [lookback_id, voter]).fetchone())
+
+
+def staff_voter(person_id: int) -> str:
+    return f"person:{person_id}"
+
+
+def holder_voter(opinion_id: str) -> str:
+    return f"receipt:{opinion_id}"
 
 
 def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str,
@@ -125,7 +129,9 @@ def tally(db: sqlite_utils.Database, lookback_id: int) -> dict[str, int]:
 
 def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_share: Fraction) -> str:
     """Close the voting and decide: reopen, held, or too few votes to say (then no counts are
-    published, so that a handful of voters cannot be singled out)."""
+    published, so that a handful of voters cannot be singled out). Ballots still waiting for a
+    batch are written first, without their voters."""
+    anonymous_pool.pool_for(db).write_lookback(lookback_id, with_voters=False)
     with db.atomic():
         lookback = get(db, lookback_id)
         counts = tally(db, lookback_id)

@@ -14,7 +14,8 @@ from datetime import date
 
 import sqlite_utils
 
-from storage import audit
+from storage import anonymous_pool, audit
+from storage.anonymous_pool import PendingOpinion
 from storage.keys import Keys
 
 NEW, REPLIED, FORWARDED, DUPLICATE, CLOSED = "new", "replied", "forwarded", "duplicate", "closed"
@@ -45,6 +46,9 @@ class Draft:
     text: str | None = None
     photos: list[bytes] = field(default_factory=list)
     reviewed: bool = False  # the preview was shown once; an edited text goes straight back to it
+    # The bot's own messages that show the text (previews), deleted once it is submitted or
+    # dropped: the chat should not keep what the database keeps without a name.
+    shown_in: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,47 +122,79 @@ def get(db: sqlite_utils.Database, opinion_id: str) -> Opinion | None:
 def submit(db: sqlite_utils.Database, draft: Draft, author_id: int | None, keys: Keys,
            today: date) -> tuple[str, str | None]:
     """Store the opinion; returns its public id and, when anonymous, the receipt (shown once,
-    never stored)."""
+    never stored). An anonymous one goes to the mixing pool and reaches the disk with its batch
+    (storage/anonymous_pool.py); a named one is written at once."""
     if not draft.category or not draft.text:
         raise OpinionError("incomplete")
-    receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH) if draft.anonymous else None
+    pool = anonymous_pool.pool_for(db)
+    if draft.anonymous:
+        receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH)
+        opinion_id = _unused_id(db, pool)
+        pool.add_opinion(PendingOpinion(opinion_id, draft.category, draft.department_id, draft.text,
+                                        today.isoformat(), keys.receipt_hash(receipt),
+                                        list(draft.photos[:MAX_PHOTOS])))
+        return opinion_id, receipt
     with db.atomic():
-        opinion_id = _unused_id(db)
+        opinion_id = _unused_id(db, pool)
         db.execute(
             "insert into opinions (id, anonymous, author_id, category, department_id, text, "
-            "submitted_on, receipt_hash) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [opinion_id, int(draft.anonymous), None if draft.anonymous else author_id,
-             draft.category, draft.department_id, draft.text, today.isoformat(),
-             keys.receipt_hash(receipt) if receipt else None],
+            "submitted_on) values (?, 0, ?, ?, ?, ?, ?)",
+            [opinion_id, author_id, draft.category, draft.department_id, draft.text, today.isoformat()],
         )
         for position, jpeg in enumerate(draft.photos[:MAX_PHOTOS]):
             db.execute("insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
                        [opinion_id, position, jpeg])
-    return opinion_id, receipt
+    return opinion_id, None
 
 
-def _unused_id(db: sqlite_utils.Database) -> str:
+def _unused_id(db: sqlite_utils.Database, pool) -> str:
     while True:
         candidate = _random(PUBLIC_ID_ALPHABET, PUBLIC_ID_LENGTH)
-        if not db.execute("select 1 from opinions where id = ?", [candidate]).fetchone():
+        if pool.waiting_opinion(candidate) is None and not db.execute(
+                "select 1 from opinions where id = ?", [candidate]).fetchone():
             return candidate
 
 
+def _waiting(pending: PendingOpinion) -> Opinion:
+    """An opinion still in the mixing pool, as its holder sees it."""
+    return Opinion(id=pending.id, anonymous=True, author_id=None, author_name=None,
+                   category=pending.category, department_id=pending.department_id, department=None,
+                   text=pending.text, submitted_on=pending.submitted_on, status=NEW,
+                   duplicate_of=None, leader_id=None, answer=None, published=False, unread=True,
+                   photo_count=len(pending.photos))
+
+
 def by_receipt(db: sqlite_utils.Database, keys: Keys, typed: str) -> Opinion | None:
+    """The opinion of a receipt, written or still waiting for its batch; None when the code is
+    wrong, or its opinion was lost in a restart before its batch was written."""
     code = normalize_receipt(typed)
     if len(code) != RECEIPT_LENGTH:
         return None
-    rows = list(db.query(f"{_SELECT} where o.receipt_hash = ?", [keys.receipt_hash(code)]))
-    return _opinion(rows[0]) if rows else None
+    receipt_hash = keys.receipt_hash(code)
+    rows = list(db.query(f"{_SELECT} where o.receipt_hash = ?", [receipt_hash]))
+    if rows:
+        return _opinion(rows[0])
+    pending = anonymous_pool.pool_for(db).waiting_by_receipt(receipt_hash)
+    return _waiting(pending) if pending else None
+
+
+def for_holder(db: sqlite_utils.Database, opinion_id: str) -> Opinion | None:
+    """An opinion as its receipt holder may see it: written, or waiting for its batch."""
+    pending = anonymous_pool.pool_for(db).waiting_opinion(opinion_id)
+    return _waiting(pending) if pending else get(db, opinion_id)
 
 
 def thread(db: sqlite_utils.Database, opinion_id: str, office_view: bool = False) -> list[ThreadMessage]:
     """The conversation about an opinion. The office sees the holder's messages only once
     they have been released in a batch."""
     where = "opinion_id = ?" + (" and released = 1" if office_view else "")
-    return [ThreadMessage(r["sender"], r["text"], r["on_date"])
-            for r in db.query(f"select * from opinion_messages where {where} order by seq",
-                              [opinion_id])]
+    written = [ThreadMessage(r["sender"], r["text"], r["on_date"])
+               for r in db.query(f"select * from opinion_messages where {where} order by seq",
+                                 [opinion_id])]
+    if office_view:
+        return written
+    waiting = anonymous_pool.pool_for(db).waiting_write_backs(opinion_id)
+    return written + [ThreadMessage("submitter", text, day) for text, day in waiting]
 
 
 def _append(db, opinion_id: str, sender: str, text: str, today: date, office_author_id=None,
@@ -173,16 +209,18 @@ def _append(db, opinion_id: str, sender: str, text: str, today: date, office_aut
 
 
 def write_back(db: sqlite_utils.Database, opinion_id: str, text: str, today: date) -> None:
-    """The holder of the receipt answers; the office sees it with the next batch."""
-    with db.atomic():
-        opinion = get(db, opinion_id)
-        if opinion is None or opinion.status in (CLOSED, DUPLICATE):
-            raise OpinionError("closed")
-        _append(db, opinion_id, "submitter", text, today, released=False)
+    """The holder of the receipt answers; it goes to the mixing pool and the office sees it
+    with the next batch."""
+    opinion = for_holder(db, opinion_id)
+    if opinion is None or opinion.status in (CLOSED, DUPLICATE):
+        raise OpinionError("closed")
+    anonymous_pool.pool_for(db).add_write_back(opinion_id, text, today.isoformat())
 
 
 def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
-    """Release what arrived since the last batch to the office: (opinions, follow-ups)."""
+    """Release what arrived since the last batch to the office: (opinions, follow-ups). What
+    still waits in the mixing pool is written first, as one shuffled batch."""
+    anonymous_pool.pool_for(db).write_opinions()
     with db.atomic():
         db.execute("update opinions set unread = 1 where id in (select opinion_id from "
                    "opinion_messages where released = 0 and sender = 'submitter')")
@@ -274,6 +312,12 @@ def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int) -> Opini
 
 
 def subscribe(db: sqlite_utils.Database, opinion_id: str, sealed_chat: str) -> None:
+    """The holder's opt-in link. For an opinion still waiting for its batch it waits with it
+    (the table refers to written opinions only)."""
+    pool = anonymous_pool.pool_for(db)
+    if pool.waiting_opinion(opinion_id):
+        pool.subscriptions[opinion_id] = sealed_chat
+        return
     with db.atomic():
         if get(db, opinion_id).status in (CLOSED, DUPLICATE):
             raise OpinionError("closed")
@@ -282,11 +326,15 @@ def subscribe(db: sqlite_utils.Database, opinion_id: str, sealed_chat: str) -> N
 
 
 def unsubscribe(db: sqlite_utils.Database, opinion_id: str) -> None:
+    anonymous_pool.pool_for(db).subscriptions.pop(opinion_id, None)
     with db.atomic():
         db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
 
 
 def subscription(db: sqlite_utils.Database, opinion_id: str) -> str | None:
+    waiting = anonymous_pool.pool_for(db).subscriptions.get(opinion_id)
+    if waiting:
+        return waiting
     row = db.execute("select sealed_chat from opinion_subscriptions where opinion_id = ?",
                      [opinion_id]).fetchone()
     return row[0] if row else None
@@ -320,5 +368,6 @@ def counts_by_department(db: sqlite_utils.Database) -> dict[str | None, int]:
     """How many opinions concern each department: by the department they are about, never by
     the department of whoever wrote them (which is not kept for anonymous ones)."""
     rows = db.query("select d.name as department, count(*) as n from opinions o "
-                    "left join departments d on d.id = o.department_id group by d.name")
+                    "left join departments d on d.id = o.department_id where o.released = 1 "
+                    "group by d.name")
     return {r["department"]: r["n"] for r in rows}

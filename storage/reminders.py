@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -70,11 +71,37 @@ def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) ->
         day += timedelta(days=1)
 
 
+SWEEP_FILE_SUFFIX = ".sweep"
+
+
+def _sweep_file(db: sqlite_utils.Database) -> Path | None:
+    """The sweeper's clock lives in a small file beside the database, not in it: a commit every
+    minute in the WAL would date every other commit around it (anonymous batches included)."""
+    row = next((r for r in db.execute("pragma database_list") if r[1] == "main"), None)
+    return Path(row[2] + SWEEP_FILE_SUFFIX) if row and row[2] else None
+
+
 def last_sweep(db: sqlite_utils.Database) -> datetime | None:
+    path = _sweep_file(db)
+    if path is not None and path.exists():
+        try:
+            return datetime.fromisoformat(path.read_text().strip())
+        except ValueError:
+            pass  # a torn or foreign file: catch up from the database's row, or a minute back
     row = db.execute("select value from job_state where name = 'reminders.last_sweep'").fetchone()
     return datetime.fromisoformat(row[0]) if row else None
 
 
 def record_sweep(db: sqlite_utils.Database, moment: datetime) -> None:
-    with db.atomic():
-        db["job_state"].upsert({"name": "reminders.last_sweep", "value": moment.isoformat()}, pk="name")
+    path = _sweep_file(db)
+    if path is None:  # an in-memory database (tests): the table will do
+        with db.atomic():
+            db["job_state"].upsert({"name": "reminders.last_sweep", "value": moment.isoformat()},
+                                   pk="name")
+        return
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(moment.isoformat())
+    partial.replace(path)  # whole or not at all
+    if db.execute("select 1 from job_state where name = 'reminders.last_sweep'").fetchone():
+        with db.atomic():  # the clock of a database from before the file
+            db.execute("delete from job_state where name = 'reminders.last_sweep'")

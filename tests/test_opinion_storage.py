@@ -91,6 +91,8 @@ def test_counts_are_by_the_department_concerned(db, invited):
     _submit(db, department_id=outpatient)
     _submit(db, department_id=outpatient)
     _submit(db)
+    assert opinions.counts_by_department(db) == {}  # counted only once released to the office
+    opinions.release_batch(db)
     assert opinions.counts_by_department(db) == {"门诊部": 2, None: 1}
 
 

@@ -1,0 +1,232 @@
+"""The mixing pool: the one place where anonymous items wait before they reach the disk.
+
+An anonymous opinion, a write-back to one, a look-back ballot and an evaluation ballot are held
+here in memory and written only in batches, each batch in random order and in a transaction of
+its own that holds nothing else:
+
+- opinions and write-backs (with any opt-in link asked for before its opinion was written) at
+  the release times (OPINION_BATCH_TIMES), or as soon as k of them are waiting;
+- a look-back's or a rating sheet's ballots together with the voter rows of their voters, once
+  k voters are waiting (the voter rows and the ballots shuffled apart, so that neither order
+  pairs them); when voting closes, what is left is written without its voters.
+
+After each batch the WAL is folded into the database file and cut to nothing, so that no copy
+of the files holds a commit of one item. k is ANONYMITY_SET (5 by default).
+
+A crash (or a restart) loses what is waiting here and only that: a lost opinion's receipt is
+unknown to /receipt, which asks its holder to submit again; a voter whose ballot was lost is
+not on the voter list, so they are reminded and may vote again. A voter row and its ballot are
+always written in the same transaction, so nothing is ever counted twice.
+
+Without a pool attached (storage tests, seeds, the demo's history) `pool_for` gives one with
+k = 1, which writes each item at once: the rules are the same, only the mixing is off.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import weakref
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+_pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class PendingOpinion:
+    id: str
+    category: str
+    department_id: int | None
+    text: str
+    submitted_on: str
+    receipt_hash: str
+    photos: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class _Ballots:
+    """One look-back's or sheet's waiting ballots: the voters, and apart from them the rows
+    (a voter's rows are not kept beside their name; only the count ties them to this pool)."""
+
+    voters: set = field(default_factory=set)
+    rows: list[tuple] = field(default_factory=list)
+    day: str = ""
+
+
+class AnonymousPool:
+    def __init__(self, db: sqlite_utils.Database, k: int, settle_after: bool = True) -> None:
+        self.db, self.k, self.settle_after = db, max(1, k), settle_after
+        self._random = random.SystemRandom()
+        self.opinions: dict[str, PendingOpinion] = {}
+        self.write_backs: list[tuple[str, str, str]] = []  # (opinion, text, day)
+        self.subscriptions: dict[str, str] = {}  # opinion -> sealed chat, for waiting opinions
+        self.lookbacks: dict[int, _Ballots] = {}
+        self.sheets: dict[int, _Ballots] = {}
+        self.batches_written = 0
+
+    # ---- opinions and write-backs -----------------------------------------------------
+
+    def add_opinion(self, opinion: PendingOpinion) -> None:
+        self.opinions[opinion.id] = opinion
+        self._opinions_due()
+
+    def add_write_back(self, opinion_id: str, text: str, day: str) -> None:
+        self.write_backs.append((opinion_id, text, day))
+        self._opinions_due()
+
+    def _opinions_due(self) -> None:
+        if len(self.opinions) + len(self.write_backs) >= self.k:
+            self.write_opinions()
+
+    def waiting_opinion(self, opinion_id: str) -> PendingOpinion | None:
+        return self.opinions.get(opinion_id)
+
+    def waiting_by_receipt(self, receipt_hash: str) -> PendingOpinion | None:
+        return next((o for o in self.opinions.values() if o.receipt_hash == receipt_hash), None)
+
+    def waiting_write_backs(self, opinion_id: str) -> list[tuple[str, str]]:
+        return [(text, day) for opinion, text, day in self.write_backs if opinion == opinion_id]
+
+    def write_opinions(self) -> int:
+        """Write every waiting opinion and write-back as one shuffled batch; returns how many."""
+        if not (self.opinions or self.write_backs):
+            return 0
+        waiting = list(self.opinions.values())
+        photos = [(o.id, position, jpeg) for o in waiting for position, jpeg in enumerate(o.photos)]
+        links = [(o, sealed) for o, sealed in self.subscriptions.items() if o in self.opinions]
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "insert into opinions (id, anonymous, author_id, category, department_id, text, "
+                "submitted_on, receipt_hash) values (?, 1, null, ?, ?, ?, ?, ?)",
+                self._shuffled([(o.id, o.category, o.department_id, o.text, o.submitted_on,
+                                 o.receipt_hash) for o in waiting]))
+            self.db.conn.executemany(
+                "insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
+                self._shuffled(photos))
+            self.db.conn.executemany(
+                "insert into opinion_messages (opinion_id, seq, sender, text, on_date, released) "
+                "values (?, ?, 'submitter', ?, ?, 0)", self._shuffled(self._numbered_write_backs()))
+            self.db.conn.executemany(
+                "insert or replace into opinion_subscriptions (opinion_id, sealed_chat) values (?, ?)",
+                self._shuffled(links))
+        count = len(waiting) + len(self.write_backs)
+        self.opinions, self.write_backs, self.subscriptions = {}, [], {}
+        self._settle()
+        return count
+
+    def _numbered_write_backs(self) -> list[tuple]:
+        """Each write-back with its place in its opinion's thread, in the order the holder wrote
+        them (the rows themselves are then shuffled)."""
+        next_seq: dict[str, int] = {}
+        rows = []
+        for opinion_id, text, day in self.write_backs:
+            if opinion_id not in next_seq:
+                next_seq[opinion_id] = self.db.execute(
+                    "select coalesce(max(seq), 0) + 1 from opinion_messages where opinion_id = ?",
+                    [opinion_id]).fetchone()[0]
+            rows.append((opinion_id, next_seq[opinion_id], text, day))
+            next_seq[opinion_id] += 1
+        return rows
+
+    # ---- ballots ------------------------------------------------------------------------
+
+    def has_voted(self, lookback_id: int, voter: str) -> bool:
+        return voter in self.lookbacks.get(lookback_id, _Ballots()).voters
+
+    def add_vote(self, lookback_id: int, voter: str, choice: str, day: str) -> None:
+        ballots = self.lookbacks.setdefault(lookback_id, _Ballots())
+        ballots.voters.add(voter)
+        ballots.rows.append((choice,))
+        ballots.day = day
+        if len(ballots.voters) >= self.k:
+            self.write_lookback(lookback_id, with_voters=True)
+
+    def write_lookback(self, lookback_id: int, with_voters: bool) -> int:
+        """Write a look-back's waiting ballots, with their voters (a batch of k or more) or,
+        when voting has closed, without them."""
+        ballots = self.lookbacks.pop(lookback_id, None)
+        if ballots is None:
+            return 0
+        voters = [(lookback_id, v, ballots.day) for v in ballots.voters] if with_voters else []
+        with self.db.atomic():
+            self.db.conn.executemany("insert into lookback_voters values (?, ?, ?)", self._shuffled(voters))
+            self.db.conn.executemany(
+                "insert into lookback_ballots values (?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), lookback_id, choice) for (choice,) in ballots.rows]))
+        self._settle()
+        return len(ballots.rows)
+
+    def has_rated(self, sheet_id: int, person_id: int) -> bool:
+        return person_id in self.sheets.get(sheet_id, _Ballots()).voters
+
+    def add_rating(self, sheet_id: int, person_id: int, rows: list[tuple], day: str) -> None:
+        """One rater's whole ballot: rows of (subject, item, grade)."""
+        ballots = self.sheets.setdefault(sheet_id, _Ballots())
+        ballots.voters.add(person_id)
+        ballots.rows.extend(rows)
+        ballots.day = day
+        if len(ballots.voters) >= self.k:
+            self.write_sheet(sheet_id, with_voters=True)
+
+    def write_sheet(self, sheet_id: int, with_voters: bool) -> int:
+        ballots = self.sheets.pop(sheet_id, None)
+        if ballots is None:
+            return 0
+        voters = [(sheet_id, v, ballots.day) for v in ballots.voters] if with_voters else []
+        with self.db.atomic():
+            self.db.conn.executemany("insert into evaluation_voters values (?, ?, ?)", self._shuffled(voters))
+            self.db.conn.executemany(
+                "insert into evaluation_ballots values (?, ?, ?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade)
+                                for subject, item, grade in ballots.rows]))
+        self._settle()
+        return len(ballots.voters)
+
+    # ---- after a batch --------------------------------------------------------------------
+
+    def _shuffled(self, rows: list) -> list:
+        rows = list(rows)
+        self._random.shuffle(rows)
+        return rows
+
+    def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
+        """Leftovers of what closes now, written without their voters, each in a commit of its
+        own: called before the caller opens the transaction that concludes them."""
+        for lookback_id in lookback_ids:
+            self.write_lookback(lookback_id, with_voters=False)
+        for sheet_id in sheet_ids:
+            self.write_sheet(sheet_id, with_voters=False)
+
+    def _settle(self) -> None:
+        self.batches_written += 1
+        if self.settle_after and not self.db.conn.in_transaction:
+            settle(self.db)
+
+
+def settle(db: sqlite_utils.Database) -> bool:
+    """Fold the WAL into the database file and cut it to nothing, so that the commit just made
+    (and every one before it) is no longer a record of its own. False when a reader held the WAL
+    (the next batch tries again)."""
+    busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()
+    if busy:
+        log.warning("WAL checkpoint after an anonymous batch was blocked by a reader")
+    return not busy
+
+
+def attach(db: sqlite_utils.Database, k: int) -> AnonymousPool:
+    """The bot's pool for this database (bot.py attaches one at start; a restart starts empty)."""
+    pool = AnonymousPool(db, k)
+    _pools[db] = pool
+    return pool
+
+
+def pool_for(db: sqlite_utils.Database) -> AnonymousPool:
+    pool = _pools.get(db)
+    if pool is None:
+        pool = _pools[db] = AnonymousPool(db, k=1, settle_after=False)
+    return pool
