@@ -506,4 +506,7 @@ MESSAGES = {
     "digest.self_check": "#{id} {subject} (due {due}, {status})",
     "digest.section.evaluations": "<b>🗳 Evaluation turnout</b>",
     "digest.evaluation": "\"{title}\" {voted}/{eligible}",
+    "opinion.status.listed": "listed as problem #{id} · {state}",
+    "inbox.unread": "🆕 {status}",
+    "problem.error.opinion_finished": "This opinion is closed or marked as a duplicate; it cannot be listed as a problem.",
 }
