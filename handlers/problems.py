@@ -116,9 +116,9 @@ async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except ProblemError as error:
         await tell_error(update, context, error)
         return
+    await _refresh_card(update, context, opinion_id)
     await reply(update, context, "newproblem.from_opinion", id=problem_id, opinion=opinion_id)
     announce(context, problem_id)
-    await _refresh_card(update, context, opinion_id)
 
 
 async def _refresh_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion_id: str) -> None:

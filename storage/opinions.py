@@ -45,6 +45,10 @@ class Draft:
     text: str | None = None
     photos: list[bytes] = field(default_factory=list)
     reviewed: bool = False  # the preview was shown once; an edited text goes straight back to it
+    # In the draft's buttons, so a button of an older draft (or of this one after it ended) is
+    # told apart from one whose draft a restart lost.
+    token: str = field(default_factory=lambda: secrets.token_hex(3))
+    prompt: int | None = None  # the bot's last message with buttons, cleared when the next comes
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,50 @@ async def test_a_closed_published_opinion_cannot_be_listed(running_bot, client, 
     await office.press_data(card.message_id, f"ib:prob:{opinion_id}")  # the old card's button
     assert "已办结" in (await office.callback_answer())["text"]
     assert db.execute("select count(*) from problems").fetchone()[0] == 0
+
+
+async def test_a_double_tap_on_submit_says_submitted_not_restarted(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    await staff.send("会议太多")
+    photos_prompt = staff.inbox[-1]
+    await staff.press("完成，预览")
+    preview = next(m for m in reversed(staff.inbox) if "✅ 提交" in m.labels())
+    photos_prompt = next(m for m in staff.inbox if m.message_id == photos_prompt.message_id)
+    assert "完成，预览" not in photos_prompt.labels()  # a finished step cannot be pressed again
+    submit_data = next(b["callback_data"] for row in preview.buttons for b in row if b["text"] == "✅ 提交")
+    await staff.press("提交")
+    await staff.press_data(preview.message_id, submit_data)  # the second tap of a double tap
+    answer = (await staff.callback_answer())["text"]
+    assert "已提交" in answer and "重启" not in answer
+    assert not any("草稿已经不在了" in (m.text or "") for m in staff.inbox)
+    assert db.execute("select count(*) from opinions").fetchone()[0] == 1
+    submitted = next(m for m in staff.inbox if m.message_id == preview.message_id)
+    assert submitted.labels() == ["🔔 有回复时通知我"]  # the draft's own buttons are gone
+
+
+async def test_old_buttons_of_a_finished_draft_do_not_act_on_the_next_one(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    first = await staff.press("匿名提交")
+    category_card = first[-1]
+    await staff.send("/cancel")
+    await staff.send("/opinion")
+    old_data = category_card.buttons[0][0]["callback_data"]
+    await staff.press_data(category_card.message_id, old_data)
+    answer = (await staff.callback_answer())["text"]
+    assert "已经结束" in answer and "重启" not in answer
+    # the new draft is untouched: it still asks for the mode
+    assert "👤 署名提交" in staff.inbox[-1].labels()
+
+
+async def test_a_real_restart_still_says_restart(running_bot, client, invited):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await running_bot.restart()
+    reply = await staff.press("形式主义")
+    assert "重启" in reply[-1].text

@@ -521,4 +521,6 @@ MESSAGES = {
     "opinion.status.listed": "已列为问题 #{id} · {state}",
     "inbox.unread": "🆕 {status}",
     "problem.error.opinion_finished": "这条意见已办结或已标为重复，不能再列为问题。",
+    "opinion.ended.submitted": "✅ 已提交：这份意见已经收到了，不用再按。",
+    "opinion.ended.cancelled": "这份草稿已经结束（已取消或已重新开始），按钮已失效。",
 }

@@ -510,4 +510,6 @@ MESSAGES = {
     "opinion.status.listed": "已列為問題 #{id} · {state}",
     "inbox.unread": "🆕 {status}",
     "problem.error.opinion_finished": "這條意見已辦結或已標為重複，不能再列為問題。",
+    "opinion.ended.submitted": "✅ 已提交：這份意見已經收到了，不用再按。",
+    "opinion.ended.cancelled": "這份草稿已經結束（已取消或已重新開始），按鈕已失效。",
 }
