@@ -24,9 +24,9 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.receipts import card_lines, keys, status_name
+from handlers.receipts import card_lines, keys, status_text
 from jobs import notices
-from storage import opinions, people
+from storage import opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
@@ -49,21 +49,33 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
         author_person = people.by_id(db, opinion.author_id)
         author = say(lang, "inbox.named", name=author_person.name, department=author_person.department)
     about = opinion.department or say(lang, "opinion.no_department")
+    status = status_text(lang, db, opinion)
+    if opinion.unread:
+        status = say(lang, "inbox.unread", status=status)
     lines = [say(lang, "inbox.header", id=opinion.id, category=opinion.category, about=about,
-                 date=opinion.submitted_on, status=status_name(lang, opinion.status), author=author)]
-    lines += card_lines(lang, opinion, opinions.thread(db, opinion.id, office_view=True))[1:]
+                 date=opinion.submitted_on, status=status, author=author)]
+    lines += card_lines(lang, opinion, opinions.thread(db, opinion.id, office_view=True), status)[1:]
     lines.insert(1, say(lang, "inbox.text", text=opinion.text))
     if opinion.photo_count:
         lines.append(say(lang, "inbox.photos", count=opinion.photo_count))
     return lines
 
 
-def _actions(lang: str, opinion_id: str) -> InlineKeyboardMarkup:
+def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
+    """Exactly the actions that make sense in the opinion's state: a duplicate takes none, a
+    closed one can only be published (once), one on the problem list can still be answered."""
     def button(key, action):
-        return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion_id}")
+        return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion.id}")
 
+    if opinion.status == opinions.DUPLICATE:
+        return None
+    if opinion.status == opinions.CLOSED:
+        return None if opinion.published else InlineKeyboardMarkup([[button("inbox.btn.publish", "pub")]])
+    answer = [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")]
+    if problems.problem_of_opinion(db, opinion.id):
+        return InlineKeyboardMarkup([answer])
     return InlineKeyboardMarkup([
-        [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")],
+        answer,
         [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
         [button("inbox.btn.problem", "prob")],
     ])
@@ -85,42 +97,51 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
 
 @requires(OFFICE)
 async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    page = 0
+    """A page of pending opinions. The next page's button carries the page number and the
+    last opinion shown, so the next page starts right after it whatever changed meanwhile."""
+    page, after = 1, None
     if update.callback_query:
         await update.callback_query.answer()
-        raw = update.callback_query.data.removeprefix("ib:page:")
-        page = int(raw) if raw.isdigit() else 0
+        parts = update.callback_query.data.split(":")  # ib:page:<n>:<last id>
+        if len(parts) == 4 and parts[2].isdigit():
+            page, after = int(parts[2]), parts[3]
     db = database(context)
     lang = language(update, context)
-    shown, total = opinions.inbox(db, page * PAGE_SIZE, PAGE_SIZE)
+    shown, total, more = opinions.inbox(db, after, PAGE_SIZE)
     chat_id = update.effective_chat.id
     if not shown:
         await reply(update, context, "inbox.empty")
         return
     for opinion in shown:
-        await send_lines(context, chat_id, office_card_lines(lang, opinion, db), _actions(lang, opinion.id))
+        await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)
         opinions.mark_read(db, opinion.id)
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    navigation = []
-    if page + 1 < pages:
-        navigation = [[InlineKeyboardButton(say(lang, "inbox.btn.next"),
-                                            callback_data=f"ib:page:{page + 1}")]]
-    await reply(update, context, "inbox.page", page=page + 1, pages=pages, total=total,
-                reply_markup=InlineKeyboardMarkup(navigation) if navigation else None)
+    navigation = None
+    if more:
+        navigation = InlineKeyboardMarkup([[InlineKeyboardButton(
+            say(lang, "inbox.btn.next"), callback_data=f"ib:page:{page + 1}:{shown[-1].id}")]])
+    pages = page + (more + PAGE_SIZE - 1) // PAGE_SIZE
+    await reply(update, context, "inbox.page", page=page, pages=pages, total=total, reply_markup=navigation)
 
 
-def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
+                       while_listed: bool = True) -> Opinion | None:
+    """The open opinion a button names, or None when the action no longer fits its state (an
+    old card's button): closed and duplicate ones take no action, and one on the problem list
+    is only answered (`while_listed`), not forwarded or marked as a duplicate."""
     parts = update.callback_query.data.split(":")
     opinion_id = parts[2] if len(parts) >= 3 else ""
-    opinion = opinions.get(database(context), opinion_id)
+    db = database(context)
+    opinion = opinions.get(db, opinion_id)
     if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
+        return None
+    if not while_listed and problems.problem_of_opinion(db, opinion.id):
         return None
     return opinion
 
 
-async def _ask(update, context, state: int, key: str) -> int:
-    opinion = _opinion_in_button(update, context)
+async def _ask(update, context, state: int, key: str, while_listed: bool = True) -> int:
+    opinion = _opinion_in_button(update, context, while_listed)
     if opinion is None:
         await refuse(update, context, "inbox.gone")
         return ConversationHandler.END
@@ -136,7 +157,7 @@ async def ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _ask(update, context, TYPING_ORIGINAL, "inbox.ask_original")
+    return await _ask(update, context, TYPING_ORIGINAL, "inbox.ask_original", while_listed=False)
 
 
 @requires(OFFICE)
@@ -240,7 +261,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion = _opinion_in_button(update, context)
+    opinion = _opinion_in_button(update, context, while_listed=False)
     if opinion is None:
         await refuse(update, context, "inbox.gone")
         return
@@ -259,7 +280,7 @@ async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     parts = update.callback_query.data.split(":")
     db = database(context)
     leader = people.by_id(db, int(parts[3])) if len(parts) == 4 and parts[3].isdigit() else None
-    opinion = _opinion_in_button(update, context)
+    opinion = _opinion_in_button(update, context, while_listed=False)
     if opinion is None or leader is None or LEADER not in leader.roles or not leader.active:
         await refuse(update, context, "inbox.gone")
         return
@@ -330,7 +351,7 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("inbox", show_inbox),
-        CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+$"),
+        CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+:\w+$"),
         CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
         CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
         CallbackQueryHandler(publish, pattern=r"^ib:pub:"),

@@ -10,8 +10,10 @@ names the person or carries the text.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -52,14 +54,38 @@ def _draft(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).get(update.effective_user.id)
 
 
+ENDED_MEMORY = 10_000  # tokens of drafts ended since the bot started, newest kept
+
+
+def _ended(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[str, str]:
+    """How each draft ended since start (token -> submitted / cancelled), in memory only: the
+    tokens are random and name nobody. After a restart it is empty, which is how a button of
+    a draft the restart lost is told apart from one of a draft that was simply finished."""
+    return context.application.bot_data.setdefault("ended_drafts", OrderedDict())
+
+
+def _end(context: ContextTypes.DEFAULT_TYPE, draft: Draft, outcome: str) -> None:
+    ended = _ended(context)
+    ended[draft.token] = outcome
+    while len(ended) > ENDED_MEMORY:
+        ended.popitem(last=False)
+
+
+def _token(update: Update) -> str | None:
+    data = update.callback_query.data if update.callback_query else ""
+    parts = data.split(":")
+    return parts[-1] if len(parts) >= 3 else None
+
+
 def with_draft(step):
-    """A step of the flow that needs the draft; without one (the bot restarted, and drafts are
-    never saved) the person is told it is gone."""
+    """A step of the flow that needs the draft. A button of another draft, or of this one's
+    finished steps, is answered by `stale_press`; without any draft (the bot restarted, and
+    drafts are never saved) the person is told it is gone."""
     @functools.wraps(step)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         draft = _draft(update, context)
-        if draft is None:
-            return await draft_lost(update, context)
+        if draft is None or (update.callback_query and _token(update) != draft.token):
+            return await stale_press(update, context)
         return await step(update, context, draft)
 
     return guarded
@@ -67,22 +93,50 @@ def with_draft(step):
 
 async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None,
                edit: bool = False, **values) -> None:
+    """Say the next step. A new message takes the buttons off the step before it, so a
+    finished step cannot be pressed again."""
     text = say(language(update, context), key, **values)
+    draft = _draft(update, context)
+    if buttons and draft:
+        buttons = [[InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}")
+                    for b in row] for row in buttons]
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
         await answering(update, update.callback_query.edit_message_text(
             text, parse_mode="HTML", reply_markup=markup))
-    else:
-        await answering(update, context.bot.send_message(
-            update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup))
+        if draft:
+            draft.prompt = update.callback_query.message.message_id if markup else None
+        return
+    if draft and markup:  # this step's buttons replace the last step's
+        await _clear_prompt(context, update.effective_chat.id, draft)
+    sent = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
+                                          reply_markup=markup)
+    if update.callback_query:
+        await update.callback_query.answer()
+    if draft and markup:
+        draft.prompt = sent.message_id
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(say(lang, key), callback_data=data)
 
 
+async def _clear_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: Draft) -> None:
+    if draft.prompt is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, draft.prompt, reply_markup=None)
+    except TelegramError:
+        pass  # already without buttons, or too old to edit: nothing left to press either way
+    draft.prompt = None
+
+
 @requires(*MEMBERS)
 async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    older = _forget(update, context)
+    if older:
+        _end(context, older, "cancelled")
+        await _clear_prompt(context, update.effective_chat.id, older)
     drafts(context)[update.effective_user.id] = Draft()
     lang = language(update, context)
     await _say(update, context, "opinion.mode", buttons=[
@@ -96,9 +150,10 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 @requires(*MEMBERS)
 @with_draft
 async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    draft.anonymous = update.callback_query.data == "op:mode:anon"
+    draft.anonymous = update.callback_query.data.startswith("op:mode:anon:")
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
-        drafts(context).pop(update.effective_user.id, None)
+        _end(context, draft, "cancelled")
+        _forget(update, context)
         await _say(update, context, "opinion.daily_limit", edit=True,
                    limit=settings(context).opinion_daily_limit)
         return ConversationHandler.END
@@ -114,7 +169,7 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     names = opinions.categories(database(context))
-    index = update.callback_query.data.removeprefix("op:cat:")
+    index = update.callback_query.data.split(":")[2]
     if not index.isdigit() or int(index) >= len(names):
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
@@ -132,7 +187,7 @@ async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
 @requires(*MEMBERS)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    chosen = update.callback_query.data.removeprefix("op:dept:")
+    chosen = update.callback_query.data.split(":")[2]
     known = {d for d in (r["id"] for r in database(context).query("select id from departments"))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
         await refuse(update, context, "stale_button")
@@ -229,6 +284,7 @@ def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | No
 @requires(*MEMBERS)
 @with_draft
 async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    await _clear_prompt(context, update.effective_chat.id, draft)  # the preview is out of date
     await _say(update, context, "opinion.write", limit=settings(context).opinion_max_chars)
     return WRITING
 
@@ -243,13 +299,16 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     user_id, day = update.effective_user.id, today(context)
     guard = opinion_guard(context)
     if draft.anonymous and not guard.allows(user_id, day):
+        _end(context, draft, "cancelled")
+        await _say(update, context, "opinion.daily_limit", edit=True,
+                   limit=settings(context).opinion_daily_limit)
         _forget(update, context)
-        await _say(update, context, "opinion.daily_limit", limit=settings(context).opinion_daily_limit)
         return ConversationHandler.END
     person = person_of(update, context)
     from handlers.receipts import keys, remember_holder  # one flow hands over to the other
 
     opinion_id, receipt = opinions.submit(database(context), draft, person.id, keys(context), day)
+    _end(context, draft, "submitted")
     _forget(update, context)
     lang = language(update, context)
     if receipt is None:
@@ -265,9 +324,38 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
 
 @requires(*MEMBERS)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    _forget(update, context)
+    draft = _draft(update, context)
+    if update.callback_query and (draft is None or _token(update) != draft.token):
+        return await stale_press(update, context)
+    if draft:
+        _end(context, draft, "cancelled")
+        if not update.callback_query:
+            await _clear_prompt(context, update.effective_chat.id, draft)
     await _say(update, context, "opinion.cancelled", edit=bool(update.callback_query))
+    _forget(update, context)
     return ConversationHandler.END
+
+
+@requires(*MEMBERS)
+async def stale_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """A button of a draft that is not the one being written. If that draft ended since the
+    bot started, say how (a double tap on 提交 is told it went in) and take its buttons away;
+    only a draft nobody remembers was lost to a restart."""
+    outcome = _ended(context).get(_token(update) or "")
+    if outcome is None:
+        if _draft(update, context) is None:
+            return await draft_lost(update, context)
+        await refuse(update, context, "stale_button")
+        return None
+    await update.callback_query.answer(say(language(update, context), f"opinion.ended.{outcome}"))
+    message = update.callback_query.message
+    if outcome == "submitted" or not (message and message.reply_markup):
+        return None  # the receipt's card is that message now; its buttons are the receipt's
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except TelegramError:
+        pass  # the first tap already took them away
+    return None
 
 
 @requires(*MEMBERS)
@@ -289,20 +377,20 @@ def submission_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
-            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named)$")],
+            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named):\w+$")],
             CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:")],
             CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:")],
             WRITING: [MessageHandler(text, receive_text),
                       MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos)],
             ADDING_PHOTOS: [MessageHandler(filters.PHOTO, receive_photo),
                             MessageHandler(filters.Document.ALL, refuse_document),
-                            CallbackQueryHandler(photos_done, pattern=r"^op:photos_done$"),
+                            CallbackQueryHandler(photos_done, pattern=r"^op:photos_done:\w+$"),
                             MessageHandler(text, photos_done)],
-            REVIEWING: [CallbackQueryHandler(submit, pattern=r"^op:submit$"),
-                        CallbackQueryHandler(edit_text, pattern=r"^op:edit$")],
+            REVIEWING: [CallbackQueryHandler(submit, pattern=r"^op:submit:\w+$"),
+                        CallbackQueryHandler(edit_text, pattern=r"^op:edit:\w+$")],
         },
         fallbacks=[CommandHandler("cancel", cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^op:cancel$")],
+                   CallbackQueryHandler(cancel, pattern=r"^op:cancel:\w+$")],
         name="opinion",
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
@@ -312,7 +400,7 @@ def submission_conversation() -> ConversationHandler:
 def handlers() -> list[BaseHandler]:
     return [
         submission_conversation(),
-        # Buttons of a draft from before a restart land here.
-        CallbackQueryHandler(draft_lost, pattern=r"^op:"),
+        # Buttons of a finished draft, or of one from before a restart, land here.
+        CallbackQueryHandler(stale_press, pattern=r"^op:"),
     ]
 

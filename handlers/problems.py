@@ -5,6 +5,7 @@ report done."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -21,7 +22,7 @@ from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text
 from handlers.uploads import download
 from jobs import notices
-from storage import people, problems
+from storage import opinions, people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
@@ -115,8 +116,24 @@ async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except ProblemError as error:
         await tell_error(update, context, error)
         return
+    await _refresh_card(update, context, opinion_id)
     await reply(update, context, "newproblem.from_opinion", id=problem_id, opinion=opinion_id)
     announce(context, problem_id)
+
+
+async def _refresh_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion_id: str) -> None:
+    """The card's buttons follow the opinion's new state, so a done step cannot be pressed again."""
+    from handlers.inbox import actions  # the inbox draws an opinion's buttons; listing changes them
+
+    db = database(context)
+    opinion = opinions.get(db, opinion_id)
+    message = update.callback_query.message if update.callback_query else None
+    if opinion is None or message is None:
+        return
+    try:
+        await message.edit_reply_markup(actions(language(update, context), opinion, db))
+    except TelegramError:
+        pass  # the card is too old to edit, or already shows these buttons
 
 
 # ---- assign a leader directly ------------------------------------------------------------

@@ -63,11 +63,20 @@ def status_name(lang: str, status: str) -> str:
     return say(lang, f"opinion.status.{status}")
 
 
-def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage]) -> list[str]:
+def status_text(lang: str, db, opinion: Opinion) -> str:
+    """An opinion's status follows its problem once it is on the list (已列为问题 #N · 整改中)."""
+    problem_id = problems.problem_of_opinion(db, opinion.id)
+    problem = problems.get(db, problem_id) if problem_id else None
+    if problem is None or opinion.status == opinions.DUPLICATE:
+        return status_name(lang, opinion.status)
+    return say(lang, "opinion.status.listed", id=problem.id,
+               state=say(lang, f"problem.status.{problem.status}"))
+
+
+def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str) -> list[str]:
     """An opinion as its holder sees it: what they wrote, its status, the conversation."""
     lines = [say(lang, "receipt.card", id=opinion.id, category=opinion.category,
-                 date=opinion.submitted_on, status=status_name(lang, opinion.status),
-                 text=opinion.text)]
+                 date=opinion.submitted_on, status=status, text=opinion.text)]
     for message in thread:
         who = say(lang, f"receipt.from.{message.sender}")
         lines.append(say(lang, "receipt.message", who=who, date=message.on_date, text=message.text))
@@ -115,7 +124,7 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                    [InlineKeyboardButton(
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
                        callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
-    lines = card_lines(lang, opinion, opinions.thread(db, opinion.id))
+    lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))

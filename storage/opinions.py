@@ -49,6 +49,10 @@ class Draft:
     # The bot's own messages that show the text (previews), deleted once it is submitted or
     # dropped: the chat should not keep what the database keeps without a name.
     shown_in: list[int] = field(default_factory=list)
+    # In the draft's buttons, so a button of an older draft (or of this one after it ended) is
+    # told apart from one whose draft a restart lost.
+    token: str = field(default_factory=lambda: secrets.token_hex(3))
+    prompt: int | None = None  # the bot's last message with buttons, cleared when the next comes
 
 
 @dataclass(frozen=True)
@@ -230,13 +234,30 @@ def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
     return opinions, follow_ups
 
 
-def inbox(db: sqlite_utils.Database, offset: int, limit: int) -> tuple[list[Opinion], int]:
-    """Released opinions still open, unread first, then by day (order within a day is random)."""
-    where = f"o.released = 1 and o.status in ({','.join('?' * len(OPEN_STATUSES))})"
-    total = db.execute(f"select count(*) from opinions o where {where}", OPEN_STATUSES).fetchone()[0]
-    rows = db.query(f"{_SELECT} where {where} order by o.unread desc, o.submitted_on, o.id "
-                    f"limit ? offset ?", [*OPEN_STATUSES, limit, offset])
-    return [_opinion(r) for r in rows], total
+# Pending: released, still open, and not yet on the problem list (an opinion the office listed
+# comes back only when its holder writes again).
+_PENDING = (f"o.released = 1 and o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "
+            "(o.unread = 1 or not exists (select 1 from problem_opinions po where po.opinion_id = o.id))")
+
+
+def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[list[Opinion], int, int]:
+    """One page of pending opinions (oldest day first), how many are pending in all, and how
+    many come after this page.
+
+    Paged by key (the page after opinion `after`), not by offset: showing a page marks its
+    opinions read and listing one takes it out, and an offset into a list that changes under it
+    repeats some opinions and skips others. The order never depends on what showing changes."""
+    total = db.execute(f"select count(*) from opinions o where {_PENDING}", OPEN_STATUSES).fetchone()[0]
+    rows = [_opinion(r) for r in db.query(f"{_SELECT} where {_PENDING} and {_AFTER} "
+                                          f"order by o.submitted_on, o.id limit ?",
+                                          [*OPEN_STATUSES, after, after, limit])]
+    last = rows[-1].id if rows else after
+    more = db.execute(f"select count(*) from opinions o where {_PENDING} and {_AFTER}",
+                      [*OPEN_STATUSES, last, last]).fetchone()[0] if rows else 0
+    return rows, total, more
+
+
+_AFTER = "(? is null or (o.submitted_on, o.id) > (select submitted_on, id from opinions where id = ?))"
 
 
 def mark_read(db: sqlite_utils.Database, opinion_id: str) -> None:

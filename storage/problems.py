@@ -146,13 +146,15 @@ def _insert(db, title, description, category, source, kind, horizon, public) -> 
 
 def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int) -> int:
     """One tap in the inbox: the opinion becomes a listed problem, linked both ways."""
-    row = db.execute("select category, text from opinions where id = ?", [opinion_id]).fetchone()
+    row = db.execute("select category, text, status from opinions where id = ?", [opinion_id]).fetchone()
     if row is None:
         raise ProblemError("not_found")
     existing = problem_of_opinion(db, opinion_id)
     if existing:
         raise ProblemError("already_listed", str(existing))
-    category, text = row
+    category, text, status = row
+    if status in ("closed", "duplicate"):  # answered or folded into another: nothing to list
+        raise ProblemError("opinion_finished")
     # A sentence's closing mark would clash with what follows a title ("…等叫号。：还有 7 天").
     title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
     return create(db, title, actor_id, description=text, category=category, source="opinion",

@@ -506,4 +506,9 @@ MESSAGES = {
     "digest.self_check": "#{id} {subject} (due {due}, {status})",
     "digest.section.evaluations": "<b>🗳 Evaluation turnout</b>",
     "digest.evaluation": "\"{title}\" {voted}/{eligible}",
+    "opinion.status.listed": "listed as problem #{id} · {state}",
+    "inbox.unread": "🆕 {status}",
+    "problem.error.opinion_finished": "This opinion is closed or marked as a duplicate; it cannot be listed as a problem.",
+    "opinion.ended.submitted": "✅ Submitted: this opinion has already been received.",
+    "opinion.ended.cancelled": "This draft has ended (cancelled or started again); its buttons no longer work.",
 }

@@ -518,4 +518,9 @@ MESSAGES = {
     "digest.self_check": "#{id} {subject}（截止 {due}，{status}）",
     "digest.section.evaluations": "<b>🗳 民主评议参评情况</b>",
     "digest.evaluation": "《{title}》{voted}/{eligible} 人",
+    "opinion.status.listed": "已列为问题 #{id} · {state}",
+    "inbox.unread": "🆕 {status}",
+    "problem.error.opinion_finished": "这条意见已办结或已标为重复，不能再列为问题。",
+    "opinion.ended.submitted": "✅ 已提交：这份意见已经收到了，不用再按。",
+    "opinion.ended.cancelled": "这份草稿已经结束（已取消或已重新开始），按钮已失效。",
 }

@@ -507,4 +507,9 @@ MESSAGES = {
     "digest.self_check": "#{id} {subject}（截止 {due}，{status}）",
     "digest.section.evaluations": "<b>🗳 民主評議參評情況</b>",
     "digest.evaluation": "《{title}》{voted}/{eligible} 人",
+    "opinion.status.listed": "已列為問題 #{id} · {state}",
+    "inbox.unread": "🆕 {status}",
+    "problem.error.opinion_finished": "這條意見已辦結或已標為重複，不能再列為問題。",
+    "opinion.ended.submitted": "✅ 已提交：這份意見已經收到了，不用再按。",
+    "opinion.ended.cancelled": "這份草稿已經結束（已取消或已重新開始），按鈕已失效。",
 }

@@ -1,0 +1,139 @@
+"""Issue 18, week one: the opinion box behaves as the office and the submitters expect.
+Each test does what the person did in the demo, through the fake Bot API."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from conftest import join, submit_opinion
+
+from jobs import opinion_batches
+from storage import opinions
+from storage.opinions import Draft
+
+CARD_ID = re.compile(r"<b>#([0-9A-Z]{8})</b>")
+
+
+async def release(running_bot):
+    return await opinion_batches.release_to_office(running_bot.app)
+
+
+def seed_opinions(running_bot, count: int, first_day: date) -> list[str]:
+    """`count` anonymous opinions over several days, as if staff had written them."""
+    keys = running_bot.app.bot_data["keys"]
+    return [opinions.submit(running_bot.db, Draft(category="形式主义", text=f"意见第{n}条"), None, keys,
+                            first_day + timedelta(days=n % 4))[0] for n in range(count)]
+
+
+def card_ids(messages) -> list[str]:
+    return [found.group(1) for m in messages if m.text and (found := CARD_ID.search(m.text))]
+
+
+async def test_paging_through_the_inbox_shows_every_pending_opinion_once(running_bot, client, invited):
+    office = await join(client, invited, 103, "王芳")
+    ids = seed_opinions(running_bot, 23, date(2026, 3, 2))
+    await release(running_bot)
+    seen = card_ids(await office.send("/inbox"))
+    assert "第 1/5 页，共 23 条待处理" in office.inbox[-1].text
+    for page in range(2, 6):
+        shown = await office.press("下一页")
+        seen += card_ids(shown)
+        assert f"第 {page}/5 页" in office.inbox[-1].text
+    assert "下一页 ▶" not in office.inbox[-1].labels()
+    assert sorted(seen) == sorted(ids) and len(seen) == 23
+
+
+async def test_paging_stays_stable_while_the_office_works_the_list(running_bot, client, invited):
+    """Follow-ups turn opinions unread and listing takes some out while the office pages."""
+    office = await join(client, invited, 103, "王芳")
+    ids = seed_opinions(running_bot, 12, date(2026, 3, 2))
+    await release(running_bot)
+    seen = card_ids(await office.send("/inbox"))
+    for opinion_id in ids:  # every holder writes again; the batch marks them all unread
+        opinions.write_back(running_bot.db, opinion_id, "补充", date(2026, 3, 9))
+    await release(running_bot)
+    seen += card_ids(await office.press("下一页"))
+    seen += card_ids(await office.press("下一页"))
+    assert sorted(seen) == sorted(ids)
+
+
+async def test_an_opinion_on_the_problem_list_says_so_and_offers_only_what_fits(running_bot, client,
+                                                                                invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "门诊叫号屏经常黑屏")
+    await release(running_bot)
+    [card] = [m for m in await office.send("/inbox") if m.text and "叫号屏" in m.text]
+    assert card.labels() == ["💬 回复", "✅ 办结答复", "➡️ 转给领导", "🔁 标为重复", "📋 列为问题"]
+    await office.press("列为问题", message=card)
+    [problem_id] = [r[0] for r in db.execute("select id from problems")]
+    card = next(m for m in office.inbox if m.message_id == card.message_id)
+    assert card.labels() == ["💬 回复", "✅ 办结答复"]  # no second listing, no forwarding
+    await office.press_data(card.message_id, f"ib:prob:{CARD_ID.search(card.text).group(1)}")  # a double tap
+    assert "已列为问题" in (await office.callback_answer())["text"]
+    assert db.execute("select count(*) from problems").fetchone()[0] == 1
+
+    reply = await staff.send(f"/receipt {receipt}")
+    assert f"已列为问题 #{problem_id} · 待接单" in reply[-1].text and "待处理" not in reply[-1].text
+
+
+async def test_a_closed_published_opinion_cannot_be_listed(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "书屋开放时间太短")
+    await release(running_bot)
+    [card] = [m for m in await office.send("/inbox") if m.text and "书屋" in m.text]
+    opinion_id = CARD_ID.search(card.text).group(1)
+    await office.press("办结答复", message=card)
+    await office.send("书屋延长至晚上九点。")
+    await office.press_data(card.message_id, f"ib:prob:{opinion_id}")  # the old card's button
+    assert "已办结" in (await office.callback_answer())["text"]
+    assert db.execute("select count(*) from problems").fetchone()[0] == 0
+
+
+async def test_a_double_tap_on_submit_says_submitted_not_restarted(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    await staff.send("会议太多")
+    photos_prompt = staff.inbox[-1]
+    await staff.press("完成，预览")
+    preview = next(m for m in reversed(staff.inbox) if "✅ 提交" in m.labels())
+    photos_prompt = next(m for m in staff.inbox if m.message_id == photos_prompt.message_id)
+    assert "完成，预览" not in photos_prompt.labels()  # a finished step cannot be pressed again
+    submit_data = next(b["callback_data"] for row in preview.buttons for b in row if b["text"] == "✅ 提交")
+    await staff.press("提交")
+    await staff.press_data(preview.message_id, submit_data)  # the second tap of a double tap
+    answer = (await staff.callback_answer())["text"]
+    assert "已提交" in answer and "重启" not in answer
+    assert not any("草稿已经不在了" in (m.text or "") for m in staff.inbox)
+    assert db.execute("select count(*) from opinions").fetchone()[0] == 1
+    submitted = next(m for m in staff.inbox if m.message_id == preview.message_id)
+    assert submitted.labels() == ["🔔 有回复时通知我"]  # the draft's own buttons are gone
+
+
+async def test_old_buttons_of_a_finished_draft_do_not_act_on_the_next_one(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    first = await staff.press("匿名提交")
+    category_card = first[-1]
+    await staff.send("/cancel")
+    await staff.send("/opinion")
+    old_data = category_card.buttons[0][0]["callback_data"]
+    await staff.press_data(category_card.message_id, old_data)
+    answer = (await staff.callback_answer())["text"]
+    assert "已经结束" in answer and "重启" not in answer
+    # the new draft is untouched: it still asks for the mode
+    assert "👤 署名提交" in staff.inbox[-1].labels()
+
+
+async def test_a_real_restart_still_says_restart(running_bot, client, invited):
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await running_bot.restart()
+    reply = await staff.press("形式主义")
+    assert "重启" in reply[-1].text
