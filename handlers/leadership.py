@@ -94,13 +94,25 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await tell_error(update, context, error)
         return ConversationHandler.END
     context.user_data["dispatch"] = {"id": problem.id}
+    if problem.status == problems.REOPENED and problem.measures:
+        # A look-back found the fix did not hold: the old measures are shown to be rewritten
+        # or kept, and a new deadline follows (the old one was cleared on reopening).
+        await reply(update, context, "dispatch.measures_again", id=problem.id, title=problem.title,
+                    measures=problem.measures, reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                        say(language(update, context), "dispatch.btn.keep"), callback_data="pdk")]]))
+        return MEASURES
     await reply(update, context, "dispatch.measures", id=problem.id, title=problem.title)
     return MEASURES
 
 
 @requires(LEADER)
 async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
+    if update.callback_query:  # 沿用原措施
+        await update.callback_query.answer()
+        problem = problems.get(database(context), context.user_data["dispatch"]["id"])
+        context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
+    else:
+        context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
     rows = [[InlineKeyboardButton(d["name"], callback_data=f"pdd:{d['id']}")]
             for d in database(context).query("select id, name from departments order by name")]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
@@ -246,7 +258,8 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
                           CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
             states={
-                MEASURES: [MessageHandler(TEXT, receive_measures)],
+                MEASURES: [MessageHandler(TEXT, receive_measures),
+                           CallbackQueryHandler(receive_measures, pattern=r"^pdk$")],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:")],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],

@@ -16,7 +16,8 @@ from storage.problems import Problem
 from texts import say
 
 PAGE_SIZE = 10
-LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅"}
+LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅",
+          problems.EXPLAINED: "💬"}
 
 
 def today(context: ContextTypes.DEFAULT_TYPE):

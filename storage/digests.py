@@ -172,8 +172,7 @@ class Thresholds:
 
 
 def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[dict, dict]:
-    by_light: dict[str, list[Problem]] = {name: [] for name in (problem_rules.RED, problem_rules.AMBER,
-                                                                 problem_rules.GREEN, problem_rules.DONE)}
+    by_light: dict[str, list[Problem]] = {name: [] for name in problem_rules.LIGHTS}
     departments: dict[str, Counter] = defaultdict(Counter)
     for problem in found:
         colour = problem_rules.light(problem, today, thresholds.amber_days, thresholds.stale_days)
