@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from storage import outbox, people
 from storage.people import HEAD, LEADER, OFFICE, Person
 from texts import say
+from texts.fit import shorten
 
 
 def _app(context_or_app):
@@ -59,3 +60,30 @@ def department(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) ->
 def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:
     found = people.by_id(_app(context).bot_data["db"], person_id) if person_id else None
     return [found] if found else []
+
+
+def closed_audience(context: ContextTypes.DEFAULT_TYPE, problem) -> list[Person]:
+    """Who is told that a problem was closed (销号): its department's heads and its leader."""
+    found = heads_of(context, problem.department_id) + person(context, problem.leader_id)
+    return list({p.id: p for p in found}.values())
+
+
+def progress_reported(context: ContextTypes.DEFAULT_TYPE, problem, text: str, photos: list[bytes]) -> int:
+    """The leader hears of a progress report with its evidence: the first photo carries the
+    notice as its caption, the others follow numbered."""
+    leader = person(context, problem.leader_id)
+    if not photos:
+        return notify(context, leader, "notice.progress", id=problem.id, title=problem.title,
+                      percent=problem.progress, text=shorten(text, 1500))
+    db, settings = _app(context).bot_data["db"], _app(context).bot_data["settings"]
+    queued = 0
+    for recipient in leader:
+        lang = recipient.language or settings.default_language
+        caption = say(lang, "notice.progress", id=problem.id, title=problem.title, percent=problem.progress,
+                      text=shorten(text, 700))
+        for index, jpeg in enumerate(photos):
+            if index:
+                caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,
+                              count=len(photos))
+            queued += outbox.queue(db, recipient.id, caption, photo=jpeg)
+    return queued
