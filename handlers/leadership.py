@@ -26,7 +26,7 @@ from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE = range(6)
+MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE, CONFIRM_EXPLAIN = range(7)
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -206,14 +206,35 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
     if review_on is None or review_on <= today:
         await reply(update, context, "dispatch.bad_deadline", text=update.message.text[:50])
         return REVIEW_DATE
-    draft = context.user_data.pop("explain")
+    draft = context.user_data["explain"]
+    draft["review_on"] = review_on.isoformat()
+    lang = language(update, context)
+    problem = problems.get(database(context), draft["id"])
+    await reply(update, context, "explain.confirm", id=draft["id"], title=problem.title if problem else "",
+                reason=draft["reason"], review_on=draft["review_on"], count=len(notices.everyone(context)),
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "explain.btn.publish"), callback_data="pxc:yes"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pxc:no")]]))
+    return CONFIRM_EXPLAIN
+
+
+@requires(LEADER)
+async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Publishing a reason to everyone cannot be taken back: it happens only on this press."""
+    draft = context.user_data.pop("explain", None)
+    await update.callback_query.answer()
+    if update.callback_query.data != "pxc:yes" or not draft or "review_on" not in draft:
+        await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+        return ConversationHandler.END
+    review_on = date.fromisoformat(draft["review_on"])
     try:
         problem = problems.act(database(context), draft["id"], "explain", person_of(update, context),
                                reason=draft["reason"], review_on=review_on)
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await reply(update, context, "explain.done", id=problem.id, review_on=review_on.isoformat())
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
     notices.notify(context, notices.office(context), "notice.explained", id=problem.id,
                    title=problem.title, reason=problem.explanation)
     return ConversationHandler.END
@@ -265,6 +286,7 @@ def handlers() -> list[BaseHandler]:
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
+                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=r"^pxc:")],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="leadership",

@@ -87,3 +87,8 @@ def progress_reported(context: ContextTypes.DEFAULT_TYPE, problem, text: str, ph
                               count=len(photos))
             queued += outbox.queue(db, recipient.id, caption, photo=jpeg)
     return queued
+
+
+def everyone(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    """Every active person on the roster: who a public act (a published reason) reaches."""
+    return people.everyone(_app(context).bot_data["db"])

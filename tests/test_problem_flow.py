@@ -136,7 +136,11 @@ async def test_return_explain_and_the_ledger_shows_why(running_bot, client, invi
     await leader.send("/mine")
     await leader.press("说明原因")
     await leader.send("需整体翻建，经费明年到位")
-    await leader.send("2099-03-01")
+    asked = await leader.send("2099-03-01")
+    assert "全体 4 人" in asked[-1].text and "不能撤回" in asked[-1].text
+    assert problems.get(db, 1).status == "returned"  # nothing published before the answer
+    await leader.press("确认公开", message=asked[-1])
+    assert problems.get(db, 1).status == "explained"
     await staff.send("/ledger")
     await staff.press("#1")
     detail = staff.inbox[-1].text
