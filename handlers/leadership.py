@@ -66,6 +66,8 @@ def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
         row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=f"pd:{problem.id}"))
     if problem.status in problems.TRANSITIONS["explain"][0]:
         row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=f"px:{problem.id}"))
+    if problem.status in problems.WORKING and problem.deadline:
+        row.append(InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}"))
     return InlineKeyboardMarkup([row]) if row else None
 
 

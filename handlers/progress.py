@@ -34,7 +34,7 @@ def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(say(lang, "progress.btn.report"), callback_data=f"pr:{problem_id}"),
         InlineKeyboardButton(say(lang, "progress.btn.closure"), callback_data=f"pq:{problem_id}"),
-    ]])
+    ], [InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem_id}")]])
 
 
 @requires(HEAD)

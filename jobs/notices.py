@@ -92,3 +92,32 @@ def progress_reported(context: ContextTypes.DEFAULT_TYPE, problem, text: str, ph
 def everyone(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
     """Every active person on the roster: who a public act (a published reason) reaches."""
     return people.everyone(_app(context).bot_data["db"])
+
+
+def extension_deciders(context: ContextTypes.DEFAULT_TYPE, problem, role: str) -> list[Person]:
+    """Who decides a request for more time: the office for the leader, the leader for a head."""
+    return office(context) if role == "office" else person(context, problem.leader_id)
+
+
+def extension_asked(context: ContextTypes.DEFAULT_TYPE, problem, extension, asker: Person) -> int:
+    """申请延期: whoever decides is asked, with the reason and both dates."""
+    deciders = [p for p in extension_deciders(context, problem, extension.decider_role) if p.id != asker.id]
+    return notify(context, deciders, "notice.extension_asked",
+                  buttons=[[("extension.btn.approve", f"ped:ok:{extension.id}"),
+                            ("extension.btn.refuse", f"ped:no:{extension.id}")]],
+                  dedup=f"extension-asked:{extension.id}", id=problem.id, title=problem.title,
+                  who=asker.name, reason=extension.reason,
+                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
+                  new=extension.new_deadline.isoformat())
+
+
+def extension_decided(context: ContextTypes.DEFAULT_TYPE, problem, extension) -> int:
+    """The asker hears the decision; an approved one also reaches the department's heads and the
+    leader, whose reminders now count to the new deadline."""
+    told = person(context, extension.requester_id)
+    if extension.decision == "approved":
+        told += heads_of(context, problem.department_id) + person(context, problem.leader_id)
+    return notify(context, told, f"notice.extension_{extension.decision}",
+                  dedup=f"extension-decided:{extension.id}", id=problem.id, title=problem.title,
+                  new=extension.new_deadline.isoformat(),
+                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—")
