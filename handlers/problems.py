@@ -277,10 +277,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
         await tell_error(update, context, error)
         return ConversationHandler.END
     await reply(update, context, "closure.returned", id=problem.id)
-    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
-    notices.notify(context, recipients, "notice.returned",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
-                   id=problem.id, title=problem.title, comment=comment)
+    notices.returned(context, problem, comment)
     return ConversationHandler.END
 
 

@@ -121,3 +121,14 @@ def extension_decided(context: ContextTypes.DEFAULT_TYPE, problem, extension) ->
                   dedup=f"extension-decided:{extension.id}", id=problem.id, title=problem.title,
                   new=extension.new_deadline.isoformat(),
                   old=extension.old_deadline.isoformat() if extension.old_deadline else "—")
+
+
+def returned(context: ContextTypes.DEFAULT_TYPE, problem, comment: str) -> int:
+    """A closure sent back: the department's heads get the button to report again; the leader is
+    told without it, since only a head may report (nobody is offered a button they cannot use)."""
+    heads = heads_of(context, problem.department_id)
+    values = {"id": problem.id, "title": problem.title, "comment": comment}
+    told = notify(context, heads, "notice.returned", buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
+                  **values)
+    leader = [p for p in person(context, problem.leader_id) if p.id not in {h.id for h in heads}]
+    return told + notify(context, leader, "notice.returned", **values)

@@ -130,7 +130,9 @@ async def test_return_explain_and_the_ledger_shows_why(running_bot, client, invi
     await office.press("退回")
     await office.send("顶棚仍有缝隙，请补胶")
     returned = await head.wait_for("被退回整改")
-    assert "补胶" in returned.text
+    assert "补胶" in returned.text and "报告进展" in " ".join(returned.labels())
+    told = await leader.wait_for("被退回整改")  # told, but offered no button only a head may use
+    assert not told.labels()
     assert problems.get(db, 1).status == "returned"
 
     await leader.send("/mine")
