@@ -28,7 +28,8 @@ PACKAGED_FONT = "fonts/NotoSansCJKsc-Regular.otf"
 PROBE = "整改落实清单"
 
 # One colour per traffic light, the same as the ledger workbook's status cells.
-LIGHT_COLOURS = {"red": "#d9534f", "amber": "#f0ad4e", "green": "#5cb85c", "done": "#8c8c8c"}
+LIGHT_COLOURS = {"red": "#d9534f", "amber": "#f0ad4e", "green": "#5cb85c", "done": "#8c8c8c",
+                 "explained": "#5bc0de"}
 
 
 class FontMissing(RuntimeError):
@@ -111,6 +112,8 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     left = [0] * len(rows)
     for light_name, colour in LIGHT_COLOURS.items():
         values = [row.counts.get(light_name, 0) for row in rows]
+        if not any(values):  # a legend lists only what is drawn
+            continue
         axes.barh(names, values, left=left, color=colour, label=labels[light_name])
         left = [a + b for a, b in zip(left, values, strict=True)]
     axes.invert_yaxis()

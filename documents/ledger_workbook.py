@@ -1,10 +1,15 @@
 """The ledger (整改台账) as the Excel sheet offices keep and report upward: Chinese headers as
-offices use them, header frozen, widths set, the status cell coloured, dates as real dates.
+offices use them, header frozen and repeated on every printed page, A4 landscape fitted to the
+page width, long text wrapped with rows tall enough to show it, the status cell coloured, dates
+as real dates, satisfaction as a number; a second sheet sums it up by department.
 Written in openpyxl's write-only mode so that memory stays flat for large ledgers."""
 
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
+from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -12,17 +17,27 @@ import sqlite_utils
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
-from storage import lookbacks, problems
+from storage import extensions, lookbacks, problems
 from storage.problems import Problem
 from texts import say
 
 HEADERS = ("序号", "编号", "问题来源", "问题类别", "问题描述", "整改措施", "责任领导", "责任科室", "完成时限",
-           "整改类型", "近中远期", "整改进展", "完成情况", "销号时间", "回头看结果", "群众满意度", "状态")
-WIDTHS = (6, 8, 12, 12, 40, 40, 10, 14, 12, 10, 8, 10, 12, 12, 12, 12, 8)
-FILLS = {problems.RED: "FFC7CE", problems.AMBER: "FFEB9C", problems.GREEN: "C6EFCE", problems.DONE: "DDEBF7"}
-LIGHT_NAMES = {problems.RED: "红灯", problems.AMBER: "黄灯", problems.GREEN: "绿灯", problems.DONE: "已完成"}
+           "整改类型", "近中远期", "整改进展", "完成情况", "销号时间", "回头看结果", "群众满意度", "状态",
+           "说明原因", "复查日期", "延期次数")
+WIDTHS = (6, 8, 12, 12, 40, 40, 10, 14, 12, 10, 8, 30, 12, 12, 12, 12, 10, 30, 12, 8)
+WRAPPED = {4, 5, 11, 17}  # columns of free text: wrapped, and the row made tall enough
+FILLS = {problems.RED: "FFC7CE", problems.AMBER: "FFEB9C", problems.GREEN: "C6EFCE", problems.DONE: "DDEBF7",
+         problems.EXPLAINED: "E4DFEC"}
+LIGHT_NAMES = {problems.RED: "红灯", problems.AMBER: "黄灯", problems.GREEN: "绿灯", problems.DONE: "已完成",
+               problems.EXPLAINED: "已说明原因"}
+SUMMARY_HEADERS = ("责任科室", "问题数", "已完成", "整改中", "逾期", "已说明原因", "延期次数", "完成率")
 LANGUAGE = "zh-CN"  # the ledger goes upward in the office's own language
+LINE_HEIGHT = 15  # points per line of 11-point text
+PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
 
 
 def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, str]:
@@ -36,7 +51,7 @@ def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, st
         return label, ""  # too few votes: no share is published
     counts = lookbacks.tally(db, lookback_id)
     counted = sum(counts[c] for c in lookbacks.COUNTED)
-    return label, f"{(counts['satisfied'] + counts['basic']) / counted:.0%}" if counted else ""
+    return label, (counts["satisfied"] + counts["basic"]) / counted if counted else ""
 
 
 def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_format: str | None = None):
@@ -50,25 +65,116 @@ def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_form
     return cell
 
 
-def _row(sheet, db, number: int, problem: Problem, today: date, zone: ZoneInfo, amber: int, stale: int):
+def _progress_text(db, problem: Problem, zone: ZoneInfo) -> str:
+    """The percentage, and what the latest report said and when: a bare 70% tells the superior
+    body nothing."""
+    latest = problems.latest_report(db, problem.id)
+    if latest is None:
+        return f"{problem.progress}%"
+    text = latest.text if len(latest.text) <= PROGRESS_TEXT else latest.text[:PROGRESS_TEXT] + "…"
+    return f"{problem.progress}%（{latest.at.astimezone(zone).date().isoformat()}）{text}"
+
+
+def _row(sheet, db, number: int, problem: Problem, today: date, zone: ZoneInfo, amber: int, stale: int,
+         extended: int = 0):
     light = problems.light(problem, today, amber, stale)
     lookback, satisfaction = _lookback_cells(db, problem.id)
     closed = problem.closed_at.astimezone(zone).date() if problem.closed_at else None
-    return [
-        _cell(sheet, number), _cell(sheet, problem.id),
-        _cell(sheet, say(LANGUAGE, f"problem.source.{problem.source}")), _cell(sheet, problem.category or ""),
-        _cell(sheet, problem.description or problem.title, wrap=True),
-        _cell(sheet, problem.measures or "", wrap=True), _cell(sheet, problem.leader or ""),
-        _cell(sheet, problem.department or ""),
-        _cell(sheet, problem.deadline, number_format="yyyy-mm-dd"),
-        _cell(sheet, say(LANGUAGE, f"problem.kind.{problem.kind}")),
-        _cell(sheet, say(LANGUAGE, f"problem.horizon.{problem.horizon}")),
-        _cell(sheet, problem.progress / 100, number_format="0%"),
-        _cell(sheet, say(LANGUAGE, f"problem.status.{problem.status}"), fill=FILLS[light]),
-        _cell(sheet, closed, number_format="yyyy-mm-dd"),
-        _cell(sheet, lookback), _cell(sheet, satisfaction),
-        _cell(sheet, LIGHT_NAMES[light], fill=FILLS[light]),
+    explained = problem.status == problems.EXPLAINED
+    values = [
+        number, problem.id, say(LANGUAGE, f"problem.source.{problem.source}"), problem.category or "",
+        problem.description or problem.title, problem.measures or "", problem.leader or "",
+        problem.department or "", problem.deadline, say(LANGUAGE, f"problem.kind.{problem.kind}"),
+        say(LANGUAGE, f"problem.horizon.{problem.horizon}"), _progress_text(db, problem, zone),
+        say(LANGUAGE, f"problem.status.{problem.status}"), closed, lookback, satisfaction,
+        LIGHT_NAMES[light], (problem.explanation or "") if explained else "",
+        problem.review_on if explained else None, extended,
     ]
+    formats = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
+    return [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
+                  number_format=formats.get(index) if value not in (None, "") else None)
+            for index, value in enumerate(values)]
+
+
+def display_width(text: str) -> int:
+    """Width in Excel's character units: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def row_height(values: list) -> float:
+    """Points that show every wrapped cell whole (Excel does not grow rows it did not lay out)."""
+    lines = 1
+    for index in WRAPPED:
+        text = str(values[index] or "")
+        room = max(WIDTHS[index] - 1, 1)
+        lines = max(lines, sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n")))
+    return lines * LINE_HEIGHT
+
+
+def _print_setup(sheet) -> None:
+    """A4 landscape, fitted to the page width, the header row repeated on every page."""
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_options.gridLines = True
+
+
+def _header(sheet, titles, widths) -> None:
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        header.append(cell)
+    sheet.append(header)
+
+
+class _Tally:
+    """The by-department summary, counted while the rows are written."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def add(self, problem: Problem, light: str, extended: int) -> None:
+        row = self.rows[problem.department or "—"]
+        row["total"] += 1
+        row["done"] += light == problems.DONE
+        row["working"] += problem.status in problems.WORKING
+        row["overdue"] += light == problems.RED
+        row["explained"] += light == problems.EXPLAINED
+        row["extended"] += extended
+
+    def write(self, book) -> None:
+        sheet = book.create_sheet("按科室汇总")
+        _print_setup(sheet)
+        _header(sheet, SUMMARY_HEADERS, (16, 8, 8, 8, 8, 10, 10, 10))
+        order = sorted(self.rows.items(), key=lambda item: (-item[1]["total"], item[0]))
+        totals: dict[str, int] = defaultdict(int)
+        for name, row in order:
+            for key, value in row.items():
+                totals[key] += value
+            sheet.append(self._cells(sheet, name, row))
+        if order:
+            sheet.append(self._cells(sheet, "合计", totals, bold=True))
+
+    @staticmethod
+    def _cells(sheet, name: str, row: dict, bold: bool = False) -> list:
+        values = [name, row["total"], row["done"], row["working"], row["overdue"], row["explained"],
+                  row["extended"], row["done"] / row["total"] if row["total"] else 0]
+        cells = [_cell(sheet, value, number_format="0.0%" if index == 7 else None)
+                 for index, value in enumerate(values)]
+        if bold:
+            for cell in cells:
+                cell.font = Font(bold=True)
+        return cells
 
 
 def filters_to_sql(department: str | None = None, leader: str | None = None, status: str | None = None,
@@ -91,25 +197,23 @@ def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *, where:
     """Write the ledger to `out` (a path or a binary file); returns the number of problems."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    sheet.freeze_panes = "A2"
-    for index, width in enumerate(WIDTHS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    bold = Font(bold=True)
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    _print_setup(sheet)
+    _header(sheet, HEADERS, WIDTHS)
+    extended = extensions.approved_counts(db)
+    tally = _Tally()
     count, offset, page = 0, 0, 500
     while True:
         chunk = problems.listing(db, where, params or [], offset=offset, limit=page)
         for problem in chunk:
             count += 1
-            sheet.append(_row(sheet, db, count, problem, today, zone, amber, stale))
+            cells = _row(sheet, db, count, problem, today, zone, amber, stale, extended.get(problem.id, 0))
+            sheet.row_dimensions[count + 1].height = row_height([c.value for c in cells])
+            sheet.append(cells)
+            tally.add(problem, problems.light(problem, today, amber, stale), extended.get(problem.id, 0))
         if len(chunk) < page:
             break
         offset += page
+    tally.write(book)
     book.save(out)
     return count
 

@@ -26,8 +26,8 @@ LANGUAGE = "zh-CN"
 BODY_FONT, HEADING_FONT = "仿宋", "黑体"
 STATUS_WORDS = {"listed": "待接单", "claimed": "已接单", "dispatched": "已下单", "in_progress": "整改中",
                 "closure_requested": "申请销号", "closed": "已销号", "returned": "退回整改",
-                "explained": "说明原因", "reopened": "重新整改"}
-LIGHT_LABELS = {"red": "逾期", "amber": "临期", "green": "正常", "done": "已完成",
+                "explained": "已说明原因", "reopened": "重新整改"}
+LIGHT_LABELS = {"red": "逾期", "amber": "临期", "green": "正常", "done": "已完成", "explained": "已说明原因",
                 "listed": "列入清单（累计）", "closed": "已销号（累计）"}
 OPEN_ITEM_LIMIT = 500
 
@@ -78,13 +78,15 @@ def _opinions(document, summary: Summary) -> None:
 def _problems(document, summary: Summary) -> None:
     document.add_heading("二、问题整改情况", level=1)
     document.add_paragraph(
-        f"报告期内新列入问题 {summary.found} 个，销号 {summary.closed} 个，重新整改 {summary.reopened} 个。"
+        f"报告期内新列入问题 {summary.found} 个，销号 {summary.closed} 个，重新整改 {summary.reopened} 个，"
+        f"批准延期 {summary.extended} 次。"
         f"截至 {summary.end.isoformat()}，问题清单累计 {summary.total} 个，"
         f"其中逾期未完成 {summary.overdue} 个，"
         f"暂不能解决并已说明原因 {summary.explained} 个。")
     _table(document, ["指标", "数量"], [
         ["新列入问题", summary.found], ["已销号", summary.closed], ["逾期未完成", summary.overdue],
-        ["说明原因", summary.explained], ["重新整改", summary.reopened], ["累计问题", summary.total]])
+        ["已说明原因", summary.explained], ["重新整改", summary.reopened], ["批准延期", summary.extended],
+        ["累计问题", summary.total]])
 
 
 def _departments(document, summary: Summary) -> None:
@@ -144,8 +146,9 @@ def _open_items(document, summary: Summary, number: str) -> None:
 
 
 def draw_charts(summary: Summary) -> list[bytes]:
-    rows = [charts.DepartmentLights(r.department, {"red": r.overdue, "green": r.total - r.closed - r.overdue,
-                                                   "done": r.closed}) for r in summary.departments]
+    rows = [charts.DepartmentLights(r.department, {
+        "red": r.overdue, "green": r.total - r.closed - r.overdue - r.explained, "done": r.closed,
+        "explained": r.explained}) for r in summary.departments]
     drawn = [charts.progress_over_time(summary.progress_days, summary.progress_listed,
                                        summary.progress_closed, "整改进度", LIGHT_LABELS)]
     if rows:

@@ -12,6 +12,7 @@ from handlers import (
     digests,
     evaluations,
     exports,
+    extensions,
     fallbacks,
     inbox,
     leadership,
@@ -37,8 +38,8 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster,
-                   self_checks):
+    for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks,
+                   roster, self_checks):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):

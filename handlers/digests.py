@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
@@ -46,11 +46,13 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     digest = digest_job.build(context.application, person, since, now.astimezone(config.timezone).date())
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
     since_text = since.astimezone(config.timezone).strftime("%m-%d %H:%M")
-    text = digest_job.render(lang, person, digest, title, since_text)
+    text, cut = digest_job.render_screen(lang, person, digest, title, since_text)
     if not any(digest.by_light.values()) and digest.is_empty():
-        text = say(lang, "digest.none")
+        text, cut = say(lang, "digest.none"), False
     chat = update.effective_chat.id
-    await context.bot.send_message(chat, text, parse_mode="HTML")
+    more = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "digest.btn.full"),
+                                                       callback_data=digest_job.full_button(since))]])
+    await context.bot.send_message(chat, text, parse_mode="HTML", reply_markup=more if cut else None)
     chart = await asyncio.to_thread(digest_job.draw_chart, lang, person, digest)
     if chart:
         await context.bot.send_photo(chat, chart, caption=say(lang, "digest.chart.caption",
@@ -85,5 +87,26 @@ async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: dig
                 at=chosen.at.strftime("%H:%M"))
 
 
+@requires(LEADER, OFFICE)
+async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every line of the digest the button came with (changes since that digest's start)."""
+    raw = update.callback_query.data.removeprefix("dgf:")
+    if not raw.isdigit():
+        await refuse(update, context, "stale_button")
+        return
+    await update.callback_query.answer()
+    person = person_of(update, context)
+    lang = language(update, context, person)
+    config = settings(context)
+    since = datetime.fromtimestamp(int(raw), UTC)
+    today = clock.now().astimezone(config.timezone).date()
+    digest = digest_job.build(context.application, person, since, today)
+    title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
+    for text in digest_job.render_full(lang, person, digest, title,
+                                       since.astimezone(config.timezone).strftime("%m-%d %H:%M")):
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+
+
 def handlers() -> list[BaseHandler]:
-    return [*menu.triggers("digest", show_digest), CallbackQueryHandler(choose_frequency, pattern=r"^dg:")]
+    return [*menu.triggers("digest", show_digest), CallbackQueryHandler(choose_frequency, pattern=r"^dg:"),
+            CallbackQueryHandler(show_full, pattern=r"^dgf:\d+$")]

@@ -97,40 +97,64 @@ def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(roles), frozenset(departments)
 
 
+def _parse_sheet(db, config, text: str) -> tuple[list[str], list[Subject], datetime, frozenset, frozenset]:
+    parts = [p.strip() for p in text.partition(" ")[2].split("|")]
+    if len(parts) < 3 or not parts[0]:
+        raise SheetInputError("evaluation.usage")
+    subjects = _subjects(db, parts[1])
+    closes = _closing(parts[2], config.timezone, clock.now())
+    roles, departments = _raters(db, parts[3] if len(parts) > 3 else "")
+    return parts, subjects, closes, roles, departments
+
+
 @requires(OFFICE)
 async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = [p.strip() for p in update.effective_message.text.partition(" ")[2].split("|")]
-    if len(parts) < 3 or not parts[0]:
-        await reply(update, context, "evaluation.usage")
-        return
+    """A sheet goes to many people at once, typos and all: show what will be sent and to how
+    many, and send it only on confirmation."""
     db, config = database(context), settings(context)
+    text = update.effective_message.text
     try:
-        subjects = _subjects(db, parts[1])
-        closes = _closing(parts[2], config.timezone, clock.now())
-        roles, departments = _raters(db, parts[3] if len(parts) > 3 else "")
+        parts, subjects, closes, roles, departments = _parse_sheet(db, config, text)
     except SheetInputError as error:
         await reply(update, context, error.key, **error.values)
         return
-    sheet_id = evaluations.create(
-        db,
-        parts[0],
-        subjects,
-        closes,
-        roles=roles,
-        departments=departments,
-        created_by=person_of(update, context).id,
-    )
+    preview = evaluations.Sheet(0, parts[0], evaluations.DEFAULT_ITEMS, evaluations.DEFAULT_GRADES, roles,
+                                departments, clock.now(), closes, False, False, tuple(subjects))
+    count = len(evaluations.eligible(db, preview))
+    context.user_data["new_sheet"] = text
+    lang = language(update, context)
+    names = "、".join(s.name for s in subjects[:20]) + ("…" if len(subjects) > 20 else "")
+    await reply(update, context, "evaluation.preview", title=parts[0], subjects=len(subjects), names=names,
+                closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"), count=count,
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "evaluation.btn.send"), callback_data="evn:ok"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="evn:no")]]))
+
+
+@requires(OFFICE)
+async def confirm_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = context.user_data.pop("new_sheet", None)
+    lang = language(update, context)
+    if text is None:  # pressed twice, or an old preview: nothing to send
+        await refuse(update, context, "stale_button")
+        return
+    await update.callback_query.answer()
+    if update.callback_query.data != "evn:ok":
+        await update.callback_query.edit_message_text(say(lang, "cancelled"))
+        return
+    db, config = database(context), settings(context)
+    try:
+        parts, subjects, closes, roles, departments = _parse_sheet(db, config, text)
+    except SheetInputError as error:  # e.g. the closing time passed while the preview waited
+        await context.bot.send_message(update.effective_chat.id, say(lang, error.key, **error.values),
+                                       parse_mode="HTML")
+        return
+    sheet_id = evaluations.create(db, parts[0], subjects, closes, roles=roles, departments=departments,
+                                  created_by=person_of(update, context).id)
     invited = evaluation_job.invite(context.application, evaluations.get(db, sheet_id))
-    await reply(
-        update,
-        context,
-        "evaluation.created",
-        id=sheet_id,
-        title=parts[0],
-        subjects=len(subjects),
-        count=invited,
-        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
-    )
+    await update.callback_query.edit_message_text(say(
+        lang, "evaluation.created", id=sheet_id, title=parts[0], subjects=len(subjects), count=invited,
+        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M")), parse_mode="HTML")
 
 
 # ---- rating ----------------------------------------------------------------------------------
@@ -440,6 +464,7 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("newsheet", new_sheet),
         *menu.triggers("sheets", office_sheets),
         *menu.triggers("evaluate", my_sheets),
+        CallbackQueryHandler(confirm_sheet, pattern=r"^evn:(ok|no)$"),
         CallbackQueryHandler(rate_button, pattern=r"^ev:"),
         CallbackQueryHandler(results_button, pattern=r"^er:"),
     ]

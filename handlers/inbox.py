@@ -301,9 +301,31 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
         people.set_reachable(database(context), leader.id, False)
 
 
+def _public_audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    return [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
+
+
+@requires(OFFICE)
+async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Publishing goes to everyone and cannot be called back: say so, to how many, and ask."""
+    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
+    lang = language(update, context)
+    await reply(update, context, "inbox.publish_confirm", id=opinion_id, count=len(_public_audience(context)),
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "inbox.btn.publish_confirm"),
+                                         callback_data=f"ib:pubok:{opinion_id}"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="ib:pubno")]]))
+
+
+@requires(OFFICE)
+async def publish_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+
+
 @requires(OFFICE)
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
+    opinion_id = update.callback_query.data.removeprefix("ib:pubok:")
     db = database(context)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
@@ -317,9 +339,9 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
     """The answer to everyone on the roster, through the outbox (sent at Telegram's pace)."""
-    reachable = [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
-    return notices.notify(context, reachable, "inbox.public_answer", dedup=f"published:{opinion.id}",
-                          category=opinion.category, text=opinion.text, answer=opinion.answer)
+    return notices.notify(context, _public_audience(context), "inbox.public_answer",
+                          dedup=f"published:{opinion.id}", category=opinion.category, text=opinion.text,
+                          answer=opinion.answer)
 
 
 @requires(OFFICE)
@@ -354,6 +376,8 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+:\w+$"),
         CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
         CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
-        CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(confirm_publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(publish, pattern=r"^ib:pubok:"),
+        CallbackQueryHandler(publish_cancelled, pattern=r"^ib:pubno$"),
         CommandHandler("categories", categories),
     ]

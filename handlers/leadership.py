@@ -26,7 +26,7 @@ from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE = range(6)
+MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE, CONFIRM_EXPLAIN = range(7)
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -66,6 +66,8 @@ def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
         row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=f"pd:{problem.id}"))
     if problem.status in problems.TRANSITIONS["explain"][0]:
         row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=f"px:{problem.id}"))
+    if problem.status in problems.WORKING and problem.deadline:
+        row.append(InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}"))
     return InlineKeyboardMarkup([row]) if row else None
 
 
@@ -94,13 +96,25 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await tell_error(update, context, error)
         return ConversationHandler.END
     context.user_data["dispatch"] = {"id": problem.id}
+    if problem.status == problems.REOPENED and problem.measures:
+        # A look-back found the fix did not hold: the old measures are shown to be rewritten
+        # or kept, and a new deadline follows (the old one was cleared on reopening).
+        await reply(update, context, "dispatch.measures_again", id=problem.id, title=problem.title,
+                    measures=problem.measures, reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                        say(language(update, context), "dispatch.btn.keep"), callback_data="pdk")]]))
+        return MEASURES
     await reply(update, context, "dispatch.measures", id=problem.id, title=problem.title)
     return MEASURES
 
 
 @requires(LEADER)
 async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
+    if update.callback_query:  # 沿用原措施
+        await update.callback_query.answer()
+        problem = problems.get(database(context), context.user_data["dispatch"]["id"])
+        context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
+    else:
+        context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
     rows = [[InlineKeyboardButton(d["name"], callback_data=f"pdd:{d['id']}")]
             for d in database(context).query("select id, name from departments order by name")]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
@@ -194,14 +208,35 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
     if review_on is None or review_on <= today:
         await reply(update, context, "dispatch.bad_deadline", text=update.message.text[:50])
         return REVIEW_DATE
-    draft = context.user_data.pop("explain")
+    draft = context.user_data["explain"]
+    draft["review_on"] = review_on.isoformat()
+    lang = language(update, context)
+    problem = problems.get(database(context), draft["id"])
+    await reply(update, context, "explain.confirm", id=draft["id"], title=problem.title if problem else "",
+                reason=draft["reason"], review_on=draft["review_on"], count=len(notices.everyone(context)),
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "explain.btn.publish"), callback_data="pxc:yes"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pxc:no")]]))
+    return CONFIRM_EXPLAIN
+
+
+@requires(LEADER)
+async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """Publishing a reason to everyone cannot be taken back: it happens only on this press."""
+    draft = context.user_data.pop("explain", None)
+    await update.callback_query.answer()
+    if update.callback_query.data != "pxc:yes" or not draft or "review_on" not in draft:
+        await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+        return ConversationHandler.END
+    review_on = date.fromisoformat(draft["review_on"])
     try:
         problem = problems.act(database(context), draft["id"], "explain", person_of(update, context),
                                reason=draft["reason"], review_on=review_on)
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await reply(update, context, "explain.done", id=problem.id, review_on=review_on.isoformat())
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
     notices.notify(context, notices.office(context), "notice.explained", id=problem.id,
                    title=problem.title, reason=problem.explanation)
     return ConversationHandler.END
@@ -246,12 +281,14 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
                           CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
             states={
-                MEASURES: [MessageHandler(TEXT, receive_measures)],
+                MEASURES: [MessageHandler(TEXT, receive_measures),
+                           CallbackQueryHandler(receive_measures, pattern=r"^pdk$")],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:")],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
+                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=r"^pxc:")],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="leadership",

@@ -10,13 +10,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
-from storage import people, problems
+from storage import extensions, people, problems
 from storage.clock import clock
 from storage.problems import Problem
 from texts import say
 
 PAGE_SIZE = 10
-LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅"}
+LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅",
+          problems.EXPLAINED: "💬"}
 
 
 def today(context: ContextTypes.DEFAULT_TYPE):
@@ -53,6 +54,9 @@ def card_lines(context, lang: str, problem: Problem) -> list[str]:
         lines.append(say(lang, "problem.milestone", number=milestone.position,
                          mark="☑" if milestone.done else "☐", due=milestone.due.isoformat(),
                          title=milestone.title))
+    extended = extensions.approved_count(database(context), problem.id)
+    if extended:
+        lines.append(say(lang, "problem.extensions", count=extended))
     if problem.status == problems.EXPLAINED:
         lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
                          review_on=problem.review_on.isoformat() if problem.review_on else "—"))
@@ -74,6 +78,9 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
         extra = detail.get("text") or detail.get("reason") or detail.get("comment") or ""
         if "percent" in detail:
             extra = f"{detail['percent']}% {extra}"
+        new_deadline = detail.get("new_deadline") or detail.get("deadline")
+        if new_deadline:  # 下单, 申请延期, 批准延期: the date the problem is held to
+            extra = f"{extra} → {new_deadline}".strip()
         lines.append(say(lang, "history.line", when=when,
                          who=names.get(actor) or say(lang, "history.system"),
                          action=say(lang, f"history.{row['action']}"), extra=extra))

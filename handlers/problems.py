@@ -4,7 +4,7 @@ report done."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from handlers import ledger, menu
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
+from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text
 from handlers.uploads import download
@@ -27,6 +27,7 @@ from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
+from texts.fit import CAPTION_LIMIT, shorten
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
 TEXT = filters.TEXT & ~filters.COMMAND
@@ -175,6 +176,42 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---- closure: 销号 or return --------------------------------------------------------------------
 
 
+async def send_evidence(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: list, caption: str) -> None:
+    """A report's photos: one as a photo, several as one album, the caption on the first."""
+    media = [file_id or jpeg for _, jpeg, file_id in photos]
+    if len(media) == 1:
+        await context.bot.send_photo(chat_id, media[0], caption=caption, parse_mode="HTML")
+    elif media:
+        await context.bot.send_media_group(chat_id, [
+            InputMediaPhoto(item, caption=caption if index == 0 else None, parse_mode="HTML")
+            for index, item in enumerate(media)])
+
+
+def _closure_markup(lang: str, problem_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=f"pc:close:{problem_id}"),
+         InlineKeyboardButton(say(lang, "closure.btn.return"), callback_data=f"pc:ret:{problem_id}")],
+        [InlineKeyboardButton(say(lang, "closure.btn.history"), callback_data=f"lg:{problem_id}")]])
+
+
+async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, problem) -> None:
+    """What whoever signs 销号 must see first: the latest report's text and photos, then the
+    card with the buttons; the whole history is one tap away."""
+    db = database(context)
+    lines = ledger.card_lines(context, lang, problem)
+    latest = problems.latest_report(db, problem.id)
+    if latest is None:
+        lines.append(say(lang, "closure.no_report"))
+    else:
+        when = latest.at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+        lines.append(say(lang, "closure.latest", author=latest.author, when=when, percent=latest.percent,
+                         text=shorten(latest.text, 2000)))
+        photos = problems.report_photos(db, latest.id)
+        await send_evidence(context, chat_id, photos, shorten(
+            say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT))
+    await send_lines(context, chat_id, lines, _closure_markup(lang, problem.id))
+
+
 @requires(OFFICE)
 async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context)
@@ -183,12 +220,42 @@ async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, context, "closure.none")
         return
     for problem in waiting:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         InlineKeyboardMarkup([[
-                             InlineKeyboardButton(say(lang, "closure.btn.close"),
-                                                  callback_data=f"pc:close:{problem.id}"),
-                             InlineKeyboardButton(say(lang, "closure.btn.return"),
-                                                  callback_data=f"pc:ret:{problem.id}")]]))
+        await send_closure_card(context, update.effective_chat.id, lang, problem)
+
+
+@requires(OFFICE)
+async def show_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """From the notice that a closure was asked: the evidence before the decision."""
+    try:
+        problem = problem_in_button(update, context, "close")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await send_closure_card(context, update.effective_chat.id, language(update, context), problem)
+
+
+@requires(OFFICE)
+async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """销号 cannot be undone: say what it does and to whom, and ask once."""
+    try:
+        problem = problem_in_button(update, context, "close")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    told = notices.closed_audience(context, problem)
+    lang = language(update, context)
+    await reply(update, context, "closure.confirm", id=problem.id, title=problem.title, count=len(told),
+                progress=problem.progress, reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "closure.btn.confirm"), callback_data=f"pcy:{problem.id}"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=f"pcn:{problem.id}")]]))
+
+
+@requires(OFFICE)
+async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "closure.kept", id=id_in_button(update)))
 
 
 @requires(OFFICE)
@@ -198,9 +265,11 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ProblemError as error:
         await tell_error(update, context, error)
         return
-    await reply(update, context, "closure.closed", id=problem.id)
-    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
-    notices.notify(context, recipients, "notice.closed", id=problem.id, title=problem.title)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "closure.closed", id=problem.id))
+    notices.notify(context, notices.closed_audience(context, problem), "notice.closed", id=problem.id,
+                   title=problem.title)
 
 
 @requires(OFFICE)
@@ -225,10 +294,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
         await tell_error(update, context, error)
         return ConversationHandler.END
     await reply(update, context, "closure.returned", id=problem.id)
-    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
-    notices.notify(context, recipients, "notice.returned",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
-                   id=problem.id, title=problem.title, comment=comment)
+    notices.returned(context, problem, comment)
     return ConversationHandler.END
 
 
@@ -292,5 +358,8 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("assign", offer_assignment),
         CallbackQueryHandler(assign, pattern=r"^pa:"),
         *menu.triggers("closures", list_closures),
-        CallbackQueryHandler(close, pattern=r"^pc:close:\d+$"),
+        CallbackQueryHandler(confirm_close, pattern=r"^pc:close:\d+$"),
+        CallbackQueryHandler(show_closure, pattern=r"^pcv:\d+$"),
+        CallbackQueryHandler(close, pattern=r"^pcy:\d+$"),
+        CallbackQueryHandler(keep_open, pattern=r"^pcn:\d+$"),
     ]

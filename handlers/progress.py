@@ -16,15 +16,16 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
-from handlers.problem_actions import problem_in_button, tell_error
+from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
 from storage import problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
+from texts.fit import shorten
 
-TEXT_STEP, PHOTO_STEP, PERCENT_STEP = range(3)
+TEXT_STEP, PHOTO_STEP, PERCENT_STEP, CLOSURE_REASON = range(4)
 MAX_PHOTOS = 3
 TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -33,7 +34,7 @@ def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(say(lang, "progress.btn.report"), callback_data=f"pr:{problem_id}"),
         InlineKeyboardButton(say(lang, "progress.btn.closure"), callback_data=f"pq:{problem_id}"),
-    ]])
+    ], [InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem_id}")]])
 
 
 @requires(HEAD)
@@ -129,32 +130,79 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     lang = language(update, context)
     await reply(update, context, "progress.done", id=problem.id, percent=problem.progress,
                 reply_markup=_buttons(lang, problem.id))
-    notices.notify(context, notices.person(context, problem.leader_id), "notice.progress",
-                   id=problem.id, title=problem.title, percent=problem.progress,
-                   text=draft.get("text", ""))
+    notices.progress_reported(context, problem, draft.get("text", ""), evidence)
+    return ConversationHandler.END
+
+
+@requires(HEAD)
+async def ask_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """申请销号 asks the office to verify and close: at 100% it asks once; below, the head
+    says why it is done anyway (or reports the rest first)."""
+    try:
+        problem = problem_in_button(update, context, "request_closure")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    lang = language(update, context)
+    office = len(notices.office(context))
+    if problem.progress >= 100:
+        await reply(update, context, "progress.closure_confirm", id=problem.id, title=problem.title,
+                    count=office, reply_markup=InlineKeyboardMarkup([[
+                        InlineKeyboardButton(say(lang, "progress.btn.closure_confirm"),
+                                             callback_data=f"pqy:{problem.id}"),
+                        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pqn")]]))
+        return ConversationHandler.END
+    context.user_data["closure"] = problem.id
+    await reply(update, context, "progress.closure_reason", id=problem.id, percent=problem.progress,
+                count=office)
+    return CLOSURE_REASON
+
+
+@requires(HEAD)
+async def receive_closure_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    reason = update.message.text.strip()
+    if not reason:
+        await reply(update, context, "progress.closure_reason_empty")
+        return CLOSURE_REASON
+    await _request_closure(update, context, context.user_data.pop("closure", 0), shorten(reason, 1000))
     return ConversationHandler.END
 
 
 @requires(HEAD)
 async def request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _request_closure(update, context, id_in_button(update), None)
+
+
+@requires(HEAD)
+async def keep_working(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+
+
+async def _request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int,
+                           reason: str | None) -> None:
     try:
-        problem = problem_in_button(update, context, "request_closure")
-        problem = problems.act(database(context), problem.id, "request_closure",
-                               person_of(update, context))
+        problem = problems.act(database(context), problem_id, "request_closure", person_of(update, context),
+                               **({"reason": reason} if reason else {}))
     except ProblemError as error:
         await tell_error(update, context, error)
         return
     await reply(update, context, "progress.closure_requested", id=problem.id)
+    latest = problems.latest_report(database(context), problem.id)
     notices.notify(context, notices.office(context), "notice.closure_requested",
-                   buttons=[[("closure.btn.close", f"pc:close:{problem.id}"),
+                   buttons=[[("closure.btn.evidence", f"pcv:{problem.id}")],
+                            [("closure.btn.close", f"pc:close:{problem.id}"),
                              ("closure.btn.return", f"pc:ret:{problem.id}")]],
                    id=problem.id, title=problem.title, department=problem.department,
-                   progress=problem.progress)
+                   progress=problem.progress,
+                   latest=shorten(latest.text, 300) if latest else "—",
+                   reason=reason or "—")
 
 
 @requires(HEAD)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop("report", None)
+    context.user_data.pop("closure", None)
     _photos(context, update).clear()
     await reply(update, context, "cancelled")
     return ConversationHandler.END
@@ -163,13 +211,15 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$")],
+            entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$"),
+                          CallbackQueryHandler(ask_closure, pattern=r"^pq:\d+$")],
             states={
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
                 PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
                              CallbackQueryHandler(photos_done, pattern=r"^prn$")],
                 PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=r"^pp:\d+$"),
                                MessageHandler(TEXT, receive_percent)],
+                CLOSURE_REASON: [MessageHandler(TEXT, receive_closure_reason)],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="progress_report",
@@ -177,5 +227,6 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("tasks", list_tasks),
-        CallbackQueryHandler(request_closure, pattern=r"^pq:\d+$"),
+        CallbackQueryHandler(request_closure, pattern=r"^pqy:\d+$"),
+        CallbackQueryHandler(keep_working, pattern=r"^pqn$"),
     ]

@@ -19,6 +19,7 @@ from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
 from storage.people import LEADER, OFFICE, Person
 from texts import say
+from texts.fit import shorten, units
 
 log = logging.getLogger(__name__)
 
@@ -40,99 +41,187 @@ def build(app: Application, person: Person, since: datetime, today) -> Digest:
 
 # ---- the text ------------------------------------------------------------------------------
 
-def _problem_line(lang: str, problem) -> str:
-    if problem.deadline:
-        return say(lang, "digest.problem", id=problem.id, title=problem.title,
-                   department=problem.department or "—", deadline=problem.deadline.isoformat())
-    return say(lang, "digest.problem.no_deadline", id=problem.id, title=problem.title,
-               department=problem.department or "—")
+SCREEN_LINES = 3  # lines per section on the first screen; the rest is one tap away
+TITLE_UNITS = 40  # a title in a digest line, in UTF-16 units
 
 
-def _listed(lang: str, heading: str, items: list, line, total: int | None = None, **values) -> list[str]:
-    """A section of one line per item, drawing only the lines shown, and how many more there
-    are (`total` when the items are only the first few)."""
+def _listed(lang: str, heading: str, items: list, line, total: int | None = None,
+            limit: int | None = LIST_LIMIT, **values) -> list[str]:
+    """A section: its heading, one line per item (drawing only the lines shown), and how many
+    more there are (`total` when the items are only the first few). Returned as one block, so
+    that a heading never travels without its lines."""
     total = len(items) if total is None else total
     if not total:
         return []
-    lines = [line(lang, item) for item in items[:LIST_LIMIT]]
-    if total > LIST_LIMIT:
-        lines.append(say(lang, "digest.more", count=total - LIST_LIMIT))
-    return ["", say(lang, heading, **values), *lines]
+    shown = items if limit is None else items[:limit]
+    lines = [line(lang, item) for item in shown]
+    if total > len(shown):
+        lines.append(say(lang, "digest.more", count=total - len(shown)))
+    return [say(lang, heading, **values), *lines]
 
 
-def _section(lang: str, heading: str, lines: list[str], **values) -> list[str]:
-    return _listed(lang, heading, lines, lambda _, text: text, **values)
+def _section(lang: str, heading: str, lines: list[str], limit: int | None = LIST_LIMIT,
+             **values) -> list[str]:
+    return _listed(lang, heading, lines, lambda _, text: text, limit=limit, **values)
+
+
+def _step(lang: str, change) -> str:
+    label = say(lang, f"history.problem.{change.action}")
+    return f"{label} {change.detail['percent']}%" if "percent" in change.detail else label
+
+
+def paths(changes: list) -> list[list]:
+    """The changes grouped by problem, each group oldest first, the groups newest first: one
+    line per problem however often it moved."""
+    by_problem: dict[int, list] = {}
+    for change in changes:
+        by_problem.setdefault(change.problem_id, []).append(change)
+    return sorted(by_problem.values(), key=lambda steps: (steps[-1].at, steps[-1].problem_id), reverse=True)
+
+
+def _path_line(lang: str, steps: list) -> str:
+    labels: list[str] = []
+    for change in steps:
+        label = _step(lang, change)
+        if labels and labels[-1].split(" ")[0] == label.split(" ")[0]:
+            labels[-1] = label  # 报告进展 30% → 报告进展 70% says no more than 报告进展 70%
+        else:
+            labels.append(label)
+    return say(lang, "digest.change", id=steps[0].problem_id, title=shorten(steps[0].title, TITLE_UNITS),
+               action=" → ".join(labels))
 
 
 def _change_line(lang: str, change) -> str:
     if change.action == "lookback_result":
         result = change.detail.get("text", "too_few")
-        return say(lang, f"digest.lookback.{result}", id=change.problem_id, title=change.title,
+        return say(lang, f"digest.lookback.{result}", id=change.problem_id,
+                   title=shorten(change.title, TITLE_UNITS),
                    **{k: change.detail.get(k, 0) for k in ("satisfied", "basic", "unsatisfied")})
-    return say(lang, "digest.change", id=change.problem_id, title=change.title,
-               action=say(lang, f"history.problem.{change.action}"))
+    return _path_line(lang, [change])
+
+
+def _problem_line(lang: str, problem) -> str:
+    title = shorten(problem.title, TITLE_UNITS)
+    if problem.deadline:
+        return say(lang, "digest.problem", id=problem.id, title=title,
+                   department=problem.department or "—", deadline=problem.deadline.isoformat())
+    return say(lang, "digest.problem.no_deadline", id=problem.id, title=title,
+               department=problem.department or "—")
 
 
 def _opinion_line(lang: str, note) -> str:
-    text = note.text if len(note.text) <= OPINION_CHARS else note.text[:OPINION_CHARS] + "…"
-    return say(lang, "digest.opinion", category=note.category, department=note.department or "—", text=text)
+    return say(lang, "digest.opinion", category=note.category, department=note.department or "—",
+               text=shorten(note.text, OPINION_CHARS))
 
 
-def _office_lines(lang: str, digest: Digest) -> list[str]:
+def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[str]]:
     figures = digest.office
-    lines = []
+    blocks: list[list[str]] = []
+    counts = []
     if digest.opinions.count:
         by_category = "、".join(f"{k} {v}" for k, v in digest.opinions.by_category.items())
-        lines += ["", say(lang, "digest.section.office_opinions", count=digest.opinions.count,
-                          by_category=by_category)]
+        counts.append(say(lang, "digest.section.office_opinions", count=digest.opinions.count,
+                          by_category=by_category))
     if figures.opinions_by_status:
-        lines.append(say(lang, "digest.opinion_status", by_status="、".join(
+        counts.append(say(lang, "digest.opinion_status", by_status="、".join(
             f"{say(lang, f'opinion.status.{k}')} {v}" for k, v in figures.opinions_by_status.items())))
-    lines += _section(lang, "digest.section.overdue", [
+    blocks.append(counts)
+    blocks.append(_section(lang, "digest.section.overdue", [
         say(lang, "digest.overdue_department", department=department, count=len(items),
             items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""))
-        for department, items in figures.overdue_by_department.items()])
-    lines += _section(lang, "digest.section.unreachable", [say(lang, "digest.unreachable", people="、".join(
-        f"{p.name}（{p.department}）" for p in figures.unreachable))] if figures.unreachable else [])
+        for department, items in figures.overdue_by_department.items()], limit))
+    unreachable = "、".join(f"{p.name}（{p.department}）" for p in figures.unreachable)
+    reach = [say(lang, "digest.unreachable", people=unreachable)] if unreachable else []
+    blocks.append(_section(lang, "digest.section.unreachable", reach, limit))
     if figures.not_joined:
-        lines.append(say(lang, "digest.not_joined", count=figures.not_joined))
-    lines += _section(lang, "digest.section.self_checks", [
+        blocks.append([say(lang, "digest.not_joined", count=figures.not_joined)])
+    blocks.append(_section(lang, "digest.section.self_checks", [
         say(lang, "digest.self_check", id=r.id, subject=r.subject, due=r.due_on.isoformat(),
-            status=say(lang, f"selfcheck.status.{r.status}")) for r in figures.overdue_self_checks])
-    lines += _section(lang, "digest.section.evaluations", [
+            status=say(lang, f"selfcheck.status.{r.status}")) for r in figures.overdue_self_checks], limit))
+    blocks.append(_section(lang, "digest.section.evaluations", [
         say(lang, "digest.evaluation", title=title, voted=voted, eligible=eligible)
-        for title, voted, eligible in figures.evaluation_turnout])
-    return lines
+        for title, voted, eligible in figures.evaluation_turnout], limit))
+    return blocks
+
+
+def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None,
+           limit: int | None = SCREEN_LINES) -> list[list[str]]:
+    """The digest as blocks: the head, then one block per section (a heading with its lines).
+    With `limit`, each section shows that many lines: one phone screen; None shows them all."""
+    lights = {name: len(found) for name, found in digest.by_light.items()}
+    head = [say(lang, title_key, name=person.name, today=digest.today.isoformat())]
+    if since_text:
+        head.append(say(lang, "digest.since", since=since_text))
+    head.append(say(lang, "digest.lights", **lights))
+    found = [head]
+    for colour in (problem_rules.RED, problem_rules.AMBER):
+        found.append(_listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line,
+                             limit=limit))
+    others = paths([c for c in digest.changes if c.action != "lookback_result"])
+    found.append(_listed(lang, "digest.section.changes", others, _path_line, limit=limit))
+    found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))
+    if digest.office is None:
+        new = digest.opinions
+        found.append(_listed(lang, "digest.section.opinions", new.shown, _opinion_line, total=new.count,
+                             limit=limit, count=new.count, anonymous=new.anonymous))
+    found.append(_section(lang, "digest.section.lookbacks",
+                          [_change_line(lang, c) for c in digest.lookback_results], limit))
+    if digest.office is not None:
+        found += _office_blocks(lang, digest, limit)
+    return [block for block in found if block]
 
 
 def render(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None) -> str:
-    lights = {name: len(found) for name, found in digest.by_light.items()}
-    lines = [say(lang, title_key, name=person.name, today=digest.today.isoformat())]
-    if since_text:
-        lines.append(say(lang, "digest.since", since=since_text))
-    lines.append(say(lang, "digest.lights", **lights))
-    for colour in (problem_rules.RED, problem_rules.AMBER):
-        lines += _listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line)
-    others = [c for c in digest.changes if c.action != "lookback_result"]
-    lines += _listed(lang, "digest.section.changes", others, _change_line)
-    lines += _listed(lang, "digest.section.due", digest.due_soon, _problem_line)
-    if digest.office is None:
-        new = digest.opinions
-        lines += _listed(lang, "digest.section.opinions", new.shown, _opinion_line, total=new.count,
-                         count=new.count, anonymous=new.anonymous)
-    lines += _section(lang, "digest.section.lookbacks",
-                      [_change_line(lang, c) for c in digest.lookback_results])
-    if digest.office is not None:
-        lines += _office_lines(lang, digest)
-    return _fit("\n".join(lines), lang)
+    """The first screen of the digest (a few lines per section, within one message)."""
+    return render_screen(lang, person, digest, title_key, since_text)[0]
 
 
-def _fit(text: str, lang: str) -> str:
-    """Keep under Telegram's limit, cutting at a line break (so no tag is cut in half)."""
-    if len(text) <= MESSAGE_LIMIT:
-        return text
-    cut = text.rfind("\n", 0, MESSAGE_LIMIT - 80)
-    return text[:cut] + "\n" + say(lang, "digest.more", count="…")
+def render_screen(lang: str, person: Person, digest: Digest, title_key: str,
+                  since_text: str | None) -> tuple[str, bool]:
+    """The first screen, and whether anything was left off it (then the full digest is one tap
+    away)."""
+    shown = blocks(lang, person, digest, title_key, since_text)
+    messages = fit_blocks(shown, lang)
+    if len(messages) == 1 and shown == blocks(lang, person, digest, title_key, since_text, limit=None):
+        return messages[0], False
+    # MESSAGE_LIMIT leaves room under Telegram's 4096 for this one line
+    return messages[0] + "\n\n" + say(lang, "digest.rest"), True
+
+
+def full_button(since: datetime) -> str:
+    return f"dgf:{int(since.timestamp())}"
+
+
+def render_full(lang: str, person: Person, digest: Digest, title_key: str,
+                since_text: str | None) -> list[str]:
+    """Every line, in as many messages as it takes, never parting a heading from its lines."""
+    return fit_blocks(blocks(lang, person, digest, title_key, since_text, limit=None), lang)
+
+
+def fit_blocks(digest_blocks: list[list[str]], lang: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Blocks joined into messages under Telegram's limit: a block that does not fit starts the
+    next message; a block longer than a message is split between lines, its heading repeated."""
+    messages: list[list[str]] = [[]]
+    for block in digest_blocks:
+        for part in _parts(block, limit):
+            text = "\n\n".join(["\n".join(b) for b in messages[-1]] + ["\n".join(part)])
+            if messages[-1] and units(text) > limit:
+                messages.append([])
+            messages[-1].append(part)
+    return ["\n\n".join("\n".join(b) for b in message) for message in messages if message]
+
+
+def _parts(block: list[str], limit: int) -> list[list[str]]:
+    if units("\n".join(block)) <= limit:
+        return [block]
+    heading, parts, current = block[0], [], [block[0]]
+    for line in block[1:]:
+        if len(current) > 1 and units("\n".join([*current, line])) > limit:
+            parts.append(current)
+            current = [heading]
+        current.append(line)
+    parts.append(current)
+    return parts
 
 
 # ---- the chart -----------------------------------------------------------------------------
@@ -179,11 +268,12 @@ async def _queue_one(app: Application, person: Person, chosen, slot: datetime) -
     lang = person.language or settings.default_language
     title = "digest.title.office" if OFFICE in person.roles else f"digest.title.{chosen.frequency}"
     since_text = since.astimezone(settings.timezone).strftime("%m-%d %H:%M")
-    text = render(lang, person, digest, title, since_text)
+    text, cut = render_screen(lang, person, digest, title, since_text)
     chart = await asyncio.to_thread(draw_chart, lang, person, digest)
     key = f"digest:{person.id}:{slot.date().isoformat()}"
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
-    queued = outbox.queue(db, person.id, text, dedup_key=key, due_at=due)
+    buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if cut else None
+    queued = outbox.queue(db, person.id, text, dedup_key=key, due_at=due, buttons=buttons)
     if chart:
         caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
         queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)

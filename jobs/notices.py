@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from storage import outbox, people
 from storage.people import HEAD, LEADER, OFFICE, Person
 from texts import say
+from texts.fit import shorten
 
 
 def _app(context_or_app):
@@ -59,3 +60,75 @@ def department(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) ->
 def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:
     found = people.by_id(_app(context).bot_data["db"], person_id) if person_id else None
     return [found] if found else []
+
+
+def closed_audience(context: ContextTypes.DEFAULT_TYPE, problem) -> list[Person]:
+    """Who is told that a problem was closed (销号): its department's heads and its leader."""
+    found = heads_of(context, problem.department_id) + person(context, problem.leader_id)
+    return list({p.id: p for p in found}.values())
+
+
+def progress_reported(context: ContextTypes.DEFAULT_TYPE, problem, text: str, photos: list[bytes]) -> int:
+    """The leader hears of a progress report with its evidence: the first photo carries the
+    notice as its caption, the others follow numbered."""
+    leader = person(context, problem.leader_id)
+    if not photos:
+        return notify(context, leader, "notice.progress", id=problem.id, title=problem.title,
+                      percent=problem.progress, text=shorten(text, 1500))
+    db, settings = _app(context).bot_data["db"], _app(context).bot_data["settings"]
+    queued = 0
+    for recipient in leader:
+        lang = recipient.language or settings.default_language
+        caption = say(lang, "notice.progress", id=problem.id, title=problem.title, percent=problem.progress,
+                      text=shorten(text, 700))
+        for index, jpeg in enumerate(photos):
+            if index:
+                caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,
+                              count=len(photos))
+            queued += outbox.queue(db, recipient.id, caption, photo=jpeg)
+    return queued
+
+
+def everyone(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    """Every active person on the roster: who a public act (a published reason) reaches."""
+    return people.everyone(_app(context).bot_data["db"])
+
+
+def extension_deciders(context: ContextTypes.DEFAULT_TYPE, problem, role: str) -> list[Person]:
+    """Who decides a request for more time: the office for the leader, the leader for a head."""
+    return office(context) if role == "office" else person(context, problem.leader_id)
+
+
+def extension_asked(context: ContextTypes.DEFAULT_TYPE, problem, extension, asker: Person) -> int:
+    """申请延期: whoever decides is asked, with the reason and both dates."""
+    deciders = [p for p in extension_deciders(context, problem, extension.decider_role) if p.id != asker.id]
+    return notify(context, deciders, "notice.extension_asked",
+                  buttons=[[("extension.btn.approve", f"ped:ok:{extension.id}"),
+                            ("extension.btn.refuse", f"ped:no:{extension.id}")]],
+                  dedup=f"extension-asked:{extension.id}", id=problem.id, title=problem.title,
+                  who=asker.name, reason=extension.reason,
+                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
+                  new=extension.new_deadline.isoformat())
+
+
+def extension_decided(context: ContextTypes.DEFAULT_TYPE, problem, extension) -> int:
+    """The asker hears the decision; an approved one also reaches the department's heads and the
+    leader, whose reminders now count to the new deadline."""
+    told = person(context, extension.requester_id)
+    if extension.decision == "approved":
+        told += heads_of(context, problem.department_id) + person(context, problem.leader_id)
+    return notify(context, told, f"notice.extension_{extension.decision}",
+                  dedup=f"extension-decided:{extension.id}", id=problem.id, title=problem.title,
+                  new=extension.new_deadline.isoformat(),
+                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—")
+
+
+def returned(context: ContextTypes.DEFAULT_TYPE, problem, comment: str) -> int:
+    """A closure sent back: the department's heads get the button to report again; the leader is
+    told without it, since only a head may report (nobody is offered a button they cannot use)."""
+    heads = heads_of(context, problem.department_id)
+    values = {"id": problem.id, "title": problem.title, "comment": comment}
+    told = notify(context, heads, "notice.returned", buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
+                  **values)
+    leader = [p for p in person(context, problem.leader_id) if p.id not in {h.id for h in heads}]
+    return told + notify(context, leader, "notice.returned", **values)

@@ -47,7 +47,8 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     queued = 0
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
-        buttons = [[(say(lang, "progress.btn.report"), f"pr:{problem.id}")]] if head else []
+        # a bundled reminder carries several problems' buttons: each names its problem
+        buttons = [[(say(lang, "reminder.btn.report", id=problem.id), f"pr:{problem.id}")]] if head else []
         buttons.append([(say(lang, "reminder.btn.open", id=problem.id), f"lg:{problem.id}")])
         kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
         text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,

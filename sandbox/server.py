@@ -298,6 +298,28 @@ class FakeBotApi:
         return self._bot_message(chat, photo=photo, caption=caption,
                                  reply_markup=self._inline_only(self._markup(params)))
 
+    def send_media_group(self, params: dict, files: dict) -> list[dict]:
+        """An album: 2 to 10 photos, each its own message, as Telegram sends them."""
+        chat = self._target(params)
+        media = json.loads(params.get("media") or "[]")
+        if not 2 <= len(media) <= 10:
+            raise ApiError(400, "Bad Request: wrong number of media specified")
+        sent = []
+        for item in media:
+            reference = str(item.get("media", ""))
+            if reference.startswith("attach://") and reference.removeprefix("attach://") in files:
+                content, name = files[reference.removeprefix("attach://")]
+                file_id = self._store_file(content, name)
+            elif reference in self.files:
+                file_id, content = reference, self.files[reference][0]
+            else:
+                raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+            caption = self._checked_text(item, "caption", required=False)
+            photo = [{"file_id": file_id, "file_unique_id": file_id[:16], "width": 640,
+                      "height": 480, "file_size": len(content)}]
+            sent.append(self._bot_message(chat, photo=photo, caption=caption))
+        return sent
+
     def send_document(self, params: dict, files: dict) -> dict:
         chat = self._target(params)
         caption = self._checked_text(params, "caption", required=False)
@@ -403,6 +425,8 @@ class FakeBotApi:
             return self.send_photo(params, files)
         if key == "senddocument":
             return self.send_document(params, files)
+        if key == "sendmediagroup":
+            return self.send_media_group(params, files)
         if key not in simple:
             raise ApiError(404, "Not Found")
         return simple[key](params)
@@ -434,7 +458,7 @@ class FakeBotApi:
                 raise ApiError(fault.status, "Internal Server Error")
 
 
-SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage"}
+SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage", "sendmediagroup"}
 
 
 def _scope_key(scope: dict, language_code: str | None) -> str:

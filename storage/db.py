@@ -456,3 +456,27 @@ def m018_digest_opinions_from_the_index(db: sqlite_utils.Database) -> None:
             on opinions (leader_id, submitted_on, released, status, department_id, category, anonymous);
         """
     )
+
+
+@migrations()
+def m040_extensions(db: sqlite_utils.Database) -> None:
+    """申请延期: a head or leader asks for a later deadline with a reason; the leader (for a
+    head) or the office (for a leader) approves or refuses. Offices are judged on how many."""
+    db.executescript(
+        """
+        create table problem_extensions (
+            id integer primary key,
+            problem_id integer not null references problems(id),
+            requester_id integer not null references people(id),
+            reason text not null,
+            old_deadline text,
+            new_deadline text not null,
+            asked_at text not null,
+            decider_role text not null,
+            decider_id integer references people(id),
+            decision text,
+            decided_at text
+        );
+        create index problem_extensions_problem on problem_extensions (problem_id, decision);
+        """
+    )

@@ -172,8 +172,7 @@ class Thresholds:
 
 
 def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[dict, dict]:
-    by_light: dict[str, list[Problem]] = {name: [] for name in (problem_rules.RED, problem_rules.AMBER,
-                                                                 problem_rules.GREEN, problem_rules.DONE)}
+    by_light: dict[str, list[Problem]] = {name: [] for name in problem_rules.LIGHTS}
     departments: dict[str, Counter] = defaultdict(Counter)
     for problem in found:
         colour = problem_rules.light(problem, today, thresholds.amber_days, thresholds.stale_days)
@@ -232,9 +231,14 @@ def _new_opinions(since_day: date, today: date, leader_id: int | None,
     return query, [*ids, *days, leader_id, *ids, *days]
 
 
+DUE = (*WORKING, problem_rules.CLOSURE_REQUESTED)  # asked to close is not closed: still due
+
+
 def _due_soon(found: list[Problem], today: date) -> list[Problem]:
+    """Due from today to the 7th day after it, both included, nearest first."""
     until = today + timedelta(days=DUE_SOON_DAYS)
-    return [p for p in found if p.status in WORKING and p.deadline and today <= p.deadline <= until]
+    soon = [p for p in found if p.status in DUE and p.deadline and today <= p.deadline <= until]
+    return sorted(soon, key=lambda p: (p.deadline, p.id))
 
 
 def _newly_late(found: list[Problem], since_day: date, today: date) -> list[Problem]:

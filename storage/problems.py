@@ -217,6 +217,8 @@ def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person |
         if updated != 1:  # someone else changed it between our read and our write
             raise ProblemError("wrong_state", problem.status)
         detail = {k: v for k, v in fields.items() if k not in ("photos", "actor_id", "today")}
+        if "deadline" in changes and problem.deadline:  # so a past period's report can undo it
+            detail["old_deadline"] = problem.deadline
         audit.record(db, f"problem.{action}", f"problem:{problem_id}", actor.id if actor else None,
                      **{"from": problem.status, "to": target}, **_jsonable(detail))
         return get(db, problem_id)
@@ -288,7 +290,10 @@ def _close(db, problem: Problem, fields: dict) -> dict:
 
 
 def _reopen(db, problem: Problem, fields: dict) -> dict:
-    return {"closed_at": None}
+    """Back to its leader, who sets new measures and a new deadline: the old deadline has
+    passed and the old progress described the fix that did not hold, so neither stays (both
+    remain in the audit trail)."""
+    return {"closed_at": None, "progress": 0, "deadline": None, "last_progress_at": iso(clock.now())}
 
 
 FIELD_RULES = {
@@ -311,6 +316,23 @@ def reports(db: sqlite_utils.Database, problem_id: int) -> list[dict]:
                          "on p.id = r.author_id where r.problem_id = ? order by r.id", [problem_id]))
 
 
+@dataclass(frozen=True)
+class Report:
+    id: int
+    author: str
+    text: str
+    percent: int
+    at: datetime
+
+
+def latest_report(db: sqlite_utils.Database, problem_id: int) -> Report | None:
+    """The newest progress report: what whoever closes or follows the problem reads first."""
+    row = db.execute("select r.id, p.name, r.text, r.percent, r.at from problem_reports r join people p "
+                     "on p.id = r.author_id where r.problem_id = ? order by r.id desc limit 1",
+                     [problem_id]).fetchone()
+    return Report(row[0], row[1], row[2], row[3], parse_iso(row[4])) if row else None
+
+
 def report_photos(db: sqlite_utils.Database, report_id: int) -> list[tuple[int, bytes, str | None]]:
     return [(r["position"], r["jpeg"], r["file_id"]) for r in db.query(
         "select * from problem_report_photos where report_id = ? order by position", [report_id])]
@@ -319,13 +341,17 @@ def report_photos(db: sqlite_utils.Database, report_id: int) -> list[tuple[int, 
 # ---- the traffic light -----------------------------------------------------------------
 
 RED, AMBER, GREEN, DONE = "red", "amber", "green", "done"
+LIGHTS = (RED, AMBER, GREEN, DONE, EXPLAINED)  # an explained problem is not done: its own colour
 
 
 def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 14) -> str:
     """Red: overdue. Amber: due within amber_days, or no progress for stale_days. Green: on
-    track. Closed and explained problems are out of the race."""
-    if problem.status in (CLOSED, EXPLAINED):
+    track. Closed problems are done; explained ones are out of the race but not solved, and
+    say so."""
+    if problem.status == CLOSED:
         return DONE
+    if problem.status == EXPLAINED:
+        return EXPLAINED
     if problem.deadline and problem.deadline < today:
         return RED
     if problem.deadline and problem.deadline <= today + timedelta(days=amber_days):

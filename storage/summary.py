@@ -4,18 +4,25 @@ look-backs' satisfaction and the open items. Days are local days in the campaign
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from storage import evaluations
 from storage import problems as problem_rules
-from storage.clock import parse_iso
+from storage.clock import iso, parse_iso
 from storage.lookbacks import COUNTED
 from storage.problems import CLOSED, EXPLAINED, LISTED, Problem
+
+# What each audited action did to the fields a report counts by (besides the status, which
+# every action records as from/to).
+_PROGRESS_OF = {"report": lambda d: d.get("percent", 0), "close": lambda d: 100, "reopen": lambda d: 0}
+_DEADLINE_OF = {"dispatch": lambda d: d.get("deadline"), "extend": lambda d: d.get("deadline"),
+                "reopen": lambda d: None}
 
 
 @dataclass
@@ -25,6 +32,7 @@ class DepartmentRow:
     closed: int = 0
     working: int = 0
     overdue: int = 0
+    explained: int = 0
 
     @property
     def closed_share(self) -> float:
@@ -51,6 +59,7 @@ class Summary:
     progress_days: list[date] = field(default_factory=list)
     progress_listed: list[int] = field(default_factory=list)
     progress_closed: list[int] = field(default_factory=list)
+    extended: int = 0  # extensions approved in the period: offices are judged on them
 
     @property
     def satisfaction(self) -> float | None:
@@ -89,8 +98,8 @@ def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[st
     return by_category, by_status
 
 
-def _reopened(db, start: date, end: date, zone: ZoneInfo) -> int:
-    rows = db.execute("select at from audit where action = 'problem.reopen'").fetchall()
+def _reopened(db, start: date, end: date, zone: ZoneInfo, action: str = "problem.reopen") -> int:
+    rows = db.execute("select at from audit where action = ?", [action]).fetchall()
     return sum(_in(_local_day(r[0], zone), start, end) for r in rows)
 
 
@@ -116,6 +125,7 @@ def _departments(found: list[Problem], end: date) -> list[DepartmentRow]:
         row.closed += problem.status == CLOSED
         row.working += problem.status in problem_rules.WORKING
         row.overdue += _overdue(problem, end)
+        row.explained += problem.status == EXPLAINED
     return sorted(rows.values(), key=lambda r: (-r.total, r.department))
 
 
@@ -147,11 +157,55 @@ def _evaluations(db, start: date, end: date, zone: ZoneInfo, min_ballots: int, r
             if sheet.concluded and _in(sheet.closes_at.astimezone(zone).date(), start, end)]
 
 
+def _events_by_problem(db, ids: set[int]) -> dict[int, list[tuple[str, str, dict]]]:
+    events: dict[int, list] = defaultdict(list)
+    for subject, action, detail, at in db.execute(
+            "select subject, action, detail, at from audit where subject like 'problem:%' order by id"):
+        problem_id = int(subject.split(":")[1])
+        if problem_id in ids:
+            events[problem_id].append((at, action.removeprefix("problem."), json.loads(detail or "{}")))
+    return events
+
+
+def _replayed(problem: Problem, events: list[tuple[str, str, dict]], moment: str) -> Problem:
+    """The problem as it stood at `moment`, from the audit trail. What nothing has changed
+    since is taken as it is now (rows seeded without a trail keep their state)."""
+    before = [e for e in events if e[0] < moment]
+    after = [e for e in events if e[0] >= moment]
+    if not after:
+        return problem
+    moves = [e for e in before if "to" in e[2]]
+    later_moves = [e for e in after if "from" in e[2]]
+    status = moves[-1][2]["to"] if moves else (later_moves[0][2]["from"] if later_moves else problem.status)
+    progress = problem.progress
+    if any(a in _PROGRESS_OF for _, a, _ in after):
+        progress = next((_PROGRESS_OF[a](d) for _, a, d in reversed(before) if a in _PROGRESS_OF), 0)
+    deadline = problem.deadline
+    later_deadlines = [(a, d) for _, a, d in after if a in _DEADLINE_OF]
+    if later_deadlines:
+        set_before = [_DEADLINE_OF[a](d) for _, a, d in before if a in _DEADLINE_OF]
+        text = set_before[-1] if set_before else later_deadlines[0][1].get("old_deadline")
+        deadline = date.fromisoformat(text) if text else None
+    closes = [at for at, a, _ in before if a == "close"]
+    closed_at = (parse_iso(closes[-1]) if closes else problem.closed_at) if status == CLOSED else None
+    return replace(problem, status=status, progress=progress, deadline=deadline, closed_at=closed_at)
+
+
+def as_of(db: sqlite_utils.Database, found: list[Problem], moment: datetime) -> list[Problem]:
+    """Each problem as it stood at `moment`: a report for a past period counts what was true at
+    its end, not what is true today."""
+    events = _events_by_problem(db, {p.id for p in found})
+    stamp = iso(moment)
+    return [_replayed(p, events.get(p.id, []), stamp) for p in found]
+
+
 def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo, min_ballots: int = 5,
               rule: str = evaluations.DEFAULT_RULE) -> Summary:
-    """The period [start, end], both days included. Problems listed after `end` are left out."""
+    """The period [start, end], both days included, as it stood at the end of its last day.
+    Problems listed after `end` are left out."""
     found = [p for p in problem_rules.listing(db, limit=10_000_000)
              if p.created_at.astimezone(zone).date() <= end]
+    found = as_of(db, found, datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone))
     by_category, by_status = _opinion_counts(db, start, end)
     results, ballots = _lookbacks(db, start, end)
     days, listed, closed = _progress(found, start, end, zone)
@@ -163,6 +217,7 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
         overdue=sum(_overdue(p, end) for p in found),
         explained=sum(p.status == EXPLAINED for p in found),
         reopened=_reopened(db, start, end, zone),
+        extended=_reopened(db, start, end, zone, "problem.extend"),
         total=len(found),
         departments=_departments(found, end),
         lookbacks=results, ballots=ballots,

@@ -81,7 +81,8 @@ async def test_the_office_digest_adds_the_counts(campaign, running_bot, db):
     await sweep_morning(running_bot.app, WEDNESDAY)
     text = digest_rows(db)["王芳"][0]["text"]
     assert "全院整改简报" in text
-    assert "🔴 逾期 2 · 🟡 临期或久未进展 1 · 🟢 正常 2 · ✅ 已完成 2" in text  # unclaimed is not late
+    # the unclaimed problem is not late; the explained one is not done
+    assert "🔴 逾期 2 · 🟡 临期或久未进展 1 · 🟢 正常 2 · ✅ 已完成 1 · 💬 已说明原因 1" in text
     assert "新收 1 条：医疗服务 1" in text and "全部意见：待处理 1" in text
     assert f"门诊部（1）：#{ids['late']}" in text and f"后勤保障科（1）：#{ids['other_late']}" in text
     assert "孙丽（后勤保障科）" in text
@@ -127,7 +128,7 @@ async def test_a_leader_counts_every_new_opinion_once_and_is_shown_the_first_few
     assert not any("门诊" in note.text and note.department != "门诊部" for note in new.shown)
     digest = digests.for_leader(db, leader, at(TUESDAY, 8, 30), WEDNESDAY, SHANGHAI)
     text = render("zh-CN", leader, digest, "digest.title.daily", None)
-    assert "新意见</b>（11 条，其中匿名 8 条）" in text and "另有 3 项" in text
+    assert "新意见</b>（11 条，其中匿名 8 条）" in text and "另有 8 项" in text  # 3 on the first screen
     assert "还没放出" not in text and "周末只开两个挂号窗口" not in text
 
 

@@ -45,9 +45,15 @@ async def sheet(running_bot, client, db):
         db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
     office = await join(client, codes, 900, "王芳")
     raters = await asyncio.gather(*(join(client, codes, 1000 + n, name) for n, name in enumerate(STAFF)))
-    created = await office.send(
+    preview = await office.send(
         "/newsheet 2026年度民主评议 | 李娜 门诊部 陈刚 | 2026-12-11 17:30 | 门诊部 后勤保障科")
+    shown = preview[-1].text
+    assert "将发给 30 人" in shown and "李娜（院办）、门诊部、陈刚（院办）" in shown, shown
+    assert db.execute("select count(*) from evaluation_sheets").fetchone()[0] == 0  # nothing sent yet
+    created = await office.press("确认发出", message=preview[-1])
     assert "已邀请 30 人参评" in created[-1].text, created[-1].text
+    again = await office.press_data(preview[-1].message_id, "evn:ok")  # a double tap sends nothing twice
+    assert db.execute("select count(*) from evaluation_sheets").fetchone()[0] == 1, again
     sheet_id = int(re.search(r"#(\d+)", created[-1].text)[1])
     # the invitations come through the outbox; let them land before anyone starts
     await asyncio.gather(*(person.wait_for("请参加民主评议") for person in raters))

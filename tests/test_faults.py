@@ -76,8 +76,11 @@ async def _dispatch_report_and_close(people) -> None:
     await _press_when_there(head, "50%")
     await leader.wait_for("进展 50%", timeout=30)
     await _press_when_there(head, "申请销号")
+    await head.wait_for("不到 100%", timeout=30)
+    await head.send("剩余一台下周到货", timeout=20)
     request = await office.wait_for("申请销号", timeout=30)
     await office.press("销号", message=request, timeout=20)
+    await _press_when_there(office, "确认销号")
 
 
 async def test_ten_percent_faults_lose_nothing(campaign, running_bot, server, db):

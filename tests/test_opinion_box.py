@@ -199,7 +199,10 @@ async def test_duplicates_and_publishing_to_all(running_bot, client, invited, db
     await office.send("/inbox")
     await office.press("办结答复")
     await office.send("书屋延长至晚上九点。")
-    await office.press("向全体公开答复")
+    asked = await office.press("向全体公开答复")
+    assert "3 人" in asked[-1].text and "不能撤回" in asked[-1].text  # says what and to how many
+    assert not await leader.replies(timeout=1, allow_none=True)  # nothing sent before the answer
+    await office.press("确认发布", message=asked[-1])
     assert "书屋延长至晚上九点" in (await leader.replies())[-1].text
     assert "已向 3 人公开" in office.inbox[-1].text
 

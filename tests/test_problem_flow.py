@@ -80,9 +80,14 @@ async def test_from_anonymous_opinion_to_closure(running_bot, client, invited, d
     reply = await head.press("50%")
     assert "已记录（50%）" in reply[-1].text
     await leader.wait_for("进展 50%")
-    await head.press("申请销号")
+    asked = await head.press("申请销号")
+    assert "不到 100%" in asked[-1].text  # at 50% a closure needs a reason
+    await head.send("剩余一台下周到货，不影响使用")
     request = await office.wait_for("申请销号 #1")
-    await office.press("销号", message=request)
+    assert "不影响使用" in request.text and "已采购两台自助机" in request.text
+    confirm = await office.press("销号", message=request)
+    assert "不能撤回" in confirm[-1].text and "2 人" in confirm[-1].text
+    await office.press("确认销号", message=confirm[-1])
 
     ledger = (await staff.send("/ledger"))[-1].text
     assert "✅" in ledger and "#1" in ledger and "已销号" in ledger
@@ -119,18 +124,25 @@ async def test_return_explain_and_the_ledger_shows_why(running_bot, client, invi
     await head.wait_for("派到本科室的问题 #1")
     await head.send("/tasks")
     await head.press("申请销号")
+    await head.send("顶棚已更换")
     await office.wait_for("申请销号 #1")
     await office.send("/closures")
     await office.press("退回")
     await office.send("顶棚仍有缝隙，请补胶")
     returned = await head.wait_for("被退回整改")
-    assert "补胶" in returned.text
+    assert "补胶" in returned.text and "报告进展" in " ".join(returned.labels())
+    told = await leader.wait_for("被退回整改")  # told, but offered no button only a head may use
+    assert not told.labels()
     assert problems.get(db, 1).status == "returned"
 
     await leader.send("/mine")
     await leader.press("说明原因")
     await leader.send("需整体翻建，经费明年到位")
-    await leader.send("2099-03-01")
+    asked = await leader.send("2099-03-01")
+    assert "全体 4 人" in asked[-1].text and "不能撤回" in asked[-1].text
+    assert problems.get(db, 1).status == "returned"  # nothing published before the answer
+    await leader.press("确认公开", message=asked[-1])
+    assert problems.get(db, 1).status == "explained"
     await staff.send("/ledger")
     await staff.press("#1")
     detail = staff.inbox[-1].text

@@ -53,8 +53,8 @@ async def test_the_office_gets_the_report_in_chat(campaign, running_bot, client)
     found = tables(document)
     assert ["医疗服务", "1"] in found[0]
     totals = dict(map(tuple, found[1][1:]))
-    assert totals == {"新列入问题": "7", "已销号": "1", "逾期未完成": "2", "说明原因": "1", "重新整改": "0",
-                      "累计问题": "7"}
+    assert totals == {"新列入问题": "7", "已销号": "1", "逾期未完成": "2", "已说明原因": "1", "重新整改": "0",
+                      "批准延期": "0", "累计问题": "7"}
     departments = {row[0]: row[1:] for row in found[2][1:]}
     assert departments == {"后勤保障科": ["4", "1", "2", "1", "25.0%"],
                            "门诊部": ["2", "0", "2", "1", "0.0%"], "—": ["1", "0", "0", "0", "0.0%"]}

@@ -1,0 +1,157 @@
+"""申请延期: a department head or the problem's leader asks for a later deadline with a reason;
+the leader decides a head's request, the office a leader's. The request shows what will happen
+(old and new deadline, who decides) and is sent only on confirmation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import ledger
+from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.problem_actions import id_in_button, tell_error
+from jobs import notices
+from storage import extensions, problems
+from storage.dates import parse_deadline
+from storage.people import HEAD, LEADER, OFFICE
+from storage.problems import ProblemError
+from texts import say
+from texts.fit import shorten
+
+REASON, NEW_DATE, CONFIRM = range(3)
+TEXT = filters.TEXT & ~filters.COMMAND
+
+
+def _asked_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int):
+    problem = problems.get(database(context), problem_id)
+    if problem is None:
+        raise ProblemError("not_found")
+    if not extensions.may_ask(problem, person_of(update, context)):
+        raise ProblemError("not_allowed" if problem.status in problems.WORKING else "wrong_state",
+                           problem.status)
+    if extensions.pending(database(context), problem.id):
+        raise ProblemError("extension_pending")
+    return problem
+
+
+@requires(HEAD, LEADER)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    try:
+        problem = _asked_problem(update, context, id_in_button(update))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    context.user_data["extension"] = {"id": problem.id}
+    await reply(update, context, "extension.reason", id=problem.id, title=problem.title,
+                deadline=problem.deadline.isoformat())
+    return REASON
+
+
+@requires(HEAD, LEADER)
+async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data["extension"]["reason"] = shorten(update.message.text.strip(), extensions.REASON_LIMIT)
+    await reply(update, context, "extension.date")
+    return NEW_DATE
+
+
+@requires(HEAD, LEADER)
+async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.get("extension") or {}
+    problem = problems.get(database(context), draft.get("id", 0))
+    today = ledger.today(context)
+    new = parse_deadline(update.message.text, today)
+    if problem is None or problem.deadline is None:
+        await reply(update, context, "cancelled")
+        return ConversationHandler.END
+    if new is None or new <= problem.deadline:
+        await reply(update, context, "extension.bad_date", text=shorten(update.message.text, 50),
+                    deadline=problem.deadline.isoformat())
+        return NEW_DATE
+    draft["new"] = new.isoformat()
+    asker = person_of(update, context)
+    role = extensions.decider_role(problem, asker)
+    deciders = notices.extension_deciders(context, problem, role)
+    lang = language(update, context)
+    await reply(update, context, "extension.confirm", id=problem.id, title=problem.title,
+                old=problem.deadline.isoformat(), new=draft["new"], reason=draft["reason"],
+                decider=say(lang, f"extension.decider.{role}"), count=len(deciders),
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "extension.btn.send"), callback_data="pec:yes"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pec:no")]]))
+    return CONFIRM
+
+
+@requires(HEAD, LEADER)
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.pop("extension", None)
+    await update.callback_query.answer()
+    lang = language(update, context)
+    if update.callback_query.data != "pec:yes" or not draft or "new" not in draft:
+        await update.callback_query.edit_message_text(say(lang, "cancelled"))
+        return ConversationHandler.END
+    asker = person_of(update, context)
+    try:
+        asked = extensions.ask(database(context), draft["id"], asker, draft["reason"],
+                               date.fromisoformat(draft["new"]), ledger.today(context))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    problem = problems.get(database(context), asked.problem_id)
+    told = notices.extension_asked(context, problem, asked, asker)
+    await update.callback_query.edit_message_text(say(lang, "extension.sent", id=problem.id, count=told))
+    return ConversationHandler.END
+
+
+@requires(LEADER, OFFICE)
+async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    if len(parts) != 3 or parts[1] not in ("ok", "no") or not parts[2].isdigit():
+        await refuse(update, context, "stale_button")
+        return
+    try:
+        decided = extensions.decide(database(context), int(parts[2]), person_of(update, context),
+                                    approve=parts[1] == "ok")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    problem = problems.get(database(context), decided.problem_id)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(
+        language(update, context), f"extension.decided.{decided.decision}", id=problem.id,
+        title=problem.title, new=decided.new_deadline.isoformat()))
+    notices.extension_decided(context, problem, decided)
+
+
+@requires(HEAD, LEADER)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("extension", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(start, pattern=r"^pe:\d+$")],
+            states={
+                REASON: [MessageHandler(TEXT, receive_reason)],
+                NEW_DATE: [MessageHandler(TEXT, receive_date)],
+                CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^pec:")],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name="extension",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(decide, pattern=r"^ped:"),
+    ]
