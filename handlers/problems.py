@@ -18,7 +18,7 @@ from telegram.ext import (
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
-from handlers.roster import file_error_text
+from handlers.roster import file_error_text, is_table_file
 from handlers.uploads import download
 from jobs import notices
 from storage import people, problems
@@ -227,7 +227,7 @@ async def ask_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @requires(OFFICE)
 async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     document = update.message.document
-    if not (document.file_name or "").lower().endswith(".csv"):
+    if not is_table_file(document.file_name):
         await reply(update, context, "roster.not_csv")
         return FINDINGS_FILE
     try:

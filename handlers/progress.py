@@ -19,7 +19,7 @@ from handlers.access import database, language, person_of, reply, requires, send
 from handlers.problem_actions import problem_in_button, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
-from storage import problems
+from storage import phrasings, problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
@@ -112,7 +112,7 @@ async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     raw = (update.callback_query.data.removeprefix("pp:") if update.callback_query
-           else update.message.text.strip().rstrip("%％"))
+           else str(phrasings.parse_percent(update.message.text)))  # 70, 七成, 一半, 百分之七十
     if not raw.isdigit() or not 0 <= int(raw) <= 100:
         await reply(update, context, "progress.bad_percent")
         return PERCENT_STEP
