@@ -28,7 +28,7 @@ from storage.problems import ProblemError
 from texts import say
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 
 
 def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
@@ -266,7 +266,7 @@ def handlers() -> list[BaseHandler]:
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",
             persistent=True,
             allow_reentry=True,

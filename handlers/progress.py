@@ -26,7 +26,7 @@ from texts import say
 
 TEXT_STEP, PHOTO_STEP, PERCENT_STEP = range(3)
 MAX_PHOTOS = 3
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 
 
 def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
@@ -171,7 +171,7 @@ def handlers() -> list[BaseHandler]:
                 PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=r"^pp:\d+$"),
                                MessageHandler(TEXT, receive_percent)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="progress_report",
             persistent=True,
             allow_reentry=True,

@@ -211,7 +211,7 @@ def import_conversation() -> ConversationHandler:
         states={
             WAITING_FILE: [
                 MessageHandler(filters.Document.ALL, receive_file),
-                MessageHandler(~filters.COMMAND, not_a_file),
+                MessageHandler(~filters.COMMAND & ~filters.Text(menu.labels()), not_a_file),
             ],
             CONFIRMING: [
                 CallbackQueryHandler(apply_file, pattern=r"^roster:apply$"),
@@ -222,7 +222,7 @@ def import_conversation() -> ConversationHandler:
                 CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
             ],
         },
-        fallbacks=[CommandHandler("cancel", cancel_import)],
+        fallbacks=[CommandHandler("cancel", cancel_import), menu.leave_on_menu_tap()],
         name="roster_import",
         persistent=True,
         allow_reentry=True,

@@ -13,6 +13,10 @@ MESSAGES = {
     "btn.invite": "✉️ 生成邀请",
     "btn.cancel": "取消",
     "btn.confirm": "✅ 确认",
+    "btn.more": "⋯ 更多",
+    "choice.hint": "请点上方按钮选择，或直接输入按钮上的文字。",
+    "choice.department": "请点上方按钮选择，或直接输入科室名称。",
+    "menu.more": "更多功能：",
     # command list
     "cmd.start": "开始 / 显示菜单",
     "cmd.help": "我能做什么",
