@@ -74,3 +74,22 @@ async def test_a_meeting_typed_as_people_say_it(running_bot, client, invited, db
     assert event.starts_at.astimezone(running_bot.settings.timezone).strftime("%H:%M") == "14:30"
     reply = await office.send("/meeting 12月10日 下午25点 ｜ 会")
     assert "第 1 段“12月10日 下午25点”：不认识的时间" in reply[-1].text and "用法" in reply[-1].text
+
+
+def test_the_staff_guide_prints_with_every_invitation_sheet_and_the_manual_says_what_is_needed(
+        db, invited):
+    from pathlib import Path
+
+    from documents import invitation_sheet
+    from storage import invitations
+
+    issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    sheets = invitation_sheet.sheets_by_department(issued, "rectify_bot", ZoneInfo("Asia/Shanghai"))
+    for sheet in sheets.values():
+        assert 'class="guide"' in sheet and "page-break-before" in sheet
+        assert "能连上 Telegram 的网络" in sheet and "<b>回执码</b>" in sheet
+    root = Path(__file__).resolve().parent.parent
+    manual = (root / "docs" / "使用手册.md").read_text(encoding="utf-8")
+    assert "HTTPS_PROXY" in manual and "能连上 Telegram" in manual and "不保证" in manual
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "docs/使用手册.md" in readme and "docs/职工使用指南.md" in readme
