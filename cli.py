@@ -1,6 +1,8 @@
 """整改通's admin commands: what the office runs on the server without a chat.
 
-    python bot.py roster import FILE.csv   bring the roster in line with a CSV file
+    python bot.py roster import FILE [--yes]
+                                           bring the roster in line with a CSV or .xlsx file;
+                                           --yes when it deactivates many people or the office
     python bot.py invite [--department D] [--person NAME] [--out DIR]
                                            new invitations (QR PNGs and printable sheets)
     python bot.py revoke NAME              withdraw a person's unused invitation
@@ -36,7 +38,14 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
 
         print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
-    changes = roster.apply(db, rows, None)
+    try:
+        changes = roster.apply(db, rows, None, risks_confirmed=args.yes)
+    except roster.RiskyImport as risky:
+        from handlers.roster import risk_text
+
+        print(risk_text(settings.default_language, risky.changes, html_tags=False), file=sys.stderr)
+        print("nothing was changed; run again with --yes if the file is right", file=sys.stderr)
+        return 2
     print(f"roster: {len(changes.added)} added, {len(changes.updated)} updated, "
           f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged")
     return 0
@@ -202,7 +211,11 @@ def parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     roster_cmd = commands.add_parser("roster", help="roster administration")
     roster_sub = roster_cmd.add_subparsers(dest="action", required=True)
-    roster_sub.add_parser("import", help="import a CSV roster").add_argument("file")
+    roster_import = roster_sub.add_parser("import", help="import a roster (.csv or .xlsx)")
+    roster_import.add_argument("file")
+    roster_import.add_argument("--yes", action="store_true",
+                               help="apply even if it deactivates more than a fifth of the active "
+                                    "people or an office member")
     invite = commands.add_parser("invite", help="make invitations for people not yet joined")
     invite.add_argument("--department")
     invite.add_argument("--person", help="only this person (by name)")

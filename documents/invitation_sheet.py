@@ -55,12 +55,40 @@ def department_sheet(department: str, invitations: list[Invitation], bot_usernam
  .dept {{ color: #555; margin-bottom: 2mm; }}
  .link {{ font-family: monospace; font-size: 6pt; word-break: break-all; }}
  .note {{ font-size: 7pt; color: #333; margin-top: 2mm; }}
+ .guide {{ page-break-before: always; font-size: 10pt; line-height: 1.45; }}
+ .guide h2 {{ font-size: 15pt; }} .guide h3 {{ font-size: 11.5pt; margin: 3mm 0 1mm; }}
+ .guide ul {{ margin: 0; padding-left: 5mm; }}
 </style></head><body>
 <h1>整改通 · 个人邀请单 · {html.escape(department)}（共 {len(invitations)} 人）</h1>
 <p>请沿虚线剪开，分发给本人。二维码一人一码，请勿转交他人。</p>
 <div class="grid">{"".join(cards)}</div>
+{staff_guide()}
 </body></html>
 """
+
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "职工使用指南.md"
+
+
+def staff_guide() -> str:
+    """The one-page staff guide (docs/职工使用指南.md), on its own printed page after the cards.
+    The file is written in a small part of Markdown: # and ## headings, - items, **bold**."""
+    if not GUIDE.exists():
+        return ""
+    out, in_list = ['<section class="guide">'], False
+    for line in GUIDE.read_text(encoding="utf-8").splitlines():
+        text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(line.strip()[2:].strip()))
+        if line.startswith("- ") != in_list:
+            out.append("<ul>" if not in_list else "</ul>")
+            in_list = not in_list
+        if line.startswith("## "):
+            out.append(f"<h3>{re.sub(r'^#+ ?', '', text)}</h3>")
+        elif line.startswith("# "):
+            out.append(f"<h2>{text}</h2>")
+        elif line.startswith("- "):
+            out.append(f"<li>{text}</li>")
+    out.append("</ul></section>" if in_list else "</section>")
+    return "".join(out)
 
 
 def sheets_by_department(invitations: list[Invitation], bot_username: str,

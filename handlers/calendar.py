@@ -3,6 +3,7 @@ phase); the office adds meetings and phases, moves or cancels them, and attendee
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from telegram import Update
@@ -21,10 +22,10 @@ from handlers.access import (
     settings,
 )
 from jobs import notices
-from storage import calendar, people
+from storage import calendar, people, phrasings
 from storage.clock import clock
 from storage.people import OFFICE
-from texts import say
+from texts import Raw, say
 
 
 def _when(context, moment: datetime) -> str:
@@ -32,11 +33,9 @@ def _when(context, moment: datetime) -> str:
 
 
 def _moment(context, text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("/", "-"))
-        return moment.replace(tzinfo=settings(context).timezone)
-    except ValueError:
-        return None
+    """2026-12-10 14:30, 12月10日 下午2点半, 明天上午9点, 下周一 9:00 (storage.phrasings)."""
+    zone = settings(context).timezone
+    return phrasings.parse_moment(text, clock.now().astimezone(zone))
 
 
 @requires(*MEMBERS)
@@ -59,7 +58,8 @@ async def show_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def _parts(context) -> list[str]:
-    return [part.strip() for part in " ".join(context.args or []).split("|")]
+    # the full-width ｜ is what a Chinese input method types for |
+    return [part.strip() for part in re.split(r"[|｜]", " ".join(context.args or []))]
 
 
 @requires(OFFICE)
@@ -67,6 +67,10 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员、门诊部"""
     parts = _parts(context) + ["", "", ""]
     starts = _moment(context, parts[0])
+    if starts is None and parts[0]:
+        await reply(update, context, "calendar.bad_time", number=1, text=quoted(parts[0]),
+                    usage=Raw(say(language(update, context), "calendar.usage")))
+        return
     if starts is None or not parts[1]:
         await reply(update, context, "calendar.usage")
         return
@@ -89,6 +93,11 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评"""
     parts = _parts(context) + ["", ""]
     starts, ends = _moment(context, parts[0]), _moment(context, parts[1])
+    for number, (typed, moment) in enumerate(((parts[0], starts), (parts[1], ends)), 1):
+        if moment is None and typed:
+            await reply(update, context, "calendar.bad_time", number=number, text=quoted(typed),
+                        usage=Raw(say(language(update, context), "calendar.phase_usage")))
+            return
     if starts is None or ends is None or not parts[2]:
         await reply(update, context, "calendar.phase_usage")
         return

@@ -19,7 +19,6 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from handlers import menu
@@ -358,7 +357,7 @@ async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def handlers() -> list[BaseHandler]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = menu.TYPED
     return [
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
@@ -367,7 +366,7 @@ def handlers() -> list[BaseHandler]:
             states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
                     TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="inbox_action",
             persistent=True,
             allow_reentry=True,

@@ -13,10 +13,9 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
-from handlers import ledger, menu
+from handlers import ledger, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from jobs import notices
@@ -27,7 +26,7 @@ from storage.problems import ProblemError
 from texts import say
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE, CONFIRM_EXPLAIN = range(7)
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 
 
 @requires(LEADER)
@@ -123,7 +122,15 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(LEADER)
 async def receive_department(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    department_id = id_in_button(update)
+    return await _department_chosen(update, context, str(id_in_button(update)))
+
+
+def _departments_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    return {d["name"]: str(d["id"]) for d in database(context).query("select id, name from departments")}
+
+
+async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: str) -> int:
+    department_id = int(chosen)
     row = database(context).execute("select name from departments where id = ?",
                                     [department_id]).fetchone()
     if row is None:
@@ -283,14 +290,16 @@ def handlers() -> list[BaseHandler]:
             states={
                 MEASURES: [MessageHandler(TEXT, receive_measures),
                            CallbackQueryHandler(receive_measures, pattern=r"^pdk$")],
-                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:")],
+                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:"),
+                             typed_choice.handler(_departments_offered, _department_chosen,
+                                                  "choice.department")],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
                 CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=r"^pxc:")],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",
             persistent=True,
             allow_reentry=True,

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger
+from handlers import ledger, menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
@@ -133,9 +133,9 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=r"^lbc:\d+$")],
-            states={EVIDENCE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO,
+            states={EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,
                                               receive_evidence)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="lookback_confirm",
             persistent=True,
             allow_reentry=True,

@@ -1,11 +1,36 @@
-"""The menu: which commands and buttons each role gets, /help, and the per-chat command list."""
+"""The menu: which commands and buttons each role gets, /help, and the per-chat command list.
+
+The keyboard fits a phone: each role's daily buttons (at most MAX_DAILY) and 更多, which opens the
+rest as inline buttons; a tap on one of those works as if its label had been tapped on the
+keyboard. `TYPED` is the one filter for typed input in every conversation: text that is neither a
+command nor a menu label (in any language), and `leave_on_menu_tap()` lets a menu tap in the
+middle of a typed step leave the step and open what was tapped."""
 
 from __future__ import annotations
 
-from telegram import BotCommand, BotCommandScopeChat, KeyboardButton, ReplyKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from datetime import UTC, datetime
 
-from handlers.access import MEMBERS, language, person_of, requires
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers.access import MEMBERS, language, person_of, refuse, requires
 from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
 from texts import every_language, say
 
@@ -48,6 +73,17 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("selfchecks", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
+# The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets
+# the set of the first of PRECEDENCE they hold. Everything else of theirs is under 更多.
+MAX_DAILY = 6
+DAILY = {
+    OFFICE: ("opinion", "ledger", "digest", "inbox", "newproblem", "closures"),
+    LEADER: ("opinion", "receipt", "ledger", "digest", "claim", "mine"),
+    HEAD: ("opinion", "receipt", "ledger", "tasks", "me", "help"),
+    STAFF: ("opinion", "receipt", "ledger", "me", "language", "help"),
+}
+PRECEDENCE = (OFFICE, LEADER, HEAD, STAFF)
+MORE = "btn.more"
 HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),
                  (OFFICE, "help.office"))
 
@@ -67,10 +103,75 @@ def triggers(command: str, callback) -> list[BaseHandler]:
     return [CommandHandler(command, callback), *by_button]
 
 
+def daily_and_more(person: Person) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(command, button) on the keyboard, and those under 更多."""
+    role = next((r for r in PRECEDENCE if r in person.roles), STAFF)
+    mine = [(command, button) for command, button in entries_for(person) if button]
+    daily = [entry for entry in mine if entry[0] in DAILY[role]][:MAX_DAILY]
+    return daily, [entry for entry in mine if entry not in daily]
+
+
 def keyboard(person: Person, lang: str) -> ReplyKeyboardMarkup:
-    buttons = [KeyboardButton(say(lang, button)) for _, button in entries_for(person) if button]
+    daily, more = daily_and_more(person)
+    buttons = [KeyboardButton(say(lang, button)) for _, button in daily]
+    if more:
+        buttons.append(KeyboardButton(say(lang, MORE)))
     rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def labels() -> list[str]:
+    """Every menu label in every language: never typed input, always a tap."""
+    keys = [button for _, button, _ in ENTRIES if button] + [MORE]
+    return [label for key in keys for label in every_language(key)]
+
+
+TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(labels())
+
+
+def leave_on_menu_tap(forget=None) -> MessageHandler:
+    """For every conversation's fallbacks: a menu tap in the middle of a step ends the step (after
+    `forget(update, context)` drops what the step kept) and the tap is handled again, now outside
+    the conversation, so it opens what was tapped."""
+
+    async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        if forget is not None:
+            forget(update, context)
+        await context.application.update_queue.put(update)
+        return ConversationHandler.END
+
+    return MessageHandler(filters.Text(labels()), leave_step)
+
+
+@requires(*MEMBERS)
+async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    person = person_of(update, context)
+    lang = language(update, context, person)
+    _, more = daily_and_more(person)
+    buttons = [InlineKeyboardButton(say(lang, button), callback_data=f"mm:{command}")
+               for command, button in more]
+    await context.bot.send_message(update.effective_chat.id, say(lang, "menu.more"),
+                                   reply_markup=InlineKeyboardMarkup(
+                                       [buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+
+
+@requires(*MEMBERS)
+async def open_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button under 更多: handled as the same label tapped on the keyboard (a new update with
+    that text), so every flow it opens starts exactly as it does from the keyboard."""
+    query = update.callback_query
+    person = person_of(update, context)
+    command = query.data.removeprefix("mm:")
+    chosen = next((button for c, button in entries_for(person) if c == command and button), None)
+    if chosen is None:
+        await refuse(update, context, "stale_button")
+        return
+    await query.answer()
+    tapped = Message(message_id=query.message.message_id if query.message else 0,
+                     date=datetime.now(UTC), chat=update.effective_chat, from_user=query.from_user,
+                     text=say(language(update, context, person), chosen))
+    tapped.set_bot(context.bot)
+    await context.application.update_queue.put(Update(update.update_id, message=tapped))
 
 
 async def publish_commands(context: ContextTypes.DEFAULT_TYPE, person: Person, lang: str) -> None:
@@ -103,4 +204,6 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def handlers() -> list[BaseHandler]:
-    return triggers("help", show_help)
+    return [*triggers("help", show_help),
+            MessageHandler(filters.Text(every_language(MORE)), show_more),
+            CallbackQueryHandler(open_more, pattern=r"^mm:[a-z_]{1,20}$")]

@@ -24,14 +24,14 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu
+from handlers import menu, typed_choice
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
 from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
-from texts import every_language, say
+from texts import say
 
 CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS, REVIEWING = range(6)
 DEPARTMENTS_PER_ROW = 2
@@ -168,8 +168,12 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 @requires(*MEMBERS)
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    return await _category_chosen(update, context, draft, update.callback_query.data.split(":")[2])
+
+
+async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
+                           index: str) -> int:
     names = opinions.categories(database(context))
-    index = update.callback_query.data.split(":")[2]
     if not index.isdigit() or int(index) >= len(names):
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
@@ -187,7 +191,11 @@ async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
 @requires(*MEMBERS)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    chosen = update.callback_query.data.split(":")[2]
+    return await _department_chosen(update, context, draft, update.callback_query.data.split(":")[2])
+
+
+async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
+                             chosen: str) -> int:
     known = {d for d in (r["id"] for r in database(context).query("select id from departments"))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
         await refuse(update, context, "stale_button")
@@ -367,19 +375,40 @@ async def draft_lost(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-def _not_a_menu_button():
-    labels = [label for _, button, _ in menu.ENTRIES if button for label in every_language(button)]
-    return ~filters.Text(labels)
+# Typing instead of tapping at the category and department steps (handlers/typed_choice.py).
+
+
+def _categories_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    return {name: str(i) for i, name in enumerate(opinions.categories(database(context)))}
+
+
+def _departments_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    offered = {r["name"]: str(r["id"]) for r in database(context).query("select id, name from departments")}
+    offered[say(language(update, context), "opinion.btn.no_department")] = "0"
+    return offered
+
+
+def _typed(step):
+    async def chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> int:
+        draft = _draft(update, context)
+        if draft is None:
+            return await draft_lost(update, context)
+        return await step(update, context, draft, value)
+
+    return chosen
 
 
 def submission_conversation() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND & _not_a_menu_button()
+    text = menu.TYPED
     return ConversationHandler(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named):\w+$")],
-            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:")],
-            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:")],
+            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:"),
+                                typed_choice.handler(_categories_offered, _typed(_category_chosen))],
+            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:"),
+                                  typed_choice.handler(_departments_offered, _typed(_department_chosen),
+                                                       "choice.department")],
             WRITING: [MessageHandler(text, receive_text),
                       MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos)],
             ADDING_PHOTOS: [MessageHandler(filters.PHOTO, receive_photo),
@@ -389,7 +418,7 @@ def submission_conversation() -> ConversationHandler:
             REVIEWING: [CallbackQueryHandler(submit, pattern=r"^op:submit:\w+$"),
                         CallbackQueryHandler(edit_text, pattern=r"^op:edit:\w+$")],
         },
-        fallbacks=[CommandHandler("cancel", cancel),
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget),
                    CallbackQueryHandler(cancel, pattern=r"^op:cancel:\w+$")],
         name="opinion",
         persistent=False,  # the promise: not even the step someone is at goes to disk

@@ -19,7 +19,7 @@ from telegram.ext import (
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
-from handlers.roster import file_error_text
+from handlers.roster import file_error_text, is_table_file
 from handlers.uploads import download
 from jobs import notices
 from storage import opinions, people, problems
@@ -30,7 +30,7 @@ from texts import say
 from texts.fit import CAPTION_LIMIT, shorten
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 
 
 def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
@@ -310,7 +310,7 @@ async def ask_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @requires(OFFICE)
 async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     document = update.message.document
-    if not (document.file_name or "").lower().endswith(".csv"):
+    if not is_table_file(document.file_name):
         await reply(update, context, "roster.not_csv")
         return FINDINGS_FILE
     try:
@@ -349,7 +349,7 @@ def handlers() -> list[BaseHandler]:
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",
             persistent=True,
             allow_reentry=True,

@@ -19,7 +19,7 @@ from handlers.access import database, language, person_of, reply, requires, send
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
-from storage import problems
+from storage import phrasings, problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
@@ -27,7 +27,7 @@ from texts.fit import shorten
 
 TEXT_STEP, PHOTO_STEP, PERCENT_STEP, CLOSURE_REASON = range(4)
 MAX_PHOTOS = 3
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 
 
 def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
@@ -113,7 +113,7 @@ async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     raw = (update.callback_query.data.removeprefix("pp:") if update.callback_query
-           else update.message.text.strip().rstrip("%％"))
+           else str(phrasings.parse_percent(update.message.text)))  # 70, 七成, 一半, 百分之七十
     if not raw.isdigit() or not 0 <= int(raw) <= 100:
         await reply(update, context, "progress.bad_percent")
         return PERCENT_STEP
@@ -221,7 +221,7 @@ def handlers() -> list[BaseHandler]:
                                MessageHandler(TEXT, receive_percent)],
                 CLOSURE_REASON: [MessageHandler(TEXT, receive_closure_reason)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="progress_report",
             persistent=True,
             allow_reentry=True,

@@ -18,7 +18,6 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from handlers import menu
@@ -238,14 +237,14 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def handlers() -> list[BaseHandler]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = menu.TYPED
     return [
         ConversationHandler(
             entry_points=[*menu.triggers("receipt", open_receipt),
                           CallbackQueryHandler(start_writing_back, pattern=r"^rc:write:")],
             states={ASKING_CODE: [MessageHandler(text, receive_code)],
                     WRITING_BACK: [MessageHandler(text, receive_write_back)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="receipt",
             persistent=False,  # who is looking at which receipt never goes to disk
             allow_reentry=True,

@@ -1,5 +1,6 @@
-"""The office keeps the roster from chat: /roster takes a CSV, shows what would change and
-applies it on confirmation; /invite makes invitations and sends the printable sheets.
+"""The office keeps the roster from chat: /roster takes a CSV or an Excel file, shows what would
+change and why, and applies it on confirmation (a second one, in red, when the import would lock
+people out); /invite makes invitations and sends the printable sheets.
 
 The import conversation is persistent: an office member who sent /roster before a restart can
 send the file after it.
@@ -7,6 +8,7 @@ send the file after it.
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 
@@ -23,19 +25,36 @@ from telegram.ext import (
 
 from documents import invitation_sheet
 from handlers import menu
-from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
+from handlers.access import (
+    database,
+    language,
+    person_of,
+    quoted,
+    refuse,
+    reply,
+    requires,
+    role_names,
+    settings,
+)
 from handlers.uploads import download
 from storage import invitations, people, roster
 from storage.csv_files import FileRejected
 from storage.people import OFFICE
-from storage.roster import RosterChanges, RosterError
-from texts import CATALOGS, DEFAULT, say
+from storage.roster import RiskyImport, RosterChanges, RosterError
+from texts import CATALOGS, DEFAULT, Raw, say
+from texts.fit import TEXT_LIMIT, shorten
 
 log = logging.getLogger(__name__)
 
-WAITING_FILE, CONFIRMING = range(2)
+WAITING_FILE, CONFIRMING, CONFIRMING_RISK = range(3)
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 NAMES_SHOWN = 20
+# The file types a table is accepted in, wherever one is (roster, findings, calendar).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+
+
+def is_table_file(file_name: str | None) -> bool:
+    return (file_name or "").lower().endswith(TABLE_SUFFIXES)
 
 
 @requires(OFFICE)
@@ -45,32 +64,60 @@ async def ask_for_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 def file_error_text(lang: str, error: FileRejected, family: str = "roster") -> str:
-    """Why a CSV file was refused, with its line; `family` picks the wording (roster, findings)."""
+    """Why a file was refused, with its line; `family` picks the wording (roster, findings,
+    calendar). Missing columns are named in the reader's language."""
     where = say(lang, "roster.where", line=error.line) if error.line else ""
     reason_key = f"{family}.error.{error.reason}"
     if reason_key not in CATALOGS[DEFAULT]:
-        reason_key = f"roster.error.{error.reason}"  # encoding, header, empty, csv: shared
-    return say(lang, f"{family}.error", where=where, reason=say(lang, reason_key, detail=error.detail))
+        reason_key = f"roster.error.{error.reason}"  # encoding, empty, csv, xlsx: shared
+    detail = error.detail
+    if error.reason == "header":
+        detail = "、".join(say(lang, f"{family}.column.{c}") for c in detail.split(",") if c)
+    return say(lang, f"{family}.error", where=where, reason=say(lang, reason_key, detail=detail))
 
 
-def _names(lang: str, names: list[str]) -> str:
-    if not names:
-        return "0"
-    shown = "、".join(names[:NAMES_SHOWN]) + ("…" if len(names) > NAMES_SHOWN else "")
-    return f"{len(names)}\n" + say(lang, "roster.names", names=shown)
+def _edit_line(lang: str, edit) -> str:
+    before, after = edit.before, edit.after
+    if edit.field == "roles":
+        before, after = role_names(lang, before.split()), role_names(lang, after.split())
+    return say(lang, f"roster.edit.{edit.field}", name=edit.person, before=before, after=after)
+
+
+def _lines(lines: list[str]) -> str:
+    shown = lines[:NAMES_SHOWN]
+    more = len(lines) - len(shown)
+    return "".join(f"\n　{line}" for line in shown) + (f"\n　…（+{more}）" if more else "")
+
+
+def risk_text(lang: str, changes: RosterChanges, html_tags: bool = True) -> str:
+    """Why an import is risky, for the chat (HTML) or the command line (plain)."""
+    lines = [say(lang, "roster.risk.title")]
+    for risk in changes.risks:
+        lines.append(say(lang, f"roster.risk.{risk}", count=len(changes.deactivated),
+                         active=changes.active_before,
+                         names="、".join(changes.deactivated_office[:NAMES_SHOWN])))
+    text = "\n".join(lines)
+    return text if html_tags else html.unescape(text.replace("<b>", "").replace("</b>", ""))
 
 
 def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
-    return say(lang, "roster.preview", rows=rows, added=_names(lang, changes.added),
-               updated=_names(lang, changes.updated),
-               deactivated=_names(lang, changes.deactivated), unchanged=changes.unchanged)
+    """What changes and why, person by person (the first NAMES_SHOWN of each kind)."""
+    added = _lines([html.escape(n, quote=False) for n in changes.added])
+    updated = _lines([_edit_line(lang, e) for e in changes.edits])
+    deactivated = _lines([say(lang, "roster.edit.gone", name=n) for n in changes.deactivated])
+    text = say(lang, "roster.preview", rows=rows, added=Raw(f"{len(changes.added)}{added}"),
+               updated=Raw(f"{len(changes.updated)}{updated}"),
+               deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"), unchanged=changes.unchanged)
+    if changes.risks:
+        text = risk_text(lang, changes) + "\n\n" + text
+    return shorten(text, TEXT_LIMIT)
 
 
 @requires(OFFICE)
 async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     document = update.message.document
     lang = language(update, context)
-    if not (document.file_name or "").lower().endswith(".csv"):
+    if not is_table_file(document.file_name):
         await reply(update, context, "roster.not_csv")
         return WAITING_FILE
     if (document.file_size or 0) > MAX_ROSTER_BYTES:
@@ -83,7 +130,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await context.bot.send_message(update.effective_chat.id, file_error_text(lang, error),
                                        parse_mode="HTML")
         return WAITING_FILE
-    changes = roster.preview(database(context), rows)
+    changes = roster.preview(database(context), rows, person_of(update, context).id)
     if changes.empty:
         await reply(update, context, "roster.no_changes")
         return ConversationHandler.END
@@ -104,23 +151,42 @@ async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return WAITING_FILE
 
 
+async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
+    file_id = context.user_data.get("roster_file")
+    try:
+        return roster.parse(await download(context, file_id)) if file_id else None
+    except RosterError:
+        return None
+
+
 @requires(OFFICE)
 async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The first confirmation; a risky import asks again before anything is written."""
     query = update.callback_query
     await query.answer()
-    file_id = context.user_data.pop("roster_file", None)
     person = person_of(update, context)
     lang = language(update, context, person)
-    try:
-        rows = roster.parse(await download(context, file_id)) if file_id else None
-    except RosterError:
-        rows = None
+    risks_confirmed = query.data == "roster:risky"
+    rows = await _rows_again(context)
     if rows is None:
+        context.user_data.pop("roster_file", None)
         await query.edit_message_text(say(lang, "roster.changed_meanwhile"))
         return ConversationHandler.END
-    changes = roster.apply(database(context), rows, person.id)
-    log.info("roster imported: +%d ~%d -%d", len(changes.added), len(changes.updated),
-             len(changes.deactivated))
+    try:
+        changes = roster.apply(database(context), rows, person.id, risks_confirmed=risks_confirmed)
+    except RiskyImport as risky:
+        buttons = InlineKeyboardMarkup([
+            [InlineKeyboardButton(say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
+                                  callback_data="roster:risky")],
+            [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="roster:cancel")],
+        ])
+        await query.edit_message_text(
+            shorten(risk_text(lang, risky.changes) + "\n\n" + say(lang, "roster.risk.again"),
+                    TEXT_LIMIT), parse_mode="HTML", reply_markup=buttons)
+        return CONFIRMING_RISK
+    context.user_data.pop("roster_file", None)
+    log.info("roster imported: +%d ~%d -%d%s", len(changes.added), len(changes.updated),
+             len(changes.deactivated), " (risks confirmed)" if risks_confirmed else "")
     await query.edit_message_text(say(lang, "roster.applied", added=len(changes.added),
                                       updated=len(changes.updated),
                                       deactivated=len(changes.deactivated)))
@@ -145,14 +211,18 @@ def import_conversation() -> ConversationHandler:
         states={
             WAITING_FILE: [
                 MessageHandler(filters.Document.ALL, receive_file),
-                MessageHandler(~filters.COMMAND, not_a_file),
+                MessageHandler(~filters.COMMAND & ~filters.Text(menu.labels()), not_a_file),
             ],
             CONFIRMING: [
                 CallbackQueryHandler(apply_file, pattern=r"^roster:apply$"),
                 CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
             ],
+            CONFIRMING_RISK: [
+                CallbackQueryHandler(apply_file, pattern=r"^roster:risky$"),
+                CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
+            ],
         },
-        fallbacks=[CommandHandler("cancel", cancel_import)],
+        fallbacks=[CommandHandler("cancel", cancel_import), menu.leave_on_menu_tap()],
         name="roster_import",
         persistent=True,
         allow_reentry=True,

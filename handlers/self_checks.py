@@ -32,7 +32,7 @@ from storage.self_checks import SelfCheck, SelfCheckError
 from texts import say
 
 METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = range(5)
-TEXT = filters.TEXT & ~filters.COMMAND
+TEXT = menu.TYPED
 DOCUMENT_TYPES = (".doc", ".docx", ".pdf", ".wps")
 MAX_PART = 4000
 
@@ -432,7 +432,7 @@ def handlers() -> list[BaseHandler]:
                 ],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="self_checks",
             persistent=True,
             allow_reentry=True,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from storage import audit, csv_files, people
-from storage.clock import iso, parse_iso
+from storage import audit, csv_files, people, phrasings
+from storage.clock import clock, iso, parse_iso
 from storage.csv_files import FileRejected
 from storage.people import Person
 
@@ -124,10 +124,15 @@ PHASE_WORDS = {"phase", "阶段", "階段"}
 
 
 def _moment(text: str, zone: ZoneInfo, line: int) -> datetime:
+    """An Excel date cell arrives as 2026-12-10 14:30; a typed one may read 12月10日 下午2点半."""
     try:
         return datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=zone)
     except ValueError:
-        raise FileRejected("time", line=line, detail=text) from None
+        pass
+    moment = phrasings.parse_moment(text, clock.now().astimezone(zone))
+    if moment is None:
+        raise FileRejected("time", line=line, detail=text)
+    return moment
 
 
 def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dict]:

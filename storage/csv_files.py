@@ -1,15 +1,33 @@
-"""Reading the CSV files offices make in Excel: UTF-8 with or without BOM, or GBK; headers in
-Chinese or English; every problem reported with its line number, nothing applied on error."""
+"""Reading the tables offices make in Excel: a CSV saved as UTF-8 (with or without BOM), GBK or
+"Unicode text" (UTF-16, tab-separated), with commas, semicolons, tabs or full-width commas
+between cells; or the .xlsx workbook itself (its first sheet). Headers in Chinese or English,
+possibly below a title row. Every problem is reported with its line number (for a workbook, the
+row number Excel shows) and nothing is applied on error."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
+from datetime import date, datetime, time
+
+from storage import names
+
+# Rows above the header that may hold a title ("2026年整改落实人员名单") or a note.
+HEADER_SEARCH_ROWS = 10
+# A roster, a findings list or a calendar is a few thousand rows at most; a file past this is
+# not one of them (and a tiny .xlsx can unpack into millions of rows).
+MAX_ROWS = 20_000
+MAX_COLUMNS = 60
+SEPARATORS = (",", "\t", ";", "，", "；")
+XLSX_MAGIC = b"PK\x03\x04"
 
 
 class FileRejected(Exception):
-    """The file cannot be imported; `line` is the file's line number (the header is line 1)."""
+    """The file cannot be imported; `line` is the file's line number (the header is line 1).
+    For a missing column, `detail` lists the missing columns' identifiers, comma-separated: the
+    caller words them in the reader's language."""
 
     def __init__(self, reason: str, line: int | None = None, detail: str = "") -> None:
         super().__init__(reason)
@@ -19,7 +37,22 @@ class FileRejected(Exception):
 
 
 def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) first; GB18030, a superset of GBK, as Chinese Excel saves."""
+    """UTF-16 when it says so (a BOM, as Excel's "Unicode text" writes) or looks like it; then
+    UTF-8 (with or without BOM); then GB18030, a superset of GBK, as Chinese Excel saves."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileRejected("encoding") from None
+    top = raw[:4096]
+    if b"\x00" in top:
+        # No text file in UTF-8 or GBK holds a NUL; UTF-16 without BOM does, beside every ASCII
+        # character (separators, line ends): on the odd side for little-endian.
+        odd = top[1::2].count(0) >= top[0::2].count(0)
+        try:
+            return raw.decode("utf-16-le" if odd else "utf-16-be")
+        except UnicodeDecodeError:
+            raise FileRejected("encoding") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -30,34 +63,105 @@ def decode(raw: bytes) -> str:
         raise FileRejected("encoding") from None
 
 
-def _columns(header: list[str], words: dict[str, set[str]], required: tuple[str, ...]) -> dict[str, int]:
+def _recognised(header: list[str], words: dict[str, set[str]]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, title in enumerate(header):
-        title = title.strip().lower()
-        for column, names in words.items():
-            if title in names and column not in columns:
+        title = names.header(title)
+        for column, spellings in words.items():
+            if column not in columns and title in {names.header(s) for s in spellings}:
                 columns[column] = index
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise FileRejected("header", line=1, detail=", ".join(missing))
     return columns
 
 
-def rows(raw: bytes, words: dict[str, set[str]], required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-    """(line number, {column: stripped cell}) for every non-empty row."""
-    reader = csv.reader(io.StringIO(decode(raw), newline=""))
+def _cell(value: object) -> str:
+    """A workbook cell as the text a CSV would hold: dates as ISO dates (a date with a time of day
+    keeps its time), whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _workbook_rows(raw: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
     try:
-        header = next(reader)
-    except StopIteration:
-        raise FileRejected("empty") from None
-    columns = _columns(header, words, required)
+        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRejected("xlsx") from None
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
+            cells = [_cell(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            yield number, cells
+    finally:
+        book.close()
+
+
+def _text_rows(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            yield reader.line_num, {
-                column: cells[index].strip() if index < len(cells) else ""
-                for column, index in columns.items()
-            }
+            yield reader.line_num, cells
     except csv.Error as error:
         raise FileRejected("csv", line=reader.line_num, detail=str(error)) from None
+
+
+def _separator(text: str, words: dict[str, set[str]]) -> str:
+    """The separator under which the top of the file shows the most known column titles."""
+    top = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+
+    def score(separator: str) -> int:
+        try:
+            return max((len(_recognised(cells, words)) for _, cells in _text_rows(top, separator)),
+                       default=0)
+        except FileRejected:
+            return 0
+
+    return max(SEPARATORS, key=score)  # ties: the first, a comma
+
+
+def table(raw: bytes, words: dict[str, set[str]]) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every row of the file, a workbook or a text file."""
+    if raw.startswith(XLSX_MAGIC):
+        return _workbook_rows(raw)
+    text = decode(raw)
+    return _text_rows(text, _separator(text, words))
+
+
+def rows(raw: bytes, words: dict[str, set[str]], required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+    """(line number, {column: stripped cell}) for every non-empty row below the header, which is
+    the first of the top rows to name every required column."""
+    columns: dict[str, int] | None = None
+    best: tuple[int, dict[str, int]] | None = None
+    seen = 0
+    for line, cells in table(raw, words):
+        if not any(c.strip() for c in cells):
+            continue
+        seen += 1
+        if seen > MAX_ROWS:
+            raise FileRejected("too_many_rows", line=line, detail=str(MAX_ROWS))
+        if columns is None:
+            found = _recognised(cells, words)
+            if all(c in found for c in required):
+                columns = found
+                continue
+            if best is None or len(found) > len(best[1]):
+                best = (line, found)
+            if seen < HEADER_SEARCH_ROWS:
+                continue
+            break
+        yield line, {column: cells[index].strip() if index < len(cells) else ""
+                     for column, index in columns.items()}
+    if columns is None:
+        if best is None:
+            raise FileRejected("empty")
+        raise FileRejected("header", line=best[0],
+                           detail=",".join(c for c in required if c not in best[1]))

@@ -370,7 +370,10 @@ FINDING_WORDS = {
     "category": {"category", "类别", "问题类别", "類別"},
     "source": {"source", "来源", "问题来源", "來源"},
     "kind": {"kind", "整改类型", "类型", "類型"},
-    "horizon": {"horizon", "期限", "时限类型", "近中远期"},
+    # 近中远期 is the horizon; 完成时限 (or 期限) is a date: the column the office reads as a
+    # deadline never means something else.
+    "horizon": {"horizon", "近中远期", "时限类型", "近中遠期"},
+    "deadline": {"deadline", "完成时限", "整改时限", "完成期限", "整改期限", "期限", "完成時限", "整改時限"},
 }
 SOURCE_WORDS = {"opinion": {"意见", "征求意见", "opinion"},
                 "meeting": {"民主生活会", "组织生活会", "会议", "meeting", ""},
@@ -389,12 +392,26 @@ def _word(cell: str, words: dict[str, set[str]], reason: str, line: int) -> str:
     raise FileRejected(reason, line=line, detail=cell)
 
 
-def parse_findings(raw: bytes) -> list[dict]:
+def _deadline(cell: str, today: date, line: int) -> date | None:
+    from storage import phrasings
+
+    if not cell:
+        return None
+    found = phrasings.parse_date(cell, today)
+    if found is None:
+        raise FileRejected("deadline", line=line, detail=cell)
+    return found
+
+
+def parse_findings(raw: bytes, today: date | None = None) -> list[dict]:
+    """A meeting's findings from a CSV or .xlsx; 完成时限 may be a date cell or typed (月底前)."""
+    today = today or clock.now().date()
     findings = []
     for line, cells in csv_files.rows(raw, FINDING_WORDS, ("title",)):
         if not cells["title"]:
             raise FileRejected("no_title", line=line)
         findings.append({
+            "deadline": _deadline(cells.get("deadline", ""), today, line),
             "title": cells["title"], "description": cells.get("description", ""),
             "category": cells.get("category") or None,
             "source": _word(cells.get("source", ""), SOURCE_WORDS, "source", line),
@@ -409,7 +426,13 @@ def parse_findings(raw: bytes) -> list[dict]:
 def import_findings(db: sqlite_utils.Database, findings: list[dict], actor_id: int | None) -> list[int]:
     """All findings in one transaction: all are listed, or none."""
     with db.atomic():
-        return [create(db, f.pop("title"), actor_id, **f) for f in [dict(f) for f in findings]]
+        ids = []
+        for finding in [dict(f) for f in findings]:
+            deadline = finding.pop("deadline", None)
+            ids.append(create(db, finding.pop("title"), actor_id, **finding))
+            if deadline:  # the date the meeting set; 下单 confirms or changes it
+                db.execute("update problems set deadline = ? where id = ?", [deadline.isoformat(), ids[-1]])
+        return ids
 
 
 # ---- milestones of long-term problems ------------------------------------------------------

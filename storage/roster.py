@@ -1,6 +1,11 @@
-"""Roster import: a CSV of name, department, roles (and optionally a staff number), as Chinese
-Excel writes it (GBK) or as UTF-8 with or without BOM. All or nothing: a bad row stops the
-import with its line number and nothing of the file is applied."""
+"""Roster import: a CSV or .xlsx of name, department, roles (and optionally a staff number), as
+Chinese Excel writes it. All or nothing: a bad row stops the import with its line number and
+nothing of the file is applied.
+
+Names and departments are compared in their normalised form (storage.names), so a zero-width
+space or full-width padding never makes a joined person "new". An import that would deactivate
+more than a fifth of the active people, any office member or the importer is risky: it is
+applied only when the caller says the risk was confirmed."""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from storage import audit, csv_files, people
+from storage import audit, csv_files, names, people
 from storage.csv_files import FileRejected
+
+# More than this share of the active people deactivated at once is a wrong file, not a reshuffle.
+RISKY_SHARE = 1 / 5
 
 HEADER_WORDS = {
     "name": {"name", "姓名", "名字"},
@@ -34,16 +42,50 @@ class RosterRow:
     roles: str  # encoded, as stored
 
 
+@dataclass(frozen=True)
+class Edit:
+    """One thing that changes for one person: field is name, department, roles or active."""
+
+    person: str
+    field: str
+    before: str
+    after: str
+
+
 @dataclass
 class RosterChanges:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     deactivated: list[str] = field(default_factory=list)
     unchanged: int = 0
+    edits: list[Edit] = field(default_factory=list)
+    active_before: int = 0
+    deactivated_office: list[str] = field(default_factory=list)
+    deactivates_importer: bool = False
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.updated or self.deactivated)
+
+    @property
+    def risks(self) -> list[str]:
+        """Why this import needs a second confirmation: share, office, importer."""
+        found = []
+        if self.active_before and len(self.deactivated) > self.active_before * RISKY_SHARE:
+            found.append("share")
+        if self.deactivated_office:
+            found.append("office")
+        if self.deactivates_importer:
+            found.append("importer")
+        return found
+
+
+class RiskyImport(Exception):
+    """The import would lock people out and was not confirmed as such; nothing was written."""
+
+    def __init__(self, changes: RosterChanges) -> None:
+        super().__init__(", ".join(changes.risks))
+        self.changes = changes
 
 
 def _roles(cell: str, line: int) -> str:
@@ -57,14 +99,15 @@ def _roles(cell: str, line: int) -> str:
 
 
 def _row(cells: dict[str, str], line: int) -> RosterRow:
-    name, department = cells["name"], cells["department"]
+    name, department = names.normalise(cells["name"]), names.normalise(cells["department"])
     if not name:
         raise RosterError("no_name", line=line)
     if len(name) > MAX_NAME:
         raise RosterError("long_name", line=line, detail=name[:20])
     if not department:
         raise RosterError("no_department", line=line, detail=name)
-    return RosterRow(line, cells.get("code") or name, name, department, _roles(cells["roles"], line))
+    code = names.normalise(cells.get("code", ""))
+    return RosterRow(line, code or name, name, department, _roles(cells["roles"], line))
 
 
 def parse(raw: bytes) -> list[RosterRow]:
@@ -81,43 +124,71 @@ def parse(raw: bytes) -> list[RosterRow]:
     return parsed
 
 
-def _plan(db: sqlite_utils.Database, rows: list[RosterRow]) -> tuple[RosterChanges, list[tuple]]:
-    """What applying the rows would change, and the writes that do it."""
+def _plan(db: sqlite_utils.Database, rows: list[RosterRow],
+          actor_id: int | None) -> tuple[RosterChanges, list[tuple]]:
+    """What applying the rows would change, why, and the writes that do it. Keys, names and
+    departments already stored are compared in their normalised form too: a roster imported
+    before normalisation existed still matches its people."""
     existing = {
-        r["roster_key"]: r
+        names.normalise(r["roster_key"]): r
         for r in db.query(
             "select p.*, d.name as department from people p join departments d "
             "on d.id = p.department_id"
         )
     }
     changes, writes = RosterChanges(), []
+    changes.active_before = sum(1 for r in existing.values() if r["active"])
     for row in rows:
         current = existing.pop(row.key, None)
-        wanted = {"name": row.name, "department": row.department, "roles": row.roles, "active": 1}
         if current is None:
             changes.added.append(row.name)
             writes.append(("insert", row))
-        elif any(current[k] != v for k, v in wanted.items()):
+            continue
+        edits = _edits(current, row)
+        if edits:
             changes.updated.append(row.name)
+            changes.edits.extend(edits)
             writes.append(("update", row, current["id"]))
         else:
             changes.unchanged += 1
     for current in existing.values():
         if current["active"]:
             changes.deactivated.append(current["name"])
+            if people.OFFICE in current["roles"].split():
+                changes.deactivated_office.append(current["name"])
+            if actor_id is not None and current["id"] == actor_id:
+                changes.deactivates_importer = True
             writes.append(("deactivate", current["id"]))
     return changes, writes
 
 
-def preview(db: sqlite_utils.Database, rows: list[RosterRow]) -> RosterChanges:
-    return _plan(db, rows)[0]
+def _edits(current: dict, row: RosterRow) -> list[Edit]:
+    edits = []
+    if current["name"] != row.name:
+        edits.append(Edit(row.name, "name", current["name"], row.name))
+    if names.normalise(current["department"]) != row.department:
+        edits.append(Edit(row.name, "department", current["department"], row.department))
+    if current["roles"] != row.roles:
+        edits.append(Edit(row.name, "roles", current["roles"], row.roles))
+    if not current["active"]:
+        edits.append(Edit(row.name, "active", "0", "1"))
+    return edits
 
 
-def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None) -> RosterChanges:
+def preview(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None = None) -> RosterChanges:
+    return _plan(db, rows, actor_id)[0]
+
+
+def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None, *,
+          risks_confirmed: bool = False) -> RosterChanges:
     """Bring the roster in line with the file in one transaction; people missing from it are
-    deactivated, never deleted, so their history stays."""
+    deactivated, never deleted, so their history stays. A risky import (see RosterChanges.risks)
+    raises RiskyImport unless its risks were confirmed; the check and the writes happen in the
+    same transaction, so what was confirmed is what is applied."""
     with db.atomic():
-        changes, writes = _plan(db, rows)
+        changes, writes = _plan(db, rows, actor_id)
+        if changes.risks and not risks_confirmed:
+            raise RiskyImport(changes)
         for write in writes:
             _write(db, write)
         if not changes.empty:
@@ -142,7 +213,7 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
     values = {
         "roster_key": row.key,
         "name": row.name,
-        "department_id": people.department_id(db, row.department),
+        "department_id": people.department_id(db, _stored_department(db, row.department)),
         "roles": row.roles,
         "active": 1,
     }
@@ -150,3 +221,12 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
         db["people"].insert(values)
     else:
         db["people"].update(write[2], values)
+
+
+def _stored_department(db: sqlite_utils.Database, department: str) -> str:
+    """The department as already stored when it is the same in normalised form: a file that
+    writes "门诊 部" does not create a second 门诊部."""
+    for stored in people.departments(db):
+        if names.normalise(stored) == department:
+            return stored
+    return department
