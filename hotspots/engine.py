@@ -1,0 +1,163 @@
+"""Grouping opinions that raise the same problem, written in different words.
+
+Each opinion becomes a sparse TF-IDF vector over three kinds of terms taken from its text
+folded to simplified Chinese (OpenCC, Taiwan phrases included, so 腳踏車 meets 自行车): the
+words rjieba finds (two characters or more), the character bigrams of every run of Chinese
+characters (they catch what segmentation splits differently: 车棚 in 自行车棚 and 車棚), and the
+concepts of the campaign's lexicon it names (hotspots/lexicon.py: 车棚太乱 and 石棉瓦破了 share
+few words but both are about the bike shed). A new opinion is compared by cosine similarity
+with the earlier ones through an inverted index and joins the group with the highest average
+similarity to it when that reaches the threshold; otherwise it starts a group of its own.
+
+Only the text is used: never who wrote it or when. Measured on tests/data/hotspots_*.tsv,
+see README "Hotspots".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+import opencc
+import rjieba
+
+from hotspots.lexicon import ASPECTS, CONCEPTS
+
+# Chosen on the tuning half (bench/hotspots_tune.py prints the sweep): the highest recall
+# whose pairwise precision there is at least 0.9.
+THRESHOLD = 0.40
+# Bigrams weigh less than words: they are many and overlap each other. A concept of the
+# lexicon weighs most: it is what two wordings of one complaint share.
+BIGRAM_WEIGHT = 0.25
+CONCEPT_WEIGHT = 4.0
+# A new opinion joins the group with the highest average similarity to it ("average"), not
+# the group of its single nearest opinion ("nearest"): one opinion that names two things
+# (车棚丢了电动车，去调监控) then cannot chain two groups into one.
+LINKAGE = "average"
+# A term shared by more than this many earlier opinions is looked up among its most recent
+# holders only: such a term (医院, 病人) says little, and scanning all holders is what would
+# make one new opinion cost more as the institution's box fills up.
+POSTINGS_SCAN = 400
+
+_TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
+_INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
+# Words that appear in opinions about anything: they would pull unrelated opinions together.
+STOPWORDS = frozenset(
+    "建议 希望 能不能 能否 一下 一直 问题 医院 我们 大家 什么 没有 不要 现在 已经 还是 可以 "
+    "就是 这样 一个 根本 经常 非常 实在 真的 职工 病人 时候 好几 好多 很多 太多 还要 怎么 "
+    "应该 需要 不能 只能 这个 那个 今天 每天 到处 总是 为什么 反映 谢谢 请问 尽快 及时 "
+    "严重 情况 现象 方面 工作 科室 相关 有关 领导 部门 管理".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits to plain ones), invisible characters out, traditional
+    to simplified, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return _TO_SIMPLIFIED.convert(text).lower()
+
+
+def terms(text: str) -> dict[str, float]:
+    """The weighted term counts of one text (before IDF)."""
+    plain = normalize(text)
+    counts: dict[str, float] = defaultdict(float)
+    for word in rjieba.cut(plain):
+        if _WORD.match(word) and word not in STOPWORDS:
+            counts["w:" + word] += 1.0
+    for run in _CJK_RUN.findall(plain):
+        for i in range(len(run) - 1):
+            counts[run[i:i + 2]] += BIGRAM_WEIGHT
+        if len(run) == 1:
+            counts[run] += BIGRAM_WEIGHT
+    for concept, phrases in CONCEPTS.items():
+        if any(phrase in plain for phrase in phrases):
+            counts["c:" + concept] = CONCEPT_WEIGHT
+    return dict(counts)
+
+
+@dataclass
+class Index:
+    """The opinions of one institution seen so far, and the group each belongs to."""
+
+    threshold: float = THRESHOLD
+    postings: dict[str, list[Hashable]] = field(default_factory=lambda: defaultdict(list))
+    vectors: dict[Hashable, dict[str, float]] = field(default_factory=dict)
+    group_of: dict[Hashable, Hashable] = field(default_factory=dict)
+    sizes: dict[Hashable, int] = field(default_factory=lambda: defaultdict(int))
+    _next_group: int = 1
+
+    def _idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ()))
+        return math.log((len(self.vectors) + 1) / (df + 1)) + 1.0
+
+    def vector(self, text: str) -> dict[str, float]:
+        weighted = {t: (1.0 + math.log(c)) * self._idf(t) if c >= 1 else c * self._idf(t)
+                    for t, c in terms(text).items()}
+        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
+        return {t: w / norm for t, w in weighted.items()}
+
+    def nearest(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
+        """The most similar earlier opinion and the cosine similarity. When the opinion names
+        a subject (a concept that is not an aspect such as queues or dirt), the neighbour must
+        name one of its subjects too: 排队 alone does not make 挂号 and 取药 one problem."""
+        scores: dict[Hashable, float] = defaultdict(float)
+        for term, weight in vector.items():
+            holders = self.postings.get(term)
+            if not holders:
+                continue
+            for key in holders[-POSTINGS_SCAN:]:
+                scores[key] += weight * self.vectors[key][term]
+        subjects = [t for t in vector if t.startswith("c:") and t[2:] not in ASPECTS]
+        if subjects:
+            scores = {k: s for k, s in scores.items()
+                      if any(t in self.vectors[k] for t in subjects)}
+        if not scores:
+            return None, 0.0
+        if LINKAGE == "average":
+            by_group: dict[Hashable, float] = defaultdict(float)
+            for key, score in scores.items():
+                by_group[self.group_of[key]] += score
+            group = max(by_group, key=lambda g: by_group[g] / self.sizes[g])
+            best = max((k for k in scores if self.group_of[k] == group), key=scores.__getitem__)
+            return best, by_group[group] / self.sizes[group]
+        best = max(scores, key=scores.__getitem__)
+        return best, scores[best]
+
+    def add(self, key: Hashable, text: str, group: Hashable | None = None) -> Hashable:
+        """Take in one opinion and return its group: the one given (the office put it there),
+        else its nearest earlier opinion's when similar enough, else a new group."""
+        vector = self.vector(text)
+        if group is None:
+            neighbour, similarity = self.nearest(vector)
+            if neighbour is not None and similarity >= self.threshold:
+                group = self.group_of[neighbour]
+            else:
+                group = self.new_group()
+        self.vectors[key] = vector
+        for term in vector:
+            self.postings[term].append(key)
+        self.group_of[key] = group
+        self.sizes[group] += 1
+        return group
+
+    def new_group(self) -> int:
+        self._next_group += 1
+        return self._next_group - 1
+
+    def move(self, key: Hashable, group: Hashable) -> None:
+        self.sizes[self.group_of[key]] -= 1
+        self.group_of[key] = group
+        self.sizes[group] += 1
+
+
+def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> list[int]:
+    """One group number per text, in order; the same number for texts of one group, numbered
+    from 1 in order of first appearance."""
+    index = Index(threshold=threshold)
+    return [index.add(n, text) for n, text in enumerate(texts)]
