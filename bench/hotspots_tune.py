@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from hotspots import engine, quality  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-THRESHOLDS = [round(0.10 + 0.05 * n, 2) for n in range(11)]
+THRESHOLDS = [round(0.05 + 0.05 * n, 2) for n in range(12)]
 
 
 def run(name: str, threshold: float) -> quality.Quality:
@@ -25,21 +25,19 @@ def run(name: str, threshold: float) -> quality.Quality:
 
 def main() -> None:
     best = None
-    for linkage in ("average", "nearest"):
-        for concept_weight in (0.0, 2.0, 4.0, 8.0):
-            for bigram_weight in (0.25, 0.5):
-                engine.LINKAGE, engine.CONCEPT_WEIGHT = linkage, concept_weight
-                engine.BIGRAM_WEIGHT = bigram_weight
-                for threshold in THRESHOLDS:
-                    q = run("tune", threshold)
-                    print(f"{linkage:8} concept {concept_weight:3} bigram {bigram_weight:4} "
-                          f"t {threshold:.2f}  P {q.precision:.3f} R {q.recall:.3f} ARI {q.ari:.3f}")
-                    if q.precision >= 0.9 and (best is None or q.recall > best[0].recall):
-                        best = (q, linkage, concept_weight, bigram_weight, threshold)
-    q, linkage, concept_weight, bigram_weight, threshold = best
-    print(f"\nchosen on the tuning half: {linkage}, concept {concept_weight}, bigram {bigram_weight}, "
+    for concept_share in (0.0, 0.3, 0.5, 0.6, 0.7, 0.8):
+        for bigram_weight in (0.25, 0.5):
+            engine.CONCEPT_SHARE, engine.BIGRAM_WEIGHT = concept_share, bigram_weight
+            for threshold in THRESHOLDS:
+                q = run("tune", threshold)
+                print(f"concept {concept_share:3} bigram {bigram_weight:4} t {threshold:.2f}  "
+                      f"P {q.precision:.3f} R {q.recall:.3f} ARI {q.ari:.3f}")
+                if q.precision >= 0.9 and (best is None or q.recall > best[0].recall):
+                    best = (q, concept_share, bigram_weight, threshold)
+    q, concept_share, bigram_weight, threshold = best
+    print(f"\nchosen on the tuning half: concept {concept_share}, bigram {bigram_weight}, "
           f"threshold {threshold}: P {q.precision:.3f} R {q.recall:.3f} ARI {q.ari:.3f}")
-    engine.LINKAGE, engine.CONCEPT_WEIGHT, engine.BIGRAM_WEIGHT = linkage, concept_weight, bigram_weight
+    engine.CONCEPT_SHARE, engine.BIGRAM_WEIGHT = concept_share, bigram_weight
     t = run("test", threshold)
     print(f"on the test half:          P {t.precision:.3f} R {t.recall:.3f} ARI {t.ari:.3f}")
 

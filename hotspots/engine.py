@@ -8,6 +8,8 @@ concepts of the campaign's lexicon it names (hotspots/lexicon.py: 车棚太乱 a
 few words but both are about the bike shed). A new opinion is compared by cosine similarity
 with the earlier ones through an inverted index and joins the group with the highest average
 similarity to it when that reaches the threshold; otherwise it starts a group of its own.
+Average, not nearest-neighbour linkage: with the nearest single opinion, one opinion that
+names two things (车棚丢了电动车，去调监控) chains two groups into one.
 
 Only the text is used: never who wrote it or when. Measured on tests/data/hotspots_*.tsv,
 see README "Hotspots".
@@ -21,6 +23,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 
 import opencc
 import rjieba
@@ -29,17 +32,14 @@ from hotspots.lexicon import ASPECTS, CONCEPTS
 
 # Chosen on the tuning half (bench/hotspots_tune.py prints the sweep): the highest recall
 # whose pairwise precision there is at least 0.9.
-THRESHOLD = 0.40
-# Bigrams weigh less than words: they are many and overlap each other. A concept of the
-# lexicon weighs most: it is what two wordings of one complaint share.
-BIGRAM_WEIGHT = 0.25
-CONCEPT_WEIGHT = 4.0
-# A new opinion joins the group with the highest average similarity to it ("average"), not
-# the group of its single nearest opinion ("nearest"): one opinion that names two things
-# (车棚丢了电动车，去调监控) then cannot chain two groups into one.
-LINKAGE = "average"
-# A term shared by more than this many earlier opinions is looked up among its most recent
-# holders only: such a term (医院, 病人) says little, and scanning all holders is what would
+THRESHOLD = 0.50
+# Bigrams weigh less than words: they are many and overlap each other.
+BIGRAM_WEIGHT = 0.5
+# The share of the lexicon's concepts in the similarity (the rest is words and bigrams): the
+# concepts are what two wordings of one complaint share.
+CONCEPT_SHARE = 0.6
+# A term held by more than this many groups is looked up among the groups most recently fed
+# with it only: such a term (医院, 病人) says little, and scanning all holders is what would
 # make one new opinion cost more as the institution's box fills up.
 POSTINGS_SCAN = 400
 
@@ -77,83 +77,114 @@ def terms(text: str) -> dict[str, float]:
             counts[run] += BIGRAM_WEIGHT
     for concept, phrases in CONCEPTS.items():
         if any(phrase in plain for phrase in phrases):
-            counts["c:" + concept] = CONCEPT_WEIGHT
+            counts["c:" + concept] = 1.0
     return dict(counts)
 
 
 @dataclass
 class Index:
-    """The opinions of one institution seen so far, and the group each belongs to."""
+    """The opinions of one institution seen so far, and the group each belongs to.
+
+    A group is kept as the sum of its members' unit vectors: the average of the cosine
+    similarities between a new opinion and every member is its dot product with that sum
+    divided by the group's size, so average linkage costs one look-up per group, not per
+    member. The inverted index maps a term to the groups whose sum holds it."""
 
     threshold: float = THRESHOLD
-    postings: dict[str, list[Hashable]] = field(default_factory=lambda: defaultdict(list))
     vectors: dict[Hashable, dict[str, float]] = field(default_factory=dict)
     group_of: dict[Hashable, Hashable] = field(default_factory=dict)
     sizes: dict[Hashable, int] = field(default_factory=lambda: defaultdict(int))
+    sums: dict[Hashable, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    postings: dict[str, dict[Hashable, None]] = field(default_factory=lambda: defaultdict(dict))
+    document_frequency: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _next_group: int = 1
 
     def _idf(self, term: str) -> float:
-        df = len(self.postings.get(term, ()))
+        df = self.document_frequency.get(term, 0)
         return math.log((len(self.vectors) + 1) / (df + 1)) + 1.0
 
     def vector(self, text: str) -> dict[str, float]:
-        weighted = {t: (1.0 + math.log(c)) * self._idf(t) if c >= 1 else c * self._idf(t)
-                    for t, c in terms(text).items()}
-        norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
-        return {t: w / norm for t, w in weighted.items()}
+        """The opinion's unit vector: its concepts and its words and bigrams are each
+        normalised and then weighed by CONCEPT_SHARE, so that the cosine of two opinions is
+        CONCEPT_SHARE × (how alike their concepts are) + the rest × (how alike their words)."""
+        concepts, lexical = {}, {}
+        for t, c in terms(text).items():
+            weight = ((1.0 + math.log(c)) if c >= 1 else c) * self._idf(t)
+            (concepts if t.startswith("c:") else lexical)[t] = weight
+        vector = {}
+        for part, share in ((concepts, CONCEPT_SHARE), (lexical, 1.0 - CONCEPT_SHARE)):
+            norm = math.sqrt(sum(w * w for w in part.values()))
+            vector.update({t: w / norm * math.sqrt(share) for t, w in part.items()} if norm else {})
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {t: w / norm for t, w in vector.items()}
 
     def nearest(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
-        """The most similar earlier opinion and the cosine similarity. When the opinion names
-        a subject (a concept that is not an aspect such as queues or dirt), the neighbour must
-        name one of its subjects too: 排队 alone does not make 挂号 and 取药 one problem."""
+        """The group with the highest average similarity to the opinion, and that average.
+        When the opinion names a subject (a concept that is not an aspect such as queues or
+        dirt), the group must name one of its subjects too: 排队 alone does not make 挂号 and
+        取药 one problem."""
         scores: dict[Hashable, float] = defaultdict(float)
         for term, weight in vector.items():
             holders = self.postings.get(term)
             if not holders:
                 continue
-            for key in holders[-POSTINGS_SCAN:]:
-                scores[key] += weight * self.vectors[key][term]
+            if len(holders) > POSTINGS_SCAN:
+                holders = islice(reversed(holders), POSTINGS_SCAN)
+            for group in holders:
+                scores[group] += weight * self.sums[group][term]
         subjects = [t for t in vector if t.startswith("c:") and t[2:] not in ASPECTS]
         if subjects:
-            scores = {k: s for k, s in scores.items()
-                      if any(t in self.vectors[k] for t in subjects)}
+            scores = {g: s for g, s in scores.items() if any(t in self.sums[g] for t in subjects)}
         if not scores:
             return None, 0.0
-        if LINKAGE == "average":
-            by_group: dict[Hashable, float] = defaultdict(float)
-            for key, score in scores.items():
-                by_group[self.group_of[key]] += score
-            group = max(by_group, key=lambda g: by_group[g] / self.sizes[g])
-            best = max((k for k in scores if self.group_of[k] == group), key=scores.__getitem__)
-            return best, by_group[group] / self.sizes[group]
-        best = max(scores, key=scores.__getitem__)
-        return best, scores[best]
+        best = max(scores, key=lambda g: scores[g] / self.sizes[g])
+        return best, scores[best] / self.sizes[best]
 
     def add(self, key: Hashable, text: str, group: Hashable | None = None) -> Hashable:
         """Take in one opinion and return its group: the one given (the office put it there),
-        else its nearest earlier opinion's when similar enough, else a new group."""
+        else the most similar group when similar enough, else a new group."""
         vector = self.vector(text)
         if group is None:
-            neighbour, similarity = self.nearest(vector)
-            if neighbour is not None and similarity >= self.threshold:
-                group = self.group_of[neighbour]
-            else:
-                group = self.new_group()
+            nearest, similarity = self.nearest(vector)
+            group = nearest if nearest is not None and similarity >= self.threshold else self.new_group()
         self.vectors[key] = vector
         for term in vector:
-            self.postings[term].append(key)
+            self.document_frequency[term] += 1
+        self._join(key, group)
+        return group
+
+    def _join(self, key: Hashable, group: Hashable) -> None:
+        total = self.sums[group]
+        for term, weight in self.vectors[key].items():
+            total[term] = total.get(term, 0.0) + weight
+            holders = self.postings[term]
+            holders.pop(group, None)  # to the end: the most recently fed groups are scanned first
+            holders[group] = None
         self.group_of[key] = group
         self.sizes[group] += 1
-        return group
+
+    def _leave(self, key: Hashable) -> None:
+        group = self.group_of.pop(key)
+        total = self.sums[group]
+        for term, weight in self.vectors[key].items():
+            left = total.get(term, 0.0) - weight
+            if left > 1e-9:
+                total[term] = left
+            else:
+                total.pop(term, None)
+                self.postings[term].pop(group, None)
+        self.sizes[group] -= 1
+        if not self.sizes[group]:
+            del self.sizes[group], self.sums[group]
 
     def new_group(self) -> int:
         self._next_group += 1
         return self._next_group - 1
 
     def move(self, key: Hashable, group: Hashable) -> None:
-        self.sizes[self.group_of[key]] -= 1
-        self.group_of[key] = group
-        self.sizes[group] += 1
+        """The office put an opinion in another group (or a new one)."""
+        self._leave(key)
+        self._join(key, group)
 
 
 def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> list[int]:
