@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -41,12 +41,16 @@ CONCEPT_SHARE = 0.6
 # A term held by more than this many groups is looked up among the groups most recently fed
 # with it only: such a term (医院, 病人) says little, and scanning all holders is what would
 # make one new opinion cost more as the institution's box fills up.
-POSTINGS_SCAN = 400
+POSTINGS_SCAN = 100
+# Bigrams are many per opinion and each says less than a word: fewer of their holders are read.
+BIGRAM_SCAN = 25
 
 _TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
 _INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
+_CONCEPT_PATTERNS = [("c:" + concept, re.compile("|".join(map(re.escape, phrases))))
+                     for concept, phrases in CONCEPTS.items()]
 # Words that appear in opinions about anything: they would pull unrelated opinions together.
 STOPWORDS = frozenset(
     "建议 希望 能不能 能否 一下 一直 问题 医院 我们 大家 什么 没有 不要 现在 已经 还是 可以 "
@@ -75,9 +79,9 @@ def terms(text: str) -> dict[str, float]:
             counts[run[i:i + 2]] += BIGRAM_WEIGHT
         if len(run) == 1:
             counts[run] += BIGRAM_WEIGHT
-    for concept, phrases in CONCEPTS.items():
-        if any(phrase in plain for phrase in phrases):
-            counts["c:" + concept] = 1.0
+    for concept, pattern in _CONCEPT_PATTERNS:
+        if pattern.search(plain):
+            counts[concept] = 1.0
     return dict(counts)
 
 
@@ -88,15 +92,17 @@ class Index:
     A group is kept as the sum of its members' unit vectors: the average of the cosine
     similarities between a new opinion and every member is its dot product with that sum
     divided by the group's size, so average linkage costs one look-up per group, not per
-    member. The inverted index maps a term to the groups whose sum holds it."""
+    member. The sums live in the inverted index itself: `postings[term][group]` is the
+    group's summed weight of the term, most recently fed groups last."""
 
     threshold: float = THRESHOLD
     vectors: dict[Hashable, dict[str, float]] = field(default_factory=dict)
     group_of: dict[Hashable, Hashable] = field(default_factory=dict)
     sizes: dict[Hashable, int] = field(default_factory=lambda: defaultdict(int))
-    sums: dict[Hashable, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
-    postings: dict[str, dict[Hashable, None]] = field(default_factory=lambda: defaultdict(dict))
+    members: dict[Hashable, set] = field(default_factory=lambda: defaultdict(set))
+    postings: dict[str, dict[Hashable, float]] = field(default_factory=lambda: defaultdict(dict))
     document_frequency: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    new_key: Callable[[], Hashable] | None = None  # how a new group is named; else 1, 2, 3 …
     _next_group: int = 1
 
     def _idf(self, term: str) -> float:
@@ -119,34 +125,39 @@ class Index:
         return {t: w / norm for t, w in vector.items()}
 
     def nearest(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
-        """The group with the highest average similarity to the opinion, and that average.
-        When the opinion names a subject (a concept that is not an aspect such as queues or
-        dirt), the group must name one of its subjects too: 排队 alone does not make 挂号 and
-        取药 one problem."""
+        """The group with the highest average similarity to the opinion, and that average;
+        None when no group reaches the threshold. When the opinion names a subject (a concept
+        that is not an aspect such as queues or dirt), the group must name one of its subjects
+        too: 排队 alone does not make 挂号 and 取药 one problem."""
         scores: dict[Hashable, float] = defaultdict(float)
         for term, weight in vector.items():
             holders = self.postings.get(term)
             if not holders:
                 continue
-            if len(holders) > POSTINGS_SCAN:
-                holders = islice(reversed(holders), POSTINGS_SCAN)
-            for group in holders:
-                scores[group] += weight * self.sums[group][term]
-        subjects = [t for t in vector if t.startswith("c:") and t[2:] not in ASPECTS]
-        if subjects:
-            scores = {g: s for g, s in scores.items() if any(t in self.sums[g] for t in subjects)}
-        if not scores:
-            return None, 0.0
-        best = max(scores, key=lambda g: scores[g] / self.sizes[g])
-        return best, scores[best] / self.sizes[best]
+            pairs = holders.items()
+            scan = POSTINGS_SCAN if term[1:2] == ":" else BIGRAM_SCAN
+            if len(holders) > scan:
+                pairs = islice(reversed(pairs), scan)
+            for group, total in pairs:
+                scores[group] += weight * total
+        sizes, threshold = self.sizes, self.threshold
+        subjects = [self.postings.get(t, {}) for t in vector
+                    if t.startswith("c:") and t[2:] not in ASPECTS]
+        ranked = sorted(((similarity, g) for g, score in scores.items()
+                         if (similarity := score / sizes[g]) >= threshold), reverse=True)
+        for similarity, group in ranked:
+            if not subjects or any(group in holders for holders in subjects):
+                return group, similarity
+        return None, 0.0
 
     def add(self, key: Hashable, text: str, group: Hashable | None = None) -> Hashable:
         """Take in one opinion and return its group: the one given (the office put it there),
         else the most similar group when similar enough, else a new group."""
         vector = self.vector(text)
         if group is None:
-            nearest, similarity = self.nearest(vector)
-            group = nearest if nearest is not None and similarity >= self.threshold else self.new_group()
+            group = self.nearest(vector)[0]
+            if group is None:
+                group = self.new_group()
         self.vectors[key] = vector
         for term in vector:
             self.document_frequency[term] += 1
@@ -154,32 +165,40 @@ class Index:
         return group
 
     def _join(self, key: Hashable, group: Hashable) -> None:
-        total = self.sums[group]
         for term, weight in self.vectors[key].items():
-            total[term] = total.get(term, 0.0) + weight
             holders = self.postings[term]
-            holders.pop(group, None)  # to the end: the most recently fed groups are scanned first
-            holders[group] = None
+            # popped and put back: the most recently fed groups are scanned first
+            holders[group] = holders.pop(group, 0.0) + weight
         self.group_of[key] = group
         self.sizes[group] += 1
+        self.members[group].add(key)
 
     def _leave(self, key: Hashable) -> None:
         group = self.group_of.pop(key)
-        total = self.sums[group]
         for term, weight in self.vectors[key].items():
-            left = total.get(term, 0.0) - weight
+            holders = self.postings[term]
+            left = holders.get(group, 0.0) - weight
             if left > 1e-9:
-                total[term] = left
+                holders[group] = left
             else:
-                total.pop(term, None)
-                self.postings[term].pop(group, None)
+                holders.pop(group, None)
         self.sizes[group] -= 1
+        self.members[group].discard(key)
         if not self.sizes[group]:
-            del self.sizes[group], self.sums[group]
+            del self.sizes[group], self.members[group]
 
-    def new_group(self) -> int:
+    def new_group(self) -> Hashable:
+        if self.new_key is not None:
+            return self.new_key()
         self._next_group += 1
         return self._next_group - 1
+
+    def representative(self, group: Hashable) -> Hashable:
+        """The member most like the group as a whole (the highest dot product with the
+        group's summed vector)."""
+        def likeness(key: Hashable) -> float:
+            return sum(w * self.postings[t].get(group, 0.0) for t, w in self.vectors[key].items())
+        return max(sorted(self.members[group]), key=likeness)
 
     def move(self, key: Hashable, group: Hashable) -> None:
         """The office put an opinion in another group (or a new one)."""
