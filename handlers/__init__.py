@@ -13,6 +13,7 @@ from handlers import (
     evaluations,
     exports,
     fallbacks,
+    hotspots,
     inbox,
     leadership,
     ledger,
@@ -41,7 +42,8 @@ def register(app: Application) -> None:
                    self_checks):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):
+    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
+                   hotspots):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

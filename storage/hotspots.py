@@ -8,12 +8,13 @@ every opinion already carries."""
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
 import sqlite_utils
 
-from storage import audit
+from storage import audit, problems
 
 # The smallest group shown outside the office (leaders' digests, reports): a smaller one could
 # point at the few who wrote it. The office sees every group, as it sees every opinion.
@@ -189,3 +190,25 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
 def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
     rows = list(db.query(f"{_HOTSPOTS} where m.group_id = ? group by m.group_id", [group_id]))
     return _hotspot(rows[0]) if rows else None
+
+
+def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> tuple[int, int]:
+    """One problem for the whole group: linked to every opinion of it not already on the list,
+    so that each of their receipts shows the problem's life. Returns (problem, opinions)."""
+    with db.atomic():
+        hotspot = get(db, group_id)
+        if hotspot is None:
+            raise HotspotError("gone")
+        rows = list(db.execute(
+            "select o.id, o.category from hotspot_members m join opinions o on o.id = m.opinion_id "
+            "where m.group_id = ? and not exists (select 1 from problem_opinions p "
+            "where p.opinion_id = o.id) order by o.id", [group_id]))
+        if not rows:
+            raise HotspotError("already_listed")
+        text = hotspot.representative
+        title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
+        category = Counter(category for _, category in rows).most_common(1)[0][0]
+        problem_id = problems.create(db, title, actor_id, description=text, category=category,
+                                     source="opinion", opinion_ids=tuple(o for o, _ in rows))
+        audit.record(db, "hotspot.problem", f"hotspot:{group_id}", actor_id, problem=problem_id)
+    return problem_id, len(rows)
