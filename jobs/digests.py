@@ -19,6 +19,7 @@ from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
 from storage.people import LEADER, OFFICE, Person
 from texts import say
+from texts.fit import shorten
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,16 @@ def render(lang: str, person: Person, digest: Digest, title_key: str, since_text
                       [_change_line(lang, c) for c in digest.lookback_results])
     if digest.office is not None:
         lines += _office_lines(lang, digest)
+    lines += hotspot_lines(lang, digest.hotspots)
     return _fit("\n".join(lines), lang)
+
+
+def hotspot_lines(lang: str, found: list) -> list[str]:
+    """The largest groups of similar opinions (for a leader, none under k: storage leaves them
+    out)."""
+    return _section(lang, "hotspot.section", [
+        say(lang, "hotspot.line", count=h.size, text=shorten(h.representative, OPINION_CHARS),
+            first=h.first_day, last=h.last_day) for h in found])
 
 
 def _fit(text: str, lang: str) -> str:

@@ -19,6 +19,7 @@ from storage import audit, problems
 # The smallest group shown outside the office (leaders' digests, reports): a smaller one could
 # point at the few who wrote it. The office sees every group, as it sees every opinion.
 MIN_SHOWN = 5  # k, the anonymity set
+DIGEST_HOTSPOTS = 5  # the largest groups a digest or a report names
 GROUP_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 GROUP_ID_LENGTH = 8
 
@@ -165,10 +166,11 @@ def _hotspot(row) -> Hotspot:
 
 def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
         end: date | None = None, department_ids: list[int] | None = None,
-        open_only: bool = False) -> list[Hotspot]:
+        open_only: bool = False, grew_since: date | None = None) -> list[Hotspot]:
     """The largest groups, counting only opinions of the period (by the day they carry) and,
     for a leader, only those about their departments. A group smaller than `min_size` is not
-    a hotspot (outside the office, min_size is at least MIN_SHOWN)."""
+    a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
+    with an opinion of that day or later (a digest's "since the last one")."""
     where, params = ["o.released = 1"], []
     if start:
         where.append("o.submitted_on >= ?")
@@ -181,9 +183,13 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
         params += department_ids
     if open_only:
         where.append("o.status in ('new', 'replied', 'forwarded')")
+    having, tail = "count(*) >= ?", [min_size]
+    if grew_since:
+        having += " and max(o.submitted_on) >= ?"
+        tail.append(grew_since.isoformat())
     rows = db.query(f"{_HOTSPOTS} where {' and '.join(where)} group by m.group_id "
-                    f"having count(*) >= ? order by count(*) desc, m.group_id limit ?",
-                    [*params, min_size, limit])
+                    f"having {having} order by count(*) desc, m.group_id limit ?",
+                    [*params, *tail, limit])
     return [_hotspot(r) for r in rows]
 
 
@@ -212,3 +218,21 @@ def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> 
                                      source="opinion", opinion_ids=tuple(o for o, _ in rows))
         audit.record(db, "hotspot.problem", f"hotspot:{group_id}", actor_id, problem=problem_id)
     return problem_id, len(rows)
+
+
+def for_office_digest(db: sqlite_utils.Database, since_day: date) -> list[Hotspot]:
+    """The office's digest: the largest groups of open opinions that grew since the last one
+    (the office sees every group, however small)."""
+    return top(db, DIGEST_HOTSPOTS, open_only=True, grew_since=since_day)
+
+
+def for_leader_digest(db: sqlite_utils.Database, department_ids: list[int], since_day: date) -> list[Hotspot]:
+    """A leader's digest: groups of at least MIN_SHOWN opinions about the leader's departments
+    (counted in those departments only) that grew since the last one."""
+    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, department_ids=department_ids,
+               grew_since=since_day)
+
+
+def for_report(db: sqlite_utils.Database, start: date, end: date) -> list[Hotspot]:
+    """The summary report: the largest groups of the period, none under MIN_SHOWN."""
+    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, start=start, end=end)

@@ -3,13 +3,18 @@ kept, the office's merge / split / move, and who may see which group."""
 
 from __future__ import annotations
 
-from datetime import date
+import io
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+from docx import Document
 
+from documents import summary_report
+from jobs import digests as digest_job
 from jobs import hotspots as hotspot_job
-from storage import hotspots, opinions, people, roster
+from storage import digests, hotspots, opinions, people, roster, summary
 from storage.hotspots import HotspotError
 from storage.keys import Keys
 from storage.opinions import Draft
@@ -134,3 +139,38 @@ async def test_outside_the_office_a_group_under_k_is_not_a_hotspot(db, departmen
     assert [h.size for h in leader_view] == [5]
     assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, department_ids=[departments["膳食科"]]) == []
     assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, start=date(2026, 11, 21)) == []
+
+
+async def test_digests_and_the_report_name_hotspots_and_leaders_see_none_under_k(db):
+    roster.apply(db, roster.parse("姓名,科室,角色\n李娜,后勤保障科,班子成员\n王芳,院办,活动办\n"
+                                  "张伟,膳食科,班子成员\n".encode()), None)
+    logistics = people.department_id(db, "后勤保障科")
+    leader = next(p for p in people.everyone(db) if p.name == "李娜")
+    other_leader = next(p for p in people.everyone(db) if p.name == "张伟")
+    zone, day = ZoneInfo("Asia/Shanghai"), date(2026, 11, 20)
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    for text in SHED[:4]:
+        submit(db, text, day, department_id=logistics)
+    await grouped(db)
+
+    office = digests.for_office(db, since, day, zone)
+    assert [h.size for h in office.hotspots] == [4]
+    assert "群众反映集中的问题" in digest_job.render("zh-CN", leader, office, "digest.title.office", None)
+    assert digests.for_leader(db, leader, since, day, zone).hotspots == []  # 4 < k
+    assert summary.summarize(db, day, day, zone).hotspots == []
+
+    submit(db, SHED[4], day, department_id=logistics)
+    await grouped(db)
+    mine = digests.for_leader(db, leader, since, day, zone)
+    assert [h.size for h in mine.hotspots] == [5]
+    text = digest_job.render("zh-CN", leader, mine, "digest.title.daily", None)
+    assert "5 条意见" in text
+    assert digests.for_leader(db, other_leader, since, day, zone).hotspots == []  # not their departments
+    later = datetime(2026, 11, 21, tzinfo=UTC)  # nothing new since: not named again
+    assert digests.for_leader(db, leader, later, date(2026, 11, 22), zone).hotspots == []
+
+    figures = summary.summarize(db, day, day, zone)
+    assert [h.size for h in figures.hotspots] == [5]
+    document = Document(io.BytesIO(summary_report.build(figures, "江原医院", day)))
+    assert any("群众反映集中的问题" in p.text for p in document.paragraphs)
+    assert any(cell.text == "5" for table in document.tables for cell in table.columns[0].cells)
