@@ -139,10 +139,7 @@ def split(db: sqlite_utils.Database, opinion_ids: list[str],
 
 _HOTSPOTS = """
 select m.group_id as id, count(*) as size,
-       coalesce((select o2.text from opinions o2 join hotspot_members m2 on m2.opinion_id = o2.id
-                 where o2.id = g.representative and m2.group_id = g.id),
-                (select o3.text from opinions o3 join hotspot_members m3 on m3.opinion_id = o3.id
-                 where m3.group_id = g.id order by o3.id limit 1)) as representative,
+       case when max(o.id = g.representative) then g.representative else min(o.id) end as shown,
        group_concat(distinct o.category) as categories,
        group_concat(distinct d.name) as departments,
        min(o.submitted_on) as first_day, max(o.submitted_on) as last_day,
@@ -155,13 +152,18 @@ left join departments d on d.id = o.department_id
 """
 
 
-def _hotspot(row) -> Hotspot:
-    return Hotspot(
-        id=row["id"], size=row["size"], representative=row["representative"],
-        categories=tuple(sorted((row["categories"] or "").split(","))) if row["categories"] else (),
+def _hotspots(db, rows) -> list[Hotspot]:
+    """The rows as hotspots. The text shown is the group's representative when it is among the
+    opinions counted (a leader's view counts only their departments'), else one of those."""
+    rows = list(rows)
+    texts = {row["shown"]: db.execute("select text from opinions where id = ?", [row["shown"]]).fetchone()[0]
+             for row in rows}
+    return [Hotspot(
+        id=row["id"], size=row["size"], representative=texts[row["shown"]],
+        categories=tuple(sorted(row["categories"].split(","))) if row["categories"] else (),
         departments=tuple(sorted(row["departments"].split(","))) if row["departments"] else (),
         first_day=row["first_day"], last_day=row["last_day"], problem_id=row["problem_id"],
-    )
+    ) for row in rows]
 
 
 def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
@@ -190,12 +192,12 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
     rows = db.query(f"{_HOTSPOTS} where {' and '.join(where)} group by m.group_id "
                     f"having {having} order by count(*) desc, m.group_id limit ?",
                     [*params, *tail, limit])
-    return [_hotspot(r) for r in rows]
+    return _hotspots(db, rows)
 
 
 def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
-    rows = list(db.query(f"{_HOTSPOTS} where m.group_id = ? group by m.group_id", [group_id]))
-    return _hotspot(rows[0]) if rows else None
+    found = _hotspots(db, db.query(f"{_HOTSPOTS} where m.group_id = ? group by m.group_id", [group_id]))
+    return found[0] if found else None
 
 
 def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> tuple[int, int]:

@@ -174,3 +174,15 @@ async def test_digests_and_the_report_name_hotspots_and_leaders_see_none_under_k
     document = Document(io.BytesIO(summary_report.build(figures, "江原医院", day)))
     assert any("群众反映集中的问题" in p.text for p in document.paragraphs)
     assert any(cell.text == "5" for table in document.tables for cell in table.columns[0].cells)
+
+
+async def test_a_leader_is_shown_the_text_of_an_opinion_about_their_departments(db, departments):
+    mine = [submit(db, t, department_id=departments["后勤保障科"]) for t in SHED[:5]]
+    other = submit(db, SHED[5], department_id=departments["膳食科"])
+    await grouped(db)
+    group_id = hotspots.group_of(db, mine[0])
+    assert hotspots.group_of(db, other) == group_id
+    db.execute("update hotspot_groups set representative = ? where id = ?", [other, group_id])
+    assert hotspots.get(db, group_id).representative == SHED[5]  # the office sees the group's
+    [seen] = hotspots.top(db, 5, min_size=hotspots.MIN_SHOWN, department_ids=[departments["后勤保障科"]])
+    assert seen.size == 5 and seen.representative in SHED[:5]
