@@ -13,6 +13,7 @@
                                            the summary report for the superior body
     python bot.py backup [--out DIR]       an online copy of the database, now
     python bot.py restore FILE             put a backup back (stop the bot first)
+    python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
 
 `bot.py` parses the command line with `parser()` and hands a subcommand to `run()`.
 """
@@ -206,6 +207,21 @@ def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _hotspots_group(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Group the opinions of a UTF-8 file, one per line, the way the bot groups the box's:
+    prints one group number per input line, so any labelled file can be checked."""
+    from hotspots import engine
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"hotspots: cannot read {args.file} as UTF-8 text: {error}", file=sys.stderr)
+        return 1
+    for group in engine.group_texts(text.splitlines()):
+        print(group)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
     commands = parser.add_subparsers(dest="command")
@@ -242,12 +258,17 @@ def parser() -> argparse.ArgumentParser:
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
+    hotspots_cmd = commands.add_parser("hotspots", help="opinion hotspots (groups of similar opinions)")
+    hotspots_sub = hotspots_cmd.add_subparsers(dest="action", required=True)
+    hotspots_sub.add_parser("group", help="one group number per line of a UTF-8 file of opinions"
+                            ).add_argument("file")
     return parser
 
 
 ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
-           "report": _report, "backup": _backup, "restore": _restore}
+           "report": _report, "backup": _backup, "restore": _restore,
+           "hotspots": _hotspots_group}
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:

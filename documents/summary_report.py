@@ -21,6 +21,7 @@ from documents import charts
 from storage import summary as figures
 from storage.summary import Summary
 from texts import say
+from texts.fit import shorten
 
 LANGUAGE = "zh-CN"
 BODY_FONT, HEADING_FONT = "仿宋", "黑体"
@@ -73,6 +74,17 @@ def _opinions(document, summary: Summary) -> None:
         handled = [f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
                    for status, count in summary.opinions_by_status.items()]
         document.add_paragraph("办理情况：" + "，".join(handled) + "。")
+
+
+def _hotspots(document, summary: Summary) -> None:
+    """The problems many people raised: groups of similar opinions, none under k (storage
+    leaves them out), a sub-section of the opinions so that the numbering stays."""
+    if not summary.hotspots:
+        return
+    document.add_heading("群众反映集中的问题", level=2)
+    _table(document, ["意见条数", "代表性意见", "类别", "涉及科室", "时间"], [
+        [h.size, shorten(h.representative, 60), "、".join(h.categories), "、".join(h.departments) or "—",
+         f"{h.first_day} 至 {h.last_day}"] for h in summary.hotspots])
 
 
 def _problems(document, summary: Summary) -> None:
@@ -165,6 +177,7 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     period = document.add_paragraph(f"报告期间：{summary.start.isoformat()} 至 {summary.end.isoformat()}")
     period.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _opinions(document, summary)
+    _hotspots(document, summary)
     _problems(document, summary)
     _departments(document, summary)
     _lookbacks(document, summary)

@@ -14,6 +14,7 @@ from handlers import (
     exports,
     extensions,
     fallbacks,
+    hotspots,
     inbox,
     leadership,
     ledger,
@@ -42,7 +43,8 @@ def register(app: Application) -> None:
                    roster, self_checks):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):
+    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
+                   hotspots):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

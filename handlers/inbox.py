@@ -21,6 +21,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from handlers import hotspots as hotspot_cards
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.receipts import card_lines, keys, status_text
@@ -111,6 +112,8 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
+    if page == 0:  # the groups of similar opinions first, each as one card
+        await hotspot_cards.send_cards(update, context)
     for opinion in shown:
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)

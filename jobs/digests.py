@@ -168,7 +168,16 @@ def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text
                           [_change_line(lang, c) for c in digest.lookback_results], limit))
     if digest.office is not None:
         found += _office_blocks(lang, digest, limit)
+    found.append(hotspot_lines(lang, digest.hotspots, limit))
     return [block for block in found if block]
+
+
+def hotspot_lines(lang: str, found: list, limit: int | None = None) -> list[str]:
+    """The largest groups of similar opinions (for a leader, none under k: storage leaves them
+    out)."""
+    return _section(lang, "hotspot.section", [
+        say(lang, "hotspot.line", count=h.size, text=shorten(h.representative, OPINION_CHARS),
+            first=h.first_day, last=h.last_day) for h in found], limit)
 
 
 def render(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None) -> str:

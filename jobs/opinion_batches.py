@@ -7,7 +7,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import delivery, notices
+from jobs import delivery, hotspots, notices
 from storage import opinions
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ async def release_to_office(app: Application) -> tuple[int, int]:
     new, follow_ups = opinions.release_batch(app.bot_data["db"])
     if not (new or follow_ups):
         return new, follow_ups
+    await hotspots.group_released(app)  # what the office is about to see, grouped
     log.info("opinion batch released: %d new, %d follow-ups", new, follow_ups)
     notices.notify(app, notices.office(app), "inbox.batch", new=new, follow_ups=follow_ups)
     await delivery.send_due(app)  # the batch is the moment; no need to wait for the next pass

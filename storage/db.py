@@ -480,3 +480,24 @@ def m040_extensions(db: sqlite_utils.Database) -> None:
         create index problem_extensions_problem on problem_extensions (problem_id, decision);
         """
     )
+
+
+@migrations()
+def m050_hotspots(db: sqlite_utils.Database) -> None:
+    """Opinion hotspots: groups of opinions that raise the same problem. A group's id is random
+    text like an opinion's (no sequence says which group came first); a membership row holds
+    nothing but the two ids and whether the office placed it (the grouping then keeps it)."""
+    db.executescript(
+        """
+        create table hotspot_groups (
+            id text primary key,
+            representative text references opinions(id)
+        ) without rowid;
+        create table hotspot_members (
+            opinion_id text primary key references opinions(id),
+            group_id text not null references hotspot_groups(id),
+            placed_by_office integer not null default 0
+        ) without rowid;
+        create index hotspot_members_group on hotspot_members (group_id);
+        """
+    )

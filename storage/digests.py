@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from storage import evaluations, people, self_checks
+from storage import hotspots as hotspot_groups
 from storage import problems as problem_rules
 from storage.clock import iso, parse_iso
 from storage.dates import is_working_day
@@ -152,6 +153,7 @@ class Digest:
     opinions: NewOpinions
     office: OfficeFigures | None = None
     departments: dict[str, Counter] = field(default_factory=dict)
+    hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
 
     @property
     def lookback_results(self) -> list[Change]:
@@ -260,6 +262,7 @@ def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today
         changes=_changes(db, since, {p.id: p.title for p in found}),
         due_soon=_due_soon(found, today), newly_late=_newly_late(found, since_day, today),
         opinions=_opinions(db, since_day, today, leader.id, department_ids),
+        hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
     )
 
 
@@ -286,4 +289,5 @@ def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: Zo
         today=today, since=since, by_light=by_light, departments=departments,
         changes=_changes(db, since, {p.id: p.title for p in found}), due_soon=_due_soon(found, today),
         newly_late=_newly_late(found, since_day, today), opinions=opinions, office=figures,
+        hotspots=hotspot_groups.for_office_digest(db, since_day),
     )

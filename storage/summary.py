@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from storage import evaluations
+from storage import hotspots as hotspot_groups
 from storage import problems as problem_rules
 from storage.clock import iso, parse_iso
 from storage.lookbacks import COUNTED
@@ -60,6 +61,7 @@ class Summary:
     progress_listed: list[int] = field(default_factory=list)
     progress_closed: list[int] = field(default_factory=list)
     extended: int = 0  # extensions approved in the period: offices are judged on them
+    hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
 
     @property
     def satisfaction(self) -> float | None:
@@ -225,4 +227,5 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
         + [p for p in found if p.status == LISTED],
         evaluations=_evaluations(db, start, end, zone, min_ballots, rule),
         progress_days=days, progress_listed=listed, progress_closed=closed,
+        hotspots=hotspot_groups.for_report(db, start, end),
     )

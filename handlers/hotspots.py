@@ -1,0 +1,203 @@
+"""Hotspots for the office (/hotspots, and the top of the inbox): a group of similar open
+opinions as one card ("12 条意见反映了类似问题"), opened to its members; the office merges,
+splits and moves, and lists a group as one problem linked to every opinion in it."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
+from handlers.problems import announce
+from jobs import hotspots as hotspot_job
+from storage import hotspots, opinions
+from storage.hotspots import Hotspot, HotspotError
+from storage.people import OFFICE
+from texts import say
+from texts.fit import shorten
+
+CARDS = 5  # hotspots shown at once; the rest are named by count
+MEMBERS = 20  # opinions shown when a group is opened
+TARGETS = 8  # groups offered to merge into or move to
+SNIPPET = 80  # characters of an opinion's text on a member line or a card
+BUTTON_TEXT = 24
+
+
+def card_lines(lang: str, hotspot: Hotspot) -> list[str]:
+    lines = [say(lang, "hotspot.card", count=hotspot.size, text=shorten(hotspot.representative, SNIPPET),
+                 categories="、".join(hotspot.categories) or "—",
+                 departments="、".join(hotspot.departments) or say(lang, "opinion.no_department"),
+                 first=hotspot.first_day, last=hotspot.last_day)]
+    if hotspot.problem_id:
+        lines.append(say(lang, "hotspot.listed_as", id=hotspot.problem_id))
+    return lines
+
+
+def _card_buttons(lang: str, group_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(say(lang, "hotspot.btn.open"), callback_data=f"hs:o:{group_id}"),
+         InlineKeyboardButton(say(lang, "hotspot.btn.merge"), callback_data=f"hs:m:{group_id}")],
+        [InlineKeyboardButton(say(lang, "hotspot.btn.problem"), callback_data=f"hs:p:{group_id}")],
+    ])
+
+
+async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The largest groups of open opinions, one card each; returns how many were shown."""
+    db, lang = database(context), language(update, context)
+    shown = hotspots.top(db, CARDS + 1, open_only=True)
+    for hotspot in shown[:CARDS]:
+        await send_lines(context, update.effective_chat.id, card_lines(lang, hotspot),
+                         _card_buttons(lang, hotspot.id))
+    if len(shown) > CARDS:
+        await reply(update, context, "hotspot.more_groups", count=CARDS)
+    return len(shown[:CARDS])
+
+
+@requires(OFFICE)
+async def show_hotspots(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await send_cards(update, context):
+        await reply(update, context, "hotspot.none")
+
+
+def _group(update: Update) -> str:
+    parts = update.callback_query.data.split(":")
+    return parts[2] if len(parts) >= 3 else ""
+
+
+@requires(OFFICE)
+async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang = database(context), language(update, context)
+    hotspot = hotspots.get(db, _group(update))
+    if hotspot is None:
+        await refuse(update, context, "hotspot.gone")
+        return
+    await update.callback_query.answer()
+    member_ids = hotspots.members(db, hotspot.id)
+    lines, rows = [say(lang, "hotspot.members", count=len(member_ids))], []
+    for opinion_id in member_ids[:MEMBERS]:
+        opinion = opinions.get(db, opinion_id)
+        lines.append(say(lang, "hotspot.member", id=opinion.id, category=opinion.category,
+                         about=opinion.department or say(lang, "opinion.no_department"),
+                         date=opinion.submitted_on, text=shorten(opinion.text, SNIPPET)))
+        rows.append([InlineKeyboardButton(say(lang, "hotspot.btn.split", id=opinion.id),
+                                          callback_data=f"hs:s:{opinion.id}"),
+                     InlineKeyboardButton(say(lang, "hotspot.btn.move", id=opinion.id),
+                                          callback_data=f"hs:v:{opinion.id}")])
+    if len(member_ids) > MEMBERS:
+        lines.append(say(lang, "hotspot.more_members", count=len(member_ids) - MEMBERS))
+    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
+
+
+def _targets(lang: str, db, excluded: str, prefix: str) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(
+        say(lang, "hotspot.btn.target", text=shorten(h.representative, BUTTON_TEXT), count=h.size),
+        callback_data=f"{prefix}:{h.id}")]
+        for h in hotspots.top(db, TARGETS + 1, open_only=True) if h.id != excluded][:TARGETS]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+@requires(OFFICE)
+async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang, group_id = database(context), language(update, context), _group(update)
+    if hotspots.get(db, group_id) is None:
+        await refuse(update, context, "hotspot.gone")
+        return
+    targets = _targets(lang, db, group_id, f"hs:mg:{group_id}")
+    if targets is None:
+        await refuse(update, context, "hotspot.no_targets")
+        return
+    await reply(update, context, "hotspot.merge_into", reply_markup=targets)
+
+
+@requires(OFFICE)
+async def choose_move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang, opinion_id = database(context), language(update, context), _group(update)
+    current = hotspots.group_of(db, opinion_id)
+    targets = _targets(lang, db, current, f"hs:mv:{opinion_id}") if current else None
+    if targets is None:
+        await refuse(update, context, "hotspot.no_targets" if current else "hotspot.gone")
+        return
+    await reply(update, context, "hotspot.move_to", id=opinion_id, reply_markup=targets)
+
+
+async def _changed(update, context, moves, key: str, **values) -> None:
+    hotspot_job.grouper(context.application).note_moves(moves)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), key, **values),
+                                                  parse_mode="HTML")
+
+
+@requires(OFFICE)
+async def merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    db = database(context)
+    try:
+        moves = hotspots.merge(db, parts[3], parts[2], person_of(update, context).id)
+    except (HotspotError, IndexError):
+        await refuse(update, context, "hotspot.gone")
+        return
+    await _changed(update, context, moves, "hotspot.merged", count=hotspots.get(db, parts[3]).size)
+
+
+@requires(OFFICE)
+async def move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    parts = update.callback_query.data.split(":")
+    try:
+        moves = hotspots.move(database(context), parts[2], parts[3], person_of(update, context).id)
+    except (HotspotError, IndexError):
+        await refuse(update, context, "hotspot.gone")
+        return
+    await _changed(update, context, moves, "hotspot.moved", id=parts[2])
+
+
+@requires(OFFICE)
+async def split(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion_id = _group(update)
+    db = database(context)
+    group_id = hotspots.group_of(db, opinion_id)
+    if group_id is None or len(hotspots.members(db, group_id)) < 2:
+        await refuse(update, context, "hotspot.alone")
+        return
+    _, moves = hotspots.split(db, [opinion_id], person_of(update, context).id)
+    await _changed(update, context, moves, "hotspot.split", id=opinion_id)
+
+
+@requires(OFFICE)
+async def confirm_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang = database(context), language(update, context)
+    hotspot = hotspots.get(db, _group(update))
+    if hotspot is None:
+        await refuse(update, context, "hotspot.gone")
+        return
+    await reply(update, context, "hotspot.confirm_problem", count=hotspot.size,
+                title=shorten(hotspot.representative, SNIPPET),
+                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                    say(lang, "btn.confirm"), callback_data=f"hs:pc:{hotspot.id}")]]))
+
+
+@requires(OFFICE)
+async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        problem_id, count = hotspots.list_as_problem(database(context), _group(update),
+                                                     person_of(update, context).id)
+    except HotspotError as error:
+        await refuse(update, context, f"hotspot.{error.reason}")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "hotspot.listed", id=problem_id, count=count), parse_mode="HTML")
+    announce(context, problem_id)
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        CommandHandler("hotspots", show_hotspots),
+        CallbackQueryHandler(open_group, pattern=r"^hs:o:"),
+        CallbackQueryHandler(choose_merge, pattern=r"^hs:m:"),
+        CallbackQueryHandler(merge, pattern=r"^hs:mg:"),
+        CallbackQueryHandler(choose_move, pattern=r"^hs:v:"),
+        CallbackQueryHandler(move, pattern=r"^hs:mv:"),
+        CallbackQueryHandler(split, pattern=r"^hs:s:"),
+        CallbackQueryHandler(confirm_problem, pattern=r"^hs:p:"),
+        CallbackQueryHandler(list_problem, pattern=r"^hs:pc:"),
+    ]

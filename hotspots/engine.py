@@ -1,0 +1,213 @@
+"""Grouping opinions that raise the same problem, written in different words.
+
+Each opinion becomes a sparse TF-IDF vector over three kinds of terms taken from its text
+folded to simplified Chinese (OpenCC, Taiwan phrases included, so 腳踏車 meets 自行车): the
+words rjieba finds (two characters or more), the character bigrams of every run of Chinese
+characters (they catch what segmentation splits differently: 车棚 in 自行车棚 and 車棚), and the
+concepts of the campaign's lexicon it names (hotspots/lexicon.py: 车棚太乱 and 石棉瓦破了 share
+few words but both are about the bike shed). A new opinion is compared by cosine similarity
+with the earlier ones through an inverted index and joins the group with the highest average
+similarity to it when that reaches the threshold; otherwise it starts a group of its own.
+Average, not nearest-neighbour linkage: with the nearest single opinion, one opinion that
+names two things (车棚丢了电动车，去调监控) chains two groups into one.
+
+Only the text is used: never who wrote it or when. Measured on tests/data/hotspots_*.tsv,
+see README "Hotspots".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+
+import opencc
+import rjieba
+
+from hotspots.lexicon import ASPECTS, CONCEPTS
+
+# Chosen on the tuning half (bench/hotspots_tune.py prints the sweep): the highest recall
+# whose pairwise precision there is at least 0.9.
+THRESHOLD = 0.50
+# Bigrams weigh less than words: they are many and overlap each other.
+BIGRAM_WEIGHT = 0.5
+# The share of the lexicon's concepts in the similarity (the rest is words and bigrams): the
+# concepts are what two wordings of one complaint share.
+CONCEPT_SHARE = 0.6
+# A term held by more than this many groups is looked up among the groups most recently fed
+# with it only: such a term (医院, 病人) says little, and scanning all holders is what would
+# make one new opinion cost more as the institution's box fills up.
+POSTINGS_SCAN = 100
+# Bigrams are many per opinion and each says less than a word: fewer of their holders are read.
+BIGRAM_SCAN = 25
+
+_TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
+_INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
+_CONCEPT_PATTERNS = [("c:" + concept, re.compile("|".join(map(re.escape, phrases))))
+                     for concept, phrases in CONCEPTS.items()]
+# Words that appear in opinions about anything: they would pull unrelated opinions together.
+STOPWORDS = frozenset(
+    "建议 希望 能不能 能否 一下 一直 问题 医院 我们 大家 什么 没有 不要 现在 已经 还是 可以 "
+    "就是 这样 一个 根本 经常 非常 实在 真的 职工 病人 时候 好几 好多 很多 太多 还要 怎么 "
+    "应该 需要 不能 只能 这个 那个 今天 每天 到处 总是 为什么 反映 谢谢 请问 尽快 及时 "
+    "严重 情况 现象 方面 工作 科室 相关 有关 领导 部门 管理".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits to plain ones), invisible characters out, traditional
+    to simplified, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return _TO_SIMPLIFIED.convert(text).lower()
+
+
+def terms(text: str) -> dict[str, float]:
+    """The weighted term counts of one text (before IDF)."""
+    plain = normalize(text)
+    counts: dict[str, float] = defaultdict(float)
+    for word in rjieba.cut(plain):
+        if _WORD.match(word) and word not in STOPWORDS:
+            counts["w:" + word] += 1.0
+    for run in _CJK_RUN.findall(plain):
+        for i in range(len(run) - 1):
+            counts[run[i:i + 2]] += BIGRAM_WEIGHT
+        if len(run) == 1:
+            counts[run] += BIGRAM_WEIGHT
+    for concept, pattern in _CONCEPT_PATTERNS:
+        if pattern.search(plain):
+            counts[concept] = 1.0
+    return dict(counts)
+
+
+@dataclass
+class Index:
+    """The opinions of one institution seen so far, and the group each belongs to.
+
+    A group is kept as the sum of its members' unit vectors: the average of the cosine
+    similarities between a new opinion and every member is its dot product with that sum
+    divided by the group's size, so average linkage costs one look-up per group, not per
+    member. The sums live in the inverted index itself: `postings[term][group]` is the
+    group's summed weight of the term, most recently fed groups last."""
+
+    threshold: float = THRESHOLD
+    vectors: dict[Hashable, dict[str, float]] = field(default_factory=dict)
+    group_of: dict[Hashable, Hashable] = field(default_factory=dict)
+    sizes: dict[Hashable, int] = field(default_factory=lambda: defaultdict(int))
+    members: dict[Hashable, set] = field(default_factory=lambda: defaultdict(set))
+    postings: dict[str, dict[Hashable, float]] = field(default_factory=lambda: defaultdict(dict))
+    document_frequency: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    new_key: Callable[[], Hashable] | None = None  # how a new group is named; else 1, 2, 3 …
+    _next_group: int = 1
+
+    def _idf(self, term: str) -> float:
+        df = self.document_frequency.get(term, 0)
+        return math.log((len(self.vectors) + 1) / (df + 1)) + 1.0
+
+    def vector(self, text: str) -> dict[str, float]:
+        """The opinion's unit vector: its concepts and its words and bigrams are each
+        normalised and then weighed by CONCEPT_SHARE, so that the cosine of two opinions is
+        CONCEPT_SHARE × (how alike their concepts are) + the rest × (how alike their words)."""
+        concepts, lexical = {}, {}
+        for t, c in terms(text).items():
+            weight = ((1.0 + math.log(c)) if c >= 1 else c) * self._idf(t)
+            (concepts if t.startswith("c:") else lexical)[t] = weight
+        vector = {}
+        for part, share in ((concepts, CONCEPT_SHARE), (lexical, 1.0 - CONCEPT_SHARE)):
+            norm = math.sqrt(sum(w * w for w in part.values()))
+            vector.update({t: w / norm * math.sqrt(share) for t, w in part.items()} if norm else {})
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {t: w / norm for t, w in vector.items()}
+
+    def nearest(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
+        """The group with the highest average similarity to the opinion, and that average;
+        None when no group reaches the threshold. When the opinion names a subject (a concept
+        that is not an aspect such as queues or dirt), the group must name one of its subjects
+        too: 排队 alone does not make 挂号 and 取药 one problem."""
+        scores: dict[Hashable, float] = defaultdict(float)
+        for term, weight in vector.items():
+            holders = self.postings.get(term)
+            if not holders:
+                continue
+            pairs = holders.items()
+            scan = POSTINGS_SCAN if term[1:2] == ":" else BIGRAM_SCAN
+            if len(holders) > scan:
+                pairs = islice(reversed(pairs), scan)
+            for group, total in pairs:
+                scores[group] += weight * total
+        sizes, threshold = self.sizes, self.threshold
+        subjects = [self.postings.get(t, {}) for t in vector
+                    if t.startswith("c:") and t[2:] not in ASPECTS]
+        ranked = sorted(((similarity, g) for g, score in scores.items()
+                         if (similarity := score / sizes[g]) >= threshold), reverse=True)
+        for similarity, group in ranked:
+            if not subjects or any(group in holders for holders in subjects):
+                return group, similarity
+        return None, 0.0
+
+    def add(self, key: Hashable, text: str, group: Hashable | None = None) -> Hashable:
+        """Take in one opinion and return its group: the one given (the office put it there),
+        else the most similar group when similar enough, else a new group."""
+        vector = self.vector(text)
+        if group is None:
+            group = self.nearest(vector)[0]
+            if group is None:
+                group = self.new_group()
+        self.vectors[key] = vector
+        for term in vector:
+            self.document_frequency[term] += 1
+        self._join(key, group)
+        return group
+
+    def _join(self, key: Hashable, group: Hashable) -> None:
+        for term, weight in self.vectors[key].items():
+            holders = self.postings[term]
+            # popped and put back: the most recently fed groups are scanned first
+            holders[group] = holders.pop(group, 0.0) + weight
+        self.group_of[key] = group
+        self.sizes[group] += 1
+        self.members[group].add(key)
+
+    def _leave(self, key: Hashable) -> None:
+        group = self.group_of.pop(key)
+        for term, weight in self.vectors[key].items():
+            holders = self.postings[term]
+            left = holders.get(group, 0.0) - weight
+            if left > 1e-9:
+                holders[group] = left
+            else:
+                holders.pop(group, None)
+        self.sizes[group] -= 1
+        self.members[group].discard(key)
+        if not self.sizes[group]:
+            del self.sizes[group], self.members[group]
+
+    def new_group(self) -> Hashable:
+        if self.new_key is not None:
+            return self.new_key()
+        self._next_group += 1
+        return self._next_group - 1
+
+    def representative(self, group: Hashable) -> Hashable:
+        """The member most like the group as a whole (the highest dot product with the
+        group's summed vector)."""
+        def likeness(key: Hashable) -> float:
+            return sum(w * self.postings[t].get(group, 0.0) for t, w in self.vectors[key].items())
+        return max(sorted(self.members[group]), key=likeness)
+
+    def move(self, key: Hashable, group: Hashable) -> None:
+        """The office put an opinion in another group (or a new one)."""
+        self._leave(key)
+        self._join(key, group)
+
+
+def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> list[int]:
+    """One group number per text, in order; the same number for texts of one group, numbered
+    from 1 in order of first appearance."""
+    index = Index(threshold=threshold)
+    return [index.add(n, text) for n, text in enumerate(texts)]

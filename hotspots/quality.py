@@ -1,0 +1,45 @@
+"""How close a grouping comes to the true groups of a labelled set: pairwise precision and
+recall (of all pairs put in one group, how many truly belong together; of all pairs that
+belong together, how many were put in one group) and the adjusted Rand index."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from math import comb
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Quality:
+    precision: float
+    recall: float
+    ari: float
+
+
+def read_labelled(path: Path) -> tuple[list[str], list[str]]:
+    """A labelled file: `group<TAB>text` per line, lines starting with # are comments."""
+    groups, texts = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group, text = line.split("\t", 1)
+        groups.append(group)
+        texts.append(text)
+    return groups, texts
+
+
+def _pairs_in(labels: list) -> int:
+    """How many pairs of items share a label."""
+    return sum(comb(n, 2) for n in Counter(labels).values())
+
+
+def measure(truth: list, found: list) -> Quality:
+    both = _pairs_in(list(zip(truth, found, strict=True)))
+    true_pairs, found_pairs, all_pairs = _pairs_in(truth), _pairs_in(found), comb(len(truth), 2)
+    precision = both / found_pairs if found_pairs else 1.0
+    recall = both / true_pairs if true_pairs else 1.0
+    expected = true_pairs * found_pairs / all_pairs if all_pairs else 0.0
+    best = (true_pairs + found_pairs) / 2
+    ari = (both - expected) / (best - expected) if best != expected else 1.0
+    return Quality(precision, recall, ari)

@@ -1,0 +1,240 @@
+"""Opinion hotspots (群众反映强烈的突出问题): which opinions raise the same problem.
+
+The grouping itself is in hotspots/ (it reads only an opinion's text); this module keeps its
+result, lets the office merge, split and move, and answers the questions of the inbox,
+the digests and the report. Nothing here reads who wrote an opinion or when, beyond the day
+every opinion already carries."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import sqlite_utils
+
+from storage import audit, problems
+
+# The smallest group shown outside the office (leaders' digests, reports): a smaller one could
+# point at the few who wrote it. The office sees every group, as it sees every opinion.
+MIN_SHOWN = 5  # k, the anonymity set
+DIGEST_HOTSPOTS = 5  # the largest groups a digest or a report names
+GROUP_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+GROUP_ID_LENGTH = 8
+
+
+class HotspotError(Exception):
+    """An action the groups do not allow; `reason` is a catalog key suffix."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    id: str
+    size: int
+    representative: str  # the text most like the rest of the group
+    categories: tuple[str, ...]
+    departments: tuple[str, ...]
+    first_day: str
+    last_day: str
+    problem_id: int | None  # the problem the group was listed as, if any
+
+
+def new_group_id() -> str:
+    return "".join(secrets.choice(GROUP_ID_ALPHABET) for _ in range(GROUP_ID_LENGTH))
+
+
+def ungrouped(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """Released opinions not yet in a group, (id, text), in id order (ids are random: the order
+    says nothing about arrival)."""
+    return [(r[0], r[1]) for r in db.execute(
+        "select o.id, o.text from opinions o where o.released = 1 and not exists "
+        "(select 1 from hotspot_members m where m.opinion_id = o.id) order by o.id")]
+
+
+def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """Every grouped opinion as (id, group, text): what the in-memory index is rebuilt from."""
+    return [(r[0], r[1], r[2]) for r in db.execute(
+        "select m.opinion_id, m.group_id, o.text from hotspot_members m "
+        "join opinions o on o.id = m.opinion_id order by m.opinion_id")]
+
+
+def place(db: sqlite_utils.Database, placements: list[tuple[str, str]],
+          representatives: dict[str, str]) -> None:
+    """Write the grouping's decisions: (opinion, group) pairs, and each touched group's
+    representative opinion."""
+    with db.atomic():
+        for opinion_id, group_id in placements:
+            db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
+            db.execute("insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
+                       [opinion_id, group_id])
+        for group_id, opinion_id in representatives.items():
+            db.execute("update hotspot_groups set representative = ? where id = ?", [opinion_id, group_id])
+
+
+def group_of(db: sqlite_utils.Database, opinion_id: str) -> str | None:
+    row = db.execute("select group_id from hotspot_members where opinion_id = ?", [opinion_id]).fetchone()
+    return row[0] if row else None
+
+
+def members(db: sqlite_utils.Database, group_id: str) -> list[str]:
+    return [r[0] for r in db.execute(
+        "select opinion_id from hotspot_members where group_id = ? order by opinion_id", [group_id])]
+
+
+def _move(db, opinion_id: str, group_id: str) -> None:
+    db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
+    db.execute("update hotspot_members set group_id = ?, placed_by_office = 1 where opinion_id = ?",
+               [group_id, opinion_id])
+
+
+def _drop_empty(db) -> None:
+    db.execute("delete from hotspot_groups where not exists "
+               "(select 1 from hotspot_members m where m.group_id = hotspot_groups.id)")
+
+
+def move(db: sqlite_utils.Database, opinion_id: str, group_id: str, office_id: int) -> list[tuple[str, str]]:
+    """The office puts an opinion into another group; returns the moves made, for the index."""
+    with db.atomic():
+        if group_of(db, opinion_id) is None:
+            raise HotspotError("not_grouped")
+        if not db.execute("select 1 from hotspot_groups where id = ?", [group_id]).fetchone():
+            raise HotspotError("no_group")
+        _move(db, opinion_id, group_id)
+        _drop_empty(db)
+        audit.record(db, "hotspot.move", f"opinion:{opinion_id}", office_id, to=group_id)
+    return [(opinion_id, group_id)]
+
+
+def merge(db: sqlite_utils.Database, into: str, other: str, office_id: int) -> list[tuple[str, str]]:
+    """The office joins two groups into one."""
+    with db.atomic():
+        moved = members(db, other)
+        if into == other or not moved or not members(db, into):
+            raise HotspotError("no_group")
+        for opinion_id in moved:
+            _move(db, opinion_id, into)
+        _drop_empty(db)
+        audit.record(db, "hotspot.merge", f"hotspot:{into}", office_id, merged=other)
+    return [(opinion_id, into) for opinion_id in moved]
+
+
+def split(db: sqlite_utils.Database, opinion_ids: list[str],
+          office_id: int) -> tuple[str, list[tuple[str, str]]]:
+    """The office takes opinions out of their group into a new group of their own."""
+    with db.atomic():
+        if not opinion_ids or any(group_of(db, o) is None for o in opinion_ids):
+            raise HotspotError("not_grouped")
+        new_id = new_group_id()
+        for opinion_id in opinion_ids:
+            _move(db, opinion_id, new_id)
+        _drop_empty(db)
+        audit.record(db, "hotspot.split", f"hotspot:{new_id}", office_id, count=len(opinion_ids))
+    return new_id, [(opinion_id, new_id) for opinion_id in opinion_ids]
+
+
+_HOTSPOTS = """
+select m.group_id as id, count(*) as size,
+       case when max(o.id = g.representative) then g.representative else min(o.id) end as shown,
+       group_concat(distinct o.category) as categories,
+       group_concat(distinct d.name) as departments,
+       min(o.submitted_on) as first_day, max(o.submitted_on) as last_day,
+       (select min(po.problem_id) from problem_opinions po join hotspot_members m4
+          on m4.opinion_id = po.opinion_id where m4.group_id = g.id) as problem_id
+from hotspot_members m
+join hotspot_groups g on g.id = m.group_id
+join opinions o on o.id = m.opinion_id
+left join departments d on d.id = o.department_id
+"""
+
+
+def _hotspots(db, rows) -> list[Hotspot]:
+    """The rows as hotspots. The text shown is the group's representative when it is among the
+    opinions counted (a leader's view counts only their departments'), else one of those."""
+    rows = list(rows)
+    texts = {row["shown"]: db.execute("select text from opinions where id = ?", [row["shown"]]).fetchone()[0]
+             for row in rows}
+    return [Hotspot(
+        id=row["id"], size=row["size"], representative=texts[row["shown"]],
+        categories=tuple(sorted(row["categories"].split(","))) if row["categories"] else (),
+        departments=tuple(sorted(row["departments"].split(","))) if row["departments"] else (),
+        first_day=row["first_day"], last_day=row["last_day"], problem_id=row["problem_id"],
+    ) for row in rows]
+
+
+def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
+        end: date | None = None, department_ids: list[int] | None = None,
+        open_only: bool = False, grew_since: date | None = None) -> list[Hotspot]:
+    """The largest groups, counting only opinions of the period (by the day they carry) and,
+    for a leader, only those about their departments. A group smaller than `min_size` is not
+    a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
+    with an opinion of that day or later (a digest's "since the last one")."""
+    where, params = ["o.released = 1"], []
+    if start:
+        where.append("o.submitted_on >= ?")
+        params.append(start.isoformat())
+    if end:
+        where.append("o.submitted_on <= ?")
+        params.append(end.isoformat())
+    if department_ids is not None:
+        where.append(f"o.department_id in ({','.join('?' * len(department_ids)) or 'null'})")
+        params += department_ids
+    if open_only:
+        where.append("o.status in ('new', 'replied', 'forwarded')")
+    having, tail = "count(*) >= ?", [min_size]
+    if grew_since:
+        having += " and max(o.submitted_on) >= ?"
+        tail.append(grew_since.isoformat())
+    rows = db.query(f"{_HOTSPOTS} where {' and '.join(where)} group by m.group_id "
+                    f"having {having} order by count(*) desc, m.group_id limit ?",
+                    [*params, *tail, limit])
+    return _hotspots(db, rows)
+
+
+def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
+    found = _hotspots(db, db.query(f"{_HOTSPOTS} where m.group_id = ? group by m.group_id", [group_id]))
+    return found[0] if found else None
+
+
+def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> tuple[int, int]:
+    """One problem for the whole group: linked to every opinion of it not already on the list,
+    so that each of their receipts shows the problem's life. Returns (problem, opinions)."""
+    with db.atomic():
+        hotspot = get(db, group_id)
+        if hotspot is None:
+            raise HotspotError("gone")
+        rows = list(db.execute(
+            "select o.id, o.category from hotspot_members m join opinions o on o.id = m.opinion_id "
+            "where m.group_id = ? and not exists (select 1 from problem_opinions p "
+            "where p.opinion_id = o.id) order by o.id", [group_id]))
+        if not rows:
+            raise HotspotError("already_listed")
+        text = hotspot.representative
+        title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
+        category = Counter(category for _, category in rows).most_common(1)[0][0]
+        problem_id = problems.create(db, title, actor_id, description=text, category=category,
+                                     source="opinion", opinion_ids=tuple(o for o, _ in rows))
+        audit.record(db, "hotspot.problem", f"hotspot:{group_id}", actor_id, problem=problem_id)
+    return problem_id, len(rows)
+
+
+def for_office_digest(db: sqlite_utils.Database, since_day: date) -> list[Hotspot]:
+    """The office's digest: the largest groups of open opinions that grew since the last one
+    (the office sees every group, however small)."""
+    return top(db, DIGEST_HOTSPOTS, open_only=True, grew_since=since_day)
+
+
+def for_leader_digest(db: sqlite_utils.Database, department_ids: list[int], since_day: date) -> list[Hotspot]:
+    """A leader's digest: groups of at least MIN_SHOWN opinions about the leader's departments
+    (counted in those departments only) that grew since the last one."""
+    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, department_ids=department_ids,
+               grew_since=since_day)
+
+
+def for_report(db: sqlite_utils.Database, start: date, end: date) -> list[Hotspot]:
+    """The summary report: the largest groups of the period, none under MIN_SHOWN."""
+    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, start=start, end=end)

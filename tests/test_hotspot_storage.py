@@ -1,0 +1,188 @@
+"""Hotspot groups against a real SQLite file: grouping when a batch is released, what is
+kept, the office's merge / split / move, and who may see which group."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from docx import Document
+
+from documents import summary_report
+from jobs import digests as digest_job
+from jobs import hotspots as hotspot_job
+from storage import digests, hotspots, opinions, people, roster, summary
+from storage.hotspots import HotspotError
+from storage.keys import Keys
+from storage.opinions import Draft
+
+KEYS = Keys(b"k" * 32)
+SHED = ["自行车棚太乱了，车子东倒西歪，早上根本推不进去。",
+        "腳踏車棚裡面堆滿了廢舊自行車，好幾年都沒人騎，建議統一清理。",
+        "车棚里的僵尸车太多了🚲🚲，新来的同事只能把车停在路边。",
+        "职工车棚的废旧车辆什么时候清理？已经反映过两次了。",
+        "自行车棚满了，自行车没地方放，希望清理一下废旧车。",
+        "建议整顿清理职工自行车棚，里面有很多没人要的旧自行车。"]
+CANTEEN = ["职工食堂的菜天天都是那几样，土豆白菜轮着来，吃腻了。",
+           "食堂菜品单一，价格还不便宜，很多人宁可叫外卖。"]
+
+
+def submit(db, text, day=date(2026, 11, 20), category="其他", department_id=None):
+    draft = Draft(category=category, department_id=department_id, text=text)
+    return opinions.submit(db, draft, None, KEYS, day)[0]
+
+
+def app_for(db):
+    return SimpleNamespace(bot_data={"db": db})
+
+
+@pytest.fixture
+def departments(db):
+    roster.apply(db, roster.parse("姓名,科室,角色\n甲,后勤保障科,职工\n乙,膳食科,职工\n".encode()), None)
+    return {name: people.department_id(db, name) for name in ("后勤保障科", "膳食科")}
+
+
+async def grouped(db, app=None):
+    opinions.release_batch(db)
+    return await hotspot_job.group_released(app or app_for(db))
+
+
+async def test_released_opinions_are_grouped_and_a_hotspot_shows_its_span(db, departments):
+    shed = [submit(db, t, date(2026, 11, 10 + n), "后勤保障", departments["后勤保障科"])
+            for n, t in enumerate(SHED)]
+    canteen = [submit(db, t, category="其他", department_id=departments["膳食科"]) for t in CANTEEN]
+    waiting = submit(db, "自行车棚漏雨")  # not released yet: the office has not seen it
+    opinions.release_batch(db)
+    db.execute("update opinions set released = 0 where id = ?", [waiting])
+    assert await hotspot_job.group_released(app_for(db)) == 8
+    assert hotspots.group_of(db, waiting) is None
+    assert len({hotspots.group_of(db, o) for o in shed}) == 1
+    assert hotspots.group_of(db, canteen[0]) == hotspots.group_of(db, canteen[1])
+    first = hotspots.top(db, 10)[0]
+    assert (first.size, first.first_day, first.last_day) == (6, "2026-11-10", "2026-11-15")
+    assert first.representative in SHED
+    assert first.categories == ("后勤保障",) and first.departments == ("后勤保障科",)
+    assert [h.size for h in hotspots.top(db, 10)] == [6, 2]
+    assert await hotspot_job.group_released(app_for(db)) == 0  # nothing new: nothing done
+
+
+async def test_what_is_kept_is_the_two_ids_and_who_placed_it(db):
+    for text in SHED:
+        submit(db, text)
+    await grouped(db)
+    columns = {t: [c.name for c in db[t].columns] for t in ("hotspot_groups", "hotspot_members")}
+    assert columns == {"hotspot_groups": ["id", "representative"],
+                       "hotspot_members": ["opinion_id", "group_id", "placed_by_office"]}
+    assert not db["hotspot_members"].use_rowid and not db["hotspot_groups"].use_rowid
+    group_id = db.execute("select id from hotspot_groups").fetchone()[0]
+    assert len(group_id) == hotspots.GROUP_ID_LENGTH and not group_id.isdigit()
+
+
+async def test_the_office_merges_splits_and_moves_and_the_grouping_follows(db):
+    app = app_for(db)
+    shed = [submit(db, t) for t in SHED[:3]]
+    canteen = [submit(db, t) for t in CANTEEN]
+    await grouped(db, app)
+    shed_group, canteen_group = hotspots.group_of(db, shed[0]), hotspots.group_of(db, canteen[0])
+    assert shed_group != canteen_group
+
+    hotspot_job.grouper(app).note_moves(hotspots.merge(db, shed_group, canteen_group, office_id=1))
+    assert set(hotspots.members(db, shed_group)) == set(shed + canteen)
+    assert hotspots.get(db, canteen_group) is None  # an emptied group is gone
+    with pytest.raises(HotspotError):
+        hotspots.merge(db, shed_group, canteen_group, office_id=1)
+
+    new_group, moves = hotspots.split(db, canteen, office_id=1)
+    hotspot_job.grouper(app).note_moves(moves)
+    assert set(hotspots.members(db, new_group)) == set(canteen)
+    assert db.execute("select count(*) from hotspot_members where placed_by_office = 1").fetchone()[0] == 2
+
+    # the index took the office's word: a new shed opinion joins the shed group, the canteen
+    # opinion the group the office made for the canteen
+    later = [submit(db, SHED[3]), submit(db, "食堂的菜太难吃了，天天土豆白菜")]
+    await grouped(db, app)
+    assert hotspots.group_of(db, later[0]) == shed_group
+    assert hotspots.group_of(db, later[1]) == new_group
+
+    hotspot_job.grouper(app).note_moves(hotspots.move(db, later[1], shed_group, office_id=1))
+    assert hotspots.group_of(db, later[1]) == shed_group
+    with pytest.raises(HotspotError):
+        hotspots.move(db, shed[0], "NOSUCHGR", office_id=1)
+    actions = [r[0] for r in db.execute("select action from audit where action like 'hotspot.%'")]
+    assert sorted(actions) == ["hotspot.merge", "hotspot.move", "hotspot.split"]
+    await grouped(db, app)  # the move reaches the index without complaint
+    assert hotspot_job.grouper(app).index.group_of[later[1]] == shed_group
+
+
+async def test_after_a_restart_the_index_is_rebuilt_from_what_is_stored(db):
+    shed = [submit(db, t) for t in SHED[:4]]
+    await grouped(db)
+    group_id = hotspots.group_of(db, shed[0])
+    later = submit(db, SHED[4])
+    await grouped(db, app_for(db))  # a new app: a new, empty index, built from storage
+    assert hotspots.group_of(db, later) == group_id
+
+
+async def test_outside_the_office_a_group_under_k_is_not_a_hotspot(db, departments):
+    for text in SHED[:4]:
+        submit(db, text, department_id=departments["后勤保障科"])
+    await grouped(db)
+    assert [h.size for h in hotspots.top(db, 10)] == [4]  # the office sees it
+    assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN) == []
+    submit(db, SHED[4], department_id=departments["后勤保障科"])
+    await grouped(db)
+    leader_view = hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN,
+                               department_ids=[departments["后勤保障科"]])
+    assert [h.size for h in leader_view] == [5]
+    assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, department_ids=[departments["膳食科"]]) == []
+    assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, start=date(2026, 11, 21)) == []
+
+
+async def test_digests_and_the_report_name_hotspots_and_leaders_see_none_under_k(db):
+    roster.apply(db, roster.parse("姓名,科室,角色\n李娜,后勤保障科,班子成员\n王芳,院办,活动办\n"
+                                  "张伟,膳食科,班子成员\n".encode()), None)
+    logistics = people.department_id(db, "后勤保障科")
+    leader = next(p for p in people.everyone(db) if p.name == "李娜")
+    other_leader = next(p for p in people.everyone(db) if p.name == "张伟")
+    zone, day = ZoneInfo("Asia/Shanghai"), date(2026, 11, 20)
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    for text in SHED[:4]:
+        submit(db, text, day, department_id=logistics)
+    await grouped(db)
+
+    office = digests.for_office(db, since, day, zone)
+    assert [h.size for h in office.hotspots] == [4]
+    assert "群众反映集中的问题" in digest_job.render("zh-CN", leader, office, "digest.title.office", None)
+    assert digests.for_leader(db, leader, since, day, zone).hotspots == []  # 4 < k
+    assert summary.summarize(db, day, day, zone).hotspots == []
+
+    submit(db, SHED[4], day, department_id=logistics)
+    await grouped(db)
+    mine = digests.for_leader(db, leader, since, day, zone)
+    assert [h.size for h in mine.hotspots] == [5]
+    text = digest_job.render("zh-CN", leader, mine, "digest.title.daily", None)
+    assert "5 条意见" in text
+    assert digests.for_leader(db, other_leader, since, day, zone).hotspots == []  # not their departments
+    later = datetime(2026, 11, 21, tzinfo=UTC)  # nothing new since: not named again
+    assert digests.for_leader(db, leader, later, date(2026, 11, 22), zone).hotspots == []
+
+    figures = summary.summarize(db, day, day, zone)
+    assert [h.size for h in figures.hotspots] == [5]
+    document = Document(io.BytesIO(summary_report.build(figures, "江原医院", day)))
+    assert any("群众反映集中的问题" in p.text for p in document.paragraphs)
+    assert any(cell.text == "5" for table in document.tables for cell in table.columns[0].cells)
+
+
+async def test_a_leader_is_shown_the_text_of_an_opinion_about_their_departments(db, departments):
+    mine = [submit(db, t, department_id=departments["后勤保障科"]) for t in SHED[:5]]
+    other = submit(db, SHED[5], department_id=departments["膳食科"])
+    await grouped(db)
+    group_id = hotspots.group_of(db, mine[0])
+    assert hotspots.group_of(db, other) == group_id
+    db.execute("update hotspot_groups set representative = ? where id = ?", [other, group_id])
+    assert hotspots.get(db, group_id).representative == SHED[5]  # the office sees the group's
+    [seen] = hotspots.top(db, 5, min_size=hotspots.MIN_SHOWN, department_ids=[departments["后勤保障科"]])
+    assert seen.size == 5 and seen.representative in SHED[:5]

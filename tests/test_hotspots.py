@@ -1,0 +1,102 @@
+"""Opinion hotspots: the grouping engine measured on the labelled set, its handling of text
+as people type it, and the `hotspots group` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cli
+from hotspots import engine, quality
+
+DATA = Path(__file__).parent / "data"
+
+
+def grouped(name: str) -> quality.Quality:
+    truth, texts = quality.read_labelled(DATA / f"hotspots_{name}.tsv")
+    return quality.measure(truth, engine.group_texts(texts))
+
+
+def test_the_labelled_set_has_300_opinions_in_two_halves_of_different_wordings():
+    tune_truth, tune_texts = quality.read_labelled(DATA / "hotspots_tune.tsv")
+    test_truth, test_texts = quality.read_labelled(DATA / "hotspots_test.tsv")
+    assert len(tune_texts) + len(test_texts) >= 300
+    assert not set(tune_texts) & set(test_texts)
+    # traditional characters in both halves
+    assert any("車" in t or "醫" in t or "門" in t for t in test_texts)
+    assert any("車" in t or "醫" in t or "門" in t for t in tune_texts)
+
+
+def test_precision_on_the_test_half_reaches_the_target():
+    assert grouped("test").precision >= 0.9
+
+
+@pytest.mark.xfail(strict=True, reason="measured recall on the test half is 0.63 (README, Hotspots)")
+def test_recall_on_the_test_half_reaches_the_target():
+    assert grouped("test").recall >= 0.7
+
+
+def test_recall_and_ari_on_the_test_half_hold_what_was_measured():
+    """What the README reports; a change that loses ground fails here."""
+    q = grouped("test")
+    assert q.recall >= 0.62
+    assert q.ari >= 0.74
+
+
+def test_the_measures_on_a_known_case():
+    assert quality.measure([1, 1, 2, 2], ["a", "a", "b", "b"]) == quality.Quality(1.0, 1.0, 1.0)
+    q = quality.measure([1, 1, 1, 2], ["a", "a", "b", "b"])
+    assert (q.precision, q.recall) == (0.5, 1 / 3)
+    # everything in one group: every true pair is found, precision is the share of true pairs
+    q = quality.measure([1, 1, 2, 2], ["a"] * 4)
+    assert (q.precision, q.recall, q.ari) == (2 / 6, 1.0, 0.0)
+
+
+def test_traditional_and_simplified_wordings_meet():
+    groups = engine.group_texts([
+        "自行车棚漏雨很严重，下雨天车子都淋湿了。",
+        "腳踏車棚漏雨很嚴重，下雨天車子都淋濕了。",
+        "食堂饭菜价格偏高，分量又少。",
+    ])
+    assert groups[0] == groups[1] != groups[2]
+
+
+def test_text_as_people_type_it_is_folded_before_comparing():
+    plain = "门诊挂号排队太久了"
+    typed = "门\u200b诊挂号排队太久了！！🙄🙄"  # a zero-width space, full-width marks, emoji
+    assert engine.normalize("ＣＴ预约") == "ct预约"
+    groups = engine.group_texts([plain, typed, "", "   ", "🚲" * 2000])
+    assert groups[0] == groups[1]
+    assert len(groups) == 5
+
+
+def test_the_office_can_place_an_opinion_and_later_ones_follow_it():
+    index = engine.Index()
+    canteen = index.add("a", "职工食堂的菜太难吃，品种少")
+    shed = index.add("b", "自行车棚太乱")
+    assert canteen != shed
+    # the office moves a third opinion into the shed's group; it is kept there
+    assert index.add("c", "食堂的饭菜又贵又难吃", group=shed) == shed
+    index.move("c", canteen)
+    assert index.group_of["c"] == canteen and index.sizes[shed] == 1
+
+
+def test_the_command_prints_one_group_per_line(tmp_path, capsys):
+    opinions = tmp_path / "opinions.txt"
+    opinions.write_text("自行车棚太乱了，车子东倒西歪\n車棚頂漏雨，自行車淋濕了\n食堂饭菜太贵\n\n",
+                        encoding="utf-8")
+    args = cli.parser().parse_args(["hotspots", "group", str(opinions)])
+    assert cli.run(None, args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4
+    assert lines[0] == lines[1] != lines[2]
+    assert all(line.isdigit() for line in lines)
+
+
+def test_the_command_refuses_a_file_that_is_not_utf8(tmp_path, capsys):
+    opinions = tmp_path / "gbk.txt"
+    opinions.write_bytes("自行车棚太乱了".encode("gbk"))
+    args = cli.parser().parse_args(["hotspots", "group", str(opinions)])
+    assert cli.run(None, args) == 1
+    assert "UTF-8" in capsys.readouterr().err
