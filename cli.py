@@ -122,11 +122,11 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage.clock import clock
 
     db = open_database(settings.database_path)
-    where, params = ledger_workbook.filters_to_sql(
-        department=args.department, leader=args.leader, status=args.status,
-        since=date.fromisoformat(args.since) if args.since else None)
+    which = problems.Filter(department=args.department, leader=args.leader,
+                            statuses=(args.status,) if args.status else (),
+                            since=date.fromisoformat(args.since) if args.since else None)
     count = ledger_workbook.write(db, args.file, clock.now().astimezone(settings.timezone).date(),
-                                  settings.timezone, where=where, params=params,
+                                  settings.timezone, which=which,
                                   amber=settings.ledger_amber_days, stale=settings.ledger_stale_days)
     print(f"ledger: {count} problems written to {args.file}")
     return 0

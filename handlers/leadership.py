@@ -17,8 +17,8 @@ from telegram.ext import (
 )
 
 from handlers import ledger, menu
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
-from handlers.problem_actions import id_in_button, problem_in_button, tell_error
+from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.problem_actions import id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
 from storage import problems
 from storage.dates import parse_deadline
@@ -32,15 +32,12 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 @requires(LEADER)
 async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = language(update, context)
-    waiting = problems.listing(database(context), "pr.status = ?", [problems.LISTED], limit=20)
-    if not waiting:
+    def claim_button(lang: str, problem) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "claim.btn"),
+                                                           callback_data=f"claim:{problem.id}")]])
+
+    if not await send_cards(update, context, problems.UNCLAIMED, claim_button):
         await reply(update, context, "claim.none")
-        return
-    for problem in waiting:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         InlineKeyboardMarkup([[InlineKeyboardButton(
-                             say(lang, "claim.btn"), callback_data=f"claim:{problem.id}")]]))
 
 
 @requires(LEADER)
@@ -72,15 +69,8 @@ def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
 @requires(LEADER)
 async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
-    lang = language(update, context)
-    mine = problems.listing(database(context), "pr.leader_id = ? and pr.status != ?",
-                            [leader.id, problems.CLOSED])
-    if not mine:
+    if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True), _leader_buttons):
         await reply(update, context, "mine.none")
-        return
-    for problem in mine:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         _leader_buttons(lang, problem))
 
 
 # ---- dispatch (下单) -----------------------------------------------------------------------

@@ -15,9 +15,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
-from handlers.problem_actions import id_in_button, problem_in_button, tell_error
+from handlers import menu
+from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.problem_actions import id_in_button, problem_in_button, send_cards, tell_error
 from handlers.roster import file_error_text
 from handlers.uploads import download
 from jobs import notices
@@ -160,18 +160,13 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = language(update, context)
-    waiting = problems.listing(database(context), "pr.status = ?", [problems.CLOSURE_REQUESTED])
-    if not waiting:
+    def closure_buttons(lang: str, problem) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup([[
+            InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=f"pc:close:{problem.id}"),
+            InlineKeyboardButton(say(lang, "closure.btn.return"), callback_data=f"pc:ret:{problem.id}")]])
+
+    if not await send_cards(update, context, problems.AWAITING_CLOSURE, closure_buttons):
         await reply(update, context, "closure.none")
-        return
-    for problem in waiting:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         InlineKeyboardMarkup([[
-                             InlineKeyboardButton(say(lang, "closure.btn.close"),
-                                                  callback_data=f"pc:close:{problem.id}"),
-                             InlineKeyboardButton(say(lang, "closure.btn.return"),
-                                                  callback_data=f"pc:ret:{problem.id}")]]))
 
 
 @requires(OFFICE)

@@ -14,9 +14,9 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
-from handlers.access import database, language, person_of, reply, requires, send_lines
-from handlers.problem_actions import problem_in_button, tell_error
+from handlers import menu
+from handlers.access import database, language, person_of, reply, requires
+from handlers.problem_actions import problem_in_button, send_cards, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
 from storage import problems
@@ -39,17 +39,12 @@ def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
 @requires(HEAD)
 async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     head = person_of(update, context)
-    lang = language(update, context)
-    placeholders = ",".join("?" * len(problems.WORKING + (problems.CLOSURE_REQUESTED,)))
-    tasks = problems.listing(database(context), f"pr.department_id = ? and pr.status in ({placeholders})",
-                             [head.department_id, *problems.WORKING, problems.CLOSURE_REQUESTED])
-    if not tasks:
+
+    def markup(lang: str, problem) -> InlineKeyboardMarkup | None:
+        return _buttons(lang, problem.id) if problem.status in problems.WORKING else None
+
+    if not await send_cards(update, context, problems.department_tasks(head.department_id), markup):
         await reply(update, context, "tasks.none")
-        return
-    for problem in tasks:
-        markup = _buttons(lang, problem.id) if problem.status in problems.WORKING else None
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         markup)
 
 
 @requires(HEAD)

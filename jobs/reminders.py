@@ -62,12 +62,10 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
 def queue_for_slots(app: Application, slots: list) -> int:
     """Queue every reminder that the given slots call for (each at most once, ever)."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    open_problems = problems.listing(db, f"pr.status in ({','.join('?' * len(problems.WORKING))})",
-                                     list(problems.WORKING))
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
-    for slot in slots:
-        for problem in open_problems:
+    for problem in problems.each(db, problems.WORKING_FILTER):
+        for slot in slots:
             for reminder in reminders.reminders_on(
                     problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
                     settings.escalate_office_after):

@@ -456,3 +456,11 @@ def m018_digest_opinions_from_the_index(db: sqlite_utils.Database) -> None:
             on opinions (leader_id, submitted_on, released, status, department_id, category, anonymous);
         """
     )
+
+
+@migrations()
+def m025_problems_in_deadline_order(db: sqlite_utils.Database) -> None:
+    """Pages for people and the ledger export read the list in deadline order, a page at a
+    time after the last one shown (storage.problems.page / each): this index makes each page
+    start where the last ended instead of sorting the whole list again."""
+    db.execute("create index problems_deadline_order on problems (coalesce(deadline, '9999-12-31'), id)")

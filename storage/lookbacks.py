@@ -72,7 +72,9 @@ def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ..
                zone) -> list[tuple[int, str]]:
     """(problem, round) pairs whose look-back is due and not yet started."""
     due = []
-    for problem in problems.listing(db, "pr.status = ? and pr.closed_at is not null", [CLOSED]):
+    for problem in problems.each(db, problems.CLOSED_FILTER):
+        if problem.closed_at is None:
+            continue
         closed_on = problem.closed_at.astimezone(zone).date()
         for days in after_days:
             round_name = f"{days}d"

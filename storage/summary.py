@@ -150,7 +150,7 @@ def _evaluations(db, start: date, end: date, zone: ZoneInfo, min_ballots: int, r
 def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo, min_ballots: int = 5,
               rule: str = evaluations.DEFAULT_RULE) -> Summary:
     """The period [start, end], both days included. Problems listed after `end` are left out."""
-    found = [p for p in problem_rules.listing(db, limit=10_000_000)
+    found = [p for p in problem_rules.each(db, by_deadline=True)
              if p.created_at.astimezone(zone).date() <= end]
     by_category, by_status = _opinion_counts(db, start, end)
     results, ballots = _lookbacks(db, start, end)

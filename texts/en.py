@@ -369,6 +369,7 @@ MESSAGES = {
     "digest.problem": "#{id} {title} — {department}, due {deadline}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "… and {count} more; the full list is in /ledger or /export",
+    "list.more": "… and {count} more not shown; the full list is in /ledger or /export",
     "digest.section.changes": "<b>🔄 Changes</b>",
     "digest.change": "#{id} {title}: {action}",
     "digest.section.due": "<b>⏳ Due in the next 7 days</b>",

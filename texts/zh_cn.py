@@ -381,6 +381,7 @@ MESSAGES = {
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "……另有 {count} 项，完整清单见 /ledger 或 /export",
+    "list.more": "……另有 {count} 项未列出，完整清单见 /ledger 或 /export",
     "digest.section.changes": "<b>🔄 变化</b>",
     "digest.change": "#{id} {title}：{action}",
     "digest.section.due": "<b>⏳ 未来 7 天到期</b>",

@@ -369,6 +369,7 @@ MESSAGES = {
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "……另有 {count} 項，完整清單見 /ledger 或 /export",
+    "list.more": "……另有 {count} 項未列出，完整清單見 /ledger 或 /export",
     "digest.section.changes": "<b>🔄 變化</b>",
     "digest.change": "#{id} {title}：{action}",
     "digest.section.due": "<b>⏳ 未來 7 天到期</b>",
