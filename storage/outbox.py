@@ -48,14 +48,14 @@ def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
           due_at: datetime | None = None, grouping: str | None = None, photo: bytes | None = None) -> bool:
     """Add a message; False when one with the same dedup_key was queued before. Messages for
     one person with the same grouping that are due together go out as one (never photos)."""
+    row = [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
+           dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo]
+    sql = ("insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
+           "values (?, ?, ?, ?, ?, ?, ?)")
+    if db.conn.in_transaction:  # one statement is atomic; a savepoint per row costs the sweeper
+        return db.execute(sql, row).rowcount == 1
     with db.atomic():
-        cursor = db.execute(
-            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
-             dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo],
-        )
-    return cursor.rowcount == 1
+        return db.execute(sql, row).rowcount == 1
 
 
 def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:

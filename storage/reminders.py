@@ -70,11 +70,30 @@ def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) ->
         day += timedelta(days=1)
 
 
-def last_sweep(db: sqlite_utils.Database) -> datetime | None:
-    row = db.execute("select value from job_state where name = 'reminders.last_sweep'").fetchone()
+def _mark(task: str | None) -> str:
+    """Each sweeper task keeps its own progress; the pass as a whole keeps the old name."""
+    return f"sweeper.{task}.last_sweep" if task else "reminders.last_sweep"
+
+
+def last_sweep(db: sqlite_utils.Database, task: str | None = None) -> datetime | None:
+    """When the task (or, without one, the sweeper as a whole) last finished its work."""
+    row = db.execute("select value from job_state where name = ?", [_mark(task)]).fetchone()
     return datetime.fromisoformat(row[0]) if row else None
 
 
-def record_sweep(db: sqlite_utils.Database, moment: datetime) -> None:
+def adopt_marks(db: sqlite_utils.Database, tasks) -> None:
+    """A task without a mark of its own (new, or the first pass after the deploy that split
+    the sweeper's mark by task) starts where the sweeper as a whole had got to, so that a
+    deploy neither repeats nor skips a slot."""
+    whole = last_sweep(db)
+    if whole is None:
+        return
     with db.atomic():
-        db["job_state"].upsert({"name": "reminders.last_sweep", "value": moment.isoformat()}, pk="name")
+        for task in tasks:
+            db.execute("insert or ignore into job_state (name, value) values (?, ?)",
+                       [_mark(task), whole.isoformat()])
+
+
+def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None = None) -> None:
+    with db.atomic():
+        db["job_state"].upsert({"name": _mark(task), "value": moment.isoformat()}, pk="name")

@@ -328,6 +328,8 @@ MESSAGES = {
     "history.problem.lookback_confirm": "department confirmed",
     "history.problem.lookback_result": "look-back result",
     "notice.unreachable": "📵 {name} ({department}) can no longer be reached (they may have blocked the bot); reminders to them have stopped. Please contact them in person.",
+    "notice.bad_row": "⚠️ A scheduled job skipped a record it could not handle ({table} #{id}, {error}). Everything else went out as usual; please have a technician check that record.",
+    "notice.task_failed": "⚠️ The scheduled job \"{task}\" failed this round ({error}); it was skipped and will be tried again in a minute. The other jobs ran as usual. Please have a technician look at the log.",
     "cmd.meetings": "The campaign calendar: phases and meetings",
     "cmd.meeting": "Add a meeting: /meeting TIME | TITLE | PLACE | WHO",
     "cmd.phase": "Add a phase: /phase START | END | TITLE",

@@ -340,6 +340,8 @@ MESSAGES = {
     "history.problem.lookback_confirm": "科室确认",
     "history.problem.lookback_result": "回头看结果",
     "notice.unreachable": "📵 {name}（{department}）收不到机器人的消息了（可能屏蔽了机器人），提醒已停发。请线下联系。",
+    "notice.bad_row": "⚠️ 定时任务跳过了一条无法处理的记录（{table} #{id}，{error}）。其余提醒照常发出；请技术人员检查这条记录。",
+    "notice.task_failed": "⚠️ 定时任务「{task}」本轮出错（{error}），已跳过并将在下一分钟重试；其他任务照常进行。请技术人员查看日志。",
     "cmd.meetings": "活动日程：阶段与会议",
     "cmd.meeting": "安排会议：/meeting 时间 | 名称 | 地点 | 参加人员",
     "cmd.phase": "设置阶段：/phase 开始 | 结束 | 名称",

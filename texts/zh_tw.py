@@ -328,6 +328,8 @@ MESSAGES = {
     "history.problem.lookback_confirm": "科室確認",
     "history.problem.lookback_result": "回頭看結果",
     "notice.unreachable": "📵 {name}（{department}）收不到機器人的訊息了（可能封鎖了機器人），提醒已停發。請線下聯絡。",
+    "notice.bad_row": "⚠️ 定時任務跳過了一條無法處理的記錄（{table} #{id}，{error}）。其餘提醒照常發出；請技術人員檢查這條記錄。",
+    "notice.task_failed": "⚠️ 定時任務「{task}」本輪出錯（{error}），已跳過並將在下一分鐘重試；其他任務照常進行。請技術人員查看日誌。",
     "cmd.meetings": "活動日程：階段與會議",
     "cmd.meeting": "安排會議：/meeting 時間 | 名稱 | 地點 | 參加人員",
     "cmd.phase": "設置階段：/phase 開始 | 結束 | 名稱",
