@@ -53,8 +53,7 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await context.bot.send_message(
         update.effective_chat.id, say(lang, "claim.won", id=problem.id, title=problem.title),
         parse_mode="HTML", reply_markup=_leader_buttons(lang, problem))
-    notices.notify(context, notices.office(context), "notice.claimed", id=problem.id,
-                   title=problem.title, leader=leader.name)
+    notices.problem_claimed(context, problem)
 
 
 def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
@@ -148,10 +147,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "dispatch.done", id=problem.id, department=problem.department))
-    notices.notify(context, notices.heads_of(context, problem.department_id), "notice.dispatched",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]], id=problem.id,
-                   title=problem.title, measures=problem.measures, deadline=problem.deadline.isoformat(),
-                   leader=problem.leader)
+    notices.problem_dispatched(context, problem)
     return ConversationHandler.END
 
 
@@ -192,8 +188,7 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
         await tell_error(update, context, error)
         return ConversationHandler.END
     await reply(update, context, "explain.done", id=problem.id, review_on=review_on.isoformat())
-    notices.notify(context, notices.office(context), "notice.explained", id=problem.id,
-                   title=problem.title, reason=problem.explanation)
+    notices.problem_explained(context, problem)
     return ConversationHandler.END
 
 

@@ -32,11 +32,7 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 
 def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
-    """A new problem waits for a leader: every leader is told, with a button to claim it."""
-    problem = problems.get(database(context), problem_id)
-    notices.notify(context, notices.leaders(context), "notice.listed",
-                   buttons=[[("claim.btn", f"claim:{problem.id}")]], dedup=f"listed:{problem.id}",
-                   id=problem.id, title=problem.title)
+    notices.problem_listed(context, problem_id)
 
 
 # ---- a new problem by hand ---------------------------------------------------------------
@@ -151,8 +147,7 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "assign.done", id=problem.id, leader=problem.leader))
-    notices.notify(context, notices.person(context, problem.leader_id), "notice.assigned",
-                   buttons=[[("dispatch.btn", f"pd:{problem.id}")]], id=problem.id, title=problem.title)
+    notices.problem_assigned(context, problem)
 
 
 # ---- closure: 销号 or return --------------------------------------------------------------------
@@ -177,8 +172,7 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell_error(update, context, error)
         return
     await reply(update, context, "closure.closed", id=problem.id)
-    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
-    notices.notify(context, recipients, "notice.closed", id=problem.id, title=problem.title)
+    notices.problem_closed(context, problem)
 
 
 @requires(OFFICE)
@@ -203,10 +197,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
         await tell_error(update, context, error)
         return ConversationHandler.END
     await reply(update, context, "closure.returned", id=problem.id)
-    recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
-    notices.notify(context, recipients, "notice.returned",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
-                   id=problem.id, title=problem.title, comment=comment)
+    notices.problem_returned(context, problem, comment)
     return ConversationHandler.END
 
 

@@ -91,5 +91,15 @@ def give_up(db: sqlite_utils.Database, ids: int | list[int], error: str) -> None
                        [iso(clock.now()), error, outgoing_id])
 
 
+def give_up_unjoined(db: sqlite_utils.Database) -> int:
+    """What waits for people who have no chat with the bot yet cannot be sent: give it up as
+    unreachable (what delivery would do on its next pass) and say how many."""
+    with db.atomic():
+        return db.execute(
+            "update outbox set failed_at = ?, last_error = 'unreachable' where sent_at is null and "
+            "failed_at is null and person_id in (select id from people where chat_id is null)",
+            [iso(clock.now())]).rowcount
+
+
 def pending_count(db: sqlite_utils.Database) -> int:
     return db.execute("select count(*) from outbox where sent_at is null and failed_at is null").fetchone()[0]
