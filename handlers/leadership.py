@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires
-from handlers.problem_actions import id_in_button, problem_in_button, send_cards, tell_error
+from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
 from storage import problems
 from storage.dates import parse_deadline
@@ -32,11 +32,9 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 @requires(LEADER)
 async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    def claim_button(lang: str, problem) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "claim.btn"),
-                                                           callback_data=f"claim:{problem.id}")]])
-
-    if not await send_cards(update, context, problems.UNCLAIMED, claim_button):
+    leader = person_of(update, context)
+    if not await send_cards(update, context, problems.UNCLAIMED,
+                            lambda lang, problem: action_buttons(lang, problem, leader, ("claim",))):
         await reply(update, context, "claim.none")
 
 
@@ -52,23 +50,18 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await context.bot.send_message(
         update.effective_chat.id, say(lang, "claim.won", id=problem.id, title=problem.title),
-        parse_mode="HTML", reply_markup=_leader_buttons(lang, problem))
+        parse_mode="HTML", reply_markup=action_buttons(lang, problem, leader, LEADER_ACTIONS))
     notices.problem_claimed(context, problem)
 
 
-def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
-    row = []
-    if problem.status in (problems.CLAIMED, problems.REOPENED):
-        row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=f"pd:{problem.id}"))
-    if problem.status in problems.TRANSITIONS["explain"][0]:
-        row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=f"px:{problem.id}"))
-    return InlineKeyboardMarkup([row]) if row else None
+LEADER_ACTIONS = ("dispatch", "explain")
 
 
 @requires(LEADER)
 async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
-    if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True), _leader_buttons):
+    if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True),
+                            lambda lang, problem: action_buttons(lang, problem, leader, LEADER_ACTIONS)):
         await reply(update, context, "mine.none")
 
 

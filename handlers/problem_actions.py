@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from handlers.access import database, language, person_of, send_lines
 from storage import problems
+from storage.people import Person
 from storage.problems import Problem, ProblemError
 from texts import say
 
@@ -65,3 +66,25 @@ async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: 
         await context.bot.send_message(chat, say(lang, "list.more", count=total - len(shown.problems)),
                                        parse_mode="HTML")
     return total
+
+
+# The button that starts each action on a problem: its label (a catalog key) and its data.
+ACTION_BUTTONS = {
+    "claim": ("claim.btn", "claim:{id}"),
+    "dispatch": ("dispatch.btn", "pd:{id}"),
+    "explain": ("explain.btn", "px:{id}"),
+    "report": ("progress.btn.report", "pr:{id}"),
+    "request_closure": ("progress.btn.closure", "pq:{id}"),
+    "close": ("closure.btn.close", "pc:close:{id}"),
+    "return": ("closure.btn.return", "pc:ret:{id}"),
+}
+
+
+def action_buttons(lang: str, problem: Problem, person: Person, among: tuple[str, ...]
+                   ) -> InlineKeyboardMarkup | None:
+    """One row: a button for each of `among` that this person may do to this problem now
+    (problems.allowed reads TRANSITIONS and the person's roles); None when there is none."""
+    row = [InlineKeyboardButton(say(lang, ACTION_BUTTONS[action][0]),
+                                callback_data=ACTION_BUTTONS[action][1].format(id=problem.id))
+           for action in problems.allowed(problem, person) if action in among]
+    return InlineKeyboardMarkup([row]) if row else None

@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires
-from handlers.problem_actions import id_in_button, problem_in_button, send_cards, tell_error
+from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.roster import file_error_text
 from handlers.uploads import download
 from jobs import notices
@@ -155,12 +155,9 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    def closure_buttons(lang: str, problem) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup([[
-            InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=f"pc:close:{problem.id}"),
-            InlineKeyboardButton(say(lang, "closure.btn.return"), callback_data=f"pc:ret:{problem.id}")]])
-
-    if not await send_cards(update, context, problems.AWAITING_CLOSURE, closure_buttons):
+    office = person_of(update, context)
+    if not await send_cards(update, context, problems.AWAITING_CLOSURE,
+                            lambda lang, problem: action_buttons(lang, problem, office, ("close", "return"))):
         await reply(update, context, "closure.none")
 
 

@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import database, language, person_of, reply, requires
-from handlers.problem_actions import problem_in_button, send_cards, tell_error
+from handlers.problem_actions import action_buttons, problem_in_button, send_cards, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
 from storage import problems
@@ -29,21 +29,15 @@ MAX_PHOTOS = 3
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "progress.btn.report"), callback_data=f"pr:{problem_id}"),
-        InlineKeyboardButton(say(lang, "progress.btn.closure"), callback_data=f"pq:{problem_id}"),
-    ]])
+HEAD_ACTIONS = ("report", "request_closure")
 
 
 @requires(HEAD)
 async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     head = person_of(update, context)
 
-    def markup(lang: str, problem) -> InlineKeyboardMarkup | None:
-        return _buttons(lang, problem.id) if problem.status in problems.WORKING else None
-
-    if not await send_cards(update, context, problems.department_tasks(head.department_id), markup):
+    if not await send_cards(update, context, problems.department_tasks(head.department_id),
+                            lambda lang, problem: action_buttons(lang, problem, head, HEAD_ACTIONS)):
         await reply(update, context, "tasks.none")
 
 
@@ -123,7 +117,7 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     lang = language(update, context)
     await reply(update, context, "progress.done", id=problem.id, percent=problem.progress,
-                reply_markup=_buttons(lang, problem.id))
+                reply_markup=action_buttons(lang, problem, person_of(update, context), HEAD_ACTIONS))
     notices.notify(context, notices.person(context, problem.leader_id), "notice.progress",
                    id=problem.id, title=problem.title, percent=problem.progress,
                    text=draft.get("text", ""))

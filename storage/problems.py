@@ -330,6 +330,19 @@ def check(problem: Problem, action: str, actor: Person | None) -> str:
     return target
 
 
+def allowed(problem: Problem, actor: Person | None) -> tuple[str, ...]:
+    """The actions this person may take on this problem now, by TRANSITIONS and their roles:
+    what the buttons under a problem offer, so that they never restate the rules."""
+    found = []
+    for action in TRANSITIONS:
+        try:
+            check(problem, action, actor)
+        except ProblemError:
+            continue
+        found.append(action)
+    return tuple(found)
+
+
 def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person | None,
         **fields) -> Problem:
     """Do one action on one problem, in one transaction, or refuse and change nothing."""
