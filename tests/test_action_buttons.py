@@ -27,8 +27,9 @@ LEADER_1, OTHER_LEADER, HEAD_1, OTHER_HEAD, OFFICE_1, STAFF_1 = (
 
 def problem(status: str) -> problems.Problem:
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    return problems.Problem(7, "挂号排队时间长", "", None, "meeting", "deadline", "short", "增设窗口", 1, "p1", 1,
-                            "门诊部", date(2026, 12, 31), status, True, 0, None, None, now, None, None)
+    return problems.Problem(7, "挂号排队时间长", "", None, "meeting", "deadline", "short", "增设窗口", 1,
+                            "p1", 1, "门诊部", date(2026, 12, 31), status, True, 0, None, None, now, None,
+                            None)
 
 
 def offered(found, who: Person) -> set[str]:
