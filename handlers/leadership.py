@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
+from handlers import conversations, ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
@@ -26,7 +26,7 @@ from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE = range(6)
+MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE = conversations.states("leadership")
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -224,6 +224,7 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
                           CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
             states={
+                **conversations.on_timeout("leadership"),
                 MEASURES: [MessageHandler(TEXT, receive_measures)],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:")],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
@@ -233,6 +234,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="leadership",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

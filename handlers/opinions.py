@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
 from storage import opinions
@@ -31,7 +31,8 @@ from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
 from texts import every_language, say
 
-CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS, REVIEWING = range(6)
+(CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS,
+ REVIEWING) = conversations.states("opinion")
 DEPARTMENTS_PER_ROW = 2
 
 
@@ -289,6 +290,7 @@ def submission_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
+            **conversations.on_timeout("opinion"),
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named)$")],
             CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:")],
             CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:")],
@@ -304,6 +306,7 @@ def submission_conversation() -> ConversationHandler:
         fallbacks=[CommandHandler("cancel", cancel),
                    CallbackQueryHandler(cancel, pattern=r"^op:cancel$")],
         name="opinion",
+        conversation_timeout=conversations.TIMEOUT,
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
     )

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.roster import file_error_text
@@ -27,7 +27,7 @@ from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
+TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = conversations.states("office_problems")
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
@@ -242,6 +242,7 @@ def handlers() -> list[BaseHandler]:
                           CallbackQueryHandler(ask_return_comment, pattern=r"^pc:ret:\d+$"),
                           CommandHandler("findings", ask_findings)],
             states={
+                **conversations.on_timeout("office_problems"),
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
                 KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
@@ -251,6 +252,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="office_problems",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

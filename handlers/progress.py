@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import action_buttons, problem_in_button, send_cards, tell_error
 from handlers.uploads import clean_photo
@@ -24,7 +24,7 @@ from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
 
-TEXT_STEP, PHOTO_STEP, PERCENT_STEP = range(3)
+TEXT_STEP, PHOTO_STEP, PERCENT_STEP = conversations.states("progress_report")
 MAX_PHOTOS = 3
 TEXT = filters.TEXT & ~filters.COMMAND
 
@@ -154,6 +154,7 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$")],
             states={
+                **conversations.on_timeout("progress_report"),
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
                 PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
                              CallbackQueryHandler(photos_done, pattern=r"^prn$")],
@@ -162,6 +163,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="progress_report",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from documents import invitation_sheet
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.uploads import download
 from storage import invitations, people, roster
@@ -33,7 +33,7 @@ from texts import CATALOGS, DEFAULT, say
 
 log = logging.getLogger(__name__)
 
-WAITING_FILE, CONFIRMING = range(2)
+WAITING_FILE, CONFIRMING = conversations.states("roster_import")
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 NAMES_SHOWN = 20
 
@@ -143,6 +143,7 @@ def import_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("roster", ask_for_file),
         states={
+            **conversations.on_timeout("roster_import"),
             WAITING_FILE: [
                 MessageHandler(filters.Document.ALL, receive_file),
                 MessageHandler(~filters.COMMAND, not_a_file),
@@ -154,6 +155,7 @@ def import_conversation() -> ConversationHandler:
         },
         fallbacks=[CommandHandler("cancel", cancel_import)],
         name="roster_import",
+        conversation_timeout=conversations.TIMEOUT,
         persistent=True,
         allow_reentry=True,
     )

@@ -72,6 +72,8 @@ MESSAGES = {
     "invite.no_department": "There is no department called “{department}”. Departments: {departments}",
     "invite.cancelled": "Cancelled; no invitations were made.",
     "cancelled": "Cancelled.",
+    "conversation.timed_out": "⏱ This step waited too long and has ended; nothing unsaved was kept. Start again when you are ready.",
+    "conversation.reset": "🔄 The bot was updated and what you were in the middle of has ended; please start again.",
     "nothing_to_cancel": "Nothing is in progress.",
     "unknown_command": "There is no such command. Send /help to see what you can do.",
     "not_understood": "I did not understand that. Use the menu below, or send /help.",

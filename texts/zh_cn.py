@@ -84,6 +84,8 @@ MESSAGES = {
     "invite.cancelled": "已取消，没有生成邀请。",
     # general
     "cancelled": "已取消。",
+    "conversation.timed_out": "⏱ 这一步等了太久，已自动结束，未保存的内容已丢弃。需要时请重新开始。",
+    "conversation.reset": "🔄 机器人已更新，您之前进行到一半的操作已结束，请重新开始。",
     "nothing_to_cancel": "当前没有进行中的操作。",
     "unknown_command": "没有这个命令。发送 /help 查看可以做什么。",
     "not_understood": "我没有看懂。请使用下方菜单，或发送 /help。",

@@ -72,6 +72,8 @@ MESSAGES = {
     "invite.no_department": "沒有名為「{department}」的科室。現有科室：{departments}",
     "invite.cancelled": "已取消，沒有產生邀請。",
     "cancelled": "已取消。",
+    "conversation.timed_out": "⏱ 這一步等了太久，已自動結束，未儲存的內容已捨棄。需要時請重新開始。",
+    "conversation.reset": "🔄 機器人已更新，您之前進行到一半的操作已結束，請重新開始。",
     "nothing_to_cancel": "目前沒有進行中的操作。",
     "unknown_command": "沒有這個指令。傳送 /help 查看可以做什麼。",
     "not_understood": "我沒有看懂。請使用下方選單，或傳送 /help。",
