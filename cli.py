@@ -90,13 +90,12 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_file(settings: config.Settings, path: str, family: str, parse, apply) -> list | None:
+def _import_file(settings: config.Settings, path: str, family: str, parse, apply, db) -> list | None:
     """Parse a CSV of the given family and apply it all or nothing; None (and the reason on
     stderr, in the office's wording) when the file is refused."""
     from handlers.roster import file_error_text
     from storage.csv_files import FileRejected
 
-    db = open_database(settings.database_path)
     try:
         parsed = parse(db, Path(path).read_bytes())
     except FileRejected as error:
@@ -106,22 +105,34 @@ def _import_file(settings: config.Settings, path: str, family: str, parse, apply
 
 
 def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    from jobs import notices
+
+    db = open_database(settings.database_path)
     ids = _import_file(settings, args.file, "findings", lambda db, raw: problems.parse_findings(raw),
-                       problems.import_findings)
+                       problems.import_findings, db)
     if ids is None:
         return 1
-    print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); leaders can claim them with /claim")
+    where = notices.Reach(db, settings.default_language, settings.timezone)
+    told = sum(notices.problem_listed(where, problem_id) for problem_id in ids)
+    print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); {len(notices.leaders(where))} leaders "
+          f"told ({told} notices queued; the running bot sends them), they claim with /claim")
     return 0
 
 
 def _calendar_import(settings: config.Settings, args: argparse.Namespace) -> int:
+    from jobs import notices
     from storage import calendar
 
+    db = open_database(settings.database_path)
     ids = _import_file(settings, args.file, "calendar",
-                       lambda db, raw: calendar.parse_csv(db, raw, settings.timezone), calendar.import_events)
+                       lambda db, raw: calendar.parse_csv(db, raw, settings.timezone),
+                       calendar.import_events, db)
     if ids is None:
         return 1
-    print(f"calendar: {len(ids)} entries added; attendees are reminded before meetings")
+    where = notices.Reach(db, settings.default_language, settings.timezone)
+    told = sum(notices.meeting_set(where, calendar.get(db, event_id)) for event_id in ids)
+    print(f"calendar: {len(ids)} entries added; {told} notices to attendees queued (the running bot sends "
+          f"them), and attendees are reminded before meetings")
     return 0
 
 
@@ -132,11 +143,11 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage.clock import clock
 
     db = open_database(settings.database_path)
-    where, params = ledger_workbook.filters_to_sql(
-        department=args.department, leader=args.leader, status=args.status,
-        since=date.fromisoformat(args.since) if args.since else None)
+    which = problems.Filter(department=args.department, leader=args.leader,
+                            statuses=(args.status,) if args.status else (),
+                            since=date.fromisoformat(args.since) if args.since else None)
     count = ledger_workbook.write(db, args.file, clock.now().astimezone(settings.timezone).date(),
-                                  settings.timezone, where=where, params=params,
+                                  settings.timezone, which=which,
                                   amber=settings.ledger_amber_days, stale=settings.ledger_stale_days)
     print(f"ledger: {count} problems written to {args.file}")
     return 0

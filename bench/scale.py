@@ -121,7 +121,8 @@ async def measure(db_path: Path, leaders: int, slot: bool) -> dict[str, float]:
             found["sweeper pass over the 09:00 reminder slot (queues every reminder)"] = time.perf_counter() - start
             found["reminders queued"] = db.execute("select count(*) from outbox").fetchone()[0] / 1000
         else:
-            db.execute("insert or replace into job_state values ('reminders.last_sweep', ?)", [now.isoformat()])
+            db.execute("update job_state set value = ? where name = 'reminders.last_sweep' or name like 'sweeper.%'",
+                       [now.isoformat()])
             db.conn.commit()
         for minute in range(1, 6):
             clock.freeze(now + timedelta(minutes=minute))

@@ -177,42 +177,23 @@ class _Tally:
         return cells
 
 
-def filters_to_sql(department: str | None = None, leader: str | None = None, status: str | None = None,
-                   since: date | None = None, leader_id: int | None = None) -> tuple[str, list]:
-    """Where-clause and parameters for the ledger's filters."""
-    clauses, params = ["1"], []
-    for column, value in (("d.name", department), ("l.name", leader), ("pr.status", status),
-                          ("pr.leader_id", leader_id)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            params.append(value)
-    if since is not None:
-        clauses.append("pr.created_at >= ?")
-        params.append(since.isoformat())
-    return " and ".join(clauses), params
-
-
-def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *, where: str = "1",
-          params: list | None = None, amber: int = 3, stale: int = 14) -> int:
-    """Write the ledger to `out` (a path or a binary file); returns the number of problems."""
+def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *,
+          which: problems.Filter = problems.EVERYTHING, amber: int = 3, stale: int = 14) -> int:
+    """Write the ledger of the problems `which` covers to `out` (a path or a binary file);
+    returns the number of problems."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
     _print_setup(sheet)
     _header(sheet, HEADERS, WIDTHS)
     extended = extensions.approved_counts(db)
     tally = _Tally()
-    count, offset, page = 0, 0, 500
-    while True:
-        chunk = problems.listing(db, where, params or [], offset=offset, limit=page)
-        for problem in chunk:
-            count += 1
-            cells = _row(sheet, db, count, problem, today, zone, amber, stale, extended.get(problem.id, 0))
-            sheet.row_dimensions[count + 1].height = row_height([c.value for c in cells])
-            sheet.append(cells)
-            tally.add(problem, problems.light(problem, today, amber, stale), extended.get(problem.id, 0))
-        if len(chunk) < page:
-            break
-        offset += page
+    count = 0
+    for problem in problems.each(db, which, by_deadline=True):
+        count += 1
+        cells = _row(sheet, db, count, problem, today, zone, amber, stale, extended.get(problem.id, 0))
+        sheet.row_dimensions[count + 1].height = row_height([c.value for c in cells])
+        sheet.append(cells)
+        tally.add(problem, problems.light(problem, today, amber, stale), extended.get(problem.id, 0))
     tally.write(book)
     book.save(out)
     return count

@@ -82,10 +82,9 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     event_id = calendar.add(database(context), "meeting", parts[1], starts, person_of(update, context).id,
                             place=parts[2], roles=roles, departments=departments)
     event = calendar.get(database(context), event_id)
-    attendees = calendar.attendees(database(context), event)
-    notices.notify(context, attendees, "meeting.announced", title=event.title,
-                   when=_when(context, starts), place=event.place or "—")
-    await reply(update, context, "calendar.added", id=event_id, count=len(attendees))
+    notices.meeting_set(context, event)
+    await reply(update, context, "calendar.added", id=event_id,
+                count=len(calendar.attendees(database(context), event)))
 
 
 @requires(OFFICE)
@@ -129,8 +128,7 @@ async def move_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     actor = person_of(update, context)
     event = calendar.move(database(context), event.id, starts, parts[1] or None, actor.id)
-    notices.notify(context, calendar.attendees(database(context), event), "meeting.moved",
-                   title=event.title, when=_when(context, starts), place=event.place or "—")
+    notices.meeting_moved(context, event)
     await reply(update, context, "calendar.moved", id=event.id)
 
 
@@ -140,8 +138,7 @@ async def cancel_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if event is None:
         return
     event = calendar.cancel(database(context), event.id, person_of(update, context).id)
-    notices.notify(context, calendar.attendees(database(context), event), "meeting.cancelled",
-                   title=event.title, when=_when(context, event.starts_at))
+    notices.meeting_cancelled(context, event)
     await reply(update, context, "calendar.cancelled", id=event.id)
 
 

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, ContextTypes
 from documents import ledger_workbook, summary_report
 from handlers import ledger, menu
 from handlers.access import database, person_of, quoted, reply, requires, settings
-from storage import people, summary
+from storage import people, problems, summary
 from storage.people import LEADER, OFFICE
 
 
@@ -27,11 +27,11 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                     departments="、".join(people.departments(database(context))))
         return
     leader_id = None if OFFICE in person.roles else person.id
-    where, params = ledger_workbook.filters_to_sql(department=department, leader_id=leader_id)
+    which = problems.Filter(department=department, leader_id=leader_id)
     config = settings(context)
     content, count = await asyncio.to_thread(
         ledger_workbook.to_bytes, database(context), ledger.today(context), config.timezone,
-        where=where, params=params, amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+        which=which, amber=config.ledger_amber_days, stale=config.ledger_stale_days)
     name = f"整改台账-{ledger.today(context).isoformat()}.xlsx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
     await reply(update, context, "export.done", count=count)

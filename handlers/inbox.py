@@ -21,8 +21,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from handlers import conversations, menu
 from handlers import hotspots as hotspot_cards
-from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.receipts import card_lines, keys, status_text
 from jobs import notices
@@ -35,7 +35,7 @@ from texts import say
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER = range(3)
+TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER = conversations.states("inbox_action")
 
 
 def _today(context: ContextTypes.DEFAULT_TYPE):
@@ -366,11 +366,13 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
                           CallbackQueryHandler(ask_original, pattern=r"^ib:dup:"),
                           CallbackQueryHandler(ask_answer, pattern=r"^ib:close:")],
-            states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
+            states={**conversations.on_timeout("inbox_action"),
+                    TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
                     TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="inbox_action",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

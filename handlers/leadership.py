@@ -15,31 +15,27 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers import ledger, menu, typed_choice
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
-from handlers.problem_actions import id_in_button, problem_in_button, tell_error
+from handlers import conversations, ledger, menu, typed_choice
+from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
-from storage import problems
+from storage import extensions, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE, CONFIRM_EXPLAIN = range(7)
+(MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE,
+ CONFIRM_EXPLAIN) = conversations.states("leadership")
 TEXT = menu.TYPED
 
 
 @requires(LEADER)
 async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = language(update, context)
-    waiting = problems.listing(database(context), "pr.status = ?", [problems.LISTED], limit=20)
-    if not waiting:
+    leader = person_of(update, context)
+    if not await send_cards(update, context, problems.UNCLAIMED,
+                            lambda lang, problem: action_buttons(lang, problem, leader, ("claim",))):
         await reply(update, context, "claim.none")
-        return
-    for problem in waiting:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         InlineKeyboardMarkup([[InlineKeyboardButton(
-                             say(lang, "claim.btn"), callback_data=f"claim:{problem.id}")]]))
 
 
 @requires(LEADER)
@@ -54,18 +50,18 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await context.bot.send_message(
         update.effective_chat.id, say(lang, "claim.won", id=problem.id, title=problem.title),
-        parse_mode="HTML", reply_markup=_leader_buttons(lang, problem))
-    notices.notify(context, notices.office(context), "notice.claimed", id=problem.id,
-                   title=problem.title, leader=leader.name)
+        parse_mode="HTML", reply_markup=_leader_buttons(lang, problem, leader))
+    notices.problem_claimed(context, problem)
 
 
-def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
-    row = []
-    if problem.status in (problems.CLAIMED, problems.REOPENED):
-        row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=f"pd:{problem.id}"))
-    if problem.status in problems.TRANSITIONS["explain"][0]:
-        row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=f"px:{problem.id}"))
-    if problem.status in problems.WORKING and problem.deadline:
+LEADER_ACTIONS = ("dispatch", "explain")
+
+
+def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
+    """What the leader may do now (from TRANSITIONS), and 申请延期 where a deadline can move."""
+    actions = action_buttons(lang, problem, leader, LEADER_ACTIONS)
+    row = list(actions.inline_keyboard[0]) if actions else []
+    if extensions.may_ask(problem, leader):
         row.append(InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}"))
     return InlineKeyboardMarkup([row]) if row else None
 
@@ -73,15 +69,9 @@ def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
 @requires(LEADER)
 async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
-    lang = language(update, context)
-    mine = problems.listing(database(context), "pr.leader_id = ? and pr.status != ?",
-                            [leader.id, problems.CLOSED])
-    if not mine:
+    if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True),
+                            lambda lang, problem: action_buttons(lang, problem, leader, LEADER_ACTIONS)):
         await reply(update, context, "mine.none")
-        return
-    for problem in mine:
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         _leader_buttons(lang, problem))
 
 
 # ---- dispatch (下单) -----------------------------------------------------------------------
@@ -179,10 +169,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "dispatch.done", id=problem.id, department=problem.department))
-    notices.notify(context, notices.heads_of(context, problem.department_id), "notice.dispatched",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]], id=problem.id,
-                   title=problem.title, measures=problem.measures, deadline=problem.deadline.isoformat(),
-                   leader=problem.leader)
+    notices.problem_dispatched(context, problem)
     return ConversationHandler.END
 
 
@@ -244,8 +231,7 @@ async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     await update.callback_query.edit_message_text(
         say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
-    notices.notify(context, notices.office(context), "notice.explained", id=problem.id,
-                   title=problem.title, reason=problem.explanation)
+    notices.problem_explained(context, problem)
     return ConversationHandler.END
 
 
@@ -288,6 +274,7 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
                           CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
             states={
+                **conversations.on_timeout("leadership"),
                 MEASURES: [MessageHandler(TEXT, receive_measures),
                            CallbackQueryHandler(receive_measures, pattern=r"^pdk$")],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:"),
@@ -301,6 +288,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

@@ -89,25 +89,29 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
 
 @requires(*MEMBERS)
 async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    page = 0
+    page, after = 0, None
     if update.callback_query:
         await update.callback_query.answer()
-        raw = update.callback_query.data.removeprefix("lgp:")
-        page = int(raw) if raw.isdigit() else 0
+        # lgp:<page>:<where the last page ended>; a button from before keyset paging (lgp:3)
+        # opens the first page.
+        _, number, token = (update.callback_query.data.split(":", 2) + ["", ""])[:3]
+        after = problems.After.parse(token) if token else None
+        page = int(number) if after and number.isdigit() else 0
     db = database(context)
     lang = language(update, context)
-    total = problems.count(db, "pr.public = 1")
+    total = problems.count(db, problems.PUBLIC)
     if not total:
         await reply(update, context, "ledger.empty")
         return
-    shown = problems.listing(db, "pr.public = 1", offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    lines = [say(lang, "ledger.title", page=page + 1, pages=pages, total=total)]
-    lines += [summary_line(context, lang, p) for p in shown]
-    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=f"lg:{p.id}") for p in shown]
+    lines = [say(lang, "ledger.title", page=min(page + 1, pages), pages=pages, total=total)]
+    lines += [summary_line(context, lang, p) for p in shown.problems]
+    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=f"lg:{p.id}") for p in shown.problems]
     rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
-    if page + 1 < pages:
-        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=f"lgp:{page + 1}")])
+    if shown.after is not None:
+        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"),
+                                          callback_data=f"lgp:{page + 1}:{shown.after.token()}")])
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
@@ -141,7 +145,7 @@ async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+$"),
+        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+(:[-\d.]+)?$"),
         CallbackQueryHandler(show_detail, pattern=r"^lg:"),
         CommandHandler("history", show_history),
     ]

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
+from handlers import conversations, ledger, menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
@@ -25,7 +25,7 @@ from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-EVIDENCE = 0
+(EVIDENCE,) = conversations.states("lookback_confirm")
 
 
 def _parse(data: str) -> tuple[int, str] | None:
@@ -133,10 +133,12 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=r"^lbc:\d+$")],
-            states={EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,
+            states={**conversations.on_timeout("lookback_confirm"),
+                    EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,
                                               receive_evidence)]},
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="lookback_confirm",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

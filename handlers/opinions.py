@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
 from storage import opinions
@@ -33,7 +33,8 @@ from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
 from texts import say
 
-CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS, REVIEWING = range(6)
+(CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS,
+ REVIEWING) = conversations.states("opinion")
 DEPARTMENTS_PER_ROW = 2
 
 
@@ -403,6 +404,7 @@ def submission_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
+            **conversations.on_timeout("opinion"),
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named):\w+$")],
             CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:"),
                                 typed_choice.handler(_categories_offered, _typed(_category_chosen))],
@@ -421,6 +423,7 @@ def submission_conversation() -> ConversationHandler:
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget),
                    CallbackQueryHandler(cancel, pattern=r"^op:cancel:\w+$")],
         name="opinion",
+        conversation_timeout=conversations.TIMEOUT,
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
     )

@@ -4,11 +4,17 @@ services in bot_data are rebuilt at start."""
 
 from __future__ import annotations
 
+import logging
+
 import sqlite_utils
 from telegram.ext import BasePersistence, PersistenceInput
 
-from storage import bot_state
+from handlers import conversations
+from storage import bot_state, outbox, people
 from storage.bot_state import CHAT, USER
+from texts import say
+
+log = logging.getLogger(__name__)
 
 # Seconds between writes of changed state; a kill loses at most this much conversation progress.
 UPDATE_INTERVAL = 1
@@ -36,7 +42,25 @@ class SQLitePersistence(BasePersistence):
         return None
 
     async def get_conversations(self, name: str) -> dict:
-        return bot_state.load_conversations(self.db, name)
+        """The saved states of a conversation; a state it no longer has (renamed or removed by
+        a deploy) ends that person's conversation, and they are told, rather than leaving them
+        at a step that means something else now."""
+        known = set(conversations.CONVERSATIONS.get(name, ()))
+        found = {}
+        for key, state in bot_state.load_conversations(self.db, name).items():
+            if state in known:
+                found[key] = state
+            else:
+                self._reset(name, key)
+        return found
+
+    def _reset(self, name: str, key: tuple) -> None:
+        log.info("conversation %s: a saved state it no longer has was ended", name)
+        bot_state.save_conversation(self.db, name, key, None)
+        person = people.by_telegram_user(self.db, key[-1]) if key and isinstance(key[-1], int) else None
+        if person is not None:
+            outbox.queue(self.db, person.id, say(person.language or "zh-CN", "conversation.reset"),
+                         dedup_key=f"conversation-reset:{name}:{person.id}")
 
     async def update_conversation(self, name: str, key: tuple, new_state: object) -> None:
         bot_state.save_conversation(self.db, name, key, new_state)

@@ -3,11 +3,14 @@ person wants to take, and refusals in the person's own words."""
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from handlers.access import database, language, person_of
+from handlers.access import database, language, person_of, send_lines
 from storage import problems
+from storage.people import Person
 from storage.problems import Problem, ProblemError
 from texts import say
 
@@ -43,3 +46,45 @@ def problem_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action
         raise ProblemError("not_found")
     problems.check(problem, action, person_of(update, context))
     return problem
+
+
+CARDS = 10  # problem cards one command sends at most; the rest are counted, never dropped unsaid
+
+
+async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: problems.Filter,
+                     markup: Callable[[str, Problem], InlineKeyboardMarkup | None]) -> int:
+    """One card per problem of the first page (deadline order), then how many are left;
+    returns how many problems there are in all."""
+    from handlers import ledger  # ledger renders the card; it imports nothing from here
+
+    db, lang, chat = database(context), language(update, context), update.effective_chat.id
+    shown = problems.page(db, which, CARDS)
+    for problem in shown.problems:
+        await send_lines(context, chat, ledger.card_lines(context, lang, problem), markup(lang, problem))
+    total = len(shown.problems) if shown.after is None else problems.count(db, which)
+    if total > len(shown.problems):
+        await context.bot.send_message(chat, say(lang, "list.more", count=total - len(shown.problems)),
+                                       parse_mode="HTML")
+    return total
+
+
+# The button that starts each action on a problem: its label (a catalog key) and its data.
+ACTION_BUTTONS = {
+    "claim": ("claim.btn", "claim:{id}"),
+    "dispatch": ("dispatch.btn", "pd:{id}"),
+    "explain": ("explain.btn", "px:{id}"),
+    "report": ("progress.btn.report", "pr:{id}"),
+    "request_closure": ("progress.btn.closure", "pq:{id}"),
+    "close": ("closure.btn.close", "pc:close:{id}"),
+    "return": ("closure.btn.return", "pc:ret:{id}"),
+}
+
+
+def action_buttons(lang: str, problem: Problem, person: Person, among: tuple[str, ...]
+                   ) -> InlineKeyboardMarkup | None:
+    """One row: a button for each of `among` that this person may do to this problem now
+    (problems.allowed reads TRANSITIONS and the person's roles); None when there is none."""
+    row = [InlineKeyboardButton(say(lang, ACTION_BUTTONS[action][0]),
+                                callback_data=ACTION_BUTTONS[action][1].format(id=problem.id))
+           for action in problems.allowed(problem, person) if action in among]
+    return InlineKeyboardMarkup([row]) if row else None

@@ -16,9 +16,14 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
+from handlers import conversations, ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.problem_actions import id_in_button, problem_in_button, tell_error
+from handlers.problem_actions import (
+    CARDS,
+    id_in_button,
+    problem_in_button,
+    tell_error,
+)
 from handlers.roster import file_error_text, is_table_file
 from handlers.uploads import download
 from jobs import notices
@@ -29,16 +34,12 @@ from storage.problems import ProblemError
 from texts import say
 from texts.fit import CAPTION_LIMIT, shorten
 
-TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
+TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = conversations.states("office_problems")
 TEXT = menu.TYPED
 
 
 def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
-    """A new problem waits for a leader: every leader is told, with a button to claim it."""
-    problem = problems.get(database(context), problem_id)
-    notices.notify(context, notices.leaders(context), "notice.listed",
-                   buttons=[[("claim.btn", f"claim:{problem.id}")]], dedup=f"listed:{problem.id}",
-                   id=problem.id, title=problem.title)
+    notices.problem_listed(context, problem_id)
 
 
 # ---- a new problem by hand ---------------------------------------------------------------
@@ -169,8 +170,7 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "assign.done", id=problem.id, leader=problem.leader))
-    notices.notify(context, notices.person(context, problem.leader_id), "notice.assigned",
-                   buttons=[[("dispatch.btn", f"pd:{problem.id}")]], id=problem.id, title=problem.title)
+    notices.problem_assigned(context, problem)
 
 
 # ---- closure: 销号 or return --------------------------------------------------------------------
@@ -215,12 +215,15 @@ async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, la
 @requires(OFFICE)
 async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context)
-    waiting = problems.listing(database(context), "pr.status = ?", [problems.CLOSURE_REQUESTED])
-    if not waiting:
+    shown = problems.page(database(context), problems.AWAITING_CLOSURE, CARDS)
+    if not shown.problems:
         await reply(update, context, "closure.none")
         return
-    for problem in waiting:
+    for problem in shown.problems:
         await send_closure_card(context, update.effective_chat.id, lang, problem)
+    if shown.after is not None:  # a page for people has a limit, and says what it left off
+        more = problems.count(database(context), problems.AWAITING_CLOSURE) - len(shown.problems)
+        await reply(update, context, "list.more", count=more)
 
 
 @requires(OFFICE)
@@ -268,8 +271,7 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "closure.closed", id=problem.id))
-    notices.notify(context, notices.closed_audience(context, problem), "notice.closed", id=problem.id,
-                   title=problem.title)
+    notices.problem_closed(context, problem)
 
 
 @requires(OFFICE)
@@ -294,7 +296,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
         await tell_error(update, context, error)
         return ConversationHandler.END
     await reply(update, context, "closure.returned", id=problem.id)
-    notices.returned(context, problem, comment)
+    notices.problem_returned(context, problem, comment)
     return ConversationHandler.END
 
 
@@ -342,6 +344,7 @@ def handlers() -> list[BaseHandler]:
                           CallbackQueryHandler(ask_return_comment, pattern=r"^pc:ret:\d+$"),
                           CommandHandler("findings", ask_findings)],
             states={
+                **conversations.on_timeout("office_problems"),
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
                 KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
@@ -351,6 +354,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

@@ -14,43 +14,41 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
-from handlers.access import database, language, person_of, reply, requires, send_lines
-from handlers.problem_actions import id_in_button, problem_in_button, tell_error
+from handlers import conversations, menu
+from handlers.access import database, language, person_of, reply, requires
+from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.uploads import clean_photo
 from jobs import notices
-from storage import phrasings, problems
+from storage import extensions, phrasings, problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
 from texts.fit import shorten
 
-TEXT_STEP, PHOTO_STEP, PERCENT_STEP, CLOSURE_REASON = range(4)
+TEXT_STEP, PHOTO_STEP, PERCENT_STEP, CLOSURE_REASON = conversations.states("progress_report")
 MAX_PHOTOS = 3
 TEXT = menu.TYPED
 
 
-def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "progress.btn.report"), callback_data=f"pr:{problem_id}"),
-        InlineKeyboardButton(say(lang, "progress.btn.closure"), callback_data=f"pq:{problem_id}"),
-    ], [InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem_id}")]])
+HEAD_ACTIONS = ("report", "request_closure")
+
+
+def _buttons(lang: str, problem, person) -> InlineKeyboardMarkup | None:
+    """What the head may do now (from TRANSITIONS), and 申请延期 where a deadline can move."""
+    actions = action_buttons(lang, problem, person, HEAD_ACTIONS)
+    rows = [list(actions.inline_keyboard[0])] if actions else []
+    if extensions.may_ask(problem, person):
+        rows.append([InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}")])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 @requires(HEAD)
 async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     head = person_of(update, context)
-    lang = language(update, context)
-    placeholders = ",".join("?" * len(problems.WORKING + (problems.CLOSURE_REQUESTED,)))
-    tasks = problems.listing(database(context), f"pr.department_id = ? and pr.status in ({placeholders})",
-                             [head.department_id, *problems.WORKING, problems.CLOSURE_REQUESTED])
-    if not tasks:
+
+    if not await send_cards(update, context, problems.department_tasks(head.department_id),
+                            lambda lang, problem: action_buttons(lang, problem, head, HEAD_ACTIONS)):
         await reply(update, context, "tasks.none")
-        return
-    for problem in tasks:
-        markup = _buttons(lang, problem.id) if problem.status in problems.WORKING else None
-        await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
-                         markup)
 
 
 @requires(HEAD)
@@ -129,7 +127,7 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     lang = language(update, context)
     await reply(update, context, "progress.done", id=problem.id, percent=problem.progress,
-                reply_markup=_buttons(lang, problem.id))
+                reply_markup=_buttons(lang, problem, person_of(update, context)))
     notices.progress_reported(context, problem, draft.get("text", ""), evidence)
     return ConversationHandler.END
 
@@ -214,6 +212,7 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$"),
                           CallbackQueryHandler(ask_closure, pattern=r"^pq:\d+$")],
             states={
+                **conversations.on_timeout("progress_report"),
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
                 PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
                              CallbackQueryHandler(photos_done, pattern=r"^prn$")],
@@ -223,6 +222,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="progress_report",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

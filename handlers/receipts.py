@@ -20,7 +20,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
@@ -30,7 +30,7 @@ from storage.keys import Keys
 from storage.opinions import Opinion, OpinionError
 from texts import say
 
-ASKING_CODE, WRITING_BACK = range(2)
+ASKING_CODE, WRITING_BACK = conversations.states("receipt")
 WRONG_TRIES_PER_HOUR = 5
 HOLDER_MEMORY = timedelta(minutes=30)
 
@@ -242,10 +242,12 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[*menu.triggers("receipt", open_receipt),
                           CallbackQueryHandler(start_writing_back, pattern=r"^rc:write:")],
-            states={ASKING_CODE: [MessageHandler(text, receive_code)],
+            states={**conversations.on_timeout("receipt"),
+                    ASKING_CODE: [MessageHandler(text, receive_code)],
                     WRITING_BACK: [MessageHandler(text, receive_write_back)]},
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="receipt",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=False,  # who is looking at which receipt never goes to disk
             allow_reentry=True,
         ),

@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from documents import invitation_sheet
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import (
     database,
     language,
@@ -46,7 +46,7 @@ from texts.fit import TEXT_LIMIT, shorten
 
 log = logging.getLogger(__name__)
 
-WAITING_FILE, CONFIRMING, CONFIRMING_RISK = range(3)
+WAITING_FILE, CONFIRMING, CONFIRMING_RISK = conversations.states("roster_import")
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 NAMES_SHOWN = 20
 # The file types a table is accepted in, wherever one is (roster, findings, calendar).
@@ -209,6 +209,7 @@ def import_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("roster", ask_for_file),
         states={
+            **conversations.on_timeout("roster_import"),
             WAITING_FILE: [
                 MessageHandler(filters.Document.ALL, receive_file),
                 MessageHandler(~filters.COMMAND & ~filters.Text(menu.labels()), not_a_file),
@@ -224,6 +225,7 @@ def import_conversation() -> ConversationHandler:
         },
         fallbacks=[CommandHandler("cancel", cancel_import), menu.leave_on_menu_tap()],
         name="roster_import",
+        conversation_timeout=conversations.TIMEOUT,
         persistent=True,
         allow_reentry=True,
     )

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
+from handlers import conversations, ledger, menu
 from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import id_in_button
@@ -31,7 +31,7 @@ from storage.people import OFFICE
 from storage.self_checks import SelfCheck, SelfCheckError
 from texts import say
 
-METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = range(5)
+METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = conversations.states("self_checks")
 TEXT = menu.TYPED
 DOCUMENT_TYPES = (".doc", ".docx", ".pdf", ".wps")
 MAX_PART = 4000
@@ -420,6 +420,7 @@ def handlers() -> list[BaseHandler]:
                 CallbackQueryHandler(ask_return_comment, pattern=r"^sc:r:\d+$"),
             ],
             states={
+                **conversations.on_timeout("self_checks"),
                 METHOD: [
                     MessageHandler(TEXT, receive_method),
                     MessageHandler(filters.Document.ALL, receive_document),
@@ -434,6 +435,7 @@ def handlers() -> list[BaseHandler]:
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="self_checks",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

@@ -14,6 +14,7 @@ from datetime import datetime
 from telegram.ext import Application
 
 from documents import charts
+from jobs import bad_rows
 from storage import digests, outbox, people
 from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
@@ -263,7 +264,10 @@ async def queue_due(app: Application, after: datetime, until: datetime) -> int:
         slot = digests.slot_between(chosen, after, until, settings.timezone)
         if slot is None or (chosen.last_digest_at and slot <= chosen.last_digest_at):
             continue  # that slot's digest went out already (the sweep restarted from further back)
-        queued += await _queue_one(app, person, chosen, slot)
+        try:  # no savepoint here: other updates write between the awaits
+            queued += await _queue_one(app, person, chosen, slot)
+        except Exception as error:  # noqa: BLE001 - one person's digest must not stop the others'
+            bad_rows.report(app, "people", person.id, error)  # their digest
     return queued
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application
 
-from jobs import notices
+from jobs import bad_rows, notices
 from storage import evaluations, outbox, people
 from storage.evaluations import Sheet, SubjectResult
 from storage.people import Person
@@ -127,14 +127,19 @@ def conclude(app: Application, sheet: Sheet) -> None:
 def run(app: Application, now: datetime) -> None:
     """The sweeper's pass: remind at half time and one day before closing; close what is over."""
     for sheet in evaluations.open_sheets(app.bot_data["db"]):
-        if now >= sheet.closes_at:
-            conclude(app, sheet)
-            continue
-        half, eve = (
-            sheet.opens_at + (sheet.closes_at - sheet.opens_at) / 2,
-            sheet.closes_at - timedelta(days=1),
-        )
-        if now >= eve:
-            remind(app, sheet, "eve")
-        elif now >= half:  # a sheet shorter than two days gets only the last reminder
-            remind(app, sheet, "half")
+        with bad_rows.skipped_if_bad(app, "evaluation_sheets", sheet.id):
+            _run_sheet(app, sheet, now)
+
+
+def _run_sheet(app: Application, sheet: Sheet, now: datetime) -> None:
+    if now >= sheet.closes_at:
+        conclude(app, sheet)
+        return
+    half, eve = (
+        sheet.opens_at + (sheet.closes_at - sheet.opens_at) / 2,
+        sheet.closes_at - timedelta(days=1),
+    )
+    if now >= eve:
+        remind(app, sheet, "eve")
+    elif now >= half:  # a sheet shorter than two days gets only the last reminder
+        remind(app, sheet, "half")

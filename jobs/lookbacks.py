@@ -8,7 +8,7 @@ from datetime import date
 
 from telegram.ext import Application
 
-from jobs import notices
+from jobs import bad_rows, notices
 from storage import lookbacks, problems
 
 log = logging.getLogger(__name__)
@@ -44,9 +44,12 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
 
 def run(app: Application, today: date) -> None:
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    for problem_id, round_name in lookbacks.due_rounds(db, today, settings.lookback_days, settings.timezone):
-        started = lookbacks.start(db, problem_id, round_name, today, settings.lookback_open_days)
-        if started:
-            ask(app, started)
+    for problem_id, round_name in lookbacks.due_rounds(db, today, settings.lookback_days, settings.timezone,
+                                                       bad_row=bad_rows.reporter(app)):
+        with bad_rows.skipped_if_bad(app, "problems", problem_id):
+            started = lookbacks.start(db, problem_id, round_name, today, settings.lookback_open_days)
+            if started:
+                ask(app, started)
     for lookback in lookbacks.expired(db, today):
-        conclude(app, lookback)
+        with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
+            conclude(app, lookback)

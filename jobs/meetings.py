@@ -8,6 +8,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+from jobs import bad_rows
 from storage import calendar, outbox
 from storage.clock import iso
 from texts import say
@@ -19,16 +20,24 @@ def _lead(offset) -> str:
 
 
 def queue_reminders(app: Application, since: datetime, now: datetime) -> int:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    settings = app.bot_data["settings"]
     queued = 0
-    for event, offset in calendar.reminders_due(db, since, now, settings.meeting_reminders):
-        when = event.starts_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
-        lead = _lead(offset)
-        for person in calendar.attendees(db, event):
-            lang = person.language or settings.default_language
-            queued += outbox.queue(
-                db, person.id, say(lang, "meeting.reminder", title=event.title, when=when,
-                                   place=event.place or "—"),
-                dedup_key=f"meeting:{event.id}:{lead}:{iso(event.starts_at)}:{person.id}",
-                due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours))
+    for event, offset in calendar.reminders_due(app.bot_data["db"], since, now, settings.meeting_reminders):
+        with bad_rows.skipped_if_bad(app, "events", event.id):
+            queued += _queue(app, event, offset, now)
+    return queued
+
+
+def _queue(app: Application, event, offset, now: datetime) -> int:
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    when = event.starts_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+    lead = _lead(offset)
+    queued = 0
+    for person in calendar.attendees(db, event):
+        lang = person.language or settings.default_language
+        queued += outbox.queue(
+            db, person.id, say(lang, "meeting.reminder", title=event.title, when=when,
+                               place=event.place or "—"),
+            dedup_key=f"meeting:{event.id}:{lead}:{iso(event.starts_at)}:{person.id}",
+            due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours))
     return queued

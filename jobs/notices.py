@@ -1,108 +1,145 @@
-"""Telling people that something reached them: each notice is rendered in the recipient's
-language and queued in the outbox, which the delivery job sends."""
+"""Who is told what, in one place. Every entry point (chat handlers, the command line, the
+sweeper's jobs, the demo seeder) calls the events below when something happens to a problem
+or a meeting, so no path forgets to tell people:
+
+    listed        every leader, with 接单               (chat, /findings, `problems import`)
+    claimed       the office                           (chat)
+    assigned      the leader the office chose          (chat)
+    dispatched    the department's heads, 报告进展       (chat)
+    progress      the problem's leader                 (chat)
+    closure asked the office                           (chat)
+    closed        the department's heads and the leader (chat)
+    returned      the department's heads and the leader (chat)
+    explained     the office                           (chat)
+    meeting set   its attendees                        (chat /meeting, `calendar import`)
+    moved, cancelled: its attendees                    (chat)
+
+Each notice is rendered in the recipient's language and queued in the outbox, which the
+delivery job sends; `notify()` takes the moment it is due and a grouping (several notices for
+one person due together go out as one message).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
-from telegram.ext import ContextTypes
+import sqlite_utils
 
-from storage import outbox, people
+from storage import calendar, outbox, people, problems
 from storage.people import HEAD, LEADER, OFFICE, Person
+from storage.problems import Problem
 from texts import say
 from texts.fit import shorten
 
 
-def _app(context_or_app):
-    """Handlers pass their context, jobs their application."""
-    return getattr(context_or_app, "application", context_or_app)
+@dataclass(frozen=True)
+class Reach:
+    """What telling people needs: the database and the language of those who chose none. The
+    command line and the demo seeder make one; handlers and jobs pass their context or app."""
+    db: sqlite_utils.Database
+    default_language: str
+    zone: object = None  # the time zone meeting times are shown in
 
 
-def notify(context: ContextTypes.DEFAULT_TYPE, recipients: Iterable[Person], key: str, *,
+def reach(target) -> Reach:
+    """Handlers pass their context, jobs their application, the command line a Reach."""
+    if isinstance(target, Reach):
+        return target
+    app = getattr(target, "application", target)
+    settings = app.bot_data["settings"]
+    return Reach(app.bot_data["db"], settings.default_language, settings.timezone)
+
+
+def notify(target, recipients: Iterable[Person], key: str, *,
            buttons: list[list[tuple[str, str]]] | None = None, dedup: str | None = None,
-           **values) -> int:
-    """Queue one notice per recipient; `buttons` labels are catalog keys. Returns how many."""
-    db, settings = _app(context).bot_data["db"], _app(context).bot_data["settings"]
+           due_at: datetime | None = None, grouping: str | None = None, **values) -> int:
+    """Queue one notice per recipient; `buttons` labels are catalog keys. Returns how many
+    were queued (a deduplicated one counts once, ever)."""
+    where = reach(target)
     queued = 0
     for person in {p.id: p for p in recipients}.values():
-        lang = person.language or settings.default_language
+        lang = person.language or where.default_language
         rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
-        queued += outbox.queue(db, person.id, say(lang, key, **values), buttons=rendered or None,
-                               dedup_key=f"{dedup}:{person.id}" if dedup else None)
+        queued += outbox.queue(where.db, person.id, say(lang, key, **values), buttons=rendered or None,
+                               dedup_key=f"{dedup}:{person.id}" if dedup else None, due_at=due_at,
+                               grouping=grouping)
     return queued
 
 
-def with_role(context: ContextTypes.DEFAULT_TYPE, role: str, department_id: int | None = None,
-              ) -> list[Person]:
-    return [p for p in people.holding(_app(context).bot_data["db"], (role,))
+# ---- who: the audiences ------------------------------------------------------------------
+
+def with_role(target, role: str, department_id: int | None = None) -> list[Person]:
+    return [p for p in people.holding(reach(target).db, (role,))
             if department_id is None or p.department_id == department_id]
 
 
-def office(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
-    return with_role(context, OFFICE)
+def office(target) -> list[Person]:
+    return with_role(target, OFFICE)
 
 
-def leaders(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
-    return with_role(context, LEADER)
+def leaders(target) -> list[Person]:
+    return with_role(target, LEADER)
 
 
-def heads_of(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list[Person]:
-    return with_role(context, HEAD, department_id) if department_id else []
+def heads_of(target, department_id: int | None) -> list[Person]:
+    return with_role(target, HEAD, department_id) if department_id else []
 
 
-def department(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list[Person]:
+def department(target, department_id: int | None) -> list[Person]:
     """Everyone in the department: the staff whose view a look-back asks for."""
     if department_id is None:
         return []
-    return people.in_department(_app(context).bot_data["db"], department_id)
+    return people.in_department(reach(target).db, department_id)
 
 
-def person(context: ContextTypes.DEFAULT_TYPE, person_id: int | None) -> list[Person]:
-    found = people.by_id(_app(context).bot_data["db"], person_id) if person_id else None
+def person(target, person_id: int | None) -> list[Person]:
+    found = people.by_id(reach(target).db, person_id) if person_id else None
     return [found] if found else []
 
 
-def closed_audience(context: ContextTypes.DEFAULT_TYPE, problem) -> list[Person]:
+def closed_audience(target, problem) -> list[Person]:
     """Who is told that a problem was closed (销号): its department's heads and its leader."""
-    found = heads_of(context, problem.department_id) + person(context, problem.leader_id)
+    found = heads_of(target, problem.department_id) + person(target, problem.leader_id)
     return list({p.id: p for p in found}.values())
 
 
-def progress_reported(context: ContextTypes.DEFAULT_TYPE, problem, text: str, photos: list[bytes]) -> int:
+def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
     """The leader hears of a progress report with its evidence: the first photo carries the
     notice as its caption, the others follow numbered."""
-    leader = person(context, problem.leader_id)
+    leader = person(target, problem.leader_id)
     if not photos:
-        return notify(context, leader, "notice.progress", id=problem.id, title=problem.title,
+        return notify(target, leader, "notice.progress", id=problem.id, title=problem.title,
                       percent=problem.progress, text=shorten(text, 1500))
-    db, settings = _app(context).bot_data["db"], _app(context).bot_data["settings"]
+    where = reach(target)
     queued = 0
     for recipient in leader:
-        lang = recipient.language or settings.default_language
+        lang = recipient.language or where.default_language
         caption = say(lang, "notice.progress", id=problem.id, title=problem.title, percent=problem.progress,
                       text=shorten(text, 700))
         for index, jpeg in enumerate(photos):
             if index:
                 caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,
                               count=len(photos))
-            queued += outbox.queue(db, recipient.id, caption, photo=jpeg)
+            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
     return queued
 
 
-def everyone(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+def everyone(target) -> list[Person]:
     """Every active person on the roster: who a public act (a published reason) reaches."""
-    return people.everyone(_app(context).bot_data["db"])
+    return people.everyone(reach(target).db)
 
 
-def extension_deciders(context: ContextTypes.DEFAULT_TYPE, problem, role: str) -> list[Person]:
+def extension_deciders(target, problem, role: str) -> list[Person]:
     """Who decides a request for more time: the office for the leader, the leader for a head."""
-    return office(context) if role == "office" else person(context, problem.leader_id)
+    return office(target) if role == "office" else person(target, problem.leader_id)
 
 
-def extension_asked(context: ContextTypes.DEFAULT_TYPE, problem, extension, asker: Person) -> int:
+def extension_asked(target, problem, extension, asker: Person) -> int:
     """申请延期: whoever decides is asked, with the reason and both dates."""
-    deciders = [p for p in extension_deciders(context, problem, extension.decider_role) if p.id != asker.id]
-    return notify(context, deciders, "notice.extension_asked",
+    deciders = [p for p in extension_deciders(target, problem, extension.decider_role) if p.id != asker.id]
+    return notify(target, deciders, "notice.extension_asked",
                   buttons=[[("extension.btn.approve", f"ped:ok:{extension.id}"),
                             ("extension.btn.refuse", f"ped:no:{extension.id}")]],
                   dedup=f"extension-asked:{extension.id}", id=problem.id, title=problem.title,
@@ -111,24 +148,88 @@ def extension_asked(context: ContextTypes.DEFAULT_TYPE, problem, extension, aske
                   new=extension.new_deadline.isoformat())
 
 
-def extension_decided(context: ContextTypes.DEFAULT_TYPE, problem, extension) -> int:
+def extension_decided(target, problem, extension) -> int:
     """The asker hears the decision; an approved one also reaches the department's heads and the
     leader, whose reminders now count to the new deadline."""
-    told = person(context, extension.requester_id)
+    told = person(target, extension.requester_id)
     if extension.decision == "approved":
-        told += heads_of(context, problem.department_id) + person(context, problem.leader_id)
-    return notify(context, told, f"notice.extension_{extension.decision}",
+        told += heads_of(target, problem.department_id) + person(target, problem.leader_id)
+    return notify(target, told, f"notice.extension_{extension.decision}",
                   dedup=f"extension-decided:{extension.id}", id=problem.id, title=problem.title,
                   new=extension.new_deadline.isoformat(),
                   old=extension.old_deadline.isoformat() if extension.old_deadline else "—")
 
 
-def returned(context: ContextTypes.DEFAULT_TYPE, problem, comment: str) -> int:
+# ---- what: the events of the problem list ------------------------------------------------
+
+def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> int:
+    """A new problem waits for a leader: every leader is told, with a button to claim it."""
+    problem = problems.get(reach(target).db, problem_id)
+    return notify(target, leaders(target), "notice.listed", buttons=[[("claim.btn", f"claim:{problem.id}")]],
+                  dedup=f"listed:{problem.id}", due_at=due_at, id=problem.id,
+                  title=problem.title)
+
+
+def problem_claimed(target, problem: Problem, due_at: datetime | None = None) -> int:
+    return notify(target, office(target), "notice.claimed", due_at=due_at, id=problem.id,
+                  title=problem.title, leader=problem.leader)
+
+
+def problem_assigned(target, problem: Problem, due_at: datetime | None = None) -> int:
+    return notify(target, person(target, problem.leader_id), "notice.assigned",
+                  buttons=[[("dispatch.btn", f"pd:{problem.id}")]], due_at=due_at, id=problem.id,
+                  title=problem.title)
+
+
+def problem_dispatched(target, problem: Problem, due_at: datetime | None = None) -> int:
+    return notify(target, heads_of(target, problem.department_id), "notice.dispatched",
+                  buttons=[[("progress.btn.report", f"pr:{problem.id}")]], due_at=due_at, id=problem.id,
+                  title=problem.title, measures=problem.measures, deadline=problem.deadline.isoformat(),
+                  leader=problem.leader)
+
+
+def problem_explained(target, problem: Problem, due_at: datetime | None = None) -> int:
+    return notify(target, office(target), "notice.explained", due_at=due_at, id=problem.id,
+                  title=problem.title, reason=problem.explanation)
+
+
+def problem_closed(target, problem: Problem, due_at: datetime | None = None) -> int:
+    return notify(target, closed_audience(target, problem), "notice.closed", due_at=due_at, id=problem.id,
+                  title=problem.title)
+
+
+def problem_returned(target, problem: Problem, comment: str, due_at: datetime | None = None) -> int:
     """A closure sent back: the department's heads get the button to report again; the leader is
     told without it, since only a head may report (nobody is offered a button they cannot use)."""
-    heads = heads_of(context, problem.department_id)
+    heads = heads_of(target, problem.department_id)
     values = {"id": problem.id, "title": problem.title, "comment": comment}
-    told = notify(context, heads, "notice.returned", buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
-                  **values)
-    leader = [p for p in person(context, problem.leader_id) if p.id not in {h.id for h in heads}]
-    return told + notify(context, leader, "notice.returned", **values)
+    told = notify(target, heads, "notice.returned", buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
+                  due_at=due_at, **values)
+    leader = [p for p in person(target, problem.leader_id) if p.id not in {h.id for h in heads}]
+    return told + notify(target, leader, "notice.returned", due_at=due_at, **values)
+
+
+# ---- the campaign calendar ---------------------------------------------------------------
+
+def _when(target, moment: datetime) -> str:
+    zone = reach(target).zone
+    return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M")
+
+
+def meeting_set(target, event: calendar.Event) -> int:
+    """A new meeting: its attendees are told at once (phases tell nobody)."""
+    if event.kind != "meeting":
+        return 0
+    return notify(target, calendar.attendees(reach(target).db, event), "meeting.announced",
+                  dedup=f"meeting-set:{event.id}", title=event.title, when=_when(target, event.starts_at),
+                  place=event.place or "—")
+
+
+def meeting_moved(target, event: calendar.Event) -> int:
+    return notify(target, calendar.attendees(reach(target).db, event), "meeting.moved", title=event.title,
+                  when=_when(target, event.starts_at), place=event.place or "—")
+
+
+def meeting_cancelled(target, event: calendar.Event) -> int:
+    return notify(target, calendar.attendees(reach(target).db, event), "meeting.cancelled",
+                  title=event.title, when=_when(target, event.starts_at))

@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application
 
+from jobs import bad_rows
 from storage import outbox, people, problems, reminders
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
@@ -63,16 +64,15 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
 def queue_for_slots(app: Application, slots: list) -> int:
     """Queue every reminder that the given slots call for (each at most once, ever)."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    open_problems = problems.listing(db, f"pr.status in ({','.join('?' * len(problems.WORKING))})",
-                                     list(problems.WORKING))
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
-    for slot in slots:
-        for problem in open_problems:
-            for reminder in reminders.reminders_on(
-                    problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
-                    settings.escalate_office_after):
-                queued += _queue(app, problem, reminder, slot, audiences)
+    for problem in problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app)):
+        with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
+            for slot in slots:
+                for reminder in reminders.reminders_on(
+                        problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
+                        settings.escalate_office_after):
+                    queued += _queue(app, problem, reminder, slot, audiences)
     if queued:
         log.info("sweeper queued %d reminders for %d slot(s)", queued, len(slots))
     return queued

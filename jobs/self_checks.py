@@ -7,7 +7,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
-from jobs import notices
+from jobs import bad_rows, notices
 from storage import people, self_checks
 from storage.dates import is_working_day
 
@@ -23,8 +23,9 @@ def remind(app: Application, slot: datetime) -> int:
         if report.status == self_checks.REQUESTED and report.due_on >= day:
             continue
         key = "selfcheck.reminder_returned" if report.status == self_checks.RETURNED else "selfcheck.reminder"
-        queued += notices.notify(app, [p for p in everyone if self_checks.is_author(report, p)], key,
-                                 buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
-                                 dedup=f"selfcheck:{report.id}:{day.isoformat()}", id=report.id,
-                                 subject=report.subject, due=report.due_on.isoformat())
+        with bad_rows.skipped_if_bad(app, "self_checks", report.id):
+            queued += notices.notify(app, [p for p in everyone if self_checks.is_author(report, p)], key,
+                                     buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+                                     dedup=f"selfcheck:{report.id}:{day.isoformat()}", id=report.id,
+                                     subject=report.subject, due=report.due_on.isoformat())
     return queued

@@ -1,15 +1,24 @@
 """The one repeating job that picks up what is due (ARCHITECTURE: never one scheduler job per
-reminder). Each pass covers the reminder slots since the last pass, recorded in SQLite, so a
-bot that was down catches up on start, once: deadline reminders, look-backs, meeting reminders
-and digests."""
+reminder): deadline reminders, meeting reminders, look-backs, self-check reminders, evaluation
+sheets and digests.
+
+Each task runs in its own transaction, with its own error handling and its own progress (the
+moment up to which it has done its work, kept in the sweep file beside the database): a task
+that fails is reported to the office once, rolls back only its own work and tries its window
+again on the next pass, while the others go on. Within a task, one row that cannot be handled
+is skipped and reported (jobs.bad_rows). A bot that was down catches up on start, once, task by
+task."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import digests, evaluations, lookbacks, meetings, reminders, self_checks
+from jobs import digests, evaluations, lookbacks, meetings, notices, reminders, self_checks
 from storage import anonymous_pool
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
@@ -17,33 +26,101 @@ from storage import reminders as reminder_rules
 from storage.clock import clock
 
 SWEEP_SECONDS = 60
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a task covers on this pass: (since, now], and the reminder slots in it."""
+    since: datetime
+    now: datetime
+    slots: list[datetime]
+
+
+def _lookbacks(app: Application, window: Window) -> int:
+    for slot in window.slots:
+        lookbacks.run(app, slot.date())
+    return 0
+
+
+def _self_checks(app: Application, window: Window) -> int:
+    return sum(self_checks.remind(app, slot) for slot in window.slots)
+
+
+def _evaluations(app: Application, window: Window) -> int:
+    evaluations.run(app, window.now)
+    return 0
+
+
+# name: the task, in the order a pass runs them; each returns how many messages it queued.
+TASKS: dict[str, Callable[[Application, Window], int]] = {
+    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots) if w.slots else 0,
+    "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
+    "lookbacks": _lookbacks,
+    "self_checks": _self_checks,
+    "evaluations": _evaluations,
+}
+# Digests draw charts in a worker thread and commit person by person.
+ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
+    "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
+}
+
+
+def _window(app: Application, task: str, now: datetime) -> Window:
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    since = reminder_rules.last_sweep(db, task) or now - timedelta(seconds=SWEEP_SECONDS)
+    return Window(since, now, reminder_rules.slots_between(since, now, settings.reminder_time,
+                                                           settings.timezone))
+
+
+async def _run(app: Application, task: str, window: Window) -> int:
+    db = app.bot_data["db"]
+    if task in ASYNC_TASKS:
+        done = await ASYNC_TASKS[task](app, window)
+        reminder_rules.record_sweep(db, window.now, task)
+        return done
+    with db.atomic():
+        done = TASKS[task](app, window)
+    # The progress is recorded after the work's commit, in the sweep file (not in the database,
+    # where a commit every minute would date the commits around it): a crash in between does
+    # the window again, and what it queues is deduplicated.
+    reminder_rules.record_sweep(db, window.now, task)
+    return done
+
+
+def _failed(app: Application, task: str, error: Exception) -> None:
+    log.error("sweeper task %s failed: %s", task, type(error).__name__, exc_info=error)
+    day = clock.now().astimezone(app.bot_data["settings"].timezone).date().isoformat()
+    notices.notify(app, notices.office(app), "notice.task_failed", dedup=f"task-failed:{task}:{day}",
+                   task=task, error=type(error).__name__)
 
 
 async def sweep_app(app: Application) -> int:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    """One pass over every task; returns how many messages were queued."""
+    db = app.bot_data["db"]
     now = clock.now()
-    since = reminder_rules.last_sweep(db) or now - timedelta(seconds=SWEEP_SECONDS)
-    slots = reminder_rules.slots_between(since, now, settings.reminder_time, settings.timezone)
-    _write_leftover_ballots(app, slots, now)
-    with db.atomic():  # one commit for everything queued at once, not one per row
-        queued = reminders.queue_for_slots(app, slots) if slots else 0
-        queued += meetings.queue_reminders(app, since, now)
-        for slot in slots:
-            lookbacks.run(app, slot.date())
-            queued += self_checks.remind(app, slot)
-        evaluations.run(app, now)
-    queued += await digests.queue_due(app, since, now)
+    queued = 0
+    reminder_rules.adopt_marks(db, (*TASKS, *ASYNC_TASKS))
+    try:
+        _write_leftover_ballots(app, _window(app, "lookbacks", now))
+    except Exception as error:  # noqa: BLE001 - the pool keeps them for the next pass
+        _failed(app, "ballots", error)
+    for task in (*TASKS, *ASYNC_TASKS):
+        try:
+            queued += await _run(app, task, _window(app, task, now))
+        except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
+            _failed(app, task, error)
     reminder_rules.record_sweep(db, now)
     return queued
 
 
-def _write_leftover_ballots(app: Application, slots, now) -> None:
+def _write_leftover_ballots(app: Application, window: Window) -> None:
     """Ballots still in the mixing pool for the look-backs and sheets that close in this pass
-    are written first, in commits of their own: never inside the pass's one commit, beside its
+    are written first, in commits of their own: never inside a task's commit, beside its
     notices and audit rows."""
     db = app.bot_data["db"]
-    closing = {lookback.id for slot in slots for lookback in lookback_rules.expired(db, slot.date())}
-    sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if now >= sheet.closes_at]
+    closing = {lookback.id for slot in window.slots for lookback in lookback_rules.expired(db, slot.date())}
+    sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if window.now >= sheet.closes_at]
     anonymous_pool.pool_for(db).write_closing(sorted(closing), sheets)
 
 

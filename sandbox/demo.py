@@ -18,7 +18,7 @@ from telegram.ext import Application
 from jobs import delivery, opinion_batches, sweeper
 from sandbox import demo_campaign
 from sandbox.app import Demo, SandboxServer
-from storage import invitations, people
+from storage import invitations, outbox, people
 from storage.clock import clock
 from storage.dates import is_working_day, next_working_day
 
@@ -35,8 +35,12 @@ def prepare(app: Application, server: SandboxServer) -> None:
     # The campaign is told by moving the clock through its past, and resets it at the end;
     # so the demo's own clock is set after it.
     demo_campaign.seed(db, app.bot_data["keys"], (datetime.now(settings.timezone) + offset).date(),
-                       settings.timezone)
+                       settings.timezone, settings.default_language)
     clock.reset()
+    # The story's notices were queued before anyone in it had a chat with the bot: delivery
+    # gives them up as unreachable; done here at once, so that the demo opens the same way
+    # every time, whichever comes first, the first delivery pass or the people joining.
+    outbox.give_up_unjoined(db)
     clock.advance(offset)
     _save_offset(offset_file)
     for telegram_id, person in _players(app):

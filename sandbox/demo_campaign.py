@@ -6,6 +6,9 @@ The situations come from the campaign documents in DOMAIN's seeds: the outpatien
 流程), the bicycle shed (自行车棚), the staff canteen (职工食堂膳食), the gate and night patrol (门卫
 及夜巡), video surveillance (视频监控) and the staff reading room (职工书屋). Between them the
 problems stand in every state, from just listed to closed, looked back and reopened.
+
+Who is told what goes through the notices layer (jobs.notices) as in the bot, each notice queued
+at the moment of the story it belongs to.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from jobs import notices
 from storage import digests, lookbacks, opinions, people, problems, roster
 from storage.clock import clock
 from storage.keys import Keys
@@ -30,8 +34,10 @@ class Campaign:
     """The demo's storyteller: moves the clock to a day of the campaign and acts as a named
     person, through the bot's own storage calls."""
 
-    def __init__(self, db: sqlite_utils.Database, keys: Keys, today: date, zone) -> None:
+    def __init__(self, db: sqlite_utils.Database, keys: Keys, today: date, zone,
+                 language: str = "zh-CN") -> None:
         self.db, self.keys, self.today, self.zone = db, keys, today, zone
+        self.reach = notices.Reach(db, language, zone)
 
     def on(self, days_from_today: int, hour: int = 10) -> date:
         day = self.today + timedelta(days=days_from_today)
@@ -52,7 +58,16 @@ class Campaign:
 
     def listed(self, day: int, opinion_id: str) -> int:
         self.on(day, 10)
-        return problems.from_opinion(self.db, opinion_id, self.person("赵文静").id)
+        problem_id = problems.from_opinion(self.db, opinion_id, self.person("赵文静").id)
+        notices.problem_listed(self.reach, problem_id)
+        return problem_id
+
+    def created(self, day: int, title: str, who: str, **fields) -> int:
+        """The office lists a problem by hand; the leaders are told."""
+        self.on(day)
+        problem_id = problems.create(self.db, title, self.person(who).id, **fields)
+        notices.problem_listed(self.reach, problem_id)
+        return problem_id
 
     def answer(self, day: int, opinion_id: str, text: str) -> None:
         """The office closes an opinion with its answer (once its problem is fixed)."""
@@ -64,7 +79,10 @@ class Campaign:
         actor = self.person(who) if who else None
         if action in ("claim", "report"):
             fields["actor_id"] = actor.id
-        problems.act(self.db, problem_id, action, actor, **fields)
+        problem = problems.act(self.db, problem_id, action, actor, **fields)
+        tell = TOLD.get(action)
+        if tell:
+            tell(self.reach, problem, *([fields.get("text", "")] if action == "return" else []))
 
     def dispatch(self, day: int, problem_id: int, leader: str, department: str, deadline_day: int,
                  measures: str) -> None:
@@ -84,13 +102,19 @@ class Campaign:
             lookbacks.finish(self.db, lookback.id, 5, Fraction(1, 3))
 
 
-def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone) -> None:
+# What each action of the story tells, as the chat handlers do (the notices layer decides who).
+TOLD = {"claim": notices.problem_claimed, "dispatch": notices.problem_dispatched,
+        "explain": notices.problem_explained, "close": notices.problem_closed,
+        "return": notices.problem_returned}
+
+
+def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str = "zh-CN") -> None:
     """Seed a fresh database once. The story moves the clock; it is reset to the real time at
     the end."""
     if people.everyone(db):
         return
     roster.apply(db, roster.parse(ROSTER.read_bytes()), None)
-    campaign = Campaign(db, keys, today, zone)
+    campaign = Campaign(db, keys, today, zone, language)
     try:
         for story in STORIES:
             story(campaign)
@@ -119,9 +143,8 @@ def outpatient_process(c: Campaign) -> None:
 
 def signposts(c: Campaign) -> None:
     """Closed, but the look-back found it not fixed: reopened, waiting to be dispatched again."""
-    c.on(-52)
-    problem = problems.create(c.db, "门诊指示标识不清，患者找不到检验科和放射科", c.person("赵文静").id,
-                              category="医疗服务", source="meeting")
+    problem = c.created(-52, "门诊指示标识不清，患者找不到检验科和放射科", "赵文静", category="医疗服务",
+                        source="meeting")
     c.dispatch(-51, problem, "李明华", "门诊部", -38, "更换门诊楼层导视牌，地面加贴指引线")
     c.act(-45, problem, "request_closure", "周晓燕", text="导视牌已更换")
     c.act(-44, problem, "close", "赵文静")
@@ -201,18 +224,16 @@ def escort_beds(c: Campaign) -> None:
 
 def hot_water(c: Campaign) -> None:
     """Due in two days: amber."""
-    c.on(-12)
-    problem = problems.create(c.db, "住院部开水间热水供应不足，早晚高峰排长队", c.person("苗迪").id,
-                              category="其他", source="inspection")
+    problem = c.created(-12, "住院部开水间热水供应不足，早晚高峰排长队", "苗迪", category="其他",
+                        source="inspection")
     c.dispatch(-11, problem, "王建国", "住院部", 2, "更换大容量开水器，错峰供应")
     c.act(-5, problem, "report", "孙丽", text="开水器已采购，待安装", percent=40)
 
 
 def consultations(c: Campaign) -> None:
     """Plenty of time left: green."""
-    c.on(-9)
-    problem = problems.create(c.db, "院内会诊响应慢，急会诊超过 30 分钟", c.person("苗迪").id,
-                              category="工作作风", source="self_check")
+    problem = c.created(-9, "院内会诊响应慢，急会诊超过 30 分钟", "苗迪", category="工作作风",
+                        source="self_check")
     c.dispatch(-8, problem, "李明华", "医务科", 24, "修订会诊制度，急会诊 10 分钟到位并纳入考核")
 
 

@@ -501,3 +501,44 @@ def m050_hotspots(db: sqlite_utils.Database) -> None:
         create index hotspot_members_group on hotspot_members (group_id);
         """
     )
+
+
+@migrations()
+def m025_problems_in_deadline_order(db: sqlite_utils.Database) -> None:
+    """Pages for people and the ledger export read the list in deadline order, a page at a
+    time after the last one shown (storage.problems.page / each): this index makes each page
+    start where the last ended instead of sorting the whole list again."""
+    db.execute("create index problems_deadline_order on problems (coalesce(deadline, '9999-12-31'), id)")
+
+
+@migrations()
+def m026_conversation_states_by_name(db: sqlite_utils.Database) -> None:
+    """Conversation states were range(n) integers; they are names now (handlers/conversations.py),
+    so that a state added in the middle moves nobody. Someone in the middle of a flow at this
+    deploy stays at the same step: each integer becomes the name of the state it stood for
+    (frozen here as the code had them). A state no conversation had is dropped (the person
+    starts again)."""
+    import json
+
+    old = {
+        "opinion": ("choosing_mode", "choosing_category", "choosing_department", "writing", "adding_photos",
+                    "reviewing"),
+        "receipt": ("asking_code", "writing_back"),
+        "inbox_action": ("typing_reply", "typing_original", "typing_answer"),
+        "office_problems": ("title", "description", "kind", "horizon", "return_comment", "findings_file"),
+        "leadership": ("measures", "department", "deadline", "confirm", "reason", "review_date"),
+        "progress_report": ("text", "photo", "percent"),
+        "lookback_confirm": ("evidence",),
+        "roster_import": ("waiting_file", "confirming"),
+        "self_checks": ("method", "findings", "measures", "confirm", "return_comment"),
+    }
+    for name, key, state in list(db.execute("select name, key, state from conversation_states")):
+        value = json.loads(state)
+        if isinstance(value, str):
+            continue
+        names = old.get(name, ())
+        if isinstance(value, int) and 0 <= value < len(names):
+            db.execute("update conversation_states set state = ? where name = ? and key = ?",
+                       [json.dumps(names[value]), name, key])
+        else:
+            db.execute("delete from conversation_states where name = ? and key = ?", [name, key])

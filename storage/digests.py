@@ -253,7 +253,7 @@ def _since_day(since: datetime, zone: ZoneInfo) -> date:
 
 def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today: date, zone: ZoneInfo,
                thresholds: Thresholds = Thresholds()) -> Digest:
-    found = problem_rules.listing(db, "pr.leader_id = ?", [leader.id], limit=100_000)
+    found = list(problem_rules.each(db, problem_rules.of_leader(leader.id), by_deadline=True))
     by_light, departments = _lights(found, today, thresholds)
     department_ids = {p.department_id for p in found if p.department_id} | {leader.department_id}
     since_day = _since_day(since, zone)
@@ -268,7 +268,7 @@ def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today
 
 def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: ZoneInfo,
                thresholds: Thresholds = Thresholds()) -> Digest:
-    found = problem_rules.listing(db, limit=10_000_000)
+    found = list(problem_rules.each(db, by_deadline=True))
     by_light, departments = _lights(found, today, thresholds)
     since_day = _since_day(since, zone)
     opinions = _opinions(db, since_day, today, None, None)

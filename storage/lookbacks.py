@@ -70,10 +70,13 @@ def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: da
 
 
 def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
-               zone) -> list[tuple[int, str]]:
-    """(problem, round) pairs whose look-back is due and not yet started."""
+               zone, bad_row: problems.BadRow | None = None) -> list[tuple[int, str]]:
+    """(problem, round) pairs whose look-back is due and not yet started (every closed problem:
+    no cap); a closed problem's row that cannot be read goes to `bad_row`."""
     due = []
-    for problem in problems.listing(db, "pr.status = ? and pr.closed_at is not null", [CLOSED]):
+    for problem in problems.each(db, problems.CLOSED_FILTER, bad_row=bad_row):
+        if problem.closed_at is None:
+            continue
         closed_on = problem.closed_at.astimezone(zone).date()
         for days in after_days:
             round_name = f"{days}d"

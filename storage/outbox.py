@@ -48,14 +48,14 @@ def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
           due_at: datetime | None = None, grouping: str | None = None, photo: bytes | None = None) -> bool:
     """Add a message; False when one with the same dedup_key was queued before. Messages for
     one person with the same grouping that are due together go out as one (never photos)."""
+    row = [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
+           dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo]
+    sql = ("insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
+           "values (?, ?, ?, ?, ?, ?, ?)")
+    if db.conn.in_transaction:  # one statement is atomic; a savepoint per row costs the sweeper
+        return db.execute(sql, row).rowcount == 1
     with db.atomic():
-        cursor = db.execute(
-            "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
-             dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo],
-        )
-    return cursor.rowcount == 1
+        return db.execute(sql, row).rowcount == 1
 
 
 def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:
@@ -89,6 +89,16 @@ def give_up(db: sqlite_utils.Database, ids: int | list[int], error: str) -> None
         for outgoing_id in _each(ids):
             db.execute("update outbox set failed_at = ?, last_error = ? where id = ?",
                        [iso(clock.now()), error, outgoing_id])
+
+
+def give_up_unjoined(db: sqlite_utils.Database) -> int:
+    """What waits for people who have no chat with the bot yet cannot be sent: give it up as
+    unreachable (what delivery would do on its next pass) and say how many."""
+    with db.atomic():
+        return db.execute(
+            "update outbox set failed_at = ?, last_error = 'unreachable' where sent_at is null and "
+            "failed_at is null and person_id in (select id from people where chat_id is null)",
+            [iso(clock.now())]).rowcount
 
 
 def pending_count(db: sqlite_utils.Database) -> int:

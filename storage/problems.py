@@ -7,6 +7,7 @@ raises ProblemError and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -111,15 +112,149 @@ def get(db: sqlite_utils.Database, problem_id: int) -> Problem | None:
     return _problem(row) if row else None
 
 
-def listing(db: sqlite_utils.Database, where: str = "1", params: list | None = None,
-            offset: int = 0, limit: int = 1000) -> list[Problem]:
-    rows = db.execute(f"{_SELECT} where {where} order by pr.deadline is null, pr.deadline, pr.id "
-                      f"limit ? offset ?", [*(params or []), limit, offset])
-    return [_problem(r) for r in rows]
+# ---- reading the list: pages for people, every row for jobs --------------------------------
+#
+# A page for people has an explicit limit and continues after the last problem it showed
+# (keyset paging: the next page costs the same however deep it is). A job reads every row
+# through an iterator that fetches in chunks, so no cap hides the 1,001st problem from a sweep.
+
+CHUNK = 500
+# The people's order: by deadline (those without one last), then by number; the expression is
+# the one indexed by m025, so that a page deep in the list starts from the index.
+NO_DEADLINE = "9999-12-31"
+_KEY = f"coalesce(pr.deadline, '{NO_DEADLINE}')"
+# (key, id) > (?, ?), spelt so that SQLite seeks the index to the key instead of scanning to it.
+_PAGE_ORDER = f"{_KEY}, pr.id"
+_PAGE_AFTER = f"{_KEY} >= ? and ({_KEY} > ? or pr.id > ?)"
 
 
-def count(db: sqlite_utils.Database, where: str = "1", params: list | None = None) -> int:
-    return db.execute(f"select count(*) from problems pr where {where}", params or []).fetchone()[0]
+@dataclass(frozen=True)
+class After:
+    """Where a page of people's order ended: the last problem's deadline and number."""
+    deadline: date | None
+    id: int
+
+    def params(self) -> list:
+        key = self.deadline.isoformat() if self.deadline else NO_DEADLINE
+        return [key, key, self.id]
+
+    def token(self) -> str:
+        """Short enough for a button's data: 2026-12-31.123 or -.123."""
+        return f"{self.deadline.isoformat() if self.deadline else '-'}.{self.id}"
+
+    @classmethod
+    def parse(cls, token: str) -> After | None:
+        day, _, number = token.partition(".")
+        try:
+            return cls(None if day == "-" else date.fromisoformat(day), int(number))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Page:
+    problems: list[Problem]
+    after: After | None  # where the next page starts; None when this is the last
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which problems a listing or an export covers; every field narrows it."""
+    department: str | None = None
+    leader: str | None = None
+    leader_id: int | None = None
+    department_id: int | None = None
+    statuses: tuple[str, ...] = ()
+    not_statuses: tuple[str, ...] = ()
+    since: date | None = None
+    public: bool | None = None
+    source: str | None = None
+
+    def sql(self) -> tuple[str, list]:
+        clauses, params = ["1"], []
+        for column, value in (("d.name", self.department), ("l.name", self.leader),
+                              ("pr.leader_id", self.leader_id), ("pr.department_id", self.department_id),
+                              ("pr.source", self.source)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        for values, negate in ((self.statuses, ""), (self.not_statuses, "not ")):
+            if values:
+                clauses.append(f"pr.status {negate}in ({','.join('?' * len(values))})")
+                params.extend(values)
+        if self.since is not None:
+            clauses.append("pr.created_at >= ?")
+            params.append(self.since.isoformat())
+        if self.public is not None:
+            clauses.append("pr.public = ?")
+            params.append(int(self.public))
+        return " and ".join(clauses), params
+
+
+EVERYTHING = Filter()
+UNCLAIMED = Filter(statuses=(LISTED,))
+AWAITING_CLOSURE = Filter(statuses=(CLOSURE_REQUESTED,))
+PUBLIC = Filter(public=True)
+WORKING_FILTER = Filter(statuses=WORKING)
+CLOSED_FILTER = Filter(statuses=(CLOSED,))
+
+
+def of_leader(leader_id: int, *, open_only: bool = False) -> Filter:
+    return Filter(leader_id=leader_id, not_statuses=(CLOSED,) if open_only else ())
+
+
+def department_tasks(department_id: int) -> Filter:
+    """What a department's heads work on: dispatched, in progress, returned, asking to close."""
+    return Filter(department_id=department_id, statuses=(*WORKING, CLOSURE_REQUESTED))
+
+
+def page(db: sqlite_utils.Database, which: Filter, limit: int, after: After | None = None) -> Page:
+    """One page for people, in deadline order, after `after`."""
+    where, params = which.sql()
+    if after is not None:
+        where, params = f"{where} and {_PAGE_AFTER}", [*params, *after.params()]
+    rows = db.execute(f"{_SELECT} where {where} order by {_PAGE_ORDER} limit ?",
+                      [*params, limit + 1]).fetchall()
+    found = [_problem(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(found, After(found[-1].deadline, found[-1].id) if more else None)
+
+
+BadRow = Callable[[str, object, Exception], None]
+
+
+def each(db: sqlite_utils.Database, which: Filter = EVERYTHING, *, by_deadline: bool = False,
+         bad_row: BadRow | None = None) -> Iterator[Problem]:
+    """Every problem the filter covers, with no cap: for jobs, exports and reports. Read in
+    chunks, each a short query, so no read stays open while the caller writes. A row that cannot
+    be read goes to `bad_row(table, id, error)` and is skipped; without one, it raises."""
+    where, params = which.sql()
+    order, after_sql = (_PAGE_ORDER, _PAGE_AFTER) if by_deadline else ("pr.id", "pr.id > ?")
+    after: list | None = None
+    while True:
+        clause, values = ((where, params) if after is None
+                          else (f"({where}) and {after_sql}", [*params, *after]))
+        rows = db.execute(f"{_SELECT} where {clause} order by {order} limit ?", [*values, CHUNK]).fetchall()
+        for row in rows:
+            try:
+                problem = _problem(row)
+            except (ValueError, TypeError) as error:
+                if bad_row is None:
+                    raise
+                bad_row("problems", row[0], error)
+                continue
+            yield problem
+        if len(rows) < CHUNK:
+            return
+        last = rows[-1]
+        after = After(_day(last[12]), last[0]).params() if by_deadline else [last[0]]
+
+
+def count(db: sqlite_utils.Database, which: Filter = EVERYTHING) -> int:
+    where, params = which.sql()
+    return db.execute(f"select count(*) from problems pr left join people l on l.id = pr.leader_id "
+                      f"left join departments d on d.id = pr.department_id where {where}",
+                      params).fetchone()[0]
 
 
 def create(db: sqlite_utils.Database, title: str, actor_id: int | None, *, description: str = "",
@@ -195,6 +330,19 @@ def check(problem: Problem, action: str, actor: Person | None) -> str:
             raise ProblemError("claimed_by", problem.leader or "")
         raise ProblemError("wrong_state", problem.status)
     return target
+
+
+def allowed(problem: Problem, actor: Person | None) -> tuple[str, ...]:
+    """The actions this person may take on this problem now, by TRANSITIONS and their roles:
+    what the buttons under a problem offer, so that they never restate the rules."""
+    found = []
+    for action in TRANSITIONS:
+        try:
+            check(problem, action, actor)
+        except ProblemError:
+            continue
+        found.append(action)
+    return tuple(found)
 
 
 def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person | None,

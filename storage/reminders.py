@@ -8,6 +8,7 @@ from the third the leader too, from the seventh the office (defaults).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -72,36 +73,73 @@ def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) ->
 
 
 SWEEP_FILE_SUFFIX = ".sweep"
+WHOLE = ""  # the sweeper as a whole, beside each task's own mark
 
 
 def _sweep_file(db: sqlite_utils.Database) -> Path | None:
-    """The sweeper's clock lives in a small file beside the database, not in it: a commit every
+    """The sweeper's clocks live in a small file beside the database, not in it: a commit every
     minute in the WAL would date every other commit around it (anonymous batches included)."""
     row = next((r for r in db.execute("pragma database_list") if r[1] == "main"), None)
     return Path(row[2] + SWEEP_FILE_SUFFIX) if row and row[2] else None
 
 
-def last_sweep(db: sqlite_utils.Database) -> datetime | None:
+def _marks(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every mark: task -> ISO moment up to which it has done its work. The file once held one
+    moment (the sweeper as a whole); the database held it before that."""
     path = _sweep_file(db)
     if path is not None and path.exists():
+        raw = path.read_text().strip()
         try:
-            return datetime.fromisoformat(path.read_text().strip())
+            found = (json.loads(raw) if raw.startswith("{")
+                     else {WHOLE: datetime.fromisoformat(raw).isoformat()})
+            if isinstance(found, dict):
+                return {str(k): str(v) for k, v in found.items()}
         except ValueError:
-            pass  # a torn or foreign file: catch up from the database's row, or a minute back
-    row = db.execute("select value from job_state where name = 'reminders.last_sweep'").fetchone()
-    return datetime.fromisoformat(row[0]) if row else None
+            pass  # a torn or foreign file: catch up from the database's rows, or a minute back
+    rows = db.execute("select name, value from job_state where name = 'reminders.last_sweep' "
+                      "or name like 'sweeper.%.last_sweep'")
+    return {_task_of(name): value for name, value in rows}
 
 
-def record_sweep(db: sqlite_utils.Database, moment: datetime) -> None:
+def _task_of(mark_name: str) -> str:
+    if mark_name == "reminders.last_sweep":
+        return WHOLE
+    return mark_name.removeprefix("sweeper.").removesuffix(".last_sweep")
+
+
+def last_sweep(db: sqlite_utils.Database, task: str | None = None) -> datetime | None:
+    """When the task (or, without one, the sweeper as a whole) last finished its work."""
+    value = _marks(db).get(task or WHOLE)
+    return datetime.fromisoformat(value) if value else None
+
+
+def adopt_marks(db: sqlite_utils.Database, tasks) -> None:
+    """A task without a mark of its own (new, or the first pass after the deploy that split
+    the sweeper's mark by task) starts where the sweeper as a whole had got to, so that a
+    deploy neither repeats nor skips a slot."""
+    marks = _marks(db)
+    if WHOLE not in marks or all(task in marks for task in tasks):
+        return
+    _write_marks(db, {**{task: marks[WHOLE] for task in tasks}, **marks})
+
+
+def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None = None) -> None:
+    _write_marks(db, {**_marks(db), task or WHOLE: moment.isoformat()})
+
+
+def _write_marks(db: sqlite_utils.Database, marks: dict[str, str]) -> None:
     path = _sweep_file(db)
     if path is None:  # an in-memory database (tests): the table will do
         with db.atomic():
-            db["job_state"].upsert({"name": "reminders.last_sweep", "value": moment.isoformat()},
-                                   pk="name")
+            for task, value in marks.items():
+                name = f"sweeper.{task}.last_sweep" if task else "reminders.last_sweep"
+                db["job_state"].upsert({"name": name, "value": value}, pk="name")
         return
     partial = path.with_name(path.name + ".partial")
-    partial.write_text(moment.isoformat())
+    partial.write_text(json.dumps(marks, sort_keys=True))
     partial.replace(path)  # whole or not at all
-    if db.execute("select 1 from job_state where name = 'reminders.last_sweep'").fetchone():
-        with db.atomic():  # the clock of a database from before the file
-            db.execute("delete from job_state where name = 'reminders.last_sweep'")
+    if db.execute("select 1 from job_state where name = 'reminders.last_sweep' "
+                  "or name like 'sweeper.%.last_sweep'").fetchone():
+        with db.atomic():  # the clocks of a database from before the file
+            db.execute("delete from job_state where name = 'reminders.last_sweep' "
+                       "or name like 'sweeper.%.last_sweep'")

@@ -205,7 +205,7 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
               rule: str = evaluations.DEFAULT_RULE) -> Summary:
     """The period [start, end], both days included, as it stood at the end of its last day.
     Problems listed after `end` are left out."""
-    found = [p for p in problem_rules.listing(db, limit=10_000_000)
+    found = [p for p in problem_rules.each(db, by_deadline=True)
              if p.created_at.astimezone(zone).date() <= end]
     found = as_of(db, found, datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone))
     by_category, by_status = _opinion_counts(db, start, end)

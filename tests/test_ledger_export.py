@@ -54,9 +54,8 @@ def test_the_workbook_matches_the_database(db, invited, tmp_path):
     colours = {r[4].value: r[12].fill.start_color.rgb for r in sheet.iter_rows(min_row=2)}
     assert colours["挂号排队时间长"].endswith("FFC7CE")  # red
     assert colours["候诊区座椅不足"].endswith("C6EFCE")  # green
-    where, params = ledger_workbook.filters_to_sql(department="门诊部")
     content, count = ledger_workbook.to_bytes(db, date(2026, 11, 23), ZoneInfo("Asia/Shanghai"),
-                                              where=where, params=params)
+                                              which=problems.Filter(department="门诊部"))
     titles = {r[4] for r in _read(io.BytesIO(content))[1][1:]}
     assert count == 2 and titles == {"挂号排队时间长", "候诊区座椅不足"}
 

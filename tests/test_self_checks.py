@@ -87,7 +87,7 @@ async def test_returned_redone_approved_and_listed(team, running_bot, db):
     await office.send("/selfchecks")
     listed = await office.press_data(office.inbox[-1].message_id, "sc:l:1")
     assert "已列入 2 个问题" in listed[-1].text
-    new = problems.listing(db, "pr.source = 'self_check'")
+    new = list(problems.each(db, problems.Filter(source="self_check")))
     assert [p.title for p in new] == ["挂号窗口少：人手安排不合理", "导诊标识不清：多年未更新"]
     assert all(self_checks.report_of_problem(db, p.id) == 1 and p.department == "门诊部" for p in new)
     await office.press_data(office.inbox[-1].message_id, "sc:l:1")

@@ -1,0 +1,74 @@
+"""Conversations are schema. Their names and states are persisted (handlers/persistence.py keeps
+them in SQLite), so they are declared here, once, as strings: a state added in the middle moves
+nobody to a wrong step, and renaming one is a migration (see storage/db.py m026, which carried
+the old range(n) integers over to these names). The user_data keys each conversation keeps are
+declared here too; tests/test_conversations.py lists both against the registered handlers.
+
+Every conversation ends by itself after TIMEOUT without an answer: what it kept (user_data
+keys, an anonymous draft held in memory) is dropped and the person is told.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, TypeHandler
+
+# name -> its states, in the order a person meets them
+CONVERSATIONS: dict[str, tuple[str, ...]] = {
+    "opinion": ("choosing_mode", "choosing_category", "choosing_department", "writing", "adding_photos",
+                "reviewing"),
+    "receipt": ("asking_code", "writing_back"),
+    "inbox_action": ("typing_reply", "typing_original", "typing_answer"),
+    "office_problems": ("title", "description", "kind", "horizon", "return_comment", "findings_file"),
+    "leadership": ("measures", "department", "deadline", "confirm", "reason", "review_date",
+                   "confirm_explain"),
+    "progress_report": ("text", "photo", "percent", "closure_reason"),
+    "lookback_confirm": ("evidence",),
+    "roster_import": ("waiting_file", "confirming", "confirming_risk"),
+    "self_checks": ("method", "findings", "measures", "confirm", "return_comment"),
+}
+
+# user_data key -> the conversation that keeps it (dropped when that conversation times out)
+USER_DATA_KEYS: dict[str, str] = {
+    "inbox_opinion": "inbox_action",
+    "new_problem": "office_problems",
+    "returning": "office_problems",
+    "dispatch": "leadership",
+    "explain": "leadership",
+    "report": "progress_report",
+    "confirming": "lookback_confirm",
+    "roster_file": "roster_import",
+    "self_check": "self_checks",
+    "returning_report": "self_checks",
+}
+
+# Long enough to write a measured paragraph on a phone, short enough that a draft of an
+# anonymous opinion does not sit in memory for a day.
+TIMEOUT = timedelta(minutes=30)
+
+
+def states(name: str) -> tuple[str, ...]:
+    return CONVERSATIONS[name]
+
+
+def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
+    """The TIMEOUT state of a conversation: drop what it kept and tell the person."""
+
+    async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        from handlers.access import language  # access imports the catalog and storage; keep this light
+        from texts import say
+
+        user = update.effective_user
+        for key, owner in USER_DATA_KEYS.items():
+            if owner == name and context.user_data is not None:
+                context.user_data.pop(key, None)
+        if name == "opinion" and user is not None:  # the anonymous draft lives in memory only
+            context.application.bot_data.get("drafts", {}).pop(user.id, None)
+        if update.effective_chat is not None:
+            await context.bot.send_message(update.effective_chat.id,
+                                           say(language(update, context), "conversation.timed_out"),
+                                           parse_mode="HTML")
+
+    return {ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]}

@@ -1,0 +1,84 @@
+"""Conversations are schema: every registered conversation, its states (strings) and the
+user_data keys it keeps are declared in handlers/conversations.py; old integer states are
+carried to their named step at deploy; a state no conversation has any more ends the flow with a
+word to the person; every conversation times out, dropping what it kept (an anonymous draft
+too) and saying so."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from conftest import BotUnderTest, join
+from telegram.ext import ConversationHandler
+
+from handlers import conversations
+from handlers.persistence import SQLitePersistence
+from storage import db as schema
+
+HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
+
+
+def registered(running_bot) -> list[ConversationHandler]:
+    return [h for group in running_bot.app.handlers.values() for h in group
+            if isinstance(h, ConversationHandler)]
+
+
+async def test_every_conversation_its_states_and_its_keys_are_declared(running_bot):
+    found = registered(running_bot)
+    assert sorted(h.name for h in found) == sorted(conversations.CONVERSATIONS)
+    for handler in found:
+        states = set(handler.states) - {ConversationHandler.TIMEOUT}
+        assert states == set(conversations.CONVERSATIONS[handler.name]), handler.name
+        assert all(isinstance(state, str) for state in states)
+        assert handler.conversation_timeout == conversations.TIMEOUT
+        assert ConversationHandler.TIMEOUT in handler.states
+    used = set()
+    kept = re.compile(r"user_data(?:\[|\.get\(|\.pop\(|\.setdefault\()\"(\w+)\"")
+    for source in HANDLERS.glob("*.py"):
+        used |= set(kept.findall(source.read_text()))
+    assert used == set(conversations.USER_DATA_KEYS)
+    assert set(conversations.USER_DATA_KEYS.values()) <= set(conversations.CONVERSATIONS)
+
+
+def test_integer_states_from_before_are_carried_to_the_same_named_step(db):
+    rows = [("leadership", [1, 101], 2), ("progress_report", [2, 102], 0), ("roster_import", [3, 103], 7),
+            ("gone_flow", [4, 104], 1), ("inbox_action", [5, 105], "typing_reply")]
+    for name, key, state in rows:
+        db.execute("insert into conversation_states values (?, ?, ?)",
+                   [name, json.dumps(key), json.dumps(state)])
+    schema.m026_conversation_states_by_name(db)
+    saved = {r[0]: json.loads(r[1]) for r in db.execute("select name, state from conversation_states")}
+    assert saved == {"leadership": "deadline", "progress_report": "text", "inbox_action": "typing_reply"}
+
+
+async def test_a_state_a_conversation_no_longer_has_ends_it_and_the_person_is_told(db, invited):
+    person = db.execute("select id from people where name = '李娜'").fetchone()[0]
+    db.execute("update people set telegram_user_id = 102, chat_id = 102 where id = ?", [person])
+    db.execute("insert into conversation_states values ('leadership', '[102, 102]', '\"renamed_step\"')")
+    db.execute("insert into conversation_states values ('leadership', '[103, 103]', '\"measures\"')")
+    db.conn.commit()
+    loaded = await SQLitePersistence(db).get_conversations("leadership")
+    assert loaded == {(103, 103): "measures"}
+    assert db.execute("select count(*) from conversation_states").fetchone()[0] == 1
+    told = db.execute("select text from outbox where person_id = ?", [person]).fetchall()
+    assert len(told) == 1 and "重新开始" in told[0][0]
+
+
+async def test_a_conversation_that_waits_too_long_ends_drops_the_draft_and_says_so(
+        server, db_path, client, invited, monkeypatch):
+    monkeypatch.setattr(conversations, "TIMEOUT", timedelta(seconds=1))
+    under_test = BotUnderTest(server, db_path)
+    await under_test.start()
+    try:
+        staff = await join(client, invited, 101, "张伟")
+        await staff.send("/opinion")
+        await staff.press("匿名提交")
+        assert 101 in under_test.app.bot_data["drafts"]
+        await staff.wait_for("等了太久", timeout=10)
+        assert 101 not in under_test.app.bot_data["drafts"]
+    finally:
+        await under_test.stop()
+
