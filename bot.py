@@ -115,9 +115,19 @@ async def _publish_default_commands(app: Application) -> None:
 
 
 async def start_polling(app: Application, poll_timeout: int = 10) -> None:
+    """Start taking updates: by webhook when WEBHOOK_URL is set, else by long polling (which
+    removes a webhook left from before). Updates waiting at Telegram are never dropped: they
+    are what people sent while the bot was down."""
+    settings: config.Settings = app.bot_data["settings"]
     await app.initialize()
     await _publish_default_commands(app)
-    await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
+    if settings.webhook_url:
+        await app.updater.start_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret_token,
+            drop_pending_updates=False, bootstrap_retries=3)
+    else:
+        await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
     await app.start()
 
 
