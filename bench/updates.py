@@ -5,6 +5,9 @@ echo bot against the same fake server, answering the same number of updates from
 people. Both run without the rate limiter, which only measures Telegram's limits (see
 fanout.py). Prints updates per second for both and the ratio per update (target <= 1.3).
 
+The bot runs twice, taking its updates by long polling and by webhook (WEBHOOK_URL; the fake
+Bot API then POSTs each update to it, one at a time, as Telegram does).
+
 Two more floors show where the difference lies: the echo bot answering button presses as our
 flows do (the same API calls), on python-telegram-bot's default transport (httpx) and on the
 bot's own (bot_api.AiohttpRequest).
@@ -17,7 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from harness import TOKEN, Person, machine, sandbox, settings_for, temporary_database, timed
+from harness import TOKEN, Person, free_port, machine, sandbox, settings_for, temporary_database, timed
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -54,14 +57,20 @@ async def _opinion(person: Person, n: int) -> None:
     await person.press("提交")
 
 
-async def ours(people: int) -> tuple[float, int]:
+def _webhook(port: int) -> dict[str, str]:
+    return {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port)}
+
+
+async def ours(people: int, webhook: bool = False) -> tuple[float, int]:
+    """The bot taking updates by long polling, or by webhook (the fake API posts each update)."""
     db_path = temporary_database()
     async with sandbox() as server:
         db = open_database(db_path)
         csv = "姓名,科室,角色\n" + "".join(f"职工{n},门诊部,职工\n" for n in range(people))
         roster.apply(db, roster.parse(csv.encode()), None)
         codes = [i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)]
-        app = bot.build_application(settings_for(server, db_path, OPINION_DAILY_LIMIT="10"), db,
+        mode = _webhook(free_port()) if webhook else {}
+        app = bot.build_application(settings_for(server, db_path, OPINION_DAILY_LIMIT="10", **mode), db,
                                     rate_limiter=Unlimited())
         await bot.start_polling(app, poll_timeout=1)
         client = SandboxClient(server.url)
@@ -132,6 +141,7 @@ async def main(people: int) -> None:
     buttons_time, buttons_updates = await floor(people, buttons=True)
     same_time, same_updates = await floor(people, buttons=True, our_transport=True)
     our_time, our_updates = await ours(people)
+    hook_time, hook_updates = await ours(people, webhook=True)
     floor_rate, buttons_rate, same_rate, our_rate = (
         floor_updates / floor_time, buttons_updates / buttons_time, same_updates / same_time, our_updates / our_time)
     print(f"machine: {machine()}; {people} people at once, {STEPS} updates each")
@@ -139,6 +149,8 @@ async def main(people: int) -> None:
     print(f"floor, echo bot answering buttons like our flows (same API calls): {buttons_rate:.0f} updates/s")
     print(f"floor, the same on the bot's transport (aiohttp): {same_rate:.0f} updates/s")
     print(f"整改通, anonymous opinions end to end: {our_rate:.0f} updates/s")
+    print(f"整改通, the same by webhook: {hook_updates / hook_time:.0f} updates/s "
+          f"(time per update, webhook / polling: {our_rate / (hook_updates / hook_time):.2f})")
     print(f"time per update, ours / echo floor: {floor_rate / our_rate:.2f} (target <= 1.3)")
     print(f"time per update, ours / same-calls floor: {buttons_rate / our_rate:.2f}")
     print(f"time per update, ours / same calls on the same transport: {same_rate / our_rate:.2f}")

@@ -1,6 +1,7 @@
-"""The sandbox's side of a webhook: while a bot has one set, its updates are POSTed to it one at
-a time, in order, as Telegram does: JSON with the X-Telegram-Bot-Api-Secret-Token header. An
-update leaves the queue only when the bot answered 2xx; any other answer (a wrong secret is
+"""The sandbox's side of a webhook: while a bot has one set, its updates are POSTed to it as
+Telegram does: JSON with the X-Telegram-Bot-Api-Secret-Token header, over up to the webhook's
+max_connections at once, one at a time per chat so that a person's updates keep their order.
+An update leaves the queue only when the bot answered 2xx; any other answer (a wrong secret is
 refused with 403) or no answer at all is recorded in getWebhookInfo's last error and the
 update is tried again after a short wait, so a bot that is down loses nothing."""
 
@@ -17,44 +18,78 @@ from sandbox.server import FakeBotApi, Webhook
 RETRY_FIRST, RETRY_MOST = 0.05, 1.0  # seconds; Telegram waits longer, a test cannot
 
 
+def _chat(update: dict) -> object:
+    for kind in ("message", "edited_message"):
+        if kind in update:
+            return update[kind].get("chat", {}).get("id")
+    if "callback_query" in update:
+        return update["callback_query"]["from"]["id"]
+    return None
+
+
 class WebhookPoster:
     def __init__(self, api: FakeBotApi) -> None:
         self.api = api
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task | None = None
+        self._posting: dict[int, asyncio.Task] = {}  # update id -> its post
+        self._busy: set = set()  # chats with an update on its way
+        self._wait = RETRY_FIRST
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         self._task = asyncio.create_task(self._run(), name="sandbox webhook poster")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in [self._task, *self._posting.values()]:
+            if task:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._session:
             await self._session.close()
 
-    async def _next(self) -> tuple[Webhook, dict]:
-        async with self.api.arrived:
-            await self.api.arrived.wait_for(lambda: self.api.webhook is not None and self.api.updates)
-            return self.api.webhook, self.api.updates[0]
+    def _ready(self) -> list[dict]:
+        """Updates that may go now: not on their way, their chat not waiting on another."""
+        hook = self.api.webhook
+        if hook is None:
+            return []
+        chosen, busy = [], set(self._busy)
+        room = hook.max_connections - len(self._posting)
+        for update in self.api.updates:
+            if len(chosen) >= room:
+                break
+            chat = _chat(update)
+            if update["update_id"] not in self._posting and chat not in busy:
+                chosen.append(update)
+                busy.add(chat)
+        return chosen
 
     async def _run(self) -> None:
-        wait = RETRY_FIRST
         while True:
-            hook, update = await self._next()
-            error = await self._post(hook, update)
-            if error is None:
-                if self.api.updates and self.api.updates[0] is update:
-                    self.api.updates.pop(0)
-                wait = RETRY_FIRST
-                continue
+            async with self.api.arrived:
+                await self.api.arrived.wait_for(self._ready)
+                hook = self.api.webhook
+                for update in self._ready():
+                    self._busy.add(_chat(update))
+                    self._posting[update["update_id"]] = asyncio.create_task(self._deliver(hook, update))
+
+    async def _deliver(self, hook: Webhook, update: dict) -> None:
+        error = await self._post(hook, update)
+        if error is None:
+            with contextlib.suppress(ValueError):
+                self.api.updates.remove(update)
+            self._wait = RETRY_FIRST
+        else:
             hook.last_error_date, hook.last_error_message = int(self.api.now()), error
             async with self.api.arrived:  # a new setWebhook (the bot back) ends the wait early
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.api.arrived.wait(), wait)
-            wait = min(wait * 2, RETRY_MOST)
+                    await asyncio.wait_for(self.api.arrived.wait(), self._wait)
+            self._wait = min(self._wait * 2, RETRY_MOST)
+        async with self.api.arrived:
+            del self._posting[update["update_id"]]
+            self._busy.discard(_chat(update))
+            self.api.arrived.notify_all()
 
     async def _post(self, hook: Webhook, update: dict) -> str | None:
         """None when the bot took the update, else Telegram's wording of what went wrong."""
