@@ -25,6 +25,8 @@ import jobs
 from bot_api import AiohttpRequest
 from documents import charts
 from handlers.persistence import SQLitePersistence
+from health import server as health_server
+from health import vitals
 from storage.db import open_database
 from storage.keys import load_keys
 from texts import say
@@ -95,6 +97,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(False)
+        .application_class(vitals.CountingApplication)
         .build()
     )
     app.bot_data["db"] = db
@@ -102,6 +105,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
     handlers.register(app)
     jobs.schedule(app)
+    vitals.watch(app)
     return app
 
 
@@ -183,11 +187,14 @@ async def serve(settings: config.Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
+    health = await health_server.start(app)
     if sandbox:
         await demo.join(app, sandbox)
         print(f"整改通 demo: open {sandbox.url} in a browser (Ctrl+C here stops it).", flush=True)
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
+    if health:
+        await health.cleanup()
     await stop_polling(app)
     if sandbox:
         await sandbox.stop()
