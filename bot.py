@@ -29,6 +29,7 @@ from health import server as health_server
 from health import vitals
 from storage.db import open_database
 from storage.keys import load_keys
+from storage.upgrades import UpgradeFailed
 from texts import say
 
 log = logging.getLogger("rectify")
@@ -176,7 +177,7 @@ async def serve(settings: config.Settings) -> None:
     sandbox = None
     if settings.sandboxed:
         sandbox, settings = await _start_sandbox(settings)
-    db = open_database(settings.database_path)
+    db = open_database(settings.database_path, settings.backup_dir)  # a backup before any migration
     app = build_application(settings, db)
     if sandbox:
         from sandbox import demo
@@ -216,7 +217,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"font error: {error}", file=sys.stderr)
             return 2
     if args.command is None:
-        asyncio.run(serve(settings))
+        try:
+            asyncio.run(serve(settings))
+        except UpgradeFailed as error:
+            print(error, file=sys.stderr)
+            return 3
         return 0
     return cli.run(settings, args)
 
