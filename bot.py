@@ -137,11 +137,38 @@ async def start_polling(app: Application, poll_timeout: int = 10) -> None:
 
 
 async def stop_polling(app: Application) -> None:
+    """Stop gracefully: take no new updates and start no new job; the update being handled,
+    those already taken and the message delivery has in flight are finished (a delivery pass
+    ends after it: the rest of the outbox waits for the next start); conversation state is
+    flushed. Jobs still running after JOBS_GRACE seconds are cancelled (an unmarked message is
+    then sent again at the next start: once at most)."""
+    app.bot_data["stopping"] = True
+    if app.job_queue.scheduler.running:
+        app.job_queue.scheduler.pause()
     if app.updater.running:
         await app.updater.stop()
+    await _let_jobs_finish(app, JOBS_GRACE)
     if app.running:
         await app.stop()
     await app.shutdown()
+
+
+JOBS_GRACE = 5.0  # seconds; with the rest, a stop stays within the 10 s Docker allows
+STOP_LIMIT = 9.0  # seconds; past this the process ends anyway (docker stop kills at 10)
+
+
+async def _let_jobs_finish(app: Application, grace: float) -> None:
+    # APScheduler's asyncio executor keeps its running jobs here; PTB's JobQueue.stop waits on
+    # the same set, without a limit.
+    running = [f for f in app.job_queue._executor._pending_futures if not f.done()]
+    if not running:
+        return
+    _, late = await asyncio.wait(running, timeout=grace)
+    for future in late:
+        future.cancel()
+    if late:
+        log.warning("stopping: %d job(s) cancelled after %.0f s; their work resumes at the next start",
+                    len(late), grace)
 
 
 def _configure_logging(level: str) -> None:
@@ -194,9 +221,14 @@ async def serve(settings: config.Settings) -> None:
         print(f"整改通 demo: open {sandbox.url} in a browser (Ctrl+C here stops it).", flush=True)
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
+    log.info("stopping")
     if health:
         await health.cleanup()
-    await stop_polling(app)
+    try:
+        await asyncio.wait_for(stop_polling(app), STOP_LIMIT)
+    except TimeoutError:
+        log.warning("stopping took over %.0f s; ending with work unfinished (it resumes at the next start)",
+                    STOP_LIMIT)
     if sandbox:
         await sandbox.stop()
     db.close()

@@ -97,6 +97,8 @@ class FakeBotApi:
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent: dict[str, float] = {}
         self.pressed_by: dict[str, int] = {}  # callback query id -> who pressed
+        self.latency: dict[str, float] = {}  # method (lower case) -> seconds before it is answered
+        self.started: list[tuple[str, object]] = []  # (method, chat_id) of each call as it arrives
         self.webhook: Webhook | None = None
         self.webhook_answers: list[int] = []  # the HTTP status of each post to the webhook
         # Message dates; the demo moves them with its clock.
@@ -427,6 +429,9 @@ class FakeBotApi:
         """Answer one Bot API call; every answer but getUpdates' is logged with its status, so
         a test sees each refusal (broken HTML, too long, unknown chat) as well as each fault."""
         self.calls.append(method)
+        self.started.append((method, params.get("chat_id")))
+        if delay := self.latency.get(method.lower()):  # a slow Telegram: the call is in flight
+            await asyncio.sleep(delay)
         try:
             self._maybe_fail(method)
             self._keep_flood_limits(method, params)
