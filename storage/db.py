@@ -31,8 +31,9 @@ def open_database(path: Path | str, backup_folder: Path | None = None) -> sqlite
     try:
         folder = backups.folder_for(path, backup_folder)
         upgrades.bring_up_to_date(db, path, folder, datetime.now().astimezone())
-    except upgrades.UpgradeFailed:
+    except upgrades.UpgradeFailed as failed:
         db.close()
+        upgrades.remember_failure(path, failed)
         raise
     return db
 

@@ -13,10 +13,11 @@ the database is not trusted to roll itself back. Before the first pending migrat
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -29,6 +30,10 @@ SNAPSHOT_SUFFIX = ".upgrading"
 
 class UpgradeFailed(Exception):
     """A migration failed; the message says what, that nothing changed, and how to go back."""
+
+    def __init__(self, message: str, pending: list[str], backup: Path) -> None:
+        super().__init__(message)
+        self.pending, self.backup = pending, backup
 
 
 @dataclass(frozen=True)
@@ -109,12 +114,14 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
     recover(db, database_path)
     pending = migrations.pending(db)
     if not pending:
+        failure_note(database_path).unlink(missing_ok=True)
         return Upgrade([], None)
     names = [m.name for m in pending]
     if _is_new(db, migrations):
         migrations.apply(db)
         return Upgrade(names, None)
-    backup = backups.take(database_path, backup_folder, moment, keep=0)  # keep=0: prune nothing
+    backup = _reusable_backup(database_path, names) or backups.take(
+        database_path, backup_folder, _unused_second(backup_folder, moment), keep=0)  # keep=0: prune nothing
     log.info("backup before upgrading (%s): %s", ", ".join(names), backup)
     snapshot = snapshot_of(database_path)
     saved = sqlite3.connect(snapshot)
@@ -130,10 +137,52 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
         failed = migrations.pending(db)[0].name  # the one that raised was not recorded
         _put_back(db, snapshot)
         snapshot.unlink()
-        raise UpgradeFailed(_failure(failed, error, database_path, backup)) from error
+        raise UpgradeFailed(_failure(failed, error, database_path, backup), names, backup) from error
     snapshot.unlink()
+    failure_note(database_path).unlink(missing_ok=True)
     log.info("database upgraded: %s", ", ".join(names))
     return Upgrade(names, backup)
+
+
+def _unused_second(folder: Path, moment: datetime) -> datetime:
+    """A backup is named by its second: never overwrite one taken in the same second."""
+    while (folder / f"{backups.PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}{backups.SUFFIX}").exists():
+        moment += timedelta(seconds=1)
+    return moment
+
+
+def failure_note(database_path: Path) -> Path:
+    return database_path.with_name(database_path.name + ".upgrade-failed")
+
+
+def _fingerprint(database_path: Path) -> list[int]:
+    """Changes whenever anything writes to the database (the file, or its WAL meanwhile)."""
+    main = database_path.stat()
+    wal = Path(f"{database_path}-wal")
+    return [main.st_size, main.st_mtime_ns, wal.stat().st_size if wal.exists() else 0]
+
+
+def remember_failure(database_path: Path, failed: UpgradeFailed) -> None:
+    """Called with the database closed. A supervisor restarts a bot whose upgrade failed, again
+    and again; each start would back up the same, unchanged database once more. The note lets
+    the next start reuse the backup while nothing has written to the database since."""
+    failure_note(database_path).write_text(json.dumps(
+        {"pending": failed.pending, "backup": str(failed.backup), "database": _fingerprint(database_path)}))
+
+
+def _reusable_backup(database_path: Path, names: list[str]) -> Path | None:
+    note = failure_note(database_path)
+    try:
+        said = json.loads(note.read_text())
+    except (OSError, ValueError):
+        return None
+    backup = Path(said.get("backup", ""))
+    unchanged = said.get("database") == _fingerprint(database_path)
+    if said.get("pending") == names and unchanged and backup.is_file():
+        log.info("the last upgrade failed on this same database: its backup %s is used again", backup)
+        return backup
+    note.unlink()
+    return None
 
 
 def _failure(name: str, error: Exception, database_path: Path, backup: Path) -> str:

@@ -101,6 +101,19 @@ def test_a_failing_migration_leaves_the_database_as_it_was_and_says_how_to_go_ba
     assert "half_done" not in after.table_names() and "opinions" not in after.table_names()
     assert not upgrades.snapshot_of(old_database).exists()
 
+    for _ in range(3):  # a supervisor restarting the bot again and again: no new backup each time
+        with pytest.raises(upgrades.UpgradeFailed):
+            open_database(old_database)
+    assert backups.existing(old_database.parent / "backups") == [backup]
+    writer = sqlite3.connect(old_database)  # something wrote to the database meanwhile
+    writer.execute("update people set language = 'en' where name = '李娜'")
+    writer.commit()
+    writer.close()
+    with pytest.raises(upgrades.UpgradeFailed) as again:
+        open_database(old_database)
+    assert len(backups.existing(old_database.parent / "backups")) == 2
+    assert str(again.value.backup) != str(backup)
+
 
 def test_an_upgrade_cut_short_is_put_back_at_the_next_start(old_database, tmp_path):
     snapshot = upgrades.snapshot_of(old_database)
