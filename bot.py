@@ -255,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
             return 3
         return 0
-    return cli.run(settings, args)
+    try:
+        return cli.run(settings, args)
+    except UpgradeFailed as error:  # any command opens the database, and so may upgrade it
+        print(error, file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

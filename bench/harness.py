@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -47,12 +46,6 @@ def settings_for(server, db_path: Path, **env) -> config.Settings:
     return config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": server.url,
                             "DATABASE_PATH": str(db_path), "QUIET_HOURS": "00:00-00:00", **env},
                        dotenv=False)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def temporary_database() -> Path:

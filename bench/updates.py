@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from harness import TOKEN, Person, free_port, machine, sandbox, settings_for, temporary_database, timed
+from harness import TOKEN, Person, machine, sandbox, settings_for, temporary_database, timed
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -34,6 +34,7 @@ from telegram.ext import (
 import bot  # noqa: E402  (harness put the project on the path)
 from bot_api import AiohttpRequest
 from sandbox.client import SandboxClient
+from sandbox.webhook import free_port
 from storage import invitations, roster
 from storage.db import open_database
 

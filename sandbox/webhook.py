@@ -10,12 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 
 import aiohttp
 
 from sandbox.server import FakeBotApi, Webhook
 
 RETRY_FIRST, RETRY_MOST = 0.05, 1.0  # seconds; Telegram waits longer, a test cannot
+
+
+def free_port() -> int:
+    """A port free on this machine now, for a bot's webhook in tests and benchmarks."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _chat(update: dict) -> object:

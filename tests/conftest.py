@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -25,6 +24,7 @@ import bot  # noqa: E402
 import config  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.client import SandboxClient  # noqa: E402
+from sandbox.webhook import free_port  # noqa: E402
 from storage import invitations, roster  # noqa: E402
 from storage.clock import clock  # noqa: E402
 from storage.db import open_database  # noqa: E402
@@ -106,12 +106,6 @@ async def server():
     await sandbox.start()
     yield sandbox
     await sandbox.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def modes_for(module: str) -> tuple[str, ...]:

@@ -80,7 +80,7 @@ async def test_healthy_bot_answers_ok_and_counts_what_it_did(running_bot, client
     assert found[("rectify_handler_errors_total", (("source", "update"),))] == 0
     assert found[("rectify_database_up", ())] == 1
     assert found[("rectify_database_bytes", (("file", "database"),))] > 0
-    assert found[("rectify_database_bytes", (("file", "wal"),))] > 0
+    assert found[("rectify_database_bytes", (("file", "wal"),))] >= 0  # 0 right after a checkpoint
     assert 0 < found[("rectify_sweep_last_duration_seconds", ())] < 10
     assert found[("rectify_outbox_messages", (("state", "queued"),))] == 0
     assert ("rectify_backup_last_age_seconds", ()) not in found  # no backup yet: no figure
@@ -179,11 +179,12 @@ async def test_no_metric_carries_anything_about_a_person_or_an_opinion(running_b
         status, exposition = await endpoint.get("/metrics")
         _, healthz = await endpoint.get("/healthz")
     assert status == 200
-    for secret in ("张伟", "Zhang", "101", "门诊部", "形式主义", text, text[:6], receipt, invited["张伟"]):
+    for secret in ("张伟", "Zhang", "门诊部", "形式主义", text, text[:6], receipt, invited["张伟"]):
         assert secret not in exposition and secret not in healthz
-    labels = {name for family in text_string_to_metric_families(exposition)
-              for sample in family.samples for name in sample.labels}
-    assert labels <= {"source", "state", "slot", "file"}
+    samples = [sample for family in text_string_to_metric_families(exposition) for sample in family.samples]
+    assert {name for sample in samples for name in sample.labels} <= {"source", "state", "slot", "file"}
+    assert not any(value in ("101", "Zhang") for sample in samples for value in sample.labels.values())
+    assert 101 not in {sample.value for sample in samples}  # not the person's Telegram id either
     for family in text_string_to_metric_families(exposition):
         for sample in family.samples:
             if "slot" in sample.labels:

@@ -164,6 +164,8 @@ def test_migrate_reports_a_failure_with_exit_code_3(old_database, capsys, monkey
     monkeypatch.setenv("DATABASE_PATH", str(old_database))
     assert bot.main(["migrate"]) == 3
     assert "upgrade failed in migration m999_broken" in capsys.readouterr().err
+    assert bot.main(["backup"]) == 3  # any command that opens the database says the same
+    assert "upgrade failed in migration m999_broken" in capsys.readouterr().err
     assert _applied(old_database) == FIRST_MIGRATIONS
 
 
