@@ -31,7 +31,7 @@ SNAPSHOT_SUFFIX = ".upgrading"
 class UpgradeFailed(Exception):
     """A migration failed; the message says what, that nothing changed, and how to go back."""
 
-    def __init__(self, message: str, pending: list[str], backup: Path) -> None:
+    def __init__(self, message: str, pending: list[str], backup: Path | None) -> None:
         super().__init__(message)
         self.pending, self.backup = pending, backup
 
@@ -120,8 +120,14 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
     if _is_new(db, migrations):
         migrations.apply(db)
         return Upgrade(names, None)
-    backup = _reusable_backup(database_path, names) or backups.take(
-        database_path, backup_folder, _unused_second(backup_folder, moment), keep=0)  # keep=0: prune nothing
+    try:
+        backup = _reusable_backup(database_path, names) or backups.take(
+            database_path, backup_folder, _unused_second(backup_folder, moment), keep=0)  # 0: prune none
+    except (OSError, sqlite3.Error) as error:  # no backup, no upgrade
+        raise UpgradeFailed(
+            f"upgrade not started: the backup before it failed ({type(error).__name__}: {error}). "
+            f"Nothing was changed: {database_path} is as it was. Make room in (or permission for) "
+            f"{backup_folder}, or set BACKUP_DIR, and start again.", names, None) from error
     log.info("backup before upgrading (%s): %s", ", ".join(names), backup)
     snapshot = snapshot_of(database_path)
     saved = sqlite3.connect(snapshot)
@@ -166,6 +172,8 @@ def remember_failure(database_path: Path, failed: UpgradeFailed) -> None:
     """Called with the database closed. A supervisor restarts a bot whose upgrade failed, again
     and again; each start would back up the same, unchanged database once more. The note lets
     the next start reuse the backup while nothing has written to the database since."""
+    if failed.backup is None:
+        return
     failure_note(database_path).write_text(json.dumps(
         {"pending": failed.pending, "backup": str(failed.backup), "database": _fingerprint(database_path)}))
 

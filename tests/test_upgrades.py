@@ -115,6 +115,16 @@ def test_a_failing_migration_leaves_the_database_as_it_was_and_says_how_to_go_ba
     assert str(again.value.backup) != str(backup)
 
 
+def test_no_backup_no_upgrade(old_database):
+    (old_database.parent / "backups").write_text("a file where the backup folder should be")
+    with pytest.raises(upgrades.UpgradeFailed) as failed:
+        open_database(old_database)
+    assert "upgrade not started: the backup before it failed" in str(failed.value)
+    assert "Nothing was changed" in str(failed.value)
+    assert _applied(old_database) == FIRST_MIGRATIONS
+    assert not upgrades.snapshot_of(old_database).exists()
+
+
 def test_an_upgrade_cut_short_is_put_back_at_the_next_start(old_database, tmp_path):
     snapshot = upgrades.snapshot_of(old_database)
     shutil.copyfile(old_database, snapshot)  # as the upgrade left it when the machine stopped
