@@ -120,21 +120,19 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
     if _is_new(db, migrations):
         migrations.apply(db)
         return Upgrade(names, None)
+    snapshot = snapshot_of(database_path)
     try:
         backup = _reusable_backup(database_path, names) or backups.take(
             database_path, backup_folder, _unused_second(backup_folder, moment), keep=0)  # 0: prune none
+        log.info("backup before upgrading (%s): %s", ", ".join(names), backup)
+        _take_snapshot(db, snapshot)
     except (OSError, sqlite3.Error) as error:  # no backup, no upgrade
+        snapshot.unlink(missing_ok=True)
         raise UpgradeFailed(
-            f"upgrade not started: the backup before it failed ({type(error).__name__}: {error}). "
+            f"upgrade not started: the copies before it failed ({type(error).__name__}: {error}). "
             f"Nothing was changed: {database_path} is as it was. Make room in (or permission for) "
-            f"{backup_folder}, or set BACKUP_DIR, and start again.", names, None) from error
-    log.info("backup before upgrading (%s): %s", ", ".join(names), backup)
-    snapshot = snapshot_of(database_path)
-    saved = sqlite3.connect(snapshot)
-    try:
-        _copy(db.conn, saved)
-    finally:
-        saved.close()
+            f"{backup_folder} and the database's folder, or set BACKUP_DIR, and start again.",
+            names, None) from error
     try:
         migrations.apply(db)
     except Exception as error:
@@ -148,6 +146,14 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
     failure_note(database_path).unlink(missing_ok=True)
     log.info("database upgraded: %s", ", ".join(names))
     return Upgrade(names, backup)
+
+
+def _take_snapshot(db: sqlite_utils.Database, snapshot: Path) -> None:
+    saved = sqlite3.connect(snapshot)
+    try:
+        _copy(db.conn, saved)
+    finally:
+        saved.close()
 
 
 def _unused_second(folder: Path, moment: datetime) -> datetime:

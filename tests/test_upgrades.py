@@ -119,7 +119,7 @@ def test_no_backup_no_upgrade(old_database):
     (old_database.parent / "backups").write_text("a file where the backup folder should be")
     with pytest.raises(upgrades.UpgradeFailed) as failed:
         open_database(old_database)
-    assert "upgrade not started: the backup before it failed" in str(failed.value)
+    assert "upgrade not started: the copies before it failed" in str(failed.value)
     assert "Nothing was changed" in str(failed.value)
     assert _applied(old_database) == FIRST_MIGRATIONS
     assert not upgrades.snapshot_of(old_database).exists()
