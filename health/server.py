@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import choose_encoder
 from telegram.ext import Application
 
 from health import vitals as vital_signs
@@ -188,7 +188,9 @@ def routes(app: Application) -> web.Application:
         reading, now = await _reading(app)
         registry = CollectorRegistry(auto_describe=False)
         registry.register(_Families(metric_families(app, reading, now)))
-        return web.Response(body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        # The format the scraper asks for (Prometheus' text format unless it asks for OpenMetrics).
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return web.Response(body=encode(registry), headers={"Content-Type": content_type})
 
     web_app = web.Application()
     web_app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics)])

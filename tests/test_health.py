@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -189,3 +190,43 @@ async def test_no_metric_carries_anything_about_a_person_or_an_opinion(running_b
         for sample in family.samples:
             if "slot" in sample.labels:
                 assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", sample.labels["slot"])
+
+
+async def test_bot_py_serves_the_endpoint_when_health_port_is_set(server, db_path):
+    import os
+    import signal
+    import sys
+
+    from sandbox.webhook import free_port
+
+    port = free_port()
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=server.url, DATABASE_PATH=str(db_path),
+               HEALTH_PORT=str(port), LOG_LEVEL="INFO")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "bot.py", cwd=Path(__file__).resolve().parent.parent, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        status, text = 0, ""
+        for _ in range(300):
+            try:
+                async with aiohttp.ClientSession() as session, \
+                        session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                    status, text = answer.status, await answer.text()
+            except aiohttp.ClientConnectionError:
+                pass
+            if status == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert (status, text) == (200, "ok\n")
+        for _ in range(100):  # the first sweep comes a second after the start
+            async with aiohttp.ClientSession() as session, \
+                    session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+                assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                if "rectify_sweep_last_duration_seconds " in await answer.text():
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no sweep in the metrics 10 s after the start")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
