@@ -25,9 +25,12 @@ import jobs
 from bot_api import AiohttpRequest
 from documents import charts
 from handlers.persistence import SQLitePersistence
+from health import server as health_server
+from health import vitals
 from storage import anonymous_pool
 from storage.db import open_database
 from storage.keys import load_keys
+from storage.upgrades import UpgradeFailed
 from texts import say
 
 log = logging.getLogger("rectify")
@@ -140,6 +143,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(PerPersonOrder())
+        .application_class(vitals.CountingApplication)
         .build()
     )
     app.bot_data["db"] = db
@@ -149,6 +153,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
     handlers.register(app)
     jobs.schedule(app)
+    vitals.watch(app)
     return app
 
 
@@ -162,18 +167,55 @@ async def _publish_default_commands(app: Application) -> None:
 
 
 async def start_polling(app: Application, poll_timeout: int = 10) -> None:
+    """Start taking updates: by webhook when WEBHOOK_URL is set, else by long polling (which
+    removes a webhook left from before). Updates waiting at Telegram are never dropped: they
+    are what people sent while the bot was down."""
+    settings: config.Settings = app.bot_data["settings"]
     await app.initialize()
     await _publish_default_commands(app)
-    await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
+    if settings.webhook_url:
+        await app.updater.start_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret_token,
+            drop_pending_updates=False, bootstrap_retries=3)
+    else:
+        await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
     await app.start()
 
 
 async def stop_polling(app: Application) -> None:
+    """Stop gracefully: take no new updates and start no new job; the update being handled,
+    those already taken and the message delivery has in flight are finished (a delivery pass
+    ends after it: the rest of the outbox waits for the next start); conversation state is
+    flushed. Jobs still running after JOBS_GRACE seconds are cancelled (an unmarked message is
+    then sent again at the next start: once at most)."""
+    app.bot_data["stopping"] = True
+    if app.job_queue.scheduler.running:
+        app.job_queue.scheduler.pause()
     if app.updater.running:
         await app.updater.stop()
+    await _let_jobs_finish(app, JOBS_GRACE)
     if app.running:
         await app.stop()
     await app.shutdown()
+
+
+JOBS_GRACE = 5.0  # seconds; with the rest, a stop stays within the 10 s Docker allows
+STOP_LIMIT = 9.0  # seconds; past this the process ends anyway (docker stop kills at 10)
+
+
+async def _let_jobs_finish(app: Application, grace: float) -> None:
+    # APScheduler's asyncio executor keeps its running jobs here; PTB's JobQueue.stop waits on
+    # the same set, without a limit.
+    running = [f for f in app.job_queue._executor._pending_futures if not f.done()]
+    if not running:
+        return
+    _, late = await asyncio.wait(running, timeout=grace)
+    for future in late:
+        future.cancel()
+    if late:
+        log.warning("stopping: %d job(s) cancelled after %.0f s; their work resumes at the next start",
+                    len(late), grace)
 
 
 def _configure_logging(level: str) -> None:
@@ -209,7 +251,7 @@ async def serve(settings: config.Settings) -> None:
     sandbox = None
     if settings.sandboxed:
         sandbox, settings = await _start_sandbox(settings)
-    db = open_database(settings.database_path)
+    db = open_database(settings.database_path, settings.backup_dir)  # a backup before any migration
     app = build_application(settings, db)
     if sandbox:
         from sandbox import demo
@@ -220,12 +262,20 @@ async def serve(settings: config.Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
+    health = await health_server.start(app)
     if sandbox:
         await demo.join(app, sandbox)
         print(f"整改通 demo: open {sandbox.url} in a browser (Ctrl+C here stops it).", flush=True)
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
-    await stop_polling(app)
+    log.info("stopping")
+    if health:
+        await health.cleanup()
+    try:
+        await asyncio.wait_for(stop_polling(app), STOP_LIMIT)
+    except TimeoutError:
+        log.warning("stopping took over %.0f s; ending with work unfinished (it resumes at the next start)",
+                    STOP_LIMIT)
     if sandbox:
         await sandbox.stop()
     db.close()
@@ -246,9 +296,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"font error: {error}", file=sys.stderr)
             return 2
     if args.command is None:
-        asyncio.run(serve(settings))
+        try:
+            asyncio.run(serve(settings))
+        except UpgradeFailed as error:
+            print(error, file=sys.stderr)
+            return 3
         return 0
-    return cli.run(settings, args)
+    try:
+        return cli.run(settings, args)
+    except UpgradeFailed as error:  # any command opens the database, and so may upgrade it
+        print(error, file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

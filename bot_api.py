@@ -25,7 +25,7 @@ _TOKEN_IN_URL = re.compile(r"bot\d+:[\w-]+")
 class AiohttpRequest(BaseRequest):
     """A BaseRequest on one aiohttp session, opened by initialize() inside the running loop."""
 
-    __slots__ = ("_connections", "_proxies", "_proxy_of_origin", "_session", "_timeouts")
+    __slots__ = ("_connections", "_proxies", "_proxy_of_origin", "_session", "_timeouts", "too_many_requests")
 
     def __init__(self, connections: int = 256, *, read: float | None = 5.0, write: float | None = 5.0,
                  connect: float | None = 5.0, pool: float | None = 1.0, media_write: float | None = 20.0):
@@ -35,6 +35,7 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str] = {}
         self._proxy_of_origin: dict[str, str | None] = {}
+        self.too_many_requests = 0  # 429s received, for the health endpoint's metrics
 
     @property
     def read_timeout(self) -> float | None:
@@ -63,6 +64,8 @@ class AiohttpRequest(BaseRequest):
         body, proxy = _body(request_data), self._proxy(url)
         try:
             async with self._session.request(method, url, data=body, timeout=timeout, proxy=proxy) as answer:
+                if answer.status == 429:
+                    self.too_many_requests += 1
                 return answer.status, await answer.read()
         except TimeoutError as error:  # aiohttp's timeouts, a full pool among them
             raise TimedOut from error

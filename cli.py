@@ -14,6 +14,8 @@
     python bot.py backup [--out DIR]       an online copy of the database, now
     python bot.py restore FILE             put a backup back (stop the bot first)
     python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
+    python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
+                                           what an upgrade would run
 
 `bot.py` parses the command line with `parser()` and hands a subcommand to `run()`.
 """
@@ -207,6 +209,38 @@ def _restore(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import upgrades
+
+    if args.dry_run:
+        steps = upgrades.planned(settings.database_path)
+        if steps is None:
+            steps = upgrades.all_steps()
+            print(f"no database at {settings.database_path} yet: the first start creates it "
+                  f"with all {len(steps)} migrations")
+            return 0
+        if not steps:
+            print(f"{settings.database_path} is up to date: no migration would run")
+            return 0
+        print(f"{len(steps)} migration(s) would run on {settings.database_path}, after a backup:")
+        for step in steps:
+            print(f"  {step.name}" + (f"  {step.summary}" if step.summary else ""))
+        return 0
+    from storage import backups
+
+    steps = upgrades.planned(settings.database_path)
+    try:
+        open_database(settings.database_path, settings.backup_dir).close()
+    except upgrades.UpgradeFailed as error:
+        print(error, file=sys.stderr)
+        return 3
+    if steps:
+        newest = backups.existing(backups.folder_for(settings.database_path, settings.backup_dir))[-1]
+        print(f"ran {', '.join(step.name for step in steps)}; the backup taken before: {newest}")
+    print(f"{settings.database_path} is up to date")
+    return 0
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -266,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore",
                                   help="put a backup in place of the database (stop the bot first)")
     restore.add_argument("file")
+    migrate = commands.add_parser("migrate", help="upgrade the database now, after a backup")
+    migrate.add_argument("--dry-run", action="store_true", help="only list the migrations that would run")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -279,7 +315,7 @@ def parser() -> argparse.ArgumentParser:
 ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
            "report": _report, "backup": _backup, "restore": _restore,
-           "hotspots": _hotspots_group}
+           "hotspots": _hotspots_group, "migrate": _migrate}
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:

@@ -6,11 +6,15 @@ local sandbox. A missing or malformed value stops the start with one line naming
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import re
 from dataclasses import dataclass
 from datetime import time, timedelta
 from fractions import Fraction
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
@@ -59,6 +63,12 @@ class Settings:
     backup_dir: Path | None = None
     backup_keep: int = 14
     backup_time: time = time(3, 0)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    health_host: str = "127.0.0.1"
+    health_port: int | None = None
 
     @property
     def sandboxed(self) -> bool:
@@ -68,6 +78,22 @@ class Settings:
     def api_url(self) -> str:
         """What python-telegram-bot calls `base_url`: the token is appended to it."""
         return f"{self.base_url.rstrip('/')}/bot"
+
+    @property
+    def webhook_secret_token(self) -> str | None:
+        """What Telegram sends back in X-Telegram-Bot-Api-Secret-Token on every webhook call:
+        WEBHOOK_SECRET, or one derived from the token, so a webhook is never left unguarded."""
+        if not self.webhook_url:
+            return None
+        if self.webhook_secret:
+            return self.webhook_secret
+        token = (self.bot_token or "").encode()
+        return hmac.new(token, b"rectify webhook secret", hashlib.sha256).hexdigest()
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook listens on: the one of WEBHOOK_URL (a proxy passes it on)."""
+        return urlsplit(self.webhook_url or "").path.rstrip("/")
 
     @property
     def file_url(self) -> str:
@@ -202,6 +228,31 @@ def _secret(env: dict[str, str]) -> str | None:
     return secret
 
 
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_url(env: dict[str, str]) -> str | None:
+    url = _text(env, "WEBHOOK_URL", None)
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"WEBHOOK_URL must be the public https:// address Telegram posts to, got {url!r}")
+    return url
+
+
+def _webhook_secret(env: dict[str, str]) -> str | None:
+    secret = _text(env, "WEBHOOK_SECRET", None)
+    if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                          "(Telegram's rule; try: openssl rand -hex 32)")
+    return secret
+
+
+def _port(env: dict[str, str], name: str, default: int | None) -> int | None:
+    port = _integer(env, name, default, minimum=0)
+    if port is not None and port > 65535:
+        raise ConfigError(f"{name} must be a port number (0-65535), got {port}")
+    return port
+
+
 def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
     """Read the settings; raises ConfigError naming the first bad variable."""
     if env is None:
@@ -246,4 +297,10 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         backup_dir=Path(_text(env, "BACKUP_DIR", "")) if _text(env, "BACKUP_DIR", "") else None,
         backup_keep=_integer(env, "BACKUP_KEEP", 14, minimum=1),
         backup_time=_times(env, "BACKUP_TIME", "03:00")[0],
+        webhook_url=_webhook_url(env),
+        webhook_listen=_text(env, "WEBHOOK_LISTEN", "127.0.0.1"),
+        webhook_port=_port(env, "WEBHOOK_PORT", 8443),
+        webhook_secret=_webhook_secret(env),
+        health_host=_text(env, "HEALTH_HOST", "127.0.0.1"),
+        health_port=_port(env, "HEALTH_PORT", None),
     )

@@ -7,6 +7,8 @@ Floors, in the same run and on the same fake API: a plain python-telegram-bot ec
 API call per update) on the library's default transport (httpx) and on the bot's own
 (bot_api.AiohttpRequest), and the echo answering button presses as our flows do (the same API
 calls) on the bot's own transport. Every bot handles different people's updates at once.
+整改通 runs twice: taking its updates by long polling, and by webhook (WEBHOOK_URL; the fake
+Bot API then POSTs each update to it, as Telegram does).
 
 Each configuration runs at 0 ms and at `--latency` ms added to every Bot API call (Telegram
 from a hospital is often 20-100 ms away), `--runs` times; min / median / max are printed.
@@ -26,7 +28,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import TOKEN, Person, machine, settings_for, temporary_database
+from harness import TOKEN, Person, free_port, machine, settings_for, temporary_database
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -135,15 +137,17 @@ def echo_app(url: str, our_transport: bool):
     return app
 
 
-def our_app(url: str, people: int, codes_file: Path):
+def our_app(url: str, people: int, codes_file: Path, webhook: bool = False):
     db_path = temporary_database()
     db = open_database(db_path)
     csv = "姓名,科室,角色\n" + "".join(f"职工{n},门诊部,职工\n" for n in range(people))
     roster.apply(db, roster.parse(csv.encode()), None)
     issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
     codes_file.write_text(json.dumps([i.code for i in issued]))
-    return bot.build_application(settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10"), db,
-                                 rate_limiter=Unlimited())
+    port = free_port()
+    mode = {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port)} if webhook else {}
+    return bot.build_application(settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10",
+                                              **mode), db, rate_limiter=Unlimited())
 
 
 async def measure(kind: str, people: int, latency_ms: float) -> tuple[float, float]:
@@ -152,16 +156,17 @@ async def measure(kind: str, people: int, latency_ms: float) -> tuple[float, flo
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     url = api.stdout.readline().strip()
     codes_file = temporary_database().with_name("codes.json")
-    app = our_app(url, people, codes_file) if kind == "ours" else echo_app(url, kind != "echo-default")
-    if kind == "ours":
+    ours = kind.startswith("ours")
+    app = our_app(url, people, codes_file, kind == "ours-webhook") if ours else echo_app(url, kind != "echo-default")
+    if ours:
         await bot.start_polling(app, poll_timeout=1)
     else:
         await app.initialize()
         await app.updater.start_polling(timeout=1)
         await app.start()
-    driven = "ours" if kind == "ours" else ("echo-buttons" if kind == "echo-buttons" else "echo")
+    driven = "ours" if ours else ("echo-buttons" if kind == "echo-buttons" else "echo")
     driver_args = [sys.executable, str(HERE), "--drive", url, "--people", str(people), "--kind", driven]
-    if kind == "ours":
+    if ours:
         driver_args += ["--codes", str(codes_file)]
     driver = await asyncio.create_subprocess_exec(*driver_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert (await driver.stdout.readline()).strip() == b"ready"
@@ -182,7 +187,8 @@ KINDS = {
     "echo-default": "floor: plain echo, the library's default transport (httpx)",
     "echo-ours": "floor: plain echo, the bot's transport (aiohttp)",
     "echo-buttons": "floor: echo making our flows' calls (answer + edit), the bot's transport",
-    "ours": "整改通: anonymous opinions end to end",
+    "ours": "整改通: anonymous opinions end to end (long polling)",
+    "ours-webhook": "整改通: the same, by webhook",
 }
 
 

@@ -99,6 +99,8 @@ async def send_due(app: Application) -> int:
         # marked (so it arrives twice at most once); the pacer keeps the overall rate.
         sent = 0
         for batch in batches(outbox.due(app.bot_data["db"], limit=PASS_LIMIT)):
+            if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
+                break
             sent += await _send(app, batch)
         return sent
 

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from sandbox.server import ApiError, Chat, FakeBotApi, Fault
+from sandbox.webhook import WebhookPoster
 
 log = logging.getLogger(__name__)
 PAGE = Path(__file__).parent / "page"
@@ -59,6 +60,7 @@ def _error(error: ApiError) -> web.Response:
 class SandboxServer:
     def __init__(self, token: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.api = FakeBotApi(token)
+        self.poster = WebhookPoster(self.api)
         self.host, self.port = host, port
         self.changed: dict[int, asyncio.Event] = {}  # chat id -> set when its chat changes
         self._runner: web.AppRunner | None = None
@@ -100,8 +102,10 @@ class SandboxServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
+        await self.poster.start()
 
     async def stop(self) -> None:
+        await self.poster.stop()
         if self._runner:
             await self._runner.cleanup()
 

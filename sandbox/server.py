@@ -11,10 +11,12 @@ import collections
 import itertools
 import json
 import random
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sandbox.html_check import EntityError, visible_text
 
@@ -56,6 +58,22 @@ class Chat:
         self.timeline.append(event)
 
 
+@dataclass
+class Webhook:
+    """Where Telegram posts updates when a bot set a webhook (getUpdates is then refused)."""
+
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+    last_error_date: int | None = None
+    last_error_message: str | None = None
+
+
+# Telegram's rule for setWebhook's secret_token.
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
 class FakeBotApi:
     def __init__(self, token: str, username: str = BOT_USERNAME) -> None:
         self.token = token
@@ -79,6 +97,10 @@ class FakeBotApi:
         self._sent_times: collections.deque[float] = collections.deque()
         self._last_sent: dict[str, float] = {}
         self.pressed_by: dict[str, int] = {}  # callback query id -> who pressed
+        self.latency: dict[str, float] = {}  # method (lower case) -> seconds before it is answered
+        self.started: list[tuple[str, object]] = []  # (method, chat_id) of each call as it arrives
+        self.webhook: Webhook | None = None
+        self.webhook_answers: list[int] = []  # the HTTP status of each post to the webhook
         # Message dates; the demo moves them with its clock.
         self.now: Callable[[], float] = time.time
 
@@ -368,7 +390,49 @@ class FakeBotApi:
         self.commands[_scope_key(scope, params.get("language_code"))] = commands
         return True
 
+    async def set_webhook(self, params: dict) -> bool:
+        url = params.get("url") or ""
+        if not url:
+            return await self.delete_webhook(params)
+        parts = urlsplit(url)
+        # Telegram takes only https; the sandbox also takes http on this machine, as nothing
+        # leaves it.
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token") or None
+        if secret is not None and not SECRET_TOKEN.fullmatch(secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        async with self.arrived:
+            if params.get("drop_pending_updates") in ("true", True):
+                self.updates.clear()
+            self.webhook = Webhook(url, secret, int(params.get("max_connections") or 40))
+            self.arrived.notify_all()  # the poster starts at once, pollers are refused
+        return True
+
+    async def delete_webhook(self, params: dict) -> bool:
+        async with self.arrived:
+            if params.get("drop_pending_updates") in ("true", True):
+                self.updates.clear()
+            self.webhook = None
+        return True
+
+    def webhook_info(self, params: dict) -> dict:
+        hook = self.webhook
+        info: dict = {"url": hook.url if hook else "", "has_custom_certificate": False,
+                      "pending_update_count": len(self.updates)}
+        if hook:
+            info["max_connections"] = hook.max_connections
+            if hook.last_error_date:
+                info.update(last_error_date=hook.last_error_date, last_error_message=hook.last_error_message)
+        return info
+
+    def _no_polling_with_webhook(self) -> None:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
+
     async def get_updates(self, params: dict) -> list[dict]:
+        self._no_polling_with_webhook()
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
@@ -380,12 +444,16 @@ class FakeBotApi:
                     await asyncio.wait_for(self.arrived.wait(), timeout)
                 except TimeoutError:
                     pass
+            self._no_polling_with_webhook()
             return [u for u in self.updates if u["update_id"] >= offset][:limit]
 
     async def call(self, method: str, params: dict, files: dict) -> object:
         """Answer one Bot API call; every answer but getUpdates' is logged with its status, so
         a test sees each refusal (broken HTML, too long, unknown chat) as well as each fault."""
         self.calls.append(method)
+        self.started.append((method, params.get("chat_id")))
+        if delay := self.latency.get(method.lower()):  # a slow Telegram: the call is in flight
+            await asyncio.sleep(delay)
         try:
             self._maybe_fail(method)
             self._keep_flood_limits(method, params)
@@ -405,7 +473,7 @@ class FakeBotApi:
     async def _answer(self, method: str, params: dict, files: dict) -> object:
         simple = {
             "getme": lambda p: self.bot,
-            "deletewebhook": lambda p: True,
+            "getwebhookinfo": self.webhook_info,
             "logout": lambda p: True,
             "close": lambda p: True,
             "getmycommands": lambda p: self.commands.get(_scope_key({"type": "default"}, None), []),
@@ -421,6 +489,10 @@ class FakeBotApi:
         key = method.lower()
         if key == "getupdates":
             return await self.get_updates(params)
+        if key == "setwebhook":
+            return await self.set_webhook(params)
+        if key == "deletewebhook":
+            return await self.delete_webhook(params)
         if key == "sendphoto":
             return self.send_photo(params, files)
         if key == "senddocument":

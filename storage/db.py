@@ -4,6 +4,7 @@ and the schema brought up to date by migrations in code."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -12,7 +13,12 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("rectify")
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
+def open_database(path: Path | str, backup_folder: Path | None = None) -> sqlite_utils.Database:
+    """The database, its schema brought up to date: pending migrations run only after a backup
+    (into `backup_folder`, by default `backups/` beside the database), and a failing one
+    raises upgrades.UpgradeFailed with the database left as it was (storage/upgrades.py)."""
+    from storage import backups, upgrades
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
@@ -22,7 +28,13 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     # Deleted rows (drafts, receipts links) must not linger in free pages of the file.
     db.execute("PRAGMA secure_delete = ON")
     db.enable_wal()
-    migrations.apply(db)
+    try:
+        folder = backups.folder_for(path, backup_folder)
+        upgrades.bring_up_to_date(db, path, folder, datetime.now().astimezone())
+    except upgrades.UpgradeFailed as failed:
+        db.close()
+        upgrades.remember_failure(path, failed)
+        raise
     return db
 
 

@@ -1,8 +1,16 @@
-"""The end-to-end harness: the real bot, polling over real HTTP, against the sandbox's fake
-Bot API; a client that acts as many people at once; a real SQLite file."""
+"""The end-to-end harness: the real bot, over real HTTP, against the sandbox's fake Bot API; a
+client that acts as many people at once; a real SQLite file.
+
+The bot takes its updates by long polling or by webhook (the sandbox then POSTs them to it as
+Telegram does). BOT_MODES chooses which end-to-end tests run in which mode:
+  core (default)  the core flows (CORE_FLOWS) in both modes, every other test by polling
+  all             every end-to-end test in both modes
+  polling, webhook   every end-to-end test in that one mode
+"""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from datetime import UTC, datetime, time
@@ -16,11 +24,16 @@ import bot  # noqa: E402
 import config  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.client import SandboxClient  # noqa: E402
+from sandbox.webhook import free_port  # noqa: E402
 from storage import invitations, roster  # noqa: E402
 from storage.clock import clock  # noqa: E402
 from storage.db import open_database  # noqa: E402
 
 TOKEN = "123456:test-token"
+MODES = ("polling", "webhook")
+# The flows every deployment depends on, run in both modes by default: joining, the opinion
+# box, the problem flow, reminders, and a restart (the webhook set again, nothing lost).
+CORE_FLOWS = {"test_joining", "test_opinion_box", "test_problem_flow", "test_reminders", "test_restart"}
 
 ROSTER_CSV = """姓名,科室,角色
 张伟,门诊部,职工
@@ -33,18 +46,21 @@ ROSTER_CSV = """姓名,科室,角色
 class BotUnderTest:
     """The bot process's life in a test: start, stop, start again on the same database."""
 
-    def __init__(self, server: SandboxServer, db_path: Path) -> None:
-        self.server, self.db_path = server, db_path
+    def __init__(self, server: SandboxServer, db_path: Path, mode: str = "polling") -> None:
+        self.server, self.db_path, self.mode = server, db_path, mode
         self.app = None
         self.db = None
+        # One port for the bot's life, so a restart sets the same webhook again.
+        self.webhook_port = free_port() if mode == "webhook" else None
 
     @property
     def settings(self) -> config.Settings:
-        return config.load(env={
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": self.server.url,
-            "DATABASE_PATH": str(self.db_path),
-        })
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": self.server.url,
+               "DATABASE_PATH": str(self.db_path)}
+        if self.mode == "webhook":
+            env |= {"WEBHOOK_URL": f"http://127.0.0.1:{self.webhook_port}/telegram",
+                    "WEBHOOK_PORT": str(self.webhook_port)}
+        return config.load(env=env, dotenv=False)
 
     async def start(self) -> None:
         self.db = open_database(self.db_path)
@@ -92,9 +108,34 @@ async def server():
     await sandbox.stop()
 
 
+def modes_for(module: str) -> tuple[str, ...]:
+    chosen = os.environ.get("BOT_MODES", "core").strip().lower() or "core"
+    if chosen in MODES:
+        return (chosen,)
+    if chosen == "all":
+        return MODES
+    if chosen != "core":
+        raise pytest.UsageError(f"BOT_MODES must be core, all, polling or webhook, not {chosen!r}")
+    return MODES if module in CORE_FLOWS else ("polling",)
+
+
+def pytest_generate_tests(metafunc):
+    chosen_here = any(m.args and m.args[0] == "bot_mode"
+                      for m in metafunc.definition.iter_markers("parametrize"))
+    if "running_bot" in metafunc.fixturenames and not chosen_here:
+        modes = modes_for(metafunc.module.__name__.rsplit(".", 1)[-1])
+        metafunc.parametrize("bot_mode", modes, indirect=True, ids=list(modes))
+
+
 @pytest.fixture
-async def running_bot(server, db_path):
-    under_test = BotUnderTest(server, db_path)
+def bot_mode(request) -> str:
+    """How the bot takes its updates (see the module's docstring)."""
+    return getattr(request, "param", "polling")
+
+
+@pytest.fixture
+async def running_bot(server, db_path, bot_mode):
+    under_test = BotUnderTest(server, db_path, bot_mode)
     await under_test.start()
     yield under_test
     await under_test.stop()
