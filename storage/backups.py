@@ -52,8 +52,11 @@ def _without_links(copy: Path) -> None:
     try:
         connection.execute("pragma journal_mode = delete")
         connection.execute("pragma secure_delete = on")
-        connection.execute("delete from opinion_subscriptions")
-        connection.commit()
+        has_links = connection.execute("select 1 from sqlite_master where type = 'table' "
+                                        "and name = 'opinion_subscriptions'").fetchone()
+        if has_links:  # a database from before the opt-in link has none to remove
+            connection.execute("delete from opinion_subscriptions")
+            connection.commit()
         connection.execute("vacuum")
     finally:
         connection.close()
