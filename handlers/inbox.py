@@ -22,6 +22,17 @@ from telegram.ext import (
     filters,
 )
 
+import callbacks
+from callbacks import (
+    INBOX_ACTIONS,
+    INBOX_CLOSE,
+    INBOX_DUPLICATE,
+    INBOX_LEADER,
+    INBOX_PAGE,
+    INBOX_PUBLISH,
+    INBOX_REPLY,
+    INBOX_TO_LEADER,
+)
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.receipts import card_lines, keys, status_name
@@ -60,7 +71,7 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
 
 def _actions(lang: str, opinion_id: str) -> InlineKeyboardMarkup:
     def button(key, action):
-        return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion_id}")
+        return InlineKeyboardButton(say(lang, key), callback_data=INBOX_ACTIONS[action].data(opinion_id))
 
     return InlineKeyboardMarkup([
         [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")],
@@ -88,8 +99,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     page = 0
     if update.callback_query:
         await update.callback_query.answer()
-        raw = update.callback_query.data.removeprefix("ib:page:")
-        page = int(raw) if raw.isdigit() else 0
+        [page] = INBOX_PAGE.parse(update.callback_query.data)
     db = database(context)
     lang = language(update, context)
     shown, total = opinions.inbox(db, page * PAGE_SIZE, PAGE_SIZE)
@@ -105,14 +115,13 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     navigation = []
     if page + 1 < pages:
         navigation = [[InlineKeyboardButton(say(lang, "inbox.btn.next"),
-                                            callback_data=f"ib:page:{page + 1}")]]
+                                            callback_data=INBOX_PAGE.data(page + 1))]]
     await reply(update, context, "inbox.page", page=page + 1, pages=pages, total=total,
                 reply_markup=InlineKeyboardMarkup(navigation) if navigation else None)
 
 
 def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
-    parts = update.callback_query.data.split(":")
-    opinion_id = parts[2] if len(parts) >= 3 else ""
+    opinion_id = callbacks.parse(update.callback_query.data)[1][0]
     opinion = opinions.get(database(context), opinion_id)
     if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
         return None
@@ -223,7 +232,7 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _tell_submitter(context, opinion, sealed, text)
     lang = language(update, context)
     await reply(update, context, "inbox.closed", id=opinion.id, reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=f"ib:pub:{opinion.id}")]]))
+        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=INBOX_PUBLISH.data(opinion.id))]]))
     return _done(context)
 
 
@@ -249,16 +258,16 @@ async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await refuse(update, context, "inbox.no_leaders")
         return
     buttons = [[InlineKeyboardButton(f"{p.name}（{p.department}）",
-                                     callback_data=f"ib:to:{opinion.id}:{p.id}")] for p in leaders]
+                                     callback_data=INBOX_TO_LEADER.data(opinion.id, p.id))] for p in leaders]
     await reply(update, context, "inbox.choose_leader", id=opinion.id,
                 reply_markup=InlineKeyboardMarkup(buttons))
 
 
 @requires(OFFICE)
 async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
+    _, leader_id = INBOX_TO_LEADER.parse(update.callback_query.data)
     db = database(context)
-    leader = people.by_id(db, int(parts[3])) if len(parts) == 4 and parts[3].isdigit() else None
+    leader = people.by_id(db, leader_id)
     opinion = _opinion_in_button(update, context)
     if opinion is None or leader is None or LEADER not in leader.roles or not leader.active:
         await refuse(update, context, "inbox.gone")
@@ -282,7 +291,7 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
 
 @requires(OFFICE)
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
+    [opinion_id] = INBOX_PUBLISH.parse(update.callback_query.data)
     db = database(context)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
@@ -318,9 +327,9 @@ def handlers() -> list[BaseHandler]:
     text = filters.TEXT & ~filters.COMMAND
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
-                          CallbackQueryHandler(ask_original, pattern=r"^ib:dup:"),
-                          CallbackQueryHandler(ask_answer, pattern=r"^ib:close:")],
+            entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
+                          CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
+                          CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE)],
             states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
                     TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
@@ -330,9 +339,9 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("inbox", show_inbox),
-        CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+$"),
-        CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
-        CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
-        CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
+        CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
+        CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
+        CallbackQueryHandler(publish, pattern=INBOX_PUBLISH),
         CommandHandler("categories", categories),
     ]

@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import CLAIM, DISPATCH, DISPATCH_CONFIRM, DISPATCH_DEPARTMENT, EXPLAIN, PROGRESS_REPORT
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
@@ -40,7 +41,7 @@ async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     for problem in waiting:
         await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
                          InlineKeyboardMarkup([[InlineKeyboardButton(
-                             say(lang, "claim.btn"), callback_data=f"claim:{problem.id}")]]))
+                             say(lang, "claim.btn"), callback_data=CLAIM.data(problem.id))]]))
 
 
 @requires(LEADER)
@@ -63,9 +64,9 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _leader_buttons(lang: str, problem) -> InlineKeyboardMarkup | None:
     row = []
     if problem.status in (problems.CLAIMED, problems.REOPENED):
-        row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=f"pd:{problem.id}"))
+        row.append(InlineKeyboardButton(say(lang, "dispatch.btn"), callback_data=DISPATCH.data(problem.id)))
     if problem.status in problems.TRANSITIONS["explain"][0]:
-        row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=f"px:{problem.id}"))
+        row.append(InlineKeyboardButton(say(lang, "explain.btn"), callback_data=EXPLAIN.data(problem.id)))
     return InlineKeyboardMarkup([row]) if row else None
 
 
@@ -101,7 +102,7 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 @requires(LEADER)
 async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
-    rows = [[InlineKeyboardButton(d["name"], callback_data=f"pdd:{d['id']}")]
+    rows = [[InlineKeyboardButton(d["name"], callback_data=DISPATCH_DEPARTMENT.data(d['id']))]
             for d in database(context).query("select id, name from departments order by name")]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
@@ -135,15 +136,17 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 measures=draft["measures"], leader=problem.leader or "—",
                 department=draft["department"], deadline=draft["deadline"],
                 reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"), callback_data="pdc:yes"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pdc:no")]]))
+                    InlineKeyboardButton(say(lang, "btn.confirm"),
+                                         callback_data=DISPATCH_CONFIRM.data("yes")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=DISPATCH_CONFIRM.data("no"))]]))
     return CONFIRM
 
 
 @requires(LEADER)
 async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = context.user_data.pop("dispatch", None)
-    if update.callback_query.data != "pdc:yes" or draft is None:
+    if DISPATCH_CONFIRM.parse(update.callback_query.data) != ("yes",) or draft is None:
         await reply(update, context, "cancelled")
         return ConversationHandler.END
     try:
@@ -159,7 +162,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.edit_message_text(
         say(language(update, context), "dispatch.done", id=problem.id, department=problem.department))
     notices.notify(context, notices.heads_of(context, problem.department_id), "notice.dispatched",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]], id=problem.id,
+                   buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], id=problem.id,
                    title=problem.title, measures=problem.measures, deadline=problem.deadline.isoformat(),
                    leader=problem.leader)
     return ConversationHandler.END
@@ -243,13 +246,13 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
-                          CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
+            entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH),
+                          CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
             states={
                 MEASURES: [MessageHandler(TEXT, receive_measures)],
-                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:")],
+                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT)],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
-                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
+                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
             },
@@ -260,6 +263,6 @@ def handlers() -> list[BaseHandler]:
         ),
         *menu.triggers("claim", list_unclaimed),
         *menu.triggers("mine", list_mine),
-        CallbackQueryHandler(claim, pattern=r"^claim:"),
+        CallbackQueryHandler(claim, pattern=CLAIM),
         CommandHandler("milestone", milestone),
     ]

@@ -8,6 +8,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from callbacks import LEDGER_DETAIL, LEDGER_PAGE
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from storage import people, problems
@@ -85,8 +86,7 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     page = 0
     if update.callback_query:
         await update.callback_query.answer()
-        raw = update.callback_query.data.removeprefix("lgp:")
-        page = int(raw) if raw.isdigit() else 0
+        [page] = LEDGER_PAGE.parse(update.callback_query.data)
     db = database(context)
     lang = language(update, context)
     total = problems.count(db, "pr.public = 1")
@@ -97,10 +97,12 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [say(lang, "ledger.title", page=page + 1, pages=pages, total=total)]
     lines += [summary_line(context, lang, p) for p in shown]
-    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=f"lg:{p.id}") for p in shown]
+    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id))
+               for p in shown]
     rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
     if page + 1 < pages:
-        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=f"lgp:{page + 1}")])
+        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"),
+                                          callback_data=LEDGER_PAGE.data(page + 1))])
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
@@ -118,8 +120,8 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
 
 @requires(*MEMBERS)
 async def show_detail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = update.callback_query.data.removeprefix("lg:")
-    await _show_problem(update, context, int(raw) if raw.isdigit() else None)
+    [problem_id] = LEDGER_DETAIL.parse(update.callback_query.data)
+    await _show_problem(update, context, problem_id)
 
 
 @requires(*MEMBERS)
@@ -134,7 +136,7 @@ async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+$"),
-        CallbackQueryHandler(show_detail, pattern=r"^lg:"),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),
+        CallbackQueryHandler(show_detail, pattern=LEDGER_DETAIL),
         CommandHandler("history", show_history),
     ]

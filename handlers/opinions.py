@@ -22,6 +22,17 @@ from telegram.ext import (
     filters,
 )
 
+import callbacks
+from callbacks import (
+    OPINION_CANCEL,
+    OPINION_CATEGORY,
+    OPINION_DEPARTMENT,
+    OPINION_EDIT,
+    OPINION_MODE,
+    OPINION_PHOTOS_DONE,
+    OPINION_SUBMIT,
+    RECEIPT_NOTIFY,
+)
 from handlers import menu
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
@@ -86,9 +97,9 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     drafts(context)[update.effective_user.id] = Draft()
     lang = language(update, context)
     await _say(update, context, "opinion.mode", buttons=[
-        [_button(lang, "opinion.btn.anonymous", "op:mode:anon")],
-        [_button(lang, "opinion.btn.named", "op:mode:named")],
-        [_button(lang, "btn.cancel", "op:cancel")],
+        [_button(lang, "opinion.btn.anonymous", OPINION_MODE.data("anon"))],
+        [_button(lang, "opinion.btn.named", OPINION_MODE.data("named"))],
+        [_button(lang, "btn.cancel", OPINION_CANCEL.data())],
     ])
     return CHOOSING_MODE
 
@@ -96,7 +107,7 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 @requires(*MEMBERS)
 @with_draft
 async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    draft.anonymous = update.callback_query.data == "op:mode:anon"
+    draft.anonymous = OPINION_MODE.parse(update.callback_query.data) == ("anon",)
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
         drafts(context).pop(update.effective_user.id, None)
         await _say(update, context, "opinion.daily_limit", edit=True,
@@ -104,7 +115,8 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
         return ConversationHandler.END
     lang = language(update, context)
     names = opinions.categories(database(context))
-    buttons = [[InlineKeyboardButton(name, callback_data=f"op:cat:{i}")] for i, name in enumerate(names)]
+    buttons = [[InlineKeyboardButton(name,
+                                     callback_data=OPINION_CATEGORY.data(i))] for i, name in enumerate(names)]
     await _say(update, context, "opinion.category", buttons=buttons, edit=True,
                mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"))
     return CHOOSING_CATEGORY
@@ -114,16 +126,17 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     names = opinions.categories(database(context))
-    index = update.callback_query.data.removeprefix("op:cat:")
+    index = str(OPINION_CATEGORY.parse(update.callback_query.data)[0])
     if not index.isdigit() or int(index) >= len(names):
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
     draft.category = names[int(index)]
     lang = language(update, context)
     departments = list(database(context).query("select id, name from departments order by name"))
-    buttons = [InlineKeyboardButton(d["name"], callback_data=f"op:dept:{d['id']}") for d in departments]
+    buttons = [InlineKeyboardButton(d["name"],
+                                    callback_data=OPINION_DEPARTMENT.data(d['id'])) for d in departments]
     rows = [buttons[i:i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
-    rows.append([_button(lang, "opinion.btn.no_department", "op:dept:0")])
+    rows.append([_button(lang, "opinion.btn.no_department", OPINION_DEPARTMENT.data(0))])
     await _say(update, context, "opinion.department", buttons=rows, edit=True,
                category=draft.category)
     return CHOOSING_DEPARTMENT
@@ -132,7 +145,7 @@ async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
 @requires(*MEMBERS)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    chosen = update.callback_query.data.removeprefix("op:dept:")
+    chosen = str(OPINION_DEPARTMENT.parse(update.callback_query.data)[0])
     known = {d for d in (r["id"] for r in database(context).query("select id from departments"))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
         await refuse(update, context, "stale_button")
@@ -164,7 +177,7 @@ async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     draft = _draft(update, context)
     lang = language(update, context)
     await _say(update, context, "opinion.photos", buttons=[
-        [_button(lang, "opinion.btn.photos_done", "op:photos_done")]],
+        [_button(lang, "opinion.btn.photos_done", OPINION_PHOTOS_DONE.data())]],
         count=len(draft.photos), limit=opinions.MAX_PHOTOS)
     return ADDING_PHOTOS
 
@@ -210,8 +223,9 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
     await _say(update, context, "opinion.preview", buttons=[
-        [_button(lang, "opinion.btn.submit", "op:submit")],
-        [_button(lang, "opinion.btn.edit", "op:edit"), _button(lang, "btn.cancel", "op:cancel")],
+        [_button(lang, "opinion.btn.submit", OPINION_SUBMIT.data())],
+        [_button(lang, "opinion.btn.edit", OPINION_EDIT.data()),
+         _button(lang, "btn.cancel", OPINION_CANCEL.data())],
     ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
         category=draft.category, department=department, text=draft.text,
         photos=len(draft.photos))
@@ -259,7 +273,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     remember_holder(context, user_id, opinion_id)
     await _say(update, context, "opinion.submitted_anonymous", edit=True, id=opinion_id,
                receipt=opinions.format_receipt(receipt), buttons=[
-                   [_button(lang, "receipt.btn.notify", f"rc:notify:{opinion_id}")]])
+                   [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))]])
     return ConversationHandler.END
 
 
@@ -289,20 +303,20 @@ def submission_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
-            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named)$")],
-            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:")],
-            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:")],
+            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=OPINION_MODE)],
+            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY)],
+            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT)],
             WRITING: [MessageHandler(text, receive_text),
                       MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos)],
             ADDING_PHOTOS: [MessageHandler(filters.PHOTO, receive_photo),
                             MessageHandler(filters.Document.ALL, refuse_document),
-                            CallbackQueryHandler(photos_done, pattern=r"^op:photos_done$"),
+                            CallbackQueryHandler(photos_done, pattern=OPINION_PHOTOS_DONE),
                             MessageHandler(text, photos_done)],
-            REVIEWING: [CallbackQueryHandler(submit, pattern=r"^op:submit$"),
-                        CallbackQueryHandler(edit_text, pattern=r"^op:edit$")],
+            REVIEWING: [CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
+                        CallbackQueryHandler(edit_text, pattern=OPINION_EDIT)],
         },
         fallbacks=[CommandHandler("cancel", cancel),
-                   CallbackQueryHandler(cancel, pattern=r"^op:cancel$")],
+                   CallbackQueryHandler(cancel, pattern=OPINION_CANCEL)],
         name="opinion",
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
@@ -313,6 +327,6 @@ def handlers() -> list[BaseHandler]:
     return [
         submission_conversation(),
         # Buttons of a draft from before a restart land here.
-        CallbackQueryHandler(draft_lost, pattern=r"^op:"),
+        CallbackQueryHandler(draft_lost, pattern=callbacks.family("op")),
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
+import callbacks
 from handlers.access import database, language, person_of
 from storage import problems
 from storage.problems import Problem, ProblemError
@@ -30,9 +31,10 @@ async def tell_error(update: Update, context: ContextTypes.DEFAULT_TYPE, error: 
 
 
 def id_in_button(update: Update) -> int:
-    """The number at the end of the pressed button's data (0 when there is none)."""
-    tail = update.callback_query.data.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    """The id the pressed button carries (its first field), read by the button registry; the
+    handler's pattern (the button itself) has already checked it."""
+    _, values = callbacks.parse(update.callback_query.data)
+    return values[0]
 
 
 def problem_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> Problem:

@@ -15,6 +15,18 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import (
+    ASSIGN,
+    CLAIM,
+    CLOSURE_CLOSE,
+    CLOSURE_RETURN,
+    DISPATCH,
+    INBOX_PROBLEM,
+    PROBLEM_HORIZON,
+    PROBLEM_KIND,
+    PROGRESS_REPORT,
+    Button,
+)
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
@@ -35,7 +47,7 @@ def announce(context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
     """A new problem waits for a leader: every leader is told, with a button to claim it."""
     problem = problems.get(database(context), problem_id)
     notices.notify(context, notices.leaders(context), "notice.listed",
-                   buttons=[[("claim.btn", f"claim:{problem.id}")]], dedup=f"listed:{problem.id}",
+                   buttons=[[("claim.btn", CLAIM.data(problem.id))]], dedup=f"listed:{problem.id}",
                    id=problem.id, title=problem.title)
 
 
@@ -56,9 +68,9 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return DESCRIPTION
 
 
-def _choice(lang: str, prefix: str, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
+def _choice(lang: str, button: Button, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"{key}.{value}"),
-                                                       callback_data=f"{prefix}:{value}")]
+                                                       callback_data=button.data(value))]
                                  for value in values])
 
 
@@ -68,13 +80,13 @@ async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE
     context.user_data["new_problem"]["description"] = "" if text in ("-", "—", "无") else text[:2000]
     lang = language(update, context)
     await reply(update, context, "newproblem.kind",
-                reply_markup=_choice(lang, "pnk", problems.KINDS, "problem.kind"))
+                reply_markup=_choice(lang, PROBLEM_KIND, problems.KINDS, "problem.kind"))
     return KIND
 
 
 @requires(OFFICE)
 async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    kind = update.callback_query.data.removeprefix("pnk:")
+    [kind] = PROBLEM_KIND.parse(update.callback_query.data)
     if kind not in problems.KINDS:
         await refuse(update, context, "stale_button")
         return KIND
@@ -83,13 +95,13 @@ async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, "pnh", problems.HORIZONS, "problem.horizon"))
+        reply_markup=_choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"))
     return HORIZON
 
 
 @requires(OFFICE)
 async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    horizon = update.callback_query.data.removeprefix("pnh:")
+    [horizon] = PROBLEM_HORIZON.parse(update.callback_query.data)
     draft = context.user_data.pop("new_problem", None)
     if horizon not in problems.HORIZONS or not draft:
         await refuse(update, context, "stale_button")
@@ -109,7 +121,7 @@ async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @requires(OFFICE)
 async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:prob:")
+    [opinion_id] = INBOX_PROBLEM.parse(update.callback_query.data)
     try:
         problem_id = problems.from_opinion(database(context), opinion_id, person_of(update, context).id)
     except ProblemError as error:
@@ -130,7 +142,7 @@ async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await reply(update, context, "assign.usage")
         return
     leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles]
-    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=f"pa:{problem.id}:{p.id}")]
+    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem.id, p.id))]
             for p in leaders]
     await reply(update, context, "assign.choose", id=problem.id, title=problem.title,
                 reply_markup=InlineKeyboardMarkup(rows))
@@ -138,13 +150,10 @@ async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(OFFICE)
 async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        await refuse(update, context, "stale_button")
-        return
+    problem_id, leader_id = ASSIGN.parse(update.callback_query.data)
     try:
-        problem = problems.act(database(context), int(parts[1]), "assign", person_of(update, context),
-                               leader_id=int(parts[2]))
+        problem = problems.act(database(context), problem_id, "assign", person_of(update, context),
+                               leader_id=leader_id)
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -152,7 +161,8 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.edit_message_text(
         say(language(update, context), "assign.done", id=problem.id, leader=problem.leader))
     notices.notify(context, notices.person(context, problem.leader_id), "notice.assigned",
-                   buttons=[[("dispatch.btn", f"pd:{problem.id}")]], id=problem.id, title=problem.title)
+                   buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], id=problem.id,
+                   title=problem.title)
 
 
 # ---- closure: 销号 or return --------------------------------------------------------------------
@@ -169,9 +179,9 @@ async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_lines(context, update.effective_chat.id, ledger.card_lines(context, lang, problem),
                          InlineKeyboardMarkup([[
                              InlineKeyboardButton(say(lang, "closure.btn.close"),
-                                                  callback_data=f"pc:close:{problem.id}"),
+                                                  callback_data=CLOSURE_CLOSE.data(problem.id)),
                              InlineKeyboardButton(say(lang, "closure.btn.return"),
-                                                  callback_data=f"pc:ret:{problem.id}")]]))
+                                                  callback_data=CLOSURE_RETURN.data(problem.id))]]))
 
 
 @requires(OFFICE)
@@ -210,7 +220,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
     await reply(update, context, "closure.returned", id=problem.id)
     recipients = notices.heads_of(context, problem.department_id) + notices.person(context, problem.leader_id)
     notices.notify(context, recipients, "notice.returned",
-                   buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
+                   buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
                    id=problem.id, title=problem.title, comment=comment)
     return ConversationHandler.END
 
@@ -256,13 +266,13 @@ def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
             entry_points=[*menu.triggers("newproblem", start_new),
-                          CallbackQueryHandler(ask_return_comment, pattern=r"^pc:ret:\d+$"),
+                          CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN),
                           CommandHandler("findings", ask_findings)],
             states={
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
-                KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
-                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=r"^pnh:")],
+                KIND: [CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND)],
+                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON)],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },
@@ -271,9 +281,9 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(list_opinion, pattern=r"^ib:prob:"),
+        CallbackQueryHandler(list_opinion, pattern=INBOX_PROBLEM),
         CommandHandler("assign", offer_assignment),
-        CallbackQueryHandler(assign, pattern=r"^pa:"),
+        CallbackQueryHandler(assign, pattern=ASSIGN),
         *menu.triggers("closures", list_closures),
-        CallbackQueryHandler(close, pattern=r"^pc:close:\d+$"),
+        CallbackQueryHandler(close, pattern=CLOSURE_CLOSE),
     ]

@@ -14,6 +14,14 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import (
+    CLOSURE_CLOSE,
+    CLOSURE_REQUEST,
+    CLOSURE_RETURN,
+    PROGRESS_PERCENT,
+    PROGRESS_PHOTOS_DONE,
+    PROGRESS_REPORT,
+)
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
 from handlers.problem_actions import problem_in_button, tell_error
@@ -31,8 +39,10 @@ TEXT = filters.TEXT & ~filters.COMMAND
 
 def _buttons(lang: str, problem_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "progress.btn.report"), callback_data=f"pr:{problem_id}"),
-        InlineKeyboardButton(say(lang, "progress.btn.closure"), callback_data=f"pq:{problem_id}"),
+        InlineKeyboardButton(say(lang, "progress.btn.report"),
+                             callback_data=PROGRESS_REPORT.data(problem_id)),
+        InlineKeyboardButton(say(lang, "progress.btn.closure"),
+                             callback_data=CLOSURE_REQUEST.data(problem_id)),
     ]])
 
 
@@ -81,7 +91,7 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     lang = language(update, context)
     await reply(update, context, "progress.photos", count=len(_photos(context, update)), limit=MAX_PHOTOS,
                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "opinion.btn.photos_done"), callback_data="prn")]]))
+                    say(lang, "opinion.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data())]]))
     return PHOTO_STEP
 
 
@@ -104,14 +114,15 @@ async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    buttons = [[InlineKeyboardButton(f"{p}%", callback_data=f"pp:{p}") for p in (25, 50, 75, 100)]]
+    buttons = [[InlineKeyboardButton(f"{p}%",
+                                     callback_data=PROGRESS_PERCENT.data(p)) for p in (25, 50, 75, 100)]]
     await reply(update, context, "progress.percent", reply_markup=InlineKeyboardMarkup(buttons))
     return PERCENT_STEP
 
 
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    raw = (update.callback_query.data.removeprefix("pp:") if update.callback_query
+    raw = (str(PROGRESS_PERCENT.parse(update.callback_query.data)[0]) if update.callback_query
            else update.message.text.strip().rstrip("%％"))
     if not raw.isdigit() or not 0 <= int(raw) <= 100:
         await reply(update, context, "progress.bad_percent")
@@ -146,8 +157,8 @@ async def request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     await reply(update, context, "progress.closure_requested", id=problem.id)
     notices.notify(context, notices.office(context), "notice.closure_requested",
-                   buttons=[[("closure.btn.close", f"pc:close:{problem.id}"),
-                             ("closure.btn.return", f"pc:ret:{problem.id}")]],
+                   buttons=[[("closure.btn.close", CLOSURE_CLOSE.data(problem.id)),
+                             ("closure.btn.return", CLOSURE_RETURN.data(problem.id))]],
                    id=problem.id, title=problem.title, department=problem.department,
                    progress=problem.progress)
 
@@ -163,12 +174,12 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$")],
+            entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT)],
             states={
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
                 PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
-                             CallbackQueryHandler(photos_done, pattern=r"^prn$")],
-                PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=r"^pp:\d+$"),
+                             CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE)],
+                PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=PROGRESS_PERCENT),
                                MessageHandler(TEXT, receive_percent)],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
@@ -177,5 +188,5 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("tasks", list_tasks),
-        CallbackQueryHandler(request_closure, pattern=r"^pq:\d+$"),
+        CallbackQueryHandler(request_closure, pattern=CLOSURE_REQUEST),
     ]

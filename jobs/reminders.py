@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application
 
+from callbacks import LEDGER_DETAIL, PROGRESS_REPORT
 from storage import outbox, people, problems, reminders
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
@@ -47,8 +48,8 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     queued = 0
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
-        buttons = [[(say(lang, "progress.btn.report"), f"pr:{problem.id}")]] if head else []
-        buttons.append([(say(lang, "reminder.btn.open", id=problem.id), f"lg:{problem.id}")])
+        buttons = [[(say(lang, "progress.btn.report"), PROGRESS_REPORT.data(problem.id))]] if head else []
+        buttons.append([(say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id))])
         kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
         text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,
                    days=reminder.days, deadline=problem.deadline.isoformat())
