@@ -16,7 +16,16 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import CLAIM, DISPATCH, DISPATCH_CONFIRM, DISPATCH_DEPARTMENT, EXPLAIN, PROGRESS_REPORT
+from callbacks import (
+    CLAIM,
+    DISPATCH,
+    DISPATCH_CONFIRM,
+    DISPATCH_DEPARTMENT,
+    EXPLAIN,
+    MAX_INDEX,
+    PROGRESS_REPORT,
+    read_id,
+)
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
@@ -215,15 +224,19 @@ async def milestone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/milestone N DATE TITLE adds one (leader, office); /milestone N done K marks one reached
     (head, leader)."""
     args = context.args or []
-    if len(args) < 3 or not args[0].lstrip("#").isdigit():
+    problem_id = read_id(args[0]) if args else None
+    done = len(args) >= 3 and args[1].lower() in ("done", "完成")
+    number = read_id(args[2], MAX_INDEX) if done else None
+    if len(args) < 3 or problem_id is None or (done and number is None):
         await reply(update, context, "milestone.usage")
         return
-    problem_id, actor, db = int(args[0].lstrip("#")), person_of(update, context), database(context)
+    actor, db = person_of(update, context), database(context)
     try:
-        if args[1].lower() in ("done", "完成") and args[2].isdigit():
-            problems.complete_milestone(db, problem_id, int(args[2]), actor)
-            await reply(update, context, "milestone.done", id=problem_id, number=int(args[2]))
+        if done:
+            problems.complete_milestone(db, problem_id, number, actor)
+            await reply(update, context, "milestone.done", id=problem_id, number=number)
             return
+        problems.milestone_problem(db, problem_id, actor)  # role and object before the date is read
         due = parse_deadline(args[1], ledger.today(context))
         if due is None:
             await reply(update, context, "dispatch.bad_deadline", text=args[1][:50])

@@ -8,7 +8,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from callbacks import LEDGER_DETAIL, LEDGER_PAGE
+from callbacks import LEDGER_DETAIL, LEDGER_PAGE, read_id
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from storage import people, problems
@@ -126,11 +126,11 @@ async def show_detail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 @requires(*MEMBERS)
 async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    if not raw.isdigit():
+    problem_id = read_id((context.args or [""])[0])
+    if problem_id is None:
         await reply(update, context, "history.usage")
         return
-    await _show_problem(update, context, int(raw))
+    await _show_problem(update, context, problem_id)
 
 
 def handlers() -> list[BaseHandler]:

@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import LOOKBACK_CONFIRM, LOOKBACK_RECEIPT_VOTE, LOOKBACK_VOTE
+from callbacks import LOOKBACK_CONFIRM, LOOKBACK_RECEIPT_VOTE, LOOKBACK_VOTE, read_id
 from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
@@ -101,13 +101,13 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    if not raw.isdigit():
+    problem_id = read_id((context.args or [""])[0])
+    if problem_id is None:
         await reply(update, context, "lookback.usage")
         return
     today = ledger.today(context)
     try:
-        started = lookbacks.start(database(context), int(raw), f"extra-{today.isoformat()}", today,
+        started = lookbacks.start(database(context), problem_id, f"extra-{today.isoformat()}", today,
                                   settings(context).lookback_open_days, person_of(update, context).id)
     except ProblemError as error:
         await tell_error(update, context, error)
@@ -116,7 +116,7 @@ async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, "lookback.exists")
         return
     ask(context.application, started)
-    await reply(update, context, "lookback.started", id=int(raw),
+    await reply(update, context, "lookback.started", id=problem_id,
                 closes_on=started.closes_on.isoformat())
 
 

@@ -26,6 +26,7 @@ from callbacks import (
     PROBLEM_KIND,
     PROGRESS_REPORT,
     Button,
+    read_id,
 )
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
@@ -136,8 +137,8 @@ async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @requires(OFFICE)
 async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    problem = problems.get(database(context), int(raw)) if raw.isdigit() else None
+    problem_id = read_id((context.args or [""])[0])
+    problem = problems.get(database(context), problem_id) if problem_id is not None else None
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return

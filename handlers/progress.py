@@ -21,6 +21,7 @@ from callbacks import (
     PROGRESS_PERCENT,
     PROGRESS_PHOTOS_DONE,
     PROGRESS_REPORT,
+    read_id,
 )
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
@@ -122,9 +123,9 @@ async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    raw = (str(PROGRESS_PERCENT.parse(update.callback_query.data)[0]) if update.callback_query
-           else update.message.text.strip().rstrip("%％"))
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+    percent = (PROGRESS_PERCENT.parse(update.callback_query.data)[0] if update.callback_query
+               else read_id(update.message.text.strip().rstrip("%％"), 100))
+    if percent is None:
         await reply(update, context, "progress.bad_percent")
         return PERCENT_STEP
     draft = context.user_data.pop("report", {})
@@ -132,7 +133,7 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     _photos(context, update).clear()
     try:
         problem = problems.act(database(context), draft.get("id", 0), "report", person_of(update, context),
-                               text=draft.get("text"), percent=int(raw), photos=evidence,
+                               text=draft.get("text"), percent=percent, photos=evidence,
                                actor_id=person_of(update, context).id)
     except ProblemError as error:
         await tell_error(update, context, error)

@@ -25,8 +25,16 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+# A deadline people type is at most about ten years ahead; a larger count is a typo or an
+# attack, and counting working days one by one must not run for minutes on the event loop.
+MAX_DAYS_AHEAD = 3660
+MAX_WORKING_DAYS = 2600
+
+
 def add_working_days(start: date, count: int) -> date:
     """The count-th working day after start (start itself not counted)."""
+    if count > MAX_WORKING_DAYS:
+        raise ValueError(f"{count} working days is beyond any deadline")
     day = start
     while count > 0:
         day += timedelta(days=1)
@@ -70,16 +78,20 @@ def _absolute(text: str, today: date) -> date | None:
 
 
 def _relative(text: str, today: date) -> date | None:
-    match = re.fullmatch(r"(\d+|[一二两三四五六七八九十])\s*个?(工作日|天|日|周|星期)(后|内)?", text)
+    match = re.fullmatch(r"(\d{1,5}|[一二两三四五六七八九十])\s*个?(工作日|天|日|周|星期)(后|内)?", text)
     if match:
         count = _number(match.group(1))
         unit = match.group(2)
+        if not _sane(count, unit):
+            return None
         if unit == "工作日":
             return add_working_days(today, count)
         return today + timedelta(days=count * (7 if unit in ("周", "星期") else 1))
-    match = re.fullmatch(r"(\d+)\s*(working days?|days?|weeks?)", text.lower())
+    match = re.fullmatch(r"(\d{1,5})\s*(working days?|days?|weeks?)", text.lower())
     if match:
         count, unit = int(match.group(1)), match.group(2)
+        if not _sane(count, {"w": "周", "d": "天"}[unit[0]] if not unit.startswith("working") else "工作日"):
+            return None
         if unit.startswith("working"):
             return add_working_days(today, count)
         return today + timedelta(days=count * (7 if unit.startswith("week") else 1))
@@ -89,6 +101,12 @@ def _relative(text: str, today: date) -> date | None:
         monday = today - timedelta(days=today.weekday())
         return monday + timedelta(weeks=weeks, days=WEEKDAYS[match.group(3)])
     return {"今天": today, "明天": today + timedelta(days=1), "后天": today + timedelta(days=2)}.get(text)
+
+
+def _sane(count: int, unit: str) -> bool:
+    if unit == "工作日":
+        return count <= MAX_WORKING_DAYS
+    return count * (7 if unit in ("周", "星期") else 1) <= MAX_DAYS_AHEAD
 
 
 def parse_deadline(text: str, today: date) -> date | None:
