@@ -43,7 +43,7 @@ async def test_huge_numbers_in_commands_are_answered_politely(running_bot, clien
         (office, f"/meeting_cancel {HUGE}", say("zh-CN", "calendar.no_event")),
         (office, f"/milestone {HUGE} 下周五 调研", say("zh-CN", "milestone.usage")),
         (leader, f"/milestone 1 done {HUGE}", say("zh-CN", "milestone.usage")),
-        (office, f"/milestone 99999 下周五 调研", say("zh-CN", "problem.error.not_found")),
+        (office, "/milestone 99999 下周五 调研", say("zh-CN", "problem.error.not_found")),
         # not the leader's problem: refused before the deadline is read
         (leader, f"/milestone {problem_id} 1000000个工作日 调研", say("zh-CN", "problem.error.not_allowed")),
         (office, f"/milestone {problem_id} 1000000个工作日 调研", say("zh-CN", "dispatch.bad_deadline",
