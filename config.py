@@ -58,6 +58,8 @@ class Settings:
     backup_dir: Path | None = None
     backup_keep: int = 14
     backup_time: time = time(3, 0)
+    rate_limit_burst: int = 20
+    rate_limit_per_minute: int = 60
 
     @property
     def sandboxed(self) -> bool:
@@ -244,4 +246,6 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         backup_dir=Path(_text(env, "BACKUP_DIR", "")) if _text(env, "BACKUP_DIR", "") else None,
         backup_keep=_integer(env, "BACKUP_KEEP", 14, minimum=1),
         backup_time=_times(env, "BACKUP_TIME", "03:00")[0],
+        rate_limit_burst=_integer(env, "RATE_LIMIT_BURST", 20, minimum=1),
+        rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
     )

@@ -44,6 +44,8 @@ class BotUnderTest:
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_BASE_URL": self.server.url,
             "DATABASE_PATH": str(self.db_path),
+            # tests act faster than people; test_throttle sets its own limit
+            "RATE_LIMIT_BURST": "100000",
         })
 
     async def start(self) -> None:

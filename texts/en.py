@@ -75,6 +75,7 @@ MESSAGES = {
     "nothing_to_cancel": "Nothing is in progress.",
     "unknown_command": "There is no such command. Send /help to see what you can do.",
     "not_understood": "I did not understand that. Use the menu below, or send /help.",
+    "throttled": "You are sending too fast; please wait a moment and try again.",
     "stale_button": "This button is no longer valid; please start again.",
     "error.generic": "Sorry, that did not work. Nothing you had saved was lost; please try again later.",
     "error.office": "⚠️ 整改通 error: {error} ({where})",

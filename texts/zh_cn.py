@@ -87,6 +87,7 @@ MESSAGES = {
     "nothing_to_cancel": "当前没有进行中的操作。",
     "unknown_command": "没有这个命令。发送 /help 查看可以做什么。",
     "not_understood": "我没有看懂。请使用下方菜单，或发送 /help。",
+    "throttled": "您操作太频繁了，请稍候片刻再试。",
     "stale_button": "这个按钮已失效，请重新操作。",
     "error.generic": "抱歉，刚才的操作没有完成。您已经保存的内容没有丢失，请稍后再试。",
     "error.office": "⚠️ 整改通出错：{error}（{where}）",

@@ -75,6 +75,7 @@ MESSAGES = {
     "nothing_to_cancel": "目前沒有進行中的操作。",
     "unknown_command": "沒有這個指令。傳送 /help 查看可以做什麼。",
     "not_understood": "我沒有看懂。請使用下方選單，或傳送 /help。",
+    "throttled": "您操作太頻繁了，請稍候片刻再試。",
     "stale_button": "這個按鈕已失效，請重新操作。",
     "error.generic": "抱歉，剛才的操作沒有完成。您已經儲存的內容沒有遺失，請稍後再試。",
     "error.office": "⚠️ 整改通出錯：{error}（{where}）",
