@@ -22,7 +22,7 @@ import cli
 import config
 import handlers
 import jobs
-from bot_api import AiohttpRequest
+from bot_api import AiohttpRequest, redact_logs
 from documents import charts
 from handlers.persistence import SQLitePersistence
 from storage.db import open_database
@@ -131,6 +131,7 @@ async def stop_polling(app: Application) -> None:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    redact_logs()  # the token never reaches a log line, a traceback's causes included
     quiet_libraries()
 
 
