@@ -99,7 +99,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     )
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
-    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
+    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path, settings.secret_key_file)
     handlers.register(app)
     jobs.schedule(app)
     return app
@@ -185,6 +185,14 @@ async def serve(settings: config.Settings) -> None:
     db.close()
 
 
+def _private_files(settings: config.Settings) -> None:
+    """umask 077 from here on, and what an older version left readable by others tightened."""
+    from storage import backups, disk
+
+    disk.private(settings.database_path,
+                 backups.folder_for(settings.database_path, settings.backup_dir), settings.secret_key_file)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser().parse_args(argv)
     try:
@@ -193,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    if args.command != "doctor":  # the doctor reports what it finds, it changes nothing
+        _private_files(settings)
     if args.command in (None, "report"):
         try:  # digests and reports draw Chinese; without a font they would draw empty boxes
             log.info("charts use the font %s", charts.require_cjk_font())

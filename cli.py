@@ -11,6 +11,8 @@
                                            the summary report for the superior body
     python bot.py backup [--out DIR]       an online copy of the database, now
     python bot.py restore FILE             put a backup back (stop the bot first)
+    python bot.py doctor                   file modes, key placement, free disk, integrity, WAL,
+                                           last backup; exits 1 when something needs attention
 
 `bot.py` parses the command line with `parser()` and hands a subcommand to `run()`.
 """
@@ -186,6 +188,18 @@ def _restore(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import backups, disk
+    from storage.clock import clock
+
+    findings = disk.doctor(settings.database_path,
+                           backups.folder_for(settings.database_path, settings.backup_dir),
+                           settings.secret_key_file, settings.secret_key is not None, clock.now())
+    for finding in findings:
+        print(f"{'ok' if finding.ok else 'ATTENTION':9} {finding.name}: {finding.detail}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -226,6 +240,7 @@ def parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore",
                                   help="put a backup in place of the database (stop the bot first)")
     restore.add_argument("file")
+    commands.add_parser("doctor", help="check files, key, disk, integrity, WAL and backups")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -234,7 +249,7 @@ def parser() -> argparse.ArgumentParser:
 
 ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
-           "report": _report, "backup": _backup, "restore": _restore}
+           "report": _report, "backup": _backup, "restore": _restore, "doctor": _doctor}
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:

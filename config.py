@@ -59,6 +59,7 @@ class Settings:
     backup_keep: int = 14
     backup_time: time = time(3, 0)
     rate_limit_burst: int = 20
+    secret_key_file: Path | None = None  # None: storage.keys.default_key_file()
     rate_limit_per_minute: int = 60
 
     @property
@@ -247,5 +248,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         backup_keep=_integer(env, "BACKUP_KEEP", 14, minimum=1),
         backup_time=_times(env, "BACKUP_TIME", "03:00")[0],
         rate_limit_burst=_integer(env, "RATE_LIMIT_BURST", 20, minimum=1),
+        secret_key_file=Path(_text(env, "SECRET_KEY_FILE", "")) if _text(env, "SECRET_KEY_FILE", "")
+        else None,
         rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
     )

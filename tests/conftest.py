@@ -46,6 +46,7 @@ class BotUnderTest:
             "DATABASE_PATH": str(self.db_path),
             # tests act faster than people; test_throttle sets its own limit
             "RATE_LIMIT_BURST": "100000",
+            "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key"),
         })
 
     async def start(self) -> None:
