@@ -19,7 +19,7 @@ from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs.lookbacks import ask
 from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
@@ -81,8 +81,8 @@ async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     evidence = None
     if message.photo:
         evidence = await clean_photo(context, message)
-        if evidence is None:
-            await reply(update, context, "opinion.bad_photo")
+        if isinstance(evidence, str):
+            await reply(update, context, evidence, limit=MEGAPIXELS)
             return EVIDENCE
     note = message.text or message.caption or say(language(update, context), "lookback.still_holds")
     head = person_of(update, context)

@@ -35,7 +35,7 @@ from callbacks import (
 )
 from handlers import menu
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
@@ -194,8 +194,8 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     photo = await clean_photo(context, update.message)
-    if photo is None:
-        await _say(update, context, "opinion.bad_photo")
+    if isinstance(photo, str):
+        await _say(update, context, photo, limit=MEGAPIXELS)
         return ADDING_PHOTOS
     draft.photos.append(photo)
     if len(draft.photos) >= opinions.MAX_PHOTOS:

@@ -26,7 +26,7 @@ from callbacks import (
 from handlers import ledger, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines
 from handlers.problem_actions import problem_in_button, tell_error
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
 from storage import problems
 from storage.people import HEAD
@@ -100,8 +100,8 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     collected = _photos(context, update)
     photo = await clean_photo(context, update.message)
-    if photo is None:
-        await reply(update, context, "opinion.bad_photo")
+    if isinstance(photo, str):
+        await reply(update, context, photo, limit=MEGAPIXELS)
         return PHOTO_STEP
     collected.append(photo)
     if len(collected) >= MAX_PHOTOS:

@@ -102,6 +102,7 @@ MESSAGES = {
     "opinion.text_first": "Please write the text first (at most {limit} characters); photos can follow.",
     "opinion.photos": "You may send photos as evidence ({count} added, at most {limit}).\nPhotos are re-encoded and hidden data such as location is removed.\nPress the button below if you have none.",
     "opinion.btn.photos_done": "➡️ Done, preview",
+    "photo.too_large": "That image is too large (over {limit} megapixels); send a smaller one, or a screenshot of it.",
     "opinion.bad_photo": "That photo could not be read; send another or press “Done, preview”.",
     "opinion.no_documents_anonymous": "Anonymous opinions take no files: files often carry hidden data (author, device, location) that could reveal you. Please send pictures as photos.",
     "opinion.no_documents": "Please send pictures as photos; files are not accepted.",

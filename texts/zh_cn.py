@@ -114,6 +114,7 @@ MESSAGES = {
     "opinion.text_first": "请先输入文字内容（不超过 {limit} 字），之后可以添加图片。",
     "opinion.photos": "可以发送图片作为佐证（已添加 {count} 张，最多 {limit} 张）。\n图片会重新压缩，拍摄位置等隐藏信息会被清除。\n不需要图片就点下方按钮。",
     "opinion.btn.photos_done": "➡️ 完成，预览",
+    "photo.too_large": "这张图片太大（超过 {limit} 百万像素），请换一张小一些的，或截图后再发。",
     "opinion.bad_photo": "这张图片无法读取，请换一张，或点“完成，预览”。",
     "opinion.no_documents_anonymous": "匿名意见不接受文件：文件里常带有作者、设备、位置等隐藏信息，可能暴露您的身份。请以“图片”方式发送。",
     "opinion.no_documents": "请以“图片”方式发送，不接受文件。",

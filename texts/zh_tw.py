@@ -102,6 +102,7 @@ MESSAGES = {
     "opinion.text_first": "請先輸入文字內容（不超過 {limit} 字），之後可以加入圖片。",
     "opinion.photos": "可以傳送圖片作為佐證（已加入 {count} 張，最多 {limit} 張）。\n圖片會重新壓縮，拍攝位置等隱藏資訊會被清除。\n不需要圖片就點下方按鈕。",
     "opinion.btn.photos_done": "➡️ 完成，預覽",
+    "photo.too_large": "這張圖片太大（超過 {limit} 百萬像素），請換一張小一些的，或截圖後再傳。",
     "opinion.bad_photo": "這張圖片無法讀取，請換一張，或點「完成，預覽」。",
     "opinion.no_documents_anonymous": "匿名意見不接受檔案：檔案裡常帶有作者、裝置、位置等隱藏資訊，可能暴露您的身分。請以「圖片」方式傳送。",
     "opinion.no_documents": "請以「圖片」方式傳送，不接受檔案。",
