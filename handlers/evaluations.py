@@ -87,7 +87,10 @@ def _closing(typed: str, zone, now: datetime) -> datetime:
     day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
     if day is None:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))
-    at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
+    try:
+        at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
+    except ValueError:  # 25:99
+        raise SheetInputError("evaluation.bad_close", text=quoted(typed)) from None
     closes = datetime.combine(day, at, tzinfo=zone)
     if closes <= now:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))

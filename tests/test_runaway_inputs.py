@@ -55,3 +55,15 @@ async def test_huge_numbers_in_commands_are_answered_politely(running_bot, clien
         replies = await person.send(command)
         assert replies[-1].text == expected, (command[:60], replies[-1].text)
     assert [r.getMessage() for r in caplog.records] == []
+
+
+def test_a_closing_time_out_of_range_is_a_polite_error():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.evaluations import SheetInputError, _closing
+
+    now = datetime(2026, 11, 30, 2, tzinfo=UTC)
+    with pytest.raises(SheetInputError):
+        _closing("下周五 25:99", ZoneInfo("Asia/Shanghai"), now)
+    assert _closing("下周五 16:00", ZoneInfo("Asia/Shanghai"), now).hour == 16
