@@ -35,7 +35,10 @@ class TokenRedaction(logging.Filter):
     so the token) in its cause, which a traceback prints."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = redact(record.getMessage()), None
+        try:
+            record.msg, record.args = redact(record.getMessage()), None
+        except Exception:  # a malformed log call: logging reports it itself, as without us
+            record.msg = redact(str(record.msg))
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
