@@ -173,8 +173,8 @@ async def test_forged_buttons_for_every_role_answer_politely_and_change_nothing(
 
 
 async def test_buttons_on_other_peoples_objects_change_nothing(running_bot, everyone, db, caplog):
-    """Every registered button, pressed with real ids of a problem held by another leader and
-    dispatched to another department: refused or harmless for everyone but the office."""
+    """Every registered button, pressed with the real id of a problem another leader holds (and
+    1 for every other id): refused or harmless for everyone but the office, who runs the list."""
     caplog.set_level(logging.ERROR)
     roster.apply(db, roster.parse((ROSTER_CSV + "赵强,党办,班子成员\n").encode()), None)
     other = next(p for p in people.everyone(db) if p.name == "赵强")
