@@ -38,6 +38,7 @@ def test_the_ledger_stores_user_text_as_text(db):
     rows = list(sheet.iter_rows(min_row=2))
     texts = [c for row in rows for c in row if isinstance(c.value, str)]
     assert [c for c in texts if c.data_type != "s"] == []
+    assert all(row[4].quotePrefix for row in rows)  # Excel keeps them text when edited, too
     described = [row[4].value for row in rows]
     assert sorted(described) == sorted(PAYLOADS)  # kept as typed, not mangled
     assert {row[6].value for row in rows} == {"=李娜"} and {row[7].value for row in rows} == {"+院办"}
