@@ -22,7 +22,7 @@ import cli
 import config
 import handlers
 import jobs
-from bot_api import AiohttpRequest
+from bot_api import AiohttpRequest, redact_logs
 from documents import charts
 from handlers.persistence import SQLitePersistence
 from health import server as health_server
@@ -148,7 +148,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     )
     app.bot_data["db"] = db
     app.bot_data["settings"] = settings
-    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
+    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path, settings.secret_key_file)
     # Anonymous items wait here, in memory, for their shuffled batch (the promise in README).
     app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
     handlers.register(app)
@@ -220,6 +220,7 @@ async def _let_jobs_finish(app: Application, grace: float) -> None:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+    redact_logs()  # the token never reaches a log line, a traceback's causes included
     quiet_libraries()
 
 
@@ -281,6 +282,14 @@ async def serve(settings: config.Settings) -> None:
     db.close()
 
 
+def _private_files(settings: config.Settings) -> None:
+    """umask 077 from here on, and what an older version left readable by others tightened."""
+    from storage import backups, disk
+
+    disk.private(settings.database_path,
+                 backups.folder_for(settings.database_path, settings.backup_dir), settings.secret_key_file)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = cli.parser().parse_args(argv)
     try:
@@ -289,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     _configure_logging(settings.log_level)
+    if args.command != "doctor":  # the doctor reports what it finds, it changes nothing
+        _private_files(settings)
     if args.command in (None, "report"):
         try:  # digests and reports draw Chinese; without a font they would draw empty boxes
             log.info("charts use the font %s", charts.require_cjk_font())

@@ -10,6 +10,7 @@ sending and one for getUpdates, proxies from the environment (HTTPS_PROXY) as ht
 
 from __future__ import annotations
 
+import logging
 import re
 import urllib.request
 from urllib.parse import urlsplit
@@ -20,6 +21,38 @@ from telegram.request import BaseRequest, RequestData
 
 DEFAULT_NONE = BaseRequest.DEFAULT_NONE
 _TOKEN_IN_URL = re.compile(r"bot\d+:[\w-]+")
+_TOKEN = re.compile(r"\d{5,}:[\w-]{30,}")  # a bare token, as BotFather gives it
+
+
+def redact(text: str) -> str:
+    """Text with every bot token in it cut out (in a URL's path or on its own)."""
+    return _TOKEN.sub("<token>", _TOKEN_IN_URL.sub("bot<token>", text))
+
+
+class TokenRedaction(logging.Filter):
+    """On a handler: every record it formats, message, exception chain and stack alike, has the
+    token cut out. An error raised `from` aiohttp's keeps aiohttp's message (with the URL, and
+    so the token) in its cause, which a traceback prints."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            record.msg, record.args = redact(record.getMessage()), None
+        except Exception:  # a malformed log call: logging reports it itself, as without us
+            record.msg = redact(str(record.msg))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def redact_logs(logger: logging.Logger | None = None) -> None:
+    """Put TokenRedaction on every handler of `logger` (the root logger by default)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, TokenRedaction) for f in handler.filters):
+            handler.addFilter(TokenRedaction())
 
 
 class AiohttpRequest(BaseRequest):
@@ -71,7 +104,7 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             # The message ends up in the log; a URL in it would carry the token.
-            said = _TOKEN_IN_URL.sub("bot<token>", str(error))
+            said = redact(str(error))
             raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error
 
     def _proxy(self, url: str) -> str | None:

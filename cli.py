@@ -16,6 +16,8 @@
     python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
     python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
                                            what an upgrade would run
+    python bot.py doctor                   file modes, key placement, free disk, integrity, WAL,
+                                           last backup; exits 1 when something needs attention
 
 `bot.py` parses the command line with `parser()` and hands a subcommand to `run()`.
 """
@@ -241,6 +243,18 @@ def _migrate(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import backups, disk
+    from storage.clock import clock
+
+    findings = disk.doctor(settings.database_path,
+                           backups.folder_for(settings.database_path, settings.backup_dir),
+                           settings.secret_key_file, settings.secret_key is not None, clock.now())
+    for finding in findings:
+        print(f"{'ok' if finding.ok else 'ATTENTION':9} {finding.name}: {finding.detail}")
+    return 0 if all(f.ok for f in findings) else 1
+
+
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     matches = [p for p in people.everyone(db) if p.name == args.name]
@@ -302,6 +316,7 @@ def parser() -> argparse.ArgumentParser:
     restore.add_argument("file")
     migrate = commands.add_parser("migrate", help="upgrade the database now, after a backup")
     migrate.add_argument("--dry-run", action="store_true", help="only list the migrations that would run")
+    commands.add_parser("doctor", help="check files, key, disk, integrity, WAL and backups")
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
@@ -315,7 +330,7 @@ def parser() -> argparse.ArgumentParser:
 ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
            "report": _report, "backup": _backup, "restore": _restore,
-           "hotspots": _hotspots_group, "migrate": _migrate}
+           "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor}
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:

@@ -69,6 +69,9 @@ class Settings:
     webhook_secret: str | None = None
     health_host: str = "127.0.0.1"
     health_port: int | None = None
+    rate_limit_burst: int = 20
+    secret_key_file: Path | None = None  # None: storage.keys.default_key_file()
+    rate_limit_per_minute: int = 60
 
     @property
     def sandboxed(self) -> bool:
@@ -303,4 +306,8 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         webhook_secret=_webhook_secret(env),
         health_host=_text(env, "HEALTH_HOST", "127.0.0.1"),
         health_port=_port(env, "HEALTH_PORT", None),
+        rate_limit_burst=_integer(env, "RATE_LIMIT_BURST", 20, minimum=1),
+        secret_key_file=Path(_text(env, "SECRET_KEY_FILE", "")) if _text(env, "SECRET_KEY_FILE", "")
+        else None,
+        rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
     )

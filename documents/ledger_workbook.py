@@ -54,8 +54,16 @@ def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, st
     return label, (counts["satisfied"] + counts["basic"]) / counted if counted else ""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_format: str | None = None):
     cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        # openpyxl stores any string starting with "=" as a formula, and Excel re-reads a typed
+        # "+", "-" or "@" as one: text people typed stays text (and shows as typed).
+        cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_STARTS)
     if fill:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
     if wrap:

@@ -29,6 +29,7 @@ from handlers import (
     roster,
     self_checks,
     start,
+    throttle,
 )
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
@@ -37,6 +38,9 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 
 
 def register(app: Application) -> None:
+    # Group -1 runs first: the per-person rate limit, which stops a flood before any handler.
+    for handler in throttle.before_everything():
+        app.add_handler(handler, group=-1)
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
     for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks,

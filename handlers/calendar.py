@@ -9,6 +9,7 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
+from callbacks import read_id
 from handlers import menu
 from handlers.access import (
     MEMBERS,
@@ -107,8 +108,8 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _event_arg(update, context) -> calendar.Event | None:
-    raw = (context.args or [""])[0].lstrip("#")
-    event = calendar.get(database(context), int(raw)) if raw.isdigit() else None
+    event_id = read_id((context.args or [""])[0])
+    event = calendar.get(database(context), event_id) if event_id is not None else None
     if event is None or event.cancelled:
         await reply(update, context, "calendar.no_event")
         return None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from callbacks import DIGEST_FREQUENCY
 from handlers import menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from jobs import digests as digest_job
@@ -22,7 +23,8 @@ TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
 
 
 def _schedule_markup(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"digest.btn.{f}"), callback_data=f"dg:{f}")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"digest.btn.{f}"),
+                                                       callback_data=DIGEST_FREQUENCY.data(f))
                                   for f in digests.FREQUENCIES]])
 
 
@@ -73,7 +75,7 @@ async def _set_time(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: s
 
 @requires(LEADER, OFFICE)
 async def choose_frequency(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    frequency = update.callback_query.data.removeprefix("dg:")
+    frequency = DIGEST_FREQUENCY.parse(update.callback_query.data)[0]
     if frequency not in digests.FREQUENCIES:
         await refuse(update, context, "stale_button")
         return
@@ -108,5 +110,6 @@ async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def handlers() -> list[BaseHandler]:
-    return [*menu.triggers("digest", show_digest), CallbackQueryHandler(choose_frequency, pattern=r"^dg:"),
+    return [*menu.triggers("digest", show_digest),
+            CallbackQueryHandler(choose_frequency, pattern=DIGEST_FREQUENCY),
             CallbackQueryHandler(show_full, pattern=r"^dgf:\d+$")]

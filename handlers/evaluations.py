@@ -16,6 +16,17 @@ from datetime import datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+import callbacks
+from callbacks import (
+    EVALUATION_FLAG,
+    EVALUATION_GRADE,
+    EVALUATION_PUBLISH,
+    EVALUATION_REDO,
+    EVALUATION_RESULTS,
+    EVALUATION_SKIP,
+    EVALUATION_START,
+    EVALUATION_SUBMIT,
+)
 from handlers import ledger, menu
 from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
@@ -76,7 +87,10 @@ def _closing(typed: str, zone, now: datetime) -> datetime:
     day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
     if day is None:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))
-    at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
+    try:
+        at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
+    except ValueError:  # 25:99
+        raise SheetInputError("evaluation.bad_close", text=quoted(typed)) from None
     closes = datetime.combine(day, at, tzinfo=zone)
     if closes <= now:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))
@@ -193,12 +207,16 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
         item=sheet.items[rating.item],
         chosen="、".join(f"{sheet.items[i]}：{sheet.grades[g]}" for i, g in chosen.items()) or "—",
     )
-    prefix = f"ev:g:{sheet.id}:{rating.subject}:{rating.item}"
     buttons = [
-        [InlineKeyboardButton(grade, callback_data=f"{prefix}:{g}") for g, grade in enumerate(sheet.grades)],
         [
             InlineKeyboardButton(
-                say(lang, "evaluation.btn.skip"), callback_data=f"ev:s:{sheet.id}:{rating.subject}"
+                grade, callback_data=EVALUATION_GRADE.data(sheet.id, rating.subject, rating.item, g)
+            )
+            for g, grade in enumerate(sheet.grades)
+        ],
+        [
+            InlineKeyboardButton(
+                say(lang, "evaluation.btn.skip"), callback_data=EVALUATION_SKIP.data(sheet.id, rating.subject)
             )
         ],
     ]
@@ -219,8 +237,10 @@ def _review(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
         )
     buttons = [
         [
-            InlineKeyboardButton(say(lang, "evaluation.btn.submit"), callback_data=f"ev:ok:{sheet.id}"),
-            InlineKeyboardButton(say(lang, "evaluation.btn.redo"), callback_data=f"ev:redo:{sheet.id}"),
+            InlineKeyboardButton(say(lang, "evaluation.btn.submit"),
+                                 callback_data=EVALUATION_SUBMIT.data(sheet.id)),
+            InlineKeyboardButton(say(lang, "evaluation.btn.redo"),
+                                 callback_data=EVALUATION_REDO.data(sheet.id)),
         ]
     ]
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
@@ -266,13 +286,9 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
 
 @requires(*MEMBERS)
 async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
-    action, numbers = parts[1], parts[2:]
-    if not all(n.isdigit() for n in numbers) or not numbers:
-        await refuse(update, context, "stale_button")
-        return
-    sheet_id = int(numbers[0])
-    if action == "go":
+    button, numbers = RATING_BUTTONS.parse(update.callback_query.data)
+    sheet_id = numbers[0]
+    if button is EVALUATION_START:
         await start_rating(update, context, sheet_id)
         return
     rating = ratings(context).get(update.effective_user.id)
@@ -284,7 +300,7 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         ratings(context).pop(update.effective_user.id, None)
         await reply(update, context, refusal)
         return
-    await RATING_STEPS[action](update, context, sheet, rating, [int(n) for n in numbers[1:]])
+    await RATING_STEPS[button.name](update, context, sheet, rating, list(numbers[1:]))
 
 
 async def _grade(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
@@ -333,7 +349,9 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
     )
 
 
-RATING_STEPS = {"g": _grade, "s": _skip, "redo": _redo, "ok": _submit}
+RATING_STEPS = {EVALUATION_GRADE.name: _grade, EVALUATION_SKIP.name: _skip,
+                EVALUATION_REDO.name: _redo, EVALUATION_SUBMIT.name: _submit}
+RATING_BUTTONS = callbacks.family("ev")
 
 
 @requires(*MEMBERS)
@@ -348,7 +366,8 @@ async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not waiting:
         await reply(update, context, "evaluation.none")
         return
-    buttons = [[InlineKeyboardButton(f"📝 {s.title}", callback_data=f"ev:go:{s.id}")] for s in waiting]
+    buttons = [[InlineKeyboardButton(f"📝 {s.title}",
+                                     callback_data=EVALUATION_START.data(s.id))] for s in waiting]
     await context.bot.send_message(
         update.effective_chat.id, say(lang, "evaluation.choose"), reply_markup=InlineKeyboardMarkup(buttons)
     )
@@ -377,7 +396,8 @@ async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             state=say(lang, "evaluation.state.closed" if sheet.concluded else "evaluation.state.open"),
         )
         buttons = [
-            [InlineKeyboardButton(say(lang, "evaluation.btn.results"), callback_data=f"er:r:{sheet.id}")]
+            [InlineKeyboardButton(say(lang, "evaluation.btn.results"),
+                                  callback_data=EVALUATION_RESULTS.data(sheet.id))]
         ]
         await context.bot.send_message(
             update.effective_chat.id,
@@ -389,19 +409,12 @@ async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 @requires(OFFICE)
 async def results_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
-    if len(parts) < 3 or not all(p.isdigit() for p in parts[2:]):
-        await refuse(update, context, "stale_button")
-        return
-    sheet = evaluations.get(database(context), int(parts[2]))
+    button, numbers = RESULT_BUTTONS.parse(update.callback_query.data)
+    sheet = evaluations.get(database(context), numbers[0])
     if sheet is None or not sheet.concluded:
         await refuse(update, context, "stale_button")
         return
-    await RESULT_STEPS.get(parts[1], _stale)(update, context, sheet, [int(p) for p in parts[3:]])
-
-
-async def _stale(update, context, sheet, numbers) -> None:
-    await refuse(update, context, "stale_button")
+    await RESULT_STEPS[button.name](update, context, sheet, list(numbers[1:]))
 
 
 async def _results(update, context, sheet, numbers) -> None:
@@ -411,7 +424,7 @@ async def _results(update, context, sheet, numbers) -> None:
         [
             InlineKeyboardButton(
                 say(lang, "evaluation.btn.flag", subject=r.subject.name[:20]),
-                callback_data=f"er:f:{sheet.id}:{r.subject.position}",
+                callback_data=EVALUATION_FLAG.data(sheet.id, r.subject.position),
             )
         ]
         for r in found
@@ -419,7 +432,8 @@ async def _results(update, context, sheet, numbers) -> None:
     ]
     if not sheet.published:
         buttons.append(
-            [InlineKeyboardButton(say(lang, "evaluation.btn.publish"), callback_data=f"er:p:{sheet.id}")]
+            [InlineKeyboardButton(say(lang, "evaluation.btn.publish"),
+                                  callback_data=EVALUATION_PUBLISH.data(sheet.id))]
         )
     await update.callback_query.answer()
     await context.bot.send_message(
@@ -456,7 +470,9 @@ async def _flag(update, context, sheet, numbers) -> None:
     await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name)
 
 
-RESULT_STEPS = {"r": _results, "p": _publish, "f": _flag}
+RESULT_STEPS = {EVALUATION_RESULTS.name: _results, EVALUATION_PUBLISH.name: _publish,
+                EVALUATION_FLAG.name: _flag}
+RESULT_BUTTONS = callbacks.family("er")
 
 
 def handlers() -> list[BaseHandler]:
@@ -465,6 +481,6 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("sheets", office_sheets),
         *menu.triggers("evaluate", my_sheets),
         CallbackQueryHandler(confirm_sheet, pattern=r"^evn:(ok|no)$"),
-        CallbackQueryHandler(rate_button, pattern=r"^ev:"),
-        CallbackQueryHandler(results_button, pattern=r"^er:"),
+        CallbackQueryHandler(rate_button, pattern=RATING_BUTTONS),
+        CallbackQueryHandler(results_button, pattern=RESULT_BUTTONS),
     ]

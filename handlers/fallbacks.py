@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import StaleButton
 from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings
 from texts import say
 
@@ -64,6 +65,11 @@ async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
+    if isinstance(error, StaleButton) and isinstance(update, Update):
+        # Data no button carries (forged, or from a version long gone) is not a failure: the
+        # person is told the button is out of date, and nobody else is bothered.
+        await refuse(update, context, "stale_button")
+        return
     where = type(update).__name__ if update is not None else "job"
     # One line with the failure and its traceback; never the update itself, which may carry
     # the text of an anonymous opinion or the person behind it.

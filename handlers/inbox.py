@@ -21,6 +21,19 @@ from telegram.ext import (
     MessageHandler,
 )
 
+import callbacks
+from callbacks import (
+    INBOX_ACTIONS,
+    INBOX_CLOSE,
+    INBOX_DUPLICATE,
+    INBOX_LEADER,
+    INBOX_PAGE,
+    INBOX_PUBLISH,
+    INBOX_PUBLISH_CANCEL,
+    INBOX_PUBLISH_CONFIRM,
+    INBOX_REPLY,
+    INBOX_TO_LEADER,
+)
 from handlers import conversations, menu
 from handlers import hotspots as hotspot_cards
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
@@ -65,7 +78,7 @@ def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     """Exactly the actions that make sense in the opinion's state: a duplicate takes none, a
     closed one can only be published (once), one on the problem list can still be answered."""
     def button(key, action):
-        return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion.id}")
+        return InlineKeyboardButton(say(lang, key), callback_data=INBOX_ACTIONS[action].data(opinion.id))
 
     if opinion.status == opinions.DUPLICATE:
         return None
@@ -102,9 +115,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     page, after = 1, None
     if update.callback_query:
         await update.callback_query.answer()
-        parts = update.callback_query.data.split(":")  # ib:page:<n>:<last id>
-        if len(parts) == 4 and parts[2].isdigit():
-            page, after = int(parts[2]), parts[3]
+        page, after = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<last id>
     db = database(context)
     lang = language(update, context)
     shown, total, more = opinions.inbox(db, after, PAGE_SIZE)
@@ -121,7 +132,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     navigation = None
     if more:
         navigation = InlineKeyboardMarkup([[InlineKeyboardButton(
-            say(lang, "inbox.btn.next"), callback_data=f"ib:page:{page + 1}:{shown[-1].id}")]])
+            say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, shown[-1].id))]])
     pages = page + (more + PAGE_SIZE - 1) // PAGE_SIZE
     await reply(update, context, "inbox.page", page=page, pages=pages, total=total, reply_markup=navigation)
 
@@ -131,8 +142,7 @@ def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     """The open opinion a button names, or None when the action no longer fits its state (an
     old card's button): closed and duplicate ones take no action, and one on the problem list
     is only answered (`while_listed`), not forwarded or marked as a duplicate."""
-    parts = update.callback_query.data.split(":")
-    opinion_id = parts[2] if len(parts) >= 3 else ""
+    opinion_id = callbacks.parse(update.callback_query.data)[1][0]
     db = database(context)
     opinion = opinions.get(db, opinion_id)
     if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
@@ -246,7 +256,7 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _tell_submitter(context, opinion, sealed, text)
     lang = language(update, context)
     await reply(update, context, "inbox.closed", id=opinion.id, reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=f"ib:pub:{opinion.id}")]]))
+        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=INBOX_PUBLISH.data(opinion.id))]]))
     return _done(context)
 
 
@@ -272,16 +282,16 @@ async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await refuse(update, context, "inbox.no_leaders")
         return
     buttons = [[InlineKeyboardButton(f"{p.name}（{p.department}）",
-                                     callback_data=f"ib:to:{opinion.id}:{p.id}")] for p in leaders]
+                                     callback_data=INBOX_TO_LEADER.data(opinion.id, p.id))] for p in leaders]
     await reply(update, context, "inbox.choose_leader", id=opinion.id,
                 reply_markup=InlineKeyboardMarkup(buttons))
 
 
 @requires(OFFICE)
 async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
+    _, leader_id = INBOX_TO_LEADER.parse(update.callback_query.data)
     db = database(context)
-    leader = people.by_id(db, int(parts[3])) if len(parts) == 4 and parts[3].isdigit() else None
+    leader = people.by_id(db, leader_id)
     opinion = _opinion_in_button(update, context, while_listed=False)
     if opinion is None or leader is None or LEADER not in leader.roles or not leader.active:
         await refuse(update, context, "inbox.gone")
@@ -310,13 +320,14 @@ def _public_audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
 @requires(OFFICE)
 async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Publishing goes to everyone and cannot be called back: say so, to how many, and ask."""
-    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
+    [opinion_id] = INBOX_PUBLISH.parse(update.callback_query.data)
     lang = language(update, context)
     await reply(update, context, "inbox.publish_confirm", id=opinion_id, count=len(_public_audience(context)),
                 reply_markup=InlineKeyboardMarkup([[
                     InlineKeyboardButton(say(lang, "inbox.btn.publish_confirm"),
-                                         callback_data=f"ib:pubok:{opinion_id}"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="ib:pubno")]]))
+                                         callback_data=INBOX_PUBLISH_CONFIRM.data(opinion_id)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=INBOX_PUBLISH_CANCEL.data())]]))
 
 
 @requires(OFFICE)
@@ -327,7 +338,7 @@ async def publish_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 @requires(OFFICE)
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:pubok:")
+    [opinion_id] = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
     db = database(context)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
@@ -363,9 +374,9 @@ def handlers() -> list[BaseHandler]:
     text = menu.TYPED
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
-                          CallbackQueryHandler(ask_original, pattern=r"^ib:dup:"),
-                          CallbackQueryHandler(ask_answer, pattern=r"^ib:close:")],
+            entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
+                          CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
+                          CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE)],
             states={**conversations.on_timeout("inbox_action"),
                     TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
@@ -377,11 +388,11 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("inbox", show_inbox),
-        CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+:\w+$"),
-        CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
-        CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
-        CallbackQueryHandler(confirm_publish, pattern=r"^ib:pub:"),
-        CallbackQueryHandler(publish, pattern=r"^ib:pubok:"),
-        CallbackQueryHandler(publish_cancelled, pattern=r"^ib:pubno$"),
+        CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
+        CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
+        CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
+        CallbackQueryHandler(confirm_publish, pattern=INBOX_PUBLISH),
+        CallbackQueryHandler(publish, pattern=INBOX_PUBLISH_CONFIRM),
+        CallbackQueryHandler(publish_cancelled, pattern=INBOX_PUBLISH_CANCEL),
         CommandHandler("categories", categories),
     ]

@@ -15,6 +15,18 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from callbacks import (
+    CLAIM,
+    DISPATCH,
+    DISPATCH_CONFIRM,
+    DISPATCH_DEPARTMENT,
+    DISPATCH_KEEP_MEASURES,
+    EXPLAIN,
+    EXPLAIN_CONFIRM,
+    EXTENSION_ASK,
+    MAX_INDEX,
+    read_id,
+)
 from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
@@ -62,7 +74,8 @@ def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
     actions = action_buttons(lang, problem, leader, LEADER_ACTIONS)
     row = list(actions.inline_keyboard[0]) if actions else []
     if extensions.may_ask(problem, leader):
-        row.append(InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}"))
+        row.append(InlineKeyboardButton(say(lang, "extension.btn"),
+                                        callback_data=EXTENSION_ASK.data(problem.id)))
     return InlineKeyboardMarkup([row]) if row else None
 
 
@@ -90,7 +103,8 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # or kept, and a new deadline follows (the old one was cleared on reopening).
         await reply(update, context, "dispatch.measures_again", id=problem.id, title=problem.title,
                     measures=problem.measures, reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                        say(language(update, context), "dispatch.btn.keep"), callback_data="pdk")]]))
+                        say(language(update, context), "dispatch.btn.keep"),
+                        callback_data=DISPATCH_KEEP_MEASURES.data())]]))
         return MEASURES
     await reply(update, context, "dispatch.measures", id=problem.id, title=problem.title)
     return MEASURES
@@ -104,7 +118,7 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
     else:
         context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
-    rows = [[InlineKeyboardButton(d["name"], callback_data=f"pdd:{d['id']}")]
+    rows = [[InlineKeyboardButton(d["name"], callback_data=DISPATCH_DEPARTMENT.data(d["id"]))]
             for d in database(context).query("select id, name from departments order by name")]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
@@ -146,15 +160,17 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 measures=draft["measures"], leader=problem.leader or "—",
                 department=draft["department"], deadline=draft["deadline"],
                 reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"), callback_data="pdc:yes"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pdc:no")]]))
+                    InlineKeyboardButton(say(lang, "btn.confirm"),
+                                         callback_data=DISPATCH_CONFIRM.data("yes")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=DISPATCH_CONFIRM.data("no"))]]))
     return CONFIRM
 
 
 @requires(LEADER)
 async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = context.user_data.pop("dispatch", None)
-    if update.callback_query.data != "pdc:yes" or draft is None:
+    if DISPATCH_CONFIRM.parse(update.callback_query.data) != ("yes",) or draft is None:
         await reply(update, context, "cancelled")
         return ConversationHandler.END
     try:
@@ -209,8 +225,10 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
     await reply(update, context, "explain.confirm", id=draft["id"], title=problem.title if problem else "",
                 reason=draft["reason"], review_on=draft["review_on"], count=len(notices.everyone(context)),
                 reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "explain.btn.publish"), callback_data="pxc:yes"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pxc:no")]]))
+                    InlineKeyboardButton(say(lang, "explain.btn.publish"),
+                                         callback_data=EXPLAIN_CONFIRM.data("yes")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=EXPLAIN_CONFIRM.data("no"))]]))
     return CONFIRM_EXPLAIN
 
 
@@ -219,7 +237,7 @@ async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """Publishing a reason to everyone cannot be taken back: it happens only on this press."""
     draft = context.user_data.pop("explain", None)
     await update.callback_query.answer()
-    if update.callback_query.data != "pxc:yes" or not draft or "review_on" not in draft:
+    if EXPLAIN_CONFIRM.parse(update.callback_query.data) != ("yes",) or not draft or "review_on" not in draft:
         await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
         return ConversationHandler.END
     review_on = date.fromisoformat(draft["review_on"])
@@ -240,15 +258,19 @@ async def milestone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/milestone N DATE TITLE adds one (leader, office); /milestone N done K marks one reached
     (head, leader)."""
     args = context.args or []
-    if len(args) < 3 or not args[0].lstrip("#").isdigit():
+    problem_id = read_id(args[0]) if args else None
+    done = len(args) >= 3 and args[1].lower() in ("done", "完成")
+    number = read_id(args[2], MAX_INDEX) if done else None
+    if len(args) < 3 or problem_id is None or (done and number is None):
         await reply(update, context, "milestone.usage")
         return
-    problem_id, actor, db = int(args[0].lstrip("#")), person_of(update, context), database(context)
+    actor, db = person_of(update, context), database(context)
     try:
-        if args[1].lower() in ("done", "完成") and args[2].isdigit():
-            problems.complete_milestone(db, problem_id, int(args[2]), actor)
-            await reply(update, context, "milestone.done", id=problem_id, number=int(args[2]))
+        if done:
+            problems.complete_milestone(db, problem_id, number, actor)
+            await reply(update, context, "milestone.done", id=problem_id, number=number)
             return
+        problems.milestone_problem(db, problem_id, actor)  # role and object before the date is read
         due = parse_deadline(args[1], ledger.today(context))
         if due is None:
             await reply(update, context, "dispatch.bad_deadline", text=args[1][:50])
@@ -271,20 +293,20 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_dispatch, pattern=r"^pd:\d+$"),
-                          CallbackQueryHandler(start_explain, pattern=r"^px:\d+$")],
+            entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH),
+                          CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
             states={
                 **conversations.on_timeout("leadership"),
                 MEASURES: [MessageHandler(TEXT, receive_measures),
-                           CallbackQueryHandler(receive_measures, pattern=r"^pdk$")],
-                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:"),
+                           CallbackQueryHandler(receive_measures, pattern=DISPATCH_KEEP_MEASURES)],
+                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT),
                              typed_choice.handler(_departments_offered, _department_chosen,
                                                   "choice.department")],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
-                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
+                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
-                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=r"^pxc:")],
+                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=EXPLAIN_CONFIRM)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",
@@ -294,6 +316,6 @@ def handlers() -> list[BaseHandler]:
         ),
         *menu.triggers("claim", list_unclaimed),
         *menu.triggers("mine", list_mine),
-        CallbackQueryHandler(claim, pattern=r"^claim:"),
+        CallbackQueryHandler(claim, pattern=CLAIM),
         CommandHandler("milestone", milestone),
     ]

@@ -8,6 +8,7 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from callbacks import LEDGER_DETAIL, LEDGER_PAGE, read_id
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from storage import extensions, people, problems
@@ -92,11 +93,11 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     page, after = 0, None
     if update.callback_query:
         await update.callback_query.answer()
-        # lgp:<page>:<where the last page ended>; a button from before keyset paging (lgp:3)
-        # opens the first page.
-        _, number, token = (update.callback_query.data.split(":", 2) + ["", ""])[:3]
-        after = problems.After.parse(token) if token else None
-        page = int(number) if after and number.isdigit() else 0
+        # lgp:<page>:<where the last page ended>, read by the registry's validating parser
+        page, token = LEDGER_PAGE.parse(update.callback_query.data)
+        after = problems.After.parse(token)
+        if after is None:
+            page = 0
     db = database(context)
     lang = language(update, context)
     total = problems.count(db, problems.PUBLIC)
@@ -107,11 +108,12 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [say(lang, "ledger.title", page=min(page + 1, pages), pages=pages, total=total)]
     lines += [summary_line(context, lang, p) for p in shown.problems]
-    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=f"lg:{p.id}") for p in shown.problems]
+    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id))
+               for p in shown.problems]
     rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
     if shown.after is not None:
         rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"),
-                                          callback_data=f"lgp:{page + 1}:{shown.after.token()}")])
+                                          callback_data=LEDGER_PAGE.data(page + 1, shown.after.token()))])
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
@@ -129,23 +131,23 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
 
 @requires(*MEMBERS)
 async def show_detail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = update.callback_query.data.removeprefix("lg:")
-    await _show_problem(update, context, int(raw) if raw.isdigit() else None)
+    [problem_id] = LEDGER_DETAIL.parse(update.callback_query.data)
+    await _show_problem(update, context, problem_id)
 
 
 @requires(*MEMBERS)
 async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    if not raw.isdigit():
+    problem_id = read_id((context.args or [""])[0])
+    if problem_id is None:
         await reply(update, context, "history.usage")
         return
-    await _show_problem(update, context, int(raw))
+    await _show_problem(update, context, problem_id)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+(:[-\d.]+)?$"),
-        CallbackQueryHandler(show_detail, pattern=r"^lg:"),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),
+        CallbackQueryHandler(show_detail, pattern=LEDGER_DETAIL),
         CommandHandler("history", show_history),
     ]

@@ -14,11 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import LOOKBACK_CONFIRM, LOOKBACK_RECEIPT_VOTE, LOOKBACK_VOTE, read_id
 from handlers import conversations, ledger, menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs.lookbacks import ask
 from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
@@ -26,13 +27,6 @@ from storage.problems import ProblemError
 from texts import say
 
 (EVIDENCE,) = conversations.states("lookback_confirm")
-
-
-def _parse(data: str) -> tuple[int, str] | None:
-    parts = data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in lookbacks.CHOICES:
-        return None
-    return int(parts[1]), parts[2]
 
 
 async def _record(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, voter: str,
@@ -46,8 +40,8 @@ async def _record(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_i
 
 @requires(*MEMBERS)
 async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parsed = _parse(update.callback_query.data)
-    lookback = lookbacks.get(database(context), parsed[0]) if parsed else None
+    parsed = LOOKBACK_VOTE.parse(update.callback_query.data)
+    lookback = lookbacks.get(database(context), parsed[0])
     problem = problems.get(database(context), lookback.problem_id) if lookback else None
     voter = person_of(update, context)
     if problem is None or voter.department_id != problem.department_id:
@@ -60,18 +54,17 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A receipt holder votes through the receipt card: counted once per opinion, and the voters
     list names the opinion, never the person."""
-    parts = update.callback_query.data.split(":")  # lbr:<lookback>:<opinion>:<choice>
-    if len(parts) != 4 or not parts[1].isdigit() or parts[3] not in lookbacks.CHOICES \
-            or not held(context, update.effective_user.id, parts[2]):
+    lookback_id, opinion_id, choice = LOOKBACK_RECEIPT_VOTE.parse(update.callback_query.data)
+    if not held(context, update.effective_user.id, opinion_id):
         await refuse(update, context, "receipt.expired")
         return
-    await _record(update, context, int(parts[1]), f"receipt:{parts[2]}", parts[3])
+    await _record(update, context, lookback_id, f"receipt:{opinion_id}", choice)
 
 
 @requires(HEAD)
 async def ask_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    raw = update.callback_query.data.removeprefix("lbc:")
-    lookback = lookbacks.get(database(context), int(raw)) if raw.isdigit() else None
+    [lookback_id] = LOOKBACK_CONFIRM.parse(update.callback_query.data)
+    lookback = lookbacks.get(database(context), lookback_id)
     head = person_of(update, context)
     problem = problems.get(database(context), lookback.problem_id) if lookback else None
     if problem is None or head.department_id != problem.department_id or lookback.result:
@@ -88,8 +81,8 @@ async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     evidence = None
     if message.photo:
         evidence = await clean_photo(context, message)
-        if evidence is None:
-            await reply(update, context, "opinion.bad_photo")
+        if isinstance(evidence, str):
+            await reply(update, context, evidence, limit=MEGAPIXELS)
             return EVIDENCE
     note = message.text or message.caption or say(language(update, context), "lookback.still_holds")
     head = person_of(update, context)
@@ -108,13 +101,13 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    if not raw.isdigit():
+    problem_id = read_id((context.args or [""])[0])
+    if problem_id is None:
         await reply(update, context, "lookback.usage")
         return
     today = ledger.today(context)
     try:
-        started = lookbacks.start(database(context), int(raw), f"extra-{today.isoformat()}", today,
+        started = lookbacks.start(database(context), problem_id, f"extra-{today.isoformat()}", today,
                                   settings(context).lookback_open_days, person_of(update, context).id)
     except ProblemError as error:
         await tell_error(update, context, error)
@@ -123,16 +116,16 @@ async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, "lookback.exists")
         return
     ask(context.application, started)
-    await reply(update, context, "lookback.started", id=int(raw),
+    await reply(update, context, "lookback.started", id=problem_id,
                 closes_on=started.closes_on.isoformat())
 
 
 def handlers() -> list[BaseHandler]:
     return [
-        CallbackQueryHandler(staff_vote, pattern=r"^lbv:"),
-        CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
+        CallbackQueryHandler(staff_vote, pattern=LOOKBACK_VOTE),
+        CallbackQueryHandler(holder_vote, pattern=LOOKBACK_RECEIPT_VOTE),
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_evidence, pattern=r"^lbc:\d+$")],
+            entry_points=[CallbackQueryHandler(ask_evidence, pattern=LOOKBACK_CONFIRM)],
             states={**conversations.on_timeout("lookback_confirm"),
                     EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,
                                               receive_evidence)]},

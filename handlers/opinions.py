@@ -24,9 +24,21 @@ from telegram.ext import (
     filters,
 )
 
+import callbacks
+from callbacks import (
+    OPINION_CANCEL,
+    OPINION_CATEGORY,
+    OPINION_DEPARTMENT,
+    OPINION_EDIT,
+    OPINION_MODE,
+    OPINION_PHOTOS_DONE,
+    OPINION_SUBMIT,
+    RECEIPT_NOTIFY,
+    draft_stem,
+)
 from handlers import conversations, menu, typed_choice
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
@@ -141,9 +153,9 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     drafts(context)[update.effective_user.id] = Draft()
     lang = language(update, context)
     await _say(update, context, "opinion.mode", buttons=[
-        [_button(lang, "opinion.btn.anonymous", "op:mode:anon")],
-        [_button(lang, "opinion.btn.named", "op:mode:named")],
-        [_button(lang, "btn.cancel", "op:cancel")],
+        [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
+        [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
+        [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
     ])
     return CHOOSING_MODE
 
@@ -151,7 +163,7 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 @requires(*MEMBERS)
 @with_draft
 async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    draft.anonymous = update.callback_query.data.startswith("op:mode:anon:")
+    draft.anonymous = OPINION_MODE.parse(update.callback_query.data)[0] == "anon"
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
         _end(context, draft, "cancelled")
         _forget(update, context)
@@ -160,7 +172,8 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
         return ConversationHandler.END
     lang = language(update, context)
     names = opinions.categories(database(context))
-    buttons = [[InlineKeyboardButton(name, callback_data=f"op:cat:{i}")] for i, name in enumerate(names)]
+    buttons = [[InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
+               for i, name in enumerate(names)]
     await _say(update, context, "opinion.category", buttons=buttons, edit=True,
                mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"))
     return CHOOSING_CATEGORY
@@ -169,7 +182,8 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 @requires(*MEMBERS)
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    return await _category_chosen(update, context, draft, update.callback_query.data.split(":")[2])
+    return await _category_chosen(update, context, draft,
+                                  str(OPINION_CATEGORY.parse(update.callback_query.data)[0]))
 
 
 async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
@@ -181,9 +195,10 @@ async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     draft.category = names[int(index)]
     lang = language(update, context)
     departments = list(database(context).query("select id, name from departments order by name"))
-    buttons = [InlineKeyboardButton(d["name"], callback_data=f"op:dept:{d['id']}") for d in departments]
+    buttons = [InlineKeyboardButton(d["name"], callback_data=draft_stem(OPINION_DEPARTMENT, d["id"]))
+               for d in departments]
     rows = [buttons[i:i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
-    rows.append([_button(lang, "opinion.btn.no_department", "op:dept:0")])
+    rows.append([_button(lang, "opinion.btn.no_department", draft_stem(OPINION_DEPARTMENT, 0))])
     await _say(update, context, "opinion.department", buttons=rows, edit=True,
                category=draft.category)
     return CHOOSING_DEPARTMENT
@@ -192,7 +207,8 @@ async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 @requires(*MEMBERS)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    return await _department_chosen(update, context, draft, update.callback_query.data.split(":")[2])
+    return await _department_chosen(update, context, draft,
+                                    str(OPINION_DEPARTMENT.parse(update.callback_query.data)[0]))
 
 
 async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
@@ -228,7 +244,7 @@ async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     draft = _draft(update, context)
     lang = language(update, context)
     await _say(update, context, "opinion.photos", buttons=[
-        [_button(lang, "opinion.btn.photos_done", "op:photos_done")]],
+        [_button(lang, "opinion.btn.photos_done", draft_stem(OPINION_PHOTOS_DONE))]],
         count=len(draft.photos), limit=opinions.MAX_PHOTOS)
     return ADDING_PHOTOS
 
@@ -245,8 +261,8 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     photo = await clean_photo(context, update.message)
-    if photo is None:
-        await _say(update, context, "opinion.bad_photo")
+    if isinstance(photo, str):
+        await _say(update, context, photo, limit=MEGAPIXELS)
         return ADDING_PHOTOS
     draft.photos.append(photo)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
@@ -274,8 +290,9 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
     await _say(update, context, "opinion.preview", buttons=[
-        [_button(lang, "opinion.btn.submit", "op:submit")],
-        [_button(lang, "opinion.btn.edit", "op:edit"), _button(lang, "btn.cancel", "op:cancel")],
+        [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
+        [_button(lang, "opinion.btn.edit", draft_stem(OPINION_EDIT)),
+         _button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
     ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
         category=draft.category, department=department, text=draft.text,
         photos=len(draft.photos))
@@ -327,7 +344,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     remember_holder(context, user_id, opinion_id)
     await _say(update, context, "opinion.submitted_anonymous", edit=True, id=opinion_id,
                receipt=opinions.format_receipt(receipt), buttons=[
-                   [_button(lang, "receipt.btn.notify", f"rc:notify:{opinion_id}")]])
+                   [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))]])
     return ConversationHandler.END
 
 
@@ -405,23 +422,23 @@ def submission_conversation() -> ConversationHandler:
         entry_points=menu.triggers("opinion", start_opinion),
         states={
             **conversations.on_timeout("opinion"),
-            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=r"^op:mode:(anon|named):\w+$")],
-            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=r"^op:cat:"),
+            CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=OPINION_MODE)],
+            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
                                 typed_choice.handler(_categories_offered, _typed(_category_chosen))],
-            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=r"^op:dept:"),
+            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
                                   typed_choice.handler(_departments_offered, _typed(_department_chosen),
                                                        "choice.department")],
             WRITING: [MessageHandler(text, receive_text),
                       MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos)],
             ADDING_PHOTOS: [MessageHandler(filters.PHOTO, receive_photo),
                             MessageHandler(filters.Document.ALL, refuse_document),
-                            CallbackQueryHandler(photos_done, pattern=r"^op:photos_done:\w+$"),
+                            CallbackQueryHandler(photos_done, pattern=OPINION_PHOTOS_DONE),
                             MessageHandler(text, photos_done)],
-            REVIEWING: [CallbackQueryHandler(submit, pattern=r"^op:submit:\w+$"),
-                        CallbackQueryHandler(edit_text, pattern=r"^op:edit:\w+$")],
+            REVIEWING: [CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
+                        CallbackQueryHandler(edit_text, pattern=OPINION_EDIT)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget),
-                   CallbackQueryHandler(cancel, pattern=r"^op:cancel:\w+$")],
+                   CallbackQueryHandler(cancel, pattern=OPINION_CANCEL)],
         name="opinion",
         conversation_timeout=conversations.TIMEOUT,
         persistent=False,  # the promise: not even the step someone is at goes to disk
@@ -433,6 +450,6 @@ def handlers() -> list[BaseHandler]:
     return [
         submission_conversation(),
         # Buttons of a finished draft, or of one from before a restart, land here.
-        CallbackQueryHandler(stale_press, pattern=r"^op:"),
+        CallbackQueryHandler(stale_press, pattern=callbacks.family("op")),
     ]
 

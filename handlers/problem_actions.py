@@ -8,6 +8,7 @@ from collections.abc import Callable
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+import callbacks
 from handlers.access import database, language, person_of, send_lines
 from storage import problems
 from storage.people import Person
@@ -33,9 +34,10 @@ async def tell_error(update: Update, context: ContextTypes.DEFAULT_TYPE, error: 
 
 
 def id_in_button(update: Update) -> int:
-    """The number at the end of the pressed button's data (0 when there is none)."""
-    tail = update.callback_query.data.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    """The id the pressed button carries (its first field), read by the button registry; the
+    handler's pattern (the button itself) has already checked it."""
+    _, values = callbacks.parse(update.callback_query.data)
+    return values[0]
 
 
 def problem_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> Problem:
@@ -70,13 +72,13 @@ async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: 
 
 # The button that starts each action on a problem: its label (a catalog key) and its data.
 ACTION_BUTTONS = {
-    "claim": ("claim.btn", "claim:{id}"),
-    "dispatch": ("dispatch.btn", "pd:{id}"),
-    "explain": ("explain.btn", "px:{id}"),
-    "report": ("progress.btn.report", "pr:{id}"),
-    "request_closure": ("progress.btn.closure", "pq:{id}"),
-    "close": ("closure.btn.close", "pc:close:{id}"),
-    "return": ("closure.btn.return", "pc:ret:{id}"),
+    "claim": ("claim.btn", callbacks.CLAIM),
+    "dispatch": ("dispatch.btn", callbacks.DISPATCH),
+    "explain": ("explain.btn", callbacks.EXPLAIN),
+    "report": ("progress.btn.report", callbacks.PROGRESS_REPORT),
+    "request_closure": ("progress.btn.closure", callbacks.CLOSURE_REQUEST),
+    "close": ("closure.btn.close", callbacks.CLOSURE_CLOSE),
+    "return": ("closure.btn.return", callbacks.CLOSURE_RETURN),
 }
 
 
@@ -85,6 +87,6 @@ def action_buttons(lang: str, problem: Problem, person: Person, among: tuple[str
     """One row: a button for each of `among` that this person may do to this problem now
     (problems.allowed reads TRANSITIONS and the person's roles); None when there is none."""
     row = [InlineKeyboardButton(say(lang, ACTION_BUTTONS[action][0]),
-                                callback_data=ACTION_BUTTONS[action][1].format(id=problem.id))
+                                callback_data=ACTION_BUTTONS[action][1].data(problem.id))
            for action in problems.allowed(problem, person) if action in among]
     return InlineKeyboardMarkup([row]) if row else None

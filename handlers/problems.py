@@ -16,14 +16,23 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import (
+    ASSIGN,
+    CLOSURE_CLOSE,
+    CLOSURE_CONFIRM,
+    CLOSURE_KEEP,
+    CLOSURE_RETURN,
+    CLOSURE_VIEW,
+    INBOX_PROBLEM,
+    LEDGER_DETAIL,
+    PROBLEM_HORIZON,
+    PROBLEM_KIND,
+    Button,
+    read_id,
+)
 from handlers import conversations, ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.problem_actions import (
-    CARDS,
-    id_in_button,
-    problem_in_button,
-    tell_error,
-)
+from handlers.problem_actions import CARDS, id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text, is_table_file
 from handlers.uploads import download
 from jobs import notices
@@ -59,9 +68,9 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return DESCRIPTION
 
 
-def _choice(lang: str, prefix: str, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
+def _choice(lang: str, button: Button, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"{key}.{value}"),
-                                                       callback_data=f"{prefix}:{value}")]
+                                                       callback_data=button.data(value))]
                                  for value in values])
 
 
@@ -71,13 +80,13 @@ async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE
     context.user_data["new_problem"]["description"] = "" if text in ("-", "—", "无") else text[:2000]
     lang = language(update, context)
     await reply(update, context, "newproblem.kind",
-                reply_markup=_choice(lang, "pnk", problems.KINDS, "problem.kind"))
+                reply_markup=_choice(lang, PROBLEM_KIND, problems.KINDS, "problem.kind"))
     return KIND
 
 
 @requires(OFFICE)
 async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    kind = update.callback_query.data.removeprefix("pnk:")
+    [kind] = PROBLEM_KIND.parse(update.callback_query.data)
     if kind not in problems.KINDS:
         await refuse(update, context, "stale_button")
         return KIND
@@ -86,13 +95,13 @@ async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, "pnh", problems.HORIZONS, "problem.horizon"))
+        reply_markup=_choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"))
     return HORIZON
 
 
 @requires(OFFICE)
 async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    horizon = update.callback_query.data.removeprefix("pnh:")
+    [horizon] = PROBLEM_HORIZON.parse(update.callback_query.data)
     draft = context.user_data.pop("new_problem", None)
     if horizon not in problems.HORIZONS or not draft:
         await refuse(update, context, "stale_button")
@@ -112,7 +121,7 @@ async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @requires(OFFICE)
 async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:prob:")
+    [opinion_id] = INBOX_PROBLEM.parse(update.callback_query.data)
     try:
         problem_id = problems.from_opinion(database(context), opinion_id, person_of(update, context).id)
     except ProblemError as error:
@@ -143,13 +152,13 @@ async def _refresh_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opin
 
 @requires(OFFICE)
 async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    problem = problems.get(database(context), int(raw)) if raw.isdigit() else None
+    problem_id = read_id((context.args or [""])[0])
+    problem = problems.get(database(context), problem_id) if problem_id is not None else None
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return
     leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles]
-    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=f"pa:{problem.id}:{p.id}")]
+    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem.id, p.id))]
             for p in leaders]
     await reply(update, context, "assign.choose", id=problem.id, title=problem.title,
                 reply_markup=InlineKeyboardMarkup(rows))
@@ -157,13 +166,10 @@ async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(OFFICE)
 async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        await refuse(update, context, "stale_button")
-        return
+    problem_id, leader_id = ASSIGN.parse(update.callback_query.data)
     try:
-        problem = problems.act(database(context), int(parts[1]), "assign", person_of(update, context),
-                               leader_id=int(parts[2]))
+        problem = problems.act(database(context), problem_id, "assign", person_of(update, context),
+                               leader_id=leader_id)
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -189,9 +195,11 @@ async def send_evidence(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos
 
 def _closure_markup(lang: str, problem_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=f"pc:close:{problem_id}"),
-         InlineKeyboardButton(say(lang, "closure.btn.return"), callback_data=f"pc:ret:{problem_id}")],
-        [InlineKeyboardButton(say(lang, "closure.btn.history"), callback_data=f"lg:{problem_id}")]])
+        [InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=CLOSURE_CLOSE.data(problem_id)),
+         InlineKeyboardButton(say(lang, "closure.btn.return"),
+                              callback_data=CLOSURE_RETURN.data(problem_id))],
+        [InlineKeyboardButton(say(lang, "closure.btn.history"),
+                              callback_data=LEDGER_DETAIL.data(problem_id))]])
 
 
 async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, problem) -> None:
@@ -250,8 +258,10 @@ async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lang = language(update, context)
     await reply(update, context, "closure.confirm", id=problem.id, title=problem.title, count=len(told),
                 progress=problem.progress, reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "closure.btn.confirm"), callback_data=f"pcy:{problem.id}"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=f"pcn:{problem.id}")]]))
+                    InlineKeyboardButton(say(lang, "closure.btn.confirm"),
+                                         callback_data=CLOSURE_CONFIRM.data(problem.id)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=CLOSURE_KEEP.data(problem.id))]]))
 
 
 @requires(OFFICE)
@@ -341,14 +351,14 @@ def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
             entry_points=[*menu.triggers("newproblem", start_new),
-                          CallbackQueryHandler(ask_return_comment, pattern=r"^pc:ret:\d+$"),
+                          CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN),
                           CommandHandler("findings", ask_findings)],
             states={
                 **conversations.on_timeout("office_problems"),
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
-                KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
-                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=r"^pnh:")],
+                KIND: [CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND)],
+                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON)],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },
@@ -358,12 +368,12 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(list_opinion, pattern=r"^ib:prob:"),
+        CallbackQueryHandler(list_opinion, pattern=INBOX_PROBLEM),
         CommandHandler("assign", offer_assignment),
-        CallbackQueryHandler(assign, pattern=r"^pa:"),
+        CallbackQueryHandler(assign, pattern=ASSIGN),
         *menu.triggers("closures", list_closures),
-        CallbackQueryHandler(confirm_close, pattern=r"^pc:close:\d+$"),
-        CallbackQueryHandler(show_closure, pattern=r"^pcv:\d+$"),
-        CallbackQueryHandler(close, pattern=r"^pcy:\d+$"),
-        CallbackQueryHandler(keep_open, pattern=r"^pcn:\d+$"),
+        CallbackQueryHandler(confirm_close, pattern=CLOSURE_CLOSE),
+        CallbackQueryHandler(show_closure, pattern=CLOSURE_VIEW),
+        CallbackQueryHandler(close, pattern=CLOSURE_CONFIRM),
+        CallbackQueryHandler(keep_open, pattern=CLOSURE_KEEP),
     ]

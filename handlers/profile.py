@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
+from callbacks import LANGUAGE
 from config import LANGUAGES
 from handlers import menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, requires, role_names
@@ -24,7 +25,7 @@ async def show_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @requires(*MEMBERS)
 async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    buttons = [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+    buttons = [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LANGUAGE.data(code))]
                for code in LANGUAGES]
     await context.bot.send_message(
         update.effective_chat.id, say(language(update, context), "language.choose"),
@@ -35,7 +36,7 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 @requires(*MEMBERS)
 async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    code = query.data.removeprefix("lang:")
+    [code] = LANGUAGE.parse(query.data)
     if code not in LANGUAGES:
         await refuse(update, context, "stale_button")
         return
@@ -52,5 +53,5 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("me", show_profile),
         *menu.triggers("language", choose_language),
-        CallbackQueryHandler(set_language, pattern=r"^lang:"),
+        CallbackQueryHandler(set_language, pattern=LANGUAGE),
     ]

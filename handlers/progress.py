@@ -14,10 +14,22 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import (
+    CLOSURE_CLOSE,
+    CLOSURE_REQUEST,
+    CLOSURE_REQUEST_CANCEL,
+    CLOSURE_REQUEST_CONFIRM,
+    CLOSURE_RETURN,
+    CLOSURE_VIEW,
+    EXTENSION_ASK,
+    PROGRESS_PERCENT,
+    PROGRESS_PHOTOS_DONE,
+    PROGRESS_REPORT,
+)
 from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
-from handlers.uploads import clean_photo
+from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
 from storage import extensions, phrasings, problems
 from storage.people import HEAD
@@ -38,7 +50,8 @@ def _buttons(lang: str, problem, person) -> InlineKeyboardMarkup | None:
     actions = action_buttons(lang, problem, person, HEAD_ACTIONS)
     rows = [list(actions.inline_keyboard[0])] if actions else []
     if extensions.may_ask(problem, person):
-        rows.append([InlineKeyboardButton(say(lang, "extension.btn"), callback_data=f"pe:{problem.id}")])
+        rows.append([InlineKeyboardButton(say(lang, "extension.btn"),
+                                          callback_data=EXTENSION_ASK.data(problem.id))])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -80,7 +93,7 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     lang = language(update, context)
     await reply(update, context, "progress.photos", count=len(_photos(context, update)), limit=MAX_PHOTOS,
                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "opinion.btn.photos_done"), callback_data="prn")]]))
+                    say(lang, "opinion.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data())]]))
     return PHOTO_STEP
 
 
@@ -88,8 +101,8 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     collected = _photos(context, update)
     photo = await clean_photo(context, update.message)
-    if photo is None:
-        await reply(update, context, "opinion.bad_photo")
+    if isinstance(photo, str):
+        await reply(update, context, photo, limit=MEGAPIXELS)
         return PHOTO_STEP
     collected.append(photo)
     if len(collected) >= MAX_PHOTOS:
@@ -103,16 +116,17 @@ async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    buttons = [[InlineKeyboardButton(f"{p}%", callback_data=f"pp:{p}") for p in (25, 50, 75, 100)]]
+    buttons = [[InlineKeyboardButton(f"{p}%",
+                                     callback_data=PROGRESS_PERCENT.data(p)) for p in (25, 50, 75, 100)]]
     await reply(update, context, "progress.percent", reply_markup=InlineKeyboardMarkup(buttons))
     return PERCENT_STEP
 
 
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    raw = (update.callback_query.data.removeprefix("pp:") if update.callback_query
-           else str(phrasings.parse_percent(update.message.text)))  # 70, 七成, 一半, 百分之七十
-    if not raw.isdigit() or not 0 <= int(raw) <= 100:
+    percent = (PROGRESS_PERCENT.parse(update.callback_query.data)[0] if update.callback_query
+               else phrasings.parse_percent(update.message.text))  # 70, 七成, 一半, 百分之七十
+    if percent is None or not 0 <= percent <= 100:
         await reply(update, context, "progress.bad_percent")
         return PERCENT_STEP
     draft = context.user_data.pop("report", {})
@@ -120,7 +134,7 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     _photos(context, update).clear()
     try:
         problem = problems.act(database(context), draft.get("id", 0), "report", person_of(update, context),
-                               text=draft.get("text"), percent=int(raw), photos=evidence,
+                               text=draft.get("text"), percent=percent, photos=evidence,
                                actor_id=person_of(update, context).id)
     except ProblemError as error:
         await tell_error(update, context, error)
@@ -147,8 +161,9 @@ async def ask_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await reply(update, context, "progress.closure_confirm", id=problem.id, title=problem.title,
                     count=office, reply_markup=InlineKeyboardMarkup([[
                         InlineKeyboardButton(say(lang, "progress.btn.closure_confirm"),
-                                             callback_data=f"pqy:{problem.id}"),
-                        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pqn")]]))
+                                             callback_data=CLOSURE_REQUEST_CONFIRM.data(problem.id)),
+                        InlineKeyboardButton(say(lang, "btn.cancel"),
+                                             callback_data=CLOSURE_REQUEST_CANCEL.data())]]))
         return ConversationHandler.END
     context.user_data["closure"] = problem.id
     await reply(update, context, "progress.closure_reason", id=problem.id, percent=problem.progress,
@@ -188,9 +203,9 @@ async def _request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE, p
     await reply(update, context, "progress.closure_requested", id=problem.id)
     latest = problems.latest_report(database(context), problem.id)
     notices.notify(context, notices.office(context), "notice.closure_requested",
-                   buttons=[[("closure.btn.evidence", f"pcv:{problem.id}")],
-                            [("closure.btn.close", f"pc:close:{problem.id}"),
-                             ("closure.btn.return", f"pc:ret:{problem.id}")]],
+                   buttons=[[("closure.btn.evidence", CLOSURE_VIEW.data(problem.id))],
+                            [("closure.btn.close", CLOSURE_CLOSE.data(problem.id)),
+                             ("closure.btn.return", CLOSURE_RETURN.data(problem.id))]],
                    id=problem.id, title=problem.title, department=problem.department,
                    progress=problem.progress,
                    latest=shorten(latest.text, 300) if latest else "—",
@@ -209,14 +224,14 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_report, pattern=r"^pr:\d+$"),
-                          CallbackQueryHandler(ask_closure, pattern=r"^pq:\d+$")],
+            entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT),
+                          CallbackQueryHandler(ask_closure, pattern=CLOSURE_REQUEST)],
             states={
                 **conversations.on_timeout("progress_report"),
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
                 PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
-                             CallbackQueryHandler(photos_done, pattern=r"^prn$")],
-                PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=r"^pp:\d+$"),
+                             CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE)],
+                PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=PROGRESS_PERCENT),
                                MessageHandler(TEXT, receive_percent)],
                 CLOSURE_REASON: [MessageHandler(TEXT, receive_closure_reason)],
             },
@@ -227,6 +242,6 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("tasks", list_tasks),
-        CallbackQueryHandler(request_closure, pattern=r"^pqy:\d+$"),
-        CallbackQueryHandler(keep_working, pattern=r"^pqn$"),
+        CallbackQueryHandler(request_closure, pattern=CLOSURE_REQUEST_CONFIRM),
+        CallbackQueryHandler(keep_working, pattern=CLOSURE_REQUEST_CANCEL),
     ]

@@ -20,6 +20,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
+import callbacks
+from callbacks import (
+    LOOKBACK_RECEIPT_VOTE,
+    RECEIPT_DECLINE,
+    RECEIPT_MUTE,
+    RECEIPT_NOTIFY,
+    RECEIPT_SUBSCRIBE,
+    RECEIPT_WRITE,
+)
 from handlers import conversations, menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from jobs.lookbacks import VOTE_BUTTONS
@@ -119,16 +128,17 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
         subscribed = opinions.subscription(db, opinion.id) is not None
         buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
-                                         callback_data=f"rc:write:{opinion.id}")],
+                                         callback_data=RECEIPT_WRITE.data(opinion.id))],
                    [InlineKeyboardButton(
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
-                       callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
+                       callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
+        vote = LOOKBACK_RECEIPT_VOTE.data
         buttons += [[InlineKeyboardButton(say(lang, label),
-                                          callback_data=f"lbr:{lookback.id}:{opinion.id}:{choice}")
+                                          callback_data=vote(lookback.id, opinion.id, choice))
                      for label, choice in row] for row in VOTE_BUTTONS]
     await send_lines(context, update.effective_chat.id, lines,
                      InlineKeyboardMarkup(buttons) if buttons else None)
@@ -143,7 +153,7 @@ def _open_lookback(db, opinion_id: str):
 
 
 def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
-    opinion_id = update.callback_query.data.split(":")[-1]
+    opinion_id = callbacks.parse(update.callback_query.data)[1][0]
     if not held(context, update.effective_user.id, opinion_id):
         return None
     return opinions.get(database(context), opinion_id)
@@ -198,8 +208,9 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
     await reply(update, context, "receipt.notify_explain", reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "receipt.btn.notify_yes"), callback_data=f"rc:sub:{opinion.id}"),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="rc:nosub"),
+        InlineKeyboardButton(say(lang, "receipt.btn.notify_yes"),
+                             callback_data=RECEIPT_SUBSCRIBE.data(opinion.id)),
+        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=RECEIPT_DECLINE.data()),
     ]]))
 
 
@@ -241,7 +252,7 @@ def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
             entry_points=[*menu.triggers("receipt", open_receipt),
-                          CallbackQueryHandler(start_writing_back, pattern=r"^rc:write:")],
+                          CallbackQueryHandler(start_writing_back, pattern=RECEIPT_WRITE)],
             states={**conversations.on_timeout("receipt"),
                     ASKING_CODE: [MessageHandler(text, receive_code)],
                     WRITING_BACK: [MessageHandler(text, receive_write_back)]},
@@ -251,8 +262,8 @@ def handlers() -> list[BaseHandler]:
             persistent=False,  # who is looking at which receipt never goes to disk
             allow_reentry=True,
         ),
-        CallbackQueryHandler(offer_notifications, pattern=r"^rc:notify:"),
-        CallbackQueryHandler(subscribe, pattern=r"^rc:sub:"),
-        CallbackQueryHandler(decline, pattern=r"^rc:nosub$"),
-        CallbackQueryHandler(unsubscribe, pattern=r"^rc:mute:"),
+        CallbackQueryHandler(offer_notifications, pattern=RECEIPT_NOTIFY),
+        CallbackQueryHandler(subscribe, pattern=RECEIPT_SUBSCRIBE),
+        CallbackQueryHandler(decline, pattern=RECEIPT_DECLINE),
+        CallbackQueryHandler(unsubscribe, pattern=RECEIPT_MUTE),
     ]

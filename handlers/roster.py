@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import INVITE_CANCEL, INVITE_GO, ROSTER_APPLY, ROSTER_CANCEL
 from documents import invitation_sheet
 from handlers import conversations, menu
 from handlers.access import (
@@ -137,8 +138,8 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     # Only the file's id is kept between steps: the file is read again on confirmation.
     context.user_data["roster_file"] = document.file_id
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data="roster:apply"),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="roster:cancel"),
+        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data()),
+        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
     ]])
     await context.bot.send_message(update.effective_chat.id, _preview_text(lang, len(rows), changes),
                                    parse_mode="HTML", reply_markup=buttons)
@@ -215,8 +216,8 @@ def import_conversation() -> ConversationHandler:
                 MessageHandler(~filters.COMMAND & ~filters.Text(menu.labels()), not_a_file),
             ],
             CONFIRMING: [
-                CallbackQueryHandler(apply_file, pattern=r"^roster:apply$"),
-                CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
+                CallbackQueryHandler(apply_file, pattern=ROSTER_APPLY),
+                CallbackQueryHandler(cancel_import, pattern=ROSTER_CANCEL),
             ],
             CONFIRMING_RISK: [
                 CallbackQueryHandler(apply_file, pattern=r"^roster:risky$"),
@@ -256,15 +257,15 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     scope = say(lang, "invite.scope", department=department) if department else ""
     target = str(waiting[0].department_id) if department else "all"
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=f"invite:go:{target}"),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="invite:cancel"),
+        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target)),
+        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data()),
     ]])
     await reply(update, context, "invite.confirm", count=len(waiting), scope=scope,
                 reply_markup=buttons)
 
 
 def _department_from_button(context: ContextTypes.DEFAULT_TYPE, data: str) -> tuple[bool, str | None]:
-    target = data.removeprefix("invite:go:")
+    [target] = INVITE_GO.parse(data)
     if target == "all":
         return True, None
     if not target.isdigit():
@@ -311,6 +312,6 @@ def handlers() -> list[BaseHandler]:
     return [
         import_conversation(),
         *menu.triggers("invite", offer_invitations),
-        CallbackQueryHandler(make_invitations, pattern=r"^invite:go:"),
-        CallbackQueryHandler(cancel_invitations, pattern=r"^invite:cancel$"),
+        CallbackQueryHandler(make_invitations, pattern=INVITE_GO),
+        CallbackQueryHandler(cancel_invitations, pattern=INVITE_CANCEL),
     ]

@@ -19,6 +19,15 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import (
+    SELFCHECK_APPROVE,
+    SELFCHECK_CANCEL,
+    SELFCHECK_LIST,
+    SELFCHECK_RETURN,
+    SELFCHECK_SUBMIT,
+    SELFCHECK_VIEW,
+    SELFCHECK_WRITE,
+)
 from handlers import conversations, ledger, menu
 from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
@@ -81,7 +90,7 @@ async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         context,
         authors(context, report),
         "selfcheck.asked",
-        buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+        buttons=[[("selfcheck.btn.write", SELFCHECK_WRITE.data(report.id))]],
         dedup=f"selfcheck:{report.id}:ask",
         id=report.id,
         subject=report.subject,
@@ -113,7 +122,8 @@ async def list_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = language(update, context)
     lines = [say(lang, "selfcheck.title")] + [_line(lang, r) for r in found[-30:]]
     buttons = [
-        [InlineKeyboardButton(say(lang, "selfcheck.btn.view", id=r.id), callback_data=f"sc:v:{r.id}")]
+        [InlineKeyboardButton(say(lang, "selfcheck.btn.view", id=r.id),
+                              callback_data=SELFCHECK_VIEW.data(r.id))]
         for r in found
         if r.status == self_checks.SUBMITTED
     ][:8]
@@ -153,7 +163,8 @@ async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     buttons = [
         [
             InlineKeyboardButton(
-                say(lang, "selfcheck.btn.write_one", id=r.id, subject=r.subject), callback_data=f"sc:w:{r.id}"
+                say(lang, "selfcheck.btn.write_one", id=r.id, subject=r.subject),
+callback_data=SELFCHECK_WRITE.data(r.id)
             )
         ]
         for r in mine
@@ -241,8 +252,8 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
         )
     buttons = [
         [
-            InlineKeyboardButton(say(lang, "selfcheck.btn.submit"), callback_data="sc:submit"),
-            InlineKeyboardButton(say(lang, "selfcheck.btn.cancel"), callback_data="sc:cancel"),
+            InlineKeyboardButton(say(lang, "selfcheck.btn.submit"), callback_data=SELFCHECK_SUBMIT.data()),
+            InlineKeyboardButton(say(lang, "selfcheck.btn.cancel"), callback_data=SELFCHECK_CANCEL.data()),
         ]
     ]
     await context.bot.send_message(
@@ -279,7 +290,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         context,
         notices.person(context, report.reviewer_id) or notices.office(context),
         "selfcheck.to_review",
-        buttons=[[("selfcheck.btn.view_short", f"sc:v:{report.id}")]],
+        buttons=[[("selfcheck.btn.view_short", SELFCHECK_VIEW.data(report.id))]],
         id=report.id,
         subject=report.subject,
         author=person_of(update, context).name,
@@ -332,13 +343,16 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if report.status == self_checks.SUBMITTED:
         buttons.append(
             [
-                InlineKeyboardButton(say(lang, "selfcheck.btn.approve"), callback_data=f"sc:a:{report.id}"),
-                InlineKeyboardButton(say(lang, "selfcheck.btn.return"), callback_data=f"sc:r:{report.id}"),
+                InlineKeyboardButton(say(lang, "selfcheck.btn.approve"),
+                                     callback_data=SELFCHECK_APPROVE.data(report.id)),
+                InlineKeyboardButton(say(lang, "selfcheck.btn.return"),
+                                     callback_data=SELFCHECK_RETURN.data(report.id)),
             ]
         )
     if self_checks.named_problems(report):
         buttons.append(
-            [InlineKeyboardButton(say(lang, "selfcheck.btn.list"), callback_data=f"sc:l:{report.id}")]
+            [InlineKeyboardButton(say(lang, "selfcheck.btn.list"),
+                                  callback_data=SELFCHECK_LIST.data(report.id))]
         )
     await context.bot.send_message(
         chat, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
@@ -392,7 +406,7 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
         context,
         notices.person(context, report.author_id),
         "selfcheck.returned_notice",
-        buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+        buttons=[[("selfcheck.btn.write", SELFCHECK_WRITE.data(report.id))]],
         id=report.id,
         subject=report.subject,
         comment=comment,
@@ -416,8 +430,8 @@ def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
             entry_points=[
-                CallbackQueryHandler(start_writing, pattern=r"^sc:w:\d+$"),
-                CallbackQueryHandler(ask_return_comment, pattern=r"^sc:r:\d+$"),
+                CallbackQueryHandler(start_writing, pattern=SELFCHECK_WRITE),
+                CallbackQueryHandler(ask_return_comment, pattern=SELFCHECK_RETURN),
             ],
             states={
                 **conversations.on_timeout("self_checks"),
@@ -428,8 +442,8 @@ def handlers() -> list[BaseHandler]:
                 FINDINGS: [MessageHandler(TEXT, receive_findings)],
                 MEASURES: [MessageHandler(TEXT, receive_measures)],
                 CONFIRM: [
-                    CallbackQueryHandler(submit, pattern=r"^sc:submit$"),
-                    CallbackQueryHandler(cancel, pattern=r"^sc:cancel$"),
+                    CallbackQueryHandler(submit, pattern=SELFCHECK_SUBMIT),
+                    CallbackQueryHandler(cancel, pattern=SELFCHECK_CANCEL),
                 ],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
             },
@@ -442,7 +456,7 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("selfcheck", ask_for_report),
         *menu.triggers("selfchecks", list_reports),
         *menu.triggers("mychecks", my_reports),
-        CallbackQueryHandler(view, pattern=r"^sc:v:\d+$"),
-        CallbackQueryHandler(approve, pattern=r"^sc:a:\d+$"),
-        CallbackQueryHandler(list_named_problems, pattern=r"^sc:l:\d+$"),
+        CallbackQueryHandler(view, pattern=SELFCHECK_VIEW),
+        CallbackQueryHandler(approve, pattern=SELFCHECK_APPROVE),
+        CallbackQueryHandler(list_named_problems, pattern=SELFCHECK_LIST),
     ]

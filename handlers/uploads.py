@@ -14,9 +14,15 @@ async def download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
     return bytes(await telegram_file.download_as_bytearray())
 
 
-async def clean_photo(context: ContextTypes.DEFAULT_TYPE, message: Message) -> bytes | None:
-    """The largest size of the message's photo, re-encoded; None when it cannot be read."""
+MEGAPIXELS = photos.MAX_PIXELS // 1_000_000  # the {limit} in photo.too_large
+
+
+async def clean_photo(context: ContextTypes.DEFAULT_TYPE, message: Message) -> bytes | str:
+    """The largest size of the message's photo, re-encoded; when it cannot be taken, the catalog
+    key saying why (too many pixels, or not readable), to answer with limit=MEGAPIXELS."""
     try:
         return photos.reencode(await download(context, message.photo[-1].file_id))
+    except photos.TooLarge:
+        return "photo.too_large"
     except photos.NotAPhoto:
-        return None
+        return "opinion.bad_photo"

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application
 
+from callbacks import EVALUATION_RESULTS, EVALUATION_START
 from jobs import bad_rows, notices
 from storage import evaluations, outbox, people
 from storage.evaluations import Sheet, SubjectResult
@@ -31,7 +32,7 @@ def invite(app: Application, sheet: Sheet) -> int:
         app,
         eligible(app, sheet),
         "evaluation.invite",
-        buttons=[[("evaluation.btn.start", f"ev:go:{sheet.id}")]],
+        buttons=[[("evaluation.btn.start", EVALUATION_START.data(sheet.id))]],
         dedup=f"evaluation:{sheet.id}:open",
         title=sheet.title,
         count=len(sheet.subjects),
@@ -46,7 +47,7 @@ def remind(app: Application, sheet: Sheet, moment: str) -> int:
         app,
         waiting,
         "evaluation.reminder",
-        buttons=[[("evaluation.btn.start", f"ev:go:{sheet.id}")]],
+        buttons=[[("evaluation.btn.start", EVALUATION_START.data(sheet.id))]],
         dedup=f"evaluation:{sheet.id}:{moment}",
         title=sheet.title,
         closes=sheet.closes_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
@@ -116,7 +117,7 @@ def conclude(app: Application, sheet: Sheet) -> None:
         app,
         notices.office(app),
         "evaluation.concluded",
-        buttons=[[("evaluation.btn.results", f"er:r:{sheet.id}")]],
+        buttons=[[("evaluation.btn.results", EVALUATION_RESULTS.data(sheet.id))]],
         dedup=f"evaluation:{sheet.id}:closed",
         title=sheet.title,
         flagged=flagged,

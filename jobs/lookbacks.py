@@ -8,6 +8,7 @@ from datetime import date
 
 from telegram.ext import Application
 
+from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE
 from jobs import bad_rows, notices
 from storage import lookbacks, problems
 
@@ -20,9 +21,10 @@ VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic",
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     problem = problems.get(app.bot_data["db"], lookback.problem_id)
     notices.notify(app, notices.heads_of(app, problem.department_id), "lookback.confirm_ask",
-                   buttons=[[("lookback.btn.confirm", f"lbc:{lookback.id}")]],
+                   buttons=[[("lookback.btn.confirm", LOOKBACK_CONFIRM.data(lookback.id))]],
                    dedup=f"lookback-confirm:{lookback.id}", id=problem.id, title=problem.title)
-    buttons = [[(label, f"lbv:{lookback.id}:{choice}") for label, choice in row] for row in VOTE_BUTTONS]
+    buttons = [[(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row]
+               for row in VOTE_BUTTONS]
     notices.notify(app, notices.department(app, problem.department_id), "lookback.vote_ask",
                    buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
                    title=problem.title, measures=problem.measures or "—")
@@ -35,7 +37,7 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
         problem = problems.get(db, lookback.problem_id)
         counts = lookbacks.tally(db, lookback.id)
         notices.notify(app, notices.person(app, problem.leader_id), "lookback.reopened",
-                       buttons=[[("dispatch.btn", f"pd:{problem.id}")]], id=problem.id,
+                       buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], id=problem.id,
                        title=problem.title, unsatisfied=counts["unsatisfied"],
                        counted=sum(counts[c] for c in lookbacks.COUNTED))
         log.info("look-back %s reopened problem %s", lookback.id, problem.id)

@@ -27,6 +27,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT
 from storage import calendar, outbox, people, problems
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.problems import Problem
@@ -140,8 +141,8 @@ def extension_asked(target, problem, extension, asker: Person) -> int:
     """申请延期: whoever decides is asked, with the reason and both dates."""
     deciders = [p for p in extension_deciders(target, problem, extension.decider_role) if p.id != asker.id]
     return notify(target, deciders, "notice.extension_asked",
-                  buttons=[[("extension.btn.approve", f"ped:ok:{extension.id}"),
-                            ("extension.btn.refuse", f"ped:no:{extension.id}")]],
+                  buttons=[[("extension.btn.approve", EXTENSION_DECIDE.data("ok", extension.id)),
+                            ("extension.btn.refuse", EXTENSION_DECIDE.data("no", extension.id))]],
                   dedup=f"extension-asked:{extension.id}", id=problem.id, title=problem.title,
                   who=asker.name, reason=extension.reason,
                   old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
@@ -165,7 +166,7 @@ def extension_decided(target, problem, extension) -> int:
 def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> int:
     """A new problem waits for a leader: every leader is told, with a button to claim it."""
     problem = problems.get(reach(target).db, problem_id)
-    return notify(target, leaders(target), "notice.listed", buttons=[[("claim.btn", f"claim:{problem.id}")]],
+    return notify(target, leaders(target), "notice.listed", buttons=[[("claim.btn", CLAIM.data(problem.id))]],
                   dedup=f"listed:{problem.id}", due_at=due_at, id=problem.id,
                   title=problem.title)
 
@@ -177,15 +178,15 @@ def problem_claimed(target, problem: Problem, due_at: datetime | None = None) ->
 
 def problem_assigned(target, problem: Problem, due_at: datetime | None = None) -> int:
     return notify(target, person(target, problem.leader_id), "notice.assigned",
-                  buttons=[[("dispatch.btn", f"pd:{problem.id}")]], due_at=due_at, id=problem.id,
+                  buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], due_at=due_at, id=problem.id,
                   title=problem.title)
 
 
 def problem_dispatched(target, problem: Problem, due_at: datetime | None = None) -> int:
     return notify(target, heads_of(target, problem.department_id), "notice.dispatched",
-                  buttons=[[("progress.btn.report", f"pr:{problem.id}")]], due_at=due_at, id=problem.id,
-                  title=problem.title, measures=problem.measures, deadline=problem.deadline.isoformat(),
-                  leader=problem.leader)
+                  buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
+                  id=problem.id, title=problem.title, measures=problem.measures,
+                  deadline=problem.deadline.isoformat(), leader=problem.leader)
 
 
 def problem_explained(target, problem: Problem, due_at: datetime | None = None) -> int:
@@ -203,8 +204,9 @@ def problem_returned(target, problem: Problem, comment: str, due_at: datetime | 
     told without it, since only a head may report (nobody is offered a button they cannot use)."""
     heads = heads_of(target, problem.department_id)
     values = {"id": problem.id, "title": problem.title, "comment": comment}
-    told = notify(target, heads, "notice.returned", buttons=[[("progress.btn.report", f"pr:{problem.id}")]],
-                  due_at=due_at, **values)
+    told = notify(target, heads, "notice.returned",
+                  buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
+                  **values)
     leader = [p for p in person(target, problem.leader_id) if p.id not in {h.id for h in heads}]
     return told + notify(target, leader, "notice.returned", due_at=due_at, **values)
 

@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application
 
+from callbacks import LEDGER_DETAIL, PROGRESS_REPORT
 from jobs import bad_rows
 from storage import outbox, people, problems, reminders
 from storage.people import HEAD, LEADER, OFFICE, Person
@@ -49,8 +50,9 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
         # a bundled reminder carries several problems' buttons: each names its problem
-        buttons = [[(say(lang, "reminder.btn.report", id=problem.id), f"pr:{problem.id}")]] if head else []
-        buttons.append([(say(lang, "reminder.btn.open", id=problem.id), f"lg:{problem.id}")])
+        buttons = ([[(say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))]]
+                   if head else [])
+        buttons.append([(say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id))])
         kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
         text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,
                    days=reminder.days, deadline=problem.deadline.isoformat())

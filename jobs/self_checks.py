@@ -7,6 +7,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+from callbacks import SELFCHECK_WRITE
 from jobs import bad_rows, notices
 from storage import people, self_checks
 from storage.dates import is_working_day
@@ -25,7 +26,7 @@ def remind(app: Application, slot: datetime) -> int:
         key = "selfcheck.reminder_returned" if report.status == self_checks.RETURNED else "selfcheck.reminder"
         with bad_rows.skipped_if_bad(app, "self_checks", report.id):
             queued += notices.notify(app, [p for p in everyone if self_checks.is_author(report, p)], key,
-                                     buttons=[[("selfcheck.btn.write", f"sc:w:{report.id}")]],
+                                     buttons=[[("selfcheck.btn.write", SELFCHECK_WRITE.data(report.id))]],
                                      dedup=f"selfcheck:{report.id}:{day.isoformat()}", id=report.id,
                                      subject=report.subject, due=report.due_on.isoformat())
     return queued

@@ -17,6 +17,7 @@ from pathlib import Path
 
 PREFIX = "rectify-"
 SUFFIX = ".db"
+KEEP_BEFORE_RESTORE = 3  # copies of the database a restore replaced, newest first
 
 
 class BackupError(Exception):
@@ -94,9 +95,15 @@ def check(path: Path) -> None:
         raise BackupError(f"{path} is not a 整改通 database")
 
 
+def before_restore_copies(database_path: Path) -> list[Path]:
+    """The databases restores replaced, kept beside it, oldest first."""
+    return sorted(database_path.parent.glob(f"{database_path.name}.before-restore-*"))
+
+
 def restore(backup: Path, database_path: Path, moment: datetime) -> Path | None:
     """Put the backup in place of the database (the bot must be stopped). The database it
-    replaces is kept beside it; returns where, or None when there was none."""
+    replaces is kept beside it (the newest KEEP_BEFORE_RESTORE such copies are kept); returns
+    where, or None when there was none."""
     check(backup)
     kept = None
     if database_path.exists():
@@ -108,6 +115,8 @@ def restore(backup: Path, database_path: Path, moment: datetime) -> Path | None:
         finally:
             source.close()
         shutil.copy2(database_path, kept)
+        for old in before_restore_copies(database_path)[:-KEEP_BEFORE_RESTORE]:
+            old.unlink()
     for leftover in (database_path.with_name(database_path.name + "-wal"),
                      database_path.with_name(database_path.name + "-shm")):
         leftover.unlink(missing_ok=True)

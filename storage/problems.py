@@ -600,15 +600,24 @@ def milestones(db: sqlite_utils.Database, problem_id: int) -> list[Milestone]:
                               "position", [problem_id])]
 
 
+def milestone_problem(db: sqlite_utils.Database, problem_id: int, actor: Person) -> Problem:
+    """The problem, if `actor` may set its milestones now (its leader, or the office); else
+    ProblemError saying why not. Checked before anything else the person typed is read."""
+    problem = get(db, problem_id)
+    if problem is None:
+        raise ProblemError("not_found")
+    if not (_may("own_leader", actor, problem) or _may("office", actor, problem)):
+        raise ProblemError("not_allowed")
+    if problem.status in (CLOSED, EXPLAINED):
+        raise ProblemError("wrong_state", problem.status)
+    return problem
+
+
 def add_milestone(db: sqlite_utils.Database, problem_id: int, actor: Person, due: date, title: str) -> int:
     """The problem's leader (or the office) sets a milestone; returns its number."""
     with db.atomic():
-        problem = get(db, problem_id)
-        if problem is None:
-            raise ProblemError("not_found")
-        if not (_may("own_leader", actor, problem) or _may("office", actor, problem)):
-            raise ProblemError("not_allowed")
-        if problem.status in (CLOSED, EXPLAINED) or not title.strip():
+        problem = milestone_problem(db, problem_id, actor)
+        if not title.strip():
             raise ProblemError("wrong_state", problem.status)
         position = db.execute("select coalesce(max(position), 0) + 1 from problem_milestones "
                               "where problem_id = ?", [problem_id]).fetchone()[0]

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from storage import audit, problems
 from storage.clock import clock, iso, parse_iso
-from storage.people import HEAD, LEADER, OFFICE, Person
+from storage.people import HEAD, OFFICE, Person
 
 REQUESTED, SUBMITTED, RETURNED, APPROVED = "requested", "submitted", "returned", "approved"
 TO_WRITE = (REQUESTED, RETURNED)
@@ -247,11 +247,15 @@ def named_problems(report: SelfCheck) -> list[str]:
 
 
 def list_problems(db: sqlite_utils.Database, self_check_id: int, actor: Person) -> list[int]:
-    """Every problem the report names goes onto the list, linked back to the report, once."""
+    """Every problem the report names goes onto the list, linked back to the report, once; only
+    by whoever may review it (its reviewer, or the office), and only once it is approved: a
+    report sent back, or not yet read, is not a finding."""
     with db.atomic():
         report = get(db, self_check_id)
-        if report is None or not (may_review(report, actor) or LEADER in actor.roles):
+        if report is None or not may_review(report, actor):
             raise SelfCheckError("not_yours")
+        if report.status != APPROVED:
+            raise SelfCheckError("wrong_state")
         if db.execute(
             "select 1 from self_check_problems where self_check_id = ?", [self_check_id]
         ).fetchone():

@@ -56,7 +56,10 @@ class BotUnderTest:
     @property
     def settings(self) -> config.Settings:
         env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": self.server.url,
-               "DATABASE_PATH": str(self.db_path)}
+               "DATABASE_PATH": str(self.db_path),
+               # tests act faster than people; test_throttle sets its own limit
+               "RATE_LIMIT_BURST": "100000",
+               "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key")}
         if self.mode == "webhook":
             env |= {"WEBHOOK_URL": f"http://127.0.0.1:{self.webhook_port}/telegram",
                     "WEBHOOK_PORT": str(self.webhook_port)}

@@ -10,10 +10,11 @@ import logging
 import re
 
 import pytest
-from conftest import ROSTER_CSV, join
+from conftest import ROSTER_CSV, dump, join
 
+import callbacks
 from handlers import access, menu
-from storage import invitations, roster
+from storage import invitations, people, problems, roster
 from storage.people import HEAD, LEADER, OFFICE, STAFF
 from texts import say
 
@@ -44,7 +45,10 @@ def declared(app) -> list[tuple[str, str, frozenset[str], bool]]:
         if type(handler).__name__ == "CommandHandler":
             found += [("command", f"/{c}", roles, in_step) for c in sorted(handler.commands)]
         elif type(handler).__name__ == "CallbackQueryHandler" and handler.pattern is not None:
-            found.append(("button", _sample(handler.pattern.pattern), roles, in_step))
+            if hasattr(handler.pattern, "buttons"):  # the registry's buttons
+                found += [("button", b.sample(), roles, in_step) for b in handler.pattern.buttons]
+            else:
+                found.append(("button", _sample(handler.pattern.pattern), roles, in_step))
     # a handler that also starts a flow somewhere is checked as a starting point
     starts = {(kind, what) for kind, what, _, in_step in found if not in_step}
     return sorted({entry for entry in found if not entry[3] or entry[:2] not in starts})
@@ -132,3 +136,55 @@ async def test_every_command_and_button_for_every_role(running_bot, everyone, ca
                 wrong.append((what, role, text[:40]))
     assert wrong == [], "\n".join(map(str, wrong))
     assert [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()] == []
+
+
+def _forged(button: callbacks.Button) -> list[str]:
+    """Data a modified client could send in place of this button's: ids out of range, an unknown
+    action under the same prefix, garbage after a valid payload."""
+    sample = button.sample()
+    numbers = [i for i, f in enumerate(button.fields) if "[0-9]" in f.pattern]
+    values = sample.split(":")[len(button.prefix.split(":")):]
+    out_of_range = [":".join([button.prefix, *values[:i], "9" * 25, *values[i + 1:]]) for i in numbers]
+    return [*out_of_range, sample + ":1", sample + "'--", f"{button.prefix}zz:1", sample + "\u200b"]
+
+
+# What may change when people press buttons on nobody's behalf: their own settings and
+# conversation state; never the objects of the campaign.
+OBJECTS = ("problems", "problem_reports", "problem_milestones", "opinions", "opinion_messages",
+           "opinion_subscriptions", "lookbacks", "lookback_ballots", "lookback_voters",
+           "evaluation_sheets", "evaluation_ballots", "evaluation_voters", "self_checks",
+           "self_check_problems", "invitations", "departments")
+
+
+async def test_forged_buttons_for_every_role_answer_politely_and_change_nothing(running_bot, everyone,
+                                                                               db, caplog):
+    caplog.set_level(logging.ERROR)
+    stale = say("zh-CN", "stale_button")
+    before = dump(db, *OBJECTS)
+    wrong = []
+    for button in callbacks.REGISTRY.values():
+        for data in _forged(button):
+            answers = await asyncio.gather(*(_answer(p, "button", data) for p in everyone.values()))
+            wrong += [(data, role, text[:40]) for role, text in zip(everyone, answers, strict=True)
+                      if text != stale]
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert dump(db, *OBJECTS) == before
+    assert [r.getMessage() for r in caplog.records] == []
+
+
+async def test_buttons_on_other_peoples_objects_change_nothing(running_bot, everyone, db, caplog):
+    """Every registered button, pressed with the real id of a problem another leader holds (and
+    1 for every other id): refused or harmless for everyone but the office, who runs the list."""
+    caplog.set_level(logging.ERROR)
+    roster.apply(db, roster.parse((ROSTER_CSV + "赵强,党办,班子成员\n").encode()), None)
+    other = next(p for p in people.everyone(db) if p.name == "赵强")
+    problem_id = problems.create(db, "职工食堂膳食单一", None)
+    problems.act(db, problem_id, "claim", other, actor_id=other.id)
+    before = dump(db, *OBJECTS)
+    presses = [b.data(*(problem_id if "[0-9]" in f.pattern else b.sample().split(":")[-1]
+                        for f in b.fields)) if len(b.fields) == 1 else b.sample()
+               for b in callbacks.REGISTRY.values()]
+    for data in presses:
+        await asyncio.gather(*(_answer(p, "button", data) for role, p in everyone.items() if role != OFFICE))
+    assert dump(db, *OBJECTS) == before
+    assert [r.getMessage() for r in caplog.records] == []

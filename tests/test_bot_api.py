@@ -78,3 +78,57 @@ async def test_an_error_never_carries_the_token(transport):
     with pytest.raises(NetworkError) as raised:
         await transport.do_request("http://127.0.0.1:99999/bot123456:AAHsecret-token_x/getMe", "POST")
     assert "AAHsecret" not in str(raised.value) and "bot<token>" in str(raised.value)
+
+
+SECRET = "AAHsecretTokenForTheTestOnly_0123456789"
+
+
+def _logged(error: BaseException) -> str:
+    """The error logged with its traceback, as the bot's log handler writes it."""
+    import io
+    import logging
+
+    from bot_api import redact_logs
+
+    stream = io.StringIO()
+    logger = logging.getLogger("test.redaction")
+    logger.propagate, logger.handlers = False, [logging.StreamHandler(stream)]
+    redact_logs(logger)
+    logger.error("handler failed for bot123456:%s", SECRET, exc_info=error)
+    logger.error("the token on its own: 123456:%s", SECRET)
+    return stream.getvalue()
+
+
+async def _failure(call) -> BaseException:
+    try:
+        await call
+    except Exception as error:  # noqa: BLE001 - what the transport raised, whatever it is
+        return error
+    raise AssertionError("the call did not fail")
+
+
+async def test_every_transport_error_is_logged_without_the_token(slow_server):
+    """Connect timeout (waiting for a free connection), read timeout, refused connection,
+    malformed URL: each error, its causes and the log line around it never show the token."""
+    import traceback
+
+    path = f"/bot123456:{SECRET}/getMe"
+    base = slow_server.removesuffix("/call")
+    async with AiohttpRequest(connections=1, read=0.3, connect=0.2, pool=0.0) as transport:
+        busy = asyncio.ensure_future(transport.do_request(f"{slow_server}?after=1", "POST", read_timeout=3))
+        await asyncio.sleep(0.05)
+        errors = {
+            "connect timeout": await _failure(transport.do_request(f"{base}{path}", "POST")),
+        }
+        await busy
+        errors["read timeout"] = await _failure(transport.do_request(f"{slow_server}?after=2", "POST"))
+        errors["refused"] = await _failure(transport.do_request(f"http://127.0.0.1:9{path}", "POST"))
+        malformed = f"http://127.0.0.1:99999{path}"
+        errors["malformed URL"] = await _failure(transport.do_request(malformed, "POST"))
+    assert isinstance(errors["connect timeout"], TimedOut) and isinstance(errors["read timeout"], TimedOut)
+    raw = "".join(traceback.format_exception(errors["connect timeout"]))
+    assert SECRET in raw  # aiohttp's own message, in the cause, carries the URL
+    for what, error in errors.items():
+        logged = _logged(error)
+        assert SECRET not in logged, what
+        assert "bot<token>" in logged and "the token on its own: <token>" in logged, what

@@ -22,7 +22,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def test_the_demo_campaign_has_every_state_and_no_author(tmp_path):
     db = open_database(tmp_path / "rectify.db")
-    demo_campaign.seed(db, load_keys(None, tmp_path / "rectify.db"), date(2026, 11, 23), SHANGHAI)
+    keys = load_keys(None, tmp_path / "rectify.db", tmp_path / "k")
+    demo_campaign.seed(db, keys, date(2026, 11, 23), SHANGHAI)
 
     statuses = {row[0] for row in db.execute("select status from problems")}
     assert statuses == set(problems.STATES)
@@ -34,7 +35,8 @@ def test_the_demo_campaign_has_every_state_and_no_author(tmp_path):
     opinions = db.execute("select count(*), count(author_id) from opinions where anonymous = 1").fetchone()
     assert opinions[0] >= 8 and opinions[1] == 0
     seeded = db.execute("select count(*) from problems").fetchone()[0]
-    demo_campaign.seed(db, load_keys(None, tmp_path / "rectify.db"), date(2026, 11, 23), SHANGHAI)
+    keys = load_keys(None, tmp_path / "rectify.db", tmp_path / "k")
+    demo_campaign.seed(db, keys, date(2026, 11, 23), SHANGHAI)
     assert db.execute("select count(*) from problems").fetchone()[0] == seeded  # once only
 
 

@@ -97,9 +97,10 @@ def test_counts_are_by_the_department_concerned(db, invited):
 
 
 def test_sealed_links_open_only_with_the_key(tmp_path):
-    keys = load_keys(None, tmp_path / "db.sqlite")
-    assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
-    assert load_keys(None, tmp_path / "db.sqlite") == keys  # the same key after a restart
+    key_file = tmp_path / "keys" / "secret.key"
+    keys = load_keys(None, tmp_path / "db.sqlite", key_file)
+    assert key_file.stat().st_mode & 0o077 == 0 and not (tmp_path / "secret.key").exists()
+    assert load_keys(None, tmp_path / "db.sqlite", key_file) == keys  # the same key after a restart
     sealed = keys.seal("7310000001")
     assert "7310000001" not in sealed and keys.unseal(sealed) == "7310000001"
     assert Keys(b"other" * 8).unseal(sealed) is None

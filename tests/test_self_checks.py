@@ -131,3 +131,32 @@ async def test_bad_requests_are_explained(team, running_bot):
     assert "名单上没有“放射科”" in (await office.send("/selfcheck 放射科 2026-12-04"))[-1].text
     assert "只对活动办开放" in (await team["张伟"].send("/selfcheck 门诊部 2026-12-04"))[-1].text
     assert "没有要写的自查报告" in (await team["张伟"].send("/mychecks"))[-1].text
+
+
+FINDINGS = "1. 排队长\n2. 标识不清"
+
+
+def test_only_the_reviewer_lists_an_approved_reports_problems(db, invited):
+    """A forged sc:l:N: another leader, or the reviewer before approval (a report sent back or
+    never reviewed), cannot put a report's findings on the public list."""
+    from storage import people as people_storage
+    from storage import roster
+
+    roster.apply(db, roster.parse("姓名,科室,角色\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+                                  "刘洋,门诊部,科室负责人\n赵强,党办,班子成员\n".encode()), None)
+    everyone = {p.name: p for p in people_storage.everyone(db)}
+    reviewer, other, office, head = everyone["李娜"], everyone["赵强"], everyone["王芳"], everyone["刘洋"]
+    report_id = self_checks.request(db, clock.now().date(), office, person=head, reviewer_id=reviewer.id)
+    self_checks.submit(db, report_id, head, method="座谈", findings=FINDINGS, measures="增开窗口")
+    for actor in (other, reviewer):  # submitted, not approved: nobody lists it yet
+        with pytest.raises(self_checks.SelfCheckError):
+            self_checks.list_problems(db, report_id, actor)
+    self_checks.review(db, report_id, reviewer, approve=False, comment="再具体些")
+    with pytest.raises(self_checks.SelfCheckError):
+        self_checks.list_problems(db, report_id, reviewer)  # returned
+    assert db.execute("select count(*) from self_check_problems").fetchone()[0] == 0
+    self_checks.submit(db, report_id, head, method="座谈", findings=FINDINGS, measures="增开窗口")
+    self_checks.review(db, report_id, reviewer, approve=True, comment="")
+    with pytest.raises(self_checks.SelfCheckError):
+        self_checks.list_problems(db, report_id, other)  # any other leader
+    assert len(self_checks.list_problems(db, report_id, reviewer)) == 2

@@ -1,0 +1,299 @@
+"""Every inline button the bot sends, declared once: its name, the fields its callback data
+carries, how that data is built and how it is read back.
+
+Callback data comes back from the person's phone, so it is input like any typed text: a
+modified client can send anything. Each button therefore reads its data with one validating
+parser (exact prefix, exact number of fields, each field checked: ids are ASCII digits within
+MAX_ID, choices are from their list), and a handler's pattern is the button itself, so data
+that no button would carry never reaches a handler: the catch-all answers "this button is out
+of date". The 64-byte limit Telegram puts on callback data is checked when a button is
+declared, from the widest value of each field, not when it is first pressed.
+
+Used by handlers/ (to build, match and read) and jobs/ (to build); no Telegram import here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from storage import digests, lookbacks, problems
+from texts import LANGUAGE_NAMES
+
+CALLBACK_LIMIT = 64  # bytes: Telegram's limit on callback data
+# Ids in callback data: far inside SQLite's integer range (2**63 - 1), far beyond any table.
+MAX_ID = 10**12 - 1
+# An index into a short list on a screen (a category, a subject on a sheet, a grade).
+MAX_INDEX = 9999
+MAX_PAGE = 99_999
+OPINION_ID = "[0-9A-Z]{1,16}"  # storage.opinions public ids (8 of an unambiguous alphabet)
+
+
+class StaleButton(ValueError):
+    """Callback data that no button the bot sends would carry: stale or forged."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    pattern: str  # one field's text, never containing ':'
+    widest: int  # the most bytes the field can take
+    read: Callable[[str], object]  # the value; ValueError when out of range
+    example: str | None = None  # valid text for tests, where "1", "0" or "A" would not do
+
+
+def number(name: str, high: int = MAX_ID, low: int = 0) -> Field:
+    def read(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise ValueError(name)
+        return value
+
+    digits = len(str(high))
+    return Field(name, f"[0-9]{{1,{digits}}}", digits, read)
+
+
+def choice(name: str, options: Iterable[str]) -> Field:
+    options = tuple(options)
+    return Field(name, "|".join(re.escape(o) for o in options),
+                 max(len(o.encode()) for o in options), str)
+
+
+def code(name: str, pattern: str, widest: int, example: str | None = None) -> Field:
+    return Field(name, pattern, widest, str, example)
+
+
+@dataclass(frozen=True, eq=False)
+class Button:
+    name: str
+    prefix: str
+    fields: tuple[Field, ...] = ()
+
+    def __post_init__(self) -> None:
+        body = "".join(f":({f.pattern})" for f in self.fields)
+        object.__setattr__(self, "_regex", re.compile(re.escape(self.prefix) + body))
+
+    @property
+    def widest(self) -> int:
+        return len(self.prefix.encode()) + sum(1 + f.widest for f in self.fields)
+
+    @property
+    def buttons(self) -> tuple[Button, ...]:
+        return (self,)
+
+    def data(self, *values: object) -> str:
+        """The callback data for these values; a value the button could not read back is a
+        bug in the caller, so it raises."""
+        text = ":".join([self.prefix, *(str(v) for v in values)])
+        if len(values) != len(self.fields) or self.read(text) is None:
+            raise ValueError(f"{self.name}: {values!r} is not valid data for this button")
+        return text
+
+    def read(self, data: object) -> tuple | None:
+        """The field values carried by `data`, or None when this button would not carry it."""
+        if not isinstance(data, str) or len(data.encode()) > CALLBACK_LIMIT:
+            return None
+        found = self._regex.fullmatch(data)  # type: ignore[attr-defined]
+        if found is None:
+            return None
+        try:
+            return tuple(f.read(text) for f, text in zip(self.fields, found.groups(), strict=True))
+        except ValueError:
+            return None
+
+    def parse(self, data: object) -> tuple:
+        values = self.read(data)
+        if values is None:
+            raise StaleButton(self.name)
+        return values
+
+    def __call__(self, data: object) -> bool:
+        """The CallbackQueryHandler pattern: does this button carry `data`?"""
+        return self.read(data) is not None
+
+    def sample(self) -> str:
+        """Valid data with the lowest value of every field, for tests."""
+        values = []
+        for f in self.fields:
+            options = f.pattern.split("|")
+            values.append(options[0].replace("\\", "") if "[" not in f.pattern else _lowest(f))
+        return self.data(*values)
+
+
+def _lowest(f: Field) -> str:
+    for candidate in ("1", "0", "A", *([f.example] if f.example else [])):
+        try:
+            if re.fullmatch(f.pattern, candidate):
+                f.read(candidate)
+                return candidate
+        except ValueError:
+            continue
+    raise AssertionError(f.name)
+
+
+@dataclass(frozen=True, eq=False)
+class AnyOf:
+    """One handler for several buttons: matches what any of them carries."""
+
+    buttons: tuple[Button, ...]
+
+    def __call__(self, data: object) -> bool:
+        return any(b(data) for b in self.buttons)
+
+    def parse(self, data: object) -> tuple[Button, tuple]:
+        for b in self.buttons:
+            values = b.read(data)
+            if values is not None:
+                return b, values
+        raise StaleButton(str(data)[:CALLBACK_LIMIT])
+
+
+REGISTRY: dict[str, Button] = {}
+
+
+def declare(name: str, prefix: str, *fields: Field) -> Button:
+    button = Button(name, prefix, fields)
+    if name in REGISTRY or any(b.prefix == prefix for b in REGISTRY.values()):
+        raise ValueError(f"button {name} ({prefix}) declared twice")
+    if button.widest > CALLBACK_LIMIT:
+        raise ValueError(f"button {name} can carry {button.widest} bytes, over {CALLBACK_LIMIT}")
+    REGISTRY[name] = button
+    return button
+
+
+def family(prefix: str) -> AnyOf:
+    """Every button whose data starts with `prefix:` (a conversation's own buttons)."""
+    return AnyOf(tuple(b for b in REGISTRY.values() if b.prefix.startswith(prefix + ":")))
+
+
+def parse(data: object) -> tuple[Button, tuple]:
+    return AnyOf(tuple(REGISTRY.values())).parse(data)
+
+
+def read_id(text: str, high: int = MAX_ID) -> int | None:
+    """A typed id ("12", "#12", "＃１２" is not): ASCII digits within range, else None."""
+    text = text.strip().lstrip("#")
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
+        return None
+    value = int(text)
+    return value if value <= high else None
+
+
+def _id(name: str) -> Field:
+    return number(name)
+
+
+# ---- the opinion box --------------------------------------------------------------------------
+# Each step's buttons end in the draft's own token (storage.opinions.Draft.token), appended by the
+# flow when it shows the step: a button of another draft, or of a finished one, is told apart.
+DRAFT = code("draft", "[0-9a-f]{6}", 6, example="000000")
+OPINION_MODE = declare("opinion_mode", "op:mode", choice("mode", ("anon", "named")), DRAFT)
+OPINION_CATEGORY = declare("opinion_category", "op:cat", number("index", MAX_INDEX), DRAFT)
+OPINION_DEPARTMENT = declare("opinion_department", "op:dept", _id("department"), DRAFT)  # 0: none
+OPINION_PHOTOS_DONE = declare("opinion_photos_done", "op:photos_done", DRAFT)
+OPINION_SUBMIT = declare("opinion_submit", "op:submit", DRAFT)
+OPINION_EDIT = declare("opinion_edit", "op:edit", DRAFT)
+OPINION_CANCEL = declare("opinion_cancel", "op:cancel", DRAFT)
+
+
+def draft_stem(button: Button, *values: object) -> str:
+    """A draft's button without its token, which the flow appends when it shows the step."""
+    text = ":".join([button.prefix, *(str(v) for v in values)])
+    if button.read(f"{text}:000000") is None:
+        raise ValueError(f"{button.name}: {values!r} is not valid data for this button")
+    return text
+
+
+# ---- a receipt's card -------------------------------------------------------------------------
+RECEIPT_WRITE = declare("receipt_write", "rc:write", code("opinion", OPINION_ID, 16))
+RECEIPT_NOTIFY = declare("receipt_notify", "rc:notify", code("opinion", OPINION_ID, 16))
+RECEIPT_SUBSCRIBE = declare("receipt_subscribe", "rc:sub", code("opinion", OPINION_ID, 16))
+RECEIPT_DECLINE = declare("receipt_decline", "rc:nosub")
+RECEIPT_MUTE = declare("receipt_mute", "rc:mute", code("opinion", OPINION_ID, 16))
+
+# ---- the office's inbox -----------------------------------------------------------------------
+INBOX_REPLY = declare("inbox_reply", "ib:reply", code("opinion", OPINION_ID, 16))
+INBOX_CLOSE = declare("inbox_close", "ib:close", code("opinion", OPINION_ID, 16))
+INBOX_LEADER = declare("inbox_leader", "ib:lead", code("opinion", OPINION_ID, 16))
+INBOX_DUPLICATE = declare("inbox_duplicate", "ib:dup", code("opinion", OPINION_ID, 16))
+INBOX_PROBLEM = declare("inbox_problem", "ib:prob", code("opinion", OPINION_ID, 16))
+# the page, and the last opinion shown: the next page starts right after it
+INBOX_PAGE = declare("inbox_page", "ib:page", number("page", MAX_PAGE), code("after", OPINION_ID, 16))
+INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno")
+INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
+INBOX_ACTIONS = {"reply": INBOX_REPLY, "close": INBOX_CLOSE, "lead": INBOX_LEADER,
+                 "dup": INBOX_DUPLICATE, "prob": INBOX_PROBLEM}
+
+# ---- problems: list, assign, claim, dispatch, explain, progress, closure ---------------------
+PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))
+PROBLEM_HORIZON = declare("problem_horizon", "pnh", choice("horizon", problems.HORIZONS))
+ASSIGN = declare("assign", "pa", _id("problem"), _id("leader"))
+CLAIM = declare("claim", "claim", _id("problem"))
+DISPATCH = declare("dispatch", "pd", _id("problem"))
+EXPLAIN = declare("explain", "px", _id("problem"))
+DISPATCH_DEPARTMENT = declare("dispatch_department", "pdd", _id("department"))
+DISPATCH_CONFIRM = declare("dispatch_confirm", "pdc", choice("answer", ("yes", "no")))
+PROGRESS_REPORT = declare("progress_report", "pr", _id("problem"))
+PROGRESS_PHOTOS_DONE = declare("progress_photos_done", "prn")
+PROGRESS_PERCENT = declare("progress_percent", "pp", number("percent", 100))
+CLOSURE_REQUEST = declare("closure_request", "pq", _id("problem"))
+CLOSURE_CLOSE = declare("closure_close", "pc:close", _id("problem"))
+CLOSURE_RETURN = declare("closure_return", "pc:ret", _id("problem"))
+DISPATCH_KEEP_MEASURES = declare("dispatch_keep_measures", "pdk")  # 沿用原措施 on a reopened problem
+EXPLAIN_CONFIRM = declare("explain_confirm", "pxc", choice("answer", ("yes", "no")))
+CLOSURE_VIEW = declare("closure_view", "pcv", _id("problem"))  # the evidence before 销号
+CLOSURE_CONFIRM = declare("closure_confirm", "pcy", _id("problem"))
+CLOSURE_KEEP = declare("closure_keep", "pcn", _id("problem"))
+CLOSURE_REQUEST_CONFIRM = declare("closure_request_confirm", "pqy", _id("problem"))
+CLOSURE_REQUEST_CANCEL = declare("closure_request_cancel", "pqn")
+EXTENSION_ASK = declare("extension_ask", "pe", _id("problem"))  # 申请延期
+EXTENSION_SEND = declare("extension_send", "pec", choice("answer", ("yes", "no")))
+EXTENSION_DECIDE = declare("extension_decide", "ped", choice("decision", ("ok", "no")), _id("extension"))
+LEDGER_DETAIL = declare("ledger_detail", "lg", _id("problem"))
+# the page, and where the last one ended (problems.After.token: 2026-12-31.123 or -.123)
+LEDGER_PAGE = declare("ledger_page", "lgp", number("page", MAX_PAGE),
+                      code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"))
+
+# ---- look-backs -------------------------------------------------------------------------------
+LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
+LOOKBACK_RECEIPT_VOTE = declare("lookback_receipt_vote", "lbr", _id("lookback"),
+                                code("opinion", OPINION_ID, 16), choice("choice", lookbacks.CHOICES))
+LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
+
+# ---- roster and invitations -------------------------------------------------------------------
+ROSTER_APPLY = declare("roster_apply", "roster:apply")
+ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
+ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
+INVITE_GO = declare("invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}",
+                                                       len(str(MAX_ID))))
+INVITE_CANCEL = declare("invite_cancel", "invite:cancel")
+
+# ---- self-check reports -----------------------------------------------------------------------
+SELFCHECK_VIEW = declare("selfcheck_view", "sc:v", _id("report"))
+SELFCHECK_WRITE = declare("selfcheck_write", "sc:w", _id("report"))
+SELFCHECK_SUBMIT = declare("selfcheck_submit", "sc:submit")
+SELFCHECK_CANCEL = declare("selfcheck_cancel", "sc:cancel")
+SELFCHECK_APPROVE = declare("selfcheck_approve", "sc:a", _id("report"))
+SELFCHECK_RETURN = declare("selfcheck_return", "sc:r", _id("report"))
+SELFCHECK_LIST = declare("selfcheck_list", "sc:l", _id("report"))
+
+# ---- evaluations (rating sheets) --------------------------------------------------------------
+SHEET_SEND = declare("sheet_send", "evn", choice("answer", ("ok", "no")))  # a new sheet, after its preview
+EVALUATION_START = declare("evaluation_start", "ev:go", _id("sheet"))
+EVALUATION_GRADE = declare("evaluation_grade", "ev:g", _id("sheet"), number("subject", MAX_INDEX),
+                           number("item", MAX_INDEX), number("grade", MAX_INDEX))
+EVALUATION_SKIP = declare("evaluation_skip", "ev:s", _id("sheet"), number("subject", MAX_INDEX))
+EVALUATION_SUBMIT = declare("evaluation_submit", "ev:ok", _id("sheet"))
+EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
+EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
+EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
+EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
+
+# ---- settings ---------------------------------------------------------------------------------
+DIGEST_FULL = declare("digest_full", "dgf", number("since", 10**11 - 1))  # the digest's start, a timestamp
+MENU_MORE = declare("menu_more", "mm", code("command", "[a-z_]{1,20}", 20, example="help"))
+DIGEST_FREQUENCY = declare("digest_frequency", "dg", choice("frequency", digests.FREQUENCIES))
+LANGUAGE = declare("language", "lang", choice("code", LANGUAGE_NAMES))

@@ -1,0 +1,45 @@
+"""One person flooding the bot is told once to wait and is then ignored until their bucket
+refills; everyone else is answered as usual."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import join
+
+from handlers.throttle import DROP, OK, WARN, Throttle
+from texts import say
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_bucket_allows_a_burst_then_the_rate_and_warns_once():
+    clock = Clock()
+    bucket = Throttle(burst=3, per_minute=60, now=clock)
+    assert [bucket.take(1) for _ in range(6)] == [OK, OK, OK, WARN, DROP, DROP]
+    assert bucket.take(2) == OK  # someone else is not affected
+    clock.t += 1.0  # one token a second
+    assert [bucket.take(1), bucket.take(1)] == [OK, WARN]
+    clock.t += 60
+    assert [bucket.take(1) for _ in range(4)] == [OK, OK, OK, WARN]
+
+
+async def test_a_flood_is_told_to_wait_once_and_others_are_answered(running_bot, client, invited):
+    running_bot.app.bot_data["throttle"] = Throttle(burst=5, per_minute=6)
+    flooder = await join(client, invited, 101, "张伟")
+    other = await join(client, invited, 102, "李娜")
+    flooder.inbox.clear()
+    await asyncio.gather(*(client.post("/sandbox/users/101/text", {"text": "/help"}) for _ in range(40)))
+    reply = await other.send("/help")
+    assert reply and "/help" not in reply[-1].text
+    await asyncio.sleep(1)
+    await flooder.replies(timeout=2, allow_none=True)
+    texts = [m.text for m in flooder.inbox]
+    assert texts.count(say("zh-CN", "throttled")) == 1
+    assert 4 <= len(texts) <= 5 + 1  # the burst (less what joining took) and one warning
