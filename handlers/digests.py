@@ -10,7 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from callbacks import DIGEST_FREQUENCY
+from callbacks import DIGEST_FREQUENCY, DIGEST_FULL
 from handlers import menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from jobs import digests as digest_job
@@ -92,15 +92,12 @@ async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: dig
 @requires(LEADER, OFFICE)
 async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every line of the digest the button came with (changes since that digest's start)."""
-    raw = update.callback_query.data.removeprefix("dgf:")
-    if not raw.isdigit():
-        await refuse(update, context, "stale_button")
-        return
+    [stamp] = DIGEST_FULL.parse(update.callback_query.data)
     await update.callback_query.answer()
     person = person_of(update, context)
     lang = language(update, context, person)
     config = settings(context)
-    since = datetime.fromtimestamp(int(raw), UTC)
+    since = datetime.fromtimestamp(stamp, UTC)
     today = clock.now().astimezone(config.timezone).date()
     digest = digest_job.build(context.application, person, since, today)
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
@@ -112,4 +109,4 @@ async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers() -> list[BaseHandler]:
     return [*menu.triggers("digest", show_digest),
             CallbackQueryHandler(choose_frequency, pattern=DIGEST_FREQUENCY),
-            CallbackQueryHandler(show_full, pattern=r"^dgf:\d+$")]
+            CallbackQueryHandler(show_full, pattern=DIGEST_FULL)]

@@ -26,6 +26,7 @@ from callbacks import (
     EVALUATION_SKIP,
     EVALUATION_START,
     EVALUATION_SUBMIT,
+    SHEET_SEND,
 )
 from handlers import ledger, menu
 from handlers import problems as problem_list
@@ -141,8 +142,9 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply(update, context, "evaluation.preview", title=parts[0], subjects=len(subjects), names=names,
                 closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"), count=count,
                 reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "evaluation.btn.send"), callback_data="evn:ok"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="evn:no")]]))
+                    InlineKeyboardButton(say(lang, "evaluation.btn.send"),
+                                         callback_data=SHEET_SEND.data("ok")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SHEET_SEND.data("no"))]]))
 
 
 @requires(OFFICE)
@@ -153,7 +155,7 @@ async def confirm_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await refuse(update, context, "stale_button")
         return
     await update.callback_query.answer()
-    if update.callback_query.data != "evn:ok":
+    if SHEET_SEND.parse(update.callback_query.data) != ("ok",):
         await update.callback_query.edit_message_text(say(lang, "cancelled"))
         return
     db, config = database(context), settings(context)
@@ -480,7 +482,7 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("newsheet", new_sheet),
         *menu.triggers("sheets", office_sheets),
         *menu.triggers("evaluate", my_sheets),
-        CallbackQueryHandler(confirm_sheet, pattern=r"^evn:(ok|no)$"),
+        CallbackQueryHandler(confirm_sheet, pattern=SHEET_SEND),
         CallbackQueryHandler(rate_button, pattern=RATING_BUTTONS),
         CallbackQueryHandler(results_button, pattern=RESULT_BUTTONS),
     ]

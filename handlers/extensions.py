@@ -17,8 +17,9 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
 from handlers import ledger
-from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import id_in_button, tell_error
 from jobs import notices
 from storage import extensions, problems
@@ -86,8 +87,9 @@ async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
                 old=problem.deadline.isoformat(), new=draft["new"], reason=draft["reason"],
                 decider=say(lang, f"extension.decider.{role}"), count=len(deciders),
                 reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "extension.btn.send"), callback_data="pec:yes"),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="pec:no")]]))
+                    InlineKeyboardButton(say(lang, "extension.btn.send"),
+                                         callback_data=EXTENSION_SEND.data("yes")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=EXTENSION_SEND.data("no"))]]))
     return CONFIRM
 
 
@@ -96,7 +98,7 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = context.user_data.pop("extension", None)
     await update.callback_query.answer()
     lang = language(update, context)
-    if update.callback_query.data != "pec:yes" or not draft or "new" not in draft:
+    if EXTENSION_SEND.parse(update.callback_query.data) != ("yes",) or not draft or "new" not in draft:
         await update.callback_query.edit_message_text(say(lang, "cancelled"))
         return ConversationHandler.END
     asker = person_of(update, context)
@@ -114,13 +116,10 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(LEADER, OFFICE)
 async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
-    if len(parts) != 3 or parts[1] not in ("ok", "no") or not parts[2].isdigit():
-        await refuse(update, context, "stale_button")
-        return
+    decision, extension_id = EXTENSION_DECIDE.parse(update.callback_query.data)
     try:
-        decided = extensions.decide(database(context), int(parts[2]), person_of(update, context),
-                                    approve=parts[1] == "ok")
+        decided = extensions.decide(database(context), extension_id, person_of(update, context),
+                                    approve=decision == "ok")
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -142,16 +141,16 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start, pattern=r"^pe:\d+$")],
+            entry_points=[CallbackQueryHandler(start, pattern=EXTENSION_ASK)],
             states={
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 NEW_DATE: [MessageHandler(TEXT, receive_date)],
-                CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^pec:")],
+                CONFIRM: [CallbackQueryHandler(confirm, pattern=EXTENSION_SEND)],
             },
             fallbacks=[CommandHandler("cancel", cancel)],
             name="extension",
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(decide, pattern=r"^ped:"),
+        CallbackQueryHandler(decide, pattern=EXTENSION_DECIDE),
     ]

@@ -30,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from callbacks import MENU_MORE
 from handlers.access import MEMBERS, language, person_of, refuse, requires
 from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
 from texts import every_language, say
@@ -148,7 +149,7 @@ async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = person_of(update, context)
     lang = language(update, context, person)
     _, more = daily_and_more(person)
-    buttons = [InlineKeyboardButton(say(lang, button), callback_data=f"mm:{command}")
+    buttons = [InlineKeyboardButton(say(lang, button), callback_data=MENU_MORE.data(command))
                for command, button in more]
     await context.bot.send_message(update.effective_chat.id, say(lang, "menu.more"),
                                    reply_markup=InlineKeyboardMarkup(
@@ -161,7 +162,7 @@ async def open_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     that text), so every flow it opens starts exactly as it does from the keyboard."""
     query = update.callback_query
     person = person_of(update, context)
-    command = query.data.removeprefix("mm:")
+    [command] = MENU_MORE.parse(query.data)
     chosen = next((button for c, button in entries_for(person) if c == command and button), None)
     if chosen is None:
         await refuse(update, context, "stale_button")
@@ -206,4 +207,4 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers() -> list[BaseHandler]:
     return [*triggers("help", show_help),
             MessageHandler(filters.Text(every_language(MORE)), show_more),
-            CallbackQueryHandler(open_more, pattern=r"^mm:[a-z_]{1,20}$")]
+            CallbackQueryHandler(open_more, pattern=MENU_MORE)]

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import INVITE_CANCEL, INVITE_GO, ROSTER_APPLY, ROSTER_CANCEL
+from callbacks import INVITE_CANCEL, INVITE_GO, ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
 from documents import invitation_sheet
 from handlers import conversations, menu
 from handlers.access import (
@@ -167,7 +167,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await query.answer()
     person = person_of(update, context)
     lang = language(update, context, person)
-    risks_confirmed = query.data == "roster:risky"
+    risks_confirmed = ROSTER_RISKY(query.data)
     rows = await _rows_again(context)
     if rows is None:
         context.user_data.pop("roster_file", None)
@@ -178,7 +178,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except RiskyImport as risky:
         buttons = InlineKeyboardMarkup([
             [InlineKeyboardButton(say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
-                                  callback_data="roster:risky")],
+                                  callback_data=ROSTER_RISKY.data())],
             [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="roster:cancel")],
         ])
         await query.edit_message_text(
@@ -220,7 +220,7 @@ def import_conversation() -> ConversationHandler:
                 CallbackQueryHandler(cancel_import, pattern=ROSTER_CANCEL),
             ],
             CONFIRMING_RISK: [
-                CallbackQueryHandler(apply_file, pattern=r"^roster:risky$"),
+                CallbackQueryHandler(apply_file, pattern=ROSTER_RISKY),
                 CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
             ],
         },

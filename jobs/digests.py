@@ -13,6 +13,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+from callbacks import DIGEST_FULL
 from documents import charts
 from jobs import bad_rows
 from storage import digests, outbox, people
@@ -199,7 +200,7 @@ def render_screen(lang: str, person: Person, digest: Digest, title_key: str,
 
 
 def full_button(since: datetime) -> str:
-    return f"dgf:{int(since.timestamp())}"
+    return DIGEST_FULL.data(int(since.timestamp()))
 
 
 def render_full(lang: str, person: Person, digest: Digest, title_key: str,
