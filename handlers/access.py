@@ -80,6 +80,14 @@ async def answering(update: Update, reply_call: Awaitable) -> None:
         await reply_call
 
 
+def within_step(callback: Callback) -> Callback:
+    """A callback that only runs inside a conversation, which the person entered through a
+    guarded entry point (a timeout, a menu tap that leaves the step, a button's label typed
+    instead of tapped): it needs no role of its own, and the access matrix knows it."""
+    callback.within_step = True  # type: ignore[attr-defined]
+    return callback
+
+
 def requires(*roles: str) -> Callable[[Callback], Callback]:
     """Let the callback run only for people holding one of `roles` (ANYONE when empty)."""
     allowed = frozenset(roles)

@@ -55,7 +55,9 @@ def states(name: str) -> tuple[str, ...]:
 
 def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
     """The TIMEOUT state of a conversation: drop what it kept and tell the person."""
+    from handlers.access import within_step
 
+    @within_step
     async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from handlers.access import language  # access imports the catalog and storage; keep this light
         from texts import say

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler
 
 from handlers import menu
-from handlers.access import reply
+from handlers.access import reply, within_step
 from storage import names
 
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
@@ -33,6 +33,7 @@ def handler(options: Options, chosen: Chosen, hint_key: str = "choice.hint") -> 
     """A MessageHandler for a button step: `options` gives {label: value} as offered, `chosen`
     proceeds as the button would. Unmatched text keeps the step and says how to answer."""
 
+    @within_step
     async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE):
         value = match(update.message.text, options(update, context))
         if value is None:

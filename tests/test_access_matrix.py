@@ -66,11 +66,13 @@ def _sample(pattern: str) -> str:
 
 
 def test_every_guarded_handler_is_in_the_registry(running_bot):
-    handlers = [h for h, _ in _flatten(running_bot.app.handlers[0])]
-    unguarded = [h.callback.__qualname__ for h in handlers
+    flat = list(_flatten(running_bot.app.handlers[0]))
+    handlers = [h for h, _ in flat]
+    unguarded = [h.callback.__qualname__ for h, in_step in flat
                  if getattr(h.callback, "allowed_roles", None) is None
                  and h.callback.__module__.startswith("handlers.")
-                 and not h.callback.__module__.endswith("fallbacks")]
+                 and not h.callback.__module__.endswith("fallbacks")
+                 and not (in_step and getattr(h.callback, "within_step", False))]
     assert unguarded == []
     assert {f"{h.callback.__module__}.{h.callback.__qualname__}" for h in handlers
             if hasattr(h.callback, "allowed_roles")} <= set(access.DECLARED)
