@@ -132,3 +132,9 @@ def returned(context: ContextTypes.DEFAULT_TYPE, problem, comment: str) -> int:
                   **values)
     leader = [p for p in person(context, problem.leader_id) if p.id not in {h.id for h in heads}]
     return told + notify(context, leader, "notice.returned", **values)
+
+
+def phase_announced(context: ContextTypes.DEFAULT_TYPE, event, starts: str, ends: str) -> int:
+    """A new phase of the campaign is told to everyone on the roster."""
+    return notify(context, everyone(context), "phase.announced", dedup=f"phase:{event.id}",
+                  title=event.title, starts=starts, ends=ends)

@@ -123,11 +123,24 @@ WORDS = {"title": {"title", "名称", "会议", "事项", "名稱"}, "kind": {"k
 PHASE_WORDS = {"phase", "阶段", "階段"}
 
 
-def _moment(text: str, zone: ZoneInfo, line: int) -> datetime:
+def moment(text: str, zone: ZoneInfo, *, end: bool = False) -> datetime | None:
+    """'2026-12-31 14:30' as a moment in the zone. A bare date is its first moment, or with
+    `end` its last one: a phase 'to 2026-12-31' runs through that whole day."""
+    text = text.strip().replace("/", "-")
     try:
-        return datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=zone)
+        parsed = datetime.fromisoformat(text).replace(tzinfo=zone)
     except ValueError:
-        raise FileRejected("time", line=line, detail=text) from None
+        return None
+    if end and ":" not in text:
+        return parsed + timedelta(days=1) - timedelta(seconds=1)
+    return parsed
+
+
+def _moment(text: str, zone: ZoneInfo, line: int, end: bool = False) -> datetime:
+    found = moment(text, zone, end=end)
+    if found is None:
+        raise FileRejected("time", line=line, detail=text)
+    return found
 
 
 def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dict]:
@@ -143,7 +156,7 @@ def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dic
         events.append({
             "kind": "phase" if cells.get("kind", "") in PHASE_WORDS else "meeting",
             "title": cells["title"], "starts_at": _moment(cells["starts"], zone, line),
-            "ends_at": _moment(cells["ends"], zone, line) if cells.get("ends") else None,
+            "ends_at": _moment(cells["ends"], zone, line, end=True) if cells.get("ends") else None,
             "place": cells.get("place", ""), "roles": roles, "departments": departments})
     if not events:
         raise FileRejected("empty")

@@ -388,6 +388,7 @@ MESSAGES = {
     "calendar.moved": "#{id} moved; attendees told.",
     "calendar.cancelled": "#{id} cancelled; attendees told.",
     "meeting.announced": "📅 Meeting: {title}\nWhen: {when}\nWhere: {place}",
+    "phase.announced": "🗂 A new phase of the campaign: {title} ({starts} to {ends})",
     "meeting.moved": "📅 Meeting moved: {title}\nNew time: {when}\nWhere: {place}",
     "meeting.cancelled": "📅 Meeting cancelled: {title} (was {when})",
     "meeting.reminder": "⏰ Meeting reminder: {title}\nWhen: {when}\nWhere: {place}",

@@ -400,6 +400,7 @@ MESSAGES = {
     "calendar.moved": "#{id} 已改期，已通知参加人员。",
     "calendar.cancelled": "#{id} 已取消，已通知参加人员。",
     "meeting.announced": "📅 会议通知：{title}\n时间：{when}\n地点：{place}",
+    "phase.announced": "🗂 活动进入新阶段：{title}（{starts} 至 {ends}）",
     "meeting.moved": "📅 会议改期：{title}\n新时间：{when}\n地点：{place}",
     "meeting.cancelled": "📅 会议取消：{title}（原定 {when}）",
     "meeting.reminder": "⏰ 会议提醒：{title}\n时间：{when}\n地点：{place}",

@@ -388,6 +388,7 @@ MESSAGES = {
     "calendar.moved": "#{id} 已改期，已通知參加人員。",
     "calendar.cancelled": "#{id} 已取消，已通知參加人員。",
     "meeting.announced": "📅 會議通知：{title}\n時間：{when}\n地點：{place}",
+    "phase.announced": "🗂 活動進入新階段：{title}（{starts} 至 {ends}）",
     "meeting.moved": "📅 會議改期：{title}\n新時間：{when}\n地點：{place}",
     "meeting.cancelled": "📅 會議取消：{title}（原定 {when}）",
     "meeting.reminder": "⏰ 會議提醒：{title}\n時間：{when}\n地點：{place}",
