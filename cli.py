@@ -100,7 +100,8 @@ def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int
                        problems.import_findings)
     if ids is None:
         return 1
-    print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); leaders can claim them with /claim")
+    which = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]} to #{ids[-1]}"
+    print(f"problems: {len(ids)} listed ({which}); leaders can claim them with /claim")
     return 0
 
 
