@@ -38,10 +38,6 @@ MESSAGES = {
     "access.forbidden": "抱歉，这项功能只对{roles}开放。",
     # help
     "help.title": "<b>整改通能为您做什么</b>",
-    "help.staff": "• /opinion 提意见（默认匿名，不留任何身份痕迹）\n• /receipt 凭回执码查看回复、继续沟通\n• /ledger 整改台账：查摆了什么问题、谁负责、期限、进展\n• /history 编号 查看一个问题的全过程\n• /me 查看我的信息\n• /language 切换语言（简体、繁體、English）\n• /evaluate 参加民主评议（不记名）",
-    "help.leader": "• /digest 整改简报：逾期、临期、变化和新意见一目了然；可设每日或每周推送\n• /claim 待接单的问题，先到先得\n• /mine 我负责的问题：下单（措施、科室、时限），不能解决的说明原因\n• /people 查看各科室人员及加入情况",
-    "help.office": "• /digest 全院整改简报（每个工作日 08:30 推送，可改）\n• /inbox 意见收件箱：回复、转领导、标重复、列为问题、办结并公开答复（新意见每天按批次送达）\n• /newproblem 列入新问题；/findings 从 CSV 导入会议查摆的问题\n• /assign 编号 直接指定负责领导\n• /closures 核验销号或退回\n• /categories 查看或修改意见类别\n• /people 查看人员名单与加入情况\n• /roster 导入人员名单（CSV，名单外的人员将停用，不会删除）\n• /invite 为未加入的人员生成邀请码和可打印的二维码\n• /report 综合报告（Word，含图表），可写日期：/report 2026-11-01 2026-11-30\n• /newsheet 发起民主评议；/sheets 参评情况、结果、公布、列入问题清单",
-    "help.head": "• /tasks 派到本科室的问题：报告进展（文字、图片、百分比），完成后申请销号",
     "help.footer": "任何时候发送 /cancel 都可以取消当前操作。",
     # profile
     "me.card": "<b>{name}</b>\n科室：{department}\n身份：{roles}\n语言：{language}",
