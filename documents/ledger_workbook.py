@@ -10,6 +10,7 @@ import io
 import math
 import unicodedata
 from collections import defaultdict
+from copy import copy
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -96,10 +97,24 @@ def _row(sheet, db, number: int, problem: Problem, today: date, zone: ZoneInfo, 
     cells = [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
                    number_format=formats.get(index) if value not in (None, "") else None)
              for index, value in enumerate(values)]
-    for cell in cells:  # a tall row reads from its top line, short cells included
-        if not cell.alignment.wrap_text:
-            cell.alignment = TOP
+    top = _top_style(sheet)
+    for index, cell in enumerate(cells):  # a tall row reads from its top line, short cells included
+        if index not in WRAPPED:
+            if cell.has_style:
+                cell.alignment = TOP
+            else:  # a plain cell takes the style ready-made: assigning one costs a hash per cell
+                cell._style = copy(top)
     return cells
+
+
+def _top_style(sheet):
+    """The style of a plain top-aligned cell, registered once per workbook."""
+    book = sheet.parent
+    if not hasattr(book, "_ledger_top_style"):
+        prototype = WriteOnlyCell(sheet)
+        prototype.alignment = TOP
+        book._ledger_top_style = prototype._style
+    return book._ledger_top_style
 
 
 def display_width(text: str) -> float:
