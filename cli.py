@@ -118,7 +118,8 @@ def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int
         return 1
     where = notices.Reach(db, settings.default_language, settings.timezone)
     told = sum(notices.problem_listed(where, problem_id) for problem_id in ids)
-    print(f"problems: {len(ids)} listed (#{ids[0]} to #{ids[-1]}); {len(notices.leaders(where))} leaders "
+    which = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]} to #{ids[-1]}"
+    print(f"problems: {len(ids)} listed ({which}); {len(notices.leaders(where))} leaders "
           f"told ({told} notices queued; the running bot sends them), they claim with /claim")
     return 0
 

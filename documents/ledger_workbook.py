@@ -10,6 +10,7 @@ import io
 import math
 import unicodedata
 from collections import defaultdict
+from copy import copy
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,7 @@ from texts import say
 HEADERS = ("序号", "编号", "问题来源", "问题类别", "问题描述", "整改措施", "责任领导", "责任科室", "完成时限",
            "整改类型", "近中远期", "整改进展", "完成情况", "销号时间", "回头看结果", "群众满意度", "状态",
            "说明原因", "复查日期", "延期次数")
-WIDTHS = (6, 8, 12, 12, 40, 40, 10, 14, 12, 10, 8, 30, 12, 12, 12, 12, 10, 30, 12, 8)
+WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 11, 10, 6, 24, 10, 11, 10, 8, 8, 20, 11, 6)
 WRAPPED = {4, 5, 11, 17}  # columns of free text: wrapped, and the row made tall enough
 FILLS = {problems.RED: "FFC7CE", problems.AMBER: "FFEB9C", problems.GREEN: "C6EFCE", problems.DONE: "DDEBF7",
          problems.EXPLAINED: "E4DFEC"}
@@ -36,7 +37,9 @@ LIGHT_NAMES = {problems.RED: "红灯", problems.AMBER: "黄灯", problems.GREEN:
                problems.EXPLAINED: "已说明原因"}
 SUMMARY_HEADERS = ("责任科室", "问题数", "已完成", "整改中", "逾期", "已说明原因", "延期次数", "完成率")
 LANGUAGE = "zh-CN"  # the ledger goes upward in the office's own language
-LINE_HEIGHT = 15  # points per line of 11-point text
+LINE_HEIGHT = 18  # points per line of 11-point text in a CJK font (measured in LibreOffice)
+TOP = Alignment(vertical="top")
+NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched
 PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
 
 
@@ -99,14 +102,33 @@ def _row(sheet, db, number: int, problem: Problem, today: date, zone: ZoneInfo, 
         problem.review_on if explained else None, extended,
     ]
     formats = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
-    return [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
-                  number_format=formats.get(index) if value not in (None, "") else None)
-            for index, value in enumerate(values)]
+    cells = [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
+                   number_format=formats.get(index) if value not in (None, "") else None)
+             for index, value in enumerate(values)]
+    top = _top_style(sheet)
+    for index, cell in enumerate(cells):  # a tall row reads from its top line, short cells included
+        if index not in WRAPPED:
+            if cell.has_style:
+                cell.alignment = TOP
+            else:  # a plain cell takes the style ready-made: assigning one costs a hash per cell
+                cell._style = copy(top)
+    return cells
 
 
-def display_width(text: str) -> int:
-    """Width in Excel's character units: a Chinese character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+def _top_style(sheet):
+    """The style of a plain top-aligned cell, registered once per workbook."""
+    book = sheet.parent
+    if not hasattr(book, "_ledger_top_style"):
+        prototype = WriteOnlyCell(sheet)
+        prototype.alignment = TOP
+        book._ledger_top_style = prototype._style
+    return book._ledger_top_style
+
+
+def display_width(text: str) -> float:
+    """Width in Excel's character units (the width of a digit): a Chinese character takes a
+    little over two (14 fit a column 30 wide, in LibreOffice and in Excel)."""
+    return sum(2.2 if unicodedata.east_asian_width(ch) in "WF" else 1.1 for ch in text)
 
 
 def row_height(values: list) -> float:
@@ -142,6 +164,9 @@ def _header(sheet, titles, widths) -> None:
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         header.append(cell)
+    lines = [math.ceil(display_width(title) / max(width - 1, 1))
+             for title, width in zip(titles, widths, strict=True)]
+    sheet.row_dimensions[1].height = LINE_HEIGHT * max(lines)
     sheet.append(header)
 
 
@@ -152,7 +177,7 @@ class _Tally:
         self.rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def add(self, problem: Problem, light: str, extended: int) -> None:
-        row = self.rows[problem.department or "—"]
+        row = self.rows[problem.department or NO_DEPARTMENT]
         row["total"] += 1
         row["done"] += light == problems.DONE
         row["working"] += problem.status in problems.WORKING

@@ -9,13 +9,18 @@ document, like the ledger.
 from __future__ import annotations
 
 import io
-from datetime import date
+import unicodedata
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 from documents import charts
 from storage import summary as figures
@@ -24,7 +29,14 @@ from texts import say
 from texts.fit import shorten
 
 LANGUAGE = "zh-CN"
-BODY_FONT, HEADING_FONT = "仿宋", "黑体"
+# As official documents are set (GB/T 9704): 仿宋 for the body, 黑体 for headings, 宋体 in
+# tables. A reader without them gets the fallback named in the document's font table.
+BODY_FONT, HEADING_FONT, TABLE_FONT, LATIN_FONT = "仿宋", "黑体", "宋体", "Times New Roman"
+FALLBACKS = {"仿宋": "FangSong", "黑体": "SimHei", "宋体": "SimSun"}
+PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
+MARGINS = {"top": Cm(3.7), "bottom": Cm(3.5), "left": Cm(2.8), "right": Cm(2.6)}
+TABLE_POINTS = 10.5  # 五号
+CELL_PADDING_CM = 0.5  # the cell's own margins (0.19 cm each side) and a little air
 STATUS_WORDS = {"listed": "待接单", "claimed": "已接单", "dispatched": "已下单", "in_progress": "整改中",
                 "closure_requested": "申请销号", "closed": "已销号", "returned": "退回整改",
                 "explained": "已说明原因", "reopened": "重新整改"}
@@ -34,30 +46,134 @@ OPEN_ITEM_LIMIT = 500
 
 
 def _east_asian(style_or_run, name: str) -> None:
-    """Word picks the font for Chinese from w:eastAsia, not from the font's name."""
-    style_or_run.font.name = name
+    """Word picks the font for Chinese from w:eastAsia, not from the font's name; Latin text
+    and digits get a Latin font."""
+    style_or_run.font.name = LATIN_FONT
     fonts = style_or_run.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), name)
+    fonts.set(qn("w:hint"), "eastAsia")
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)  # a theme font wins over a named one in Word
 
 
 def _styles(document) -> None:
     normal = document.styles["Normal"]
     _east_asian(normal, BODY_FONT)
-    normal.font.size = Pt(12)
-    for level in (0, 1):
-        _east_asian(document.styles["Title" if level == 0 else "Heading 1"], HEADING_FONT)
+    normal.font.size = Pt(14)  # 四号 for the body
+    for name, points in (("Title", 22), ("Heading 1", 16)):  # 二号 title, 三号 headings
+        # the paragraph style and the character style linked to it (LibreOffice reads that one)
+        for style in (document.styles[name], document.styles[f"{name} Char"]):
+            _east_asian(style, HEADING_FONT)
+            style.font.size = Pt(points)
+            style.font.color.rgb = RGBColor(0, 0, 0)  # official documents are black, not Word's blue
+    borders = document.styles["Title"].element.pPr.find(qn("w:pBdr"))
+    if borders is not None:  # no coloured rule under the title
+        borders.getparent().remove(borders)
+    table_style = document.styles["Table Grid"]
+    _east_asian(table_style, TABLE_FONT)
+    table_style.font.size = Pt(TABLE_POINTS)
+    _font_table_fallbacks(document)
+
+
+def _font_table_fallbacks(document) -> None:
+    """Name each Chinese font with its alternative (w:altName), so that a reader without 仿宋
+    gets FangSong (and LibreOffice its CJK replacement) rather than a Latin face."""
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if rel.reltype.endswith("/fontTable")), None)
+    if part is None:  # the template has none: the names in the styles still hold
+        return
+    root = parse_xml(part.blob)
+    for name, alternative in FALLBACKS.items():
+        font = OxmlElement("w:font")
+        font.set(qn("w:name"), name)
+        for tag, value in (("w:altName", alternative), ("w:charset", "86"), ("w:family", "roman")):
+            child = OxmlElement(tag)
+            child.set(qn("w:val"), value)  # charset 86: GB2312
+            font.append(child)
+        root.append(font)
+    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _page(document) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    for side, margin in MARGINS.items():
+        setattr(section, f"{side}_margin", margin)
+
+
+def _properties(document, summary: Summary, institution: str, written_on: date) -> None:
+    """What a file manager and the superior body's archive show: not 'python-docx'."""
+    properties = document.core_properties
+    properties.title = f"{institution}整改落实情况综合报告"
+    properties.subject = f"报告期间 {summary.start.isoformat()} 至 {summary.end.isoformat()}"
+    properties.author = properties.last_modified_by = institution
+    properties.keywords = "整改落实; 问题清单; 综合报告"
+    properties.comments = "整改通 生成"
+    properties.category = "专题书面报告"
+    moment = datetime.combine(written_on, time(0))
+    properties.created = properties.modified = moment
+    properties.revision = 1
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def column_widths(headers: list[str], rows: list[list[str]], usable_cm: float) -> list[float]:
+    """Widths that fit the content: a short column (a date, a count, a name) gets what its
+    longest value needs, so it stays on one line; the long ones share what is left."""
+    char_cm = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
+    # a header may take two lines; the values (dates above all) take one
+    needs = [max([display_width(header) / 2, *(display_width(r[i]) for r in rows)]) * char_cm
+             + CELL_PADDING_CM for i, header in enumerate(headers)]
+    if sum(needs) <= usable_cm:
+        scale = usable_cm / sum(needs)
+        return [need * scale for need in needs]
+    short = [need <= 3.4 for need in needs]
+    left = usable_cm - sum(need for need, is_short in zip(needs, short, strict=True) if is_short)
+    long_total = sum(need for need, is_short in zip(needs, short, strict=True) if not is_short) or 1
+    return [need if is_short else max(left * need / long_total, 1.5)
+            for need, is_short in zip(needs, short, strict=True)]
 
 
 def _table(document, headers: list[str], rows: list[list[object]]) -> None:
+    texts = [[str(value) for value in values] for values in rows]
+    section = document.sections[0]
+    usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU per cm
+    widths = column_widths(headers, texts, usable)
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = text
-        cell.paragraphs[0].runs[0].bold = True
-    for values in rows:
+        _cell_text(cell, text, bold=True)
+    _repeat_header(table.rows[0])
+    for values in texts:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
-            cell.text = str(value)
+            _cell_text(cell, value)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # the grid, which LibreOffice follows
+        for cell in column.cells:
+            cell.width = Cm(width)  # each cell, which Word follows
+
+
+def _cell_text(cell, text: str, bold: bool = False) -> None:
+    """Table text at 五号 in 宋体, set on the run: a table style's size does not reach the
+    paragraphs in LibreOffice, which keep the body's."""
+    run = cell.paragraphs[0].add_run(text)
+    run.bold = bold
+    run.font.size = Pt(TABLE_POINTS)
+    _east_asian(run, TABLE_FONT)
+
+
+def _repeat_header(row) -> None:
+    """The header row repeats at the top of each page the table runs onto."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
 
 
 def _percent(share: float | None) -> str:
@@ -171,7 +287,9 @@ def draw_charts(summary: Summary) -> list[bytes]:
 def build(summary: Summary, institution: str, written_on: date) -> bytes:
     """The .docx as bytes. CPU work: call it off the event loop."""
     document = Document()
+    _page(document)
     _styles(document)
+    _properties(document, summary, institution, written_on)
     title = document.add_heading(f"{institution}整改落实情况综合报告", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     period = document.add_paragraph(f"报告期间：{summary.start.isoformat()} 至 {summary.end.isoformat()}")

@@ -23,7 +23,7 @@ from handlers.access import (
     settings,
 )
 from jobs import notices
-from storage import calendar, people, phrasings
+from storage import calendar, people
 from storage.clock import clock
 from storage.people import OFFICE
 from texts import Raw, say
@@ -33,10 +33,10 @@ def _when(context, moment: datetime) -> str:
     return moment.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
 
 
-def _moment(context, text: str) -> datetime | None:
-    """2026-12-10 14:30, 12月10日 下午2点半, 明天上午9点, 下周一 9:00 (storage.phrasings)."""
-    zone = settings(context).timezone
-    return phrasings.parse_moment(text, clock.now().astimezone(zone))
+def _moment(context, text: str, end: bool = False) -> datetime | None:
+    """2026-12-10 14:30, 12月10日 下午2点半, 明天上午9点, 下周一 9:00; a bare date that ends a
+    phase means the end of that day."""
+    return calendar.moment(text, settings(context).timezone, end=end)
 
 
 @requires(*MEMBERS)
@@ -44,16 +44,19 @@ async def show_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     person = person_of(update, context)
     lang = language(update, context)
     db = database(context)
+    # the office runs the calendar, so it sees every meeting, not only those it attends
     events = [e for e in calendar.upcoming(db, clock.now())
-              if e.kind == "phase" or person.id in {p.id for p in calendar.attendees(db, e)}]
+              if e.kind == "phase" or OFFICE in person.roles
+              or person.id in {p.id for p in calendar.attendees(db, e)}]
     if not events:
         await reply(update, context, "calendar.empty")
         return
     lines = [say(lang, "calendar.title")]
     for event in events:
+        width = 10 if event.kind == "phase" else 16  # a phase runs by whole days
         lines.append(say(lang, f"calendar.{event.kind}", id=event.id, title=event.title,
-                         when=_when(context, event.starts_at),
-                         until=_when(context, event.ends_at) if event.ends_at else "—",
+                         when=_when(context, event.starts_at)[:width],
+                         until=_when(context, event.ends_at)[:width] if event.ends_at else "—",
                          place=event.place or "—"))
     await send_lines(context, update.effective_chat.id, lines)
 
@@ -92,19 +95,20 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评"""
     parts = _parts(context) + ["", ""]
-    starts, ends = _moment(context, parts[0]), _moment(context, parts[1])
+    starts, ends = _moment(context, parts[0]), _moment(context, parts[1], end=True)
     for number, (typed, moment) in enumerate(((parts[0], starts), (parts[1], ends)), 1):
         if moment is None and typed:
             await reply(update, context, "calendar.bad_time", number=number, text=quoted(typed),
                         usage=Raw(say(language(update, context), "calendar.phase_usage")))
             return
-    if starts is None or ends is None or not parts[2]:
+    if starts is None or ends is None or not parts[2] or ends < starts:
         await reply(update, context, "calendar.phase_usage")
         return
     event_id = calendar.add(database(context), "phase", parts[2], starts, person_of(update, context).id,
                             ends_at=ends)
-    await reply(update, context, "calendar.added", id=event_id,
-                count=len(people.everyone(database(context))))
+    told = notices.phase_announced(context, calendar.get(database(context), event_id),
+                                   _when(context, starts)[:10], _when(context, ends)[:10])
+    await reply(update, context, "calendar.added", id=event_id, count=told)
 
 
 async def _event_arg(update, context) -> calendar.Event | None:

@@ -96,18 +96,19 @@ async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 @requires(HEAD, LEADER)
 async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = context.user_data.pop("extension", None)
-    await update.callback_query.answer()
     lang = language(update, context)
     if EXTENSION_SEND.parse(update.callback_query.data) != ("yes",) or not draft or "new" not in draft:
+        await update.callback_query.answer()
         await update.callback_query.edit_message_text(say(lang, "cancelled"))
         return ConversationHandler.END
     asker = person_of(update, context)
     try:
         asked = extensions.ask(database(context), draft["id"], asker, draft["reason"],
                                date.fromisoformat(draft["new"]), ledger.today(context))
-    except ProblemError as error:
+    except ProblemError as error:  # answers the press itself
         await tell_error(update, context, error)
         return ConversationHandler.END
+    await update.callback_query.answer()
     problem = problems.get(database(context), asked.problem_id)
     told = notices.extension_asked(context, problem, asked, asker)
     await update.callback_query.edit_message_text(say(lang, "extension.sent", id=problem.id, count=told))

@@ -236,17 +236,18 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
 async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Publishing a reason to everyone cannot be taken back: it happens only on this press."""
     draft = context.user_data.pop("explain", None)
-    await update.callback_query.answer()
     if EXPLAIN_CONFIRM.parse(update.callback_query.data) != ("yes",) or not draft or "review_on" not in draft:
+        await update.callback_query.answer()
         await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
         return ConversationHandler.END
     review_on = date.fromisoformat(draft["review_on"])
     try:
         problem = problems.act(database(context), draft["id"], "explain", person_of(update, context),
                                reason=draft["reason"], review_on=review_on)
-    except ProblemError as error:
+    except ProblemError as error:  # answers the press itself
         await tell_error(update, context, error)
         return ConversationHandler.END
+    await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
     notices.problem_explained(context, problem)

@@ -4,6 +4,7 @@ responsible, the deadline, progress, with 🔴🟡🟢, for every member of staf
 from __future__ import annotations
 
 import json
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -76,7 +77,7 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
             names[actor] = found.name if found else "?"
         detail = json.loads(row["detail"] or "{}")
         when = problems.parse_iso(row["at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        extra = detail.get("text") or detail.get("reason") or detail.get("comment") or ""
+        extra = detail_text(lang, row["action"], detail)
         if "percent" in detail:
             extra = f"{detail['percent']}% {extra}"
         new_deadline = detail.get("new_deadline") or detail.get("deadline")
@@ -86,6 +87,26 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
                          who=names.get(actor) or say(lang, "history.system"),
                          action=say(lang, f"history.{row['action']}"), extra=extra))
     return lines
+
+
+ROUND = re.compile(r"^(\d+)d$")
+
+
+def detail_text(lang: str, action: str, detail: dict) -> str:
+    """What an audit row's detail says, in words: the values the bot stores as identifiers (a
+    look-back's round, its result) are named from the catalog, never shown raw."""
+    text = detail.get("text") or detail.get("reason") or detail.get("comment") or ""
+    if action == "problem.lookback_start":
+        days = ROUND.match(text)
+        return say(lang, "history.round.days", days=days[1]) if days else say(lang, "history.round.extra")
+    if action == "problem.lookback_result":
+        return say(lang, f"lookback.result.{text}", **{k: detail.get(k, 0) for k in RESULT_COUNTS})
+    if action == "problem.milestone_done":
+        return say(lang, "history.milestone_number", number=text)
+    return text
+
+
+RESULT_COUNTS = ("satisfied", "basic", "unsatisfied")
 
 
 @requires(*MEMBERS)

@@ -85,8 +85,7 @@ DAILY = {
 }
 PRECEDENCE = (OFFICE, LEADER, HEAD, STAFF)
 MORE = "btn.more"
-HELP_SECTIONS = ((STAFF, "help.staff"), (HEAD, "help.head"), (LEADER, "help.leader"),
-                 (OFFICE, "help.office"))
+HELP_ROLES = (STAFF, HEAD, LEADER, OFFICE)  # the order of /help's sections
 
 
 def entries_for(person: Person) -> list[tuple[str, str | None]]:
@@ -192,13 +191,27 @@ async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, person: 
     )
 
 
+def help_sections(person: Person, lang: str) -> list[str]:
+    """/help from ENTRIES, the list the command menu and the handlers' tests are built from: a
+    section per role the person holds, each command once, under the first role that has it."""
+    shown: set[str] = set()
+    parts = []
+    for role in HELP_ROLES:
+        if role not in person.roles:
+            continue
+        commands = [c for c, _, roles in ENTRIES if role in roles and c not in shown]
+        shown.update(commands)
+        if commands:
+            parts.append("\n".join([f"<b>{say(lang, f'role.{role}')}</b>",
+                                     *(f"• /{c} {say(lang, f'cmd.{c}')}" for c in commands)]))
+    return parts
+
+
 @requires(*MEMBERS)
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = person_of(update, context)
     lang = language(update, context, person)
-    parts = [say(lang, "help.title")]
-    parts += [say(lang, key) for role, key in HELP_SECTIONS if role in person.roles]
-    parts.append(say(lang, "help.footer"))
+    parts = [say(lang, "help.title"), *help_sections(person, lang), say(lang, "help.footer")]
     await context.bot.send_message(
         update.effective_chat.id, "\n\n".join(parts), parse_mode="HTML",
         reply_markup=keyboard(person, lang),

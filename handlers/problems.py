@@ -333,7 +333,10 @@ async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                                        parse_mode="HTML")
         return FINDINGS_FILE
     ids = problems.import_findings(database(context), findings, person_of(update, context).id)
-    await reply(update, context, "findings.done", count=len(ids), first=ids[0], last=ids[-1])
+    if len(ids) == 1:
+        await reply(update, context, "findings.done_one", id=ids[0])
+    else:
+        await reply(update, context, "findings.done", count=len(ids), first=ids[0], last=ids[-1])
     for problem_id in ids:
         announce(context, problem_id)
     return ConversationHandler.END

@@ -93,7 +93,7 @@ async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     lang = language(update, context)
     await reply(update, context, "progress.photos", count=len(_photos(context, update)), limit=MAX_PHOTOS,
                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "opinion.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data())]]))
+                    say(lang, "progress.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data())]]))
     return PHOTO_STEP
 
 

@@ -235,3 +235,9 @@ def meeting_moved(target, event: calendar.Event) -> int:
 def meeting_cancelled(target, event: calendar.Event) -> int:
     return notify(target, calendar.attendees(reach(target).db, event), "meeting.cancelled",
                   title=event.title, when=_when(target, event.starts_at))
+
+
+def phase_announced(target, event, starts: str, ends: str) -> int:
+    """A new phase of the campaign is told to everyone on the roster."""
+    return notify(target, everyone(target), "phase.announced", dedup=f"phase:{event.id}",
+                  title=event.title, starts=starts, ends=ends)

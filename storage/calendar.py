@@ -123,16 +123,26 @@ WORDS = {"title": {"title", "名称", "会议", "事项", "名稱"}, "kind": {"k
 PHASE_WORDS = {"phase", "阶段", "階段"}
 
 
-def _moment(text: str, zone: ZoneInfo, line: int) -> datetime:
-    """An Excel date cell arrives as 2026-12-10 14:30; a typed one may read 12月10日 下午2点半."""
+def moment(text: str, zone: ZoneInfo, *, end: bool = False) -> datetime | None:
+    """'2026-12-31 14:30' as a moment in the zone, or as people type it (12月10日 下午2点半,
+    storage.phrasings). A bare date is its first moment, or with `end` its last one: a phase
+    'to 2026-12-31' runs through that whole day."""
+    text = text.strip()
     try:
-        return datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=zone)
+        parsed = datetime.fromisoformat(text.replace("/", "-")).replace(tzinfo=zone)
     except ValueError:
-        pass
-    moment = phrasings.parse_moment(text, clock.now().astimezone(zone))
-    if moment is None:
+        return phrasings.parse_moment(text, clock.now().astimezone(zone))
+    if end and ":" not in text:
+        return parsed + timedelta(days=1) - timedelta(seconds=1)
+    return parsed
+
+
+def _moment(text: str, zone: ZoneInfo, line: int, end: bool = False) -> datetime:
+    """An Excel date cell arrives as 2026-12-10 14:30; a typed one may read 12月10日 下午2点半."""
+    found = moment(text, zone, end=end)
+    if found is None:
         raise FileRejected("time", line=line, detail=text)
-    return moment
+    return found
 
 
 def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dict]:
@@ -148,7 +158,7 @@ def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dic
         events.append({
             "kind": "phase" if cells.get("kind", "") in PHASE_WORDS else "meeting",
             "title": cells["title"], "starts_at": _moment(cells["starts"], zone, line),
-            "ends_at": _moment(cells["ends"], zone, line) if cells.get("ends") else None,
+            "ends_at": _moment(cells["ends"], zone, line, end=True) if cells.get("ends") else None,
             "place": cells.get("place", ""), "roles": roles, "departments": departments})
     if not events:
         raise FileRejected("empty")

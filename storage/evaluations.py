@@ -335,7 +335,7 @@ def flag_to_problem(
     if subject is None:
         raise ProblemError("not_found")
     if subject.problem_id:
-        raise ProblemError("already_listed", str(subject.problem_id))
+        raise ProblemError("already_flagged", str(subject.problem_id))
     with db.atomic():
         problem_id = problems.create(
             db,

@@ -19,6 +19,8 @@ from storage.clock import iso, parse_iso
 from storage.lookbacks import COUNTED
 from storage.problems import CLOSED, EXPLAINED, LISTED, Problem
 
+NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched to a department
+
 # What each audited action did to the fields a report counts by (besides the status, which
 # every action records as from/to).
 _PROGRESS_OF = {"report": lambda d: d.get("percent", 0), "close": lambda d: 100, "reopen": lambda d: 0}
@@ -120,7 +122,7 @@ def _lookbacks(db, start: date, end: date) -> tuple[dict[str, int], dict[str, in
 def _departments(found: list[Problem], end: date) -> list[DepartmentRow]:
     rows: dict[str, DepartmentRow] = defaultdict(lambda: DepartmentRow(""))
     for problem in found:
-        name = problem.department or "—"
+        name = problem.department or NO_DEPARTMENT
         row = rows[name]
         row.department = name
         row.total += 1

@@ -3,7 +3,7 @@ attend, moved or cancelled with notice; phases; CSV import."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from conftest import join
@@ -77,3 +77,26 @@ async def test_phases_and_csv_import(running_bot, client, invited, db, tmp_path,
     assert bot.main(["calendar", "import", str(bad)]) == 1
     assert "第 2 行" in capsys.readouterr().err
     assert len(calendar.upcoming(db, clock.now())) == 2
+
+
+async def test_a_phase_is_announced_and_runs_through_its_last_day(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    await office.send("/phase 2099-12-01 | 2099-12-31 | 查摆问题、开展批评")
+    await office.wait_for("已加入日程 #1，已通知 4 人")
+    told = await staff.wait_for("活动进入新阶段：查摆问题、开展批评")
+    assert "2099-12-01 至 2099-12-31" in told.text
+    [phase] = calendar.upcoming(db, clock.now())
+    last_evening = datetime(2099, 12, 31, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert phase in calendar.upcoming(db, last_evening)  # not over at 00:00 of its last day
+    assert not calendar.upcoming(db, last_evening + timedelta(hours=4))
+    shown = (await staff.send("/meetings"))[-1].text
+    assert "查摆问题、开展批评（2099-12-01 至 2099-12-31）" in shown
+
+
+async def test_the_office_sees_every_meeting(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    await office.send("/meeting 2099-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
+    assert "专题民主生活会" in (await office.send("/meetings"))[-1].text  # it does not attend
+    assert "专题民主生活会" not in (await staff.send("/meetings"))[-1].text

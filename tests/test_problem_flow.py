@@ -165,7 +165,7 @@ async def test_findings_import_in_chat_and_on_the_command_line(running_bot, clie
     csv_file = tmp_path / "more.csv"
     csv_file.write_bytes("问题\n门卫夜巡不到位\n".encode())
     assert bot.main(["problems", "import", str(csv_file)]) == 0
-    assert "1 listed (#3 to #3)" in capsys.readouterr().out
+    assert "1 listed (#3);" in capsys.readouterr().out
 
 
 async def test_long_term_problems_move_by_milestones(running_bot, client, invited, db):

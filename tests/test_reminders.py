@@ -127,7 +127,7 @@ async def test_reminders_for_one_person_in_one_slot_come_as_one_message(running_
     message = await team["刘洋"].wait_for("候诊区座椅不足")
     assert "挂号排队时间长" in message.text  # both in one message
     labels = message.labels()  # each button names its problem, none repeats
-    assert {"📈 报告进展 #1", "📈 报告进展 #2", "🔎 查看 #1", "🔎 查看 #2"} == set(labels)
+    assert set(labels) == {"📈 报告进展 #1", "📈 报告进展 #2", "🔎 查看 #1", "🔎 查看 #2"}
     assert len(labels) == 4
     leader = await team["李娜"].wait_for("候诊区座椅不足")
     assert not any("报告进展" in label for label in leader.labels())  # a leader cannot report

@@ -57,7 +57,8 @@ async def test_the_office_gets_the_report_in_chat(campaign, running_bot, client)
                       "批准延期": "0", "累计问题": "7"}
     departments = {row[0]: row[1:] for row in found[2][1:]}
     assert departments == {"后勤保障科": ["4", "1", "2", "1", "25.0%"],
-                           "门诊部": ["2", "0", "2", "1", "0.0%"], "—": ["1", "0", "0", "0", "0.0%"]}
+                           "门诊部": ["2", "0", "2", "1", "0.0%"],
+                           "（未定科室）": ["1", "0", "0", "0", "0.0%"]}
     open_items = [row[0] for row in found[-1][1:]]
     assert open_items == [f"#{ids[k]}" for k in ("other_late", "late", "soon", "fine", "unclaimed")]
     assert len(document.inline_shapes) == 2  # progress over time, status by department
