@@ -98,12 +98,12 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
-    if page == 0:  # the groups of similar opinions first, each as one card
-        await hotspot_cards.send_cards(update, context)
     for opinion in shown:
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), _actions(lang, opinion.id))
         await send_photos(context, chat_id, opinion)
         opinions.mark_read(db, opinion.id)
+    if page == 0:  # the groups of similar opinions, each as one card
+        await hotspot_cards.send_cards(update, context)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     navigation = []
     if page + 1 < pages:
