@@ -156,7 +156,7 @@ async def split(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db = database(context)
     group_id = hotspots.group_of(db, opinion_id)
     if group_id is None or len(hotspots.members(db, group_id)) < 2:
-        await refuse(update, context, "hotspot.alone")
+        await refuse(update, context, "hotspot.gone" if group_id is None else "hotspot.alone")
         return
     _, moves = hotspots.split(db, [opinion_id], person_of(update, context).id)
     await _changed(update, context, moves, "hotspot.split", id=opinion_id)

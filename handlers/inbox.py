@@ -123,12 +123,12 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
-    if page == 0:  # the groups of similar opinions first, each as one card
-        await hotspot_cards.send_cards(update, context)
     for opinion in shown:
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)
         opinions.mark_read(db, opinion.id)
+    if page == 1:  # then the groups of similar opinions, each as one card
+        await hotspot_cards.send_cards(update, context)
     navigation = None
     if more:
         navigation = InlineKeyboardMarkup([[InlineKeyboardButton(

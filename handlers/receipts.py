@@ -29,7 +29,7 @@ from callbacks import (
     RECEIPT_SUBSCRIBE,
     RECEIPT_WRITE,
 )
-from handlers import conversations, menu
+from handlers import conversations, ledger, menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
@@ -133,6 +133,7 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
                        callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
+    lines += problem_lines(context, lang, opinion.id)
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
@@ -142,6 +143,17 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                      for label, choice in row] for row in VOTE_BUTTONS]
     await send_lines(context, update.effective_chat.id, lines,
                      InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def problem_lines(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str) -> list[str]:
+    """The public problem the opinion became (alone or with a group of similar ones), and
+    where it stands: the holder follows its life from the receipt."""
+    db = database(context)
+    problem_id = problems.problem_of_opinion(db, opinion_id)
+    problem = problems.get(db, problem_id) if problem_id else None
+    if problem is None or not problem.public:
+        return []
+    return ["", say(lang, "receipt.problem"), ledger.summary_line(context, lang, problem)]
 
 
 def _open_lookback(db, opinion_id: str):

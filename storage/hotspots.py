@@ -20,6 +20,7 @@ from storage import audit, problems
 # point at the few who wrote it. The office sees every group, as it sees every opinion.
 MIN_SHOWN = 5  # k, the anonymity set
 DIGEST_HOTSPOTS = 5  # the largest groups a digest or a report names
+GROWN_LISTED = 500  # groups that grew since a digest, named in its query (else counted over the box)
 GROUP_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 GROUP_ID_LENGTH = 8
 
@@ -166,13 +167,7 @@ def _hotspots(db, rows) -> list[Hotspot]:
     ) for row in rows]
 
 
-def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
-        end: date | None = None, department_ids: list[int] | None = None,
-        open_only: bool = False, grew_since: date | None = None) -> list[Hotspot]:
-    """The largest groups, counting only opinions of the period (by the day they carry) and,
-    for a leader, only those about their departments. A group smaller than `min_size` is not
-    a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
-    with an opinion of that day or later (a digest's "since the last one")."""
+def _filters(start, end, department_ids, open_only) -> tuple[str, list]:
     where, params = ["o.released = 1"], []
     if start:
         where.append("o.submitted_on >= ?")
@@ -185,11 +180,38 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
         params += department_ids
     if open_only:
         where.append("o.status in ('new', 'replied', 'forwarded')")
+    return " and ".join(where), params
+
+
+def _grown(db, where: str, params: list, since: date) -> list[str]:
+    """The groups with an opinion of `since` or later among those counted: found from the
+    recent days' opinions alone (through the day indexes), so that a digest does not count
+    every group of the box to name the few that grew."""
+    return [r[0] for r in db.execute(
+        f"select distinct m.group_id from opinions o cross join hotspot_members m "
+        f"on m.opinion_id = o.id where {where} and o.submitted_on >= ?", [*params, since.isoformat()])]
+
+
+def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
+        end: date | None = None, department_ids: list[int] | None = None,
+        open_only: bool = False, grew_since: date | None = None) -> list[Hotspot]:
+    """The largest groups, counting only opinions of the period (by the day they carry) and,
+    for a leader, only those about their departments. A group smaller than `min_size` is not
+    a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
+    with an opinion of that day or later (a digest's "since the last one")."""
+    where, params = _filters(start, end, department_ids, open_only)
     having, tail = "count(*) >= ?", [min_size]
     if grew_since:
-        having += " and max(o.submitted_on) >= ?"
-        tail.append(grew_since.isoformat())
-    rows = db.query(f"{_HOTSPOTS} where {' and '.join(where)} group by m.group_id "
+        grown = _grown(db, where, params, grew_since)
+        if not grown:
+            return []
+        if len(grown) <= GROWN_LISTED:
+            where += f" and m.group_id in ({','.join('?' * len(grown))})"
+            params = [*params, *grown]
+        else:  # too many to name one by one: counted over the box, as without grew_since
+            having += " and max(o.submitted_on) >= ?"
+            tail.append(grew_since.isoformat())
+    rows = db.query(f"{_HOTSPOTS} where {where} group by m.group_id "
                     f"having {having} order by count(*) desc, m.group_id limit ?",
                     [*params, *tail, limit])
     return _hotspots(db, rows)

@@ -57,3 +57,8 @@ async def test_the_office_sees_one_card_opens_it_and_lists_one_problem(running_b
     assert problems.problem_of_opinion(db, taken) is None  # taken out: not linked
     await office.press_data(asked.message_id, f"hs:pc:{hotspots.group_of(db, first)}")  # twice
     assert "都已列为问题" in (await office.callback_answer())["text"]
+    # every receipt of the group leads to the one problem
+    card = await staff.send(f"/receipt {receipts[0]}")
+    assert "已列为问题" in card[-1].text and f"#{problem_id}" in card[-1].text
+    apart = await head.send(f"/receipt {receipts[1]}")  # the one taken out is not on it
+    assert "已列为问题" not in apart[-1].text

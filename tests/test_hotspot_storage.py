@@ -186,3 +186,14 @@ async def test_a_leader_is_shown_the_text_of_an_opinion_about_their_departments(
     assert hotspots.get(db, group_id).representative == SHED[5]  # the office sees the group's
     [seen] = hotspots.top(db, 5, min_size=hotspots.MIN_SHOWN, department_ids=[departments["后勤保障科"]])
     assert seen.size == 5 and seen.representative in SHED[:5]
+
+
+async def test_groups_that_grew_are_the_same_whether_named_or_counted_over_the_box(db, monkeypatch):
+    for n, text in enumerate(SHED[:3] + CANTEEN):
+        submit(db, text, date(2026, 11, 10 + n))
+    await grouped(db)
+    named = hotspots.for_office_digest(db, date(2026, 11, 13))
+    assert [h.size for h in named] == [2]  # the shed group has nothing since the 13th
+    monkeypatch.setattr(hotspots, "GROWN_LISTED", 0)
+    assert hotspots.for_office_digest(db, date(2026, 11, 13)) == named
+    assert [h.size for h in hotspots.for_office_digest(db, date(2026, 11, 1))] == [3, 2]

@@ -626,4 +626,5 @@ MESSAGES = {
     "hotspot.already_listed": "Every opinion of this group is already on the problem list.",
     "hotspot.section": "<b>🔥 Problems many people raised</b>",
     "hotspot.line": "{count} opinions: {text} ({first} to {last})",
+    "receipt.problem": "📋 This opinion is on the problem list; where it stands:",
 }

@@ -638,4 +638,5 @@ MESSAGES = {
     "hotspot.already_listed": "这一组的意见都已列为问题。",
     "hotspot.section": "<b>🔥 群众反映集中的问题</b>",
     "hotspot.line": "{count} 条意见：{text}（{first} 至 {last}）",
+    "receipt.problem": "📋 这条意见已列为问题，进展如下：",
 }

@@ -627,4 +627,5 @@ MESSAGES = {
     "hotspot.already_listed": "這一組的意見都已列為問題。",
     "hotspot.section": "<b>🔥 群眾反映集中的問題</b>",
     "hotspot.line": "{count} 則意見：{text}（{first} 至 {last}）",
+    "receipt.problem": "📋 這則意見已列為問題，進展如下：",
 }
