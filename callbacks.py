@@ -227,6 +227,16 @@ INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID
 INBOX_ACTIONS = {"reply": INBOX_REPLY, "close": INBOX_CLOSE, "lead": INBOX_LEADER,
                  "dup": INBOX_DUPLICATE, "prob": INBOX_PROBLEM}
 
+# ---- hotspots: groups of similar opinions (ids like an opinion's) ----------------------------
+HOTSPOT_OPEN = declare("hotspot_open", "hs:o", code("group", OPINION_ID, 16))
+HOTSPOT_CHOOSE_MERGE = declare("hotspot_choose_merge", "hs:m", code("group", OPINION_ID, 16))
+HOTSPOT_MERGE = declare("hotspot_merge", "hs:mg", code("group", OPINION_ID, 16), code("into", OPINION_ID, 16))
+HOTSPOT_CHOOSE_MOVE = declare("hotspot_choose_move", "hs:v", code("opinion", OPINION_ID, 16))
+HOTSPOT_MOVE = declare("hotspot_move", "hs:mv", code("opinion", OPINION_ID, 16), code("into", OPINION_ID, 16))
+HOTSPOT_SPLIT = declare("hotspot_split", "hs:s", code("opinion", OPINION_ID, 16))
+HOTSPOT_PROBLEM = declare("hotspot_problem", "hs:p", code("group", OPINION_ID, 16))
+HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16))
+
 # ---- problems: list, assign, claim, dispatch, explain, progress, closure ---------------------
 PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))
 PROBLEM_HORIZON = declare("problem_horizon", "pnh", choice("horizon", problems.HORIZONS))

@@ -7,6 +7,18 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
+import callbacks
+from callbacks import (
+    HOTSPOT_CHOOSE_MERGE,
+    HOTSPOT_CHOOSE_MOVE,
+    HOTSPOT_MERGE,
+    HOTSPOT_MOVE,
+    HOTSPOT_OPEN,
+    HOTSPOT_PROBLEM,
+    HOTSPOT_PROBLEM_CONFIRM,
+    HOTSPOT_SPLIT,
+    Button,
+)
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problems import announce
 from jobs import hotspots as hotspot_job
@@ -35,9 +47,11 @@ def card_lines(lang: str, hotspot: Hotspot) -> list[str]:
 
 def _card_buttons(lang: str, group_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton(say(lang, "hotspot.btn.open"), callback_data=f"hs:o:{group_id}"),
-         InlineKeyboardButton(say(lang, "hotspot.btn.merge"), callback_data=f"hs:m:{group_id}")],
-        [InlineKeyboardButton(say(lang, "hotspot.btn.problem"), callback_data=f"hs:p:{group_id}")],
+        [InlineKeyboardButton(say(lang, "hotspot.btn.open"), callback_data=HOTSPOT_OPEN.data(group_id)),
+         InlineKeyboardButton(say(lang, "hotspot.btn.merge"),
+                              callback_data=HOTSPOT_CHOOSE_MERGE.data(group_id))],
+        [InlineKeyboardButton(say(lang, "hotspot.btn.problem"),
+                              callback_data=HOTSPOT_PROBLEM.data(group_id))],
     ])
 
 
@@ -60,8 +74,8 @@ async def show_hotspots(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 def _group(update: Update) -> str:
-    parts = update.callback_query.data.split(":")
-    return parts[2] if len(parts) >= 3 else ""
+    """The group (or opinion) a button names: its first field, read by the registry."""
+    return str(callbacks.parse(update.callback_query.data)[1][0])
 
 
 @requires(OFFICE)
@@ -80,18 +94,18 @@ async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
                          about=opinion.department or say(lang, "opinion.no_department"),
                          date=opinion.submitted_on, text=shorten(opinion.text, SNIPPET)))
         rows.append([InlineKeyboardButton(say(lang, "hotspot.btn.split", id=opinion.id),
-                                          callback_data=f"hs:s:{opinion.id}"),
+                                          callback_data=HOTSPOT_SPLIT.data(opinion.id)),
                      InlineKeyboardButton(say(lang, "hotspot.btn.move", id=opinion.id),
-                                          callback_data=f"hs:v:{opinion.id}")])
+                                          callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion.id))])
     if len(member_ids) > MEMBERS:
         lines.append(say(lang, "hotspot.more_members", count=len(member_ids) - MEMBERS))
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
-def _targets(lang: str, db, excluded: str, prefix: str) -> InlineKeyboardMarkup | None:
+def _targets(lang: str, db, excluded: str, button: Button, first: str) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(
         say(lang, "hotspot.btn.target", text=shorten(h.representative, BUTTON_TEXT), count=h.size),
-        callback_data=f"{prefix}:{h.id}")]
+        callback_data=button.data(first, h.id))]
         for h in hotspots.top(db, TARGETS + 1, open_only=True) if h.id != excluded][:TARGETS]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -102,7 +116,7 @@ async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if hotspots.get(db, group_id) is None:
         await refuse(update, context, "hotspot.gone")
         return
-    targets = _targets(lang, db, group_id, f"hs:mg:{group_id}")
+    targets = _targets(lang, db, group_id, HOTSPOT_MERGE, group_id)
     if targets is None:
         await refuse(update, context, "hotspot.no_targets")
         return
@@ -113,7 +127,7 @@ async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def choose_move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang, opinion_id = database(context), language(update, context), _group(update)
     current = hotspots.group_of(db, opinion_id)
-    targets = _targets(lang, db, current, f"hs:mv:{opinion_id}") if current else None
+    targets = _targets(lang, db, current, HOTSPOT_MOVE, opinion_id) if current else None
     if targets is None:
         await refuse(update, context, "hotspot.no_targets" if current else "hotspot.gone")
         return
@@ -129,25 +143,25 @@ async def _changed(update, context, moves, key: str, **values) -> None:
 
 @requires(OFFICE)
 async def merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
+    source, into = HOTSPOT_MERGE.parse(update.callback_query.data)
     db = database(context)
     try:
-        moves = hotspots.merge(db, parts[3], parts[2], person_of(update, context).id)
-    except (HotspotError, IndexError):
+        moves = hotspots.merge(db, into, source, person_of(update, context).id)
+    except HotspotError:
         await refuse(update, context, "hotspot.gone")
         return
-    await _changed(update, context, moves, "hotspot.merged", count=hotspots.get(db, parts[3]).size)
+    await _changed(update, context, moves, "hotspot.merged", count=hotspots.get(db, into).size)
 
 
 @requires(OFFICE)
 async def move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = update.callback_query.data.split(":")
+    opinion_id, into = HOTSPOT_MOVE.parse(update.callback_query.data)
     try:
-        moves = hotspots.move(database(context), parts[2], parts[3], person_of(update, context).id)
-    except (HotspotError, IndexError):
+        moves = hotspots.move(database(context), opinion_id, into, person_of(update, context).id)
+    except HotspotError:
         await refuse(update, context, "hotspot.gone")
         return
-    await _changed(update, context, moves, "hotspot.moved", id=parts[2])
+    await _changed(update, context, moves, "hotspot.moved", id=opinion_id)
 
 
 @requires(OFFICE)
@@ -172,7 +186,7 @@ async def confirm_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply(update, context, "hotspot.confirm_problem", count=hotspot.size,
                 title=shorten(hotspot.representative, SNIPPET),
                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "btn.confirm"), callback_data=f"hs:pc:{hotspot.id}")]]))
+                    say(lang, "btn.confirm"), callback_data=HOTSPOT_PROBLEM_CONFIRM.data(hotspot.id))]]))
 
 
 @requires(OFFICE)
@@ -192,12 +206,12 @@ async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("hotspots", show_hotspots),
-        CallbackQueryHandler(open_group, pattern=r"^hs:o:"),
-        CallbackQueryHandler(choose_merge, pattern=r"^hs:m:"),
-        CallbackQueryHandler(merge, pattern=r"^hs:mg:"),
-        CallbackQueryHandler(choose_move, pattern=r"^hs:v:"),
-        CallbackQueryHandler(move, pattern=r"^hs:mv:"),
-        CallbackQueryHandler(split, pattern=r"^hs:s:"),
-        CallbackQueryHandler(confirm_problem, pattern=r"^hs:p:"),
-        CallbackQueryHandler(list_problem, pattern=r"^hs:pc:"),
+        CallbackQueryHandler(open_group, pattern=HOTSPOT_OPEN),
+        CallbackQueryHandler(choose_merge, pattern=HOTSPOT_CHOOSE_MERGE),
+        CallbackQueryHandler(merge, pattern=HOTSPOT_MERGE),
+        CallbackQueryHandler(choose_move, pattern=HOTSPOT_CHOOSE_MOVE),
+        CallbackQueryHandler(move, pattern=HOTSPOT_MOVE),
+        CallbackQueryHandler(split, pattern=HOTSPOT_SPLIT),
+        CallbackQueryHandler(confirm_problem, pattern=HOTSPOT_PROBLEM),
+        CallbackQueryHandler(list_problem, pattern=HOTSPOT_PROBLEM_CONFIRM),
     ]

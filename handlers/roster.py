@@ -179,7 +179,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         buttons = InlineKeyboardMarkup([
             [InlineKeyboardButton(say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
                                   callback_data=ROSTER_RISKY.data())],
-            [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="roster:cancel")],
+            [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data())],
         ])
         await query.edit_message_text(
             shorten(risk_text(lang, risky.changes) + "\n\n" + say(lang, "roster.risk.again"),
@@ -221,7 +221,7 @@ def import_conversation() -> ConversationHandler:
             ],
             CONFIRMING_RISK: [
                 CallbackQueryHandler(apply_file, pattern=ROSTER_RISKY),
-                CallbackQueryHandler(cancel_import, pattern=r"^roster:cancel$"),
+                CallbackQueryHandler(cancel_import, pattern=ROSTER_CANCEL),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_import), menu.leave_on_menu_tap()],
