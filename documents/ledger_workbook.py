@@ -26,8 +26,7 @@ LANGUAGE = "zh-CN"  # the ledger goes upward in the office's own language
 
 
 def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, str]:
-    row = db.execute("select id, result from lookbacks where problem_id = ? and result is not null "
-                     "order by id desc limit 1", [problem_id]).fetchone()
+    row = lookbacks.latest_result(db, problem_id)
     if row is None:
         return "", ""
     lookback_id, result = row

@@ -20,7 +20,7 @@ from handlers import conversations, ledger, menu
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
-from storage import problems
+from storage import people, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
@@ -83,8 +83,8 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 @requires(LEADER)
 async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
-    rows = [[InlineKeyboardButton(d["name"], callback_data=f"pdd:{d['id']}")]
-            for d in database(context).query("select id, name from departments order by name")]
+    rows = [[InlineKeyboardButton(name, callback_data=f"pdd:{department_id}")]
+            for department_id, name in people.department_list(database(context))]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
 
@@ -92,13 +92,12 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 @requires(LEADER)
 async def receive_department(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     department_id = id_in_button(update)
-    row = database(context).execute("select name from departments where id = ?",
-                                    [department_id]).fetchone()
-    if row is None:
+    name = people.department_name(database(context), department_id)
+    if name is None:
         await refuse(update, context, "stale_button")
         return DEPARTMENT
-    context.user_data["dispatch"].update(department_id=department_id, department=row[0])
-    await reply(update, context, "dispatch.deadline", department=row[0])
+    context.user_data["dispatch"].update(department_id=department_id, department=name)
+    await reply(update, context, "dispatch.deadline", department=name)
     return DEADLINE
 
 

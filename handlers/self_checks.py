@@ -144,7 +144,7 @@ async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     person, lang = person_of(update, context), language(update, context)
     mine = [
         r
-        for r in self_checks.listing(database(context), "s.status in (?, ?)", list(self_checks.TO_WRITE))
+        for r in self_checks.to_write(database(context))
         if self_checks.is_author(r, person)
     ]
     if not mine:

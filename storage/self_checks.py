@@ -93,6 +93,11 @@ def listing(db: sqlite_utils.Database, where: str = "1", params: list | None = N
     ]
 
 
+def to_write(db: sqlite_utils.Database) -> list[SelfCheck]:
+    """Asked for or returned: still to be written (or written again)."""
+    return listing(db, "s.status in (?, ?)", list(TO_WRITE))
+
+
 def document(db: sqlite_utils.Database, self_check_id: int) -> tuple[bytes, str] | None:
     row = db.execute(
         "select document, document_name from self_checks where id = ?", [self_check_id]
