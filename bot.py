@@ -16,7 +16,8 @@ import sys
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import BaseRequest
 
 import cli
 import config
@@ -82,16 +83,18 @@ def pacer(per_second: float = 30.0) -> Pacer:
 
 
 def build_application(settings: config.Settings, db: sqlite_utils.Database,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:
+                      rate_limiter: BaseRateLimiter | None = None, request: BaseRequest | None = None
+                      ) -> Application:
     """The bot. `rate_limiter` keeps to Telegram's limits (30 messages a second overall by
-    default); benchmarks pass a scaled one."""
+    default); benchmarks pass a scaled one. `request` replaces the HTTP transport (the fast
+    test tier answers from the fake Bot API in process)."""
     app = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(request or AiohttpRequest())
+        .get_updates_request(request or AiohttpRequest(connections=1))
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(False)

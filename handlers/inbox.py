@@ -86,8 +86,7 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
 @requires(OFFICE)
 async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page = 0
-    if update.callback_query:
-        await update.callback_query.answer()
+    if update.callback_query:  # answered below: by reply() when empty, else before the page
         raw = update.callback_query.data.removeprefix("ib:page:")
         page = int(raw) if raw.isdigit() else 0
     db = database(context)
@@ -97,6 +96,8 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     for opinion in shown:
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), _actions(lang, opinion.id))
         await send_photos(context, chat_id, opinion)

@@ -83,8 +83,7 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
 @requires(*MEMBERS)
 async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page, after = 0, None
-    if update.callback_query:
-        await update.callback_query.answer()
+    if update.callback_query:  # answered below: by reply() when empty, else before the page
         # lgp:<page>:<where the last page ended>; a button from before keyset paging (lgp:3)
         # opens the first page.
         _, number, token = (update.callback_query.data.split(":", 2) + ["", ""])[:3]
@@ -96,6 +95,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not total:
         await reply(update, context, "ledger.empty")
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [say(lang, "ledger.title", page=min(page + 1, pages), pages=pages, total=total)]
@@ -138,7 +139,7 @@ async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+(:[-\d.]+)?$"),
+        CallbackQueryHandler(show_ledger, pattern=r"^lgp:\d+(?::|$)"),
         CallbackQueryHandler(show_detail, pattern=r"^lg:"),
         CommandHandler("history", show_history),
     ]
