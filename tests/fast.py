@@ -105,6 +105,17 @@ class FastUser:
                         return await self.press_data(candidate.message_id, button["callback_data"])
         raise AssertionError(f"{self.name}: no button {label!r}")
 
+    async def wait_for(self, needle: str, timeout: float = 0) -> BotMessage:
+        """A notice the outbox holds for this person: delivery runs until it is sent."""
+        from jobs import delivery
+
+        while True:
+            for message in self.inbox + self._new():
+                if needle in (message.text or message.caption or ""):
+                    return message
+            if not await delivery.send_due(self.fast.app):
+                raise AssertionError(f"{self.name}: no message with {needle!r}")
+
     async def callback_answer(self) -> dict | None:
         return self.fast.api.callback_answers.get(self.last_query_id)
 
