@@ -81,6 +81,7 @@ def _opinion_line(lang: str, note) -> str:
 
 def _office_lines(lang: str, digest: Digest) -> list[str]:
     figures = digest.office
+    assert figures is not None  # called for the office's digest only
     lines = []
     if digest.opinions.count:
         by_category = "、".join(f"{k} {v}" for k, v in digest.opinions.by_category.items())
@@ -187,7 +188,7 @@ async def _queue_one(app: Application, person: Person, chosen, slot: datetime) -
     chart = await asyncio.to_thread(draw_chart, lang, person, digest)
     key = f"digest:{person.id}:{slot.date().isoformat()}"
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
-    queued = outbox.queue(db, person.id, text, dedup_key=key, due_at=due)
+    queued = int(outbox.queue(db, person.id, text, dedup_key=key, due_at=due))
     if chart:
         caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
         queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)

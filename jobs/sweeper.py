@@ -108,4 +108,5 @@ async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(app: Application) -> None:
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
     app.job_queue.run_repeating(sweep, interval=SWEEP_SECONDS, first=1, name="sweeper")

@@ -118,7 +118,9 @@ def department_id(db: sqlite_utils.Database, name: str) -> int:
     rows = list(db.query("select id from departments where name = ?", [name]))
     if rows:
         return rows[0]["id"]
-    return db["departments"].insert({"name": name}).last_pk
+    added = db.table("departments").insert({"name": name}).last_pk
+    assert added is not None
+    return int(added)
 
 
 def departments(db: sqlite_utils.Database) -> list[str]:
@@ -139,9 +141,9 @@ def department_name(db: sqlite_utils.Database, department_id: int | None) -> str
 
 def set_language(db: sqlite_utils.Database, person_id: int, language: str) -> None:
     with db.atomic():
-        db["people"].update(person_id, {"language": language})
+        db.table("people").update(person_id, {"language": language})
 
 
 def set_reachable(db: sqlite_utils.Database, person_id: int, reachable: bool) -> None:
     with db.atomic():
-        db["people"].update(person_id, {"reachable": int(reachable)})
+        db.table("people").update(person_id, {"reachable": int(reachable)})

@@ -59,7 +59,7 @@ def reminders_on(problem: Problem, day: date, days_before: tuple[int, ...], lead
 
 def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) -> list[datetime]:
     """The reminder times (aware) in (after, until]: one per local day."""
-    slots = []
+    slots: list[datetime] = []
     day = after.astimezone(zone).date()
     while True:
         slot = datetime.combine(day, at, tzinfo=zone)
@@ -96,4 +96,4 @@ def adopt_marks(db: sqlite_utils.Database, tasks) -> None:
 
 def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None = None) -> None:
     with db.atomic():
-        db["job_state"].upsert({"name": _mark(task), "value": moment.isoformat()}, pk="name")
+        db.table("job_state").upsert({"name": _mark(task), "value": moment.isoformat()}, pk="name")

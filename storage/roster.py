@@ -90,7 +90,8 @@ def _plan(db: sqlite_utils.Database, rows: list[RosterRow]) -> tuple[RosterChang
             "on d.id = p.department_id"
         )
     }
-    changes, writes = RosterChanges(), []
+    changes = RosterChanges()
+    writes: list[tuple] = []  # ("insert", row) or ("update", row, person id)
     for row in rows:
         current = existing.pop(row.key, None)
         wanted = {"name": row.name, "department": row.department, "roles": row.roles, "active": 1}
@@ -136,7 +137,7 @@ def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
 def _write(db: sqlite_utils.Database, write: tuple) -> None:
     kind = write[0]
     if kind == "deactivate":
-        db["people"].update(write[1], {"active": 0})
+        db.table("people").update(write[1], {"active": 0})
         return
     row: RosterRow = write[1]
     values = {
@@ -147,6 +148,6 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
         "active": 1,
     }
     if kind == "insert":
-        db["people"].insert(values)
+        db.table("people").insert(values)
     else:
-        db["people"].update(write[2], values)
+        db.table("people").update(write[2], values)
