@@ -15,8 +15,9 @@ import sys
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 from telegram.request import BaseRequest
 
 import cli
@@ -25,6 +26,7 @@ import handlers
 import jobs
 from bot_api import AiohttpRequest
 from documents import charts
+from handlers.context import CONTEXT_TYPES, Services
 from handlers.persistence import SQLitePersistence
 from storage.db import open_database
 from storage.keys import load_keys
@@ -98,11 +100,14 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(False)
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .build()
     )
-    app.bot_data["db"] = db
-    app.bot_data["settings"] = settings
-    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path)
+    services = Services(db, settings, load_keys(settings.secret_key, settings.database_path))
+    app.bot_data["services"] = services
+    # the same, under the names the handlers and jobs have read them by
+    app.bot_data["db"], app.bot_data["settings"], app.bot_data["keys"] = db, settings, services.keys
     handlers.register(app)
     jobs.schedule(app)
     return app

@@ -290,9 +290,8 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except OpinionError:
         await refuse(update, context, "inbox.gone")
         return
-    await update.callback_query.answer()
     delivered = await _broadcast(context, opinion)
-    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)
+    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)  # answers the press
 
 
 async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
