@@ -272,9 +272,8 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except SelfCheckError as error:
         await reply(update, context, f"selfcheck.error.{error.reason}")
         return ConversationHandler.END
-    await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, context, "selfcheck.submitted", id=report.id)
+    await reply(update, context, "selfcheck.submitted", id=report.id)  # answers the press too
     notices.notify(
         context,
         notices.person(context, report.reviewer_id) or notices.office(context),
