@@ -11,6 +11,7 @@ A bot that was down catches up on start, once, task by task."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,7 +83,9 @@ async def _run(app: Application, task: str, window: Window) -> int:
 
 
 def _failed(app: Application, task: str, error: Exception) -> None:
-    log.error("sweeper task %s failed: %s", task, type(error).__name__, exc_info=error)
+    # Where it failed (the frames), not the error's message: that can quote a row's content.
+    log.error("sweeper task %s failed: %s\n%s", task, type(error).__name__,
+              "".join(traceback.format_tb(error.__traceback__)).rstrip())
     day = clock.now().astimezone(app.bot_data["settings"].timezone).date().isoformat()
     notices.notify(app, notices.office(app), "notice.task_failed", dedup=f"task-failed:{task}:{day}",
                    task=task, error=type(error).__name__)
