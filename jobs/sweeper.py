@@ -49,18 +49,20 @@ def _evaluations(app: Application, window: Window) -> int:
     return 0
 
 
-# name: the task, in the order a pass runs them; each returns how many messages it queued.
+# Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
-    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots) if w.slots else 0,
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
 }
-# Digests draw charts in a worker thread and commit person by person.
+# these commit as they go and hand the event loop back in between: deadline reminders batch by
+# batch of problems, digests person by person (their charts are drawn in a worker thread).
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
+    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
 }
+ORDER = ("reminders", "meetings", "lookbacks", "self_checks", "evaluations", "digests")
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
@@ -96,8 +98,8 @@ async def sweep_app(app: Application) -> int:
     db = app.bot_data["db"]
     now = clock.now()
     queued = 0
-    reminder_rules.adopt_marks(db, (*TASKS, *ASYNC_TASKS))
-    for task in (*TASKS, *ASYNC_TASKS):
+    reminder_rules.adopt_marks(db, ORDER)
+    for task in ORDER:
         try:
             queued += await _run(app, task, _window(app, task, now))
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
