@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint chat clean
+.PHONY: run test test-fast lint chat clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
+
+# The fast tier and storage tests only (no end-to-end runs marked slow): for the edit-test loop.
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -m "not slow"
 
 chat: $(VENV)/.installed
 	$(PY) -m sandbox.chat

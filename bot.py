@@ -15,8 +15,17 @@ import sys
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    Defaults,
+)
+from telegram.request import BaseRequest
 
 import cli
 import config
@@ -24,6 +33,7 @@ import handlers
 import jobs
 from bot_api import AiohttpRequest, redact_logs
 from documents import charts
+from handlers.context import CONTEXT_TYPES, Services
 from handlers.persistence import SQLitePersistence
 from health import server as health_server
 from health import vitals
@@ -130,25 +140,31 @@ def pacer(per_second: float = 30.0) -> Pacer:
 
 
 def build_application(settings: config.Settings, db: sqlite_utils.Database,
-                      rate_limiter: AIORateLimiter | None = None) -> Application:
+                      rate_limiter: BaseRateLimiter | None = None, request: BaseRequest | None = None
+                      ) -> Application:
     """The bot. `rate_limiter` keeps to Telegram's limits (30 messages a second overall by
-    default); benchmarks pass a scaled one."""
+    default); benchmarks pass a scaled one. `request` replaces the HTTP transport (the fast
+    test tier answers from the fake Bot API in process)."""
     app = (
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(request or AiohttpRequest())
+        .get_updates_request(request or AiohttpRequest(connections=1))
         .persistence(SQLitePersistence(db))
         .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(PerPersonOrder())
         .application_class(vitals.CountingApplication)
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .build()
     )
-    app.bot_data["db"] = db
-    app.bot_data["settings"] = settings
-    app.bot_data["keys"] = load_keys(settings.secret_key, settings.database_path, settings.secret_key_file)
+    services = Services(db, settings, load_keys(settings.secret_key, settings.database_path,
+                                                settings.secret_key_file))
+    app.bot_data["services"] = services
+    # the same, under the names the handlers and jobs have read them by
+    app.bot_data["db"], app.bot_data["settings"], app.bot_data["keys"] = db, settings, services.keys
     # Anonymous items wait here, in memory, for their shuffled batch (the promise in README).
     app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
     handlers.register(app)

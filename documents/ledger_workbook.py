@@ -44,8 +44,7 @@ PROGRESS_TEXT = 200  # characters of the latest report shown beside its percenta
 
 
 def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, str]:
-    row = db.execute("select id, result from lookbacks where problem_id = ? and result is not null "
-                     "order by id desc limit 1", [problem_id]).fetchone()
+    row = lookbacks.latest_result(db, problem_id)
     if row is None:
         return "", ""
     lookback_id, result = row

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from config import Settings
+from handlers.context import RectifyContext
 from storage import people
 from storage.people import Person
 from texts import language_for, say
@@ -37,6 +38,8 @@ def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
 
 
 def current_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:
+    if isinstance(context, RectifyContext):  # looked up once per update
+        return context.person(update)
     user = update.effective_user
     return people.by_telegram_user(database(context), user.id) if user else None
 

@@ -15,6 +15,9 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, TypeHandler
 
+from handlers.access import ANYONE, language, requires
+from texts import say
+
 # name -> its states, in the order a person meets them
 CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "opinion": ("choosing_mode", "choosing_category", "choosing_department", "writing", "adding_photos",
@@ -55,13 +58,10 @@ def states(name: str) -> tuple[str, ...]:
 
 def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
     """The TIMEOUT state of a conversation: drop what it kept and tell the person."""
-    from handlers.access import within_step
 
-    @within_step
+    # Anyone: the conversation it ends was guarded when it started; this is the bot's own move.
+    @requires(*ANYONE)
     async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        from handlers.access import language  # access imports the catalog and storage; keep this light
-        from texts import say
-
         user = update.effective_user
         for key, owner in USER_DATA_KEYS.items():
             if owner == name and context.user_data is not None:

@@ -123,6 +123,8 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     for opinion in shown:
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)
@@ -345,9 +347,8 @@ async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except OpinionError:
         await refuse(update, context, "inbox.gone")
         return
-    await update.callback_query.answer()
     delivered = await _broadcast(context, opinion)
-    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)
+    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)  # answers the press
 
 
 async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:

@@ -31,7 +31,7 @@ from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from jobs import notices
-from storage import extensions, problems
+from storage import extensions, people, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
@@ -118,8 +118,8 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
     else:
         context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
-    rows = [[InlineKeyboardButton(d["name"], callback_data=DISPATCH_DEPARTMENT.data(d["id"]))]
-            for d in database(context).query("select id, name from departments order by name")]
+    rows = [[InlineKeyboardButton(name, callback_data=DISPATCH_DEPARTMENT.data(department_id))]
+            for department_id, name in people.department_list(database(context))]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
 
@@ -130,18 +130,17 @@ async def receive_department(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 
 def _departments_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    return {d["name"]: str(d["id"]) for d in database(context).query("select id, name from departments")}
+    return {name: str(department_id) for department_id, name in people.department_list(database(context))}
 
 
 async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: str) -> int:
     department_id = int(chosen)
-    row = database(context).execute("select name from departments where id = ?",
-                                    [department_id]).fetchone()
-    if row is None:
+    name = people.department_name(database(context), department_id)
+    if name is None:
         await refuse(update, context, "stale_button")
         return DEPARTMENT
-    context.user_data["dispatch"].update(department_id=department_id, department=row[0])
-    await reply(update, context, "dispatch.deadline", department=row[0])
+    context.user_data["dispatch"].update(department_id=department_id, department=name)
+    await reply(update, context, "dispatch.deadline", department=name)
     return DEADLINE
 
 

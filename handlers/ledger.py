@@ -125,6 +125,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not total:
         await reply(update, context, "ledger.empty")
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [say(lang, "ledger.title", page=min(page + 1, pages), pages=pages, total=total)]

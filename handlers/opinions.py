@@ -39,7 +39,7 @@ from callbacks import (
 from handlers import conversations, menu, typed_choice
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import MEGAPIXELS, clean_photo
-from storage import opinions
+from storage import opinions, people
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
@@ -194,9 +194,8 @@ async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         return CHOOSING_CATEGORY
     draft.category = names[int(index)]
     lang = language(update, context)
-    departments = list(database(context).query("select id, name from departments order by name"))
-    buttons = [InlineKeyboardButton(d["name"], callback_data=draft_stem(OPINION_DEPARTMENT, d["id"]))
-               for d in departments]
+    buttons = [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_DEPARTMENT, department_id))
+               for department_id, name in people.department_list(database(context))]
     rows = [buttons[i:i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
     rows.append([_button(lang, "opinion.btn.no_department", draft_stem(OPINION_DEPARTMENT, 0))])
     await _say(update, context, "opinion.department", buttons=rows, edit=True,
@@ -213,7 +212,7 @@ async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 
 async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
                              chosen: str) -> int:
-    known = {d for d in (r["id"] for r in database(context).query("select id from departments"))}
+    known = {department_id for department_id, _ in people.department_list(database(context))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
         await refuse(update, context, "stale_button")
         return CHOOSING_DEPARTMENT
@@ -300,11 +299,7 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> str | None:
-    if department_id is None:
-        return None
-    row = database(context).execute("select name from departments where id = ?",
-                                    [department_id]).fetchone()
-    return row[0] if row else None
+    return people.department_name(database(context), department_id)
 
 
 @requires(*MEMBERS)

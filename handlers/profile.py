@@ -9,6 +9,7 @@ from callbacks import LANGUAGE
 from config import LANGUAGES
 from handlers import menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, requires, role_names
+from handlers.context import RectifyContext
 from storage import people
 from texts import LANGUAGE_NAMES, say
 
@@ -42,6 +43,8 @@ async def set_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     person = person_of(update, context)
     people.set_language(database(context), person.id, code)
+    if isinstance(context, RectifyContext):  # the person is remembered for the update
+        context.forget_person()
     person = person_of(update, context)
     await query.answer()
     await query.edit_message_text(say(code, "language.set"))

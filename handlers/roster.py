@@ -270,8 +270,8 @@ def _department_from_button(context: ContextTypes.DEFAULT_TYPE, data: str) -> tu
         return True, None
     if not target.isdigit():
         return False, None
-    rows = list(database(context).query("select name from departments where id = ?", [int(target)]))
-    return (True, rows[0]["name"]) if rows else (False, None)
+    name = people.department_name(database(context), int(target))
+    return (True, name) if name else (False, None)
 
 
 @requires(OFFICE)

@@ -154,7 +154,7 @@ async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     person, lang = person_of(update, context), language(update, context)
     mine = [
         r
-        for r in self_checks.listing(database(context), "s.status in (?, ?)", list(self_checks.TO_WRITE))
+        for r in self_checks.to_write(database(context))
         if self_checks.is_author(r, person)
     ]
     if not mine:
@@ -283,9 +283,8 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except SelfCheckError as error:
         await reply(update, context, f"selfcheck.error.{error.reason}")
         return ConversationHandler.END
-    await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, context, "selfcheck.submitted", id=report.id)
+    await reply(update, context, "selfcheck.submitted", id=report.id)  # answers the press too
     notices.notify(
         context,
         notices.person(context, report.reviewer_id) or notices.office(context),

@@ -34,4 +34,5 @@ async def nightly(context: ContextTypes.DEFAULT_TYPE) -> None:
 def schedule(app: Application) -> None:
     settings = app.bot_data["settings"]
     at = settings.backup_time.replace(tzinfo=settings.timezone)
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
     app.job_queue.run_daily(nightly, time=at, name="backup")

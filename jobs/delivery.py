@@ -110,4 +110,5 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(app: Application) -> None:
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
     app.job_queue.run_repeating(deliver, interval=INTERVAL_SECONDS, first=0.5, name="delivery")

@@ -118,6 +118,7 @@ def _opinion_line(lang: str, note) -> str:
 
 def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[str]]:
     figures = digest.office
+    assert figures is not None  # called for the office's digest only
     blocks: list[list[str]] = []
     counts = []
     if digest.opinions.count:
@@ -287,7 +288,7 @@ async def _queue_one(app: Application, person: Person, chosen, slot: datetime) -
     key = f"digest:{person.id}:{slot.date().isoformat()}"
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
     buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if cut else None
-    queued = outbox.queue(db, person.id, text, dedup_key=key, due_at=due, buttons=buttons)
+    queued = int(outbox.queue(db, person.id, text, dedup_key=key, due_at=due, buttons=buttons))
     if chart:
         caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
         queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)

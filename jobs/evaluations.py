@@ -110,7 +110,10 @@ def announce_results(app: Application, sheet: Sheet) -> int:
 def conclude(app: Application, sheet: Sheet) -> None:
     if not evaluations.conclude(app.bot_data["db"], sheet.id):
         return
-    sheet = evaluations.get(app.bot_data["db"], sheet.id)
+    concluded = evaluations.get(app.bot_data["db"], sheet.id)
+    if concluded is None:  # a sheet is never deleted
+        raise LookupError(f"evaluation sheet {sheet.id}")
+    sheet = concluded
     found = results(app, sheet)
     flagged = sum(r.flagged for r in found)
     notices.notify(

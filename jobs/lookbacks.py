@@ -20,6 +20,8 @@ VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic",
 
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     problem = problems.get(app.bot_data["db"], lookback.problem_id)
+    if problem is None:  # a look-back's problem is never deleted
+        raise LookupError(f"problem {lookback.problem_id}")
     notices.notify(app, notices.heads_of(app, problem.department_id), "lookback.confirm_ask",
                    buttons=[[("lookback.btn.confirm", LOOKBACK_CONFIRM.data(lookback.id))]],
                    dedup=f"lookback-confirm:{lookback.id}", id=problem.id, title=problem.title)
@@ -35,6 +37,8 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
     result = lookbacks.finish(db, lookback.id, settings.lookback_min_votes, settings.lookback_reopen_share)
     if result == lookbacks.REOPENED:
         problem = problems.get(db, lookback.problem_id)
+        if problem is None:  # a look-back's problem is never deleted
+            raise LookupError(f"problem {lookback.problem_id}")
         counts = lookbacks.tally(db, lookback.id)
         notices.notify(app, notices.person(app, problem.leader_id), "lookback.reopened",
                        buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], id=problem.id,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 import sqlite_utils
 
@@ -41,7 +41,7 @@ class Reach:
     command line and the demo seeder make one; handlers and jobs pass their context or app."""
     db: sqlite_utils.Database
     default_language: str
-    zone: object = None  # the time zone meeting times are shown in
+    zone: tzinfo | None = None  # the time zone meeting times are shown in
 
 
 def reach(target) -> Reach:
@@ -166,6 +166,8 @@ def extension_decided(target, problem, extension) -> int:
 def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> int:
     """A new problem waits for a leader: every leader is told, with a button to claim it."""
     problem = problems.get(reach(target).db, problem_id)
+    if problem is None:
+        return 0
     return notify(target, leaders(target), "notice.listed", buttons=[[("claim.btn", CLAIM.data(problem.id))]],
                   dedup=f"listed:{problem.id}", due_at=due_at, id=problem.id,
                   title=problem.title)
@@ -186,7 +188,8 @@ def problem_dispatched(target, problem: Problem, due_at: datetime | None = None)
     return notify(target, heads_of(target, problem.department_id), "notice.dispatched",
                   buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
                   id=problem.id, title=problem.title, measures=problem.measures,
-                  deadline=problem.deadline.isoformat(), leader=problem.leader)
+                  deadline=problem.deadline.isoformat() if problem.deadline else "—",
+                  leader=problem.leader)
 
 
 def problem_explained(target, problem: Problem, due_at: datetime | None = None) -> int:
@@ -215,7 +218,7 @@ def problem_returned(target, problem: Problem, comment: str, due_at: datetime | 
 
 def _when(target, moment: datetime) -> str:
     zone = reach(target).zone
-    return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def meeting_set(target, event: calendar.Event) -> int:

@@ -32,5 +32,6 @@ async def release_to_office(app: Application) -> tuple[int, int]:
 def schedule(app: Application) -> None:
     settings = app.bot_data["settings"]
     for moment in settings.opinion_batch_times:
+        assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
         app.job_queue.run_daily(release, moment.replace(tzinfo=settings.timezone),
                                 name=f"opinion-batch-{moment.isoformat('minutes')}")

@@ -3,6 +3,7 @@ queued in the outbox once each (a deduplication key per problem, kind, day and p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram.ext import Application
@@ -63,18 +64,40 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     return queued
 
 
-def queue_for_slots(app: Application, slots: list) -> int:
-    """Queue every reminder that the given slots call for (each at most once, ever)."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
-    audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
+def _queue_batch(app: Application, batch: list, slots: list, audiences: Audiences) -> int:
+    settings = app.bot_data["settings"]
     queued = 0
+    with app.bot_data["db"].atomic():
+        for problem in batch:
+            with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
+                for slot in slots:
+                    for reminder in reminders.reminders_on(
+                            problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
+                            settings.escalate_office_after):
+                        queued += _queue(app, problem, reminder, slot, audiences)
+    return queued
+
+
+# Problems between two commits. A 09:00 pass over tens of thousands of working problems takes
+# a minute; between batches the event loop is handed back, so people are answered meanwhile.
+BATCH = problems.CHUNK
+
+
+async def queue_for_slots(app: Application, slots: list) -> int:
+    """Queue every reminder that the given slots call for (each at most once, ever), committing
+    batch by batch: a crash in between repeats nothing (the deduplication keys)."""
+    if not slots:
+        return 0
+    db = app.bot_data["db"]
+    audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
+    queued, batch = 0, []
     for problem in problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app)):
-        with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
-            for slot in slots:
-                for reminder in reminders.reminders_on(
-                        problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
-                        settings.escalate_office_after):
-                    queued += _queue(app, problem, reminder, slot, audiences)
+        batch.append(problem)
+        if len(batch) == BATCH:
+            queued += _queue_batch(app, batch, slots, audiences)
+            batch = []
+            await asyncio.sleep(0)  # no transaction is open here: handlers may write
+    queued += _queue_batch(app, batch, slots, audiences)
     if queued:
         log.info("sweeper queued %d reminders for %d slot(s)", queued, len(slots))
     return queued

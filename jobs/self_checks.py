@@ -20,7 +20,7 @@ def remind(app: Application, slot: datetime) -> int:
         return 0
     everyone = people.everyone(db)
     queued = 0
-    for report in self_checks.listing(db, "s.status in (?, ?)", list(self_checks.TO_WRITE)):
+    for report in self_checks.to_write(db):
         if report.status == self_checks.REQUESTED and report.due_on >= day:
             continue
         key = "selfcheck.reminder_returned" if report.status == self_checks.RETURNED else "selfcheck.reminder"

@@ -12,6 +12,7 @@ task."""
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,18 +53,20 @@ def _evaluations(app: Application, window: Window) -> int:
     return 0
 
 
-# name: the task, in the order a pass runs them; each returns how many messages it queued.
+# Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
-    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots) if w.slots else 0,
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
 }
-# Digests draw charts in a worker thread and commit person by person.
+# these commit as they go and hand the event loop back in between: deadline reminders batch by
+# batch of problems, digests person by person (their charts are drawn in a worker thread).
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
+    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
 }
+ORDER = ("reminders", "meetings", "lookbacks", "self_checks", "evaluations", "digests")
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
@@ -89,7 +92,9 @@ async def _run(app: Application, task: str, window: Window) -> int:
 
 
 def _failed(app: Application, task: str, error: Exception) -> None:
-    log.error("sweeper task %s failed: %s", task, type(error).__name__, exc_info=error)
+    # Where it failed (the frames), not the error's message: that can quote a row's content.
+    log.error("sweeper task %s failed: %s\n%s", task, type(error).__name__,
+              "".join(traceback.format_tb(error.__traceback__)).rstrip())
     day = clock.now().astimezone(app.bot_data["settings"].timezone).date().isoformat()
     notices.notify(app, notices.office(app), "notice.task_failed", dedup=f"task-failed:{task}:{day}",
                    task=task, error=type(error).__name__)
@@ -100,12 +105,12 @@ async def sweep_app(app: Application) -> int:
     db = app.bot_data["db"]
     now = clock.now()
     queued = 0
-    reminder_rules.adopt_marks(db, (*TASKS, *ASYNC_TASKS))
+    reminder_rules.adopt_marks(db, ORDER)
     try:
         _write_leftover_ballots(app, _window(app, "lookbacks", now))
     except Exception as error:  # noqa: BLE001 - the pool keeps them for the next pass
         _failed(app, "ballots", error)
-    for task in (*TASKS, *ASYNC_TASKS):
+    for task in ORDER:
         try:
             queued += await _run(app, task, _window(app, task, now))
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
@@ -129,4 +134,5 @@ async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(app: Application) -> None:
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
     app.job_queue.run_repeating(sweep, interval=SWEEP_SECONDS, first=1, name="sweeper")

@@ -17,7 +17,7 @@ def record(
     **detail: object,
 ) -> None:
     """Append one row; the caller holds the transaction so the row lands with its change."""
-    db["audit"].insert(
+    db.table("audit").insert(
         {
             "at": iso(clock.now()),
             "actor_id": actor_id,
@@ -29,4 +29,4 @@ def record(
 
 
 def trail(db: sqlite_utils.Database, subject: str) -> list[dict]:
-    return list(db["audit"].rows_where("subject = ?", [subject], order_by="id"))
+    return list(db.table("audit").rows_where("subject = ?", [subject], order_by="id"))

@@ -23,7 +23,7 @@ def save_conversation(db: sqlite_utils.Database, name: str, key: tuple, state: o
                 [name, json.dumps(list(key))],
             )
         else:
-            db["conversation_states"].upsert(
+            db.table("conversation_states").upsert(
                 {"name": name, "key": json.dumps(list(key)), "state": json.dumps(state)},
                 pk=("name", "key"),
             )
@@ -39,7 +39,7 @@ def save(db: sqlite_utils.Database, kind: str, ident: object, data: object) -> N
         if data in (None, {}):
             drop(db, kind, ident)
             return
-        db["bot_state"].upsert(
+        db.table("bot_state").upsert(
             {"kind": kind, "id": str(ident), "data": json.dumps(data, ensure_ascii=False)},
             pk=("kind", "id"),
         )

@@ -59,31 +59,38 @@ def audience(cell: str, known_departments: list[str]) -> tuple[list[str], list[s
 
 
 def add(db: sqlite_utils.Database, kind: str, title: str, starts_at: datetime, actor_id: int | None, *,
-        ends_at: datetime | None = None, place: str = "", roles: list[str] = (),
-        departments: list[str] = ()) -> int:
+        ends_at: datetime | None = None, place: str = "", roles: tuple[str, ...] | list[str] = (),
+        departments: tuple[str, ...] | list[str] = ()) -> int:
     with db.atomic():
-        event_id = db["events"].insert({
+        event_id = db.table("events").insert({
             "kind": kind, "title": title.strip()[:200], "starts_at": iso(starts_at),
             "ends_at": iso(ends_at) if ends_at else None, "place": place.strip()[:200],
             "roles": " ".join(roles), "departments": "|".join(departments)}).last_pk
         audit.record(db, f"calendar.add_{kind}", f"event:{event_id}", actor_id, text=title)
-    return event_id
+    assert event_id is not None
+    return int(event_id)
 
 
 def move(db: sqlite_utils.Database, event_id: int, starts_at: datetime, place: str | None,
          actor_id: int) -> Event:
     with db.atomic():
         changes = {"starts_at": iso(starts_at)} | ({"place": place.strip()[:200]} if place else {})
-        db["events"].update(event_id, changes)
+        db.table("events").update(event_id, changes)
         audit.record(db, "calendar.move", f"event:{event_id}", actor_id, to=iso(starts_at))
-    return get(db, event_id)
+    return _existing(db, event_id)
+
+
+def _existing(db: sqlite_utils.Database, event_id: int) -> Event:
+    found = get(db, event_id)
+    assert found is not None
+    return found
 
 
 def cancel(db: sqlite_utils.Database, event_id: int, actor_id: int) -> Event:
     with db.atomic():
-        db["events"].update(event_id, {"cancelled": 1})
+        db.table("events").update(event_id, {"cancelled": 1})
         audit.record(db, "calendar.cancel", f"event:{event_id}", actor_id)
-    return get(db, event_id)
+    return _existing(db, event_id)
 
 
 def upcoming(db: sqlite_utils.Database, now: datetime, limit: int = 20) -> list[Event]:

@@ -40,9 +40,9 @@ def open_database(path: Path | str, backup_folder: Path | None = None) -> sqlite
 
 @migrations()
 def m001_people(db: sqlite_utils.Database) -> None:
-    db["departments"].create({"id": int, "name": str}, pk="id", not_null={"name"})
-    db["departments"].create_index(["name"], unique=True)
-    db["people"].create(
+    db.table("departments").create({"id": int, "name": str}, pk="id", not_null={"name"})
+    db.table("departments").create_index(["name"], unique=True)
+    db.table("people").create(
         {
             "id": int,
             "roster_key": str,
@@ -61,14 +61,14 @@ def m001_people(db: sqlite_utils.Database) -> None:
         defaults={"reachable": 1, "active": 1},
         foreign_keys=[("department_id", "departments", "id")],
     )
-    db["people"].create_index(["roster_key"], unique=True)
-    db["people"].create_index(["telegram_user_id"], unique=True)
-    db["people"].create_index(["department_id"])
+    db.table("people").create_index(["roster_key"], unique=True)
+    db.table("people").create_index(["telegram_user_id"], unique=True)
+    db.table("people").create_index(["department_id"])
 
 
 @migrations()
 def m002_invitations(db: sqlite_utils.Database) -> None:
-    db["invitations"].create(
+    db.table("invitations").create(
         {
             "id": int,
             "person_id": int,
@@ -82,27 +82,27 @@ def m002_invitations(db: sqlite_utils.Database) -> None:
         not_null={"person_id", "code_hash", "created_at", "expires_at"},
         foreign_keys=[("person_id", "people", "id")],
     )
-    db["invitations"].create_index(["code_hash"], unique=True)
-    db["invitations"].create_index(["person_id"])
+    db.table("invitations").create_index(["code_hash"], unique=True)
+    db.table("invitations").create_index(["person_id"])
 
 
 @migrations()
 def m003_audit(db: sqlite_utils.Database) -> None:
-    db["audit"].create(
+    db.table("audit").create(
         {"id": int, "at": str, "actor_id": int, "action": str, "subject": str, "detail": str},
         pk="id",
         not_null={"at", "action"},
     )
-    db["audit"].create_index(["subject"])
+    db.table("audit").create_index(["subject"])
 
 
 @migrations()
 def m004_bot_state(db: sqlite_utils.Database) -> None:
     """What python-telegram-bot persists: conversation states and user/chat/bot data."""
-    db["conversation_states"].create(
+    db.table("conversation_states").create(
         {"name": str, "key": str, "state": str}, pk=("name", "key"), not_null={"state"}
     )
-    db["bot_state"].create(
+    db.table("bot_state").create(
         {"kind": str, "id": str, "data": str}, pk=("kind", "id"), not_null={"data"}
     )
 
@@ -266,7 +266,7 @@ def m009_reminders(db: sqlite_utils.Database) -> None:
     """Outbox rows that share a group for one person go out as one message; job_state keeps
     when the sweeper last looked, so a restart catches up exactly once."""
     db.execute("alter table outbox add column grouping text")
-    db["job_state"].create({"name": str, "value": str}, pk="name", not_null={"value"})
+    db.table("job_state").create({"name": str, "value": str}, pk="name", not_null={"value"})
 
 
 @migrations()

@@ -56,7 +56,7 @@ def choose(db: sqlite_utils.Database, person_id: int, *, frequency: str | None =
     if frequency is not None and frequency not in FREQUENCIES:
         raise ValueError(frequency)
     with db.atomic():
-        db["digest_settings"].upsert({
+        db.table("digest_settings").upsert({
             "person_id": person_id, "frequency": frequency or current.frequency,
             "at_time": (at or current.at).strftime("%H:%M"),
             "last_digest_at": iso(current.last_digest_at) if current.last_digest_at else None,
@@ -67,7 +67,7 @@ def choose(db: sqlite_utils.Database, person_id: int, *, frequency: str | None =
 def record_digest(db: sqlite_utils.Database, person_id: int, moment: datetime) -> None:
     current = setting(db, person_id)
     with db.atomic():
-        db["digest_settings"].upsert({"person_id": person_id, "frequency": current.frequency,
+        db.table("digest_settings").upsert({"person_id": person_id, "frequency": current.frequency,
                                       "at_time": current.at.strftime("%H:%M"),
                                       "last_digest_at": iso(moment)}, pk="person_id")
 
@@ -162,7 +162,7 @@ class Digest:
     def is_empty(self) -> bool:
         """Nothing new since the last digest: no change, no opinion, nothing newly late or due."""
         newly_due = [p for p in self.due_soon
-                     if p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
+                     if p.deadline and p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
         overdue_reports = self.office.overdue_self_checks if self.office else []
         return not (self.changes or self.opinions.count or self.newly_late or newly_due or overdue_reports)
 

@@ -54,7 +54,7 @@ def issue(
         for person_id in person_ids:
             _revoke_outstanding(db, person_id, iso(now))
             code = secrets.token_urlsafe(12)  # 96 random bits, deep-link safe
-            db["invitations"].insert(
+            db.table("invitations").insert(
                 {
                     "person_id": person_id,
                     "code_hash": _hash(code),
@@ -62,7 +62,9 @@ def issue(
                     "expires_at": expires,
                 }
             )
-            issued.append(Invitation(by_id(db, person_id), code, expires))
+            person = by_id(db, person_id)
+            assert person is not None  # the caller chose people on the roster
+            issued.append(Invitation(person, code, expires))
         if issued:
             audit.record(db, "invitation.issue", "roster", actor_id, count=len(issued))
     return issued
@@ -96,11 +98,12 @@ def redeem(
             return Redemption.UNKNOWN, None
         invitation = rows[0]
         person = by_id(db, invitation["person_id"])
+        assert person is not None  # an invitation's person is never deleted (deactivated at most)
         refusal = _refusal(db, invitation, person, telegram_user_id, now)
         if refusal:
             return refusal, None
-        db["invitations"].update(invitation["id"], {"used_at": iso(now)})
-        db["people"].update(
+        db.table("invitations").update(invitation["id"], {"used_at": iso(now)})
+        db.table("people").update(
             person.id,
             {
                 "telegram_user_id": telegram_user_id,

@@ -153,6 +153,13 @@ def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_s
     return result
 
 
+def latest_result(db: sqlite_utils.Database, problem_id: int) -> tuple[int, str] | None:
+    """(look-back, result) of the problem's last finished look-back, if any."""
+    row = db.execute("select id, result from lookbacks where problem_id = ? and result is not null "
+                     "order by id desc limit 1", [problem_id]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
     return [_lookback(r) for r in db.query(
         "select * from lookbacks where result is null and closes_on <= ?", [today.isoformat()])]

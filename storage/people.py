@@ -118,18 +118,32 @@ def department_id(db: sqlite_utils.Database, name: str) -> int:
     rows = list(db.query("select id from departments where name = ?", [name]))
     if rows:
         return rows[0]["id"]
-    return db["departments"].insert({"name": name}).last_pk
+    added = db.table("departments").insert({"name": name}).last_pk
+    assert added is not None
+    return int(added)
 
 
 def departments(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("select name from departments order by name")]
 
 
+def department_list(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) of every department, by name: what a picker offers."""
+    return [(r[0], r[1]) for r in db.execute("select id, name from departments order by name")]
+
+
+def department_name(db: sqlite_utils.Database, department_id: int | None) -> str | None:
+    if department_id is None:
+        return None
+    row = db.execute("select name from departments where id = ?", [department_id]).fetchone()
+    return row[0] if row else None
+
+
 def set_language(db: sqlite_utils.Database, person_id: int, language: str) -> None:
     with db.atomic():
-        db["people"].update(person_id, {"language": language})
+        db.table("people").update(person_id, {"language": language})
 
 
 def set_reachable(db: sqlite_utils.Database, person_id: int, reachable: bool) -> None:
     with db.atomic():
-        db["people"].update(person_id, {"reachable": int(reachable)})
+        db.table("people").update(person_id, {"reachable": int(reachable)})

@@ -369,7 +369,14 @@ def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person |
             detail["old_deadline"] = problem.deadline
         audit.record(db, f"problem.{action}", f"problem:{problem_id}", actor.id if actor else None,
                      **{"from": problem.status, "to": target}, **_jsonable(detail))
-        return get(db, problem_id)
+        return _existing(db, problem_id)
+
+
+def _existing(db: sqlite_utils.Database, problem_id: int) -> Problem:
+    """A problem this transaction has just read or changed."""
+    found = get(db, problem_id)
+    assert found is not None
+    return found
 
 
 def _jsonable(fields: dict) -> dict:
@@ -404,6 +411,7 @@ def _dispatch(db, problem: Problem, fields: dict) -> dict:
         raise ProblemError("missing_fields", ",".join(missing))
     if not db.execute("select 1 from departments where id = ?", [department_id]).fetchone():
         raise ProblemError("missing_fields", "department")
+    assert deadline is not None  # "missing" above
     if deadline < fields.get("today", deadline):
         raise ProblemError("past_deadline", deadline.isoformat())
     return {"measures": measures, "department_id": department_id, "deadline": deadline.isoformat(),

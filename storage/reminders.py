@@ -61,7 +61,7 @@ def reminders_on(problem: Problem, day: date, days_before: tuple[int, ...], lead
 
 def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) -> list[datetime]:
     """The reminder times (aware) in (after, until]: one per local day."""
-    slots = []
+    slots: list[datetime] = []
     day = after.astimezone(zone).date()
     while True:
         slot = datetime.combine(day, at, tzinfo=zone)

@@ -136,7 +136,8 @@ def _plan(db: sqlite_utils.Database, rows: list[RosterRow],
             "on d.id = p.department_id"
         )
     }
-    changes, writes = RosterChanges(), []
+    changes = RosterChanges()
+    writes: list[tuple] = []  # ("insert", row) or ("update", row, person id)
     changes.active_before = sum(1 for r in existing.values() if r["active"])
     for row in rows:
         current = existing.pop(row.key, None)
@@ -207,7 +208,7 @@ def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
 def _write(db: sqlite_utils.Database, write: tuple) -> None:
     kind = write[0]
     if kind == "deactivate":
-        db["people"].update(write[1], {"active": 0})
+        db.table("people").update(write[1], {"active": 0})
         return
     row: RosterRow = write[1]
     values = {
@@ -218,9 +219,9 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
         "active": 1,
     }
     if kind == "insert":
-        db["people"].insert(values)
+        db.table("people").insert(values)
     else:
-        db["people"].update(write[2], values)
+        db.table("people").update(write[2], values)
 
 
 def _stored_department(db: sqlite_utils.Database, department: str) -> str:

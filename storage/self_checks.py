@@ -93,6 +93,18 @@ def listing(db: sqlite_utils.Database, where: str = "1", params: list | None = N
     ]
 
 
+def _existing(db: sqlite_utils.Database, self_check_id: int) -> SelfCheck:
+    """A report this transaction has just changed."""
+    found = get(db, self_check_id)
+    assert found is not None
+    return found
+
+
+def to_write(db: sqlite_utils.Database) -> list[SelfCheck]:
+    """Asked for or returned: still to be written (or written again)."""
+    return listing(db, "s.status in (?, ?)", list(TO_WRITE))
+
+
 def document(db: sqlite_utils.Database, self_check_id: int) -> tuple[bytes, str] | None:
     row = db.execute(
         "select document, document_name from self_checks where id = ?", [self_check_id]
@@ -157,6 +169,7 @@ def request(
         audit.record(
             db, "self_check.request", f"self_check:{self_check_id}", actor.id, due_on=due_on.isoformat()
         )
+    assert self_check_id is not None
     return self_check_id
 
 
@@ -207,7 +220,7 @@ def submit(
             ],
         )
         audit.record(db, "self_check.submit", f"self_check:{self_check_id}", author.id)
-    return get(db, self_check_id)
+    return _existing(db, self_check_id)
 
 
 def review(
@@ -232,7 +245,7 @@ def review(
             reviewer.id,
             comment=comment.strip(),
         )
-    return get(db, self_check_id)
+    return _existing(db, self_check_id)
 
 
 def overdue(db: sqlite_utils.Database, today: date) -> list[SelfCheck]:

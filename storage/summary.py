@@ -216,8 +216,8 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
     return Summary(
         start=start, end=end, opinions_by_category=by_category, opinions_by_status=by_status,
         found=sum(_in(p.created_at.astimezone(zone).date(), start, end) for p in found),
-        closed=sum(p.status == CLOSED and _in(p.closed_at.astimezone(zone).date(), start, end)
-                   for p in found),
+        closed=sum(p.status == CLOSED and p.closed_at is not None
+                   and _in(p.closed_at.astimezone(zone).date(), start, end) for p in found),
         overdue=sum(_overdue(p, end) for p in found),
         explained=sum(p.status == EXPLAINED for p in found),
         reopened=_reopened(db, start, end, zone),

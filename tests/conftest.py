@@ -145,6 +145,24 @@ async def running_bot(server, db_path, bot_mode):
 
 
 @pytest.fixture
+async def fast_bot(db_path):
+    """The fast tier (tests/fast.py): the real bot over the fake Bot API in process."""
+    from fast import FastBot
+
+    under_test = FastBot(db_path)
+    await under_test.start()
+    yield under_test
+    await under_test.stop()
+
+
+@pytest.fixture
+def fast_client(fast_bot):
+    from fast import FastClient
+
+    return FastClient(fast_bot)
+
+
+@pytest.fixture
 async def client(server):
     sandbox_client = SandboxClient(server.url)
     yield sandbox_client

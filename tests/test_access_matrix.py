@@ -1,7 +1,10 @@
 """The access matrix, generated from the handlers themselves: every command, every menu button
 and every inline button × every role and a stranger. Allowed exactly where the handler's
 declared roles (and the menu, which follows DOMAIN.md's roles) say; refused politely elsewhere;
-no handler fails. A new handler is in the matrix without anyone adding it here."""
+no handler fails. A new handler is in the matrix without anyone adding it here.
+
+Fast tier: the real bot driven with process_update over the in-process fake Bot API
+(tests/fast.py)."""
 
 from __future__ import annotations
 
@@ -65,8 +68,8 @@ def _sample(pattern: str) -> str:
     return data
 
 
-def test_every_guarded_handler_is_in_the_registry(running_bot):
-    flat = list(_flatten(running_bot.app.handlers[0]))
+def test_every_guarded_handler_is_in_the_registry(fast_bot):
+    flat = list(_flatten(fast_bot.app.handlers[0]))
     handlers = [h for h, _ in flat]
     unguarded = [h.callback.__qualname__ for h, in_step in flat
                  if getattr(h.callback, "allowed_roles", None) is None
@@ -78,21 +81,21 @@ def test_every_guarded_handler_is_in_the_registry(running_bot):
             if hasattr(h.callback, "allowed_roles")} <= set(access.DECLARED)
 
 
-def test_menu_commands_are_guarded_for_the_roles_that_see_them(running_bot):
+def test_menu_commands_are_guarded_for_the_roles_that_see_them(fast_bot):
     """The menu (what each role is shown, after DOMAIN.md) and the guards agree."""
-    guards = {text[1:]: roles for kind, text, roles, in_step in declared(running_bot.app)
+    guards = {text[1:]: roles for kind, text, roles, in_step in declared(fast_bot.app)
               if kind == "command" and not in_step}
     for command, _, roles in menu.ENTRIES:
         assert guards[command] == roles, command
 
 
 @pytest.fixture
-async def everyone(running_bot, client, db):
+async def everyone(fast_bot, fast_client, db):
     roster.apply(db, roster.parse(ROSTER_CSV.encode()), None)
     codes = {i.person.name: i.code for i in invitations.issue(
         db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
-    people = {role: await join(client, codes, uid, name) for role, (uid, name) in ROLE_PEOPLE.items()}
-    people["stranger"] = await client.user(*STRANGER)
+    people = {role: await join(fast_client, codes, uid, name) for role, (uid, name) in ROLE_PEOPLE.items()}
+    people["stranger"] = await fast_client.user(*STRANGER)
     await people["stranger"].send("/help")
     return people
 
@@ -119,9 +122,9 @@ async def _answer(person, kind: str, what: str) -> str:
     return answer.get("text") or (new[-1].text or "" if new else "")
 
 
-async def test_every_command_and_button_for_every_role(running_bot, everyone, caplog):
+async def test_every_command_and_button_for_every_role(fast_bot, everyone, caplog):
     caplog.set_level(logging.ERROR)
-    matrix = declared(running_bot.app)
+    matrix = declared(fast_bot.app)
     assert len(matrix) > 60  # commands and buttons, from the handlers themselves
     wrong = []
     # what a step's button says outside its conversation: the button is stale, or the draft it

@@ -5,7 +5,8 @@ handler gets arbitrary data after its prefix. No handler fails, Telegram never r
 the bot sends (broken HTML, too long), and a step that was cancelled saved nothing.
 
 Hypothesis generates the inputs (derandomized, so a failure repeats); the bot is driven with all
-of them through the fake Bot API, several people at once."""
+of them, several people at once, in the fast tier (tests/fast.py: process_update over the fake
+Bot API in process)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from hypothesis import strategies as st
 from test_access_matrix import declared
 
 from storage import invitations, problems, roster
-
-pytestmark = pytest.mark.slow
 
 NASTY = [
     " ", "\u200b\u200c\u200d\ufeff", "\u202e反转的文字\u202c", "\u200f", "<b>未闭合", "</i>",
@@ -65,7 +64,7 @@ SAVED_ONLY_BY_CONFIRMING = ("opinions", "opinion_photos", "problems", "problem_r
 
 
 @pytest.fixture
-async def cast(running_bot, client, db):
+async def cast(fast_bot, fast_client, db):
     """One person per step (and per command batch), so that they all run at once."""
     names = {f"{role}{n}": role for n, (role, _) in enumerate(STEPS.values())}
     names |= {f"office{n}c": "office" for n in range(3)}
@@ -74,7 +73,7 @@ async def cast(running_bot, client, db):
     roster.apply(db, roster.parse(csv.encode()), None)
     codes = {i.person.name: i.code for i in invitations.issue(
         db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
-    people = {name: await join(client, codes, 5000 + n, name) for n, name in enumerate(names)}
+    people = {name: await join(fast_client, codes, 5000 + n, name) for n, name in enumerate(names)}
     for name, role in names.items():  # each leader has a claimed problem; the department has work
         if role == "leader":
             problem_id = problems.create(db, f"{name}的问题", None)
@@ -121,7 +120,7 @@ async def _fuzz_buttons(person, buttons: list[str]) -> None:
             await person.press_data(message_id, data)
 
 
-async def test_no_input_breaks_a_step_or_sends_broken_html(running_bot, cast, db, server, caplog):
+async def test_no_input_breaks_a_step_or_sends_broken_html(fast_bot, cast, db, caplog):
     caplog.set_level(logging.ERROR)
     before = dump(db, *SAVED_ONLY_BY_CONFIRMING)
     steps = [_fuzz_step(cast[f"{role}{n}"], path) for n, (role, path) in enumerate(STEPS.values())]
@@ -129,15 +128,15 @@ async def test_no_input_breaks_a_step_or_sends_broken_html(running_bot, cast, db
     commands = [_fuzz_commands(cast[f"office{n}c"], thirds[n]) for n in range(3)]
     await asyncio.gather(*steps, *commands)
     assert dump(db, *SAVED_ONLY_BY_CONFIRMING) == before
-    assert server.api.refusals() == []
+    assert fast_bot.api.refusals() == []
     assert [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()] == []
 
 
-async def test_no_button_data_breaks_a_handler(running_bot, cast, server, caplog):
+async def test_no_button_data_breaks_a_handler(fast_bot, cast, caplog):
     caplog.set_level(logging.ERROR)
-    prefixes = sorted({what.split(":")[0] + ":" for kind, what, _, _ in declared(running_bot.app)
+    prefixes = sorted({what.split(":")[0] + ":" for kind, what, _, _ in declared(fast_bot.app)
                        if kind == "button"})
     people = [cast["staff0"], cast["leader5"], cast["head7"], cast["office3"]]
     await asyncio.gather(*(_fuzz_buttons(person, prefixes) for person in people))
-    assert server.api.refusals() == []
+    assert fast_bot.api.refusals() == []
     assert [r.getMessage() for r in caplog.records if "handler failed" in r.getMessage()] == []

@@ -32,7 +32,7 @@ async def sweep_at(app, hour: int, minute: int, second: int = 0) -> None:
     await sweeper.sweep_app(app)
 
 
-async def test_a_corrupt_problem_is_skipped_and_reported_once_and_the_rest_are_reminded(db, db_path):
+async def test_a_corrupt_problem_is_skipped_and_reported_once_and_the_rest_are_reminded(db, db_path, caplog):
     seed(db, per_state=40)
     working = {r[0] for r in db.execute("select id from problems where status in "
                                         "('dispatched', 'in_progress', 'returned')")}
@@ -46,13 +46,14 @@ async def test_a_corrupt_problem_is_skipped_and_reported_once_and_the_rest_are_r
     report = office_notices(db, "bad-row:")
     assert len(report) == 1 and f"problems #{poisoned}" in report[0]
     assert "2026-13-45" not in report[0]  # the row's content is not repeated
+    assert f"skipped problems row {poisoned}" in caplog.text and "2026-13-45" not in caplog.text
 
     clock.freeze(datetime.combine(DAY + timedelta(days=1), time(9, 0, 30), tzinfo=SHANGHAI))
     await sweeper.sweep_app(app)  # the next day: still bad, still skipped, not reported again
     assert len(office_notices(db, "bad-row:")) == 1
 
 
-async def test_a_task_that_fails_rolls_back_alone_and_the_reminders_still_go_out(db, db_path):
+async def test_a_task_that_fails_rolls_back_alone_and_the_reminders_still_go_out(db, db_path, caplog):
     seed(db, per_state=40)
     working = {r[0] for r in db.execute("select id from problems where status in "
                                         "('dispatched', 'in_progress', 'returned')")}
@@ -68,6 +69,8 @@ async def test_a_task_that_fails_rolls_back_alone_and_the_reminders_still_go_out
     assert reminded(db) == working  # every reminder went out
     failed = office_notices(db, "task-failed:meetings:")
     assert len(failed) == 1 and "meetings" in failed[0]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sweeper task meetings failed: ValueError" in logged and "02xx" not in logged
     # the failing task kept its old mark (it will try its window again); the others moved on
     assert reminders.last_sweep(db, "reminders") == clock.now()
     assert reminders.last_sweep(db, "meetings") < clock.now()

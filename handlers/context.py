@@ -1,0 +1,51 @@
+"""What every callback gets besides the update: the bot's services, typed, and the person the
+update is from, looked up once per update (python-telegram-bot builds one context per update and
+hands it to every handler that takes the update; the access guard, the language of the reply
+and the handler itself each asked the database for the same person before)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from config import Settings
+from storage import people
+from storage.keys import Keys
+from storage.people import Person
+
+
+@dataclass(frozen=True)
+class Services:
+    """Built once at start and kept in bot_data["services"]."""
+    db: sqlite_utils.Database
+    settings: Settings
+    keys: Keys
+
+
+class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._person: Person | None = None
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    def person(self, update: Update) -> Person | None:
+        """The person on the roster this update is from; found once, then remembered for the
+        update (someone not found is looked up again: they may join in this very update)."""
+        user = update.effective_user
+        if self._person is None and user is not None:
+            self._person = people.by_telegram_user(self.services.db, user.id)
+        return self._person
+
+    def forget_person(self) -> None:
+        """After a change to the person (their language, say) the next look is fresh."""
+        self._person = None
+
+
+CONTEXT_TYPES = ContextTypes(context=RectifyContext)
