@@ -213,7 +213,7 @@ def render_full(lang: str, person: Person, digest: Digest, title_key: str,
 def fit_blocks(digest_blocks: list[list[str]], lang: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     """Blocks joined into messages under Telegram's limit: a block that does not fit starts the
     next message; a block longer than a message is split between lines, its heading repeated."""
-    messages: list[list[str]] = [[]]
+    messages: list[list[list[str]]] = [[]]
     for block in digest_blocks:
         for part in _parts(block, limit):
             text = "\n\n".join(["\n".join(b) for b in messages[-1]] + ["\n".join(part)])

@@ -206,12 +206,12 @@ def problem_returned(target, problem: Problem, comment: str, due_at: datetime | 
     """A closure sent back: the department's heads get the button to report again; the leader is
     told without it, since only a head may report (nobody is offered a button they cannot use)."""
     heads = heads_of(target, problem.department_id)
-    values = {"id": problem.id, "title": problem.title, "comment": comment}
     told = notify(target, heads, "notice.returned",
                   buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
-                  **values)
+                  id=problem.id, title=problem.title, comment=comment)
     leader = [p for p in person(target, problem.leader_id) if p.id not in {h.id for h in heads}]
-    return told + notify(target, leader, "notice.returned", due_at=due_at, **values)
+    return told + notify(target, leader, "notice.returned", due_at=due_at, id=problem.id,
+                         title=problem.title, comment=comment)
 
 
 # ---- the campaign calendar ---------------------------------------------------------------

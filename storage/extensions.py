@@ -38,6 +38,12 @@ def _extension(row) -> Extension:
                      date.fromisoformat(row["new_deadline"]), row["decider_role"], row["decision"])
 
 
+def _written(db: sqlite_utils.Database, extension_id: int) -> Extension:
+    found = get(db, extension_id)
+    assert found is not None, "read back within the transaction that wrote it"
+    return found
+
+
 def get(db: sqlite_utils.Database, extension_id: int) -> Extension | None:
     rows = list(db.query("select * from problem_extensions where id = ?", [extension_id]))
     return _extension(rows[0]) if rows else None
@@ -78,7 +84,7 @@ def ask(db: sqlite_utils.Database, problem_id: int, asker: Person, reason: str, 
         problem = problem_rules.get(db, problem_id)
         if problem is None:
             raise ProblemError("not_found")
-        if not may_ask(problem, asker):
+        if not may_ask(problem, asker) or problem.deadline is None:
             raise ProblemError("not_allowed" if problem.status in WORKING else "wrong_state", problem.status)
         if pending(db, problem_id):
             raise ProblemError("extension_pending")
@@ -92,9 +98,10 @@ def ask(db: sqlite_utils.Database, problem_id: int, asker: Person, reason: str, 
             "asked_at, decider_role) values (?, ?, ?, ?, ?, ?, ?)",
             [problem_id, asker.id, reason, problem.deadline.isoformat(), new_deadline.isoformat(),
              iso(clock.now()), role]).lastrowid
+        assert extension_id is not None  # an insert's row
         audit.record(db, "problem.extension_ask", f"problem:{problem_id}", asker.id, reason=reason,
                      new_deadline=new_deadline.isoformat(), old_deadline=problem.deadline.isoformat())
-    return get(db, extension_id)
+    return _written(db, extension_id)
 
 
 def may_decide(db: sqlite_utils.Database, extension: Extension, decider: Person) -> bool:
@@ -127,4 +134,4 @@ def decide(db: sqlite_utils.Database, extension_id: int, decider: Person, approv
         else:
             audit.record(db, "problem.extension_refuse", subject, decider.id,
                          text=extension.new_deadline.isoformat())
-    return get(db, extension_id)
+    return _written(db, extension_id)

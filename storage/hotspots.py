@@ -200,7 +200,7 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
     a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
     with an opinion of that day or later (a digest's "since the last one")."""
     where, params = _filters(start, end, department_ids, open_only)
-    having, tail = "count(*) >= ?", [min_size]
+    having, tail = "count(*) >= ?", list[object]([min_size])
     if grew_since:
         grown = _grown(db, where, params, grew_since)
         if not grown:

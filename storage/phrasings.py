@@ -119,9 +119,10 @@ def parse_duration(text: str) -> Duration | None:
     match = _DURATION.fullmatch(text)
     if not match or (match[1] is None and match[2] not in ("半", "个半")):
         return None
-    count = number(match[1]) if match[1] else 0
-    if count is None:
+    read = number(match[1]) if match[1] else 0
+    if read is None:
         return None
+    count = read
     half = match[2] in ("半", "个半") or match[5] == "半"
     unit = match[4]
     if unit == "工作日":
@@ -270,6 +271,8 @@ def parse_time(text: str) -> time | None:
     if match := _PERIOD.search(text):
         period = _PERIODS[match[0]]
         text = text[: match.start()] + text[match.end():]
+    hour: int | None
+    minute: int | None
     if match := _CLOCK.fullmatch(text):
         hour, minute = int(match[1]), int(match[2])
     elif match := _SPOKEN.fullmatch(text):
@@ -277,9 +280,9 @@ def parse_time(text: str) -> time | None:
         minute = {"半": 30, "一刻": 15, "三刻": 45, "整": 0, "钟": 0, "": 0}.get(tail)
         if minute is None:
             minute = number(match[3]) if match[3] else None
-        if hour is None or minute is None:
-            return None
     else:
+        return None
+    if hour is None or minute is None:
         return None
     if period == "pm" and 1 <= hour < 12 or period == "noon" and 1 <= hour <= 3:
         hour += 12

@@ -133,7 +133,7 @@ def _write_marks(db: sqlite_utils.Database, marks: dict[str, str]) -> None:
         with db.atomic():
             for task, value in marks.items():
                 name = f"sweeper.{task}.last_sweep" if task else "reminders.last_sweep"
-                db["job_state"].upsert({"name": name, "value": value}, pk="name")
+                db.table("job_state").upsert({"name": name, "value": value}, pk="name")
         return
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(marks, sort_keys=True))
