@@ -113,8 +113,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """A page of pending opinions. The next page's button carries the page number and the
     last opinion shown, so the next page starts right after it whatever changed meanwhile."""
     page, after = 1, None
-    if update.callback_query:
-        await update.callback_query.answer()
+    if update.callback_query:  # answered below: by reply() when empty, else before the page
         page, after = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<last id>
     db = database(context)
     lang = language(update, context)
@@ -123,6 +122,8 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not shown:
         await reply(update, context, "inbox.empty")
         return
+    if update.callback_query:
+        await update.callback_query.answer()
     if update.callback_query:
         await update.callback_query.answer()
     for opinion in shown:

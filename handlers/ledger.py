@@ -112,8 +112,7 @@ RESULT_COUNTS = ("satisfied", "basic", "unsatisfied")
 @requires(*MEMBERS)
 async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page, after = 0, None
-    if update.callback_query:
-        await update.callback_query.answer()
+    if update.callback_query:  # answered below: by reply() when empty, else before the page
         # lgp:<page>:<where the last page ended>, read by the registry's validating parser
         page, token = LEDGER_PAGE.parse(update.callback_query.data)
         after = problems.After.parse(token)

@@ -50,7 +50,11 @@ class FastBot:
     async def start(self) -> None:
         self.db = open_database(self.db_path)
         settings = config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "http://in-process",
-                                    "DATABASE_PATH": str(self.db_path)})
+                                    "DATABASE_PATH": str(self.db_path),
+                                    # tests act faster than people; test_throttle sets its own limit
+                                    "RATE_LIMIT_BURST": "100000",
+                                    "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key")},
+                               dotenv=False)
         self.app = bot.build_application(settings, self.db, NoLimit(), InProcessRequest(self.api))
         await self.app.initialize()  # the job queue is not started: time is the tests' to move
 

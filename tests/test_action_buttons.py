@@ -35,7 +35,7 @@ def problem(status: str) -> problems.Problem:
 def offered(found, who: Person) -> set[str]:
     markup = action_buttons("zh-CN", found, who, tuple(ACTION_BUTTONS))
     data = {b.callback_data for row in (markup.inline_keyboard if markup else ()) for b in row}
-    return {action for action, (_, pattern) in ACTION_BUTTONS.items() if pattern.format(id=7) in data}
+    return {action for action, (_, pattern) in ACTION_BUTTONS.items() if pattern.data(7) in data}
 
 
 @pytest.mark.parametrize("status", problems.STATES)
