@@ -31,6 +31,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "lookback_confirm": ("evidence",),
     "roster_import": ("waiting_file", "confirming", "confirming_risk"),
     "self_checks": ("method", "findings", "measures", "confirm", "return_comment"),
+    "extension": ("reason", "new_date", "confirm"),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -44,7 +45,14 @@ USER_DATA_KEYS: dict[str, str] = {
     "confirming": "lookback_confirm",
     "roster_file": "roster_import",
     "self_check": "self_checks",
+    "extension": "extension",
     "returning_report": "self_checks",
+    "closure": "progress_report",
+}
+
+# user_data keys kept between a preview and its confirming button, outside any conversation
+STANDALONE_KEYS: dict[str, str] = {
+    "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

@@ -14,11 +14,10 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
-from handlers import ledger
+from handlers import conversations, ledger, menu
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import id_in_button, tell_error
 from jobs import notices
@@ -29,8 +28,8 @@ from storage.problems import ProblemError
 from texts import say
 from texts.fit import shorten
 
-REASON, NEW_DATE, CONFIRM = range(3)
-TEXT = filters.TEXT & ~filters.COMMAND
+REASON, NEW_DATE, CONFIRM = conversations.states("extension")
+TEXT = menu.TYPED
 
 
 def _asked_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int):
@@ -144,12 +143,14 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[CallbackQueryHandler(start, pattern=EXTENSION_ASK)],
             states={
+                **conversations.on_timeout("extension"),
                 REASON: [MessageHandler(TEXT, receive_reason)],
                 NEW_DATE: [MessageHandler(TEXT, receive_date)],
                 CONFIRM: [CallbackQueryHandler(confirm, pattern=EXTENSION_SEND)],
             },
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="extension",
+            conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),

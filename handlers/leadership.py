@@ -83,7 +83,7 @@ def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
 async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
     if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True),
-                            lambda lang, problem: action_buttons(lang, problem, leader, LEADER_ACTIONS)):
+                            lambda lang, problem: _leader_buttons(lang, problem, leader)):
         await reply(update, context, "mine.none")
 
 

@@ -60,7 +60,7 @@ async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     head = person_of(update, context)
 
     if not await send_cards(update, context, problems.department_tasks(head.department_id),
-                            lambda lang, problem: action_buttons(lang, problem, head, HEAD_ACTIONS)):
+                            lambda lang, problem: _buttons(lang, problem, head)):
         await reply(update, context, "tasks.none")
 
 
