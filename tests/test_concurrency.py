@@ -38,7 +38,7 @@ async def test_one_persons_updates_wait_their_turn_and_others_do_not():
     assert order._turns == {}  # nothing kept for people who are done
 
 
-async def test_claims_and_submissions_interleave_on_a_slow_network(server, running_bot, client, db, invited):
+async def test_claims_and_submissions_interleave_on_a_slow_network(server, running_bot, client, db):
     server.latency = 0.03  # every Bot API call takes 30 ms, as Telegram from a hospital may
     text = "姓名,科室,角色\n" + "".join(f"领导{n:02d},院办,班子成员\n" for n in range(12)) + \
         "".join(f"职工{n:02d},门诊部,职工\n" for n in range(6))

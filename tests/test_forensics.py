@@ -199,7 +199,8 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
     try:
         office = await client.user(FIRST_ID + 100, "王芳")
         await office.send(f"/start {codes['王芳']}")
-        sheet = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+        preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+        sheet = await office.press("确认发出", message=preview[-1])
         assert "已邀请" in sheet[-1].text
         lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
         people, markers, receipts, order = [], {}, {}, []
