@@ -79,8 +79,15 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     except ValueError as unknown:
         await reply(update, context, "calendar.unknown_audience", word=quoted(str(unknown)))
         return
-    event_id = calendar.add(database(context), "meeting", parts[1], starts, person_of(update, context).id,
-                            place=parts[2], roles=roles, departments=departments)
+    await announce_meeting(update, context, parts[1], starts, parts[2], roles, departments)
+
+
+async def announce_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
+                           starts: datetime, place: str, roles: list[str], departments: list[str]) -> None:
+    """The meeting added, its attendees told, the office told how many: from the one-liner and
+    from the guided form (handlers/meeting_form.py) alike."""
+    event_id = calendar.add(database(context), "meeting", title, starts, person_of(update, context).id,
+                            place=place, roles=roles, departments=departments)
     event = calendar.get(database(context), event_id)
     attendees = calendar.attendees(database(context), event)
     notices.notify(context, attendees, "meeting.announced", title=event.title,

@@ -256,7 +256,7 @@ def handlers() -> list[BaseHandler]:
                 MEASURES: [MessageHandler(TEXT, receive_measures)],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=r"^pdd:"),
                              typed_choice.handler(_departments_offered, _department_chosen,
-                                                  "choice.department")],
+                                                  "choice.department", frozenset({LEADER}))],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=r"^pdc:")],
                 REASON: [MessageHandler(TEXT, receive_reason)],

@@ -134,6 +134,7 @@ def leave_on_menu_tap(forget=None) -> MessageHandler:
     `forget(update, context)` drops what the step kept) and the tap is handled again, now outside
     the conversation, so it opens what was tapped."""
 
+    @requires(*MEMBERS)
     async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if forget is not None:
             forget(update, context)
@@ -206,4 +207,4 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers() -> list[BaseHandler]:
     return [*triggers("help", show_help),
             MessageHandler(filters.Text(every_language(MORE)), show_more),
-            CallbackQueryHandler(open_more, pattern=r"^mm:[a-z_]{1,20}$")]
+            CallbackQueryHandler(open_more, pattern=r"^mm:\w+$")]

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import ledger, menu
+from handlers import ledger, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problem_actions import id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text, is_table_file
@@ -25,7 +25,7 @@ from storage import people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import say
+from texts import every_language, say
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
 TEXT = menu.TYPED
@@ -72,24 +72,44 @@ async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE
     return KIND
 
 
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, reply_markup=None) -> None:
+    """The next step in place of the pressed buttons, or below what was typed."""
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(text, reply_markup=reply_markup)
+    else:
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=reply_markup)
+
+
+def _offered(key: str, values: tuple[str, ...]):
+    """{label: value} of a step's buttons in every language, for typing instead of tapping."""
+    def options(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+        return {label: v for v in values for label in every_language(f"{key}.{v}")}
+    return options
+
+
 @requires(OFFICE)
 async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    kind = update.callback_query.data.removeprefix("pnk:")
-    if kind not in problems.KINDS:
+    return await _kind_chosen(update, context, update.callback_query.data.removeprefix("pnk:"))
+
+
+async def _kind_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> int:
+    if kind not in problems.KINDS or "new_problem" not in context.user_data:
         await refuse(update, context, "stale_button")
         return KIND
     context.user_data["new_problem"]["kind"] = kind
     lang = language(update, context)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, "pnh", problems.HORIZONS, "problem.horizon"))
+    await _show(update, context, say(lang, "newproblem.horizon"),
+                _choice(lang, "pnh", problems.HORIZONS, "problem.horizon"))
     return HORIZON
 
 
 @requires(OFFICE)
 async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    horizon = update.callback_query.data.removeprefix("pnh:")
+    return await _horizon_chosen(update, context, update.callback_query.data.removeprefix("pnh:"))
+
+
+async def _horizon_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, horizon: str) -> int:
     draft = context.user_data.pop("new_problem", None)
     if horizon not in problems.HORIZONS or not draft:
         await refuse(update, context, "stale_button")
@@ -97,9 +117,8 @@ async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     problem_id = problems.create(database(context), draft["title"], person_of(update, context).id,
                                  description=draft.get("description", ""), kind=draft.get("kind", "deadline"),
                                  horizon=horizon, source="meeting")
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "newproblem.done", id=problem_id, title=draft["title"]))
+    await _show(update, context, say(language(update, context), "newproblem.done", id=problem_id,
+                                     title=draft["title"]))
     announce(context, problem_id)
     return ConversationHandler.END
 
@@ -261,8 +280,12 @@ def handlers() -> list[BaseHandler]:
             states={
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
-                KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:")],
-                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=r"^pnh:")],
+                KIND: [CallbackQueryHandler(receive_kind, pattern=r"^pnk:"),
+                       typed_choice.handler(_offered("problem.kind", problems.KINDS), _kind_chosen,
+                                            roles=frozenset({OFFICE}))],
+                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=r"^pnh:"),
+                          typed_choice.handler(_offered("problem.horizon", problems.HORIZONS),
+                                               _horizon_chosen, roles=frozenset({OFFICE}))],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },

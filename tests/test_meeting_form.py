@@ -1,0 +1,70 @@
+"""/meeting as a short conversation: name, a day from quick buttons or typed, a time, a place,
+attendees tapped or typed, a preview that says how many will be told, and confirmation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import join
+
+from storage import calendar
+from storage.clock import clock
+
+
+async def test_a_meeting_by_buttons(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    leader = await join(client, invited, 102, "李娜")
+    reply = await office.send("/meeting")
+    assert "请输入会议名称" in reply[-1].text
+    reply = await office.send("专题民主生活会")
+    assert {"今天", "明天", "下周一", "本月底"} <= set(reply[-1].labels())
+    reply = await office.press("明天")
+    assert "几点开始" in reply[-1].text
+    reply = await office.send("25点")
+    assert "看不懂时间“25点”" in reply[-1].text  # the step is kept
+    await office.send("下午2点半")
+    await office.press("跳过")
+    await office.press("班子成员")
+    reply = await office.press("门诊部")
+    assert {"✓ 班子成员", "✓ 门诊部"} <= set(reply[-1].labels())
+    await office.press("✓ 门诊部")  # tapped again: undone
+    reply = await office.press("选好了")
+    preview = reply[-1].text
+    assert "专题民主生活会" in preview and "14:30" in preview and "共 1 人" in preview
+    assert calendar.upcoming(db, clock.now()) == []  # nothing before confirmation
+    await office.press("确认")
+    [event] = calendar.upcoming(db, clock.now())
+    zone = running_bot.settings.timezone
+    tomorrow = (clock.now().astimezone(zone) + timedelta(days=1)).date()
+    assert event.starts_at.astimezone(zone).date() == tomorrow
+    assert event.roles == ("leader",) and event.departments == ()
+    await leader.wait_for("专题民主生活会")
+
+
+async def test_a_meeting_typed_all_the_way(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/meeting")
+    await office.send("动员大会")
+    reply = await office.send("尽快")
+    assert "看不懂“尽快”" in reply[-1].text
+    reply = await office.send("12月10日 下午2点半")  # a whole moment: no time step
+    assert "在哪里开" in reply[-1].text
+    await office.send("礼堂")
+    reply = await office.send("董事会")
+    assert "不认识“董事会”" in reply[-1].text
+    reply = await office.send("班子成员、门诊部")
+    assert "共 3 人" in reply[-1].text and "礼堂" in reply[-1].text
+    reply = await office.press("取消")
+    assert calendar.upcoming(db, clock.now()) == []
+
+
+async def test_the_one_liner_still_works_and_the_form_leaves_on_a_menu_tap(running_bot, client, invited,
+                                                                          db):
+    office = await join(client, invited, 103, "王芳")
+    reply = await office.send("/meeting 2099-12-10 14:30 ｜ 总结大会 ｜ 礼堂")
+    assert any("已加入日程" in (m.text or "") for m in reply)  # and the office, attending, is told
+    await office.send("/meeting")
+    await office.send("📋 整改台账")  # the menu, not a meeting called 📋 整改台账
+    reply = await office.send("下周一")
+    assert len(calendar.upcoming(db, clock.now())) == 1
+    assert not any("几点开始" in (m.text or "") for m in reply)
