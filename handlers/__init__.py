@@ -21,6 +21,7 @@ from handlers import (
     menu,
     opinions,
     people,
+    phase_form,
     problems,
     profile,
     progress,
@@ -39,7 +40,7 @@ def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster,
-                   self_checks, meeting_form):
+                   self_checks, meeting_form, phase_form):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):

@@ -21,7 +21,7 @@ from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
-from storage import evaluations, people
+from storage import evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
 from storage.evaluations import EvaluationError, Subject
@@ -30,7 +30,6 @@ from storage.problems import ProblemError
 from texts import say
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
-CLOSING = re.compile(r"^(.*?)(?:\s+(\d{1,2})[:：](\d{2}))?$")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
 ALL_HEADS = {"科室负责人", "科室負責人", "heads"}
 ALL_DEPARTMENTS = {"全部科室", "各科室", "所有科室", "departments"}
@@ -72,13 +71,12 @@ def _subjects(db, typed: str) -> list[Subject]:
 
 
 def _closing(typed: str, zone, now: datetime) -> datetime:
-    match = CLOSING.match(typed.strip())
-    day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
-    if day is None:
-        raise SheetInputError("evaluation.bad_close", text=quoted(typed))
-    at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
-    closes = datetime.combine(day, at, tzinfo=zone)
-    if closes <= now:
+    """A day closes at 17:30 (月底前, 下周五, 7天); a day and a time as typed (2026-12-11 17:30,
+    12月11日 下午5点半), through storage.phrasings."""
+    local = now.astimezone(zone)
+    day = parse_deadline(typed, local.date())
+    closes = datetime.combine(day, time(17, 30), tzinfo=zone) if day else phrasings.parse_moment(typed, local)
+    if closes is None or closes <= now:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))
     return closes
 
@@ -99,7 +97,7 @@ def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
 
 @requires(OFFICE)
 async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    parts = [p.strip() for p in update.effective_message.text.partition(" ")[2].split("|")]
+    parts = [p.strip() for p in re.split(r"[|｜]", update.effective_message.text.partition(" ")[2])]
     if len(parts) < 3 or not parts[0]:
         await reply(update, context, "evaluation.usage")
         return

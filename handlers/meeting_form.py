@@ -46,7 +46,7 @@ def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
     return clock.now().astimezone(settings(context).timezone)
 
 
-def _markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def inline_rows(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
 
 
@@ -70,7 +70,7 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
 async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     lang = language(update, context)
     buttons = [(say(lang, f"meeting_form.day.{i}"), f"mf:day:{i}") for i in range(len(DAY_PHRASES))]
-    await reply(update, context, "meeting_form.day", reply_markup=_markup([buttons[:2], buttons[2:]]))
+    await reply(update, context, "meeting_form.day", reply_markup=inline_rows([buttons[:2], buttons[2:]]))
     return DAY
 
 
@@ -101,7 +101,8 @@ async def _day_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, phrase
     day = phrasings.parse_date(phrase, _now(context).date())
     _form(context)["day"] = day.isoformat()
     buttons = [(t, f"mf:time:{t}") for t in QUICK_TIMES]
-    await reply(update, context, "meeting_form.time", day=day.isoformat(), reply_markup=_markup([buttons]))
+    await reply(update, context, "meeting_form.time", day=day.isoformat(),
+                reply_markup=inline_rows([buttons]))
     return TIME
 
 
@@ -125,7 +126,7 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, momen
     _form(context)["starts"] = moment.isoformat()
     lang = language(update, context)
     await reply(update, context, "meeting_form.place",
-                reply_markup=_markup([[(say(lang, "meeting_form.skip"), "mf:place:-")]]))
+                reply_markup=inline_rows([[(say(lang, "meeting_form.skip"), "mf:place:-")]]))
     return PLACE
 
 
@@ -153,7 +154,7 @@ def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[l
 
 async def _ask_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     await reply(update, context, "meeting_form.audience",
-                reply_markup=_markup(_audience_rows(update, context)))
+                reply_markup=inline_rows(_audience_rows(update, context)))
     return AUDIENCE
 
 
@@ -176,7 +177,7 @@ async def audience_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             form["departments"] = sorted(set(form["departments"]) ^ {known[int(parts[3])]})
     await query.answer()
     try:
-        await query.edit_message_reply_markup(_markup(_audience_rows(update, context)))
+        await query.edit_message_reply_markup(inline_rows(_audience_rows(update, context)))
     except BadRequest:  # "message is not modified": 全体 tapped when it was already chosen
         pass
     return AUDIENCE
@@ -207,7 +208,7 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         say(lang, "meeting_form.everyone")
     await reply(update, context, "meeting_form.preview", title=form["title"],
                 when=starts.strftime("%Y-%m-%d %H:%M"), place=form.get("place") or "—", who=who,
-                count=count, reply_markup=_markup([[(say(lang, "btn.confirm"), "mf:ok"),
+                count=count, reply_markup=inline_rows([[(say(lang, "btn.confirm"), "mf:ok"),
                                                     (say(lang, "btn.cancel"), "mf:no")]]))
     return CONFIRM
 

@@ -68,3 +68,23 @@ async def test_the_one_liner_still_works_and_the_form_leaves_on_a_menu_tap(runni
     reply = await office.send("下周一")
     assert len(calendar.upcoming(db, clock.now())) == 1
     assert not any("几点开始" in (m.text or "") for m in reply)
+
+
+async def test_a_phase_by_buttons_and_by_typing(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    reply = await office.send("/phase")
+    assert "查摆问题、开展批评" in reply[-1].labels()
+    await office.press("查摆问题、开展批评")
+    await office.press("明天")
+    reply = await office.send("昨天")
+    assert "看不懂“昨天”" in reply[-1].text
+    reply = await office.send("两个月")
+    assert "阶段预览" in reply[-1].text and calendar.upcoming(db, clock.now()) == []
+    await office.press("确认")
+    [phase] = [e for e in calendar.upcoming(db, clock.now()) if e.kind == "phase"]
+    zone = running_bot.settings.timezone
+    assert phase.title == "查摆问题、开展批评"
+    assert phase.starts_at.astimezone(zone).strftime("%H:%M") == "00:00"
+    assert phase.ends_at.astimezone(zone).strftime("%H:%M") == "23:59"
+    reply = await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 整改落实、建章立制")
+    assert "已加入日程" in reply[-1].text
