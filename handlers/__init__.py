@@ -28,6 +28,7 @@ from handlers import (
     receipts,
     roster,
     self_checks,
+    sheet_form,
     start,
 )
 
@@ -40,7 +41,7 @@ def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took.
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster,
-                   self_checks, meeting_form, phase_form):
+                   self_checks, meeting_form, phase_form, sheet_form):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):

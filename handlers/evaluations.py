@@ -45,7 +45,7 @@ class SheetInputError(Exception):
         self.key, self.values = key, values
 
 
-def _subjects(db, typed: str) -> list[Subject]:
+def subjects_named(db, typed: str) -> list[Subject]:
     everyone = people.everyone(db)
     departments = people.departments(db)
     found: list[Subject] = []
@@ -70,7 +70,7 @@ def _subjects(db, typed: str) -> list[Subject]:
     return list(unique.values())
 
 
-def _closing(typed: str, zone, now: datetime) -> datetime:
+def closing_time(typed: str, zone, now: datetime) -> datetime:
     """A day closes at 17:30 (月底前, 下周五, 7天); a day and a time as typed (2026-12-11 17:30,
     12月11日 下午5点半), through storage.phrasings."""
     local = now.astimezone(zone)
@@ -81,7 +81,7 @@ def _closing(typed: str, zone, now: datetime) -> datetime:
     return closes
 
 
-def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
+def raters_named(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
     roles, departments = set(), set()
     known = set(people.departments(db))
     for word in (w for w in SEPARATORS.split(typed) if w and w not in EVERYONE):
@@ -103,15 +103,23 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     db, config = database(context), settings(context)
     try:
-        subjects = _subjects(db, parts[1])
-        closes = _closing(parts[2], config.timezone, clock.now())
-        roles, departments = _raters(db, parts[3] if len(parts) > 3 else "")
+        subjects = subjects_named(db, parts[1])
+        closes = closing_time(parts[2], config.timezone, clock.now())
+        roles, departments = raters_named(db, parts[3] if len(parts) > 3 else "")
     except SheetInputError as error:
         await reply(update, context, error.key, **error.values)
         return
+    await open_sheet(update, context, parts[0], subjects, closes, roles, departments)
+
+
+async def open_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, subjects: list[Subject],
+                     closes: datetime, roles: frozenset[str], departments: frozenset[str]) -> None:
+    """The sheet opened and its raters invited: from the one-liner and the guided form
+    (handlers/sheet_form.py) alike."""
+    db, config = database(context), settings(context)
     sheet_id = evaluations.create(
         db,
-        parts[0],
+        title,
         subjects,
         closes,
         roles=roles,
@@ -124,7 +132,7 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context,
         "evaluation.created",
         id=sheet_id,
-        title=parts[0],
+        title=title,
         subjects=len(subjects),
         count=invited,
         closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),

@@ -88,3 +88,45 @@ async def test_a_phase_by_buttons_and_by_typing(running_bot, client, invited, db
     assert phase.ends_at.astimezone(zone).strftime("%H:%M") == "23:59"
     reply = await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 整改落实、建章立制")
     assert "已加入日程" in reply[-1].text
+
+
+async def test_a_rating_sheet_by_buttons(running_bot, client, invited, db):
+    from storage import evaluations
+
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    reply = await office.send("/newsheet")
+    suggestion = reply[-1].labels()[0]
+    assert "年度民主评议" in suggestion
+    await office.press(suggestion)
+    reply = await office.press("选好了")  # nothing chosen yet
+    assert "还没有选评议对象" in reply[-1].text
+    await office.press("班子成员")
+    await office.press("门诊部")
+    reply = await office.press("选好了")
+    assert "2 个评议对象" in reply[-1].text  # 李娜 and 门诊部
+    reply = await office.send("昨天")
+    assert "看不懂截止时间" in reply[-1].text
+    await office.press("本月底")
+    await office.press("门诊部")
+    reply = await office.press("选好了")
+    preview = reply[-1].text
+    assert "李娜（院办）" in preview and "17:30" in preview and "门诊部（2 人" in preview
+    assert evaluations.get(db, 1) is None
+    reply = await office.press("确认")
+    assert "已邀请 2 人参评" in reply[-1].text
+    await staff.wait_for("请参加民主评议")
+
+
+async def test_a_rating_sheet_typed(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/newsheet")
+    await office.send("2099年度科室负责人评议")
+    reply = await office.send("张三")
+    assert "不认识评议对象“张三”" in reply[-1].text
+    await office.send("刘洋")
+    await office.send("2099-12-10 17:00")
+    reply = await office.send("全体")
+    assert "（4 人" in reply[-1].text
+    reply = await office.press("取消")
+    assert "已取消" in reply[-1].text
