@@ -26,6 +26,7 @@ from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import every_language, say
+from texts.fit import shorten
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = range(6)
 TEXT = menu.TYPED
@@ -143,8 +144,39 @@ async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 @requires(OFFICE)
 async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
-    problem = problems.get(database(context), int(raw)) if raw.isdigit() else None
+    """/assign N offers the leaders; /assign alone first offers the problems waiting for one."""
+    raw = (context.args or [""])[0].lstrip("#＃")
+    if not raw:
+        await _offer_problems(update, context)
+        return
+    await _offer_leaders(update, context, _problem_numbered(context, raw))
+
+
+def _problem_numbered(context: ContextTypes.DEFAULT_TYPE, raw: str):
+    return problems.get(database(context), int(raw)) if raw.isdigit() else None
+
+
+ASSIGN_SHOWN = 20  # a page of problems to pick from; the rest by number (/assign N)
+
+
+async def _offer_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    waiting = problems.listing(database(context), "pr.status = ?", [problems.LISTED], limit=ASSIGN_SHOWN + 1)
+    if not waiting:
+        await reply(update, context, "assign.none")
+        return
+    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=f"pas:{p.id}")]
+            for p in waiting[:ASSIGN_SHOWN]]
+    await reply(update, context, "assign.pick" if len(waiting) <= ASSIGN_SHOWN else "assign.pick_more",
+                shown=ASSIGN_SHOWN, reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(OFFICE)
+async def pick_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = update.callback_query.data.removeprefix("pas:")
+    await _offer_leaders(update, context, _problem_numbered(context, raw))
+
+
+async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, problem) -> None:
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return
@@ -297,6 +329,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(list_opinion, pattern=r"^ib:prob:"),
         CommandHandler("assign", offer_assignment),
         CallbackQueryHandler(assign, pattern=r"^pa:"),
+        CallbackQueryHandler(pick_problem, pattern=r"^pas:\d+$"),
         *menu.triggers("closures", list_closures),
         CallbackQueryHandler(close, pattern=r"^pc:close:\d+$"),
     ]

@@ -130,3 +130,21 @@ async def test_a_rating_sheet_typed(running_bot, client, invited, db):
     assert "（4 人" in reply[-1].text
     reply = await office.press("取消")
     assert "已取消" in reply[-1].text
+
+
+async def test_assign_without_a_number_offers_the_problems_waiting(running_bot, client, invited, db):
+    from storage import problems
+
+    office = await join(client, invited, 103, "王芳")
+    leader = await join(client, invited, 102, "李娜")
+    assert "没有待接单的问题" in (await office.send("/assign"))[-1].text
+    first = problems.create(db, "自行车棚漏雨", None)
+    problems.create(db, "食堂排队长" * 20, None)  # a long title is shortened on its button
+    reply = await office.send("/assign")
+    labels = reply[-1].labels()
+    assert labels[0] == f"#{first} 自行车棚漏雨" and all(len(label) <= 60 for label in labels)
+    reply = await office.press(f"#{first} 自行车棚漏雨")
+    assert "指定哪位领导负责" in reply[-1].text
+    await office.press("李娜")
+    await leader.wait_for(f"指定您负责 #{first}")
+    assert problems.get(db, first).leader == "李娜"
