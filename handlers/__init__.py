@@ -28,6 +28,7 @@ from handlers import (
     receipts,
     roster,
     self_checks,
+    selfcheck_form,
     sheet_form,
     start,
 )
@@ -39,9 +40,11 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 
 def register(app: Application) -> None:
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
-    # it; then the single-step flows; the catch-alls last, for what nobody else took.
+    # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided
+    # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
+    # one-liner command would otherwise take it.
     for module in (opinions, receipts, inbox, problems, leadership, progress, lookbacks, roster,
-                   self_checks, meeting_form, phase_form, sheet_form):
+                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people):

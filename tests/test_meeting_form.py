@@ -148,3 +148,23 @@ async def test_assign_without_a_number_offers_the_problems_waiting(running_bot, 
     await office.press("李娜")
     await leader.wait_for(f"指定您负责 #{first}")
     assert problems.get(db, first).leader == "李娜"
+
+
+async def test_a_self_check_request_by_buttons(running_bot, client, invited, db):
+    from storage import self_checks
+
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    reply = await office.send("/selfcheck")
+    assert "门诊部" in reply[-1].labels()
+    await office.press("门诊部")
+    reply = await office.send("昨天")
+    assert "看不懂“昨天”" in reply[-1].text
+    await office.press("本月底")
+    reply = await office.send("无此人")
+    assert "无此人" in reply[-1].text
+    reply = await office.press("按默认规则")
+    assert "门诊部" in reply[-1].text and self_checks.listing(db) == []
+    await office.press("确认")
+    assert len(self_checks.listing(db)) == 1
+    await head.wait_for("自查")
