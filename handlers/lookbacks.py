@@ -3,7 +3,7 @@ confirms the fix still holds, and the office can start an extra round (/lookback
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -24,6 +24,7 @@ from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
 from texts import say
+from texts.fit import shorten
 
 EVIDENCE = 0
 
@@ -108,10 +109,62 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    raw = (context.args or [""])[0].lstrip("#")
+    """/lookback N starts a round; /lookback alone first offers the closed problems."""
+    raw = (context.args or [""])[0].lstrip("#＃")
+    if not raw:
+        await _offer_closed(update, context)
+        return
     if not raw.isdigit():
         await reply(update, context, "lookback.usage")
         return
+    await _start_round(update, context, raw)
+
+
+CLOSED_SHOWN = 20  # a page of closed problems to pick from; the rest by number (/lookback N)
+
+
+async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    closed = problems.listing(database(context), "pr.status = ?", [problems.CLOSED], limit=CLOSED_SHOWN + 1)
+    if not closed:
+        await reply(update, context, "lookback.none_closed")
+        return
+    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=f"lbx:{p.id}")]
+            for p in closed[:CLOSED_SHOWN]]
+    await reply(update, context, "lookback.pick" if len(closed) <= CLOSED_SHOWN else "lookback.pick_more",
+                shown=CLOSED_SHOWN, days=settings(context).lookback_open_days,
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(OFFICE)
+async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A closed problem picked: what starting a round means, and a confirmation."""
+    raw = update.callback_query.data.removeprefix("lbx:")
+    problem = problems.get(database(context), int(raw)) if raw.isdigit() else None
+    if problem is None:
+        await refuse(update, context, "stale_button")
+        return
+    lang = language(update, context)
+    await reply(update, context, "lookback.confirm_round", id=problem.id, title=problem.title,
+                days=settings(context).lookback_open_days, reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=f"lbx:go:{problem.id}"),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="lbx:no")]]))
+
+
+@requires(OFFICE)
+async def confirm_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    raw = update.callback_query.data.removeprefix("lbx:go:")
+    if not raw.isdigit():
+        await refuse(update, context, "stale_button")
+        return
+    await _start_round(update, context, raw)
+
+
+@requires(OFFICE)
+async def drop_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, "cancelled")
+
+
+async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, raw: str) -> None:
     today = ledger.today(context)
     try:
         started = lookbacks.start(database(context), int(raw), f"extra-{today.isoformat()}", today,
@@ -141,4 +194,7 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         CommandHandler("lookback", start_extra),
+        CallbackQueryHandler(pick_closed, pattern=r"^lbx:\d+$"),
+        CallbackQueryHandler(confirm_round, pattern=r"^lbx:go:\d+$"),
+        CallbackQueryHandler(drop_round, pattern=r"^lbx:no$"),
     ]

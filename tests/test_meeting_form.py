@@ -168,3 +168,24 @@ async def test_a_self_check_request_by_buttons(running_bot, client, invited, db)
     await office.press("确认")
     assert len(self_checks.listing(db)) == 1
     await head.wait_for("自查")
+
+
+async def test_lookback_without_a_number_offers_the_closed_problems_and_asks(running_bot, client,
+                                                                            invited, db):
+    from storage import people, problems
+
+    office = await join(client, invited, 103, "王芳")
+    assert "还没有已销号的问题" in (await office.send("/lookback"))[-1].text
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    head = next(p for p in people.everyone(db) if p.name == "刘洋")
+    db.execute("update problems set status = 'closed', department_id = ?, measures = '增加座椅', "
+               "deadline = '2026-10-30', closed_at = '2026-11-01T02:00:00+00:00' where id = ?",
+               [head.department_id, problem_id])
+    db.conn.commit()
+    reply = await office.send("/lookback")
+    reply = await office.press(f"#{problem_id} 候诊区座椅不足")
+    assert "确认发起吗" in reply[-1].text
+    assert db.execute("select count(*) from lookbacks").fetchone()[0] == 0  # nothing before 确认
+    reply = await office.press("确认")
+    assert any(f"#{problem_id} 的回头看已发起" in (m.text or "") for m in reply)
+    assert db.execute("select count(*) from lookbacks").fetchone()[0] == 1
