@@ -241,6 +241,7 @@ HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("grou
 PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))
 PROBLEM_HORIZON = declare("problem_horizon", "pnh", choice("horizon", problems.HORIZONS))
 ASSIGN = declare("assign", "pa", _id("problem"), _id("leader"))
+ASSIGN_PICK = declare("assign_pick", "pas", _id("problem"))  # /assign: a waiting problem picked
 CLAIM = declare("claim", "claim", _id("problem"))
 DISPATCH = declare("dispatch", "pd", _id("problem"))
 EXPLAIN = declare("explain", "px", _id("problem"))
@@ -271,6 +272,9 @@ LEDGER_PAGE = declare("ledger_page", "lgp", number("page", MAX_PAGE),
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
 LOOKBACK_RECEIPT_VOTE = declare("lookback_receipt_vote", "lbr", _id("lookback"),
                                 code("opinion", OPINION_ID, 16), choice("choice", lookbacks.CHOICES))
+LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
+LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
+LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------

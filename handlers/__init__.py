@@ -19,15 +19,19 @@ from handlers import (
     leadership,
     ledger,
     lookbacks,
+    meeting_form,
     menu,
     opinions,
     people,
+    phase_form,
     problems,
     profile,
     progress,
     receipts,
     roster,
     self_checks,
+    selfcheck_form,
+    sheet_form,
     start,
     throttle,
 )
@@ -42,9 +46,11 @@ def register(app: Application) -> None:
     for handler in throttle.before_everything():
         app.add_handler(handler, group=-1)
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
-    # it; then the single-step flows; the catch-alls last, for what nobody else took.
-    for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks,
-                   roster, self_checks):
+    # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided
+    # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
+    # one-liner command would otherwise take it.
+    for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks, roster,
+                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,

@@ -4,7 +4,7 @@ phase); the office adds meetings and phases, moves or cancels them, and attendee
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
@@ -23,7 +23,7 @@ from handlers.access import (
     settings,
 )
 from jobs import notices
-from storage import calendar, people
+from storage import calendar, people, phrasings
 from storage.clock import clock
 from storage.people import OFFICE
 from texts import Raw, say
@@ -83,8 +83,24 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     except ValueError as unknown:
         await reply(update, context, "calendar.unknown_audience", word=quoted(str(unknown)))
         return
-    event_id = calendar.add(database(context), "meeting", parts[1], starts, person_of(update, context).id,
-                            place=parts[2], roles=roles, departments=departments)
+    await announce_meeting(update, context, parts[1], starts, parts[2], roles, departments)
+
+
+def phase_bound(context, text: str, last: bool) -> datetime | None:
+    """A phase's first or last day: a day alone (2026-12-01, 本月底) covers the whole day."""
+    zone = settings(context).timezone
+    day = phrasings.parse_date(text, clock.now().astimezone(zone).date()) if text else None
+    if day is not None:
+        return datetime.combine(day, time(23, 59, 59) if last else time(0, 0), tzinfo=zone)
+    return _moment(context, text) if text else None
+
+
+async def announce_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
+                           starts: datetime, place: str, roles: list[str], departments: list[str]) -> None:
+    """The meeting added, its attendees told, the office told how many: from the one-liner and
+    from the guided form (handlers/meeting_form.py) alike."""
+    event_id = calendar.add(database(context), "meeting", title, starts, person_of(update, context).id,
+                            place=place, roles=roles, departments=departments)
     event = calendar.get(database(context), event_id)
     notices.meeting_set(context, event)
     await reply(update, context, "calendar.added", id=event_id,
@@ -95,7 +111,7 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评"""
     parts = _parts(context) + ["", ""]
-    starts, ends = _moment(context, parts[0]), _moment(context, parts[1], end=True)
+    starts, ends = phase_bound(context, parts[0], False), phase_bound(context, parts[1], True)
     for number, (typed, moment) in enumerate(((parts[0], starts), (parts[1], ends)), 1):
         if moment is None and typed:
             await reply(update, context, "calendar.bad_time", number=number, text=quoted(typed),
@@ -104,7 +120,13 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if starts is None or ends is None or not parts[2] or ends < starts:
         await reply(update, context, "calendar.phase_usage")
         return
-    event_id = calendar.add(database(context), "phase", parts[2], starts, person_of(update, context).id,
+    await announce_phase(update, context, parts[2], starts, ends)
+
+
+async def announce_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
+                         starts: datetime, ends: datetime) -> None:
+    """The phase added (everyone sees it under /meetings): from the one-liner and the form."""
+    event_id = calendar.add(database(context), "phase", title, starts, person_of(update, context).id,
                             ends_at=ends)
     told = notices.phase_announced(context, calendar.get(database(context), event_id),
                                    _when(context, starts)[:10], _when(context, ends)[:10])

@@ -32,6 +32,10 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "roster_import": ("waiting_file", "confirming", "confirming_risk"),
     "self_checks": ("method", "findings", "measures", "confirm", "return_comment"),
     "extension": ("reason", "new_date", "confirm"),
+    "meeting_form": ("title", "day", "time", "place", "audience", "confirm"),
+    "phase_form": ("name", "first", "last", "confirm"),
+    "sheet_form": ("title", "subjects", "closes", "raters", "confirm"),
+    "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -48,6 +52,10 @@ USER_DATA_KEYS: dict[str, str] = {
     "extension": "extension",
     "returning_report": "self_checks",
     "closure": "progress_report",
+    "meeting_form": "meeting_form",
+    "phase_form": "phase_form",
+    "sheet_form": "sheet_form",
+    "selfcheck_form": "selfcheck_form",
 }
 
 # user_data keys kept between a preview and its confirming button, outside any conversation

@@ -33,7 +33,7 @@ from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
-from storage import evaluations, people
+from storage import evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
 from storage.evaluations import EvaluationError, Subject
@@ -42,7 +42,6 @@ from storage.problems import ProblemError
 from texts import say
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
-CLOSING = re.compile(r"^(.*?)(?:\s+(\d{1,2})[:：](\d{2}))?$")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
 ALL_HEADS = {"科室负责人", "科室負責人", "heads"}
 ALL_DEPARTMENTS = {"全部科室", "各科室", "所有科室", "departments"}
@@ -58,7 +57,7 @@ class SheetInputError(Exception):
         self.key, self.values = key, values
 
 
-def _subjects(db, typed: str) -> list[Subject]:
+def subjects_named(db, typed: str) -> list[Subject]:
     everyone = people.everyone(db)
     departments = people.departments(db)
     found: list[Subject] = []
@@ -83,22 +82,18 @@ def _subjects(db, typed: str) -> list[Subject]:
     return list(unique.values())
 
 
-def _closing(typed: str, zone, now: datetime) -> datetime:
-    match = CLOSING.match(typed.strip())
-    day = parse_deadline(match[1].strip(), now.astimezone(zone).date()) if match else None
-    if day is None:
-        raise SheetInputError("evaluation.bad_close", text=quoted(typed))
-    try:
-        at = time(int(match[2]), int(match[3])) if match[2] else time(17, 30)
-    except ValueError:  # 25:99
-        raise SheetInputError("evaluation.bad_close", text=quoted(typed)) from None
-    closes = datetime.combine(day, at, tzinfo=zone)
-    if closes <= now:
+def closing_time(typed: str, zone, now: datetime) -> datetime:
+    """A day closes at 17:30 (月底前, 下周五, 7天); a day and a time as typed (2026-12-11 17:30,
+    12月11日 下午5点半), through storage.phrasings."""
+    local = now.astimezone(zone)
+    day = parse_deadline(typed, local.date())
+    closes = datetime.combine(day, time(17, 30), tzinfo=zone) if day else phrasings.parse_moment(typed, local)
+    if closes is None or closes <= now:
         raise SheetInputError("evaluation.bad_close", text=quoted(typed))
     return closes
 
 
-def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
+def raters_named(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
     roles, departments = set(), set()
     known = set(people.departments(db))
     for word in (w for w in SEPARATORS.split(typed) if w and w not in EVERYONE):
@@ -113,12 +108,12 @@ def _raters(db, typed: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _parse_sheet(db, config, text: str) -> tuple[list[str], list[Subject], datetime, frozenset, frozenset]:
-    parts = [p.strip() for p in text.partition(" ")[2].split("|")]
+    parts = [p.strip() for p in re.split(r"[|｜]", text.partition(" ")[2])]
     if len(parts) < 3 or not parts[0]:
         raise SheetInputError("evaluation.usage")
-    subjects = _subjects(db, parts[1])
-    closes = _closing(parts[2], config.timezone, clock.now())
-    roles, departments = _raters(db, parts[3] if len(parts) > 3 else "")
+    subjects = subjects_named(db, parts[1])
+    closes = closing_time(parts[2], config.timezone, clock.now())
+    roles, departments = raters_named(db, parts[3] if len(parts) > 3 else "")
     return parts, subjects, closes, roles, departments
 
 
@@ -145,6 +140,18 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                     InlineKeyboardButton(say(lang, "evaluation.btn.send"),
                                          callback_data=SHEET_SEND.data("ok")),
                     InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SHEET_SEND.data("no"))]]))
+
+
+async def open_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, subjects: list[Subject],
+                     closes: datetime, roles: frozenset[str], departments: frozenset[str]) -> None:
+    """The sheet opened and its raters invited, after the guided form's own preview and
+    confirmation (handlers/sheet_form.py)."""
+    db, config = database(context), settings(context)
+    sheet_id = evaluations.create(db, title, subjects, closes, roles=roles, departments=departments,
+                                  created_by=person_of(update, context).id)
+    invited = evaluation_job.invite(context.application, evaluations.get(db, sheet_id))
+    await reply(update, context, "evaluation.created", id=sheet_id, title=title, subjects=len(subjects),
+                count=invited, closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"))
 
 
 @requires(OFFICE)

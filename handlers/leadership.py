@@ -301,7 +301,7 @@ def handlers() -> list[BaseHandler]:
                            CallbackQueryHandler(receive_measures, pattern=DISPATCH_KEEP_MEASURES)],
                 DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT),
                              typed_choice.handler(_departments_offered, _department_chosen,
-                                                  "choice.department")],
+                                                  "choice.department", frozenset({LEADER}))],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
                 REASON: [MessageHandler(TEXT, receive_reason)],

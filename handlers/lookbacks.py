@@ -3,7 +3,7 @@ confirms the fix still holds, and the office can start an extra round (/lookback
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -14,7 +14,15 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import LOOKBACK_CONFIRM, LOOKBACK_RECEIPT_VOTE, LOOKBACK_VOTE, read_id
+from callbacks import (
+    LOOKBACK_CONFIRM,
+    LOOKBACK_PICK,
+    LOOKBACK_RECEIPT_VOTE,
+    LOOKBACK_ROUND_GO,
+    LOOKBACK_ROUND_NO,
+    LOOKBACK_VOTE,
+    read_id,
+)
 from handlers import conversations, ledger, menu
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
@@ -25,6 +33,7 @@ from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
 from texts import say
+from texts.fit import shorten
 
 (EVIDENCE,) = conversations.states("lookback_confirm")
 
@@ -101,10 +110,61 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    problem_id = read_id((context.args or [""])[0])
+    """/lookback N starts a round; /lookback alone first offers the closed problems."""
+    raw = (context.args or [""])[0].lstrip("#＃")
+    if not raw:
+        await _offer_closed(update, context)
+        return
+    problem_id = read_id(raw)
     if problem_id is None:
         await reply(update, context, "lookback.usage")
         return
+    await _start_round(update, context, problem_id)
+
+
+CLOSED_SHOWN = 20  # a page of closed problems to pick from; the rest by number (/lookback N)
+
+
+async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    closed = problems.page(database(context), problems.CLOSED_FILTER, CLOSED_SHOWN + 1).problems
+    if not closed:
+        await reply(update, context, "lookback.none_closed")
+        return
+    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=LOOKBACK_PICK.data(p.id))]
+            for p in closed[:CLOSED_SHOWN]]
+    await reply(update, context, "lookback.pick" if len(closed) <= CLOSED_SHOWN else "lookback.pick_more",
+                shown=CLOSED_SHOWN, days=settings(context).lookback_open_days,
+                reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(OFFICE)
+async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A closed problem picked: what starting a round means, and a confirmation."""
+    [problem_id] = LOOKBACK_PICK.parse(update.callback_query.data)
+    problem = problems.get(database(context), problem_id)
+    if problem is None:
+        await refuse(update, context, "stale_button")
+        return
+    lang = language(update, context)
+    await reply(update, context, "lookback.confirm_round", id=problem.id, title=problem.title,
+                days=settings(context).lookback_open_days, reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "btn.confirm"),
+                                         callback_data=LOOKBACK_ROUND_GO.data(problem.id)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LOOKBACK_ROUND_NO.data())]]))
+
+
+@requires(OFFICE)
+async def confirm_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [problem_id] = LOOKBACK_ROUND_GO.parse(update.callback_query.data)
+    await _start_round(update, context, problem_id)
+
+
+@requires(OFFICE)
+async def drop_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, "cancelled")
+
+
+async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
     today = ledger.today(context)
     try:
         started = lookbacks.start(database(context), problem_id, f"extra-{today.isoformat()}", today,
@@ -136,4 +196,7 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         CommandHandler("lookback", start_extra),
+        CallbackQueryHandler(pick_closed, pattern=LOOKBACK_PICK),
+        CallbackQueryHandler(confirm_round, pattern=LOOKBACK_ROUND_GO),
+        CallbackQueryHandler(drop_round, pattern=LOOKBACK_ROUND_NO),
     ]

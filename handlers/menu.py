@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from callbacks import MENU_MORE
-from handlers.access import MEMBERS, language, person_of, refuse, requires, within_step
+from handlers.access import MEMBERS, language, person_of, refuse, requires
 from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
 from texts import every_language, say
 
@@ -134,7 +134,7 @@ def leave_on_menu_tap(forget=None) -> MessageHandler:
     `forget(update, context)` drops what the step kept) and the tap is handled again, now outside
     the conversation, so it opens what was tapped."""
 
-    @within_step
+    @requires(*MEMBERS)
     async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if forget is not None:
             forget(update, context)

@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from callbacks import (
     ASSIGN,
+    ASSIGN_PICK,
     CLOSURE_CLOSE,
     CLOSURE_CONFIRM,
     CLOSURE_KEEP,
@@ -30,7 +31,7 @@ from callbacks import (
     Button,
     read_id,
 )
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.problem_actions import CARDS, id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text, is_table_file
@@ -40,7 +41,7 @@ from storage import opinions, people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import say
+from texts import every_language, say
 from texts.fit import CAPTION_LIMIT, shorten
 
 TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = conversations.states("office_problems")
@@ -84,24 +85,44 @@ async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE
     return KIND
 
 
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, reply_markup=None) -> None:
+    """The next step in place of the pressed buttons, or below what was typed."""
+    if update.callback_query:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(text, reply_markup=reply_markup)
+    else:
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=reply_markup)
+
+
+def _offered(key: str, values: tuple[str, ...]):
+    """{label: value} of a step's buttons in every language, for typing instead of tapping."""
+    def options(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+        return {label: v for v in values for label in every_language(f"{key}.{v}")}
+    return options
+
+
 @requires(OFFICE)
 async def receive_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    [kind] = PROBLEM_KIND.parse(update.callback_query.data)
-    if kind not in problems.KINDS:
+    return await _kind_chosen(update, context, PROBLEM_KIND.parse(update.callback_query.data)[0])
+
+
+async def _kind_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> int:
+    if kind not in problems.KINDS or "new_problem" not in context.user_data:
         await refuse(update, context, "stale_button")
         return KIND
     context.user_data["new_problem"]["kind"] = kind
     lang = language(update, context)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"))
+    await _show(update, context, say(lang, "newproblem.horizon"),
+                _choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"))
     return HORIZON
 
 
 @requires(OFFICE)
 async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    [horizon] = PROBLEM_HORIZON.parse(update.callback_query.data)
+    return await _horizon_chosen(update, context, PROBLEM_HORIZON.parse(update.callback_query.data)[0])
+
+
+async def _horizon_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, horizon: str) -> int:
     draft = context.user_data.pop("new_problem", None)
     if horizon not in problems.HORIZONS or not draft:
         await refuse(update, context, "stale_button")
@@ -109,9 +130,8 @@ async def receive_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     problem_id = problems.create(database(context), draft["title"], person_of(update, context).id,
                                  description=draft.get("description", ""), kind=draft.get("kind", "deadline"),
                                  horizon=horizon, source="meeting")
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "newproblem.done", id=problem_id, title=draft["title"]))
+    await _show(update, context, say(language(update, context), "newproblem.done", id=problem_id,
+                                     title=draft["title"]))
     announce(context, problem_id)
     return ConversationHandler.END
 
@@ -152,8 +172,37 @@ async def _refresh_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opin
 
 @requires(OFFICE)
 async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    problem_id = read_id((context.args or [""])[0])
-    problem = problems.get(database(context), problem_id) if problem_id is not None else None
+    """/assign N offers the leaders; /assign alone first offers the problems waiting for one."""
+    raw = (context.args or [""])[0].lstrip("#＃")
+    if not raw:
+        await _offer_problems(update, context)
+        return
+    problem_id = read_id(raw)
+    await _offer_leaders(update, context,
+                         problems.get(database(context), problem_id) if problem_id is not None else None)
+
+
+ASSIGN_SHOWN = 20  # a page of problems to pick from; the rest by number (/assign N)
+
+
+async def _offer_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    waiting = problems.page(database(context), problems.UNCLAIMED, ASSIGN_SHOWN + 1).problems
+    if not waiting:
+        await reply(update, context, "assign.none")
+        return
+    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=ASSIGN_PICK.data(p.id))]
+            for p in waiting[:ASSIGN_SHOWN]]
+    await reply(update, context, "assign.pick" if len(waiting) <= ASSIGN_SHOWN else "assign.pick_more",
+                shown=ASSIGN_SHOWN, reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(OFFICE)
+async def pick_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [problem_id] = ASSIGN_PICK.parse(update.callback_query.data)
+    await _offer_leaders(update, context, problems.get(database(context), problem_id))
+
+
+async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, problem) -> None:
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return
@@ -360,8 +409,12 @@ def handlers() -> list[BaseHandler]:
                 **conversations.on_timeout("office_problems"),
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
-                KIND: [CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND)],
-                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON)],
+                KIND: [CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND),
+                       typed_choice.handler(_offered("problem.kind", problems.KINDS), _kind_chosen,
+                                            roles=frozenset({OFFICE}))],
+                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON),
+                          typed_choice.handler(_offered("problem.horizon", problems.HORIZONS),
+                                               _horizon_chosen, roles=frozenset({OFFICE}))],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
             },
@@ -374,6 +427,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(list_opinion, pattern=INBOX_PROBLEM),
         CommandHandler("assign", offer_assignment),
         CallbackQueryHandler(assign, pattern=ASSIGN),
+        CallbackQueryHandler(pick_problem, pattern=ASSIGN_PICK),
         *menu.triggers("closures", list_closures),
         CallbackQueryHandler(confirm_close, pattern=CLOSURE_CLOSE),
         CallbackQueryHandler(show_closure, pattern=CLOSURE_VIEW),

@@ -52,11 +52,19 @@ MAX_PART = 4000
 @requires(OFFICE)
 async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     words = context.args or []
-    db = database(context)
     due = parse_deadline(words[1], ledger.today(context)) if len(words) >= 2 else None
     if len(words) < 2 or due is None:
         await reply(update, context, "selfcheck.usage")
         return
+    await request_report(update, context, words[0], due, words[2] if len(words) > 2 else None)
+
+
+async def request_report(update: Update, context: ContextTypes.DEFAULT_TYPE, subject: str, due,
+                         reviewer_name: str | None) -> None:
+    """Ask a department or a person for a report by `due`: from the one-liner and the guided
+    form (handlers/selfcheck_form.py) alike."""
+    words = [subject, "", reviewer_name] if reviewer_name else [subject, ""]
+    db = database(context)
     everyone = people.everyone(db)
     person = next((p for p in everyone if p.name == words[0]), None)
     department_id = (

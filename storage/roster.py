@@ -190,8 +190,9 @@ def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
         changes, writes = _plan(db, rows, actor_id)
         if changes.risks and not risks_confirmed:
             raise RiskyImport(changes)
+        stored = {names.normalise(d): d for d in people.departments(db)}
         for write in writes:
-            _write(db, write)
+            _write(db, write, stored)
         if not changes.empty:
             audit.record(
                 db,
@@ -205,7 +206,9 @@ def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
     return changes
 
 
-def _write(db: sqlite_utils.Database, write: tuple) -> None:
+def _write(db: sqlite_utils.Database, write: tuple, stored: dict[str, str]) -> None:
+    """`stored`: the departments already there, by normalised name, so that a file writing
+    "门诊 部" does not create a second 门诊部."""
     kind = write[0]
     if kind == "deactivate":
         db.table("people").update(write[1], {"active": 0})
@@ -214,7 +217,7 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
     values = {
         "roster_key": row.key,
         "name": row.name,
-        "department_id": people.department_id(db, _stored_department(db, row.department)),
+        "department_id": people.department_id(db, stored.get(row.department, row.department)),
         "roles": row.roles,
         "active": 1,
     }
@@ -223,11 +226,3 @@ def _write(db: sqlite_utils.Database, write: tuple) -> None:
     else:
         db.table("people").update(write[2], values)
 
-
-def _stored_department(db: sqlite_utils.Database, department: str) -> str:
-    """The department as already stored when it is the same in normalised form: a file that
-    writes "门诊 部" does not create a second 门诊部."""
-    for stored in people.departments(db):
-        if names.normalise(stored) == department:
-            return stored
-    return department

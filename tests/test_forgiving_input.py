@@ -93,3 +93,16 @@ def test_the_staff_guide_prints_with_every_invitation_sheet_and_the_manual_says_
     assert "HTTPS_PROXY" in manual and "能连上 Telegram" in manual and "不保证" in manual
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "docs/使用手册.md" in readme and "docs/职工使用指南.md" in readme
+
+
+async def test_a_sheet_typed_with_fullwidth_bars_and_a_spoken_closing_time(running_bot, client, invited,
+                                                                          db):
+    from storage import evaluations
+
+    office = await join(client, invited, 103, "王芳")
+    reply = await office.send("/newsheet 2099年度民主评议 ｜ 李娜 门诊部 ｜ 下周五 下午5点半 ｜ 门诊部")
+    assert any("2099年度民主评议" in (m.text or "") for m in reply), [m.text for m in reply]
+    [sheet] = [evaluations.get(db, 1)]
+    zone = running_bot.settings.timezone
+    assert sheet.closes_at.astimezone(zone).strftime("%H:%M") == "17:30"
+    assert "看不懂截止时间" in (await office.send("/newsheet 测评 ｜ 李娜 ｜ 下午25点"))[-1].text

@@ -284,3 +284,10 @@ async def test_the_second_confirmation_applies_and_the_preview_says_why(running_
     assert "停用 2" in reply[-1].text
     active = {p.name for p in people.everyone(db)}
     assert "王芳" not in active and "刘洋" not in active and len(active) == 20
+
+
+def test_a_department_stored_unnormalised_is_not_made_twice(db):
+    db["departments"].insert({"name": "门诊 部"})  # from before normalisation
+    roster.apply(db, roster.parse("姓名,科室,角色\n张伟,门诊部,职工\n李娜,门　诊部,职工\n".encode()), None)
+    assert people.departments(db) == ["门诊 部"]
+    assert {p.department for p in people.everyone(db)} == {"门诊 部"}

@@ -113,3 +113,17 @@ async def test_a_leader_types_the_department_at_dispatch(running_bot, client, in
     assert "门诊部" in reply[-1].text and "增设自助挂号机" in reply[-1].text
     await leader.press("确认")
     assert problems.get(db, problem_id).department == "门诊部"
+
+
+async def test_a_new_problem_by_typing_where_buttons_are_offered(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/newproblem")
+    await office.send("门诊挂号排队时间长")
+    await office.send("-")
+    reply = await office.send("尽快")  # not one of 立行立改 / 限期整改 / 长期坚持
+    assert "请点上方按钮选择" in reply[-1].text and problems.count(db) == 0
+    reply = await office.send("限期整改")
+    assert "近期" in reply[-1].labels()
+    reply = await office.send("中期")
+    [problem] = [problems.get(db, 1)]
+    assert (problem.title, problem.kind, problem.horizon) == ("门诊挂号排队时间长", "deadline", "medium")

@@ -1,0 +1,255 @@
+"""/meeting without arguments: the same meeting as the one-liner, as a short conversation with
+buttons. Name → day (今天 / 明天 / 下周一 / 本月底, or typed) → time (typed, or 09:00 / 14:30)
+→ place (or skip) → attendees (everyone, roles, departments: tap several, or type them) → a
+preview that says how many people will be told → confirm. The one-liner stays
+(handlers/calendar.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from handlers import conversations, menu
+from handlers.access import database, language, quoted, reply, requires, settings
+from handlers.calendar import announce_meeting
+from storage import calendar, people, phrasings
+from storage.calendar import Event
+from storage.clock import clock
+from storage.people import HEAD, LEADER, OFFICE
+from texts import say
+
+TITLE, DAY, TIME, PLACE, AUDIENCE, CONFIRM = conversations.states("meeting_form")
+DAY_PHRASES = ("今天", "明天", "下周一", "本月底")  # what the quick buttons mean, as phrasings reads
+QUICK_TIMES = ("09:00", "14:30")
+ROLES_OFFERED = (LEADER, HEAD, OFFICE)
+MAX_TITLE = 200
+
+
+def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    form = context.user_data.setdefault("meeting_form", {})
+    form.setdefault("roles", [])
+    form.setdefault("departments", [])
+    return form
+
+
+def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
+    return clock.now().astimezone(settings(context).timezone)
+
+
+def inline_rows(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+@requires(OFFICE)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    context.user_data["meeting_form"] = {"roles": [], "departments": []}
+    await reply(update, context, "meeting_form.title")
+    return TITLE
+
+
+@requires(OFFICE)
+async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    title = update.message.text.strip()
+    if not title or len(title) > MAX_TITLE:
+        await reply(update, context, "meeting_form.title_length", limit=MAX_TITLE)
+        return TITLE
+    _form(context)["title"] = title
+    return await _ask_day(update, context)
+
+
+async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    lang = language(update, context)
+    buttons = [(say(lang, f"meeting_form.day.{i}"), f"mf:day:{i}") for i in range(len(DAY_PHRASES))]
+    await reply(update, context, "meeting_form.day", reply_markup=inline_rows([buttons[:2], buttons[2:]]))
+    return DAY
+
+
+@requires(OFFICE)
+async def day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    index = update.callback_query.data.removeprefix("mf:day:")
+    if not index.isdigit() or int(index) >= len(DAY_PHRASES):
+        await reply(update, context, "stale_button")
+        return DAY
+    return await _day_chosen(update, context, DAY_PHRASES[int(index)])
+
+
+@requires(OFFICE)
+async def day_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """A whole moment (12月10日 下午2点半) skips the time step; a day alone asks for the time."""
+    typed = update.message.text
+    now = _now(context)
+    if phrasings.parse_date(typed, now.date()) is None:
+        moment = phrasings.parse_moment(typed, now)
+        if moment is None:
+            await reply(update, context, "meeting_form.bad_day", text=quoted(typed))
+            return DAY
+        return await _time_chosen(update, context, moment)
+    return await _day_chosen(update, context, typed)
+
+
+async def _day_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, phrase: str) -> str:
+    day = phrasings.parse_date(phrase, _now(context).date())
+    _form(context)["day"] = day.isoformat()
+    buttons = [(t, f"mf:time:{t}") for t in QUICK_TIMES]
+    await reply(update, context, "meeting_form.time", day=day.isoformat(),
+                reply_markup=inline_rows([buttons]))
+    return TIME
+
+
+@requires(OFFICE)
+async def time_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    typed = (update.callback_query.data.removeprefix("mf:time:") if update.callback_query
+             else update.message.text)
+    at = phrasings.parse_time(typed)
+    form = _form(context)
+    if at is None or "day" not in form:
+        await reply(update, context, "meeting_form.bad_time", text=quoted(typed))
+        return TIME
+    day = datetime.fromisoformat(form["day"]).date()
+    return await _time_chosen(update, context, datetime.combine(day, at, tzinfo=_now(context).tzinfo))
+
+
+async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, moment: datetime) -> str:
+    if moment < _now(context):
+        await reply(update, context, "meeting_form.past", when=moment.strftime("%Y-%m-%d %H:%M"))
+        return DAY
+    _form(context)["starts"] = moment.isoformat()
+    lang = language(update, context)
+    await reply(update, context, "meeting_form.place",
+                reply_markup=inline_rows([[(say(lang, "meeting_form.skip"), "mf:place:-")]]))
+    return PLACE
+
+
+@requires(OFFICE)
+async def place_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    _form(context)["place"] = "" if update.callback_query else update.message.text.strip()[:MAX_TITLE]
+    return await _ask_audience(update, context)
+
+
+def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[list[tuple[str, str]]]:
+    lang, form = language(update, context), _form(context)
+
+    def mark(chosen: bool, label: str) -> str:
+        return f"✓ {label}" if chosen else label
+
+    rows = [[(mark(not form["roles"] and not form["departments"], say(lang, "meeting_form.everyone")),
+              "mf:a:all")]]
+    rows.append([(mark(r in form["roles"], say(lang, f"role.{r}")), f"mf:a:r:{r}") for r in ROLES_OFFERED])
+    buttons = [(mark(name in form["departments"], name), f"mf:a:d:{i}")
+               for i, name in enumerate(people.departments(database(context)))]
+    rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([(say(lang, "meeting_form.done"), "mf:a:done")])
+    return rows
+
+
+async def _ask_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    await reply(update, context, "meeting_form.audience",
+                reply_markup=inline_rows(_audience_rows(update, context)))
+    return AUDIENCE
+
+
+@requires(OFFICE)
+async def audience_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    query, form = update.callback_query, _form(context)
+    parts = query.data.split(":")
+    if len(parts) < 3:
+        await reply(update, context, "stale_button")
+        return AUDIENCE
+    if parts[2] == "done":
+        return await _preview(update, context)
+    if parts[2] == "all":
+        form["roles"], form["departments"] = [], []
+    elif parts[2] == "r" and len(parts) == 4 and parts[3] in ROLES_OFFERED:
+        form["roles"] = sorted(set(form["roles"]) ^ {parts[3]})
+    elif parts[2] == "d" and len(parts) == 4 and parts[3].isdigit():
+        known = people.departments(database(context))
+        if int(parts[3]) < len(known):
+            form["departments"] = sorted(set(form["departments"]) ^ {known[int(parts[3])]})
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(inline_rows(_audience_rows(update, context)))
+    except BadRequest:  # "message is not modified": 全体 tapped when it was already chosen
+        pass
+    return AUDIENCE
+
+
+@requires(OFFICE)
+async def audience_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """班子成员、门诊部 typed instead of tapped."""
+    try:
+        roles, departments = calendar.audience(update.message.text, people.departments(database(context)))
+    except ValueError as unknown:
+        await reply(update, context, "calendar.unknown_audience", word=quoted(str(unknown)))
+        return AUDIENCE
+    _form(context).update(roles=roles, departments=departments)
+    return await _preview(update, context)
+
+
+async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    form, lang = _form(context), language(update, context)
+    if "starts" not in form or "title" not in form:  # a form from before a restart, half gone
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    starts = datetime.fromisoformat(form["starts"])
+    event = Event(0, "meeting", form["title"], starts, None, form.get("place", ""),
+                  tuple(form["roles"]), tuple(form["departments"]), False)
+    count = len(calendar.attendees(database(context), event))
+    who = "、".join([say(lang, f"role.{r}") for r in form["roles"]] + form["departments"]) or \
+        say(lang, "meeting_form.everyone")
+    await reply(update, context, "meeting_form.preview", title=form["title"],
+                when=starts.strftime("%Y-%m-%d %H:%M"), place=form.get("place") or "—", who=who,
+                count=count, reply_markup=inline_rows([[(say(lang, "btn.confirm"), "mf:ok"),
+                                                    (say(lang, "btn.cancel"), "mf:no")]]))
+    return CONFIRM
+
+
+@requires(OFFICE)
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    form = context.user_data.pop("meeting_form", {})
+    if "starts" not in form:
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    await announce_meeting(update, context, form["title"], datetime.fromisoformat(form["starts"]),
+                           form.get("place", ""), form["roles"], form["departments"])
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("meeting_form", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    text = menu.TYPED
+    return [ConversationHandler(
+        entry_points=[CommandHandler("meeting", start, has_args=False)],
+        states={
+            **conversations.on_timeout("meeting_form"),
+            TITLE: [MessageHandler(text, receive_title)],
+            DAY: [CallbackQueryHandler(day_button, pattern=r"^mf:day:"), MessageHandler(text, day_typed)],
+            TIME: [CallbackQueryHandler(time_given, pattern=r"^mf:time:"), MessageHandler(text, time_given)],
+            PLACE: [CallbackQueryHandler(place_given, pattern=r"^mf:place:"),
+                    MessageHandler(text, place_given)],
+            AUDIENCE: [CallbackQueryHandler(audience_button, pattern=r"^mf:a:"),
+                       MessageHandler(text, audience_typed)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^mf:ok$"),
+                      CallbackQueryHandler(cancel, pattern=r"^mf:no$")],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        name="meeting_form",
+        conversation_timeout=conversations.TIMEOUT,
+        persistent=True,
+        allow_reentry=True,
+    )]

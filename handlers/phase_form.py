@@ -1,0 +1,135 @@
+"""/phase without arguments: a campaign phase as a short conversation. Name (the three phases
+offered as buttons) → first day (今天 / 明天 / 下周一, or typed) → last day (本月底 / 下月底 /
+年底, or typed) → a preview → confirm. The one-liner stays (handlers/calendar.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from handlers import conversations, menu
+from handlers.access import language, quoted, reply, requires
+from handlers.calendar import announce_phase, phase_bound
+from handlers.meeting_form import inline_rows
+from storage.people import OFFICE
+from texts import say
+
+NAME, FIRST, LAST, CONFIRM = conversations.states("phase_form")
+PHASES = ("学习教育、听取意见", "查摆问题、开展批评", "整改落实、建章立制")  # DOMAIN.md's three
+FIRST_DAYS = ("今天", "明天", "下周一")
+LAST_DAYS = ("本月底", "下月底", "年底")
+MAX_NAME = 200
+
+
+def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    return context.user_data.setdefault("phase_form", {})
+
+
+@requires(OFFICE)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    context.user_data["phase_form"] = {}
+    await reply(update, context, "phase_form.name",
+                reply_markup=inline_rows([[(name, f"phf:n:{i}")] for i, name in enumerate(PHASES)]))
+    return NAME
+
+
+@requires(OFFICE)
+async def name_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    if update.callback_query:
+        index = update.callback_query.data.removeprefix("phf:n:")
+        name = PHASES[int(index)] if index.isdigit() and int(index) < len(PHASES) else ""
+    else:
+        name = update.message.text.strip()[:MAX_NAME]
+    if not name:
+        await reply(update, context, "stale_button")
+        return NAME
+    _form(context)["name"] = name
+    return await _ask_day(update, context, "first", FIRST_DAYS, FIRST)
+
+
+async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str,
+                   phrases: tuple[str, ...], state: str) -> str:
+    buttons = [(phrase, f"phf:{which[0]}:{phrase}") for phrase in phrases]
+    await reply(update, context, f"phase_form.{which}", reply_markup=inline_rows([buttons]))
+    return state
+
+
+def _typed_or_tapped(update: Update) -> str:
+    if update.callback_query:
+        return update.callback_query.data.split(":", 2)[-1]
+    return update.message.text
+
+
+@requires(OFFICE)
+async def first_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    typed = _typed_or_tapped(update)
+    starts = phase_bound(context, typed, last=False)
+    if starts is None:
+        await reply(update, context, "phase_form.bad_day", text=quoted(typed))
+        return FIRST
+    _form(context)["starts"] = starts.isoformat()
+    return await _ask_day(update, context, "last", LAST_DAYS, LAST)
+
+
+@requires(OFFICE)
+async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    typed, form = _typed_or_tapped(update), _form(context)
+    ends = phase_bound(context, typed, last=True)
+    if ends is None or "starts" not in form or ends <= datetime.fromisoformat(form["starts"]):
+        await reply(update, context, "phase_form.bad_day", text=quoted(typed))
+        return LAST
+    form["ends"] = ends.isoformat()
+    starts = datetime.fromisoformat(form["starts"])
+    lang = language(update, context)
+    lang_buttons = [[(say(lang, "btn.confirm"), "phf:ok"), (say(lang, "btn.cancel"), "phf:no")]]
+    await reply(update, context, "phase_form.preview", name=form["name"],
+                first=starts.date().isoformat(), last=ends.date().isoformat(),
+                reply_markup=inline_rows(lang_buttons))
+    return CONFIRM
+
+
+@requires(OFFICE)
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    form = context.user_data.pop("phase_form", {})
+    if "ends" not in form:
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    await announce_phase(update, context, form["name"], datetime.fromisoformat(form["starts"]),
+                         datetime.fromisoformat(form["ends"]))
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("phase_form", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    text = menu.TYPED
+    return [ConversationHandler(
+        entry_points=[CommandHandler("phase", start, has_args=False)],
+        states={
+            **conversations.on_timeout("phase_form"),
+            NAME: [CallbackQueryHandler(name_given, pattern=r"^phf:n:"), MessageHandler(text, name_given)],
+            FIRST: [CallbackQueryHandler(first_given, pattern=r"^phf:f:"), MessageHandler(text, first_given)],
+            LAST: [CallbackQueryHandler(last_given, pattern=r"^phf:l:"), MessageHandler(text, last_given)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^phf:ok$"),
+                      CallbackQueryHandler(cancel, pattern=r"^phf:no$")],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        name="phase_form",
+        conversation_timeout=conversations.TIMEOUT,
+        persistent=True,
+        allow_reentry=True,
+    )]

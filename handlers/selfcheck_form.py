@@ -1,0 +1,135 @@
+"""/selfcheck without arguments: asking for a self-check report (自查报告) as a short
+conversation. Who (a department's button, or a department or person typed) → by when (下周五 /
+本月底 / 两周, or typed) → reviewer (the default rule, or a name typed) → a preview → confirm.
+The one-liner stays; both end in self_checks.request_report."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from handlers import conversations, ledger, menu
+from handlers.access import database, language, quoted, reply, requires
+from handlers.meeting_form import inline_rows
+from handlers.self_checks import request_report
+from storage import people, phrasings
+from storage.people import OFFICE
+from texts import say
+
+SUBJECT, DUE, REVIEWER, CONFIRM = conversations.states("selfcheck_form")
+DUE_PHRASES = ("下周五", "本月底", "两周")
+
+
+def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
+    return context.user_data.setdefault("selfcheck_form", {})
+
+
+@requires(OFFICE)
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    context.user_data["selfcheck_form"] = {}
+    departments = people.departments(database(context))
+    buttons = [(d, f"scf:s:{i}") for i, d in enumerate(departments)]
+    await reply(update, context, "selfcheck_form.subject",
+                reply_markup=inline_rows([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+    return SUBJECT
+
+
+@requires(OFFICE)
+async def subject_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    db = database(context)
+    departments = people.departments(db)
+    if update.callback_query:
+        index = update.callback_query.data.removeprefix("scf:s:")
+        subject = departments[int(index)] if index.isdigit() and int(index) < len(departments) else ""
+    else:
+        subject = update.message.text.strip()
+    if subject not in departments and not any(p.name == subject for p in people.everyone(db)):
+        await reply(update, context, "selfcheck.unknown", word=quoted(subject))
+        return SUBJECT
+    _form(context)["subject"] = subject
+    await reply(update, context, "selfcheck_form.due",
+                reply_markup=inline_rows([[(p, f"scf:d:{p}") for p in DUE_PHRASES]]))
+    return DUE
+
+
+@requires(OFFICE)
+async def due_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    typed = (update.callback_query.data.removeprefix("scf:d:") if update.callback_query
+             else update.message.text)
+    today = ledger.today(context)
+    due = phrasings.parse_date(typed, today)
+    if due is None or due < today:
+        await reply(update, context, "selfcheck_form.bad_due", text=quoted(typed))
+        return DUE
+    _form(context)["due"] = due.isoformat()
+    lang = language(update, context)
+    await reply(update, context, "selfcheck_form.reviewer",
+                reply_markup=inline_rows([[(say(lang, "selfcheck_form.default_reviewer"), "scf:r:-")]]))
+    return REVIEWER
+
+
+@requires(OFFICE)
+async def reviewer_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    form, lang = _form(context), language(update, context)
+    name = None if update.callback_query else update.message.text.strip()
+    if name and not any(p.name == name for p in people.everyone(database(context))):
+        await reply(update, context, "selfcheck.unknown", word=quoted(name))
+        return REVIEWER
+    if "due" not in form:
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    form["reviewer"] = name
+    await reply(update, context, "selfcheck_form.preview", subject=form["subject"], due=form["due"],
+                reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
+                reply_markup=inline_rows([[(say(lang, "btn.confirm"), "scf:ok"),
+                                           (say(lang, "btn.cancel"), "scf:no")]]))
+    return CONFIRM
+
+
+@requires(OFFICE)
+async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    form = context.user_data.pop("selfcheck_form", {})
+    if "due" not in form:
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    await request_report(update, context, form["subject"], date.fromisoformat(form["due"]),
+                         form.get("reviewer"))
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("selfcheck_form", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    text = menu.TYPED
+    return [ConversationHandler(
+        entry_points=[CommandHandler("selfcheck", start, has_args=False)],
+        states={
+            **conversations.on_timeout("selfcheck_form"),
+            SUBJECT: [CallbackQueryHandler(subject_given, pattern=r"^scf:s:"),
+                      MessageHandler(text, subject_given)],
+            DUE: [CallbackQueryHandler(due_given, pattern=r"^scf:d:"), MessageHandler(text, due_given)],
+            REVIEWER: [CallbackQueryHandler(reviewer_given, pattern=r"^scf:r:"),
+                       MessageHandler(text, reviewer_given)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^scf:ok$"),
+                      CallbackQueryHandler(cancel, pattern=r"^scf:no$")],
+        },
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        name="selfcheck_form",
+        conversation_timeout=conversations.TIMEOUT,
+        persistent=True,
+        allow_reentry=True,
+    )]
