@@ -4,11 +4,14 @@ it concerns, the text, up to three photos, a preview, then submit.
 The promise of the box shapes this module: the draft is kept in process memory only (never in
 user_data, which is persisted, and the conversation itself is not persistent), it is dropped on
 submit or cancel, photos are re-encoded before anyone sees them, and nothing is logged that
-names the person or carries the text.
+names the person or carries the text. In anonymous mode the chat forgets too (jobs/forgetting.py):
+the person's typed text and photos are deleted once read into the draft, the previews once it
+is submitted or dropped, the receipt once the person says it is saved (or after 24 hours).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -25,6 +28,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import clean_photo
+from jobs import forgetting
 from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
@@ -66,15 +70,25 @@ def with_draft(step):
 
 
 async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None,
-               edit: bool = False, **values) -> None:
+               edit: bool = False, **values):
+    """Send (or edit into) a message from the catalog; returns the message sent."""
     text = say(language(update, context), key, **values)
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
         await answering(update, update.callback_query.edit_message_text(
             text, parse_mode="HTML", reply_markup=markup))
-    else:
-        await answering(update, context.bot.send_message(
-            update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup))
+        return update.callback_query.message
+    sent = context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+    if update.callback_query:
+        return (await asyncio.gather(update.callback_query.answer(), sent))[1]
+    return await sent
+
+
+async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    """The person's own message, once read into an anonymous draft, leaves the chat."""
+    if draft.anonymous and update.message:
+        await forgetting.forget_now(context.application, update.effective_chat.id,
+                                    [update.message.message_id])
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
@@ -155,6 +169,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
         await _say(update, context, "opinion.too_long", count=len(text), limit=limit)
         return WRITING
     draft.text = text
+    await _forget_typed(update, context, draft)
     if draft.reviewed:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
@@ -185,6 +200,7 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
         await _say(update, context, "opinion.bad_photo")
         return ADDING_PHOTOS
     draft.photos.append(photo)
+    await _forget_typed(update, context, draft)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
@@ -209,12 +225,14 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     lang = language(update, context)
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
-    await _say(update, context, "opinion.preview", buttons=[
+    preview = await _say(update, context, "opinion.preview", buttons=[
         [_button(lang, "opinion.btn.submit", "op:submit")],
         [_button(lang, "opinion.btn.edit", "op:edit"), _button(lang, "btn.cancel", "op:cancel")],
     ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
         category=draft.category, department=department, text=draft.text,
         photos=len(draft.photos))
+    if preview is not None:
+        draft.shown_in.append(preview.message_id)
     return REVIEWING
 
 
@@ -237,6 +255,12 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
 
 
+async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
+    """The previews show the text: an anonymous draft's leave the chat with the draft."""
+    if draft is not None and draft.anonymous and draft.shown_in:
+        await forgetting.forget_now(context.application, update.effective_chat.id, draft.shown_in)
+
+
 @requires(*MEMBERS)
 @with_draft
 async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
@@ -257,15 +281,23 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         return ConversationHandler.END
     guard.count(user_id, day)
     remember_holder(context, user_id, opinion_id)
-    await _say(update, context, "opinion.submitted_anonymous", edit=True, id=opinion_id,
-               receipt=opinions.format_receipt(receipt), buttons=[
-                   [_button(lang, "receipt.btn.notify", f"rc:notify:{opinion_id}")]])
+    await _forget_previews(update, context, draft)
+    shown = await _say(update, context, "opinion.submitted_anonymous", id=opinion_id,
+                       k=settings(context).anonymity_set,
+                       receipt=opinions.format_receipt(receipt), buttons=[
+                           [_button(lang, "receipt.btn.notify", f"rc:notify:{opinion_id}")],
+                           [_button(lang, "receipt.btn.saved", "rc:saved")]])
+    forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     return ConversationHandler.END
 
 
 @requires(*MEMBERS)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    _forget(update, context)
+    draft = _forget(update, context)
+    if draft is not None and update.callback_query and update.callback_query.message:
+        # the cancel button sits under the latest preview, which becomes the "cancelled" note
+        draft.shown_in = [m for m in draft.shown_in if m != update.callback_query.message.message_id]
+    await _forget_previews(update, context, draft)
     await _say(update, context, "opinion.cancelled", edit=bool(update.callback_query))
     return ConversationHandler.END
 

@@ -2,7 +2,9 @@
 replies, writing back, and notifications for those who choose them.
 
 Who holds which receipt is known only for a short while, in memory, so that the buttons under
-a receipt's card work; it is never written down.
+a receipt's card work; it is never written down. The chat forgets (jobs/forgetting.py): a typed
+receipt code and a typed write-back are deleted once read, the receipt message once its holder
+taps "我已保存", a card after 24 hours or when its holder taps "看完了".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from telegram.ext import (
 
 from handlers import menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from jobs import forgetting
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
 from storage.clock import clock
@@ -76,9 +79,17 @@ def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage]
     return lines
 
 
+async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message that carries a receipt code or a write-back leaves the chat once read."""
+    if update.message:
+        await forgetting.forget_now(context.application, update.effective_chat.id,
+                                    [update.message.message_id])
+
+
 @requires(*MEMBERS)
 async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if context.args:
+        await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
     await reply(update, context, "receipt.ask")
     return ASKING_CODE
@@ -86,7 +97,9 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 @requires(*MEMBERS)
 async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _look_up(update, context, update.message.text)
+    typed = update.message.text
+    await _forget_typed(update, context)
+    return await _look_up(update, context, typed)
 
 
 async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> int:
@@ -116,14 +129,24 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
                        callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id))
+    if _waiting_for_batch(db, opinion.id):
+        lines.append(say(lang, "receipt.waiting"))
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
         buttons += [[InlineKeyboardButton(say(lang, label),
                                           callback_data=f"lbr:{lookback.id}:{opinion.id}:{choice}")
                      for label, choice in row] for row in VOTE_BUTTONS]
-    await send_lines(context, update.effective_chat.id, lines,
-                     InlineKeyboardMarkup(buttons) if buttons else None)
+    buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data="rc:seen")])
+    sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
+    chat_id = update.effective_chat.id
+    ids = [m.message_id for m in sent]
+    context.application.bot_data.setdefault("cards", {})[(chat_id, ids[-1])] = ids
+    forgetting.forget_later(context.application, chat_id, ids)
+
+
+def _waiting_for_batch(db, opinion_id: str) -> bool:
+    return opinions.get(db, opinion_id) is None
 
 
 def _open_lookback(db, opinion_id: str):
@@ -138,7 +161,7 @@ def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     opinion_id = update.callback_query.data.split(":")[-1]
     if not held(context, update.effective_user.id, opinion_id):
         return None
-    return opinions.get(database(context), opinion_id)
+    return opinions.for_holder(database(context), opinion_id)
 
 
 def with_held_opinion(step):
@@ -175,6 +198,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
         return WRITING_BACK
     today = clock.now().astimezone(settings(context).timezone).date()
+    await _forget_typed(update, context)  # read: it is in memory now, waiting for its batch
     try:
         opinions.write_back(database(context), opinion_id, text, today)
     except OpinionError:
@@ -222,6 +246,23 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinio
 
 
 @requires(*MEMBERS)
+async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"我已保存": the receipt message leaves the chat."""
+    await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
+    await forgetting.forget_now(context.application, update.effective_chat.id,
+                                [update.callback_query.message.message_id])
+
+
+@requires(*MEMBERS)
+async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"看完了": the card (all of its messages) leaves the chat."""
+    chat_id, last = update.effective_chat.id, update.callback_query.message.message_id
+    ids = context.application.bot_data.setdefault("cards", {}).pop((chat_id, last), [last])
+    await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
+    await forgetting.forget_now(context.application, chat_id, ids)
+
+
+@requires(*MEMBERS)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.application.bot_data.setdefault("writing_back", {}).pop(update.effective_user.id, None)
     await reply(update, context, "cancelled")
@@ -245,4 +286,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(subscribe, pattern=r"^rc:sub:"),
         CallbackQueryHandler(decline, pattern=r"^rc:nosub$"),
         CallbackQueryHandler(unsubscribe, pattern=r"^rc:mute:"),
+        CallbackQueryHandler(saved, pattern=r"^rc:saved$"),
+        CallbackQueryHandler(seen, pattern=r"^rc:seen$"),
     ]
