@@ -118,3 +118,19 @@ async def test_a_holder_votes_only_on_their_opinions_problem_and_only_once(runni
         db.execute("select id from people where name = '张伟'").fetchone()[0]))
     await staff.press_data(card[-1].message_id, f"lbv:{own.id}:satisfied")
     assert "已经投过票" in (await staff.callback_answer())["text"]
+
+
+def test_the_report_counts_only_released_opinions(db, invited):
+    """Issue 15, item 6: an office member polling /report must not see each opinion arrive."""
+    from zoneinfo import ZoneInfo
+
+    from storage import opinions, summary
+    from storage.keys import Keys
+    from storage.opinions import Draft
+
+    day, zone = date(2026, 12, 1), ZoneInfo("Asia/Shanghai")
+    opinions.submit(db, Draft(category="其他", text="批次前"), None, Keys(b"k" * 32), day)
+    assert summary.summarize(db, day, day, zone).opinions_by_category == {}
+    assert opinions.counts_by_department(db) == {}
+    opinions.release_batch(db)
+    assert summary.summarize(db, day, day, zone).opinions_by_category == {"其他": 1}
