@@ -194,6 +194,15 @@ class AnonymousPool:
         self._random.shuffle(rows)
         return rows
 
+    def write_invented_history(self) -> None:
+        """Everything waiting, written now with its voters: only for the demo's invented past,
+        whose ballots belong to nobody. Never for real people."""
+        self.write_opinions()
+        for lookback_id in list(self.lookbacks):
+            self.write_lookback(lookback_id, with_voters=True)
+        for sheet_id in list(self.sheets):
+            self.write_sheet(sheet_id, with_voters=True)
+
     def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
         """Leftovers of what closes now, written without their voters, each in a commit of its
         own: called before the caller opens the transaction that concludes them."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+import pytest
 from conftest import TOKEN, join, submit_opinion
 
 from jobs import forgetting, opinion_batches
@@ -134,3 +135,14 @@ def test_the_report_counts_only_released_opinions(db, invited):
     assert opinions.counts_by_department(db) == {}
     opinions.release_batch(db)
     assert summary.summarize(db, day, day, zone).opinions_by_category == {"其他": 1}
+
+
+def test_no_result_may_need_fewer_ballots_than_the_anonymity_set():
+    import config
+
+    token = {"TELEGRAM_BOT_TOKEN": "123456:ABCDEF"}
+    assert config.load(env=token, dotenv=False).anonymity_set == 5
+    for name in ("LOOKBACK_MIN_VOTES", "EVALUATION_MIN_BALLOTS"):
+        with pytest.raises(config.ConfigError, match=name):
+            config.load(env={**token, name: "3"}, dotenv=False)
+    assert config.load(env={**token, "ANONYMITY_SET": "3", "LOOKBACK_MIN_VOTES": "3"}, dotenv=False)
