@@ -146,3 +146,27 @@ def test_no_result_may_need_fewer_ballots_than_the_anonymity_set():
         with pytest.raises(config.ConfigError, match=name):
             config.load(env={**token, name: "3"}, dotenv=False)
     assert config.load(env={**token, "ANONYMITY_SET": "3", "LOOKBACK_MIN_VOTES": "3"}, dotenv=False)
+
+
+def test_a_long_reader_holds_up_the_checkpoint_for_a_moment_only(db, db_path):
+    """An export reading in its thread must not freeze the bot at a batch: the checkpoint waits
+    a moment, and the sweeper cuts the WAL once the reader is done."""
+    import sqlite3
+    import time
+
+    from storage import opinions
+    from storage.keys import Keys
+    from storage.opinions import Draft
+
+    pool = anonymous_pool.attach(db, 1)
+    reader = sqlite3.connect(db_path)
+    reader.execute("begin")
+    reader.execute("select count(*) from opinions").fetchone()
+    start = time.monotonic()
+    opinions.submit(db, Draft(category="其他", text="读者还在读"), None, Keys(b"k" * 32), date(2026, 12, 1))
+    assert time.monotonic() - start < 2 and pool.unsettled
+    reader.rollback()
+    reader.close()
+    pool.settle_if_due()
+    assert not pool.unsettled
+    assert db_path.with_name(db_path.name + "-wal").stat().st_size == 0
