@@ -70,6 +70,8 @@ def _broadcast(server) -> collections.Counter:
     seen: collections.Counter = collections.Counter()
     for chat in server.api.chats.values():
         for event in chat.events:
+            if event["kind"] == "deleted":  # the bot clearing an anonymous message
+                continue
             text = event["message"].get("text") or ""
             if event["kind"] == "sent" and text.startswith("BROADCAST-"):
                 for line in text.split("\n\n"):  # grouped rows share one message
