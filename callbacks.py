@@ -210,6 +210,8 @@ RECEIPT_WRITE = declare("receipt_write", "rc:write", code("opinion", OPINION_ID,
 RECEIPT_NOTIFY = declare("receipt_notify", "rc:notify", code("opinion", OPINION_ID, 16))
 RECEIPT_SUBSCRIBE = declare("receipt_subscribe", "rc:sub", code("opinion", OPINION_ID, 16))
 RECEIPT_DECLINE = declare("receipt_decline", "rc:nosub")
+RECEIPT_SAVED = declare("receipt_saved", "rc:saved")  # 我已保存: the receipt message is deleted
+RECEIPT_SEEN = declare("receipt_seen", "rc:seen")  # 看完了，删除: the receipt card is deleted
 RECEIPT_MUTE = declare("receipt_mute", "rc:mute", code("opinion", OPINION_ID, 16))
 
 # ---- the office's inbox -----------------------------------------------------------------------

@@ -264,7 +264,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         env = dict(os.environ)
     token = _token(env)
     default_db = "data/rectify.db" if token else "data/sandbox/rectify.db"
-    return Settings(
+    settings = Settings(
         bot_token=token,
         base_url=_base_url(env),
         database_path=Path(_text(env, "DATABASE_PATH", default_db)),
@@ -311,3 +311,14 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         else None,
         rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
     )
+    _no_smaller_than_the_anonymity_set(settings)
+    return settings
+
+
+def _no_smaller_than_the_anonymity_set(settings: Settings) -> None:
+    """A published result of fewer ballots than the anonymity set could single out a voter."""
+    for name, value in (("LOOKBACK_MIN_VOTES", settings.lookback_min_votes),
+                        ("EVALUATION_MIN_BALLOTS", settings.evaluation_min_ballots)):
+        if value < settings.anonymity_set:
+            raise ConfigError(f"{name} must be at least ANONYMITY_SET ({settings.anonymity_set}), "
+                              f"got {value}: a result of fewer ballots could single out a voter")

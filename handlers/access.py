@@ -136,15 +136,17 @@ TELEGRAM_TEXT_LIMIT = 4096
 
 
 async def send_lines(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str],
-                     reply_markup=None) -> None:
+                     reply_markup=None) -> list:
     """Send HTML lines as few messages as Telegram's length limit allows, never cutting a line
-    (each line must be complete HTML on its own)."""
+    (each line must be complete HTML on its own). Returns the messages sent."""
     chunks: list[list[str]] = [[]]
     for line in lines:
         if sum(len(x) + 1 for x in chunks[-1]) + len(line) > TELEGRAM_TEXT_LIMIT - 100:
             chunks.append([])
         chunks[-1].append(line)
+    sent = []
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
-        await context.bot.send_message(chat_id, "\n".join(chunk), parse_mode="HTML",
-                                       reply_markup=reply_markup if last else None)
+        sent.append(await context.bot.send_message(chat_id, "\n".join(chunk), parse_mode="HTML",
+                                                   reply_markup=reply_markup if last else None))
+    return sent

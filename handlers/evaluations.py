@@ -354,7 +354,8 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         ratings(context).pop(update.effective_user.id, None)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "evaluation.thanks", title=sheet.title), parse_mode="HTML"
+        say(language(update, context), "evaluation.thanks", title=sheet.title,
+            k=settings(context).anonymity_set), parse_mode="HTML"
     )
 
 

@@ -44,7 +44,8 @@ async def _record(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_i
         await refuse(update, context, "lookback.already")
         return
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "lookback.thanks"))
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "lookback.thanks", k=settings(context).anonymity_set))
 
 
 @requires(*MEMBERS)
@@ -56,18 +57,35 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if problem is None or voter.department_id != problem.department_id:
         await refuse(update, context, "lookback.not_yours")
         return
-    await _record(update, context, lookback.id, f"person:{voter.id}", parsed[1])
+    await _record(update, context, lookback.id, lookbacks.staff_voter(voter.id), parsed[1])
 
 
 @requires(*MEMBERS)
 async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A receipt holder votes through the receipt card: counted once per opinion, and the voters
-    list names the opinion, never the person."""
+    """A receipt holder votes through the receipt card, only in a look-back of a problem their
+    opinion is behind, and once: a holder who may vote as staff anyway votes as that person (in
+    place of, never beside, their staff vote); anyone else under the opinion, which names
+    nobody. A forged or stale button is refused politely."""
     lookback_id, opinion_id, choice = LOOKBACK_RECEIPT_VOTE.parse(update.callback_query.data)
     if not held(context, update.effective_user.id, opinion_id):
         await refuse(update, context, "receipt.expired")
         return
-    await _record(update, context, lookback_id, f"receipt:{opinion_id}", choice)
+    db = database(context)
+    lookback = lookbacks.get(db, lookback_id)
+    if lookback is None or not lookbacks.asks_holder(db, lookback_id, opinion_id):
+        await refuse(update, context, "lookback.not_yours")
+        return
+    voter = person_of(update, context)
+    problem = problems.get(db, lookback.problem_id)
+    staff_key = lookbacks.staff_voter(voter.id)
+    # One vote per person in memory too: a holder of several receipts behind one problem.
+    voted_here = context.application.bot_data.setdefault("holder_votes", set())
+    if (voter.id, lookback_id) in voted_here or lookbacks.has_voted(db, lookback_id, staff_key):
+        await refuse(update, context, "lookback.already")
+        return
+    key = staff_key if voter.department_id == problem.department_id else lookbacks.holder_voter(opinion_id)
+    voted_here.add((voter.id, lookback_id))
+    await _record(update, context, lookback_id, key, choice)
 
 
 @requires(HEAD)

@@ -4,7 +4,9 @@ it concerns, the text, up to three photos, a preview, then submit.
 The promise of the box shapes this module: the draft is kept in process memory only (never in
 user_data, which is persisted, and the conversation itself is not persistent), it is dropped on
 submit or cancel, photos are re-encoded before anyone sees them, and nothing is logged that
-names the person or carries the text.
+names the person or carries the text. In anonymous mode the chat forgets too (jobs/forgetting.py):
+the person's typed text and photos are deleted once read into the draft, the previews once it
+is submitted or dropped, the receipt once the person says it is saved (or after 24 hours).
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ from callbacks import (
     OPINION_PHOTOS_DONE,
     OPINION_SUBMIT,
     RECEIPT_NOTIFY,
+    RECEIPT_SAVED,
     draft_stem,
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
 from handlers.uploads import MEGAPIXELS, clean_photo
+from jobs import forgetting
 from storage import opinions, people
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
@@ -105,9 +109,9 @@ def with_draft(step):
 
 
 async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None,
-               edit: bool = False, **values) -> None:
-    """Say the next step. A new message takes the buttons off the step before it, so a
-    finished step cannot be pressed again."""
+               edit: bool = False, **values):
+    """Say the next step, and return the message it is in. A new message takes the buttons
+    off the step before it, so a finished step cannot be pressed again."""
     text = say(language(update, context), key, **values)
     draft = _draft(update, context)
     if buttons and draft:
@@ -119,7 +123,7 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, but
             text, parse_mode="HTML", reply_markup=markup))
         if draft:
             draft.prompt = update.callback_query.message.message_id if markup else None
-        return
+        return update.callback_query.message
     if draft and markup:  # this step's buttons replace the last step's
         await _clear_prompt(context, update.effective_chat.id, draft)
     sent = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
@@ -128,6 +132,14 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, but
         await update.callback_query.answer()
     if draft and markup:
         draft.prompt = sent.message_id
+    return sent
+
+
+async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    """The person's own message, once read into an anonymous draft, leaves the chat."""
+    if draft.anonymous and update.message:
+        await forgetting.forget_now(context.application, update.effective_chat.id,
+                                    [update.message.message_id])
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
@@ -234,6 +246,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
         await _say(update, context, "opinion.too_long", count=len(text), limit=limit)
         return WRITING
     draft.text = text
+    await _forget_typed(update, context, draft)
     if draft.reviewed:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
@@ -264,6 +277,7 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
         await _say(update, context, photo, limit=MEGAPIXELS)
         return ADDING_PHOTOS
     draft.photos.append(photo)
+    await _forget_typed(update, context, draft)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
@@ -288,13 +302,15 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     lang = language(update, context)
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
-    await _say(update, context, "opinion.preview", buttons=[
+    preview = await _say(update, context, "opinion.preview", buttons=[
         [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
         [_button(lang, "opinion.btn.edit", draft_stem(OPINION_EDIT)),
          _button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
     ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
         category=draft.category, department=department, text=draft.text,
         photos=len(draft.photos))
+    if preview is not None:
+        draft.shown_in.append(preview.message_id)
     return REVIEWING
 
 
@@ -312,6 +328,12 @@ async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: D
 
 def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
+
+
+async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
+    """The previews show the text: an anonymous draft's leave the chat with the draft."""
+    if draft is not None and draft.anonymous and draft.shown_in:
+        await forgetting.forget_now(context.application, update.effective_chat.id, draft.shown_in)
 
 
 @requires(*MEMBERS)
@@ -337,9 +359,13 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         return ConversationHandler.END
     guard.count(user_id, day)
     remember_holder(context, user_id, opinion_id)
-    await _say(update, context, "opinion.submitted_anonymous", edit=True, id=opinion_id,
-               receipt=opinions.format_receipt(receipt), buttons=[
-                   [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))]])
+    await _forget_previews(update, context, draft)
+    shown = await _say(update, context, "opinion.submitted_anonymous", id=opinion_id,
+                       k=settings(context).anonymity_set,
+                       receipt=opinions.format_receipt(receipt), buttons=[
+                           [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))],
+                           [_button(lang, "receipt.btn.saved", RECEIPT_SAVED.data())]])
+    forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     return ConversationHandler.END
 
 

@@ -2,7 +2,9 @@
 replies, writing back, and notifications for those who choose them.
 
 Who holds which receipt is known only for a short while, in memory, so that the buttons under
-a receipt's card work; it is never written down.
+a receipt's card work; it is never written down. The chat forgets (jobs/forgetting.py): a typed
+receipt code and a typed write-back are deleted once read, the receipt message once its holder
+taps "我已保存", a card after 24 hours or when its holder taps "看完了".
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from callbacks import (
     RECEIPT_DECLINE,
     RECEIPT_MUTE,
     RECEIPT_NOTIFY,
+    RECEIPT_SAVED,
+    RECEIPT_SEEN,
     RECEIPT_SUBSCRIBE,
     RECEIPT_WRITE,
 )
 from handlers import conversations, ledger, menu
 from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from jobs import forgetting
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
 from storage.clock import clock
@@ -93,9 +98,17 @@ def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage]
     return lines
 
 
+async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message that carries a receipt code or a write-back leaves the chat once read."""
+    if update.message:
+        await forgetting.forget_now(context.application, update.effective_chat.id,
+                                    [update.message.message_id])
+
+
 @requires(*MEMBERS)
 async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if context.args:
+        await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
     await reply(update, context, "receipt.ask")
     return ASKING_CODE
@@ -103,7 +116,9 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 @requires(*MEMBERS)
 async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _look_up(update, context, update.message.text)
+    typed = update.message.text
+    await _forget_typed(update, context)
+    return await _look_up(update, context, typed)
 
 
 async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> int:
@@ -134,6 +149,8 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                        callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
     lines += problem_lines(context, lang, opinion.id)
+    if _waiting_for_batch(db, opinion.id):
+        lines.append(say(lang, "receipt.waiting"))
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
@@ -141,8 +158,16 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
         buttons += [[InlineKeyboardButton(say(lang, label),
                                           callback_data=vote(lookback.id, opinion.id, choice))
                      for label, choice in row] for row in VOTE_BUTTONS]
-    await send_lines(context, update.effective_chat.id, lines,
-                     InlineKeyboardMarkup(buttons) if buttons else None)
+    buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())])
+    sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
+    chat_id = update.effective_chat.id
+    ids = [m.message_id for m in sent]
+    context.application.bot_data.setdefault("cards", {})[(chat_id, ids[-1])] = ids
+    forgetting.forget_later(context.application, chat_id, ids)
+
+
+def _waiting_for_batch(db, opinion_id: str) -> bool:
+    return opinions.get(db, opinion_id) is None
 
 
 def problem_lines(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str) -> list[str]:
@@ -168,7 +193,7 @@ def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     opinion_id = callbacks.parse(update.callback_query.data)[1][0]
     if not held(context, update.effective_user.id, opinion_id):
         return None
-    return opinions.get(database(context), opinion_id)
+    return opinions.for_holder(database(context), opinion_id)
 
 
 def with_held_opinion(step):
@@ -205,6 +230,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
         return WRITING_BACK
     today = clock.now().astimezone(settings(context).timezone).date()
+    await _forget_typed(update, context)  # read: it is in memory now, waiting for its batch
     try:
         opinions.write_back(database(context), opinion_id, text, today)
     except OpinionError:
@@ -253,6 +279,23 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinio
 
 
 @requires(*MEMBERS)
+async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"我已保存": the receipt message leaves the chat."""
+    await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
+    await forgetting.forget_now(context.application, update.effective_chat.id,
+                                [update.callback_query.message.message_id])
+
+
+@requires(*MEMBERS)
+async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"看完了": the card (all of its messages) leaves the chat."""
+    chat_id, last = update.effective_chat.id, update.callback_query.message.message_id
+    ids = context.application.bot_data.setdefault("cards", {}).pop((chat_id, last), [last])
+    await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
+    await forgetting.forget_now(context.application, chat_id, ids)
+
+
+@requires(*MEMBERS)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.application.bot_data.setdefault("writing_back", {}).pop(update.effective_user.id, None)
     await reply(update, context, "cancelled")
@@ -278,4 +321,6 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(subscribe, pattern=RECEIPT_SUBSCRIBE),
         CallbackQueryHandler(decline, pattern=RECEIPT_DECLINE),
         CallbackQueryHandler(unsubscribe, pattern=RECEIPT_MUTE),
+        CallbackQueryHandler(saved, pattern=RECEIPT_SAVED),
+        CallbackQueryHandler(seen, pattern=RECEIPT_SEEN),
     ]

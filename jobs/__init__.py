@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from jobs import backups, delivery, opinion_batches, sweeper
+from jobs import backups, delivery, forgetting, opinion_batches, sweeper
 
 
 def schedule(app: Application) -> None:
@@ -16,3 +16,4 @@ def schedule(app: Application) -> None:
     opinion_batches.schedule(app)
     sweeper.schedule(app)
     backups.schedule(app)
+    forgetting.schedule(app)

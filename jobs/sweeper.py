@@ -126,7 +126,9 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
     db = app.bot_data["db"]
     closing = {lookback.id for slot in window.slots for lookback in lookback_rules.expired(db, slot.date())}
     sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if window.now >= sheet.closes_at]
-    anonymous_pool.pool_for(db).write_closing(sorted(closing), sheets)
+    pool = anonymous_pool.pool_for(db)
+    pool.write_closing(sorted(closing), sheets)
+    pool.settle_if_due()  # a checkpoint that a long reader held up after the last batch
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -115,7 +115,11 @@ class SandboxUser:
 
     async def replies(self, timeout: float = 10, allow_none: bool = False) -> list[BotMessage]:
         """Wait for the bot to say something, then until it has been quiet for a moment."""
+        deadline = asyncio.get_running_loop().time() + timeout
         new = await self._poll(wait=timeout)
+        # a deletion (the bot clearing an anonymous message) is not yet a reply: keep waiting
+        while not new and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            new = await self._poll(wait=left)
         if not new and not allow_none:
             raise AssertionError(f"{self.name}: no reply from the bot within {timeout}s")
         while True:

@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlite_utils
 
 from jobs import notices
-from storage import digests, lookbacks, opinions, people, problems, roster
+from storage import anonymous_pool, digests, lookbacks, opinions, people, problems, roster
 from storage.clock import clock
 from storage.keys import Keys
 from storage.opinions import Draft
@@ -121,6 +121,9 @@ def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str
         for name in ("王建国", "李明华", "张海涛", "赵文静", "苗迪"):
             digests.record_digest(db, campaign.person(name).id,
                                   datetime.combine(today - timedelta(days=1), time(8, 30), tzinfo=zone))
+        # The invented history's ballots are not anyone's: written now, not kept waiting in
+        # memory for voters who will never come (a restart would lose them).
+        anonymous_pool.pool_for(db).write_invented_history()
     finally:
         clock.reset()
 

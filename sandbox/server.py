@@ -24,6 +24,7 @@ BOT_ID = 7000000001
 BOT_USERNAME = "rectify_sandbox_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+DELETE_WITHIN_SECONDS = 48 * 3600
 
 
 class ApiError(Exception):
@@ -291,7 +292,13 @@ class FakeBotApi:
         return message
 
     def delete_message(self, params: dict) -> bool:
-        chat, message = self._existing(params)
+        # In a private chat a bot may delete its own messages and the person's, for 48 hours.
+        chat = self._target(params)
+        message = chat.messages.get(int(params.get("message_id", 0)))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        if self.now() - message["date"] > DELETE_WITHIN_SECONDS:
+            raise ApiError(400, "Bad Request: message can't be deleted")
         del chat.messages[message["message_id"]]
         chat.record({"kind": "deleted", "message_id": message["message_id"]})
         return True

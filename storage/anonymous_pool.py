@@ -68,6 +68,7 @@ class AnonymousPool:
         self.lookbacks: dict[int, _Ballots] = {}
         self.sheets: dict[int, _Ballots] = {}
         self.batches_written = 0
+        self.unsettled = False  # a batch was written and the WAL not yet cut
 
     # ---- opinions and write-backs -----------------------------------------------------
 
@@ -194,6 +195,15 @@ class AnonymousPool:
         self._random.shuffle(rows)
         return rows
 
+    def write_invented_history(self) -> None:
+        """Everything waiting, written now with its voters: only for the demo's invented past,
+        whose ballots belong to nobody. Never for real people."""
+        self.write_opinions()
+        for lookback_id in list(self.lookbacks):
+            self.write_lookback(lookback_id, with_voters=True)
+        for sheet_id in list(self.sheets):
+            self.write_sheet(sheet_id, with_voters=True)
+
     def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
         """Leftovers of what closes now, written without their voters, each in a commit of its
         own: called before the caller opens the transaction that concludes them."""
@@ -204,17 +214,32 @@ class AnonymousPool:
 
     def _settle(self) -> None:
         self.batches_written += 1
-        if self.settle_after and not self.db.conn.in_transaction:
-            settle(self.db)
+        self.unsettled = self.settle_after
+        self.settle_if_due()
+
+    def settle_if_due(self) -> None:
+        """Cut the WAL if a batch was written since it was last cut (the sweeper calls this
+        every minute, for a checkpoint that a reader held up)."""
+        if self.unsettled and not self.db.conn.in_transaction:
+            self.unsettled = not settle(self.db)
+
+
+SETTLE_WAIT_MS = 200
+BUSY_TIMEOUT_MS = 10_000  # storage/db.py's
 
 
 def settle(db: sqlite_utils.Database) -> bool:
     """Fold the WAL into the database file and cut it to nothing, so that the commit just made
-    (and every one before it) is no longer a record of its own. False when a reader held the WAL
-    (the next batch tries again)."""
-    busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()
+    (and every one before it) is no longer a record of its own. A long reader (an export in its
+    thread) would make TRUNCATE wait; it waits a moment only, and returns False: the sweeper
+    tries again within a minute (`settle_if_due`)."""
+    db.execute(f"pragma busy_timeout = {SETTLE_WAIT_MS}")
+    try:
+        busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()
+    finally:
+        db.execute(f"pragma busy_timeout = {BUSY_TIMEOUT_MS}")
     if busy:
-        log.warning("WAL checkpoint after an anonymous batch was blocked by a reader")
+        log.warning("WAL checkpoint after an anonymous batch waits for a reader")
     return not busy
 
 

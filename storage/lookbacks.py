@@ -104,6 +104,13 @@ def has_voted(db: sqlite_utils.Database, lookback_id: int, voter: str) -> bool:
         "select 1 from lookback_voters where lookback_id = ? and voter = ?", [lookback_id, voter]).fetchone())
 
 
+def asks_holder(db: sqlite_utils.Database, lookback_id: int, opinion_id: str) -> bool:
+    """The look-back is of a problem this opinion is behind: its receipt holder may vote."""
+    return bool(db.execute(
+        "select 1 from lookbacks l join problem_opinions po on po.problem_id = l.problem_id "
+        "where l.id = ? and po.opinion_id = ?", [lookback_id, opinion_id]).fetchone())
+
+
 def staff_voter(person_id: int) -> str:
     return f"person:{person_id}"
 

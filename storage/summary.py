@@ -77,7 +77,7 @@ class Summary:
 def campaign_start(db: sqlite_utils.Database, zone: ZoneInfo, today: date) -> date:
     """The first day anything was listed or submitted: the default start of a report."""
     first_problem = db.execute("select min(created_at) from problems").fetchone()[0]
-    first_opinion = db.execute("select min(submitted_on) from opinions").fetchone()[0]
+    first_opinion = db.execute("select min(submitted_on) from opinions where released = 1").fetchone()[0]
     days = [parse_iso(first_problem).astimezone(zone).date()] if first_problem else []
     days += [date.fromisoformat(first_opinion)] if first_opinion else []
     return min(days, default=today)
@@ -92,12 +92,15 @@ def _in(day: date | None, start: date, end: date) -> bool:
 
 
 def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
+    """Released opinions only: a count that moved before the batch would date each arrival."""
     period = [start.isoformat(), end.isoformat()]
     by_category = {r[0]: r[1] for r in db.execute(
-        "select category, count(*) from opinions where submitted_on between ? and ? group by category "
+        "select category, count(*) from opinions where released = 1 and submitted_on between ? and ? "
+        "group by category "
         "order by 2 desc, 1", period)}
     by_status = {r[0]: r[1] for r in db.execute(
-        "select status, count(*) from opinions where submitted_on between ? and ? group by status "
+        "select status, count(*) from opinions where released = 1 and submitted_on between ? and ? "
+        "group by status "
         "order by 2 desc, 1", period)}
     return by_category, by_status
 

@@ -93,9 +93,8 @@ async def test_ten_percent_faults_lose_nothing(campaign, running_bot, server, db
     outcomes = await asyncio.gather(*(_opinion(person, n) for n, person in enumerate(staff)))
     assert "silent" not in outcomes
     receipts = outcomes.count("receipt")
+    await opinion_batches.release_to_office(running_bot.app)  # what waits in memory is written
     assert db.execute("select count(*) from opinions").fetchone()[0] == receipts
-
-    await opinion_batches.release_to_office(running_bot.app)
     office, leader = campaign["王芳"], campaign["李娜"]
     await office.send("/inbox", timeout=20)
     await _press_when_there(office, "列为问题")

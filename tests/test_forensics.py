@@ -224,7 +224,8 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
             if n % 3 == 0:
                 marker = order[n]
                 await person.send(f"/receipt {receipts[marker]}")
-                await person.press("回复活动办")
+                card = await person.wait_for(marker)  # a notice may arrive first
+                await person.press("回复活动办", message=card)
                 await person.send(f"补充 {marker}-BACK")
             ask = await person.wait_for("您对整改效果满意吗")
             await person.press(("满意", "基本满意", "不满意", "不了解")[n % 4], message=ask)

@@ -1,0 +1,62 @@
+"""The chat forgets: what an anonymous flow leaves in a person's chat (their typed opinion,
+their photos, the bot's preview, the receipt, a receipt's card) is deleted once it has served.
+
+Telegram keeps every message of a chat until someone deletes it, and anyone holding the bot's
+token can copy any of them (copyMessage) by its small sequential id. A bot may delete messages
+in a private chat for 48 hours; what is left for later (a receipt nobody confirmed saving, a
+card) is deleted after 24 hours. Which messages wait is known only in memory: writing it down
+would name the person beside the flow. After a restart the bot can no longer delete them, and
+the person's receipt message says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from storage.clock import clock
+
+log = logging.getLogger(__name__)
+
+LATER = timedelta(hours=24)
+CHECK_SECONDS = 600
+
+
+def _waiting(app: Application) -> list[tuple]:
+    return app.bot_data.setdefault("forget_later", [])
+
+
+async def forget_now(app: Application, chat_id: int, message_ids: list[int]) -> None:
+    """Delete these messages; one already gone (deleted by the person, too old) is no error."""
+    for message_id in message_ids:
+        try:
+            await app.bot.delete_message(chat_id, message_id)
+        except TelegramError:
+            log.info("a message of an anonymous flow could not be deleted")
+    forgotten = {(chat_id, m) for m in message_ids}
+    _waiting(app)[:] = [w for w in _waiting(app) if (w[1], w[2]) not in forgotten]
+
+
+def forget_later(app: Application, chat_id: int, message_ids: list[int], after: timedelta = LATER) -> None:
+    due = clock.now() + after
+    _waiting(app).extend((due, chat_id, m) for m in message_ids)
+
+
+async def sweep(app: Application) -> int:
+    now = clock.now()
+    due = [w for w in _waiting(app) if w[0] <= now]
+    for _, chat_id, message_id in due:
+        await forget_now(app, chat_id, [message_id])
+    return len(due)
+
+
+async def _run(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await sweep(context.application)
+
+
+def schedule(app: Application) -> None:
+    assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
+    app.job_queue.run_repeating(_run, interval=CHECK_SECONDS, first=CHECK_SECONDS, name="chat-forgetting")
