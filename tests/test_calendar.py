@@ -70,6 +70,7 @@ async def test_phases_and_csv_import(running_bot, client, invited, db, tmp_path,
                       "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n").encode("gbk"))
     assert bot.main(["calendar", "import", str(good)]) == 0
     assert "2 entries" in capsys.readouterr().out
+    await staff.wait_for("会议通知：动员大会")  # the import tells the attendees, in the outbox's time
     shown = (await staff.send("/meetings"))[-1].text
     assert "阶段：查摆问题、开展批评" in shown and "动员大会" in shown
     bad = tmp_path / "bad.csv"
