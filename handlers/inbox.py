@@ -23,8 +23,18 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.receipts import card_lines, keys, status_text
+from handlers.access import (
+    database,
+    framed,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
+from handlers.receipts import keys, status_text, thread_lines
 from jobs import notices
 from storage import opinions, people, problems
 from storage.clock import clock
@@ -54,8 +64,8 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
         status = say(lang, "inbox.unread", status=status)
     lines = [say(lang, "inbox.header", id=opinion.id, category=opinion.category, about=about,
                  date=opinion.submitted_on, status=status, author=author)]
-    lines += card_lines(lang, opinion, opinions.thread(db, opinion.id, office_view=True), status)[1:]
-    lines.insert(1, say(lang, "inbox.text", text=opinion.text))
+    lines += framed(lang, "inbox.text", opinion.text)
+    lines += thread_lines(lang, opinions.thread(db, opinion.id, office_view=True))
     if opinion.photo_count:
         lines.append(say(lang, "inbox.photos", count=opinion.photo_count))
     return lines
@@ -187,8 +197,7 @@ async def _tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, 
         return
     lang = lang or settings(context).default_language
     try:
-        await context.bot.send_message(chat_id, say(lang, "receipt.news", id=opinion.id, text=text),
-                                       parse_mode="HTML")
+        await send_lines(context, chat_id, framed(lang, "receipt.news", text, id=opinion.id))
     except TelegramError:
         log.warning("could not tell a submitter about a reply")
 

@@ -25,13 +25,23 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
+from handlers.access import (
+    MEMBERS,
+    answering,
+    database,
+    framed,
+    language,
+    person_of,
+    refuse,
+    requires,
+    settings,
+)
 from handlers.uploads import clean_photo
 from storage import opinions
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
-from texts import every_language, say
+from texts import every_language, fit, say
 
 CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS, REVIEWING = range(6)
 DEPARTMENTS_PER_ROW = 2
@@ -95,7 +105,11 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, but
                edit: bool = False, **values) -> None:
     """Say the next step. A new message takes the buttons off the step before it, so a
     finished step cannot be pressed again."""
-    text = say(language(update, context), key, **values)
+    await _step(update, context, say(language(update, context), key, **values), buttons, edit)
+
+
+async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None,
+                edit: bool = False) -> None:
     draft = _draft(update, context)
     if buttons and draft:
         buttons = [[InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}")
@@ -264,12 +278,18 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     lang = language(update, context)
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
-    await _say(update, context, "opinion.preview", buttons=[
+    # The whole text, as it will be submitted: a text longer than one message (emoji count
+    # twice) comes in several, the buttons under the last.
+    *before, last = fit.split_lines(framed(
+        lang, "opinion.preview", draft.text, category=draft.category, department=department,
+        mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
+        photos=len(draft.photos)))
+    for text in before:
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+    await _step(update, context, last, buttons=[
         [_button(lang, "opinion.btn.submit", "op:submit")],
         [_button(lang, "opinion.btn.edit", "op:edit"), _button(lang, "btn.cancel", "op:cancel")],
-    ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
-        category=draft.category, department=department, text=draft.text,
-        photos=len(draft.photos))
+    ])
     return REVIEWING
 
 

@@ -22,7 +22,17 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    framed,
+    language,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
 from storage.clock import clock
@@ -75,14 +85,16 @@ def status_text(lang: str, db, opinion: Opinion) -> str:
 
 def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str) -> list[str]:
     """An opinion as its holder sees it: what they wrote, its status, the conversation."""
-    lines = [say(lang, "receipt.card", id=opinion.id, category=opinion.category,
-                 date=opinion.submitted_on, status=status, text=opinion.text)]
-    for message in thread:
-        who = say(lang, f"receipt.from.{message.sender}")
-        lines.append(say(lang, "receipt.message", who=who, date=message.on_date, text=message.text))
+    return framed(lang, "receipt.card", opinion.text, id=opinion.id, category=opinion.category,
+                  date=opinion.submitted_on, status=status) + thread_lines(lang, thread)
+
+
+def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
     if not thread:
-        lines.append(say(lang, "receipt.no_replies"))
-    return lines
+        return [say(lang, "receipt.no_replies")]
+    return [line for message in thread
+            for line in framed(lang, "receipt.message", message.text,
+                               who=say(lang, f"receipt.from.{message.sender}"), date=message.on_date)]
 
 
 @requires(*MEMBERS)
