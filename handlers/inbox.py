@@ -36,16 +36,16 @@ from handlers.access import (
 )
 from handlers.receipts import keys, status_text, thread_lines
 from jobs import notices
-from storage import opinions, people, problems
+from storage import opinions, outbox, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
-from texts import say
+from texts import fit, say
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER = range(3)
+TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER, TYPING_PUBLIC = range(4)
 
 
 def _today(context: ContextTypes.DEFAULT_TYPE):
@@ -310,25 +310,131 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
         people.set_reachable(database(context), leader.id, False)
 
 
+# ---- publishing an answer: a preview of what everyone gets, the words editable, then confirm --
+
+PUBLIC_PART = 1800  # the opinion and the answer each, so the public message is always one message
+ARRIVAL_CHECK_SECONDS = 2
+
+
+def public_message(lang: str, opinion: Opinion, public_text: str | None) -> str:
+    """The message everyone receives: the one the preview shows is built here too."""
+    return say(lang, "inbox.public_answer", category=opinion.category,
+               text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+               answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+
+
+def _audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    return [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
+
+
+def _publishable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    opinion = opinions.get(database(context), update.callback_query.data.split(":")[2])
+    if opinion is None or opinion.status != opinions.CLOSED or opinion.published:
+        return None
+    return opinion
+
+
+def _public_texts(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    return context.user_data.setdefault("public_texts", {})
+
+
+async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
+    lang = language(update, context)
+    count = len(_audience(context))
+    text = _public_texts(context).get(opinion.id)
+
+    def button(key, action):
+        return InlineKeyboardButton(say(lang, key, count=count), callback_data=f"ib:{action}:{opinion.id}")
+
+    await send_lines(context, update.effective_chat.id, [
+        say(lang, "inbox.publish_preview", id=opinion.id, count=count),
+        public_message(lang, opinion, text),
+        say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
+    ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", "pubok")],
+                             [button("inbox.btn.publish_edit", "pubedit"), button("btn.cancel", "pubno")]]))
+
+
 @requires(OFFICE)
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion_id = update.callback_query.data.removeprefix("ib:pub:")
-    db = database(context)
-    try:
-        opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
-    except OpinionError:
-        await refuse(update, context, "inbox.gone")
+    """📢 shows first exactly what everyone will receive and to how many; nothing is sent yet."""
+    opinion = _publishable(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.not_publishable")
         return
     await update.callback_query.answer()
-    delivered = await _broadcast(context, opinion)
-    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)
+    await _show_publish_preview(update, context, opinion)
 
 
-async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
-    """The answer to everyone on the roster, through the outbox (sent at Telegram's pace)."""
-    reachable = [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
-    return notices.notify(context, reachable, "inbox.public_answer", dedup=f"published:{opinion.id}",
-                          category=opinion.category, text=opinion.text, answer=opinion.answer)
+@requires(OFFICE)
+async def ask_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion = _publishable(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.not_publishable")
+        return ConversationHandler.END
+    context.user_data["inbox_opinion"] = opinion.id
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "inbox.ask_public_text", id=opinion.id, limit=PUBLIC_PART)
+    return TYPING_PUBLIC
+
+
+@requires(OFFICE)
+async def receive_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    text = update.message.text.strip()
+    opinion = opinions.get(database(context), context.user_data.get("inbox_opinion", ""))
+    if not text or fit.units(text) > PUBLIC_PART:
+        await reply(update, context, "inbox.bad_text", limit=PUBLIC_PART)
+        return TYPING_PUBLIC
+    if opinion is None or opinion.status != opinions.CLOSED or opinion.published:
+        await reply(update, context, "inbox.not_publishable")
+        return _done(context)
+    _public_texts(context)[opinion.id] = text
+    await _show_publish_preview(update, context, opinion)
+    return _done(context)
+
+
+@requires(OFFICE)
+async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db = database(context)
+    opinion_id = update.callback_query.data.split(":")[2]
+    public_text = _public_texts(context).get(opinion_id)
+    try:
+        opinion = opinions.publish(db, opinion_id, person_of(update, context).id, public_text)
+    except OpinionError:
+        await refuse(update, context, "inbox.not_publishable")
+        return
+    _public_texts(context).pop(opinion_id, None)
+    audience = _audience(context)
+    queued = notices.notify(context, audience, "inbox.public_answer", dedup=f"published:{opinion.id}",
+                            category=opinion.category,
+                            text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+                            answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "inbox.publishing", id=opinion.id, count=queued), parse_mode="HTML")
+    context.job_queue.run_repeating(
+        _report_arrival, interval=ARRIVAL_CHECK_SECONDS, first=ARRIVAL_CHECK_SECONDS,
+        data={"opinion": opinion.id, "office": person_of(update, context).id, "count": queued},
+        name=f"published:{opinion.id}")
+
+
+async def _report_arrival(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once every copy has arrived or failed, the office is told how many actually arrived:
+    what happened, not what was hoped."""
+    data = context.job.data
+    arrived, failed, waiting = outbox.tally(database(context), f"published:{data['opinion']}:")
+    if waiting:
+        return
+    context.job.schedule_removal()
+    notices.notify(context, notices.person(context, data["office"]), "inbox.published",
+                   dedup=f"published-report:{data['opinion']}", id=data["opinion"], count=arrived,
+                   total=data["count"], failed=failed)
+
+
+@requires(OFFICE)
+async def cancel_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _public_texts(context).pop(update.callback_query.data.split(":")[2], None)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "inbox.publish_cancelled"))
 
 
 @requires(OFFICE)
@@ -350,10 +456,12 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_reply, pattern=r"^ib:reply:"),
                           CallbackQueryHandler(ask_original, pattern=r"^ib:dup:"),
-                          CallbackQueryHandler(ask_answer, pattern=r"^ib:close:")],
+                          CallbackQueryHandler(ask_answer, pattern=r"^ib:close:"),
+                          CallbackQueryHandler(ask_public_text, pattern=r"^ib:pubedit:")],
             states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
-                    TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
+                    TYPING_ANSWER: [MessageHandler(text, receive_answer)],
+                    TYPING_PUBLIC: [MessageHandler(text, receive_public_text)]},
             fallbacks=[CommandHandler("cancel", cancel)],
             name="inbox_action",
             persistent=True,
@@ -364,5 +472,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),
         CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
         CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(confirm_publish, pattern=r"^ib:pubok:"),
+        CallbackQueryHandler(cancel_publish, pattern=r"^ib:pubno:"),
         CommandHandler("categories", categories),
     ]

@@ -456,3 +456,10 @@ def m018_digest_opinions_from_the_index(db: sqlite_utils.Database) -> None:
             on opinions (leader_id, submitted_on, released, status, department_id, category, anonymous);
         """
     )
+
+
+@migrations()
+def m035_published_opinion_text(db: sqlite_utils.Database) -> None:
+    """What everyone was sent when an answer was published: the office may redact the opinion's
+    words for the public (the original stays in the thread)."""
+    db.execute("alter table opinions add column public_text text")

@@ -69,6 +69,7 @@ class Opinion:
     published: bool
     unread: bool
     photo_count: int
+    public_text: str | None = None  # the opinion's words as published, when the office redacted them
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def _opinion(row: dict) -> Opinion:
         submitted_on=row["submitted_on"], status=row["status"],
         duplicate_of=row["duplicate_of"], leader_id=row["leader_id"], answer=row["answer"],
         published=bool(row["published"]), unread=bool(row["unread"]),
-        photo_count=row["photo_count"],
+        photo_count=row["photo_count"], public_text=row.get("public_text"),
     )
 
 
@@ -282,15 +283,20 @@ def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: st
     return get(db, opinion_id)
 
 
-def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int) -> Opinion:
+def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int,
+            public_text: str | None = None) -> Opinion:
+    """Mark the answer published, with the opinion's words as everyone will read them (the
+    office may have redacted them; the original is kept as it was)."""
     with db.atomic():
         opinion = get(db, opinion_id)
         if opinion is None or opinion.status != CLOSED:
             raise OpinionError("not_closed")
         if opinion.published:
             raise OpinionError("already_published")
-        db.execute("update opinions set published = 1 where id = ?", [opinion_id])
-        audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id)
+        db.execute("update opinions set published = 1, public_text = ? where id = ?",
+                   [public_text, opinion_id])
+        audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id,
+                     redacted=public_text is not None)
     return get(db, opinion_id)
 
 

@@ -137,3 +137,47 @@ async def test_a_real_restart_still_says_restart(running_bot, client, invited):
     await running_bot.restart()
     reply = await staff.press("形式主义")
     assert "重启" in reply[-1].text
+
+
+async def test_publishing_previews_redacts_confirms_and_counts_who_got_it(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    await submit_opinion(staff, "放射科王医生态度很差，还收红包")
+    await release(running_bot)
+    [card] = [m for m in await office.send("/inbox") if m.text and "王医生" in m.text]
+    await office.press("办结答复", message=card)
+    await office.send("已约谈当事人，红包已退还并通报。")
+    preview = await office.press("向全体公开答复")
+    assert "全体 4 人" in preview[0].text and "王医生" in preview[-1].text  # nothing sent yet
+    assert not any("意见答复公开" in (m.text or "") for m in leader.inbox)
+
+    await office.press("修改公开的文字")
+    preview = await office.send("有职工反映个别医生服务态度差、收受红包。")
+    assert "个别医生" in preview[-1].text and "王医生" not in preview[-1].text
+    await head.block()  # one person blocked the bot: the office must not be told everyone got it
+    await office.press("确认发给 4 人")
+    got = await leader.wait_for("意见答复公开")
+    assert "个别医生" in got.text and "王医生" not in got.text
+    report = await office.wait_for("已送达")
+    assert "已送达 3 人" in report.text and "1 人未能送达" in report.text
+    # the original stays on record, and a second press sends nothing again
+    assert db.execute("select text from opinions").fetchone()[0] == "放射科王医生态度很差，还收红包"
+    await office.press_data(card.message_id, f"ib:pubok:{CARD_ID.search(card.text).group(1)}")
+    assert "不能公开" in (await office.callback_answer())["text"]
+    assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 4
+
+
+async def test_cancelling_a_publication_sends_nothing(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "食堂太咸")
+    await release(running_bot)
+    await office.send("/inbox")
+    await office.press("办结答复")
+    await office.send("已减盐。")
+    await office.press("向全体公开答复")
+    assert "没有发给任何人" in (await office.press("取消"))[-1].text
+    assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 0
+    assert db.execute("select published from opinions").fetchone()[0] == 0
