@@ -137,6 +137,7 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                        say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
                        callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
+    lines[1:1] = life_lines(lang, db, opinion)
     lookback = _open_lookback(db, opinion.id)
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
@@ -145,6 +146,30 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                      for label, choice in row] for row in VOTE_BUTTONS]
     await send_lines(context, update.effective_chat.id, lines,
                      InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
+    """What became of the opinion once it was listed: the problem, who fixes it by when, how far
+    it got, its closure, every look-back and its result; as the ledger shows everyone."""
+    problem_id = problems.problem_of_opinion(db, opinion.id)
+    problem = problems.get(db, problem_id) if problem_id else None
+    if problem is None or not problem.public:
+        return []
+    lines = [say(lang, "receipt.life.problem", id=problem.id, title=problem.title,
+                 state=say(lang, f"problem.status.{problem.status}"))]
+    if problem.department and problem.deadline:
+        lines.append(say(lang, "receipt.life.dispatched", department=problem.department,
+                         deadline=problem.deadline.isoformat(), progress=problem.progress))
+    if problem.explanation:
+        lines.append(say(lang, "receipt.life.explained", reason=problem.explanation,
+                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
+    if problem.closed_at:
+        lines.append(say(lang, "receipt.life.closed", day=problem.closed_at.date().isoformat()))
+    for lookback in lookbacks.of_problem(db, problem.id):
+        lines.append(say(lang, "receipt.life.lookback", opens_on=lookback.opens_on.isoformat(),
+                         closes_on=lookback.closes_on.isoformat(),
+                         result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}")))
+    return lines
 
 
 def _open_lookback(db, opinion_id: str):

@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from jobs import notices
-from storage import lookbacks, problems
+from storage import lookbacks, opinions, problems
+from texts import say
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,27 @@ def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     notices.notify(app, notices.department(app, problem.department_id), "lookback.vote_ask",
                    buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
                    title=problem.title, measures=problem.measures or "—")
+    if any(opinions.subscription(app.bot_data["db"], o) for o in problems.opinions_of(app.bot_data["db"],
+                                                                                       problem.id)):
+        app.create_task(tell_holders(app, problem), name=f"lookback-holders:{lookback.id}")
+
+
+async def tell_holders(app: Application, problem: problems.Problem) -> None:
+    """Holders of the receipts behind the problem who asked to be told hear of the look-back
+    through their sealed link (never through the outbox, whose rows name a person); they vote
+    under /receipt."""
+    db, keys = app.bot_data["db"], app.bot_data["keys"]
+    default = app.bot_data["settings"].default_language
+    for opinion_id in problems.opinions_of(db, problem.id):
+        sealed = opinions.subscription(db, opinion_id)
+        chat_id = keys.unseal(sealed) if sealed else None
+        if not chat_id:
+            continue
+        try:
+            await app.bot.send_message(int(chat_id), say(default, "lookback.holder_news", opinion=opinion_id,
+                                                         id=problem.id, title=problem.title))
+        except TelegramError:
+            log.warning("could not tell a receipt holder about a look-back")
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:

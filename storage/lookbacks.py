@@ -50,6 +50,12 @@ def open_for(db: sqlite_utils.Database, problem_id: int) -> Lookback | None:
     return _lookback(rows[0]) if rows else None
 
 
+def of_problem(db: sqlite_utils.Database, problem_id: int) -> list[Lookback]:
+    """Every look-back of a problem, oldest first: part of the life a receipt holder follows."""
+    return [_lookback(r) for r in db.query("select * from lookbacks where problem_id = ? order by id",
+                                           [problem_id])]
+
+
 def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: date, open_days: int,
           actor_id: int | None = None) -> Lookback | None:
     """Open a look-back for a closed problem; None if this round exists already."""

@@ -181,3 +181,46 @@ async def test_cancelling_a_publication_sends_nothing(running_bot, client, invit
     assert "没有发给任何人" in (await office.press("取消"))[-1].text
     assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 0
     assert db.execute("select published from opinions").fetchone()[0] == 0
+
+
+async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, client, invited, db):
+    """Listed, dispatched, reported, closed, looked back on: the holder sees each under
+    /receipt, is told of the look-back (having opted in), and votes there."""
+    from jobs import lookbacks as lookback_job
+    from storage import people, problems
+
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "门诊叫号屏经常黑屏")
+    await staff.press("有回复时通知我")
+    await staff.press("我了解，开启通知")
+    await release(running_bot)
+    await office.send("/inbox")
+    await office.press("列为问题")
+    [problem_id] = [r[0] for r in db.execute("select id from problems")]
+    leader = next(p for p in people.everyone(db) if p.name == "李娜")
+    head = next(p for p in people.everyone(db) if p.name == "刘洋")
+    office_person = next(p for p in people.everyone(db) if p.name == "王芳")
+    department_id = head.department_id
+    problems.claim(db, problem_id, leader)
+    problems.act(db, problem_id, "dispatch", leader, measures="更换叫号屏", department_id=department_id,
+                 deadline=date(2026, 12, 31))
+    problems.act(db, problem_id, "report", head, actor_id=head.id, text="已换新屏", percent=100)
+    card = (await staff.send(f"/receipt {receipt}"))[-1].text
+    assert f"已列为问题 #{problem_id}" in card and "责任科室：门诊部" in card
+    assert "完成时限：2026-12-31" in card and "进展 100%" in card
+    problems.act(db, problem_id, "request_closure", head)
+    problems.act(db, problem_id, "close", office_person)
+    lookback = lookbacks_start(db, problem_id)
+    lookback_job.ask(running_bot.app, lookback)
+    news = await staff.wait_for("正在回头看")
+    assert "/receipt" in news.text
+    shown = await staff.send(f"/receipt {receipt}")
+    card = shown[-1]
+    assert "已销号" in card.text and "回头看" in card.text and "正在投票" in card.text
+    assert {"满意", "基本满意", "不满意", "不了解"} <= set(card.labels())
+
+
+def lookbacks_start(db, problem_id: int):
+    from storage import lookbacks
+    return lookbacks.start(db, problem_id, "30", date.today(), 7)
