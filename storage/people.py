@@ -125,6 +125,11 @@ def departments(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("select name from departments order by name")]
 
 
+def departments_by_id(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) of every department, by name: for a choice of department on buttons."""
+    return [(r["id"], r["name"]) for r in db.query("select id, name from departments order by name")]
+
+
 def set_language(db: sqlite_utils.Database, person_id: int, language: str) -> None:
     with db.atomic():
         db["people"].update(person_id, {"language": language})

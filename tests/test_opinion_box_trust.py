@@ -67,6 +67,11 @@ async def test_an_opinion_on_the_problem_list_says_so_and_offers_only_what_fits(
     [card] = [m for m in await office.send("/inbox") if m.text and "叫号屏" in m.text]
     assert card.labels() == ["💬 回复", "✅ 办结答复", "➡️ 转给领导", "🔁 标为重复", "📋 列为问题"]
     await office.press("列为问题", message=card)
+    await office.press("使用建议的标题")
+    await office.press("限期整改")
+    await office.press("近期")
+    await office.press("不指定科室")
+    await office.press("确认")
     [problem_id] = [r[0] for r in db.execute("select id from problems")]
     card = next(m for m in office.inbox if m.message_id == card.message_id)
     assert card.labels() == ["💬 回复", "✅ 办结答复"]  # no second listing, no forwarding
@@ -196,7 +201,7 @@ async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, cl
     await staff.press("我了解，开启通知")
     await release(running_bot)
     await office.send("/inbox")
-    await office.press("列为问题")
+    await list_it(office)
     [problem_id] = [r[0] for r in db.execute("select id from problems")]
     leader = next(p for p in people.everyone(db) if p.name == "李娜")
     head = next(p for p in people.everyone(db) if p.name == "刘洋")
@@ -224,3 +229,42 @@ async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, cl
 def lookbacks_start(db, problem_id: int):
     from storage import lookbacks
     return lookbacks.start(db, problem_id, "30", date.today(), 7)
+
+
+async def list_it(office, title: str | None = None, kind: str = "限期整改", horizon: str = "近期",
+                  department: str = "不指定科室"):
+    await office.press("列为问题")
+    if title:
+        await office.send(title)
+    else:
+        await office.press("使用建议的标题")
+    await office.press(kind)
+    await office.press(horizon)
+    await office.press(department)
+    return await office.press("确认")
+
+
+async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previews(running_bot, client,
+                                                                                    invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "门诊大厅的自助机经常死机，老人不会用也没人教，排队的人越来越多，" * 3)
+    await release(running_bot)
+    await office.send("/inbox")
+    asked = await office.press("列为问题")
+    assert "自助机经常死机" in asked[-1].text and "使用建议的标题" in asked[-1].labels()[0]
+    assert "不超过 40 字" in (await office.send("长" * 41))[-1].text
+    await office.send("自助机常死机、无人指导")
+    await office.press("立行立改")
+    await office.press("中期")
+    preview = (await office.press("门诊部"))[-1]
+    assert "自助机常死机、无人指导" in preview.text and "立行立改 · 中期" in preview.text
+    assert "涉及科室：门诊部" in preview.text and "1 位班子成员" in preview.text
+    assert db.execute("select count(*) from problems").fetchone()[0] == 0  # nothing before confirming
+    done = await office.press("确认")
+    assert "已列为问题 #1" in done[-1].text
+    row = db.execute("select title, kind, horizon, d.name from problems p join departments d "
+                     "on d.id = p.department_id").fetchone()
+    assert row == ("自助机常死机、无人指导", "immediate", "medium", "门诊部")
+    assert "自助机常死机、无人指导" in (await leader.wait_for("新问题待接单")).text

@@ -533,4 +533,13 @@ MESSAGES = {
     "receipt.life.lookback.reopened": "people were not satisfied; reopened",
     "receipt.life.lookback.too_few": "too few votes to publish a result",
     "lookback.holder_news": "🔍 Problem #{id} ({title}), which your opinion #{opinion} led to, is being looked back on. Send /receipt with your receipt to rate the fix.",
+    "listing.title": "Listing opinion #{id} as a problem.\nSend a short title (at most {limit} characters), or use the suggested one:\n\n<b>{title}</b>\n\nSend /cancel to stop.",
+    "listing.btn.keep_title": "✅ Use the suggested title",
+    "listing.bad_title": "The title must not be empty and at most {limit} characters (it has {count}). Please send it again.",
+    "listing.kind": "Problem: {title}\nWhich kind of rectification?",
+    "listing.department": "Which department is it about? (optional; the responsible department is set at dispatch)",
+    "listing.btn.no_department": "No department",
+    "listing.no_department": "not given",
+    "listing.preview": "<b>Please confirm the listing</b>\nFrom opinion #{id}\nProblem: {title}\nKind: {kind} · {horizon}\nDepartment: {department}\n\nOn confirming, {leaders} leaders will be asked to claim it.",
+    "listing.cancelled": "Cancelled; nothing was listed.",
 }

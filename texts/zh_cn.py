@@ -545,4 +545,13 @@ MESSAGES = {
     "receipt.life.lookback.reopened": "群众不满意，已重新整改",
     "receipt.life.lookback.too_few": "投票人数不足，不公布结果",
     "lookback.holder_news": "🔍 您的意见 #{opinion} 所涉及的问题 #{id}（{title}）正在回头看。发送 /receipt 并输入回执码，即可对整改效果投票。",
+    "listing.title": "把意见 #{id} 列为问题。\n请发送一个简短的问题标题（不超过 {limit} 字），或使用建议的标题：\n\n<b>{title}</b>\n\n发送 /cancel 取消。",
+    "listing.btn.keep_title": "✅ 使用建议的标题",
+    "listing.bad_title": "标题要有内容，且不超过 {limit} 字（现在 {count} 字）。请重新发送。",
+    "listing.kind": "问题：{title}\n整改类型？",
+    "listing.department": "涉及哪个科室？（可以不指定；责任科室在下单时确定）",
+    "listing.btn.no_department": "不指定科室",
+    "listing.no_department": "未指定",
+    "listing.preview": "<b>请确认列入问题清单</b>\n来自意见 #{id}\n问题：{title}\n整改类型：{kind} · {horizon}\n涉及科室：{department}\n\n确认后将通知 {leaders} 位班子成员接单。",
+    "listing.cancelled": "已取消，没有列入问题清单。",
 }

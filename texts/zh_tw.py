@@ -534,4 +534,13 @@ MESSAGES = {
     "receipt.life.lookback.reopened": "群眾不滿意，已重新整改",
     "receipt.life.lookback.too_few": "投票人數不足，不公布結果",
     "lookback.holder_news": "🔍 您的意見 #{opinion} 所涉及的問題 #{id}（{title}）正在回頭看。發送 /receipt 並輸入回執碼，即可對整改效果投票。",
+    "listing.title": "把意見 #{id} 列為問題。\n請發送一個簡短的問題標題（不超過 {limit} 字），或使用建議的標題：\n\n<b>{title}</b>\n\n發送 /cancel 取消。",
+    "listing.btn.keep_title": "✅ 使用建議的標題",
+    "listing.bad_title": "標題要有內容，且不超過 {limit} 字（現在 {count} 字）。請重新發送。",
+    "listing.kind": "問題：{title}\n整改類型？",
+    "listing.department": "涉及哪個科室？（可以不指定；責任科室在下單時確定）",
+    "listing.btn.no_department": "不指定科室",
+    "listing.no_department": "未指定",
+    "listing.preview": "<b>請確認列入問題清單</b>\n來自意見 #{id}\n問題：{title}\n整改類型：{kind} · {horizon}\n涉及科室：{department}\n\n確認後將通知 {leaders} 位班子成員接單。",
+    "listing.cancelled": "已取消，沒有列入問題清單。",
 }
