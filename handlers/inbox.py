@@ -165,9 +165,43 @@ async def ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply")
 
 
+DUPLICATE_CHOICES = 8
+CHOICE_TEXT = 24  # of an opinion's text on a button
+
+
 @requires(OFFICE)
 async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _ask(update, context, TYPING_ORIGINAL, "inbox.ask_original", while_listed=False)
+    """The original is picked from the latest opinions (an id can still be typed)."""
+    opinion = _opinion_in_button(update, context, while_listed=False)
+    if opinion is None:
+        await refuse(update, context, "inbox.gone")
+        return ConversationHandler.END
+    context.user_data["inbox_opinion"] = opinion.id
+    rows = [[InlineKeyboardButton(f"#{o.id} {fit.shorten(' '.join(o.text.split()), CHOICE_TEXT)}",
+                                  callback_data=f"ib:dupof:{opinion.id}:{o.id}")]
+            for o in opinions.recent(database(context), opinion.id, DUPLICATE_CHOICES)]
+    await reply(update, context, "inbox.ask_original", id=opinion.id,
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    return TYPING_ORIGINAL
+
+
+@requires(OFFICE)
+async def pick_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    parts = update.callback_query.data.split(":")  # ib:dupof:<opinion>:<original>
+    if len(parts) != 4:
+        await refuse(update, context, "stale_button")
+        return _done(context)
+    opinion_id, original = parts[2], parts[3]
+    try:
+        opinions.mark_duplicate(database(context), opinion_id, original, person_of(update, context).id)
+    except OpinionError:
+        await refuse(update, context, "inbox.gone")
+        return _done(context)
+    await update.callback_query.answer()
+    lang = language(update, context)
+    await update.callback_query.edit_message_text(
+        say(lang, "inbox.duplicated", id=opinion_id, original=original), parse_mode="HTML")
+    return _done(context)
 
 
 @requires(OFFICE)
@@ -459,7 +493,8 @@ def handlers() -> list[BaseHandler]:
                           CallbackQueryHandler(ask_answer, pattern=r"^ib:close:"),
                           CallbackQueryHandler(ask_public_text, pattern=r"^ib:pubedit:")],
             states={TYPING_REPLY: [MessageHandler(text, receive_reply)],
-                    TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
+                    TYPING_ORIGINAL: [MessageHandler(text, receive_original),
+                                      CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:")],
                     TYPING_ANSWER: [MessageHandler(text, receive_answer)],
                     TYPING_PUBLIC: [MessageHandler(text, receive_public_text)]},
             fallbacks=[CommandHandler("cancel", cancel)],
@@ -473,6 +508,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(send_to_leader, pattern=r"^ib:to:"),
         CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
         CallbackQueryHandler(confirm_publish, pattern=r"^ib:pubok:"),
+        CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:"),
         CallbackQueryHandler(cancel_publish, pattern=r"^ib:pubno:"),
         CommandHandler("categories", categories),
     ]

@@ -223,6 +223,14 @@ def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[lis
 _AFTER = "(? is null or (o.submitted_on, o.id) > (select submitted_on, id from opinions where id = ?))"
 
 
+def recent(db: sqlite_utils.Database, exclude_id: str, limit: int) -> list[Opinion]:
+    """The latest released opinions but one, newest day first: what a duplicate is picked from
+    (duplicates themselves are not offered: one points at the original, never at a copy)."""
+    rows = db.query(f"{_SELECT} where o.released = 1 and o.status != ? and o.id != ? "
+                    f"order by o.submitted_on desc, o.id limit ?", [DUPLICATE, exclude_id, limit])
+    return [_opinion(r) for r in rows]
+
+
 def mark_read(db: sqlite_utils.Database, opinion_id: str) -> None:
     with db.atomic():
         db.execute("update opinions set unread = 0 where id = ?", [opinion_id])

@@ -268,3 +268,20 @@ async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previ
                      "on d.id = p.department_id").fetchone()
     assert row == ("自助机常死机、无人指导", "immediate", "medium", "门诊部")
     assert "自助机常死机、无人指导" in (await leader.wait_for("新问题待接单")).text
+
+
+async def test_a_duplicate_is_picked_from_the_latest_opinions(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "书屋开放时间太短")
+    await submit_opinion(staff, "书屋晚上不开")
+    await release(running_bot)
+    await office.send("/inbox")
+    [original] = [r[0] for r in db.execute("select id from opinions where text like '%时间太短'")]
+    card = next(m for m in office.inbox if m.text and "书屋晚上不开" in m.text)
+    asked = await office.press("标为重复", message=card)
+    assert asked[-1].labels() == [f"#{original} 书屋开放时间太短"]  # not itself: no typing of ids
+    done = await office.press(f"#{original}")
+    assert f"与 #{original} 重复" in done[-1].text
+    [marked] = db.execute("select duplicate_of from opinions where status = 'duplicate'").fetchall()
+    assert marked[0] == original

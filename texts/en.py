@@ -152,7 +152,7 @@ MESSAGES = {
     "inbox.page": "Page {page} of {pages}; {total} waiting.",
     "inbox.gone": "This opinion is no longer waiting; open /inbox again.",
     "inbox.ask_reply": "Write the reply to #{id} (at most {limit} characters). /cancel cancels.",
-    "inbox.ask_original": "Which opinion does #{id} repeat? Enter its number. /cancel cancels.",
+    "inbox.ask_original": "Which opinion does #{id} repeat? Pick it among the latest below, or type its number. Send /cancel to stop.",
     "inbox.ask_answer": "Write the closing answer to #{id} (at most {limit} characters). The submitter is told, and you may then publish it to all. /cancel cancels.",
     "inbox.bad_text": "The text must not be empty or longer than {limit} characters; please write it again.",
     "inbox.replied": "Replied to #{id}.",
