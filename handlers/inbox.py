@@ -45,7 +45,7 @@ from texts import fit, say
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER, TYPING_PUBLIC = range(4)
+TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER, TYPING_PUBLIC, LEADER_TYPING_REPLY = range(5)
 
 
 def _today(context: ContextTypes.DEFAULT_TYPE):
@@ -337,11 +337,112 @@ async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person, opinion: Opinion) -> None:
     lang = leader.language or settings(context).default_language
     lines = [say(lang, "inbox.for_leader")] + office_card_lines(lang, opinion, database(context))
+
+    def button(key, action):
+        return InlineKeyboardButton(say(lang, key), callback_data=f"lf:{action}:{opinion.id}")
+
     try:
-        await send_lines(context, leader.chat_id, lines)
+        await send_lines(context, leader.chat_id, lines, InlineKeyboardMarkup([
+            [button("forwarded.btn.reply", "reply"), button("forwarded.btn.claim", "claim")],
+            [button("forwarded.btn.back", "back")]]))
         await send_photos(context, leader.chat_id, opinion)
     except Forbidden:
         people.set_reachable(database(context), leader.id, False)
+
+
+# ---- a leader's forwarded opinion: reply through the office's thread, list and claim, hand back --
+
+
+def _forwarded_to_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    parts = update.callback_query.data.split(":")
+    opinion = opinions.get(database(context), parts[2] if len(parts) == 3 else "")
+    me = person_of(update, context)
+    if opinion is None or opinion.status != opinions.FORWARDED or opinion.leader_id != me.id:
+        return None
+    return opinion
+
+
+@requires(LEADER)
+async def leader_ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion = _forwarded_to_me(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return ConversationHandler.END
+    context.user_data["forwarded_opinion"] = opinion.id
+    await reply(update, context, "forwarded.ask_reply", id=opinion.id,
+                limit=settings(context).opinion_max_chars)
+    return LEADER_TYPING_REPLY
+
+
+@requires(LEADER)
+async def leader_receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The reply goes into the office's thread: the holder reads it with the receipt (or is
+    told through the sealed link), and never learns who the leader wrote to, nor the reverse."""
+    text = _typed(update, context)
+    if text is None:
+        await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
+        return LEADER_TYPING_REPLY
+    db = database(context)
+    opinion_id = context.user_data.pop("forwarded_opinion", "")
+    try:
+        opinion = opinions.reply(db, opinion_id, person_of(update, context).id, text, _today(context))
+    except OpinionError:
+        await reply(update, context, "forwarded.gone")
+        return ConversationHandler.END
+    await _tell_submitter(context, opinion, opinions.subscription(db, opinion.id), text)
+    await reply(update, context, "forwarded.replied", id=opinion.id)
+    notices.notify(context, notices.office(context), "forwarded.office_replied",
+                   name=person_of(update, context).name, id=opinion.id)
+    return ConversationHandler.END
+
+
+@requires(LEADER)
+async def leader_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The leader lists it as a problem and claims it in one go (the title can be edited later
+    on the list); the office is told."""
+    opinion = _forwarded_to_me(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return
+    db, me = database(context), person_of(update, context)
+    try:
+        problem_id = problems.from_opinion(db, opinion.id, me.id)
+        problems.claim(db, problem_id, me)
+    except problems.ProblemError:
+        await refuse(update, context, "forwarded.gone")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "forwarded.claimed", id=opinion.id, problem=problem_id,
+                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                    say(language(update, context), "dispatch.btn"), callback_data=f"pd:{problem_id}")]]))
+    notices.notify(context, notices.office(context), "forwarded.office_claimed", name=me.name, id=opinion.id,
+                   problem=problem_id)
+
+
+@requires(LEADER)
+async def leader_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _forwarded_to_me(update, context)
+    me = person_of(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return
+    try:
+        opinions.return_to_office(database(context), opinion.id, me.id)
+    except OpinionError:
+        await refuse(update, context, "forwarded.gone")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "forwarded.handed_back", id=opinion.id)
+    notices.notify(context, notices.office(context), "forwarded.office_back", name=me.name, id=opinion.id)
+
+
+@requires(LEADER)
+async def leader_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("forwarded_opinion", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
 
 
 # ---- publishing an answer: a preview of what everyone gets, the words editable, then confirm --
@@ -502,6 +603,16 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=r"^lf:reply:")],
+            states={LEADER_TYPING_REPLY: [MessageHandler(text, leader_receive_reply)]},
+            fallbacks=[CommandHandler("cancel", leader_cancel)],
+            name="forwarded_opinion",
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(leader_claim, pattern=r"^lf:claim:"),
+        CallbackQueryHandler(leader_hand_back, pattern=r"^lf:back:"),
         *menu.triggers("inbox", show_inbox),
         CallbackQueryHandler(show_inbox, pattern=r"^ib:page:\d+:\w+$"),
         CallbackQueryHandler(choose_leader, pattern=r"^ib:lead:"),

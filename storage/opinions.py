@@ -279,6 +279,18 @@ def send_to_leader(db: sqlite_utils.Database, opinion_id: str, leader_id: int, o
     return get(db, opinion_id)
 
 
+def return_to_office(db: sqlite_utils.Database, opinion_id: str, leader_id: int) -> Opinion:
+    """The leader it was sent to hands it back: it is the office's again, unread."""
+    with db.atomic():
+        opinion = _open_opinion(db, opinion_id)
+        if opinion.status != FORWARDED or opinion.leader_id != leader_id:
+            raise OpinionError("not_yours")
+        db.execute("update opinions set status = ?, leader_id = null, unread = 1 where id = ?",
+                   [REPLIED if thread(db, opinion_id) else NEW, opinion_id])
+        audit.record(db, "opinion.back_to_office", f"opinion:{opinion_id}", leader_id)
+    return get(db, opinion_id)
+
+
 def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: str, today: date) -> Opinion:
     """Close with an answer. The sealed link to a subscribed holder is deleted with it."""
     with db.atomic():

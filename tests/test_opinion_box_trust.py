@@ -285,3 +285,51 @@ async def test_a_duplicate_is_picked_from_the_latest_opinions(running_bot, clien
     assert f"与 #{original} 重复" in done[-1].text
     [marked] = db.execute("select duplicate_of from opinions where status = 'duplicate'").fetchall()
     assert marked[0] == original
+
+
+async def forward(office, leader, text: str):
+    await office.send("/inbox")
+    card = next(m for m in reversed(office.inbox) if m.text and text in m.text)
+    await office.press("转给领导", message=card)
+    await office.press("李娜")
+    return next(m for m in reversed(await leader.replies()) if m.labels())
+
+
+async def test_a_leader_replies_to_a_forwarded_opinion_through_the_office(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "值班室空调坏了一个月")
+    await release(running_bot)
+    card = await forward(office, leader, "值班室空调")
+    assert card.labels() == ["💬 回复（经活动办）", "📋 列为问题并接单", "↩️ 退回活动办"]
+    await leader.press("回复（经活动办）")
+    await leader.send("已通知后勤本周修好。")
+    assert "李娜 回复了转去的意见" in (await office.wait_for("回复了转去的意见")).text
+    cards = await office.send("/inbox")
+    assert any("已通知后勤本周修好" in (m.text or "") for m in cards)  # in the office's thread
+    shown = await staff.send(f"/receipt {receipt}")
+    assert "已通知后勤本周修好" in shown[-1].text and "李娜" not in shown[-1].text
+
+
+async def test_a_leader_lists_and_claims_or_hands_back_a_forwarded_opinion(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "值班室空调坏了一个月")
+    await submit_opinion(staff, "停车场收费不透明")
+    await release(running_bot)
+    card = await forward(office, leader, "值班室空调")
+    done = await leader.press("列为问题并接单", message=card)
+    assert "由您接单" in done[-1].text and "下单" in done[-1].labels()[0]
+    assert db.execute("select status, leader_id is not null from problems").fetchone() == ("claimed", 1)
+    await office.wait_for("列为问题 #1 并接单")
+
+    card = await forward(office, leader, "停车场收费")
+    await leader.press("退回活动办", message=card)
+    await office.wait_for("退回活动办")
+    cards = await office.send("/inbox")
+    back = next(m for m in cards if m.text and "停车场收费" in m.text)
+    assert "转给领导" in " ".join(back.labels())  # the office's own actions again
+    await leader.press_data(card.message_id, card.buttons[0][0]["callback_data"])  # an old button
+    assert "不在您这里" in (await leader.callback_answer())["text"]
