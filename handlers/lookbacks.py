@@ -16,10 +16,10 @@ from telegram.ext import (
 
 from handlers import ledger
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
-from handlers.problem_actions import tell_error
+from handlers.problem_actions import id_in_button, tell_error
 from handlers.receipts import held
 from handlers.uploads import clean_photo
-from jobs.lookbacks import ask
+from jobs.lookbacks import ask, voters
 from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
@@ -50,10 +50,29 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lookback = lookbacks.get(database(context), parsed[0]) if parsed else None
     problem = problems.get(database(context), lookback.problem_id) if lookback else None
     voter = person_of(update, context)
-    if problem is None or voter.department_id != problem.department_id:
+    if problem is None:
         await refuse(update, context, "lookback.not_yours")
         return
+    if not lookbacks.asks(database(context), lookback.id, voter):
+        # Not among those asked: 不了解 is welcome (and counts for nothing); a rating is not.
+        key = "lookback.unknown_noted" if parsed[1] == "unknown" else "lookback.not_asked"
+        await refuse(update, context, key)
+        return
     await _record(update, context, lookback.id, f"person:{voter.id}", parsed[1])
+
+
+@requires(OFFICE)
+async def widen_to_everyone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One tap: the look-back asks everyone, and those not asked before get the question."""
+    lookback = lookbacks.get(database(context), id_in_button(update))
+    if lookback is None or lookback.result is not None:
+        await refuse(update, context, "lookback.already")
+        return
+    lookbacks.widen(database(context), lookback.id, [lookbacks.EVERYONE], person_of(update, context).id)
+    ask(context.application, lookback)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "lookback.widened", count=len(voters(context.application, lookback))))
 
 
 @requires(*MEMBERS)
@@ -131,6 +150,7 @@ def handlers() -> list[BaseHandler]:
     return [
         CallbackQueryHandler(staff_vote, pattern=r"^lbv:"),
         CallbackQueryHandler(holder_vote, pattern=r"^lbr:"),
+        CallbackQueryHandler(widen_to_everyone, pattern=r"^lbw:\d+$"),
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=r"^lbc:\d+$")],
             states={EVIDENCE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.PHOTO,

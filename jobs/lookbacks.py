@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from jobs import notices
-from storage import lookbacks, opinions, problems
+from storage import lookbacks, opinions, people, problems
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -19,15 +19,46 @@ VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic",
                 [("lookback.btn.unsatisfied", "unsatisfied"), ("lookback.btn.unknown", "unknown")]]
 
 
+def voters(app: Application, lookback: lookbacks.Lookback) -> list:
+    """Everyone the look-back asks: its electorate, read person by person."""
+    db = app.bot_data["db"]
+    found: dict[int, object] = {}
+    for kind, value in lookbacks.electorate(db, lookback.id):
+        if kind == "everyone":
+            chosen = people.everyone(db)
+        elif kind == "role":
+            chosen = people.holding(db, (value,))
+        else:
+            chosen = notices.department(app, int(value))
+        found.update((p.id, p) for p in chosen)
+    return list(found.values())
+
+
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
-    problem = problems.get(app.bot_data["db"], lookback.problem_id)
+    """Ask the department to confirm, and the electorate to vote. The electorate is chosen
+    here, when the look-back opens: the departments the problem is about and the one that fixed
+    it (the holders of its receipts vote under /receipt); the office may widen it. When those
+    asked cannot reach the minimum, the office is told at once, with one tap to widen."""
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    problem = problems.get(db, lookback.problem_id)
+    if not lookbacks.electorate(db, lookback.id):
+        lookbacks.widen(db, lookback.id, [("department", d) for d in lookbacks.affected_departments(
+            db, problem.id)] or [lookbacks.EVERYONE])
     notices.notify(app, notices.heads_of(app, problem.department_id), "lookback.confirm_ask",
                    buttons=[[("lookback.btn.confirm", f"lbc:{lookback.id}")]],
                    dedup=f"lookback-confirm:{lookback.id}", id=problem.id, title=problem.title)
+    asked = voters(app, lookback)
     buttons = [[(label, f"lbv:{lookback.id}:{choice}") for label, choice in row] for row in VOTE_BUTTONS]
-    notices.notify(app, notices.department(app, problem.department_id), "lookback.vote_ask",
+    notices.notify(app, asked, "lookback.vote_ask",
                    buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
                    title=problem.title, measures=problem.measures or "—")
+    reach = len(asked) + len(problems.opinions_of(db, problem.id))
+    widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
+    if reach < settings.lookback_min_votes and not widened:
+        notices.notify(app, notices.office(app), "lookback.too_few_asked",
+                       buttons=[[("lookback.btn.widen", f"lbw:{lookback.id}")]],
+                       dedup=f"lookback-too-few:{lookback.id}:{len(asked)}", id=problem.id,
+                       title=problem.title, asked=reach, k=settings.lookback_min_votes)
     if any(opinions.subscription(app.bot_data["db"], o) for o in problems.opinions_of(app.bot_data["db"],
                                                                                        problem.id)):
         app.create_task(tell_holders(app, problem), name=f"lookback-holders:{lookback.id}")

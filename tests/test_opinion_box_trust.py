@@ -333,3 +333,42 @@ async def test_a_leader_lists_and_claims_or_hands_back_a_forwarded_opinion(runni
     assert "转给领导" in " ".join(back.labels())  # the office's own actions again
     await leader.press_data(card.message_id, card.buttons[0][0]["callback_data"])  # an old button
     assert "不在您这里" in (await leader.callback_answer())["text"]
+
+
+async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(running_bot, client, invited,
+                                                                              db):
+    """门诊部 has two people: its look-back can never count 5 votes. The office hears so at
+    once and widens it to everyone with one tap; someone not asked may still say 不了解."""
+    from jobs import lookbacks as lookback_job
+    from storage import lookbacks, problems
+
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await join(client, invited, 104, "刘洋")
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute("update problems set status = 'closed', closed_at = '2026-11-01T02:00:00+00:00', "
+               "department_id = (select id from departments where name = '门诊部') where id = ?",
+               [problem_id])
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", date(2026, 12, 1), 14)
+    lookback_job.ask(running_bot.app, lookback)
+    ask = await staff.wait_for("您对整改效果满意吗")
+    warning = await office.wait_for("达不到")
+    assert "只有 2 人" in warning.text and "5 票" in warning.text
+    assert not any("您对整改效果满意吗" in (m.text or "") for m in leader.inbox)  # 院办 was not asked
+
+    # 李娜 was not asked: a rating is refused, 不了解 is taken without counting
+    unknown = next(b["callback_data"] for row in ask.buttons for b in row if b["text"] == "不了解")
+    satisfied = next(b["callback_data"] for row in ask.buttons for b in row if b["text"] == "满意")
+    await leader.press_data(leader.inbox[-1].message_id, satisfied)
+    assert "不请您投票" in (await leader.callback_answer())["text"]
+    await leader.press_data(leader.inbox[-1].message_id, unknown)
+    assert "不计入" in (await leader.callback_answer())["text"]
+
+    await office.press("扩大到全体", message=warning)
+    assert "共 4 人可以投票" in (await office.wait_for("可以投票")).text
+    widened = await leader.wait_for("您对整改效果满意吗")
+    await leader.press("满意", message=widened)
+    assert lookbacks.tally(db, lookback.id)["satisfied"] == 1
+    assert sum(1 for m in staff.inbox if "您对整改效果满意吗" in (m.text or "")) == 1  # not asked twice

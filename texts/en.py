@@ -553,4 +553,9 @@ MESSAGES = {
     "forwarded.office_replied": "💬 {name} replied to the forwarded opinion #{id} (see its thread in /inbox).",
     "forwarded.office_claimed": "📋 {name} listed the forwarded opinion #{id} as problem #{problem} and claimed it.",
     "forwarded.office_back": "↩️ {name} sent opinion #{id} back to the office; it is in /inbox again.",
+    "lookback.too_few_asked": "⚠️ Look-back #{id} {title}: only {asked} people can vote, fewer than the {k} votes needed for a result. You can widen it to everyone.",
+    "lookback.btn.widen": "👥 Widen to everyone",
+    "lookback.widened": "Widened to everyone: {count} people can vote.",
+    "lookback.unknown_noted": "Noted as “don't know”, thank you (not counted).",
+    "lookback.not_asked": "This look-back does not ask you to rate it (it asks the departments concerned); you may say “don't know”, which is not counted.",
 }

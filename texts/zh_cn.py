@@ -565,4 +565,9 @@ MESSAGES = {
     "forwarded.office_replied": "💬 {name} 回复了转去的意见 #{id}（见 /inbox 的沟通记录）。",
     "forwarded.office_claimed": "📋 {name} 把转去的意见 #{id} 列为问题 #{problem} 并接单。",
     "forwarded.office_back": "↩️ {name} 把意见 #{id} 退回活动办，已回到 /inbox。",
+    "lookback.too_few_asked": "⚠️ 回头看 #{id} {title}：能投票的只有 {asked} 人，达不到公布结果所需的 {k} 票。可以扩大到全体职工。",
+    "lookback.btn.widen": "👥 扩大到全体",
+    "lookback.widened": "已扩大到全体，共 {count} 人可以投票。",
+    "lookback.unknown_noted": "已记下“不了解”，谢谢（不计入满意度）。",
+    "lookback.not_asked": "这次回头看不请您投票评价满意度（请的是相关科室的人）；不了解情况可以选“不了解”，不计入结果。",
 }

@@ -554,4 +554,9 @@ MESSAGES = {
     "forwarded.office_replied": "💬 {name} 回覆了轉去的意見 #{id}（見 /inbox 的溝通記錄）。",
     "forwarded.office_claimed": "📋 {name} 把轉去的意見 #{id} 列為問題 #{problem} 並接單。",
     "forwarded.office_back": "↩️ {name} 把意見 #{id} 退回活動辦，已回到 /inbox。",
+    "lookback.too_few_asked": "⚠️ 回頭看 #{id} {title}：能投票的只有 {asked} 人，達不到公布結果所需的 {k} 票。可以擴大到全體職工。",
+    "lookback.btn.widen": "👥 擴大到全體",
+    "lookback.widened": "已擴大到全體，共 {count} 人可以投票。",
+    "lookback.unknown_noted": "已記下「不了解」，謝謝（不計入滿意度）。",
+    "lookback.not_asked": "這次回頭看不請您投票評價滿意度（請的是相關科室的人）；不了解情況可以選「不了解」，不計入結果。",
 }
