@@ -444,7 +444,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 Publish to everyone",
     "evaluation.published": "Results published; {count} people will get them.",
     "evaluation.published_already": "The results were published already.",
-    "evaluation.flagged": "Listed as problem #{id}: a talk and a deadline for {subject}; the leaders were told.",
+    "evaluation.flagged": "Listed as confidential problem #{id}: talk with {subject} and rectify by a deadline. It is not on the public ledger and not announced to all leaders. Choose who takes it (the person judged is not offered):",
     "evaluation.results_title": "<b>Evaluation results: {title}</b>",
     "evaluation.too_few": "• {subject}: {count} ballots, too few to show a result.",
     "evaluation.subject_result": "• <b>{subject}</b>: overall <b>{overall}</b> ({count} ballots, {abstained} did not know)",
@@ -558,4 +558,6 @@ MESSAGES = {
     "lookback.widened": "Widened to everyone: {count} people can vote.",
     "lookback.unknown_noted": "Noted as “don't know”, thank you (not counted).",
     "lookback.not_asked": "This look-back does not ask you to rate it (it asks the departments concerned); you may say “don't know”, which is not counted.",
+    "evaluation.publish_confirm": "<b>Publish the results of “{title}”?</b>\nThey go to all {count} people and cannot be taken back.\nTurnout {voted}/{eligible}.\nPublished: {shown}\nWithheld for too few ballots: {withheld} subject(s).",
+    "evaluation.publish_cancelled": "Cancelled; the results stay confidential.",
 }

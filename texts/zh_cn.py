@@ -456,7 +456,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 向全体公布结果",
     "evaluation.published": "结果已公布，将发给 {count} 人。",
     "evaluation.published_already": "结果已经公布过了。",
-    "evaluation.flagged": "已列入问题清单 #{id}：{subject} 约谈、限期整改，已通知各位班子成员接单。",
+    "evaluation.flagged": "已列为保密问题 #{id}：{subject} 约谈、限期整改。它不上公开台账，也不通知全体班子成员。请指定由哪位领导负责（被评议人本人不在其中）：",
     "evaluation.results_title": "<b>民主评议结果：{title}</b>",
     "evaluation.too_few": "• {subject}：有效票 {count} 张，不足以公布结果。",
     "evaluation.subject_result": "• <b>{subject}</b>：总体 <b>{overall}</b>（有效票 {count}，不了解 {abstained}）",
@@ -570,4 +570,6 @@ MESSAGES = {
     "lookback.widened": "已扩大到全体，共 {count} 人可以投票。",
     "lookback.unknown_noted": "已记下“不了解”，谢谢（不计入满意度）。",
     "lookback.not_asked": "这次回头看不请您投票评价满意度（请的是相关科室的人）；不了解情况可以选“不了解”，不计入结果。",
+    "evaluation.publish_confirm": "<b>公布《{title}》的结果？</b>\n将发给全体 {count} 人，发出后不能撤回。\n参评 {voted}/{eligible} 人。\n公布：{shown}\n票数不足、不公布的对象：{withheld} 个。",
+    "evaluation.publish_cancelled": "已取消，结果仍然保密。",
 }

@@ -445,7 +445,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 向全體公布結果",
     "evaluation.published": "結果已公布，將發給 {count} 人。",
     "evaluation.published_already": "結果已經公布過了。",
-    "evaluation.flagged": "已列入問題清單 #{id}：{subject} 約談、限期整改，已通知各位班子成員接單。",
+    "evaluation.flagged": "已列為保密問題 #{id}：{subject} 約談、限期整改。它不上公開台賬，也不通知全體班子成員。請指定由哪位領導負責（被評議人本人不在其中）：",
     "evaluation.results_title": "<b>民主評議結果：{title}</b>",
     "evaluation.too_few": "• {subject}：有效票 {count} 張，不足以公布結果。",
     "evaluation.subject_result": "• <b>{subject}</b>：總體 <b>{overall}</b>（有效票 {count}，不了解 {abstained}）",
@@ -559,4 +559,6 @@ MESSAGES = {
     "lookback.widened": "已擴大到全體，共 {count} 人可以投票。",
     "lookback.unknown_noted": "已記下「不了解」，謝謝（不計入滿意度）。",
     "lookback.not_asked": "這次回頭看不請您投票評價滿意度（請的是相關科室的人）；不了解情況可以選「不了解」，不計入結果。",
+    "evaluation.publish_confirm": "<b>公布《{title}》的結果？</b>\n將發給全體 {count} 人，發出後不能撤回。\n參評 {voted}/{eligible} 人。\n公布：{shown}\n票數不足、不公布的對象：{withheld} 個。",
+    "evaluation.publish_cancelled": "已取消，結果仍然保密。",
 }
