@@ -77,8 +77,8 @@ def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     def button(key, action):
         return InlineKeyboardButton(say(lang, key), callback_data=f"ib:{action}:{opinion.id}")
 
-    if opinion.status == opinions.DUPLICATE:
-        return None
+    if opinion.status == opinions.DUPLICATE:  # its holder may still write; the office answers
+        return InlineKeyboardMarkup([[button("inbox.btn.reply", "reply")]])
     if opinion.status == opinions.CLOSED:
         return None if opinion.published else InlineKeyboardMarkup([[button("inbox.btn.publish", "pub")]])
     answer = [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")]
@@ -135,7 +135,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                       while_listed: bool = True) -> Opinion | None:
+                       while_listed: bool = True, duplicate: bool = False) -> Opinion | None:
     """The open opinion a button names, or None when the action no longer fits its state (an
     old card's button): closed and duplicate ones take no action, and one on the problem list
     is only answered (`while_listed`), not forwarded or marked as a duplicate."""
@@ -143,6 +143,8 @@ def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     opinion_id = parts[2] if len(parts) >= 3 else ""
     db = database(context)
     opinion = opinions.get(db, opinion_id)
+    if opinion is not None and duplicate and opinion.status == opinions.DUPLICATE:
+        return opinion
     if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
         return None
     if not while_listed and problems.problem_of_opinion(db, opinion.id):
@@ -150,8 +152,9 @@ def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return opinion
 
 
-async def _ask(update, context, state: int, key: str, while_listed: bool = True) -> int:
-    opinion = _opinion_in_button(update, context, while_listed)
+async def _ask(update, context, state: int, key: str, while_listed: bool = True,
+               duplicate: bool = False) -> int:
+    opinion = _opinion_in_button(update, context, while_listed, duplicate)
     if opinion is None:
         await refuse(update, context, "inbox.gone")
         return ConversationHandler.END
@@ -162,7 +165,7 @@ async def _ask(update, context, state: int, key: str, while_listed: bool = True)
 
 @requires(OFFICE)
 async def ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply")
+    return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply", duplicate=True)
 
 
 DUPLICATE_CHOICES = 8

@@ -129,13 +129,14 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     lang = language(update, context)
     db = database(context)
     buttons = []
+    if opinion.status != opinions.CLOSED:  # a duplicate's holder may still write back
+        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
+                                         callback_data=f"rc:write:{opinion.id}")]]
     if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
         subscribed = opinions.subscription(db, opinion.id) is not None
-        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
-                                         callback_data=f"rc:write:{opinion.id}")],
-                   [InlineKeyboardButton(
-                       say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
-                       callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
+        buttons += [[InlineKeyboardButton(
+            say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
+            callback_data=f"rc:{'mute' if subscribed else 'notify'}:{opinion.id}")]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
     lines[1:1] = life_lines(lang, db, opinion)
     lookback = _open_lookback(db, opinion.id)

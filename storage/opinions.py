@@ -181,7 +181,7 @@ def write_back(db: sqlite_utils.Database, opinion_id: str, text: str, today: dat
     """The holder of the receipt answers; the office sees it with the next batch."""
     with db.atomic():
         opinion = get(db, opinion_id)
-        if opinion is None or opinion.status in (CLOSED, DUPLICATE):
+        if opinion is None or opinion.status == CLOSED:  # a duplicate's holder may still write
             raise OpinionError("closed")
         _append(db, opinion_id, "submitter", text, today, released=False)
 
@@ -199,8 +199,9 @@ def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
 
 # Pending: released, still open, and not yet on the problem list (an opinion the office listed
 # comes back only when its holder writes again).
-_PENDING = (f"o.released = 1 and o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "
-            "(o.unread = 1 or not exists (select 1 from problem_opinions po where po.opinion_id = o.id))")
+_PENDING = (f"o.released = 1 and ((o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "
+            "(o.unread = 1 or not exists (select 1 from problem_opinions po where po.opinion_id = o.id)))"
+            " or (o.status = 'duplicate' and o.unread = 1))")
 
 
 def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[list[Opinion], int, int]:
@@ -250,8 +251,11 @@ def _released(db, opinion_id: str) -> bool:
 
 
 def reply(db: sqlite_utils.Database, opinion_id: str, office_id: int, text: str, today: date) -> Opinion:
+    """Answer in the thread; a duplicate's holder who wrote again is answered too."""
     with db.atomic():
-        opinion = _open_opinion(db, opinion_id)
+        opinion = get(db, opinion_id)
+        if opinion is None or opinion.status != DUPLICATE:
+            opinion = _open_opinion(db, opinion_id)
         _append(db, opinion_id, "office", text, today, office_author_id=office_id)
         new_status = REPLIED if opinion.status == NEW else opinion.status
         db.execute("update opinions set status = ?, unread = 0 where id = ?", [new_status, opinion_id])

@@ -202,6 +202,8 @@ def check(problem: Problem, action: str, actor: Person | None) -> str:
     starts, rules, target = TRANSITIONS[action]
     if not any(_may(rule, actor, problem) for rule in rules):
         raise ProblemError("not_allowed")
+    if action == "claim" and not problem.public:  # a confidential problem goes to whom the office picks
+        raise ProblemError("not_allowed")
     if problem.status not in starts:
         if action == "claim" and problem.status == CLAIMED:
             raise ProblemError("claimed_by", problem.leader or "")

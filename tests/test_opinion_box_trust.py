@@ -372,3 +372,25 @@ async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(ru
     await leader.press("满意", message=widened)
     assert lookbacks.tally(db, lookback.id)["satisfied"] == 1
     assert sum(1 for m in staff.inbox if "您对整改效果满意吗" in (m.text or "")) == 1  # not asked twice
+
+
+async def test_the_holder_of_a_duplicate_can_still_write_back(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "书屋开放时间太短")
+    receipt = await submit_opinion(staff, "书屋晚上不开")
+    await release(running_bot)
+    await office.send("/inbox")
+    card = next(m for m in office.inbox if m.text and "书屋晚上不开" in m.text)
+    await office.press("标为重复", message=card)
+    await office.press("书屋开放时间太短")
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("回复活动办")
+    assert "下一批次" in (await staff.send("我说的是周末晚上"))[-1].text
+    await release(running_bot)
+    cards = await office.send("/inbox")
+    card = next(m for m in cards if m.text and "周末晚上" in m.text)
+    assert card.labels() == ["💬 回复"]
+    await office.press("回复", message=card)
+    await office.send("周末晚上也延长到九点。")
+    assert "周末晚上也延长" in (await staff.send(f"/receipt {receipt}"))[-1].text
