@@ -197,6 +197,11 @@ def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
     return opinions, follow_ups
 
 
+# An open opinion on the problem list is counted as such, not as 待处理 (for the reports).
+STATUS_WITH_LIST = ("case when opinions.status in ('new', 'replied', 'forwarded') and exists (select 1 "
+                    "from problem_opinions po where po.opinion_id = opinions.id) then 'on_list' "
+                    "else opinions.status end")
+
 # Pending: released, still open, and not yet on the problem list (an opinion the office listed
 # comes back only when its holder writes again).
 _PENDING = (f"o.released = 1 and ((o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from storage import evaluations
+from storage import evaluations, opinions
 from storage import problems as problem_rules
 from storage.clock import parse_iso
 from storage.lookbacks import COUNTED
@@ -84,8 +84,8 @@ def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[st
         "select category, count(*) from opinions where submitted_on between ? and ? group by category "
         "order by 2 desc, 1", period)}
     by_status = {r[0]: r[1] for r in db.execute(
-        "select status, count(*) from opinions where submitted_on between ? and ? group by status "
-        "order by 2 desc, 1", period)}
+        f"select {opinions.STATUS_WITH_LIST} as state, count(*) from opinions where submitted_on between ? "
+        "and ? group by state order by 2 desc, 1", period)}
     return by_category, by_status
 
 

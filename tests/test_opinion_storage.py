@@ -105,3 +105,17 @@ def test_sealed_links_open_only_with_the_key(tmp_path):
     sealed = keys.seal("7310000001")
     assert "7310000001" not in sealed and keys.unseal(sealed) == "7310000001"
     assert Keys(b"other" * 8).unseal(sealed) is None
+
+
+def test_the_report_counts_an_opinion_on_the_problem_list_as_listed(db, invited):
+    """Issue 18: an opinion turned into a problem is not 待处理 in the summary report."""
+    from zoneinfo import ZoneInfo
+
+    from storage import problems, summary
+
+    listed, _ = _submit(db, "叫号屏黑屏")
+    _submit(db, "食堂太咸")
+    opinions.release_batch(db)
+    problems.from_opinion(db, listed, 1)
+    figures = summary.summarize(db, DAY, DAY, ZoneInfo("Asia/Shanghai"))
+    assert figures.opinions_by_status == {"new": 1, "on_list": 1}

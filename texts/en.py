@@ -560,4 +560,5 @@ MESSAGES = {
     "lookback.not_asked": "This look-back does not ask you to rate it (it asks the departments concerned); you may say “don't know”, which is not counted.",
     "evaluation.publish_confirm": "<b>Publish the results of “{title}”?</b>\nThey go to all {count} people and cannot be taken back.\nTurnout {voted}/{eligible}.\nPublished: {shown}\nWithheld for too few ballots: {withheld} subject(s).",
     "evaluation.publish_cancelled": "Cancelled; the results stay confidential.",
+    "opinion.status.on_list": "listed as a problem",
 }

@@ -572,4 +572,5 @@ MESSAGES = {
     "lookback.not_asked": "这次回头看不请您投票评价满意度（请的是相关科室的人）；不了解情况可以选“不了解”，不计入结果。",
     "evaluation.publish_confirm": "<b>公布《{title}》的结果？</b>\n将发给全体 {count} 人，发出后不能撤回。\n参评 {voted}/{eligible} 人。\n公布：{shown}\n票数不足、不公布的对象：{withheld} 个。",
     "evaluation.publish_cancelled": "已取消，结果仍然保密。",
+    "opinion.status.on_list": "已列为问题",
 }

@@ -561,4 +561,5 @@ MESSAGES = {
     "lookback.not_asked": "這次回頭看不請您投票評價滿意度（請的是相關科室的人）；不了解情況可以選「不了解」，不計入結果。",
     "evaluation.publish_confirm": "<b>公布《{title}》的結果？</b>\n將發給全體 {count} 人，發出後不能撤回。\n參評 {voted}/{eligible} 人。\n公布：{shown}\n票數不足、不公布的對象：{withheld} 個。",
     "evaluation.publish_cancelled": "已取消，結果仍然保密。",
+    "opinion.status.on_list": "已列為問題",
 }
