@@ -223,8 +223,6 @@ INBOX_PROBLEM = declare("inbox_problem", "ib:prob", code("opinion", OPINION_ID, 
 # the page, and the last opinion shown: the next page starts right after it
 INBOX_PAGE = declare("inbox_page", "ib:page", number("page", MAX_PAGE), code("after", OPINION_ID, 16))
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
-INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16))
-INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno")
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
 INBOX_ACTIONS = {"reply": INBOX_REPLY, "close": INBOX_CLOSE, "lead": INBOX_LEADER,
                  "dup": INBOX_DUPLICATE, "prob": INBOX_PROBLEM}
@@ -277,6 +275,7 @@ LOOKBACK_RECEIPT_VOTE = declare("lookback_receipt_vote", "lbr", _id("lookback"),
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
 LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
 LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
+LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------
@@ -307,6 +306,8 @@ EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
 EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
 EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
+EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"))
+EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"))
 
 # ---- settings ---------------------------------------------------------------------------------
 DIGEST_FULL = declare("digest_full", "dgf", number("since", 10**11 - 1))  # the digest's start, a timestamp

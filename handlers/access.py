@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import html
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -19,7 +20,7 @@ from config import Settings
 from handlers.context import RectifyContext
 from storage import people
 from storage.people import Person
-from texts import language_for, say
+from texts import Raw, fit, language_for, say
 
 log = logging.getLogger(__name__)
 
@@ -132,21 +133,52 @@ def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:
     return person
 
 
-TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_TEXT_LIMIT = fit.TEXT_LIMIT
+PIECE_LIMIT = 3000  # a piece of user text leaves room for a template around it in one message
 
 
 async def send_lines(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str],
                      reply_markup=None) -> list:
-    """Send HTML lines as few messages as Telegram's length limit allows, never cutting a line
-    (each line must be complete HTML on its own). Returns the messages sent."""
-    chunks: list[list[str]] = [[]]
-    for line in lines:
-        if sum(len(x) + 1 for x in chunks[-1]) + len(line) > TELEGRAM_TEXT_LIMIT - 100:
-            chunks.append([])
-        chunks[-1].append(line)
+    """Send HTML lines as few messages as Telegram's length limit allows (counted in UTF-16
+    units), never cutting a line that fits (each line must be complete HTML on its own; put
+    long user text through `pieces`). Returns the messages sent."""
+    messages = fit.split_lines(lines)
     sent = []
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        sent.append(await context.bot.send_message(chat_id, "\n".join(chunk), parse_mode="HTML",
+    for index, text in enumerate(messages):
+        last = index == len(messages) - 1
+        sent.append(await context.bot.send_message(chat_id, text, parse_mode="HTML",
                                                    reply_markup=reply_markup if last else None))
     return sent
+
+
+def pieces(text: str, limit: int = PIECE_LIMIT) -> list[Raw]:
+    """User text, HTML-escaped, in pieces of at most `limit` units each (measured escaped,
+    which is never shorter than what Telegram counts), broken after a line where one ends
+    near enough: so that no text a person wrote is ever cut to fit a message."""
+    found: list[Raw] = []
+    piece: list[str] = []
+    used = 0
+    for char in text:
+        escaped = html.escape(char, quote=False)
+        width = fit.units(escaped)
+        if used + width > limit:
+            cut = "".join(piece)
+            newline = cut.rfind("\n")
+            if newline > len(cut) // 2:  # rather at the end of a line than mid-sentence
+                found.append(Raw(cut[:newline]))
+                piece = [cut[newline + 1:]]
+                used = fit.units(piece[0])
+            else:
+                found.append(Raw(cut))
+                piece, used = [], 0
+        piece.append(escaped)
+        used += width
+    found.append(Raw("".join(piece)))
+    return found
+
+
+def framed(lang: str, key: str, value: str, **values) -> list[str]:
+    """A template whose one long value is user text: the first piece inside the template, the
+    rest as lines of their own after it."""
+    first, *rest = pieces(value)
+    return [say(lang, key, text=first, **values), *rest]

@@ -18,9 +18,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
 from callbacks import (
+    ASSIGN,
     EVALUATION_FLAG,
     EVALUATION_GRADE,
     EVALUATION_PUBLISH,
+    EVALUATION_PUBLISH_CANCEL,
+    EVALUATION_PUBLISH_CONFIRM,
     EVALUATION_REDO,
     EVALUATION_RESULTS,
     EVALUATION_SKIP,
@@ -29,7 +32,6 @@ from callbacks import (
     SHEET_SEND,
 )
 from handlers import ledger, menu
-from handlers import problems as problem_list
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
@@ -455,12 +457,41 @@ async def _results(update, context, sheet, numbers) -> None:
 
 
 async def _publish(update, context, sheet, numbers) -> None:
+    """Results are confidential until the office publishes them on purpose: first what will
+    happen (to how many, the turnout, which subjects met k and which stay withheld), then 确认."""
     if sheet.published:
         await reply(update, context, "evaluation.published_already")
         return
+    lang = language(update, context)
+    found = evaluation_job.results(context.application, sheet)
+    voted, eligible = evaluation_job.turnout(context.application, sheet)
+    shown = [r.subject.name for r in found if r.overall is not None]
+    await update.callback_query.answer()
+    await reply(update, context, "evaluation.publish_confirm", title=sheet.title,
+                count=len(people.everyone(database(context))), voted=voted, eligible=eligible,
+                shown="、".join(shown) or "—", withheld=len(found) - len(shown),
+                reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "btn.confirm"),
+                                         callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=EVALUATION_PUBLISH_CANCEL.data(sheet.id))]]))
+
+
+async def _confirm_publish(update, context, sheet, numbers) -> None:
+    if sheet.published:
+        await refuse(update, context, "evaluation.published_already")
+        return
     evaluations.publish(database(context), sheet.id, person_of(update, context).id)
     count = evaluation_job.announce_results(context.application, sheet)
-    await reply(update, context, "evaluation.published", count=count)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "evaluation.published", count=count))
+
+
+async def _cancel_publish(update, context, sheet, numbers) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "evaluation.publish_cancelled"))
 
 
 async def _flag(update, context, sheet, numbers) -> None:
@@ -476,12 +507,18 @@ async def _flag(update, context, sheet, numbers) -> None:
     except ProblemError as error:
         await tell_error(update, context, error)
         return
-    problem_list.announce(context, problem_id)
-    await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name)
+    # A confidential problem: not on the public ledger, not announced to every leader (the
+    # person judged may be one); the office picks who may take it, never the subject.
+    leaders = [p for p in people.holding(database(context), (LEADER,)) if p.name != result.subject.name]
+    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem_id, p.id))]
+            for p in leaders]
+    await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name,
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
 
 
 RESULT_STEPS = {EVALUATION_RESULTS.name: _results, EVALUATION_PUBLISH.name: _publish,
-                EVALUATION_FLAG.name: _flag}
+                EVALUATION_FLAG.name: _flag, EVALUATION_PUBLISH_CONFIRM.name: _confirm_publish,
+                EVALUATION_PUBLISH_CANCEL.name: _cancel_publish}
 RESULT_BUTTONS = callbacks.family("er")
 
 

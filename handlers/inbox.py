@@ -29,26 +29,35 @@ from callbacks import (
     INBOX_LEADER,
     INBOX_PAGE,
     INBOX_PUBLISH,
-    INBOX_PUBLISH_CANCEL,
-    INBOX_PUBLISH_CONFIRM,
     INBOX_REPLY,
     INBOX_TO_LEADER,
 )
 from handlers import conversations, menu
 from handlers import hotspots as hotspot_cards
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.receipts import card_lines, keys, status_text
+from handlers.access import (
+    database,
+    framed,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
+from handlers.receipts import keys, status_text, thread_lines
 from jobs import notices
-from storage import opinions, people, problems
+from storage import opinions, outbox, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
-from texts import say
+from texts import fit, say
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
-TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER = conversations.states("inbox_action")
+TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER, TYPING_PUBLIC = conversations.states("inbox_action")
+(LEADER_TYPING_REPLY,) = conversations.states("forwarded_opinion")
 
 
 def _today(context: ContextTypes.DEFAULT_TYPE):
@@ -67,8 +76,8 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
         status = say(lang, "inbox.unread", status=status)
     lines = [say(lang, "inbox.header", id=opinion.id, category=opinion.category, about=about,
                  date=opinion.submitted_on, status=status, author=author)]
-    lines += card_lines(lang, opinion, opinions.thread(db, opinion.id, office_view=True), status)[1:]
-    lines.insert(1, say(lang, "inbox.text", text=opinion.text))
+    lines += framed(lang, "inbox.text", opinion.text)
+    lines += thread_lines(lang, opinions.thread(db, opinion.id, office_view=True))
     if opinion.photo_count:
         lines.append(say(lang, "inbox.photos", count=opinion.photo_count))
     return lines
@@ -80,8 +89,8 @@ def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     def button(key, action):
         return InlineKeyboardButton(say(lang, key), callback_data=INBOX_ACTIONS[action].data(opinion.id))
 
-    if opinion.status == opinions.DUPLICATE:
-        return None
+    if opinion.status == opinions.DUPLICATE:  # its holder may still write; the office answers
+        return InlineKeyboardMarkup([[button("inbox.btn.reply", "reply")]])
     if opinion.status == opinions.CLOSED:
         return None if opinion.published else InlineKeyboardMarkup([[button("inbox.btn.publish", "pub")]])
     answer = [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")]
@@ -141,13 +150,15 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                       while_listed: bool = True) -> Opinion | None:
+                       while_listed: bool = True, duplicate: bool = False) -> Opinion | None:
     """The open opinion a button names, or None when the action no longer fits its state (an
     old card's button): closed and duplicate ones take no action, and one on the problem list
     is only answered (`while_listed`), not forwarded or marked as a duplicate."""
     opinion_id = callbacks.parse(update.callback_query.data)[1][0]
     db = database(context)
     opinion = opinions.get(db, opinion_id)
+    if opinion is not None and duplicate and opinion.status == opinions.DUPLICATE:
+        return opinion
     if opinion is None or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
         return None
     if not while_listed and problems.problem_of_opinion(db, opinion.id):
@@ -155,8 +166,9 @@ def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return opinion
 
 
-async def _ask(update, context, state: int, key: str, while_listed: bool = True) -> int:
-    opinion = _opinion_in_button(update, context, while_listed)
+async def _ask(update, context, state: int, key: str, while_listed: bool = True,
+               duplicate: bool = False) -> int:
+    opinion = _opinion_in_button(update, context, while_listed, duplicate)
     if opinion is None:
         await refuse(update, context, "inbox.gone")
         return ConversationHandler.END
@@ -167,12 +179,46 @@ async def _ask(update, context, state: int, key: str, while_listed: bool = True)
 
 @requires(OFFICE)
 async def ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply")
+    return await _ask(update, context, TYPING_REPLY, "inbox.ask_reply", duplicate=True)
+
+
+DUPLICATE_CHOICES = 8
+CHOICE_TEXT = 24  # of an opinion's text on a button
 
 
 @requires(OFFICE)
 async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _ask(update, context, TYPING_ORIGINAL, "inbox.ask_original", while_listed=False)
+    """The original is picked from the latest opinions (an id can still be typed)."""
+    opinion = _opinion_in_button(update, context, while_listed=False)
+    if opinion is None:
+        await refuse(update, context, "inbox.gone")
+        return ConversationHandler.END
+    context.user_data["inbox_opinion"] = opinion.id
+    rows = [[InlineKeyboardButton(f"#{o.id} {fit.shorten(' '.join(o.text.split()), CHOICE_TEXT)}",
+                                  callback_data=f"ib:dupof:{opinion.id}:{o.id}")]
+            for o in opinions.recent(database(context), opinion.id, DUPLICATE_CHOICES)]
+    await reply(update, context, "inbox.ask_original", id=opinion.id,
+                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    return TYPING_ORIGINAL
+
+
+@requires(OFFICE)
+async def pick_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    parts = update.callback_query.data.split(":")  # ib:dupof:<opinion>:<original>
+    if len(parts) != 4:
+        await refuse(update, context, "stale_button")
+        return _done(context)
+    opinion_id, original = parts[2], parts[3]
+    try:
+        opinions.mark_duplicate(database(context), opinion_id, original, person_of(update, context).id)
+    except OpinionError:
+        await refuse(update, context, "inbox.gone")
+        return _done(context)
+    await update.callback_query.answer()
+    lang = language(update, context)
+    await update.callback_query.edit_message_text(
+        say(lang, "inbox.duplicated", id=opinion_id, original=original), parse_mode="HTML")
+    return _done(context)
 
 
 @requires(OFFICE)
@@ -202,8 +248,7 @@ async def _tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, 
         return
     lang = lang or settings(context).default_language
     try:
-        await context.bot.send_message(chat_id, say(lang, "receipt.news", id=opinion.id, text=text),
-                                       parse_mode="HTML")
+        await send_lines(context, chat_id, framed(lang, "receipt.news", text, id=opinion.id))
     except TelegramError:
         log.warning("could not tell a submitter about a reply")
 
@@ -309,54 +354,239 @@ async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person, opinion: Opinion) -> None:
     lang = leader.language or settings(context).default_language
     lines = [say(lang, "inbox.for_leader")] + office_card_lines(lang, opinion, database(context))
+
+    def button(key, action):
+        return InlineKeyboardButton(say(lang, key), callback_data=f"lf:{action}:{opinion.id}")
+
     try:
-        await send_lines(context, leader.chat_id, lines)
+        await send_lines(context, leader.chat_id, lines, InlineKeyboardMarkup([
+            [button("forwarded.btn.reply", "reply"), button("forwarded.btn.claim", "claim")],
+            [button("forwarded.btn.back", "back")]]))
         await send_photos(context, leader.chat_id, opinion)
     except Forbidden:
         people.set_reachable(database(context), leader.id, False)
 
 
-def _public_audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+# ---- a leader's forwarded opinion: reply through the office's thread, list and claim, hand back --
+
+
+def _forwarded_to_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    parts = update.callback_query.data.split(":")
+    opinion = opinions.get(database(context), parts[2] if len(parts) == 3 else "")
+    me = person_of(update, context)
+    if opinion is None or opinion.status != opinions.FORWARDED or opinion.leader_id != me.id:
+        return None
+    return opinion
+
+
+@requires(LEADER)
+async def leader_ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion = _forwarded_to_me(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return ConversationHandler.END
+    context.user_data["forwarded_opinion"] = opinion.id
+    await reply(update, context, "forwarded.ask_reply", id=opinion.id,
+                limit=settings(context).opinion_max_chars)
+    return LEADER_TYPING_REPLY
+
+
+@requires(LEADER)
+async def leader_receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The reply goes into the office's thread: the holder reads it with the receipt (or is
+    told through the sealed link), and never learns who the leader wrote to, nor the reverse."""
+    text = _typed(update, context)
+    if text is None:
+        await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
+        return LEADER_TYPING_REPLY
+    db = database(context)
+    opinion_id = context.user_data.pop("forwarded_opinion", "")
+    try:
+        opinion = opinions.reply(db, opinion_id, person_of(update, context).id, text, _today(context))
+    except OpinionError:
+        await reply(update, context, "forwarded.gone")
+        return ConversationHandler.END
+    await _tell_submitter(context, opinion, opinions.subscription(db, opinion.id), text)
+    await reply(update, context, "forwarded.replied", id=opinion.id)
+    notices.notify(context, notices.office(context), "forwarded.office_replied",
+                   name=person_of(update, context).name, id=opinion.id)
+    return ConversationHandler.END
+
+
+@requires(LEADER)
+async def leader_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The leader lists it as a problem and claims it in one go (the title can be edited later
+    on the list); the office is told."""
+    opinion = _forwarded_to_me(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return
+    db, me = database(context), person_of(update, context)
+    try:
+        problem_id = problems.from_opinion(db, opinion.id, me.id)
+        problems.claim(db, problem_id, me)
+    except problems.ProblemError:
+        await refuse(update, context, "forwarded.gone")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "forwarded.claimed", id=opinion.id, problem=problem_id,
+                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                    say(language(update, context), "dispatch.btn"), callback_data=f"pd:{problem_id}")]]))
+    notices.notify(context, notices.office(context), "forwarded.office_claimed", name=me.name, id=opinion.id,
+                   problem=problem_id)
+
+
+@requires(LEADER)
+async def leader_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    opinion = _forwarded_to_me(update, context)
+    me = person_of(update, context)
+    if opinion is None:
+        await refuse(update, context, "forwarded.gone")
+        return
+    try:
+        opinions.return_to_office(database(context), opinion.id, me.id)
+    except OpinionError:
+        await refuse(update, context, "forwarded.gone")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "forwarded.handed_back", id=opinion.id)
+    notices.notify(context, notices.office(context), "forwarded.office_back", name=me.name, id=opinion.id)
+
+
+@requires(LEADER)
+async def leader_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("forwarded_opinion", None)
+    await reply(update, context, "cancelled")
+    return ConversationHandler.END
+
+
+# ---- publishing an answer: a preview of what everyone gets, the words editable, then confirm --
+
+PUBLIC_PART = 1800  # the opinion and the answer each, so the public message is always one message
+ARRIVAL_CHECK_SECONDS = 2
+
+
+def public_message(lang: str, opinion: Opinion, public_text: str | None) -> str:
+    """The message everyone receives: the one the preview shows is built here too."""
+    return say(lang, "inbox.public_answer", category=opinion.category,
+               text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+               answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+
+
+def _audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
     return [p for p in people.everyone(database(context)) if p.chat_id and p.reachable]
 
 
-@requires(OFFICE)
-async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Publishing goes to everyone and cannot be called back: say so, to how many, and ask."""
-    [opinion_id] = INBOX_PUBLISH.parse(update.callback_query.data)
+def _publishable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
+    opinion = opinions.get(database(context), update.callback_query.data.split(":")[2])
+    if opinion is None or opinion.status != opinions.CLOSED or opinion.published:
+        return None
+    return opinion
+
+
+def _public_texts(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
+    return context.user_data.setdefault("public_texts", {})
+
+
+async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
-    await reply(update, context, "inbox.publish_confirm", id=opinion_id, count=len(_public_audience(context)),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "inbox.btn.publish_confirm"),
-                                         callback_data=INBOX_PUBLISH_CONFIRM.data(opinion_id)),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=INBOX_PUBLISH_CANCEL.data())]]))
+    count = len(_audience(context))
+    text = _public_texts(context).get(opinion.id)
 
+    def button(key, action):
+        return InlineKeyboardButton(say(lang, key, count=count), callback_data=f"ib:{action}:{opinion.id}")
 
-@requires(OFFICE)
-async def publish_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+    await send_lines(context, update.effective_chat.id, [
+        say(lang, "inbox.publish_preview", id=opinion.id, count=count),
+        public_message(lang, opinion, text),
+        say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
+    ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", "pubok")],
+                             [button("inbox.btn.publish_edit", "pubedit"), button("btn.cancel", "pubno")]]))
 
 
 @requires(OFFICE)
 async def publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [opinion_id] = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
-    db = database(context)
-    try:
-        opinion = opinions.publish(db, opinion_id, person_of(update, context).id)
-    except OpinionError:
-        await refuse(update, context, "inbox.gone")
+    """📢 shows first exactly what everyone will receive and to how many; nothing is sent yet."""
+    opinion = _publishable(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.not_publishable")
         return
-    delivered = await _broadcast(context, opinion)
-    await reply(update, context, "inbox.published", id=opinion.id, count=delivered)  # answers the press
+    await update.callback_query.answer()
+    await _show_publish_preview(update, context, opinion)
 
 
-async def _broadcast(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
-    """The answer to everyone on the roster, through the outbox (sent at Telegram's pace)."""
-    return notices.notify(context, _public_audience(context), "inbox.public_answer",
-                          dedup=f"published:{opinion.id}", category=opinion.category, text=opinion.text,
-                          answer=opinion.answer)
+@requires(OFFICE)
+async def ask_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    opinion = _publishable(update, context)
+    if opinion is None:
+        await refuse(update, context, "inbox.not_publishable")
+        return ConversationHandler.END
+    context.user_data["inbox_opinion"] = opinion.id
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(update, context, "inbox.ask_public_text", id=opinion.id, limit=PUBLIC_PART)
+    return TYPING_PUBLIC
+
+
+@requires(OFFICE)
+async def receive_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    text = update.message.text.strip()
+    opinion = opinions.get(database(context), context.user_data.get("inbox_opinion", ""))
+    if not text or fit.units(text) > PUBLIC_PART:
+        await reply(update, context, "inbox.bad_text", limit=PUBLIC_PART)
+        return TYPING_PUBLIC
+    if opinion is None or opinion.status != opinions.CLOSED or opinion.published:
+        await reply(update, context, "inbox.not_publishable")
+        return _done(context)
+    _public_texts(context)[opinion.id] = text
+    await _show_publish_preview(update, context, opinion)
+    return _done(context)
+
+
+@requires(OFFICE)
+async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db = database(context)
+    opinion_id = update.callback_query.data.split(":")[2]
+    public_text = _public_texts(context).get(opinion_id)
+    try:
+        opinion = opinions.publish(db, opinion_id, person_of(update, context).id, public_text)
+    except OpinionError:
+        await refuse(update, context, "inbox.not_publishable")
+        return
+    _public_texts(context).pop(opinion_id, None)
+    audience = _audience(context)
+    queued = notices.notify(context, audience, "inbox.public_answer", dedup=f"published:{opinion.id}",
+                            category=opinion.category,
+                            text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+                            answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "inbox.publishing", id=opinion.id, count=queued), parse_mode="HTML")
+    context.job_queue.run_repeating(
+        _report_arrival, interval=ARRIVAL_CHECK_SECONDS, first=ARRIVAL_CHECK_SECONDS,
+        data={"opinion": opinion.id, "office": person_of(update, context).id, "count": queued},
+        name=f"published:{opinion.id}")
+
+
+async def _report_arrival(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Once every copy has arrived or failed, the office is told how many actually arrived:
+    what happened, not what was hoped."""
+    data = context.job.data
+    arrived, failed, waiting = outbox.tally(database(context), f"published:{data['opinion']}:")
+    if waiting:
+        return
+    context.job.schedule_removal()
+    notices.notify(context, notices.person(context, data["office"]), "inbox.published",
+                   dedup=f"published-report:{data['opinion']}", id=data["opinion"], count=arrived,
+                   total=data["count"], failed=failed)
+
+
+@requires(OFFICE)
+async def cancel_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _public_texts(context).pop(update.callback_query.data.split(":")[2], None)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "inbox.publish_cancelled"))
 
 
 @requires(OFFICE)
@@ -378,23 +608,39 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
                           CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
-                          CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE)],
+                          CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE),
+                          CallbackQueryHandler(ask_public_text, pattern=r"^ib:pubedit:")],
             states={**conversations.on_timeout("inbox_action"),
                     TYPING_REPLY: [MessageHandler(text, receive_reply)],
-                    TYPING_ORIGINAL: [MessageHandler(text, receive_original)],
-                    TYPING_ANSWER: [MessageHandler(text, receive_answer)]},
+                    TYPING_ORIGINAL: [MessageHandler(text, receive_original),
+                                      CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:")],
+                    TYPING_ANSWER: [MessageHandler(text, receive_answer)],
+                    TYPING_PUBLIC: [MessageHandler(text, receive_public_text)]},
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="inbox_action",
             conversation_timeout=conversations.TIMEOUT,
             persistent=True,
             allow_reentry=True,
         ),
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=r"^lf:reply:")],
+            states={**conversations.on_timeout("forwarded_opinion"),
+                    LEADER_TYPING_REPLY: [MessageHandler(text, leader_receive_reply)]},
+            fallbacks=[CommandHandler("cancel", leader_cancel), menu.leave_on_menu_tap()],
+            name="forwarded_opinion",
+            conversation_timeout=conversations.TIMEOUT,
+            persistent=True,
+            allow_reentry=True,
+        ),
+        CallbackQueryHandler(leader_claim, pattern=r"^lf:claim:"),
+        CallbackQueryHandler(leader_hand_back, pattern=r"^lf:back:"),
         *menu.triggers("inbox", show_inbox),
         CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
         CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
         CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
-        CallbackQueryHandler(confirm_publish, pattern=INBOX_PUBLISH),
-        CallbackQueryHandler(publish, pattern=INBOX_PUBLISH_CONFIRM),
-        CallbackQueryHandler(publish_cancelled, pattern=INBOX_PUBLISH_CANCEL),
+        CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(confirm_publish, pattern=r"^ib:pubok:"),
+        CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:"),
+        CallbackQueryHandler(cancel_publish, pattern=r"^ib:pubno:"),
         CommandHandler("categories", categories),
     ]

@@ -21,6 +21,7 @@ from callbacks import (
     LOOKBACK_ROUND_GO,
     LOOKBACK_ROUND_NO,
     LOOKBACK_VOTE,
+    LOOKBACK_WIDEN,
     read_id,
 )
 from handlers import conversations, ledger, menu
@@ -28,7 +29,7 @@ from handlers.access import MEMBERS, database, language, person_of, refuse, repl
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
 from handlers.uploads import MEGAPIXELS, clean_photo
-from jobs.lookbacks import ask
+from jobs.lookbacks import ask, voters
 from storage import lookbacks, problems
 from storage.people import HEAD, OFFICE
 from storage.problems import ProblemError
@@ -54,10 +55,30 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lookback = lookbacks.get(database(context), parsed[0])
     problem = problems.get(database(context), lookback.problem_id) if lookback else None
     voter = person_of(update, context)
-    if problem is None or voter.department_id != problem.department_id:
+    if problem is None:
         await refuse(update, context, "lookback.not_yours")
         return
+    if not lookbacks.asks(database(context), lookback.id, voter):
+        # Not among those asked: 不了解 is welcome (and counts for nothing); a rating is not.
+        key = "lookback.unknown_noted" if parsed[1] == "unknown" else "lookback.not_asked"
+        await refuse(update, context, key)
+        return
     await _record(update, context, lookback.id, lookbacks.staff_voter(voter.id), parsed[1])
+
+
+@requires(OFFICE)
+async def widen_to_everyone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One tap: the look-back asks everyone, and those not asked before get the question."""
+    [lookback_id] = LOOKBACK_WIDEN.parse(update.callback_query.data)
+    lookback = lookbacks.get(database(context), lookback_id)
+    if lookback is None or lookback.result is not None:
+        await refuse(update, context, "lookback.already")
+        return
+    lookbacks.widen(database(context), lookback.id, [lookbacks.EVERYONE], person_of(update, context).id)
+    ask(context.application, lookback)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "lookback.widened", count=len(voters(context.application, lookback))))
 
 
 @requires(*MEMBERS)
@@ -202,6 +223,7 @@ def handlers() -> list[BaseHandler]:
     return [
         CallbackQueryHandler(staff_vote, pattern=LOOKBACK_VOTE),
         CallbackQueryHandler(holder_vote, pattern=LOOKBACK_RECEIPT_VOTE),
+        CallbackQueryHandler(widen_to_everyone, pattern=LOOKBACK_WIDEN),
         ConversationHandler(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=LOOKBACK_CONFIRM)],
             states={**conversations.on_timeout("lookback_confirm"),

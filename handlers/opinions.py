@@ -40,14 +40,24 @@ from callbacks import (
     draft_stem,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import MEMBERS, answering, database, language, person_of, refuse, requires, settings
+from handlers.access import (
+    MEMBERS,
+    answering,
+    database,
+    framed,
+    language,
+    person_of,
+    refuse,
+    requires,
+    settings,
+)
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import forgetting
 from storage import opinions, people
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
-from texts import say
+from texts import fit, say
 
 (CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS,
  REVIEWING) = conversations.states("opinion")
@@ -112,7 +122,11 @@ async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, but
                edit: bool = False, **values):
     """Say the next step, and return the message it is in. A new message takes the buttons
     off the step before it, so a finished step cannot be pressed again."""
-    text = say(language(update, context), key, **values)
+    return await _step(update, context, say(language(update, context), key, **values), buttons, edit)
+
+
+async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None,
+                edit: bool = False):
     draft = _draft(update, context)
     if buttons and draft:
         buttons = [[InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}")
@@ -302,13 +316,21 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     lang = language(update, context)
     draft.reviewed = True
     department = _department_name(context, draft.department_id) or say(lang, "opinion.no_department")
-    preview = await _say(update, context, "opinion.preview", buttons=[
+    # The whole text, as it will be submitted: a text longer than one message (emoji count
+    # twice) comes in several, the buttons under the last; every part leaves the chat with an
+    # anonymous draft.
+    *before, last = fit.split_lines(framed(
+        lang, "opinion.preview", draft.text, category=draft.category, department=department,
+        mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
+        photos=len(draft.photos)))
+    for text in before:
+        part = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+        draft.shown_in.append(part.message_id)
+    preview = await _step(update, context, last, buttons=[
         [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
         [_button(lang, "opinion.btn.edit", draft_stem(OPINION_EDIT)),
          _button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
-    ], mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
-        category=draft.category, department=department, text=draft.text,
-        photos=len(draft.photos))
+    ])
     if preview is not None:
         draft.shown_in.append(preview.message_id)
     return REVIEWING

@@ -44,7 +44,8 @@ from storage.problems import ProblemError
 from texts import every_language, say
 from texts.fit import CAPTION_LIMIT, shorten
 
-TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE = conversations.states("office_problems")
+(TITLE, DESCRIPTION, KIND, HORIZON, RETURN_COMMENT, FINDINGS_FILE, LIST_TITLE, LIST_KIND, LIST_HORIZON,
+ LIST_DEPARTMENT, LIST_CONFIRM) = conversations.states("office_problems")
 TEXT = menu.TYPED
 
 
@@ -136,33 +137,164 @@ async def _horizon_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, ho
     return ConversationHandler.END
 
 
-# ---- from an opinion, in one tap -------------------------------------------------------------
+# ---- from an opinion: a short title (prefilled), kind, horizon, department, preview -----------
+
+
+def _listing(context: ContextTypes.DEFAULT_TYPE) -> dict | None:
+    return context.user_data.get("listing")
 
 
 @requires(OFFICE)
-async def list_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """列为问题 asks before it lists: nothing is created, and no leader told, until confirmed."""
     [opinion_id] = INBOX_PROBLEM.parse(update.callback_query.data)
+    db = database(context)
+    opinion = opinions.get(db, opinion_id)
+    existing = problems.problem_of_opinion(db, opinion_id) if opinion else None
+    if opinion is None or existing or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
+        error = ProblemError("already_listed", str(existing)) if existing else ProblemError(
+            "opinion_finished" if opinion else "not_found")
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    suggestion = problems.suggested_title(opinion.text)
+    context.user_data["listing"] = {"opinion": opinion.id, "title": suggestion,
+                                    "card": update.callback_query.message.message_id}
+    lang = language(update, context)
+    await reply(update, context, "listing.title", id=opinion.id, title=suggestion, limit=TITLE_LIMIT,
+                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                    say(lang, "listing.btn.keep_title"), callback_data="plt:keep")]]))
+    return LIST_TITLE
+
+
+TITLE_LIMIT = 40
+
+
+async def _ask_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    lang = language(update, context)
+    await reply(update, context, "listing.kind", title=_listing(context)["title"],
+                reply_markup=_choice(lang, "plk", problems.KINDS, "problem.kind"))
+    return LIST_KIND
+
+
+@requires(OFFICE)
+async def keep_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    if _listing(context) is None:
+        await refuse(update, context, "stale_button")
+        return ConversationHandler.END
+    await update.callback_query.edit_message_reply_markup(None)
+    return await _ask_kind(update, context)
+
+
+@requires(OFFICE)
+async def receive_listing_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    title = " ".join(update.message.text.split())
+    if _listing(context) is None:
+        await reply(update, context, "stale_button")
+        return ConversationHandler.END
+    if not title or len(title) > TITLE_LIMIT:
+        await reply(update, context, "listing.bad_title", count=len(title), limit=TITLE_LIMIT)
+        return LIST_TITLE
+    _listing(context)["title"] = title
+    return await _ask_kind(update, context)
+
+
+@requires(OFFICE)
+async def receive_listing_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    kind = update.callback_query.data.removeprefix("plk:")
+    if kind not in problems.KINDS or _listing(context) is None:
+        await refuse(update, context, "stale_button")
+        return LIST_KIND
+    _listing(context)["kind"] = kind
+    lang = language(update, context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(lang, "newproblem.horizon"),
+        reply_markup=_choice(lang, "plh", problems.HORIZONS, "problem.horizon"))
+    return LIST_HORIZON
+
+
+@requires(OFFICE)
+async def receive_listing_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    horizon = update.callback_query.data.removeprefix("plh:")
+    if horizon not in problems.HORIZONS or _listing(context) is None:
+        await refuse(update, context, "stale_button")
+        return LIST_HORIZON
+    _listing(context)["horizon"] = horizon
+    lang = language(update, context)
+    rows = [[InlineKeyboardButton(name, callback_data=f"pld:{department_id}")]
+            for department_id, name in people.departments_by_id(database(context))]
+    rows.append([InlineKeyboardButton(say(lang, "listing.btn.no_department"), callback_data="pld:0")])
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(lang, "listing.department"),
+                                                  reply_markup=InlineKeyboardMarkup(rows))
+    return LIST_DEPARTMENT
+
+
+@requires(OFFICE)
+async def receive_listing_department(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = _listing(context)
+    chosen = id_in_button(update)
+    names = dict(people.departments_by_id(database(context)))
+    if draft is None or (chosen and chosen not in names):
+        await refuse(update, context, "stale_button")
+        return LIST_DEPARTMENT
+    draft["department_id"] = chosen or None
+    lang = language(update, context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(lang, "listing.preview", id=draft["opinion"], title=draft["title"],
+            kind=say(lang, f"problem.kind.{draft['kind']}"),
+            horizon=say(lang, f"problem.horizon.{draft['horizon']}"),
+            department=names.get(chosen) or say(lang, "listing.no_department"),
+            leaders=len(notices.leaders(context))),
+        parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton(say(lang, "btn.confirm"), callback_data="plok"),
+            InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="plno")]]))
+    return LIST_CONFIRM
+
+
+@requires(OFFICE)
+async def confirm_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    draft = context.user_data.pop("listing", None)
+    if draft is None:
+        await refuse(update, context, "stale_button")
+        return ConversationHandler.END
     try:
-        problem_id = problems.from_opinion(database(context), opinion_id, person_of(update, context).id)
+        problem_id = problems.from_opinion(database(context), draft["opinion"], person_of(update, context).id,
+                                           title=draft["title"], kind=draft["kind"], horizon=draft["horizon"],
+                                           department_id=draft.get("department_id"))
     except ProblemError as error:
         await tell_error(update, context, error)
-        return
-    await _refresh_card(update, context, opinion_id)
-    await reply(update, context, "newproblem.from_opinion", id=problem_id, opinion=opinion_id)
+        return ConversationHandler.END
+    await _refresh_card(context, update.effective_chat.id, draft["card"], draft["opinion"],
+                        language(update, context))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "newproblem.from_opinion", id=problem_id, opinion=draft["opinion"]))
     announce(context, problem_id)
+    return ConversationHandler.END
 
 
-async def _refresh_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion_id: str) -> None:
+@requires(OFFICE)
+async def cancel_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    context.user_data.pop("listing", None)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "listing.cancelled"))
+    return ConversationHandler.END
+
+
+async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, opinion_id: str,
+                        lang: str) -> None:
     """The card's buttons follow the opinion's new state, so a done step cannot be pressed again."""
     from handlers.inbox import actions  # the inbox draws an opinion's buttons; listing changes them
 
     db = database(context)
     opinion = opinions.get(db, opinion_id)
-    message = update.callback_query.message if update.callback_query else None
-    if opinion is None or message is None:
+    if opinion is None:
         return
     try:
-        await message.edit_reply_markup(actions(language(update, context), opinion, db))
+        await context.bot.edit_message_reply_markup(chat_id, message_id,
+                                                    reply_markup=actions(lang, opinion, db))
     except TelegramError:
         pass  # the card is too old to edit, or already shows these buttons
 
@@ -393,7 +525,7 @@ async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(OFFICE)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    for key in ("new_problem", "returning"):
+    for key in ("new_problem", "returning", "listing"):
         context.user_data.pop(key, None)
     await reply(update, context, "cancelled")
     return ConversationHandler.END
@@ -404,6 +536,7 @@ def handlers() -> list[BaseHandler]:
         ConversationHandler(
             entry_points=[*menu.triggers("newproblem", start_new),
                           CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN),
+                          CallbackQueryHandler(start_listing, pattern=INBOX_PROBLEM),
                           CommandHandler("findings", ask_findings)],
             states={
                 **conversations.on_timeout("office_problems"),
@@ -417,6 +550,13 @@ def handlers() -> list[BaseHandler]:
                                                _horizon_chosen, roles=frozenset({OFFICE}))],
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
+                LIST_TITLE: [MessageHandler(TEXT, receive_listing_title),
+                             CallbackQueryHandler(keep_title, pattern=r"^plt:keep$")],
+                LIST_KIND: [CallbackQueryHandler(receive_listing_kind, pattern=r"^plk:")],
+                LIST_HORIZON: [CallbackQueryHandler(receive_listing_horizon, pattern=r"^plh:")],
+                LIST_DEPARTMENT: [CallbackQueryHandler(receive_listing_department, pattern=r"^pld:\d+$")],
+                LIST_CONFIRM: [CallbackQueryHandler(confirm_listing, pattern=r"^plok$"),
+                               CallbackQueryHandler(cancel_listing, pattern=r"^plno$")],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",
@@ -424,7 +564,6 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(list_opinion, pattern=INBOX_PROBLEM),
         CommandHandler("assign", offer_assignment),
         CallbackQueryHandler(assign, pattern=ASSIGN),
         CallbackQueryHandler(pick_problem, pattern=ASSIGN_PICK),

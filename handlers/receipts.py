@@ -34,7 +34,17 @@ from callbacks import (
     RECEIPT_WRITE,
 )
 from handlers import conversations, ledger, menu
-from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    framed,
+    language,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
 from jobs import forgetting
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems
@@ -88,14 +98,16 @@ def status_text(lang: str, db, opinion: Opinion) -> str:
 
 def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str) -> list[str]:
     """An opinion as its holder sees it: what they wrote, its status, the conversation."""
-    lines = [say(lang, "receipt.card", id=opinion.id, category=opinion.category,
-                 date=opinion.submitted_on, status=status, text=opinion.text)]
-    for message in thread:
-        who = say(lang, f"receipt.from.{message.sender}")
-        lines.append(say(lang, "receipt.message", who=who, date=message.on_date, text=message.text))
+    return framed(lang, "receipt.card", opinion.text, id=opinion.id, category=opinion.category,
+                  date=opinion.submitted_on, status=status) + thread_lines(lang, thread)
+
+
+def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
     if not thread:
-        lines.append(say(lang, "receipt.no_replies"))
-    return lines
+        return [say(lang, "receipt.no_replies")]
+    return [line for message in thread
+            for line in framed(lang, "receipt.message", message.text,
+                               who=say(lang, f"receipt.from.{message.sender}"), date=message.on_date)]
 
 
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -140,15 +152,16 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     lang = language(update, context)
     db = database(context)
     buttons = []
+    if opinion.status != opinions.CLOSED:  # a duplicate's holder may still write back
+        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
+                                         callback_data=f"rc:write:{opinion.id}")]]
     if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
         subscribed = opinions.subscription(db, opinion.id) is not None
-        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
-                                         callback_data=RECEIPT_WRITE.data(opinion.id))],
-                   [InlineKeyboardButton(
-                       say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
-                       callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
+        buttons += [[InlineKeyboardButton(
+            say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
+            callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
-    lines += problem_lines(context, lang, opinion.id)
+    lines[1:1] = life_lines(lang, db, opinion)
     if _waiting_for_batch(db, opinion.id):
         lines.append(say(lang, "receipt.waiting"))
     lookback = _open_lookback(db, opinion.id)
@@ -179,6 +192,30 @@ def problem_lines(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str
     if problem is None or not problem.public:
         return []
     return ["", say(lang, "receipt.problem"), ledger.summary_line(context, lang, problem)]
+
+
+def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
+    """What became of the opinion once it was listed: the problem, who fixes it by when, how far
+    it got, its closure, every look-back and its result; as the ledger shows everyone."""
+    problem_id = problems.problem_of_opinion(db, opinion.id)
+    problem = problems.get(db, problem_id) if problem_id else None
+    if problem is None or not problem.public:
+        return []
+    lines = [say(lang, "receipt.life.problem", id=problem.id, title=problem.title,
+                 state=say(lang, f"problem.status.{problem.status}"))]
+    if problem.department and problem.deadline:
+        lines.append(say(lang, "receipt.life.dispatched", department=problem.department,
+                         deadline=problem.deadline.isoformat(), progress=problem.progress))
+    if problem.explanation:
+        lines.append(say(lang, "receipt.life.explained", reason=problem.explanation,
+                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
+    if problem.closed_at:
+        lines.append(say(lang, "receipt.life.closed", day=problem.closed_at.date().isoformat()))
+    for lookback in lookbacks.of_problem(db, problem.id):
+        lines.append(say(lang, "receipt.life.lookback", opens_on=lookback.opens_on.isoformat(),
+                         closes_on=lookback.closes_on.isoformat(),
+                         result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}")))
+    return lines
 
 
 def _open_lookback(db, opinion_id: str):

@@ -30,7 +30,19 @@ from callbacks import (
 )
 from handlers import conversations, ledger, menu
 from handlers import problems as problem_list
-from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    language,
+    person_of,
+    pieces,
+    quoted,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
 from handlers.problem_actions import id_in_button
 from handlers.uploads import download
 from jobs import notices
@@ -249,25 +261,27 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict) -> int:
     lang = language(update, context)
     if draft.get("file_id"):
-        text = say(lang, "selfcheck.preview_document", name=draft["file_name"])
+        lines = [say(lang, "selfcheck.preview_document", name=draft["file_name"])]
     else:
-        text = say(
-            lang,
-            "selfcheck.preview",
-            method=draft["method"],
-            findings=draft["findings"],
-            measures=draft["measures"],
-        )
+        lines = [say(lang, "selfcheck.preview_head"), *_part_lines(lang, draft["method"], draft["findings"],
+                                                                    draft["measures"])]
     buttons = [
         [
             InlineKeyboardButton(say(lang, "selfcheck.btn.submit"), callback_data=SELFCHECK_SUBMIT.data()),
             InlineKeyboardButton(say(lang, "selfcheck.btn.cancel"), callback_data=SELFCHECK_CANCEL.data()),
         ]
     ]
-    await context.bot.send_message(
-        update.effective_chat.id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
     return CONFIRM
+
+
+def _part_lines(lang: str, method: str, findings: str, measures: str) -> list[str]:
+    """The three parts under their headings, each whole: three long parts (or emoji, which
+    count twice) go out as several messages rather than one that Telegram refuses."""
+    lines: list[str] = []
+    for part, text in (("method", method), ("findings", findings), ("measures", measures)):
+        lines += [say(lang, f"selfcheck.part.{part}"), *pieces(text)]
+    return lines
 
 
 @requires(*MEMBERS)
@@ -336,16 +350,9 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     attached = self_checks.document(database(context), report.id)
     if attached:
         await context.bot.send_document(chat, attached[0], filename=attached[1])
-    text = say(
-        lang,
-        "selfcheck.card",
-        id=report.id,
-        subject=report.subject,
-        status=say(lang, f"selfcheck.status.{report.status}"),
-        method=report.method or "—",
-        findings=report.findings or "—",
-        measures=report.measures or "—",
-    )
+    lines = [say(lang, "selfcheck.card_head", id=report.id, subject=report.subject,
+                 status=say(lang, f"selfcheck.status.{report.status}")),
+             *_part_lines(lang, report.method or "—", report.findings or "—", report.measures or "—")]
     buttons = []
     if report.status == self_checks.SUBMITTED:
         buttons.append(
@@ -361,9 +368,7 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             [InlineKeyboardButton(say(lang, "selfcheck.btn.list"),
                                   callback_data=SELFCHECK_LIST.data(report.id))]
         )
-    await context.bot.send_message(
-        chat, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons) if buttons else None
-    )
+    await send_lines(context, chat, lines, InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 @requires(*MEMBERS)

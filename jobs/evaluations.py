@@ -94,7 +94,7 @@ def render_results(lang: str, sheet: Sheet, found: list[SubjectResult]) -> str:
 def announce_results(app: Application, sheet: Sheet) -> int:
     """Published results go to everyone, each in their own language."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    found = results(app, sheet)
+    found = [r for r in results(app, sheet) if r.overall is not None]  # only subjects that met k
     queued = 0
     for person in people.everyone(db):
         lang = person.language or settings.default_language

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from telegram.error import TelegramError
 from telegram.ext import Application
 
-from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE
+from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN
 from jobs import bad_rows, notices
-from storage import lookbacks, problems
+from storage import lookbacks, opinions, people, problems
+from texts import say
 
 log = logging.getLogger(__name__)
 
@@ -18,18 +20,70 @@ VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic",
                 [("lookback.btn.unsatisfied", "unsatisfied"), ("lookback.btn.unknown", "unknown")]]
 
 
+def voters(app: Application, lookback: lookbacks.Lookback) -> list:
+    """Everyone the look-back asks: its electorate, read person by person."""
+    db = app.bot_data["db"]
+    found: dict[int, object] = {}
+    for kind, value in lookbacks.electorate(db, lookback.id):
+        if kind == "everyone":
+            chosen = people.everyone(db)
+        elif kind == "role":
+            chosen = people.holding(db, (value,))
+        else:
+            chosen = notices.department(app, int(value))
+        found.update((p.id, p) for p in chosen)
+    return list(found.values())
+
+
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
-    problem = problems.get(app.bot_data["db"], lookback.problem_id)
+    """Ask the department to confirm, and the electorate to vote. The electorate is chosen
+    here, when the look-back opens: the departments the problem is about and the one that fixed
+    it (the holders of its receipts vote under /receipt); the office may widen it. When those
+    asked cannot reach the minimum, the office is told at once, with one tap to widen."""
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    problem = problems.get(db, lookback.problem_id)
     if problem is None:  # a look-back's problem is never deleted
         raise LookupError(f"problem {lookback.problem_id}")
+    if not lookbacks.electorate(db, lookback.id):
+        lookbacks.widen(db, lookback.id, [("department", str(d)) for d in lookbacks.affected_departments(
+            db, problem.id)] or [lookbacks.EVERYONE])
     notices.notify(app, notices.heads_of(app, problem.department_id), "lookback.confirm_ask",
                    buttons=[[("lookback.btn.confirm", LOOKBACK_CONFIRM.data(lookback.id))]],
                    dedup=f"lookback-confirm:{lookback.id}", id=problem.id, title=problem.title)
+    asked = voters(app, lookback)
     buttons = [[(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row]
                for row in VOTE_BUTTONS]
-    notices.notify(app, notices.department(app, problem.department_id), "lookback.vote_ask",
+    notices.notify(app, asked, "lookback.vote_ask",
                    buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
                    title=problem.title, measures=problem.measures or "—")
+    reach = len(asked) + len(problems.opinions_of(db, problem.id))
+    widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
+    if reach < settings.lookback_min_votes and not widened:
+        notices.notify(app, notices.office(app), "lookback.too_few_asked",
+                       buttons=[[("lookback.btn.widen", LOOKBACK_WIDEN.data(lookback.id))]],
+                       dedup=f"lookback-too-few:{lookback.id}:{len(asked)}", id=problem.id,
+                       title=problem.title, asked=reach, k=settings.lookback_min_votes)
+    if any(opinions.subscription(app.bot_data["db"], o) for o in problems.opinions_of(app.bot_data["db"],
+                                                                                       problem.id)):
+        app.create_task(tell_holders(app, problem), name=f"lookback-holders:{lookback.id}")
+
+
+async def tell_holders(app: Application, problem: problems.Problem) -> None:
+    """Holders of the receipts behind the problem who asked to be told hear of the look-back
+    through their sealed link (never through the outbox, whose rows name a person); they vote
+    under /receipt."""
+    db, keys = app.bot_data["db"], app.bot_data["keys"]
+    default = app.bot_data["settings"].default_language
+    for opinion_id in problems.opinions_of(db, problem.id):
+        sealed = opinions.subscription(db, opinion_id)
+        chat_id = keys.unseal(sealed) if sealed else None
+        if not chat_id:
+            continue
+        try:
+            await app.bot.send_message(int(chat_id), say(default, "lookback.holder_news", opinion=opinion_id,
+                                                         id=problem.id, title=problem.title))
+        except TelegramError:
+            log.warning("could not tell a receipt holder about a look-back")
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:

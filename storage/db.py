@@ -554,3 +554,26 @@ def m026_conversation_states_by_name(db: sqlite_utils.Database) -> None:
                        [json.dumps(names[value]), name, key])
         else:
             db.execute("delete from conversation_states where name = ? and key = ?", [name, key])
+
+
+@migrations()
+def m035_published_opinion_text(db: sqlite_utils.Database) -> None:
+    """What everyone was sent when an answer was published: the office may redact the opinion's
+    words for the public (the original stays in the thread)."""
+    db.execute("alter table opinions add column public_text text")
+
+
+@migrations()
+def m036_lookback_electorate(db: sqlite_utils.Database) -> None:
+    """Who a look-back asks, chosen when it opens (the departments the problem is about and the
+    one that fixed it) and widened by the office: a department, a role, or everyone."""
+    db.executescript(
+        """
+        create table lookback_electorate (
+            lookback_id integer not null references lookbacks(id),
+            kind text not null check (kind in ('department', 'role', 'everyone')),
+            value text not null default '',
+            primary key (lookback_id, kind, value)
+        ) without rowid;
+        """
+    )

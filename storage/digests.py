@@ -24,6 +24,7 @@ from storage import hotspots as hotspot_groups
 from storage import problems as problem_rules
 from storage.clock import iso, parse_iso
 from storage.dates import is_working_day
+from storage.opinions import STATUS_WITH_LIST
 from storage.people import Person
 from storage.problems import WORKING, Problem
 
@@ -277,7 +278,8 @@ def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: Zo
         overdue[problem.department or "—"].append(problem)
     figures = OfficeFigures(
         opinions_by_status={r[0]: r[1] for r in db.execute(
-            "select status, count(*) from opinions where released = 1 group by status order by 2 desc")},
+            f"select {STATUS_WITH_LIST} as state, count(*) from opinions where released = 1 "
+            "group by state order by 2 desc")},
         overdue_by_department=dict(sorted(overdue.items())),
         unreachable=people.unreachable(db),
         not_joined=people.not_joined_count(db),

@@ -343,6 +343,7 @@ def flag_to_problem(
             actor.id,
             description=f"来自民主评议 #{sheet.id}：{sheet.title}",
             source="evaluation",
+            public=False,  # confidential: off the public ledger, out of staff's /history
         )
         db.execute(
             "update evaluation_subjects set problem_id = ? where sheet_id = ? and position = ?",

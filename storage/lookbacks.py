@@ -51,6 +51,12 @@ def open_for(db: sqlite_utils.Database, problem_id: int) -> Lookback | None:
     return _lookback(rows[0]) if rows else None
 
 
+def of_problem(db: sqlite_utils.Database, problem_id: int) -> list[Lookback]:
+    """Every look-back of a problem, oldest first: part of the life a receipt holder follows."""
+    return [_lookback(r) for r in db.query("select * from lookbacks where problem_id = ? order by id",
+                                           [problem_id])]
+
+
 def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: date, open_days: int,
           actor_id: int | None = None) -> Lookback | None:
     """Open a look-back for a closed problem; None if this round exists already."""
@@ -170,3 +176,47 @@ def latest_result(db: sqlite_utils.Database, problem_id: int) -> tuple[int, str]
 def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
     return [_lookback(r) for r in db.query(
         "select * from lookbacks where result is null and closes_on <= ?", [today.isoformat()])]
+
+
+# ---- the electorate: who is asked, chosen when the look-back opens --------------------------
+
+EVERYONE = ("everyone", "")
+
+
+def affected_departments(db: sqlite_utils.Database, problem_id: int) -> list[int]:
+    """The department that fixed the problem and the departments its opinions are about."""
+    rows = db.execute(
+        "select department_id from problems where id = ? and department_id is not null union "
+        "select o.department_id from problem_opinions po join opinions o on o.id = po.opinion_id "
+        "where po.problem_id = ? and o.department_id is not null", [problem_id, problem_id])
+    return sorted(r[0] for r in rows)
+
+
+def widen(db: sqlite_utils.Database, lookback_id: int, entries: list[tuple[str, str]],
+          actor_id: int | None = None) -> None:
+    with db.atomic():
+        for kind, value in entries:
+            db.execute("insert or ignore into lookback_electorate values (?, ?, ?)",
+                       [lookback_id, kind, str(value)])
+        if actor_id is not None:
+            lookback = get(db, lookback_id)
+            audit.record(db, "problem.lookback_widen", f"problem:{lookback.problem_id}", actor_id,
+                         text=",".join(f"{k}:{v}" for k, v in entries))
+
+
+def electorate(db: sqlite_utils.Database, lookback_id: int) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in db.execute(
+        "select kind, value from lookback_electorate where lookback_id = ? order by kind, value",
+        [lookback_id])]
+
+
+def asks(db: sqlite_utils.Database, lookback_id: int, person) -> bool:
+    """Whether this person is among those the look-back asks (their vote is counted). A
+    look-back opened before electorates existed asks the problem's department, as it did."""
+    entries = electorate(db, lookback_id)
+    if not entries:
+        lookback = get(db, lookback_id)
+        problem = problems.get(db, lookback.problem_id) if lookback else None
+        return problem is not None and person.department_id == problem.department_id
+    return any(kind == "everyone" or (kind == "department" and value == str(person.department_id))
+               or (kind == "role" and value in person.roles) for kind, value in entries)

@@ -73,6 +73,7 @@ class Opinion:
     published: bool
     unread: bool
     photo_count: int
+    public_text: str | None = None  # the opinion's words as published, when the office redacted them
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def _opinion(row: dict) -> Opinion:
         submitted_on=row["submitted_on"], status=row["status"],
         duplicate_of=row["duplicate_of"], leader_id=row["leader_id"], answer=row["answer"],
         published=bool(row["published"]), unread=bool(row["unread"]),
-        photo_count=row["photo_count"],
+        photo_count=row["photo_count"], public_text=row.get("public_text"),
     )
 
 
@@ -216,7 +217,7 @@ def write_back(db: sqlite_utils.Database, opinion_id: str, text: str, today: dat
     """The holder of the receipt answers; it goes to the mixing pool and the office sees it
     with the next batch."""
     opinion = for_holder(db, opinion_id)
-    if opinion is None or opinion.status in (CLOSED, DUPLICATE):
+    if opinion is None or opinion.status == CLOSED:  # a duplicate's holder may still write
         raise OpinionError("closed")
     anonymous_pool.pool_for(db).add_write_back(opinion_id, text, today.isoformat())
 
@@ -234,10 +235,16 @@ def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
     return opinions, follow_ups
 
 
+# An open opinion on the problem list is counted as such, not as 待处理 (for the reports).
+STATUS_WITH_LIST = ("case when opinions.status in ('new', 'replied', 'forwarded') and exists (select 1 "
+                    "from problem_opinions po where po.opinion_id = opinions.id) then 'on_list' "
+                    "else opinions.status end")
+
 # Pending: released, still open, and not yet on the problem list (an opinion the office listed
 # comes back only when its holder writes again).
-_PENDING = (f"o.released = 1 and o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "
-            "(o.unread = 1 or not exists (select 1 from problem_opinions po where po.opinion_id = o.id))")
+_PENDING = (f"o.released = 1 and ((o.status in ({','.join('?' * len(OPEN_STATUSES))}) and "
+            "(o.unread = 1 or not exists (select 1 from problem_opinions po where po.opinion_id = o.id)))"
+            " or (o.status = 'duplicate' and o.unread = 1))")
 
 
 def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[list[Opinion], int, int]:
@@ -260,6 +267,14 @@ def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[lis
 _AFTER = "(? is null or (o.submitted_on, o.id) > (select submitted_on, id from opinions where id = ?))"
 
 
+def recent(db: sqlite_utils.Database, exclude_id: str, limit: int) -> list[Opinion]:
+    """The latest released opinions but one, newest day first: what a duplicate is picked from
+    (duplicates themselves are not offered: one points at the original, never at a copy)."""
+    rows = db.query(f"{_SELECT} where o.released = 1 and o.status != ? and o.id != ? "
+                    f"order by o.submitted_on desc, o.id limit ?", [DUPLICATE, exclude_id, limit])
+    return [_opinion(r) for r in rows]
+
+
 def mark_read(db: sqlite_utils.Database, opinion_id: str) -> None:
     with db.atomic():
         db.execute("update opinions set unread = 0 where id = ?", [opinion_id])
@@ -279,8 +294,11 @@ def _released(db, opinion_id: str) -> bool:
 
 
 def reply(db: sqlite_utils.Database, opinion_id: str, office_id: int, text: str, today: date) -> Opinion:
+    """Answer in the thread; a duplicate's holder who wrote again is answered too."""
     with db.atomic():
-        opinion = _open_opinion(db, opinion_id)
+        opinion = get(db, opinion_id)
+        if opinion is None or opinion.status != DUPLICATE:
+            opinion = _open_opinion(db, opinion_id)
         _append(db, opinion_id, "office", text, today, office_author_id=office_id)
         new_status = REPLIED if opinion.status == NEW else opinion.status
         db.execute("update opinions set status = ?, unread = 0 where id = ?", [new_status, opinion_id])
@@ -308,6 +326,18 @@ def send_to_leader(db: sqlite_utils.Database, opinion_id: str, leader_id: int, o
     return get(db, opinion_id)
 
 
+def return_to_office(db: sqlite_utils.Database, opinion_id: str, leader_id: int) -> Opinion:
+    """The leader it was sent to hands it back: it is the office's again, unread."""
+    with db.atomic():
+        opinion = _open_opinion(db, opinion_id)
+        if opinion.status != FORWARDED or opinion.leader_id != leader_id:
+            raise OpinionError("not_yours")
+        db.execute("update opinions set status = ?, leader_id = null, unread = 1 where id = ?",
+                   [REPLIED if thread(db, opinion_id) else NEW, opinion_id])
+        audit.record(db, "opinion.back_to_office", f"opinion:{opinion_id}", leader_id)
+    return get(db, opinion_id)
+
+
 def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: str, today: date) -> Opinion:
     """Close with an answer. The sealed link to a subscribed holder is deleted with it."""
     with db.atomic():
@@ -320,15 +350,20 @@ def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: st
     return get(db, opinion_id)
 
 
-def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int) -> Opinion:
+def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int,
+            public_text: str | None = None) -> Opinion:
+    """Mark the answer published, with the opinion's words as everyone will read them (the
+    office may have redacted them; the original is kept as it was)."""
     with db.atomic():
         opinion = get(db, opinion_id)
         if opinion is None or opinion.status != CLOSED:
             raise OpinionError("not_closed")
         if opinion.published:
             raise OpinionError("already_published")
-        db.execute("update opinions set published = 1 where id = ?", [opinion_id])
-        audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id)
+        db.execute("update opinions set published = 1, public_text = ? where id = ?",
+                   [public_text, opinion_id])
+        audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id,
+                     redacted=public_text is not None)
     return get(db, opinion_id)
 
 

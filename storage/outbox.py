@@ -103,3 +103,14 @@ def give_up_unjoined(db: sqlite_utils.Database) -> int:
 
 def pending_count(db: sqlite_utils.Database) -> int:
     return db.execute("select count(*) from outbox where sent_at is null and failed_at is null").fetchone()[0]
+
+
+def tally(db: sqlite_utils.Database, dedup_prefix: str) -> tuple[int, int, int]:
+    """(arrived, failed, still waiting) of the messages whose dedup key starts with the prefix:
+    how a broadcast tells the office how many people it actually reached."""
+    row = db.execute(
+        "select count(sent_at), count(failed_at), "
+        "sum(case when sent_at is null and failed_at is null then 1 else 0 end) "
+        "from outbox where dedup_key like ? escape '\\'",
+        [dedup_prefix.replace("%", "\\%").replace("_", "\\_") + "%"]).fetchone()
+    return row[0], row[1], row[2] or 0

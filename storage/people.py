@@ -139,6 +139,11 @@ def department_name(db: sqlite_utils.Database, department_id: int | None) -> str
     return row[0] if row else None
 
 
+def departments_by_id(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) of every department, by name: for a choice of department on buttons."""
+    return [(r["id"], r["name"]) for r in db.query("select id, name from departments order by name")]
+
+
 def set_language(db: sqlite_utils.Database, person_id: int, language: str) -> None:
     with db.atomic():
         db.table("people").update(person_id, {"language": language})

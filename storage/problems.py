@@ -279,8 +279,17 @@ def _insert(db, title, description, category, source, kind, horizon, public) -> 
     ).lastrowid
 
 
-def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int) -> int:
-    """One tap in the inbox: the opinion becomes a listed problem, linked both ways."""
+def suggested_title(text: str, length: int = 40) -> str:
+    """A first draft of a problem's title from an opinion's text, for the office to edit."""
+    text = " ".join(text.split())
+    # A sentence's closing mark would clash with what follows a title ("…等叫号。：还有 7 天").
+    return text.rstrip("。.！!；;，, ") if len(text) <= length else text[:length] + "…"
+
+
+def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int, *, title: str | None = None,
+                 kind: str = "deadline", horizon: str = "short", department_id: int | None = None) -> int:
+    """The opinion becomes a listed problem, linked both ways, with the title, kind and horizon
+    the office chose (and the department it is about, when they named one)."""
     row = db.execute("select category, text, status from opinions where id = ?", [opinion_id]).fetchone()
     if row is None:
         raise ProblemError("not_found")
@@ -290,10 +299,13 @@ def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int) -> i
     category, text, status = row
     if status in ("closed", "duplicate"):  # answered or folded into another: nothing to list
         raise ProblemError("opinion_finished")
-    # A sentence's closing mark would clash with what follows a title ("…等叫号。：还有 7 天").
-    title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
-    return create(db, title, actor_id, description=text, category=category, source="opinion",
-                  opinion_ids=(opinion_id,))
+    with db.atomic():
+        problem_id = create(db, title or suggested_title(text), actor_id, description=text,
+                            category=category, source="opinion", kind=kind, horizon=horizon,
+                            opinion_ids=(opinion_id,))
+        if department_id is not None:  # who it is about; dispatch still names who fixes it
+            db.execute("update problems set department_id = ? where id = ?", [department_id, problem_id])
+    return problem_id
 
 
 def problem_of_opinion(db: sqlite_utils.Database, opinion_id: str) -> int | None:
@@ -324,6 +336,8 @@ def check(problem: Problem, action: str, actor: Person | None) -> str:
     """The state the action leads to, or ProblemError saying why not."""
     starts, rules, target = TRANSITIONS[action]
     if not any(_may(rule, actor, problem) for rule in rules):
+        raise ProblemError("not_allowed")
+    if action == "claim" and not problem.public:  # a confidential problem goes to whom the office picks
         raise ProblemError("not_allowed")
     if problem.status not in starts:
         if action == "claim" and problem.status == CLAIMED:

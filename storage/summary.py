@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from storage import evaluations
+from storage import evaluations, opinions
 from storage import hotspots as hotspot_groups
 from storage import problems as problem_rules
 from storage.clock import iso, parse_iso
@@ -99,9 +99,8 @@ def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[st
         "group by category "
         "order by 2 desc, 1", period)}
     by_status = {r[0]: r[1] for r in db.execute(
-        "select status, count(*) from opinions where released = 1 and submitted_on between ? and ? "
-        "group by status "
-        "order by 2 desc, 1", period)}
+        f"select {opinions.STATUS_WITH_LIST} as state, count(*) from opinions where released = 1 "
+        "and submitted_on between ? and ? group by state order by 2 desc, 1", period)}
     return by_category, by_status
 
 

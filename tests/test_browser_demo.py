@@ -88,6 +88,9 @@ async def _office_lists_it_a_day_later(page: Page) -> None:
     await menu(page, "意见收件箱")
     card = page.locator(".msg.bot", has_text=OPINION).last
     await card.locator(".inline-btn", has_text="列为问题").click()
+    # a title (the suggested one), the kind, the horizon, the department, then the preview
+    for label in ("使用建议的标题", "限期整改", "近期", "不指定科室", "确认"):
+        await page.locator(".inline-btn", has_text=label).last.click()
     await bot_said(page, "已列为问题 #")
     await shot(page, "2-office-listed")
 

@@ -155,3 +155,38 @@ def test_the_overall_rule_is_configurable():
     assert evaluations.overall_grade({"好": 0.7}, strict) == "一般"
     with pytest.raises(ValueError):
         evaluations.parse_rule("好:好>=50")  # nothing left for the rest
+
+
+async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential_problem(sheet, running_bot,
+                                                                                          client, db):
+    """Issue 18: a subject graded 一般 becomes a problem off the public ledger, announced to
+    nobody, given to the leader the office picks; publishing asks first, with the turnout, and
+    publishes only the subjects that met k."""
+    office, raters, sheet_id = sheet
+    await asyncio.gather(*(rate(person, n) for n, person in enumerate(raters)))
+    clock.freeze(at(OPENED + timedelta(days=4), 17, 31))
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    await office.wait_for("已截止")
+    await office.press("查看结果")
+    listed = (await office.press("门诊部 列入问题清单"))[-1]
+    assert "保密问题" in listed.text and set(listed.labels()) == {"李娜（院办）", "陈刚（院办）"}
+    problem_id = int(re.search(r"#(\d+)", listed.text)[1])
+    assert db.execute("select public from problems where id = ?", [problem_id]).fetchone()[0] == 0
+    assert db.execute("select count(*) from outbox where dedup_key like 'listed:%'").fetchone()[0] == 0
+    await office.press("陈刚", message=listed)
+    assert db.execute("select l.name from problems p join people l on l.id = p.leader_id "
+                      "where p.id = ?", [problem_id]).fetchone()[0] == "陈刚"
+    ledger = await raters[0].send("/ledger")
+    assert not any("门诊部" in (m.text or "") and "约谈" in (m.text or "") for m in ledger)
+
+    await office.press("查看结果")
+    confirm = (await office.press("向全体公布结果"))[-1].text
+    assert "参评 30/30 人" in confirm and "不公布的对象：1 个" in confirm and "全体 33 人" in confirm
+    assert db.execute("select count(*) from outbox where dedup_key like 'evaluation:%:published:%'"
+                      ).fetchone()[0] == 0  # nothing before 确认
+    await office.press("确认")
+    [text] = [r[0] for r in db.execute("select text from outbox where dedup_key like ? limit 1",
+                                       [f"evaluation:{sheet_id}:published:%"])]
+    assert "门诊部" in text and "陈刚" not in text  # 陈刚 had too few ballots: withheld

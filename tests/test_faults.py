@@ -97,7 +97,8 @@ async def test_ten_percent_faults_lose_nothing(campaign, running_bot, server, db
     assert db.execute("select count(*) from opinions").fetchone()[0] == receipts
     office, leader = campaign["王芳"], campaign["李娜"]
     await office.send("/inbox", timeout=20)
-    await _press_when_there(office, "列为问题")
+    for label in ("列为问题", "使用建议的标题", "限期整改", "近期", "不指定科室", "确认"):
+        await _press_when_there(office, label)
     await leader.wait_for("新问题待接单", timeout=30)
     await _press_when_there(leader, "接单")
     assert db.execute("select status from problems").fetchone()[0] == "claimed"

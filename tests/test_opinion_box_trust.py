@@ -67,6 +67,11 @@ async def test_an_opinion_on_the_problem_list_says_so_and_offers_only_what_fits(
     [card] = [m for m in await office.send("/inbox") if m.text and "叫号屏" in m.text]
     assert card.labels() == ["💬 回复", "✅ 办结答复", "➡️ 转给领导", "🔁 标为重复", "📋 列为问题"]
     await office.press("列为问题", message=card)
+    await office.press("使用建议的标题")
+    await office.press("限期整改")
+    await office.press("近期")
+    await office.press("不指定科室")
+    await office.press("确认")
     [problem_id] = [r[0] for r in db.execute("select id from problems")]
     card = next(m for m in office.inbox if m.message_id == card.message_id)
     assert card.labels() == ["💬 回复", "✅ 办结答复"]  # no second listing, no forwarding
@@ -137,3 +142,255 @@ async def test_a_real_restart_still_says_restart(running_bot, client, invited):
     await running_bot.restart()
     reply = await staff.press("形式主义")
     assert "重启" in reply[-1].text
+
+
+async def test_publishing_previews_redacts_confirms_and_counts_who_got_it(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    await submit_opinion(staff, "放射科王医生态度很差，还收红包")
+    await release(running_bot)
+    [card] = [m for m in await office.send("/inbox") if m.text and "王医生" in m.text]
+    await office.press("办结答复", message=card)
+    await office.send("已约谈当事人，红包已退还并通报。")
+    preview = await office.press("向全体公开答复")
+    assert "全体 4 人" in preview[0].text and "王医生" in preview[-1].text  # nothing sent yet
+    assert not any("意见答复公开" in (m.text or "") for m in leader.inbox)
+
+    await office.press("修改公开的文字")
+    preview = await office.send("有职工反映个别医生服务态度差、收受红包。")
+    assert "个别医生" in preview[-1].text and "王医生" not in preview[-1].text
+    await head.block()  # one person blocked the bot: the office must not be told everyone got it
+    await office.press("确认发给 4 人")
+    got = await leader.wait_for("意见答复公开")
+    assert "个别医生" in got.text and "王医生" not in got.text
+    report = await office.wait_for("已送达")
+    assert "已送达 3 人" in report.text and "1 人未能送达" in report.text
+    # the original stays on record, and a second press sends nothing again
+    assert db.execute("select text from opinions").fetchone()[0] == "放射科王医生态度很差，还收红包"
+    await office.press_data(card.message_id, f"ib:pubok:{CARD_ID.search(card.text).group(1)}")
+    assert "不能公开" in (await office.callback_answer())["text"]
+    assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 4
+
+
+async def test_cancelling_a_publication_sends_nothing(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "食堂太咸")
+    await release(running_bot)
+    await office.send("/inbox")
+    await office.press("办结答复")
+    await office.send("已减盐。")
+    await office.press("向全体公开答复")
+    assert "没有发给任何人" in (await office.press("取消"))[-1].text
+    assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 0
+    assert db.execute("select published from opinions").fetchone()[0] == 0
+
+
+async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, client, invited, db):
+    """Listed, dispatched, reported, closed, looked back on: the holder sees each under
+    /receipt, is told of the look-back (having opted in), and votes there."""
+    from jobs import lookbacks as lookback_job
+    from storage import people, problems
+
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "门诊叫号屏经常黑屏")
+    await staff.press("有回复时通知我")
+    await staff.press("我了解，开启通知")
+    await release(running_bot)
+    await office.send("/inbox")
+    await list_it(office)
+    [problem_id] = [r[0] for r in db.execute("select id from problems")]
+    leader = next(p for p in people.everyone(db) if p.name == "李娜")
+    head = next(p for p in people.everyone(db) if p.name == "刘洋")
+    office_person = next(p for p in people.everyone(db) if p.name == "王芳")
+    department_id = head.department_id
+    problems.claim(db, problem_id, leader)
+    problems.act(db, problem_id, "dispatch", leader, measures="更换叫号屏", department_id=department_id,
+                 deadline=date(2026, 12, 31))
+    problems.act(db, problem_id, "report", head, actor_id=head.id, text="已换新屏", percent=100)
+    card = (await staff.send(f"/receipt {receipt}"))[-1].text
+    assert f"已列为问题 #{problem_id}" in card and "责任科室：门诊部" in card
+    assert "完成时限：2026-12-31" in card and "进展 100%" in card
+    problems.act(db, problem_id, "request_closure", head)
+    problems.act(db, problem_id, "close", office_person)
+    lookback = lookbacks_start(db, problem_id)
+    lookback_job.ask(running_bot.app, lookback)
+    news = await staff.wait_for("正在回头看")
+    assert "/receipt" in news.text
+    shown = await staff.send(f"/receipt {receipt}")
+    card = shown[-1]
+    assert "已销号" in card.text and "回头看" in card.text and "正在投票" in card.text
+    assert {"满意", "基本满意", "不满意", "不了解"} <= set(card.labels())
+
+
+def lookbacks_start(db, problem_id: int):
+    from storage import lookbacks
+    return lookbacks.start(db, problem_id, "30", date.today(), 7)
+
+
+async def list_it(office, title: str | None = None, kind: str = "限期整改", horizon: str = "近期",
+                  department: str = "不指定科室"):
+    await office.press("列为问题")
+    if title:
+        await office.send(title)
+    else:
+        await office.press("使用建议的标题")
+    await office.press(kind)
+    await office.press(horizon)
+    await office.press(department)
+    return await office.press("确认")
+
+
+async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previews(running_bot, client,
+                                                                                    invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "门诊大厅的自助机经常死机，老人不会用也没人教，排队的人越来越多，" * 3)
+    await release(running_bot)
+    await office.send("/inbox")
+    asked = await office.press("列为问题")
+    assert "自助机经常死机" in asked[-1].text and "使用建议的标题" in asked[-1].labels()[0]
+    assert "不超过 40 字" in (await office.send("长" * 41))[-1].text
+    await office.send("自助机常死机、无人指导")
+    await office.press("立行立改")
+    await office.press("中期")
+    preview = (await office.press("门诊部"))[-1]
+    assert "自助机常死机、无人指导" in preview.text and "立行立改 · 中期" in preview.text
+    assert "涉及科室：门诊部" in preview.text and "1 位班子成员" in preview.text
+    assert db.execute("select count(*) from problems").fetchone()[0] == 0  # nothing before confirming
+    done = await office.press("确认")
+    assert "已列为问题 #1" in done[-1].text
+    row = db.execute("select title, kind, horizon, d.name from problems p join departments d "
+                     "on d.id = p.department_id").fetchone()
+    assert row == ("自助机常死机、无人指导", "immediate", "medium", "门诊部")
+    assert "自助机常死机、无人指导" in (await leader.wait_for("新问题待接单")).text
+
+
+async def test_a_duplicate_is_picked_from_the_latest_opinions(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "书屋开放时间太短")
+    await submit_opinion(staff, "书屋晚上不开")
+    await release(running_bot)
+    await office.send("/inbox")
+    [original] = [r[0] for r in db.execute("select id from opinions where text like '%时间太短'")]
+    card = next(m for m in office.inbox if m.text and "书屋晚上不开" in m.text)
+    asked = await office.press("标为重复", message=card)
+    assert asked[-1].labels() == [f"#{original} 书屋开放时间太短"]  # not itself: no typing of ids
+    done = await office.press(f"#{original}")
+    assert f"与 #{original} 重复" in done[-1].text
+    [marked] = db.execute("select duplicate_of from opinions where status = 'duplicate'").fetchall()
+    assert marked[0] == original
+
+
+async def forward(office, leader, text: str):
+    await office.send("/inbox")
+    card = next(m for m in reversed(office.inbox) if m.text and text in m.text)
+    await office.press("转给领导", message=card)
+    await office.press("李娜")
+    return next(m for m in reversed(await leader.replies()) if m.labels())
+
+
+async def test_a_leader_replies_to_a_forwarded_opinion_through_the_office(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "值班室空调坏了一个月")
+    await release(running_bot)
+    card = await forward(office, leader, "值班室空调")
+    assert card.labels() == ["💬 回复（经活动办）", "📋 列为问题并接单", "↩️ 退回活动办"]
+    await leader.press("回复（经活动办）")
+    await leader.send("已通知后勤本周修好。")
+    assert "李娜 回复了转去的意见" in (await office.wait_for("回复了转去的意见")).text
+    cards = await office.send("/inbox")
+    assert any("已通知后勤本周修好" in (m.text or "") for m in cards)  # in the office's thread
+    shown = await staff.send(f"/receipt {receipt}")
+    assert "已通知后勤本周修好" in shown[-1].text and "李娜" not in shown[-1].text
+
+
+async def test_a_leader_lists_and_claims_or_hands_back_a_forwarded_opinion(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "值班室空调坏了一个月")
+    await submit_opinion(staff, "停车场收费不透明")
+    await release(running_bot)
+    card = await forward(office, leader, "值班室空调")
+    done = await leader.press("列为问题并接单", message=card)
+    assert "由您接单" in done[-1].text and "下单" in done[-1].labels()[0]
+    assert db.execute("select status, leader_id is not null from problems").fetchone() == ("claimed", 1)
+    await office.wait_for("列为问题 #1 并接单")
+
+    card = await forward(office, leader, "停车场收费")
+    await leader.press("退回活动办", message=card)
+    await office.wait_for("退回活动办")
+    cards = await office.send("/inbox")
+    back = next(m for m in cards if m.text and "停车场收费" in m.text)
+    assert "转给领导" in " ".join(back.labels())  # the office's own actions again
+    await leader.press_data(card.message_id, card.buttons[0][0]["callback_data"])  # an old button
+    assert "不在您这里" in (await leader.callback_answer())["text"]
+
+
+async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(running_bot, client, invited,
+                                                                              db):
+    """门诊部 has two people: its look-back can never count 5 votes. The office hears so at
+    once and widens it to everyone with one tap; someone not asked may still say 不了解."""
+    from jobs import lookbacks as lookback_job
+    from storage import lookbacks, problems
+
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await join(client, invited, 104, "刘洋")
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute("update problems set status = 'closed', closed_at = '2026-11-01T02:00:00+00:00', "
+               "department_id = (select id from departments where name = '门诊部') where id = ?",
+               [problem_id])
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", date(2026, 12, 1), 14)
+    lookback_job.ask(running_bot.app, lookback)
+    ask = await staff.wait_for("您对整改效果满意吗")
+    warning = await office.wait_for("达不到")
+    assert "只有 2 人" in warning.text and "5 票" in warning.text
+    assert not any("您对整改效果满意吗" in (m.text or "") for m in leader.inbox)  # 院办 was not asked
+
+    # 李娜 was not asked: a rating is refused, 不了解 is taken without counting
+    unknown = next(b["callback_data"] for row in ask.buttons for b in row if b["text"] == "不了解")
+    satisfied = next(b["callback_data"] for row in ask.buttons for b in row if b["text"] == "满意")
+    await leader.press_data(leader.inbox[-1].message_id, satisfied)
+    assert "不请您投票" in (await leader.callback_answer())["text"]
+    await leader.press_data(leader.inbox[-1].message_id, unknown)
+    assert "不计入" in (await leader.callback_answer())["text"]
+
+    await office.press("扩大到全体", message=warning)
+    assert "共 4 人可以投票" in (await office.wait_for("可以投票")).text
+    widened = await leader.wait_for("您对整改效果满意吗")
+    await leader.press("满意", message=widened)
+    assert lookbacks.tally(db, lookback.id)["satisfied"] == 1
+    assert sum(1 for m in staff.inbox if "您对整改效果满意吗" in (m.text or "")) == 1  # not asked twice
+
+
+async def test_the_holder_of_a_duplicate_can_still_write_back(running_bot, client, invited, db):
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    await submit_opinion(staff, "书屋开放时间太短")
+    receipt = await submit_opinion(staff, "书屋晚上不开")
+    await release(running_bot)
+    await office.send("/inbox")
+    card = next(m for m in office.inbox if m.text and "书屋晚上不开" in m.text)
+    await office.press("标为重复", message=card)
+    await office.press("书屋开放时间太短")
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("回复活动办")
+    assert "下一批次" in (await staff.send("我说的是周末晚上"))[-1].text
+    await release(running_bot)
+    cards = await office.send("/inbox")
+    card = next(m for m in cards if m.text and "周末晚上" in m.text)
+    assert card.labels() == ["💬 回复"]
+    await office.press("回复", message=card)
+    await office.send("周末晚上也延长到九点。")
+    assert "周末晚上也延长" in (await staff.send(f"/receipt {receipt}"))[-1].text

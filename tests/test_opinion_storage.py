@@ -67,10 +67,14 @@ def test_closed_and_duplicate_opinions_take_no_more_actions(db, invited):
                lambda i: opinions.close(db, i, 1, "x", DAY),
                lambda i: opinions.send_to_leader(db, i, 1, 1),
                lambda i: opinions.write_back(db, i, "x", DAY))
-    for opinion_id in (first, second):
-        for action in actions:
+    for opinion_id, refused in ((first, actions), (second, actions[1:3])):
+        for action in refused:
             with pytest.raises(OpinionError):
                 action(opinion_id)
+    # a duplicate's holder may still write back, and the office answer (issue 18)
+    opinions.write_back(db, second, "我的情况不太一样", DAY)
+    opinions.reply(db, second, 1, "已转入原意见一并处理", DAY)
+    assert opinions.get(db, second).status == opinions.DUPLICATE
     with pytest.raises(OpinionError):
         opinions.publish(db, second, 1)
     opinions.publish(db, first, 1)
@@ -104,3 +108,17 @@ def test_sealed_links_open_only_with_the_key(tmp_path):
     sealed = keys.seal("7310000001")
     assert "7310000001" not in sealed and keys.unseal(sealed) == "7310000001"
     assert Keys(b"other" * 8).unseal(sealed) is None
+
+
+def test_the_report_counts_an_opinion_on_the_problem_list_as_listed(db, invited):
+    """Issue 18: an opinion turned into a problem is not 待处理 in the summary report."""
+    from zoneinfo import ZoneInfo
+
+    from storage import problems, summary
+
+    listed, _ = _submit(db, "叫号屏黑屏")
+    _submit(db, "食堂太咸")
+    opinions.release_batch(db)
+    problems.from_opinion(db, listed, 1)
+    figures = summary.summarize(db, DAY, DAY, ZoneInfo("Asia/Shanghai"))
+    assert figures.opinions_by_status == {"new": 1, "on_list": 1}

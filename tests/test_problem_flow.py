@@ -57,7 +57,12 @@ async def test_from_anonymous_opinion_to_closure(running_bot, client, invited, d
     await submit_opinion(staff, "门诊挂号排队太长，老人站不住")
     await opinion_batches.release_to_office(running_bot.app)
     await office.send("/inbox")
-    reply = await office.press("列为问题")
+    await office.press("列为问题")
+    await office.press("使用建议的标题")
+    await office.press("限期整改")
+    await office.press("近期")
+    await office.press("不指定科室")
+    reply = await office.press("确认")
     assert "已列为问题 #1" in reply[-1].text
 
     notice = await leader.wait_for("新问题待接单 #1")  # through the outbox
