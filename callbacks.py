@@ -240,6 +240,13 @@ HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("grou
 # ---- problems: list, assign, claim, dispatch, explain, progress, closure ---------------------
 PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))
 PROBLEM_HORIZON = declare("problem_horizon", "pnh", choice("horizon", problems.HORIZONS))
+# 列为问题 from an opinion: a short title, the kind, the horizon, a department, then confirm
+LISTING_KEEP_TITLE = declare("listing_keep_title", "plt:keep")
+LISTING_KIND = declare("listing_kind", "plk", choice("kind", problems.KINDS))
+LISTING_HORIZON = declare("listing_horizon", "plh", choice("horizon", problems.HORIZONS))
+LISTING_DEPARTMENT = declare("listing_department", "pld", _id("department"))  # 0: none
+LISTING_CONFIRM = declare("listing_confirm", "plok")
+LISTING_CANCEL = declare("listing_cancel", "plno")
 ASSIGN = declare("assign", "pa", _id("problem"), _id("leader"))
 ASSIGN_PICK = declare("assign_pick", "pas", _id("problem"))  # /assign: a waiting problem picked
 CLAIM = declare("claim", "claim", _id("problem"))

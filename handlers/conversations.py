@@ -65,6 +65,7 @@ USER_DATA_KEYS: dict[str, str] = {
 # user_data keys kept between a preview and its confirming button, outside any conversation
 STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
+    "public_texts": "an answer's edited public words while its publish preview waits for 确认",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

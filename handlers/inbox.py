@@ -638,7 +638,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
         CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
         CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
-        CallbackQueryHandler(publish, pattern=r"^ib:pub:"),
+        CallbackQueryHandler(publish, pattern=INBOX_PUBLISH),
         CallbackQueryHandler(confirm_publish, pattern=r"^ib:pubok:"),
         CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:"),
         CallbackQueryHandler(cancel_publish, pattern=r"^ib:pubno:"),

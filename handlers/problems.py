@@ -26,6 +26,12 @@ from callbacks import (
     CLOSURE_VIEW,
     INBOX_PROBLEM,
     LEDGER_DETAIL,
+    LISTING_CANCEL,
+    LISTING_CONFIRM,
+    LISTING_DEPARTMENT,
+    LISTING_HORIZON,
+    LISTING_KEEP_TITLE,
+    LISTING_KIND,
     PROBLEM_HORIZON,
     PROBLEM_KIND,
     Button,
@@ -162,7 +168,7 @@ async def start_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     lang = language(update, context)
     await reply(update, context, "listing.title", id=opinion.id, title=suggestion, limit=TITLE_LIMIT,
                 reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "listing.btn.keep_title"), callback_data="plt:keep")]]))
+                    say(lang, "listing.btn.keep_title"), callback_data=LISTING_KEEP_TITLE.data())]]))
     return LIST_TITLE
 
 
@@ -172,7 +178,7 @@ TITLE_LIMIT = 40
 async def _ask_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     lang = language(update, context)
     await reply(update, context, "listing.kind", title=_listing(context)["title"],
-                reply_markup=_choice(lang, "plk", problems.KINDS, "problem.kind"))
+                reply_markup=_choice(lang, LISTING_KIND, problems.KINDS, "problem.kind"))
     return LIST_KIND
 
 
@@ -200,7 +206,7 @@ async def receive_listing_title(update: Update, context: ContextTypes.DEFAULT_TY
 
 @requires(OFFICE)
 async def receive_listing_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    kind = update.callback_query.data.removeprefix("plk:")
+    [kind] = LISTING_KIND.parse(update.callback_query.data)
     if kind not in problems.KINDS or _listing(context) is None:
         await refuse(update, context, "stale_button")
         return LIST_KIND
@@ -209,21 +215,22 @@ async def receive_listing_kind(update: Update, context: ContextTypes.DEFAULT_TYP
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, "plh", problems.HORIZONS, "problem.horizon"))
+        reply_markup=_choice(lang, LISTING_HORIZON, problems.HORIZONS, "problem.horizon"))
     return LIST_HORIZON
 
 
 @requires(OFFICE)
 async def receive_listing_horizon(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    horizon = update.callback_query.data.removeprefix("plh:")
+    [horizon] = LISTING_HORIZON.parse(update.callback_query.data)
     if horizon not in problems.HORIZONS or _listing(context) is None:
         await refuse(update, context, "stale_button")
         return LIST_HORIZON
     _listing(context)["horizon"] = horizon
     lang = language(update, context)
-    rows = [[InlineKeyboardButton(name, callback_data=f"pld:{department_id}")]
+    rows = [[InlineKeyboardButton(name, callback_data=LISTING_DEPARTMENT.data(department_id))]
             for department_id, name in people.departments_by_id(database(context))]
-    rows.append([InlineKeyboardButton(say(lang, "listing.btn.no_department"), callback_data="pld:0")])
+    rows.append([InlineKeyboardButton(say(lang, "listing.btn.no_department"),
+                                      callback_data=LISTING_DEPARTMENT.data(0))])
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(say(lang, "listing.department"),
                                                   reply_markup=InlineKeyboardMarkup(rows))
@@ -248,8 +255,8 @@ async def receive_listing_department(update: Update, context: ContextTypes.DEFAU
             department=names.get(chosen) or say(lang, "listing.no_department"),
             leaders=len(notices.leaders(context))),
         parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[
-            InlineKeyboardButton(say(lang, "btn.confirm"), callback_data="plok"),
-            InlineKeyboardButton(say(lang, "btn.cancel"), callback_data="plno")]]))
+            InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=LISTING_CONFIRM.data()),
+            InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LISTING_CANCEL.data())]]))
     return LIST_CONFIRM
 
 
@@ -551,12 +558,13 @@ def handlers() -> list[BaseHandler]:
                 RETURN_COMMENT: [MessageHandler(TEXT, receive_return_comment)],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
                 LIST_TITLE: [MessageHandler(TEXT, receive_listing_title),
-                             CallbackQueryHandler(keep_title, pattern=r"^plt:keep$")],
-                LIST_KIND: [CallbackQueryHandler(receive_listing_kind, pattern=r"^plk:")],
-                LIST_HORIZON: [CallbackQueryHandler(receive_listing_horizon, pattern=r"^plh:")],
-                LIST_DEPARTMENT: [CallbackQueryHandler(receive_listing_department, pattern=r"^pld:\d+$")],
-                LIST_CONFIRM: [CallbackQueryHandler(confirm_listing, pattern=r"^plok$"),
-                               CallbackQueryHandler(cancel_listing, pattern=r"^plno$")],
+                             CallbackQueryHandler(keep_title, pattern=LISTING_KEEP_TITLE)],
+                LIST_KIND: [CallbackQueryHandler(receive_listing_kind, pattern=LISTING_KIND)],
+                LIST_HORIZON: [CallbackQueryHandler(receive_listing_horizon, pattern=LISTING_HORIZON)],
+                LIST_DEPARTMENT: [CallbackQueryHandler(receive_listing_department,
+                                                       pattern=LISTING_DEPARTMENT)],
+                LIST_CONFIRM: [CallbackQueryHandler(confirm_listing, pattern=LISTING_CONFIRM),
+                               CallbackQueryHandler(cancel_listing, pattern=LISTING_CANCEL)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",
