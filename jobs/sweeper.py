@@ -54,16 +54,21 @@ def _evaluations(app: Application, window: Window) -> int:
 
 # name: the task, in the order a pass runs them; each returns how many messages it queued.
 TASKS: dict[str, Callable[[Application, Window], int]] = {
-    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots) if w.slots else 0,
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
 }
-# Digests draw charts in a worker thread and commit person by person.
+# Tasks that let people in while they work: each commits its own steps (and its progress
+# is recorded after the last). Reminders run first, as before: in slices, each committed.
+# Digests are read and drawn in a worker thread and committed person by person.
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
+    "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
 }
+
+
+ORDER = ("reminders", *TASKS, "digests")
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
@@ -105,7 +110,7 @@ async def sweep_app(app: Application) -> int:
         _write_leftover_ballots(app, _window(app, "lookbacks", now))
     except Exception as error:  # noqa: BLE001 - the pool keeps them for the next pass
         _failed(app, "ballots", error)
-    for task in (*TASKS, *ASYNC_TASKS):
+    for task in ORDER:
         try:
             queued += await _run(app, task, _window(app, task, now))
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
