@@ -222,8 +222,8 @@ class _Tally:
         return cells
 
 
-def _chunks(found: Iterator[Problem], size: int = problems.CHUNK) -> Iterator[list[Problem]]:
-    while chunk := list(itertools.islice(found, size)):
+def _chunks(found: Iterator[Problem]) -> Iterator[list[Problem]]:
+    while chunk := list(itertools.islice(found, problems.CHUNK)):
         yield chunk
 
 
