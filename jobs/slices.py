@@ -15,8 +15,8 @@ SLICE_SECONDS = 0.02  # the loop's longest wait, far under the 100 ms people wou
 
 
 class Slices:
-    def __init__(self, seconds: float = SLICE_SECONDS) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float | None = None) -> None:
+        self.seconds = SLICE_SECONDS if seconds is None else seconds
         self.started = time.perf_counter()
         self.pauses = 0
 
