@@ -1,7 +1,8 @@
 """The Excel ledger (整改台账) at size: N problems with realistic text, progress reports, two
 look-back rounds per closed problem with their ballots, and extensions, seeded straight into
 the tables; then the whole ledger exported in a process of its own, which reports its own
-time and peak memory (its peak resident set, and what it held before the export began). The
+time and peak memory (its peak resident set from /proc, reset when the export begins, and
+what it held then; a child's ru_maxrss would carry its parent's peak). The
 floor, in the same run: reading every problem row with plain sqlite3.
 
     python bench/ledger.py [--problems 100000] [--ballots 20] [--tracemalloc]
@@ -80,7 +81,7 @@ def seed(db_path, count: int, ballots_per_lookback: int, leaders: int = 200) -> 
 
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, '.')
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -88,9 +89,11 @@ from documents import ledger_workbook
 from storage.db import open_database
 trace = {trace}
 db = open_database({db!r})
-def rss():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-before = rss()
+def status(field):  # this process's own figures (ru_maxrss would carry the parent's peak)
+    line = next(l for l in open('/proc/self/status') if l.startswith(field))
+    return int(line.split()[1]) / 1024
+before = status('VmRSS')
+open('/proc/self/clear_refs', 'w').write('5')  # the peak starts again from here
 if trace:
     import tracemalloc
     tracemalloc.start()
@@ -98,7 +101,7 @@ start, cpu = time.perf_counter(), time.process_time()
 rows = ledger_workbook.write(db, {out!r}, date(2026, 11, 23), ZoneInfo('Asia/Shanghai'))
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 traced = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
-print(json.dumps({{"rows": rows, "seconds": seconds, "cpu": cpu, "rss_before": before, "rss_peak": rss(),
+print(json.dumps({{"rows": rows, "seconds": seconds, "cpu": cpu, "rss_before": before, "rss_peak": status('VmHWM'),
                   "traced_peak": traced}}))
 """
 

@@ -157,7 +157,7 @@ async def run(arguments) -> None:
     ids = list(range(first, first + arguments.users))
     driver = await asyncio.create_subprocess_exec(
         sys.executable, str(HERE), "--drive", url, "--ids", ",".join(map(str, ids)), "--think", str(arguments.think),
-        "--people", str(arguments.people), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        "--people", str(arguments.people), stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=2**26)
     assert (await driver.stdout.readline()).strip() == b"ready"
     probe = LagProbe()
     probing = asyncio.create_task(probe.run())
