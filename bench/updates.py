@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import TOKEN, Person, free_port, machine, settings_for, temporary_database
+from harness import TOKEN, Person, machine, settings_for, temporary_database
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -42,6 +42,7 @@ from telegram.ext import (
 import bot  # noqa: E402  (harness put the project on the path)
 from bot_api import AiohttpRequest
 from sandbox.client import SandboxClient
+from sandbox.webhook import free_port
 from storage import invitations, roster
 from storage.db import open_database
 

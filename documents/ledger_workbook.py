@@ -7,10 +7,13 @@ Written in openpyxl's write-only mode so that memory stays flat for large ledger
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterator
 from copy import copy
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -43,85 +46,95 @@ NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched
 PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
 
 
-def _lookback_cells(db: sqlite_utils.Database, problem_id: int) -> tuple[str, str]:
-    row = lookbacks.latest_result(db, problem_id)
-    if row is None:
+LOOKBACK_LABELS = {"held": "效果保持", "reopened": "重新整改", "too_few": "票数不足"}
+
+
+def _lookback_cells(found: tuple[str, dict[str, int]] | None) -> tuple[str, object]:
+    """The latest decided look-back's result and the share satisfied (满意 + 基本满意)."""
+    if found is None:
         return "", ""
-    lookback_id, result = row
-    label = {"held": "效果保持", "reopened": "重新整改", "too_few": "票数不足"}[result]
+    result, counts = found
     if result == "too_few":
-        return label, ""  # too few votes: no share is published
-    counts = lookbacks.tally(db, lookback_id)
+        return LOOKBACK_LABELS[result], ""  # too few votes: no share is published
     counted = sum(counts[c] for c in lookbacks.COUNTED)
-    return label, (counts["satisfied"] + counts["basic"]) / counted if counted else ""
+    return LOOKBACK_LABELS[result], (counts["satisfied"] + counts["basic"]) / counted if counted else ""
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_format: str | None = None):
+def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_format: str | None = None,
+          top: bool = False):
     cell = WriteOnlyCell(sheet, value=value)
+    quoted = False
     if isinstance(value, str):
         # openpyxl stores any string starting with "=" as a formula, and Excel re-reads a typed
         # "+", "-" or "@" as one: text people typed stays text (and shows as typed).
         cell.data_type = "s"
-        cell.quotePrefix = value.startswith(FORMULA_STARTS)
-    if fill:
-        cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if number_format:
-        cell.number_format = number_format
+        quoted = value.startswith(FORMULA_STARTS)
+    if fill or wrap or number_format or top or quoted:
+        # one style per combination, made once per workbook and copied: building and hashing
+        # style objects per cell was a tenth of a large export's time
+        cell._style = copy(_style(sheet, fill, wrap, number_format, top, quoted))
     return cell
 
 
-def _progress_text(db, problem: Problem, zone: ZoneInfo) -> str:
+def _style(sheet, fill: str | None, wrap: bool, number_format: str | None, top: bool, quoted: bool):
+    styles = sheet.parent.__dict__.setdefault("_ledger_styles", {})
+    key = (fill, wrap, number_format, top, quoted)
+    if key not in styles:
+        prototype = WriteOnlyCell(sheet)
+        if fill:
+            prototype.fill = PatternFill("solid", start_color=fill, end_color=fill)
+        if wrap:
+            prototype.alignment = Alignment(wrap_text=True, vertical="top")
+        elif top:
+            prototype.alignment = TOP
+        if number_format:
+            prototype.number_format = number_format
+        prototype.quotePrefix = quoted
+        styles[key] = prototype._style
+    return styles[key]
+
+
+def _progress_text(problem: Problem, latest: problems.Report | None, zone: ZoneInfo) -> str:
     """The percentage, and what the latest report said and when: a bare 70% tells the superior
     body nothing."""
-    latest = problems.latest_report(db, problem.id)
     if latest is None:
         return f"{problem.progress}%"
     text = latest.text if len(latest.text) <= PROGRESS_TEXT else latest.text[:PROGRESS_TEXT] + "…"
     return f"{problem.progress}%（{latest.at.astimezone(zone).date().isoformat()}）{text}"
 
 
-def _row(sheet, db, number: int, problem: Problem, today: date, zone: ZoneInfo, amber: int, stale: int,
-         extended: int = 0):
-    light = problems.light(problem, today, amber, stale)
-    lookback, satisfaction = _lookback_cells(db, problem.id)
+FORMATS = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
+
+
+@dataclass(frozen=True)
+class _Looked:
+    """What a row shows besides the problem itself, read for a chunk of rows at once."""
+    reports: dict[int, problems.Report]
+    lookbacks: dict[int, tuple[str, dict[str, int]]]
+    extended: dict[int, int]
+
+
+def _row(sheet, number: int, problem: Problem, light: str, looked: _Looked, zone: ZoneInfo):
+    lookback, satisfaction = _lookback_cells(looked.lookbacks.get(problem.id))
     closed = problem.closed_at.astimezone(zone).date() if problem.closed_at else None
     explained = problem.status == problems.EXPLAINED
     values = [
         number, problem.id, say(LANGUAGE, f"problem.source.{problem.source}"), problem.category or "",
         problem.description or problem.title, problem.measures or "", problem.leader or "",
         problem.department or "", problem.deadline, say(LANGUAGE, f"problem.kind.{problem.kind}"),
-        say(LANGUAGE, f"problem.horizon.{problem.horizon}"), _progress_text(db, problem, zone),
+        say(LANGUAGE, f"problem.horizon.{problem.horizon}"),
+        _progress_text(problem, looked.reports.get(problem.id), zone),
         say(LANGUAGE, f"problem.status.{problem.status}"), closed, lookback, satisfaction,
         LIGHT_NAMES[light], (problem.explanation or "") if explained else "",
-        problem.review_on if explained else None, extended,
+        problem.review_on if explained else None, looked.extended.get(problem.id, 0),
     ]
-    formats = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
-    cells = [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
-                   number_format=formats.get(index) if value not in (None, "") else None)
-             for index, value in enumerate(values)]
-    top = _top_style(sheet)
-    for index, cell in enumerate(cells):  # a tall row reads from its top line, short cells included
-        if index not in WRAPPED:
-            if cell.has_style:
-                cell.alignment = TOP
-            else:  # a plain cell takes the style ready-made: assigning one costs a hash per cell
-                cell._style = copy(top)
-    return cells
-
-
-def _top_style(sheet):
-    """The style of a plain top-aligned cell, registered once per workbook."""
-    book = sheet.parent
-    if not hasattr(book, "_ledger_top_style"):
-        prototype = WriteOnlyCell(sheet)
-        prototype.alignment = TOP
-        book._ledger_top_style = prototype._style
-    return book._ledger_top_style
+    # a tall row reads from its top line, short cells included
+    return [_cell(sheet, value, fill=FILLS[light] if index in (12, 16) else None, wrap=index in WRAPPED,
+                  number_format=FORMATS.get(index) if value not in (None, "") else None, top=True)
+            for index, value in enumerate(values)]
 
 
 def display_width(text: str) -> float:
@@ -209,10 +222,16 @@ class _Tally:
         return cells
 
 
+def _chunks(found: Iterator[Problem]) -> Iterator[list[Problem]]:
+    while chunk := list(itertools.islice(found, problems.CHUNK)):
+        yield chunk
+
+
 def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *,
           which: problems.Filter = problems.EVERYTHING, amber: int = 3, stale: int = 14) -> int:
     """Write the ledger of the problems `which` covers to `out` (a path or a binary file);
-    returns the number of problems."""
+    returns the number of problems. The problems are read in keyset chunks, and each chunk's
+    latest reports and look-backs in one query each: no query per row."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
     _print_setup(sheet)
@@ -220,12 +239,18 @@ def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *,
     extended = extensions.approved_counts(db)
     tally = _Tally()
     count = 0
-    for problem in problems.each(db, which, by_deadline=True):
-        count += 1
-        cells = _row(sheet, db, count, problem, today, zone, amber, stale, extended.get(problem.id, 0))
-        sheet.row_dimensions[count + 1].height = row_height([c.value for c in cells])
-        sheet.append(cells)
-        tally.add(problem, problems.light(problem, today, amber, stale), extended.get(problem.id, 0))
+    for chunk in _chunks(problems.each(db, which, by_deadline=True)):
+        ids = [p.id for p in chunk]
+        looked = _Looked(problems.latest_reports(db, ids), lookbacks.latest_results(db, ids), extended)
+        for problem in chunk:
+            count += 1
+            light = problems.light(problem, today, amber, stale)
+            cells = _row(sheet, count, problem, light, looked, zone)
+            sheet.row_dimensions[count + 1].height = row_height([c.value for c in cells])
+            sheet.append(cells)
+            # the row is written out: its height need not stay in memory 100,000 times
+            del sheet.row_dimensions[count + 1]
+            tally.add(problem, light, extended.get(problem.id, 0))
     tally.write(book)
     book.save(out)
     return count

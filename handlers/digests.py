@@ -45,7 +45,8 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chosen = digests.setting(database(context), person.id)
     now = clock.now()
     since = chosen.last_digest_at or now - timedelta(days=1)
-    digest = digest_job.build(context.application, person, since, now.astimezone(config.timezone).date())
+    digest = await digest_job.build_apart(context.application, person, since,
+                                          now.astimezone(config.timezone).date())
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
     since_text = since.astimezone(config.timezone).strftime("%m-%d %H:%M")
     text, cut = digest_job.render_screen(lang, person, digest, title, since_text)
@@ -99,7 +100,7 @@ async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     config = settings(context)
     since = datetime.fromtimestamp(stamp, UTC)
     today = clock.now().astimezone(config.timezone).date()
-    digest = digest_job.build(context.application, person, since, today)
+    digest = await digest_job.build_apart(context.application, person, since, today)
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
     for text in digest_job.render_full(lang, person, digest, title,
                                        since.astimezone(config.timezone).strftime("%m-%d %H:%M")):

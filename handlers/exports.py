@@ -1,6 +1,8 @@
 """Exports. /export: the ledger as an Excel file (整改台账) — the office gets everything, a
 leader their own problems; `/export 门诊部` filters by department. /report: the summary report
-for the superior body as a Word document, for the office. Both are built off the event loop."""
+for the superior body as a Word document, for the office. Both are built off the event loop, in
+a worker thread reading through a read-only connection of its own (never the bot's connection,
+whose write transactions are on the loop)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from documents import ledger_workbook, summary_report
 from handlers import ledger, menu
 from handlers.access import database, person_of, quoted, reply, requires, settings
 from storage import people, problems, summary
+from storage.db import reader as db_reader
 from storage.people import LEADER, OFFICE
 
 
@@ -29,9 +32,13 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     leader_id = None if OFFICE in person.roles else person.id
     which = problems.Filter(department=department, leader_id=leader_id)
     config = settings(context)
-    content, count = await asyncio.to_thread(
-        ledger_workbook.to_bytes, database(context), ledger.today(context), config.timezone,
-        which=which, amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+    today = ledger.today(context)
+
+    def build() -> tuple[bytes, int]:
+        with db_reader(database(context)) as reading:
+            return ledger_workbook.to_bytes(reading, today, config.timezone, which=which,
+                                            amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+    content, count = await asyncio.to_thread(build)
     name = f"整改台账-{ledger.today(context).isoformat()}.xlsx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
     await reply(update, context, "export.done", count=count)
@@ -60,9 +67,12 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     start, end = period
     await reply(update, context, "report.working")
-    content = await asyncio.to_thread(summary_report.for_period, db, start, end, config.timezone,
-                                      config.institution, today, config.evaluation_min_ballots,
-                                      config.evaluation_rule)
+
+    def build() -> bytes:
+        with db_reader(db) as reading:
+            return summary_report.for_period(reading, start, end, config.timezone, config.institution, today,
+                                             config.evaluation_min_ballots, config.evaluation_rule)
+    content = await asyncio.to_thread(build)
     name = f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
     await reply(update, context, "report.done", start=start.isoformat(), end=end.isoformat())

@@ -10,7 +10,9 @@ quiet hours: due rows simply wait.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -47,6 +49,23 @@ def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
         elif outgoing.grouping and outgoing.grouping == batch[0].grouping:
             batch.append(outgoing)
     return list(first.values())
+
+
+HELD = "delivery_held"  # bot_data: the groupings a pass is still queuing
+
+
+@contextlib.contextmanager
+def holding(app: Application, groupings: list[str]) -> Iterator[None]:
+    """Rows of these groupings wait while a pass queues them in slices (jobs/slices.py):
+    delivery would otherwise send a person the first slice's reminders as one message and the
+    rest as another."""
+    held: set[str] = app.bot_data.setdefault(HELD, set())
+    mine = set(groupings) - held
+    held |= mine
+    try:
+        yield
+    finally:
+        held -= mine
 
 
 async def _send(app: Application, batch: list[Outgoing]) -> bool:
@@ -98,7 +117,9 @@ async def send_due(app: Application) -> int:
         # One request at a time: a crash can then leave at most one message sent but not yet
         # marked (so it arrives twice at most once); the pacer keeps the overall rate.
         sent = 0
-        for batch in batches(outbox.due(app.bot_data["db"], limit=PASS_LIMIT)):
+        held = app.bot_data.get(HELD) or set()
+        due = [o for o in outbox.due(app.bot_data["db"], limit=PASS_LIMIT) if o.grouping not in held]
+        for batch in batches(due):
             if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
                 break
             sent += await _send(app, batch)

@@ -1,7 +1,10 @@
 """Digests for the sweeper: at each leader's and office member's chosen time, their digest
 (text, then the chart) is queued in the outbox, unless nothing is new since the last one.
 
-The chart is drawn in a worker thread so the event loop keeps answering people meanwhile.
+The digest is read, written out and drawn in a worker thread, on a read-only connection of
+its own, so the event loop keeps answering people meanwhile; only the outbox rows are written
+on the loop. The office's digest is the same for every office member with the same period:
+it is built once per pass (at full size it reads every problem: over a second each time).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from telegram.ext import Application
@@ -16,6 +20,7 @@ from telegram.ext import Application
 from callbacks import DIGEST_FULL
 from documents import charts
 from jobs import bad_rows
+from storage import db as database
 from storage import digests, outbox, people
 from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
@@ -34,11 +39,21 @@ def thresholds(app: Application) -> Thresholds:
     return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days)
 
 
-def build(app: Application, person: Person, since: datetime, today) -> Digest:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+def build(app: Application, person: Person, since: datetime, today, db=None) -> Digest:
+    """The person's digest, read from `db` (by default the bot's own connection)."""
+    db, settings = db or app.bot_data["db"], app.bot_data["settings"]
     if OFFICE in person.roles:
         return digests.for_office(db, since, today, settings.timezone, thresholds(app))
     return digests.for_leader(db, person, since, today, settings.timezone, thresholds(app))
+
+
+async def build_apart(app: Application, person: Person, since: datetime, today) -> Digest:
+    """`build` in a worker thread, on a read-only connection of its own: the office's digest
+    reads every problem, which would hold the event loop for a second at full size."""
+    def read() -> Digest:
+        with database.reader(app.bot_data["db"]) as reading:
+            return build(app, person, since, today, reading)
+    return await asyncio.to_thread(read)
 
 
 # ---- the text ------------------------------------------------------------------------------
@@ -259,38 +274,86 @@ def recipients(app: Application) -> Iterable[Person]:
 
 async def queue_due(app: Application, after: datetime, until: datetime) -> int:
     """Queue the digest of everyone whose digest time falls in (after, until]."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db = app.bot_data["db"]
     queued = 0
+    due = []
     for person in recipients(app):
         chosen = digests.setting(db, person.id)
-        slot = digests.slot_between(chosen, after, until, settings.timezone)
+        slot = digests.slot_between(chosen, after, until, app.bot_data["settings"].timezone)
         if slot is None or (chosen.last_digest_at and slot <= chosen.last_digest_at):
             continue  # that slot's digest went out already (the sweep restarted from further back)
-        try:  # no savepoint here: other updates write between the awaits
-            queued += await _queue_one(app, person, chosen, slot)
-        except Exception as error:  # noqa: BLE001 - one person's digest must not stop the others'
-            bad_rows.report(app, "people", person.id, error)  # their digest
+        due.append((person, chosen, slot))
+    if not due:
+        return 0
+    with database.reader(db) as reading:
+        pass_ = _Pass(app, reading)
+        for person, chosen, slot in due:
+            try:  # no savepoint here: other updates write between the awaits
+                queued += await _queue_one(app, pass_, person, chosen, slot)
+            except Exception as error:  # noqa: BLE001 - one person's digest must not stop the others'
+                bad_rows.report(app, "people", person.id, error)  # their digest
     return queued
 
 
-async def _queue_one(app: Application, person: Person, chosen, slot: datetime) -> int:
+@dataclass(frozen=True)
+class Prepared:
+    """A digest ready to queue: whether it is empty, its first screen, and its chart."""
+    empty: bool
+    text: str = ""
+    cut: bool = False
+    chart: bytes | None = None
+
+
+class _Pass:
+    """One pass's reading: a connection of its own, used by one worker thread at a time, and
+    the office's digests (and charts) by period, each built once however many office members
+    receive it."""
+
+    def __init__(self, app: Application, reading) -> None:
+        self.app, self.reading = app, reading
+        self.office: dict[tuple, Digest] = {}
+        self.charts: dict[tuple, bytes | None] = {}
+
+    def prepare(self, person: Person, since: datetime, today, lang: str, title: str,
+                since_text: str) -> Prepared:
+        """Runs in a worker thread: read, write out and draw one person's digest."""
+        if OFFICE in person.roles:
+            key = (since, today)
+            if key not in self.office:
+                self.office[key] = build(self.app, person, since, today, self.reading)
+            digest = self.office[key]
+        else:
+            key, digest = None, build(self.app, person, since, today, self.reading)
+        if digest.is_empty():
+            return Prepared(empty=True)
+        text, cut = render_screen(lang, person, digest, title, since_text)
+        if key is None:
+            chart = draw_chart(lang, person, digest)
+        else:  # the office's chart depends on the digest and the language only
+            if (key, lang) not in self.charts:
+                self.charts[key, lang] = draw_chart(lang, person, digest)
+            chart = self.charts[key, lang]
+        return Prepared(False, text, cut, chart)
+
+
+async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slot: datetime) -> int:
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     since = digests.default_since(chosen, slot)
-    digest = build(app, person, since, slot.astimezone(settings.timezone).date())
-    if digest.is_empty():
-        digests.record_digest(db, person.id, slot)
-        return 0
     lang = person.language or settings.default_language
     title = "digest.title.office" if OFFICE in person.roles else f"digest.title.{chosen.frequency}"
     since_text = since.astimezone(settings.timezone).strftime("%m-%d %H:%M")
-    text, cut = render_screen(lang, person, digest, title, since_text)
-    chart = await asyncio.to_thread(draw_chart, lang, person, digest)
+    today = slot.astimezone(settings.timezone).date()
+    prepared = await asyncio.to_thread(pass_.prepare, person, since, today, lang, title, since_text)
+    if prepared.empty:
+        digests.record_digest(db, person.id, slot)
+        return 0
     key = f"digest:{person.id}:{slot.date().isoformat()}"
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
-    buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if cut else None
-    queued = int(outbox.queue(db, person.id, text, dedup_key=key, due_at=due, buttons=buttons))
-    if chart:
+    buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if prepared.cut else None
+    queued = int(outbox.queue(db, person.id, prepared.text, dedup_key=key, due_at=due, buttons=buttons))
+    if prepared.chart:
         caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
-        queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)
+        queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due,
+                               photo=prepared.chart)
     digests.record_digest(db, person.id, slot)
     return queued

@@ -3,13 +3,13 @@ queued in the outbox once each (a deduplication key per problem, kind, day and p
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from telegram.ext import Application
 
 from callbacks import LEDGER_DETAIL, PROGRESS_REPORT
-from jobs import bad_rows
+from jobs import bad_rows, delivery
+from jobs.slices import Slices
 from storage import outbox, people, problems, reminders
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
@@ -45,6 +45,10 @@ class Audiences:
         return list(chosen.values())
 
 
+def _grouping(slot) -> str:
+    return f"reminders:{slot.isoformat()}"
+
+
 def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences) -> int:
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     queued = 0
@@ -58,46 +62,48 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
         text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,
                    days=reminder.days, deadline=problem.deadline.isoformat())
         queued += outbox.queue(
-            db, person.id, text, buttons=buttons, grouping=f"reminders:{slot.isoformat()}",
+            db, person.id, text, buttons=buttons, grouping=_grouping(slot),
             dedup_key=f"reminder:{problem.id}:{reminder.key}:{slot.date().isoformat()}:{person.id}",
             due_at=outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours))
     return queued
 
 
-def _queue_batch(app: Application, batch: list, slots: list, audiences: Audiences) -> int:
-    settings = app.bot_data["settings"]
-    queued = 0
-    with app.bot_data["db"].atomic():
-        for problem in batch:
-            with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
-                for slot in slots:
-                    for reminder in reminders.reminders_on(
-                            problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
-                            settings.escalate_office_after):
-                        queued += _queue(app, problem, reminder, slot, audiences)
-    return queued
-
-
-# Problems between two commits. A 09:00 pass over tens of thousands of working problems takes
-# a minute; between batches the event loop is handed back, so people are answered meanwhile.
-BATCH = problems.CHUNK
-
-
 async def queue_for_slots(app: Application, slots: list) -> int:
-    """Queue every reminder that the given slots call for (each at most once, ever), committing
-    batch by batch: a crash in between repeats nothing (the deduplication keys)."""
+    """Queue every reminder that the given slots call for (each at most once, ever), in slices
+    that each commit and then let the event loop answer people (at full size the 09:00 slot
+    queues tens of thousands of reminders: seconds of work)."""
     if not slots:
         return 0
     db = app.bot_data["db"]
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
-    queued, batch = 0, []
-    for problem in problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app)):
-        batch.append(problem)
-        if len(batch) == BATCH:
-            queued += _queue_batch(app, batch, slots, audiences)
-            batch = []
-            await asyncio.sleep(0)  # no transaction is open here: handlers may write
-    queued += _queue_batch(app, batch, slots, audiences)
+    queued = 0
+    working = problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app))
+    slices = Slices()
+    with delivery.holding(app, [_grouping(slot) for slot in slots]):
+        while True:
+            with db.atomic():
+                finished = True
+                for problem in working:
+                    queued += _queue_problem(app, problem, slots, audiences)
+                    if slices.over():
+                        finished = False
+                        break
+            if finished:
+                break
+            await slices.pause()
     if queued:
-        log.info("sweeper queued %d reminders for %d slot(s)", queued, len(slots))
+        log.info("sweeper queued %d reminders for %d slot(s) in %d slice(s)", queued, len(slots),
+                 slices.pauses + 1)
+    return queued
+
+
+def _queue_problem(app: Application, problem, slots: list, audiences: Audiences) -> int:
+    settings = app.bot_data["settings"]
+    queued = 0
+    with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
+        for slot in slots:
+            for reminder in reminders.reminders_on(
+                    problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
+                    settings.escalate_office_after):
+                queued += _queue(app, problem, reminder, slot, audiences)
     return queued

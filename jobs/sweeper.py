@@ -60,13 +60,14 @@ TASKS: dict[str, Callable[[Application, Window], int]] = {
     "self_checks": _self_checks,
     "evaluations": _evaluations,
 }
-# these commit as they go and hand the event loop back in between: deadline reminders batch by
-# batch of problems, digests person by person (their charts are drawn in a worker thread).
+# Tasks that let people in while they work: each commits its own steps (and its progress
+# is recorded after the last). Reminders run first, as before: in slices, each committed.
+# Digests are read and drawn in a worker thread and committed person by person.
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
 }
-ORDER = ("reminders", "meetings", "lookbacks", "self_checks", "evaluations", "digests")
+ORDER = ("reminders", *TASKS, "digests")
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:

@@ -3,7 +3,9 @@ and the schema brought up to date by migrations in code."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +38,32 @@ def open_database(path: Path | str, backup_folder: Path | None = None) -> sqlite
         upgrades.remember_failure(path, failed)
         raise
     return db
+
+
+def file_of(db: sqlite_utils.Database) -> Path | None:
+    """The file behind the connection; None for an in-memory database."""
+    row = next((r for r in db.execute("pragma database_list") if r[1] == "main"), None)
+    return Path(row[2]) if row and row[2] else None
+
+
+@contextlib.contextmanager
+def reader(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A read-only connection of its own to the same file, for long reads in a worker thread
+    (exports, reports, digests): the bot's one connection stays on the event loop, where its
+    write transactions are, and a thread never reads inside them. In WAL mode the reader sees
+    the last commit and blocks no writer. An in-memory database has no file to open: its own
+    connection is given back (and the caller's thread shares it, as before)."""
+    path = file_of(db)
+    if path is None:
+        yield db
+        return
+    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA query_only = ON")
+        yield sqlite_utils.Database(conn)
+    finally:
+        conn.close()
 
 
 @migrations()
@@ -577,3 +605,12 @@ def m036_lookback_electorate(db: sqlite_utils.Database) -> None:
         ) without rowid;
         """
     )
+
+
+@migrations()
+def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
+    """The ballots of one look-back, counted by choice from the index alone (the tally, the
+    ledger's satisfaction column): without it every count read every ballot. The index orders
+    ballots by look-back, choice and random key: nothing of the order in which they came."""
+    db.execute("create index if not exists lookback_ballots_lookback "
+               "on lookback_ballots (lookback_id, choice)")

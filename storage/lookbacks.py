@@ -220,3 +220,24 @@ def asks(db: sqlite_utils.Database, lookback_id: int, person) -> bool:
         return problem is not None and person.department_id == problem.department_id
     return any(kind == "everyone" or (kind == "department" and value == str(person.department_id))
                or (kind == "role" and value in person.roles) for kind, value in entries)
+
+
+def latest_results(db: sqlite_utils.Database,
+                   problem_ids: list[int]) -> dict[int, tuple[str, dict[str, int]]]:
+    """Each of these problems' latest decided look-back: its result and its ballots counted by
+    choice, in one query (the ledger reads them a chunk of problems at a time; the ballots are
+    counted from the index by look-back, m060)."""
+    if not problem_ids:
+        return {}
+    listed = ",".join("?" * len(problem_ids))
+    found: dict[int, tuple[str, dict[str, int]]] = {}
+    rows = db.execute(
+        "select l.problem_id, l.result, b.choice, count(b.choice) from lookbacks l "
+        "left join lookback_ballots b on b.lookback_id = l.id "
+        f"where l.id in (select max(id) from lookbacks where problem_id in ({listed}) and result is not null "
+        "group by problem_id) group by l.id, b.choice", list(problem_ids))
+    for problem_id, result, choice, n in rows:
+        counts = found.setdefault(problem_id, (result, dict.fromkeys(CHOICES, 0)))[1]
+        if choice is not None:
+            counts[choice] = n
+    return found

@@ -503,6 +503,19 @@ def latest_report(db: sqlite_utils.Database, problem_id: int) -> Report | None:
     return Report(row[0], row[1], row[2], row[3], parse_iso(row[4])) if row else None
 
 
+def latest_reports(db: sqlite_utils.Database, problem_ids: list[int]) -> dict[int, Report]:
+    """The newest progress report of each of these problems, in one query (an export reads them
+    a chunk of problems at a time, not one query per row)."""
+    if not problem_ids:
+        return {}
+    listed = ",".join("?" * len(problem_ids))
+    rows = db.execute(
+        "select r.problem_id, r.id, p.name, r.text, r.percent, r.at from problem_reports r join people p "
+        "on p.id = r.author_id where r.id in (select max(id) from problem_reports "
+        f"where problem_id in ({listed}) group by problem_id)", list(problem_ids))
+    return {row[0]: Report(row[1], row[2], row[3], row[4], parse_iso(row[5])) for row in rows}
+
+
 def report_photos(db: sqlite_utils.Database, report_id: int) -> list[tuple[int, bytes, str | None]]:
     return [(r["position"], r["jpeg"], r["file_id"]) for r in db.query(
         "select * from problem_report_photos where report_id = ? order by position", [report_id])]

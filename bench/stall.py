@@ -1,0 +1,249 @@
+"""No stall: the 08:30 digest pass and the 09:00 reminder slot run while people use the bot.
+
+A medium campaign is seeded with bench/scale.py's seeding. The fake Bot API and the simulated
+people run in processes of their own (bench/updates.py's), so this process does only the
+bot's work. People (ordinary staff) each ask for /ledger, wait for the reply, think a moment
+and ask again, for the whole run. Meanwhile, on the bot's event loop, a probe task sleeps 10 ms
+again and again and records how late it wakes: the loop's lag. The run alternates idle spells
+with the two passes (08:30 digests, then 09:00 reminders) on successive working days.
+
+Reported: each pass's time and what it queued; people's reply time p50 / p99 for requests that
+overlapped a pass against those in the idle spells (target: p99 within 2x idle); the loop's
+longest lag during the passes and idle (target <= 100 ms).
+
+    python bench/stall.py [--people 2000 --problems 20000 --opinions 100000 --leaders 100]
+                          [--users 100 --think 1.0 --days 3 --idle 6 --latency 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from harness import Person, machine, settings_for, temporary_database
+from scale import seed
+from updates import Unlimited
+
+import bot  # noqa: E402  (harness put the project on the path)
+from jobs import sweeper
+from sandbox.client import SandboxClient
+from storage.clock import clock
+from storage.db import open_database
+
+HERE = Path(__file__).resolve()
+UPDATES = HERE.with_name("updates.py")
+FIRST_STAFF = 500_000  # scale.seed's people have Telegram ids from here
+PROBE_SECONDS = 0.01
+
+
+# ---- the people, in a process of their own -------------------------------------------------
+
+async def drive(url: str, ids: list[int], others: list[int], think: float) -> None:
+    """Each person asks for /ledger, waits for the reply, thinks, asks again, until told to
+    stop; then prints every request's (start, seconds) in wall-clock time."""
+    client = SandboxClient(url)
+    staff = []
+    for user_id in sorted(set(others) - set(ids)):  # the rest of the roster: delivery reaches them
+        await client.user(user_id, f"u{user_id}")
+    for user_id in ids:
+        await client.user(user_id, f"u{user_id}")
+        staff.append(Person(client, user_id))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        sys.stdin.readline()
+        loop.remove_reader(sys.stdin.fileno())
+        stopping.set()
+    loop.add_reader(sys.stdin.fileno(), stop)
+    found: list[tuple[float, float]] = []
+    rng = random.Random(1)
+
+    async def act(person: Person) -> None:
+        await asyncio.sleep(rng.uniform(0, think))  # not all at once
+        while not stopping.is_set():
+            start = time.time()
+            try:
+                await person.send("/ledger")
+                found.append((start, time.time() - start))
+            except AssertionError:  # no reply within the harness's 10 s
+                found.append((start, float("inf")))
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+
+    await asyncio.gather(*(act(p) for p in staff))
+    print(json.dumps(found), flush=True)
+    await client.close()
+
+
+# ---- the bot and the passes, in this process -----------------------------------------------
+
+class LagProbe:
+    """Sleeps 10 ms again and again; how late it wakes is how long the loop was held."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, float]] = []  # (wall time, lag in seconds)
+        self.stopped = False
+
+    async def run(self) -> None:
+        while not self.stopped:
+            start = time.perf_counter()
+            await asyncio.sleep(PROBE_SECONDS)
+            self.samples.append((time.time(), time.perf_counter() - start - PROBE_SECONDS))
+
+
+HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
+
+
+def _timed(name: str, task):
+    def run(app, window):
+        start = time.perf_counter()
+        try:
+            return task(app, window)
+        finally:
+            HELD[name] = max(HELD.get(name, 0), time.perf_counter() - start)
+    return run
+
+
+def _within(start: float, end: float, spans: list[tuple[float, float]]) -> bool:
+    return any(start < b and end > a for a, b in spans)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def run(arguments) -> None:
+    if arguments.slow:  # name what holds the loop longer than that (asyncio's debug mode)
+        loop = asyncio.get_running_loop()
+        loop.set_debug(True)
+        loop.slow_callback_duration = arguments.slow / 1000
+    if arguments.no_charts:  # to see what the charts cost the loop
+        from jobs import digests as digest_job
+        digest_job.draw_chart = lambda *_: None
+    for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
+        sweeper.TASKS[name] = _timed(name, task)
+    if arguments.switch:
+        sys.setswitchinterval(arguments.switch / 1000)
+    db_path = temporary_database()
+    start = time.perf_counter()
+    seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+    print(f"machine: {machine()}")
+    print(f"seeded {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
+          f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s", flush=True)
+    api = subprocess.Popen([sys.executable, str(UPDATES), "--serve-api", "--latency", str(arguments.latency)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    url = api.stdout.readline().strip()
+    monday = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday; 00:30 UTC is 08:30 in Shanghai
+    clock.freeze(monday + timedelta(minutes=29))
+    db = open_database(db_path)
+    app = bot.build_application(settings_for(SimpleNamespace(url=url), db_path), db, rate_limiter=Unlimited())
+    await bot.start_polling(app, poll_timeout=1)
+    for job in app.job_queue.get_jobs_by_name("sweeper"):  # this benchmark runs the passes itself
+        job.schedule_removal()
+    await sweeper.sweep_app(app)  # the marks, before the first 08:30
+    first = FIRST_STAFF + arguments.leaders + 5 + 20  # staff: no digest, no reminder of their own
+    ids = list(range(first, first + arguments.users))
+    driver = await asyncio.create_subprocess_exec(
+        sys.executable, str(HERE), "--drive", url, "--ids", ",".join(map(str, ids)), "--think", str(arguments.think),
+        "--people", str(arguments.people), stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=2**26)
+    assert (await driver.stdout.readline()).strip() == b"ready"
+    probe = LagProbe()
+    probing = asyncio.create_task(probe.run())
+    driver.stdin.write(b"go\n")
+    await driver.stdin.drain()
+    passes: list[tuple[str, float, float, int]] = []
+    cpu = time.process_time()
+    await asyncio.sleep(arguments.idle)
+    day = monday
+    for _ in range(arguments.days):
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        for name, moment in (("08:30 digests", day + timedelta(minutes=31)),
+                             ("09:00 reminders", day + timedelta(hours=1, seconds=30))):
+            clock.freeze(moment)
+            queued_before = db.execute("select count(*) from outbox").fetchone()[0]
+            began = time.time()
+            await sweeper.sweep_app(app)
+            passes.append((name, began, time.time(),
+                           db.execute("select count(*) from outbox").fetchone()[0] - queued_before))
+            await asyncio.sleep(arguments.idle)
+        day += timedelta(days=1)
+    cpu = time.process_time() - cpu
+    driver.stdin.write(b"stop\n")
+    await driver.stdin.drain()
+    found = json.loads((await driver.stdout.readline()).decode())
+    await driver.wait()
+    probe.stopped = True
+    await probing
+    await bot.stop_polling(app)
+    db.close()
+    api.stdin.close()
+    api.wait()
+    clock.reset()
+    report(arguments, passes, found, probe.samples, cpu)
+
+
+def report(arguments, passes, found, samples, cpu: float) -> None:
+    spans = [(began, ended) for _, began, ended, _ in passes]
+    print("longest run of each synchronous sweeper task (it holds the loop throughout): "
+          + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in HELD.items()))
+    for name, began, ended, queued in passes:
+        print(f"pass {name}: {ended - began:.2f} s, {queued} messages queued")
+    during = [seconds for start, seconds in found if _within(start, start + seconds, spans)]
+    idle = [seconds for start, seconds in found if not _within(start, start + seconds, spans)]
+    print(f"{arguments.users} people asking /ledger (think {arguments.think} s), latency {arguments.latency} ms; "
+          f"bot process CPU {cpu:.1f} s")
+    for label, values in (("idle", idle), ("during the passes", during)):
+        lost = sum(v == float("inf") for v in values)
+        print(f"reply time {label}: {len(values)} requests, p50 {_percentile(values, 0.5) * 1000:.0f} ms, "
+              f"p99 {_percentile(values, 0.99) * 1000:.0f} ms, max {max(values, default=0) * 1000:.0f} ms"
+              + (f", {lost} unanswered within 10 s" if lost else ""))
+    if idle and during:
+        print(f"p99 during / idle: {_percentile(during, 0.99) / _percentile(idle, 0.99):.2f}x (target <= 2); "
+              f"p50 {statistics.median(during) / statistics.median(idle):.2f}x")
+    lag_during = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, spans)]
+    lag_idle = [lag for at, lag in samples if not _within(at - lag - PROBE_SECONDS, at, spans)]
+    for name, began, ended, _ in passes:
+        values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
+        print(f"  lag during {name} ({began - spans[0][0]:.0f} s in): max {max(values, default=0) * 1000:.1f} ms")
+    for label, values in (("idle", lag_idle), ("during the passes", lag_during)):
+        print(f"event loop lag {label}: {len(values)} samples, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
+              f"p99 {_percentile(values, 0.99) * 1000:.1f} ms, max {max(values, default=0) * 1000:.1f} ms"
+              + (" (target <= 100 ms)" if label != "idle" else ""))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--problems", type=int, default=20_000)
+    parser.add_argument("--opinions", type=int, default=100_000)
+    parser.add_argument("--leaders", type=int, default=100)
+    parser.add_argument("--users", type=int, default=100, help="simulated people using the bot meanwhile")
+    parser.add_argument("--think", type=float, default=1.0, help="seconds between a reply and the next ask")
+    parser.add_argument("--days", type=int, default=3, help="working days of passes")
+    parser.add_argument("--idle", type=float, default=6.0, help="idle seconds before and after each pass")
+    parser.add_argument("--latency", type=float, default=0.0, help="ms added to every Bot API call")
+    parser.add_argument("--slow", type=float, default=0,
+                        help="log every step that holds the event loop longer than this many ms")
+    parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
+    parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
+    parser.add_argument("--drive", help=argparse.SUPPRESS)
+    parser.add_argument("--ids", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.drive:
+        asyncio.run(drive(arguments.drive, [int(i) for i in arguments.ids.split(",")],
+                          [FIRST_STAFF + n for n in range(arguments.people)], arguments.think))
+    else:
+        asyncio.run(run(arguments))

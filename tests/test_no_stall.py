@@ -1,0 +1,94 @@
+"""Background passes let people in: the 09:00 reminder slot commits in slices and the event
+loop runs between them; the 08:30 digests are read in a worker thread, the office's digest
+built once per pass however many office members receive it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, time, timedelta
+
+from test_sweeper_isolation import SHANGHAI
+from test_sweeps_at_scale import DAY, app_for, seed
+
+from jobs import slices, sweeper
+from storage import digests
+from storage.clock import clock
+
+
+async def _sweep_at(app, hour: int, minute: int, second: int = 0) -> int:
+    clock.freeze(datetime.combine(DAY, time(hour, minute, second), tzinfo=SHANGHAI))
+    return await sweeper.sweep_app(app)
+
+
+def _count(db, pattern: str) -> int:
+    return db.execute("select count(*) from outbox where dedup_key like ?", [pattern]).fetchone()[0]
+
+
+async def _watched(db, pattern: str, work) -> tuple[object, list[int]]:
+    """Run `work` while a probe task counts, each time the loop lets it in, the rows that match:
+    what the loop saw while the pass was going on."""
+    seen: list[int] = []
+    done = asyncio.Event()
+
+    async def probe() -> None:
+        while not done.is_set():
+            seen.append(_count(db, pattern))
+            await asyncio.sleep(0)
+
+    watching = asyncio.create_task(probe())
+    try:
+        result = await work
+    finally:
+        done.set()
+        await watching
+    return result, seen
+
+
+def _reachable_office(db, extra: int) -> list[int]:
+    """`extra` more office members besides 王芳; everyone reachable in a chat of their own."""
+    department = db.execute("select id from departments where name = '组织人事科'").fetchone()[0]
+    for n in range(extra):
+        db.execute("insert into people (roster_key, name, department_id, roles, active, reachable) "
+                   "values (?, ?, ?, 'office staff', 1, 1)", [f"office-{n}", f"办公室{n}", department])
+    db.execute("update people set chat_id = 900000 + id, telegram_user_id = 900000 + id, reachable = 1")
+    db.conn.commit()
+    return [r[0] for r in db.execute("select id from people where roles like '%office%'")]
+
+
+async def test_the_reminder_slot_commits_in_slices_and_lets_the_loop_run_between(db, db_path, monkeypatch):
+    seed(db, per_state=100)
+    working = db.execute("select count(*) from problems where status in ('dispatched', 'in_progress', "
+                         "'returned')").fetchone()[0]
+    _reachable_office(db, 0)
+    app = app_for(db, db_path)
+    await _sweep_at(app, 8, 59)
+    monkeypatch.setattr(slices, "SLICE_SECONDS", 0.0)  # a slice per problem: every pause is seen
+    _, seen = await _watched(db, "reminder:%", _sweep_at(app, 9, 0, 30))
+    total = _count(db, "reminder:%")
+    assert total >= working  # every working problem is due today: each is reminded
+    between = sorted({n for n in seen if 0 < n < total})
+    assert len(between) > working // 2  # the loop ran between the slices, each slice committed
+
+
+async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(db, db_path, monkeypatch):
+    seed(db, per_state=5)
+    # the working problems fell late yesterday: something new for the 08:30 digest
+    db.execute("update problems set deadline = ? where status in ('dispatched', 'in_progress', 'returned')",
+               [(DAY - timedelta(days=1)).isoformat()])
+    office = _reachable_office(db, 3)
+    built = []
+    for_office = digests.for_office
+    monkeypatch.setattr(digests, "for_office", lambda *a, **k: built.append(a) or for_office(*a, **k))
+    app = app_for(db, db_path)
+    await _sweep_at(app, 8, 29)
+    _, seen = await _watched(db, "digest:%", _sweep_at(app, 8, 31))
+    assert len(office) == 4 and len(built) == 1
+    got = {r[0] for r in db.execute("select person_id from outbox where dedup_key like 'digest:%' "
+                                    "and photo is null")}
+    charts = {r[0] for r in db.execute("select person_id from outbox where dedup_key like 'digest:%:chart'")}
+    assert set(office) <= got and set(office) <= charts
+    texts = {r[0] for r in db.execute("select text from outbox where dedup_key like 'digest:%' "
+                                      "and photo is null and person_id in "
+                                      f"({','.join('?' * len(office))})", office)}
+    assert len(texts) == 1  # the one office digest, to each of them
+    assert any(0 < n < len(got) * 2 for n in seen)  # the loop ran while the digests were being made
