@@ -100,8 +100,9 @@ async def test_a_sheet_typed_with_fullwidth_bars_and_a_spoken_closing_time(runni
     from storage import evaluations
 
     office = await join(client, invited, 103, "王芳")
-    reply = await office.send("/newsheet 2099年度民主评议 ｜ 李娜 门诊部 ｜ 下周五 下午5点半 ｜ 门诊部")
-    assert any("2099年度民主评议" in (m.text or "") for m in reply), [m.text for m in reply]
+    preview = await office.send("/newsheet 2099年度民主评议 ｜ 李娜 门诊部 ｜ 下周五 下午5点半 ｜ 门诊部")
+    assert any("2099年度民主评议" in (m.text or "") for m in preview), [m.text for m in preview]
+    await office.press("确认发出", message=preview[-1])  # a sheet is sent only once confirmed
     [sheet] = [evaluations.get(db, 1)]
     zone = running_bot.settings.timezone
     assert sheet.closes_at.astimezone(zone).strftime("%H:%M") == "17:30"
