@@ -444,7 +444,7 @@ def _categories_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> d
 
 
 def _departments_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    offered = {r["name"]: str(r["id"]) for r in database(context).query("select id, name from departments")}
+    offered = {name: str(department_id) for department_id, name in people.department_list(database(context))}
     offered[say(language(update, context), "opinion.btn.no_department")] = "0"
     return offered
 

@@ -403,6 +403,7 @@ MESSAGES = {
     "lookback.confirm_round": "Start a look-back of #{id} {title}: the department confirms the fix still holds and the people concerned vote for {days} days.\n\nStart it?",
     "lookback.exists": "A look-back was already started today.",
     "lookback.started": "Look-back on #{id} started; voting closes on {closes_on}.",
+    "history.problem.lookback_widen": "look-back widened",
     "history.problem.lookback_start": "look-back started",
     "history.problem.lookback_confirm": "department confirmed",
     "history.problem.lookback_result": "look-back result",

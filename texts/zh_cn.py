@@ -415,6 +415,7 @@ MESSAGES = {
     "lookback.confirm_round": "对 #{id} {title} 发起一轮回头看：责任科室确认整改是否保持，相关人员投票满意度，投票 {days} 天。\n\n确认发起吗？",
     "lookback.exists": "今天已经发起过这次回头看。",
     "lookback.started": "#{id} 的回头看已发起，{closes_on} 截止投票。",
+    "history.problem.lookback_widen": "回头看扩大投票范围",
     "history.problem.lookback_start": "发起回头看",
     "history.problem.lookback_confirm": "科室确认",
     "history.problem.lookback_result": "回头看结果",

@@ -403,6 +403,7 @@ MESSAGES = {
     "lookback.confirm_round": "對 #{id} {title} 發起一輪回頭看：責任科室確認整改是否保持，相關人員投票滿意度，投票 {days} 天。\n\n確認發起嗎？",
     "lookback.exists": "今天已經發起過這次回頭看。",
     "lookback.started": "#{id} 的回頭看已發起，{closes_on} 截止投票。",
+    "history.problem.lookback_widen": "回頭看擴大投票範圍",
     "history.problem.lookback_start": "發起回頭看",
     "history.problem.lookback_confirm": "科室確認",
     "history.problem.lookback_result": "回頭看結果",
