@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from storage import digests, lookbacks, problems
+from storage import digests, lookbacks, people, problems
 from texts import LANGUAGE_NAMES
 
 CALLBACK_LIMIT = 64  # bytes: Telegram's limit on callback data
@@ -224,6 +224,17 @@ INBOX_PROBLEM = declare("inbox_problem", "ib:prob", code("opinion", OPINION_ID, 
 INBOX_PAGE = declare("inbox_page", "ib:page", number("page", MAX_PAGE), code("after", OPINION_ID, 16))
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
+# the publish preview: send to everyone, edit the public words first, or cancel
+INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_EDIT = declare("inbox_publish_edit", "ib:pubedit", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16))
+# 标为重复: one of the latest opinions picked as the original
+INBOX_DUPLICATE_OF = declare("inbox_duplicate_of", "ib:dupof", code("opinion", OPINION_ID, 16),
+                             code("original", OPINION_ID, 16))
+# an opinion the office forwarded to a leader: reply through the office, list and claim, hand back
+FORWARDED_REPLY = declare("forwarded_reply", "lf:reply", code("opinion", OPINION_ID, 16))
+FORWARDED_CLAIM = declare("forwarded_claim", "lf:claim", code("opinion", OPINION_ID, 16))
+FORWARDED_BACK = declare("forwarded_back", "lf:back", code("opinion", OPINION_ID, 16))
 INBOX_ACTIONS = {"reply": INBOX_REPLY, "close": INBOX_CLOSE, "lead": INBOX_LEADER,
                  "dup": INBOX_DUPLICATE, "prob": INBOX_PROBLEM}
 
@@ -315,6 +326,53 @@ EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subje
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
 EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"))
 EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"))
+
+# ---- the office's forms: /newsheet, /meeting, /selfcheck, /phase without arguments ------------
+# Buttons that carry their words carry one of these (phrasings reads them as if typed); the
+# others carry an index into a list on the screen, which the form checks against that list.
+SHEET_CLOSING_DAYS = ("下周一", "下周五", "本月底")
+SELFCHECK_DUE_PHRASES = ("下周五", "本月底", "两周")
+PHASE_FIRST_DAYS = ("今天", "明天", "下周一")
+PHASE_LAST_DAYS = ("本月底", "下月底", "年底")
+FORM_ROLES = (people.LEADER, people.HEAD, people.OFFICE)  # the roles a form offers as a group
+SHEET_FORM_TITLE = declare("sheet_form_title", "sf:t")  # the suggested title
+# subjects: a group (班子成员…), a department, tapped on and off, then done
+SHEET_FORM_SUBJECT_GROUP = declare("sheet_form_subject_group", "sf:s:g", number("index", MAX_INDEX))
+SHEET_FORM_SUBJECT_DEPARTMENT = declare("sheet_form_subject_department", "sf:s:d", number("index", MAX_INDEX))
+SHEET_FORM_SUBJECTS_DONE = declare("sheet_form_subjects_done", "sf:s:done")
+SHEET_FORM_SUBJECT = AnyOf((SHEET_FORM_SUBJECT_GROUP, SHEET_FORM_SUBJECT_DEPARTMENT,
+                            SHEET_FORM_SUBJECTS_DONE))
+SHEET_FORM_CLOSES = declare("sheet_form_closes", "sf:c", choice("day", SHEET_CLOSING_DAYS))
+# raters: everyone, a role, a department, then done
+SHEET_FORM_EVERYONE = declare("sheet_form_everyone", "sf:r:all")
+SHEET_FORM_RATER_ROLE = declare("sheet_form_rater_role", "sf:r", choice("role", FORM_ROLES))
+SHEET_FORM_RATER_DEPARTMENT = declare("sheet_form_rater_department", "sf:r:d", number("index", MAX_INDEX))
+SHEET_FORM_RATERS_DONE = declare("sheet_form_raters_done", "sf:r:done")
+SHEET_FORM_RATER = AnyOf((SHEET_FORM_EVERYONE, SHEET_FORM_RATER_ROLE, SHEET_FORM_RATER_DEPARTMENT,
+                          SHEET_FORM_RATERS_DONE))
+SHEET_FORM_CONFIRM = declare("sheet_form_confirm", "sf:ok")
+SHEET_FORM_CANCEL = declare("sheet_form_cancel", "sf:no")
+MEETING_FORM_DAY = declare("meeting_form_day", "mf:day", number("index", MAX_INDEX))
+MEETING_FORM_TIME = declare("meeting_form_time", "mf:time", number("index", MAX_INDEX))  # a quick time
+MEETING_FORM_PLACE_SKIP = declare("meeting_form_place_skip", "mf:place", choice("place", ("-",)))
+MEETING_FORM_EVERYONE = declare("meeting_form_everyone", "mf:a:all")
+MEETING_FORM_ROLE = declare("meeting_form_role", "mf:a:r", choice("role", FORM_ROLES))
+MEETING_FORM_DEPARTMENT = declare("meeting_form_department", "mf:a:d", number("index", MAX_INDEX))
+MEETING_FORM_AUDIENCE_DONE = declare("meeting_form_audience_done", "mf:a:done")
+MEETING_FORM_AUDIENCE = AnyOf((MEETING_FORM_EVERYONE, MEETING_FORM_ROLE, MEETING_FORM_DEPARTMENT,
+                               MEETING_FORM_AUDIENCE_DONE))
+MEETING_FORM_CONFIRM = declare("meeting_form_confirm", "mf:ok")
+MEETING_FORM_CANCEL = declare("meeting_form_cancel", "mf:no")
+SELFCHECK_FORM_SUBJECT = declare("selfcheck_form_subject", "scf:s", number("index", MAX_INDEX))
+SELFCHECK_FORM_DUE = declare("selfcheck_form_due", "scf:d", choice("due", SELFCHECK_DUE_PHRASES))
+SELFCHECK_FORM_REVIEWER = declare("selfcheck_form_reviewer", "scf:r", choice("reviewer", ("-",)))  # default
+SELFCHECK_FORM_CONFIRM = declare("selfcheck_form_confirm", "scf:ok")
+SELFCHECK_FORM_CANCEL = declare("selfcheck_form_cancel", "scf:no")
+PHASE_FORM_NAME = declare("phase_form_name", "phf:n", number("index", MAX_INDEX))
+PHASE_FORM_FIRST = declare("phase_form_first", "phf:f", choice("day", PHASE_FIRST_DAYS))
+PHASE_FORM_LAST = declare("phase_form_last", "phf:l", choice("day", PHASE_LAST_DAYS))
+PHASE_FORM_CONFIRM = declare("phase_form_confirm", "phf:ok")
+PHASE_FORM_CANCEL = declare("phase_form_cancel", "phf:no")
 
 # ---- settings ---------------------------------------------------------------------------------
 DIGEST_FULL = declare("digest_full", "dgf", number("since", 10**11 - 1))  # the digest's start, a timestamp

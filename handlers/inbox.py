@@ -23,12 +23,19 @@ from telegram.ext import (
 
 import callbacks
 from callbacks import (
+    FORWARDED_BACK,
+    FORWARDED_CLAIM,
+    FORWARDED_REPLY,
     INBOX_ACTIONS,
     INBOX_CLOSE,
     INBOX_DUPLICATE,
+    INBOX_DUPLICATE_OF,
     INBOX_LEADER,
     INBOX_PAGE,
     INBOX_PUBLISH,
+    INBOX_PUBLISH_CANCEL,
+    INBOX_PUBLISH_CONFIRM,
+    INBOX_PUBLISH_EDIT,
     INBOX_REPLY,
     INBOX_TO_LEADER,
 )
@@ -195,7 +202,7 @@ async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         return ConversationHandler.END
     context.user_data["inbox_opinion"] = opinion.id
     rows = [[InlineKeyboardButton(f"#{o.id} {fit.shorten(' '.join(o.text.split()), CHOICE_TEXT)}",
-                                  callback_data=f"ib:dupof:{opinion.id}:{o.id}")]
+                                  callback_data=INBOX_DUPLICATE_OF.data(opinion.id, o.id))]
             for o in opinions.recent(database(context), opinion.id, DUPLICATE_CHOICES)]
     await reply(update, context, "inbox.ask_original", id=opinion.id,
                 reply_markup=InlineKeyboardMarkup(rows) if rows else None)
@@ -204,11 +211,7 @@ async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 @requires(OFFICE)
 async def pick_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    parts = update.callback_query.data.split(":")  # ib:dupof:<opinion>:<original>
-    if len(parts) != 4:
-        await refuse(update, context, "stale_button")
-        return _done(context)
-    opinion_id, original = parts[2], parts[3]
+    opinion_id, original = INBOX_DUPLICATE_OF.parse(update.callback_query.data)
     try:
         opinions.mark_duplicate(database(context), opinion_id, original, person_of(update, context).id)
     except OpinionError:
@@ -356,12 +359,12 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
     lines = [say(lang, "inbox.for_leader")] + office_card_lines(lang, opinion, database(context))
 
     def button(key, action):
-        return InlineKeyboardButton(say(lang, key), callback_data=f"lf:{action}:{opinion.id}")
+        return InlineKeyboardButton(say(lang, key), callback_data=action.data(opinion.id))
 
     try:
         await send_lines(context, leader.chat_id, lines, InlineKeyboardMarkup([
-            [button("forwarded.btn.reply", "reply"), button("forwarded.btn.claim", "claim")],
-            [button("forwarded.btn.back", "back")]]))
+            [button("forwarded.btn.reply", FORWARDED_REPLY), button("forwarded.btn.claim", FORWARDED_CLAIM)],
+            [button("forwarded.btn.back", FORWARDED_BACK)]]))
         await send_photos(context, leader.chat_id, opinion)
     except Forbidden:
         people.set_reachable(database(context), leader.id, False)
@@ -371,8 +374,7 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
 
 
 def _forwarded_to_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
-    parts = update.callback_query.data.split(":")
-    opinion = opinions.get(database(context), parts[2] if len(parts) == 3 else "")
+    opinion = opinions.get(database(context), callbacks.parse(update.callback_query.data)[1][0])
     me = person_of(update, context)
     if opinion is None or opinion.status != opinions.FORWARDED or opinion.leader_id != me.id:
         return None
@@ -480,7 +482,7 @@ def _audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
 
 
 def _publishable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
-    opinion = opinions.get(database(context), update.callback_query.data.split(":")[2])
+    opinion = opinions.get(database(context), callbacks.parse(update.callback_query.data)[1][0])
     if opinion is None or opinion.status != opinions.CLOSED or opinion.published:
         return None
     return opinion
@@ -496,14 +498,15 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
     text = _public_texts(context).get(opinion.id)
 
     def button(key, action):
-        return InlineKeyboardButton(say(lang, key, count=count), callback_data=f"ib:{action}:{opinion.id}")
+        return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
 
     await send_lines(context, update.effective_chat.id, [
         say(lang, "inbox.publish_preview", id=opinion.id, count=count),
         public_message(lang, opinion, text),
         say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
-    ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", "pubok")],
-                             [button("inbox.btn.publish_edit", "pubedit"), button("btn.cancel", "pubno")]]))
+    ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
+                             [button("inbox.btn.publish_edit", INBOX_PUBLISH_EDIT),
+                              button("btn.cancel", INBOX_PUBLISH_CANCEL)]]))
 
 
 @requires(OFFICE)
@@ -547,7 +550,7 @@ async def receive_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE
 @requires(OFFICE)
 async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db = database(context)
-    opinion_id = update.callback_query.data.split(":")[2]
+    (opinion_id,) = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
     public_text = _public_texts(context).get(opinion_id)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id, public_text)
@@ -584,7 +587,7 @@ async def _report_arrival(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def cancel_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _public_texts(context).pop(update.callback_query.data.split(":")[2], None)
+    _public_texts(context).pop(INBOX_PUBLISH_CANCEL.parse(update.callback_query.data)[0], None)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(say(language(update, context), "inbox.publish_cancelled"))
 
@@ -609,11 +612,11 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
                           CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
                           CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE),
-                          CallbackQueryHandler(ask_public_text, pattern=r"^ib:pubedit:")],
+                          CallbackQueryHandler(ask_public_text, pattern=INBOX_PUBLISH_EDIT)],
             states={**conversations.on_timeout("inbox_action"),
                     TYPING_REPLY: [MessageHandler(text, receive_reply)],
                     TYPING_ORIGINAL: [MessageHandler(text, receive_original),
-                                      CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:")],
+                                      CallbackQueryHandler(pick_original, pattern=INBOX_DUPLICATE_OF)],
                     TYPING_ANSWER: [MessageHandler(text, receive_answer)],
                     TYPING_PUBLIC: [MessageHandler(text, receive_public_text)]},
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
@@ -623,7 +626,7 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=r"^lf:reply:")],
+            entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=FORWARDED_REPLY)],
             states={**conversations.on_timeout("forwarded_opinion"),
                     LEADER_TYPING_REPLY: [MessageHandler(text, leader_receive_reply)]},
             fallbacks=[CommandHandler("cancel", leader_cancel), menu.leave_on_menu_tap()],
@@ -632,15 +635,15 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        CallbackQueryHandler(leader_claim, pattern=r"^lf:claim:"),
-        CallbackQueryHandler(leader_hand_back, pattern=r"^lf:back:"),
+        CallbackQueryHandler(leader_claim, pattern=FORWARDED_CLAIM),
+        CallbackQueryHandler(leader_hand_back, pattern=FORWARDED_BACK),
         *menu.triggers("inbox", show_inbox),
         CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
         CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
         CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
         CallbackQueryHandler(publish, pattern=INBOX_PUBLISH),
-        CallbackQueryHandler(confirm_publish, pattern=r"^ib:pubok:"),
-        CallbackQueryHandler(pick_original, pattern=r"^ib:dupof:"),
-        CallbackQueryHandler(cancel_publish, pattern=r"^ib:pubno:"),
+        CallbackQueryHandler(confirm_publish, pattern=INBOX_PUBLISH_CONFIRM),
+        CallbackQueryHandler(pick_original, pattern=INBOX_DUPLICATE_OF),
+        CallbackQueryHandler(cancel_publish, pattern=INBOX_PUBLISH_CANCEL),
         CommandHandler("categories", categories),
     ]

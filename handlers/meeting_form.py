@@ -19,19 +19,32 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from callbacks import (
+    FORM_ROLES,
+    MEETING_FORM_AUDIENCE,
+    MEETING_FORM_AUDIENCE_DONE,
+    MEETING_FORM_CANCEL,
+    MEETING_FORM_CONFIRM,
+    MEETING_FORM_DAY,
+    MEETING_FORM_DEPARTMENT,
+    MEETING_FORM_EVERYONE,
+    MEETING_FORM_PLACE_SKIP,
+    MEETING_FORM_ROLE,
+    MEETING_FORM_TIME,
+)
 from handlers import conversations, menu
 from handlers.access import database, language, quoted, reply, requires, settings
 from handlers.calendar import announce_meeting
 from storage import calendar, people, phrasings
 from storage.calendar import Event
 from storage.clock import clock
-from storage.people import HEAD, LEADER, OFFICE
+from storage.people import OFFICE
 from texts import say
 
 TITLE, DAY, TIME, PLACE, AUDIENCE, CONFIRM = conversations.states("meeting_form")
 DAY_PHRASES = ("今天", "明天", "下周一", "本月底")  # what the quick buttons mean, as phrasings reads
 QUICK_TIMES = ("09:00", "14:30")
-ROLES_OFFERED = (LEADER, HEAD, OFFICE)
+ROLES_OFFERED = FORM_ROLES  # the role button carries one of these
 MAX_TITLE = 200
 
 
@@ -69,18 +82,19 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
 
 async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     lang = language(update, context)
-    buttons = [(say(lang, f"meeting_form.day.{i}"), f"mf:day:{i}") for i in range(len(DAY_PHRASES))]
+    buttons = [(say(lang, f"meeting_form.day.{i}"), MEETING_FORM_DAY.data(i))
+               for i in range(len(DAY_PHRASES))]
     await reply(update, context, "meeting_form.day", reply_markup=inline_rows([buttons[:2], buttons[2:]]))
     return DAY
 
 
 @requires(OFFICE)
 async def day_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    index = update.callback_query.data.removeprefix("mf:day:")
-    if not index.isdigit() or int(index) >= len(DAY_PHRASES):
+    (index,) = MEETING_FORM_DAY.parse(update.callback_query.data)
+    if index >= len(DAY_PHRASES):
         await reply(update, context, "stale_button")
         return DAY
-    return await _day_chosen(update, context, DAY_PHRASES[int(index)])
+    return await _day_chosen(update, context, DAY_PHRASES[index])
 
 
 @requires(OFFICE)
@@ -100,7 +114,7 @@ async def day_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 async def _day_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, phrase: str) -> str:
     day = phrasings.parse_date(phrase, _now(context).date())
     _form(context)["day"] = day.isoformat()
-    buttons = [(t, f"mf:time:{t}") for t in QUICK_TIMES]
+    buttons = [(t, MEETING_FORM_TIME.data(i)) for i, t in enumerate(QUICK_TIMES)]
     await reply(update, context, "meeting_form.time", day=day.isoformat(),
                 reply_markup=inline_rows([buttons]))
     return TIME
@@ -108,7 +122,7 @@ async def _day_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, phrase
 
 @requires(OFFICE)
 async def time_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (update.callback_query.data.removeprefix("mf:time:") if update.callback_query
+    typed = (_quick_time(update.callback_query.data) if update.callback_query
              else update.message.text)
     at = phrasings.parse_time(typed)
     form = _form(context)
@@ -119,6 +133,12 @@ async def time_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     return await _time_chosen(update, context, datetime.combine(day, at, tzinfo=_now(context).tzinfo))
 
 
+def _quick_time(data: str) -> str:
+    """The time a quick button stands for ("" past the list: told it is not a time)."""
+    (index,) = MEETING_FORM_TIME.parse(data)
+    return QUICK_TIMES[index] if index < len(QUICK_TIMES) else ""
+
+
 async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, moment: datetime) -> str:
     if moment < _now(context):
         await reply(update, context, "meeting_form.past", when=moment.strftime("%Y-%m-%d %H:%M"))
@@ -126,7 +146,8 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, momen
     _form(context)["starts"] = moment.isoformat()
     lang = language(update, context)
     await reply(update, context, "meeting_form.place",
-                reply_markup=inline_rows([[(say(lang, "meeting_form.skip"), "mf:place:-")]]))
+                reply_markup=inline_rows([[(say(lang, "meeting_form.skip"),
+                                            MEETING_FORM_PLACE_SKIP.data("-"))]]))
     return PLACE
 
 
@@ -143,12 +164,13 @@ def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[l
         return f"✓ {label}" if chosen else label
 
     rows = [[(mark(not form["roles"] and not form["departments"], say(lang, "meeting_form.everyone")),
-              "mf:a:all")]]
-    rows.append([(mark(r in form["roles"], say(lang, f"role.{r}")), f"mf:a:r:{r}") for r in ROLES_OFFERED])
-    buttons = [(mark(name in form["departments"], name), f"mf:a:d:{i}")
+              MEETING_FORM_EVERYONE.data())]]
+    rows.append([(mark(r in form["roles"], say(lang, f"role.{r}")), MEETING_FORM_ROLE.data(r))
+                 for r in ROLES_OFFERED])
+    buttons = [(mark(name in form["departments"], name), MEETING_FORM_DEPARTMENT.data(i))
                for i, name in enumerate(people.departments(database(context)))]
     rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), "mf:a:done")])
+    rows.append([(say(lang, "meeting_form.done"), MEETING_FORM_AUDIENCE_DONE.data())])
     return rows
 
 
@@ -161,20 +183,17 @@ async def _ask_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
 @requires(OFFICE)
 async def audience_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     query, form = update.callback_query, _form(context)
-    parts = query.data.split(":")
-    if len(parts) < 3:
-        await reply(update, context, "stale_button")
-        return AUDIENCE
-    if parts[2] == "done":
+    button, values = MEETING_FORM_AUDIENCE.parse(query.data)
+    if button is MEETING_FORM_AUDIENCE_DONE:
         return await _preview(update, context)
-    if parts[2] == "all":
+    if button is MEETING_FORM_EVERYONE:
         form["roles"], form["departments"] = [], []
-    elif parts[2] == "r" and len(parts) == 4 and parts[3] in ROLES_OFFERED:
-        form["roles"] = sorted(set(form["roles"]) ^ {parts[3]})
-    elif parts[2] == "d" and len(parts) == 4 and parts[3].isdigit():
+    elif button is MEETING_FORM_ROLE:
+        form["roles"] = sorted(set(form["roles"]) ^ {values[0]})
+    elif button is MEETING_FORM_DEPARTMENT:
         known = people.departments(database(context))
-        if int(parts[3]) < len(known):
-            form["departments"] = sorted(set(form["departments"]) ^ {known[int(parts[3])]})
+        if values[0] < len(known):
+            form["departments"] = sorted(set(form["departments"]) ^ {known[values[0]]})
     await query.answer()
     try:
         await query.edit_message_reply_markup(inline_rows(_audience_rows(update, context)))
@@ -208,8 +227,9 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         say(lang, "meeting_form.everyone")
     await reply(update, context, "meeting_form.preview", title=form["title"],
                 when=starts.strftime("%Y-%m-%d %H:%M"), place=form.get("place") or "—", who=who,
-                count=count, reply_markup=inline_rows([[(say(lang, "btn.confirm"), "mf:ok"),
-                                                    (say(lang, "btn.cancel"), "mf:no")]]))
+                count=count,
+                reply_markup=inline_rows([[(say(lang, "btn.confirm"), MEETING_FORM_CONFIRM.data()),
+                                           (say(lang, "btn.cancel"), MEETING_FORM_CANCEL.data())]]))
     return CONFIRM
 
 
@@ -238,14 +258,16 @@ def handlers() -> list[BaseHandler]:
         states={
             **conversations.on_timeout("meeting_form"),
             TITLE: [MessageHandler(text, receive_title)],
-            DAY: [CallbackQueryHandler(day_button, pattern=r"^mf:day:"), MessageHandler(text, day_typed)],
-            TIME: [CallbackQueryHandler(time_given, pattern=r"^mf:time:"), MessageHandler(text, time_given)],
-            PLACE: [CallbackQueryHandler(place_given, pattern=r"^mf:place:"),
+            DAY: [CallbackQueryHandler(day_button, pattern=MEETING_FORM_DAY),
+                  MessageHandler(text, day_typed)],
+            TIME: [CallbackQueryHandler(time_given, pattern=MEETING_FORM_TIME),
+                   MessageHandler(text, time_given)],
+            PLACE: [CallbackQueryHandler(place_given, pattern=MEETING_FORM_PLACE_SKIP),
                     MessageHandler(text, place_given)],
-            AUDIENCE: [CallbackQueryHandler(audience_button, pattern=r"^mf:a:"),
+            AUDIENCE: [CallbackQueryHandler(audience_button, pattern=MEETING_FORM_AUDIENCE),
                        MessageHandler(text, audience_typed)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^mf:ok$"),
-                      CallbackQueryHandler(cancel, pattern=r"^mf:no$")],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=MEETING_FORM_CONFIRM),
+                      CallbackQueryHandler(cancel, pattern=MEETING_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
         name="meeting_form",

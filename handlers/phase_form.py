@@ -16,6 +16,16 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from callbacks import (
+    PHASE_FIRST_DAYS,
+    PHASE_FORM_CANCEL,
+    PHASE_FORM_CONFIRM,
+    PHASE_FORM_FIRST,
+    PHASE_FORM_LAST,
+    PHASE_FORM_NAME,
+    PHASE_LAST_DAYS,
+    Button,
+)
 from handlers import conversations, menu
 from handlers.access import language, quoted, reply, requires
 from handlers.calendar import announce_phase, phase_bound
@@ -25,8 +35,8 @@ from texts import say
 
 NAME, FIRST, LAST, CONFIRM = conversations.states("phase_form")
 PHASES = ("学习教育、听取意见", "查摆问题、开展批评", "整改落实、建章立制")  # DOMAIN.md's three
-FIRST_DAYS = ("今天", "明天", "下周一")
-LAST_DAYS = ("本月底", "下月底", "年底")
+FIRST_DAYS = PHASE_FIRST_DAYS
+LAST_DAYS = PHASE_LAST_DAYS
 MAX_NAME = 200
 
 
@@ -38,15 +48,16 @@ def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["phase_form"] = {}
     await reply(update, context, "phase_form.name",
-                reply_markup=inline_rows([[(name, f"phf:n:{i}")] for i, name in enumerate(PHASES)]))
+                reply_markup=inline_rows([[(name, PHASE_FORM_NAME.data(i))]
+                                          for i, name in enumerate(PHASES)]))
     return NAME
 
 
 @requires(OFFICE)
 async def name_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     if update.callback_query:
-        index = update.callback_query.data.removeprefix("phf:n:")
-        name = PHASES[int(index)] if index.isdigit() and int(index) < len(PHASES) else ""
+        (index,) = PHASE_FORM_NAME.parse(update.callback_query.data)
+        name = PHASES[index] if index < len(PHASES) else ""
     else:
         name = update.message.text.strip()[:MAX_NAME]
     if not name:
@@ -58,20 +69,21 @@ async def name_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
 
 async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str,
                    phrases: tuple[str, ...], state: str) -> str:
-    buttons = [(phrase, f"phf:{which[0]}:{phrase}") for phrase in phrases]
+    button = PHASE_FORM_FIRST if which == "first" else PHASE_FORM_LAST
+    buttons = [(phrase, button.data(phrase)) for phrase in phrases]
     await reply(update, context, f"phase_form.{which}", reply_markup=inline_rows([buttons]))
     return state
 
 
-def _typed_or_tapped(update: Update) -> str:
+def _typed_or_tapped(update: Update, button: Button) -> str:
     if update.callback_query:
-        return update.callback_query.data.split(":", 2)[-1]
+        return button.parse(update.callback_query.data)[0]
     return update.message.text
 
 
 @requires(OFFICE)
 async def first_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = _typed_or_tapped(update)
+    typed = _typed_or_tapped(update, PHASE_FORM_FIRST)
     starts = phase_bound(context, typed, last=False)
     if starts is None:
         await reply(update, context, "phase_form.bad_day", text=quoted(typed))
@@ -82,7 +94,7 @@ async def first_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 @requires(OFFICE)
 async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed, form = _typed_or_tapped(update), _form(context)
+    typed, form = _typed_or_tapped(update, PHASE_FORM_LAST), _form(context)
     ends = phase_bound(context, typed, last=True)
     if ends is None or "starts" not in form or ends <= datetime.fromisoformat(form["starts"]):
         await reply(update, context, "phase_form.bad_day", text=quoted(typed))
@@ -90,7 +102,8 @@ async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     form["ends"] = ends.isoformat()
     starts = datetime.fromisoformat(form["starts"])
     lang = language(update, context)
-    lang_buttons = [[(say(lang, "btn.confirm"), "phf:ok"), (say(lang, "btn.cancel"), "phf:no")]]
+    lang_buttons = [[(say(lang, "btn.confirm"), PHASE_FORM_CONFIRM.data()),
+                     (say(lang, "btn.cancel"), PHASE_FORM_CANCEL.data())]]
     await reply(update, context, "phase_form.preview", name=form["name"],
                 first=starts.date().isoformat(), last=ends.date().isoformat(),
                 reply_markup=inline_rows(lang_buttons))
@@ -121,11 +134,14 @@ def handlers() -> list[BaseHandler]:
         entry_points=[CommandHandler("phase", start, has_args=False)],
         states={
             **conversations.on_timeout("phase_form"),
-            NAME: [CallbackQueryHandler(name_given, pattern=r"^phf:n:"), MessageHandler(text, name_given)],
-            FIRST: [CallbackQueryHandler(first_given, pattern=r"^phf:f:"), MessageHandler(text, first_given)],
-            LAST: [CallbackQueryHandler(last_given, pattern=r"^phf:l:"), MessageHandler(text, last_given)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^phf:ok$"),
-                      CallbackQueryHandler(cancel, pattern=r"^phf:no$")],
+            NAME: [CallbackQueryHandler(name_given, pattern=PHASE_FORM_NAME),
+                   MessageHandler(text, name_given)],
+            FIRST: [CallbackQueryHandler(first_given, pattern=PHASE_FORM_FIRST),
+                    MessageHandler(text, first_given)],
+            LAST: [CallbackQueryHandler(last_given, pattern=PHASE_FORM_LAST),
+                   MessageHandler(text, last_given)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=PHASE_FORM_CONFIRM),
+                      CallbackQueryHandler(cancel, pattern=PHASE_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
         name="phase_form",

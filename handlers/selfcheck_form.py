@@ -17,6 +17,14 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from callbacks import (
+    SELFCHECK_DUE_PHRASES,
+    SELFCHECK_FORM_CANCEL,
+    SELFCHECK_FORM_CONFIRM,
+    SELFCHECK_FORM_DUE,
+    SELFCHECK_FORM_REVIEWER,
+    SELFCHECK_FORM_SUBJECT,
+)
 from handlers import conversations, ledger, menu
 from handlers.access import database, language, quoted, reply, requires
 from handlers.meeting_form import inline_rows
@@ -26,7 +34,7 @@ from storage.people import OFFICE
 from texts import say
 
 SUBJECT, DUE, REVIEWER, CONFIRM = conversations.states("selfcheck_form")
-DUE_PHRASES = ("下周五", "本月底", "两周")
+DUE_PHRASES = SELFCHECK_DUE_PHRASES
 
 
 def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
@@ -37,7 +45,7 @@ def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["selfcheck_form"] = {}
     departments = people.departments(database(context))
-    buttons = [(d, f"scf:s:{i}") for i, d in enumerate(departments)]
+    buttons = [(d, SELFCHECK_FORM_SUBJECT.data(i)) for i, d in enumerate(departments)]
     await reply(update, context, "selfcheck_form.subject",
                 reply_markup=inline_rows([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
     return SUBJECT
@@ -48,8 +56,8 @@ async def subject_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
     db = database(context)
     departments = people.departments(db)
     if update.callback_query:
-        index = update.callback_query.data.removeprefix("scf:s:")
-        subject = departments[int(index)] if index.isdigit() and int(index) < len(departments) else ""
+        (index,) = SELFCHECK_FORM_SUBJECT.parse(update.callback_query.data)
+        subject = departments[index] if index < len(departments) else ""
     else:
         subject = update.message.text.strip()
     if subject not in departments and not any(p.name == subject for p in people.everyone(db)):
@@ -57,13 +65,13 @@ async def subject_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
         return SUBJECT
     _form(context)["subject"] = subject
     await reply(update, context, "selfcheck_form.due",
-                reply_markup=inline_rows([[(p, f"scf:d:{p}") for p in DUE_PHRASES]]))
+                reply_markup=inline_rows([[(p, SELFCHECK_FORM_DUE.data(p)) for p in DUE_PHRASES]]))
     return DUE
 
 
 @requires(OFFICE)
 async def due_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (update.callback_query.data.removeprefix("scf:d:") if update.callback_query
+    typed = (SELFCHECK_FORM_DUE.parse(update.callback_query.data)[0] if update.callback_query
              else update.message.text)
     today = ledger.today(context)
     due = phrasings.parse_date(typed, today)
@@ -73,7 +81,8 @@ async def due_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     _form(context)["due"] = due.isoformat()
     lang = language(update, context)
     await reply(update, context, "selfcheck_form.reviewer",
-                reply_markup=inline_rows([[(say(lang, "selfcheck_form.default_reviewer"), "scf:r:-")]]))
+                reply_markup=inline_rows([[(say(lang, "selfcheck_form.default_reviewer"),
+                                            SELFCHECK_FORM_REVIEWER.data("-"))]]))
     return REVIEWER
 
 
@@ -90,8 +99,8 @@ async def reviewer_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     form["reviewer"] = name
     await reply(update, context, "selfcheck_form.preview", subject=form["subject"], due=form["due"],
                 reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
-                reply_markup=inline_rows([[(say(lang, "btn.confirm"), "scf:ok"),
-                                           (say(lang, "btn.cancel"), "scf:no")]]))
+                reply_markup=inline_rows([[(say(lang, "btn.confirm"), SELFCHECK_FORM_CONFIRM.data()),
+                                           (say(lang, "btn.cancel"), SELFCHECK_FORM_CANCEL.data())]]))
     return CONFIRM
 
 
@@ -119,13 +128,14 @@ def handlers() -> list[BaseHandler]:
         entry_points=[CommandHandler("selfcheck", start, has_args=False)],
         states={
             **conversations.on_timeout("selfcheck_form"),
-            SUBJECT: [CallbackQueryHandler(subject_given, pattern=r"^scf:s:"),
+            SUBJECT: [CallbackQueryHandler(subject_given, pattern=SELFCHECK_FORM_SUBJECT),
                       MessageHandler(text, subject_given)],
-            DUE: [CallbackQueryHandler(due_given, pattern=r"^scf:d:"), MessageHandler(text, due_given)],
-            REVIEWER: [CallbackQueryHandler(reviewer_given, pattern=r"^scf:r:"),
+            DUE: [CallbackQueryHandler(due_given, pattern=SELFCHECK_FORM_DUE),
+                  MessageHandler(text, due_given)],
+            REVIEWER: [CallbackQueryHandler(reviewer_given, pattern=SELFCHECK_FORM_REVIEWER),
                        MessageHandler(text, reviewer_given)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^scf:ok$"),
-                      CallbackQueryHandler(cancel, pattern=r"^scf:no$")],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=SELFCHECK_FORM_CONFIRM),
+                      CallbackQueryHandler(cancel, pattern=SELFCHECK_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
         name="selfcheck_form",

@@ -19,19 +19,36 @@ from telegram.ext import (
     MessageHandler,
 )
 
+from callbacks import (
+    FORM_ROLES,
+    SHEET_CLOSING_DAYS,
+    SHEET_FORM_CANCEL,
+    SHEET_FORM_CLOSES,
+    SHEET_FORM_CONFIRM,
+    SHEET_FORM_EVERYONE,
+    SHEET_FORM_RATER,
+    SHEET_FORM_RATER_DEPARTMENT,
+    SHEET_FORM_RATER_ROLE,
+    SHEET_FORM_RATERS_DONE,
+    SHEET_FORM_SUBJECT,
+    SHEET_FORM_SUBJECT_DEPARTMENT,
+    SHEET_FORM_SUBJECT_GROUP,
+    SHEET_FORM_SUBJECTS_DONE,
+    SHEET_FORM_TITLE,
+)
 from handlers import conversations, menu
 from handlers.access import database, language, reply, requires, settings
 from handlers.evaluations import SheetInputError, closing_time, open_sheet, raters_named, subjects_named
 from handlers.meeting_form import inline_rows
 from storage import people
 from storage.clock import clock
-from storage.people import HEAD, LEADER, OFFICE
+from storage.people import OFFICE
 from texts import say
 
 TITLE, SUBJECTS, CLOSES, RATERS, CONFIRM = conversations.states("sheet_form")
 SUBJECT_GROUPS = ("班子成员", "科室负责人", "全部科室")  # words subjects_named reads
-CLOSING_DAYS = ("下周一", "下周五", "本月底")
-RATER_ROLES = (LEADER, HEAD, OFFICE)
+CLOSING_DAYS = SHEET_CLOSING_DAYS
+RATER_ROLES = FORM_ROLES  # the rater button carries one of these
 MAX_TITLE = 200
 SHOWN = 12
 
@@ -52,7 +69,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["sheet_form"] = {}
     year = clock.now().astimezone(settings(context).timezone).year
     suggestion = say(language(update, context), "sheet_form.suggested", year=year)
-    await reply(update, context, "sheet_form.title", reply_markup=inline_rows([[(suggestion, "sf:t")]]))
+    await reply(update, context, "sheet_form.title",
+                reply_markup=inline_rows([[(suggestion, SHEET_FORM_TITLE.data())]]))
     return TITLE
 
 
@@ -72,11 +90,12 @@ async def title_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 def _subject_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["subjects"]
-    rows = [[(_mark(w in chosen, w), f"sf:s:g{i}") for i, w in enumerate(SUBJECT_GROUPS)]]
+    rows = [[(_mark(w in chosen, w), SHEET_FORM_SUBJECT_GROUP.data(i)) for i, w in enumerate(SUBJECT_GROUPS)]]
     departments = people.departments(database(context))
-    buttons = [(_mark(d in chosen, d), f"sf:s:d{i}") for i, d in enumerate(departments)]
+    buttons = [(_mark(d in chosen, d), SHEET_FORM_SUBJECT_DEPARTMENT.data(i))
+               for i, d in enumerate(departments)]
     rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), "sf:s:done")])
+    rows.append([(say(lang, "meeting_form.done"), SHEET_FORM_SUBJECTS_DONE.data())])
     return rows
 
 
@@ -99,14 +118,13 @@ def _toggle(chosen: list[str], word: str) -> list[str]:
 
 @requires(OFFICE)
 async def subject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    form, tail = _form(context), update.callback_query.data.removeprefix("sf:s:")
-    if tail == "done":
+    form = _form(context)
+    button, values = SHEET_FORM_SUBJECT.parse(update.callback_query.data)
+    if button is SHEET_FORM_SUBJECTS_DONE:
         return await _subjects_chosen(update, context, "、".join(form["subjects"]))
-    departments = people.departments(database(context))
-    options = ({f"g{i}": w for i, w in enumerate(SUBJECT_GROUPS)}
-               | {f"d{i}": d for i, d in enumerate(departments)})
-    if tail in options:
-        form["subjects"] = _toggle(form["subjects"], options[tail])
+    options = SUBJECT_GROUPS if button is SHEET_FORM_SUBJECT_GROUP else people.departments(database(context))
+    if values[0] < len(options):
+        form["subjects"] = _toggle(form["subjects"], options[values[0]])
     return await _ask_subjects(update, context, edit=True)
 
 
@@ -125,7 +143,7 @@ async def _subjects_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, t
         return SUBJECTS
     form = _form(context)
     form["subject_words"], form["subject_names"] = typed, [s.name for s in subjects]
-    buttons = [(phrase, f"sf:c:{phrase}") for phrase in CLOSING_DAYS]
+    buttons = [(phrase, SHEET_FORM_CLOSES.data(phrase)) for phrase in CLOSING_DAYS]
     await reply(update, context, "sheet_form.closes", count=len(subjects),
                 reply_markup=inline_rows([buttons]))
     return CLOSES
@@ -133,7 +151,7 @@ async def _subjects_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, t
 
 @requires(OFFICE)
 async def closes_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (update.callback_query.data.removeprefix("sf:c:") if update.callback_query
+    typed = (SHEET_FORM_CLOSES.parse(update.callback_query.data)[0] if update.callback_query
              else update.message.text)
     try:
         closes = closing_time(typed, settings(context).timezone, clock.now())
@@ -146,13 +164,14 @@ async def closes_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 
 def _rater_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["raters"]
-    rows = [[(_mark(not chosen, say(lang, "meeting_form.everyone")), "sf:r:all")]]
-    rows.append([(_mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")), f"sf:r:{r}")
-                 for r in RATER_ROLES])
+    rows = [[(_mark(not chosen, say(lang, "meeting_form.everyone")), SHEET_FORM_EVERYONE.data())]]
+    rows.append([(_mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")),
+                  SHEET_FORM_RATER_ROLE.data(r)) for r in RATER_ROLES])
     departments = people.departments(database(context))
-    buttons = [(_mark(d in chosen, d), f"sf:r:d{i}") for i, d in enumerate(departments)]
+    buttons = [(_mark(d in chosen, d), SHEET_FORM_RATER_DEPARTMENT.data(i))
+               for i, d in enumerate(departments)]
     rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), "sf:r:done")])
+    rows.append([(say(lang, "meeting_form.done"), SHEET_FORM_RATERS_DONE.data())])
     return rows
 
 
@@ -171,17 +190,19 @@ async def _ask_raters(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: 
 
 @requires(OFFICE)
 async def rater_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    form, tail = _form(context), update.callback_query.data.removeprefix("sf:r:")
-    if tail == "done":
+    form = _form(context)
+    button, values = SHEET_FORM_RATER.parse(update.callback_query.data)
+    if button is SHEET_FORM_RATERS_DONE:
         return await _raters_chosen(update, context, "、".join(form["raters"]))
-    departments = people.departments(database(context))
     # the words raters_named reads: role names as the catalog's zh-CN says them, departments
-    options = ({r: say("zh-CN", f"role.{r}") for r in RATER_ROLES}
-               | {f"d{i}": d for i, d in enumerate(departments)})
-    if tail == "all":
+    if button is SHEET_FORM_EVERYONE:
         form["raters"] = []
-    elif tail in options:
-        form["raters"] = _toggle(form["raters"], options[tail])
+    elif button is SHEET_FORM_RATER_ROLE:
+        form["raters"] = _toggle(form["raters"], say("zh-CN", f"role.{values[0]}"))
+    else:
+        departments = people.departments(database(context))
+        if values[0] < len(departments):
+            form["raters"] = _toggle(form["raters"], departments[values[0]])
     return await _ask_raters(update, context, edit=True)
 
 
@@ -209,8 +230,8 @@ async def _raters_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, typ
     await reply(update, context, "sheet_form.preview", title=form["title"], subjects=shown,
                 count=len(names), closes=closes.strftime("%Y-%m-%d %H:%M"),
                 raters=typed or say(lang, "meeting_form.everyone"), raters_count=len(raters),
-                reply_markup=inline_rows([[(say(lang, "btn.confirm"), "sf:ok"),
-                                           (say(lang, "btn.cancel"), "sf:no")]]))
+                reply_markup=inline_rows([[(say(lang, "btn.confirm"), SHEET_FORM_CONFIRM.data()),
+                                           (say(lang, "btn.cancel"), SHEET_FORM_CANCEL.data())]]))
     return CONFIRM
 
 
@@ -243,15 +264,16 @@ def handlers() -> list[BaseHandler]:
         entry_points=[CommandHandler("newsheet", start, has_args=False)],
         states={
             **conversations.on_timeout("sheet_form"),
-            TITLE: [CallbackQueryHandler(title_given, pattern=r"^sf:t$"), MessageHandler(text, title_given)],
-            SUBJECTS: [CallbackQueryHandler(subject_button, pattern=r"^sf:s:"),
+            TITLE: [CallbackQueryHandler(title_given, pattern=SHEET_FORM_TITLE),
+                    MessageHandler(text, title_given)],
+            SUBJECTS: [CallbackQueryHandler(subject_button, pattern=SHEET_FORM_SUBJECT),
                        MessageHandler(text, subjects_typed)],
-            CLOSES: [CallbackQueryHandler(closes_given, pattern=r"^sf:c:"),
+            CLOSES: [CallbackQueryHandler(closes_given, pattern=SHEET_FORM_CLOSES),
                      MessageHandler(text, closes_given)],
-            RATERS: [CallbackQueryHandler(rater_button, pattern=r"^sf:r:"),
+            RATERS: [CallbackQueryHandler(rater_button, pattern=SHEET_FORM_RATER),
                      MessageHandler(text, raters_typed)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^sf:ok$"),
-                      CallbackQueryHandler(cancel, pattern=r"^sf:no$")],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=SHEET_FORM_CONFIRM),
+                      CallbackQueryHandler(cancel, pattern=SHEET_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
         name="sheet_form",
