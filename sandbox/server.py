@@ -83,6 +83,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.update_ids = itertools.count(1)
         self.arrived = asyncio.Condition()
+        self.polls = 0  # getUpdates calls answered: a started bot is taking updates once this moves
         self.files: dict[str, tuple[bytes, str]] = {}  # file_id -> (content, file name)
         self.commands: dict[str, list[dict]] = {}  # scope key -> commands
         self.callback_answers: dict[str, dict] = {}
@@ -440,6 +441,7 @@ class FakeBotApi:
 
     async def get_updates(self, params: dict) -> list[dict]:
         self._no_polling_with_webhook()
+        self.polls += 1
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)

@@ -87,7 +87,11 @@ async def test_twenty_kills_lose_nothing(server, client, db, db_path, monkeypatc
     attempted: set[str] = set()
     attempt = 0
     for kill in range(KILLS):
+        polls = server.api.polls
         process = await _start_bot(server, db_path)
+        # the kill falls at a random moment of the bot's work, not of its start-up (imports,
+        # migrations): people begin once it takes updates
+        await _until(lambda before=polls: server.api.polls > before, timeout=60)
         markers = [f"意见-{kill}-{n}-{attempt}" for n in range(EACH_ROUND)]
         attempted.update(markers)
         work = [asyncio.create_task(_submit(user, marker, confirmed))
