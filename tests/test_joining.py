@@ -32,7 +32,8 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
                                                                                        "milestone",
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
-        "digest", "inbox", "newproblem", "closures", "roster", "invite", "people", *tail, "export",
+        "digest", "inbox", "newproblem", "closures", "hotspots", "roster", "invite", "people", *tail,
+        "export",
         "report", "milestone", "assign",
         "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
         "findings", "categories", "newsheet", "sheets", "selfcheck", "selfchecks", "cancel"]

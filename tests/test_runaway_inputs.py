@@ -61,9 +61,9 @@ def test_a_closing_time_out_of_range_is_a_polite_error():
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from handlers.evaluations import SheetInputError, _closing
+    from handlers.evaluations import SheetInputError, closing_time
 
     now = datetime(2026, 11, 30, 2, tzinfo=UTC)
     with pytest.raises(SheetInputError):
-        _closing("下周五 25:99", ZoneInfo("Asia/Shanghai"), now)
-    assert _closing("下周五 16:00", ZoneInfo("Asia/Shanghai"), now).hour == 16
+        closing_time("下周五 25:99", ZoneInfo("Asia/Shanghai"), now)
+    assert closing_time("下周五 16:00", ZoneInfo("Asia/Shanghai"), now).hour == 16
