@@ -33,6 +33,7 @@ import handlers
 import jobs
 from bot_api import AiohttpRequest, redact_logs
 from documents import charts
+from handlers import typed_choice
 from handlers.context import CONTEXT_TYPES, Services
 from handlers.persistence import SQLitePersistence
 from health import server as health_server
@@ -145,19 +146,19 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     """The bot. `rate_limiter` keeps to Telegram's limits (30 messages a second overall by
     default); benchmarks pass a scaled one. `request` replaces the HTTP transport (the fast
     test tier answers from the fake Bot API in process)."""
+    # The bot remembers the inline keyboards it shows, so a typed label works as a tap
+    # (handlers/typed_choice.py); built here because ApplicationBuilder takes a bot or its parts.
+    offering = typed_choice.OfferingBot(
+        token=settings.bot_token, base_url=settings.api_url, base_file_url=settings.file_url,
+        request=request or AiohttpRequest(), get_updates_request=request or AiohttpRequest(connections=1),
+        rate_limiter=rate_limiter or pacer(), defaults=Defaults(parse_mode=ParseMode.HTML))
     app = (
         ApplicationBuilder()
-        .token(settings.bot_token)
-        .base_url(settings.api_url)
-        .base_file_url(settings.file_url)
-        .request(request or AiohttpRequest())
-        .get_updates_request(request or AiohttpRequest(connections=1))
+        .bot(offering)
         .persistence(SQLitePersistence(db))
-        .rate_limiter(rate_limiter or pacer())
         .concurrent_updates(PerPersonOrder())
         .application_class(vitals.CountingApplication)
         .context_types(CONTEXT_TYPES)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
         .build()
     )
     services = Services(db, settings, load_keys(settings.secret_key, settings.database_path,

@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import id_in_button, tell_error
 from jobs import notices
@@ -140,7 +140,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(start, pattern=EXTENSION_ASK)],
             states={
                 **conversations.on_timeout("extension"),

@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from callbacks import StaleButton
+from handlers import typed_choice
 from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings
 from texts import say
 
@@ -35,6 +36,8 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if current_person(update, context) is None:
         await reply(update, context, "access.not_registered")
+    elif await typed_choice.tap_outside_conversations(update, context):
+        return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
     elif update.effective_user.id not in _contacts(context):
         # The first word since a restart, and nobody took it: most likely the next step of
         # something in progress, such as an opinion draft, which is never saved.

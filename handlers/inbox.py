@@ -39,7 +39,7 @@ from callbacks import (
     INBOX_REPLY,
     INBOX_TO_LEADER,
 )
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers import hotspots as hotspot_cards
 from handlers.access import (
     database,
@@ -608,7 +608,7 @@ async def categories(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
                           CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
                           CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE),
@@ -625,7 +625,7 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=FORWARDED_REPLY)],
             states={**conversations.on_timeout("forwarded_opinion"),
                     LEADER_TYPING_REPLY: [MessageHandler(text, leader_receive_reply)]},

@@ -292,7 +292,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH),
                           CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
             states={

@@ -24,7 +24,7 @@ from callbacks import (
     LOOKBACK_WIDEN,
     read_id,
 )
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from handlers.receipts import held
@@ -224,7 +224,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(staff_vote, pattern=LOOKBACK_VOTE),
         CallbackQueryHandler(holder_vote, pattern=LOOKBACK_RECEIPT_VOTE),
         CallbackQueryHandler(widen_to_everyone, pattern=LOOKBACK_WIDEN),
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=LOOKBACK_CONFIRM)],
             states={**conversations.on_timeout("lookback_confirm"),
                     EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,

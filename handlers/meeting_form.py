@@ -32,7 +32,7 @@ from callbacks import (
     MEETING_FORM_ROLE,
     MEETING_FORM_TIME,
 )
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, quoted, reply, requires, settings
 from handlers.calendar import announce_meeting
 from storage import calendar, people, phrasings
@@ -253,7 +253,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
-    return [ConversationHandler(
+    return [typed_choice.conversation(
         entry_points=[CommandHandler("meeting", start, has_args=False)],
         states={
             **conversations.on_timeout("meeting_form"),
@@ -270,6 +270,7 @@ def handlers() -> list[BaseHandler]:
                       CallbackQueryHandler(cancel, pattern=MEETING_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        whole_answers={AUDIENCE: (MEETING_FORM_AUDIENCE_DONE,)},
         name="meeting_form",
         conversation_timeout=conversations.TIMEOUT,
         persistent=True,

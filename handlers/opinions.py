@@ -461,7 +461,7 @@ def _typed(step):
 
 def submission_conversation() -> ConversationHandler:
     text = menu.TYPED
-    return ConversationHandler(
+    return typed_choice.conversation(
         entry_points=menu.triggers("opinion", start_opinion),
         states={
             **conversations.on_timeout("opinion"),

@@ -26,7 +26,7 @@ from callbacks import (
     PHASE_LAST_DAYS,
     Button,
 )
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers.access import language, quoted, reply, requires
 from handlers.calendar import announce_phase, phase_bound
 from handlers.meeting_form import inline_rows
@@ -130,7 +130,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
-    return [ConversationHandler(
+    return [typed_choice.conversation(
         entry_points=[CommandHandler("phase", start, has_args=False)],
         states={
             **conversations.on_timeout("phase_form"),

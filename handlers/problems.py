@@ -540,7 +540,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[*menu.triggers("newproblem", start_new),
                           CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN),
                           CallbackQueryHandler(start_listing, pattern=INBOX_PROBLEM),

@@ -26,7 +26,7 @@ from callbacks import (
     PROGRESS_PHOTOS_DONE,
     PROGRESS_REPORT,
 )
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
@@ -223,7 +223,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT),
                           CallbackQueryHandler(ask_closure, pattern=CLOSURE_REQUEST)],
             states={

@@ -33,7 +33,7 @@ from callbacks import (
     RECEIPT_SUBSCRIBE,
     RECEIPT_WRITE,
 )
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import (
     MEMBERS,
     database,
@@ -342,7 +342,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[*menu.triggers("receipt", open_receipt),
                           CallbackQueryHandler(start_writing_back, pattern=RECEIPT_WRITE)],
             states={**conversations.on_timeout("receipt"),

@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from callbacks import INVITE_CANCEL, INVITE_GO, ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
 from documents import invitation_sheet
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers.access import (
     database,
     language,
@@ -207,7 +207,7 @@ async def cancel_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 def import_conversation() -> ConversationHandler:
-    return ConversationHandler(
+    return typed_choice.conversation(
         entry_points=menu.triggers("roster", ask_for_file),
         states={
             **conversations.on_timeout("roster_import"),

@@ -28,7 +28,7 @@ from callbacks import (
     SELFCHECK_VIEW,
     SELFCHECK_WRITE,
 )
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers import problems as problem_list
 from handlers.access import (
     MEMBERS,
@@ -440,7 +440,7 @@ async def list_named_problems(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[
                 CallbackQueryHandler(start_writing, pattern=SELFCHECK_WRITE),
                 CallbackQueryHandler(ask_return_comment, pattern=SELFCHECK_RETURN),

@@ -25,7 +25,7 @@ from callbacks import (
     SELFCHECK_FORM_REVIEWER,
     SELFCHECK_FORM_SUBJECT,
 )
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import database, language, quoted, reply, requires
 from handlers.meeting_form import inline_rows
 from handlers.self_checks import request_report
@@ -124,7 +124,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
-    return [ConversationHandler(
+    return [typed_choice.conversation(
         entry_points=[CommandHandler("selfcheck", start, has_args=False)],
         states={
             **conversations.on_timeout("selfcheck_form"),

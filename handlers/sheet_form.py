@@ -36,7 +36,7 @@ from callbacks import (
     SHEET_FORM_SUBJECTS_DONE,
     SHEET_FORM_TITLE,
 )
-from handlers import conversations, menu
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, reply, requires, settings
 from handlers.evaluations import SheetInputError, closing_time, open_sheet, raters_named, subjects_named
 from handlers.meeting_form import inline_rows
@@ -260,7 +260,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 def handlers() -> list[BaseHandler]:
     text = menu.TYPED
-    return [ConversationHandler(
+    return [typed_choice.conversation(
         entry_points=[CommandHandler("newsheet", start, has_args=False)],
         states={
             **conversations.on_timeout("sheet_form"),
@@ -276,6 +276,7 @@ def handlers() -> list[BaseHandler]:
                       CallbackQueryHandler(cancel, pattern=SHEET_FORM_CANCEL)],
         },
         fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        whole_answers={SUBJECTS: (SHEET_FORM_SUBJECTS_DONE,), RATERS: (SHEET_FORM_RATERS_DONE,)},
         name="sheet_form",
         conversation_timeout=conversations.TIMEOUT,
         persistent=True,

@@ -1,13 +1,39 @@
 """Typing instead of tapping: in a step that offers buttons, typed text that matches one of them
-(a department's name, a category, 好 / 较好 / 一般 / 差) is taken as that button; anything else is
-answered by pointing at the buttons above, never at the menu."""
+(a department's name, a category, 好 / 较好 / 一般 / 差, 两周 at a deadline step) is taken as that
+button; anything else is answered by pointing at the buttons above, never at the menu.
+
+One mechanism for every step:
+- `OfferingBot` remembers, in memory only, the last few inline keyboards it put in each chat
+  (sent or edited in; forgotten when edited away or deleted). Nothing of it is written to disk:
+  the opinion box's and the rating sheet's buttons pass through here too.
+- `conversation(...)` builds a ConversationHandler whose every state that offers buttons starts
+  with a `TypedStep`: typed text whose normalised form is the label of exactly one button of a
+  keyboard above, a button this very step answers, is handled as a tap on it; otherwise the
+  step's own answer to typed text (a date, a place, a name) takes it; otherwise the person is
+  pointed at the buttons.
+- Outside any conversation (a rating sheet, a look-back vote, a claim), the catch-all for text
+  (handlers/fallbacks.py) asks `tap_outside_conversations` before saying it did not understand.
+Menu labels never reach any of this (menu.TYPED), so a menu tap in the middle of a step still
+leaves the step (menu.leave_on_menu_tap)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 
-from telegram import Update
-from telegram.ext import ContextTypes, MessageHandler
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    ConversationHandler,
+    ExtBot,
+    MessageHandler,
+)
 
 from handlers import menu
 from handlers.access import MEMBERS, reply, requires
@@ -16,24 +42,257 @@ from storage import names
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
 Chosen = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[object]]
 
+KEPT = 4  # keyboards remembered per chat: the step's own and a few a job may have sent since
+HINT = "choice.hint"
+
+
+@cache
+def _simplified():
+    import opencc  # already a dependency (hotspots); loaded on the first typed answer
+
+    return opencc.OpenCC("t2s")
+
 
 def _key(label: str) -> str:
-    return names.normalise(label).lower().strip("。.!！ ")
+    """What a label and a typed answer are compared by: NFKC (full-width to half-width),
+    invisible characters and blanks gone, only letters and digits (an emoji or a ✅ in front,
+    a full stop after, do not count), lower case, traditional characters as simplified."""
+    kept = "".join(char for char in names.normalise(label)
+                   if unicodedata.category(char)[0] in "LN")
+    return _simplified().convert(kept.lower()) if kept else ""
 
 
 def match(typed: str, options: dict[str, str]) -> str | None:
     """The value of the option whose label is what was typed (compared in normalised form, so
-    "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部)."""
+    "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部); None when nothing, or
+    more than one value, matches."""
     wanted = _key(typed)
+    if not wanted:
+        return None
     found = {value for label, value in options.items() if _key(label) == wanted}
     return found.pop() if len(found) == 1 else None
 
 
-def handler(options: Options, chosen: Chosen, hint_key: str = "choice.hint",
+# ---- what the bot offered ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offered:
+    """An inline keyboard on a message in a chat (the markup only, never the message's text)."""
+
+    chat_id: int
+    message_id: int
+    markup: InlineKeyboardMarkup
+
+    def options(self) -> dict[str, str]:
+        return {button.text: button.callback_data for row in self.markup.inline_keyboard
+                for button in row if isinstance(button.callback_data, str)}
+
+
+_SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+_EDITING = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+                      "editMessageMedia"})
+
+
+class OfferingBot(ExtBot):
+    """The bot, remembering the inline keyboards it puts in each chat (memory only)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self.offered: dict[int, list[Offered]] = {}
+            self.latest: dict[int, int] = {}  # chat -> the id of the newest message sent there
+
+    async def _do_post(self, endpoint: str, data: dict, **kwargs):
+        result = await super()._do_post(endpoint, data, **kwargs)
+        if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
+            self._note(endpoint, data, result)
+        return result
+
+    def _note(self, endpoint: str, data: dict, result: object) -> None:
+        if endpoint in _SENDING:
+            if not isinstance(result, dict) or not isinstance(result.get("chat"), dict):
+                return
+            chat_id, message_id = result["chat"].get("id"), result.get("message_id")
+            if isinstance(chat_id, int) and isinstance(message_id, int):
+                self.latest[chat_id] = max(message_id, self.latest.get(chat_id, 0))
+        else:
+            chat_id, message_id = data.get("chat_id"), data.get("message_id")
+        if not isinstance(chat_id, int) or not isinstance(message_id, int):
+            return  # a channel's @name or an inline message: no typed answers come from there
+        kept = [o for o in self.offered.get(chat_id, []) if o.message_id != message_id]
+        markup = data.get("reply_markup")
+        if isinstance(markup, InlineKeyboardMarkup) and endpoint != "deleteMessage":
+            kept.insert(0, Offered(chat_id, message_id, markup))
+        if kept:
+            self.offered[chat_id] = kept[:KEPT]
+        else:
+            self.offered.pop(chat_id, None)
+
+
+def offered(bot: object, chat_id: int) -> list[Offered]:
+    """The keyboards above in this chat, newest first."""
+    return list(getattr(bot, "offered", {}).get(chat_id, []))
+
+
+def buttons_last(bot: object, chat_id: int) -> bool:
+    """Is the newest message the bot sent in this chat one with buttons?"""
+    kept = offered(bot, chat_id)
+    return bool(kept) and kept[0].message_id >= getattr(bot, "latest", {}).get(chat_id, 0)
+
+
+class TypedTap(CallbackQuery):
+    """A button tapped by typing its label. There is no press for Telegram to stop the spinner
+    of, so answering it sends what a press would have shown as a message instead."""
+
+    async def answer(self, text: str | None = None, show_alert: bool | None = None, *args, **kwargs) -> bool:
+        if text and self.message is not None:
+            await self.get_bot().send_message(self.message.chat.id, text)
+        return True
+
+
+def taps(update: Update) -> list[Update]:
+    """For typed text: a tap on each keyboard above (newest first) whose one button it names."""
+    message = update.effective_message
+    if message is None or not message.text or update.effective_chat is None:
+        return []
+    bot = update.get_bot()
+    found = []
+    for keyboard in offered(bot, update.effective_chat.id):
+        data = match(message.text, keyboard.options())
+        if data is None:
+            continue
+        shown = Message(message_id=keyboard.message_id, date=datetime.now(UTC), chat=update.effective_chat,
+                        reply_markup=keyboard.markup)
+        shown.set_bot(bot)
+        query = TypedTap(id=f"typed-{update.update_id}", from_user=update.effective_user,
+                         chat_instance=f"typed-{update.effective_chat.id}", message=shown, data=data)
+        query.set_bot(bot)
+        tap = Update(update.update_id, callback_query=query)
+        tap.set_bot(bot)
+        found.append(tap)
+    return found
+
+
+def _checked(handler: BaseHandler, update: Update) -> object | None:
+    result = handler.check_update(update)
+    return None if result is None or result is False else result
+
+
+# ---- in a conversation ------------------------------------------------------------------------
+
+
+class TypedStep(BaseHandler):
+    """First in a step that offers buttons: typed text (never a command, never a menu label) is
+    a tap on the button it names, else the step's own answer to text, else a pointer at the
+    buttons above in the person's language. The conversation stays at the step unless the tap
+    or the step's own answer moves it."""
+
+    def __init__(self, step: list[BaseHandler], buttons: list[CallbackQueryHandler], hint_key: str = HINT,
+                 own_first: tuple | None = None):
+        super().__init__(self._unused)
+        self.step, self.buttons, self.hint_key = list(step), list(buttons), hint_key
+        self.own_first = own_first  # None, or the buttons that stay taps when typed (选好了)
+
+    @staticmethod
+    async def _unused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        raise AssertionError("TypedStep answers in handle_update")
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and bool(menu.TYPED.check_update(update))
+
+    def resolve(self, update: Update) -> tuple[BaseHandler, Update, object] | None:
+        """The button handler of this step that a typed answer taps, with the tap."""
+        for tap in taps(update):
+            for handler in self.buttons:
+                checked = _checked(handler, tap)
+                if checked is not None:
+                    return handler, tap, checked
+        return None
+
+    def own(self, update: Update) -> tuple[BaseHandler, object] | None:
+        """The step's own handler for typed text, if it has one."""
+        for handler in self.step:
+            if handler is self or isinstance(handler, CallbackQueryHandler):
+                continue
+            checked = _checked(handler, update)
+            if checked is not None:
+                return handler, checked
+        return None
+
+    async def handle_update(self, update: Update, application: Application, check_result: object,
+                            context: ContextTypes.DEFAULT_TYPE) -> object:
+        answered = self.own(update)
+        tapped = self.resolve(update)
+        if answered is not None and self.own_first is not None and not (
+                tapped is not None and any(b(tapped[1].callback_query.data) for b in self.own_first)):
+            handler, checked = answered
+            return await handler.handle_update(update, application, checked, context)
+        if tapped is not None:
+            handler, tap, checked = tapped
+            return await handler.handle_update(tap, application, checked, context)
+        if answered is not None:
+            handler, checked = answered
+            return await handler.handle_update(update, application, checked, context)
+        await reply(update, context, self.hint_key)
+        return None  # the conversation stays at this step
+
+
+def conversation(*, states: dict[object, list[BaseHandler]], fallbacks: list[BaseHandler],
+                 hints: dict[object, str] | None = None, whole_answers: dict[object, tuple] | None = None,
+                 **kwargs) -> ConversationHandler:
+    """A ConversationHandler whose every step with buttons takes their labels typed (TypedStep
+    first in the step). The conversation's fallback buttons (取消) count as the step's own.
+    `whole_answers` are steps whose buttons are toggled on and off before 选好了, where typed
+    text is the whole answer at once (门诊部 后勤保障科), read by the step itself, which knows
+    every label: there a typed label finishes the step rather than toggling one button; only
+    the buttons listed for the step (选好了) are taken as taps when typed."""
+    cancelling = [h for h in fallbacks if isinstance(h, CallbackQueryHandler)]
+    built: dict[object, list[BaseHandler]] = {}
+    for state, step in states.items():
+        buttons = [h for h in step if isinstance(h, CallbackQueryHandler)]
+        if buttons and state != ConversationHandler.TIMEOUT:
+            step = [TypedStep(step, buttons + cancelling, (hints or {}).get(state, HINT),
+                              own_first=(whole_answers or {}).get(state)), *step]
+        built[state] = step
+    return ConversationHandler(states=built, fallbacks=fallbacks, **kwargs)
+
+
+# ---- outside conversations --------------------------------------------------------------------
+
+
+async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Typed text nobody took: if it names one button of the newest keyboard above (a grade on
+    a rating sheet, a look-back vote), it is handled as that tap, by the handler a tap would
+    reach; if it names none and the bot's last message is that keyboard, the person is pointed
+    at its buttons. True when answered here."""
+    if update.effective_chat is None or not menu.TYPED.check_update(update):
+        return False
+    newest = offered(update.get_bot(), update.effective_chat.id)[:1]
+    found = [tap for tap in taps(update)
+             if newest and tap.callback_query.message.message_id == newest[0].message_id]
+    if not found:
+        if buttons_last(update.get_bot(), update.effective_chat.id):
+            await reply(update, context, HINT)
+            return True
+        return False
+    for handler in context.application.handlers.get(0, []):
+        checked = _checked(handler, found[0])
+        if checked is not None:
+            await handler.handle_update(found[0], context.application, checked, context)
+            return True
+    return False
+
+
+# ---- a step's own list of typed answers, beyond its buttons ------------------------------------
+
+
+def handler(options: Options, chosen: Chosen, hint_key: str = HINT,
             roles: frozenset[str] = MEMBERS) -> MessageHandler:
-    """A MessageHandler for a button step: `options` gives {label: value} as offered, `chosen`
-    proceeds as the button would. Unmatched text keeps the step and says how to answer. `roles`
-    are the step's own (as its button handler declares them)."""
+    """A MessageHandler for a step whose typed answers go beyond the buttons on the screen (a
+    kind typed in another language): `options` gives {label: value}, `chosen` proceeds as the
+    button would. Unmatched text keeps the step and says how to answer. `roles` are the step's
+    own (as its button handler declares them)."""
 
     @requires(*roles)
     async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE):
