@@ -81,7 +81,8 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         roles, departments = calendar.audience(parts[3], people.departments(database(context)))
     except ValueError as unknown:
-        await reply(update, context, "calendar.unknown_audience", word=quoted(str(unknown)))
+        await reply(update, context, "oneliner.part", number=4, why=Raw(say(
+            language(update, context), "calendar.unknown_audience", word=quoted(str(unknown)))))
         return
     await announce_meeting(update, context, parts[1], starts, parts[2], roles, departments)
 

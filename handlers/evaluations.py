@@ -41,7 +41,7 @@ from storage.dates import parse_deadline
 from storage.evaluations import EvaluationError, Subject
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import say
+from texts import Raw, say
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
@@ -57,6 +57,7 @@ class SheetInputError(Exception):
     def __init__(self, key: str, **values) -> None:
         super().__init__(key)
         self.key, self.values = key, values
+        self.part: int | None = None  # which part of the one-liner, counted from 1
 
 
 def subjects_named(db, typed: str) -> list[Subject]:
@@ -113,9 +114,17 @@ def _parse_sheet(db, config, text: str) -> tuple[list[str], list[Subject], datet
     parts = [p.strip() for p in re.split(r"[|｜]", text.partition(" ")[2])]
     if len(parts) < 3 or not parts[0]:
         raise SheetInputError("evaluation.usage")
-    subjects = subjects_named(db, parts[1])
-    closes = closing_time(parts[2], config.timezone, clock.now())
-    roles, departments = raters_named(db, parts[3] if len(parts) > 3 else "")
+    readers = ((2, lambda: subjects_named(db, parts[1])),
+               (3, lambda: closing_time(parts[2], config.timezone, clock.now())),
+               (4, lambda: raters_named(db, parts[3] if len(parts) > 3 else "")))
+    read = []
+    for number, reader in readers:
+        try:
+            read.append(reader())
+        except SheetInputError as error:
+            error.part = number
+            raise
+    subjects, closes, (roles, departments) = read
     return parts, subjects, closes, roles, departments
 
 
@@ -128,7 +137,11 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         parts, subjects, closes, roles, departments = _parse_sheet(db, config, text)
     except SheetInputError as error:
-        await reply(update, context, error.key, **error.values)
+        if error.part is None or error.key == "evaluation.usage":
+            await reply(update, context, error.key, **error.values)
+        else:
+            await reply(update, context, "oneliner.part", number=error.part,
+                        why=Raw(say(language(update, context), error.key, **error.values)))
         return
     preview = evaluations.Sheet(0, parts[0], evaluations.DEFAULT_ITEMS, evaluations.DEFAULT_GRADES, roles,
                                 departments, clock.now(), closes, False, False, tuple(subjects))

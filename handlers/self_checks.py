@@ -8,6 +8,8 @@ view, approve, or return with a comment; problems the report names go onto the l
 
 from __future__ import annotations
 
+import re
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
@@ -50,7 +52,7 @@ from storage import people, self_checks
 from storage.dates import parse_deadline
 from storage.people import OFFICE
 from storage.self_checks import SelfCheck, SelfCheckError
-from texts import say
+from texts import Raw, say
 
 METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = conversations.states("self_checks")
 TEXT = menu.TYPED
@@ -63,10 +65,17 @@ MAX_PART = 4000
 
 @requires(OFFICE)
 async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    words = context.args or []
-    due = parse_deadline(words[1], ledger.today(context)) if len(words) >= 2 else None
-    if len(words) < 2 or due is None:
+    typed = " ".join(context.args or [])
+    # 门诊部 ｜ 12月15日 下午 ｜ 张伟 with bars (full-width as an input method types them), or
+    # 门诊部 2026-12-15 张伟 with spaces as before
+    words = [w.strip() for w in re.split(r"[|｜]", typed)] if re.search(r"[|｜]", typed) else typed.split()
+    if len(words) < 2 or not words[0] or not words[1]:
         await reply(update, context, "selfcheck.usage")
+        return
+    due = parse_deadline(words[1], ledger.today(context))
+    if due is None:
+        await reply(update, context, "selfcheck.bad_due", text=quoted(words[1]),
+                    usage=Raw(say(language(update, context), "selfcheck.usage")))
         return
     await request_report(update, context, words[0], due, words[2] if len(words) > 2 else None)
 

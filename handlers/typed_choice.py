@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.access import MEMBERS, reply, requires
+from handlers.access import MEMBERS, reply, requires, within_step
 from storage import names
 
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
@@ -195,6 +195,7 @@ class TypedStep(BaseHandler):
         self.own_first = own_first  # None, or the buttons that stay taps when typed (选好了)
 
     @staticmethod
+    @within_step  # the step's own handlers (and their guards) answer; this one only routes
     async def _unused(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise AssertionError("TypedStep answers in handle_update")
 
