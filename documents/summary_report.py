@@ -189,7 +189,8 @@ def _opinions(document, summary: Summary) -> None:
     if summary.opinions_by_status:
         handled = [f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
                    for status, count in summary.opinions_by_status.items()]
-        document.add_paragraph("办理情况：" + "，".join(handled) + "。")
+        # counted as each opinion stood at the period's end (storage/summary.py replays them)
+        document.add_paragraph(f"截至 {summary.end.isoformat()} 的办理情况：" + "，".join(handled) + "。")
 
 
 def _hotspots(document, summary: Summary) -> None:

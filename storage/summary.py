@@ -91,17 +91,62 @@ def _in(day: date | None, start: date, end: date) -> bool:
     return day is not None and start <= day <= end
 
 
-def _opinion_counts(db, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
-    """Released opinions only: a count that moved before the batch would date each arrival."""
+def _opinion_counts(db, start: date, end: date, moment: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Released opinions only: a count that moved before the batch would date each arrival.
+    By category as received; by status as each stood at `moment` (the period's end), replayed
+    from the office's audited actions on it and the problems it was listed under. Nothing new
+    is stored for this: the trail records what the office did and when, never when an opinion
+    arrived."""
     period = [start.isoformat(), end.isoformat()]
     by_category = {r[0]: r[1] for r in db.execute(
         "select category, count(*) from opinions where released = 1 and submitted_on between ? and ? "
         "group by category "
         "order by 2 desc, 1", period)}
-    by_status = {r[0]: r[1] for r in db.execute(
-        f"select {opinions.STATUS_WITH_LIST} as state, count(*) from opinions where released = 1 "
-        "and submitted_on between ? and ? group by state order by 2 desc, 1", period)}
+    now = {r[0]: r[1] for r in db.execute(
+        f"select id, {opinions.STATUS_WITH_LIST} from opinions where released = 1 "
+        "and submitted_on between ? and ?", period)}
+    events: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for subject, action, at in db.execute(
+            "select subject, action, at from audit where subject like 'opinion:%' order by id"):
+        opinion_id = subject.removeprefix("opinion:")
+        if opinion_id in now:
+            events[opinion_id].append((at, action))
+    listed: dict[str, list[str]] = defaultdict(list)  # opinion -> when each of its problems was listed
+    for opinion_id, created_at in db.execute(
+            "select po.opinion_id, p.created_at from problem_opinions po "
+            "join problems p on p.id = po.problem_id"):
+        if opinion_id in now:
+            listed[opinion_id].append(created_at)
+    statuses = Counter(_opinion_as_of(state, events.get(opinion_id, []), listed.get(opinion_id, []), moment)
+                       for opinion_id, state in now.items())
+    by_status = dict(sorted(statuses.items(), key=lambda item: (-item[1], item[0])))
     return by_category, by_status
+
+
+def _opinion_as_of(now: str, events: list[tuple[str, str]], listed: list[str], moment: str) -> str:
+    """An opinion's status at `moment`. What nothing has changed since is taken as it is now
+    (rows seeded without a trail keep their state); otherwise it is replayed from 新."""
+    if all(at < moment for at, _ in events) and all(at < moment for at in listed):
+        return now
+    status = opinions.NEW
+    replied = False
+    for at, action in events:
+        if at >= moment:
+            break
+        if action == "opinion.reply":
+            replied = True
+            status = opinions.REPLIED if status == opinions.NEW else status
+        elif action == "opinion.back_to_office":
+            status = opinions.REPLIED if replied else opinions.NEW
+        elif action in _OPINION_MOVES:
+            status = _OPINION_MOVES[action]
+    if status in opinions.OPEN_STATUSES and any(at < moment for at in listed):
+        return "on_list"
+    return status
+
+
+_OPINION_MOVES = {"opinion.duplicate": opinions.DUPLICATE, "opinion.to_leader": opinions.FORWARDED,
+                  "opinion.close": opinions.CLOSED}
 
 
 def _reopened(db, start: date, end: date, zone: ZoneInfo, action: str = "problem.reopen") -> int:
@@ -211,8 +256,9 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
     Problems listed after `end` are left out."""
     found = [p for p in problem_rules.each(db, by_deadline=True)
              if p.created_at.astimezone(zone).date() <= end]
-    found = as_of(db, found, datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone))
-    by_category, by_status = _opinion_counts(db, start, end)
+    moment = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    found = as_of(db, found, moment)
+    by_category, by_status = _opinion_counts(db, start, end, iso(moment))
     results, ballots = _lookbacks(db, start, end)
     days, listed, closed = _progress(found, start, end, zone)
     return Summary(

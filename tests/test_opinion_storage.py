@@ -116,9 +116,15 @@ def test_the_report_counts_an_opinion_on_the_problem_list_as_listed(db, invited)
 
     from storage import problems, summary
 
+    from datetime import datetime, time
+
+    from storage.clock import clock
+
     listed, _ = _submit(db, "叫号屏黑屏")
     _submit(db, "食堂太咸")
     opinions.release_batch(db)
+    # listed within the period: the report counts statuses as they stood at its end
+    clock.freeze(datetime.combine(DAY, time(10), tzinfo=ZoneInfo("Asia/Shanghai")))
     problems.from_opinion(db, listed, 1)
     figures = summary.summarize(db, DAY, DAY, ZoneInfo("Asia/Shanghai"))
     assert figures.opinions_by_status == {"new": 1, "on_list": 1}
