@@ -168,7 +168,7 @@ def _absolute(text: str, today: date) -> date | None:
         if found and found < today:  # "1/15" typed in December means next January
             found = _safe_date(today.year + 1, found.month, found.day)
         return found
-    if match := _D.fullmatch(text):
+    if (match := _D.fullmatch(text)) and "两" not in match[2]:  # 两日 is two days, never the 2nd
         day = number(match[2]) or 0
         base = today if not match[1].startswith("下") else add_months(today.replace(day=1), 1)
         found = _safe_date(base.year, base.month, day)
@@ -332,7 +332,12 @@ def parse_moment(text: str, now: datetime) -> datetime | None:
 
 _FRACTIONS = {"一半": 50, "半数": 50, "过半": 50, "一大半": 60, "大半": 60, "一小半": 30,
               "全部": 100, "完成": 100, "已完成": 100, "全部完成": 100, "全部完成了": 100,
+              "完成了": 100, "已经完成": 100, "已经完成了": 100, "都完成了": 100,
               "没开始": 0, "未开始": 0, "还没开始": 0}
+
+
+_HEDGES = re.compile(r"^(大约|大概|差不多|约|将近|接近)|(左右|上下)$")
+_DONE = re.compile(r"^(已经完成了|已经完成|已完成|完成了|完成|进度是|进度为|进度|达到|已达)|(了|啦)$")
 
 
 def parse_percent(text: str) -> int | None:
@@ -341,8 +346,11 @@ def parse_percent(text: str) -> int | None:
     text = clean(text).rstrip("。.!！")
     if len(text) > MAX_INPUT:
         return None
-    text = text.replace("左右", "").replace("大约", "").replace("约", "")
+    text = _HEDGES.sub("", text)
     value: float | None = _FRACTIONS.get(text)
+    if value is None:  # 已完成80%, 完成了一半, 进度七成, 80%了: the share, said with what it is
+        text = _DONE.sub("", text)
+        value = _FRACTIONS.get(text)
     if value is None and (match := re.fullmatch(r"(\d{1,3}(?:\.\d{1,2})?)%?", text)):
         value = float(match[1])
         if "." in match[1] and "%" not in text and value <= 1:
@@ -359,6 +367,8 @@ def parse_percent(text: str) -> int | None:
     elif value is None and (match := re.fullmatch(rf"({NUMBER})分之({NUMBER})", text)):
         whole, part = number(match[1]), number(match[2])
         value = None if not whole or part is None else 100 * part / whole
+    elif value is None and (match := re.fullmatch(r"([零一二两三四五六七八九十百]{1,5})%?", text)):
+        value = number(match[1])  # 八十, 七十%: a number in words, as a percentage
     if value is None or not 0 <= value <= 100:
         return None
     return round(value)
