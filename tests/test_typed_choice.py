@@ -154,3 +154,41 @@ async def test_a_form_answered_by_typing_the_quick_buttons_and_its_confirmation(
     assert db.execute("select count(*) from events").fetchone()[0] == 0
     await office.send("确 认")
     assert db.execute("select count(*) from events").fetchone()[0] == 1
+
+
+async def test_a_look_back_vote_typed_and_typed_again(fast_bot, fast_client, db):
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    from jobs import sweeper
+    from storage import invitations, lookbacks, people, problems, roster
+    from storage.clock import clock
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    roster.apply(db, roster.parse(("姓名,科室,角色\n" + "".join(f"护士{n},门诊部,职工\n" for n in range(5))
+                                   + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n").encode()), None)
+    by_name = {p.name: p for p in people.everyone(db)}
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute("update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
+               "measures = '增加座椅', closed_at = ? where id = ?",
+               [by_name["李娜"].id, by_name["刘洋"].department_id, "2026-10-30", "2026-11-01T02:00:00+00:00",
+                problem_id])
+    db.conn.commit()
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    nurse = await join(fast_client, codes, 9100, "护士0")
+    taiwan = await join(fast_client, codes, 9101, "护士1", language_code="zh-hant")
+    for moment in (time(8), time(9, 0, 30)):
+        clock.freeze(datetime.combine(date(2026, 12, 1), moment, tzinfo=shanghai))
+        await sweeper.sweep_app(fast_bot.app)
+    await nurse.wait_for("您对整改效果满意吗")
+    await taiwan.wait_for("滿意")
+    reply = await nurse.send("还行吧")  # not one of the answers: pointed at the buttons
+    assert reply[-1].text == say("zh-CN", "choice.hint")
+    await nurse.send("基本 满意")
+    await taiwan.send("不滿意")
+    [lookback_id] = [r[0] for r in db.execute("select id from lookbacks")]
+    for name in ("护士0", "护士1"):
+        assert lookbacks.has_voted(fast_bot.db, lookback_id, lookbacks.staff_voter(by_name[name].id)), name
+    again = await nurse.send("满意")  # the card's buttons are gone with the vote: nothing to tap
+    assert again[-1].text == say("zh-CN", "not_understood")
