@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 
 from conftest import join
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update, User
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 import callbacks
@@ -27,7 +27,9 @@ OTHER = "好"  # a button next to it that must not be taken for 较好
 
 def typed(app, text: str, update_id: int = 1) -> Update:
     chat = Chat(USER, "private")
-    message = Message(update_id, datetime.now(UTC), chat, from_user=User(USER, "张伟", False), text=text)
+    command = [MessageEntity("bot_command", 0, len(text.split()[0]))] if text.startswith("/") else None
+    message = Message(update_id, datetime.now(UTC), chat, from_user=User(USER, "张伟", False), text=text,
+                      entities=command)
     update = Update(update_id, message=message)
     update.set_bot(app.bot)
     message.set_bot(app.bot)
@@ -63,9 +65,17 @@ async def test_every_step_that_offers_buttons_takes_a_typed_label_and_points_at_
     person = await fast_client.user(USER, "张伟")
     steps = list(steps_with_buttons(app))
     assert len(steps) >= 25  # every conversation's button steps, not a handful
+    for conversation in (c for c in app.handlers[0] if isinstance(c, ConversationHandler)):
+        # a menu tap in the middle of any step leaves it (menu.leave_on_menu_tap)
+        assert any(getattr(h.callback, "__name__", "") == "leave_step" for h in conversation.fallbacks), \
+            conversation.name
     for name, state, step in steps:
         assert isinstance(step[0], TypedStep), f"{name}.{state}: typed labels are not taken here"
         typed_step: TypedStep = step[0]
+        # a menu tap or a command is left to the conversation's fallbacks
+        for label in (say("zh-CN", "btn.ledger"), say("zh-TW", "btn.ledger"), say("en", "btn.ledger"),
+                      "/cancel"):
+            assert not typed_step.check_update(typed(app, label)), (name, state, label)
         for handler in (h for h in step if isinstance(h, CallbackQueryHandler)):
             for button in buttons_of(handler):
                 data = button.sample()
