@@ -112,12 +112,10 @@ def test_sealed_links_open_only_with_the_key(tmp_path):
 
 def test_the_report_counts_an_opinion_on_the_problem_list_as_listed(db, invited):
     """Issue 18: an opinion turned into a problem is not 待处理 in the summary report."""
+    from datetime import datetime, time
     from zoneinfo import ZoneInfo
 
     from storage import problems, summary
-
-    from datetime import datetime, time
-
     from storage.clock import clock
 
     listed, _ = _submit(db, "叫号屏黑屏")
