@@ -5,7 +5,7 @@ splits and moves, and lists a group as one problem linked to every opinion in it
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
 from callbacks import (
@@ -19,6 +19,7 @@ from callbacks import (
     HOTSPOT_SPLIT,
     Button,
 )
+from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problems import announce
 from jobs import hotspots as hotspot_job
@@ -205,7 +206,7 @@ async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def handlers() -> list[BaseHandler]:
     return [
-        CommandHandler("hotspots", show_hotspots),
+        *menu.triggers("hotspots", show_hotspots),
         CallbackQueryHandler(open_group, pattern=HOTSPOT_OPEN),
         CallbackQueryHandler(choose_merge, pattern=HOTSPOT_CHOOSE_MERGE),
         CallbackQueryHandler(merge, pattern=HOTSPOT_MERGE),
