@@ -199,6 +199,8 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
     for a leader, only those about their departments. A group smaller than `min_size` is not
     a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
     with an opinion of that day or later (a digest's "since the last one")."""
+    if open_only and not (start or end or grew_since) and department_ids is None:
+        return _open_top(db, limit, min_size)
     where, params = _filters(start, end, department_ids, open_only)
     having, tail = "count(*) >= ?", list[object]([min_size])
     if grew_since:
@@ -215,6 +217,41 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
                     f"having {having} order by count(*) desc, m.group_id limit ?",
                     [*params, *tail, limit])
     return _hotspots(db, rows)
+
+
+def _open_top(db, limit: int, min_size: int) -> list[Hotspot]:
+    """The office's cards: the largest groups by their open opinions, read from the first rows
+    of the index of kept counts (m090), then only those groups described."""
+    chosen = [r[0] for r in db.execute(
+        "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ?",
+        [max(min_size, 1), limit])]
+    if not chosen:
+        return []
+    where, params = _filters(None, None, None, True)
+    rows = db.query(f"{_HOTSPOTS} where {where} and m.group_id in ({','.join('?' * len(chosen))}) "
+                    f"group by m.group_id", [*params, *chosen])
+    found = {h.id: h for h in _hotspots(db, rows)}
+    return [found[g] for g in chosen if g in found]
+
+
+def exists(db: sqlite_utils.Database, group_id: str) -> bool:
+    return db.execute("select 1 from hotspot_groups where id = ?", [group_id]).fetchone() is not None
+
+
+def size(db: sqlite_utils.Database, group_id: str) -> int:
+    """Every opinion of the group, open or not (from the membership index)."""
+    return db.execute("select count(*) from hotspot_members where group_id = ?", [group_id]).fetchone()[0]
+
+
+def largest_open(db: sqlite_utils.Database, limit: int) -> list[tuple[str, int, str]]:
+    """(group, open opinions, its representative's text) of the largest groups, for the office's
+    pickers: from the kept counts and one row per group, whatever the groups' sizes."""
+    rows = db.execute(
+        "select g.id, g.open_size, coalesce(g.representative, (select min(m.opinion_id) "
+        "from hotspot_members m where m.group_id = g.id)) from hotspot_groups g "
+        "where g.open_size > 0 order by g.open_size desc, g.id limit ?", [limit]).fetchall()
+    return [(group_id, size, db.execute("select text from opinions where id = ?", [shown]).fetchone()[0])
+            for group_id, size, shown in rows]
 
 
 def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
