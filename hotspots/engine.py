@@ -70,6 +70,16 @@ STOPWORDS = frozenset(
     "严重 情况 现象 方面 工作 科室 相关 有关 领导 部门 管理".split()
 )
 
+# Words of a write-back that say nothing new about the problem: chasing, thanks, time passing.
+FOLLOW_UP_FILLER = frozenset(
+    "解决 处理 回复 答复 进展 结果 收到 感谢 满意 不满意 催促 跟进 落实 整改 多久 什么 什么时候 "
+    "没人管 没有人 还没 依然 仍然 继续 再次 补充 说明 之前 上次 过去 一个月 几个月 几天 好久 "
+    "到底 怎么样 答案 消息 等待 等了 还是 一样 老样子 变化 改善 改变".split()
+)
+# New words a write-back must bring (besides filler) to count as more to say, when it names no
+# new concept.
+SUBSTANCE_WORDS = 3
+
 
 def normalize(text: str) -> str:
     """NFKC (full-width letters and digits to plain ones), invisible characters out, traditional
@@ -94,6 +104,18 @@ def terms(text: str) -> dict[str, float]:
         if pattern.search(plain):
             counts[concept] = ASPECT_WEIGHT if concept[2:] in ASPECTS else 1.0
     return dict(counts)
+
+
+def adds_substance(known: str, follow_up: str) -> bool:
+    """Whether a write-back says more about the problem than the opinion (with the write-backs
+    taken in before) already does: it names a concept the opinion does not, or brings at least
+    SUBSTANCE_WORDS words it does not use that are neither common nor chasing. 还没解决？谢谢
+    leaves the grouping as it was; 车棚里的电动车充电线被剪了，监控也是坏的 does not."""
+    before, after = terms(known), terms(follow_up)
+    if any(t.startswith("c:") and t not in before for t in after):
+        return True
+    fresh = [t for t in after if t.startswith("w:") and t not in before and t[2:] not in FOLLOW_UP_FILLER]
+    return len(fresh) >= SUBSTANCE_WORDS
 
 
 @dataclass
@@ -225,6 +247,24 @@ class Index:
         def likeness(key: Hashable) -> float:
             return sum(w * self.postings[t].get(group, 0.0) for t, w in zip(*self.vectors[key], strict=True))
         return max(sorted(self.members[group]), key=likeness)
+
+    def retext(self, key: Hashable, text: str, *, stay: bool = False) -> Hashable:
+        """The opinion's text grew (its holder wrote back with more to say): its vector is made
+        again from the whole text, and it is placed again, in the group most like it now; it
+        stays where it was when no group is similar enough, or when `stay` (the office put it
+        there, or its group's problem is listed with it). Returns its group."""
+        group = self.group_of[key]
+        self._leave(key)
+        for term in self.vectors[key][0]:
+            self.document_frequency[term] -= 1
+        vector = self.vector(text)
+        self.vectors[key] = (tuple(map(sys.intern, vector)), array("d", vector.values()))
+        for term in vector:
+            self.document_frequency[term] += 1
+        if not stay:
+            group = self.nearest(vector)[0] or group
+        self._join(key, group)
+        return group
 
     def move(self, key: Hashable, group: Hashable) -> None:
         """The office put an opinion in another group (or a new one)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,15 +65,33 @@ def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
         "join opinions o on o.id = m.opinion_id order by m.opinion_id")]
 
 
+def follow_ups(db: sqlite_utils.Database) -> list[tuple[str, int, str, str, bool]]:
+    """Every released write-back of a holder about a released opinion, as (opinion, its place in
+    the thread, text, the opinion's text, whether the opinion stays in its group: the office
+    placed it there, or it is on the problem list). The grouping reads the ones it has not read."""
+    return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in db.execute(
+        "select x.opinion_id, x.seq, x.text, o.text, coalesce(m.placed_by_office, 0) "
+        "or exists (select 1 from problem_opinions p where p.opinion_id = x.opinion_id) "
+        "from opinion_messages x join opinions o on o.id = x.opinion_id "
+        "left join hotspot_members m on m.opinion_id = x.opinion_id "
+        "where x.sender = 'submitter' and x.released = 1 and o.released = 1")]
+
+
 def place(db: sqlite_utils.Database, placements: list[tuple[str, str]],
-          representatives: dict[str, str]) -> None:
-    """Write the grouping's decisions: (opinion, group) pairs, and each touched group's
-    representative opinion."""
+          representatives: dict[str, str], regrouped: Sequence[tuple[str, str, str]] = ()) -> None:
+    """Write the grouping's decisions: (opinion, group) pairs, the opinions a write-back moved
+    (opinion, from, to; never one the office placed), and each touched group's representative."""
     with db.atomic():
         for opinion_id, group_id in placements:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
             db.execute("insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
                        [opinion_id, group_id])
+        for opinion_id, left, group_id in regrouped:
+            db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
+            db.execute("update hotspot_members set group_id = ? "
+                       "where opinion_id = ? and placed_by_office = 0", [group_id, opinion_id])
+            db.execute("delete from hotspot_groups where id = ? and not exists "
+                       "(select 1 from hotspot_members m where m.group_id = ?)", [left, left])
         for group_id, opinion_id in representatives.items():
             db.execute("update hotspot_groups set representative = ? where id = ?", [opinion_id, group_id])
 

@@ -262,3 +262,37 @@ def test_an_old_database_gets_its_open_counts_when_upgraded(db):
     db.execute("alter table hotspot_groups drop column open_size")
     schema.m090_hotspot_open_sizes(db)
     assert kept(db) == {group_id: 3}
+
+
+async def test_a_write_back_that_says_more_regroups_its_opinion_and_chasing_does_not(db):
+    app = app_for(db)
+    shed = [submit(db, t) for t in SHED[:4]]
+    vague = submit(db, "这个问题反映过好几次了，一直没人管。")
+    placed = submit(db, "说了多少次了，还是老样子。")
+    await grouped(db, app)
+    shed_group = hotspots.group_of(db, shed[0])
+    assert hotspots.group_of(db, vague) != shed_group and hotspots.group_of(db, placed) != shed_group
+    office_group, _ = hotspots.split(db, [placed], office_id=1)  # the office put it on its own
+    hotspot_job.grouper(app).note_moves([(placed, office_group)])
+
+    today = date(2026, 11, 21)
+    opinions.write_back(db, vague, "还没解决吗？谢谢", today)  # chasing: nothing moves
+    await grouped(db, app)
+    assert hotspots.group_of(db, vague) != shed_group
+    opinions.write_back(db, vague, "说的是后门那个自行车棚，里面全是僵尸车，车子推不进去", today)
+    before = hotspots.group_of(db, vague)
+    await grouped(db, app)
+    assert hotspots.group_of(db, vague) == shed_group  # the write-back said what it is about
+    assert hotspots.get(db, before) is None  # its old group of one is gone
+    opinions.write_back(db, placed, "自行车棚里全是僵尸车，希望清理", today)
+    await grouped(db, app)
+    assert hotspots.group_of(db, placed) == office_group  # the office's word stands
+    assert kept(db) == recounted(db)
+    assert await hotspot_job.group_released(app) == 0  # nothing new: nothing read again
+
+    # after a restart the index is rebuilt from what is stored, the write-back folded in
+    fresh = app_for(db)
+    later = submit(db, "后门自行车棚僵尸车太多，车子推不进去，一直没人管")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, later) == shed_group
+    assert set(hotspot_job.grouper(fresh).index.members[shed_group]) >= {vague, *shed}

@@ -128,3 +128,27 @@ def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
     assert len(lights) == 1
     assert index.add(9, "车棚的灯坏了，车棚里一片漆黑") in lights  # names the lights: may join
     assert index.add(10, "车棚满了，自行车没地方放") not in lights  # one member's 车棚 is not enough
+
+
+def test_a_write_back_adds_substance_when_it_says_more_than_chasing():
+    opinion = "这个问题反映过好几次了，一直没人管。"
+    assert not engine.adds_substance(opinion, "还没解决吗？谢谢")
+    assert not engine.adds_substance(opinion, "已經過去一個月了，還是老樣子！！")  # traditional, chasing
+    assert not engine.adds_substance(opinion, "")
+    assert not engine.adds_substance("自行车棚太乱了", "车棚还是乱")  # nothing it did not say
+    assert engine.adds_substance(opinion, "说的是后门那个自行车棚，里面全是僵尸车")  # a concept
+    assert engine.adds_substance("自行车棚太乱了", "車棚裡的充電線被剪了，監控也是壞的")
+    assert engine.adds_substance(opinion, "门诊二楼走廊尽头的饮水机滤芯从来没换过")
+
+
+def test_an_opinion_whose_text_grew_is_placed_again_unless_it_must_stay():
+    index = engine.Index()
+    shed = {index.add(n, t) for n, t in enumerate([
+        "自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "車棚頂棚漏水，電動車淋雨容易短路。"])}
+    vague = index.add("v", "这个问题反映过好几次了，一直没人管。")
+    assert vague not in shed
+    pinned = index.add("p", "说了多少次了，还是老样子。")
+    grown = "这个问题反映过好几次了，一直没人管。\n说的是后门那个自行车棚，里面全是僵尸车，车子推不进去"
+    assert index.retext("v", grown) in shed
+    assert index.retext("p", "说了多少次了，还是老样子。\n自行车棚里全是僵尸车", stay=True) == pinned
+    assert index.sizes[pinned] == 1 and vague not in index.sizes  # the emptied group is gone
