@@ -4,8 +4,10 @@ splits and moves, and lists a group as one problem linked to every opinion in it
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
 from callbacks import (
@@ -19,10 +21,12 @@ from callbacks import (
     HOTSPOT_SPLIT,
     Button,
 )
+from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problems import announce
 from jobs import hotspots as hotspot_job
 from storage import hotspots, opinions
+from storage.db import reader as db_reader
 from storage.hotspots import Hotspot, HotspotError
 from storage.people import OFFICE
 from texts import say
@@ -58,7 +62,14 @@ def _card_buttons(lang: str, group_id: str) -> InlineKeyboardMarkup:
 async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The largest groups of open opinions, one card each; returns how many were shown."""
     db, lang = database(context), language(update, context)
-    shown = hotspots.top(db, CARDS + 1, open_only=True)
+
+    def read() -> list[Hotspot]:
+        # the largest groups come from kept counts; describing them (categories, departments,
+        # days) reads every open member of the groups shown: in a worker thread
+        with db_reader(db) as reading:
+            return hotspots.top(reading, CARDS + 1, open_only=True)
+
+    shown = await asyncio.to_thread(read)
     for hotspot in shown[:CARDS]:
         await send_lines(context, update.effective_chat.id, card_lines(lang, hotspot),
                          _card_buttons(lang, hotspot.id))
@@ -80,13 +91,12 @@ def _group(update: Update) -> str:
 
 @requires(OFFICE)
 async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    db, lang = database(context), language(update, context)
-    hotspot = hotspots.get(db, _group(update))
-    if hotspot is None:
+    db, lang, group_id = database(context), language(update, context), _group(update)
+    if not hotspots.exists(db, group_id):
         await refuse(update, context, "hotspot.gone")
         return
     await update.callback_query.answer()
-    member_ids = hotspots.members(db, hotspot.id)
+    member_ids = hotspots.members(db, group_id)
     lines, rows = [say(lang, "hotspot.members", count=len(member_ids))], []
     for opinion_id in member_ids[:MEMBERS]:
         opinion = opinions.get(db, opinion_id)
@@ -104,16 +114,16 @@ async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 def _targets(lang: str, db, excluded: str, button: Button, first: str) -> InlineKeyboardMarkup | None:
     rows = [[InlineKeyboardButton(
-        say(lang, "hotspot.btn.target", text=shorten(h.representative, BUTTON_TEXT), count=h.size),
-        callback_data=button.data(first, h.id))]
-        for h in hotspots.top(db, TARGETS + 1, open_only=True) if h.id != excluded][:TARGETS]
+        say(lang, "hotspot.btn.target", text=shorten(text, BUTTON_TEXT), count=size),
+        callback_data=button.data(first, group_id))]
+        for group_id, size, text in hotspots.largest_open(db, TARGETS + 1) if group_id != excluded][:TARGETS]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 @requires(OFFICE)
 async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang, group_id = database(context), language(update, context), _group(update)
-    if hotspots.get(db, group_id) is None:
+    if not hotspots.exists(db, group_id):
         await refuse(update, context, "hotspot.gone")
         return
     targets = _targets(lang, db, group_id, HOTSPOT_MERGE, group_id)
@@ -150,7 +160,7 @@ async def merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except HotspotError:
         await refuse(update, context, "hotspot.gone")
         return
-    await _changed(update, context, moves, "hotspot.merged", count=hotspots.get(db, into).size)
+    await _changed(update, context, moves, "hotspot.merged", count=hotspots.size(db, into))
 
 
 @requires(OFFICE)
@@ -169,7 +179,7 @@ async def split(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     opinion_id = _group(update)
     db = database(context)
     group_id = hotspots.group_of(db, opinion_id)
-    if group_id is None or len(hotspots.members(db, group_id)) < 2:
+    if group_id is None or hotspots.size(db, group_id) < 2:
         await refuse(update, context, "hotspot.gone" if group_id is None else "hotspot.alone")
         return
     _, moves = hotspots.split(db, [opinion_id], person_of(update, context).id)
@@ -205,7 +215,7 @@ async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def handlers() -> list[BaseHandler]:
     return [
-        CommandHandler("hotspots", show_hotspots),
+        *menu.triggers("hotspots", show_hotspots),
         CallbackQueryHandler(open_group, pattern=HOTSPOT_OPEN),
         CallbackQueryHandler(choose_merge, pattern=HOTSPOT_CHOOSE_MERGE),
         CallbackQueryHandler(merge, pattern=HOTSPOT_MERGE),

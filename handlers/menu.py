@@ -47,7 +47,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("inbox", "btn.inbox", frozenset({OFFICE})),
     ("newproblem", "btn.newproblem", frozenset({OFFICE})),
     ("closures", "btn.closures", frozenset({OFFICE})),
-    ("hotspots", None, frozenset({OFFICE})),
+    ("hotspots", "btn.hotspots", frozenset({OFFICE})),
     ("roster", "btn.roster", frozenset({OFFICE})),
     ("invite", "btn.invite", frozenset({OFFICE})),
     ("people", "btn.people", frozenset({LEADER, OFFICE})),

@@ -1,16 +1,39 @@
 """The bot's grouping of released opinions: one in-memory index per database, fed from the
-batch in which opinions become visible to the office, and told about the office's merges,
-splits and moves. CPU work only (the caller reads and writes storage on its own thread and
-runs `place` in a worker thread), so the event loop never waits on it."""
+batch in which opinions become visible to the office, told about the office's merges, splits
+and moves, and about write-backs that say more about the problem than the opinion did. CPU
+work only (the caller reads and writes storage on its own thread and runs `place` in a worker
+thread), so the event loop never waits on it."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from hotspots.engine import Index
+from hotspots.engine import Index, adds_substance
 
 Rows = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A released write-back of an opinion's holder: its opinion, its place in the thread, its
+    text, the opinion's own text, and whether the opinion must stay in its group (the office
+    placed it, or it is on the problem list)."""
+
+    opinion_id: str
+    seq: int
+    text: str
+    opinion_text: str
+    stay: bool
+
+
+@dataclass
+class Placed:
+    placements: list[tuple[str, str]]  # new opinions: (opinion, group)
+    regrouped: list[tuple[str, str, str]]  # write-backs moved them: (opinion, from, to)
+    representatives: dict[str, str] = field(default_factory=dict)  # every touched group's
 
 
 class Grouper:
@@ -18,6 +41,8 @@ class Grouper:
         self._new_key = new_key
         self.index: Index | None = None
         self._pending: deque[tuple[str, str]] = deque()  # the office's moves not yet in the index
+        self._read: dict[str, int] = {}  # the last write-back read, per opinion
+        self._texts: dict[str, str] = {}  # an opinion's text with the write-backs taken in
         self._lock = threading.Lock()
 
     @property
@@ -29,19 +54,32 @@ class Grouper:
     def has_pending(self) -> bool:
         return bool(self._pending)
 
+    def has_unread(self, follow_ups: list[FollowUp]) -> bool:
+        """Whether any write-back is new to the index (once built: building reads them all)."""
+        return self.index is not None and any(f.seq > self._read.get(f.opinion_id, 0) for f in follow_ups)
+
     def note_moves(self, moves: list[tuple[str, str]]) -> None:
         """(opinion, group) pairs the office made; applied before the next placing."""
         self._pending.extend(moves)
 
-    def place(self, new: Rows, grouped: list[tuple[str, str, str]] | None = None
-              ) -> tuple[list[tuple[str, str]], dict[str, str]]:
-        """Group new (id, text) opinions. Returns the (opinion, group) placements and the
-        representative opinion of every group that changed."""
+    def _take(self, follow_up: FollowUp) -> bool:
+        """Read one write-back; True when it said more and the opinion's text grew."""
+        if follow_up.seq <= self._read.get(follow_up.opinion_id, 0):
+            return False
+        self._read[follow_up.opinion_id] = follow_up.seq
+        known = self._texts.get(follow_up.opinion_id, follow_up.opinion_text)
+        if not adds_substance(known, follow_up.text):
+            return False
+        self._texts[follow_up.opinion_id] = f"{known}\n{follow_up.text}"
+        return True
+
+    def place(self, new: Rows, grouped: list[tuple[str, str, str]] | None = None,
+              follow_ups: Sequence[FollowUp] = ()) -> Placed:
+        """Group new (id, text) opinions, then take in the write-backs not read before (in
+        thread order). Returns what to store and the representative of every group that changed."""
         with self._lock:
             if self.index is None:
-                self.index = Index(new_key=self._new_key)
-                for opinion_id, group_id, text in grouped or ():
-                    self.index.add(opinion_id, text, group=group_id)
+                self._build(grouped or (), follow_ups)
             index = self.index
             touched = set()
             while self._pending:
@@ -54,8 +92,28 @@ class Grouper:
             for opinion_id, text in new:
                 if opinion_id in index.group_of:  # placed by a batch that ran alongside
                     continue
-                group_id = index.add(opinion_id, text)
+                group_id = index.add(opinion_id, self._texts.get(opinion_id, text))
                 placements.append((opinion_id, group_id))
                 touched.add(group_id)
+            regrouped = []
+            grown = {f.opinion_id: f for f in sorted(follow_ups, key=lambda f: (f.opinion_id, f.seq))
+                     if self._take(f)}
+            for opinion_id, follow_up in grown.items():
+                if opinion_id not in index.group_of:  # not released to the office yet
+                    continue
+                before = index.group_of[opinion_id]
+                after = index.retext(opinion_id, self._texts[opinion_id], stay=follow_up.stay)
+                touched.update((before, after))
+                if after != before:
+                    regrouped.append((opinion_id, before, after))
             representatives = {g: index.representative(g) for g in touched if index.sizes.get(g)}
-            return placements, representatives
+            return Placed(placements, regrouped, representatives)
+
+    def _build(self, grouped, follow_ups: Sequence[FollowUp]) -> None:
+        """The index from what is stored: every grouped opinion in its stored group, with the
+        write-backs that said more folded into its text (they moved it when they came)."""
+        for follow_up in sorted(follow_ups, key=lambda f: (f.opinion_id, f.seq)):
+            self._take(follow_up)
+        self.index = Index(new_key=self._new_key)
+        for opinion_id, group_id, text in grouped:
+            self.index.add(opinion_id, self._texts.get(opinion_id, text), group=group_id)

@@ -8,8 +8,9 @@ import logging
 
 from telegram.ext import Application
 
-from hotspots.grouping import Grouper
+from hotspots.grouping import FollowUp, Grouper
 from storage import hotspots
+from storage.db import reader
 
 log = logging.getLogger(__name__)
 
@@ -20,14 +21,26 @@ def grouper(app: Application) -> Grouper:
 
 
 async def group_released(app: Application) -> int:
-    """Place every released opinion not yet in a group, and take in the office's moves (the
-    groups they touched get their representative chosen again); returns how many were placed."""
-    db = app.bot_data["db"]
-    new, chosen = hotspots.ungrouped(db), grouper(app)
-    if not new and not chosen.has_pending:
+    """Place every released opinion not yet in a group, take in the office's moves and the
+    write-backs that say more about the problem (they may move their opinion to the group it
+    is now most like); the groups touched get their representative chosen again. Returns how
+    many opinions were placed."""
+    db, chosen = app.bot_data["db"], grouper(app)
+
+    def read(rebuild: bool):
+        # every released opinion and write-back, and on the first batch every grouped opinion:
+        # long reads, on a read-only connection in a worker thread, not on the event loop
+        with reader(db) as reading:
+            return (hotspots.ungrouped(reading), [FollowUp(*row) for row in hotspots.follow_ups(reading)],
+                    hotspots.members_for_index(reading) if rebuild else None)
+
+    new, written_back, grouped = await asyncio.to_thread(read, False)
+    if not new and not chosen.has_pending and not chosen.has_unread(written_back):
         return 0
-    grouped = hotspots.members_for_index(db) if chosen.needs_members else None
-    placements, representatives = await asyncio.to_thread(chosen.place, new, grouped)
-    hotspots.place(db, placements, representatives)
-    log.info("hotspots: %d opinions grouped", len(placements))
-    return len(placements)
+    if chosen.needs_members:
+        new, written_back, grouped = await asyncio.to_thread(read, True)
+    placed = await asyncio.to_thread(chosen.place, new, grouped, written_back)
+    hotspots.place(db, placed.placements, placed.representatives, placed.regrouped)
+    log.info("hotspots: %d opinions grouped, %d moved by a write-back", len(placed.placements),
+             len(placed.regrouped))
+    return len(placed.placements)

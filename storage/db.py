@@ -614,3 +614,61 @@ def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
     ballots by look-back, choice and random key: nothing of the order in which they came."""
     db.execute("create index if not exists lookback_ballots_lookback "
                "on lookback_ballots (lookback_id, choice)")
+
+
+# An opinion the office still works on (storage/opinions.OPEN_STATUSES, released): written out
+# here because a migration is history and must not change when that constant does.
+_OPEN_OPINION = "{o}.released = 1 and {o}.status in ('new', 'replied', 'forwarded')"
+
+
+@migrations()
+def m090_hotspot_open_sizes(db: sqlite_utils.Database) -> None:
+    """How many open opinions each hotspot group holds, kept by triggers as opinions are placed,
+    moved, answered or closed, so that the office's cards are the first rows of an index instead
+    of a count over every grouped opinion (0.2–0.5 s at 100,000). A count per group, nothing of
+    when or by whom."""
+    joined = _OPEN_OPINION.format(o="o")
+    # one statement at a time (not executescript, which commits first): the migration stays
+    # in its transaction
+    script = f"""
+        alter table hotspot_groups add column open_size integer not null default 0;
+        update hotspot_groups set open_size = (select count(*) from hotspot_members m
+            join opinions o on o.id = m.opinion_id where m.group_id = hotspot_groups.id and {joined});
+        create index hotspot_groups_by_open_size on hotspot_groups (open_size desc, id);
+        create trigger hotspot_open_join after insert on hotspot_members
+        when exists (select 1 from opinions o where o.id = new.opinion_id and {joined})
+        begin
+            update hotspot_groups set open_size = open_size + 1 where id = new.group_id;
+        end;
+        create trigger hotspot_open_leave after delete on hotspot_members
+        when exists (select 1 from opinions o where o.id = old.opinion_id and {joined})
+        begin
+            update hotspot_groups set open_size = open_size - 1 where id = old.group_id;
+        end;
+        create trigger hotspot_open_move after update of group_id on hotspot_members
+        when old.group_id != new.group_id
+            and exists (select 1 from opinions o where o.id = new.opinion_id and {joined})
+        begin
+            update hotspot_groups set open_size = open_size - 1 where id = old.group_id;
+            update hotspot_groups set open_size = open_size + 1 where id = new.group_id;
+        end;
+        create trigger hotspot_open_status after update of status, released on opinions
+        when ({_OPEN_OPINION.format(o="old")}) != ({_OPEN_OPINION.format(o="new")})
+        begin
+            update hotspot_groups
+            set open_size = open_size + (case when {_OPEN_OPINION.format(o="new")} then 1 else -1 end)
+            where id = (select group_id from hotspot_members where opinion_id = new.id);
+        end;
+        create trigger hotspot_open_forget after delete on opinions
+        when {_OPEN_OPINION.format(o="old")}
+        begin
+            update hotspot_groups set open_size = open_size - 1
+            where id = (select group_id from hotspot_members where opinion_id = old.id);
+        end;
+        """
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):  # a trigger ends at its END, not its first ;
+            db.execute(statement)
+            statement = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,15 +65,33 @@ def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
         "join opinions o on o.id = m.opinion_id order by m.opinion_id")]
 
 
+def follow_ups(db: sqlite_utils.Database) -> list[tuple[str, int, str, str, bool]]:
+    """Every released write-back of a holder about a released opinion, as (opinion, its place in
+    the thread, text, the opinion's text, whether the opinion stays in its group: the office
+    placed it there, or it is on the problem list). The grouping reads the ones it has not read."""
+    return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in db.execute(
+        "select x.opinion_id, x.seq, x.text, o.text, coalesce(m.placed_by_office, 0) "
+        "or exists (select 1 from problem_opinions p where p.opinion_id = x.opinion_id) "
+        "from opinion_messages x join opinions o on o.id = x.opinion_id "
+        "left join hotspot_members m on m.opinion_id = x.opinion_id "
+        "where x.sender = 'submitter' and x.released = 1 and o.released = 1")]
+
+
 def place(db: sqlite_utils.Database, placements: list[tuple[str, str]],
-          representatives: dict[str, str]) -> None:
-    """Write the grouping's decisions: (opinion, group) pairs, and each touched group's
-    representative opinion."""
+          representatives: dict[str, str], regrouped: Sequence[tuple[str, str, str]] = ()) -> None:
+    """Write the grouping's decisions: (opinion, group) pairs, the opinions a write-back moved
+    (opinion, from, to; never one the office placed), and each touched group's representative."""
     with db.atomic():
         for opinion_id, group_id in placements:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
             db.execute("insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
                        [opinion_id, group_id])
+        for opinion_id, left, group_id in regrouped:
+            db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
+            db.execute("update hotspot_members set group_id = ? "
+                       "where opinion_id = ? and placed_by_office = 0", [group_id, opinion_id])
+            db.execute("delete from hotspot_groups where id = ? and not exists "
+                       "(select 1 from hotspot_members m where m.group_id = ?)", [left, left])
         for group_id, opinion_id in representatives.items():
             db.execute("update hotspot_groups set representative = ? where id = ?", [opinion_id, group_id])
 
@@ -199,6 +218,8 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
     for a leader, only those about their departments. A group smaller than `min_size` is not
     a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
     with an opinion of that day or later (a digest's "since the last one")."""
+    if open_only and not (start or end or grew_since) and department_ids is None:
+        return _open_top(db, limit, min_size)
     where, params = _filters(start, end, department_ids, open_only)
     having, tail = "count(*) >= ?", list[object]([min_size])
     if grew_since:
@@ -215,6 +236,41 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
                     f"having {having} order by count(*) desc, m.group_id limit ?",
                     [*params, *tail, limit])
     return _hotspots(db, rows)
+
+
+def _open_top(db, limit: int, min_size: int) -> list[Hotspot]:
+    """The office's cards: the largest groups by their open opinions, read from the first rows
+    of the index of kept counts (m090), then only those groups described."""
+    chosen = [r[0] for r in db.execute(
+        "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ?",
+        [max(min_size, 1), limit])]
+    if not chosen:
+        return []
+    where, params = _filters(None, None, None, True)
+    rows = db.query(f"{_HOTSPOTS} where {where} and m.group_id in ({','.join('?' * len(chosen))}) "
+                    f"group by m.group_id", [*params, *chosen])
+    found = {h.id: h for h in _hotspots(db, rows)}
+    return [found[g] for g in chosen if g in found]
+
+
+def exists(db: sqlite_utils.Database, group_id: str) -> bool:
+    return db.execute("select 1 from hotspot_groups where id = ?", [group_id]).fetchone() is not None
+
+
+def size(db: sqlite_utils.Database, group_id: str) -> int:
+    """Every opinion of the group, open or not (from the membership index)."""
+    return db.execute("select count(*) from hotspot_members where group_id = ?", [group_id]).fetchone()[0]
+
+
+def largest_open(db: sqlite_utils.Database, limit: int) -> list[tuple[str, int, str]]:
+    """(group, open opinions, its representative's text) of the largest groups, for the office's
+    pickers: from the kept counts and one row per group, whatever the groups' sizes."""
+    rows = db.execute(
+        "select g.id, g.open_size, coalesce(g.representative, (select min(m.opinion_id) "
+        "from hotspot_members m where m.group_id = g.id)) from hotspot_groups g "
+        "where g.open_size > 0 order by g.open_size desc, g.id limit ?", [limit]).fetchall()
+    return [(group_id, size, db.execute("select text from opinions where id = ?", [shown]).fetchone()[0])
+            for group_id, size, shown in rows]
 
 
 def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:

@@ -62,3 +62,16 @@ async def test_the_office_sees_one_card_opens_it_and_lists_one_problem(running_b
     assert "已列为问题" in card[-1].text and f"#{problem_id}" in card[-1].text
     apart = await head.send(f"/receipt {receipts[1]}")  # the one taken out is not on it
     assert "已列为问题" not in apart[-1].text
+
+
+async def test_the_office_reaches_hotspots_from_more_and_staff_do_not(running_bot, client, invited):
+    office = await join(client, invited, 103, "王芳")
+    more = await office.send("⋯ 更多")
+    assert "🔥 意见热点" in more[-1].labels()
+    opened = await office.press("🔥 意见热点")
+    assert "目前没有两条以上反映类似问题的待处理意见" in opened[-1].text
+    staff = await join(client, invited, 101, "张伟")
+    more = await staff.send("⋯ 更多")
+    assert "🔥 意见热点" not in more[-1].labels()
+    typed = await staff.send("🔥 意见热点")  # the label typed by someone who is not the office
+    assert not any("反映类似问题" in (m.text or "") for m in typed)

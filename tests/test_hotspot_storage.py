@@ -74,7 +74,8 @@ async def test_what_is_kept_is_the_two_ids_and_who_placed_it(db):
         submit(db, text)
     await grouped(db)
     columns = {t: [c.name for c in db[t].columns] for t in ("hotspot_groups", "hotspot_members")}
-    assert columns == {"hotspot_groups": ["id", "representative"],
+    # a group: its id, its representative, and how many of its opinions are open (a count)
+    assert columns == {"hotspot_groups": ["id", "representative", "open_size"],
                        "hotspot_members": ["opinion_id", "group_id", "placed_by_office"]}
     assert not db["hotspot_members"].use_rowid and not db["hotspot_groups"].use_rowid
     group_id = db.execute("select id from hotspot_groups").fetchone()[0]
@@ -197,3 +198,101 @@ async def test_groups_that_grew_are_the_same_whether_named_or_counted_over_the_b
     monkeypatch.setattr(hotspots, "GROWN_LISTED", 0)
     assert hotspots.for_office_digest(db, date(2026, 11, 13)) == named
     assert [h.size for h in hotspots.for_office_digest(db, date(2026, 11, 1))] == [3, 2]
+
+
+def recounted(db) -> dict[str, int]:
+    """Every group's open opinions, counted over the box as the cards once were."""
+    return {h.id: h.size for h in hotspots.top(db, 1000, min_size=1, open_only=True, start=date(2000, 1, 1))}
+
+
+def kept(db) -> dict[str, int]:
+    return {r[0]: r[1] for r in db.execute("select id, open_size from hotspot_groups where open_size > 0")}
+
+
+async def test_the_office_cards_come_from_kept_counts_that_follow_every_change(db):
+    app = app_for(db)
+    shed = [submit(db, t) for t in SHED]
+    canteen = [submit(db, t) for t in CANTEEN]
+    await grouped(db, app)
+    assert kept(db) == recounted(db) and sorted(kept(db).values()) == [2, 6]
+    shed_group, canteen_group = hotspots.group_of(db, shed[0]), hotspots.group_of(db, canteen[0])
+
+    db.execute("update opinions set status = 'replied' where id = ?", [shed[0]])  # still open
+    db.execute("update opinions set status = 'closed' where id = ?", [shed[1]])
+    db.execute("update opinions set status = 'duplicate' where id = ?", [shed[2]])
+    assert kept(db)[shed_group] == 6 - 2 and kept(db) == recounted(db)
+    db.execute("update opinions set status = 'new' where id = ?", [shed[2]])  # reopened
+    assert kept(db) == recounted(db)
+    hotspots.move(db, shed[1], canteen_group, office_id=1)  # a closed one moves: no count moves
+    assert kept(db) == recounted(db)
+    hotspots.move(db, shed[0], canteen_group, office_id=1)
+    assert kept(db) == recounted(db)
+    new_group, _ = hotspots.split(db, [shed[3], shed[4]], office_id=1)
+    assert kept(db) == recounted(db) and kept(db)[new_group] == 2
+    hotspots.merge(db, new_group, canteen_group, office_id=1)
+    assert kept(db) == recounted(db)
+    db.execute("delete from hotspot_members where opinion_id = ?", [shed[5]])
+    assert kept(db) == recounted(db)
+    db.execute("update opinions set released = 0 where id = ?", [canteen[0]])
+    assert kept(db) == recounted(db)
+
+    later = submit(db, SHED[0] + "还是没人管")
+    await grouped(db, app)
+    assert hotspots.group_of(db, later) is not None and kept(db) == recounted(db)
+    # the cards: the same groups, sizes and order as the count over the box gives
+    slow = hotspots.top(db, 5, open_only=True, start=date(2000, 1, 1))
+    assert hotspots.top(db, 5, open_only=True) == slow and slow
+    assert hotspots.top(db, 1, open_only=True) == slow[:1]
+
+
+def test_an_old_database_gets_its_open_counts_when_upgraded(db):
+    """m090 counts what is already grouped (the triggers only see changes from then on)."""
+    group_id = hotspots.new_group_id()
+    shed = [submit(db, t) for t in SHED[:3]]
+    opinions.release_batch(db)
+    db.execute("drop trigger hotspot_open_join")  # as before m090
+    db.execute("insert into hotspot_groups (id) values (?)", [group_id])
+    for opinion_id in shed:
+        db.execute("insert into hotspot_members (opinion_id, group_id) values (?, ?)", [opinion_id, group_id])
+    assert kept(db) == {}
+    from storage import db as schema
+    for trigger in ("hotspot_open_leave", "hotspot_open_move", "hotspot_open_status", "hotspot_open_forget"):
+        db.execute(f"drop trigger {trigger}")
+    db.execute("drop index hotspot_groups_by_open_size")
+    db.execute("alter table hotspot_groups drop column open_size")
+    schema.m090_hotspot_open_sizes(db)
+    assert kept(db) == {group_id: 3}
+
+
+async def test_a_write_back_that_says_more_regroups_its_opinion_and_chasing_does_not(db):
+    app = app_for(db)
+    shed = [submit(db, t) for t in SHED[:4]]
+    vague = submit(db, "这个问题反映过好几次了，一直没人管。")
+    placed = submit(db, "说了多少次了，还是老样子。")
+    await grouped(db, app)
+    shed_group = hotspots.group_of(db, shed[0])
+    assert hotspots.group_of(db, vague) != shed_group and hotspots.group_of(db, placed) != shed_group
+    office_group, _ = hotspots.split(db, [placed], office_id=1)  # the office put it on its own
+    hotspot_job.grouper(app).note_moves([(placed, office_group)])
+
+    today = date(2026, 11, 21)
+    opinions.write_back(db, vague, "还没解决吗？谢谢", today)  # chasing: nothing moves
+    await grouped(db, app)
+    assert hotspots.group_of(db, vague) != shed_group
+    opinions.write_back(db, vague, "说的是后门那个自行车棚，里面全是僵尸车，车子推不进去", today)
+    before = hotspots.group_of(db, vague)
+    await grouped(db, app)
+    assert hotspots.group_of(db, vague) == shed_group  # the write-back said what it is about
+    assert hotspots.get(db, before) is None  # its old group of one is gone
+    opinions.write_back(db, placed, "自行车棚里全是僵尸车，希望清理", today)
+    await grouped(db, app)
+    assert hotspots.group_of(db, placed) == office_group  # the office's word stands
+    assert kept(db) == recounted(db)
+    assert await hotspot_job.group_released(app) == 0  # nothing new: nothing read again
+
+    # after a restart the index is rebuilt from what is stored, the write-back folded in
+    fresh = app_for(db)
+    later = submit(db, "后门自行车棚僵尸车太多，车子推不进去，一直没人管")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, later) == shed_group
+    assert set(hotspot_job.grouper(fresh).index.members[shed_group]) >= {vague, *shed}

@@ -483,6 +483,7 @@ MESSAGES = {
     "calendar.error.audience": "unknown attendees “{detail}”: use roles or department names.",
     "lookback.evidence_ask": "Send a photo from the site, or a sentence, showing that the fix for #{id} still holds. /cancel cancels.",
     "cmd.hotspots": "Hotspots: the problems many people raised",
+    "btn.hotspots": "🔥 Hotspots",
     "cmd.export": "The ledger as Excel: /export [department]",
     "export.done": "Ledger exported: {count} problems.",
     "cmd.digest": "Rectification digest: see it now, or set how often and when",

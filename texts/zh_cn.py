@@ -495,6 +495,7 @@ MESSAGES = {
     "calendar.error.audience": "不认识参加人员“{detail}”：请写角色或科室名称。",
     "lookback.evidence_ask": "请发一张现场照片，或用一句话说明 #{id} 的整改效果仍然保持。发送 /cancel 取消。",
     "cmd.hotspots": "意见热点：多人反映的同类问题",
+    "btn.hotspots": "🔥 意见热点",
     "cmd.export": "导出整改台账（Excel）：/export [科室]",
     "export.done": "整改台账已导出，共 {count} 项。",
     "cmd.digest": "整改简报：现在查看，或设置推送频率与时间",

@@ -483,6 +483,7 @@ MESSAGES = {
     "calendar.error.audience": "不認識參加人員「{detail}」：請寫角色或科室名稱。",
     "lookback.evidence_ask": "請傳一張現場照片，或用一句話說明 #{id} 的整改效果仍然保持。傳送 /cancel 取消。",
     "cmd.hotspots": "意見熱點：多人反映的同類問題",
+    "btn.hotspots": "🔥 意見熱點",
     "cmd.export": "匯出整改臺帳（Excel）：/export [科室]",
     "export.done": "整改臺帳已匯出，共 {count} 項。",
     "cmd.digest": "整改簡報：現在查看，或設定推送頻率與時間",
