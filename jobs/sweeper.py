@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import digests, evaluations, lookbacks, meetings, notices, reminders, self_checks
+from jobs import digests, evaluations, institutions, lookbacks, meetings, notices, reminders, self_checks
 from storage import anonymous_pool
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
@@ -133,7 +133,8 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await sweep_app(context.application)
+    for unit in institutions.each(context.application):  # every institution, in turn
+        await sweep_app(unit)
 
 
 def schedule(app: Application) -> None:

@@ -614,3 +614,27 @@ def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
     ballots by look-back, choice and random key: nothing of the order in which they came."""
     db.execute("create index if not exists lookback_ballots_lookback "
                "on lookback_ballots (lookback_id, choice)")
+
+
+@migrations()
+def m100_institutions(db: sqlite_utils.Database) -> None:
+    """督导: the directory of a deployment with several institutions, kept in the main
+    database. Each institution (and the supervising body) is a database of its own; the main
+    database is the one named INSTITUTION_NAME (path ''). A deployment with one institution
+    leaves both tables empty and is exactly what it was."""
+    db.executescript(
+        """
+        create table institutions (
+            id integer primary key,
+            name text not null unique,
+            kind text not null check (kind in ('body', 'institution')),
+            path text not null default '',
+            public_code text not null unique,
+            created_at text not null
+        );
+        create table institution_members (
+            telegram_user_id integer primary key,
+            institution_id integer not null references institutions(id)
+        ) without rowid;
+        """
+    )

@@ -724,4 +724,10 @@ MESSAGES = {
     "evaluation.publish_confirm": "<b>Publish the results of “{title}”?</b>\nThey go to all {count} people and cannot be taken back.\nTurnout {voted}/{eligible}.\nPublished: {shown}\nWithheld for too few ballots: {withheld} subject(s).",
     "evaluation.publish_cancelled": "Cancelled; the results stay confidential.",
     "opinion.status.on_list": "listed as a problem",
+    "role.supervisor": "supervisor",
+    "role.commission": "commission leader",
+    "roster.error.two_bodies": "supervisors and commission leaders belong to one supervising body; the file names several: {detail}.",
+    "roster.error.no_main": "the file names several institutions: set INSTITUTION_NAME to the one this database belongs to (now “{detail}”), or name the supervising body's supervisors and commission leaders.",
+    "roster.error.body_role": "supervisor and commission leader are roles of the supervising body; {detail} is not in it.",
+    "roster.error.other_institution": "this roster has people of another institution ({detail}); in the chat an office imports its own institution's roster only; import a roster of several institutions from the command line (python bot.py roster import).",
 }

@@ -736,4 +736,10 @@ MESSAGES = {
     "evaluation.publish_confirm": "<b>公布《{title}》的结果？</b>\n将发给全体 {count} 人，发出后不能撤回。\n参评 {voted}/{eligible} 人。\n公布：{shown}\n票数不足、不公布的对象：{withheld} 个。",
     "evaluation.publish_cancelled": "已取消，结果仍然保密。",
     "opinion.status.on_list": "已列为问题",
+    "role.supervisor": "督导组",
+    "role.commission": "委领导",
+    "roster.error.two_bodies": "督导组、委领导只能属于一个上级单位，文件里有几个：{detail}。",
+    "roster.error.no_main": "文件里有多个单位，请把本数据库所属单位设为 INSTITUTION_NAME（现在是“{detail}”），或在文件里写明上级单位的督导组、委领导。",
+    "roster.error.body_role": "督导组、委领导是上级单位的角色，{detail} 不在上级单位。",
+    "roster.error.other_institution": "这份名单有其他单位（{detail}）的人员；在聊天里只能导入本单位的名单，多个单位的名单请用命令行导入（python bot.py roster import）。",
 }

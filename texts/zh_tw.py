@@ -725,4 +725,10 @@ MESSAGES = {
     "evaluation.publish_confirm": "<b>公布《{title}》的結果？</b>\n將發給全體 {count} 人，發出後不能撤回。\n參評 {voted}/{eligible} 人。\n公布：{shown}\n票數不足、不公布的對象：{withheld} 個。",
     "evaluation.publish_cancelled": "已取消，結果仍然保密。",
     "opinion.status.on_list": "已列為問題",
+    "role.supervisor": "督導組",
+    "role.commission": "委領導",
+    "roster.error.two_bodies": "督導組、委領導只能屬於一個上級單位，檔案裡有幾個：{detail}。",
+    "roster.error.no_main": "檔案裡有多個單位，請把本資料庫所屬單位設為 INSTITUTION_NAME（現在是「{detail}」），或在檔案裡寫明上級單位的督導組、委領導。",
+    "roster.error.body_role": "督導組、委領導是上級單位的角色，{detail} 不在上級單位。",
+    "roster.error.other_institution": "這份名單有其他單位（{detail}）的人員；在聊天裡只能匯入本單位的名單，多個單位的名單請用命令列匯入（python bot.py roster import）。",
 }
