@@ -33,6 +33,7 @@ from handlers import (
     selfcheck_form,
     sheet_form,
     start,
+    supervision,
     throttle,
 )
 
@@ -54,7 +55,7 @@ def register(app: Application) -> None:
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots):
+                   hotspots, supervision):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -69,9 +69,8 @@ class UnitView:
     def __getattr__(self, name: str):
         return getattr(self._app, name)
 
-    @property
-    def application(self) -> Application:
-        return self._app
+    # No `application` attribute: jobs/notices.py reads `getattr(target, "application", target)`
+    # to tell a context from an application, and a view must stay the view there.
 
 
 @dataclasses.dataclass
@@ -132,7 +131,7 @@ def attach(app: Application) -> Units:
 
 def root(app) -> Application:
     """The application behind a view (the application itself when given one)."""
-    return app.application if isinstance(app, UnitView) else app
+    return app._app if isinstance(app, UnitView) else app
 
 
 def units_of(app) -> Units | None:

@@ -638,3 +638,38 @@ def m100_institutions(db: sqlite_utils.Database) -> None:
         ) without rowid;
         """
     )
+
+
+@migrations()
+def m101_supervision_orders(db: sqlite_utils.Database) -> None:
+    """督办: the supervising body's orders to its institutions, in the body's database. Each
+    becomes a problem in the institution's own database (problem_id there); closing it waits
+    for the supervisor's confirmation. The steps of 五书制 (通知 → 提醒 → 告诫 → 约谈) are
+    recorded one row each."""
+    db.executescript(
+        """
+        create table supervision_orders (
+            id integer primary key,
+            institution_id integer not null,
+            problem_id integer,
+            title text not null,
+            details text not null default '',
+            deadline text not null,
+            issued_by integer references people(id),
+            issued_at text not null,
+            step integer not null default 1,
+            status text not null default 'open'
+                check (status in ('open', 'confirming', 'confirmed')),
+            confirmed_at text
+        );
+        create index supervision_orders_institution on supervision_orders (institution_id, status);
+        create table supervision_steps (
+            order_id integer not null references supervision_orders(id),
+            step integer not null,
+            at text not null,
+            by_person integer references people(id),
+            note text not null default '',
+            primary key (order_id, step, at)
+        );
+        """
+    )

@@ -23,7 +23,8 @@ CLOSURE_REQUESTED, CLOSED, RETURNED = "closure_requested", "closed", "returned"
 EXPLAINED, REOPENED = "explained", "reopened"
 STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED,
           REOPENED)
-SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation")
+SUPERVISION = "supervision"  # 上级督办: an order of the supervising body (storage/orders.py)
+SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation", SUPERVISION)
 KINDS = ("immediate", "deadline", "long_term")
 HORIZONS = ("short", "medium", "long")
 WORKING = (DISPATCHED, IN_PROGRESS, RETURNED)
@@ -37,8 +38,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
     "dispatch": ((CLAIMED, REOPENED), ("own_leader",), DISPATCHED),
     "report": (WORKING, ("own_head",), IN_PROGRESS),
     "request_closure": (WORKING, ("own_head",), CLOSURE_REQUESTED),
-    "close": ((CLOSURE_REQUESTED,), ("office",), CLOSED),
-    "return": ((CLOSURE_REQUESTED,), ("office",), RETURNED),
+    # "system": a 督办 problem is closed or returned on its supervisor's word (storage/orders.py)
+    "close": ((CLOSURE_REQUESTED,), ("office", "system"), CLOSED),
+    "return": ((CLOSURE_REQUESTED,), ("office", "system"), RETURNED),
     "explain": ((CLAIMED, *WORKING, REOPENED), ("own_leader",), EXPLAINED),
     "revisit": ((EXPLAINED,), ("own_leader", "office", "system"), CLAIMED),
     "reopen": ((CLOSED,), ("office", "system"), REOPENED),
@@ -339,6 +341,8 @@ def check(problem: Problem, action: str, actor: Person | None) -> str:
         raise ProblemError("not_allowed")
     if action == "claim" and not problem.public:  # a confidential problem goes to whom the office picks
         raise ProblemError("not_allowed")
+    if action == "close" and problem.source == SUPERVISION and actor is not None:
+        raise ProblemError("supervisor_confirms")  # the office asks; the supervisor closes
     if problem.status not in starts:
         if action == "claim" and problem.status == CLAIMED:
             raise ProblemError("claimed_by", problem.leader or "")

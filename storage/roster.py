@@ -113,8 +113,10 @@ def _row(cells: dict[str, str], line: int) -> RosterRow:
     if not department:
         raise RosterError("no_department", line=line, detail=name)
     code = names.normalise(cells.get("code", ""))
-    return RosterRow(line, code or name, name, department, _roles(cells["roles"], line),
-                     names.normalise(cells.get("institution", "")))
+    institution = names.normalise(cells.get("institution", ""))
+    if len(institution) > MAX_NAME:
+        raise RosterError("long_name", line=line, detail=institution[:20])
+    return RosterRow(line, code or name, name, department, _roles(cells["roles"], line), institution)
 
 
 def _cells(raw: bytes):

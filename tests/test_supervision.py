@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from conftest import submit_opinion
 
-from jobs import digests, institutions, opinion_batches
+from jobs import digests, institutions, notices, opinion_batches, supervision
 from storage import institutions as directory
-from storage import invitations, outbox, problems, roster
+from storage import invitations, orders, outbox, problems, roster
 from storage.clock import clock
 from storage.db import open_database
 
@@ -24,12 +24,13 @@ COUNTY_CSV = """姓名,单位,科室,角色
 甲职工,甲医院,门诊部,职工
 甲院长,甲医院,院办,班子成员
 甲办,甲医院,院办,活动办
+甲主任,甲医院,门诊部,科室负责人
 乙职工,乙医院,门诊部,职工
 乙院长,乙医院,院办,班子成员
 乙办,乙医院,院办,活动办
 """
 
-PEOPLE = {"周督导": 901, "吴局长": 902, "郑秘书": 903, "甲职工": 911, "甲院长": 912, "甲办": 913,
+PEOPLE = {"周督导": 901, "吴局长": 902, "郑秘书": 903, "甲职工": 911, "甲院长": 912, "甲办": 913, "甲主任": 914,
           "乙职工": 921, "乙院长": 922, "乙办": 923}
 
 
@@ -92,6 +93,9 @@ async def test_a_person_of_one_institution_sees_nothing_of_another(fast_bot, fas
     people = await everyone_joins(fast_client, codes)
     a, b = view(fast_bot, "甲医院"), view(fast_bot, "乙医院")
     assert institutions.view_for_user(fast_bot.app, PEOPLE["甲职工"]) is a
+    # what a job does in 甲's view reaches 甲's people, through 甲's outbox
+    assert [p.name for p in notices.office(a)] == ["甲办"]
+    assert [p.name for p in notices.office(fast_bot.app)] == ["郑秘书"]
     problems.create(a.bot_data["db"], "甲医院食堂排队太久", None)
     problems.create(b.bot_data["db"], "乙医院停车位不足", None)
 
@@ -133,3 +137,94 @@ async def test_a_person_of_one_institution_sees_nothing_of_another(fast_bot, fas
         if unit is b:
             assert "甲医院" not in texts and "乙医院停车位不足" in texts
     assert queued[a] and queued[b]
+
+
+async def test_one_supervision_order_end_to_end(fast_bot, fast_client, db_path):
+    """督办: issued by the supervisor, listed in 甲医院 marked 督办, claimed, dispatched,
+    reported, asked to close; the office's 销号 asks the supervisor, whose confirmation closes
+    it. The 五书制 steps climb by the calendar and by hand, each recorded and in the roll-up."""
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    a = view(fast_bot, "甲医院")
+    supervisor, leader, head, office = people["周督导"], people["甲院长"], people["甲主任"], people["甲办"]
+
+    usage = await supervisor.send("/order")
+    assert "甲医院" in usage[-1].text and "乙医院" in usage[-1].text
+    refused = await people["甲办"].send("/order 乙医院 2099-12-31 越级督办")
+    assert "督导组" in refused[-1].text  # an institution's office cannot issue orders
+    assert "看不懂期限" in (await supervisor.send("/order 甲医院 尽快 门诊挂号排长队"))[-1].text
+    issued = await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    assert "已向甲医院下达督办" in issued[-1].text, issued[-1].text
+    body_orders = orders.open_orders(fast_bot.db)
+    assert len(body_orders) == 1 and body_orders[0].step == orders.NOTICE
+    problem = problems.get(a.bot_data["db"], body_orders[0].problem_id)
+    assert problem.source == problems.SUPERVISION and problem.title.startswith("【督办】")
+    assert problems.count(view(fast_bot, "乙医院").bot_data["db"]) == 0
+
+    await office.wait_for("督办通知")
+    notice = await leader.wait_for("新问题待接单")
+    await leader.press("接单", message=notice)
+    await leader.press("下单")
+    await leader.send("增设挂号窗口，推行分时段预约")
+    await leader.press("门诊部")
+    await leader.send("2099-12-01")
+    await leader.press("确认")
+    dispatched = await head.wait_for("派到本科室的问题")
+    await head.press("报告进展", message=dispatched)
+    await head.send("已增设两个窗口，预约率过半")
+    await head.press("完成")
+    await head.press("100%")
+    await head.press("申请销号")
+    await head.press("确认申请销号")
+    request = await office.wait_for("申请销号")
+
+    # the office's 销号 does not close it: the supervisor is asked
+    asked = await office.press("销号", message=request)
+    assert "已提请督导组确认销号" in asked[-1].text, asked[-1].text
+    assert problems.get(a.bot_data["db"], problem.id).status == problems.CLOSURE_REQUESTED
+    await office.press("销号", message=request)  # a second tap asks nobody twice
+    assert "正在等待" in (await office.callback_answer())["text"]
+    confirm = await supervisor.wait_for("申请督办事项销号")
+    assert "预约率过半" in confirm.text
+    assert len([m for m in supervisor.inbox if "申请督办事项销号" in (m.text or "")]) == 1
+    done = await supervisor.press("确认销号", message=confirm)
+    assert "已确认销号" in done[-1].text
+    assert problems.get(a.bot_data["db"], problem.id).status == problems.CLOSED
+    assert orders.get(fast_bot.db, body_orders[0].id).status == orders.CONFIRMED
+    await office.wait_for("督导组已确认督办事项")
+    await supervisor.press_data(confirm.message_id, confirm.buttons[0][0]["callback_data"])  # an old button
+    assert "已经处理过" in (await supervisor.callback_answer())["text"]
+
+
+async def test_orders_climb_the_five_steps_and_show_in_the_rollup(fast_bot, fast_client, db_path):
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    a = view(fast_bot, "甲医院")
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    order = orders.issue(fast_bot.db, a.bot_data["db"], institutions.institution_of(a).id, "院内停车秩序混乱",
+                         today + timedelta(days=2), None)
+    # by the calendar: two days before its deadline it is a 提醒; eight days after, a 约谈
+    assert supervision.escalate_due(a, today) == 0  # only in the body's own pass
+    assert supervision.escalate_due(fast_bot.app, today) > 0
+    assert orders.get(fast_bot.db, order.id).step == orders.REMINDER
+    await people["甲办"].wait_for("督办提醒")
+    assert supervision.escalate_due(fast_bot.app, today + timedelta(days=10)) > 0
+    assert orders.get(fast_bot.db, order.id).step == orders.TALK
+    assert [s for s, _ in orders.steps(fast_bot.db, order.id)] == [1, 2, 4]
+    await people["甲院长"].wait_for("督办约谈")
+    # by hand: a second order, escalated with the button
+    second = orders.issue(fast_bot.db, a.bot_data["db"], institutions.institution_of(a).id, "食堂卫生",
+                          today + timedelta(days=30), None)
+    listed = await people["周督导"].send("/orders")
+    card = next(m for m in listed if "食堂卫生" in (m.text or ""))
+    escalated = await people["周督导"].press("升级督办", message=card)
+    assert "提醒" in escalated[-1].text
+    assert orders.get(fast_bot.db, second.id).step == orders.REMINDER
+
+    problems.create(view(fast_bot, "乙医院").bot_data["db"], "乙医院候诊区拥挤", None)
+    rollup_text = "\n".join(m.text or "" for m in await people["吴局长"].send("/rollup"))
+    assert "甲医院" in rollup_text and "乙医院" in rollup_text
+    assert "约谈 1" in rollup_text and "提醒 1" in rollup_text
+    assert "院内停车秩序混乱" not in rollup_text or "最长超期" in rollup_text
+    # the institutions' staff have no roll-up
+    assert "督导组" in (await people["甲职工"].send("/rollup"))[-1].text
