@@ -30,7 +30,8 @@ COUNTY_CSV = """姓名,单位,科室,角色
 乙办,乙医院,院办,活动办
 """
 
-PEOPLE = {"周督导": 901, "吴局长": 902, "郑秘书": 903, "甲职工": 911, "甲院长": 912, "甲办": 913, "甲主任": 914,
+PEOPLE = {"周督导": 901, "吴局长": 902, "郑秘书": 903,
+          "甲职工": 911, "甲院长": 912, "甲办": 913, "甲主任": 914,
           "乙职工": 921, "乙院长": 922, "乙办": 923}
 
 
@@ -228,3 +229,62 @@ async def test_orders_climb_the_five_steps_and_show_in_the_rollup(fast_bot, fast
     assert "院内停车秩序混乱" not in rollup_text or "最长超期" in rollup_text
     # the institutions' staff have no roll-up
     assert "督导组" in (await people["甲职工"].send("/rollup"))[-1].text
+
+
+def test_the_rollup_withholds_small_counts_and_ranks(db, tmp_path):
+    """Opinions by category only from k; satisfaction only from k counted votes; the better
+    closure rate first."""
+    from storage import rollup
+
+    today = clock.now().date()
+    opinion = {"text": "x", "submitted_on": "2026-01-01", "released": 1, "anonymous": 1, "status": "new"}
+    for n in range(5):
+        db.table("opinions").insert({"id": f"A{n}", "category": "形式主义", **opinion})
+    db.table("opinions").insert({"id": "B1", "category": "奢靡之风", **opinion})
+    first = problems.create(db, "逾期未改的问题", None)
+    db.execute("update problems set status = 'dispatched', deadline = ? where id = ?",
+               [(today - timedelta(days=9)).isoformat(), first])
+    done = problems.create(db, "已销号的问题", None)
+    db.execute("update problems set status = 'closed' where id = ?", [done])
+    found = rollup.figures(db, "甲医院", today, k=5)
+    assert found.opinions == {"形式主义": 5}  # 奢靡之风 has one: withheld
+    assert found.overdue == 1 and found.longest_overdue_days == 9 and found.closure_rate == 0.5
+    assert found.satisfaction is None  # no look-back votes: nothing to show
+    other = rollup.Figures("乙医院", total=2, by_status={"closed": 2})
+    empty = rollup.Figures("丙卫生院")
+    assert [f.institution for f in rollup.ranked([found, empty, other])] == ["乙医院", "甲医院", "丙卫生院"]
+
+
+async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from documents import rollup_workbook
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    a, b = view(fast_bot, "甲医院"), view(fast_bot, "乙医院")
+    problems.create(a.bot_data["db"], "门诊楼无障碍通道", None)
+    problems.create(b.bot_data["db"], "住院部陪护管理", None)
+    now = clock.now()
+    assert await supervision.queue_digest(a, now) == 0  # only in the body's own pass
+    assert await supervision.queue_digest(fast_bot.app, now) == 2  # 周督导 and 吴局长
+    assert await supervision.queue_digest(fast_bot.app, now) == 0  # once a day
+    digest = await people["吴局长"].wait_for("各单位整改落实汇总")
+    assert "1. " in digest.text and "甲医院" in digest.text and "乙医院" in digest.text
+    # the body's office holds no body role: no roll-up digest
+    assert not [m for m in people["郑秘书"].inbox if "汇总" in (m.text or "")]
+
+    sent = await people["吴局长"].press("汇总表", message=digest)
+    assert sent[0].document["file_name"].endswith(".xlsx") and "2 个单位" in sent[-1].text
+    today = now.astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    ranked, by_name = await supervision.collect(fast_bot.app, today)
+    book = load_workbook(io.BytesIO(rollup_workbook.to_bytes(ranked, by_name, today)))
+    assert book.sheetnames == ["汇总", "甲医院", "乙医院"] or book.sheetnames == ["汇总", "乙医院", "甲医院"]
+    assert {book["汇总"].cell(3, 2).value, book["汇总"].cell(4, 2).value} == {"甲医院", "乙医院"}
+    assert book["甲医院"]["B1"].value == "甲医院"
+
+    rollup = await people["周督导"].send("/rollup")
+    ledger_of_b = await people["周督导"].press("乙医院台账", message=rollup[-1])
+    assert "乙医院的整改台账：1 个问题" in ledger_of_b[-1].text
