@@ -50,8 +50,9 @@ def view_of(app, institution_id: int):
 
 def _figures_of(view, today: date) -> Figures:
     settings = view.bot_data["settings"]
+    name = institutions.institution_of(view).name  # the main database's settings may not name it
     with reader(view.bot_data["db"]) as reading:
-        return rollup.figures(reading, settings.institution, today, settings.anonymity_set,
+        return rollup.figures(reading, name, today, settings.anonymity_set,
                               settings.ledger_amber_days, settings.ledger_stale_days)
 
 
