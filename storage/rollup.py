@@ -51,20 +51,25 @@ class Figures:
         return self.satisfied / self.counted if self.counted else None
 
 
-def _lights(db: sqlite_utils.Database, today: date, amber: int, stale: int) -> dict[str, int]:
-    """storage.problems.light in SQL, over the whole list at once."""
+def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: date, amber: int,
+                         stale: int) -> None:
+    """Counts by status and by storage.problems.light, in SQL, in one pass over the list. (An
+    ISO moment is before a day exactly when its first ten characters are.)"""
     query = """
-        select case
+        select status, case
             when status = 'closed' then 'done'
             when status = 'explained' then 'explained'
             when deadline is not null and deadline < :today then 'red'
             when deadline is not null and deadline <= :amber then 'amber'
-            when substr(coalesce(last_progress_at, created_at), 1, 10) < :stale then 'amber'
-            else 'green' end as light, count(*)
-        from problems group by light"""
+            when coalesce(last_progress_at, created_at) < :stale then 'amber'
+            else 'green' end, count(*)
+        from problems group by 1, 2"""
     values = {"today": today.isoformat(), "amber": (today + timedelta(days=amber)).isoformat(),
               "stale": (today - timedelta(days=stale)).isoformat()}
-    return dict(db.execute(query, values).fetchall())
+    for status, light, count in db.execute(query, values):
+        figures.by_status[status] = figures.by_status.get(status, 0) + count
+        figures.by_light[light] = figures.by_light.get(light, 0) + count
+    figures.total = sum(figures.by_status.values())
 
 
 OPEN_STATES = tuple(s for s in problems.STATES if s not in (problems.CLOSED, problems.EXPLAINED))
@@ -72,14 +77,18 @@ OVERDUE_SHOWN = 50  # the workbook's overdue lines per institution (the count is
 
 
 def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
+    """Overdue is the red light (open, past its deadline): counted with the lights. The oldest
+    are read along the deadline-order index (m025), which stops after the first page."""
+    figures.overdue = figures.by_light.get(problems.RED, 0)
+    if not figures.overdue:
+        return
     marks = ",".join("?" * len(OPEN_STATES))
-    where = f"pr.status in ({marks}) and pr.deadline is not null and pr.deadline < ?"
-    params = [*OPEN_STATES, today.isoformat()]
-    figures.overdue = db.execute(f"select count(*) from problems pr where {where}", params).fetchone()[0]
     rows = db.execute(
         f"select pr.id, pr.title, pr.deadline, pr.status, d.name, l.name from problems pr "
         f"left join departments d on d.id = pr.department_id left join people l on l.id = pr.leader_id "
-        f"where {where} order by pr.deadline, pr.id limit {OVERDUE_SHOWN}", params).fetchall()
+        f"where coalesce(pr.deadline, '{problems.NO_DEADLINE}') < ? and pr.status in ({marks}) "
+        f"order by coalesce(pr.deadline, '{problems.NO_DEADLINE}'), pr.id limit {OVERDUE_SHOWN}",
+        [today.isoformat(), *OPEN_STATES]).fetchall()
     figures.overdue_list = [{"id": r[0], "title": r[1], "deadline": r[2], "status": r[3], "department": r[4],
                              "leader": r[5], "days": (today - date.fromisoformat(r[2])).days} for r in rows]
     if figures.overdue_list:
@@ -114,9 +123,7 @@ def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
 def figures(db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
             stale: int = 14) -> Figures:
     found = Figures(institution)
-    found.by_status = dict(db.execute("select status, count(*) from problems group by status").fetchall())
-    found.total = sum(found.by_status.values())
-    found.by_light = _lights(db, today, amber, stale)
+    _by_status_and_light(db, found, today, amber, stale)
     _overdue(db, found, today)
     found.extensions = db.execute("select count(*) from problem_extensions where decision = 'approved'"
                                   ).fetchone()[0]
