@@ -12,7 +12,7 @@ from telegram.ext import Application
 
 from callbacks import ORDER_ESCALATE, SUPERVISION_WORKBOOK
 from jobs import institutions, notices
-from storage import orders, people, problems, rollup
+from storage import dates, orders, people, problems, rollup
 from storage.db import reader
 from storage.orders import Order, OrderFigures
 from storage.rollup import Figures
@@ -151,6 +151,8 @@ async def queue_digest(app, slot: datetime) -> int:
     if not recipients:
         return 0
     today = slot.astimezone(body.bot_data["settings"].timezone).date()
+    if not dates.is_working_day(today):
+        return 0
     ranked, by_name = await collect(body, today)
     if not any(f.total for f in ranked):
         return 0

@@ -6,7 +6,7 @@ Fast tier (tests/fast.py), over the in-process fake Bot API."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import submit_opinion
@@ -267,7 +267,10 @@ async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_p
     a, b = view(fast_bot, "甲医院"), view(fast_bot, "乙医院")
     problems.create(a.bot_data["db"], "门诊楼无障碍通道", None)
     problems.create(b.bot_data["db"], "住院部陪护管理", None)
+    clock.travel_to(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))  # a Tuesday: the digest is for working days
     now = clock.now()
+    sunday = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+    assert await supervision.queue_digest(fast_bot.app, sunday) == 0
     assert await supervision.queue_digest(a, now) == 0  # only in the body's own pass
     assert await supervision.queue_digest(fast_bot.app, now) == 2  # 周督导 and 吴局长
     assert await supervision.queue_digest(fast_bot.app, now) == 0  # once a day
