@@ -35,6 +35,7 @@ from handlers import (
     start,
     supervision,
     throttle,
+    upward_reports,
 )
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
@@ -55,7 +56,7 @@ def register(app: Application) -> None:
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots, supervision):
+                   hotspots, supervision, upward_reports):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -76,6 +76,8 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("rollup", "btn.rollup", frozenset({SUPERVISOR, COMMISSION})),
     ("orders", None, frozenset({SUPERVISOR, COMMISSION})),
     ("order", None, frozenset({SUPERVISOR})),
+    ("reports", None, frozenset({SUPERVISOR, COMMISSION})),
+    ("askreport", None, frozenset({SUPERVISOR})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets

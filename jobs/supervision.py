@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import html
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram.ext import Application
 
-from callbacks import ORDER_ESCALATE, SUPERVISION_WORKBOOK
+from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
 from jobs import institutions, notices
-from storage import dates, orders, people, problems, rollup
+from storage import dates, orders, people, problems, rollup, upward_reports
 from storage.db import reader
 from storage.orders import Order, OrderFigures
 from storage.rollup import Figures
@@ -121,6 +121,32 @@ def escalate_due(app, today: date) -> int:
     for order, step in orders.escalations_due(db, today):
         order = orders.escalate(db, order.id, None, to=step)
         told += tell_step(body, order)
+    return told
+
+
+def remind_reports(app, today: date) -> int:
+    """专题书面报告 not yet sent: the institution's office is reminded the day before the date,
+    and every day after it until it is sent (a returned one is due again)."""
+    body = body_view(app)
+    if body is None or body is not app:
+        return 0
+    db, told = body.bot_data["db"], 0
+    for request in upward_reports.open_requests(db, today):
+        if today == request.due_on - timedelta(days=1):
+            key = "upward.reminder"
+        elif today > request.due_on:
+            key = "upward.overdue"
+        else:
+            continue
+        done = {i for i, s in upward_reports.statuses(db, request.id).items()
+                if s in (upward_reports.SUBMITTED, upward_reports.ACCEPTED)}
+        for view in institution_views(body):
+            unit = institutions.institution_of(view)
+            if unit.id in done:
+                continue
+            told += notices.notify(view, notices.office(view), key, dedup=f"upward:{request.id}:{today}",
+                                   buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+                                   title=request.title, due=request.due_on.isoformat())
     return told
 
 

@@ -64,9 +64,11 @@ def _evaluations(app: Application, window: Window) -> int:
 
 
 def _orders(app: Application, window: Window) -> int:
-    """督办: orders the calendar has overtaken climb a step (the body's pass only)."""
+    """督办: orders the calendar has overtaken climb a step, and reports upward not yet sent are
+    chased (the body's pass only)."""
     zone = app.bot_data["settings"].timezone
-    return sum(supervision.escalate_due(app, slot.astimezone(zone).date()) for slot in window.slots)
+    days = [slot.astimezone(zone).date() for slot in window.slots]
+    return sum(supervision.escalate_due(app, day) + supervision.remind_reports(app, day) for day in days)
 
 
 async def _rollup(app: Application, window: Window) -> int:

@@ -673,3 +673,30 @@ def m101_supervision_orders(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m102_reports_upward(db: sqlite_utils.Database) -> None:
+    """专题书面报告: the supervising body asks its institutions for a written report by a date;
+    each institution's office submits one (a document), which the body accepts or returns."""
+    db.executescript(
+        """
+        create table report_requests (
+            id integer primary key,
+            title text not null,
+            due_on text not null,
+            requested_by integer references people(id),
+            requested_at text not null
+        );
+        create table report_submissions (
+            request_id integer not null references report_requests(id),
+            institution_id integer not null,
+            status text not null check (status in ('submitted', 'accepted', 'returned')),
+            document blob not null,
+            file_name text not null,
+            submitted_at text not null,
+            decided_at text,
+            primary key (request_id, institution_id)
+        );
+        """
+    )

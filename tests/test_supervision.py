@@ -291,3 +291,46 @@ async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_p
     rollup = await people["周督导"].send("/rollup")
     ledger_of_b = await people["周督导"].press("乙医院台账", message=rollup[-1])
     assert "乙医院的整改台账：1 个问题" in ledger_of_b[-1].text
+
+
+async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_path):
+    """专题书面报告: asked by the supervisor, sent by 甲's office in two taps from today's
+    summary report, returned, sent again, accepted; 乙 is late and reminded."""
+    from storage import upward_reports
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    supervisor, office_a, office_b = people["周督导"], people["甲办"], people["乙办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    due = today + timedelta(days=3)
+    asked = await supervisor.send(f"/askreport {due.isoformat()} 整改落实情况专题报告")
+    assert "已要求 2 个单位" in asked[-1].text
+
+    notice = await office_a.wait_for("上级要求报送")
+    preview = await office_a.press("报送本单位综合报告", message=notice)
+    assert "甲医院" in preview[-1].text and "县卫生健康局" in preview[-1].text
+    await office_a.press("确认报送", message=preview[-1])
+    arrived = await supervisor.wait_for("甲医院报送了")
+    opened = await supervisor.press("查看", message=arrived)
+    assert opened[-1].document["file_name"].endswith(".docx")
+    request = upward_reports.recent(fast_bot.db)[0]
+    content, _ = upward_reports.document(fast_bot.db, request.id, institutions.institution_of(
+        view(fast_bot, "甲医院")).id)
+    assert content.startswith(b"PK")  # a Word file
+    sent_back = await supervisor.press("退回重报", message=arrived)
+    assert "已退回甲医院" in sent_back[-1].text  # the arrival, edited
+    returned = await office_a.wait_for("督导组退回了")
+    preview = await office_a.press("报送本单位综合报告", message=returned)
+    await office_a.press("确认报送", message=preview[-1])
+    again = await supervisor.wait_for("甲医院报送了")  # the second arrival (the first was edited)
+    assert again.message_id != arrived.message_id
+    await supervisor.press("通过", message=again)
+    await office_a.wait_for("督导组已审核通过")
+
+    # 乙 has sent nothing: reminded the day before, late after the date, and /reports says so
+    assert supervision.remind_reports(fast_bot.app, due - timedelta(days=1)) == 1
+    await office_b.wait_for("提醒：《整改落实情况专题报告》")
+    assert supervision.remind_reports(fast_bot.app, due + timedelta(days=1)) == 1
+    clock.travel_to(clock.now() + timedelta(days=4))
+    status = (await people["吴局长"].send("/reports"))[-1].text
+    assert "已通过 1" in status and "逾期未报：乙医院" in status
