@@ -78,6 +78,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("order", None, frozenset({SUPERVISOR})),
     ("reports", None, frozenset({SUPERVISOR, COMMISSION})),
     ("askreport", None, frozenset({SUPERVISOR})),
+    ("appraisal", None, frozenset({SUPERVISOR})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
@@ -29,7 +30,7 @@ from handlers.access import (
     settings,
 )
 from jobs import institutions, notices, supervision
-from storage import dates, orders, problems
+from storage import appraisals, dates, orders, people, problems
 from storage.db import reader
 from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
@@ -260,9 +261,64 @@ async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _decide(update, context, False)
 
 
+# ---- 述职评议 across institutions --------------------------------------------------------------
+
+APPRAISAL_ORDER_DAYS = 30  # a flagged leadership team's 限期整改: a month, as the order's deadline
+
+
+@requires(SUPERVISOR)
+async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/appraisal 截止 标题: a sheet of the body's, one subject per institution."""
+    words = list(context.args or [])
+    views = supervision.institution_views(_app(context))
+    if len(words) < 2 or not views:
+        await reply(update, context, "appraisal.usage")
+        return
+    today = ledger.today(context)
+    closes_on = dates.parse_deadline(words[0], today)
+    if closes_on is None or closes_on <= today:
+        await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
+        return
+    zone = settings(context).timezone
+    closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
+    units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
+    title = " ".join(words[1:])[:100]
+    appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
+    raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
+    await reply(update, context, "appraisal.created", title=title, count=len(units), raters=raters,
+                closes=closes_on.isoformat())
+    k = settings(context).evaluation_min_ballots
+    if raters < k:
+        await reply(update, context, "appraisal.too_few", raters=raters, k=k)
+
+
+async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
+    """A flagged subject of an appraisal becomes a 督办 order to its institution (once); False
+    for an ordinary sheet, which flags as before (handlers/evaluations.py)."""
+    found = appraisals.institution_of(database(context), sheet.id, result.subject.position)
+    if found is None:
+        return False
+    institution_id, order_id = found
+    view = supervision.view_of(_app(context), institution_id)
+    if order_id is not None or view is None:
+        await refuse(update, context, "appraisal.already")
+        return True
+    deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
+    title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
+    unit = institutions.institution_of(view)
+    order = orders.issue(database(context), view.bot_data["db"], unit.id, title, deadline,
+                         person_of(update, context).id)
+    appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
+    supervision.tell_step(_app(context), order)
+    notices.problem_listed(view, order.problem_id)
+    await reply(update, context, "appraisal.flagged", subject=result.subject.name, institution=unit.name,
+                deadline=deadline.isoformat())
+    return True
+
+
 def handlers() -> list[BaseHandler]:
     return [*menu.triggers("rollup", show_rollup), *menu.triggers("orders", list_orders),
-            *menu.triggers("order", issue_order),
+            *menu.triggers("order", issue_order), *menu.triggers("appraisal", open_appraisal),
             CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
             CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
             CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),

@@ -700,3 +700,20 @@ def m102_reports_upward(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m103_appraisals(db: sqlite_utils.Database) -> None:
+    """述职评议 across institutions: a rating sheet of the body whose subjects are its
+    institutions' leadership teams; a flagged one becomes a 督办 order to that institution."""
+    db.executescript(
+        """
+        create table appraisal_subjects (
+            sheet_id integer not null references evaluation_sheets(id),
+            position integer not null,
+            institution_id integer not null,
+            order_id integer references supervision_orders(id),
+            primary key (sheet_id, position)
+        );
+        """
+    )

@@ -334,3 +334,39 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     clock.travel_to(clock.now() + timedelta(days=4))
     status = (await people["吴局长"].send("/reports"))[-1].text
     assert "已通过 1" in status and "逾期未报：乙医院" in status
+
+
+async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot, fast_client, db_path):
+    """述职评议: the body's panel rates every institution's leadership team with the same
+    unlinkable ballots and k; a team graded 差 becomes a 督办 order to its institution, once."""
+    from jobs import evaluations as evaluation_job
+    from storage import appraisals, evaluations
+    from storage import people as roster_people
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    codes = county(fast_bot.db, db_path)
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "")
+    people = await everyone_joins(fast_client, codes)
+    closes = (clock.now() + timedelta(days=3)).date()
+    created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    assert "2 个评议对象，5 人评议" in created[-1].text, created[-1].text
+    sheet = evaluations.open_sheets(fast_bot.db)[0]
+    a_position = next(s.position for s in sheet.subjects if s.name.startswith("甲医院"))
+    today = clock.now().date()
+    for rater in roster_people.holding(fast_bot.db, tuple(appraisals.PANEL)):
+        ratings = {s.position: {i: (3 if s.position == a_position else 0) for i in range(len(sheet.items))}
+                   for s in sheet.subjects}
+        evaluations.submit(fast_bot.db, sheet.id, rater, ratings, today)
+    clock.travel_to(clock.now() + timedelta(days=4))
+    evaluation_job.run(fast_bot.app, clock.now())
+    concluded = await people["郑秘书"].wait_for("已截止")
+    results = await people["郑秘书"].press("查看结果", message=concluded)
+    flagged = await people["郑秘书"].press("甲医院领导班子", message=results[-1])
+    assert "向甲医院下达督办" in flagged[-1].text, flagged[-1].text
+    order = orders.open_orders(fast_bot.db)[0]
+    a = view(fast_bot, "甲医院")
+    assert order.institution_id == institutions.institution_of(a).id
+    assert problems.get(a.bot_data["db"], order.problem_id).title.startswith("【督办】述职评议")
+    await people["甲办"].wait_for("督办通知")
+    await people["郑秘书"].press("甲医院领导班子", message=results[-1])  # a second tap: no second order
+    assert len(orders.open_orders(fast_bot.db)) == 1

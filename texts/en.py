@@ -810,4 +810,10 @@ MESSAGES = {
     "upward.overdue": "📨 “{title}” was due on {due} and your institution has not sent it: send it now.",
     "upward.none": "No reports asked for yet.",
     "upward.status": "📨 “{title}” · due {due}\naccepted {accepted} · to review {submitted} · returned {returned} · not sent {missing}\nlate: {late}",
+    "cmd.appraisal": "open an appraisal of every institution's leadership: /appraisal closing-date title",
+    "appraisal.usage": "Open an appraisal (subjects: every institution's leadership team; raters: supervisors and commission leaders):\n<code>/appraisal closing-date title</code>",
+    "appraisal.created": "“{title}” is open: {count} subjects, {raters} raters, closing {closes}. Raters use /evaluate; the body's office sees the results after it closes.",
+    "appraisal.too_few": "Only {raters} raters: with fewer than {k}, no result is shown.",
+    "appraisal.flagged": "{subject} became a supervision order to {institution} (due {deadline}); its office and leaders were told.",
+    "appraisal.already": "That subject became an order already.",
 }

@@ -822,4 +822,10 @@ MESSAGES = {
     "upward.overdue": "📨 《{title}》已过报送期限 {due}，本单位尚未报送，请尽快报送。",
     "upward.none": "还没有要求报送的报告。",
     "upward.status": "📨 《{title}》 · 期限 {due}\n已通过 {accepted} · 待审核 {submitted} · 退回 {returned} · 未报送 {missing}\n逾期未报：{late}",
+    "cmd.appraisal": "发起各单位述职评议：/appraisal 截止 标题",
+    "appraisal.usage": "发起述职评议（评议对象为各单位领导班子，由督导组、委领导评议）：\n<code>/appraisal 截止日期 标题</code>\n如 <code>/appraisal 2026-12-20 2026年度述职评议</code>",
+    "appraisal.created": "已发起《{title}》：{count} 个评议对象，{raters} 人评议，{closes} 截止。评议人可发送 /evaluate 评议；结果在截止后由本单位活动办查看。",
+    "appraisal.too_few": "评议人只有 {raters} 人，少于 {k} 人时结果不会公布。",
+    "appraisal.flagged": "已将 {subject} 列为督办：向{institution}下达督办（期限 {deadline}），已通知该单位活动办和班子成员。",
+    "appraisal.already": "这个评议对象已经下达过督办了。",
 }

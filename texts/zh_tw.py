@@ -811,4 +811,10 @@ MESSAGES = {
     "upward.overdue": "📨 《{title}》已過報送期限 {due}，本單位尚未報送，請盡快報送。",
     "upward.none": "還沒有要求報送的報告。",
     "upward.status": "📨 《{title}》 · 期限 {due}\n已通過 {accepted} · 待審核 {submitted} · 退回 {returned} · 未報送 {missing}\n逾期未報：{late}",
+    "cmd.appraisal": "發起各單位述職評議：/appraisal 截止 標題",
+    "appraisal.usage": "發起述職評議（評議對象為各單位領導班子，由督導組、委領導評議）：\n<code>/appraisal 截止日期 標題</code>\n如 <code>/appraisal 2026-12-20 2026年度述職評議</code>",
+    "appraisal.created": "已發起《{title}》：{count} 個評議對象，{raters} 人評議，{closes} 截止。評議人可發送 /evaluate 評議；結果在截止後由本單位活動辦查看。",
+    "appraisal.too_few": "評議人只有 {raters} 人，少於 {k} 人時結果不會公佈。",
+    "appraisal.flagged": "已將 {subject} 列為督辦：向{institution}下達督辦（期限 {deadline}），已通知該單位活動辦和班子成員。",
+    "appraisal.already": "這個評議對象已經下達過督辦了。",
 }
