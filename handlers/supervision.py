@@ -15,8 +15,15 @@ from datetime import datetime, time, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from callbacks import ORDER_CONFIRM, ORDER_ESCALATE, ORDER_SEND_BACK, SUPERVISION_LEDGER, SUPERVISION_WORKBOOK
-from documents import ledger_workbook, rollup_workbook
+from callbacks import (
+    ORDER_CONFIRM,
+    ORDER_ESCALATE,
+    ORDER_SEND_BACK,
+    SUPERVISION_LEDGER,
+    SUPERVISION_REPORT,
+    SUPERVISION_WORKBOOK,
+)
+from documents import ledger_workbook, rollup_report, rollup_workbook
 from handlers import ledger, menu
 from handlers.access import (
     database,
@@ -59,8 +66,9 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     views = supervision.institution_views(_app(context))
     if not views:
         return
-    buttons = [[InlineKeyboardButton(say(lang, "rollup.btn.workbook"),
-                                     callback_data=SUPERVISION_WORKBOOK.data())]]
+    buttons = [[InlineKeyboardButton(say(lang, key), callback_data=button.data())
+                for key, button in (("rollup.btn.workbook", SUPERVISION_WORKBOOK),
+                                    ("rollup.btn.report", SUPERVISION_REPORT))]]
     units = [institutions.institution_of(v) for v in views[:LEDGER_BUTTONS]]
     shown = [InlineKeyboardButton(say(lang, "rollup.btn.ledger", name=unit.name[:20]),
                                   callback_data=SUPERVISION_LEDGER.data(unit.id)) for unit in units]
@@ -83,6 +91,20 @@ async def send_workbook(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await context.bot.send_document(update.effective_chat.id, InputFile(
         io.BytesIO(content), filename=f"各单位整改落实汇总-{today.isoformat()}.xlsx"))
     await _tell(update, context, "rollup.workbook_done", count=len(ranked))
+
+
+@requires(*BODY)
+async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The whole system's report as a Word document, set as the summary report is."""
+    await update.callback_query.answer()
+    today = ledger.today(context)
+    ranked, by_name = await supervision.collect(_app(context), today)
+    body = institutions.institution_of(context.application)
+    name = body.name if body else settings(context).institution
+    content = await asyncio.to_thread(rollup_report.build, name, ranked, by_name, today)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        io.BytesIO(content), filename=f"各单位整改落实情况汇总报告-{today.isoformat()}.docx"))
+    await _tell(update, context, "rollup.report_done", count=len(ranked))
 
 
 @requires(*BODY)
@@ -320,6 +342,7 @@ def handlers() -> list[BaseHandler]:
     return [*menu.triggers("rollup", show_rollup), *menu.triggers("orders", list_orders),
             *menu.triggers("order", issue_order), *menu.triggers("appraisal", open_appraisal),
             CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
+            CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
             CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
             CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),
             CallbackQueryHandler(confirm_closure, pattern=ORDER_CONFIRM),

@@ -287,8 +287,17 @@ async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_p
     assert book.sheetnames == ["汇总", "甲医院", "乙医院"] or book.sheetnames == ["汇总", "乙医院", "甲医院"]
     assert {book["汇总"].cell(3, 2).value, book["汇总"].cell(4, 2).value} == {"甲医院", "乙医院"}
     assert book["甲医院"]["B1"].value == "甲医院"
+    from docx import Document
+
+    from documents import rollup_report
+
+    report = Document(io.BytesIO(rollup_report.build("县卫生健康局", ranked, by_name, today)))
+    assert report.paragraphs[0].text == "县卫生健康局所属单位整改落实情况汇总报告"
+    assert {row.cells[1].text for row in report.tables[0].rows[1:]} == {"甲医院", "乙医院"}
 
     rollup = await people["周督导"].send("/rollup")
+    report = await people["周督导"].press("汇总报告", message=rollup[-1])
+    assert report[0].document["file_name"].endswith(".docx") and "2 个单位" in report[-1].text
     ledger_of_b = await people["周督导"].press("乙医院台账", message=rollup[-1])
     assert "乙医院的整改台账：1 个问题" in ledger_of_b[-1].text
 

@@ -816,4 +816,6 @@ MESSAGES = {
     "appraisal.too_few": "Only {raters} raters: with fewer than {k}, no result is shown.",
     "appraisal.flagged": "{subject} became a supervision order to {institution} (due {deadline}); its office and leaders were told.",
     "appraisal.already": "That subject became an order already.",
+    "rollup.btn.report": "📄 Report (Word)",
+    "rollup.report_done": "The report: {count} institutions.",
 }

@@ -828,4 +828,6 @@ MESSAGES = {
     "appraisal.too_few": "评议人只有 {raters} 人，少于 {k} 人时结果不会公布。",
     "appraisal.flagged": "已将 {subject} 列为督办：向{institution}下达督办（期限 {deadline}），已通知该单位活动办和班子成员。",
     "appraisal.already": "这个评议对象已经下达过督办了。",
+    "rollup.btn.report": "📄 汇总报告（Word）",
+    "rollup.report_done": "汇总报告：{count} 个单位。",
 }

@@ -817,4 +817,6 @@ MESSAGES = {
     "appraisal.too_few": "評議人只有 {raters} 人，少於 {k} 人時結果不會公佈。",
     "appraisal.flagged": "已將 {subject} 列為督辦：向{institution}下達督辦（期限 {deadline}），已通知該單位活動辦和班子成員。",
     "appraisal.already": "這個評議對象已經下達過督辦了。",
+    "rollup.btn.report": "📄 彙總報告（Word）",
+    "rollup.report_done": "彙總報告：{count} 個單位。",
 }
