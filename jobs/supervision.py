@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 from telegram.ext import Application
@@ -19,6 +20,7 @@ from storage.rollup import Figures
 from texts import Raw, say
 
 ROLLUP_ROLES = people.BODY_ROLES  # who the roll-up digest goes to, in the body
+READERS = 4  # institutions read at once for the roll-up
 
 
 def body_view(app):
@@ -63,7 +65,10 @@ async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigur
     body = body_view(app)
 
     def read() -> tuple[list[Figures], dict[str, OrderFigures]]:
-        found = [_figures_of(view, today) for view in views]
+        # side by side: SQLite lets go of the interpreter while it reads, and each institution
+        # is a file of its own, read through a connection of its own
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            found = list(pool.map(lambda view: _figures_of(view, today), views))
         by_name: dict[str, OrderFigures] = {}
         if body is not None:
             with reader(body.bot_data["db"]) as reading:
