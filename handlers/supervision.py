@@ -37,7 +37,7 @@ from handlers.access import (
     settings,
 )
 from jobs import institutions, notices, supervision
-from storage import appraisals, dates, orders, people, problems
+from storage import appraisals, dates, orders, people, problems, upward_reports
 from storage.db import reader
 from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
@@ -158,7 +158,7 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         order = orders.issue(database(context), view.bot_data["db"], unit.id, " ".join(words[2:]),
                              deadline, supervisor.id, problem_id=problem_id)
     except OrderError as error:
-        await reply(update, context, f"order.error.{error.reason}")
+        await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
         return
     told = supervision.tell_step(_app(context), order)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
@@ -304,7 +304,10 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     zone = settings(context).timezone
     closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
     units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
-    title = " ".join(words[1:])[:100]
+    title = " ".join(words[1:])
+    if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
+        await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
+        return
     appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
     raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
     await reply(update, context, "appraisal.created", title=title, count=len(units), raters=raters,

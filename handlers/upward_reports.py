@@ -53,7 +53,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         request = upward_reports.ask(database(context), " ".join(words[1:]), due,
                                      person_of(update, context).id)
     except ReportError as error:
-        await reply(update, context, f"upward.error.{error.reason}", title="")
+        await reply(update, context, f"upward.error.{error.reason}", title="", limit=upward_reports.MAX_TITLE)
         return
     views = supervision.institution_views(context.application)
     for view in views:

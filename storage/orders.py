@@ -80,9 +80,11 @@ def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, instit
     under supervision. Two databases, two transactions: the institution's problem first, so an
     order never points at nothing (a failure between leaves a listed problem without its order,
     which the office sees and can close)."""
-    title = " ".join(title.split())[:MAX_TITLE]
+    title = " ".join(title.split())
     if not title:
         raise OrderError("no_title")
+    if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
+        raise OrderError("too_long")
     if problem_id is None:
         problem_id = problems.create(unit_db, MARK + title, None, description=details,
                                      source=problems.SUPERVISION)

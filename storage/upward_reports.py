@@ -36,9 +36,11 @@ def _request(row: dict) -> Request:
 
 
 def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> Request:
-    title = " ".join(title.split())[:MAX_TITLE]
+    title = " ".join(title.split())
     if not title:
         raise ReportError("no_title")
+    if len(title) > MAX_TITLE:  # refused, never cut
+        raise ReportError("too_long")
     with db.atomic():
         request_id = db.execute(
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",

@@ -154,12 +154,15 @@ async def test_one_supervision_order_end_to_end(fast_bot, fast_client, db_path):
     refused = await people["甲办"].send("/order 乙医院 2099-12-31 越级督办")
     assert "督导组" in refused[-1].text  # an institution's office cannot issue orders
     assert "看不懂期限" in (await supervisor.send("/order 甲医院 尽快 门诊挂号排长队"))[-1].text
-    issued = await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    too_long = await supervisor.send("/order 甲医院 2099-12-31 " + "排队" * 101)
+    assert "最多 200 个字" in too_long[-1].text and not orders.open_orders(fast_bot.db)  # refused, not cut
+    assert "没有叫" in (await supervisor.send("/order 丙医院 2099-12-31 不存在的单位"))[-1].text
+    issued = await supervisor.send("/order　甲医院　2099-12-31　门诊挂号排长队，限期解决😤")
     assert "已向甲医院下达督办" in issued[-1].text, issued[-1].text
     body_orders = orders.open_orders(fast_bot.db)
     assert len(body_orders) == 1 and body_orders[0].step == orders.NOTICE
     problem = problems.get(a.bot_data["db"], body_orders[0].problem_id)
-    assert problem.source == problems.SUPERVISION and problem.title.startswith("【督办】")
+    assert problem.source == problems.SUPERVISION and problem.title == "【督办】门诊挂号排长队，限期解决😤"
     assert problems.count(view(fast_bot, "乙医院").bot_data["db"]) == 0
 
     await office.wait_for("督办通知")

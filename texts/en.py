@@ -818,4 +818,6 @@ MESSAGES = {
     "appraisal.already": "That subject became an order already.",
     "rollup.btn.report": "📄 Report (Word)",
     "rollup.report_done": "The report: {count} institutions.",
+    "order.error.too_long": "An order's text takes at most {limit} characters; shorten it and send again.",
+    "upward.error.too_long": "A title takes at most {limit} characters; shorten it and send again.",
 }

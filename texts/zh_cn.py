@@ -830,4 +830,6 @@ MESSAGES = {
     "appraisal.already": "这个评议对象已经下达过督办了。",
     "rollup.btn.report": "📄 汇总报告（Word）",
     "rollup.report_done": "汇总报告：{count} 个单位。",
+    "order.error.too_long": "督办内容最多 {limit} 个字，请精简后再发。",
+    "upward.error.too_long": "标题最多 {limit} 个字，请精简后再发。",
 }

@@ -819,4 +819,6 @@ MESSAGES = {
     "appraisal.already": "這個評議對象已經下達過督辦了。",
     "rollup.btn.report": "📄 彙總報告（Word）",
     "rollup.report_done": "彙總報告：{count} 個單位。",
+    "order.error.too_long": "督辦內容最多 {limit} 個字，請精簡後再發。",
+    "upward.error.too_long": "標題最多 {limit} 個字，請精簡後再發。",
 }
