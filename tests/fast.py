@@ -59,7 +59,10 @@ class FastBot:
         await self.app.initialize()  # the job queue is not started: time is the tests' to move
 
     async def stop(self) -> None:
+        from jobs import institutions
+
         await self.app.shutdown()
+        institutions.close(self.app)  # a supervised deployment's other databases
         self.db.close()
 
     async def deliver(self, match) -> None:
