@@ -63,6 +63,9 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     today = ledger.today(context)
     ranked, by_name = await supervision.collect(_app(context), today)
     await send_lines(context, update.effective_chat.id, supervision.lines(lang, ranked, by_name, today))
+    chart = await asyncio.to_thread(supervision.draw_chart, lang, ranked)
+    if chart:
+        await context.bot.send_photo(update.effective_chat.id, chart, caption=say(lang, "rollup.chart.title"))
     views = supervision.institution_views(_app(context))
     if not views:
         return

@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 from telegram.ext import Application
 
 from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
+from documents import charts
 from jobs import institutions, notices
-from storage import dates, orders, people, problems, rollup, upward_reports
+from storage import dates, orders, outbox, people, problems, rollup, upward_reports
 from storage.db import reader
 from storage.orders import Order, OrderFigures
 from storage.rollup import Figures
@@ -187,9 +188,32 @@ async def queue_digest(app, slot: datetime) -> int:
     ranked, by_name = await collect(body, today)
     if not any(f.total for f in ranked):
         return 0
-    return notices.notify(body, recipients, "rollup.digest", dedup=f"rollup:{today.isoformat()}",
-                          buttons=[[("rollup.btn.workbook", SUPERVISION_WORKBOOK.data())]],
-                          today=today.isoformat(), count=len(ranked), text=Raw(ranking(ranked, by_name)))
+    queued = notices.notify(body, recipients, "rollup.digest", dedup=f"rollup:{today.isoformat()}",
+                            buttons=[[("rollup.btn.workbook", SUPERVISION_WORKBOOK.data())]],
+                            today=today.isoformat(), count=len(ranked), text=Raw(ranking(ranked, by_name)))
+    if not queued:
+        return 0
+    default = body.bot_data["settings"].default_language
+    drawn: dict[str, bytes | None] = {}
+    for person in recipients:  # the chart after the ranking, as a message of its own
+        lang = person.language or default
+        if lang not in drawn:
+            drawn[lang] = await asyncio.to_thread(draw_chart, lang, ranked)
+        if drawn[lang]:
+            dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
+            queued += outbox.queue(body.bot_data["db"], person.id, say(lang, "rollup.chart.title"),
+                                   photo=drawn[lang], dedup_key=dedup)
+    return queued
+
+
+def draw_chart(lang: str, ranked: list[Figures]) -> bytes | None:
+    """Every institution's problems by traffic light, in the ranking's order; None when no
+    institution has any."""
+    if not any(f.total for f in ranked):
+        return None
+    rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
+    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    return charts.status_by_department(rows, say(lang, "rollup.chart.title"), labels)
 
 
 DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook has them all

@@ -275,10 +275,12 @@ async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_p
     sunday = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
     assert await supervision.queue_digest(fast_bot.app, sunday) == 0
     assert await supervision.queue_digest(a, now) == 0  # only in the body's own pass
-    assert await supervision.queue_digest(fast_bot.app, now) == 2  # 周督导 and 吴局长
+    assert await supervision.queue_digest(fast_bot.app, now) == 4  # 周督导 and 吴局长: ranking, chart
     assert await supervision.queue_digest(fast_bot.app, now) == 0  # once a day
     digest = await people["吴局长"].wait_for("各单位整改落实汇总")
     assert "1. " in digest.text and "甲医院" in digest.text and "乙医院" in digest.text
+    chart = await people["吴局长"].wait_for("各单位问题红黄绿灯")
+    assert chart.photo
     # the body's office holds no body role: no roll-up digest
     assert not [m for m in people["郑秘书"].inbox if "汇总" in (m.text or "")]
 

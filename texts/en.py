@@ -820,4 +820,5 @@ MESSAGES = {
     "rollup.report_done": "The report: {count} institutions.",
     "order.error.too_long": "An order's text takes at most {limit} characters; shorten it and send again.",
     "upward.error.too_long": "A title takes at most {limit} characters; shorten it and send again.",
+    "rollup.chart.title": "Each institution's problems by light",
 }

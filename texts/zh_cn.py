@@ -832,4 +832,5 @@ MESSAGES = {
     "rollup.report_done": "汇总报告：{count} 个单位。",
     "order.error.too_long": "督办内容最多 {limit} 个字，请精简后再发。",
     "upward.error.too_long": "标题最多 {limit} 个字，请精简后再发。",
+    "rollup.chart.title": "各单位问题红黄绿灯",
 }

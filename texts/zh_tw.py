@@ -821,4 +821,5 @@ MESSAGES = {
     "rollup.report_done": "彙總報告：{count} 個單位。",
     "order.error.too_long": "督辦內容最多 {limit} 個字，請精簡後再發。",
     "upward.error.too_long": "標題最多 {limit} 個字，請精簡後再發。",
+    "rollup.chart.title": "各單位問題紅黃綠燈",
 }
