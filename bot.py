@@ -38,6 +38,7 @@ from handlers.context import CONTEXT_TYPES, Services
 from handlers.persistence import SQLitePersistence
 from health import server as health_server
 from health import vitals
+from jobs import institutions
 from storage import anonymous_pool
 from storage.db import open_database
 from storage.keys import load_keys
@@ -168,6 +169,7 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
     app.bot_data["db"], app.bot_data["settings"], app.bot_data["keys"] = db, settings, services.keys
     # Anonymous items wait here, in memory, for their shuffled batch (the promise in README).
     app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
+    institutions.attach(app)  # 督导: every institution's database, when there are several
     handlers.register(app)
     jobs.schedule(app)
     vitals.watch(app)
@@ -296,6 +298,7 @@ async def serve(settings: config.Settings) -> None:
                     STOP_LIMIT)
     if sandbox:
         await sandbox.stop()
+    institutions.close(app)
     db.close()
 
 

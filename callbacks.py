@@ -379,3 +379,16 @@ DIGEST_FULL = declare("digest_full", "dgf", number("since", 10**11 - 1))  # the 
 MENU_MORE = declare("menu_more", "mm", code("command", "[a-z_]{1,20}", 20, example="help"))
 DIGEST_FREQUENCY = declare("digest_frequency", "dg", choice("frequency", digests.FREQUENCIES))
 LANGUAGE = declare("language", "lang", choice("code", LANGUAGE_NAMES))
+
+# ---- 督导: the supervising body ---------------------------------------------------------------
+SUPERVISION_WORKBOOK = declare("supervision_workbook", "sup:xlsx")
+SUPERVISION_LEDGER = declare("supervision_ledger", "sup:ledger", number("institution"))
+ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"))
+ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
+ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
+REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
+REPORT_SEND = declare("report_send", "sup:rsok", number("request"))
+REPORT_VIEW = declare("report_view", "sup:rv", number("request"), number("institution"))
+REPORT_ACCEPT = declare("report_accept", "sup:ra", number("request"), number("institution"))
+REPORT_RETURN = declare("report_return", "sup:rr", number("request"), number("institution"))
+SUPERVISION_REPORT = declare("supervision_report", "sup:docx")

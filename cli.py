@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 import config
-from storage import invitations, people, problems, roster
+from storage import institutions, invitations, people, problems, roster
 from storage.db import open_database
 
 
@@ -44,15 +44,27 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
         print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
     try:
-        changes = roster.apply(db, rows, None, risks_confirmed=args.yes)
+        if getattr(args, "institution", None):  # one institution's roster, into its database
+            rows = roster.of_one_institution(rows, args.institution)
+            by_unit = {args.institution: roster.apply(db, rows, None, risks_confirmed=args.yes)}
+        else:
+            by_unit = institutions.import_roster(db, settings.database_path, rows, settings.institution,
+                                                 risks_confirmed=args.yes)
+    except roster.RosterError as error:  # a roster of several institutions that does not add up
+        from handlers.roster import file_error_text
+
+        print(file_error_text(settings.default_language, error), file=sys.stderr)
+        return 1
     except roster.RiskyImport as risky:
         from handlers.roster import risk_text
 
         print(risk_text(settings.default_language, risky.changes, html_tags=False), file=sys.stderr)
         print("nothing was changed; run again with --yes if the file is right", file=sys.stderr)
         return 2
-    print(f"roster: {len(changes.added)} added, {len(changes.updated)} updated, "
-          f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged")
+    for unit, changes in by_unit.items():
+        where = f" ({unit})" if len(by_unit) > 1 else ""
+        print(f"roster{where}: {len(changes.added)} added, {len(changes.updated)} updated, "
+              f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged")
     return 0
 
 
@@ -284,6 +296,8 @@ def _hotspots_group(settings: config.Settings, args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
+    parser.add_argument("--institution", help="督导: the command acts on this institution's database "
+                                              "(default: the main database's)")
     commands = parser.add_subparsers(dest="command")
     roster_cmd = commands.add_parser("roster", help="roster administration")
     roster_sub = roster_cmd.add_subparsers(dest="action", required=True)
@@ -334,5 +348,25 @@ ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor}
 
 
+def _institution_settings(settings: config.Settings, name: str) -> config.Settings | None:
+    from jobs.institutions import unit_settings
+
+    main = open_database(settings.database_path)
+    try:
+        found = institutions.named(main, name)
+        known = [i.name for i in institutions.listed(main)]
+    finally:
+        main.close()
+    if found is None:
+        print(f"no institution {name!r}; known: {', '.join(known) or 'none (one institution)'}",
+              file=sys.stderr)
+        return None
+    return unit_settings(settings, found)
+
+
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
+    if getattr(args, "institution", None):
+        settings = _institution_settings(settings, args.institution)
+        if settings is None:
+            return 1
     return ACTIONS[args.command](settings, args)

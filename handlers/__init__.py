@@ -33,7 +33,9 @@ from handlers import (
     selfcheck_form,
     sheet_form,
     start,
+    supervision,
     throttle,
+    upward_reports,
 )
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
@@ -54,7 +56,7 @@ def register(app: Application) -> None:
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots):
+                   hotspots, supervision, upward_reports):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

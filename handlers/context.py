@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from config import Settings
+from jobs import institutions
 from storage import people
 from storage.keys import Keys
 from storage.people import Person
@@ -30,6 +31,15 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
                  user_id: int | None = None) -> None:
         super().__init__(application, chat_id, user_id)
         self._person: Person | None = None
+        # 督导: the update is handled in the view of the institution its sender belongs to,
+        # whose bot_data["db"] is that institution's database (jobs/institutions.py)
+        self._application = institutions.view_for_user(application, user_id)
+
+    def enter(self, view) -> None:
+        """Handle the rest of this update in another institution's view (someone joining with
+        an invitation of an institution they did not belong to before)."""
+        self._application = view
+        self._person = None
 
     @property
     def services(self) -> Services:

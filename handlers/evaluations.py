@@ -31,7 +31,7 @@ from callbacks import (
     EVALUATION_SUBMIT,
     SHEET_SEND,
 )
-from handlers import ledger, menu
+from handlers import ledger, menu, supervision
 from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
@@ -512,6 +512,8 @@ async def _flag(update, context, sheet, numbers) -> None:
     result = found.get(numbers[0]) if numbers else None
     if result is None or not result.flagged:
         await refuse(update, context, "stale_button")
+        return
+    if await supervision.flag_institution(update, context, sheet, result):  # 述职评议: a 督办 order
         return
     try:
         problem_id = evaluations.flag_to_problem(

@@ -32,7 +32,7 @@ from telegram.ext import (
 
 from callbacks import MENU_MORE
 from handlers.access import MEMBERS, language, person_of, refuse, requires
-from storage.people import HEAD, LEADER, OFFICE, STAFF, Person
+from storage.people import COMMISSION, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, Person
 from texts import every_language, say
 
 # (command, menu button or None, roles that get it) in the order they are shown.
@@ -73,6 +73,12 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("sheets", None, frozenset({OFFICE})),
     ("selfcheck", None, frozenset({OFFICE})),
     ("selfchecks", None, frozenset({OFFICE})),
+    ("rollup", "btn.rollup", frozenset({SUPERVISOR, COMMISSION})),
+    ("orders", None, frozenset({SUPERVISOR, COMMISSION})),
+    ("order", None, frozenset({SUPERVISOR})),
+    ("reports", None, frozenset({SUPERVISOR, COMMISSION})),
+    ("askreport", None, frozenset({SUPERVISOR})),
+    ("appraisal", None, frozenset({SUPERVISOR})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets
@@ -83,10 +89,12 @@ DAILY = {
     LEADER: ("opinion", "receipt", "ledger", "digest", "claim", "mine"),
     HEAD: ("opinion", "receipt", "ledger", "tasks", "me", "help"),
     STAFF: ("opinion", "receipt", "ledger", "me", "language", "help"),
+    SUPERVISOR: ("rollup", "ledger", "opinion", "me", "language", "help"),
+    COMMISSION: ("rollup", "ledger", "opinion", "me", "language", "help"),
 }
-PRECEDENCE = (OFFICE, LEADER, HEAD, STAFF)
+PRECEDENCE = (OFFICE, SUPERVISOR, COMMISSION, LEADER, HEAD, STAFF)
 MORE = "btn.more"
-HELP_ROLES = (STAFF, HEAD, LEADER, OFFICE)  # the order of /help's sections
+HELP_ROLES = (STAFF, HEAD, LEADER, OFFICE, SUPERVISOR, COMMISSION)  # the order of /help's sections
 
 
 def entries_for(person: Person) -> list[tuple[str, str | None]]:

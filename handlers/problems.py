@@ -37,7 +37,7 @@ from callbacks import (
     Button,
     read_id,
 )
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, ledger, menu, supervision, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
 from handlers.problem_actions import CARDS, id_in_button, problem_in_button, tell_error
 from handlers.roster import file_error_text, is_table_file
@@ -437,6 +437,8 @@ async def show_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 @requires(OFFICE)
 async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """销号 cannot be undone: say what it does and to whom, and ask once."""
+    if await _supervisor_closes(update, context):
+        return
     try:
         problem = problem_in_button(update, context, "close")
     except ProblemError as error:
@@ -452,6 +454,18 @@ async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                          callback_data=CLOSURE_KEEP.data(problem.id))]]))
 
 
+async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """督办: a problem ordered by the supervising body is closed on its supervisor's word; the
+    office's 销号 asks them (handlers/supervision.py)."""
+    problem = problems.get(database(context), id_in_button(update))
+    if problem is None or problem.source != problems.SUPERVISION:
+        return False
+    if problem.status != problems.CLOSURE_REQUESTED:
+        return False  # the usual answer (not waiting for closure) comes from the usual path
+    await supervision.ask_supervisor(update, context, problem)
+    return True
+
+
 @requires(OFFICE)
 async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
@@ -461,6 +475,8 @@ async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await _supervisor_closes(update, context):
+        return
     try:
         problem = problems.act(database(context), id_in_button(update), "close", person_of(update, context))
     except ProblemError as error:

@@ -38,6 +38,7 @@ from handlers.access import (
     settings,
 )
 from handlers.uploads import download
+from jobs import institutions
 from storage import invitations, people, roster
 from storage.csv_files import FileRejected
 from storage.people import OFFICE
@@ -126,7 +127,8 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
                     limit=MAX_ROSTER_BYTES // 1024)
         return WAITING_FILE
     try:
-        rows = roster.parse(await download(context, document.file_id))
+        rows = roster.of_one_institution(roster.parse(await download(context, document.file_id)),
+                                         _own_institution(context))
     except RosterError as error:
         await context.bot.send_message(update.effective_chat.id, file_error_text(lang, error),
                                        parse_mode="HTML")
@@ -152,10 +154,17 @@ async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return WAITING_FILE
 
 
+def _own_institution(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """This office's institution in a supervised deployment; None in a deployment of one."""
+    unit = institutions.institution_of(context.application)
+    return unit.name if unit else None
+
+
 async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
     file_id = context.user_data.get("roster_file")
     try:
-        return roster.parse(await download(context, file_id)) if file_id else None
+        return roster.of_one_institution(roster.parse(await download(context, file_id)),
+                                         _own_institution(context)) if file_id else None
     except RosterError:
         return None
 

@@ -9,6 +9,8 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
 from handlers import menu
 from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
+from handlers.context import RectifyContext
+from jobs import institutions
 from storage import invitations
 from storage.invitations import Redemption
 
@@ -31,6 +33,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    home = context.application
+    view = institutions.view_with_invitation(home, code)  # the institution the code leads to
+    if view is not home and isinstance(context, RectifyContext):
+        context.enter(view)
     outcome, person = invitations.redeem(
         database(context), code, update.effective_user.id, update.effective_chat.id,
         language(update, context),
@@ -40,6 +46,7 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         await reply(update, context, f"join.{outcome.value}")
         return
     log.info("person %s joined", person.id)
+    institutions.joined(home, context.application, update.effective_user.id)
     lang = language(update, context, person)
     await menu.publish_commands(context, person, lang)
     await menu.show_menu(

@@ -8,6 +8,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+from jobs import institutions
 from storage import backups
 from storage.clock import clock
 
@@ -28,7 +29,8 @@ async def back_up(app: Application) -> None:
 
 
 async def nightly(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await back_up(context.application)
+    for unit in institutions.each(context.application):  # each institution's file, into its own folder
+        await back_up(unit)
 
 
 def schedule(app: Application) -> None:

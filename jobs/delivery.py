@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from jobs import notices
+from jobs import institutions, notices
 from storage import outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
@@ -127,7 +127,8 @@ async def send_due(app: Application) -> int:
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send_due(context.application)
+    for unit in institutions.each(context.application):  # every institution's outbox
+        await send_due(unit)
 
 
 def schedule(app: Application) -> None:

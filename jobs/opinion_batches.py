@@ -7,14 +7,15 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import delivery, hotspots, notices
+from jobs import delivery, hotspots, institutions, notices
 from storage import opinions
 
 log = logging.getLogger(__name__)
 
 
 async def release(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await release_to_office(context.application)
+    for unit in institutions.each(context.application):  # each institution's own box and office
+        await release_to_office(unit)
 
 
 async def release_to_office(app: Application) -> tuple[int, int]:

@@ -19,7 +19,17 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import digests, evaluations, lookbacks, meetings, notices, reminders, self_checks
+from jobs import (
+    digests,
+    evaluations,
+    institutions,
+    lookbacks,
+    meetings,
+    notices,
+    reminders,
+    self_checks,
+    supervision,
+)
 from storage import anonymous_pool
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
@@ -53,12 +63,25 @@ def _evaluations(app: Application, window: Window) -> int:
     return 0
 
 
+def _orders(app: Application, window: Window) -> int:
+    """督办: orders the calendar has overtaken climb a step, and reports upward not yet sent are
+    chased (the body's pass only)."""
+    zone = app.bot_data["settings"].timezone
+    days = [slot.astimezone(zone).date() for slot in window.slots]
+    return sum(supervision.escalate_due(app, day) + supervision.remind_reports(app, day) for day in days)
+
+
+async def _rollup(app: Application, window: Window) -> int:
+    return sum([await supervision.queue_digest(app, slot) for slot in window.slots])
+
+
 # Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
+    "orders": _orders,
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
 # is recorded after the last). Reminders run first, as before: in slices, each committed.
@@ -66,8 +89,9 @@ TASKS: dict[str, Callable[[Application, Window], int]] = {
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
+    "rollup": _rollup,
 }
-ORDER = ("reminders", *TASKS, "digests")
+ORDER = ("reminders", *TASKS, "digests", "rollup")
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
@@ -133,7 +157,8 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await sweep_app(context.application)
+    for unit in institutions.each(context.application):  # every institution, in turn
+        await sweep_app(unit)
 
 
 def schedule(app: Application) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from jobs import delivery, opinion_batches, sweeper
-from sandbox import demo_campaign
+from jobs import delivery, institutions, opinion_batches, sweeper
+from sandbox import demo_campaign, demo_county
 from sandbox.app import Demo, SandboxServer
 from storage import invitations, outbox, people
 from storage.clock import clock
@@ -34,13 +34,18 @@ def prepare(app: Application, server: SandboxServer) -> None:
     offset = _saved_offset(offset_file) if offset_file.exists() else _to_office_hours(settings.timezone)
     # The campaign is told by moving the clock through its past, and resets it at the end;
     # so the demo's own clock is set after it.
-    demo_campaign.seed(db, app.bot_data["keys"], (datetime.now(settings.timezone) + offset).date(),
-                       settings.timezone, settings.default_language)
+    today = (datetime.now(settings.timezone) + offset).date()
+    demo_campaign.seed(db, app.bot_data["keys"], today, settings.timezone, settings.default_language)
+    # 督导: the hospital is one of a county's institutions (sandbox/demo_county.py)
+    demo_county.seed(db, settings.database_path, app.bot_data["keys"], today, settings.timezone,
+                     settings.institution)
+    institutions.attach(app)
     clock.reset()
     # The story's notices were queued before anyone in it had a chat with the bot: delivery
     # gives them up as unreachable; done here at once, so that the demo opens the same way
     # every time, whichever comes first, the first delivery pass or the people joining.
-    outbox.give_up_unjoined(db)
+    for unit in institutions.each(app):
+        outbox.give_up_unjoined(unit.bot_data["db"])
     clock.advance(offset)
     _save_offset(offset_file)
     for telegram_id, person in _players(app):
@@ -53,12 +58,15 @@ def prepare(app: Application, server: SandboxServer) -> None:
 async def join(app: Application, server: SandboxServer) -> None:
     """After polling starts: whoever has not joined yet sends their invitation's /start line,
     as a new member would; the others send /start, which brings back their menu."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
-    waiting = sorted(p.id for p in invitations.unbound(db))
-    issued = invitations.issue(db, waiting, settings.invitation_ttl_days) if waiting else []
-    codes = {invitation.person.id: invitation.code for invitation in issued}
-    for telegram_id, person in _players(app):
-        code = codes.get(person.id)
+    settings = app.bot_data["settings"]
+    codes = {}
+    for unit in institutions.each(app):  # each institution's invitations, in its own database
+        db = unit.bot_data["db"]
+        waiting = sorted(p.id for p in invitations.unbound(db))
+        issued = invitations.issue(db, waiting, settings.invitation_ttl_days) if waiting else []
+        codes.update({(id(unit), invitation.person.id): invitation.code for invitation in issued})
+    for telegram_id, person, unit in _players_by_unit(app):
+        code = codes.get((id(unit), person.id))
         await server.api.user_text(telegram_id, f"/start {code}" if code else "/start")
 
 
@@ -67,27 +75,49 @@ async def advance(app: Application, step: timedelta) -> None:
     sweeper's reminders, escalations, look-backs and digests, and their delivery."""
     clock.advance(step)
     _save_offset(_offset_file(app))
-    await opinion_batches.release_to_office(app)
-    await sweeper.sweep_app(app)
-    await delivery.send_due(app)
+    for unit in institutions.each(app):  # every institution of the county
+        await opinion_batches.release_to_office(unit)
+        await sweeper.sweep_app(unit)
+    for unit in institutions.each(app):
+        await delivery.send_due(unit)
+
+
+COUNTY_TELEGRAM_IDS = 2001  # the county's other institutions: 2001…, 2101…, 2201… by institution
+
+
+def _players_by_unit(app: Application) -> list[tuple[int, people.Person, object]]:
+    """Each person of every institution's roster with the sandbox Telegram id that plays them
+    (the hospital's people first, as before the county)."""
+    found = []
+    for number, unit in enumerate(institutions.each(app)):
+        first = demo_campaign.FIRST_TELEGRAM_ID if unit is app else COUNTY_TELEGRAM_IDS + 100 * (number - 1)
+        everyone = sorted(people.everyone(unit.bot_data["db"]), key=lambda p: p.id)
+        found += [(person.telegram_user_id or first + index, person, unit)
+                  for index, person in enumerate(everyone)]
+    return found
 
 
 def _players(app: Application) -> list[tuple[int, people.Person]]:
-    """Each person of the roster with the sandbox Telegram id that plays them."""
-    everyone = sorted(people.everyone(app.bot_data["db"]), key=lambda p: p.id)
-    return [(person.telegram_user_id or demo_campaign.FIRST_TELEGRAM_ID + index, person)
-            for index, person in enumerate(everyone)]
+    return [(telegram_id, person) for telegram_id, person, _ in _players_by_unit(app)]
 
 
 def _roster(app: Application) -> list[dict]:
-    """The picker's list: grouped by department, in the roster's order."""
-    players = _players(app)
+    """The picker's list: grouped by department (by institution and department in the county's
+    other institutions), in the roster's order."""
+    players = [(telegram_id, person, _group(app, person, unit))
+               for telegram_id, person, unit in _players_by_unit(app)]
     first_seen: dict[str, int] = {}
-    for index, (_, person) in enumerate(players):
-        first_seen.setdefault(person.department, index)
-    return [{"id": telegram_id, "name": person.name, "department": person.department,
+    for index, (_, _, group) in enumerate(players):
+        first_seen.setdefault(group, index)
+    return [{"id": telegram_id, "name": person.name, "department": group,
              "roles": sorted(person.roles, key=people.ROLES.index)}
-            for telegram_id, person in sorted(players, key=lambda pair: first_seen[pair[1].department])]
+            for telegram_id, person, group in sorted(players, key=lambda three: first_seen[three[2]])]
+
+
+def _group(app: Application, person: people.Person, unit) -> str:
+    if unit is app:
+        return person.department
+    return f"{institutions.institution_of(unit).name} · {person.department}"
 
 
 def _to_office_hours(zone) -> timedelta:

@@ -672,3 +672,106 @@ def m090_hotspot_open_sizes(db: sqlite_utils.Database) -> None:
         if sqlite3.complete_statement(statement):  # a trigger ends at its END, not its first ;
             db.execute(statement)
             statement = ""
+
+
+@migrations()
+def m100_institutions(db: sqlite_utils.Database) -> None:
+    """督导: the directory of a deployment with several institutions, kept in the main
+    database. Each institution (and the supervising body) is a database of its own; the main
+    database is the one named INSTITUTION_NAME (path ''). A deployment with one institution
+    leaves both tables empty and is exactly what it was."""
+    db.executescript(
+        """
+        create table institutions (
+            id integer primary key,
+            name text not null unique,
+            kind text not null check (kind in ('body', 'institution')),
+            path text not null default '',
+            public_code text not null unique,
+            created_at text not null
+        );
+        create table institution_members (
+            telegram_user_id integer primary key,
+            institution_id integer not null references institutions(id)
+        ) without rowid;
+        """
+    )
+
+
+@migrations()
+def m101_supervision_orders(db: sqlite_utils.Database) -> None:
+    """督办: the supervising body's orders to its institutions, in the body's database. Each
+    becomes a problem in the institution's own database (problem_id there); closing it waits
+    for the supervisor's confirmation. The steps of 五书制 (通知 → 提醒 → 告诫 → 约谈) are
+    recorded one row each."""
+    db.executescript(
+        """
+        create table supervision_orders (
+            id integer primary key,
+            institution_id integer not null,
+            problem_id integer,
+            title text not null,
+            details text not null default '',
+            deadline text not null,
+            issued_by integer references people(id),
+            issued_at text not null,
+            step integer not null default 1,
+            status text not null default 'open'
+                check (status in ('open', 'confirming', 'confirmed')),
+            confirmed_at text
+        );
+        create index supervision_orders_institution on supervision_orders (institution_id, status);
+        create table supervision_steps (
+            order_id integer not null references supervision_orders(id),
+            step integer not null,
+            at text not null,
+            by_person integer references people(id),
+            note text not null default '',
+            primary key (order_id, step, at)
+        );
+        """
+    )
+
+
+@migrations()
+def m102_reports_upward(db: sqlite_utils.Database) -> None:
+    """专题书面报告: the supervising body asks its institutions for a written report by a date;
+    each institution's office submits one (a document), which the body accepts or returns."""
+    db.executescript(
+        """
+        create table report_requests (
+            id integer primary key,
+            title text not null,
+            due_on text not null,
+            requested_by integer references people(id),
+            requested_at text not null
+        );
+        create table report_submissions (
+            request_id integer not null references report_requests(id),
+            institution_id integer not null,
+            status text not null check (status in ('submitted', 'accepted', 'returned')),
+            document blob not null,
+            file_name text not null,
+            submitted_at text not null,
+            decided_at text,
+            primary key (request_id, institution_id)
+        );
+        """
+    )
+
+
+@migrations()
+def m103_appraisals(db: sqlite_utils.Database) -> None:
+    """述职评议 across institutions: a rating sheet of the body whose subjects are its
+    institutions' leadership teams; a flagged one becomes a 督办 order to that institution."""
+    db.executescript(
+        """
+        create table appraisal_subjects (
+            sheet_id integer not null references evaluation_sheets(id),
+            position integer not null,
+            institution_id integer not null,
+            order_id integer references supervision_orders(id),
+            primary key (sheet_id, position)
+        );
+        """
+    )

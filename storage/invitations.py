@@ -43,6 +43,12 @@ def looks_like_code(text: str) -> bool:
     return 8 <= len(text) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in text)
 
 
+def holds(db: sqlite_utils.Database, code: str) -> bool:
+    """Whether this database issued the code (used, expired or not): which institution of a
+    supervised deployment an invitation leads to."""
+    return db.execute("select 1 from invitations where code_hash = ?", [_hash(code)]).fetchone() is not None
+
+
 def issue(
     db: sqlite_utils.Database, person_ids: list[int], ttl_days: int, actor_id: int | None = None
 ) -> list[Invitation]:

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import sqlite_utils
 
 STAFF, HEAD, LEADER, OFFICE = "staff", "head", "leader", "office"
-ROLES = (STAFF, HEAD, LEADER, OFFICE)
+# 督导: the supervising body's roles (its own office is an OFFICE of the body's database)
+SUPERVISOR, COMMISSION = "supervisor", "commission"
+ROLES = (STAFF, HEAD, LEADER, OFFICE, SUPERVISOR, COMMISSION)
+BODY_ROLES = (SUPERVISOR, COMMISSION)
 
 # What people write in the roster's roles cell (Chinese Excel, English, or our identifiers).
 ROLE_WORDS = {
@@ -15,6 +18,8 @@ ROLE_WORDS = {
     HEAD: {"head", "科室负责人", "负责人", "责任科室", "科长", "主任", "科室負責人", "負責人"},
     LEADER: {"leader", "班子成员", "领导", "分管领导", "院领导", "班子成員", "領導", "分管領導"},
     OFFICE: {"office", "活动办", "领导小组办公室", "办公室", "活動辦", "辦公室"},
+    SUPERVISOR: {"supervisor", "督导组", "督导", "督導組", "督導"},
+    COMMISSION: {"commission", "委领导", "局领导", "委領導", "局領導"},
 }
 
 

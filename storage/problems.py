@@ -23,7 +23,8 @@ CLOSURE_REQUESTED, CLOSED, RETURNED = "closure_requested", "closed", "returned"
 EXPLAINED, REOPENED = "explained", "reopened"
 STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED,
           REOPENED)
-SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation")
+SUPERVISION = "supervision"  # 上级督办: an order of the supervising body (storage/orders.py)
+SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation", SUPERVISION)
 KINDS = ("immediate", "deadline", "long_term")
 HORIZONS = ("short", "medium", "long")
 WORKING = (DISPATCHED, IN_PROGRESS, RETURNED)
@@ -332,13 +333,22 @@ def _may(rule: str, actor: Person | None, problem: Problem) -> bool:
     }[rule]
 
 
+def _supervisor_decides(problem: Problem, action: str, actor: Person | None) -> bool:
+    """A 督办 problem is closed, or returned, on its supervisor's word, which the body's
+    handler carries here as the system's (storage/orders.py): the supervisor is not a person
+    of this institution's database."""
+    return problem.source == SUPERVISION and action in ("close", "return") and actor is None
+
+
 def check(problem: Problem, action: str, actor: Person | None) -> str:
     """The state the action leads to, or ProblemError saying why not."""
     starts, rules, target = TRANSITIONS[action]
-    if not any(_may(rule, actor, problem) for rule in rules):
+    if not (any(_may(rule, actor, problem) for rule in rules) or _supervisor_decides(problem, action, actor)):
         raise ProblemError("not_allowed")
     if action == "claim" and not problem.public:  # a confidential problem goes to whom the office picks
         raise ProblemError("not_allowed")
+    if action == "close" and problem.source == SUPERVISION and actor is not None:
+        raise ProblemError("supervisor_confirms")  # the office asks; the supervisor closes
     if problem.status not in starts:
         if action == "claim" and problem.status == CLAIMED:
             raise ProblemError("claimed_by", problem.leader or "")

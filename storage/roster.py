@@ -22,10 +22,15 @@ RISKY_SHARE = 1 / 5
 
 HEADER_WORDS = {
     "name": {"name", "姓名", "名字"},
-    "department": {"department", "科室", "部门", "所在科室", "所在部门", "單位", "部門", "单位"},
+    "department": {"department", "科室", "部门", "所在科室", "所在部门", "部門"},
     "roles": {"roles", "role", "角色", "身份", "职务类别"},
     "code": {"code", "工号", "编号", "工號", "編號", "employee id", "id"},
+    "institution": {"institution", "单位", "單位", "所在单位", "所在單位", "机构", "機構"},
 }
+# A roster of one institution once wrote its departments under 单位: a file with 单位 and no
+# other department column still reads that way.
+DEPARTMENT_AS_UNIT = {**HEADER_WORDS, "department": HEADER_WORDS["department"] | HEADER_WORDS["institution"]}
+DEPARTMENT_AS_UNIT.pop("institution")
 ROLE_SEPARATORS = re.compile(r"[,，;；、/|\s]+")
 MAX_NAME = 50
 
@@ -40,6 +45,7 @@ class RosterRow:
     name: str
     department: str
     roles: str  # encoded, as stored
+    institution: str = ""  # 单位: '' when the file has no such column (one institution)
 
 
 @dataclass(frozen=True)
@@ -107,21 +113,45 @@ def _row(cells: dict[str, str], line: int) -> RosterRow:
     if not department:
         raise RosterError("no_department", line=line, detail=name)
     code = names.normalise(cells.get("code", ""))
-    return RosterRow(line, code or name, name, department, _roles(cells["roles"], line))
+    institution = names.normalise(cells.get("institution", ""))
+    if len(institution) > MAX_NAME:
+        raise RosterError("long_name", line=line, detail=institution[:20])
+    return RosterRow(line, code or name, name, department, _roles(cells["roles"], line), institution)
+
+
+def _cells(raw: bytes):
+    required = ("name", "department", "roles")
+    try:
+        yield from csv_files.rows(raw, HEADER_WORDS, required)
+    except FileRejected as error:
+        if error.reason != "header" or "department" not in (error.detail or ""):
+            raise
+        yield from csv_files.rows(raw, DEPARTMENT_AS_UNIT, required)
 
 
 def parse(raw: bytes) -> list[RosterRow]:
     parsed: list[RosterRow] = []
-    seen: dict[str, int] = {}
-    for line, cells in csv_files.rows(raw, HEADER_WORDS, ("name", "department", "roles")):
+    seen: dict[tuple[str, str], int] = {}
+    for line, cells in _cells(raw):
         row = _row(cells, line)
-        if row.key in seen:
-            raise RosterError("duplicate", line=row.line, detail=f"{row.key}:{seen[row.key]}")
-        seen[row.key] = row.line
+        key = (row.institution, row.key)  # a staff number is unique within its institution
+        if key in seen:
+            raise RosterError("duplicate", line=row.line, detail=f"{row.key}:{seen[key]}")
+        seen[key] = row.line
         parsed.append(row)
     if not parsed:
         raise RosterError("empty")
     return parsed
+
+
+def of_one_institution(rows: list[RosterRow], own: str | None) -> list[RosterRow]:
+    """The rows, when they are all of one institution: `own` (this database's, in a supervised
+    deployment) or, with `own` None, any single one. A roster of several institutions is the
+    command line's (storage.institutions.import_roster), never one office's in chat."""
+    others = sorted({r.institution for r in rows if r.institution and r.institution != own})
+    if own is not None and others or own is None and len(others) > 1:
+        raise RosterError("other_institution", detail="、".join(others)[:200])
+    return rows
 
 
 def _plan(db: sqlite_utils.Database, rows: list[RosterRow],

@@ -62,6 +62,7 @@ async def _story(page: Page) -> None:
     await _head_reports_progress(page)
     await _a_week_later_reminder_and_digest(page)
     await _office_downloads_the_ledger(page)
+    await _supervisor_orders_a_health_centre(page)
 
 
 async def _staff_submits_an_anonymous_opinion(page: Page) -> None:
@@ -151,6 +152,21 @@ async def _office_downloads_the_ledger(page: Page) -> None:
     saved = await (await download.value).path()
     assert Path(saved).read_bytes()[:2] == b"PK"  # an .xlsx is a zip
     await shot(page, "7-office-ledger")
+
+
+async def _supervisor_orders_a_health_centre(page: Page) -> None:
+    """督导: the county bureau's supervisor issues a 督办 order to a township health centre; its
+    office is told in its own chat, and the roll-up shows every institution of the county."""
+    await be(page, "周建国")
+    await say(page, "/order 城关镇卫生院 10个工作日 预防接种门诊排队过长，限期解决")
+    await bot_said(page, "已向城关镇卫生院下达督办")
+    await be(page, "钱丽娟")
+    await bot_said(page, "督办通知")
+    await be(page, "周建国")
+    await menu(page, "各单位汇总")
+    await bot_said(page, "河口乡卫生院")
+    await expect(page.locator(".msg.bot", has_text="各单位整改落实汇总").last).to_contain_text("城关镇卫生院")
+    await shot(page, "8-supervisor-rollup")
 
 
 # ---- acting in the page -------------------------------------------------------------------

@@ -55,7 +55,7 @@ async def test_a_restarted_demo_keeps_its_people_and_its_clock(tmp_path):
             assert datetime.fromisoformat((await answer.json())["now"]) >= moved
         async with http.get(f"{url.address}/sandbox/people") as answer:
             people = (await answer.json())["people"]
-        assert len(people) == 22
+        assert len(people) == 22 + 11  # the hospital, and the county around it (sandbox/demo_county.py)
         chen = next(p for p in people if p["name"] == "陈刚")
         async with http.get(f"{url.address}/sandbox/users/{chen['id']}/timeline",
                             params={"after": 1, "wait": 10}) as answer:

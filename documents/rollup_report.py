@@ -1,0 +1,64 @@
+"""督导's report for the whole system as a Word document: every institution side by side (the
+roll-up's ranking as a table) and a short paragraph per institution, set as the summary report
+(documents/summary_report.py) sets an official document."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from documents.summary_report import _page, _styles, _table  # one house style for official documents
+from storage import problems
+from storage.orders import OrderFigures
+from storage.rollup import Figures
+
+HEADERS = ["排名", "单位", "问题数", "已销号", "销号率", "逾期", "最长逾期（天）", "延期", "满意度",
+           "督办在办"]
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], written_on: date) -> bytes:
+    """The .docx as bytes. CPU work: call it off the event loop."""
+    document = Document()
+    _page(document)
+    _styles(document)
+    document.core_properties.title = f"{body}所属单位整改落实情况汇总报告"
+    title = document.add_heading(f"{body}所属单位整改落实情况汇总报告", level=0)
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    dated = document.add_paragraph(f"截至 {written_on.isoformat()}")
+    dated.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    total = sum(f.total for f in ranked)
+    closed = sum(f.closed for f in ranked)
+    overdue = sum(f.overdue for f in ranked)
+    document.add_heading("一、总体情况", level=1)
+    rate = _percent(closed / total if total else None)
+    document.add_paragraph(f"全系统 {len(ranked)} 个单位共查摆问题 {total} 个，已销号 {closed} 个（{rate}），"
+                           f"逾期未完成 {overdue} 个。各单位按销号率排名如下。")
+
+    def pending(name: str) -> int:
+        found = orders.get(name) or OrderFigures(by_step={})
+        return found.open + found.confirming
+
+    _table(document, HEADERS, [
+        [rank, f.institution, f.total, f.closed, _percent(f.closure_rate), f.overdue,
+         f.longest_overdue_days or "—", f.extensions, _percent(f.satisfaction), pending(f.institution)]
+        for rank, f in enumerate(ranked, start=1)])
+    document.add_heading("二、各单位情况", level=1)
+    for f in ranked:
+        red, amber = f.by_light.get(problems.RED, 0), f.by_light.get(problems.AMBER, 0)
+        lines = [f"{f.institution}：查摆问题 {f.total} 个，已销号 {f.closed} 个，"
+                 f"销号率 {_percent(f.closure_rate)}；红灯 {red} 个，黄灯 {amber} 个。"]
+        if f.overdue:
+            lines.append(f"最长逾期 {f.longest_overdue_days} 天（{f.longest_overdue_title}）。")
+        if f.satisfaction is not None:
+            lines.append(f"回头看群众满意度 {_percent(f.satisfaction)}（计票 {f.counted}）。")
+        document.add_paragraph("".join(lines))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -1,0 +1,355 @@
+"""督导: what the supervising body's people do in the chat.
+
+/rollup (督导组, 委领导): every institution side by side, ranked, with the workbook and each
+institution's ledger a tap away. /order (督导组): a 督办 order to an institution, or on one of
+its problems. /orders: the open orders, each with the button that escalates it a step. And the
+supervisor's word on a closure the institution's office asked for (the office's side is in
+handlers/problems.py, which hands a 督办 problem's closure here)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import datetime, time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+
+from callbacks import (
+    ORDER_CONFIRM,
+    ORDER_ESCALATE,
+    ORDER_SEND_BACK,
+    SUPERVISION_LEDGER,
+    SUPERVISION_REPORT,
+    SUPERVISION_WORKBOOK,
+)
+from documents import ledger_workbook, rollup_report, rollup_workbook
+from handlers import ledger, menu
+from handlers.access import (
+    database,
+    language,
+    person_of,
+    quoted,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
+from jobs import institutions, notices, supervision
+from storage import appraisals, dates, orders, people, problems, upward_reports
+from storage.db import reader
+from storage.orders import OrderError
+from storage.people import COMMISSION, SUPERVISOR
+from storage.problems import Problem, ProblemError
+from texts import say
+
+BODY = (SUPERVISOR, COMMISSION)
+LEDGER_BUTTONS = 60  # institutions offered as ledger buttons under the roll-up (a county, a city)
+
+
+def _app(context: ContextTypes.DEFAULT_TYPE):
+    return context.application
+
+
+def _names(context: ContextTypes.DEFAULT_TYPE) -> str:
+    views = supervision.institution_views(_app(context))
+    return "、".join(institutions.institution_of(v).name for v in views) or "—"
+
+
+@requires(*BODY)
+async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = language(update, context)
+    today = ledger.today(context)
+    ranked, by_name = await supervision.collect(_app(context), today)
+    await send_lines(context, update.effective_chat.id, supervision.lines(lang, ranked, by_name, today))
+    chart = await asyncio.to_thread(supervision.draw_chart, lang, ranked)
+    if chart:
+        await context.bot.send_photo(update.effective_chat.id, chart, caption=say(lang, "rollup.chart.title"))
+    views = supervision.institution_views(_app(context))
+    if not views:
+        return
+    buttons = [[InlineKeyboardButton(say(lang, key), callback_data=button.data())
+                for key, button in (("rollup.btn.workbook", SUPERVISION_WORKBOOK),
+                                    ("rollup.btn.report", SUPERVISION_REPORT))]]
+    units = [institutions.institution_of(v) for v in views[:LEDGER_BUTTONS]]
+    shown = [InlineKeyboardButton(say(lang, "rollup.btn.ledger", name=unit.name[:20]),
+                                  callback_data=SUPERVISION_LEDGER.data(unit.id)) for unit in units]
+    buttons += [shown[i:i + 2] for i in range(0, len(shown), 2)]
+    await context.bot.send_message(update.effective_chat.id, say(lang, "rollup.ledgers"),
+                                   reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
+    """A line after a document, for a press answered already (when the work began)."""
+    await context.bot.send_message(update.effective_chat.id, say(language(update, context), key, **values))
+
+
+@requires(*BODY)
+async def send_workbook(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    today = ledger.today(context)
+    ranked, by_name = await supervision.collect(_app(context), today)
+    content = await asyncio.to_thread(rollup_workbook.to_bytes, ranked, by_name, today)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        io.BytesIO(content), filename=f"各单位整改落实汇总-{today.isoformat()}.xlsx"))
+    await _tell(update, context, "rollup.workbook_done", count=len(ranked))
+
+
+@requires(*BODY)
+async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The whole system's report as a Word document, set as the summary report is."""
+    await update.callback_query.answer()
+    today = ledger.today(context)
+    ranked, by_name = await supervision.collect(_app(context), today)
+    body = institutions.institution_of(context.application)
+    name = body.name if body else settings(context).institution
+    content = await asyncio.to_thread(rollup_report.build, name, ranked, by_name, today)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        io.BytesIO(content), filename=f"各单位整改落实情况汇总报告-{today.isoformat()}.docx"))
+    await _tell(update, context, "rollup.report_done", count=len(ranked))
+
+
+@requires(*BODY)
+async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An institution's ledger as its office exports it: every problem, confidential ones too;
+    the ledger has no column that could name an opinion's author."""
+    [institution_id] = SUPERVISION_LEDGER.parse(update.callback_query.data)
+    view = supervision.view_of(_app(context), institution_id)
+    unit = institutions.institution_of(view) if view is not None else None
+    if unit is None or unit.is_body:
+        await refuse(update, context, "rollup.gone")
+        return
+    await update.callback_query.answer()
+    config, today = view.bot_data["settings"], ledger.today(context)
+
+    def build() -> tuple[bytes, int]:
+        with reader(view.bot_data["db"]) as reading:
+            return ledger_workbook.to_bytes(reading, today, config.timezone,
+                                            amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+    content, count = await asyncio.to_thread(build)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        io.BytesIO(content), filename=f"整改台账-{unit.public_code}-{today.isoformat()}.xlsx"))
+    await _tell(update, context, "rollup.ledger_done", name=unit.name, count=count)
+
+
+# ---- 督办 ------------------------------------------------------------------------------------
+
+@requires(SUPERVISOR)
+async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/order 单位 [#问题编号] 期限 内容"""
+    words = list(context.args or [])
+    if len(words) < 3:
+        await reply(update, context, "order.usage", institutions=_names(context))
+        return
+    view = institutions.view_named(_app(context), words[0])
+    unit = institutions.institution_of(view) if view is not None else None
+    if unit is None or unit.is_body:
+        await reply(update, context, "order.unknown_institution", name=quoted(words[0]),
+                    institutions=_names(context))
+        return
+    problem_id = None
+    if words[1].startswith("#") and words[1][1:].isdigit():
+        problem_id, words = int(words[1][1:]), [words[0], *words[2:]]
+    today = ledger.today(context)
+    deadline = dates.parse_deadline(words[1], today) if len(words) >= 3 else None
+    if deadline is None or deadline < today:
+        await reply(update, context, "order.bad_deadline", typed=quoted(words[1] if len(words) > 1 else ""))
+        return
+    supervisor = person_of(update, context)
+    try:
+        order = orders.issue(database(context), view.bot_data["db"], unit.id, " ".join(words[2:]),
+                             deadline, supervisor.id, problem_id=problem_id)
+    except OrderError as error:
+        await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
+        return
+    told = supervision.tell_step(_app(context), order)
+    if problem_id is None:  # a new problem waits for a leader, as any listed one does
+        notices.problem_listed(view, order.problem_id)
+    await reply(update, context, "order.issued", institution=unit.name, title=order.title,
+                deadline=order.deadline.isoformat(), count=told)
+
+
+@requires(*BODY)
+async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = language(update, context)
+    found = orders.open_orders(database(context))
+    if not found:
+        await reply(update, context, "order.list.none")
+        return
+    await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
+    for order in found[:menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
+        view = supervision.view_of(_app(context), order.institution_id)
+        unit = institutions.institution_of(view) if view is not None else None
+        waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
+        text = say(lang, "order.list.line", order=order.id, institution=unit.name if unit else "—",
+                   title=order.title, deadline=order.deadline.isoformat(),
+                   step=say(lang, f"order.step.{order.step}"), waiting=waiting)
+        await context.bot.send_message(update.effective_chat.id, text,
+                                       reply_markup=_order_buttons(lang, order))
+    if len(found) > menu.MAX_DAILY * 5:
+        await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
+
+
+def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | None:
+    def button(key: str, data: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(say(lang, key), callback_data=data)
+
+    row = []
+    if order.status == orders.CONFIRMING:
+        row = [button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
+               button("order.btn.send_back", ORDER_SEND_BACK.data(order.id))]
+    elif order.step < orders.TALK:
+        row = [button("order.btn.escalate", ORDER_ESCALATE.data(order.id))]
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+@requires(SUPERVISOR)
+async def escalate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [order_id] = ORDER_ESCALATE.parse(update.callback_query.data)
+    try:
+        order = orders.escalate(database(context), order_id, person_of(update, context).id)
+    except OrderError as error:
+        await refuse(update, context, f"order.error.{error.reason}")
+        return
+    told = supervision.tell_step(_app(context), order)
+    view = supervision.view_of(_app(context), order.institution_id)
+    lang = language(update, context)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(
+        lang, "order.escalated", order=order.id, step=say(lang, f"order.step.{order.step}"), count=told,
+        institution=institutions.institution_of(view).name if view is not None else "—"))
+
+
+# ---- closing a 督办 problem: the office asks, the supervisor decides ---------------------------
+
+async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> None:
+    """The institution's office would close a 督办 problem: its supervisor is asked instead
+    (in the body's outbox), with the latest report and the two buttons."""
+    body = supervision.body_view(_app(context))
+    unit = institutions.institution_of(context.application)
+    order = orders.of_problem(body.bot_data["db"], unit.id, problem.id) if body and unit else None
+    if order is None:  # an order the directory lost: the office cannot close it, nobody can
+        await refuse(update, context, "problem.error.supervisor_confirms")
+        return
+    if not orders.ask_confirmation(body.bot_data["db"], order.id):
+        await refuse(update, context, "order.already_asked")
+        return
+    report = problems.latest_report(database(context), problem.id)
+    supervisors = notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR)
+    notices.notify(body, supervisors, "order.confirm_asked",
+                   buttons=[[("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
+                             ("order.btn.send_back", ORDER_SEND_BACK.data(order.id))]],
+                   institution=unit.name, title=order.title, deadline=order.deadline.isoformat(),
+                   progress=(report.text[:500] if report else "—"))
+    await reply(update, context, "order.asked", id=problem.id)  # answers the press too
+
+
+async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed: bool) -> None:
+    button = ORDER_CONFIRM if confirmed else ORDER_SEND_BACK
+    [order_id] = button.parse(update.callback_query.data)
+    order = orders.get(database(context), order_id)
+    view = supervision.view_of(_app(context), order.institution_id) if order else None
+    if order is None or view is None or order.status != orders.CONFIRMING:
+        await refuse(update, context, "order.decided_already")
+        return
+    unit_db = view.bot_data["db"]
+    lang = language(update, context)
+    try:  # the institution's problem first: the order follows what really happened to it
+        if confirmed:
+            problem = problems.act(unit_db, order.problem_id, "close", None)
+        else:
+            problem = problems.act(unit_db, order.problem_id, "return", None,
+                                   comment=say(lang, "order.back_comment"))
+    except ProblemError:
+        await refuse(update, context, "order.decided_already")
+        return
+    orders.decide(database(context), order.id, person_of(update, context).id, confirmed)
+    if confirmed:
+        notices.problem_closed(view, problem)
+        notices.notify(view, notices.office(view), "order.closed_notice", id=problem.id, title=order.title)
+    else:
+        notices.problem_returned(view, problem, say(settings(context).default_language, "order.back_comment"))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(
+        lang, "order.confirmed" if confirmed else "order.sent_back",
+        institution=institutions.institution_of(view).name, title=order.title))
+
+
+@requires(SUPERVISOR)
+async def confirm_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _decide(update, context, True)
+
+
+@requires(SUPERVISOR)
+async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _decide(update, context, False)
+
+
+# ---- 述职评议 across institutions --------------------------------------------------------------
+
+APPRAISAL_ORDER_DAYS = 30  # a flagged leadership team's 限期整改: a month, as the order's deadline
+
+
+@requires(SUPERVISOR)
+async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/appraisal 截止 标题: a sheet of the body's, one subject per institution."""
+    words = list(context.args or [])
+    views = supervision.institution_views(_app(context))
+    if len(words) < 2 or not views:
+        await reply(update, context, "appraisal.usage")
+        return
+    today = ledger.today(context)
+    closes_on = dates.parse_deadline(words[0], today)
+    if closes_on is None or closes_on <= today:
+        await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
+        return
+    zone = settings(context).timezone
+    closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
+    units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
+    title = " ".join(words[1:])
+    if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
+        await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
+        return
+    appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
+    raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
+    await reply(update, context, "appraisal.created", title=title, count=len(units), raters=raters,
+                closes=closes_on.isoformat())
+    k = settings(context).evaluation_min_ballots
+    if raters < k:
+        await reply(update, context, "appraisal.too_few", raters=raters, k=k)
+
+
+async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
+    """A flagged subject of an appraisal becomes a 督办 order to its institution (once); False
+    for an ordinary sheet, which flags as before (handlers/evaluations.py)."""
+    found = appraisals.institution_of(database(context), sheet.id, result.subject.position)
+    if found is None:
+        return False
+    institution_id, order_id = found
+    view = supervision.view_of(_app(context), institution_id)
+    if order_id is not None or view is None:
+        await refuse(update, context, "appraisal.already")
+        return True
+    deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
+    title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
+    unit = institutions.institution_of(view)
+    order = orders.issue(database(context), view.bot_data["db"], unit.id, title, deadline,
+                         person_of(update, context).id)
+    appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
+    supervision.tell_step(_app(context), order)
+    notices.problem_listed(view, order.problem_id)
+    await reply(update, context, "appraisal.flagged", subject=result.subject.name, institution=unit.name,
+                deadline=deadline.isoformat())
+    return True
+
+
+def handlers() -> list[BaseHandler]:
+    return [*menu.triggers("rollup", show_rollup), *menu.triggers("orders", list_orders),
+            *menu.triggers("order", issue_order), *menu.triggers("appraisal", open_appraisal),
+            CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
+            CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
+            CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
+            CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),
+            CallbackQueryHandler(confirm_closure, pattern=ORDER_CONFIRM),
+            CallbackQueryHandler(send_back, pattern=ORDER_SEND_BACK)]

@@ -1,0 +1,242 @@
+"""督导 at run time: the roll-up read from every institution's database, the body's digest of
+it, and the 督办 orders' escalation by the calendar (五书制). Used by handlers/supervision.py
+(on request) and the sweeper (on schedule, in the body's pass)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+
+from telegram.ext import Application
+
+from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
+from documents import charts
+from jobs import institutions, notices
+from storage import dates, orders, outbox, people, problems, rollup, upward_reports
+from storage.db import reader
+from storage.orders import Order, OrderFigures
+from storage.rollup import Figures
+from texts import Raw, say
+
+ROLLUP_ROLES = people.BODY_ROLES  # who the roll-up digest goes to, in the body
+READERS = 4  # institutions read at once for the roll-up
+
+
+def body_view(app):
+    """The supervising body's view, or None (a deployment without one)."""
+    units = institutions.units_of(app)
+    if units is None:
+        return None
+    for view in institutions.each(app):
+        unit = institutions.institution_of(view)
+        if unit is not None and unit.is_body:
+            return view
+    return None
+
+
+def institution_views(app) -> list:
+    """The views of the institutions under supervision (the body itself is not one of them)."""
+    found = []
+    for view in institutions.each(app):
+        unit = institutions.institution_of(view)
+        if unit is not None and not unit.is_body:
+            found.append(view)
+    return found
+
+
+def view_of(app, institution_id: int):
+    units = institutions.units_of(app)
+    return units.views.get(institution_id) if units else None
+
+
+def _figures_of(view, today: date) -> Figures:
+    settings = view.bot_data["settings"]
+    name = institutions.institution_of(view).name  # the main database's settings may not name it
+    with reader(view.bot_data["db"]) as reading:
+        return rollup.figures(reading, name, today, settings.anonymity_set,
+                              settings.ledger_amber_days, settings.ledger_stale_days)
+
+
+async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigures]]:
+    """Every institution's figures, ranked, and the body's orders by institution name. Read in a
+    worker thread through read-only connections: the bot keeps answering meanwhile."""
+    views = institution_views(app)
+    body = body_view(app)
+
+    def read() -> tuple[list[Figures], dict[str, OrderFigures]]:
+        # side by side: SQLite lets go of the interpreter while it reads, and each institution
+        # is a file of its own, read through a connection of its own
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            found = list(pool.map(lambda view: _figures_of(view, today), views))
+        by_name: dict[str, OrderFigures] = {}
+        if body is not None:
+            with reader(body.bot_data["db"]) as reading:
+                by_id = orders.figures_by_institution(reading, today)
+            for view in views:
+                unit = institutions.institution_of(view)
+                by_name[unit.name] = by_id.get(unit.id, OrderFigures(by_step={}))
+        return rollup.ranked(found), by_name
+
+    return await asyncio.to_thread(read)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def lines(lang: str, ranked: list[Figures], by_name: dict[str, OrderFigures], today: date) -> list[str]:
+    """The roll-up in chat: one block per institution, best first. Each line is whole HTML."""
+    found = [say(lang, "rollup.title", today=today.isoformat(), count=len(ranked))]
+    if not ranked:
+        return [*found, say(lang, "rollup.none")]
+    for rank, f in enumerate(ranked, start=1):
+        found.append(say(lang, "rollup.line", rank=rank, name=f.institution, total=f.total, closed=f.closed,
+                         rate=_percent(f.closure_rate), red=f.by_light.get(problems.RED, 0),
+                         amber=f.by_light.get(problems.AMBER, 0), green=f.by_light.get(problems.GREEN, 0),
+                         overdue=f.overdue, extensions=f.extensions))
+        if f.overdue:
+            found.append(say(lang, "rollup.longest", days=f.longest_overdue_days,
+                             title=f.longest_overdue_title))
+        turnout = "、".join(f"{voted}/{eligible}" for _, voted, eligible in f.turnout) or "—"
+        found.append(say(lang, "rollup.more", satisfaction=_percent(f.satisfaction), turnout=turnout,
+                         approved=f.self_checks.get("approved", 0), checks=sum(f.self_checks.values()),
+                         late=f.self_checks_late))
+        order_figures = by_name.get(f.institution)
+        if order_figures and (order_figures.open or order_figures.confirming):
+            steps = "、".join(f"{say(lang, f'order.step.{s}')} {n}"
+                              for s, n in sorted((order_figures.by_step or {}).items()))
+            found.append(say(lang, "rollup.orders", open=order_figures.open + order_figures.confirming,
+                             overdue=order_figures.overdue, steps=Raw(steps)))
+        if f.opinions:
+            found.append(say(lang, "rollup.opinions",
+                             counts="、".join(f"{c} {n}" for c, n in f.opinions.items())))
+    return found
+
+
+# ---- on schedule: the body's digest and the orders' escalation -----------------------------
+
+def escalate_due(app, today: date) -> int:
+    """Raise every order the calendar has overtaken to its step, and tell the institution."""
+    body = body_view(app)
+    if body is None or body is not app:  # in the body's own pass only
+        return 0
+    db = body.bot_data["db"]
+    told = 0
+    for order, step in orders.escalations_due(db, today):
+        order = orders.escalate(db, order.id, None, to=step)
+        told += tell_step(body, order)
+    return told
+
+
+def remind_reports(app, today: date) -> int:
+    """专题书面报告 not yet sent: the institution's office is reminded the day before the date,
+    and every day after it until it is sent (a returned one is due again)."""
+    body = body_view(app)
+    if body is None or body is not app:
+        return 0
+    db, told = body.bot_data["db"], 0
+    for request in upward_reports.open_requests(db, today):
+        if today == request.due_on - timedelta(days=1):
+            key = "upward.reminder"
+        elif today > request.due_on:
+            key = "upward.overdue"
+        else:
+            continue
+        done = {i for i, s in upward_reports.statuses(db, request.id).items()
+                if s in (upward_reports.SUBMITTED, upward_reports.ACCEPTED)}
+        for view in institution_views(body):
+            unit = institutions.institution_of(view)
+            if unit.id in done:
+                continue
+            told += notices.notify(view, notices.office(view), key, dedup=f"upward:{request.id}:{today}",
+                                   buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+                                   title=request.title, due=request.due_on.isoformat())
+    return told
+
+
+def tell_step(body, order: Order) -> int:
+    """A step of 五书制 reaches the institution's office and leaders (in the institution's own
+    outbox); 约谈 reaches the supervisor too, who is to hold the talk."""
+    unit = view_of(body, order.institution_id)
+    if unit is None:
+        return 0
+    values = {"title": order.title, "deadline": order.deadline.isoformat(), "id": order.problem_id or 0}
+    audience = notices.office(unit) + notices.leaders(unit)
+    told = notices.notify(unit, audience, f"order.notice.{order.step}",
+                          dedup=f"order:{order.id}:{order.step}", **values)
+    if order.step == orders.TALK:
+        told += notices.notify(body, notices.person(body, order.issued_by), "order.talk_due",
+                               dedup=f"order-talk:{order.id}",
+                               institution=institutions.institution_of(unit).name, **values)
+    return told
+
+
+async def queue_digest(app, slot: datetime) -> int:
+    """The body's roll-up digest, once a day at the reminder time, to its supervisors and
+    commission leaders (nothing when no institution has anything listed yet)."""
+    body = body_view(app)
+    if body is None or body is not app:
+        return 0
+    recipients = [p for p in people.holding(body.bot_data["db"], ROLLUP_ROLES) if p.chat_id and p.reachable]
+    if not recipients:
+        return 0
+    today = slot.astimezone(body.bot_data["settings"].timezone).date()
+    if not dates.is_working_day(today):
+        return 0
+    ranked, by_name = await collect(body, today)
+    if not any(f.total for f in ranked):
+        return 0
+    queued = notices.notify(body, recipients, "rollup.digest", dedup=f"rollup:{today.isoformat()}",
+                            buttons=[[("rollup.btn.workbook", SUPERVISION_WORKBOOK.data())]],
+                            today=today.isoformat(), count=len(ranked), text=Raw(ranking(ranked, by_name)))
+    if not queued:
+        return 0
+    default = body.bot_data["settings"].default_language
+    drawn: dict[str, bytes | None] = {}
+    for person in recipients:  # the chart after the ranking, as a message of its own
+        lang = person.language or default
+        if lang not in drawn:
+            drawn[lang] = await asyncio.to_thread(draw_chart, lang, ranked)
+        if drawn[lang]:
+            dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
+            queued += outbox.queue(body.bot_data["db"], person.id, say(lang, "rollup.chart.title"),
+                                   photo=drawn[lang], dedup_key=dedup)
+    return queued
+
+
+def draw_chart(lang: str, ranked: list[Figures]) -> bytes | None:
+    """Every institution's problems by traffic light, in the ranking's order; None when no
+    institution has any."""
+    if not any(f.total for f in ranked):
+        return None
+    rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
+    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    return charts.status_by_department(rows, say(lang, "rollup.chart.title"), labels)
+
+
+DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook has them all
+
+
+def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
+    """The digest's ranking, one short line per institution, in no language's words but
+    numbers and marks (each recipient's template frames it): rank, name, closure rate, 🔴
+    overdue, ⚑ open orders."""
+    found = []
+    for rank, f in enumerate(ranked[:DIGEST_LIMIT], start=1):
+        order_figures = by_name.get(f.institution)
+        pending = (order_figures.open + order_figures.confirming) if order_figures else 0
+        found.append(f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · 🔴{f.overdue}"
+                     + (f" · ⚑{pending}" if pending else ""))
+    if len(ranked) > DIGEST_LIMIT:
+        found.append(f"… +{len(ranked) - DIGEST_LIMIT}")
+    return "\n".join(found)
+
+
+def escalate_button(order: Order) -> list[list[tuple[str, str]]]:
+    return [[("order.btn.escalate", ORDER_ESCALATE.data(order.id))]] if order.step < orders.TALK else []
+
+
+def application_of(target) -> Application:
+    return institutions.root(getattr(target, "application", target))

@@ -1,0 +1,147 @@
+"""督导's roll-up: one institution's campaign in figures, read from its own database, for the
+supervising body to see side by side: problems by status and colour, the closure rate, what is
+overdue and for how long, extensions, look-back satisfaction, evaluation turnout, self-checks,
+and opinions by category.
+
+Nothing here names a person, and counts that could single someone out are withheld below k
+(ANONYMITY_SET): satisfaction only from k counted votes, an opinion category only from k
+opinions. Every figure is one aggregate query (the roll-up reads 50 institutions in a second)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from storage import problems
+
+OPEN_SELF_CHECK = ("requested", "returned")
+
+
+@dataclass
+class Figures:
+    institution: str
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_light: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    longest_overdue_days: int = 0
+    longest_overdue_title: str = ""
+    extensions: int = 0
+    satisfied: int = 0  # 满意 + 基本满意, counted only when `counted` >= k
+    counted: int = 0  # 0 when fewer than k votes were counted (withheld)
+    turnout: list[tuple[str, int, int]] = field(default_factory=list)  # (sheet, voted, eligible)
+    self_checks: dict[str, int] = field(default_factory=dict)
+    self_checks_late: int = 0
+    opinions: dict[str, int] = field(default_factory=dict)  # category -> count, only where >= k
+    overdue_list: list[dict] = field(default_factory=list)  # the ledger's overdue lines, oldest first
+
+    @property
+    def closed(self) -> int:
+        return self.by_status.get(problems.CLOSED, 0)
+
+    @property
+    def closure_rate(self) -> float | None:
+        """Closed among all listed (explained ones are not closed: they are not solved)."""
+        return self.closed / self.total if self.total else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfied / self.counted if self.counted else None
+
+
+def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: date, amber: int,
+                         stale: int) -> None:
+    """Counts by status and by storage.problems.light, in SQL, in one pass over the list. (An
+    ISO moment is before a day exactly when its first ten characters are.)"""
+    query = """
+        select status, case
+            when status = 'closed' then 'done'
+            when status = 'explained' then 'explained'
+            when deadline is not null and deadline < :today then 'red'
+            when deadline is not null and deadline <= :amber then 'amber'
+            when coalesce(last_progress_at, created_at) < :stale then 'amber'
+            else 'green' end, count(*)
+        from problems group by 1, 2"""
+    values = {"today": today.isoformat(), "amber": (today + timedelta(days=amber)).isoformat(),
+              "stale": (today - timedelta(days=stale)).isoformat()}
+    for status, light, count in db.execute(query, values):
+        figures.by_status[status] = figures.by_status.get(status, 0) + count
+        figures.by_light[light] = figures.by_light.get(light, 0) + count
+    figures.total = sum(figures.by_status.values())
+
+
+OPEN_STATES = tuple(s for s in problems.STATES if s not in (problems.CLOSED, problems.EXPLAINED))
+OVERDUE_SHOWN = 50  # the workbook's overdue lines per institution (the count is of all)
+
+
+def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
+    """Overdue is the red light (open, past its deadline): counted with the lights. The oldest
+    are read along the deadline-order index (m025), which stops after the first page."""
+    figures.overdue = figures.by_light.get(problems.RED, 0)
+    if not figures.overdue:
+        return
+    marks = ",".join("?" * len(OPEN_STATES))
+    rows = db.execute(
+        f"select pr.id, pr.title, pr.deadline, pr.status, d.name, l.name from problems pr "
+        f"left join departments d on d.id = pr.department_id left join people l on l.id = pr.leader_id "
+        f"where coalesce(pr.deadline, '{problems.NO_DEADLINE}') < ? and pr.status in ({marks}) "
+        f"order by coalesce(pr.deadline, '{problems.NO_DEADLINE}'), pr.id limit {OVERDUE_SHOWN}",
+        [today.isoformat(), *OPEN_STATES]).fetchall()
+    figures.overdue_list = [{"id": r[0], "title": r[1], "deadline": r[2], "status": r[3], "department": r[4],
+                             "leader": r[5], "days": (today - date.fromisoformat(r[2])).days} for r in rows]
+    if figures.overdue_list:
+        figures.longest_overdue_days = figures.overdue_list[0]["days"]
+        figures.longest_overdue_title = figures.overdue_list[0]["title"]
+
+
+def _satisfaction(db: sqlite_utils.Database, figures: Figures, k: int) -> None:
+    counts = dict(db.execute("select choice, count(*) from lookback_ballots group by choice").fetchall())
+    counted = sum(counts.get(c, 0) for c in ("satisfied", "basic", "unsatisfied"))
+    if counted >= k:
+        figures.counted = counted
+        figures.satisfied = counts.get("satisfied", 0) + counts.get("basic", 0)
+
+
+def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
+    """The open sheets and the last one concluded: who rated of who may."""
+    from storage import evaluations
+
+    sheets = evaluations.open_sheets(db)
+    last = db.execute("select id from evaluation_sheets where concluded = 1 "
+                      "order by id desc limit 1").fetchone()
+    if last:
+        concluded = evaluations.get(db, last[0])
+        if concluded is not None:
+            sheets.append(concluded)
+    for sheet in sheets:
+        voted, eligible = evaluations.turnout(db, sheet)
+        figures.turnout.append((sheet.title, voted, eligible))
+
+
+def figures(db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
+            stale: int = 14) -> Figures:
+    found = Figures(institution)
+    _by_status_and_light(db, found, today, amber, stale)
+    _overdue(db, found, today)
+    found.extensions = db.execute("select count(*) from problem_extensions where decision = 'approved'"
+                                  ).fetchone()[0]
+    _satisfaction(db, found, k)
+    _turnout(db, found)
+    found.self_checks = dict(db.execute("select status, count(*) from self_checks "
+                                        "group by status").fetchall())
+    found.self_checks_late = db.execute(
+        "select count(*) from self_checks where status in (?, ?) and due_on < ?",
+        [*OPEN_SELF_CHECK, today.isoformat()]).fetchone()[0]
+    found.opinions = dict(db.execute(
+        "select category, count(*) from opinions where released = 1 group by category having count(*) >= ? "
+        "order by count(*) desc, category", [k]).fetchall())
+    return found
+
+
+def ranked(all_figures: list[Figures]) -> list[Figures]:
+    """Best first: the higher closure rate, then fewer overdue, then the shorter longest delay;
+    an institution with nothing listed yet comes last (nothing to judge it by)."""
+    return sorted(all_figures, key=lambda f: (f.closure_rate is None, -(f.closure_rate or 0), f.overdue,
+                                              f.longest_overdue_days, f.institution))
