@@ -109,7 +109,11 @@ async def _leader_claims_and_dispatches(page: Page) -> None:
     await bot_said(page, "已下单，已通知")
     await shot(page, "3-leader-dispatched")
     page.digests_before = await page.locator(".msg.bot", has_text="整改日报").count()
-    page.charts_before = await page.locator(".msg.bot img").count()
+    page.charts_before = await _digest_charts(page).count()
+
+
+def _digest_charts(page: Page):
+    return page.locator(".msg.bot", has_text="我负责的问题（按科室）").locator("img")
 
 
 async def _head_reports_progress(page: Page) -> None:
@@ -133,7 +137,8 @@ async def _a_week_later_reminder_and_digest(page: Page) -> None:
     await be(page, "李明华")
     digests = page.locator(".msg.bot", has_text="整改日报")  # the leader's digest, and its chart
     await expect(digests).to_have_count(page.digests_before + 1, timeout=WAIT_MS)
-    charts = page.locator(".msg.bot img")
+    # the digest's chart, by its caption: the head's progress photo reaches the leader too
+    charts = _digest_charts(page)
     await expect(charts).to_have_count(page.charts_before + 1, timeout=WAIT_MS)
     await page.wait_for_function(  # the chart is drawn, not a broken image
         "() => [...document.querySelectorAll('.msg.bot img')].pop().naturalWidth > 0", timeout=WAIT_MS)
