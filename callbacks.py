@@ -326,6 +326,10 @@ EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subje
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
 EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"))
 EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"))
+# The leaders who see a sheet's results (sheet 0: every sheet), named by the office, one tap each.
+EVALUATION_VIEWERS = declare("evaluation_viewers", "ew:s", _id("sheet"))
+EVALUATION_VIEWER_TOGGLE = declare("evaluation_viewer_toggle", "ew:t", _id("sheet"), _id("person"))
+EVALUATION_VIEW = declare("evaluation_view", "ex:r", _id("sheet"))  # a named leader opens the results
 
 # ---- the office's forms: /newsheet, /meeting, /selfcheck, /phase without arguments ------------
 # Buttons that carry their words carry one of these (phrasings reads them as if typed); the

@@ -614,3 +614,18 @@ def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
     ballots by look-back, choice and random key: nothing of the order in which they came."""
     db.execute("create index if not exists lookback_ballots_lookback "
                "on lookback_ballots (lookback_id, choice)")
+
+
+@migrations()
+def m070_evaluation_viewers(db: sqlite_utils.Database) -> None:
+    """The leaders the office names to see a sheet's results (民主评议 results are confidential:
+    the office and these leaders); sheet 0 holds the standing choice that every sheet has."""
+    db.executescript(
+        """
+        create table evaluation_viewers (
+            sheet_id integer not null,
+            person_id integer not null references people(id),
+            primary key (sheet_id, person_id)
+        ) without rowid;
+        """
+    )
