@@ -9,6 +9,8 @@ or a meeting, so no path forgets to tell people:
     progress      the problem's leader                 (chat)
     closure asked the office                           (chat)
     closed        the department's heads and the leader (chat)
+    look-back     the holders of its receipts who opted in, through the sealed link (jobs)
+    broadcast     the office, how many copies arrived, once none is waiting (chat)
     returned      the department's heads and the leader (chat)
     explained     the office                           (chat)
     meeting set   its attendees                        (chat /meeting, `calendar import`)
@@ -67,6 +69,23 @@ def notify(target, recipients: Iterable[Person], key: str, *,
                                dedup_key=f"{dedup}:{person.id}" if dedup else None, due_at=due_at,
                                grouping=grouping)
     return queued
+
+
+def report_arrival(target, prefix: str, office_id: int, key: str, dedup: str, **values) -> None:
+    """Once none of the messages queued under `prefix` is still waiting, `office_id` is told
+    how many arrived ({count}) and failed ({failed}): what happened, not what was hoped. Kept
+    in the database, so a restart before then loses nothing (jobs/delivery.py settles it)."""
+    outbox.await_report(reach(target).db, prefix, office_id, key, dedup, **values)
+
+
+def holders_told(target, opinion_ids: Iterable[str], key: str, dedup: str, **values) -> int:
+    """The holders of these receipts who asked to be told: each through their sealed link,
+    never through a row that names a person; in the default language (the link holds a chat,
+    not a person and their language). Queued, so a restart before delivery loses nothing."""
+    where = reach(target)
+    return sum(outbox.queue_sealed(where.db, opinion_id, say(where.default_language, key, opinion=opinion_id,
+                                                             **values), f"{dedup}:{opinion_id}")
+               for opinion_id in opinion_ids)
 
 
 # ---- who: the audiences ------------------------------------------------------------------

@@ -242,7 +242,8 @@ async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(
     own_problem = evaluations.flag_to_problem(db, sheet_now, 0, "一般", office_person)
     assert "约谈" not in (await li_na.send(f"/history {own_problem}"))[-1].text
     assert "约谈" in (await chen.send(f"/history {own_problem}"))[-1].text
-    again = "\n".join(m.text for m in await li_na.press("2026年度民主评议", message=(await li_na.send("/sheets"))[-1]))
+    choice = (await li_na.send("/sheets"))[-1]
+    again = "\n".join(m.text for m in await li_na.press("2026年度民主评议", message=choice))
     assert f"#{own_problem}" not in again and "李娜（院办）" not in again
     li_na_id = next(p.id for p in evaluations.people.everyone(db) if p.name == "李娜")
     await office.press_data(listed.message_id, f"pa:{own_problem}:{li_na_id}")  # a forged assignment
