@@ -50,6 +50,7 @@ from handlers.access import (
 )
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
+from jobs import notices
 from storage import evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
@@ -495,6 +496,9 @@ async def _confirm_publish(update, context, sheet, numbers) -> None:
         return
     evaluations.publish(database(context), sheet.id, person_of(update, context).id)
     count = evaluation_job.announce_results(context.application, sheet)
+    notices.report_arrival(context, f"evaluation:{sheet.id}:published:", person_of(update, context).id,
+                           "evaluation.published_report", f"evaluation:{sheet.id}:published-report",
+                           title=sheet.title, total=count)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "evaluation.published", count=count))

@@ -190,6 +190,8 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     [text] = [r[0] for r in db.execute("select text from outbox where dedup_key like ? limit 1",
                                        [f"evaluation:{sheet_id}:published:%"])]
     assert "门诊部" in text and "陈刚" not in text  # 陈刚 had too few ballots: withheld
+    report = await office.wait_for("的结果：已送达", timeout=30)  # what happened, not what was hoped
+    assert "已送达 31 人（共 33 人），2 人未能送达" in report.text  # 李娜 and 陈刚 never joined
 
 
 async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(sheet, running_bot, client,

@@ -577,6 +577,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 Publish to everyone",
     "evaluation.published": "Results published; {count} people will get them.",
     "evaluation.published_already": "The results were published already.",
+    "evaluation.published_report": "📊 The results of “{title}” reached {count} of {total} people; {failed} could not be reached.",
     "evaluation.flagged": "Listed as confidential problem #{id}: talk with {subject} and rectify by a deadline. It is not on the public ledger and not announced to all leaders. Choose who takes it (the person judged is not offered):",
     "evaluation.results_title": "<b>Evaluation results: {title}</b>",
     "evaluation.too_few": "• {subject}: {count} ballots, too few to show a result.",

@@ -589,6 +589,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 向全体公布结果",
     "evaluation.published": "结果已公布，将发给 {count} 人。",
     "evaluation.published_already": "结果已经公布过了。",
+    "evaluation.published_report": "📊 民主评议《{title}》的结果：已送达 {count} 人（共 {total} 人），{failed} 人未能送达。",
     "evaluation.flagged": "已列为保密问题 #{id}：{subject} 约谈、限期整改。它不上公开台账，也不通知全体班子成员。请指定由哪位领导负责（被评议人本人不在其中）：",
     "evaluation.results_title": "<b>民主评议结果：{title}</b>",
     "evaluation.too_few": "• {subject}：有效票 {count} 张，不足以公布结果。",

@@ -578,6 +578,7 @@ MESSAGES = {
     "evaluation.btn.publish": "📢 向全體公布結果",
     "evaluation.published": "結果已公布，將發給 {count} 人。",
     "evaluation.published_already": "結果已經公布過了。",
+    "evaluation.published_report": "📊 民主評議《{title}》的結果：已送達 {count} 人（共 {total} 人），{failed} 人未能送達。",
     "evaluation.flagged": "已列為保密問題 #{id}：{subject} 約談、限期整改。它不上公開台賬，也不通知全體班子成員。請指定由哪位領導負責（被評議人本人不在其中）：",
     "evaluation.results_title": "<b>民主評議結果：{title}</b>",
     "evaluation.too_few": "• {subject}：有效票 {count} 張，不足以公布結果。",
