@@ -23,6 +23,7 @@ from jobs import notices
 from storage import opinions, outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
+from texts import fit
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,22 @@ def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None
 
 
 def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
-    """One batch per person: their first due row, with the rows that share its grouping."""
+    """One batch per person: their first due row, with the rows that share its grouping, as
+    many as fit one message (Telegram's 4,096 units, and the button rows shown); the rest go
+    out together on the next pass."""
     first: dict[int, list[Outgoing]] = {}
     for outgoing in due:
         batch = first.get(outgoing.person_id)
         if batch is None:
             first[outgoing.person_id] = [outgoing]
-        elif outgoing.grouping and outgoing.grouping == batch[0].grouping:
+        elif outgoing.grouping and outgoing.grouping == batch[0].grouping and _fits(batch + [outgoing]):
             batch.append(outgoing)
     return list(first.values())
+
+
+def _fits(batch: list[Outgoing]) -> bool:
+    return (fit.units("\n\n".join(o.text for o in batch)) <= fit.TEXT_LIMIT
+            and sum(len(o.buttons) for o in batch) <= MAX_BUTTON_ROWS)
 
 
 HELD = "delivery_held"  # bot_data: the groupings a pass is still queuing

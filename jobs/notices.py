@@ -34,7 +34,7 @@ from storage import calendar, outbox, people, problems
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.problems import Problem
 from texts import say
-from texts.fit import shorten
+from texts.fit import CAPTION_LIMIT, TEXT_LIMIT, shorten, units
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,27 @@ def notify(target, recipients: Iterable[Person], key: str, *,
     for person in {p.id: p for p in recipients}.values():
         lang = person.language or where.default_language
         rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
-        queued += outbox.queue(where.db, person.id, say(lang, key, **values), buttons=rendered or None,
+        queued += outbox.queue(where.db, person.id, fitted(lang, key, **values), buttons=rendered or None,
                                dedup_key=f"{dedup}:{person.id}" if dedup else None, due_at=due_at,
                                grouping=grouping)
     return queued
+
+
+def fitted(lang: str, key: str, limit: int = TEXT_LIMIT, /, **values) -> str:
+    """The notice rendered within Telegram's limit (UTF-16 units, counted on the HTML, which is
+    never shorter than what Telegram counts): when people's long texts (a title, measures, a
+    note) do not fit together, the longest is shortened, then the next, until it fits. The
+    whole text stays on the problem's card (/history)."""
+    values = dict(values)
+    text = say(lang, key, **values)
+    while units(text) > limit:
+        longest = max((k for k, v in values.items() if isinstance(v, str) and len(v) > 1),
+                      key=lambda k: units(values[k]), default=None)
+        if longest is None:
+            return shorten(text, limit)  # nothing left to shorten: a template bug, never a refusal
+        values[longest] = shorten(values[longest], max(1, units(values[longest]) - (units(text) - limit) - 1))
+        text = say(lang, key, **values)
+    return text
 
 
 def report_arrival(target, prefix: str, office_id: int, key: str, dedup: str, **values) -> None:
@@ -136,8 +153,8 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
     queued = 0
     for recipient in leader:
         lang = recipient.language or where.default_language
-        caption = say(lang, "notice.progress", id=problem.id, title=problem.title, percent=problem.progress,
-                      text=shorten(text, 700))
+        caption = fitted(lang, "notice.progress", CAPTION_LIMIT, id=problem.id, title=problem.title,
+                         percent=problem.progress, text=shorten(text, 700))
         for index, jpeg in enumerate(photos):
             if index:
                 caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,
