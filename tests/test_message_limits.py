@@ -175,3 +175,53 @@ def test_grouped_notices_go_out_as_many_as_fit_one_message():
     assert [len(b) for b in delivery.batches(long_rows)] == [2]
     buttons = [Outgoing(n, 7, "提醒", [[("报告", f"x:{n}")]], 0, "slot") for n in range(12)]
     assert [len(b) for b in delivery.batches(buttons)] == [delivery.MAX_BUTTON_ROWS]
+
+
+@pytest.mark.parametrize("kind", ["emoji", "chinese"])
+async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(running_bot, client, invited, db,
+                                                                           server, kind):
+    """The thread of an opinion (the opinion, the office's reply, the holder's write-back, all
+    2,000 long) in the inbox and under /receipt; the answer published to everyone; an
+    evaluation sheet with a 200-long title: its preview, invitation and rating screens."""
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    text = longest(kind, LIMIT)
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    await staff.send(text)
+    await staff.press("完成，预览")
+    receipt = (await staff.press("提交"))[-1].text
+    code = receipt.split("<code>")[1].split("</code>")[0]
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    await office.press("回复")
+    await office.send(text)
+    await staff.send(f"/receipt {code}")
+    await staff.press("回复活动办")
+    await staff.send(text)
+    await opinion_batches.release_to_office(running_bot.app)
+    thread = await office.send("/inbox")
+    assert visible(thread).replace("\n", "").count(text) >= 3  # the whole thread, in several messages
+    await office.press("办结答复")
+    await office.send(text)
+    await office.press("向全体公开答复")
+    await office.press("确认发给")
+    await drain(running_bot.app)
+    await leader.wait_for("意见答复公开")
+
+    title = longest(kind, 200)
+    preview = await office.send(f"/newsheet {title} | 李娜 门诊部 | 7天")
+    await office.press("确认发出", message=preview[-1])
+    await drain(running_bot.app)
+    await staff.wait_for("请参加民主评议")
+    await staff.press("开始评议")
+    for _ in range(5):
+        await staff.press("好")
+    await staff.press("不了解，跳过此对象")
+    await staff.press("提交")
+    assert server.api.refusals() == []
+    for person in (staff, leader, office):
+        assert all(fit.units(m.text or "") <= fit.TEXT_LIMIT for m in person.inbox)
