@@ -383,6 +383,7 @@ MESSAGES = {
     "reminder.overdue": "⚠️ #{id} {title}: {days} working day(s) overdue (deadline {deadline}).",
     "reminder.btn.open": "🔎 Open #{id}",
     "reminder.btn.report": "📈 Report on #{id}",
+    "reminder.btn.extension": "⏳ Ask for more time #{id}",
     "reminder.today": "⏰ #{id} {title}: due today ({deadline}).",
     "cmd.lookback": "Start a look-back on a closed problem: /lookback N",
     "lookback.confirm_ask": "🔍 Look-back on #{id} {title}: does the fix still hold? Confirm, or report through /tasks.",

@@ -395,6 +395,7 @@ MESSAGES = {
     "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 个工作日（期限 {deadline}）。",
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 报告进展 #{id}",
+    "reminder.btn.extension": "⏳ 申请延期 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
     "cmd.lookback": "对已销号的问题发起回头看：/lookback 编号",
     "lookback.confirm_ask": "🔍 回头看 #{id} {title}：整改效果是否仍然保持？请确认，或通过 /tasks 报告情况。",

@@ -383,6 +383,7 @@ MESSAGES = {
     "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 個工作日（期限 {deadline}）。",
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 報告進展 #{id}",
+    "reminder.btn.extension": "⏳ 申請延期 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
     "cmd.lookback": "對已銷號的問題發起回頭看：/lookback 編號",
     "lookback.confirm_ask": "🔍 回頭看 #{id} {title}：整改效果是否仍然保持？請確認，或透過 /tasks 報告情況。",
