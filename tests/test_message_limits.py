@@ -112,9 +112,10 @@ def drain(app):
 async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited, db, server, kind):
     """Issue 18 item 10: each template built from a problem's texts (title 200, description,
     measures, progress note, closure evidence, return comment, explanation 2,000; extension
-    reason 500), in the notices the outbox delivers and on every screen that shows them."""
+    reason 500; a meeting's title and place 200), in the notices the outbox delivers and on every
+    screen that shows them."""
     from jobs import notices
-    from storage import extensions, people
+    from storage import calendar, extensions, people
 
     clock.freeze(datetime.combine(date(2026, 11, 30), time(10), tzinfo=SHANGHAI))
     staff = await join(client, invited, 101, "张伟")
@@ -148,6 +149,9 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     problems.claim(db, explained, named["李娜"])
     problem = problems.act(db, explained, "explain", named["李娜"], reason=text, review_on=date(2027, 3, 1))
     notices.problem_explained(app, problem)
+    starts = datetime.combine(date(2026, 12, 3), time(15), tzinfo=SHANGHAI)
+    meeting = calendar.add(db, "meeting", title, starts, named["王芳"].id, place=title)
+    notices.meeting_set(notices.Reach(db, "zh-CN", SHANGHAI), calendar.get(db, meeting))
     await drain(app)
     await leader.wait_for("#")
 
@@ -158,6 +162,9 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     await head.send("/tasks")
     await leader.send("/digest")
     await office.send("/digest")
+    await staff.send("/meetings")
+    assert db.execute("select count(*) from outbox where dedup_key like 'meeting-set:%' "
+                      "and sent_at is not null").fetchone()[0] == 4  # the meeting's notice reached all four
     refused = [r[0][:12] for r in db.execute("select text from outbox where last_error like 'bad request%'")]
     assert refused == []
     assert server.api.refusals() == []
