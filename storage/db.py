@@ -654,5 +654,6 @@ def m071_durable_reports_and_sealed_notices(db: sqlite_utils.Database) -> None:
             dedup_key text not null unique,
             done integer not null default 0
         );
+        create index sealed_outbox_waiting on sealed_outbox (id) where done = 0;
         """
     )
