@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import join
+from conftest import join, submit_opinion
 
 from jobs import delivery, opinion_batches
 from storage import problems
@@ -194,14 +194,7 @@ async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(runni
     leader = await join(client, invited, 102, "李娜")
     office = await join(client, invited, 103, "王芳")
     text = longest(kind, LIMIT)
-    await staff.send("/opinion")
-    await staff.press("匿名提交")
-    await staff.press("形式主义")
-    await staff.press("门诊部")
-    await staff.send(text)
-    await staff.press("完成，预览")
-    receipt = (await staff.press("提交"))[-1].text
-    code = receipt.split("<code>")[1].split("</code>")[0]
+    code = await submit_opinion(staff, text)
     await opinion_batches.release_to_office(running_bot.app)
     await office.send("/inbox")
     await office.press("回复")
