@@ -101,6 +101,16 @@ async def test_a_self_check_of_three_long_parts_reaches_author_and_reviewer(runn
     assert server.api.refusals() == []
 
 
+def jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def drain(app):
     async def run():
         while await delivery.send_due(app):
@@ -136,6 +146,7 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     problem = problems.act(db, problem_id, "report", named["刘洋"], actor_id=named["刘洋"].id, text=text,
                            percent=60)
     notices.progress_reported(app, problem, text, [])
+    notices.progress_reported(app, problem, text, [jpeg()])  # the notice as a photo's caption (1,024)
     extension = extensions.ask(db, problem_id, named["刘洋"], longest(kind, 500), date(2027, 1, 15),
                                date(2026, 11, 30))
     notices.extension_asked(app, problem, extension, named["刘洋"])
@@ -171,6 +182,7 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     for person in (staff, leader, office, head):
         assert all(fit.units(m.text or "") <= fit.TEXT_LIMIT for m in person.inbox)
         assert all(fit.units(m.caption or "") <= fit.CAPTION_LIMIT for m in person.inbox)
+    assert any(m.photo and m.caption for m in leader.inbox)  # the captioned progress arrived
 
 
 def test_grouped_notices_go_out_as_many_as_fit_one_message():
