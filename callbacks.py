@@ -294,6 +294,15 @@ LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a 
 LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
 LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
 LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
+# Widening to a department, a role or everyone: picked from a list, previewed with how many
+# people will be asked, then confirmed. The value is a department id, a role, or "all".
+WIDEN_KINDS = ("department", "role", "everyone")
+LOOKBACK_WIDEN_MENU = declare("lookback_widen_menu", "lbw:m", _id("lookback"))
+LOOKBACK_WIDEN_PICK = declare("lookback_widen_pick", "lbw:p", _id("lookback"), choice("kind", WIDEN_KINDS),
+                              code("value", "[0-9a-z]{1,12}", 12))
+LOOKBACK_WIDEN_GO = declare("lookback_widen_go", "lbw:go", _id("lookback"), choice("kind", WIDEN_KINDS),
+                            code("value", "[0-9a-z]{1,12}", 12))
+LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"))
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------
@@ -326,6 +335,10 @@ EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subje
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
 EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"))
 EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"))
+# The leaders who see a sheet's results (sheet 0: every sheet), named by the office, one tap each.
+EVALUATION_VIEWERS = declare("evaluation_viewers", "ew:s", _id("sheet"))
+EVALUATION_VIEWER_TOGGLE = declare("evaluation_viewer_toggle", "ew:t", _id("sheet"), _id("person"))
+EVALUATION_VIEW = declare("evaluation_view", "ex:r", _id("sheet"))  # a named leader opens the results
 
 # ---- the office's forms: /newsheet, /meeting, /selfcheck, /phase without arguments ------------
 # Buttons that carry their words carry one of these (phrasings reads them as if typed); the

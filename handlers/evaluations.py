@@ -29,12 +29,28 @@ from callbacks import (
     EVALUATION_SKIP,
     EVALUATION_START,
     EVALUATION_SUBMIT,
+    EVALUATION_VIEW,
+    EVALUATION_VIEWER_TOGGLE,
+    EVALUATION_VIEWERS,
+    LEDGER_DETAIL,
     SHEET_SEND,
 )
 from handlers import ledger, menu, supervision
-from handlers.access import MEMBERS, database, language, person_of, quoted, refuse, reply, requires, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    language,
+    person_of,
+    quoted,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
 from handlers.problem_actions import tell_error
 from jobs import evaluations as evaluation_job
+from jobs import notices
 from storage import evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
@@ -401,9 +417,12 @@ async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # ---- the office: turnout, results, publishing, flags ----------------------------------------
 
 
-@requires(OFFICE)
+@requires(OFFICE, LEADER)
 async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang, config = database(context), language(update, context), settings(context)
+    if OFFICE not in person_of(update, context).roles:
+        await _viewer_sheets(update, context)
+        return
     sheets = evaluations.all_sheets(db)[:10]
     if not sheets:
         await reply(update, context, "evaluation.no_sheets")
@@ -423,13 +442,11 @@ async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         buttons = [
             [InlineKeyboardButton(say(lang, "evaluation.btn.results"),
                                   callback_data=EVALUATION_RESULTS.data(sheet.id))]
-        ]
-        await context.bot.send_message(
-            update.effective_chat.id,
-            text,
-            parse_mode="HTML",
-            reply_markup=InlineKeyboardMarkup(buttons) if sheet.concluded else None,
-        )
+        ] if sheet.concluded else []
+        buttons.append([InlineKeyboardButton(say(lang, "evaluation.btn.viewers"),
+                                             callback_data=EVALUATION_VIEWERS.data(sheet.id))])
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
+                                       reply_markup=InlineKeyboardMarkup(buttons))
 
 
 @requires(OFFICE)
@@ -461,12 +478,8 @@ async def _results(update, context, sheet, numbers) -> None:
                                   callback_data=EVALUATION_PUBLISH.data(sheet.id))]
         )
     await update.callback_query.answer()
-    await context.bot.send_message(
-        update.effective_chat.id,
-        evaluation_job.render_results(lang, sheet, found),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
-    )
+    await send_lines(context, update.effective_chat.id, evaluation_job.result_lines(lang, sheet, found),
+                     InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def _publish(update, context, sheet, numbers) -> None:
@@ -496,6 +509,9 @@ async def _confirm_publish(update, context, sheet, numbers) -> None:
         return
     evaluations.publish(database(context), sheet.id, person_of(update, context).id)
     count = evaluation_job.announce_results(context.application, sheet)
+    notices.report_arrival(context, f"evaluation:{sheet.id}:published:", person_of(update, context).id,
+                           "evaluation.published_report", f"evaluation:{sheet.id}:published-report",
+                           title=sheet.title, total=count)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "evaluation.published", count=count))
@@ -524,7 +540,8 @@ async def _flag(update, context, sheet, numbers) -> None:
         return
     # A confidential problem: not on the public ledger, not announced to every leader (the
     # person judged may be one); the office picks who may take it, never the subject.
-    leaders = [p for p in people.holding(database(context), (LEADER,)) if p.name != result.subject.name]
+    barred = evaluations.barred_from(database(context), problem_id)
+    leaders = [p for p in people.holding(database(context), (LEADER,)) if p.id not in barred]
     rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem_id, p.id))]
             for p in leaders]
     await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name,
@@ -537,6 +554,92 @@ RESULT_STEPS = {EVALUATION_RESULTS.name: _results, EVALUATION_PUBLISH.name: _pub
 RESULT_BUTTONS = callbacks.family("er")
 
 
+# ---- the leaders the office names to see the results ----------------------------------------
+
+
+def _viewers_screen(db, lang: str, scope: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Every leader as a button, ✅ when named for this sheet (or, scope 0, for every sheet)."""
+    named = evaluations.named_viewers(db, scope)
+    standing = evaluations.named_viewers(db, evaluations.STANDING)
+    leaders = people.holding(db, (LEADER,))
+    rows = [[InlineKeyboardButton(f"{'✅' if p.id in named else '▫️'} {p.name}（{p.department}）"[:60],
+                                  callback_data=EVALUATION_VIEWER_TOGGLE.data(scope, p.id))] for p in leaders]
+    if scope != evaluations.STANDING:
+        rows.append([InlineKeyboardButton(say(lang, "evaluation.btn.standing_viewers"),
+                                          callback_data=EVALUATION_VIEWERS.data(evaluations.STANDING))])
+    names = "、".join(p.name for p in leaders if p.id in named) or "—"
+    always = "、".join(p.name for p in leaders if p.id in standing) or "—"
+    if scope == evaluations.STANDING:
+        return say(lang, "evaluation.standing_viewers", names=names), InlineKeyboardMarkup(rows)
+    sheet = evaluations.get(db, scope)
+    return say(lang, "evaluation.viewers", title=sheet.title, names=names, always=always), \
+        InlineKeyboardMarkup(rows)
+
+
+@requires(OFFICE)
+async def show_viewers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [scope] = EVALUATION_VIEWERS.parse(update.callback_query.data)
+    db = database(context)
+    if scope != evaluations.STANDING and evaluations.get(db, scope) is None:
+        await refuse(update, context, "stale_button")
+        return
+    text, markup = _viewers_screen(db, language(update, context), scope)
+    await update.callback_query.answer()
+    await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+
+
+@requires(OFFICE)
+async def toggle_viewer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One tap names a leader (or takes them off); a leader named for a closed sheet is told
+    at once that the results are there for them."""
+    scope, person_id = EVALUATION_VIEWER_TOGGLE.parse(update.callback_query.data)
+    db = database(context)
+    chosen = people.by_id(db, person_id)
+    sheet = evaluations.get(db, scope) if scope != evaluations.STANDING else None
+    if chosen is None or LEADER not in chosen.roles or (scope != evaluations.STANDING and sheet is None):
+        await refuse(update, context, "stale_button")
+        return
+    named = evaluations.toggle_viewer(db, scope, person_id, person_of(update, context).id)
+    if named:
+        closed = [sheet] if sheet else [s for s in evaluations.all_sheets(db) if s.concluded]
+        for each in (s for s in closed if s.concluded):
+            evaluation_job.tell_viewers(context.application, each, [chosen])
+    text, markup = _viewers_screen(db, language(update, context), scope)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+
+
+async def _viewer_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    sheets = evaluations.viewed_by(database(context), person_of(update, context))[:10]
+    if not sheets:
+        await reply(update, context, "evaluation.nothing_to_view")
+        return
+    rows = [[InlineKeyboardButton(f"📊 {s.title}"[:60], callback_data=EVALUATION_VIEW.data(s.id))]
+            for s in sheets]
+    await reply(update, context, "evaluation.choose_results", reply_markup=InlineKeyboardMarkup(rows))
+
+
+@requires(LEADER, OFFICE)
+async def view_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A leader the office named: the subjects that met k, never their own, and the
+    confidential problems flagged from them."""
+    [sheet_id] = EVALUATION_VIEW.parse(update.callback_query.data)
+    db, viewer = database(context), person_of(update, context)
+    sheet = evaluations.get(db, sheet_id)
+    if sheet is None or not evaluations.may_view(db, sheet, viewer):
+        await refuse(update, context, "evaluation.not_a_viewer")
+        return
+    lang = language(update, context)
+    found = evaluation_job.results_for(context.application, sheet, viewer)
+    lines = evaluation_job.result_lines(lang, sheet, found)
+    flagged = [r.subject for r in found if r.subject.problem_id]
+    lines += [say(lang, "evaluation.confidential_problem", id=s.problem_id, subject=s.name) for s in flagged]
+    rows = [[InlineKeyboardButton(f"#{s.problem_id}", callback_data=LEDGER_DETAIL.data(s.problem_id))
+             for s in flagged[i:i + 5]] for i in range(0, len(flagged), 5)]
+    await update.callback_query.answer()
+    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows) if rows else None)
+
+
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("newsheet", new_sheet),
@@ -545,4 +648,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(confirm_sheet, pattern=SHEET_SEND),
         CallbackQueryHandler(rate_button, pattern=RATING_BUTTONS),
         CallbackQueryHandler(results_button, pattern=RESULT_BUTTONS),
+        CallbackQueryHandler(show_viewers, pattern=EVALUATION_VIEWERS),
+        CallbackQueryHandler(toggle_viewer, pattern=EVALUATION_VIEWER_TOGGLE),
+        CallbackQueryHandler(view_results, pattern=EVALUATION_VIEW),
     ]

@@ -54,7 +54,7 @@ from handlers.access import (
 )
 from handlers.receipts import keys, status_text, thread_lines
 from jobs import notices
-from storage import opinions, outbox, people, problems
+from storage import opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
@@ -467,7 +467,6 @@ async def leader_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 # ---- publishing an answer: a preview of what everyone gets, the words editable, then confirm --
 
 PUBLIC_PART = 1800  # the opinion and the answer each, so the public message is always one message
-ARRIVAL_CHECK_SECONDS = 2
 
 
 def public_message(lang: str, opinion: Opinion, public_text: str | None) -> str:
@@ -566,23 +565,8 @@ async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "inbox.publishing", id=opinion.id, count=queued), parse_mode="HTML")
-    context.job_queue.run_repeating(
-        _report_arrival, interval=ARRIVAL_CHECK_SECONDS, first=ARRIVAL_CHECK_SECONDS,
-        data={"opinion": opinion.id, "office": person_of(update, context).id, "count": queued},
-        name=f"published:{opinion.id}")
-
-
-async def _report_arrival(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Once every copy has arrived or failed, the office is told how many actually arrived:
-    what happened, not what was hoped."""
-    data = context.job.data
-    arrived, failed, waiting = outbox.tally(database(context), f"published:{data['opinion']}:")
-    if waiting:
-        return
-    context.job.schedule_removal()
-    notices.notify(context, notices.person(context, data["office"]), "inbox.published",
-                   dedup=f"published-report:{data['opinion']}", id=data["opinion"], count=arrived,
-                   total=data["count"], failed=failed)
+    notices.report_arrival(context, f"published:{opinion.id}:", person_of(update, context).id,
+                           "inbox.published", f"published-report:{opinion.id}", id=opinion.id, total=queued)
 
 
 @requires(OFFICE)

@@ -11,9 +11,20 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 
 from callbacks import LEDGER_DETAIL, LEDGER_PAGE, read_id
 from handlers import menu
-from handlers.access import MEMBERS, database, language, refuse, reply, requires, send_lines, settings
-from storage import extensions, people, problems
+from handlers.access import (
+    MEMBERS,
+    database,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
+from storage import evaluations, extensions, people, problems
 from storage.clock import clock
+from storage.people import OFFICE
 from storage.problems import Problem
 from texts import say
 
@@ -139,9 +150,17 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
+def _may_see_confidential(context: ContextTypes.DEFAULT_TYPE, person, problem) -> bool:
+    """A confidential problem (from 民主评议): the office, the leader who holds it, and the
+    leaders named to see the sheet's results, never the person it judges."""
+    return (OFFICE in person.roles or person.id == problem.leader_id
+            or evaluations.may_see_problem(database(context), problem.id, person))
+
+
 async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int | None) -> None:
     problem = problems.get(database(context), problem_id) if problem_id else None
-    if problem is None or not problem.public:
+    if problem is None or not (problem.public or _may_see_confidential(context, person_of(update, context),
+                                                                        problem)):
         await refuse(update, context, "problem.error.not_found")
         return
     if update.callback_query:

@@ -1,5 +1,6 @@
-"""Look-backs (回头看) in chat: staff of the department concerned vote once, its head
-confirms the fix still holds, and the office can start an extra round (/lookback N)."""
+"""Look-backs (回头看) in chat: the people asked vote once, the department's head
+confirms the fix still holds, the office widens who is asked (a department, a role or everyone,
+previewed and confirmed) and can start an extra round (/lookback N)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ from callbacks import (
     LOOKBACK_ROUND_NO,
     LOOKBACK_VOTE,
     LOOKBACK_WIDEN,
+    LOOKBACK_WIDEN_GO,
+    LOOKBACK_WIDEN_MENU,
+    LOOKBACK_WIDEN_NO,
+    LOOKBACK_WIDEN_PICK,
     read_id,
 )
 from handlers import conversations, ledger, menu, typed_choice
@@ -30,8 +35,8 @@ from handlers.problem_actions import tell_error
 from handlers.receipts import held
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs.lookbacks import ask, voters
-from storage import lookbacks, problems
-from storage.people import HEAD, OFFICE
+from storage import lookbacks, people, problems
+from storage.people import HEAD, OFFICE, ROLES
 from storage.problems import ProblemError
 from texts import say
 from texts.fit import shorten
@@ -66,19 +71,87 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _record(update, context, lookback.id, lookbacks.staff_voter(voter.id), parsed[1])
 
 
-@requires(OFFICE)
-async def widen_to_everyone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One tap: the look-back asks everyone, and those not asked before get the question."""
-    [lookback_id] = LOOKBACK_WIDEN.parse(update.callback_query.data)
+WIDEN_MENU_SHOWN = 80  # departments on the widening menu (Telegram takes 100 buttons a message)
+
+
+def _open_lookback(context: ContextTypes.DEFAULT_TYPE, lookback_id: int):
     lookback = lookbacks.get(database(context), lookback_id)
-    if lookback is None or lookback.result is not None:
+    return lookback if lookback is not None and lookback.result is None else None
+
+
+@requires(OFFICE)
+async def widen_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Whom to add: a department, a role, or everyone, each previewed before anything is sent."""
+    [lookback_id] = LOOKBACK_WIDEN_MENU.parse(update.callback_query.data)
+    if _open_lookback(context, lookback_id) is None:
         await refuse(update, context, "lookback.already")
         return
-    lookbacks.widen(database(context), lookback.id, [lookbacks.EVERYONE], person_of(update, context).id)
+    lang = language(update, context)
+    departments = people.departments_by_id(database(context))
+    buttons = [InlineKeyboardButton(shorten(name, 30), callback_data=LOOKBACK_WIDEN_PICK.data(
+        lookback_id, "department", department_id)) for department_id, name in departments[:WIDEN_MENU_SHOWN]]
+    buttons += [InlineKeyboardButton(say(lang, f"role.{role}"), callback_data=LOOKBACK_WIDEN_PICK.data(
+        lookback_id, "role", role)) for role in ROLES]
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    everyone = LOOKBACK_WIDEN_PICK.data(lookback_id, "everyone", "all")
+    rows.append([InlineKeyboardButton(say(lang, "lookback.btn.widen"), callback_data=everyone)])
+    await reply(update, context, "lookback.widen_menu", shown=min(len(departments), WIDEN_MENU_SHOWN),
+                total=len(departments), reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _group_name(context: ContextTypes.DEFAULT_TYPE, lang: str, kind: str, value: str) -> str | None:
+    if kind == "everyone":
+        return say(lang, "lookback.everyone")
+    if kind == "role":
+        return say(lang, f"role.{value}") if value in ROLES else None
+    names = dict(people.departments_by_id(database(context)))
+    return names.get(int(value)) if value.isdigit() else None
+
+
+@requires(OFFICE)
+async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What widening will do: who is added, how many are newly asked, how many in all."""
+    data = update.callback_query.data
+    lookback_id, kind, value = ((*LOOKBACK_WIDEN.parse(data), "everyone", "all") if LOOKBACK_WIDEN(data)
+                                else LOOKBACK_WIDEN_PICK.parse(data))
+    lookback, lang = _open_lookback(context, lookback_id), language(update, context)
+    who = _group_name(context, lang, kind, value)
+    if lookback is None or who is None:
+        await refuse(update, context, "lookback.already" if who else "stale_button")
+        return
+    before = {p.id for p in voters(context.application, lookback)}
+    after = voters(context.application, lookback, adding=(kind, value))
+    await reply(update, context, "lookback.widen_preview", id=lookback.problem_id, who=who,
+                added=len([p for p in after if p.id not in before]), count=len(after),
+                k=settings(context).lookback_min_votes, reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "btn.confirm"),
+                                         callback_data=LOOKBACK_WIDEN_GO.data(lookback_id, kind, value)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=LOOKBACK_WIDEN_NO.data(lookback_id))]]))
+
+
+@requires(OFFICE)
+async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Confirmed: the look-back asks that group too, and those not asked before get the
+    question (those already asked are not asked twice)."""
+    lookback_id, kind, value = LOOKBACK_WIDEN_GO.parse(update.callback_query.data)
+    lookback, lang = _open_lookback(context, lookback_id), language(update, context)
+    who = _group_name(context, lang, kind, value)
+    if lookback is None or who is None:
+        await refuse(update, context, "lookback.already" if who else "stale_button")
+        return
+    lookbacks.widen(database(context), lookback.id, [(kind, value if kind != "everyone" else "")],
+                    person_of(update, context).id)
     ask(context.application, lookback)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "lookback.widened", count=len(voters(context.application, lookback))))
+        say(lang, "lookback.widened", who=who, count=len(voters(context.application, lookback))))
+
+
+@requires(OFFICE)
+async def widen_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
 
 
 @requires(*MEMBERS)
@@ -223,7 +296,11 @@ def handlers() -> list[BaseHandler]:
     return [
         CallbackQueryHandler(staff_vote, pattern=LOOKBACK_VOTE),
         CallbackQueryHandler(holder_vote, pattern=LOOKBACK_RECEIPT_VOTE),
-        CallbackQueryHandler(widen_to_everyone, pattern=LOOKBACK_WIDEN),
+        CallbackQueryHandler(widen_preview, pattern=LOOKBACK_WIDEN),
+        CallbackQueryHandler(widen_preview, pattern=LOOKBACK_WIDEN_PICK),
+        CallbackQueryHandler(widen_menu, pattern=LOOKBACK_WIDEN_MENU),
+        CallbackQueryHandler(widen, pattern=LOOKBACK_WIDEN_GO),
+        CallbackQueryHandler(widen_cancelled, pattern=LOOKBACK_WIDEN_NO),
         typed_choice.conversation(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=LOOKBACK_CONFIRM)],
             states={**conversations.on_timeout("lookback_confirm"),

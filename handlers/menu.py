@@ -70,7 +70,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("findings", None, frozenset({OFFICE})),
     ("categories", None, frozenset({OFFICE})),
     ("newsheet", None, frozenset({OFFICE})),
-    ("sheets", None, frozenset({OFFICE})),
+    ("sheets", None, frozenset({LEADER, OFFICE})),
     ("selfcheck", None, frozenset({OFFICE})),
     ("selfchecks", None, frozenset({OFFICE})),
     ("rollup", "btn.rollup", frozenset({SUPERVISOR, COMMISSION})),

@@ -43,7 +43,7 @@ from handlers.problem_actions import CARDS, id_in_button, problem_in_button, tel
 from handlers.roster import file_error_text, is_table_file
 from handlers.uploads import download
 from jobs import notices
-from storage import opinions, people, problems
+from storage import evaluations, opinions, people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
@@ -355,6 +355,9 @@ async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
 @requires(OFFICE)
 async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     problem_id, leader_id = ASSIGN.parse(update.callback_query.data)
+    if leader_id in evaluations.barred_from(database(context), problem_id):
+        await refuse(update, context, "evaluation.judged_cannot_hold")  # a forged or old button
+        return
     try:
         problem = problems.act(database(context), problem_id, "assign", person_of(update, context),
                                leader_id=leader_id)

@@ -20,9 +20,10 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from jobs import institutions, notices
-from storage import outbox, people
+from storage import opinions, outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
+from texts import fit
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,22 @@ def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None
 
 
 def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
-    """One batch per person: their first due row, with the rows that share its grouping."""
+    """One batch per person: their first due row, with the rows that share its grouping, as
+    many as fit one message (Telegram's 4,096 units, and the button rows shown); the rest go
+    out together on the next pass."""
     first: dict[int, list[Outgoing]] = {}
     for outgoing in due:
         batch = first.get(outgoing.person_id)
         if batch is None:
             first[outgoing.person_id] = [outgoing]
-        elif outgoing.grouping and outgoing.grouping == batch[0].grouping:
+        elif outgoing.grouping and outgoing.grouping == batch[0].grouping and _fits(batch + [outgoing]):
             batch.append(outgoing)
     return list(first.values())
+
+
+def _fits(batch: list[Outgoing]) -> bool:
+    return (fit.units("\n\n".join(o.text for o in batch)) <= fit.TEXT_LIMIT
+            and sum(len(o.buttons) for o in batch) <= MAX_BUTTON_ROWS)
 
 
 HELD = "delivery_held"  # bot_data: the groupings a pass is still queuing
@@ -123,7 +131,43 @@ async def send_due(app: Application) -> int:
             if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
                 break
             sent += await _send(app, batch)
+        sent += await _send_sealed(app)
+        settle_reports(app)
         return sent
+
+
+async def _send_sealed(app: Application) -> int:
+    """Notices to receipt holders: the sealed link is opened only here, to send; a row is marked
+    done whether it was sent or there was nobody to send it to (the table does not tell which).
+    Network trouble leaves it for the next pass."""
+    db, keys, sent = app.bot_data["db"], app.bot_data["keys"], 0
+    for sealed in outbox.sealed_due(db):
+        if app.bot_data.get("stopping"):
+            break
+        link = opinions.subscription(db, sealed.opinion_id)
+        chat_id = keys.unseal(link) if link else None
+        if chat_id:
+            try:
+                await app.bot.send_message(int(chat_id), sealed.text, parse_mode="HTML")
+                sent += 1
+            except (Forbidden, BadRequest):
+                log.info("a receipt holder could not be told")  # nothing that names them
+            except TelegramError:
+                return sent  # network trouble or 429: the next pass
+        outbox.sealed_done(db, sealed.id)
+    return sent
+
+
+def settle_reports(app: Application) -> None:
+    """A broadcast none of whose copies is still waiting: its office is told how many arrived."""
+    db = app.bot_data["db"]
+    for report in outbox.awaited_reports(db):
+        arrived, failed, waiting = outbox.tally(db, report.prefix)
+        if waiting:
+            continue
+        notices.notify(app, notices.person(app, report.person_id), report.key, dedup=report.dedup_key,
+                       count=arrived, failed=failed, **report.fields)
+        outbox.report_done(db, report.prefix)
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application
 
-from callbacks import EVALUATION_RESULTS, EVALUATION_START
+from callbacks import EVALUATION_RESULTS, EVALUATION_START, EVALUATION_VIEW
 from jobs import bad_rows, notices
 from storage import evaluations, outbox, people
 from storage.evaluations import Sheet, SubjectResult
@@ -62,6 +62,12 @@ def results(app: Application, sheet: Sheet) -> list[SubjectResult]:
 
 
 def render_results(lang: str, sheet: Sheet, found: list[SubjectResult]) -> str:
+    return "\n".join(result_lines(lang, sheet, found))
+
+
+def result_lines(lang: str, sheet: Sheet, found: list[SubjectResult]) -> list[str]:
+    """The results a line at a time (each complete HTML), for sending in as many messages as
+    a long sheet needs."""
     lines = [say(lang, "evaluation.results_title", title=sheet.title)]
     for result in found:
         if result.overall is None:
@@ -88,7 +94,20 @@ def render_results(lang: str, sheet: Sheet, found: list[SubjectResult]) -> str:
             )
         if result.flagged:
             lines.append(say(lang, "evaluation.flag", subject=result.subject.name))
-    return "\n".join(lines)
+    return lines
+
+
+def results_for(app: Application, sheet: Sheet, viewer: Person) -> list[SubjectResult]:
+    """What a leader the office named sees: only subjects that met k, never their own."""
+    own = evaluations.judged(app.bot_data["db"], sheet, viewer)
+    return [r for r in results(app, sheet) if r.overall is not None and r.subject.position not in own]
+
+
+def tell_viewers(app: Application, sheet: Sheet, recipients: list[Person]) -> int:
+    """The leaders named to see a closed sheet's results hear that they can open them."""
+    return notices.notify(app, recipients, "evaluation.viewer_news",
+                          buttons=[[("evaluation.btn.results", EVALUATION_VIEW.data(sheet.id))]],
+                          dedup=f"evaluation:{sheet.id}:viewer", title=sheet.title)
 
 
 def announce_results(app: Application, sheet: Sheet) -> int:
@@ -125,6 +144,8 @@ def conclude(app: Application, sheet: Sheet) -> None:
         title=sheet.title,
         flagged=flagged,
     )
+    db = app.bot_data["db"]
+    tell_viewers(app, sheet, [p for p in people.everyone(db) if evaluations.may_view(db, sheet, p)])
     log.info("evaluation sheet %s closed; %d subject(s) flagged", sheet.id, flagged)
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram.error import TelegramError
 from telegram.ext import Application
 
-from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN
+from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN, LOOKBACK_WIDEN_MENU
 from jobs import bad_rows, notices
-from storage import lookbacks, opinions, people, problems
-from texts import say
+from storage import lookbacks, people, problems
 
 log = logging.getLogger(__name__)
 
@@ -20,19 +18,24 @@ VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic",
                 [("lookback.btn.unsatisfied", "unsatisfied"), ("lookback.btn.unknown", "unknown")]]
 
 
-def voters(app: Application, lookback: lookbacks.Lookback) -> list:
-    """Everyone the look-back asks: its electorate, read person by person."""
-    db = app.bot_data["db"]
+def voters(app: Application, lookback: lookbacks.Lookback, *, adding: tuple[str, str] | None = None) -> list:
+    """Everyone the look-back asks: its electorate, read person by person (with `adding`, as it
+    would be once widened by that entry: the preview the office confirms)."""
     found: dict[int, object] = {}
-    for kind, value in lookbacks.electorate(db, lookback.id):
-        if kind == "everyone":
-            chosen = people.everyone(db)
-        elif kind == "role":
-            chosen = people.holding(db, (value,))
-        else:
-            chosen = notices.department(app, int(value))
-        found.update((p.id, p) for p in chosen)
+    entries = lookbacks.electorate(app.bot_data["db"], lookback.id) + ([adding] if adding else [])
+    for kind, value in entries:
+        found.update((p.id, p) for p in group(app, kind, value))
     return list(found.values())
+
+
+def group(app: Application, kind: str, value: str) -> list:
+    """The people one electorate entry names: a department, a role, or everyone."""
+    db = app.bot_data["db"]
+    if kind == "everyone":
+        return people.everyone(db)
+    if kind == "role":
+        return people.holding(db, (value,))
+    return notices.department(app, int(value))
 
 
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
@@ -60,30 +63,12 @@ def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
     if reach < settings.lookback_min_votes and not widened:
         notices.notify(app, notices.office(app), "lookback.too_few_asked",
-                       buttons=[[("lookback.btn.widen", LOOKBACK_WIDEN.data(lookback.id))]],
+                       buttons=[[("lookback.btn.widen", LOOKBACK_WIDEN.data(lookback.id))],
+                                [("lookback.btn.widen_some", LOOKBACK_WIDEN_MENU.data(lookback.id))]],
                        dedup=f"lookback-too-few:{lookback.id}:{len(asked)}", id=problem.id,
                        title=problem.title, asked=reach, k=settings.lookback_min_votes)
-    if any(opinions.subscription(app.bot_data["db"], o) for o in problems.opinions_of(app.bot_data["db"],
-                                                                                       problem.id)):
-        app.create_task(tell_holders(app, problem), name=f"lookback-holders:{lookback.id}")
-
-
-async def tell_holders(app: Application, problem: problems.Problem) -> None:
-    """Holders of the receipts behind the problem who asked to be told hear of the look-back
-    through their sealed link (never through the outbox, whose rows name a person); they vote
-    under /receipt."""
-    db, keys = app.bot_data["db"], app.bot_data["keys"]
-    default = app.bot_data["settings"].default_language
-    for opinion_id in problems.opinions_of(db, problem.id):
-        sealed = opinions.subscription(db, opinion_id)
-        chat_id = keys.unseal(sealed) if sealed else None
-        if not chat_id:
-            continue
-        try:
-            await app.bot.send_message(int(chat_id), say(default, "lookback.holder_news", opinion=opinion_id,
-                                                         id=problem.id, title=problem.title))
-        except TelegramError:
-            log.warning("could not tell a receipt holder about a look-back")
+    notices.holders_told(app, problems.opinions_of(db, problem.id), "lookback.holder_news",
+                         f"lookback-holder:{lookback.id}", id=problem.id, title=problem.title)
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:

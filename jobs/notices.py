@@ -9,6 +9,8 @@ or a meeting, so no path forgets to tell people:
     progress      the problem's leader                 (chat)
     closure asked the office                           (chat)
     closed        the department's heads and the leader (chat)
+    look-back     the holders of its receipts who opted in, through the sealed link (jobs)
+    broadcast     the office, how many copies arrived, once none is waiting (chat)
     returned      the department's heads and the leader (chat)
     explained     the office                           (chat)
     meeting set   its attendees                        (chat /meeting, `calendar import`)
@@ -32,7 +34,7 @@ from storage import calendar, outbox, people, problems
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.problems import Problem
 from texts import say
-from texts.fit import shorten
+from texts.fit import CAPTION_LIMIT, TEXT_LIMIT, shorten, units
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,44 @@ def notify(target, recipients: Iterable[Person], key: str, *,
     for person in {p.id: p for p in recipients}.values():
         lang = person.language or where.default_language
         rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
-        queued += outbox.queue(where.db, person.id, say(lang, key, **values), buttons=rendered or None,
+        queued += outbox.queue(where.db, person.id, fitted(lang, key, **values), buttons=rendered or None,
                                dedup_key=f"{dedup}:{person.id}" if dedup else None, due_at=due_at,
                                grouping=grouping)
     return queued
+
+
+def fitted(lang: str, key: str, limit: int = TEXT_LIMIT, /, **values) -> str:
+    """The notice rendered within Telegram's limit (UTF-16 units, counted on the HTML, which is
+    never shorter than what Telegram counts): when people's long texts (a title, measures, a
+    note) do not fit together, the longest is shortened, then the next, until it fits. The
+    whole text stays on the problem's card (/history)."""
+    values = dict(values)
+    text = say(lang, key, **values)
+    while units(text) > limit:
+        longest = max((k for k, v in values.items() if isinstance(v, str) and len(v) > 1),
+                      key=lambda k: units(values[k]), default=None)
+        if longest is None:
+            return shorten(text, limit)  # nothing left to shorten: a template bug, never a refusal
+        values[longest] = shorten(values[longest], max(1, units(values[longest]) - (units(text) - limit) - 1))
+        text = say(lang, key, **values)
+    return text
+
+
+def report_arrival(target, prefix: str, office_id: int, key: str, dedup: str, **values) -> None:
+    """Once none of the messages queued under `prefix` is still waiting, `office_id` is told
+    how many arrived ({count}) and failed ({failed}): what happened, not what was hoped. Kept
+    in the database, so a restart before then loses nothing (jobs/delivery.py settles it)."""
+    outbox.await_report(reach(target).db, prefix, office_id, key, dedup, **values)
+
+
+def holders_told(target, opinion_ids: Iterable[str], key: str, dedup: str, **values) -> int:
+    """The holders of these receipts who asked to be told: each through their sealed link,
+    never through a row that names a person; in the default language (the link holds a chat,
+    not a person and their language). Queued, so a restart before delivery loses nothing."""
+    where = reach(target)
+    return sum(outbox.queue_sealed(where.db, opinion_id, say(where.default_language, key, opinion=opinion_id,
+                                                             **values), f"{dedup}:{opinion_id}")
+               for opinion_id in opinion_ids)
 
 
 # ---- who: the audiences ------------------------------------------------------------------
@@ -117,8 +153,8 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
     queued = 0
     for recipient in leader:
         lang = recipient.language or where.default_language
-        caption = say(lang, "notice.progress", id=problem.id, title=problem.title, percent=problem.progress,
-                      text=shorten(text, 700))
+        caption = fitted(lang, "notice.progress", CAPTION_LIMIT, id=problem.id, title=problem.title,
+                         percent=problem.progress, text=shorten(text, 700))
         for index, jpeg in enumerate(photos):
             if index:
                 caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,

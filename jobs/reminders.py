@@ -7,7 +7,7 @@ import logging
 
 from telegram.ext import Application
 
-from callbacks import LEDGER_DETAIL, PROGRESS_REPORT
+from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROGRESS_REPORT
 from jobs import bad_rows, delivery
 from jobs.slices import Slices
 from storage import outbox, people, problems, reminders
@@ -57,6 +57,9 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
         # a bundled reminder carries several problems' buttons: each names its problem
         buttons = ([[(say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))]]
                    if head else [])
+        if person.id == problem.leader_id:  # the responsible leader may ask the office for more time
+            buttons.append([(say(lang, "reminder.btn.extension", id=problem.id),
+                             EXTENSION_ASK.data(problem.id))])
         buttons.append([(say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id))])
         kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
         text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,

@@ -775,3 +775,46 @@ def m103_appraisals(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m070_evaluation_viewers(db: sqlite_utils.Database) -> None:
+    """The leaders the office names to see a sheet's results (民主评议 results are confidential:
+    the office and these leaders); sheet 0 holds the standing choice that every sheet has."""
+    db.executescript(
+        """
+        create table evaluation_viewers (
+            sheet_id integer not null,
+            person_id integer not null references people(id),
+            primary key (sheet_id, person_id)
+        ) without rowid;
+        """
+    )
+
+
+@migrations()
+def m071_durable_reports_and_sealed_notices(db: sqlite_utils.Database) -> None:
+    """Two things that lived only in memory and were lost when the bot restarted between
+    queueing and delivery: the office's report of how many copies of a broadcast arrived
+    (broadcast_reports: sent once none of the copies is still waiting), and the notices to
+    receipt holders, which go through the sealed link (sealed_outbox: addressed to an opinion,
+    never to a person; no times; a row is kept, done, so that a notice goes once)."""
+    db.executescript(
+        """
+        create table broadcast_reports (
+            prefix text primary key,
+            person_id integer not null references people(id),
+            key text not null,
+            dedup_key text not null,
+            fields text not null
+        );
+        create table sealed_outbox (
+            id integer primary key,
+            opinion_id text not null,
+            text text not null,
+            dedup_key text not null unique,
+            done integer not null default 0
+        );
+        create index sealed_outbox_waiting on sealed_outbox (id) where done = 0;
+        """
+    )

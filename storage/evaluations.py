@@ -350,3 +350,77 @@ def flag_to_problem(
             [problem_id, sheet.id, position],
         )
     return problem_id
+
+
+# ---- who sees the results: the office and the leaders it names ------------------------------
+
+STANDING = 0  # the viewers named for every sheet
+
+
+def named_viewers(db: sqlite_utils.Database, scope: int) -> set[int]:
+    """The people named for this sheet alone (or, with STANDING, for every sheet)."""
+    return {r[0] for r in db.execute("select person_id from evaluation_viewers where sheet_id = ?", [scope])}
+
+
+def toggle_viewer(db: sqlite_utils.Database, scope: int, person_id: int, actor_id: int) -> bool:
+    """Name this person to see the results of the sheet (or of every sheet), or take them off
+    again; True when they are named now."""
+    with db.atomic():
+        removed = db.execute("delete from evaluation_viewers where sheet_id = ? and person_id = ?",
+                             [scope, person_id]).rowcount
+        if not removed:
+            db.execute("insert into evaluation_viewers values (?, ?)", [scope, person_id])
+        audit.record(db, "evaluation.viewer_removed" if removed else "evaluation.viewer_named",
+                     f"evaluation:{scope}", actor_id, person=person_id)
+    return not removed
+
+
+def viewers(db: sqlite_utils.Database, sheet: Sheet) -> set[int]:
+    return named_viewers(db, sheet.id) | named_viewers(db, STANDING)
+
+
+def judged(db: sqlite_utils.Database, sheet: Sheet, person: Person) -> set[int]:
+    """The subjects this person is judged in: themselves, and their department when they head
+    it. They never see those results, nor the problems flagged from them."""
+    return {s.position for s in sheet.subjects
+            if s.person_id == person.id
+            or (s.department_id is not None and s.department_id == person.department_id
+                and people.HEAD in person.roles)}
+
+
+def may_view(db: sqlite_utils.Database, sheet: Sheet, person: Person) -> bool:
+    return sheet.concluded and person.active and person.id in viewers(db, sheet)
+
+
+def viewed_by(db: sqlite_utils.Database, person: Person) -> list[Sheet]:
+    """The closed sheets whose results this person was named to see, newest first."""
+    return [s for s in all_sheets(db) if may_view(db, s, person)]
+
+
+def flagged_from(db: sqlite_utils.Database, problem_id: int) -> tuple[Sheet, Subject] | None:
+    row = db.execute("select sheet_id, position from evaluation_subjects where problem_id = ?",
+                     [problem_id]).fetchone()
+    sheet = get(db, row[0]) if row else None
+    if sheet is None:
+        return None
+    return sheet, next(s for s in sheet.subjects if s.position == row[1])
+
+
+def may_see_problem(db: sqlite_utils.Database, problem_id: int, person: Person) -> bool:
+    """A confidential problem flagged from a sheet: seen by the leaders named for the sheet,
+    never by the person (or the head of the department) it judges."""
+    found = flagged_from(db, problem_id)
+    if found is None:
+        return False
+    sheet, subject = found
+    return may_view(db, sheet, person) and subject.position not in judged(db, sheet, person)
+
+
+def barred_from(db: sqlite_utils.Database, problem_id: int) -> set[int]:
+    """Who may never hold a problem flagged from a sheet: the person it judges and the heads of
+    the department it judges."""
+    found = flagged_from(db, problem_id)
+    if found is None:
+        return set()
+    sheet, subject = found
+    return {p.id for p in people.everyone(db) if subject.position in judged(db, sheet, p)}

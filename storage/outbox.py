@@ -114,3 +114,66 @@ def tally(db: sqlite_utils.Database, dedup_prefix: str) -> tuple[int, int, int]:
         "from outbox where dedup_key like ? escape '\\'",
         [dedup_prefix.replace("%", "\\%").replace("_", "\\_") + "%"]).fetchone()
     return row[0], row[1], row[2] or 0
+
+
+# ---- the report of a broadcast: how many copies arrived, once none is still waiting ----------
+
+
+@dataclass(frozen=True)
+class Report:
+    prefix: str
+    person_id: int
+    key: str
+    dedup_key: str
+    fields: dict
+
+
+def await_report(db: sqlite_utils.Database, prefix: str, person_id: int, key: str, dedup_key: str,
+                 **fields) -> None:
+    """Tell `person_id` (with catalog `key`, `fields` and the counts) how many of the messages
+    whose dedup key starts with `prefix` arrived, once none is still waiting. Kept as a row, so
+    that a restart in between loses nothing."""
+    with db.atomic():
+        db.execute("insert or ignore into broadcast_reports values (?, ?, ?, ?, ?)",
+                   [prefix, person_id, key, dedup_key, json.dumps(fields, ensure_ascii=False)])
+
+
+def awaited_reports(db: sqlite_utils.Database) -> list[Report]:
+    return [Report(r["prefix"], r["person_id"], r["key"], r["dedup_key"], json.loads(r["fields"]))
+            for r in db.query("select * from broadcast_reports order by rowid")]
+
+
+def report_done(db: sqlite_utils.Database, prefix: str) -> None:
+    with db.atomic():
+        db.execute("delete from broadcast_reports where prefix = ?", [prefix])
+
+
+# ---- notices to receipt holders, through their sealed link -----------------------------------
+
+
+@dataclass(frozen=True)
+class Sealed:
+    id: int
+    opinion_id: str
+    text: str
+
+
+def queue_sealed(db: sqlite_utils.Database, opinion_id: str, text: str, dedup_key: str) -> bool:
+    """A notice for whoever holds this opinion's receipt and asked to be told: the row names the
+    opinion, never a person, and carries no time; delivery opens the sealed link to send it.
+    False when one with this dedup_key was queued before."""
+    with db.atomic():
+        return db.execute("insert or ignore into sealed_outbox (opinion_id, text, dedup_key) "
+                          "values (?, ?, ?)", [opinion_id, text, dedup_key]).rowcount == 1
+
+
+def sealed_due(db: sqlite_utils.Database, limit: int = 200) -> list[Sealed]:
+    return [Sealed(r[0], r[1], r[2]) for r in db.execute(
+        "select id, opinion_id, text from sealed_outbox where done = 0 order by id limit ?", [limit])]
+
+
+def sealed_done(db: sqlite_utils.Database, sealed_id: int) -> None:
+    """Sent, or nobody to send it to (no link, or it failed): the same mark either way, so the
+    table does not tell who had asked to be told."""
+    with db.atomic():
+        db.execute("update sealed_outbox set done = 1 where id = ?", [sealed_id])

@@ -190,3 +190,66 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     [text] = [r[0] for r in db.execute("select text from outbox where dedup_key like ? limit 1",
                                        [f"evaluation:{sheet_id}:published:%"])]
     assert "门诊部" in text and "陈刚" not in text  # 陈刚 had too few ballots: withheld
+    report = await office.wait_for("的结果：已送达", timeout=30)  # what happened, not what was hoped
+    assert "已送达 31 人（共 33 人），2 人未能送达" in report.text  # 李娜 and 陈刚 never joined
+
+
+async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(sheet, running_bot, client,
+                                                                                 db):
+    """Issue 18 item 8: the office names who sees the results, for this sheet (李娜) or as a
+    standing choice (陈刚); each sees the subjects that met k, never the results about
+    themselves, and the confidential problems flagged from them; the person judged never sees
+    the problem about them, nor can hold it; staff see neither."""
+    office, raters, sheet_id = sheet
+    codes = {i.person.name: i.code for i in invitations.issue(
+        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    li_na, chen = await join(client, codes, 800, "李娜"), await join(client, codes, 801, "陈刚")
+    assert "活动办还没有指定您" in (await li_na.send("/sheets"))[-1].text
+
+    listing = await office.send("/sheets")
+    screen = (await office.press("指定可看结果的领导", message=listing[-1]))[-1]
+    assert {"▫️ 李娜（院办）", "▫️ 陈刚（院办）"} <= set(screen.labels())
+    screen = (await office.press("李娜（院办）", message=screen))[-1]
+    assert "本次指定：李娜" in screen.text and "✅ 李娜（院办）" in screen.labels()
+    standing = (await office.press("常设", message=screen))[-1]
+    standing = (await office.press("陈刚（院办）", message=standing))[-1]
+    assert "已指定：陈刚" in standing.text
+
+    await asyncio.gather(*(rate(person, n) for n, person in enumerate(raters)))
+    clock.freeze(at(OPENED + timedelta(days=4), 17, 31))
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    for leader in (li_na, chen):
+        await leader.wait_for("活动办指定您查看结果")
+    await office.press("查看结果")
+    listed = (await office.press("门诊部 列入问题清单"))[-1]
+    problem_id = int(re.search(r"#(\d+)", listed.text)[1])
+    await office.press("陈刚", message=listed)
+
+    own = (await li_na.press("查看结果"))
+    shown = "\n".join(m.text for m in own)
+    assert "门诊部" in shown and "李娜（院办）" not in shown and "陈刚" not in shown  # 陈刚: fewer than k
+    assert f"保密问题 #{problem_id}" in shown
+    card = await li_na.press(f"#{problem_id}")
+    assert "门诊部" in card[-1].text and "约谈" in card[-1].text
+    theirs = "\n".join(m.text for m in await chen.press("查看结果"))
+    assert "李娜（院办）" in theirs and "门诊部" in theirs
+    refused = await raters[0].send(f"/history {problem_id}")
+    assert "约谈" not in refused[-1].text
+
+    # 李娜 judged: a problem flagged from her own results is not hers to see, nor to hold.
+    sheet_now = evaluations.get(db, sheet_id)
+    office_person = next(p for p in evaluations.people.everyone(db) if p.name == "王芳")
+    own_problem = evaluations.flag_to_problem(db, sheet_now, 0, "一般", office_person)
+    assert "约谈" not in (await li_na.send(f"/history {own_problem}"))[-1].text
+    assert "约谈" in (await chen.send(f"/history {own_problem}"))[-1].text
+    choice = (await li_na.send("/sheets"))[-1]
+    again = "\n".join(m.text for m in await li_na.press("2026年度民主评议", message=choice))
+    assert f"#{own_problem}" not in again and "李娜（院办）" not in again
+    li_na_id = next(p.id for p in evaluations.people.everyone(db) if p.name == "李娜")
+    await office.press_data(listed.message_id, f"pa:{own_problem}:{li_na_id}")  # a forged assignment
+    assert await office.callback_answer() and db.execute(
+        "select leader_id from problems where id = ?", [own_problem]).fetchone()[0] is None
+    staff_sheets = await raters[0].send("/sheets")
+    assert "门诊部" not in staff_sheets[-1].text

@@ -30,6 +30,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     assert await staff.commands() == everyone + tail + ["cancel"]
     assert await leader.commands() == everyone + ["digest", "claim", "mine", "people"] + tail + ["export",
                                                                                        "milestone",
+                                                                                       "sheets",
                                                                                        "cancel"]
     assert await office.commands() == everyone + [
         "digest", "inbox", "newproblem", "closures", "hotspots", "roster", "invite", "people", *tail,

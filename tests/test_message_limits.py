@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import join
+from conftest import join, submit_opinion
 
 from jobs import delivery, opinion_batches
 from storage import problems
@@ -99,3 +99,141 @@ async def test_a_self_check_of_three_long_parts_reaches_author_and_reviewer(runn
     assert visible(card).replace("\n", "").count(parts[0]) == 3
     assert "通过" in " ".join(card[-1].labels())
     assert server.api.refusals() == []
+
+
+def jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def drain(app):
+    async def run():
+        while await delivery.send_due(app):
+            pass
+    return run()
+
+
+@pytest.mark.parametrize("kind", ["emoji", "chinese"])
+async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited, db, server, kind):
+    """Issue 18 item 10: each template built from a problem's texts (title 200, description,
+    measures, progress note, closure evidence, return comment, explanation 2,000; extension
+    reason 500; a meeting's title and place 200), in the notices the outbox delivers and on every
+    screen that shows them."""
+    from jobs import notices
+    from storage import calendar, extensions, people
+
+    clock.freeze(datetime.combine(date(2026, 11, 30), time(10), tzinfo=SHANGHAI))
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    named = {p.name: p for p in people.everyone(db)}
+    app = running_bot.app
+    title, text = longest(kind, 200), longest(kind, 2000)
+
+    problem_id = problems.create(db, title, named["王芳"].id, description=text)
+    notices.problem_listed(app, problem_id)
+    problem = problems.claim(db, problem_id, named["李娜"])
+    notices.problem_claimed(app, problem)
+    problem = problems.act(db, problem_id, "dispatch", named["李娜"], measures=text,
+                           department_id=named["刘洋"].department_id, deadline=date(2026, 12, 31))
+    notices.problem_dispatched(app, problem)
+    problem = problems.act(db, problem_id, "report", named["刘洋"], actor_id=named["刘洋"].id, text=text,
+                           percent=60)
+    notices.progress_reported(app, problem, text, [])
+    notices.progress_reported(app, problem, text, [jpeg()])  # the notice as a photo's caption (1,024)
+    extension = extensions.ask(db, problem_id, named["刘洋"], longest(kind, 500), date(2027, 1, 15),
+                               date(2026, 11, 30))
+    notices.extension_asked(app, problem, extension, named["刘洋"])
+    problem = problems.act(db, problem_id, "request_closure", named["刘洋"])
+    await drain(app)
+    await office.send("/closures")
+    problem = problems.act(db, problem_id, "return", named["王芳"])
+    notices.problem_returned(app, problem, text)
+
+    explained = problems.create(db, title, named["王芳"].id, description=text)
+    problems.claim(db, explained, named["李娜"])
+    problem = problems.act(db, explained, "explain", named["李娜"], reason=text, review_on=date(2027, 3, 1))
+    notices.problem_explained(app, problem)
+    starts = datetime.combine(date(2026, 12, 3), time(15), tzinfo=SHANGHAI)
+    meeting = calendar.add(db, "meeting", title, starts, named["王芳"].id, place=title)
+    notices.meeting_set(notices.Reach(db, "zh-CN", SHANGHAI), calendar.get(db, meeting))
+    await drain(app)
+    await leader.wait_for("#")
+
+    await staff.send("/ledger")
+    await staff.send(f"/history {problem_id}")
+    await staff.send(f"/history {explained}")
+    await leader.send("/mine")
+    await head.send("/tasks")
+    await leader.send("/digest")
+    await office.send("/digest")
+    await staff.send("/meetings")
+    assert db.execute("select count(*) from outbox where dedup_key like 'meeting-set:%' "
+                      "and sent_at is not null").fetchone()[0] == 4  # the meeting's notice reached all four
+    refused = [r[0][:12] for r in db.execute("select text from outbox where last_error like 'bad request%'")]
+    assert refused == []
+    assert server.api.refusals() == []
+    for person in (staff, leader, office, head):
+        assert all(fit.units(m.text or "") <= fit.TEXT_LIMIT for m in person.inbox)
+        assert all(fit.units(m.caption or "") <= fit.CAPTION_LIMIT for m in person.inbox)
+    assert any(m.photo and m.caption for m in leader.inbox)  # the captioned progress arrived
+
+
+def test_grouped_notices_go_out_as_many_as_fit_one_message():
+    """Several reminders for one person due together are one message, but never one that
+    Telegram would refuse, nor one whose buttons would be dropped: the rest wait a pass."""
+    from storage.outbox import Outgoing
+
+    long_rows = [Outgoing(n, 7, "长" * 1500, [], 0, "slot") for n in range(5)]
+    assert [len(b) for b in delivery.batches(long_rows)] == [2]
+    buttons = [Outgoing(n, 7, "提醒", [[("报告", f"x:{n}")]], 0, "slot") for n in range(12)]
+    assert [len(b) for b in delivery.batches(buttons)] == [delivery.MAX_BUTTON_ROWS]
+
+
+@pytest.mark.parametrize("kind", ["emoji", "chinese"])
+async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(running_bot, client, invited, db,
+                                                                           server, kind):
+    """The thread of an opinion (the opinion, the office's reply, the holder's write-back, all
+    2,000 long) in the inbox and under /receipt; the answer published to everyone; an
+    evaluation sheet with a 200-long title: its preview, invitation and rating screens."""
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    text = longest(kind, LIMIT)
+    code = await submit_opinion(staff, text)
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    await office.press("回复")
+    await office.send(text)
+    await staff.send(f"/receipt {code}")
+    await staff.press("回复活动办")
+    await staff.send(text)
+    await opinion_batches.release_to_office(running_bot.app)
+    thread = await office.send("/inbox")
+    assert visible(thread).replace("\n", "").count(text) >= 3  # the whole thread, in several messages
+    await office.press("办结答复")
+    await office.send(text)
+    await office.press("向全体公开答复")
+    await office.press("确认发给")
+    await drain(running_bot.app)
+    await leader.wait_for("意见答复公开")
+
+    title = longest(kind, 200)
+    preview = await office.send(f"/newsheet {title} | 李娜 门诊部 | 7天")
+    await office.press("确认发出", message=preview[-1])
+    await drain(running_bot.app)
+    await staff.wait_for("请参加民主评议")
+    await staff.press("开始评议")
+    for _ in range(5):
+        await staff.press("好")
+    await staff.press("不了解，跳过此对象")
+    await staff.press("提交")
+    assert server.api.refusals() == []
+    for person in (staff, leader, office):
+        assert all(fit.units(m.text or "") <= fit.TEXT_LIMIT for m in person.inbox)

@@ -378,14 +378,41 @@ async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(ru
     await leader.press_data(leader.inbox[-1].message_id, unknown)
     assert "不计入" in (await leader.callback_answer())["text"]
 
-    await office.press("扩大到全体", message=warning)
-    assert "共 4 人可以投票" in (await office.wait_for("可以投票")).text
+    # widening to a department, a role or everyone: each previewed with how many, then confirmed
+    menu = (await office.press("扩大到某科室", message=warning))[-1]
+    assert {"院办", "门诊部", "组织人事科", "班子成员", "活动办", "👥 扩大到全体"} <= set(menu.labels())
+    preview = previewed(await office.press("院办", message=menu))
+    assert "院办" in preview.text and "新询问 1 人，共 3 人可以投票" in preview.text, preview.text
+    assert not any("您对整改效果满意吗" in (m.text or "") for m in leader.inbox)  # nothing before 确认
+    await office.press("确认", message=preview)
+    assert "已扩大到院办，共 3 人可以投票" in (await office.wait_for("已扩大到院办")).text
     widened = await leader.wait_for("您对整改效果满意吗")
+    preview = previewed(await office.press("活动办", message=menu))
+    assert "新询问 1 人，共 4 人可以投票" in preview.text
+    await office.press("取消", message=preview)
+    assert "已取消" in (await office.wait_for("已取消")).text
+    assert not any("您对整改效果满意吗" in (m.text or "") for m in office.inbox)
+    preview = previewed(await office.press("扩大到全体", message=warning))
+    assert "全体" in preview.text and "新询问 1 人，共 4 人可以投票" in preview.text
+    await office.press("确认", message=preview)
+    assert "共 4 人可以投票" in (await office.wait_for("已扩大到全体")).text
+    await office.wait_for("您对整改效果满意吗")
+    assert ("department", str(problem_department(db, "院办"))) in lookbacks.electorate(db, lookback.id)
+    assert ("role", "office") not in lookbacks.electorate(db, lookback.id)  # cancelled: not added
     await leader.press("满意", message=widened)
     # a ballot waits in the mixing pool for k voters; a look-back that closes writes what is left
     running_bot.app.bot_data["anonymous_pool"].write_closing([lookback.id], [])
     assert lookbacks.tally(db, lookback.id)["satisfied"] == 1
     assert sum(1 for m in staff.inbox if "您对整改效果满意吗" in (m.text or "")) == 1  # not asked twice
+
+
+def previewed(messages):
+    """The widening preview among what came back (the outbox may deliver a notice meanwhile)."""
+    return next(m for m in reversed(messages) if "扩大回头看" in (m.text or ""))
+
+
+def problem_department(db, name: str) -> int:
+    return db.execute("select id from departments where name = ?", [name]).fetchone()[0]
 
 
 async def test_the_holder_of_a_duplicate_can_still_write_back(running_bot, client, invited, db):

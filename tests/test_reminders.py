@@ -142,3 +142,25 @@ async def test_closed_problems_are_not_reminded(running_bot, team, db):
     db.conn.commit()
     await sweep_days(running_bot, date(2026, 11, 25), date(2026, 12, 15))
     assert queued(db) == []
+
+
+async def test_the_leaders_deadline_reminder_offers_to_ask_for_more_time(running_bot, team, db):
+    """Issue 18: the responsible leader asks for an extension from the reminder itself; the
+    department's head, who reports, is not offered the leader's button."""
+    problem_id = dispatched(db, date(2026, 12, 9))
+    clock.freeze(at(date(2026, 11, 30)))
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    reminder = await team["李娜"].wait_for(f"#{problem_id}")
+    assert f"⏳ 申请延期 #{problem_id}" in reminder.labels()
+    head_reminder = await team["刘洋"].wait_for(f"#{problem_id}")
+    assert not any("申请延期" in label for label in head_reminder.labels())
+    await team["李娜"].press(f"申请延期 #{problem_id}", message=reminder)
+    await team["李娜"].send("需先招聘两名保安")
+    confirm = (await team["李娜"].send("2026-12-31"))[-1]
+    await team["李娜"].press("提交申请", message=confirm)
+    while await delivery.send_due(running_bot.app):
+        pass
+    notice = await team["王芳"].wait_for(f"李娜 申请延期 #{problem_id}")
+    assert "需先招聘两名保安" in notice.text
