@@ -214,6 +214,9 @@ RECEIPT_SAVED = declare("receipt_saved", "rc:saved")  # 我已保存: the receip
 RECEIPT_SEEN = declare("receipt_seen", "rc:seen")  # 看完了，删除: the receipt card is deleted
 RECEIPT_MUTE = declare("receipt_mute", "rc:mute", code("opinion", OPINION_ID, 16))
 
+# ---- the public box (the lobby poster) --------------------------------------------------------
+PUBLIC_BOX = declare("public_box", "pb", choice("action", ("pause", "resume")))
+
 # ---- the office's inbox -----------------------------------------------------------------------
 INBOX_REPLY = declare("inbox_reply", "ib:reply", code("opinion", OPINION_ID, 16))
 INBOX_CLOSE = declare("inbox_close", "ib:close", code("opinion", OPINION_ID, 16))

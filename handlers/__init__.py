@@ -27,6 +27,7 @@ from handlers import (
     problems,
     profile,
     progress,
+    public_box,
     receipts,
     roster,
     self_checks,
@@ -54,7 +55,7 @@ def register(app: Application) -> None:
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots):
+                   hotspots, public_box):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

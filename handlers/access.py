@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 
 from config import Settings
 from handlers.context import RectifyContext
-from storage import people
+from storage import people, public_box
 from storage.people import Person
 from texts import Raw, fit, language_for, say
 
@@ -28,6 +28,9 @@ Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
 DECLARED: dict[str, frozenset[str]] = {}
 ANYONE: frozenset[str] = frozenset()  # strangers included, e.g. /start with an invitation
 MEMBERS = frozenset(people.ROLES)
+# Not a role on the roster: someone who is not on it, let in (once the institution has opened
+# its public box, the lobby poster) to submit an opinion and follow its receipt, and nothing else.
+GUEST = "guest"
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
@@ -103,7 +106,12 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
                 return await callback(update, context)
             person = current_person(update, context)
             if person is None:
-                await refuse(update, context, "access.not_registered")
+                has_public_box = public_box.get(database(context)) is not None
+                if GUEST in allowed and has_public_box:
+                    return await callback(update, context)
+                # a guest from the lobby poster is told what they can do; others how to join
+                await refuse(update, context,
+                             "public.guest_only" if has_public_box else "access.not_registered")
                 return None
             if not person.has_any(allowed):
                 lang = language(update, context, person)

@@ -46,6 +46,7 @@ class PendingOpinion:
     submitted_on: str
     receipt_hash: str
     photos: list[bytes] = field(default_factory=list)
+    public: bool = False  # a guest's, through the public box (群众)
 
 
 @dataclass
@@ -103,9 +104,9 @@ class AnonymousPool:
         with self.db.atomic():
             self.db.conn.executemany(
                 "insert into opinions (id, anonymous, author_id, category, department_id, text, "
-                "submitted_on, receipt_hash) values (?, 1, null, ?, ?, ?, ?, ?)",
+                "submitted_on, receipt_hash, public) values (?, 1, null, ?, ?, ?, ?, ?, ?)",
                 self._shuffled([(o.id, o.category, o.department_id, o.text, o.submitted_on,
-                                 o.receipt_hash) for o in waiting]))
+                                 o.receipt_hash, int(o.public)) for o in waiting]))
             self.db.conn.executemany(
                 "insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
                 self._shuffled(photos))

@@ -614,3 +614,21 @@ def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
     ballots by look-back, choice and random key: nothing of the order in which they came."""
     db.execute("create index if not exists lookback_ballots_lookback "
                "on lookback_ballots (lookback_id, choice)")
+
+
+@migrations()
+def m130_public_box(db: sqlite_utils.Database) -> None:
+    """The public's box (群众意见箱): one row per institution's database, with the code behind the
+    lobby poster's link and whether the office has paused it; and on each opinion whether it
+    came from the public (群众) rather than from staff."""
+    db.executescript(
+        """
+        create table public_box (
+            id integer primary key check (id = 1),
+            code text not null unique,
+            paused integer not null default 0,
+            created_on text not null
+        );
+        alter table opinions add column public integer not null default 0;
+        """
+    )
