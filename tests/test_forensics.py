@@ -27,7 +27,7 @@ from forensics import Image, wal_commits
 
 from jobs import lookbacks as lookback_job
 from jobs import opinion_batches, sweeper
-from storage import anonymous_pool, backups, invitations, lookbacks, problems, roster
+from storage import anonymous_pool, backups, invitations, lookbacks, problems, public_box, roster
 from storage.clock import clock, iso
 
 K = 5
@@ -181,6 +181,16 @@ async def rate(person) -> None:
     await person.press("提交")
 
 
+async def submit_as_guest(guest, code: str, text: str) -> None:
+    await guest.send(f"/start {code}")
+    await guest.press("就医环境")
+    await guest.press("门诊部")
+    await guest.send(text)
+    await guest.press("完成，预览")
+    reply = await guest.press("提交")
+    assert "回执码" in reply[-1].text
+
+
 async def test_an_operator_with_every_file_links_nothing(running_bot, client, campaign, db, db_path,
                                                          tmp_path, monkeypatch):
     codes, problem_id = campaign
@@ -203,7 +213,9 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
         sheet = await office.press("确认发出", message=preview[-1])
         assert "已邀请" in sheet[-1].text
         lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+        box = public_box.ensure(db, clock.now().date())  # the lobby poster: guests submit too
         people, markers, receipts, order = [], {}, {}, []
+        arrivals: list[str] = []  # staff's and guests' opinions, in the order they came
         for n in range(STAFF):  # joining, submitting and the sweeper, interleaved
             person = await client.user(FIRST_ID + n, f"u{n}")
             await person.send(f"/start {codes[f'员工{n:02d}']}")
@@ -215,6 +227,12 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
                 receipt = await submit_opinion(writer, f"意见 {marker}")
                 markers[marker], receipts[marker] = writer.id, receipt
                 order.append(marker)
+                arrivals.append(marker)
+            if n % 3 == 1:  # a guest, with no roster entry, through the poster's link
+                guest = await client.user(FIRST_ID + 500 + n, f"guest{n}")
+                marker = f"MARK{uuid.uuid4().hex}"
+                await submit_as_guest(guest, box.code, f"群众意见 {marker}")
+                arrivals.append(marker)
         lookback_job.ask(app, lookback)
         # a holder opts in to notices before the batch of their opinion is written
         await people[0].press("有回复时通知我")
@@ -250,7 +268,8 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
         if commit.voters:
             assert commit.anonymous
     final = Image.of_file(db_path)
-    _order_is_not_arrival(final, commits, order)
+    _order_is_not_arrival(final, commits, arrivals)
+    assert db.execute("select count(*) from opinions where public = 1").fetchone()[0] == 3
     _voters_and_ballots_do_not_pair(final, lookback.id, db)
     _the_link_is_timeless_and_not_backed_up(db, db_path, tmp_path)
 

@@ -12,6 +12,7 @@ from jobs import opinion_batches
 from storage import public_box
 from texts import say
 
+GUEST_ID = 7_654_321_987
 LINK = re.compile(r"start=(box_[a-z0-9]+)")
 
 
@@ -42,7 +43,7 @@ async def guest_submits(guest, code: str, text: str, category: str = "服务态�
 async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
     code = await open_box(office)
-    guest = await client.user(900, "病人家属")
+    guest = await client.user(GUEST_ID, "病人家属")
     receipt = await guest_submits(guest, code, "挂号窗口的工作人员态度很差😠，排队一小时。")
 
     assert await opinion_batches.release_to_office(running_bot.app) == (1, 0)
@@ -51,7 +52,7 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     assert "群众（匿名）" in card.text and "服务态度" in card.text and "门诊部" in card.text
     [row] = list(db.query("select * from opinions"))
     assert row["public"] == 1 and row["anonymous"] == 1 and row["author_id"] is None
-    assert "900" not in repr(row)
+    assert str(GUEST_ID) not in repr(row)
 
     await office.press("回复")
     await office.send("已约谈挂号窗口负责人，增加窗口。")
@@ -61,6 +62,11 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     assert "下一批次" in (await guest.send("谢谢，周一再去看看。"))[-1].text
     await opinion_batches.release_to_office(running_bot.app)
     assert any("周一再去看看" in (m.text or "") for m in await office.send("/inbox"))
+    # nothing on disk knows the guest: not their id, in any table, the WAL or the log of updates
+    running_bot.db.execute("pragma wal_checkpoint(truncate)")
+    files = b"".join(p.read_bytes() for p in running_bot.db_path.parent.glob("rectify.db*"))
+    for form in (str(GUEST_ID).encode(), GUEST_ID.to_bytes(6, "big"), GUEST_ID.to_bytes(8, "big")):
+        assert form not in files
 
 
 async def test_a_guest_reaches_nothing_else(running_bot, client, invited):
@@ -121,3 +127,29 @@ async def test_a_guest_has_a_daily_limit(running_bot, client, invited):
     assert refused[-1].text == say("zh-CN", "public.daily_limit", limit=3)
     other = await client.user(906, "另一位")
     await guest_submits(other, code, "别人的意见不受影响")
+
+
+def test_guest_opinions_are_counted_as_the_publics_in_the_report(db):
+    import io
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from docx import Document
+
+    from documents import summary_report
+    from storage import opinions
+    from storage.keys import Keys
+
+    day = date(2026, 3, 2)
+    keys = Keys(b"k" * 32)
+    opinions.submit(db, opinions.Draft(category="收费", text="收费单看不懂", public=True), None, keys, day)
+    opinions.submit(db, opinions.Draft(category="形式主义", text="会太多"), None, keys, day)
+    with pytest.raises(opinions.OpinionError):  # a guest's is never named
+        named = opinions.Draft(category="收费", text="x", anonymous=False, public=True)
+        opinions.submit(db, named, 1, keys, day)
+    opinions.release_batch(db)
+    assert opinions.counts_by_source(db) == {"staff": 1, "public": 1}
+    report = Document(io.BytesIO(summary_report.for_period(
+        db, day, day, ZoneInfo("Asia/Shanghai"), "某医院", day)))
+    text = "\n".join(p.text for p in report.paragraphs)
+    assert "共收到意见建议 2 条" in text and "群众（患者、服务对象）通过门诊大厅意见箱二维码提交 1 条" in text
