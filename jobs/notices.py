@@ -252,6 +252,9 @@ def phase_announced(target, event, starts: str, ends: str) -> int:
 def public_box_full(target, limit: int) -> int:
     """The public box took its hourly ceiling of guest opinions: the office hears it once for
     that hour (further guests are asked to come back later), with the way to pause the box."""
-    hour = clock.now().strftime("%Y-%m-%dT%H")
+    # Due from the start of the hour, not the moment the last guest submitted: the row keeps no
+    # arrival time of anyone's opinion (delivery sends it at once all the same).
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
     return notify(target, office(target), "public.ceiling_reached", limit=limit,
-                  buttons=[[("public.btn.pause", PUBLIC_BOX.data("pause"))]], dedup=f"public_full:{hour}")
+                  buttons=[[("public.btn.pause", PUBLIC_BOX.data("pause"))]],
+                  dedup=f"public_full:{hour:%Y-%m-%dT%H}", due_at=hour)
