@@ -31,6 +31,9 @@ MEMBERS = frozenset(people.ROLES)
 # Not a role on the roster: someone who is not on it, let in (once the institution has opened
 # its public box, the lobby poster) to submit an opinion and follow its receipt, and nothing else.
 GUEST = "guest"
+# Not a role either: someone not on the roster who is rating with a one-time slip (评议票); the
+# guarded callback itself checks the slip it holds in memory, and refuses anyone else.
+SLIP_HOLDER = "slip_holder"
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
@@ -106,12 +109,11 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
                 return await callback(update, context)
             person = current_person(update, context)
             if person is None:
-                has_public_box = public_box.get(database(context)) is not None
-                if GUEST in allowed and has_public_box:
+                if GUEST in allowed and public_box.get(database(context)) is not None:
                     return await callback(update, context)
-                # a guest from the lobby poster is told what they can do; others how to join
-                await refuse(update, context,
-                             "public.guest_only" if has_public_box else "access.not_registered")
+                if SLIP_HOLDER in allowed:
+                    return await callback(update, context)
+                await refuse_stranger(update, context)
                 return None
             if not person.has_any(allowed):
                 lang = language(update, context, person)
@@ -132,6 +134,13 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+
+
+async def refuse_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone not on the roster: a guest from the lobby poster is told what they can do here
+    (once the institution has a public box); anyone else how to join."""
+    has_public_box = public_box.get(database(context)) is not None
+    await refuse(update, context, "public.guest_only" if has_public_box else "access.not_registered")
 
 
 def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:

@@ -75,6 +75,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("selfcheck", None, frozenset({OFFICE})),
     ("selfchecks", None, frozenset({OFFICE})),
     ("poster", None, frozenset({OFFICE})),
+    ("slips", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets

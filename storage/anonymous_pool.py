@@ -163,14 +163,16 @@ class AnonymousPool:
         self._settle()
         return len(ballots.rows)
 
-    def has_rated(self, sheet_id: int, person_id: int) -> bool:
-        return person_id in self.sheets.get(sheet_id, _Ballots()).voters
+    def has_rated(self, sheet_id: int, voter: int | str) -> bool:
+        return voter in self.sheets.get(sheet_id, _Ballots()).voters
 
-    def add_rating(self, sheet_id: int, person_id: int, rows: list[tuple], day: str) -> None:
-        """One rater's whole ballot: rows of (subject, item, grade)."""
+    def add_rating(self, sheet_id: int, voter: int | str, rows: list[tuple], day: str,
+                   group: str = "staff") -> None:
+        """One rater's whole ballot: rows of (subject, item, grade). The voter is a person's id,
+        or a rating slip's hash (a str) for group "slip"."""
         ballots = self.sheets.setdefault(sheet_id, _Ballots())
-        ballots.voters.add(person_id)
-        ballots.rows.extend(rows)
+        ballots.voters.add(voter)
+        ballots.rows.extend((*row, group) for row in rows)
         ballots.day = day
         if len(ballots.voters) >= self.k:
             self.write_sheet(sheet_id, with_voters=True)
@@ -179,13 +181,19 @@ class AnonymousPool:
         ballots = self.sheets.pop(sheet_id, None)
         if ballots is None:
             return 0
-        voters = [(sheet_id, v, ballots.day) for v in ballots.voters] if with_voters else []
+        chosen = ballots.voters if with_voters else set()
+        voters = [(sheet_id, v, ballots.day) for v in chosen if isinstance(v, int)]
+        slips = [(ballots.day, v, sheet_id) for v in chosen if isinstance(v, str)]
         with self.db.atomic():
             self.db.conn.executemany("insert into evaluation_voters values (?, ?, ?)", self._shuffled(voters))
             self.db.conn.executemany(
-                "insert into evaluation_ballots values (?, ?, ?, ?, ?)",
-                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade)
-                                for subject, item, grade in ballots.rows]))
+                "update evaluation_slips set used = 1, used_on = ? where slip_hash = ? and sheet_id = ?",
+                self._shuffled(slips))
+            self.db.conn.executemany(
+                "insert into evaluation_ballots (id, sheet_id, subject, item, grade, grp) "
+                "values (?, ?, ?, ?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade, group)
+                                for subject, item, grade, group in ballots.rows]))
         self._settle()
         return len(ballots.voters)
 

@@ -632,3 +632,22 @@ def m130_public_box(db: sqlite_utils.Database) -> None:
         alter table opinions add column public integer not null default 0;
         """
     )
+
+
+@migrations()
+def m131_rating_slips(db: sqlite_utils.Database) -> None:
+    """One-time rating slips (评议票) for service users' representatives and 监督员: a slip is
+    kept only as a keyed hash of its code, and marked used with its ballot's batch; a ballot
+    says which group it came from (staff, or a slip), so each group is counted on its own."""
+    db.executescript(
+        """
+        alter table evaluation_ballots add column grp text not null default 'staff';
+        create table evaluation_slips (
+            slip_hash text primary key,
+            sheet_id integer not null references evaluation_sheets(id),
+            used integer not null default 0,
+            used_on text
+        ) without rowid;
+        create index evaluation_slips_sheet on evaluation_slips (sheet_id, used);
+        """
+    )
