@@ -28,6 +28,7 @@ from handlers import (
     profile,
     progress,
     public_box,
+    questionnaires,
     receipts,
     roster,
     self_checks,
@@ -51,7 +52,7 @@ def register(app: Application) -> None:
     # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
     # one-liner command would otherwise take it.
     for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks, roster,
-                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form):
+                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form, questionnaires):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,

@@ -76,6 +76,8 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("selfchecks", None, frozenset({OFFICE})),
     ("poster", None, frozenset({OFFICE})),
     ("slips", None, frozenset({OFFICE})),
+    ("survey", None, frozenset({OFFICE})),
+    ("surveys", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets

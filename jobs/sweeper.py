@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from jobs import digests, evaluations, lookbacks, meetings, notices, reminders, self_checks
-from storage import anonymous_pool
+from jobs import digests, evaluations, lookbacks, meetings, notices, questionnaires, reminders, self_checks
+from storage import anonymous_pool, surveys
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
 from storage import reminders as reminder_rules
@@ -59,6 +59,7 @@ TASKS: dict[str, Callable[[Application, Window], int]] = {
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
+    "questionnaires": lambda app, w: questionnaires.run(app, w.now) or 0,
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
 # is recorded after the last). Reminders run first, as before: in slices, each committed.
@@ -129,6 +130,9 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
     sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if window.now >= sheet.closes_at]
     pool = anonymous_pool.pool_for(db)
     pool.write_closing(sorted(closing), sheets)
+    for survey in surveys.open_surveys(db):
+        if window.now >= survey.closes_at:
+            pool.write_survey(survey.id, with_voters=False)
     pool.settle_if_due()  # a checkpoint that a long reader held up after the last batch
 
 

@@ -68,6 +68,7 @@ class AnonymousPool:
         self.subscriptions: dict[str, str] = {}  # opinion -> sealed chat, for waiting opinions
         self.lookbacks: dict[int, _Ballots] = {}
         self.sheets: dict[int, _Ballots] = {}
+        self.surveys: dict[int, _Ballots] = {}
         self.batches_written = 0
         self.unsettled = False  # a batch was written and the WAL not yet cut
 
@@ -197,6 +198,35 @@ class AnonymousPool:
         self._settle()
         return len(ballots.voters)
 
+    def has_answered(self, survey_id: int, person_id: int) -> bool:
+        return person_id in self.surveys.get(survey_id, _Ballots()).voters
+
+    def add_answers(self, survey_id: int, person_id: int, rows: list[tuple], day: str) -> None:
+        """One respondent's whole questionnaire: rows of (question, value)."""
+        answers = self.surveys.setdefault(survey_id, _Ballots())
+        answers.voters.add(person_id)
+        answers.rows.extend(rows)
+        answers.day = day
+        if len(answers.voters) >= self.k:
+            self.write_survey(survey_id, with_voters=True)
+
+    def write_survey(self, survey_id: int, with_voters: bool) -> int:
+        """A questionnaire's waiting answers, with their respondents (k or more) or, when it
+        closes, without them."""
+        answers = self.surveys.pop(survey_id, None)
+        if answers is None:
+            return 0
+        voters = [(survey_id, v, answers.day) for v in answers.voters] if with_voters else []
+        with self.db.atomic():
+            self.db.conn.executemany("insert into survey_respondents values (?, ?, ?)",
+                                     self._shuffled(voters))
+            self.db.conn.executemany(
+                "insert into survey_answers (id, survey_id, question, value) values (?, ?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), survey_id, question, value)
+                                for question, value in answers.rows]))
+        self._settle()
+        return len(answers.voters)
+
     # ---- after a batch --------------------------------------------------------------------
 
     def _shuffled(self, rows: list) -> list:
@@ -212,6 +242,8 @@ class AnonymousPool:
             self.write_lookback(lookback_id, with_voters=True)
         for sheet_id in list(self.sheets):
             self.write_sheet(sheet_id, with_voters=True)
+        for survey_id in list(self.surveys):
+            self.write_survey(survey_id, with_voters=True)
 
     def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
         """Leftovers of what closes now, written without their voters, each in a commit of its

@@ -651,3 +651,46 @@ def m131_rating_slips(db: sqlite_utils.Database) -> None:
         create index evaluation_slips_sheet on evaluation_slips (sheet_id, used);
         """
     )
+
+
+@migrations()
+def m132_questionnaires(db: sqlite_utils.Database) -> None:
+    """Questionnaires (问卷调查): questions of four kinds; answers written like ballots, one
+    row per answered question with a random key and no respondent, in shuffled batches of at
+    least k respondents; the respondents list, apart, holds the day only (no double answers,
+    reminders to the rest)."""
+    db.executescript(
+        """
+        create table surveys (
+            id integer primary key,
+            title text not null,
+            roles text not null default '',
+            departments text not null default '[]',
+            opens_at text not null,
+            closes_at text not null,
+            concluded integer not null default 0,
+            created_by integer references people(id)
+        );
+        create table survey_questions (
+            survey_id integer not null references surveys(id),
+            position integer not null,
+            kind text not null check (kind in ('single', 'multiple', 'scale', 'text')),
+            text text not null,
+            options text not null default '[]',
+            primary key (survey_id, position)
+        ) without rowid;
+        create table survey_answers (
+            id text primary key,
+            survey_id integer not null references surveys(id),
+            question integer not null,
+            value text not null
+        ) without rowid;
+        create index survey_answers_question on survey_answers (survey_id, question, value);
+        create table survey_respondents (
+            survey_id integer not null references surveys(id),
+            person_id integer not null references people(id),
+            on_date text not null,
+            primary key (survey_id, person_id)
+        ) without rowid;
+        """
+    )
