@@ -224,6 +224,9 @@ SURVEY_PICK = declare("survey_pick", "sv:p", _id("survey"), number("question", M
                       number("choice", MAX_INDEX))
 SURVEY_NEXT = declare("survey_next", "sv:n", _id("survey"), number("question", MAX_INDEX))  # done / skip
 SURVEY_RESULTS = declare("survey_results", "svr", _id("survey"))
+# a typed answer: kept as the answer only, or also sent to the opinion box as an anonymous opinion
+SURVEY_OFFER = declare("survey_offer", "sv:o", _id("survey"), number("question", MAX_INDEX),
+                       choice("to", ("keep", "inbox")))
 
 # ---- the office's inbox -----------------------------------------------------------------------
 INBOX_REPLY = declare("inbox_reply", "ib:reply", code("opinion", OPINION_ID, 16))

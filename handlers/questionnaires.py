@@ -26,7 +26,15 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from callbacks import SURVEY_NEXT, SURVEY_PICK, SURVEY_RESULTS, SURVEY_SEND, SURVEY_START
+from callbacks import (
+    RECEIPT_SAVED,
+    SURVEY_NEXT,
+    SURVEY_OFFER,
+    SURVEY_PICK,
+    SURVEY_RESULTS,
+    SURVEY_SEND,
+    SURVEY_START,
+)
 from documents import survey_results
 from handlers import conversations, ledger, menu
 from handlers.access import (
@@ -44,7 +52,7 @@ from handlers.access import (
 from handlers.evaluations import SheetInputError, closing_time, raters_named
 from jobs import forgetting
 from jobs import questionnaires as survey_job
-from storage import surveys
+from storage import opinions, surveys
 from storage.clock import clock
 from storage.people import OFFICE
 from storage.surveys import MULTIPLE, SCALE, TEXT, Survey, SurveyError
@@ -134,6 +142,7 @@ class Answering:
     position: int = 0
     answers: dict[int, list[str] | str | None] = field(default_factory=dict)
     chosen: set[int] = field(default_factory=set)  # a several-choice question's taps so far
+    typed: str | None = None  # a typed answer waiting for "also to the opinion box?"
 
 
 def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
@@ -275,8 +284,47 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await reply(update, context, "survey.too_long", count=len(text), limit=surveys.MAX_ANSWER_CHARS)
         return ANSWERING
     await forgetting.forget_now(context.application, update.effective_chat.id, [update.message.message_id])
-    state.answers[state.position] = text or None
+    if not text:
+        return ANSWERING
+    state.typed = text
+    lang = language(update, context)
+    buttons = [[InlineKeyboardButton(say(lang, f"survey.btn.{to}"),
+                                     callback_data=SURVEY_OFFER.data(survey.id, state.position, to))]
+               for to in ("keep", "inbox")]
+    await context.bot.send_message(update.effective_chat.id, say(lang, "survey.offer"),
+                                   reply_markup=InlineKeyboardMarkup(buttons))
+    return ANSWERING
+
+
+@requires(*MEMBERS)
+async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The respondent's choice for a typed answer: the questionnaire only, or also the opinion
+    box, as an anonymous opinion with a receipt of its own (the same path as any anonymous one:
+    the mixing pool, the office's batches)."""
+    survey_id, position, to = SURVEY_OFFER.parse(update.callback_query.data)
+    state, survey = _current(update, context, survey_id)
+    if state is None or position != state.position or state.typed is None:
+        await refuse(update, context, "stale_button")
+        return ANSWERING
+    state.answers[position], text, state.typed = state.typed, state.typed, None
     state.position += 1
+    lang = language(update, context)
+    await update.callback_query.edit_message_text(say(lang, f"survey.offer_{to}"))
+    if to == "inbox":
+        from handlers.receipts import keys, remember_holder  # one flow hands over to the other
+
+        # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
+        draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text)
+        opinion_id, receipt = opinions.submit(database(context), draft, None, keys(context),
+                                              ledger.today(context))
+        remember_holder(context, update.effective_user.id, opinion_id)
+        shown = await context.bot.send_message(
+            update.effective_chat.id, say(lang, "opinion.submitted_anonymous", id=opinion_id,
+                                          receipt=opinions.format_receipt(receipt),
+                                          k=settings(context).anonymity_set),
+            parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]))
+        forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     await _show(update, context, survey, state, edit=False)
     return ANSWERING
 
@@ -370,6 +418,7 @@ def handlers() -> list[BaseHandler]:
                 **conversations.on_timeout("survey"),
                 ANSWERING: [CallbackQueryHandler(pick, pattern=SURVEY_PICK),
                             CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
+                            CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
                             MessageHandler(menu.TYPED, typed)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],

@@ -193,6 +193,7 @@ async def answer_survey(person, n: int) -> None:
     await person.press("开始填写", message=invite)
     await person.press(("是", "否")[n % 2])
     await person.send(f"建议 {n}")
+    await person.press("只作为问卷回答")
     assert "已提交问卷" in (await person.press("提交"))[-1].text
 
 

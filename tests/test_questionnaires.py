@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from conftest import join
 from openpyxl import load_workbook
 
-from jobs import delivery, sweeper
+from jobs import delivery, opinion_batches, sweeper
 from storage import invitations, roster, surveys
 from storage.clock import clock
 from texts import say
@@ -46,7 +46,9 @@ async def answer(person, n: int) -> None:
     if typed is None or typed == "":
         await person.press("跳过")
     else:
-        review = await person.send(typed)
+        asked = await person.send(typed)
+        assert "送到意见箱" in asked[-1].text
+        review = await person.press("也送到意见箱（匿名）" if n == 3 else "只作为问卷回答")
         assert "已答" in review[-1].text
     done = await person.press("提交")
     assert "已提交问卷" in done[-1].text
@@ -78,6 +80,15 @@ async def test_a_questionnaire_from_creation_to_results(running_bot, client, db)
     invitation = next(m for m in people[0].inbox if "开始填写" in m.labels())
     again = await people[0].press("开始填写", message=invitation)
     assert again[-1].text == say("zh-CN", "survey.already")
+
+    # the one who chose it has a receipt, and the office's inbox has the text as an opinion
+    receipt = re.search(r"<code>([0-9A-Z-]+)</code>", next(
+        m.text for m in people[3].inbox if m.text and "回执码" in m.text))[1]
+    await opinion_batches.release_to_office(running_bot.app)
+    cards = await office.send("/inbox")
+    card = next(m for m in cards if m.text and "厕所太远了" in m.text)
+    assert "问卷：门诊环境调查" in card.text and "匿名" in card.text
+    assert "厕所太远了" in (await people[3].send(f"/receipt {receipt}"))[-1].text
 
     clock.freeze(at(OPENED + timedelta(days=5), 9))
     await sweeper.sweep_app(running_bot.app)
