@@ -24,6 +24,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    filters,
 )
 
 from callbacks import (
@@ -50,6 +51,7 @@ from handlers.access import (
     settings,
 )
 from handlers.evaluations import SheetInputError, closing_time, raters_named
+from handlers.uploads import download
 from jobs import forgetting
 from jobs import questionnaires as survey_job
 from storage import opinions, surveys
@@ -88,6 +90,31 @@ async def _refuse_input(update: Update, context: ContextTypes.DEFAULT_TYPE, erro
 async def new_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Sent to many people at once: show what and to how many, send only on 确认."""
     text = update.effective_message.text
+    if not text.partition(" ")[2].strip() and "\n" not in text:  # a bare /survey: the format
+        await reply(update, context, "survey.usage", limit=surveys.MAX_QUESTIONS)
+        template = InputFile(io.BytesIO(surveys.template_workbook()),
+                             filename=say(language(update, context), "survey.template"))
+        await context.bot.send_document(update.effective_chat.id, template)
+        return
+    await _preview(update, context, text)
+
+
+@requires(OFFICE)
+async def new_survey_from_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The template filled in and sent back with the caption /survey."""
+    document = update.effective_message.document
+    if (document.file_size or 0) > surveys.MAX_TEMPLATE_BYTES:
+        await reply(update, context, "survey.bad_file")
+        return
+    try:
+        text = surveys.workbook_as_text(await download(context, document.file_id))
+    except SurveyError as error:
+        await _refuse_input(update, context, error)
+        return
+    await _preview(update, context, text)
+
+
+async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     try:
         title, questions, closes, roles, departments = _parse(context, text)
     except (SurveyError, SheetInputError) as error:
@@ -428,6 +455,8 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("survey", new_survey),
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/survey(@\w+)?\s*$"),
+                       new_survey_from_file),
         *menu.triggers("surveys", list_surveys),
         CallbackQueryHandler(confirm_survey, pattern=SURVEY_SEND),
         CallbackQueryHandler(show_results, pattern=SURVEY_RESULTS),

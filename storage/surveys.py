@@ -241,3 +241,69 @@ def results(db: sqlite_utils.Database, survey: Survey, k: int) -> tuple[int, lis
         answered = respondents if question.kind == MULTIPLE else sum(per)
         found.append(QuestionResult(question, per, answered, ()))
     return respondents, found
+
+
+# ---- the Excel template ---------------------------------------------------------------------
+
+TEMPLATE_FIELDS = ("标题", "截止时间", "对象")
+TEMPLATE_HEADER = ("题型", "题目", "选项（用 / 隔开）")
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+def template_workbook() -> bytes:
+    """The template the office fills in: three fields, then one question a row."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "问卷"
+    for name, example in zip(TEMPLATE_FIELDS, ("门诊环境调查", "7天", "门诊部"), strict=True):
+        sheet.append([name, example])
+    sheet.append([])
+    sheet.append(list(TEMPLATE_HEADER))
+    sheet.append(["单选", "您对候诊环境满意吗？", "满意/一般/不满意"])
+    sheet.append(["多选", "您觉得哪些方面要改进？", "座椅/指示牌/卫生间"])
+    sheet.append(["评分", "整体满意度", None])
+    sheet.append(["文字", "还有什么建议？", None])
+    sheet.column_dimensions["A"].width = 12
+    sheet.column_dimensions["B"].width = 40
+    sheet.column_dimensions["C"].width = 40
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def workbook_as_text(raw: bytes) -> str:
+    """A filled-in template as the chat's text form (`/survey 标题 | 截止 | 对象` and a line a
+    question), so that both go through one parser and one preview. SurveyError("bad_file")
+    when it is not such a workbook."""
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise SurveyError("bad_file")
+    try:
+        sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
+        rows = [["" if v is None else str(v).strip() for v in row[:3]]
+                for row in sheet.iter_rows(max_row=MAX_QUESTIONS + 10, values_only=True)]
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError):
+        raise SurveyError("bad_file") from None
+    fields = {row[0]: row[1] for row in rows if len(row) > 1 and row[0] in TEMPLATE_FIELDS}
+    if not fields.get("标题"):
+        raise SurveyError("bad_file")
+    header = next((i for i, row in enumerate(rows) if row and row[0] == TEMPLATE_HEADER[0]), None)
+    if header is None:
+        raise SurveyError("bad_file")
+    lines = []
+    for row in rows[header + 1:]:
+        row = (row + ["", "", ""])[:3]
+        if not any(row):
+            continue
+        options = "/".join(o.strip() for o in re.split(r"[/／\n、]", row[2]) if o.strip())
+        lines.append(f"{row[0]}：{row[1]}" + (f"｜{options}" if options else ""))
+    first = f"/survey {fields['标题']} | {fields.get('截止时间', '')} | {fields.get('对象', '')}"
+    return "\n".join([first, *lines])

@@ -138,3 +138,30 @@ async def test_under_k_respondents_nothing_is_shown(running_bot, client, db):
     shown = await office.press("查看结果", message=closed)
     assert shown[-1].text == say("zh-CN", "survey.too_few", title="门诊环境调查", count=3, k=5)
     assert not any(m.photo or m.document for m in shown)
+
+
+async def test_the_office_builds_one_from_the_excel_template(running_bot, client, db):
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    office = await join(client, codes, 900, "王芳")
+    shown = await office.send("/survey")
+    [template] = [m.document for m in shown if m.document]
+    assert template["file_name"] == "问卷模板.xlsx" and "Excel 模板" in shown[0].text
+    book = load_workbook(io.BytesIO(await office.download(template["file_id"])))
+    sheet = book.active
+    sheet["B1"] = "食堂满意度"
+    sheet["B2"] = "2026-12-11 17:30"
+    sheet.append(["单选", "菜价合理吗？", "合理/偏贵"])
+    filled = io.BytesIO()
+    book.save(filled)
+    preview = await office.send_file(filled.getvalue(), "问卷.xlsx", caption="/survey")
+    assert "问卷《食堂满意度》</b>，5 题，将发给 6 人" in preview[-1].text
+    assert "5. [单选] 菜价合理吗？ 合理/偏贵" in preview[-1].text
+    created = await office.press("确认发出", message=preview[-1])
+    assert "已发给 6 人" in created[-1].text
+    survey = surveys.get(db, int(re.search(r"#(\d+)", created[-1].text)[1]))
+    assert [q.kind for q in survey.questions] == ["single", "multiple", "scale", "text", "single"]
+    broken = await office.send_file(b"not a workbook", "x.xlsx", caption="/survey")
+    assert broken[-1].text == say("zh-CN", "survey.bad_file")

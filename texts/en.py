@@ -761,7 +761,7 @@ MESSAGES = {
     "evaluation.group.slip": "\n<b>Service users’ representatives / supervisors (slips cast: {used} of {issued})</b>",
     "cmd.survey": "Start a questionnaire",
     "cmd.surveys": "Questionnaires: turnout and results",
-    "survey.usage": "Usage: first line /survey TITLE | CLOSES | WHO (roles or departments; empty for everyone), then one question a line (at most {limit}):\n单选：question｜A/B\n多选：question｜A/B/C\n评分：question (1–5)\n文字：question",
+    "survey.usage": "Usage: first line /survey TITLE | CLOSES | WHO (roles or departments; empty for everyone), then one question a line (at most {limit}):\n单选：question｜A/B\n多选：question｜A/B/C\n评分：question (1–5)\n文字：question\nOr fill in the Excel template below and send it back with the caption /survey.",
     "survey.bad_line": "Question {line} is not understood: each line starts with 单选：, 多选：, 评分： or 文字：.",
     "survey.bad_question": "Question {line} is empty or longer than {limit} characters.",
     "survey.bad_options": "Question {line} needs 2–{limit} different options (30 characters each at most), separated by “/” after “｜”.",
@@ -827,4 +827,6 @@ MESSAGES = {
     "survey.offer_keep": "Kept as your answer only.",
     "survey.offer_inbox": "Also sent to the opinion box, anonymously.",
     "survey.opinion_category": "Questionnaire: {title}",
+    "survey.template": "questionnaire-template.xlsx",
+    "survey.bad_file": "This file does not read as a questionnaire: fill in the template /survey sends (title, closing time, who, then a question a row) and send it back with the caption /survey.",
 }

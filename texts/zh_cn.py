@@ -773,7 +773,7 @@ MESSAGES = {
     "evaluation.group.slip": "\n<b>服务对象代表/监督员（评议票已投 {used} 张，共发 {issued} 张）</b>",
     "cmd.survey": "发起问卷调查",
     "cmd.surveys": "问卷：填写情况与结果",
-    "survey.usage": "用法：第一行 /survey 标题 | 截止时间 | 对象（角色或科室，留空为全体），下面每行一题（最多 {limit} 题）：\n单选：问题｜选项A/选项B\n多选：问题｜选项A/选项B/选项C\n评分：问题（1–5 分）\n文字：问题",
+    "survey.usage": "用法：第一行 /survey 标题 | 截止时间 | 对象（角色或科室，留空为全体），下面每行一题（最多 {limit} 题）：\n单选：问题｜选项A/选项B\n多选：问题｜选项A/选项B/选项C\n评分：问题（1–5 分）\n文字：问题\n或者填好下面的 Excel 模板，附上说明文字 /survey 发回来。",
     "survey.bad_line": "第 {line} 题看不懂：每行以“单选：”“多选：”“评分：”或“文字：”开头。",
     "survey.bad_question": "第 {line} 题的题目为空或超过 {limit} 字。",
     "survey.bad_options": "第 {line} 题需要 2–{limit} 个不重复的选项（每个 30 字以内），用“/”隔开，写在“｜”后面。",
@@ -839,4 +839,6 @@ MESSAGES = {
     "survey.offer_keep": "好的，只作为问卷回答。",
     "survey.offer_inbox": "好的，也作为匿名意见送到意见箱。",
     "survey.opinion_category": "问卷：{title}",
+    "survey.template": "问卷模板.xlsx",
+    "survey.bad_file": "这个文件读不出问卷：请用 /survey 发来的模板（标题、截止时间、对象，再一行一题），填好后附上说明文字 /survey 发回来。",
 }

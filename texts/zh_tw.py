@@ -762,7 +762,7 @@ MESSAGES = {
     "evaluation.group.slip": "\n<b>服務對象代表/監督員（評議票已投 {used} 張，共發 {issued} 張）</b>",
     "cmd.survey": "發起問卷調查",
     "cmd.surveys": "問卷：填寫情況與結果",
-    "survey.usage": "用法：第一行 /survey 標題 | 截止時間 | 對象（角色或科室，留空為全體），下面每行一題（最多 {limit} 題）：\n單選：問題｜選項A/選項B\n多選：問題｜選項A/選項B/選項C\n評分：問題（1–5 分）\n文字：問題",
+    "survey.usage": "用法：第一行 /survey 標題 | 截止時間 | 對象（角色或科室，留空為全體），下面每行一題（最多 {limit} 題）：\n單選：問題｜選項A/選項B\n多選：問題｜選項A/選項B/選項C\n評分：問題（1–5 分）\n文字：問題\n或者填好下面的 Excel 模板，附上說明文字 /survey 發回來。",
     "survey.bad_line": "第 {line} 題看不懂：每行以「單選：」「多選：」「評分：」或「文字：」開頭。",
     "survey.bad_question": "第 {line} 題的題目為空或超過 {limit} 字。",
     "survey.bad_options": "第 {line} 題需要 2–{limit} 個不重複的選項（每個 30 字以內），用「/」隔開，寫在「｜」後面。",
@@ -828,4 +828,6 @@ MESSAGES = {
     "survey.offer_keep": "好的，只作為問卷回答。",
     "survey.offer_inbox": "好的，也作為匿名意見送到意見箱。",
     "survey.opinion_category": "問卷：{title}",
+    "survey.template": "問卷模板.xlsx",
+    "survey.bad_file": "這個檔案讀不出問卷：請用 /survey 發來的模板（標題、截止時間、對象，再一行一題），填好後附上說明文字 /survey 發回來。",
 }
