@@ -34,6 +34,8 @@ GUEST = "guest"
 # Not a role either: someone not on the roster who is rating with a one-time slip (评议票); the
 # guarded callback itself checks the slip it holds in memory, and refuses anyone else.
 SLIP_HOLDER = "slip_holder"
+# Likewise someone not on the roster answering a questionnaire through its public link.
+RESPONDENT = "respondent"
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
@@ -111,7 +113,7 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
             if person is None:
                 if GUEST in allowed and public_box.get(database(context)) is not None:
                     return await callback(update, context)
-                if SLIP_HOLDER in allowed:
+                if SLIP_HOLDER in allowed or RESPONDENT in allowed:
                     return await callback(update, context)
                 await refuse_stranger(update, context)
                 return None

@@ -12,8 +12,11 @@ leaves the chat once read (like an anonymous opinion's text).
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import io
 import re
+import secrets
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -37,14 +40,18 @@ from callbacks import (
     SURVEY_START,
 )
 from documents import survey_results
+from documents.invitation_sheet import deep_link
 from handlers import conversations, ledger, menu
 from handlers.access import (
     MEMBERS,
+    RESPONDENT,
+    current_person,
     database,
     framed,
     language,
     person_of,
     refuse,
+    refuse_stranger,
     reply,
     requires,
     send_lines,
@@ -62,6 +69,7 @@ from texts import say
 
 (ANSWERING,) = conversations.states("survey")
 LIST_LIMIT = 10
+PUBLIC_WORDS = {"群众", "群眾", "公众", "公眾", "患者", "public"}
 
 
 # ---- the office: creating one ------------------------------------------------------------------
@@ -74,8 +82,13 @@ def _parse(context: ContextTypes.DEFAULT_TYPE, text: str):
         raise SurveyError("usage", limit=surveys.MAX_QUESTIONS)
     questions = surveys.parse_questions(lines)
     closes = closing_time(parts[1], settings(context).timezone, clock.now())
-    roles, departments = raters_named(database(context), parts[2] if len(parts) > 2 else "")
-    return parts[0], questions, closes, roles, departments
+    words = re.split(r"[、,，;；\s]+", parts[2] if len(parts) > 2 else "")
+    public = any(w in PUBLIC_WORDS for w in words)
+    rest = " ".join(w for w in words if w and w not in PUBLIC_WORDS)
+    roles, departments = raters_named(database(context), rest)
+    if public and not rest:  # the public only: nobody on the roster is asked
+        roles = frozenset({surveys.NOBODY})
+    return parts[0], questions, closes, roles, departments, public
 
 
 async def _refuse_input(update: Update, context: ContextTypes.DEFAULT_TYPE, error: Exception) -> None:
@@ -116,7 +129,7 @@ async def new_survey_from_file(update: Update, context: ContextTypes.DEFAULT_TYP
 
 async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     try:
-        title, questions, closes, roles, departments = _parse(context, text)
+        title, questions, closes, roles, departments, public = _parse(context, text)
     except (SurveyError, SheetInputError) as error:
         await _refuse_input(update, context, error)
         return
@@ -127,6 +140,8 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
     lines = [say(lang, "survey.preview", title=title, questions=len(questions), count=count,
                  k=settings(context).anonymity_set,
                  closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))]
+    if public:
+        lines.append(say(lang, "survey.preview_public"))
     lines += [say(lang, "survey.preview_line", number=q.position + 1, kind=say(lang, f"survey.kind.{q.kind}"),
                   text=q.text, options="/".join(q.options)) for q in questions]
     await send_lines(context, update.effective_chat.id, lines, reply_markup=InlineKeyboardMarkup([[
@@ -146,16 +161,21 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await update.callback_query.edit_message_text(say(lang, "cancelled"))
         return
     try:
-        title, questions, closes, roles, departments = _parse(context, text)
+        title, questions, closes, roles, departments, public = _parse(context, text)
         survey_id = surveys.create(database(context), title, questions, closes, roles=roles,
-                                   departments=departments, created_by=person_of(update, context).id)
+                                   departments=departments, created_by=person_of(update, context).id,
+                                   public=public)
     except (SurveyError, SheetInputError) as error:  # the closing time passed while it waited
         await _refuse_input(update, context, error)
         return
-    invited = survey_job.invite(context.application, surveys.get(database(context), survey_id))
-    await update.callback_query.edit_message_text(say(
-        lang, "survey.created", id=survey_id, title=title, count=invited,
-        closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")), parse_mode="HTML")
+    survey = surveys.get(database(context), survey_id)
+    invited = survey_job.invite(context.application, survey)
+    text = say(lang, "survey.created", id=survey_id, title=title, count=invited,
+               closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))
+    if survey.public_code:
+        link = deep_link(context.bot.username, survey.public_code)
+        text += "\n" + say(lang, "survey.public_link", link=link)
+    await update.callback_query.edit_message_text(text, parse_mode="HTML")
 
 
 # ---- answering ---------------------------------------------------------------------------------
@@ -170,6 +190,7 @@ class Answering:
     answers: dict[int, list[str] | str | None] = field(default_factory=dict)
     chosen: set[int] = field(default_factory=set)  # a several-choice question's taps so far
     typed: str | None = None  # a typed answer waiting for "also to the opinion box?"
+    guest: str | None = None  # through the public link: the guest's keyed hash (memory only)
 
 
 def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
@@ -240,6 +261,40 @@ async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return ANSWERING
 
 
+def _guest_key(context: ContextTypes.DEFAULT_TYPE, survey_id: int, user_id: int) -> str:
+    """Who answered through a public link, as a keyed hash under a key that lives in this
+    process only: enough to refuse a second answer, nothing to write down (a restart forgets)."""
+    key = context.application.bot_data.setdefault("survey_guest_key", secrets.token_bytes(32))
+    return hmac.new(key, f"{survey_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
+    return context.application.bot_data.setdefault("survey_guests_answered", set())
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A questionnaire's public link (`?start=survey_…`): anyone answers, once; someone on the
+    roster it was sent to answers as themselves."""
+    survey = surveys.by_public_code(database(context), (context.args or [""])[0])
+    person = current_person(update, context)
+    if person is not None and survey is not None and survey.may_answer(person):
+        refusal = _refusal(context, survey, person)
+        guest = None
+    else:
+        guest = _guest_key(context, survey.id, update.effective_user.id) if survey else None
+        refusal = ("survey.closed" if survey is None or not survey.is_open(clock.now())
+                   else "survey.already" if guest in _guests_answered(context) else None)
+    if refusal:
+        await reply(update, context, refusal)
+        return ConversationHandler.END
+    state = answering(context)[update.effective_user.id] = Answering(survey.id, guest=guest)
+    await reply(update, context, "survey.welcome", title=survey.title, count=len(survey.questions),
+                k=settings(context).anonymity_set)
+    await _show(update, context, survey, state, edit=False)
+    return ANSWERING
+
+
 def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int) -> tuple:
     state = answering(context).get(update.effective_user.id)
     if state is None or state.survey_id != survey_id:
@@ -247,10 +302,13 @@ def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int)
     return state, surveys.get(database(context), survey_id)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, RESPONDENT)
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     survey_id, position, choice = SURVEY_PICK.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
     if state is None or position != state.position or position >= len(survey.questions):
         await refuse(update, context, "stale_button")  # an old screen, or a double tap
         return ANSWERING
@@ -267,10 +325,13 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ANSWERING
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, RESPONDENT)
 async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     survey_id, position = SURVEY_NEXT.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
     if state is None or position != state.position:
         await refuse(update, context, "stale_button")
         return ANSWERING
@@ -283,8 +344,13 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return ANSWERING
     answering(context).pop(update.effective_user.id, None)
     try:
-        surveys.submit(database(context), survey_id, person_of(update, context), state.answers,
-                       ledger.today(context))
+        if state.guest is not None:
+            surveys.submit_public(database(context), survey_id, state.guest, state.answers,
+                                  ledger.today(context))
+            _guests_answered(context).add(state.guest)
+        else:
+            surveys.submit(database(context), survey_id, person_of(update, context), state.answers,
+                           ledger.today(context))
     except SurveyError as error:
         await reply(update, context, f"survey.{error.reason}")
         return ConversationHandler.END
@@ -295,9 +361,12 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ConversationHandler.END
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, RESPONDENT)
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state = answering(context).get(update.effective_user.id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
     survey = surveys.get(database(context), state.survey_id) if state else None
     if state is None or survey is None or state.position >= len(survey.questions):
         await reply(update, context, "survey.use_buttons")
@@ -323,13 +392,16 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ANSWERING
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, RESPONDENT)
 async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The respondent's choice for a typed answer: the questionnaire only, or also the opinion
     box, as an anonymous opinion with a receipt of its own (the same path as any anonymous one:
     the mixing pool, the office's batches)."""
     survey_id, position, to = SURVEY_OFFER.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
     if state is None or position != state.position or state.typed is None:
         await refuse(update, context, "stale_button")
         return ANSWERING
@@ -341,7 +413,8 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         from handlers.receipts import keys, remember_holder  # one flow hands over to the other
 
         # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
-        draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text)
+        draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text,
+                               public=state.guest is not None)  # a guest's is the public's (群众)
         opinion_id, receipt = opinions.submit(database(context), draft, None, keys(context),
                                               ledger.today(context))
         remember_holder(context, update.effective_user.id, opinion_id)
@@ -356,7 +429,7 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ANSWERING
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, RESPONDENT)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     answering(context).pop(update.effective_user.id, None)
     await reply(update, context, "survey.cancelled")
@@ -379,6 +452,9 @@ async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                    eligible=len(surveys.eligible(db, survey)),
                    closes=survey.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
                    state=say(lang, "survey.state.closed" if survey.concluded else "survey.state.open"))
+        if survey.public_code and not survey.concluded:
+            link = deep_link(context.bot.username, survey.public_code)
+            text += "\n" + say(lang, "survey.public_link", link=link)
         markup = InlineKeyboardMarkup([[InlineKeyboardButton(
             say(lang, "survey.btn.results"), callback_data=SURVEY_RESULTS.data(survey.id))]])
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
@@ -440,7 +516,9 @@ def _result_lines(lang: str, result: surveys.QuestionResult, respondents: int) -
 def handlers() -> list[BaseHandler]:
     return [
         ConversationHandler(
-            entry_points=[CallbackQueryHandler(start_answering, pattern=SURVEY_START)],
+            entry_points=[CallbackQueryHandler(start_answering, pattern=SURVEY_START),
+                          CommandHandler("start", start_public,
+                                         filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}"))],
             states={
                 **conversations.on_timeout("survey"),
                 ANSWERING: [CallbackQueryHandler(pick, pattern=SURVEY_PICK),

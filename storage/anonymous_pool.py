@@ -198,13 +198,13 @@ class AnonymousPool:
         self._settle()
         return len(ballots.voters)
 
-    def has_answered(self, survey_id: int, person_id: int) -> bool:
-        return person_id in self.surveys.get(survey_id, _Ballots()).voters
+    def has_answered(self, survey_id: int, voter: int | str) -> bool:
+        return voter in self.surveys.get(survey_id, _Ballots()).voters
 
-    def add_answers(self, survey_id: int, person_id: int, rows: list[tuple], day: str) -> None:
+    def add_answers(self, survey_id: int, voter: int | str, rows: list[tuple], day: str) -> None:
         """One respondent's whole questionnaire: rows of (question, value)."""
         answers = self.surveys.setdefault(survey_id, _Ballots())
-        answers.voters.add(person_id)
+        answers.voters.add(voter)
         answers.rows.extend(rows)
         answers.day = day
         if len(answers.voters) >= self.k:
@@ -216,7 +216,9 @@ class AnonymousPool:
         answers = self.surveys.pop(survey_id, None)
         if answers is None:
             return 0
-        voters = [(survey_id, v, answers.day) for v in answers.voters] if with_voters else []
+        # a guest through the public link is a keyed hash in memory (a str): no row names them
+        voters = [(survey_id, v, answers.day) for v in answers.voters
+                  if isinstance(v, int)] if with_voters else []
         with self.db.atomic():
             self.db.conn.executemany("insert into survey_respondents values (?, ?, ?)",
                                      self._shuffled(voters))

@@ -655,7 +655,8 @@ def m131_rating_slips(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m132_questionnaires(db: sqlite_utils.Database) -> None:
-    """Questionnaires (问卷调查): questions of four kinds; answers written like ballots, one
+    """Questionnaires (问卷调查): questions of four kinds, sent to roles and departments and,
+    with a public code, to anyone holding its link; answers written like ballots, one
     row per answered question with a random key and no respondent, in shuffled batches of at
     least k respondents; the respondents list, apart, holds the day only (no double answers,
     reminders to the rest)."""
@@ -669,7 +670,8 @@ def m132_questionnaires(db: sqlite_utils.Database) -> None:
             opens_at text not null,
             closes_at text not null,
             concluded integer not null default 0,
-            created_by integer references people(id)
+            created_by integer references people(id),
+            public_code text unique
         );
         create table survey_questions (
             survey_id integer not null references surveys(id),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +34,8 @@ MAX_QUESTION_CHARS = 200
 MAX_OPTION_CHARS = 30
 MAX_ANSWER_CHARS = 1000
 COUNTED = -1  # the question number of the row every respondent leaves once
+NOBODY = "nobody"  # the roles of a questionnaire for the public only: no one on the roster holds it
+PUBLIC_PREFIX = "survey_"  # the public link's payload: t.me/<bot>?start=survey_<hex>
 
 
 class SurveyError(Exception):
@@ -65,6 +68,7 @@ class Survey:
     closes_at: datetime
     concluded: bool
     questions: tuple[Question, ...]
+    public_code: str | None = None  # set when anyone with the link may answer (the public)
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at and not self.concluded
@@ -107,7 +111,7 @@ def parse_questions(lines: list[str]) -> list[Question]:
 
 def create(db: sqlite_utils.Database, title: str, questions: list[Question], closes_at: datetime, *,
            roles: frozenset[str] = frozenset(), departments: frozenset[str] = frozenset(),
-           created_by: int | None = None) -> int:
+           created_by: int | None = None, public: bool = False) -> int:
     now = clock.now()
     if not title.strip() or not questions or len(questions) > MAX_QUESTIONS:
         raise SurveyError("no_questions")
@@ -115,10 +119,11 @@ def create(db: sqlite_utils.Database, title: str, questions: list[Question], clo
         raise SurveyError("past_close")
     with db.atomic():
         survey_id = db.execute(
-            "insert into surveys (title, roles, departments, opens_at, closes_at, created_by) "
-            "values (?, ?, ?, ?, ?, ?)",
+            "insert into surveys (title, roles, departments, opens_at, closes_at, created_by, public_code) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
             [title.strip(), " ".join(sorted(roles)), json.dumps(sorted(departments), ensure_ascii=False),
-             iso(now), iso(closes_at), created_by]).lastrowid
+             iso(now), iso(closes_at), created_by,
+             PUBLIC_PREFIX + secrets.token_hex(6) if public else None]).lastrowid
         db.conn.executemany(
             "insert into survey_questions (survey_id, position, kind, text, options) "
             "values (?, ?, ?, ?, ?)",
@@ -134,7 +139,7 @@ def _survey(db: sqlite_utils.Database, row: dict) -> Survey:
                                         "order by position", [row["id"]]))
     return Survey(row["id"], row["title"], frozenset(row["roles"].split()),
                   frozenset(json.loads(row["departments"])), parse_iso(row["opens_at"]),
-                  parse_iso(row["closes_at"]), bool(row["concluded"]), questions)
+                  parse_iso(row["closes_at"]), bool(row["concluded"]), questions, row["public_code"])
 
 
 def get(db: sqlite_utils.Database, survey_id: int) -> Survey | None:
@@ -171,6 +176,27 @@ def submit(db: sqlite_utils.Database, survey_id: int, person: Person,
         raise SurveyError("not_invited")
     if has_answered(db, survey_id, person.id):
         raise SurveyError("already")
+    anonymous_pool.pool_for(db).add_answers(survey_id, person.id, _rows(survey, answers), today.isoformat())
+
+
+def by_public_code(db: sqlite_utils.Database, code: str) -> Survey | None:
+    rows = list(db.query("select * from surveys where public_code = ?", [code]))
+    return _survey(db, rows[0]) if rows else None
+
+
+def submit_public(db: sqlite_utils.Database, survey_id: int, voter: str,
+                  answers: dict[int, list[str] | str | None], today: date) -> None:
+    """A guest's answers, through the public link: `voter` is a keyed hash that lives only in
+    the bot's memory (handlers keep who answered that way); nothing of the guest is written."""
+    survey = get(db, survey_id)
+    if survey is None or survey.public_code is None or not survey.is_open(clock.now()):
+        raise SurveyError("closed")
+    if anonymous_pool.pool_for(db).has_answered(survey_id, voter):
+        raise SurveyError("already")
+    anonymous_pool.pool_for(db).add_answers(survey_id, voter, _rows(survey, answers), today.isoformat())
+
+
+def _rows(survey: Survey, answers: dict[int, list[str] | str | None]) -> list[tuple]:
     rows: list[tuple] = [(COUNTED, "1")]
     for question in survey.questions:
         given = answers.get(question.position)
@@ -185,7 +211,7 @@ def submit(db: sqlite_utils.Database, survey_id: int, person: Person,
         if any(not c.isdigit() or int(c) >= len(question.choices) for c in chosen):
             raise SurveyError("incomplete")
         rows += [(question.position, c) for c in sorted(set(chosen))]
-    anonymous_pool.pool_for(db).add_answers(survey_id, person.id, rows, today.isoformat())
+    return rows
 
 
 def respondent_count(db: sqlite_utils.Database, survey_id: int) -> int:

@@ -113,8 +113,8 @@ def _refusal(text: str) -> bool:
 def _allowed(role: str, roles: frozenset[str]) -> bool:
     if not roles:
         return True
-    if role == "stranger":
-        return access.GUEST in roles
+    if role == "stranger":  # a guest of the public box, or someone with a questionnaire's public link
+        return access.GUEST in roles or access.RESPONDENT in roles
     return (role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles)
 
 

@@ -165,3 +165,40 @@ async def test_the_office_builds_one_from_the_excel_template(running_bot, client
     assert [q.kind for q in survey.questions] == ["single", "multiple", "scale", "text", "single"]
     broken = await office.send_file(b"not a workbook", "x.xlsx", caption="/survey")
     assert broken[-1].text == say("zh-CN", "survey.bad_file")
+
+
+async def test_the_public_answers_through_the_link_once_each(running_bot, client, db):
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    office = await join(client, codes, 900, "王芳")
+    preview = await office.send(SURVEY.replace("| 门诊部", "| 群众"))
+    assert "将发给 0 人" in preview[-1].text and "公开链接" in preview[-1].text
+    created = await office.press("确认发出", message=preview[-1])
+    code = re.search(r"start=(survey_[0-9a-f]+)", created[-1].text)[1]
+    guests = [await client.user(8_000 + n, f"患者{n}") for n in range(6)]
+    for n, guest in enumerate(guests):
+        welcome = await guest.send(f"/start {code}")
+        assert "共 4 题" in welcome[0].text
+        await guest.press(("满意", "一般")[n % 2])
+        await guest.press("跳过")
+        await guest.press(str(4 + n % 2))
+        await guest.send(f"挂号太慢 {n}")
+        await guest.press("也送到意见箱（匿名）" if n == 0 else "只作为问卷回答")
+        assert "已提交问卷" in (await guest.press("提交"))[-1].text
+    again = await guests[0].send(f"/start {code}")
+    assert again[-1].text == say("zh-CN", "survey.already")
+    assert (await guests[1].send("/ledger"))[-1].text == say("zh-CN", "access.not_registered")
+    assert db.execute("select count(*) from survey_respondents").fetchone()[0] == 0  # nobody named
+    assert surveys.respondent_count(db, 1) == 5
+    await opinion_batches.release_to_office(running_bot.app)
+    [public] = list(db.query("select public, text from opinions"))
+    assert public == {"public": 1, "text": "挂号太慢 0"}  # the guest's choice, marked 群众
+    clock.freeze(at(OPENED + timedelta(days=5), 9))
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    closed = await office.wait_for("已截止，共收到 6 份")
+    shown = await office.press("查看结果", message=closed)
+    assert "满意：3（50%）" in shown[0].text

@@ -829,4 +829,6 @@ MESSAGES = {
     "survey.opinion_category": "Questionnaire: {title}",
     "survey.template": "questionnaire-template.xlsx",
     "survey.bad_file": "This file does not read as a questionnaire: fill in the template /survey sends (title, closing time, who, then a question a row) and send it back with the caption /survey.",
+    "survey.preview_public": "There is also a public link: members of the public (patients, service users) off the roster can answer anonymously, once each.",
+    "survey.public_link": "Public link: {link}",
 }

@@ -841,4 +841,6 @@ MESSAGES = {
     "survey.opinion_category": "问卷：{title}",
     "survey.template": "问卷模板.xlsx",
     "survey.bad_file": "这个文件读不出问卷：请用 /survey 发来的模板（标题、截止时间、对象，再一行一题），填好后附上说明文字 /survey 发回来。",
+    "survey.preview_public": "另有一个公开链接，不在名单上的群众（患者、服务对象）也可以匿名填写，每人一次。",
+    "survey.public_link": "群众填写链接：{link}",
 }

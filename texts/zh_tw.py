@@ -830,4 +830,6 @@ MESSAGES = {
     "survey.opinion_category": "問卷：{title}",
     "survey.template": "問卷模板.xlsx",
     "survey.bad_file": "這個檔案讀不出問卷：請用 /survey 發來的模板（標題、截止時間、對象，再一行一題），填好後附上說明文字 /survey 發回來。",
+    "survey.preview_public": "另有一個公開連結，不在名單上的群眾（患者、服務對象）也可以匿名填寫，每人一次。",
+    "survey.public_link": "群眾填寫連結：{link}",
 }
