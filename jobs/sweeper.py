@@ -53,13 +53,18 @@ def _evaluations(app: Application, window: Window) -> int:
     return 0
 
 
+def _questionnaires(app: Application, window: Window) -> int:
+    questionnaires.run(app, window.now)
+    return 0
+
+
 # Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
     "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
-    "questionnaires": lambda app, w: questionnaires.run(app, w.now) or 0,
+    "questionnaires": _questionnaires,
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
 # is recorded after the last). Reminders run first, as before: in slices, each committed.

@@ -89,7 +89,7 @@ def parse_questions(lines: list[str]) -> list[Question]:
     for number, line in enumerate((raw for raw in lines if raw.strip()), start=1):
         match = LINE.match(line)
         kind = _KIND_OF.get(match[1].lower()) if match else None
-        if kind is None:
+        if match is None or kind is None:
             raise SurveyError("bad_line", line=number)
         text, _, rest = match[2].replace("｜", "|").partition("|")
         text = text.strip()
@@ -130,6 +130,7 @@ def create(db: sqlite_utils.Database, title: str, questions: list[Question], clo
             [(survey_id, q.position, q.kind, q.text, json.dumps(list(q.options), ensure_ascii=False))
              for q in questions])
         audit.record(db, "survey.create", f"survey:{survey_id}", created_by, title=title)
+    assert survey_id is not None
     return survey_id
 
 
