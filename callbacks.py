@@ -214,6 +214,20 @@ RECEIPT_SAVED = declare("receipt_saved", "rc:saved")  # 我已保存: the receip
 RECEIPT_SEEN = declare("receipt_seen", "rc:seen")  # 看完了，删除: the receipt card is deleted
 RECEIPT_MUTE = declare("receipt_mute", "rc:mute", code("opinion", OPINION_ID, 16))
 
+# ---- the public box (the lobby poster) --------------------------------------------------------
+PUBLIC_BOX = declare("public_box", "pb", choice("action", ("pause", "resume")))
+
+# ---- questionnaires (问卷调查) --------------------------------------------------------------------
+SURVEY_SEND = declare("survey_send", "svn", choice("answer", ("ok", "no")))  # after its preview
+SURVEY_START = declare("survey_start", "sv:go", _id("survey"))
+SURVEY_PICK = declare("survey_pick", "sv:p", _id("survey"), number("question", MAX_INDEX),
+                      number("choice", MAX_INDEX))
+SURVEY_NEXT = declare("survey_next", "sv:n", _id("survey"), number("question", MAX_INDEX))  # done / skip
+SURVEY_RESULTS = declare("survey_results", "svr", _id("survey"))
+# a typed answer: kept as the answer only, or also sent to the opinion box as an anonymous opinion
+SURVEY_OFFER = declare("survey_offer", "sv:o", _id("survey"), number("question", MAX_INDEX),
+                       choice("to", ("keep", "inbox")))
+
 # ---- the office's inbox -----------------------------------------------------------------------
 INBOX_REPLY = declare("inbox_reply", "ib:reply", code("opinion", OPINION_ID, 16))
 INBOX_CLOSE = declare("inbox_close", "ib:close", code("opinion", OPINION_ID, 16))

@@ -13,6 +13,9 @@
                                            the summary report for the superior body
     python bot.py backup [--out DIR]       an online copy of the database, now
     python bot.py restore FILE             put a backup back (stop the bot first)
+    python bot.py poster [--out DIR] [--pause | --resume]
+                                           the public box's lobby posters (A4 and A3 PDF) and
+                                           its link; --pause / --resume close or open the box
     python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
     python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
                                            what an upgrade would run
@@ -294,6 +297,31 @@ def _hotspots_group(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _poster(settings: config.Settings, args: argparse.Namespace) -> int:
+    from documents import poster
+    from documents.invitation_sheet import deep_link
+    from handlers.public_box import poster_text
+    from storage import public_box
+    from storage.clock import clock
+
+    db = open_database(settings.database_path)
+    box = public_box.ensure(db, clock.now().astimezone(settings.timezone).date())
+    if args.pause or args.resume:
+        box = public_box.set_paused(db, bool(args.pause), None) or box
+    link = deep_link(asyncio.run(_bot_username(settings)), box.code)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = poster_text(settings.default_language, settings.institution)
+    written = []
+    for paper, content in poster.posters(link, text).items():
+        path = out / f"poster-{paper}.pdf"
+        path.write_bytes(content)
+        written.append(str(path))
+    print(f"public box: {'paused' if box.paused else 'open'}; link {link}")
+    print(f"posters: {', '.join(written)}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
     parser.add_argument("--institution", help="督导: the command acts on this institution's database "
@@ -335,6 +363,11 @@ def parser() -> argparse.ArgumentParser:
     calendar_cmd = commands.add_parser("calendar", help="the campaign calendar")
     calendar_sub = calendar_cmd.add_subparsers(dest="action", required=True)
     calendar_sub.add_parser("import", help="phases and meetings from CSV").add_argument("file")
+    poster_cmd = commands.add_parser("poster", help="the public box's lobby posters (A4, A3 PDF)")
+    poster_cmd.add_argument("--out", default="posters", help="folder for poster-A4.pdf and poster-A3.pdf")
+    pause = poster_cmd.add_mutually_exclusive_group()
+    pause.add_argument("--pause", action="store_true", help="close the public box to guests")
+    pause.add_argument("--resume", action="store_true", help="open it again")
     hotspots_cmd = commands.add_parser("hotspots", help="opinion hotspots (groups of similar opinions)")
     hotspots_sub = hotspots_cmd.add_subparsers(dest="action", required=True)
     hotspots_sub.add_parser("group", help="one group number per line of a UTF-8 file of opinions"
@@ -345,7 +378,8 @@ def parser() -> argparse.ArgumentParser:
 ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
            "report": _report, "backup": _backup, "restore": _restore,
-           "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor}
+           "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor,
+           "poster": _poster}
 
 
 def _institution_settings(settings: config.Settings, name: str) -> config.Settings | None:

@@ -72,6 +72,10 @@ class Settings:
     rate_limit_burst: int = 20
     secret_key_file: Path | None = None  # None: storage.keys.default_key_file()
     rate_limit_per_minute: int = 60
+    # The public's box (群众意见箱, the lobby poster): its categories and its limits
+    public_categories: tuple[str, ...] = ("医疗服务", "服务态度", "就医环境", "收费", "其他")
+    public_daily_limit: int = 3
+    public_hourly_limit: int = 60
 
     @property
     def sandboxed(self) -> bool:
@@ -106,6 +110,16 @@ class Settings:
 def _text(env: dict[str, str], name: str, default: str | None) -> str | None:
     value = env.get(name, "").strip()
     return value or default
+
+
+def _names(env: dict[str, str], name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of names (full-width commas too), each at most 20 characters
+    (they become buttons), duplicates dropped."""
+    raw = _text(env, name, default) or default
+    names = tuple(dict.fromkeys(n.strip() for n in re.split("[,，、]", raw) if n.strip()))
+    if not names or any(len(n) > 20 for n in names):
+        raise ConfigError(f"{name} must be names separated by commas, each at most 20 characters")
+    return names
 
 
 def _integer(env: dict[str, str], name: str, default: int | None, minimum: int | None = None):
@@ -310,6 +324,9 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         secret_key_file=Path(_text(env, "SECRET_KEY_FILE", "")) if _text(env, "SECRET_KEY_FILE", "")
         else None,
         rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
+        public_categories=_names(env, "PUBLIC_CATEGORIES", "医疗服务,服务态度,就医环境,收费,其他"),
+        public_daily_limit=_integer(env, "PUBLIC_DAILY_LIMIT", 3, minimum=1),
+        public_hourly_limit=_integer(env, "PUBLIC_HOURLY_LIMIT", 60, minimum=1),
     )
     _no_smaller_than_the_anonymity_set(settings)
     return settings

@@ -183,7 +183,9 @@ def _percent(share: float | None) -> str:
 def _opinions(document, summary: Summary) -> None:
     document.add_heading("一、意见征集情况", level=1)
     received = sum(summary.opinions_by_category.values())
-    document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），按类别统计如下。")
+    public = (f"其中群众（患者、服务对象）通过门诊大厅意见箱二维码提交 {summary.opinions_from_public} 条，"
+              if summary.opinions_from_public else "")
+    document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），{public}按类别统计如下。")
     if summary.opinions_by_category:
         _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
     if summary.opinions_by_status:

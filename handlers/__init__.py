@@ -27,6 +27,8 @@ from handlers import (
     problems,
     profile,
     progress,
+    public_box,
+    questionnaires,
     receipts,
     roster,
     self_checks,
@@ -52,11 +54,11 @@ def register(app: Application) -> None:
     # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
     # one-liner command would otherwise take it.
     for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks, roster,
-                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form):
+                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form, questionnaires):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots, supervision, upward_reports):
+                   hotspots, supervision, upward_reports, public_box):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

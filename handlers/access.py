@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 
 from config import Settings
 from handlers.context import RectifyContext
-from storage import people
+from storage import people, public_box
 from storage.people import Person
 from texts import Raw, fit, language_for, say
 
@@ -28,6 +28,14 @@ Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[object]]
 DECLARED: dict[str, frozenset[str]] = {}
 ANYONE: frozenset[str] = frozenset()  # strangers included, e.g. /start with an invitation
 MEMBERS = frozenset(people.ROLES)
+# Not a role on the roster: someone who is not on it, let in (once the institution has opened
+# its public box, the lobby poster) to submit an opinion and follow its receipt, and nothing else.
+GUEST = "guest"
+# Not a role either: someone not on the roster who is rating with a one-time slip (评议票); the
+# guarded callback itself checks the slip it holds in memory, and refuses anyone else.
+SLIP_HOLDER = "slip_holder"
+# Likewise someone not on the roster answering a questionnaire through its public link.
+RESPONDENT = "respondent"
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
@@ -103,7 +111,11 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
                 return await callback(update, context)
             person = current_person(update, context)
             if person is None:
-                await refuse(update, context, "access.not_registered")
+                if GUEST in allowed and public_box.get(database(context)) is not None:
+                    return await callback(update, context)
+                if SLIP_HOLDER in allowed or RESPONDENT in allowed:
+                    return await callback(update, context)
+                await refuse_stranger(update, context)
                 return None
             if not person.has_any(allowed):
                 lang = language(update, context, person)
@@ -124,6 +136,13 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
+
+
+async def refuse_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone not on the roster: a guest from the lobby poster is told what they can do here
+    (once the institution has a public box); anyone else how to join."""
+    has_public_box = public_box.get(database(context)) is not None
+    await refuse(update, context, "public.guest_only" if has_public_box else "access.not_registered")
 
 
 def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:

@@ -38,6 +38,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "phase_form": ("name", "first", "last", "confirm"),
     "sheet_form": ("title", "subjects", "closes", "raters", "confirm"),
     "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
+    "survey": ("answering",),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -65,6 +66,7 @@ USER_DATA_KEYS: dict[str, str] = {
 # user_data keys kept between a preview and its confirming button, outside any conversation
 STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
+    "new_survey": "a questionnaire's text while /survey's preview waits for 确认发出",
     "public_texts": "an answer's edited public words while its publish preview waits for 确认",
 }
 

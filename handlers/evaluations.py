@@ -9,11 +9,13 @@ The ratings in progress live only in memory (like opinion drafts), never in the 
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
@@ -35,14 +37,19 @@ from callbacks import (
     LEDGER_DETAIL,
     SHEET_SEND,
 )
+from documents import slip_sheet
+from documents.invitation_sheet import deep_link
 from handlers import ledger, menu, supervision
 from handlers.access import (
     MEMBERS,
+    SLIP_HOLDER,
+    current_person,
     database,
     language,
     person_of,
     quoted,
     refuse,
+    refuse_stranger,
     reply,
     requires,
     send_lines,
@@ -223,6 +230,7 @@ class Rating:
     subject: int = 0  # index into subjects
     item: int = 0
     grades: dict[int, dict[int, int] | None] = field(default_factory=dict)
+    slip: str | None = None  # rating with a one-time slip (评议票) rather than as a person
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -300,8 +308,16 @@ async def _show(
         await update.callback_query.answer()
 
 
-def _sheet_for_rater(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int):
-    """The sheet if this person may rate it now, else the catalog key saying why not."""
+def _sheet_for_rater(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int,
+                     slip: str | None = None):
+    """The sheet if this person (or this slip) may rate it now, else the catalog key saying
+    why not."""
+    if slip is not None:
+        try:
+            sheet = evaluations.slip_sheet(database(context), slip, _keys(context))
+        except EvaluationError as error:
+            return None, f"evaluation.{error.reason}"
+        return (sheet, None) if sheet.id == sheet_id else (None, "evaluation.lost")
     sheet = evaluations.get(database(context), sheet_id)
     person = person_of(update, context)
     if sheet is None or not sheet.is_open(clock.now()):
@@ -314,6 +330,9 @@ def _sheet_for_rater(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_i
 
 
 async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int) -> None:
+    if current_person(update, context) is None:  # a slip holder pressing an invitation's button
+        await refuse_stranger(update, context)
+        return
     sheet, refusal = _sheet_for_rater(update, context, sheet_id)
     if sheet is None:
         await reply(update, context, refusal)
@@ -324,18 +343,52 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
     await _show(update, context, sheet, rating, edit=False)
 
 
-@requires(*MEMBERS)
+def _keys(context: ContextTypes.DEFAULT_TYPE):
+    return context.application.bot_data["keys"]
+
+
+def slip_code(payload: str) -> str | None:
+    """The slip's code in a deep link's payload (`slip_<code>`), or None."""
+    if not payload.startswith(evaluations.SLIP_PREFIX):
+        return None
+    code = payload[len(evaluations.SLIP_PREFIX):]
+    return code if len(code) == evaluations.SLIP_LENGTH and code.isascii() and code.isalnum() else None
+
+
+async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
+    """A rating slip's link (handlers/start.py hands it over): whoever holds the slip rates
+    every subject once, on or off the roster; the ballot counts in the slips' own group."""
+    code = slip_code(payload)
+    try:
+        if code is None:
+            raise EvaluationError("slip_unknown")
+        sheet = evaluations.slip_sheet(database(context), code, _keys(context))
+    except EvaluationError as error:
+        await reply(update, context, f"evaluation.{error.reason}")
+        return
+    rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
+    ratings(context)[update.effective_user.id] = rating
+    await reply(update, context, "evaluation.slip_welcome", title=sheet.title, subjects=len(sheet.subjects),
+                k=settings(context).anonymity_set)
+    await _show(update, context, sheet, rating, edit=False)
+
+
+@requires(*MEMBERS, SLIP_HOLDER)
 async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     button, numbers = RATING_BUTTONS.parse(update.callback_query.data)
     sheet_id = numbers[0]
+    rating = ratings(context).get(update.effective_user.id)
+    slip = rating.slip if rating is not None else None
+    if current_person(update, context) is None and slip is None:
+        await refuse_stranger(update, context)
+        return
     if button is EVALUATION_START:
         await start_rating(update, context, sheet_id)
         return
-    rating = ratings(context).get(update.effective_user.id)
     if rating is None or rating.sheet_id != sheet_id:
         await reply(update, context, "evaluation.lost")
         return
-    sheet, refusal = _sheet_for_rater(update, context, sheet_id)
+    sheet, refusal = _sheet_for_rater(update, context, sheet_id, slip)
     if sheet is None:
         ratings(context).pop(update.effective_user.id, None)
         await reply(update, context, refusal)
@@ -375,9 +428,13 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         await update.callback_query.answer()
         return
     try:
-        evaluations.submit(
-            database(context), sheet.id, person_of(update, context), rating.grades, ledger.today(context)
-        )
+        if rating.slip is not None:
+            evaluations.submit_slip(database(context), rating.slip, _keys(context), rating.grades,
+                                    ledger.today(context))
+        else:
+            evaluations.submit(
+                database(context), sheet.id, person_of(update, context), rating.grades, ledger.today(context)
+            )
     except EvaluationError as error:
         await reply(update, context, f"evaluation.{error.reason}")
         return
@@ -415,6 +472,34 @@ async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # ---- the office: turnout, results, publishing, flags ----------------------------------------
+
+
+@requires(OFFICE)
+async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/slips 评议编号 张数: one-time rating slips for service users' representatives and
+    监督员, as a PDF to print and cut (24 to an A4 page). The codes are on the paper only."""
+    words = (update.effective_message.text or "").split()[1:]
+    sheet_id = callbacks.read_id(words[0]) if words else None
+    count = callbacks.read_id(words[1], evaluations.MAX_SLIPS) if len(words) > 1 else None
+    if sheet_id is None or count is None:
+        await reply(update, context, "evaluation.slips_usage", limit=evaluations.MAX_SLIPS)
+        return
+    try:
+        codes = evaluations.issue_slips(database(context), sheet_id, count, _keys(context),
+                                        person_of(update, context).id)
+    except EvaluationError as error:
+        await reply(update, context, f"evaluation.{error.reason}", limit=evaluations.MAX_SLIPS)
+        return
+    lang = language(update, context)
+    sheet = evaluations.get(database(context), sheet_id)
+    links = [deep_link(context.bot.username, evaluations.SLIP_PREFIX + code) for code in codes]
+    text = slip_sheet.SlipText(heading=say(lang, "evaluation.slip.heading"), title=sheet.title,
+                               hint=say(lang, "evaluation.slip.hint"), number="No.{n}")
+    content = await asyncio.to_thread(slip_sheet.slips_pdf, links, text)
+    await context.bot.send_document(update.effective_chat.id, InputFile(
+        io.BytesIO(content), filename=say(lang, "evaluation.slip.file", id=sheet_id, count=count)))
+    await reply(update, context, "evaluation.slips_issued", id=sheet_id, title=sheet.title, count=count,
+                pages=-(-count // slip_sheet.PER_PAGE), min=settings(context).evaluation_min_ballots)
 
 
 @requires(OFFICE, LEADER)
@@ -478,7 +563,9 @@ async def _results(update, context, sheet, numbers) -> None:
                                   callback_data=EVALUATION_PUBLISH.data(sheet.id))]
         )
     await update.callback_query.answer()
-    await send_lines(context, update.effective_chat.id, evaluation_job.result_lines(lang, sheet, found),
+    slips = evaluation_job.slip_results(context.application, sheet)
+    await send_lines(context, update.effective_chat.id,
+                     evaluation_job.result_lines(lang, sheet, found, slips),
                      InlineKeyboardMarkup(buttons) if buttons else None)
 
 
@@ -645,6 +732,7 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("newsheet", new_sheet),
         *menu.triggers("sheets", office_sheets),
         *menu.triggers("evaluate", my_sheets),
+        *menu.triggers("slips", issue_slips),
         CallbackQueryHandler(confirm_sheet, pattern=SHEET_SEND),
         CallbackQueryHandler(rate_button, pattern=RATING_BUTTONS),
         CallbackQueryHandler(results_button, pattern=RESULT_BUTTONS),

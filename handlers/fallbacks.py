@@ -20,7 +20,8 @@ from telegram.ext import (
 
 from callbacks import StaleButton
 from handlers import typed_choice
-from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings
+from handlers.access import ANYONE, current_person, database, language, refuse, reply, requires, settings
+from storage import public_box
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -29,13 +30,19 @@ log = logging.getLogger(__name__)
 @requires(*ANYONE)
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     known = current_person(update, context) is not None
-    await reply(update, context, "unknown_command" if known else "access.not_registered")
+    await reply(update, context, "unknown_command" if known else _stranger_key(context))
+
+
+def _stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Someone not on the roster: once the institution has a public box they may be a guest
+    from the lobby poster, who is told what they can do here; otherwise how to join."""
+    return "public.guest_only" if public_box.get(database(context)) else "access.not_registered"
 
 
 @requires(*ANYONE)
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if current_person(update, context) is None:
-        await reply(update, context, "access.not_registered")
+        await reply(update, context, _stranger_key(context))
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
     elif update.effective_user.id not in _contacts(context):

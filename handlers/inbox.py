@@ -72,7 +72,9 @@ def _today(context: ContextTypes.DEFAULT_TYPE):
 
 
 def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
-    if opinion.anonymous:
+    if opinion.public:
+        author = say(lang, "inbox.public")
+    elif opinion.anonymous:
         author = say(lang, "inbox.anonymous")
     else:
         author_person = people.by_id(db, opinion.author_id)

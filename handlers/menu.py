@@ -31,14 +31,15 @@ from telegram.ext import (
 )
 
 from callbacks import MENU_MORE
-from handlers.access import MEMBERS, language, person_of, refuse, requires
+from handlers.access import GUEST, MEMBERS, language, person_of, refuse, requires
 from storage.people import COMMISSION, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, Person
 from texts import every_language, say
 
 # (command, menu button or None, roles that get it) in the order they are shown.
 ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
-    ("opinion", "btn.opinion", MEMBERS),
-    ("receipt", "btn.receipt", MEMBERS),
+    # guests (the public box) reach these two and nothing else
+    ("opinion", "btn.opinion", MEMBERS | {GUEST}),
+    ("receipt", "btn.receipt", MEMBERS | {GUEST}),
     ("ledger", "btn.ledger", MEMBERS),
     ("digest", "btn.digest", frozenset({LEADER, OFFICE})),
     ("claim", "btn.claim", frozenset({LEADER})),
@@ -79,6 +80,10 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("reports", None, frozenset({SUPERVISOR, COMMISSION})),
     ("askreport", None, frozenset({SUPERVISOR})),
     ("appraisal", None, frozenset({SUPERVISOR})),
+    ("poster", None, frozenset({OFFICE})),
+    ("slips", None, frozenset({OFFICE})),
+    ("survey", None, frozenset({OFFICE})),
+    ("surveys", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
 # The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets

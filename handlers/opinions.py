@@ -41,8 +41,10 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
+    GUEST,
     MEMBERS,
     answering,
+    current_person,
     database,
     framed,
     language,
@@ -52,8 +54,8 @@ from handlers.access import (
     settings,
 )
 from handlers.uploads import MEGAPIXELS, clean_photo
-from jobs import forgetting
-from storage import opinions, people
+from jobs import forgetting, notices
+from storage import opinions, people, public_box
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
@@ -71,6 +73,23 @@ def drafts(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Draft]:
 def opinion_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     return context.application.bot_data.setdefault(
         "opinion_guard", FloodGuard(settings(context).opinion_daily_limit))
+
+
+def guest_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
+    """The public box's daily limit per guest: the same keyed hash of the Telegram id, rotating
+    daily, as staff's, with its own (smaller) limit."""
+    return context.application.bot_data.setdefault(
+        "public_guard", FloodGuard(settings(context).public_daily_limit))
+
+
+def public_ceiling(context: ContextTypes.DEFAULT_TYPE) -> public_box.HourlyCeiling:
+    return context.application.bot_data.setdefault(
+        "public_ceiling", public_box.HourlyCeiling(settings(context).public_hourly_limit))
+
+
+def this_hour(context: ContextTypes.DEFAULT_TYPE) -> tuple:
+    now = clock.now().astimezone(settings(context).timezone)
+    return now.date(), now.hour
 
 
 def today(context: ContextTypes.DEFAULT_TYPE):
@@ -170,12 +189,11 @@ async def _clear_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft:
     draft.prompt = None
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    older = _forget(update, context)
-    if older:
-        _end(context, older, "cancelled")
-        await _clear_prompt(context, update.effective_chat.id, older)
+    await _drop_older(update, context)
+    if current_person(update, context) is None:
+        return await _start_as_guest(update, context)
     drafts(context)[update.effective_user.id] = Draft()
     lang = language(update, context)
     await _say(update, context, "opinion.mode", buttons=[
@@ -186,7 +204,58 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     return CHOOSING_MODE
 
 
-@requires(*MEMBERS)
+async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    older = _forget(update, context)
+    if older:
+        _end(context, older, "cancelled")
+        await _clear_prompt(context, update.effective_chat.id, older)
+
+
+@requires(*MEMBERS, GUEST)
+async def start_from_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The lobby poster's link (`?start=box_…`): a guest starts an opinion at once; someone on
+    the roster gets the staff box, as with /opinion."""
+    box = public_box.get(database(context))
+    if box is None or (context.args or [""])[0] != box.code:
+        await _say(update, context, "public.unknown_link")
+        return ConversationHandler.END
+    return await start_opinion(update, context)
+
+
+async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A guest's opinion: always anonymous, the public's categories, marked 群众."""
+    box = public_box.get(database(context))
+    refusal = _guest_refusal(update, context, box)
+    if refusal:
+        await _say(update, context, refusal, limit=settings(context).public_daily_limit)
+        return ConversationHandler.END
+    drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
+    buttons = [[InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
+               for i, name in enumerate(settings(context).public_categories)]
+    await _say(update, context, "public.welcome", buttons=buttons,
+               institution=settings(context).institution or say(language(update, context),
+                                                                  "public.our_institution"))
+    return CHOOSING_CATEGORY
+
+
+def _guest_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, box) -> str | None:
+    """Why a guest cannot submit now (a catalog key), or None."""
+    if box is None or box.paused:
+        return "public.paused"
+    if not guest_guard(context).allows(update.effective_user.id, today(context)):
+        return "public.daily_limit"
+    if not public_ceiling(context).allows(this_hour(context)):
+        return "public.busy"
+    return None
+
+
+def _categories(context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> list[str]:
+    if draft is not None and draft.public:
+        return list(settings(context).public_categories)
+    return opinions.categories(database(context))
+
+
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     draft.anonymous = OPINION_MODE.parse(update.callback_query.data)[0] == "anon"
@@ -205,7 +274,7 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
     return CHOOSING_CATEGORY
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     return await _category_chosen(update, context, draft,
@@ -214,7 +283,7 @@ async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
 
 async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
                            index: str) -> int:
-    names = opinions.categories(database(context))
+    names = _categories(context, draft)
     if not index.isdigit() or int(index) >= len(names):
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
@@ -229,7 +298,7 @@ async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, d
     return CHOOSING_DEPARTMENT
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     return await _department_chosen(update, context, draft,
@@ -247,7 +316,7 @@ async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return WRITING
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     text = update.message.text.strip()
@@ -275,13 +344,13 @@ async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ADDING_PHOTOS
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def text_before_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     await _say(update, context, "opinion.text_first", limit=settings(context).opinion_max_chars)
     return WRITING
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     if len(draft.photos) >= opinions.MAX_PHOTOS:
@@ -297,7 +366,7 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     return await ask_for_photos(update, context)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def refuse_document(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     key = "opinion.no_documents_anonymous" if draft.anonymous else "opinion.no_documents"
@@ -305,7 +374,7 @@ async def refuse_document(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
     return ADDING_PHOTOS
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     return await show_preview(update, context)
@@ -321,7 +390,8 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     # anonymous draft.
     *before, last = fit.split_lines(framed(
         lang, "opinion.preview", draft.text, category=draft.category, department=department,
-        mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
+        mode=say(lang, "public.mode" if draft.public else
+                 "opinion.anonymous" if draft.anonymous else "opinion.named"),
         photos=len(draft.photos)))
     for text in before:
         part = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
@@ -340,7 +410,7 @@ def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | No
     return people.department_name(database(context), department_id)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     await _clear_prompt(context, update.effective_chat.id, draft)  # the preview is out of date
@@ -358,21 +428,26 @@ async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, d
         await forgetting.forget_now(context.application, update.effective_chat.id, draft.shown_in)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_draft
 async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     user_id, day = update.effective_user.id, today(context)
-    guard = opinion_guard(context)
-    if draft.anonymous and not guard.allows(user_id, day):
+    guard = guest_guard(context) if draft.public else opinion_guard(context)
+    refusal = (_guest_refusal(update, context, public_box.get(database(context))) if draft.public
+               else "opinion.daily_limit" if draft.anonymous and not guard.allows(user_id, day)
+               else None)
+    if refusal:
         _end(context, draft, "cancelled")
-        await _say(update, context, "opinion.daily_limit", edit=True,
-                   limit=settings(context).opinion_daily_limit)
+        await _say(update, context, refusal, edit=True, limit=(
+            settings(context).public_daily_limit if draft.public else settings(context).opinion_daily_limit))
         _forget(update, context)
         return ConversationHandler.END
-    person = person_of(update, context)
+    author_id = None if draft.public else person_of(update, context).id
     from handlers.receipts import keys, remember_holder  # one flow hands over to the other
 
-    opinion_id, receipt = opinions.submit(database(context), draft, person.id, keys(context), day)
+    opinion_id, receipt = opinions.submit(database(context), draft, author_id, keys(context), day)
+    if draft.public and public_ceiling(context).count(this_hour(context)):
+        notices.public_box_full(context, settings(context).public_hourly_limit)
     _end(context, draft, "submitted")
     _forget(update, context)
     lang = language(update, context)
@@ -391,7 +466,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     return ConversationHandler.END
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(update, context)
     if update.callback_query and (draft is None or _token(update) != draft.token):
@@ -405,7 +480,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def stale_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """A button of a draft that is not the one being written. If that draft ended since the
     bot started, say how (a double tap on 提交 is told it went in) and take its buttons away;
@@ -427,7 +502,7 @@ async def stale_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     return None
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def draft_lost(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A button of a draft that no longer exists: the bot restarted, and drafts are never
     written to disk, so it is gone."""
@@ -440,7 +515,7 @@ async def draft_lost(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def _categories_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    return {name: str(i) for i, name in enumerate(opinions.categories(database(context)))}
+    return {name: str(i) for i, name in enumerate(_categories(context, _draft(update, context)))}
 
 
 def _departments_offered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
@@ -462,7 +537,9 @@ def _typed(step):
 def submission_conversation() -> ConversationHandler:
     text = menu.TYPED
     return typed_choice.conversation(
-        entry_points=menu.triggers("opinion", start_opinion),
+        entry_points=[*menu.triggers("opinion", start_opinion),
+                      CommandHandler("start", start_from_poster,
+                                     filters.Regex(f"^/start {public_box.PREFIX}"))],
         states={
             **conversations.on_timeout("opinion"),
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=OPINION_MODE)],

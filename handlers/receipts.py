@@ -35,6 +35,7 @@ from callbacks import (
 )
 from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import (
+    GUEST,
     MEMBERS,
     database,
     framed,
@@ -117,7 +118,7 @@ async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                                     [update.message.message_id])
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if context.args:
         await _forget_typed(update, context)
@@ -126,7 +127,7 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     return ASKING_CODE
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     typed = update.message.text
     await _forget_typed(update, context)
@@ -247,7 +248,7 @@ def with_held_opinion(step):
     return guarded
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_held_opinion
 async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
     context.application.bot_data.setdefault("writing_back", {})[update.effective_user.id] = opinion.id
@@ -255,7 +256,7 @@ async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return WRITING_BACK
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     opinion_id = context.application.bot_data.get("writing_back", {}).get(update.effective_user.id)
     text = update.message.text.strip()
@@ -278,7 +279,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
     return ConversationHandler.END
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_held_opinion
 async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
@@ -289,7 +290,7 @@ async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE
     ]]))
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_held_opinion
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     sealed = keys(context).seal(str(update.effective_chat.id))
@@ -302,20 +303,20 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     await update.callback_query.edit_message_text(say(language(update, context), "receipt.subscribed"))
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(say(language(update, context), "receipt.not_subscribed"))
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 @with_held_opinion
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     opinions.unsubscribe(database(context), opinion.id)
     await reply(update, context, "receipt.unsubscribed")
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"我已保存": the receipt message leaves the chat."""
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
@@ -323,7 +324,7 @@ async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                 [update.callback_query.message.message_id])
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"看完了": the card (all of its messages) leaves the chat."""
     chat_id, last = update.effective_chat.id, update.callback_query.message.message_id
@@ -332,7 +333,7 @@ async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await forgetting.forget_now(context.application, chat_id, ids)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, GUEST)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.application.bot_data.setdefault("writing_back", {}).pop(update.effective_user.id, None)
     await reply(update, context, "cancelled")

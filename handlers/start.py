@@ -11,7 +11,7 @@ from handlers import menu
 from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
 from handlers.context import RectifyContext
 from jobs import institutions
-from storage import invitations
+from storage import evaluations, invitations
 from storage.invitations import Redemption
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,11 @@ log = logging.getLogger(__name__)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person(update, context)
     code = context.args[0] if context.args else None
+    if code is not None and code.startswith(evaluations.SLIP_PREFIX):  # a rating slip's QR code
+        from handlers.evaluations import start_slip  # the rating flow takes it from here
+
+        await start_slip(update, context, code)
+        return
     if person is not None:
         # Already joined: an old invitation link opened again just shows the menu.
         await menu.publish_commands(context, person, language(update, context, person))

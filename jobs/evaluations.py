@@ -61,14 +61,38 @@ def results(app: Application, sheet: Sheet) -> list[SubjectResult]:
     )
 
 
-def render_results(lang: str, sheet: Sheet, found: list[SubjectResult]) -> str:
-    return "\n".join(result_lines(lang, sheet, found))
+def slip_results(app: Application, sheet: Sheet) -> tuple[list[SubjectResult], int, int] | None:
+    """The rating slips' group (服务对象代表/监督员), counted on its own under the same k, with
+    (slips used, slips issued); None when the sheet has no slips."""
+    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    used, issued = evaluations.slip_turnout(db, sheet.id)
+    if not issued:
+        return None
+    found = evaluations.results(db, sheet, settings.evaluation_min_ballots, settings.evaluation_rule,
+                                group=evaluations.SLIP_GROUP)
+    return found, used, issued
 
 
-def result_lines(lang: str, sheet: Sheet, found: list[SubjectResult]) -> list[str]:
+def render_results(lang: str, sheet: Sheet, found: list[SubjectResult],
+                   slips: tuple[list[SubjectResult], int, int] | None = None) -> str:
+    return "\n".join(result_lines(lang, sheet, found, slips))
+
+
+def result_lines(lang: str, sheet: Sheet, found: list[SubjectResult],
+                 slips: tuple[list[SubjectResult], int, int] | None = None) -> list[str]:
     """The results a line at a time (each complete HTML), for sending in as many messages as
-    a long sheet needs."""
+    a long sheet needs; the slips' group after the staff's."""
     lines = [say(lang, "evaluation.results_title", title=sheet.title)]
+    lines += _result_lines(lang, sheet, found)
+    if slips is not None:
+        slip_found, used, issued = slips
+        lines.append(say(lang, "evaluation.group.slip", used=used, issued=issued))
+        lines += _result_lines(lang, sheet, slip_found)
+    return lines
+
+
+def _result_lines(lang: str, sheet: Sheet, found: list[SubjectResult]) -> list[str]:
+    lines = []
     for result in found:
         if result.overall is None:
             lines.append(say(lang, "evaluation.too_few", subject=result.subject.name, count=result.ballots))
@@ -114,13 +138,16 @@ def announce_results(app: Application, sheet: Sheet) -> int:
     """Published results go to everyone, each in their own language."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     found = [r for r in results(app, sheet) if r.overall is not None]  # only subjects that met k
+    slips = slip_results(app, sheet)
+    if slips is not None:
+        slips = ([r for r in slips[0] if r.overall is not None], slips[1], slips[2])
     queued = 0
     for person in people.everyone(db):
         lang = person.language or settings.default_language
         queued += outbox.queue(
             db,
             person.id,
-            render_results(lang, sheet, found),
+            render_results(lang, sheet, found, slips),
             dedup_key=f"evaluation:{sheet.id}:published:{person.id}",
         )
     return queued

@@ -15,6 +15,8 @@ or a meeting, so no path forgets to tell people:
     explained     the office                           (chat)
     meeting set   its attendees                        (chat /meeting, `calendar import`)
     moved, cancelled: its attendees                    (chat)
+    public box full  the office, once an hour at most  (chat: a guest's opinion reaches the
+                     institution's hourly ceiling)
 
 Each notice is rendered in the recipient's language and queued in the outbox, which the
 delivery job sends; `notify()` takes the moment it is due and a grouping (several notices for
@@ -29,8 +31,9 @@ from datetime import datetime, tzinfo
 
 import sqlite_utils
 
-from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT
+from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT, PUBLIC_BOX
 from storage import calendar, outbox, people, problems
+from storage.clock import clock
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.problems import Problem
 from texts import say
@@ -280,3 +283,14 @@ def phase_announced(target, event, starts: str, ends: str) -> int:
     """A new phase of the campaign is told to everyone on the roster."""
     return notify(target, everyone(target), "phase.announced", dedup=f"phase:{event.id}",
                   title=event.title, starts=starts, ends=ends)
+
+
+def public_box_full(target, limit: int) -> int:
+    """The public box took its hourly ceiling of guest opinions: the office hears it once for
+    that hour (further guests are asked to come back later), with the way to pause the box."""
+    # Due from the start of the hour, not the moment the last guest submitted: the row keeps no
+    # arrival time of anyone's opinion (delivery sends it at once all the same).
+    hour = clock.now().replace(minute=0, second=0, microsecond=0)
+    return notify(target, office(target), "public.ceiling_reached", limit=limit,
+                  buttons=[[("public.btn.pause", PUBLIC_BOX.data("pause"))]],
+                  dedup=f"public_full:{hour:%Y-%m-%dT%H}", due_at=hour)

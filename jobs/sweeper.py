@@ -26,11 +26,12 @@ from jobs import (
     lookbacks,
     meetings,
     notices,
+    questionnaires,
     reminders,
     self_checks,
     supervision,
 )
-from storage import anonymous_pool
+from storage import anonymous_pool, surveys
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
 from storage import reminders as reminder_rules
@@ -75,6 +76,11 @@ async def _rollup(app: Application, window: Window) -> int:
     return sum([await supervision.queue_digest(app, slot) for slot in window.slots])
 
 
+def _questionnaires(app: Application, window: Window) -> int:
+    questionnaires.run(app, window.now)
+    return 0
+
+
 # Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
@@ -82,6 +88,7 @@ TASKS: dict[str, Callable[[Application, Window], int]] = {
     "self_checks": _self_checks,
     "evaluations": _evaluations,
     "orders": _orders,
+    "questionnaires": _questionnaires,
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
 # is recorded after the last). Reminders run first, as before: in slices, each committed.
@@ -153,6 +160,9 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
     sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if window.now >= sheet.closes_at]
     pool = anonymous_pool.pool_for(db)
     pool.write_closing(sorted(closing), sheets)
+    for survey in surveys.open_surveys(db):
+        if window.now >= survey.closes_at:
+            pool.write_survey(survey.id, with_voters=False)
     pool.settle_if_due()  # a checkpoint that a long reader held up after the last batch
 
 

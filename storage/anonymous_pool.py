@@ -46,6 +46,7 @@ class PendingOpinion:
     submitted_on: str
     receipt_hash: str
     photos: list[bytes] = field(default_factory=list)
+    public: bool = False  # a guest's, through the public box (群众)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class AnonymousPool:
         self.subscriptions: dict[str, str] = {}  # opinion -> sealed chat, for waiting opinions
         self.lookbacks: dict[int, _Ballots] = {}
         self.sheets: dict[int, _Ballots] = {}
+        self.surveys: dict[int, _Ballots] = {}
         self.batches_written = 0
         self.unsettled = False  # a batch was written and the WAL not yet cut
 
@@ -103,9 +105,9 @@ class AnonymousPool:
         with self.db.atomic():
             self.db.conn.executemany(
                 "insert into opinions (id, anonymous, author_id, category, department_id, text, "
-                "submitted_on, receipt_hash) values (?, 1, null, ?, ?, ?, ?, ?)",
+                "submitted_on, receipt_hash, public) values (?, 1, null, ?, ?, ?, ?, ?, ?)",
                 self._shuffled([(o.id, o.category, o.department_id, o.text, o.submitted_on,
-                                 o.receipt_hash) for o in waiting]))
+                                 o.receipt_hash, int(o.public)) for o in waiting]))
             self.db.conn.executemany(
                 "insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
                 self._shuffled(photos))
@@ -162,14 +164,16 @@ class AnonymousPool:
         self._settle()
         return len(ballots.rows)
 
-    def has_rated(self, sheet_id: int, person_id: int) -> bool:
-        return person_id in self.sheets.get(sheet_id, _Ballots()).voters
+    def has_rated(self, sheet_id: int, voter: int | str) -> bool:
+        return voter in self.sheets.get(sheet_id, _Ballots()).voters
 
-    def add_rating(self, sheet_id: int, person_id: int, rows: list[tuple], day: str) -> None:
-        """One rater's whole ballot: rows of (subject, item, grade)."""
+    def add_rating(self, sheet_id: int, voter: int | str, rows: list[tuple], day: str,
+                   group: str = "staff") -> None:
+        """One rater's whole ballot: rows of (subject, item, grade). The voter is a person's id,
+        or a rating slip's hash (a str) for group "slip"."""
         ballots = self.sheets.setdefault(sheet_id, _Ballots())
-        ballots.voters.add(person_id)
-        ballots.rows.extend(rows)
+        ballots.voters.add(voter)
+        ballots.rows.extend((*row, group) for row in rows)
         ballots.day = day
         if len(ballots.voters) >= self.k:
             self.write_sheet(sheet_id, with_voters=True)
@@ -178,15 +182,52 @@ class AnonymousPool:
         ballots = self.sheets.pop(sheet_id, None)
         if ballots is None:
             return 0
-        voters = [(sheet_id, v, ballots.day) for v in ballots.voters] if with_voters else []
+        chosen = ballots.voters if with_voters else set()
+        voters = [(sheet_id, v, ballots.day) for v in chosen if isinstance(v, int)]
+        slips = [(ballots.day, v, sheet_id) for v in chosen if isinstance(v, str)]
         with self.db.atomic():
             self.db.conn.executemany("insert into evaluation_voters values (?, ?, ?)", self._shuffled(voters))
             self.db.conn.executemany(
-                "insert into evaluation_ballots values (?, ?, ?, ?, ?)",
-                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade)
-                                for subject, item, grade in ballots.rows]))
+                "update evaluation_slips set used = 1, used_on = ? where slip_hash = ? and sheet_id = ?",
+                self._shuffled(slips))
+            self.db.conn.executemany(
+                "insert into evaluation_ballots (id, sheet_id, subject, item, grade, grp) "
+                "values (?, ?, ?, ?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade, group)
+                                for subject, item, grade, group in ballots.rows]))
         self._settle()
         return len(ballots.voters)
+
+    def has_answered(self, survey_id: int, voter: int | str) -> bool:
+        return voter in self.surveys.get(survey_id, _Ballots()).voters
+
+    def add_answers(self, survey_id: int, voter: int | str, rows: list[tuple], day: str) -> None:
+        """One respondent's whole questionnaire: rows of (question, value)."""
+        answers = self.surveys.setdefault(survey_id, _Ballots())
+        answers.voters.add(voter)
+        answers.rows.extend(rows)
+        answers.day = day
+        if len(answers.voters) >= self.k:
+            self.write_survey(survey_id, with_voters=True)
+
+    def write_survey(self, survey_id: int, with_voters: bool) -> int:
+        """A questionnaire's waiting answers, with their respondents (k or more) or, when it
+        closes, without them."""
+        answers = self.surveys.pop(survey_id, None)
+        if answers is None:
+            return 0
+        # a guest through the public link is a keyed hash in memory (a str): no row names them
+        voters = [(survey_id, v, answers.day) for v in answers.voters
+                  if isinstance(v, int)] if with_voters else []
+        with self.db.atomic():
+            self.db.conn.executemany("insert into survey_respondents values (?, ?, ?)",
+                                     self._shuffled(voters))
+            self.db.conn.executemany(
+                "insert into survey_answers (id, survey_id, question, value) values (?, ?, ?, ?)",
+                self._shuffled([(secrets.token_hex(16), survey_id, question, value)
+                                for question, value in answers.rows]))
+        self._settle()
+        return len(answers.voters)
 
     # ---- after a batch --------------------------------------------------------------------
 
@@ -203,6 +244,8 @@ class AnonymousPool:
             self.write_lookback(lookback_id, with_voters=True)
         for sheet_id in list(self.sheets):
             self.write_sheet(sheet_id, with_voters=True)
+        for survey_id in list(self.surveys):
+            self.write_survey(survey_id, with_voters=True)
 
     def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
         """Leftovers of what closes now, written without their voters, each in a commit of its

@@ -818,3 +818,85 @@ def m071_durable_reports_and_sealed_notices(db: sqlite_utils.Database) -> None:
         create index sealed_outbox_waiting on sealed_outbox (id) where done = 0;
         """
     )
+
+
+@migrations()
+def m130_public_box(db: sqlite_utils.Database) -> None:
+    """The public's box (群众意见箱): one row per institution's database, with the code behind the
+    lobby poster's link and whether the office has paused it; and on each opinion whether it
+    came from the public (群众) rather than from staff."""
+    db.executescript(
+        """
+        create table public_box (
+            id integer primary key check (id = 1),
+            code text not null unique,
+            paused integer not null default 0,
+            created_on text not null
+        );
+        alter table opinions add column public integer not null default 0;
+        """
+    )
+
+
+@migrations()
+def m131_rating_slips(db: sqlite_utils.Database) -> None:
+    """One-time rating slips (评议票) for service users' representatives and 监督员: a slip is
+    kept only as a keyed hash of its code, and marked used with its ballot's batch; a ballot
+    says which group it came from (staff, or a slip), so each group is counted on its own."""
+    db.executescript(
+        """
+        alter table evaluation_ballots add column grp text not null default 'staff';
+        create table evaluation_slips (
+            slip_hash text primary key,
+            sheet_id integer not null references evaluation_sheets(id),
+            used integer not null default 0,
+            used_on text
+        ) without rowid;
+        create index evaluation_slips_sheet on evaluation_slips (sheet_id, used);
+        """
+    )
+
+
+@migrations()
+def m132_questionnaires(db: sqlite_utils.Database) -> None:
+    """Questionnaires (问卷调查): questions of four kinds, sent to roles and departments and,
+    with a public code, to anyone holding its link; answers written like ballots, one
+    row per answered question with a random key and no respondent, in shuffled batches of at
+    least k respondents; the respondents list, apart, holds the day only (no double answers,
+    reminders to the rest)."""
+    db.executescript(
+        """
+        create table surveys (
+            id integer primary key,
+            title text not null,
+            roles text not null default '',
+            departments text not null default '[]',
+            opens_at text not null,
+            closes_at text not null,
+            concluded integer not null default 0,
+            created_by integer references people(id),
+            public_code text unique
+        );
+        create table survey_questions (
+            survey_id integer not null references surveys(id),
+            position integer not null,
+            kind text not null check (kind in ('single', 'multiple', 'scale', 'text')),
+            text text not null,
+            options text not null default '[]',
+            primary key (survey_id, position)
+        ) without rowid;
+        create table survey_answers (
+            id text primary key,
+            survey_id integer not null references surveys(id),
+            question integer not null,
+            value text not null
+        ) without rowid;
+        create index survey_answers_question on survey_answers (survey_id, question, value);
+        create table survey_respondents (
+            survey_id integer not null references surveys(id),
+            person_id integer not null references people(id),
+            on_date text not null,
+            primary key (survey_id, person_id)
+        ) without rowid;
+        """
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,6 +24,7 @@ import sqlite_utils
 
 from storage import anonymous_pool, audit, people, problems
 from storage.clock import clock, iso, parse_iso
+from storage.keys import Keys
 from storage.people import Person
 from storage.problems import ProblemError
 
@@ -31,6 +33,11 @@ DEFAULT_GRADES = ("好", "较好", "一般", "差")
 OVERALL_ITEM = "总体评价"
 ABSTAIN = "abstain"
 DEFAULT_RULE = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
+STAFF_GROUP, SLIP_GROUP = "staff", "slip"  # who a ballot came from: the roster, or a rating slip
+SLIP_PREFIX = "slip_"  # the deep link's payload: t.me/<bot>?start=slip_<code>
+SLIP_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+SLIP_LENGTH = 16  # 80 random bits: a slip cannot be guessed from another
+MAX_SLIPS = 96  # at one time (four A4 pages of 24)
 
 
 class EvaluationError(Exception):
@@ -237,7 +244,13 @@ def submit(
         raise EvaluationError("closed")
     if not sheet.may_rate(person):
         raise EvaluationError("not_invited")
-    expected = {s.position for s in sheet.subjects_for(person)}
+    _check_complete(sheet, {s.position for s in sheet.subjects_for(person)}, ratings)
+    if has_rated(db, sheet_id, person.id):
+        raise EvaluationError("already")
+    anonymous_pool.pool_for(db).add_rating(sheet_id, person.id, _rows(sheet, ratings), today.isoformat())
+
+
+def _check_complete(sheet: Sheet, expected: set[int], ratings: dict[int, dict[int, int] | None]) -> None:
     if set(ratings) != expected or any(
         r is not None
         and (
@@ -247,13 +260,14 @@ def submit(
         for r in ratings.values()
     ):
         raise EvaluationError("incomplete")
-    if has_rated(db, sheet_id, person.id):
-        raise EvaluationError("already")
+
+
+def _rows(sheet: Sheet, ratings: dict[int, dict[int, int] | None]) -> list[tuple]:
     rows = []
     for subject, grades in ratings.items():
         graded = [(None, ABSTAIN)] if grades is None else [(i, sheet.grades[g]) for i, g in grades.items()]
         rows += [(subject, item, grade) for item, grade in graded]
-    anonymous_pool.pool_for(db).add_rating(sheet_id, person.id, rows, today.isoformat())
+    return rows
 
 
 def conclude(db: sqlite_utils.Database, sheet_id: int) -> bool:
@@ -293,13 +307,16 @@ def results(
     sheet: Sheet,
     min_ballots: int,
     rule_text: str = DEFAULT_RULE,
+    group: str = STAFF_GROUP,
 ) -> list[SubjectResult]:
+    """Each subject's result among one group's ballots (staff by default; the rating slips'
+    are counted on their own, under the same k)."""
     rule = parse_rule(rule_text)
     counts: dict[tuple[int, int | None], dict[str, int]] = {}
     for row in db.query(
         "select subject, item, grade, count(*) as n from evaluation_ballots where sheet_id = ? "
-        "group by subject, item, grade",
-        [sheet.id],
+        "and grp = ? group by subject, item, grade",
+        [sheet.id, group],
     ):
         counts.setdefault((row["subject"], row["item"]), {})[row["grade"]] = row["n"]
     found = []
@@ -424,3 +441,62 @@ def barred_from(db: sqlite_utils.Database, problem_id: int) -> set[int]:
         return set()
     sheet, subject = found
     return {p.id for p in people.everyone(db) if subject.position in judged(db, sheet, p)}
+
+
+# ---- rating slips (评议票): service users' representatives and 监督员 --------------------------
+
+
+def issue_slips(db: sqlite_utils.Database, sheet_id: int, count: int, keys: Keys,
+                actor_id: int | None = None) -> list[str]:
+    """`count` new one-time slips for an open sheet; returns their codes, which are kept
+    nowhere else (the printed page is the only copy): the database holds keyed hashes."""
+    sheet = get(db, sheet_id)
+    if sheet is None or not sheet.is_open(clock.now()):
+        raise EvaluationError("closed")
+    if not 1 <= count <= MAX_SLIPS:
+        raise EvaluationError("slip_count")
+    codes = ["".join(secrets.choice(SLIP_ALPHABET) for _ in range(SLIP_LENGTH)) for _ in range(count)]
+    with db.atomic():
+        db.conn.executemany("insert into evaluation_slips (slip_hash, sheet_id) values (?, ?)",
+                            [(keys.slip_hash(code), sheet_id) for code in codes])
+        audit.record(db, "evaluation.slips", f"evaluation:{sheet_id}", actor_id, count=count)
+    return codes
+
+
+def slip_sheet(db: sqlite_utils.Database, code: str, keys: Keys) -> Sheet:
+    """The open sheet a slip votes on; EvaluationError("slip_unknown" / "slip_used" / "closed")."""
+    slip_hash = keys.slip_hash(code)
+    row = db.execute("select sheet_id, used from evaluation_slips where slip_hash = ?",
+                     [slip_hash]).fetchone()
+    if row is None:
+        raise EvaluationError("slip_unknown")
+    sheet = get(db, row[0])
+    if sheet is None or not sheet.is_open(clock.now()):
+        raise EvaluationError("closed")
+    if row[1] or anonymous_pool.pool_for(db).has_rated(sheet.id, slip_hash):
+        raise EvaluationError("slip_used")
+    return sheet
+
+
+def submit_slip(db: sqlite_utils.Database, code: str, keys: Keys,
+                ratings: dict[int, dict[int, int] | None], today: date) -> None:
+    """A slip's whole ballot, on every subject; counted in the slips' group. Like a person's,
+    it waits in the mixing pool, and the slip is marked used with its batch (until then the
+    pool itself refuses a second ballot)."""
+    sheet = slip_sheet(db, code, keys)
+    _check_complete(sheet, {s.position for s in sheet.subjects}, ratings)
+    anonymous_pool.pool_for(db).add_rating(sheet.id, keys.slip_hash(code), _rows(sheet, ratings),
+                                           today.isoformat(), group=SLIP_GROUP)
+
+
+def slip_turnout(db: sqlite_utils.Database, sheet_id: int) -> tuple[int, int]:
+    """(ballots cast with slips, slips issued). Counted from the ballots (each has one row per
+    subject, graded or abstaining), not from the slips marked used: the last ones before the
+    sheet closes are written without marking their slips, which would pair them."""
+    cast = db.execute(
+        "select count(*) from evaluation_ballots where sheet_id = ? and grp = ? "
+        "and (item = 0 or item is null) "
+        "and subject = (select min(position) from evaluation_subjects where sheet_id = ?)",
+        [sheet_id, SLIP_GROUP, sheet_id]).fetchone()[0]
+    issued = db.execute("select count(*) from evaluation_slips where sheet_id = ?", [sheet_id]).fetchone()[0]
+    return cast, issued

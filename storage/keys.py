@@ -29,6 +29,11 @@ class Keys:
     def receipt_hash(self, normalized_receipt: str) -> str:
         return hmac.new(self._derive("receipt"), normalized_receipt.encode(), "sha256").hexdigest()
 
+    def slip_hash(self, code: str) -> str:
+        """A rating slip's code as stored (storage/evaluations.py): the code itself is only on
+        the paper."""
+        return hmac.new(self._derive("rating-slip"), code.encode(), "sha256").hexdigest()
+
     def seal(self, value: str) -> str:
         # A Fernet token carries its creation time in clear; the time 0 keeps the link from
         # dating itself (and with it the moment its holder opted in).

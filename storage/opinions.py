@@ -53,6 +53,7 @@ class Draft:
     # told apart from one whose draft a restart lost.
     token: str = field(default_factory=lambda: secrets.token_hex(3))
     prompt: int | None = None  # the bot's last message with buttons, cleared when the next comes
+    public: bool = False  # a guest's, from the public box: always anonymous, marked 群众
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Opinion:
     unread: bool
     photo_count: int
     public_text: str | None = None  # the opinion's words as published, when the office redacted them
+    public: bool = False  # from the public box (群众), not from staff
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,7 @@ def _opinion(row: dict) -> Opinion:
         duplicate_of=row["duplicate_of"], leader_id=row["leader_id"], answer=row["answer"],
         published=bool(row["published"]), unread=bool(row["unread"]),
         photo_count=row["photo_count"], public_text=row.get("public_text"),
+        public=bool(row.get("public")),
     )
 
 
@@ -132,12 +135,14 @@ def submit(db: sqlite_utils.Database, draft: Draft, author_id: int | None, keys:
     if not draft.category or not draft.text:
         raise OpinionError("incomplete")
     pool = anonymous_pool.pool_for(db)
+    if draft.public and (not draft.anonymous or author_id is not None):
+        raise OpinionError("public_is_anonymous")
     if draft.anonymous:
         receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH)
         opinion_id = _unused_id(db, pool)
         pool.add_opinion(PendingOpinion(opinion_id, draft.category, draft.department_id, draft.text,
                                         today.isoformat(), keys.receipt_hash(receipt),
-                                        list(draft.photos[:MAX_PHOTOS])))
+                                        list(draft.photos[:MAX_PHOTOS]), draft.public))
         return opinion_id, receipt
     with db.atomic():
         opinion_id = _unused_id(db, pool)
@@ -166,7 +171,7 @@ def _waiting(pending: PendingOpinion) -> Opinion:
                    category=pending.category, department_id=pending.department_id, department=None,
                    text=pending.text, submitted_on=pending.submitted_on, status=NEW,
                    duplicate_of=None, leader_id=None, answer=None, published=False, unread=True,
-                   photo_count=len(pending.photos))
+                   photo_count=len(pending.photos), public=pending.public)
 
 
 def by_receipt(db: sqlite_utils.Database, keys: Keys, typed: str) -> Opinion | None:
@@ -427,3 +432,10 @@ def counts_by_department(db: sqlite_utils.Database) -> dict[str | None, int]:
                     "left join departments d on d.id = o.department_id where o.released = 1 "
                     "group by d.name")
     return {r["department"]: r["n"] for r in rows}
+
+
+def counts_by_source(db: sqlite_utils.Database) -> dict[str, int]:
+    """Released opinions from staff and from the public (群众): {"staff": n, "public": m}."""
+    rows = db.query("select public, count(*) as n from opinions where released = 1 group by public")
+    found = {("public" if r["public"] else "staff"): r["n"] for r in rows}
+    return {"staff": found.get("staff", 0), "public": found.get("public", 0)}

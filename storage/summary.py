@@ -64,6 +64,7 @@ class Summary:
     progress_closed: list[int] = field(default_factory=list)
     extended: int = 0  # extensions approved in the period: offices are judged on them
     hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
+    opinions_from_public: int = 0  # of the opinions, those from the public box (群众)
 
     @property
     def satisfaction(self) -> float | None:
@@ -275,6 +276,10 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
         lookbacks=results, ballots=ballots,
         open_items=[p for p in found if p.status not in (CLOSED, EXPLAINED, LISTED)]
         + [p for p in found if p.status == LISTED],
+        opinions_from_public=db.execute(
+            "select count(*) from opinions where released = 1 and public = 1 "
+            "and submitted_on between ? and ?",
+            [start.isoformat(), end.isoformat()]).fetchone()[0],
         evaluations=_evaluations(db, start, end, zone, min_ballots, rule),
         progress_days=days, progress_listed=listed, progress_closed=closed,
         hotspots=hotspot_groups.for_report(db, start, end),

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import date
 
 import pytest
 from conftest import ROSTER_CSV, dump, join
 
 import callbacks
 from handlers import access, menu
-from storage import invitations, people, problems, roster
+from storage import invitations, people, problems, public_box, roster
 from storage.people import HEAD, LEADER, OFFICE, STAFF
 from texts import say
 
@@ -95,6 +96,10 @@ async def everyone(fast_bot, fast_client, db):
     codes = {i.person.name: i.code for i in invitations.issue(
         db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
     people = {role: await join(fast_client, codes, uid, name) for role, (uid, name) in ROLE_PEOPLE.items()}
+    # The institution has a public box (the lobby poster): the stranger is a guest, who may reach
+    # the opinion and receipt flows and nothing else (without a box, not even those:
+    # tests/test_public_box.py).
+    public_box.ensure(db, date(2026, 1, 5))
     people["stranger"] = await fast_client.user(*STRANGER)
     await people["stranger"].send("/help")
     return people
@@ -102,13 +107,15 @@ async def everyone(fast_bot, fast_client, db):
 
 def _refusal(text: str) -> bool:
     return (text.startswith(say("zh-CN", "access.forbidden", roles="").split("{")[0][:8])
-            or text == say("zh-CN", "access.not_registered"))
+            or text in (say("zh-CN", "access.not_registered"), say("zh-CN", "public.guest_only")))
 
 
 def _allowed(role: str, roles: frozenset[str]) -> bool:
     if not roles:
         return True
-    return role != "stranger" and (role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles)
+    if role == "stranger":  # a guest of the public box, or someone with a questionnaire's public link
+        return access.GUEST in roles or access.RESPONDENT in roles
+    return (role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles)
 
 
 async def _answer(person, kind: str, what: str) -> str:

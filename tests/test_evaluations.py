@@ -81,7 +81,8 @@ async def test_thirty_rate_once_and_the_results_match_the_ballots(sheet, running
     again = await raters[0].send("/evaluate")
     assert "没有等您参加" in again[-1].text
     ballots_columns = {r["name"] for r in db.query("pragma table_info(evaluation_ballots)")}
-    assert ballots_columns == {"id", "sheet_id", "subject", "item", "grade"}  # no voter
+    # no voter; grp says staff or rating slip, for the slips' own group
+    assert ballots_columns == {"id", "sheet_id", "subject", "item", "grade", "grp"}
     voter_days = {r["on_date"] for r in db.query("select on_date from evaluation_voters")}
     assert voter_days == {OPENED.isoformat()}  # the day, never the time
     assert db.execute("select count(*) from evaluation_voters").fetchone()[0] == 30

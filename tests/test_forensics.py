@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,15 +28,16 @@ from forensics import Image, wal_commits
 
 from jobs import lookbacks as lookback_job
 from jobs import opinion_batches, sweeper
-from storage import anonymous_pool, backups, invitations, lookbacks, problems, roster
+from storage import anonymous_pool, backups, evaluations, invitations, lookbacks, problems, public_box, roster
 from storage.clock import clock, iso
 
 K = 5
 STAFF = 10
 FIRST_ID = 7_420_000_001
 ANONYMOUS_TABLES = {"opinions", "opinion_photos", "opinion_messages", "lookback_ballots",
-                    "evaluation_ballots"}
-VOTER_TABLES = {"lookback_voters", "evaluation_voters"}
+                    "evaluation_ballots", "survey_answers"}
+# a rating slip (评议票) marked used is its holder's voter row
+VOTER_TABLES = {"lookback_voters", "evaluation_voters", "survey_respondents", "evaluation_slips"}
 # Written with the batch of its opinion when asked for before it; it names its holder (sealed),
 # by the holder's informed choice, and nobody else.
 NEUTRAL_TABLES = {"sqlite_master", "opinion_subscriptions"}
@@ -137,6 +139,11 @@ def _diff(image: Image, frames, seen, anonymous_ids) -> Written:
             continue
         if new and _anonymous(table, cell.values, anonymous_ids):
             written.anonymous.append((table, cell))
+        elif table == "evaluation_slips":
+            if cell.values[2] == 1:  # marked used: only ever beside k ballots
+                written.voters.append((table, cell))
+            elif new:  # issued (the office printing slips): no ballot near it
+                written.others.append((table, values))
         elif new and table in VOTER_TABLES:
             written.voters.append((table, cell))
         elif table not in ANONYMOUS_TABLES | VOTER_TABLES | NEUTRAL_TABLES:
@@ -151,7 +158,7 @@ def _anonymous(table: str, values: list, anonymous_ids: set[str]) -> bool:
         return values[0] in anonymous_ids
     if table == "opinion_messages":
         return values[2] == "submitter"
-    return table in ("lookback_ballots", "evaluation_ballots")
+    return table in ("lookback_ballots", "evaluation_ballots", "survey_answers")
 
 
 ROSTER = "姓名,科室,角色\n" + "".join(f"员工{n:02d},门诊部,职工\n" for n in range(STAFF)) + \
@@ -181,6 +188,25 @@ async def rate(person) -> None:
     await person.press("提交")
 
 
+async def answer_survey(person, n: int) -> None:
+    invite = await person.wait_for("食堂调查")
+    await person.press("开始填写", message=invite)
+    await person.press(("是", "否")[n % 2])
+    await person.send(f"建议 {n}")
+    await person.press("只作为问卷回答")
+    assert "已提交问卷" in (await person.press("提交"))[-1].text
+
+
+async def submit_as_guest(guest, code: str, text: str) -> None:
+    await guest.send(f"/start {code}")
+    await guest.press("就医环境")
+    await guest.press("门诊部")
+    await guest.send(text)
+    await guest.press("完成，预览")
+    reply = await guest.press("提交")
+    assert "回执码" in reply[-1].text
+
+
 async def test_an_operator_with_every_file_links_nothing(running_bot, client, campaign, db, db_path,
                                                          tmp_path, monkeypatch):
     codes, problem_id = campaign
@@ -202,8 +228,17 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
         preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
         sheet = await office.press("确认发出", message=preview[-1])
         assert "已邀请" in sheet[-1].text
+        sheet_id = int(re.search(r"#(\d+)", sheet[-1].text)[1])
+        slips: list[str] = []  # the codes are on the paper only: read them as they are made
+        real_issue = evaluations.issue_slips
+        monkeypatch.setattr(evaluations, "issue_slips",
+                            lambda *a, **k: slips.extend(real_issue(*a, **k)) or slips)
+        await office.send(f"/slips {sheet_id} 6")
+        assert len(slips) == 6
         lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+        box = public_box.ensure(db, clock.now().date())  # the lobby poster: guests submit too
         people, markers, receipts, order = [], {}, {}, []
+        arrivals: list[str] = []  # staff's and guests' opinions, in the order they came
         for n in range(STAFF):  # joining, submitting and the sweeper, interleaved
             person = await client.user(FIRST_ID + n, f"u{n}")
             await person.send(f"/start {codes[f'员工{n:02d}']}")
@@ -215,7 +250,15 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
                 receipt = await submit_opinion(writer, f"意见 {marker}")
                 markers[marker], receipts[marker] = writer.id, receipt
                 order.append(marker)
+                arrivals.append(marker)
+            if n % 3 == 1:  # a guest, with no roster entry, through the poster's link
+                guest = await client.user(FIRST_ID + 500 + n, f"guest{n}")
+                marker = f"MARK{uuid.uuid4().hex}"
+                await submit_as_guest(guest, box.code, f"群众意见 {marker}")
+                arrivals.append(marker)
         lookback_job.ask(app, lookback)
+        survey = await office.send("/survey 食堂调查 | 7天 | 门诊部\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+        assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
         # a holder opts in to notices before the batch of their opinion is written
         await people[0].press("有回复时通知我")
         await people[0].press("我了解，开启通知")
@@ -231,6 +274,14 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
             await person.press(("满意", "基本满意", "不满意", "不了解")[n % 4], message=ask)
             if n < 7:
                 await rate(person)
+            if n < 8:
+                await answer_survey(person, n)
+            if n < len(slips):  # a service users' representative, off the roster, with a slip
+                holder = await client.user(FIRST_ID + 700 + n, f"rep{n}")
+                await holder.send(f"/start {evaluations.SLIP_PREFIX}{slips[n]}")
+                for _ in range(5):
+                    await holder.press("好")
+                assert "已提交" in (await holder.press("提交"))[-1].text
             clock.advance(timedelta(minutes=1))
             await sweeper.sweep_app(app)
         await opinion_batches.release_to_office(app)
@@ -250,7 +301,12 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
         if commit.voters:
             assert commit.anonymous
     final = Image.of_file(db_path)
-    _order_is_not_arrival(final, commits, order)
+    _order_is_not_arrival(final, commits, arrivals)
+    assert db.execute("select count(*) from opinions where public = 1").fetchone()[0] == 3
+    assert db.execute("select count(*) from survey_answers where question = -1").fetchone()[0] == 8
+    assert db.execute("select count(*) from evaluation_slips where used = 1").fetchone()[0] >= 5
+    assert any(t == "survey_answers" for c in commits for t, _ in c.anonymous)
+    assert any(t == "evaluation_slips" for c in commits for t, _ in c.voters)
     _voters_and_ballots_do_not_pair(final, lookback.id, db)
     _the_link_is_timeless_and_not_backed_up(db, db_path, tmp_path)
 

@@ -37,7 +37,8 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
         "export",
         "report", "milestone", "assign",
         "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
-        "findings", "categories", "newsheet", "sheets", "selfcheck", "selfchecks", "cancel"]
+        "findings", "categories", "newsheet", "sheets", "selfcheck", "selfchecks",
+        "poster", "slips", "survey", "surveys", "cancel"]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):

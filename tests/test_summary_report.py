@@ -98,7 +98,8 @@ async def test_closed_evaluations_are_in_the_report(campaign, running_bot, db, t
         grade = 0 if n < 4 else 2
         db.execute("insert into evaluation_voters values (?, ?, ?)", [sheet_id, rater, MONDAY.isoformat()])
         for item in range(5):
-            db.execute("insert into evaluation_ballots values (?, ?, 0, ?, ?)",
+            db.execute("insert into evaluation_ballots (id, sheet_id, subject, item, grade) "
+                       "values (?, ?, 0, ?, ?)",
                        [f"b{n}{item}", sheet_id, item, evaluations.DEFAULT_GRADES[grade]])
     evaluations.conclude(db, sheet_id)
     db.conn.commit()

@@ -1,0 +1,76 @@
+"""A questionnaire's results on paper: one bar chart per question with choices (PNG), and an
+Excel workbook with the counts of every question and the free-text answers. Built only from
+results that met k (storage/surveys.py withholds the rest)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from documents.charts import _figure, _png, cjk_font
+from documents.ledger_workbook import FORMULA_STARTS
+from storage.surveys import MULTIPLE, SCALE, TEXT, QuestionResult
+
+
+def chart(result: QuestionResult, title: str) -> bytes:
+    """Horizontal bars: respondents per choice (per point of a scale)."""
+    family = cjk_font()
+    labels = list(result.question.choices)
+    figure = _figure(6.4, max(1.8, 0.42 * len(labels) + 1.2))
+    axes = figure.add_subplot()
+    axes.barh(labels, result.counts, color="#337ab7")
+    axes.invert_yaxis()
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    for tick in axes.get_yticklabels():
+        tick.set_fontfamily(family)
+    axes.set_title(title, fontfamily=family, fontsize=10, loc="left")
+    for y, count in enumerate(result.counts):
+        axes.text(count, y, f" {count}", va="center", fontsize=8)
+    return _png(figure)
+
+
+def workbook(title: str, respondents: int, found: list[QuestionResult], headers: dict[str, str]) -> bytes:
+    """Sheet 1: every question, each choice with its count and share; sheet 2: the free text."""
+    book = Workbook()
+    counts = book.active
+    counts.title = headers["counts"]
+    counts.append([title])
+    counts["A1"].font = Font(bold=True, size=13)
+    counts.append([headers["respondents"], respondents])
+    counts.append([])
+    counts.append([headers[h] for h in ("number", "question", "choice", "count", "share")])
+    for cell in counts[4]:
+        cell.font = Font(bold=True)
+    for result in found:
+        if result.question.kind == TEXT:
+            counts.append([result.question.position + 1, result.question.text, headers["text_answers"],
+                           result.answered, None])
+            continue
+        base = respondents if result.question.kind == MULTIPLE else result.answered
+        for choice, count in zip(result.question.choices, result.counts, strict=True):
+            counts.append([result.question.position + 1, result.question.text, choice, count,
+                           round(count / base, 4) if base else None])
+            counts.cell(counts.max_row, 5).number_format = "0.0%"
+        if result.question.kind == SCALE and result.average is not None:
+            counts.append([result.question.position + 1, result.question.text, headers["average"],
+                           round(result.average, 2), None])
+    for column, width in zip("ABCDE", (6, 40, 20, 10, 10), strict=True):
+        counts.column_dimensions[column].width = width
+    texts = book.create_sheet(headers["texts"])
+    texts.append([headers["number"], headers["question"], headers["answer"]])
+    for cell in texts[1]:
+        cell.font = Font(bold=True)
+    for result in found:
+        for answer in result.texts:
+            texts.append([result.question.position + 1, result.question.text, answer])
+            # what people typed stays text, never a formula (as in the ledger workbook)
+            cell = texts.cell(texts.max_row, 3)
+            cell.data_type = "s"
+            cell.quotePrefix = answer.startswith(FORMULA_STARTS)
+    texts.column_dimensions["B"].width = 40
+    texts.column_dimensions["C"].width = 80
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

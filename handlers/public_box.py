@@ -1,0 +1,79 @@
+"""The office's side of the public box (群众意见箱): /poster makes the lobby posters (A4 and A3
+PDFs with the QR code of the box's link) and shows the one-tap pause; the same button comes
+with the notice that the hourly ceiling was reached (jobs/notices.py).
+
+The guests' side is the opinion flow itself (handlers/opinions.py, entered through the
+poster's link) and the receipt flow (handlers/receipts.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from callbacks import PUBLIC_BOX
+from documents import poster
+from documents.invitation_sheet import deep_link
+from handlers.access import database, language, person_of, requires, settings
+from storage import public_box
+from storage.clock import clock
+from storage.people import OFFICE
+from texts import say
+
+
+def poster_text(lang: str, institution: str) -> poster.PosterText:
+    return poster.PosterText(
+        title=say(lang, "poster.title"),
+        institution=institution or say(lang, "public.our_institution"),
+        lines=(say(lang, "poster.line1"), say(lang, "poster.line2"), say(lang, "poster.line3")),
+        scan=say(lang, "poster.scan"))
+
+
+def pause_markup(lang: str, box: public_box.PublicBox) -> InlineKeyboardMarkup:
+    action = "resume" if box.paused else "pause"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        say(lang, f"public.btn.{action}"), callback_data=PUBLIC_BOX.data(action))]])
+
+
+def _status(lang: str, box: public_box.PublicBox, link: str) -> str:
+    state = say(lang, "public.state.paused" if box.paused else "public.state.open")
+    return say(lang, "public.poster", state=state, link=link)
+
+
+@requires(OFFICE)
+async def send_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang = database(context), language(update, context)
+    today = clock.now().astimezone(settings(context).timezone).date()
+    box = public_box.ensure(db, today, person_of(update, context).id)
+    link = deep_link(context.bot.username, box.code)
+    # The poster is in the institution's language (it hangs in the hall), not the office's.
+    wall = settings(context).default_language
+    files = await asyncio.to_thread(poster.posters, link, poster_text(wall, settings(context).institution))
+    for paper, content in files.items():
+        await context.bot.send_document(update.effective_chat.id, InputFile(
+            io.BytesIO(content), filename=say(lang, "public.poster_file", paper=paper)))
+    await context.bot.send_message(update.effective_chat.id, _status(lang, box, link),
+                                   parse_mode="HTML", reply_markup=pause_markup(lang, box))
+
+
+@requires(OFFICE)
+async def pause_or_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    (action,) = PUBLIC_BOX.parse(update.callback_query.data)
+    db, lang = database(context), language(update, context)
+    box = public_box.set_paused(db, action == "pause", person_of(update, context).id)
+    if box is None:
+        await update.callback_query.answer(say(lang, "stale_button"), show_alert=True)
+        return
+    await update.callback_query.answer(say(lang, "public.paused_now" if box.paused else "public.resumed_now"),
+                                       show_alert=True)
+    link = deep_link(context.bot.username, box.code)
+    await update.callback_query.edit_message_text(_status(lang, box, link), parse_mode="HTML",
+                                                  reply_markup=pause_markup(lang, box))
+
+
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("poster", send_poster),
+            CallbackQueryHandler(pause_or_resume, pattern=PUBLIC_BOX)]

@@ -1,0 +1,541 @@
+"""Questionnaires (问卷调查) in chat.
+
+Office: `/survey 标题 | 截止时间 | 对象` with one question a line below it (单选 / 多选 / 评分 /
+文字; see storage/surveys.py) shows what will be sent to how many, and sends it on 确认;
+`/surveys` shows each one's respondents and, once closed, its results: the counts, a chart per
+question, an Excel file, all withheld under k respondents.
+Respondents: one question at a time (a tap, several taps and 完成, a 1-5 tap, or typed text),
+skipping what they like, then 提交. Answers in progress live only in memory; a typed answer
+leaves the chat once read (like an anonymous opinion's text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from callbacks import (
+    RECEIPT_SAVED,
+    SURVEY_NEXT,
+    SURVEY_OFFER,
+    SURVEY_PICK,
+    SURVEY_RESULTS,
+    SURVEY_SEND,
+    SURVEY_START,
+)
+from documents import survey_results
+from documents.invitation_sheet import deep_link
+from handlers import conversations, ledger, menu
+from handlers.access import (
+    MEMBERS,
+    RESPONDENT,
+    current_person,
+    database,
+    framed,
+    language,
+    person_of,
+    refuse,
+    refuse_stranger,
+    reply,
+    requires,
+    send_lines,
+    settings,
+)
+from handlers.evaluations import SheetInputError, closing_time, raters_named
+from handlers.uploads import download
+from jobs import forgetting
+from jobs import questionnaires as survey_job
+from storage import opinions, surveys
+from storage.clock import clock
+from storage.people import OFFICE
+from storage.surveys import MULTIPLE, SCALE, TEXT, Survey, SurveyError
+from texts import say
+
+(ANSWERING,) = conversations.states("survey")
+LIST_LIMIT = 10
+PUBLIC_WORDS = {"群众", "群眾", "公众", "公眾", "患者", "public"}
+
+
+# ---- the office: creating one ------------------------------------------------------------------
+
+
+def _parse(context: ContextTypes.DEFAULT_TYPE, text: str):
+    first, *lines = text.splitlines()
+    parts = [p.strip() for p in re.split(r"[|｜]", first.partition(" ")[2])]
+    if len(parts) < 2 or not parts[0]:
+        raise SurveyError("usage", limit=surveys.MAX_QUESTIONS)
+    questions = surveys.parse_questions(lines)
+    closes = closing_time(parts[1], settings(context).timezone, clock.now())
+    words = re.split(r"[、,，;；\s]+", parts[2] if len(parts) > 2 else "")
+    public = any(w in PUBLIC_WORDS for w in words)
+    rest = " ".join(w for w in words if w and w not in PUBLIC_WORDS)
+    roles, departments = raters_named(database(context), rest)
+    if public and not rest:  # the public only: nobody on the roster is asked
+        roles = frozenset({surveys.NOBODY})
+    return parts[0], questions, closes, roles, departments, public
+
+
+async def _refuse_input(update: Update, context: ContextTypes.DEFAULT_TYPE, error: Exception) -> None:
+    if isinstance(error, SurveyError):
+        await reply(update, context, f"survey.{error.reason}", **error.values)
+    else:
+        assert isinstance(error, SheetInputError)
+        await reply(update, context, error.key, **error.values)
+
+
+@requires(OFFICE)
+async def new_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sent to many people at once: show what and to how many, send only on 确认."""
+    text = update.effective_message.text
+    if not text.partition(" ")[2].strip() and "\n" not in text:  # a bare /survey: the format
+        await reply(update, context, "survey.usage", limit=surveys.MAX_QUESTIONS)
+        template = InputFile(io.BytesIO(surveys.template_workbook()),
+                             filename=say(language(update, context), "survey.template"))
+        await context.bot.send_document(update.effective_chat.id, template)
+        return
+    await _preview(update, context, text)
+
+
+@requires(OFFICE)
+async def new_survey_from_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The template filled in and sent back with the caption /survey."""
+    document = update.effective_message.document
+    if (document.file_size or 0) > surveys.MAX_TEMPLATE_BYTES:
+        await reply(update, context, "survey.bad_file")
+        return
+    try:
+        text = surveys.workbook_as_text(await download(context, document.file_id))
+    except SurveyError as error:
+        await _refuse_input(update, context, error)
+        return
+    await _preview(update, context, text)
+
+
+async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    try:
+        title, questions, closes, roles, departments, public = _parse(context, text)
+    except (SurveyError, SheetInputError) as error:
+        await _refuse_input(update, context, error)
+        return
+    preview = Survey(0, title, roles, departments, clock.now(), closes, False, tuple(questions))
+    count = len(surveys.eligible(database(context), preview))
+    context.user_data["new_survey"] = text
+    lang = language(update, context)
+    lines = [say(lang, "survey.preview", title=title, questions=len(questions), count=count,
+                 k=settings(context).anonymity_set,
+                 closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))]
+    if public:
+        lines.append(say(lang, "survey.preview_public"))
+    lines += [say(lang, "survey.preview_line", number=q.position + 1, kind=say(lang, f"survey.kind.{q.kind}"),
+                  text=q.text, options="/".join(q.options)) for q in questions]
+    await send_lines(context, update.effective_chat.id, lines, reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(say(lang, "survey.btn.send"), callback_data=SURVEY_SEND.data("ok")),
+        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SURVEY_SEND.data("no"))]]))
+
+
+@requires(OFFICE)
+async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = context.user_data.pop("new_survey", None)
+    lang = language(update, context)
+    if text is None:  # pressed twice, or an old preview
+        await refuse(update, context, "stale_button")
+        return
+    await update.callback_query.answer()
+    if SURVEY_SEND.parse(update.callback_query.data) != ("ok",):
+        await update.callback_query.edit_message_text(say(lang, "cancelled"))
+        return
+    try:
+        title, questions, closes, roles, departments, public = _parse(context, text)
+        survey_id = surveys.create(database(context), title, questions, closes, roles=roles,
+                                   departments=departments, created_by=person_of(update, context).id,
+                                   public=public)
+    except (SurveyError, SheetInputError) as error:  # the closing time passed while it waited
+        await _refuse_input(update, context, error)
+        return
+    survey = surveys.get(database(context), survey_id)
+    invited = survey_job.invite(context.application, survey)
+    text = say(lang, "survey.created", id=survey_id, title=title, count=invited,
+               closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))
+    if survey.public_code:
+        link = deep_link(context.bot.username, survey.public_code)
+        text += "\n" + say(lang, "survey.public_link", link=link)
+    await update.callback_query.edit_message_text(text, parse_mode="HTML")
+
+
+# ---- answering ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Answering:
+    """One person's answers in progress: in memory only."""
+
+    survey_id: int
+    position: int = 0
+    answers: dict[int, list[str] | str | None] = field(default_factory=dict)
+    chosen: set[int] = field(default_factory=set)  # a several-choice question's taps so far
+    typed: str | None = None  # a typed answer waiting for "also to the opinion box?"
+    guest: str | None = None  # through the public link: the guest's keyed hash (memory only)
+
+
+def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
+    return context.application.bot_data.setdefault("survey_answering", {})
+
+
+def _refusal(context: ContextTypes.DEFAULT_TYPE, survey: Survey | None, person) -> str | None:
+    if survey is None or not survey.is_open(clock.now()):
+        return "survey.closed"
+    if not survey.may_answer(person):
+        return "survey.not_invited"
+    if surveys.has_answered(database(context), survey.id, person.id):
+        return "survey.already"
+    return None
+
+
+def _screen(lang: str, survey: Survey, state: Answering) -> tuple[str, InlineKeyboardMarkup]:
+    if state.position >= len(survey.questions):
+        submit = InlineKeyboardButton(say(lang, "survey.btn.submit"),
+                                      callback_data=SURVEY_NEXT.data(survey.id, state.position))
+        return say(lang, "survey.review", title=survey.title,
+                   answered=sum(v is not None for v in state.answers.values()),
+                   total=len(survey.questions)), InlineKeyboardMarkup([[submit]])
+    question = survey.questions[state.position]
+    text = say(lang, "survey.question", title=survey.title, number=question.position + 1,
+               total=len(survey.questions), text=question.text,
+               hint=say(lang, f"survey.hint.{question.kind}", limit=surveys.MAX_ANSWER_CHARS))
+    rows = []
+    if question.kind in (surveys.SINGLE, SCALE):
+        buttons = [InlineKeyboardButton(choice,
+                                        callback_data=SURVEY_PICK.data(survey.id, question.position, i))
+                   for i, choice in enumerate(question.choices)]
+        rows = [buttons] if question.kind == SCALE else [[b] for b in buttons]
+    elif question.kind == MULTIPLE:
+        rows = [[InlineKeyboardButton(("✅ " if i in state.chosen else "") + choice,
+                                      callback_data=SURVEY_PICK.data(survey.id, question.position, i))]
+                for i, choice in enumerate(question.choices)]
+    last = "survey.btn.done" if question.kind == MULTIPLE and state.chosen else "survey.btn.skip"
+    rows.append([InlineKeyboardButton(say(lang, last),
+                                      callback_data=SURVEY_NEXT.data(survey.id, question.position))])
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering,
+                edit: bool) -> None:
+    text, markup = _screen(language(update, context), survey, state)
+    if edit and update.callback_query:
+        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        await update.callback_query.answer()
+    else:
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+        if update.callback_query:
+            await update.callback_query.answer()
+
+
+@requires(*MEMBERS)
+async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    (survey_id,) = SURVEY_START.parse(update.callback_query.data)
+    survey = surveys.get(database(context), survey_id)
+    refusal = _refusal(context, survey, person_of(update, context))
+    if refusal:
+        await reply(update, context, refusal)
+        return ConversationHandler.END
+    state = answering(context)[update.effective_user.id] = Answering(survey_id)
+    await reply(update, context, "survey.welcome", title=survey.title, count=len(survey.questions),
+                k=settings(context).anonymity_set)
+    await _show(update, context, survey, state, edit=False)
+    return ANSWERING
+
+
+def _guest_key(context: ContextTypes.DEFAULT_TYPE, survey_id: int, user_id: int) -> str:
+    """Who answered through a public link, as a keyed hash under a key that lives in this
+    process only: enough to refuse a second answer, nothing to write down (a restart forgets)."""
+    key = context.application.bot_data.setdefault("survey_guest_key", secrets.token_bytes(32))
+    return hmac.new(key, f"{survey_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
+    return context.application.bot_data.setdefault("survey_guests_answered", set())
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A questionnaire's public link (`?start=survey_…`): anyone answers, once; someone on the
+    roster it was sent to answers as themselves."""
+    survey = surveys.by_public_code(database(context), (context.args or [""])[0])
+    person = current_person(update, context)
+    if person is not None and survey is not None and survey.may_answer(person):
+        refusal = _refusal(context, survey, person)
+        guest = None
+    else:
+        guest = _guest_key(context, survey.id, update.effective_user.id) if survey else None
+        refusal = ("survey.closed" if survey is None or not survey.is_open(clock.now())
+                   else "survey.already" if guest in _guests_answered(context) else None)
+    if refusal:
+        await reply(update, context, refusal)
+        return ConversationHandler.END
+    state = answering(context)[update.effective_user.id] = Answering(survey.id, guest=guest)
+    await reply(update, context, "survey.welcome", title=survey.title, count=len(survey.questions),
+                k=settings(context).anonymity_set)
+    await _show(update, context, survey, state, edit=False)
+    return ANSWERING
+
+
+def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int) -> tuple:
+    state = answering(context).get(update.effective_user.id)
+    if state is None or state.survey_id != survey_id:
+        return None, None
+    return state, surveys.get(database(context), survey_id)
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    survey_id, position, choice = SURVEY_PICK.parse(update.callback_query.data)
+    state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    if state is None or position != state.position or position >= len(survey.questions):
+        await refuse(update, context, "stale_button")  # an old screen, or a double tap
+        return ANSWERING
+    question = survey.questions[position]
+    if choice >= len(question.choices) or question.kind == TEXT:
+        await refuse(update, context, "stale_button")
+        return ANSWERING
+    if question.kind == MULTIPLE:
+        state.chosen ^= {choice}
+    else:
+        state.answers[position] = str(choice)
+        state.position += 1
+    await _show(update, context, survey, state, edit=True)
+    return ANSWERING
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    survey_id, position = SURVEY_NEXT.parse(update.callback_query.data)
+    state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    if state is None or position != state.position:
+        await refuse(update, context, "stale_button")
+        return ANSWERING
+    if position < len(survey.questions):  # 完成 (several choices) or 跳过
+        question = survey.questions[position]
+        state.answers[position] = [str(c) for c in sorted(state.chosen)] if (
+            question.kind == MULTIPLE and state.chosen) else None
+        state.chosen, state.position = set(), position + 1
+        await _show(update, context, survey, state, edit=True)
+        return ANSWERING
+    answering(context).pop(update.effective_user.id, None)
+    try:
+        if state.guest is not None:
+            surveys.submit_public(database(context), survey_id, state.guest, state.answers,
+                                  ledger.today(context))
+            _guests_answered(context).add(state.guest)
+        else:
+            surveys.submit(database(context), survey_id, person_of(update, context), state.answers,
+                           ledger.today(context))
+    except SurveyError as error:
+        await reply(update, context, f"survey.{error.reason}")
+        return ConversationHandler.END
+    await update.callback_query.edit_message_text(say(language(update, context), "survey.thanks",
+                                                      title=survey.title, k=settings(context).anonymity_set),
+                                                  parse_mode="HTML")
+    await update.callback_query.answer()
+    return ConversationHandler.END
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    state = answering(context).get(update.effective_user.id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    survey = surveys.get(database(context), state.survey_id) if state else None
+    if state is None or survey is None or state.position >= len(survey.questions):
+        await reply(update, context, "survey.use_buttons")
+        return ANSWERING
+    question = survey.questions[state.position]
+    if question.kind != TEXT:
+        await reply(update, context, "survey.use_buttons")
+        return ANSWERING
+    text = update.message.text.strip()
+    if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently
+        await reply(update, context, "survey.too_long", count=len(text), limit=surveys.MAX_ANSWER_CHARS)
+        return ANSWERING
+    await forgetting.forget_now(context.application, update.effective_chat.id, [update.message.message_id])
+    if not text:
+        return ANSWERING
+    state.typed = text
+    lang = language(update, context)
+    buttons = [[InlineKeyboardButton(say(lang, f"survey.btn.{to}"),
+                                     callback_data=SURVEY_OFFER.data(survey.id, state.position, to))]
+               for to in ("keep", "inbox")]
+    await context.bot.send_message(update.effective_chat.id, say(lang, "survey.offer"),
+                                   reply_markup=InlineKeyboardMarkup(buttons))
+    return ANSWERING
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The respondent's choice for a typed answer: the questionnaire only, or also the opinion
+    box, as an anonymous opinion with a receipt of its own (the same path as any anonymous one:
+    the mixing pool, the office's batches)."""
+    survey_id, position, to = SURVEY_OFFER.parse(update.callback_query.data)
+    state, survey = _current(update, context, survey_id)
+    if state is None and current_person(update, context) is None:
+        await refuse_stranger(update, context)
+        return ConversationHandler.END
+    if state is None or position != state.position or state.typed is None:
+        await refuse(update, context, "stale_button")
+        return ANSWERING
+    state.answers[position], text, state.typed = state.typed, state.typed, None
+    state.position += 1
+    lang = language(update, context)
+    await update.callback_query.edit_message_text(say(lang, f"survey.offer_{to}"))
+    if to == "inbox":
+        from handlers.receipts import keys, remember_holder  # one flow hands over to the other
+
+        # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
+        draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text,
+                               public=state.guest is not None)  # a guest's is the public's (群众)
+        opinion_id, receipt = opinions.submit(database(context), draft, None, keys(context),
+                                              ledger.today(context))
+        remember_holder(context, update.effective_user.id, opinion_id)
+        shown = await context.bot.send_message(
+            update.effective_chat.id, say(lang, "opinion.submitted_anonymous", id=opinion_id,
+                                          receipt=opinions.format_receipt(receipt),
+                                          k=settings(context).anonymity_set),
+            parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]))
+        forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
+    await _show(update, context, survey, state, edit=False)
+    return ANSWERING
+
+
+@requires(*MEMBERS, RESPONDENT)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    answering(context).pop(update.effective_user.id, None)
+    await reply(update, context, "survey.cancelled")
+    return ConversationHandler.END
+
+
+# ---- the office: list and results --------------------------------------------------------------
+
+
+@requires(OFFICE)
+async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    db, lang = database(context), language(update, context)
+    found = surveys.recent(db, LIST_LIMIT)
+    if not found:
+        await reply(update, context, "survey.none")
+        return
+    for survey in found:
+        text = say(lang, "survey.line", id=survey.id, title=survey.title,
+                   count=surveys.respondent_count(db, survey.id),
+                   eligible=len(surveys.eligible(db, survey)),
+                   closes=survey.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
+                   state=say(lang, "survey.state.closed" if survey.concluded else "survey.state.open"))
+        if survey.public_code and not survey.concluded:
+            link = deep_link(context.bot.username, survey.public_code)
+            text += "\n" + say(lang, "survey.public_link", link=link)
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
+            say(lang, "survey.btn.results"), callback_data=SURVEY_RESULTS.data(survey.id))]])
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
+                                       reply_markup=markup if survey.concluded else None)
+
+
+HEADERS = ("counts", "texts", "respondents", "number", "question", "choice", "count", "share", "average",
+           "answer", "text_answers")
+
+
+@requires(OFFICE)
+async def show_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Results after the close only (a count that moved while it was open would date each
+    batch): the counts, a chart per question with choices, the Excel file; nothing under k."""
+    (survey_id,) = SURVEY_RESULTS.parse(update.callback_query.data)
+    db, lang, k = database(context), language(update, context), settings(context).anonymity_set
+    survey = surveys.get(db, survey_id)
+    if survey is None or not survey.concluded:
+        await refuse(update, context, "stale_button")
+        return
+    await update.callback_query.answer()
+    respondents, found = surveys.results(db, survey, k)
+    chat = update.effective_chat.id
+    if found is None:
+        await reply(update, context, "survey.too_few", title=survey.title, count=respondents, k=k)
+        return
+    lines = [say(lang, "survey.results_title", title=survey.title, count=respondents)]
+    for result in found:
+        lines += _result_lines(lang, result, respondents)
+    await send_lines(context, chat, lines)
+    for result in found:
+        if result.question.kind != TEXT:
+            title = f"{result.question.position + 1}. {result.question.text}"[:60]
+            png = await asyncio.to_thread(survey_results.chart, result, title)
+            await context.bot.send_photo(chat, png)
+    headers = {h: say(lang, f"survey.xlsx.{h}") for h in HEADERS}
+    content = await asyncio.to_thread(survey_results.workbook, survey.title, respondents, found, headers)
+    await context.bot.send_document(chat, InputFile(io.BytesIO(content),
+                                                    filename=say(lang, "survey.xlsx.file", id=survey.id)))
+
+
+def _result_lines(lang: str, result: surveys.QuestionResult, respondents: int) -> list[str]:
+    question = result.question
+    lines = [say(lang, "survey.result_question", number=question.position + 1, text=question.text,
+                 answered=result.answered)]
+    if question.kind == TEXT:
+        for answer in result.texts:
+            lines += framed(lang, "survey.result_text", answer)
+        return lines
+    base = respondents if question.kind == MULTIPLE else result.answered
+    lines += [say(lang, "survey.result_choice", choice=choice, count=count,
+                  share=f"{count / base:.0%}" if base else "—")
+              for choice, count in zip(question.choices, result.counts, strict=True)]
+    if question.kind == SCALE and result.average is not None:
+        lines.append(say(lang, "survey.result_average", average=f"{result.average:.2f}"))
+    return lines
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(start_answering, pattern=SURVEY_START),
+                          CommandHandler("start", start_public,
+                                         filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}"))],
+            states={
+                **conversations.on_timeout("survey"),
+                ANSWERING: [CallbackQueryHandler(pick, pattern=SURVEY_PICK),
+                            CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
+                            CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
+                            MessageHandler(menu.TYPED, typed)],
+            },
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+            name="survey",
+            conversation_timeout=conversations.TIMEOUT,
+            persistent=False,  # like an opinion draft: the answers in progress never reach the disk
+            allow_reentry=True,
+        ),
+        *menu.triggers("survey", new_survey),
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/survey(@\w+)?\s*$"),
+                       new_survey_from_file),
+        *menu.triggers("surveys", list_surveys),
+        CallbackQueryHandler(confirm_survey, pattern=SURVEY_SEND),
+        CallbackQueryHandler(show_results, pattern=SURVEY_RESULTS),
+    ]
