@@ -41,7 +41,7 @@ from callbacks import (
 )
 from documents import survey_results
 from documents.invitation_sheet import deep_link
-from handlers import conversations, ledger, menu
+from handlers import conversations, ledger, menu, typed_choice
 from handlers.access import (
     MEMBERS,
     RESPONDENT,
@@ -515,7 +515,7 @@ def _result_lines(lang: str, result: surveys.QuestionResult, respondents: int) -
 
 def handlers() -> list[BaseHandler]:
     return [
-        ConversationHandler(
+        typed_choice.conversation(
             entry_points=[CallbackQueryHandler(start_answering, pattern=SURVEY_START),
                           CommandHandler("start", start_public,
                                          filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}"))],
