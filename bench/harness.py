@@ -66,7 +66,10 @@ class Person:
             raise AssertionError(f"user {self.id}: the bot said nothing for 10 s")
         self.seen = data["next"]
         for event in data["events"]:
-            self.messages[event["message"]["message_id"]] = event["message"]
+            if event["kind"] == "deleted":  # the bot deletes what an anonymous author typed
+                self.messages.pop(event["message_id"], None)
+            else:
+                self.messages[event["message"]["message_id"]] = event["message"]
 
     async def send(self, text: str) -> None:
         await self.client.post(f"/sandbox/users/{self.id}/text", {"text": text})
