@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -117,13 +118,20 @@ async def send_due(app: Application) -> int:
         # One request at a time: a crash can then leave at most one message sent but not yet
         # marked (so it arrives twice at most once); the pacer keeps the overall rate.
         sent = 0
-        held = app.bot_data.get(HELD) or set()
-        due = [o for o in outbox.due(app.bot_data["db"], limit=PASS_LIMIT) if o.grouping not in held]
-        for batch in batches(due):
-            if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
-                break
-            sent += await _send(app, batch)
-        return sent
+        while True:
+            started = time.monotonic()
+            held = app.bot_data.get(HELD) or set()
+            found = outbox.due(app.bot_data["db"], limit=PASS_LIMIT)
+            for batch in batches([o for o in found if o.grouping not in held]):
+                if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
+                    return sent
+                sent += await _send(app, batch)
+            if len(found) < PASS_LIMIT or app.bot_data.get("stopping"):
+                return sent
+            # A full pass: more is due. Going on at once, rather than at the job's next tick,
+            # keeps a fan-out at the pacer's rate (waiting a tick after every thousand messages
+            # cost 3% of it); a person still gets one message per interval at most.
+            await asyncio.sleep(max(0.0, INTERVAL_SECONDS - (time.monotonic() - started)))
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
