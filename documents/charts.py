@@ -157,9 +157,13 @@ def _label(axes, family: str, title: str) -> None:
 _pool: ProcessPoolExecutor | None = None
 
 
-def _drawer_start() -> None:
-    os.nice(5)  # charts are background work: on a small machine the bot's replies come first
-    cjk_font()
+def _started() -> ProcessPoolExecutor:
+    """The chart process, started and ready (its imports and font done): called in a worker
+    thread, since starting a process and waiting for it would hold the event loop."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=cjk_font)
+    pool.submit(int).result()
+    return pool
 
 
 async def apart(draw: Callable[..., bytes], *args) -> bytes:
@@ -170,8 +174,7 @@ async def apart(draw: Callable[..., bytes], *args) -> bytes:
     loop = asyncio.get_running_loop()
     for attempt in range(2):
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_drawer_start)
+            _pool = await asyncio.to_thread(_started)
         try:
             return await loop.run_in_executor(_pool, draw, *args)
         except BrokenProcessPool:
