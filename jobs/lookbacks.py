@@ -138,23 +138,7 @@ async def run_in_slices(app: Application, today: date, slices: Slices | None = N
     slices = slices or Slices()
     started: set[int] = set()
     for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
-        await _committed(app, steps, slices)
-
-
-async def _committed(app: Application, steps: Iterator[None], slices: Slices) -> None:
-    """Run the steps, committing and pausing whenever a slice has had its time. A step never
-    yields inside a transaction of its own, so each slice's commit is whole."""
-    db = app.bot_data["db"]
-    while True:
-        with db.atomic():
-            finished = True
-            for _ in steps:
-                if slices.over():
-                    finished = False
-                    break
-        if finished:
-            return
-        await slices.pause()
+        await slices.run(app.bot_data["db"], steps)
 
 
 def _opening(app: Application, today: date, started: set[int]) -> Iterator[None]:
