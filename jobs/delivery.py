@@ -24,6 +24,7 @@ from jobs import notices
 from storage import outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
+from texts.fit import TEXT_LIMIT, units
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +42,27 @@ def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None
 
 
 def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
-    """One batch per person: their first due row, with the rows that share its grouping."""
+    """One batch per person: their first due row, with the rows that share its grouping as far
+    as they fit in one message (Telegram refuses a text over 4096 UTF-16 units, and a message
+    shows 8 rows of buttons here): the rest go in the person's next message. At full size a
+    head's 09:00 reminders ran to hundreds in one grouping, and the joined text was refused."""
     first: dict[int, list[Outgoing]] = {}
+    size: dict[int, int] = {}
     for outgoing in due:
         batch = first.get(outgoing.person_id)
         if batch is None:
             first[outgoing.person_id] = [outgoing]
+            size[outgoing.person_id] = units(outgoing.text)
         elif outgoing.grouping and outgoing.grouping == batch[0].grouping:
-            batch.append(outgoing)
+            joined = size[outgoing.person_id] + len(SEPARATOR) + units(outgoing.text)
+            rows = sum(len(o.buttons) for o in batch) + len(outgoing.buttons)
+            if joined <= TEXT_LIMIT and rows <= MAX_BUTTON_ROWS:
+                batch.append(outgoing)
+                size[outgoing.person_id] = joined
     return list(first.values())
+
+
+SEPARATOR = "\n\n"
 
 
 HELD = "delivery_held"  # bot_data: the groupings a pass is still queuing
@@ -76,7 +89,7 @@ async def _send(app: Application, batch: list[Outgoing]) -> bool:
     if person is None or not person.chat_id or not person.reachable or not person.active:
         outbox.give_up(db, ids, "unreachable")
         return False
-    text = "\n\n".join(o.text for o in batch)
+    text = SEPARATOR.join(o.text for o in batch)
     buttons = [row for o in batch for row in o.buttons]
     try:
         if batch[0].photo:

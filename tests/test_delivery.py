@@ -79,3 +79,25 @@ async def test_a_full_pass_goes_on_at_once_and_still_gives_a_person_one_message_
         await person.wait_for("逐批通知")
     for n in range(3):
         await everyone[0].wait_for(f"单独通知{n}")
+
+
+def test_a_bundle_of_reminders_is_cut_where_a_message_is_full_and_the_rest_follows():
+    """Found at full size: a head with hundreds of 09:00 reminders in one grouping got them
+    joined into one text, which Telegram refused as too long (and they were given up). A
+    bundle now stops where the text (in UTF-16 units) or the rows of buttons would not fit;
+    the rest goes in the person's next messages, none dropped."""
+    from storage.outbox import Outgoing
+    from texts.fit import TEXT_LIMIT, units
+
+    text = "⏰ 整改事项即将到期😀" * 20  # emoji count twice
+    button = [[("报告进展", "p:1")]]
+    left = [Outgoing(n, 7, f"{n} {text}", button, 0, "reminders:09:00") for n in range(300)]
+    left += [Outgoing(1000, 8, "别人的提醒", [], 0, "reminders:09:00")]
+    sent = []
+    while left:
+        for batch in delivery.batches(left):
+            assert units(delivery.SEPARATOR.join(o.text for o in batch)) <= TEXT_LIMIT
+            assert sum(len(o.buttons) for o in batch) <= delivery.MAX_BUTTON_ROWS
+            sent += [o.id for o in batch]
+        left = [o for o in left if o.id not in set(sent)]
+    assert sorted(sent) == [*range(300), 1000]
