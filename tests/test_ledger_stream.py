@@ -17,8 +17,9 @@ from documents import ledger_workbook
 from storage import problems
 
 ZONE = ZoneInfo("Asia/Shanghai")
-TEXTS = ["<b>加粗</b> & &amp; 未转义", "  前后有空格  ", "第一行\n第二行\r\n第三行", "表情😀👍🏽 与全角，。！",
-         "]]> </t></is></c> 试图跳出单元格", "\u200b零宽\u200d字符\ufeff", "x" * 40_000]
+TEXTS = ["<b>加粗</b> & &amp; 未转义", "  前后有空格  ", "第一行\n第二行\r\n第三行",
+         "表情😀👍🏽 与全角，。！", "]]> </t></is></c> 试图跳出单元格",
+         "\u200b零宽\u200d字符\ufeff", "x" * 40_000]
 
 
 def test_typed_text_reads_back_exactly(db):
