@@ -217,6 +217,7 @@ async def stop_polling(app: Application) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
+    charts.stop_drawing()
 
 
 JOBS_GRACE = 5.0  # seconds; with the rest, a stop stays within the 10 s Docker allows

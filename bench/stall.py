@@ -131,7 +131,7 @@ async def run(arguments) -> None:
         loop.slow_callback_duration = arguments.slow / 1000
     if arguments.no_charts:  # to see what the charts cost the loop
         from jobs import digests as digest_job
-        digest_job.draw_chart = lambda *_: None
+        digest_job.chart_input = lambda *_: None
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
         sweeper.TASKS[name] = _timed(name, task)
     if arguments.switch:

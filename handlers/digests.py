@@ -3,7 +3,6 @@ the last one, the chart), and its schedule: daily or weekly, at which time."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import UTC, datetime, time, timedelta
 
@@ -56,7 +55,7 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     more = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "digest.btn.full"),
                                                        callback_data=digest_job.full_button(since))]])
     await context.bot.send_message(chat, text, parse_mode="HTML", reply_markup=more if cut else None)
-    chart = await asyncio.to_thread(digest_job.draw_chart, lang, person, digest)
+    chart = await digest_job.draw_chart_apart(lang, person, digest)
     if chart:
         await context.bot.send_photo(chat, chart, caption=say(lang, "digest.chart.caption",
                                                               title=digest_job.chart_title(lang, person)))

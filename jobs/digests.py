@@ -257,13 +257,25 @@ def chart_title(lang: str, person: Person) -> str:
     return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
 
 
-def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
-    """Status by department; None when there is nothing to draw."""
+def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
+    """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
         return None
     rows = [charts.DepartmentLights(name, dict(counts)) for name, counts in digest.departments.items()]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
-    return charts.status_by_department(rows, chart_title(lang, person), labels)
+    return rows, chart_title(lang, person), labels
+
+
+def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
+    """Status by department, drawn here; None when there is nothing to draw."""
+    found = chart_input(lang, person, digest)
+    return charts.status_by_department(*found) if found else None
+
+
+async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes | None:
+    """The same, drawn in the chart process (documents/charts.py: off the bot's interpreter)."""
+    found = chart_input(lang, person, digest)
+    return await charts.apart(charts.status_by_department, *found) if found else None
 
 
 # ---- the schedule --------------------------------------------------------------------------
@@ -297,43 +309,49 @@ async def queue_due(app: Application, after: datetime, until: datetime) -> int:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A digest ready to queue: whether it is empty, its first screen, and its chart."""
+    """A digest ready to queue: whether it is empty, its first screen, and what its chart is
+    drawn from."""
     empty: bool
     text: str = ""
     cut: bool = False
-    chart: bytes | None = None
+    chart: tuple | None = None
 
 
 class _Pass:
-    """One pass's reading: a connection of its own, used by one worker thread at a time, and
-    the office's digests (and charts) by period, each built once however many office members
-    receive it."""
+    """One pass's reading: a connection of its own, used by one worker thread at a time; the
+    office's digests by period, each built once however many office members receive it; and
+    the charts by what they show, each drawn once (the office's once per language)."""
 
     def __init__(self, app: Application, reading) -> None:
         self.app, self.reading = app, reading
         self.office: dict[tuple, Digest] = {}
-        self.charts: dict[tuple, bytes | None] = {}
+        self.charts: dict[tuple, bytes] = {}
 
     def prepare(self, person: Person, since: datetime, today, lang: str, title: str,
                 since_text: str) -> Prepared:
-        """Runs in a worker thread: read, write out and draw one person's digest."""
+        """Runs in a worker thread: read and write out one person's digest."""
         if OFFICE in person.roles:
             key = (since, today)
             if key not in self.office:
                 self.office[key] = build(self.app, person, since, today, self.reading)
             digest = self.office[key]
         else:
-            key, digest = None, build(self.app, person, since, today, self.reading)
+            digest = build(self.app, person, since, today, self.reading)
         if digest.is_empty():
             return Prepared(empty=True)
         text, cut = render_screen(lang, person, digest, title, since_text)
-        if key is None:
-            chart = draw_chart(lang, person, digest)
-        else:  # the office's chart depends on the digest and the language only
-            if (key, lang) not in self.charts:
-                self.charts[key, lang] = draw_chart(lang, person, digest)
-            chart = self.charts[key, lang]
-        return Prepared(False, text, cut, chart)
+        return Prepared(False, text, cut, chart_input(lang, person, digest))
+
+    async def chart(self, found: tuple | None) -> bytes | None:
+        """Drawn in the chart process, once per pass for the same rows, title and labels."""
+        if found is None:
+            return None
+        rows, title, labels = found
+        key = (title, tuple(labels.items()),
+               tuple((row.department, tuple(sorted(row.counts.items()))) for row in rows))
+        if key not in self.charts:
+            self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels)
+        return self.charts[key]
 
 
 async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slot: datetime) -> int:
@@ -351,9 +369,9 @@ async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slo
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
     buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if prepared.cut else None
     queued = int(outbox.queue(db, person.id, prepared.text, dedup_key=key, due_at=due, buttons=buttons))
-    if prepared.chart:
+    chart = await pass_.chart(prepared.chart)
+    if chart:
         caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
-        queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due,
-                               photo=prepared.chart)
+        queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)
     digests.record_digest(db, person.id, slot)
     return queued

@@ -1,15 +1,23 @@
 """Look-backs on the sweeper's day: open the rounds that are due (30 and 90 days after closure
-by default) and ask the department and its staff; close the rounds whose voting is over."""
+by default) and ask the department and its staff; close the rounds whose voting is over.
+
+The day's work runs in committed slices (jobs/slices.py), so people are answered meanwhile: at
+full size opening a day's look-backs walks tens of thousands of closed problems and asks whole
+departments (it held the event loop close to a second in one transaction). Each step is one
+problem's round opened, a chunk of one look-back's askers queued, or one look-back decided;
+a pass cut short does its window again, and every notice it queues is deduplicated."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import date
 
 from telegram.ext import Application
 
 from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN, LOOKBACK_WIDEN_MENU
 from jobs import bad_rows, notices
+from jobs.slices import Slices
 from storage import lookbacks, people, problems
 
 log = logging.getLogger(__name__)
@@ -38,11 +46,25 @@ def group(app: Application, kind: str, value: str) -> list:
     return notices.department(app, int(value))
 
 
+ASK_CHUNK = 50  # voters queued between two chances to commit and let people in (about 15 ms)
+
+
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
+    """Ask the department to confirm, and the electorate to vote, at once (in the caller's
+    transaction): for a look-back the office opens by hand."""
+    for _ in asking(app, lookback):
+        pass
+
+
+def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = True) -> Iterator[None]:
     """Ask the department to confirm, and the electorate to vote. The electorate is chosen
     here, when the look-back opens: the departments the problem is about and the one that fixed
     it (the holders of its receipts vote under /receipt); the office may widen it. When those
-    asked cannot reach the minimum, the office is told at once, with one tap to widen."""
+    asked cannot reach the minimum, the office is told at once, with one tap to widen.
+
+    Yields after each chunk of voters (outside any transaction of its own), where the caller
+    may commit and pause; every notice is deduplicated per person, so asking again after a
+    pass was cut short only queues what is missing."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
     problem = problems.get(db, lookback.problem_id)
     if problem is None:  # a look-back's problem is never deleted
@@ -56,9 +78,11 @@ def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     asked = voters(app, lookback)
     buttons = [[(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row]
                for row in VOTE_BUTTONS]
-    notices.notify(app, asked, "lookback.vote_ask",
-                   buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
-                   title=problem.title, measures=problem.measures or "—")
+    for start in range(0, len(asked), ASK_CHUNK):
+        notices.notify(app, asked[start:start + ASK_CHUNK], "lookback.vote_ask",
+                       buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
+                       title=problem.title, measures=problem.measures or "—")
+        yield
     reach = len(asked) + len(problems.opinions_of(db, problem.id))
     widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
     if reach < settings.lookback_min_votes and not widened:
@@ -67,8 +91,9 @@ def ask(app: Application, lookback: lookbacks.Lookback) -> None:
                                 [("lookback.btn.widen_some", LOOKBACK_WIDEN_MENU.data(lookback.id))]],
                        dedup=f"lookback-too-few:{lookback.id}:{len(asked)}", id=problem.id,
                        title=problem.title, asked=reach, k=settings.lookback_min_votes)
-    notices.holders_told(app, problems.opinions_of(db, problem.id), "lookback.holder_news",
-                         f"lookback-holder:{lookback.id}", id=problem.id, title=problem.title)
+    if holders:  # once, when the look-back opens (a pass that resumes it does not tell again)
+        notices.holders_told(app, problems.opinions_of(db, problem.id), "lookback.holder_news",
+                             f"lookback-holder:{lookback.id}", id=problem.id, title=problem.title)
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
@@ -88,13 +113,54 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
 
 
 def run(app: Application, today: date) -> None:
+    """The day's look-backs at once, in the caller's transaction (tests and the command line)."""
+    started: set[int] = set()
+    for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
+        for _ in steps:
+            pass
+
+
+async def run_in_slices(app: Application, today: date, slices: Slices | None = None) -> None:
+    """The day's look-backs in committed slices, letting people in between (the sweeper)."""
+    slices = slices or Slices()
+    started: set[int] = set()
+    for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
+        await slices.run(app.bot_data["db"], steps)
+
+
+def _opening(app: Application, today: date, started: set[int]) -> Iterator[None]:
+    """Open each round that is due (a round that exists already is not opened twice)."""
     db, settings = app.bot_data["db"], app.bot_data["settings"]
-    for problem_id, round_name in lookbacks.due_rounds(db, today, settings.lookback_days, settings.timezone,
-                                                       bad_row=bad_rows.reporter(app)):
+    due = lookbacks.each_due_round(db, today, settings.lookback_days, settings.timezone,
+                                   bad_row=bad_rows.reporter(app))
+    for problem_id, round_name in due:
         with bad_rows.skipped_if_bad(app, "problems", problem_id):
-            started = lookbacks.start(db, problem_id, round_name, today, settings.lookback_open_days)
-            if started:
-                ask(app, started)
-    for lookback in lookbacks.expired(db, today):
+            opened = lookbacks.start(db, problem_id, round_name, today, settings.lookback_open_days)
+            if opened:
+                started.add(opened.id)
+        yield
+
+
+_END = object()
+
+
+def _asking(app: Application, today: date, started: set[int]) -> Iterator[None]:
+    """Ask for every look-back opened on the day and still open: those just opened, and after
+    a pass cut short, those it opened before (what they queued then is not queued twice).
+    Holders of receipts are told, directly, of those opened in this pass only."""
+    for lookback in lookbacks.opened_on(app.bot_data["db"], today):
+        steps = asking(app, lookback, holders=lookback.id in started)
+        while True:
+            finished = True
+            with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
+                finished = next(steps, _END) is _END
+            if finished:  # done, or skipped as a bad row
+                break
+            yield
+
+
+def _concluding(app: Application, today: date) -> Iterator[None]:
+    for lookback in lookbacks.expired(app.bot_data["db"], today):
         with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
             conclude(app, lookback)
+        yield

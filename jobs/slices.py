@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 
 SLICE_SECONDS = 0.02  # the loop's longest wait, far under the 100 ms people would notice
 
@@ -29,3 +30,18 @@ class Slices:
         await asyncio.sleep(0)
         self.pauses += 1
         self.started = time.perf_counter()
+
+    async def run(self, db, steps: Iterator[None]) -> None:
+        """Run `steps` (each `yield` is a point where the work may stop) in committed slices,
+        pausing between them. A step must not yield inside a transaction of its own, so that
+        each slice's commit is whole."""
+        while True:
+            with db.atomic():
+                finished = True
+                for _ in steps:
+                    if self.over():
+                        finished = False
+                        break
+            if finished:
+                return
+            await self.pause()

@@ -49,9 +49,9 @@ class Window:
     slots: list[datetime]
 
 
-def _lookbacks(app: Application, window: Window) -> int:
+async def _lookbacks(app: Application, window: Window) -> int:
     for slot in window.slots:
-        lookbacks.run(app, slot.date())
+        await lookbacks.run_in_slices(app, slot.date())
     return 0
 
 
@@ -84,21 +84,24 @@ def _questionnaires(app: Application, window: Window) -> int:
 # Each task returns how many messages it queued. These run in one transaction each:
 TASKS: dict[str, Callable[[Application, Window], int]] = {
     "meetings": lambda app, w: meetings.queue_reminders(app, w.since, w.now),
-    "lookbacks": _lookbacks,
     "self_checks": _self_checks,
     "evaluations": _evaluations,
     "orders": _orders,
     "questionnaires": _questionnaires,
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
-# is recorded after the last). Reminders run first, as before: in slices, each committed.
-# Digests are read and drawn in a worker thread and committed person by person.
+# is recorded after the last). Reminders run first, as before: in slices, each committed;
+# look-backs too (jobs/lookbacks.py). Digests are read and drawn in a worker thread and
+# committed person by person.
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),
+    "lookbacks": _lookbacks,
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
     "rollup": _rollup,
 }
-ORDER = ("reminders", *TASKS, "digests", "rollup")
+ORDER = ("reminders", "meetings", "lookbacks", "self_checks", "evaluations", "orders", "questionnaires",
+         "digests", "rollup")
+assert set(ORDER) == set(TASKS) | set(ASYNC_TASKS)
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:

@@ -900,3 +900,16 @@ def m132_questionnaires(db: sqlite_utils.Database) -> None:
         ) without rowid;
         """
     )
+
+
+@migrations()
+def m120_open_lookbacks_by_day(db: sqlite_utils.Database) -> None:
+    """The sweeper asks each working day for the open look-backs opened that day (to ask their
+    electorate) and those whose voting is over: at full size tens of thousands of look-backs,
+    read through on every slot without these."""
+    db.executescript(
+        """
+        create index if not exists lookbacks_open_by_opening on lookbacks (opens_on) where result is null;
+        create index if not exists lookbacks_open_by_closing on lookbacks (closes_on) where result is null;
+        """
+    )

@@ -10,6 +10,7 @@ of at least k voters, shuffled apart; what is left when voting closes, without i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -79,7 +80,13 @@ def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ..
                zone, bad_row: problems.BadRow | None = None) -> list[tuple[int, str]]:
     """(problem, round) pairs whose look-back is due and not yet started (every closed problem:
     no cap); a closed problem's row that cannot be read goes to `bad_row`."""
-    due = []
+    return list(each_due_round(db, today, after_days, zone, bad_row))
+
+
+def each_due_round(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
+                   zone, bad_row: problems.BadRow | None = None) -> Iterator[tuple[int, str]]:
+    """The same, one at a time: the closed problems are read in short chunked queries, so the
+    caller may commit and pause between two (at full size there are tens of thousands)."""
     for problem in problems.each(db, problems.CLOSED_FILTER, bad_row=bad_row):
         if problem.closed_at is None:
             continue
@@ -89,8 +96,7 @@ def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ..
             if closed_on + timedelta(days=days) <= today and not db.execute(
                     "select 1 from lookbacks where problem_id = ? and round = ?",
                     [problem.id, round_name]).fetchone():
-                due.append((problem.id, round_name))
-    return due
+                yield problem.id, round_name
 
 
 def vote(db: sqlite_utils.Database, lookback_id: int, voter: str, choice: str, today: date) -> bool:
@@ -171,6 +177,12 @@ def latest_result(db: sqlite_utils.Database, problem_id: int) -> tuple[int, str]
     row = db.execute("select id, result from lookbacks where problem_id = ? and result is not null "
                      "order by id desc limit 1", [problem_id]).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def opened_on(db: sqlite_utils.Database, day: date) -> list[Lookback]:
+    """The look-backs opened on this day and still open: those the day's sweep asks for votes."""
+    return [_lookback(r) for r in db.query(
+        "select * from lookbacks where opens_on = ? and result is null order by id", [day.isoformat()])]
 
 
 def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
