@@ -17,6 +17,7 @@ import dataclasses
 import logging
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from telegram.ext import Application
@@ -77,7 +78,7 @@ class UnitView:
 class Units:
     """The institutions the bot knows, and who belongs where."""
     main: Institution | None  # the main database's unit; None in a deployment with one institution
-    views: dict[int, object]  # institution id -> its view (the main one: the application itself)
+    views: dict[int, Any]  # institution id -> its view (the main one: the application itself)
     by_name: dict[str, int]
     members: dict[int, int]  # Telegram account -> institution id (not listed: the main unit)
 
@@ -113,7 +114,7 @@ def attach(app: Application) -> Units:
     its migrations, after a backup, as the main one is)."""
     home = app.bot_data["db"]
     known: Units | None = app.bot_data.get(UNITS)
-    views: dict[int, object] = dict(known.views) if known else {}
+    views: dict[int, Any] = dict(known.views) if known else {}
     main = None
     listed = directory.listed(home)
     for institution in listed:
@@ -165,6 +166,13 @@ def view_named(app, name: str):
         return None
     institution_id = units.by_name.get(name)
     return units.views.get(institution_id) if institution_id is not None else None
+
+
+def unit(view) -> Institution:
+    """The unit a view stands for, where the caller knows there is a directory."""
+    found = institution_of(view)
+    assert found is not None, "a view of a deployment with several institutions"
+    return found
 
 
 def institution_of(view) -> Institution | None:

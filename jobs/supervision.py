@@ -8,6 +8,7 @@ import asyncio
 import html
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from telegram.ext import Application
 
@@ -30,7 +31,7 @@ def body_view(app):
     if units is None:
         return None
     for view in institutions.each(app):
-        unit = institutions.institution_of(view)
+        unit = institutions.unit(view)
         if unit is not None and unit.is_body:
             return view
     return None
@@ -40,7 +41,7 @@ def institution_views(app) -> list:
     """The views of the institutions under supervision (the body itself is not one of them)."""
     found = []
     for view in institutions.each(app):
-        unit = institutions.institution_of(view)
+        unit = institutions.unit(view)
         if unit is not None and not unit.is_body:
             found.append(view)
     return found
@@ -53,7 +54,7 @@ def view_of(app, institution_id: int):
 
 def _figures_of(view, today: date) -> Figures:
     settings = view.bot_data["settings"]
-    name = institutions.institution_of(view).name  # the main database's settings may not name it
+    name = institutions.unit(view).name  # the main database's settings may not name it
     with reader(view.bot_data["db"]) as reading:
         return rollup.figures(reading, name, today, settings.anonymity_set,
                               settings.ledger_amber_days, settings.ledger_stale_days)
@@ -75,7 +76,7 @@ async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigur
             with reader(body.bot_data["db"]) as reading:
                 by_id = orders.figures_by_institution(reading, today)
             for view in views:
-                unit = institutions.institution_of(view)
+                unit = institutions.unit(view)
                 by_name[unit.name] = by_id.get(unit.id, OrderFigures(by_step={}))
         return rollup.ranked(found), by_name
 
@@ -147,7 +148,7 @@ def remind_reports(app, today: date) -> int:
         done = {i for i, s in upward_reports.statuses(db, request.id).items()
                 if s in (upward_reports.SUBMITTED, upward_reports.ACCEPTED)}
         for view in institution_views(body):
-            unit = institutions.institution_of(view)
+            unit = institutions.unit(view)
             if unit.id in done:
                 continue
             told += notices.notify(view, notices.office(view), key, dedup=f"upward:{request.id}:{today}",
@@ -162,14 +163,15 @@ def tell_step(body, order: Order) -> int:
     unit = view_of(body, order.institution_id)
     if unit is None:
         return 0
-    values = {"title": order.title, "deadline": order.deadline.isoformat(), "id": order.problem_id or 0}
+    values: dict[str, Any] = {"title": order.title, "deadline": order.deadline.isoformat(),
+                              "id": order.problem_id or 0}
     audience = notices.office(unit) + notices.leaders(unit)
     told = notices.notify(unit, audience, f"order.notice.{order.step}",
                           dedup=f"order:{order.id}:{order.step}", **values)
     if order.step == orders.TALK:
         told += notices.notify(body, notices.person(body, order.issued_by), "order.talk_due",
                                dedup=f"order-talk:{order.id}",
-                               institution=institutions.institution_of(unit).name, **values)
+                               institution=institutions.unit(unit).name, **values)
     return told
 
 

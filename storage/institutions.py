@@ -78,6 +78,7 @@ def add(db: sqlite_utils.Database, name: str, kind: str, main: bool = False) -> 
             "name": name, "kind": kind, "path": path, "public_code": code, "created_at": iso(clock.now()),
         }).last_pk
         audit.record(db, "institution.add", f"institution:{added}", None, kind=kind)
+    assert added is not None
     found = by_id(db, int(added))
     assert found is not None
     return found

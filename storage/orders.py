@@ -10,7 +10,7 @@ supervisor's hand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlite_utils
@@ -105,6 +105,7 @@ def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, instit
             "insert into supervision_orders (institution_id, problem_id, title, details, deadline, "
             "issued_by, issued_at) values (?, ?, ?, ?, ?, ?, ?)",
             [institution_id, problem_id, title, details, deadline.isoformat(), supervisor_id, now]).lastrowid
+        assert order_id is not None
         _record_step(body_db, order_id, NOTICE, supervisor_id)
         audit.record(body_db, "order.issue", f"order:{order_id}", supervisor_id, institution=institution_id)
     found = get(body_db, order_id)
@@ -193,7 +194,7 @@ class OrderFigures:
     confirming: int = 0
     confirmed: int = 0
     overdue: int = 0
-    by_step: dict[int, int] | None = None  # open orders by their step
+    by_step: dict[int, int] = field(default_factory=dict)  # open orders by their step
 
 
 def figures_by_institution(db: sqlite_utils.Database, today: date) -> dict[int, OrderFigures]:

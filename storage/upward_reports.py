@@ -46,6 +46,7 @@ def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> 
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",
             [title, due_on.isoformat(), by, iso(clock.now())]).lastrowid
         audit.record(db, "report.ask", f"report:{request_id}", by)
+    assert request_id is not None
     found = get(db, request_id)
     assert found is not None
     return found
