@@ -159,6 +159,7 @@ def create(
                 created_by,
             ],
         ).lastrowid
+        assert sheet_id is not None  # an insert's row id (as in self_checks.request)
         for position, subject in enumerate(subjects):
             db.execute(
                 "insert into evaluation_subjects (sheet_id, position, name, person_id, department_id) "

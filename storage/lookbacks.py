@@ -46,6 +46,14 @@ def get(db: sqlite_utils.Database, lookback_id: int) -> Lookback | None:
     return _lookback(rows[0]) if rows else None
 
 
+def _existing(db: sqlite_utils.Database, lookback_id: int) -> Lookback:
+    """A look-back the caller names by id, which must be there (a round is never deleted)."""
+    lookback = get(db, lookback_id)
+    if lookback is None:
+        raise LookupError(f"no look-back {lookback_id}")
+    return lookback
+
+
 def open_for(db: sqlite_utils.Database, problem_id: int) -> Lookback | None:
     rows = list(db.query("select * from lookbacks where problem_id = ? and result is null "
                          "order by id desc limit 1", [problem_id]))
@@ -70,10 +78,10 @@ def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: da
         cursor = db.execute(
             "insert or ignore into lookbacks (problem_id, round, opens_on, closes_on) values (?, ?, ?, ?)",
             [problem_id, round_name, today.isoformat(), (today + timedelta(days=open_days)).isoformat()])
-        if cursor.rowcount == 0:
+        if cursor.rowcount == 0 or cursor.lastrowid is None:  # this round was already started
             return None
         audit.record(db, "problem.lookback_start", f"problem:{problem_id}", actor_id, text=round_name)
-        return get(db, cursor.lastrowid)
+        return _existing(db, cursor.lastrowid)
 
 
 def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
@@ -137,7 +145,7 @@ def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str
     with db.atomic():
         db.execute("update lookbacks set confirmed_by = ?, confirmation = ?, evidence = ? "
                    "where id = ? and result is null", [head_id, note, evidence, lookback_id])
-        lookback = get(db, lookback_id)
+        lookback = _existing(db, lookback_id)
         audit.record(db, "problem.lookback_confirm", f"problem:{lookback.problem_id}", head_id, text=note)
 
 
@@ -155,7 +163,7 @@ def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_s
     batch are written first, without their voters."""
     anonymous_pool.pool_for(db).write_lookback(lookback_id, with_voters=False)
     with db.atomic():
-        lookback = get(db, lookback_id)
+        lookback = _existing(db, lookback_id)
         counts = tally(db, lookback_id)
         counted = sum(counts[c] for c in COUNTED)
         if counted < min_votes:
@@ -211,7 +219,7 @@ def widen(db: sqlite_utils.Database, lookback_id: int, entries: list[tuple[str, 
             db.execute("insert or ignore into lookback_electorate values (?, ?, ?)",
                        [lookback_id, kind, str(value)])
         if actor_id is not None:
-            lookback = get(db, lookback_id)
+            lookback = _existing(db, lookback_id)
             audit.record(db, "problem.lookback_widen", f"problem:{lookback.problem_id}", actor_id,
                          text=",".join(f"{k}:{v}" for k, v in entries))
 

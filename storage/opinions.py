@@ -285,6 +285,14 @@ def mark_read(db: sqlite_utils.Database, opinion_id: str) -> None:
         db.execute("update opinions set unread = 0 where id = ?", [opinion_id])
 
 
+def _written(db: sqlite_utils.Database, opinion_id: str) -> Opinion:
+    """The opinion as it stands after a change in this very call (which found it first)."""
+    opinion = get(db, opinion_id)
+    if opinion is None:
+        raise OpinionError("not_found")
+    return opinion
+
+
 def _open_opinion(db, opinion_id: str) -> Opinion:
     opinion = get(db, opinion_id)
     if opinion is None or not _released(db, opinion_id):
@@ -308,7 +316,7 @@ def reply(db: sqlite_utils.Database, opinion_id: str, office_id: int, text: str,
         new_status = REPLIED if opinion.status == NEW else opinion.status
         db.execute("update opinions set status = ?, unread = 0 where id = ?", [new_status, opinion_id])
         audit.record(db, "opinion.reply", f"opinion:{opinion_id}", office_id)
-    return get(db, opinion_id)
+    return _written(db, opinion_id)
 
 
 def mark_duplicate(db: sqlite_utils.Database, opinion_id: str, original_id: str, office_id: int) -> None:
@@ -328,7 +336,7 @@ def send_to_leader(db: sqlite_utils.Database, opinion_id: str, leader_id: int, o
         db.execute("update opinions set status = ?, leader_id = ?, unread = 0 where id = ?",
                    [FORWARDED, leader_id, opinion_id])
         audit.record(db, "opinion.to_leader", f"opinion:{opinion_id}", office_id, leader=leader_id)
-    return get(db, opinion_id)
+    return _written(db, opinion_id)
 
 
 def return_to_office(db: sqlite_utils.Database, opinion_id: str, leader_id: int) -> Opinion:
@@ -340,7 +348,7 @@ def return_to_office(db: sqlite_utils.Database, opinion_id: str, leader_id: int)
         db.execute("update opinions set status = ?, leader_id = null, unread = 1 where id = ?",
                    [REPLIED if thread(db, opinion_id) else NEW, opinion_id])
         audit.record(db, "opinion.back_to_office", f"opinion:{opinion_id}", leader_id)
-    return get(db, opinion_id)
+    return _written(db, opinion_id)
 
 
 def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: str, today: date) -> Opinion:
@@ -352,7 +360,7 @@ def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: st
                    [CLOSED, answer, opinion_id])
         db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
         audit.record(db, "opinion.close", f"opinion:{opinion_id}", office_id)
-    return get(db, opinion_id)
+    return _written(db, opinion_id)
 
 
 def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int,
@@ -369,7 +377,7 @@ def publish(db: sqlite_utils.Database, opinion_id: str, office_id: int,
                    [public_text, opinion_id])
         audit.record(db, "opinion.publish", f"opinion:{opinion_id}", office_id,
                      redacted=public_text is not None)
-    return get(db, opinion_id)
+    return _written(db, opinion_id)
 
 
 def subscribe(db: sqlite_utils.Database, opinion_id: str, sealed_chat: str) -> None:
@@ -380,9 +388,9 @@ def subscribe(db: sqlite_utils.Database, opinion_id: str, sealed_chat: str) -> N
         pool.subscriptions[opinion_id] = sealed_chat
         return
     with db.atomic():
-        if get(db, opinion_id).status in (CLOSED, DUPLICATE):
+        if _written(db, opinion_id).status in (CLOSED, DUPLICATE):
             raise OpinionError("closed")
-        db["opinion_subscriptions"].upsert({"opinion_id": opinion_id, "sealed_chat": sealed_chat},
+        db.table("opinion_subscriptions").upsert({"opinion_id": opinion_id, "sealed_chat": sealed_chat},
                                            pk="opinion_id")
 
 
