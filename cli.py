@@ -42,7 +42,7 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
     try:
         rows = roster.parse(Path(args.file).read_bytes())
     except roster.RosterError as error:
-        from handlers.roster import file_error_text  # the same wording the office sees in chat
+        from handlers.people.roster import file_error_text  # the same wording the office sees in chat
 
         print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
@@ -54,12 +54,12 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
             by_unit = institutions.import_roster(db, settings.database_path, rows, settings.institution,
                                                  risks_confirmed=args.yes)
     except roster.RosterError as error:  # a roster of several institutions that does not add up
-        from handlers.roster import file_error_text
+        from handlers.people.roster import file_error_text
 
         print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
     except roster.RiskyImport as risky:
-        from handlers.roster import risk_text
+        from handlers.people.roster import risk_text
 
         print(risk_text(settings.default_language, risky.changes, html_tags=False), file=sys.stderr)
         print("nothing was changed; run again with --yes if the file is right", file=sys.stderr)
@@ -112,7 +112,7 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
 def _import_file(settings: config.Settings, path: str, family: str, parse, apply, db) -> list | None:
     """Parse a CSV of the given family and apply it all or nothing; None (and the reason on
     stderr, in the office's wording) when the file is refused."""
-    from handlers.roster import file_error_text
+    from handlers.people.roster import file_error_text
     from storage.csv_files import FileRejected
 
     try:
@@ -300,7 +300,7 @@ def _hotspots_group(settings: config.Settings, args: argparse.Namespace) -> int:
 def _poster(settings: config.Settings, args: argparse.Namespace) -> int:
     from documents import poster
     from documents.invitation_sheet import deep_link
-    from handlers.public_box import poster_text
+    from handlers.opinions.public_box import poster_text
     from storage import public_box
     from storage.clock import clock
 

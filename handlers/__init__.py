@@ -7,38 +7,22 @@ import warnings
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from handlers import (
+from handlers import fallbacks, menu, throttle
+from handlers.campaign import (
     calendar,
-    digests,
-    evaluations,
-    exports,
-    extensions,
-    fallbacks,
-    hotspots,
-    inbox,
-    leadership,
-    ledger,
-    lookbacks,
+    evaluation,
     meeting_form,
-    menu,
-    opinions,
-    people,
     phase_form,
-    problems,
-    profile,
-    progress,
-    public_box,
-    questionnaires,
-    receipts,
-    roster,
-    self_checks,
+    questionnaire,
+    self_check,
     selfcheck_form,
     sheet_form,
-    start,
-    supervision,
-    throttle,
-    upward_reports,
 )
+from handlers.opinions import hotspots, inbox, public_box, receipt, submit
+from handlers.people import directory, profile, roster, start
+from handlers.problems import dispatch, extension, listing, lookback, progress
+from handlers.reports import digest, export, ledger
+from handlers.supervision import oversight, reports_upward
 
 # Conversations here are per user and chat on purpose; PTB warns that a CallbackQueryHandler
 # inside is then not tracked per message, which is what we want.
@@ -53,12 +37,12 @@ def register(app: Application) -> None:
     # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided
     # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
     # one-liner command would otherwise take it.
-    for module in (opinions, receipts, inbox, problems, leadership, progress, extensions, lookbacks, roster,
-                   selfcheck_form, self_checks, meeting_form, phase_form, sheet_form, questionnaires):
+    for module in (submit, receipt, inbox, listing, dispatch, progress, extension, lookback, roster,
+                   selfcheck_form, self_check, meeting_form, phase_form, sheet_form, questionnaire):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, digests, exports, calendar, evaluations, profile, people,
-                   hotspots, supervision, upward_reports, public_box):
+    for module in (start, menu, ledger, digest, export, calendar, evaluation, profile, directory,
+                   hotspots, oversight, reports_upward, public_box):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -1,5 +1,5 @@
 """督导 at run time: the roll-up read from every institution's database, the body's digest of
-it, and the 督办 orders' escalation by the calendar (五书制). Used by handlers/supervision.py
+it, and the 督办 orders' escalation by the calendar (五书制). Used by handlers/supervision/oversight.py
 (on request) and the sweeper (on schedule, in the body's pass)."""
 
 from __future__ import annotations

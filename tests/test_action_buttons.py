@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from handlers.problem_actions import ACTION_BUTTONS, action_buttons
+from handlers.problems.actions import ACTION_BUTTONS, action_buttons
 from storage import problems
 from storage.people import HEAD, LEADER, OFFICE, Person
 

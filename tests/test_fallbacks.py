@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers import profile
+from handlers.people import profile
 
 
 async def _joined(client, invited, user_id=101, name="张伟"):

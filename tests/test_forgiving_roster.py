@@ -149,7 +149,7 @@ def test_not_a_workbook_and_a_huge_file_are_refused():
 @pytest.mark.parametrize("lang, words", [("zh-CN", "科室、角色"), ("zh-TW", "科室、角色"),
                                          ("en", "department, roles".replace(", ", "、"))])
 def test_a_missing_column_is_named_in_the_readers_language(lang, words):
-    from handlers.roster import file_error_text
+    from handlers.people.roster import file_error_text
 
     with pytest.raises(RosterError) as refused:
         roster.parse("姓名,电话\n张伟,123\n".encode())

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers import ledger
+from handlers.reports import ledger
 from storage import digests, extensions, lookbacks, opinions, people, problems, self_checks
 from texts import CATALOGS
 

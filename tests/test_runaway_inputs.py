@@ -61,7 +61,7 @@ def test_a_closing_time_out_of_range_is_a_polite_error():
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from handlers.evaluations import SheetInputError, closing_time
+    from handlers.campaign.evaluation import SheetInputError, closing_time
 
     now = datetime(2026, 11, 30, 2, tzinfo=UTC)
     with pytest.raises(SheetInputError):

@@ -2,7 +2,7 @@
 subjects (班子成员 / 科室负责人 / 全部科室 / departments, tap several, or type names) → closing
 day (下周一 / 下周五 / 本月底, or typed; a day alone closes at 17:30) → raters (everyone, roles,
 departments, or typed) → a preview with how many subjects and raters → confirm. The one-liner
-stays (handlers/evaluations.py), and both read input through the same functions."""
+stays (handlers/campaign/evaluation.py), and both read input through the same functions."""
 
 from __future__ import annotations
 
@@ -38,8 +38,14 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, reply, requires, settings
-from handlers.evaluations import SheetInputError, closing_time, open_sheet, raters_named, subjects_named
-from handlers.meeting_form import inline_rows
+from handlers.campaign.evaluation import (
+    SheetInputError,
+    closing_time,
+    open_sheet,
+    raters_named,
+    subjects_named,
+)
+from handlers.campaign.meeting_form import inline_rows
 from storage import people
 from storage.clock import clock
 from storage.people import OFFICE

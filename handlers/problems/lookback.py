@@ -29,10 +29,11 @@ from callbacks import (
     LOOKBACK_WIDEN_PICK,
     read_id,
 )
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
-from handlers.problem_actions import tell_error
-from handlers.receipts import held
+from handlers.opinions.receipt import held
+from handlers.problems.actions import tell_error
+from handlers.reports import ledger
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs.lookbacks import ask, voters
 from storage import lookbacks, people, problems

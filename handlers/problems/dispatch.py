@@ -27,9 +27,10 @@ from callbacks import (
     MAX_INDEX,
     read_id,
 )
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires
-from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
+from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
+from handlers.reports import ledger
 from jobs import notices
 from storage import extensions, people, problems
 from storage.dates import parse_deadline

@@ -25,10 +25,11 @@ from callbacks import (
     SELFCHECK_FORM_REVIEWER,
     SELFCHECK_FORM_SUBJECT,
 )
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, quoted, reply, requires
-from handlers.meeting_form import inline_rows
-from handlers.self_checks import request_report
+from handlers.campaign.meeting_form import inline_rows
+from handlers.campaign.self_check import request_report
+from handlers.reports import ledger
 from storage import people, phrasings
 from storage.people import OFFICE
 from texts import say

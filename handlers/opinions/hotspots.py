@@ -23,7 +23,7 @@ from callbacks import (
 )
 from handlers import menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
-from handlers.problems import announce
+from handlers.problems.listing import announce
 from jobs import hotspots as hotspot_job
 from storage import hotspots, opinions
 from storage.db import reader as db_reader

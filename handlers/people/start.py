@@ -22,7 +22,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = current_person(update, context)
     code = context.args[0] if context.args else None
     if code is not None and code.startswith(evaluations.SLIP_PREFIX):  # a rating slip's QR code
-        from handlers.evaluations import start_slip  # the rating flow takes it from here
+        from handlers.campaign.evaluation import start_slip  # the rating flow takes it from here
 
         await start_slip(update, context, code)
         return

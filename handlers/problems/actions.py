@@ -57,7 +57,7 @@ async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: 
                      markup: Callable[[str, Problem], InlineKeyboardMarkup | None]) -> int:
     """One card per problem of the first page (deadline order), then how many are left;
     returns how many problems there are in all."""
-    from handlers import ledger  # ledger renders the card; it imports nothing from here
+    from handlers.reports import ledger  # ledger renders the card; it imports nothing from here
 
     db, lang, chat = database(context), language(update, context), update.effective_chat.id
     shown = problems.page(db, which, CARDS)

@@ -2,7 +2,7 @@
 buttons. Name → day (今天 / 明天 / 下周一 / 本月底, or typed) → time (typed, or 09:00 / 14:30)
 → place (or skip) → attendees (everyone, roles, departments: tap several, or type them) → a
 preview that says how many people will be told → confirm. The one-liner stays
-(handlers/calendar.py)."""
+(handlers/campaign/calendar.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, quoted, reply, requires, settings
-from handlers.calendar import announce_meeting
+from handlers.campaign.calendar import announce_meeting
 from storage import calendar, people, phrasings
 from storage.calendar import Event
 from storage.clock import clock

@@ -33,7 +33,7 @@ from callbacks import (
     RECEIPT_SUBSCRIBE,
     RECEIPT_WRITE,
 )
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import (
     GUEST,
     MEMBERS,
@@ -46,6 +46,7 @@ from handlers.access import (
     send_lines,
     settings,
 )
+from handlers.reports import ledger
 from jobs import forgetting
 from jobs.lookbacks import VOTE_BUTTONS
 from storage import lookbacks, opinions, problems

@@ -41,7 +41,7 @@ from callbacks import (
 )
 from documents import survey_results
 from documents.invitation_sheet import deep_link
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import (
     MEMBERS,
     RESPONDENT,
@@ -57,7 +57,8 @@ from handlers.access import (
     send_lines,
     settings,
 )
-from handlers.evaluations import SheetInputError, closing_time, raters_named
+from handlers.campaign.evaluation import SheetInputError, closing_time, raters_named
+from handlers.reports import ledger
 from handlers.uploads import download
 from jobs import forgetting
 from jobs import questionnaires as survey_job
@@ -410,7 +411,7 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     lang = language(update, context)
     await update.callback_query.edit_message_text(say(lang, f"survey.offer_{to}"))
     if to == "inbox":
-        from handlers.receipts import keys, remember_holder  # one flow hands over to the other
+        from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
 
         # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
         draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text,

@@ -14,8 +14,9 @@ from telegram import InputFile, Update
 from telegram.ext import BaseHandler, ContextTypes
 
 from documents import ledger_workbook, summary_report
-from handlers import ledger, menu
+from handlers import menu
 from handlers.access import database, person_of, quoted, reply, requires, settings
+from handlers.reports import ledger
 from storage import people, problems, summary
 from storage.db import reader as db_reader
 from storage.people import LEADER, OFFICE

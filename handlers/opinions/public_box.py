@@ -2,8 +2,8 @@
 PDFs with the QR code of the box's link) and shows the one-tap pause; the same button comes
 with the notice that the hourly ceiling was reached (jobs/notices.py).
 
-The guests' side is the opinion flow itself (handlers/opinions.py, entered through the
-poster's link) and the receipt flow (handlers/receipts.py).
+The guests' side is the opinion flow itself (handlers/opinions/submit.py, entered through the
+poster's link) and the receipt flow (handlers/opinions/receipt.py).
 """
 
 from __future__ import annotations

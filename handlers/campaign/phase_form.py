@@ -1,6 +1,6 @@
 """/phase without arguments: a campaign phase as a short conversation. Name (the three phases
 offered as buttons) → first day (今天 / 明天 / 下周一, or typed) → last day (本月底 / 下月底 /
-年底, or typed) → a preview → confirm. The one-liner stays (handlers/calendar.py)."""
+年底, or typed) → a preview → confirm. The one-liner stays (handlers/campaign/calendar.py)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import language, quoted, reply, requires
-from handlers.calendar import announce_phase, phase_bound
-from handlers.meeting_form import inline_rows
+from handlers.campaign.calendar import announce_phase, phase_bound
+from handlers.campaign.meeting_form import inline_rows
 from storage.people import OFFICE
 from texts import say
 

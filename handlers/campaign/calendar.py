@@ -99,7 +99,7 @@ def phase_bound(context, text: str, last: bool) -> datetime | None:
 async def announce_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
                            starts: datetime, place: str, roles: list[str], departments: list[str]) -> None:
     """The meeting added, its attendees told, the office told how many: from the one-liner and
-    from the guided form (handlers/meeting_form.py) alike."""
+    from the guided form (handlers/campaign/meeting_form.py) alike."""
     event_id = calendar.add(database(context), "meeting", title, starts, person_of(update, context).id,
                             place=place, roles=roles, departments=departments)
     event = calendar.get(database(context), event_id)

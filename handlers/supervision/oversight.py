@@ -4,7 +4,7 @@
 institution's ledger a tap away. /order (督导组): a 督办 order to an institution, or on one of
 its problems. /orders: the open orders, each with the button that escalates it a step. And the
 supervisor's word on a closure the institution's office asked for (the office's side is in
-handlers/problems.py, which hands a 督办 problem's closure here)."""
+handlers/problems/listing.py, which hands a 督办 problem's closure here)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from callbacks import (
     SUPERVISION_WORKBOOK,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
-from handlers import ledger, menu
+from handlers import menu
 from handlers.access import (
     database,
     language,
@@ -36,6 +36,7 @@ from handlers.access import (
     send_lines,
     settings,
 )
+from handlers.reports import ledger
 from jobs import institutions, notices, supervision
 from storage import appraisals, dates, orders, people, problems, upward_reports
 from storage.db import reader
@@ -322,7 +323,7 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
     """A flagged subject of an appraisal becomes a 督办 order to its institution (once); False
-    for an ordinary sheet, which flags as before (handlers/evaluations.py)."""
+    for an ordinary sheet, which flags as before (handlers/campaign/evaluation.py)."""
     found = appraisals.institution_of(database(context), sheet.id, result.subject.position)
     if found is None:
         return False

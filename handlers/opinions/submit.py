@@ -443,7 +443,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         _forget(update, context)
         return ConversationHandler.END
     author_id = None if draft.public else person_of(update, context).id
-    from handlers.receipts import keys, remember_holder  # one flow hands over to the other
+    from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
 
     opinion_id, receipt = opinions.submit(database(context), draft, author_id, keys(context), day)
     if draft.public and public_ceiling(context).count(this_hour(context)):

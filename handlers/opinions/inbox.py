@@ -40,7 +40,6 @@ from callbacks import (
     INBOX_TO_LEADER,
 )
 from handlers import conversations, menu, typed_choice
-from handlers import hotspots as hotspot_cards
 from handlers.access import (
     database,
     framed,
@@ -52,7 +51,8 @@ from handlers.access import (
     send_lines,
     settings,
 )
-from handlers.receipts import keys, status_text, thread_lines
+from handlers.opinions import hotspots as hotspot_cards
+from handlers.opinions.receipt import keys, status_text, thread_lines
 from jobs import notices
 from storage import opinions, people, problems
 from storage.clock import clock

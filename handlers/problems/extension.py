@@ -17,9 +17,10 @@ from telegram.ext import (
 )
 
 from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
-from handlers import conversations, ledger, menu, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires
-from handlers.problem_actions import id_in_button, tell_error
+from handlers.problems.actions import id_in_button, tell_error
+from handlers.reports import ledger
 from jobs import notices
 from storage import extensions, problems
 from storage.dates import parse_deadline

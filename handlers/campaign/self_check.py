@@ -30,8 +30,7 @@ from callbacks import (
     SELFCHECK_VIEW,
     SELFCHECK_WRITE,
 )
-from handlers import conversations, ledger, menu, typed_choice
-from handlers import problems as problem_list
+from handlers import conversations, menu, typed_choice
 from handlers.access import (
     MEMBERS,
     database,
@@ -45,7 +44,9 @@ from handlers.access import (
     send_lines,
     settings,
 )
-from handlers.problem_actions import id_in_button
+from handlers.problems import listing as problem_list
+from handlers.problems.actions import id_in_button
+from handlers.reports import ledger
 from handlers.uploads import download
 from jobs import notices
 from storage import people, self_checks
@@ -83,7 +84,7 @@ async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def request_report(update: Update, context: ContextTypes.DEFAULT_TYPE, subject: str, due,
                          reviewer_name: str | None) -> None:
     """Ask a department or a person for a report by `due`: from the one-liner and the guided
-    form (handlers/selfcheck_form.py) alike."""
+    form (handlers/campaign/selfcheck_form.py) alike."""
     words = [subject, "", reviewer_name] if reviewer_name else [subject, ""]
     db = database(context)
     everyone = people.everyone(db)

@@ -28,7 +28,7 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires
-from handlers.problem_actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
+from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
 from storage import extensions, phrasings, problems

@@ -39,7 +39,7 @@ from callbacks import (
 )
 from documents import slip_sheet
 from documents.invitation_sheet import deep_link
-from handlers import ledger, menu, supervision
+from handlers import menu
 from handlers.access import (
     MEMBERS,
     SLIP_HOLDER,
@@ -55,7 +55,9 @@ from handlers.access import (
     send_lines,
     settings,
 )
-from handlers.problem_actions import tell_error
+from handlers.problems.actions import tell_error
+from handlers.reports import ledger
+from handlers.supervision import oversight as supervision
 from jobs import evaluations as evaluation_job
 from jobs import notices
 from storage import evaluations, people, phrasings
@@ -183,7 +185,7 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def open_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, subjects: list[Subject],
                      closes: datetime, roles: frozenset[str], departments: frozenset[str]) -> None:
     """The sheet opened and its raters invited, after the guided form's own preview and
-    confirmation (handlers/sheet_form.py)."""
+    confirmation (handlers/campaign/sheet_form.py)."""
     db, config = database(context), settings(context)
     sheet_id = evaluations.create(db, title, subjects, closes, roles=roles, departments=departments,
                                   created_by=person_of(update, context).id)
@@ -356,7 +358,7 @@ def slip_code(payload: str) -> str | None:
 
 
 async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
-    """A rating slip's link (handlers/start.py hands it over): whoever holds the slip rates
+    """A rating slip's link (handlers/people/start.py hands it over): whoever holds the slip rates
     every subject once, on or off the roster; the ballot counts in the slips' own group."""
     code = slip_code(payload)
     try:

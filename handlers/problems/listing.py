@@ -37,10 +37,12 @@ from callbacks import (
     Button,
     read_id,
 )
-from handlers import conversations, ledger, menu, supervision, typed_choice
+from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, settings
-from handlers.problem_actions import CARDS, id_in_button, problem_in_button, tell_error
-from handlers.roster import file_error_text, is_table_file
+from handlers.people.roster import file_error_text, is_table_file
+from handlers.problems.actions import CARDS, id_in_button, problem_in_button, tell_error
+from handlers.reports import ledger
+from handlers.supervision import oversight as supervision
 from handlers.uploads import download
 from jobs import notices
 from storage import evaluations, opinions, people, problems
@@ -293,7 +295,7 @@ async def cancel_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, opinion_id: str,
                         lang: str) -> None:
     """The card's buttons follow the opinion's new state, so a done step cannot be pressed again."""
-    from handlers.inbox import actions  # the inbox draws an opinion's buttons; listing changes them
+    from handlers.opinions.inbox import actions  # the inbox draws an opinion's buttons; listing changes them
 
     db = database(context)
     opinion = opinions.get(db, opinion_id)
@@ -459,7 +461,7 @@ async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """督办: a problem ordered by the supervising body is closed on its supervisor's word; the
-    office's 销号 asks them (handlers/supervision.py)."""
+    office's 销号 asks them (handlers/supervision/oversight.py)."""
     problem = problems.get(database(context), id_in_button(update))
     if problem is None or problem.source != problems.SUPERVISION:
         return False

@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from callbacks import REPORT_ACCEPT, REPORT_RETURN, REPORT_SEND, REPORT_SUBMIT, REPORT_VIEW
 from documents import summary_report
-from handlers import ledger, menu
+from handlers import menu
 from handlers.access import (
     database,
     language,
@@ -25,6 +25,7 @@ from handlers.access import (
     send_lines,
     settings,
 )
+from handlers.reports import ledger
 from jobs import institutions, notices, supervision
 from storage import dates, summary, upward_reports
 from storage.db import reader

@@ -1,0 +1,1 @@
+"""The campaign around the problems: calendar (meetings, phases), evaluations, self-checks."""

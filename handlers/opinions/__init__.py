@@ -1,0 +1,1 @@
+"""Opinions: writing one (anonymous or named), its receipt, the office's inbox, hot spots."""

@@ -1,0 +1,1 @@
+"""People: joining, the roster and invitations, who is who, one's profile."""

@@ -1,0 +1,1 @@
+"""The problem list: listing, claim and dispatch, progress, closure, extensions, look-backs."""

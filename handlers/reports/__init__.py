@@ -1,0 +1,1 @@
+"""What people read: the ledger, digests, exports."""
