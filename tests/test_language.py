@@ -36,7 +36,7 @@ ENUMS = {
 def audited_actions() -> set[str]:
     found = {f"problem.{action}" for action in problems.TRANSITIONS}
     for folder in ("storage", "handlers", "jobs"):
-        for path in (ROOT / folder).glob("*.py"):
+        for path in (ROOT / folder).rglob("*.py"):
             found |= {a for a in AUDITED.findall(path.read_text()) if "{" not in a}
     return found
 
