@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE_STORAGE = [*ROOT.glob("handlers/**/*.py"), *ROOT.glob("jobs/*.py"), *ROOT.glob("documents/*.py"),
-                   ROOT / "cli.py", ROOT / "bot.py", ROOT / "services.py"]
+                   ROOT / "cli.py", ROOT / "bot.py"]
 SQL = re.compile(r"\.(execute|executescript|query)\(|\bupdate \w+ set\b|\bpr\.\w+ (=|in\b|is\b)"
                  r"|\b(select|insert into|delete from)\b .*\b(from|values|where)\b", re.IGNORECASE)
 
