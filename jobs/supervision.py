@@ -31,7 +31,7 @@ def body_view(app):
     if units is None:
         return None
     for view in institutions.each(app):
-        unit = institutions.unit(view)
+        unit = institutions.institution_of(view)
         if unit is not None and unit.is_body:
             return view
     return None
@@ -41,7 +41,7 @@ def institution_views(app) -> list:
     """The views of the institutions under supervision (the body itself is not one of them)."""
     found = []
     for view in institutions.each(app):
-        unit = institutions.unit(view)
+        unit = institutions.institution_of(view)
         if unit is not None and not unit.is_body:
             found.append(view)
     return found
