@@ -37,7 +37,7 @@ async def test_every_conversation_its_states_and_its_keys_are_declared(running_b
         assert ConversationHandler.TIMEOUT in handler.states
     used = set()
     kept = re.compile(r"user_data(?:\[|\.get\(|\.pop\(|\.setdefault\()\"(\w+)\"")
-    for source in HANDLERS.glob("*.py"):
+    for source in HANDLERS.rglob("*.py"):  # the flow folders too
         used |= set(kept.findall(source.read_text()))
     assert used == set(conversations.USER_DATA_KEYS) | set(conversations.STANDALONE_KEYS)
     assert set(conversations.USER_DATA_KEYS.values()) <= set(conversations.CONVERSATIONS)
