@@ -13,7 +13,7 @@ from jobs import bad_rows, notices
 from storage import evaluations, outbox, people
 from storage.evaluations import Sheet, SubjectResult
 from storage.people import Person
-from texts import say
+from texts import fit, say
 
 log = logging.getLogger(__name__)
 
@@ -144,12 +144,13 @@ def announce_results(app: Application, sheet: Sheet) -> int:
     queued = 0
     for person in people.everyone(db):
         lang = person.language or settings.default_language
-        queued += outbox.queue(
-            db,
-            person.id,
-            render_results(lang, sheet, found, slips),
-            dedup_key=f"evaluation:{sheet.id}:published:{person.id}",
-        )
+        # A sheet of many subjects runs past one message: as many as Telegram's limit needs.
+        # The parts after the first are keyed apart, so the arrival report counts people.
+        for part, text in enumerate(fit.split_lines(result_lines(lang, sheet, found, slips))):
+            key = (f"evaluation:{sheet.id}:published:{person.id}" if not part
+                   else f"evaluation:{sheet.id}:published-part{part}:{person.id}")
+            added = outbox.queue(db, person.id, text, dedup_key=key)
+            queued += added if not part else 0
     return queued
 
 

@@ -237,3 +237,31 @@ async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(runni
     assert server.api.refusals() == []
     for person in (staff, leader, office):
         assert all(fit.units(m.text or "") <= fit.TEXT_LIMIT for m in person.inbox)
+
+
+def test_published_results_of_a_long_sheet_go_out_in_parts_that_fit(db, invited, monkeypatch):
+    """Each person's copy of a sheet with many long-named subjects is split where Telegram's
+    limit needs; the arrival report still counts people, not parts."""
+    from types import SimpleNamespace
+
+    import config
+    from jobs import evaluations as evaluation_job
+    from storage.evaluations import Sheet, Subject, SubjectResult
+
+    subjects = tuple(Subject(position=n, name="😀" * 50 + f"{n}") for n in range(40))
+    now = datetime(2026, 11, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    sheet = Sheet(id=7, title="😀" * 200, items=("政治表现", "工作作风", "廉洁自律"),
+                  grades=("好", "较好", "一般", "差"), roles=frozenset(), departments=frozenset(),
+                  opens_at=now, closes_at=now, concluded=True, published=False, subjects=subjects)
+    shares = tuple({"好": 0.5, "较好": 0.3, "一般": 0.1, "差": 0.1} for _ in sheet.items)
+    found = [SubjectResult(subject=s, ballots=30, abstained=1, shares=shares, overall="好", flagged=False)
+             for s in subjects]
+    monkeypatch.setattr(evaluation_job, "results", lambda app, sheet: found)
+    app = SimpleNamespace(bot_data={"db": db, "settings": config.load(env={}, dotenv=False)})
+    people_count = db.execute("select count(*) from people where active = 1").fetchone()[0]
+    assert evaluation_job.announce_results(app, sheet) == people_count
+    texts = [row[0] for row in db.execute("select text from outbox")]
+    assert len(texts) > people_count  # more than one message each
+    assert all(fit.units(text) <= fit.TEXT_LIMIT for text in texts)
+    whole = [t for t in texts if "😀" * 50 + "39" in t]
+    assert len(whole) == people_count  # the last subject reaches everyone
