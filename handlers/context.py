@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from config import Settings
 from jobs import institutions
-from storage import people
+from storage import people, public_box
 from storage.keys import Keys
 from storage.people import Person
 
@@ -34,6 +34,27 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         # 督导: the update is handled in the view of the institution its sender belongs to,
         # whose bot_data["db"] is that institution's database (jobs/institutions.py)
         self._application = institutions.view_for_user(application, user_id)
+
+    @classmethod
+    def from_update(cls, update: object, application: Application) -> RectifyContext:
+        context = super().from_update(update, application)
+        if isinstance(update, Update):
+            context._visit_by_poster(update)
+        return context
+
+    def _visit_by_poster(self, update: Update) -> None:
+        """Someone not on this institution's roster who opens another institution's lobby
+        poster link is that institution's guest: this update and their next ones go there."""
+        text = update.message.text if update.message and update.message.text else ""
+        words = text.split()
+        if len(words) != 2 or words[0] != "/start" or not public_box.looks_like_public_code(words[1]):
+            return
+        if self.person(update) is not None:
+            return  # staff keep their own institution's box
+        view = institutions.view_with_public_box(self._application, words[1])
+        if view is not None and view is not self._application:
+            institutions.visiting(self._application, update.effective_user.id, view)
+            self.enter(view)
 
     def enter(self, view) -> None:
         """Handle the rest of this update in another institution's view (someone joining with

@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 from telegram.ext import Application
 
-from storage import anonymous_pool, backups, invitations
+from storage import anonymous_pool, backups, invitations, public_box
 from storage import institutions as directory
 from storage.db import open_database
 from storage.institutions import Institution
@@ -81,6 +81,9 @@ class Units:
     views: dict[int, Any]  # institution id -> its view (the main one: the application itself)
     by_name: dict[str, int]
     members: dict[int, int]  # Telegram account -> institution id (not listed: the main unit)
+    # guests who came through an institution's poster, so that their next updates are handled
+    # there too; in memory only: nothing on disk places a guest
+    guests: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
 def _services_for(app: Application, db: sqlite_utils.Database, settings):
@@ -154,10 +157,28 @@ def each(app) -> list:
 def view_for_user(app, telegram_user_id: int | None):
     """The view in which this account's updates are handled."""
     units = units_of(app)
-    if units is None or telegram_user_id is None or not units.members:
+    if units is None or telegram_user_id is None:
         return app
-    institution_id = units.members.get(telegram_user_id)
+    institution_id = units.members.get(telegram_user_id, units.guests.get(telegram_user_id))
     return units.views.get(institution_id, app) if institution_id is not None else app
+
+
+def view_with_public_box(app, code: str):
+    """The view whose institution's lobby poster carries this code, or None."""
+    for view in each(app):
+        box = public_box.get(view.bot_data["db"])
+        if box is not None and box.code == code:
+            return view
+    return None
+
+
+def visiting(app, telegram_user_id: int, view) -> None:
+    """A guest opened this institution's poster link: their updates are handled there."""
+    units = units_of(root(app))
+    institution = institution_of(view)
+    if units is None or institution is None:
+        return
+    units.guests[telegram_user_id] = institution.id
 
 
 def view_named(app, name: str):

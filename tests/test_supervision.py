@@ -384,3 +384,27 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     await people["甲办"].wait_for("督办通知")
     await people["郑秘书"].press("甲医院领导班子", message=results[-1])  # a second tap: no second order
     assert len(orders.open_orders(fast_bot.db)) == 1
+
+
+async def test_a_guest_of_one_institution_writes_into_its_own_box(fast_bot, fast_client, db_path):
+    """The lobby poster of an institution that is not the main database's: a stranger who opens
+    its link is that institution's guest, and the opinion lands in its box, nowhere else."""
+    from test_public_box import guest_submits, open_box
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    code = await open_box(people["乙办"])
+    guest = await fast_client.user(990, "病人家属")
+    receipt = await guest_submits(guest, code, "乙医院挂号窗口只开一个，排队太久。")
+    assert receipt
+    b = view(fast_bot, "乙医院")
+    for unit in institutions.each(fast_bot.app):
+        await opinion_batches.release_to_office(unit)
+    assert b.bot_data["db"].execute("select count(*) from opinions where public = 1").fetchone()[0] == 1
+    assert view(fast_bot, "甲医院").bot_data["db"].execute("select count(*) from opinions").fetchone()[0] == 0
+    assert fast_bot.db.execute("select count(*) from opinions").fetchone()[0] == 0
+    inbox_b = " ".join(m.text or "" for m in await people["乙办"].send("/inbox"))
+    assert "挂号窗口只开一个" in inbox_b
+    # staff of another institution who open the link keep their own box
+    staff_a = await people["甲职工"].send(f"/start {code}")
+    assert "群众意见箱" not in staff_a[-1].text
