@@ -13,6 +13,7 @@ the database is not trusted to roll itself back. Before the first pending migrat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import sqlite3
@@ -167,11 +168,18 @@ def failure_note(database_path: Path) -> Path:
     return database_path.with_name(database_path.name + ".upgrade-failed")
 
 
-def _fingerprint(database_path: Path) -> list[int]:
-    """Changes whenever anything writes to the database (the file, or its WAL meanwhile)."""
-    main = database_path.stat()
-    wal = Path(f"{database_path}-wal")
-    return [main.st_size, main.st_mtime_ns, wal.stat().st_size if wal.exists() else 0]
+def _fingerprint(database_path: Path) -> list[str]:
+    """Changes whenever anything writes to the database (the file, or its WAL meanwhile). The
+    content, not the size and time: a write within the file system's clock tick (a few
+    milliseconds) left both as they were. Read only after a failed upgrade, so rarely."""
+    found = []
+    for path in (database_path, Path(f"{database_path}-wal")):
+        if not path.exists():
+            found.append("")
+            continue
+        with path.open("rb") as content:
+            found.append(hashlib.file_digest(content, "sha256").hexdigest())
+    return found
 
 
 def remember_failure(database_path: Path, failed: UpgradeFailed) -> None:
