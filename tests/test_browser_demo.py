@@ -183,6 +183,9 @@ async def be(page: Page, name: str) -> None:
 
 
 async def menu(page: Page, label: str) -> None:
+    if not await page.locator("#keyboard").is_visible():  # folded earlier: opened, as a person would
+        await page.locator("#keyboard-button").click()
+        await expect(page.locator("#keyboard")).to_be_visible()
     before = await page.locator("#messages").inner_html()
     await page.locator(".kb-btn", has_text=label).first.click()
     await _answered(page, before)
