@@ -3,7 +3,8 @@
 // polling, and sends text, button presses and files through the sandbox's control routes.
 "use strict";
 
-const ROLE_NAMES = { staff: "职工", head: "科室负责人", leader: "班子成员", office: "活动办" };
+const ROLE_NAMES = { staff: "职工", head: "科室负责人", leader: "班子成员", office: "活动办",
+                     supervisor: "督导组", commission: "委领导" };
 const HTML_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre",
                            "a", "blockquote", "tg-spoiler"]);
 
