@@ -1,6 +1,6 @@
 """Conversations are schema. Their names and states are persisted (handlers/persistence.py keeps
 them in SQLite), so they are declared here, once, as strings: a state added in the middle moves
-nobody to a wrong step, and renaming one is a migration (see storage/db.py m026, which carried
+nobody to a wrong step, and renaming one is a migration (see storage/migrations.py m026, which carried
 the old range(n) integers over to these names). The user_data keys each conversation keeps are
 declared here too; tests/test_conversations.py lists both against the registered handlers.
 

@@ -57,7 +57,7 @@ def _steps(pending) -> list[Step]:
 def planned(database_path: Path) -> list[Step] | None:
     """The migrations a start would run, read without changing anything; None when there is
     no database yet (a first start runs them all)."""
-    from storage.db import migrations
+    from storage.migrations import migrations
 
     if not database_path.exists():
         return None
@@ -69,7 +69,7 @@ def planned(database_path: Path) -> list[Step] | None:
 
 
 def all_steps() -> list[Step]:
-    from storage.db import migrations
+    from storage.migrations import migrations
 
     return _steps(migrations._migrations)
 
@@ -110,7 +110,7 @@ def _is_new(db: sqlite_utils.Database, migrations) -> bool:
 def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_folder: Path,
                      moment: datetime) -> Upgrade:
     """Run the pending migrations safely (see the module's docstring)."""
-    from storage.db import migrations
+    from storage.migrations import migrations
 
     recover(db, database_path)
     pending = migrations.pending(db)

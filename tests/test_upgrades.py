@@ -14,7 +14,8 @@ from conftest import BotUnderTest, dump
 
 import bot
 from storage import backups, upgrades
-from storage.db import migrations, open_database
+from storage.db import open_database
+from storage.migrations import migrations
 
 FIRST_RELEASE = Path(__file__).parent / "data" / "first-release.db"
 FIRST_MIGRATIONS = ["m001_people", "m002_invitations", "m003_audit", "m004_bot_state"]
