@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -70,6 +71,8 @@ def main() -> None:
         index.add(size + n, text)
     per_opinion = (time.perf_counter() - start) / NEW
 
+    grouping_rss = _rss_mb()
+
     # what a restart costs: the stored groups read back, nothing compared
     rebuilt = engine.Index()
     start = time.perf_counter()
@@ -84,6 +87,17 @@ def main() -> None:
     print(f"floor: preparing one opinion's text          {floor * 1000:6.2f} ms")
     print(f"grouping one new opinion at {size:,}:   {per_opinion * 1000:6.2f} ms  "
           f"(ratio to floor {per_opinion / floor:.1f}; target ≤ 20 ms)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: {grouping_rss:.0f} MB resident with the index filled (the process, texts included); "
+          f"peak {peak:.0f} MB with the rebuilt copy beside it")
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 if __name__ == "__main__":

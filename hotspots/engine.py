@@ -47,6 +47,10 @@ ASPECT_WEIGHT = 0.5
 # a hotspot, and with IDF the first opinions about the bike shed made 车棚 worth less than
 # whatever else the next one named (火灾), so it started a group of its own.
 CONCEPT_IDF = False
+# A concept named only after the first clause that names any (…，灯也不亮; …，去调监控) weighs
+# this much: people state what they complain about first and what goes with it after, and a
+# side remark at full weight pulled opinions into the group of the thing remarked on.
+LATER_WEIGHT = 0.7
 # When an opinion names a subject, it joins only a group where at least this share of the
 # members name it too: one member's side remark (…灯也不亮) does not make the group about it.
 SUBJECT_SHARE = 0.5
@@ -61,8 +65,15 @@ _TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
 _INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
-_CONCEPT_PATTERNS = [("c:" + concept, re.compile("|".join(map(re.escape, phrases))))
-                     for concept, phrases in CONCEPTS.items()]
+# Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both).
+_CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
+for _concept, _phrases in CONCEPTS.items():
+    for _phrase in _phrases:
+        _CONCEPTS_OF[_phrase].append("c:" + _concept)
+# Longest phrases first: the alternation then takes the longest phrase at each place, so 检查预约
+# names the wait for an examination and not, through its 预约, registration as well.
+_PHRASES = re.compile("|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))))
+_CLAUSE_END = re.compile(r"[,，。.!！?？;；:：\n]")
 # Words that appear in opinions about anything: they would pull unrelated opinions together.
 STOPWORDS = frozenset(
     "建议 希望 能不能 能否 一下 一直 问题 医院 我们 大家 什么 没有 不要 现在 已经 还是 可以 "
@@ -101,10 +112,24 @@ def terms(text: str) -> dict[str, float]:
             counts[run[i:i + 2]] += BIGRAM_WEIGHT
         if len(run) == 1:
             counts[run] += BIGRAM_WEIGHT
-    for concept, pattern in _CONCEPT_PATTERNS:
-        if pattern.search(plain):
-            counts[concept] = ASPECT_WEIGHT if concept[2:] in ASPECTS else 1.0
+    for concept, weight in _concepts(plain).items():
+        counts[concept] = weight * (ASPECT_WEIGHT if concept[2:] in ASPECTS else 1.0)
     return dict(counts)
+
+
+def _concepts(plain: str) -> dict[str, float]:
+    """The concepts a folded text names, each with its weight: 1 up to the first clause that
+    names a subject (an aspect such as 领导 in 院领导： does not make a clause the topic),
+    LATER_WEIGHT when named only after it."""
+    named: dict[str, float] = {}
+    topic_named = False
+    for clause in _CLAUSE_END.split(plain):
+        weight = LATER_WEIGHT if topic_named else 1.0
+        for match in _PHRASES.finditer(clause):
+            for concept in _CONCEPTS_OF[match.group()]:
+                named[concept] = max(named.get(concept, 0.0), weight)
+                topic_named = topic_named or concept[2:] not in ASPECTS
+    return named
 
 
 def adds_substance(known: str, follow_up: str) -> bool:

@@ -30,7 +30,7 @@ def test_the_labelled_set_has_300_opinions_in_two_halves_of_different_wordings()
     assert any("車" in t or "醫" in t or "門" in t for t in tune_texts)
 
 
-@pytest.mark.xfail(strict=True, reason="measured precision on the test half is 0.85 (README, Hotspots)")
+@pytest.mark.xfail(strict=True, reason="measured precision on the test half is 0.86 (README, Hotspots)")
 def test_precision_on_the_test_half_reaches_the_target():
     assert grouped("test").precision >= 0.9
 
@@ -47,9 +47,9 @@ def test_the_tuning_half_meets_both_targets_with_the_margin_it_was_chosen_by():
 def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
     """What the README reports; a change that loses ground fails here."""
     q = grouped("test")
-    assert q.precision >= 0.84
-    assert q.recall >= 0.75
-    assert q.ari >= 0.79
+    assert q.precision >= 0.86
+    assert q.recall >= 0.77
+    assert q.ari >= 0.81
 
 
 def test_in_the_random_order_the_bot_sees_recall_holds_on_average():
@@ -61,8 +61,8 @@ def test_in_the_random_order_the_bot_sees_recall_holds_on_average():
         order = list(range(len(texts)))
         random.Random(seed).shuffle(order)
         runs.append(quality.measure([truth[i] for i in order], engine.group_texts([texts[i] for i in order])))
-    assert statistics.mean(q.recall for q in runs) >= 0.75
-    assert statistics.mean(q.precision for q in runs) >= 0.82  # measured 0.826; the target is 0.9
+    assert statistics.mean(q.recall for q in runs) >= 0.77  # measured 0.776
+    assert statistics.mean(q.precision for q in runs) >= 0.86  # measured 0.867; the target is 0.9
 
 
 def test_the_measures_on_a_known_case():
@@ -167,3 +167,41 @@ def test_an_opinion_whose_text_grew_is_placed_again_unless_it_must_stay():
     assert index.retext("v", grown) in shed
     assert index.retext("p", "说了多少次了，还是老样子。\n自行车棚里全是僵尸车", stay=True) == pinned
     assert index.sizes[pinned] == 1 and vague not in index.sizes  # the emptied group is gone
+
+
+def concepts(text: str) -> dict[str, float]:
+    return {t[2:]: w for t, w in engine.terms(text).items() if t.startswith("c:")}
+
+
+def test_a_place_in_the_text_names_the_concept_of_its_longest_phrase():
+    """夜班费 is pay, not the night shift; 值班室 is the duty room, not being on duty."""
+    assert concepts("夜班费太低了") == {"extra_pay": 1.0}
+    assert concepts("值班室的被子好久没换") == {"duty_room": 1.0}
+    assert set(concepts("网上预约挂号的号源太少")) == {"online_booking", "registration"}
+
+
+def test_a_concept_named_after_the_topic_weighs_less():
+    assert concepts("车棚漏雨，灯也不亮") == {"bike_shed": 1.0, "lighting": engine.LATER_WEIGHT}
+    # an aspect in the opening (院领导：) does not make it the topic
+    assert concepts("院领导：车棚漏雨，灯也不亮") == {
+        "leaders": engine.ASPECT_WEIGHT, "bike_shed": 1.0, "lighting": engine.LATER_WEIGHT}
+    assert engine.LATER_WEIGHT < 1
+
+
+@pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, "cameras")])
+def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_remarked_on(
+        monkeypatch, later_weight, joins):
+    """With the side remark at full weight (1.0) the opinion about the shed joined the cameras."""
+    if later_weight is not None:
+        monkeypatch.setattr(engine, "LATER_WEIGHT", later_weight)
+    index = engine.Index()
+    groups = {
+        "shed": {index.add(n, t) for n, t in enumerate([
+            "自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放",
+            "車棚頂棚漏水，電動車淋雨容易短路。", "车棚里全是僵尸车"])},
+        "cameras": {index.add(10 + n, t) for n, t in enumerate([
+            "门诊大厅的监控探头是坏的", "住院部楼梯间是监控死角，建议增加摄像头。",
+            "監視器壞掉很久了都沒有維修", "监控录像调不出来"])},
+    }
+    assert all(len(g) == 1 for g in groups.values())
+    assert index.add(20, "车棚又乱又挤，监控也坏了") in groups[joins]
