@@ -865,7 +865,7 @@ MESSAGES = {
     "public.poster_file": "public-box-poster-{paper}.pdf",
     "inbox.public": "👥 public (anonymous)",
     "cmd.slips": "Rating slips: one-time QR codes for service users and supervisors",
-    "evaluation.slips_usage": "Usage: /slips SHEET COUNT (1–{limit}), e.g. /slips 3 24. Each slip casts one ballot; print them on A4 and cut (24 a page). Sheet numbers are in /sheets.",
+    "evaluation.slips_usage": "Usage: /slips SHEET COUNT (1–{limit}), e.g. /slips 3 24. Each slip casts one ballot; print them on A4 and cut along the dashed lines (12 a page). Sheet numbers are in /sheets.",
     "evaluation.slip_count": "At most {limit} slips at a time.",
     "evaluation.slips_issued": "{count} one-time rating slips made for sheet #{id} “{title}” ({pages} A4 page(s), the PDF above).\nEach slip rates once; their ballots are shown as their own group (service users’ representatives / supervisors), withheld under {min} like the rest.\n⚠️ The codes exist only in this PDF (the database keeps irreversible fingerprints): print and keep it safe; a lost slip cannot be reissued.",
     "evaluation.slip.heading": "Rating slip · one use",
@@ -964,4 +964,8 @@ MESSAGES = {
     "public.guest_only.ledger": "Hello! Here you can give an anonymous opinion: send /opinion (or scan the lobby poster again). To follow one you sent, send /receipt with its code. Our rectification ledger is public: send /ledger to read it.",
     "ledger.title.guest": "<b>Rectification ledger (public)</b> (page {page}/{pages}, {total} items) 🔴 overdue 🟡 due soon or stalled 🟢 on track ✅ closed 💬 explained",
     "receipt.btn.ledger": "📋 Read the ledger",
+    "evaluation.slip.note": "Scan the code to rate in Telegram. Anonymous: nobody records who you are. One rating only.",
+    "evaluation.slip.page": "Rating slips: \"{title}\" · {institution}",
+    "evaluation.slip.cut": "page {page}/{pages}, {count} slips · cut along the dashed lines, one per person",
+    "evaluation.slip.title": "\"{title}\"",
 }

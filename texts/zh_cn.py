@@ -877,7 +877,7 @@ MESSAGES = {
     "public.poster_file": "群众意见箱海报-{paper}.pdf",
     "inbox.public": "👥 群众（匿名）",
     "cmd.slips": "评议票：给服务对象代表、监督员的一次性二维码",
-    "evaluation.slips_usage": "用法：/slips 评议编号 张数（1–{limit}），例如 /slips 3 24。每张评议票可以投一票，打印在 A4 纸上裁开发放（每页 24 张）。评议编号见 /sheets。",
+    "evaluation.slips_usage": "用法：/slips 评议编号 张数（1–{limit}），例如 /slips 3 24。每张评议票可以投一票，打印在 A4 纸上沿虚线裁开发放（每页 12 张）。评议编号见 /sheets。",
     "evaluation.slip_count": "一次最多生成 {limit} 张评议票。",
     "evaluation.slips_issued": "已为评议 #{id}《{title}》生成 {count} 张一次性评议票（{pages} 页 A4，见上方 PDF）。\n每张扫码后可评议一次，结果单列为“服务对象代表/监督员”一组，同样不足 {min} 票不公布。\n⚠️ 票上的二维码只在这份 PDF 里，数据库只存不可逆的指纹：请妥善打印保管，丢失无法补发同一张。",
     "evaluation.slip.heading": "评议票 · 限用一次",
@@ -976,4 +976,8 @@ MESSAGES = {
     "public.guest_only.ledger": "您好！这里可以匿名提意见：发送 /opinion（或再扫一次大厅海报上的二维码）。已提交的意见，发送 /receipt 加回执码查看。本单位的整改台账已公开：发送 /ledger 查看。",
     "ledger.title.guest": "<b>整改台账（公开）</b>（第 {page}/{pages} 页，共 {total} 项）🔴逾期 🟡临期或久未进展 🟢正常 ✅已销号 💬已说明原因",
     "receipt.btn.ledger": "📋 看整改台账",
+    "evaluation.slip.note": "用手机扫左边的二维码，在 Telegram 里逐项评议。匿名：不记录您是谁。每张只能评议一次，用后作废。",
+    "evaluation.slip.page": "《{title}》评议票 · {institution}",
+    "evaluation.slip.cut": "第 {page}/{pages} 页，共 {count} 张 · 沿虚线剪开，每人一张",
+    "evaluation.slip.title": "《{title}》",
 }

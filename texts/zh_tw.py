@@ -866,7 +866,7 @@ MESSAGES = {
     "public.poster_file": "群眾意見箱海報-{paper}.pdf",
     "inbox.public": "👥 群眾（匿名）",
     "cmd.slips": "評議票：給服務對象代表、監督員的一次性二維碼",
-    "evaluation.slips_usage": "用法：/slips 評議編號 張數（1–{limit}），例如 /slips 3 24。每張評議票可以投一票，列印在 A4 紙上裁開發放（每頁 24 張）。評議編號見 /sheets。",
+    "evaluation.slips_usage": "用法：/slips 評議編號 張數（1–{limit}），例如 /slips 3 24。每張評議票可以投一票，列印在 A4 紙上沿虛線裁開發放（每頁 12 張）。評議編號見 /sheets。",
     "evaluation.slip_count": "一次最多產生 {limit} 張評議票。",
     "evaluation.slips_issued": "已為評議 #{id}《{title}》產生 {count} 張一次性評議票（{pages} 頁 A4，見上方 PDF）。\n每張掃碼後可評議一次，結果單列為「服務對象代表/監督員」一組，同樣不足 {min} 票不公布。\n⚠️ 票上的二維碼只在這份 PDF 裡，資料庫只存不可逆的指紋：請妥善列印保管，遺失無法補發同一張。",
     "evaluation.slip.heading": "評議票 · 限用一次",
@@ -965,4 +965,8 @@ MESSAGES = {
     "public.guest_only.ledger": "您好！這裡可以匿名提意見：傳送 /opinion（或再掃一次大廳海報上的二維碼）。已提交的意見，傳送 /receipt 加回執碼查看。本單位的整改台賬已公開：傳送 /ledger 查看。",
     "ledger.title.guest": "<b>整改台賬（公開）</b>（第 {page}/{pages} 頁，共 {total} 項）🔴逾期 🟡臨期或久未進展 🟢正常 ✅已銷號 💬已說明原因",
     "receipt.btn.ledger": "📋 看整改台賬",
+    "evaluation.slip.note": "用手機掃左邊的二維碼，在 Telegram 裡逐項評議。匿名：不記錄您是誰。每張只能評議一次，用後作廢。",
+    "evaluation.slip.page": "《{title}》評議票 · {institution}",
+    "evaluation.slip.cut": "第 {page}/{pages} 頁，共 {count} 張 · 沿虛線剪開，每人一張",
+    "evaluation.slip.title": "《{title}》",
 }
