@@ -104,7 +104,7 @@ class GuestPlaces:
         now = clock.now()
         self._expire(now)
         found = self._places.get(user_id) if user_id is not None else None
-        if found is None:
+        if user_id is None or found is None:
             return default
         self._places[user_id] = (found[0], now)
         self._places.move_to_end(user_id)

@@ -4,15 +4,19 @@ published to guests, read-only; where guests came in, remembered for a day at mo
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import docx
+import openpyxl
 from conftest import join, submit_opinion
 from test_public_box import guest_submits, open_box
 
 from callbacks import LEDGER_DETAIL
+from documents import rollup_report, rollup_workbook
 from jobs import institutions, opinion_batches, supervision
 from storage import opinions, problems, public_box, rollup
 from storage.clock import clock
@@ -78,6 +82,12 @@ def test_the_roll_up_counts_the_publics_opinions_by_category_from_k(db):
     assert found.opinions_public == {"收费": 5}  # 就医环境's 4 from the public: under k
     text = "\n".join(supervision.lines("zh-CN", [found], {}, day))
     assert "其中群众意见（仅列 5 条以上的类别）：收费 5" in text and "就医环境 4" not in text
+    book = openpyxl.load_workbook(io.BytesIO(rollup_workbook.to_bytes([found], {}, day)))
+    rows = [tuple(r) for r in book.worksheets[1].iter_rows(values_only=True)]
+    assert ("其中群众意见：收费", 5) in rows and not any("群众意见：就医环境" in str(r[0]) for r in rows)
+    report = docx.Document(io.BytesIO(rollup_report.build("县卫生健康局", [found], {}, day)))
+    paragraphs = "\n".join(p.text for p in report.paragraphs)
+    assert "群众通过意见箱二维码反映：收费 5 条。" in paragraphs and "就医环境" not in paragraphs
 
 
 # ---- the public ledger, published to guests ------------------------------------------------
