@@ -56,17 +56,29 @@ def summary_line(context, lang: str, problem: Problem) -> str:
                status=say(lang, f"problem.status.{problem.status}"), progress=problem.progress)
 
 
+def _five_fields(context, lang: str, problem: Problem) -> str:
+    """The five fields (五落实) and where the problem stands."""
+    return say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
+               title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
+               kind=say(lang, f"problem.kind.{problem.kind}"),
+               horizon=say(lang, f"problem.horizon.{problem.horizon}"),
+               source=say(lang, f"problem.source.{problem.source}"),
+               measures=problem.measures or "—", leader=problem.leader or "—",
+               department=problem.department or "—",
+               deadline=problem.deadline.isoformat() if problem.deadline else "—",
+               progress=problem.progress)
+
+
+def _explained(lang: str, problem: Problem) -> list[str]:
+    if problem.status != problems.EXPLAINED:
+        return []
+    return [say(lang, "problem.explained", reason=problem.explanation or "",
+                review_on=problem.review_on.isoformat() if problem.review_on else "—")]
+
+
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem with its five fields (五落实) and where it stands."""
-    lines = [say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
-                 title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
-                 kind=say(lang, f"problem.kind.{problem.kind}"),
-                 horizon=say(lang, f"problem.horizon.{problem.horizon}"),
-                 source=say(lang, f"problem.source.{problem.source}"),
-                 measures=problem.measures or "—", leader=problem.leader or "—",
-                 department=problem.department or "—",
-                 deadline=problem.deadline.isoformat() if problem.deadline else "—",
-                 progress=problem.progress)]
+    lines = [_five_fields(context, lang, problem)]
     if problem.description and problem.description != problem.title:
         lines.insert(1, say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
@@ -76,10 +88,7 @@ def card_lines(context, lang: str, problem: Problem) -> list[str]:
     extended = extensions.approved_count(database(context), problem.id)
     if extended:
         lines.append(say(lang, "problem.extensions", count=extended))
-    if problem.status == problems.EXPLAINED:
-        lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
-                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
-    return lines
+    return lines + _explained(lang, problem)
 
 
 def history_lines(context, lang: str, problem_id: int) -> list[str]:
@@ -129,19 +138,7 @@ RESULT_COUNTS = ("satisfied", "basic", "unsatisfied")
 def guest_card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem as a guest sees it: the five fields (五落实), where it stands, and the reason
     published when it cannot be solved now; nothing else."""
-    lines = [say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
-                 title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
-                 kind=say(lang, f"problem.kind.{problem.kind}"),
-                 horizon=say(lang, f"problem.horizon.{problem.horizon}"),
-                 source=say(lang, f"problem.source.{problem.source}"),
-                 measures=problem.measures or "—", leader=problem.leader or "—",
-                 department=problem.department or "—",
-                 deadline=problem.deadline.isoformat() if problem.deadline else "—",
-                 progress=problem.progress)]
-    if problem.status == problems.EXPLAINED:
-        lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
-                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
-    return lines
+    return [_five_fields(context, lang, problem), *_explained(lang, problem)]
 
 
 @requires(*MEMBERS, READER)
