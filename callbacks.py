@@ -216,6 +216,8 @@ RECEIPT_MUTE = declare("receipt_mute", "rc:mute", code("opinion", OPINION_ID, 16
 
 # ---- the public box (the lobby poster) --------------------------------------------------------
 PUBLIC_BOX = declare("public_box", "pb", choice("action", ("pause", "resume")))
+# the public ledger for guests: the office asks, confirms or drops publishing it, or withdraws it
+PUBLIC_LEDGER = declare("public_ledger", "pl", choice("action", ("ask", "yes", "no", "off")))
 
 # ---- questionnaires (问卷调查) --------------------------------------------------------------------
 SURVEY_SEND = declare("survey_send", "svn", choice("answer", ("ok", "no")))  # after its preview
@@ -296,6 +298,7 @@ EXTENSION_ASK = declare("extension_ask", "pe", _id("problem"))  # 申请延期
 EXTENSION_SEND = declare("extension_send", "pec", choice("answer", ("yes", "no")))
 EXTENSION_DECIDE = declare("extension_decide", "ped", choice("decision", ("ok", "no")), _id("extension"))
 LEDGER_DETAIL = declare("ledger_detail", "lg", _id("problem"))
+LEDGER_FIRST = declare("ledger_first", "lgf")  # the ledger's first page (under a guest's receipt)
 # the page, and where the last one ended (problems.After.token: 2026-12-31.123 or -.123)
 LEDGER_PAGE = declare("ledger_page", "lgp", number("page", MAX_PAGE),
                       code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"))

@@ -16,6 +16,9 @@
     python bot.py poster [--out DIR] [--pause | --resume]
                                            the public box's lobby posters (A4 and A3 PDF) and
                                            its link; --pause / --resume close or open the box
+    python bot.py slips SHEET N [--out FILE.pdf]
+                                           N one-time rating slips (评议票) for rating sheet SHEET,
+                                           as an A4 PDF to print and cut
     python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
     python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
                                            what an upgrade would run
@@ -322,6 +325,34 @@ def _poster(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _slips(settings: config.Settings, args: argparse.Namespace) -> int:
+    """As /slips in chat: the codes are on the PDF only (the database keeps keyed hashes)."""
+    from documents import slip_sheet
+    from documents.invitation_sheet import deep_link
+    from storage import evaluations
+    from storage.keys import load_keys
+
+    db = open_database(settings.database_path)
+    keys = load_keys(settings.secret_key, settings.database_path, settings.secret_key_file)
+    out = Path(args.out or f"slips-{args.sheet}-{args.count}.pdf")
+    username = asyncio.run(_bot_username(settings))  # before issuing: a slip not printed is lost
+    try:
+        codes = evaluations.issue_slips(db, args.sheet, args.count, keys)
+    except evaluations.EvaluationError as error:
+        reasons = {"closed": f"rating sheet #{args.sheet} is not open (see /sheets)",
+                   "slip_count": f"between 1 and {evaluations.MAX_SLIPS} slips at a time"}
+        print(f"slips: {reasons.get(error.reason, error.reason)}", file=sys.stderr)
+        return 1
+    sheet = evaluations.get(db, args.sheet)
+    links = [deep_link(username, evaluations.SLIP_PREFIX + code) for code in codes]
+    text = slip_sheet.slip_text(settings.default_language, sheet.title, settings.institution)
+    out.write_bytes(slip_sheet.slips_pdf(links, text))
+    pages = -(-len(codes) // slip_sheet.PER_PAGE)
+    print(f"slips: {len(codes)} for #{args.sheet} {sheet.title}, {pages} A4 page(s): {out}")
+    print("the codes are on this PDF only: print it and keep it safe; a lost slip cannot be issued again")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
     parser.add_argument("--institution", help="督导: the command acts on this institution's database "
@@ -368,6 +399,10 @@ def parser() -> argparse.ArgumentParser:
     pause = poster_cmd.add_mutually_exclusive_group()
     pause.add_argument("--pause", action="store_true", help="close the public box to guests")
     pause.add_argument("--resume", action="store_true", help="open it again")
+    slips_cmd = commands.add_parser("slips", help="one-time rating slips (评议票) as an A4 PDF to cut")
+    slips_cmd.add_argument("sheet", type=int, help="the rating sheet's number (/sheets)")
+    slips_cmd.add_argument("count", type=int, help="how many slips")
+    slips_cmd.add_argument("--out", help="the PDF to write (default: slips-SHEET-N.pdf)")
     hotspots_cmd = commands.add_parser("hotspots", help="opinion hotspots (groups of similar opinions)")
     hotspots_sub = hotspots_cmd.add_subparsers(dest="action", required=True)
     hotspots_sub.add_parser("group", help="one group number per line of a UTF-8 file of opinions"
@@ -379,7 +414,7 @@ ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
            "problems": _problems_import, "calendar": _calendar_import, "export": _export,
            "report": _report, "backup": _backup, "restore": _restore,
            "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor,
-           "poster": _poster}
+           "poster": _poster, "slips": _slips}
 
 
 def _institution_settings(settings: config.Settings, name: str) -> config.Settings | None:

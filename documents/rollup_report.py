@@ -58,6 +58,9 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
             lines.append(f"最长逾期 {f.longest_overdue_days} 天（{f.longest_overdue_title}）。")
         if f.satisfaction is not None:
             lines.append(f"回头看群众满意度 {_percent(f.satisfaction)}（计票 {f.counted}）。")
+        if f.opinions_public:
+            counts = "、".join(f"{category} {n} 条" for category, n in f.opinions_public.items())
+            lines.append(f"群众通过意见箱二维码反映：{counts}。")
         document.add_paragraph("".join(lines))
     out = io.BytesIO()
     document.save(out)

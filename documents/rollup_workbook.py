@@ -64,6 +64,7 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
              ("督办超期", orders.overdue)]
     rows += [(f"评议参评：{title}", f"{voted}/{eligible}") for title, voted, eligible in f.turnout]
     rows += [(f"意见：{category}", count) for category, count in f.opinions.items()]
+    rows += [(f"其中群众意见：{category}", count) for category, count in f.opinions_public.items()]
     for label, value in rows:
         sheet.append([label, value])
         if label in ("销号率", "回头看满意度") and isinstance(value, float):

@@ -186,7 +186,11 @@ def _opinions(document, summary: Summary) -> None:
     public = (f"其中群众（患者、服务对象）通过门诊大厅意见箱二维码提交 {summary.opinions_from_public} 条，"
               if summary.opinions_from_public else "")
     document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），{public}按类别统计如下。")
-    if summary.opinions_by_category:
+    if summary.opinions_by_category and summary.public_by_category:
+        # a category's 群众 count under k is left blank, like one with none
+        _table(document, ["类别", "条数", "其中群众"], [
+            [k, v, summary.public_by_category.get(k, "—")] for k, v in summary.opinions_by_category.items()])
+    elif summary.opinions_by_category:
         _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
     if summary.opinions_by_status:
         handled = [f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"

@@ -36,6 +36,9 @@ GUEST = "guest"
 SLIP_HOLDER = "slip_holder"
 # Likewise someone not on the roster answering a questionnaire through its public link.
 RESPONDENT = "respondent"
+# Not a role either: a guest, once the office has published the public ledger to guests
+# (storage/public_box.py); read-only, the public problems' public columns only.
+READER = "ledger_reader"
 
 
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
@@ -113,6 +116,8 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
             if person is None:
                 if GUEST in allowed and public_box.get(database(context)) is not None:
                     return await callback(update, context)
+                if READER in allowed and public_box.ledger_published(database(context)):
+                    return await callback(update, context)
                 if SLIP_HOLDER in allowed or RESPONDENT in allowed:
                     return await callback(update, context)
                 await refuse_stranger(update, context)
@@ -141,8 +146,17 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *
 async def refuse_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Someone not on the roster: a guest from the lobby poster is told what they can do here
     (once the institution has a public box); anyone else how to join."""
-    has_public_box = public_box.get(database(context)) is not None
-    await refuse(update, context, "public.guest_only" if has_public_box else "access.not_registered")
+    await refuse(update, context, stranger_key(context))
+
+
+def stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """What someone not on the roster is told: once the institution has a public box they may
+    be a guest from the lobby poster (who may also read the ledger, once it is published to
+    guests); otherwise how to join."""
+    box = public_box.get(database(context))
+    if box is None:
+        return "access.not_registered"
+    return "public.guest_only.ledger" if box.ledger_published else "public.guest_only"
 
 
 def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:

@@ -20,8 +20,7 @@ from telegram.ext import (
 
 from callbacks import StaleButton
 from handlers import typed_choice
-from handlers.access import ANYONE, current_person, database, language, refuse, reply, requires, settings
-from storage import public_box
+from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings, stranger_key
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def _stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
     """Someone not on the roster: once the institution has a public box they may be a guest
     from the lobby poster, who is told what they can do here; otherwise how to join."""
-    return "public.guest_only" if public_box.get(database(context)) else "access.not_registered"
+    return stranger_key(context)
 
 
 @requires(*ANYONE)

@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from callbacks import MENU_MORE
-from handlers.access import GUEST, MEMBERS, language, person_of, refuse, requires
+from handlers.access import GUEST, MEMBERS, READER, language, person_of, refuse, requires
 from storage.people import COMMISSION, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, Person
 from texts import every_language, say
 
@@ -40,7 +40,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     # guests (the public box) reach these two and nothing else
     ("opinion", "btn.opinion", MEMBERS | {GUEST}),
     ("receipt", "btn.receipt", MEMBERS | {GUEST}),
-    ("ledger", "btn.ledger", MEMBERS),
+    ("ledger", "btn.ledger", MEMBERS | {READER}),  # guests too, once the ledger is published to them
     ("digest", "btn.digest", frozenset({LEADER, OFFICE})),
     ("claim", "btn.claim", frozenset({LEADER})),
     ("mine", "btn.mine", frozenset({LEADER})),

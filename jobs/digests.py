@@ -36,7 +36,7 @@ MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off lin
 
 def thresholds(app: Application) -> Thresholds:
     settings = app.bot_data["settings"]
-    return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days)
+    return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days, settings.anonymity_set)
 
 
 def build(app: Application, person: Person, since: datetime, today, db=None) -> Digest:
@@ -138,8 +138,9 @@ def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[st
     counts = []
     if digest.opinions.count:
         by_category = "、".join(f"{k} {v}" for k, v in digest.opinions.by_category.items())
-        counts.append(say(lang, "digest.section.office_opinions", count=digest.opinions.count,
-                          by_category=by_category))
+        counts.append(say(lang, "digest.section.office_opinions.public" if digest.opinions.public
+                          else "digest.section.office_opinions", count=digest.opinions.count,
+                          by_category=by_category, public=digest.opinions.public))
     if figures.opinions_by_status:
         counts.append(say(lang, "digest.opinion_status", by_status="、".join(
             f"{say(lang, f'opinion.status.{k}')} {v}" for k, v in figures.opinions_by_status.items())))
@@ -180,8 +181,9 @@ def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text
     found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))
     if digest.office is None:
         new = digest.opinions
-        found.append(_listed(lang, "digest.section.opinions", new.shown, _opinion_line, total=new.count,
-                             limit=limit, count=new.count, anonymous=new.anonymous))
+        heading = "digest.section.opinions.public" if new.public else "digest.section.opinions"
+        found.append(_listed(lang, heading, new.shown, _opinion_line, total=new.count,
+                             limit=limit, count=new.count, anonymous=new.anonymous, public=new.public))
     found.append(_section(lang, "digest.section.lookbacks",
                           [_change_line(lang, c) for c in digest.lookback_results], limit))
     if digest.office is not None:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator, MutableMapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from telegram.ext import Application
 
 from storage import anonymous_pool, backups, invitations, public_box
 from storage import institutions as directory
+from storage.clock import clock
 from storage.db import open_database
 from storage.institutions import Institution
 
@@ -74,6 +77,59 @@ class UnitView:
     # to tell a context from an application, and a view must stay the view there.
 
 
+class GuestPlaces:
+    """Where each guest came in (Telegram account -> institution id), in memory only, and
+    bounded: a guest is forgotten a day after their last update (they scan the poster again),
+    and past `cap` guests the one heard from longest ago goes first, with one log line when the
+    cap is first reached. Without a bound, every stranger who ever scanned a poster would stay
+    in memory until the bot restarts."""
+
+    FORGET_AFTER = timedelta(days=1)
+    CAP = 50_000
+
+    def __init__(self, cap: int = CAP, forget_after: timedelta = FORGET_AFTER) -> None:
+        self.cap, self.forget_after = cap, forget_after
+        self._places: OrderedDict[int, tuple[int, datetime]] = OrderedDict()  # oldest update first
+        self._cap_logged = False
+
+    def _expire(self, now: datetime) -> None:
+        while self._places:
+            user_id, (_, seen) = next(iter(self._places.items()))
+            if now - seen < self.forget_after:
+                return
+            del self._places[user_id]
+
+    def get(self, user_id: int | None, default: int | None = None) -> int | None:
+        """The guest's institution; hearing from them again keeps them another day."""
+        now = clock.now()
+        self._expire(now)
+        found = self._places.get(user_id) if user_id is not None else None
+        if user_id is None or found is None:
+            return default
+        self._places[user_id] = (found[0], now)
+        self._places.move_to_end(user_id)
+        return found[0]
+
+    def __setitem__(self, user_id: int, institution_id: int) -> None:
+        now = clock.now()
+        self._expire(now)
+        self._places[user_id] = (institution_id, now)
+        self._places.move_to_end(user_id)
+        while len(self._places) > self.cap:
+            self._places.popitem(last=False)
+            if not self._cap_logged:
+                self._cap_logged = True
+                log.warning("guests: %d remembered, the cap; the longest silent are forgotten first "
+                            "(they scan the poster again)", self.cap)
+
+    def __contains__(self, user_id: object) -> bool:
+        return self.get(user_id) is not None  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        self._expire(clock.now())
+        return len(self._places)
+
+
 @dataclasses.dataclass
 class Units:
     """The institutions the bot knows, and who belongs where."""
@@ -82,8 +138,8 @@ class Units:
     by_name: dict[str, int]
     members: dict[int, int]  # Telegram account -> institution id (not listed: the main unit)
     # guests who came through an institution's poster, so that their next updates are handled
-    # there too; in memory only: nothing on disk places a guest
-    guests: dict[int, int] = dataclasses.field(default_factory=dict)
+    # there too; in memory only (nothing on disk places a guest), and bounded (GuestPlaces)
+    guests: GuestPlaces = dataclasses.field(default_factory=GuestPlaces)
 
 
 def _services_for(app: Application, db: sqlite_utils.Database, settings):
@@ -126,7 +182,8 @@ def attach(app: Application) -> Units:
             views[institution.id] = app
         elif institution.id not in views:
             views[institution.id] = _view(app, institution)
-    units = Units(main, views, {i.name: i.id for i in listed}, directory.members(home))
+    units = Units(main, views, {i.name: i.id for i in listed}, directory.members(home),
+                  known.guests if known else GuestPlaces())  # a unit added since: guests stay placed
     app.bot_data[UNITS] = units
     if len(views) > 1:
         log.info("supervised deployment: %d institutions", len(views))

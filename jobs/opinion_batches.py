@@ -20,12 +20,15 @@ async def release(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def release_to_office(app: Application) -> tuple[int, int]:
     """Release what arrived since the last batch and tell the office how much there is."""
-    new, follow_ups = opinions.release_batch(app.bot_data["db"])
+    released = opinions.release(app.bot_data["db"])
+    new, follow_ups = released.opinions, released.follow_ups
     if not (new or follow_ups):
         return new, follow_ups
     await hotspots.group_released(app)  # what the office is about to see, grouped
     log.info("opinion batch released: %d new, %d follow-ups", new, follow_ups)
-    notices.notify(app, notices.office(app), "inbox.batch", new=new, follow_ups=follow_ups)
+    # the office sees each 群众 opinion marked in its inbox: the count is no news to it
+    notices.notify(app, notices.office(app), "inbox.batch.public" if released.public else "inbox.batch",
+                   new=new, follow_ups=follow_ups, public=released.public)
     await delivery.send_due(app)  # the batch is the moment; no need to wait for the next pass
     return new, follow_ups
 

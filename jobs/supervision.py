@@ -113,6 +113,9 @@ def lines(lang: str, ranked: list[Figures], by_name: dict[str, OrderFigures], to
         if f.opinions:
             found.append(say(lang, "rollup.opinions",
                              counts="、".join(f"{c} {n}" for c, n in f.opinions.items())))
+        if f.opinions_public:
+            found.append(say(lang, "rollup.opinions.public", k=f.k,
+                             counts="、".join(f"{c} {n}" for c, n in f.opinions_public.items())))
     return found
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -127,6 +127,9 @@ class NewOpinions:
     shown: list[OpinionNote]
     anonymous: int
     by_category: dict[str, int]
+    # of them, from the public box (群众); for a leader 0 when fewer than k (withheld: a small
+    # count beside the staff's could single a guest out), the office sees its inbox's count
+    public: int = 0
 
     @property
     def count(self) -> int:
@@ -172,6 +175,7 @@ class Digest:
 class Thresholds:
     amber_days: int = 3
     stale_days: int = 14
+    k: int = 5  # ANONYMITY_SET: the fewest 群众 opinions a leader's digest counts apart
 
 
 def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[dict, dict]:
@@ -203,8 +207,8 @@ def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id
     and only the lines shown are read: a large hospital's leader can have hundreds in a day.
     Never the author."""
     found, params = _new_opinions(since_day, today, leader_id, department_ids)
-    by_category = db.execute(f"select category, count(*), sum(anonymous) from ({found}) group by category "
-                             "order by 2 desc, 1", params).fetchall()
+    by_category = db.execute(f"select category, count(*), sum(anonymous), sum(public) from ({found}) "
+                             "group by category order by 2 desc, 1", params).fetchall()
     shown = db.execute(
         "select o.category, d.name, o.text, o.anonymous from opinions o left join departments d "
         f"on d.id = o.department_id where o.id in (select id from ({found}) order by submitted_on, category "
@@ -212,13 +216,15 @@ def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id
     return NewOpinions(
         shown=[OpinionNote(category, department, text, bool(anonymous))
                for category, department, text, anonymous in shown],
-        anonymous=sum(row[2] for row in by_category), by_category={row[0]: row[1] for row in by_category})
+        anonymous=sum(row[2] for row in by_category), by_category={row[0]: row[1] for row in by_category},
+        public=sum(row[3] for row in by_category))
 
 
 def _new_opinions(since_day: date, today: date, leader_id: int | None,
                   department_ids: set[int] | None) -> tuple[str, list]:
-    """The query of the new opinions' (id, submitted_on, category, anonymous) and its parameters."""
-    columns = "select o.id, o.submitted_on, o.category, o.anonymous from opinions o"
+    """The query of the new opinions' (id, submitted_on, category, anonymous, public) and its
+    parameters."""
+    columns = "select o.id, o.submitted_on, o.category, o.anonymous, o.public from opinions o"
     days = [since_day.isoformat(), today.isoformat()]
     new = "o.submitted_on >= ? and o.submitted_on < ? and {released} = 1 and o.status != 'duplicate'"
     if department_ids is None:
@@ -258,11 +264,14 @@ def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today
     by_light, departments = _lights(found, today, thresholds)
     department_ids = {p.department_id for p in found if p.department_id} | {leader.department_id}
     since_day = _since_day(since, zone)
+    opinions = _opinions(db, since_day, today, leader.id, department_ids)
+    if opinions.public < thresholds.k:
+        opinions = replace(opinions, public=0)  # withheld from leaders under k
     return Digest(
         today=today, since=since, by_light=by_light, departments=departments,
         changes=_changes(db, since, {p.id: p.title for p in found}),
         due_soon=_due_soon(found, today), newly_late=_newly_late(found, since_day, today),
-        opinions=_opinions(db, since_day, today, leader.id, department_ids),
+        opinions=opinions,
         hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
     )
 

@@ -37,7 +37,7 @@ STAFF_GROUP, SLIP_GROUP = "staff", "slip"  # who a ballot came from: the roster,
 SLIP_PREFIX = "slip_"  # the deep link's payload: t.me/<bot>?start=slip_<code>
 SLIP_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 SLIP_LENGTH = 16  # 80 random bits: a slip cannot be guessed from another
-MAX_SLIPS = 96  # at one time (four A4 pages of 24)
+MAX_SLIPS = 96  # at one time (eight A4 pages of 12)
 
 
 class EvaluationError(Exception):

@@ -860,3 +860,14 @@ def m120_open_lookbacks_by_day(db: sqlite_utils.Database) -> None:
         create index if not exists lookbacks_open_by_closing on lookbacks (closes_on) where result is null;
         """
     )
+
+
+@migrations()
+def m240_public_ledger_to_guests(db: sqlite_utils.Database) -> None:
+    """Whether the institution publishes its public ledger to guests (anyone holding the lobby
+    poster's link): off until the office confirms it."""
+    db.executescript(
+        """
+        alter table public_box add column ledger_published integer not null default 0;
+        """
+    )

@@ -228,16 +228,30 @@ def write_back(db: sqlite_utils.Database, opinion_id: str, text: str, today: dat
 
 
 def release_batch(db: sqlite_utils.Database) -> tuple[int, int]:
-    """Release what arrived since the last batch to the office: (opinions, follow-ups). What
-    still waits in the mixing pool is written first, as one shuffled batch."""
+    """Release what arrived since the last batch to the office: (opinions, follow-ups)."""
+    released = release(db)
+    return released.opinions, released.follow_ups
+
+
+@dataclass(frozen=True)
+class Released:
+    opinions: int
+    follow_ups: int
+    public: int  # of the opinions, those from the public box (群众)
+
+
+def release(db: sqlite_utils.Database) -> Released:
+    """Release what arrived since the last batch to the office. What still waits in the mixing
+    pool is written first, as one shuffled batch."""
     anonymous_pool.pool_for(db).write_opinions()
     with db.atomic():
         db.execute("update opinions set unread = 1 where id in (select opinion_id from "
                    "opinion_messages where released = 0 and sender = 'submitter')")
+        public = db.execute("select count(*) from opinions where released = 0 and public = 1").fetchone()[0]
         opinions = db.execute("update opinions set released = 1 where released = 0").rowcount
         follow_ups = db.execute(
             "update opinion_messages set released = 1 where released = 0").rowcount
-    return opinions, follow_ups
+    return Released(opinions, follow_ups, public)
 
 
 # An open opinion on the problem list is counted as such, not as 待处理 (for the reports).

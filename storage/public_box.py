@@ -28,14 +28,15 @@ class PublicBox:
     code: str
     paused: bool
     created_on: str
+    ledger_published: bool = False  # guests may read the public ledger (off until the office says)
 
 
 def get(db: sqlite_utils.Database) -> PublicBox | None:
-    rows = list(db.query("select code, paused, created_on from public_box where id = 1"))
+    rows = list(db.query("select code, paused, created_on, ledger_published from public_box where id = 1"))
     if not rows:
         return None
     row = rows[0]
-    return PublicBox(row["code"], bool(row["paused"]), row["created_on"])
+    return PublicBox(row["code"], bool(row["paused"]), row["created_on"], bool(row["ledger_published"]))
 
 
 def ensure(db: sqlite_utils.Database, today: date, actor_id: int | None = None) -> PublicBox:
@@ -68,6 +69,25 @@ def set_paused(db: sqlite_utils.Database, paused: bool, actor_id: int | None) ->
             return None
         db.execute("update public_box set paused = ? where id = 1", [int(paused)])
         audit.record(db, "public_box.pause" if paused else "public_box.resume", "public_box", actor_id)
+    return get(db)
+
+
+def ledger_published(db: sqlite_utils.Database) -> bool:
+    """Whether guests may read the public ledger now."""
+    box = get(db)
+    return box is not None and box.ledger_published
+
+
+def publish_ledger(db: sqlite_utils.Database, published: bool, actor_id: int | None) -> PublicBox | None:
+    """Open the public ledger to guests, or close it again; None without a public box."""
+    with db.atomic():
+        box = get(db)
+        if box is None:
+            return None
+        if box.ledger_published != published:
+            db.execute("update public_box set ledger_published = ? where id = 1", [int(published)])
+            audit.record(db, "public_box.ledger_publish" if published else "public_box.ledger_withdraw",
+                         "public_box", actor_id)
     return get(db)
 
 

@@ -5,7 +5,8 @@ and opinions by category.
 
 Nothing here names a person, and counts that could single someone out are withheld below k
 (ANONYMITY_SET): satisfaction only from k counted votes, an opinion category only from k
-opinions. Every figure is one aggregate query (the roll-up reads 50 institutions in a second)."""
+opinions, and the public's (群众) opinions of a category only from k of them. Every figure is
+one aggregate query (the roll-up reads 50 institutions in a second)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class Figures:
     self_checks: dict[str, int] = field(default_factory=dict)
     self_checks_late: int = 0
     opinions: dict[str, int] = field(default_factory=dict)  # category -> count, only where >= k
+    opinions_public: dict[str, int] = field(default_factory=dict)  # of them 群众's, only where >= k
+    k: int = 5  # the threshold these figures were read with
     overdue_list: list[dict] = field(default_factory=list)  # the ledger's overdue lines, oldest first
 
     @property
@@ -122,7 +125,7 @@ def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
 
 def figures(db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
             stale: int = 14) -> Figures:
-    found = Figures(institution)
+    found = Figures(institution, k=k)
     _by_status_and_light(db, found, today, amber, stale)
     _overdue(db, found, today)
     found.extensions = db.execute("select count(*) from problem_extensions where decision = 'approved'"
@@ -137,6 +140,9 @@ def figures(db: sqlite_utils.Database, institution: str, today: date, k: int = 5
     found.opinions = dict(db.execute(
         "select category, count(*) from opinions where released = 1 group by category having count(*) >= ? "
         "order by count(*) desc, category", [k]).fetchall())
+    found.opinions_public = dict(db.execute(
+        "select category, count(*) from opinions where released = 1 and public = 1 group by category "
+        "having count(*) >= ? order by count(*) desc, category", [k]).fetchall())
     return found
 
 

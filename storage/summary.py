@@ -64,7 +64,10 @@ class Summary:
     progress_closed: list[int] = field(default_factory=list)
     extended: int = 0  # extensions approved in the period: offices are judged on them
     hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
-    opinions_from_public: int = 0  # of the opinions, those from the public box (群众)
+    # of the opinions, those from the public box (群众): 0 when fewer than k (withheld), and by
+    # category only the categories with at least k of them
+    opinions_from_public: int = 0
+    public_by_category: dict[str, int] = field(default_factory=dict)
 
     @property
     def satisfaction(self) -> float | None:
@@ -251,6 +254,22 @@ def as_of(db: sqlite_utils.Database, found: list[Problem], moment: datetime) -> 
     return [_replayed(p, events.get(p.id, []), stamp) for p in found]
 
 
+def _from_public(db, start: date, end: date, k: int) -> dict:
+    """The 群众 opinions of the period, counted apart from staff's only from k on: a report
+    goes upward, and a count of one or two beside the staff's could single a guest out."""
+    by_category = dict(db.execute(
+        "select category, count(*) from opinions where released = 1 and public = 1 "
+        "and submitted_on between ? and ? group by category order by 2 desc, 1",
+        [start.isoformat(), end.isoformat()]).fetchall())
+    total = sum(by_category.values())
+    if total < k:
+        return {"opinions_from_public": 0, "public_by_category": {}}
+    shown = {c: n for c, n in by_category.items() if n >= k}
+    if 0 < total - sum(shown.values()) < k:
+        shown = {}  # the total less the categories shown would count the rest: under k
+    return {"opinions_from_public": total, "public_by_category": shown}
+
+
 def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo, min_ballots: int = 5,
               rule: str = evaluations.DEFAULT_RULE) -> Summary:
     """The period [start, end], both days included, as it stood at the end of its last day.
@@ -276,10 +295,7 @@ def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo,
         lookbacks=results, ballots=ballots,
         open_items=[p for p in found if p.status not in (CLOSED, EXPLAINED, LISTED)]
         + [p for p in found if p.status == LISTED],
-        opinions_from_public=db.execute(
-            "select count(*) from opinions where released = 1 and public = 1 "
-            "and submitted_on between ? and ?",
-            [start.isoformat(), end.isoformat()]).fetchone()[0],
+        **_from_public(db, start, end, min_ballots),
         evaluations=_evaluations(db, start, end, zone, min_ballots, rule),
         progress_days=days, progress_listed=listed, progress_closed=closed,
         hotspots=hotspot_groups.for_report(db, start, end),

@@ -129,14 +129,24 @@ async def test_a_guest_has_a_daily_limit(running_bot, client, invited):
     await guest_submits(other, code, "别人的意见不受影响")
 
 
-def test_guest_opinions_are_counted_as_the_publics_in_the_report(db):
+def _report_text(db, day) -> tuple[str, list[list[str]]]:
+    """The summary report's paragraphs, and its first table (opinions by category)."""
     import io
-    from datetime import date
     from zoneinfo import ZoneInfo
 
     from docx import Document
 
     from documents import summary_report
+
+    zone = ZoneInfo("Asia/Shanghai")
+    report = Document(io.BytesIO(summary_report.for_period(db, day, day, zone, "某医院", day)))
+    table = [[cell.text for cell in row.cells] for row in report.tables[0].rows]
+    return "\n".join(p.text for p in report.paragraphs), table
+
+
+def test_guest_opinions_are_counted_as_the_publics_in_the_report(db):
+    from datetime import date
+
     from storage import opinions
     from storage.keys import Keys
 
@@ -149,7 +159,23 @@ def test_guest_opinions_are_counted_as_the_publics_in_the_report(db):
         opinions.submit(db, named, 1, keys, day)
     opinions.release_batch(db)
     assert opinions.counts_by_source(db) == {"staff": 1, "public": 1}
-    report = Document(io.BytesIO(summary_report.for_period(
-        db, day, day, ZoneInfo("Asia/Shanghai"), "某医院", day)))
-    text = "\n".join(p.text for p in report.paragraphs)
-    assert "共收到意见建议 2 条" in text and "群众（患者、服务对象）通过门诊大厅意见箱二维码提交 1 条" in text
+    # one 群众 opinion, under k (5): counted with the rest, never apart
+    text, table = _report_text(db, day)
+    assert "共收到意见建议 2 条" in text and "群众" not in text.split("二、")[0]
+    assert table[0] == ["类别", "条数"]
+
+    for n in range(5):
+        guest = opinions.Draft(category="收费", text=f"收费问题{n}", public=True)
+        opinions.submit(db, guest, None, keys, day)
+    opinions.release_batch(db)
+    text, table = _report_text(db, day)
+    assert "共收到意见建议 7 条" in text and "群众（患者、服务对象）通过门诊大厅意见箱二维码提交 6 条" in text
+    assert table[0] == ["类别", "条数", "其中群众"]
+    assert ["收费", "6", "6"] in table and ["形式主义", "1", "—"] in table
+
+    # one more in another category: that category's 群众 count (1) would be the total less the
+    # categories shown, so the categories are not shown apart; the total (7 >= k) still is
+    opinions.submit(db, opinions.Draft(category="就医环境", text="厕所太脏", public=True), None, keys, day)
+    opinions.release_batch(db)
+    text, table = _report_text(db, day)
+    assert "通过门诊大厅意见箱二维码提交 7 条" in text and table[0] == ["类别", "条数"]

@@ -479,7 +479,7 @@ async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @requires(OFFICE)
 async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/slips 评议编号 张数: one-time rating slips for service users' representatives and
-    监督员, as a PDF to print and cut (24 to an A4 page). The codes are on the paper only."""
+    监督员, as a PDF to print and cut (12 to an A4 page). The codes are on the paper only."""
     words = (update.effective_message.text or "").split()[1:]
     sheet_id = callbacks.read_id(words[0]) if words else None
     count = callbacks.read_id(words[1], evaluations.MAX_SLIPS) if len(words) > 1 else None
@@ -495,8 +495,9 @@ async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     lang = language(update, context)
     sheet = evaluations.get(database(context), sheet_id)
     links = [deep_link(context.bot.username, evaluations.SLIP_PREFIX + code) for code in codes]
-    text = slip_sheet.SlipText(heading=say(lang, "evaluation.slip.heading"), title=sheet.title,
-                               hint=say(lang, "evaluation.slip.hint"), number="No.{n}")
+    # in the institution's language, as the poster: the slips go to service users, not the office
+    config = settings(context)
+    text = slip_sheet.slip_text(config.default_language, sheet.title, config.institution)
     content = await asyncio.to_thread(slip_sheet.slips_pdf, links, text)
     await context.bot.send_document(update.effective_chat.id, InputFile(
         io.BytesIO(content), filename=say(lang, "evaluation.slip.file", id=sheet_id, count=count)))

@@ -24,6 +24,7 @@ from telegram.ext import (
 
 import callbacks
 from callbacks import (
+    LEDGER_FIRST,
     LOOKBACK_RECEIPT_VOTE,
     RECEIPT_DECLINE,
     RECEIPT_MUTE,
@@ -37,6 +38,7 @@ from handlers import conversations, menu, typed_choice
 from handlers.access import (
     GUEST,
     MEMBERS,
+    current_person,
     database,
     framed,
     language,
@@ -49,7 +51,7 @@ from handlers.access import (
 from handlers.reports import ledger
 from jobs import forgetting
 from jobs.lookbacks import VOTE_BUTTONS
-from storage import lookbacks, opinions, problems
+from storage import lookbacks, opinions, problems, public_box
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.keys import Keys
@@ -173,12 +175,21 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
         buttons += [[InlineKeyboardButton(say(lang, label),
                                           callback_data=vote(lookback.id, opinion.id, choice))
                      for label, choice in row] for row in VOTE_BUTTONS]
+    buttons += guest_ledger_buttons(update, context, lang)
     buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())])
     sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
     chat_id = update.effective_chat.id
     ids = [m.message_id for m in sent]
     context.application.bot_data.setdefault("cards", {})[(chat_id, ids[-1])] = ids
     forgetting.forget_later(context.application, chat_id, ids)
+
+
+def guest_ledger_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list]:
+    """Under a guest's receipt: the public ledger, once the office has published it to guests
+    (staff reach it from their menu)."""
+    if current_person(update, context) is not None or not public_box.ledger_published(database(context)):
+        return []
+    return [[InlineKeyboardButton(say(lang, "receipt.btn.ledger"), callback_data=LEDGER_FIRST.data())]]
 
 
 def _waiting_for_batch(db, opinion_id: str) -> bool:

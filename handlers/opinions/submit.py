@@ -443,7 +443,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         _forget(update, context)
         return ConversationHandler.END
     author_id = None if draft.public else person_of(update, context).id
-    from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
+    from handlers.opinions.receipt import guest_ledger_buttons, keys, remember_holder  # one flow hands over
 
     opinion_id, receipt = opinions.submit(database(context), draft, author_id, keys(context), day)
     if draft.public and public_ceiling(context).count(this_hour(context)):
@@ -461,6 +461,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
                        k=settings(context).anonymity_set,
                        receipt=opinions.format_receipt(receipt), buttons=[
                            [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))],
+                           *guest_ledger_buttons(update, context, lang),
                            [_button(lang, "receipt.btn.saved", RECEIPT_SAVED.data())]])
     forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     return ConversationHandler.END

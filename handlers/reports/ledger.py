@@ -1,5 +1,10 @@
 """The public ledger (/ledger) and a problem's history (/history <id>): what was found, who is
-responsible, the deadline, progress, with 🔴🟡🟢, for every member of staff."""
+responsible, the deadline, progress, with 🔴🟡🟢, for every member of staff.
+
+Guests of the public box (not on the roster) read the same pages once the office publishes the
+ledger to them (handlers/opinions/public_box.py): read-only, the public problems only, and of
+each only its public columns (no description, which may be an opinion's own words, and no
+history, which names who acted)."""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from callbacks import LEDGER_DETAIL, LEDGER_PAGE, read_id
+from callbacks import LEDGER_DETAIL, LEDGER_FIRST, LEDGER_PAGE, read_id
 from handlers import menu
 from handlers.access import (
     MEMBERS,
+    READER,
+    current_person,
     database,
     language,
-    person_of,
     refuse,
     reply,
     requires,
@@ -50,17 +56,29 @@ def summary_line(context, lang: str, problem: Problem) -> str:
                status=say(lang, f"problem.status.{problem.status}"), progress=problem.progress)
 
 
+def _five_fields(context, lang: str, problem: Problem) -> str:
+    """The five fields (五落实) and where the problem stands."""
+    return say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
+               title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
+               kind=say(lang, f"problem.kind.{problem.kind}"),
+               horizon=say(lang, f"problem.horizon.{problem.horizon}"),
+               source=say(lang, f"problem.source.{problem.source}"),
+               measures=problem.measures or "—", leader=problem.leader or "—",
+               department=problem.department or "—",
+               deadline=problem.deadline.isoformat() if problem.deadline else "—",
+               progress=problem.progress)
+
+
+def _explained(lang: str, problem: Problem) -> list[str]:
+    if problem.status != problems.EXPLAINED:
+        return []
+    return [say(lang, "problem.explained", reason=problem.explanation or "",
+                review_on=problem.review_on.isoformat() if problem.review_on else "—")]
+
+
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem with its five fields (五落实) and where it stands."""
-    lines = [say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
-                 title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
-                 kind=say(lang, f"problem.kind.{problem.kind}"),
-                 horizon=say(lang, f"problem.horizon.{problem.horizon}"),
-                 source=say(lang, f"problem.source.{problem.source}"),
-                 measures=problem.measures or "—", leader=problem.leader or "—",
-                 department=problem.department or "—",
-                 deadline=problem.deadline.isoformat() if problem.deadline else "—",
-                 progress=problem.progress)]
+    lines = [_five_fields(context, lang, problem)]
     if problem.description and problem.description != problem.title:
         lines.insert(1, say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
@@ -70,10 +88,7 @@ def card_lines(context, lang: str, problem: Problem) -> list[str]:
     extended = extensions.approved_count(database(context), problem.id)
     if extended:
         lines.append(say(lang, "problem.extensions", count=extended))
-    if problem.status == problems.EXPLAINED:
-        lines.append(say(lang, "problem.explained", reason=problem.explanation or "",
-                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
-    return lines
+    return lines + _explained(lang, problem)
 
 
 def history_lines(context, lang: str, problem_id: int) -> list[str]:
@@ -120,10 +135,16 @@ def detail_text(lang: str, action: str, detail: dict) -> str:
 RESULT_COUNTS = ("satisfied", "basic", "unsatisfied")
 
 
-@requires(*MEMBERS)
+def guest_card_lines(context, lang: str, problem: Problem) -> list[str]:
+    """A problem as a guest sees it: the five fields (五落实), where it stands, and the reason
+    published when it cannot be solved now; nothing else."""
+    return [_five_fields(context, lang, problem), *_explained(lang, problem)]
+
+
+@requires(*MEMBERS, READER)
 async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     page, after = 0, None
-    if update.callback_query:  # answered below: by reply() when empty, else before the page
+    if update.callback_query and LEDGER_PAGE(update.callback_query.data):  # not the first page's button
         # lgp:<page>:<where the last page ended>, read by the registry's validating parser
         page, token = LEDGER_PAGE.parse(update.callback_query.data)
         after = problems.After.parse(token)
@@ -139,7 +160,9 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await update.callback_query.answer()
     shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    lines = [say(lang, "ledger.title", page=min(page + 1, pages), pages=pages, total=total)]
+    guest = current_person(update, context) is None
+    lines = [say(lang, "ledger.title.guest" if guest else "ledger.title", page=min(page + 1, pages),
+                 pages=pages, total=total)]
     lines += [summary_line(context, lang, p) for p in shown.problems]
     buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id))
                for p in shown.problems]
@@ -159,18 +182,22 @@ def _may_see_confidential(context: ContextTypes.DEFAULT_TYPE, person, problem) -
 
 async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int | None) -> None:
     problem = problems.get(database(context), problem_id) if problem_id else None
-    if problem is None or not (problem.public or _may_see_confidential(context, person_of(update, context),
-                                                                        problem)):
+    person = current_person(update, context)  # None: a guest reading the ledger published to them
+    if problem is None or not (problem.public or person is not None
+                               and _may_see_confidential(context, person, problem)):
         await refuse(update, context, "problem.error.not_found")
         return
     if update.callback_query:
         await update.callback_query.answer()
     lang = language(update, context)
+    if person is None:
+        await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
+        return
     lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
     await send_lines(context, update.effective_chat.id, lines)
 
 
-@requires(*MEMBERS)
+@requires(*MEMBERS, READER)
 async def show_detail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     [problem_id] = LEDGER_DETAIL.parse(update.callback_query.data)
     await _show_problem(update, context, problem_id)
@@ -189,6 +216,7 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
         CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_FIRST),
         CallbackQueryHandler(show_detail, pattern=LEDGER_DETAIL),
         CommandHandler("history", show_history),
     ]
