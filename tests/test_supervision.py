@@ -331,13 +331,18 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     content, _ = upward_reports.document(fast_bot.db, request.id, institutions.institution_of(
         view(fast_bot, "甲医院")).id)
     assert content.startswith(b"PK")  # a Word file
-    sent_back = await supervisor.press("退回重报", message=arrived)
-    assert "已退回甲医院" in sent_back[-1].text  # the arrival, edited
+    asked_why = await supervisor.press("退回重报", message=arrived)
+    assert "请写下退回甲医院" in asked_why[-1].text
+    sent_back = await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
+    assert "已退回甲医院" in sent_back[-1].text
+    edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
+    assert "已退回甲医院" in edited.text and not edited.buttons  # the arrival, edited
     returned = await office_a.wait_for("督导组退回了")
+    assert "退回意见：整改措施不具体，请逐条写明责任人和时限。" in returned.text
     preview = await office_a.press("报送本单位综合报告", message=returned)
     await office_a.press("确认报送", message=preview[-1])
-    again = await supervisor.wait_for("甲医院报送了")  # the second arrival (the first was edited)
-    assert again.message_id != arrived.message_id
+    again = await supervisor.wait_for("甲医院重新报送了")  # the second arrival, with the last word
+    assert "第 2 版" in again.text and "上次退回意见：整改措施不具体" in again.text
     await supervisor.press("通过", message=again)
     await office_a.wait_for("督导组已审核通过")
 
@@ -348,6 +353,75 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     clock.travel_to(clock.now() + timedelta(days=4))
     status = (await people["吴局长"].send("/reports"))[-1].text
     assert "已通过 1" in status and "逾期未报：乙医院" in status
+
+
+async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fast_client, db_path):
+    """An office uploads its own 专题书面报告 (a .docx or .pdf within Telegram's 20 MB; anything
+    else is refused with the reason, the office still asked for the file); the supervisor returns
+    it with a typed comment, which the office reads; the office uploads again; every version and
+    comment is kept, and the supervisor sees the history beside the file."""
+    from storage import upward_reports
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    supervisor, office_a = people["周督导"], people["甲办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    await supervisor.send(f"/askreport {(today + timedelta(days=5)).isoformat()} 专题书面报告")
+    notice = await office_a.wait_for("上级要求报送")
+    preview = await office_a.press("报送本单位综合报告", message=notice)
+    asked = await office_a.press("上传报告文件", message=preview[-1])
+    assert "Word（.docx）或 PDF，不超过 20 MB" in asked[-1].text
+
+    assert "只能上传 Word（.docx）或 PDF" in (await office_a.send("报告在附件里"))[-1].text
+    assert "只能上传" in (await office_a.send_file(b"\xd0\xcf\x11\xe0old", "报告.doc"))[-1].text
+    renamed = await office_a.send_file(b"\xd0\xcf\x11\xe0 a .wps renamed", "报告.docx")
+    assert "不是它的扩展名所说的" in renamed[-1].text
+    too_big = await office_a.send_file(b"%PDF-1.7\n" + b"0" * upward_reports.MAX_UPLOAD_BYTES, "报告.pdf")
+    assert "超过了 20 MB 的上限" in too_big[-1].text and "20.0 MB" in too_big[-1].text
+    request = upward_reports.recent(fast_bot.db)[0]
+    a_id = institutions.institution_of(view(fast_bot, "甲医院")).id
+    assert upward_reports.history(fast_bot.db, request.id, a_id) == []  # nothing refused was kept
+
+    first = "%PDF-1.7\n% 甲医院专题书面报告（第一稿）\n".encode()
+    sent = await office_a.send_file(first, "甲医院专题报告.pdf")
+    assert "已上传《专题书面报告》（甲医院专题报告.pdf）" in sent[-1].text
+    arrived = await supervisor.wait_for("甲医院报送了")
+    opened = await supervisor.press("查看", message=arrived)
+    assert opened[-1].document["file_name"] == "甲医院专题报告.pdf"
+
+    await supervisor.press("退回重报", message=arrived)
+    long_word = "问题查摆不深🙂" * 150  # 1,050 characters: refused whole, never cut
+    refused = await supervisor.send(long_word)
+    assert "意见最多 1000 字，这段有 1050 字" in refused[-1].text
+    assert upward_reports.status_of(fast_bot.db, request.id, a_id) == upward_reports.SUBMITTED
+    comment = "第三部分只有原则表态，请补充整改时限、责任人；附件请用正式文号。"
+    await supervisor.send(comment)
+    returned = await office_a.wait_for("督导组退回了")
+    assert f"退回意见：{comment}" in returned.text
+
+    preview = await office_a.press("报送本单位综合报告", message=returned)
+    await office_a.press("上传报告文件", message=preview[-1])
+    second = b"PK\x03\x04" + "甲医院专题书面报告（修改稿）".encode()
+    await office_a.send_file(second, "甲医院专题报告-修改稿.docx")
+    again = await supervisor.wait_for("甲医院重新报送了")
+    assert "第 2 版" in again.text and f"上次退回意见：{comment}" in again.text
+    opened = await supervisor.press("查看", message=again)
+    assert any(m.document and m.document["file_name"] == "甲医院专题报告-修改稿.docx" for m in opened)
+    history = next(m.text for m in opened if m.text and "历次报送" in m.text)
+    assert f"第 1 版 · {today.isoformat()} · 上传《甲医院专题报告.pdf》 · 退回：{comment}" in history
+    assert "第 2 版" in history and "待审核" in history
+    await supervisor.press("通过", message=again)
+    await office_a.wait_for("督导组已审核通过")
+
+    versions = upward_reports.history(fast_bot.db, request.id, a_id)
+    assert [(v.version, v.source, v.decision, v.comment) for v in versions] == [
+        (1, "uploaded", "returned", comment), (2, "uploaded", "accepted", None)]
+    assert upward_reports.document(fast_bot.db, request.id, a_id, version=1) == (first, "甲医院专题报告.pdf")
+    assert upward_reports.document(fast_bot.db, request.id, a_id)[0] == second
+    # an old 退回 button on the decided arrival changes nothing
+    stale = await supervisor.press("退回重报", message=again) if again.buttons else []
+    assert upward_reports.status_of(fast_bot.db, request.id, a_id) == upward_reports.ACCEPTED
+    assert not any("请写下退回" in (m.text or "") for m in stale)
 
 
 async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot, fast_client, db_path):
