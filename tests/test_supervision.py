@@ -482,3 +482,83 @@ async def test_a_guest_of_one_institution_writes_into_its_own_box(fast_bot, fast
     # staff of another institution who open the link keep their own box
     staff_a = await people["甲职工"].send(f"/start {code}")
     assert "群众意见箱" not in staff_a[-1].text
+
+
+async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot, fast_client, db_path):
+    """述职评议's raters are the body's panel and invited delegates (人大代表, institutions'
+    服务对象代表): the body's office makes one-time slips (QR codes and links); whoever holds one
+    rates once, a stranger or someone of an institution, even where the body is not the main
+    database; their ballots are their own group in the results, under the same k."""
+    import re
+
+    from jobs import evaluations as evaluation_job
+    from storage import appraisals, evaluations
+    from storage import people as roster_people
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    # an existing hospital (甲医院, the main database) that added its bureau: the body's sheet
+    # and slips live in a file of their own, where nobody's updates go by default
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "甲医院")
+    codes = {}
+    for unit in directory.listed(fast_bot.db):
+        unit_db = fast_bot.db if unit.is_main else open_database(unit.file(db_path))
+        for invitation in invitations.issue(unit_db, [p.id for p in invitations.unbound(unit_db)], 14):
+            codes[invitation.person.name] = invitation.code
+        if unit_db is not fast_bot.db:
+            unit_db.close()
+    joined = {}
+    for name, user_id in {**PEOPLE, "督导员0": 904}.items():
+        joined[name] = await fast_client.user(user_id, name)
+        assert name in (await joined[name].send(f"/start {codes[name]}"))[-1].text
+    closes = (clock.now() + timedelta(days=3)).date()
+    created = await joined["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    hint = next(m.text for m in created if "特邀代表" in m.text)
+    sheet_id = int(re.search(r"/slips (\d+)", hint)[1])
+    told = await joined["郑秘书"].wait_for("如需邀请特邀代表")
+    assert f"/slips {sheet_id}" in told.text
+
+    made = await joined["郑秘书"].send(f"/slips {sheet_id} 6")
+    assert made[0].document["file_name"].endswith(".pdf")
+    assert "6 张特邀代表评议票" in " ".join(m.text or "" for m in made)
+    slips = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))
+    assert len(set(slips)) == 6
+
+    body = view(fast_bot, "县卫生健康局")
+    sheet = evaluations.get(body.bot_data["db"], sheet_id)
+    grades = {"甲医院领导班子": "好", "乙医院领导班子": "差"}
+    order = [grades[s.name] for s in sheet.subjects for _ in sheet.items]
+    strangers = [await fast_client.user(980 + n, f"人大代表{n}") for n in range(3)]
+    delegates = strangers + [joined["乙职工"], joined["乙院长"], joined["甲职工"]]
+    for delegate, slip in zip(delegates, slips, strict=True):
+        welcome = await delegate.send(f"/start {slip}")
+        assert "特邀代表" in welcome[0].text and "年度述职评议" in welcome[0].text, welcome[0].text
+        for grade in order:
+            await delegate.press(grade)
+        assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
+    again = await strangers[0].send(f"/start {slips[0]}")
+    assert "已经用过了" in again[-1].text
+    # someone of 甲医院 who rated the body's sheet is back in their own institution
+    assert "甲职工" in (await joined["甲职工"].send("/start"))[-1].text
+    assert not institutions.units_of(fast_bot.app).slip_raters
+
+    today = clock.now().date()
+    for rater in roster_people.holding(body.bot_data["db"], tuple(appraisals.PANEL)):
+        ratings = {s.position: {i: 1 for i in range(len(sheet.items))} for s in sheet.subjects}
+        evaluations.submit(body.bot_data["db"], sheet.id, rater, ratings, today)
+    clock.travel_to(clock.now() + timedelta(days=4))
+    evaluation_job.run(body, clock.now())
+    concluded = await joined["郑秘书"].wait_for("已截止")
+    results = await joined["郑秘书"].press("查看结果", message=concluded)
+    text = "\n".join(m.text or "" for m in results)
+    group = "特邀代表（人大代表、服务对象代表等；评议票已投 6 张，共发 6 张）"
+    panel_part, delegates_part = text.split(group)
+    # the panel's result is the panel's alone: 5 ballots of 较好, the delegates' 好 and 差 apart
+    assert panel_part.count("总体 <b>较好</b>（有效票 5，不了解 0）") == 2
+    assert "<b>甲医院领导班子</b>：总体 <b>好</b>（有效票 6，不了解 0）" in delegates_part
+    assert "<b>乙医院领导班子</b>：总体 <b>差</b>（有效票 6，不了解 0）" in delegates_part
+    slip_ballots = body.bot_data["db"].execute("select count(*) from evaluation_ballots where sheet_id = ? "
+                                               "and grp = 'slip'", [sheet_id]).fetchone()[0]
+    assert slip_ballots == 6 * len(sheet.subjects) * len(sheet.items)
+    for unit in ("甲医院", "乙医院"):  # nothing of the body's sheet in an institution's database
+        assert view(fast_bot, unit).bot_data["db"].execute(
+            "select count(*) from evaluation_ballots").fetchone()[0] == 0
