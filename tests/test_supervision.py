@@ -437,7 +437,8 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     people = await everyone_joins(fast_client, codes)
     closes = (clock.now() + timedelta(days=3)).date()
     created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
-    assert "2 个评议对象，5 人评议" in created[-1].text, created[-1].text
+    assert "2 个评议对象，5 人评议" in created[0].text, created[0].text
+    assert "/slips" in created[-1].text  # and how to invite delegates
     sheet = evaluations.open_sheets(fast_bot.db)[0]
     a_position = next(s.position for s in sheet.subjects if s.name.startswith("甲医院"))
     today = clock.now().date()
