@@ -219,6 +219,7 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.user_data.pop("upward_return", None)
 
 
+@requires(OFFICE, SUPERVISOR)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     _forget(update, context)
     await reply(update, context, "upward.cancelled")
