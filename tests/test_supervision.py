@@ -390,6 +390,8 @@ async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fa
     assert opened[-1].document["file_name"] == "甲医院专题报告.pdf"
 
     await supervisor.press("退回重报", message=arrived)
+    await supervisor.press("退回重报", message=arrived)  # a double tap asks once more, nothing else
+    assert "请写下退回的理由" in (await supervisor.send("\u200b\u3000\u200d"))[-1].text  # invisible only
     long_word = "问题查摆不深🙂" * 150  # 1,050 characters: refused whole, never cut
     refused = await supervisor.send(long_word)
     assert "意见最多 1000 字，这段有 1050 字" in refused[-1].text

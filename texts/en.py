@@ -855,6 +855,7 @@ MESSAGES = {
     "upward.arrived_again": "📨 {institution} sent “{title}” again (version {version}, due {due}).\nYour comment when returning it: {comment}",
     "upward.ask_comment": "Write why you return {institution}'s “{title}” (at most {limit} characters): once sent it is returned, and their office reads your words. /cancel to keep it.",
     "upward.error.comment_too_long": "A comment takes at most {limit} characters; this one has {length}. Shorten it and send it again, or /cancel.",
+    "upward.error.no_comment": "Write the reason for returning it (in words), or /cancel to keep it.",
     "upward.history": "🗂 Versions sent:",
     "upward.history.waiting": "Version {version} · {on} · {how} “{name}” · waiting",
     "upward.history.accepted": "Version {version} · {on} · {how} “{name}” · accepted",

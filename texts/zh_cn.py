@@ -867,6 +867,7 @@ MESSAGES = {
     "upward.arrived_again": "📨 {institution}重新报送了《{title}》（第 {version} 版，期限 {due}）。\n上次退回意见：{comment}",
     "upward.ask_comment": "请写下退回{institution}《{title}》的意见（最多 {limit} 字），发出后即退回，对方活动办会看到这段意见。发 /cancel 取消，不退回。",
     "upward.error.comment_too_long": "意见最多 {limit} 字，这段有 {length} 字。请精简后重新发送，或发 /cancel 取消。",
+    "upward.error.no_comment": "请写下退回的理由（文字），或发 /cancel 取消，不退回。",
     "upward.history": "🗂 历次报送：",
     "upward.history.waiting": "第 {version} 版 · {on} · {how}《{name}》 · 待审核",
     "upward.history.accepted": "第 {version} 版 · {on} · {how}《{name}》 · 通过",

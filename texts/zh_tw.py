@@ -856,6 +856,7 @@ MESSAGES = {
     "upward.arrived_again": "📨 {institution}重新報送了《{title}》（第 {version} 版，期限 {due}）。\n上次退回意見：{comment}",
     "upward.ask_comment": "請寫下退回{institution}《{title}》的意見（最多 {limit} 字），發出後即退回，對方活動辦會看到這段意見。發 /cancel 取消，不退回。",
     "upward.error.comment_too_long": "意見最多 {limit} 字，這段有 {length} 字。請精簡後重新傳送，或發 /cancel 取消。",
+    "upward.error.no_comment": "請寫下退回的理由（文字），或發 /cancel 取消，不退回。",
     "upward.history": "🗂 歷次報送：",
     "upward.history.waiting": "第 {version} 版 · {on} · {how}《{name}》 · 待審核",
     "upward.history.accepted": "第 {version} 版 · {on} · {how}《{name}》 · 通過",

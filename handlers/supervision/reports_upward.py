@@ -38,7 +38,7 @@ from handlers.access import (
 from handlers.reports import ledger
 from handlers.uploads import download
 from jobs import institutions, notices, supervision
-from storage import dates, summary, upward_reports
+from storage import dates, names, summary, upward_reports
 from storage.db import reader
 from storage.people import COMMISSION, OFFICE, SUPERVISOR
 from storage.upward_reports import ReportError
@@ -271,7 +271,7 @@ async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, "upward.decided_already")
         return
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(said)
+    await update.callback_query.edit_message_text(said, parse_mode="HTML")
 
 
 @requires(SUPERVISOR)
@@ -297,6 +297,9 @@ async def ask_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     request_id, institution_id, chat_id, message_id = context.user_data.get("upward_return") or [0, 0, 0, 0]
     comment = update.message.text.strip()
+    if not names.normalise(comment):  # invisible or blank only: the words are still wanted
+        await reply(update, context, "upward.error.no_comment")
+        return RETURN_COMMENT
     if len(comment) > upward_reports.MAX_COMMENT:  # refused whole, never cut: they shorten it
         await reply(update, context, "upward.error.comment_too_long", limit=upward_reports.MAX_COMMENT,
                     length=len(comment))
@@ -308,10 +311,11 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     if chat_id and message_id:  # the arrival loses its buttons: it has been decided
         try:
-            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id)
+            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id,
+                                                parse_mode="HTML")
         except TelegramError:
             pass  # too old to edit, or deleted: the reply below says the same
-    await context.bot.send_message(update.effective_chat.id, said)
+    await context.bot.send_message(update.effective_chat.id, said, parse_mode="HTML")
     return ConversationHandler.END
 
 
