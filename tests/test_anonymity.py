@@ -159,23 +159,16 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(fast_bot, fa
     from datetime import timedelta
 
     from test_forensics import K, Observer, replay
-    from test_supervision import COUNTY_CSV, PEOPLE
+    from test_supervision import COUNTY_CSV, PEOPLE, invite_everyone
 
     from jobs import institutions, sweeper
     from storage import anonymous_pool
     from storage import institutions as directory
     from storage.clock import clock
-    from storage.db import open_database
 
     panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
     directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "甲医院")
-    codes = {}
-    for unit in directory.listed(fast_bot.db):
-        unit_db = fast_bot.db if unit.is_main else open_database(unit.file(db_path))
-        for invitation in invitations.issue(unit_db, [p.id for p in invitations.unbound(unit_db)], 14):
-            codes[invitation.person.name] = invitation.code
-        if unit_db is not fast_bot.db:
-            unit_db.close()
+    codes = invite_everyone(fast_bot.db, db_path)
     people = {}
     panel_ids = {"督导员0": 904, "督导员1": 905, "督导员2": 906}
     for name, user_id in {**PEOPLE, **panel_ids}.items():

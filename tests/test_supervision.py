@@ -40,6 +40,11 @@ def county(db, db_path) -> dict[str, str]:
     name -> invitation code."""
     institutions_seen = directory.import_roster(db, db_path, roster.parse(COUNTY_CSV.encode()), "")
     assert set(institutions_seen) == {"县卫生健康局", "甲医院", "乙医院"}
+    return invite_everyone(db, db_path)
+
+
+def invite_everyone(db, db_path) -> dict[str, str]:
+    """An invitation for everyone not yet joined, in every institution: name -> code."""
     codes = {}
     for unit in directory.listed(db):
         unit_db = db if unit.is_main else open_database(unit.file(db_path))
@@ -502,13 +507,7 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
     # an existing hospital (甲医院, the main database) that added its bureau: the body's sheet
     # and slips live in a file of their own, where nobody's updates go by default
     directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "甲医院")
-    codes = {}
-    for unit in directory.listed(fast_bot.db):
-        unit_db = fast_bot.db if unit.is_main else open_database(unit.file(db_path))
-        for invitation in invitations.issue(unit_db, [p.id for p in invitations.unbound(unit_db)], 14):
-            codes[invitation.person.name] = invitation.code
-        if unit_db is not fast_bot.db:
-            unit_db.close()
+    codes = invite_everyone(fast_bot.db, db_path)
     joined = {}
     for name, user_id in {**PEOPLE, "督导员0": 904}.items():
         joined[name] = await fast_client.user(user_id, name)
