@@ -60,7 +60,8 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
                 self.enter(view)
             return
         query = update.callback_query
-        if query is None or not str(query.data or "").startswith(RATING_PREFIX):
+        data = str(query.data or "") if query is not None else _typed_tap(update)
+        if not data.startswith(RATING_PREFIX):
             return
         view = institutions.slip_rater_view(self._application, user.id)
         rating = view.bot_data.get("evaluation_ratings", {}).get(user.id) if view is not None else None
@@ -104,6 +105,19 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
     def forget_person(self) -> None:
         """After a change to the person (their language, say) the next look is fresh."""
         self._person = None
+
+
+def _typed_tap(update: Update) -> str:
+    """The data of the newest keyboard's button that typed text names (a grade typed rather than
+    tapped: handlers/typed_choice.py answers it as the tap), or ''."""
+    from handlers import typed_choice  # it reads the bot's keyboards; imported late (it imports access)
+
+    if update.message is None or not update.message.text or update.message.text.startswith("/"):
+        return ""
+    newest = typed_choice.offered(update.get_bot(), update.message.chat_id)[:1]
+    found = [tap.callback_query.data for tap in typed_choice.taps(update)
+             if newest and tap.callback_query.message.message_id == newest[0].message_id]
+    return str(found[0] or "") if found else ""
 
 
 RATING_PREFIX = "ev:"  # the rating's buttons (callbacks.py: EVALUATION_GRADE and its family)
