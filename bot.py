@@ -309,6 +309,23 @@ def _private_files(settings: config.Settings) -> None:
 
     disk.private(settings.database_path,
                  backups.folder_for(settings.database_path, settings.backup_dir), settings.secret_key_file)
+    for unit in _other_institutions(settings):  # 督导: every institution's files are tightened too
+        disk.private(unit.database_path, backups.folder_for(unit.database_path, unit.backup_dir),
+                     settings.secret_key_file)
+
+
+def _other_institutions(settings: config.Settings) -> list[config.Settings]:
+    """Each institution's settings but the main database's (none in a one-institution deployment,
+    or when the directory cannot be read: the doctor and the start say why)."""
+    import sqlite3
+
+    from jobs.institutions import unit_settings
+    from storage.institutions import on_disk
+
+    try:
+        return [unit_settings(settings, unit) for unit in on_disk(settings.database_path) if not unit.is_main]
+    except sqlite3.Error:
+        return []
 
 
 def main(argv: list[str] | None = None) -> int:

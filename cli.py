@@ -230,48 +230,136 @@ def _restore(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _migrate(settings: config.Settings, args: argparse.Namespace) -> int:
+def _units(settings: config.Settings, args: argparse.Namespace) -> list[tuple[str | None, config.Settings]]:
+    """What doctor and migrate pass over: the main database, then every other institution of
+    the directory with its own settings (file, backup folder), each named; only the one given
+    with --institution. The directory is read without upgrading anything. Raises sqlite3.Error
+    when the main database cannot be read."""
+    from jobs.institutions import unit_settings
+
+    if getattr(args, "institution", None):
+        return [(args.institution, settings)]
+    listed = institutions.on_disk(settings.database_path)
+    main = next((i for i in listed if i.is_main), None)
+    return [(main.name if main else (settings.institution if listed else None), settings),
+            *((unit.name, unit_settings(settings, unit)) for unit in listed if not unit.is_main)]
+
+
+def _others(settings: config.Settings, args: argparse.Namespace,
+            say_where) -> tuple[list[tuple[str | None, config.Settings]], int]:
+    """The institutions after the main one, and 1 when the directory could not be read (said)."""
+    import sqlite3
+
+    try:
+        return _units(settings, args)[1:], 0
+    except sqlite3.Error as error:
+        say_where(f"the list of institutions in {settings.database_path} cannot be read: {error}")
+        return [], 1
+
+
+def _heading(name: str | None, settings: config.Settings) -> str:
+    return f"== {name} ({settings.database_path})" if name else ""
+
+
+def _migrate_dry_run(settings: config.Settings, name: str | None) -> int:
+    import sqlite3
+
     from storage import upgrades
 
-    if args.dry_run:
-        steps = upgrades.planned(settings.database_path)
-        if steps is None:
-            steps = upgrades.all_steps()
-            print(f"no database at {settings.database_path} yet: the first start creates it "
-                  f"with all {len(steps)} migrations")
-            return 0
-        if not steps:
-            print(f"{settings.database_path} is up to date: no migration would run")
-            return 0
-        print(f"{len(steps)} migration(s) would run on {settings.database_path}, after a backup:")
-        for step in steps:
-            print(f"  {step.name}" + (f"  {step.summary}" if step.summary else ""))
-        return 0
-    from storage import backups
-
-    steps = upgrades.planned(settings.database_path)
+    where = f"{name}: " if name else ""
     try:
-        open_database(settings.database_path, settings.backup_dir).close()
-    except upgrades.UpgradeFailed as error:
-        print(error, file=sys.stderr)
-        return 3
-    if steps:
-        newest = backups.existing(backups.folder_for(settings.database_path, settings.backup_dir))[-1]
-        print(f"ran {', '.join(step.name for step in steps)}; the backup taken before: {newest}")
-    print(f"{settings.database_path} is up to date")
+        steps = upgrades.planned(settings.database_path)
+    except sqlite3.Error as error:
+        print(f"{where}{settings.database_path} cannot be read: {error}", file=sys.stderr)
+        return 1
+    if steps is None:
+        print(f"{where}no database at {settings.database_path} yet: the first start creates it "
+              f"with all {len(upgrades.all_steps())} migrations")
+        return 0
+    if not steps:
+        print(f"{where}{settings.database_path} is up to date: no migration would run")
+        return 0
+    print(f"{where}{len(steps)} migration(s) would run on {settings.database_path}, after a backup:")
+    for step in steps:
+        print(f"  {step.name}" + (f"  {step.summary}" if step.summary else ""))
     return 0
 
 
+def _migrate_one(settings: config.Settings, name: str | None) -> int:
+    import sqlite3
+
+    from storage import backups, upgrades
+
+    where = f"{name}: " if name else ""
+    try:
+        steps = upgrades.planned(settings.database_path)
+        open_database(settings.database_path, settings.backup_dir).close()
+    except upgrades.UpgradeFailed as error:
+        print(f"{where}{error}", file=sys.stderr)
+        return 3
+    except sqlite3.Error as error:  # not a database at all, or unreadable: the others still go on
+        print(f"{where}{settings.database_path} cannot be opened: {error}", file=sys.stderr)
+        return 3
+    if steps:
+        newest = backups.existing(backups.folder_for(settings.database_path, settings.backup_dir))[-1]
+        print(f"{where}ran {', '.join(step.name for step in steps)}; the backup taken before: {newest}")
+    print(f"{where}{settings.database_path} is up to date")
+    return 0
+
+
+def _migrate(settings: config.Settings, args: argparse.Namespace) -> int:
+    """The main database first (it holds the directory), then every institution's, each said by
+    name; one that fails is reported and the others still run (exit 3 when any failed)."""
+    import sqlite3
+
+    try:
+        units = _units(settings, args)
+    except sqlite3.Error:
+        units = [(None, settings)]  # the main database's own step says what is wrong with it
+    first_name, first = units[0]
+    if args.dry_run:
+        worst = _migrate_dry_run(first, first_name)
+        others, failed = _others(first, args, lambda text: print(text, file=sys.stderr))
+        for name, unit in others:
+            worst = max(worst, _migrate_dry_run(unit, name))
+        return max(worst, failed)
+    worst = _migrate_one(first, first_name)
+    others, failed = _others(first, args, lambda text: print(text, file=sys.stderr))
+    for name, unit in others:
+        worst = max(worst, _migrate_one(unit, name))
+    return worst or (3 if failed else 0)
+
+
 def _doctor(settings: config.Settings, args: argparse.Namespace) -> int:
+    """Every institution's files in turn, each under its name; one unreadable or broken
+    institution is reported and the others are still examined."""
     from storage import backups, disk
     from storage.clock import clock
 
-    findings = disk.doctor(settings.database_path,
-                           backups.folder_for(settings.database_path, settings.backup_dir),
-                           settings.secret_key_file, settings.secret_key is not None, clock.now())
-    for finding in findings:
-        print(f"{'ok' if finding.ok else 'ATTENTION':9} {finding.name}: {finding.detail}")
-    return 0 if all(f.ok for f in findings) else 1
+    def examine(name: str | None, unit: config.Settings) -> bool:
+        if name and len(units) > 1:
+            print(_heading(name, unit))
+        findings = disk.doctor(unit.database_path, backups.folder_for(unit.database_path, unit.backup_dir),
+                               unit.secret_key_file, unit.secret_key is not None, clock.now())
+        for finding in findings:
+            print(f"{'ok' if finding.ok else 'ATTENTION':9} {finding.name}: {finding.detail}")
+        return all(f.ok for f in findings)
+
+    import sqlite3
+
+    try:
+        units = _units(settings, args)
+    except sqlite3.Error as error:
+        units = [(None, settings)]
+        examine(None, settings)
+        print(f"{'ATTENTION':9} institutions: the list of institutions cannot be read: {error}")
+        return 1
+    healthy = [examine(name, unit) for name, unit in units]
+    if len(units) > 1:
+        bad = [name for (name, _), ok in zip(units, healthy, strict=True) if not ok]
+        verdict = f"needing attention: {'、'.join(str(b) for b in bad)}" if bad else "all ok"
+        print(f"{len(units)} institutions examined; {verdict}")
+    return 0 if all(healthy) else 1
 
 
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from config import Settings
 from jobs import institutions
-from storage import people, public_box
+from storage import evaluations, people, public_box
 from storage.keys import Keys
 from storage.people import Person
 
@@ -40,7 +40,35 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         context = super().from_update(update, application)
         if isinstance(update, Update):
             context._visit_by_poster(update)
+            context._rate_with_slip(update)
         return context
+
+    def _rate_with_slip(self, update: Update) -> None:
+        """A rating slip (评议票) is rated where it was issued, whoever holds it: a delegate
+        invited to the body's 述职评议 may be a stranger or belong to an institution. The slip's
+        link and then the rating's buttons are handled in the view of the slip's unit."""
+        user = update.effective_user
+        if user is None or institutions.units_of(institutions.root(self._application)) is None:
+            return
+        text = update.message.text if update.message and update.message.text else ""
+        words = text.split()
+        if len(words) == 2 and words[0] == "/start" and evaluations.slip_code(words[1]):
+            view = institutions.view_with_slip(self._application, evaluations.slip_code(words[1]))
+            elsewhere = view is not None and view is not self._application
+            institutions.rating_with_slip(self._application, user.id, view if elsewhere else None)
+            if elsewhere:
+                self.enter(view)
+            return
+        query = update.callback_query
+        data = str(query.data or "") if query is not None else _typed_tap(update)
+        if not data.startswith(RATING_PREFIX):
+            return
+        view = institutions.slip_rater_view(self._application, user.id)
+        rating = view.bot_data.get("evaluation_ratings", {}).get(user.id) if view is not None else None
+        if getattr(rating, "slip", None) is None:  # rated and submitted, or never started there
+            institutions.rating_with_slip(self._application, user.id, None)
+        elif view is not self._application:
+            self.enter(view)
 
     def _visit_by_poster(self, update: Update) -> None:
         """Someone not on this institution's roster who opens another institution's lobby
@@ -79,4 +107,18 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         self._person = None
 
 
+def _typed_tap(update: Update) -> str:
+    """The data of the newest keyboard's button that typed text names (a grade typed rather than
+    tapped: handlers/typed_choice.py answers it as the tap), or ''."""
+    from handlers import typed_choice  # it reads the bot's keyboards; imported late (it imports access)
+
+    if update.message is None or not update.message.text or update.message.text.startswith("/"):
+        return ""
+    newest = typed_choice.offered(update.get_bot(), update.message.chat_id)[:1]
+    found = [tap.callback_query.data for tap in typed_choice.taps(update)
+             if newest and tap.callback_query.message.message_id == newest[0].message_id]
+    return str(found[0] or "") if found else ""
+
+
+RATING_PREFIX = "ev:"  # the rating's buttons (callbacks.py: EVALUATION_GRADE and its family)
 CONTEXT_TYPES = ContextTypes(context=RectifyContext)

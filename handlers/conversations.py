@@ -39,6 +39,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "sheet_form": ("title", "subjects", "closes", "raters", "confirm"),
     "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
     "survey": ("answering",),
+    "upward_report": ("uploading", "return_comment"),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -61,6 +62,8 @@ USER_DATA_KEYS: dict[str, str] = {
     "phase_form": "phase_form",
     "sheet_form": "sheet_form",
     "selfcheck_form": "selfcheck_form",
+    "upward_upload": "upward_report",
+    "upward_return": "upward_report",
 }
 
 # user_data keys kept between a preview and its confirming button, outside any conversation

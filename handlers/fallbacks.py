@@ -38,9 +38,16 @@ def _stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
     return stranger_key(context)
 
 
+def _rating_with_slip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Someone off the roster rating with a slip (评议票, held in memory by the rating flow): a
+    grade they type is taken as the tap, as a person's is."""
+    rating = context.application.bot_data.get("evaluation_ratings", {}).get(update.effective_user.id)
+    return getattr(rating, "slip", None) is not None
+
+
 @requires(*ANYONE)
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if current_person(update, context) is None:
+    if current_person(update, context) is None and not _rating_with_slip(update, context):
         await reply(update, context, _stranger_key(context))
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)

@@ -2,7 +2,9 @@
 off unless HEALTH_PORT is set).
 
 /healthz answers 200 "ok" while the sweeper finished a run in the last 3 minutes, delivery is
-not stuck and the database answers; otherwise 503 with the reasons, one a line. /metrics
+not stuck and the database answers; otherwise 503 with the reasons, one a line. In a deployment
+of several institutions (督导) every institution's database and delivery are read, each reason
+led by the institution's name, and /metrics gives each institution's figures under its name. /metrics
 answers Prometheus' text format. Every figure is a count, a size or an age: no label or value
 names a person, a chat or an opinion.
 """
@@ -24,6 +26,7 @@ from prometheus_client.exposition import choose_encoder
 from telegram.ext import Application
 
 from health import vitals as vital_signs
+from jobs import institutions
 from storage import backups
 from storage import health as records
 from storage.clock import clock, iso
@@ -99,13 +102,37 @@ def problems(app: Application, reading: Reading, now: datetime) -> list[str]:
     elif sweep is None and time.monotonic() - vitals.started > SWEEPER_LATE:
         found.append(f"the sweeper has not run since the bot started "
                      f"{time.monotonic() - vitals.started:.0f} s ago")
+    return found + database_problems(reading, now, app.bot_data["settings"])
+
+
+def database_problems(reading: Reading, now: datetime, settings) -> list[str]:
+    """What is wrong with one institution's database and its delivery; empty when nothing."""
     if reading.error is not None:
-        found.append(f"the database does not answer: {reading.error}")
-    elif reading.outbox is not None:
-        waited = waiting_since(reading.outbox, now, app.bot_data["settings"])
+        return [f"the database does not answer: {reading.error}"]
+    if reading.outbox is not None:
+        waited = waiting_since(reading.outbox, now, settings)
         if waited is not None and waited > DELIVERY_STUCK:
-            found.append(f"delivery is stuck: {reading.outbox.due} messages due, the oldest waiting "
-                         f"{waited.total_seconds() / 60:.0f} min")
+            return [f"delivery is stuck: {reading.outbox.due} messages due, the oldest waiting "
+                    f"{waited.total_seconds() / 60:.0f} min"]
+    return []
+
+
+@dataclass
+class UnitReading:
+    """One institution's reading in a deployment of several (督导), under its name."""
+
+    name: str
+    settings: object
+    reading: Reading
+
+
+def every_problem(app: Application, main: Reading, others: list[UnitReading], now: datetime) -> list[str]:
+    """The bot's problems, then each other institution's, said with its name: one institution
+    whose file is broken is reported, and does not hide the others."""
+    found = problems(app, main, now)
+    for unit in others:
+        found += [f"{unit.name}: {problem}"
+                  for problem in database_problems(unit.reading, now, unit.settings)]
     return found
 
 
@@ -169,25 +196,75 @@ def metric_families(app: Application, reading: Reading, now: datetime) -> list:
     return families
 
 
-async def _reading(app: Application) -> tuple[Reading, datetime]:
-    settings = app.bot_data["settings"]
+def institution_families(units: list[UnitReading], now: datetime) -> list:
+    """Per institution (督导: each its own database, outbox and backups), labelled by its name:
+    the main database's figures are also in the unlabelled families above."""
+    up = GaugeMetricFamily("rectify_institution_database_up", "1 when the institution's database answers",
+                           labels=["institution"])
+    outbox = GaugeMetricFamily("rectify_institution_outbox_messages", "An institution's outbox by state",
+                               labels=["institution", "state"])
+    oldest = GaugeMetricFamily("rectify_institution_outbox_oldest_due_age_seconds",
+                               "How long an institution's oldest due message has waited",
+                               labels=["institution"])
+    files = GaugeMetricFamily("rectify_institution_database_bytes",
+                              "Size of an institution's database file and its WAL",
+                              labels=["institution", "file"])
+    backup = GaugeMetricFamily("rectify_institution_backup_last_age_seconds",
+                               "Age of an institution's newest backup", labels=["institution"])
+    for unit in units:
+        reading = unit.reading
+        up.add_metric([unit.name], 0 if reading.error else 1)
+        if reading.outbox is not None:
+            for state in ("queued", "due", "sent", "failed"):
+                outbox.add_metric([unit.name, state], getattr(reading.outbox, state))
+            waited = waiting_since(reading.outbox, now, unit.settings)
+            oldest.add_metric([unit.name], waited.total_seconds() if waited else 0)
+        for name, size in reading.file_bytes.items():
+            files.add_metric([unit.name, name], size)
+        if reading.backup_age is not None:
+            backup.add_metric([unit.name], reading.backup_age)
+    return [up, outbox, oldest, files, backup]
+
+
+def _read_settings(settings, now: datetime) -> Reading:
+    return read(settings.database_path, backups.folder_for(settings.database_path, settings.backup_dir), now)
+
+
+def read_every(app: Application, now: datetime) -> tuple[Reading, list[UnitReading]]:
+    """The main database's reading, and every institution's (the main one included, by name)
+    when the deployment has several; in a worker thread."""
+    main = _read_settings(app.bot_data["settings"], now)
+    units = []
+    for view in institutions.each(app):
+        institution = institutions.institution_of(view)
+        if institution is None:
+            continue  # one institution: the unlabelled figures say it all
+        settings = view.bot_data["settings"]
+        reading = main if view is institutions.root(app) else _read_settings(settings, now)
+        units.append(UnitReading(institution.name, settings, reading))
+    return main, units
+
+
+async def _reading(app: Application) -> tuple[Reading, list[UnitReading], datetime]:
     now = clock.now()
-    folder = backups.folder_for(settings.database_path, settings.backup_dir)
-    return await asyncio.to_thread(read, settings.database_path, folder, now), now
+    main, units = await asyncio.to_thread(read_every, app, now)
+    return main, units, now
 
 
 def routes(app: Application) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
-        reading, now = await _reading(app)
-        found = problems(app, reading, now)
+        reading, units, now = await _reading(app)
+        others = [u for u in units if u.reading is not reading]
+        found = every_problem(app, reading, others, now)
         if found:
             return web.Response(status=503, text="unhealthy\n" + "\n".join(found) + "\n")
         return web.Response(text="ok\n")
 
     async def metrics(request: web.Request) -> web.Response:
-        reading, now = await _reading(app)
+        reading, units, now = await _reading(app)
         registry = CollectorRegistry(auto_describe=False)
-        registry.register(_Families(metric_families(app, reading, now)))
+        families = metric_families(app, reading, now) + (institution_families(units, now) if units else [])
+        registry.register(_Families(families))
         # The format the scraper asks for (Prometheus' text format unless it asks for OpenMetrics).
         encode, content_type = choose_encoder(request.headers.get("Accept", ""))
         return web.Response(body=encode(registry), headers={"Content-Type": content_type})

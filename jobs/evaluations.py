@@ -10,7 +10,7 @@ from telegram.ext import Application
 
 from callbacks import EVALUATION_RESULTS, EVALUATION_START, EVALUATION_VIEW
 from jobs import bad_rows, notices
-from storage import evaluations, outbox, people
+from storage import appraisals, evaluations, outbox, people
 from storage.evaluations import Sheet, SubjectResult
 from storage.people import Person
 from texts import fit, say
@@ -86,7 +86,8 @@ def result_lines(lang: str, sheet: Sheet, found: list[SubjectResult],
     lines += _result_lines(lang, sheet, found)
     if slips is not None:
         slip_found, used, issued = slips
-        lines.append(say(lang, "evaluation.group.slip", used=used, issued=issued))
+        group = "appraisal.group.delegates" if appraisals.is_panel_sheet(sheet) else "evaluation.group.slip"
+        lines.append(say(lang, group, used=used, issued=issued))
         lines += _result_lines(lang, sheet, slip_found)
     return lines
 

@@ -24,7 +24,7 @@ from typing import Any
 import sqlite_utils
 from telegram.ext import Application
 
-from storage import anonymous_pool, backups, invitations, public_box
+from storage import anonymous_pool, backups, evaluations, invitations, public_box
 from storage import institutions as directory
 from storage.clock import clock
 from storage.db import open_database
@@ -140,6 +140,10 @@ class Units:
     # guests who came through an institution's poster, so that their next updates are handled
     # there too; in memory only (nothing on disk places a guest), and bounded (GuestPlaces)
     guests: GuestPlaces = dataclasses.field(default_factory=GuestPlaces)
+    # delegates rating another unit's sheet with a slip (评议票: the body's 述职评议 rated by 人大代表
+    # or an institution's 服务对象代表), so that the rating's buttons are handled where the slip
+    # is; in memory only, like the rating itself
+    slip_raters: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
 def _services_for(app: Application, db: sqlite_utils.Database, settings):
@@ -183,7 +187,8 @@ def attach(app: Application) -> Units:
         elif institution.id not in views:
             views[institution.id] = _view(app, institution)
     units = Units(main, views, {i.name: i.id for i in listed}, directory.members(home),
-                  known.guests if known else GuestPlaces())  # a unit added since: guests stay placed
+                  known.guests if known else GuestPlaces(),  # a unit added since: guests stay placed
+                  known.slip_raters if known else {})
     app.bot_data[UNITS] = units
     if len(views) > 1:
         log.info("supervised deployment: %d institutions", len(views))
@@ -236,6 +241,37 @@ def visiting(app, telegram_user_id: int, view) -> None:
     if units is None or institution is None:
         return
     units.guests[telegram_user_id] = institution.id
+
+
+def view_with_slip(app, code: str):
+    """The view whose database issued this rating slip, or None. A slip is a keyed hash looked
+    up by its index: one lookup per institution."""
+    keys = root(app).bot_data["keys"]
+    for view in each(app):
+        if evaluations.holds_slip(view.bot_data["db"], code, keys):
+            return view
+    return None
+
+
+def rating_with_slip(app, telegram_user_id: int, view) -> None:
+    """This account rates with a slip of the view's institution (None: no longer)."""
+    units = units_of(root(app))
+    institution = institution_of(view) if view is not None else None
+    if units is None:
+        return
+    if institution is None:
+        units.slip_raters.pop(telegram_user_id, None)
+    else:
+        units.slip_raters[telegram_user_id] = institution.id
+
+
+def slip_rater_view(app, telegram_user_id: int):
+    """The view where this account is rating with a slip, or None."""
+    units = units_of(root(app))
+    if units is None:
+        return None
+    institution_id = units.slip_raters.get(telegram_user_id)
+    return units.views.get(institution_id) if institution_id is not None else None
 
 
 def view_named(app, name: str):

@@ -29,6 +29,9 @@ class InProcessRequest(BaseRequest):
                          read_timeout=None, write_timeout=None, connect_timeout=None,
                          pool_timeout=None) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # a file a user sent, fetched after getFile (its path is files/<file_id>)
+            stored = self.api.files.get(name)
+            return (200, stored[0]) if stored else (404, b"Not Found")
         files = {}
         params: dict = {}
         if request_data is not None:

@@ -30,6 +30,12 @@ def create(db: sqlite_utils.Database, title: str, units: list[tuple[int, str]], 
     return sheet_id
 
 
+def is_panel_sheet(sheet: evaluations.Sheet) -> bool:
+    """A sheet rated by the body's panel (its 述职评议): the slips' group there is the invited
+    delegates (特邀代表: 人大代表, institutions' 服务对象代表), not a hospital's service users."""
+    return sheet.roles == PANEL
+
+
 def institution_of(db: sqlite_utils.Database, sheet_id: int, position: int) -> tuple[int, int | None] | None:
     """(institution id, the order it was flagged into or None), or None for an ordinary sheet."""
     row = db.execute("select institution_id, order_id from appraisal_subjects "

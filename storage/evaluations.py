@@ -464,6 +464,21 @@ def issue_slips(db: sqlite_utils.Database, sheet_id: int, count: int, keys: Keys
     return codes
 
 
+def slip_code(payload: str) -> str | None:
+    """The slip's code in a deep link's payload (`slip_<code>`), or None."""
+    if not payload.startswith(SLIP_PREFIX):
+        return None
+    code = payload[len(SLIP_PREFIX):]
+    return code if len(code) == SLIP_LENGTH and code.isascii() and code.isalnum() else None
+
+
+def holds_slip(db: sqlite_utils.Database, code: str, keys: Keys) -> bool:
+    """Whether this database issued the slip (used or not): in a deployment of several
+    institutions (督导), which one a slip's link leads to. One indexed lookup."""
+    return db.execute("select 1 from evaluation_slips where slip_hash = ?",
+                      [keys.slip_hash(code)]).fetchone() is not None
+
+
 def slip_sheet(db: sqlite_utils.Database, code: str, keys: Keys) -> Sheet:
     """The open sheet a slip votes on; EvaluationError("slip_unknown" / "slip_used" / "closed")."""
     slip_hash = keys.slip_hash(code)

@@ -186,3 +186,25 @@ def import_roster(db: sqlite_utils.Database, main_path: Path, rows: list, main_n
 
 def listed_main(db: sqlite_utils.Database) -> Institution | None:
     return next((i for i in listed(db) if i.is_main), None)
+
+
+def on_disk(main_path: Path) -> list[Institution]:
+    """The units the main database's directory lists, read without changing anything (no
+    migration runs: the doctor and `migrate --dry-run` must not upgrade what they look at).
+    Empty for a deployment of one institution, or a main database older than the directory.
+    Raises sqlite3.Error when the main database cannot be read."""
+    import sqlite3
+
+    if not Path(main_path).exists():
+        return []
+    connection = sqlite3.connect(f"file:{main_path}?mode=ro", uri=True, timeout=2)
+    try:
+        connection.row_factory = sqlite3.Row
+        known = connection.execute(
+            "select 1 from sqlite_master where type = 'table' and name = 'institutions'").fetchone()
+        if not known:
+            return []
+        rows = connection.execute("select * from institutions order by kind = 'institution', name")
+        return [_institution(dict(r)) for r in rows]
+    finally:
+        connection.close()

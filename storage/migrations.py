@@ -871,3 +871,34 @@ def m240_public_ledger_to_guests(db: sqlite_utils.Database) -> None:
         alter table public_box add column ledger_published integer not null default 0;
         """
     )
+
+
+@migrations()
+def m250_report_versions(db: sqlite_utils.Database) -> None:
+    """专题书面报告: every version an institution sent (generated or uploaded) and the body's word
+    on each (accepted, or returned with a comment), kept; the submission keeps the current
+    state only (its document moves to its first version)."""
+    db.executescript(
+        """
+        create table report_versions (
+            request_id integer not null references report_requests(id),
+            institution_id integer not null,
+            version integer not null,
+            source text not null check (source in ('generated', 'uploaded')),
+            document blob not null,
+            file_name text not null,
+            submitted_at text not null,
+            decision text check (decision in ('accepted', 'returned')),
+            comment text,
+            decided_at text,
+            decided_by integer references people(id),
+            primary key (request_id, institution_id, version)
+        );
+        insert into report_versions (request_id, institution_id, version, source, document, file_name,
+                                     submitted_at, decision, decided_at)
+            select request_id, institution_id, 1, 'generated', document, file_name, submitted_at,
+                   case when status = 'submitted' then null else status end, decided_at
+            from report_submissions;
+        """
+    )
+    db.table("report_submissions").transform(drop={"document", "file_name"})

@@ -1,7 +1,7 @@
 """专题书面报告: reports upward. The supervising body asks every institution for a written report
 by a date; an institution's office submits one (today's summary report, or a document of its
-own), the body accepts it or returns it to be done again, and sees who is late. Kept in the
-body's database."""
+own, uploaded), the body accepts it or returns it with a comment to be done again, and sees
+who is late. Every version sent and every comment is kept. Kept in the body's database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from storage import audit
 from storage.clock import clock, iso
 
 SUBMITTED, ACCEPTED, RETURNED = "submitted", "accepted", "returned"
+GENERATED, UPLOADED = "generated", "uploaded"  # a version's source: the bot's summary report, or a file
 MAX_TITLE = 100
+MAX_COMMENT = 1000  # a returning comment, in characters; refused above, never cut
+# An uploaded report: Word (.docx) or PDF, told apart by their first bytes as well as their name;
+# a bot may fetch files up to 20 MB from Telegram (getFile), so nothing larger can arrive.
+UPLOAD_TYPES = {".docx": b"PK\x03\x04", ".pdf": b"%PDF-"}
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,17 @@ class ReportError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class Version:
+    """One report an institution sent for a request, and what the body said of it."""
+    version: int
+    source: str  # GENERATED or UPLOADED
+    file_name: str
+    submitted_at: str
+    decision: str | None  # ACCEPTED, RETURNED, or None while waiting
+    comment: str | None  # the body's words when it returned it
 
 
 def _request(row: dict) -> Request:
@@ -73,36 +90,84 @@ def statuses(db: sqlite_utils.Database, request_id: int) -> dict[int, str]:
                            [request_id]).fetchall())
 
 
+def upload_error(file_name: str | None, size: int | None) -> str | None:
+    """Why a file offered as a report cannot be taken, before fetching it (its name or size), or
+    None: the catalog's `upward.error.<reason>`."""
+    if not (file_name or "").lower().endswith(tuple(UPLOAD_TYPES)):
+        return "upload_type"
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        return "upload_size"
+    return None
+
+
+def content_error(file_name: str, content: bytes) -> str | None:
+    """Why a fetched file is not the report it says it is (a .docx that is not a Word file)."""
+    suffix = next(s for s in UPLOAD_TYPES if file_name.lower().endswith(s))
+    if not content.startswith(UPLOAD_TYPES[suffix]):
+        return "upload_content"
+    if len(content) > MAX_UPLOAD_BYTES:
+        return "upload_size"
+    return None
+
+
 def submit(db: sqlite_utils.Database, request_id: int, institution_id: int, document: bytes,
-           file_name: str) -> None:
-    """An institution's report, new or in place of one returned; an accepted one stays."""
+           file_name: str, source: str = GENERATED) -> int:
+    """An institution's report, new or in place of one returned (an accepted one stays; one
+    waiting for review is replaced by the newer, both kept). Returns its version number."""
+    assert source in (GENERATED, UPLOADED)
     with db.atomic():
         if get(db, request_id) is None:
             raise ReportError("not_found")
         if status_of(db, request_id, institution_id) == ACCEPTED:
             raise ReportError("accepted")
-        db.execute("insert or replace into report_submissions (request_id, institution_id, status, document, "
-                   "file_name, submitted_at) values (?, ?, ?, ?, ?, ?)",
-                   [request_id, institution_id, SUBMITTED, document, file_name, iso(clock.now())])
-        audit.record(db, "report.submit", f"report:{request_id}", None, institution=institution_id)
+        now = iso(clock.now())
+        version = 1 + db.execute("select coalesce(max(version), 0) from report_versions where request_id = ? "
+                                 "and institution_id = ?", [request_id, institution_id]).fetchone()[0]
+        db.execute("insert into report_versions (request_id, institution_id, version, source, document, "
+                   "file_name, submitted_at) values (?, ?, ?, ?, ?, ?, ?)",
+                   [request_id, institution_id, version, source, document, file_name, now])
+        db.execute("insert or replace into report_submissions (request_id, institution_id, status, "
+                   "submitted_at) values (?, ?, ?, ?)", [request_id, institution_id, SUBMITTED, now])
+        audit.record(db, "report.submit", f"report:{request_id}", None, institution=institution_id,
+                     version=version, source=source)
+    return version
 
 
-def document(db: sqlite_utils.Database, request_id: int, institution_id: int) -> tuple[bytes, str] | None:
-    row = db.execute("select document, file_name from report_submissions where request_id = ? and "
-                     "institution_id = ?", [request_id, institution_id]).fetchone()
+def document(db: sqlite_utils.Database, request_id: int, institution_id: int,
+             version: int | None = None) -> tuple[bytes, str] | None:
+    """A version's file (the latest by default)."""
+    row = db.execute("select document, file_name from report_versions where request_id = ? and "
+                     "institution_id = ? and (? is null or version = ?) order by version desc limit 1",
+                     [request_id, institution_id, version, version]).fetchone()
     return (row[0], row[1]) if row else None
 
 
+def history(db: sqlite_utils.Database, request_id: int, institution_id: int) -> list[Version]:
+    """Every version an institution sent for a request, the first first, with the body's word."""
+    rows = db.execute("select version, source, file_name, submitted_at, decision, comment "
+                      "from report_versions where request_id = ? and institution_id = ? order by version",
+                      [request_id, institution_id]).fetchall()
+    return [Version(*row) for row in rows]
+
+
 def decide(db: sqlite_utils.Database, request_id: int, institution_id: int, accepted: bool,
-           by: int | None) -> bool:
-    """Accept or return a submitted report; False when it was not waiting for a decision."""
+           by: int | None, comment: str | None = None) -> bool:
+    """Accept or return the submitted report (its latest version), with the body's comment when
+    returned; False when it was not waiting for a decision (a double tap, an old button)."""
+    comment = comment.strip() if comment else None
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise ReportError("comment_too_long")
+    decision, now = (ACCEPTED if accepted else RETURNED), iso(clock.now())
     with db.atomic():
         changed = db.execute(
             "update report_submissions set status = ?, decided_at = ? where request_id = ? and "
             "institution_id = ? and status = ?",
-            [ACCEPTED if accepted else RETURNED, iso(clock.now()), request_id, institution_id,
-             SUBMITTED]).rowcount
+            [decision, now, request_id, institution_id, SUBMITTED]).rowcount
         if changed:
+            db.execute("update report_versions set decision = ?, comment = ?, decided_at = ?, decided_by = ? "
+                       "where request_id = ? and institution_id = ? and version = (select max(version) from "
+                       "report_versions where request_id = ? and institution_id = ?)",
+                       [decision, comment, now, by, request_id, institution_id, request_id, institution_id])
             audit.record(db, "report.accept" if accepted else "report.return", f"report:{request_id}", by,
                          institution=institution_id)
     return bool(changed)

@@ -98,6 +98,12 @@ class FastUser:
         await self.fast.deliver(lambda u: u.get("message") is message)
         return self._new()
 
+    async def send_file(self, content: bytes, file_name: str, kind: str = "document",
+                        caption: str | None = None, timeout: float = 0) -> list[BotMessage]:
+        message = await self.fast.api.user_file(self.id, kind, content, file_name, caption)
+        await self.fast.deliver(lambda u: u.get("message") is message)
+        return self._new()
+
     async def press_data(self, message_id: int, data: str, timeout: float = 0) -> list[BotMessage]:
         query_id = self.last_query_id = await self.fast.api.press(self.id, message_id, data)
         await self.fast.deliver(lambda u: u.get("callback_query", {}).get("id") == query_id)

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sqlite3
 import uuid
+from pathlib import Path
 
 import pytest
 from conftest import RECEIPT
@@ -144,3 +145,100 @@ def test_the_opinion_tables_have_no_place_for_an_author(db):
     with pytest.raises(sqlite3.IntegrityError):  # an anonymous opinion cannot carry an author
         db.execute("insert into opinions (id, anonymous, author_id, category, text, submitted_on) "
                    "values ('X', 1, 1, 'c', 't', '2026-01-01')")
+
+
+async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(fast_bot, fast_client, db_path, tmp_path,
+                                                                   monkeypatch):
+    """督导's 述职评议 with invited delegates: the body's panel rates, and so do delegates with
+    one-time slips (strangers, and people of the institutions). Read as a hostile operator reads
+    the body's database and every commit of its WAL (tests/forensics.py, as test_forensics does):
+    a commit that writes ballots writes nothing else but voter rows and slips marked used, at
+    least k of them, panel and delegates mixed; a slip is marked used only there. No
+    institution's file holds a slip's code or its hash."""
+    import re
+    from datetime import timedelta
+
+    from test_forensics import K, Observer, replay
+    from test_supervision import COUNTY_CSV, PEOPLE, invite_everyone
+
+    from jobs import institutions, sweeper
+    from storage import anonymous_pool
+    from storage import institutions as directory
+    from storage.clock import clock
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "甲医院")
+    codes = invite_everyone(fast_bot.db, db_path)
+    people = {}
+    panel_ids = {"督导员0": 904, "督导员1": 905, "督导员2": 906}
+    for name, user_id in {**PEOPLE, **panel_ids}.items():
+        people[name] = await fast_client.user(user_id, name)
+        await people[name].send(f"/start {codes[name]}")
+    body = institutions.view_named(fast_bot.app, "县卫生健康局")
+    assert body.bot_data["anonymous_pool"].k == K
+    body_path = Path(body.bot_data["settings"].database_path)
+    observer = Observer(body_path)
+    real_settle = anonymous_pool.settle
+
+    def settle_watched(database):
+        observer.copy("before checkpoint")  # the batch's commit is in the WAL
+        return real_settle(database)
+
+    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
+    observer.copy("start")
+
+    closes = (clock.now() + timedelta(days=3)).date()
+    created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    sheet_id = int(re.search(r"/slips (\d+)", next(m.text for m in created if "/slips" in m.text))[1])
+    made = await people["郑秘书"].send(f"/slips {sheet_id} 6")
+    slips = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))
+    assert len(slips) == 6
+    observer.copy("slips issued")
+
+    async def rate(person, start) -> None:
+        await start
+        for n in range(10):  # 2 subjects × 5 items
+            await person.press(("好", "较好", "一般", "差")[(person.id + n) % 4])
+        assert "已提交" in (await person.press("提交"))[-1].text
+        observer.copy()
+
+    raters = ["周督导", "吴局长", "督导员0", "督导员1", "督导员2"]
+    strangers = [await fast_client.user(7_530_000_001 + n, f"代表{n}") for n in range(3)]
+    holders = strangers + [people["乙职工"], people["乙院长"], people["甲职工"]]
+    for n in range(6):  # panel and delegates interleaved
+        if n < len(raters):
+            member = people[raters[n]]
+
+            async def choose(member=member):
+                await member.send("/evaluate")
+                await member.press("年度述职评议")
+            await rate(member, choose())
+        await rate(holders[n], holders[n].send(f"/start {slips[n]}"))
+    clock.travel_to(clock.now() + timedelta(days=4))
+    await sweeper.sweep_app(body)  # closes: what is left is written without its raters
+    observer.copy("end")
+
+    commits = replay(observer, tmp_path)
+    with_ballots = [c for c in commits if any(t == "evaluation_ballots" for t, _ in c.anonymous)]
+    assert len(with_ballots) >= 2, "the replay must see the batches it checks"
+    for commit in with_ballots:
+        assert not commit.others, f"a ballot batch wrote {commit.others[:3]}"
+        assert not commit.voters or len(commit.voters) >= K, "ballots beside fewer than k voters"
+    for commit in commits:  # a voter row or a used slip goes nowhere but into a ballot batch
+        if commit.voters:
+            assert commit.anonymous
+    mixed = [c for c in with_ballots if {t for t, _ in c.voters} == {"evaluation_voters", "evaluation_slips"}]
+    assert mixed, "panel and delegates are written in the same batches"
+    db = body.bot_data["db"]
+    assert db.execute("select count(*) from evaluation_slips where used = 1").fetchone()[0] >= K
+    assert db.execute("select count(distinct grp) from evaluation_ballots").fetchone()[0] == 2
+    # the ballots have no column for a slip, and no institution's file holds one
+    assert "slip_hash" not in {c.name for c in db["evaluation_ballots"].columns}
+    keys = fast_bot.app.bot_data["keys"]
+    traces = [s.encode() for s in slips] + [keys.slip_hash(s.removeprefix("slip_")).encode() for s in slips]
+    for name in ("甲医院", "乙医院"):
+        unit_path = Path(institutions.view_named(fast_bot.app, name).bot_data["settings"].database_path)
+        for path in (unit_path, unit_path.with_name(unit_path.name + "-wal")):
+            if path.exists():
+                content = path.read_bytes()
+                assert not any(trace in content for trace in traces), (name, path.name)

@@ -40,6 +40,11 @@ def county(db, db_path) -> dict[str, str]:
     name -> invitation code."""
     institutions_seen = directory.import_roster(db, db_path, roster.parse(COUNTY_CSV.encode()), "")
     assert set(institutions_seen) == {"县卫生健康局", "甲医院", "乙医院"}
+    return invite_everyone(db, db_path)
+
+
+def invite_everyone(db, db_path) -> dict[str, str]:
+    """An invitation for everyone not yet joined, in every institution: name -> code."""
     codes = {}
     for unit in directory.listed(db):
         unit_db = db if unit.is_main else open_database(unit.file(db_path))
@@ -331,13 +336,18 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     content, _ = upward_reports.document(fast_bot.db, request.id, institutions.institution_of(
         view(fast_bot, "甲医院")).id)
     assert content.startswith(b"PK")  # a Word file
-    sent_back = await supervisor.press("退回重报", message=arrived)
-    assert "已退回甲医院" in sent_back[-1].text  # the arrival, edited
+    asked_why = await supervisor.press("退回重报", message=arrived)
+    assert "请写下退回甲医院" in asked_why[-1].text
+    sent_back = await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
+    assert "已退回甲医院" in sent_back[-1].text
+    edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
+    assert "已退回甲医院" in edited.text and not edited.buttons  # the arrival, edited
     returned = await office_a.wait_for("督导组退回了")
+    assert "退回意见：整改措施不具体，请逐条写明责任人和时限。" in returned.text
     preview = await office_a.press("报送本单位综合报告", message=returned)
     await office_a.press("确认报送", message=preview[-1])
-    again = await supervisor.wait_for("甲医院报送了")  # the second arrival (the first was edited)
-    assert again.message_id != arrived.message_id
+    again = await supervisor.wait_for("甲医院重新报送了")  # the second arrival, with the last word
+    assert "第 2 版" in again.text and "上次退回意见：整改措施不具体" in again.text
     await supervisor.press("通过", message=again)
     await office_a.wait_for("督导组已审核通过")
 
@@ -348,6 +358,77 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     clock.travel_to(clock.now() + timedelta(days=4))
     status = (await people["吴局长"].send("/reports"))[-1].text
     assert "已通过 1" in status and "逾期未报：乙医院" in status
+
+
+async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fast_client, db_path):
+    """An office uploads its own 专题书面报告 (a .docx or .pdf within Telegram's 20 MB; anything
+    else is refused with the reason, the office still asked for the file); the supervisor returns
+    it with a typed comment, which the office reads; the office uploads again; every version and
+    comment is kept, and the supervisor sees the history beside the file."""
+    from storage import upward_reports
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    supervisor, office_a = people["周督导"], people["甲办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    await supervisor.send(f"/askreport {(today + timedelta(days=5)).isoformat()} 专题书面报告")
+    notice = await office_a.wait_for("上级要求报送")
+    preview = await office_a.press("报送本单位综合报告", message=notice)
+    asked = await office_a.press("上传报告文件", message=preview[-1])
+    assert "Word（.docx）或 PDF，不超过 20 MB" in asked[-1].text
+
+    assert "只能上传 Word（.docx）或 PDF" in (await office_a.send("报告在附件里"))[-1].text
+    assert "只能上传" in (await office_a.send_file(b"\xd0\xcf\x11\xe0old", "报告.doc"))[-1].text
+    renamed = await office_a.send_file(b"\xd0\xcf\x11\xe0 a .wps renamed", "报告.docx")
+    assert "不是它的扩展名所说的" in renamed[-1].text
+    too_big = await office_a.send_file(b"%PDF-1.7\n" + b"0" * upward_reports.MAX_UPLOAD_BYTES, "报告.pdf")
+    assert "超过了 20 MB 的上限" in too_big[-1].text and "20.0 MB" in too_big[-1].text
+    request = upward_reports.recent(fast_bot.db)[0]
+    a_id = institutions.institution_of(view(fast_bot, "甲医院")).id
+    assert upward_reports.history(fast_bot.db, request.id, a_id) == []  # nothing refused was kept
+
+    first = "%PDF-1.7\n% 甲医院专题书面报告（第一稿）\n".encode()
+    sent = await office_a.send_file(first, "甲医院专题报告.pdf")
+    assert "已上传《专题书面报告》（甲医院专题报告.pdf）" in sent[-1].text
+    arrived = await supervisor.wait_for("甲医院报送了")
+    opened = await supervisor.press("查看", message=arrived)
+    assert opened[-1].document["file_name"] == "甲医院专题报告.pdf"
+
+    await supervisor.press("退回重报", message=arrived)
+    await supervisor.press("退回重报", message=arrived)  # a double tap asks once more, nothing else
+    assert "请写下退回的理由" in (await supervisor.send("\u200b\u3000\u200d"))[-1].text  # invisible only
+    long_word = "问题查摆不深🙂" * 150  # 1,050 characters: refused whole, never cut
+    refused = await supervisor.send(long_word)
+    assert "意见最多 1000 字，这段有 1050 字" in refused[-1].text
+    assert upward_reports.status_of(fast_bot.db, request.id, a_id) == upward_reports.SUBMITTED
+    comment = "第三部分只有原则表态，请补充整改时限、责任人；附件请用正式文号。"
+    await supervisor.send(comment)
+    returned = await office_a.wait_for("督导组退回了")
+    assert f"退回意见：{comment}" in returned.text
+
+    preview = await office_a.press("报送本单位综合报告", message=returned)
+    await office_a.press("上传报告文件", message=preview[-1])
+    second = b"PK\x03\x04" + "甲医院专题书面报告（修改稿）".encode()
+    await office_a.send_file(second, "甲医院专题报告-修改稿.docx")
+    again = await supervisor.wait_for("甲医院重新报送了")
+    assert "第 2 版" in again.text and f"上次退回意见：{comment}" in again.text
+    opened = await supervisor.press("查看", message=again)
+    assert any(m.document and m.document["file_name"] == "甲医院专题报告-修改稿.docx" for m in opened)
+    history = next(m.text for m in opened if m.text and "历次报送" in m.text)
+    assert f"第 1 版 · {today.isoformat()} · 上传《甲医院专题报告.pdf》 · 退回：{comment}" in history
+    assert "第 2 版" in history and "待审核" in history
+    await supervisor.press("通过", message=again)
+    await office_a.wait_for("督导组已审核通过")
+
+    versions = upward_reports.history(fast_bot.db, request.id, a_id)
+    assert [(v.version, v.source, v.decision, v.comment) for v in versions] == [
+        (1, "uploaded", "returned", comment), (2, "uploaded", "accepted", None)]
+    assert upward_reports.document(fast_bot.db, request.id, a_id, version=1) == (first, "甲医院专题报告.pdf")
+    assert upward_reports.document(fast_bot.db, request.id, a_id)[0] == second
+    # an old 退回 button on the decided arrival changes nothing
+    stale = await supervisor.press("退回重报", message=again) if again.buttons else []
+    assert upward_reports.status_of(fast_bot.db, request.id, a_id) == upward_reports.ACCEPTED
+    assert not any("请写下退回" in (m.text or "") for m in stale)
 
 
 async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot, fast_client, db_path):
@@ -363,7 +444,8 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     people = await everyone_joins(fast_client, codes)
     closes = (clock.now() + timedelta(days=3)).date()
     created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
-    assert "2 个评议对象，5 人评议" in created[-1].text, created[-1].text
+    assert "2 个评议对象，5 人评议" in created[0].text, created[0].text
+    assert "/slips" in created[-1].text  # and how to invite delegates
     sheet = evaluations.open_sheets(fast_bot.db)[0]
     a_position = next(s.position for s in sheet.subjects if s.name.startswith("甲医院"))
     today = clock.now().date()
@@ -408,3 +490,80 @@ async def test_a_guest_of_one_institution_writes_into_its_own_box(fast_bot, fast
     # staff of another institution who open the link keep their own box
     staff_a = await people["甲职工"].send(f"/start {code}")
     assert "群众意见箱" not in staff_a[-1].text
+
+
+async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot, fast_client, db_path):
+    """述职评议's raters are the body's panel and invited delegates (人大代表, institutions'
+    服务对象代表): the body's office makes one-time slips (QR codes and links); whoever holds one
+    rates once, a stranger or someone of an institution, even where the body is not the main
+    database; their ballots are their own group in the results, under the same k."""
+    import re
+
+    from jobs import evaluations as evaluation_job
+    from storage import appraisals, evaluations
+    from storage import people as roster_people
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    # an existing hospital (甲医院, the main database) that added its bureau: the body's sheet
+    # and slips live in a file of their own, where nobody's updates go by default
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "甲医院")
+    codes = invite_everyone(fast_bot.db, db_path)
+    joined = {}
+    for name, user_id in {**PEOPLE, "督导员0": 904}.items():
+        joined[name] = await fast_client.user(user_id, name)
+        assert name in (await joined[name].send(f"/start {codes[name]}"))[-1].text
+    closes = (clock.now() + timedelta(days=3)).date()
+    created = await joined["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    hint = next(m.text for m in created if "特邀代表" in m.text)
+    sheet_id = int(re.search(r"/slips (\d+)", hint)[1])
+    told = await joined["郑秘书"].wait_for("如需邀请特邀代表")
+    assert f"/slips {sheet_id}" in told.text
+
+    made = await joined["郑秘书"].send(f"/slips {sheet_id} 6")
+    assert made[0].document["file_name"].endswith(".pdf")
+    assert "6 张特邀代表评议票" in " ".join(m.text or "" for m in made)
+    slips = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))
+    assert len(set(slips)) == 6
+
+    body = view(fast_bot, "县卫生健康局")
+    sheet = evaluations.get(body.bot_data["db"], sheet_id)
+    grades = {"甲医院领导班子": "好", "乙医院领导班子": "差"}
+    order = [grades[s.name] for s in sheet.subjects for _ in sheet.items]
+    strangers = [await fast_client.user(980 + n, f"人大代表{n}") for n in range(3)]
+    delegates = strangers + [joined["乙职工"], joined["乙院长"], joined["甲职工"]]
+    for n, (delegate, slip) in enumerate(zip(delegates, slips, strict=True)):
+        welcome = await delegate.send(f"/start {slip}")
+        assert "特邀代表" in welcome[0].text and "年度述职评议" in welcome[0].text, welcome[0].text
+        for grade in order:
+            if n % 2:  # typed rather than tapped, as people do: handled where the slip is
+                assert "评议" in (await delegate.send(grade))[-1].text
+            else:
+                await delegate.press(grade)
+        assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
+    again = await strangers[0].send(f"/start {slips[0]}")
+    assert "已经用过了" in again[-1].text
+    # someone of 甲医院 who rated the body's sheet is back in their own institution
+    assert "甲职工" in (await joined["甲职工"].send("/start"))[-1].text
+    assert not institutions.units_of(fast_bot.app).slip_raters
+
+    today = clock.now().date()
+    for rater in roster_people.holding(body.bot_data["db"], tuple(appraisals.PANEL)):
+        ratings = {s.position: {i: 1 for i in range(len(sheet.items))} for s in sheet.subjects}
+        evaluations.submit(body.bot_data["db"], sheet.id, rater, ratings, today)
+    clock.travel_to(clock.now() + timedelta(days=4))
+    evaluation_job.run(body, clock.now())
+    concluded = await joined["郑秘书"].wait_for("已截止")
+    results = await joined["郑秘书"].press("查看结果", message=concluded)
+    text = "\n".join(m.text or "" for m in results)
+    group = "特邀代表（人大代表、服务对象代表等；评议票已投 6 张，共发 6 张）"
+    panel_part, delegates_part = text.split(group)
+    # the panel's result is the panel's alone: 5 ballots of 较好, the delegates' 好 and 差 apart
+    assert panel_part.count("总体 <b>较好</b>（有效票 5，不了解 0）") == 2
+    assert "<b>甲医院领导班子</b>：总体 <b>好</b>（有效票 6，不了解 0）" in delegates_part
+    assert "<b>乙医院领导班子</b>：总体 <b>差</b>（有效票 6，不了解 0）" in delegates_part
+    slip_ballots = body.bot_data["db"].execute("select count(*) from evaluation_ballots where sheet_id = ? "
+                                               "and grp = 'slip'", [sheet_id]).fetchone()[0]
+    assert slip_ballots == 6 * len(sheet.subjects) * len(sheet.items)
+    for unit in ("甲医院", "乙医院"):  # nothing of the body's sheet in an institution's database
+        assert view(fast_bot, unit).bot_data["db"].execute(
+            "select count(*) from evaluation_ballots").fetchone()[0] == 0

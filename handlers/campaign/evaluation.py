@@ -59,8 +59,8 @@ from handlers.problems.actions import tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
 from jobs import evaluations as evaluation_job
-from jobs import notices
-from storage import evaluations, people, phrasings
+from jobs import institutions, notices
+from storage import appraisals, evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
 from storage.evaluations import EvaluationError, Subject
@@ -349,12 +349,7 @@ def _keys(context: ContextTypes.DEFAULT_TYPE):
     return context.application.bot_data["keys"]
 
 
-def slip_code(payload: str) -> str | None:
-    """The slip's code in a deep link's payload (`slip_<code>`), or None."""
-    if not payload.startswith(evaluations.SLIP_PREFIX):
-        return None
-    code = payload[len(evaluations.SLIP_PREFIX):]
-    return code if len(code) == evaluations.SLIP_LENGTH and code.isascii() and code.isalnum() else None
+slip_code = evaluations.slip_code
 
 
 async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload: str) -> None:
@@ -366,11 +361,13 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
             raise EvaluationError("slip_unknown")
         sheet = evaluations.slip_sheet(database(context), code, _keys(context))
     except EvaluationError as error:
+        institutions.rating_with_slip(context.application, update.effective_user.id, None)
         await reply(update, context, f"evaluation.{error.reason}")
         return
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
     ratings(context)[update.effective_user.id] = rating
-    await reply(update, context, "evaluation.slip_welcome", title=sheet.title, subjects=len(sheet.subjects),
+    welcome = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
+    await reply(update, context, welcome, title=sheet.title, subjects=len(sheet.subjects),
                 k=settings(context).anonymity_set)
     await _show(update, context, sheet, rating, edit=False)
 
@@ -442,6 +439,8 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         return
     finally:
         ratings(context).pop(update.effective_user.id, None)
+        if rating.slip is not None:  # the slip's unit no longer takes this account's taps
+            institutions.rating_with_slip(context.application, update.effective_user.id, None)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "evaluation.thanks", title=sheet.title,
@@ -501,8 +500,13 @@ async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     content = await asyncio.to_thread(slip_sheet.slips_pdf, links, text)
     await context.bot.send_document(update.effective_chat.id, InputFile(
         io.BytesIO(content), filename=say(lang, "evaluation.slip.file", id=sheet_id, count=count)))
-    await reply(update, context, "evaluation.slips_issued", id=sheet_id, title=sheet.title, count=count,
-                pages=-(-count // slip_sheet.PER_PAGE), min=settings(context).evaluation_min_ballots)
+    delegates = appraisals.is_panel_sheet(sheet)  # the body's 述职评议: invited delegates, often far away
+    await reply(update, context, "appraisal.slips_issued" if delegates else "evaluation.slips_issued",
+                id=sheet_id, title=sheet.title, count=count, pages=-(-count // slip_sheet.PER_PAGE),
+                min=settings(context).evaluation_min_ballots)
+    if delegates:  # each link to forward to one delegate, as well as its QR code on paper
+        lines = [say(lang, "appraisal.slip_link", n=n, link=link) for n, link in enumerate(links, 1)]
+        await send_lines(context, update.effective_chat.id, lines)
 
 
 @requires(OFFICE, LEADER)

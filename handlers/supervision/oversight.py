@@ -38,7 +38,7 @@ from handlers.access import (
 )
 from handlers.reports import ledger
 from jobs import institutions, notices, supervision
-from storage import appraisals, dates, orders, people, problems, upward_reports
+from storage import appraisals, dates, evaluations, orders, people, problems, upward_reports
 from storage.db import reader
 from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
@@ -312,13 +312,18 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
         await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
         return
-    appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
+    sheet_id = appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
     raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
     await reply(update, context, "appraisal.created", title=title, count=len(units), raters=raters,
                 closes=closes_on.isoformat())
     k = settings(context).evaluation_min_ballots
     if raters < k:
         await reply(update, context, "appraisal.too_few", raters=raters, k=k)
+    # invited delegates (人大代表, institutions' 服务对象代表) rate with the body's one-time slips,
+    # which its office makes: told here, with the command that makes them
+    await reply(update, context, "appraisal.delegates_hint", id=sheet_id, k=k)
+    notices.notify(context.application, notices.office(context.application), "appraisal.invite_delegates",
+                   title=title, id=sheet_id, k=k, limit=evaluations.MAX_SLIPS)
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:

@@ -1,7 +1,8 @@
 """专题书面报告 (reports upward): the supervising body asks (/askreport), each institution's
-office sends today's summary report in two taps (📤 报送 → ✅ 确认报送), the supervisor opens it,
-accepts or returns it, and /reports shows who sent and who is late. The reminders are the
-sweeper's (jobs/supervision.py)."""
+office sends today's summary report in two taps (📤 报送 → ✅ 确认报送) or uploads its own file
+(📎 → a .docx or .pdf), the supervisor opens it, accepts it or returns it with a typed comment
+(the office sees the comment and sends again; every version and comment is kept), and /reports
+shows who sent and who is late. The reminders are the sweeper's (jobs/supervision.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,20 @@ import asyncio
 import io
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
-from callbacks import REPORT_ACCEPT, REPORT_RETURN, REPORT_SEND, REPORT_SUBMIT, REPORT_VIEW
+from callbacks import REPORT_ACCEPT, REPORT_RETURN, REPORT_SEND, REPORT_SUBMIT, REPORT_UPLOAD, REPORT_VIEW
 from documents import summary_report
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import (
     database,
     language,
@@ -26,8 +36,9 @@ from handlers.access import (
     settings,
 )
 from handlers.reports import ledger
+from handlers.uploads import download
 from jobs import institutions, notices, supervision
-from storage import dates, summary, upward_reports
+from storage import dates, names, summary, upward_reports
 from storage.db import reader
 from storage.people import COMMISSION, OFFICE, SUPERVISOR
 from storage.upward_reports import ReportError
@@ -84,7 +95,8 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang, today = language(update, context), ledger.today(context)
     start = summary.campaign_start(database(context), settings(context).timezone, today)
-    confirm = InlineKeyboardMarkup([[_button(lang, "upward.btn.send", REPORT_SEND.data(request.id))]])
+    confirm = InlineKeyboardMarkup([[_button(lang, "upward.btn.send", REPORT_SEND.data(request.id)),
+                                     _button(lang, "upward.btn.upload", REPORT_UPLOAD.data(request.id))]])
     # no cancel button: a preview left alone sends nothing
     await reply(update, context, "upward.preview", body=institutions.institution_of(body).name,
                 title=request.title, institution=unit.name, start=start.isoformat(), reply_markup=confirm)
@@ -109,20 +121,109 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                                              config.evaluation_min_ballots, config.evaluation_rule)
     content = await asyncio.to_thread(build)
     name = f"{unit.name}-{request.title}-{today.isoformat()}.docx"
+    if await _goes_up(update, context, body, request, unit, content, name, upward_reports.GENERATED):
+        await update.callback_query.edit_message_text(say(language(update, context), "upward.sent",
+                                                          title=request.title))
+
+
+async def _goes_up(update: Update, context: ContextTypes.DEFAULT_TYPE, body, request, unit, content: bytes,
+                   name: str, source: str) -> bool:
+    """Keep the report as the institution's next version and tell whoever asked for it (with
+    the comment it was last returned with); False (and the office told why) when refused."""
     try:
-        upward_reports.submit(body.bot_data["db"], request.id, unit.id, content, name)
+        version = upward_reports.submit(body.bot_data["db"], request.id, unit.id, content, name, source)
     except ReportError as error:
         await context.bot.send_message(update.effective_chat.id, say(
             language(update, context), f"upward.error.{error.reason}", title=request.title))
-        return
+        return False
+    earlier = upward_reports.history(body.bot_data["db"], request.id, unit.id)[:-1]
+    last_word = earlier[-1].comment if earlier and earlier[-1].comment else None
     asker = notices.person(body, request.requested_by) or notices.with_role(body, SUPERVISOR)
-    notices.notify(body, asker, "upward.arrived", buttons=[[
+    notices.notify(body, asker, "upward.arrived_again" if last_word else "upward.arrived", buttons=[[
         ("upward.btn.view", REPORT_VIEW.data(request.id, unit.id)),
         ("upward.btn.accept", REPORT_ACCEPT.data(request.id, unit.id)),
         ("upward.btn.return", REPORT_RETURN.data(request.id, unit.id))]],
-        institution=unit.name, title=request.title, due=request.due_on.isoformat())
-    await update.callback_query.edit_message_text(say(language(update, context), "upward.sent",
-                                                      title=request.title))
+        institution=unit.name, title=request.title, due=request.due_on.isoformat(), version=version,
+        comment=last_word or "")
+    return True
+
+
+# ---- an office uploads its own file (📎) ----------------------------------------------------
+
+UPLOADING, RETURN_COMMENT = conversations.states("upward_report")
+
+
+def _the_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
+    """(body view, request, this institution) when this office may send for the request."""
+    body, request = _body_and_request(context, request_id)
+    unit = institutions.institution_of(context.application)
+    if request is None or unit is None or unit.is_body:
+        return None
+    return body, request, unit
+
+
+@requires(OFFICE)
+async def ask_for_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    [request_id] = REPORT_UPLOAD.parse(update.callback_query.data)
+    found = _the_request(context, request_id)
+    if found is None:
+        await refuse(update, context, "upward.error.not_found")
+        return ConversationHandler.END
+    body, request, unit = found
+    if upward_reports.status_of(body.bot_data["db"], request.id, unit.id) == upward_reports.ACCEPTED:
+        await refuse(update, context, "upward.error.accepted", title=request.title)
+        return ConversationHandler.END
+    context.user_data["upward_upload"] = request.id
+    await reply(update, context, "upward.ask_file", title=request.title,
+                limit=upward_reports.MAX_UPLOAD_BYTES // 2**20)
+    return UPLOADING
+
+
+@requires(OFFICE)
+async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The file: refused with the reason (its type, its size, not what its name says), the office
+    still asked for a file; taken, it goes up as the institution's next version."""
+    found = _the_request(context, context.user_data.get("upward_upload", 0))
+    if found is None:
+        context.user_data.pop("upward_upload", None)
+        await reply(update, context, "upward.error.not_found")
+        return ConversationHandler.END
+    body, request, unit = found
+    document = update.message.document
+    limit = upward_reports.MAX_UPLOAD_BYTES // 2**20
+    reason = upward_reports.upload_error(document.file_name, document.file_size)
+    content = b""
+    if reason is None:
+        content = await download(context, document.file_id)
+        reason = upward_reports.content_error(document.file_name, content)
+    if reason is not None:
+        await reply(update, context, f"upward.error.{reason}", limit=limit,
+                    size=f"{(document.file_size or len(content)) / 2**20:.1f}")
+        return UPLOADING
+    context.user_data.pop("upward_upload", None)
+    if await _goes_up(update, context, body, request, unit, content, document.file_name,
+                      upward_reports.UPLOADED):
+        await reply(update, context, "upward.uploaded", title=request.title, name=document.file_name)
+    return ConversationHandler.END
+
+
+@requires(OFFICE)
+async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    await reply(update, context, "upward.error.upload_type", limit=upward_reports.MAX_UPLOAD_BYTES // 2**20,
+                size="")
+    return UPLOADING
+
+
+def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.user_data.pop("upward_upload", None)
+    context.user_data.pop("upward_return", None)
+
+
+@requires(OFFICE, SUPERVISOR)
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    _forget(update, context)
+    await reply(update, context, "upward.cancelled")
+    return ConversationHandler.END
 
 
 @requires(SUPERVISOR, COMMISSION)
@@ -135,37 +236,87 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     content, name = found
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
+    versions = upward_reports.history(database(context), request_id, institution_id)
+    if len(versions) > 1:  # what was sent before, and what the body said of each
+        lang = language(update, context)
+        await send_lines(context, update.effective_chat.id, [say(lang, "upward.history")] + [
+            say(lang, f"upward.history.{v.decision or 'waiting'}", version=v.version, name=v.file_name,
+                how=say(lang, f"upward.source.{v.source}"), on=v.submitted_at[:10], comment=v.comment or "—")
+            for v in versions])
 
 
-async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, accepted: bool) -> None:
-    button = REPORT_ACCEPT if accepted else REPORT_RETURN
-    request_id, institution_id = button.parse(update.callback_query.data)
+async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, request_id: int, institution_id: int,
+                  accepted: bool, comment: str | None = None) -> str | None:
+    """Accept or return; the sentence for the supervisor, or None when it was decided already."""
     request = upward_reports.get(database(context), request_id)
     unit_view = supervision.view_of(context.application, institution_id)
     if request is None or unit_view is None or not upward_reports.decide(
-            database(context), request_id, institution_id, accepted, person_of(update, context).id):
-        await refuse(update, context, "upward.decided_already")
-        return
+            database(context), request_id, institution_id, accepted, person_of(update, context).id, comment):
+        return None
     if accepted:
         notices.notify(unit_view, notices.office(unit_view), "upward.told_accepted", title=request.title)
     else:
         notices.notify(unit_view, notices.office(unit_view), "upward.told_returned",
                        buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
-                       title=request.title, due=request.due_on.isoformat())
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(
-        language(update, context), "upward.accepted" if accepted else "upward.returned",
-        institution=institutions.institution_of(unit_view).name, title=request.title))
+                       title=request.title, due=request.due_on.isoformat(), comment=comment or "—")
+    return say(language(update, context), "upward.accepted" if accepted else "upward.returned",
+               institution=institutions.institution_of(unit_view).name, title=request.title)
 
 
 @requires(SUPERVISOR)
 async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _decide(update, context, True)
+    request_id, institution_id = REPORT_ACCEPT.parse(update.callback_query.data)
+    said = await _decide(update, context, request_id, institution_id, True)
+    if said is None:
+        await refuse(update, context, "upward.decided_already")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(said, parse_mode="HTML")
 
 
 @requires(SUPERVISOR)
-async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _decide(update, context, False)
+async def ask_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """↩️ 退回重报: the supervisor types why; the office sees it with the return."""
+    request_id, institution_id = REPORT_RETURN.parse(update.callback_query.data)
+    request = upward_reports.get(database(context), request_id)
+    unit_view = supervision.view_of(context.application, institution_id)
+    status = upward_reports.status_of(database(context), request_id, institution_id)
+    waiting = status == upward_reports.SUBMITTED
+    if request is None or unit_view is None or not waiting:
+        await refuse(update, context, "upward.decided_already")
+        return ConversationHandler.END
+    message = update.callback_query.message
+    context.user_data["upward_return"] = [request_id, institution_id, message.chat_id if message else 0,
+                                          message.message_id if message else 0]
+    await reply(update, context, "upward.ask_comment", title=request.title, limit=upward_reports.MAX_COMMENT,
+                institution=institutions.institution_of(unit_view).name)
+    return RETURN_COMMENT
+
+
+@requires(SUPERVISOR)
+async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    request_id, institution_id, chat_id, message_id = context.user_data.get("upward_return") or [0, 0, 0, 0]
+    comment = update.message.text.strip()
+    if not names.normalise(comment):  # invisible or blank only: the words are still wanted
+        await reply(update, context, "upward.error.no_comment")
+        return RETURN_COMMENT
+    if len(comment) > upward_reports.MAX_COMMENT:  # refused whole, never cut: they shorten it
+        await reply(update, context, "upward.error.comment_too_long", limit=upward_reports.MAX_COMMENT,
+                    length=len(comment))
+        return RETURN_COMMENT
+    context.user_data.pop("upward_return", None)
+    said = await _decide(update, context, request_id, institution_id, False, comment)
+    if said is None:
+        await reply(update, context, "upward.decided_already")
+        return ConversationHandler.END
+    if chat_id and message_id:  # the arrival loses its buttons: it has been decided
+        try:
+            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id,
+                                                parse_mode="HTML")
+        except TelegramError:
+            pass  # too old to edit, or deleted: the reply below says the same
+    await context.bot.send_message(update.effective_chat.id, said, parse_mode="HTML")
+    return ConversationHandler.END
 
 
 SHOWN = 10  # the latest requests /reports shows
@@ -198,4 +349,19 @@ def handlers() -> list[BaseHandler]:
             CallbackQueryHandler(send, pattern=REPORT_SEND),
             CallbackQueryHandler(view, pattern=REPORT_VIEW),
             CallbackQueryHandler(accept, pattern=REPORT_ACCEPT),
-            CallbackQueryHandler(send_back, pattern=REPORT_RETURN)]
+            ConversationHandler(
+                entry_points=[CallbackQueryHandler(ask_for_file, pattern=REPORT_UPLOAD),
+                              CallbackQueryHandler(ask_comment, pattern=REPORT_RETURN)],
+                states={
+                    **conversations.on_timeout("upward_report"),
+                    UPLOADING: [MessageHandler(filters.Document.ALL, receive_file),
+                                MessageHandler((menu.TYPED | filters.ATTACHMENT) & ~filters.Document.ALL,
+                                               not_a_file)],
+                    RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_comment)],
+                },
+                fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget)],
+                name="upward_report",
+                conversation_timeout=conversations.TIMEOUT,
+                persistent=True,
+                allow_reentry=True,
+            )]
