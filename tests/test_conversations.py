@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler
 
 from handlers import conversations
 from handlers.persistence import SQLitePersistence
-from storage import db as schema
+from storage import migrations as schema
 
 HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
 

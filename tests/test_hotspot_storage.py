@@ -255,7 +255,7 @@ def test_an_old_database_gets_its_open_counts_when_upgraded(db):
     for opinion_id in shed:
         db.execute("insert into hotspot_members (opinion_id, group_id) values (?, ?)", [opinion_id, group_id])
     assert kept(db) == {}
-    from storage import db as schema
+    from storage import migrations as schema
     for trigger in ("hotspot_open_leave", "hotspot_open_move", "hotspot_open_status", "hotspot_open_forget"):
         db.execute(f"drop trigger {trigger}")
     db.execute("drop index hotspot_groups_by_open_size")
