@@ -15,7 +15,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, TypeHandler
 
-from handlers.access import ANYONE, language, requires
+from handlers.access import ANYONE, language, requires, services
 from texts import say
 
 # name -> its states, in the order a person meets them
@@ -90,7 +90,7 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
             if owner == name and context.user_data is not None:
                 context.user_data.pop(key, None)
         if name == "opinion" and user is not None:  # the anonymous draft lives in memory only
-            context.application.bot_data.get("drafts", {}).pop(user.id, None)
+            services(context).drafts.pop(user.id, None)
         if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id,
                                            say(language(update, context), "conversation.timed_out"),

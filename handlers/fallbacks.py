@@ -20,7 +20,17 @@ from telegram.ext import (
 
 from callbacks import StaleButton
 from handlers import typed_choice
-from handlers.access import ANYONE, current_person, database, language, refuse, reply, requires, settings
+from handlers.access import (
+    ANYONE,
+    current_person,
+    database,
+    language,
+    refuse,
+    reply,
+    requires,
+    services,
+    settings,
+)
 from storage import public_box
 from texts import say
 
@@ -55,7 +65,7 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 def _contacts(context: ContextTypes.DEFAULT_TYPE) -> set[int]:
     """Who has talked to the bot since it started; memory only."""
-    return context.application.bot_data.setdefault("contacts_since_start", set())
+    return services(context).shared.contacts_since_start
 
 
 async def remember_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from conftest import BotUnderTest, join
 from telegram.ext import ConversationHandler
 
+import services
 from handlers import conversations
 from handlers.persistence import SQLitePersistence
 from storage import migrations as schema
@@ -76,9 +77,9 @@ async def test_a_conversation_that_waits_too_long_ends_drops_the_draft_and_says_
         staff = await join(client, invited, 101, "张伟")
         await staff.send("/opinion")
         await staff.press("匿名提交")
-        assert 101 in under_test.app.bot_data["drafts"]
+        assert 101 in services.of(under_test.app).drafts
         await staff.wait_for("等了太久", timeout=10)
-        assert 101 not in under_test.app.bot_data["drafts"]
+        assert 101 not in services.of(under_test.app).drafts
     finally:
         await under_test.stop()
 

@@ -27,7 +27,7 @@ from callbacks import (
     PROGRESS_REPORT,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, reply, requires
+from handlers.access import database, language, person_of, reply, requires, services
 from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
@@ -79,8 +79,7 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 def _photos(context: ContextTypes.DEFAULT_TYPE, update: Update) -> list[bytes]:
-    return context.application.bot_data.setdefault("report_photos", {}).setdefault(
-        update.effective_user.id, [])
+    return services(context).report_photos.setdefault(update.effective_user.id, [])
 
 
 @requires(HEAD)

@@ -23,6 +23,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.reports import ledger
@@ -66,7 +67,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _body_and_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
     body = supervision.body_view(context.application)
-    request = upward_reports.get(body.bot_data["db"], request_id) if body is not None else None
+    request = upward_reports.get(services(body).db, request_id) if body is not None else None
     return body, request
 
 
@@ -79,7 +80,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if request is None or unit is None or unit.is_body:
         await refuse(update, context, "upward.error.not_found")
         return
-    if upward_reports.status_of(body.bot_data["db"], request.id, unit.id) == upward_reports.ACCEPTED:
+    if upward_reports.status_of(services(body).db, request.id, unit.id) == upward_reports.ACCEPTED:
         await refuse(update, context, "upward.error.accepted", title=request.title)
         return
     lang, today = language(update, context), ledger.today(context)
@@ -110,7 +111,7 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     content = await asyncio.to_thread(build)
     name = f"{unit.name}-{request.title}-{today.isoformat()}.docx"
     try:
-        upward_reports.submit(body.bot_data["db"], request.id, unit.id, content, name)
+        upward_reports.submit(services(body).db, request.id, unit.id, content, name)
     except ReportError as error:
         await context.bot.send_message(update.effective_chat.id, say(
             language(update, context), f"upward.error.{error.reason}", title=request.title))
