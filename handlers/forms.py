@@ -116,7 +116,7 @@ class Step:
     whole: tuple[Button, ...] | None = None
 
 
-def _guarded_like(start: Callback, name: str, what: str, callback: Callback) -> Callback:
+def _guarded_like(start: Callback, what: str, callback: Callback) -> Callback:
     """`callback` declared (for the access matrix) as the form's own and allowed to whom the
     form's start is allowed."""
     callback.__module__, callback.__qualname__ = start.__module__, what
@@ -148,8 +148,8 @@ def form(name: str, command: str, start: Callback, steps: list[Step], *, confirm
         await reply(update, context, "cancelled")
         return ConversationHandler.END
 
-    confirmed = _guarded_like(start, name, "confirm", confirmed)
-    cancelled = _guarded_like(start, name, "cancel", cancelled)
+    confirmed = _guarded_like(start, "confirm", confirmed)
+    cancelled = _guarded_like(start, "cancel", cancelled)
     states: dict[object, list[BaseHandler]] = dict(conversations.on_timeout(name))
     for state, step in zip(declared, steps, strict=False):
         states[state] = [CallbackQueryHandler(step.tapped, pattern=step.button)] if step.button else []
