@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from callbacks import Button
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, menu
 from handlers.access import Callback, reply, requires
 from texts import say
 
@@ -143,26 +143,15 @@ def form(name: str, command: str, start: Callback, steps: list[Step], *, confirm
             await finish(update, context, answered)
         return ConversationHandler.END
 
-    async def cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.user_data.pop(name, None)
-        await reply(update, context, "cancelled")
-        return ConversationHandler.END
-
     confirmed = _guarded_like(start, "confirm", confirmed)
-    cancelled = _guarded_like(start, "cancel", cancelled)
-    states: dict[object, list[BaseHandler]] = dict(conversations.on_timeout(name))
+    cancelled = conversations.cancelling(name, start.__module__, *start.allowed_roles)  # type: ignore[attr-defined]
+    states: dict[object, list[BaseHandler]] = {}
     for state, step in zip(declared, steps, strict=False):
         states[state] = [CallbackQueryHandler(step.tapped, pattern=step.button)] if step.button else []
         states[state].append(MessageHandler(menu.TYPED, step.typed or step.tapped))
     states[CONFIRM] = [CallbackQueryHandler(confirmed, pattern=confirm),
                        CallbackQueryHandler(cancelled, pattern=cancel)]
-    return [typed_choice.conversation(
-        entry_points=[CommandHandler(command, start, has_args=False)],
-        states=states,
-        fallbacks=[CommandHandler("cancel", cancelled), menu.leave_on_menu_tap()],
+    return [conversations.flow(
+        name, entry_points=[CommandHandler(command, start, has_args=False)], states=states, cancel=cancelled,
         whole_answers={state: step.whole for state, step in zip(declared, steps, strict=False) if step.whole},
-        name=name,
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
     )]

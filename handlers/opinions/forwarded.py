@@ -8,7 +8,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ConversationHandler,
     MessageHandler,
@@ -16,7 +15,7 @@ from telegram.ext import (
 
 import callbacks
 from callbacks import FORWARDED_BACK, FORWARDED_CLAIM, FORWARDED_REPLY
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, settings
 from handlers.opinions.inbox import tell_submitter, typed_text
 from handlers.reports import ledger
@@ -113,24 +112,13 @@ async def leader_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     notices.notify(context, notices.office(context), "forwarded.office_back", name=me.name, id=opinion.id)
 
 
-@requires(LEADER)
-async def leader_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("forwarded_opinion", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
     return [
-        typed_choice.conversation(
+        conversations.flow(
+            "forwarded_opinion",
             entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=FORWARDED_REPLY)],
-            states={**conversations.on_timeout("forwarded_opinion"),
-                    LEADER_TYPING_REPLY: [MessageHandler(menu.TYPED, leader_receive_reply)]},
-            fallbacks=[CommandHandler("cancel", leader_cancel), menu.leave_on_menu_tap()],
-            name="forwarded_opinion",
-            conversation_timeout=conversations.TIMEOUT,
-            persistent=True,
-            allow_reentry=True,
+            states={LEADER_TYPING_REPLY: [MessageHandler(menu.TYPED, leader_receive_reply)]},
+            cancel=conversations.cancelling("forwarded_opinion", __name__, LEADER),
         ),
         CallbackQueryHandler(leader_claim, pattern=FORWARDED_CLAIM),
         CallbackQueryHandler(leader_hand_back, pattern=FORWARDED_BACK),

@@ -8,7 +8,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ConversationHandler,
     MessageHandler,
@@ -22,7 +21,7 @@ from callbacks import (
     CLOSURE_RETURN,
     CLOSURE_VIEW,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problems.actions import id_in_button, problem_in_button, tell_error
 from jobs import notices
@@ -101,24 +100,13 @@ async def _request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE, p
                    reason=reason or "—")
 
 
-@requires(HEAD)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("closure", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
     return [
-        typed_choice.conversation(
+        conversations.flow(
+            "closure_request",
             entry_points=[CallbackQueryHandler(ask_closure, pattern=CLOSURE_REQUEST)],
-            states={**conversations.on_timeout("closure_request"),
-                    CLOSURE_REASON: [MessageHandler(menu.TYPED, receive_closure_reason)]},
-            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-            name="closure_request",
-            conversation_timeout=conversations.TIMEOUT,
-            persistent=True,
-            allow_reentry=True,
+            states={CLOSURE_REASON: [MessageHandler(menu.TYPED, receive_closure_reason)]},
+            cancel=conversations.cancelling("closure_request", __name__, HEAD),
         ),
         CallbackQueryHandler(request_closure, pattern=CLOSURE_REQUEST_CONFIRM),
         CallbackQueryHandler(keep_working, pattern=CLOSURE_REQUEST_CANCEL),

@@ -9,7 +9,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ConversationHandler,
     MessageHandler,
@@ -23,7 +22,7 @@ from callbacks import (
     CLOSURE_VIEW,
     LEDGER_DETAIL,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines, settings
 from handlers.problems.actions import CARDS, id_in_button, problem_in_button, tell_error
 from handlers.reports import ledger
@@ -182,24 +181,13 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
     return ConversationHandler.END
 
 
-@requires(OFFICE)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("returning", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
     return [
-        typed_choice.conversation(
+        conversations.flow(
+            "closure_review",
             entry_points=[CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN)],
-            states={**conversations.on_timeout("closure_review"),
-                    RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_return_comment)]},
-            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-            name="closure_review",
-            conversation_timeout=conversations.TIMEOUT,
-            persistent=True,
-            allow_reentry=True,
+            states={RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_return_comment)]},
+            cancel=conversations.cancelling("closure_review", __name__, OFFICE),
         ),
         *menu.triggers("closures", list_closures),
         CallbackQueryHandler(confirm_close, pattern=CLOSURE_CLOSE),

@@ -10,14 +10,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     ConversationHandler,
     MessageHandler,
 )
 
 from callbacks import EXPLAIN, EXPLAIN_CONFIRM
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires
 from handlers.problems.actions import problem_in_button, tell_error
 from handlers.reports import ledger
@@ -94,25 +93,14 @@ async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return ConversationHandler.END
 
 
-@requires(LEADER)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("explain", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
-
-
 def handlers() -> list[BaseHandler]:
-    return [typed_choice.conversation(
+    return [conversations.flow(
+        "explanation",
         entry_points=[CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
         states={
-            **conversations.on_timeout("explanation"),
             REASON: [MessageHandler(TEXT, receive_reason)],
             REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
             CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=EXPLAIN_CONFIRM)],
         },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-        name="explanation",
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
+        cancel=conversations.cancelling("explanation", __name__, LEADER),
     )]
