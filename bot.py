@@ -31,14 +31,16 @@ import cli
 import config
 import handlers
 import jobs
+import services as held
 from bot_api import AiohttpRequest, redact_logs
 from documents import charts
 from handlers import typed_choice
-from handlers.context import CONTEXT_TYPES, Services
+from handlers.context import CONTEXT_TYPES
 from handlers.persistence import SQLitePersistence
 from health import server as health_server
 from health import vitals
 from jobs import institutions
+from services import KEY, Services, Shared
 from storage import anonymous_pool
 from storage.db import open_database
 from storage.keys import load_keys
@@ -162,13 +164,13 @@ def build_application(settings: config.Settings, db: sqlite_utils.Database,
         .context_types(CONTEXT_TYPES)
         .build()
     )
-    services = Services(db, settings, load_keys(settings.secret_key, settings.database_path,
-                                                settings.secret_key_file))
-    app.bot_data["services"] = services
-    # the same, under the names the handlers and jobs have read them by
-    app.bot_data["db"], app.bot_data["settings"], app.bot_data["keys"] = db, settings, services.keys
-    # Anonymous items wait here, in memory, for their shuffled batch (the promise in README).
-    app.bot_data["anonymous_pool"] = anonymous_pool.attach(db, settings.anonymity_set)
+    keys = load_keys(settings.secret_key, settings.database_path, settings.secret_key_file)
+    # Anonymous items wait in the pool, in memory, for their shuffled batch (the promise in README).
+    services = Services(db, settings, Shared(keys), anonymous_pool.attach(db, settings.anonymity_set))
+    app.bot_data[KEY] = services
+    # the same under their old names, for the tests, the sandbox and the benchmarks (handlers
+    # and jobs read services.py's typed fields: tests/test_services.py)
+    app.bot_data.update(db=db, settings=settings, keys=keys, anonymous_pool=services.anonymous_pool)
     institutions.attach(app)  # 督导: every institution's database, when there are several
     handlers.register(app)
     jobs.schedule(app)
@@ -208,7 +210,7 @@ async def stop_polling(app: Application) -> None:
     ends after it: the rest of the outbox waits for the next start); conversation state is
     flushed. Jobs still running after JOBS_GRACE seconds are cancelled (an unmarked message is
     then sent again at the next start: once at most)."""
-    app.bot_data["stopping"] = True
+    held.of(app).shared.stopping = True
     if app.job_queue.scheduler.running:
         app.job_queue.scheduler.pause()
     if app.updater.running:

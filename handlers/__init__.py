@@ -18,9 +18,18 @@ from handlers.campaign import (
     selfcheck_form,
     sheet_form,
 )
-from handlers.opinions import hotspots, inbox, public_box, receipt, submit
-from handlers.people import directory, profile, roster, start
-from handlers.problems import dispatch, extension, listing, lookback, progress
+from handlers.opinions import forwarded, hotspots, inbox, public_box, receipt, submit
+from handlers.people import directory, invite, profile, roster, start
+from handlers.problems import (
+    closure_request,
+    closures,
+    dispatch,
+    explain,
+    extension,
+    listing,
+    lookback,
+    progress,
+)
 from handlers.reports import digest, export, ledger
 from handlers.supervision import oversight, reports_upward
 
@@ -37,8 +46,12 @@ def register(app: Application) -> None:
     # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided
     # form (a bare /selfcheck, /meeting, /phase, /newsheet) comes before the module whose
     # one-liner command would otherwise take it.
-    for module in (submit, receipt, inbox, listing, dispatch, progress, extension, lookback, roster,
-                   selfcheck_form, self_check, meeting_form, phase_form, sheet_form, questionnaire):
+    # A flow split out of another comes before it (closures, explain, closure_request): a button
+    # of the split-out flow tapped in the middle of the other asks a question, and what is typed
+    # next must reach it (they were one conversation before).
+    for module in (submit, receipt, inbox, forwarded, closures, listing, explain, dispatch, closure_request,
+                   progress, extension, lookback, roster, invite, selfcheck_form, self_check, meeting_form,
+                   phase_form, sheet_form, questionnaire):
         for handler in module.handlers():
             app.add_handler(handler)
     for module in (start, menu, ledger, digest, export, calendar, evaluation, profile, directory,

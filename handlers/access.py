@@ -16,8 +16,10 @@ import sqlite_utils
 from telegram import Update
 from telegram.ext import ContextTypes
 
+import services as held
 from config import Settings
 from handlers.context import RectifyContext
+from services import Services
 from storage import people, public_box
 from storage.people import Person
 from texts import Raw, fit, language_for, say
@@ -41,12 +43,19 @@ RESPONDENT = "respondent"
 READER = "ledger_reader"
 
 
+def services(context: ContextTypes.DEFAULT_TYPE | object) -> Services:
+    """What the bot holds for the institution this update is handled in (services.py), typed;
+    given an institution's view (督导, jobs/institutions.py) rather than a context, that
+    institution's."""
+    return held.of(getattr(context, "application", context))
+
+
 def database(context: ContextTypes.DEFAULT_TYPE) -> sqlite_utils.Database:
-    return context.application.bot_data["db"]
+    return services(context).db
 
 
 def settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    return context.application.bot_data["settings"]
+    return services(context).settings
 
 
 def current_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person | None:

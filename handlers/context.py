@@ -5,25 +5,16 @@ and the handler itself each asked the database for the same person before)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import sqlite_utils
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from config import Settings
+import services as held
 from jobs import institutions
+from services import Services
 from storage import evaluations, people, public_box
-from storage.keys import Keys
 from storage.people import Person
 
-
-@dataclass(frozen=True)
-class Services:
-    """Built once at start and kept in bot_data["services"]."""
-    db: sqlite_utils.Database
-    settings: Settings
-    keys: Keys
+__all__ = ["CONTEXT_TYPES", "RectifyContext", "Services"]
 
 
 class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -32,7 +23,7 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         super().__init__(application, chat_id, user_id)
         self._person: Person | None = None
         # 督导: the update is handled in the view of the institution its sender belongs to,
-        # whose bot_data["db"] is that institution's database (jobs/institutions.py)
+        # whose Services hold that institution's database (jobs/institutions.py)
         self._application = institutions.view_for_user(application, user_id)
 
     @classmethod
@@ -64,7 +55,7 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         if not data.startswith(RATING_PREFIX):
             return
         view = institutions.slip_rater_view(self._application, user.id)
-        rating = view.bot_data.get("evaluation_ratings", {}).get(user.id) if view is not None else None
+        rating = held.of(view).evaluation_ratings.get(user.id) if view is not None else None
         if getattr(rating, "slip", None) is None:  # rated and submitted, or never started there
             institutions.rating_with_slip(self._application, user.id, None)
         elif view is not self._application:
@@ -92,7 +83,7 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     @property
     def services(self) -> Services:
-        return self.application.bot_data["services"]
+        return held.of(self.application)
 
     def person(self, update: Update) -> Person | None:
         """The person on the roster this update is from; found once, then remembered for the

@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import BaseHandler, ContextTypes, ConversationHandler, TypeHandler
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, ConversationHandler, TypeHandler
 
-from handlers.access import ANYONE, language, requires
+from handlers import menu, typed_choice
+from handlers.access import ANYONE, Callback, language, reply, requires, services
 from texts import say
 
 # name -> its states, in the order a person meets them
@@ -25,11 +26,13 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "receipt": ("asking_code", "writing_back"),
     "inbox_action": ("typing_reply", "typing_original", "typing_answer", "typing_public"),
     "forwarded_opinion": ("leader_typing_reply",),
-    "office_problems": ("title", "description", "kind", "horizon", "return_comment", "findings_file",
-                        "list_title", "list_kind", "list_horizon", "list_department", "list_confirm"),
-    "leadership": ("measures", "department", "deadline", "confirm", "reason", "review_date",
-                   "confirm_explain"),
-    "progress_report": ("text", "photo", "percent", "closure_reason"),
+    "office_problems": ("title", "description", "kind", "horizon", "findings_file", "list_title", "list_kind",
+                        "list_horizon", "list_department", "list_confirm"),
+    "closure_review": ("return_comment",),
+    "leadership": ("measures", "department", "deadline", "confirm"),
+    "explanation": ("reason", "review_date", "confirm_explain"),
+    "progress_report": ("text", "photo", "percent"),
+    "closure_request": ("closure_reason",),
     "lookback_confirm": ("evidence",),
     "roster_import": ("waiting_file", "confirming", "confirming_risk"),
     "self_checks": ("method", "findings", "measures", "confirm", "return_comment"),
@@ -46,16 +49,16 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
 USER_DATA_KEYS: dict[str, str] = {
     "inbox_opinion": "inbox_action",
     "new_problem": "office_problems",
-    "returning": "office_problems",
+    "returning": "closure_review",
     "dispatch": "leadership",
-    "explain": "leadership",
+    "explain": "explanation",
     "report": "progress_report",
     "confirming": "lookback_confirm",
     "roster_file": "roster_import",
     "self_check": "self_checks",
     "extension": "extension",
     "returning_report": "self_checks",
-    "closure": "progress_report",
+    "closure": "closure_request",
     "forwarded_opinion": "forwarded_opinion",
     "listing": "office_problems",
     "meeting_form": "meeting_form",
@@ -89,14 +92,49 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
     @requires(*ANYONE)
     async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
-        for key, owner in USER_DATA_KEYS.items():
-            if owner == name and context.user_data is not None:
-                context.user_data.pop(key, None)
+        _drop_kept(name, context)
         if name == "opinion" and user is not None:  # the anonymous draft lives in memory only
-            context.application.bot_data.get("drafts", {}).pop(user.id, None)
+            services(context).drafts.pop(user.id, None)
         if update.effective_chat is not None:
             await context.bot.send_message(update.effective_chat.id,
                                            say(language(update, context), "conversation.timed_out"),
                                            parse_mode="HTML")
 
     return {ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]}
+
+
+def _drop_kept(name: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    for key, owner in USER_DATA_KEYS.items():
+        if owner == name and context.user_data is not None:
+            context.user_data.pop(key, None)
+
+
+def cancelling(name: str, module: str, *roles: str) -> Callback:
+    """/cancel (and a 取消 button) of the conversation `name`: what it keeps (USER_DATA_KEYS)
+    is dropped and the person told. Declared, for the access matrix, as `module`'s `cancel`,
+    for `roles` (those of the conversation's entry points)."""
+
+    async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        _drop_kept(name, context)
+        await reply(update, context, "cancelled")
+        return ConversationHandler.END
+
+    cancel.__module__, cancel.__qualname__ = module, "cancel"
+    return requires(*roles)(cancel)
+
+
+def flow(name: str, *, entry_points: list[BaseHandler], states: dict[object, list[BaseHandler]],
+         cancel: Callback, **kwargs) -> ConversationHandler:
+    """The conversation `name` as every flow has it: built on typed_choice.conversation (typed
+    labels are taps), its timeout step, /cancel and a menu tap that leaves it, persistent, and
+    entered again from its entry points at any step."""
+    return typed_choice.conversation(
+        entry_points=entry_points,
+        states={**on_timeout(name), **states},
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        name=name,
+        conversation_timeout=TIMEOUT,
+        persistent=True,
+        allow_reentry=True,
+        **kwargs,
+    )

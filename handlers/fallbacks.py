@@ -20,7 +20,17 @@ from telegram.ext import (
 
 from callbacks import StaleButton
 from handlers import typed_choice
-from handlers.access import ANYONE, current_person, language, refuse, reply, requires, settings, stranger_key
+from handlers.access import (
+    ANYONE,
+    current_person,
+    language,
+    refuse,
+    reply,
+    requires,
+    services,
+    settings,
+    stranger_key,
+)
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -41,7 +51,7 @@ def _stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
 def _rating_with_slip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Someone off the roster rating with a slip (评议票, held in memory by the rating flow): a
     grade they type is taken as the tap, as a person's is."""
-    rating = context.application.bot_data.get("evaluation_ratings", {}).get(update.effective_user.id)
+    rating = services(context).evaluation_ratings.get(update.effective_user.id)
     return getattr(rating, "slip", None) is not None
 
 
@@ -61,7 +71,7 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 def _contacts(context: ContextTypes.DEFAULT_TYPE) -> set[int]:
     """Who has talked to the bot since it started; memory only."""
-    return context.application.bot_data.setdefault("contacts_since_start", set())
+    return services(context).shared.contacts_since_start
 
 
 async def remember_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

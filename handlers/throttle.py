@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, TypeHandler
 
-from handlers.access import language, settings
+from handlers.access import language, services, settings
 from texts import say
 
 OK, WARN, DROP = "ok", "warn", "drop"
@@ -60,12 +60,11 @@ class Throttle:
 
 
 def throttle(context: ContextTypes.DEFAULT_TYPE) -> Throttle:
-    found = context.application.bot_data.get("throttle")
-    if found is None:
+    shared = services(context).shared
+    if shared.throttle is None:
         config = settings(context)
-        found = context.application.bot_data["throttle"] = Throttle(config.rate_limit_burst,
-                                                                    config.rate_limit_per_minute)
-    return found
+        shared.throttle = Throttle(config.rate_limit_burst, config.rate_limit_per_minute)
+    return shared.throttle
 
 
 async def check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

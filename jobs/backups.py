@@ -8,6 +8,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+import services
 from jobs import institutions
 from storage import backups
 from storage.clock import clock
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 async def back_up(app: Application) -> None:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     folder = backups.folder_for(settings.database_path, settings.backup_dir)
     now = clock.now().astimezone(settings.timezone)
     try:
@@ -34,7 +35,7 @@ async def nightly(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule(app: Application) -> None:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     at = settings.backup_time.replace(tzinfo=settings.timezone)
     assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
     app.job_queue.run_daily(nightly, time=at, name="backup")

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from telegram.ext import Application
 
+import services
 from jobs import notices
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def skipped_if_bad(app: Application, table: str, row_id: object, *, savepoint: b
     cost more than the work) what was written before the error stays."""
     try:
         if savepoint:
-            with app.bot_data["db"].atomic():
+            with services.of(app).db.atomic():
                 yield
         else:
             yield

@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
+import services
 from jobs import institutions, notices
 from storage import opinions, outbox, people
 from storage.clock import clock
@@ -65,15 +66,12 @@ def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
 SEPARATOR = "\n\n"
 
 
-HELD = "delivery_held"  # bot_data: the groupings a pass is still queuing
-
-
 @contextlib.contextmanager
 def holding(app: Application, groupings: list[str]) -> Iterator[None]:
     """Rows of these groupings wait while a pass queues them in slices (jobs/slices.py):
     delivery would otherwise send a person the first slice's reminders as one message and the
     rest as another."""
-    held: set[str] = app.bot_data.setdefault(HELD, set())
+    held = services.of(app).delivery_held
     mine = set(groupings) - held
     held |= mine
     try:
@@ -83,7 +81,7 @@ def holding(app: Application, groupings: list[str]) -> Iterator[None]:
 
 
 async def _send(app: Application, batch: list[Outgoing]) -> bool:
-    db = app.bot_data["db"]
+    db = services.of(app).db
     ids = [o.id for o in batch]
     person = people.by_id(db, batch[0].person_id)
     if person is None or not person.chat_id or not person.reachable or not person.active:
@@ -124,10 +122,10 @@ async def _send(app: Application, batch: list[Outgoing]) -> bool:
 async def send_due(app: Application) -> int:
     """One pass over what is due. Passes never overlap (the job and a direct call, such as the
     opinion batch, would otherwise both pick the same rows and send them twice)."""
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     if outbox.in_quiet_hours(clock.now(), settings.timezone, settings.quiet_hours):
         return 0
-    async with app.bot_data.setdefault("delivery_lock", asyncio.Lock()):
+    async with services.of(app).shared.delivery_lock:
         # One request at a time: a crash can then leave at most one message sent but not yet
         # marked (so it arrives twice at most once); the pacer keeps the overall rate.
         sent = await _send_passes(app)
@@ -141,13 +139,13 @@ async def _send_passes(app: Application) -> int:
     sent = 0
     while True:
         started = time.monotonic()
-        held = app.bot_data.get(HELD) or set()
-        found = outbox.due(app.bot_data["db"], limit=PASS_LIMIT)
+        held = services.of(app).delivery_held
+        found = outbox.due(services.of(app).db, limit=PASS_LIMIT)
         for batch in batches([o for o in found if o.grouping not in held]):
-            if app.bot_data.get("stopping"):  # the bot is stopping: the rest waits for the next start
+            if services.of(app).shared.stopping:  # the bot is stopping: the rest waits for the next start
                 return sent
             sent += await _send(app, batch)
-        if len(found) < PASS_LIMIT or app.bot_data.get("stopping"):
+        if len(found) < PASS_LIMIT or services.of(app).shared.stopping:
             return sent
         # A full pass: more is due. Going on at once, rather than at the job's next tick,
         # keeps a fan-out at the pacer's rate (waiting a tick after every thousand messages
@@ -159,9 +157,9 @@ async def _send_sealed(app: Application) -> int:
     """Notices to receipt holders: the sealed link is opened only here, to send; a row is marked
     done whether it was sent or there was nobody to send it to (the table does not tell which).
     Network trouble leaves it for the next pass."""
-    db, keys, sent = app.bot_data["db"], app.bot_data["keys"], 0
+    db, keys, sent = services.of(app).db, services.of(app).keys, 0
     for sealed in outbox.sealed_due(db):
-        if app.bot_data.get("stopping"):
+        if services.of(app).shared.stopping:
             break
         link = opinions.subscription(db, sealed.opinion_id)
         chat_id = keys.unseal(link) if link else None
@@ -179,7 +177,7 @@ async def _send_sealed(app: Application) -> int:
 
 def settle_reports(app: Application) -> None:
     """A broadcast none of whose copies is still waiting: its office is told how many arrived."""
-    db = app.bot_data["db"]
+    db = services.of(app).db
     for report in outbox.awaited_reports(db):
         arrived, failed, waiting = outbox.tally(db, report.prefix)
         if waiting:

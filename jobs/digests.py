@@ -17,6 +17,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+import services
 from callbacks import DIGEST_FULL
 from documents import charts
 from jobs import bad_rows
@@ -35,13 +36,13 @@ MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off lin
 
 
 def thresholds(app: Application) -> Thresholds:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days, settings.anonymity_set)
 
 
 def build(app: Application, person: Person, since: datetime, today, db=None) -> Digest:
     """The person's digest, read from `db` (by default the bot's own connection)."""
-    db, settings = db or app.bot_data["db"], app.bot_data["settings"]
+    db, settings = db or services.of(app).db, services.of(app).settings
     if OFFICE in person.roles:
         return digests.for_office(db, since, today, settings.timezone, thresholds(app))
     return digests.for_leader(db, person, since, today, settings.timezone, thresholds(app))
@@ -51,7 +52,7 @@ async def build_apart(app: Application, person: Person, since: datetime, today) 
     """`build` in a worker thread, on a read-only connection of its own: the office's digest
     reads every problem, which would hold the event loop for a second at full size."""
     def read() -> Digest:
-        with database.reader(app.bot_data["db"]) as reading:
+        with database.reader(services.of(app).db) as reading:
             return build(app, person, since, today, reading)
     return await asyncio.to_thread(read)
 
@@ -283,17 +284,17 @@ async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes |
 # ---- the schedule --------------------------------------------------------------------------
 
 def recipients(app: Application) -> Iterable[Person]:
-    return [p for p in people.holding(app.bot_data["db"], (LEADER, OFFICE)) if p.chat_id and p.reachable]
+    return [p for p in people.holding(services.of(app).db, (LEADER, OFFICE)) if p.chat_id and p.reachable]
 
 
 async def queue_due(app: Application, after: datetime, until: datetime) -> int:
     """Queue the digest of everyone whose digest time falls in (after, until]."""
-    db = app.bot_data["db"]
+    db = services.of(app).db
     queued = 0
     due = []
     for person in recipients(app):
         chosen = digests.setting(db, person.id)
-        slot = digests.slot_between(chosen, after, until, app.bot_data["settings"].timezone)
+        slot = digests.slot_between(chosen, after, until, services.of(app).settings.timezone)
         if slot is None or (chosen.last_digest_at and slot <= chosen.last_digest_at):
             continue  # that slot's digest went out already (the sweep restarted from further back)
         due.append((person, chosen, slot))
@@ -357,7 +358,7 @@ class _Pass:
 
 
 async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slot: datetime) -> int:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     since = digests.default_since(chosen, slot)
     lang = person.language or settings.default_language
     title = "digest.title.office" if OFFICE in person.roles else f"digest.title.{chosen.frequency}"

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application
 
+import services
 from callbacks import EVALUATION_RESULTS, EVALUATION_START, EVALUATION_VIEW
 from jobs import bad_rows, notices
 from storage import appraisals, evaluations, outbox, people
@@ -19,15 +20,15 @@ log = logging.getLogger(__name__)
 
 
 def eligible(app: Application, sheet: Sheet) -> list[Person]:
-    return evaluations.eligible(app.bot_data["db"], sheet)
+    return evaluations.eligible(services.of(app).db, sheet)
 
 
 def turnout(app: Application, sheet: Sheet) -> tuple[int, int]:
-    return evaluations.turnout(app.bot_data["db"], sheet)
+    return evaluations.turnout(services.of(app).db, sheet)
 
 
 def invite(app: Application, sheet: Sheet) -> int:
-    zone = app.bot_data["settings"].timezone
+    zone = services.of(app).settings.timezone
     return notices.notify(
         app,
         eligible(app, sheet),
@@ -41,7 +42,7 @@ def invite(app: Application, sheet: Sheet) -> int:
 
 
 def remind(app: Application, sheet: Sheet, moment: str) -> int:
-    db, zone = app.bot_data["db"], app.bot_data["settings"].timezone
+    db, zone = services.of(app).db, services.of(app).settings.timezone
     waiting = [p for p in eligible(app, sheet) if not evaluations.has_rated(db, sheet.id, p.id)]
     return notices.notify(
         app,
@@ -55,16 +56,16 @@ def remind(app: Application, sheet: Sheet, moment: str) -> int:
 
 
 def results(app: Application, sheet: Sheet) -> list[SubjectResult]:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     return evaluations.results(
-        app.bot_data["db"], sheet, settings.evaluation_min_ballots, settings.evaluation_rule
+        services.of(app).db, sheet, settings.evaluation_min_ballots, settings.evaluation_rule
     )
 
 
 def slip_results(app: Application, sheet: Sheet) -> tuple[list[SubjectResult], int, int] | None:
     """The rating slips' group (服务对象代表/监督员), counted on its own under the same k, with
     (slips used, slips issued); None when the sheet has no slips."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     used, issued = evaluations.slip_turnout(db, sheet.id)
     if not issued:
         return None
@@ -124,7 +125,7 @@ def _result_lines(lang: str, sheet: Sheet, found: list[SubjectResult]) -> list[s
 
 def results_for(app: Application, sheet: Sheet, viewer: Person) -> list[SubjectResult]:
     """What a leader the office named sees: only subjects that met k, never their own."""
-    own = evaluations.judged(app.bot_data["db"], sheet, viewer)
+    own = evaluations.judged(services.of(app).db, sheet, viewer)
     return [r for r in results(app, sheet) if r.overall is not None and r.subject.position not in own]
 
 
@@ -137,7 +138,7 @@ def tell_viewers(app: Application, sheet: Sheet, recipients: list[Person]) -> in
 
 def announce_results(app: Application, sheet: Sheet) -> int:
     """Published results go to everyone, each in their own language."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     found = [r for r in results(app, sheet) if r.overall is not None]  # only subjects that met k
     slips = slip_results(app, sheet)
     if slips is not None:
@@ -156,9 +157,9 @@ def announce_results(app: Application, sheet: Sheet) -> int:
 
 
 def conclude(app: Application, sheet: Sheet) -> None:
-    if not evaluations.conclude(app.bot_data["db"], sheet.id):
+    if not evaluations.conclude(services.of(app).db, sheet.id):
         return
-    concluded = evaluations.get(app.bot_data["db"], sheet.id)
+    concluded = evaluations.get(services.of(app).db, sheet.id)
     if concluded is None:  # a sheet is never deleted
         raise LookupError(f"evaluation sheet {sheet.id}")
     sheet = concluded
@@ -173,14 +174,14 @@ def conclude(app: Application, sheet: Sheet) -> None:
         title=sheet.title,
         flagged=flagged,
     )
-    db = app.bot_data["db"]
+    db = services.of(app).db
     tell_viewers(app, sheet, [p for p in people.everyone(db) if evaluations.may_view(db, sheet, p)])
     log.info("evaluation sheet %s closed; %d subject(s) flagged", sheet.id, flagged)
 
 
 def run(app: Application, now: datetime) -> None:
     """The sweeper's pass: remind at half time and one day before closing; close what is over."""
-    for sheet in evaluations.open_sheets(app.bot_data["db"]):
+    for sheet in evaluations.open_sheets(services.of(app).db):
         with bad_rows.skipped_if_bad(app, "evaluation_sheets", sheet.id):
             _run_sheet(app, sheet, now)
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
+import services
 from storage.clock import clock
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ CHECK_SECONDS = 600
 
 
 def _waiting(app: Application) -> list[tuple]:
-    return app.bot_data.setdefault("forget_later", [])
+    return services.of(app).shared.forget_later
 
 
 async def forget_now(app: Application, chat_id: int, message_ids: list[int]) -> None:

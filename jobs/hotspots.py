@@ -8,6 +8,7 @@ import logging
 
 from telegram.ext import Application
 
+import services
 from hotspots.grouping import FollowUp, Grouper
 from storage import hotspots
 from storage.db import reader
@@ -17,7 +18,10 @@ log = logging.getLogger(__name__)
 
 def grouper(app: Application) -> Grouper:
     """The institution's index, built on first use from what is stored."""
-    return app.bot_data.setdefault("hotspots", Grouper(hotspots.new_group_id))
+    held = services.of(app)
+    if held.hotspots is None:
+        held.hotspots = Grouper(hotspots.new_group_id)
+    return held.hotspots
 
 
 async def group_released(app: Application) -> int:
@@ -25,7 +29,7 @@ async def group_released(app: Application) -> int:
     write-backs that say more about the problem (they may move their opinion to the group it
     is now most like); the groups touched get their representative chosen again. Returns how
     many opinions were placed."""
-    db, chosen = app.bot_data["db"], grouper(app)
+    db, chosen = services.of(app).db, grouper(app)
 
     def read(rebuild: bool):
         # every released opinion and write-back, and on the first batch every grouped opinion:

@@ -1,15 +1,17 @@
 """Every institution of a supervised deployment (督导) at run time: one view of the application
-per institution, in which `bot_data["db"]` (and the services, the settings naming the
-institution, the mixing pool, the hotspot index) are that institution's own.
+per institution, whose Services (services.py: the database, the settings naming the
+institution, the mixing pool, the hotspot index, what its handlers hold in memory) are that
+institution's own.
 
-Handlers and jobs were written against `app.bot_data["db"]`; a view lets them run unchanged for
-any institution. An update is handled in the view of the institution its sender belongs to
+Handlers and jobs read `services.of(app)` (handlers through access.services); a view lets them
+run unchanged for any institution. An update is handled in the view of the institution its sender belongs to
 (handlers/context.py picks it), and each job passes over every institution's view in turn
 (`each(app)`). In a deployment with one institution the only view is the application itself.
 
 What is shared between institutions in memory is only what is keyed by a Telegram account (a
-person belongs to one institution) or belongs to the bot as a whole (its pacing, its stop);
-everything else a handler keeps in bot_data is the institution's own (SHARED lists the first)."""
+person belongs to one institution) or belongs to the bot as a whole (its pacing, its stop):
+services.Shared, one object that every institution's Services refers to; of bot_data itself,
+only the keys SHARED lists."""
 
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
 from telegram.ext import Application
 
+import services as held
+from services import Services
 from storage import anonymous_pool, backups, evaluations, invitations, public_box
 from storage import institutions as directory
 from storage.clock import clock
@@ -33,8 +36,7 @@ from storage.institutions import Institution
 log = logging.getLogger(__name__)
 
 UNITS = "institution_views"  # bot_data of the application: the Units
-SHARED = frozenset({"stopping", "delivery_lock", "forget_later", "vitals", "throttle", "receipt_guard",
-                    "opinion_guard", "contacts_since_start", UNITS})
+SHARED = frozenset({"vitals", UNITS})  # health/vitals.py's counters; the views themselves
 
 
 class UnitData(MutableMapping):
@@ -146,12 +148,6 @@ class Units:
     slip_raters: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
-def _services_for(app: Application, db: sqlite_utils.Database, settings):
-    from handlers.context import Services  # the services a handler reads, built the same way
-
-    return Services(db, settings, app.bot_data["keys"])
-
-
 def unit_settings(settings, institution: Institution):
     """The settings as one institution's: its name, its database file, its own backup folder
     (several institutions' backups in one folder would be told apart only by their time)."""
@@ -164,18 +160,20 @@ def unit_settings(settings, institution: Institution):
 
 
 def _view(app: Application, institution: Institution) -> UnitView:
-    settings = unit_settings(app.bot_data["settings"], institution)
+    settings = unit_settings(held.of(app).settings, institution)
     db = open_database(settings.database_path, settings.backup_dir)
-    own = {"db": db, "settings": settings, "keys": app.bot_data["keys"],
-           "services": _services_for(app, db, settings),
-           "anonymous_pool": anonymous_pool.attach(db, settings.anonymity_set)}
+    main = held.of(app)  # the institution's own services, sharing the deployment's part
+    services = Services(db, settings, main.shared, anonymous_pool.attach(db, settings.anonymity_set))
+    # its Services, and the same under their old names for the tests and the sandbox
+    own = {held.KEY: services, "db": db, "settings": settings, "keys": services.keys,
+           "anonymous_pool": services.anonymous_pool}
     return UnitView(app, institution, UnitData(app.bot_data, own))
 
 
 def attach(app: Application) -> Units:
     """Read the directory and open every institution's database (each brought up to date by
     its migrations, after a backup, as the main one is)."""
-    home = app.bot_data["db"]
+    home = held.of(app).db
     known: Units | None = app.bot_data.get(UNITS)
     views: dict[int, Any] = dict(known.views) if known else {}
     main = None
@@ -228,7 +226,7 @@ def view_for_user(app, telegram_user_id: int | None):
 def view_with_public_box(app, code: str):
     """The view whose institution's lobby poster carries this code, or None."""
     for view in each(app):
-        box = public_box.get(view.bot_data["db"])
+        box = public_box.get(held.of(view).db)
         if box is not None and box.code == code:
             return view
     return None
@@ -305,13 +303,13 @@ def view_with_invitation(app, code: str):
     app = root(app)
     views = each(app)
     for view in views:
-        if invitations.holds(view.bot_data["db"], code):
+        if invitations.holds(held.of(view).db, code):
             return view
     units = units_of(app)
-    if units is not None and len(directory.listed(app.bot_data["db"])) + (units.main is None) > len(views):
+    if units is not None and len(directory.listed(held.of(app).db)) + (units.main is None) > len(views):
         attach(app)
         for view in each(app):
-            if view not in views and invitations.holds(view.bot_data["db"], code):
+            if view not in views and invitations.holds(held.of(view).db, code):
                 return view
     return app
 
@@ -324,7 +322,7 @@ def joined(app, view, telegram_user_id: int) -> None:
         return
     institution = institution_of(view)
     target = None if view is app or institution is None else institution.id
-    directory.set_member(app.bot_data["db"], telegram_user_id, target)
+    directory.set_member(held.of(app).db, telegram_user_id, target)
     if target is None:
         units.members.pop(telegram_user_id, None)
     else:
@@ -335,4 +333,4 @@ def close(app) -> None:
     units = units_of(app)
     for view in (units.views.values() if units else ()):
         if view is not app:
-            view.bot_data["db"].close()
+            held.of(view).db.close()

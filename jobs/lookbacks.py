@@ -15,6 +15,7 @@ from datetime import date
 
 from telegram.ext import Application
 
+import services
 from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN, LOOKBACK_WIDEN_MENU
 from jobs import bad_rows, notices
 from jobs.slices import Slices
@@ -30,7 +31,7 @@ def voters(app: Application, lookback: lookbacks.Lookback, *, adding: tuple[str,
     """Everyone the look-back asks: its electorate, read person by person (with `adding`, as it
     would be once widened by that entry: the preview the office confirms)."""
     found: dict[int, object] = {}
-    entries = lookbacks.electorate(app.bot_data["db"], lookback.id) + ([adding] if adding else [])
+    entries = lookbacks.electorate(services.of(app).db, lookback.id) + ([adding] if adding else [])
     for kind, value in entries:
         found.update((p.id, p) for p in group(app, kind, value))
     return list(found.values())
@@ -38,7 +39,7 @@ def voters(app: Application, lookback: lookbacks.Lookback, *, adding: tuple[str,
 
 def group(app: Application, kind: str, value: str) -> list:
     """The people one electorate entry names: a department, a role, or everyone."""
-    db = app.bot_data["db"]
+    db = services.of(app).db
     if kind == "everyone":
         return people.everyone(db)
     if kind == "role":
@@ -65,7 +66,7 @@ def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = Tr
     Yields after each chunk of voters (outside any transaction of its own), where the caller
     may commit and pause; every notice is deduplicated per person, so asking again after a
     pass was cut short only queues what is missing."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     problem = problems.get(db, lookback.problem_id)
     if problem is None:  # a look-back's problem is never deleted
         raise LookupError(f"problem {lookback.problem_id}")
@@ -97,7 +98,7 @@ def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = Tr
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     result = lookbacks.finish(db, lookback.id, settings.lookback_min_votes, settings.lookback_reopen_share)
     if result == lookbacks.REOPENED:
         problem = problems.get(db, lookback.problem_id)
@@ -125,12 +126,12 @@ async def run_in_slices(app: Application, today: date, slices: Slices | None = N
     slices = slices or Slices()
     started: set[int] = set()
     for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
-        await slices.run(app.bot_data["db"], steps)
+        await slices.run(services.of(app).db, steps)
 
 
 def _opening(app: Application, today: date, started: set[int]) -> Iterator[None]:
     """Open each round that is due (a round that exists already is not opened twice)."""
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     due = lookbacks.each_due_round(db, today, settings.lookback_days, settings.timezone,
                                    bad_row=bad_rows.reporter(app))
     for problem_id, round_name in due:
@@ -148,7 +149,7 @@ def _asking(app: Application, today: date, started: set[int]) -> Iterator[None]:
     """Ask for every look-back opened on the day and still open: those just opened, and after
     a pass cut short, those it opened before (what they queued then is not queued twice).
     Holders of receipts are told, directly, of those opened in this pass only."""
-    for lookback in lookbacks.opened_on(app.bot_data["db"], today):
+    for lookback in lookbacks.opened_on(services.of(app).db, today):
         steps = asking(app, lookback, holders=lookback.id in started)
         while True:
             finished = True
@@ -160,7 +161,7 @@ def _asking(app: Application, today: date, started: set[int]) -> Iterator[None]:
 
 
 def _concluding(app: Application, today: date) -> Iterator[None]:
-    for lookback in lookbacks.expired(app.bot_data["db"], today):
+    for lookback in lookbacks.expired(services.of(app).db, today):
         with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
             conclude(app, lookback)
         yield

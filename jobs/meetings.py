@@ -8,6 +8,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+import services
 from jobs import bad_rows
 from storage import calendar, outbox
 from storage.clock import iso
@@ -20,16 +21,16 @@ def _lead(offset) -> str:
 
 
 def queue_reminders(app: Application, since: datetime, now: datetime) -> int:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     queued = 0
-    for event, offset in calendar.reminders_due(app.bot_data["db"], since, now, settings.meeting_reminders):
+    for event, offset in calendar.reminders_due(services.of(app).db, since, now, settings.meeting_reminders):
         with bad_rows.skipped_if_bad(app, "events", event.id):
             queued += _queue(app, event, offset, now)
     return queued
 
 
 def _queue(app: Application, event, offset, now: datetime) -> int:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     when = event.starts_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
     lead = _lead(offset)
     queued = 0

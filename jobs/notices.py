@@ -31,6 +31,7 @@ from datetime import datetime, tzinfo
 
 import sqlite_utils
 
+import services
 from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT, PUBLIC_BOX
 from storage import calendar, outbox, people, problems
 from storage.clock import clock
@@ -54,8 +55,8 @@ def reach(target) -> Reach:
     if isinstance(target, Reach):
         return target
     app = getattr(target, "application", target)
-    settings = app.bot_data["settings"]
-    return Reach(app.bot_data["db"], settings.default_language, settings.timezone)
+    settings = services.of(app).settings
+    return Reach(services.of(app).db, settings.default_language, settings.timezone)
 
 
 def notify(target, recipients: Iterable[Person], key: str, *,

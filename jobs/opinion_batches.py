@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application, ContextTypes
 
+import services
 from jobs import delivery, hotspots, institutions, notices
 from storage import opinions
 
@@ -20,7 +21,7 @@ async def release(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def release_to_office(app: Application) -> tuple[int, int]:
     """Release what arrived since the last batch and tell the office how much there is."""
-    released = opinions.release(app.bot_data["db"])
+    released = opinions.release(services.of(app).db)
     new, follow_ups = released.opinions, released.follow_ups
     if not (new or follow_ups):
         return new, follow_ups
@@ -34,7 +35,7 @@ async def release_to_office(app: Application) -> tuple[int, int]:
 
 
 def schedule(app: Application) -> None:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     for moment in settings.opinion_batch_times:
         assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
         app.job_queue.run_daily(release, moment.replace(tzinfo=settings.timezone),

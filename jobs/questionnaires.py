@@ -9,6 +9,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+import services
 from callbacks import SURVEY_RESULTS, SURVEY_START
 from jobs import bad_rows, notices
 from storage import surveys
@@ -18,23 +19,23 @@ log = logging.getLogger(__name__)
 
 
 def waiting(app: Application, survey: Survey) -> list:
-    db = app.bot_data["db"]
+    db = services.of(app).db
     return [p for p in surveys.eligible(db, survey) if not surveys.has_answered(db, survey.id, p.id)]
 
 
 def _closes(app: Application, survey: Survey) -> str:
-    return survey.closes_at.astimezone(app.bot_data["settings"].timezone).strftime("%Y-%m-%d %H:%M")
+    return survey.closes_at.astimezone(services.of(app).settings.timezone).strftime("%Y-%m-%d %H:%M")
 
 
 def invite(app: Application, survey: Survey) -> int:
-    return notices.notify(app, surveys.eligible(app.bot_data["db"], survey), "survey.invite",
+    return notices.notify(app, surveys.eligible(services.of(app).db, survey), "survey.invite",
                           buttons=[[("survey.btn.start", SURVEY_START.data(survey.id))]],
                           dedup=f"survey:{survey.id}:open", title=survey.title,
                           count=len(survey.questions), closes=_closes(app, survey))
 
 
 def run(app: Application, now: datetime) -> None:
-    for survey in surveys.open_surveys(app.bot_data["db"]):
+    for survey in surveys.open_surveys(services.of(app).db):
         with bad_rows.skipped_if_bad(app, "surveys", survey.id):
             if now >= survey.closes_at:
                 conclude(app, survey)
@@ -46,7 +47,7 @@ def run(app: Application, now: datetime) -> None:
 
 
 def conclude(app: Application, survey: Survey) -> None:
-    db = app.bot_data["db"]
+    db = services.of(app).db
     if not surveys.conclude(db, survey.id):
         return
     notices.notify(app, notices.office(app), "survey.concluded",

@@ -7,6 +7,7 @@ import logging
 
 from telegram.ext import Application
 
+import services
 from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROGRESS_REPORT
 from jobs import bad_rows, delivery
 from jobs.slices import Slices
@@ -50,7 +51,7 @@ def _grouping(slot) -> str:
 
 
 def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences) -> int:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     queued = 0
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
@@ -77,7 +78,7 @@ async def queue_for_slots(app: Application, slots: list) -> int:
     queues tens of thousands of reminders: seconds of work)."""
     if not slots:
         return 0
-    db = app.bot_data["db"]
+    db = services.of(app).db
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
     working = problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app))
@@ -101,7 +102,7 @@ async def queue_for_slots(app: Application, slots: list) -> int:
 
 
 def _queue_problem(app: Application, problem, slots: list, audiences: Audiences) -> int:
-    settings = app.bot_data["settings"]
+    settings = services.of(app).settings
     queued = 0
     with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
         for slot in slots:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from telegram.ext import Application
 
+import services
 from callbacks import SELFCHECK_WRITE
 from jobs import bad_rows, notices
 from storage import people, self_checks
@@ -14,7 +15,7 @@ from storage.dates import is_working_day
 
 
 def remind(app: Application, slot: datetime) -> int:
-    db = app.bot_data["db"]
+    db = services.of(app).db
     day = slot.date()
     if not is_working_day(day):
         return 0

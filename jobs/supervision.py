@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+import services
 from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
 from documents import charts
 from jobs import institutions, notices
@@ -53,9 +54,9 @@ def view_of(app, institution_id: int):
 
 
 def _figures_of(view, today: date) -> Figures:
-    settings = view.bot_data["settings"]
+    settings = services.of(view).settings
     name = institutions.unit(view).name  # the main database's settings may not name it
-    with reader(view.bot_data["db"]) as reading:
+    with reader(services.of(view).db) as reading:
         return rollup.figures(reading, name, today, settings.anonymity_set,
                               settings.ledger_amber_days, settings.ledger_stale_days)
 
@@ -73,7 +74,7 @@ async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigur
             found = list(pool.map(lambda view: _figures_of(view, today), views))
         by_name: dict[str, OrderFigures] = {}
         if body is not None:
-            with reader(body.bot_data["db"]) as reading:
+            with reader(services.of(body).db) as reading:
                 by_id = orders.figures_by_institution(reading, today)
             for view in views:
                 unit = institutions.unit(view)
@@ -126,7 +127,7 @@ def escalate_due(app, today: date) -> int:
     body = body_view(app)
     if body is None or body is not app:  # in the body's own pass only
         return 0
-    db = body.bot_data["db"]
+    db = services.of(body).db
     told = 0
     for order, step in orders.escalations_due(db, today):
         order = orders.escalate(db, order.id, None, to=step)
@@ -140,7 +141,7 @@ def remind_reports(app, today: date) -> int:
     body = body_view(app)
     if body is None or body is not app:
         return 0
-    db, told = body.bot_data["db"], 0
+    db, told = services.of(body).db, 0
     for request in upward_reports.open_requests(db, today):
         if today == request.due_on - timedelta(days=1):
             key = "upward.reminder"
@@ -184,10 +185,10 @@ async def queue_digest(app, slot: datetime) -> int:
     body = body_view(app)
     if body is None or body is not app:
         return 0
-    recipients = [p for p in people.holding(body.bot_data["db"], ROLLUP_ROLES) if p.chat_id and p.reachable]
+    recipients = [p for p in people.holding(services.of(body).db, ROLLUP_ROLES) if p.chat_id and p.reachable]
     if not recipients:
         return 0
-    today = slot.astimezone(body.bot_data["settings"].timezone).date()
+    today = slot.astimezone(services.of(body).settings.timezone).date()
     if not dates.is_working_day(today):
         return 0
     ranked, by_name = await collect(body, today)
@@ -198,7 +199,7 @@ async def queue_digest(app, slot: datetime) -> int:
                             today=today.isoformat(), count=len(ranked), text=Raw(ranking(ranked, by_name)))
     if not queued:
         return 0
-    default = body.bot_data["settings"].default_language
+    default = services.of(body).settings.default_language
     drawn: dict[str, bytes | None] = {}
     for person in recipients:  # the chart after the ranking, as a message of its own
         lang = person.language or default
@@ -206,7 +207,7 @@ async def queue_digest(app, slot: datetime) -> int:
             drawn[lang] = await asyncio.to_thread(draw_chart, lang, ranked)
         if drawn[lang]:
             dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
-            queued += outbox.queue(body.bot_data["db"], person.id, say(lang, "rollup.chart.title"),
+            queued += outbox.queue(services.of(body).db, person.id, say(lang, "rollup.chart.title"),
                                    photo=drawn[lang], dedup_key=dedup)
     return queued
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+import services
 from jobs import (
     digests,
     evaluations,
@@ -67,7 +68,7 @@ def _evaluations(app: Application, window: Window) -> int:
 def _orders(app: Application, window: Window) -> int:
     """督办: orders the calendar has overtaken climb a step, and reports upward not yet sent are
     chased (the body's pass only)."""
-    zone = app.bot_data["settings"].timezone
+    zone = services.of(app).settings.timezone
     days = [slot.astimezone(zone).date() for slot in window.slots]
     return sum(supervision.escalate_due(app, day) + supervision.remind_reports(app, day) for day in days)
 
@@ -105,14 +106,14 @@ assert set(ORDER) == set(TASKS) | set(ASYNC_TASKS)
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
-    db, settings = app.bot_data["db"], app.bot_data["settings"]
+    db, settings = services.of(app).db, services.of(app).settings
     since = reminder_rules.last_sweep(db, task) or now - timedelta(seconds=SWEEP_SECONDS)
     return Window(since, now, reminder_rules.slots_between(since, now, settings.reminder_time,
                                                            settings.timezone))
 
 
 async def _run(app: Application, task: str, window: Window) -> int:
-    db = app.bot_data["db"]
+    db = services.of(app).db
     if task in ASYNC_TASKS:
         done = await ASYNC_TASKS[task](app, window)
         reminder_rules.record_sweep(db, window.now, task)
@@ -130,14 +131,14 @@ def _failed(app: Application, task: str, error: Exception) -> None:
     # Where it failed (the frames), not the error's message: that can quote a row's content.
     log.error("sweeper task %s failed: %s\n%s", task, type(error).__name__,
               "".join(traceback.format_tb(error.__traceback__)).rstrip())
-    day = clock.now().astimezone(app.bot_data["settings"].timezone).date().isoformat()
+    day = clock.now().astimezone(services.of(app).settings.timezone).date().isoformat()
     notices.notify(app, notices.office(app), "notice.task_failed", dedup=f"task-failed:{task}:{day}",
                    task=task, error=type(error).__name__)
 
 
 async def sweep_app(app: Application) -> int:
     """One pass over every task; returns how many messages were queued."""
-    db = app.bot_data["db"]
+    db = services.of(app).db
     now = clock.now()
     queued = 0
     reminder_rules.adopt_marks(db, ORDER)
@@ -158,7 +159,7 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
     """Ballots still in the mixing pool for the look-backs and sheets that close in this pass
     are written first, in commits of their own: never inside a task's commit, beside its
     notices and audit rows."""
-    db = app.bot_data["db"]
+    db = services.of(app).db
     closing = {lookback.id for slot in window.slots for lookback in lookback_rules.expired(db, slot.date())}
     sheets = [sheet.id for sheet in evaluation_rules.open_sheets(db) if window.now >= sheet.closes_at]
     pool = anonymous_pool.pool_for(db)

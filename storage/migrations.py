@@ -902,3 +902,30 @@ def m250_report_versions(db: sqlite_utils.Database) -> None:
         """
     )
     db.table("report_submissions").transform(drop={"document", "file_name"})
+
+
+@migrations()
+def m200_closure_review_is_its_own_conversation(db: sqlite_utils.Database) -> None:
+    """Returning a problem with a comment (退回) was a step of the office's problem conversation;
+    it is a conversation of its own now (handlers/problems/closures.py). Someone typing that
+    comment at this deploy stays at it."""
+    db.execute("update conversation_states set name = 'closure_review' "
+               "where name = 'office_problems' and state = '\"return_comment\"'")
+
+
+@migrations()
+def m201_explanation_is_its_own_conversation(db: sqlite_utils.Database) -> None:
+    """A leader's explanation (说明原因) was three steps of the leader's dispatch conversation; it
+    is a conversation of its own now (handlers/problems/explain.py), with the same step names.
+    Someone in the middle of one at this deploy stays at their step."""
+    db.execute("update conversation_states set name = 'explanation' where name = 'leadership' "
+               "and state in ('\"reason\"', '\"review_date\"', '\"confirm_explain\"')")
+
+
+@migrations()
+def m202_closure_request_is_its_own_conversation(db: sqlite_utils.Database) -> None:
+    """A head's reason for asking closure below 100% was a step of the progress report's
+    conversation; it is a conversation of its own now (handlers/problems/closure_request.py).
+    Someone typing that reason at this deploy stays at it."""
+    db.execute("update conversation_states set name = 'closure_request' "
+               "where name = 'progress_report' and state = '\"closure_reason\"'")

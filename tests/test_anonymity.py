@@ -13,6 +13,7 @@ import pytest
 from conftest import RECEIPT
 
 import bot
+import services
 from handlers.persistence import UPDATE_INTERVAL
 from storage import invitations, roster
 
@@ -124,7 +125,7 @@ async def test_a_draft_is_found_nowhere_on_disk(running_bot, client, crowd, db_p
     assert marker not in caplog.text
 
     await person.press("提交")
-    assert FIRST_ID not in running_bot.app.bot_data["drafts"]  # erased on submit
+    assert FIRST_ID not in services.of(running_bot.app).drafts  # erased on submit
     await asyncio.sleep(UPDATE_INTERVAL + 0.5)
     # after submit the text is stored, but nowhere beside the author
     for block in pages(db_path, 4096):

@@ -14,6 +14,7 @@ from pathlib import Path
 from conftest import BotUnderTest, join
 from telegram.ext import ConversationHandler
 
+import services
 from handlers import conversations
 from handlers.persistence import SQLitePersistence
 from storage import migrations as schema
@@ -54,6 +55,28 @@ def test_integer_states_from_before_are_carried_to_the_same_named_step(db):
     assert saved == {"leadership": "deadline", "progress_report": "text", "inbox_action": "typing_reply"}
 
 
+def test_someone_in_the_middle_of_a_flow_split_out_stays_at_their_step(db):
+    """m200-m202: the return comment, the explanation and the closure reason left the office's,
+    the leader's and the head's conversations for conversations of their own, with the same
+    step names; the steps that stayed stay."""
+    rows = [("office_problems", [1, 101], "return_comment"), ("office_problems", [2, 102], "title"),
+            ("leadership", [3, 103], "review_date"), ("leadership", [4, 104], "deadline"),
+            ("progress_report", [5, 105], "closure_reason"), ("progress_report", [6, 106], "photo")]
+    for name, key, state in rows:
+        db.execute("insert into conversation_states values (?, ?, ?)",
+                   [name, json.dumps(key), json.dumps(state)])
+    schema.m200_closure_review_is_its_own_conversation(db)
+    schema.m201_explanation_is_its_own_conversation(db)
+    schema.m202_closure_request_is_its_own_conversation(db)
+    saved = {json.loads(r[1])[0]: (r[0], json.loads(r[2]))
+             for r in db.execute("select name, key, state from conversation_states")}
+    assert saved == {1: ("closure_review", "return_comment"), 2: ("office_problems", "title"),
+                     3: ("explanation", "review_date"), 4: ("leadership", "deadline"),
+                     5: ("closure_request", "closure_reason"), 6: ("progress_report", "photo")}
+    for name, state in saved.values():
+        assert state in conversations.CONVERSATIONS[name], (name, state)
+
+
 async def test_a_state_a_conversation_no_longer_has_ends_it_and_the_person_is_told(db, invited):
     person = db.execute("select id from people where name = '李娜'").fetchone()[0]
     db.execute("update people set telegram_user_id = 102, chat_id = 102 where id = ?", [person])
@@ -76,9 +99,9 @@ async def test_a_conversation_that_waits_too_long_ends_drops_the_draft_and_says_
         staff = await join(client, invited, 101, "张伟")
         await staff.send("/opinion")
         await staff.press("匿名提交")
-        assert 101 in under_test.app.bot_data["drafts"]
+        assert 101 in services.of(under_test.app).drafts
         await staff.wait_for("等了太久", timeout=10)
-        assert 101 not in under_test.app.bot_data["drafts"]
+        assert 101 not in services.of(under_test.app).drafts
     finally:
         await under_test.stop()
 

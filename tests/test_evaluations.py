@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import join
 
+import services
 from jobs import delivery, sweeper
 from storage import evaluations, invitations, roster
 from storage.clock import clock
@@ -137,7 +138,7 @@ async def test_a_rater_who_lost_progress_or_was_not_invited_is_told(sheet, runni
     await person.send("/evaluate")
     await person.press("2026年度民主评议")
     await person.press("好")
-    running_bot.app.bot_data["evaluation_ratings"].clear()  # what a restart does
+    services.of(running_bot.app).evaluation_ratings.clear()  # what a restart does
     assert "进度已丢失" in (await person.press("好"))[-1].text
     assert "没有邀请您" in (await office.press_data(1, f"ev:go:{sheet_id}"))[-1].text
     assert "看不懂截止时间" in (await office.send("/newsheet 测评 | 李娜 | 昨天"))[-1].text

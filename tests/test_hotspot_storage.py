@@ -14,6 +14,7 @@ from docx import Document
 from documents import summary_report
 from jobs import digests as digest_job
 from jobs import hotspots as hotspot_job
+from services import KEY, Services, Shared
 from storage import digests, hotspots, opinions, people, roster, summary
 from storage.hotspots import HotspotError
 from storage.keys import Keys
@@ -36,7 +37,7 @@ def submit(db, text, day=date(2026, 11, 20), category="其他", department_id=No
 
 
 def app_for(db):
-    return SimpleNamespace(bot_data={"db": db})
+    return SimpleNamespace(bot_data={KEY: Services(db, None, Shared(KEYS))})
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.reports import ledger
+from services import KEY, Services, Shared
 from storage import digests, extensions, lookbacks, opinions, people, problems, self_checks
 from texts import CATALOGS
 
@@ -90,8 +91,9 @@ def test_a_history_of_every_step_reads_as_words(db, invited):
     actions = {r["action"] for r in problems.history(db, problem_id)}
     assert {"problem.lookback_start", "problem.lookback_result", "problem.reopen", "problem.extend",
             "problem.extension_refuse", "problem.milestone_done", "problem.revisit"} <= actions
-    context = SimpleNamespace(application=SimpleNamespace(bot_data={
-        "db": db, "settings": SimpleNamespace(timezone=ZoneInfo("Asia/Shanghai"))}))
+    settings = SimpleNamespace(timezone=ZoneInfo("Asia/Shanghai"))
+    held = Services(db, settings, Shared(None))
+    context = SimpleNamespace(application=SimpleNamespace(bot_data={KEY: held}))
     for language in CATALOGS:
         lines = ledger.history_lines(context, language, problem_id)[1:]
         assert len(lines) == len(problems.history(db, problem_id))

@@ -257,7 +257,9 @@ def test_published_results_of_a_long_sheet_go_out_in_parts_that_fit(db, invited,
     found = [SubjectResult(subject=s, ballots=30, abstained=1, shares=shares, overall="好", flagged=False)
              for s in subjects]
     monkeypatch.setattr(evaluation_job, "results", lambda app, sheet: found)
-    app = SimpleNamespace(bot_data={"db": db, "settings": config.load(env={}, dotenv=False)})
+    from services import KEY, Services, Shared
+
+    app = SimpleNamespace(bot_data={KEY: Services(db, config.load(env={}, dotenv=False), Shared(None))})
     people_count = db.execute("select count(*) from people where active = 1").fetchone()[0]
     assert evaluation_job.announce_results(app, sheet) == people_count
     texts = [row[0] for row in db.execute("select text from outbox")]

@@ -13,6 +13,7 @@ import pytest
 
 import config
 from jobs import sweeper
+from services import KEY, Services, Shared
 from storage import problems, roster
 from storage.clock import clock
 
@@ -29,7 +30,7 @@ ROSTER = """姓名,科室,角色
 
 def app_for(db, db_path):
     settings = config.load(env={"TELEGRAM_BOT_TOKEN": "1:x", "DATABASE_PATH": str(db_path)})
-    return SimpleNamespace(bot_data={"db": db, "settings": settings})
+    return SimpleNamespace(bot_data={KEY: Services(db, settings, Shared(None))})
 
 
 def seed(db, per_state: int = PER_STATE) -> dict[str, int]:

@@ -7,6 +7,7 @@ import asyncio
 
 from conftest import join
 
+import services
 from handlers.throttle import DROP, OK, WARN, Throttle
 from texts import say
 
@@ -31,7 +32,7 @@ def test_a_bucket_allows_a_burst_then_the_rate_and_warns_once():
 
 
 async def test_a_flood_is_told_to_wait_once_and_others_are_answered(running_bot, client, invited):
-    running_bot.app.bot_data["throttle"] = Throttle(burst=5, per_minute=6)
+    services.of(running_bot.app).shared.throttle = Throttle(burst=5, per_minute=6)
     flooder = await join(client, invited, 101, "张伟")
     other = await join(client, invited, 102, "李娜")
     flooder.inbox.clear()

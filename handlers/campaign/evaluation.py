@@ -53,6 +53,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.problems.actions import tell_error
@@ -236,7 +237,7 @@ class Rating:
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
-    return context.application.bot_data.setdefault("evaluation_ratings", {})
+    return services(context).evaluation_ratings
 
 
 def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, InlineKeyboardMarkup]:
@@ -346,7 +347,7 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
 
 
 def _keys(context: ContextTypes.DEFAULT_TYPE):
-    return context.application.bot_data["keys"]
+    return services(context).keys
 
 
 slip_code = evaluations.slip_code

@@ -8,16 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-)
+from telegram import Update
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler
 
 from callbacks import (
     FORM_ROLES,
@@ -32,9 +24,10 @@ from callbacks import (
     MEETING_FORM_ROLE,
     MEETING_FORM_TIME,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, forms
 from handlers.access import database, language, quoted, reply, requires, settings
 from handlers.campaign.calendar import announce_meeting
+from handlers.forms import inline_rows
 from storage import calendar, people, phrasings
 from storage.calendar import Event
 from storage.clock import clock
@@ -49,18 +42,11 @@ MAX_TITLE = 200
 
 
 def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
-    form = context.user_data.setdefault("meeting_form", {})
-    form.setdefault("roles", [])
-    form.setdefault("departments", [])
-    return form
+    return forms.answers(context.user_data.setdefault("meeting_form", {}), roles=[], departments=[])
 
 
 def _now(context: ContextTypes.DEFAULT_TYPE) -> datetime:
     return clock.now().astimezone(settings(context).timezone)
-
-
-def inline_rows(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
 
 
 @requires(OFFICE)
@@ -160,17 +146,13 @@ async def place_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[list[tuple[str, str]]]:
     lang, form = language(update, context), _form(context)
 
-    def mark(chosen: bool, label: str) -> str:
-        return f"✓ {label}" if chosen else label
-
+    mark = forms.mark
     rows = [[(mark(not form["roles"] and not form["departments"], say(lang, "meeting_form.everyone")),
               MEETING_FORM_EVERYONE.data())]]
     rows.append([(mark(r in form["roles"], say(lang, f"role.{r}")), MEETING_FORM_ROLE.data(r))
                  for r in ROLES_OFFERED])
-    buttons = [(mark(name in form["departments"], name), MEETING_FORM_DEPARTMENT.data(i))
-               for i, name in enumerate(people.departments(database(context)))]
-    rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), MEETING_FORM_AUDIENCE_DONE.data())])
+    rows += forms.ticked(people.departments(database(context)), form["departments"], MEETING_FORM_DEPARTMENT)
+    rows.append(forms.done_row(lang, MEETING_FORM_AUDIENCE_DONE))
     return rows
 
 
@@ -194,11 +176,8 @@ async def audience_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         known = people.departments(database(context))
         if values[0] < len(known):
             form["departments"] = sorted(set(form["departments"]) ^ {known[values[0]]})
-    await query.answer()
-    try:
-        await query.edit_message_reply_markup(inline_rows(_audience_rows(update, context)))
-    except BadRequest:  # "message is not modified": 全体 tapped when it was already chosen
-        pass
+    await forms.show_choices(update, context, "meeting_form.audience", _audience_rows(update, context),
+                             edit=True)
     return AUDIENCE
 
 
@@ -228,51 +207,21 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     await reply(update, context, "meeting_form.preview", title=form["title"],
                 when=starts.strftime("%Y-%m-%d %H:%M"), place=form.get("place") or "—", who=who,
                 count=count,
-                reply_markup=inline_rows([[(say(lang, "btn.confirm"), MEETING_FORM_CONFIRM.data()),
-                                           (say(lang, "btn.cancel"), MEETING_FORM_CANCEL.data())]]))
+                reply_markup=forms.confirm_or_cancel(lang, MEETING_FORM_CONFIRM, MEETING_FORM_CANCEL))
     return CONFIRM
 
 
-@requires(OFFICE)
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    form = context.user_data.pop("meeting_form", {})
-    if "starts" not in form:
-        await reply(update, context, "stale_button")
-        return ConversationHandler.END
+async def _announce(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
     await announce_meeting(update, context, form["title"], datetime.fromisoformat(form["starts"]),
                            form.get("place", ""), form["roles"], form["departments"])
-    return ConversationHandler.END
-
-
-@requires(OFFICE)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("meeting_form", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    text = menu.TYPED
-    return [typed_choice.conversation(
-        entry_points=[CommandHandler("meeting", start, has_args=False)],
-        states={
-            **conversations.on_timeout("meeting_form"),
-            TITLE: [MessageHandler(text, receive_title)],
-            DAY: [CallbackQueryHandler(day_button, pattern=MEETING_FORM_DAY),
-                  MessageHandler(text, day_typed)],
-            TIME: [CallbackQueryHandler(time_given, pattern=MEETING_FORM_TIME),
-                   MessageHandler(text, time_given)],
-            PLACE: [CallbackQueryHandler(place_given, pattern=MEETING_FORM_PLACE_SKIP),
-                    MessageHandler(text, place_given)],
-            AUDIENCE: [CallbackQueryHandler(audience_button, pattern=MEETING_FORM_AUDIENCE),
-                       MessageHandler(text, audience_typed)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=MEETING_FORM_CONFIRM),
-                      CallbackQueryHandler(cancel, pattern=MEETING_FORM_CANCEL)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-        whole_answers={AUDIENCE: (MEETING_FORM_AUDIENCE_DONE,)},
-        name="meeting_form",
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
-    )]
+    Step = forms.Step
+    return forms.form("meeting_form", "meeting", start, [
+        Step(None, receive_title),
+        Step(MEETING_FORM_DAY, day_button, day_typed),
+        Step(MEETING_FORM_TIME, time_given),
+        Step(MEETING_FORM_PLACE_SKIP, place_given),
+        Step(MEETING_FORM_AUDIENCE, audience_button, audience_typed, whole=(MEETING_FORM_AUDIENCE_DONE,)),
+    ], confirm=MEETING_FORM_CONFIRM, cancel=MEETING_FORM_CANCEL, needed="starts", finish=_announce)

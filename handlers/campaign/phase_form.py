@@ -7,14 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-)
+from telegram.ext import BaseHandler, ContextTypes
 
 from callbacks import (
     PHASE_FIRST_DAYS,
@@ -24,14 +17,12 @@ from callbacks import (
     PHASE_FORM_LAST,
     PHASE_FORM_NAME,
     PHASE_LAST_DAYS,
-    Button,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, forms
 from handlers.access import language, quoted, reply, requires
 from handlers.campaign.calendar import announce_phase, phase_bound
-from handlers.campaign.meeting_form import inline_rows
+from handlers.forms import inline_rows
 from storage.people import OFFICE
-from texts import say
 
 NAME, FIRST, LAST, CONFIRM = conversations.states("phase_form")
 PHASES = ("学习教育、听取意见", "查摆问题、开展批评", "整改落实、建章立制")  # DOMAIN.md's three
@@ -75,15 +66,9 @@ async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE, which: st
     return state
 
 
-def _typed_or_tapped(update: Update, button: Button) -> str:
-    if update.callback_query:
-        return button.parse(update.callback_query.data)[0]
-    return update.message.text
-
-
 @requires(OFFICE)
 async def first_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = _typed_or_tapped(update, PHASE_FORM_FIRST)
+    typed = forms.typed_or_tapped(update, PHASE_FORM_FIRST)
     starts = phase_bound(context, typed, last=False)
     if starts is None:
         await reply(update, context, "phase_form.bad_day", text=quoted(typed))
@@ -94,7 +79,7 @@ async def first_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 @requires(OFFICE)
 async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed, form = _typed_or_tapped(update, PHASE_FORM_LAST), _form(context)
+    typed, form = forms.typed_or_tapped(update, PHASE_FORM_LAST), _form(context)
     ends = phase_bound(context, typed, last=True)
     if ends is None or "starts" not in form or ends <= datetime.fromisoformat(form["starts"]):
         await reply(update, context, "phase_form.bad_day", text=quoted(typed))
@@ -102,50 +87,21 @@ async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     form["ends"] = ends.isoformat()
     starts = datetime.fromisoformat(form["starts"])
     lang = language(update, context)
-    lang_buttons = [[(say(lang, "btn.confirm"), PHASE_FORM_CONFIRM.data()),
-                     (say(lang, "btn.cancel"), PHASE_FORM_CANCEL.data())]]
     await reply(update, context, "phase_form.preview", name=form["name"],
                 first=starts.date().isoformat(), last=ends.date().isoformat(),
-                reply_markup=inline_rows(lang_buttons))
+                reply_markup=forms.confirm_or_cancel(lang, PHASE_FORM_CONFIRM, PHASE_FORM_CANCEL))
     return CONFIRM
 
 
-@requires(OFFICE)
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    form = context.user_data.pop("phase_form", {})
-    if "ends" not in form:
-        await reply(update, context, "stale_button")
-        return ConversationHandler.END
+async def _announce(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
     await announce_phase(update, context, form["name"], datetime.fromisoformat(form["starts"]),
                          datetime.fromisoformat(form["ends"]))
-    return ConversationHandler.END
-
-
-@requires(OFFICE)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("phase_form", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    text = menu.TYPED
-    return [typed_choice.conversation(
-        entry_points=[CommandHandler("phase", start, has_args=False)],
-        states={
-            **conversations.on_timeout("phase_form"),
-            NAME: [CallbackQueryHandler(name_given, pattern=PHASE_FORM_NAME),
-                   MessageHandler(text, name_given)],
-            FIRST: [CallbackQueryHandler(first_given, pattern=PHASE_FORM_FIRST),
-                    MessageHandler(text, first_given)],
-            LAST: [CallbackQueryHandler(last_given, pattern=PHASE_FORM_LAST),
-                   MessageHandler(text, last_given)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=PHASE_FORM_CONFIRM),
-                      CallbackQueryHandler(cancel, pattern=PHASE_FORM_CANCEL)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-        name="phase_form",
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
-    )]
+    Step = forms.Step
+    return forms.form("phase_form", "phase", start, [
+        Step(PHASE_FORM_NAME, name_given),
+        Step(PHASE_FORM_FIRST, first_given),
+        Step(PHASE_FORM_LAST, last_given),
+    ], confirm=PHASE_FORM_CONFIRM, cancel=PHASE_FORM_CANCEL, needed="ends", finish=_announce)

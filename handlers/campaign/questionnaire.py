@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import io
 import re
-import secrets
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -55,6 +54,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.campaign.evaluation import SheetInputError, closing_time, raters_named
@@ -195,7 +195,7 @@ class Answering:
 
 
 def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
-    return context.application.bot_data.setdefault("survey_answering", {})
+    return services(context).survey_answering
 
 
 def _refusal(context: ContextTypes.DEFAULT_TYPE, survey: Survey | None, person) -> str | None:
@@ -265,12 +265,12 @@ async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 def _guest_key(context: ContextTypes.DEFAULT_TYPE, survey_id: int, user_id: int) -> str:
     """Who answered through a public link, as a keyed hash under a key that lives in this
     process only: enough to refuse a second answer, nothing to write down (a restart forgets)."""
-    key = context.application.bot_data.setdefault("survey_guest_key", secrets.token_bytes(32))
+    key = services(context).survey_guest_key
     return hmac.new(key, f"{survey_id}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
-    return context.application.bot_data.setdefault("survey_guests_answered", set())
+    return services(context).survey_guests_answered
 
 
 @requires(*MEMBERS, RESPONDENT)

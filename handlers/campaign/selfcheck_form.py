@@ -8,14 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-)
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler
 
 from callbacks import (
     SELFCHECK_DUE_PHRASES,
@@ -25,10 +18,10 @@ from callbacks import (
     SELFCHECK_FORM_REVIEWER,
     SELFCHECK_FORM_SUBJECT,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, forms
 from handlers.access import database, language, quoted, reply, requires
-from handlers.campaign.meeting_form import inline_rows
 from handlers.campaign.self_check import request_report
+from handlers.forms import inline_rows
 from handlers.reports import ledger
 from storage import people, phrasings
 from storage.people import OFFICE
@@ -46,9 +39,8 @@ def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["selfcheck_form"] = {}
     departments = people.departments(database(context))
-    buttons = [(d, SELFCHECK_FORM_SUBJECT.data(i)) for i, d in enumerate(departments)]
     await reply(update, context, "selfcheck_form.subject",
-                reply_markup=inline_rows([buttons[i:i + 3] for i in range(0, len(buttons), 3)]))
+                reply_markup=inline_rows(forms.ticked(departments, (), SELFCHECK_FORM_SUBJECT)))
     return SUBJECT
 
 
@@ -72,8 +64,7 @@ async def subject_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
 
 @requires(OFFICE)
 async def due_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (SELFCHECK_FORM_DUE.parse(update.callback_query.data)[0] if update.callback_query
-             else update.message.text)
+    typed = forms.typed_or_tapped(update, SELFCHECK_FORM_DUE)
     today = ledger.today(context)
     due = phrasings.parse_date(typed, today)
     if due is None or due < today:
@@ -100,47 +91,19 @@ async def reviewer_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     form["reviewer"] = name
     await reply(update, context, "selfcheck_form.preview", subject=form["subject"], due=form["due"],
                 reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
-                reply_markup=inline_rows([[(say(lang, "btn.confirm"), SELFCHECK_FORM_CONFIRM.data()),
-                                           (say(lang, "btn.cancel"), SELFCHECK_FORM_CANCEL.data())]]))
+                reply_markup=forms.confirm_or_cancel(lang, SELFCHECK_FORM_CONFIRM, SELFCHECK_FORM_CANCEL))
     return CONFIRM
 
 
-@requires(OFFICE)
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    form = context.user_data.pop("selfcheck_form", {})
-    if "due" not in form:
-        await reply(update, context, "stale_button")
-        return ConversationHandler.END
+async def _request(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
     await request_report(update, context, form["subject"], date.fromisoformat(form["due"]),
                          form.get("reviewer"))
-    return ConversationHandler.END
-
-
-@requires(OFFICE)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("selfcheck_form", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    text = menu.TYPED
-    return [typed_choice.conversation(
-        entry_points=[CommandHandler("selfcheck", start, has_args=False)],
-        states={
-            **conversations.on_timeout("selfcheck_form"),
-            SUBJECT: [CallbackQueryHandler(subject_given, pattern=SELFCHECK_FORM_SUBJECT),
-                      MessageHandler(text, subject_given)],
-            DUE: [CallbackQueryHandler(due_given, pattern=SELFCHECK_FORM_DUE),
-                  MessageHandler(text, due_given)],
-            REVIEWER: [CallbackQueryHandler(reviewer_given, pattern=SELFCHECK_FORM_REVIEWER),
-                       MessageHandler(text, reviewer_given)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=SELFCHECK_FORM_CONFIRM),
-                      CallbackQueryHandler(cancel, pattern=SELFCHECK_FORM_CANCEL)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-        name="selfcheck_form",
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
-    )]
+    Step = forms.Step
+    return forms.form("selfcheck_form", "selfcheck", start, [
+        Step(SELFCHECK_FORM_SUBJECT, subject_given),
+        Step(SELFCHECK_FORM_DUE, due_given),
+        Step(SELFCHECK_FORM_REVIEWER, reviewer_given),
+    ], confirm=SELFCHECK_FORM_CONFIRM, cancel=SELFCHECK_FORM_CANCEL, needed="due", finish=_request)

@@ -9,15 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import Update
-from telegram.error import BadRequest
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    ConversationHandler,
-    MessageHandler,
-)
+from telegram.ext import BaseHandler, ContextTypes, ConversationHandler
 
 from callbacks import (
     FORM_ROLES,
@@ -36,7 +28,7 @@ from callbacks import (
     SHEET_FORM_SUBJECTS_DONE,
     SHEET_FORM_TITLE,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import conversations, forms
 from handlers.access import database, language, reply, requires, settings
 from handlers.campaign.evaluation import (
     SheetInputError,
@@ -45,7 +37,7 @@ from handlers.campaign.evaluation import (
     raters_named,
     subjects_named,
 )
-from handlers.campaign.meeting_form import inline_rows
+from handlers.forms import inline_rows, mark
 from storage import people
 from storage.clock import clock
 from storage.people import OFFICE
@@ -60,14 +52,7 @@ SHOWN = 12
 
 
 def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
-    form = context.user_data.setdefault("sheet_form", {})
-    form.setdefault("subjects", [])
-    form.setdefault("raters", [])
-    return form
-
-
-def _mark(chosen: bool, label: str) -> str:
-    return f"✓ {label}" if chosen else label
+    return forms.answers(context.user_data.setdefault("sheet_form", {}), subjects=[], raters=[])
 
 
 @requires(OFFICE)
@@ -96,30 +81,16 @@ async def title_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 def _subject_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["subjects"]
-    rows = [[(_mark(w in chosen, w), SHEET_FORM_SUBJECT_GROUP.data(i)) for i, w in enumerate(SUBJECT_GROUPS)]]
-    departments = people.departments(database(context))
-    buttons = [(_mark(d in chosen, d), SHEET_FORM_SUBJECT_DEPARTMENT.data(i))
-               for i, d in enumerate(departments)]
-    rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), SHEET_FORM_SUBJECTS_DONE.data())])
+    rows = [[(mark(w in chosen, w), SHEET_FORM_SUBJECT_GROUP.data(i)) for i, w in enumerate(SUBJECT_GROUPS)]]
+    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_SUBJECT_DEPARTMENT)
+    rows.append(forms.done_row(lang, SHEET_FORM_SUBJECTS_DONE))
     return rows
 
 
 async def _ask_subjects(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool) -> str:
-    rows = inline_rows(_subject_rows(context, language(update, context)))
-    if edit:
-        await update.callback_query.answer()
-        try:
-            await update.callback_query.edit_message_reply_markup(rows)
-        except BadRequest:  # not modified
-            pass
-    else:
-        await reply(update, context, "sheet_form.subjects", reply_markup=rows)
+    rows = _subject_rows(context, language(update, context))
+    await forms.show_choices(update, context, "sheet_form.subjects", rows, edit)
     return SUBJECTS
-
-
-def _toggle(chosen: list[str], word: str) -> list[str]:
-    return [w for w in chosen if w != word] if word in chosen else [*chosen, word]
 
 
 @requires(OFFICE)
@@ -130,7 +101,7 @@ async def subject_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return await _subjects_chosen(update, context, "、".join(form["subjects"]))
     options = SUBJECT_GROUPS if button is SHEET_FORM_SUBJECT_GROUP else people.departments(database(context))
     if values[0] < len(options):
-        form["subjects"] = _toggle(form["subjects"], options[values[0]])
+        form["subjects"] = forms.toggle(form["subjects"], options[values[0]])
     return await _ask_subjects(update, context, edit=True)
 
 
@@ -157,8 +128,7 @@ async def _subjects_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, t
 
 @requires(OFFICE)
 async def closes_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (SHEET_FORM_CLOSES.parse(update.callback_query.data)[0] if update.callback_query
-             else update.message.text)
+    typed = forms.typed_or_tapped(update, SHEET_FORM_CLOSES)
     try:
         closes = closing_time(typed, settings(context).timezone, clock.now())
     except SheetInputError as error:
@@ -170,27 +140,17 @@ async def closes_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 
 def _rater_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["raters"]
-    rows = [[(_mark(not chosen, say(lang, "meeting_form.everyone")), SHEET_FORM_EVERYONE.data())]]
-    rows.append([(_mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")),
+    rows = [[(mark(not chosen, say(lang, "meeting_form.everyone")), SHEET_FORM_EVERYONE.data())]]
+    rows.append([(mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")),
                   SHEET_FORM_RATER_ROLE.data(r)) for r in RATER_ROLES])
-    departments = people.departments(database(context))
-    buttons = [(_mark(d in chosen, d), SHEET_FORM_RATER_DEPARTMENT.data(i))
-               for i, d in enumerate(departments)]
-    rows += [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([(say(lang, "meeting_form.done"), SHEET_FORM_RATERS_DONE.data())])
+    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_RATER_DEPARTMENT)
+    rows.append(forms.done_row(lang, SHEET_FORM_RATERS_DONE))
     return rows
 
 
 async def _ask_raters(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool) -> str:
-    rows = inline_rows(_rater_rows(context, language(update, context)))
-    if edit:
-        await update.callback_query.answer()
-        try:
-            await update.callback_query.edit_message_reply_markup(rows)
-        except BadRequest:  # not modified
-            pass
-    else:
-        await reply(update, context, "sheet_form.raters", reply_markup=rows)
+    rows = _rater_rows(context, language(update, context))
+    await forms.show_choices(update, context, "sheet_form.raters", rows, edit)
     return RATERS
 
 
@@ -204,11 +164,11 @@ async def rater_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     if button is SHEET_FORM_EVERYONE:
         form["raters"] = []
     elif button is SHEET_FORM_RATER_ROLE:
-        form["raters"] = _toggle(form["raters"], say("zh-CN", f"role.{values[0]}"))
+        form["raters"] = forms.toggle(form["raters"], say("zh-CN", f"role.{values[0]}"))
     else:
         departments = people.departments(database(context))
         if values[0] < len(departments):
-            form["raters"] = _toggle(form["raters"], departments[values[0]])
+            form["raters"] = forms.toggle(form["raters"], departments[values[0]])
     return await _ask_raters(update, context, edit=True)
 
 
@@ -236,14 +196,11 @@ async def _raters_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, typ
     await reply(update, context, "sheet_form.preview", title=form["title"], subjects=shown,
                 count=len(names), closes=closes.strftime("%Y-%m-%d %H:%M"),
                 raters=typed or say(lang, "meeting_form.everyone"), raters_count=len(raters),
-                reply_markup=inline_rows([[(say(lang, "btn.confirm"), SHEET_FORM_CONFIRM.data()),
-                                           (say(lang, "btn.cancel"), SHEET_FORM_CANCEL.data())]]))
+                reply_markup=forms.confirm_or_cancel(lang, SHEET_FORM_CONFIRM, SHEET_FORM_CANCEL))
     return CONFIRM
 
 
-@requires(OFFICE)
-async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    form = context.user_data.pop("sheet_form", {})
+async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
     db, zone = database(context), settings(context).timezone
     try:  # read again from the words chosen: the roster may have changed since the preview
         subjects = subjects_named(db, form["subject_words"])
@@ -252,39 +209,15 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         title = form["title"]
     except (KeyError, SheetInputError):
         await reply(update, context, "stale_button")
-        return ConversationHandler.END
+        return
     await open_sheet(update, context, title, subjects, closes, roles, departments)
-    return ConversationHandler.END
-
-
-@requires(OFFICE)
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("sheet_form", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    text = menu.TYPED
-    return [typed_choice.conversation(
-        entry_points=[CommandHandler("newsheet", start, has_args=False)],
-        states={
-            **conversations.on_timeout("sheet_form"),
-            TITLE: [CallbackQueryHandler(title_given, pattern=SHEET_FORM_TITLE),
-                    MessageHandler(text, title_given)],
-            SUBJECTS: [CallbackQueryHandler(subject_button, pattern=SHEET_FORM_SUBJECT),
-                       MessageHandler(text, subjects_typed)],
-            CLOSES: [CallbackQueryHandler(closes_given, pattern=SHEET_FORM_CLOSES),
-                     MessageHandler(text, closes_given)],
-            RATERS: [CallbackQueryHandler(rater_button, pattern=SHEET_FORM_RATER),
-                     MessageHandler(text, raters_typed)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern=SHEET_FORM_CONFIRM),
-                      CallbackQueryHandler(cancel, pattern=SHEET_FORM_CANCEL)],
-        },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
-        whole_answers={SUBJECTS: (SHEET_FORM_SUBJECTS_DONE,), RATERS: (SHEET_FORM_RATERS_DONE,)},
-        name="sheet_form",
-        conversation_timeout=conversations.TIMEOUT,
-        persistent=True,
-        allow_reentry=True,
-    )]
+    Step = forms.Step
+    return forms.form("sheet_form", "newsheet", start, [
+        Step(SHEET_FORM_TITLE, title_given),
+        Step(SHEET_FORM_SUBJECT, subject_button, subjects_typed, whole=(SHEET_FORM_SUBJECTS_DONE,)),
+        Step(SHEET_FORM_CLOSES, closes_given),
+        Step(SHEET_FORM_RATER, rater_button, raters_typed, whole=(SHEET_FORM_RATERS_DONE,)),
+    ], confirm=SHEET_FORM_CONFIRM, cancel=SHEET_FORM_CANCEL, needed="rater_words", finish=_open)

@@ -1,5 +1,6 @@
 """The office's inbox (/inbox): opinions released in the last batches, each with its actions:
-reply, mark as duplicate, send to a leader, close with an answer, publish the answer.
+reply, mark as duplicate, send to a leader, close with an answer, publish the answer. What the
+leader then does with it is handlers/opinions/forwarded.py.
 
 Anonymous opinions show nothing about who wrote them; everything the bot shows or passes on is
 its own copy (never a Telegram forward, which would carry the origin).
@@ -64,7 +65,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 TYPING_REPLY, TYPING_ORIGINAL, TYPING_ANSWER, TYPING_PUBLIC = conversations.states("inbox_action")
-(LEADER_TYPING_REPLY,) = conversations.states("forwarded_opinion")
 
 
 def _today(context: ContextTypes.DEFAULT_TYPE):
@@ -231,12 +231,12 @@ async def ask_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return await _ask(update, context, TYPING_ANSWER, "inbox.ask_answer")
 
 
-def _typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     text = update.message.text.strip()
     return text if 0 < len(text) <= settings(context).opinion_max_chars else None
 
 
-async def _tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, sealed: str | None,
+async def tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, sealed: str | None,
                           text: str) -> None:
     """A named author is told directly; an anonymous one only if they asked to be, through the
     sealed link; otherwise they check with their receipt."""
@@ -260,7 +260,7 @@ async def _tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, 
 
 @requires(OFFICE)
 async def receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    text = _typed(update, context)
+    text = typed_text(update, context)
     opinion_id = context.user_data.get("inbox_opinion")
     if text is None:
         await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
@@ -271,7 +271,7 @@ async def receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     except OpinionError:
         await reply(update, context, "inbox.gone")
         return _done(context)
-    await _tell_submitter(context, opinion, opinions.subscription(database(context), opinion.id), text)
+    await tell_submitter(context, opinion, opinions.subscription(database(context), opinion.id), text)
     await reply(update, context, "inbox.replied", id=opinion.id)
     return _done(context)
 
@@ -294,7 +294,7 @@ async def receive_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(OFFICE)
 async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    text = _typed(update, context)
+    text = typed_text(update, context)
     opinion_id = context.user_data.get("inbox_opinion")
     if text is None:
         await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
@@ -306,7 +306,7 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     except OpinionError:
         await reply(update, context, "inbox.gone")
         return _done(context)
-    await _tell_submitter(context, opinion, sealed, text)
+    await tell_submitter(context, opinion, sealed, text)
     lang = language(update, context)
     await reply(update, context, "inbox.closed", id=opinion.id, reply_markup=InlineKeyboardMarkup([[
         InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=INBOX_PUBLISH.data(opinion.id))]]))
@@ -370,100 +370,6 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
         await send_photos(context, leader.chat_id, opinion)
     except Forbidden:
         people.set_reachable(database(context), leader.id, False)
-
-
-# ---- a leader's forwarded opinion: reply through the office's thread, list and claim, hand back --
-
-
-def _forwarded_to_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:
-    opinion = opinions.get(database(context), callbacks.parse(update.callback_query.data)[1][0])
-    me = person_of(update, context)
-    if opinion is None or opinion.status != opinions.FORWARDED or opinion.leader_id != me.id:
-        return None
-    return opinion
-
-
-@requires(LEADER)
-async def leader_ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    opinion = _forwarded_to_me(update, context)
-    if opinion is None:
-        await refuse(update, context, "forwarded.gone")
-        return ConversationHandler.END
-    context.user_data["forwarded_opinion"] = opinion.id
-    await reply(update, context, "forwarded.ask_reply", id=opinion.id,
-                limit=settings(context).opinion_max_chars)
-    return LEADER_TYPING_REPLY
-
-
-@requires(LEADER)
-async def leader_receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The reply goes into the office's thread: the holder reads it with the receipt (or is
-    told through the sealed link), and never learns who the leader wrote to, nor the reverse."""
-    text = _typed(update, context)
-    if text is None:
-        await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
-        return LEADER_TYPING_REPLY
-    db = database(context)
-    opinion_id = context.user_data.pop("forwarded_opinion", "")
-    try:
-        opinion = opinions.reply(db, opinion_id, person_of(update, context).id, text, _today(context))
-    except OpinionError:
-        await reply(update, context, "forwarded.gone")
-        return ConversationHandler.END
-    await _tell_submitter(context, opinion, opinions.subscription(db, opinion.id), text)
-    await reply(update, context, "forwarded.replied", id=opinion.id)
-    notices.notify(context, notices.office(context), "forwarded.office_replied",
-                   name=person_of(update, context).name, id=opinion.id)
-    return ConversationHandler.END
-
-
-@requires(LEADER)
-async def leader_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The leader lists it as a problem and claims it in one go (the title can be edited later
-    on the list); the office is told."""
-    opinion = _forwarded_to_me(update, context)
-    if opinion is None:
-        await refuse(update, context, "forwarded.gone")
-        return
-    db, me = database(context), person_of(update, context)
-    try:
-        problem_id = problems.from_opinion(db, opinion.id, me.id)
-        problems.claim(db, problem_id, me)
-    except problems.ProblemError:
-        await refuse(update, context, "forwarded.gone")
-        return
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, context, "forwarded.claimed", id=opinion.id, problem=problem_id,
-                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(language(update, context), "dispatch.btn"), callback_data=f"pd:{problem_id}")]]))
-    notices.notify(context, notices.office(context), "forwarded.office_claimed", name=me.name, id=opinion.id,
-                   problem=problem_id)
-
-
-@requires(LEADER)
-async def leader_hand_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    opinion = _forwarded_to_me(update, context)
-    me = person_of(update, context)
-    if opinion is None:
-        await refuse(update, context, "forwarded.gone")
-        return
-    try:
-        opinions.return_to_office(database(context), opinion.id, me.id)
-    except OpinionError:
-        await refuse(update, context, "forwarded.gone")
-        return
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, context, "forwarded.handed_back", id=opinion.id)
-    notices.notify(context, notices.office(context), "forwarded.office_back", name=me.name, id=opinion.id)
-
-
-@requires(LEADER)
-async def leader_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("forwarded_opinion", None)
-    await reply(update, context, "cancelled")
-    return ConversationHandler.END
 
 
 # ---- publishing an answer: a preview of what everyone gets, the words editable, then confirm --
@@ -611,18 +517,6 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        typed_choice.conversation(
-            entry_points=[CallbackQueryHandler(leader_ask_reply, pattern=FORWARDED_REPLY)],
-            states={**conversations.on_timeout("forwarded_opinion"),
-                    LEADER_TYPING_REPLY: [MessageHandler(text, leader_receive_reply)]},
-            fallbacks=[CommandHandler("cancel", leader_cancel), menu.leave_on_menu_tap()],
-            name="forwarded_opinion",
-            conversation_timeout=conversations.TIMEOUT,
-            persistent=True,
-            allow_reentry=True,
-        ),
-        CallbackQueryHandler(leader_claim, pattern=FORWARDED_CLAIM),
-        CallbackQueryHandler(leader_hand_back, pattern=FORWARDED_BACK),
         *menu.triggers("inbox", show_inbox),
         CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
         CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),

@@ -46,6 +46,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.reports import ledger
@@ -64,11 +65,14 @@ HOLDER_MEMORY = timedelta(minutes=30)
 
 
 def keys(context: ContextTypes.DEFAULT_TYPE) -> Keys:
-    return context.application.bot_data["keys"]
+    return services(context).keys
 
 
 def _wrong_tries(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
-    return context.application.bot_data.setdefault("receipt_guard", FloodGuard(WRONG_TRIES_PER_HOUR))
+    shared = services(context).shared
+    if shared.receipt_guard is None:
+        shared.receipt_guard = FloodGuard(WRONG_TRIES_PER_HOUR)
+    return shared.receipt_guard
 
 
 def _hour() -> tuple:
@@ -77,12 +81,12 @@ def _hour() -> tuple:
 
 
 def remember_holder(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> None:
-    holders = context.application.bot_data.setdefault("receipt_holders", {})
+    holders = services(context).receipt_holders
     holders[user_id] = (opinion_id, clock.now() + HOLDER_MEMORY)
 
 
 def held(context: ContextTypes.DEFAULT_TYPE, user_id: int, opinion_id: str) -> bool:
-    held = context.application.bot_data.setdefault("receipt_holders", {}).get(user_id)
+    held = services(context).receipt_holders.get(user_id)
     return held is not None and held[0] == opinion_id and held[1] > clock.now()
 
 
@@ -180,7 +184,7 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
     chat_id = update.effective_chat.id
     ids = [m.message_id for m in sent]
-    context.application.bot_data.setdefault("cards", {})[(chat_id, ids[-1])] = ids
+    services(context).cards[(chat_id, ids[-1])] = ids
     forgetting.forget_later(context.application, chat_id, ids)
 
 
@@ -263,14 +267,14 @@ def with_held_opinion(step):
 @requires(*MEMBERS, GUEST)
 @with_held_opinion
 async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
-    context.application.bot_data.setdefault("writing_back", {})[update.effective_user.id] = opinion.id
+    services(context).writing_back[update.effective_user.id] = opinion.id
     await reply(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
     return WRITING_BACK
 
 
 @requires(*MEMBERS, GUEST)
 async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    opinion_id = context.application.bot_data.get("writing_back", {}).get(update.effective_user.id)
+    opinion_id = services(context).writing_back.get(update.effective_user.id)
     text = update.message.text.strip()
     limit = settings(context).opinion_max_chars
     if opinion_id is None:
@@ -286,7 +290,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
     except OpinionError:
         await reply(update, context, "receipt.closed")
         return ConversationHandler.END
-    context.application.bot_data["writing_back"].pop(update.effective_user.id, None)
+    services(context).writing_back.pop(update.effective_user.id, None)
     await reply(update, context, "receipt.written")
     return ConversationHandler.END
 
@@ -340,14 +344,14 @@ async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"看完了": the card (all of its messages) leaves the chat."""
     chat_id, last = update.effective_chat.id, update.callback_query.message.message_id
-    ids = context.application.bot_data.setdefault("cards", {}).pop((chat_id, last), [last])
+    ids = services(context).cards.pop((chat_id, last), [last])
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
     await forgetting.forget_now(context.application, chat_id, ids)
 
 
 @requires(*MEMBERS, GUEST)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.application.bot_data.setdefault("writing_back", {}).pop(update.effective_user.id, None)
+    services(context).writing_back.pop(update.effective_user.id, None)
     await reply(update, context, "cancelled")
     return ConversationHandler.END
 

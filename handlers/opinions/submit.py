@@ -51,6 +51,7 @@ from handlers.access import (
     person_of,
     refuse,
     requires,
+    services,
     settings,
 )
 from handlers.uploads import MEGAPIXELS, clean_photo
@@ -67,24 +68,30 @@ DEPARTMENTS_PER_ROW = 2
 
 
 def drafts(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Draft]:
-    return context.application.bot_data.setdefault("drafts", {})
+    return services(context).drafts
 
 
 def opinion_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
-    return context.application.bot_data.setdefault(
-        "opinion_guard", FloodGuard(settings(context).opinion_daily_limit))
+    shared = services(context).shared
+    if shared.opinion_guard is None:
+        shared.opinion_guard = FloodGuard(settings(context).opinion_daily_limit)
+    return shared.opinion_guard
 
 
 def guest_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     """The public box's daily limit per guest: the same keyed hash of the Telegram id, rotating
     daily, as staff's, with its own (smaller) limit."""
-    return context.application.bot_data.setdefault(
-        "public_guard", FloodGuard(settings(context).public_daily_limit))
+    held = services(context)
+    if held.public_guard is None:
+        held.public_guard = FloodGuard(settings(context).public_daily_limit)
+    return held.public_guard
 
 
 def public_ceiling(context: ContextTypes.DEFAULT_TYPE) -> public_box.HourlyCeiling:
-    return context.application.bot_data.setdefault(
-        "public_ceiling", public_box.HourlyCeiling(settings(context).public_hourly_limit))
+    held = services(context)
+    if held.public_ceiling is None:
+        held.public_ceiling = public_box.HourlyCeiling(settings(context).public_hourly_limit)
+    return held.public_ceiling
 
 
 def this_hour(context: ContextTypes.DEFAULT_TYPE) -> tuple:
@@ -107,7 +114,7 @@ def _ended(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[str, str]:
     """How each draft ended since start (token -> submitted / cancelled), in memory only: the
     tokens are random and name nobody. After a restart it is empty, which is how a button of
     a draft the restart lost is told apart from one of a draft that was simply finished."""
-    return context.application.bot_data.setdefault("ended_drafts", OrderedDict())
+    return services(context).ended_drafts
 
 
 def _end(context: ContextTypes.DEFAULT_TYPE, draft: Draft, outcome: str) -> None:

@@ -1,6 +1,6 @@
 """The office keeps the roster from chat: /roster takes a CSV or an Excel file, shows what would
 change and why, and applies it on confirmation (a second one, in red, when the import would lock
-people out); /invite makes invitations and sends the printable sheets.
+people out). /invite is handlers/people/invite.py.
 
 The import conversation is persistent: an office member who sent /roster before a restart can
 send the file after it.
@@ -9,10 +9,9 @@ send the file after it.
 from __future__ import annotations
 
 import html
-import io
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,23 +22,19 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import INVITE_CANCEL, INVITE_GO, ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
-from documents import invitation_sheet
+from callbacks import ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
     database,
     language,
     person_of,
-    quoted,
-    refuse,
     reply,
     requires,
     role_names,
-    settings,
 )
 from handlers.uploads import download
 from jobs import institutions
-from storage import invitations, people, roster
+from storage import roster
 from storage.csv_files import FileRejected
 from storage.people import OFFICE
 from storage.roster import RiskyImport, RosterChanges, RosterError
@@ -241,86 +236,5 @@ def import_conversation() -> ConversationHandler:
     )
 
 
-# ---- invitations ------------------------------------------------------------------------
-
-
-def _department_named(context: ContextTypes.DEFAULT_TYPE) -> tuple[str | None, bool]:
-    """The department given after /invite, and whether it exists."""
-    name = " ".join(context.args or []).strip() or None
-    return name, name is None or name in people.departments(database(context))
-
-
-@requires(OFFICE)
-async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    department, known = _department_named(context)
-    lang = language(update, context)
-    db = database(context)
-    if not known:
-        await reply(update, context, "invite.no_department", department=quoted(department),
-                    departments="、".join(people.departments(db)))
-        return
-    waiting = invitations.unbound(db, department)
-    if not waiting:
-        await reply(update, context, "invite.none")
-        return
-    scope = say(lang, "invite.scope", department=department) if department else ""
-    target = str(waiting[0].department_id) if department else "all"
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target)),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data()),
-    ]])
-    await reply(update, context, "invite.confirm", count=len(waiting), scope=scope,
-                reply_markup=buttons)
-
-
-def _department_from_button(context: ContextTypes.DEFAULT_TYPE, data: str) -> tuple[bool, str | None]:
-    [target] = INVITE_GO.parse(data)
-    if target == "all":
-        return True, None
-    if not target.isdigit():
-        return False, None
-    name = people.department_name(database(context), int(target))
-    return (True, name) if name else (False, None)
-
-
-@requires(OFFICE)
-async def make_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    valid, department = _department_from_button(context, query.data)
-    if not valid:
-        await refuse(update, context, "stale_button")
-        return
-    await query.answer()
-    person = person_of(update, context)
-    lang = language(update, context, person)
-    config, db = settings(context), database(context)
-    waiting = [p.id for p in invitations.unbound(db, department)]
-    issued = invitations.issue(db, waiting, config.invitation_ttl_days, person.id)
-    if not issued:
-        await query.edit_message_text(say(lang, "invite.none"))
-        return
-    await query.edit_message_text(say(lang, "invite.done", count=len(issued),
-                                      days=config.invitation_ttl_days))
-    sheets = invitation_sheet.sheets_by_department(issued, context.bot.username, config.timezone)
-    for name, sheet in sheets.items():
-        await context.bot.send_document(
-            update.effective_chat.id,
-            InputFile(io.BytesIO(sheet.encode()), filename=invitation_sheet.sheet_file_name(name)),
-            caption=say(lang, "invite.caption", department=name),
-        )
-
-
-@requires(OFFICE)
-async def cancel_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "invite.cancelled"))
-
-
 def handlers() -> list[BaseHandler]:
-    return [
-        import_conversation(),
-        *menu.triggers("invite", offer_invitations),
-        CallbackQueryHandler(make_invitations, pattern=INVITE_GO),
-        CallbackQueryHandler(cancel_invitations, pattern=INVITE_CANCEL),
-    ]
+    return [import_conversation()]

@@ -1,5 +1,5 @@
-"""Leaders: claim problems (接单), dispatch them with all five fields (下单), and explain those
-that cannot be solved now (向群众说明原因)."""
+"""Leaders: claim problems (接单) and dispatch them with all five fields (下单). Explaining those
+that cannot be solved now (向群众说明原因) is handlers/problems/explain.py."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ from callbacks import (
     DISPATCH_CONFIRM,
     DISPATCH_DEPARTMENT,
     DISPATCH_KEEP_MEASURES,
-    EXPLAIN,
-    EXPLAIN_CONFIRM,
     EXTENSION_ASK,
     MAX_INDEX,
     read_id,
@@ -38,8 +36,7 @@ from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
 
-(MEASURES, DEPARTMENT, DEADLINE, CONFIRM, REASON, REVIEW_DATE,
- CONFIRM_EXPLAIN) = conversations.states("leadership")
+MEASURES, DEPARTMENT, DEADLINE, CONFIRM = conversations.states("leadership")
 TEXT = menu.TYPED
 
 
@@ -189,71 +186,6 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     return ConversationHandler.END
 
 
-# ---- explain (向群众说明原因) -----------------------------------------------------------------
-
-
-@requires(LEADER)
-async def start_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    try:
-        problem = problem_in_button(update, context, "explain")
-    except ProblemError as error:
-        await tell_error(update, context, error)
-        return ConversationHandler.END
-    context.user_data["explain"] = {"id": problem.id}
-    await reply(update, context, "explain.reason", id=problem.id)
-    return REASON
-
-
-@requires(LEADER)
-async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["explain"]["reason"] = update.message.text.strip()[:2000]
-    await reply(update, context, "explain.review")
-    return REVIEW_DATE
-
-
-@requires(LEADER)
-async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    today = ledger.today(context)
-    review_on = parse_deadline(update.message.text, today)
-    if review_on is None or review_on <= today:
-        await reply(update, context, "dispatch.bad_deadline", text=update.message.text[:50])
-        return REVIEW_DATE
-    draft = context.user_data["explain"]
-    draft["review_on"] = review_on.isoformat()
-    lang = language(update, context)
-    problem = problems.get(database(context), draft["id"])
-    await reply(update, context, "explain.confirm", id=draft["id"], title=problem.title if problem else "",
-                reason=draft["reason"], review_on=draft["review_on"], count=len(notices.everyone(context)),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "explain.btn.publish"),
-                                         callback_data=EXPLAIN_CONFIRM.data("yes")),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=EXPLAIN_CONFIRM.data("no"))]]))
-    return CONFIRM_EXPLAIN
-
-
-@requires(LEADER)
-async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """Publishing a reason to everyone cannot be taken back: it happens only on this press."""
-    draft = context.user_data.pop("explain", None)
-    if EXPLAIN_CONFIRM.parse(update.callback_query.data) != ("yes",) or not draft or "review_on" not in draft:
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
-        return ConversationHandler.END
-    review_on = date.fromisoformat(draft["review_on"])
-    try:
-        problem = problems.act(database(context), draft["id"], "explain", person_of(update, context),
-                               reason=draft["reason"], review_on=review_on)
-    except ProblemError as error:  # answers the press itself
-        await tell_error(update, context, error)
-        return ConversationHandler.END
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
-    notices.problem_explained(context, problem)
-    return ConversationHandler.END
-
-
 @requires(LEADER, HEAD, OFFICE)
 async def milestone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/milestone N DATE TITLE adds one (leader, office); /milestone N done K marks one reached
@@ -286,7 +218,6 @@ async def milestone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @requires(LEADER)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop("dispatch", None)
-    context.user_data.pop("explain", None)
     await reply(update, context, "cancelled")
     return ConversationHandler.END
 
@@ -294,8 +225,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         typed_choice.conversation(
-            entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH),
-                          CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
+            entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH)],
             states={
                 **conversations.on_timeout("leadership"),
                 MEASURES: [MessageHandler(TEXT, receive_measures),
@@ -305,9 +235,6 @@ def handlers() -> list[BaseHandler]:
                                                   "choice.department", frozenset({LEADER}))],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
-                REASON: [MessageHandler(TEXT, receive_reason)],
-                REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
-                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=EXPLAIN_CONFIRM)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",

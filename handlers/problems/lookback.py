@@ -30,7 +30,17 @@ from callbacks import (
     read_id,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import MEMBERS, database, language, person_of, refuse, reply, requires, settings
+from handlers.access import (
+    MEMBERS,
+    database,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    services,
+    settings,
+)
 from handlers.opinions.receipt import held
 from handlers.problems.actions import tell_error
 from handlers.reports import ledger
@@ -174,7 +184,7 @@ async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     problem = problems.get(db, lookback.problem_id)
     staff_key = lookbacks.staff_voter(voter.id)
     # One vote per person in memory too: a holder of several receipts behind one problem.
-    voted_here = context.application.bot_data.setdefault("holder_votes", set())
+    voted_here = services(context).holder_votes
     if (voter.id, lookback_id) in voted_here or lookbacks.has_voted(db, lookback_id, staff_key):
         await refuse(update, context, "lookback.already")
         return

@@ -1,5 +1,6 @@
-"""Department heads (送单): see what was dispatched to their department, report progress with
-evidence (text, up to three photos, a percentage), and ask for closure."""
+"""Department heads: see what was dispatched to their department (/tasks) and report progress with
+evidence (text, up to three photos, a percentage). Asking for closure (送单) is
+handlers/problems/closure_request.py."""
 
 from __future__ import annotations
 
@@ -15,29 +16,22 @@ from telegram.ext import (
 )
 
 from callbacks import (
-    CLOSURE_CLOSE,
-    CLOSURE_REQUEST,
-    CLOSURE_REQUEST_CANCEL,
-    CLOSURE_REQUEST_CONFIRM,
-    CLOSURE_RETURN,
-    CLOSURE_VIEW,
     EXTENSION_ASK,
     PROGRESS_PERCENT,
     PROGRESS_PHOTOS_DONE,
     PROGRESS_REPORT,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, reply, requires
-from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
+from handlers.access import database, language, person_of, reply, requires, services
+from handlers.problems.actions import action_buttons, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
 from storage import extensions, phrasings, problems
 from storage.people import HEAD
 from storage.problems import ProblemError
 from texts import say
-from texts.fit import shorten
 
-TEXT_STEP, PHOTO_STEP, PERCENT_STEP, CLOSURE_REASON = conversations.states("progress_report")
+TEXT_STEP, PHOTO_STEP, PERCENT_STEP = conversations.states("progress_report")
 MAX_PHOTOS = 3
 TEXT = menu.TYPED
 
@@ -79,8 +73,7 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 
 def _photos(context: ContextTypes.DEFAULT_TYPE, update: Update) -> list[bytes]:
-    return context.application.bot_data.setdefault("report_photos", {}).setdefault(
-        update.effective_user.id, [])
+    return services(context).report_photos.setdefault(update.effective_user.id, [])
 
 
 @requires(HEAD)
@@ -147,75 +140,8 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @requires(HEAD)
-async def ask_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """申请销号 asks the office to verify and close: at 100% it asks once; below, the head
-    says why it is done anyway (or reports the rest first)."""
-    try:
-        problem = problem_in_button(update, context, "request_closure")
-    except ProblemError as error:
-        await tell_error(update, context, error)
-        return ConversationHandler.END
-    lang = language(update, context)
-    office = len(notices.office(context))
-    if problem.progress >= 100:
-        await reply(update, context, "progress.closure_confirm", id=problem.id, title=problem.title,
-                    count=office, reply_markup=InlineKeyboardMarkup([[
-                        InlineKeyboardButton(say(lang, "progress.btn.closure_confirm"),
-                                             callback_data=CLOSURE_REQUEST_CONFIRM.data(problem.id)),
-                        InlineKeyboardButton(say(lang, "btn.cancel"),
-                                             callback_data=CLOSURE_REQUEST_CANCEL.data())]]))
-        return ConversationHandler.END
-    context.user_data["closure"] = problem.id
-    await reply(update, context, "progress.closure_reason", id=problem.id, percent=problem.progress,
-                count=office)
-    return CLOSURE_REASON
-
-
-@requires(HEAD)
-async def receive_closure_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    reason = update.message.text.strip()
-    if not reason:
-        await reply(update, context, "progress.closure_reason_empty")
-        return CLOSURE_REASON
-    await _request_closure(update, context, context.user_data.pop("closure", 0), shorten(reason, 1000))
-    return ConversationHandler.END
-
-
-@requires(HEAD)
-async def request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _request_closure(update, context, id_in_button(update), None)
-
-
-@requires(HEAD)
-async def keep_working(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
-
-
-async def _request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int,
-                           reason: str | None) -> None:
-    try:
-        problem = problems.act(database(context), problem_id, "request_closure", person_of(update, context),
-                               **({"reason": reason} if reason else {}))
-    except ProblemError as error:
-        await tell_error(update, context, error)
-        return
-    await reply(update, context, "progress.closure_requested", id=problem.id)
-    latest = problems.latest_report(database(context), problem.id)
-    notices.notify(context, notices.office(context), "notice.closure_requested",
-                   buttons=[[("closure.btn.evidence", CLOSURE_VIEW.data(problem.id))],
-                            [("closure.btn.close", CLOSURE_CLOSE.data(problem.id)),
-                             ("closure.btn.return", CLOSURE_RETURN.data(problem.id))]],
-                   id=problem.id, title=problem.title, department=problem.department,
-                   progress=problem.progress,
-                   latest=shorten(latest.text, 300) if latest else "—",
-                   reason=reason or "—")
-
-
-@requires(HEAD)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop("report", None)
-    context.user_data.pop("closure", None)
     _photos(context, update).clear()
     await reply(update, context, "cancelled")
     return ConversationHandler.END
@@ -224,8 +150,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         typed_choice.conversation(
-            entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT),
-                          CallbackQueryHandler(ask_closure, pattern=CLOSURE_REQUEST)],
+            entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT)],
             states={
                 **conversations.on_timeout("progress_report"),
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
@@ -233,7 +158,6 @@ def handlers() -> list[BaseHandler]:
                              CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE)],
                 PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=PROGRESS_PERCENT),
                                MessageHandler(TEXT, receive_percent)],
-                CLOSURE_REASON: [MessageHandler(TEXT, receive_closure_reason)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="progress_report",
@@ -242,6 +166,4 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("tasks", list_tasks),
-        CallbackQueryHandler(request_closure, pattern=CLOSURE_REQUEST_CONFIRM),
-        CallbackQueryHandler(keep_working, pattern=CLOSURE_REQUEST_CANCEL),
     ]

@@ -34,6 +34,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.reports import ledger
@@ -122,10 +123,10 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse(update, context, "rollup.gone")
         return
     await update.callback_query.answer()
-    config, today = view.bot_data["settings"], ledger.today(context)
+    config, today = services(view).settings, ledger.today(context)
 
     def build() -> tuple[bytes, int]:
-        with reader(view.bot_data["db"]) as reading:
+        with reader(services(view).db) as reading:
             return ledger_workbook.to_bytes(reading, today, config.timezone,
                                             amber=config.ledger_amber_days, stale=config.ledger_stale_days)
     content, count = await asyncio.to_thread(build)
@@ -159,7 +160,7 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     supervisor = person_of(update, context)
     try:
-        order = orders.issue(database(context), view.bot_data["db"], unit.id, " ".join(words[2:]),
+        order = orders.issue(database(context), services(view).db, unit.id, " ".join(words[2:]),
                              deadline, supervisor.id, problem_id=problem_id)
     except OrderError as error:
         await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
@@ -229,11 +230,11 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
     (in the body's outbox), with the latest report and the two buttons."""
     body = supervision.body_view(_app(context))
     unit = institutions.institution_of(context.application)
-    order = orders.of_problem(body.bot_data["db"], unit.id, problem.id) if body and unit else None
+    order = orders.of_problem(services(body).db, unit.id, problem.id) if body and unit else None
     if order is None:  # an order the directory lost: the office cannot close it, nobody can
         await refuse(update, context, "problem.error.supervisor_confirms")
         return
-    if not orders.ask_confirmation(body.bot_data["db"], order.id):
+    if not orders.ask_confirmation(services(body).db, order.id):
         await refuse(update, context, "order.already_asked")
         return
     report = problems.latest_report(database(context), problem.id)
@@ -254,7 +255,7 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed:
     if order is None or view is None or order.status != orders.CONFIRMING:
         await refuse(update, context, "order.decided_already")
         return
-    unit_db = view.bot_data["db"]
+    unit_db = services(view).db
     lang = language(update, context)
     try:  # the institution's problem first: the order follows what really happened to it
         if confirmed:
@@ -340,7 +341,7 @@ async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
     unit = institutions.institution_of(view)
-    order = orders.issue(database(context), view.bot_data["db"], unit.id, title, deadline,
+    order = orders.issue(database(context), services(view).db, unit.id, title, deadline,
                          person_of(update, context).id)
     appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
     supervision.tell_step(_app(context), order)

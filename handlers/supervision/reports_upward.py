@@ -33,6 +33,7 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.reports import ledger
@@ -77,7 +78,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _body_and_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
     body = supervision.body_view(context.application)
-    request = upward_reports.get(body.bot_data["db"], request_id) if body is not None else None
+    request = upward_reports.get(services(body).db, request_id) if body is not None else None
     return body, request
 
 
@@ -90,7 +91,7 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if request is None or unit is None or unit.is_body:
         await refuse(update, context, "upward.error.not_found")
         return
-    if upward_reports.status_of(body.bot_data["db"], request.id, unit.id) == upward_reports.ACCEPTED:
+    if upward_reports.status_of(services(body).db, request.id, unit.id) == upward_reports.ACCEPTED:
         await refuse(update, context, "upward.error.accepted", title=request.title)
         return
     lang, today = language(update, context), ledger.today(context)
@@ -131,12 +132,12 @@ async def _goes_up(update: Update, context: ContextTypes.DEFAULT_TYPE, body, req
     """Keep the report as the institution's next version and tell whoever asked for it (with
     the comment it was last returned with); False (and the office told why) when refused."""
     try:
-        version = upward_reports.submit(body.bot_data["db"], request.id, unit.id, content, name, source)
+        version = upward_reports.submit(services(body).db, request.id, unit.id, content, name, source)
     except ReportError as error:
         await context.bot.send_message(update.effective_chat.id, say(
             language(update, context), f"upward.error.{error.reason}", title=request.title))
         return False
-    earlier = upward_reports.history(body.bot_data["db"], request.id, unit.id)[:-1]
+    earlier = upward_reports.history(services(body).db, request.id, unit.id)[:-1]
     last_word = earlier[-1].comment if earlier and earlier[-1].comment else None
     asker = notices.person(body, request.requested_by) or notices.with_role(body, SUPERVISOR)
     notices.notify(body, asker, "upward.arrived_again" if last_word else "upward.arrived", buttons=[[
@@ -170,7 +171,7 @@ async def ask_for_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await refuse(update, context, "upward.error.not_found")
         return ConversationHandler.END
     body, request, unit = found
-    if upward_reports.status_of(body.bot_data["db"], request.id, unit.id) == upward_reports.ACCEPTED:
+    if upward_reports.status_of(services(body).db, request.id, unit.id) == upward_reports.ACCEPTED:
         await refuse(update, context, "upward.error.accepted", title=request.title)
         return ConversationHandler.END
     context.user_data["upward_upload"] = request.id

@@ -1,0 +1,197 @@
+"""Closing (销号) or returning what a department reports done: /closures lists what waits, each
+with the latest report's text and photos before its buttons; 销号 is confirmed once (it cannot be
+undone, and says whom it tells); 退回 asks for a comment, which the department gets. A problem
+ordered by the supervising body (督办) is closed on its supervisor's word instead."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from callbacks import (
+    CLOSURE_CLOSE,
+    CLOSURE_CONFIRM,
+    CLOSURE_KEEP,
+    CLOSURE_RETURN,
+    CLOSURE_VIEW,
+    LEDGER_DETAIL,
+)
+from handlers import conversations, menu
+from handlers.access import database, language, person_of, reply, requires, send_lines, settings
+from handlers.problems.actions import CARDS, id_in_button, problem_in_button, tell_error
+from handlers.reports import ledger
+from handlers.supervision import oversight as supervision
+from jobs import notices
+from storage import problems
+from storage.people import OFFICE
+from storage.problems import ProblemError
+from texts import say
+from texts.fit import CAPTION_LIMIT, shorten
+
+(RETURN_COMMENT,) = conversations.states("closure_review")
+
+
+async def send_evidence(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: list, caption: str) -> None:
+    """A report's photos: one as a photo, several as one album, the caption on the first."""
+    media = [file_id or jpeg for _, jpeg, file_id in photos]
+    if len(media) == 1:
+        await context.bot.send_photo(chat_id, media[0], caption=caption, parse_mode="HTML")
+    elif media:
+        await context.bot.send_media_group(chat_id, [
+            InputMediaPhoto(item, caption=caption if index == 0 else None, parse_mode="HTML")
+            for index, item in enumerate(media)])
+
+
+def _closure_markup(lang: str, problem_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=CLOSURE_CLOSE.data(problem_id)),
+         InlineKeyboardButton(say(lang, "closure.btn.return"),
+                              callback_data=CLOSURE_RETURN.data(problem_id))],
+        [InlineKeyboardButton(say(lang, "closure.btn.history"),
+                              callback_data=LEDGER_DETAIL.data(problem_id))]])
+
+
+async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, problem) -> None:
+    """What whoever signs 销号 must see first: the latest report's text and photos, then the
+    card with the buttons; the whole history is one tap away."""
+    db = database(context)
+    lines = ledger.card_lines(context, lang, problem)
+    latest = problems.latest_report(db, problem.id)
+    if latest is None:
+        lines.append(say(lang, "closure.no_report"))
+    else:
+        when = latest.at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+        lines.append(say(lang, "closure.latest", author=latest.author, when=when, percent=latest.percent,
+                         text=shorten(latest.text, 2000)))
+        photos = problems.report_photos(db, latest.id)
+        await send_evidence(context, chat_id, photos, shorten(
+            say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT))
+    await send_lines(context, chat_id, lines, _closure_markup(lang, problem.id))
+
+
+@requires(OFFICE)
+async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = language(update, context)
+    shown = problems.page(database(context), problems.AWAITING_CLOSURE, CARDS)
+    if not shown.problems:
+        await reply(update, context, "closure.none")
+        return
+    for problem in shown.problems:
+        await send_closure_card(context, update.effective_chat.id, lang, problem)
+    if shown.after is not None:  # a page for people has a limit, and says what it left off
+        more = problems.count(database(context), problems.AWAITING_CLOSURE) - len(shown.problems)
+        await reply(update, context, "list.more", count=more)
+
+
+@requires(OFFICE)
+async def show_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """From the notice that a closure was asked: the evidence before the decision."""
+    try:
+        problem = problem_in_button(update, context, "close")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await send_closure_card(context, update.effective_chat.id, language(update, context), problem)
+
+
+@requires(OFFICE)
+async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """销号 cannot be undone: say what it does and to whom, and ask once."""
+    if await _supervisor_closes(update, context):
+        return
+    try:
+        problem = problem_in_button(update, context, "close")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    told = notices.closed_audience(context, problem)
+    lang = language(update, context)
+    await reply(update, context, "closure.confirm", id=problem.id, title=problem.title, count=len(told),
+                progress=problem.progress, reply_markup=InlineKeyboardMarkup([[
+                    InlineKeyboardButton(say(lang, "closure.btn.confirm"),
+                                         callback_data=CLOSURE_CONFIRM.data(problem.id)),
+                    InlineKeyboardButton(say(lang, "btn.cancel"),
+                                         callback_data=CLOSURE_KEEP.data(problem.id))]]))
+
+
+async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """督办: a problem ordered by the supervising body is closed on its supervisor's word; the
+    office's 销号 asks them (handlers/supervision/oversight.py)."""
+    problem = problems.get(database(context), id_in_button(update))
+    if problem is None or problem.source != problems.SUPERVISION:
+        return False
+    if problem.status != problems.CLOSURE_REQUESTED:
+        return False  # the usual answer (not waiting for closure) comes from the usual path
+    await supervision.ask_supervisor(update, context, problem)
+    return True
+
+
+@requires(OFFICE)
+async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "closure.kept", id=id_in_button(update)))
+
+
+@requires(OFFICE)
+async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await _supervisor_closes(update, context):
+        return
+    try:
+        problem = problems.act(database(context), id_in_button(update), "close", person_of(update, context))
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        say(language(update, context), "closure.closed", id=problem.id))
+    notices.problem_closed(context, problem)
+
+
+@requires(OFFICE)
+async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    try:
+        problem = problem_in_button(update, context, "return")
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    context.user_data["returning"] = problem.id
+    await reply(update, context, "closure.ask_comment", id=problem.id)
+    return RETURN_COMMENT
+
+
+@requires(OFFICE)
+async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    comment = update.message.text.strip()[:2000]
+    try:
+        problem = problems.act(database(context), context.user_data.pop("returning", 0), "return",
+                               person_of(update, context), comment=comment)
+    except ProblemError as error:
+        await tell_error(update, context, error)
+        return ConversationHandler.END
+    await reply(update, context, "closure.returned", id=problem.id)
+    notices.problem_returned(context, problem, comment)
+    return ConversationHandler.END
+
+
+def handlers() -> list[BaseHandler]:
+    return [
+        conversations.flow(
+            "closure_review",
+            entry_points=[CallbackQueryHandler(ask_return_comment, pattern=CLOSURE_RETURN)],
+            states={RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_return_comment)]},
+            cancel=conversations.cancelling("closure_review", __name__, OFFICE),
+        ),
+        *menu.triggers("closures", list_closures),
+        CallbackQueryHandler(confirm_close, pattern=CLOSURE_CLOSE),
+        CallbackQueryHandler(show_closure, pattern=CLOSURE_VIEW),
+        CallbackQueryHandler(close, pattern=CLOSURE_CONFIRM),
+        CallbackQueryHandler(keep_open, pattern=CLOSURE_KEEP),
+    ]
