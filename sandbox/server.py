@@ -476,6 +476,8 @@ class FakeBotApi:
             raise
         if method.lower() != "getupdates":
             self.answers.append((method, time.monotonic(), 200))
+        if method.lower() in SENDING and _paid(params):
+            self.paid_messages += 1
         return result
 
     def refusals(self) -> list[tuple[str, int]]:
@@ -520,7 +522,7 @@ class FakeBotApi:
         if self.flood_limits is None or method.lower() not in SENDING:
             return
         overall, per_chat, *paid_rate = self.flood_limits
-        paid = str(params.get("allow_paid_broadcast", "")).lower() in ("true", "1")
+        paid = _paid(params)
         limit = (paid_rate[0] if paid_rate else 1000) if paid else overall
         times = self._paid_times if paid else self._sent_times
         now, chat = time.monotonic(), str(params.get("chat_id"))
@@ -530,7 +532,6 @@ class FakeBotApi:
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
         times.append(now)
         self._last_sent[chat] = now
-        self.paid_messages += paid
 
     def _maybe_fail(self, method: str) -> None:
         if self.fault_rate and self.fault_random.random() < self.fault_rate:
@@ -545,6 +546,10 @@ class FakeBotApi:
                     raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    retry_after=fault.retry_after or 1)
                 raise ApiError(fault.status, "Internal Server Error")
+
+
+def _paid(params: dict) -> bool:
+    return str(params.get("allow_paid_broadcast", "")).lower() in ("true", "1")
 
 
 SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage", "sendmediagroup"}

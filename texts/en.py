@@ -683,6 +683,8 @@ MESSAGES = {
     "selfcheck.part.findings": "<b>Problems and causes</b>",
     "selfcheck.part.measures": "<b>Measures</b>",
     "inbox.publish_preview": "📢 <b>Please confirm before publishing</b>: the message below goes to all {count} people (opinion #{id}) and cannot be taken back.",
+    "broadcast.estimate": "All {count} people should have it in about {minutes} minute(s) (Telegram allows about 30 messages a second; messages already waiting included).",
+    "broadcast.estimate_paid": "Paid broadcast is on: all {count} people in about {minutes} minute(s), for at most about {stars} Telegram Stars (0.1 a message, from the bot's Star balance).",
     "inbox.publish_verbatim": "(The opinion is quoted as written. You can edit the published words first, to remove details that could identify someone; the original stays on record.)",
     "inbox.publish_redacted": "(The edited words are published; the original stays on record.)",
     "inbox.btn.publish_confirm": "✅ Send to {count} people",

@@ -695,6 +695,8 @@ MESSAGES = {
     "selfcheck.part.findings": "<b>存在的问题及原因</b>",
     "selfcheck.part.measures": "<b>整改措施</b>",
     "inbox.publish_preview": "📢 <b>公开前请确认</b>：下面这条消息将发给全体 {count} 人（意见 #{id}），发出后不能撤回。",
+    "broadcast.estimate": "预计约 {minutes} 分钟内发完这 {count} 人（按 Telegram 每秒约 30 条的上限，含已在排队的消息）。",
+    "broadcast.estimate_paid": "已开启付费群发：预计约 {minutes} 分钟内发完这 {count} 人，最多约 {stars} 颗 Telegram Stars（每条 0.1 颗，从机器人的 Stars 余额中扣除）。",
     "inbox.publish_verbatim": "（意见原文照登。可以先修改公开的意见文字，去掉可能认出人的细节；原文仍保留在记录里。）",
     "inbox.publish_redacted": "（公开的是修改后的意见文字；原文保留在记录里。）",
     "inbox.btn.publish_confirm": "✅ 确认发给 {count} 人",

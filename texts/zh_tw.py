@@ -684,6 +684,8 @@ MESSAGES = {
     "selfcheck.part.findings": "<b>存在的問題及原因</b>",
     "selfcheck.part.measures": "<b>整改措施</b>",
     "inbox.publish_preview": "📢 <b>公開前請確認</b>：下面這條消息將發給全體 {count} 人（意見 #{id}），發出後不能撤回。",
+    "broadcast.estimate": "預計約 {minutes} 分鐘內發完這 {count} 人（按 Telegram 每秒約 30 條的上限，含已在排隊的消息）。",
+    "broadcast.estimate_paid": "已開啟付費群發：預計約 {minutes} 分鐘內發完這 {count} 人，最多約 {stars} 顆 Telegram Stars（每條 0.1 顆，從機器人的 Stars 餘額中扣除）。",
     "inbox.publish_verbatim": "（意見原文照登。可以先修改公開的意見文字，去掉可能認出人的細節；原文仍保留在記錄裡。）",
     "inbox.publish_redacted": "（公開的是修改後的意見文字；原文保留在記錄裡。）",
     "inbox.btn.publish_confirm": "✅ 確認發給 {count} 人",
