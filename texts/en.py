@@ -732,7 +732,7 @@ MESSAGES = {
     "lookback.widen_preview": "<b>Widen look-back #{id} to: {who}?</b>\n{added} more people will be asked, {count} in all can vote ({k} votes are needed for a result). Nobody already asked is asked again.",
     "lookback.unknown_noted": "Noted as “don't know”, thank you (not counted).",
     "lookback.not_asked": "This look-back does not ask you to rate it (it asks the departments concerned); you may say “don't know”, which is not counted.",
-    "evaluation.publish_confirm": "<b>Publish the results of “{title}”?</b>\nThey go to all {count} people and cannot be taken back.\nTurnout {voted}/{eligible}.\nPublished: {shown}\nWithheld for too few ballots: {withheld} subject(s).",
+    "evaluation.publish_confirm": "<b>Publish the results of “{title}”?</b>\nThey go to all {count} people and cannot be taken back.\nTurnout {voted}/{eligible}.\nPublished: {shown}\nWithheld for too few ballots: {withheld} subject(s).\n{estimate}",
     "evaluation.publish_cancelled": "Cancelled; the results stay confidential.",
     "evaluation.btn.viewers": "👁 Leaders who may see the results",
     "evaluation.btn.standing_viewers": "👁 Standing (every evaluation)",

@@ -744,7 +744,7 @@ MESSAGES = {
     "lookback.widen_preview": "<b>扩大回头看 #{id} 的投票范围到：{who}？</b>\n将新询问 {added} 人，共 {count} 人可以投票（公布结果需 {k} 票）。已问过的人不会再问。",
     "lookback.unknown_noted": "已记下“不了解”，谢谢（不计入满意度）。",
     "lookback.not_asked": "这次回头看不请您投票评价满意度（请的是相关科室的人）；不了解情况可以选“不了解”，不计入结果。",
-    "evaluation.publish_confirm": "<b>公布《{title}》的结果？</b>\n将发给全体 {count} 人，发出后不能撤回。\n参评 {voted}/{eligible} 人。\n公布：{shown}\n票数不足、不公布的对象：{withheld} 个。",
+    "evaluation.publish_confirm": "<b>公布《{title}》的结果？</b>\n将发给全体 {count} 人，发出后不能撤回。\n参评 {voted}/{eligible} 人。\n公布：{shown}\n票数不足、不公布的对象：{withheld} 个。\n{estimate}",
     "evaluation.publish_cancelled": "已取消，结果仍然保密。",
     "evaluation.btn.viewers": "👁 指定可看结果的领导",
     "evaluation.btn.standing_viewers": "👁 常设（每次评议都可看）",

@@ -733,7 +733,7 @@ MESSAGES = {
     "lookback.widen_preview": "<b>擴大回頭看 #{id} 的投票範圍到：{who}？</b>\n將新詢問 {added} 人，共 {count} 人可以投票（公布結果需 {k} 票）。已問過的人不會再問。",
     "lookback.unknown_noted": "已記下「不了解」，謝謝（不計入滿意度）。",
     "lookback.not_asked": "這次回頭看不請您投票評價滿意度（請的是相關科室的人）；不了解情況可以選「不了解」，不計入結果。",
-    "evaluation.publish_confirm": "<b>公布《{title}》的結果？</b>\n將發給全體 {count} 人，發出後不能撤回。\n參評 {voted}/{eligible} 人。\n公布：{shown}\n票數不足、不公布的對象：{withheld} 個。",
+    "evaluation.publish_confirm": "<b>公布《{title}》的結果？</b>\n將發給全體 {count} 人，發出後不能撤回。\n參評 {voted}/{eligible} 人。\n公布：{shown}\n票數不足、不公布的對象：{withheld} 個。\n{estimate}",
     "evaluation.publish_cancelled": "已取消，結果仍然保密。",
     "evaluation.btn.viewers": "👁 指定可看結果的領導",
     "evaluation.btn.standing_viewers": "👁 常設（每次評議都可看）",
