@@ -124,6 +124,9 @@ async def _send(app: Application, batch: list[Outgoing], paid: bool = False,
         outbox.postpone(db, ids, wait if isinstance(wait, timedelta) else timedelta(seconds=wait), "429")
         return False
     except BadRequest as error:
+        if paid:  # the Star balance may have run out: the message goes free rather than not at all
+            log.warning("a paid broadcast send was refused (%s); sending it at the free rate", error.message)
+            return await _send(app, batch, accepted=accepted)
         outbox.give_up(db, ids, f"bad request: {error.message}")
         log.error("outbox messages %s refused by Telegram: %s", ids, error.message)
         return False

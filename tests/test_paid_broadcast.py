@@ -140,3 +140,19 @@ async def test_without_paid_broadcasts_the_office_sees_the_minutes_and_no_stars(
                                                                                  db):
     text = await _publish_preview(running_bot, client, invited, db)
     assert "全体 3 人" in text and "约 1 分钟" in text and "Stars" not in text
+
+
+async def test_a_refused_paid_send_goes_free_rather_than_not_at_all(running_bot, server, client, db):
+    """What Telegram answers when the Star balance runs out is not in the Bot API's text; a
+    refusal (400) of a paid send is tried once more at the free rate."""
+    ids = _roster(db, server)
+    app = running_bot.app
+    app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], paid_broadcast=True,
+                                                   paid_broadcast_above=1, paid_broadcast_in_flight=5)
+    await client.fail("sendMessage", status=400, count=3)
+    for person_id in ids:
+        outbox.queue(db, person_id, f"通知 {person_id}")
+    await delivery.send_due(app)
+    assert outbox.pending_count(db) == 0
+    assert db.execute("select count(*) from outbox where sent_at is not null").fetchone()[0] == PEOPLE
+    assert server.api.paid_messages == PEOPLE - 3
