@@ -6,8 +6,8 @@ up. A bucket of one, which this replaces, kept no such credit: each late wake-up
 good (3.3 % of the rate at 10,000 people, bench/README.md).
 
 Two bounds keep the catching up within Telegram's limits: no more than `limit` messages inside
-any sliding window a little longer than a second (the way Telegram, and the fake Bot API,
-count), and a timetable more than CATCH_UP seconds behind starts again from now (an idle bot
+any sliding window a little longer than a second (Telegram, and the fake Bot API, count in a
+second), and a timetable more than CATCH_UP seconds behind starts again from now (an idle bot
 banks no burst; a stall that long is not made up).
 
 Paid broadcasts (Bot API `allow_paid_broadcast`: up to 1,000 messages a second for 0.1 Star a
@@ -35,9 +35,11 @@ class Timetable:
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.gap = 1.0 / (per_second * margin)
         self.limit = max(1, math.floor(per_second))
-        # A little longer than a second (a guard against the way to Telegram taking longer for
-        # one request than the next), never so long that it holds back a send on time.
-        self.window = 1.0 + (self.limit * self.gap - 1.0) / 2 if self.limit * self.gap > 1.0 else 1.0
+        # As long as `limit` slots of the timetable (1.015 s at a margin of 1.5 %): sends on time
+        # are never held back, and what the margin leaves (15 ms) guards against the way to
+        # Telegram taking longer for one request than for the next. With half that guard, 12 of
+        # 10,000 sends met a 429 on a busy machine, each costing a second of sending.
+        self.window = max(1.0, self.limit * self.gap)
         self.catch_up = max(catch_up, self.gap)
         self.clock, self.sleep = clock, sleep
         self.next_slot = -math.inf
@@ -53,7 +55,7 @@ class Timetable:
             await self.sleep(at - now)
         while True:  # the sliding window, checked and taken with no await in between
             now = self.clock()
-            while self.recent and self.recent[0] <= now - self.window:
+            while self.recent and self.recent[0] <= now - self.window + 1e-6:  # (rounding)
                 self.recent.popleft()
             if len(self.recent) < self.limit:
                 self.recent.append(now)
