@@ -31,6 +31,7 @@ import cli
 import config
 import handlers
 import jobs
+import pacing
 import services as held
 from bot_api import AiohttpRequest, redact_logs
 from documents import charts
@@ -59,13 +60,18 @@ class Pacer(AIORateLimiter):
     RETRIES = 3
     REMEMBERED_ANSWERS = 10_000
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, free: pacing.Timetable | None = None, paid: pacing.Timetable | None = None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self.free, self.paid = free, paid  # the timetables of sends to chats (pacing.py)
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         if endpoint.lower() == "getupdates":  # the updater has its own way of trying again
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        timetable = self.paid if data.get("allow_paid_broadcast") else self.free
+        if timetable is not None and data.get("chat_id") is not None:
+            callback = _on_timetable(timetable, callback)  # each attempt takes a slot
         if endpoint.lower() == "answercallbackquery" and self._answered_before(data):
             return True
         for attempt in range(self.RETRIES + 1):
@@ -90,6 +96,13 @@ class Pacer(AIORateLimiter):
         if len(self._answered) > self.REMEMBERED_ANSWERS:
             self._answered.popitem(last=False)
         return False
+
+
+def _on_timetable(timetable: pacing.Timetable, callback):
+    async def paced(*args, **kwargs):
+        await timetable.slot()
+        return await callback(*args, **kwargs)
+    return paced
 
 
 class PerPersonOrder(BaseUpdateProcessor):
@@ -136,11 +149,12 @@ def _person_key(update: object) -> int | None:
     return update.effective_chat.id if update.effective_chat else None
 
 
-def pacer(per_second: float = 30.0) -> Pacer:
-    """Telegram allows about 30 messages a second overall. A bucket of one, refilled evenly,
-    spaces requests out instead of letting a burst of 30 go at once (which a strict counter
-    of the last second would answer with 429s); a margin of 1.5% keeps clear of the edge."""
-    return Pacer(overall_max_rate=1, overall_time_period=1 / (per_second * 0.985), max_retries=3)
+def pacer(per_second: float = pacing.FREE_PER_SECOND,
+          paid_per_second: float = pacing.PAID_PER_SECOND) -> Pacer:
+    """Telegram allows about 30 messages a second overall, and 1,000 with paid broadcasts: each
+    kept by a timetable (pacing.py), which spaces sends out and makes up for a late one."""
+    return Pacer(overall_max_rate=0, max_retries=3, free=pacing.Timetable(per_second),
+                 paid=pacing.Timetable(paid_per_second))
 
 
 def build_application(settings: config.Settings, db: sqlite_utils.Database,

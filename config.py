@@ -76,6 +76,10 @@ class Settings:
     public_categories: tuple[str, ...] = ("医疗服务", "服务态度", "就医环境", "收费", "其他")
     public_daily_limit: int = 3
     public_hourly_limit: int = 60
+    # Telegram's paid broadcasts (allow_paid_broadcast, 0.1 Star a message): off unless asked for
+    paid_broadcast: bool = False
+    paid_broadcast_above: int = 1000  # messages waiting before a delivery pass pays to go faster
+    paid_broadcast_in_flight: int = 100  # paid sends at once (the rate is at most this / round trip)
 
     @property
     def sandboxed(self) -> bool:
@@ -263,6 +267,17 @@ def _webhook_secret(env: dict[str, str]) -> str | None:
     return secret
 
 
+def _yes_no(env: dict[str, str], name: str, default: bool) -> bool:
+    value = (_text(env, name, "") or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
 def _port(env: dict[str, str], name: str, default: int | None) -> int | None:
     port = _integer(env, name, default, minimum=0)
     if port is not None and port > 65535:
@@ -327,6 +342,9 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         public_categories=_names(env, "PUBLIC_CATEGORIES", "医疗服务,服务态度,就医环境,收费,其他"),
         public_daily_limit=_integer(env, "PUBLIC_DAILY_LIMIT", 3, minimum=1),
         public_hourly_limit=_integer(env, "PUBLIC_HOURLY_LIMIT", 60, minimum=1),
+        paid_broadcast=_yes_no(env, "PAID_BROADCAST", False),
+        paid_broadcast_above=_integer(env, "PAID_BROADCAST_ABOVE", 1000, minimum=1),
+        paid_broadcast_in_flight=_integer(env, "PAID_BROADCAST_IN_FLIGHT", 100, minimum=1),
     )
     _no_smaller_than_the_anonymity_set(settings)
     return settings

@@ -134,17 +134,22 @@ class _Looked:
     extended: dict[int, int]
 
 
+@functools.cache
+def _label(key: str) -> str:
+    return say(LANGUAGE, key)
+
+
 def _values(number: int, problem: Problem, light: str, looked: _Looked, zone: ZoneInfo) -> list:
     lookback, satisfaction = _lookback_cells(looked.lookbacks.get(problem.id))
     closed = problem.closed_at.astimezone(zone).date() if problem.closed_at else None
     explained = problem.status == problems.EXPLAINED
     return [
-        number, problem.id, say(LANGUAGE, f"problem.source.{problem.source}"), problem.category or "",
+        number, problem.id, _label(f"problem.source.{problem.source}"), problem.category or "",
         problem.description or problem.title, problem.measures or "", problem.leader or "",
-        problem.department or "", problem.deadline, say(LANGUAGE, f"problem.kind.{problem.kind}"),
-        say(LANGUAGE, f"problem.horizon.{problem.horizon}"),
+        problem.department or "", problem.deadline, _label(f"problem.kind.{problem.kind}"),
+        _label(f"problem.horizon.{problem.horizon}"),
         _progress_text(problem, looked.reports.get(problem.id), zone),
-        say(LANGUAGE, f"problem.status.{problem.status}"), closed, lookback, satisfaction,
+        _label(f"problem.status.{problem.status}"), closed, lookback, satisfaction,
         LIGHT_NAMES[light], (problem.explanation or "") if explained else "",
         problem.review_on if explained else None, looked.extended.get(problem.id, 0),
     ]
@@ -152,51 +157,73 @@ def _values(number: int, problem: Problem, light: str, looked: _Looked, zone: Zo
 
 class _RowWriter:
     """The ledger's rows as the sheet's XML, cell by cell as openpyxl's write-only mode writes
-    them; each combination of style is registered with the workbook once."""
+    them; each combination of style is registered with the workbook once. A cell's XML after
+    its reference is kept for the columns whose values repeat (labels, names, dates, counts):
+    formatting two million cells one by one was most of a large export's time."""
 
     COLUMNS = [get_column_letter(index) for index in range(1, len(HEADERS) + 1)]
+    REPEATING = frozenset({2, 3, 6, 7, 8, 9, 10, 12, 13, 14, 15, 16, 18, 19})
+    FILLED = frozenset({12, 16})
+    KEPT = 50_000  # cells' XML kept at most (a deployment's names and dates are far fewer)
 
     def __init__(self, sheet) -> None:
         self.sheet = sheet
         self.ids: dict[tuple, int] = {}
+        self.kept: dict[tuple, str] = {}
 
     def style_id(self, key: tuple) -> int:
         if key not in self.ids:
             self.ids[key] = self.sheet.parent._cell_styles.add(_style(self.sheet, *key))
         return self.ids[key]
 
+    def cell(self, index: int, value, light: str) -> str:
+        quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+        # a tall row reads from its top line, short cells included
+        key = (FILLS[light] if index in self.FILLED else None, index in WRAPPED,
+               FORMATS.get(index) if value not in (None, "") else None, True, quoted)
+        return _cell_tail(self.style_id(key), value)
+
     def row(self, row_index: int, values: list, light: str) -> str:
-        cells = []
-        for index, value in enumerate(values):
-            quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
-            # a tall row reads from its top line, short cells included
-            key = (FILLS[light] if index in (12, 16) else None, index in WRAPPED,
-                   FORMATS.get(index) if value not in (None, "") else None, True, quoted)
-            cells.append(_cell_xml(f"{self.COLUMNS[index]}{row_index}", self.style_id(key), value))
-        height = safe_string(float(row_height(values)))
-        return f'<row r="{row_index}" ht="{height}" customHeight="1">{"".join(cells)}</row>'
+        number = str(row_index)
+        cells = [f'<row r="{number}" ht="{safe_string(float(row_height(values)))}" customHeight="1">']
+        kept, repeating, filled = self.kept, self.REPEATING, self.FILLED
+        for index, (column, value) in enumerate(zip(self.COLUMNS, values, strict=True)):
+            if index in repeating:
+                key = (index, light if index in filled else None, type(value), value)
+                tail = kept.get(key)
+                if tail is None:
+                    if len(kept) >= self.KEPT:
+                        kept.clear()
+                    tail = kept[key] = self.cell(index, value, light)
+            else:
+                tail = self.cell(index, value, light)
+            cells.append(f'<c r="{column}{number}"{tail}')
+        cells.append("</row>")
+        return "".join(cells)
 
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+def _escaped(text: str) -> str:
+    """What openpyxl's XML writer makes of text (str.translate was three times slower)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def _cell_xml(reference: str, style: int, value) -> str:
+def _cell_tail(style: int, value) -> str:
+    """A cell's XML after its reference, as openpyxl's write-only mode writes it."""
     if value is None:
-        return f'<c r="{reference}" s="{style}" t="n"></c>'
+        return f' s="{style}" t="n"></c>'
     if isinstance(value, str):
         if value == "":
-            return f'<c r="{reference}" s="{style}" t="inlineStr"></c>'
+            return f' s="{style}" t="inlineStr"></c>'
         value = value[:32767]  # openpyxl's checks on text, kept
         if ILLEGAL_CHARACTERS_RE.search(value):
             raise IllegalCharacterError(f"{value} cannot be used in worksheets.")
         space = ' xml:space="preserve"' if value != value.strip() else ""
-        text = value.translate(_ESCAPES)
-        return f'<c r="{reference}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+        return f' s="{style}" t="inlineStr"><is><t{space}>{_escaped(value)}</t></is></c>'
     if isinstance(value, bool):
         raise TypeError("no yes/no cell in the ledger")
     if isinstance(value, date):
         value = to_excel(value)
-    return f'<c r="{reference}" s="{style}" t="n"><v>{safe_string(value)}</v></c>'
+    return f' s="{style}" t="n"><v>{safe_string(value)}</v></c>'
 
 
 def display_width(text: str) -> float:
@@ -204,7 +231,8 @@ def display_width(text: str) -> float:
     little over two (14 fit a column 30 wide, in LibreOffice and in Excel)."""
     if text.isascii():
         return 1.1 * len(text)
-    return 1.1 * len(text) + 1.1 * len(_wide().findall(text))
+    narrow = sum(map(len, _narrow_runs().findall(text)))  # few runs in Chinese text, few objects
+    return 1.1 * len(text) + 1.1 * (len(text) - narrow)
 
 
 @functools.cache
@@ -219,7 +247,18 @@ def _wide() -> re.Pattern:
         elif not wide and start is not None:
             ranges.append((start, point - 1))
             start = None
-    return re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]")
+    return re.compile("[" + _wide_class(ranges) + "]")
+
+
+@functools.cache
+def _narrow_runs() -> re.Pattern:
+    """Runs of the characters that are not wide: counting them (and the wide by difference)
+    makes one match per run instead of one per Chinese character."""
+    return re.compile("[^" + _wide().pattern[1:] + "+")
+
+
+def _wide_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
 def row_height(values: list) -> float:

@@ -90,13 +90,17 @@ class FakeBotApi:
         self.faults: list[Fault] = []
         self.calls: list[str] = []
         self.answers: list[tuple[str, float, int]] = []  # (method, monotonic time, HTTP status)
-        # Telegram's flood limits, when set: (messages a second overall, a second per chat); a
-        # benchmark may scale both by a speed-up factor. Off by default.
-        self.flood_limits: tuple[float, float] | None = None
+        # Telegram's flood limits, when set: (messages a second overall, a second per chat), and
+        # optionally a third: paid broadcasts' a second (allow_paid_broadcast; 1,000 if not
+        # given), counted apart from the free ones. A benchmark may scale them by a speed-up
+        # factor. Off by default.
+        self.flood_limits: tuple[float, ...] | None = None
+        self.paid_messages = 0  # accepted with allow_paid_broadcast: 0.1 Star each, at Telegram
         # A share of all calls answered with a random failure (5xx, a gateway timeout, 429).
         self.fault_rate = 0.0
         self.fault_random = random.Random(0)
         self._sent_times: collections.deque[float] = collections.deque()
+        self._paid_times: collections.deque[float] = collections.deque()
         self._last_sent: dict[str, float] = {}
         self.pressed_by: dict[str, int] = {}  # callback query id -> who pressed
         self.latency: dict[str, float] = {}  # method (lower case) -> seconds before it is answered
@@ -472,6 +476,8 @@ class FakeBotApi:
             raise
         if method.lower() != "getupdates":
             self.answers.append((method, time.monotonic(), 200))
+        if method.lower() in SENDING and _paid(params):
+            self.paid_messages += 1
         return result
 
     def refusals(self) -> list[tuple[str, int]]:
@@ -515,13 +521,16 @@ class FakeBotApi:
     def _keep_flood_limits(self, method: str, params: dict) -> None:
         if self.flood_limits is None or method.lower() not in SENDING:
             return
-        overall, per_chat = self.flood_limits
+        overall, per_chat, *paid_rate = self.flood_limits
+        paid = _paid(params)
+        limit = (paid_rate[0] if paid_rate else 1000) if paid else overall
+        times = self._paid_times if paid else self._sent_times
         now, chat = time.monotonic(), str(params.get("chat_id"))
-        while self._sent_times and self._sent_times[0] <= now - 1.0:
-            self._sent_times.popleft()
-        if len(self._sent_times) >= overall or now - self._last_sent.get(chat, -1e9) < 1.0 / per_chat:
+        while times and times[0] <= now - 1.0:
+            times.popleft()
+        if len(times) >= limit or now - self._last_sent.get(chat, -1e9) < 1.0 / per_chat:
             raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
-        self._sent_times.append(now)
+        times.append(now)
         self._last_sent[chat] = now
 
     def _maybe_fail(self, method: str) -> None:
@@ -537,6 +546,10 @@ class FakeBotApi:
                     raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
                                    retry_after=fault.retry_after or 1)
                 raise ApiError(fault.status, "Internal Server Error")
+
+
+def _paid(params: dict) -> bool:
+    return str(params.get("allow_paid_broadcast", "")).lower() in ("true", "1")
 
 
 SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage", "sendmediagroup"}

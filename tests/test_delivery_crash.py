@@ -1,5 +1,6 @@
 """The delivery process is killed (SIGKILL, a real subprocess running bot.py) in the middle of
-sending 1,000 queued messages, then started again: every message arrives, at most one twice."""
+sending 1,000 queued messages, then started again: every message arrives, at most one twice;
+with paid broadcasts on (sends side by side), at most twice the sends allowed in flight."""
 
 from __future__ import annotations
 
@@ -38,10 +39,10 @@ def _roster(db, server) -> None:
     db.conn.commit()
 
 
-async def _start_bot(server, db_path: Path) -> asyncio.subprocess.Process:
+async def _start_bot(server, db_path: Path, **settings: str) -> asyncio.subprocess.Process:
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=server.url,
                DATABASE_PATH=str(db_path), LOG_LEVEL="WARNING",
-               QUIET_HOURS="00:00-00:00")  # the subprocess runs on the real clock: no quiet hours
+               QUIET_HOURS="00:00-00:00", **settings)  # the subprocess runs on the real clock: no quiet hours
     return await asyncio.create_subprocess_exec(sys.executable, "bot.py", cwd=REPO, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL,
                                                 stderr=open(db_path.with_suffix(".log"), "ab"))
@@ -65,9 +66,9 @@ async def _until(condition, timeout: float) -> None:
         await asyncio.sleep(0.1)
 
 
-async def test_a_killed_delivery_loses_nothing_and_repeats_at_most_one(server, db, db_path):
-    _roster(db, server)
-    first = await _start_bot(server, db_path)
+async def _kill_and_restart(server, db_path: Path, **settings: str) -> tuple[int, int]:
+    """Kill the bot a quarter of the way in, start it again; (sent before the kill, sent twice)."""
+    first = await _start_bot(server, db_path, **settings)
     try:
         await _until(lambda: sum(_delivered(server).values()) >= 250, timeout=120)
     finally:
@@ -76,7 +77,7 @@ async def test_a_killed_delivery_loses_nothing_and_repeats_at_most_one(server, d
     at_kill = sum(_delivered(server).values())
     assert at_kill < MESSAGES, "the kill must come in the middle of sending"
 
-    second = await _start_bot(server, db_path)
+    second = await _start_bot(server, db_path, **settings)
     try:
         await _until(lambda: len(_delivered(server)) == MESSAGES, timeout=180)
     finally:
@@ -87,4 +88,21 @@ async def test_a_killed_delivery_loses_nothing_and_repeats_at_most_one(server, d
     twice = sum(n - 1 for n in delivered.values())
     print(f"killed after {at_kill} of {MESSAGES}; after restart all {len(delivered)} arrived, "
           f"{twice} twice")
+    return at_kill, twice
+
+
+async def test_a_killed_delivery_loses_nothing_and_repeats_at_most_one(server, db, db_path):
+    _roster(db, server)
+    _, twice = await _kill_and_restart(server, db_path)
     assert twice <= 1  # at most one arrived twice
+
+
+async def test_a_killed_paid_broadcast_loses_nothing_and_repeats_at_most_twice_its_sends_in_flight(
+        server, db, db_path):
+    _roster(db, server)
+    server.api.latency["sendmessage"] = 0.02  # sends on their way when the kill comes
+    in_flight = 10
+    _, twice = await _kill_and_restart(server, db_path, PAID_BROADCAST="true", PAID_BROADCAST_ABOVE="1",
+                                       PAID_BROADCAST_IN_FLIGHT=str(in_flight))
+    assert twice <= 2 * in_flight
+    assert server.api.paid_messages >= MESSAGES  # sent as paid broadcasts

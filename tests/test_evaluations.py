@@ -187,6 +187,7 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     await office.press("查看结果")
     confirm = (await office.press("向全体公布结果"))[-1].text
     assert "参评 30/30 人" in confirm and "不公布的对象：1 个" in confirm and "全体 33 人" in confirm
+    assert "预计约 1 分钟内发完这 33 人" in confirm and "Stars" not in confirm  # paid broadcasts off
     assert db.execute("select count(*) from outbox where dedup_key like 'evaluation:%:published:%'"
                       ).fetchone()[0] == 0  # nothing before 确认
     await office.press("确认")

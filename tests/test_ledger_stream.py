@@ -6,6 +6,7 @@ refused as openpyxl refuses it."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -38,3 +39,28 @@ def test_a_control_character_is_refused_as_openpyxl_refuses_it(db):
     problems.create(db, "问题", None, description="响铃\x07字符")
     with pytest.raises(IllegalCharacterError):
         ledger_workbook.to_bytes(db, date(2026, 11, 30), ZONE)
+
+
+def _sheet_xml(content: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return archive.read(ledger_workbook.SHEET_XML)
+
+
+def test_cells_kept_for_repeating_values_are_the_cells_written_afresh(db, monkeypatch):
+    """The same status in two lights keeps each row's own colour, and keeping a cell's XML for
+    repeating values (or keeping none) writes the very same sheet."""
+    for n, deadline in enumerate(("2020-01-31", "2099-12-31", "2020-01-31", "2099-12-31")):
+        problem_id = problems.create(db, f"问题{n}", None, category="=SUM(A1)" if n % 2 else "工作作风")
+        db.execute("update problems set status = 'dispatched', deadline = ?, last_progress_at = created_at "
+                   "where id = ?", [deadline, problem_id])
+    db.conn.commit()
+    content, _ = ledger_workbook.to_bytes(db, date(2026, 11, 30), ZONE)
+    monkeypatch.setattr(ledger_workbook._RowWriter, "KEPT", 1)  # one kept at a time: nearly all afresh
+    afresh, _ = ledger_workbook.to_bytes(db, date(2026, 11, 30), ZONE)
+    assert _sheet_xml(content) == _sheet_xml(afresh)
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["整改台账"]
+    fills = [(row[12].value, row[12].fill.start_color.rgb[-6:], row[16].value, row[3].value)
+             for row in sheet.iter_rows(min_row=2)]
+    expected = [("已下单", "FFC7CE", "红灯", "工作作风"), ("已下单", "C6EFCE", "绿灯", "=SUM(A1)")] * 2
+    assert sorted(fills) == sorted(expected)
+    assert all(row[3].quotePrefix == (row[3].value.startswith("=")) for row in sheet.iter_rows(min_row=2))

@@ -59,8 +59,8 @@ from handlers.access import (
 from handlers.problems.actions import tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
+from jobs import delivery, institutions, notices
 from jobs import evaluations as evaluation_job
-from jobs import institutions, notices
 from storage import appraisals, evaluations, people, phrasings
 from storage.clock import clock
 from storage.dates import parse_deadline
@@ -587,10 +587,13 @@ async def _publish(update, context, sheet, numbers) -> None:
     found = evaluation_job.results(context.application, sheet)
     voted, eligible = evaluation_job.turnout(context.application, sheet)
     shown = [r.subject.name for r in found if r.overall is not None]
+    count = len(people.everyone(database(context)))
+    estimate = delivery.estimate(settings(context), database(context), count)
     await update.callback_query.answer()
     await reply(update, context, "evaluation.publish_confirm", title=sheet.title,
-                count=len(people.everyone(database(context))), voted=voted, eligible=eligible,
+                count=count, voted=voted, eligible=eligible,
                 shown="、".join(shown) or "—", withheld=len(found) - len(shown),
+                estimate=delivery.estimate_line(lang, estimate),
                 reply_markup=InlineKeyboardMarkup([[
                     InlineKeyboardButton(say(lang, "btn.confirm"),
                                          callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id)),

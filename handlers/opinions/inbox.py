@@ -54,7 +54,7 @@ from handlers.access import (
 )
 from handlers.opinions import hotspots as hotspot_cards
 from handlers.opinions.receipt import keys, status_text, thread_lines
-from jobs import notices
+from jobs import delivery, notices
 from storage import opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
@@ -407,8 +407,10 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
     def button(key, action):
         return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
 
+    found = delivery.estimate(settings(context), database(context), count)
     await send_lines(context, update.effective_chat.id, [
-        say(lang, "inbox.publish_preview", id=opinion.id, count=count),
+        say(lang, "inbox.publish_preview", id=opinion.id, count=count) + "\n"
+        + delivery.estimate_line(lang, found),
         public_message(lang, opinion, text),
         say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
     ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
