@@ -287,6 +287,7 @@ class SandboxServer:
         self.api.faults.append(Fault(
             method=body.get("method", "*"), status=int(body.get("status", 429)),
             count=int(body.get("count", 1)), retry_after=body.get("retry_after"),
+            paid_only=bool(body.get("paid_only", False)),
         ))
         return web.json_response({"ok": True})
 

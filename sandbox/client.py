@@ -193,9 +193,9 @@ class SandboxClient:
         return SandboxUser(self, user_id, name)
 
     async def fail(self, method: str = "*", status: int = 429, count: int = 1,
-                   retry_after: int | None = None) -> None:
+                   retry_after: int | None = None, paid_only: bool = False) -> None:
         await self.post("/sandbox/faults", {"method": method, "status": status, "count": count,
-                                            "retry_after": retry_after})
+                                            "retry_after": retry_after, "paid_only": paid_only})
 
     async def post(self, path: str, body: dict) -> dict:
         async with self.session.post(self.url + path, json=body) as response:

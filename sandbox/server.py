@@ -41,6 +41,7 @@ class Fault:
     status: int
     count: int
     retry_after: int | None = None
+    paid_only: bool = False  # only calls sent as a paid broadcast (allow_paid_broadcast)
 
 
 @dataclass
@@ -468,7 +469,7 @@ class FakeBotApi:
         if delay := self.latency.get(method.lower()):  # a slow Telegram: the call is in flight
             await asyncio.sleep(delay)
         try:
-            self._maybe_fail(method)
+            self._maybe_fail(method, _paid(params))
             self._keep_flood_limits(method, params)
             result = await self._answer(method, params, files)
         except ApiError as error:
@@ -533,13 +534,15 @@ class FakeBotApi:
         times.append(now)
         self._last_sent[chat] = now
 
-    def _maybe_fail(self, method: str) -> None:
+    def _maybe_fail(self, method: str, paid: bool = False) -> None:
         if self.fault_rate and self.fault_random.random() < self.fault_rate:
             status = self.fault_random.choice((500, 502, 504, 429))
             if status == 429:
                 raise ApiError(429, "Too Many Requests: retry after 1", retry_after=1)
             raise ApiError(status, "Gateway Timeout" if status == 504 else "Internal Server Error")
         for fault in self.faults:
+            if fault.paid_only and not paid:
+                continue
             if fault.count > 0 and fault.method.lower() in ("*", method.lower()):
                 fault.count -= 1
                 if fault.status == 429:

@@ -208,3 +208,16 @@ async def join(client, invited, user_id: int, name: str, language_code: str = "z
     person = await client.user(user_id, name, language_code)
     await person.send(f"/start {invited[name]}")
     return person
+
+
+def change_settings(app, **changes) -> config.Settings:
+    """Change a running bot's settings where handlers and jobs read them (its Services), and
+    under the old bot_data name that the harness and a few helpers still read."""
+    import dataclasses
+
+    import services
+
+    held = services.of(app)
+    held.settings = dataclasses.replace(held.settings, **changes)
+    app.bot_data["settings"] = held.settings
+    return held.settings

@@ -5,11 +5,10 @@ within Telegram's 64 bytes and reads back exactly what it builds."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import pytest
-from conftest import join
+from conftest import change_settings, join
 
 import callbacks
 from storage import problems
@@ -36,8 +35,7 @@ FORGED = [
 @pytest.fixture
 async def office_chat(running_bot, client):
     """The office's group chat, where the error handler reports failures."""
-    running_bot.app.bot_data["settings"] = dataclasses.replace(running_bot.settings,
-                                                               office_chat_id=OFFICE_CHAT)
+    change_settings(running_bot.app, office_chat_id=OFFICE_CHAT)
     return await client.user(OFFICE_CHAT, "活动办群")
 
 

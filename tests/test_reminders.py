@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import join
+from conftest import change_settings, join
 
 from jobs import delivery, sweeper
 from storage import problems
@@ -83,7 +82,7 @@ async def test_reminders_skip_the_spring_festival(running_bot, team, db):
 
 async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team, db):
     app = running_bot.app
-    app.bot_data["settings"] = dataclasses.replace(app.bot_data["settings"], reminder_time=time(23, 30))
+    change_settings(app, reminder_time=time(23, 30))
     dispatched(db, date(2026, 12, 9))
     clock.freeze(at(date(2026, 12, 8), 23, 0))
     await sweeper.sweep_app(app)
