@@ -43,7 +43,7 @@ class Shared:
     keys: Keys
     stopping: bool = False  # set when the bot stops: delivery leaves the rest for the next start
     delivery_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one delivery pass at a time
-    forget_later: list[Any] = field(default_factory=list)  # messages to delete later (jobs/forgetting)
+    forget_later: dict[Any, Any] = field(default_factory=dict)  # messages to delete later (jobs/forgetting)
     throttle: Throttle | None = None  # the per-person rate limit, built from settings on first use
     receipt_guard: FloodGuard | None = None  # wrong receipt codes an hour, per person
     opinion_guard: FloodGuard | None = None  # opinions a day, per person

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
+import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import Person, machine, settings_for, temporary_database
+from harness import ROOT, Person, machine, settings_for, temporary_database
 from scale import seed
 from updates import Unlimited
 
@@ -94,12 +97,39 @@ class LagProbe:
     def __init__(self) -> None:
         self.samples: list[tuple[float, float]] = []  # (wall time, lag in seconds)
         self.stopped = False
+        self.beat = time.perf_counter()  # when the loop last ran the probe
 
     async def run(self) -> None:
         while not self.stopped:
-            start = time.perf_counter()
+            start = self.beat = time.perf_counter()
             await asyncio.sleep(PROBE_SECONDS)
             self.samples.append((time.time(), time.perf_counter() - start - PROBE_SECONDS))
+
+
+class Watchdog(threading.Thread):
+    """While the loop has not run the probe for longer than `limit`, looks at what the loop's
+    thread is doing every 10 ms: the project's frames of its stack, counted. What holds the
+    loop is then named by the code doing it, not only by the task (asyncio's debug mode)."""
+
+    def __init__(self, probe: LagProbe, limit: float) -> None:
+        super().__init__(daemon=True)
+        self.probe, self.limit, self.loop_thread = probe, limit, threading.get_ident()
+        self.seen: collections.Counter[tuple[str, ...]] = collections.Counter()
+
+    def run(self) -> None:
+        while not self.probe.stopped:
+            time.sleep(0.01)
+            if time.perf_counter() - self.probe.beat > self.limit + PROBE_SECONDS:
+                frame = sys._current_frames().get(self.loop_thread)
+                stack = traceback.extract_stack(frame) if frame else []
+                ours = [f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}" for f in stack
+                        if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename]
+                self.seen[tuple(ours[-6:])] += 1
+
+    def report(self) -> None:
+        print(f"where the loop was held past {self.limit * 1000:.0f} ms (samples of 10 ms, most first):")
+        for stack, count in self.seen.most_common(8):
+            print(f"  {count * 10} ms:\n    " + "\n    ".join(stack or ("(outside the project's code)",)))
 
 
 HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
@@ -161,6 +191,9 @@ async def run(arguments) -> None:
     assert (await driver.stdout.readline()).strip() == b"ready"
     probe = LagProbe()
     probing = asyncio.create_task(probe.run())
+    watchdog = Watchdog(probe, arguments.stacks / 1000) if arguments.stacks else None
+    if watchdog:
+        watchdog.start()
     driver.stdin.write(b"go\n")
     await driver.stdin.drain()
     passes: list[tuple[str, float, float, int]] = []
@@ -193,6 +226,8 @@ async def run(arguments) -> None:
     api.wait()
     clock.reset()
     report(arguments, passes, found, probe.samples, cpu)
+    if watchdog:
+        watchdog.report()
 
 
 def report(arguments, passes, found, samples, cpu: float) -> None:
@@ -237,6 +272,8 @@ if __name__ == "__main__":
     parser.add_argument("--latency", type=float, default=0.0, help="ms added to every Bot API call")
     parser.add_argument("--slow", type=float, default=0,
                         help="log every step that holds the event loop longer than this many ms")
+    parser.add_argument("--stacks", type=float, default=0,
+                        help="ms: name the code that holds the loop longer than that (sampled stacks)")
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
     parser.add_argument("--drive", help=argparse.SUPPRESS)

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -138,7 +141,7 @@ def echo_app(url: str, our_transport: bool):
     return app
 
 
-def our_app(url: str, people: int, codes_file: Path, webhook: bool = False):
+def our_app(url: str, people: int, codes_file: Path, webhook: bool = False, paced: bool = False):
     db_path = temporary_database()
     db = open_database(db_path)
     csv = "姓名,科室,角色\n" + "".join(f"职工{n},门诊部,职工\n" for n in range(people))
@@ -148,17 +151,19 @@ def our_app(url: str, people: int, codes_file: Path, webhook: bool = False):
     port = free_port()
     mode = {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port)} if webhook else {}
     return bot.build_application(settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10",
-                                              **mode), db, rate_limiter=Unlimited())
+                                              **mode), db, rate_limiter=bot.pacer() if paced else Unlimited())
 
 
-async def measure(kind: str, people: int, latency_ms: float) -> tuple[float, float]:
-    """(updates a second, bot CPU milliseconds per update) for one configuration."""
+async def measure(kind: str, people: int, latency_ms: float, profile: str | None = None) -> tuple[float, float]:
+    """(updates a second, bot CPU milliseconds per update) for one configuration; with
+    `profile`, the bot's process is profiled while the people act (cProfile, written there)."""
     api = subprocess.Popen([sys.executable, str(HERE), "--serve-api", "--latency", str(latency_ms)],
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     url = api.stdout.readline().strip()
     codes_file = temporary_database().with_name("codes.json")
     ours = kind.startswith("ours")
-    app = our_app(url, people, codes_file, kind == "ours-webhook") if ours else echo_app(url, kind != "echo-default")
+    app = (our_app(url, people, codes_file, kind == "ours-webhook", kind == "ours-paced") if ours
+           else echo_app(url, kind != "echo-default"))
     if ours:
         await bot.start_polling(app, poll_timeout=1)
     else:
@@ -171,17 +176,33 @@ async def measure(kind: str, people: int, latency_ms: float) -> tuple[float, flo
         driver_args += ["--codes", str(codes_file)]
     driver = await asyncio.create_subprocess_exec(*driver_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert (await driver.stdout.readline()).strip() == b"ready"
+    profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not the wall
+    others = _cpu_seconds(api.pid) + _cpu_seconds(driver.pid)
     cpu = time.process_time()
+    if profiler:
+        profiler.enable()
     driver.stdin.write(b"go\n")
     await driver.stdin.drain()
     elapsed = float((await driver.stdout.readline()).strip())
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
     cpu = time.process_time() - cpu
+    others = _cpu_seconds(api.pid) + _cpu_seconds(driver.pid) - others
     await driver.wait()
     await bot.stop_polling(app)
     api.stdin.close()
     api.wait()
     updates = people * STEPS
+    print(f"  {kind}, {latency_ms:.0f} ms: {updates / elapsed:.0f} updates/s; CPU ms/update: bot "
+          f"{cpu * 1000 / updates:.2f}, fake API and people {others * 1000 / updates:.2f}", flush=True)
     return updates / elapsed, cpu * 1000 / updates
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process (the fake API, the people) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 KINDS = {
@@ -191,23 +212,32 @@ KINDS = {
     "ours": "整改通: anonymous opinions end to end (long polling)",
     "ours-webhook": "整改通: the same, by webhook",
 }
+# Not run by default: 整改通 with the pacer it runs with in production (bot.pacer), which keeps
+# every call bound for a chat (replies, edits, deletions: all but answering a button press)
+# within Telegram's 30 messages a second overall, together with the outbox's messages.
+PACED = {"ours-paced": "整改通 with its production pacer (30 calls a second overall)"}
 
 
 def _spread(values: list[float], digits: int = 0) -> str:
     return " / ".join(f"{v:.{digits}f}" for v in (min(values), statistics.median(values), max(values)))
 
 
-async def main(people: int, runs: int, latency_ms: float) -> None:
+QUICK = ("echo-ours", "echo-buttons", "ours")  # the floors on the bot's transport and ours, by polling
+
+
+async def main(people: int, runs: int, latency_ms: float, kinds: tuple[str, ...] = tuple(KINDS)) -> None:
     results: dict[tuple[str, float], list[tuple[float, float]]] = {}
     for _ in range(runs):
         for latency in (0.0, latency_ms):
-            for kind in KINDS:
+            for kind in kinds:
                 results.setdefault((kind, latency), []).append(await measure(kind, people, latency))
     print(f"machine: {machine()}; {people} people at once, {STEPS} updates each, {runs} run(s); "
           "figures are min / median / max")
     for latency in (0.0, latency_ms):
         print(f"\n{latency:.0f} ms added to every Bot API call:")
         for kind, label in KINDS.items():
+            if kind not in kinds:
+                continue
             rates = [rate for rate, _ in results[(kind, latency)]]
             cpus = [cpu for _, cpu in results[(kind, latency)]]
             print(f"  {label}: {_spread(rates)} updates/s; bot CPU {_spread(cpus, 2)} ms/update")
@@ -225,6 +255,11 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=50, help="milliseconds added to every Bot API call")
+    parser.add_argument("--paced", action="store_true", help="also 整改通 with its production pacer")
+    parser.add_argument("--quick", action="store_true", help="only the floors on the bot's transport and "
+                        "整改通 by polling (no httpx floor, no webhook)")
+    parser.add_argument("--profile", metavar="FILE", help="one configuration (--kind, 整改通 by polling unless "
+                        "told), once at --latency, its bot under cProfile written to FILE; no floors")
     parser.add_argument("--serve-api", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
@@ -234,5 +269,13 @@ if __name__ == "__main__":
         asyncio.run(serve_api(args.latency))
     elif args.drive:
         asyncio.run(drive(args.drive, args.people, args.kind, args.codes))
+    elif args.profile:
+        rate, cpu = asyncio.run(measure(args.kind or "ours", args.people, args.latency, args.profile))
+        print(f"{args.people} people, {args.latency:.0f} ms: {rate:.0f} updates/s, bot CPU {cpu:.2f} ms/update "
+              f"(under the profiler)")
+        pstats.Stats(args.profile).sort_stats("tottime").print_stats(40)
     else:
-        asyncio.run(main(args.people, args.runs, args.latency))
+        if args.paced:
+            KINDS.update(PACED)
+        kinds = (*(QUICK if args.quick else KINDS), *(PACED if args.paced else ()))
+        asyncio.run(main(args.people, args.runs, args.latency, tuple(dict.fromkeys(kinds))))

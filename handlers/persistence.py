@@ -1,9 +1,16 @@
 """python-telegram-bot's persistence, kept in the bot's own SQLite database, so conversation
 states and user data survive a restart. Bot data and callback data are not persisted: the
-services in bot_data are rebuilt at start."""
+services in bot_data are rebuilt at start.
+
+The framework hands over what changed once a second (UPDATE_INTERVAL), one call per
+conversation state and per person's data. They are gathered and written together, in one
+transaction, right after (one commit instead of one per update: each commit waits for its
+fsync on the event loop), and a state or dictionary the database already holds is not written
+again (a person's empty user data was deleted on every update)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import sqlite_utils
@@ -28,12 +35,24 @@ class SQLitePersistence(BasePersistence):
             update_interval=UPDATE_INTERVAL,
         )
         self.db = db
+        # what the database holds (as written), and what is still to be written
+        self._held: dict[tuple[str, ...], str] = {}  # (table, key...) -> JSON
+        self._conversations: dict[tuple[str, str], str | None] = {}
+        self._data: dict[tuple[str, str], str | None] = {}
+        self._writing_soon = False
 
     async def get_user_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in bot_state.load(self.db, USER).items()}
+        return {int(k): v for k, v in self._loaded(USER).items()}
 
     async def get_chat_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in bot_state.load(self.db, CHAT).items()}
+        return {int(k): v for k, v in self._loaded(CHAT).items()}
+
+    def _loaded(self, kind: str) -> dict[str, object]:
+        found = bot_state.load(self.db, kind)
+        for ident, data in found.items():
+            key, value = bot_state.data_change(kind, ident, data)
+            self._held[("data", *key)] = value
+        return found
 
     async def get_bot_data(self) -> dict:
         return {}
@@ -50,6 +69,8 @@ class SQLitePersistence(BasePersistence):
         for key, state in bot_state.load_conversations(self.db, name).items():
             if state in known:
                 found[key] = state
+                row, value = bot_state.conversation_change(name, key, state)
+                self._held[("conversation", *row)] = value
             else:
                 self._reset(name, key)
         return found
@@ -63,13 +84,44 @@ class SQLitePersistence(BasePersistence):
                          dedup_key=f"conversation-reset:{name}:{person.id}")
 
     async def update_conversation(self, name: str, key: tuple, new_state: object) -> None:
-        bot_state.save_conversation(self.db, name, key, new_state)
+        change = bot_state.conversation_change(name, key, new_state)
+        self._change(self._conversations, "conversation", *change)
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
-        bot_state.save(self.db, USER, user_id, data)
+        self._change(self._data, "data", *bot_state.data_change(USER, user_id, data))
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
-        bot_state.save(self.db, CHAT, chat_id, data)
+        self._change(self._data, "data", *bot_state.data_change(CHAT, chat_id, data))
+
+    def _change(self, pending: dict, table: str, key: tuple[str, str], value: str | None) -> None:
+        if self._held.get((table, *key)) == value:  # the database holds it already (None: no row)
+            pending.pop(key, None)
+            return
+        pending[key] = value
+        if not self._writing_soon:  # after the framework's other calls of this round
+            self._writing_soon = True
+            asyncio.get_running_loop().call_soon(self._write)
+
+    def _write(self) -> None:
+        self._writing_soon = False
+        conversations, data = self._conversations, self._data
+        if not conversations and not data:
+            return
+        self._conversations, self._data = {}, {}
+        try:
+            bot_state.write_changes(self.db, conversations, data)
+        except Exception:
+            log.exception("conversation states not written; tried again with the next change")
+            for pending, written in ((self._conversations, conversations), (self._data, data)):
+                for key, value in written.items():
+                    pending.setdefault(key, value)
+            return
+        for table, written in (("conversation", conversations), ("data", data)):
+            for key, value in written.items():
+                if value is None:
+                    self._held.pop((table, *key), None)
+                else:
+                    self._held[(table, *key)] = value
 
     async def update_bot_data(self, data: dict) -> None:
         pass
@@ -78,12 +130,10 @@ class SQLitePersistence(BasePersistence):
         pass
 
     async def drop_user_data(self, user_id: int) -> None:
-        with self.db.atomic():
-            bot_state.drop(self.db, USER, user_id)
+        self._change(self._data, "data", *bot_state.data_change(USER, user_id, None))
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        with self.db.atomic():
-            bot_state.drop(self.db, CHAT, chat_id)
+        self._change(self._data, "data", *bot_state.data_change(CHAT, chat_id, None))
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         pass
@@ -95,4 +145,4 @@ class SQLitePersistence(BasePersistence):
         pass
 
     async def flush(self) -> None:
-        pass
+        self._write()

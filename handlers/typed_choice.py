@@ -35,7 +35,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from storage import names
 
@@ -256,7 +256,7 @@ def conversation(*, states: dict[object, list[BaseHandler]], fallbacks: list[Bas
             step = [TypedStep(step, buttons + cancelling, (hints or {}).get(state, HINT),
                               own_first=(whole_answers or {}).get(state)), *step]
         built[state] = step
-    return ConversationHandler(states=built, fallbacks=fallbacks, **kwargs)
+    return conversations.TimedConversation(states=built, fallbacks=fallbacks, **kwargs)
 
 
 # ---- outside conversations --------------------------------------------------------------------

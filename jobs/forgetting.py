@@ -12,7 +12,7 @@ the person's receipt message says so.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
@@ -26,7 +26,9 @@ LATER = timedelta(hours=24)
 CHECK_SECONDS = 600
 
 
-def _waiting(app: Application) -> list[tuple]:
+def _waiting(app: Application) -> dict[tuple[int, int], datetime]:
+    """(chat, message) -> when it is deleted. Keyed, not a list: every anonymous step deletes
+    something at once, and a list of a day's receipts (thousands) was scanned each time."""
     return services.of(app).shared.forget_later
 
 
@@ -37,19 +39,22 @@ async def forget_now(app: Application, chat_id: int, message_ids: list[int]) -> 
             await app.bot.delete_message(chat_id, message_id)
         except TelegramError:
             log.info("a message of an anonymous flow could not be deleted")
-    forgotten = {(chat_id, m) for m in message_ids}
-    _waiting(app)[:] = [w for w in _waiting(app) if (w[1], w[2]) not in forgotten]
+    waiting = _waiting(app)
+    for message_id in message_ids:
+        waiting.pop((chat_id, message_id), None)
 
 
 def forget_later(app: Application, chat_id: int, message_ids: list[int], after: timedelta = LATER) -> None:
     due = clock.now() + after
-    _waiting(app).extend((due, chat_id, m) for m in message_ids)
+    waiting = _waiting(app)
+    for message_id in message_ids:  # asked twice, the sooner stands
+        waiting[(chat_id, message_id)] = min(due, waiting.get((chat_id, message_id), due))
 
 
 async def sweep(app: Application) -> int:
     now = clock.now()
-    due = [w for w in _waiting(app) if w[0] <= now]
-    for _, chat_id, message_id in due:
+    due = [key for key, when in _waiting(app).items() if when <= now]
+    for chat_id, message_id in due:
         await forget_now(app, chat_id, [message_id])
     return len(due)
 

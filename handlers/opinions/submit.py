@@ -11,6 +11,7 @@ is submitted or dropped, the receipt once the person says it is saved (or after 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections import OrderedDict
 
@@ -164,12 +165,14 @@ async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, b
         if draft:
             draft.prompt = update.callback_query.message.message_id if markup else None
         return update.callback_query.message
-    if draft and markup:  # this step's buttons replace the last step's
+    if draft and markup:  # this step's buttons replace the last step's (gone before it comes)
         await _clear_prompt(context, update.effective_chat.id, draft)
-    sent = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
-                                          reply_markup=markup)
-    if update.callback_query:
-        await update.callback_query.answer()
+    # The press is answered beside the reply, not after it: on a real network each is a round
+    # trip, and the person waits for both.
+    answering_press = [update.callback_query.answer()] if update.callback_query else []
+    sent, *_ = await asyncio.gather(
+        context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup),
+        *answering_press)
     if draft and markup:
         draft.prompt = sent.message_id
     return sent
