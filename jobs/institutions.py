@@ -30,6 +30,7 @@ from storage.institutions import Institution
 log = logging.getLogger(__name__)
 
 UNITS = "institution_views"  # bot_data of the application: the Units
+ROLLUP = "rollup_cache"  # an institution's bot_data: its roll-up figures (storage.rollup.Cache)
 SHARED = frozenset({"stopping", "delivery_lock", "forget_later", "vitals", "throttle", "receipt_guard",
                     "opinion_guard", "contacts_since_start", UNITS})
 
@@ -241,5 +242,8 @@ def joined(app, view, telegram_user_id: int) -> None:
 def close(app) -> None:
     units = units_of(app)
     for view in (units.views.values() if units else ()):
+        cache = view.bot_data.get(ROLLUP)
+        if cache is not None:
+            cache.close()
         if view is not app:
             view.bot_data["db"].close()

@@ -53,16 +53,21 @@ def view_of(app, institution_id: int):
 
 
 def _figures_of(view, today: date) -> Figures:
+    """An institution's figures: from its cache while its database is unchanged, else read
+    through a read-only connection of their own (storage.rollup.Cache)."""
     settings = view.bot_data["settings"]
     name = institutions.unit(view).name  # the main database's settings may not name it
-    with reader(view.bot_data["db"]) as reading:
-        return rollup.figures(reading, name, today, settings.anonymity_set,
-                              settings.ledger_amber_days, settings.ledger_stale_days)
+    cache = view.bot_data.get(institutions.ROLLUP)
+    if cache is None:
+        cache = view.bot_data[institutions.ROLLUP] = rollup.Cache()
+    return cache.figures(view.bot_data["db"], name, today, settings.anonymity_set,
+                         settings.ledger_amber_days, settings.ledger_stale_days)
 
 
 async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigures]]:
     """Every institution's figures, ranked, and the body's orders by institution name. Read in a
-    worker thread through read-only connections: the bot keeps answering meanwhile."""
+    worker thread through read-only connections: the bot keeps answering meanwhile; an
+    institution whose database is unchanged since the last roll-up is not read again."""
     views = institution_views(app)
     body = body_view(app)
 

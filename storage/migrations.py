@@ -860,3 +860,18 @@ def m120_open_lookbacks_by_day(db: sqlite_utils.Database) -> None:
         create index if not exists lookbacks_open_by_closing on lookbacks (closes_on) where result is null;
         """
     )
+
+
+@migrations()
+def m260_rollup_indexes(db: sqlite_utils.Database) -> None:
+    """督导's roll-up reads every institution's problems by status and light, and its released
+    opinions by category: from these indexes alone (each holds every column its query reads),
+    in the order the query groups by, so a 10,000-problem institution is read without touching
+    a row of its tables or sorting. The price: about 40 bytes a problem and 20 an opinion."""
+    db.executescript(
+        """
+        create index if not exists problems_rollup
+            on problems (status, deadline, last_progress_at, created_at);
+        create index if not exists opinions_released_category on opinions (released, category);
+        """
+    )
