@@ -287,6 +287,8 @@ def recipients(app: Application) -> Iterable[Person]:
 async def queue_due(app: Application, after: datetime, until: datetime) -> int:
     """Queue the digest of everyone whose digest time falls in (after, until]."""
     db = app.bot_data["db"]
+    if not digests.any_due_between(db, after, until, app.bot_data["settings"].timezone):
+        return 0
     queued = 0
     due = []
     for person in recipients(app):

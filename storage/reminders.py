@@ -9,6 +9,8 @@ from the third the leader too, from the seventh the office (defaults).
 from __future__ import annotations
 
 import json
+import os
+import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -79,8 +81,14 @@ WHOLE = ""  # the sweeper as a whole, beside each task's own mark
 def _sweep_file(db: sqlite_utils.Database) -> Path | None:
     """The sweeper's clocks live in a small file beside the database, not in it: a commit every
     minute in the WAL would date every other commit around it (anonymous batches included)."""
+    if db in _files:
+        return _files[db]
     row = next((r for r in db.execute("pragma database_list") if r[1] == "main"), None)
-    return Path(row[2] + SWEEP_FILE_SUFFIX) if row and row[2] else None
+    found = _files[db] = Path(row[2] + SWEEP_FILE_SUFFIX) if row and row[2] else None
+    return found
+
+
+_files: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # a connection's file stays its file
 
 
 def _marks(db: sqlite_utils.Database) -> dict[str, str]:
@@ -134,7 +142,7 @@ _known: dict[Path, _Known] = {}
 
 def _stamp(path: Path) -> tuple:
     try:
-        found = path.stat()
+        found = os.stat(path)
     except FileNotFoundError:
         return ()
     return (found.st_ino, found.st_mtime_ns, found.st_size)

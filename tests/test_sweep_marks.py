@@ -40,3 +40,30 @@ def test_a_sweep_file_changed_on_disk_is_read_again(db, db_path):
     partial.write_text(json.dumps({"meetings": earlier.isoformat()}))
     partial.replace(path)
     assert reminders.last_sweep(db, "meetings") == earlier
+
+
+def test_digest_times_are_looked_up_before_the_roster(db):
+    """The digests' task reads its readers only in a minute where someone's digest time falls:
+    the default 08:30, or a time someone chose (not a time of someone who turned it off)."""
+    from zoneinfo import ZoneInfo
+
+    from storage import digests
+
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def minute_to(hour: int, minute: int) -> tuple[datetime, datetime]:
+        until = datetime(2026, 12, 1, hour, minute, tzinfo=zone)  # a Tuesday
+        return until - timedelta(minutes=1), until
+
+    assert digests.any_due_between(db, *minute_to(8, 30), zone)
+    assert not digests.any_due_between(db, *minute_to(17, 0), zone)
+    db.execute("insert into departments (name) values ('院办')")
+    for n, name in ((1, "李娜"), (2, "王芳")):
+        db.execute("insert into people (roster_key, name, department_id, roles, active) "
+                   "values (?, ?, 1, 'leader', 1)", [f"k{n}", name])
+    digests.choose(db, 1, frequency=digests.WEEKLY, at=datetime(2026, 1, 1, 17, 0).time())
+    digests.choose(db, 2, frequency=digests.OFF, at=datetime(2026, 1, 1, 18, 0).time())
+    assert digests.any_due_between(db, *minute_to(17, 0), zone)
+    assert not digests.any_due_between(db, *minute_to(18, 0), zone)
+    saturday = datetime(2026, 12, 5, 8, 30, tzinfo=zone)
+    assert not digests.any_due_between(db, saturday - timedelta(minutes=1), saturday, zone)
