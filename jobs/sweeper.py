@@ -137,6 +137,11 @@ def _failed(app: Application, task: str, error: Exception) -> None:
 
 async def sweep_app(app: Application) -> int:
     """One pass over every task; returns how many messages were queued."""
+    with reminder_rules.one_pass(app.bot_data["db"]):
+        return await _pass(app)
+
+
+async def _pass(app: Application) -> int:
     db = app.bot_data["db"]
     now = clock.now()
     queued = 0

@@ -8,9 +8,11 @@ from the third the leader too, from the seventh the office (defaults).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -98,7 +100,7 @@ def _marks(db: sqlite_utils.Database) -> dict[str, str]:
     path = _sweep_file(db)
     if path is not None:
         known = _known.get(path)
-        if known is not None and known.stamp == _stamp(path):
+        if known is not None and (path in _passing or known.stamp == _stamp(path)):
             return dict(known.marks)
     found = _read_marks(db, path)
     if path is not None and path.exists():
@@ -138,6 +140,23 @@ class _Known:
 
 
 _known: dict[Path, _Known] = {}
+_passing: set[Path] = set()  # files whose sweeper pass is under way: looked at on disk once
+
+
+@contextlib.contextmanager
+def one_pass(db: sqlite_utils.Database) -> Iterator[None]:
+    """A sweeper pass: the file is looked at on disk when the pass starts and trusted in memory
+    until it ends (ten tasks ask for their marks twice each)."""
+    path = _sweep_file(db)
+    _marks(db)
+    if path is None or path in _passing:
+        yield
+        return
+    _passing.add(path)
+    try:
+        yield
+    finally:
+        _passing.discard(path)
 
 
 def _stamp(path: Path) -> tuple:
@@ -178,7 +197,7 @@ def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None =
     marks = {**_marks(db), task or WHOLE: moment.isoformat()}
     path = _sweep_file(db)
     known = _known.get(path) if path is not None else None
-    if not lasting and known is not None and known.stamp == _stamp(path):
+    if not lasting and known is not None and (path in _passing or known.stamp == _stamp(path)):
         written = known.written.get(task or WHOLE)
         if written and moment - datetime.fromisoformat(written) < MARKS_WRITTEN_EVERY:
             known.marks = marks
