@@ -161,7 +161,7 @@ async def measure(main_path: Path, template: Path, units, results: dict) -> None
         clock.freeze(SLOT)
         started = time.perf_counter()
         queued = await supervision.queue_digest(app, SLOT)
-        results["roll-up digest, cold: read, ranked, drawn and queued"] = time.perf_counter() - started
+        results["roll-up digest, cold: read, ranked, drawn, put in the outbox"] = time.perf_counter() - started
         results["roll-up digest messages queued"] = queued
 
         one = supervision.institution_views(app)[1]

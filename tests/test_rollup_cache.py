@@ -35,8 +35,11 @@ def test_lights_by_the_index_are_the_ledgers_lights_problem_by_problem(db):
     found = rollup.figures(db, "甲医院", today, amber=3, stale=14)
     by_status: dict[str, int] = {}
     pairs: dict[tuple[str, str], int] = {}
+    red = []
     for problem in problems.each(db):
         light = problems.light(problem, today, 3, 14)
+        if light == problems.RED:
+            red.append(problem)
         by_status[problem.status] = by_status.get(problem.status, 0) + 1
         pairs[(problem.status, light)] = pairs.get((problem.status, light), 0) + 1
     by_light: dict[str, int] = {}
@@ -46,6 +49,26 @@ def test_lights_by_the_index_are_the_ledgers_lights_problem_by_problem(db):
     assert list(found.by_light.items()) == list(by_light.items())
     assert found.overdue == by_light.get(problems.RED, 0) > 0
     assert {problems.AMBER, problems.GREEN, problems.DONE, problems.EXPLAINED} <= set(found.by_light)
+    # the overdue page: the oldest, by deadline and then number, of every open state at once
+    oldest = sorted(red, key=lambda p: (p.deadline, p.id))[:rollup.OVERDUE_SHOWN]
+    assert len(red) > rollup.OVERDUE_SHOWN and len({p.status for p in oldest}) > 1
+    assert [line["id"] for line in found.overdue_list] == [p.id for p in oldest]
+    assert found.longest_overdue_days == (today - oldest[0].deadline).days
+
+
+def test_satisfaction_counts_every_ballot_from_k(db):
+    today = clock.now().date()
+    db.execute("insert into problems (title, source, status, created_at) "
+               "values ('x', 'meeting', 'closed', '2026-01-01T00:00:00+00:00')")
+    db.execute("insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
+               "values (1, '30d', '2026-01-01', '2026-01-15', 'held')")
+    for n, choice in enumerate(["satisfied", "basic", "unsatisfied", "unknown"]):
+        db.execute("insert into lookback_ballots (id, lookback_id, choice) values (?, 1, ?)",
+                   [f"b{n}", choice])
+    db.conn.commit()
+    assert rollup.figures(db, "甲医院", today, k=4).counted == 0  # three counted: below k
+    found = rollup.figures(db, "甲医院", today, k=3)
+    assert (found.counted, found.satisfied, found.satisfaction) == (3, 2, 2 / 3)
 
 
 def test_an_institution_is_read_again_exactly_when_its_database_changed(db, db_path):
