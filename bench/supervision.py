@@ -163,6 +163,15 @@ async def measure(main_path: Path, template: Path, units, results: dict) -> None
         queued = await supervision.queue_digest(app, SLOT)
         results["roll-up digest, cold: read, ranked, drawn, put in the outbox"] = time.perf_counter() - started
         results["roll-up digest messages queued"] = queued
+        forget()  # the next working day: every institution read again, the chart process running
+        clock.freeze(SLOT + timedelta(days=1))
+        started = time.perf_counter()
+        await supervision.queue_digest(app, SLOT + timedelta(days=1))
+        results["roll-up digest, the next day: read, ranked, drawn, put in the outbox"] = (
+            time.perf_counter() - started)
+        started = time.perf_counter()
+        await supervision.draw_chart_apart("zh-CN", ranked)
+        results["of which the chart (drawn in the chart process)"] = time.perf_counter() - started
 
         one = supervision.institution_views(app)[1]
         results["one institution's leader digest, in the city"] = leader_digest(one.bot_data["db"],

@@ -204,8 +204,8 @@ async def queue_digest(app, slot: datetime) -> int:
     drawn: dict[str, bytes | None] = {}
     for person in recipients:  # the chart after the ranking, as a message of its own
         lang = person.language or default
-        if lang not in drawn:
-            drawn[lang] = await asyncio.to_thread(draw_chart, lang, ranked)
+        if lang not in drawn:  # once per language, in the chart process (off the bot's interpreter)
+            drawn[lang] = await draw_chart_apart(lang, ranked)
         if drawn[lang]:
             dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
             queued += outbox.queue(body.bot_data["db"], person.id, say(lang, "rollup.chart.title"),
@@ -216,11 +216,22 @@ async def queue_digest(app, slot: datetime) -> int:
 def draw_chart(lang: str, ranked: list[Figures]) -> bytes | None:
     """Every institution's problems by traffic light, in the ranking's order; None when no
     institution has any."""
+    found = _chart_input(lang, ranked)
+    return charts.status_by_department(*found) if found else None
+
+
+async def draw_chart_apart(lang: str, ranked: list[Figures]) -> bytes | None:
+    """The same, drawn in the chart process (documents/charts.py)."""
+    found = _chart_input(lang, ranked)
+    return await charts.apart(charts.status_by_department, *found) if found else None
+
+
+def _chart_input(lang: str, ranked: list[Figures]) -> tuple | None:
     if not any(f.total for f in ranked):
         return None
     rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
-    return charts.status_by_department(rows, say(lang, "rollup.chart.title"), labels)
+    return rows, say(lang, "rollup.chart.title"), labels
 
 
 DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook has them all
