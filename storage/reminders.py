@@ -197,7 +197,8 @@ def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None =
     marks = {**_marks(db), task or WHOLE: moment.isoformat()}
     path = _sweep_file(db)
     known = _known.get(path) if path is not None else None
-    if not lasting and known is not None and (path in _passing or known.stamp == _stamp(path)):
+    if (not lasting and path is not None and known is not None
+            and (path in _passing or known.stamp == _stamp(path))):
         written = known.written.get(task or WHOLE)
         if written and moment - datetime.fromisoformat(written) < MARKS_WRITTEN_EVERY:
             known.marks = marks
