@@ -209,7 +209,8 @@ class Cache:
             if path is None:
                 return None
             self._watcher = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-        return self._watcher.execute("pragma data_version").fetchone()[0]
+        # read to the end, so that no read transaction stays open to hold back checkpoints
+        return self._watcher.execute("pragma data_version").fetchall()[0][0]
 
     def close(self) -> None:
         with self._lock:
