@@ -79,6 +79,7 @@ class Services:
     survey_guests_answered: set[Any] = field(default_factory=set)
     hotspots: Grouper | None = None  # the hot-spot index, built on first use
     delivery_held: set[str] = field(default_factory=set)  # groupings a delivery pass still queues
+    rollup_cache: Any = None  # its roll-up figures while its file is unchanged (storage.rollup.Cache)
 
     @property
     def keys(self) -> Keys:

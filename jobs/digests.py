@@ -290,6 +290,8 @@ def recipients(app: Application) -> Iterable[Person]:
 async def queue_due(app: Application, after: datetime, until: datetime) -> int:
     """Queue the digest of everyone whose digest time falls in (after, until]."""
     db = services.of(app).db
+    if not digests.any_due_between(db, after, until, services.of(app).settings.timezone):
+        return 0
     queued = 0
     due = []
     for person in recipients(app):

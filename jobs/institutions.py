@@ -332,5 +332,8 @@ def joined(app, view, telegram_user_id: int) -> None:
 def close(app) -> None:
     units = units_of(app)
     for view in (units.views.values() if units else ()):
+        cache = held.of(view).rollup_cache
+        if cache is not None:
+            cache.close()
         if view is not app:
             held.of(view).db.close()

@@ -54,16 +54,21 @@ def view_of(app, institution_id: int):
 
 
 def _figures_of(view, today: date) -> Figures:
-    settings = services.of(view).settings
+    """An institution's figures: from its cache while its database is unchanged, else read
+    through a read-only connection of their own (storage.rollup.Cache)."""
+    held = services.of(view)
     name = institutions.unit(view).name  # the main database's settings may not name it
-    with reader(services.of(view).db) as reading:
-        return rollup.figures(reading, name, today, settings.anonymity_set,
-                              settings.ledger_amber_days, settings.ledger_stale_days)
+    if held.rollup_cache is None:
+        held.rollup_cache = rollup.Cache()
+    settings = held.settings
+    return held.rollup_cache.figures(held.db, name, today, settings.anonymity_set,
+                                     settings.ledger_amber_days, settings.ledger_stale_days)
 
 
 async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigures]]:
     """Every institution's figures, ranked, and the body's orders by institution name. Read in a
-    worker thread through read-only connections: the bot keeps answering meanwhile."""
+    worker thread through read-only connections: the bot keeps answering meanwhile; an
+    institution whose database is unchanged since the last roll-up is not read again."""
     views = institution_views(app)
     body = body_view(app)
 
@@ -203,8 +208,8 @@ async def queue_digest(app, slot: datetime) -> int:
     drawn: dict[str, bytes | None] = {}
     for person in recipients:  # the chart after the ranking, as a message of its own
         lang = person.language or default
-        if lang not in drawn:
-            drawn[lang] = await asyncio.to_thread(draw_chart, lang, ranked)
+        if lang not in drawn:  # once per language, in the chart process (off the bot's interpreter)
+            drawn[lang] = await draw_chart_apart(lang, ranked)
         if drawn[lang]:
             dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
             queued += outbox.queue(services.of(body).db, person.id, say(lang, "rollup.chart.title"),
@@ -215,11 +220,22 @@ async def queue_digest(app, slot: datetime) -> int:
 def draw_chart(lang: str, ranked: list[Figures]) -> bytes | None:
     """Every institution's problems by traffic light, in the ranking's order; None when no
     institution has any."""
+    found = _chart_input(lang, ranked)
+    return charts.status_by_department(*found) if found else None
+
+
+async def draw_chart_apart(lang: str, ranked: list[Figures]) -> bytes | None:
+    """The same, drawn in the chart process (documents/charts.py)."""
+    found = _chart_input(lang, ranked)
+    return await charts.apart(charts.status_by_department, *found) if found else None
+
+
+def _chart_input(lang: str, ranked: list[Figures]) -> tuple | None:
     if not any(f.total for f in ranked):
         return None
     rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
-    return charts.status_by_department(rows, say(lang, "rollup.chart.title"), labels)
+    return rows, say(lang, "rollup.chart.title"), labels
 
 
 DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook has them all

@@ -116,14 +116,14 @@ async def _run(app: Application, task: str, window: Window) -> int:
     db = services.of(app).db
     if task in ASYNC_TASKS:
         done = await ASYNC_TASKS[task](app, window)
-        reminder_rules.record_sweep(db, window.now, task)
-        return done
-    with db.atomic():
-        done = TASKS[task](app, window)
+    else:
+        with db.atomic():
+            done = TASKS[task](app, window)
     # The progress is recorded after the work's commit, in the sweep file (not in the database,
     # where a commit every minute would date the commits around it): a crash in between does
-    # the window again, and what it queues is deduplicated.
-    reminder_rules.record_sweep(db, window.now, task)
+    # the window again, and what it queues is deduplicated. An ordinary minute's progress is
+    # written every few minutes only (storage.reminders.MARKS_WRITTEN_EVERY).
+    reminder_rules.record_sweep(db, window.now, task, lasting=bool(done or window.slots))
     return done
 
 
@@ -138,6 +138,11 @@ def _failed(app: Application, task: str, error: Exception) -> None:
 
 async def sweep_app(app: Application) -> int:
     """One pass over every task; returns how many messages were queued."""
+    with reminder_rules.one_pass(services.of(app).db):
+        return await _pass(app)
+
+
+async def _pass(app: Application) -> int:
     db = services.of(app).db
     now = clock.now()
     queued = 0
@@ -151,7 +156,7 @@ async def sweep_app(app: Application) -> int:
             queued += await _run(app, task, _window(app, task, now))
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
             _failed(app, task, error)
-    reminder_rules.record_sweep(db, now)
+    reminder_rules.record_sweep(db, now, lasting=bool(queued))
     return queued
 
 

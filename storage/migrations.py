@@ -936,3 +936,18 @@ def m210_problems_by_public(db: sqlite_utils.Database) -> None:
     """Every `/ledger` counts the public problems to say how many pages there are; without this
     the count read the whole table (at full size, 100,000 rows on the event loop per ask)."""
     db.execute("create index if not exists problems_public on problems (public)")
+
+
+@migrations()
+def m260_rollup_indexes(db: sqlite_utils.Database) -> None:
+    """督导's roll-up reads every institution's problems by status and light, and its released
+    opinions by category: from these indexes alone (each holds every column its query reads),
+    in the order the query groups by, so a 10,000-problem institution is read without touching
+    a row of its tables or sorting. The price: about 40 bytes a problem and 20 an opinion."""
+    db.executescript(
+        """
+        create index if not exists problems_rollup
+            on problems (status, deadline, last_progress_at, created_at);
+        create index if not exists opinions_released_category on opinions (released, category);
+        """
+    )

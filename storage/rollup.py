@@ -10,12 +10,15 @@ one aggregate query (the roll-up reads 50 institutions in a second)."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlite_utils
 
 from storage import problems
+from storage.db import file_of, reader
 
 OPEN_SELF_CHECK = ("requested", "returned")
 
@@ -56,22 +59,36 @@ class Figures:
 
 def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: date, amber: int,
                          stale: int) -> None:
-    """Counts by status and by storage.problems.light, in SQL, in one pass over the list. (An
-    ISO moment is before a day exactly when its first ten characters are.)"""
+    """Counts by status and by storage.problems.light, in SQL, in one pass over the
+    problems_rollup index (m260: every column read here is in it, so no row of the table is
+    read, and the index is already in status order: nothing to sort). (An ISO moment is
+    before a day exactly when its first ten characters are.)
+
+    A closed problem's light is done and an explained one's explained; an open one is red past
+    its deadline, amber within `amber` days of it or when nothing moved for `stale` days, else
+    green. Lights are added in the order (status, light) sorts in, with none of count 0, as
+    the one grouped query before this gave them."""
     query = """
-        select status, case
-            when status = 'closed' then 'done'
-            when status = 'explained' then 'explained'
-            when deadline is not null and deadline < :today then 'red'
-            when deadline is not null and deadline <= :amber then 'amber'
-            when coalesce(last_progress_at, created_at) < :stale then 'amber'
-            else 'green' end, count(*)
-        from problems group by 1, 2"""
+        select status, count(*),
+            sum(deadline < :today),
+            sum(deadline >= :today and deadline <= :amber),
+            sum((deadline is null or deadline > :amber) and coalesce(last_progress_at, created_at) < :stale)
+        from problems group by status"""
     values = {"today": today.isoformat(), "amber": (today + timedelta(days=amber)).isoformat(),
               "stale": (today - timedelta(days=stale)).isoformat()}
-    for status, light, count in db.execute(query, values):
+    for status, count, red, near, still in db.execute(query, values).fetchall():
+        if status == problems.CLOSED:
+            lights = {problems.DONE: count}
+        elif status == problems.EXPLAINED:
+            lights = {problems.EXPLAINED: count}
+        else:
+            amber_count = (near or 0) + (still or 0)
+            lights = {problems.AMBER: amber_count, problems.GREEN: count - (red or 0) - amber_count,
+                      problems.RED: red or 0}
         figures.by_status[status] = figures.by_status.get(status, 0) + count
-        figures.by_light[light] = figures.by_light.get(light, 0) + count
+        for light in sorted(lights):
+            if lights[light]:
+                figures.by_light[light] = figures.by_light.get(light, 0) + lights[light]
     figures.total = sum(figures.by_status.values())
 
 
@@ -81,17 +98,21 @@ OVERDUE_SHOWN = 50  # the workbook's overdue lines per institution (the count is
 
 def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
     """Overdue is the red light (open, past its deadline): counted with the lights. The oldest
-    are read along the deadline-order index (m025), which stops after the first page."""
+    are read status by status along the roll-up index (m260: status, then deadline), at most a
+    page of each, and the page kept is the oldest of those, by deadline and then number. (A
+    problem without a deadline is never overdue.)"""
     figures.overdue = figures.by_light.get(problems.RED, 0)
     if not figures.overdue:
         return
-    marks = ",".join("?" * len(OPEN_STATES))
-    rows = db.execute(
-        f"select pr.id, pr.title, pr.deadline, pr.status, d.name, l.name from problems pr "
-        f"left join departments d on d.id = pr.department_id left join people l on l.id = pr.leader_id "
-        f"where coalesce(pr.deadline, '{problems.NO_DEADLINE}') < ? and pr.status in ({marks}) "
-        f"order by coalesce(pr.deadline, '{problems.NO_DEADLINE}'), pr.id limit {OVERDUE_SHOWN}",
-        [today.isoformat(), *OPEN_STATES]).fetchall()
+    rows = []
+    for status in OPEN_STATES:
+        rows += db.execute(
+            "select pr.id, pr.title, pr.deadline, pr.status, d.name, l.name from problems pr "
+            "indexed by problems_rollup "
+            "left join departments d on d.id = pr.department_id left join people l on l.id = pr.leader_id "
+            f"where pr.status = ? and pr.deadline < ? order by pr.deadline, pr.id limit {OVERDUE_SHOWN}",
+            [status, today.isoformat()]).fetchall()
+    rows = sorted(rows, key=lambda r: (r[2], r[0]))[:OVERDUE_SHOWN]
     figures.overdue_list = [{"id": r[0], "title": r[1], "deadline": r[2], "status": r[3], "department": r[4],
                              "leader": r[5], "days": (today - date.fromisoformat(r[2])).days} for r in rows]
     if figures.overdue_list:
@@ -100,11 +121,14 @@ def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
 
 
 def _satisfaction(db: sqlite_utils.Database, figures: Figures, k: int) -> None:
-    counts = dict(db.execute("select choice, count(*) from lookback_ballots group by choice").fetchall())
-    counted = sum(counts.get(c, 0) for c in ("satisfied", "basic", "unsatisfied"))
+    """Counted along the ballots' index in one pass, without grouping (nothing to sort)."""
+    satisfied, basic, unsatisfied = db.execute(
+        "select coalesce(sum(choice = 'satisfied'), 0), coalesce(sum(choice = 'basic'), 0), "
+        "coalesce(sum(choice = 'unsatisfied'), 0) from lookback_ballots").fetchone()
+    counted = satisfied + basic + unsatisfied
     if counted >= k:
         figures.counted = counted
-        figures.satisfied = counts.get("satisfied", 0) + counts.get("basic", 0)
+        figures.satisfied = satisfied + basic
 
 
 def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
@@ -151,3 +175,52 @@ def ranked(all_figures: list[Figures]) -> list[Figures]:
     an institution with nothing listed yet comes last (nothing to judge it by)."""
     return sorted(all_figures, key=lambda f: (f.closure_rate is None, -(f.closure_rate or 0), f.overdue,
                                               f.longest_overdue_days, f.institution))
+
+
+class Cache:
+    """One institution's figures as last read, kept while its database is unchanged: the body's
+    roll-up (the 09:00 digest, /rollup, the workbook, the report) then reads only the
+    institutions where something was committed since.
+
+    "Unchanged" is SQLite's data_version, asked on a connection of the cache's own that does
+    nothing else: it changes whenever any other connection, in this process or another (the
+    command line), commits to the file. It is asked before the figures are read, so a commit
+    during the read only makes the next roll-up read again. The figures also depend on the
+    day and the settings: they are part of the key. The Figures given back are shared between
+    callers: read them, never change them. An in-memory database is read every time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # two roll-ups at once (the digest, a /rollup) take turns
+        self._watcher: sqlite3.Connection | None = None
+        self._state: tuple | None = None
+        self._figures: Figures | None = None
+        self.reads = 0  # how many times the database was read (what the tests count)
+
+    def figures(self, db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
+                stale: int = 14) -> Figures:
+        with self._lock:
+            version = self._version(db)
+            state = (institution, today, k, amber, stale, version)
+            if version is not None and self._state == state and self._figures is not None:
+                return self._figures
+            with reader(db) as reading:
+                found = figures(reading, institution, today, k, amber, stale)
+            self.reads += 1
+            self._state, self._figures = state, found
+            return found
+
+    def _version(self, db: sqlite_utils.Database) -> int | None:
+        if self._watcher is None:
+            path = file_of(db)
+            if path is None:
+                return None
+            self._watcher = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        # read to the end, so that no read transaction stays open to hold back checkpoints
+        return self._watcher.execute("pragma data_version").fetchall()[0][0]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+            self._state = self._figures = None
