@@ -1,7 +1,7 @@
 """整改通 entry point.
 
-    python bot.py                          run the bot (the local sandbox when no token is set)
-    python bot.py COMMAND ...               the admin commands: see cli.py or `python bot.py --help`
+python bot.py                          run the bot (the local sandbox when no token is set)
+python bot.py COMMAND ...               the admin commands: see cli.py or `python bot.py --help`
 """
 
 from __future__ import annotations
@@ -60,8 +60,9 @@ class Pacer(AIORateLimiter):
     RETRIES = 3
     REMEMBERED_ANSWERS = 10_000
 
-    def __init__(self, *args, free: pacing.Timetable | None = None, paid: pacing.Timetable | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, *args, free: pacing.Timetable | None = None, paid: pacing.Timetable | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._answered: collections.OrderedDict[str, None] = collections.OrderedDict()
         self.free, self.paid = free, paid  # the timetables of sends to chats (pacing.py)
@@ -82,7 +83,7 @@ class Pacer(AIORateLimiter):
             except NetworkError:
                 if attempt == self.RETRIES:
                     raise
-                await asyncio.sleep(0.3 * 2 ** attempt)
+                await asyncio.sleep(0.3 * 2**attempt)
         raise AssertionError("unreachable")
 
     def _answered_before(self, data: dict) -> bool:
@@ -102,6 +103,7 @@ def _on_timetable(timetable: pacing.Timetable, callback):
     async def paced(*args, **kwargs):
         await timetable.slot()
         return await callback(*args, **kwargs)
+
     return paced
 
 
@@ -149,26 +151,39 @@ def _person_key(update: object) -> int | None:
     return update.effective_chat.id if update.effective_chat else None
 
 
-def pacer(per_second: float = pacing.FREE_PER_SECOND,
-          paid_per_second: float = pacing.PAID_PER_SECOND) -> Pacer:
+def pacer(
+    per_second: float = pacing.FREE_PER_SECOND, paid_per_second: float = pacing.PAID_PER_SECOND
+) -> Pacer:
     """Telegram allows about 30 messages a second overall, and 1,000 with paid broadcasts: each
     kept by a timetable (pacing.py), which spaces sends out and makes up for a late one."""
-    return Pacer(overall_max_rate=0, max_retries=3, free=pacing.Timetable(per_second),
-                 paid=pacing.Timetable(paid_per_second))
+    return Pacer(
+        overall_max_rate=0,
+        max_retries=3,
+        free=pacing.Timetable(per_second),
+        paid=pacing.Timetable(paid_per_second),
+    )
 
 
-def build_application(settings: config.Settings, db: sqlite_utils.Database,
-                      rate_limiter: BaseRateLimiter | None = None, request: BaseRequest | None = None
-                      ) -> Application:
+def build_application(
+    settings: config.Settings,
+    db: sqlite_utils.Database,
+    rate_limiter: BaseRateLimiter | None = None,
+    request: BaseRequest | None = None,
+) -> Application:
     """The bot. `rate_limiter` keeps to Telegram's limits (30 messages a second overall by
     default); benchmarks pass a scaled one. `request` replaces the HTTP transport (the fast
     test tier answers from the fake Bot API in process)."""
     # The bot remembers the inline keyboards it shows, so a typed label works as a tap
     # (handlers/typed_choice.py); built here because ApplicationBuilder takes a bot or its parts.
     offering = typed_choice.OfferingBot(
-        token=settings.bot_token, base_url=settings.api_url, base_file_url=settings.file_url,
-        request=request or AiohttpRequest(), get_updates_request=request or AiohttpRequest(connections=1),
-        rate_limiter=rate_limiter or pacer(), defaults=Defaults(parse_mode=ParseMode.HTML))
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        base_file_url=settings.file_url,
+        request=request or AiohttpRequest(),
+        get_updates_request=request or AiohttpRequest(connections=1),
+        rate_limiter=rate_limiter or pacer(),
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+    )
     app = (
         ApplicationBuilder()
         .bot(offering)
@@ -210,9 +225,14 @@ async def start_polling(app: Application, poll_timeout: int = 10) -> None:
     await _publish_default_commands(app)
     if settings.webhook_url:
         await app.updater.start_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret_token,
-            drop_pending_updates=False, bootstrap_retries=3)
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret_token,
+            drop_pending_updates=False,
+            bootstrap_retries=3,
+        )
     else:
         await app.updater.start_polling(timeout=poll_timeout, drop_pending_updates=False)
     await app.start()
@@ -250,8 +270,11 @@ async def _let_jobs_finish(app: Application, grace: float) -> None:
     for future in late:
         future.cancel()
     if late:
-        log.warning("stopping: %d job(s) cancelled after %.0f s; their work resumes at the next start",
-                    len(late), grace)
+        log.warning(
+            "stopping: %d job(s) cancelled after %.0f s; their work resumes at the next start",
+            len(late),
+            grace,
+        )
 
 
 def _configure_logging(level: str) -> None:
@@ -311,8 +334,10 @@ async def serve(settings: config.Settings) -> None:
     try:
         await asyncio.wait_for(stop_polling(app), STOP_LIMIT)
     except TimeoutError:
-        log.warning("stopping took over %.0f s; ending with work unfinished (it resumes at the next start)",
-                    STOP_LIMIT)
+        log.warning(
+            "stopping took over %.0f s; ending with work unfinished (it resumes at the next start)",
+            STOP_LIMIT,
+        )
     if sandbox:
         await sandbox.stop()
     institutions.close(app)
@@ -323,11 +348,17 @@ def _private_files(settings: config.Settings) -> None:
     """umask 077 from here on, and what an older version left readable by others tightened."""
     from storage import backups, disk
 
-    disk.private(settings.database_path,
-                 backups.folder_for(settings.database_path, settings.backup_dir), settings.secret_key_file)
+    disk.private(
+        settings.database_path,
+        backups.folder_for(settings.database_path, settings.backup_dir),
+        settings.secret_key_file,
+    )
     for unit in _other_institutions(settings):  # 督导: every institution's files are tightened too
-        disk.private(unit.database_path, backups.folder_for(unit.database_path, unit.backup_dir),
-                     settings.secret_key_file)
+        disk.private(
+            unit.database_path,
+            backups.folder_for(unit.database_path, unit.backup_dir),
+            settings.secret_key_file,
+        )
 
 
 def _other_institutions(settings: config.Settings) -> list[config.Settings]:

@@ -62,11 +62,24 @@ class AiohttpRequest(BaseRequest):
 
     __slots__ = ("_connections", "_proxies", "_proxy_of_origin", "_session", "_timeouts", "too_many_requests")
 
-    def __init__(self, connections: int = 256, *, read: float | None = 5.0, write: float | None = 5.0,
-                 connect: float | None = 5.0, pool: float | None = 1.0, media_write: float | None = 20.0):
+    def __init__(
+        self,
+        connections: int = 256,
+        *,
+        read: float | None = 5.0,
+        write: float | None = 5.0,
+        connect: float | None = 5.0,
+        pool: float | None = 1.0,
+        media_write: float | None = 20.0,
+    ):
         self._connections = connections
-        self._timeouts = {"read": read, "write": write, "connect": connect, "pool": pool,
-                          "media_write": media_write}
+        self._timeouts = {
+            "read": read,
+            "write": write,
+            "connect": connect,
+            "pool": pool,
+            "media_write": media_write,
+        }
         self._session: aiohttp.ClientSession | None = None
         self._proxies: dict[str, str] = {}
         self._proxy_of_origin: dict[str, str | None] = {}
@@ -83,15 +96,24 @@ class AiohttpRequest(BaseRequest):
             self._proxies, self._proxy_of_origin = urllib.request.getproxies_environment(), {}
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
-                headers={"User-Agent": self.USER_AGENT}, timeout=aiohttp.ClientTimeout(total=None))
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=DEFAULT_NONE, write_timeout=DEFAULT_NONE,
-                         connect_timeout=DEFAULT_NONE, pool_timeout=DEFAULT_NONE) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=DEFAULT_NONE,
+        write_timeout=DEFAULT_NONE,
+        connect_timeout=DEFAULT_NONE,
+        pool_timeout=DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         uploading = bool(request_data and request_data.contains_files)
@@ -99,8 +121,9 @@ class AiohttpRequest(BaseRequest):
         body, proxy = _body(request_data), self._proxy(url)
         headers = _JSON if isinstance(body, bytes) else None
         try:
-            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout,
-                                             proxy=proxy) as answer:
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, proxy=proxy
+            ) as answer:
                 if answer.status == 429:
                     self.too_many_requests += 1
                 return answer.status, await answer.read()
@@ -123,14 +146,18 @@ class AiohttpRequest(BaseRequest):
     def _timeout(self, uploading: bool, read, write, connect, pool) -> aiohttp.ClientTimeout:
         """httpx's four timeouts in aiohttp's terms: waiting for a connection and making it is
         `connect`; a file upload's write time is added to the wait for the answer."""
+
         def chosen(value, name: str) -> float | None:
             return self._timeouts[name] if value is DEFAULT_NONE else value
 
         read, connect, pool = chosen(read, "read"), chosen(connect, "connect"), chosen(pool, "pool")
         write = chosen(write, "media_write" if uploading else "write")
         return aiohttp.ClientTimeout(
-            total=None, connect=_sum(pool, connect), sock_connect=connect,
-            sock_read=_sum(read, write) if uploading else read)
+            total=None,
+            connect=_sum(pool, connect),
+            sock_connect=connect,
+            sock_read=_sum(read, write) if uploading else read,
+        )
 
 
 def _sum(first: float | None, second: float | None) -> float | None:

@@ -56,8 +56,7 @@ def number(name: str, high: int = MAX_ID, low: int = 0) -> Field:
 
 def choice(name: str, options: Iterable[str]) -> Field:
     options = tuple(options)
-    return Field(name, "|".join(re.escape(o) for o in options),
-                 max(len(o.encode()) for o in options), str)
+    return Field(name, "|".join(re.escape(o) for o in options), max(len(o.encode()) for o in options), str)
 
 
 def code(name: str, pattern: str, widest: int, example: str | None = None) -> Field:
@@ -222,13 +221,15 @@ PUBLIC_LEDGER = declare("public_ledger", "pl", choice("action", ("ask", "yes", "
 # ---- questionnaires (问卷调查) --------------------------------------------------------------------
 SURVEY_SEND = declare("survey_send", "svn", choice("answer", ("ok", "no")))  # after its preview
 SURVEY_START = declare("survey_start", "sv:go", _id("survey"))
-SURVEY_PICK = declare("survey_pick", "sv:p", _id("survey"), number("question", MAX_INDEX),
-                      number("choice", MAX_INDEX))
+SURVEY_PICK = declare(
+    "survey_pick", "sv:p", _id("survey"), number("question", MAX_INDEX), number("choice", MAX_INDEX)
+)
 SURVEY_NEXT = declare("survey_next", "sv:n", _id("survey"), number("question", MAX_INDEX))  # done / skip
 SURVEY_RESULTS = declare("survey_results", "svr", _id("survey"))
 # a typed answer: kept as the answer only, or also sent to the opinion box as an anonymous opinion
-SURVEY_OFFER = declare("survey_offer", "sv:o", _id("survey"), number("question", MAX_INDEX),
-                       choice("to", ("keep", "inbox")))
+SURVEY_OFFER = declare(
+    "survey_offer", "sv:o", _id("survey"), number("question", MAX_INDEX), choice("to", ("keep", "inbox"))
+)
 
 # ---- the office's inbox -----------------------------------------------------------------------
 INBOX_REPLY = declare("inbox_reply", "ib:reply", code("opinion", OPINION_ID, 16))
@@ -245,14 +246,20 @@ INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opini
 INBOX_PUBLISH_EDIT = declare("inbox_publish_edit", "ib:pubedit", code("opinion", OPINION_ID, 16))
 INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16))
 # 标为重复: one of the latest opinions picked as the original
-INBOX_DUPLICATE_OF = declare("inbox_duplicate_of", "ib:dupof", code("opinion", OPINION_ID, 16),
-                             code("original", OPINION_ID, 16))
+INBOX_DUPLICATE_OF = declare(
+    "inbox_duplicate_of", "ib:dupof", code("opinion", OPINION_ID, 16), code("original", OPINION_ID, 16)
+)
 # an opinion the office forwarded to a leader: reply through the office, list and claim, hand back
 FORWARDED_REPLY = declare("forwarded_reply", "lf:reply", code("opinion", OPINION_ID, 16))
 FORWARDED_CLAIM = declare("forwarded_claim", "lf:claim", code("opinion", OPINION_ID, 16))
 FORWARDED_BACK = declare("forwarded_back", "lf:back", code("opinion", OPINION_ID, 16))
-INBOX_ACTIONS = {"reply": INBOX_REPLY, "close": INBOX_CLOSE, "lead": INBOX_LEADER,
-                 "dup": INBOX_DUPLICATE, "prob": INBOX_PROBLEM}
+INBOX_ACTIONS = {
+    "reply": INBOX_REPLY,
+    "close": INBOX_CLOSE,
+    "lead": INBOX_LEADER,
+    "dup": INBOX_DUPLICATE,
+    "prob": INBOX_PROBLEM,
+}
 
 # ---- hotspots: groups of similar opinions (ids like an opinion's) ----------------------------
 HOTSPOT_OPEN = declare("hotspot_open", "hs:o", code("group", OPINION_ID, 16))
@@ -300,13 +307,22 @@ EXTENSION_DECIDE = declare("extension_decide", "ped", choice("decision", ("ok", 
 LEDGER_DETAIL = declare("ledger_detail", "lg", _id("problem"))
 LEDGER_FIRST = declare("ledger_first", "lgf")  # the ledger's first page (under a guest's receipt)
 # the page, and where the last one ended (problems.After.token: 2026-12-31.123 or -.123)
-LEDGER_PAGE = declare("ledger_page", "lgp", number("page", MAX_PAGE),
-                      code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"))
+LEDGER_PAGE = declare(
+    "ledger_page",
+    "lgp",
+    number("page", MAX_PAGE),
+    code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"),
+)
 
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
-LOOKBACK_RECEIPT_VOTE = declare("lookback_receipt_vote", "lbr", _id("lookback"),
-                                code("opinion", OPINION_ID, 16), choice("choice", lookbacks.CHOICES))
+LOOKBACK_RECEIPT_VOTE = declare(
+    "lookback_receipt_vote",
+    "lbr",
+    _id("lookback"),
+    code("opinion", OPINION_ID, 16),
+    choice("choice", lookbacks.CHOICES),
+)
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
 LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
 LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
@@ -315,10 +331,20 @@ LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-bac
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
 WIDEN_KINDS = ("department", "role", "everyone")
 LOOKBACK_WIDEN_MENU = declare("lookback_widen_menu", "lbw:m", _id("lookback"))
-LOOKBACK_WIDEN_PICK = declare("lookback_widen_pick", "lbw:p", _id("lookback"), choice("kind", WIDEN_KINDS),
-                              code("value", "[0-9a-z]{1,12}", 12))
-LOOKBACK_WIDEN_GO = declare("lookback_widen_go", "lbw:go", _id("lookback"), choice("kind", WIDEN_KINDS),
-                            code("value", "[0-9a-z]{1,12}", 12))
+LOOKBACK_WIDEN_PICK = declare(
+    "lookback_widen_pick",
+    "lbw:p",
+    _id("lookback"),
+    choice("kind", WIDEN_KINDS),
+    code("value", "[0-9a-z]{1,12}", 12),
+)
+LOOKBACK_WIDEN_GO = declare(
+    "lookback_widen_go",
+    "lbw:go",
+    _id("lookback"),
+    choice("kind", WIDEN_KINDS),
+    code("value", "[0-9a-z]{1,12}", 12),
+)
 LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"))
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
@@ -326,8 +352,9 @@ LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 ROSTER_APPLY = declare("roster_apply", "roster:apply")
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
 ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
-INVITE_GO = declare("invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}",
-                                                       len(str(MAX_ID))))
+INVITE_GO = declare(
+    "invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID)))
+)
 INVITE_CANCEL = declare("invite_cancel", "invite:cancel")
 
 # ---- self-check reports -----------------------------------------------------------------------
@@ -342,8 +369,14 @@ SELFCHECK_LIST = declare("selfcheck_list", "sc:l", _id("report"))
 # ---- evaluations (rating sheets) --------------------------------------------------------------
 SHEET_SEND = declare("sheet_send", "evn", choice("answer", ("ok", "no")))  # a new sheet, after its preview
 EVALUATION_START = declare("evaluation_start", "ev:go", _id("sheet"))
-EVALUATION_GRADE = declare("evaluation_grade", "ev:g", _id("sheet"), number("subject", MAX_INDEX),
-                           number("item", MAX_INDEX), number("grade", MAX_INDEX))
+EVALUATION_GRADE = declare(
+    "evaluation_grade",
+    "ev:g",
+    _id("sheet"),
+    number("subject", MAX_INDEX),
+    number("item", MAX_INDEX),
+    number("grade", MAX_INDEX),
+)
 EVALUATION_SKIP = declare("evaluation_skip", "ev:s", _id("sheet"), number("subject", MAX_INDEX))
 EVALUATION_SUBMIT = declare("evaluation_submit", "ev:ok", _id("sheet"))
 EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
@@ -370,16 +403,18 @@ SHEET_FORM_TITLE = declare("sheet_form_title", "sf:t")  # the suggested title
 SHEET_FORM_SUBJECT_GROUP = declare("sheet_form_subject_group", "sf:s:g", number("index", MAX_INDEX))
 SHEET_FORM_SUBJECT_DEPARTMENT = declare("sheet_form_subject_department", "sf:s:d", number("index", MAX_INDEX))
 SHEET_FORM_SUBJECTS_DONE = declare("sheet_form_subjects_done", "sf:s:done")
-SHEET_FORM_SUBJECT = AnyOf((SHEET_FORM_SUBJECT_GROUP, SHEET_FORM_SUBJECT_DEPARTMENT,
-                            SHEET_FORM_SUBJECTS_DONE))
+SHEET_FORM_SUBJECT = AnyOf(
+    (SHEET_FORM_SUBJECT_GROUP, SHEET_FORM_SUBJECT_DEPARTMENT, SHEET_FORM_SUBJECTS_DONE)
+)
 SHEET_FORM_CLOSES = declare("sheet_form_closes", "sf:c", choice("day", SHEET_CLOSING_DAYS))
 # raters: everyone, a role, a department, then done
 SHEET_FORM_EVERYONE = declare("sheet_form_everyone", "sf:r:all")
 SHEET_FORM_RATER_ROLE = declare("sheet_form_rater_role", "sf:r", choice("role", FORM_ROLES))
 SHEET_FORM_RATER_DEPARTMENT = declare("sheet_form_rater_department", "sf:r:d", number("index", MAX_INDEX))
 SHEET_FORM_RATERS_DONE = declare("sheet_form_raters_done", "sf:r:done")
-SHEET_FORM_RATER = AnyOf((SHEET_FORM_EVERYONE, SHEET_FORM_RATER_ROLE, SHEET_FORM_RATER_DEPARTMENT,
-                          SHEET_FORM_RATERS_DONE))
+SHEET_FORM_RATER = AnyOf(
+    (SHEET_FORM_EVERYONE, SHEET_FORM_RATER_ROLE, SHEET_FORM_RATER_DEPARTMENT, SHEET_FORM_RATERS_DONE)
+)
 SHEET_FORM_CONFIRM = declare("sheet_form_confirm", "sf:ok")
 SHEET_FORM_CANCEL = declare("sheet_form_cancel", "sf:no")
 MEETING_FORM_DAY = declare("meeting_form_day", "mf:day", number("index", MAX_INDEX))
@@ -389,8 +424,9 @@ MEETING_FORM_EVERYONE = declare("meeting_form_everyone", "mf:a:all")
 MEETING_FORM_ROLE = declare("meeting_form_role", "mf:a:r", choice("role", FORM_ROLES))
 MEETING_FORM_DEPARTMENT = declare("meeting_form_department", "mf:a:d", number("index", MAX_INDEX))
 MEETING_FORM_AUDIENCE_DONE = declare("meeting_form_audience_done", "mf:a:done")
-MEETING_FORM_AUDIENCE = AnyOf((MEETING_FORM_EVERYONE, MEETING_FORM_ROLE, MEETING_FORM_DEPARTMENT,
-                               MEETING_FORM_AUDIENCE_DONE))
+MEETING_FORM_AUDIENCE = AnyOf(
+    (MEETING_FORM_EVERYONE, MEETING_FORM_ROLE, MEETING_FORM_DEPARTMENT, MEETING_FORM_AUDIENCE_DONE)
+)
 MEETING_FORM_CONFIRM = declare("meeting_form_confirm", "mf:ok")
 MEETING_FORM_CANCEL = declare("meeting_form_cancel", "mf:no")
 SELFCHECK_FORM_SUBJECT = declare("selfcheck_form_subject", "scf:s", number("index", MAX_INDEX))

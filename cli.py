@@ -54,8 +54,9 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
             rows = roster.of_one_institution(rows, args.institution)
             by_unit = {args.institution: roster.apply(db, rows, None, risks_confirmed=args.yes)}
         else:
-            by_unit = institutions.import_roster(db, settings.database_path, rows, settings.institution,
-                                                 risks_confirmed=args.yes)
+            by_unit = institutions.import_roster(
+                db, settings.database_path, rows, settings.institution, risks_confirmed=args.yes
+            )
     except roster.RosterError as error:  # a roster of several institutions that does not add up
         from handlers.people.roster import file_error_text
 
@@ -69,8 +70,10 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
         return 2
     for unit, changes in by_unit.items():
         where = f" ({unit})" if len(by_unit) > 1 else ""
-        print(f"roster{where}: {len(changes.added)} added, {len(changes.updated)} updated, "
-              f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged")
+        print(
+            f"roster{where}: {len(changes.added)} added, {len(changes.updated)} updated, "
+            f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged"
+        )
     return 0
 
 
@@ -92,8 +95,9 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
 
     db = open_database(settings.database_path)
     if args.department and args.department not in people.departments(db):
-        print(f"no department {args.department!r}; known: {', '.join(people.departments(db))}",
-              file=sys.stderr)
+        print(
+            f"no department {args.department!r}; known: {', '.join(people.departments(db))}", file=sys.stderr
+        )
         return 1
     waiting = invitations.unbound(db, args.department)
     if args.person:
@@ -105,10 +109,14 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     username = asyncio.run(_bot_username(settings))
     sheets = invitation_sheet.write_all(issued, username, settings.timezone, Path(args.out))
     for invitation in issued:
-        print(f"{invitation.person.department}\t{invitation.person.name}\t"
-              f"{invitation_sheet.deep_link(username, invitation.code)}")
-    print(f"{len(issued)} invitations, valid {settings.invitation_ttl_days} days; "
-          f"sheets: {', '.join(str(s) for s in sheets)}")
+        print(
+            f"{invitation.person.department}\t{invitation.person.name}\t"
+            f"{invitation_sheet.deep_link(username, invitation.code)}"
+        )
+    print(
+        f"{len(issued)} invitations, valid {settings.invitation_ttl_days} days; "
+        f"sheets: {', '.join(str(s) for s in sheets)}"
+    )
     return 0
 
 
@@ -130,15 +138,23 @@ def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int
     from jobs import notices
 
     db = open_database(settings.database_path)
-    ids = _import_file(settings, args.file, "findings", lambda db, raw: problems.parse_findings(raw),
-                       problems.import_findings, db)
+    ids = _import_file(
+        settings,
+        args.file,
+        "findings",
+        lambda db, raw: problems.parse_findings(raw),
+        problems.import_findings,
+        db,
+    )
     if ids is None:
         return 1
     where = notices.Reach(db, settings.default_language, settings.timezone)
     told = sum(notices.problem_listed(where, problem_id) for problem_id in ids)
     which = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]} to #{ids[-1]}"
-    print(f"problems: {len(ids)} listed ({which}); {len(notices.leaders(where))} leaders "
-          f"told ({told} notices queued; the running bot sends them), they claim with /claim")
+    print(
+        f"problems: {len(ids)} listed ({which}); {len(notices.leaders(where))} leaders "
+        f"told ({told} notices queued; the running bot sends them), they claim with /claim"
+    )
     return 0
 
 
@@ -147,15 +163,22 @@ def _calendar_import(settings: config.Settings, args: argparse.Namespace) -> int
     from storage import calendar
 
     db = open_database(settings.database_path)
-    ids = _import_file(settings, args.file, "calendar",
-                       lambda db, raw: calendar.parse_csv(db, raw, settings.timezone),
-                       calendar.import_events, db)
+    ids = _import_file(
+        settings,
+        args.file,
+        "calendar",
+        lambda db, raw: calendar.parse_csv(db, raw, settings.timezone),
+        calendar.import_events,
+        db,
+    )
     if ids is None:
         return 1
     where = notices.Reach(db, settings.default_language, settings.timezone)
     told = sum(notices.meeting_set(where, calendar.get(db, event_id)) for event_id in ids)
-    print(f"calendar: {len(ids)} entries added; {told} notices to attendees queued (the running bot sends "
-          f"them), and attendees are reminded before meetings")
+    print(
+        f"calendar: {len(ids)} entries added; {told} notices to attendees queued (the running bot sends "
+        f"them), and attendees are reminded before meetings"
+    )
     return 0
 
 
@@ -166,12 +189,21 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage.clock import clock
 
     db = open_database(settings.database_path)
-    which = problems.Filter(department=args.department, leader=args.leader,
-                            statuses=(args.status,) if args.status else (),
-                            since=date.fromisoformat(args.since) if args.since else None)
-    count = ledger_workbook.write(db, args.file, clock.now().astimezone(settings.timezone).date(),
-                                  settings.timezone, which=which,
-                                  amber=settings.ledger_amber_days, stale=settings.ledger_stale_days)
+    which = problems.Filter(
+        department=args.department,
+        leader=args.leader,
+        statuses=(args.status,) if args.status else (),
+        since=date.fromisoformat(args.since) if args.since else None,
+    )
+    count = ledger_workbook.write(
+        db,
+        args.file,
+        clock.now().astimezone(settings.timezone).date(),
+        settings.timezone,
+        which=which,
+        amber=settings.ledger_amber_days,
+        stale=settings.ledger_stale_days,
+    )
     print(f"ledger: {count} problems written to {args.file}")
     return 0
 
@@ -186,8 +218,11 @@ def _report(settings: config.Settings, args: argparse.Namespace) -> int:
     db = open_database(settings.database_path)
     today = clock.now().astimezone(settings.timezone).date()
     try:
-        start = (date.fromisoformat(args.start) if args.start
-                 else summary.campaign_start(db, settings.timezone, today))
+        start = (
+            date.fromisoformat(args.start)
+            if args.start
+            else summary.campaign_start(db, settings.timezone, today)
+        )
         end = date.fromisoformat(args.end) if args.end else today
     except ValueError as error:
         print(f"report: {error}; write dates as 2026-11-30", file=sys.stderr)
@@ -196,8 +231,18 @@ def _report(settings: config.Settings, args: argparse.Namespace) -> int:
         print(f"report: the period starts ({start}) after it ends ({end})", file=sys.stderr)
         return 1
     out = Path(args.out or f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx")
-    out.write_bytes(summary_report.for_period(db, start, end, settings.timezone, settings.institution, today,
-                                              settings.evaluation_min_ballots, settings.evaluation_rule))
+    out.write_bytes(
+        summary_report.for_period(
+            db,
+            start,
+            end,
+            settings.timezone,
+            settings.institution,
+            today,
+            settings.evaluation_min_ballots,
+            settings.evaluation_rule,
+        )
+    )
     print(f"report: {start} to {end} written to {out}")
     return 0
 
@@ -207,10 +252,10 @@ def _backup(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage.clock import clock
 
     open_database(settings.database_path).close()  # migrated, so a backup is always current
-    folder = (Path(args.out) if args.out
-              else backups.folder_for(settings.database_path, settings.backup_dir))
-    path = backups.take(settings.database_path, folder, clock.now().astimezone(settings.timezone),
-                        settings.backup_keep)
+    folder = Path(args.out) if args.out else backups.folder_for(settings.database_path, settings.backup_dir)
+    path = backups.take(
+        settings.database_path, folder, clock.now().astimezone(settings.timezone), settings.backup_keep
+    )
     print(f"backup: {path}")
     return 0
 
@@ -220,13 +265,15 @@ def _restore(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage.clock import clock
 
     try:
-        kept = backups.restore(Path(args.file), settings.database_path,
-                               clock.now().astimezone(settings.timezone))
+        kept = backups.restore(
+            Path(args.file), settings.database_path, clock.now().astimezone(settings.timezone)
+        )
     except backups.BackupError as error:
         print(f"restore: {error}; nothing was changed", file=sys.stderr)
         return 1
-    print(f"restore: {args.file} is now {settings.database_path}"
-          + (f"; the old one is {kept}" if kept else ""))
+    print(
+        f"restore: {args.file} is now {settings.database_path}" + (f"; the old one is {kept}" if kept else "")
+    )
     return 0
 
 
@@ -241,12 +288,15 @@ def _units(settings: config.Settings, args: argparse.Namespace) -> list[tuple[st
         return [(args.institution, settings)]
     listed = institutions.on_disk(settings.database_path)
     main = next((i for i in listed if i.is_main), None)
-    return [(main.name if main else (settings.institution if listed else None), settings),
-            *((unit.name, unit_settings(settings, unit)) for unit in listed if not unit.is_main)]
+    return [
+        (main.name if main else (settings.institution if listed else None), settings),
+        *((unit.name, unit_settings(settings, unit)) for unit in listed if not unit.is_main),
+    ]
 
 
-def _others(settings: config.Settings, args: argparse.Namespace,
-            say_where) -> tuple[list[tuple[str | None, config.Settings]], int]:
+def _others(
+    settings: config.Settings, args: argparse.Namespace, say_where
+) -> tuple[list[tuple[str | None, config.Settings]], int]:
     """The institutions after the main one, and 1 when the directory could not be read (said)."""
     import sqlite3
 
@@ -273,8 +323,10 @@ def _migrate_dry_run(settings: config.Settings, name: str | None) -> int:
         print(f"{where}{settings.database_path} cannot be read: {error}", file=sys.stderr)
         return 1
     if steps is None:
-        print(f"{where}no database at {settings.database_path} yet: the first start creates it "
-              f"with all {len(upgrades.all_steps())} migrations")
+        print(
+            f"{where}no database at {settings.database_path} yet: the first start creates it "
+            f"with all {len(upgrades.all_steps())} migrations"
+        )
         return 0
     if not steps:
         print(f"{where}{settings.database_path} is up to date: no migration would run")
@@ -339,8 +391,13 @@ def _doctor(settings: config.Settings, args: argparse.Namespace) -> int:
     def examine(name: str | None, unit: config.Settings) -> bool:
         if name and len(units) > 1:
             print(_heading(name, unit))
-        findings = disk.doctor(unit.database_path, backups.folder_for(unit.database_path, unit.backup_dir),
-                               unit.secret_key_file, unit.secret_key is not None, clock.now())
+        findings = disk.doctor(
+            unit.database_path,
+            backups.folder_for(unit.database_path, unit.backup_dir),
+            unit.secret_key_file,
+            unit.secret_key is not None,
+            clock.now(),
+        )
         for finding in findings:
             print(f"{'ok' if finding.ok else 'ATTENTION':9} {finding.name}: {finding.detail}")
         return all(f.ok for f in findings)
@@ -427,8 +484,10 @@ def _slips(settings: config.Settings, args: argparse.Namespace) -> int:
     try:
         codes = evaluations.issue_slips(db, args.sheet, args.count, keys)
     except evaluations.EvaluationError as error:
-        reasons = {"closed": f"rating sheet #{args.sheet} is not open (see /sheets)",
-                   "slip_count": f"between 1 and {evaluations.MAX_SLIPS} slips at a time"}
+        reasons = {
+            "closed": f"rating sheet #{args.sheet} is not open (see /sheets)",
+            "slip_count": f"between 1 and {evaluations.MAX_SLIPS} slips at a time",
+        }
         print(f"slips: {reasons.get(error.reason, error.reason)}", file=sys.stderr)
         return 1
     sheet = evaluations.get(db, args.sheet)
@@ -443,16 +502,20 @@ def _slips(settings: config.Settings, args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
-    parser.add_argument("--institution", help="督导: the command acts on this institution's database "
-                                              "(default: the main database's)")
+    parser.add_argument(
+        "--institution",
+        help="督导: the command acts on this institution's database (default: the main database's)",
+    )
     commands = parser.add_subparsers(dest="command")
     roster_cmd = commands.add_parser("roster", help="roster administration")
     roster_sub = roster_cmd.add_subparsers(dest="action", required=True)
     roster_import = roster_sub.add_parser("import", help="import a roster (.csv or .xlsx)")
     roster_import.add_argument("file")
-    roster_import.add_argument("--yes", action="store_true",
-                               help="apply even if it deactivates more than a fifth of the active "
-                                    "people or an office member")
+    roster_import.add_argument(
+        "--yes",
+        action="store_true",
+        help="apply even if it deactivates more than a fifth of the active people or an office member",
+    )
     invite = commands.add_parser("invite", help="make invitations for people not yet joined")
     invite.add_argument("--department")
     invite.add_argument("--person", help="only this person (by name)")
@@ -473,8 +536,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="the .docx to write")
     backup = commands.add_parser("backup", help="an online copy of the database, now")
     backup.add_argument("--out", help="folder (default: BACKUP_DIR or backups/ beside the database)")
-    restore = commands.add_parser("restore",
-                                  help="put a backup in place of the database (stop the bot first)")
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (stop the bot first)"
+    )
     restore.add_argument("file")
     migrate = commands.add_parser("migrate", help="upgrade the database now, after a backup")
     migrate.add_argument("--dry-run", action="store_true", help="only list the migrations that would run")
@@ -493,16 +557,28 @@ def parser() -> argparse.ArgumentParser:
     slips_cmd.add_argument("--out", help="the PDF to write (default: slips-SHEET-N.pdf)")
     hotspots_cmd = commands.add_parser("hotspots", help="opinion hotspots (groups of similar opinions)")
     hotspots_sub = hotspots_cmd.add_subparsers(dest="action", required=True)
-    hotspots_sub.add_parser("group", help="one group number per line of a UTF-8 file of opinions"
-                            ).add_argument("file")
+    hotspots_sub.add_parser(
+        "group", help="one group number per line of a UTF-8 file of opinions"
+    ).add_argument("file")
     return parser
 
 
-ACTIONS = {"roster": _roster_import, "invite": _invite, "revoke": _revoke,
-           "problems": _problems_import, "calendar": _calendar_import, "export": _export,
-           "report": _report, "backup": _backup, "restore": _restore,
-           "hotspots": _hotspots_group, "migrate": _migrate, "doctor": _doctor,
-           "poster": _poster, "slips": _slips}
+ACTIONS = {
+    "roster": _roster_import,
+    "invite": _invite,
+    "revoke": _revoke,
+    "problems": _problems_import,
+    "calendar": _calendar_import,
+    "export": _export,
+    "report": _report,
+    "backup": _backup,
+    "restore": _restore,
+    "hotspots": _hotspots_group,
+    "migrate": _migrate,
+    "doctor": _doctor,
+    "poster": _poster,
+    "slips": _slips,
+}
 
 
 def _institution_settings(settings: config.Settings, name: str) -> config.Settings | None:
@@ -515,8 +591,9 @@ def _institution_settings(settings: config.Settings, name: str) -> config.Settin
     finally:
         main.close()
     if found is None:
-        print(f"no institution {name!r}; known: {', '.join(known) or 'none (one institution)'}",
-              file=sys.stderr)
+        print(
+            f"no institution {name!r}; known: {', '.join(known) or 'none (one institution)'}", file=sys.stderr
+        )
         return None
     return unit_settings(settings, found)
 

@@ -209,8 +209,9 @@ def _durations(env: dict[str, str], name: str, default: str) -> tuple[timedelta,
     raw = _text(env, name, default)
     units = {"d": "days", "h": "hours", "m": "minutes"}
     try:
-        return tuple(timedelta(**{units[part.strip()[-1]]: int(part.strip()[:-1])})
-                     for part in raw.split(","))
+        return tuple(
+            timedelta(**{units[part.strip()[-1]]: int(part.strip()[:-1])}) for part in raw.split(",")
+        )
     except (KeyError, ValueError, IndexError):
         raise ConfigError(f"{name} must be durations such as 1d,1h,30m, got {raw!r}") from None
 
@@ -262,8 +263,10 @@ def _webhook_url(env: dict[str, str]) -> str | None:
 def _webhook_secret(env: dict[str, str]) -> str | None:
     secret = _text(env, "WEBHOOK_SECRET", None)
     if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
-        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-                          "(Telegram's rule; try: openssl rand -hex 32)")
+        raise ConfigError(
+            "WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
+            "(Telegram's rule; try: openssl rand -hex 32)"
+        )
     return secret
 
 
@@ -336,7 +339,8 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         health_host=_text(env, "HEALTH_HOST", "127.0.0.1"),
         health_port=_port(env, "HEALTH_PORT", None),
         rate_limit_burst=_integer(env, "RATE_LIMIT_BURST", 20, minimum=1),
-        secret_key_file=Path(_text(env, "SECRET_KEY_FILE", "")) if _text(env, "SECRET_KEY_FILE", "")
+        secret_key_file=Path(_text(env, "SECRET_KEY_FILE", ""))
+        if _text(env, "SECRET_KEY_FILE", "")
         else None,
         rate_limit_per_minute=_integer(env, "RATE_LIMIT_PER_MINUTE", 60, minimum=1),
         public_categories=_names(env, "PUBLIC_CATEGORIES", "医疗服务,服务态度,就医环境,收费,其他"),
@@ -352,8 +356,12 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
 
 def _no_smaller_than_the_anonymity_set(settings: Settings) -> None:
     """A published result of fewer ballots than the anonymity set could single out a voter."""
-    for name, value in (("LOOKBACK_MIN_VOTES", settings.lookback_min_votes),
-                        ("EVALUATION_MIN_BALLOTS", settings.evaluation_min_ballots)):
+    for name, value in (
+        ("LOOKBACK_MIN_VOTES", settings.lookback_min_votes),
+        ("EVALUATION_MIN_BALLOTS", settings.evaluation_min_ballots),
+    ):
         if value < settings.anonymity_set:
-            raise ConfigError(f"{name} must be at least ANONYMITY_SET ({settings.anonymity_set}), "
-                              f"got {value}: a result of fewer ballots could single out a voter")
+            raise ConfigError(
+                f"{name} must be at least ANONYMITY_SET ({settings.anonymity_set}), "
+                f"got {value}: a result of fewer ballots could single out a voter"
+            )

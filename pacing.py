@@ -30,9 +30,15 @@ PAID_PER_SECOND = 1000  # with allow_paid_broadcast
 class Timetable:
     """Slots for sends at `per_second` x MARGIN, never more than `per_second` in any window."""
 
-    def __init__(self, per_second: float, *, margin: float = MARGIN, catch_up: float = CATCH_UP,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        margin: float = MARGIN,
+        catch_up: float = CATCH_UP,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.gap = 1.0 / (per_second * margin)
         self.limit = max(1, math.floor(per_second))
         # As long as `limit` slots of the timetable (1.015 s at a margin of 1.5 %): sends on time

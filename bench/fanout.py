@@ -28,9 +28,21 @@ OVERALL, PER_CHAT, PAID = 30, 1, 1000
 def _seed(db, server, people: int) -> None:
     department = db["departments"].insert({"name": "门诊部"}).last_pk
     db["people"].insert_all(
-        ({"roster_key": f"p{n}", "name": f"员工{n}", "department_id": department, "roles": "staff",
-          "telegram_user_id": 100_000 + n, "chat_id": 100_000 + n, "reachable": 1, "active": 1}
-         for n in range(people)), batch_size=1000)
+        (
+            {
+                "roster_key": f"p{n}",
+                "name": f"员工{n}",
+                "department_id": department,
+                "roles": "staff",
+                "telegram_user_id": 100_000 + n,
+                "chat_id": 100_000 + n,
+                "reachable": 1,
+                "active": 1,
+            }
+            for n in range(people)
+        ),
+        batch_size=1000,
+    )
     for n in range(people):
         server.api.user(100_000 + n, f"u{n}")
     with db.atomic():
@@ -60,8 +72,15 @@ async def run(people: int, speed: float, paid: bool, in_flight: int = 100) -> No
         _seed(db, server, people)
         delivery.INTERVAL_SECONDS = 1.0 / speed  # one message per person per (scaled) second
         pacer = bot.pacer(OVERALL * speed, PAID * speed)
-        paying = {"PAID_BROADCAST": "true", "PAID_BROADCAST_ABOVE": "1",
-                  "PAID_BROADCAST_IN_FLIGHT": str(in_flight)} if paid else {}
+        paying = (
+            {
+                "PAID_BROADCAST": "true",
+                "PAID_BROADCAST_ABOVE": "1",
+                "PAID_BROADCAST_IN_FLIGHT": str(in_flight),
+            }
+            if paid
+            else {}
+        )
         app = bot.build_application(settings_for(server, db_path, **paying), db, rate_limiter=pacer)
         started, cpu = time.monotonic(), time.process_time()
         await bot.start_polling(app, poll_timeout=1)
@@ -79,14 +98,20 @@ async def run(people: int, speed: float, paid: bool, in_flight: int = 100) -> No
         throttled = sum(1 for method, _, status in server.api.answers if status == 429)
         paid_messages = server.api.paid_messages
     achieved = (len(sent) - 1) / elapsed
-    print(f"{'paid' if paid else 'free'}: {people} people, time sped up {speed}x (allowed {allowed:.0f} "
-          f"messages/s overall, {PER_CHAT * speed:.0f}/s per chat)")
-    print(f"  delivered {len(seen)} in {elapsed:.1f} s = {achieved:.1f}/s = {achieved / allowed:.1%} "
-          f"of the allowed rate (target >= 98%); CPU of this process {cpu:.1f} s "
-          f"({cpu / max(elapsed, 1e-9):.0%} of a core)")
-    print(f"  lost: {people - len(seen)}, sent twice: {sum(1 for n in seen.values() if n > 1)}, "
-          f"429s received: {throttled}, paid messages {paid_messages} "
-          f"({paid_messages * delivery.STARS_PER_MESSAGE:g} Stars)")
+    print(
+        f"{'paid' if paid else 'free'}: {people} people, time sped up {speed}x (allowed {allowed:.0f} "
+        f"messages/s overall, {PER_CHAT * speed:.0f}/s per chat)"
+    )
+    print(
+        f"  delivered {len(seen)} in {elapsed:.1f} s = {achieved:.1f}/s = {achieved / allowed:.1%} "
+        f"of the allowed rate (target >= 98%); CPU of this process {cpu:.1f} s "
+        f"({cpu / max(elapsed, 1e-9):.0%} of a core)"
+    )
+    print(
+        f"  lost: {people - len(seen)}, sent twice: {sum(1 for n in seen.values() if n > 1)}, "
+        f"429s received: {throttled}, paid messages {paid_messages} "
+        f"({paid_messages * delivery.STARS_PER_MESSAGE:g} Stars)"
+    )
 
 
 async def main(arguments) -> None:
@@ -94,8 +119,12 @@ async def main(arguments) -> None:
     if arguments.mode in ("free", "both"):
         await run(arguments.people, arguments.speed, paid=False)
     if arguments.mode in ("paid", "both"):
-        await run(arguments.paid_people or arguments.people, arguments.speed, paid=True,
-                  in_flight=arguments.in_flight)
+        await run(
+            arguments.paid_people or arguments.people,
+            arguments.speed,
+            paid=True,
+            in_flight=arguments.in_flight,
+        )
 
 
 if __name__ == "__main__":
@@ -104,5 +133,7 @@ if __name__ == "__main__":
     parser.add_argument("--speed", type=float, default=2.0)
     parser.add_argument("--mode", choices=("free", "paid", "both"), default="both")
     parser.add_argument("--paid-people", type=int, help="people in the paid run (default: --people)")
-    parser.add_argument("--in-flight", type=int, default=100, help="paid sends at once (PAID_BROADCAST_IN_FLIGHT)")
+    parser.add_argument(
+        "--in-flight", type=int, default=100, help="paid sends at once (PAID_BROADCAST_IN_FLIGHT)"
+    )
     asyncio.run(main(parser.parse_args()))

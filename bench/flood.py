@@ -53,8 +53,12 @@ async def run(people: int, flood: int, asks: int, seeded: int, limit: bool | Non
 
         try:
             if limit is not None:
-                await asyncio.gather(*(client.post(f"/sandbox/users/{flooder.id}/text", {"text": "/ledger"})
-                                       for _ in range(flood)))
+                await asyncio.gather(
+                    *(
+                        client.post(f"/sandbox/users/{flooder.id}/text", {"text": "/ledger"})
+                        for _ in range(flood)
+                    )
+                )
             await asyncio.gather(*(ask(p) for p in others))
         except AssertionError:  # someone waited more than the harness's 10 s
             times.append(float("inf"))
@@ -66,13 +70,17 @@ async def run(people: int, flood: int, asks: int, seeded: int, limit: bool | Non
 
 
 async def main(people: int, flood: int, asks: int, seeded: int, unlimited: bool) -> None:
-    print(f"machine: {machine()}; {people} others asking /ledger {asks} times each, {seeded} problems; "
-          f"one person sends {flood} /ledger at once")
+    print(
+        f"machine: {machine()}; {people} others asking /ledger {asks} times each, {seeded} problems; "
+        f"one person sends {flood} /ledger at once"
+    )
     quiet = await run(people, flood, asks, seeded, None)
     print(f"floor, nobody flooding: median {quiet * 1000:.0f} ms", flush=True)
     limited = await run(people, flood, asks, seeded, True)
-    print(f"flooding, rate limit on: median {limited * 1000:.0f} ms = {limited / quiet:.2f}x (target <= 1.5)",
-          flush=True)
+    print(
+        f"flooding, rate limit on: median {limited * 1000:.0f} ms = {limited / quiet:.2f}x (target <= 1.5)",
+        flush=True,
+    )
     if unlimited:  # for comparison; others may wait so long that the harness gives up (inf)
         off = await run(people, flood, asks, seeded, False)
         print(f"flooding, rate limit off: median {off * 1000:.0f} ms = {off / quiet:.2f}x")
@@ -86,4 +94,6 @@ if __name__ == "__main__":
     parser.add_argument("--problems", type=int, default=60)
     parser.add_argument("--unlimited", action="store_true", help="also measure with the limit off")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.people, arguments.flood, arguments.asks, arguments.problems, arguments.unlimited))
+    asyncio.run(
+        main(arguments.people, arguments.flood, arguments.asks, arguments.problems, arguments.unlimited)
+    )

@@ -43,9 +43,16 @@ async def sandbox():
 
 
 def settings_for(server, db_path: Path, **env) -> config.Settings:
-    return config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": server.url,
-                            "DATABASE_PATH": str(db_path), "QUIET_HOURS": "00:00-00:00", **env},
-                       dotenv=False)
+    return config.load(
+        env={
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": server.url,
+            "DATABASE_PATH": str(db_path),
+            "QUIET_HOURS": "00:00-00:00",
+            **env,
+        },
+        dotenv=False,
+    )
 
 
 def temporary_database() -> Path:

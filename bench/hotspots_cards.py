@@ -42,14 +42,33 @@ def seed(db, size: int, rng: random.Random) -> list[str]:
         db.conn.executemany(
             "insert into opinions (id, anonymous, category, department_id, text, submitted_on, status, released) "
             "values (?, 1, ?, ?, ?, ?, ?, 1)",
-            ((o, rng.choice(["形式主义", "医疗服务", "其他"]), 1 + rng.randrange(len(DEPARTMENTS)),
-              f"意见 {n}：车棚太乱", (today - timedelta(days=n % 120)).isoformat(),
-              rng.choice(["new", "replied", "closed"])) for n, o in enumerate(ids)))
+            (
+                (
+                    o,
+                    rng.choice(["形式主义", "医疗服务", "其他"]),
+                    1 + rng.randrange(len(DEPARTMENTS)),
+                    f"意见 {n}：车棚太乱",
+                    (today - timedelta(days=n % 120)).isoformat(),
+                    rng.choice(["new", "replied", "closed"]),
+                )
+                for n, o in enumerate(ids)
+            ),
+        )
         db.conn.executemany("insert into hotspot_groups (id) values (?)", ((g,) for g in groups))
         db.conn.executemany(
             "insert into hotspot_members (opinion_id, group_id) values (?, ?)",
-            ((o, groups[min(int(rng.paretovariate(1.0)) - 1, len(groups) - 1) if n % 2
-                          else rng.randrange(len(groups))]) for n, o in enumerate(ids)))
+            (
+                (
+                    o,
+                    groups[
+                        min(int(rng.paretovariate(1.0)) - 1, len(groups) - 1)
+                        if n % 2
+                        else rng.randrange(len(groups))
+                    ],
+                )
+                for n, o in enumerate(ids)
+            ),
+        )
     return ids
 
 
@@ -73,14 +92,20 @@ def main() -> None:
         kept = hotspots.top(db, 6, open_only=True)
         counted = hotspots.top(db, 6, open_only=True, start=date(2000, 1, 1))
         assert kept == counted, "the kept counts and the count over the box disagree"
-        floor = timed(lambda: db.execute("select text from opinions where id = ?", [ids[len(ids) // 2]]).fetchone())
+        floor = timed(
+            lambda: db.execute("select text from opinions where id = ?", [ids[len(ids) // 2]]).fetchone()
+        )
         pickers = timed(lambda: hotspots.largest_open(db, 9))
         fast = timed(lambda: hotspots.top(db, 6, open_only=True))
         slow = timed(lambda: hotspots.top(db, 6, open_only=True, start=date(2000, 1, 1)))
-        print(f"{size:,} opinions in {db.execute('select count(*) from hotspot_groups').fetchone()[0]:,} groups, "
-              f"largest open: {[h.size for h in kept]}")
+        print(
+            f"{size:,} opinions in {db.execute('select count(*) from hotspot_groups').fetchone()[0]:,} groups, "
+            f"largest open: {[h.size for h in kept]}"
+        )
         print(f"floor: one opinion by its id           {floor:8.3f} ms")
-        print(f"pickers from the kept counts (loop)    {pickers:8.3f} ms  (ratio to floor {pickers / floor:,.0f})")
+        print(
+            f"pickers from the kept counts (loop)    {pickers:8.3f} ms  (ratio to floor {pickers / floor:,.0f})"
+        )
         print(f"cards chosen by kept counts (thread)   {fast:8.3f} ms  (ratio to floor {fast / floor:,.0f})")
         print(f"cards counted over the box (before)    {slow:8.3f} ms  (ratio to floor {slow / floor:,.0f})")
 

@@ -81,15 +81,21 @@ def main() -> None:
     rebuild = time.perf_counter() - start
 
     groups = len(index.sizes)
-    print(f"{size:,} opinions in {groups:,} groups, index filled in {filled:.1f} s "
-          f"({filled / size * 1000:.2f} ms per opinion on average)")
+    print(
+        f"{size:,} opinions in {groups:,} groups, index filled in {filled:.1f} s "
+        f"({filled / size * 1000:.2f} ms per opinion on average)"
+    )
     print(f"index rebuilt from the stored groups in {rebuild:.1f} s (after a restart, once)")
     print(f"floor: preparing one opinion's text          {floor * 1000:6.2f} ms")
-    print(f"grouping one new opinion at {size:,}:   {per_opinion * 1000:6.2f} ms  "
-          f"(ratio to floor {per_opinion / floor:.1f}; target ≤ 20 ms)")
+    print(
+        f"grouping one new opinion at {size:,}:   {per_opinion * 1000:6.2f} ms  "
+        f"(ratio to floor {per_opinion / floor:.1f}; target ≤ 20 ms)"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"memory: {grouping_rss:.0f} MB resident with the index filled (the process, texts included); "
-          f"peak {peak:.0f} MB with the rebuilt copy beside it")
+    print(
+        f"memory: {grouping_rss:.0f} MB resident with the index filled (the process, texts included); "
+        f"peak {peak:.0f} MB with the rebuilt copy beside it"
+    )
 
 
 def _rss_mb() -> float:

@@ -45,9 +45,14 @@ def measured(name: str, threshold: float, orders: int = ORDERS) -> tuple[quality
     for seed in range(orders):
         order = list(range(len(texts)))
         random.Random(seed).shuffle(order)
-        runs.append(quality.measure([truth[i] for i in order],
-                                    engine.group_texts([texts[i] for i in order], threshold)))
-    mean = quality.Quality(*(statistics.mean(getattr(q, f) for q in runs) for f in ("precision", "recall", "ari")))
+        runs.append(
+            quality.measure(
+                [truth[i] for i in order], engine.group_texts([texts[i] for i in order], threshold)
+            )
+        )
+    mean = quality.Quality(
+        *(statistics.mean(getattr(q, f) for q in runs) for f in ("precision", "recall", "ari"))
+    )
     return mean, min(runs, key=lambda q: q.precision)
 
 
@@ -61,7 +66,9 @@ def main() -> None:
         for threshold in THRESHOLDS:
             q, _ = measured("tune", threshold)
             row.append(f"{threshold}:{q.precision:.2f}/{q.recall:.2f}")
-            if q.precision >= 0.95 and (best is None or (q.recall, q.precision) > (best[0].recall, best[0].precision)):
+            if q.precision >= 0.95 and (
+                best is None or (q.recall, q.precision) > (best[0].recall, best[0].precision)
+            ):
                 best = (q, setting, threshold)
         print(setting, " ".join(row), flush=True)
     _, setting, threshold = best
@@ -72,9 +79,11 @@ def main() -> None:
         mean, worst = measured(name, threshold, 20)
         truth, texts = quality.read_labelled(DATA / f"hotspots_{name}.tsv")
         as_filed = quality.measure(truth, engine.group_texts(texts, threshold))
-        print(f"{name}: mean of 20 orders P {mean.precision:.3f} R {mean.recall:.3f} ARI {mean.ari:.3f}; "
-              f"worst P {worst.precision:.3f} R {worst.recall:.3f}; in the file's order "
-              f"P {as_filed.precision:.3f} R {as_filed.recall:.3f} ARI {as_filed.ari:.3f}")
+        print(
+            f"{name}: mean of 20 orders P {mean.precision:.3f} R {mean.recall:.3f} ARI {mean.ari:.3f}; "
+            f"worst P {worst.precision:.3f} R {worst.recall:.3f}; in the file's order "
+            f"P {as_filed.precision:.3f} R {as_filed.recall:.3f} ARI {as_filed.ari:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ PROBE_SECONDS = 0.01
 
 # ---- the people, in a process of their own -------------------------------------------------
 
+
 async def drive(url: str, ids: list[int], others: list[int], think: float) -> None:
     """Each person asks for /ledger, waits for the reply, thinks, asks again, until told to
     stop; then prints every request's (start, seconds) in wall-clock time."""
@@ -69,6 +70,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
         sys.stdin.readline()
         loop.remove_reader(sys.stdin.fileno())
         stopping.set()
+
     loop.add_reader(sys.stdin.fileno(), stop)
     found: list[tuple[float, float]] = []
     rng = random.Random(1)
@@ -90,6 +92,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
 
 
 # ---- the bot and the passes, in this process -----------------------------------------------
+
 
 class LagProbe:
     """Sleeps 10 ms again and again; how late it wakes is how long the loop was held."""
@@ -122,8 +125,11 @@ class Watchdog(threading.Thread):
             if time.perf_counter() - self.probe.beat > self.limit + PROBE_SECONDS:
                 frame = sys._current_frames().get(self.loop_thread)
                 stack = traceback.extract_stack(frame) if frame else []
-                ours = [f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}" for f in stack
-                        if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename]
+                ours = [
+                    f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
+                    for f in stack
+                    if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename
+                ]
                 self.seen[tuple(ours[-6:])] += 1
 
     def report(self) -> None:
@@ -142,6 +148,7 @@ def _timed(name: str, task):
             return task(app, window)
         finally:
             HELD[name] = max(HELD.get(name, 0), time.perf_counter() - start)
+
     return run
 
 
@@ -161,6 +168,7 @@ async def run(arguments) -> None:
         loop.slow_callback_duration = arguments.slow / 1000
     if arguments.no_charts:  # to see what the charts cost the loop
         from jobs import digests as digest_job
+
         digest_job.chart_input = lambda *_: None
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
         sweeper.TASKS[name] = _timed(name, task)
@@ -170,10 +178,17 @@ async def run(arguments) -> None:
     start = time.perf_counter()
     seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
     print(f"machine: {machine()}")
-    print(f"seeded {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
-          f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s", flush=True)
-    api = subprocess.Popen([sys.executable, str(UPDATES), "--serve-api", "--latency", str(arguments.latency)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    print(
+        f"seeded {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
+        f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s",
+        flush=True,
+    )
+    api = subprocess.Popen(
+        [sys.executable, str(UPDATES), "--serve-api", "--latency", str(arguments.latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     url = api.stdout.readline().strip()
     monday = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday; 00:30 UTC is 08:30 in Shanghai
     clock.freeze(monday + timedelta(minutes=29))
@@ -186,8 +201,20 @@ async def run(arguments) -> None:
     first = FIRST_STAFF + arguments.leaders + 5 + 20  # staff: no digest, no reminder of their own
     ids = list(range(first, first + arguments.users))
     driver = await asyncio.create_subprocess_exec(
-        sys.executable, str(HERE), "--drive", url, "--ids", ",".join(map(str, ids)), "--think", str(arguments.think),
-        "--people", str(arguments.people), stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=2**26)
+        sys.executable,
+        str(HERE),
+        "--drive",
+        url,
+        "--ids",
+        ",".join(map(str, ids)),
+        "--think",
+        str(arguments.think),
+        "--people",
+        str(arguments.people),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        limit=2**26,
+    )
     assert (await driver.stdout.readline()).strip() == b"ready"
     probe = LagProbe()
     probing = asyncio.create_task(probe.run())
@@ -203,14 +230,22 @@ async def run(arguments) -> None:
     for _ in range(arguments.days):
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        for name, moment in (("08:30 digests", day + timedelta(minutes=31)),
-                             ("09:00 reminders", day + timedelta(hours=1, seconds=30))):
+        for name, moment in (
+            ("08:30 digests", day + timedelta(minutes=31)),
+            ("09:00 reminders", day + timedelta(hours=1, seconds=30)),
+        ):
             clock.freeze(moment)
             queued_before = db.execute("select count(*) from outbox").fetchone()[0]
             began = time.time()
             await sweeper.sweep_app(app)
-            passes.append((name, began, time.time(),
-                           db.execute("select count(*) from outbox").fetchone()[0] - queued_before))
+            passes.append(
+                (
+                    name,
+                    began,
+                    time.time(),
+                    db.execute("select count(*) from outbox").fetchone()[0] - queued_before,
+                )
+            )
             await asyncio.sleep(arguments.idle)
         day += timedelta(days=1)
     cpu = time.process_time() - cpu
@@ -232,31 +267,43 @@ async def run(arguments) -> None:
 
 def report(arguments, passes, found, samples, cpu: float) -> None:
     spans = [(began, ended) for _, began, ended, _ in passes]
-    print("longest run of each synchronous sweeper task (it holds the loop throughout): "
-          + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in HELD.items()))
+    print(
+        "longest run of each synchronous sweeper task (it holds the loop throughout): "
+        + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in HELD.items())
+    )
     for name, began, ended, queued in passes:
         print(f"pass {name}: {ended - began:.2f} s, {queued} messages queued")
     during = [seconds for start, seconds in found if _within(start, start + seconds, spans)]
     idle = [seconds for start, seconds in found if not _within(start, start + seconds, spans)]
-    print(f"{arguments.users} people asking /ledger (think {arguments.think} s), latency {arguments.latency} ms; "
-          f"bot process CPU {cpu:.1f} s")
+    print(
+        f"{arguments.users} people asking /ledger (think {arguments.think} s), latency {arguments.latency} ms; "
+        f"bot process CPU {cpu:.1f} s"
+    )
     for label, values in (("idle", idle), ("during the passes", during)):
         lost = sum(v == float("inf") for v in values)
-        print(f"reply time {label}: {len(values)} requests, p50 {_percentile(values, 0.5) * 1000:.0f} ms, "
-              f"p99 {_percentile(values, 0.99) * 1000:.0f} ms, max {max(values, default=0) * 1000:.0f} ms"
-              + (f", {lost} unanswered within 10 s" if lost else ""))
+        print(
+            f"reply time {label}: {len(values)} requests, p50 {_percentile(values, 0.5) * 1000:.0f} ms, "
+            f"p99 {_percentile(values, 0.99) * 1000:.0f} ms, max {max(values, default=0) * 1000:.0f} ms"
+            + (f", {lost} unanswered within 10 s" if lost else "")
+        )
     if idle and during:
-        print(f"p99 during / idle: {_percentile(during, 0.99) / _percentile(idle, 0.99):.2f}x (target <= 2); "
-              f"p50 {statistics.median(during) / statistics.median(idle):.2f}x")
+        print(
+            f"p99 during / idle: {_percentile(during, 0.99) / _percentile(idle, 0.99):.2f}x (target <= 2); "
+            f"p50 {statistics.median(during) / statistics.median(idle):.2f}x"
+        )
     lag_during = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, spans)]
     lag_idle = [lag for at, lag in samples if not _within(at - lag - PROBE_SECONDS, at, spans)]
     for name, began, ended, _ in passes:
         values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
-        print(f"  lag during {name} ({began - spans[0][0]:.0f} s in): max {max(values, default=0) * 1000:.1f} ms")
+        print(
+            f"  lag during {name} ({began - spans[0][0]:.0f} s in): max {max(values, default=0) * 1000:.1f} ms"
+        )
     for label, values in (("idle", lag_idle), ("during the passes", lag_during)):
-        print(f"event loop lag {label}: {len(values)} samples, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
-              f"p99 {_percentile(values, 0.99) * 1000:.1f} ms, max {max(values, default=0) * 1000:.1f} ms"
-              + (" (target <= 100 ms)" if label != "idle" else ""))
+        print(
+            f"event loop lag {label}: {len(values)} samples, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(values, 0.99) * 1000:.1f} ms, max {max(values, default=0) * 1000:.1f} ms"
+            + (" (target <= 100 ms)" if label != "idle" else "")
+        )
 
 
 if __name__ == "__main__":
@@ -270,17 +317,31 @@ if __name__ == "__main__":
     parser.add_argument("--days", type=int, default=3, help="working days of passes")
     parser.add_argument("--idle", type=float, default=6.0, help="idle seconds before and after each pass")
     parser.add_argument("--latency", type=float, default=0.0, help="ms added to every Bot API call")
-    parser.add_argument("--slow", type=float, default=0,
-                        help="log every step that holds the event loop longer than this many ms")
-    parser.add_argument("--stacks", type=float, default=0,
-                        help="ms: name the code that holds the loop longer than that (sampled stacks)")
+    parser.add_argument(
+        "--slow",
+        type=float,
+        default=0,
+        help="log every step that holds the event loop longer than this many ms",
+    )
+    parser.add_argument(
+        "--stacks",
+        type=float,
+        default=0,
+        help="ms: name the code that holds the loop longer than that (sampled stacks)",
+    )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.drive:
-        asyncio.run(drive(arguments.drive, [int(i) for i in arguments.ids.split(",")],
-                          [FIRST_STAFF + n for n in range(arguments.people)], arguments.think))
+        asyncio.run(
+            drive(
+                arguments.drive,
+                [int(i) for i in arguments.ids.split(",")],
+                [FIRST_STAFF + n for n in range(arguments.people)],
+                arguments.think,
+            )
+        )
     else:
         asyncio.run(run(arguments))

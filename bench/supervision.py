@@ -59,13 +59,20 @@ def seed_template(path: Path, people_count: int, opinions: int, problems: int) -
     with connection:
         held = [r[0] for r in connection.execute("select id from lookbacks where result = 'held'")]
         choices = ("satisfied", "basic", "unsatisfied", "unknown")
-        connection.executemany("insert into lookback_ballots (id, lookback_id, choice) values (?, ?, ?)",
-                               ((secrets.token_hex(8), lookback, rng.choices(choices, (5, 3, 1, 1))[0])
-                                for lookback in held for _ in range(BALLOTS)))
+        connection.executemany(
+            "insert into lookback_ballots (id, lookback_id, choice) values (?, ?, ?)",
+            (
+                (secrets.token_hex(8), lookback, rng.choices(choices, (5, 3, 1, 1))[0])
+                for lookback in held
+                for _ in range(BALLOTS)
+            ),
+        )
         connection.executemany(
             "insert into problem_extensions (problem_id, requester_id, reason, new_deadline, asked_at, "
             "decider_role, decision) values (?, 1, '设备到货延迟', '2027-01-31', '2026-10-01T00:00:00+00:00', "
-            "'leader', 'approved')", ((pid,) for pid in range(1, problems + 1, 9)))
+            "'leader', 'approved')",
+            ((pid,) for pid in range(1, problems + 1, 9)),
+        )
     connection.execute("pragma wal_checkpoint(truncate)")
     connection.close()
 
@@ -80,8 +87,11 @@ def build_city(main_path: Path, template: Path, count: int) -> list[directory.In
         body.conn.executemany(
             "insert into people (roster_key, name, department_id, roles, telegram_user_id, chat_id, reachable, "
             "active) values (?, ?, 1, ?, ?, ?, 1, 1)",
-            [(f"b{n}", f"督导{n}", role, 9_000 + n, 9_000 + n)
-             for n, role in enumerate(["supervisor staff", "supervisor staff", "commission staff"])])
+            [
+                (f"b{n}", f"督导{n}", role, 9_000 + n, 9_000 + n)
+                for n, role in enumerate(["supervisor staff", "supervisor staff", "commission staff"])
+            ],
+        )
     units = []
     for n in range(count):
         unit = directory.add(body, f"第{n + 1:02d}医院", directory.INSTITUTION)
@@ -91,13 +101,17 @@ def build_city(main_path: Path, template: Path, count: int) -> list[directory.In
         offset = (n + 1) * 1_000_000
         connection = sqlite3.connect(target)
         with connection:
-            connection.execute("update people set telegram_user_id = telegram_user_id + ?, chat_id = chat_id + ?",
-                               [offset, offset])
+            connection.execute(
+                "update people set telegram_user_id = telegram_user_id + ?, chat_id = chat_id + ?",
+                [offset, offset],
+            )
             accounts = [r[0] for r in connection.execute("select telegram_user_id from people")]
         connection.close()
         with body.atomic():
-            body.conn.executemany("insert into institution_members (telegram_user_id, institution_id) values (?, ?)",
-                                  [(account, unit.id) for account in accounts])
+            body.conn.executemany(
+                "insert into institution_members (telegram_user_id, institution_id) values (?, ?)",
+                [(account, unit.id) for account in accounts],
+            )
         units.append(unit)
     for unit in units:
         unit_db = open_database(unit.file(main_path))
@@ -163,26 +177,31 @@ async def measure(main_path: Path, template: Path, units, results: dict) -> None
         clock.freeze(SLOT)
         started = time.perf_counter()
         queued = await supervision.queue_digest(app, SLOT)
-        results["roll-up digest, cold: read, ranked, drawn, put in the outbox"] = time.perf_counter() - started
+        results["roll-up digest, cold: read, ranked, drawn, put in the outbox"] = (
+            time.perf_counter() - started
+        )
         results["roll-up digest messages queued"] = queued
         forget()  # the next working day: every institution read again, the chart process running
         clock.freeze(SLOT + timedelta(days=1))
         started = time.perf_counter()
         await supervision.queue_digest(app, SLOT + timedelta(days=1))
         results["roll-up digest, the next day: read, ranked, drawn, put in the outbox"] = (
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
         started = time.perf_counter()
         await supervision.draw_chart_apart("zh-CN", ranked)
         results["of which the chart (drawn in the chart process)"] = time.perf_counter() - started
 
         one = supervision.institution_views(app)[1]
-        results["one institution's leader digest, in the city"] = leader_digest(one.bot_data["db"],
-                                                                                app.bot_data["settings"])
+        results["one institution's leader digest, in the city"] = leader_digest(
+            one.bot_data["db"], app.bot_data["settings"]
+        )
         alone = template.with_name("alone.db")
         shutil.copyfile(template, alone)
         alone_db = open_database(alone)
-        results["the same, its database alone (one institution)"] = leader_digest(alone_db,
-                                                                                  app.bot_data["settings"])
+        results["the same, its database alone (one institution)"] = leader_digest(
+            alone_db, app.bot_data["settings"]
+        )
         alone_db.close()
 
         clock.freeze(SLOT - timedelta(minutes=1))
@@ -215,8 +234,14 @@ def leader_digest(db, settings) -> float:
     since = SLOT - timedelta(days=1)
 
     def once() -> None:
-        digest_job.render("zh-CN", leader, digests.for_leader(db, leader, since, TODAY, settings.timezone),
-                          "digest.title.daily", "11-22 08:30")
+        digest_job.render(
+            "zh-CN",
+            leader,
+            digests.for_leader(db, leader, since, TODAY, settings.timezone),
+            "digest.title.daily",
+            "11-22 08:30",
+        )
+
     times = []
     for _ in range(5):
         started = time.perf_counter()
@@ -226,16 +251,19 @@ def leader_digest(db, settings) -> float:
 
 
 def outboxes(app) -> int:
-    return sum(view.bot_data["db"].execute("select count(*) from outbox").fetchone()[0]
-               for view in institutions.each(app))
+    return sum(
+        view.bot_data["db"].execute("select count(*) from outbox").fetchone()[0]
+        for view in institutions.each(app)
+    )
 
 
 def index_bytes(path: Path, names: tuple[str, ...]) -> int:
     connection = sqlite3.connect(path)
     try:
         marks = ",".join("?" * len(names))
-        return connection.execute(f"select coalesce(sum(pgsize), 0) from dbstat where name in ({marks})",
-                                  names).fetchone()[0]
+        return connection.execute(
+            f"select coalesce(sum(pgsize), 0) from dbstat where name in ({marks})", names
+        ).fetchone()[0]
     except sqlite3.OperationalError:  # a SQLite built without dbstat
         return 0
     finally:
@@ -248,10 +276,17 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=2000, help="per institution")
     parser.add_argument("--people", type=int, default=2500, help="in all, shared out evenly")
     parser.add_argument("--opinions", type=int, default=2000, help="per institution")
-    parser.add_argument("--full", action="store_true", help="the city: 50 × 10,000 problems, 100,000 people, "
-                        "20,000 opinions each")
-    parser.add_argument("--keep", type=Path, default=Path("/tmp/rectify-bench-city"),
-                        help="where the template and the city are kept (the template is reused)")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the city: 50 × 10,000 problems, 100,000 people, 20,000 opinions each",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=Path("/tmp/rectify-bench-city"),
+        help="where the template and the city are kept (the template is reused)",
+    )
     args = parser.parse_args()
     if args.full:
         args.institutions, args.problems, args.people, args.opinions = 50, 10_000, 100_000, 20_000
@@ -264,21 +299,29 @@ def main() -> None:
     if not template.exists():
         seed_template(template.with_suffix(".part"), per_unit, args.opinions, args.problems)
         template.with_suffix(".part").rename(template)
-        print(f"template seeded in {time.perf_counter() - started:.1f} s: {per_unit} people, "
-              f"{args.opinions} opinions, {args.problems} problems")
+        print(
+            f"template seeded in {time.perf_counter() - started:.1f} s: {per_unit} people, "
+            f"{args.opinions} opinions, {args.problems} problems"
+        )
     city = folder / "city"
     shutil.rmtree(city, ignore_errors=True)
     started = time.perf_counter()
     units = build_city(city / "rectify.db", template, args.institutions)
-    print(f"city built in {time.perf_counter() - started:.1f} s from the template ({args.institutions} copies)")
+    print(
+        f"city built in {time.perf_counter() - started:.1f} s from the template ({args.institutions} copies)"
+    )
     main_path = city / "rectify.db"
     sizes = [u.file(main_path).stat().st_size for u in units]
     rollup_share = index_bytes(template, ("problems_rollup", "opinions_released_category"))
-    print(f"{args.institutions} institutions × {args.problems} problems, {per_unit * args.institutions} people, "
-          f"{args.opinions * args.institutions} opinions")
-    print(f"files: one institution {sizes[0] / 2**20:.1f} MB (of which the roll-up indexes "
-          f"{rollup_share / 2**20:.2f} MB), all {sum(sizes) / 2**20:.0f} MB, the body "
-          f"{main_path.stat().st_size / 2**20:.1f} MB")
+    print(
+        f"{args.institutions} institutions × {args.problems} problems, {per_unit * args.institutions} people, "
+        f"{args.opinions * args.institutions} opinions"
+    )
+    print(
+        f"files: one institution {sizes[0] / 2**20:.1f} MB (of which the roll-up indexes "
+        f"{rollup_share / 2**20:.2f} MB), all {sum(sizes) / 2**20:.0f} MB, the body "
+        f"{main_path.stat().st_size / 2**20:.1f} MB"
+    )
     base = floor(main_path, units)
     print(f"floor (count by status, plain sqlite3, every database): {base * 1000:.1f} ms")
     results: dict[str, float] = {}

@@ -131,8 +131,13 @@ async def echo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def echo_app(url: str, our_transport: bool):
-    builder = (ApplicationBuilder().token(TOKEN).base_url(f"{url}/bot").rate_limiter(Unlimited())
-               .concurrent_updates(True))
+    builder = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .base_url(f"{url}/bot")
+        .rate_limiter(Unlimited())
+        .concurrent_updates(True)
+    )
     if our_transport:
         builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connections=1))
     app = builder.build()
@@ -150,20 +155,32 @@ def our_app(url: str, people: int, codes_file: Path, webhook: bool = False, pace
     codes_file.write_text(json.dumps([i.code for i in issued]))
     port = free_port()
     mode = {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port)} if webhook else {}
-    return bot.build_application(settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10",
-                                              **mode), db, rate_limiter=bot.pacer() if paced else Unlimited())
+    return bot.build_application(
+        settings_for(SimpleNamespace(url=url), db_path, OPINION_DAILY_LIMIT="10", **mode),
+        db,
+        rate_limiter=bot.pacer() if paced else Unlimited(),
+    )
 
 
-async def measure(kind: str, people: int, latency_ms: float, profile: str | None = None) -> tuple[float, float]:
+async def measure(
+    kind: str, people: int, latency_ms: float, profile: str | None = None
+) -> tuple[float, float]:
     """(updates a second, bot CPU milliseconds per update) for one configuration; with
     `profile`, the bot's process is profiled while the people act (cProfile, written there)."""
-    api = subprocess.Popen([sys.executable, str(HERE), "--serve-api", "--latency", str(latency_ms)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    api = subprocess.Popen(
+        [sys.executable, str(HERE), "--serve-api", "--latency", str(latency_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     url = api.stdout.readline().strip()
     codes_file = temporary_database().with_name("codes.json")
     ours = kind.startswith("ours")
-    app = (our_app(url, people, codes_file, kind == "ours-webhook", kind == "ours-paced") if ours
-           else echo_app(url, kind != "echo-default"))
+    app = (
+        our_app(url, people, codes_file, kind == "ours-webhook", kind == "ours-paced")
+        if ours
+        else echo_app(url, kind != "echo-default")
+    )
     if ours:
         await bot.start_polling(app, poll_timeout=1)
     else:
@@ -194,8 +211,11 @@ async def measure(kind: str, people: int, latency_ms: float, profile: str | None
     api.stdin.close()
     api.wait()
     updates = people * STEPS
-    print(f"  {kind}, {latency_ms:.0f} ms: {updates / elapsed:.0f} updates/s; CPU ms/update: bot "
-          f"{cpu * 1000 / updates:.2f}, fake API and people {others * 1000 / updates:.2f}", flush=True)
+    print(
+        f"  {kind}, {latency_ms:.0f} ms: {updates / elapsed:.0f} updates/s; CPU ms/update: bot "
+        f"{cpu * 1000 / updates:.2f}, fake API and people {others * 1000 / updates:.2f}",
+        flush=True,
+    )
     return updates / elapsed, cpu * 1000 / updates
 
 
@@ -231,8 +251,10 @@ async def main(people: int, runs: int, latency_ms: float, kinds: tuple[str, ...]
         for latency in (0.0, latency_ms):
             for kind in kinds:
                 results.setdefault((kind, latency), []).append(await measure(kind, people, latency))
-    print(f"machine: {machine()}; {people} people at once, {STEPS} updates each, {runs} run(s); "
-          "figures are min / median / max")
+    print(
+        f"machine: {machine()}; {people} people at once, {STEPS} updates each, {runs} run(s); "
+        "figures are min / median / max"
+    )
     for latency in (0.0, latency_ms):
         print(f"\n{latency:.0f} ms added to every Bot API call:")
         for kind, label in KINDS.items():
@@ -244,8 +266,10 @@ async def main(people: int, runs: int, latency_ms: float, kinds: tuple[str, ...]
         ours = statistics.median(cpu for _, cpu in results[("ours", latency)])
         plain = statistics.median(cpu for _, cpu in results[("echo-ours", latency)])
         same_calls = statistics.median(cpu for _, cpu in results[("echo-buttons", latency)])
-        print(f"  CPU per update, ours / plain echo on the same transport: {ours / plain:.2f} "
-              f"(target <= {CPU_TARGET}); ours / echo making the same calls: {ours / same_calls:.2f}")
+        print(
+            f"  CPU per update, ours / plain echo on the same transport: {ours / plain:.2f} "
+            f"(target <= {CPU_TARGET}); ours / echo making the same calls: {ours / same_calls:.2f}"
+        )
     rate = statistics.median(rate for rate, _ in results[("ours", latency_ms)])
     print(f"\n整改通 at {latency_ms:.0f} ms: {rate:.0f} updates/s (target >= {RATE_TARGET} with 500 people)")
 
@@ -256,10 +280,17 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--latency", type=float, default=50, help="milliseconds added to every Bot API call")
     parser.add_argument("--paced", action="store_true", help="also 整改通 with its production pacer")
-    parser.add_argument("--quick", action="store_true", help="only the floors on the bot's transport and "
-                        "整改通 by polling (no httpx floor, no webhook)")
-    parser.add_argument("--profile", metavar="FILE", help="one configuration (--kind, 整改通 by polling unless "
-                        "told), once at --latency, its bot under cProfile written to FILE; no floors")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="only the floors on the bot's transport and 整改通 by polling (no httpx floor, no webhook)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="one configuration (--kind, 整改通 by polling unless "
+        "told), once at --latency, its bot under cProfile written to FILE; no floors",
+    )
     parser.add_argument("--serve-api", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
@@ -271,8 +302,10 @@ if __name__ == "__main__":
         asyncio.run(drive(args.drive, args.people, args.kind, args.codes))
     elif args.profile:
         rate, cpu = asyncio.run(measure(args.kind or "ours", args.people, args.latency, args.profile))
-        print(f"{args.people} people, {args.latency:.0f} ms: {rate:.0f} updates/s, bot CPU {cpu:.2f} ms/update "
-              f"(under the profiler)")
+        print(
+            f"{args.people} people, {args.latency:.0f} ms: {rate:.0f} updates/s, bot CPU {cpu:.2f} ms/update "
+            f"(under the profiler)"
+        )
         pstats.Stats(args.profile).sort_stats("tottime").print_stats(40)
     else:
         if args.paced:

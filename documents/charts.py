@@ -30,14 +30,25 @@ from pathlib import Path
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-SYSTEM_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
-                   "Microsoft YaHei", "PingFang SC")
+SYSTEM_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
 PACKAGED_FONT = "fonts/NotoSansCJKsc-Regular.otf"
 PROBE = "整改落实清单"
 
 # One colour per traffic light, the same as the ledger workbook's status cells.
-LIGHT_COLOURS = {"red": "#d9534f", "amber": "#f0ad4e", "green": "#5cb85c", "done": "#8c8c8c",
-                 "explained": "#5bc0de"}
+LIGHT_COLOURS = {
+    "red": "#d9534f",
+    "amber": "#f0ad4e",
+    "green": "#5cb85c",
+    "done": "#8c8c8c",
+    "explained": "#5bc0de",
+}
 
 
 class FontMissing(RuntimeError):
@@ -55,8 +66,15 @@ def packaged_font() -> Path | None:
 
 def _system_font() -> Path | None:
     for family in SYSTEM_FAMILIES:
-        found = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False,
-                                      rebuild_if_missing=False) if _known(family) else None
+        found = (
+            font_manager.findfont(
+                font_manager.FontProperties(family=family),
+                fallback_to_default=False,
+                rebuild_if_missing=False,
+            )
+            if _known(family)
+            else None
+        )
         if found:
             return Path(found)
     return None
@@ -68,6 +86,7 @@ def _known(family: str) -> bool:
 
 def _covers_chinese(path: Path) -> bool:
     from matplotlib.ft2font import FT2Font
+
     font = FT2Font(str(path))
     return all(font.get_char_index(ord(ch)) for ch in PROBE)
 
@@ -85,7 +104,8 @@ def cjk_font() -> str:
         "No font that draws Chinese was found for the charts. Install the pinned requirements "
         "(they include mplfonts with Noto Sans CJK SC), or `apt install fonts-noto-cjk`, or set "
         "CHART_FONT to a .otf/.ttf/.ttc file with Chinese glyphs."
-        + (f" CHART_FONT={chosen} is missing or has no Chinese glyphs." if chosen else ""))
+        + (f" CHART_FONT={chosen} is missing or has no Chinese glyphs." if chosen else "")
+    )
 
 
 def require_cjk_font() -> str:
@@ -131,8 +151,9 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     return _png(figure)
 
 
-def progress_over_time(days: list[date], listed: list[int], closed: list[int], title: str,
-                       labels: dict[str, str]) -> bytes:
+def progress_over_time(
+    days: list[date], listed: list[int], closed: list[int], title: str, labels: dict[str, str]
+) -> bytes:
     """Problems on the list and problems closed, cumulative, day by day."""
     family = cjk_font()
     figure = _figure(7.0, 3.2)
@@ -160,8 +181,9 @@ _pool: ProcessPoolExecutor | None = None
 def _started() -> ProcessPoolExecutor:
     """The chart process, started and ready (its imports and font done): called in a worker
     thread, since starting a process and waiting for it would hold the event loop."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=cjk_font)
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=cjk_font
+    )
     pool.submit(int).result()
     return pool
 

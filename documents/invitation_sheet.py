@@ -26,23 +26,25 @@ def _card(invitation: Invitation, link: str, expires: str) -> str:
     qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
     return (
         '<div class="card">'
-        f"<div class=\"name\">{html.escape(invitation.person.name)}</div>"
-        f"<div class=\"dept\">{html.escape(invitation.person.department)}</div>"
+        f'<div class="name">{html.escape(invitation.person.name)}</div>'
+        f'<div class="dept">{html.escape(invitation.person.department)}</div>'
         f"{qr}"
-        f"<div class=\"link\">{html.escape(link)}</div>"
-        f"<div class=\"note\">用手机相机扫码，在 Telegram 中点“开始”即可加入。"
+        f'<div class="link">{html.escape(link)}</div>'
+        f'<div class="note">用手机相机扫码，在 Telegram 中点“开始”即可加入。'
         f"本人专用，仅可使用一次，{expires} 前有效。</div>"
         "</div>"
     )
 
 
-def department_sheet(department: str, invitations: list[Invitation], bot_username: str,
-                     zone: ZoneInfo) -> str:
+def department_sheet(
+    department: str, invitations: list[Invitation], bot_username: str, zone: ZoneInfo
+) -> str:
     cards = []
     for invitation in invitations:
         expires = datetime.fromisoformat(invitation.expires_at).astimezone(zone)
-        cards.append(_card(invitation, deep_link(bot_username, invitation.code),
-                           expires.strftime("%Y-%m-%d")))
+        cards.append(
+            _card(invitation, deep_link(bot_username, invitation.code), expires.strftime("%Y-%m-%d"))
+        )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>整改通邀请单 · {html.escape(department)}</title>
@@ -91,8 +93,7 @@ def staff_guide() -> str:
     return "".join(out)
 
 
-def sheets_by_department(invitations: list[Invitation], bot_username: str,
-                         zone: ZoneInfo) -> dict[str, str]:
+def sheets_by_department(invitations: list[Invitation], bot_username: str, zone: ZoneInfo) -> dict[str, str]:
     ordered = sorted(invitations, key=lambda i: (i.person.department, i.person.name))
     return {
         department: department_sheet(department, list(group), bot_username, zone)
@@ -104,16 +105,13 @@ def sheet_file_name(department: str) -> str:
     return f"invitations-{_file_safe(department)}.html"
 
 
-def write_all(invitations: list[Invitation], bot_username: str, zone: ZoneInfo,
-              out_dir: Path) -> list[Path]:
+def write_all(invitations: list[Invitation], bot_username: str, zone: ZoneInfo, out_dir: Path) -> list[Path]:
     """A PNG per person and an HTML sheet per department under out_dir; returns the sheets."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for invitation in invitations:
         person = invitation.person
         png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}-{person.id}.png"
-        segno.make(deep_link(bot_username, invitation.code), error="m").save(
-            png, scale=8, border=2
-        )
+        segno.make(deep_link(bot_username, invitation.code), error="m").save(png, scale=8, border=2)
     written = []
     for department, sheet in sheets_by_department(invitations, bot_username, zone).items():
         path = out_dir / sheet_file_name(department)

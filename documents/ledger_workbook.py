@@ -46,15 +46,44 @@ from storage import extensions, lookbacks, problems
 from storage.problems import Problem
 from texts import say
 
-HEADERS = ("序号", "编号", "问题来源", "问题类别", "问题描述", "整改措施", "责任领导", "责任科室", "完成时限",
-           "整改类型", "近中远期", "整改进展", "完成情况", "销号时间", "回头看结果", "群众满意度", "状态",
-           "说明原因", "复查日期", "延期次数")
+HEADERS = (
+    "序号",
+    "编号",
+    "问题来源",
+    "问题类别",
+    "问题描述",
+    "整改措施",
+    "责任领导",
+    "责任科室",
+    "完成时限",
+    "整改类型",
+    "近中远期",
+    "整改进展",
+    "完成情况",
+    "销号时间",
+    "回头看结果",
+    "群众满意度",
+    "状态",
+    "说明原因",
+    "复查日期",
+    "延期次数",
+)
 WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 11, 10, 6, 24, 10, 11, 10, 8, 8, 20, 11, 6)
 WRAPPED = {4, 5, 11, 17}  # columns of free text: wrapped, and the row made tall enough
-FILLS = {problems.RED: "FFC7CE", problems.AMBER: "FFEB9C", problems.GREEN: "C6EFCE", problems.DONE: "DDEBF7",
-         problems.EXPLAINED: "E4DFEC"}
-LIGHT_NAMES = {problems.RED: "红灯", problems.AMBER: "黄灯", problems.GREEN: "绿灯", problems.DONE: "已完成",
-               problems.EXPLAINED: "已说明原因"}
+FILLS = {
+    problems.RED: "FFC7CE",
+    problems.AMBER: "FFEB9C",
+    problems.GREEN: "C6EFCE",
+    problems.DONE: "DDEBF7",
+    problems.EXPLAINED: "E4DFEC",
+}
+LIGHT_NAMES = {
+    problems.RED: "红灯",
+    problems.AMBER: "黄灯",
+    problems.GREEN: "绿灯",
+    problems.DONE: "已完成",
+    problems.EXPLAINED: "已说明原因",
+}
 SUMMARY_HEADERS = ("责任科室", "问题数", "已完成", "整改中", "逾期", "已说明原因", "延期次数", "完成率")
 LANGUAGE = "zh-CN"  # the ledger goes upward in the office's own language
 LINE_HEIGHT = 18  # points per line of 11-point text in a CJK font (measured in LibreOffice)
@@ -80,8 +109,14 @@ def _lookback_cells(found: tuple[str, dict[str, int]] | None) -> tuple[str, obje
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(sheet, value, fill: str | None = None, wrap: bool = False, number_format: str | None = None,
-          top: bool = False):
+def _cell(
+    sheet,
+    value,
+    fill: str | None = None,
+    wrap: bool = False,
+    number_format: str | None = None,
+    top: bool = False,
+):
     cell = WriteOnlyCell(sheet, value=value)
     quoted = False
     if isinstance(value, str):
@@ -129,6 +164,7 @@ FORMATS = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
 @dataclass(frozen=True)
 class _Looked:
     """What a row shows besides the problem itself, read for a chunk of rows at once."""
+
     reports: dict[int, problems.Report]
     lookbacks: dict[int, tuple[str, dict[str, int]]]
     extended: dict[int, int]
@@ -144,14 +180,26 @@ def _values(number: int, problem: Problem, light: str, looked: _Looked, zone: Zo
     closed = problem.closed_at.astimezone(zone).date() if problem.closed_at else None
     explained = problem.status == problems.EXPLAINED
     return [
-        number, problem.id, _label(f"problem.source.{problem.source}"), problem.category or "",
-        problem.description or problem.title, problem.measures or "", problem.leader or "",
-        problem.department or "", problem.deadline, _label(f"problem.kind.{problem.kind}"),
+        number,
+        problem.id,
+        _label(f"problem.source.{problem.source}"),
+        problem.category or "",
+        problem.description or problem.title,
+        problem.measures or "",
+        problem.leader or "",
+        problem.department or "",
+        problem.deadline,
+        _label(f"problem.kind.{problem.kind}"),
         _label(f"problem.horizon.{problem.horizon}"),
         _progress_text(problem, looked.reports.get(problem.id), zone),
-        _label(f"problem.status.{problem.status}"), closed, lookback, satisfaction,
-        LIGHT_NAMES[light], (problem.explanation or "") if explained else "",
-        problem.review_on if explained else None, looked.extended.get(problem.id, 0),
+        _label(f"problem.status.{problem.status}"),
+        closed,
+        lookback,
+        satisfaction,
+        LIGHT_NAMES[light],
+        (problem.explanation or "") if explained else "",
+        problem.review_on if explained else None,
+        looked.extended.get(problem.id, 0),
     ]
 
 
@@ -179,8 +227,13 @@ class _RowWriter:
     def cell(self, index: int, value, light: str) -> str:
         quoted = isinstance(value, str) and value.startswith(FORMULA_STARTS)
         # a tall row reads from its top line, short cells included
-        key = (FILLS[light] if index in self.FILLED else None, index in WRAPPED,
-               FORMATS.get(index) if value not in (None, "") else None, True, quoted)
+        key = (
+            FILLS[light] if index in self.FILLED else None,
+            index in WRAPPED,
+            FORMATS.get(index) if value not in (None, "") else None,
+            True,
+            quoted,
+        )
         return _cell_tail(self.style_id(key), value)
 
     def row(self, row_index: int, values: list, light: str) -> str:
@@ -294,8 +347,10 @@ def _header(sheet, titles, widths) -> None:
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         header.append(cell)
-    lines = [math.ceil(display_width(title) / max(width - 1, 1))
-             for title, width in zip(titles, widths, strict=True)]
+    lines = [
+        math.ceil(display_width(title) / max(width - 1, 1))
+        for title, width in zip(titles, widths, strict=True)
+    ]
     sheet.row_dimensions[1].height = LINE_HEIGHT * max(lines)
     sheet.append(header)
 
@@ -330,10 +385,20 @@ class _Tally:
 
     @staticmethod
     def _cells(sheet, name: str, row: dict, bold: bool = False) -> list:
-        values = [name, row["total"], row["done"], row["working"], row["overdue"], row["explained"],
-                  row["extended"], row["done"] / row["total"] if row["total"] else 0]
-        cells = [_cell(sheet, value, number_format="0.0%" if index == 7 else None)
-                 for index, value in enumerate(values)]
+        values = [
+            name,
+            row["total"],
+            row["done"],
+            row["working"],
+            row["overdue"],
+            row["explained"],
+            row["extended"],
+            row["done"] / row["total"] if row["total"] else 0,
+        ]
+        cells = [
+            _cell(sheet, value, number_format="0.0%" if index == 7 else None)
+            for index, value in enumerate(values)
+        ]
         if bold:
             for cell in cells:
                 cell.font = Font(bold=True)
@@ -369,8 +434,16 @@ def _frame() -> tuple[bytes, bytes, list]:
     return xml[:cut], xml[cut:], list(book._cell_styles)
 
 
-def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *,
-          which: problems.Filter = problems.EVERYTHING, amber: int = 3, stale: int = 14) -> int:
+def write(
+    db: sqlite_utils.Database,
+    out,
+    today: date,
+    zone: ZoneInfo,
+    *,
+    which: problems.Filter = problems.EVERYTHING,
+    amber: int = 3,
+    stale: int = 14,
+) -> int:
     """Write the ledger of the problems `which` covers to `out` (a path or a binary file);
     returns the number of problems. The problems are read in keyset chunks, and each chunk's
     latest reports and look-backs in one query each: no query per row. The rows stream into
@@ -390,8 +463,19 @@ def write(db: sqlite_utils.Database, out, today: date, zone: ZoneInfo, *,
     return count
 
 
-def _stream(db, out, book, sheet, head: bytes, tail: bytes, today: date, zone: ZoneInfo,
-            which: problems.Filter, amber: int, stale: int) -> int:
+def _stream(
+    db,
+    out,
+    book,
+    sheet,
+    head: bytes,
+    tail: bytes,
+    today: date,
+    zone: ZoneInfo,
+    which: problems.Filter,
+    amber: int,
+    stale: int,
+) -> int:
     rows = _RowWriter(sheet)
     extended = extensions.approved_counts(db)
     tally = _Tally()
@@ -401,8 +485,9 @@ def _stream(db, out, book, sheet, head: bytes, tail: bytes, today: date, zone: Z
             stream.write(head)
             for chunk in _chunks(problems.each(db, which, by_deadline=True)):
                 ids = [p.id for p in chunk]
-                looked = _Looked(problems.latest_reports(db, ids), lookbacks.latest_results(db, ids),
-                                 extended)
+                looked = _Looked(
+                    problems.latest_reports(db, ids), lookbacks.latest_results(db, ids), extended
+                )
                 written = []
                 for problem in chunk:
                     count += 1

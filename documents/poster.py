@@ -54,8 +54,13 @@ def qr_path(link: str, left: float, bottom: float, size: float) -> tuple[DrawnPa
             y1 = bottom + size - r * unit
             y0 = y1 - unit
             vertices += [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
-            codes += [DrawnPath.MOVETO, DrawnPath.LINETO, DrawnPath.LINETO, DrawnPath.LINETO,
-                      DrawnPath.CLOSEPOLY]
+            codes += [
+                DrawnPath.MOVETO,
+                DrawnPath.LINETO,
+                DrawnPath.LINETO,
+                DrawnPath.LINETO,
+                DrawnPath.CLOSEPOLY,
+            ]
     return DrawnPath(vertices, codes), span
 
 
@@ -72,8 +77,9 @@ def poster_pdf(link: str, text: PosterText, paper: str = "A4") -> bytes:
     axes.set_axis_off()
 
     def write(y: float, words: str, points: float, colour: str = "#111111"):
-        axes.text(105, y, words, ha="center", va="center", fontsize=points * scale,
-                  fontfamily=family, color=colour)
+        axes.text(
+            105, y, words, ha="center", va="center", fontsize=points * scale, fontfamily=family, color=colour
+        )
 
     axes.add_patch(Rectangle((0, 262), 210, 35, color="#b71c1c", linewidth=0))
     write(282, text.title, 40, colour="white")

@@ -15,8 +15,18 @@ from storage import problems
 from storage.orders import OrderFigures
 from storage.rollup import Figures
 
-HEADERS = ["排名", "单位", "问题数", "已销号", "销号率", "逾期", "最长逾期（天）", "延期", "满意度",
-           "督办在办"]
+HEADERS = [
+    "排名",
+    "单位",
+    "问题数",
+    "已销号",
+    "销号率",
+    "逾期",
+    "最长逾期（天）",
+    "延期",
+    "满意度",
+    "督办在办",
+]
 
 
 def _percent(value: float | None) -> str:
@@ -38,22 +48,41 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
     overdue = sum(f.overdue for f in ranked)
     document.add_heading("一、总体情况", level=1)
     rate = _percent(closed / total if total else None)
-    document.add_paragraph(f"全系统 {len(ranked)} 个单位共查摆问题 {total} 个，已销号 {closed} 个（{rate}），"
-                           f"逾期未完成 {overdue} 个。各单位按销号率排名如下。")
+    document.add_paragraph(
+        f"全系统 {len(ranked)} 个单位共查摆问题 {total} 个，已销号 {closed} 个（{rate}），"
+        f"逾期未完成 {overdue} 个。各单位按销号率排名如下。"
+    )
 
     def pending(name: str) -> int:
         found = orders.get(name) or OrderFigures(by_step={})
         return found.open + found.confirming
 
-    _table(document, HEADERS, [
-        [rank, f.institution, f.total, f.closed, _percent(f.closure_rate), f.overdue,
-         f.longest_overdue_days or "—", f.extensions, _percent(f.satisfaction), pending(f.institution)]
-        for rank, f in enumerate(ranked, start=1)])
+    _table(
+        document,
+        HEADERS,
+        [
+            [
+                rank,
+                f.institution,
+                f.total,
+                f.closed,
+                _percent(f.closure_rate),
+                f.overdue,
+                f.longest_overdue_days or "—",
+                f.extensions,
+                _percent(f.satisfaction),
+                pending(f.institution),
+            ]
+            for rank, f in enumerate(ranked, start=1)
+        ],
+    )
     document.add_heading("二、各单位情况", level=1)
     for f in ranked:
         red, amber = f.by_light.get(problems.RED, 0), f.by_light.get(problems.AMBER, 0)
-        lines = [f"{f.institution}：查摆问题 {f.total} 个，已销号 {f.closed} 个，"
-                 f"销号率 {_percent(f.closure_rate)}；红灯 {red} 个，黄灯 {amber} 个。"]
+        lines = [
+            f"{f.institution}：查摆问题 {f.total} 个，已销号 {f.closed} 个，"
+            f"销号率 {_percent(f.closure_rate)}；红灯 {red} 个，黄灯 {amber} 个。"
+        ]
         if f.overdue:
             lines.append(f"最长逾期 {f.longest_overdue_days} 天（{f.longest_overdue_title}）。")
         if f.satisfaction is not None:

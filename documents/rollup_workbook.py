@@ -19,9 +19,30 @@ from texts import say
 
 LANGUAGE = "zh-CN"
 SUMMARY = "汇总"
-HEADERS = ("排名", "单位", "问题数", "已销号", "销号率", "红灯", "黄灯", "绿灯", "超期", "最长超期（天）",
-           "最长超期问题", "延期次数", "回头看满意度", "计票", "自查（已审定/全部）", "自查逾期",
-           "督办在办", "督办超期", "通知", "提醒", "告诫", "约谈")
+HEADERS = (
+    "排名",
+    "单位",
+    "问题数",
+    "已销号",
+    "销号率",
+    "红灯",
+    "黄灯",
+    "绿灯",
+    "超期",
+    "最长超期（天）",
+    "最长超期问题",
+    "延期次数",
+    "回头看满意度",
+    "计票",
+    "自查（已审定/全部）",
+    "自查逾期",
+    "督办在办",
+    "督办超期",
+    "通知",
+    "提醒",
+    "告诫",
+    "约谈",
+)
 WIDTHS = (6, 16, 8, 8, 8, 6, 6, 6, 6, 10, 30, 8, 10, 6, 12, 8, 8, 8, 6, 6, 6, 6)
 BOLD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -35,7 +56,7 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     found, number = base, 2
     while found in taken or found == SUMMARY:
         suffix = f"({number})"
-        found, number = base[:SHEET_LIMIT - len(suffix)] + suffix, number + 1
+        found, number = base[: SHEET_LIMIT - len(suffix)] + suffix, number + 1
     taken.add(found)
     return found
 
@@ -43,25 +64,48 @@ def _sheet_name(name: str, taken: set[str]) -> str:
 def _summary_row(rank: int, f: Figures, orders: OrderFigures) -> list:
     steps = orders.by_step or {}
     approved = f.self_checks.get("approved", 0)
-    return [rank, f.institution, f.total, f.closed, f.closure_rate if f.closure_rate is not None else "",
-            *(f.by_light.get(light, 0) for light in (problems.RED, problems.AMBER, problems.GREEN)),
-            f.overdue, f.longest_overdue_days or "", f.longest_overdue_title,
-            f.extensions, f.satisfaction if f.satisfaction is not None else "", f.counted or "",
-            f"{approved}/{sum(f.self_checks.values())}", f.self_checks_late,
-            orders.open + orders.confirming, orders.overdue, *(steps.get(s, 0) for s in (1, 2, 3, 4))]
+    return [
+        rank,
+        f.institution,
+        f.total,
+        f.closed,
+        f.closure_rate if f.closure_rate is not None else "",
+        *(f.by_light.get(light, 0) for light in (problems.RED, problems.AMBER, problems.GREEN)),
+        f.overdue,
+        f.longest_overdue_days or "",
+        f.longest_overdue_title,
+        f.extensions,
+        f.satisfaction if f.satisfaction is not None else "",
+        f.counted or "",
+        f"{approved}/{sum(f.self_checks.values())}",
+        f.self_checks_late,
+        orders.open + orders.confirming,
+        orders.overdue,
+        *(steps.get(s, 0) for s in (1, 2, 3, 4)),
+    ]
 
 
 def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 40
-    rows: list[tuple[str, object]] = [("单位", f.institution), ("问题数", f.total), ("已销号", f.closed),
-                                      ("销号率", f.closure_rate if f.closure_rate is not None else "")]
+    rows: list[tuple[str, object]] = [
+        ("单位", f.institution),
+        ("问题数", f.total),
+        ("已销号", f.closed),
+        ("销号率", f.closure_rate if f.closure_rate is not None else ""),
+    ]
     rows += [(say(LANGUAGE, f"problem.status.{s}"), f.by_status.get(s, 0)) for s in problems.STATES]
-    rows += [("红灯", f.by_light.get(problems.RED, 0)), ("黄灯", f.by_light.get(problems.AMBER, 0)),
-             ("绿灯", f.by_light.get(problems.GREEN, 0)), ("超期", f.overdue),
-             ("最长超期（天）", f.longest_overdue_days or ""), ("延期次数", f.extensions),
-             ("回头看满意度", f.satisfaction if f.satisfaction is not None else "不足法定票数，不公布"),
-             ("自查逾期", f.self_checks_late), ("督办在办", orders.open + orders.confirming),
-             ("督办超期", orders.overdue)]
+    rows += [
+        ("红灯", f.by_light.get(problems.RED, 0)),
+        ("黄灯", f.by_light.get(problems.AMBER, 0)),
+        ("绿灯", f.by_light.get(problems.GREEN, 0)),
+        ("超期", f.overdue),
+        ("最长超期（天）", f.longest_overdue_days or ""),
+        ("延期次数", f.extensions),
+        ("回头看满意度", f.satisfaction if f.satisfaction is not None else "不足法定票数，不公布"),
+        ("自查逾期", f.self_checks_late),
+        ("督办在办", orders.open + orders.confirming),
+        ("督办超期", orders.overdue),
+    ]
     rows += [(f"评议参评：{title}", f"{voted}/{eligible}") for title, voted, eligible in f.turnout]
     rows += [(f"意见：{category}", count) for category, count in f.opinions.items()]
     rows += [(f"其中群众意见：{category}", count) for category, count in f.opinions_public.items()]
@@ -75,8 +119,16 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
         for cell in sheet[sheet.max_row]:
             cell.font = BOLD
         for item in f.overdue_list:
-            sheet.append([item["id"], item["title"], date.fromisoformat(item["deadline"]), item["days"],
-                          item["department"] or "", item["leader"] or ""])
+            sheet.append(
+                [
+                    item["id"],
+                    item["title"],
+                    date.fromisoformat(item["deadline"]),
+                    item["days"],
+                    item["department"] or "",
+                    item["leader"] or "",
+                ]
+            )
             sheet.cell(sheet.max_row, 3).number_format = "yyyy-mm-dd"
 
 
@@ -99,8 +151,9 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
         summary.append(_summary_row(rank, f, orders.get(f.institution, none)))
         for column in (5, 13):
             summary.cell(summary.max_row, column).number_format = "0.0%"
-        _institution_sheet(book.create_sheet(_sheet_name(f.institution, taken)), f,
-                           orders.get(f.institution, none))
+        _institution_sheet(
+            book.create_sheet(_sheet_name(f.institution, taken)), f, orders.get(f.institution, none)
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -45,18 +45,24 @@ class SlipText:
     def head(self, page: int, pages: int, count: int) -> tuple[str, str]:
         """The page's head: the sheet and the institution; the page, how many, how to cut
         (plain text: a PDF, not HTML, so nothing is escaped)."""
-        sheet = say(self.lang, "evaluation.slip.page", title=Raw(self.title),
-                    institution=Raw(self.institution))
+        sheet = say(
+            self.lang, "evaluation.slip.page", title=Raw(self.title), institution=Raw(self.institution)
+        )
         return sheet, say(self.lang, "evaluation.slip.cut", page=page, pages=pages, count=count)
 
 
 def slip_text(lang: str, title: str, institution: str) -> SlipText:
     """The words on the slips, from the catalog (chat and the command line print the same)."""
-    return SlipText(heading=say(lang, "evaluation.slip.heading"), title=title,
-                    institution=institution or say(lang, "public.our_institution"),
-                    note=say(lang, "evaluation.slip.note"), hint=say(lang, "evaluation.slip.hint"),
-                    number="No.{n}", lang=lang,
-                    quoted_title=say(lang, "evaluation.slip.title", title=Raw(title)))
+    return SlipText(
+        heading=say(lang, "evaluation.slip.heading"),
+        title=title,
+        institution=institution or say(lang, "public.our_institution"),
+        note=say(lang, "evaluation.slip.note"),
+        hint=say(lang, "evaluation.slip.hint"),
+        number="No.{n}",
+        lang=lang,
+        quoted_title=say(lang, "evaluation.slip.title", title=Raw(title)),
+    )
 
 
 def _width(text: str) -> float:
@@ -75,8 +81,11 @@ def wrap(text: str, ems: float, lines: int) -> list[str]:
     characters (a closing mark stays on its line, as Chinese typesetting keeps it), Latin
     between words; the last line ends in … when cut."""
     found, current = [], ""
-    pieces = [part for word in LATIN_WORD.findall(text)  # a word longer than a line breaks anywhere
-              for part in (word if _width(word.rstrip()) > ems else [word])]
+    pieces = [
+        part
+        for word in LATIN_WORD.findall(text)  # a word longer than a line breaks anywhere
+        for part in (word if _width(word.rstrip()) > ems else [word])
+    ]
     for piece in pieces:
         if _width(current + piece.rstrip()) > ems and current.strip() and piece[0] not in CLOSING:
             found.append(current.rstrip())
@@ -87,7 +96,7 @@ def wrap(text: str, ems: float, lines: int) -> list[str]:
         last = found[lines - 1]
         while last and _width(last + "…") > ems:
             last = last[:-1]
-        found = [*found[:lines - 1], last + "…"]
+        found = [*found[: lines - 1], last + "…"]
     return [line for line in found if line]
 
 
@@ -107,13 +116,30 @@ def _cut_lines(axes, width: float, cell_w: float, cell_h: float, top: float, row
             axes.plot([x0, x1], [y, y], color="black", linewidth=0.4)
 
 
-def _slip(axes, link: str, number: int, left: float, top: float, cell_w: float, cell_h: float,
-          text: SlipText, family: str) -> None:
+def _slip(
+    axes,
+    link: str,
+    number: int,
+    left: float,
+    top: float,
+    cell_w: float,
+    cell_h: float,
+    text: SlipText,
+    family: str,
+) -> None:
     qr_left, qr_top = left + 3, top - (cell_h - QR_MM - 4) / 2
     path, _ = qr_path(link, qr_left, qr_top - QR_MM, QR_MM)
     axes.add_patch(PathPatch(path, facecolor="black", edgecolor="none", linewidth=0))
-    axes.text(qr_left + QR_MM / 2, qr_top - QR_MM - 0.5, text.hint, ha="center", va="top", fontsize=7,
-              fontfamily=family, color="#333333")
+    axes.text(
+        qr_left + QR_MM / 2,
+        qr_top - QR_MM - 0.5,
+        text.hint,
+        ha="center",
+        va="top",
+        fontsize=7,
+        fontfamily=family,
+        color="#333333",
+    )
     x = qr_left + QR_MM + 3
     ems = lambda points: (left + cell_w - 3 - x) / (points * POINT_MM)  # noqa: E731 - a line's room
     y = top - 4.5
@@ -124,8 +150,16 @@ def _slip(axes, link: str, number: int, left: float, top: float, cell_w: float, 
         y -= points * POINT_MM * 1.45
 
     # the number top right, beside the heading: counted out from the top of a stack
-    axes.text(left + cell_w - 3, top - 4.5, text.number.format(n=number), ha="right", va="top", fontsize=7.5,
-              fontfamily=family, color="#555555")
+    axes.text(
+        left + cell_w - 3,
+        top - 4.5,
+        text.number.format(n=number),
+        ha="right",
+        va="top",
+        fontsize=7.5,
+        fontfamily=family,
+        color="#555555",
+    )
     write(text.heading, 10.5, colour="#b71c1c")
     for line in wrap(text.institution, ems(8), 1):
         write(line, 8, colour="#333333")
@@ -138,8 +172,9 @@ def _slip(axes, link: str, number: int, left: float, top: float, cell_w: float, 
         write(line, 7.5, colour="#333333")
 
 
-def _page(links: list[str], first: int, page: int, pages: int, count: int, text: SlipText,
-          family: str) -> Figure:
+def _page(
+    links: list[str], first: int, page: int, pages: int, count: int, text: SlipText, family: str
+) -> Figure:
     width, height = PAPER_MM["A4"]
     figure = Figure(figsize=(width / MM_PER_INCH, height / MM_PER_INCH))
     axes = figure.add_axes((0, 0, 1, 1))
@@ -148,18 +183,43 @@ def _page(links: list[str], first: int, page: int, pages: int, count: int, text:
     axes.set_axis_off()
     sheet, cutting = text.head(page, pages, count)
     room = (width - 2 * MARGIN) / (9 * POINT_MM)
-    axes.text(width / 2, height - MARGIN - 1.5, wrap(sheet, room, 1)[0], ha="center", va="center", fontsize=9,
-              fontfamily=family, color="#111111")
-    axes.text(width / 2, height - MARGIN - 5.5, cutting, ha="center", va="center", fontsize=8,
-              fontfamily=family, color="#555555")
+    axes.text(
+        width / 2,
+        height - MARGIN - 1.5,
+        wrap(sheet, room, 1)[0],
+        ha="center",
+        va="center",
+        fontsize=9,
+        fontfamily=family,
+        color="#111111",
+    )
+    axes.text(
+        width / 2,
+        height - MARGIN - 5.5,
+        cutting,
+        ha="center",
+        va="center",
+        fontsize=8,
+        fontfamily=family,
+        color="#555555",
+    )
     top = height - MARGIN - HEAD
     cell_w = (width - 2 * MARGIN) / COLUMNS
     cell_h = (top - MARGIN) / ROWS
     _cut_lines(axes, width, cell_w, cell_h, top, -(-len(links) // COLUMNS))
     for index, link in enumerate(links):
         column, row = index % COLUMNS, index // COLUMNS
-        _slip(axes, link, first + index, MARGIN + column * cell_w, top - row * cell_h, cell_w, cell_h,
-              text, family)
+        _slip(
+            axes,
+            link,
+            first + index,
+            MARGIN + column * cell_w,
+            top - row * cell_h,
+            cell_w,
+            cell_h,
+            text,
+            family,
+        )
     return figure
 
 
@@ -167,8 +227,12 @@ def pages(links: list[str], text: SlipText) -> list[Figure]:
     """The pages, PER_PAGE slips to each, numbered from 1 in the order given."""
     family = cjk_font()
     total = -(-len(links) // PER_PAGE)
-    return [_page(links[start:start + PER_PAGE], start + 1, start // PER_PAGE + 1, total, len(links), text,
-                  family) for start in range(0, len(links), PER_PAGE)]
+    return [
+        _page(
+            links[start : start + PER_PAGE], start + 1, start // PER_PAGE + 1, total, len(links), text, family
+        )
+        for start in range(0, len(links), PER_PAGE)
+    ]
 
 
 def slips_pdf(links: list[str], text: SlipText) -> bytes:

@@ -37,11 +37,26 @@ PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
 MARGINS = {"top": Cm(3.7), "bottom": Cm(3.5), "left": Cm(2.8), "right": Cm(2.6)}
 TABLE_POINTS = 10.5  # 五号
 CELL_PADDING_CM = 0.5  # the cell's own margins (0.19 cm each side) and a little air
-STATUS_WORDS = {"listed": "待接单", "claimed": "已接单", "dispatched": "已下单", "in_progress": "整改中",
-                "closure_requested": "申请销号", "closed": "已销号", "returned": "退回整改",
-                "explained": "已说明原因", "reopened": "重新整改"}
-LIGHT_LABELS = {"red": "逾期", "amber": "临期", "green": "正常", "done": "已完成", "explained": "已说明原因",
-                "listed": "列入清单（累计）", "closed": "已销号（累计）"}
+STATUS_WORDS = {
+    "listed": "待接单",
+    "claimed": "已接单",
+    "dispatched": "已下单",
+    "in_progress": "整改中",
+    "closure_requested": "申请销号",
+    "closed": "已销号",
+    "returned": "退回整改",
+    "explained": "已说明原因",
+    "reopened": "重新整改",
+}
+LIGHT_LABELS = {
+    "red": "逾期",
+    "amber": "临期",
+    "green": "正常",
+    "done": "已完成",
+    "explained": "已说明原因",
+    "listed": "列入清单（累计）",
+    "closed": "已销号（累计）",
+}
 OPEN_ITEM_LIMIT = 500
 
 
@@ -78,8 +93,9 @@ def _styles(document) -> None:
 def _font_table_fallbacks(document) -> None:
     """Name each Chinese font with its alternative (w:altName), so that a reader without 仿宋
     gets FangSong (and LibreOffice its CJK replacement) rather than a Latin face."""
-    part = next((rel.target_part for rel in document.part.rels.values()
-                 if rel.reltype.endswith("/fontTable")), None)
+    part = next(
+        (rel.target_part for rel in document.part.rels.values() if rel.reltype.endswith("/fontTable")), None
+    )
     if part is None:  # the template has none: the names in the styles still hold
         return
     root = parse_xml(part.blob)
@@ -125,16 +141,20 @@ def column_widths(headers: list[str], rows: list[list[str]], usable_cm: float) -
     longest value needs, so it stays on one line; the long ones share what is left."""
     char_cm = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
     # a header may take two lines; the values (dates above all) take one
-    needs = [max([display_width(header) / 2, *(display_width(r[i]) for r in rows)]) * char_cm
-             + CELL_PADDING_CM for i, header in enumerate(headers)]
+    needs = [
+        max([display_width(header) / 2, *(display_width(r[i]) for r in rows)]) * char_cm + CELL_PADDING_CM
+        for i, header in enumerate(headers)
+    ]
     if sum(needs) <= usable_cm:
         scale = usable_cm / sum(needs)
         return [need * scale for need in needs]
     short = [need <= 3.4 for need in needs]
     left = usable_cm - sum(need for need, is_short in zip(needs, short, strict=True) if is_short)
     long_total = sum(need for need, is_short in zip(needs, short, strict=True) if not is_short) or 1
-    return [need if is_short else max(left * need / long_total, 1.5)
-            for need, is_short in zip(needs, short, strict=True)]
+    return [
+        need if is_short else max(left * need / long_total, 1.5)
+        for need, is_short in zip(needs, short, strict=True)
+    ]
 
 
 def _table(document, headers: list[str], rows: list[list[object]]) -> None:
@@ -183,18 +203,26 @@ def _percent(share: float | None) -> str:
 def _opinions(document, summary: Summary) -> None:
     document.add_heading("一、意见征集情况", level=1)
     received = sum(summary.opinions_by_category.values())
-    public = (f"其中群众（患者、服务对象）通过门诊大厅意见箱二维码提交 {summary.opinions_from_public} 条，"
-              if summary.opinions_from_public else "")
+    public = (
+        f"其中群众（患者、服务对象）通过门诊大厅意见箱二维码提交 {summary.opinions_from_public} 条，"
+        if summary.opinions_from_public
+        else ""
+    )
     document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），{public}按类别统计如下。")
     if summary.opinions_by_category and summary.public_by_category:
         # a category's 群众 count under k is left blank, like one with none
-        _table(document, ["类别", "条数", "其中群众"], [
-            [k, v, summary.public_by_category.get(k, "—")] for k, v in summary.opinions_by_category.items()])
+        _table(
+            document,
+            ["类别", "条数", "其中群众"],
+            [[k, v, summary.public_by_category.get(k, "—")] for k, v in summary.opinions_by_category.items()],
+        )
     elif summary.opinions_by_category:
         _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
     if summary.opinions_by_status:
-        handled = [f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
-                   for status, count in summary.opinions_by_status.items()]
+        handled = [
+            f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
+            for status, count in summary.opinions_by_status.items()
+        ]
         # counted as each opinion stood at the period's end (storage/summary.py replays them)
         document.add_paragraph(f"截至 {summary.end.isoformat()} 的办理情况：" + "，".join(handled) + "。")
 
@@ -205,9 +233,20 @@ def _hotspots(document, summary: Summary) -> None:
     if not summary.hotspots:
         return
     document.add_heading("群众反映集中的问题", level=2)
-    _table(document, ["意见条数", "代表性意见", "类别", "涉及科室", "时间"], [
-        [h.size, shorten(h.representative, 60), "、".join(h.categories), "、".join(h.departments) or "—",
-         f"{h.first_day} 至 {h.last_day}"] for h in summary.hotspots])
+    _table(
+        document,
+        ["意见条数", "代表性意见", "类别", "涉及科室", "时间"],
+        [
+            [
+                h.size,
+                shorten(h.representative, 60),
+                "、".join(h.categories),
+                "、".join(h.departments) or "—",
+                f"{h.first_day} 至 {h.last_day}",
+            ]
+            for h in summary.hotspots
+        ],
+    )
 
 
 def _problems(document, summary: Summary) -> None:
@@ -217,11 +256,21 @@ def _problems(document, summary: Summary) -> None:
         f"批准延期 {summary.extended} 次。"
         f"截至 {summary.end.isoformat()}，问题清单累计 {summary.total} 个，"
         f"其中逾期未完成 {summary.overdue} 个，"
-        f"暂不能解决并已说明原因 {summary.explained} 个。")
-    _table(document, ["指标", "数量"], [
-        ["新列入问题", summary.found], ["已销号", summary.closed], ["逾期未完成", summary.overdue],
-        ["已说明原因", summary.explained], ["重新整改", summary.reopened], ["批准延期", summary.extended],
-        ["累计问题", summary.total]])
+        f"暂不能解决并已说明原因 {summary.explained} 个。"
+    )
+    _table(
+        document,
+        ["指标", "数量"],
+        [
+            ["新列入问题", summary.found],
+            ["已销号", summary.closed],
+            ["逾期未完成", summary.overdue],
+            ["已说明原因", summary.explained],
+            ["重新整改", summary.reopened],
+            ["批准延期", summary.extended],
+            ["累计问题", summary.total],
+        ],
+    )
 
 
 def _departments(document, summary: Summary) -> None:
@@ -229,9 +278,14 @@ def _departments(document, summary: Summary) -> None:
     if not summary.departments:
         document.add_paragraph("暂无问题。")
         return
-    _table(document, ["责任科室", "问题数", "已销号", "整改中", "逾期", "销号率"], [
-        [r.department, r.total, r.closed, r.working, r.overdue, _percent(r.closed_share)]
-        for r in summary.departments])
+    _table(
+        document,
+        ["责任科室", "问题数", "已销号", "整改中", "逾期", "销号率"],
+        [
+            [r.department, r.total, r.closed, r.working, r.overdue, _percent(r.closed_share)]
+            for r in summary.departments
+        ],
+    )
 
 
 def _lookbacks(document, summary: Summary) -> None:
@@ -241,10 +295,14 @@ def _lookbacks(document, summary: Summary) -> None:
         f"报告期内完成回头看 {sum(results.values())} 次：整改效果保持 {results.get('held', 0)} 次，"
         f"群众不满意而重新整改 {results.get('reopened', 0)} 次，"
         f"投票人数不足未公布结果 {results.get('too_few', 0)} 次。"
-        f"群众满意度（满意与基本满意占有效票）：{_percent(summary.satisfaction)}。")
+        f"群众满意度（满意与基本满意占有效票）：{_percent(summary.satisfaction)}。"
+    )
     if summary.ballots:
-        _table(document, ["满意", "基本满意", "不满意", "不了解"],
-               [[summary.ballots.get(c, 0) for c in ("satisfied", "basic", "unsatisfied", "unknown")]])
+        _table(
+            document,
+            ["满意", "基本满意", "不满意", "不了解"],
+            [[summary.ballots.get(c, 0) for c in ("satisfied", "basic", "unsatisfied", "unknown")]],
+        )
 
 
 def _evaluations(document, summary: Summary) -> None:
@@ -253,11 +311,22 @@ def _evaluations(document, summary: Summary) -> None:
     document.add_heading("五、民主评议结果", level=1)
     for sheet, results in summary.evaluations:
         document.add_paragraph(f"《{sheet.title}》")
-        _table(document, ["评议对象", "有效票", "不了解", "总体评价", "处理"], [
-            [r.subject.name, r.ballots, r.abstained, r.overall or "票数不足，不公布",
-             ("约谈、限期整改" + (f"（问题 #{r.subject.problem_id}）" if r.subject.problem_id else ""))
-             if r.flagged else ""]
-            for r in results])
+        _table(
+            document,
+            ["评议对象", "有效票", "不了解", "总体评价", "处理"],
+            [
+                [
+                    r.subject.name,
+                    r.ballots,
+                    r.abstained,
+                    r.overall or "票数不足，不公布",
+                    ("约谈、限期整改" + (f"（问题 #{r.subject.problem_id}）" if r.subject.problem_id else ""))
+                    if r.flagged
+                    else "",
+                ]
+                for r in results
+            ],
+        )
 
 
 def _charts(document, pictures: list[bytes], number: str) -> None:
@@ -272,20 +341,44 @@ def _open_items(document, summary: Summary, number: str) -> None:
     if not items:
         document.add_paragraph("问题清单上的事项均已完成。")
         return
-    _table(document, ["编号", "问题", "责任领导", "责任科室", "完成时限", "状态", "进度"], [
-        [f"#{p.id}", p.title, p.leader or "待接单", p.department or "—",
-         p.deadline.isoformat() if p.deadline else "—", STATUS_WORDS[p.status], f"{p.progress}%"]
-        for p in items])
+    _table(
+        document,
+        ["编号", "问题", "责任领导", "责任科室", "完成时限", "状态", "进度"],
+        [
+            [
+                f"#{p.id}",
+                p.title,
+                p.leader or "待接单",
+                p.department or "—",
+                p.deadline.isoformat() if p.deadline else "—",
+                STATUS_WORDS[p.status],
+                f"{p.progress}%",
+            ]
+            for p in items
+        ],
+    )
     if len(summary.open_items) > OPEN_ITEM_LIMIT:
         document.add_paragraph(f"另有 {len(summary.open_items) - OPEN_ITEM_LIMIT} 项，详见整改台账。")
 
 
 def draw_charts(summary: Summary) -> list[bytes]:
-    rows = [charts.DepartmentLights(r.department, {
-        "red": r.overdue, "green": r.total - r.closed - r.overdue - r.explained, "done": r.closed,
-        "explained": r.explained}) for r in summary.departments]
-    drawn = [charts.progress_over_time(summary.progress_days, summary.progress_listed,
-                                       summary.progress_closed, "整改进度", LIGHT_LABELS)]
+    rows = [
+        charts.DepartmentLights(
+            r.department,
+            {
+                "red": r.overdue,
+                "green": r.total - r.closed - r.overdue - r.explained,
+                "done": r.closed,
+                "explained": r.explained,
+            },
+        )
+        for r in summary.departments
+    ]
+    drawn = [
+        charts.progress_over_time(
+            summary.progress_days, summary.progress_listed, summary.progress_closed, "整改进度", LIGHT_LABELS
+        )
+    ]
     if rows:
         drawn.append(charts.status_by_department(rows, "各科室整改状态", LIGHT_LABELS))
     return drawn
@@ -316,7 +409,15 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     return buffer.getvalue()
 
 
-def for_period(db, start: date, end: date, zone: ZoneInfo, institution: str, today: date,
-               min_ballots: int = 5, rule: str | None = None) -> bytes:
+def for_period(
+    db,
+    start: date,
+    end: date,
+    zone: ZoneInfo,
+    institution: str,
+    today: date,
+    min_ballots: int = 5,
+    rule: str | None = None,
+) -> bytes:
     summary = figures.summarize(db, start, end, zone, min_ballots, rule or figures.evaluations.DEFAULT_RULE)
     return build(summary, institution, today)

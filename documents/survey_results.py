@@ -45,17 +45,38 @@ def workbook(title: str, respondents: int, found: list[QuestionResult], headers:
         cell.font = Font(bold=True)
     for result in found:
         if result.question.kind == TEXT:
-            counts.append([result.question.position + 1, result.question.text, headers["text_answers"],
-                           result.answered, None])
+            counts.append(
+                [
+                    result.question.position + 1,
+                    result.question.text,
+                    headers["text_answers"],
+                    result.answered,
+                    None,
+                ]
+            )
             continue
         base = respondents if result.question.kind == MULTIPLE else result.answered
         for choice, count in zip(result.question.choices, result.counts, strict=True):
-            counts.append([result.question.position + 1, result.question.text, choice, count,
-                           round(count / base, 4) if base else None])
+            counts.append(
+                [
+                    result.question.position + 1,
+                    result.question.text,
+                    choice,
+                    count,
+                    round(count / base, 4) if base else None,
+                ]
+            )
             counts.cell(counts.max_row, 5).number_format = "0.0%"
         if result.question.kind == SCALE and result.average is not None:
-            counts.append([result.question.position + 1, result.question.text, headers["average"],
-                           round(result.average, 2), None])
+            counts.append(
+                [
+                    result.question.position + 1,
+                    result.question.text,
+                    headers["average"],
+                    round(result.average, 2),
+                    None,
+                ]
+            )
     for column, width in zip("ABCDE", (6, 40, 20, 10, 10), strict=True):
         counts.column_dimensions[column].width = width
     texts = book.create_sheet(headers["texts"])

@@ -49,13 +49,45 @@ def register(app: Application) -> None:
     # A flow split out of another comes before it (closures, explain, closure_request): a button
     # of the split-out flow tapped in the middle of the other asks a question, and what is typed
     # next must reach it (they were one conversation before).
-    for module in (submit, receipt, inbox, forwarded, closures, listing, explain, dispatch, closure_request,
-                   progress, extension, lookback, roster, invite, selfcheck_form, self_check, meeting_form,
-                   phase_form, sheet_form, questionnaire):
+    for module in (
+        submit,
+        receipt,
+        inbox,
+        forwarded,
+        closures,
+        listing,
+        explain,
+        dispatch,
+        closure_request,
+        progress,
+        extension,
+        lookback,
+        roster,
+        invite,
+        selfcheck_form,
+        self_check,
+        meeting_form,
+        phase_form,
+        sheet_form,
+        questionnaire,
+    ):
         for handler in module.handlers():
             app.add_handler(handler)
-    for module in (start, menu, ledger, digest, export, calendar, evaluation, profile, directory,
-                   hotspots, oversight, reports_upward, public_box):
+    for module in (
+        start,
+        menu,
+        ledger,
+        digest,
+        export,
+        calendar,
+        evaluation,
+        profile,
+        directory,
+        hotspots,
+        oversight,
+        reports_upward,
+        public_box,
+    ):
         for handler in module.handlers():
             app.add_handler(handler)
     for handler in fallbacks.handlers():

@@ -86,12 +86,23 @@ def role_names(lang: str, roles) -> str:
     return "、".join(say(lang, f"role.{r}") for r in people.ROLES if r in roles)
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *,
-                person: Person | None = None, reply_markup=None, **values) -> None:
+async def reply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    key: str,
+    *,
+    person: Person | None = None,
+    reply_markup=None,
+    **values,
+) -> None:
     """Answer in the chat the update came from, in the person's language."""
     text = say(language(update, context, person), key, **values)
-    await answering(update, context.bot.send_message(
-        update.effective_chat.id, text, parse_mode="HTML", reply_markup=reply_markup))
+    await answering(
+        update,
+        context.bot.send_message(
+            update.effective_chat.id, text, parse_mode="HTML", reply_markup=reply_markup
+        ),
+    )
 
 
 async def answering(update: Update, reply_call: Awaitable) -> None:
@@ -179,8 +190,9 @@ TELEGRAM_TEXT_LIMIT = fit.TEXT_LIMIT
 PIECE_LIMIT = 3000  # a piece of user text leaves room for a template around it in one message
 
 
-async def send_lines(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str],
-                     reply_markup=None) -> list:
+async def send_lines(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str], reply_markup=None
+) -> list:
     """Send HTML lines as few messages as Telegram's length limit allows (counted in UTF-16
     units), never cutting a line that fits (each line must be complete HTML on its own; put
     long user text through `pieces`). Returns the messages sent."""
@@ -188,8 +200,11 @@ async def send_lines(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: li
     sent = []
     for index, text in enumerate(messages):
         last = index == len(messages) - 1
-        sent.append(await context.bot.send_message(chat_id, text, parse_mode="HTML",
-                                                   reply_markup=reply_markup if last else None))
+        sent.append(
+            await context.bot.send_message(
+                chat_id, text, parse_mode="HTML", reply_markup=reply_markup if last else None
+            )
+        )
     return sent
 
 
@@ -208,7 +223,7 @@ def pieces(text: str, limit: int = PIECE_LIMIT) -> list[Raw]:
             newline = cut.rfind("\n")
             if newline > len(cut) // 2:  # rather at the end of a line than mid-sentence
                 found.append(Raw(cut[:newline]))
-                piece = [cut[newline + 1:]]
+                piece = [cut[newline + 1 :]]
                 used = fit.units(piece[0])
             else:
                 found.append(Raw(cut))

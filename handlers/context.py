@@ -18,8 +18,9 @@ __all__ = ["CONTEXT_TYPES", "RectifyContext", "Services"]
 
 
 class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
-    def __init__(self, application: Application, chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
         super().__init__(application, chat_id, user_id)
         self._person: Person | None = None
         # 督导: the update is handled in the view of the institution its sender belongs to,
@@ -106,8 +107,11 @@ def _typed_tap(update: Update) -> str:
     if update.message is None or not update.message.text or update.message.text.startswith("/"):
         return ""
     newest = typed_choice.offered(update.get_bot(), update.message.chat_id)[:1]
-    found = [tap.callback_query.data for tap in typed_choice.taps(update)
-             if newest and tap.callback_query.message.message_id == newest[0].message_id]
+    found = [
+        tap.callback_query.data
+        for tap in typed_choice.taps(update)
+        if newest and tap.callback_query.message.message_id == newest[0].message_id
+    ]
     return str(found[0] or "") if found else ""
 
 

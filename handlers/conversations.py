@@ -24,13 +24,29 @@ from texts import say
 
 # name -> its states, in the order a person meets them
 CONVERSATIONS: dict[str, tuple[str, ...]] = {
-    "opinion": ("choosing_mode", "choosing_category", "choosing_department", "writing", "adding_photos",
-                "reviewing"),
+    "opinion": (
+        "choosing_mode",
+        "choosing_category",
+        "choosing_department",
+        "writing",
+        "adding_photos",
+        "reviewing",
+    ),
     "receipt": ("asking_code", "writing_back"),
     "inbox_action": ("typing_reply", "typing_original", "typing_answer", "typing_public"),
     "forwarded_opinion": ("leader_typing_reply",),
-    "office_problems": ("title", "description", "kind", "horizon", "findings_file", "list_title", "list_kind",
-                        "list_horizon", "list_department", "list_confirm"),
+    "office_problems": (
+        "title",
+        "description",
+        "kind",
+        "horizon",
+        "findings_file",
+        "list_title",
+        "list_kind",
+        "list_horizon",
+        "list_department",
+        "list_confirm",
+    ),
     "closure_review": ("return_comment",),
     "leadership": ("measures", "department", "deadline", "confirm"),
     "explanation": ("reason", "review_date", "confirm_explain"),
@@ -99,9 +115,11 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
         if name == "opinion" and user is not None:  # the anonymous draft lives in memory only
             services(context).drafts.pop(user.id, None)
         if update.effective_chat is not None:
-            await context.bot.send_message(update.effective_chat.id,
-                                           say(language(update, context), "conversation.timed_out"),
-                                           parse_mode="HTML")
+            await context.bot.send_message(
+                update.effective_chat.id,
+                say(language(update, context), "conversation.timed_out"),
+                parse_mode="HTML",
+            )
 
     return {ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)]}
 
@@ -126,8 +144,14 @@ def cancelling(name: str, module: str, *roles: str) -> Callback:
     return requires(*roles)(cancel)
 
 
-def flow(name: str, *, entry_points: list[BaseHandler], states: dict[object, list[BaseHandler]],
-         cancel: Callback, **kwargs) -> ConversationHandler:
+def flow(
+    name: str,
+    *,
+    entry_points: list[BaseHandler],
+    states: dict[object, list[BaseHandler]],
+    cancel: Callback,
+    **kwargs,
+) -> ConversationHandler:
     """The conversation `name` as every flow has it: built on typed_choice.conversation (typed
     labels are taps), its timeout step, /cancel and a menu tap that leaves it, persistent, and
     entered again from its entry points at any step."""
@@ -166,8 +190,9 @@ class TimedConversation(ConversationHandler):
     `_trigger_timeout` runs, as the job would have run it: the TIMEOUT state's handlers, then
     the conversation ends. Timers are not kept across a restart, nor were the jobs."""
 
-    def _schedule_job(self, new_state: object, application, update: Update, context,
-                      conversation_key) -> None:
+    def _schedule_job(
+        self, new_state: object, application, update: Update, context, conversation_key
+    ) -> None:
         if new_state == self.END:
             return
         timeout = self.conversation_timeout
@@ -179,5 +204,7 @@ class TimedConversation(ConversationHandler):
     def _fire(self, timer: _Timer) -> None:
         application = timer.data.application
         if application.running:  # a stopping bot starts no new work
-            application.create_task(self._trigger_timeout(SimpleNamespace(job=timer)),  # type: ignore[arg-type]
-                                    update=timer.data.update)
+            application.create_task(
+                self._trigger_timeout(SimpleNamespace(job=timer)),  # type: ignore[arg-type]
+                update=timer.data.update,
+            )

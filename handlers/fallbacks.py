@@ -103,15 +103,22 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if isinstance(update, Update) and update.effective_chat and not isinstance(error, Forbidden):
         try:
             await context.bot.send_message(
-                update.effective_chat.id, say(language(update, context), "error.generic"))
+                update.effective_chat.id, say(language(update, context), "error.generic")
+            )
         except Exception:  # the person may be unreachable; the log line above is what counts
             log.warning("could not tell the user about the failure")
     office = settings(context).office_chat_id
     if office:
         try:
-            await context.bot.send_message(office, say(
-                settings(context).default_language, "error.office",
-                error=html.escape(type(error).__name__), where=where))
+            await context.bot.send_message(
+                office,
+                say(
+                    settings(context).default_language,
+                    "error.office",
+                    error=html.escape(type(error).__name__),
+                    where=where,
+                ),
+            )
         except Exception:
             log.warning("could not notify the office chat")
 

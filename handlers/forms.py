@@ -52,13 +52,14 @@ def inline_rows(rows: Rows) -> InlineKeyboardMarkup:
 
 
 def in_rows(buttons: list[tuple[str, str]], width: int = 3) -> Rows:
-    return [buttons[i:i + width] for i in range(0, len(buttons), width)]
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
 
 
 def confirm_or_cancel(lang: str, confirm: Button, cancel: Button) -> InlineKeyboardMarkup:
     """The preview's two buttons."""
-    return inline_rows([[(say(lang, "btn.confirm"), confirm.data()),
-                         (say(lang, "btn.cancel"), cancel.data())]])
+    return inline_rows(
+        [[(say(lang, "btn.confirm"), confirm.data()), (say(lang, "btn.cancel"), cancel.data())]]
+    )
 
 
 def typed_or_tapped(update: Update, button: Button) -> str:
@@ -87,8 +88,9 @@ def done_row(lang: str, button: Button) -> list[tuple[str, str]]:
     return [(say(lang, "meeting_form.done"), button.data())]
 
 
-async def show_choices(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, rows: Rows,
-                       edit: bool) -> None:
+async def show_choices(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, rows: Rows, edit: bool
+) -> None:
     """Choices tapped one by one: the first time as a message, then the same message's ticks."""
     markup = inline_rows(rows)
     if not edit:
@@ -124,8 +126,17 @@ def _guarded_like(start: Callback, what: str, callback: Callback) -> Callback:
     return requires(*start.allowed_roles)(callback)  # type: ignore[attr-defined]
 
 
-def form(name: str, command: str, start: Callback, steps: list[Step], *, confirm: Button,
-         cancel: Button, needed: str, finish: Finish) -> list[BaseHandler]:
+def form(
+    name: str,
+    command: str,
+    start: Callback,
+    steps: list[Step],
+    *,
+    confirm: Button,
+    cancel: Button,
+    needed: str,
+    finish: Finish,
+) -> list[BaseHandler]:
     """A guided form: a bare /`command` runs `start`, which asks the first question; `steps`
     answer the conversation's declared states in order; its last state, 'confirm', is the
     preview's 确认, which hands the answers to `finish` if they hold `needed` (a form from
@@ -149,9 +160,18 @@ def form(name: str, command: str, start: Callback, steps: list[Step], *, confirm
     for state, step in zip(declared, steps, strict=False):
         states[state] = [CallbackQueryHandler(step.tapped, pattern=step.button)] if step.button else []
         states[state].append(MessageHandler(menu.TYPED, step.typed or step.tapped))
-    states[CONFIRM] = [CallbackQueryHandler(confirmed, pattern=confirm),
-                       CallbackQueryHandler(cancelled, pattern=cancel)]
-    return [conversations.flow(
-        name, entry_points=[CommandHandler(command, start, has_args=False)], states=states, cancel=cancelled,
-        whole_answers={state: step.whole for state, step in zip(declared, steps, strict=False) if step.whole},
-    )]
+    states[CONFIRM] = [
+        CallbackQueryHandler(confirmed, pattern=confirm),
+        CallbackQueryHandler(cancelled, pattern=cancel),
+    ]
+    return [
+        conversations.flow(
+            name,
+            entry_points=[CommandHandler(command, start, has_args=False)],
+            states=states,
+            cancel=cancelled,
+            whole_answers={
+                state: step.whole for state, step in zip(declared, steps, strict=False) if step.whole
+            },
+        )
+    ]

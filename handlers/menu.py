@@ -130,7 +130,7 @@ def keyboard(person: Person, lang: str) -> ReplyKeyboardMarkup:
     buttons = [KeyboardButton(say(lang, button)) for _, button in daily]
     if more:
         buttons.append(KeyboardButton(say(lang, MORE)))
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 
@@ -163,11 +163,15 @@ async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = person_of(update, context)
     lang = language(update, context, person)
     _, more = daily_and_more(person)
-    buttons = [InlineKeyboardButton(say(lang, button), callback_data=MENU_MORE.data(command))
-               for command, button in more]
-    await context.bot.send_message(update.effective_chat.id, say(lang, "menu.more"),
-                                   reply_markup=InlineKeyboardMarkup(
-                                       [buttons[i:i + 2] for i in range(0, len(buttons), 2)]))
+    buttons = [
+        InlineKeyboardButton(say(lang, button), callback_data=MENU_MORE.data(command))
+        for command, button in more
+    ]
+    await context.bot.send_message(
+        update.effective_chat.id,
+        say(lang, "menu.more"),
+        reply_markup=InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]),
+    )
 
 
 @requires(*MEMBERS)
@@ -182,9 +186,13 @@ async def open_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, "stale_button")
         return
     await query.answer()
-    tapped = Message(message_id=query.message.message_id if query.message else 0,
-                     date=datetime.now(UTC), chat=update.effective_chat, from_user=query.from_user,
-                     text=say(language(update, context, person), chosen))
+    tapped = Message(
+        message_id=query.message.message_id if query.message else 0,
+        date=datetime.now(UTC),
+        chat=update.effective_chat,
+        from_user=query.from_user,
+        text=say(language(update, context, person), chosen),
+    )
     tapped.set_bot(context.bot)
     await context.application.update_queue.put(Update(update.update_id, message=tapped))
 
@@ -196,11 +204,14 @@ async def publish_commands(context: ContextTypes.DEFAULT_TYPE, person: Person, l
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
 
 
-async def show_menu(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person,
-                    key: str, **values) -> None:
+async def show_menu(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person, key: str, **values
+) -> None:
     lang = language(update, context, person)
     await context.bot.send_message(
-        update.effective_chat.id, say(lang, key, **values), parse_mode="HTML",
+        update.effective_chat.id,
+        say(lang, key, **values),
+        parse_mode="HTML",
         reply_markup=keyboard(person, lang),
     )
 
@@ -216,8 +227,14 @@ def help_sections(person: Person, lang: str) -> list[str]:
         commands = [c for c, _, roles in ENTRIES if role in roles and c not in shown]
         shown.update(commands)
         if commands:
-            parts.append("\n".join([f"<b>{say(lang, f'role.{role}')}</b>",
-                                     *(f"• /{c} {say(lang, f'cmd.{c}')}" for c in commands)]))
+            parts.append(
+                "\n".join(
+                    [
+                        f"<b>{say(lang, f'role.{role}')}</b>",
+                        *(f"• /{c} {say(lang, f'cmd.{c}')}" for c in commands),
+                    ]
+                )
+            )
     return parts
 
 
@@ -227,12 +244,16 @@ async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context, person)
     parts = [say(lang, "help.title"), *help_sections(person, lang), say(lang, "help.footer")]
     await context.bot.send_message(
-        update.effective_chat.id, "\n\n".join(parts), parse_mode="HTML",
+        update.effective_chat.id,
+        "\n\n".join(parts),
+        parse_mode="HTML",
         reply_markup=keyboard(person, lang),
     )
 
 
 def handlers() -> list[BaseHandler]:
-    return [*triggers("help", show_help),
-            MessageHandler(filters.Text(every_language(MORE)), show_more),
-            CallbackQueryHandler(open_more, pattern=MENU_MORE)]
+    return [
+        *triggers("help", show_help),
+        MessageHandler(filters.Text(every_language(MORE)), show_more),
+        CallbackQueryHandler(open_more, pattern=MENU_MORE),
+    ]

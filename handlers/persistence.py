@@ -30,8 +30,7 @@ UPDATE_INTERVAL = 1
 class SQLitePersistence(BasePersistence):
     def __init__(self, db: sqlite_utils.Database) -> None:
         super().__init__(
-            store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True,
-                                        callback_data=False),
+            store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
             update_interval=UPDATE_INTERVAL,
         )
         self.db = db
@@ -80,8 +79,12 @@ class SQLitePersistence(BasePersistence):
         bot_state.save_conversation(self.db, name, key, None)
         person = people.by_telegram_user(self.db, key[-1]) if key and isinstance(key[-1], int) else None
         if person is not None:
-            outbox.queue(self.db, person.id, say(person.language or "zh-CN", "conversation.reset"),
-                         dedup_key=f"conversation-reset:{name}:{person.id}")
+            outbox.queue(
+                self.db,
+                person.id,
+                say(person.language or "zh-CN", "conversation.reset"),
+                dedup_key=f"conversation-reset:{name}:{person.id}",
+            )
 
     async def update_conversation(self, name: str, key: tuple, new_state: object) -> None:
         change = bot_state.conversation_change(name, key, new_state)

@@ -57,8 +57,7 @@ def _key(label: str) -> str:
     """What a label and a typed answer are compared by: NFKC (full-width to half-width),
     invisible characters and blanks gone, only letters and digits (an emoji or a ✅ in front,
     a full stop after, do not count), lower case, traditional characters as simplified."""
-    kept = "".join(char for char in names.normalise(label)
-                   if unicodedata.category(char)[0] in "LN")
+    kept = "".join(char for char in names.normalise(label) if unicodedata.category(char)[0] in "LN")
     return _simplified().convert(kept.lower()) if kept else ""
 
 
@@ -85,13 +84,16 @@ class Offered:
     markup: InlineKeyboardMarkup
 
     def options(self) -> dict[str, str]:
-        return {button.text: button.callback_data for row in self.markup.inline_keyboard
-                for button in row if isinstance(button.callback_data, str)}
+        return {
+            button.text: button.callback_data
+            for row in self.markup.inline_keyboard
+            for button in row
+            if isinstance(button.callback_data, str)
+        }
 
 
 _SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
-_EDITING = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup",
-                      "editMessageMedia"})
+_EDITING = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
 
 
 class OfferingBot(ExtBot):
@@ -162,11 +164,20 @@ def taps(update: Update) -> list[Update]:
         data = match(message.text, keyboard.options())
         if data is None:
             continue
-        shown = Message(message_id=keyboard.message_id, date=datetime.now(UTC), chat=update.effective_chat,
-                        reply_markup=keyboard.markup)
+        shown = Message(
+            message_id=keyboard.message_id,
+            date=datetime.now(UTC),
+            chat=update.effective_chat,
+            reply_markup=keyboard.markup,
+        )
         shown.set_bot(bot)
-        query = TypedTap(id=f"typed-{update.update_id}", from_user=update.effective_user,
-                         chat_instance=f"typed-{update.effective_chat.id}", message=shown, data=data)
+        query = TypedTap(
+            id=f"typed-{update.update_id}",
+            from_user=update.effective_user,
+            chat_instance=f"typed-{update.effective_chat.id}",
+            message=shown,
+            data=data,
+        )
         query.set_bot(bot)
         tap = Update(update.update_id, callback_query=query)
         tap.set_bot(bot)
@@ -188,8 +199,13 @@ class TypedStep(BaseHandler):
     buttons above in the person's language. The conversation stays at the step unless the tap
     or the step's own answer moves it."""
 
-    def __init__(self, step: list[BaseHandler], buttons: list[CallbackQueryHandler], hint_key: str = HINT,
-                 own_first: tuple | None = None):
+    def __init__(
+        self,
+        step: list[BaseHandler],
+        buttons: list[CallbackQueryHandler],
+        hint_key: str = HINT,
+        own_first: tuple | None = None,
+    ):
         super().__init__(self._unused)
         self.step, self.buttons, self.hint_key = list(step), list(buttons), hint_key
         self.own_first = own_first  # None, or the buttons that stay taps when typed (选好了)
@@ -221,12 +237,20 @@ class TypedStep(BaseHandler):
                 return handler, checked
         return None
 
-    async def handle_update(self, update: Update, application: Application, check_result: object,
-                            context: ContextTypes.DEFAULT_TYPE) -> object:
+    async def handle_update(
+        self,
+        update: Update,
+        application: Application,
+        check_result: object,
+        context: ContextTypes.DEFAULT_TYPE,
+    ) -> object:
         answered = self.own(update)
         tapped = self.resolve(update)
-        if answered is not None and self.own_first is not None and not (
-                tapped is not None and any(b(tapped[1].callback_query.data) for b in self.own_first)):
+        if (
+            answered is not None
+            and self.own_first is not None
+            and not (tapped is not None and any(b(tapped[1].callback_query.data) for b in self.own_first))
+        ):
             handler, checked = answered
             return await handler.handle_update(update, application, checked, context)
         if tapped is not None:
@@ -239,9 +263,14 @@ class TypedStep(BaseHandler):
         return None  # the conversation stays at this step
 
 
-def conversation(*, states: dict[object, list[BaseHandler]], fallbacks: list[BaseHandler],
-                 hints: dict[object, str] | None = None, whole_answers: dict[object, tuple] | None = None,
-                 **kwargs) -> ConversationHandler:
+def conversation(
+    *,
+    states: dict[object, list[BaseHandler]],
+    fallbacks: list[BaseHandler],
+    hints: dict[object, str] | None = None,
+    whole_answers: dict[object, tuple] | None = None,
+    **kwargs,
+) -> ConversationHandler:
     """A ConversationHandler whose every step with buttons takes their labels typed (TypedStep
     first in the step). The conversation's fallback buttons (取消) count as the step's own.
     `whole_answers` are steps whose buttons are toggled on and off before 选好了, where typed
@@ -253,8 +282,15 @@ def conversation(*, states: dict[object, list[BaseHandler]], fallbacks: list[Bas
     for state, step in states.items():
         buttons = [h for h in step if isinstance(h, CallbackQueryHandler)]
         if buttons and state != ConversationHandler.TIMEOUT:
-            step = [TypedStep(step, buttons + cancelling, (hints or {}).get(state, HINT),
-                              own_first=(whole_answers or {}).get(state)), *step]
+            step = [
+                TypedStep(
+                    step,
+                    buttons + cancelling,
+                    (hints or {}).get(state, HINT),
+                    own_first=(whole_answers or {}).get(state),
+                ),
+                *step,
+            ]
         built[state] = step
     return conversations.TimedConversation(states=built, fallbacks=fallbacks, **kwargs)
 
@@ -270,8 +306,11 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
     if update.effective_chat is None or not menu.TYPED.check_update(update):
         return False
     newest = offered(update.get_bot(), update.effective_chat.id)[:1]
-    found = [tap for tap in taps(update)
-             if newest and tap.callback_query.message.message_id == newest[0].message_id]
+    found = [
+        tap
+        for tap in taps(update)
+        if newest and tap.callback_query.message.message_id == newest[0].message_id
+    ]
     if not found:
         if buttons_last(update.get_bot(), update.effective_chat.id):
             await reply(update, context, HINT)
@@ -288,8 +327,9 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
 # ---- a step's own list of typed answers, beyond its buttons ------------------------------------
 
 
-def handler(options: Options, chosen: Chosen, hint_key: str = HINT,
-            roles: frozenset[str] = MEMBERS) -> MessageHandler:
+def handler(
+    options: Options, chosen: Chosen, hint_key: str = HINT, roles: frozenset[str] = MEMBERS
+) -> MessageHandler:
     """A MessageHandler for a step whose typed answers go beyond the buttons on the screen (a
     kind typed in another language): `options` gives {label: value}, `chosen` proceeds as the
     button would. Unmatched text keeps the step and says how to answer. `roles` are the step's

@@ -100,8 +100,9 @@ def problems(app: Application, reading: Reading, now: datetime) -> list[str]:
     if sweep is not None and time.monotonic() - sweep.finished > SWEEPER_LATE:
         found.append(f"the sweeper last ran {time.monotonic() - sweep.finished:.0f} s ago")
     elif sweep is None and time.monotonic() - vitals.started > SWEEPER_LATE:
-        found.append(f"the sweeper has not run since the bot started "
-                     f"{time.monotonic() - vitals.started:.0f} s ago")
+        found.append(
+            f"the sweeper has not run since the bot started {time.monotonic() - vitals.started:.0f} s ago"
+        )
     return found + database_problems(reading, now, app.bot_data["settings"])
 
 
@@ -112,8 +113,10 @@ def database_problems(reading: Reading, now: datetime, settings) -> list[str]:
     if reading.outbox is not None:
         waited = waiting_since(reading.outbox, now, settings)
         if waited is not None and waited > DELIVERY_STUCK:
-            return [f"delivery is stuck: {reading.outbox.due} messages due, the oldest waiting "
-                    f"{waited.total_seconds() / 60:.0f} min"]
+            return [
+                f"delivery is stuck: {reading.outbox.due} messages due, the oldest waiting "
+                f"{waited.total_seconds() / 60:.0f} min"
+            ]
     return []
 
 
@@ -131,8 +134,9 @@ def every_problem(app: Application, main: Reading, others: list[UnitReading], no
     whose file is broken is reported, and does not hide the others."""
     found = problems(app, main, now)
     for unit in others:
-        found += [f"{unit.name}: {problem}"
-                  for problem in database_problems(unit.reading, now, unit.settings)]
+        found += [
+            f"{unit.name}: {problem}" for problem in database_problems(unit.reading, now, unit.settings)
+        ]
     return found
 
 
@@ -151,8 +155,9 @@ def metric_families(app: Application, reading: Reading, now: datetime) -> list:
     settings = app.bot_data["settings"]
     updates = CounterMetricFamily("rectify_updates_handled", "Updates the bot finished handling")
     updates.add_metric([], vitals.updates_handled)
-    errors = CounterMetricFamily("rectify_handler_errors", "Errors that reached the error handler",
-                                 labels=["source"])
+    errors = CounterMetricFamily(
+        "rectify_handler_errors", "Errors that reached the error handler", labels=["source"]
+    )
     for source in ("update", "job"):
         errors.add_metric([source], vitals.errors[source])
     refusals = CounterMetricFamily("rectify_telegram_429", "Answers 429 (Too Many Requests) received")
@@ -165,14 +170,18 @@ def metric_families(app: Application, reading: Reading, now: datetime) -> list:
         outbox = GaugeMetricFamily("rectify_outbox_messages", "Outbox messages by state", labels=["state"])
         for state in ("queued", "due", "sent", "failed"):
             outbox.add_metric([state], getattr(reading.outbox, state))
-        oldest = GaugeMetricFamily("rectify_outbox_oldest_due_age_seconds",
-                                   "How long the oldest due message has waited (0: none, or quiet hours)")
+        oldest = GaugeMetricFamily(
+            "rectify_outbox_oldest_due_age_seconds",
+            "How long the oldest due message has waited (0: none, or quiet hours)",
+        )
         waited = waiting_since(reading.outbox, now, settings)
         oldest.add_metric([], waited.total_seconds() if waited else 0)
         families += [outbox, oldest]
-    reminders = GaugeMetricFamily("rectify_reminders_per_slot",
-                                  "Deadline reminders of the latest slots, by state",
-                                  labels=["slot", "state"])
+    reminders = GaugeMetricFamily(
+        "rectify_reminders_per_slot",
+        "Deadline reminders of the latest slots, by state",
+        labels=["slot", "state"],
+    )
     for slot, states in reading.reminders.items():
         for state, count in states.items():
             reminders.add_metric([slot, state], count)
@@ -184,8 +193,9 @@ def metric_families(app: Application, reading: Reading, now: datetime) -> list:
         age = GaugeMetricFamily("rectify_sweep_last_run_age_seconds", "Seconds since the last sweep finished")
         age.add_metric([], time.monotonic() - sweep.finished)
         families += [duration, age]
-    files = GaugeMetricFamily("rectify_database_bytes", "Size of the database file and its WAL",
-                              labels=["file"])
+    files = GaugeMetricFamily(
+        "rectify_database_bytes", "Size of the database file and its WAL", labels=["file"]
+    )
     for name, size in reading.file_bytes.items():
         files.add_metric([name], size)
     families.append(files)
@@ -199,18 +209,29 @@ def metric_families(app: Application, reading: Reading, now: datetime) -> list:
 def institution_families(units: list[UnitReading], now: datetime) -> list:
     """Per institution (督导: each its own database, outbox and backups), labelled by its name:
     the main database's figures are also in the unlabelled families above."""
-    up = GaugeMetricFamily("rectify_institution_database_up", "1 when the institution's database answers",
-                           labels=["institution"])
-    outbox = GaugeMetricFamily("rectify_institution_outbox_messages", "An institution's outbox by state",
-                               labels=["institution", "state"])
-    oldest = GaugeMetricFamily("rectify_institution_outbox_oldest_due_age_seconds",
-                               "How long an institution's oldest due message has waited",
-                               labels=["institution"])
-    files = GaugeMetricFamily("rectify_institution_database_bytes",
-                              "Size of an institution's database file and its WAL",
-                              labels=["institution", "file"])
-    backup = GaugeMetricFamily("rectify_institution_backup_last_age_seconds",
-                               "Age of an institution's newest backup", labels=["institution"])
+    up = GaugeMetricFamily(
+        "rectify_institution_database_up", "1 when the institution's database answers", labels=["institution"]
+    )
+    outbox = GaugeMetricFamily(
+        "rectify_institution_outbox_messages",
+        "An institution's outbox by state",
+        labels=["institution", "state"],
+    )
+    oldest = GaugeMetricFamily(
+        "rectify_institution_outbox_oldest_due_age_seconds",
+        "How long an institution's oldest due message has waited",
+        labels=["institution"],
+    )
+    files = GaugeMetricFamily(
+        "rectify_institution_database_bytes",
+        "Size of an institution's database file and its WAL",
+        labels=["institution", "file"],
+    )
+    backup = GaugeMetricFamily(
+        "rectify_institution_backup_last_age_seconds",
+        "Age of an institution's newest backup",
+        labels=["institution"],
+    )
     for unit in units:
         reading = unit.reading
         up.add_metric([unit.name], 0 if reading.error else 1)
@@ -282,8 +303,11 @@ async def start(app: Application) -> web.AppRunner | None:
     runner = web.AppRunner(routes(app), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.health_host, settings.health_port).start()
-    log.info("health endpoint on http://%s:%s/healthz and /metrics", settings.health_host,
-             runner.addresses[0][1] if runner.addresses else settings.health_port)
+    log.info(
+        "health endpoint on http://%s:%s/healthz and /metrics",
+        settings.health_host,
+        runner.addresses[0][1] if runner.addresses else settings.health_port,
+    )
     return runner
 
 

@@ -111,7 +111,7 @@ def terms(text: str) -> dict[str, float]:
             counts["w:" + word] += 1.0
     for run in _CJK_RUN.findall(plain):
         for i in range(len(run) - 1):
-            counts[run[i:i + 2]] += BIGRAM_WEIGHT
+            counts[run[i : i + 2]] += BIGRAM_WEIGHT
         if len(run) == 1:
             counts[run] += BIGRAM_WEIGHT
     for concept, weight in _concepts(plain).items():
@@ -208,13 +208,17 @@ class Index:
             for group, total in pairs:
                 scores[group] += weight * total
         sizes, threshold = self.sizes, self.threshold
-        subjects = [self.subject_counts.get(t, {}) for t in vector
-                    if t.startswith("c:") and t[2:] not in ASPECTS]
-        ranked = sorted(((similarity, g) for g, score in scores.items()
-                         if (similarity := score / sizes[g]) >= threshold), reverse=True)
+        subjects = [
+            self.subject_counts.get(t, {}) for t in vector if t.startswith("c:") and t[2:] not in ASPECTS
+        ]
+        ranked = sorted(
+            ((similarity, g) for g, score in scores.items() if (similarity := score / sizes[g]) >= threshold),
+            reverse=True,
+        )
         for similarity, group in ranked:
-            if not subjects or any(holders.get(group, 0) >= SUBJECT_SHARE * sizes[group]
-                                   for holders in subjects):
+            if not subjects or any(
+                holders.get(group, 0) >= SUBJECT_SHARE * sizes[group] for holders in subjects
+            ):
                 return group, similarity
         return None, 0.0
 
@@ -272,8 +276,10 @@ class Index:
     def representative(self, group: Hashable) -> Hashable:
         """The member most like the group as a whole (the highest dot product with the
         group's summed vector)."""
+
         def likeness(key: Hashable) -> float:
             return sum(w * self.postings[t].get(group, 0.0) for t, w in zip(*self.vectors[key], strict=True))
+
         return max(sorted(self.members[group]), key=likeness)
 
     def retext(self, key: Hashable, text: str, *, stay: bool = False) -> Hashable:

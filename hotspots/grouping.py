@@ -73,8 +73,12 @@ class Grouper:
         self._texts[follow_up.opinion_id] = f"{known}\n{follow_up.text}"
         return True
 
-    def place(self, new: Rows, grouped: list[tuple[str, str, str]] | None = None,
-              follow_ups: Sequence[FollowUp] = ()) -> Placed:
+    def place(
+        self,
+        new: Rows,
+        grouped: list[tuple[str, str, str]] | None = None,
+        follow_ups: Sequence[FollowUp] = (),
+    ) -> Placed:
         """Group new (id, text) opinions, then take in the write-backs not read before (in
         thread order). Returns what to store and the representative of every group that changed."""
         with self._lock:
@@ -96,8 +100,11 @@ class Grouper:
                 placements.append((opinion_id, group_id))
                 touched.add(group_id)
             regrouped = []
-            grown = {f.opinion_id: f for f in sorted(follow_ups, key=lambda f: (f.opinion_id, f.seq))
-                     if self._take(f)}
+            grown = {
+                f.opinion_id: f
+                for f in sorted(follow_ups, key=lambda f: (f.opinion_id, f.seq))
+                if self._take(f)
+            }
             for opinion_id, follow_up in grown.items():
                 if opinion_id not in index.group_of:  # not released to the office yet
                     continue

@@ -21,8 +21,9 @@ async def back_up(app: Application) -> None:
     folder = backups.folder_for(settings.database_path, settings.backup_dir)
     now = clock.now().astimezone(settings.timezone)
     try:
-        path = await asyncio.to_thread(backups.take, settings.database_path, folder, now,
-                                       settings.backup_keep)
+        path = await asyncio.to_thread(
+            backups.take, settings.database_path, folder, now, settings.backup_keep
+        )
     except Exception:  # a failed backup must not stop the bot; the log says so loudly
         log.exception("nightly backup failed")
         return

@@ -20,8 +20,15 @@ log = logging.getLogger(__name__)
 
 def report(app: Application, table: str, row_id: object, error: BaseException) -> None:
     log.error("skipped %s row %s: %s", table, row_id, type(error).__name__)
-    notices.notify(app, notices.office(app), "notice.bad_row", dedup=f"bad-row:{table}:{row_id}",
-                   table=table, id=str(row_id), error=type(error).__name__)
+    notices.notify(
+        app,
+        notices.office(app),
+        "notice.bad_row",
+        dedup=f"bad-row:{table}:{row_id}",
+        table=table,
+        id=str(row_id),
+        error=type(error).__name__,
+    )
 
 
 @contextmanager

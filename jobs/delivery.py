@@ -47,8 +47,12 @@ MAX_BUTTON_ROWS = 8
 def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in buttons[:MAX_BUTTON_ROWS]])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in buttons[:MAX_BUTTON_ROWS]
+        ]
+    )
 
 
 def batches(due: list[Outgoing]) -> list[list[Outgoing]]:
@@ -89,8 +93,9 @@ def holding(app: Application, groupings: list[str]) -> Iterator[None]:
         held -= mine
 
 
-async def _send(app: Application, batch: list[Outgoing], paid: bool = False,
-                accepted: list[int] | None = None) -> bool:
+async def _send(
+    app: Application, batch: list[Outgoing], paid: bool = False, accepted: list[int] | None = None
+) -> bool:
     """Send one person's batch; marked sent once Telegram accepted it (or, for paid sends side
     by side, added to `accepted`, which the caller marks sent a group at a time)."""
     db = services.of(app).db
@@ -104,18 +109,30 @@ async def _send(app: Application, batch: list[Outgoing], paid: bool = False,
     paying = {"allow_paid_broadcast": True} if paid else {}
     try:
         if batch[0].photo:
-            await app.bot.send_photo(person.chat_id, batch[0].photo, caption=text, parse_mode="HTML",
-                                     reply_markup=_markup(buttons), **paying)
+            await app.bot.send_photo(
+                person.chat_id,
+                batch[0].photo,
+                caption=text,
+                parse_mode="HTML",
+                reply_markup=_markup(buttons),
+                **paying,
+            )
         else:
-            await app.bot.send_message(person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons),
-                                       **paying)
+            await app.bot.send_message(
+                person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons), **paying
+            )
     except Forbidden:
         people.set_reachable(db, person.id, False)
         outbox.give_up(db, ids, "blocked")
         log.info("person %s blocked the bot; marked unreachable", person.id)
-        notices.notify(app, [p for p in notices.office(app) if p.id != person.id], "notice.unreachable",
-                       dedup=f"unreachable:{person.id}:{clock.now().date().isoformat()}",
-                       name=person.name, department=person.department)
+        notices.notify(
+            app,
+            [p for p in notices.office(app) if p.id != person.id],
+            "notice.unreachable",
+            dedup=f"unreachable:{person.id}:{clock.now().date().isoformat()}",
+            name=person.name,
+            department=person.department,
+        )
         return False
     except RetryAfter as error:
         wait = error.retry_after
@@ -129,8 +146,9 @@ async def _send(app: Application, batch: list[Outgoing], paid: bool = False,
         log.error("outbox messages %s refused by Telegram: %s", ids, error.message)
         return False
     except TelegramError as error:  # network trouble and 5xx: later, with backoff
-        outbox.postpone(db, ids, min(timedelta(seconds=2 ** batch[0].attempts), MAX_BACKOFF),
-                        type(error).__name__)
+        outbox.postpone(
+            db, ids, min(timedelta(seconds=2 ** batch[0].attempts), MAX_BACKOFF), type(error).__name__
+        )
         return False
     if accepted is None:
         outbox.mark_sent(db, ids)
@@ -239,6 +257,7 @@ STARS_PER_MESSAGE = 0.1  # Bot API, allow_paid_broadcast: "a fee of 0.1 Telegram
 @dataclass(frozen=True)
 class Estimate:
     """What a broadcast to `count` people will take, told to the office before it confirms."""
+
     count: int
     minutes: int
     stars: float  # 0 when the broadcast goes at the free rate
@@ -256,8 +275,13 @@ def estimate(settings, db, count: int) -> Estimate:
 
 def estimate_line(lang: str, found: Estimate) -> str:
     if found.stars:
-        return say(lang, "broadcast.estimate_paid", count=found.count, minutes=found.minutes,
-                   stars=f"{found.stars:g}")
+        return say(
+            lang,
+            "broadcast.estimate_paid",
+            count=found.count,
+            minutes=found.minutes,
+            stars=f"{found.stars:g}",
+        )
     return say(lang, "broadcast.estimate", count=found.count, minutes=found.minutes)
 
 
@@ -290,8 +314,15 @@ def settle_reports(app: Application) -> None:
         arrived, failed, waiting = outbox.tally(db, report.prefix)
         if waiting:
             continue
-        notices.notify(app, notices.person(app, report.person_id), report.key, dedup=report.dedup_key,
-                       count=arrived, failed=failed, **report.fields)
+        notices.notify(
+            app,
+            notices.person(app, report.person_id),
+            report.key,
+            dedup=report.dedup_key,
+            count=arrived,
+            failed=failed,
+            **report.fields,
+        )
         outbox.report_done(db, report.prefix)
 
 

@@ -51,9 +51,11 @@ def build(app: Application, person: Person, since: datetime, today, db=None) -> 
 async def build_apart(app: Application, person: Person, since: datetime, today) -> Digest:
     """`build` in a worker thread, on a read-only connection of its own: the office's digest
     reads every problem, which would hold the event loop for a second at full size."""
+
     def read() -> Digest:
         with database.reader(services.of(app).db) as reading:
             return build(app, person, since, today, reading)
+
     return await asyncio.to_thread(read)
 
 
@@ -63,8 +65,15 @@ SCREEN_LINES = 3  # lines per section on the first screen; the rest is one tap a
 TITLE_UNITS = 40  # a title in a digest line, in UTF-16 units
 
 
-def _listed(lang: str, heading: str, items: list, line, total: int | None = None,
-            limit: int | None = LIST_LIMIT, **values) -> list[str]:
+def _listed(
+    lang: str,
+    heading: str,
+    items: list,
+    line,
+    total: int | None = None,
+    limit: int | None = LIST_LIMIT,
+    **values,
+) -> list[str]:
     """A section: its heading, one line per item (drawing only the lines shown), and how many
     more there are (`total` when the items are only the first few). Returned as one block, so
     that a heading never travels without its lines."""
@@ -78,8 +87,9 @@ def _listed(lang: str, heading: str, items: list, line, total: int | None = None
     return [say(lang, heading, **values), *lines]
 
 
-def _section(lang: str, heading: str, lines: list[str], limit: int | None = LIST_LIMIT,
-             **values) -> list[str]:
+def _section(
+    lang: str, heading: str, lines: list[str], limit: int | None = LIST_LIMIT, **values
+) -> list[str]:
     return _listed(lang, heading, lines, lambda _, text: text, limit=limit, **values)
 
 
@@ -105,31 +115,52 @@ def _path_line(lang: str, steps: list) -> str:
             labels[-1] = label  # 报告进展 30% → 报告进展 70% says no more than 报告进展 70%
         else:
             labels.append(label)
-    return say(lang, "digest.change", id=steps[0].problem_id, title=shorten(steps[0].title, TITLE_UNITS),
-               action=" → ".join(labels))
+    return say(
+        lang,
+        "digest.change",
+        id=steps[0].problem_id,
+        title=shorten(steps[0].title, TITLE_UNITS),
+        action=" → ".join(labels),
+    )
 
 
 def _change_line(lang: str, change) -> str:
     if change.action == "lookback_result":
         result = change.detail.get("text", "too_few")
-        return say(lang, f"digest.lookback.{result}", id=change.problem_id,
-                   title=shorten(change.title, TITLE_UNITS),
-                   **{k: change.detail.get(k, 0) for k in ("satisfied", "basic", "unsatisfied")})
+        return say(
+            lang,
+            f"digest.lookback.{result}",
+            id=change.problem_id,
+            title=shorten(change.title, TITLE_UNITS),
+            **{k: change.detail.get(k, 0) for k in ("satisfied", "basic", "unsatisfied")},
+        )
     return _path_line(lang, [change])
 
 
 def _problem_line(lang: str, problem) -> str:
     title = shorten(problem.title, TITLE_UNITS)
     if problem.deadline:
-        return say(lang, "digest.problem", id=problem.id, title=title,
-                   department=problem.department or "—", deadline=problem.deadline.isoformat())
-    return say(lang, "digest.problem.no_deadline", id=problem.id, title=title,
-               department=problem.department or "—")
+        return say(
+            lang,
+            "digest.problem",
+            id=problem.id,
+            title=title,
+            department=problem.department or "—",
+            deadline=problem.deadline.isoformat(),
+        )
+    return say(
+        lang, "digest.problem.no_deadline", id=problem.id, title=title, department=problem.department or "—"
+    )
 
 
 def _opinion_line(lang: str, note) -> str:
-    return say(lang, "digest.opinion", category=note.category, department=note.department or "—",
-               text=shorten(note.text, OPINION_CHARS))
+    return say(
+        lang,
+        "digest.opinion",
+        category=note.category,
+        department=note.department or "—",
+        text=shorten(note.text, OPINION_CHARS),
+    )
 
 
 def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[str]]:
@@ -139,33 +170,90 @@ def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[st
     counts = []
     if digest.opinions.count:
         by_category = "、".join(f"{k} {v}" for k, v in digest.opinions.by_category.items())
-        counts.append(say(lang, "digest.section.office_opinions.public" if digest.opinions.public
-                          else "digest.section.office_opinions", count=digest.opinions.count,
-                          by_category=by_category, public=digest.opinions.public))
+        counts.append(
+            say(
+                lang,
+                "digest.section.office_opinions.public"
+                if digest.opinions.public
+                else "digest.section.office_opinions",
+                count=digest.opinions.count,
+                by_category=by_category,
+                public=digest.opinions.public,
+            )
+        )
     if figures.opinions_by_status:
-        counts.append(say(lang, "digest.opinion_status", by_status="、".join(
-            f"{say(lang, f'opinion.status.{k}')} {v}" for k, v in figures.opinions_by_status.items())))
+        counts.append(
+            say(
+                lang,
+                "digest.opinion_status",
+                by_status="、".join(
+                    f"{say(lang, f'opinion.status.{k}')} {v}" for k, v in figures.opinions_by_status.items()
+                ),
+            )
+        )
     blocks.append(counts)
-    blocks.append(_section(lang, "digest.section.overdue", [
-        say(lang, "digest.overdue_department", department=department, count=len(items),
-            items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""))
-        for department, items in figures.overdue_by_department.items()], limit))
+    blocks.append(
+        _section(
+            lang,
+            "digest.section.overdue",
+            [
+                say(
+                    lang,
+                    "digest.overdue_department",
+                    department=department,
+                    count=len(items),
+                    items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""),
+                )
+                for department, items in figures.overdue_by_department.items()
+            ],
+            limit,
+        )
+    )
     unreachable = "、".join(f"{p.name}（{p.department}）" for p in figures.unreachable)
     reach = [say(lang, "digest.unreachable", people=unreachable)] if unreachable else []
     blocks.append(_section(lang, "digest.section.unreachable", reach, limit))
     if figures.not_joined:
         blocks.append([say(lang, "digest.not_joined", count=figures.not_joined)])
-    blocks.append(_section(lang, "digest.section.self_checks", [
-        say(lang, "digest.self_check", id=r.id, subject=r.subject, due=r.due_on.isoformat(),
-            status=say(lang, f"selfcheck.status.{r.status}")) for r in figures.overdue_self_checks], limit))
-    blocks.append(_section(lang, "digest.section.evaluations", [
-        say(lang, "digest.evaluation", title=title, voted=voted, eligible=eligible)
-        for title, voted, eligible in figures.evaluation_turnout], limit))
+    blocks.append(
+        _section(
+            lang,
+            "digest.section.self_checks",
+            [
+                say(
+                    lang,
+                    "digest.self_check",
+                    id=r.id,
+                    subject=r.subject,
+                    due=r.due_on.isoformat(),
+                    status=say(lang, f"selfcheck.status.{r.status}"),
+                )
+                for r in figures.overdue_self_checks
+            ],
+            limit,
+        )
+    )
+    blocks.append(
+        _section(
+            lang,
+            "digest.section.evaluations",
+            [
+                say(lang, "digest.evaluation", title=title, voted=voted, eligible=eligible)
+                for title, voted, eligible in figures.evaluation_turnout
+            ],
+            limit,
+        )
+    )
     return blocks
 
 
-def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None,
-           limit: int | None = SCREEN_LINES) -> list[list[str]]:
+def blocks(
+    lang: str,
+    person: Person,
+    digest: Digest,
+    title_key: str,
+    since_text: str | None,
+    limit: int | None = SCREEN_LINES,
+) -> list[list[str]]:
     """The digest as blocks: the head, then one block per section (a heading with its lines).
     With `limit`, each section shows that many lines: one phone screen; None shows them all."""
     lights = {name: len(found) for name, found in digest.by_light.items()}
@@ -175,18 +263,33 @@ def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text
     head.append(say(lang, "digest.lights", **lights))
     found = [head]
     for colour in (problem_rules.RED, problem_rules.AMBER):
-        found.append(_listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line,
-                             limit=limit))
+        found.append(
+            _listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line, limit=limit)
+        )
     others = paths([c for c in digest.changes if c.action != "lookback_result"])
     found.append(_listed(lang, "digest.section.changes", others, _path_line, limit=limit))
     found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))
     if digest.office is None:
         new = digest.opinions
         heading = "digest.section.opinions.public" if new.public else "digest.section.opinions"
-        found.append(_listed(lang, heading, new.shown, _opinion_line, total=new.count,
-                             limit=limit, count=new.count, anonymous=new.anonymous, public=new.public))
-    found.append(_section(lang, "digest.section.lookbacks",
-                          [_change_line(lang, c) for c in digest.lookback_results], limit))
+        found.append(
+            _listed(
+                lang,
+                heading,
+                new.shown,
+                _opinion_line,
+                total=new.count,
+                limit=limit,
+                count=new.count,
+                anonymous=new.anonymous,
+                public=new.public,
+            )
+        )
+    found.append(
+        _section(
+            lang, "digest.section.lookbacks", [_change_line(lang, c) for c in digest.lookback_results], limit
+        )
+    )
     if digest.office is not None:
         found += _office_blocks(lang, digest, limit)
     found.append(hotspot_lines(lang, digest.hotspots, limit))
@@ -196,9 +299,22 @@ def blocks(lang: str, person: Person, digest: Digest, title_key: str, since_text
 def hotspot_lines(lang: str, found: list, limit: int | None = None) -> list[str]:
     """The largest groups of similar opinions (for a leader, none under k: storage leaves them
     out)."""
-    return _section(lang, "hotspot.section", [
-        say(lang, "hotspot.line", count=h.size, text=shorten(h.representative, OPINION_CHARS),
-            first=h.first_day, last=h.last_day) for h in found], limit)
+    return _section(
+        lang,
+        "hotspot.section",
+        [
+            say(
+                lang,
+                "hotspot.line",
+                count=h.size,
+                text=shorten(h.representative, OPINION_CHARS),
+                first=h.first_day,
+                last=h.last_day,
+            )
+            for h in found
+        ],
+        limit,
+    )
 
 
 def render(lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None) -> str:
@@ -206,8 +322,9 @@ def render(lang: str, person: Person, digest: Digest, title_key: str, since_text
     return render_screen(lang, person, digest, title_key, since_text)[0]
 
 
-def render_screen(lang: str, person: Person, digest: Digest, title_key: str,
-                  since_text: str | None) -> tuple[str, bool]:
+def render_screen(
+    lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None
+) -> tuple[str, bool]:
     """The first screen, and whether anything was left off it (then the full digest is one tap
     away)."""
     shown = blocks(lang, person, digest, title_key, since_text)
@@ -222,8 +339,9 @@ def full_button(since: datetime) -> str:
     return DIGEST_FULL.data(int(since.timestamp()))
 
 
-def render_full(lang: str, person: Person, digest: Digest, title_key: str,
-                since_text: str | None) -> list[str]:
+def render_full(
+    lang: str, person: Person, digest: Digest, title_key: str, since_text: str | None
+) -> list[str]:
     """Every line, in as many messages as it takes, never parting a heading from its lines."""
     return fit_blocks(blocks(lang, person, digest, title_key, since_text, limit=None), lang)
 
@@ -256,6 +374,7 @@ def _parts(block: list[str], limit: int) -> list[list[str]]:
 
 # ---- the chart -----------------------------------------------------------------------------
 
+
 def chart_title(lang: str, person: Person) -> str:
     return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
 
@@ -282,6 +401,7 @@ async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes |
 
 
 # ---- the schedule --------------------------------------------------------------------------
+
 
 def recipients(app: Application) -> Iterable[Person]:
     return [p for p in people.holding(services.of(app).db, (LEADER, OFFICE)) if p.chat_id and p.reachable]
@@ -316,6 +436,7 @@ async def queue_due(app: Application, after: datetime, until: datetime) -> int:
 class Prepared:
     """A digest ready to queue: whether it is empty, its first screen, and what its chart is
     drawn from."""
+
     empty: bool
     text: str = ""
     cut: bool = False
@@ -332,8 +453,9 @@ class _Pass:
         self.office: dict[tuple, Digest] = {}
         self.charts: dict[tuple, bytes] = {}
 
-    def prepare(self, person: Person, since: datetime, today, lang: str, title: str,
-                since_text: str) -> Prepared:
+    def prepare(
+        self, person: Person, since: datetime, today, lang: str, title: str, since_text: str
+    ) -> Prepared:
         """Runs in a worker thread: read and write out one person's digest."""
         if OFFICE in person.roles:
             key = (since, today)
@@ -352,8 +474,11 @@ class _Pass:
         if found is None:
             return None
         rows, title, labels = found
-        key = (title, tuple(labels.items()),
-               tuple((row.department, tuple(sorted(row.counts.items()))) for row in rows))
+        key = (
+            title,
+            tuple(labels.items()),
+            tuple((row.department, tuple(sorted(row.counts.items()))) for row in rows),
+        )
         if key not in self.charts:
             self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels)
         return self.charts[key]

@@ -69,18 +69,27 @@ def slip_results(app: Application, sheet: Sheet) -> tuple[list[SubjectResult], i
     used, issued = evaluations.slip_turnout(db, sheet.id)
     if not issued:
         return None
-    found = evaluations.results(db, sheet, settings.evaluation_min_ballots, settings.evaluation_rule,
-                                group=evaluations.SLIP_GROUP)
+    found = evaluations.results(
+        db, sheet, settings.evaluation_min_ballots, settings.evaluation_rule, group=evaluations.SLIP_GROUP
+    )
     return found, used, issued
 
 
-def render_results(lang: str, sheet: Sheet, found: list[SubjectResult],
-                   slips: tuple[list[SubjectResult], int, int] | None = None) -> str:
+def render_results(
+    lang: str,
+    sheet: Sheet,
+    found: list[SubjectResult],
+    slips: tuple[list[SubjectResult], int, int] | None = None,
+) -> str:
     return "\n".join(result_lines(lang, sheet, found, slips))
 
 
-def result_lines(lang: str, sheet: Sheet, found: list[SubjectResult],
-                 slips: tuple[list[SubjectResult], int, int] | None = None) -> list[str]:
+def result_lines(
+    lang: str,
+    sheet: Sheet,
+    found: list[SubjectResult],
+    slips: tuple[list[SubjectResult], int, int] | None = None,
+) -> list[str]:
     """The results a line at a time (each complete HTML), for sending in as many messages as
     a long sheet needs; the slips' group after the staff's."""
     lines = [say(lang, "evaluation.results_title", title=sheet.title)]
@@ -131,9 +140,14 @@ def results_for(app: Application, sheet: Sheet, viewer: Person) -> list[SubjectR
 
 def tell_viewers(app: Application, sheet: Sheet, recipients: list[Person]) -> int:
     """The leaders named to see a closed sheet's results hear that they can open them."""
-    return notices.notify(app, recipients, "evaluation.viewer_news",
-                          buttons=[[("evaluation.btn.results", EVALUATION_VIEW.data(sheet.id))]],
-                          dedup=f"evaluation:{sheet.id}:viewer", title=sheet.title)
+    return notices.notify(
+        app,
+        recipients,
+        "evaluation.viewer_news",
+        buttons=[[("evaluation.btn.results", EVALUATION_VIEW.data(sheet.id))]],
+        dedup=f"evaluation:{sheet.id}:viewer",
+        title=sheet.title,
+    )
 
 
 def announce_results(app: Application, sheet: Sheet) -> int:
@@ -149,8 +163,11 @@ def announce_results(app: Application, sheet: Sheet) -> int:
         # A sheet of many subjects runs past one message: as many as Telegram's limit needs.
         # The parts after the first are keyed apart, so the arrival report counts people.
         for part, text in enumerate(fit.split_lines(result_lines(lang, sheet, found, slips))):
-            key = (f"evaluation:{sheet.id}:published:{person.id}" if not part
-                   else f"evaluation:{sheet.id}:published-part{part}:{person.id}")
+            key = (
+                f"evaluation:{sheet.id}:published:{person.id}"
+                if not part
+                else f"evaluation:{sheet.id}:published-part{part}:{person.id}"
+            )
             added = outbox.queue(db, person.id, text, dedup_key=key)
             queued += added if not part else 0
     return queued

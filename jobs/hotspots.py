@@ -35,8 +35,11 @@ async def group_released(app: Application) -> int:
         # every released opinion and write-back, and on the first batch every grouped opinion:
         # long reads, on a read-only connection in a worker thread, not on the event loop
         with reader(db) as reading:
-            return (hotspots.ungrouped(reading), [FollowUp(*row) for row in hotspots.follow_ups(reading)],
-                    hotspots.members_for_index(reading) if rebuild else None)
+            return (
+                hotspots.ungrouped(reading),
+                [FollowUp(*row) for row in hotspots.follow_ups(reading)],
+                hotspots.members_for_index(reading) if rebuild else None,
+            )
 
     new, written_back, grouped = await asyncio.to_thread(read, False)
     if not new and not chosen.has_pending and not chosen.has_unread(written_back):
@@ -45,6 +48,9 @@ async def group_released(app: Application) -> int:
         new, written_back, grouped = await asyncio.to_thread(read, True)
     placed = await asyncio.to_thread(chosen.place, new, grouped, written_back)
     hotspots.place(db, placed.placements, placed.representatives, placed.regrouped)
-    log.info("hotspots: %d opinions grouped, %d moved by a write-back", len(placed.placements),
-             len(placed.regrouped))
+    log.info(
+        "hotspots: %d opinions grouped, %d moved by a write-back",
+        len(placed.placements),
+        len(placed.regrouped),
+    )
     return len(placed.placements)

@@ -121,8 +121,11 @@ class GuestPlaces:
             self._places.popitem(last=False)
             if not self._cap_logged:
                 self._cap_logged = True
-                log.warning("guests: %d remembered, the cap; the longest silent are forgotten first "
-                            "(they scan the poster again)", self.cap)
+                log.warning(
+                    "guests: %d remembered, the cap; the longest silent are forgotten first "
+                    "(they scan the poster again)",
+                    self.cap,
+                )
 
     def __contains__(self, user_id: object) -> bool:
         return self.get(user_id) is not None  # type: ignore[arg-type]
@@ -135,6 +138,7 @@ class GuestPlaces:
 @dataclasses.dataclass
 class Units:
     """The institutions the bot knows, and who belongs where."""
+
     main: Institution | None  # the main database's unit; None in a deployment with one institution
     views: dict[int, Any]  # institution id -> its view (the main one: the application itself)
     by_name: dict[str, int]
@@ -155,8 +159,9 @@ def unit_settings(settings, institution: Institution):
     if institution.is_main:
         return dataclasses.replace(settings, institution=institution.name)
     folder = backups.folder_for(main, settings.backup_dir) / directory.FOLDER / institution.public_code
-    return dataclasses.replace(settings, institution=institution.name,
-                               database_path=institution.file(main), backup_dir=folder)
+    return dataclasses.replace(
+        settings, institution=institution.name, database_path=institution.file(main), backup_dir=folder
+    )
 
 
 def _view(app: Application, institution: Institution) -> UnitView:
@@ -165,8 +170,13 @@ def _view(app: Application, institution: Institution) -> UnitView:
     main = held.of(app)  # the institution's own services, sharing the deployment's part
     services = Services(db, settings, main.shared, anonymous_pool.attach(db, settings.anonymity_set))
     # its Services, and the same under their old names for the tests and the sandbox
-    own = {held.KEY: services, "db": db, "settings": settings, "keys": services.keys,
-           "anonymous_pool": services.anonymous_pool}
+    own = {
+        held.KEY: services,
+        "db": db,
+        "settings": settings,
+        "keys": services.keys,
+        "anonymous_pool": services.anonymous_pool,
+    }
     return UnitView(app, institution, UnitData(app.bot_data, own))
 
 
@@ -184,9 +194,14 @@ def attach(app: Application) -> Units:
             views[institution.id] = app
         elif institution.id not in views:
             views[institution.id] = _view(app, institution)
-    units = Units(main, views, {i.name: i.id for i in listed}, directory.members(home),
-                  known.guests if known else GuestPlaces(),  # a unit added since: guests stay placed
-                  known.slip_raters if known else {})
+    units = Units(
+        main,
+        views,
+        {i.name: i.id for i in listed},
+        directory.members(home),
+        known.guests if known else GuestPlaces(),  # a unit added since: guests stay placed
+        known.slip_raters if known else {},
+    )
     app.bot_data[UNITS] = units
     if len(views) > 1:
         log.info("supervised deployment: %d institutions", len(views))
@@ -331,7 +346,7 @@ def joined(app, view, telegram_user_id: int) -> None:
 
 def close(app) -> None:
     units = units_of(app)
-    for view in (units.views.values() if units else ()):
+    for view in units.views.values() if units else ():
         cache = held.of(view).rollup_cache
         if cache is not None:
             cache.close()

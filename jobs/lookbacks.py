@@ -23,8 +23,10 @@ from storage import lookbacks, people, problems
 
 log = logging.getLogger(__name__)
 
-VOTE_BUTTONS = [[("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic", "basic")],
-                [("lookback.btn.unsatisfied", "unsatisfied"), ("lookback.btn.unknown", "unknown")]]
+VOTE_BUTTONS = [
+    [("lookback.btn.satisfied", "satisfied"), ("lookback.btn.basic", "basic")],
+    [("lookback.btn.unsatisfied", "unsatisfied"), ("lookback.btn.unknown", "unknown")],
+]
 
 
 def voters(app: Application, lookback: lookbacks.Lookback, *, adding: tuple[str, str] | None = None) -> list:
@@ -71,30 +73,63 @@ def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = Tr
     if problem is None:  # a look-back's problem is never deleted
         raise LookupError(f"problem {lookback.problem_id}")
     if not lookbacks.electorate(db, lookback.id):
-        lookbacks.widen(db, lookback.id, [("department", str(d)) for d in lookbacks.affected_departments(
-            db, problem.id)] or [lookbacks.EVERYONE])
-    notices.notify(app, notices.heads_of(app, problem.department_id), "lookback.confirm_ask",
-                   buttons=[[("lookback.btn.confirm", LOOKBACK_CONFIRM.data(lookback.id))]],
-                   dedup=f"lookback-confirm:{lookback.id}", id=problem.id, title=problem.title)
+        lookbacks.widen(
+            db,
+            lookback.id,
+            [("department", str(d)) for d in lookbacks.affected_departments(db, problem.id)]
+            or [lookbacks.EVERYONE],
+        )
+    notices.notify(
+        app,
+        notices.heads_of(app, problem.department_id),
+        "lookback.confirm_ask",
+        buttons=[[("lookback.btn.confirm", LOOKBACK_CONFIRM.data(lookback.id))]],
+        dedup=f"lookback-confirm:{lookback.id}",
+        id=problem.id,
+        title=problem.title,
+    )
     asked = voters(app, lookback)
-    buttons = [[(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row]
-               for row in VOTE_BUTTONS]
+    buttons = [
+        [(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row] for row in VOTE_BUTTONS
+    ]
     for start in range(0, len(asked), ASK_CHUNK):
-        notices.notify(app, asked[start:start + ASK_CHUNK], "lookback.vote_ask",
-                       buttons=buttons, dedup=f"lookback-vote:{lookback.id}", id=problem.id,
-                       title=problem.title, measures=problem.measures or "—")
+        notices.notify(
+            app,
+            asked[start : start + ASK_CHUNK],
+            "lookback.vote_ask",
+            buttons=buttons,
+            dedup=f"lookback-vote:{lookback.id}",
+            id=problem.id,
+            title=problem.title,
+            measures=problem.measures or "—",
+        )
         yield
     reach = len(asked) + len(problems.opinions_of(db, problem.id))
     widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
     if reach < settings.lookback_min_votes and not widened:
-        notices.notify(app, notices.office(app), "lookback.too_few_asked",
-                       buttons=[[("lookback.btn.widen", LOOKBACK_WIDEN.data(lookback.id))],
-                                [("lookback.btn.widen_some", LOOKBACK_WIDEN_MENU.data(lookback.id))]],
-                       dedup=f"lookback-too-few:{lookback.id}:{len(asked)}", id=problem.id,
-                       title=problem.title, asked=reach, k=settings.lookback_min_votes)
+        notices.notify(
+            app,
+            notices.office(app),
+            "lookback.too_few_asked",
+            buttons=[
+                [("lookback.btn.widen", LOOKBACK_WIDEN.data(lookback.id))],
+                [("lookback.btn.widen_some", LOOKBACK_WIDEN_MENU.data(lookback.id))],
+            ],
+            dedup=f"lookback-too-few:{lookback.id}:{len(asked)}",
+            id=problem.id,
+            title=problem.title,
+            asked=reach,
+            k=settings.lookback_min_votes,
+        )
     if holders:  # once, when the look-back opens (a pass that resumes it does not tell again)
-        notices.holders_told(app, problems.opinions_of(db, problem.id), "lookback.holder_news",
-                             f"lookback-holder:{lookback.id}", id=problem.id, title=problem.title)
+        notices.holders_told(
+            app,
+            problems.opinions_of(db, problem.id),
+            "lookback.holder_news",
+            f"lookback-holder:{lookback.id}",
+            id=problem.id,
+            title=problem.title,
+        )
 
 
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
@@ -105,10 +140,16 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
         if problem is None:  # a look-back's problem is never deleted
             raise LookupError(f"problem {lookback.problem_id}")
         counts = lookbacks.tally(db, lookback.id)
-        notices.notify(app, notices.person(app, problem.leader_id), "lookback.reopened",
-                       buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], id=problem.id,
-                       title=problem.title, unsatisfied=counts["unsatisfied"],
-                       counted=sum(counts[c] for c in lookbacks.COUNTED))
+        notices.notify(
+            app,
+            notices.person(app, problem.leader_id),
+            "lookback.reopened",
+            buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]],
+            id=problem.id,
+            title=problem.title,
+            unsatisfied=counts["unsatisfied"],
+            counted=sum(counts[c] for c in lookbacks.COUNTED),
+        )
         log.info("look-back %s reopened problem %s", lookback.id, problem.id)
     return result
 
@@ -132,8 +173,9 @@ async def run_in_slices(app: Application, today: date, slices: Slices | None = N
 def _opening(app: Application, today: date, started: set[int]) -> Iterator[None]:
     """Open each round that is due (a round that exists already is not opened twice)."""
     db, settings = services.of(app).db, services.of(app).settings
-    due = lookbacks.each_due_round(db, today, settings.lookback_days, settings.timezone,
-                                   bad_row=bad_rows.reporter(app))
+    due = lookbacks.each_due_round(
+        db, today, settings.lookback_days, settings.timezone, bad_row=bad_rows.reporter(app)
+    )
     for problem_id, round_name in due:
         with bad_rows.skipped_if_bad(app, "problems", problem_id):
             opened = lookbacks.start(db, problem_id, round_name, today, settings.lookback_open_days)

@@ -37,8 +37,10 @@ def _queue(app: Application, event, offset, now: datetime) -> int:
     for person in calendar.attendees(db, event):
         lang = person.language or settings.default_language
         queued += outbox.queue(
-            db, person.id, say(lang, "meeting.reminder", title=event.title, when=when,
-                               place=event.place or "—"),
+            db,
+            person.id,
+            say(lang, "meeting.reminder", title=event.title, when=when, place=event.place or "—"),
             dedup_key=f"meeting:{event.id}:{lead}:{iso(event.starts_at)}:{person.id}",
-            due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours))
+            due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours),
+        )
     return queued

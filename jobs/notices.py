@@ -45,6 +45,7 @@ from texts.fit import CAPTION_LIMIT, TEXT_LIMIT, shorten, units
 class Reach:
     """What telling people needs: the database and the language of those who chose none. The
     command line and the demo seeder make one; handlers and jobs pass their context or app."""
+
     db: sqlite_utils.Database
     default_language: str
     zone: tzinfo | None = None  # the time zone meeting times are shown in
@@ -59,9 +60,17 @@ def reach(target) -> Reach:
     return Reach(services.of(app).db, settings.default_language, settings.timezone)
 
 
-def notify(target, recipients: Iterable[Person], key: str, *,
-           buttons: list[list[tuple[str, str]]] | None = None, dedup: str | None = None,
-           due_at: datetime | None = None, grouping: str | None = None, **values) -> int:
+def notify(
+    target,
+    recipients: Iterable[Person],
+    key: str,
+    *,
+    buttons: list[list[tuple[str, str]]] | None = None,
+    dedup: str | None = None,
+    due_at: datetime | None = None,
+    grouping: str | None = None,
+    **values,
+) -> int:
     """Queue one notice per recipient; `buttons` labels are catalog keys. Returns how many
     were queued (a deduplicated one counts once, ever)."""
     where = reach(target)
@@ -69,9 +78,15 @@ def notify(target, recipients: Iterable[Person], key: str, *,
     for person in {p.id: p for p in recipients}.values():
         lang = person.language or where.default_language
         rendered = [[(say(lang, label), data) for label, data in row] for row in buttons or []]
-        queued += outbox.queue(where.db, person.id, fitted(lang, key, **values), buttons=rendered or None,
-                               dedup_key=f"{dedup}:{person.id}" if dedup else None, due_at=due_at,
-                               grouping=grouping)
+        queued += outbox.queue(
+            where.db,
+            person.id,
+            fitted(lang, key, **values),
+            buttons=rendered or None,
+            dedup_key=f"{dedup}:{person.id}" if dedup else None,
+            due_at=due_at,
+            grouping=grouping,
+        )
     return queued
 
 
@@ -83,8 +98,11 @@ def fitted(lang: str, key: str, limit: int = TEXT_LIMIT, /, **values) -> str:
     values = dict(values)
     text = say(lang, key, **values)
     while units(text) > limit:
-        longest = max((k for k, v in values.items() if isinstance(v, str) and len(v) > 1),
-                      key=lambda k: units(values[k]), default=None)
+        longest = max(
+            (k for k, v in values.items() if isinstance(v, str) and len(v) > 1),
+            key=lambda k: units(values[k]),
+            default=None,
+        )
         if longest is None:
             return shorten(text, limit)  # nothing left to shorten: a template bug, never a refusal
         values[longest] = shorten(values[longest], max(1, units(values[longest]) - (units(text) - limit) - 1))
@@ -104,16 +122,26 @@ def holders_told(target, opinion_ids: Iterable[str], key: str, dedup: str, **val
     never through a row that names a person; in the default language (the link holds a chat,
     not a person and their language). Queued, so a restart before delivery loses nothing."""
     where = reach(target)
-    return sum(outbox.queue_sealed(where.db, opinion_id, say(where.default_language, key, opinion=opinion_id,
-                                                             **values), f"{dedup}:{opinion_id}")
-               for opinion_id in opinion_ids)
+    return sum(
+        outbox.queue_sealed(
+            where.db,
+            opinion_id,
+            say(where.default_language, key, opinion=opinion_id, **values),
+            f"{dedup}:{opinion_id}",
+        )
+        for opinion_id in opinion_ids
+    )
 
 
 # ---- who: the audiences ------------------------------------------------------------------
 
+
 def with_role(target, role: str, department_id: int | None = None) -> list[Person]:
-    return [p for p in people.holding(reach(target).db, (role,))
-            if department_id is None or p.department_id == department_id]
+    return [
+        p
+        for p in people.holding(reach(target).db, (role,))
+        if department_id is None or p.department_id == department_id
+    ]
 
 
 def office(target) -> list[Person]:
@@ -151,18 +179,33 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
     notice as its caption, the others follow numbered."""
     leader = person(target, problem.leader_id)
     if not photos:
-        return notify(target, leader, "notice.progress", id=problem.id, title=problem.title,
-                      percent=problem.progress, text=shorten(text, 1500))
+        return notify(
+            target,
+            leader,
+            "notice.progress",
+            id=problem.id,
+            title=problem.title,
+            percent=problem.progress,
+            text=shorten(text, 1500),
+        )
     where = reach(target)
     queued = 0
     for recipient in leader:
         lang = recipient.language or where.default_language
-        caption = fitted(lang, "notice.progress", CAPTION_LIMIT, id=problem.id, title=problem.title,
-                         percent=problem.progress, text=shorten(text, 700))
+        caption = fitted(
+            lang,
+            "notice.progress",
+            CAPTION_LIMIT,
+            id=problem.id,
+            title=problem.title,
+            percent=problem.progress,
+            text=shorten(text, 700),
+        )
         for index, jpeg in enumerate(photos):
             if index:
-                caption = say(lang, "notice.progress_photo", id=problem.id, number=index + 1,
-                              count=len(photos))
+                caption = say(
+                    lang, "notice.progress_photo", id=problem.id, number=index + 1, count=len(photos)
+                )
             queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
     return queued
 
@@ -180,13 +223,24 @@ def extension_deciders(target, problem, role: str) -> list[Person]:
 def extension_asked(target, problem, extension, asker: Person) -> int:
     """申请延期: whoever decides is asked, with the reason and both dates."""
     deciders = [p for p in extension_deciders(target, problem, extension.decider_role) if p.id != asker.id]
-    return notify(target, deciders, "notice.extension_asked",
-                  buttons=[[("extension.btn.approve", EXTENSION_DECIDE.data("ok", extension.id)),
-                            ("extension.btn.refuse", EXTENSION_DECIDE.data("no", extension.id))]],
-                  dedup=f"extension-asked:{extension.id}", id=problem.id, title=problem.title,
-                  who=asker.name, reason=extension.reason,
-                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
-                  new=extension.new_deadline.isoformat())
+    return notify(
+        target,
+        deciders,
+        "notice.extension_asked",
+        buttons=[
+            [
+                ("extension.btn.approve", EXTENSION_DECIDE.data("ok", extension.id)),
+                ("extension.btn.refuse", EXTENSION_DECIDE.data("no", extension.id)),
+            ]
+        ],
+        dedup=f"extension-asked:{extension.id}",
+        id=problem.id,
+        title=problem.title,
+        who=asker.name,
+        reason=extension.reason,
+        old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
+        new=extension.new_deadline.isoformat(),
+    )
 
 
 def extension_decided(target, problem, extension) -> int:
@@ -195,66 +249,122 @@ def extension_decided(target, problem, extension) -> int:
     told = person(target, extension.requester_id)
     if extension.decision == "approved":
         told += heads_of(target, problem.department_id) + person(target, problem.leader_id)
-    return notify(target, told, f"notice.extension_{extension.decision}",
-                  dedup=f"extension-decided:{extension.id}", id=problem.id, title=problem.title,
-                  new=extension.new_deadline.isoformat(),
-                  old=extension.old_deadline.isoformat() if extension.old_deadline else "—")
+    return notify(
+        target,
+        told,
+        f"notice.extension_{extension.decision}",
+        dedup=f"extension-decided:{extension.id}",
+        id=problem.id,
+        title=problem.title,
+        new=extension.new_deadline.isoformat(),
+        old=extension.old_deadline.isoformat() if extension.old_deadline else "—",
+    )
 
 
 # ---- what: the events of the problem list ------------------------------------------------
+
 
 def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> int:
     """A new problem waits for a leader: every leader is told, with a button to claim it."""
     problem = problems.get(reach(target).db, problem_id)
     if problem is None:
         return 0
-    return notify(target, leaders(target), "notice.listed", buttons=[[("claim.btn", CLAIM.data(problem.id))]],
-                  dedup=f"listed:{problem.id}", due_at=due_at, id=problem.id,
-                  title=problem.title)
+    return notify(
+        target,
+        leaders(target),
+        "notice.listed",
+        buttons=[[("claim.btn", CLAIM.data(problem.id))]],
+        dedup=f"listed:{problem.id}",
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+    )
 
 
 def problem_claimed(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(target, office(target), "notice.claimed", due_at=due_at, id=problem.id,
-                  title=problem.title, leader=problem.leader)
+    return notify(
+        target,
+        office(target),
+        "notice.claimed",
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+        leader=problem.leader,
+    )
 
 
 def problem_assigned(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(target, person(target, problem.leader_id), "notice.assigned",
-                  buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]], due_at=due_at, id=problem.id,
-                  title=problem.title)
+    return notify(
+        target,
+        person(target, problem.leader_id),
+        "notice.assigned",
+        buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]],
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+    )
 
 
 def problem_dispatched(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(target, heads_of(target, problem.department_id), "notice.dispatched",
-                  buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
-                  id=problem.id, title=problem.title, measures=problem.measures,
-                  deadline=problem.deadline.isoformat() if problem.deadline else "—",
-                  leader=problem.leader)
+    return notify(
+        target,
+        heads_of(target, problem.department_id),
+        "notice.dispatched",
+        buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+        measures=problem.measures,
+        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        leader=problem.leader,
+    )
 
 
 def problem_explained(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(target, office(target), "notice.explained", due_at=due_at, id=problem.id,
-                  title=problem.title, reason=problem.explanation)
+    return notify(
+        target,
+        office(target),
+        "notice.explained",
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+        reason=problem.explanation,
+    )
 
 
 def problem_closed(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(target, closed_audience(target, problem), "notice.closed", due_at=due_at, id=problem.id,
-                  title=problem.title)
+    return notify(
+        target,
+        closed_audience(target, problem),
+        "notice.closed",
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+    )
 
 
 def problem_returned(target, problem: Problem, comment: str, due_at: datetime | None = None) -> int:
     """A closure sent back: the department's heads get the button to report again; the leader is
     told without it, since only a head may report (nobody is offered a button they cannot use)."""
     heads = heads_of(target, problem.department_id)
-    told = notify(target, heads, "notice.returned",
-                  buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]], due_at=due_at,
-                  id=problem.id, title=problem.title, comment=comment)
+    told = notify(
+        target,
+        heads,
+        "notice.returned",
+        buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+        comment=comment,
+    )
     leader = [p for p in person(target, problem.leader_id) if p.id not in {h.id for h in heads}]
-    return told + notify(target, leader, "notice.returned", due_at=due_at, id=problem.id,
-                         title=problem.title, comment=comment)
+    return told + notify(
+        target, leader, "notice.returned", due_at=due_at, id=problem.id, title=problem.title, comment=comment
+    )
 
 
 # ---- the campaign calendar ---------------------------------------------------------------
+
 
 def _when(target, moment: datetime) -> str:
     zone = reach(target).zone
@@ -265,25 +375,49 @@ def meeting_set(target, event: calendar.Event) -> int:
     """A new meeting: its attendees are told at once (phases tell nobody)."""
     if event.kind != "meeting":
         return 0
-    return notify(target, calendar.attendees(reach(target).db, event), "meeting.announced",
-                  dedup=f"meeting-set:{event.id}", title=event.title, when=_when(target, event.starts_at),
-                  place=event.place or "—")
+    return notify(
+        target,
+        calendar.attendees(reach(target).db, event),
+        "meeting.announced",
+        dedup=f"meeting-set:{event.id}",
+        title=event.title,
+        when=_when(target, event.starts_at),
+        place=event.place or "—",
+    )
 
 
 def meeting_moved(target, event: calendar.Event) -> int:
-    return notify(target, calendar.attendees(reach(target).db, event), "meeting.moved", title=event.title,
-                  when=_when(target, event.starts_at), place=event.place or "—")
+    return notify(
+        target,
+        calendar.attendees(reach(target).db, event),
+        "meeting.moved",
+        title=event.title,
+        when=_when(target, event.starts_at),
+        place=event.place or "—",
+    )
 
 
 def meeting_cancelled(target, event: calendar.Event) -> int:
-    return notify(target, calendar.attendees(reach(target).db, event), "meeting.cancelled",
-                  title=event.title, when=_when(target, event.starts_at))
+    return notify(
+        target,
+        calendar.attendees(reach(target).db, event),
+        "meeting.cancelled",
+        title=event.title,
+        when=_when(target, event.starts_at),
+    )
 
 
 def phase_announced(target, event, starts: str, ends: str) -> int:
     """A new phase of the campaign is told to everyone on the roster."""
-    return notify(target, everyone(target), "phase.announced", dedup=f"phase:{event.id}",
-                  title=event.title, starts=starts, ends=ends)
+    return notify(
+        target,
+        everyone(target),
+        "phase.announced",
+        dedup=f"phase:{event.id}",
+        title=event.title,
+        starts=starts,
+        ends=ends,
+    )
 
 
 def public_box_full(target, limit: int) -> int:
@@ -292,6 +426,12 @@ def public_box_full(target, limit: int) -> int:
     # Due from the start of the hour, not the moment the last guest submitted: the row keeps no
     # arrival time of anyone's opinion (delivery sends it at once all the same).
     hour = clock.now().replace(minute=0, second=0, microsecond=0)
-    return notify(target, office(target), "public.ceiling_reached", limit=limit,
-                  buttons=[[("public.btn.pause", PUBLIC_BOX.data("pause"))]],
-                  dedup=f"public_full:{hour:%Y-%m-%dT%H}", due_at=hour)
+    return notify(
+        target,
+        office(target),
+        "public.ceiling_reached",
+        limit=limit,
+        buttons=[[("public.btn.pause", PUBLIC_BOX.data("pause"))]],
+        dedup=f"public_full:{hour:%Y-%m-%dT%H}",
+        due_at=hour,
+    )

@@ -28,8 +28,14 @@ async def release_to_office(app: Application) -> tuple[int, int]:
     await hotspots.group_released(app)  # what the office is about to see, grouped
     log.info("opinion batch released: %d new, %d follow-ups", new, follow_ups)
     # the office sees each 群众 opinion marked in its inbox: the count is no news to it
-    notices.notify(app, notices.office(app), "inbox.batch.public" if released.public else "inbox.batch",
-                   new=new, follow_ups=follow_ups, public=released.public)
+    notices.notify(
+        app,
+        notices.office(app),
+        "inbox.batch.public" if released.public else "inbox.batch",
+        new=new,
+        follow_ups=follow_ups,
+        public=released.public,
+    )
     await delivery.send_due(app)  # the batch is the moment; no need to wait for the next pass
     return new, follow_ups
 
@@ -38,5 +44,8 @@ def schedule(app: Application) -> None:
     settings = services.of(app).settings
     for moment in settings.opinion_batch_times:
         assert app.job_queue is not None  # python-telegram-bot[job-queue] is a requirement
-        app.job_queue.run_daily(release, moment.replace(tzinfo=settings.timezone),
-                                name=f"opinion-batch-{moment.isoformat('minutes')}")
+        app.job_queue.run_daily(
+            release,
+            moment.replace(tzinfo=settings.timezone),
+            name=f"opinion-batch-{moment.isoformat('minutes')}",
+        )

@@ -28,10 +28,16 @@ def _closes(app: Application, survey: Survey) -> str:
 
 
 def invite(app: Application, survey: Survey) -> int:
-    return notices.notify(app, surveys.eligible(services.of(app).db, survey), "survey.invite",
-                          buttons=[[("survey.btn.start", SURVEY_START.data(survey.id))]],
-                          dedup=f"survey:{survey.id}:open", title=survey.title,
-                          count=len(survey.questions), closes=_closes(app, survey))
+    return notices.notify(
+        app,
+        surveys.eligible(services.of(app).db, survey),
+        "survey.invite",
+        buttons=[[("survey.btn.start", SURVEY_START.data(survey.id))]],
+        dedup=f"survey:{survey.id}:open",
+        title=survey.title,
+        count=len(survey.questions),
+        closes=_closes(app, survey),
+    )
 
 
 def run(app: Application, now: datetime) -> None:
@@ -40,18 +46,28 @@ def run(app: Application, now: datetime) -> None:
             if now >= survey.closes_at:
                 conclude(app, survey)
             elif now >= survey.opens_at + (survey.closes_at - survey.opens_at) / 2:
-                notices.notify(app, waiting(app, survey), "survey.remind",
-                               buttons=[[("survey.btn.start", SURVEY_START.data(survey.id))]],
-                               dedup=f"survey:{survey.id}:half", title=survey.title,
-                               closes=_closes(app, survey))
+                notices.notify(
+                    app,
+                    waiting(app, survey),
+                    "survey.remind",
+                    buttons=[[("survey.btn.start", SURVEY_START.data(survey.id))]],
+                    dedup=f"survey:{survey.id}:half",
+                    title=survey.title,
+                    closes=_closes(app, survey),
+                )
 
 
 def conclude(app: Application, survey: Survey) -> None:
     db = services.of(app).db
     if not surveys.conclude(db, survey.id):
         return
-    notices.notify(app, notices.office(app), "survey.concluded",
-                   buttons=[[("survey.btn.results", SURVEY_RESULTS.data(survey.id))]],
-                   dedup=f"survey:{survey.id}:closed", title=survey.title,
-                   count=surveys.respondent_count(db, survey.id))
+    notices.notify(
+        app,
+        notices.office(app),
+        "survey.concluded",
+        buttons=[[("survey.btn.results", SURVEY_RESULTS.data(survey.id))]],
+        dedup=f"survey:{survey.id}:closed",
+        title=survey.title,
+        count=surveys.respondent_count(db, survey.id),
+    )
     log.info("questionnaire %s closed", survey.id)

@@ -56,19 +56,34 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
         # a bundled reminder carries several problems' buttons: each names its problem
-        buttons = ([[(say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))]]
-                   if head else [])
+        buttons = (
+            [[(say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))]]
+            if head
+            else []
+        )
         if person.id == problem.leader_id:  # the responsible leader may ask the office for more time
-            buttons.append([(say(lang, "reminder.btn.extension", id=problem.id),
-                             EXTENSION_ASK.data(problem.id))])
+            buttons.append(
+                [(say(lang, "reminder.btn.extension", id=problem.id), EXTENSION_ASK.data(problem.id))]
+            )
         buttons.append([(say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id))])
         kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
-        text = say(lang, f"reminder.{kind}", id=problem.id, title=problem.title,
-                   days=reminder.days, deadline=problem.deadline.isoformat())
+        text = say(
+            lang,
+            f"reminder.{kind}",
+            id=problem.id,
+            title=problem.title,
+            days=reminder.days,
+            deadline=problem.deadline.isoformat(),
+        )
         queued += outbox.queue(
-            db, person.id, text, buttons=buttons, grouping=_grouping(slot),
+            db,
+            person.id,
+            text,
+            buttons=buttons,
+            grouping=_grouping(slot),
             dedup_key=f"reminder:{problem.id}:{reminder.key}:{slot.date().isoformat()}:{person.id}",
-            due_at=outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours))
+            due_at=outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours),
+        )
     return queued
 
 
@@ -96,8 +111,9 @@ async def queue_for_slots(app: Application, slots: list) -> int:
                 break
             await slices.pause()
     if queued:
-        log.info("sweeper queued %d reminders for %d slot(s) in %d slice(s)", queued, len(slots),
-                 slices.pauses + 1)
+        log.info(
+            "sweeper queued %d reminders for %d slot(s) in %d slice(s)", queued, len(slots), slices.pauses + 1
+        )
     return queued
 
 
@@ -107,7 +123,11 @@ def _queue_problem(app: Application, problem, slots: list, audiences: Audiences)
     with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
         for slot in slots:
             for reminder in reminders.reminders_on(
-                    problem, slot.date(), settings.reminder_days, settings.escalate_leader_after,
-                    settings.escalate_office_after):
+                problem,
+                slot.date(),
+                settings.reminder_days,
+                settings.escalate_leader_after,
+                settings.escalate_office_after,
+            ):
                 queued += _queue(app, problem, reminder, slot, audiences)
     return queued

@@ -22,8 +22,7 @@ def remind(app: Application, slot: datetime) -> int:
     day = slot.date()
     if not is_working_day(day):
         return 0
-    due = [r for r in self_checks.to_write(db)
-           if not (r.status == self_checks.REQUESTED and r.due_on >= day)]
+    due = [r for r in self_checks.to_write(db) if not (r.status == self_checks.REQUESTED and r.due_on >= day)]
     if not due:  # the roster (10,000 people at full size) is read only when someone is reminded
         return 0
     authors = _authors(people.everyone(db))
@@ -31,10 +30,16 @@ def remind(app: Application, slot: datetime) -> int:
     for report in due:
         key = "selfcheck.reminder_returned" if report.status == self_checks.RETURNED else "selfcheck.reminder"
         with bad_rows.skipped_if_bad(app, "self_checks", report.id):
-            queued += notices.notify(app, authors(report), key,
-                                     buttons=[[("selfcheck.btn.write", SELFCHECK_WRITE.data(report.id))]],
-                                     dedup=f"selfcheck:{report.id}:{day.isoformat()}", id=report.id,
-                                     subject=report.subject, due=report.due_on.isoformat())
+            queued += notices.notify(
+                app,
+                authors(report),
+                key,
+                buttons=[[("selfcheck.btn.write", SELFCHECK_WRITE.data(report.id))]],
+                dedup=f"selfcheck:{report.id}:{day.isoformat()}",
+                id=report.id,
+                subject=report.subject,
+                due=report.due_on.isoformat(),
+            )
     return queued
 
 
@@ -51,4 +56,5 @@ def _authors(everyone: list[Person]) -> Callable[[self_checks.SelfCheck], list[P
         if report.person_id is not None:
             return [by_id[report.person_id]] if report.person_id in by_id else []
         return list(heads[report.department_id])
+
     return of

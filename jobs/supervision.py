@@ -61,8 +61,9 @@ def _figures_of(view, today: date) -> Figures:
     if held.rollup_cache is None:
         held.rollup_cache = rollup.Cache()
     settings = held.settings
-    return held.rollup_cache.figures(held.db, name, today, settings.anonymity_set,
-                                     settings.ledger_amber_days, settings.ledger_stale_days)
+    return held.rollup_cache.figures(
+        held.db, name, today, settings.anonymity_set, settings.ledger_amber_days, settings.ledger_stale_days
+    )
 
 
 async def collect(app, today: date) -> tuple[list[Figures], dict[str, OrderFigures]]:
@@ -99,33 +100,71 @@ def lines(lang: str, ranked: list[Figures], by_name: dict[str, OrderFigures], to
     if not ranked:
         return [*found, say(lang, "rollup.none")]
     for rank, f in enumerate(ranked, start=1):
-        found.append(say(lang, "rollup.line", rank=rank, name=f.institution, total=f.total, closed=f.closed,
-                         rate=_percent(f.closure_rate), red=f.by_light.get(problems.RED, 0),
-                         amber=f.by_light.get(problems.AMBER, 0), green=f.by_light.get(problems.GREEN, 0),
-                         overdue=f.overdue, extensions=f.extensions))
+        found.append(
+            say(
+                lang,
+                "rollup.line",
+                rank=rank,
+                name=f.institution,
+                total=f.total,
+                closed=f.closed,
+                rate=_percent(f.closure_rate),
+                red=f.by_light.get(problems.RED, 0),
+                amber=f.by_light.get(problems.AMBER, 0),
+                green=f.by_light.get(problems.GREEN, 0),
+                overdue=f.overdue,
+                extensions=f.extensions,
+            )
+        )
         if f.overdue:
-            found.append(say(lang, "rollup.longest", days=f.longest_overdue_days,
-                             title=f.longest_overdue_title))
+            found.append(
+                say(lang, "rollup.longest", days=f.longest_overdue_days, title=f.longest_overdue_title)
+            )
         turnout = "、".join(f"{voted}/{eligible}" for _, voted, eligible in f.turnout) or "—"
-        found.append(say(lang, "rollup.more", satisfaction=_percent(f.satisfaction), turnout=turnout,
-                         approved=f.self_checks.get("approved", 0), checks=sum(f.self_checks.values()),
-                         late=f.self_checks_late))
+        found.append(
+            say(
+                lang,
+                "rollup.more",
+                satisfaction=_percent(f.satisfaction),
+                turnout=turnout,
+                approved=f.self_checks.get("approved", 0),
+                checks=sum(f.self_checks.values()),
+                late=f.self_checks_late,
+            )
+        )
         order_figures = by_name.get(f.institution)
         if order_figures and (order_figures.open or order_figures.confirming):
-            steps = "、".join(f"{say(lang, f'order.step.{s}')} {n}"
-                              for s, n in sorted((order_figures.by_step or {}).items()))
-            found.append(say(lang, "rollup.orders", open=order_figures.open + order_figures.confirming,
-                             overdue=order_figures.overdue, steps=Raw(steps)))
+            steps = "、".join(
+                f"{say(lang, f'order.step.{s}')} {n}"
+                for s, n in sorted((order_figures.by_step or {}).items())
+            )
+            found.append(
+                say(
+                    lang,
+                    "rollup.orders",
+                    open=order_figures.open + order_figures.confirming,
+                    overdue=order_figures.overdue,
+                    steps=Raw(steps),
+                )
+            )
         if f.opinions:
-            found.append(say(lang, "rollup.opinions",
-                             counts="、".join(f"{c} {n}" for c, n in f.opinions.items())))
+            found.append(
+                say(lang, "rollup.opinions", counts="、".join(f"{c} {n}" for c, n in f.opinions.items()))
+            )
         if f.opinions_public:
-            found.append(say(lang, "rollup.opinions.public", k=f.k,
-                             counts="、".join(f"{c} {n}" for c, n in f.opinions_public.items())))
+            found.append(
+                say(
+                    lang,
+                    "rollup.opinions.public",
+                    k=f.k,
+                    counts="、".join(f"{c} {n}" for c, n in f.opinions_public.items()),
+                )
+            )
     return found
 
 
 # ---- on schedule: the body's digest and the orders' escalation -----------------------------
+
 
 def escalate_due(app, today: date) -> int:
     """Raise every order the calendar has overtaken to its step, and tell the institution."""
@@ -154,15 +193,24 @@ def remind_reports(app, today: date) -> int:
             key = "upward.overdue"
         else:
             continue
-        done = {i for i, s in upward_reports.statuses(db, request.id).items()
-                if s in (upward_reports.SUBMITTED, upward_reports.ACCEPTED)}
+        done = {
+            i
+            for i, s in upward_reports.statuses(db, request.id).items()
+            if s in (upward_reports.SUBMITTED, upward_reports.ACCEPTED)
+        }
         for view in institution_views(body):
             unit = institutions.unit(view)
             if unit.id in done:
                 continue
-            told += notices.notify(view, notices.office(view), key, dedup=f"upward:{request.id}:{today}",
-                                   buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
-                                   title=request.title, due=request.due_on.isoformat())
+            told += notices.notify(
+                view,
+                notices.office(view),
+                key,
+                dedup=f"upward:{request.id}:{today}",
+                buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+                title=request.title,
+                due=request.due_on.isoformat(),
+            )
     return told
 
 
@@ -172,15 +220,24 @@ def tell_step(body, order: Order) -> int:
     unit = view_of(body, order.institution_id)
     if unit is None:
         return 0
-    values: dict[str, Any] = {"title": order.title, "deadline": order.deadline.isoformat(),
-                              "id": order.problem_id or 0}
+    values: dict[str, Any] = {
+        "title": order.title,
+        "deadline": order.deadline.isoformat(),
+        "id": order.problem_id or 0,
+    }
     audience = notices.office(unit) + notices.leaders(unit)
-    told = notices.notify(unit, audience, f"order.notice.{order.step}",
-                          dedup=f"order:{order.id}:{order.step}", **values)
+    told = notices.notify(
+        unit, audience, f"order.notice.{order.step}", dedup=f"order:{order.id}:{order.step}", **values
+    )
     if order.step == orders.TALK:
-        told += notices.notify(body, notices.person(body, order.issued_by), "order.talk_due",
-                               dedup=f"order-talk:{order.id}",
-                               institution=institutions.unit(unit).name, **values)
+        told += notices.notify(
+            body,
+            notices.person(body, order.issued_by),
+            "order.talk_due",
+            dedup=f"order-talk:{order.id}",
+            institution=institutions.unit(unit).name,
+            **values,
+        )
     return told
 
 
@@ -199,9 +256,16 @@ async def queue_digest(app, slot: datetime) -> int:
     ranked, by_name = await collect(body, today)
     if not any(f.total for f in ranked):
         return 0
-    queued = notices.notify(body, recipients, "rollup.digest", dedup=f"rollup:{today.isoformat()}",
-                            buttons=[[("rollup.btn.workbook", SUPERVISION_WORKBOOK.data())]],
-                            today=today.isoformat(), count=len(ranked), text=Raw(ranking(ranked, by_name)))
+    queued = notices.notify(
+        body,
+        recipients,
+        "rollup.digest",
+        dedup=f"rollup:{today.isoformat()}",
+        buttons=[[("rollup.btn.workbook", SUPERVISION_WORKBOOK.data())]],
+        today=today.isoformat(),
+        count=len(ranked),
+        text=Raw(ranking(ranked, by_name)),
+    )
     if not queued:
         return 0
     default = services.of(body).settings.default_language
@@ -212,8 +276,13 @@ async def queue_digest(app, slot: datetime) -> int:
             drawn[lang] = await draw_chart_apart(lang, ranked)
         if drawn[lang]:
             dedup = f"rollup-chart:{today.isoformat()}:{person.id}"
-            queued += outbox.queue(services.of(body).db, person.id, say(lang, "rollup.chart.title"),
-                                   photo=drawn[lang], dedup_key=dedup)
+            queued += outbox.queue(
+                services.of(body).db,
+                person.id,
+                say(lang, "rollup.chart.title"),
+                photo=drawn[lang],
+                dedup_key=dedup,
+            )
     return queued
 
 
@@ -249,8 +318,10 @@ def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
     for rank, f in enumerate(ranked[:DIGEST_LIMIT], start=1):
         order_figures = by_name.get(f.institution)
         pending = (order_figures.open + order_figures.confirming) if order_figures else 0
-        found.append(f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · 🔴{f.overdue}"
-                     + (f" · ⚑{pending}" if pending else ""))
+        found.append(
+            f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · 🔴{f.overdue}"
+            + (f" · ⚑{pending}" if pending else "")
+        )
     if len(ranked) > DIGEST_LIMIT:
         found.append(f"… +{len(ranked) - DIGEST_LIMIT}")
     return "\n".join(found)

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Window:
     """What a task covers on this pass: (since, now], and the reminder slots in it."""
+
     since: datetime
     now: datetime
     slots: list[datetime]
@@ -100,16 +101,26 @@ ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
     "rollup": _rollup,
 }
-ORDER = ("reminders", "meetings", "lookbacks", "self_checks", "evaluations", "orders", "questionnaires",
-         "digests", "rollup")
+ORDER = (
+    "reminders",
+    "meetings",
+    "lookbacks",
+    "self_checks",
+    "evaluations",
+    "orders",
+    "questionnaires",
+    "digests",
+    "rollup",
+)
 assert set(ORDER) == set(TASKS) | set(ASYNC_TASKS)
 
 
 def _window(app: Application, task: str, now: datetime) -> Window:
     db, settings = services.of(app).db, services.of(app).settings
     since = reminder_rules.last_sweep(db, task) or now - timedelta(seconds=SWEEP_SECONDS)
-    return Window(since, now, reminder_rules.slots_between(since, now, settings.reminder_time,
-                                                           settings.timezone))
+    return Window(
+        since, now, reminder_rules.slots_between(since, now, settings.reminder_time, settings.timezone)
+    )
 
 
 async def _run(app: Application, task: str, window: Window) -> int:
@@ -129,11 +140,21 @@ async def _run(app: Application, task: str, window: Window) -> int:
 
 def _failed(app: Application, task: str, error: Exception) -> None:
     # Where it failed (the frames), not the error's message: that can quote a row's content.
-    log.error("sweeper task %s failed: %s\n%s", task, type(error).__name__,
-              "".join(traceback.format_tb(error.__traceback__)).rstrip())
+    log.error(
+        "sweeper task %s failed: %s\n%s",
+        task,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+    )
     day = clock.now().astimezone(services.of(app).settings.timezone).date().isoformat()
-    notices.notify(app, notices.office(app), "notice.task_failed", dedup=f"task-failed:{task}:{day}",
-                   task=task, error=type(error).__name__)
+    notices.notify(
+        app,
+        notices.office(app),
+        "notice.task_failed",
+        dedup=f"task-failed:{task}:{day}",
+        task=task,
+        error=type(error).__name__,
+    )
 
 
 async def sweep_app(app: Application) -> int:

@@ -70,27 +70,29 @@ class SandboxServer:
         self.latency = 0.0
         self.in_flight = self.most_in_flight = 0  # Bot API calls being answered at once
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
-        self.app.add_routes([
-            web.route("*", "/bot{token}/{method}", self._bot_api),
-            web.get("/file/bot{token}/{path:.*}", self._file),
-            web.post("/sandbox/users", self._add_user),
-            web.post("/sandbox/users/{id}/text", self._text),
-            web.post("/sandbox/users/{id}/file", self._upload),
-            web.post("/sandbox/users/{id}/press", self._press),
-            web.post("/sandbox/users/{id}/block", self._block),
-            web.get("/sandbox/users/{id}/events", self._events),
-            web.get("/sandbox/users/{id}/commands", self._commands),
-            web.get("/sandbox/callback_answers/{query_id}", self._callback_answer),
-            web.post("/sandbox/faults", self._faults),
-            web.get("/sandbox/files/{file_id}", self._sandbox_file),
-            web.get("/", self._page),
-            web.get("/page-font", self._font),
-            web.static("/page", PAGE),
-            web.get("/sandbox/people", self._people),
-            web.get("/sandbox/users/{id}/timeline", self._timeline),
-            web.get("/sandbox/clock", self._clock),
-            web.post("/sandbox/clock", self._advance),
-        ])
+        self.app.add_routes(
+            [
+                web.route("*", "/bot{token}/{method}", self._bot_api),
+                web.get("/file/bot{token}/{path:.*}", self._file),
+                web.post("/sandbox/users", self._add_user),
+                web.post("/sandbox/users/{id}/text", self._text),
+                web.post("/sandbox/users/{id}/file", self._upload),
+                web.post("/sandbox/users/{id}/press", self._press),
+                web.post("/sandbox/users/{id}/block", self._block),
+                web.get("/sandbox/users/{id}/events", self._events),
+                web.get("/sandbox/users/{id}/commands", self._commands),
+                web.get("/sandbox/callback_answers/{query_id}", self._callback_answer),
+                web.post("/sandbox/faults", self._faults),
+                web.get("/sandbox/files/{file_id}", self._sandbox_file),
+                web.get("/", self._page),
+                web.get("/page-font", self._font),
+                web.static("/page", PAGE),
+                web.get("/sandbox/people", self._people),
+                web.get("/sandbox/users/{id}/timeline", self._timeline),
+                web.get("/sandbox/clock", self._clock),
+                web.post("/sandbox/clock", self._advance),
+            ]
+        )
 
     @property
     def url(self) -> str:
@@ -182,9 +184,7 @@ class SandboxServer:
     async def _press(self, request: web.Request) -> web.Response:
         body = await request.json()
         try:
-            query_id = await self.api.press(
-                self._user_id(request), int(body["message_id"]), body["data"]
-            )
+            query_id = await self.api.press(self._user_id(request), int(body["message_id"]), body["data"])
         except ApiError as error:
             return _error(error)
         return web.json_response({"query_id": query_id})
@@ -220,8 +220,9 @@ class SandboxServer:
         chat = self.api.chats[self._user_id(request)]
         after = int(request.query.get("after", 0))
         await self._wait_for(chat, chat.timeline, after, float(request.query.get("wait", 0)))
-        return web.json_response({"entries": chat.timeline[after:], "next": len(chat.timeline),
-                                  "keyboard": _keyboard(chat)})
+        return web.json_response(
+            {"entries": chat.timeline[after:], "next": len(chat.timeline), "keyboard": _keyboard(chat)}
+        )
 
     async def _wait_for(self, chat: Chat, entries: list, after: int, wait: float) -> None:
         deadline = asyncio.get_running_loop().time() + wait
@@ -247,11 +248,19 @@ class SandboxServer:
 
     async def _people(self, request: web.Request) -> web.Response:
         """The roster picker: who can be played, and how much each chat holds."""
-        known = self.demo.people() if self.demo else [
-            {"id": uid, "name": chat.user["first_name"], "department": "", "roles": []}
-            for uid, chat in self.api.chats.items()]
-        people = [{**person, "entries": len(self.api.chats[person["id"]].timeline)}
-                  for person in known if person["id"] in self.api.chats]
+        known = (
+            self.demo.people()
+            if self.demo
+            else [
+                {"id": uid, "name": chat.user["first_name"], "department": "", "roles": []}
+                for uid, chat in self.api.chats.items()
+            ]
+        )
+        people = [
+            {**person, "entries": len(self.api.chats[person["id"]].timeline)}
+            for person in known
+            if person["id"] in self.api.chats
+        ]
         return web.json_response({"people": people})
 
     async def _clock(self, request: web.Request) -> web.Response:
@@ -284,18 +293,28 @@ class SandboxServer:
 
     async def _faults(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.api.faults.append(Fault(
-            method=body.get("method", "*"), status=int(body.get("status", 429)),
-            count=int(body.get("count", 1)), retry_after=body.get("retry_after"),
-            paid_only=bool(body.get("paid_only", False)),
-        ))
+        self.api.faults.append(
+            Fault(
+                method=body.get("method", "*"),
+                status=int(body.get("status", 429)),
+                count=int(body.get("count", 1)),
+                retry_after=body.get("retry_after"),
+                paid_only=bool(body.get("paid_only", False)),
+            )
+        )
         return web.json_response({"ok": True})
 
 
 def _keyboard(chat: Chat) -> dict | None:
     """The reply keyboard the bot last gave this chat (or its removal), if any."""
-    return next((e["message"]["chat_keyboard"] for e in reversed(chat.events)
-                 if e["kind"] == "sent" and "chat_keyboard" in e["message"]), None)
+    return next(
+        (
+            e["message"]["chat_keyboard"]
+            for e in reversed(chat.events)
+            if e["kind"] == "sent" and "chat_keyboard" in e["message"]
+        ),
+        None,
+    )
 
 
 def _image_type(content: bytes) -> str | None:

@@ -56,8 +56,10 @@ async def chat(url: str, user_id: int, name: str) -> None:
     client = SandboxClient(url)
     try:
         person = await client.user(user_id, name)
-        print(f"You are {name} (Telegram id {user_id}). In the demo, ids 1001 and up are the "
-              f"roster's people, joined already; /help shows what you can do. :quit leaves.")
+        print(
+            f"You are {name} (Telegram id {user_id}). In the demo, ids 1001 and up are the "
+            f"roster's people, joined already; /help shows what you can do. :quit leaves."
+        )
         while True:
             line = (await asyncio.to_thread(input, "\n> ")).strip()
             if line == ":quit":

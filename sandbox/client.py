@@ -56,14 +56,19 @@ class SandboxUser:
         return await self.replies(timeout)
 
     async def send_file(
-        self, content: bytes, file_name: str, kind: str = "document",
-        caption: str | None = None, timeout: float = 10,
+        self,
+        content: bytes,
+        file_name: str,
+        kind: str = "document",
+        caption: str | None = None,
+        timeout: float = 10,
     ) -> list[BotMessage]:
         await self.upload(content, file_name, kind, caption)
         return await self.replies(timeout)
 
-    async def upload(self, content: bytes, file_name: str, kind: str = "document",
-                     caption: str | None = None) -> None:
+    async def upload(
+        self, content: bytes, file_name: str, kind: str = "document", caption: str | None = None
+    ) -> None:
         """Send a photo or document without waiting for the bot."""
         form = aiohttp.FormData()
         form.add_field("kind", kind)
@@ -72,8 +77,9 @@ class SandboxUser:
         form.add_field("file", content, filename=file_name)
         await self.client.post_form(f"/sandbox/users/{self.id}/file", form)
 
-    async def press(self, label: str, timeout: float = 10,
-                    message: BotMessage | None = None) -> list[BotMessage]:
+    async def press(
+        self, label: str, timeout: float = 10, message: BotMessage | None = None
+    ) -> list[BotMessage]:
         """Press the newest inline button with this label (or containing it), or the one under
         the given message. A button still on its way (the bot answers a press and edits its
         message side by side, and other people are being answered at the same time) is waited
@@ -84,8 +90,9 @@ class SandboxUser:
                 for row in candidate.buttons:
                     for button in row:
                         if label == button["text"] or label in button["text"]:
-                            return await self.press_data(candidate.message_id, button["callback_data"],
-                                                         timeout)
+                            return await self.press_data(
+                                candidate.message_id, button["callback_data"], timeout
+                            )
             remaining = deadline - asyncio.get_running_loop().time()
             if message or remaining <= 0:
                 raise AssertionError(f"{self.name}: no button {label!r} in {self.all_labels()}")
@@ -138,14 +145,13 @@ class SandboxUser:
                     return message
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise AssertionError(f"{self.name}: no message with {needle!r}; "
-                                     f"got {[m.text for m in self.inbox][-5:]}")
+                raise AssertionError(
+                    f"{self.name}: no message with {needle!r}; got {[m.text for m in self.inbox][-5:]}"
+                )
             await self._poll(wait=min(remaining, 1.0))
 
     async def _poll(self, wait: float) -> list[BotMessage]:
-        data = await self.client.get(
-            f"/sandbox/users/{self.id}/events", {"after": self.seen, "wait": wait}
-        )
+        data = await self.client.get(f"/sandbox/users/{self.id}/events", {"after": self.seen, "wait": wait})
         self.seen = data["next"]
         if data["keyboard"] is not None:
             self.keyboard = data["keyboard"]
@@ -188,14 +194,27 @@ class SandboxClient:
         await self.session.close()
 
     async def user(self, user_id: int, name: str, language_code: str | None = "zh-hans") -> SandboxUser:
-        await self.post("/sandbox/users", {"id": user_id, "first_name": name,
-                                           "language_code": language_code})
+        await self.post("/sandbox/users", {"id": user_id, "first_name": name, "language_code": language_code})
         return SandboxUser(self, user_id, name)
 
-    async def fail(self, method: str = "*", status: int = 429, count: int = 1,
-                   retry_after: int | None = None, paid_only: bool = False) -> None:
-        await self.post("/sandbox/faults", {"method": method, "status": status, "count": count,
-                                            "retry_after": retry_after, "paid_only": paid_only})
+    async def fail(
+        self,
+        method: str = "*",
+        status: int = 429,
+        count: int = 1,
+        retry_after: int | None = None,
+        paid_only: bool = False,
+    ) -> None:
+        await self.post(
+            "/sandbox/faults",
+            {
+                "method": method,
+                "status": status,
+                "count": count,
+                "retry_after": retry_after,
+                "paid_only": paid_only,
+            },
+        )
 
     async def post(self, path: str, body: dict) -> dict:
         async with self.session.post(self.url + path, json=body) as response:
@@ -218,4 +237,3 @@ class SandboxClient:
         async with self.session.get(self.url + path) as response:
             response.raise_for_status()
             return await response.read()
-

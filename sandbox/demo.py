@@ -37,8 +37,9 @@ def prepare(app: Application, server: SandboxServer) -> None:
     today = (datetime.now(settings.timezone) + offset).date()
     demo_campaign.seed(db, app.bot_data["keys"], today, settings.timezone, settings.default_language)
     # 督导: the hospital is one of a county's institutions (sandbox/demo_county.py)
-    demo_county.seed(db, settings.database_path, app.bot_data["keys"], today, settings.timezone,
-                     settings.institution)
+    demo_county.seed(
+        db, settings.database_path, app.bot_data["keys"], today, settings.timezone, settings.institution
+    )
     institutions.attach(app)
     clock.reset()
     # The story's notices were queued before anyone in it had a chat with the bot: delivery
@@ -51,8 +52,7 @@ def prepare(app: Application, server: SandboxServer) -> None:
     for telegram_id, person in _players(app):
         server.api.user(telegram_id, person.name, LANGUAGE)
     server.api.now = lambda: clock.now().timestamp()
-    server.demo = Demo(people=lambda: _roster(app), now=clock.now,
-                       advance=lambda step: advance(app, step))
+    server.demo = Demo(people=lambda: _roster(app), now=clock.now, advance=lambda step: advance(app, step))
 
 
 async def join(app: Application, server: SandboxServer) -> None:
@@ -92,8 +92,9 @@ def _players_by_unit(app: Application) -> list[tuple[int, people.Person, object]
     for number, unit in enumerate(institutions.each(app)):
         first = demo_campaign.FIRST_TELEGRAM_ID if unit is app else COUNTY_TELEGRAM_IDS + 100 * (number - 1)
         everyone = sorted(people.everyone(unit.bot_data["db"]), key=lambda p: p.id)
-        found += [(person.telegram_user_id or first + index, person, unit)
-                  for index, person in enumerate(everyone)]
+        found += [
+            (person.telegram_user_id or first + index, person, unit) for index, person in enumerate(everyone)
+        ]
     return found
 
 
@@ -104,14 +105,22 @@ def _players(app: Application) -> list[tuple[int, people.Person]]:
 def _roster(app: Application) -> list[dict]:
     """The picker's list: grouped by department (by institution and department in the county's
     other institutions), in the roster's order."""
-    players = [(telegram_id, person, _group(app, person, unit))
-               for telegram_id, person, unit in _players_by_unit(app)]
+    players = [
+        (telegram_id, person, _group(app, person, unit))
+        for telegram_id, person, unit in _players_by_unit(app)
+    ]
     first_seen: dict[str, int] = {}
     for index, (_, _, group) in enumerate(players):
         first_seen.setdefault(group, index)
-    return [{"id": telegram_id, "name": person.name, "department": group,
-             "roles": sorted(person.roles, key=people.ROLES.index)}
-            for telegram_id, person, group in sorted(players, key=lambda three: first_seen[three[2]])]
+    return [
+        {
+            "id": telegram_id,
+            "name": person.name,
+            "department": group,
+            "roles": sorted(person.roles, key=people.ROLES.index),
+        }
+        for telegram_id, person, group in sorted(players, key=lambda three: first_seen[three[2]])
+    ]
 
 
 def _group(app: Application, person: people.Person, unit) -> str:

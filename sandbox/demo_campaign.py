@@ -34,8 +34,9 @@ class Campaign:
     """The demo's storyteller: moves the clock to a day of the campaign and acts as a named
     person, through the bot's own storage calls."""
 
-    def __init__(self, db: sqlite_utils.Database, keys: Keys, today: date, zone,
-                 language: str = "zh-CN") -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str = "zh-CN"
+    ) -> None:
         self.db, self.keys, self.today, self.zone = db, keys, today, zone
         self.reach = notices.Reach(db, language, zone)
 
@@ -84,12 +85,19 @@ class Campaign:
         if tell:
             tell(self.reach, problem, *([fields.get("text", "")] if action == "return" else []))
 
-    def dispatch(self, day: int, problem_id: int, leader: str, department: str, deadline_day: int,
-                 measures: str) -> None:
+    def dispatch(
+        self, day: int, problem_id: int, leader: str, department: str, deadline_day: int, measures: str
+    ) -> None:
         self.act(day, problem_id, "claim", leader)
-        self.act(day, problem_id, "dispatch", leader, measures=measures,
-                 department_id=people.department_id(self.db, department),
-                 deadline=self.today + timedelta(days=deadline_day))
+        self.act(
+            day,
+            problem_id,
+            "dispatch",
+            leader,
+            measures=measures,
+            department_id=people.department_id(self.db, department),
+            deadline=self.today + timedelta(days=deadline_day),
+        )
 
     def look_back(self, day: int, problem_id: int, ballots: dict[str, int], finish: bool) -> None:
         started_on = self.on(day, 9)
@@ -103,9 +111,13 @@ class Campaign:
 
 
 # What each action of the story tells, as the chat handlers do (the notices layer decides who).
-TOLD = {"claim": notices.problem_claimed, "dispatch": notices.problem_dispatched,
-        "explain": notices.problem_explained, "close": notices.problem_closed,
-        "return": notices.problem_returned}
+TOLD = {
+    "claim": notices.problem_claimed,
+    "dispatch": notices.problem_dispatched,
+    "explain": notices.problem_explained,
+    "close": notices.problem_closed,
+    "return": notices.problem_returned,
+}
 
 
 def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str = "zh-CN") -> None:
@@ -119,8 +131,11 @@ def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str
         for story in STORIES:
             story(campaign)
         for name in ("王建国", "李明华", "张海涛", "赵文静", "苗迪"):
-            digests.record_digest(db, campaign.person(name).id,
-                                  datetime.combine(today - timedelta(days=1), time(8, 30), tzinfo=zone))
+            digests.record_digest(
+                db,
+                campaign.person(name).id,
+                datetime.combine(today - timedelta(days=1), time(8, 30), tzinfo=zone),
+            )
         # The invented history's ballots are not anyone's: written now, not kept waiting in
         # memory for voters who will never come (a restart would lose them).
         anonymous_pool.pool_for(db).write_invented_history()
@@ -133,8 +148,12 @@ def seed(db: sqlite_utils.Database, keys: Keys, today: date, zone, language: str
 
 def outpatient_process(c: Campaign) -> None:
     """Closed, looked back after a month: the fix holds."""
-    opinion = c.opinion(-58, "医疗服务", "门诊部",
-                        "门诊挂号、缴费、取药要排三次队，老人来回跑。建议优化就医流程，增加自助机和导诊人员。")
+    opinion = c.opinion(
+        -58,
+        "医疗服务",
+        "门诊部",
+        "门诊挂号、缴费、取药要排三次队，老人来回跑。建议优化就医流程，增加自助机和导诊人员。",
+    )
     problem = c.listed(-56, opinion)
     c.dispatch(-55, problem, "李明华", "门诊部", -40, "增设自助机 6 台、导诊台 2 处，推行诊间缴费")
     c.act(-50, problem, "report", "周晓燕", text="已安装自助机 4 台，诊间缴费试运行", percent=60)
@@ -146,8 +165,9 @@ def outpatient_process(c: Campaign) -> None:
 
 def signposts(c: Campaign) -> None:
     """Closed, but the look-back found it not fixed: reopened, waiting to be dispatched again."""
-    problem = c.created(-52, "门诊指示标识不清，患者找不到检验科和放射科", "赵文静", category="医疗服务",
-                        source="meeting")
+    problem = c.created(
+        -52, "门诊指示标识不清，患者找不到检验科和放射科", "赵文静", category="医疗服务", source="meeting"
+    )
     c.dispatch(-51, problem, "李明华", "门诊部", -38, "更换门诊楼层导视牌，地面加贴指引线")
     c.act(-45, problem, "request_closure", "周晓燕", text="导视牌已更换")
     c.act(-44, problem, "close", "赵文静")
@@ -156,8 +176,12 @@ def signposts(c: Campaign) -> None:
 
 def bicycle_shed(c: Campaign) -> None:
     """In progress, on time, with two progress reports."""
-    opinion = c.opinion(-40, "其他", "后勤保障科",
-                        "职工自行车棚顶棚破损，堆满废旧车辆，下雨天车都淋湿；电动车乱拉电线充电，有安全隐患。")
+    opinion = c.opinion(
+        -40,
+        "其他",
+        "后勤保障科",
+        "职工自行车棚顶棚破损，堆满废旧车辆，下雨天车都淋湿；电动车乱拉电线充电，有安全隐患。",
+    )
     problem = c.listed(-38, opinion)
     c.dispatch(-37, problem, "张海涛", "后勤保障科", 12, "清理废旧车辆，维修顶棚，安装集中充电桩")
     c.act(-30, problem, "report", "吴磊", text="已清理废旧自行车 46 辆，张贴认领公告", percent=30)
@@ -166,8 +190,9 @@ def bicycle_shed(c: Campaign) -> None:
 
 def canteen(c: Campaign) -> None:
     """The department asks to close it; the office has yet to decide."""
-    opinion = c.opinion(-36, "其他", "后勤保障科",
-                        "职工食堂菜品单一，一周几乎不变样；夜班同事下班后吃不上热饭。")
+    opinion = c.opinion(
+        -36, "其他", "后勤保障科", "职工食堂菜品单一，一周几乎不变样；夜班同事下班后吃不上热饭。"
+    )
     problem = c.listed(-35, opinion)
     c.dispatch(-34, problem, "张海涛", "后勤保障科", 3, "每周公布菜谱、增加品种，开设夜班餐")
     c.act(-20, problem, "report", "吴磊", text="每周菜谱已在公众号公布，新增面食窗口", percent=70)
@@ -176,16 +201,18 @@ def canteen(c: Campaign) -> None:
 
 def night_patrol(c: Campaign) -> None:
     """Dispatched and now overdue: the red line of every digest."""
-    opinion = c.opinion(-33, "工作作风", "后勤保障科",
-                        "夜间门卫经常不在岗，住院部后门晚上没人巡查，家属随意进出。")
+    opinion = c.opinion(
+        -33, "工作作风", "后勤保障科", "夜间门卫经常不在岗，住院部后门晚上没人巡查，家属随意进出。"
+    )
     problem = c.listed(-32, opinion)
     c.dispatch(-31, problem, "张海涛", "后勤保障科", -4, "引入外包保安充实门卫及夜巡队伍，制定夜巡签到制度")
 
 
 def surveillance(c: Campaign) -> None:
     """Asked to close, sent back by the office: working on it again."""
-    opinion = c.opinion(-30, "其他", "后勤保障科",
-                        "住院部走廊和停车场有好几个摄像头坏了很久，出了事查不到录像。")
+    opinion = c.opinion(
+        -30, "其他", "后勤保障科", "住院部走廊和停车场有好几个摄像头坏了很久，出了事查不到录像。"
+    )
     problem = c.listed(-29, opinion)
     c.dispatch(-28, problem, "王建国", "后勤保障科", 9, "全面排查监控点位，修复损坏摄像头，建立每日巡检制度")
     c.act(-10, problem, "request_closure", "吴磊", text="已修复摄像头 11 个")
@@ -221,22 +248,30 @@ def escort_beds(c: Campaign) -> None:
     opinion = c.opinion(-25, "医疗服务", "住院部", "住院部夜间陪护床位不够，家属只能睡在走廊里。")
     problem = c.listed(-24, opinion)
     c.act(-23, problem, "claim", "王建国")
-    c.act(-22, problem, "explain", "王建国", reason="需待新病房楼投用后解决，先增配折叠陪护椅 40 张",
-          review_on=c.today + timedelta(days=120))
+    c.act(
+        -22,
+        problem,
+        "explain",
+        "王建国",
+        reason="需待新病房楼投用后解决，先增配折叠陪护椅 40 张",
+        review_on=c.today + timedelta(days=120),
+    )
 
 
 def hot_water(c: Campaign) -> None:
     """Due in two days: amber."""
-    problem = c.created(-12, "住院部开水间热水供应不足，早晚高峰排长队", "苗迪", category="其他",
-                        source="inspection")
+    problem = c.created(
+        -12, "住院部开水间热水供应不足，早晚高峰排长队", "苗迪", category="其他", source="inspection"
+    )
     c.dispatch(-11, problem, "王建国", "住院部", 2, "更换大容量开水器，错峰供应")
     c.act(-5, problem, "report", "孙丽", text="开水器已采购，待安装", percent=40)
 
 
 def consultations(c: Campaign) -> None:
     """Plenty of time left: green."""
-    problem = c.created(-9, "院内会诊响应慢，急会诊超过 30 分钟", "苗迪", category="工作作风",
-                        source="self_check")
+    problem = c.created(
+        -9, "院内会诊响应慢，急会诊超过 30 分钟", "苗迪", category="工作作风", source="self_check"
+    )
     c.dispatch(-8, problem, "李明华", "医务科", 24, "修订会诊制度，急会诊 10 分钟到位并纳入考核")
 
 
@@ -245,11 +280,29 @@ def opinions_only(c: Campaign) -> None:
     answered = c.opinion(-20, "工作作风", "护理部", "护士连续夜班太多，排班表不公开，调班很难。")
     c.on(-18, 14)
     office = c.person("赵文静").id
-    opinions.close(c.db, answered, office, "护理部已公开排班表，连续夜班不超过 3 个，调班可在系统申请。",
-                   c.today - timedelta(days=18))
+    opinions.close(
+        c.db,
+        answered,
+        office,
+        "护理部已公开排班表，连续夜班不超过 3 个，调班可在系统申请。",
+        c.today - timedelta(days=18),
+    )
     opinions.publish(c.db, answered, office)
     c.opinion(-2, "工作作风", "门诊部", "门诊个别医生上午迟到，患者八点就在诊室外排队等候。")
 
 
-STORIES = (outpatient_process, signposts, reading_room, bicycle_shed, canteen, night_patrol,
-           surveillance, escort_beds, hot_water, consultations, reimbursement, forms, opinions_only)
+STORIES = (
+    outpatient_process,
+    signposts,
+    reading_room,
+    bicycle_shed,
+    canteen,
+    night_patrol,
+    surveillance,
+    escort_beds,
+    hot_water,
+    consultations,
+    reimbursement,
+    forms,
+    opinions_only,
+)

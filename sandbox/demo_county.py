@@ -61,8 +61,14 @@ def seed(db: sqlite_utils.Database, main_path, keys: Keys, today: date, zone, ho
                     if name == "城关镇卫生院":
                         story.on(-3)
                         supervisor = Campaign(bureau_db, keys, today, zone).person("周建国")
-                        orders.issue(bureau_db, centre_db, centre.id, "家庭医生签约服务履约率低，限期整改",
-                                     today + timedelta(days=4), supervisor.id)
+                        orders.issue(
+                            bureau_db,
+                            centre_db,
+                            centre.id,
+                            "家庭医生签约服务履约率低，限期整改",
+                            today + timedelta(days=4),
+                            supervisor.id,
+                        )
     finally:
         clock.reset()
 

@@ -25,9 +25,16 @@ class InProcessRequest(BaseRequest):
     async def shutdown(self) -> None:
         pass
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout=None, write_timeout=None, connect_timeout=None,
-                         pool_timeout=None) -> tuple[int, bytes]:
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout=None,
+        write_timeout=None,
+        connect_timeout=None,
+        pool_timeout=None,
+    ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
         if "/file/bot" in url:  # a file a user sent, fetched after getFile (its path is files/<file_id>)
             stored = self.api.files.get(name)

@@ -150,9 +150,7 @@ class FakeBotApi:
         content: dict = {"text": text}
         if text.startswith("/"):
             command = text.split()[0]
-            content["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-            ]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": _utf16_len(command)}]
         message = self._user_message(user_id, **content)
         await self.push({"message": message})
         return message
@@ -163,11 +161,26 @@ class FakeBotApi:
         file_id = self._store_file(content, file_name)
         unique = file_id[:16]
         if kind == "photo":
-            media = {"photo": [{"file_id": file_id, "file_unique_id": unique, "width": 640,
-                                "height": 480, "file_size": len(content)}]}
+            media = {
+                "photo": [
+                    {
+                        "file_id": file_id,
+                        "file_unique_id": unique,
+                        "width": 640,
+                        "height": 480,
+                        "file_size": len(content),
+                    }
+                ]
+            }
         else:
-            media = {"document": {"file_id": file_id, "file_unique_id": unique,
-                                  "file_name": file_name, "file_size": len(content)}}
+            media = {
+                "document": {
+                    "file_id": file_id,
+                    "file_unique_id": unique,
+                    "file_name": file_name,
+                    "file_size": len(content),
+                }
+            }
         if caption:
             media["caption"] = caption
         message = self._user_message(user_id, **media)
@@ -180,13 +193,17 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: message not found")
         query_id = secrets.token_hex(8)
         self.pressed_by[query_id] = user_id
-        await self.push({"callback_query": {
-            "id": query_id,
-            "from": self.chats[user_id].user,
-            "message": message,
-            "chat_instance": str(user_id),
-            "data": data,
-        }})
+        await self.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.chats[user_id].user,
+                    "message": message,
+                    "chat_instance": str(user_id),
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
     # ---- the bot side: Bot API methods ---------------------------------------------------
@@ -259,7 +276,9 @@ class FakeBotApi:
         text = self._checked_text(params, "text", required=True)
         markup = self._markup(params)
         message = self._bot_message(
-            chat, text=text, parse_mode=params.get("parse_mode"),
+            chat,
+            text=text,
+            parse_mode=params.get("parse_mode"),
             reply_markup=self._inline_only(markup),
         )
         if markup and "inline_keyboard" not in markup:
@@ -328,10 +347,18 @@ class FakeBotApi:
         chat = self._target(params)
         caption = self._checked_text(params, "caption", required=False)
         file_id, content, _ = self._media(params, files, "photo")
-        photo = [{"file_id": file_id, "file_unique_id": file_id[:16], "width": 640,
-                  "height": 480, "file_size": len(content)}]
-        return self._bot_message(chat, photo=photo, caption=caption,
-                                 reply_markup=self._inline_only(self._markup(params)))
+        photo = [
+            {
+                "file_id": file_id,
+                "file_unique_id": file_id[:16],
+                "width": 640,
+                "height": 480,
+                "file_size": len(content),
+            }
+        ]
+        return self._bot_message(
+            chat, photo=photo, caption=caption, reply_markup=self._inline_only(self._markup(params))
+        )
 
     def send_media_group(self, params: dict, files: dict) -> list[dict]:
         """An album: 2 to 10 photos, each its own message, as Telegram sends them."""
@@ -350,8 +377,15 @@ class FakeBotApi:
             else:
                 raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
             caption = self._checked_text(item, "caption", required=False)
-            photo = [{"file_id": file_id, "file_unique_id": file_id[:16], "width": 640,
-                      "height": 480, "file_size": len(content)}]
+            photo = [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": file_id[:16],
+                    "width": 640,
+                    "height": 480,
+                    "file_size": len(content),
+                }
+            ]
             sent.append(self._bot_message(chat, photo=photo, caption=caption))
         return sent
 
@@ -359,10 +393,15 @@ class FakeBotApi:
         chat = self._target(params)
         caption = self._checked_text(params, "caption", required=False)
         file_id, content, name = self._media(params, files, "document")
-        document = {"file_id": file_id, "file_unique_id": file_id[:16], "file_name": name,
-                    "file_size": len(content)}
-        return self._bot_message(chat, document=document, caption=caption,
-                                 reply_markup=self._inline_only(self._markup(params)))
+        document = {
+            "file_id": file_id,
+            "file_unique_id": file_id[:16],
+            "file_name": name,
+            "file_size": len(content),
+        }
+        return self._bot_message(
+            chat, document=document, caption=caption, reply_markup=self._inline_only(self._markup(params))
+        )
 
     def copy_message(self, params: dict) -> dict:
         chat = self._target(params)
@@ -382,15 +421,19 @@ class FakeBotApi:
         if file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
         content, _ = self.files[file_id]
-        return {"file_id": file_id, "file_unique_id": file_id[:16], "file_size": len(content),
-                "file_path": f"files/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[:16],
+            "file_size": len(content),
+            "file_path": f"files/{file_id}",
+        }
 
     def answer_callback_query(self, params: dict) -> bool:
         if params["callback_query_id"] in self.callback_answers:  # one answer, as Telegram
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                "query ID is invalid")
-        answer = {"text": params.get("text"),
-                  "show_alert": params.get("show_alert") in ("true", True)}
+            raise ApiError(
+                400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        answer = {"text": params.get("text"), "show_alert": params.get("show_alert") in ("true", True)}
         self.callback_answers[params["callback_query_id"]] = answer
         presser = self.chats.get(self.pressed_by.pop(params["callback_query_id"], None))
         if presser is not None and answer["text"]:
@@ -431,8 +474,11 @@ class FakeBotApi:
 
     def webhook_info(self, params: dict) -> dict:
         hook = self.webhook
-        info: dict = {"url": hook.url if hook else "", "has_custom_certificate": False,
-                      "pending_update_count": len(self.updates)}
+        info: dict = {
+            "url": hook.url if hook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
         if hook:
             info["max_connections"] = hook.max_connections
             if hook.last_error_date:
@@ -441,8 +487,11 @@ class FakeBotApi:
 
     def _no_polling_with_webhook(self) -> None:
         if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
 
     async def get_updates(self, params: dict) -> list[dict]:
         self._no_polling_with_webhook()
@@ -483,8 +532,9 @@ class FakeBotApi:
 
     def refusals(self) -> list[tuple[str, int]]:
         """(method, status) of every call answered with a 4xx other than a requested fault."""
-        return [(method, status) for method, _, status in self.answers
-                if 400 <= status < 500 and status != 429]
+        return [
+            (method, status) for method, _, status in self.answers if 400 <= status < 500 and status != 429
+        ]
 
     async def _answer(self, method: str, params: dict, files: dict) -> object:
         simple = {
@@ -546,8 +596,11 @@ class FakeBotApi:
             if fault.count > 0 and fault.method.lower() in ("*", method.lower()):
                 fault.count -= 1
                 if fault.status == 429:
-                    raise ApiError(429, f"Too Many Requests: retry after {fault.retry_after}",
-                                   retry_after=fault.retry_after or 1)
+                    raise ApiError(
+                        429,
+                        f"Too Many Requests: retry after {fault.retry_after}",
+                        retry_after=fault.retry_after or 1,
+                    )
                 raise ApiError(fault.status, "Internal Server Error")
 
 

@@ -106,17 +106,34 @@ class AnonymousPool:
             self.db.conn.executemany(
                 "insert into opinions (id, anonymous, author_id, category, department_id, text, "
                 "submitted_on, receipt_hash, public) values (?, 1, null, ?, ?, ?, ?, ?, ?)",
-                self._shuffled([(o.id, o.category, o.department_id, o.text, o.submitted_on,
-                                 o.receipt_hash, int(o.public)) for o in waiting]))
+                self._shuffled(
+                    [
+                        (
+                            o.id,
+                            o.category,
+                            o.department_id,
+                            o.text,
+                            o.submitted_on,
+                            o.receipt_hash,
+                            int(o.public),
+                        )
+                        for o in waiting
+                    ]
+                ),
+            )
             self.db.conn.executemany(
                 "insert into opinion_photos (opinion_id, position, jpeg) values (?, ?, ?)",
-                self._shuffled(photos))
+                self._shuffled(photos),
+            )
             self.db.conn.executemany(
                 "insert into opinion_messages (opinion_id, seq, sender, text, on_date, released) "
-                "values (?, ?, 'submitter', ?, ?, 0)", self._shuffled(self._numbered_write_backs()))
+                "values (?, ?, 'submitter', ?, ?, 0)",
+                self._shuffled(self._numbered_write_backs()),
+            )
             self.db.conn.executemany(
                 "insert or replace into opinion_subscriptions (opinion_id, sealed_chat) values (?, ?)",
-                self._shuffled(links))
+                self._shuffled(links),
+            )
         count = len(waiting) + len(self.write_backs)
         self.opinions, self.write_backs, self.subscriptions = {}, [], {}
         self._settle()
@@ -131,7 +148,8 @@ class AnonymousPool:
             if opinion_id not in next_seq:
                 next_seq[opinion_id] = self.db.execute(
                     "select coalesce(max(seq), 0) + 1 from opinion_messages where opinion_id = ?",
-                    [opinion_id]).fetchone()[0]
+                    [opinion_id],
+                ).fetchone()[0]
             rows.append((opinion_id, next_seq[opinion_id], text, day))
             next_seq[opinion_id] += 1
         return rows
@@ -160,15 +178,17 @@ class AnonymousPool:
             self.db.conn.executemany("insert into lookback_voters values (?, ?, ?)", self._shuffled(voters))
             self.db.conn.executemany(
                 "insert into lookback_ballots values (?, ?, ?)",
-                self._shuffled([(secrets.token_hex(16), lookback_id, choice) for (choice,) in ballots.rows]))
+                self._shuffled([(secrets.token_hex(16), lookback_id, choice) for (choice,) in ballots.rows]),
+            )
         self._settle()
         return len(ballots.rows)
 
     def has_rated(self, sheet_id: int, voter: int | str) -> bool:
         return voter in self.sheets.get(sheet_id, _Ballots()).voters
 
-    def add_rating(self, sheet_id: int, voter: int | str, rows: list[tuple], day: str,
-                   group: str = "staff") -> None:
+    def add_rating(
+        self, sheet_id: int, voter: int | str, rows: list[tuple], day: str, group: str = "staff"
+    ) -> None:
         """One rater's whole ballot: rows of (subject, item, grade). The voter is a person's id,
         or a rating slip's hash (a str) for group "slip"."""
         ballots = self.sheets.setdefault(sheet_id, _Ballots())
@@ -189,12 +209,18 @@ class AnonymousPool:
             self.db.conn.executemany("insert into evaluation_voters values (?, ?, ?)", self._shuffled(voters))
             self.db.conn.executemany(
                 "update evaluation_slips set used = 1, used_on = ? where slip_hash = ? and sheet_id = ?",
-                self._shuffled(slips))
+                self._shuffled(slips),
+            )
             self.db.conn.executemany(
                 "insert into evaluation_ballots (id, sheet_id, subject, item, grade, grp) "
                 "values (?, ?, ?, ?, ?, ?)",
-                self._shuffled([(secrets.token_hex(16), sheet_id, subject, item, grade, group)
-                                for subject, item, grade, group in ballots.rows]))
+                self._shuffled(
+                    [
+                        (secrets.token_hex(16), sheet_id, subject, item, grade, group)
+                        for subject, item, grade, group in ballots.rows
+                    ]
+                ),
+            )
         self._settle()
         return len(ballots.voters)
 
@@ -217,15 +243,19 @@ class AnonymousPool:
         if answers is None:
             return 0
         # a guest through the public link is a keyed hash in memory (a str): no row names them
-        voters = [(survey_id, v, answers.day) for v in answers.voters
-                  if isinstance(v, int)] if with_voters else []
+        voters = (
+            [(survey_id, v, answers.day) for v in answers.voters if isinstance(v, int)] if with_voters else []
+        )
         with self.db.atomic():
-            self.db.conn.executemany("insert into survey_respondents values (?, ?, ?)",
-                                     self._shuffled(voters))
+            self.db.conn.executemany(
+                "insert into survey_respondents values (?, ?, ?)", self._shuffled(voters)
+            )
             self.db.conn.executemany(
                 "insert into survey_answers (id, survey_id, question, value) values (?, ?, ?, ?)",
-                self._shuffled([(secrets.token_hex(16), survey_id, question, value)
-                                for question, value in answers.rows]))
+                self._shuffled(
+                    [(secrets.token_hex(16), survey_id, question, value) for question, value in answers.rows]
+                ),
+            )
         self._settle()
         return len(answers.voters)
 

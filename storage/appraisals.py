@@ -17,16 +17,24 @@ PANEL = frozenset({SUPERVISOR, COMMISSION})
 SUBJECT_SUFFIX = "领导班子"
 
 
-def create(db: sqlite_utils.Database, title: str, units: list[tuple[int, str]], closes_at: datetime,
-           created_by: int | None) -> int:
+def create(
+    db: sqlite_utils.Database,
+    title: str,
+    units: list[tuple[int, str]],
+    closes_at: datetime,
+    created_by: int | None,
+) -> int:
     """A sheet with one subject per institution (id, name), in the given order."""
-    subjects = [evaluations.Subject(position, f"{name}{SUBJECT_SUFFIX}")
-                for position, (_, name) in enumerate(units)]
+    subjects = [
+        evaluations.Subject(position, f"{name}{SUBJECT_SUFFIX}") for position, (_, name) in enumerate(units)
+    ]
     with db.atomic():
         sheet_id = evaluations.create(db, title, subjects, closes_at, roles=PANEL, created_by=created_by)
         for position, (institution_id, _) in enumerate(units):
-            db.execute("insert into appraisal_subjects (sheet_id, position, institution_id) values (?, ?, ?)",
-                       [sheet_id, position, institution_id])
+            db.execute(
+                "insert into appraisal_subjects (sheet_id, position, institution_id) values (?, ?, ?)",
+                [sheet_id, position, institution_id],
+            )
     return sheet_id
 
 
@@ -38,13 +46,21 @@ def is_panel_sheet(sheet: evaluations.Sheet) -> bool:
 
 def institution_of(db: sqlite_utils.Database, sheet_id: int, position: int) -> tuple[int, int | None] | None:
     """(institution id, the order it was flagged into or None), or None for an ordinary sheet."""
-    row = db.execute("select institution_id, order_id from appraisal_subjects "
-                     "where sheet_id = ? and position = ?", [sheet_id, position]).fetchone()
+    row = db.execute(
+        "select institution_id, order_id from appraisal_subjects where sheet_id = ? and position = ?",
+        [sheet_id, position],
+    ).fetchone()
     return (row[0], row[1]) if row else None
 
 
 def flagged_into(db: sqlite_utils.Database, sheet_id: int, position: int, order_id: int) -> bool:
     """Record the order a flagged subject became; False when it had one already (a double tap)."""
     with db.atomic():
-        return db.execute("update appraisal_subjects set order_id = ? where sheet_id = ? and position = ? "
-                          "and order_id is null", [order_id, sheet_id, position]).rowcount == 1
+        return (
+            db.execute(
+                "update appraisal_subjects set order_id = ? where sheet_id = ? and position = ? "
+                "and order_id is null",
+                [order_id, sheet_id, position],
+            ).rowcount
+            == 1
+        )

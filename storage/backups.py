@@ -53,8 +53,9 @@ def _without_links(copy: Path) -> None:
     try:
         connection.execute("pragma journal_mode = delete")
         connection.execute("pragma secure_delete = on")
-        has_links = connection.execute("select 1 from sqlite_master where type = 'table' "
-                                        "and name = 'opinion_subscriptions'").fetchone()
+        has_links = connection.execute(
+            "select 1 from sqlite_master where type = 'table' and name = 'opinion_subscriptions'"
+        ).fetchone()
         if has_links:  # a database from before the opt-in link has none to remove
             connection.execute("delete from opinion_subscriptions")
             connection.commit()
@@ -117,8 +118,10 @@ def restore(backup: Path, database_path: Path, moment: datetime) -> Path | None:
         shutil.copy2(database_path, kept)
         for old in before_restore_copies(database_path)[:-KEEP_BEFORE_RESTORE]:
             old.unlink()
-    for leftover in (database_path.with_name(database_path.name + "-wal"),
-                     database_path.with_name(database_path.name + "-shm")):
+    for leftover in (
+        database_path.with_name(database_path.name + "-wal"),
+        database_path.with_name(database_path.name + "-shm"),
+    ):
         leftover.unlink(missing_ok=True)
     database_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(backup, database_path)

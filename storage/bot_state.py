@@ -51,18 +51,27 @@ def data_change(kind: str, ident: object, data: object) -> Change:
     return (kind, str(ident)), None if data in (None, {}) else json.dumps(data, ensure_ascii=False)
 
 
-def write_changes(db: sqlite_utils.Database, conversations: dict[tuple[str, str], str | None],
-                  data: dict[tuple[str, str], str | None]) -> None:
+def write_changes(
+    db: sqlite_utils.Database,
+    conversations: dict[tuple[str, str], str | None],
+    data: dict[tuple[str, str], str | None],
+) -> None:
     with db.atomic():
         for (name, key), state in conversations.items():
             if state is None:
                 db.execute("delete from conversation_states where name = ? and key = ?", [name, key])
             else:
-                db.execute("insert into conversation_states (name, key, state) values (?, ?, ?) "
-                           "on conflict (name, key) do update set state = excluded.state", [name, key, state])
+                db.execute(
+                    "insert into conversation_states (name, key, state) values (?, ?, ?) "
+                    "on conflict (name, key) do update set state = excluded.state",
+                    [name, key, state],
+                )
         for (kind, ident), value in data.items():
             if value is None:
                 db.execute("delete from bot_state where kind = ? and id = ?", [kind, ident])
             else:
-                db.execute("insert into bot_state (kind, id, data) values (?, ?, ?) "
-                           "on conflict (kind, id) do update set data = excluded.data", [kind, ident, value])
+                db.execute(
+                    "insert into bot_state (kind, id, data) values (?, ?, ?) "
+                    "on conflict (kind, id) do update set data = excluded.data",
+                    [kind, ident, value],
+                )

@@ -32,11 +32,17 @@ class Event:
 
 
 def _event(row: dict) -> Event:
-    return Event(row["id"], row["kind"], row["title"], parse_iso(row["starts_at"]),
-                 parse_iso(row["ends_at"]) if row["ends_at"] else None, row["place"],
-                 tuple(filter(None, row["roles"].split())),
-                 tuple(filter(None, row["departments"].split("|"))),
-                 bool(row["cancelled"]))
+    return Event(
+        row["id"],
+        row["kind"],
+        row["title"],
+        parse_iso(row["starts_at"]),
+        parse_iso(row["ends_at"]) if row["ends_at"] else None,
+        row["place"],
+        tuple(filter(None, row["roles"].split())),
+        tuple(filter(None, row["departments"].split("|"))),
+        bool(row["cancelled"]),
+    )
 
 
 def get(db: sqlite_utils.Database, event_id: int) -> Event | None:
@@ -58,21 +64,42 @@ def audience(cell: str, known_departments: list[str]) -> tuple[list[str], list[s
     return roles, departments
 
 
-def add(db: sqlite_utils.Database, kind: str, title: str, starts_at: datetime, actor_id: int | None, *,
-        ends_at: datetime | None = None, place: str = "", roles: tuple[str, ...] | list[str] = (),
-        departments: tuple[str, ...] | list[str] = ()) -> int:
+def add(
+    db: sqlite_utils.Database,
+    kind: str,
+    title: str,
+    starts_at: datetime,
+    actor_id: int | None,
+    *,
+    ends_at: datetime | None = None,
+    place: str = "",
+    roles: tuple[str, ...] | list[str] = (),
+    departments: tuple[str, ...] | list[str] = (),
+) -> int:
     with db.atomic():
-        event_id = db.table("events").insert({
-            "kind": kind, "title": title.strip()[:200], "starts_at": iso(starts_at),
-            "ends_at": iso(ends_at) if ends_at else None, "place": place.strip()[:200],
-            "roles": " ".join(roles), "departments": "|".join(departments)}).last_pk
+        event_id = (
+            db.table("events")
+            .insert(
+                {
+                    "kind": kind,
+                    "title": title.strip()[:200],
+                    "starts_at": iso(starts_at),
+                    "ends_at": iso(ends_at) if ends_at else None,
+                    "place": place.strip()[:200],
+                    "roles": " ".join(roles),
+                    "departments": "|".join(departments),
+                }
+            )
+            .last_pk
+        )
         audit.record(db, f"calendar.add_{kind}", f"event:{event_id}", actor_id, text=title)
     assert event_id is not None
     return int(event_id)
 
 
-def move(db: sqlite_utils.Database, event_id: int, starts_at: datetime, place: str | None,
-         actor_id: int) -> Event:
+def move(
+    db: sqlite_utils.Database, event_id: int, starts_at: datetime, place: str | None, actor_id: int
+) -> Event:
     with db.atomic():
         changes = {"starts_at": iso(starts_at)} | ({"place": place.strip()[:200]} if place else {})
         db.table("events").update(event_id, changes)
@@ -95,24 +122,33 @@ def cancel(db: sqlite_utils.Database, event_id: int, actor_id: int) -> Event:
 
 def upcoming(db: sqlite_utils.Database, now: datetime, limit: int = 20) -> list[Event]:
     """Meetings still to come and phases not yet over."""
-    rows = db.query("select * from events where cancelled = 0 and (starts_at >= ? or "
-                    "(ends_at is not null and ends_at >= ?)) order by starts_at limit ?",
-                    [iso(now), iso(now), limit])
+    rows = db.query(
+        "select * from events where cancelled = 0 and (starts_at >= ? or "
+        "(ends_at is not null and ends_at >= ?)) order by starts_at limit ?",
+        [iso(now), iso(now), limit],
+    )
     return [_event(r) for r in rows]
 
 
 def attendees(db: sqlite_utils.Database, event: Event) -> list[Person]:
-    return [p for p in people.everyone(db)
-            if (not event.roles and not event.departments)
-            or p.has_any(event.roles) or p.department in event.departments]
+    return [
+        p
+        for p in people.everyone(db)
+        if (not event.roles and not event.departments)
+        or p.has_any(event.roles)
+        or p.department in event.departments
+    ]
 
 
-def reminders_due(db: sqlite_utils.Database, since: datetime, now: datetime,
-                  offsets: tuple[timedelta, ...]) -> list[tuple[Event, timedelta]]:
+def reminders_due(
+    db: sqlite_utils.Database, since: datetime, now: datetime, offsets: tuple[timedelta, ...]
+) -> list[tuple[Event, timedelta]]:
     """(meeting, how long before) for each reminder moment in (since, now]."""
     horizon = now + max(offsets)
-    rows = db.query("select * from events where kind = 'meeting' and cancelled = 0 and starts_at > ? "
-                    "and starts_at <= ?", [iso(since), iso(horizon)])
+    rows = db.query(
+        "select * from events where kind = 'meeting' and cancelled = 0 and starts_at > ? and starts_at <= ?",
+        [iso(since), iso(horizon)],
+    )
     due = []
     for event in map(_event, rows):
         for offset in offsets:
@@ -123,10 +159,14 @@ def reminders_due(db: sqlite_utils.Database, since: datetime, now: datetime,
 
 # ---- from CSV ----------------------------------------------------------------------------
 
-WORDS = {"title": {"title", "名称", "会议", "事项", "名稱"}, "kind": {"kind", "类型", "類型"},
-         "starts": {"starts", "start", "开始", "时间", "开始时间", "時間"},
-         "ends": {"ends", "end", "结束", "结束时间"}, "place": {"place", "地点", "地點"},
-         "audience": {"audience", "参加", "参加人员", "参会人员", "參加"}}
+WORDS = {
+    "title": {"title", "名称", "会议", "事项", "名稱"},
+    "kind": {"kind", "类型", "類型"},
+    "starts": {"starts", "start", "开始", "时间", "开始时间", "時間"},
+    "ends": {"ends", "end", "结束", "结束时间"},
+    "place": {"place", "地点", "地點"},
+    "audience": {"audience", "参加", "参加人员", "参会人员", "參加"},
+}
 PHASE_WORDS = {"phase", "阶段", "階段"}
 
 
@@ -162,11 +202,17 @@ def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dic
             roles, departments = audience(cells.get("audience", ""), known)
         except ValueError as unknown:
             raise FileRejected("audience", line=line, detail=str(unknown)) from None
-        events.append({
-            "kind": "phase" if cells.get("kind", "") in PHASE_WORDS else "meeting",
-            "title": cells["title"], "starts_at": _moment(cells["starts"], zone, line),
-            "ends_at": _moment(cells["ends"], zone, line, end=True) if cells.get("ends") else None,
-            "place": cells.get("place", ""), "roles": roles, "departments": departments})
+        events.append(
+            {
+                "kind": "phase" if cells.get("kind", "") in PHASE_WORDS else "meeting",
+                "title": cells["title"],
+                "starts_at": _moment(cells["starts"], zone, line),
+                "ends_at": _moment(cells["ends"], zone, line, end=True) if cells.get("ends") else None,
+                "place": cells.get("place", ""),
+                "roles": roles,
+                "departments": departments,
+            }
+        )
     if not events:
         raise FileRejected("empty")
     return events
@@ -174,5 +220,17 @@ def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dic
 
 def import_events(db: sqlite_utils.Database, events: list[dict], actor_id: int | None) -> list[int]:
     with db.atomic():
-        return [add(db, e["kind"], e["title"], e["starts_at"], actor_id, ends_at=e["ends_at"],
-                    place=e["place"], roles=e["roles"], departments=e["departments"]) for e in events]
+        return [
+            add(
+                db,
+                e["kind"],
+                e["title"],
+                e["starts_at"],
+                actor_id,
+                ends_at=e["ends_at"],
+                place=e["place"],
+                roles=e["roles"],
+                departments=e["departments"],
+            )
+            for e in events
+        ]

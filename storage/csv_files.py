@@ -120,8 +120,7 @@ def _separator(text: str, words: dict[str, set[str]]) -> str:
 
     def score(separator: str) -> int:
         try:
-            return max((len(_recognised(cells, words)) for _, cells in _text_rows(top, separator)),
-                       default=0)
+            return max((len(_recognised(cells, words)) for _, cells in _text_rows(top, separator)), default=0)
         except FileRejected:
             return 0
 
@@ -158,10 +157,11 @@ def rows(raw: bytes, words: dict[str, set[str]], required: tuple[str, ...]) -> I
             if seen < HEADER_SEARCH_ROWS:
                 continue
             break
-        yield line, {column: cells[index].strip() if index < len(cells) else ""
-                     for column, index in columns.items()}
+        yield (
+            line,
+            {column: cells[index].strip() if index < len(cells) else "" for column, index in columns.items()},
+        )
     if columns is None:
         if best is None:
             raise FileRejected("empty")
-        raise FileRejected("header", line=best[0],
-                           detail=",".join(c for c in required if c not in best[1]))
+        raise FileRejected("header", line=best[0], detail=",".join(c for c in required if c not in best[1]))

@@ -14,7 +14,6 @@ from storage import phrasings
 log = logging.getLogger(__name__)
 
 
-
 @functools.lru_cache(maxsize=8192)  # the package scans its whole holiday table on every call:
 def is_working_day(day: date) -> bool:  # 130,000 calls were half of a 09:00 sweep
     try:

@@ -44,33 +44,45 @@ class DigestSetting:
 
 
 def setting(db: sqlite_utils.Database, person_id: int) -> DigestSetting:
-    row = db.execute("select frequency, at_time, last_digest_at from digest_settings where person_id = ?",
-                     [person_id]).fetchone()
+    row = db.execute(
+        "select frequency, at_time, last_digest_at from digest_settings where person_id = ?", [person_id]
+    ).fetchone()
     if row is None:
         return DigestSetting(person_id, DAILY, DEFAULT_TIME, None)
     return DigestSetting(person_id, row[0], time.fromisoformat(row[1]), parse_iso(row[2]) if row[2] else None)
 
 
-def choose(db: sqlite_utils.Database, person_id: int, *, frequency: str | None = None,
-           at: time | None = None) -> DigestSetting:
+def choose(
+    db: sqlite_utils.Database, person_id: int, *, frequency: str | None = None, at: time | None = None
+) -> DigestSetting:
     current = setting(db, person_id)
     if frequency is not None and frequency not in FREQUENCIES:
         raise ValueError(frequency)
     with db.atomic():
-        db.table("digest_settings").upsert({
-            "person_id": person_id, "frequency": frequency or current.frequency,
-            "at_time": (at or current.at).strftime("%H:%M"),
-            "last_digest_at": iso(current.last_digest_at) if current.last_digest_at else None,
-        }, pk="person_id")
+        db.table("digest_settings").upsert(
+            {
+                "person_id": person_id,
+                "frequency": frequency or current.frequency,
+                "at_time": (at or current.at).strftime("%H:%M"),
+                "last_digest_at": iso(current.last_digest_at) if current.last_digest_at else None,
+            },
+            pk="person_id",
+        )
     return setting(db, person_id)
 
 
 def record_digest(db: sqlite_utils.Database, person_id: int, moment: datetime) -> None:
     current = setting(db, person_id)
     with db.atomic():
-        db.table("digest_settings").upsert({"person_id": person_id, "frequency": current.frequency,
-                                      "at_time": current.at.strftime("%H:%M"),
-                                      "last_digest_at": iso(moment)}, pk="person_id")
+        db.table("digest_settings").upsert(
+            {
+                "person_id": person_id,
+                "frequency": current.frequency,
+                "at_time": current.at.strftime("%H:%M"),
+                "last_digest_at": iso(moment),
+            },
+            pk="person_id",
+        )
 
 
 def is_digest_day(frequency: str, day: date) -> bool:
@@ -101,9 +113,10 @@ def any_due_between(db: sqlite_utils.Database, after: datetime, until: datetime,
     """Whether anyone's digest time, on any working day, falls in (after, until]: one small
     query, so that an ordinary minute does not read the roster to find the digests' readers
     (with 50 institutions, most of the sweeper's idle pass)."""
-    chosen = {DEFAULT_TIME} | {time.fromisoformat(r[0]) for r in
-                               db.execute("select distinct at_time from digest_settings where frequency != ?",
-                                          [OFF])}
+    chosen = {DEFAULT_TIME} | {
+        time.fromisoformat(r[0])
+        for r in db.execute("select distinct at_time from digest_settings where frequency != ?", [OFF])
+    }
     return any(slot_between(DigestSetting(0, DAILY, at, None), after, until, zone) for at in chosen)
 
 
@@ -113,6 +126,7 @@ def default_since(chosen: DigestSetting, slot: datetime) -> datetime:
 
 
 # ---- what goes into a digest ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Change:
@@ -134,6 +148,7 @@ class OpinionNote:
 @dataclass(frozen=True)
 class NewOpinions:
     """A digest's new opinions: the first few to show, and the counts of all of them."""
+
     shown: list[OpinionNote]
     anonymous: int
     by_category: dict[str, int]
@@ -175,8 +190,11 @@ class Digest:
 
     def is_empty(self) -> bool:
         """Nothing new since the last digest: no change, no opinion, nothing newly late or due."""
-        newly_due = [p for p in self.due_soon
-                     if p.deadline and p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)]
+        newly_due = [
+            p
+            for p in self.due_soon
+            if p.deadline and p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)
+        ]
         overdue_reports = self.office.overdue_self_checks if self.office else []
         return not (self.changes or self.opinions.count or self.newly_late or newly_due or overdue_reports)
 
@@ -201,37 +219,66 @@ def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[
 def _changes(db: sqlite_utils.Database, since: datetime, titles: dict[int, str]) -> list[Change]:
     """Changes after `since` to the problems in `titles`."""
     found = []
-    for row in db.query("select at, action, subject, detail from audit where at > ? and subject like "
-                        "'problem:%' order by at, id", [iso(since)]):
+    for row in db.query(
+        "select at, action, subject, detail from audit where at > ? and subject like "
+        "'problem:%' order by at, id",
+        [iso(since)],
+    ):
         problem_id = int(row["subject"].split(":")[1])
         if problem_id in titles:
-            found.append(Change(problem_id, titles[problem_id], row["action"].removeprefix("problem."),
-                                parse_iso(row["at"]), json.loads(row["detail"]) if row["detail"] else {}))
+            found.append(
+                Change(
+                    problem_id,
+                    titles[problem_id],
+                    row["action"].removeprefix("problem."),
+                    parse_iso(row["at"]),
+                    json.loads(row["detail"]) if row["detail"] else {},
+                )
+            )
     return found
 
 
-def _opinions(db: sqlite_utils.Database, since_day: date, today: date, leader_id: int | None,
-              department_ids: set[int] | None) -> NewOpinions:
+def _opinions(
+    db: sqlite_utils.Database,
+    since_day: date,
+    today: date,
+    leader_id: int | None,
+    department_ids: set[int] | None,
+) -> NewOpinions:
     """Released opinions of the whole days [since_day, today): about these departments, or
     sent to this leader (all of them when no departments are given). Counted from the indexes,
     and only the lines shown are read: a large hospital's leader can have hundreds in a day.
     Never the author."""
     found, params = _new_opinions(since_day, today, leader_id, department_ids)
-    by_category = db.execute(f"select category, count(*), sum(anonymous), sum(public) from ({found}) "
-                             "group by category order by 2 desc, 1", params).fetchall()
-    shown = db.execute(
-        "select o.category, d.name, o.text, o.anonymous from opinions o left join departments d "
-        f"on d.id = o.department_id where o.id in (select id from ({found}) order by submitted_on, category "
-        "limit ?) order by o.submitted_on, o.category", [*params, LIST_LIMIT]) if by_category else []
+    by_category = db.execute(
+        f"select category, count(*), sum(anonymous), sum(public) from ({found}) "
+        "group by category order by 2 desc, 1",
+        params,
+    ).fetchall()
+    shown = (
+        db.execute(
+            "select o.category, d.name, o.text, o.anonymous from opinions o left join departments d "
+            f"on d.id = o.department_id where o.id in (select id from ({found}) "
+            "order by submitted_on, category limit ?) order by o.submitted_on, o.category",
+            [*params, LIST_LIMIT],
+        )
+        if by_category
+        else []
+    )
     return NewOpinions(
-        shown=[OpinionNote(category, department, text, bool(anonymous))
-               for category, department, text, anonymous in shown],
-        anonymous=sum(row[2] for row in by_category), by_category={row[0]: row[1] for row in by_category},
-        public=sum(row[3] for row in by_category))
+        shown=[
+            OpinionNote(category, department, text, bool(anonymous))
+            for category, department, text, anonymous in shown
+        ],
+        anonymous=sum(row[2] for row in by_category),
+        by_category={row[0]: row[1] for row in by_category},
+        public=sum(row[3] for row in by_category),
+    )
 
 
-def _new_opinions(since_day: date, today: date, leader_id: int | None,
-                  department_ids: set[int] | None) -> tuple[str, list]:
+def _new_opinions(
+    since_day: date, today: date, leader_id: int | None, department_ids: set[int] | None
+) -> tuple[str, list]:
     """The query of the new opinions' (id, submitted_on, category, anonymous, public) and its
     parameters."""
     columns = "select o.id, o.submitted_on, o.category, o.anonymous, o.public from opinions o"
@@ -245,8 +292,10 @@ def _new_opinions(since_day: date, today: date, leader_id: int | None,
     # on the department-and-day index rather than the released-and-day one (a whole day).
     new = new.format(released="+o.released")
     elsewhere = f"(o.department_id is null or o.department_id not in ({listed}))"
-    query = (f"{columns} where o.department_id in ({listed}) and {new} union all "
-             f"{columns} where o.leader_id = ? and {elsewhere} and {new}")
+    query = (
+        f"{columns} where o.department_id in ({listed}) and {new} union all "
+        f"{columns} where o.leader_id = ? and {elsewhere} and {new}"
+    )
     return query, [*ids, *days, leader_id, *ids, *days]
 
 
@@ -268,8 +317,14 @@ def _since_day(since: datetime, zone: ZoneInfo) -> date:
     return since.astimezone(zone).date()
 
 
-def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today: date, zone: ZoneInfo,
-               thresholds: Thresholds = Thresholds()) -> Digest:
+def for_leader(
+    db: sqlite_utils.Database,
+    leader: Person,
+    since: datetime,
+    today: date,
+    zone: ZoneInfo,
+    thresholds: Thresholds = Thresholds(),
+) -> Digest:
     found = list(problem_rules.each(db, problem_rules.of_leader(leader.id), by_deadline=True))
     by_light, departments = _lights(found, today, thresholds)
     department_ids = {p.department_id for p in found if p.department_id} | {leader.department_id}
@@ -278,16 +333,25 @@ def for_leader(db: sqlite_utils.Database, leader: Person, since: datetime, today
     if opinions.public < thresholds.k:
         opinions = replace(opinions, public=0)  # withheld from leaders under k
     return Digest(
-        today=today, since=since, by_light=by_light, departments=departments,
+        today=today,
+        since=since,
+        by_light=by_light,
+        departments=departments,
         changes=_changes(db, since, {p.id: p.title for p in found}),
-        due_soon=_due_soon(found, today), newly_late=_newly_late(found, since_day, today),
+        due_soon=_due_soon(found, today),
+        newly_late=_newly_late(found, since_day, today),
         opinions=opinions,
         hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
     )
 
 
-def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: ZoneInfo,
-               thresholds: Thresholds = Thresholds()) -> Digest:
+def for_office(
+    db: sqlite_utils.Database,
+    since: datetime,
+    today: date,
+    zone: ZoneInfo,
+    thresholds: Thresholds = Thresholds(),
+) -> Digest:
     found = list(problem_rules.each(db, by_deadline=True))
     by_light, departments = _lights(found, today, thresholds)
     since_day = _since_day(since, zone)
@@ -296,19 +360,30 @@ def for_office(db: sqlite_utils.Database, since: datetime, today: date, zone: Zo
     for problem in by_light[problem_rules.RED]:
         overdue[problem.department or "—"].append(problem)
     figures = OfficeFigures(
-        opinions_by_status={r[0]: r[1] for r in db.execute(
-            f"select {STATUS_WITH_LIST} as state, count(*) from opinions where released = 1 "
-            "group by state order by 2 desc")},
+        opinions_by_status={
+            r[0]: r[1]
+            for r in db.execute(
+                f"select {STATUS_WITH_LIST} as state, count(*) from opinions where released = 1 "
+                "group by state order by 2 desc"
+            )
+        },
         overdue_by_department=dict(sorted(overdue.items())),
         unreachable=people.unreachable(db),
         not_joined=people.not_joined_count(db),
         overdue_self_checks=self_checks.overdue(db, today),
-        evaluation_turnout=[(sheet.title, *evaluations.turnout(db, sheet))
-                            for sheet in evaluations.open_sheets(db)],
+        evaluation_turnout=[
+            (sheet.title, *evaluations.turnout(db, sheet)) for sheet in evaluations.open_sheets(db)
+        ],
     )
     return Digest(
-        today=today, since=since, by_light=by_light, departments=departments,
-        changes=_changes(db, since, {p.id: p.title for p in found}), due_soon=_due_soon(found, today),
-        newly_late=_newly_late(found, since_day, today), opinions=opinions, office=figures,
+        today=today,
+        since=since,
+        by_light=by_light,
+        departments=departments,
+        changes=_changes(db, since, {p.id: p.title for p in found}),
+        due_soon=_due_soon(found, today),
+        newly_late=_newly_late(found, since_day, today),
+        opinions=opinions,
+        office=figures,
         hotspots=hotspot_groups.for_office_digest(db, since_day),
     )

@@ -62,8 +62,13 @@ def check_modes(database_path: Path, backup_folder: Path, key_file: Path | None)
     paths += [key_file] if key_file and key_file.exists() else []
     loose = [f"{p} ({stat.filemode(p.stat().st_mode)})" for p in paths if _open_to_others(p)]
     if loose:
-        return Finding("file modes", False, "readable by others: " + ", ".join(loose)
-                       + "; the bot tightens them at start, or chmod 600 (folders 700)")
+        return Finding(
+            "file modes",
+            False,
+            "readable by others: "
+            + ", ".join(loose)
+            + "; the bot tightens them at start, or chmod 600 (folders 700)",
+        )
     return Finding("file modes", True, f"{len(paths)} files and folders readable by this account only")
 
 
@@ -73,14 +78,24 @@ def check_key(database_path: Path, backup_folder: Path, key_file: Path | None, f
         extra = f"; a leftover {legacy} should go" if legacy.exists() else ""
         return Finding("key placement", not legacy.exists(), "SECRET_KEY from the environment" + extra)
     key_file = (key_file or default_key_file()).resolve()
-    inside = [folder for folder in (database_path.parent.resolve(), backup_folder.resolve())
-              if key_file.is_relative_to(folder)]
+    inside = [
+        folder
+        for folder in (database_path.parent.resolve(), backup_folder.resolve())
+        if key_file.is_relative_to(folder)
+    ]
     if inside:
-        return Finding("key placement", False, f"{key_file} is inside {inside[0]}, with the data it "
-                       "protects; set SECRET_KEY_FILE outside it (the bot moves the key at start)")
+        return Finding(
+            "key placement",
+            False,
+            f"{key_file} is inside {inside[0]}, with the data it "
+            "protects; set SECRET_KEY_FILE outside it (the bot moves the key at start)",
+        )
     if legacy.exists():
-        return Finding("key placement", False, f"an old key {legacy} is still beside the database; "
-                       "start the bot once to move it")
+        return Finding(
+            "key placement",
+            False,
+            f"an old key {legacy} is still beside the database; start the bot once to move it",
+        )
     if not key_file.exists():
         return Finding("key placement", False, f"no key at {key_file} yet (made at first start)")
     return Finding("key placement", True, f"{key_file}, outside the data directory")
@@ -90,8 +105,11 @@ def check_free_space(database_path: Path) -> Finding:
     free = shutil.disk_usage(database_path.parent).free
     size = sum(p.stat().st_size for p in database_files(database_path) if p.exists())
     needed = max(MIN_FREE_BYTES, 2 * size)  # room for a backup and the WAL to grow
-    return Finding("free disk", free >= needed, f"{free / 2**30:.1f} GiB free beside the database "
-                   f"(wants {needed / 2**30:.1f} GiB)")
+    return Finding(
+        "free disk",
+        free >= needed,
+        f"{free / 2**30:.1f} GiB free beside the database (wants {needed / 2**30:.1f} GiB)",
+    )
 
 
 def check_integrity(database_path: Path) -> Finding:
@@ -105,9 +123,12 @@ def check_integrity(database_path: Path) -> Finding:
 def check_wal(database_path: Path) -> Finding:
     wal = database_files(database_path)[1]
     size = wal.stat().st_size if wal.exists() else 0
-    return Finding("WAL size", size <= WAL_WARN_BYTES,
-                   f"{size / 2**20:.1f} MiB" + ("" if size <= WAL_WARN_BYTES else
-                                                 "; checkpoints are not keeping up (a long reader?)"))
+    return Finding(
+        "WAL size",
+        size <= WAL_WARN_BYTES,
+        f"{size / 2**20:.1f} MiB"
+        + ("" if size <= WAL_WARN_BYTES else "; checkpoints are not keeping up (a long reader?)"),
+    )
 
 
 def check_last_backup(backup_folder: Path, now: datetime) -> Finding:
@@ -116,18 +137,24 @@ def check_last_backup(backup_folder: Path, now: datetime) -> Finding:
         return Finding("last backup", False, f"no backup in {backup_folder}")
     newest = found[-1]
     age = now - datetime.fromtimestamp(newest.stat().st_mtime, now.tzinfo)
-    return Finding("last backup", age <= BACKUP_MAX_AGE,
-                   f"{newest.name}, {age.total_seconds() / 3600:.1f} h old")
+    return Finding(
+        "last backup", age <= BACKUP_MAX_AGE, f"{newest.name}, {age.total_seconds() / 3600:.1f} h old"
+    )
 
 
-def doctor(database_path: Path, backup_folder: Path, key_file: Path | None, key_from_env: bool,
-           now: datetime) -> list[Finding]:
+def doctor(
+    database_path: Path, backup_folder: Path, key_file: Path | None, key_from_env: bool, now: datetime
+) -> list[Finding]:
     if not database_path.exists():
         return [Finding("database", False, f"{database_path} does not exist")]
     try:
-        return [check_modes(database_path, backup_folder, key_file),
-                check_key(database_path, backup_folder, key_file, key_from_env),
-                check_free_space(database_path), check_integrity(database_path),
-                check_wal(database_path), check_last_backup(backup_folder, now)]
+        return [
+            check_modes(database_path, backup_folder, key_file),
+            check_key(database_path, backup_folder, key_file, key_from_env),
+            check_free_space(database_path),
+            check_integrity(database_path),
+            check_wal(database_path),
+            check_last_backup(backup_folder, now),
+        ]
     except (OSError, sqlite3.Error) as error:
         return [Finding("files", False, f"cannot read: {error}")]

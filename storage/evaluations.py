@@ -255,8 +255,7 @@ def _check_complete(sheet: Sheet, expected: set[int], ratings: dict[int, dict[in
     if set(ratings) != expected or any(
         r is not None
         and (
-            set(r) != set(range(len(sheet.items)))
-            or not all(0 <= g < len(sheet.grades) for g in r.values())
+            set(r) != set(range(len(sheet.items))) or not all(0 <= g < len(sheet.grades) for g in r.values())
         )
         for r in ratings.values()
     ):
@@ -384,12 +383,18 @@ def toggle_viewer(db: sqlite_utils.Database, scope: int, person_id: int, actor_i
     """Name this person to see the results of the sheet (or of every sheet), or take them off
     again; True when they are named now."""
     with db.atomic():
-        removed = db.execute("delete from evaluation_viewers where sheet_id = ? and person_id = ?",
-                             [scope, person_id]).rowcount
+        removed = db.execute(
+            "delete from evaluation_viewers where sheet_id = ? and person_id = ?", [scope, person_id]
+        ).rowcount
         if not removed:
             db.execute("insert into evaluation_viewers values (?, ?)", [scope, person_id])
-        audit.record(db, "evaluation.viewer_removed" if removed else "evaluation.viewer_named",
-                     f"evaluation:{scope}", actor_id, person=person_id)
+        audit.record(
+            db,
+            "evaluation.viewer_removed" if removed else "evaluation.viewer_named",
+            f"evaluation:{scope}",
+            actor_id,
+            person=person_id,
+        )
     return not removed
 
 
@@ -400,10 +405,16 @@ def viewers(db: sqlite_utils.Database, sheet: Sheet) -> set[int]:
 def judged(db: sqlite_utils.Database, sheet: Sheet, person: Person) -> set[int]:
     """The subjects this person is judged in: themselves, and their department when they head
     it. They never see those results, nor the problems flagged from them."""
-    return {s.position for s in sheet.subjects
-            if s.person_id == person.id
-            or (s.department_id is not None and s.department_id == person.department_id
-                and people.HEAD in person.roles)}
+    return {
+        s.position
+        for s in sheet.subjects
+        if s.person_id == person.id
+        or (
+            s.department_id is not None
+            and s.department_id == person.department_id
+            and people.HEAD in person.roles
+        )
+    }
 
 
 def may_view(db: sqlite_utils.Database, sheet: Sheet, person: Person) -> bool:
@@ -416,8 +427,9 @@ def viewed_by(db: sqlite_utils.Database, person: Person) -> list[Sheet]:
 
 
 def flagged_from(db: sqlite_utils.Database, problem_id: int) -> tuple[Sheet, Subject] | None:
-    row = db.execute("select sheet_id, position from evaluation_subjects where problem_id = ?",
-                     [problem_id]).fetchone()
+    row = db.execute(
+        "select sheet_id, position from evaluation_subjects where problem_id = ?", [problem_id]
+    ).fetchone()
     sheet = get(db, row[0]) if row else None
     if sheet is None:
         return None
@@ -447,8 +459,9 @@ def barred_from(db: sqlite_utils.Database, problem_id: int) -> set[int]:
 # ---- rating slips (评议票): service users' representatives and 监督员 --------------------------
 
 
-def issue_slips(db: sqlite_utils.Database, sheet_id: int, count: int, keys: Keys,
-                actor_id: int | None = None) -> list[str]:
+def issue_slips(
+    db: sqlite_utils.Database, sheet_id: int, count: int, keys: Keys, actor_id: int | None = None
+) -> list[str]:
     """`count` new one-time slips for an open sheet; returns their codes, which are kept
     nowhere else (the printed page is the only copy): the database holds keyed hashes."""
     sheet = get(db, sheet_id)
@@ -458,8 +471,10 @@ def issue_slips(db: sqlite_utils.Database, sheet_id: int, count: int, keys: Keys
         raise EvaluationError("slip_count")
     codes = ["".join(secrets.choice(SLIP_ALPHABET) for _ in range(SLIP_LENGTH)) for _ in range(count)]
     with db.atomic():
-        db.conn.executemany("insert into evaluation_slips (slip_hash, sheet_id) values (?, ?)",
-                            [(keys.slip_hash(code), sheet_id) for code in codes])
+        db.conn.executemany(
+            "insert into evaluation_slips (slip_hash, sheet_id) values (?, ?)",
+            [(keys.slip_hash(code), sheet_id) for code in codes],
+        )
         audit.record(db, "evaluation.slips", f"evaluation:{sheet_id}", actor_id, count=count)
     return codes
 
@@ -468,22 +483,25 @@ def slip_code(payload: str) -> str | None:
     """The slip's code in a deep link's payload (`slip_<code>`), or None."""
     if not payload.startswith(SLIP_PREFIX):
         return None
-    code = payload[len(SLIP_PREFIX):]
+    code = payload[len(SLIP_PREFIX) :]
     return code if len(code) == SLIP_LENGTH and code.isascii() and code.isalnum() else None
 
 
 def holds_slip(db: sqlite_utils.Database, code: str, keys: Keys) -> bool:
     """Whether this database issued the slip (used or not): in a deployment of several
     institutions (督导), which one a slip's link leads to. One indexed lookup."""
-    return db.execute("select 1 from evaluation_slips where slip_hash = ?",
-                      [keys.slip_hash(code)]).fetchone() is not None
+    return (
+        db.execute("select 1 from evaluation_slips where slip_hash = ?", [keys.slip_hash(code)]).fetchone()
+        is not None
+    )
 
 
 def slip_sheet(db: sqlite_utils.Database, code: str, keys: Keys) -> Sheet:
     """The open sheet a slip votes on; EvaluationError("slip_unknown" / "slip_used" / "closed")."""
     slip_hash = keys.slip_hash(code)
-    row = db.execute("select sheet_id, used from evaluation_slips where slip_hash = ?",
-                     [slip_hash]).fetchone()
+    row = db.execute(
+        "select sheet_id, used from evaluation_slips where slip_hash = ?", [slip_hash]
+    ).fetchone()
     if row is None:
         raise EvaluationError("slip_unknown")
     sheet = get(db, row[0])
@@ -494,15 +512,17 @@ def slip_sheet(db: sqlite_utils.Database, code: str, keys: Keys) -> Sheet:
     return sheet
 
 
-def submit_slip(db: sqlite_utils.Database, code: str, keys: Keys,
-                ratings: dict[int, dict[int, int] | None], today: date) -> None:
+def submit_slip(
+    db: sqlite_utils.Database, code: str, keys: Keys, ratings: dict[int, dict[int, int] | None], today: date
+) -> None:
     """A slip's whole ballot, on every subject; counted in the slips' group. Like a person's,
     it waits in the mixing pool, and the slip is marked used with its batch (until then the
     pool itself refuses a second ballot)."""
     sheet = slip_sheet(db, code, keys)
     _check_complete(sheet, {s.position for s in sheet.subjects}, ratings)
-    anonymous_pool.pool_for(db).add_rating(sheet.id, keys.slip_hash(code), _rows(sheet, ratings),
-                                           today.isoformat(), group=SLIP_GROUP)
+    anonymous_pool.pool_for(db).add_rating(
+        sheet.id, keys.slip_hash(code), _rows(sheet, ratings), today.isoformat(), group=SLIP_GROUP
+    )
 
 
 def slip_turnout(db: sqlite_utils.Database, sheet_id: int) -> tuple[int, int]:
@@ -513,6 +533,7 @@ def slip_turnout(db: sqlite_utils.Database, sheet_id: int) -> tuple[int, int]:
         "select count(*) from evaluation_ballots where sheet_id = ? and grp = ? "
         "and (item = 0 or item is null) "
         "and subject = (select min(position) from evaluation_subjects where sheet_id = ?)",
-        [sheet_id, SLIP_GROUP, sheet_id]).fetchone()[0]
+        [sheet_id, SLIP_GROUP, sheet_id],
+    ).fetchone()[0]
     issued = db.execute("select count(*) from evaluation_slips where sheet_id = ?", [sheet_id]).fetchone()[0]
     return cast, issued

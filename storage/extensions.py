@@ -33,9 +33,16 @@ class Extension:
 
 
 def _extension(row) -> Extension:
-    return Extension(row["id"], row["problem_id"], row["requester_id"], row["reason"],
-                     date.fromisoformat(row["old_deadline"]) if row["old_deadline"] else None,
-                     date.fromisoformat(row["new_deadline"]), row["decider_role"], row["decision"])
+    return Extension(
+        row["id"],
+        row["problem_id"],
+        row["requester_id"],
+        row["reason"],
+        date.fromisoformat(row["old_deadline"]) if row["old_deadline"] else None,
+        date.fromisoformat(row["new_deadline"]),
+        row["decider_role"],
+        row["decision"],
+    )
 
 
 def _written(db: sqlite_utils.Database, extension_id: int) -> Extension:
@@ -50,20 +57,27 @@ def get(db: sqlite_utils.Database, extension_id: int) -> Extension | None:
 
 
 def pending(db: sqlite_utils.Database, problem_id: int) -> Extension | None:
-    rows = list(db.query("select * from problem_extensions where problem_id = ? and decision is null",
-                         [problem_id]))
+    rows = list(
+        db.query("select * from problem_extensions where problem_id = ? and decision is null", [problem_id])
+    )
     return _extension(rows[0]) if rows else None
 
 
 def approved_count(db: sqlite_utils.Database, problem_id: int) -> int:
-    return db.execute("select count(*) from problem_extensions where problem_id = ? and decision = ?",
-                      [problem_id, APPROVED]).fetchone()[0]
+    return db.execute(
+        "select count(*) from problem_extensions where problem_id = ? and decision = ?",
+        [problem_id, APPROVED],
+    ).fetchone()[0]
 
 
 def approved_counts(db: sqlite_utils.Database) -> dict[int, int]:
     """Approved extensions per problem, for the whole ledger at once."""
-    return dict(db.execute("select problem_id, count(*) from problem_extensions where decision = ? "
-                           "group by problem_id", [APPROVED]).fetchall())
+    return dict(
+        db.execute(
+            "select problem_id, count(*) from problem_extensions where decision = ? group by problem_id",
+            [APPROVED],
+        ).fetchall()
+    )
 
 
 def decider_role(problem: problem_rules.Problem, asker: Person) -> str:
@@ -77,8 +91,9 @@ def may_ask(problem: problem_rules.Problem, asker: Person) -> bool:
     return (own_leader or own_head) and problem.status in WORKING and problem.deadline is not None
 
 
-def ask(db: sqlite_utils.Database, problem_id: int, asker: Person, reason: str, new_deadline: date,
-        today: date) -> Extension:
+def ask(
+    db: sqlite_utils.Database, problem_id: int, asker: Person, reason: str, new_deadline: date, today: date
+) -> Extension:
     reason = reason.strip()[:REASON_LIMIT]
     with db.atomic():
         problem = problem_rules.get(db, problem_id)
@@ -96,11 +111,26 @@ def ask(db: sqlite_utils.Database, problem_id: int, asker: Person, reason: str, 
         extension_id = db.execute(
             "insert into problem_extensions (problem_id, requester_id, reason, old_deadline, new_deadline, "
             "asked_at, decider_role) values (?, ?, ?, ?, ?, ?, ?)",
-            [problem_id, asker.id, reason, problem.deadline.isoformat(), new_deadline.isoformat(),
-             iso(clock.now()), role]).lastrowid
+            [
+                problem_id,
+                asker.id,
+                reason,
+                problem.deadline.isoformat(),
+                new_deadline.isoformat(),
+                iso(clock.now()),
+                role,
+            ],
+        ).lastrowid
         assert extension_id is not None  # an insert's row
-        audit.record(db, "problem.extension_ask", f"problem:{problem_id}", asker.id, reason=reason,
-                     new_deadline=new_deadline.isoformat(), old_deadline=problem.deadline.isoformat())
+        audit.record(
+            db,
+            "problem.extension_ask",
+            f"problem:{problem_id}",
+            asker.id,
+            reason=reason,
+            new_deadline=new_deadline.isoformat(),
+            old_deadline=problem.deadline.isoformat(),
+        )
     return _written(db, extension_id)
 
 
@@ -122,16 +152,26 @@ def decide(db: sqlite_utils.Database, extension_id: int, decider: Person, approv
         if extension.decision is not None:
             raise ProblemError("extension_decided")
         decision = APPROVED if approve else REFUSED
-        db.execute("update problem_extensions set decision = ?, decider_id = ?, decided_at = ? where id = ?",
-                   [decision, decider.id, iso(clock.now()), extension_id])
+        db.execute(
+            "update problem_extensions set decision = ?, decider_id = ?, decided_at = ? where id = ?",
+            [decision, decider.id, iso(clock.now()), extension_id],
+        )
         subject = f"problem:{extension.problem_id}"
         if approve:
-            db.execute("update problems set deadline = ? where id = ?",
-                       [extension.new_deadline.isoformat(), extension.problem_id])
-            audit.record(db, "problem.extend", subject, decider.id,
-                         deadline=extension.new_deadline.isoformat(),
-                         old_deadline=extension.old_deadline.isoformat() if extension.old_deadline else None)
+            db.execute(
+                "update problems set deadline = ? where id = ?",
+                [extension.new_deadline.isoformat(), extension.problem_id],
+            )
+            audit.record(
+                db,
+                "problem.extend",
+                subject,
+                decider.id,
+                deadline=extension.new_deadline.isoformat(),
+                old_deadline=extension.old_deadline.isoformat() if extension.old_deadline else None,
+            )
         else:
-            audit.record(db, "problem.extension_refuse", subject, decider.id,
-                         text=extension.new_deadline.isoformat())
+            audit.record(
+                db, "problem.extension_refuse", subject, decider.id, text=extension.new_deadline.isoformat()
+            )
     return _written(db, extension_id)

@@ -41,21 +41,29 @@ def outbox_counts(connection: sqlite3.Connection, now: str) -> OutboxCounts:
     # Each count is a range of the outbox_due index (sent_at, failed_at, due_at).
     queued, due, oldest = connection.execute(
         "select count(*), sum(due_at <= ?), min(case when due_at <= ? then due_at end) from outbox "
-        "where sent_at is null and failed_at is null", [now, now]).fetchone()
+        "where sent_at is null and failed_at is null",
+        [now, now],
+    ).fetchone()
     sent = connection.execute("select count(*) from outbox where sent_at is not null").fetchone()[0]
     failed = connection.execute(
-        "select count(*) from outbox where sent_at is null and failed_at is not null").fetchone()[0]
+        "select count(*) from outbox where sent_at is null and failed_at is not null"
+    ).fetchone()[0]
     return OutboxCounts(queued, due or 0, sent, failed, datetime.fromisoformat(oldest) if oldest else None)
 
 
-def reminders_by_slot(connection: sqlite3.Connection,
-                      slots: int = REMINDER_SLOTS) -> dict[str, dict[str, int]]:
+def reminders_by_slot(
+    connection: sqlite3.Connection, slots: int = REMINDER_SLOTS
+) -> dict[str, dict[str, int]]:
     """Deadline reminders of the latest slots: slot (as queued, ISO) -> queued / sent / failed.
     Their dedup keys start with 'reminder:', a range of the unique index on dedup_key."""
     rows = connection.execute(
         "select grouping, sum(sent_at is null and failed_at is null), sum(sent_at is not null), "
         "sum(sent_at is null and failed_at is not null) from outbox "
         "where dedup_key >= 'reminder:' and dedup_key < 'reminder;' and grouping like 'reminders:%' "
-        "group by grouping order by grouping desc limit ?", [slots]).fetchall()
-    return {grouping.removeprefix("reminders:"): {"queued": queued, "sent": sent, "failed": failed}
-            for grouping, queued, sent, failed in rows}
+        "group by grouping order by grouping desc limit ?",
+        [slots],
+    ).fetchall()
+    return {
+        grouping.removeprefix("reminders:"): {"queued": queued, "sent": sent, "failed": failed}
+        for grouping, queued, sent, failed in rows
+    }

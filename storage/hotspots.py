@@ -53,45 +53,68 @@ def new_group_id() -> str:
 def ungrouped(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     """Released opinions not yet in a group, (id, text), in id order (ids are random: the order
     says nothing about arrival)."""
-    return [(r[0], r[1]) for r in db.execute(
-        "select o.id, o.text from opinions o where o.released = 1 and not exists "
-        "(select 1 from hotspot_members m where m.opinion_id = o.id) order by o.id")]
+    return [
+        (r[0], r[1])
+        for r in db.execute(
+            "select o.id, o.text from opinions o where o.released = 1 and not exists "
+            "(select 1 from hotspot_members m where m.opinion_id = o.id) order by o.id"
+        )
+    ]
 
 
 def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     """Every grouped opinion as (id, group, text): what the in-memory index is rebuilt from."""
-    return [(r[0], r[1], r[2]) for r in db.execute(
-        "select m.opinion_id, m.group_id, o.text from hotspot_members m "
-        "join opinions o on o.id = m.opinion_id order by m.opinion_id")]
+    return [
+        (r[0], r[1], r[2])
+        for r in db.execute(
+            "select m.opinion_id, m.group_id, o.text from hotspot_members m "
+            "join opinions o on o.id = m.opinion_id order by m.opinion_id"
+        )
+    ]
 
 
 def follow_ups(db: sqlite_utils.Database) -> list[tuple[str, int, str, str, bool]]:
     """Every released write-back of a holder about a released opinion, as (opinion, its place in
     the thread, text, the opinion's text, whether the opinion stays in its group: the office
     placed it there, or it is on the problem list). The grouping reads the ones it has not read."""
-    return [(r[0], r[1], r[2], r[3], bool(r[4])) for r in db.execute(
-        "select x.opinion_id, x.seq, x.text, o.text, coalesce(m.placed_by_office, 0) "
-        "or exists (select 1 from problem_opinions p where p.opinion_id = x.opinion_id) "
-        "from opinion_messages x join opinions o on o.id = x.opinion_id "
-        "left join hotspot_members m on m.opinion_id = x.opinion_id "
-        "where x.sender = 'submitter' and x.released = 1 and o.released = 1")]
+    return [
+        (r[0], r[1], r[2], r[3], bool(r[4]))
+        for r in db.execute(
+            "select x.opinion_id, x.seq, x.text, o.text, coalesce(m.placed_by_office, 0) "
+            "or exists (select 1 from problem_opinions p where p.opinion_id = x.opinion_id) "
+            "from opinion_messages x join opinions o on o.id = x.opinion_id "
+            "left join hotspot_members m on m.opinion_id = x.opinion_id "
+            "where x.sender = 'submitter' and x.released = 1 and o.released = 1"
+        )
+    ]
 
 
-def place(db: sqlite_utils.Database, placements: list[tuple[str, str]],
-          representatives: dict[str, str], regrouped: Sequence[tuple[str, str, str]] = ()) -> None:
+def place(
+    db: sqlite_utils.Database,
+    placements: list[tuple[str, str]],
+    representatives: dict[str, str],
+    regrouped: Sequence[tuple[str, str, str]] = (),
+) -> None:
     """Write the grouping's decisions: (opinion, group) pairs, the opinions a write-back moved
     (opinion, from, to; never one the office placed), and each touched group's representative."""
     with db.atomic():
         for opinion_id, group_id in placements:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
-            db.execute("insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
-                       [opinion_id, group_id])
+            db.execute(
+                "insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
+                [opinion_id, group_id],
+            )
         for opinion_id, left, group_id in regrouped:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
-            db.execute("update hotspot_members set group_id = ? "
-                       "where opinion_id = ? and placed_by_office = 0", [group_id, opinion_id])
-            db.execute("delete from hotspot_groups where id = ? and not exists "
-                       "(select 1 from hotspot_members m where m.group_id = ?)", [left, left])
+            db.execute(
+                "update hotspot_members set group_id = ? where opinion_id = ? and placed_by_office = 0",
+                [group_id, opinion_id],
+            )
+            db.execute(
+                "delete from hotspot_groups where id = ? and not exists "
+                "(select 1 from hotspot_members m where m.group_id = ?)",
+                [left, left],
+            )
         for group_id, opinion_id in representatives.items():
             db.execute("update hotspot_groups set representative = ? where id = ?", [opinion_id, group_id])
 
@@ -102,19 +125,27 @@ def group_of(db: sqlite_utils.Database, opinion_id: str) -> str | None:
 
 
 def members(db: sqlite_utils.Database, group_id: str) -> list[str]:
-    return [r[0] for r in db.execute(
-        "select opinion_id from hotspot_members where group_id = ? order by opinion_id", [group_id])]
+    return [
+        r[0]
+        for r in db.execute(
+            "select opinion_id from hotspot_members where group_id = ? order by opinion_id", [group_id]
+        )
+    ]
 
 
 def _move(db, opinion_id: str, group_id: str) -> None:
     db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
-    db.execute("update hotspot_members set group_id = ?, placed_by_office = 1 where opinion_id = ?",
-               [group_id, opinion_id])
+    db.execute(
+        "update hotspot_members set group_id = ?, placed_by_office = 1 where opinion_id = ?",
+        [group_id, opinion_id],
+    )
 
 
 def _drop_empty(db) -> None:
-    db.execute("delete from hotspot_groups where not exists "
-               "(select 1 from hotspot_members m where m.group_id = hotspot_groups.id)")
+    db.execute(
+        "delete from hotspot_groups where not exists "
+        "(select 1 from hotspot_members m where m.group_id = hotspot_groups.id)"
+    )
 
 
 def move(db: sqlite_utils.Database, opinion_id: str, group_id: str, office_id: int) -> list[tuple[str, str]]:
@@ -143,8 +174,9 @@ def merge(db: sqlite_utils.Database, into: str, other: str, office_id: int) -> l
     return [(opinion_id, into) for opinion_id in moved]
 
 
-def split(db: sqlite_utils.Database, opinion_ids: list[str],
-          office_id: int) -> tuple[str, list[tuple[str, str]]]:
+def split(
+    db: sqlite_utils.Database, opinion_ids: list[str], office_id: int
+) -> tuple[str, list[tuple[str, str]]]:
     """The office takes opinions out of their group into a new group of their own."""
     with db.atomic():
         if not opinion_ids or any(group_of(db, o) is None for o in opinion_ids):
@@ -176,14 +208,23 @@ def _hotspots(db, rows) -> list[Hotspot]:
     """The rows as hotspots. The text shown is the group's representative when it is among the
     opinions counted (a leader's view counts only their departments'), else one of those."""
     rows = list(rows)
-    texts = {row["shown"]: db.execute("select text from opinions where id = ?", [row["shown"]]).fetchone()[0]
-             for row in rows}
-    return [Hotspot(
-        id=row["id"], size=row["size"], representative=texts[row["shown"]],
-        categories=tuple(sorted(row["categories"].split(","))) if row["categories"] else (),
-        departments=tuple(sorted(row["departments"].split(","))) if row["departments"] else (),
-        first_day=row["first_day"], last_day=row["last_day"], problem_id=row["problem_id"],
-    ) for row in rows]
+    texts = {
+        row["shown"]: db.execute("select text from opinions where id = ?", [row["shown"]]).fetchone()[0]
+        for row in rows
+    }
+    return [
+        Hotspot(
+            id=row["id"],
+            size=row["size"],
+            representative=texts[row["shown"]],
+            categories=tuple(sorted(row["categories"].split(","))) if row["categories"] else (),
+            departments=tuple(sorted(row["departments"].split(","))) if row["departments"] else (),
+            first_day=row["first_day"],
+            last_day=row["last_day"],
+            problem_id=row["problem_id"],
+        )
+        for row in rows
+    ]
 
 
 def _filters(start, end, department_ids, open_only) -> tuple[str, list]:
@@ -206,14 +247,27 @@ def _grown(db, where: str, params: list, since: date) -> list[str]:
     """The groups with an opinion of `since` or later among those counted: found from the
     recent days' opinions alone (through the day indexes), so that a digest does not count
     every group of the box to name the few that grew."""
-    return [r[0] for r in db.execute(
-        f"select distinct m.group_id from opinions o cross join hotspot_members m "
-        f"on m.opinion_id = o.id where {where} and o.submitted_on >= ?", [*params, since.isoformat()])]
+    return [
+        r[0]
+        for r in db.execute(
+            f"select distinct m.group_id from opinions o cross join hotspot_members m "
+            f"on m.opinion_id = o.id where {where} and o.submitted_on >= ?",
+            [*params, since.isoformat()],
+        )
+    ]
 
 
-def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date | None = None,
-        end: date | None = None, department_ids: list[int] | None = None,
-        open_only: bool = False, grew_since: date | None = None) -> list[Hotspot]:
+def top(
+    db: sqlite_utils.Database,
+    limit: int,
+    *,
+    min_size: int = 2,
+    start: date | None = None,
+    end: date | None = None,
+    department_ids: list[int] | None = None,
+    open_only: bool = False,
+    grew_since: date | None = None,
+) -> list[Hotspot]:
     """The largest groups, counting only opinions of the period (by the day they carry) and,
     for a leader, only those about their departments. A group smaller than `min_size` is not
     a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
@@ -232,23 +286,31 @@ def top(db: sqlite_utils.Database, limit: int, *, min_size: int = 2, start: date
         else:  # too many to name one by one: counted over the box, as without grew_since
             having += " and max(o.submitted_on) >= ?"
             tail.append(grew_since.isoformat())
-    rows = db.query(f"{_HOTSPOTS} where {where} group by m.group_id "
-                    f"having {having} order by count(*) desc, m.group_id limit ?",
-                    [*params, *tail, limit])
+    rows = db.query(
+        f"{_HOTSPOTS} where {where} group by m.group_id "
+        f"having {having} order by count(*) desc, m.group_id limit ?",
+        [*params, *tail, limit],
+    )
     return _hotspots(db, rows)
 
 
 def _open_top(db, limit: int, min_size: int) -> list[Hotspot]:
     """The office's cards: the largest groups by their open opinions, read from the first rows
     of the index of kept counts (m090), then only those groups described."""
-    chosen = [r[0] for r in db.execute(
-        "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ?",
-        [max(min_size, 1), limit])]
+    chosen = [
+        r[0]
+        for r in db.execute(
+            "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ?",
+            [max(min_size, 1), limit],
+        )
+    ]
     if not chosen:
         return []
     where, params = _filters(None, None, None, True)
-    rows = db.query(f"{_HOTSPOTS} where {where} and m.group_id in ({','.join('?' * len(chosen))}) "
-                    f"group by m.group_id", [*params, *chosen])
+    rows = db.query(
+        f"{_HOTSPOTS} where {where} and m.group_id in ({','.join('?' * len(chosen))}) group by m.group_id",
+        [*params, *chosen],
+    )
     found = {h.id: h for h in _hotspots(db, rows)}
     return [found[g] for g in chosen if g in found]
 
@@ -268,9 +330,13 @@ def largest_open(db: sqlite_utils.Database, limit: int) -> list[tuple[str, int, 
     rows = db.execute(
         "select g.id, g.open_size, coalesce(g.representative, (select min(m.opinion_id) "
         "from hotspot_members m where m.group_id = g.id)) from hotspot_groups g "
-        "where g.open_size > 0 order by g.open_size desc, g.id limit ?", [limit]).fetchall()
-    return [(group_id, size, db.execute("select text from opinions where id = ?", [shown]).fetchone()[0])
-            for group_id, size, shown in rows]
+        "where g.open_size > 0 order by g.open_size desc, g.id limit ?",
+        [limit],
+    ).fetchall()
+    return [
+        (group_id, size, db.execute("select text from opinions where id = ?", [shown]).fetchone()[0])
+        for group_id, size, shown in rows
+    ]
 
 
 def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
@@ -285,17 +351,28 @@ def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> 
         hotspot = get(db, group_id)
         if hotspot is None:
             raise HotspotError("gone")
-        rows = list(db.execute(
-            "select o.id, o.category from hotspot_members m join opinions o on o.id = m.opinion_id "
-            "where m.group_id = ? and not exists (select 1 from problem_opinions p "
-            "where p.opinion_id = o.id) order by o.id", [group_id]))
+        rows = list(
+            db.execute(
+                "select o.id, o.category from hotspot_members m join opinions o on o.id = m.opinion_id "
+                "where m.group_id = ? and not exists (select 1 from problem_opinions p "
+                "where p.opinion_id = o.id) order by o.id",
+                [group_id],
+            )
+        )
         if not rows:
             raise HotspotError("already_listed")
         text = hotspot.representative
         title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
         category = Counter(category for _, category in rows).most_common(1)[0][0]
-        problem_id = problems.create(db, title, actor_id, description=text, category=category,
-                                     source="opinion", opinion_ids=tuple(o for o, _ in rows))
+        problem_id = problems.create(
+            db,
+            title,
+            actor_id,
+            description=text,
+            category=category,
+            source="opinion",
+            opinion_ids=tuple(o for o, _ in rows),
+        )
         audit.record(db, "hotspot.problem", f"hotspot:{group_id}", actor_id, problem=problem_id)
     return problem_id, len(rows)
 
@@ -309,8 +386,7 @@ def for_office_digest(db: sqlite_utils.Database, since_day: date) -> list[Hotspo
 def for_leader_digest(db: sqlite_utils.Database, department_ids: list[int], since_day: date) -> list[Hotspot]:
     """A leader's digest: groups of at least MIN_SHOWN opinions about the leader's departments
     (counted in those departments only) that grew since the last one."""
-    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, department_ids=department_ids,
-               grew_since=since_day)
+    return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, department_ids=department_ids, grew_since=since_day)
 
 
 def for_report(db: sqlite_utils.Database, start: date, end: date) -> list[Hotspot]:

@@ -74,9 +74,19 @@ def add(db: sqlite_utils.Database, name: str, kind: str, main: bool = False) -> 
     with db.atomic():
         code = secrets.token_hex(4)
         path = "" if main else f"{FOLDER}/{code}.db"
-        added = db.table("institutions").insert({
-            "name": name, "kind": kind, "path": path, "public_code": code, "created_at": iso(clock.now()),
-        }).last_pk
+        added = (
+            db.table("institutions")
+            .insert(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "path": path,
+                    "public_code": code,
+                    "created_at": iso(clock.now()),
+                }
+            )
+            .last_pk
+        )
         audit.record(db, "institution.add", f"institution:{added}", None, kind=kind)
     assert added is not None
     found = by_id(db, int(added))
@@ -103,7 +113,8 @@ def set_member(db: sqlite_utils.Database, telegram_user_id: int, institution_id:
         else:
             db.table("institution_members").upsert(
                 {"telegram_user_id": telegram_user_id, "institution_id": institution_id},
-                pk="telegram_user_id")
+                pk="telegram_user_id",
+            )
 
 
 # ---- a roster of several institutions (the column 单位) ------------------------------------
@@ -121,8 +132,13 @@ def grouped(rows: list, main_name: str) -> dict[str, list] | None:
     named_units = {row.institution for row in rows if row.institution}
     if len(named_units) <= 1:
         return None
-    bodies = sorted({row.institution for row in rows
-                     if set(row.roles.split()) & set(people.BODY_ROLES) and row.institution})
+    bodies = sorted(
+        {
+            row.institution
+            for row in rows
+            if set(row.roles.split()) & set(people.BODY_ROLES) and row.institution
+        }
+    )
     if len(bodies) > 1:
         raise RosterError("two_bodies", detail="、".join(bodies))
     main = main_name if main_name in named_units else (bodies[0] if bodies else None)
@@ -140,12 +156,19 @@ def grouped(rows: list, main_name: str) -> dict[str, list] | None:
 def body_name(rows: list) -> str | None:
     from storage import people
 
-    return next((row.institution for row in rows
-                 if set(row.roles.split()) & set(people.BODY_ROLES) and row.institution), None)
+    return next(
+        (
+            row.institution
+            for row in rows
+            if set(row.roles.split()) & set(people.BODY_ROLES) and row.institution
+        ),
+        None,
+    )
 
 
-def import_roster(db: sqlite_utils.Database, main_path: Path, rows: list, main_name: str, *,
-                  risks_confirmed: bool = False) -> dict[str, object]:
+def import_roster(
+    db: sqlite_utils.Database, main_path: Path, rows: list, main_name: str, *, risks_confirmed: bool = False
+) -> dict[str, object]:
     """Bring each institution's roster in line with its rows (the directory gains the
     institutions it did not know; their databases are created). Every institution's changes are
     previewed before any is applied: a risky one (storage.roster.RiskyImport) stops the whole
@@ -166,8 +189,9 @@ def import_roster(db: sqlite_utils.Database, main_path: Path, rows: list, main_n
     opened: dict[str, sqlite_utils.Database] = {}
     try:
         for name in groups:
-            institution = named(db, name) or add(db, name, BODY if name == body else INSTITUTION,
-                                                  main=name == main and not listed_main(db))
+            institution = named(db, name) or add(
+                db, name, BODY if name == body else INSTITUTION, main=name == main and not listed_main(db)
+            )
             if name == body and not institution.is_body:
                 set_kind(db, institution.id, BODY)
             opened[name] = db if institution.is_main else open_database(institution.file(main_path))
@@ -176,8 +200,10 @@ def import_roster(db: sqlite_utils.Database, main_path: Path, rows: list, main_n
                 changes = roster.preview(opened[name], unit_rows)
                 if changes.risks:
                     raise roster.RiskyImport(changes)
-        return {name: roster.apply(opened[name], unit_rows, None, risks_confirmed=True)
-                for name, unit_rows in groups.items()}
+        return {
+            name: roster.apply(opened[name], unit_rows, None, risks_confirmed=True)
+            for name, unit_rows in groups.items()
+        }
     finally:
         for unit_db in opened.values():
             if unit_db is not db:
@@ -201,7 +227,8 @@ def on_disk(main_path: Path) -> list[Institution]:
     try:
         connection.row_factory = sqlite3.Row
         known = connection.execute(
-            "select 1 from sqlite_master where type = 'table' and name = 'institutions'").fetchone()
+            "select 1 from sqlite_master where type = 'table' and name = 'institutions'"
+        ).fetchone()
         if not known:
             return []
         rows = connection.execute("select * from institutions order by kind = 'institution', name")

@@ -134,9 +134,7 @@ def _refusal(db, invitation, person, telegram_user_id, now) -> Redemption | None
         return Redemption.INACTIVE
     if person.telegram_user_id is not None:
         return Redemption.PERSON_BOUND
-    taken = db.execute(
-        "select 1 from people where telegram_user_id = ?", [telegram_user_id]
-    ).fetchone()
+    taken = db.execute("select 1 from people where telegram_user_id = ?", [telegram_user_id]).fetchone()
     if taken:
         return Redemption.ACCOUNT_BOUND
     return None

@@ -96,5 +96,6 @@ def _move_legacy_key(old: Path, key_file: Path) -> None:
         raise KeyPlacementError(
             f"two different keys: {old} and {key_file}. Receipts work only with the one they were "
             f"made with: keep that one as {key_file} (or point SECRET_KEY_FILE at it) and move the "
-            f"other away; nothing was changed.")
+            f"other away; nothing was changed."
+        )
     old.unlink()  # its copy is in place and read back

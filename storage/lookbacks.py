@@ -37,8 +37,15 @@ class Lookback:
 
 
 def _lookback(row: dict) -> Lookback:
-    return Lookback(row["id"], row["problem_id"], row["round"], date.fromisoformat(row["opens_on"]),
-                    date.fromisoformat(row["closes_on"]), row["confirmed_by"] is not None, row["result"])
+    return Lookback(
+        row["id"],
+        row["problem_id"],
+        row["round"],
+        date.fromisoformat(row["opens_on"]),
+        date.fromisoformat(row["closes_on"]),
+        row["confirmed_by"] is not None,
+        row["result"],
+    )
 
 
 def get(db: sqlite_utils.Database, lookback_id: int) -> Lookback | None:
@@ -55,19 +62,31 @@ def _existing(db: sqlite_utils.Database, lookback_id: int) -> Lookback:
 
 
 def open_for(db: sqlite_utils.Database, problem_id: int) -> Lookback | None:
-    rows = list(db.query("select * from lookbacks where problem_id = ? and result is null "
-                         "order by id desc limit 1", [problem_id]))
+    rows = list(
+        db.query(
+            "select * from lookbacks where problem_id = ? and result is null order by id desc limit 1",
+            [problem_id],
+        )
+    )
     return _lookback(rows[0]) if rows else None
 
 
 def of_problem(db: sqlite_utils.Database, problem_id: int) -> list[Lookback]:
     """Every look-back of a problem, oldest first: part of the life a receipt holder follows."""
-    return [_lookback(r) for r in db.query("select * from lookbacks where problem_id = ? order by id",
-                                           [problem_id])]
+    return [
+        _lookback(r)
+        for r in db.query("select * from lookbacks where problem_id = ? order by id", [problem_id])
+    ]
 
 
-def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: date, open_days: int,
-          actor_id: int | None = None) -> Lookback | None:
+def start(
+    db: sqlite_utils.Database,
+    problem_id: int,
+    round_name: str,
+    today: date,
+    open_days: int,
+    actor_id: int | None = None,
+) -> Lookback | None:
     """Open a look-back for a closed problem; None if this round exists already."""
     with db.atomic():
         problem = problems.get(db, problem_id)
@@ -77,22 +96,33 @@ def start(db: sqlite_utils.Database, problem_id: int, round_name: str, today: da
             raise ProblemError("wrong_state", problem.status)
         cursor = db.execute(
             "insert or ignore into lookbacks (problem_id, round, opens_on, closes_on) values (?, ?, ?, ?)",
-            [problem_id, round_name, today.isoformat(), (today + timedelta(days=open_days)).isoformat()])
+            [problem_id, round_name, today.isoformat(), (today + timedelta(days=open_days)).isoformat()],
+        )
         if cursor.rowcount == 0 or cursor.lastrowid is None:  # this round was already started
             return None
         audit.record(db, "problem.lookback_start", f"problem:{problem_id}", actor_id, text=round_name)
         return _existing(db, cursor.lastrowid)
 
 
-def due_rounds(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
-               zone, bad_row: problems.BadRow | None = None) -> list[tuple[int, str]]:
+def due_rounds(
+    db: sqlite_utils.Database,
+    today: date,
+    after_days: tuple[int, ...],
+    zone,
+    bad_row: problems.BadRow | None = None,
+) -> list[tuple[int, str]]:
     """(problem, round) pairs whose look-back is due and not yet started (every closed problem:
     no cap); a closed problem's row that cannot be read goes to `bad_row`."""
     return list(each_due_round(db, today, after_days, zone, bad_row))
 
 
-def each_due_round(db: sqlite_utils.Database, today: date, after_days: tuple[int, ...],
-                   zone, bad_row: problems.BadRow | None = None) -> Iterator[tuple[int, str]]:
+def each_due_round(
+    db: sqlite_utils.Database,
+    today: date,
+    after_days: tuple[int, ...],
+    zone,
+    bad_row: problems.BadRow | None = None,
+) -> Iterator[tuple[int, str]]:
     """The same, one at a time: the closed problems are read in short chunked queries, so the
     caller may commit and pause between two (at full size there are tens of thousands)."""
     for problem in problems.each(db, problems.CLOSED_FILTER, bad_row=bad_row):
@@ -101,9 +131,12 @@ def each_due_round(db: sqlite_utils.Database, today: date, after_days: tuple[int
         closed_on = problem.closed_at.astimezone(zone).date()
         for days in after_days:
             round_name = f"{days}d"
-            if closed_on + timedelta(days=days) <= today and not db.execute(
-                    "select 1 from lookbacks where problem_id = ? and round = ?",
-                    [problem.id, round_name]).fetchone():
+            if (
+                closed_on + timedelta(days=days) <= today
+                and not db.execute(
+                    "select 1 from lookbacks where problem_id = ? and round = ?", [problem.id, round_name]
+                ).fetchone()
+            ):
                 yield problem.id, round_name
 
 
@@ -120,15 +153,22 @@ def vote(db: sqlite_utils.Database, lookback_id: int, voter: str, choice: str, t
 
 
 def has_voted(db: sqlite_utils.Database, lookback_id: int, voter: str) -> bool:
-    return anonymous_pool.pool_for(db).has_voted(lookback_id, voter) or bool(db.execute(
-        "select 1 from lookback_voters where lookback_id = ? and voter = ?", [lookback_id, voter]).fetchone())
+    return anonymous_pool.pool_for(db).has_voted(lookback_id, voter) or bool(
+        db.execute(
+            "select 1 from lookback_voters where lookback_id = ? and voter = ?", [lookback_id, voter]
+        ).fetchone()
+    )
 
 
 def asks_holder(db: sqlite_utils.Database, lookback_id: int, opinion_id: str) -> bool:
     """The look-back is of a problem this opinion is behind: its receipt holder may vote."""
-    return bool(db.execute(
-        "select 1 from lookbacks l join problem_opinions po on po.problem_id = l.problem_id "
-        "where l.id = ? and po.opinion_id = ?", [lookback_id, opinion_id]).fetchone())
+    return bool(
+        db.execute(
+            "select 1 from lookbacks l join problem_opinions po on po.problem_id = l.problem_id "
+            "where l.id = ? and po.opinion_id = ?",
+            [lookback_id, opinion_id],
+        ).fetchone()
+    )
 
 
 def staff_voter(person_id: int) -> str:
@@ -139,20 +179,25 @@ def holder_voter(opinion_id: str) -> str:
     return f"receipt:{opinion_id}"
 
 
-def confirm(db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str,
-            evidence: bytes | None = None) -> None:
+def confirm(
+    db: sqlite_utils.Database, lookback_id: int, head_id: int, note: str, evidence: bytes | None = None
+) -> None:
     """The department's word that the fix holds, with its evidence (a note, a clean photo)."""
     with db.atomic():
-        db.execute("update lookbacks set confirmed_by = ?, confirmation = ?, evidence = ? "
-                   "where id = ? and result is null", [head_id, note, evidence, lookback_id])
+        db.execute(
+            "update lookbacks set confirmed_by = ?, confirmation = ?, evidence = ? "
+            "where id = ? and result is null",
+            [head_id, note, evidence, lookback_id],
+        )
         lookback = _existing(db, lookback_id)
         audit.record(db, "problem.lookback_confirm", f"problem:{lookback.problem_id}", head_id, text=note)
 
 
 def tally(db: sqlite_utils.Database, lookback_id: int) -> dict[str, int]:
     counts = dict.fromkeys(CHOICES, 0)
-    for choice, n in db.execute("select choice, count(*) from lookback_ballots where lookback_id = ? "
-                                "group by choice", [lookback_id]):
+    for choice, n in db.execute(
+        "select choice, count(*) from lookback_ballots where lookback_id = ? group by choice", [lookback_id]
+    ):
         counts[choice] = n
     return counts
 
@@ -173,8 +218,9 @@ def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_s
         else:
             result, published = HELD, counts
         db.execute("update lookbacks set result = ? where id = ?", [result, lookback_id])
-        audit.record(db, "problem.lookback_result", f"problem:{lookback.problem_id}", None,
-                     text=result, **published)
+        audit.record(
+            db, "problem.lookback_result", f"problem:{lookback.problem_id}", None, text=result, **published
+        )
         if result == REOPENED:
             problems.act(db, lookback.problem_id, "reopen", None)
     return result
@@ -182,20 +228,31 @@ def finish(db: sqlite_utils.Database, lookback_id: int, min_votes: int, reopen_s
 
 def latest_result(db: sqlite_utils.Database, problem_id: int) -> tuple[int, str] | None:
     """(look-back, result) of the problem's last finished look-back, if any."""
-    row = db.execute("select id, result from lookbacks where problem_id = ? and result is not null "
-                     "order by id desc limit 1", [problem_id]).fetchone()
+    row = db.execute(
+        "select id, result from lookbacks where problem_id = ? and result is not null "
+        "order by id desc limit 1",
+        [problem_id],
+    ).fetchone()
     return (row[0], row[1]) if row else None
 
 
 def opened_on(db: sqlite_utils.Database, day: date) -> list[Lookback]:
     """The look-backs opened on this day and still open: those the day's sweep asks for votes."""
-    return [_lookback(r) for r in db.query(
-        "select * from lookbacks where opens_on = ? and result is null order by id", [day.isoformat()])]
+    return [
+        _lookback(r)
+        for r in db.query(
+            "select * from lookbacks where opens_on = ? and result is null order by id", [day.isoformat()]
+        )
+    ]
 
 
 def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
-    return [_lookback(r) for r in db.query(
-        "select * from lookbacks where result is null and closes_on <= ?", [today.isoformat()])]
+    return [
+        _lookback(r)
+        for r in db.query(
+            "select * from lookbacks where result is null and closes_on <= ?", [today.isoformat()]
+        )
+    ]
 
 
 # ---- the electorate: who is asked, chosen when the look-back opens --------------------------
@@ -208,26 +265,39 @@ def affected_departments(db: sqlite_utils.Database, problem_id: int) -> list[int
     rows = db.execute(
         "select department_id from problems where id = ? and department_id is not null union "
         "select o.department_id from problem_opinions po join opinions o on o.id = po.opinion_id "
-        "where po.problem_id = ? and o.department_id is not null", [problem_id, problem_id])
+        "where po.problem_id = ? and o.department_id is not null",
+        [problem_id, problem_id],
+    )
     return sorted(r[0] for r in rows)
 
 
-def widen(db: sqlite_utils.Database, lookback_id: int, entries: list[tuple[str, str]],
-          actor_id: int | None = None) -> None:
+def widen(
+    db: sqlite_utils.Database, lookback_id: int, entries: list[tuple[str, str]], actor_id: int | None = None
+) -> None:
     with db.atomic():
         for kind, value in entries:
-            db.execute("insert or ignore into lookback_electorate values (?, ?, ?)",
-                       [lookback_id, kind, str(value)])
+            db.execute(
+                "insert or ignore into lookback_electorate values (?, ?, ?)", [lookback_id, kind, str(value)]
+            )
         if actor_id is not None:
             lookback = _existing(db, lookback_id)
-            audit.record(db, "problem.lookback_widen", f"problem:{lookback.problem_id}", actor_id,
-                         text=",".join(f"{k}:{v}" for k, v in entries))
+            audit.record(
+                db,
+                "problem.lookback_widen",
+                f"problem:{lookback.problem_id}",
+                actor_id,
+                text=",".join(f"{k}:{v}" for k, v in entries),
+            )
 
 
 def electorate(db: sqlite_utils.Database, lookback_id: int) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in db.execute(
-        "select kind, value from lookback_electorate where lookback_id = ? order by kind, value",
-        [lookback_id])]
+    return [
+        (r[0], r[1])
+        for r in db.execute(
+            "select kind, value from lookback_electorate where lookback_id = ? order by kind, value",
+            [lookback_id],
+        )
+    ]
 
 
 def asks(db: sqlite_utils.Database, lookback_id: int, person) -> bool:
@@ -238,12 +308,17 @@ def asks(db: sqlite_utils.Database, lookback_id: int, person) -> bool:
         lookback = get(db, lookback_id)
         problem = problems.get(db, lookback.problem_id) if lookback else None
         return problem is not None and person.department_id == problem.department_id
-    return any(kind == "everyone" or (kind == "department" and value == str(person.department_id))
-               or (kind == "role" and value in person.roles) for kind, value in entries)
+    return any(
+        kind == "everyone"
+        or (kind == "department" and value == str(person.department_id))
+        or (kind == "role" and value in person.roles)
+        for kind, value in entries
+    )
 
 
-def latest_results(db: sqlite_utils.Database,
-                   problem_ids: list[int]) -> dict[int, tuple[str, dict[str, int]]]:
+def latest_results(
+    db: sqlite_utils.Database, problem_ids: list[int]
+) -> dict[int, tuple[str, dict[str, int]]]:
     """Each of these problems' latest decided look-back: its result and its ballots counted by
     choice, in one query (the ledger reads them a chunk of problems at a time; the ballots are
     counted from the index by look-back, m060)."""
@@ -255,7 +330,9 @@ def latest_results(db: sqlite_utils.Database,
         "select l.problem_id, l.result, b.choice, count(b.choice) from lookbacks l "
         "left join lookback_ballots b on b.lookback_id = l.id "
         f"where l.id in (select max(id) from lookbacks where problem_id in ({listed}) and result is not null "
-        "group by problem_id) group by l.id, b.choice", list(problem_ids))
+        "group by problem_id) group by l.id, b.choice",
+        list(problem_ids),
+    )
     for problem_id, result, choice, n in rows:
         counts = found.setdefault(problem_id, (result, dict.fromkeys(CHOICES, 0)))[1]
         if choice is not None:

@@ -77,9 +77,7 @@ def m004_bot_state(db: sqlite_utils.Database) -> None:
     db.table("conversation_states").create(
         {"name": str, "key": str, "state": str}, pk=("name", "key"), not_null={"state"}
     )
-    db.table("bot_state").create(
-        {"kind": str, "id": str, "data": str}, pk=("kind", "id"), not_null={"data"}
-    )
+    db.table("bot_state").create({"kind": str, "id": str, "data": str}, pk=("kind", "id"), not_null={"data"})
 
 
 DEFAULT_OPINION_CATEGORIES = ("形式主义", "官僚主义", "享乐主义", "奢靡之风", "医疗服务", "工作作风", "其他")
@@ -508,8 +506,14 @@ def m026_conversation_states_by_name(db: sqlite_utils.Database) -> None:
     import json
 
     old = {
-        "opinion": ("choosing_mode", "choosing_category", "choosing_department", "writing", "adding_photos",
-                    "reviewing"),
+        "opinion": (
+            "choosing_mode",
+            "choosing_category",
+            "choosing_department",
+            "writing",
+            "adding_photos",
+            "reviewing",
+        ),
         "receipt": ("asking_code", "writing_back"),
         "inbox_action": ("typing_reply", "typing_original", "typing_answer"),
         "office_problems": ("title", "description", "kind", "horizon", "return_comment", "findings_file"),
@@ -525,8 +529,10 @@ def m026_conversation_states_by_name(db: sqlite_utils.Database) -> None:
             continue
         names = old.get(name, ())
         if isinstance(value, int) and 0 <= value < len(names):
-            db.execute("update conversation_states set state = ? where name = ? and key = ?",
-                       [json.dumps(names[value]), name, key])
+            db.execute(
+                "update conversation_states set state = ? where name = ? and key = ?",
+                [json.dumps(names[value]), name, key],
+            )
         else:
             db.execute("delete from conversation_states where name = ? and key = ?", [name, key])
 
@@ -559,8 +565,9 @@ def m060_lookback_ballots_by_lookback(db: sqlite_utils.Database) -> None:
     """The ballots of one look-back, counted by choice from the index alone (the tally, the
     ledger's satisfaction column): without it every count read every ballot. The index orders
     ballots by look-back, choice and random key: nothing of the order in which they came."""
-    db.execute("create index if not exists lookback_ballots_lookback "
-               "on lookback_ballots (lookback_id, choice)")
+    db.execute(
+        "create index if not exists lookback_ballots_lookback on lookback_ballots (lookback_id, choice)"
+    )
 
 
 # An opinion the office still works on (storage/opinions.OPEN_STATUSES, released): written out
@@ -909,8 +916,10 @@ def m200_closure_review_is_its_own_conversation(db: sqlite_utils.Database) -> No
     """Returning a problem with a comment (退回) was a step of the office's problem conversation;
     it is a conversation of its own now (handlers/problems/closures.py). Someone typing that
     comment at this deploy stays at it."""
-    db.execute("update conversation_states set name = 'closure_review' "
-               "where name = 'office_problems' and state = '\"return_comment\"'")
+    db.execute(
+        "update conversation_states set name = 'closure_review' "
+        "where name = 'office_problems' and state = '\"return_comment\"'"
+    )
 
 
 @migrations()
@@ -918,8 +927,10 @@ def m201_explanation_is_its_own_conversation(db: sqlite_utils.Database) -> None:
     """A leader's explanation (说明原因) was three steps of the leader's dispatch conversation; it
     is a conversation of its own now (handlers/problems/explain.py), with the same step names.
     Someone in the middle of one at this deploy stays at their step."""
-    db.execute("update conversation_states set name = 'explanation' where name = 'leadership' "
-               "and state in ('\"reason\"', '\"review_date\"', '\"confirm_explain\"')")
+    db.execute(
+        "update conversation_states set name = 'explanation' where name = 'leadership' "
+        "and state in ('\"reason\"', '\"review_date\"', '\"confirm_explain\"')"
+    )
 
 
 @migrations()
@@ -927,8 +938,10 @@ def m202_closure_request_is_its_own_conversation(db: sqlite_utils.Database) -> N
     """A head's reason for asking closure below 100% was a step of the progress report's
     conversation; it is a conversation of its own now (handlers/problems/closure_request.py).
     Someone typing that reason at this deploy stays at it."""
-    db.execute("update conversation_states set name = 'closure_request' "
-               "where name = 'progress_report' and state = '\"closure_reason\"'")
+    db.execute(
+        "update conversation_states set name = 'closure_request' "
+        "where name = 'progress_report' and state = '\"closure_reason\"'"
+    )
 
 
 @migrations()

@@ -50,8 +50,17 @@ class OrderError(Exception):
 
 
 def _order(row: dict) -> Order:
-    return Order(row["id"], row["institution_id"], row["problem_id"], row["title"], row["details"],
-                 date.fromisoformat(row["deadline"]), row["issued_by"], row["step"], row["status"])
+    return Order(
+        row["id"],
+        row["institution_id"],
+        row["problem_id"],
+        row["title"],
+        row["details"],
+        date.fromisoformat(row["deadline"]),
+        row["issued_by"],
+        row["step"],
+        row["status"],
+    )
 
 
 def get(db: sqlite_utils.Database, order_id: int) -> Order | None:
@@ -60,8 +69,12 @@ def get(db: sqlite_utils.Database, order_id: int) -> Order | None:
 
 
 def of_problem(db: sqlite_utils.Database, institution_id: int, problem_id: int) -> Order | None:
-    rows = list(db.query("select * from supervision_orders where institution_id = ? and problem_id = ?",
-                         [institution_id, problem_id]))
+    rows = list(
+        db.query(
+            "select * from supervision_orders where institution_id = ? and problem_id = ?",
+            [institution_id, problem_id],
+        )
+    )
     return _order(rows[0]) if rows else None
 
 
@@ -73,9 +86,17 @@ def open_orders(db: sqlite_utils.Database, institution_id: int | None = None) ->
     return [_order(r) for r in db.query(query, params)]
 
 
-def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, institution_id: int, title: str,
-          deadline: date, supervisor_id: int | None, *, details: str = "",
-          problem_id: int | None = None) -> Order:
+def issue(
+    body_db: sqlite_utils.Database,
+    unit_db: sqlite_utils.Database,
+    institution_id: int,
+    title: str,
+    deadline: date,
+    supervisor_id: int | None,
+    *,
+    details: str = "",
+    problem_id: int | None = None,
+) -> Order:
     """An order to an institution: a new problem there, or (problem_id) one of its problems put
     under supervision. Two databases, two transactions: the institution's problem first, so an
     order never points at nothing (a failure between leaves a listed problem without its order,
@@ -86,8 +107,9 @@ def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, instit
     if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
         raise OrderError("too_long")
     if problem_id is None:
-        problem_id = problems.create(unit_db, MARK + title, None, description=details,
-                                     source=problems.SUPERVISION)
+        problem_id = problems.create(
+            unit_db, MARK + title, None, description=details, source=problems.SUPERVISION
+        )
     else:
         existing = problems.get(unit_db, problem_id)
         if existing is None:
@@ -95,16 +117,22 @@ def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, instit
         if existing.status in (problems.CLOSED, problems.EXPLAINED):
             raise OrderError("problem_done")
         with unit_db.atomic():  # the problem is now the supervisor's to close
-            unit_db.execute("update problems set source = ?, title = ? where id = ?",
-                            [problems.SUPERVISION, existing.title if existing.title.startswith(MARK)
-                             else MARK + existing.title, problem_id])
+            unit_db.execute(
+                "update problems set source = ?, title = ? where id = ?",
+                [
+                    problems.SUPERVISION,
+                    existing.title if existing.title.startswith(MARK) else MARK + existing.title,
+                    problem_id,
+                ],
+            )
             audit.record(unit_db, "problem.supervised", f"problem:{problem_id}", None)
     now = iso(clock.now())
     with body_db.atomic():
         order_id = body_db.execute(
             "insert into supervision_orders (institution_id, problem_id, title, details, deadline, "
             "issued_by, issued_at) values (?, ?, ?, ?, ?, ?, ?)",
-            [institution_id, problem_id, title, details, deadline.isoformat(), supervisor_id, now]).lastrowid
+            [institution_id, problem_id, title, details, deadline.isoformat(), supervisor_id, now],
+        ).lastrowid
         assert order_id is not None
         _record_step(body_db, order_id, NOTICE, supervisor_id)
         audit.record(body_db, "order.issue", f"order:{order_id}", supervisor_id, institution=institution_id)
@@ -114,8 +142,10 @@ def issue(body_db: sqlite_utils.Database, unit_db: sqlite_utils.Database, instit
 
 
 def _record_step(db: sqlite_utils.Database, order_id: int, step: int, by: int | None, note: str = "") -> None:
-    db.execute("insert or ignore into supervision_steps values (?, ?, ?, ?, ?)",
-               [order_id, step, iso(clock.now()), by, note])
+    db.execute(
+        "insert or ignore into supervision_steps values (?, ?, ?, ?, ?)",
+        [order_id, step, iso(clock.now()), by, note],
+    )
 
 
 def escalate(db: sqlite_utils.Database, order_id: int, by: int | None, to: int | None = None) -> Order:
@@ -153,16 +183,19 @@ def due_step(order: Order, today: date) -> int:
 def escalations_due(db: sqlite_utils.Database, today: date) -> list[tuple[Order, int]]:
     """(order, the step it should be at) for every open order behind the calendar. An order
     waiting for the supervisor's confirmation is not chased."""
-    return [(o, due_step(o, today)) for o in open_orders(db)
-            if o.status == OPEN and due_step(o, today) > o.step]
+    return [
+        (o, due_step(o, today)) for o in open_orders(db) if o.status == OPEN and due_step(o, today) > o.step
+    ]
 
 
 def ask_confirmation(db: sqlite_utils.Database, order_id: int) -> bool:
     """The institution's office would close the problem: the supervisor decides. False when it
     was asked already (a double tap)."""
     with db.atomic():
-        changed = db.execute("update supervision_orders set status = ? where id = ? and status = ?",
-                             [CONFIRMING, order_id, OPEN]).rowcount
+        changed = db.execute(
+            "update supervision_orders set status = ? where id = ? and status = ?",
+            [CONFIRMING, order_id, OPEN],
+        ).rowcount
         if changed:
             audit.record(db, "order.ask_confirmation", f"order:{order_id}", None)
     return bool(changed)
@@ -174,18 +207,23 @@ def decide(db: sqlite_utils.Database, order_id: int, supervisor_id: int, confirm
     with db.atomic():
         changed = db.execute(
             "update supervision_orders set status = ?, confirmed_at = ? where id = ? and status = ?",
-            [CONFIRMED if confirmed else OPEN, iso(clock.now()) if confirmed else None, order_id,
-             CONFIRMING]).rowcount
+            [CONFIRMED if confirmed else OPEN, iso(clock.now()) if confirmed else None, order_id, CONFIRMING],
+        ).rowcount
         if changed:
-            audit.record(db, "order.confirm" if confirmed else "order.send_back", f"order:{order_id}",
-                         supervisor_id)
+            audit.record(
+                db, "order.confirm" if confirmed else "order.send_back", f"order:{order_id}", supervisor_id
+            )
     return bool(changed)
 
 
 def steps(db: sqlite_utils.Database, order_id: int) -> list[tuple[int, str]]:
     """(step, when) of every step taken, in order."""
-    return [(r[0], r[1]) for r in db.execute(
-        "select step, at from supervision_steps where order_id = ? order by at, step", [order_id])]
+    return [
+        (r[0], r[1])
+        for r in db.execute(
+            "select step, at from supervision_steps where order_id = ? order by at, step", [order_id]
+        )
+    ]
 
 
 @dataclass
@@ -199,8 +237,9 @@ class OrderFigures:
 
 def figures_by_institution(db: sqlite_utils.Database, today: date) -> dict[int, OrderFigures]:
     found: dict[int, OrderFigures] = {}
-    for row in db.execute("select institution_id, status, step, deadline < ? from supervision_orders",
-                          [today.isoformat()]):
+    for row in db.execute(
+        "select institution_id, status, step, deadline < ? from supervision_orders", [today.isoformat()]
+    ):
         figures = found.setdefault(row[0], OrderFigures(by_step={}))
         if row[1] == CONFIRMED:
             figures.confirmed += 1

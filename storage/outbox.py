@@ -43,15 +43,32 @@ def after_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]
     return end if end > local else end + timedelta(days=1)
 
 
-def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
-          buttons: list[list[tuple[str, str]]] | None = None, dedup_key: str | None = None,
-          due_at: datetime | None = None, grouping: str | None = None, photo: bytes | None = None) -> bool:
+def queue(
+    db: sqlite_utils.Database,
+    person_id: int,
+    text: str,
+    *,
+    buttons: list[list[tuple[str, str]]] | None = None,
+    dedup_key: str | None = None,
+    due_at: datetime | None = None,
+    grouping: str | None = None,
+    photo: bytes | None = None,
+) -> bool:
     """Add a message; False when one with the same dedup_key was queued before. Messages for
     one person with the same grouping that are due together go out as one (never photos)."""
-    row = [person_id, text, json.dumps(buttons, ensure_ascii=False) if buttons else None,
-           dedup_key, iso(due_at or clock.now()), None if photo else grouping, photo]
-    sql = ("insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
-           "values (?, ?, ?, ?, ?, ?, ?)")
+    row = [
+        person_id,
+        text,
+        json.dumps(buttons, ensure_ascii=False) if buttons else None,
+        dedup_key,
+        iso(due_at or clock.now()),
+        None if photo else grouping,
+        photo,
+    ]
+    sql = (
+        "insert or ignore into outbox (person_id, text, buttons, dedup_key, due_at, grouping, photo) "
+        "values (?, ?, ?, ?, ?, ?, ?)"
+    )
     if db.conn.in_transaction:  # one statement is atomic; a savepoint per row costs the sweeper
         return db.execute(sql, row).rowcount == 1
     with db.atomic():
@@ -61,10 +78,21 @@ def queue(db: sqlite_utils.Database, person_id: int, text: str, *,
 def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:
     rows = db.query(
         "select * from outbox where sent_at is null and failed_at is null and due_at <= ? "
-        "order by due_at, id limit ?", [iso(clock.now()), limit])
-    return [Outgoing(r["id"], r["person_id"], r["text"],
-                     [[tuple(b) for b in row] for row in json.loads(r["buttons"])] if r["buttons"] else [],
-                     r["attempts"], r["grouping"], r["photo"]) for r in rows]
+        "order by due_at, id limit ?",
+        [iso(clock.now()), limit],
+    )
+    return [
+        Outgoing(
+            r["id"],
+            r["person_id"],
+            r["text"],
+            [[tuple(b) for b in row] for row in json.loads(r["buttons"])] if r["buttons"] else [],
+            r["attempts"],
+            r["grouping"],
+            r["photo"],
+        )
+        for r in rows
+    ]
 
 
 def _each(ids: int | list[int]) -> list[int]:
@@ -80,15 +108,19 @@ def mark_sent(db: sqlite_utils.Database, ids: int | list[int]) -> None:
 def postpone(db: sqlite_utils.Database, ids: int | list[int], delay: timedelta, error: str) -> None:
     with db.atomic():
         for outgoing_id in _each(ids):
-            db.execute("update outbox set due_at = ?, attempts = attempts + 1, last_error = ? "
-                       "where id = ?", [iso(clock.now() + delay), error, outgoing_id])
+            db.execute(
+                "update outbox set due_at = ?, attempts = attempts + 1, last_error = ? where id = ?",
+                [iso(clock.now() + delay), error, outgoing_id],
+            )
 
 
 def give_up(db: sqlite_utils.Database, ids: int | list[int], error: str) -> None:
     with db.atomic():
         for outgoing_id in _each(ids):
-            db.execute("update outbox set failed_at = ?, last_error = ? where id = ?",
-                       [iso(clock.now()), error, outgoing_id])
+            db.execute(
+                "update outbox set failed_at = ?, last_error = ? where id = ?",
+                [iso(clock.now()), error, outgoing_id],
+            )
 
 
 def give_up_unjoined(db: sqlite_utils.Database) -> int:
@@ -98,7 +130,8 @@ def give_up_unjoined(db: sqlite_utils.Database) -> int:
         return db.execute(
             "update outbox set failed_at = ?, last_error = 'unreachable' where sent_at is null and "
             "failed_at is null and person_id in (select id from people where chat_id is null)",
-            [iso(clock.now())]).rowcount
+            [iso(clock.now())],
+        ).rowcount
 
 
 def pending_count(db: sqlite_utils.Database) -> int:
@@ -112,7 +145,8 @@ def tally(db: sqlite_utils.Database, dedup_prefix: str) -> tuple[int, int, int]:
         "select count(sent_at), count(failed_at), "
         "sum(case when sent_at is null and failed_at is null then 1 else 0 end) "
         "from outbox where dedup_key like ? escape '\\'",
-        [dedup_prefix.replace("%", "\\%").replace("_", "\\_") + "%"]).fetchone()
+        [dedup_prefix.replace("%", "\\%").replace("_", "\\_") + "%"],
+    ).fetchone()
     return row[0], row[1], row[2] or 0
 
 
@@ -128,19 +162,24 @@ class Report:
     fields: dict
 
 
-def await_report(db: sqlite_utils.Database, prefix: str, person_id: int, key: str, dedup_key: str,
-                 **fields) -> None:
+def await_report(
+    db: sqlite_utils.Database, prefix: str, person_id: int, key: str, dedup_key: str, **fields
+) -> None:
     """Tell `person_id` (with catalog `key`, `fields` and the counts) how many of the messages
     whose dedup key starts with `prefix` arrived, once none is still waiting. Kept as a row, so
     that a restart in between loses nothing."""
     with db.atomic():
-        db.execute("insert or ignore into broadcast_reports values (?, ?, ?, ?, ?)",
-                   [prefix, person_id, key, dedup_key, json.dumps(fields, ensure_ascii=False)])
+        db.execute(
+            "insert or ignore into broadcast_reports values (?, ?, ?, ?, ?)",
+            [prefix, person_id, key, dedup_key, json.dumps(fields, ensure_ascii=False)],
+        )
 
 
 def awaited_reports(db: sqlite_utils.Database) -> list[Report]:
-    return [Report(r["prefix"], r["person_id"], r["key"], r["dedup_key"], json.loads(r["fields"]))
-            for r in db.query("select * from broadcast_reports order by rowid")]
+    return [
+        Report(r["prefix"], r["person_id"], r["key"], r["dedup_key"], json.loads(r["fields"]))
+        for r in db.query("select * from broadcast_reports order by rowid")
+    ]
 
 
 def report_done(db: sqlite_utils.Database, prefix: str) -> None:
@@ -163,13 +202,22 @@ def queue_sealed(db: sqlite_utils.Database, opinion_id: str, text: str, dedup_ke
     opinion, never a person, and carries no time; delivery opens the sealed link to send it.
     False when one with this dedup_key was queued before."""
     with db.atomic():
-        return db.execute("insert or ignore into sealed_outbox (opinion_id, text, dedup_key) "
-                          "values (?, ?, ?)", [opinion_id, text, dedup_key]).rowcount == 1
+        return (
+            db.execute(
+                "insert or ignore into sealed_outbox (opinion_id, text, dedup_key) values (?, ?, ?)",
+                [opinion_id, text, dedup_key],
+            ).rowcount
+            == 1
+        )
 
 
 def sealed_due(db: sqlite_utils.Database, limit: int = 200) -> list[Sealed]:
-    return [Sealed(r[0], r[1], r[2]) for r in db.execute(
-        "select id, opinion_id, text from sealed_outbox where done = 0 order by id limit ?", [limit])]
+    return [
+        Sealed(r[0], r[1], r[2])
+        for r in db.execute(
+            "select id, opinion_id, text from sealed_outbox where done = 0 order by id limit ?", [limit]
+        )
+    ]
 
 
 def sealed_done(db: sqlite_utils.Database, sealed_id: int) -> None:

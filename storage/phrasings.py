@@ -26,21 +26,52 @@ MAX_DAYS_AHEAD = 366 * 10  # a deadline, a review date or a meeting within ten y
 MAX_WORKING_DAYS = 2500  # about ten years of working days; storage.dates refuses more
 
 # Traditional forms of the characters these phrasings use, and variants people type.
-_VARIANTS = str.maketrans({"週": "周", "個": "个", "後": "后", "兩": "两", "號": "号", "點": "点",
-                           "鐘": "钟", "時": "时", "內": "内", "這": "这", "禮": "礼", "當": "当",
-                           "〇": "零", "幺": "一", "數": "数", "過": "过", "開": "开", "沒": "没",
-                           "還": "还", "畢": "毕", "钟": "钟"})
-_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-           "八": 8, "九": 9}
+_VARIANTS = str.maketrans(
+    {
+        "週": "周",
+        "個": "个",
+        "後": "后",
+        "兩": "两",
+        "號": "号",
+        "點": "点",
+        "鐘": "钟",
+        "時": "时",
+        "內": "内",
+        "這": "这",
+        "禮": "礼",
+        "當": "当",
+        "〇": "零",
+        "幺": "一",
+        "數": "数",
+        "過": "过",
+        "開": "开",
+        "沒": "没",
+        "還": "还",
+        "畢": "毕",
+        "钟": "钟",
+    }
+)
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMBER = r"(?:\d{1,6}|[零一二两三四五六七八九十百千]{1,8})"
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 _BY = re.compile(r"(之前|以前|前|为止|截止|之内|以内|内|左右)$")
 # A period alone, as a deadline: by its last day (a week: its Friday).
-_PERIOD_ENDS = {"本月": (0, "month"), "这个月": (0, "month"), "这月": (0, "month"), "当月": (0, "month"),
-                "下月": (1, "month"), "下个月": (1, "month"), "本周": (0, "week"), "这周": (0, "week"),
-                "下周": (1, "week"), "今年": (0, "year"), "年内": (0, "year"), "本年": (0, "year"),
-                "本年度": (0, "year")}
+_PERIOD_ENDS = {
+    "本月": (0, "month"),
+    "这个月": (0, "month"),
+    "这月": (0, "month"),
+    "当月": (0, "month"),
+    "下月": (1, "month"),
+    "下个月": (1, "month"),
+    "本周": (0, "week"),
+    "这周": (0, "week"),
+    "下周": (1, "week"),
+    "今年": (0, "year"),
+    "年内": (0, "year"),
+    "本年": (0, "year"),
+    "本年度": (0, "year"),
+}
 
 
 def clean(text: str) -> str:
@@ -48,7 +79,7 @@ def clean(text: str) -> str:
     characters that matter here, no blanks, lower case; cut to MAX_INPUT."""
     text = unicodedata.normalize("NFKC", text[: MAX_INPUT * 4])
     text = "".join(c for c in text if not unicodedata.category(c).startswith(("C", "Z")) and c != " ")
-    return text.translate(_VARIANTS).lower()[:MAX_INPUT + 1]
+    return text.translate(_VARIANTS).lower()[: MAX_INPUT + 1]
 
 
 def number(text: str) -> int | None:
@@ -86,8 +117,11 @@ class Duration:
         """start + this duration; None past MAX_DAYS_AHEAD."""
         from storage.dates import add_working_days  # storage.dates reads phrasings through us
 
-        if self.days > MAX_DAYS_AHEAD or self.months > MAX_DAYS_AHEAD // 28 or \
-                self.working_days > MAX_WORKING_DAYS:
+        if (
+            self.days > MAX_DAYS_AHEAD
+            or self.months > MAX_DAYS_AHEAD // 28
+            or self.working_days > MAX_WORKING_DAYS
+        ):
             return None
         day = add_months(start, self.months) + timedelta(days=self.days)
         if self.working_days:
@@ -114,8 +148,12 @@ def parse_duration(text: str) -> Duration | None:
         count, unit = int(match[1]), match[2]
         if unit.startswith("working"):
             return Duration(working_days=count)
-        return {"d": Duration(days=count), "w": Duration(days=7 * count),
-                "m": Duration(months=count), "y": Duration(months=12 * count)}[unit[0]]
+        return {
+            "d": Duration(days=count),
+            "w": Duration(days=7 * count),
+            "m": Duration(months=count),
+            "y": Duration(months=12 * count),
+        }[unit[0]]
     match = _DURATION.fullmatch(text)
     if not match or (match[1] is None and match[2] not in ("半", "个半")):
         return None
@@ -195,8 +233,7 @@ def _month_phrase(text: str, today: date) -> date | None:
             return first.replace(day=15)
         return _month_end(first.year, first.month)
     if match := _YM.fullmatch(text):
-        year = (int(match[2]) if match[2] else
-                today.year + {"明年": 1, "后年": 2}.get(match[1] or "", 0))
+        year = int(match[2]) if match[2] else today.year + {"明年": 1, "后年": 2}.get(match[1] or "", 0)
         month = number(match[3])
         if not month or not 1 <= month <= 12 or not 1 <= year <= 9999:
             return None
@@ -244,8 +281,12 @@ def parse_date(text: str, today: date) -> date | None:
         return None
     bare = _BY.sub("", text)
     for candidate in dict.fromkeys((text, bare)):
-        found = (_named_day(candidate, today) or _absolute(candidate, today)
-                 or _month_phrase(candidate, today) or _weekday(candidate, today))
+        found = (
+            _named_day(candidate, today)
+            or _absolute(candidate, today)
+            or _month_phrase(candidate, today)
+            or _weekday(candidate, today)
+        )
         if not found and (span := parse_duration(candidate)):
             found = span.after(today)
         if found:
@@ -255,8 +296,21 @@ def parse_date(text: str, today: date) -> date | None:
 
 # ---- times of day and moments ----------------------------------------------------------------
 
-_PERIODS = {"凌晨": "am", "早上": "am", "早晨": "am", "上午": "am", "早": "am", "中午": "noon",
-            "下午": "pm", "傍晚": "pm", "晚上": "pm", "晚": "pm", "夜里": "pm", "am": "am", "pm": "pm"}
+_PERIODS = {
+    "凌晨": "am",
+    "早上": "am",
+    "早晨": "am",
+    "上午": "am",
+    "早": "am",
+    "中午": "noon",
+    "下午": "pm",
+    "傍晚": "pm",
+    "晚上": "pm",
+    "晚": "pm",
+    "夜里": "pm",
+    "am": "am",
+    "pm": "pm",
+}
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _SPOKEN = re.compile(rf"({NUMBER})[点时](整|半|一刻|三刻|过?({NUMBER})分?|钟)?")
 _PERIOD = re.compile(r"^(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|早|晚)|(am|pm)$")
@@ -270,7 +324,7 @@ def parse_time(text: str) -> time | None:
     period = None
     if match := _PERIOD.search(text):
         period = _PERIODS[match[0]]
-        text = text[: match.start()] + text[match.end():]
+        text = text[: match.start()] + text[match.end() :]
     hour: int | None
     minute: int | None
     if match := _CLOCK.fullmatch(text):
@@ -293,8 +347,10 @@ def parse_time(text: str) -> time | None:
     return time(hour, minute)
 
 
-_SPLIT = re.compile(r"^(.*?)((?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里).*|\d{1,2}:\d{2}.*|"
-                    rf"{NUMBER}[点时].*)$")
+_SPLIT = re.compile(
+    r"^(.*?)((?:凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里).*|\d{1,2}:\d{2}.*|"
+    rf"{NUMBER}[点时].*)$"
+)
 
 
 def parse_moment(text: str, now: datetime) -> datetime | None:
@@ -330,10 +386,26 @@ def parse_moment(text: str, now: datetime) -> datetime | None:
 
 # ---- percentages -----------------------------------------------------------------------------
 
-_FRACTIONS = {"一半": 50, "半数": 50, "过半": 50, "一大半": 60, "大半": 60, "一小半": 30,
-              "全部": 100, "完成": 100, "已完成": 100, "全部完成": 100, "全部完成了": 100,
-              "完成了": 100, "已经完成": 100, "已经完成了": 100, "都完成了": 100,
-              "没开始": 0, "未开始": 0, "还没开始": 0}
+_FRACTIONS = {
+    "一半": 50,
+    "半数": 50,
+    "过半": 50,
+    "一大半": 60,
+    "大半": 60,
+    "一小半": 30,
+    "全部": 100,
+    "完成": 100,
+    "已完成": 100,
+    "全部完成": 100,
+    "全部完成了": 100,
+    "完成了": 100,
+    "已经完成": 100,
+    "已经完成了": 100,
+    "都完成了": 100,
+    "没开始": 0,
+    "未开始": 0,
+    "还没开始": 0,
+}
 
 
 _HEDGES = re.compile(r"^(大约|大概|差不多|约|将近|接近)|(左右|上下)$")
@@ -359,8 +431,9 @@ def parse_percent(text: str) -> int | None:
         whole = number(match[1])
         tenth = number(match[3]) if match[3] else 0
         value = None if whole is None or tenth is None else whole + tenth / 10
-    elif value is None and (match := re.fullmatch(r"([一二两三四五六七八九十])成([一二三四五六七八九半])?",
-                                                   text)):
+    elif value is None and (
+        match := re.fullmatch(r"([一二两三四五六七八九十])成([一二三四五六七八九半])?", text)
+    ):
         tenths = number(match[1])
         extra = 5 if match[2] == "半" else number(match[2]) if match[2] else 0
         value = None if tenths is None else tenths * 10 + (extra or 0)

@@ -21,8 +21,7 @@ from storage.people import HEAD, LEADER, OFFICE, Person, by_id
 LISTED, CLAIMED, DISPATCHED, IN_PROGRESS = "listed", "claimed", "dispatched", "in_progress"
 CLOSURE_REQUESTED, CLOSED, RETURNED = "closure_requested", "closed", "returned"
 EXPLAINED, REOPENED = "explained", "reopened"
-STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED,
-          REOPENED)
+STATES = (LISTED, CLAIMED, DISPATCHED, IN_PROGRESS, CLOSURE_REQUESTED, CLOSED, RETURNED, EXPLAINED, REOPENED)
 SUPERVISION = "supervision"  # 上级督办: an order of the supervising body (storage/orders.py)
 SOURCES = ("opinion", "meeting", "self_check", "inspection", "evaluation", SUPERVISION)
 KINDS = ("immediate", "deadline", "long_term")
@@ -100,12 +99,52 @@ def _moment(text: str | None) -> datetime | None:
 
 
 def _problem(row: tuple) -> Problem:
-    (id_, title, description, category, source, kind, horizon, measures, leader_id, leader, department_id,
-     department, deadline, status, public, progress, explanation, review_on, created_at, last_progress_at,
-     closed_at) = row
-    return Problem(id_, title, description, category, source, kind, horizon, measures, leader_id, leader,
-                   department_id, department, _day(deadline), status, bool(public), progress, explanation,
-                   _day(review_on), parse_iso(created_at), _moment(last_progress_at), _moment(closed_at))
+    (
+        id_,
+        title,
+        description,
+        category,
+        source,
+        kind,
+        horizon,
+        measures,
+        leader_id,
+        leader,
+        department_id,
+        department,
+        deadline,
+        status,
+        public,
+        progress,
+        explanation,
+        review_on,
+        created_at,
+        last_progress_at,
+        closed_at,
+    ) = row
+    return Problem(
+        id_,
+        title,
+        description,
+        category,
+        source,
+        kind,
+        horizon,
+        measures,
+        leader_id,
+        leader,
+        department_id,
+        department,
+        _day(deadline),
+        status,
+        bool(public),
+        progress,
+        explanation,
+        _day(review_on),
+        parse_iso(created_at),
+        _moment(last_progress_at),
+        _moment(closed_at),
+    )
 
 
 def get(db: sqlite_utils.Database, problem_id: int) -> Problem | None:
@@ -132,6 +171,7 @@ _PAGE_AFTER = f"{_KEY} >= ? and ({_KEY} > ? or pr.id > ?)"
 @dataclass(frozen=True)
 class After:
     """Where a page of people's order ended: the last problem's deadline and number."""
+
     deadline: date | None
     id: int
 
@@ -161,6 +201,7 @@ class Page:
 @dataclass(frozen=True)
 class Filter:
     """Which problems a listing or an export covers; every field narrows it."""
+
     department: str | None = None
     leader: str | None = None
     leader_id: int | None = None
@@ -173,9 +214,13 @@ class Filter:
 
     def sql(self) -> tuple[str, list]:
         clauses, params = ["1"], []
-        for column, value in (("d.name", self.department), ("l.name", self.leader),
-                              ("pr.leader_id", self.leader_id), ("pr.department_id", self.department_id),
-                              ("pr.source", self.source)):
+        for column, value in (
+            ("d.name", self.department),
+            ("l.name", self.leader),
+            ("pr.leader_id", self.leader_id),
+            ("pr.department_id", self.department_id),
+            ("pr.source", self.source),
+        ):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
@@ -218,8 +263,9 @@ def page(db: sqlite_utils.Database, which: Filter, limit: int, after: After | No
     where, params = which.sql()
     if after is not None:
         where, params = f"{where} and {_PAGE_AFTER}", [*params, *after.params()]
-    rows = db.execute(f"{_SELECT} where {where} order by {_PAGE_ORDER} limit ?",
-                      [*params, limit + 1]).fetchall()
+    rows = db.execute(
+        f"{_SELECT} where {where} order by {_PAGE_ORDER} limit ?", [*params, limit + 1]
+    ).fetchall()
     found = [_problem(r) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(found, After(found[-1].deadline, found[-1].id) if more else None)
@@ -228,8 +274,13 @@ def page(db: sqlite_utils.Database, which: Filter, limit: int, after: After | No
 BadRow = Callable[[str, object, Exception], None]
 
 
-def each(db: sqlite_utils.Database, which: Filter = EVERYTHING, *, by_deadline: bool = False,
-         bad_row: BadRow | None = None) -> Iterator[Problem]:
+def each(
+    db: sqlite_utils.Database,
+    which: Filter = EVERYTHING,
+    *,
+    by_deadline: bool = False,
+    bad_row: BadRow | None = None,
+) -> Iterator[Problem]:
     """Every problem the filter covers, with no cap: for jobs, exports and reports. Read in
     chunks, each a short query, so no read stays open while the caller writes. A row that cannot
     be read goes to `bad_row(table, id, error)` and is skipped; without one, it raises."""
@@ -237,8 +288,9 @@ def each(db: sqlite_utils.Database, which: Filter = EVERYTHING, *, by_deadline: 
     order, after_sql = (_PAGE_ORDER, _PAGE_AFTER) if by_deadline else ("pr.id", "pr.id > ?")
     after: list | None = None
     while True:
-        clause, values = ((where, params) if after is None
-                          else (f"({where}) and {after_sql}", [*params, *after]))
+        clause, values = (
+            (where, params) if after is None else (f"({where}) and {after_sql}", [*params, *after])
+        )
         rows = db.execute(f"{_SELECT} where {clause} order by {order} limit ?", [*values, CHUNK]).fetchall()
         for row in rows:
             try:
@@ -257,22 +309,42 @@ def each(db: sqlite_utils.Database, which: Filter = EVERYTHING, *, by_deadline: 
 
 def count(db: sqlite_utils.Database, which: Filter = EVERYTHING) -> int:
     where, params = which.sql()
-    joins = ("left join people l on l.id = pr.leader_id left join departments d on d.id = pr.department_id"
-             if which.names() else "")  # without them, an index alone counts (m210 for /ledger)
+    joins = (
+        "left join people l on l.id = pr.leader_id left join departments d on d.id = pr.department_id"
+        if which.names()
+        else ""
+    )  # without them, an index alone counts (m210 for /ledger)
     return db.execute(f"select count(*) from problems pr {joins} where {where}", params).fetchone()[0]
 
 
-def create(db: sqlite_utils.Database, title: str, actor_id: int | None, *, description: str = "",
-           category: str | None = None, source: str = "meeting", kind: str = "deadline",
-           horizon: str = "short", opinion_ids: tuple[str, ...] = (), public: bool = True) -> int:
+def create(
+    db: sqlite_utils.Database,
+    title: str,
+    actor_id: int | None,
+    *,
+    description: str = "",
+    category: str | None = None,
+    source: str = "meeting",
+    kind: str = "deadline",
+    horizon: str = "short",
+    opinion_ids: tuple[str, ...] = (),
+    public: bool = True,
+) -> int:
     if not title.strip() or source not in SOURCES or kind not in KINDS or horizon not in HORIZONS:
         raise ProblemError("invalid")
     with db.atomic():
         problem_id = _insert(db, title.strip(), description, category, source, kind, horizon, public)
         for opinion_id in opinion_ids:
             db.execute("insert into problem_opinions values (?, ?)", [problem_id, opinion_id])
-        audit.record(db, "problem.create", f"problem:{problem_id}", actor_id, to=LISTED,
-                     source=source, opinions=list(opinion_ids))
+        audit.record(
+            db,
+            "problem.create",
+            f"problem:{problem_id}",
+            actor_id,
+            to=LISTED,
+            source=source,
+            opinions=list(opinion_ids),
+        )
     return problem_id
 
 
@@ -291,8 +363,16 @@ def suggested_title(text: str, length: int = 40) -> str:
     return text.rstrip("。.！!；;，, ") if len(text) <= length else text[:length] + "…"
 
 
-def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int, *, title: str | None = None,
-                 kind: str = "deadline", horizon: str = "short", department_id: int | None = None) -> int:
+def from_opinion(
+    db: sqlite_utils.Database,
+    opinion_id: str,
+    actor_id: int,
+    *,
+    title: str | None = None,
+    kind: str = "deadline",
+    horizon: str = "short",
+    department_id: int | None = None,
+) -> int:
     """The opinion becomes a listed problem, linked both ways, with the title, kind and horizon
     the office chose (and the department it is about, when they named one)."""
     row = db.execute("select category, text, status from opinions where id = ?", [opinion_id]).fetchone()
@@ -305,23 +385,31 @@ def from_opinion(db: sqlite_utils.Database, opinion_id: str, actor_id: int, *, t
     if status in ("closed", "duplicate"):  # answered or folded into another: nothing to list
         raise ProblemError("opinion_finished")
     with db.atomic():
-        problem_id = create(db, title or suggested_title(text), actor_id, description=text,
-                            category=category, source="opinion", kind=kind, horizon=horizon,
-                            opinion_ids=(opinion_id,))
+        problem_id = create(
+            db,
+            title or suggested_title(text),
+            actor_id,
+            description=text,
+            category=category,
+            source="opinion",
+            kind=kind,
+            horizon=horizon,
+            opinion_ids=(opinion_id,),
+        )
         if department_id is not None:  # who it is about; dispatch still names who fixes it
             db.execute("update problems set department_id = ? where id = ?", [department_id, problem_id])
     return problem_id
 
 
 def problem_of_opinion(db: sqlite_utils.Database, opinion_id: str) -> int | None:
-    row = db.execute("select problem_id from problem_opinions where opinion_id = ?",
-                     [opinion_id]).fetchone()
+    row = db.execute("select problem_id from problem_opinions where opinion_id = ?", [opinion_id]).fetchone()
     return row[0] if row else None
 
 
 def opinions_of(db: sqlite_utils.Database, problem_id: int) -> list[str]:
-    return [r[0] for r in db.execute(
-        "select opinion_id from problem_opinions where problem_id = ?", [problem_id])]
+    return [
+        r[0] for r in db.execute("select opinion_id from problem_opinions where problem_id = ?", [problem_id])
+    ]
 
 
 def _may(rule: str, actor: Person | None, problem: Problem) -> bool:
@@ -373,8 +461,7 @@ def allowed(problem: Problem, actor: Person | None) -> tuple[str, ...]:
     return tuple(found)
 
 
-def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person | None,
-        **fields) -> Problem:
+def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person | None, **fields) -> Problem:
     """Do one action on one problem, in one transaction, or refuse and change nothing."""
     if action not in TRANSITIONS:
         raise ProblemError("not_allowed")
@@ -395,8 +482,14 @@ def act(db: sqlite_utils.Database, problem_id: int, action: str, actor: Person |
         detail = {k: v for k, v in fields.items() if k not in ("photos", "actor_id", "today")}
         if "deadline" in changes and problem.deadline:  # so a past period's report can undo it
             detail["old_deadline"] = problem.deadline
-        audit.record(db, f"problem.{action}", f"problem:{problem_id}", actor.id if actor else None,
-                     **{"from": problem.status, "to": target}, **_jsonable(detail))
+        audit.record(
+            db,
+            f"problem.{action}",
+            f"problem:{problem_id}",
+            actor.id if actor else None,
+            **{"from": problem.status, "to": target},
+            **_jsonable(detail),
+        )
         return _existing(db, problem_id)
 
 
@@ -431,10 +524,17 @@ def _dispatch(db, problem: Problem, fields: dict) -> dict:
     measures = (fields.get("measures") or "").strip()
     department_id = fields.get("department_id")
     deadline: date | None = fields.get("deadline")
-    missing = [name for name, value in (("item", problem.title), ("measures", measures),
-                                        ("leader", problem.leader_id),
-                                        ("department", department_id), ("deadline", deadline))
-               if not value]
+    missing = [
+        name
+        for name, value in (
+            ("item", problem.title),
+            ("measures", measures),
+            ("leader", problem.leader_id),
+            ("department", department_id),
+            ("deadline", deadline),
+        )
+        if not value
+    ]
     if missing:
         raise ProblemError("missing_fields", ",".join(missing))
     if not db.execute("select 1 from departments where id = ?", [department_id]).fetchone():
@@ -442,8 +542,12 @@ def _dispatch(db, problem: Problem, fields: dict) -> dict:
     assert deadline is not None  # "missing" above
     if deadline < fields.get("today", deadline):
         raise ProblemError("past_deadline", deadline.isoformat())
-    return {"measures": measures, "department_id": department_id, "deadline": deadline.isoformat(),
-            "last_progress_at": iso(clock.now())}
+    return {
+        "measures": measures,
+        "department_id": department_id,
+        "deadline": deadline.isoformat(),
+        "last_progress_at": iso(clock.now()),
+    }
 
 
 def _report(db, problem: Problem, fields: dict) -> dict:
@@ -454,10 +558,13 @@ def _report(db, problem: Problem, fields: dict) -> dict:
     now = iso(clock.now())
     report_id = db.execute(
         "insert into problem_reports (problem_id, author_id, text, percent, at) values (?, ?, ?, ?, ?)",
-        [problem.id, fields["actor_id"], text, percent, now]).lastrowid
+        [problem.id, fields["actor_id"], text, percent, now],
+    ).lastrowid
     for position, jpeg in enumerate(fields.get("photos") or ()):
-        db.execute("insert into problem_report_photos (report_id, position, jpeg) values (?, ?, ?)",
-                   [report_id, position, jpeg])
+        db.execute(
+            "insert into problem_report_photos (report_id, position, jpeg) values (?, ?, ?)",
+            [report_id, position, jpeg],
+        )
     return {"progress": percent, "last_progress_at": now}
 
 
@@ -481,8 +588,13 @@ def _reopen(db, problem: Problem, fields: dict) -> dict:
 
 
 FIELD_RULES = {
-    "claim": _claim, "assign": _assign, "dispatch": _dispatch, "report": _report,
-    "explain": _explain, "close": _close, "reopen": _reopen,
+    "claim": _claim,
+    "assign": _assign,
+    "dispatch": _dispatch,
+    "report": _report,
+    "explain": _explain,
+    "close": _close,
+    "reopen": _reopen,
 }
 
 
@@ -496,8 +608,13 @@ def history(db: sqlite_utils.Database, problem_id: int) -> list[dict]:
 
 
 def reports(db: sqlite_utils.Database, problem_id: int) -> list[dict]:
-    return list(db.query("select r.*, p.name as author from problem_reports r join people p "
-                         "on p.id = r.author_id where r.problem_id = ? order by r.id", [problem_id]))
+    return list(
+        db.query(
+            "select r.*, p.name as author from problem_reports r join people p "
+            "on p.id = r.author_id where r.problem_id = ? order by r.id",
+            [problem_id],
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -511,9 +628,11 @@ class Report:
 
 def latest_report(db: sqlite_utils.Database, problem_id: int) -> Report | None:
     """The newest progress report: what whoever closes or follows the problem reads first."""
-    row = db.execute("select r.id, p.name, r.text, r.percent, r.at from problem_reports r join people p "
-                     "on p.id = r.author_id where r.problem_id = ? order by r.id desc limit 1",
-                     [problem_id]).fetchone()
+    row = db.execute(
+        "select r.id, p.name, r.text, r.percent, r.at from problem_reports r join people p "
+        "on p.id = r.author_id where r.problem_id = ? order by r.id desc limit 1",
+        [problem_id],
+    ).fetchone()
     return Report(row[0], row[1], row[2], row[3], parse_iso(row[4])) if row else None
 
 
@@ -526,13 +645,19 @@ def latest_reports(db: sqlite_utils.Database, problem_ids: list[int]) -> dict[in
     rows = db.execute(
         "select r.problem_id, r.id, p.name, r.text, r.percent, r.at from problem_reports r join people p "
         "on p.id = r.author_id where r.id in (select max(id) from problem_reports "
-        f"where problem_id in ({listed}) group by problem_id)", list(problem_ids))
+        f"where problem_id in ({listed}) group by problem_id)",
+        list(problem_ids),
+    )
     return {row[0]: Report(row[1], row[2], row[3], row[4], parse_iso(row[5])) for row in rows}
 
 
 def report_photos(db: sqlite_utils.Database, report_id: int) -> list[tuple[int, bytes, str | None]]:
-    return [(r["position"], r["jpeg"], r["file_id"]) for r in db.query(
-        "select * from problem_report_photos where report_id = ? order by position", [report_id])]
+    return [
+        (r["position"], r["jpeg"], r["file_id"])
+        for r in db.query(
+            "select * from problem_report_photos where report_id = ? order by position", [report_id]
+        )
+    ]
 
 
 # ---- the traffic light -----------------------------------------------------------------
@@ -572,14 +697,18 @@ FINDING_WORDS = {
     "horizon": {"horizon", "近中远期", "时限类型", "近中遠期"},
     "deadline": {"deadline", "完成时限", "整改时限", "完成期限", "整改期限", "期限", "完成時限", "整改時限"},
 }
-SOURCE_WORDS = {"opinion": {"意见", "征求意见", "opinion"},
-                "meeting": {"民主生活会", "组织生活会", "会议", "meeting", ""},
-                "self_check": {"自查", "自查报告", "self_check"},
-                "inspection": {"检查", "督查", "巡察", "inspection"}}
-KIND_WORDS = {"immediate": {"立行立改", "immediate"}, "deadline": {"限期整改", "deadline", ""},
-              "long_term": {"长期坚持", "long_term"}}
-HORIZON_WORDS = {"short": {"近期", "short", ""}, "medium": {"中期", "medium"},
-                 "long": {"远期", "long"}}
+SOURCE_WORDS = {
+    "opinion": {"意见", "征求意见", "opinion"},
+    "meeting": {"民主生活会", "组织生活会", "会议", "meeting", ""},
+    "self_check": {"自查", "自查报告", "self_check"},
+    "inspection": {"检查", "督查", "巡察", "inspection"},
+}
+KIND_WORDS = {
+    "immediate": {"立行立改", "immediate"},
+    "deadline": {"限期整改", "deadline", ""},
+    "long_term": {"长期坚持", "long_term"},
+}
+HORIZON_WORDS = {"short": {"近期", "short", ""}, "medium": {"中期", "medium"}, "long": {"远期", "long"}}
 
 
 def _word(cell: str, words: dict[str, set[str]], reason: str, line: int) -> str:
@@ -607,14 +736,17 @@ def parse_findings(raw: bytes, today: date | None = None) -> list[dict]:
     for line, cells in csv_files.rows(raw, FINDING_WORDS, ("title",)):
         if not cells["title"]:
             raise FileRejected("no_title", line=line)
-        findings.append({
-            "deadline": _deadline(cells.get("deadline", ""), today, line),
-            "title": cells["title"], "description": cells.get("description", ""),
-            "category": cells.get("category") or None,
-            "source": _word(cells.get("source", ""), SOURCE_WORDS, "source", line),
-            "kind": _word(cells.get("kind", ""), KIND_WORDS, "kind", line),
-            "horizon": _word(cells.get("horizon", ""), HORIZON_WORDS, "horizon", line),
-        })
+        findings.append(
+            {
+                "deadline": _deadline(cells.get("deadline", ""), today, line),
+                "title": cells["title"],
+                "description": cells.get("description", ""),
+                "category": cells.get("category") or None,
+                "source": _word(cells.get("source", ""), SOURCE_WORDS, "source", line),
+                "kind": _word(cells.get("kind", ""), KIND_WORDS, "kind", line),
+                "horizon": _word(cells.get("horizon", ""), HORIZON_WORDS, "horizon", line),
+            }
+        )
     if not findings:
         raise FileRejected("empty")
     return findings
@@ -644,9 +776,12 @@ class Milestone:
 
 
 def milestones(db: sqlite_utils.Database, problem_id: int) -> list[Milestone]:
-    return [Milestone(r["position"], r["title"], date.fromisoformat(r["due"]), bool(r["done_at"]))
-            for r in db.query("select * from problem_milestones where problem_id = ? order by due, "
-                              "position", [problem_id])]
+    return [
+        Milestone(r["position"], r["title"], date.fromisoformat(r["due"]), bool(r["done_at"]))
+        for r in db.query(
+            "select * from problem_milestones where problem_id = ? order by due, position", [problem_id]
+        )
+    ]
 
 
 def milestone_problem(db: sqlite_utils.Database, problem_id: int, actor: Person) -> Problem:
@@ -668,12 +803,21 @@ def add_milestone(db: sqlite_utils.Database, problem_id: int, actor: Person, due
         problem = milestone_problem(db, problem_id, actor)
         if not title.strip():
             raise ProblemError("wrong_state", problem.status)
-        position = db.execute("select coalesce(max(position), 0) + 1 from problem_milestones "
-                              "where problem_id = ?", [problem_id]).fetchone()[0]
-        db.execute("insert into problem_milestones (problem_id, position, title, due) values (?, ?, ?, ?)",
-                   [problem_id, position, title.strip()[:200], due.isoformat()])
-        audit.record(db, "problem.milestone", f"problem:{problem_id}", actor.id, text=title.strip()[:200],
-                     due=due.isoformat())
+        position = db.execute(
+            "select coalesce(max(position), 0) + 1 from problem_milestones where problem_id = ?", [problem_id]
+        ).fetchone()[0]
+        db.execute(
+            "insert into problem_milestones (problem_id, position, title, due) values (?, ?, ?, ?)",
+            [problem_id, position, title.strip()[:200], due.isoformat()],
+        )
+        audit.record(
+            db,
+            "problem.milestone",
+            f"problem:{problem_id}",
+            actor.id,
+            text=title.strip()[:200],
+            due=due.isoformat(),
+        )
     return position
 
 
@@ -685,8 +829,11 @@ def complete_milestone(db: sqlite_utils.Database, problem_id: int, position: int
             raise ProblemError("not_found")
         if not (_may("own_head", actor, problem) or _may("own_leader", actor, problem)):
             raise ProblemError("not_allowed")
-        done = db.execute("update problem_milestones set done_at = ? where problem_id = ? and position = ? "
-                          "and done_at is null", [iso(clock.now()), problem_id, position]).rowcount
+        done = db.execute(
+            "update problem_milestones set done_at = ? where problem_id = ? and position = ? "
+            "and done_at is null",
+            [iso(clock.now()), problem_id, position],
+        ).rowcount
         if not done:
             raise ProblemError("no_milestone", str(position))
         audit.record(db, "problem.milestone_done", f"problem:{problem_id}", actor.id, text=str(position))

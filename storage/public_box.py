@@ -45,8 +45,10 @@ def ensure(db: sqlite_utils.Database, today: date, actor_id: int | None = None) 
         box = get(db)
         if box is None:
             code = PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            db.execute("insert into public_box (id, code, paused, created_on) values (1, ?, 0, ?)",
-                       [code, today.isoformat()])
+            db.execute(
+                "insert into public_box (id, code, paused, created_on) values (1, ?, 0, ?)",
+                [code, today.isoformat()],
+            )
             audit.record(db, "public_box.open", "public_box", actor_id)
             box = get(db)
     assert box is not None
@@ -86,8 +88,12 @@ def publish_ledger(db: sqlite_utils.Database, published: bool, actor_id: int | N
             return None
         if box.ledger_published != published:
             db.execute("update public_box set ledger_published = ? where id = 1", [int(published)])
-            audit.record(db, "public_box.ledger_publish" if published else "public_box.ledger_withdraw",
-                         "public_box", actor_id)
+            audit.record(
+                db,
+                "public_box.ledger_publish" if published else "public_box.ledger_withdraw",
+                "public_box",
+                actor_id,
+            )
     return get(db)
 
 

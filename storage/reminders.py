@@ -47,8 +47,9 @@ def working_days_between(start: date, end: date) -> int:
     return count
 
 
-def reminders_on(problem: Problem, day: date, days_before: tuple[int, ...], leader_after: int,
-                 office_after: int) -> list[Reminder]:
+def reminders_on(
+    problem: Problem, day: date, days_before: tuple[int, ...], leader_after: int, office_after: int
+) -> list[Reminder]:
     """What this problem asks for on this day (nothing on days off)."""
     if problem.status not in WORKING or problem.deadline is None or not is_working_day(day):
         return []
@@ -58,8 +59,11 @@ def reminders_on(problem: Problem, day: date, days_before: tuple[int, ...], lead
             return [Reminder(problem.id, "due", before, (DEPARTMENT, LEADER))]
         return []
     late = working_days_between(problem.deadline, day)
-    audience = (DEPARTMENT,) + ((LEADER,) if late >= leader_after else ()) + \
-        ((OFFICE,) if late >= office_after else ())
+    audience = (
+        (DEPARTMENT,)
+        + ((LEADER,) if late >= leader_after else ())
+        + ((OFFICE,) if late >= office_after else ())
+    )
     return [Reminder(problem.id, "overdue", late, audience)]
 
 
@@ -112,14 +116,17 @@ def _read_marks(db: sqlite_utils.Database, path: Path | None) -> dict[str, str]:
     if path is not None and path.exists():
         raw = path.read_text().strip()
         try:
-            found = (json.loads(raw) if raw.startswith("{")
-                     else {WHOLE: datetime.fromisoformat(raw).isoformat()})
+            found = (
+                json.loads(raw) if raw.startswith("{") else {WHOLE: datetime.fromisoformat(raw).isoformat()}
+            )
             if isinstance(found, dict):
                 return {str(k): str(v) for k, v in found.items()}
         except ValueError:
             pass  # a torn or foreign file: catch up from the database's rows, or a minute back
-    rows = db.execute("select name, value from job_state where name = 'reminders.last_sweep' "
-                      "or name like 'sweeper.%.last_sweep'")
+    rows = db.execute(
+        "select name, value from job_state where name = 'reminders.last_sweep' "
+        "or name like 'sweeper.%.last_sweep'"
+    )
     return {_task_of(name): value for name, value in rows}
 
 
@@ -189,16 +196,21 @@ def adopt_marks(db: sqlite_utils.Database, tasks) -> None:
     _write_marks(db, {**{task: marks[WHOLE] for task in tasks}, **marks})
 
 
-def record_sweep(db: sqlite_utils.Database, moment: datetime, task: str | None = None, *,
-                 lasting: bool = True) -> None:
+def record_sweep(
+    db: sqlite_utils.Database, moment: datetime, task: str | None = None, *, lasting: bool = True
+) -> None:
     """The task (or the sweeper as a whole) has done its work up to `moment`. Not `lasting`
     (an ordinary minute that queued nothing): kept in memory, and written only once the file's
     marks are MARKS_WRITTEN_EVERY old."""
     marks = {**_marks(db), task or WHOLE: moment.isoformat()}
     path = _sweep_file(db)
     known = _known.get(path) if path is not None else None
-    if (not lasting and path is not None and known is not None
-            and (path in _passing or known.stamp == _stamp(path))):
+    if (
+        not lasting
+        and path is not None
+        and known is not None
+        and (path in _passing or known.stamp == _stamp(path))
+    ):
         written = known.written.get(task or WHOLE)
         if written and moment - datetime.fromisoformat(written) < MARKS_WRITTEN_EVERY:
             known.marks = marks
@@ -218,8 +230,11 @@ def _write_marks(db: sqlite_utils.Database, marks: dict[str, str]) -> None:
     partial.write_text(json.dumps(marks, sort_keys=True))
     partial.replace(path)  # whole or not at all
     _known[path] = _Known(_stamp(path), dict(marks), dict(marks))
-    if db.execute("select 1 from job_state where name = 'reminders.last_sweep' "
-                  "or name like 'sweeper.%.last_sweep'").fetchone():
+    if db.execute(
+        "select 1 from job_state where name = 'reminders.last_sweep' or name like 'sweeper.%.last_sweep'"
+    ).fetchone():
         with db.atomic():  # the clocks of a database from before the file
-            db.execute("delete from job_state where name = 'reminders.last_sweep' "
-                       "or name like 'sweeper.%.last_sweep'")
+            db.execute(
+                "delete from job_state where name = 'reminders.last_sweep' "
+                "or name like 'sweeper.%.last_sweep'"
+            )

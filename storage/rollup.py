@@ -57,8 +57,9 @@ class Figures:
         return self.satisfied / self.counted if self.counted else None
 
 
-def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: date, amber: int,
-                         stale: int) -> None:
+def _by_status_and_light(
+    db: sqlite_utils.Database, figures: Figures, today: date, amber: int, stale: int
+) -> None:
     """Counts by status and by storage.problems.light, in SQL, in one pass over the
     problems_rollup index (m260: every column read here is in it, so no row of the table is
     read, and the index is already in status order: nothing to sort). (An ISO moment is
@@ -74,8 +75,11 @@ def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: dat
             sum(deadline >= :today and deadline <= :amber),
             sum((deadline is null or deadline > :amber) and coalesce(last_progress_at, created_at) < :stale)
         from problems group by status"""
-    values = {"today": today.isoformat(), "amber": (today + timedelta(days=amber)).isoformat(),
-              "stale": (today - timedelta(days=stale)).isoformat()}
+    values = {
+        "today": today.isoformat(),
+        "amber": (today + timedelta(days=amber)).isoformat(),
+        "stale": (today - timedelta(days=stale)).isoformat(),
+    }
     for status, count, red, near, still in db.execute(query, values).fetchall():
         if status == problems.CLOSED:
             lights = {problems.DONE: count}
@@ -83,8 +87,11 @@ def _by_status_and_light(db: sqlite_utils.Database, figures: Figures, today: dat
             lights = {problems.EXPLAINED: count}
         else:
             amber_count = (near or 0) + (still or 0)
-            lights = {problems.AMBER: amber_count, problems.GREEN: count - (red or 0) - amber_count,
-                      problems.RED: red or 0}
+            lights = {
+                problems.AMBER: amber_count,
+                problems.GREEN: count - (red or 0) - amber_count,
+                problems.RED: red or 0,
+            }
         figures.by_status[status] = figures.by_status.get(status, 0) + count
         for light in sorted(lights):
             if lights[light]:
@@ -111,10 +118,21 @@ def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
             "indexed by problems_rollup "
             "left join departments d on d.id = pr.department_id left join people l on l.id = pr.leader_id "
             f"where pr.status = ? and pr.deadline < ? order by pr.deadline, pr.id limit {OVERDUE_SHOWN}",
-            [status, today.isoformat()]).fetchall()
+            [status, today.isoformat()],
+        ).fetchall()
     rows = sorted(rows, key=lambda r: (r[2], r[0]))[:OVERDUE_SHOWN]
-    figures.overdue_list = [{"id": r[0], "title": r[1], "deadline": r[2], "status": r[3], "department": r[4],
-                             "leader": r[5], "days": (today - date.fromisoformat(r[2])).days} for r in rows]
+    figures.overdue_list = [
+        {
+            "id": r[0],
+            "title": r[1],
+            "deadline": r[2],
+            "status": r[3],
+            "department": r[4],
+            "leader": r[5],
+            "days": (today - date.fromisoformat(r[2])).days,
+        }
+        for r in rows
+    ]
     if figures.overdue_list:
         figures.longest_overdue_days = figures.overdue_list[0]["days"]
         figures.longest_overdue_title = figures.overdue_list[0]["title"]
@@ -124,7 +142,8 @@ def _satisfaction(db: sqlite_utils.Database, figures: Figures, k: int) -> None:
     """Counted along the ballots' index in one pass, without grouping (nothing to sort)."""
     satisfied, basic, unsatisfied = db.execute(
         "select coalesce(sum(choice = 'satisfied'), 0), coalesce(sum(choice = 'basic'), 0), "
-        "coalesce(sum(choice = 'unsatisfied'), 0) from lookback_ballots").fetchone()
+        "coalesce(sum(choice = 'unsatisfied'), 0) from lookback_ballots"
+    ).fetchone()
     counted = satisfied + basic + unsatisfied
     if counted >= k:
         figures.counted = counted
@@ -136,8 +155,9 @@ def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
     from storage import evaluations
 
     sheets = evaluations.open_sheets(db)
-    last = db.execute("select id from evaluation_sheets where concluded = 1 "
-                      "order by id desc limit 1").fetchone()
+    last = db.execute(
+        "select id from evaluation_sheets where concluded = 1 order by id desc limit 1"
+    ).fetchone()
     if last:
         concluded = evaluations.get(db, last[0])
         if concluded is not None:
@@ -147,34 +167,54 @@ def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
         figures.turnout.append((sheet.title, voted, eligible))
 
 
-def figures(db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
-            stale: int = 14) -> Figures:
+def figures(
+    db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3, stale: int = 14
+) -> Figures:
     found = Figures(institution, k=k)
     _by_status_and_light(db, found, today, amber, stale)
     _overdue(db, found, today)
-    found.extensions = db.execute("select count(*) from problem_extensions where decision = 'approved'"
-                                  ).fetchone()[0]
+    found.extensions = db.execute(
+        "select count(*) from problem_extensions where decision = 'approved'"
+    ).fetchone()[0]
     _satisfaction(db, found, k)
     _turnout(db, found)
-    found.self_checks = dict(db.execute("select status, count(*) from self_checks "
-                                        "group by status").fetchall())
+    found.self_checks = dict(
+        db.execute("select status, count(*) from self_checks group by status").fetchall()
+    )
     found.self_checks_late = db.execute(
         "select count(*) from self_checks where status in (?, ?) and due_on < ?",
-        [*OPEN_SELF_CHECK, today.isoformat()]).fetchone()[0]
-    found.opinions = dict(db.execute(
-        "select category, count(*) from opinions where released = 1 group by category having count(*) >= ? "
-        "order by count(*) desc, category", [k]).fetchall())
-    found.opinions_public = dict(db.execute(
-        "select category, count(*) from opinions where released = 1 and public = 1 group by category "
-        "having count(*) >= ? order by count(*) desc, category", [k]).fetchall())
+        [*OPEN_SELF_CHECK, today.isoformat()],
+    ).fetchone()[0]
+    found.opinions = dict(
+        db.execute(
+            "select category, count(*) from opinions where released = 1 group by category "
+            "having count(*) >= ? order by count(*) desc, category",
+            [k],
+        ).fetchall()
+    )
+    found.opinions_public = dict(
+        db.execute(
+            "select category, count(*) from opinions where released = 1 and public = 1 group by category "
+            "having count(*) >= ? order by count(*) desc, category",
+            [k],
+        ).fetchall()
+    )
     return found
 
 
 def ranked(all_figures: list[Figures]) -> list[Figures]:
     """Best first: the higher closure rate, then fewer overdue, then the shorter longest delay;
     an institution with nothing listed yet comes last (nothing to judge it by)."""
-    return sorted(all_figures, key=lambda f: (f.closure_rate is None, -(f.closure_rate or 0), f.overdue,
-                                              f.longest_overdue_days, f.institution))
+    return sorted(
+        all_figures,
+        key=lambda f: (
+            f.closure_rate is None,
+            -(f.closure_rate or 0),
+            f.overdue,
+            f.longest_overdue_days,
+            f.institution,
+        ),
+    )
 
 
 class Cache:
@@ -196,8 +236,15 @@ class Cache:
         self._figures: Figures | None = None
         self.reads = 0  # how many times the database was read (what the tests count)
 
-    def figures(self, db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3,
-                stale: int = 14) -> Figures:
+    def figures(
+        self,
+        db: sqlite_utils.Database,
+        institution: str,
+        today: date,
+        k: int = 5,
+        amber: int = 3,
+        stale: int = 14,
+    ) -> Figures:
         with self._lock:
             version = self._version(db)
             state = (institution, today, k, amber, stale, version)

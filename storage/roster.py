@@ -154,16 +154,16 @@ def of_one_institution(rows: list[RosterRow], own: str | None) -> list[RosterRow
     return rows
 
 
-def _plan(db: sqlite_utils.Database, rows: list[RosterRow],
-          actor_id: int | None) -> tuple[RosterChanges, list[tuple]]:
+def _plan(
+    db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
+) -> tuple[RosterChanges, list[tuple]]:
     """What applying the rows would change, why, and the writes that do it. Keys, names and
     departments already stored are compared in their normalised form too: a roster imported
     before normalisation existed still matches its people."""
     existing = {
         names.normalise(r["roster_key"]): r
         for r in db.query(
-            "select p.*, d.name as department from people p join departments d "
-            "on d.id = p.department_id"
+            "select p.*, d.name as department from people p join departments d on d.id = p.department_id"
         )
     }
     changes = RosterChanges()
@@ -210,8 +210,9 @@ def preview(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | No
     return _plan(db, rows, actor_id)[0]
 
 
-def apply(db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None, *,
-          risks_confirmed: bool = False) -> RosterChanges:
+def apply(
+    db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None, *, risks_confirmed: bool = False
+) -> RosterChanges:
     """Bring the roster in line with the file in one transaction; people missing from it are
     deactivated, never deleted, so their history stays. A risky import (see RosterChanges.risks)
     raises RiskyImport unless its risks were confirmed; the check and the writes happen in the
@@ -255,4 +256,3 @@ def _write(db: sqlite_utils.Database, write: tuple, stored: dict[str, str]) -> N
         db.table("people").insert(values)
     else:
         db.table("people").update(write[2], values)
-

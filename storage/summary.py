@@ -24,8 +24,11 @@ NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched to
 # What each audited action did to the fields a report counts by (besides the status, which
 # every action records as from/to).
 _PROGRESS_OF = {"report": lambda d: d.get("percent", 0), "close": lambda d: 100, "reopen": lambda d: 0}
-_DEADLINE_OF = {"dispatch": lambda d: d.get("deadline"), "extend": lambda d: d.get("deadline"),
-                "reopen": lambda d: None}
+_DEADLINE_OF = {
+    "dispatch": lambda d: d.get("deadline"),
+    "extend": lambda d: d.get("deadline"),
+    "reopen": lambda d: None,
+}
 
 
 @dataclass
@@ -102,27 +105,40 @@ def _opinion_counts(db, start: date, end: date, moment: str) -> tuple[dict[str, 
     is stored for this: the trail records what the office did and when, never when an opinion
     arrived."""
     period = [start.isoformat(), end.isoformat()]
-    by_category = {r[0]: r[1] for r in db.execute(
-        "select category, count(*) from opinions where released = 1 and submitted_on between ? and ? "
-        "group by category "
-        "order by 2 desc, 1", period)}
-    now = {r[0]: r[1] for r in db.execute(
-        f"select id, {opinions.STATUS_WITH_LIST} from opinions where released = 1 "
-        "and submitted_on between ? and ?", period)}
+    by_category = {
+        r[0]: r[1]
+        for r in db.execute(
+            "select category, count(*) from opinions where released = 1 and submitted_on between ? and ? "
+            "group by category "
+            "order by 2 desc, 1",
+            period,
+        )
+    }
+    now = {
+        r[0]: r[1]
+        for r in db.execute(
+            f"select id, {opinions.STATUS_WITH_LIST} from opinions where released = 1 "
+            "and submitted_on between ? and ?",
+            period,
+        )
+    }
     events: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for subject, action, at in db.execute(
-            "select subject, action, at from audit where subject like 'opinion:%' order by id"):
+        "select subject, action, at from audit where subject like 'opinion:%' order by id"
+    ):
         opinion_id = subject.removeprefix("opinion:")
         if opinion_id in now:
             events[opinion_id].append((at, action))
     listed: dict[str, list[str]] = defaultdict(list)  # opinion -> when each of its problems was listed
     for opinion_id, created_at in db.execute(
-            "select po.opinion_id, p.created_at from problem_opinions po "
-            "join problems p on p.id = po.problem_id"):
+        "select po.opinion_id, p.created_at from problem_opinions po join problems p on p.id = po.problem_id"
+    ):
         if opinion_id in now:
             listed[opinion_id].append(created_at)
-    statuses = Counter(_opinion_as_of(state, events.get(opinion_id, []), listed.get(opinion_id, []), moment)
-                       for opinion_id, state in now.items())
+    statuses = Counter(
+        _opinion_as_of(state, events.get(opinion_id, []), listed.get(opinion_id, []), moment)
+        for opinion_id, state in now.items()
+    )
     by_status = dict(sorted(statuses.items(), key=lambda item: (-item[1], item[0])))
     return by_category, by_status
 
@@ -149,8 +165,11 @@ def _opinion_as_of(now: str, events: list[tuple[str, str]], listed: list[str], m
     return status
 
 
-_OPINION_MOVES = {"opinion.duplicate": opinions.DUPLICATE, "opinion.to_leader": opinions.FORWARDED,
-                  "opinion.close": opinions.CLOSED}
+_OPINION_MOVES = {
+    "opinion.duplicate": opinions.DUPLICATE,
+    "opinion.to_leader": opinions.FORWARDED,
+    "opinion.close": opinions.CLOSED,
+}
 
 
 def _reopened(db, start: date, end: date, zone: ZoneInfo, action: str = "problem.reopen") -> int:
@@ -160,13 +179,23 @@ def _reopened(db, start: date, end: date, zone: ZoneInfo, action: str = "problem
 
 def _lookbacks(db, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
     period = [start.isoformat(), end.isoformat()]
-    results = {r[0]: r[1] for r in db.execute(
-        "select result, count(*) from lookbacks where result is not null and closes_on between ? and ? "
-        "group by result", period)}
+    results = {
+        r[0]: r[1]
+        for r in db.execute(
+            "select result, count(*) from lookbacks where result is not null and closes_on between ? and ? "
+            "group by result",
+            period,
+        )
+    }
     # Counts of look-backs that published none (too few votes) are left out, as the bot does.
-    ballots = {r[0]: r[1] for r in db.execute(
-        "select b.choice, count(*) from lookback_ballots b join lookbacks l on l.id = b.lookback_id "
-        "where l.result in ('held', 'reopened') and l.closes_on between ? and ? group by b.choice", period)}
+    ballots = {
+        r[0]: r[1]
+        for r in db.execute(
+            "select b.choice, count(*) from lookback_ballots b join lookbacks l on l.id = b.lookback_id "
+            "where l.result in ('held', 'reopened') and l.closes_on between ? and ? group by b.choice",
+            period,
+        )
+    }
     return results, ballots
 
 
@@ -208,14 +237,18 @@ def _progress(found: list[Problem], start: date, end: date, zone: ZoneInfo) -> t
 
 def _evaluations(db, start: date, end: date, zone: ZoneInfo, min_ballots: int, rule: str) -> list:
     """Sheets that closed within the period, with their results."""
-    return [(sheet, evaluations.results(db, sheet, min_ballots, rule)) for sheet in evaluations.all_sheets(db)
-            if sheet.concluded and _in(sheet.closes_at.astimezone(zone).date(), start, end)]
+    return [
+        (sheet, evaluations.results(db, sheet, min_ballots, rule))
+        for sheet in evaluations.all_sheets(db)
+        if sheet.concluded and _in(sheet.closes_at.astimezone(zone).date(), start, end)
+    ]
 
 
 def _events_by_problem(db, ids: set[int]) -> dict[int, list[tuple[str, str, dict]]]:
     events: dict[int, list] = defaultdict(list)
     for subject, action, detail, at in db.execute(
-            "select subject, action, detail, at from audit where subject like 'problem:%' order by id"):
+        "select subject, action, detail, at from audit where subject like 'problem:%' order by id"
+    ):
         problem_id = int(subject.split(":")[1])
         if problem_id in ids:
             events[problem_id].append((at, action.removeprefix("problem."), json.loads(detail or "{}")))
@@ -257,10 +290,13 @@ def as_of(db: sqlite_utils.Database, found: list[Problem], moment: datetime) -> 
 def _from_public(db, start: date, end: date, k: int) -> dict:
     """The 群众 opinions of the period, counted apart from staff's only from k on: a report
     goes upward, and a count of one or two beside the staff's could single a guest out."""
-    by_category = dict(db.execute(
-        "select category, count(*) from opinions where released = 1 and public = 1 "
-        "and submitted_on between ? and ? group by category order by 2 desc, 1",
-        [start.isoformat(), end.isoformat()]).fetchall())
+    by_category = dict(
+        db.execute(
+            "select category, count(*) from opinions where released = 1 and public = 1 "
+            "and submitted_on between ? and ? group by category order by 2 desc, 1",
+            [start.isoformat(), end.isoformat()],
+        ).fetchall()
+    )
     total = sum(by_category.values())
     if total < k:
         return {"opinions_from_public": 0, "public_by_category": {}}
@@ -270,33 +306,50 @@ def _from_public(db, start: date, end: date, k: int) -> dict:
     return {"opinions_from_public": total, "public_by_category": shown}
 
 
-def summarize(db: sqlite_utils.Database, start: date, end: date, zone: ZoneInfo, min_ballots: int = 5,
-              rule: str = evaluations.DEFAULT_RULE) -> Summary:
+def summarize(
+    db: sqlite_utils.Database,
+    start: date,
+    end: date,
+    zone: ZoneInfo,
+    min_ballots: int = 5,
+    rule: str = evaluations.DEFAULT_RULE,
+) -> Summary:
     """The period [start, end], both days included, as it stood at the end of its last day.
     Problems listed after `end` are left out."""
-    found = [p for p in problem_rules.each(db, by_deadline=True)
-             if p.created_at.astimezone(zone).date() <= end]
+    found = [
+        p for p in problem_rules.each(db, by_deadline=True) if p.created_at.astimezone(zone).date() <= end
+    ]
     moment = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
     found = as_of(db, found, moment)
     by_category, by_status = _opinion_counts(db, start, end, iso(moment))
     results, ballots = _lookbacks(db, start, end)
     days, listed, closed = _progress(found, start, end, zone)
     return Summary(
-        start=start, end=end, opinions_by_category=by_category, opinions_by_status=by_status,
+        start=start,
+        end=end,
+        opinions_by_category=by_category,
+        opinions_by_status=by_status,
         found=sum(_in(p.created_at.astimezone(zone).date(), start, end) for p in found),
-        closed=sum(p.status == CLOSED and p.closed_at is not None
-                   and _in(p.closed_at.astimezone(zone).date(), start, end) for p in found),
+        closed=sum(
+            p.status == CLOSED
+            and p.closed_at is not None
+            and _in(p.closed_at.astimezone(zone).date(), start, end)
+            for p in found
+        ),
         overdue=sum(_overdue(p, end) for p in found),
         explained=sum(p.status == EXPLAINED for p in found),
         reopened=_reopened(db, start, end, zone),
         extended=_reopened(db, start, end, zone, "problem.extend"),
         total=len(found),
         departments=_departments(found, end),
-        lookbacks=results, ballots=ballots,
+        lookbacks=results,
+        ballots=ballots,
         open_items=[p for p in found if p.status not in (CLOSED, EXPLAINED, LISTED)]
         + [p for p in found if p.status == LISTED],
         **_from_public(db, start, end, min_ballots),
         evaluations=_evaluations(db, start, end, zone, min_ballots, rule),
-        progress_days=days, progress_listed=listed, progress_closed=closed,
+        progress_days=days,
+        progress_listed=listed,
+        progress_closed=closed,
         hotspots=hotspot_groups.for_report(db, start, end),
     )

@@ -25,8 +25,12 @@ from storage.people import Person
 
 SINGLE, MULTIPLE, SCALE, TEXT = "single", "multiple", "scale", "text"
 KINDS = (SINGLE, MULTIPLE, SCALE, TEXT)
-KIND_WORDS = {SINGLE: ("单选", "單選", "single"), MULTIPLE: ("多选", "多選", "multiple"),
-              SCALE: ("评分", "評分", "打分", "scale"), TEXT: ("文字", "填空", "问答", "問答", "text")}
+KIND_WORDS = {
+    SINGLE: ("单选", "單選", "single"),
+    MULTIPLE: ("多选", "多選", "multiple"),
+    SCALE: ("评分", "評分", "打分", "scale"),
+    TEXT: ("文字", "填空", "问答", "問答", "text"),
+}
 SCALE_POINTS = ("1", "2", "3", "4", "5")
 MAX_QUESTIONS = 20
 MAX_OPTIONS = 10
@@ -74,8 +78,11 @@ class Survey:
         return self.opens_at <= now < self.closes_at and not self.concluded
 
     def may_answer(self, person: Person) -> bool:
-        return (person.active and (not self.roles or person.has_any(self.roles))
-                and (not self.departments or person.department in self.departments))
+        return (
+            person.active
+            and (not self.roles or person.has_any(self.roles))
+            and (not self.departments or person.department in self.departments)
+        )
 
 
 _KIND_OF = {word: kind for kind, words in KIND_WORDS.items() for word in words}
@@ -98,8 +105,9 @@ def parse_questions(lines: list[str]) -> list[Question]:
             raise SurveyError("bad_question", line=number, limit=MAX_QUESTION_CHARS)
         if kind in (SINGLE, MULTIPLE) and not 2 <= len(options) <= MAX_OPTIONS:
             raise SurveyError("bad_options", line=number, limit=MAX_OPTIONS)
-        if kind in (SINGLE, MULTIPLE) and (len(set(options)) != len(options)
-                                           or any(len(o) > MAX_OPTION_CHARS for o in options)):
+        if kind in (SINGLE, MULTIPLE) and (
+            len(set(options)) != len(options) or any(len(o) > MAX_OPTION_CHARS for o in options)
+        ):
             raise SurveyError("bad_options", line=number, limit=MAX_OPTIONS)
         found.append(Question(len(found), kind, text, options if kind in (SINGLE, MULTIPLE) else ()))
     if not found:
@@ -109,9 +117,17 @@ def parse_questions(lines: list[str]) -> list[Question]:
     return found
 
 
-def create(db: sqlite_utils.Database, title: str, questions: list[Question], closes_at: datetime, *,
-           roles: frozenset[str] = frozenset(), departments: frozenset[str] = frozenset(),
-           created_by: int | None = None, public: bool = False) -> int:
+def create(
+    db: sqlite_utils.Database,
+    title: str,
+    questions: list[Question],
+    closes_at: datetime,
+    *,
+    roles: frozenset[str] = frozenset(),
+    departments: frozenset[str] = frozenset(),
+    created_by: int | None = None,
+    public: bool = False,
+) -> int:
     now = clock.now()
     if not title.strip() or not questions or len(questions) > MAX_QUESTIONS:
         raise SurveyError("no_questions")
@@ -121,26 +137,44 @@ def create(db: sqlite_utils.Database, title: str, questions: list[Question], clo
         survey_id = db.execute(
             "insert into surveys (title, roles, departments, opens_at, closes_at, created_by, public_code) "
             "values (?, ?, ?, ?, ?, ?, ?)",
-            [title.strip(), " ".join(sorted(roles)), json.dumps(sorted(departments), ensure_ascii=False),
-             iso(now), iso(closes_at), created_by,
-             PUBLIC_PREFIX + secrets.token_hex(6) if public else None]).lastrowid
+            [
+                title.strip(),
+                " ".join(sorted(roles)),
+                json.dumps(sorted(departments), ensure_ascii=False),
+                iso(now),
+                iso(closes_at),
+                created_by,
+                PUBLIC_PREFIX + secrets.token_hex(6) if public else None,
+            ],
+        ).lastrowid
         db.conn.executemany(
-            "insert into survey_questions (survey_id, position, kind, text, options) "
-            "values (?, ?, ?, ?, ?)",
-            [(survey_id, q.position, q.kind, q.text, json.dumps(list(q.options), ensure_ascii=False))
-             for q in questions])
+            "insert into survey_questions (survey_id, position, kind, text, options) values (?, ?, ?, ?, ?)",
+            [
+                (survey_id, q.position, q.kind, q.text, json.dumps(list(q.options), ensure_ascii=False))
+                for q in questions
+            ],
+        )
         audit.record(db, "survey.create", f"survey:{survey_id}", created_by, title=title)
     assert survey_id is not None
     return survey_id
 
 
 def _survey(db: sqlite_utils.Database, row: dict) -> Survey:
-    questions = tuple(Question(r["position"], r["kind"], r["text"], tuple(json.loads(r["options"])))
-                      for r in db.query("select * from survey_questions where survey_id = ? "
-                                        "order by position", [row["id"]]))
-    return Survey(row["id"], row["title"], frozenset(row["roles"].split()),
-                  frozenset(json.loads(row["departments"])), parse_iso(row["opens_at"]),
-                  parse_iso(row["closes_at"]), bool(row["concluded"]), questions, row["public_code"])
+    questions = tuple(
+        Question(r["position"], r["kind"], r["text"], tuple(json.loads(r["options"])))
+        for r in db.query("select * from survey_questions where survey_id = ? order by position", [row["id"]])
+    )
+    return Survey(
+        row["id"],
+        row["title"],
+        frozenset(row["roles"].split()),
+        frozenset(json.loads(row["departments"])),
+        parse_iso(row["opens_at"]),
+        parse_iso(row["closes_at"]),
+        bool(row["concluded"]),
+        questions,
+        row["public_code"],
+    )
 
 
 def get(db: sqlite_utils.Database, survey_id: int) -> Survey | None:
@@ -161,13 +195,22 @@ def eligible(db: sqlite_utils.Database, survey: Survey) -> list[Person]:
 
 
 def has_answered(db: sqlite_utils.Database, survey_id: int, person_id: int) -> bool:
-    return anonymous_pool.pool_for(db).has_answered(survey_id, person_id) or db.execute(
-        "select 1 from survey_respondents where survey_id = ? and person_id = ?",
-        [survey_id, person_id]).fetchone() is not None
+    return (
+        anonymous_pool.pool_for(db).has_answered(survey_id, person_id)
+        or db.execute(
+            "select 1 from survey_respondents where survey_id = ? and person_id = ?", [survey_id, person_id]
+        ).fetchone()
+        is not None
+    )
 
 
-def submit(db: sqlite_utils.Database, survey_id: int, person: Person,
-           answers: dict[int, list[str] | str | None], today: date) -> None:
+def submit(
+    db: sqlite_utils.Database,
+    survey_id: int,
+    person: Person,
+    answers: dict[int, list[str] | str | None],
+    today: date,
+) -> None:
     """One respondent's whole questionnaire: for each question the chosen option indexes (as
     text), or the typed text, or None (skipped). It waits in the mixing pool for its batch."""
     survey = get(db, survey_id)
@@ -185,8 +228,13 @@ def by_public_code(db: sqlite_utils.Database, code: str) -> Survey | None:
     return _survey(db, rows[0]) if rows else None
 
 
-def submit_public(db: sqlite_utils.Database, survey_id: int, voter: str,
-                  answers: dict[int, list[str] | str | None], today: date) -> None:
+def submit_public(
+    db: sqlite_utils.Database,
+    survey_id: int,
+    voter: str,
+    answers: dict[int, list[str] | str | None],
+    today: date,
+) -> None:
     """A guest's answers, through the public link: `voter` is a keyed hash that lives only in
     the bot's memory (handlers keep who answered that way); nothing of the guest is written."""
     survey = get(db, survey_id)
@@ -217,16 +265,21 @@ def _rows(survey: Survey, answers: dict[int, list[str] | str | None]) -> list[tu
 
 def respondent_count(db: sqlite_utils.Database, survey_id: int) -> int:
     """Respondents whose answers are written (with their batch, or at the close)."""
-    return db.execute("select count(*) from survey_answers where survey_id = ? and question = ?",
-                      [survey_id, COUNTED]).fetchone()[0]
+    return db.execute(
+        "select count(*) from survey_answers where survey_id = ? and question = ?", [survey_id, COUNTED]
+    ).fetchone()[0]
 
 
 def conclude(db: sqlite_utils.Database, survey_id: int) -> bool:
     """Close it; answers still waiting are written first, without their respondents."""
     anonymous_pool.pool_for(db).write_survey(survey_id, with_voters=False)
     with db.atomic():
-        return db.execute("update surveys set concluded = 1 where id = ? and concluded = 0",
-                          [survey_id]).rowcount == 1
+        return (
+            db.execute(
+                "update surveys set concluded = 1 where id = ? and concluded = 0", [survey_id]
+            ).rowcount
+            == 1
+        )
 
 
 @dataclass(frozen=True)
@@ -250,17 +303,25 @@ def results(db: sqlite_utils.Database, survey: Survey, k: int) -> tuple[int, lis
     if respondents < k:
         return respondents, None
     counts: dict[tuple[int, str], int] = {
-        (r["question"], r["value"]): r["n"] for r in db.query(
+        (r["question"], r["value"]): r["n"]
+        for r in db.query(
             "select question, value, count(*) as n from survey_answers where survey_id = ? "
             "and question >= 0 and question in (select position from survey_questions "
             "where survey_id = ? and kind != 'text') "
-            "group by question, value", [survey.id, survey.id])}
+            "group by question, value",
+            [survey.id, survey.id],
+        )
+    }
     found = []
     for question in survey.questions:
         if question.kind == TEXT:
-            texts = tuple(r[0] for r in db.execute(
-                "select value from survey_answers where survey_id = ? and question = ? order by id",
-                [survey.id, question.position]))
+            texts = tuple(
+                r[0]
+                for r in db.execute(
+                    "select value from survey_answers where survey_id = ? and question = ? order by id",
+                    [survey.id, question.position],
+                )
+            )
             found.append(QuestionResult(question, (), len(texts), texts))
             continue
         per = tuple(counts.get((question.position, str(i)), 0) for i in range(len(question.choices)))
@@ -315,8 +376,10 @@ def workbook_as_text(raw: bytes) -> str:
         raise SurveyError("bad_file")
     try:
         sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).worksheets[0]
-        rows = [["" if v is None else str(v).strip() for v in row[:3]]
-                for row in sheet.iter_rows(max_row=MAX_QUESTIONS + 10, values_only=True)]
+        rows = [
+            ["" if v is None else str(v).strip() for v in row[:3]]
+            for row in sheet.iter_rows(max_row=MAX_QUESTIONS + 10, values_only=True)
+        ]
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, IndexError):
         raise SurveyError("bad_file") from None
     fields = {row[0]: row[1] for row in rows if len(row) > 1 and row[0] in TEMPLATE_FIELDS}
@@ -326,7 +389,7 @@ def workbook_as_text(raw: bytes) -> str:
     if header is None:
         raise SurveyError("bad_file")
     lines = []
-    for row in rows[header + 1:]:
+    for row in rows[header + 1 :]:
         row = (row + ["", "", ""])[:3]
         if not any(row):
             continue

@@ -50,8 +50,9 @@ class Upgrade:
 
 
 def _steps(pending) -> list[Step]:
-    return [Step(m.name, (m.fn.__doc__ or "").strip().splitlines()[0] if m.fn.__doc__ else "")
-            for m in pending]
+    return [
+        Step(m.name, (m.fn.__doc__ or "").strip().splitlines()[0] if m.fn.__doc__ else "") for m in pending
+    ]
 
 
 def planned(database_path: Path) -> list[Step] | None:
@@ -107,8 +108,9 @@ def _is_new(db: sqlite_utils.Database, migrations) -> bool:
     return not migrations.applied(db) and not db.table_names()
 
 
-def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_folder: Path,
-                     moment: datetime) -> Upgrade:
+def bring_up_to_date(
+    db: sqlite_utils.Database, database_path: Path, backup_folder: Path, moment: datetime
+) -> Upgrade:
     """Run the pending migrations safely (see the module's docstring)."""
     from storage.migrations import migrations
 
@@ -124,7 +126,8 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
     snapshot = snapshot_of(database_path)
     try:
         backup = _reusable_backup(database_path, names) or backups.take(
-            database_path, backup_folder, _unused_second(backup_folder, moment), keep=0)  # 0: prune none
+            database_path, backup_folder, _unused_second(backup_folder, moment), keep=0
+        )  # 0: prune none
         log.info("backup before upgrading (%s): %s", ", ".join(names), backup)
         _take_snapshot(db, snapshot)
     except (OSError, sqlite3.Error) as error:  # no backup, no upgrade
@@ -133,7 +136,9 @@ def bring_up_to_date(db: sqlite_utils.Database, database_path: Path, backup_fold
             f"upgrade not started: the copies before it failed ({type(error).__name__}: {error}). "
             f"Nothing was changed: {database_path} is as it was. Make room in (or permission for) "
             f"{backup_folder} and the database's folder, or set BACKUP_DIR, and start again.",
-            names, None) from error
+            names,
+            None,
+        ) from error
     try:
         migrations.apply(db)
     except Exception as error:
@@ -188,8 +193,11 @@ def remember_failure(database_path: Path, failed: UpgradeFailed) -> None:
     the next start reuse the backup while nothing has written to the database since."""
     if failed.backup is None:
         return
-    failure_note(database_path).write_text(json.dumps(
-        {"pending": failed.pending, "backup": str(failed.backup), "database": _fingerprint(database_path)}))
+    failure_note(database_path).write_text(
+        json.dumps(
+            {"pending": failed.pending, "backup": str(failed.backup), "database": _fingerprint(database_path)}
+        )
+    )
 
 
 def _reusable_backup(database_path: Path, names: list[str]) -> Path | None:
@@ -208,8 +216,10 @@ def _reusable_backup(database_path: Path, names: list[str]) -> Path | None:
 
 
 def _failure(name: str, error: Exception, database_path: Path, backup: Path) -> str:
-    return (f"upgrade failed in migration {name}: {type(error).__name__}: {error}. "
-            f"Nothing was changed: {database_path} is as it was before the upgrade. "
-            f"To roll back, run the release you had before on it (the database is still in its "
-            f"form); {backup} is a backup taken just before. To upgrade, fix the cause and "
-            f"start this release again; `python bot.py migrate --dry-run` lists what would run.")
+    return (
+        f"upgrade failed in migration {name}: {type(error).__name__}: {error}. "
+        f"Nothing was changed: {database_path} is as it was before the upgrade. "
+        f"To roll back, run the release you had before on it (the database is still in its "
+        f"form); {backup} is a backup taken just before. To upgrade, fix the cause and "
+        f"start this release again; `python bot.py migrate --dry-run` lists what would run."
+    )

@@ -40,6 +40,7 @@ class ReportError(Exception):
 @dataclass(frozen=True)
 class Version:
     """One report an institution sent for a request, and what the body said of it."""
+
     version: int
     source: str  # GENERATED or UPLOADED
     file_name: str
@@ -61,7 +62,8 @@ def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> 
     with db.atomic():
         request_id = db.execute(
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",
-            [title, due_on.isoformat(), by, iso(clock.now())]).lastrowid
+            [title, due_on.isoformat(), by, iso(clock.now())],
+        ).lastrowid
         audit.record(db, "report.ask", f"report:{request_id}", by)
     assert request_id is not None
     found = get(db, request_id)
@@ -80,14 +82,19 @@ def recent(db: sqlite_utils.Database, limit: int = 10) -> list[Request]:
 
 
 def status_of(db: sqlite_utils.Database, request_id: int, institution_id: int) -> str | None:
-    row = db.execute("select status from report_submissions where request_id = ? and institution_id = ?",
-                     [request_id, institution_id]).fetchone()
+    row = db.execute(
+        "select status from report_submissions where request_id = ? and institution_id = ?",
+        [request_id, institution_id],
+    ).fetchone()
     return row[0] if row else None
 
 
 def statuses(db: sqlite_utils.Database, request_id: int) -> dict[int, str]:
-    return dict(db.execute("select institution_id, status from report_submissions where request_id = ?",
-                           [request_id]).fetchall())
+    return dict(
+        db.execute(
+            "select institution_id, status from report_submissions where request_id = ?", [request_id]
+        ).fetchall()
+    )
 
 
 def upload_error(file_name: str | None, size: int | None) -> str | None:
@@ -110,8 +117,14 @@ def content_error(file_name: str, content: bytes) -> str | None:
     return None
 
 
-def submit(db: sqlite_utils.Database, request_id: int, institution_id: int, document: bytes,
-           file_name: str, source: str = GENERATED) -> int:
+def submit(
+    db: sqlite_utils.Database,
+    request_id: int,
+    institution_id: int,
+    document: bytes,
+    file_name: str,
+    source: str = GENERATED,
+) -> int:
     """An institution's report, new or in place of one returned (an accepted one stays; one
     waiting for review is replaced by the newer, both kept). Returns its version number."""
     assert source in (GENERATED, UPLOADED)
@@ -121,37 +134,66 @@ def submit(db: sqlite_utils.Database, request_id: int, institution_id: int, docu
         if status_of(db, request_id, institution_id) == ACCEPTED:
             raise ReportError("accepted")
         now = iso(clock.now())
-        version = 1 + db.execute("select coalesce(max(version), 0) from report_versions where request_id = ? "
-                                 "and institution_id = ?", [request_id, institution_id]).fetchone()[0]
-        db.execute("insert into report_versions (request_id, institution_id, version, source, document, "
-                   "file_name, submitted_at) values (?, ?, ?, ?, ?, ?, ?)",
-                   [request_id, institution_id, version, source, document, file_name, now])
-        db.execute("insert or replace into report_submissions (request_id, institution_id, status, "
-                   "submitted_at) values (?, ?, ?, ?)", [request_id, institution_id, SUBMITTED, now])
-        audit.record(db, "report.submit", f"report:{request_id}", None, institution=institution_id,
-                     version=version, source=source)
+        version = (
+            1
+            + db.execute(
+                "select coalesce(max(version), 0) from report_versions where request_id = ? "
+                "and institution_id = ?",
+                [request_id, institution_id],
+            ).fetchone()[0]
+        )
+        db.execute(
+            "insert into report_versions (request_id, institution_id, version, source, document, "
+            "file_name, submitted_at) values (?, ?, ?, ?, ?, ?, ?)",
+            [request_id, institution_id, version, source, document, file_name, now],
+        )
+        db.execute(
+            "insert or replace into report_submissions (request_id, institution_id, status, "
+            "submitted_at) values (?, ?, ?, ?)",
+            [request_id, institution_id, SUBMITTED, now],
+        )
+        audit.record(
+            db,
+            "report.submit",
+            f"report:{request_id}",
+            None,
+            institution=institution_id,
+            version=version,
+            source=source,
+        )
     return version
 
 
-def document(db: sqlite_utils.Database, request_id: int, institution_id: int,
-             version: int | None = None) -> tuple[bytes, str] | None:
+def document(
+    db: sqlite_utils.Database, request_id: int, institution_id: int, version: int | None = None
+) -> tuple[bytes, str] | None:
     """A version's file (the latest by default)."""
-    row = db.execute("select document, file_name from report_versions where request_id = ? and "
-                     "institution_id = ? and (? is null or version = ?) order by version desc limit 1",
-                     [request_id, institution_id, version, version]).fetchone()
+    row = db.execute(
+        "select document, file_name from report_versions where request_id = ? and "
+        "institution_id = ? and (? is null or version = ?) order by version desc limit 1",
+        [request_id, institution_id, version, version],
+    ).fetchone()
     return (row[0], row[1]) if row else None
 
 
 def history(db: sqlite_utils.Database, request_id: int, institution_id: int) -> list[Version]:
     """Every version an institution sent for a request, the first first, with the body's word."""
-    rows = db.execute("select version, source, file_name, submitted_at, decision, comment "
-                      "from report_versions where request_id = ? and institution_id = ? order by version",
-                      [request_id, institution_id]).fetchall()
+    rows = db.execute(
+        "select version, source, file_name, submitted_at, decision, comment "
+        "from report_versions where request_id = ? and institution_id = ? order by version",
+        [request_id, institution_id],
+    ).fetchall()
     return [Version(*row) for row in rows]
 
 
-def decide(db: sqlite_utils.Database, request_id: int, institution_id: int, accepted: bool,
-           by: int | None, comment: str | None = None) -> bool:
+def decide(
+    db: sqlite_utils.Database,
+    request_id: int,
+    institution_id: int,
+    accepted: bool,
+    by: int | None,
+    comment: str | None = None,
+) -> bool:
     """Accept or return the submitted report (its latest version), with the body's comment when
     returned; False when it was not waiting for a decision (a double tap, an old button)."""
     comment = comment.strip() if comment else None
@@ -162,14 +204,22 @@ def decide(db: sqlite_utils.Database, request_id: int, institution_id: int, acce
         changed = db.execute(
             "update report_submissions set status = ?, decided_at = ? where request_id = ? and "
             "institution_id = ? and status = ?",
-            [decision, now, request_id, institution_id, SUBMITTED]).rowcount
+            [decision, now, request_id, institution_id, SUBMITTED],
+        ).rowcount
         if changed:
-            db.execute("update report_versions set decision = ?, comment = ?, decided_at = ?, decided_by = ? "
-                       "where request_id = ? and institution_id = ? and version = (select max(version) from "
-                       "report_versions where request_id = ? and institution_id = ?)",
-                       [decision, comment, now, by, request_id, institution_id, request_id, institution_id])
-            audit.record(db, "report.accept" if accepted else "report.return", f"report:{request_id}", by,
-                         institution=institution_id)
+            db.execute(
+                "update report_versions set decision = ?, comment = ?, decided_at = ?, decided_by = ? "
+                "where request_id = ? and institution_id = ? and version = (select max(version) from "
+                "report_versions where request_id = ? and institution_id = ?)",
+                [decision, comment, now, by, request_id, institution_id, request_id, institution_id],
+            )
+            audit.record(
+                db,
+                "report.accept" if accepted else "report.return",
+                f"report:{request_id}",
+                by,
+                institution=institution_id,
+            )
     return bool(changed)
 
 

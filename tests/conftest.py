@@ -55,14 +55,19 @@ class BotUnderTest:
 
     @property
     def settings(self) -> config.Settings:
-        env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": self.server.url,
-               "DATABASE_PATH": str(self.db_path),
-               # tests act faster than people; test_throttle sets its own limit
-               "RATE_LIMIT_BURST": "100000",
-               "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key")}
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": self.server.url,
+            "DATABASE_PATH": str(self.db_path),
+            # tests act faster than people; test_throttle sets its own limit
+            "RATE_LIMIT_BURST": "100000",
+            "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key"),
+        }
         if self.mode == "webhook":
-            env |= {"WEBHOOK_URL": f"http://127.0.0.1:{self.webhook_port}/telegram",
-                    "WEBHOOK_PORT": str(self.webhook_port)}
+            env |= {
+                "WEBHOOK_URL": f"http://127.0.0.1:{self.webhook_port}/telegram",
+                "WEBHOOK_PORT": str(self.webhook_port),
+            }
         return config.load(env=env, dotenv=False)
 
     async def start(self) -> None:
@@ -123,8 +128,9 @@ def modes_for(module: str) -> tuple[str, ...]:
 
 
 def pytest_generate_tests(metafunc):
-    chosen_here = any(m.args and m.args[0] == "bot_mode"
-                      for m in metafunc.definition.iter_markers("parametrize"))
+    chosen_here = any(
+        m.args and m.args[0] == "bot_mode" for m in metafunc.definition.iter_markers("parametrize")
+    )
     if "running_bot" in metafunc.fixturenames and not chosen_here:
         modes = modes_for(metafunc.module.__name__.rsplit(".", 1)[-1])
         metafunc.parametrize("bot_mode", modes, indirect=True, ids=list(modes))
@@ -180,15 +186,23 @@ def invited(db):
 def dump(db, *tables: str) -> dict[str, list[dict]]:
     """Every row of the tables, to compare a database before and after (sorted, since some
     tables have no rowid to order by)."""
-    return {t: sorted(db.query(f"select * from [{t}]"), key=lambda row: repr(sorted(row.items())))
-            for t in tables}
+    return {
+        t: sorted(db.query(f"select * from [{t}]"), key=lambda row: repr(sorted(row.items()))) for t in tables
+    }
 
 
 RECEIPT = re.compile(r"<code>([0-9A-Z-]+)</code>")
 
 
-async def submit_opinion(person, text: str, *, anonymous: bool = True, category: str = "形式主义",
-                         department: str | None = "门诊部", photos: tuple[bytes, ...] = ()):
+async def submit_opinion(
+    person,
+    text: str,
+    *,
+    anonymous: bool = True,
+    category: str = "形式主义",
+    department: str | None = "门诊部",
+    photos: tuple[bytes, ...] = (),
+):
     """Walk the opinion flow as a person would; returns the receipt (anonymous) or the reply."""
     await person.send("/opinion")
     await person.press("匿名提交" if anonymous else "署名提交")

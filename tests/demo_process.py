@@ -19,11 +19,20 @@ class DemoProcess:
     @classmethod
     async def start(cls, folder: Path) -> DemoProcess:
         env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
-        env.update(SANDBOX_PORT="0", DATABASE_PATH=str(folder / "sandbox" / "rectify.db"),
-                   BACKUP_DIR=str(folder / "backups"), PYTHONUNBUFFERED="1")
+        env.update(
+            SANDBOX_PORT="0",
+            DATABASE_PATH=str(folder / "sandbox" / "rectify.db"),
+            BACKUP_DIR=str(folder / "backups"),
+            PYTHONUNBUFFERED="1",
+        )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", cwd=REPO, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "bot.py",
+            cwd=REPO,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         seen: list[str] = []
         while line := (await asyncio.wait_for(process.stdout.readline(), 60)).decode():
             seen.append(line)

@@ -35,8 +35,15 @@ class NoLimit(BaseRateLimiter):
     async def shutdown(self) -> None:
         pass
 
-    async def process_request(self, callback: Coroutine[Any, Any, Any], args: Any, kwargs: dict,
-                              endpoint: str, data: dict, rate_limit_args: Any) -> Any:
+    async def process_request(
+        self,
+        callback: Coroutine[Any, Any, Any],
+        args: Any,
+        kwargs: dict,
+        endpoint: str,
+        data: dict,
+        rate_limit_args: Any,
+    ) -> Any:
         return await callback(*args, **kwargs)
 
 
@@ -49,12 +56,17 @@ class FastBot:
 
     async def start(self) -> None:
         self.db = open_database(self.db_path)
-        settings = config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": "http://in-process",
-                                    "DATABASE_PATH": str(self.db_path),
-                                    # tests act faster than people; test_throttle sets its own limit
-                                    "RATE_LIMIT_BURST": "100000",
-                                    "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key")},
-                               dotenv=False)
+        settings = config.load(
+            env={
+                "TELEGRAM_BOT_TOKEN": TOKEN,
+                "TELEGRAM_BASE_URL": "http://in-process",
+                "DATABASE_PATH": str(self.db_path),
+                # tests act faster than people; test_throttle sets its own limit
+                "RATE_LIMIT_BURST": "100000",
+                "SECRET_KEY_FILE": str(self.db_path.parent / "keys" / "secret.key"),
+            },
+            dotenv=False,
+        )
         self.app = bot.build_application(settings, self.db, NoLimit(), InProcessRequest(self.api))
         await self.app.initialize()  # the job queue is not started: time is the tests' to move
 
@@ -81,7 +93,7 @@ class FastUser:
 
     def _new(self) -> list[BotMessage]:
         chat = self.fast.api.chats[self.id]
-        events, self.seen = chat.events[self.seen:], len(chat.events)
+        events, self.seen = chat.events[self.seen :], len(chat.events)
         found = []
         for event in events:
             if event["kind"] == "deleted":
@@ -98,8 +110,14 @@ class FastUser:
         await self.fast.deliver(lambda u: u.get("message") is message)
         return self._new()
 
-    async def send_file(self, content: bytes, file_name: str, kind: str = "document",
-                        caption: str | None = None, timeout: float = 0) -> list[BotMessage]:
+    async def send_file(
+        self,
+        content: bytes,
+        file_name: str,
+        kind: str = "document",
+        caption: str | None = None,
+        timeout: float = 0,
+    ) -> list[BotMessage]:
         message = await self.fast.api.user_file(self.id, kind, content, file_name, caption)
         await self.fast.deliver(lambda u: u.get("message") is message)
         return self._new()
@@ -109,8 +127,9 @@ class FastUser:
         await self.fast.deliver(lambda u: u.get("callback_query", {}).get("id") == query_id)
         return self._new()
 
-    async def press(self, label: str, timeout: float = 0, message: BotMessage | None = None
-                    ) -> list[BotMessage]:
+    async def press(
+        self, label: str, timeout: float = 0, message: BotMessage | None = None
+    ) -> list[BotMessage]:
         for candidate in [message] if message else reversed(self.inbox):
             for row in candidate.buttons:
                 for button in row:

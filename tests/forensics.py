@@ -41,16 +41,16 @@ def record(payload: bytes) -> list:
             values.append(None)
         elif serial in (1, 2, 3, 4, 5, 6):
             size = (1, 2, 3, 4, 6, 8)[serial - 1]
-            values.append(int.from_bytes(payload[body:body + size], "big", signed=True))
+            values.append(int.from_bytes(payload[body : body + size], "big", signed=True))
             body += size
         elif serial == 7:
-            values.append(struct.unpack(">d", payload[body:body + 8])[0])
+            values.append(struct.unpack(">d", payload[body : body + 8])[0])
             body += 8
         elif serial in (8, 9):
             values.append(serial - 8)
         elif serial >= 12:
             size = (serial - 12) // 2
-            raw = payload[body:body + size]
+            raw = payload[body : body + size]
             values.append(raw if serial % 2 == 0 else raw.decode("utf-8", "replace"))
             body += size
         else:
@@ -81,7 +81,7 @@ class Image:
         data = Path(path).read_bytes()
         page_size = struct.unpack(">H", data[16:18])[0]
         page_size = 65536 if page_size == 1 else page_size
-        pages = {n + 1: data[i:i + page_size] for n, i in enumerate(range(0, len(data), page_size))}
+        pages = {n + 1: data[i : i + page_size] for n, i in enumerate(range(0, len(data), page_size))}
         return cls(page_size, pages, data[20])
 
     def overlaid(self, frames: dict[int, bytes]) -> Image:
@@ -107,11 +107,11 @@ class Image:
         """A leaf page's cells in pointer order, each decoded (overflow followed)."""
         page, start = self._header(number)
         kind = page[start]
-        count = struct.unpack(">H", page[start + 3:start + 5])[0]
+        count = struct.unpack(">H", page[start + 3 : start + 5])[0]
         pointers = start + (12 if kind in (TABLE_INTERIOR, INDEX_INTERIOR) else 8)
         found = []
         for index in range(count):
-            offset = struct.unpack(">H", page[pointers + 2 * index:pointers + 2 * index + 2])[0]
+            offset = struct.unpack(">H", page[pointers + 2 * index : pointers + 2 * index + 2])[0]
             if kind == TABLE_LEAF:
                 size, pos = varint(page, offset)
                 rowid, pos = varint(page, pos)
@@ -125,15 +125,15 @@ class Image:
         usable = self.usable
         most = usable - 35 if table else ((usable - 12) * 64 // 255) - 23
         if size <= most:
-            return page[pos:pos + size]
+            return page[pos : pos + size]
         least = ((usable - 12) * 32 // 255) - 23
         local = least + ((size - least) % (usable - 4))
         local = local if local <= most else least
-        data = bytearray(page[pos:pos + local])
-        overflow = struct.unpack(">I", page[pos + local:pos + local + 4])[0]
+        data = bytearray(page[pos : pos + local])
+        overflow = struct.unpack(">I", page[pos + local : pos + local + 4])[0]
         while overflow and len(data) < size and overflow in self.pages:
             chunk = self.pages[overflow]
-            data += chunk[4:4 + min(usable - 4, size - len(data))]
+            data += chunk[4 : 4 + min(usable - 4, size - len(data))]
             overflow = struct.unpack(">I", chunk[:4])[0]
         return bytes(data)
 
@@ -142,12 +142,12 @@ class Image:
         kind = page[start]
         if kind not in (TABLE_INTERIOR, INDEX_INTERIOR):
             return []
-        count = struct.unpack(">H", page[start + 3:start + 5])[0]
+        count = struct.unpack(">H", page[start + 3 : start + 5])[0]
         found = []
         for index in range(count):
-            offset = struct.unpack(">H", page[start + 12 + 2 * index:start + 14 + 2 * index])[0]
-            found.append(struct.unpack(">I", page[offset:offset + 4])[0])
-        return found + [struct.unpack(">I", page[start + 8:start + 12])[0]]  # the right-most last
+            offset = struct.unpack(">H", page[start + 12 + 2 * index : start + 14 + 2 * index])[0]
+            found.append(struct.unpack(">I", page[offset : offset + 4])[0])
+        return found + [struct.unpack(">I", page[start + 8 : start + 12])[0]]  # the right-most last
 
     def leaves(self, root: int) -> list[int]:
         """The leaf pages of one b-tree, left to right."""
@@ -173,8 +173,9 @@ class Image:
             for cell in self.cells(leaf):
                 if len(cell.values) >= 5:
                     kind, name, table, root, sql = cell.values[:5]
-                    rows.append({"type": kind, "name": name, "tbl_name": table, "rootpage": root,
-                                 "sql": sql or ""})
+                    rows.append(
+                        {"type": kind, "name": name, "tbl_name": table, "rootpage": root, "sql": sql or ""}
+                    )
         return rows
 
     def owners(self) -> dict[int, str]:
@@ -262,10 +263,10 @@ def wal_commits(path: Path) -> list[Commit]:
     stale, current, open_commit = [], [], {True: Commit(), False: Commit(current=False)}
     frame = 24 + page_size
     for start in range(32, len(data) - frame + 1, frame):
-        number, size_after = struct.unpack(">II", data[start:start + 8])
-        is_current = data[start + 8:start + 16] == salts
+        number, size_after = struct.unpack(">II", data[start : start + 8])
+        is_current = data[start + 8 : start + 16] == salts
         commit = open_commit[is_current]
-        commit.frames[number] = data[start + 24:start + frame]
+        commit.frames[number] = data[start + 24 : start + frame]
         if size_after:
             (current if is_current else stale).append(commit)
             open_commit[is_current] = Commit(current=is_current)

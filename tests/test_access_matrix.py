@@ -72,20 +72,29 @@ def _sample(pattern: str) -> str:
 def test_every_guarded_handler_is_in_the_registry(fast_bot):
     flat = list(_flatten(fast_bot.app.handlers[0]))
     handlers = [h for h, _ in flat]
-    unguarded = [h.callback.__qualname__ for h, in_step in flat
-                 if getattr(h.callback, "allowed_roles", None) is None
-                 and h.callback.__module__.startswith("handlers.")
-                 and not h.callback.__module__.endswith("fallbacks")
-                 and not (in_step and getattr(h.callback, "within_step", False))]
+    unguarded = [
+        h.callback.__qualname__
+        for h, in_step in flat
+        if getattr(h.callback, "allowed_roles", None) is None
+        and h.callback.__module__.startswith("handlers.")
+        and not h.callback.__module__.endswith("fallbacks")
+        and not (in_step and getattr(h.callback, "within_step", False))
+    ]
     assert unguarded == []
-    assert {f"{h.callback.__module__}.{h.callback.__qualname__}" for h in handlers
-            if hasattr(h.callback, "allowed_roles")} <= set(access.DECLARED)
+    assert {
+        f"{h.callback.__module__}.{h.callback.__qualname__}"
+        for h in handlers
+        if hasattr(h.callback, "allowed_roles")
+    } <= set(access.DECLARED)
 
 
 def test_menu_commands_are_guarded_for_the_roles_that_see_them(fast_bot):
     """The menu (what each role is shown, after DOMAIN.md) and the guards agree."""
-    guards = {text[1:]: roles for kind, text, roles, in_step in declared(fast_bot.app)
-              if kind == "command" and not in_step}
+    guards = {
+        text[1:]: roles
+        for kind, text, roles, in_step in declared(fast_bot.app)
+        if kind == "command" and not in_step
+    }
     for command, _, roles in menu.ENTRIES:
         assert guards[command] == roles, command
 
@@ -93,8 +102,10 @@ def test_menu_commands_are_guarded_for_the_roles_that_see_them(fast_bot):
 @pytest.fixture
 async def everyone(fast_bot, fast_client, db):
     roster.apply(db, roster.parse(ROSTER_CSV.encode()), None)
-    codes = {i.person.name: i.code for i in invitations.issue(
-        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    codes = {
+        i.person.name: i.code
+        for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    }
     people = {role: await join(fast_client, codes, uid, name) for role, (uid, name) in ROLE_PEOPLE.items()}
     # The institution has a public box (the lobby poster): the stranger is a guest, who may reach
     # the opinion and receipt flows and nothing else (without a box, not even those:
@@ -106,8 +117,10 @@ async def everyone(fast_bot, fast_client, db):
 
 
 def _refusal(text: str) -> bool:
-    return (text.startswith(say("zh-CN", "access.forbidden", roles="").split("{")[0][:8])
-            or text in (say("zh-CN", "access.not_registered"), say("zh-CN", "public.guest_only")))
+    return text.startswith(say("zh-CN", "access.forbidden", roles="").split("{")[0][:8]) or text in (
+        say("zh-CN", "access.not_registered"),
+        say("zh-CN", "public.guest_only"),
+    )
 
 
 def _allowed(role: str, roles: frozenset[str]) -> bool:
@@ -115,7 +128,7 @@ def _allowed(role: str, roles: frozenset[str]) -> bool:
         return True
     if role == "stranger":  # a guest of the public box, or someone with a questionnaire's public link
         return access.GUEST in roles or access.RESPONDENT in roles
-    return (role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles)
+    return role in roles or role in (HEAD, LEADER, OFFICE) and STAFF in roles
 
 
 async def _answer(person, kind: str, what: str) -> str:
@@ -136,8 +149,17 @@ async def test_every_command_and_button_for_every_role(fast_bot, everyone, caplo
     wrong = []
     # what a step's button says outside its conversation: the button is stale, or the draft it
     # belonged to is gone (drafts live in memory only)
-    outside = {say("zh-CN", key) for key in ("stale_button", "restart.lost", "opinion.draft_lost",
-                                              "receipt.expired", "selfcheck.lost", "evaluation.lost")}
+    outside = {
+        say("zh-CN", key)
+        for key in (
+            "stale_button",
+            "restart.lost",
+            "opinion.draft_lost",
+            "receipt.expired",
+            "selfcheck.lost",
+            "evaluation.lost",
+        )
+    }
     for kind, what, roles, in_step in matrix:
         answers = await asyncio.gather(*(_answer(person, kind, what) for person in everyone.values()))
         for role, text in zip(everyone, answers, strict=True):
@@ -155,21 +177,36 @@ def _forged(button: callbacks.Button) -> list[str]:
     action under the same prefix, garbage after a valid payload."""
     sample = button.sample()
     numbers = [i for i, f in enumerate(button.fields) if "[0-9]" in f.pattern]
-    values = sample.split(":")[len(button.prefix.split(":")):]
-    out_of_range = [":".join([button.prefix, *values[:i], "9" * 25, *values[i + 1:]]) for i in numbers]
+    values = sample.split(":")[len(button.prefix.split(":")) :]
+    out_of_range = [":".join([button.prefix, *values[:i], "9" * 25, *values[i + 1 :]]) for i in numbers]
     return [*out_of_range, sample + ":1", sample + "'--", f"{button.prefix}zz:1", sample + "\u200b"]
 
 
 # What may change when people press buttons on nobody's behalf: their own settings and
 # conversation state; never the objects of the campaign.
-OBJECTS = ("problems", "problem_reports", "problem_milestones", "opinions", "opinion_messages",
-           "opinion_subscriptions", "lookbacks", "lookback_ballots", "lookback_voters",
-           "evaluation_sheets", "evaluation_ballots", "evaluation_voters", "self_checks",
-           "self_check_problems", "invitations", "departments")
+OBJECTS = (
+    "problems",
+    "problem_reports",
+    "problem_milestones",
+    "opinions",
+    "opinion_messages",
+    "opinion_subscriptions",
+    "lookbacks",
+    "lookback_ballots",
+    "lookback_voters",
+    "evaluation_sheets",
+    "evaluation_ballots",
+    "evaluation_voters",
+    "self_checks",
+    "self_check_problems",
+    "invitations",
+    "departments",
+)
 
 
-async def test_forged_buttons_for_every_role_answer_politely_and_change_nothing(running_bot, everyone,
-                                                                               db, caplog):
+async def test_forged_buttons_for_every_role_answer_politely_and_change_nothing(
+    running_bot, everyone, db, caplog
+):
     caplog.set_level(logging.ERROR)
     stale = say("zh-CN", "stale_button")
     before = dump(db, *OBJECTS)
@@ -177,8 +214,9 @@ async def test_forged_buttons_for_every_role_answer_politely_and_change_nothing(
     for button in callbacks.REGISTRY.values():
         for data in _forged(button):
             answers = await asyncio.gather(*(_answer(p, "button", data) for p in everyone.values()))
-            wrong += [(data, role, text[:40]) for role, text in zip(everyone, answers, strict=True)
-                      if text != stale]
+            wrong += [
+                (data, role, text[:40]) for role, text in zip(everyone, answers, strict=True) if text != stale
+            ]
     assert wrong == [], "\n".join(map(str, wrong))
     assert dump(db, *OBJECTS) == before
     assert [r.getMessage() for r in caplog.records] == []
@@ -193,9 +231,12 @@ async def test_buttons_on_other_peoples_objects_change_nothing(running_bot, ever
     problem_id = problems.create(db, "职工食堂膳食单一", None)
     problems.act(db, problem_id, "claim", other, actor_id=other.id)
     before = dump(db, *OBJECTS)
-    presses = [b.data(*(problem_id if "[0-9]" in f.pattern else b.sample().split(":")[-1]
-                        for f in b.fields)) if len(b.fields) == 1 else b.sample()
-               for b in callbacks.REGISTRY.values()]
+    presses = [
+        b.data(*(problem_id if "[0-9]" in f.pattern else b.sample().split(":")[-1] for f in b.fields))
+        if len(b.fields) == 1
+        else b.sample()
+        for b in callbacks.REGISTRY.values()
+    ]
     for data in presses:
         await asyncio.gather(*(_answer(p, "button", data) for role, p in everyone.items() if role != OFFICE))
     assert dump(db, *OBJECTS) == before

@@ -16,20 +16,55 @@ STAFF = "staff"
 
 
 def person(person_id: int, *roles: str, department_id: int = 1) -> Person:
-    return Person(person_id, f"p{person_id}", department_id, "门诊部", frozenset((STAFF, *roles)), None, None,
-                  None, True, True)
+    return Person(
+        person_id,
+        f"p{person_id}",
+        department_id,
+        "门诊部",
+        frozenset((STAFF, *roles)),
+        None,
+        None,
+        None,
+        True,
+        True,
+    )
 
 
 LEADER_1, OTHER_LEADER, HEAD_1, OTHER_HEAD, OFFICE_1, STAFF_1 = (
-    person(1, LEADER), person(2, LEADER), person(3, HEAD), person(4, HEAD, department_id=2),
-    person(5, OFFICE), person(6))
+    person(1, LEADER),
+    person(2, LEADER),
+    person(3, HEAD),
+    person(4, HEAD, department_id=2),
+    person(5, OFFICE),
+    person(6),
+)
 
 
 def problem(status: str) -> problems.Problem:
     now = datetime(2026, 12, 1, tzinfo=UTC)
-    return problems.Problem(7, "挂号排队时间长", "", None, "meeting", "deadline", "short", "增设窗口", 1,
-                            "p1", 1, "门诊部", date(2026, 12, 31), status, True, 0, None, None, now, None,
-                            None)
+    return problems.Problem(
+        7,
+        "挂号排队时间长",
+        "",
+        None,
+        "meeting",
+        "deadline",
+        "short",
+        "增设窗口",
+        1,
+        "p1",
+        1,
+        "门诊部",
+        date(2026, 12, 31),
+        status,
+        True,
+        0,
+        None,
+        None,
+        now,
+        None,
+        None,
+    )
 
 
 def offered(found, who: Person) -> set[str]:
@@ -46,10 +81,16 @@ def test_each_person_is_offered_exactly_what_the_transitions_allow(status, who):
     for action, (starts, rules, _) in problems.TRANSITIONS.items():
         if action not in ACTION_BUTTONS or status not in starts:
             continue
-        if any({"office": OFFICE in who.roles, "leader": LEADER in who.roles,
+        if any(
+            {
+                "office": OFFICE in who.roles,
+                "leader": LEADER in who.roles,
                 "own_leader": LEADER in who.roles and who.id == found.leader_id,
                 "own_head": HEAD in who.roles and who.department_id == found.department_id,
-                "system": False}[rule] for rule in rules):
+                "system": False,
+            }[rule]
+            for rule in rules
+        ):
             expected.add(action)
     assert offered(found, who) == expected
 

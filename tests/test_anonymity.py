@@ -34,12 +34,12 @@ def pages(path, page_size: int) -> list[bytes]:
     """The database's pages, and the WAL's frames, each as one block."""
     blocks = []
     data = path.read_bytes()
-    blocks += [data[i:i + page_size] for i in range(0, len(data), page_size)]
+    blocks += [data[i : i + page_size] for i in range(0, len(data), page_size)]
     wal = path.with_name(path.name + "-wal")
     if wal.exists():
         raw = wal.read_bytes()[32:]
         frame = 24 + page_size
-        blocks += [raw[i:i + frame] for i in range(0, len(raw), frame)]
+        blocks += [raw[i : i + frame] for i in range(0, len(raw), frame)]
     return blocks
 
 
@@ -136,20 +136,26 @@ async def test_a_draft_is_found_nowhere_on_disk(running_bot, client, crowd, db_p
 def test_the_opinion_tables_have_no_place_for_an_author(db):
     # opinion_subscriptions is the one exception, by the holder's informed choice: an encrypted
     # link, deleted on closing (tested in test_opinion_box).
-    columns = {t: [c.name for c in db[t].columns] for t in db.table_names()
-               if t.startswith("opinion") and t != "opinion_subscriptions"}
+    columns = {
+        t: [c.name for c in db[t].columns]
+        for t in db.table_names()
+        if t.startswith("opinion") and t != "opinion_subscriptions"
+    }
     forbidden = ("user", "chat", "message_id", "telegram", "username", "time", "created", "at")
     for table, names in columns.items():
         for name in names:
             assert not any(word == name or name.endswith(f"_{word}") for word in forbidden), (table, name)
     assert not db["opinions"].use_rowid  # random ids, no sequence
     with pytest.raises(sqlite3.IntegrityError):  # an anonymous opinion cannot carry an author
-        db.execute("insert into opinions (id, anonymous, author_id, category, text, submitted_on) "
-                   "values ('X', 1, 1, 'c', 't', '2026-01-01')")
+        db.execute(
+            "insert into opinions (id, anonymous, author_id, category, text, submitted_on) "
+            "values ('X', 1, 1, 'c', 't', '2026-01-01')"
+        )
 
 
-async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(fast_bot, fast_client, db_path, tmp_path,
-                                                                   monkeypatch):
+async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
+    fast_bot, fast_client, db_path, tmp_path, monkeypatch
+):
     """督导's 述职评议 with invited delegates: the body's panel rates, and so do delegates with
     one-time slips (strangers, and people of the institutions). Read as a hostile operator reads
     the body's database and every commit of its WAL (tests/forensics.py, as test_forensics does):
@@ -213,6 +219,7 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(fast_bot, fa
             async def choose(member=member):
                 await member.send("/evaluate")
                 await member.press("年度述职评议")
+
             await rate(member, choose())
         await rate(holders[n], holders[n].send(f"/start {slips[n]}"))
     clock.travel_to(clock.now() + timedelta(days=4))

@@ -21,8 +21,20 @@ def _writer(db_path: Path, stop: threading.Event, written: list[int]) -> None:
     consistent copy has exactly as many of one as of the other."""
     db = open_database(db_path)
     department = db["departments"].insert({"name": "院办"}).last_pk
-    person = db["people"].insert({"roster_key": "w", "name": "写入者", "department_id": department,
-                                  "roles": "staff", "reachable": 1, "active": 1}).last_pk
+    person = (
+        db["people"]
+        .insert(
+            {
+                "roster_key": "w",
+                "name": "写入者",
+                "department_id": department,
+                "roles": "staff",
+                "reachable": 1,
+                "active": 1,
+            }
+        )
+        .last_pk
+    )
     while not stop.is_set():
         with db.atomic():
             outbox.queue(db, person, f"row {len(written)}")
@@ -34,8 +46,10 @@ def _writer(db_path: Path, stop: threading.Event, written: list[int]) -> None:
 def _counts(path: Path) -> tuple[int, int]:
     connection = sqlite3.connect(path)
     try:
-        return (connection.execute("select count(*) from outbox").fetchone()[0],
-                connection.execute("select count(*) from audit where action = 'test.twin'").fetchone()[0])
+        return (
+            connection.execute("select count(*) from outbox").fetchone()[0],
+            connection.execute("select count(*) from audit where action = 'test.twin'").fetchone()[0],
+        )
     finally:
         connection.close()
 
@@ -49,8 +63,10 @@ def test_a_backup_taken_during_writes_restores_consistent(tmp_path):
     try:
         while len(written) < 200:
             pass
-        taken = [backups.take(db_path, tmp_path / "backups", MOMENT + timedelta(seconds=n), keep=14)
-                 for n in range(3)]
+        taken = [
+            backups.take(db_path, tmp_path / "backups", MOMENT + timedelta(seconds=n), keep=14)
+            for n in range(3)
+        ]
     finally:
         stop.set()
         writer.join()

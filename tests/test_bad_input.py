@@ -22,11 +22,28 @@ from test_access_matrix import declared
 from storage import invitations, problems, roster
 
 NASTY = [
-    " ", "\u200b\u200c\u200d\ufeff", "\u202e反转的文字\u202c", "\u200f", "<b>未闭合", "</i>",
+    " ",
+    "\u200b\u200c\u200d\ufeff",
+    "\u202e反转的文字\u202c",
+    "\u200f",
+    "<b>未闭合",
+    "</i>",
     "<a href='javascript:x'>链接</a>",
-    "&lt;&amp;&#0;", "*粗体* _斜体_ `代码` [链接](http://example.com)", "'; drop table opinions; --",
-    "\" or 1=1 --", "%s %d {0} {name}", "x" * 10_000, "表" * 4096, "💩" * 300, "\n\n\n", "2026-02-30", "-1",
-    "１２３", "下周八", "0", "101",
+    "&lt;&amp;&#0;",
+    "*粗体* _斜体_ `代码` [链接](http://example.com)",
+    "'; drop table opinions; --",
+    '" or 1=1 --',
+    "%s %d {0} {name}",
+    "x" * 10_000,
+    "表" * 4096,
+    "💩" * 300,
+    "\n\n\n",
+    "2026-02-30",
+    "-1",
+    "１２３",
+    "下周八",
+    "0",
+    "101",
 ]
 
 
@@ -57,10 +74,32 @@ STEPS = {
     "progress text": ("head", ["/tasks", "!报告进展"]),
     "self-check method": ("head", ["/mychecks", "!#1"]),
 }
-COMMANDS = ["/meeting", "/phase", "/newsheet", "/selfcheck", "/report", "/history", "/assign", "/lookback",
-            "/milestone", "/export", "/meeting_move", "/meeting_cancel", "/digest", "/start", "/receipt"]
-SAVED_ONLY_BY_CONFIRMING = ("opinions", "opinion_photos", "problems", "problem_reports", "self_checks",
-                            "evaluation_sheets", "events")
+COMMANDS = [
+    "/meeting",
+    "/phase",
+    "/newsheet",
+    "/selfcheck",
+    "/report",
+    "/history",
+    "/assign",
+    "/lookback",
+    "/milestone",
+    "/export",
+    "/meeting_move",
+    "/meeting_cancel",
+    "/digest",
+    "/start",
+    "/receipt",
+]
+SAVED_ONLY_BY_CONFIRMING = (
+    "opinions",
+    "opinion_photos",
+    "problems",
+    "problem_reports",
+    "self_checks",
+    "evaluation_sheets",
+    "events",
+)
 
 
 @pytest.fixture
@@ -71,17 +110,25 @@ async def cast(fast_bot, fast_client, db):
     words = {"staff": "职工", "head": "科室负责人", "leader": "班子成员", "office": "活动办"}
     csv = "姓名,科室,角色\n" + "".join(f"{name},门诊部,{words[role]}\n" for name, role in names.items())
     roster.apply(db, roster.parse(csv.encode()), None)
-    codes = {i.person.name: i.code for i in invitations.issue(
-        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    codes = {
+        i.person.name: i.code
+        for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    }
     people = {name: await join(fast_client, codes, 5000 + n, name) for n, name in enumerate(names)}
     for name, role in names.items():  # each leader has a claimed problem; the department has work
         if role == "leader":
             problem_id = problems.create(db, f"{name}的问题", None)
-            db.execute("update problems set status = 'claimed', "
-                       "leader_id = (select id from people where name = ?) where id = ?", [name, problem_id])
+            db.execute(
+                "update problems set status = 'claimed', "
+                "leader_id = (select id from people where name = ?) where id = ?",
+                [name, problem_id],
+            )
     problem_id = problems.create(db, "科室的问题", None)
-    db.execute("update problems set status = 'dispatched', deadline = '2026-12-31', department_id = "
-               "(select id from departments where name = '门诊部') where id = ?", [problem_id])
+    db.execute(
+        "update problems set status = 'dispatched', deadline = '2026-12-31', department_id = "
+        "(select id from departments where name = '门诊部') where id = ?",
+        [problem_id],
+    )
     db.conn.commit()
     await people["office2c"].send("/selfcheck 门诊部 2026-12-31")
     # the heads are told through the outbox; let that land before their steps begin
@@ -115,7 +162,7 @@ async def _fuzz_commands(person, commands: list[str]) -> None:
 async def _fuzz_buttons(person, buttons: list[str]) -> None:
     message_id = person.inbox[-1].message_id
     for n, prefix in enumerate(buttons):
-        for text in (INPUTS * 2)[4 * n % len(INPUTS):][:4]:  # four inputs each, all inputs in turn
+        for text in (INPUTS * 2)[4 * n % len(INPUTS) :][:4]:  # four inputs each, all inputs in turn
             data = (prefix + text).encode()[:64].decode(errors="ignore")
             await person.press_data(message_id, data)
 
@@ -134,8 +181,9 @@ async def test_no_input_breaks_a_step_or_sends_broken_html(fast_bot, cast, db, c
 
 async def test_no_button_data_breaks_a_handler(fast_bot, cast, caplog):
     caplog.set_level(logging.ERROR)
-    prefixes = sorted({what.split(":")[0] + ":" for kind, what, _, _ in declared(fast_bot.app)
-                       if kind == "button"})
+    prefixes = sorted(
+        {what.split(":")[0] + ":" for kind, what, _, _ in declared(fast_bot.app) if kind == "button"}
+    )
     people = [cast["staff0"], cast["leader5"], cast["head7"], cast["office3"]]
     await asyncio.gather(*(_fuzz_buttons(person, prefixes) for person in people))
     assert fast_bot.api.refusals() == []

@@ -42,8 +42,11 @@ async def transport():
 
 
 async def test_fields_arrive_as_json_and_a_late_answer_times_out(slow_server, transport):
-    fields = {"chat_id": 7, "text": "意见 👍\u200b",
-              "reply_markup": {"inline_keyboard": [[{"text": "提交", "callback_data": "s"}]]}}
+    fields = {
+        "chat_id": 7,
+        "text": "意见 👍\u200b",
+        "reply_markup": {"inline_keyboard": [[{"text": "提交", "callback_data": "s"}]]},
+    }
     data = RequestData([RequestParameter.from_input(name, value) for name, value in fields.items()])
     status, body = await transport.do_request(slow_server, "POST", data)
     assert status == 200 and json.loads(body)["result"] == fields  # nested values as JSON, not strings

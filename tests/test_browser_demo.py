@@ -19,8 +19,15 @@ from playwright.async_api import Page, async_playwright, expect
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SHOTS = REPO / "tests" / "screenshots"
 # The flags a root user in a closed network needs (see the machine notes in the README).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 OPINION = "门诊二楼候诊区座椅太少，老人只能站着等叫号。"
 WAIT_MS = 20_000
 
@@ -141,7 +148,8 @@ async def _a_week_later_reminder_and_digest(page: Page) -> None:
     charts = _digest_charts(page)
     await expect(charts).to_have_count(page.charts_before + 1, timeout=WAIT_MS)
     await page.wait_for_function(  # the chart is drawn, not a broken image
-        "() => [...document.querySelectorAll('.msg.bot img')].pop().naturalWidth > 0", timeout=WAIT_MS)
+        "() => [...document.querySelectorAll('.msg.bot img')].pop().naturalWidth > 0", timeout=WAIT_MS
+    )
     await page.locator("#keyboard-button").click()  # fold the menu keyboard to see more
     await expect(page.locator("#keyboard")).to_be_hidden()
     await shot(page, "6-leader-digest")
@@ -213,7 +221,9 @@ async def _answered(page: Page, before: str) -> None:
         "before => { const box = document.getElementById('messages');"
         " const last = box.lastElementChild;"
         " return box.innerHTML !== before && last && !last.classList.contains('user'); }",
-        arg=before, timeout=WAIT_MS)
+        arg=before,
+        timeout=WAIT_MS,
+    )
 
 
 async def send_photo(page: Page, path: Path) -> None:

@@ -60,14 +60,19 @@ async def test_wrong_input_is_explained(running_bot, client, invited):
     assert "没有这个日程" in (await office.send("/meeting_cancel 99"))[-1].text
 
 
-async def test_phases_and_csv_import(running_bot, client, invited, db, tmp_path, monkeypatch, capsys,
-                                     db_path):
+async def test_phases_and_csv_import(
+    running_bot, client, invited, db, tmp_path, monkeypatch, capsys, db_path
+):
     staff = await join(client, invited, 101, "张伟")
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     good = tmp_path / "calendar.csv"
-    good.write_bytes(("名称,类型,开始,结束,地点,参加\n"
-                      "查摆问题、开展批评,阶段,2099-12-01 00:00,2099-12-31 23:59,,\n"
-                      "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n").encode("gbk"))
+    good.write_bytes(
+        (
+            "名称,类型,开始,结束,地点,参加\n"
+            "查摆问题、开展批评,阶段,2099-12-01 00:00,2099-12-31 23:59,,\n"
+            "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n"
+        ).encode("gbk")
+    )
     assert bot.main(["calendar", "import", str(good)]) == 0
     assert "2 entries" in capsys.readouterr().out
     await staff.wait_for("会议通知：动员大会")  # the import tells the attendees, in the outbox's time

@@ -17,29 +17,33 @@ def test_defaults_without_a_token_run_the_sandbox():
 
 
 def test_a_token_uses_the_real_database_path_and_base_url():
-    settings = config.load(env={"TELEGRAM_BOT_TOKEN": "123:abc",
-                                "TELEGRAM_BASE_URL": "http://localhost:8081/"})
+    settings = config.load(
+        env={"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_BASE_URL": "http://localhost:8081/"}
+    )
     assert str(settings.database_path) == "data/rectify.db"
     assert settings.api_url == "http://localhost:8081/bot"
     assert settings.file_url == "http://localhost:8081/file/bot"
 
 
-@pytest.mark.parametrize("name, value", [
-    ("TELEGRAM_BOT_TOKEN", "not a token"),
-    ("TELEGRAM_BASE_URL", "api.telegram.org"),
-    ("TIMEZONE", "Mars/Olympus"),
-    ("DEFAULT_LANGUAGE", "fr"),
-    ("OFFICE_CHAT_ID", "office"),
-    ("INVITATION_TTL_DAYS", "0"),
-    ("SANDBOX_PORT", "http"),
-    ("LOG_LEVEL", "LOUD"),
-    ("SECRET_KEY", "too-short"),
-    ("OPINION_BATCH_TIMES", "9am"),
-    ("REMINDER_DAYS_BEFORE", "7,three"),
-    ("QUIET_HOURS", "22:00"),
-    ("LOOKBACK_REOPEN_SHARE", "2"),
-    ("MEETING_REMINDERS", "1 day"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("TELEGRAM_BOT_TOKEN", "not a token"),
+        ("TELEGRAM_BASE_URL", "api.telegram.org"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DEFAULT_LANGUAGE", "fr"),
+        ("OFFICE_CHAT_ID", "office"),
+        ("INVITATION_TTL_DAYS", "0"),
+        ("SANDBOX_PORT", "http"),
+        ("LOG_LEVEL", "LOUD"),
+        ("SECRET_KEY", "too-short"),
+        ("OPINION_BATCH_TIMES", "9am"),
+        ("REMINDER_DAYS_BEFORE", "7,three"),
+        ("QUIET_HOURS", "22:00"),
+        ("LOOKBACK_REOPEN_SHARE", "2"),
+        ("MEETING_REMINDERS", "1 day"),
+    ],
+)
 def test_a_malformed_value_names_its_variable(name, value):
     with pytest.raises(config.ConfigError, match=name):
         config.load(env={name: value})

@@ -32,9 +32,18 @@ BROADCAST_EACH = 15  # messages queued for each person
 def _roster(db, server) -> list[int]:
     department = db["departments"].insert({"name": "门诊部"}).last_pk
     db["people"].insert_all(
-        {"roster_key": f"p{n}", "name": f"员工{n}", "department_id": department, "roles": "staff",
-         "telegram_user_id": 30_000 + n, "chat_id": 30_000 + n, "reachable": 1, "active": 1}
-        for n in range(PEOPLE))
+        {
+            "roster_key": f"p{n}",
+            "name": f"员工{n}",
+            "department_id": department,
+            "roles": "staff",
+            "telegram_user_id": 30_000 + n,
+            "chat_id": 30_000 + n,
+            "reachable": 1,
+            "active": 1,
+        }
+        for n in range(PEOPLE)
+    )
     ids = [r["id"] for r in db.query("select id from people order by id")]
     for n in range(PEOPLE):
         server.api.user(30_000 + n, f"u{n}", "zh-hans")
@@ -94,8 +103,10 @@ async def test_twenty_kills_lose_nothing(server, client, db, db_path, monkeypatc
         await _until(lambda before=polls: server.api.polls > before, timeout=60)
         markers = [f"意见-{kill}-{n}-{attempt}" for n in range(EACH_ROUND)]
         attempted.update(markers)
-        work = [asyncio.create_task(_submit(user, marker, confirmed))
-                for marker, user in zip(markers, rng.sample(users, EACH_ROUND), strict=True)]
+        work = [
+            asyncio.create_task(_submit(user, marker, confirmed))
+            for marker, user in zip(markers, rng.sample(users, EACH_ROUND), strict=True)
+        ]
         attempt += 1
         await asyncio.sleep(rng.uniform(1.5, 4.0))
         process.send_signal(signal.SIGKILL)
@@ -123,8 +134,10 @@ async def test_twenty_kills_lose_nothing(server, client, db, db_path, monkeypatc
     connection.close()
     seen = _broadcast(server)
     twice = sum(n - 1 for n in seen.values())
-    print(f"{KILLS} kills: {len(confirmed)} opinions confirmed, {len(lost)} lost while waiting; "
-          f"{len(seen)}/{BROADCAST_EACH * PEOPLE} broadcast messages arrived, {twice} twice")
+    print(
+        f"{KILLS} kills: {len(confirmed)} opinions confirmed, {len(lost)} lost while waiting; "
+        f"{len(seen)}/{BROADCAST_EACH * PEOPLE} broadcast messages arrived, {twice} twice"
+    )
     assert confirmed, "some submissions must have completed between the kills"
     assert stored & set(confirmed), "some batches must have been written between the kills"
     assert len(texts) == len(set(texts)) and set(texts) <= attempted  # nothing twice, nothing made up

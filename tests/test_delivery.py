@@ -18,8 +18,10 @@ async def _queue_to(db, names: list[str], text: str) -> None:
 
 
 async def test_429_is_obeyed_and_nothing_is_lost(running_bot, client, invited, server, db):
-    everyone = [await join(client, invited, 100 + n, name)
-                for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)]
+    everyone = [
+        await join(client, invited, 100 + n, name)
+        for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)
+    ]
     await client.fail("sendMessage", status=429, count=3, retry_after=1)
     await _queue_to(db, ["张伟", "李娜", "王芳", "刘洋"], "通知：明天开会")
     for person in everyone:
@@ -47,8 +49,10 @@ async def test_a_person_who_blocked_the_bot_is_marked_and_the_office_told(runnin
 
 
 async def test_overlapping_passes_never_send_a_row_twice(running_bot, client, invited, db):
-    everyone = [await join(client, invited, 100 + n, name)
-                for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)]
+    everyone = [
+        await join(client, invited, 100 + n, name)
+        for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)
+    ]
     await _queue_to(db, ["张伟", "李娜", "王芳", "刘洋"], "并发测试")
     await asyncio.gather(*(delivery.send_due(running_bot.app) for _ in range(5)))
     for person in everyone:
@@ -60,12 +64,15 @@ async def test_overlapping_passes_never_send_a_row_twice(running_bot, client, in
 
 
 async def test_a_full_pass_goes_on_at_once_and_still_gives_a_person_one_message_an_interval(
-        running_bot, client, invited, db, monkeypatch):
+    running_bot, client, invited, db, monkeypatch
+):
     """A fan-out larger than a pass goes on without waiting for the job's next tick (that wait
     cost 3% of the allowed rate at 10,000 people), and a person with several separate messages
     due still gets them an interval apart (Telegram allows about one a second per chat)."""
-    everyone = [await join(client, invited, 100 + n, name)
-                for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)]
+    everyone = [
+        await join(client, invited, 100 + n, name)
+        for n, name in enumerate(["张伟", "李娜", "王芳", "刘洋"], start=1)
+    ]
     monkeypatch.setattr(delivery, "PASS_LIMIT", 2)
     monkeypatch.setattr(delivery, "INTERVAL_SECONDS", 0.5)
     await _queue_to(db, ["张伟", "李娜", "王芳", "刘洋"], "逐批通知")

@@ -25,9 +25,18 @@ pytestmark = pytest.mark.slow
 def _roster(db, server) -> None:
     department = db["departments"].insert({"name": "门诊部"}).last_pk
     db["people"].insert_all(
-        {"roster_key": f"p{n}", "name": f"员工{n}", "department_id": department, "roles": "staff",
-         "telegram_user_id": 20_000 + n, "chat_id": 20_000 + n, "reachable": 1, "active": 1}
-        for n in range(MESSAGES))
+        {
+            "roster_key": f"p{n}",
+            "name": f"员工{n}",
+            "department_id": department,
+            "roles": "staff",
+            "telegram_user_id": 20_000 + n,
+            "chat_id": 20_000 + n,
+            "reachable": 1,
+            "active": 1,
+        }
+        for n in range(MESSAGES)
+    )
     for n in range(MESSAGES):
         server.api.user(20_000 + n, f"u{n}")
     ids = [r["id"] for r in db.query("select id from people order by id")]
@@ -40,12 +49,23 @@ def _roster(db, server) -> None:
 
 
 async def _start_bot(server, db_path: Path, **settings: str) -> asyncio.subprocess.Process:
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=server.url,
-               DATABASE_PATH=str(db_path), LOG_LEVEL="WARNING",
-               QUIET_HOURS="00:00-00:00", **settings)  # the subprocess runs on the real clock: no quiet hours
-    return await asyncio.create_subprocess_exec(sys.executable, "bot.py", cwd=REPO, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=open(db_path.with_suffix(".log"), "ab"))
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=server.url,
+        DATABASE_PATH=str(db_path),
+        LOG_LEVEL="WARNING",
+        QUIET_HOURS="00:00-00:00",
+        **settings,
+    )  # the subprocess runs on the real clock: no quiet hours
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "bot.py",
+        cwd=REPO,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=open(db_path.with_suffix(".log"), "ab"),
+    )
 
 
 def _delivered(server) -> collections.Counter:
@@ -86,8 +106,7 @@ async def _kill_and_restart(server, db_path: Path, **settings: str) -> tuple[int
     delivered = _delivered(server)
     assert len(delivered) == MESSAGES  # every message arrived
     twice = sum(n - 1 for n in delivered.values())
-    print(f"killed after {at_kill} of {MESSAGES}; after restart all {len(delivered)} arrived, "
-          f"{twice} twice")
+    print(f"killed after {at_kill} of {MESSAGES}; after restart all {len(delivered)} arrived, {twice} twice")
     return at_kill, twice
 
 
@@ -98,11 +117,17 @@ async def test_a_killed_delivery_loses_nothing_and_repeats_at_most_one(server, d
 
 
 async def test_a_killed_paid_broadcast_loses_nothing_and_repeats_at_most_twice_its_sends_in_flight(
-        server, db, db_path):
+    server, db, db_path
+):
     _roster(db, server)
     server.api.latency["sendmessage"] = 0.02  # sends on their way when the kill comes
     in_flight = 10
-    _, twice = await _kill_and_restart(server, db_path, PAID_BROADCAST="true", PAID_BROADCAST_ABOVE="1",
-                                       PAID_BROADCAST_IN_FLIGHT=str(in_flight))
+    _, twice = await _kill_and_restart(
+        server,
+        db_path,
+        PAID_BROADCAST="true",
+        PAID_BROADCAST_ABOVE="1",
+        PAID_BROADCAST_IN_FLIGHT=str(in_flight),
+    )
     assert twice <= 2 * in_flight
     assert server.api.paid_messages >= MESSAGES  # sent as paid broadcasts

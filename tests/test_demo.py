@@ -57,8 +57,9 @@ async def test_a_restarted_demo_keeps_its_people_and_its_clock(tmp_path):
             people = (await answer.json())["people"]
         assert len(people) == 22 + 11  # the hospital, and the county around it (sandbox/demo_county.py)
         chen = next(p for p in people if p["name"] == "陈刚")
-        async with http.get(f"{url.address}/sandbox/users/{chen['id']}/timeline",
-                            params={"after": 1, "wait": 10}) as answer:
+        async with http.get(
+            f"{url.address}/sandbox/users/{chen['id']}/timeline", params={"after": 1, "wait": 10}
+        ) as answer:
             back = await answer.json()
         assert back["keyboard"]["keyboard"]  # /start brought the menu back; no new invitation
         await url.stop()

@@ -58,8 +58,10 @@ def test_compose_health_check_asks_healthz_on_the_configured_port(compose):
 
 
 async def _run_check(command: list[str], url: str) -> int:
-    argv = [sys.executable if part == "python" else part.replace("http://127.0.0.1:9100/healthz", url)
-            for part in command[1:]]
+    argv = [
+        sys.executable if part == "python" else part.replace("http://127.0.0.1:9100/healthz", url)
+        for part in command[1:]
+    ]
     process = await asyncio.create_subprocess_exec(*argv, stderr=asyncio.subprocess.DEVNULL)
     return await process.wait()
 
@@ -104,8 +106,15 @@ def test_the_systemd_unit_restarts_always_but_not_for_what_a_restart_cannot_mend
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze on this machine")
 def test_systemd_analyze_finds_nothing_wrong_but_the_missing_install(tmp_path):
-    answer = subprocess.run(["systemd-analyze", "verify", str(DEPLOY / "rectify-bot.service")],
-                            capture_output=True, text=True, timeout=60)
-    complaints = [line for line in (answer.stdout + answer.stderr).splitlines()
-                  if line.strip() and "/opt/rectify-bot" not in line]
+    answer = subprocess.run(
+        ["systemd-analyze", "verify", str(DEPLOY / "rectify-bot.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    complaints = [
+        line
+        for line in (answer.stdout + answer.stderr).splitlines()
+        if line.strip() and "/opt/rectify-bot" not in line
+    ]
     assert complaints == []

@@ -30,8 +30,15 @@ def at(hour: int, day: date = TODAY - timedelta(days=1)) -> None:
 def dispatched(db, title: str, deadline: date) -> int:
     problem_id = problems.create(db, title, None)
     problems.claim(db, problem_id, who(db, "李娜"))
-    problems.act(db, problem_id, "dispatch", who(db, "李娜"), measures="措施",
-                 department_id=who(db, "刘洋").department_id, deadline=deadline)
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        who(db, "李娜"),
+        measures="措施",
+        department_id=who(db, "刘洋").department_id,
+        deadline=deadline,
+    )
     return problem_id
 
 

@@ -42,14 +42,17 @@ async def deliver_all(app) -> None:
 
 def digest_rows(db) -> dict[str, list[dict]]:
     found: dict[str, list[dict]] = {}
-    for row in db.query("select p.name, o.text, o.photo is not null as chart from outbox o join people p "
-                        "on p.id = o.person_id where o.dedup_key like 'digest:%' order by o.id"):
+    for row in db.query(
+        "select p.name, o.text, o.photo is not null as chart from outbox o join people p "
+        "on p.id = o.person_id where o.dedup_key like 'digest:%' order by o.id"
+    ):
         found.setdefault(row["name"], []).append(row)
     return found
 
 
-async def test_each_leader_gets_exactly_their_items_and_an_empty_digest_is_not_sent(campaign, running_bot,
-                                                                                   db):
+async def test_each_leader_gets_exactly_their_items_and_an_empty_digest_is_not_sent(
+    campaign, running_bot, db
+):
     people, ids = campaign
     await sweep_morning(running_bot.app, WEDNESDAY)
     rows = digest_rows(db)
@@ -137,7 +140,10 @@ def test_weekly_digest_day_moves_past_a_holiday_monday():
     week = [date(2026, 10, 5) + timedelta(days=n) for n in range(7)]
     assert [d for d in week if digests.is_digest_day(digests.WEEKLY, d)] == [date(2026, 10, 8)]
     assert [d for d in week if digests.is_digest_day(digests.DAILY, d)] == [
-        date(2026, 10, 8), date(2026, 10, 9), date(2026, 10, 10)]  # Saturday the 10th is a make-up day
+        date(2026, 10, 8),
+        date(2026, 10, 9),
+        date(2026, 10, 10),
+    ]  # Saturday the 10th is a make-up day
 
 
 async def test_a_leader_sees_the_digest_now_and_sets_the_schedule(campaign, running_bot, db):
@@ -165,16 +171,26 @@ def _glyph_warnings(draw) -> list[str]:
     return [str(w.message) for w in caught if "missing from font" in str(w.message)]
 
 
-LABELS = {"red": "逾期", "amber": "临期", "green": "正常", "done": "已完成", "listed": "问题总数",
-          "closed": "已销号"}
+LABELS = {
+    "red": "逾期",
+    "amber": "临期",
+    "green": "正常",
+    "done": "已完成",
+    "listed": "问题总数",
+    "closed": "已销号",
+}
 
 
 def _both_charts() -> list[bytes]:
-    rows = [charts.DepartmentLights("门诊部", {"red": 1, "green": 2}),
-            charts.DepartmentLights("后勤保障科", {"done": 3})]
+    rows = [
+        charts.DepartmentLights("门诊部", {"red": 1, "green": 2}),
+        charts.DepartmentLights("后勤保障科", {"done": 3}),
+    ]
     days = [date(2026, 11, 1) + timedelta(days=n) for n in range(10)]
-    return [charts.status_by_department(rows, "各科室整改状态", LABELS),
-            charts.progress_over_time(days, list(range(10)), [n // 2 for n in range(10)], "整改进度", LABELS)]
+    return [
+        charts.status_by_department(rows, "各科室整改状态", LABELS),
+        charts.progress_over_time(days, list(range(10)), [n // 2 for n in range(10)], "整改进度", LABELS),
+    ]
 
 
 def test_charts_draw_chinese_without_missing_glyphs():
@@ -191,8 +207,14 @@ def test_the_glyph_check_would_catch_a_font_without_chinese(monkeypatch):
 def test_a_font_without_chinese_stops_the_bot(tmp_path):
     dejavu = Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans.ttf"
     root = Path(__file__).resolve().parent.parent
-    run = subprocess.run([sys.executable, str(root / "bot.py")], capture_output=True, text=True, timeout=60,
-                         cwd=tmp_path, env={"CHART_FONT": str(dejavu), "PATH": "/usr/bin:/bin"})
+    run = subprocess.run(
+        [sys.executable, str(root / "bot.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"CHART_FONT": str(dejavu), "PATH": "/usr/bin:/bin"},
+    )
     assert run.returncode == 2 and "no Chinese glyphs" in run.stderr
 
 

@@ -43,11 +43,20 @@ def test_the_ledger_prints_on_a4_landscape_with_a_summary_sheet(db, invited):
 
 def test_the_report_is_a4_with_named_fonts_fitted_columns_and_real_properties(db, invited):
     problem_id = problems.create(db, "门诊指示标识不清，患者找不到检验科和放射科，反复问路耽误时间", None)
-    leader, head = (people.by_id(db, db.execute("select id from people where name = ?", [n]).fetchone()[0])
-                    for n in ("李娜", "刘洋"))
+    leader, head = (
+        people.by_id(db, db.execute("select id from people where name = ?", [n]).fetchone()[0])
+        for n in ("李娜", "刘洋")
+    )
     problems.claim(db, problem_id, leader)
-    problems.act(db, problem_id, "dispatch", leader, measures="更换导视牌", department_id=head.department_id,
-                 deadline=date(2026, 12, 31))
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        leader,
+        measures="更换导视牌",
+        department_id=head.department_id,
+        deadline=date(2026, 12, 31),
+    )
     found = summary.summarize(db, date(2026, 11, 1), date(2026, 11, 30), SHANGHAI)
     document = docx.Document(io.BytesIO(summary_report.build(found, "示范县人民医院", date(2026, 12, 1))))
     section = document.sections[0]

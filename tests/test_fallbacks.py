@@ -31,8 +31,7 @@ async def test_unknown_command_and_stray_text(running_bot, client, invited):
     assert "没有进行中的操作" in (await staff.send("/cancel"))[-1].text
 
 
-async def test_a_failing_handler_tells_the_user_and_logs(running_bot, client, invited, monkeypatch,
-                                                         caplog):
+async def test_a_failing_handler_tells_the_user_and_logs(running_bot, client, invited, monkeypatch, caplog):
     staff = await _joined(client, invited)
 
     def broken(*args, **kwargs):

@@ -24,8 +24,10 @@ STAFF = 8
 async def campaign(running_bot, client, db):
     csv = ROSTER_CSV + "".join(f"职工{n},门诊部,职工\n" for n in range(STAFF))
     roster.apply(db, roster.parse(csv.encode()), None)
-    codes = {i.person.name: i.code for i in invitations.issue(
-        db, [p.id for p in invitations.unbound(db)], ttl_days=14)}
+    codes = {
+        i.person.name: i.code
+        for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    }
     people = {name: await join(client, codes, 7000 + n, name) for n, name in enumerate(codes)}
     return people
 
@@ -42,8 +44,15 @@ async def _press_when_there(person, label: str):
 async def _opinion(person, n: int) -> str:
     """'receipt', 'told' (the bot said it did not work) or 'silent'."""
     failed = say("zh-CN", "error.generic")
-    steps = [("send", "/opinion"), ("press", "匿名提交"), ("press", "形式主义"), ("press", "门诊部"),
-             ("send", f"故障测试意见 {n}"), ("press", "完成，预览"), ("press", "提交")]
+    steps = [
+        ("send", "/opinion"),
+        ("press", "匿名提交"),
+        ("press", "形式主义"),
+        ("press", "门诊部"),
+        ("send", f"故障测试意见 {n}"),
+        ("press", "完成，预览"),
+        ("press", "提交"),
+    ]
     try:
         for kind, what in steps:
             if kind == "send":

@@ -31,8 +31,14 @@ def _mode(path) -> int:
 
 
 def _settings(tmp_path, **env) -> config.Settings:
-    return config.load(env={"DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
-                            "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"), **env}, dotenv=False)
+    return config.load(
+        env={
+            "DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
+            "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"),
+            **env,
+        },
+        dotenv=False,
+    )
 
 
 def test_database_wal_and_backups_are_private(tmp_path, umask):

@@ -34,8 +34,14 @@ from storage.clock import clock, iso
 K = 5
 STAFF = 10
 FIRST_ID = 7_420_000_001
-ANONYMOUS_TABLES = {"opinions", "opinion_photos", "opinion_messages", "lookback_ballots",
-                    "evaluation_ballots", "survey_answers"}
+ANONYMOUS_TABLES = {
+    "opinions",
+    "opinion_photos",
+    "opinion_messages",
+    "lookback_ballots",
+    "evaluation_ballots",
+    "survey_answers",
+}
 # a rating slip (评议票) marked used is its holder's voter row
 VOTER_TABLES = {"lookback_voters", "evaluation_voters", "survey_respondents", "evaluation_slips"}
 # Written with the batch of its opinion when asked for before it; it names its holder (sealed),
@@ -161,8 +167,11 @@ def _anonymous(table: str, values: list, anonymous_ids: set[str]) -> bool:
     return table in ("lookback_ballots", "evaluation_ballots", "survey_answers")
 
 
-ROSTER = "姓名,科室,角色\n" + "".join(f"员工{n:02d},门诊部,职工\n" for n in range(STAFF)) + \
-    "王芳,组织人事科,活动办\n李娜,院办,班子成员\n刘洋,门诊部,科室负责人\n"
+ROSTER = (
+    "姓名,科室,角色\n"
+    + "".join(f"员工{n:02d},门诊部,职工\n" for n in range(STAFF))
+    + "王芳,组织人事科,活动办\n李娜,院办,班子成员\n刘洋,门诊部,科室负责人\n"
+)
 
 
 @pytest.fixture
@@ -173,9 +182,11 @@ def campaign(db):
     problem_id = problems.create(db, "候诊区座椅不足", None)
     department = db.execute("select id from departments where name = '门诊部'").fetchone()[0]
     leader = db.execute("select id from people where name = '李娜'").fetchone()[0]
-    db.execute("update problems set status = 'closed', leader_id = ?, department_id = ?, "
-               "measures = '增加座椅', closed_at = ? where id = ?",
-               [leader, department, iso(clock.now()), problem_id])
+    db.execute(
+        "update problems set status = 'closed', leader_id = ?, department_id = ?, "
+        "measures = '增加座椅', closed_at = ? where id = ?",
+        [leader, department, iso(clock.now()), problem_id],
+    )
     db.conn.commit()
     return codes, problem_id
 
@@ -207,8 +218,9 @@ async def submit_as_guest(guest, code: str, text: str) -> None:
     assert "回执码" in reply[-1].text
 
 
-async def test_an_operator_with_every_file_links_nothing(running_bot, client, campaign, db, db_path,
-                                                         tmp_path, monkeypatch):
+async def test_an_operator_with_every_file_links_nothing(
+    running_bot, client, campaign, db, db_path, tmp_path, monkeypatch
+):
     codes, problem_id = campaign
     app = running_bot.app
     assert app.bot_data["anonymous_pool"].k == K
@@ -231,8 +243,9 @@ async def test_an_operator_with_every_file_links_nothing(running_bot, client, ca
         sheet_id = int(re.search(r"#(\d+)", sheet[-1].text)[1])
         slips: list[str] = []  # the codes are on the paper only: read them as they are made
         real_issue = evaluations.issue_slips
-        monkeypatch.setattr(evaluations, "issue_slips",
-                            lambda *a, **k: slips.extend(real_issue(*a, **k)) or slips)
+        monkeypatch.setattr(
+            evaluations, "issue_slips", lambda *a, **k: slips.extend(real_issue(*a, **k)) or slips
+        )
         await office.send(f"/slips {sheet_id} 6")
         assert len(slips) == 6
         lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
@@ -316,14 +329,18 @@ def _order_is_not_arrival(final: Image, commits: list[Written], order: list[str]
 
     def places(cells) -> list[int]:
         by_place = sorted(cells, key=lambda c: (c.page, -c.offset))  # written first = highest
-        return [next(arrival[m] for m in arrival if m in c.values[5]) for c in by_place
-                if any(m in c.values[5] for m in arrival)]
+        return [
+            next(arrival[m] for m in arrival if m in c.values[5])
+            for c in by_place
+            if any(m in c.values[5] for m in arrival)
+        ]
 
     on_pages = places(final.rows("opinions"))
     assert len(on_pages) == len(order)
     assert on_pages != sorted(on_pages), "the pages keep the order of arrival"
-    in_wal = [n for c in commits
-              for n in places([cell for table, cell in c.anonymous if table == "opinions"])]
+    in_wal = [
+        n for c in commits for n in places([cell for table, cell in c.anonymous if table == "opinions"])
+    ]
     assert sorted(in_wal) == list(range(len(order)))
     assert in_wal != sorted(in_wal), "the WAL keeps the order of arrival"
 
@@ -332,6 +349,7 @@ def _voters_and_ballots_do_not_pair(final: Image, lookback_id: int, db) -> None:
     """The attack of issue 15: the voter row and the ballot row written side by side. Read
     both tables in the order their cells were written and pair them: the choices must not come
     out right for every voter."""
+
     def written_order(table):
         column = 0 if table == "lookback_voters" else 1
         cells = [c for c in final.rows(table) if c.values[column] == lookback_id]
@@ -360,7 +378,8 @@ def _the_link_is_timeless_and_not_backed_up(db, db_path, tmp_path) -> None:
 def test_the_reader_reads_what_sqlite_wrote(db, db_path):
     """The reader against SQLite itself: every row of every table, overflow pages included."""
     db["notes"].insert_all(
-        [{"id": n, "text": "长" * (n * 300), "blob": bytes([n]) * n} for n in range(1, 30)], pk="id")
+        [{"id": n, "text": "长" * (n * 300), "blob": bytes([n]) * n} for n in range(1, 30)], pk="id"
+    )
     db.execute("create table keyed (a text, b integer, c text, primary key (a, b)) without rowid")
     db.execute("insert into keyed values ('x', 1, 'one'), ('x', 2, 'two'), ('y', 1, ?)", ["三" * 3000])
     db.conn.commit()

@@ -39,8 +39,9 @@ async def office_chat(running_bot, client):
     return await client.user(OFFICE_CHAT, "活动办群")
 
 
-async def test_forged_data_is_answered_as_a_stale_button(running_bot, client, invited, db, office_chat,
-                                                        caplog):
+async def test_forged_data_is_answered_as_a_stale_button(
+    running_bot, client, invited, db, office_chat, caplog
+):
     caplog.set_level(logging.ERROR)
     problems.create(db, "职工食堂膳食单一", None)
     office = await join(client, invited, 103, "王芳")

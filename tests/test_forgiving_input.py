@@ -16,13 +16,21 @@ from storage.csv_files import FileRejected
 
 
 def test_findings_read_the_deadline_as_a_date_and_near_mid_far_as_the_horizon():
-    raw = workbook([["问题", "近中远期", "完成时限"],
-                    ["职工书屋开放时间短", "近期", datetime(2099, 12, 31)],
-                    ["监控有死角", "中期", "2099年3月底"],
-                    ["食堂排队长", "远期", ""]], title="专题民主生活会查摆问题清单")
+    raw = workbook(
+        [
+            ["问题", "近中远期", "完成时限"],
+            ["职工书屋开放时间短", "近期", datetime(2099, 12, 31)],
+            ["监控有死角", "中期", "2099年3月底"],
+            ["食堂排队长", "远期", ""],
+        ],
+        title="专题民主生活会查摆问题清单",
+    )
     found = problems.parse_findings(raw, date(2026, 11, 25))
     assert [(f["horizon"], f["deadline"]) for f in found] == [
-        ("short", date(2099, 12, 31)), ("medium", date(2099, 3, 31)), ("long", None)]
+        ("short", date(2099, 12, 31)),
+        ("medium", date(2099, 3, 31)),
+        ("long", None),
+    ]
     # the old 期限 column is a deadline too: a date, never 近期
     try:
         problems.parse_findings("问题,期限\n书屋,近期\n".encode(), date(2026, 11, 25))
@@ -42,22 +50,31 @@ async def test_findings_as_a_workbook_in_chat(running_bot, client, invited, db):
     reply = await office.send_file(good, "清单.xlsx")
     assert "已列入 2 个问题" in reply[-1].text
     assert [r[0] for r in db.execute("select deadline from problems order by id")] == [
-        "2099-06-30", "2099-07-01"]
+        "2099-06-30",
+        "2099-07-01",
+    ]
 
 
 def test_a_calendar_workbook_on_the_command_line(tmp_path, monkeypatch, capsys, db_path, db, invited):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     file = tmp_path / "日程.xlsx"
-    file.write_bytes(workbook([["名称", "类型", "开始", "结束", "地点"],
-                               ["查摆问题", "阶段", datetime(2099, 12, 1),
-                                datetime(2099, 12, 31, 23, 59), ""],
-                               ["动员大会", "会议", datetime(2099, 12, 2, 9, 0), None, "礼堂"]],
-                              title="2099年整改落实日程"))
+    file.write_bytes(
+        workbook(
+            [
+                ["名称", "类型", "开始", "结束", "地点"],
+                ["查摆问题", "阶段", datetime(2099, 12, 1), datetime(2099, 12, 31, 23, 59), ""],
+                ["动员大会", "会议", datetime(2099, 12, 2, 9, 0), None, "礼堂"],
+            ],
+            title="2099年整改落实日程",
+        )
+    )
     assert bot.main(["calendar", "import", str(file)]) == 0
     events = sorted(calendar.upcoming(db, clock.now()), key=lambda e: e.starts_at)
     zone = ZoneInfo("Asia/Shanghai")
     assert [(e.title, e.starts_at.astimezone(zone).strftime("%m-%d %H:%M")) for e in events] == [
-        ("查摆问题", "12-01 00:00"), ("动员大会", "12-02 09:00")]
+        ("查摆问题", "12-01 00:00"),
+        ("动员大会", "12-02 09:00"),
+    ]
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(workbook([["会议"], ["动员大会"]]))
     assert bot.main(["calendar", "import", str(bad)]) == 1
@@ -76,8 +93,7 @@ async def test_a_meeting_typed_as_people_say_it(running_bot, client, invited, db
     assert "第 1 段“12月10日 下午25点”：不认识的时间" in reply[-1].text and "用法" in reply[-1].text
 
 
-def test_the_staff_guide_prints_with_every_invitation_sheet_and_the_manual_says_what_is_needed(
-        db, invited):
+def test_the_staff_guide_prints_with_every_invitation_sheet_and_the_manual_says_what_is_needed(db, invited):
     from pathlib import Path
 
     from documents import invitation_sheet
@@ -95,8 +111,7 @@ def test_the_staff_guide_prints_with_every_invitation_sheet_and_the_manual_says_
     assert "docs/使用手册.md" in readme and "docs/职工使用指南.md" in readme
 
 
-async def test_a_sheet_typed_with_fullwidth_bars_and_a_spoken_closing_time(running_bot, client, invited,
-                                                                          db):
+async def test_a_sheet_typed_with_fullwidth_bars_and_a_spoken_closing_time(running_bot, client, invited, db):
     from storage import evaluations
 
     office = await join(client, invited, 103, "王芳")

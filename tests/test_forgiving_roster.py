@@ -16,10 +16,43 @@ from storage import csv_files, invitations, names, people, roster
 from storage.roster import RiskyImport, RosterError
 
 # 22 people, as in the report: two office members, the rest spread over departments.
-NAMES = ["宋佳", "王芳", "张伟", "李娜", "刘洋", "陈静", "杨帆", "赵强", "黄磊", "周敏", "吴刚",
-         "徐丽", "孙明", "马超", "朱琳", "胡军", "郭晶", "何平", "高洁", "林涛", "罗兰", "梁爽"]
-DEPARTMENTS = ["组织人事科", "组织人事科", "门诊部", "院办", "门诊部", "护理部", "护理部",
-               "后勤保障科", "医务科", "医务科", "住院部"] * 2
+NAMES = [
+    "宋佳",
+    "王芳",
+    "张伟",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵强",
+    "黄磊",
+    "周敏",
+    "吴刚",
+    "徐丽",
+    "孙明",
+    "马超",
+    "朱琳",
+    "胡军",
+    "郭晶",
+    "何平",
+    "高洁",
+    "林涛",
+    "罗兰",
+    "梁爽",
+]
+DEPARTMENTS = [
+    "组织人事科",
+    "组织人事科",
+    "门诊部",
+    "院办",
+    "门诊部",
+    "护理部",
+    "护理部",
+    "后勤保障科",
+    "医务科",
+    "医务科",
+    "住院部",
+] * 2
 ROLES = ["活动办", "活动办", "职工", "班子成员", "科室负责人"] + ["职工"] * 17
 ROWS = list(zip(NAMES, DEPARTMENTS, ROLES, strict=True))
 TABLES = ("people", "departments", "audit")
@@ -62,30 +95,33 @@ def joined(db):
 # ---- the normaliser ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, normal", [
-    ("宋佳", "宋佳"),
-    ("宋　佳", "宋佳"),  # full-width space padding
-    ("宋 佳", "宋佳"),
-    ("宋  \t佳", "宋佳"),
-    (" 宋佳 ", "宋佳"),
-    ("\u3000宋佳\u3000", "宋佳"),
-    ("宋\u200b佳", "宋佳"),  # zero-width space from a chat app
-    ("宋佳\u200b", "宋佳"),
-    ("\ufeff宋佳", "宋佳"),  # a BOM in the first cell
-    ("宋\u200d佳", "宋佳"),
-    ("宋\u2060佳", "宋佳"),
-    ("宋佳\u200e", "宋佳"),  # a direction mark
-    ("宋佳\x07", "宋佳"),  # a control character
-    ("宋\xad佳", "宋佳"),  # soft hyphen
-    ("欧阳　娜娜", "欧阳娜娜"),
-    ("ＷＡＮＧ Ｆａｎｇ", "WANG Fang"),  # full-width letters, a space between Latin words stays
-    ("Li  Na", "Li Na"),
-    ("门诊 部", "门诊部"),
-    ("门诊部（二）", "门诊部(二)"),
-    ("张伟 Zhang", "张伟 Zhang"),
-    ("", ""),
-    ("\u200b", ""),
-])
+@pytest.mark.parametrize(
+    "typed, normal",
+    [
+        ("宋佳", "宋佳"),
+        ("宋　佳", "宋佳"),  # full-width space padding
+        ("宋 佳", "宋佳"),
+        ("宋  \t佳", "宋佳"),
+        (" 宋佳 ", "宋佳"),
+        ("\u3000宋佳\u3000", "宋佳"),
+        ("宋\u200b佳", "宋佳"),  # zero-width space from a chat app
+        ("宋佳\u200b", "宋佳"),
+        ("\ufeff宋佳", "宋佳"),  # a BOM in the first cell
+        ("宋\u200d佳", "宋佳"),
+        ("宋\u2060佳", "宋佳"),
+        ("宋佳\u200e", "宋佳"),  # a direction mark
+        ("宋佳\x07", "宋佳"),  # a control character
+        ("宋\xad佳", "宋佳"),  # soft hyphen
+        ("欧阳　娜娜", "欧阳娜娜"),
+        ("ＷＡＮＧ Ｆａｎｇ", "WANG Fang"),  # full-width letters, a space between Latin words stays
+        ("Li  Na", "Li Na"),
+        ("门诊 部", "门诊部"),
+        ("门诊部（二）", "门诊部(二)"),
+        ("张伟 Zhang", "张伟 Zhang"),
+        ("", ""),
+        ("\u200b", ""),
+    ],
+)
 def test_names_normalise(typed, normal):
     assert names.normalise(typed) == normal
 
@@ -98,19 +134,33 @@ def test_headers_are_recognised_in_any_spelling(typed):
 # ---- the file's shape ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [
-    roster_csv(ROWS).encode("utf-16"),  # Excel's "Unicode text", with a BOM...
-    roster_csv(ROWS, separator="\t").encode("utf-16"),  # ...and tabs, as it writes it
-    roster_csv(ROWS, separator="\t").encode("utf-16-le"),  # no BOM
-    roster_csv(ROWS, separator=";").encode("utf-8"),  # a European Excel's CSV
-    roster_csv(ROWS, separator="；").encode("gbk"),
-    roster_csv(ROWS, separator="，").encode("utf-8-sig"),  # typed with a Chinese input method
-    ("2026年整改落实人员名单\n\n" + roster_csv(ROWS)).encode("gbk"),  # a title row
-    ("2026年整改落实人员名单,,\n制表：活动办,,\n" + roster_csv(ROWS)).encode("utf-8"),
-    workbook([["姓名", "科室", "角色"], *map(list, ROWS)]),
-    workbook([["姓名", "科室", "角色"], *map(list, ROWS)], title="2026年整改落实人员名单"),
-], ids=["utf16", "utf16-tab", "utf16le-tab", "semicolon", "fullwidth-semicolon", "fullwidth-comma",
-        "title", "two-titles", "xlsx", "xlsx-merged-title"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        roster_csv(ROWS).encode("utf-16"),  # Excel's "Unicode text", with a BOM...
+        roster_csv(ROWS, separator="\t").encode("utf-16"),  # ...and tabs, as it writes it
+        roster_csv(ROWS, separator="\t").encode("utf-16-le"),  # no BOM
+        roster_csv(ROWS, separator=";").encode("utf-8"),  # a European Excel's CSV
+        roster_csv(ROWS, separator="；").encode("gbk"),
+        roster_csv(ROWS, separator="，").encode("utf-8-sig"),  # typed with a Chinese input method
+        ("2026年整改落实人员名单\n\n" + roster_csv(ROWS)).encode("gbk"),  # a title row
+        ("2026年整改落实人员名单,,\n制表：活动办,,\n" + roster_csv(ROWS)).encode("utf-8"),
+        workbook([["姓名", "科室", "角色"], *map(list, ROWS)]),
+        workbook([["姓名", "科室", "角色"], *map(list, ROWS)], title="2026年整改落实人员名单"),
+    ],
+    ids=[
+        "utf16",
+        "utf16-tab",
+        "utf16le-tab",
+        "semicolon",
+        "fullwidth-semicolon",
+        "fullwidth-comma",
+        "title",
+        "two-titles",
+        "xlsx",
+        "xlsx-merged-title",
+    ],
+)
 def test_every_shape_of_file_gives_the_same_roster(raw):
     parsed = roster.parse(raw)
     assert [(r.name, r.department) for r in parsed] == [(n, d) for n, d, _ in ROWS]
@@ -132,8 +182,9 @@ def test_a_bad_row_below_a_title_keeps_the_files_line_number():
 
 
 def test_workbook_cells_keep_dates_and_whole_numbers():
-    raw = workbook([["工号", "姓名", "科室", "角色", "日期"],
-                    [1001, "张伟", "门诊部", "职工", datetime(2026, 12, 31)]])
+    raw = workbook(
+        [["工号", "姓名", "科室", "角色", "日期"], [1001, "张伟", "门诊部", "职工", datetime(2026, 12, 31)]]
+    )
     [(line, cells)] = list(csv_files.table(raw, roster.HEADER_WORDS))[1:]
     assert line == 2 and cells == ["1001", "张伟", "门诊部", "职工", "2026-12-31"]
 
@@ -146,8 +197,10 @@ def test_not_a_workbook_and_a_huge_file_are_refused():
         roster.parse(huge.encode())
 
 
-@pytest.mark.parametrize("lang, words", [("zh-CN", "科室、角色"), ("zh-TW", "科室、角色"),
-                                         ("en", "department, roles".replace(", ", "、"))])
+@pytest.mark.parametrize(
+    "lang, words",
+    [("zh-CN", "科室、角色"), ("zh-TW", "科室、角色"), ("en", "department, roles".replace(", ", "、"))],
+)
 def test_a_missing_column_is_named_in_the_readers_language(lang, words):
     from handlers.people.roster import file_error_text
 
@@ -160,12 +213,16 @@ def test_a_missing_column_is_named_in_the_readers_language(lang, words):
 # ---- comparing normalised forms on a database whose people have joined ---------------------
 
 
-@pytest.mark.parametrize("spoil", [
-    lambda n: n + "\u200b",
-    lambda n: "\u200b" + n,
-    pad,
-    lambda n: f" {n}\u3000",
-], ids=["zero-width-after", "zero-width-before", "padded", "blanks"])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda n: n + "\u200b",
+        lambda n: "\u200b" + n,
+        pad,
+        lambda n: f" {n}\u3000",
+    ],
+    ids=["zero-width-after", "zero-width-before", "padded", "blanks"],
+)
 def test_spoilt_names_change_nobody(db, joined, spoil):
     before = dump(db, *TABLES)
     spoilt = [(spoil(n), d, r) for n, d, r in ROWS]
@@ -177,8 +234,9 @@ def test_spoilt_names_change_nobody(db, joined, spoil):
 
 def test_names_stored_before_normalisation_are_matched_and_cleaned(db):
     db["departments"].insert({"name": "门诊部"})
-    db["people"].insert({"roster_key": "张\u200b伟", "name": "张\u200b伟", "department_id": 1,
-                         "roles": "staff", "active": 1})
+    db["people"].insert(
+        {"roster_key": "张\u200b伟", "name": "张\u200b伟", "department_id": 1, "roles": "staff", "active": 1}
+    )
     changes = roster.preview(db, roster.parse("姓名,科室,角色\n张伟,门诊部,职工\n".encode()))
     assert not changes.added and not changes.deactivated and changes.updated == ["张伟"]
     assert [e.field for e in changes.edits] == ["name"]
@@ -215,8 +273,7 @@ def test_an_office_member_or_the_importer_leaving_is_risky(db, joined):
     assert changes.risks == ["importer"]
 
 
-def test_the_command_line_needs_yes_for_a_risky_import(tmp_path, monkeypatch, capsys, db_path, db,
-                                                       joined):
+def test_the_command_line_needs_yes_for_a_risky_import(tmp_path, monkeypatch, capsys, db_path, db, joined):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     file = tmp_path / "名单.xlsx"
     file.write_bytes(workbook([["姓名", "科室", "角色"], *map(list, ROWS[2:])], title="人员名单"))
@@ -241,9 +298,13 @@ async def _office(client, joined):
 async def test_zero_width_and_padded_rosters_change_nobody_in_chat(running_bot, client, db, joined):
     office = await _office(client, joined)
     before = dump(db, *TABLES)
-    for name, raw in [("名单.csv", roster_csv([(n + "\u200b", d, r) for n, d, r in ROWS]).encode()),
-                      ("名单.xlsx", workbook([["姓名", "科室", "角色"],
-                                              *([pad(n), d, r] for n, d, r in ROWS)], title="名单"))]:
+    for name, raw in [
+        ("名单.csv", roster_csv([(n + "\u200b", d, r) for n, d, r in ROWS]).encode()),
+        (
+            "名单.xlsx",
+            workbook([["姓名", "科室", "角色"], *([pad(n), d, r] for n, d, r in ROWS)], title="名单"),
+        ),
+    ]:
         await office.send("/roster")
         reply = await office.send_file(raw, name)
         assert "完全一致" in reply[-1].text, name
@@ -254,8 +315,7 @@ async def test_a_roster_that_locks_people_out_asks_twice_in_red(running_bot, cli
     office = await _office(client, joined)
     await office.send("/roster")
     # A roster keyed by staff number, where the old one was keyed by name: every key is new.
-    numbered = "工号,姓名,科室,角色\n" + "".join(f"{i:03},{n},{d},{r}\n"
-                                              for i, (n, d, r) in enumerate(ROWS))
+    numbered = "工号,姓名,科室,角色\n" + "".join(f"{i:03},{n},{d},{r}\n" for i, (n, d, r) in enumerate(ROWS))
     reply = await office.send_file(numbered.encode("gbk"), "名单.csv")
     preview = reply[-1].text
     assert "🔴" in preview and "五分之一" in preview and "活动办成员：宋佳、王芳" in preview
@@ -268,8 +328,7 @@ async def test_a_roster_that_locks_people_out_asks_twice_in_red(running_bot, cli
     assert "没有任何改变" in reply[-1].text and dump(db, "people") == before
 
 
-async def test_the_second_confirmation_applies_and_the_preview_says_why(running_bot, client, db,
-                                                                        joined):
+async def test_the_second_confirmation_applies_and_the_preview_says_why(running_bot, client, db, joined):
     office = await _office(client, joined)
     await office.send("/roster")
     edited = [("张伟", "住院部", "职工"), ("李娜", "院办", "班子成员、科室负责人")] + ROWS[5:]

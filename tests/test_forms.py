@@ -11,8 +11,12 @@ from handlers import access, conversations, forms
 from handlers.campaign import meeting_form, phase_form, selfcheck_form, sheet_form
 from handlers.typed_choice import TypedStep
 
-FORMS = {"meeting_form": meeting_form, "phase_form": phase_form, "sheet_form": sheet_form,
-         "selfcheck_form": selfcheck_form}
+FORMS = {
+    "meeting_form": meeting_form,
+    "phase_form": phase_form,
+    "sheet_form": sheet_form,
+    "selfcheck_form": selfcheck_form,
+}
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
@@ -36,6 +40,13 @@ def test_a_form_is_its_declared_states_with_a_confirm_guarded_like_its_start(nam
 
 def test_a_form_whose_steps_do_not_match_its_declared_states_is_refused():
     with pytest.raises(ValueError):
-        forms.form("phase_form", "phase", phase_form.start, [forms.Step(None, phase_form.name_given)],
-                   confirm=phase_form.PHASE_FORM_CONFIRM, cancel=phase_form.PHASE_FORM_CANCEL,
-                   needed="ends", finish=phase_form._announce)
+        forms.form(
+            "phase_form",
+            "phase",
+            phase_form.start,
+            [forms.Step(None, phase_form.name_given)],
+            confirm=phase_form.PHASE_FORM_CONFIRM,
+            cancel=phase_form.PHASE_FORM_CANCEL,
+            needed="ends",
+            finish=phase_form._announce,
+        )

@@ -26,33 +26,55 @@ TALKER = 101
 def _setup(db, server) -> None:
     department = db["departments"].insert({"name": "护理部"}, pk="id").last_pk
     db["people"].insert_all(
-        {"roster_key": f"p{n}", "name": f"员工{n}", "department_id": department, "roles": "staff",
-         "telegram_user_id": 30_000 + n, "chat_id": 30_000 + n, "reachable": 1, "active": 1}
-        for n in range(BROADCAST))
+        {
+            "roster_key": f"p{n}",
+            "name": f"员工{n}",
+            "department_id": department,
+            "roles": "staff",
+            "telegram_user_id": 30_000 + n,
+            "chat_id": 30_000 + n,
+            "reachable": 1,
+            "active": 1,
+        }
+        for n in range(BROADCAST)
+    )
     for n in range(BROADCAST):
         server.api.user(30_000 + n, f"u{n}", "zh-hans")
     for row in db.query("select id from people where roster_key like 'p%' order by id"):
         outbox.queue(db, row["id"], f"BROADCAST-{row['id']}")
     # the bot process runs on the real clock: make the rows due by it
     db.execute("update outbox set due_at = ?", [(datetime.now(UTC) - timedelta(minutes=1)).isoformat()])
-    db.execute("update people set telegram_user_id = ?, chat_id = ?, joined_at = ? where name = '张伟'",
-               [TALKER, TALKER, datetime.now(UTC).isoformat()])
+    db.execute(
+        "update people set telegram_user_id = ?, chat_id = ?, joined_at = ? where name = '张伟'",
+        [TALKER, TALKER, datetime.now(UTC).isoformat()],
+    )
     db.conn.commit()
 
 
 async def _start(server, db_path: Path, mode: str, log: Path) -> asyncio.subprocess.Process:
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=server.url,
-               DATABASE_PATH=str(db_path), LOG_LEVEL="INFO", QUIET_HOURS="00:00-00:00")
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=server.url,
+        DATABASE_PATH=str(db_path),
+        LOG_LEVEL="INFO",
+        QUIET_HOURS="00:00-00:00",
+    )
     if mode == "webhook":
         port = free_port()
         env |= {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_PORT": str(port)}
-    return await asyncio.create_subprocess_exec(sys.executable, "bot.py", cwd=REPO, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=open(log, "ab"))
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "bot.py", cwd=REPO, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=open(log, "ab")
+    )
 
 
 def _delivered(server) -> list[str]:
-    return [event["message"]["text"] for chat in server.api.chats.values() for event in chat.events
-            if event["kind"] == "sent" and (event["message"].get("text") or "").startswith("BROADCAST-")]
+    return [
+        event["message"]["text"]
+        for chat in server.api.chats.values()
+        for event in chat.events
+        if event["kind"] == "sent" and (event["message"].get("text") or "").startswith("BROADCAST-")
+    ]
 
 
 def _answers_to_talker(server) -> list[str]:
@@ -69,7 +91,8 @@ async def _until(condition, timeout: float, what: str) -> None:
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_sigterm_finishes_what_is_in_flight_and_exits_within_10_seconds(
-        server, client, invited, db, db_path, mode):
+    server, client, invited, db, db_path, mode
+):
     _setup(db, server)
     server.api.latency["sendmessage"] = 0.5  # a slow Telegram: every message is in flight a while
     log = db_path.with_suffix(".log")
@@ -97,8 +120,9 @@ async def test_sigterm_finishes_what_is_in_flight_and_exits_within_10_seconds(
     marked = [row["text"] for row in db.query("select text from outbox where sent_at is not null")]
     assert sorted(delivered) == sorted(marked)  # everything sent is marked: nothing goes twice
     assert len(delivered) < BROADCAST  # the pass stopped early; the rest waits, nothing given up
-    assert db.execute("select count(*) from outbox where sent_at is null and failed_at is null"
-                      ).fetchone()[0] == BROADCAST - len(delivered)
+    assert db.execute("select count(*) from outbox where sent_at is null and failed_at is null").fetchone()[
+        0
+    ] == BROADCAST - len(delivered)
 
     server.api.latency.clear()
     again = await _start(server, db_path, mode, log)

@@ -45,8 +45,11 @@ class Endpoint:
     async def metrics(self) -> dict[tuple[str, tuple], float]:
         status, text = await self.get("/metrics")
         assert status == 200
-        return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-                for family in text_string_to_metric_families(text) for sample in family.samples}
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
 
 
 async def _swept(app) -> None:
@@ -87,8 +90,9 @@ async def test_healthy_bot_answers_ok_and_counts_what_it_did(running_bot, client
     assert ("rectify_backup_last_age_seconds", ()) not in found  # no backup yet: no figure
 
 
-async def test_a_late_sweeper_and_a_stuck_delivery_are_unhealthy_with_the_reason(running_bot, client,
-                                                                                   invited, db):
+async def test_a_late_sweeper_and_a_stuck_delivery_are_unhealthy_with_the_reason(
+    running_bot, client, invited, db
+):
     app = running_bot.app
     staff = await client.user(101, "Zhang")
     await staff.send(f"/start {invited['张伟']}")
@@ -156,8 +160,14 @@ async def test_429s_handler_errors_reminder_slots_and_backups_are_counted(runnin
     await staff.send("/boom")
     person = db.execute("select id from people where telegram_user_id = 101").fetchone()[0]
     slot = "2026-11-30T09:00:00+08:00"
-    outbox.queue(db, person, "提醒", grouping=f"reminders:{slot}",
-                 dedup_key=f"reminder:1:due-3:2026-11-30:{person}", due_at=clock.now() + timedelta(days=1))
+    outbox.queue(
+        db,
+        person,
+        "提醒",
+        grouping=f"reminders:{slot}",
+        dedup_key=f"reminder:1:due-3:2026-11-30:{person}",
+        due_at=clock.now() + timedelta(days=1),
+    )
     settings = running_bot.settings
     backups.take(settings.database_path, backups.folder_for(settings.database_path, None), clock.now(), 3)
     async with Endpoint(app) as endpoint:
@@ -170,8 +180,9 @@ async def test_429s_handler_errors_reminder_slots_and_backups_are_counted(runnin
 
 
 @pytest.mark.parametrize("anonymous", [True, False])
-async def test_no_metric_carries_anything_about_a_person_or_an_opinion(running_bot, client, invited, db,
-                                                                       anonymous):
+async def test_no_metric_carries_anything_about_a_person_or_an_opinion(
+    running_bot, client, invited, db, anonymous
+):
     staff = await client.user(101, "Zhang")
     await staff.send(f"/start {invited['张伟']}")
     text = "挂号窗口太少，周末排队要一个小时🙂"
@@ -200,17 +211,30 @@ async def test_bot_py_serves_the_endpoint_when_health_port_is_set(server, db_pat
     from sandbox.webhook import free_port
 
     port = free_port()
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=server.url, DATABASE_PATH=str(db_path),
-               HEALTH_PORT=str(port), LOG_LEVEL="INFO")
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_BASE_URL=server.url,
+        DATABASE_PATH=str(db_path),
+        HEALTH_PORT=str(port),
+        LOG_LEVEL="INFO",
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "bot.py", cwd=Path(__file__).resolve().parent.parent, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "bot.py",
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     try:
         status, text = 0, ""
         for _ in range(300):
             try:
-                async with aiohttp.ClientSession() as session, \
-                        session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.get(f"http://127.0.0.1:{port}/healthz") as answer,
+                ):
                     status, text = answer.status, await answer.text()
             except aiohttp.ClientConnectionError:
                 pass
@@ -219,8 +243,10 @@ async def test_bot_py_serves_the_endpoint_when_health_port_is_set(server, db_pat
             await asyncio.sleep(0.1)
         assert (status, text) == (200, "ok\n")
         for _ in range(100):  # the first sweep comes a second after the start
-            async with aiohttp.ClientSession() as session, \
-                    session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{port}/metrics") as answer,
+            ):
                 assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
                 if "rectify_sweep_last_duration_seconds " in await answer.text():
                     break

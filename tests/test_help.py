@@ -16,8 +16,11 @@ def registered_commands(app) -> set[str]:
         if isinstance(handler, CommandHandler):
             found.update(handler.commands)
         elif isinstance(handler, ConversationHandler):
-            for inner in [*handler.entry_points, *handler.fallbacks,
-                          *(h for hs in handler.states.values() for h in hs)]:
+            for inner in [
+                *handler.entry_points,
+                *handler.fallbacks,
+                *(h for hs in handler.states.values() for h in hs),
+            ]:
                 walk(inner)
 
     for group in app.handlers.values():
@@ -36,8 +39,10 @@ async def test_help_lists_what_each_role_may_use(running_bot, client, invited):
     leader = await join(client, invited, 102, "李娜")
     office = await join(client, invited, 103, "王芳")
     head = await join(client, invited, 104, "刘洋")
-    helps = {name: (await person.send("/help"))[-1].text
-             for name, person in (("staff", staff), ("leader", leader), ("office", office), ("head", head))}
+    helps = {
+        name: (await person.send("/help"))[-1].text
+        for name, person in (("staff", staff), ("leader", leader), ("office", office), ("head", head))
+    }
     for command in ("/export", "/selfcheck", "/selfchecks", "/meeting", "/phase", "/lookback", "/report"):
         assert command in helps["office"], command
     for command in ("/mychecks", "/meetings", "/opinion", "/history"):

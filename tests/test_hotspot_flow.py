@@ -11,10 +11,12 @@ from jobs import opinion_batches
 from storage import hotspots, opinions, problems
 from storage.opinions import Draft
 
-SHED = ["自行车棚太乱了，车子东倒西歪，早上根本推不进去。",
-        "腳踏車棚裡面堆滿了廢舊自行車，好幾年都沒人騎，建議統一清理。",
-        "车棚里的僵尸车太多了🚲🚲，新来的同事只能把车停在路边。",
-        "职工车棚的废旧车辆什么时候清理？已经反映过两次了。"]
+SHED = [
+    "自行车棚太乱了，车子东倒西歪，早上根本推不进去。",
+    "腳踏車棚裡面堆滿了廢舊自行車，好幾年都沒人騎，建議統一清理。",
+    "车棚里的僵尸车太多了🚲🚲，新来的同事只能把车停在路边。",
+    "职工车棚的废旧车辆什么时候清理？已经反映过两次了。",
+]
 
 
 async def test_the_office_sees_one_card_opens_it_and_lists_one_problem(running_bot, client, invited, db):

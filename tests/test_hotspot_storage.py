@@ -21,14 +21,18 @@ from storage.keys import Keys
 from storage.opinions import Draft
 
 KEYS = Keys(b"k" * 32)
-SHED = ["自行车棚太乱了，车子东倒西歪，早上根本推不进去。",
-        "腳踏車棚裡面堆滿了廢舊自行車，好幾年都沒人騎，建議統一清理。",
-        "车棚里的僵尸车太多了🚲🚲，新来的同事只能把车停在路边。",
-        "职工车棚的废旧车辆什么时候清理？已经反映过两次了。",
-        "自行车棚满了，自行车没地方放，希望清理一下废旧车。",
-        "建议整顿清理职工自行车棚，里面有很多没人要的旧自行车。"]
-CANTEEN = ["职工食堂的菜天天都是那几样，土豆白菜轮着来，吃腻了。",
-           "食堂菜品单一，价格还不便宜，很多人宁可叫外卖。"]
+SHED = [
+    "自行车棚太乱了，车子东倒西歪，早上根本推不进去。",
+    "腳踏車棚裡面堆滿了廢舊自行車，好幾年都沒人騎，建議統一清理。",
+    "车棚里的僵尸车太多了🚲🚲，新来的同事只能把车停在路边。",
+    "职工车棚的废旧车辆什么时候清理？已经反映过两次了。",
+    "自行车棚满了，自行车没地方放，希望清理一下废旧车。",
+    "建议整顿清理职工自行车棚，里面有很多没人要的旧自行车。",
+]
+CANTEEN = [
+    "职工食堂的菜天天都是那几样，土豆白菜轮着来，吃腻了。",
+    "食堂菜品单一，价格还不便宜，很多人宁可叫外卖。",
+]
 
 
 def submit(db, text, day=date(2026, 11, 20), category="其他", department_id=None):
@@ -52,8 +56,10 @@ async def grouped(db, app=None):
 
 
 async def test_released_opinions_are_grouped_and_a_hotspot_shows_its_span(db, departments):
-    shed = [submit(db, t, date(2026, 11, 10 + n), "后勤保障", departments["后勤保障科"])
-            for n, t in enumerate(SHED)]
+    shed = [
+        submit(db, t, date(2026, 11, 10 + n), "后勤保障", departments["后勤保障科"])
+        for n, t in enumerate(SHED)
+    ]
     canteen = [submit(db, t, category="其他", department_id=departments["膳食科"]) for t in CANTEEN]
     waiting = submit(db, "自行车棚漏雨")  # not released yet: the office has not seen it
     opinions.release_batch(db)
@@ -76,8 +82,10 @@ async def test_what_is_kept_is_the_two_ids_and_who_placed_it(db):
     await grouped(db)
     columns = {t: [c.name for c in db[t].columns] for t in ("hotspot_groups", "hotspot_members")}
     # a group: its id, its representative, and how many of its opinions are open (a count)
-    assert columns == {"hotspot_groups": ["id", "representative", "open_size"],
-                       "hotspot_members": ["opinion_id", "group_id", "placed_by_office"]}
+    assert columns == {
+        "hotspot_groups": ["id", "representative", "open_size"],
+        "hotspot_members": ["opinion_id", "group_id", "placed_by_office"],
+    }
     assert not db["hotspot_members"].use_rowid and not db["hotspot_groups"].use_rowid
     group_id = db.execute("select id from hotspot_groups").fetchone()[0]
     assert len(group_id) == hotspots.GROUP_ID_LENGTH and not group_id.isdigit()
@@ -136,16 +144,22 @@ async def test_outside_the_office_a_group_under_k_is_not_a_hotspot(db, departmen
     assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN) == []
     submit(db, SHED[4], department_id=departments["后勤保障科"])
     await grouped(db)
-    leader_view = hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN,
-                               department_ids=[departments["后勤保障科"]])
+    leader_view = hotspots.top(
+        db, 10, min_size=hotspots.MIN_SHOWN, department_ids=[departments["后勤保障科"]]
+    )
     assert [h.size for h in leader_view] == [5]
     assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, department_ids=[departments["膳食科"]]) == []
     assert hotspots.top(db, 10, min_size=hotspots.MIN_SHOWN, start=date(2026, 11, 21)) == []
 
 
 async def test_digests_and_the_report_name_hotspots_and_leaders_see_none_under_k(db):
-    roster.apply(db, roster.parse("姓名,科室,角色\n李娜,后勤保障科,班子成员\n王芳,院办,活动办\n"
-                                  "张伟,膳食科,班子成员\n".encode()), None)
+    roster.apply(
+        db,
+        roster.parse(
+            "姓名,科室,角色\n李娜,后勤保障科,班子成员\n王芳,院办,活动办\n张伟,膳食科,班子成员\n".encode()
+        ),
+        None,
+    )
     logistics = people.department_id(db, "后勤保障科")
     leader = next(p for p in people.everyone(db) if p.name == "李娜")
     other_leader = next(p for p in people.everyone(db) if p.name == "张伟")
@@ -257,6 +271,7 @@ def test_an_old_database_gets_its_open_counts_when_upgraded(db):
         db.execute("insert into hotspot_members (opinion_id, group_id) values (?, ?)", [opinion_id, group_id])
     assert kept(db) == {}
     from storage import migrations as schema
+
     for trigger in ("hotspot_open_leave", "hotspot_open_move", "hotspot_open_status", "hotspot_open_forget"):
         db.execute(f"drop trigger {trigger}")
     db.execute("drop index hotspot_groups_by_open_size")

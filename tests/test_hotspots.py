@@ -86,11 +86,13 @@ def test_the_measures_on_a_known_case():
 
 
 def test_traditional_and_simplified_wordings_meet():
-    groups = engine.group_texts([
-        "自行车棚漏雨很严重，下雨天车子都淋湿了。",
-        "腳踏車棚漏雨很嚴重，下雨天車子都淋濕了。",
-        "食堂饭菜价格偏高，分量又少。",
-    ])
+    groups = engine.group_texts(
+        [
+            "自行车棚漏雨很严重，下雨天车子都淋湿了。",
+            "腳踏車棚漏雨很嚴重，下雨天車子都淋濕了。",
+            "食堂饭菜价格偏高，分量又少。",
+        ]
+    )
     assert groups[0] == groups[1] != groups[2]
 
 
@@ -116,8 +118,9 @@ def test_the_office_can_place_an_opinion_and_later_ones_follow_it():
 
 def test_the_command_prints_one_group_per_line(tmp_path, capsys):
     opinions = tmp_path / "opinions.txt"
-    opinions.write_text("自行车棚太乱了，车子东倒西歪\n車棚頂漏雨，自行車淋濕了\n食堂饭菜太贵\n\n",
-                        encoding="utf-8")
+    opinions.write_text(
+        "自行车棚太乱了，车子东倒西歪\n車棚頂漏雨，自行車淋濕了\n食堂饭菜太贵\n\n", encoding="utf-8"
+    )
     args = cli.parser().parse_args(["hotspots", "group", str(opinions)])
     assert cli.run(None, args) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -138,9 +141,17 @@ def test_a_subject_many_share_pulls_an_opinion_in_however_common_it_is():
     """Concepts carry no IDF: the fifth opinion about the shed that also names a fire joins the
     shed's group (with IDF, the rare 火灾 outweighed the common 车棚)."""
     index = engine.Index()
-    shed = [index.add(n, text) for n, text in enumerate([
-        "自行车棚太乱了，车子东倒西歪。", "车棚顶上的石棉瓦破了，一下雨车座全是水。",
-        "车棚满了，自行车没地方放", "車棚頂棚漏水，電動車淋雨容易短路。"])]
+    shed = [
+        index.add(n, text)
+        for n, text in enumerate(
+            [
+                "自行车棚太乱了，车子东倒西歪。",
+                "车棚顶上的石棉瓦破了，一下雨车座全是水。",
+                "车棚满了，自行车没地方放",
+                "車棚頂棚漏水，電動車淋雨容易短路。",
+            ]
+        )
+    ]
     assert len(set(shed)) == 1
     assert index.add(9, "电动车在自行车棚里私拉电线充电，很危险，出了火灾谁负责？") == shed[0]
 
@@ -148,9 +159,17 @@ def test_a_subject_many_share_pulls_an_opinion_in_however_common_it_is():
 def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
     # a threshold this low joins anything that shares a term: what keeps them apart is the subject
     index = engine.Index(threshold=0.01)
-    lights = {index.add(n, text) for n, text in enumerate([
-        "住院部楼道的灯坏了好多，晚上一片漆黑。", "楼梯间的灯坏了很久都没人修，晚上走很危险。",
-        "地下室通道没有照明，黑漆漆的。", "车棚旁边楼梯灯坏了半个月，晚上摸黑走。"])}
+    lights = {
+        index.add(n, text)
+        for n, text in enumerate(
+            [
+                "住院部楼道的灯坏了好多，晚上一片漆黑。",
+                "楼梯间的灯坏了很久都没人修，晚上走很危险。",
+                "地下室通道没有照明，黑漆漆的。",
+                "车棚旁边楼梯灯坏了半个月，晚上摸黑走。",
+            ]
+        )
+    }
     assert len(lights) == 1
     assert index.add(9, "车棚的灯坏了，车棚里一片漆黑") in lights  # names the lights: may join
     assert index.add(10, "车棚满了，自行车没地方放") not in lights  # one member's 车棚 is not enough
@@ -169,8 +188,16 @@ def test_a_write_back_adds_substance_when_it_says_more_than_chasing():
 
 def test_an_opinion_whose_text_grew_is_placed_again_unless_it_must_stay():
     index = engine.Index()
-    shed = {index.add(n, t) for n, t in enumerate([
-        "自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "車棚頂棚漏水，電動車淋雨容易短路。"])}
+    shed = {
+        index.add(n, t)
+        for n, t in enumerate(
+            [
+                "自行车棚太乱了，车子东倒西歪。",
+                "车棚满了，自行车没地方放",
+                "車棚頂棚漏水，電動車淋雨容易短路。",
+            ]
+        )
+    }
     vague = index.add("v", "这个问题反映过好几次了，一直没人管。")
     assert vague not in shed
     pinned = index.add("p", "说了多少次了，还是老样子。")
@@ -195,24 +222,44 @@ def test_a_concept_named_after_the_topic_weighs_less():
     assert concepts("车棚漏雨，灯也不亮") == {"bike_shed": 1.0, "lighting": engine.LATER_WEIGHT}
     # an aspect in the opening (院领导：) does not make it the topic
     assert concepts("院领导：车棚漏雨，灯也不亮") == {
-        "leaders": engine.ASPECT_WEIGHT, "bike_shed": 1.0, "lighting": engine.LATER_WEIGHT}
+        "leaders": engine.ASPECT_WEIGHT,
+        "bike_shed": 1.0,
+        "lighting": engine.LATER_WEIGHT,
+    }
     assert engine.LATER_WEIGHT < 1
 
 
 @pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, "cameras")])
 def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_remarked_on(
-        monkeypatch, later_weight, joins):
+    monkeypatch, later_weight, joins
+):
     """With the side remark at full weight (1.0) the opinion about the shed joined the cameras."""
     if later_weight is not None:
         monkeypatch.setattr(engine, "LATER_WEIGHT", later_weight)
     index = engine.Index()
     groups = {
-        "shed": {index.add(n, t) for n, t in enumerate([
-            "自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放",
-            "車棚頂棚漏水，電動車淋雨容易短路。", "车棚里全是僵尸车"])},
-        "cameras": {index.add(10 + n, t) for n, t in enumerate([
-            "门诊大厅的监控探头是坏的", "住院部楼梯间是监控死角，建议增加摄像头。",
-            "監視器壞掉很久了都沒有維修", "监控录像调不出来"])},
+        "shed": {
+            index.add(n, t)
+            for n, t in enumerate(
+                [
+                    "自行车棚太乱了，车子东倒西歪。",
+                    "车棚满了，自行车没地方放",
+                    "車棚頂棚漏水，電動車淋雨容易短路。",
+                    "车棚里全是僵尸车",
+                ]
+            )
+        },
+        "cameras": {
+            index.add(10 + n, t)
+            for n, t in enumerate(
+                [
+                    "门诊大厅的监控探头是坏的",
+                    "住院部楼梯间是监控死角，建议增加摄像头。",
+                    "監視器壞掉很久了都沒有維修",
+                    "监控录像调不出来",
+                ]
+            )
+        },
     }
     assert all(len(g) == 1 for g in groups.values())
     assert index.add(20, "车棚又乱又挤，监控也坏了") in groups[joins]

@@ -32,8 +32,13 @@ FIRST_RELEASE = Path(__file__).parent / "data" / "first-release.db"
 
 
 def _settings(tmp_path) -> config.Settings:
-    return config.load(env={"DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
-                            "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key")}, dotenv=False)
+    return config.load(
+        env={
+            "DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
+            "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"),
+        },
+        dotenv=False,
+    )
 
 
 @pytest.fixture

@@ -49,8 +49,7 @@ def test_codes_are_stored_only_as_hashes(db, invited):
     assert not any(code in stored for code in invited.values())
 
 
-def test_cli_writes_qr_codes_and_a_sheet_per_department(tmp_path, monkeypatch, capsys, db_path, db,
-                                                        invited):
+def test_cli_writes_qr_codes_and_a_sheet_per_department(tmp_path, monkeypatch, capsys, db_path, db, invited):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     monkeypatch.setenv("BOT_USERNAME", "rectify_test_bot")
     out = tmp_path / "out"

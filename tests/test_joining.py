@@ -18,27 +18,66 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
     reply = await office.send(f"/start {invited['王芳']}")
     assert "Welcome, 王芳" in reply[-1].text  # Telegram said English, so English it is
 
-    assert staff.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "👤 我的信息", "🌐 语言",
-                            "❓ 帮助"]
+    assert staff.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "👤 我的信息", "🌐 语言", "❓ 帮助"]
     # at most six daily buttons a role, the rest under 更多 (a phone's keyboard, not half a screen)
-    assert leader.menu() == ["📝 提意见", "🔑 回执查询", "📋 整改台账", "📊 简报", "🙋 待接单", "📌 我的问题",
-                             "⋯ 更多"]
-    assert office.menu() == ["📝 Give an opinion", "📋 Ledger", "📊 Digest", "📬 Opinion inbox",
-                             "➕ New problem", "✅ To close", "⋯ More"]
+    assert leader.menu() == [
+        "📝 提意见",
+        "🔑 回执查询",
+        "📋 整改台账",
+        "📊 简报",
+        "🙋 待接单",
+        "📌 我的问题",
+        "⋯ 更多",
+    ]
+    assert office.menu() == [
+        "📝 Give an opinion",
+        "📋 Ledger",
+        "📊 Digest",
+        "📬 Opinion inbox",
+        "➕ New problem",
+        "✅ To close",
+        "⋯ More",
+    ]
     everyone = ["opinion", "receipt", "ledger"]
     tail = ["me", "language", "help", "history", "meetings", "evaluate", "mychecks"]
     assert await staff.commands() == everyone + tail + ["cancel"]
-    assert await leader.commands() == everyone + ["digest", "claim", "mine", "people"] + tail + ["export",
-                                                                                       "milestone",
-                                                                                       "sheets",
-                                                                                       "cancel"]
-    assert await office.commands() == everyone + [
-        "digest", "inbox", "newproblem", "closures", "hotspots", "roster", "invite", "people", *tail,
+    assert await leader.commands() == everyone + ["digest", "claim", "mine", "people"] + tail + [
         "export",
-        "report", "milestone", "assign",
-        "lookback", "meeting", "phase", "meeting_move", "meeting_cancel",
-        "findings", "categories", "newsheet", "sheets", "selfcheck", "selfchecks",
-        "poster", "slips", "survey", "surveys", "cancel"]
+        "milestone",
+        "sheets",
+        "cancel",
+    ]
+    assert await office.commands() == everyone + [
+        "digest",
+        "inbox",
+        "newproblem",
+        "closures",
+        "hotspots",
+        "roster",
+        "invite",
+        "people",
+        *tail,
+        "export",
+        "report",
+        "milestone",
+        "assign",
+        "lookback",
+        "meeting",
+        "phase",
+        "meeting_move",
+        "meeting_cancel",
+        "findings",
+        "categories",
+        "newsheet",
+        "sheets",
+        "selfcheck",
+        "selfchecks",
+        "poster",
+        "slips",
+        "survey",
+        "surveys",
+        "cancel",
+    ]
 
 
 async def test_help_lists_what_this_role_can_do(running_bot, client, invited):
@@ -52,9 +91,7 @@ async def test_help_lists_what_this_role_can_do(running_bot, client, invited):
     assert "/roster" in office_help and "/invite" in office_help
 
 
-async def test_stranger_and_reused_code_are_refused_and_nothing_changes(
-    running_bot, client, invited, db
-):
+async def test_stranger_and_reused_code_are_refused_and_nothing_changes(running_bot, client, invited, db):
     staff = await client.user(101, "Zhang")
     await staff.send(f"/start {invited['张伟']}")
     before = dump(db, *PEOPLE_TABLES)
@@ -106,8 +143,7 @@ async def test_language_switch_changes_menu_and_commands(running_bot, client, in
     await staff.send("/language")
     reply = await staff.press("繁體中文")
     assert any("已切換為繁體中文" in (m.text or "") for m in reply)
-    assert staff.menu() == ["📝 提意見", "🔑 回執查詢", "📋 整改臺帳", "👤 我的資訊", "🌐 語言",
-                            "❓ 說明"]
+    assert staff.menu() == ["📝 提意見", "🔑 回執查詢", "📋 整改臺帳", "👤 我的資訊", "🌐 語言", "❓ 說明"]
     assert "身分：職工" in (await staff.send("/me"))[-1].text
     await staff.send("🌐 語言")
     await staff.press("English")

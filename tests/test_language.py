@@ -21,12 +21,24 @@ from texts import CATALOGS
 ROOT = Path(__file__).resolve().parent.parent
 AUDITED = re.compile(r'audit\.record\(\s*db,\s*f?"(problem\.[a-z_{}]+)"')
 ENUMS = {
-    "problem.status": problems.STATES, "problem.kind": problems.KINDS, "problem.horizon": problems.HORIZONS,
-    "problem.source": problems.SOURCES, "digest.light": problems.LIGHTS,
-    "opinion.status": (opinions.NEW, opinions.REPLIED, opinions.FORWARDED, opinions.DUPLICATE,
-                       opinions.CLOSED),
-    "selfcheck.status": (self_checks.REQUESTED, self_checks.SUBMITTED, self_checks.RETURNED,
-                         self_checks.APPROVED),
+    "problem.status": problems.STATES,
+    "problem.kind": problems.KINDS,
+    "problem.horizon": problems.HORIZONS,
+    "problem.source": problems.SOURCES,
+    "digest.light": problems.LIGHTS,
+    "opinion.status": (
+        opinions.NEW,
+        opinions.REPLIED,
+        opinions.FORWARDED,
+        opinions.DUPLICATE,
+        opinions.CLOSED,
+    ),
+    "selfcheck.status": (
+        self_checks.REQUESTED,
+        self_checks.SUBMITTED,
+        self_checks.RETURNED,
+        self_checks.APPROVED,
+    ),
     "lookback.result": (lookbacks.HELD, lookbacks.REOPENED, lookbacks.TOO_FEW),
     "digest.frequency": digests.FREQUENCIES,
     "extension.decided": (extensions.APPROVED, extensions.REFUSED),
@@ -45,24 +57,38 @@ def audited_actions() -> set[str]:
 @pytest.mark.parametrize("language", sorted(CATALOGS))
 def test_every_action_and_value_has_words_in_every_language(language):
     catalog = CATALOGS[language]
-    missing = [f"history.{action}" for action in sorted(audited_actions())
-               if f"history.{action}" not in catalog]
-    missing += [f"{prefix}.{value}" for prefix, values in ENUMS.items() for value in values
-                if f"{prefix}.{value}" not in catalog]
+    missing = [
+        f"history.{action}" for action in sorted(audited_actions()) if f"history.{action}" not in catalog
+    ]
+    missing += [
+        f"{prefix}.{value}"
+        for prefix, values in ENUMS.items()
+        for value in values
+        if f"{prefix}.{value}" not in catalog
+    ]
     assert not missing, f"{language} has no words for {missing}"
     assert "problem.extension_ask" in audited_actions()  # the scan finds what it should
 
 
 def _walk_every_step(db) -> int:
     """One problem through every kind of audited step."""
-    who = {n: people.by_id(db, db.execute("select id from people where name = ?", [n]).fetchone()[0])
-           for n in ("李娜", "王芳", "刘洋")}
+    who = {
+        n: people.by_id(db, db.execute("select id from people where name = ?", [n]).fetchone()[0])
+        for n in ("李娜", "王芳", "刘洋")
+    }
     leader, office, head = who["李娜"], who["王芳"], who["刘洋"]
     today = date.today()
     problem_id = problems.create(db, "车棚漏雨", office.id)
     problems.claim(db, problem_id, leader)
-    problems.act(db, problem_id, "dispatch", leader, measures="更换顶棚", department_id=head.department_id,
-                 deadline=today + timedelta(days=30))
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        leader,
+        measures="更换顶棚",
+        department_id=head.department_id,
+        deadline=today + timedelta(days=30),
+    )
     problems.add_milestone(db, problem_id, leader, today + timedelta(days=10), "采购材料")
     problems.complete_milestone(db, problem_id, 1, head)
     problems.act(db, problem_id, "report", head, actor_id=head.id, text="已采购", percent=50)
@@ -89,8 +115,15 @@ def _walk_every_step(db) -> int:
 def test_a_history_of_every_step_reads_as_words(db, invited):
     problem_id = _walk_every_step(db)
     actions = {r["action"] for r in problems.history(db, problem_id)}
-    assert {"problem.lookback_start", "problem.lookback_result", "problem.reopen", "problem.extend",
-            "problem.extension_refuse", "problem.milestone_done", "problem.revisit"} <= actions
+    assert {
+        "problem.lookback_start",
+        "problem.lookback_result",
+        "problem.reopen",
+        "problem.extend",
+        "problem.extension_refuse",
+        "problem.milestone_done",
+        "problem.revisit",
+    } <= actions
     settings = SimpleNamespace(timezone=ZoneInfo("Asia/Shanghai"))
     held = Services(db, settings, Shared(None))
     context = SimpleNamespace(application=SimpleNamespace(bot_data={KEY: held}))

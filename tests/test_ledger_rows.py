@@ -19,13 +19,17 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def _ballots(db, lookback_id: int, **counts: int) -> None:
     for choice, n in counts.items():
         for _ in range(n):
-            db.execute("insert into lookback_ballots values (?, ?, ?)",
-                       [secrets.token_hex(8), lookback_id, choice])
+            db.execute(
+                "insert into lookback_ballots values (?, ?, ?)", [secrets.token_hex(8), lookback_id, choice]
+            )
 
 
 def _lookback(db, problem_id: int, round_: str, result: str | None) -> int:
-    return db.execute("insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
-                      "values (?, ?, '2026-10-01', '2026-10-15', ?)", [problem_id, round_, result]).lastrowid
+    return db.execute(
+        "insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
+        "values (?, ?, '2026-10-01', '2026-10-15', ?)",
+        [problem_id, round_, result],
+    ).lastrowid
 
 
 def _seed(db) -> dict[str, int]:
@@ -34,8 +38,11 @@ def _seed(db) -> dict[str, int]:
     for n in range(7):
         title = f"问题{n}"
         ids[title] = problems.create(db, title, None)
-        db.execute("update problems set status = 'closed', closed_at = '2026-09-01T02:00:00+00:00', "
-                   "progress = 100 where id = ?", [ids[title]])
+        db.execute(
+            "update problems set status = 'closed', closed_at = '2026-09-01T02:00:00+00:00', "
+            "progress = 100 where id = ?",
+            [ids[title]],
+        )
     held = _lookback(db, ids["问题0"], "30d", "reopened")
     _ballots(db, held, unsatisfied=3, satisfied=1)
     latest = _lookback(db, ids["问题0"], "90d", "held")  # the latest decided round counts
@@ -72,7 +79,12 @@ def test_each_row_shows_its_own_latest_report_and_look_back_across_chunks(db, in
 
 
 def test_the_tally_reads_the_ballots_from_their_index(db):
-    plan = " ".join(r[3] for r in db.execute(
-        "explain query plan select choice, count(*) from lookback_ballots where lookback_id = ? "
-        "group by choice", [1]))
+    plan = " ".join(
+        r[3]
+        for r in db.execute(
+            "explain query plan select choice, count(*) from lookback_ballots where lookback_id = ? "
+            "group by choice",
+            [1],
+        )
+    )
     assert "USING COVERING INDEX lookback_ballots_lookback" in plan

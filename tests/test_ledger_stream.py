@@ -18,9 +18,15 @@ from documents import ledger_workbook
 from storage import problems
 
 ZONE = ZoneInfo("Asia/Shanghai")
-TEXTS = ["<b>加粗</b> & &amp; 未转义", "  前后有空格  ", "第一行\n第二行\r\n第三行",
-         "表情😀👍🏽 与全角，。！", "]]> </t></is></c> 试图跳出单元格",
-         "\u200b零宽\u200d字符\ufeff", "x" * 40_000]
+TEXTS = [
+    "<b>加粗</b> & &amp; 未转义",
+    "  前后有空格  ",
+    "第一行\n第二行\r\n第三行",
+    "表情😀👍🏽 与全角，。！",
+    "]]> </t></is></c> 试图跳出单元格",
+    "\u200b零宽\u200d字符\ufeff",
+    "x" * 40_000,
+]
 
 
 def test_typed_text_reads_back_exactly(db):
@@ -51,16 +57,21 @@ def test_cells_kept_for_repeating_values_are_the_cells_written_afresh(db, monkey
     repeating values (or keeping none) writes the very same sheet."""
     for n, deadline in enumerate(("2020-01-31", "2099-12-31", "2020-01-31", "2099-12-31")):
         problem_id = problems.create(db, f"问题{n}", None, category="=SUM(A1)" if n % 2 else "工作作风")
-        db.execute("update problems set status = 'dispatched', deadline = ?, last_progress_at = created_at "
-                   "where id = ?", [deadline, problem_id])
+        db.execute(
+            "update problems set status = 'dispatched', deadline = ?, last_progress_at = created_at "
+            "where id = ?",
+            [deadline, problem_id],
+        )
     db.conn.commit()
     content, _ = ledger_workbook.to_bytes(db, date(2026, 11, 30), ZONE)
     monkeypatch.setattr(ledger_workbook._RowWriter, "KEPT", 1)  # one kept at a time: nearly all afresh
     afresh, _ = ledger_workbook.to_bytes(db, date(2026, 11, 30), ZONE)
     assert _sheet_xml(content) == _sheet_xml(afresh)
     sheet = openpyxl.load_workbook(io.BytesIO(content))["整改台账"]
-    fills = [(row[12].value, row[12].fill.start_color.rgb[-6:], row[16].value, row[3].value)
-             for row in sheet.iter_rows(min_row=2)]
+    fills = [
+        (row[12].value, row[12].fill.start_color.rgb[-6:], row[16].value, row[3].value)
+        for row in sheet.iter_rows(min_row=2)
+    ]
     expected = [("已下单", "FFC7CE", "红灯", "工作作风"), ("已下单", "C6EFCE", "绿灯", "=SUM(A1)")] * 2
     assert sorted(fills) == sorted(expected)
     assert all(row[3].quotePrefix == (row[3].value.startswith("=")) for row in sheet.iter_rows(min_row=2))

@@ -63,8 +63,9 @@ async def test_the_days_look_backs_let_people_in_between_slices_and_hold_no_tran
     pauses, seen = await run_beside_others(app, Slices(seconds=0))  # every step a slice of its own
     opened = {r[0] for r in db.execute("select problem_id from lookbacks where round = '30d'")}
     assert opened == closed
-    voters = db.execute("select count(*) from people where department_id = "
-                        "(select id from departments where name = '门诊部')").fetchone()[0]
+    voters = db.execute(
+        "select count(*) from people where department_id = (select id from departments where name = '门诊部')"
+    ).fetchone()[0]
     assert voters > STAFF
     assert len(asked(db)) == len(closed) * voters  # every look-back asked its whole department
     # opening each round, and each chunk of each look-back's voters, was followed by a pause
@@ -84,7 +85,8 @@ async def test_a_pass_cut_short_asks_the_rest_next_time_and_nobody_twice(db, db_
     await run_beside_others(app, Slices())  # the window again, on the next pass
     again = asked(db)
     assert len(again) == len(set(again)) and set(first) <= set(again)
-    voters = db.execute("select count(*) from people where department_id = "
-                        "(select id from departments where name = '门诊部')").fetchone()[0]
+    voters = db.execute(
+        "select count(*) from people where department_id = (select id from departments where name = '门诊部')"
+    ).fetchone()[0]
     assert len(again) == len(closed) * voters
     assert db.execute("select count(*) from lookbacks").fetchone()[0] == len(closed)

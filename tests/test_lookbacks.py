@@ -17,8 +17,11 @@ from storage.clock import clock
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 12, 1)
 STAFF = 6
-ROSTER = ("姓名,科室,角色\n" + "".join(f"护士{n},门诊部,职工\n" for n in range(STAFF))
-          + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n")
+ROSTER = (
+    "姓名,科室,角色\n"
+    + "".join(f"护士{n},门诊部,职工\n" for n in range(STAFF))
+    + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+)
 
 
 @pytest.fixture
@@ -26,10 +29,17 @@ def closed_problem(db):
     roster.apply(db, roster.parse(ROSTER.encode()), None)
     by_name = {p.name: p for p in people.everyone(db)}
     problem_id = problems.create(db, "候诊区座椅不足", None)
-    db.execute("update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
-               "measures = '增加座椅 40 张', closed_at = ? where id = ?",
-               [by_name["李娜"].id, by_name["刘洋"].department_id, "2026-10-30",
-                "2026-11-01T02:00:00+00:00", problem_id])
+    db.execute(
+        "update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
+        "measures = '增加座椅 40 张', closed_at = ? where id = ?",
+        [
+            by_name["李娜"].id,
+            by_name["刘洋"].department_id,
+            "2026-10-30",
+            "2026-11-01T02:00:00+00:00",
+            problem_id,
+        ],
+    )
     db.conn.commit()
     return problem_id
 
@@ -39,12 +49,15 @@ def _vote_all(db, lookback_id: int, choices: list[str]) -> None:
         assert lookbacks.vote(db, lookback_id, f"person:{n}", choice, DAY)
 
 
-@pytest.mark.parametrize("choices, result, status", [
-    (["satisfied"] * 4 + ["unsatisfied"] * 2, "reopened", "reopened"),  # 2 of 6 is a third
-    (["satisfied"] * 5 + ["unsatisfied"] * 2, "held", "closed"),  # 2 of 7 is less
-    (["unsatisfied"] * 4, "too_few", "closed"),  # 4 votes decide nothing
-    (["unsatisfied"] * 4 + ["unknown"] * 3, "too_few", "closed"),  # 不了解 is not counted
-])
+@pytest.mark.parametrize(
+    "choices, result, status",
+    [
+        (["satisfied"] * 4 + ["unsatisfied"] * 2, "reopened", "reopened"),  # 2 of 6 is a third
+        (["satisfied"] * 5 + ["unsatisfied"] * 2, "held", "closed"),  # 2 of 7 is less
+        (["unsatisfied"] * 4, "too_few", "closed"),  # 4 votes decide nothing
+        (["unsatisfied"] * 4 + ["unknown"] * 3, "too_few", "closed"),  # 不了解 is not counted
+    ],
+)
 def test_the_result_rule(db, closed_problem, choices, result, status):
     lookback = lookbacks.start(db, closed_problem, "30d", DAY, 14)
     _vote_all(db, lookback.id, choices)
@@ -65,8 +78,9 @@ def test_one_vote_each_and_ballots_carry_no_voter(db, closed_problem):
     assert lookbacks.start(db, closed_problem, "30d", DAY, 14) is None  # a round opens once
 
 
-async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(running_bot, client, db,
-                                                                         closed_problem):
+async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(
+    running_bot, client, db, closed_problem
+):
     waiting = [p.id for p in invitations.unbound(db)]
     codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
     names = [f"护士{n}" for n in range(STAFF)] + ["刘洋", "李娜", "王芳"]
@@ -81,8 +95,12 @@ async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(runnin
 
     choices = ["满意", "满意", "基本满意", "满意", "不满意", "不满意"]
     asks = await asyncio.gather(*(users[f"护士{n}"].wait_for("您对整改效果满意吗") for n in range(STAFF)))
-    await asyncio.gather(*(users[f"护士{n}"].press(choice, message=ask)
-                           for n, (choice, ask) in enumerate(zip(choices, asks, strict=True))))
+    await asyncio.gather(
+        *(
+            users[f"护士{n}"].press(choice, message=ask)
+            for n, (choice, ask) in enumerate(zip(choices, asks, strict=True))
+        )
+    )
     again = users["护士0"]
     await again.press_data(asks[0].message_id, asks[0].buttons[1][0]["callback_data"])
     assert "已经投过票" in (await again.callback_answer())["text"]

@@ -58,8 +58,7 @@ async def test_a_meeting_typed_all_the_way(running_bot, client, invited, db):
     assert calendar.upcoming(db, clock.now()) == []
 
 
-async def test_the_one_liner_still_works_and_the_form_leaves_on_a_menu_tap(running_bot, client, invited,
-                                                                          db):
+async def test_the_one_liner_still_works_and_the_form_leaves_on_a_menu_tap(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
     reply = await office.send("/meeting 2099-12-10 14:30 ｜ 总结大会 ｜ 礼堂")
     assert any("已加入日程" in (m.text or "") for m in reply)  # and the office, attending, is told
@@ -170,17 +169,20 @@ async def test_a_self_check_request_by_buttons(running_bot, client, invited, db)
     await head.wait_for("自查")
 
 
-async def test_lookback_without_a_number_offers_the_closed_problems_and_asks(running_bot, client,
-                                                                            invited, db):
+async def test_lookback_without_a_number_offers_the_closed_problems_and_asks(
+    running_bot, client, invited, db
+):
     from storage import people, problems
 
     office = await join(client, invited, 103, "王芳")
     assert "还没有已销号的问题" in (await office.send("/lookback"))[-1].text
     problem_id = problems.create(db, "候诊区座椅不足", None)
     head = next(p for p in people.everyone(db) if p.name == "刘洋")
-    db.execute("update problems set status = 'closed', department_id = ?, measures = '增加座椅', "
-               "deadline = '2026-10-30', closed_at = '2026-11-01T02:00:00+00:00' where id = ?",
-               [head.department_id, problem_id])
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, measures = '增加座椅', "
+        "deadline = '2026-10-30', closed_at = '2026-11-01T02:00:00+00:00' where id = ?",
+        [head.department_id, problem_id],
+    )
     db.conn.commit()
     reply = await office.send("/lookback")
     reply = await office.press(f"#{problem_id} 候诊区座椅不足")

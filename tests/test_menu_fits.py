@@ -16,8 +16,15 @@ def person(*roles: str) -> Person:
 
 
 def test_every_role_gets_at_most_six_daily_buttons_and_the_rest_under_more():
-    for roles in [(), (HEAD,), (LEADER,), (OFFICE,), (HEAD, LEADER), (LEADER, OFFICE),
-                  (HEAD, LEADER, OFFICE)]:
+    for roles in [
+        (),
+        (HEAD,),
+        (LEADER,),
+        (OFFICE,),
+        (HEAD, LEADER),
+        (LEADER, OFFICE),
+        (HEAD, LEADER, OFFICE),
+    ]:
         who = person(*roles)
         daily, more = menu.daily_and_more(who)
         assert len(daily) <= menu.MAX_DAILY
@@ -46,8 +53,9 @@ async def test_a_stale_or_forged_more_button_is_refused_politely(running_bot, cl
     assert not any("请发送人员名单" in (m.text or "") for m in reply)
 
 
-async def test_a_menu_tap_in_the_middle_of_a_typed_step_opens_what_was_tapped(running_bot, client,
-                                                                             invited, db):
+async def test_a_menu_tap_in_the_middle_of_a_typed_step_opens_what_was_tapped(
+    running_bot, client, invited, db
+):
     office = await join(client, invited, 103, "王芳")
     await office.send("/newproblem")
     reply = await office.send("📋 整改台账")  # the title step, and the ledger tapped
@@ -80,8 +88,17 @@ def test_typed_text_matches_a_button_in_normalised_form():
     from handlers.typed_choice import match
 
     offered = {"门诊部": "1", "住院部": "2", "形式主义": "c0", "不指定科室": "0"}
-    for typed, value in [("门诊部", "1"), (" 门诊 部 ", "1"), ("门诊部。", "1"), ("门\u200b诊部", "1"),
-                         ("ｍ", None), ("门诊", None), ("形式主义", "c0"), ("不指定科室", "0"), ("", None)]:
+    for typed, value in [
+        ("门诊部", "1"),
+        (" 门诊 部 ", "1"),
+        ("门诊部。", "1"),
+        ("门\u200b诊部", "1"),
+        ("ｍ", None),
+        ("门诊", None),
+        ("形式主义", "c0"),
+        ("不指定科室", "0"),
+        ("", None),
+    ]:
         assert match(typed, offered) == value, typed
 
 

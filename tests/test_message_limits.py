@@ -70,16 +70,20 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.mark.parametrize("kind", ["emoji", "chinese"])
-async def test_a_self_check_of_three_long_parts_reaches_author_and_reviewer(running_bot, client, invited,
-                                                                            db, server, kind):
+async def test_a_self_check_of_three_long_parts_reaches_author_and_reviewer(
+    running_bot, client, invited, db, server, kind
+):
     clock.freeze(datetime.combine(date(2026, 11, 30), time(10), tzinfo=SHANGHAI))
     office = await join(client, invited, 103, "王芳")
     head = await join(client, invited, 104, "刘洋")
     leader = await join(client, invited, 102, "李娜")
     problem_id = problems.create(db, "挂号排队时间长", None)
-    db.execute("update problems set leader_id = (select id from people where name = '李娜'), "
-               "department_id = (select id from departments where name = '门诊部'), status = 'claimed' "
-               "where id = ?", [problem_id])
+    db.execute(
+        "update problems set leader_id = (select id from people where name = '李娜'), "
+        "department_id = (select id from departments where name = '门诊部'), status = 'claimed' "
+        "where id = ?",
+        [problem_id],
+    )
     db.conn.commit()
     await office.send("/selfcheck 门诊部 2026-12-04")
     while await delivery.send_due(running_bot.app):
@@ -115,6 +119,7 @@ def drain(app):
     async def run():
         while await delivery.send_due(app):
             pass
+
     return run()
 
 
@@ -140,15 +145,24 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     notices.problem_listed(app, problem_id)
     problem = problems.claim(db, problem_id, named["李娜"])
     notices.problem_claimed(app, problem)
-    problem = problems.act(db, problem_id, "dispatch", named["李娜"], measures=text,
-                           department_id=named["刘洋"].department_id, deadline=date(2026, 12, 31))
+    problem = problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        named["李娜"],
+        measures=text,
+        department_id=named["刘洋"].department_id,
+        deadline=date(2026, 12, 31),
+    )
     notices.problem_dispatched(app, problem)
-    problem = problems.act(db, problem_id, "report", named["刘洋"], actor_id=named["刘洋"].id, text=text,
-                           percent=60)
+    problem = problems.act(
+        db, problem_id, "report", named["刘洋"], actor_id=named["刘洋"].id, text=text, percent=60
+    )
     notices.progress_reported(app, problem, text, [])
     notices.progress_reported(app, problem, text, [jpeg()])  # the notice as a photo's caption (1,024)
-    extension = extensions.ask(db, problem_id, named["刘洋"], longest(kind, 500), date(2027, 1, 15),
-                               date(2026, 11, 30))
+    extension = extensions.ask(
+        db, problem_id, named["刘洋"], longest(kind, 500), date(2027, 1, 15), date(2026, 11, 30)
+    )
     notices.extension_asked(app, problem, extension, named["刘洋"])
     problem = problems.act(db, problem_id, "request_closure", named["刘洋"])
     await drain(app)
@@ -174,8 +188,12 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     await leader.send("/digest")
     await office.send("/digest")
     await staff.send("/meetings")
-    assert db.execute("select count(*) from outbox where dedup_key like 'meeting-set:%' "
-                      "and sent_at is not null").fetchone()[0] == 4  # the meeting's notice reached all four
+    assert (
+        db.execute(
+            "select count(*) from outbox where dedup_key like 'meeting-set:%' and sent_at is not null"
+        ).fetchone()[0]
+        == 4
+    )  # the meeting's notice reached all four
     refused = [r[0][:12] for r in db.execute("select text from outbox where last_error like 'bad request%'")]
     assert refused == []
     assert server.api.refusals() == []
@@ -197,8 +215,9 @@ def test_grouped_notices_go_out_as_many_as_fit_one_message():
 
 
 @pytest.mark.parametrize("kind", ["emoji", "chinese"])
-async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(running_bot, client, invited, db,
-                                                                           server, kind):
+async def test_a_thread_written_back_published_and_a_sheet_at_their_limits(
+    running_bot, client, invited, db, server, kind
+):
     """The thread of an opinion (the opinion, the office's reply, the holder's write-back, all
     2,000 long) in the inbox and under /receipt; the answer published to everyone; an
     evaluation sheet with a 200-long title: its preview, invitation and rating screens."""
@@ -250,12 +269,24 @@ def test_published_results_of_a_long_sheet_go_out_in_parts_that_fit(db, invited,
 
     subjects = tuple(Subject(position=n, name="😀" * 50 + f"{n}") for n in range(40))
     now = datetime(2026, 11, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-    sheet = Sheet(id=7, title="😀" * 200, items=("政治表现", "工作作风", "廉洁自律"),
-                  grades=("好", "较好", "一般", "差"), roles=frozenset(), departments=frozenset(),
-                  opens_at=now, closes_at=now, concluded=True, published=False, subjects=subjects)
+    sheet = Sheet(
+        id=7,
+        title="😀" * 200,
+        items=("政治表现", "工作作风", "廉洁自律"),
+        grades=("好", "较好", "一般", "差"),
+        roles=frozenset(),
+        departments=frozenset(),
+        opens_at=now,
+        closes_at=now,
+        concluded=True,
+        published=False,
+        subjects=subjects,
+    )
     shares = tuple({"好": 0.5, "较好": 0.3, "一般": 0.1, "差": 0.1} for _ in sheet.items)
-    found = [SubjectResult(subject=s, ballots=30, abstained=1, shares=shares, overall="好", flagged=False)
-             for s in subjects]
+    found = [
+        SubjectResult(subject=s, ballots=30, abstained=1, shares=shares, overall="好", flagged=False)
+        for s in subjects
+    ]
     monkeypatch.setattr(evaluation_job, "results", lambda app, sheet: found)
     from services import KEY, Services, Shared
 

@@ -17,8 +17,12 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "storage" / "migrations.py
 
 
 def schema(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
-    return {(kind, name): sql for kind, name, sql in conn.execute(
-        "select type, name, sql from sqlite_master where type in ('table', 'index', 'trigger', 'view')")}
+    return {
+        (kind, name): sql
+        for kind, name, sql in conn.execute(
+            "select type, name, sql from sqlite_master where type in ('table', 'index', 'trigger', 'view')"
+        )
+    }
 
 
 def applied(conn: sqlite3.Connection) -> set[tuple[str, str]]:
@@ -27,8 +31,13 @@ def applied(conn: sqlite3.Connection) -> set[tuple[str, str]]:
 
 def test_sqlite_utils_migrate_builds_the_schema_the_bot_builds(tmp_path):
     by_command = tmp_path / "fresh.db"
-    subprocess.run([sys.executable, "-m", "sqlite_utils", "migrate", str(by_command), str(MIGRATIONS)],
-                   check=True, capture_output=True, cwd=tmp_path, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "sqlite_utils", "migrate", str(by_command), str(MIGRATIONS)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     by_bot = open_database(tmp_path / "bot" / "fresh.db")
     try:
         with sqlite3.connect(by_command) as command_conn:

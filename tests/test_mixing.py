@@ -20,8 +20,10 @@ async def copy_of_chat(client, server, person, thief) -> list[str]:
     """Every message still in the person's chat, copied into the thief's by its id."""
     found = []
     for message_id in range(1, server.api.chats[person.id].next_message_id):
-        async with client.session.post(f"{server.url}/bot{TOKEN}/copyMessage", json={
-                "chat_id": thief.id, "from_chat_id": person.id, "message_id": message_id}) as answer:
+        async with client.session.post(
+            f"{server.url}/bot{TOKEN}/copyMessage",
+            json={"chat_id": thief.id, "from_chat_id": person.id, "message_id": message_id},
+        ) as answer:
             if answer.status == 200:
                 copied = (await answer.json())["result"]["message_id"]
                 message = server.api.chats[thief.id].messages[copied]
@@ -74,8 +76,9 @@ def test_ballots_wait_for_k_voters_and_leftovers_go_without_them(db, invited):
     pool = anonymous_pool.attach(db, 5)
     assert isinstance(pool, AnonymousPool)
     problem_id = problems.create(db, "候诊区", None)
-    db.execute("update problems set status = 'closed', closed_at = ? where id = ?",
-               [iso(clock.now()), problem_id])
+    db.execute(
+        "update problems set status = 'closed', closed_at = ? where id = ?", [iso(clock.now()), problem_id]
+    )
     db.conn.commit()
     lookback = lookbacks.start(db, problem_id, "30d", date(2026, 12, 1), 14)
     for n in range(7):
@@ -100,23 +103,34 @@ async def test_a_holder_votes_only_on_their_opinions_problem_and_only_once(runni
     mine = problems.from_opinion(db, opinion_id, office_id)
     other = problems.create(db, "别的科室的问题", office_id)
     for problem_id in (mine, other):
-        db.execute("update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
-                   [clinic, iso(clock.now()), problem_id])
+        db.execute(
+            "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+            [clinic, iso(clock.now()), problem_id],
+        )
     db.conn.commit()
     today = clock.now().date()
     own, foreign = (lookbacks.start(db, p, "30d", today, 14) for p in (mine, other))
     card = await staff.send(f"/receipt {receipt}")
     assert "满意" in " ".join(card[-1].labels())
-    [vote] = [b["callback_data"] for row in card[-1].buttons for b in row
-              if b["callback_data"].endswith(":satisfied")]
+    [vote] = [
+        b["callback_data"]
+        for row in card[-1].buttons
+        for b in row
+        if b["callback_data"].endswith(":satisfied")
+    ]
     forged = vote.replace(f"lbr:{own.id}:", f"lbr:{foreign.id}:")
     assert forged != vote
     await staff.press_data(card[-1].message_id, forged)
     assert "不请您投票" in (await staff.callback_answer())["text"]
     await staff.press("不满意", message=card[-1])
     # the holder is staff of the department: their vote counts as theirs, so no second one
-    assert lookbacks.has_voted(running_bot.db, own.id, lookbacks.staff_voter(  # waiting in its pool
-        db.execute("select id from people where name = '张伟'").fetchone()[0]))
+    assert lookbacks.has_voted(
+        running_bot.db,
+        own.id,
+        lookbacks.staff_voter(  # waiting in its pool
+            db.execute("select id from people where name = '张伟'").fetchone()[0]
+        ),
+    )
     await staff.press_data(card[-1].message_id, f"lbv:{own.id}:satisfied")
     assert "已经投过票" in (await staff.callback_answer())["text"]
 

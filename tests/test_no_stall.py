@@ -48,8 +48,11 @@ def _reachable_office(db, extra: int) -> list[int]:
     """`extra` more office members besides 王芳; everyone reachable in a chat of their own."""
     department = db.execute("select id from departments where name = '组织人事科'").fetchone()[0]
     for n in range(extra):
-        db.execute("insert into people (roster_key, name, department_id, roles, active, reachable) "
-                   "values (?, ?, ?, 'office staff', 1, 1)", [f"office-{n}", f"办公室{n}", department])
+        db.execute(
+            "insert into people (roster_key, name, department_id, roles, active, reachable) "
+            "values (?, ?, ?, 'office staff', 1, 1)",
+            [f"office-{n}", f"办公室{n}", department],
+        )
     db.execute("update people set chat_id = 900000 + id, telegram_user_id = 900000 + id, reachable = 1")
     db.conn.commit()
     return [r[0] for r in db.execute("select id from people where roles like '%office%'")]
@@ -57,8 +60,9 @@ def _reachable_office(db, extra: int) -> list[int]:
 
 async def test_the_reminder_slot_commits_in_slices_and_lets_the_loop_run_between(db, db_path, monkeypatch):
     seed(db, per_state=100)
-    working = db.execute("select count(*) from problems where status in ('dispatched', 'in_progress', "
-                         "'returned')").fetchone()[0]
+    working = db.execute(
+        "select count(*) from problems where status in ('dispatched', 'in_progress', 'returned')"
+    ).fetchone()[0]
     _reachable_office(db, 0)
     app = app_for(db, db_path)
     await _sweep_at(app, 8, 59)
@@ -73,8 +77,10 @@ async def test_the_reminder_slot_commits_in_slices_and_lets_the_loop_run_between
 async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(db, db_path, monkeypatch):
     seed(db, per_state=5)
     # the working problems fell late yesterday: something new for the 08:30 digest
-    db.execute("update problems set deadline = ? where status in ('dispatched', 'in_progress', 'returned')",
-               [(DAY - timedelta(days=1)).isoformat()])
+    db.execute(
+        "update problems set deadline = ? where status in ('dispatched', 'in_progress', 'returned')",
+        [(DAY - timedelta(days=1)).isoformat()],
+    )
     office = _reachable_office(db, 3)
     built = []
     for_office = digests.for_office
@@ -83,12 +89,20 @@ async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(
     await _sweep_at(app, 8, 29)
     _, seen = await _watched(db, "digest:%", _sweep_at(app, 8, 31))
     assert len(office) == 4 and len(built) == 1
-    got = {r[0] for r in db.execute("select person_id from outbox where dedup_key like 'digest:%' "
-                                    "and photo is null")}
+    got = {
+        r[0]
+        for r in db.execute("select person_id from outbox where dedup_key like 'digest:%' and photo is null")
+    }
     charts = {r[0] for r in db.execute("select person_id from outbox where dedup_key like 'digest:%:chart'")}
     assert set(office) <= got and set(office) <= charts
-    texts = {r[0] for r in db.execute("select text from outbox where dedup_key like 'digest:%' "
-                                      "and photo is null and person_id in "
-                                      f"({','.join('?' * len(office))})", office)}
+    texts = {
+        r[0]
+        for r in db.execute(
+            "select text from outbox where dedup_key like 'digest:%' "
+            "and photo is null and person_id in "
+            f"({','.join('?' * len(office))})",
+            office,
+        )
+    }
     assert len(texts) == 1  # the one office digest, to each of them
     assert any(0 < n < len(got) * 2 for n in seen)  # the loop ran while the digests were being made

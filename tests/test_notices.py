@@ -20,14 +20,18 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def told(db, dedup_prefix: str) -> dict[str, list[str]]:
     """name -> texts of the queued notices whose key starts so."""
     found: dict[str, list[str]] = {}
-    for name, text in db.execute("select p.name, o.text from outbox o join people p on p.id = o.person_id "
-                                 "where o.dedup_key like ? order by o.id", [f"{dedup_prefix}%"]):
+    for name, text in db.execute(
+        "select p.name, o.text from outbox o join people p on p.id = o.person_id "
+        "where o.dedup_key like ? order by o.id",
+        [f"{dedup_prefix}%"],
+    ):
         found.setdefault(name, []).append(text)
     return found
 
 
-def test_the_command_line_import_of_findings_tells_every_leader(db, invited, tmp_path, monkeypatch, capsys,
-                                                                db_path):
+def test_the_command_line_import_of_findings_tells_every_leader(
+    db, invited, tmp_path, monkeypatch, capsys, db_path
+):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     findings = tmp_path / "findings.csv"
     findings.write_bytes("问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,督查\n".encode("gbk"))
@@ -41,14 +45,19 @@ def test_the_command_line_import_of_findings_tells_every_leader(db, invited, tmp
     assert all(f'"claim:{problem_id}"' in b for (b,), problem_id in zip(buttons, ids, strict=True))
 
 
-def test_the_command_line_import_of_the_calendar_tells_the_attendees(db, invited, tmp_path, monkeypatch,
-                                                                    capsys, db_path):
+def test_the_command_line_import_of_the_calendar_tells_the_attendees(
+    db, invited, tmp_path, monkeypatch, capsys, db_path
+):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     csv_file = tmp_path / "calendar.csv"
-    csv_file.write_bytes(("名称,类型,开始,结束,地点,参加\n"
-                          "查摆问题、开展批评,阶段,2099-12-01 00:00,2099-12-31 23:59,,\n"
-                          "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n"
-                          "专题民主生活会,会议,2099-12-03 14:30,,三楼会议室,班子成员\n").encode("gbk"))
+    csv_file.write_bytes(
+        (
+            "名称,类型,开始,结束,地点,参加\n"
+            "查摆问题、开展批评,阶段,2099-12-01 00:00,2099-12-31 23:59,,\n"
+            "动员大会,会议,2099-12-02 09:00,,礼堂,全体\n"
+            "专题民主生活会,会议,2099-12-03 14:30,,三楼会议室,班子成员\n"
+        ).encode("gbk")
+    )
     assert bot.main(["calendar", "import", str(csv_file)]) == 0
     assert "5 notices" in capsys.readouterr().out  # four to the assembly, one to the leader
     announced = told(db, "meeting-set:")
@@ -69,9 +78,12 @@ def test_the_demo_seeder_tells_people_through_the_notices_layer(tmp_path):
     assert set(told(db, f"listed:{waiting.id}:")) == leaders  # every leader was told, as in chat
     consultations = next(p for p in problems.each(db) if p.title.startswith("院内会诊响应慢"))
     heads = {p.name for p in notices.heads_of(notices.Reach(db, "zh-CN"), consultations.department_id)}
-    dispatched = db.execute("select p.name, o.due_at from outbox o join people p on p.id = o.person_id "
-                            "where o.text like ?", [f"%派到本科室的问题 #{consultations.id}%"]).fetchall()
+    dispatched = db.execute(
+        "select p.name, o.due_at from outbox o join people p on p.id = o.person_id where o.text like ?",
+        [f"%派到本科室的问题 #{consultations.id}%"],
+    ).fetchall()
     assert {name for name, _ in dispatched} == heads and heads
     # queued at the moment of the story: dispatched eight days before the demo's day, at 11:00
     assert {datetime.fromisoformat(due).astimezone(SHANGHAI) for _, due in dispatched} == {
-        datetime.combine(date(2026, 11, 15), time(11), tzinfo=SHANGHAI)}
+        datetime.combine(date(2026, 11, 15), time(11), tzinfo=SHANGHAI)
+    }

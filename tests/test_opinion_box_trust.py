@@ -23,8 +23,16 @@ async def release(running_bot):
 def seed_opinions(running_bot, count: int, first_day: date) -> list[str]:
     """`count` anonymous opinions over several days, as if staff had written them."""
     keys = running_bot.app.bot_data["keys"]
-    return [opinions.submit(running_bot.db, Draft(category="形式主义", text=f"意见第{n}条"), None, keys,
-                            first_day + timedelta(days=n % 4))[0] for n in range(count)]
+    return [
+        opinions.submit(
+            running_bot.db,
+            Draft(category="形式主义", text=f"意见第{n}条"),
+            None,
+            keys,
+            first_day + timedelta(days=n % 4),
+        )[0]
+        for n in range(count)
+    ]
 
 
 def card_ids(messages) -> list[str]:
@@ -59,8 +67,9 @@ async def test_paging_stays_stable_while_the_office_works_the_list(running_bot, 
     assert sorted(seen) == sorted(ids)
 
 
-async def test_an_opinion_on_the_problem_list_says_so_and_offers_only_what_fits(running_bot, client,
-                                                                                invited, db):
+async def test_an_opinion_on_the_problem_list_says_so_and_offers_only_what_fits(
+    running_bot, client, invited, db
+):
     staff = await join(client, invited, 101, "张伟")
     office = await join(client, invited, 103, "王芳")
     receipt = await submit_opinion(staff, "门诊叫号屏经常黑屏")
@@ -113,8 +122,12 @@ async def test_a_double_tap_on_submit_says_submitted_not_restarted(running_bot, 
     submit_data = next(b["callback_data"] for row in preview.buttons for b in row if b["text"] == "✅ 提交")
     # A double tap: both presses reach Telegram before the bot has answered the first (after
     # that the preview is deleted, since the chat forgets an anonymous text, and cannot be tapped).
-    taps = [await client.post(f"/sandbox/users/{staff.id}/press",
-                              {"message_id": preview.message_id, "data": submit_data}) for _ in range(2)]
+    taps = [
+        await client.post(
+            f"/sandbox/users/{staff.id}/press", {"message_id": preview.message_id, "data": submit_data}
+        )
+        for _ in range(2)
+    ]
     await staff.wait_for("回执码")
     answers = []
     for tap in taps:
@@ -220,8 +233,15 @@ async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, cl
     office_person = next(p for p in people.everyone(db) if p.name == "王芳")
     department_id = head.department_id
     problems.claim(db, problem_id, leader)
-    problems.act(db, problem_id, "dispatch", leader, measures="更换叫号屏", department_id=department_id,
-                 deadline=date(2026, 12, 31))
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        leader,
+        measures="更换叫号屏",
+        department_id=department_id,
+        deadline=date(2026, 12, 31),
+    )
     problems.act(db, problem_id, "report", head, actor_id=head.id, text="已换新屏", percent=100)
     card = (await staff.send(f"/receipt {receipt}"))[-1].text
     assert f"已列为问题 #{problem_id}" in card and "责任科室：门诊部" in card
@@ -240,11 +260,17 @@ async def test_the_receipt_follows_the_whole_life_of_the_problem(running_bot, cl
 
 def lookbacks_start(db, problem_id: int):
     from storage import lookbacks
+
     return lookbacks.start(db, problem_id, "30", date.today(), 7)
 
 
-async def list_it(office, title: str | None = None, kind: str = "限期整改", horizon: str = "近期",
-                  department: str = "不指定科室"):
+async def list_it(
+    office,
+    title: str | None = None,
+    kind: str = "限期整改",
+    horizon: str = "近期",
+    department: str = "不指定科室",
+):
     await office.press("列为问题")
     if title:
         await office.send(title)
@@ -256,8 +282,9 @@ async def list_it(office, title: str | None = None, kind: str = "限期整改", 
     return await office.press("确认")
 
 
-async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previews(running_bot, client,
-                                                                                    invited, db):
+async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previews(
+    running_bot, client, invited, db
+):
     staff = await join(client, invited, 101, "张伟")
     leader = await join(client, invited, 102, "李娜")
     office = await join(client, invited, 103, "王芳")
@@ -276,8 +303,9 @@ async def test_listing_asks_a_short_title_kind_horizon_and_department_then_previ
     assert db.execute("select count(*) from problems").fetchone()[0] == 0  # nothing before confirming
     done = await office.press("确认")
     assert "已列为问题 #1" in done[-1].text
-    row = db.execute("select title, kind, horizon, d.name from problems p join departments d "
-                     "on d.id = p.department_id").fetchone()
+    row = db.execute(
+        "select title, kind, horizon, d.name from problems p join departments d on d.id = p.department_id"
+    ).fetchone()
     assert row == ("自助机常死机、无人指导", "immediate", "medium", "门诊部")
     assert "自助机常死机、无人指导" in (await leader.wait_for("新问题待接单")).text
 
@@ -347,8 +375,9 @@ async def test_a_leader_lists_and_claims_or_hands_back_a_forwarded_opinion(runni
     assert "不在您这里" in (await leader.callback_answer())["text"]
 
 
-async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(running_bot, client, invited,
-                                                                              db):
+async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(
+    running_bot, client, invited, db
+):
     """门诊部 has two people: its look-back can never count 5 votes. The office hears so at
     once and widens it to everyone with one tap; someone not asked may still say 不了解."""
     from jobs import lookbacks as lookback_job
@@ -359,9 +388,11 @@ async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(ru
     office = await join(client, invited, 103, "王芳")
     await join(client, invited, 104, "刘洋")
     problem_id = problems.create(db, "候诊区座椅不足", None)
-    db.execute("update problems set status = 'closed', closed_at = '2026-11-01T02:00:00+00:00', "
-               "department_id = (select id from departments where name = '门诊部') where id = ?",
-               [problem_id])
+    db.execute(
+        "update problems set status = 'closed', closed_at = '2026-11-01T02:00:00+00:00', "
+        "department_id = (select id from departments where name = '门诊部') where id = ?",
+        [problem_id],
+    )
     db.conn.commit()
     lookback = lookbacks.start(db, problem_id, "30d", date(2026, 12, 1), 14)
     lookback_job.ask(running_bot.app, lookback)

@@ -33,7 +33,7 @@ def test_receipts_are_found_by_their_code_in_any_spelling(db):
 def test_ids_are_random_and_receipts_carry_100_bits(db):
     ids = [_submit(db)[0] for _ in range(50)]
     assert len(set(ids)) == 50 and ids != sorted(ids)  # not handed out in any order
-    assert len(opinions.RECEIPT_ALPHABET) ** opinions.RECEIPT_LENGTH >= 2 ** 100
+    assert len(opinions.RECEIPT_ALPHABET) ** opinions.RECEIPT_LENGTH >= 2**100
 
 
 def test_the_office_sees_opinions_only_after_a_batch(db):
@@ -63,10 +63,12 @@ def test_closed_and_duplicate_opinions_take_no_more_actions(db, invited):
     opinions.release_batch(db)
     opinions.mark_duplicate(db, second, first, 1)
     opinions.close(db, first, 1, "答复", DAY)
-    actions = (lambda i: opinions.reply(db, i, 1, "x", DAY),
-               lambda i: opinions.close(db, i, 1, "x", DAY),
-               lambda i: opinions.send_to_leader(db, i, 1, 1),
-               lambda i: opinions.write_back(db, i, "x", DAY))
+    actions = (
+        lambda i: opinions.reply(db, i, 1, "x", DAY),
+        lambda i: opinions.close(db, i, 1, "x", DAY),
+        lambda i: opinions.send_to_leader(db, i, 1, 1),
+        lambda i: opinions.write_back(db, i, "x", DAY),
+    )
     for opinion_id, refused in ((first, actions), (second, actions[1:3])):
         for action in refused:
             with pytest.raises(OpinionError):

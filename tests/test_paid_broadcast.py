@@ -45,9 +45,18 @@ async def test_the_fake_api_counts_paid_sends_apart_with_their_own_limit(server)
 def _roster(db, server) -> list[int]:
     department = db["departments"].insert({"name": "门诊部"}).last_pk
     db["people"].insert_all(
-        {"roster_key": f"p{n}", "name": f"员工{n}", "department_id": department, "roles": "staff",
-         "telegram_user_id": 30_000 + n, "chat_id": 30_000 + n, "reachable": 1, "active": 1}
-        for n in range(PEOPLE))
+        {
+            "roster_key": f"p{n}",
+            "name": f"员工{n}",
+            "department_id": department,
+            "roles": "staff",
+            "telegram_user_id": 30_000 + n,
+            "chat_id": 30_000 + n,
+            "reachable": 1,
+            "active": 1,
+        }
+        for n in range(PEOPLE)
+    )
     for n in range(PEOPLE):
         server.api.user(30_000 + n, f"u{n}")
     return [r["id"] for r in db.query("select id from people where roster_key like 'p%' order by id")]
@@ -75,8 +84,7 @@ async def test_with_paid_broadcasts_on_a_large_delivery_goes_flagged_side_by_sid
     server.api.flood_limits = (30, 1, 1000)
     server.api.latency["sendmessage"] = 0.1  # every send 100 ms on its way: one at a time, 6 s
     app = running_bot.app
-    change_settings(app, paid_broadcast=True,
-                    paid_broadcast_above=PEOPLE, paid_broadcast_in_flight=20)
+    change_settings(app, paid_broadcast=True, paid_broadcast_above=PEOPLE, paid_broadcast_in_flight=20)
     for person_id in ids:
         outbox.queue(db, person_id, f"通知 {person_id}")
     started = time.monotonic()
@@ -92,22 +100,25 @@ async def test_below_the_threshold_nothing_is_paid(running_bot, server, db):
     ids = _roster(db, server)
     server.api.flood_limits = (30, 1, 1000)
     app = running_bot.app
-    change_settings(app, paid_broadcast=True,
-                    paid_broadcast_above=PEOPLE + 1)
+    change_settings(app, paid_broadcast=True, paid_broadcast_above=PEOPLE + 1)
     for person_id in ids:
         outbox.queue(db, person_id, f"通知 {person_id}")
     await delivery.send_due(app)
     assert server.api.paid_messages == 0 and outbox.pending_count(db) == 0
 
 
-@pytest.mark.parametrize(("people", "paid", "minutes", "stars"), [
-    (100_000, False, 57, 0.0),  # 100,000 / (30 x 98.5%) s: about an hour
-    (100_000, True, 2, 10_000.0),
-    (10, True, 1, 1.0),  # at least a minute is said
-])
+@pytest.mark.parametrize(
+    ("people", "paid", "minutes", "stars"),
+    [
+        (100_000, False, 57, 0.0),  # 100,000 / (30 x 98.5%) s: about an hour
+        (100_000, True, 2, 10_000.0),
+        (10, True, 1, 1.0),  # at least a minute is said
+    ],
+)
 def test_the_estimate(db, people, paid, minutes, stars):
-    settings = dataclasses.replace(config.load(env={}, dotenv=False), paid_broadcast=paid,
-                                   paid_broadcast_above=1)
+    settings = dataclasses.replace(
+        config.load(env={}, dotenv=False), paid_broadcast=paid, paid_broadcast_above=1
+    )
     found = delivery.estimate(settings, db, people)
     assert (found.count, found.minutes, found.stars) == (people, minutes, stars)
     assert delivery.estimate_line("en", found).count("Stars") == (1 if paid else 0)
@@ -126,18 +137,19 @@ async def _publish_preview(running_bot, client, invited, db) -> str:
     return preview[0].text
 
 
-async def test_the_office_sees_people_stars_and_minutes_before_a_paid_broadcast(running_bot, client, invited,
-                                                                               db):
+async def test_the_office_sees_people_stars_and_minutes_before_a_paid_broadcast(
+    running_bot, client, invited, db
+):
     app = running_bot.app
-    change_settings(app, paid_broadcast=True,
-                    paid_broadcast_above=1)
+    change_settings(app, paid_broadcast=True, paid_broadcast_above=1)
     text = await _publish_preview(running_bot, client, invited, db)
     assert "全体 3 人" in text
     assert "付费群发" in text and "0.3 颗 Telegram Stars" in text and "约 1 分钟" in text
 
 
-async def test_without_paid_broadcasts_the_office_sees_the_minutes_and_no_stars(running_bot, client, invited,
-                                                                                 db):
+async def test_without_paid_broadcasts_the_office_sees_the_minutes_and_no_stars(
+    running_bot, client, invited, db
+):
     text = await _publish_preview(running_bot, client, invited, db)
     assert "全体 3 人" in text and "约 1 分钟" in text and "Stars" not in text
 

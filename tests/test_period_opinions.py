@@ -24,8 +24,16 @@ def test_opinion_statuses_of_a_past_month_are_as_they_stood_at_its_end(db, invit
     office = db.execute("select id from people where name = '王芳'").fetchone()[0]
     leader = db.execute("select id from people where name = '李娜'").fetchone()[0]
     on(date(2026, 11, 10))
-    ids = [opinions.submit(db, Draft(anonymous=True, category="其他", department_id=None, text=f"意见{n}"),
-                           None, KEYS, date(2026, 11, 10))[0] for n in range(6)]
+    ids = [
+        opinions.submit(
+            db,
+            Draft(anonymous=True, category="其他", department_id=None, text=f"意见{n}"),
+            None,
+            KEYS,
+            date(2026, 11, 10),
+        )[0]
+        for n in range(6)
+    ]
     opinions.release_batch(db)
     opinions.reply(db, ids[0], office, "收到", date(2026, 11, 12))  # replied in November
     opinions.close(db, ids[1], office, "已处理", date(2026, 11, 20))  # closed in November
@@ -55,8 +63,13 @@ def test_the_report_says_when_its_opinion_statuses_stood(db, invited):
     from documents import summary_report
 
     on(date(2026, 11, 10))
-    opinions.submit(db, Draft(anonymous=True, category="其他", department_id=None, text="意见"), None, KEYS,
-                    date(2026, 11, 10))
+    opinions.submit(
+        db,
+        Draft(anonymous=True, category="其他", department_id=None, text="意见"),
+        None,
+        KEYS,
+        date(2026, 11, 10),
+    )
     opinions.release_batch(db)
     figures = summary.summarize(db, date(2026, 11, 1), date(2026, 11, 30), SHANGHAI)
     document = docx.Document(io.BytesIO(summary_report.build(figures, "示范医院", date(2026, 12, 1))))

@@ -30,7 +30,8 @@ async def test_a_rounds_changes_go_in_one_transaction_and_what_is_held_is_not_wr
         persistence.update_conversation("opinion", (102, 102), "reviewing"),
         persistence.update_user_data(101, {"listing": {"page": 2}, "名": "张伟"}),
         persistence.update_chat_data(101, {}),
-        persistence.drop_user_data(103))
+        persistence.drop_user_data(103),
+    )
     await asyncio.sleep(0)
     assert _commits(statements) == 1
 
@@ -42,7 +43,9 @@ async def test_a_rounds_changes_go_in_one_transaction_and_what_is_held_is_not_wr
     await asyncio.gather(
         persistence.update_conversation("opinion", (101, 101), "writing"),
         persistence.update_user_data(101, {"listing": {"page": 2}, "名": "张伟"}),
-        persistence.update_user_data(104, {}), persistence.update_chat_data(104, {}))
+        persistence.update_user_data(104, {}),
+        persistence.update_chat_data(104, {}),
+    )
     await asyncio.sleep(0)
     assert statements == []  # nothing changed: not even a transaction
 

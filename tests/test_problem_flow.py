@@ -28,8 +28,9 @@ async def test_fifty_leaders_claim_at_once_and_one_wins(running_bot, client, db)
     codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
     problem_id = problems.create(db, "职工食堂膳食单一", None)
     leaders = [await client.user(8000 + n, f"L{n}") for n in range(LEADERS)]
-    await asyncio.gather(*(leader.send(f"/start {codes[f'领导{n:02d}']}")
-                           for n, leader in enumerate(leaders)))
+    await asyncio.gather(
+        *(leader.send(f"/start {codes[f'领导{n:02d}']}") for n, leader in enumerate(leaders))
+    )
     await asyncio.gather(*(leader.send("/claim") for leader in leaders))
 
     async def press(leader):
@@ -154,8 +155,9 @@ async def test_return_explain_and_the_ledger_shows_why(running_bot, client, invi
     assert "需整体翻建，经费明年到位" in detail and "2099-03-01" in detail
 
 
-async def test_findings_import_in_chat_and_on_the_command_line(running_bot, client, invited, tmp_path,
-                                                              monkeypatch, capsys, db_path, db):
+async def test_findings_import_in_chat_and_on_the_command_line(
+    running_bot, client, invited, tmp_path, monkeypatch, capsys, db_path, db
+):
     office = await join(client, invited, 103, "王芳")
     await office.send("/findings")
     bad = "问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,不知道\n"

@@ -19,8 +19,15 @@ ROSTER = """姓名,科室,角色
 领导乙,院办,班子成员
 办公室,组织人事科,活动办
 """
-PERSONAS = {"staff": "职工甲", "own_head": "主任甲", "other_head": "主任乙",
-            "own_leader": "领导甲", "other_leader": "领导乙", "office": "办公室", "system": None}
+PERSONAS = {
+    "staff": "职工甲",
+    "own_head": "主任甲",
+    "other_head": "主任乙",
+    "own_leader": "领导甲",
+    "other_leader": "领导乙",
+    "office": "办公室",
+    "system": None,
+}
 
 # Written out from DOMAIN.md and the issue, independently of storage.problems.TRANSITIONS.
 W = ("dispatched", "in_progress", "returned")
@@ -52,18 +59,23 @@ def _fields(action: str, cast, db) -> dict:
     return {
         "claim": lambda actor: {"actor_id": actor.id if actor else 0},
         "assign": lambda actor: {"leader_id": cast["own_leader"].id},
-        "dispatch": lambda actor: {"measures": "增设窗口", "department_id": outpatient,
-                                   "deadline": date(2026, 12, 31), "today": TODAY},
-        "report": lambda actor: {"text": "已完成一半", "percent": 50,
-                                 "actor_id": actor.id if actor else 0},
+        "dispatch": lambda actor: {
+            "measures": "增设窗口",
+            "department_id": outpatient,
+            "deadline": date(2026, 12, 31),
+            "today": TODAY,
+        },
+        "report": lambda actor: {"text": "已完成一半", "percent": 50, "actor_id": actor.id if actor else 0},
         "explain": lambda actor: {"reason": "经费未到位", "review_on": date(2027, 3, 1)},
     }.get(action, lambda actor: {})
 
 
 def _problem_in(db, state: str, cast) -> int:
     problem_id = problems.create(db, "挂号排队时间长", None)
-    db.execute("update problems set status = ?, leader_id = ?, department_id = ? where id = ?",
-               [state, cast["own_leader"].id, cast["own_head"].department_id, problem_id])
+    db.execute(
+        "update problems set status = ?, leader_id = ?, department_id = ? where id = ?",
+        [state, cast["own_leader"].id, cast["own_head"].department_id, problem_id],
+    )
     if state == "listed":
         db.execute("update problems set leader_id = null where id = ?", [problem_id])
     db.conn.commit()
@@ -129,8 +141,10 @@ def test_working_days_skip_national_day_and_count_make_up_days():
 
 def test_traffic_lights(db, cast):
     problem_id = _problem_in(db, "dispatched", cast)
-    db.execute("update problems set deadline = ?, last_progress_at = ? where id = ?",
-               ["2026-11-30", "2026-11-20T00:00:00+00:00", problem_id])
+    db.execute(
+        "update problems set deadline = ?, last_progress_at = ? where id = ?",
+        ["2026-11-30", "2026-11-20T00:00:00+00:00", problem_id],
+    )
     db.conn.commit()
     problem = problems.get(db, problem_id)
     assert problems.light(problem, date(2026, 11, 23)) == "green"
@@ -142,9 +156,11 @@ def test_traffic_lights(db, cast):
 
 
 def test_findings_import_is_all_or_nothing(db):
-    good = ("问题,具体表现,问题来源,整改类型\n"
-            "食堂菜品单一,品种少,民主生活会,限期整改\n"
-            "门卫夜巡不到位,,督查,立行立改\n")
+    good = (
+        "问题,具体表现,问题来源,整改类型\n"
+        "食堂菜品单一,品种少,民主生活会,限期整改\n"
+        "门卫夜巡不到位,,督查,立行立改\n"
+    )
     ids = problems.import_findings(db, problems.parse_findings(good.encode("gbk")), None)
     assert [problems.get(db, i).source for i in ids] == ["meeting", "inspection"]
     bad = good + "监控死角,,民主生活会,马上改\n"

@@ -26,8 +26,9 @@ async def open_box(office) -> str:
     return LINK.search(status).group(1)
 
 
-async def guest_submits(guest, code: str, text: str, category: str = "服务态度",
-                        department: str = "门诊部") -> str:
+async def guest_submits(
+    guest, code: str, text: str, category: str = "服务态度", department: str = "门诊部"
+) -> str:
     welcome = await guest.send(f"/start {code}")
     assert "群众意见箱" in welcome[-1].text and "匿名" in welcome[-1].text
     assert welcome[-1].labels() == ["医疗服务", "服务态度", "就医环境", "收费", "其他"]
@@ -74,8 +75,7 @@ async def test_a_guest_reaches_nothing_else(running_bot, client, invited):
     await open_box(office)
     guest = await client.user(901, "路人")
     only = say("zh-CN", "public.guest_only")
-    for typed in ("/ledger", "/inbox", "/help", "/me", "/poster", "/claim", "/evaluate", "/nonsense",
-                  "你好"):
+    for typed in ("/ledger", "/inbox", "/help", "/me", "/poster", "/claim", "/evaluate", "/nonsense", "你好"):
         answer = await guest.send(typed)
         assert [m.text for m in answer] == [only], typed
     assert guest.keyboard is None  # no menu was ever shown

@@ -39,7 +39,8 @@ async def guests_write(client, code: str, count: int, first: int, department: st
 
 
 async def test_guest_opinions_are_counted_as_the_publics_by_the_office_and_from_k_by_a_leader(
-        running_bot, client, invited):
+    running_bot, client, invited
+):
     clock.freeze(at(MONDAY, 10))
     office = await join(client, invited, 103, "王芳")
     leader = await join(client, invited, 102, "李娜")  # 院办: opinions about it are hers
@@ -206,7 +207,8 @@ def test_past_the_cap_the_longest_silent_guest_goes_first_and_it_is_logged_once(
     assert [places.get(u) for u in range(1, 6)] == [11, None, None, 14, 15]
     assert len(places) == 3
     assert [r.getMessage() for r in caplog.records if "cap" in r.getMessage()] == [
-        "guests: 3 remembered, the cap; the longest silent are forgotten first (they scan the poster again)"]
+        "guests: 3 remembered, the cap; the longest silent are forgotten first (they scan the poster again)"
+    ]
 
 
 async def test_a_guest_silent_for_a_day_scans_the_poster_again(fast_bot, fast_client, db_path):

@@ -82,8 +82,9 @@ async def test_a_questionnaire_from_creation_to_results(running_bot, client, db)
     assert again[-1].text == say("zh-CN", "survey.already")
 
     # the one who chose it has a receipt, and the office's inbox has the text as an opinion
-    receipt = re.search(r"<code>([0-9A-Z-]+)</code>", next(
-        m.text for m in people[3].inbox if m.text and "回执码" in m.text))[1]
+    receipt = re.search(
+        r"<code>([0-9A-Z-]+)</code>", next(m.text for m in people[3].inbox if m.text and "回执码" in m.text)
+    )[1]
     await opinion_batches.release_to_office(running_bot.app)
     cards = await office.send("/inbox")
     card = next(m for m in cards if m.text and "厕所太远了" in m.text)

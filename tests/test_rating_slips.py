@@ -45,8 +45,9 @@ async def test_slips_vote_once_each_and_count_as_their_own_group(running_bot, cl
 
     issued: list[str] = []  # the codes are on the paper only: read them as they are made
     real_issue = evaluations.issue_slips
-    monkeypatch.setattr(evaluations, "issue_slips",
-                        lambda *a, **k: issued.extend(real_issue(*a, **k)) or list(issued))
+    monkeypatch.setattr(
+        evaluations, "issue_slips", lambda *a, **k: issued.extend(real_issue(*a, **k)) or list(issued)
+    )
     shown = await office.send(f"/slips {sheet_id} {SLIPS}")
     [pdf] = [m.document for m in shown if m.document]
     assert pdf["file_name"] == f"评议票-{sheet_id}-{SLIPS}张.pdf"
@@ -95,4 +96,6 @@ async def test_slips_vote_once_each_and_count_as_their_own_group(running_bot, cl
     # after closing, no slip votes
     late = await client.user(7_200, "迟到")
     assert (await late.send(f"/start {evaluations.SLIP_PREFIX}{issued[3]}"))[-1].text in (
-        say("zh-CN", "evaluation.slip_used"), say("zh-CN", "evaluation.closed"))
+        say("zh-CN", "evaluation.slip_used"),
+        say("zh-CN", "evaluation.closed"),
+    )

@@ -23,17 +23,21 @@ def dispatched(db, deadline: date, title: str = "挂号排队时间长") -> int:
     leader = db.execute("select id from people where name = '李娜'").fetchone()[0]
     department = db.execute("select id from departments where name = '门诊部'").fetchone()[0]
     problem_id = problems.create(db, title, None)
-    db.execute("update problems set status = 'dispatched', leader_id = ?, department_id = ?, "
-               "deadline = ?, measures = '增设窗口' where id = ?",
-               [leader, department, deadline.isoformat(), problem_id])
+    db.execute(
+        "update problems set status = 'dispatched', leader_id = ?, department_id = ?, "
+        "deadline = ?, measures = '增设窗口' where id = ?",
+        [leader, department, deadline.isoformat(), problem_id],
+    )
     db.conn.commit()
     return problem_id
 
 
 def queued(db) -> list[tuple[str, str, str]]:
     """(name, reminder kind, local day) for every reminder queued so far."""
-    rows = db.query("select p.name, o.dedup_key from outbox o join people p on p.id = o.person_id "
-                    "where o.dedup_key like 'reminder:%' order by o.id")
+    rows = db.query(
+        "select p.name, o.dedup_key from outbox o join people p on p.id = o.person_id "
+        "where o.dedup_key like 'reminder:%' order by o.id"
+    )
     return [(r["name"], r["dedup_key"].split(":")[2], r["dedup_key"].split(":")[3]) for r in rows]
 
 
@@ -49,8 +53,10 @@ async def sweep_days(running_bot, first: date, last: date) -> None:
 
 @pytest.fixture
 async def team(running_bot, client, invited):
-    return {name: await join(client, invited, uid, name)
-            for uid, name in ((102, "李娜"), (103, "王芳"), (104, "刘洋"))}
+    return {
+        name: await join(client, invited, uid, name)
+        for uid, name in ((102, "李娜"), (103, "王芳"), (104, "刘洋"))
+    }
 
 
 async def test_a_wednesday_deadline_and_the_escalation_ladder(running_bot, team, db):
@@ -63,8 +69,16 @@ async def test_a_wednesday_deadline_and_the_escalation_ladder(running_bot, team,
 
     due = ["2026-11-30", "2026-12-04", "2026-12-08", "2026-12-09"]  # 7, 3, 1, 0 working days before
     assert days("刘洋", "due") == due and days("李娜", "due") == due
-    overdue = ["2026-12-10", "2026-12-11", "2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17",
-               "2026-12-18", "2026-12-21"]  # working days only
+    overdue = [
+        "2026-12-10",
+        "2026-12-11",
+        "2026-12-14",
+        "2026-12-15",
+        "2026-12-16",
+        "2026-12-17",
+        "2026-12-18",
+        "2026-12-21",
+    ]  # working days only
     assert days("刘洋", "overdue") == overdue
     assert days("李娜", "overdue") == overdue[2:]  # from the third working day late
     assert days("王芳", "overdue") == overdue[6:]  # from the seventh
@@ -77,7 +91,11 @@ async def test_reminders_skip_the_spring_festival(running_bot, team, db):
     dispatched(db, date(2026, 2, 25))  # the Wednesday after the 2026 holiday (15-23 February)
     await sweep_days(running_bot, date(2026, 2, 1), date(2026, 2, 25))
     assert [d for n, _, d in queued(db) if n == "刘洋"] == [
-        "2026-02-09", "2026-02-13", "2026-02-24", "2026-02-25"]
+        "2026-02-09",
+        "2026-02-13",
+        "2026-02-24",
+        "2026-02-25",
+    ]
 
 
 async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team, db):
@@ -130,8 +148,10 @@ async def test_reminders_for_one_person_in_one_slot_come_as_one_message(running_
     assert len(labels) == 4
     leader = await team["李娜"].wait_for("候诊区座椅不足")
     assert not any("报告进展" in label for label in leader.labels())  # a leader cannot report
-    sent = db.execute("select count(distinct sent_at) from outbox o join people p on p.id = o.person_id "
-                      "where p.name = '刘洋' and dedup_key like 'reminder:%'").fetchone()[0]
+    sent = db.execute(
+        "select count(distinct sent_at) from outbox o join people p on p.id = o.person_id "
+        "where p.name = '刘洋' and dedup_key like 'reminder:%'"
+    ).fetchone()[0]
     assert sent == 1
 
 

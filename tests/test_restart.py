@@ -70,8 +70,9 @@ async def test_the_arrival_report_of_a_publication_survives_a_restart(running_bo
     assert db.execute("select count(*) from broadcast_reports").fetchone()[0] == 0
 
 
-async def test_a_holders_look_back_notice_survives_a_restart_through_the_sealed_link(running_bot, client,
-                                                                                  invited, db):
+async def test_a_holders_look_back_notice_survives_a_restart_through_the_sealed_link(
+    running_bot, client, invited, db
+):
     """The notice to a receipt holder who opted in was a task in memory; now it waits in the
     sealed outbox (a row that names the opinion, never a person, and holds no time) and goes
     out after a restart, once, however often the look-back asks again."""
@@ -90,8 +91,15 @@ async def test_a_holders_look_back_notice_survives_a_restart_through_the_sealed_
     leader = next(p for p in people.everyone(db) if p.name == "李娜")
     head = next(p for p in people.everyone(db) if p.name == "刘洋")
     problems.claim(db, problem_id, leader)
-    problems.act(db, problem_id, "dispatch", leader, measures="更换叫号屏", department_id=head.department_id,
-                 deadline=date(2026, 12, 31))
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        leader,
+        measures="更换叫号屏",
+        department_id=head.department_id,
+        deadline=date(2026, 12, 31),
+    )
     problems.act(db, problem_id, "report", head, actor_id=head.id, text="已换新屏", percent=100)
     problems.act(db, problem_id, "request_closure", head)
     problems.act(db, problem_id, "close", next(p for p in people.everyone(db) if p.name == "王芳"))
@@ -102,7 +110,12 @@ async def test_a_holders_look_back_notice_survives_a_restart_through_the_sealed_
     row = db.execute("select * from sealed_outbox").fetchall()
     assert len(row) == 1 and str(staff.id) not in " ".join(str(v) for v in row[0])
     assert [c[1] for c in db.execute("pragma table_info(sealed_outbox)")] == [
-        "id", "opinion_id", "text", "dedup_key", "done"]  # no person, no chat, no time
+        "id",
+        "opinion_id",
+        "text",
+        "dedup_key",
+        "done",
+    ]  # no person, no chat, no time
 
     await running_bot.restart()
     clock.travel_to(at_utc(time(2, 0), days=1))  # the next morning

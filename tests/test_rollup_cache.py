@@ -28,11 +28,16 @@ def test_lights_by_the_index_are_the_ledgers_lights_problem_by_problem(db):
     with db.atomic():
         for n in range(400):
             deadline = rng.choice([None, *(today + timedelta(days=d) for d in (-30, -1, 0, 1, 3, 4, 20))])
-            db.table("problems").insert({
-                "title": f"问题{n}", "source": "meeting", "status": rng.choice(problems.STATES),
-                "deadline": deadline.isoformat() if deadline else None,
-                "created_at": iso(midnight - timedelta(days=60)),
-                "last_progress_at": rng.choice(moments)})
+            db.table("problems").insert(
+                {
+                    "title": f"问题{n}",
+                    "source": "meeting",
+                    "status": rng.choice(problems.STATES),
+                    "deadline": deadline.isoformat() if deadline else None,
+                    "created_at": iso(midnight - timedelta(days=60)),
+                    "last_progress_at": rng.choice(moments),
+                }
+            )
     found = rollup.figures(db, "甲医院", today, amber=3, stale=14)
     by_status: dict[str, int] = {}
     pairs: dict[tuple[str, str], int] = {}
@@ -51,7 +56,7 @@ def test_lights_by_the_index_are_the_ledgers_lights_problem_by_problem(db):
     assert found.overdue == by_light.get(problems.RED, 0) > 0
     assert {problems.AMBER, problems.GREEN, problems.DONE, problems.EXPLAINED} <= set(found.by_light)
     # the overdue page: the oldest, by deadline and then number, of every open state at once
-    oldest = sorted(red, key=lambda p: (p.deadline, p.id))[:rollup.OVERDUE_SHOWN]
+    oldest = sorted(red, key=lambda p: (p.deadline, p.id))[: rollup.OVERDUE_SHOWN]
     assert len(red) > rollup.OVERDUE_SHOWN and len({p.status for p in oldest}) > 1
     assert [line["id"] for line in found.overdue_list] == [p.id for p in oldest]
     assert found.longest_overdue_days == (today - oldest[0].deadline).days
@@ -59,13 +64,18 @@ def test_lights_by_the_index_are_the_ledgers_lights_problem_by_problem(db):
 
 def test_satisfaction_counts_every_ballot_from_k(db):
     today = clock.now().date()
-    db.execute("insert into problems (title, source, status, created_at) "
-               "values ('x', 'meeting', 'closed', '2026-01-01T00:00:00+00:00')")
-    db.execute("insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
-               "values (1, '30d', '2026-01-01', '2026-01-15', 'held')")
+    db.execute(
+        "insert into problems (title, source, status, created_at) "
+        "values ('x', 'meeting', 'closed', '2026-01-01T00:00:00+00:00')"
+    )
+    db.execute(
+        "insert into lookbacks (problem_id, round, opens_on, closes_on, result) "
+        "values (1, '30d', '2026-01-01', '2026-01-15', 'held')"
+    )
     for n, choice in enumerate(["satisfied", "basic", "unsatisfied", "unknown"]):
-        db.execute("insert into lookback_ballots (id, lookback_id, choice) values (?, 1, ?)",
-                   [f"b{n}", choice])
+        db.execute(
+            "insert into lookback_ballots (id, lookback_id, choice) values (?, 1, ?)", [f"b{n}", choice]
+        )
     db.conn.commit()
     assert rollup.figures(db, "甲医院", today, k=4).counted == 0  # three counted: below k
     found = rollup.figures(db, "甲医院", today, k=3)

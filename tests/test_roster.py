@@ -33,16 +33,18 @@ def people_seen(db) -> list[tuple]:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_every_encoding_gives_the_same_people(db, encoding):
     roster.apply(db, roster.parse(csv_text(ROWS).encode(encoding)), None)
-    assert sorted(people_seen(db)) == sorted([
-        ("张伟", "门诊部", frozenset({"staff"})),
-        ("李娜", "院办", frozenset({"leader", "staff"})),
-        ("王芳", "组织人事科", frozenset({"office", "staff"})),
-        ("刘洋", "门诊部", frozenset({"head", "staff"})),
-        ("陈静", "护理部", frozenset({"staff"})),
-        ("赵强", "后勤保障科", frozenset({"head", "leader", "staff"})),
-        ("孙丽", "住院部", frozenset({"staff"})),
-        ("周敏", "医务科", frozenset({"staff"})),
-    ])
+    assert sorted(people_seen(db)) == sorted(
+        [
+            ("张伟", "门诊部", frozenset({"staff"})),
+            ("李娜", "院办", frozenset({"leader", "staff"})),
+            ("王芳", "组织人事科", frozenset({"office", "staff"})),
+            ("刘洋", "门诊部", frozenset({"head", "staff"})),
+            ("陈静", "护理部", frozenset({"staff"})),
+            ("赵强", "后勤保障科", frozenset({"head", "leader", "staff"})),
+            ("孙丽", "住院部", frozenset({"staff"})),
+            ("周敏", "医务科", frozenset({"staff"})),
+        ]
+    )
 
 
 def test_windows_line_endings_and_english_headers(db):
@@ -74,7 +76,9 @@ def test_an_edited_row_updates_that_person_and_a_missing_one_is_deactivated(db):
     # and coming back reactivates the same row
     roster.apply(db, roster.parse(csv_text(ROWS).encode()), None)
     assert db.execute("select id, active from people where name = '周敏'").fetchone() == (
-        first_ids["周敏"], 1)
+        first_ids["周敏"],
+        1,
+    )
 
 
 def test_a_bad_row_on_line_7_refuses_the_whole_file(db):
@@ -88,12 +92,15 @@ def test_a_bad_row_on_line_7_refuses_the_whole_file(db):
     assert dump(db, *TABLES) == before
 
 
-@pytest.mark.parametrize("row, reason", [
-    (("", "门诊部", "职工"), "no_name"),
-    (("某人", "", "职工"), "no_department"),
-    (("张伟", "门诊部", "职工"), "duplicate"),
-    (("长" * 60, "门诊部", "职工"), "long_name"),
-])
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        (("", "门诊部", "职工"), "no_name"),
+        (("某人", "", "职工"), "no_department"),
+        (("张伟", "门诊部", "职工"), "duplicate"),
+        (("长" * 60, "门诊部", "职工"), "long_name"),
+    ],
+)
 def test_each_kind_of_bad_row_names_its_line(row, reason):
     with pytest.raises(RosterError) as refused:
         roster.parse(csv_text(ROWS[:3] + [row]).encode())

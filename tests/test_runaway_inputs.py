@@ -18,8 +18,18 @@ TODAY = date(2026, 11, 30)
 HUGE = "9" * 25
 
 
-@pytest.mark.parametrize("text", ["1000000个工作日", "99999999个工作日", "1000000 working days",
-                                  "99999999天", "9" * 5000 + "天", "99999周", "999999999 weeks"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1000000个工作日",
+        "99999999个工作日",
+        "1000000 working days",
+        "99999999天",
+        "9" * 5000 + "天",
+        "99999周",
+        "999999999 weeks",
+    ],
+)
 def test_a_runaway_count_is_not_a_deadline(text):
     assert parse_deadline(text, TODAY) is None
 
@@ -46,8 +56,11 @@ async def test_huge_numbers_in_commands_are_answered_politely(running_bot, clien
         (office, "/milestone 99999 下周五 调研", say("zh-CN", "problem.error.not_found")),
         # not the leader's problem: refused before the deadline is read
         (leader, f"/milestone {problem_id} 1000000个工作日 调研", say("zh-CN", "problem.error.not_allowed")),
-        (office, f"/milestone {problem_id} 1000000个工作日 调研", say("zh-CN", "dispatch.bad_deadline",
-                                                                  text="1000000个工作日")),
+        (
+            office,
+            f"/milestone {problem_id} 1000000个工作日 调研",
+            say("zh-CN", "dispatch.bad_deadline", text="1000000个工作日"),
+        ),
         (staff, f"/history {'9' * 5000}", say("zh-CN", "history.usage")),
         (staff, "/history ²", say("zh-CN", "history.usage")),
     ]

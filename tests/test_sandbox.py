@@ -15,8 +15,13 @@ from bot_api import AiohttpRequest
 @pytest.fixture
 async def api_bot(server):
     """A bare Bot on the bot's own transport, so uploads and downloads here go through it."""
-    async with Bot(TOKEN, base_url=f"{server.url}/bot", base_file_url=f"{server.url}/file/bot",
-                   request=AiohttpRequest(), get_updates_request=AiohttpRequest(connections=1)) as b:
+    async with Bot(
+        TOKEN,
+        base_url=f"{server.url}/bot",
+        base_file_url=f"{server.url}/file/bot",
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(connections=1),
+    ) as b:
         yield b
 
 
@@ -42,8 +47,9 @@ async def test_message_checks(server, client, api_bot):
     with pytest.raises(BadRequest, match="(?i)chat not found"):
         await api_bot.send_message(424242, "hi")
     with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
-        await api_bot.send_message(1, "x", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("b", callback_data="x" * 65)]]))
+        await api_bot.send_message(
+            1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="x" * 65)]])
+        )
 
 
 async def test_blocked_user_and_injected_429(server, client, api_bot):
@@ -73,7 +79,6 @@ async def test_edit_copy_delete_files(server, client, api_bot):
     await user.replies(timeout=1)
     texts = [m.text for m in user.inbox]
     assert texts == ["second", None]  # the copy was deleted; the document has no text
-
 
 
 async def test_a_person_sends_a_photo_and_the_bot_can_fetch_it(server, client, api_bot):

@@ -31,12 +31,17 @@ async def deliver(app) -> None:
 @pytest.fixture
 async def team(running_bot, client, invited, db):
     clock.freeze(at(MONDAY, 10))
-    people = {name: await join(client, invited, uid, name)
-              for uid, name in ((101, "张伟"), (102, "李娜"), (103, "王芳"), (104, "刘洋"))}
+    people = {
+        name: await join(client, invited, uid, name)
+        for uid, name in ((101, "张伟"), (102, "李娜"), (103, "王芳"), (104, "刘洋"))
+    }
     problem_id = problems.create(db, "挂号排队时间长", None)  # makes 李娜 the leader of 门诊部's problems
-    db.execute("update problems set leader_id = (select id from people where name = '李娜'), "
-               "department_id = (select id from departments where name = '门诊部'), status = 'claimed' "
-               "where id = ?", [problem_id])
+    db.execute(
+        "update problems set leader_id = (select id from people where name = '李娜'), "
+        "department_id = (select id from departments where name = '门诊部'), status = 'claimed' "
+        "where id = ?",
+        [problem_id],
+    )
     db.conn.commit()
     return people
 
@@ -68,10 +73,12 @@ async def test_returned_redone_approved_and_listed(team, running_bot, db):
     await sweeper.sweep_app(running_bot.app)
     clock.freeze(at(TUESDAY, 9, 1))
     await sweeper.sweep_app(running_bot.app)
-    reminded = [r[0] for r in db.execute(
-        "select dedup_key from outbox where dedup_key like 'selfcheck:1:2026%'")]
-    assert reminded == ["selfcheck:1:2026-12-01:" + str(db.execute(
-        "select id from people where name = '刘洋'").fetchone()[0])]
+    reminded = [
+        r[0] for r in db.execute("select dedup_key from outbox where dedup_key like 'selfcheck:1:2026%'")
+    ]
+    assert reminded == [
+        "selfcheck:1:2026-12-01:" + str(db.execute("select id from people where name = '刘洋'").fetchone()[0])
+    ]
 
     await head.press("写自查报告")
     await head.send("座谈会、问卷、查阅投诉记录")
@@ -142,9 +149,15 @@ def test_only_the_reviewer_lists_an_approved_reports_problems(db, invited):
     from storage import people as people_storage
     from storage import roster
 
-    roster.apply(db, roster.parse("姓名,科室,角色\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
-                                  "刘洋,门诊部,科室负责人\n赵强,党办,班子成员\n".encode()), None,
-                 risks_confirmed=True)  # 张伟 leaves: more than a fifth of the roster
+    roster.apply(
+        db,
+        roster.parse(
+            "姓名,科室,角色\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+            "刘洋,门诊部,科室负责人\n赵强,党办,班子成员\n".encode()
+        ),
+        None,
+        risks_confirmed=True,
+    )  # 张伟 leaves: more than a fifth of the roster
     everyone = {p.name: p for p in people_storage.everyone(db)}
     reviewer, other, office, head = everyone["李娜"], everyone["赵强"], everyone["王芳"], everyone["刘洋"]
     report_id = self_checks.request(db, clock.now().date(), office, person=head, reviewer_id=reviewer.id)

@@ -23,11 +23,13 @@ READ = re.compile(r"bot_data\s*(\[|\.(get|setdefault|pop|update)\()")
 
 
 def test_no_handler_or_job_reads_bot_data_by_a_string_key():
-    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-             for path in [*ROOT.glob("handlers/**/*.py"), *ROOT.glob("jobs/*.py")]
-             if str(path.relative_to(ROOT)) not in BUILDERS
-             for number, line in enumerate(path.read_text().splitlines(), 1)
-             if READ.search(line) and not line.lstrip().startswith("#")]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in [*ROOT.glob("handlers/**/*.py"), *ROOT.glob("jobs/*.py")]
+        if str(path.relative_to(ROOT)) not in BUILDERS
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if READ.search(line) and not line.lstrip().startswith("#")
+    ]
     assert found == []
 
 
@@ -39,8 +41,9 @@ async def test_the_services_are_typed_and_one_object_per_run(fast_bot):
     assert services.of(fast_bot.app) is held  # built once, not per update
 
 
-async def test_each_institution_has_its_own_services_and_shares_the_deployments(fast_bot, fast_client,
-                                                                                 db_path):
+async def test_each_institution_has_its_own_services_and_shares_the_deployments(
+    fast_bot, fast_client, db_path
+):
     codes = county(fast_bot.db, db_path)
     people = await everyone_joins(fast_client, codes)
     main = services.of(fast_bot.app)

@@ -85,10 +85,15 @@ def test_long_words_and_titles_are_wrapped_never_lost_off_the_slip():
 
 
 def test_the_command_line_prints_n_slips_and_keeps_only_their_hashes(tmp_path, capsys, monkeypatch):
-    settings = config.load(env={"DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
-                                "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"),
-                                "BOT_USERNAME": "rectify_test_bot", "INSTITUTION_NAME": "某县人民医院"},
-                           dotenv=False)
+    settings = config.load(
+        env={
+            "DATABASE_PATH": str(tmp_path / "data" / "rectify.db"),
+            "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"),
+            "BOT_USERNAME": "rectify_test_bot",
+            "INSTITUTION_NAME": "某县人民医院",
+        },
+        dotenv=False,
+    )
     clock.freeze(datetime(2026, 12, 7, 2, tzinfo=UTC))
     db = open_database(settings.database_path)
     closes = clock.now() + timedelta(days=3)
@@ -96,12 +101,14 @@ def test_the_command_line_prints_n_slips_and_keeps_only_their_hashes(tmp_path, c
     db.close()
     issued: list[str] = []  # the codes are on the paper only: read them as they are made
     real_issue = evaluations.issue_slips
-    monkeypatch.setattr(evaluations, "issue_slips",
-                        lambda *a, **k: issued.extend(real_issue(*a, **k)) or issued)
+    monkeypatch.setattr(
+        evaluations, "issue_slips", lambda *a, **k: issued.extend(real_issue(*a, **k)) or issued
+    )
     drawn: list[slip_sheet.SlipText] = []
     real_pdf = slip_sheet.slips_pdf
-    monkeypatch.setattr(slip_sheet, "slips_pdf",
-                        lambda links, text: drawn.append(text) or real_pdf(links, text))
+    monkeypatch.setattr(
+        slip_sheet, "slips_pdf", lambda links, text: drawn.append(text) or real_pdf(links, text)
+    )
 
     out = tmp_path / "slips.pdf"
     assert cli.run(settings, cli.parser().parse_args(["slips", str(sheet_id), "13", "--out", str(out)])) == 0
@@ -111,8 +118,9 @@ def test_the_command_line_prints_n_slips_and_keeps_only_their_hashes(tmp_path, c
     assert drawn[0].institution == "某县人民医院" and drawn[0].title == TITLE
     db = open_database(settings.database_path)
     keys = load_keys(None, settings.database_path, settings.secret_key_file)
-    stored = {row[0] for row in db.execute("select slip_hash from evaluation_slips where sheet_id = ?",
-                                           [sheet_id])}
+    stored = {
+        row[0] for row in db.execute("select slip_hash from evaluation_slips where sheet_id = ?", [sheet_id])
+    }
     db.close()
     assert len(issued) == 13 and {keys.slip_hash(code) for code in issued} == stored
     assert not any(code.encode() in (tmp_path / "data" / "rectify.db").read_bytes() for code in issued)

@@ -11,8 +11,9 @@ from conftest import join
 from storage import problems
 
 
-async def test_a_return_tapped_while_listing_a_problem_takes_the_comment_typed_next(fast_bot, fast_client,
-                                                                                     invited, db):
+async def test_a_return_tapped_while_listing_a_problem_takes_the_comment_typed_next(
+    fast_bot, fast_client, invited, db
+):
     leader = await join(fast_client, invited, 102, "李娜")
     office = await join(fast_client, invited, 103, "王芳")
     head = await join(fast_client, invited, 104, "刘洋")

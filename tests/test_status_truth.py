@@ -21,15 +21,24 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def cast(db) -> dict[str, people.Person]:
-    return {name: people.by_id(db, db.execute("select id from people where name = ?", [name]).fetchone()[0])
-            for name in ("张伟", "李娜", "王芳", "刘洋")}
+    return {
+        name: people.by_id(db, db.execute("select id from people where name = ?", [name]).fetchone()[0])
+        for name in ("张伟", "李娜", "王芳", "刘洋")
+    }
 
 
 def dispatched(db, who, title: str, deadline: date) -> int:
     problem_id = problems.create(db, title, who["王芳"].id)
     problems.claim(db, problem_id, who["李娜"])
-    problems.act(db, problem_id, "dispatch", who["李娜"], measures="加开窗口",
-                 department_id=who["刘洋"].department_id, deadline=deadline)
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        who["李娜"],
+        measures="加开窗口",
+        department_id=who["刘洋"].department_id,
+        deadline=deadline,
+    )
     return problem_id
 
 
@@ -62,8 +71,9 @@ async def test_a_reopened_problem_waits_for_new_measures_and_a_new_deadline(runn
     staff = await join(client, invited, 101, "张伟")
     who = cast(db)
     problem_id = dispatched(db, who, "门诊挂号排队长", date.today() + timedelta(days=10))
-    problems.act(db, problem_id, "report", who["刘洋"], actor_id=who["刘洋"].id, text="已加开窗口",
-                 percent=100)
+    problems.act(
+        db, problem_id, "report", who["刘洋"], actor_id=who["刘洋"].id, text="已加开窗口", percent=100
+    )
     problems.act(db, problem_id, "request_closure", who["刘洋"])
     problems.act(db, problem_id, "close", who["王芳"])
     clock.travel_to(clock.now() + timedelta(days=40))  # the old deadline is long past
@@ -117,8 +127,9 @@ def test_the_ledger_progress_says_what_was_done_and_when(db, invited):
     who = cast(db)
     clock.freeze(datetime.combine(date(2026, 11, 20), time(10), tzinfo=SHANGHAI))
     problem_id = dispatched(db, who, "挂号排队时间长", date(2026, 12, 20))
-    problems.act(db, problem_id, "report", who["刘洋"], actor_id=who["刘洋"].id, text="已采购两台自助机",
-                 percent=70)
+    problems.act(
+        db, problem_id, "report", who["刘洋"], actor_id=who["刘洋"].id, text="已采购两台自助机", percent=70
+    )
     content, _ = ledger_workbook.to_bytes(db, date(2026, 11, 21), SHANGHAI)
     sheet = openpyxl.load_workbook(io.BytesIO(content))["整改台账"]
     header = [c.value for c in sheet[1]]

@@ -53,12 +53,21 @@ async def test_the_office_gets_the_report_in_chat(campaign, running_bot, client)
     found = tables(document)
     assert ["医疗服务", "1"] in found[0]
     totals = dict(map(tuple, found[1][1:]))
-    assert totals == {"新列入问题": "7", "已销号": "1", "逾期未完成": "2", "已说明原因": "1", "重新整改": "0",
-                      "批准延期": "0", "累计问题": "7"}
+    assert totals == {
+        "新列入问题": "7",
+        "已销号": "1",
+        "逾期未完成": "2",
+        "已说明原因": "1",
+        "重新整改": "0",
+        "批准延期": "0",
+        "累计问题": "7",
+    }
     departments = {row[0]: row[1:] for row in found[2][1:]}
-    assert departments == {"后勤保障科": ["4", "1", "2", "1", "25.0%"],
-                           "门诊部": ["2", "0", "2", "1", "0.0%"],
-                           "（未定科室）": ["1", "0", "0", "0", "0.0%"]}
+    assert departments == {
+        "后勤保障科": ["4", "1", "2", "1", "25.0%"],
+        "门诊部": ["2", "0", "2", "1", "0.0%"],
+        "（未定科室）": ["1", "0", "0", "0", "0.0%"],
+    }
     open_items = [row[0] for row in found[-1][1:]]
     assert open_items == [f"#{ids[k]}" for k in ("other_late", "late", "soon", "fine", "unclaimed")]
     assert len(document.inline_shapes) == 2  # progress over time, status by department
@@ -72,14 +81,19 @@ async def test_staff_and_leaders_cannot_ask_for_it_and_bad_dates_are_explained(c
     assert "看不懂日期“明天”" in (await people["王芳"].send("/report 明天"))[0].text
 
 
-async def test_the_command_line_writes_the_report_without_missing_glyphs(campaign, running_bot, tmp_path,
-                                                                         monkeypatch, db_path):
+async def test_the_command_line_writes_the_report_without_missing_glyphs(
+    campaign, running_bot, tmp_path, monkeypatch, db_path
+):
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     out = tmp_path / "report.docx"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert bot.main(["report", "--from", TUESDAY.isoformat(), "--to", WEDNESDAY.isoformat(),
-                         "--out", str(out)]) == 0
+        assert (
+            bot.main(
+                ["report", "--from", TUESDAY.isoformat(), "--to", WEDNESDAY.isoformat(), "--out", str(out)]
+            )
+            == 0
+        )
     assert not [w for w in caught if "missing from font" in str(w.message)]
     document = docx.Document(str(out))
     assert "报告期间：2026-12-01 至 2026-12-02" in text_of(document)
@@ -88,8 +102,9 @@ async def test_the_command_line_writes_the_report_without_missing_glyphs(campaig
     assert bot.main(["report", "--from", "yesterday", "--out", str(out)]) == 1
 
 
-async def test_closed_evaluations_are_in_the_report(campaign, running_bot, db, tmp_path, monkeypatch,
-                                                    db_path):
+async def test_closed_evaluations_are_in_the_report(
+    campaign, running_bot, db, tmp_path, monkeypatch, db_path
+):
     clock.freeze(at(MONDAY, 9))
     subject = evaluations.Subject(0, "李娜（院办）", person_id=person_id(db, "李娜"))
     sheet_id = evaluations.create(db, "班子成员民主评议", [subject], at(TUESDAY, 17, 30))
@@ -98,16 +113,19 @@ async def test_closed_evaluations_are_in_the_report(campaign, running_bot, db, t
         grade = 0 if n < 4 else 2
         db.execute("insert into evaluation_voters values (?, ?, ?)", [sheet_id, rater, MONDAY.isoformat()])
         for item in range(5):
-            db.execute("insert into evaluation_ballots (id, sheet_id, subject, item, grade) "
-                       "values (?, ?, 0, ?, ?)",
-                       [f"b{n}{item}", sheet_id, item, evaluations.DEFAULT_GRADES[grade]])
+            db.execute(
+                "insert into evaluation_ballots (id, sheet_id, subject, item, grade) values (?, ?, 0, ?, ?)",
+                [f"b{n}{item}", sheet_id, item, evaluations.DEFAULT_GRADES[grade]],
+            )
     evaluations.conclude(db, sheet_id)
     db.conn.commit()
     clock.freeze(at(WEDNESDAY, 10))
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
     out = tmp_path / "report.docx"
-    assert bot.main(["report", "--from", MONDAY.isoformat(), "--to", WEDNESDAY.isoformat(),
-                     "--out", str(out)]) == 0
+    assert (
+        bot.main(["report", "--from", MONDAY.isoformat(), "--to", WEDNESDAY.isoformat(), "--out", str(out)])
+        == 0
+    )
     document = docx.Document(str(out))
     assert "五、民主评议结果" in text_of(document) and "《班子成员民主评议》" in text_of(document)
     assert ["李娜（院办）", "6", "0", "较好", ""] in tables(document)[-2]  # 好 67%, 一般 33%: not 好, 较好

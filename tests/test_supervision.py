@@ -30,9 +30,18 @@ COUNTY_CSV = """姓名,单位,科室,角色
 乙办,乙医院,院办,活动办
 """
 
-PEOPLE = {"周督导": 901, "吴局长": 902, "郑秘书": 903,
-          "甲职工": 911, "甲院长": 912, "甲办": 913, "甲主任": 914,
-          "乙职工": 921, "乙院长": 922, "乙办": 923}
+PEOPLE = {
+    "周督导": 901,
+    "吴局长": 902,
+    "郑秘书": 903,
+    "甲职工": 911,
+    "甲院长": 912,
+    "甲办": 913,
+    "甲主任": 914,
+    "乙职工": 921,
+    "乙院长": 922,
+    "乙办": 923,
+}
 
 
 def county(db, db_path) -> dict[str, str]:
@@ -210,8 +219,14 @@ async def test_orders_climb_the_five_steps_and_show_in_the_rollup(fast_bot, fast
     people = await everyone_joins(fast_client, codes)
     a = view(fast_bot, "甲医院")
     today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
-    order = orders.issue(fast_bot.db, a.bot_data["db"], institutions.institution_of(a).id, "院内停车秩序混乱",
-                         today + timedelta(days=2), None)
+    order = orders.issue(
+        fast_bot.db,
+        a.bot_data["db"],
+        institutions.institution_of(a).id,
+        "院内停车秩序混乱",
+        today + timedelta(days=2),
+        None,
+    )
     # by the calendar: two days before its deadline it is a 提醒; eight days after, a 约谈
     assert supervision.escalate_due(a, today) == 0  # only in the body's own pass
     assert supervision.escalate_due(fast_bot.app, today) > 0
@@ -222,8 +237,14 @@ async def test_orders_climb_the_five_steps_and_show_in_the_rollup(fast_bot, fast
     assert [s for s, _ in orders.steps(fast_bot.db, order.id)] == [1, 2, 4]
     await people["甲院长"].wait_for("督办约谈")
     # by hand: a second order, escalated with the button
-    second = orders.issue(fast_bot.db, a.bot_data["db"], institutions.institution_of(a).id, "食堂卫生",
-                          today + timedelta(days=30), None)
+    second = orders.issue(
+        fast_bot.db,
+        a.bot_data["db"],
+        institutions.institution_of(a).id,
+        "食堂卫生",
+        today + timedelta(days=30),
+        None,
+    )
     listed = await people["周督导"].send("/orders")
     card = next(m for m in listed if "食堂卫生" in (m.text or ""))
     escalated = await people["周督导"].press("升级督办", message=card)
@@ -250,8 +271,10 @@ def test_the_rollup_withholds_small_counts_and_ranks(db, tmp_path):
         db.table("opinions").insert({"id": f"A{n}", "category": "形式主义", **opinion})
     db.table("opinions").insert({"id": "B1", "category": "奢靡之风", **opinion})
     first = problems.create(db, "逾期未改的问题", None)
-    db.execute("update problems set status = 'dispatched', deadline = ? where id = ?",
-               [(today - timedelta(days=9)).isoformat(), first])
+    db.execute(
+        "update problems set status = 'dispatched', deadline = ? where id = ?",
+        [(today - timedelta(days=9)).isoformat(), first],
+    )
     done = problems.create(db, "已销号的问题", None)
     db.execute("update problems set status = 'closed' where id = ?", [done])
     found = rollup.figures(db, "甲医院", today, k=5)
@@ -333,8 +356,9 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     opened = await supervisor.press("查看", message=arrived)
     assert opened[-1].document["file_name"].endswith(".docx")
     request = upward_reports.recent(fast_bot.db)[0]
-    content, _ = upward_reports.document(fast_bot.db, request.id, institutions.institution_of(
-        view(fast_bot, "甲医院")).id)
+    content, _ = upward_reports.document(
+        fast_bot.db, request.id, institutions.institution_of(view(fast_bot, "甲医院")).id
+    )
     assert content.startswith(b"PK")  # a Word file
     asked_why = await supervisor.press("退回重报", message=arrived)
     assert "请写下退回甲医院" in asked_why[-1].text
@@ -422,7 +446,9 @@ async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fa
 
     versions = upward_reports.history(fast_bot.db, request.id, a_id)
     assert [(v.version, v.source, v.decision, v.comment) for v in versions] == [
-        (1, "uploaded", "returned", comment), (2, "uploaded", "accepted", None)]
+        (1, "uploaded", "returned", comment),
+        (2, "uploaded", "accepted", None),
+    ]
     assert upward_reports.document(fast_bot.db, request.id, a_id, version=1) == (first, "甲医院专题报告.pdf")
     assert upward_reports.document(fast_bot.db, request.id, a_id)[0] == second
     # an old 退回 button on the decided arrival changes nothing
@@ -450,8 +476,10 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     a_position = next(s.position for s in sheet.subjects if s.name.startswith("甲医院"))
     today = clock.now().date()
     for rater in roster_people.holding(fast_bot.db, tuple(appraisals.PANEL)):
-        ratings = {s.position: {i: (3 if s.position == a_position else 0) for i in range(len(sheet.items))}
-                   for s in sheet.subjects}
+        ratings = {
+            s.position: {i: (3 if s.position == a_position else 0) for i in range(len(sheet.items))}
+            for s in sheet.subjects
+        }
         evaluations.submit(fast_bot.db, sheet.id, rater, ratings, today)
     clock.travel_to(clock.now() + timedelta(days=4))
     evaluation_job.run(fast_bot.app, clock.now())
@@ -561,9 +589,17 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
     assert panel_part.count("总体 <b>较好</b>（有效票 5，不了解 0）") == 2
     assert "<b>甲医院领导班子</b>：总体 <b>好</b>（有效票 6，不了解 0）" in delegates_part
     assert "<b>乙医院领导班子</b>：总体 <b>差</b>（有效票 6，不了解 0）" in delegates_part
-    slip_ballots = body.bot_data["db"].execute("select count(*) from evaluation_ballots where sheet_id = ? "
-                                               "and grp = 'slip'", [sheet_id]).fetchone()[0]
+    slip_ballots = (
+        body.bot_data["db"]
+        .execute("select count(*) from evaluation_ballots where sheet_id = ? and grp = 'slip'", [sheet_id])
+        .fetchone()[0]
+    )
     assert slip_ballots == 6 * len(sheet.subjects) * len(sheet.items)
     for unit in ("甲医院", "乙医院"):  # nothing of the body's sheet in an institution's database
-        assert view(fast_bot, unit).bot_data["db"].execute(
-            "select count(*) from evaluation_ballots").fetchone()[0] == 0
+        assert (
+            view(fast_bot, unit)
+            .bot_data["db"]
+            .execute("select count(*) from evaluation_ballots")
+            .fetchone()[0]
+            == 0
+        )

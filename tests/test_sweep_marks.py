@@ -59,8 +59,11 @@ def test_digest_times_are_looked_up_before_the_roster(db):
     assert not digests.any_due_between(db, *minute_to(17, 0), zone)
     db.execute("insert into departments (name) values ('院办')")
     for n, name in ((1, "李娜"), (2, "王芳")):
-        db.execute("insert into people (roster_key, name, department_id, roles, active) "
-                   "values (?, ?, 1, 'leader', 1)", [f"k{n}", name])
+        db.execute(
+            "insert into people (roster_key, name, department_id, roles, active) "
+            "values (?, ?, 1, 'leader', 1)",
+            [f"k{n}", name],
+        )
     digests.choose(db, 1, frequency=digests.WEEKLY, at=datetime(2026, 1, 1, 17, 0).time())
     digests.choose(db, 2, frequency=digests.OFF, at=datetime(2026, 1, 1, 18, 0).time())
     assert digests.any_due_between(db, *minute_to(17, 0), zone)

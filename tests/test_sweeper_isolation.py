@@ -17,14 +17,21 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def reminded(db) -> set[int]:
-    return {int(r[0].split(":")[1]) for r in db.execute(
-        "select dedup_key from outbox where dedup_key like 'reminder:%'")}
+    return {
+        int(r[0].split(":")[1])
+        for r in db.execute("select dedup_key from outbox where dedup_key like 'reminder:%'")
+    }
 
 
 def office_notices(db, prefix: str) -> list[str]:
-    return [r[0] for r in db.execute(
-        "select o.text from outbox o join people p on p.id = o.person_id "
-        "where p.name = '王芳' and o.dedup_key like ?", [f"{prefix}%"])]
+    return [
+        r[0]
+        for r in db.execute(
+            "select o.text from outbox o join people p on p.id = o.person_id "
+            "where p.name = '王芳' and o.dedup_key like ?",
+            [f"{prefix}%"],
+        )
+    ]
 
 
 async def sweep_at(app, hour: int, minute: int, second: int = 0) -> None:
@@ -34,8 +41,12 @@ async def sweep_at(app, hour: int, minute: int, second: int = 0) -> None:
 
 async def test_a_corrupt_problem_is_skipped_and_reported_once_and_the_rest_are_reminded(db, db_path, caplog):
     seed(db, per_state=40)
-    working = {r[0] for r in db.execute("select id from problems where status in "
-                                        "('dispatched', 'in_progress', 'returned')")}
+    working = {
+        r[0]
+        for r in db.execute(
+            "select id from problems where status in ('dispatched', 'in_progress', 'returned')"
+        )
+    }
     poisoned = min(working)
     db.execute("update problems set deadline = '2026-13-45' where id = ?", [poisoned])
     db.conn.commit()
@@ -55,13 +66,19 @@ async def test_a_corrupt_problem_is_skipped_and_reported_once_and_the_rest_are_r
 
 async def test_a_task_that_fails_rolls_back_alone_and_the_reminders_still_go_out(db, db_path, caplog):
     seed(db, per_state=40)
-    working = {r[0] for r in db.execute("select id from problems where status in "
-                                        "('dispatched', 'in_progress', 'returned')")}
+    working = {
+        r[0]
+        for r in db.execute(
+            "select id from problems where status in ('dispatched', 'in_progress', 'returned')"
+        )
+    }
     # A meeting whose start cannot be read, inside the window of the meeting reminders: the
     # meetings task fails as a whole when it reads it.
     start = datetime.combine(DAY, time(10, 0), tzinfo=SHANGHAI)
-    db.execute("insert into events (kind, title, starts_at, cancelled) "
-               "values ('meeting', '专题民主生活会', ?, 0)", [iso(start)[:13] + "xx"])
+    db.execute(
+        "insert into events (kind, title, starts_at, cancelled) values ('meeting', '专题民主生活会', ?, 0)",
+        [iso(start)[:13] + "xx"],
+    )
     db.conn.commit()
     app = app_for(db, db_path)
     await sweep_at(app, 8, 59)

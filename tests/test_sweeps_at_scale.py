@@ -43,11 +43,24 @@ def seed(db, per_state: int = PER_STATE) -> dict[str, int]:
     rows = []
     for state in problems.STATES:
         for n in range(per_state):
-            rows.append((f"{state} {n}", "meeting", state, leader, department, DAY.isoformat(), "措施",
-                         closed_at if state == problems.CLOSED else None, created))
+            rows.append(
+                (
+                    f"{state} {n}",
+                    "meeting",
+                    state,
+                    leader,
+                    department,
+                    DAY.isoformat(),
+                    "措施",
+                    closed_at if state == problems.CLOSED else None,
+                    created,
+                )
+            )
     db.conn.executemany(
         "insert into problems (title, source, status, leader_id, department_id, deadline, measures, "
-        "closed_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "closed_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     db.conn.commit()
     return {"leader": leader, "department": department}
 
@@ -78,9 +91,13 @@ async def test_every_due_reminder_and_look_back_is_queued_at_2500_per_state(db, 
     assert ticks >= 3 * PER_STATE // problems.CHUNK
 
     reminded = {int(key.split(":")[1]) for key in outbox_keys(db, "reminder:")}
-    working = {r[0] for r in db.execute(
-        f"select id from problems where status in ({','.join('?' * len(problems.WORKING))})",
-        list(problems.WORKING))}
+    working = {
+        r[0]
+        for r in db.execute(
+            f"select id from problems where status in ({','.join('?' * len(problems.WORKING))})",
+            list(problems.WORKING),
+        )
+    }
     assert len(working) == 3 * PER_STATE
     assert reminded == working  # due today: the head and the leader, for every one of them
     assert len(outbox_keys(db, "reminder:")) == 2 * len(working)

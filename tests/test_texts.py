@@ -23,13 +23,23 @@ def test_every_language_has_every_sentence_with_the_same_placeholders(language):
 
 
 def test_values_are_escaped():
-    assert say("en", "me.card", name="<b>x</b> & co", department="d", roles="r",
-               language="l").startswith("<b>&lt;b&gt;x&lt;/b&gt; &amp; co</b>")
+    assert say("en", "me.card", name="<b>x</b> & co", department="d", roles="r", language="l").startswith(
+        "<b>&lt;b&gt;x&lt;/b&gt; &amp; co</b>"
+    )
 
 
-@pytest.mark.parametrize("code, expected", [
-    ("zh-hans", "zh-CN"), ("zh-CN", "zh-CN"), ("zh-hant", "zh-TW"), ("zh-TW", "zh-TW"),
-    ("zh-HK", "zh-TW"), ("en-US", "en"), ("fr", "zh-CN"), (None, "zh-CN"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("zh-hans", "zh-CN"),
+        ("zh-CN", "zh-CN"),
+        ("zh-hant", "zh-TW"),
+        ("zh-TW", "zh-TW"),
+        ("zh-HK", "zh-TW"),
+        ("en-US", "en"),
+        ("fr", "zh-CN"),
+        (None, "zh-CN"),
+    ],
+)
 def test_telegram_language_codes(code, expected):
     assert language_for(code) == expected

@@ -28,8 +28,9 @@ OTHER = "好"  # a button next to it that must not be taken for 较好
 def typed(app, text: str, update_id: int = 1) -> Update:
     chat = Chat(USER, "private")
     command = [MessageEntity("bot_command", 0, len(text.split()[0]))] if text.startswith("/") else None
-    message = Message(update_id, datetime.now(UTC), chat, from_user=User(USER, "张伟", False), text=text,
-                      entities=command)
+    message = Message(
+        update_id, datetime.now(UTC), chat, from_user=User(USER, "张伟", False), text=text, entities=command
+    )
     update = Update(update_id, message=message)
     update.set_bot(app.bot)
     message.set_bot(app.bot)
@@ -39,8 +40,14 @@ def typed(app, text: str, update_id: int = 1) -> Update:
 def offer(app, data: str, label: str = LABEL, message_id: int = 77) -> None:
     """As if the bot had just shown a keyboard with the button `data` labelled `label`, next to
     another button labelled 好."""
-    markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data),
-                                    InlineKeyboardButton(OTHER, callback_data="zz:other")]])
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, callback_data=data),
+                InlineKeyboardButton(OTHER, callback_data="zz:other"),
+            ]
+        ]
+    )
     app.bot.offered[USER] = [Offered(USER, message_id, markup)]
     app.bot.latest[USER] = message_id
 
@@ -60,21 +67,27 @@ def steps_with_buttons(app):
 
 
 async def test_every_step_that_offers_buttons_takes_a_typed_label_and_points_at_them_otherwise(
-        fast_bot, fast_client):
+    fast_bot, fast_client
+):
     app = fast_bot.app
     person = await fast_client.user(USER, "张伟")
     steps = list(steps_with_buttons(app))
     assert len(steps) >= 25  # every conversation's button steps, not a handful
     for conversation in (c for c in app.handlers[0] if isinstance(c, ConversationHandler)):
         # a menu tap in the middle of any step leaves it (menu.leave_on_menu_tap)
-        assert any(getattr(h.callback, "__name__", "") == "leave_step" for h in conversation.fallbacks), \
+        assert any(getattr(h.callback, "__name__", "") == "leave_step" for h in conversation.fallbacks), (
             conversation.name
+        )
     for name, state, step in steps:
         assert isinstance(step[0], TypedStep), f"{name}.{state}: typed labels are not taken here"
         typed_step: TypedStep = step[0]
         # a menu tap or a command is left to the conversation's fallbacks
-        for label in (say("zh-CN", "btn.ledger"), say("zh-TW", "btn.ledger"), say("en", "btn.ledger"),
-                      "/cancel"):
+        for label in (
+            say("zh-CN", "btn.ledger"),
+            say("zh-TW", "btn.ledger"),
+            say("en", "btn.ledger"),
+            "/cancel",
+        ):
             assert not typed_step.check_update(typed(app, label)), (name, state, label)
         for handler in (h for h in step if isinstance(h, CallbackQueryHandler)):
             for button in buttons_of(handler):
@@ -108,10 +121,19 @@ def test_every_button_is_answered_inside_its_step_or_by_typing_outside(fast_bot)
     above), or, typed outside any conversation, its label reaches a handler that is not the
     catch-all for stale buttons."""
     app = fast_bot.app
-    in_steps = {b.name for _, _, step in steps_with_buttons(app)
-                for h in step if isinstance(h, CallbackQueryHandler) for b in buttons_of(h)}
-    outside = [h for h in app.handlers[0] if not isinstance(h, ConversationHandler)
-               and not (isinstance(h, CallbackQueryHandler) and h.pattern is None)]
+    in_steps = {
+        b.name
+        for _, _, step in steps_with_buttons(app)
+        for h in step
+        if isinstance(h, CallbackQueryHandler)
+        for b in buttons_of(h)
+    }
+    outside = [
+        h
+        for h in app.handlers[0]
+        if not isinstance(h, ConversationHandler)
+        and not (isinstance(h, CallbackQueryHandler) and h.pattern is None)
+    ]
     entry = [h for c in app.handlers[0] if isinstance(c, ConversationHandler) for h in c.entry_points]
     for button in callbacks.REGISTRY.values():
         if button.name in in_steps:
@@ -122,8 +144,9 @@ def test_every_button_is_answered_inside_its_step_or_by_typing_outside(fast_bot)
         assert any(h.check_update(tap) for h in outside + entry), f"{button.name}: no handler"
 
 
-async def test_grades_typed_on_a_rating_sheet_in_simplified_and_traditional(fast_bot, fast_client, invited,
-                                                                            db):
+async def test_grades_typed_on_a_rating_sheet_in_simplified_and_traditional(
+    fast_bot, fast_client, invited, db
+):
     office = await join(fast_client, invited, 103, "王芳")
     staff = await join(fast_client, invited, 101, "张伟")
     taiwan = await join(fast_client, invited, 102, "李娜", language_code="zh-hant")
@@ -134,8 +157,10 @@ async def test_grades_typed_on_a_rating_sheet_in_simplified_and_traditional(fast
     sheet = evaluations.get(db, sheet_id)
     items = len(sheet.items)
     assert preview[-1].buttons
-    for person, answers in ((staff, ["好", "较 好", "一般。", "差", "好"]),
-                            (taiwan, ["較好", "較　好", "好\u200b", "一般", "差"])):
+    for person, answers in (
+        (staff, ["好", "较 好", "一般。", "差", "好"]),
+        (taiwan, ["較好", "較　好", "好\u200b", "一般", "差"]),
+    ):
         await person.send("/evaluate")
         await person.press("年度评议")
         reply = await person.send("很好")  # not a grade: pointed at the buttons, nothing taken
@@ -146,13 +171,16 @@ async def test_grades_typed_on_a_rating_sheet_in_simplified_and_traditional(fast
         assert "请核对后提交" in review or "請核對後提交" in review, review
         done = await person.send("提交")
         assert "已提交" in done[-1].text, done[-1].text
-    rated = {name: evaluations.has_rated(fast_bot.db, sheet_id, person_id)
-             for person_id, name in db.execute("select id, name from people where name in ('张伟', '李娜')")}
+    rated = {
+        name: evaluations.has_rated(fast_bot.db, sheet_id, person_id)
+        for person_id, name in db.execute("select id, name from people where name in ('张伟', '李娜')")
+    }
     assert rated == {"张伟": True, "李娜": True}
 
 
-async def test_a_form_answered_by_typing_the_quick_buttons_and_its_confirmation(fast_bot, fast_client,
-                                                                                invited, db):
+async def test_a_form_answered_by_typing_the_quick_buttons_and_its_confirmation(
+    fast_bot, fast_client, invited, db
+):
     office = await join(fast_client, invited, 103, "王芳")
     await office.send("/phase")
     await office.send("查摆问题")
@@ -175,14 +203,30 @@ async def test_a_look_back_vote_typed_and_typed_again(fast_bot, fast_client, db)
     from storage.clock import clock
 
     shanghai = ZoneInfo("Asia/Shanghai")
-    roster.apply(db, roster.parse(("姓名,科室,角色\n" + "".join(f"护士{n},门诊部,职工\n" for n in range(5))
-                                   + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n").encode()), None)
+    roster.apply(
+        db,
+        roster.parse(
+            (
+                "姓名,科室,角色\n"
+                + "".join(f"护士{n},门诊部,职工\n" for n in range(5))
+                + "刘洋,门诊部,科室负责人\n李娜,院办,班子成员\n"
+            ).encode()
+        ),
+        None,
+    )
     by_name = {p.name: p for p in people.everyone(db)}
     problem_id = problems.create(db, "候诊区座椅不足", None)
-    db.execute("update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
-               "measures = '增加座椅', closed_at = ? where id = ?",
-               [by_name["李娜"].id, by_name["刘洋"].department_id, "2026-10-30", "2026-11-01T02:00:00+00:00",
-                problem_id])
+    db.execute(
+        "update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = ?, "
+        "measures = '增加座椅', closed_at = ? where id = ?",
+        [
+            by_name["李娜"].id,
+            by_name["刘洋"].department_id,
+            "2026-10-30",
+            "2026-11-01T02:00:00+00:00",
+            problem_id,
+        ],
+    )
     db.conn.commit()
     waiting = [p.id for p in invitations.unbound(db)]
     codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}

@@ -42,8 +42,9 @@ def broken_migration():
     so the database cannot roll it back by itself)."""
 
     def m999_broken(db):
-        db.executescript("create table half_done (x); insert into half_done values (1);"
-                         "update people set name = 'changed';")
+        db.executescript(
+            "create table half_done (x); insert into half_done values (1);update people set name = 'changed';"
+        )
         raise RuntimeError("the disk said no")
 
     migrations._migrations.append(migrations._Migration("m999_broken", m999_broken))
@@ -60,8 +61,9 @@ def test_the_first_releases_database_is_upgraded_after_a_backup(old_database):
     db = open_database(old_database)
     try:
         assert _applied(old_database) == [m.name for m in migrations._migrations]
-        people = {r["name"]: r["telegram_user_id"]
-                  for r in db.query("select name, telegram_user_id from people")}
+        people = {
+            r["name"]: r["telegram_user_id"] for r in db.query("select name, telegram_user_id from people")
+        }
         assert people == {"张伟": 101, "李娜": None, "王芳": 103, "刘洋": None}
     finally:
         db.close()
@@ -86,7 +88,8 @@ async def test_the_bot_runs_on_an_upgraded_first_release_database(old_database, 
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was_and_says_how_to_go_back(
-        old_database, broken_migration):
+    old_database, broken_migration
+):
     before = dump(open_database_readonly(old_database), "people", "invitations", "audit")
     with pytest.raises(upgrades.UpgradeFailed) as failed:
         open_database(old_database)

@@ -33,18 +33,22 @@ def test_polling_is_the_default_and_a_webhook_has_a_secret_whatever_is_set():
     polling = config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN}, dotenv=False)
     assert polling.webhook_url is None and polling.webhook_secret_token is None
 
-    derived = config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.org/tg/"},
-                          dotenv=False)
+    derived = config.load(
+        env={"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.org/tg/"}, dotenv=False
+    )
     assert derived.webhook_path == "/tg" and derived.webhook_listen == "127.0.0.1"
     assert derived.webhook_port == 8443
     secret = derived.webhook_secret_token
     assert secret and TOKEN.split(":")[1] not in secret and len(secret) == 64
-    other_bot = config.load(env={"TELEGRAM_BOT_TOKEN": "654321:other", "WEBHOOK_URL": "https://x.org/tg"},
-                            dotenv=False)
+    other_bot = config.load(
+        env={"TELEGRAM_BOT_TOKEN": "654321:other", "WEBHOOK_URL": "https://x.org/tg"}, dotenv=False
+    )
     assert other_bot.webhook_secret_token != secret
 
-    chosen = config.load(env={"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/",
-                              "WEBHOOK_SECRET": "my_secret-1"}, dotenv=False)
+    chosen = config.load(
+        env={"TELEGRAM_BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://x.org/", "WEBHOOK_SECRET": "my_secret-1"},
+        dotenv=False,
+    )
     assert chosen.webhook_secret_token == "my_secret-1"
     for bad in ("has space", "émoji", "x" * 257):
         with pytest.raises(config.ConfigError, match="WEBHOOK_SECRET"):
@@ -57,7 +61,8 @@ def test_polling_is_the_default_and_a_webhook_has_a_secret_whatever_is_set():
 
 @pytest.mark.parametrize("bot_mode", ["webhook"], indirect=True)
 async def test_the_bot_sets_its_webhook_and_polling_is_refused_meanwhile(
-        running_bot, server, client, invited):
+    running_bot, server, client, invited
+):
     status, info = await _api(server, "getWebhookInfo")
     assert info["result"]["url"] == running_bot.settings.webhook_url
     assert server.api.webhook.secret_token == running_bot.settings.webhook_secret_token
@@ -73,13 +78,20 @@ async def test_the_bot_sets_its_webhook_and_polling_is_refused_meanwhile(
 
 @pytest.mark.parametrize("bot_mode", ["webhook"], indirect=True)
 async def test_a_request_without_the_right_secret_is_refused_and_handled_by_no_one(
-        running_bot, server, client, invited, db):
+    running_bot, server, client, invited, db
+):
     staff = await client.user(101, "Zhang")
-    forged = {"update_id": 999, "message": {
-        "message_id": 1, "date": 0, "chat": {"id": 101, "type": "private"},
-        "from": {"id": 101, "is_bot": False, "first_name": "Zhang"},
-        "text": f"/start {invited['张伟']}",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+    forged = {
+        "update_id": 999,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 101, "type": "private"},
+            "from": {"id": 101, "is_bot": False, "first_name": "Zhang"},
+            "text": f"/start {invited['张伟']}",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
     settings = running_bot.settings
     assert await _post_to_webhook(settings, forged, secret=None) == 403
     assert await _post_to_webhook(settings, forged, secret="guessed") == 403
@@ -90,7 +102,8 @@ async def test_a_request_without_the_right_secret_is_refused_and_handled_by_no_o
 
 @pytest.mark.parametrize("bot_mode", ["webhook"], indirect=True)
 async def test_the_sandbox_with_a_wrong_secret_is_refused_and_keeps_the_update(
-        running_bot, server, client, invited):
+    running_bot, server, client, invited
+):
     right = server.api.webhook.secret_token
     server.api.webhook.secret_token = "not-the-secret"
     staff = await client.user(101, "Zhang")
@@ -110,7 +123,8 @@ async def test_the_sandbox_with_a_wrong_secret_is_refused_and_keeps_the_update(
 
 @pytest.mark.parametrize("bot_mode", ["webhook"], indirect=True)
 async def test_what_was_sent_while_the_bot_was_down_is_answered_when_it_is_back(
-        running_bot, server, client, invited):
+    running_bot, server, client, invited
+):
     staff = await client.user(101, "Zhang")
     await staff.send(f"/start {invited['张伟']}")
     await running_bot.stop()
@@ -148,8 +162,9 @@ async def test_the_sandbox_checks_set_webhook_as_telegram_does(server):
     status, answer = await _api(server, "setWebhook", url="https://bot.example.org/tg", secret_token="a b")
     assert status == 400 and "secret token contains unallowed characters" in answer["description"]
     await server.api.push({"message": {"text": "waiting"}})
-    status, _ = await _api(server, "setWebhook", url="https://127.0.0.1:9/tg", secret_token="ok",
-                           drop_pending_updates=False)
+    status, _ = await _api(
+        server, "setWebhook", url="https://127.0.0.1:9/tg", secret_token="ok", drop_pending_updates=False
+    )
     assert status == 200 and len(server.api.updates) == 1
     status, answer = await _api(server, "deleteWebhook", drop_pending_updates=True)
     assert status == 200 and server.api.webhook is None and server.api.updates == []

@@ -38,8 +38,10 @@ def tool(*names: str) -> str:
         found = shutil.which(name)
         if found:
             return found
-    raise SystemExit(f"{names[0]} not found: apt-get install -y libreoffice-calc libreoffice-writer "
-                     "poppler-utils fonts-noto-cjk")
+    raise SystemExit(
+        f"{names[0]} not found: apt-get install -y libreoffice-calc libreoffice-writer "
+        "poppler-utils fonts-noto-cjk"
+    )
 
 
 def write_documents(folder: Path, today: date) -> list[Path]:
@@ -60,12 +62,25 @@ def write_documents(folder: Path, today: date) -> list[Path]:
 def render(document: Path, out: Path) -> list[Path]:
     office, pdftoppm = tool("soffice", "libreoffice"), tool("pdftoppm")
     with tempfile.TemporaryDirectory() as profile:  # a private profile: no clash with a running office
-        subprocess.run([office, f"-env:UserInstallation=file://{profile}", "--headless",
-                        "--convert-to", "pdf", "--outdir", str(out), str(document)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                office,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out),
+                str(document),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     pdf = out / (document.stem + ".pdf")
-    subprocess.run([pdftoppm, "-png", "-r", "60", str(pdf), str(out / document.stem)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "60", str(pdf), str(out / document.stem)], check=True, timeout=120
+    )
     return sorted(out.glob(f"{document.stem}*.png"))
 
 

@@ -45,19 +45,30 @@ async def show_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     lang = language(update, context)
     db = database(context)
     # the office runs the calendar, so it sees every meeting, not only those it attends
-    events = [e for e in calendar.upcoming(db, clock.now())
-              if e.kind == "phase" or OFFICE in person.roles
-              or person.id in {p.id for p in calendar.attendees(db, e)}]
+    events = [
+        e
+        for e in calendar.upcoming(db, clock.now())
+        if e.kind == "phase"
+        or OFFICE in person.roles
+        or person.id in {p.id for p in calendar.attendees(db, e)}
+    ]
     if not events:
         await reply(update, context, "calendar.empty")
         return
     lines = [say(lang, "calendar.title")]
     for event in events:
         width = 10 if event.kind == "phase" else 16  # a phase runs by whole days
-        lines.append(say(lang, f"calendar.{event.kind}", id=event.id, title=event.title,
-                         when=_when(context, event.starts_at)[:width],
-                         until=_when(context, event.ends_at)[:width] if event.ends_at else "—",
-                         place=event.place or "—"))
+        lines.append(
+            say(
+                lang,
+                f"calendar.{event.kind}",
+                id=event.id,
+                title=event.title,
+                when=_when(context, event.starts_at)[:width],
+                until=_when(context, event.ends_at)[:width] if event.ends_at else "—",
+                place=event.place or "—",
+            )
+        )
     await send_lines(context, update.effective_chat.id, lines)
 
 
@@ -72,8 +83,14 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     parts = _parts(context) + ["", "", ""]
     starts = _moment(context, parts[0])
     if starts is None and parts[0]:
-        await reply(update, context, "calendar.bad_time", number=1, text=quoted(parts[0]),
-                    usage=Raw(say(language(update, context), "calendar.usage")))
+        await reply(
+            update,
+            context,
+            "calendar.bad_time",
+            number=1,
+            text=quoted(parts[0]),
+            usage=Raw(say(language(update, context), "calendar.usage")),
+        )
         return
     if starts is None or not parts[1]:
         await reply(update, context, "calendar.usage")
@@ -81,8 +98,13 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     try:
         roles, departments = calendar.audience(parts[3], people.departments(database(context)))
     except ValueError as unknown:
-        await reply(update, context, "oneliner.part", number=4, why=Raw(say(
-            language(update, context), "calendar.unknown_audience", word=quoted(str(unknown)))))
+        await reply(
+            update,
+            context,
+            "oneliner.part",
+            number=4,
+            why=Raw(say(language(update, context), "calendar.unknown_audience", word=quoted(str(unknown)))),
+        )
         return
     await announce_meeting(update, context, parts[1], starts, parts[2], roles, departments)
 
@@ -96,16 +118,36 @@ def phase_bound(context, text: str, last: bool) -> datetime | None:
     return _moment(context, text) if text else None
 
 
-async def announce_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
-                           starts: datetime, place: str, roles: list[str], departments: list[str]) -> None:
+async def announce_meeting(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    title: str,
+    starts: datetime,
+    place: str,
+    roles: list[str],
+    departments: list[str],
+) -> None:
     """The meeting added, its attendees told, the office told how many: from the one-liner and
     from the guided form (handlers/campaign/meeting_form.py) alike."""
-    event_id = calendar.add(database(context), "meeting", title, starts, person_of(update, context).id,
-                            place=place, roles=roles, departments=departments)
+    event_id = calendar.add(
+        database(context),
+        "meeting",
+        title,
+        starts,
+        person_of(update, context).id,
+        place=place,
+        roles=roles,
+        departments=departments,
+    )
     event = calendar.get(database(context), event_id)
     notices.meeting_set(context, event)
-    await reply(update, context, "calendar.added", id=event_id,
-                count=len(calendar.attendees(database(context), event)))
+    await reply(
+        update,
+        context,
+        "calendar.added",
+        id=event_id,
+        count=len(calendar.attendees(database(context), event)),
+    )
 
 
 @requires(OFFICE)
@@ -115,8 +157,14 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     starts, ends = phase_bound(context, parts[0], False), phase_bound(context, parts[1], True)
     for number, (typed, moment) in enumerate(((parts[0], starts), (parts[1], ends)), 1):
         if moment is None and typed:
-            await reply(update, context, "calendar.bad_time", number=number, text=quoted(typed),
-                        usage=Raw(say(language(update, context), "calendar.phase_usage")))
+            await reply(
+                update,
+                context,
+                "calendar.bad_time",
+                number=number,
+                text=quoted(typed),
+                usage=Raw(say(language(update, context), "calendar.phase_usage")),
+            )
             return
     if starts is None or ends is None or not parts[2] or ends < starts:
         await reply(update, context, "calendar.phase_usage")
@@ -124,13 +172,19 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await announce_phase(update, context, parts[2], starts, ends)
 
 
-async def announce_phase(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str,
-                         starts: datetime, ends: datetime) -> None:
+async def announce_phase(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, starts: datetime, ends: datetime
+) -> None:
     """The phase added (everyone sees it under /meetings): from the one-liner and the form."""
-    event_id = calendar.add(database(context), "phase", title, starts, person_of(update, context).id,
-                            ends_at=ends)
-    told = notices.phase_announced(context, calendar.get(database(context), event_id),
-                                   _when(context, starts)[:10], _when(context, ends)[:10])
+    event_id = calendar.add(
+        database(context), "phase", title, starts, person_of(update, context).id, ends_at=ends
+    )
+    told = notices.phase_announced(
+        context,
+        calendar.get(database(context), event_id),
+        _when(context, starts)[:10],
+        _when(context, ends)[:10],
+    )
     await reply(update, context, "calendar.added", id=event_id, count=told)
 
 

@@ -140,9 +140,11 @@ def _parse_sheet(db, config, text: str) -> tuple[list[str], list[Subject], datet
     parts = [p.strip() for p in re.split(r"[|｜]", text.partition(" ")[2])]
     if len(parts) < 3 or not parts[0]:
         raise SheetInputError("evaluation.usage")
-    readers = ((2, lambda: subjects_named(db, parts[1])),
-               (3, lambda: closing_time(parts[2], config.timezone, clock.now())),
-               (4, lambda: raters_named(db, parts[3] if len(parts) > 3 else "")))
+    readers = (
+        (2, lambda: subjects_named(db, parts[1])),
+        (3, lambda: closing_time(parts[2], config.timezone, clock.now())),
+        (4, lambda: raters_named(db, parts[3] if len(parts) > 3 else "")),
+    )
     read = []
     for number, reader in readers:
         try:
@@ -166,33 +168,85 @@ async def new_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if error.part is None or error.key == "evaluation.usage":
             await reply(update, context, error.key, **error.values)
         else:
-            await reply(update, context, "oneliner.part", number=error.part,
-                        why=Raw(say(language(update, context), error.key, **error.values)))
+            await reply(
+                update,
+                context,
+                "oneliner.part",
+                number=error.part,
+                why=Raw(say(language(update, context), error.key, **error.values)),
+            )
         return
-    preview = evaluations.Sheet(0, parts[0], evaluations.DEFAULT_ITEMS, evaluations.DEFAULT_GRADES, roles,
-                                departments, clock.now(), closes, False, False, tuple(subjects))
+    preview = evaluations.Sheet(
+        0,
+        parts[0],
+        evaluations.DEFAULT_ITEMS,
+        evaluations.DEFAULT_GRADES,
+        roles,
+        departments,
+        clock.now(),
+        closes,
+        False,
+        False,
+        tuple(subjects),
+    )
     count = len(evaluations.eligible(db, preview))
     context.user_data["new_sheet"] = text
     lang = language(update, context)
     names = "、".join(s.name for s in subjects[:20]) + ("…" if len(subjects) > 20 else "")
-    await reply(update, context, "evaluation.preview", title=parts[0], subjects=len(subjects), names=names,
-                closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"), count=count,
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "evaluation.btn.send"),
-                                         callback_data=SHEET_SEND.data("ok")),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SHEET_SEND.data("no"))]]))
+    await reply(
+        update,
+        context,
+        "evaluation.preview",
+        title=parts[0],
+        subjects=len(subjects),
+        names=names,
+        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
+        count=count,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "evaluation.btn.send"), callback_data=SHEET_SEND.data("ok")
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SHEET_SEND.data("no")),
+                ]
+            ]
+        ),
+    )
 
 
-async def open_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, subjects: list[Subject],
-                     closes: datetime, roles: frozenset[str], departments: frozenset[str]) -> None:
+async def open_sheet(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    title: str,
+    subjects: list[Subject],
+    closes: datetime,
+    roles: frozenset[str],
+    departments: frozenset[str],
+) -> None:
     """The sheet opened and its raters invited, after the guided form's own preview and
     confirmation (handlers/campaign/sheet_form.py)."""
     db, config = database(context), settings(context)
-    sheet_id = evaluations.create(db, title, subjects, closes, roles=roles, departments=departments,
-                                  created_by=person_of(update, context).id)
+    sheet_id = evaluations.create(
+        db,
+        title,
+        subjects,
+        closes,
+        roles=roles,
+        departments=departments,
+        created_by=person_of(update, context).id,
+    )
     invited = evaluation_job.invite(context.application, evaluations.get(db, sheet_id))
-    await reply(update, context, "evaluation.created", id=sheet_id, title=title, subjects=len(subjects),
-                count=invited, closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"))
+    await reply(
+        update,
+        context,
+        "evaluation.created",
+        id=sheet_id,
+        title=title,
+        subjects=len(subjects),
+        count=invited,
+        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 @requires(OFFICE)
@@ -210,15 +264,32 @@ async def confirm_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         parts, subjects, closes, roles, departments = _parse_sheet(db, config, text)
     except SheetInputError as error:  # e.g. the closing time passed while the preview waited
-        await context.bot.send_message(update.effective_chat.id, say(lang, error.key, **error.values),
-                                       parse_mode="HTML")
+        await context.bot.send_message(
+            update.effective_chat.id, say(lang, error.key, **error.values), parse_mode="HTML"
+        )
         return
-    sheet_id = evaluations.create(db, parts[0], subjects, closes, roles=roles, departments=departments,
-                                  created_by=person_of(update, context).id)
+    sheet_id = evaluations.create(
+        db,
+        parts[0],
+        subjects,
+        closes,
+        roles=roles,
+        departments=departments,
+        created_by=person_of(update, context).id,
+    )
     invited = evaluation_job.invite(context.application, evaluations.get(db, sheet_id))
-    await update.callback_query.edit_message_text(say(
-        lang, "evaluation.created", id=sheet_id, title=parts[0], subjects=len(subjects), count=invited,
-        closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M")), parse_mode="HTML")
+    await update.callback_query.edit_message_text(
+        say(
+            lang,
+            "evaluation.created",
+            id=sheet_id,
+            title=parts[0],
+            subjects=len(subjects),
+            count=invited,
+            closes=closes.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
+        ),
+        parse_mode="HTML",
+    )
 
 
 # ---- rating ----------------------------------------------------------------------------------
@@ -288,10 +359,12 @@ def _review(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
         )
     buttons = [
         [
-            InlineKeyboardButton(say(lang, "evaluation.btn.submit"),
-                                 callback_data=EVALUATION_SUBMIT.data(sheet.id)),
-            InlineKeyboardButton(say(lang, "evaluation.btn.redo"),
-                                 callback_data=EVALUATION_REDO.data(sheet.id)),
+            InlineKeyboardButton(
+                say(lang, "evaluation.btn.submit"), callback_data=EVALUATION_SUBMIT.data(sheet.id)
+            ),
+            InlineKeyboardButton(
+                say(lang, "evaluation.btn.redo"), callback_data=EVALUATION_REDO.data(sheet.id)
+            ),
         ]
     ]
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
@@ -311,8 +384,9 @@ async def _show(
         await update.callback_query.answer()
 
 
-def _sheet_for_rater(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int,
-                     slip: str | None = None):
+def _sheet_for_rater(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int, slip: str | None = None
+):
     """The sheet if this person (or this slip) may rate it now, else the catalog key saying
     why not."""
     if slip is not None:
@@ -368,8 +442,14 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
     ratings(context)[update.effective_user.id] = rating
     welcome = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
-    await reply(update, context, welcome, title=sheet.title, subjects=len(sheet.subjects),
-                k=settings(context).anonymity_set)
+    await reply(
+        update,
+        context,
+        welcome,
+        title=sheet.title,
+        subjects=len(sheet.subjects),
+        k=settings(context).anonymity_set,
+    )
     await _show(update, context, sheet, rating, edit=False)
 
 
@@ -429,8 +509,9 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         return
     try:
         if rating.slip is not None:
-            evaluations.submit_slip(database(context), rating.slip, _keys(context), rating.grades,
-                                    ledger.today(context))
+            evaluations.submit_slip(
+                database(context), rating.slip, _keys(context), rating.grades, ledger.today(context)
+            )
         else:
             evaluations.submit(
                 database(context), sheet.id, person_of(update, context), rating.grades, ledger.today(context)
@@ -444,13 +525,22 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
             institutions.rating_with_slip(context.application, update.effective_user.id, None)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "evaluation.thanks", title=sheet.title,
-            k=settings(context).anonymity_set), parse_mode="HTML"
+        say(
+            language(update, context),
+            "evaluation.thanks",
+            title=sheet.title,
+            k=settings(context).anonymity_set,
+        ),
+        parse_mode="HTML",
     )
 
 
-RATING_STEPS = {EVALUATION_GRADE.name: _grade, EVALUATION_SKIP.name: _skip,
-                EVALUATION_REDO.name: _redo, EVALUATION_SUBMIT.name: _submit}
+RATING_STEPS = {
+    EVALUATION_GRADE.name: _grade,
+    EVALUATION_SKIP.name: _skip,
+    EVALUATION_REDO.name: _redo,
+    EVALUATION_SUBMIT.name: _submit,
+}
 RATING_BUTTONS = callbacks.family("ev")
 
 
@@ -466,8 +556,9 @@ async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not waiting:
         await reply(update, context, "evaluation.none")
         return
-    buttons = [[InlineKeyboardButton(f"📝 {s.title}",
-                                     callback_data=EVALUATION_START.data(s.id))] for s in waiting]
+    buttons = [
+        [InlineKeyboardButton(f"📝 {s.title}", callback_data=EVALUATION_START.data(s.id))] for s in waiting
+    ]
     await context.bot.send_message(
         update.effective_chat.id, say(lang, "evaluation.choose"), reply_markup=InlineKeyboardMarkup(buttons)
     )
@@ -487,8 +578,9 @@ async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, "evaluation.slips_usage", limit=evaluations.MAX_SLIPS)
         return
     try:
-        codes = evaluations.issue_slips(database(context), sheet_id, count, _keys(context),
-                                        person_of(update, context).id)
+        codes = evaluations.issue_slips(
+            database(context), sheet_id, count, _keys(context), person_of(update, context).id
+        )
     except EvaluationError as error:
         await reply(update, context, f"evaluation.{error.reason}", limit=evaluations.MAX_SLIPS)
         return
@@ -499,12 +591,21 @@ async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     config = settings(context)
     text = slip_sheet.slip_text(config.default_language, sheet.title, config.institution)
     content = await asyncio.to_thread(slip_sheet.slips_pdf, links, text)
-    await context.bot.send_document(update.effective_chat.id, InputFile(
-        io.BytesIO(content), filename=say(lang, "evaluation.slip.file", id=sheet_id, count=count)))
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(io.BytesIO(content), filename=say(lang, "evaluation.slip.file", id=sheet_id, count=count)),
+    )
     delegates = appraisals.is_panel_sheet(sheet)  # the body's 述职评议: invited delegates, often far away
-    await reply(update, context, "appraisal.slips_issued" if delegates else "evaluation.slips_issued",
-                id=sheet_id, title=sheet.title, count=count, pages=-(-count // slip_sheet.PER_PAGE),
-                min=settings(context).evaluation_min_ballots)
+    await reply(
+        update,
+        context,
+        "appraisal.slips_issued" if delegates else "evaluation.slips_issued",
+        id=sheet_id,
+        title=sheet.title,
+        count=count,
+        pages=-(-count // slip_sheet.PER_PAGE),
+        min=settings(context).evaluation_min_ballots,
+    )
     if delegates:  # each link to forward to one delegate, as well as its QR code on paper
         lines = [say(lang, "appraisal.slip_link", n=n, link=link) for n, link in enumerate(links, 1)]
         await send_lines(context, update.effective_chat.id, lines)
@@ -532,14 +633,27 @@ async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             closes=sheet.closes_at.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M"),
             state=say(lang, "evaluation.state.closed" if sheet.concluded else "evaluation.state.open"),
         )
-        buttons = [
-            [InlineKeyboardButton(say(lang, "evaluation.btn.results"),
-                                  callback_data=EVALUATION_RESULTS.data(sheet.id))]
-        ] if sheet.concluded else []
-        buttons.append([InlineKeyboardButton(say(lang, "evaluation.btn.viewers"),
-                                             callback_data=EVALUATION_VIEWERS.data(sheet.id))])
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
-                                       reply_markup=InlineKeyboardMarkup(buttons))
+        buttons = (
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "evaluation.btn.results"), callback_data=EVALUATION_RESULTS.data(sheet.id)
+                    )
+                ]
+            ]
+            if sheet.concluded
+            else []
+        )
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "evaluation.btn.viewers"), callback_data=EVALUATION_VIEWERS.data(sheet.id)
+                )
+            ]
+        )
+        await context.bot.send_message(
+            update.effective_chat.id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons)
+        )
 
 
 @requires(OFFICE)
@@ -567,14 +681,20 @@ async def _results(update, context, sheet, numbers) -> None:
     ]
     if not sheet.published:
         buttons.append(
-            [InlineKeyboardButton(say(lang, "evaluation.btn.publish"),
-                                  callback_data=EVALUATION_PUBLISH.data(sheet.id))]
+            [
+                InlineKeyboardButton(
+                    say(lang, "evaluation.btn.publish"), callback_data=EVALUATION_PUBLISH.data(sheet.id)
+                )
+            ]
         )
     await update.callback_query.answer()
     slips = evaluation_job.slip_results(context.application, sheet)
-    await send_lines(context, update.effective_chat.id,
-                     evaluation_job.result_lines(lang, sheet, found, slips),
-                     InlineKeyboardMarkup(buttons) if buttons else None)
+    await send_lines(
+        context,
+        update.effective_chat.id,
+        evaluation_job.result_lines(lang, sheet, found, slips),
+        InlineKeyboardMarkup(buttons) if buttons else None,
+    )
 
 
 async def _publish(update, context, sheet, numbers) -> None:
@@ -590,15 +710,30 @@ async def _publish(update, context, sheet, numbers) -> None:
     count = len(people.everyone(database(context)))
     estimate = delivery.estimate(settings(context), database(context), count)
     await update.callback_query.answer()
-    await reply(update, context, "evaluation.publish_confirm", title=sheet.title,
-                count=count, voted=voted, eligible=eligible,
-                shown="、".join(shown) or "—", withheld=len(found) - len(shown),
-                estimate=delivery.estimate_line(lang, estimate),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"),
-                                         callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id)),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=EVALUATION_PUBLISH_CANCEL.data(sheet.id))]]))
+    await reply(
+        update,
+        context,
+        "evaluation.publish_confirm",
+        title=sheet.title,
+        count=count,
+        voted=voted,
+        eligible=eligible,
+        shown="、".join(shown) or "—",
+        withheld=len(found) - len(shown),
+        estimate=delivery.estimate_line(lang, estimate),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "btn.confirm"), callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id)
+                    ),
+                    InlineKeyboardButton(
+                        say(lang, "btn.cancel"), callback_data=EVALUATION_PUBLISH_CANCEL.data(sheet.id)
+                    ),
+                ]
+            ]
+        ),
+    )
 
 
 async def _confirm_publish(update, context, sheet, numbers) -> None:
@@ -607,18 +742,26 @@ async def _confirm_publish(update, context, sheet, numbers) -> None:
         return
     evaluations.publish(database(context), sheet.id, person_of(update, context).id)
     count = evaluation_job.announce_results(context.application, sheet)
-    notices.report_arrival(context, f"evaluation:{sheet.id}:published:", person_of(update, context).id,
-                           "evaluation.published_report", f"evaluation:{sheet.id}:published-report",
-                           title=sheet.title, total=count)
+    notices.report_arrival(
+        context,
+        f"evaluation:{sheet.id}:published:",
+        person_of(update, context).id,
+        "evaluation.published_report",
+        f"evaluation:{sheet.id}:published-report",
+        title=sheet.title,
+        total=count,
+    )
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "evaluation.published", count=count))
+        say(language(update, context), "evaluation.published", count=count)
+    )
 
 
 async def _cancel_publish(update, context, sheet, numbers) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "evaluation.publish_cancelled"))
+        say(language(update, context), "evaluation.publish_cancelled")
+    )
 
 
 async def _flag(update, context, sheet, numbers) -> None:
@@ -640,15 +783,27 @@ async def _flag(update, context, sheet, numbers) -> None:
     # person judged may be one); the office picks who may take it, never the subject.
     barred = evaluations.barred_from(database(context), problem_id)
     leaders = [p for p in people.holding(database(context), (LEADER,)) if p.id not in barred]
-    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem_id, p.id))]
-            for p in leaders]
-    await reply(update, context, "evaluation.flagged", id=problem_id, subject=result.subject.name,
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    rows = [
+        [InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem_id, p.id))]
+        for p in leaders
+    ]
+    await reply(
+        update,
+        context,
+        "evaluation.flagged",
+        id=problem_id,
+        subject=result.subject.name,
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+    )
 
 
-RESULT_STEPS = {EVALUATION_RESULTS.name: _results, EVALUATION_PUBLISH.name: _publish,
-                EVALUATION_FLAG.name: _flag, EVALUATION_PUBLISH_CONFIRM.name: _confirm_publish,
-                EVALUATION_PUBLISH_CANCEL.name: _cancel_publish}
+RESULT_STEPS = {
+    EVALUATION_RESULTS.name: _results,
+    EVALUATION_PUBLISH.name: _publish,
+    EVALUATION_FLAG.name: _flag,
+    EVALUATION_PUBLISH_CONFIRM.name: _confirm_publish,
+    EVALUATION_PUBLISH_CANCEL.name: _cancel_publish,
+}
 RESULT_BUTTONS = callbacks.family("er")
 
 
@@ -660,18 +815,32 @@ def _viewers_screen(db, lang: str, scope: int) -> tuple[str, InlineKeyboardMarku
     named = evaluations.named_viewers(db, scope)
     standing = evaluations.named_viewers(db, evaluations.STANDING)
     leaders = people.holding(db, (LEADER,))
-    rows = [[InlineKeyboardButton(f"{'✅' if p.id in named else '▫️'} {p.name}（{p.department}）"[:60],
-                                  callback_data=EVALUATION_VIEWER_TOGGLE.data(scope, p.id))] for p in leaders]
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{'✅' if p.id in named else '▫️'} {p.name}（{p.department}）"[:60],
+                callback_data=EVALUATION_VIEWER_TOGGLE.data(scope, p.id),
+            )
+        ]
+        for p in leaders
+    ]
     if scope != evaluations.STANDING:
-        rows.append([InlineKeyboardButton(say(lang, "evaluation.btn.standing_viewers"),
-                                          callback_data=EVALUATION_VIEWERS.data(evaluations.STANDING))])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "evaluation.btn.standing_viewers"),
+                    callback_data=EVALUATION_VIEWERS.data(evaluations.STANDING),
+                )
+            ]
+        )
     names = "、".join(p.name for p in leaders if p.id in named) or "—"
     always = "、".join(p.name for p in leaders if p.id in standing) or "—"
     if scope == evaluations.STANDING:
         return say(lang, "evaluation.standing_viewers", names=names), InlineKeyboardMarkup(rows)
     sheet = evaluations.get(db, scope)
-    return say(lang, "evaluation.viewers", title=sheet.title, names=names, always=always), \
-        InlineKeyboardMarkup(rows)
+    return say(
+        lang, "evaluation.viewers", title=sheet.title, names=names, always=always
+    ), InlineKeyboardMarkup(rows)
 
 
 @requires(OFFICE)
@@ -712,8 +881,9 @@ async def _viewer_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not sheets:
         await reply(update, context, "evaluation.nothing_to_view")
         return
-    rows = [[InlineKeyboardButton(f"📊 {s.title}"[:60], callback_data=EVALUATION_VIEW.data(s.id))]
-            for s in sheets]
+    rows = [
+        [InlineKeyboardButton(f"📊 {s.title}"[:60], callback_data=EVALUATION_VIEW.data(s.id))] for s in sheets
+    ]
     await reply(update, context, "evaluation.choose_results", reply_markup=InlineKeyboardMarkup(rows))
 
 
@@ -732,8 +902,13 @@ async def view_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lines = evaluation_job.result_lines(lang, sheet, found)
     flagged = [r.subject for r in found if r.subject.problem_id]
     lines += [say(lang, "evaluation.confidential_problem", id=s.problem_id, subject=s.name) for s in flagged]
-    rows = [[InlineKeyboardButton(f"#{s.problem_id}", callback_data=LEDGER_DETAIL.data(s.problem_id))
-             for s in flagged[i:i + 5]] for i in range(0, len(flagged), 5)]
+    rows = [
+        [
+            InlineKeyboardButton(f"#{s.problem_id}", callback_data=LEDGER_DETAIL.data(s.problem_id))
+            for s in flagged[i : i + 5]
+        ]
+        for i in range(0, len(flagged), 5)
+    ]
     await update.callback_query.answer()
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows) if rows else None)
 

@@ -68,8 +68,9 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
 
 async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     lang = language(update, context)
-    buttons = [(say(lang, f"meeting_form.day.{i}"), MEETING_FORM_DAY.data(i))
-               for i in range(len(DAY_PHRASES))]
+    buttons = [
+        (say(lang, f"meeting_form.day.{i}"), MEETING_FORM_DAY.data(i)) for i in range(len(DAY_PHRASES))
+    ]
     await reply(update, context, "meeting_form.day", reply_markup=inline_rows([buttons[:2], buttons[2:]]))
     return DAY
 
@@ -101,15 +102,15 @@ async def _day_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, phrase
     day = phrasings.parse_date(phrase, _now(context).date())
     _form(context)["day"] = day.isoformat()
     buttons = [(t, MEETING_FORM_TIME.data(i)) for i, t in enumerate(QUICK_TIMES)]
-    await reply(update, context, "meeting_form.time", day=day.isoformat(),
-                reply_markup=inline_rows([buttons]))
+    await reply(
+        update, context, "meeting_form.time", day=day.isoformat(), reply_markup=inline_rows([buttons])
+    )
     return TIME
 
 
 @requires(OFFICE)
 async def time_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    typed = (_quick_time(update.callback_query.data) if update.callback_query
-             else update.message.text)
+    typed = _quick_time(update.callback_query.data) if update.callback_query else update.message.text
     at = phrasings.parse_time(typed)
     form = _form(context)
     if at is None or "day" not in form:
@@ -131,9 +132,12 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, momen
         return DAY
     _form(context)["starts"] = moment.isoformat()
     lang = language(update, context)
-    await reply(update, context, "meeting_form.place",
-                reply_markup=inline_rows([[(say(lang, "meeting_form.skip"),
-                                            MEETING_FORM_PLACE_SKIP.data("-"))]]))
+    await reply(
+        update,
+        context,
+        "meeting_form.place",
+        reply_markup=inline_rows([[(say(lang, "meeting_form.skip"), MEETING_FORM_PLACE_SKIP.data("-"))]]),
+    )
     return PLACE
 
 
@@ -147,18 +151,26 @@ def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[l
     lang, form = language(update, context), _form(context)
 
     mark = forms.mark
-    rows = [[(mark(not form["roles"] and not form["departments"], say(lang, "meeting_form.everyone")),
-              MEETING_FORM_EVERYONE.data())]]
-    rows.append([(mark(r in form["roles"], say(lang, f"role.{r}")), MEETING_FORM_ROLE.data(r))
-                 for r in ROLES_OFFERED])
+    rows = [
+        [
+            (
+                mark(not form["roles"] and not form["departments"], say(lang, "meeting_form.everyone")),
+                MEETING_FORM_EVERYONE.data(),
+            )
+        ]
+    ]
+    rows.append(
+        [(mark(r in form["roles"], say(lang, f"role.{r}")), MEETING_FORM_ROLE.data(r)) for r in ROLES_OFFERED]
+    )
     rows += forms.ticked(people.departments(database(context)), form["departments"], MEETING_FORM_DEPARTMENT)
     rows.append(forms.done_row(lang, MEETING_FORM_AUDIENCE_DONE))
     return rows
 
 
 async def _ask_audience(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    await reply(update, context, "meeting_form.audience",
-                reply_markup=inline_rows(_audience_rows(update, context)))
+    await reply(
+        update, context, "meeting_form.audience", reply_markup=inline_rows(_audience_rows(update, context))
+    )
     return AUDIENCE
 
 
@@ -176,8 +188,9 @@ async def audience_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         known = people.departments(database(context))
         if values[0] < len(known):
             form["departments"] = sorted(set(form["departments"]) ^ {known[values[0]]})
-    await forms.show_choices(update, context, "meeting_form.audience", _audience_rows(update, context),
-                             edit=True)
+    await forms.show_choices(
+        update, context, "meeting_form.audience", _audience_rows(update, context), edit=True
+    )
     return AUDIENCE
 
 
@@ -199,29 +212,62 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         await reply(update, context, "stale_button")
         return ConversationHandler.END
     starts = datetime.fromisoformat(form["starts"])
-    event = Event(0, "meeting", form["title"], starts, None, form.get("place", ""),
-                  tuple(form["roles"]), tuple(form["departments"]), False)
+    event = Event(
+        0,
+        "meeting",
+        form["title"],
+        starts,
+        None,
+        form.get("place", ""),
+        tuple(form["roles"]),
+        tuple(form["departments"]),
+        False,
+    )
     count = len(calendar.attendees(database(context), event))
-    who = "、".join([say(lang, f"role.{r}") for r in form["roles"]] + form["departments"]) or \
-        say(lang, "meeting_form.everyone")
-    await reply(update, context, "meeting_form.preview", title=form["title"],
-                when=starts.strftime("%Y-%m-%d %H:%M"), place=form.get("place") or "—", who=who,
-                count=count,
-                reply_markup=forms.confirm_or_cancel(lang, MEETING_FORM_CONFIRM, MEETING_FORM_CANCEL))
+    who = "、".join([say(lang, f"role.{r}") for r in form["roles"]] + form["departments"]) or say(
+        lang, "meeting_form.everyone"
+    )
+    await reply(
+        update,
+        context,
+        "meeting_form.preview",
+        title=form["title"],
+        when=starts.strftime("%Y-%m-%d %H:%M"),
+        place=form.get("place") or "—",
+        who=who,
+        count=count,
+        reply_markup=forms.confirm_or_cancel(lang, MEETING_FORM_CONFIRM, MEETING_FORM_CANCEL),
+    )
     return CONFIRM
 
 
 async def _announce(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
-    await announce_meeting(update, context, form["title"], datetime.fromisoformat(form["starts"]),
-                           form.get("place", ""), form["roles"], form["departments"])
+    await announce_meeting(
+        update,
+        context,
+        form["title"],
+        datetime.fromisoformat(form["starts"]),
+        form.get("place", ""),
+        form["roles"],
+        form["departments"],
+    )
 
 
 def handlers() -> list[BaseHandler]:
     Step = forms.Step
-    return forms.form("meeting_form", "meeting", start, [
-        Step(None, receive_title),
-        Step(MEETING_FORM_DAY, day_button, day_typed),
-        Step(MEETING_FORM_TIME, time_given),
-        Step(MEETING_FORM_PLACE_SKIP, place_given),
-        Step(MEETING_FORM_AUDIENCE, audience_button, audience_typed, whole=(MEETING_FORM_AUDIENCE_DONE,)),
-    ], confirm=MEETING_FORM_CONFIRM, cancel=MEETING_FORM_CANCEL, needed="starts", finish=_announce)
+    return forms.form(
+        "meeting_form",
+        "meeting",
+        start,
+        [
+            Step(None, receive_title),
+            Step(MEETING_FORM_DAY, day_button, day_typed),
+            Step(MEETING_FORM_TIME, time_given),
+            Step(MEETING_FORM_PLACE_SKIP, place_given),
+            Step(MEETING_FORM_AUDIENCE, audience_button, audience_typed, whole=(MEETING_FORM_AUDIENCE_DONE,)),
+        ],
+        confirm=MEETING_FORM_CONFIRM,
+        cancel=MEETING_FORM_CANCEL,
+        needed="starts",
+        finish=_announce,
+    )

@@ -38,9 +38,12 @@ def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
 @requires(OFFICE)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["phase_form"] = {}
-    await reply(update, context, "phase_form.name",
-                reply_markup=inline_rows([[(name, PHASE_FORM_NAME.data(i))]
-                                          for i, name in enumerate(PHASES)]))
+    await reply(
+        update,
+        context,
+        "phase_form.name",
+        reply_markup=inline_rows([[(name, PHASE_FORM_NAME.data(i))] for i, name in enumerate(PHASES)]),
+    )
     return NAME
 
 
@@ -58,8 +61,9 @@ async def name_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     return await _ask_day(update, context, "first", FIRST_DAYS, FIRST)
 
 
-async def _ask_day(update: Update, context: ContextTypes.DEFAULT_TYPE, which: str,
-                   phrases: tuple[str, ...], state: str) -> str:
+async def _ask_day(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, which: str, phrases: tuple[str, ...], state: str
+) -> str:
     button = PHASE_FORM_FIRST if which == "first" else PHASE_FORM_LAST
     buttons = [(phrase, button.data(phrase)) for phrase in phrases]
     await reply(update, context, f"phase_form.{which}", reply_markup=inline_rows([buttons]))
@@ -87,21 +91,41 @@ async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     form["ends"] = ends.isoformat()
     starts = datetime.fromisoformat(form["starts"])
     lang = language(update, context)
-    await reply(update, context, "phase_form.preview", name=form["name"],
-                first=starts.date().isoformat(), last=ends.date().isoformat(),
-                reply_markup=forms.confirm_or_cancel(lang, PHASE_FORM_CONFIRM, PHASE_FORM_CANCEL))
+    await reply(
+        update,
+        context,
+        "phase_form.preview",
+        name=form["name"],
+        first=starts.date().isoformat(),
+        last=ends.date().isoformat(),
+        reply_markup=forms.confirm_or_cancel(lang, PHASE_FORM_CONFIRM, PHASE_FORM_CANCEL),
+    )
     return CONFIRM
 
 
 async def _announce(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
-    await announce_phase(update, context, form["name"], datetime.fromisoformat(form["starts"]),
-                         datetime.fromisoformat(form["ends"]))
+    await announce_phase(
+        update,
+        context,
+        form["name"],
+        datetime.fromisoformat(form["starts"]),
+        datetime.fromisoformat(form["ends"]),
+    )
 
 
 def handlers() -> list[BaseHandler]:
     Step = forms.Step
-    return forms.form("phase_form", "phase", start, [
-        Step(PHASE_FORM_NAME, name_given),
-        Step(PHASE_FORM_FIRST, first_given),
-        Step(PHASE_FORM_LAST, last_given),
-    ], confirm=PHASE_FORM_CONFIRM, cancel=PHASE_FORM_CANCEL, needed="ends", finish=_announce)
+    return forms.form(
+        "phase_form",
+        "phase",
+        start,
+        [
+            Step(PHASE_FORM_NAME, name_given),
+            Step(PHASE_FORM_FIRST, first_given),
+            Step(PHASE_FORM_LAST, last_given),
+        ],
+        confirm=PHASE_FORM_CONFIRM,
+        cancel=PHASE_FORM_CANCEL,
+        needed="ends",
+        finish=_announce,
+    )

@@ -106,8 +106,10 @@ async def new_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     text = update.effective_message.text
     if not text.partition(" ")[2].strip() and "\n" not in text:  # a bare /survey: the format
         await reply(update, context, "survey.usage", limit=surveys.MAX_QUESTIONS)
-        template = InputFile(io.BytesIO(surveys.template_workbook()),
-                             filename=say(language(update, context), "survey.template"))
+        template = InputFile(
+            io.BytesIO(surveys.template_workbook()),
+            filename=say(language(update, context), "survey.template"),
+        )
         await context.bot.send_document(update.effective_chat.id, template)
         return
     await _preview(update, context, text)
@@ -138,16 +140,43 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
     count = len(surveys.eligible(database(context), preview))
     context.user_data["new_survey"] = text
     lang = language(update, context)
-    lines = [say(lang, "survey.preview", title=title, questions=len(questions), count=count,
-                 k=settings(context).anonymity_set,
-                 closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))]
+    lines = [
+        say(
+            lang,
+            "survey.preview",
+            title=title,
+            questions=len(questions),
+            count=count,
+            k=settings(context).anonymity_set,
+            closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
+        )
+    ]
     if public:
         lines.append(say(lang, "survey.preview_public"))
-    lines += [say(lang, "survey.preview_line", number=q.position + 1, kind=say(lang, f"survey.kind.{q.kind}"),
-                  text=q.text, options="/".join(q.options)) for q in questions]
-    await send_lines(context, update.effective_chat.id, lines, reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "survey.btn.send"), callback_data=SURVEY_SEND.data("ok")),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SURVEY_SEND.data("no"))]]))
+    lines += [
+        say(
+            lang,
+            "survey.preview_line",
+            number=q.position + 1,
+            kind=say(lang, f"survey.kind.{q.kind}"),
+            text=q.text,
+            options="/".join(q.options),
+        )
+        for q in questions
+    ]
+    await send_lines(
+        context,
+        update.effective_chat.id,
+        lines,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(say(lang, "survey.btn.send"), callback_data=SURVEY_SEND.data("ok")),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=SURVEY_SEND.data("no")),
+                ]
+            ]
+        ),
+    )
 
 
 @requires(OFFICE)
@@ -163,16 +192,29 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     try:
         title, questions, closes, roles, departments, public = _parse(context, text)
-        survey_id = surveys.create(database(context), title, questions, closes, roles=roles,
-                                   departments=departments, created_by=person_of(update, context).id,
-                                   public=public)
+        survey_id = surveys.create(
+            database(context),
+            title,
+            questions,
+            closes,
+            roles=roles,
+            departments=departments,
+            created_by=person_of(update, context).id,
+            public=public,
+        )
     except (SurveyError, SheetInputError) as error:  # the closing time passed while it waited
         await _refuse_input(update, context, error)
         return
     survey = surveys.get(database(context), survey_id)
     invited = survey_job.invite(context.application, survey)
-    text = say(lang, "survey.created", id=survey_id, title=title, count=invited,
-               closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"))
+    text = say(
+        lang,
+        "survey.created",
+        id=survey_id,
+        title=title,
+        count=invited,
+        closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
+    )
     if survey.public_code:
         link = deep_link(context.bot.username, survey.public_code)
         text += "\n" + say(lang, "survey.public_link", link=link)
@@ -210,33 +252,53 @@ def _refusal(context: ContextTypes.DEFAULT_TYPE, survey: Survey | None, person) 
 
 def _screen(lang: str, survey: Survey, state: Answering) -> tuple[str, InlineKeyboardMarkup]:
     if state.position >= len(survey.questions):
-        submit = InlineKeyboardButton(say(lang, "survey.btn.submit"),
-                                      callback_data=SURVEY_NEXT.data(survey.id, state.position))
-        return say(lang, "survey.review", title=survey.title,
-                   answered=sum(v is not None for v in state.answers.values()),
-                   total=len(survey.questions)), InlineKeyboardMarkup([[submit]])
+        submit = InlineKeyboardButton(
+            say(lang, "survey.btn.submit"), callback_data=SURVEY_NEXT.data(survey.id, state.position)
+        )
+        return say(
+            lang,
+            "survey.review",
+            title=survey.title,
+            answered=sum(v is not None for v in state.answers.values()),
+            total=len(survey.questions),
+        ), InlineKeyboardMarkup([[submit]])
     question = survey.questions[state.position]
-    text = say(lang, "survey.question", title=survey.title, number=question.position + 1,
-               total=len(survey.questions), text=question.text,
-               hint=say(lang, f"survey.hint.{question.kind}", limit=surveys.MAX_ANSWER_CHARS))
+    text = say(
+        lang,
+        "survey.question",
+        title=survey.title,
+        number=question.position + 1,
+        total=len(survey.questions),
+        text=question.text,
+        hint=say(lang, f"survey.hint.{question.kind}", limit=surveys.MAX_ANSWER_CHARS),
+    )
     rows = []
     if question.kind in (surveys.SINGLE, SCALE):
-        buttons = [InlineKeyboardButton(choice,
-                                        callback_data=SURVEY_PICK.data(survey.id, question.position, i))
-                   for i, choice in enumerate(question.choices)]
+        buttons = [
+            InlineKeyboardButton(choice, callback_data=SURVEY_PICK.data(survey.id, question.position, i))
+            for i, choice in enumerate(question.choices)
+        ]
         rows = [buttons] if question.kind == SCALE else [[b] for b in buttons]
     elif question.kind == MULTIPLE:
-        rows = [[InlineKeyboardButton(("✅ " if i in state.chosen else "") + choice,
-                                      callback_data=SURVEY_PICK.data(survey.id, question.position, i))]
-                for i, choice in enumerate(question.choices)]
+        rows = [
+            [
+                InlineKeyboardButton(
+                    ("✅ " if i in state.chosen else "") + choice,
+                    callback_data=SURVEY_PICK.data(survey.id, question.position, i),
+                )
+            ]
+            for i, choice in enumerate(question.choices)
+        ]
     last = "survey.btn.done" if question.kind == MULTIPLE and state.chosen else "survey.btn.skip"
-    rows.append([InlineKeyboardButton(say(lang, last),
-                                      callback_data=SURVEY_NEXT.data(survey.id, question.position))])
+    rows.append(
+        [InlineKeyboardButton(say(lang, last), callback_data=SURVEY_NEXT.data(survey.id, question.position))]
+    )
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering,
-                edit: bool) -> None:
+async def _show(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering, edit: bool
+) -> None:
     text, markup = _screen(language(update, context), survey, state)
     if edit and update.callback_query:
         await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
@@ -256,8 +318,14 @@ async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reply(update, context, refusal)
         return ConversationHandler.END
     state = answering(context)[update.effective_user.id] = Answering(survey_id)
-    await reply(update, context, "survey.welcome", title=survey.title, count=len(survey.questions),
-                k=settings(context).anonymity_set)
+    await reply(
+        update,
+        context,
+        "survey.welcome",
+        title=survey.title,
+        count=len(survey.questions),
+        k=settings(context).anonymity_set,
+    )
     await _show(update, context, survey, state, edit=False)
     return ANSWERING
 
@@ -284,14 +352,25 @@ async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         guest = None
     else:
         guest = _guest_key(context, survey.id, update.effective_user.id) if survey else None
-        refusal = ("survey.closed" if survey is None or not survey.is_open(clock.now())
-                   else "survey.already" if guest in _guests_answered(context) else None)
+        refusal = (
+            "survey.closed"
+            if survey is None or not survey.is_open(clock.now())
+            else "survey.already"
+            if guest in _guests_answered(context)
+            else None
+        )
     if refusal:
         await reply(update, context, refusal)
         return ConversationHandler.END
     state = answering(context)[update.effective_user.id] = Answering(survey.id, guest=guest)
-    await reply(update, context, "survey.welcome", title=survey.title, count=len(survey.questions),
-                k=settings(context).anonymity_set)
+    await reply(
+        update,
+        context,
+        "survey.welcome",
+        title=survey.title,
+        count=len(survey.questions),
+        k=settings(context).anonymity_set,
+    )
     await _show(update, context, survey, state, edit=False)
     return ANSWERING
 
@@ -338,26 +417,32 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return ANSWERING
     if position < len(survey.questions):  # 完成 (several choices) or 跳过
         question = survey.questions[position]
-        state.answers[position] = [str(c) for c in sorted(state.chosen)] if (
-            question.kind == MULTIPLE and state.chosen) else None
+        state.answers[position] = (
+            [str(c) for c in sorted(state.chosen)] if (question.kind == MULTIPLE and state.chosen) else None
+        )
         state.chosen, state.position = set(), position + 1
         await _show(update, context, survey, state, edit=True)
         return ANSWERING
     answering(context).pop(update.effective_user.id, None)
     try:
         if state.guest is not None:
-            surveys.submit_public(database(context), survey_id, state.guest, state.answers,
-                                  ledger.today(context))
+            surveys.submit_public(
+                database(context), survey_id, state.guest, state.answers, ledger.today(context)
+            )
             _guests_answered(context).add(state.guest)
         else:
-            surveys.submit(database(context), survey_id, person_of(update, context), state.answers,
-                           ledger.today(context))
+            surveys.submit(
+                database(context), survey_id, person_of(update, context), state.answers, ledger.today(context)
+            )
     except SurveyError as error:
         await reply(update, context, f"survey.{error.reason}")
         return ConversationHandler.END
-    await update.callback_query.edit_message_text(say(language(update, context), "survey.thanks",
-                                                      title=survey.title, k=settings(context).anonymity_set),
-                                                  parse_mode="HTML")
+    await update.callback_query.edit_message_text(
+        say(
+            language(update, context), "survey.thanks", title=survey.title, k=settings(context).anonymity_set
+        ),
+        parse_mode="HTML",
+    )
     await update.callback_query.answer()
     return ConversationHandler.END
 
@@ -385,11 +470,17 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ANSWERING
     state.typed = text
     lang = language(update, context)
-    buttons = [[InlineKeyboardButton(say(lang, f"survey.btn.{to}"),
-                                     callback_data=SURVEY_OFFER.data(survey.id, state.position, to))]
-               for to in ("keep", "inbox")]
-    await context.bot.send_message(update.effective_chat.id, say(lang, "survey.offer"),
-                                   reply_markup=InlineKeyboardMarkup(buttons))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                say(lang, f"survey.btn.{to}"), callback_data=SURVEY_OFFER.data(survey.id, state.position, to)
+            )
+        ]
+        for to in ("keep", "inbox")
+    ]
+    await context.bot.send_message(
+        update.effective_chat.id, say(lang, "survey.offer"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
     return ANSWERING
 
 
@@ -414,17 +505,29 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
 
         # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
-        draft = opinions.Draft(category=say(lang, "survey.opinion_category", title=survey.title), text=text,
-                               public=state.guest is not None)  # a guest's is the public's (群众)
-        opinion_id, receipt = opinions.submit(database(context), draft, None, keys(context),
-                                              ledger.today(context))
+        draft = opinions.Draft(
+            category=say(lang, "survey.opinion_category", title=survey.title),
+            text=text,
+            public=state.guest is not None,
+        )  # a guest's is the public's (群众)
+        opinion_id, receipt = opinions.submit(
+            database(context), draft, None, keys(context), ledger.today(context)
+        )
         remember_holder(context, update.effective_user.id, opinion_id)
         shown = await context.bot.send_message(
-            update.effective_chat.id, say(lang, "opinion.submitted_anonymous", id=opinion_id,
-                                          receipt=opinions.format_receipt(receipt),
-                                          k=settings(context).anonymity_set),
-            parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]))
+            update.effective_chat.id,
+            say(
+                lang,
+                "opinion.submitted_anonymous",
+                id=opinion_id,
+                receipt=opinions.format_receipt(receipt),
+                k=settings(context).anonymity_set,
+            ),
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]
+            ),
+        )
         forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     await _show(update, context, survey, state, edit=False)
     return ANSWERING
@@ -448,22 +551,49 @@ async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, context, "survey.none")
         return
     for survey in found:
-        text = say(lang, "survey.line", id=survey.id, title=survey.title,
-                   count=surveys.respondent_count(db, survey.id),
-                   eligible=len(surveys.eligible(db, survey)),
-                   closes=survey.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
-                   state=say(lang, "survey.state.closed" if survey.concluded else "survey.state.open"))
+        text = say(
+            lang,
+            "survey.line",
+            id=survey.id,
+            title=survey.title,
+            count=surveys.respondent_count(db, survey.id),
+            eligible=len(surveys.eligible(db, survey)),
+            closes=survey.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
+            state=say(lang, "survey.state.closed" if survey.concluded else "survey.state.open"),
+        )
         if survey.public_code and not survey.concluded:
             link = deep_link(context.bot.username, survey.public_code)
             text += "\n" + say(lang, "survey.public_link", link=link)
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            say(lang, "survey.btn.results"), callback_data=SURVEY_RESULTS.data(survey.id))]])
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML",
-                                       reply_markup=markup if survey.concluded else None)
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "survey.btn.results"), callback_data=SURVEY_RESULTS.data(survey.id)
+                    )
+                ]
+            ]
+        )
+        await context.bot.send_message(
+            update.effective_chat.id,
+            text,
+            parse_mode="HTML",
+            reply_markup=markup if survey.concluded else None,
+        )
 
 
-HEADERS = ("counts", "texts", "respondents", "number", "question", "choice", "count", "share", "average",
-           "answer", "text_answers")
+HEADERS = (
+    "counts",
+    "texts",
+    "respondents",
+    "number",
+    "question",
+    "choice",
+    "count",
+    "share",
+    "average",
+    "answer",
+    "text_answers",
+)
 
 
 @requires(OFFICE)
@@ -493,22 +623,37 @@ async def show_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             await context.bot.send_photo(chat, png)
     headers = {h: say(lang, f"survey.xlsx.{h}") for h in HEADERS}
     content = await asyncio.to_thread(survey_results.workbook, survey.title, respondents, found, headers)
-    await context.bot.send_document(chat, InputFile(io.BytesIO(content),
-                                                    filename=say(lang, "survey.xlsx.file", id=survey.id)))
+    await context.bot.send_document(
+        chat, InputFile(io.BytesIO(content), filename=say(lang, "survey.xlsx.file", id=survey.id))
+    )
 
 
 def _result_lines(lang: str, result: surveys.QuestionResult, respondents: int) -> list[str]:
     question = result.question
-    lines = [say(lang, "survey.result_question", number=question.position + 1, text=question.text,
-                 answered=result.answered)]
+    lines = [
+        say(
+            lang,
+            "survey.result_question",
+            number=question.position + 1,
+            text=question.text,
+            answered=result.answered,
+        )
+    ]
     if question.kind == TEXT:
         for answer in result.texts:
             lines += framed(lang, "survey.result_text", answer)
         return lines
     base = respondents if question.kind == MULTIPLE else result.answered
-    lines += [say(lang, "survey.result_choice", choice=choice, count=count,
-                  share=f"{count / base:.0%}" if base else "—")
-              for choice, count in zip(question.choices, result.counts, strict=True)]
+    lines += [
+        say(
+            lang,
+            "survey.result_choice",
+            choice=choice,
+            count=count,
+            share=f"{count / base:.0%}" if base else "—",
+        )
+        for choice, count in zip(question.choices, result.counts, strict=True)
+    ]
     if question.kind == SCALE and result.average is not None:
         lines.append(say(lang, "survey.result_average", average=f"{result.average:.2f}"))
     return lines
@@ -517,15 +662,18 @@ def _result_lines(lang: str, result: surveys.QuestionResult, respondents: int) -
 def handlers() -> list[BaseHandler]:
     return [
         typed_choice.conversation(
-            entry_points=[CallbackQueryHandler(start_answering, pattern=SURVEY_START),
-                          CommandHandler("start", start_public,
-                                         filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}"))],
+            entry_points=[
+                CallbackQueryHandler(start_answering, pattern=SURVEY_START),
+                CommandHandler("start", start_public, filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}")),
+            ],
             states={
                 **conversations.on_timeout("survey"),
-                ANSWERING: [CallbackQueryHandler(pick, pattern=SURVEY_PICK),
-                            CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
-                            CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
-                            MessageHandler(menu.TYPED, typed)],
+                ANSWERING: [
+                    CallbackQueryHandler(pick, pattern=SURVEY_PICK),
+                    CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
+                    CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
+                    MessageHandler(menu.TYPED, typed),
+                ],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="survey",
@@ -534,8 +682,9 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("survey", new_survey),
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/survey(@\w+)?\s*$"),
-                       new_survey_from_file),
+        MessageHandler(
+            filters.Document.ALL & filters.CaptionRegex(r"^/survey(@\w+)?\s*$"), new_survey_from_file
+        ),
         *menu.triggers("surveys", list_surveys),
         CallbackQueryHandler(confirm_survey, pattern=SURVEY_SEND),
         CallbackQueryHandler(show_results, pattern=SURVEY_RESULTS),

@@ -75,14 +75,20 @@ async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     due = parse_deadline(words[1], ledger.today(context))
     if due is None:
-        await reply(update, context, "selfcheck.bad_due", text=quoted(words[1]),
-                    usage=Raw(say(language(update, context), "selfcheck.usage")))
+        await reply(
+            update,
+            context,
+            "selfcheck.bad_due",
+            text=quoted(words[1]),
+            usage=Raw(say(language(update, context), "selfcheck.usage")),
+        )
         return
     await request_report(update, context, words[0], due, words[2] if len(words) > 2 else None)
 
 
-async def request_report(update: Update, context: ContextTypes.DEFAULT_TYPE, subject: str, due,
-                         reviewer_name: str | None) -> None:
+async def request_report(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, subject: str, due, reviewer_name: str | None
+) -> None:
     """Ask a department or a person for a report by `due`: from the one-liner and the guided
     form (handlers/campaign/selfcheck_form.py) alike."""
     words = [subject, "", reviewer_name] if reviewer_name else [subject, ""]
@@ -152,8 +158,11 @@ async def list_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = language(update, context)
     lines = [say(lang, "selfcheck.title")] + [_line(lang, r) for r in found[-30:]]
     buttons = [
-        [InlineKeyboardButton(say(lang, "selfcheck.btn.view", id=r.id),
-                              callback_data=SELFCHECK_VIEW.data(r.id))]
+        [
+            InlineKeyboardButton(
+                say(lang, "selfcheck.btn.view", id=r.id), callback_data=SELFCHECK_VIEW.data(r.id)
+            )
+        ]
         for r in found
         if r.status == self_checks.SUBMITTED
     ][:8]
@@ -182,11 +191,7 @@ def _line(lang: str, report: SelfCheck) -> str:
 @requires(*MEMBERS)
 async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person, lang = person_of(update, context), language(update, context)
-    mine = [
-        r
-        for r in self_checks.to_write(database(context))
-        if self_checks.is_author(r, person)
-    ]
+    mine = [r for r in self_checks.to_write(database(context)) if self_checks.is_author(r, person)]
     if not mine:
         await reply(update, context, "selfcheck.nothing_to_write")
         return
@@ -194,7 +199,7 @@ async def my_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         [
             InlineKeyboardButton(
                 say(lang, "selfcheck.btn.write_one", id=r.id, subject=r.subject),
-callback_data=SELFCHECK_WRITE.data(r.id)
+                callback_data=SELFCHECK_WRITE.data(r.id),
             )
         ]
         for r in mine
@@ -273,8 +278,10 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     if draft.get("file_id"):
         lines = [say(lang, "selfcheck.preview_document", name=draft["file_name"])]
     else:
-        lines = [say(lang, "selfcheck.preview_head"), *_part_lines(lang, draft["method"], draft["findings"],
-                                                                    draft["measures"])]
+        lines = [
+            say(lang, "selfcheck.preview_head"),
+            *_part_lines(lang, draft["method"], draft["findings"], draft["measures"]),
+        ]
     buttons = [
         [
             InlineKeyboardButton(say(lang, "selfcheck.btn.submit"), callback_data=SELFCHECK_SUBMIT.data()),
@@ -360,23 +367,35 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     attached = self_checks.document(database(context), report.id)
     if attached:
         await context.bot.send_document(chat, attached[0], filename=attached[1])
-    lines = [say(lang, "selfcheck.card_head", id=report.id, subject=report.subject,
-                 status=say(lang, f"selfcheck.status.{report.status}")),
-             *_part_lines(lang, report.method or "—", report.findings or "—", report.measures or "—")]
+    lines = [
+        say(
+            lang,
+            "selfcheck.card_head",
+            id=report.id,
+            subject=report.subject,
+            status=say(lang, f"selfcheck.status.{report.status}"),
+        ),
+        *_part_lines(lang, report.method or "—", report.findings or "—", report.measures or "—"),
+    ]
     buttons = []
     if report.status == self_checks.SUBMITTED:
         buttons.append(
             [
-                InlineKeyboardButton(say(lang, "selfcheck.btn.approve"),
-                                     callback_data=SELFCHECK_APPROVE.data(report.id)),
-                InlineKeyboardButton(say(lang, "selfcheck.btn.return"),
-                                     callback_data=SELFCHECK_RETURN.data(report.id)),
+                InlineKeyboardButton(
+                    say(lang, "selfcheck.btn.approve"), callback_data=SELFCHECK_APPROVE.data(report.id)
+                ),
+                InlineKeyboardButton(
+                    say(lang, "selfcheck.btn.return"), callback_data=SELFCHECK_RETURN.data(report.id)
+                ),
             ]
         )
     if self_checks.named_problems(report):
         buttons.append(
-            [InlineKeyboardButton(say(lang, "selfcheck.btn.list"),
-                                  callback_data=SELFCHECK_LIST.data(report.id))]
+            [
+                InlineKeyboardButton(
+                    say(lang, "selfcheck.btn.list"), callback_data=SELFCHECK_LIST.data(report.id)
+                )
+            ]
         )
     await send_lines(context, chat, lines, InlineKeyboardMarkup(buttons) if buttons else None)
 

@@ -39,8 +39,12 @@ def _form(context: ContextTypes.DEFAULT_TYPE) -> dict:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["selfcheck_form"] = {}
     departments = people.departments(database(context))
-    await reply(update, context, "selfcheck_form.subject",
-                reply_markup=inline_rows(forms.ticked(departments, (), SELFCHECK_FORM_SUBJECT)))
+    await reply(
+        update,
+        context,
+        "selfcheck_form.subject",
+        reply_markup=inline_rows(forms.ticked(departments, (), SELFCHECK_FORM_SUBJECT)),
+    )
     return SUBJECT
 
 
@@ -57,8 +61,12 @@ async def subject_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> s
         await reply(update, context, "selfcheck.unknown", word=quoted(subject))
         return SUBJECT
     _form(context)["subject"] = subject
-    await reply(update, context, "selfcheck_form.due",
-                reply_markup=inline_rows([[(p, SELFCHECK_FORM_DUE.data(p)) for p in DUE_PHRASES]]))
+    await reply(
+        update,
+        context,
+        "selfcheck_form.due",
+        reply_markup=inline_rows([[(p, SELFCHECK_FORM_DUE.data(p)) for p in DUE_PHRASES]]),
+    )
     return DUE
 
 
@@ -72,9 +80,14 @@ async def due_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         return DUE
     _form(context)["due"] = due.isoformat()
     lang = language(update, context)
-    await reply(update, context, "selfcheck_form.reviewer",
-                reply_markup=inline_rows([[(say(lang, "selfcheck_form.default_reviewer"),
-                                            SELFCHECK_FORM_REVIEWER.data("-"))]]))
+    await reply(
+        update,
+        context,
+        "selfcheck_form.reviewer",
+        reply_markup=inline_rows(
+            [[(say(lang, "selfcheck_form.default_reviewer"), SELFCHECK_FORM_REVIEWER.data("-"))]]
+        ),
+    )
     return REVIEWER
 
 
@@ -89,21 +102,37 @@ async def reviewer_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "stale_button")
         return ConversationHandler.END
     form["reviewer"] = name
-    await reply(update, context, "selfcheck_form.preview", subject=form["subject"], due=form["due"],
-                reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
-                reply_markup=forms.confirm_or_cancel(lang, SELFCHECK_FORM_CONFIRM, SELFCHECK_FORM_CANCEL))
+    await reply(
+        update,
+        context,
+        "selfcheck_form.preview",
+        subject=form["subject"],
+        due=form["due"],
+        reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
+        reply_markup=forms.confirm_or_cancel(lang, SELFCHECK_FORM_CONFIRM, SELFCHECK_FORM_CANCEL),
+    )
     return CONFIRM
 
 
 async def _request(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
-    await request_report(update, context, form["subject"], date.fromisoformat(form["due"]),
-                         form.get("reviewer"))
+    await request_report(
+        update, context, form["subject"], date.fromisoformat(form["due"]), form.get("reviewer")
+    )
 
 
 def handlers() -> list[BaseHandler]:
     Step = forms.Step
-    return forms.form("selfcheck_form", "selfcheck", start, [
-        Step(SELFCHECK_FORM_SUBJECT, subject_given),
-        Step(SELFCHECK_FORM_DUE, due_given),
-        Step(SELFCHECK_FORM_REVIEWER, reviewer_given),
-    ], confirm=SELFCHECK_FORM_CONFIRM, cancel=SELFCHECK_FORM_CANCEL, needed="due", finish=_request)
+    return forms.form(
+        "selfcheck_form",
+        "selfcheck",
+        start,
+        [
+            Step(SELFCHECK_FORM_SUBJECT, subject_given),
+            Step(SELFCHECK_FORM_DUE, due_given),
+            Step(SELFCHECK_FORM_REVIEWER, reviewer_given),
+        ],
+        confirm=SELFCHECK_FORM_CONFIRM,
+        cancel=SELFCHECK_FORM_CANCEL,
+        needed="due",
+        finish=_request,
+    )

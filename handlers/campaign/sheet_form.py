@@ -60,8 +60,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     context.user_data["sheet_form"] = {}
     year = clock.now().astimezone(settings(context).timezone).year
     suggestion = say(language(update, context), "sheet_form.suggested", year=year)
-    await reply(update, context, "sheet_form.title",
-                reply_markup=inline_rows([[(suggestion, SHEET_FORM_TITLE.data())]]))
+    await reply(
+        update,
+        context,
+        "sheet_form.title",
+        reply_markup=inline_rows([[(suggestion, SHEET_FORM_TITLE.data())]]),
+    )
     return TITLE
 
 
@@ -121,8 +125,9 @@ async def _subjects_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, t
     form = _form(context)
     form["subject_words"], form["subject_names"] = typed, [s.name for s in subjects]
     buttons = [(phrase, SHEET_FORM_CLOSES.data(phrase)) for phrase in CLOSING_DAYS]
-    await reply(update, context, "sheet_form.closes", count=len(subjects),
-                reply_markup=inline_rows([buttons]))
+    await reply(
+        update, context, "sheet_form.closes", count=len(subjects), reply_markup=inline_rows([buttons])
+    )
     return CLOSES
 
 
@@ -141,8 +146,12 @@ async def closes_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 def _rater_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["raters"]
     rows = [[(mark(not chosen, say(lang, "meeting_form.everyone")), SHEET_FORM_EVERYONE.data())]]
-    rows.append([(mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")),
-                  SHEET_FORM_RATER_ROLE.data(r)) for r in RATER_ROLES])
+    rows.append(
+        [
+            (mark(say("zh-CN", f"role.{r}") in chosen, say(lang, f"role.{r}")), SHEET_FORM_RATER_ROLE.data(r))
+            for r in RATER_ROLES
+        ]
+    )
     rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_RATER_DEPARTMENT)
     rows.append(forms.done_row(lang, SHEET_FORM_RATERS_DONE))
     return rows
@@ -188,15 +197,26 @@ async def _raters_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, typ
         await reply(update, context, error.key, **error.values)
         return RATERS
     form["rater_words"] = typed
-    raters = [p for p in people.everyone(database(context))
-              if (not roles and not departments) or p.has_any(roles) or p.department in departments]
+    raters = [
+        p
+        for p in people.everyone(database(context))
+        if (not roles and not departments) or p.has_any(roles) or p.department in departments
+    ]
     names = form["subject_names"]
     shown = "、".join(names[:SHOWN]) + (f"…（+{len(names) - SHOWN}）" if len(names) > SHOWN else "")
     closes = datetime.fromisoformat(form["closes"]).astimezone(settings(context).timezone)
-    await reply(update, context, "sheet_form.preview", title=form["title"], subjects=shown,
-                count=len(names), closes=closes.strftime("%Y-%m-%d %H:%M"),
-                raters=typed or say(lang, "meeting_form.everyone"), raters_count=len(raters),
-                reply_markup=forms.confirm_or_cancel(lang, SHEET_FORM_CONFIRM, SHEET_FORM_CANCEL))
+    await reply(
+        update,
+        context,
+        "sheet_form.preview",
+        title=form["title"],
+        subjects=shown,
+        count=len(names),
+        closes=closes.strftime("%Y-%m-%d %H:%M"),
+        raters=typed or say(lang, "meeting_form.everyone"),
+        raters_count=len(raters),
+        reply_markup=forms.confirm_or_cancel(lang, SHEET_FORM_CONFIRM, SHEET_FORM_CANCEL),
+    )
     return CONFIRM
 
 
@@ -215,9 +235,18 @@ async def _open(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) 
 
 def handlers() -> list[BaseHandler]:
     Step = forms.Step
-    return forms.form("sheet_form", "newsheet", start, [
-        Step(SHEET_FORM_TITLE, title_given),
-        Step(SHEET_FORM_SUBJECT, subject_button, subjects_typed, whole=(SHEET_FORM_SUBJECTS_DONE,)),
-        Step(SHEET_FORM_CLOSES, closes_given),
-        Step(SHEET_FORM_RATER, rater_button, raters_typed, whole=(SHEET_FORM_RATERS_DONE,)),
-    ], confirm=SHEET_FORM_CONFIRM, cancel=SHEET_FORM_CANCEL, needed="rater_words", finish=_open)
+    return forms.form(
+        "sheet_form",
+        "newsheet",
+        start,
+        [
+            Step(SHEET_FORM_TITLE, title_given),
+            Step(SHEET_FORM_SUBJECT, subject_button, subjects_typed, whole=(SHEET_FORM_SUBJECTS_DONE,)),
+            Step(SHEET_FORM_CLOSES, closes_given),
+            Step(SHEET_FORM_RATER, rater_button, raters_typed, whole=(SHEET_FORM_RATERS_DONE,)),
+        ],
+        confirm=SHEET_FORM_CONFIRM,
+        cancel=SHEET_FORM_CANCEL,
+        needed="rater_words",
+        finish=_open,
+    )

@@ -43,8 +43,9 @@ async def leader_ask_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await refuse(update, context, "forwarded.gone")
         return ConversationHandler.END
     context.user_data["forwarded_opinion"] = opinion.id
-    await reply(update, context, "forwarded.ask_reply", id=opinion.id,
-                limit=settings(context).opinion_max_chars)
+    await reply(
+        update, context, "forwarded.ask_reply", id=opinion.id, limit=settings(context).opinion_max_chars
+    )
     return LEADER_TYPING_REPLY
 
 
@@ -65,8 +66,13 @@ async def leader_receive_reply(update: Update, context: ContextTypes.DEFAULT_TYP
         return ConversationHandler.END
     await tell_submitter(context, opinion, opinions.subscription(db, opinion.id), text)
     await reply(update, context, "forwarded.replied", id=opinion.id)
-    notices.notify(context, notices.office(context), "forwarded.office_replied",
-                   name=person_of(update, context).name, id=opinion.id)
+    notices.notify(
+        context,
+        notices.office(context),
+        "forwarded.office_replied",
+        name=person_of(update, context).name,
+        id=opinion.id,
+    )
     return ConversationHandler.END
 
 
@@ -87,11 +93,30 @@ async def leader_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, context, "forwarded.claimed", id=opinion.id, problem=problem_id,
-                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(language(update, context), "dispatch.btn"), callback_data=f"pd:{problem_id}")]]))
-    notices.notify(context, notices.office(context), "forwarded.office_claimed", name=me.name, id=opinion.id,
-                   problem=problem_id)
+    await reply(
+        update,
+        context,
+        "forwarded.claimed",
+        id=opinion.id,
+        problem=problem_id,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(language(update, context), "dispatch.btn"), callback_data=f"pd:{problem_id}"
+                    )
+                ]
+            ]
+        ),
+    )
+    notices.notify(
+        context,
+        notices.office(context),
+        "forwarded.office_claimed",
+        name=me.name,
+        id=opinion.id,
+        problem=problem_id,
+    )
 
 
 @requires(LEADER)

@@ -40,23 +40,41 @@ BUTTON_TEXT = 24
 
 
 def card_lines(lang: str, hotspot: Hotspot) -> list[str]:
-    lines = [say(lang, "hotspot.card", count=hotspot.size, text=shorten(hotspot.representative, SNIPPET),
-                 categories="、".join(hotspot.categories) or "—",
-                 departments="、".join(hotspot.departments) or say(lang, "opinion.no_department"),
-                 first=hotspot.first_day, last=hotspot.last_day)]
+    lines = [
+        say(
+            lang,
+            "hotspot.card",
+            count=hotspot.size,
+            text=shorten(hotspot.representative, SNIPPET),
+            categories="、".join(hotspot.categories) or "—",
+            departments="、".join(hotspot.departments) or say(lang, "opinion.no_department"),
+            first=hotspot.first_day,
+            last=hotspot.last_day,
+        )
+    ]
     if hotspot.problem_id:
         lines.append(say(lang, "hotspot.listed_as", id=hotspot.problem_id))
     return lines
 
 
 def _card_buttons(lang: str, group_id: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(say(lang, "hotspot.btn.open"), callback_data=HOTSPOT_OPEN.data(group_id)),
-         InlineKeyboardButton(say(lang, "hotspot.btn.merge"),
-                              callback_data=HOTSPOT_CHOOSE_MERGE.data(group_id))],
-        [InlineKeyboardButton(say(lang, "hotspot.btn.problem"),
-                              callback_data=HOTSPOT_PROBLEM.data(group_id))],
-    ])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.open"), callback_data=HOTSPOT_OPEN.data(group_id)
+                ),
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.merge"), callback_data=HOTSPOT_CHOOSE_MERGE.data(group_id)
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.problem"), callback_data=HOTSPOT_PROBLEM.data(group_id)
+                )
+            ],
+        ]
+    )
 
 
 async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -71,8 +89,9 @@ async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
     shown = await asyncio.to_thread(read)
     for hotspot in shown[:CARDS]:
-        await send_lines(context, update.effective_chat.id, card_lines(lang, hotspot),
-                         _card_buttons(lang, hotspot.id))
+        await send_lines(
+            context, update.effective_chat.id, card_lines(lang, hotspot), _card_buttons(lang, hotspot.id)
+        )
     if len(shown) > CARDS:
         await reply(update, context, "hotspot.more_groups", count=CARDS)
     return len(shown[:CARDS])
@@ -100,23 +119,45 @@ async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     lines, rows = [say(lang, "hotspot.members", count=len(member_ids))], []
     for opinion_id in member_ids[:MEMBERS]:
         opinion = opinions.get(db, opinion_id)
-        lines.append(say(lang, "hotspot.member", id=opinion.id, category=opinion.category,
-                         about=opinion.department or say(lang, "opinion.no_department"),
-                         date=opinion.submitted_on, text=shorten(opinion.text, SNIPPET)))
-        rows.append([InlineKeyboardButton(say(lang, "hotspot.btn.split", id=opinion.id),
-                                          callback_data=HOTSPOT_SPLIT.data(opinion.id)),
-                     InlineKeyboardButton(say(lang, "hotspot.btn.move", id=opinion.id),
-                                          callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion.id))])
+        lines.append(
+            say(
+                lang,
+                "hotspot.member",
+                id=opinion.id,
+                category=opinion.category,
+                about=opinion.department or say(lang, "opinion.no_department"),
+                date=opinion.submitted_on,
+                text=shorten(opinion.text, SNIPPET),
+            )
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.split", id=opinion.id),
+                    callback_data=HOTSPOT_SPLIT.data(opinion.id),
+                ),
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.move", id=opinion.id),
+                    callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion.id),
+                ),
+            ]
+        )
     if len(member_ids) > MEMBERS:
         lines.append(say(lang, "hotspot.more_members", count=len(member_ids) - MEMBERS))
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
 def _targets(lang: str, db, excluded: str, button: Button, first: str) -> InlineKeyboardMarkup | None:
-    rows = [[InlineKeyboardButton(
-        say(lang, "hotspot.btn.target", text=shorten(text, BUTTON_TEXT), count=size),
-        callback_data=button.data(first, group_id))]
-        for group_id, size, text in hotspots.largest_open(db, TARGETS + 1) if group_id != excluded][:TARGETS]
+    rows = [
+        [
+            InlineKeyboardButton(
+                say(lang, "hotspot.btn.target", text=shorten(text, BUTTON_TEXT), count=size),
+                callback_data=button.data(first, group_id),
+            )
+        ]
+        for group_id, size, text in hotspots.largest_open(db, TARGETS + 1)
+        if group_id != excluded
+    ][:TARGETS]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -147,8 +188,9 @@ async def choose_move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _changed(update, context, moves, key: str, **values) -> None:
     hotspot_job.grouper(context.application).note_moves(moves)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), key, **values),
-                                                  parse_mode="HTML")
+    await update.callback_query.edit_message_text(
+        say(language(update, context), key, **values), parse_mode="HTML"
+    )
 
 
 @requires(OFFICE)
@@ -193,23 +235,37 @@ async def confirm_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if hotspot is None:
         await refuse(update, context, "hotspot.gone")
         return
-    await reply(update, context, "hotspot.confirm_problem", count=hotspot.size,
-                title=shorten(hotspot.representative, SNIPPET),
-                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "btn.confirm"), callback_data=HOTSPOT_PROBLEM_CONFIRM.data(hotspot.id))]]))
+    await reply(
+        update,
+        context,
+        "hotspot.confirm_problem",
+        count=hotspot.size,
+        title=shorten(hotspot.representative, SNIPPET),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "btn.confirm"), callback_data=HOTSPOT_PROBLEM_CONFIRM.data(hotspot.id)
+                    )
+                ]
+            ]
+        ),
+    )
 
 
 @requires(OFFICE)
 async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
-        problem_id, count = hotspots.list_as_problem(database(context), _group(update),
-                                                     person_of(update, context).id)
+        problem_id, count = hotspots.list_as_problem(
+            database(context), _group(update), person_of(update, context).id
+        )
     except HotspotError as error:
         await refuse(update, context, f"hotspot.{error.reason}")
         return
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "hotspot.listed", id=problem_id, count=count), parse_mode="HTML")
+        say(language(update, context), "hotspot.listed", id=problem_id, count=count), parse_mode="HTML"
+    )
     announce(context, problem_id)
 
 

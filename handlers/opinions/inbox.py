@@ -83,8 +83,18 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
     status = status_text(lang, db, opinion)
     if opinion.unread:
         status = say(lang, "inbox.unread", status=status)
-    lines = [say(lang, "inbox.header", id=opinion.id, category=opinion.category, about=about,
-                 date=opinion.submitted_on, status=status, author=author)]
+    lines = [
+        say(
+            lang,
+            "inbox.header",
+            id=opinion.id,
+            category=opinion.category,
+            about=about,
+            date=opinion.submitted_on,
+            status=status,
+            author=author,
+        )
+    ]
     lines += framed(lang, "inbox.text", opinion.text)
     lines += thread_lines(lang, opinions.thread(db, opinion.id, office_view=True))
     if opinion.photo_count:
@@ -95,6 +105,7 @@ def office_card_lines(lang: str, opinion: Opinion, db) -> list[str]:
 def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     """Exactly the actions that make sense in the opinion's state: a duplicate takes none, a
     closed one can only be published (once), one on the problem list can still be answered."""
+
     def button(key, action):
         return InlineKeyboardButton(say(lang, key), callback_data=INBOX_ACTIONS[action].data(opinion.id))
 
@@ -105,11 +116,13 @@ def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     answer = [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")]
     if problems.problem_of_opinion(db, opinion.id):
         return InlineKeyboardMarkup([answer])
-    return InlineKeyboardMarkup([
-        answer,
-        [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
-        [button("inbox.btn.problem", "prob")],
-    ])
+    return InlineKeyboardMarkup(
+        [
+            answer,
+            [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
+            [button("inbox.btn.problem", "prob")],
+        ]
+    )
 
 
 async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion: Opinion) -> None:
@@ -121,8 +134,8 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
             await context.bot.send_photo(chat_id, file_id, caption=caption)
             continue
         sent = await context.bot.send_photo(
-            chat_id, InputFile(io.BytesIO(jpeg), filename=f"{opinion.id}-{position + 1}.jpg"),
-            caption=caption)
+            chat_id, InputFile(io.BytesIO(jpeg), filename=f"{opinion.id}-{position + 1}.jpg"), caption=caption
+        )
         opinions.remember_photo_file(db, opinion.id, position, sent.photo[-1].file_id)
 
 
@@ -152,14 +165,22 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await hotspot_cards.send_cards(update, context)
     navigation = None
     if more:
-        navigation = InlineKeyboardMarkup([[InlineKeyboardButton(
-            say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, shown[-1].id))]])
+        navigation = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, shown[-1].id)
+                    )
+                ]
+            ]
+        )
     pages = page + (more + PAGE_SIZE - 1) // PAGE_SIZE
     await reply(update, context, "inbox.page", page=page, pages=pages, total=total, reply_markup=navigation)
 
 
-def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
-                       while_listed: bool = True, duplicate: bool = False) -> Opinion | None:
+def _opinion_in_button(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, while_listed: bool = True, duplicate: bool = False
+) -> Opinion | None:
     """The open opinion a button names, or None when the action no longer fits its state (an
     old card's button): closed and duplicate ones take no action, and one on the problem list
     is only answered (`while_listed`), not forwarded or marked as a duplicate."""
@@ -175,8 +196,9 @@ def _opinion_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return opinion
 
 
-async def _ask(update, context, state: int, key: str, while_listed: bool = True,
-               duplicate: bool = False) -> int:
+async def _ask(
+    update, context, state: int, key: str, while_listed: bool = True, duplicate: bool = False
+) -> int:
     opinion = _opinion_in_button(update, context, while_listed, duplicate)
     if opinion is None:
         await refuse(update, context, "inbox.gone")
@@ -203,11 +225,22 @@ async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await refuse(update, context, "inbox.gone")
         return ConversationHandler.END
     context.user_data["inbox_opinion"] = opinion.id
-    rows = [[InlineKeyboardButton(f"#{o.id} {fit.shorten(' '.join(o.text.split()), CHOICE_TEXT)}",
-                                  callback_data=INBOX_DUPLICATE_OF.data(opinion.id, o.id))]
-            for o in opinions.recent(database(context), opinion.id, DUPLICATE_CHOICES)]
-    await reply(update, context, "inbox.ask_original", id=opinion.id,
-                reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"#{o.id} {fit.shorten(' '.join(o.text.split()), CHOICE_TEXT)}",
+                callback_data=INBOX_DUPLICATE_OF.data(opinion.id, o.id),
+            )
+        ]
+        for o in opinions.recent(database(context), opinion.id, DUPLICATE_CHOICES)
+    ]
+    await reply(
+        update,
+        context,
+        "inbox.ask_original",
+        id=opinion.id,
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+    )
     return TYPING_ORIGINAL
 
 
@@ -222,7 +255,8 @@ async def pick_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     await update.callback_query.answer()
     lang = language(update, context)
     await update.callback_query.edit_message_text(
-        say(lang, "inbox.duplicated", id=opinion_id, original=original), parse_mode="HTML")
+        say(lang, "inbox.duplicated", id=opinion_id, original=original), parse_mode="HTML"
+    )
     return _done(context)
 
 
@@ -236,8 +270,9 @@ def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None
     return text if 0 < len(text) <= settings(context).opinion_max_chars else None
 
 
-async def tell_submitter(context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, sealed: str | None,
-                          text: str) -> None:
+async def tell_submitter(
+    context: ContextTypes.DEFAULT_TYPE, opinion: Opinion, sealed: str | None, text: str
+) -> None:
     """A named author is told directly; an anonymous one only if they asked to be, through the
     sealed link; otherwise they check with their receipt."""
     chat_id, lang = None, None
@@ -266,8 +301,9 @@ async def receive_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         await reply(update, context, "inbox.bad_text", limit=settings(context).opinion_max_chars)
         return TYPING_REPLY
     try:
-        opinion = opinions.reply(database(context), opinion_id, person_of(update, context).id, text,
-                                 _today(context))
+        opinion = opinions.reply(
+            database(context), opinion_id, person_of(update, context).id, text, _today(context)
+        )
     except OpinionError:
         await reply(update, context, "inbox.gone")
         return _done(context)
@@ -308,8 +344,21 @@ async def receive_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return _done(context)
     await tell_submitter(context, opinion, sealed, text)
     lang = language(update, context)
-    await reply(update, context, "inbox.closed", id=opinion.id, reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "inbox.btn.publish"), callback_data=INBOX_PUBLISH.data(opinion.id))]]))
+    await reply(
+        update,
+        context,
+        "inbox.closed",
+        id=opinion.id,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "inbox.btn.publish"), callback_data=INBOX_PUBLISH.data(opinion.id)
+                    )
+                ]
+            ]
+        ),
+    )
     return _done(context)
 
 
@@ -334,10 +383,17 @@ async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not leaders:
         await refuse(update, context, "inbox.no_leaders")
         return
-    buttons = [[InlineKeyboardButton(f"{p.name}（{p.department}）",
-                                     callback_data=INBOX_TO_LEADER.data(opinion.id, p.id))] for p in leaders]
-    await reply(update, context, "inbox.choose_leader", id=opinion.id,
-                reply_markup=InlineKeyboardMarkup(buttons))
+    buttons = [
+        [
+            InlineKeyboardButton(
+                f"{p.name}（{p.department}）", callback_data=INBOX_TO_LEADER.data(opinion.id, p.id)
+            )
+        ]
+        for p in leaders
+    ]
+    await reply(
+        update, context, "inbox.choose_leader", id=opinion.id, reply_markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 @requires(OFFICE)
@@ -353,7 +409,8 @@ async def send_to_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _deliver_to_leader(context, leader, opinion)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "inbox.sent_to_leader", id=opinion.id, name=leader.name))
+        say(language(update, context), "inbox.sent_to_leader", id=opinion.id, name=leader.name)
+    )
 
 
 async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person, opinion: Opinion) -> None:
@@ -364,9 +421,20 @@ async def _deliver_to_leader(context: ContextTypes.DEFAULT_TYPE, leader: Person,
         return InlineKeyboardButton(say(lang, key), callback_data=action.data(opinion.id))
 
     try:
-        await send_lines(context, leader.chat_id, lines, InlineKeyboardMarkup([
-            [button("forwarded.btn.reply", FORWARDED_REPLY), button("forwarded.btn.claim", FORWARDED_CLAIM)],
-            [button("forwarded.btn.back", FORWARDED_BACK)]]))
+        await send_lines(
+            context,
+            leader.chat_id,
+            lines,
+            InlineKeyboardMarkup(
+                [
+                    [
+                        button("forwarded.btn.reply", FORWARDED_REPLY),
+                        button("forwarded.btn.claim", FORWARDED_CLAIM),
+                    ],
+                    [button("forwarded.btn.back", FORWARDED_BACK)],
+                ]
+            ),
+        )
         await send_photos(context, leader.chat_id, opinion)
     except Forbidden:
         people.set_reachable(database(context), leader.id, False)
@@ -379,9 +447,13 @@ PUBLIC_PART = 1800  # the opinion and the answer each, so the public message is 
 
 def public_message(lang: str, opinion: Opinion, public_text: str | None) -> str:
     """The message everyone receives: the one the preview shows is built here too."""
-    return say(lang, "inbox.public_answer", category=opinion.category,
-               text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
-               answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+    return say(
+        lang,
+        "inbox.public_answer",
+        category=opinion.category,
+        text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+        answer=fit.shorten(opinion.answer or "", PUBLIC_PART),
+    )
 
 
 def _audience(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
@@ -408,14 +480,26 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
         return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
 
     found = delivery.estimate(settings(context), database(context), count)
-    await send_lines(context, update.effective_chat.id, [
-        say(lang, "inbox.publish_preview", id=opinion.id, count=count) + "\n"
-        + delivery.estimate_line(lang, found),
-        public_message(lang, opinion, text),
-        say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
-    ], InlineKeyboardMarkup([[button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
-                             [button("inbox.btn.publish_edit", INBOX_PUBLISH_EDIT),
-                              button("btn.cancel", INBOX_PUBLISH_CANCEL)]]))
+    await send_lines(
+        context,
+        update.effective_chat.id,
+        [
+            say(lang, "inbox.publish_preview", id=opinion.id, count=count)
+            + "\n"
+            + delivery.estimate_line(lang, found),
+            public_message(lang, opinion, text),
+            say(lang, "inbox.publish_redacted" if text else "inbox.publish_verbatim"),
+        ],
+        InlineKeyboardMarkup(
+            [
+                [button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
+                [
+                    button("inbox.btn.publish_edit", INBOX_PUBLISH_EDIT),
+                    button("btn.cancel", INBOX_PUBLISH_CANCEL),
+                ],
+            ]
+        ),
+    )
 
 
 @requires(OFFICE)
@@ -468,15 +552,28 @@ async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     _public_texts(context).pop(opinion_id, None)
     audience = _audience(context)
-    queued = notices.notify(context, audience, "inbox.public_answer", dedup=f"published:{opinion.id}",
-                            category=opinion.category,
-                            text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
-                            answer=fit.shorten(opinion.answer or "", PUBLIC_PART))
+    queued = notices.notify(
+        context,
+        audience,
+        "inbox.public_answer",
+        dedup=f"published:{opinion.id}",
+        category=opinion.category,
+        text=fit.shorten(public_text or opinion.text, PUBLIC_PART),
+        answer=fit.shorten(opinion.answer or "", PUBLIC_PART),
+    )
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "inbox.publishing", id=opinion.id, count=queued), parse_mode="HTML")
-    notices.report_arrival(context, f"published:{opinion.id}:", person_of(update, context).id,
-                           "inbox.published", f"published-report:{opinion.id}", id=opinion.id, total=queued)
+        say(language(update, context), "inbox.publishing", id=opinion.id, count=queued), parse_mode="HTML"
+    )
+    notices.report_arrival(
+        context,
+        f"published:{opinion.id}:",
+        person_of(update, context).id,
+        "inbox.published",
+        f"published-report:{opinion.id}",
+        id=opinion.id,
+        total=queued,
+    )
 
 
 @requires(OFFICE)
@@ -503,16 +600,22 @@ def handlers() -> list[BaseHandler]:
     text = menu.TYPED
     return [
         typed_choice.conversation(
-            entry_points=[CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
-                          CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
-                          CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE),
-                          CallbackQueryHandler(ask_public_text, pattern=INBOX_PUBLISH_EDIT)],
-            states={**conversations.on_timeout("inbox_action"),
-                    TYPING_REPLY: [MessageHandler(text, receive_reply)],
-                    TYPING_ORIGINAL: [MessageHandler(text, receive_original),
-                                      CallbackQueryHandler(pick_original, pattern=INBOX_DUPLICATE_OF)],
-                    TYPING_ANSWER: [MessageHandler(text, receive_answer)],
-                    TYPING_PUBLIC: [MessageHandler(text, receive_public_text)]},
+            entry_points=[
+                CallbackQueryHandler(ask_reply, pattern=INBOX_REPLY),
+                CallbackQueryHandler(ask_original, pattern=INBOX_DUPLICATE),
+                CallbackQueryHandler(ask_answer, pattern=INBOX_CLOSE),
+                CallbackQueryHandler(ask_public_text, pattern=INBOX_PUBLISH_EDIT),
+            ],
+            states={
+                **conversations.on_timeout("inbox_action"),
+                TYPING_REPLY: [MessageHandler(text, receive_reply)],
+                TYPING_ORIGINAL: [
+                    MessageHandler(text, receive_original),
+                    CallbackQueryHandler(pick_original, pattern=INBOX_DUPLICATE_OF),
+                ],
+                TYPING_ANSWER: [MessageHandler(text, receive_answer)],
+                TYPING_PUBLIC: [MessageHandler(text, receive_public_text)],
+            },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="inbox_action",
             conversation_timeout=conversations.TIMEOUT,

@@ -31,16 +31,23 @@ def poster_text(lang: str, institution: str) -> poster.PosterText:
         title=say(lang, "poster.title"),
         institution=institution or say(lang, "public.our_institution"),
         lines=(say(lang, "poster.line1"), say(lang, "poster.line2"), say(lang, "poster.line3")),
-        scan=say(lang, "poster.scan"))
+        scan=say(lang, "poster.scan"),
+    )
 
 
 def pause_markup(lang: str, box: public_box.PublicBox) -> InlineKeyboardMarkup:
     action = "resume" if box.paused else "pause"
     ledger = "off" if box.ledger_published else "ask"
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(say(lang, f"public.btn.{action}"), callback_data=PUBLIC_BOX.data(action))],
-        [InlineKeyboardButton(say(lang, f"public.ledger.btn.{ledger}"),
-                              callback_data=PUBLIC_LEDGER.data(ledger))]])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(say(lang, f"public.btn.{action}"), callback_data=PUBLIC_BOX.data(action))],
+            [
+                InlineKeyboardButton(
+                    say(lang, f"public.ledger.btn.{ledger}"), callback_data=PUBLIC_LEDGER.data(ledger)
+                )
+            ],
+        ]
+    )
 
 
 def _status(lang: str, box: public_box.PublicBox, link: str) -> str:
@@ -59,10 +66,16 @@ async def send_poster(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     wall = settings(context).default_language
     files = await asyncio.to_thread(poster.posters, link, poster_text(wall, settings(context).institution))
     for paper, content in files.items():
-        await context.bot.send_document(update.effective_chat.id, InputFile(
-            io.BytesIO(content), filename=say(lang, "public.poster_file", paper=paper)))
-    await context.bot.send_message(update.effective_chat.id, _status(lang, box, link),
-                                   parse_mode="HTML", reply_markup=pause_markup(lang, box))
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(io.BytesIO(content), filename=say(lang, "public.poster_file", paper=paper)),
+        )
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _status(lang, box, link),
+        parse_mode="HTML",
+        reply_markup=pause_markup(lang, box),
+    )
 
 
 @requires(OFFICE)
@@ -73,11 +86,13 @@ async def pause_or_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if box is None:
         await update.callback_query.answer(say(lang, "stale_button"), show_alert=True)
         return
-    await update.callback_query.answer(say(lang, "public.paused_now" if box.paused else "public.resumed_now"),
-                                       show_alert=True)
+    await update.callback_query.answer(
+        say(lang, "public.paused_now" if box.paused else "public.resumed_now"), show_alert=True
+    )
     link = deep_link(context.bot.username, box.code)
-    await update.callback_query.edit_message_text(_status(lang, box, link), parse_mode="HTML",
-                                                  reply_markup=pause_markup(lang, box))
+    await update.callback_query.edit_message_text(
+        _status(lang, box, link), parse_mode="HTML", reply_markup=pause_markup(lang, box)
+    )
 
 
 @requires(OFFICE)
@@ -96,9 +111,13 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         shown = problems.count(db, problems.PUBLIC)  # confidential problems never are
         choices = [(say(lang, "public.ledger.btn.yes"), "yes"), (say(lang, "btn.cancel"), "no")]
         await context.bot.send_message(
-            update.effective_chat.id, say(lang, "public.ledger.confirm", count=shown), parse_mode="HTML",
-            reply_markup=InlineKeyboardMarkup([[
-                InlineKeyboardButton(label, callback_data=PUBLIC_LEDGER.data(a)) for label, a in choices]]))
+            update.effective_chat.id,
+            say(lang, "public.ledger.confirm", count=shown),
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton(label, callback_data=PUBLIC_LEDGER.data(a)) for label, a in choices]]
+            ),
+        )
         return
     if action == "no":
         await query.answer()
@@ -115,11 +134,14 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.edit_message_text(say(lang, key))
     else:  # the /poster reply itself: its state and buttons follow
         link = deep_link(context.bot.username, box.code)
-        await query.edit_message_text(_status(lang, box, link), parse_mode="HTML",
-                                      reply_markup=pause_markup(lang, box))
+        await query.edit_message_text(
+            _status(lang, box, link), parse_mode="HTML", reply_markup=pause_markup(lang, box)
+        )
 
 
 def handlers() -> list[BaseHandler]:
-    return [CommandHandler("poster", send_poster),
-            CallbackQueryHandler(pause_or_resume, pattern=PUBLIC_BOX),
-            CallbackQueryHandler(publish_ledger, pattern=PUBLIC_LEDGER)]
+    return [
+        CommandHandler("poster", send_poster),
+        CallbackQueryHandler(pause_or_resume, pattern=PUBLIC_BOX),
+        CallbackQueryHandler(publish_ledger, pattern=PUBLIC_LEDGER),
+    ]

@@ -100,29 +100,46 @@ def status_text(lang: str, db, opinion: Opinion) -> str:
     problem = problems.get(db, problem_id) if problem_id else None
     if problem is None or opinion.status == opinions.DUPLICATE:
         return status_name(lang, opinion.status)
-    return say(lang, "opinion.status.listed", id=problem.id,
-               state=say(lang, f"problem.status.{problem.status}"))
+    return say(
+        lang, "opinion.status.listed", id=problem.id, state=say(lang, f"problem.status.{problem.status}")
+    )
 
 
 def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str) -> list[str]:
     """An opinion as its holder sees it: what they wrote, its status, the conversation."""
-    return framed(lang, "receipt.card", opinion.text, id=opinion.id, category=opinion.category,
-                  date=opinion.submitted_on, status=status) + thread_lines(lang, thread)
+    return framed(
+        lang,
+        "receipt.card",
+        opinion.text,
+        id=opinion.id,
+        category=opinion.category,
+        date=opinion.submitted_on,
+        status=status,
+    ) + thread_lines(lang, thread)
 
 
 def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
     if not thread:
         return [say(lang, "receipt.no_replies")]
-    return [line for message in thread
-            for line in framed(lang, "receipt.message", message.text,
-                               who=say(lang, f"receipt.from.{message.sender}"), date=message.on_date)]
+    return [
+        line
+        for message in thread
+        for line in framed(
+            lang,
+            "receipt.message",
+            message.text,
+            who=say(lang, f"receipt.from.{message.sender}"),
+            date=message.on_date,
+        )
+    ]
 
 
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A message that carries a receipt code or a write-back leaves the chat once read."""
     if update.message:
-        await forgetting.forget_now(context.application, update.effective_chat.id,
-                                    [update.message.message_id])
+        await forgetting.forget_now(
+            context.application, update.effective_chat.id, [update.message.message_id]
+        )
 
 
 @requires(*MEMBERS, GUEST)
@@ -161,13 +178,19 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     db = database(context)
     buttons = []
     if opinion.status != opinions.CLOSED:  # a duplicate's holder may still write back
-        buttons = [[InlineKeyboardButton(say(lang, "receipt.btn.write"),
-                                         callback_data=f"rc:write:{opinion.id}")]]
+        buttons = [
+            [InlineKeyboardButton(say(lang, "receipt.btn.write"), callback_data=f"rc:write:{opinion.id}")]
+        ]
     if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
         subscribed = opinions.subscription(db, opinion.id) is not None
-        buttons += [[InlineKeyboardButton(
-            say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
-            callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id))]]
+        buttons += [
+            [
+                InlineKeyboardButton(
+                    say(lang, "receipt.btn.mute" if subscribed else "receipt.btn.notify"),
+                    callback_data=(RECEIPT_MUTE if subscribed else RECEIPT_NOTIFY).data(opinion.id),
+                )
+            ]
+        ]
     lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
     lines[1:1] = life_lines(lang, db, opinion)
     if _waiting_for_batch(db, opinion.id):
@@ -176,9 +199,13 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     if lookback:
         lines.append(say(lang, "lookback.holder_ask"))
         vote = LOOKBACK_RECEIPT_VOTE.data
-        buttons += [[InlineKeyboardButton(say(lang, label),
-                                          callback_data=vote(lookback.id, opinion.id, choice))
-                     for label, choice in row] for row in VOTE_BUTTONS]
+        buttons += [
+            [
+                InlineKeyboardButton(say(lang, label), callback_data=vote(lookback.id, opinion.id, choice))
+                for label, choice in row
+            ]
+            for row in VOTE_BUTTONS
+        ]
     buttons += guest_ledger_buttons(update, context, lang)
     buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())])
     sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
@@ -218,20 +245,46 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
     problem = problems.get(db, problem_id) if problem_id else None
     if problem is None or not problem.public:
         return []
-    lines = [say(lang, "receipt.life.problem", id=problem.id, title=problem.title,
-                 state=say(lang, f"problem.status.{problem.status}"))]
+    lines = [
+        say(
+            lang,
+            "receipt.life.problem",
+            id=problem.id,
+            title=problem.title,
+            state=say(lang, f"problem.status.{problem.status}"),
+        )
+    ]
     if problem.department and problem.deadline:
-        lines.append(say(lang, "receipt.life.dispatched", department=problem.department,
-                         deadline=problem.deadline.isoformat(), progress=problem.progress))
+        lines.append(
+            say(
+                lang,
+                "receipt.life.dispatched",
+                department=problem.department,
+                deadline=problem.deadline.isoformat(),
+                progress=problem.progress,
+            )
+        )
     if problem.explanation:
-        lines.append(say(lang, "receipt.life.explained", reason=problem.explanation,
-                         review_on=problem.review_on.isoformat() if problem.review_on else "—"))
+        lines.append(
+            say(
+                lang,
+                "receipt.life.explained",
+                reason=problem.explanation,
+                review_on=problem.review_on.isoformat() if problem.review_on else "—",
+            )
+        )
     if problem.closed_at:
         lines.append(say(lang, "receipt.life.closed", day=problem.closed_at.date().isoformat()))
     for lookback in lookbacks.of_problem(db, problem.id):
-        lines.append(say(lang, "receipt.life.lookback", opens_on=lookback.opens_on.isoformat(),
-                         closes_on=lookback.closes_on.isoformat(),
-                         result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}")))
+        lines.append(
+            say(
+                lang,
+                "receipt.life.lookback",
+                opens_on=lookback.opens_on.isoformat(),
+                closes_on=lookback.closes_on.isoformat(),
+                result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}"),
+            )
+        )
     return lines
 
 
@@ -253,6 +306,7 @@ def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def with_held_opinion(step):
     """A button under a receipt's card: it works only for whoever just showed that receipt
     (known in memory for a while); anyone else is asked for the receipt again."""
+
     @functools.wraps(step)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE):
         opinion = _opinion_from_button(update, context)
@@ -299,11 +353,21 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
 @with_held_opinion
 async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
-    await reply(update, context, "receipt.notify_explain", reply_markup=InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "receipt.btn.notify_yes"),
-                             callback_data=RECEIPT_SUBSCRIBE.data(opinion.id)),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=RECEIPT_DECLINE.data()),
-    ]]))
+    await reply(
+        update,
+        context,
+        "receipt.notify_explain",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "receipt.btn.notify_yes"), callback_data=RECEIPT_SUBSCRIBE.data(opinion.id)
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=RECEIPT_DECLINE.data()),
+                ]
+            ]
+        ),
+    )
 
 
 @requires(*MEMBERS, GUEST)
@@ -334,15 +398,16 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinio
 
 @requires(*MEMBERS, GUEST)
 async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """"我已保存": the receipt message leaves the chat."""
+    """ "我已保存": the receipt message leaves the chat."""
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
-    await forgetting.forget_now(context.application, update.effective_chat.id,
-                                [update.callback_query.message.message_id])
+    await forgetting.forget_now(
+        context.application, update.effective_chat.id, [update.callback_query.message.message_id]
+    )
 
 
 @requires(*MEMBERS, GUEST)
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """"看完了": the card (all of its messages) leaves the chat."""
+    """ "看完了": the card (all of its messages) leaves the chat."""
     chat_id, last = update.effective_chat.id, update.callback_query.message.message_id
     ids = services(context).cards.pop((chat_id, last), [last])
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
@@ -360,11 +425,15 @@ def handlers() -> list[BaseHandler]:
     text = menu.TYPED
     return [
         typed_choice.conversation(
-            entry_points=[*menu.triggers("receipt", open_receipt),
-                          CallbackQueryHandler(start_writing_back, pattern=RECEIPT_WRITE)],
-            states={**conversations.on_timeout("receipt"),
-                    ASKING_CODE: [MessageHandler(text, receive_code)],
-                    WRITING_BACK: [MessageHandler(text, receive_write_back)]},
+            entry_points=[
+                *menu.triggers("receipt", open_receipt),
+                CallbackQueryHandler(start_writing_back, pattern=RECEIPT_WRITE),
+            ],
+            states={
+                **conversations.on_timeout("receipt"),
+                ASKING_CODE: [MessageHandler(text, receive_code)],
+                WRITING_BACK: [MessageHandler(text, receive_write_back)],
+            },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="receipt",
             conversation_timeout=conversations.TIMEOUT,

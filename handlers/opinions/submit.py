@@ -63,8 +63,9 @@ from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
 from texts import fit, say
 
-(CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS,
- REVIEWING) = conversations.states("opinion")
+(CHOOSING_MODE, CHOOSING_CATEGORY, CHOOSING_DEPARTMENT, WRITING, ADDING_PHOTOS, REVIEWING) = (
+    conversations.states("opinion")
+)
 DEPARTMENTS_PER_ROW = 2
 
 
@@ -135,6 +136,7 @@ def with_draft(step):
     """A step of the flow that needs the draft. A button of another draft, or of this one's
     finished steps, is answered by `stale_press`; without any draft (the bot restarted, and
     drafts are never saved) the person is told it is gone."""
+
     @functools.wraps(step)
     async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         draft = _draft(update, context)
@@ -145,23 +147,28 @@ def with_draft(step):
     return guarded
 
 
-async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None,
-               edit: bool = False, **values):
+async def _say(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None, edit: bool = False, **values
+):
     """Say the next step, and return the message it is in. A new message takes the buttons
     off the step before it, so a finished step cannot be pressed again."""
     return await _step(update, context, say(language(update, context), key, **values), buttons, edit)
 
 
-async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None,
-                edit: bool = False):
+async def _step(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None, edit: bool = False
+):
     draft = _draft(update, context)
     if buttons and draft:
-        buttons = [[InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}")
-                    for b in row] for row in buttons]
+        buttons = [
+            [InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}") for b in row]
+            for row in buttons
+        ]
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
-        await answering(update, update.callback_query.edit_message_text(
-            text, parse_mode="HTML", reply_markup=markup))
+        await answering(
+            update, update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        )
         if draft:
             draft.prompt = update.callback_query.message.message_id if markup else None
         return update.callback_query.message
@@ -172,7 +179,8 @@ async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, b
     answering_press = [update.callback_query.answer()] if update.callback_query else []
     sent, *_ = await asyncio.gather(
         context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup),
-        *answering_press)
+        *answering_press,
+    )
     if draft and markup:
         draft.prompt = sent.message_id
     return sent
@@ -181,8 +189,9 @@ async def _step(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, b
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
     """The person's own message, once read into an anonymous draft, leaves the chat."""
     if draft.anonymous and update.message:
-        await forgetting.forget_now(context.application, update.effective_chat.id,
-                                    [update.message.message_id])
+        await forgetting.forget_now(
+            context.application, update.effective_chat.id, [update.message.message_id]
+        )
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
@@ -206,11 +215,16 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         return await _start_as_guest(update, context)
     drafts(context)[update.effective_user.id] = Draft()
     lang = language(update, context)
-    await _say(update, context, "opinion.mode", buttons=[
-        [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
-        [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
-        [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
-    ])
+    await _say(
+        update,
+        context,
+        "opinion.mode",
+        buttons=[
+            [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
+            [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
+            [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
+        ],
+    )
     return CHOOSING_MODE
 
 
@@ -240,11 +254,17 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await _say(update, context, refusal, limit=settings(context).public_daily_limit)
         return ConversationHandler.END
     drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
-    buttons = [[InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
-               for i, name in enumerate(settings(context).public_categories)]
-    await _say(update, context, "public.welcome", buttons=buttons,
-               institution=settings(context).institution or say(language(update, context),
-                                                                  "public.our_institution"))
+    buttons = [
+        [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
+        for i, name in enumerate(settings(context).public_categories)
+    ]
+    await _say(
+        update,
+        context,
+        "public.welcome",
+        buttons=buttons,
+        institution=settings(context).institution or say(language(update, context), "public.our_institution"),
+    )
     return CHOOSING_CATEGORY
 
 
@@ -272,51 +292,65 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
         _end(context, draft, "cancelled")
         _forget(update, context)
-        await _say(update, context, "opinion.daily_limit", edit=True,
-                   limit=settings(context).opinion_daily_limit)
+        await _say(
+            update, context, "opinion.daily_limit", edit=True, limit=settings(context).opinion_daily_limit
+        )
         return ConversationHandler.END
     lang = language(update, context)
     names = opinions.categories(database(context))
-    buttons = [[InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
-               for i, name in enumerate(names)]
-    await _say(update, context, "opinion.category", buttons=buttons, edit=True,
-               mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"))
+    buttons = [
+        [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
+        for i, name in enumerate(names)
+    ]
+    await _say(
+        update,
+        context,
+        "opinion.category",
+        buttons=buttons,
+        edit=True,
+        mode=say(lang, "opinion.anonymous" if draft.anonymous else "opinion.named"),
+    )
     return CHOOSING_CATEGORY
 
 
 @requires(*MEMBERS, GUEST)
 @with_draft
 async def choose_category(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    return await _category_chosen(update, context, draft,
-                                  str(OPINION_CATEGORY.parse(update.callback_query.data)[0]))
+    return await _category_chosen(
+        update, context, draft, str(OPINION_CATEGORY.parse(update.callback_query.data)[0])
+    )
 
 
-async def _category_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
-                           index: str) -> int:
+async def _category_chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, index: str
+) -> int:
     names = _categories(context, draft)
     if not index.isdigit() or int(index) >= len(names):
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
     draft.category = names[int(index)]
     lang = language(update, context)
-    buttons = [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_DEPARTMENT, department_id))
-               for department_id, name in people.department_list(database(context))]
-    rows = [buttons[i:i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
+    buttons = [
+        InlineKeyboardButton(name, callback_data=draft_stem(OPINION_DEPARTMENT, department_id))
+        for department_id, name in people.department_list(database(context))
+    ]
+    rows = [buttons[i : i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
     rows.append([_button(lang, "opinion.btn.no_department", draft_stem(OPINION_DEPARTMENT, 0))])
-    await _say(update, context, "opinion.department", buttons=rows, edit=True,
-               category=draft.category)
+    await _say(update, context, "opinion.department", buttons=rows, edit=True, category=draft.category)
     return CHOOSING_DEPARTMENT
 
 
 @requires(*MEMBERS, GUEST)
 @with_draft
 async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
-    return await _department_chosen(update, context, draft,
-                                    str(OPINION_DEPARTMENT.parse(update.callback_query.data)[0]))
+    return await _department_chosen(
+        update, context, draft, str(OPINION_DEPARTMENT.parse(update.callback_query.data)[0])
+    )
 
 
-async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft,
-                             chosen: str) -> int:
+async def _department_chosen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, chosen: str
+) -> int:
     known = {department_id for department_id, _ in people.department_list(database(context))}
     if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
         await refuse(update, context, "stale_button")
@@ -348,9 +382,14 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
 async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(update, context)
     lang = language(update, context)
-    await _say(update, context, "opinion.photos", buttons=[
-        [_button(lang, "opinion.btn.photos_done", draft_stem(OPINION_PHOTOS_DONE))]],
-        count=len(draft.photos), limit=opinions.MAX_PHOTOS)
+    await _say(
+        update,
+        context,
+        "opinion.photos",
+        buttons=[[_button(lang, "opinion.btn.photos_done", draft_stem(OPINION_PHOTOS_DONE))]],
+        count=len(draft.photos),
+        limit=opinions.MAX_PHOTOS,
+    )
     return ADDING_PHOTOS
 
 
@@ -398,19 +437,39 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     # The whole text, as it will be submitted: a text longer than one message (emoji count
     # twice) comes in several, the buttons under the last; every part leaves the chat with an
     # anonymous draft.
-    *before, last = fit.split_lines(framed(
-        lang, "opinion.preview", draft.text, category=draft.category, department=department,
-        mode=say(lang, "public.mode" if draft.public else
-                 "opinion.anonymous" if draft.anonymous else "opinion.named"),
-        photos=len(draft.photos)))
+    *before, last = fit.split_lines(
+        framed(
+            lang,
+            "opinion.preview",
+            draft.text,
+            category=draft.category,
+            department=department,
+            mode=say(
+                lang,
+                "public.mode"
+                if draft.public
+                else "opinion.anonymous"
+                if draft.anonymous
+                else "opinion.named",
+            ),
+            photos=len(draft.photos),
+        )
+    )
     for text in before:
         part = await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
         draft.shown_in.append(part.message_id)
-    preview = await _step(update, context, last, buttons=[
-        [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
-        [_button(lang, "opinion.btn.edit", draft_stem(OPINION_EDIT)),
-         _button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
-    ])
+    preview = await _step(
+        update,
+        context,
+        last,
+        buttons=[
+            [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
+            [
+                _button(lang, "opinion.btn.edit", draft_stem(OPINION_EDIT)),
+                _button(lang, "btn.cancel", draft_stem(OPINION_CANCEL)),
+            ],
+        ],
+    )
     if preview is not None:
         draft.shown_in.append(preview.message_id)
     return REVIEWING
@@ -443,13 +502,26 @@ async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     user_id, day = update.effective_user.id, today(context)
     guard = guest_guard(context) if draft.public else opinion_guard(context)
-    refusal = (_guest_refusal(update, context, public_box.get(database(context))) if draft.public
-               else "opinion.daily_limit" if draft.anonymous and not guard.allows(user_id, day)
-               else None)
+    refusal = (
+        _guest_refusal(update, context, public_box.get(database(context)))
+        if draft.public
+        else "opinion.daily_limit"
+        if draft.anonymous and not guard.allows(user_id, day)
+        else None
+    )
     if refusal:
         _end(context, draft, "cancelled")
-        await _say(update, context, refusal, edit=True, limit=(
-            settings(context).public_daily_limit if draft.public else settings(context).opinion_daily_limit))
+        await _say(
+            update,
+            context,
+            refusal,
+            edit=True,
+            limit=(
+                settings(context).public_daily_limit
+                if draft.public
+                else settings(context).opinion_daily_limit
+            ),
+        )
         _forget(update, context)
         return ConversationHandler.END
     author_id = None if draft.public else person_of(update, context).id
@@ -467,12 +539,19 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     guard.count(user_id, day)
     remember_holder(context, user_id, opinion_id)
     await _forget_previews(update, context, draft)
-    shown = await _say(update, context, "opinion.submitted_anonymous", id=opinion_id,
-                       k=settings(context).anonymity_set,
-                       receipt=opinions.format_receipt(receipt), buttons=[
-                           [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))],
-                           *guest_ledger_buttons(update, context, lang),
-                           [_button(lang, "receipt.btn.saved", RECEIPT_SAVED.data())]])
+    shown = await _say(
+        update,
+        context,
+        "opinion.submitted_anonymous",
+        id=opinion_id,
+        k=settings(context).anonymity_set,
+        receipt=opinions.format_receipt(receipt),
+        buttons=[
+            [_button(lang, "receipt.btn.notify", RECEIPT_NOTIFY.data(opinion_id))],
+            *guest_ledger_buttons(update, context, lang),
+            [_button(lang, "receipt.btn.saved", RECEIPT_SAVED.data())],
+        ],
+    )
     forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
     return ConversationHandler.END
 
@@ -548,28 +627,41 @@ def _typed(step):
 def submission_conversation() -> ConversationHandler:
     text = menu.TYPED
     return typed_choice.conversation(
-        entry_points=[*menu.triggers("opinion", start_opinion),
-                      CommandHandler("start", start_from_poster,
-                                     filters.Regex(f"^/start {public_box.PREFIX}"))],
+        entry_points=[
+            *menu.triggers("opinion", start_opinion),
+            CommandHandler("start", start_from_poster, filters.Regex(f"^/start {public_box.PREFIX}")),
+        ],
         states={
             **conversations.on_timeout("opinion"),
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=OPINION_MODE)],
-            CHOOSING_CATEGORY: [CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
-                                typed_choice.handler(_categories_offered, _typed(_category_chosen))],
-            CHOOSING_DEPARTMENT: [CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
-                                  typed_choice.handler(_departments_offered, _typed(_department_chosen),
-                                                       "choice.department")],
-            WRITING: [MessageHandler(text, receive_text),
-                      MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos)],
-            ADDING_PHOTOS: [MessageHandler(filters.PHOTO, receive_photo),
-                            MessageHandler(filters.Document.ALL, refuse_document),
-                            CallbackQueryHandler(photos_done, pattern=OPINION_PHOTOS_DONE),
-                            MessageHandler(text, photos_done)],
-            REVIEWING: [CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
-                        CallbackQueryHandler(edit_text, pattern=OPINION_EDIT)],
+            CHOOSING_CATEGORY: [
+                CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
+                typed_choice.handler(_categories_offered, _typed(_category_chosen)),
+            ],
+            CHOOSING_DEPARTMENT: [
+                CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
+                typed_choice.handler(_departments_offered, _typed(_department_chosen), "choice.department"),
+            ],
+            WRITING: [
+                MessageHandler(text, receive_text),
+                MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos),
+            ],
+            ADDING_PHOTOS: [
+                MessageHandler(filters.PHOTO, receive_photo),
+                MessageHandler(filters.Document.ALL, refuse_document),
+                CallbackQueryHandler(photos_done, pattern=OPINION_PHOTOS_DONE),
+                MessageHandler(text, photos_done),
+            ],
+            REVIEWING: [
+                CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
+                CallbackQueryHandler(edit_text, pattern=OPINION_EDIT),
+            ],
         },
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget),
-                   CallbackQueryHandler(cancel, pattern=OPINION_CANCEL)],
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            menu.leave_on_menu_tap(_forget),
+            CallbackQueryHandler(cancel, pattern=OPINION_CANCEL),
+        ],
         name="opinion",
         conversation_timeout=conversations.TIMEOUT,
         persistent=False,  # the promise: not even the step someone is at goes to disk
@@ -583,4 +675,3 @@ def handlers() -> list[BaseHandler]:
         # Buttons of a finished draft, or of one from before a restart, land here.
         CallbackQueryHandler(stale_press, pattern=callbacks.family("op")),
     ]
-

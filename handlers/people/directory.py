@@ -29,8 +29,15 @@ async def show_people(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     for department, members in groupby(everyone, key=lambda p: p.department):
         members = list(members)
         waiting = [p.name for p in members if not p.telegram_user_id]
-        lines.append(say(lang, "people.department", department=department,
-                         joined=len(members) - len(waiting), total=len(members)))
+        lines.append(
+            say(
+                lang,
+                "people.department",
+                department=department,
+                joined=len(members) - len(waiting),
+                total=len(members),
+            )
+        )
         if waiting:
             shown = "、".join(waiting[:MAX_WAITING_NAMES])
             more = "…" if len(waiting) > MAX_WAITING_NAMES else ""

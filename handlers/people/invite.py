@@ -30,8 +30,13 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     lang = language(update, context)
     db = database(context)
     if not known:
-        await reply(update, context, "invite.no_department", department=quoted(department),
-                    departments="、".join(people.departments(db)))
+        await reply(
+            update,
+            context,
+            "invite.no_department",
+            department=quoted(department),
+            departments="、".join(people.departments(db)),
+        )
         return
     waiting = invitations.unbound(db, department)
     if not waiting:
@@ -39,12 +44,15 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     scope = say(lang, "invite.scope", department=department) if department else ""
     target = str(waiting[0].department_id) if department else "all"
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target)),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data()),
-    ]])
-    await reply(update, context, "invite.confirm", count=len(waiting), scope=scope,
-                reply_markup=buttons)
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target)),
+                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data()),
+            ]
+        ]
+    )
+    await reply(update, context, "invite.confirm", count=len(waiting), scope=scope, reply_markup=buttons)
 
 
 def _department_from_button(context: ContextTypes.DEFAULT_TYPE, data: str) -> tuple[bool, str | None]:
@@ -73,8 +81,9 @@ async def make_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if not issued:
         await query.edit_message_text(say(lang, "invite.none"))
         return
-    await query.edit_message_text(say(lang, "invite.done", count=len(issued),
-                                      days=config.invitation_ttl_days))
+    await query.edit_message_text(
+        say(lang, "invite.done", count=len(issued), days=config.invitation_ttl_days)
+    )
     sheets = invitation_sheet.sheets_by_department(issued, context.bot.username, config.timezone)
     for name, sheet in sheets.items():
         await context.bot.send_document(
@@ -87,8 +96,7 @@ async def make_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 @requires(OFFICE)
 async def cancel_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "invite.cancelled"))
+    await update.callback_query.edit_message_text(say(language(update, context), "invite.cancelled"))
 
 
 def handlers() -> list[BaseHandler]:

@@ -19,17 +19,25 @@ async def show_profile(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     person = person_of(update, context)
     lang = language(update, context, person)
     await menu.show_menu(
-        update, context, person, "me.card", name=person.name, department=person.department,
-        roles=role_names(lang, person.roles), language=LANGUAGE_NAMES[lang],
+        update,
+        context,
+        person,
+        "me.card",
+        name=person.name,
+        department=person.department,
+        roles=role_names(lang, person.roles),
+        language=LANGUAGE_NAMES[lang],
     )
 
 
 @requires(*MEMBERS)
 async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    buttons = [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LANGUAGE.data(code))]
-               for code in LANGUAGES]
+    buttons = [
+        [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=LANGUAGE.data(code))] for code in LANGUAGES
+    ]
     await context.bot.send_message(
-        update.effective_chat.id, say(language(update, context), "language.choose"),
+        update.effective_chat.id,
+        say(language(update, context), "language.choose"),
         reply_markup=InlineKeyboardMarkup(buttons),
     )
 

@@ -90,9 +90,15 @@ def risk_text(lang: str, changes: RosterChanges, html_tags: bool = True) -> str:
     """Why an import is risky, for the chat (HTML) or the command line (plain)."""
     lines = [say(lang, "roster.risk.title")]
     for risk in changes.risks:
-        lines.append(say(lang, f"roster.risk.{risk}", count=len(changes.deactivated),
-                         active=changes.active_before,
-                         names="、".join(changes.deactivated_office[:NAMES_SHOWN])))
+        lines.append(
+            say(
+                lang,
+                f"roster.risk.{risk}",
+                count=len(changes.deactivated),
+                active=changes.active_before,
+                names="、".join(changes.deactivated_office[:NAMES_SHOWN]),
+            )
+        )
     text = "\n".join(lines)
     return text if html_tags else html.unescape(text.replace("<b>", "").replace("</b>", ""))
 
@@ -102,9 +108,15 @@ def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
     added = _lines([html.escape(n, quote=False) for n in changes.added])
     updated = _lines([_edit_line(lang, e) for e in changes.edits])
     deactivated = _lines([say(lang, "roster.edit.gone", name=n) for n in changes.deactivated])
-    text = say(lang, "roster.preview", rows=rows, added=Raw(f"{len(changes.added)}{added}"),
-               updated=Raw(f"{len(changes.updated)}{updated}"),
-               deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"), unchanged=changes.unchanged)
+    text = say(
+        lang,
+        "roster.preview",
+        rows=rows,
+        added=Raw(f"{len(changes.added)}{added}"),
+        updated=Raw(f"{len(changes.updated)}{updated}"),
+        deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"),
+        unchanged=changes.unchanged,
+    )
     if changes.risks:
         text = risk_text(lang, changes) + "\n\n" + text
     return shorten(text, TEXT_LIMIT)
@@ -118,15 +130,18 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await reply(update, context, "roster.not_csv")
         return WAITING_FILE
     if (document.file_size or 0) > MAX_ROSTER_BYTES:
-        await reply(update, context, "roster.too_big", size=document.file_size // 1024,
-                    limit=MAX_ROSTER_BYTES // 1024)
+        await reply(
+            update, context, "roster.too_big", size=document.file_size // 1024, limit=MAX_ROSTER_BYTES // 1024
+        )
         return WAITING_FILE
     try:
-        rows = roster.of_one_institution(roster.parse(await download(context, document.file_id)),
-                                         _own_institution(context))
+        rows = roster.of_one_institution(
+            roster.parse(await download(context, document.file_id)), _own_institution(context)
+        )
     except RosterError as error:
-        await context.bot.send_message(update.effective_chat.id, file_error_text(lang, error),
-                                       parse_mode="HTML")
+        await context.bot.send_message(
+            update.effective_chat.id, file_error_text(lang, error), parse_mode="HTML"
+        )
         return WAITING_FILE
     changes = roster.preview(database(context), rows, person_of(update, context).id)
     if changes.empty:
@@ -134,12 +149,20 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         return ConversationHandler.END
     # Only the file's id is kept between steps: the file is read again on confirmation.
     context.user_data["roster_file"] = document.file_id
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data()),
-        InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
-    ]])
-    await context.bot.send_message(update.effective_chat.id, _preview_text(lang, len(rows), changes),
-                                   parse_mode="HTML", reply_markup=buttons)
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data()),
+                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
+            ]
+        ]
+    )
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _preview_text(lang, len(rows), changes),
+        parse_mode="HTML",
+        reply_markup=buttons,
+    )
     return CONFIRMING
 
 
@@ -158,8 +181,13 @@ def _own_institution(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
     file_id = context.user_data.get("roster_file")
     try:
-        return roster.of_one_institution(roster.parse(await download(context, file_id)),
-                                         _own_institution(context)) if file_id else None
+        return (
+            roster.of_one_institution(
+                roster.parse(await download(context, file_id)), _own_institution(context)
+            )
+            if file_id
+            else None
+        )
     except RosterError:
         return None
 
@@ -180,21 +208,40 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
         changes = roster.apply(database(context), rows, person.id, risks_confirmed=risks_confirmed)
     except RiskyImport as risky:
-        buttons = InlineKeyboardMarkup([
-            [InlineKeyboardButton(say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
-                                  callback_data=ROSTER_RISKY.data())],
-            [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data())],
-        ])
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
+                        callback_data=ROSTER_RISKY.data(),
+                    )
+                ],
+                [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data())],
+            ]
+        )
         await query.edit_message_text(
-            shorten(risk_text(lang, risky.changes) + "\n\n" + say(lang, "roster.risk.again"),
-                    TEXT_LIMIT), parse_mode="HTML", reply_markup=buttons)
+            shorten(risk_text(lang, risky.changes) + "\n\n" + say(lang, "roster.risk.again"), TEXT_LIMIT),
+            parse_mode="HTML",
+            reply_markup=buttons,
+        )
         return CONFIRMING_RISK
     context.user_data.pop("roster_file", None)
-    log.info("roster imported: +%d ~%d -%d%s", len(changes.added), len(changes.updated),
-             len(changes.deactivated), " (risks confirmed)" if risks_confirmed else "")
-    await query.edit_message_text(say(lang, "roster.applied", added=len(changes.added),
-                                      updated=len(changes.updated),
-                                      deactivated=len(changes.deactivated)))
+    log.info(
+        "roster imported: +%d ~%d -%d%s",
+        len(changes.added),
+        len(changes.updated),
+        len(changes.deactivated),
+        " (risks confirmed)" if risks_confirmed else "",
+    )
+    await query.edit_message_text(
+        say(
+            lang,
+            "roster.applied",
+            added=len(changes.added),
+            updated=len(changes.updated),
+            deactivated=len(changes.deactivated),
+        )
+    )
     return ConversationHandler.END
 
 
@@ -203,8 +250,7 @@ async def cancel_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     context.user_data.pop("roster_file", None)
     if update.callback_query:
         await update.callback_query.answer()
-        await update.callback_query.edit_message_text(
-            say(language(update, context), "roster.cancelled"))
+        await update.callback_query.edit_message_text(say(language(update, context), "roster.cancelled"))
     else:
         await reply(update, context, "roster.cancelled")
     return ConversationHandler.END

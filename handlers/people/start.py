@@ -43,7 +43,10 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
     if view is not home and isinstance(context, RectifyContext):
         context.enter(view)
     outcome, person = invitations.redeem(
-        database(context), code, update.effective_user.id, update.effective_chat.id,
+        database(context),
+        code,
+        update.effective_user.id,
+        update.effective_chat.id,
         language(update, context),
     )
     if outcome is not Redemption.JOINED:
@@ -55,8 +58,13 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
     lang = language(update, context, person)
     await menu.publish_commands(context, person, lang)
     await menu.show_menu(
-        update, context, person, "join.welcome", name=person.name,
-        department=person.department, roles=role_names(lang, person.roles),
+        update,
+        context,
+        person,
+        "join.welcome",
+        name=person.name,
+        department=person.department,
+        roles=role_names(lang, person.roles),
     )
 
 

@@ -53,8 +53,12 @@ def problem_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action
 CARDS = 10  # problem cards one command sends at most; the rest are counted, never dropped unsaid
 
 
-async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: problems.Filter,
-                     markup: Callable[[str, Problem], InlineKeyboardMarkup | None]) -> int:
+async def send_cards(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    which: problems.Filter,
+    markup: Callable[[str, Problem], InlineKeyboardMarkup | None],
+) -> int:
     """One card per problem of the first page (deadline order), then how many are left;
     returns how many problems there are in all."""
     from handlers.reports import ledger  # ledger renders the card; it imports nothing from here
@@ -65,8 +69,9 @@ async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, which: 
         await send_lines(context, chat, ledger.card_lines(context, lang, problem), markup(lang, problem))
     total = len(shown.problems) if shown.after is None else problems.count(db, which)
     if total > len(shown.problems):
-        await context.bot.send_message(chat, say(lang, "list.more", count=total - len(shown.problems)),
-                                       parse_mode="HTML")
+        await context.bot.send_message(
+            chat, say(lang, "list.more", count=total - len(shown.problems)), parse_mode="HTML"
+        )
     return total
 
 
@@ -82,11 +87,16 @@ ACTION_BUTTONS = {
 }
 
 
-def action_buttons(lang: str, problem: Problem, person: Person, among: tuple[str, ...]
-                   ) -> InlineKeyboardMarkup | None:
+def action_buttons(
+    lang: str, problem: Problem, person: Person, among: tuple[str, ...]
+) -> InlineKeyboardMarkup | None:
     """One row: a button for each of `among` that this person may do to this problem now
     (problems.allowed reads TRANSITIONS and the person's roles); None when there is none."""
-    row = [InlineKeyboardButton(say(lang, ACTION_BUTTONS[action][0]),
-                                callback_data=ACTION_BUTTONS[action][1].data(problem.id))
-           for action in problems.allowed(problem, person) if action in among]
+    row = [
+        InlineKeyboardButton(
+            say(lang, ACTION_BUTTONS[action][0]), callback_data=ACTION_BUTTONS[action][1].data(problem.id)
+        )
+        for action in problems.allowed(problem, person)
+        if action in among
+    ]
     return InlineKeyboardMarkup([row]) if row else None

@@ -46,16 +46,32 @@ async def ask_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     lang = language(update, context)
     office = len(notices.office(context))
     if problem.progress >= 100:
-        await reply(update, context, "progress.closure_confirm", id=problem.id, title=problem.title,
-                    count=office, reply_markup=InlineKeyboardMarkup([[
-                        InlineKeyboardButton(say(lang, "progress.btn.closure_confirm"),
-                                             callback_data=CLOSURE_REQUEST_CONFIRM.data(problem.id)),
-                        InlineKeyboardButton(say(lang, "btn.cancel"),
-                                             callback_data=CLOSURE_REQUEST_CANCEL.data())]]))
+        await reply(
+            update,
+            context,
+            "progress.closure_confirm",
+            id=problem.id,
+            title=problem.title,
+            count=office,
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            say(lang, "progress.btn.closure_confirm"),
+                            callback_data=CLOSURE_REQUEST_CONFIRM.data(problem.id),
+                        ),
+                        InlineKeyboardButton(
+                            say(lang, "btn.cancel"), callback_data=CLOSURE_REQUEST_CANCEL.data()
+                        ),
+                    ]
+                ]
+            ),
+        )
         return ConversationHandler.END
     context.user_data["closure"] = problem.id
-    await reply(update, context, "progress.closure_reason", id=problem.id, percent=problem.progress,
-                count=office)
+    await reply(
+        update, context, "progress.closure_reason", id=problem.id, percent=problem.progress, count=office
+    )
     return CLOSURE_REASON
 
 
@@ -80,24 +96,40 @@ async def keep_working(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
 
 
-async def _request_closure(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int,
-                           reason: str | None) -> None:
+async def _request_closure(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int, reason: str | None
+) -> None:
     try:
-        problem = problems.act(database(context), problem_id, "request_closure", person_of(update, context),
-                               **({"reason": reason} if reason else {}))
+        problem = problems.act(
+            database(context),
+            problem_id,
+            "request_closure",
+            person_of(update, context),
+            **({"reason": reason} if reason else {}),
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return
     await reply(update, context, "progress.closure_requested", id=problem.id)
     latest = problems.latest_report(database(context), problem.id)
-    notices.notify(context, notices.office(context), "notice.closure_requested",
-                   buttons=[[("closure.btn.evidence", CLOSURE_VIEW.data(problem.id))],
-                            [("closure.btn.close", CLOSURE_CLOSE.data(problem.id)),
-                             ("closure.btn.return", CLOSURE_RETURN.data(problem.id))]],
-                   id=problem.id, title=problem.title, department=problem.department,
-                   progress=problem.progress,
-                   latest=shorten(latest.text, 300) if latest else "—",
-                   reason=reason or "—")
+    notices.notify(
+        context,
+        notices.office(context),
+        "notice.closure_requested",
+        buttons=[
+            [("closure.btn.evidence", CLOSURE_VIEW.data(problem.id))],
+            [
+                ("closure.btn.close", CLOSURE_CLOSE.data(problem.id)),
+                ("closure.btn.return", CLOSURE_RETURN.data(problem.id)),
+            ],
+        ],
+        id=problem.id,
+        title=problem.title,
+        department=problem.department,
+        progress=problem.progress,
+        latest=shorten(latest.text, 300) if latest else "—",
+        reason=reason or "—",
+    )
 
 
 def handlers() -> list[BaseHandler]:

@@ -43,18 +43,33 @@ async def send_evidence(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos
     if len(media) == 1:
         await context.bot.send_photo(chat_id, media[0], caption=caption, parse_mode="HTML")
     elif media:
-        await context.bot.send_media_group(chat_id, [
-            InputMediaPhoto(item, caption=caption if index == 0 else None, parse_mode="HTML")
-            for index, item in enumerate(media)])
+        await context.bot.send_media_group(
+            chat_id,
+            [
+                InputMediaPhoto(item, caption=caption if index == 0 else None, parse_mode="HTML")
+                for index, item in enumerate(media)
+            ],
+        )
 
 
 def _closure_markup(lang: str, problem_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton(say(lang, "closure.btn.close"), callback_data=CLOSURE_CLOSE.data(problem_id)),
-         InlineKeyboardButton(say(lang, "closure.btn.return"),
-                              callback_data=CLOSURE_RETURN.data(problem_id))],
-        [InlineKeyboardButton(say(lang, "closure.btn.history"),
-                              callback_data=LEDGER_DETAIL.data(problem_id))]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    say(lang, "closure.btn.close"), callback_data=CLOSURE_CLOSE.data(problem_id)
+                ),
+                InlineKeyboardButton(
+                    say(lang, "closure.btn.return"), callback_data=CLOSURE_RETURN.data(problem_id)
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    say(lang, "closure.btn.history"), callback_data=LEDGER_DETAIL.data(problem_id)
+                )
+            ],
+        ]
+    )
 
 
 async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str, problem) -> None:
@@ -67,11 +82,25 @@ async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, la
         lines.append(say(lang, "closure.no_report"))
     else:
         when = latest.at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
-        lines.append(say(lang, "closure.latest", author=latest.author, when=when, percent=latest.percent,
-                         text=shorten(latest.text, 2000)))
+        lines.append(
+            say(
+                lang,
+                "closure.latest",
+                author=latest.author,
+                when=when,
+                percent=latest.percent,
+                text=shorten(latest.text, 2000),
+            )
+        )
         photos = problems.report_photos(db, latest.id)
-        await send_evidence(context, chat_id, photos, shorten(
-            say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT))
+        await send_evidence(
+            context,
+            chat_id,
+            photos,
+            shorten(
+                say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT
+            ),
+        )
     await send_lines(context, chat_id, lines, _closure_markup(lang, problem.id))
 
 
@@ -113,12 +142,27 @@ async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     told = notices.closed_audience(context, problem)
     lang = language(update, context)
-    await reply(update, context, "closure.confirm", id=problem.id, title=problem.title, count=len(told),
-                progress=problem.progress, reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "closure.btn.confirm"),
-                                         callback_data=CLOSURE_CONFIRM.data(problem.id)),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=CLOSURE_KEEP.data(problem.id))]]))
+    await reply(
+        update,
+        context,
+        "closure.confirm",
+        id=problem.id,
+        title=problem.title,
+        count=len(told),
+        progress=problem.progress,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "closure.btn.confirm"), callback_data=CLOSURE_CONFIRM.data(problem.id)
+                    ),
+                    InlineKeyboardButton(
+                        say(lang, "btn.cancel"), callback_data=CLOSURE_KEEP.data(problem.id)
+                    ),
+                ]
+            ]
+        ),
+    )
 
 
 async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -137,7 +181,8 @@ async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "closure.kept", id=id_in_button(update)))
+        say(language(update, context), "closure.kept", id=id_in_button(update))
+    )
 
 
 @requires(OFFICE)
@@ -151,7 +196,8 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "closure.closed", id=problem.id))
+        say(language(update, context), "closure.closed", id=problem.id)
+    )
     notices.problem_closed(context, problem)
 
 
@@ -171,8 +217,13 @@ async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE)
 async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     comment = update.message.text.strip()[:2000]
     try:
-        problem = problems.act(database(context), context.user_data.pop("returning", 0), "return",
-                               person_of(update, context), comment=comment)
+        problem = problems.act(
+            database(context),
+            context.user_data.pop("returning", 0),
+            "return",
+            person_of(update, context),
+            comment=comment,
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END

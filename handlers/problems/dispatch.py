@@ -43,8 +43,12 @@ TEXT = menu.TYPED
 @requires(LEADER)
 async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
-    if not await send_cards(update, context, problems.UNCLAIMED,
-                            lambda lang, problem: action_buttons(lang, problem, leader, ("claim",))):
+    if not await send_cards(
+        update,
+        context,
+        problems.UNCLAIMED,
+        lambda lang, problem: action_buttons(lang, problem, leader, ("claim",)),
+    ):
         await reply(update, context, "claim.none")
 
 
@@ -59,8 +63,11 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context)
     await update.callback_query.answer()
     await context.bot.send_message(
-        update.effective_chat.id, say(lang, "claim.won", id=problem.id, title=problem.title),
-        parse_mode="HTML", reply_markup=_leader_buttons(lang, problem, leader))
+        update.effective_chat.id,
+        say(lang, "claim.won", id=problem.id, title=problem.title),
+        parse_mode="HTML",
+        reply_markup=_leader_buttons(lang, problem, leader),
+    )
     notices.problem_claimed(context, problem)
 
 
@@ -72,16 +79,21 @@ def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
     actions = action_buttons(lang, problem, leader, LEADER_ACTIONS)
     row = list(actions.inline_keyboard[0]) if actions else []
     if extensions.may_ask(problem, leader):
-        row.append(InlineKeyboardButton(say(lang, "extension.btn"),
-                                        callback_data=EXTENSION_ASK.data(problem.id)))
+        row.append(
+            InlineKeyboardButton(say(lang, "extension.btn"), callback_data=EXTENSION_ASK.data(problem.id))
+        )
     return InlineKeyboardMarkup([row]) if row else None
 
 
 @requires(LEADER)
 async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     leader = person_of(update, context)
-    if not await send_cards(update, context, problems.of_leader(leader.id, open_only=True),
-                            lambda lang, problem: _leader_buttons(lang, problem, leader)):
+    if not await send_cards(
+        update,
+        context,
+        problems.of_leader(leader.id, open_only=True),
+        lambda lang, problem: _leader_buttons(lang, problem, leader),
+    ):
         await reply(update, context, "mine.none")
 
 
@@ -99,10 +111,24 @@ async def start_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if problem.status == problems.REOPENED and problem.measures:
         # A look-back found the fix did not hold: the old measures are shown to be rewritten
         # or kept, and a new deadline follows (the old one was cleared on reopening).
-        await reply(update, context, "dispatch.measures_again", id=problem.id, title=problem.title,
-                    measures=problem.measures, reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                        say(language(update, context), "dispatch.btn.keep"),
-                        callback_data=DISPATCH_KEEP_MEASURES.data())]]))
+        await reply(
+            update,
+            context,
+            "dispatch.measures_again",
+            id=problem.id,
+            title=problem.title,
+            measures=problem.measures,
+            reply_markup=InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            say(language(update, context), "dispatch.btn.keep"),
+                            callback_data=DISPATCH_KEEP_MEASURES.data(),
+                        )
+                    ]
+                ]
+            ),
+        )
         return MEASURES
     await reply(update, context, "dispatch.measures", id=problem.id, title=problem.title)
     return MEASURES
@@ -116,8 +142,10 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
     else:
         context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
-    rows = [[InlineKeyboardButton(name, callback_data=DISPATCH_DEPARTMENT.data(department_id))]
-            for department_id, name in people.department_list(database(context))]
+    rows = [
+        [InlineKeyboardButton(name, callback_data=DISPATCH_DEPARTMENT.data(department_id))]
+        for department_id, name in people.department_list(database(context))
+    ]
     await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
 
@@ -153,14 +181,27 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     draft["deadline"] = deadline.isoformat()
     problem = problems.get(database(context), draft["id"])
     lang = language(update, context)
-    await reply(update, context, "dispatch.confirm", id=problem.id, title=problem.title,
-                measures=draft["measures"], leader=problem.leader or "—",
-                department=draft["department"], deadline=draft["deadline"],
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"),
-                                         callback_data=DISPATCH_CONFIRM.data("yes")),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=DISPATCH_CONFIRM.data("no"))]]))
+    await reply(
+        update,
+        context,
+        "dispatch.confirm",
+        id=problem.id,
+        title=problem.title,
+        measures=draft["measures"],
+        leader=problem.leader or "—",
+        department=draft["department"],
+        deadline=draft["deadline"],
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "btn.confirm"), callback_data=DISPATCH_CONFIRM.data("yes")
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=DISPATCH_CONFIRM.data("no")),
+                ]
+            ]
+        ),
+    )
     return CONFIRM
 
 
@@ -172,16 +213,22 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return ConversationHandler.END
     try:
         problem = problems.act(
-            database(context), draft["id"], "dispatch", person_of(update, context),
-            measures=draft.get("measures"), department_id=draft.get("department_id"),
+            database(context),
+            draft["id"],
+            "dispatch",
+            person_of(update, context),
+            measures=draft.get("measures"),
+            department_id=draft.get("department_id"),
             deadline=date.fromisoformat(draft["deadline"]) if draft.get("deadline") else None,
-            today=ledger.today(context))
+            today=ledger.today(context),
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "dispatch.done", id=problem.id, department=problem.department))
+        say(language(update, context), "dispatch.done", id=problem.id, department=problem.department)
+    )
     notices.problem_dispatched(context, problem)
     return ConversationHandler.END
 
@@ -228,11 +275,16 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_dispatch, pattern=DISPATCH)],
             states={
                 **conversations.on_timeout("leadership"),
-                MEASURES: [MessageHandler(TEXT, receive_measures),
-                           CallbackQueryHandler(receive_measures, pattern=DISPATCH_KEEP_MEASURES)],
-                DEPARTMENT: [CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT),
-                             typed_choice.handler(_departments_offered, _department_chosen,
-                                                  "choice.department", frozenset({LEADER}))],
+                MEASURES: [
+                    MessageHandler(TEXT, receive_measures),
+                    CallbackQueryHandler(receive_measures, pattern=DISPATCH_KEEP_MEASURES),
+                ],
+                DEPARTMENT: [
+                    CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT),
+                    typed_choice.handler(
+                        _departments_offered, _department_chosen, "choice.department", frozenset({LEADER})
+                    ),
+                ],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
                 CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
             },

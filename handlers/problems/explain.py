@@ -61,13 +61,26 @@ async def receive_review_date(update: Update, context: ContextTypes.DEFAULT_TYPE
     draft["review_on"] = review_on.isoformat()
     lang = language(update, context)
     problem = problems.get(database(context), draft["id"])
-    await reply(update, context, "explain.confirm", id=draft["id"], title=problem.title if problem else "",
-                reason=draft["reason"], review_on=draft["review_on"], count=len(notices.everyone(context)),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "explain.btn.publish"),
-                                         callback_data=EXPLAIN_CONFIRM.data("yes")),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=EXPLAIN_CONFIRM.data("no"))]]))
+    await reply(
+        update,
+        context,
+        "explain.confirm",
+        id=draft["id"],
+        title=problem.title if problem else "",
+        reason=draft["reason"],
+        review_on=draft["review_on"],
+        count=len(notices.everyone(context)),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "explain.btn.publish"), callback_data=EXPLAIN_CONFIRM.data("yes")
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=EXPLAIN_CONFIRM.data("no")),
+                ]
+            ]
+        ),
+    )
     return CONFIRM_EXPLAIN
 
 
@@ -81,26 +94,35 @@ async def confirm_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     review_on = date.fromisoformat(draft["review_on"])
     try:
-        problem = problems.act(database(context), draft["id"], "explain", person_of(update, context),
-                               reason=draft["reason"], review_on=review_on)
+        problem = problems.act(
+            database(context),
+            draft["id"],
+            "explain",
+            person_of(update, context),
+            reason=draft["reason"],
+            review_on=review_on,
+        )
     except ProblemError as error:  # answers the press itself
         await tell_error(update, context, error)
         return ConversationHandler.END
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat()))
+        say(language(update, context), "explain.done", id=problem.id, review_on=review_on.isoformat())
+    )
     notices.problem_explained(context, problem)
     return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler]:
-    return [conversations.flow(
-        "explanation",
-        entry_points=[CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
-        states={
-            REASON: [MessageHandler(TEXT, receive_reason)],
-            REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
-            CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=EXPLAIN_CONFIRM)],
-        },
-        cancel=conversations.cancelling("explanation", __name__, LEADER),
-    )]
+    return [
+        conversations.flow(
+            "explanation",
+            entry_points=[CallbackQueryHandler(start_explain, pattern=EXPLAIN)],
+            states={
+                REASON: [MessageHandler(TEXT, receive_reason)],
+                REVIEW_DATE: [MessageHandler(TEXT, receive_review_date)],
+                CONFIRM_EXPLAIN: [CallbackQueryHandler(confirm_explain, pattern=EXPLAIN_CONFIRM)],
+            },
+            cancel=conversations.cancelling("explanation", __name__, LEADER),
+        )
+    ]

@@ -38,8 +38,9 @@ def _asked_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_i
     if problem is None:
         raise ProblemError("not_found")
     if not extensions.may_ask(problem, person_of(update, context)):
-        raise ProblemError("not_allowed" if problem.status in problems.WORKING else "wrong_state",
-                           problem.status)
+        raise ProblemError(
+            "not_allowed" if problem.status in problems.WORKING else "wrong_state", problem.status
+        )
     if extensions.pending(database(context), problem.id):
         raise ProblemError("extension_pending")
     return problem
@@ -53,8 +54,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await tell_error(update, context, error)
         return ConversationHandler.END
     context.user_data["extension"] = {"id": problem.id}
-    await reply(update, context, "extension.reason", id=problem.id, title=problem.title,
-                deadline=problem.deadline.isoformat())
+    await reply(
+        update,
+        context,
+        "extension.reason",
+        id=problem.id,
+        title=problem.title,
+        deadline=problem.deadline.isoformat(),
+    )
     return REASON
 
 
@@ -75,21 +82,41 @@ async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await reply(update, context, "cancelled")
         return ConversationHandler.END
     if new is None or new <= problem.deadline:
-        await reply(update, context, "extension.bad_date", text=shorten(update.message.text, 50),
-                    deadline=problem.deadline.isoformat())
+        await reply(
+            update,
+            context,
+            "extension.bad_date",
+            text=shorten(update.message.text, 50),
+            deadline=problem.deadline.isoformat(),
+        )
         return NEW_DATE
     draft["new"] = new.isoformat()
     asker = person_of(update, context)
     role = extensions.decider_role(problem, asker)
     deciders = notices.extension_deciders(context, problem, role)
     lang = language(update, context)
-    await reply(update, context, "extension.confirm", id=problem.id, title=problem.title,
-                old=problem.deadline.isoformat(), new=draft["new"], reason=draft["reason"],
-                decider=say(lang, f"extension.decider.{role}"), count=len(deciders),
-                reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "extension.btn.send"),
-                                         callback_data=EXTENSION_SEND.data("yes")),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=EXTENSION_SEND.data("no"))]]))
+    await reply(
+        update,
+        context,
+        "extension.confirm",
+        id=problem.id,
+        title=problem.title,
+        old=problem.deadline.isoformat(),
+        new=draft["new"],
+        reason=draft["reason"],
+        decider=say(lang, f"extension.decider.{role}"),
+        count=len(deciders),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "extension.btn.send"), callback_data=EXTENSION_SEND.data("yes")
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=EXTENSION_SEND.data("no")),
+                ]
+            ]
+        ),
+    )
     return CONFIRM
 
 
@@ -103,8 +130,14 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
     asker = person_of(update, context)
     try:
-        asked = extensions.ask(database(context), draft["id"], asker, draft["reason"],
-                               date.fromisoformat(draft["new"]), ledger.today(context))
+        asked = extensions.ask(
+            database(context),
+            draft["id"],
+            asker,
+            draft["reason"],
+            date.fromisoformat(draft["new"]),
+            ledger.today(context),
+        )
     except ProblemError as error:  # answers the press itself
         await tell_error(update, context, error)
         return ConversationHandler.END
@@ -119,16 +152,23 @@ async def confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     decision, extension_id = EXTENSION_DECIDE.parse(update.callback_query.data)
     try:
-        decided = extensions.decide(database(context), extension_id, person_of(update, context),
-                                    approve=decision == "ok")
+        decided = extensions.decide(
+            database(context), extension_id, person_of(update, context), approve=decision == "ok"
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return
     problem = problems.get(database(context), decided.problem_id)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(
-        language(update, context), f"extension.decided.{decided.decision}", id=problem.id,
-        title=problem.title, new=decided.new_deadline.isoformat()))
+    await update.callback_query.edit_message_text(
+        say(
+            language(update, context),
+            f"extension.decided.{decided.decision}",
+            id=problem.id,
+            title=problem.title,
+            new=decided.new_deadline.isoformat(),
+        )
+    )
     notices.extension_decided(context, problem, decided)
 
 

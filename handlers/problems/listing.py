@@ -44,8 +44,18 @@ from storage.problems import ProblemError
 from texts import every_language, say
 from texts.fit import shorten
 
-(TITLE, DESCRIPTION, KIND, HORIZON, FINDINGS_FILE, LIST_TITLE, LIST_KIND, LIST_HORIZON, LIST_DEPARTMENT,
- LIST_CONFIRM) = conversations.states("office_problems")
+(
+    TITLE,
+    DESCRIPTION,
+    KIND,
+    HORIZON,
+    FINDINGS_FILE,
+    LIST_TITLE,
+    LIST_KIND,
+    LIST_HORIZON,
+    LIST_DEPARTMENT,
+    LIST_CONFIRM,
+) = conversations.states("office_problems")
 TEXT = menu.TYPED
 
 
@@ -71,9 +81,12 @@ async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 def _choice(lang: str, button: Button, values: tuple[str, ...], key: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"{key}.{value}"),
-                                                       callback_data=button.data(value))]
-                                 for value in values])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(say(lang, f"{key}.{value}"), callback_data=button.data(value))]
+            for value in values
+        ]
+    )
 
 
 @requires(OFFICE)
@@ -81,8 +94,12 @@ async def receive_description(update: Update, context: ContextTypes.DEFAULT_TYPE
     text = update.message.text.strip()
     context.user_data["new_problem"]["description"] = "" if text in ("-", "—", "无") else text[:2000]
     lang = language(update, context)
-    await reply(update, context, "newproblem.kind",
-                reply_markup=_choice(lang, PROBLEM_KIND, problems.KINDS, "problem.kind"))
+    await reply(
+        update,
+        context,
+        "newproblem.kind",
+        reply_markup=_choice(lang, PROBLEM_KIND, problems.KINDS, "problem.kind"),
+    )
     return KIND
 
 
@@ -97,8 +114,10 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, r
 
 def _offered(key: str, values: tuple[str, ...]):
     """{label: value} of a step's buttons in every language, for typing instead of tapping."""
+
     def options(update: Update, context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
         return {label: v for v in values for label in every_language(f"{key}.{v}")}
+
     return options
 
 
@@ -113,8 +132,12 @@ async def _kind_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, kind:
         return KIND
     context.user_data["new_problem"]["kind"] = kind
     lang = language(update, context)
-    await _show(update, context, say(lang, "newproblem.horizon"),
-                _choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"))
+    await _show(
+        update,
+        context,
+        say(lang, "newproblem.horizon"),
+        _choice(lang, PROBLEM_HORIZON, problems.HORIZONS, "problem.horizon"),
+    )
     return HORIZON
 
 
@@ -128,11 +151,20 @@ async def _horizon_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, ho
     if horizon not in problems.HORIZONS or not draft:
         await refuse(update, context, "stale_button")
         return ConversationHandler.END
-    problem_id = problems.create(database(context), draft["title"], person_of(update, context).id,
-                                 description=draft.get("description", ""), kind=draft.get("kind", "deadline"),
-                                 horizon=horizon, source="meeting")
-    await _show(update, context, say(language(update, context), "newproblem.done", id=problem_id,
-                                     title=draft["title"]))
+    problem_id = problems.create(
+        database(context),
+        draft["title"],
+        person_of(update, context).id,
+        description=draft.get("description", ""),
+        kind=draft.get("kind", "deadline"),
+        horizon=horizon,
+        source="meeting",
+    )
+    await _show(
+        update,
+        context,
+        say(language(update, context), "newproblem.done", id=problem_id, title=draft["title"]),
+    )
     announce(context, problem_id)
     return ConversationHandler.END
 
@@ -152,17 +184,37 @@ async def start_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     opinion = opinions.get(db, opinion_id)
     existing = problems.problem_of_opinion(db, opinion_id) if opinion else None
     if opinion is None or existing or opinion.status in (opinions.CLOSED, opinions.DUPLICATE):
-        error = ProblemError("already_listed", str(existing)) if existing else ProblemError(
-            "opinion_finished" if opinion else "not_found")
+        error = (
+            ProblemError("already_listed", str(existing))
+            if existing
+            else ProblemError("opinion_finished" if opinion else "not_found")
+        )
         await tell_error(update, context, error)
         return ConversationHandler.END
     suggestion = problems.suggested_title(opinion.text)
-    context.user_data["listing"] = {"opinion": opinion.id, "title": suggestion,
-                                    "card": update.callback_query.message.message_id}
+    context.user_data["listing"] = {
+        "opinion": opinion.id,
+        "title": suggestion,
+        "card": update.callback_query.message.message_id,
+    }
     lang = language(update, context)
-    await reply(update, context, "listing.title", id=opinion.id, title=suggestion, limit=TITLE_LIMIT,
-                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "listing.btn.keep_title"), callback_data=LISTING_KEEP_TITLE.data())]]))
+    await reply(
+        update,
+        context,
+        "listing.title",
+        id=opinion.id,
+        title=suggestion,
+        limit=TITLE_LIMIT,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "listing.btn.keep_title"), callback_data=LISTING_KEEP_TITLE.data()
+                    )
+                ]
+            ]
+        ),
+    )
     return LIST_TITLE
 
 
@@ -171,8 +223,13 @@ TITLE_LIMIT = 40
 
 async def _ask_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     lang = language(update, context)
-    await reply(update, context, "listing.kind", title=_listing(context)["title"],
-                reply_markup=_choice(lang, LISTING_KIND, problems.KINDS, "problem.kind"))
+    await reply(
+        update,
+        context,
+        "listing.kind",
+        title=_listing(context)["title"],
+        reply_markup=_choice(lang, LISTING_KIND, problems.KINDS, "problem.kind"),
+    )
     return LIST_KIND
 
 
@@ -209,7 +266,8 @@ async def receive_listing_kind(update: Update, context: ContextTypes.DEFAULT_TYP
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(lang, "newproblem.horizon"),
-        reply_markup=_choice(lang, LISTING_HORIZON, problems.HORIZONS, "problem.horizon"))
+        reply_markup=_choice(lang, LISTING_HORIZON, problems.HORIZONS, "problem.horizon"),
+    )
     return LIST_HORIZON
 
 
@@ -221,13 +279,21 @@ async def receive_listing_horizon(update: Update, context: ContextTypes.DEFAULT_
         return LIST_HORIZON
     _listing(context)["horizon"] = horizon
     lang = language(update, context)
-    rows = [[InlineKeyboardButton(name, callback_data=LISTING_DEPARTMENT.data(department_id))]
-            for department_id, name in people.departments_by_id(database(context))]
-    rows.append([InlineKeyboardButton(say(lang, "listing.btn.no_department"),
-                                      callback_data=LISTING_DEPARTMENT.data(0))])
+    rows = [
+        [InlineKeyboardButton(name, callback_data=LISTING_DEPARTMENT.data(department_id))]
+        for department_id, name in people.departments_by_id(database(context))
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                say(lang, "listing.btn.no_department"), callback_data=LISTING_DEPARTMENT.data(0)
+            )
+        ]
+    )
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(lang, "listing.department"),
-                                                  reply_markup=InlineKeyboardMarkup(rows))
+    await update.callback_query.edit_message_text(
+        say(lang, "listing.department"), reply_markup=InlineKeyboardMarkup(rows)
+    )
     return LIST_DEPARTMENT
 
 
@@ -243,14 +309,26 @@ async def receive_listing_department(update: Update, context: ContextTypes.DEFAU
     lang = language(update, context)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(lang, "listing.preview", id=draft["opinion"], title=draft["title"],
+        say(
+            lang,
+            "listing.preview",
+            id=draft["opinion"],
+            title=draft["title"],
             kind=say(lang, f"problem.kind.{draft['kind']}"),
             horizon=say(lang, f"problem.horizon.{draft['horizon']}"),
             department=names.get(chosen) or say(lang, "listing.no_department"),
-            leaders=len(notices.leaders(context))),
-        parse_mode="HTML", reply_markup=InlineKeyboardMarkup([[
-            InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=LISTING_CONFIRM.data()),
-            InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LISTING_CANCEL.data())]]))
+            leaders=len(notices.leaders(context)),
+        ),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=LISTING_CONFIRM.data()),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LISTING_CANCEL.data()),
+                ]
+            ]
+        ),
+    )
     return LIST_CONFIRM
 
 
@@ -261,17 +339,25 @@ async def confirm_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await refuse(update, context, "stale_button")
         return ConversationHandler.END
     try:
-        problem_id = problems.from_opinion(database(context), draft["opinion"], person_of(update, context).id,
-                                           title=draft["title"], kind=draft["kind"], horizon=draft["horizon"],
-                                           department_id=draft.get("department_id"))
+        problem_id = problems.from_opinion(
+            database(context),
+            draft["opinion"],
+            person_of(update, context).id,
+            title=draft["title"],
+            kind=draft["kind"],
+            horizon=draft["horizon"],
+            department_id=draft.get("department_id"),
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await _refresh_card(context, update.effective_chat.id, draft["card"], draft["opinion"],
-                        language(update, context))
+    await _refresh_card(
+        context, update.effective_chat.id, draft["card"], draft["opinion"], language(update, context)
+    )
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "newproblem.from_opinion", id=problem_id, opinion=draft["opinion"]))
+        say(language(update, context), "newproblem.from_opinion", id=problem_id, opinion=draft["opinion"])
+    )
     announce(context, problem_id)
     return ConversationHandler.END
 
@@ -284,8 +370,9 @@ async def cancel_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ConversationHandler.END
 
 
-async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, opinion_id: str,
-                        lang: str) -> None:
+async def _refresh_card(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int, opinion_id: str, lang: str
+) -> None:
     """The card's buttons follow the opinion's new state, so a done step cannot be pressed again."""
     from handlers.opinions.inbox import actions  # the inbox draws an opinion's buttons; listing changes them
 
@@ -294,8 +381,9 @@ async def _refresh_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, messag
     if opinion is None:
         return
     try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id,
-                                                    reply_markup=actions(lang, opinion, db))
+        await context.bot.edit_message_reply_markup(
+            chat_id, message_id, reply_markup=actions(lang, opinion, db)
+        )
     except TelegramError:
         pass  # the card is too old to edit, or already shows these buttons
 
@@ -311,8 +399,9 @@ async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _offer_problems(update, context)
         return
     problem_id = read_id(raw)
-    await _offer_leaders(update, context,
-                         problems.get(database(context), problem_id) if problem_id is not None else None)
+    await _offer_leaders(
+        update, context, problems.get(database(context), problem_id) if problem_id is not None else None
+    )
 
 
 ASSIGN_SHOWN = 20  # a page of problems to pick from; the rest by number (/assign N)
@@ -323,10 +412,17 @@ async def _offer_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if not waiting:
         await reply(update, context, "assign.none")
         return
-    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=ASSIGN_PICK.data(p.id))]
-            for p in waiting[:ASSIGN_SHOWN]]
-    await reply(update, context, "assign.pick" if len(waiting) <= ASSIGN_SHOWN else "assign.pick_more",
-                shown=ASSIGN_SHOWN, reply_markup=InlineKeyboardMarkup(rows))
+    rows = [
+        [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=ASSIGN_PICK.data(p.id))]
+        for p in waiting[:ASSIGN_SHOWN]
+    ]
+    await reply(
+        update,
+        context,
+        "assign.pick" if len(waiting) <= ASSIGN_SHOWN else "assign.pick_more",
+        shown=ASSIGN_SHOWN,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 @requires(OFFICE)
@@ -340,10 +436,18 @@ async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
         await reply(update, context, "assign.usage")
         return
     leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles]
-    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem.id, p.id))]
-            for p in leaders]
-    await reply(update, context, "assign.choose", id=problem.id, title=problem.title,
-                reply_markup=InlineKeyboardMarkup(rows))
+    rows = [
+        [InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem.id, p.id))]
+        for p in leaders
+    ]
+    await reply(
+        update,
+        context,
+        "assign.choose",
+        id=problem.id,
+        title=problem.title,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 @requires(OFFICE)
@@ -353,14 +457,16 @@ async def assign(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, "evaluation.judged_cannot_hold")  # a forged or old button
         return
     try:
-        problem = problems.act(database(context), problem_id, "assign", person_of(update, context),
-                               leader_id=leader_id)
+        problem = problems.act(
+            database(context), problem_id, "assign", person_of(update, context), leader_id=leader_id
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "assign.done", id=problem.id, leader=problem.leader))
+        say(language(update, context), "assign.done", id=problem.id, leader=problem.leader)
+    )
     notices.problem_assigned(context, problem)
 
 
@@ -382,9 +488,11 @@ async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         findings = problems.parse_findings(await download(context, document.file_id))
     except FileRejected as error:
-        await context.bot.send_message(update.effective_chat.id,
-                                       file_error_text(language(update, context), error, "findings"),
-                                       parse_mode="HTML")
+        await context.bot.send_message(
+            update.effective_chat.id,
+            file_error_text(language(update, context), error, "findings"),
+            parse_mode="HTML",
+        )
         return FINDINGS_FILE
     ids = problems.import_findings(database(context), findings, person_of(update, context).id)
     if len(ids) == 1:
@@ -407,28 +515,43 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def handlers() -> list[BaseHandler]:
     return [
         typed_choice.conversation(
-            entry_points=[*menu.triggers("newproblem", start_new),
-                          CallbackQueryHandler(start_listing, pattern=INBOX_PROBLEM),
-                          CommandHandler("findings", ask_findings)],
+            entry_points=[
+                *menu.triggers("newproblem", start_new),
+                CallbackQueryHandler(start_listing, pattern=INBOX_PROBLEM),
+                CommandHandler("findings", ask_findings),
+            ],
             states={
                 **conversations.on_timeout("office_problems"),
                 TITLE: [MessageHandler(TEXT, receive_title)],
                 DESCRIPTION: [MessageHandler(TEXT, receive_description)],
-                KIND: [CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND),
-                       typed_choice.handler(_offered("problem.kind", problems.KINDS), _kind_chosen,
-                                            roles=frozenset({OFFICE}))],
-                HORIZON: [CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON),
-                          typed_choice.handler(_offered("problem.horizon", problems.HORIZONS),
-                                               _horizon_chosen, roles=frozenset({OFFICE}))],
+                KIND: [
+                    CallbackQueryHandler(receive_kind, pattern=PROBLEM_KIND),
+                    typed_choice.handler(
+                        _offered("problem.kind", problems.KINDS), _kind_chosen, roles=frozenset({OFFICE})
+                    ),
+                ],
+                HORIZON: [
+                    CallbackQueryHandler(receive_horizon, pattern=PROBLEM_HORIZON),
+                    typed_choice.handler(
+                        _offered("problem.horizon", problems.HORIZONS),
+                        _horizon_chosen,
+                        roles=frozenset({OFFICE}),
+                    ),
+                ],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
-                LIST_TITLE: [MessageHandler(TEXT, receive_listing_title),
-                             CallbackQueryHandler(keep_title, pattern=LISTING_KEEP_TITLE)],
+                LIST_TITLE: [
+                    MessageHandler(TEXT, receive_listing_title),
+                    CallbackQueryHandler(keep_title, pattern=LISTING_KEEP_TITLE),
+                ],
                 LIST_KIND: [CallbackQueryHandler(receive_listing_kind, pattern=LISTING_KIND)],
                 LIST_HORIZON: [CallbackQueryHandler(receive_listing_horizon, pattern=LISTING_HORIZON)],
-                LIST_DEPARTMENT: [CallbackQueryHandler(receive_listing_department,
-                                                       pattern=LISTING_DEPARTMENT)],
-                LIST_CONFIRM: [CallbackQueryHandler(confirm_listing, pattern=LISTING_CONFIRM),
-                               CallbackQueryHandler(cancel_listing, pattern=LISTING_CANCEL)],
+                LIST_DEPARTMENT: [
+                    CallbackQueryHandler(receive_listing_department, pattern=LISTING_DEPARTMENT)
+                ],
+                LIST_CONFIRM: [
+                    CallbackQueryHandler(confirm_listing, pattern=LISTING_CONFIRM),
+                    CallbackQueryHandler(cancel_listing, pattern=LISTING_CANCEL),
+                ],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="office_problems",

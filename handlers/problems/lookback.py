@@ -55,14 +55,16 @@ from texts.fit import shorten
 (EVIDENCE,) = conversations.states("lookback_confirm")
 
 
-async def _record(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, voter: str,
-                  choice: str) -> None:
+async def _record(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, voter: str, choice: str
+) -> None:
     if not lookbacks.vote(database(context), lookback_id, voter, choice, ledger.today(context)):
         await refuse(update, context, "lookback.already")
         return
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(language(update, context), "lookback.thanks", k=settings(context).anonymity_set))
+        say(language(update, context), "lookback.thanks", k=settings(context).anonymity_set)
+    )
 
 
 @requires(*MEMBERS)
@@ -99,15 +101,30 @@ async def widen_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     lang = language(update, context)
     departments = people.departments_by_id(database(context))
-    buttons = [InlineKeyboardButton(shorten(name, 30), callback_data=LOOKBACK_WIDEN_PICK.data(
-        lookback_id, "department", department_id)) for department_id, name in departments[:WIDEN_MENU_SHOWN]]
-    buttons += [InlineKeyboardButton(say(lang, f"role.{role}"), callback_data=LOOKBACK_WIDEN_PICK.data(
-        lookback_id, "role", role)) for role in ROLES]
-    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    buttons = [
+        InlineKeyboardButton(
+            shorten(name, 30),
+            callback_data=LOOKBACK_WIDEN_PICK.data(lookback_id, "department", department_id),
+        )
+        for department_id, name in departments[:WIDEN_MENU_SHOWN]
+    ]
+    buttons += [
+        InlineKeyboardButton(
+            say(lang, f"role.{role}"), callback_data=LOOKBACK_WIDEN_PICK.data(lookback_id, "role", role)
+        )
+        for role in ROLES
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     everyone = LOOKBACK_WIDEN_PICK.data(lookback_id, "everyone", "all")
     rows.append([InlineKeyboardButton(say(lang, "lookback.btn.widen"), callback_data=everyone)])
-    await reply(update, context, "lookback.widen_menu", shown=min(len(departments), WIDEN_MENU_SHOWN),
-                total=len(departments), reply_markup=InlineKeyboardMarkup(rows))
+    await reply(
+        update,
+        context,
+        "lookback.widen_menu",
+        shown=min(len(departments), WIDEN_MENU_SHOWN),
+        total=len(departments),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 def _group_name(context: ContextTypes.DEFAULT_TYPE, lang: str, kind: str, value: str) -> str | None:
@@ -123,8 +140,11 @@ def _group_name(context: ContextTypes.DEFAULT_TYPE, lang: str, kind: str, value:
 async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What widening will do: who is added, how many are newly asked, how many in all."""
     data = update.callback_query.data
-    lookback_id, kind, value = ((*LOOKBACK_WIDEN.parse(data), "everyone", "all") if LOOKBACK_WIDEN(data)
-                                else LOOKBACK_WIDEN_PICK.parse(data))
+    lookback_id, kind, value = (
+        (*LOOKBACK_WIDEN.parse(data), "everyone", "all")
+        if LOOKBACK_WIDEN(data)
+        else LOOKBACK_WIDEN_PICK.parse(data)
+    )
     lookback, lang = _open_lookback(context, lookback_id), language(update, context)
     who = _group_name(context, lang, kind, value)
     if lookback is None or who is None:
@@ -132,13 +152,29 @@ async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     before = {p.id for p in voters(context.application, lookback)}
     after = voters(context.application, lookback, adding=(kind, value))
-    await reply(update, context, "lookback.widen_preview", id=lookback.problem_id, who=who,
-                added=len([p for p in after if p.id not in before]), count=len(after),
-                k=settings(context).lookback_min_votes, reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"),
-                                         callback_data=LOOKBACK_WIDEN_GO.data(lookback_id, kind, value)),
-                    InlineKeyboardButton(say(lang, "btn.cancel"),
-                                         callback_data=LOOKBACK_WIDEN_NO.data(lookback_id))]]))
+    await reply(
+        update,
+        context,
+        "lookback.widen_preview",
+        id=lookback.problem_id,
+        who=who,
+        added=len([p for p in after if p.id not in before]),
+        count=len(after),
+        k=settings(context).lookback_min_votes,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "btn.confirm"),
+                        callback_data=LOOKBACK_WIDEN_GO.data(lookback_id, kind, value),
+                    ),
+                    InlineKeyboardButton(
+                        say(lang, "btn.cancel"), callback_data=LOOKBACK_WIDEN_NO.data(lookback_id)
+                    ),
+                ]
+            ]
+        ),
+    )
 
 
 @requires(OFFICE)
@@ -151,12 +187,17 @@ async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if lookback is None or who is None:
         await refuse(update, context, "lookback.already" if who else "stale_button")
         return
-    lookbacks.widen(database(context), lookback.id, [(kind, value if kind != "everyone" else "")],
-                    person_of(update, context).id)
+    lookbacks.widen(
+        database(context),
+        lookback.id,
+        [(kind, value if kind != "everyone" else "")],
+        person_of(update, context).id,
+    )
     ask(context.application, lookback)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
-        say(lang, "lookback.widened", who=who, count=len(voters(context.application, lookback))))
+        say(lang, "lookback.widened", who=who, count=len(voters(context.application, lookback)))
+    )
 
 
 @requires(OFFICE)
@@ -218,8 +259,9 @@ async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return EVIDENCE
     note = message.text or message.caption or say(language(update, context), "lookback.still_holds")
     head = person_of(update, context)
-    lookbacks.confirm(database(context), context.user_data.pop("confirming", 0), head.id,
-                      note.strip()[:500], evidence)
+    lookbacks.confirm(
+        database(context), context.user_data.pop("confirming", 0), head.id, note.strip()[:500], evidence
+    )
     await reply(update, context, "lookback.confirmed")
     return ConversationHandler.END
 
@@ -253,11 +295,18 @@ async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not closed:
         await reply(update, context, "lookback.none_closed")
         return
-    rows = [[InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=LOOKBACK_PICK.data(p.id))]
-            for p in closed[:CLOSED_SHOWN]]
-    await reply(update, context, "lookback.pick" if len(closed) <= CLOSED_SHOWN else "lookback.pick_more",
-                shown=CLOSED_SHOWN, days=settings(context).lookback_open_days,
-                reply_markup=InlineKeyboardMarkup(rows))
+    rows = [
+        [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=LOOKBACK_PICK.data(p.id))]
+        for p in closed[:CLOSED_SHOWN]
+    ]
+    await reply(
+        update,
+        context,
+        "lookback.pick" if len(closed) <= CLOSED_SHOWN else "lookback.pick_more",
+        shown=CLOSED_SHOWN,
+        days=settings(context).lookback_open_days,
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
 
 
 @requires(OFFICE)
@@ -269,11 +318,24 @@ async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse(update, context, "stale_button")
         return
     lang = language(update, context)
-    await reply(update, context, "lookback.confirm_round", id=problem.id, title=problem.title,
-                days=settings(context).lookback_open_days, reply_markup=InlineKeyboardMarkup([[
-                    InlineKeyboardButton(say(lang, "btn.confirm"),
-                                         callback_data=LOOKBACK_ROUND_GO.data(problem.id)),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LOOKBACK_ROUND_NO.data())]]))
+    await reply(
+        update,
+        context,
+        "lookback.confirm_round",
+        id=problem.id,
+        title=problem.title,
+        days=settings(context).lookback_open_days,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "btn.confirm"), callback_data=LOOKBACK_ROUND_GO.data(problem.id)
+                    ),
+                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LOOKBACK_ROUND_NO.data()),
+                ]
+            ]
+        ),
+    )
 
 
 @requires(OFFICE)
@@ -290,8 +352,14 @@ async def drop_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
     today = ledger.today(context)
     try:
-        started = lookbacks.start(database(context), problem_id, f"extra-{today.isoformat()}", today,
-                                  settings(context).lookback_open_days, person_of(update, context).id)
+        started = lookbacks.start(
+            database(context),
+            problem_id,
+            f"extra-{today.isoformat()}",
+            today,
+            settings(context).lookback_open_days,
+            person_of(update, context).id,
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return
@@ -299,8 +367,7 @@ async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, probl
         await reply(update, context, "lookback.exists")
         return
     ask(context.application, started)
-    await reply(update, context, "lookback.started", id=problem_id,
-                closes_on=started.closes_on.isoformat())
+    await reply(update, context, "lookback.started", id=problem_id, closes_on=started.closes_on.isoformat())
 
 
 def handlers() -> list[BaseHandler]:
@@ -314,9 +381,10 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(widen_cancelled, pattern=LOOKBACK_WIDEN_NO),
         typed_choice.conversation(
             entry_points=[CallbackQueryHandler(ask_evidence, pattern=LOOKBACK_CONFIRM)],
-            states={**conversations.on_timeout("lookback_confirm"),
-                    EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO,
-                                              receive_evidence)]},
+            states={
+                **conversations.on_timeout("lookback_confirm"),
+                EVIDENCE: [MessageHandler(menu.TYPED | filters.PHOTO, receive_evidence)],
+            },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="lookback_confirm",
             conversation_timeout=conversations.TIMEOUT,

@@ -44,8 +44,9 @@ def _buttons(lang: str, problem, person) -> InlineKeyboardMarkup | None:
     actions = action_buttons(lang, problem, person, HEAD_ACTIONS)
     rows = [list(actions.inline_keyboard[0])] if actions else []
     if extensions.may_ask(problem, person):
-        rows.append([InlineKeyboardButton(say(lang, "extension.btn"),
-                                          callback_data=EXTENSION_ASK.data(problem.id))])
+        rows.append(
+            [InlineKeyboardButton(say(lang, "extension.btn"), callback_data=EXTENSION_ASK.data(problem.id))]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -53,8 +54,12 @@ def _buttons(lang: str, problem, person) -> InlineKeyboardMarkup | None:
 async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     head = person_of(update, context)
 
-    if not await send_cards(update, context, problems.department_tasks(head.department_id),
-                            lambda lang, problem: _buttons(lang, problem, head)):
+    if not await send_cards(
+        update,
+        context,
+        problems.department_tasks(head.department_id),
+        lambda lang, problem: _buttons(lang, problem, head),
+    ):
         await reply(update, context, "tasks.none")
 
 
@@ -84,9 +89,22 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 
 async def _ask_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     lang = language(update, context)
-    await reply(update, context, "progress.photos", count=len(_photos(context, update)), limit=MAX_PHOTOS,
-                reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-                    say(lang, "progress.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data())]]))
+    await reply(
+        update,
+        context,
+        "progress.photos",
+        count=len(_photos(context, update)),
+        limit=MAX_PHOTOS,
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say(lang, "progress.btn.photos_done"), callback_data=PROGRESS_PHOTOS_DONE.data()
+                    )
+                ]
+            ]
+        ),
+    )
     return PHOTO_STEP
 
 
@@ -109,16 +127,20 @@ async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 
 async def _ask_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    buttons = [[InlineKeyboardButton(f"{p}%",
-                                     callback_data=PROGRESS_PERCENT.data(p)) for p in (25, 50, 75, 100)]]
+    buttons = [
+        [InlineKeyboardButton(f"{p}%", callback_data=PROGRESS_PERCENT.data(p)) for p in (25, 50, 75, 100)]
+    ]
     await reply(update, context, "progress.percent", reply_markup=InlineKeyboardMarkup(buttons))
     return PERCENT_STEP
 
 
 @requires(HEAD)
 async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    percent = (PROGRESS_PERCENT.parse(update.callback_query.data)[0] if update.callback_query
-               else phrasings.parse_percent(update.message.text))  # 70, 七成, 一半, 百分之七十
+    percent = (
+        PROGRESS_PERCENT.parse(update.callback_query.data)[0]
+        if update.callback_query
+        else phrasings.parse_percent(update.message.text)
+    )  # 70, 七成, 一半, 百分之七十
     if percent is None or not 0 <= percent <= 100:
         await reply(update, context, "progress.bad_percent")
         return PERCENT_STEP
@@ -126,15 +148,28 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     evidence = list(_photos(context, update))
     _photos(context, update).clear()
     try:
-        problem = problems.act(database(context), draft.get("id", 0), "report", person_of(update, context),
-                               text=draft.get("text"), percent=percent, photos=evidence,
-                               actor_id=person_of(update, context).id)
+        problem = problems.act(
+            database(context),
+            draft.get("id", 0),
+            "report",
+            person_of(update, context),
+            text=draft.get("text"),
+            percent=percent,
+            photos=evidence,
+            actor_id=person_of(update, context).id,
+        )
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
     lang = language(update, context)
-    await reply(update, context, "progress.done", id=problem.id, percent=problem.progress,
-                reply_markup=_buttons(lang, problem, person_of(update, context)))
+    await reply(
+        update,
+        context,
+        "progress.done",
+        id=problem.id,
+        percent=problem.progress,
+        reply_markup=_buttons(lang, problem, person_of(update, context)),
+    )
     notices.progress_reported(context, problem, draft.get("text", ""), evidence)
     return ConversationHandler.END
 
@@ -154,10 +189,14 @@ def handlers() -> list[BaseHandler]:
             states={
                 **conversations.on_timeout("progress_report"),
                 TEXT_STEP: [MessageHandler(TEXT, receive_text)],
-                PHOTO_STEP: [MessageHandler(filters.PHOTO, receive_photo),
-                             CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE)],
-                PERCENT_STEP: [CallbackQueryHandler(receive_percent, pattern=PROGRESS_PERCENT),
-                               MessageHandler(TEXT, receive_percent)],
+                PHOTO_STEP: [
+                    MessageHandler(filters.PHOTO, receive_photo),
+                    CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE),
+                ],
+                PERCENT_STEP: [
+                    CallbackQueryHandler(receive_percent, pattern=PROGRESS_PERCENT),
+                    MessageHandler(TEXT, receive_percent),
+                ],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="progress_report",

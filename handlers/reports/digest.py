@@ -22,14 +22,27 @@ TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
 
 
 def _schedule_markup(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, f"digest.btn.{f}"),
-                                                       callback_data=DIGEST_FREQUENCY.data(f))
-                                  for f in digests.FREQUENCIES]])
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(say(lang, f"digest.btn.{f}"), callback_data=DIGEST_FREQUENCY.data(f))
+                for f in digests.FREQUENCIES
+            ]
+        ]
+    )
 
 
 def _setting_text(lang: str, chosen: digests.DigestSetting) -> str:
-    return say(lang, "digest.setting", frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
-               at=chosen.at.strftime("%H:%M")) + "\n" + say(lang, "digest.time_hint")
+    return (
+        say(
+            lang,
+            "digest.setting",
+            frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
+            at=chosen.at.strftime("%H:%M"),
+        )
+        + "\n"
+        + say(lang, "digest.time_hint")
+    )
 
 
 @requires(LEADER, OFFICE)
@@ -44,23 +57,27 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chosen = digests.setting(database(context), person.id)
     now = clock.now()
     since = chosen.last_digest_at or now - timedelta(days=1)
-    digest = await digest_job.build_apart(context.application, person, since,
-                                          now.astimezone(config.timezone).date())
+    digest = await digest_job.build_apart(
+        context.application, person, since, now.astimezone(config.timezone).date()
+    )
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
     since_text = since.astimezone(config.timezone).strftime("%m-%d %H:%M")
     text, cut = digest_job.render_screen(lang, person, digest, title, since_text)
     if not any(digest.by_light.values()) and digest.is_empty():
         text, cut = say(lang, "digest.none"), False
     chat = update.effective_chat.id
-    more = InlineKeyboardMarkup([[InlineKeyboardButton(say(lang, "digest.btn.full"),
-                                                       callback_data=digest_job.full_button(since))]])
+    more = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(say(lang, "digest.btn.full"), callback_data=digest_job.full_button(since))]]
+    )
     await context.bot.send_message(chat, text, parse_mode="HTML", reply_markup=more if cut else None)
     chart = await digest_job.draw_chart_apart(lang, person, digest)
     if chart:
-        await context.bot.send_photo(chat, chart, caption=say(lang, "digest.chart.caption",
-                                                              title=digest_job.chart_title(lang, person)))
-    await context.bot.send_message(chat, _setting_text(lang, chosen), parse_mode="HTML",
-                                   reply_markup=_schedule_markup(lang))
+        await context.bot.send_photo(
+            chat, chart, caption=say(lang, "digest.chart.caption", title=digest_job.chart_title(lang, person))
+        )
+    await context.bot.send_message(
+        chat, _setting_text(lang, chosen), parse_mode="HTML", reply_markup=_schedule_markup(lang)
+    )
 
 
 async def _set_time(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> None:
@@ -85,8 +102,13 @@ async def choose_frequency(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, chosen: digests.DigestSetting) -> None:
     lang = language(update, context)
-    await reply(update, context, "digest.saved", frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
-                at=chosen.at.strftime("%H:%M"))
+    await reply(
+        update,
+        context,
+        "digest.saved",
+        frequency=say(lang, f"digest.frequency.{chosen.frequency}"),
+        at=chosen.at.strftime("%H:%M"),
+    )
 
 
 @requires(LEADER, OFFICE)
@@ -101,12 +123,15 @@ async def show_full(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     today = clock.now().astimezone(config.timezone).date()
     digest = await digest_job.build_apart(context.application, person, since, today)
     title = "digest.title.office" if OFFICE in person.roles else "digest.title.now"
-    for text in digest_job.render_full(lang, person, digest, title,
-                                       since.astimezone(config.timezone).strftime("%m-%d %H:%M")):
+    for text in digest_job.render_full(
+        lang, person, digest, title, since.astimezone(config.timezone).strftime("%m-%d %H:%M")
+    ):
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 
 def handlers() -> list[BaseHandler]:
-    return [*menu.triggers("digest", show_digest),
-            CallbackQueryHandler(choose_frequency, pattern=DIGEST_FREQUENCY),
-            CallbackQueryHandler(show_full, pattern=DIGEST_FULL)]
+    return [
+        *menu.triggers("digest", show_digest),
+        CallbackQueryHandler(choose_frequency, pattern=DIGEST_FREQUENCY),
+        CallbackQueryHandler(show_full, pattern=DIGEST_FULL),
+    ]

@@ -27,8 +27,13 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     person = person_of(update, context)
     department = " ".join(context.args or []).strip() or None
     if department and department not in people.departments(database(context)):
-        await reply(update, context, "invite.no_department", department=quoted(department),
-                    departments="、".join(people.departments(database(context))))
+        await reply(
+            update,
+            context,
+            "invite.no_department",
+            department=quoted(department),
+            departments="、".join(people.departments(database(context))),
+        )
         return
     leader_id = None if OFFICE in person.roles else person.id
     which = problems.Filter(department=department, leader_id=leader_id)
@@ -37,8 +42,15 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
     def build() -> tuple[bytes, int]:
         with db_reader(database(context)) as reading:
-            return ledger_workbook.to_bytes(reading, today, config.timezone, which=which,
-                                            amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+            return ledger_workbook.to_bytes(
+                reading,
+                today,
+                config.timezone,
+                which=which,
+                amber=config.ledger_amber_days,
+                stale=config.ledger_stale_days,
+            )
+
     content, count = await asyncio.to_thread(build)
     name = f"整改台账-{ledger.today(context).isoformat()}.xlsx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
@@ -71,8 +83,17 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     def build() -> bytes:
         with db_reader(db) as reading:
-            return summary_report.for_period(reading, start, end, config.timezone, config.institution, today,
-                                             config.evaluation_min_ballots, config.evaluation_rule)
+            return summary_report.for_period(
+                reading,
+                start,
+                end,
+                config.timezone,
+                config.institution,
+                today,
+                config.evaluation_min_ballots,
+                config.evaluation_rule,
+            )
+
     content = await asyncio.to_thread(build)
     name = f"整改落实情况综合报告-{start.isoformat()}-{end.isoformat()}.docx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))

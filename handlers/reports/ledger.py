@@ -35,8 +35,13 @@ from storage.problems import Problem
 from texts import say
 
 PAGE_SIZE = 10
-LIGHTS = {problems.RED: "🔴", problems.AMBER: "🟡", problems.GREEN: "🟢", problems.DONE: "✅",
-          problems.EXPLAINED: "💬"}
+LIGHTS = {
+    problems.RED: "🔴",
+    problems.AMBER: "🟡",
+    problems.GREEN: "🟢",
+    problems.DONE: "✅",
+    problems.EXPLAINED: "💬",
+}
 
 
 def today(context: ContextTypes.DEFAULT_TYPE):
@@ -45,35 +50,54 @@ def today(context: ContextTypes.DEFAULT_TYPE):
 
 def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
     config = settings(context)
-    return LIGHTS[problems.light(problem, today(context), config.ledger_amber_days,
-                                 config.ledger_stale_days)]
+    return LIGHTS[problems.light(problem, today(context), config.ledger_amber_days, config.ledger_stale_days)]
 
 
 def summary_line(context, lang: str, problem: Problem) -> str:
-    return say(lang, "problem.line", light=light_of(context, problem), id=problem.id,
-               title=problem.title, department=problem.department or "—",
-               deadline=problem.deadline.isoformat() if problem.deadline else "—",
-               status=say(lang, f"problem.status.{problem.status}"), progress=problem.progress)
+    return say(
+        lang,
+        "problem.line",
+        light=light_of(context, problem),
+        id=problem.id,
+        title=problem.title,
+        department=problem.department or "—",
+        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        status=say(lang, f"problem.status.{problem.status}"),
+        progress=problem.progress,
+    )
 
 
 def _five_fields(context, lang: str, problem: Problem) -> str:
     """The five fields (五落实) and where the problem stands."""
-    return say(lang, "problem.card", light=light_of(context, problem), id=problem.id,
-               title=problem.title, status=say(lang, f"problem.status.{problem.status}"),
-               kind=say(lang, f"problem.kind.{problem.kind}"),
-               horizon=say(lang, f"problem.horizon.{problem.horizon}"),
-               source=say(lang, f"problem.source.{problem.source}"),
-               measures=problem.measures or "—", leader=problem.leader or "—",
-               department=problem.department or "—",
-               deadline=problem.deadline.isoformat() if problem.deadline else "—",
-               progress=problem.progress)
+    return say(
+        lang,
+        "problem.card",
+        light=light_of(context, problem),
+        id=problem.id,
+        title=problem.title,
+        status=say(lang, f"problem.status.{problem.status}"),
+        kind=say(lang, f"problem.kind.{problem.kind}"),
+        horizon=say(lang, f"problem.horizon.{problem.horizon}"),
+        source=say(lang, f"problem.source.{problem.source}"),
+        measures=problem.measures or "—",
+        leader=problem.leader or "—",
+        department=problem.department or "—",
+        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        progress=problem.progress,
+    )
 
 
 def _explained(lang: str, problem: Problem) -> list[str]:
     if problem.status != problems.EXPLAINED:
         return []
-    return [say(lang, "problem.explained", reason=problem.explanation or "",
-                review_on=problem.review_on.isoformat() if problem.review_on else "—")]
+    return [
+        say(
+            lang,
+            "problem.explained",
+            reason=problem.explanation or "",
+            review_on=problem.review_on.isoformat() if problem.review_on else "—",
+        )
+    ]
 
 
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
@@ -82,9 +106,16 @@ def card_lines(context, lang: str, problem: Problem) -> list[str]:
     if problem.description and problem.description != problem.title:
         lines.insert(1, say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
-        lines.append(say(lang, "problem.milestone", number=milestone.position,
-                         mark="☑" if milestone.done else "☐", due=milestone.due.isoformat(),
-                         title=milestone.title))
+        lines.append(
+            say(
+                lang,
+                "problem.milestone",
+                number=milestone.position,
+                mark="☑" if milestone.done else "☐",
+                due=milestone.due.isoformat(),
+                title=milestone.title,
+            )
+        )
     extended = extensions.approved_count(database(context), problem.id)
     if extended:
         lines.append(say(lang, "problem.extensions", count=extended))
@@ -109,9 +140,16 @@ def history_lines(context, lang: str, problem_id: int) -> list[str]:
         new_deadline = detail.get("new_deadline") or detail.get("deadline")
         if new_deadline:  # 下单, 申请延期, 批准延期: the date the problem is held to
             extra = f"{extra} → {new_deadline}".strip()
-        lines.append(say(lang, "history.line", when=when,
-                         who=names.get(actor) or say(lang, "history.system"),
-                         action=say(lang, f"history.{row['action']}"), extra=extra))
+        lines.append(
+            say(
+                lang,
+                "history.line",
+                when=when,
+                who=names.get(actor) or say(lang, "history.system"),
+                action=say(lang, f"history.{row['action']}"),
+                extra=extra,
+            )
+        )
     return lines
 
 
@@ -161,30 +199,47 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     guest = current_person(update, context) is None
-    lines = [say(lang, "ledger.title.guest" if guest else "ledger.title", page=min(page + 1, pages),
-                 pages=pages, total=total)]
+    lines = [
+        say(
+            lang,
+            "ledger.title.guest" if guest else "ledger.title",
+            page=min(page + 1, pages),
+            pages=pages,
+            total=total,
+        )
+    ]
     lines += [summary_line(context, lang, p) for p in shown.problems]
-    buttons = [InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id))
-               for p in shown.problems]
-    rows = [buttons[i:i + 5] for i in range(0, len(buttons), 5)]
+    buttons = [
+        InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id)) for p in shown.problems
+    ]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     if shown.after is not None:
-        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"),
-                                          callback_data=LEDGER_PAGE.data(page + 1, shown.after.token()))])
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "inbox.btn.next"), callback_data=LEDGER_PAGE.data(page + 1, shown.after.token())
+                )
+            ]
+        )
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
 def _may_see_confidential(context: ContextTypes.DEFAULT_TYPE, person, problem) -> bool:
     """A confidential problem (from 民主评议): the office, the leader who holds it, and the
     leaders named to see the sheet's results, never the person it judges."""
-    return (OFFICE in person.roles or person.id == problem.leader_id
-            or evaluations.may_see_problem(database(context), problem.id, person))
+    return (
+        OFFICE in person.roles
+        or person.id == problem.leader_id
+        or evaluations.may_see_problem(database(context), problem.id, person)
+    )
 
 
 async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int | None) -> None:
     problem = problems.get(database(context), problem_id) if problem_id else None
     person = current_person(update, context)  # None: a guest reading the ledger published to them
-    if problem is None or not (problem.public or person is not None
-                               and _may_see_confidential(context, person, problem)):
+    if problem is None or not (
+        problem.public or person is not None and _may_see_confidential(context, person, problem)
+    ):
         await refuse(update, context, "problem.error.not_found")
         return
     if update.callback_query:

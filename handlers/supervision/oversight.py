@@ -71,15 +71,27 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     views = supervision.institution_views(_app(context))
     if not views:
         return
-    buttons = [[InlineKeyboardButton(say(lang, key), callback_data=button.data())
-                for key, button in (("rollup.btn.workbook", SUPERVISION_WORKBOOK),
-                                    ("rollup.btn.report", SUPERVISION_REPORT))]]
+    buttons = [
+        [
+            InlineKeyboardButton(say(lang, key), callback_data=button.data())
+            for key, button in (
+                ("rollup.btn.workbook", SUPERVISION_WORKBOOK),
+                ("rollup.btn.report", SUPERVISION_REPORT),
+            )
+        ]
+    ]
     units = [institutions.institution_of(v) for v in views[:LEDGER_BUTTONS]]
-    shown = [InlineKeyboardButton(say(lang, "rollup.btn.ledger", name=unit.name[:20]),
-                                  callback_data=SUPERVISION_LEDGER.data(unit.id)) for unit in units]
-    buttons += [shown[i:i + 2] for i in range(0, len(shown), 2)]
-    await context.bot.send_message(update.effective_chat.id, say(lang, "rollup.ledgers"),
-                                   reply_markup=InlineKeyboardMarkup(buttons))
+    shown = [
+        InlineKeyboardButton(
+            say(lang, "rollup.btn.ledger", name=unit.name[:20]),
+            callback_data=SUPERVISION_LEDGER.data(unit.id),
+        )
+        for unit in units
+    ]
+    buttons += [shown[i : i + 2] for i in range(0, len(shown), 2)]
+    await context.bot.send_message(
+        update.effective_chat.id, say(lang, "rollup.ledgers"), reply_markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
@@ -93,8 +105,10 @@ async def send_workbook(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     today = ledger.today(context)
     ranked, by_name = await supervision.collect(_app(context), today)
     content = await asyncio.to_thread(rollup_workbook.to_bytes, ranked, by_name, today)
-    await context.bot.send_document(update.effective_chat.id, InputFile(
-        io.BytesIO(content), filename=f"各单位整改落实汇总-{today.isoformat()}.xlsx"))
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(io.BytesIO(content), filename=f"各单位整改落实汇总-{today.isoformat()}.xlsx"),
+    )
     await _tell(update, context, "rollup.workbook_done", count=len(ranked))
 
 
@@ -107,8 +121,10 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     body = institutions.institution_of(context.application)
     name = body.name if body else settings(context).institution
     content = await asyncio.to_thread(rollup_report.build, name, ranked, by_name, today)
-    await context.bot.send_document(update.effective_chat.id, InputFile(
-        io.BytesIO(content), filename=f"各单位整改落实情况汇总报告-{today.isoformat()}.docx"))
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(io.BytesIO(content), filename=f"各单位整改落实情况汇总报告-{today.isoformat()}.docx"),
+    )
     await _tell(update, context, "rollup.report_done", count=len(ranked))
 
 
@@ -127,15 +143,24 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
     def build() -> tuple[bytes, int]:
         with reader(services(view).db) as reading:
-            return ledger_workbook.to_bytes(reading, today, config.timezone,
-                                            amber=config.ledger_amber_days, stale=config.ledger_stale_days)
+            return ledger_workbook.to_bytes(
+                reading,
+                today,
+                config.timezone,
+                amber=config.ledger_amber_days,
+                stale=config.ledger_stale_days,
+            )
+
     content, count = await asyncio.to_thread(build)
-    await context.bot.send_document(update.effective_chat.id, InputFile(
-        io.BytesIO(content), filename=f"整改台账-{unit.public_code}-{today.isoformat()}.xlsx"))
+    await context.bot.send_document(
+        update.effective_chat.id,
+        InputFile(io.BytesIO(content), filename=f"整改台账-{unit.public_code}-{today.isoformat()}.xlsx"),
+    )
     await _tell(update, context, "rollup.ledger_done", name=unit.name, count=count)
 
 
 # ---- 督办 ------------------------------------------------------------------------------------
+
 
 @requires(SUPERVISOR)
 async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -147,8 +172,9 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     view = institutions.view_named(_app(context), words[0])
     unit = institutions.institution_of(view) if view is not None else None
     if unit is None or unit.is_body:
-        await reply(update, context, "order.unknown_institution", name=quoted(words[0]),
-                    institutions=_names(context))
+        await reply(
+            update, context, "order.unknown_institution", name=quoted(words[0]), institutions=_names(context)
+        )
         return
     problem_id = None
     if words[1].startswith("#") and words[1][1:].isdigit():
@@ -160,16 +186,30 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     supervisor = person_of(update, context)
     try:
-        order = orders.issue(database(context), services(view).db, unit.id, " ".join(words[2:]),
-                             deadline, supervisor.id, problem_id=problem_id)
+        order = orders.issue(
+            database(context),
+            services(view).db,
+            unit.id,
+            " ".join(words[2:]),
+            deadline,
+            supervisor.id,
+            problem_id=problem_id,
+        )
     except OrderError as error:
         await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
         return
     told = supervision.tell_step(_app(context), order)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
         notices.problem_listed(view, order.problem_id)
-    await reply(update, context, "order.issued", institution=unit.name, title=order.title,
-                deadline=order.deadline.isoformat(), count=told)
+    await reply(
+        update,
+        context,
+        "order.issued",
+        institution=unit.name,
+        title=order.title,
+        deadline=order.deadline.isoformat(),
+        count=told,
+    )
 
 
 @requires(*BODY)
@@ -180,15 +220,23 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, "order.list.none")
         return
     await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
-    for order in found[:menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
+    for order in found[: menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
         view = supervision.view_of(_app(context), order.institution_id)
         unit = institutions.institution_of(view) if view is not None else None
         waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
-        text = say(lang, "order.list.line", order=order.id, institution=unit.name if unit else "—",
-                   title=order.title, deadline=order.deadline.isoformat(),
-                   step=say(lang, f"order.step.{order.step}"), waiting=waiting)
-        await context.bot.send_message(update.effective_chat.id, text,
-                                       reply_markup=_order_buttons(lang, order))
+        text = say(
+            lang,
+            "order.list.line",
+            order=order.id,
+            institution=unit.name if unit else "—",
+            title=order.title,
+            deadline=order.deadline.isoformat(),
+            step=say(lang, f"order.step.{order.step}"),
+            waiting=waiting,
+        )
+        await context.bot.send_message(
+            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order)
+        )
     if len(found) > menu.MAX_DAILY * 5:
         await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
 
@@ -199,8 +247,10 @@ def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | Non
 
     row = []
     if order.status == orders.CONFIRMING:
-        row = [button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
-               button("order.btn.send_back", ORDER_SEND_BACK.data(order.id))]
+        row = [
+            button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
+            button("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
+        ]
     elif order.step < orders.TALK:
         row = [button("order.btn.escalate", ORDER_ESCALATE.data(order.id))]
     return InlineKeyboardMarkup([row]) if row else None
@@ -218,12 +268,20 @@ async def escalate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     view = supervision.view_of(_app(context), order.institution_id)
     lang = language(update, context)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(
-        lang, "order.escalated", order=order.id, step=say(lang, f"order.step.{order.step}"), count=told,
-        institution=institutions.institution_of(view).name if view is not None else "—"))
+    await update.callback_query.edit_message_text(
+        say(
+            lang,
+            "order.escalated",
+            order=order.id,
+            step=say(lang, f"order.step.{order.step}"),
+            count=told,
+            institution=institutions.institution_of(view).name if view is not None else "—",
+        )
+    )
 
 
 # ---- closing a 督办 problem: the office asks, the supervisor decides ---------------------------
+
 
 async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> None:
     """The institution's office would close a 督办 problem: its supervisor is asked instead
@@ -239,11 +297,21 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
         return
     report = problems.latest_report(database(context), problem.id)
     supervisors = notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR)
-    notices.notify(body, supervisors, "order.confirm_asked",
-                   buttons=[[("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
-                             ("order.btn.send_back", ORDER_SEND_BACK.data(order.id))]],
-                   institution=unit.name, title=order.title, deadline=order.deadline.isoformat(),
-                   progress=(report.text[:500] if report else "—"))
+    notices.notify(
+        body,
+        supervisors,
+        "order.confirm_asked",
+        buttons=[
+            [
+                ("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
+                ("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
+            ]
+        ],
+        institution=unit.name,
+        title=order.title,
+        deadline=order.deadline.isoformat(),
+        progress=(report.text[:500] if report else "—"),
+    )
     await reply(update, context, "order.asked", id=problem.id)  # answers the press too
 
 
@@ -261,8 +329,9 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed:
         if confirmed:
             problem = problems.act(unit_db, order.problem_id, "close", None)
         else:
-            problem = problems.act(unit_db, order.problem_id, "return", None,
-                                   comment=say(lang, "order.back_comment"))
+            problem = problems.act(
+                unit_db, order.problem_id, "return", None, comment=say(lang, "order.back_comment")
+            )
     except ProblemError:
         await refuse(update, context, "order.decided_already")
         return
@@ -273,9 +342,14 @@ async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed:
     else:
         notices.problem_returned(view, problem, say(settings(context).default_language, "order.back_comment"))
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(
-        lang, "order.confirmed" if confirmed else "order.sent_back",
-        institution=institutions.institution_of(view).name, title=order.title))
+    await update.callback_query.edit_message_text(
+        say(
+            lang,
+            "order.confirmed" if confirmed else "order.sent_back",
+            institution=institutions.institution_of(view).name,
+            title=order.title,
+        )
+    )
 
 
 @requires(SUPERVISOR)
@@ -315,16 +389,30 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     sheet_id = appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
     raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
-    await reply(update, context, "appraisal.created", title=title, count=len(units), raters=raters,
-                closes=closes_on.isoformat())
+    await reply(
+        update,
+        context,
+        "appraisal.created",
+        title=title,
+        count=len(units),
+        raters=raters,
+        closes=closes_on.isoformat(),
+    )
     k = settings(context).evaluation_min_ballots
     if raters < k:
         await reply(update, context, "appraisal.too_few", raters=raters, k=k)
     # invited delegates (人大代表, institutions' 服务对象代表) rate with the body's one-time slips,
     # which its office makes: told here, with the command that makes them
     await reply(update, context, "appraisal.delegates_hint", id=sheet_id, k=k)
-    notices.notify(context.application, notices.office(context.application), "appraisal.invite_delegates",
-                   title=title, id=sheet_id, k=k, limit=evaluations.MAX_SLIPS)
+    notices.notify(
+        context.application,
+        notices.office(context.application),
+        "appraisal.invite_delegates",
+        title=title,
+        id=sheet_id,
+        k=k,
+        limit=evaluations.MAX_SLIPS,
+    )
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
@@ -341,22 +429,33 @@ async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
     unit = institutions.institution_of(view)
-    order = orders.issue(database(context), services(view).db, unit.id, title, deadline,
-                         person_of(update, context).id)
+    order = orders.issue(
+        database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
+    )
     appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
     supervision.tell_step(_app(context), order)
     notices.problem_listed(view, order.problem_id)
-    await reply(update, context, "appraisal.flagged", subject=result.subject.name, institution=unit.name,
-                deadline=deadline.isoformat())
+    await reply(
+        update,
+        context,
+        "appraisal.flagged",
+        subject=result.subject.name,
+        institution=unit.name,
+        deadline=deadline.isoformat(),
+    )
     return True
 
 
 def handlers() -> list[BaseHandler]:
-    return [*menu.triggers("rollup", show_rollup), *menu.triggers("orders", list_orders),
-            *menu.triggers("order", issue_order), *menu.triggers("appraisal", open_appraisal),
-            CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
-            CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
-            CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
-            CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),
-            CallbackQueryHandler(confirm_closure, pattern=ORDER_CONFIRM),
-            CallbackQueryHandler(send_back, pattern=ORDER_SEND_BACK)]
+    return [
+        *menu.triggers("rollup", show_rollup),
+        *menu.triggers("orders", list_orders),
+        *menu.triggers("order", issue_order),
+        *menu.triggers("appraisal", open_appraisal),
+        CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
+        CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
+        CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
+        CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),
+        CallbackQueryHandler(confirm_closure, pattern=ORDER_CONFIRM),
+        CallbackQueryHandler(send_back, pattern=ORDER_SEND_BACK),
+    ]

@@ -63,16 +63,23 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
         return
     try:
-        request = upward_reports.ask(database(context), " ".join(words[1:]), due,
-                                     person_of(update, context).id)
+        request = upward_reports.ask(
+            database(context), " ".join(words[1:]), due, person_of(update, context).id
+        )
     except ReportError as error:
         await reply(update, context, f"upward.error.{error.reason}", title="", limit=upward_reports.MAX_TITLE)
         return
     views = supervision.institution_views(context.application)
     for view in views:
-        notices.notify(view, notices.office(view), "upward.notice", dedup=f"upward:{request.id}",
-                       buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
-                       title=request.title, due=request.due_on.isoformat())
+        notices.notify(
+            view,
+            notices.office(view),
+            "upward.notice",
+            dedup=f"upward:{request.id}",
+            buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+            title=request.title,
+            due=request.due_on.isoformat(),
+        )
     await reply(update, context, "upward.asked", count=len(views), due=due.isoformat(), title=request.title)
 
 
@@ -96,11 +103,25 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang, today = language(update, context), ledger.today(context)
     start = summary.campaign_start(database(context), settings(context).timezone, today)
-    confirm = InlineKeyboardMarkup([[_button(lang, "upward.btn.send", REPORT_SEND.data(request.id)),
-                                     _button(lang, "upward.btn.upload", REPORT_UPLOAD.data(request.id))]])
+    confirm = InlineKeyboardMarkup(
+        [
+            [
+                _button(lang, "upward.btn.send", REPORT_SEND.data(request.id)),
+                _button(lang, "upward.btn.upload", REPORT_UPLOAD.data(request.id)),
+            ]
+        ]
+    )
     # no cancel button: a preview left alone sends nothing
-    await reply(update, context, "upward.preview", body=institutions.institution_of(body).name,
-                title=request.title, institution=unit.name, start=start.isoformat(), reply_markup=confirm)
+    await reply(
+        update,
+        context,
+        "upward.preview",
+        body=institutions.institution_of(body).name,
+        title=request.title,
+        institution=unit.name,
+        start=start.isoformat(),
+        reply_markup=confirm,
+    )
 
 
 @requires(OFFICE)
@@ -118,34 +139,65 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     def build() -> bytes:
         with reader(db) as reading:
             start = summary.campaign_start(reading, config.timezone, today)
-            return summary_report.for_period(reading, start, today, config.timezone, unit.name, today,
-                                             config.evaluation_min_ballots, config.evaluation_rule)
+            return summary_report.for_period(
+                reading,
+                start,
+                today,
+                config.timezone,
+                unit.name,
+                today,
+                config.evaluation_min_ballots,
+                config.evaluation_rule,
+            )
+
     content = await asyncio.to_thread(build)
     name = f"{unit.name}-{request.title}-{today.isoformat()}.docx"
     if await _goes_up(update, context, body, request, unit, content, name, upward_reports.GENERATED):
-        await update.callback_query.edit_message_text(say(language(update, context), "upward.sent",
-                                                          title=request.title))
+        await update.callback_query.edit_message_text(
+            say(language(update, context), "upward.sent", title=request.title)
+        )
 
 
-async def _goes_up(update: Update, context: ContextTypes.DEFAULT_TYPE, body, request, unit, content: bytes,
-                   name: str, source: str) -> bool:
+async def _goes_up(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    body,
+    request,
+    unit,
+    content: bytes,
+    name: str,
+    source: str,
+) -> bool:
     """Keep the report as the institution's next version and tell whoever asked for it (with
     the comment it was last returned with); False (and the office told why) when refused."""
     try:
         version = upward_reports.submit(services(body).db, request.id, unit.id, content, name, source)
     except ReportError as error:
-        await context.bot.send_message(update.effective_chat.id, say(
-            language(update, context), f"upward.error.{error.reason}", title=request.title))
+        await context.bot.send_message(
+            update.effective_chat.id,
+            say(language(update, context), f"upward.error.{error.reason}", title=request.title),
+        )
         return False
     earlier = upward_reports.history(services(body).db, request.id, unit.id)[:-1]
     last_word = earlier[-1].comment if earlier and earlier[-1].comment else None
     asker = notices.person(body, request.requested_by) or notices.with_role(body, SUPERVISOR)
-    notices.notify(body, asker, "upward.arrived_again" if last_word else "upward.arrived", buttons=[[
-        ("upward.btn.view", REPORT_VIEW.data(request.id, unit.id)),
-        ("upward.btn.accept", REPORT_ACCEPT.data(request.id, unit.id)),
-        ("upward.btn.return", REPORT_RETURN.data(request.id, unit.id))]],
-        institution=unit.name, title=request.title, due=request.due_on.isoformat(), version=version,
-        comment=last_word or "")
+    notices.notify(
+        body,
+        asker,
+        "upward.arrived_again" if last_word else "upward.arrived",
+        buttons=[
+            [
+                ("upward.btn.view", REPORT_VIEW.data(request.id, unit.id)),
+                ("upward.btn.accept", REPORT_ACCEPT.data(request.id, unit.id)),
+                ("upward.btn.return", REPORT_RETURN.data(request.id, unit.id)),
+            ]
+        ],
+        institution=unit.name,
+        title=request.title,
+        due=request.due_on.isoformat(),
+        version=version,
+        comment=last_word or "",
+    )
     return True
 
 
@@ -175,8 +227,13 @@ async def ask_for_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await refuse(update, context, "upward.error.accepted", title=request.title)
         return ConversationHandler.END
     context.user_data["upward_upload"] = request.id
-    await reply(update, context, "upward.ask_file", title=request.title,
-                limit=upward_reports.MAX_UPLOAD_BYTES // 2**20)
+    await reply(
+        update,
+        context,
+        "upward.ask_file",
+        title=request.title,
+        limit=upward_reports.MAX_UPLOAD_BYTES // 2**20,
+    )
     return UPLOADING
 
 
@@ -198,20 +255,27 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         content = await download(context, document.file_id)
         reason = upward_reports.content_error(document.file_name, content)
     if reason is not None:
-        await reply(update, context, f"upward.error.{reason}", limit=limit,
-                    size=f"{(document.file_size or len(content)) / 2**20:.1f}")
+        await reply(
+            update,
+            context,
+            f"upward.error.{reason}",
+            limit=limit,
+            size=f"{(document.file_size or len(content)) / 2**20:.1f}",
+        )
         return UPLOADING
     context.user_data.pop("upward_upload", None)
-    if await _goes_up(update, context, body, request, unit, content, document.file_name,
-                      upward_reports.UPLOADED):
+    if await _goes_up(
+        update, context, body, request, unit, content, document.file_name, upward_reports.UPLOADED
+    ):
         await reply(update, context, "upward.uploaded", title=request.title, name=document.file_name)
     return ConversationHandler.END
 
 
 @requires(OFFICE)
 async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await reply(update, context, "upward.error.upload_type", limit=upward_reports.MAX_UPLOAD_BYTES // 2**20,
-                size="")
+    await reply(
+        update, context, "upward.error.upload_type", limit=upward_reports.MAX_UPLOAD_BYTES // 2**20, size=""
+    )
     return UPLOADING
 
 
@@ -240,28 +304,62 @@ async def view(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     versions = upward_reports.history(database(context), request_id, institution_id)
     if len(versions) > 1:  # what was sent before, and what the body said of each
         lang = language(update, context)
-        await send_lines(context, update.effective_chat.id, [say(lang, "upward.history")] + [
-            say(lang, f"upward.history.{v.decision or 'waiting'}", version=v.version, name=v.file_name,
-                how=say(lang, f"upward.source.{v.source}"), on=v.submitted_at[:10], comment=v.comment or "—")
-            for v in versions])
+        await send_lines(
+            context,
+            update.effective_chat.id,
+            [say(lang, "upward.history")]
+            + [
+                say(
+                    lang,
+                    f"upward.history.{v.decision or 'waiting'}",
+                    version=v.version,
+                    name=v.file_name,
+                    how=say(lang, f"upward.source.{v.source}"),
+                    on=v.submitted_at[:10],
+                    comment=v.comment or "—",
+                )
+                for v in versions
+            ],
+        )
 
 
-async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, request_id: int, institution_id: int,
-                  accepted: bool, comment: str | None = None) -> str | None:
+async def _decide(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    request_id: int,
+    institution_id: int,
+    accepted: bool,
+    comment: str | None = None,
+) -> str | None:
     """Accept or return; the sentence for the supervisor, or None when it was decided already."""
     request = upward_reports.get(database(context), request_id)
     unit_view = supervision.view_of(context.application, institution_id)
-    if request is None or unit_view is None or not upward_reports.decide(
-            database(context), request_id, institution_id, accepted, person_of(update, context).id, comment):
+    if (
+        request is None
+        or unit_view is None
+        or not upward_reports.decide(
+            database(context), request_id, institution_id, accepted, person_of(update, context).id, comment
+        )
+    ):
         return None
     if accepted:
         notices.notify(unit_view, notices.office(unit_view), "upward.told_accepted", title=request.title)
     else:
-        notices.notify(unit_view, notices.office(unit_view), "upward.told_returned",
-                       buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
-                       title=request.title, due=request.due_on.isoformat(), comment=comment or "—")
-    return say(language(update, context), "upward.accepted" if accepted else "upward.returned",
-               institution=institutions.institution_of(unit_view).name, title=request.title)
+        notices.notify(
+            unit_view,
+            notices.office(unit_view),
+            "upward.told_returned",
+            buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+            title=request.title,
+            due=request.due_on.isoformat(),
+            comment=comment or "—",
+        )
+    return say(
+        language(update, context),
+        "upward.accepted" if accepted else "upward.returned",
+        institution=institutions.institution_of(unit_view).name,
+        title=request.title,
+    )
 
 
 @requires(SUPERVISOR)
@@ -287,10 +385,20 @@ async def ask_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await refuse(update, context, "upward.decided_already")
         return ConversationHandler.END
     message = update.callback_query.message
-    context.user_data["upward_return"] = [request_id, institution_id, message.chat_id if message else 0,
-                                          message.message_id if message else 0]
-    await reply(update, context, "upward.ask_comment", title=request.title, limit=upward_reports.MAX_COMMENT,
-                institution=institutions.institution_of(unit_view).name)
+    context.user_data["upward_return"] = [
+        request_id,
+        institution_id,
+        message.chat_id if message else 0,
+        message.message_id if message else 0,
+    ]
+    await reply(
+        update,
+        context,
+        "upward.ask_comment",
+        title=request.title,
+        limit=upward_reports.MAX_COMMENT,
+        institution=institutions.institution_of(unit_view).name,
+    )
     return RETURN_COMMENT
 
 
@@ -302,8 +410,13 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reply(update, context, "upward.error.no_comment")
         return RETURN_COMMENT
     if len(comment) > upward_reports.MAX_COMMENT:  # refused whole, never cut: they shorten it
-        await reply(update, context, "upward.error.comment_too_long", limit=upward_reports.MAX_COMMENT,
-                    length=len(comment))
+        await reply(
+            update,
+            context,
+            "upward.error.comment_too_long",
+            limit=upward_reports.MAX_COMMENT,
+            length=len(comment),
+        )
         return RETURN_COMMENT
     context.user_data.pop("upward_return", None)
     said = await _decide(update, context, request_id, institution_id, False, comment)
@@ -312,8 +425,9 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     if chat_id and message_id:  # the arrival loses its buttons: it has been decided
         try:
-            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id,
-                                                parse_mode="HTML")
+            await context.bot.edit_message_text(
+                said, chat_id=chat_id, message_id=message_id, parse_mode="HTML"
+            )
         except TelegramError:
             pass  # too old to edit, or deleted: the reply below says the same
     await context.bot.send_message(update.effective_chat.id, said, parse_mode="HTML")
@@ -330,39 +444,57 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not requests:
         await reply(update, context, "upward.none")
         return
-    units = {institutions.institution_of(v).id: institutions.institution_of(v).name
-             for v in supervision.institution_views(context.application)}
+    units = {
+        institutions.institution_of(v).id: institutions.institution_of(v).name
+        for v in supervision.institution_views(context.application)
+    }
     found = []
     for request in requests:
         states = upward_reports.statuses(db, request.id)
         late = upward_reports.late(db, request, list(units), today)
-        counts = {s: sum(1 for i in units if states.get(i) == s) for s in
-                  (upward_reports.ACCEPTED, upward_reports.SUBMITTED, upward_reports.RETURNED)}
-        found.append(say(lang, "upward.status", title=request.title, due=request.due_on.isoformat(),
-                         missing=sum(1 for i in units if i not in states), late="、".join(
-                             units[i] for i in late) or "—", **counts))
+        counts = {
+            s: sum(1 for i in units if states.get(i) == s)
+            for s in (upward_reports.ACCEPTED, upward_reports.SUBMITTED, upward_reports.RETURNED)
+        }
+        found.append(
+            say(
+                lang,
+                "upward.status",
+                title=request.title,
+                due=request.due_on.isoformat(),
+                missing=sum(1 for i in units if i not in states),
+                late="、".join(units[i] for i in late) or "—",
+                **counts,
+            )
+        )
     await send_lines(context, update.effective_chat.id, found)
 
 
 def handlers() -> list[BaseHandler]:
-    return [*menu.triggers("askreport", ask), *menu.triggers("reports", status),
-            CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
-            CallbackQueryHandler(send, pattern=REPORT_SEND),
-            CallbackQueryHandler(view, pattern=REPORT_VIEW),
-            CallbackQueryHandler(accept, pattern=REPORT_ACCEPT),
-            ConversationHandler(
-                entry_points=[CallbackQueryHandler(ask_for_file, pattern=REPORT_UPLOAD),
-                              CallbackQueryHandler(ask_comment, pattern=REPORT_RETURN)],
-                states={
-                    **conversations.on_timeout("upward_report"),
-                    UPLOADING: [MessageHandler(filters.Document.ALL, receive_file),
-                                MessageHandler((menu.TYPED | filters.ATTACHMENT) & ~filters.Document.ALL,
-                                               not_a_file)],
-                    RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_comment)],
-                },
-                fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget)],
-                name="upward_report",
-                conversation_timeout=conversations.TIMEOUT,
-                persistent=True,
-                allow_reentry=True,
-            )]
+    return [
+        *menu.triggers("askreport", ask),
+        *menu.triggers("reports", status),
+        CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
+        CallbackQueryHandler(send, pattern=REPORT_SEND),
+        CallbackQueryHandler(view, pattern=REPORT_VIEW),
+        CallbackQueryHandler(accept, pattern=REPORT_ACCEPT),
+        ConversationHandler(
+            entry_points=[
+                CallbackQueryHandler(ask_for_file, pattern=REPORT_UPLOAD),
+                CallbackQueryHandler(ask_comment, pattern=REPORT_RETURN),
+            ],
+            states={
+                **conversations.on_timeout("upward_report"),
+                UPLOADING: [
+                    MessageHandler(filters.Document.ALL, receive_file),
+                    MessageHandler((menu.TYPED | filters.ATTACHMENT) & ~filters.Document.ALL, not_a_file),
+                ],
+                RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_comment)],
+            },
+            fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget)],
+            name="upward_report",
+            conversation_timeout=conversations.TIMEOUT,
+            persistent=True,
+            allow_reentry=True,
+        ),
+    ]
