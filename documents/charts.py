@@ -28,9 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from PIL import Image
 
 SYSTEM_FAMILIES = (
     "Noto Sans CJK SC",
@@ -122,9 +124,18 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
+    """The figure drawn once and encoded as an RGB PNG.
+
+    Not `savefig`: with a layout engine it draws the figure twice (a rehearsal to lay it out,
+    then the real one), and encodes an alpha channel that an opaque chart does not need. Here
+    the one draw lays it out first, as `savefig`'s rehearsal does, so the pixels are the same.
+    zlib's level 3, not its default 6: a tall chart encodes in half the time, 3% larger.
+    """
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    # zlib's level 3, not its default 6: a tall chart encodes in half the time, 3% larger.
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
+    image.save(buffer, format="png", compress_level=3)
     return buffer.getvalue()
 
 
