@@ -135,7 +135,7 @@ def _png(figure: Figure) -> bytes:
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=3)
+    image.save(buffer, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi))  # as savefig records it
     return buffer.getvalue()
 
 
