@@ -28,7 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from PIL import Image
 
 SYSTEM_FAMILIES = (
     "Noto Sans CJK SC",
@@ -120,8 +124,18 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
+    """The figure drawn once and encoded as an RGB PNG.
+
+    Not `savefig`: with a layout engine it draws the figure twice (a rehearsal to lay it out,
+    then the real one), and encodes an alpha channel that an opaque chart does not need. Here
+    the one draw lays it out first, as `savefig`'s rehearsal does, so the pixels are the same.
+    zlib's level 3, not its default 6: a tall chart encodes in half the time, 3% larger.
+    """
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    image.save(buffer, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi))  # as savefig records it
     return buffer.getvalue()
 
 
@@ -132,23 +146,47 @@ class DepartmentLights:
 
 
 def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[str, str]) -> bytes:
-    """Stacked horizontal bars: one bar per department, one segment per traffic light."""
+    """Stacked horizontal bars: one bar per department, one segment per traffic light.
+
+    Drawn as `barh` would draw them, pixel for pixel, but the segments are one collection, not a
+    patch each: `barh` adds them one by one and re-reads the axes' limits for each, which was half
+    the time of a 50-institution roll-up chart.
+    """
     family = cjk_font()
     figure = _figure(7.0, max(2.4, 0.45 * len(rows) + 1.4))
     axes = figure.add_subplot()
-    names = [row.department for row in rows]
+    boxes, colours, starts, handles = [], [], [], []
     left = [0] * len(rows)
     for light_name, colour in LIGHT_COLOURS.items():
         values = [row.counts.get(light_name, 0) for row in rows]
         if not any(values):  # a legend lists only what is drawn
             continue
-        axes.barh(names, values, left=left, color=colour, label=labels[light_name])
+        for y, (x, width) in enumerate(zip(left, values, strict=True)):
+            boxes.append(_box(x, y, width))
+            colours.append(colour)
+        starts.extend(left)
+        handles.append(Rectangle((0, 0), 1, 1, facecolor=colour, label=labels[light_name]))
         left = [a + b for a, b in zip(left, values, strict=True)]
+    bars = PolyCollection(boxes, facecolors=colours, edgecolors="none")
+    bars.sticky_edges.x.extend(starts)  # no margin beyond a segment's start, as with `barh`
+    axes.add_collection(bars)
+    axes.set_yticks(range(len(rows)), [row.department for row in rows])
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
     _label(axes, family, title)
-    axes.legend(loc="lower right", prop={"family": family}, fontsize=8)
+    if handles:
+        axes.legend(handles=handles, loc="lower right", prop={"family": family}, fontsize=8)
     return _png(figure)
+
+
+def _box(x: float, y: int, width: float, height: float = 0.8) -> list[tuple[float, float]]:
+    """A bar's corners, as `barh` draws it: centred on its row, 0.8 of a row high."""
+    return [
+        (x, y - height / 2),
+        (x + width, y - height / 2),
+        (x + width, y + height / 2),
+        (x, y + height / 2),
+    ]
 
 
 def progress_over_time(
@@ -168,7 +206,13 @@ def progress_over_time(
 
 
 def _label(axes, family: str, title: str) -> None:
-    axes.set_title(title, fontfamily=family)
+    # The title and the (empty) axis labels are placed, not left to matplotlib to find: finding
+    # them measures every tick label again at each pass of the layout and of the drawing, which
+    # for 50 names was a quarter of the time. The places are the ones it would find.
+    axes.set_title(title, fontfamily=family, y=1.0)
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.set_label_coords(0.5, 0.5)
+        axis.label.set_visible(False)
     axes.tick_params(labelfontfamily=family)
     axes.grid(axis="x", alpha=0.3)
 
@@ -179,13 +223,19 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _started() -> ProcessPoolExecutor:
-    """The chart process, started and ready (its imports and font done): called in a worker
-    thread, since starting a process and waiting for it would hold the event loop."""
+    """The chart process, started and ready (its imports, font and a first chart done): called
+    in a worker thread, since starting a process and waiting for it would hold the event loop."""
     pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=cjk_font
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_rehearse
     )
     pool.submit(int).result()
     return pool
+
+
+def _rehearse() -> None:
+    """A small chart drawn as the process starts, so the first real one does not also pay for
+    reading the font's file and its glyphs, and loading the PNG encoder (a tenth of a second)."""
+    status_by_department([DepartmentLights(PROBE, {"red": 1})], PROBE, {"red": PROBE})
 
 
 async def apart(draw: Callable[..., bytes], *args) -> bytes:
