@@ -11,6 +11,7 @@ from datetime import datetime, time
 
 from test_sweeps_at_scale import DAY, ROSTER, SHANGHAI, app_for, outbox_keys, seed
 
+import services
 from jobs import lookbacks as lookback_job
 from jobs.slices import Slices
 from storage import roster
@@ -35,7 +36,7 @@ async def run_beside_others(app, slices: Slices, stop_after: int | None = None) 
 
     async def others() -> None:
         while True:
-            seen.append(app.bot_data["db"].conn.in_transaction)
+            seen.append(services.of(app).db.conn.in_transaction)
             await asyncio.sleep(0)
 
     meanwhile = asyncio.create_task(others())
@@ -48,6 +49,8 @@ async def run_beside_others(app, slices: Slices, stop_after: int | None = None) 
         await work
     except asyncio.CancelledError:
         pass
+    if meanwhile.done():  # it never ends by itself: it failed, and saw nothing
+        meanwhile.result()
     meanwhile.cancel()
     return slices.pauses, seen
 
