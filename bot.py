@@ -322,6 +322,8 @@ async def serve(settings: config.Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
+    # the chart process, started while nothing waits on it (not by the first 08:30 digest)
+    drawing = asyncio.create_task(charts.start_drawing())
     health = await health_server.start(app)
     if sandbox:
         await demo.join(app, sandbox)
@@ -329,6 +331,7 @@ async def serve(settings: config.Settings) -> None:
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
     log.info("stopping")
+    await asyncio.wait({drawing}, timeout=3)  # a process being started is then stopped with the rest
     if health:
         await health.cleanup()
     try:
