@@ -9,11 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 import callbacks
-from handlers.access import database, language, person_of, send_lines
+from handlers.access import database, language, person_of, reply, send_lines
 from storage import problems
 from storage.people import Person
 from storage.problems import Problem, ProblemError
 from texts import say
+from texts.fit import shorten
 
 
 def problem_error_text(lang: str, error: ProblemError) -> str:
@@ -100,3 +101,29 @@ def action_buttons(
         if action in among
     ]
     return InlineKeyboardMarkup([row]) if row else None
+
+
+async def offer_picks(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    found: list[Problem],
+    shown: int,
+    button: callbacks.Button,
+    key: str,
+    none_key: str,
+    **words: object,
+) -> None:
+    """A page of problems to pick from, one button each: `found` is read one past `shown`, so
+    the text can say there are more (`{key}.pick_more`, the rest by number) or not
+    (`{key}.pick`); `none_key` when there is nothing to pick."""
+    if not found:
+        await reply(update, context, none_key)
+        return
+    rows = [
+        [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=button.data(p.id))]
+        for p in found[:shown]
+    ]
+    more = "pick" if len(found) <= shown else "pick_more"
+    await reply(
+        update, context, f"{key}.{more}", shown=shown, reply_markup=InlineKeyboardMarkup(rows), **words
+    )

@@ -34,7 +34,7 @@ from callbacks import (
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.people.roster import file_error_text, is_table_file
-from handlers.problems.actions import id_in_button, tell_error
+from handlers.problems.actions import id_in_button, offer_picks, tell_error
 from handlers.uploads import download
 from jobs import notices
 from storage import evaluations, opinions, people, problems
@@ -42,7 +42,6 @@ from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import every_language, say
-from texts.fit import shorten
 
 (
     TITLE,
@@ -409,20 +408,7 @@ ASSIGN_SHOWN = 20  # a page of problems to pick from; the rest by number (/assig
 
 async def _offer_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     waiting = problems.page(database(context), problems.UNCLAIMED, ASSIGN_SHOWN + 1).problems
-    if not waiting:
-        await reply(update, context, "assign.none")
-        return
-    rows = [
-        [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=ASSIGN_PICK.data(p.id))]
-        for p in waiting[:ASSIGN_SHOWN]
-    ]
-    await reply(
-        update,
-        context,
-        "assign.pick" if len(waiting) <= ASSIGN_SHOWN else "assign.pick_more",
-        shown=ASSIGN_SHOWN,
-        reply_markup=InlineKeyboardMarkup(rows),
-    )
+    await offer_picks(update, context, waiting, ASSIGN_SHOWN, ASSIGN_PICK, "assign", "assign.none")
 
 
 @requires(OFFICE)

@@ -42,7 +42,7 @@ from handlers.access import (
     settings,
 )
 from handlers.opinions.receipt import held
-from handlers.problems.actions import tell_error
+from handlers.problems.actions import offer_picks, tell_error
 from handlers.reports import ledger
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs.lookbacks import ask, voters
@@ -292,20 +292,15 @@ CLOSED_SHOWN = 20  # a page of closed problems to pick from; the rest by number 
 
 async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     closed = problems.page(database(context), problems.CLOSED_FILTER, CLOSED_SHOWN + 1).problems
-    if not closed:
-        await reply(update, context, "lookback.none_closed")
-        return
-    rows = [
-        [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=LOOKBACK_PICK.data(p.id))]
-        for p in closed[:CLOSED_SHOWN]
-    ]
-    await reply(
+    await offer_picks(
         update,
         context,
-        "lookback.pick" if len(closed) <= CLOSED_SHOWN else "lookback.pick_more",
-        shown=CLOSED_SHOWN,
+        closed,
+        CLOSED_SHOWN,
+        LOOKBACK_PICK,
+        "lookback",
+        "lookback.none_closed",
         days=settings(context).lookback_open_days,
-        reply_markup=InlineKeyboardMarkup(rows),
     )
 
 
