@@ -67,14 +67,6 @@ _TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
 _INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
-# Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both).
-_CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
-for _concept, _phrases in CONCEPTS.items():
-    for _phrase in _phrases:
-        _CONCEPTS_OF[_phrase].append("c:" + _concept)
-# Longest phrases first: the alternation then takes the longest phrase at each place, so 检查预约
-# names the wait for an examination and not, through its 预约, registration as well.
-_PHRASES = re.compile("|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))))
 _CLAUSE_END = re.compile(r"[,，。.!！?？;；:：\n]")
 # Words that appear in opinions about anything: they would pull unrelated opinions together.
 STOPWORDS = frozenset(
@@ -100,6 +92,18 @@ def normalize(text: str) -> str:
     to simplified, lower case."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     return _TO_SIMPLIFIED.convert(text).lower()
+
+
+# Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both),
+# folded as the texts are: OpenCC's Taiwan phrases turn 影像 into 图像 and 小程序 into 小进程 in
+# simplified text too, so a phrase kept as written would never be found.
+_CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
+for _concept, _phrases in CONCEPTS.items():
+    for _phrase in _phrases:
+        _CONCEPTS_OF[normalize(_phrase)].append("c:" + _concept)
+# Longest phrases first: the alternation then takes the longest phrase at each place, so 检查预约
+# names the wait for an examination and not, through its 预约, registration as well.
+_PHRASES = re.compile("|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))))
 
 
 def terms(text: str) -> dict[str, float]:
