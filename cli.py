@@ -19,7 +19,8 @@
     python bot.py slips SHEET N [--out FILE.pdf]
                                            N one-time rating slips (评议票) for rating sheet SHEET,
                                            as an A4 PDF to print and cut
-    python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line)
+    python bot.py hotspots group FILE      one group number per line of FILE (one opinion a line;
+                                           a line with tabs: only its last column, the text)
     python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
                                            what an upgrade would run
     python bot.py doctor                   file modes, key placement, free disk, integrity, WAL,
@@ -440,7 +441,9 @@ def _hotspots_group(settings: config.Settings, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         print(f"hotspots: cannot read {args.file} as UTF-8 text: {error}", file=sys.stderr)
         return 1
-    for group in engine.group_texts(text.splitlines()):
+    # a line with tabs is a labelled file's (group<TAB>category<TAB>department<TAB>text): only
+    # its last column, the text, is grouped; the group label must not be
+    for group in engine.group_texts(line.rsplit("\t", 1)[-1] for line in text.splitlines()):
         print(group)
     return 0
 

@@ -34,15 +34,15 @@ import rjieba
 
 from hotspots.lexicon import ASPECTS, CONCEPTS
 
-# Chosen on the tuning half (bench/hotspots_tune.py prints the sweep): the highest mean recall
-# over random orders whose mean pairwise precision there is at least 0.95 (a margin: the
-# lexicon was written from it).
-THRESHOLD = 0.575
+# Chosen with CONCEPT_SHARE and LATER_WEIGHT on all the labelled opinions by the rule that
+# bench/hotspots_tune.py cross-validates (README, Hotspots): the highest mean pairwise precision
+# over random orders whose mean recall is at least 0.8.
+THRESHOLD = 0.55
 # Bigrams weigh less than words: they are many and overlap each other.
 BIGRAM_WEIGHT = 0.5
 # The share of the lexicon's concepts in the similarity (the rest is words and bigrams): the
 # concepts are what two wordings of one complaint share.
-CONCEPT_SHARE = 0.8
+CONCEPT_SHARE = 0.7
 # A concept that says how something is wrong (ASPECTS) weighs this much of a subject.
 ASPECT_WEIGHT = 0.5
 # Concepts are not weighed by how rare they are: a concept many opinions share is exactly
@@ -95,15 +95,19 @@ def normalize(text: str) -> str:
 
 
 # Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both),
-# folded as the texts are: OpenCC's Taiwan phrases turn 影像 into 图像 and 小程序 into 小进程 in
-# simplified text too, so a phrase kept as written would never be found.
+# as written and folded as the texts are: OpenCC's Taiwan phrases turn 影像 into 图像 and 小程序
+# into 小进程 in simplified text too (and 小程式 into 小程序), so a phrase kept only as written
+# would never be found in a simplified text.
 _CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
 for _concept, _phrases in CONCEPTS.items():
     for _phrase in _phrases:
-        _CONCEPTS_OF[normalize(_phrase)].append("c:" + _concept)
-# Longest phrases first: the alternation then takes the longest phrase at each place, so 检查预约
-# names the wait for an examination and not, through its 预约, registration as well.
-_PHRASES = re.compile("|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))))
+        for _form in dict.fromkeys((_phrase, normalize(_phrase))):
+            _CONCEPTS_OF[_form].append("c:" + _concept)
+# Longest phrases first, in a lookahead: the search then finds the longest phrase starting at
+# every place, overlapping ones included (微信预约 and 预约挂号 in 微信预约挂号).
+_PHRASES = re.compile(
+    "(?=(" + "|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))) + "))"
+)
 
 
 def terms(text: str) -> dict[str, float]:
@@ -131,11 +135,22 @@ def _concepts(plain: str) -> dict[str, float]:
     topic_named = False
     for clause in _CLAUSE_END.split(plain):
         weight = LATER_WEIGHT if topic_named else 1.0
-        for match in _PHRASES.finditer(clause):
-            for concept in _CONCEPTS_OF[match.group()]:
+        for phrase in _phrases(clause):
+            for concept in _CONCEPTS_OF[phrase]:
                 named[concept] = max(named.get(concept, 0.0), weight)
                 topic_named = topic_named or concept[2:] not in ASPECTS
     return named
+
+
+def _phrases(clause: str) -> list[str]:
+    """The lexicon's phrases in a clause, leaving out every one that lies inside a longer one
+    found there: 挂号 in 预约挂号 names online booking only, 夜班 in 夜班费 names pay only."""
+    found = [(m.start(), m.start() + len(m.group(1)), m.group(1)) for m in _PHRASES.finditer(clause)]
+    return [
+        phrase
+        for start, end, phrase in found
+        if not any(s <= start and end <= e and e - s > end - start for s, e, _ in found)
+    ]
 
 
 def adds_substance(known: str, follow_up: str) -> bool:
@@ -315,3 +330,9 @@ def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> list[int]
     from 1 in order of first appearance."""
     index = Index(threshold=threshold)
     return [index.add(n, text) for n, text in enumerate(texts)]
+
+
+def group_opinions(opinions: Iterable) -> list[int]:
+    """group_texts for anything with a `text` (a labelled opinion), with the settings in effect
+    now (the tuning bench changes them)."""
+    return group_texts([o.text for o in opinions], THRESHOLD)

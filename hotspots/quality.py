@@ -17,16 +17,34 @@ class Quality:
     ari: float
 
 
-def read_labelled(path: Path) -> tuple[list[str], list[str]]:
-    """A labelled file: `group<TAB>text` per line, lines starting with # are comments."""
-    groups, texts = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
+@dataclass(frozen=True)
+class Opinion:
+    group: str  # the true group
+    text: str
+    category: str = ""
+    department: str = ""
+
+
+def read_opinions(path: Path) -> list[Opinion]:
+    """A labelled file, UTF-8: `group<TAB>category<TAB>department<TAB>text` per line (the
+    department may be empty), or the older `group<TAB>text`; lines starting with # are comments."""
+    found = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        group, text = line.split("\t", 1)
-        groups.append(group)
-        texts.append(text)
-    return groups, texts
+        fields = line.split("\t", 3)
+        if len(fields) == 4:
+            found.append(Opinion(fields[0], fields[3], fields[1].strip(), fields[2].strip()))
+        else:
+            group, text = line.split("\t", 1)
+            found.append(Opinion(group, text))
+    return found
+
+
+def read_labelled(path: Path) -> tuple[list[str], list[str]]:
+    """A labelled file's true groups and texts (either layout, see read_opinions)."""
+    opinions = read_opinions(path)
+    return [o.group for o in opinions], [o.text for o in opinions]
 
 
 def _pairs_in(labels: list) -> int:

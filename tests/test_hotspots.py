@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import statistics
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,9 @@ def test_the_labelled_set_has_300_opinions_in_two_halves_of_different_wordings()
     assert any("車" in t or "醫" in t or "門" in t for t in tune_texts)
 
 
-@pytest.mark.xfail(strict=True, reason="measured precision on the test half is 0.86 (README, Hotspots)")
 def test_precision_on_the_test_half_reaches_the_target():
+    """Met since the lexicon's phrases are folded as the texts are (影像科, 小程序 never matched
+    before) and the settings are chosen by the cross-validated rule (README, Hotspots)."""
     assert grouped("test").precision >= 0.9
 
 
@@ -39,41 +42,108 @@ def test_recall_on_the_test_half_reaches_the_target():
     assert grouped("test").recall >= 0.7
 
 
-def test_the_tuning_half_meets_both_targets_with_the_margin_it_was_chosen_by():
+def test_the_tuning_half_meets_both_targets_with_a_margin():
     q = grouped("tune")
-    assert q.precision >= 0.95 and q.recall >= 0.7
+    assert q.precision >= 0.95 and q.recall >= 0.8
 
 
 def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
     """What the README reports; a change that loses ground fails here."""
     q = grouped("test")
-    assert q.precision >= 0.86
-    assert q.recall >= 0.77
-    assert q.ari >= 0.81
+    assert q.precision >= 0.98  # measured 0.984
+    assert q.recall >= 0.75  # 0.758
+    assert q.ari >= 0.85  # 0.854
 
 
 def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measured():
-    """Scored once, after the settings were chosen (README: it was written knowing the lexicon,
-    so it is no blind measure); a change that loses ground fails here."""
+    """Written after the previous round's settings were chosen (README: it was written knowing
+    the lexicon, so it is no blind measure); a change that loses ground fails here."""
     truth, texts = quality.read_labelled(DATA / "hotspots_fresh.tsv")
     assert len(texts) >= 70 and not set(texts) & set(quality.read_labelled(DATA / "hotspots_test.tsv")[1])
     q = grouped("fresh")
-    assert q.precision >= 0.95
-    assert q.recall >= 0.83
-    assert q.ari >= 0.9
+    assert q.precision >= 0.99  # measured 1.000
+    assert q.recall >= 0.82  # 0.830
+    assert q.ari >= 0.9  # 0.904
+
+
+def in_random_orders(opinions: list[quality.Opinion], orders: int = 20) -> list[quality.Quality]:
+    runs = []
+    for seed in range(orders):
+        order = opinions[:]
+        random.Random(seed).shuffle(order)
+        runs.append(quality.measure([o.group for o in order], engine.group_opinions(order)))
+    return runs
 
 
 def test_in_the_random_order_the_bot_sees_recall_holds_on_average():
     """The bot places a batch in the order of its random ids, and the grouping is online: the
     file's order (each group's opinions together) is one order among many."""
-    truth, texts = quality.read_labelled(DATA / "hotspots_test.tsv")
-    runs = []
-    for seed in range(20):
-        order = list(range(len(texts)))
-        random.Random(seed).shuffle(order)
-        runs.append(quality.measure([truth[i] for i in order], engine.group_texts([texts[i] for i in order])))
-    assert statistics.mean(q.recall for q in runs) >= 0.77  # measured 0.776
-    assert statistics.mean(q.precision for q in runs) >= 0.86  # measured 0.867; the target is 0.9
+    runs = in_random_orders(quality.read_opinions(DATA / "hotspots_test.tsv"))
+    assert statistics.mean(q.recall for q in runs) >= 0.755  # measured 0.763
+    assert statistics.mean(q.precision for q in runs) >= 0.97  # measured 0.979; the target is 0.9
+    assert min(q.precision for q in runs) >= 0.96  # the worst order: 0.968
+
+
+def test_all_the_labelled_opinions_together_hold_what_was_measured():
+    """The three files as one box of 377 (groups of up to 17 opinions), in random orders."""
+    opinions = [
+        o for name in ("tune", "test", "fresh") for o in quality.read_opinions(DATA / f"hotspots_{name}.tsv")
+    ]
+    runs = in_random_orders(opinions)
+    assert statistics.mean(q.precision for q in runs) >= 0.97  # measured 0.975
+    assert statistics.mean(q.recall for q in runs) >= 0.8  # 0.804
+    assert statistics.mean(q.ari for q in runs) >= 0.87  # 0.879
+
+
+def test_the_lexicon_is_folded_as_the_texts_are():
+    """OpenCC's Taiwan phrases fold 影像 to 图像 and 小程序 to 小进程 in simplified text too: a
+    lexicon phrase kept as written would never be found."""
+    assert "c:imaging_wait" in engine.terms("影像科的检查要排很久")
+    assert "c:online_booking" in engine.terms("预约小程序太难用")
+    assert "c:online_booking" in engine.terms("預約小程式太難用")
+
+
+def test_a_phrase_inside_a_longer_one_names_only_the_longer():
+    # 挂号 inside 预约挂号 is the booking, not the queue at the window; 微信预约 overlaps it
+    booking = engine.terms("微信预约挂号的页面常常打不开")
+    assert "c:online_booking" in booking and "c:registration" not in booking
+    assert "c:registration" in engine.terms("挂号窗口排长队")
+    pay = engine.terms("夜班费一直没发")
+    assert "c:extra_pay" in pay and "c:night_shift" not in pay
+
+
+def test_a_labelled_file_may_carry_category_and_department(tmp_path):
+    labelled = tmp_path / "blind.tsv"
+    labelled.write_text(
+        "# group\tcategory\tdepartment\ttext\n"
+        "shed\t其他\t后勤保障部\t自行车棚太乱了\n"
+        "shed\t工作作风\t\t車棚頂漏雨\n"
+        "food\t其他\t\t食堂饭菜太贵\n",
+        encoding="utf-8",
+    )
+    opinions = quality.read_opinions(labelled)
+    assert [o.group for o in opinions] == ["shed", "shed", "food"]
+    assert opinions[0] == quality.Opinion("shed", "自行车棚太乱了", "其他", "后勤保障部")
+    assert opinions[1].department == "" and opinions[1].text == "車棚頂漏雨"
+    old = tmp_path / "old.tsv"
+    old.write_text("shed\t自行车棚太乱了\n", encoding="utf-8")
+    assert quality.read_opinions(old) == [quality.Opinion("shed", "自行车棚太乱了")]
+
+
+def test_the_scoring_entry_prints_the_measures_of_a_labelled_file(tmp_path):
+    labelled = tmp_path / "blind.tsv"
+    labelled.write_text(
+        "shed\t其他\t后勤保障部\t自行车棚太乱了，车子东倒西歪\n"
+        "shed\t工作作风\t\t車棚頂漏雨，自行車淋濕了\n"
+        "food\t其他\t\t食堂饭菜太贵，分量又少\n",
+        encoding="utf-8",
+    )
+    bench = Path(__file__).parent.parent / "bench" / "hotspots_tune.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--score", str(labelled)], capture_output=True, text=True, check=True
+    )
+    assert "mean of 20 orders P 1.000 R 1.000 ARI 1.000" in done.stdout
+    assert "worst order" in done.stdout and "file order P 1.000 R 1.000" in done.stdout
 
 
 def test_the_measures_on_a_known_case():
@@ -229,11 +299,12 @@ def test_a_concept_named_after_the_topic_weighs_less():
     assert engine.LATER_WEIGHT < 1
 
 
-@pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, "cameras")])
+@pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, None)])
 def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_remarked_on(
     monkeypatch, later_weight, joins
 ):
-    """With the side remark at full weight (1.0) the opinion about the shed joined the cameras."""
+    """With the side remark at full weight (1.0) the opinion about the shed joined the cameras
+    (concept share 0.8, the previous round) or, now, neither group: it is pulled both ways."""
     if later_weight is not None:
         monkeypatch.setattr(engine, "LATER_WEIGHT", later_weight)
     index = engine.Index()
@@ -262,4 +333,24 @@ def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_rema
         },
     }
     assert all(len(g) == 1 for g in groups.values())
-    assert index.add(20, "车棚又乱又挤，监控也坏了") in groups[joins]
+    placed = index.add(20, "车棚又乱又挤，监控也坏了")
+    if joins is None:
+        assert placed not in groups["shed"] | groups["cameras"]
+    else:
+        assert placed in groups[joins]
+
+
+def test_the_command_groups_only_the_text_of_a_labelled_line(tmp_path, capsys):
+    """A labelled file's lines (group, category, department, text): the group label must not
+    be read, or every line would meet its group by it."""
+    opinions = tmp_path / "labelled.tsv"
+    opinions.write_text(
+        "same\t其他\t后勤保障部\t自行车棚太乱了，车子东倒西歪\n"
+        "same\t其他\t后勤保障部\t食堂饭菜太贵，分量又少\n"
+        "x\t車棚頂漏雨，自行車淋濕了\n",
+        encoding="utf-8",
+    )
+    args = cli.parser().parse_args(["hotspots", "group", str(opinions)])
+    assert cli.run(None, args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == lines[2] != lines[1]
