@@ -24,7 +24,7 @@ the estimate of how that procedure does on opinions it has not seen.
     .venv/bin/python bench/hotspots_tune.py --dropout 0.3 # with 30 % of the lexicon's phrases left out
 
 --dropout stands in for opinions written by people whose words the lexicon does not know: each
-phrase of the lexicon is left out with that probability (5 draws), and all 377 opinions are
+phrase of the lexicon is left out with that probability (10 draws), and all 377 opinions are
 grouped in 6 random orders per draw. --set NAME=VALUE (repeatable) changes a setting first, to
 compare with another choice.
 
@@ -157,13 +157,18 @@ def sweep() -> None:
     print(report("all", labelled()))
 
 
-def dropout(fraction: float, draws: int = 5) -> None:
-    """The grouping of all the labelled opinions with part of the lexicon left out."""
+def dropout(fraction: float, draws: int = 10) -> None:
+    """The grouping of all the labelled opinions with part of the lexicon left out. Whether a
+    phrase is left out in a draw depends on the draw and the phrase only, so a phrase added to
+    the lexicon does not change which of the others are left out."""
     everything, whole = labelled(), dict(engine._CONCEPTS_OF)
     found = []
     for draw in range(draws):
-        chance = random.Random(100 + draw)
-        kept = {phrase: names for phrase, names in sorted(whole.items()) if chance.random() >= fraction}
+        kept = {
+            phrase: names
+            for phrase, names in whole.items()
+            if random.Random(f"{draw} {phrase}").random() >= fraction
+        }
         engine._CONCEPTS_OF = defaultdict(list, kept)
         engine._PHRASES = re.compile(
             "(?=(" + "|".join(map(re.escape, sorted(kept, key=lambda p: (-len(p), p)))) + "))"
