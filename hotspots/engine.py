@@ -5,9 +5,9 @@ folded to simplified Chinese (OpenCC, Taiwan phrases included, so 腳踏車 meet
 words rjieba finds (two characters or more), the character bigrams of every run of Chinese
 characters (they catch what segmentation splits differently: 车棚 in 自行车棚 and 車棚), and the
 concepts of the campaign's lexicon it names (hotspots/lexicon.py: 车棚太乱 and 石棉瓦破了 share
-few words but both are about the bike shed; each place in the text names the concept of the
-longest phrase there, and a concept named after the clause that says what the opinion is about
-weighs less). A new opinion is compared by cosine similarity
+few words but both are about the bike shed; a phrase inside a longer one found there names
+only the longer one's concept, and a concept named after the clause that says what the opinion
+is about weighs less). A new opinion is compared by cosine similarity
 with the earlier ones through an inverted index and joins the group with the highest average
 similarity to it when that reaches the threshold; otherwise it starts a group of its own.
 Average, not nearest-neighbour linkage: with the nearest single opinion, one opinion that
