@@ -199,15 +199,18 @@ def main() -> None:
     for change in args.set:
         name, value = change.split("=", 1)
         setattr(engine, name, float(value))
-    # the sweep reads the same texts thousands of times: keep each one's terms per setting
-    terms = functools.lru_cache(maxsize=None)(lambda text, _weights: uncached(text))
-    uncached = engine.terms
-    engine.terms = lambda text: terms(text, (engine.LATER_WEIGHT, engine.ASPECT_WEIGHT, engine.BIGRAM_WEIGHT))
     if args.score:
         score(args.score)
     elif args.dropout is not None:
-        dropout(args.dropout)
+        dropout(args.dropout)  # not cached: each draw changes the lexicon, and so the terms
     else:
+        # the sweep reads the same texts thousands of times with one lexicon: keep each one's
+        # terms per setting they depend on
+        terms = functools.lru_cache(maxsize=None)(lambda text, _weights: uncached(text))
+        uncached = engine.terms
+        engine.terms = lambda text: terms(
+            text, (engine.LATER_WEIGHT, engine.ASPECT_WEIGHT, engine.BIGRAM_WEIGHT)
+        )
         sweep()
 
 
