@@ -318,6 +318,11 @@ async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await reply(update, context, refusal)
         return ConversationHandler.END
     state = answering(context)[update.effective_user.id] = Answering(survey_id)
+    return await _welcome(update, context, survey, state)
+
+
+async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, survey, state: Answering) -> int:
+    """What the questionnaire is, how many questions, and the first of them."""
     await reply(
         update,
         context,
@@ -363,16 +368,7 @@ async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await reply(update, context, refusal)
         return ConversationHandler.END
     state = answering(context)[update.effective_user.id] = Answering(survey.id, guest=guest)
-    await reply(
-        update,
-        context,
-        "survey.welcome",
-        title=survey.title,
-        count=len(survey.questions),
-        k=settings(context).anonymity_set,
-    )
-    await _show(update, context, survey, state, edit=False)
-    return ANSWERING
+    return await _welcome(update, context, survey, state)
 
 
 def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int) -> tuple:
