@@ -103,6 +103,19 @@ def _recording(timetable, slots: list[float]):
     return recorded
 
 
+def _timed(function, durations: list[float]):
+    """The function, noting how long each call took (the commit that marks a send)."""
+
+    def timed(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            durations.append(time.perf_counter() - began)
+
+    return timed
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -118,6 +131,8 @@ async def run(people: int, speed: float, paid: bool, in_flight: int, latency_ms:
     slots: list[float] = []
     timetable = pacer.paid if paid else pacer.free
     timetable.slot = _recording(timetable, slots)
+    commits: list[float] = []
+    marking, outbox.mark_sent = outbox.mark_sent, _timed(outbox.mark_sent, commits)
     paying = (
         {"PAID_BROADCAST": "true", "PAID_BROADCAST_ABOVE": "1", "PAID_BROADCAST_IN_FLIGHT": str(in_flight)}
         if paid
@@ -134,6 +149,7 @@ async def run(people: int, speed: float, paid: bool, in_flight: int, latency_ms:
         await asyncio.sleep(1.0)
     cpu, api_cpu = time.process_time() - cpu, cpu_seconds(api.pid) - api_cpu
     await bot.stop_polling(app)
+    outbox.mark_sent = marking
     db.close()
     seen = api.report()
     api.close()
@@ -157,31 +173,31 @@ async def run(people: int, speed: float, paid: bool, in_flight: int, latency_ms:
     if not paid and len(slots) == len(seen["answered"]):  # one at a time: the n-th slot is the n-th send
         trips = [answered - slot for slot, answered in zip(slots, seen["answered"], strict=True)]
         result["trip"] = (statistics.median(trips), _percentile(trips, 0.99), max(trips))
+    if commits:
+        result["commit"] = (statistics.median(commits), _percentile(commits, 0.99), max(commits))
     _print(people, speed, result)
     return result
 
 
 def _print(people: int, speed: float, r: dict) -> None:
-    print(
+    lines = [
         f"{r['mode']}: {people} people, time sped up {speed:g}x (allowed {r['allowed']:.0f} "
         f"messages/s overall, {PER_CHAT * speed:.0f}/s per chat); load average {r['load'][0]:.1f} "
-        f"at the start, {r['load'][1]:.1f} at the end"
-    )
-    print(
+        f"at the start, {r['load'][1]:.1f} at the end",
         f"  delivered {r['delivered']} in {r['elapsed']:.1f} s = {r['rate']:.1f}/s = {r['share']:.1%} "
         f"of the allowed rate (target >= 98%); CPU: the bot's process {r['cpu']:.1f} s "
-        f"({r['cpu'] / max(r['elapsed'], 1e-9):.0%} of a core), the fake API's {r['api_cpu']:.1f} s"
-    )
-    print(
+        f"({r['cpu'] / max(r['elapsed'], 1e-9):.0%} of a core), the fake API's {r['api_cpu']:.1f} s",
         f"  lost: {r['lost']}, sent twice: {r['twice']}, 429s received: {r['throttled']}, "
-        f"paid messages {r['paid']} ({r['paid'] * delivery.STARS_PER_MESSAGE:g} Stars)"
-    )
-    if "trip" in r:
-        print(
-            "  from the pacer's slot to the fake API's answer: median {:.1f} ms, p99 {:.1f} ms, "
-            "longest {:.1f} ms".format(*(1000 * t for t in r["trip"])),
-            flush=True,
-        )
+        f"paid messages {r['paid']} ({r['paid'] * delivery.STARS_PER_MESSAGE:g} Stars)",
+    ]
+    for key, label in (
+        ("trip", "from the pacer's slot to the fake API's answer"),
+        ("commit", "the commit marking sends sent"),
+    ):
+        if key in r:
+            median, p99, longest = (1000 * t for t in r[key])
+            lines.append(f"  {label}: median {median:.1f} ms, p99 {p99:.1f} ms, longest {longest:.1f} ms")
+    print("\n".join(lines), flush=True)
 
 
 def _spread(values, form: str = "{:.1f}") -> str:
