@@ -16,7 +16,9 @@ answer: two sends `limit` apart then arrive at least a second apart, however une
 requests travel. Counted from when each left, with a guard of 15 ms, a send that took 15 ms
 longer on its way than the one 30 before it met a 429, which holds every send for a second
 (bench/README.md). The window costs the rate only while answers take longer than the margin
-leaves (10 ms at 30/s): the send a second later then waits for it.
+leaves (10 ms at 30/s): the send a second later then waits for it. Sends side by side (paid
+broadcasts) count while on their way, so at a round trip of R seconds at most limit / (1 + R)
+go in a second: 952 of 1,000 at 50 ms.
 
 Paid broadcasts (Bot API `allow_paid_broadcast`: up to 1,000 messages a second for 0.1 Star a
 message) have a timetable of their own, at their own rate."""
