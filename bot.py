@@ -102,7 +102,10 @@ class Pacer(AIORateLimiter):
 def _on_timetable(timetable: pacing.Timetable, callback):
     async def paced(*args, **kwargs):
         await timetable.slot()
-        return await callback(*args, **kwargs)
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            timetable.answered()  # counted in the timetable's window until a second after this
 
     return paced
 

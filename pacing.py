@@ -6,9 +6,19 @@ up. A bucket of one, which this replaces, kept no such credit: each late wake-up
 good (3.3 % of the rate at 10,000 people, bench/README.md).
 
 Two bounds keep the catching up within Telegram's limits: no more than `limit` messages inside
-any sliding window a little longer than a second (Telegram, and the fake Bot API, count in a
-second), and a timetable more than CATCH_UP seconds behind starts again from now (an idle bot
-banks no burst; a stall that long is not made up).
+any sliding second, and a timetable more than CATCH_UP seconds behind starts again from now (an
+idle bot banks no burst; a stall that long is not made up).
+
+The sliding second is counted as Telegram must count it, whatever the way there: Telegram (and
+the fake Bot API) counts a send when it arrives, which is some time after it left and before
+its answer came back. So a send counts in the window from its slot until a second after its
+answer: two sends `limit` apart then arrive at least a second apart, however unevenly the
+requests travel. Counted from when each left, with a guard of 15 ms, a send that took 15 ms
+longer on its way than the one 30 before it met a 429, which holds every send for a second
+(bench/README.md). The window costs the rate only while answers take longer than the margin
+leaves (10 ms at 30/s): the send a second later then waits for it. Sends side by side (paid
+broadcasts) count while on their way, so at a round trip of R seconds at most limit / (1 + R)
+go in a second: 952 of 1,000 at 50 ms.
 
 Paid broadcasts (Bot API `allow_paid_broadcast`: up to 1,000 messages a second for 0.1 Star a
 message) have a timetable of their own, at their own rate."""
@@ -21,14 +31,17 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
-MARGIN = 0.985  # of the limit: clear of the edge when a request's way to Telegram varies
-CATCH_UP = 0.1  # seconds of slots a late timetable may send at once to catch up
+MARGIN = 0.99  # of the limit: 30 slots take 1.0101 s, so a round trip under 10 ms never waits
+CATCH_UP = 0.5  # seconds of slots a late timetable may send at once to catch up
 FREE_PER_SECOND = 30  # Telegram: "not more than 30 messages per second or so" to many chats
 PAID_PER_SECOND = 1000  # with allow_paid_broadcast
+WINDOW = 1.0  # Telegram's second
+ROUNDING = 1e-6  # the fake Bot API lets two sends exactly a second apart through
 
 
 class Timetable:
-    """Slots for sends at `per_second` x MARGIN, never more than `per_second` in any window."""
+    """Slots for sends at `per_second` x MARGIN, never more than `per_second` arriving in any
+    second. Each `slot()` is followed by one `answered()` when its answer (or failure) is back."""
 
     def __init__(
         self,
@@ -41,15 +54,11 @@ class Timetable:
     ) -> None:
         self.gap = 1.0 / (per_second * margin)
         self.limit = max(1, math.floor(per_second))
-        # As long as `limit` slots of the timetable (1.015 s at a margin of 1.5 %): sends on time
-        # are never held back, and what the margin leaves (15 ms) guards against the way to
-        # Telegram taking longer for one request than for the next. With half that guard, 12 of
-        # 10,000 sends met a 429 on a busy machine, each costing a second of sending.
-        self.window = max(1.0, self.limit * self.gap)
         self.catch_up = max(catch_up, self.gap)
         self.clock, self.sleep = clock, sleep
         self.next_slot = -math.inf
-        self.recent: collections.deque[float] = collections.deque()
+        self.in_flight = 0  # sends whose answer is not back: each may arrive at any moment
+        self.answers: collections.deque[float] = collections.deque()  # when each was answered
 
     async def slot(self) -> None:
         """Wait for this send's slot. The slot is taken before any await, so sends made side by
@@ -61,9 +70,16 @@ class Timetable:
             await self.sleep(at - now)
         while True:  # the sliding window, checked and taken with no await in between
             now = self.clock()
-            while self.recent and self.recent[0] <= now - self.window + 1e-6:  # (rounding)
-                self.recent.popleft()
-            if len(self.recent) < self.limit:
-                self.recent.append(now)
+            while self.answers and self.answers[0] <= now - WINDOW + ROUNDING:
+                self.answers.popleft()
+            if self.in_flight + len(self.answers) < self.limit:
+                self.in_flight += 1
                 return
-            await self.sleep(self.recent[0] + self.window - now)
+            # Answers come back in the order of the clock: the oldest leaves the window first;
+            # with every counted send still in flight, look again a slot later.
+            await self.sleep(self.answers[0] + WINDOW - now if self.answers else self.gap)
+
+    def answered(self) -> None:
+        """The send's answer is back (or it failed): Telegram counted it by now if at all."""
+        self.in_flight -= 1
+        self.answers.append(self.clock())

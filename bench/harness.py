@@ -3,9 +3,12 @@ and a lean driver that acts as a person without the test client's pauses."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +43,54 @@ async def sandbox():
         yield server
     finally:
         await server.stop()
+
+
+async def serve_api(latency_ms: float, prepare=None, report=None) -> None:
+    """The fake Bot API in this process, for a bot in another (run as `SCRIPT --serve-api`):
+    `prepare(api)` sets it up, its URL is printed, then each line read on stdin is answered with
+    `report(api)` as one line of JSON, until the parent closes stdin. Its arrival times are then
+    its own: in the bot's process they included the bot's own delays on the shared event loop."""
+    server = SandboxServer(TOKEN)
+    server.latency = latency_ms / 1000
+    if prepare:
+        prepare(server.api)
+    await server.start()
+    print(server.url, flush=True)
+    loop = asyncio.get_running_loop()
+    while await loop.run_in_executor(None, sys.stdin.readline):
+        print(json.dumps(report(server.api) if report else None), flush=True)
+    await server.stop()
+
+
+class ApiProcess:
+    """Starts `script --serve-api --latency MS [options]` (a script that calls serve_api) and
+    reads its URL."""
+
+    def __init__(self, script: Path, latency_ms: float = 0.0, *options: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), "--serve-api", "--latency", str(latency_ms), *options],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.url = self.process.stdout.readline().strip()
+        self.pid = self.process.pid
+
+    def report(self):
+        """What the script's `report` makes of the fake API now (blocks: not while timing)."""
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process (the fake API, the people) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def settings_for(server, db_path: Path, **env) -> config.Settings:

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import ROOT, Person, machine, settings_for, temporary_database
+from harness import ROOT, ApiProcess, Person, machine, settings_for, temporary_database
 from scale import seed
 from updates import Unlimited
 
@@ -183,13 +183,8 @@ async def run(arguments) -> None:
         f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
-    api = subprocess.Popen(
-        [sys.executable, str(UPDATES), "--serve-api", "--latency", str(arguments.latency)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = api.stdout.readline().strip()
+    api = ApiProcess(UPDATES, arguments.latency)
+    url = api.url
     monday = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday; 00:30 UTC is 08:30 in Shanghai
     clock.freeze(monday + timedelta(minutes=29))
     db = open_database(db_path)
@@ -257,8 +252,7 @@ async def run(arguments) -> None:
     await probing
     await bot.stop_polling(app)
     db.close()
-    api.stdin.close()
-    api.wait()
+    api.close()
     clock.reset()
     report(arguments, passes, found, probe.samples, cpu)
     if watchdog:

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
 import pstats
 import statistics
 import subprocess
@@ -31,7 +30,16 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import TOKEN, Person, machine, settings_for, temporary_database
+from harness import (
+    TOKEN,
+    ApiProcess,
+    Person,
+    cpu_seconds,
+    machine,
+    serve_api,
+    settings_for,
+    temporary_database,
+)
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     AIORateLimiter,
@@ -63,17 +71,6 @@ class Unlimited(AIORateLimiter):
 
 
 # ---- the fake Bot API and the people, each in a process of its own -----------------------
-
-
-async def serve_api(latency_ms: float) -> None:
-    from sandbox.app import SandboxServer
-
-    server = SandboxServer(TOKEN)
-    server.latency = latency_ms / 1000
-    await server.start()
-    print(server.url, flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the parent closes it
-    await server.stop()
 
 
 async def _opinion(person: Person, n: int) -> None:
@@ -167,13 +164,8 @@ async def measure(
 ) -> tuple[float, float]:
     """(updates a second, bot CPU milliseconds per update) for one configuration; with
     `profile`, the bot's process is profiled while the people act (cProfile, written there)."""
-    api = subprocess.Popen(
-        [sys.executable, str(HERE), "--serve-api", "--latency", str(latency_ms)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    url = api.stdout.readline().strip()
+    api = ApiProcess(HERE, latency_ms)
+    url = api.url
     codes_file = temporary_database().with_name("codes.json")
     ours = kind.startswith("ours")
     app = (
@@ -194,7 +186,7 @@ async def measure(
     driver = await asyncio.create_subprocess_exec(*driver_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert (await driver.stdout.readline()).strip() == b"ready"
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not the wall
-    others = _cpu_seconds(api.pid) + _cpu_seconds(driver.pid)
+    others = cpu_seconds(api.pid) + cpu_seconds(driver.pid)
     cpu = time.process_time()
     if profiler:
         profiler.enable()
@@ -205,11 +197,15 @@ async def measure(
         profiler.disable()
         profiler.dump_stats(profile)
     cpu = time.process_time() - cpu
-    others = _cpu_seconds(api.pid) + _cpu_seconds(driver.pid) - others
+    others = cpu_seconds(api.pid) + cpu_seconds(driver.pid) - others
     await driver.wait()
-    await bot.stop_polling(app)
-    api.stdin.close()
-    api.wait()
+    if ours:
+        await bot.stop_polling(app)
+    else:  # an echo bot has none of ours' services to stop (bot.stop_polling reads them)
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    api.close()
     updates = people * STEPS
     print(
         f"  {kind}, {latency_ms:.0f} ms: {updates / elapsed:.0f} updates/s; CPU ms/update: bot "
@@ -217,12 +213,6 @@ async def measure(
         flush=True,
     )
     return updates / elapsed, cpu * 1000 / updates
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds a process (the fake API, the people) has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 KINDS = {

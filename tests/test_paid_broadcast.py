@@ -110,7 +110,7 @@ async def test_below_the_threshold_nothing_is_paid(running_bot, server, db):
 @pytest.mark.parametrize(
     ("people", "paid", "minutes", "stars"),
     [
-        (100_000, False, 57, 0.0),  # 100,000 / (30 x 98.5%) s: about an hour
+        (100_000, False, 57, 0.0),  # 100,000 / (30 x 99%) s: about an hour
         (100_000, True, 2, 10_000.0),
         (10, True, 1, 1.0),  # at least a minute is said
     ],
