@@ -11,6 +11,7 @@ median / max are printed.
 
     python bench/fanout.py [--people 10000] [--speed 1] [--mode free|paid|both] [--runs 3]
                            [--paid-people N] [--in-flight 100] [--latency 0]
+                           [--free-in-flight 1]
 """
 
 from __future__ import annotations
@@ -121,7 +122,9 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def run(people: int, speed: float, paid: bool, in_flight: int, latency_ms: float) -> dict:
+async def run(
+    people: int, speed: float, paid: bool, in_flight: int, latency_ms: float, free_in_flight: int = 1
+) -> dict:
     db_path = temporary_database()
     db = open_database(db_path)
     _seed(db, people)
@@ -136,7 +139,7 @@ async def run(people: int, speed: float, paid: bool, in_flight: int, latency_ms:
     paying = (
         {"PAID_BROADCAST": "true", "PAID_BROADCAST_ABOVE": "1", "PAID_BROADCAST_IN_FLIGHT": str(in_flight)}
         if paid
-        else {}
+        else {"BROADCAST_IN_FLIGHT": str(free_in_flight)}
     )
     app = bot.build_application(settings_for(api, db_path, **paying), db, rate_limiter=pacer)
     load = os.getloadavg()[0]
@@ -221,7 +224,14 @@ async def main(arguments) -> None:
             continue
         people = (arguments.paid_people or arguments.people) if paid else arguments.people
         results = [
-            await run(people, arguments.speed, paid, arguments.in_flight, arguments.latency)
+            await run(
+                people,
+                arguments.speed,
+                paid,
+                arguments.in_flight,
+                arguments.latency,
+                arguments.free_in_flight,
+            )
             for _ in range(arguments.runs)
         ]
         if arguments.runs > 1:
@@ -239,6 +249,12 @@ if __name__ == "__main__":
         "--in-flight", type=int, default=100, help="paid sends at once (PAID_BROADCAST_IN_FLIGHT)"
     )
     parser.add_argument("--latency", type=float, default=0, help="milliseconds added to every Bot API call")
+    parser.add_argument(
+        "--free-in-flight",
+        type=int,
+        default=1,
+        help="free sends at once (BROADCAST_IN_FLIGHT; 1: the crash rule)",
+    )
     parser.add_argument("--serve-api", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.serve_api:

@@ -10,6 +10,10 @@ Paid broadcasts (PAID_BROADCAST, off by default): while many messages wait, a pa
 Telegram's allow_paid_broadcast (up to 1,000 a second, 0.1 Star a message), several at once,
 since one at a time cannot reach that rate over a network; a crash then repeats at most as many
 messages as were in flight (PAID_BROADCAST_IN_FLIGHT), instead of one.
+
+Free sends go one at a time unless BROADCAST_IN_FLIGHT says more: one at a time is bound by the
+round trip to Telegram (1 / round trip: about 19 a second at 50 ms), and a bot that far away
+may choose to keep 30 a second at the price of repeating up to twice as many after a crash.
 """
 
 from __future__ import annotations
@@ -96,8 +100,8 @@ def holding(app: Application, groupings: list[str]) -> Iterator[None]:
 async def _send(
     app: Application, batch: list[Outgoing], paid: bool = False, accepted: list[int] | None = None
 ) -> bool:
-    """Send one person's batch; marked sent once Telegram accepted it (or, for paid sends side
-    by side, added to `accepted`, which the caller marks sent a group at a time)."""
+    """Send one person's batch; marked sent once Telegram accepted it (or, for sends side by
+    side, added to `accepted`, which the caller marks sent a group at a time)."""
     db = services.of(app).db
     ids = [o.id for o in batch]
     person = people.by_id(db, batch[0].person_id)
@@ -183,7 +187,9 @@ async def _send_passes(app: Application) -> int:
         due = batches([o for o in found if o.grouping not in held])
         settings = services.of(app).settings
         if _paying(settings, db):
-            sent += await _send_side_by_side(app, due, settings.paid_broadcast_in_flight)
+            sent += await _send_side_by_side(app, due, settings.paid_broadcast_in_flight, paid=True)
+        elif settings.broadcast_in_flight > 1:
+            sent += await _send_side_by_side(app, due, settings.broadcast_in_flight, paid=False)
         else:
             sent += await _send_one_by_one(app, due)
         if len(found) < PASS_LIMIT or services.of(app).shared.stopping:
@@ -206,12 +212,13 @@ async def _send_one_by_one(app: Application, due: list[list[Outgoing]]) -> int:
     return sent
 
 
-async def _send_side_by_side(app: Application, due: list[list[Outgoing]], in_flight: int) -> int:
-    """Paid sends, up to `in_flight` at once. What Telegram accepted is marked sent a group at
-    a time (at most `in_flight` rows, at most MARK_EVERY seconds apart): a commit waits for the
-    disk on the event loop, and one per message held paid sends to about 90 a second. A crash
-    repeats what was in flight and what was accepted but not yet marked: at most twice
-    `in_flight` messages."""
+async def _send_side_by_side(app: Application, due: list[list[Outgoing]], in_flight: int, paid: bool) -> int:
+    """Sends up to `in_flight` at once (paid ones, or free ones where BROADCAST_IN_FLIGHT allows
+    it: far from Telegram, one at a time cannot keep 30 a second). What Telegram accepted is
+    marked sent a group at a time (at most `in_flight` rows, at most MARK_EVERY seconds apart):
+    a commit waits for the disk on the event loop, and one per message held paid sends to about
+    90 a second. A crash repeats what was in flight and what was accepted but not yet marked:
+    at most twice `in_flight` messages."""
     db = services.of(app).db
     room = asyncio.Semaphore(in_flight)
     accepted: list[int] = []
@@ -226,7 +233,7 @@ async def _send_side_by_side(app: Application, due: list[list[Outgoing]], in_fli
 
     async def one(batch: list[Outgoing]) -> bool:
         try:
-            return await _send(app, batch, paid=True, accepted=accepted)
+            return await _send(app, batch, paid=paid, accepted=accepted)
         finally:
             mark()
             room.release()

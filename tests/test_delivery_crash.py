@@ -131,3 +131,16 @@ async def test_a_killed_paid_broadcast_loses_nothing_and_repeats_at_most_twice_i
     )
     assert twice <= 2 * in_flight
     assert server.api.paid_messages >= MESSAGES  # sent as paid broadcasts
+
+
+async def test_free_sends_side_by_side_killed_lose_nothing_and_repeat_at_most_twice_their_sends_in_flight(
+    server, db, db_path
+):
+    """BROADCAST_IN_FLIGHT, for a bot far from Telegram: free sends several at once."""
+    _roster(db, server)
+    server.api.latency["sendmessage"] = 0.02
+    in_flight = 3
+    _, twice = await _kill_and_restart(server, db_path, BROADCAST_IN_FLIGHT=str(in_flight))
+    assert twice <= 2 * in_flight
+    assert server.api.paid_messages == 0  # nothing paid for
+    assert server.most_in_flight > 1  # side by side, not one by one
