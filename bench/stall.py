@@ -20,8 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import faulthandler
 import json
 import random
+import shutil
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -161,6 +165,32 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+def seeded(db_path: Path, arguments) -> str:
+    """Seeds the database, or copies the one seeded before at the same size from --cache (a
+    folder): at full size seeding takes minutes, a copy seconds. The copy is migrated when the
+    bot opens it, like any database, so a cache seeded by older code stays usable."""
+    if not arguments.cache:
+        seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+        return "seeded"
+    sizes = (arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+    cached = Path(arguments.cache) / ("stall-" + "-".join(map(str, sizes)) + ".db")
+    how = "copied from the cache"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fresh = cached.with_suffix(".seeding")
+        fresh.unlink(missing_ok=True)
+        seed(fresh, *sizes)
+        connection = sqlite3.connect(fresh)  # one file: the WAL folded in
+        connection.execute("pragma wal_checkpoint(truncate)")
+        connection.execute("pragma journal_mode = delete")
+        connection.close()
+        fresh.rename(cached)
+        how = "seeded (and cached)"
+    open_database(cached).close()  # migrations added since it was seeded: once, in the cache
+    shutil.copyfile(cached, db_path)
+    return how
+
+
 async def run(arguments) -> None:
     if arguments.slow:  # name what holds the loop longer than that (asyncio's debug mode)
         loop = asyncio.get_running_loop()
@@ -176,10 +206,10 @@ async def run(arguments) -> None:
         sys.setswitchinterval(arguments.switch / 1000)
     db_path = temporary_database()
     start = time.perf_counter()
-    seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+    how = seeded(db_path, arguments)
     print(f"machine: {machine()}")
     print(
-        f"seeded {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
+        f"{how} {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
         f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
@@ -329,6 +359,9 @@ if __name__ == "__main__":
         default=0,
         help="ms: name the code that holds the loop longer than that (sampled stacks)",
     )
+    parser.add_argument(
+        "--cache", help="a folder: seed once into it, copy the seeded database from it on later runs"
+    )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
@@ -344,4 +377,5 @@ if __name__ == "__main__":
             )
         )
     else:
+        faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid>: every thread's stack, now
         asyncio.run(run(arguments))

@@ -308,6 +308,9 @@ def each(
 
 
 def count(db: sqlite_utils.Database, which: Filter = EVERYTHING) -> int:
+    if which == Filter(public=which.public) and which.public is not None:  # /ledger's, on every ask
+        row = db.execute("select count from problem_counts where public = ?", [int(which.public)]).fetchone()
+        return row[0] if row else 0  # kept by triggers (m281): one row, not 100,000 index entries
     where, params = which.sql()
     joins = (
         "left join people l on l.id = pr.leader_id left join departments d on d.id = pr.department_id"
