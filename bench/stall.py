@@ -267,7 +267,9 @@ async def run(arguments) -> None:
             clock.freeze(moment)
             queued_before = db.execute("select count(*) from outbox").fetchone()[0]
             began = time.time()
+            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} begins", flush=True)
             await sweeper.sweep_app(app)
+            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s", flush=True)
             passes.append(
                 (
                     name,

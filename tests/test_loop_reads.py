@@ -63,3 +63,40 @@ def test_a_count_by_department_name_still_reads_the_departments(db):
     problems.create(db, "问题", None)
     found, [sql] = _statements(db, lambda: problems.count(db, problems.Filter(department="门诊部")))
     assert found == 0 and " d " in f" {_plan(db, sql)} "
+
+
+def _working_and_not(db, count: int) -> None:
+    for n in range(count):
+        problem_id = problems.create(db, f"问题{n}", None)
+        db.execute("update problems set status = ? where id = ?", [problems.STATES[n % 8], problem_id])
+
+
+def test_a_job_reads_every_problem_in_ranges_of_numbers_each_bounded(db, monkeypatch):
+    """The 09:00 reminders read every working problem (three statuses): each chunk is a range
+    of CHUNK numbers, not "the next CHUNK after the last", which made SQLite sort every
+    remaining match for each chunk."""
+    monkeypatch.setattr(problems, "CHUNK", 4)
+    _working_and_not(db, 30)
+    expected = [
+        row[0]
+        for row in db.execute(
+            "select id from problems where status in ('dispatched', 'in_progress', 'returned') order by id"
+        )
+    ]
+    found, statements = _statements(db, lambda: [p.id for p in problems.each(db, problems.WORKING_FILTER)])
+    assert found == expected and len(found) > 4
+    reads = [s for s in statements if "from problems pr" in s]
+    assert len(reads) == 8  # numbers 1-30 in ranges of 4
+    for sql in reads:
+        assert "rowid>? AND rowid<?" in _plan(db, sql)  # a range: its cost does not grow with the table
+
+
+def test_a_job_reads_problems_added_while_it_reads(db, monkeypatch):
+    monkeypatch.setattr(problems, "CHUNK", 4)
+    _working_and_not(db, 10)
+    seen = []
+    for problem in problems.each(db):
+        seen.append(problem.id)
+        if len(seen) == 1:
+            later = problems.create(db, "后来的问题", None)
+    assert seen == sorted(seen) and seen[-1] == later and len(seen) == 11
