@@ -56,7 +56,15 @@ def reader(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     if path is None:
         yield db
         return
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+    with reader_of(path) as reading:
+        yield reading
+
+
+@contextlib.contextmanager
+def reader_of(path: Path) -> Iterator[sqlite_utils.Database]:
+    """A read-only connection to the database file at `path` (`reader`'s, and the chart
+    process's, which has no database of its own)."""
+    conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
     try:
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("PRAGMA query_only = ON")
