@@ -171,6 +171,31 @@ def _delivering(send_due):
     return marked
 
 
+SLOW_SQL: list[tuple[float, float, str]] = []  # (wall, CPU of the thread, statement) on the loop
+
+
+def _watch_sql(limit: float) -> None:
+    """Every statement on the loop's thread that takes longer than `limit` (seconds), with the
+    CPU the thread spent meanwhile: a long wall time on little CPU is a wait (the disk, a lock,
+    the OS giving the process no core), not work."""
+    import sqlite_utils
+
+    execute, loop_thread = sqlite_utils.Database.execute, threading.get_ident()
+
+    def timed(self, sql, parameters=None):
+        if threading.get_ident() != loop_thread:
+            return execute(self, sql, parameters)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return execute(self, sql, parameters)
+        finally:
+            took = time.perf_counter() - wall
+            if took > limit:
+                SLOW_SQL.append((took, time.thread_time() - cpu, " ".join(sql.split())[:90]))
+
+    sqlite_utils.Database.execute = timed
+
+
 HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
 
 
@@ -230,6 +255,8 @@ async def run(arguments) -> None:
 
         digest_job.chart_input = lambda *_: None
     delivery.send_due = _delivering(delivery.send_due)
+    if arguments.slow_sql:
+        _watch_sql(arguments.slow_sql / 1000)
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
         sweeper.TASKS[name] = _timed(name, task)
     if arguments.switch:
@@ -329,6 +356,14 @@ async def run(arguments) -> None:
     report(arguments, passes, found, probe.samples, cpu)
     if watchdog:
         watchdog.report()
+    if arguments.slow_sql:
+        by_statement: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+        for wall, cpu, sql in SLOW_SQL:
+            by_statement[sql].append((wall, cpu))
+        print(f"statements on the loop over {arguments.slow_sql:.0f} ms (count, longest, its CPU):")
+        for sql, found in sorted(by_statement.items(), key=lambda item: -len(item[1]))[:10]:
+            wall, cpu = max(found)
+            print(f"  {len(found)} x, {wall * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU): {sql}")
 
 
 def report(arguments, passes, found, samples, cpu: float) -> None:
@@ -403,6 +438,9 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--cache", help="a folder: seed once into it, copy the seeded database from it on later runs"
+    )
+    parser.add_argument(
+        "--slow-sql", type=float, default=0, help="ms: name the statements on the loop slower"
     )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
