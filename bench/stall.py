@@ -32,7 +32,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -115,28 +114,37 @@ class LagProbe:
             self.samples.append((time.time(), time.perf_counter() - start - PROBE_SECONDS))
 
 
-class Watchdog(threading.Thread):
-    """While the loop has not run the probe for longer than `limit`, looks at what the loop's
-    thread is doing every 10 ms: the project's frames of its stack, counted. What holds the
-    loop is then named by the code doing it, not only by the task (asyncio's debug mode)."""
+class Watchdog:
+    """While the loop has not run the probe for longer than `limit`, looks at what the loop is
+    doing every 10 ms: the project's frames of its stack, counted. What holds the loop is then
+    named by the code doing it, not only by the task (asyncio's debug mode).
+
+    Sampled by a timer signal handled in the loop's own thread (its frame at that moment), not
+    by a thread of its own: a thread gets the interpreter's lock only where the loop lets go of
+    it (a SQLite call, mostly), so its samples named the first SQLite call of every update
+    (the person's look-up) for time spent elsewhere."""
 
     def __init__(self, probe: LagProbe, limit: float) -> None:
-        super().__init__(daemon=True)
-        self.probe, self.limit, self.loop_thread = probe, limit, threading.get_ident()
+        self.probe, self.limit = probe, limit
         self.seen: collections.Counter[tuple[str, ...]] = collections.Counter()
 
-    def run(self) -> None:
-        while not self.probe.stopped:
-            time.sleep(0.01)
-            if time.perf_counter() - self.probe.beat > self.limit + PROBE_SECONDS:
-                frame = sys._current_frames().get(self.loop_thread)
-                stack = traceback.extract_stack(frame) if frame else []
-                ours = [
-                    f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
-                    for f in stack
-                    if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename
-                ]
-                self.seen[tuple(ours[-6:])] += 1
+    def start(self) -> None:
+        signal.signal(signal.SIGALRM, self._sample)
+        signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _sample(self, _signal, frame) -> None:
+        if self.probe.stopped or time.perf_counter() - self.probe.beat <= self.limit + PROBE_SECONDS:
+            return
+        ours: list[str] = []  # innermost first; the frames alone, no source read (it must be quick)
+        while frame is not None and len(ours) < 6:
+            name = frame.f_code.co_filename
+            if name.startswith(str(ROOT)) and "/.venv/" not in name:
+                ours.append(f"{Path(name).relative_to(ROOT)}:{frame.f_lineno} {frame.f_code.co_name}")
+            frame = frame.f_back
+        self.seen[tuple(reversed(ours))] += 1
 
     def report(self) -> None:
         print(f"where the loop was held past {self.limit * 1000:.0f} ms (samples of 10 ms, most first):")
@@ -347,6 +355,8 @@ async def run(arguments) -> None:
     found = json.loads((await driver.stdout.readline()).decode())
     await driver.wait()
     probe.stopped = True
+    if watchdog:
+        watchdog.stop()
     await probing
     await bot.stop_polling(app)
     db.close()
