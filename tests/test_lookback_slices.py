@@ -95,3 +95,18 @@ async def test_a_pass_cut_short_asks_the_rest_next_time_and_nobody_twice(db, db_
     ).fetchone()[0]
     assert len(again) == len(closed) * voters
     assert db.execute("select count(*) from lookbacks").fetchone()[0] == len(closed)
+
+
+async def test_the_days_look_backs_read_each_department_once(db, db_path, monkeypatch):
+    """A day's look-backs ask the same few departments (at full size 222 look-backs, each
+    reading a department of 1,000 people on the loop): each is read once per pass."""
+    from jobs import notices
+
+    closed = seed_with_staff(db)
+    app = app_for(db, db_path)
+    clock.freeze(datetime.combine(DAY, time(9, 0, 30), tzinfo=SHANGHAI))
+    read = []
+    department = notices.department
+    monkeypatch.setattr(notices, "department", lambda target, d: read.append(d) or department(target, d))
+    await run_beside_others(app, Slices())
+    assert len(asked(db)) > len(closed) > 1 and len(read) == len(set(read)) == 1

@@ -100,3 +100,10 @@ def test_a_job_reads_problems_added_while_it_reads(db, monkeypatch):
         if len(seen) == 1:
             later = problems.create(db, "后来的问题", None)
     assert seen == sorted(seen) and seen[-1] == later and len(seen) == 11
+
+
+def test_the_main_connection_keeps_a_page_cache_for_the_full_size(db):
+    """SQLite's default (2 MiB) made the 09:00 pass read index pages again from the OS."""
+    from storage.db import CACHE_KIB
+
+    assert db.execute("pragma cache_size").fetchone()[0] == -CACHE_KIB
