@@ -26,7 +26,8 @@ class Slices:
     the handler, the reply's request and its answer), and a pause of one turn each gave the
     pass 20 ms of every 21 (at full size, people's replies took 20 times as long during the
     09:00 pass as outside it). The pass then gets half the loop at most, and all of it when
-    nobody is waiting."""
+    nobody is waiting. While people wait, slices are also half as long: each turn of the loop a
+    reply needs waits for at most one slice."""
 
     def __init__(self, seconds: float | None = None, busy: Callable[[], bool] | None = None) -> None:
         self.seconds = SLICE_SECONDS if seconds is None else seconds
@@ -36,7 +37,8 @@ class Slices:
 
     def over(self) -> bool:
         """This slice has had its time: commit, then `pause`."""
-        return time.perf_counter() - self.started >= self.seconds
+        took = time.perf_counter() - self.started
+        return took >= self.seconds or (took >= self.seconds / 2 and self.busy())
 
     async def pause(self) -> None:
         """Let the event loop run what waits (a person's update, a delivery pass)."""

@@ -146,3 +146,12 @@ def test_the_update_processor_counts_the_people_being_answered():
     processor._waiting[42] += 1  # as do_process_update does while a person's update is handled
     assert waiting() and processor.in_flight == 1
     assert not slices.people_waiting(object())()  # an application without one (tests' stand-ins)
+
+
+def test_a_slice_is_half_as_long_while_people_are_waiting():
+    waiting = [False]
+    work = slices.Slices(seconds=0.02, busy=lambda: waiting[0])
+    work.started -= 0.012  # 12 ms into the slice
+    assert not work.over()  # nobody waiting: the slice goes on to 20 ms
+    waiting[0] = True
+    assert work.over()  # someone waiting: it ends at 10 ms
