@@ -1,10 +1,11 @@
 """Digests for the sweeper: at each leader's and office member's chosen time, their digest
 (text, then the chart) is queued in the outbox, unless nothing is new since the last one.
 
-The digest is read, written out and drawn in a worker thread, on a read-only connection of
-its own, so the event loop keeps answering people meanwhile; only the outbox rows are written
-on the loop. The office's digest is the same for every office member with the same period:
-it is built once per pass (at full size it reads every problem: over a second each time).
+The pass's digests are read, written out and drawn in the chart process (documents/charts.py),
+each on a read-only connection of its own, so the event loop keeps answering people meanwhile
+and the bot's interpreter is not held; only the outbox rows are written on the loop. The
+office's digest is the same for every office member with the same period: it is built once
+per pass (at full size it reads every problem: seconds each time).
 """
 
 from __future__ import annotations
@@ -339,7 +340,7 @@ def render_screen(
     shown = blocks(lang, person, digest, title_key, since_text)
     messages = fit_blocks(shown, lang)
     # Whether the full digest says more, from the sections cut short: writing it all out to
-    # compare took 1.4 s for the office's digest at full size (80,000 lines), for one bit.
+    # compare took 0.8 s for the office's digest at full size (80,000 lines), for one bit.
     if len(messages) == 1 and not any(isinstance(block, _Shortened) for block in shown):
         return messages[0], False
     # MESSAGE_LIMIT leaves room under Telegram's 4096 for this one line
