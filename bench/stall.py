@@ -406,8 +406,11 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
     lag_idle = [lag for at, lag in samples if not _within(at - lag - PROBE_SECONDS, at, spans)]
     for name, began, ended, _ in passes:
         values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
+        replies = [seconds for start, seconds in found if _within(start, start + seconds, [(began, ended)])]
         print(
-            f"  lag during {name} ({began - spans[0][0]:.0f} s in): max {max(values, default=0) * 1000:.1f} ms"
+            f"  during {name} ({began - spans[0][0]:.0f} s in): lag p99 {_percentile(values, 0.99) * 1000:.1f} ms, "
+            f"max {max(values, default=0) * 1000:.1f} ms; reply p50 {_percentile(replies, 0.5) * 1000:.0f} ms, "
+            f"p99 {_percentile(replies, 0.99) * 1000:.0f} ms ({len(replies)} requests)"
         )
     for label, values in (("idle", lag_idle), ("during the passes", lag_during)):
         print(
