@@ -124,6 +124,12 @@ class PerPersonOrder(BaseUpdateProcessor):
         self._turns: dict[int, asyncio.Lock] = {}
         self._waiting: collections.Counter[int] = collections.Counter()
 
+    @property
+    def in_flight(self) -> int:
+        """How many people's updates are being handled or waiting their turn (long passes
+        pause longer while anyone is: jobs/slices.py)."""
+        return len(self._waiting)
+
     async def do_process_update(self, update: object, coroutine) -> None:
         person = _person_key(update)
         if person is None:

@@ -20,14 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextvars
+import faulthandler
 import json
 import random
+import shutil
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,7 +41,8 @@ from scale import seed
 from updates import Unlimited
 
 import bot  # noqa: E402  (harness put the project on the path)
-from jobs import sweeper
+import pacing
+from jobs import delivery, sweeper
 from sandbox.client import SandboxClient
 from storage.clock import clock
 from storage.db import open_database
@@ -109,33 +114,94 @@ class LagProbe:
             self.samples.append((time.time(), time.perf_counter() - start - PROBE_SECONDS))
 
 
-class Watchdog(threading.Thread):
-    """While the loop has not run the probe for longer than `limit`, looks at what the loop's
-    thread is doing every 10 ms: the project's frames of its stack, counted. What holds the
-    loop is then named by the code doing it, not only by the task (asyncio's debug mode)."""
+class Watchdog:
+    """While the loop has not run the probe for longer than `limit`, looks at what the loop is
+    doing every 10 ms: the project's frames of its stack, counted. What holds the loop is then
+    named by the code doing it, not only by the task (asyncio's debug mode).
+
+    Sampled by a timer signal handled in the loop's own thread (its frame at that moment), not
+    by a thread of its own: a thread gets the interpreter's lock only where the loop lets go of
+    it (a SQLite call, mostly), so its samples named the first SQLite call of every update
+    (the person's look-up) for time spent elsewhere."""
 
     def __init__(self, probe: LagProbe, limit: float) -> None:
-        super().__init__(daemon=True)
-        self.probe, self.limit, self.loop_thread = probe, limit, threading.get_ident()
+        self.probe, self.limit = probe, limit
         self.seen: collections.Counter[tuple[str, ...]] = collections.Counter()
 
-    def run(self) -> None:
-        while not self.probe.stopped:
-            time.sleep(0.01)
-            if time.perf_counter() - self.probe.beat > self.limit + PROBE_SECONDS:
-                frame = sys._current_frames().get(self.loop_thread)
-                stack = traceback.extract_stack(frame) if frame else []
-                ours = [
-                    f"{Path(f.filename).relative_to(ROOT)}:{f.lineno} {f.name}"
-                    for f in stack
-                    if f.filename.startswith(str(ROOT)) and "/.venv/" not in f.filename
-                ]
-                self.seen[tuple(ours[-6:])] += 1
+    def start(self) -> None:
+        signal.signal(signal.SIGALRM, self._sample)
+        signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _sample(self, _signal, frame) -> None:
+        if self.probe.stopped or time.perf_counter() - self.probe.beat <= self.limit + PROBE_SECONDS:
+            return
+        ours: list[str] = []  # innermost first; the frames alone, no source read (it must be quick)
+        while frame is not None and len(ours) < 6:
+            name = frame.f_code.co_filename
+            if name.startswith(str(ROOT)) and "/.venv/" not in name:
+                ours.append(f"{Path(name).relative_to(ROOT)}:{frame.f_lineno} {frame.f_code.co_name}")
+            frame = frame.f_back
+        self.seen[tuple(reversed(ours))] += 1
 
     def report(self) -> None:
         print(f"where the loop was held past {self.limit * 1000:.0f} ms (samples of 10 ms, most first):")
         for stack, count in self.seen.most_common(8):
             print(f"  {count * 10} ms:\n    " + "\n    ".join(stack or ("(outside the project's code)",)))
+
+
+DELIVERING = contextvars.ContextVar("delivering", default=False)
+
+
+class DeliveryPaced(Unlimited):
+    """People's replies go at once (the benchmark measures the bot, not Telegram's limits), but
+    the outbox is delivered at Telegram's 30 a second, as the bot's pacer does: the 09:00 pass
+    queues hundreds of thousands of messages at full size, and sending them as fast as the fake
+    API answers would make the bot's CPU after the pass the delivery's, which no bot does."""
+
+    def __init__(self, per_second: float) -> None:
+        super().__init__()
+        self.timetable = pacing.Timetable(per_second) if per_second else None
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if self.timetable and DELIVERING.get() and data.get("chat_id") is not None:
+            await self.timetable.slot()
+        return await callback(*args, **kwargs)
+
+
+def _delivering(send_due):
+    async def marked(app):
+        DELIVERING.set(True)  # in this delivery task's context only
+        return await send_due(app)
+
+    return marked
+
+
+SLOW_SQL: list[tuple[float, float, str]] = []  # (wall, CPU of the thread, statement) on the loop
+
+
+def _watch_sql(limit: float) -> None:
+    """Every statement on the loop's thread that takes longer than `limit` (seconds), with the
+    CPU the thread spent meanwhile: a long wall time on little CPU is a wait (the disk, a lock,
+    the OS giving the process no core), not work."""
+    import sqlite_utils
+
+    execute, loop_thread = sqlite_utils.Database.execute, threading.get_ident()
+
+    def timed(self, sql, parameters=None):
+        if threading.get_ident() != loop_thread:
+            return execute(self, sql, parameters)
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return execute(self, sql, parameters)
+        finally:
+            took = time.perf_counter() - wall
+            if took > limit:
+                SLOW_SQL.append((took, time.thread_time() - cpu, " ".join(sql.split())[:90]))
+
+    sqlite_utils.Database.execute = timed
 
 
 HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
@@ -161,6 +227,32 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+def seeded(db_path: Path, arguments) -> str:
+    """Seeds the database, or copies the one seeded before at the same size from --cache (a
+    folder): at full size seeding takes minutes, a copy seconds. The copy is migrated when the
+    bot opens it, like any database, so a cache seeded by older code stays usable."""
+    if not arguments.cache:
+        seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+        return "seeded"
+    sizes = (arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+    cached = Path(arguments.cache) / ("stall-" + "-".join(map(str, sizes)) + ".db")
+    how = "copied from the cache"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fresh = cached.with_suffix(".seeding")
+        fresh.unlink(missing_ok=True)
+        seed(fresh, *sizes)
+        connection = sqlite3.connect(fresh)  # one file: the WAL folded in
+        connection.execute("pragma wal_checkpoint(truncate)")
+        connection.execute("pragma journal_mode = delete")
+        connection.close()
+        fresh.rename(cached)
+        how = "seeded (and cached)"
+    open_database(cached).close()  # migrations added since it was seeded: once, in the cache
+    shutil.copyfile(cached, db_path)
+    return how
+
+
 async def run(arguments) -> None:
     if arguments.slow:  # name what holds the loop longer than that (asyncio's debug mode)
         loop = asyncio.get_running_loop()
@@ -170,16 +262,19 @@ async def run(arguments) -> None:
         from jobs import digests as digest_job
 
         digest_job.chart_input = lambda *_: None
+    delivery.send_due = _delivering(delivery.send_due)
+    if arguments.slow_sql:
+        _watch_sql(arguments.slow_sql / 1000)
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
         sweeper.TASKS[name] = _timed(name, task)
     if arguments.switch:
         sys.setswitchinterval(arguments.switch / 1000)
     db_path = temporary_database()
     start = time.perf_counter()
-    seed(db_path, arguments.people, arguments.opinions, arguments.problems, arguments.leaders)
+    how = seeded(db_path, arguments)
     print(f"machine: {machine()}")
     print(
-        f"seeded {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
+        f"{how} {arguments.people} people, {arguments.opinions} opinions, {arguments.problems} problems, "
         f"{arguments.leaders} leaders in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
@@ -188,7 +283,11 @@ async def run(arguments) -> None:
     monday = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday; 00:30 UTC is 08:30 in Shanghai
     clock.freeze(monday + timedelta(minutes=29))
     db = open_database(db_path)
-    app = bot.build_application(settings_for(SimpleNamespace(url=url), db_path), db, rate_limiter=Unlimited())
+    app = bot.build_application(
+        settings_for(SimpleNamespace(url=url), db_path),
+        db,
+        rate_limiter=DeliveryPaced(arguments.delivery_rate),
+    )
     await bot.start_polling(app, poll_timeout=1)
     for job in app.job_queue.get_jobs_by_name("sweeper"):  # this benchmark runs the passes itself
         job.schedule_removal()
@@ -232,7 +331,9 @@ async def run(arguments) -> None:
             clock.freeze(moment)
             queued_before = db.execute("select count(*) from outbox").fetchone()[0]
             began = time.time()
+            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} begins", flush=True)
             await sweeper.sweep_app(app)
+            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s", flush=True)
             passes.append(
                 (
                     name,
@@ -249,6 +350,8 @@ async def run(arguments) -> None:
     found = json.loads((await driver.stdout.readline()).decode())
     await driver.wait()
     probe.stopped = True
+    if watchdog:
+        watchdog.stop()
     await probing
     await bot.stop_polling(app)
     db.close()
@@ -257,6 +360,14 @@ async def run(arguments) -> None:
     report(arguments, passes, found, probe.samples, cpu)
     if watchdog:
         watchdog.report()
+    if arguments.slow_sql:
+        by_statement: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
+        for wall, cpu, sql in SLOW_SQL:
+            by_statement[sql].append((wall, cpu))
+        print(f"statements on the loop over {arguments.slow_sql:.0f} ms (count, longest, its CPU):")
+        for sql, found in sorted(by_statement.items(), key=lambda item: -len(item[1]))[:10]:
+            wall, cpu = max(found)
+            print(f"  {len(found)} x, {wall * 1000:.0f} ms ({cpu * 1000:.0f} ms CPU): {sql}")
 
 
 def report(arguments, passes, found, samples, cpu: float) -> None:
@@ -289,8 +400,11 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
     lag_idle = [lag for at, lag in samples if not _within(at - lag - PROBE_SECONDS, at, spans)]
     for name, began, ended, _ in passes:
         values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
+        replies = [seconds for start, seconds in found if _within(start, start + seconds, [(began, ended)])]
         print(
-            f"  lag during {name} ({began - spans[0][0]:.0f} s in): max {max(values, default=0) * 1000:.1f} ms"
+            f"  during {name} ({began - spans[0][0]:.0f} s in): lag p99 {_percentile(values, 0.99) * 1000:.1f} ms, "
+            f"max {max(values, default=0) * 1000:.1f} ms; reply p50 {_percentile(replies, 0.5) * 1000:.0f} ms, "
+            f"p99 {_percentile(replies, 0.99) * 1000:.0f} ms ({len(replies)} requests)"
         )
     for label, values in (("idle", lag_idle), ("during the passes", lag_during)):
         print(
@@ -310,6 +424,12 @@ if __name__ == "__main__":
     parser.add_argument("--think", type=float, default=1.0, help="seconds between a reply and the next ask")
     parser.add_argument("--days", type=int, default=3, help="working days of passes")
     parser.add_argument("--idle", type=float, default=6.0, help="idle seconds before and after each pass")
+    parser.add_argument(
+        "--delivery-rate",
+        type=float,
+        default=30,
+        help="outbox messages a second (Telegram's 30); 0: unlimited",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="ms added to every Bot API call")
     parser.add_argument(
         "--slow",
@@ -322,6 +442,12 @@ if __name__ == "__main__":
         type=float,
         default=0,
         help="ms: name the code that holds the loop longer than that (sampled stacks)",
+    )
+    parser.add_argument(
+        "--cache", help="a folder: seed once into it, copy the seeded database from it on later runs"
+    )
+    parser.add_argument(
+        "--slow-sql", type=float, default=0, help="ms: name the statements on the loop slower"
     )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
@@ -338,4 +464,5 @@ if __name__ == "__main__":
             )
         )
     else:
+        faulthandler.register(signal.SIGUSR1)  # kill -USR1 <pid>: every thread's stack, now
         asyncio.run(run(arguments))

@@ -233,9 +233,15 @@ def _started() -> ProcessPoolExecutor:
     return pool
 
 
+NICENESS = 5  # the chart process's priority below the bot's
+
+
 def _rehearse() -> None:
     """A small chart drawn as the process starts, so the first real one does not also pay for
-    reading the font's file and its glyphs, and loading the PNG encoder (a tenth of a second)."""
+    reading the font's file and its glyphs, and loading the PNG encoder (a tenth of a second).
+    The process also steps back in priority: it draws and writes out the 08:30 digests (a
+    minute of CPU at full size), which must not take the core the bot answers people on."""
+    os.nice(NICENESS)
     status_by_department([DepartmentLights(PROBE, {"red": 1})], PROBE, {"red": PROBE})
 
 

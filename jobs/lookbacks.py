@@ -18,7 +18,7 @@ from telegram.ext import Application
 import services
 from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN, LOOKBACK_WIDEN_MENU
 from jobs import bad_rows, notices
-from jobs.slices import Slices
+from jobs.slices import Slices, people_waiting
 from storage import lookbacks, people, problems
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,25 @@ VOTE_BUTTONS = [
 ]
 
 
-def voters(app: Application, lookback: lookbacks.Lookback, *, adding: tuple[str, str] | None = None) -> list:
+def voters(
+    app: Application,
+    lookback: lookbacks.Lookback,
+    *,
+    adding: tuple[str, str] | None = None,
+    known: dict[tuple[str, str], list] | None = None,
+) -> list:
     """Everyone the look-back asks: its electorate, read person by person (with `adding`, as it
-    would be once widened by that entry: the preview the office confirms)."""
+    would be once widened by that entry: the preview the office confirms). `known`: the groups
+    read before in the same pass (the day's look-backs ask the same few departments: at full
+    size 222 look-backs read a department of 1,000 people each, 17 ms apiece on the loop)."""
     found: dict[int, object] = {}
     entries = lookbacks.electorate(services.of(app).db, lookback.id) + ([adding] if adding else [])
     for kind, value in entries:
-        found.update((p.id, p) for p in group(app, kind, value))
+        if known is None:
+            members = group(app, kind, value)
+        else:
+            members = known.get((kind, value)) or known.setdefault((kind, value), group(app, kind, value))
+        found.update((p.id, p) for p in members)
     return list(found.values())
 
 
@@ -59,7 +71,13 @@ def ask(app: Application, lookback: lookbacks.Lookback) -> None:
         pass
 
 
-def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = True) -> Iterator[None]:
+def asking(
+    app: Application,
+    lookback: lookbacks.Lookback,
+    *,
+    holders: bool = True,
+    known: dict[tuple[str, str], list] | None = None,
+) -> Iterator[None]:
     """Ask the department to confirm, and the electorate to vote. The electorate is chosen
     here, when the look-back opens: the departments the problem is about and the one that fixed
     it (the holders of its receipts vote under /receipt); the office may widen it. When those
@@ -88,7 +106,8 @@ def asking(app: Application, lookback: lookbacks.Lookback, *, holders: bool = Tr
         id=problem.id,
         title=problem.title,
     )
-    asked = voters(app, lookback)
+    asked = voters(app, lookback, known=known)
+    yield  # reading a department (1,000 people at full size) is a step of its own: 17 ms
     buttons = [
         [(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row] for row in VOTE_BUTTONS
     ]
@@ -164,7 +183,7 @@ def run(app: Application, today: date) -> None:
 
 async def run_in_slices(app: Application, today: date, slices: Slices | None = None) -> None:
     """The day's look-backs in committed slices, letting people in between (the sweeper)."""
-    slices = slices or Slices()
+    slices = slices or Slices(busy=people_waiting(app))
     started: set[int] = set()
     for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
         await slices.run(services.of(app).db, steps)
@@ -191,8 +210,9 @@ def _asking(app: Application, today: date, started: set[int]) -> Iterator[None]:
     """Ask for every look-back opened on the day and still open: those just opened, and after
     a pass cut short, those it opened before (what they queued then is not queued twice).
     Holders of receipts are told, directly, of those opened in this pass only."""
+    known: dict[tuple[str, str], list] = {}  # the pass's groups, each read once
     for lookback in lookbacks.opened_on(services.of(app).db, today):
-        steps = asking(app, lookback, holders=lookback.id in started)
+        steps = asking(app, lookback, holders=lookback.id in started, known=known)
         while True:
             finished = True
             with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):

@@ -93,7 +93,7 @@ TASKS: dict[str, Callable[[Application, Window], int]] = {
 }
 # Tasks that let people in while they work: each commits its own steps (and its progress
 # is recorded after the last). Reminders run first, as before: in slices, each committed;
-# look-backs too (jobs/lookbacks.py). Digests are read and drawn in a worker thread and
+# look-backs too (jobs/lookbacks.py). Digests are read and drawn in the chart process and
 # committed person by person.
 ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "reminders": lambda app, w: reminders.queue_for_slots(app, w.slots),

@@ -964,3 +964,46 @@ def m260_rollup_indexes(db: sqlite_utils.Database) -> None:
         create index if not exists opinions_released_category on opinions (released, category);
         """
     )
+
+
+@migrations()
+def m280_public_ledger_in_deadline_order(db: sqlite_utils.Database) -> None:
+    """`/ledger`'s page (the public problems by deadline, then number) straight from an index:
+    with only `problems_public`, SQLite found every public problem and sorted them all for each
+    page (at full size 100,000 rows, 120 ms on the event loop per ask). The expression is the
+    one storage/problems.py orders by."""
+    db.execute(
+        "create index if not exists problems_public_page "
+        "on problems (public, coalesce(deadline, '9999-12-31'), id)"
+    )
+
+
+@migrations()
+def m281_public_problems_counted(db: sqlite_utils.Database) -> None:
+    """How many problems are public, kept as they are written (by triggers, in the writer's
+    own transaction), so that `/ledger` reads one row for its page count instead of counting
+    an index of every problem (at full size 12 ms on the event loop per ask, and 100 people
+    asking)."""
+    db.executescript(
+        """
+        create table if not exists problem_counts (
+            public integer primary key,
+            count integer not null
+        );
+        delete from problem_counts;
+        insert into problem_counts (public, count) select public, count(*) from problems group by public;
+        create trigger if not exists problem_counts_insert after insert on problems begin
+            insert or ignore into problem_counts (public, count) values (new.public, 0);
+            update problem_counts set count = count + 1 where public = new.public;
+        end;
+        create trigger if not exists problem_counts_delete after delete on problems begin
+            update problem_counts set count = count - 1 where public = old.public;
+        end;
+        create trigger if not exists problem_counts_update after update of public on problems
+        when old.public is not new.public begin
+            update problem_counts set count = count - 1 where public = old.public;
+            insert or ignore into problem_counts (public, count) values (new.public, 0);
+            update problem_counts set count = count + 1 where public = new.public;
+        end;
+        """
+    )

@@ -284,30 +284,55 @@ def each(
     """Every problem the filter covers, with no cap: for jobs, exports and reports. Read in
     chunks, each a short query, so no read stays open while the caller writes. A row that cannot
     be read goes to `bad_row(table, id, error)` and is skipped; without one, it raises."""
+    rows = _by_deadline(db, which) if by_deadline else _by_number(db, which)
+    for row in rows:
+        try:
+            problem = _problem(row)
+        except (ValueError, TypeError) as error:
+            if bad_row is None:
+                raise
+            bad_row("problems", row[0], error)
+            continue
+        yield problem
+
+
+def _by_deadline(db: sqlite_utils.Database, which: Filter) -> Iterator[tuple]:
+    """Chunks in people's order, each after the last: the index of m025 serves the order."""
     where, params = which.sql()
-    order, after_sql = (_PAGE_ORDER, _PAGE_AFTER) if by_deadline else ("pr.id", "pr.id > ?")
     after: list | None = None
     while True:
         clause, values = (
-            (where, params) if after is None else (f"({where}) and {after_sql}", [*params, *after])
+            (where, params) if after is None else (f"({where}) and {_PAGE_AFTER}", [*params, *after])
         )
-        rows = db.execute(f"{_SELECT} where {clause} order by {order} limit ?", [*values, CHUNK]).fetchall()
-        for row in rows:
-            try:
-                problem = _problem(row)
-            except (ValueError, TypeError) as error:
-                if bad_row is None:
-                    raise
-                bad_row("problems", row[0], error)
-                continue
-            yield problem
+        rows = db.execute(
+            f"{_SELECT} where {clause} order by {_PAGE_ORDER} limit ?", [*values, CHUNK]
+        ).fetchall()
+        yield from rows
         if len(rows) < CHUNK:
             return
-        last = rows[-1]
-        after = After(_day(last[12]), last[0]).params() if by_deadline else [last[0]]
+        after = After(_day(rows[-1][12]), rows[-1][0]).params()
+
+
+def _by_number(db: sqlite_utils.Database, which: Filter) -> Iterator[tuple]:
+    """Chunks by ranges of numbers (CHUNK numbers each), up to the highest number at the time,
+    so that problems added meanwhile are read too. Not `id > ? order by id limit ?`: when the
+    filter names several statuses, SQLite then found and sorted every remaining match for each
+    chunk (the 09:00 reminders at full size: 37,500 working problems, 75 chunks of up to 150 ms
+    on the event loop, 5.7 s in all); a range costs the same wherever it lies."""
+    where, params = which.sql()
+    low = 0
+    while low < (db.execute("select coalesce(max(id), 0) from problems").fetchone()[0]):
+        yield from db.execute(
+            f"{_SELECT} where ({where}) and pr.id > ? and pr.id <= ? order by pr.id",
+            [*params, low, low + CHUNK],
+        ).fetchall()
+        low += CHUNK
 
 
 def count(db: sqlite_utils.Database, which: Filter = EVERYTHING) -> int:
+    if which == Filter(public=which.public) and which.public is not None:  # /ledger's, on every ask
+        row = db.execute("select count from problem_counts where public = ?", [int(which.public)]).fetchone()
+        return row[0] if row else 0  # kept by triggers (m281): one row, not 100,000 index entries
     where, params = which.sql()
     joins = (
         "left join people l on l.id = pr.leader_id left join departments d on d.id = pr.department_id"

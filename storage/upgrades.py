@@ -179,7 +179,7 @@ def _fingerprint(database_path: Path) -> list[str]:
     milliseconds) left both as they were. Read only after a failed upgrade, so rarely."""
     found = []
     for path in (database_path, Path(f"{database_path}-wal")):
-        if not path.exists():
+        if not path.exists() or path.stat().st_size == 0:  # an empty WAL holds no write either
             found.append("")
             continue
         with path.open("rb") as content:

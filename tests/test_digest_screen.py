@@ -96,6 +96,34 @@ def test_a_long_digest_fits_a_screen_and_the_rest_is_one_tap_away(db, invited):
     assert all(f"{n:02d}号问题" in shown for n in range(30))
 
 
+def test_the_first_screen_knows_what_it_leaves_off_without_writing_it_all(db, invited, monkeypatch):
+    """At full size the office's digest has 80,000 lines; the first screen wrote them all out
+    only to learn whether anything was left off."""
+    leader = who(db, "李娜")
+    since = datetime(2026, 11, 30, tzinfo=UTC)
+    at(9, TODAY - timedelta(days=30))
+    for n in range(2):
+        dispatched(db, f"{n}号问题", TODAY - timedelta(days=1))
+    asked: list = []
+    whole = digest_job.blocks
+
+    def blocks(*args, **kwargs):
+        asked.append(kwargs.get("limit", digest_job.SCREEN_LINES))
+        return whole(*args, **kwargs)
+
+    monkeypatch.setattr(digest_job, "blocks", blocks)
+    few = digests.for_leader(db, leader, since, TODAY, SHANGHAI)
+    assert digest_job.render_screen("zh-CN", leader, few, "digest.title.daily", None)[1] is False
+    for n in range(2, 4):  # one more than a screen's section shows
+        dispatched(db, f"{n}号问题", TODAY - timedelta(days=1))
+    more = digests.for_leader(db, leader, since, TODAY, SHANGHAI)
+    screen, cut = digest_job.render_screen("zh-CN", leader, more, "digest.title.daily", None)
+    assert cut and "完整简报" in screen
+    assert asked == [3, 3]  # the first screen only, each time
+    full = "\n".join(digest_job.render_full("zh-CN", leader, more, "digest.title.daily", None))
+    assert all(f"{n}号问题" in full for n in range(4))
+
+
 async def test_the_leader_taps_for_the_full_digest(running_bot, client, invited, db):
     leader = await join(client, invited, 102, "李娜")
     for n in range(6):

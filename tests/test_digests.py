@@ -224,3 +224,40 @@ async def test_a_digest_already_sent_is_not_sent_again_from_further_back(campaig
     clock.freeze(at(WEDNESDAY, 8, 29))  # Tuesday 08:30's digests were recorded by the seed
     assert await digest_job.queue_due(running_bot.app, at(MONDAY, 0), at(WEDNESDAY, 8, 29)) == 0
     assert digest_rows(db) == {}
+
+
+async def test_the_pass_reads_and_writes_each_digest_in_the_chart_process(
+    campaign, running_bot, db, monkeypatch
+):
+    """Not in a thread of the bot's process: there the office's digest (seconds of Python at
+    full size) held the interpreter's lock against the event loop through the 08:30 pass."""
+    sent: list[str] = []
+    real = charts.apart
+
+    async def recorded(work, *args):
+        sent.append(work.__name__)
+        return await real(work, *args)
+
+    monkeypatch.setattr(charts, "apart", recorded)
+    await sweep_morning(running_bot.app, WEDNESDAY)
+    assert set(digest_rows(db)) == {"李娜", "王芳"}
+    assert sent.count("prepare_apart") >= 3  # 李娜, 王芳 and 陈刚 (whose digest was empty)
+    assert "status_by_department" in sent
+
+
+def test_the_office_digest_is_built_once_per_pass_in_the_chart_process(db_path, monkeypatch):
+    from jobs import digests as digest_job
+    from storage.db import open_database
+    from storage.people import Person
+
+    open_database(db_path).close()
+    built = []
+    real = digests.for_office
+    monkeypatch.setattr(digests, "for_office", lambda *a: built.append(a[1:3]) or real(*a))
+    office = [Person(n, f"办{n}", 1, "院办", frozenset({"office"}), n, n, None, True, True) for n in (1, 2)]
+    since, today = at(TUESDAY, 8, 30), WEDNESDAY
+    for pass_id in ("first", "first", "second"):
+        for person in office:
+            reading = digest_job._Reading(str(db_path), SHANGHAI, digests.Thresholds(), pass_id)
+            digest_job.prepare_apart(reading, person, since, today, "zh-CN", "digest.title.office", "x")
+    assert len(built) == 2  # once for the first pass's four, once for the second's

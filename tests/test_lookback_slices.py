@@ -7,6 +7,7 @@ twice."""
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import datetime, time
 
 from test_sweeps_at_scale import DAY, ROSTER, SHANGHAI, app_for, outbox_keys, seed
@@ -71,8 +72,9 @@ async def test_the_days_look_backs_let_people_in_between_slices_and_hold_no_tran
     ).fetchone()[0]
     assert voters > STAFF
     assert len(asked(db)) == len(closed) * voters  # every look-back asked its whole department
-    # opening each round, and each chunk of each look-back's voters, was followed by a pause
-    assert pauses >= len(closed) * (1 + voters // lookback_job.ASK_CHUNK)
+    # opening each round, reading its voters (a department: 1,000 people at full size), and
+    # each chunk of each look-back's voters, was followed by a pause
+    assert pauses >= len(closed) * (2 + math.ceil(voters / lookback_job.ASK_CHUNK))
     assert len(seen) >= pauses and not any(seen)
 
 
@@ -93,3 +95,18 @@ async def test_a_pass_cut_short_asks_the_rest_next_time_and_nobody_twice(db, db_
     ).fetchone()[0]
     assert len(again) == len(closed) * voters
     assert db.execute("select count(*) from lookbacks").fetchone()[0] == len(closed)
+
+
+async def test_the_days_look_backs_read_each_department_once(db, db_path, monkeypatch):
+    """A day's look-backs ask the same few departments (at full size 222 look-backs, each
+    reading a department of 1,000 people on the loop): each is read once per pass."""
+    from jobs import notices
+
+    closed = seed_with_staff(db)
+    app = app_for(db, db_path)
+    clock.freeze(datetime.combine(DAY, time(9, 0, 30), tzinfo=SHANGHAI))
+    read = []
+    department = notices.department
+    monkeypatch.setattr(notices, "department", lambda target, d: read.append(d) or department(target, d))
+    await run_beside_others(app, Slices())
+    assert len(asked(db)) > len(closed) > 1 and len(read) == len(set(read)) == 1

@@ -1,6 +1,7 @@
 """Background passes let people in: the 09:00 reminder slot commits in slices and the event
-loop runs between them; the 08:30 digests are read in a worker thread, the office's digest
-built once per pass however many office members receive it."""
+loop runs between them, and pauses longer while people's updates are being handled; the 08:30
+digests are read in the chart process, the office's digest built once per pass however many
+office members receive it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, time, timedelta
 from test_sweeper_isolation import SHANGHAI
 from test_sweeps_at_scale import DAY, app_for, seed
 
+from documents import charts as chart_process
 from jobs import slices, sweeper
 from storage import digests
 from storage.clock import clock
@@ -85,6 +87,12 @@ async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(
     built = []
     for_office = digests.for_office
     monkeypatch.setattr(digests, "for_office", lambda *a, **k: built.append(a) or for_office(*a, **k))
+
+    async def here(work, *args):  # the chart process's work, in this process: what it builds is seen
+        await asyncio.sleep(0)  # the loop runs meanwhile, as while it waits for the process
+        return work(*args)
+
+    monkeypatch.setattr(chart_process, "apart", here)
     app = app_for(db, db_path)
     await _sweep_at(app, 8, 29)
     _, seen = await _watched(db, "digest:%", _sweep_at(app, 8, 31))
@@ -106,3 +114,44 @@ async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(
     }
     assert len(texts) == 1  # the one office digest, to each of them
     assert any(0 < n < len(got) * 2 for n in seen)  # the loop ran while the digests were being made
+
+
+async def test_a_pause_lasts_as_long_as_its_slice_while_people_are_waiting(monkeypatch):
+    """An update takes several turns of the loop: a pause of one turn gave the 09:00 pass 20 ms
+    of every 21, and people's replies took 20 times as long during it at full size."""
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(slices.asyncio, "sleep", sleep)
+    waiting = [False]
+    work = slices.Slices(seconds=0.0, busy=lambda: waiting[0])
+    await work.pause()
+    assert asked == [0]  # nobody waiting: the pass goes straight on
+    waiting[0] = True
+    work.started -= 0.02  # a slice of 20 ms just ended
+    await work.pause()
+    assert asked[1] >= 0.02  # as long as the slice: the pass gets half the loop at most
+
+
+def test_the_update_processor_counts_the_people_being_answered():
+    import bot
+
+    processor = bot.PerPersonOrder()
+    waiting = slices.people_waiting(type("App", (), {"update_processor": processor})())
+    assert not waiting()
+    processor._waiting[42] += 1  # as do_process_update does while a person's update is handled
+    assert waiting() and processor.in_flight == 1
+    assert not slices.people_waiting(object())()  # an application without one (tests' stand-ins)
+
+
+def test_a_slice_is_half_as_long_while_people_are_waiting():
+    waiting = [False]
+    work = slices.Slices(seconds=0.02, busy=lambda: waiting[0])
+    work.started -= 0.012  # 12 ms into the slice
+    assert not work.over()  # nobody waiting: the slice goes on to 20 ms
+    waiting[0] = True
+    assert work.over()  # someone waiting: it ends at 10 ms
