@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -265,7 +266,10 @@ async def start_drawing() -> None:
     await asyncio.to_thread(_ready)
 
 
-async def apart(draw: Callable[..., bytes], *args) -> bytes:
+Drawn = TypeVar("Drawn")  # what the chart process hands back: a chart's bytes, a prepared digest
+
+
+async def apart(draw: Callable[..., Drawn], *args) -> Drawn:
     """`draw(*args)` in the chart process (started on first use if the bot's start has not
     started it; one process: charts come one after another, and a second core stays for the
     bot). A process that died is started again once."""
