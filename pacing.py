@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import contextvars
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 MARGIN = 0.985  # of the limit: clear of the edge when a request's way to Telegram varies
 CATCH_UP = 0.1  # seconds of slots a late timetable may send at once to catch up
@@ -67,3 +69,33 @@ class Timetable:
                 self.recent.append(now)
                 return
             await self.sleep(self.recent[0] + self.window - now)
+
+    def note(self) -> None:
+        """A send that went at once, outside the timetable (an answer to someone who just
+        wrote): it counts in the sliding window, so the sends on the timetable (the outbox's)
+        give way to it, and takes no slot of the timetable, so it never waits."""
+        now = self.clock()
+        while self.recent and self.recent[0] <= now - self.window + 1e-6:
+            self.recent.popleft()
+        self.recent.append(now)
+
+
+# The chat whose update is being handled in this task (bot.PerPersonOrder sets it; tasks the
+# handler starts inherit it). A call bound for that chat is an answer to someone who just
+# wrote, not a bulk notification.
+_answering: contextvars.ContextVar[int | None] = contextvars.ContextVar("answering", default=None)
+
+
+@contextlib.contextmanager
+def answering(chat_id: int | None) -> Iterator[None]:
+    token = _answering.set(chat_id)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
+def is_answer(chat_id: object) -> bool:
+    """Whether a call bound for `chat_id` answers the person whose update is being handled."""
+    current = _answering.get()
+    return current is not None and chat_id is not None and str(chat_id) == str(current)

@@ -207,7 +207,12 @@ async def measure(
     cpu = time.process_time() - cpu
     others = _cpu_seconds(api.pid) + _cpu_seconds(driver.pid) - others
     await driver.wait()
-    await bot.stop_polling(app)
+    if ours:
+        await bot.stop_polling(app)
+    else:  # an echo has none of the bot's services (bot.stop_polling stops those too)
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
     api.stdin.close()
     api.wait()
     updates = people * STEPS
