@@ -462,6 +462,7 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         update,
         context,
         last,
+        edit=not before and _pressed_on_prompt(update, draft),
         buttons=[
             [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
             [
@@ -473,6 +474,13 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if preview is not None:
         draft.shown_in.append(preview.message_id)
     return REVIEWING
+
+
+def _pressed_on_prompt(update: Update, draft: Draft) -> bool:
+    """The press came from the step's own message, the newest the flow shows: the preview
+    takes its place (one edit, rather than taking its buttons off and sending a new one)."""
+    query = update.callback_query
+    return bool(query and query.message and draft.prompt == query.message.message_id)
 
 
 def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> str | None:
