@@ -105,6 +105,27 @@ class OfferingBot(ExtBot):
             self.offered: dict[int, list[Offered]] = {}
             self.latest: dict[int, int] = {}  # chat -> the id of the newest message sent there
 
+    async def edit_in_place(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str = "HTML",
+    ) -> None:
+        """editMessageText, as `edit_message_text` sends it (defaults, pacing, these notes), for
+        a caller that does not read the edited message back: Telegram's answer, the whole
+        message, is not parsed into a Message (which costs about as much CPU as the request
+        itself, bench/README.md). Raises what `edit_message_text` raises."""
+        data = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": text,
+            "parse_mode": parse_mode,
+            "reply_markup": reply_markup,
+        }
+        await self._post("editMessageText", data)
+
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
         result = await super()._do_post(endpoint, data, **kwargs)
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":

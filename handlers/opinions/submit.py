@@ -166,9 +166,13 @@ async def _step(
         ]
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
-        await answering(
-            update, update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        shown = update.callback_query.message
+        edited = (  # the edited message is not read back: update.callback_query.message stands
+            context.bot.edit_in_place(shown.chat.id, shown.message_id, text, markup)
+            if shown is not None and isinstance(context.bot, typed_choice.OfferingBot)
+            else update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
         )
+        await answering(update, edited)
         if draft:
             draft.prompt = update.callback_query.message.message_id if markup else None
         return update.callback_query.message
