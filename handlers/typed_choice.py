@@ -126,6 +126,19 @@ class OfferingBot(ExtBot):
         }
         await self._post("editMessageText", data)
 
+    async def send_quietly(
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str = "HTML",
+    ) -> int:
+        """sendMessage, as `send_message` sends it, for a caller that needs only the new
+        message's id (as `edit_in_place`: the answer is not parsed into a Message)."""
+        data = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode, "reply_markup": reply_markup}
+        result = await self._post("sendMessage", data)
+        return result["message_id"]
+
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
         result = await super()._do_post(endpoint, data, **kwargs)
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
