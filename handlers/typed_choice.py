@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -39,6 +46,7 @@ from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from storage import names
 
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
 Chosen = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[object]]
 
@@ -130,7 +138,7 @@ class OfferingBot(ExtBot):
         self,
         chat_id: int,
         text: str,
-        reply_markup: InlineKeyboardMarkup | None = None,
+        reply_markup: ReplyMarkup | None = None,
         parse_mode: str = "HTML",
     ) -> int:
         """sendMessage, as `send_message` sends it, for a caller that needs only the new
