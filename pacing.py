@@ -11,7 +11,11 @@ second), and a timetable more than CATCH_UP seconds behind starts again from now
 banks no burst; a stall that long is not made up).
 
 Paid broadcasts (Bot API `allow_paid_broadcast`: up to 1,000 messages a second for 0.1 Star a
-message) have a timetable of their own, at their own rate."""
+message) have a timetable of their own, at their own rate.
+
+Answers to the person whose update is being handled do not wait for a slot (`answering`,
+`Timetable.note`): they are counted in the window, and the timetable's sends give way to them
+(README, "Answers go first")."""
 
 from __future__ import annotations
 
