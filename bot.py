@@ -55,7 +55,12 @@ SANDBOX_TOKEN = "1000000001:sandbox-token"
 class Pacer(AIORateLimiter):
     """Keeps to Telegram's limits (waiting out 429s, as AIORateLimiter does) and also tries a
     request again when it failed on the way (a 5xx, a timeout): a hiccup at Telegram should not
-    cost a person their answer. A request refused for what it is (400, 403) is not retried."""
+    cost a person their answer. A request refused for what it is (400, 403) is not retried.
+
+    Calls bound for a chat go by a timetable of about 30 a second (pacing.py), Telegram's
+    figure for bulk notifications, except an answer to the person whose update is being
+    handled (a reply, an edit, a deletion in their own chat): that goes at once and is counted,
+    so the outbox takes what answers leave of the 30."""
 
     RETRIES = 3
     REMEMBERED_ANSWERS = 10_000
@@ -71,8 +76,15 @@ class Pacer(AIORateLimiter):
         if endpoint.lower() == "getupdates":  # the updater has its own way of trying again
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
         timetable = self.paid if data.get("allow_paid_broadcast") else self.free
-        if timetable is not None and data.get("chat_id") is not None:
-            callback = _on_timetable(timetable, callback)  # each attempt takes a slot
+        chat_id = data.get("chat_id")
+        if timetable is not None and chat_id is not None:
+            # An answer to someone who just wrote goes at once and the outbox gives way to it;
+            # Telegram's ~30 a second is for bulk notifications (README, "Telegram's limits").
+            # Each attempt takes a slot or is counted.
+            if timetable is self.free and pacing.is_answer(chat_id):
+                callback = _counted(timetable, callback)
+            else:
+                callback = _on_timetable(timetable, callback)
         if endpoint.lower() == "answercallbackquery" and self._answered_before(data):
             return True
         for attempt in range(self.RETRIES + 1):
@@ -110,6 +122,17 @@ def _on_timetable(timetable: pacing.Timetable, callback):
     return paced
 
 
+def _counted(timetable: pacing.Timetable, callback):
+    async def counted(*args, **kwargs):
+        timetable.note()
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            timetable.answered()  # counted in the timetable's window until a second after this
+
+    return counted
+
+
 class PerPersonOrder(BaseUpdateProcessor):
     """Different people's updates are handled at once; one person's, one at a time and in the
     order Telegram sent them. On a real network each update waits for round trips to Telegram,
@@ -138,8 +161,11 @@ class PerPersonOrder(BaseUpdateProcessor):
         self._waiting[person] += 1
         turn = self._turns.setdefault(person, asyncio.Lock())
         try:
-            async with turn:  # asyncio.Lock wakes its waiters first come, first served
-                await coroutine
+            # asyncio.Lock wakes its waiters first come, first served; what the handler sends
+            # to this chat is an answer to the person (the pacer lets it go first)
+            async with turn:
+                with pacing.answering(update.effective_chat.id if update.effective_chat else None):
+                    await coroutine
         finally:
             self._waiting[person] -= 1
             if not self._waiting[person]:
@@ -163,8 +189,9 @@ def _person_key(update: object) -> int | None:
 def pacer(
     per_second: float = pacing.FREE_PER_SECOND, paid_per_second: float = pacing.PAID_PER_SECOND
 ) -> Pacer:
-    """Telegram allows about 30 messages a second overall, and 1,000 with paid broadcasts: each
-    kept by a timetable (pacing.py), which spaces sends out and makes up for a late one."""
+    """Telegram allows bulk notifications about 30 messages a second, and 1,000 with paid
+    broadcasts: each kept by a timetable (pacing.py), which spaces sends out and makes up for a
+    late one. Answers to people who just wrote are not held to it (Pacer)."""
     return Pacer(
         overall_max_rate=0,
         max_retries=3,

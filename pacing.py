@@ -21,15 +21,21 @@ broadcasts) count while on their way, so at a round trip of R seconds at most li
 go in a second: 952 of 1,000 at 50 ms.
 
 Paid broadcasts (Bot API `allow_paid_broadcast`: up to 1,000 messages a second for 0.1 Star a
-message) have a timetable of their own, at their own rate."""
+message) have a timetable of their own, at their own rate.
+
+Answers to the person whose update is being handled do not wait for a slot (`answering`,
+`Timetable.note`): they are counted in the window, and the timetable's sends give way to them
+(README, "Answers go first")."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import contextvars
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 MARGIN = 0.99  # of the limit: 30 slots take 1.0101 s, so a round trip under 10 ms never waits
 CATCH_UP = 0.5  # seconds of slots a late timetable may send at once to catch up
@@ -83,3 +89,31 @@ class Timetable:
         """The send's answer is back (or it failed): Telegram counted it by now if at all."""
         self.in_flight -= 1
         self.answers.append(self.clock())
+
+    def note(self) -> None:
+        """A send that goes at once, outside the timetable (an answer to someone who just
+        wrote): it takes no slot, so it never waits, and it counts in the window like any send
+        (until a second after its answer, `answered`), so the timetable's sends (the outbox's)
+        give way to it."""
+        self.in_flight += 1
+
+
+# The chat whose update is being handled in this task (bot.PerPersonOrder sets it; tasks the
+# handler starts inherit it). A call bound for that chat is an answer to someone who just
+# wrote, not a bulk notification.
+_answering: contextvars.ContextVar[int | None] = contextvars.ContextVar("answering", default=None)
+
+
+@contextlib.contextmanager
+def answering(chat_id: int | None) -> Iterator[None]:
+    token = _answering.set(chat_id)
+    try:
+        yield
+    finally:
+        _answering.reset(token)
+
+
+def is_answer(chat_id: object) -> bool:
+    """Whether a call bound for `chat_id` answers the person whose update is being handled."""
+    current = _answering.get()
+    return current is not None and chat_id is not None and str(chat_id) == str(current)

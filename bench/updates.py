@@ -103,12 +103,13 @@ async def drive(url: str, people: int, kind: str, codes_file: str | None) -> Non
         await asyncio.gather(*(p.send(f"/start {code}") for p, code in zip(staff, codes, strict=True)))
     print("ready", flush=True)
     sys.stdin.readline()  # the bot's process starts its CPU clock, then says go
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if kind == "ours":
         await asyncio.gather(*(_opinion(p, n) for n, p in enumerate(staff)))
     else:
         await asyncio.gather(*(_echo_talk(p, kind == "echo-buttons") for p in staff))
-    print(time.perf_counter() - start, flush=True)
+    # its own CPU too: it may be gone before the parent could read it from /proc
+    print(time.perf_counter() - start, time.process_time() - cpu, flush=True)
     await client.close()
 
 
@@ -186,22 +187,22 @@ async def measure(
     driver = await asyncio.create_subprocess_exec(*driver_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert (await driver.stdout.readline()).strip() == b"ready"
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not the wall
-    others = cpu_seconds(api.pid) + cpu_seconds(driver.pid)
+    others = cpu_seconds(api.pid)
     cpu = time.process_time()
     if profiler:
         profiler.enable()
     driver.stdin.write(b"go\n")
     await driver.stdin.drain()
-    elapsed = float((await driver.stdout.readline()).strip())
+    elapsed, people_cpu = map(float, (await driver.stdout.readline()).split())
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
     cpu = time.process_time() - cpu
-    others = cpu_seconds(api.pid) + cpu_seconds(driver.pid) - others
+    others = cpu_seconds(api.pid) - others + people_cpu
     await driver.wait()
     if ours:
         await bot.stop_polling(app)
-    else:  # an echo bot has none of ours' services to stop (bot.stop_polling reads them)
+    else:  # an echo has none of the bot's services (bot.stop_polling stops those too)
         await app.updater.stop()
         await app.stop()
         await app.shutdown()

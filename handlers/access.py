@@ -95,14 +95,10 @@ async def reply(
     reply_markup=None,
     **values,
 ) -> None:
-    """Answer in the chat the update came from, in the person's language."""
+    """Answer in the chat the update came from, in the person's language. (Telegram's answer,
+    the sent message, is not read back: typed_choice.OfferingBot.send_quietly.)"""
     text = say(language(update, context, person), key, **values)
-    await answering(
-        update,
-        context.bot.send_message(
-            update.effective_chat.id, text, parse_mode="HTML", reply_markup=reply_markup
-        ),
-    )
+    await answering(update, context.bot.send_quietly(update.effective_chat.id, text, reply_markup))
 
 
 async def answering(update: Update, reply_call: Awaitable) -> None:

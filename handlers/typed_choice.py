@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -39,6 +46,7 @@ from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from storage import names
 
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
 Chosen = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[object]]
 
@@ -104,6 +112,40 @@ class OfferingBot(ExtBot):
         with self._unfrozen():
             self.offered: dict[int, list[Offered]] = {}
             self.latest: dict[int, int] = {}  # chat -> the id of the newest message sent there
+
+    async def edit_in_place(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | None = None,
+        parse_mode: str = "HTML",
+    ) -> None:
+        """editMessageText, as `edit_message_text` sends it (defaults, pacing, these notes), for
+        a caller that does not read the edited message back: Telegram's answer, the whole
+        message, is not parsed into a Message (which costs about as much CPU as the request
+        itself, bench/README.md). Raises what `edit_message_text` raises."""
+        data = {
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "text": text,
+            "parse_mode": parse_mode,
+            "reply_markup": reply_markup,
+        }
+        await self._post("editMessageText", data)
+
+    async def send_quietly(
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: ReplyMarkup | None = None,
+        parse_mode: str = "HTML",
+    ) -> int:
+        """sendMessage, as `send_message` sends it, for a caller that needs only the new
+        message's id (as `edit_in_place`: the answer is not parsed into a Message)."""
+        data = {"chat_id": chat_id, "text": text, "parse_mode": parse_mode, "reply_markup": reply_markup}
+        result = await self._post("sendMessage", data)
+        return result["message_id"]
 
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
         result = await super()._do_post(endpoint, data, **kwargs)

@@ -149,15 +149,17 @@ def with_draft(step):
 
 async def _say(
     update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, buttons=None, edit: bool = False, **values
-):
-    """Say the next step, and return the message it is in. A new message takes the buttons
-    off the step before it, so a finished step cannot be pressed again."""
+) -> int:
+    """Say the next step, and return the id of the message it is in. A new message takes the
+    buttons off the step before it, so a finished step cannot be pressed again."""
     return await _step(update, context, say(language(update, context), key, **values), buttons, edit)
 
 
 async def _step(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None, edit: bool = False
-):
+) -> int:
+    """(The bot's messages here are sent and edited without reading Telegram's answer back into
+    a Message: only their ids are kept. typed_choice.OfferingBot.send_quietly, edit_in_place.)"""
     draft = _draft(update, context)
     if buttons and draft:
         buttons = [
@@ -166,23 +168,21 @@ async def _step(
         ]
     markup = InlineKeyboardMarkup(buttons) if buttons else None
     if edit and update.callback_query:
-        await answering(
-            update, update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-        )
+        shown = update.callback_query.message  # (the flow's buttons are never on inline messages)
+        await answering(update, context.bot.edit_in_place(shown.chat.id, shown.message_id, text, markup))
         if draft:
-            draft.prompt = update.callback_query.message.message_id if markup else None
-        return update.callback_query.message
+            draft.prompt = shown.message_id if markup else None
+        return shown.message_id
     if draft and markup:  # this step's buttons replace the last step's (gone before it comes)
         await _clear_prompt(context, update.effective_chat.id, draft)
     # The press is answered beside the reply, not after it: on a real network each is a round
     # trip, and the person waits for both.
     answering_press = [update.callback_query.answer()] if update.callback_query else []
     sent, *_ = await asyncio.gather(
-        context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup),
-        *answering_press,
+        context.bot.send_quietly(update.effective_chat.id, text, markup), *answering_press
     )
     if draft and markup:
-        draft.prompt = sent.message_id
+        draft.prompt = sent
     return sent
 
 
@@ -462,6 +462,7 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         update,
         context,
         last,
+        edit=not before and _pressed_on_prompt(update, draft),
         buttons=[
             [_button(lang, "opinion.btn.submit", draft_stem(OPINION_SUBMIT))],
             [
@@ -471,8 +472,15 @@ async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         ],
     )
     if preview is not None:
-        draft.shown_in.append(preview.message_id)
+        draft.shown_in.append(preview)
     return REVIEWING
+
+
+def _pressed_on_prompt(update: Update, draft: Draft) -> bool:
+    """The press came from the step's own message, the newest the flow shows: the preview
+    takes its place (one edit, rather than taking its buttons off and sending a new one)."""
+    query = update.callback_query
+    return bool(query and query.message and draft.prompt == query.message.message_id)
 
 
 def _department_name(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> str | None:
@@ -552,7 +560,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
             [_button(lang, "receipt.btn.saved", RECEIPT_SAVED.data())],
         ],
     )
-    forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
+    forgetting.forget_later(context.application, update.effective_chat.id, [shown])
     return ConversationHandler.END
 
 
