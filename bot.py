@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import signal
 import sys
+import time
 
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -114,10 +115,12 @@ class Pacer(AIORateLimiter):
 def _on_timetable(timetable: pacing.Timetable, callback):
     async def paced(*args, **kwargs):
         await timetable.slot()
+        left = time.monotonic()
         try:
             return await callback(*args, **kwargs)
         finally:
             timetable.answered()  # counted in the timetable's window until a second after this
+            timetable.took(time.monotonic() - left)
 
     return paced
 

@@ -43,6 +43,7 @@ FREE_PER_SECOND = 30  # Telegram: "not more than 30 messages per second or so" t
 PAID_PER_SECOND = 1000  # with allow_paid_broadcast
 WINDOW = 1.0  # Telegram's second
 ROUNDING = 1e-6  # the fake Bot API lets two sends exactly a second apart through
+ROUND_TRIPS_KEPT = 64  # the latest sends' round trips, for what a broadcast will take
 
 
 class Timetable:
@@ -65,6 +66,7 @@ class Timetable:
         self.next_slot = -math.inf
         self.in_flight = 0  # sends whose answer is not back: each may arrive at any moment
         self.answers: collections.deque[float] = collections.deque()  # when each was answered
+        self.round_trips: collections.deque[float] = collections.deque(maxlen=ROUND_TRIPS_KEPT)
 
     async def slot(self) -> None:
         """Wait for this send's slot. The slot is taken before any await, so sends made side by
@@ -89,6 +91,25 @@ class Timetable:
         """The send's answer is back (or it failed): Telegram counted it by now if at all."""
         self.in_flight -= 1
         self.answers.append(self.clock())
+
+    def took(self, seconds: float) -> None:
+        """A send's round trip, from leaving to its answer."""
+        self.round_trips.append(seconds)
+
+    def round_trip(self) -> float:
+        """The median of the latest sends' round trips (0 before any)."""
+        ordered = sorted(self.round_trips)
+        return ordered[len(ordered) // 2] if ordered else 0.0
+
+    def rate(self, in_flight: int) -> float:
+        """Sends a second this timetable keeps with `in_flight` sends at once at the latest
+        round trip: its own rate, or less when counting each send until its answer (at most
+        limit / (1 + R)) or waiting for each answer (in_flight / R) holds it back."""
+        trip = self.round_trip()
+        rate = 1.0 / self.gap
+        if trip > 0:
+            rate = min(rate, self.limit / (WINDOW + trip), in_flight / trip)
+        return rate
 
     def note(self) -> None:
         """A send that goes at once, outside the timetable (an answer to someone who just

@@ -270,12 +270,19 @@ class Estimate:
     stars: float  # 0 when the broadcast goes at the free rate
 
 
-def estimate(settings, db, count: int) -> Estimate:
+def estimate(settings, db, count: int, pacer=None) -> Estimate:
     """Minutes until the last copy is out (after what already waits) and, with paid broadcasts
-    on and enough waiting, the Stars they cost at most (every copy sent as paid)."""
+    on and enough waiting, the Stars they cost at most (every copy sent as paid). With the
+    bot's pacer, at the rate its latest round trips to Telegram allow (far from Telegram, one
+    send at a time goes at 1 / round trip, not 30 a second)."""
     waiting = outbox.pending_count(db) + count
     paid = settings.paid_broadcast and waiting >= settings.paid_broadcast_above
-    rate = (pacing.PAID_PER_SECOND if paid else pacing.FREE_PER_SECOND) * pacing.MARGIN
+    timetable = getattr(pacer, "paid" if paid else "free", None)
+    if isinstance(timetable, pacing.Timetable):
+        in_flight = settings.paid_broadcast_in_flight if paid else settings.broadcast_in_flight
+        rate = timetable.rate(in_flight)
+    else:
+        rate = (pacing.PAID_PER_SECOND if paid else pacing.FREE_PER_SECOND) * pacing.MARGIN
     minutes = max(1, math.ceil(waiting / rate / 60))
     return Estimate(count, minutes, round(count * STARS_PER_MESSAGE, 1) if paid else 0.0)
 

@@ -11,6 +11,7 @@ import time
 import pytest
 from conftest import change_settings, join, submit_opinion
 
+import bot
 import config
 from jobs import delivery, opinion_batches
 from sandbox.server import ApiError
@@ -122,6 +123,24 @@ def test_the_estimate(db, people, paid, minutes, stars):
     found = delivery.estimate(settings, db, people)
     assert (found.count, found.minutes, found.stars) == (people, minutes, stars)
     assert delivery.estimate_line("en", found).count("Stars") == (1 if paid else 0)
+
+
+@pytest.mark.parametrize(
+    ("round_trip", "in_flight", "minutes"),
+    [
+        (0.0, 1, 6),  # no send yet: the timetable's 29.7 a second
+        (0.005, 1, 6),  # near Telegram: the timetable still
+        (0.05, 1, 9),  # 50 ms, one at a time: 20 a second
+        (0.05, 2, 6),  # two at a time: 30 / 1.05 = 28.6 a second
+    ],
+)
+def test_the_estimate_goes_by_the_latest_round_trips(db, round_trip, in_flight, minutes):
+    """10,000 people: what the office is told is what the bot's distance to Telegram allows."""
+    settings = dataclasses.replace(config.load(env={}, dotenv=False), broadcast_in_flight=in_flight)
+    pacer = bot.pacer()
+    for _ in range(10):
+        pacer.free.took(round_trip)
+    assert delivery.estimate(settings, db, 10_000, pacer).minutes == minutes
 
 
 async def _publish_preview(running_bot, client, invited, db) -> str:

@@ -708,7 +708,7 @@ async def _publish(update, context, sheet, numbers) -> None:
     voted, eligible = evaluation_job.turnout(context.application, sheet)
     shown = [r.subject.name for r in found if r.overall is not None]
     count = len(people.everyone(database(context)))
-    estimate = delivery.estimate(settings(context), database(context), count)
+    estimate = delivery.estimate(settings(context), database(context), count, context.bot.rate_limiter)
     await update.callback_query.answer()
     await reply(
         update,

@@ -479,7 +479,7 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
     def button(key, action):
         return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
 
-    found = delivery.estimate(settings(context), database(context), count)
+    found = delivery.estimate(settings(context), database(context), count, context.bot.rate_limiter)
     await send_lines(
         context,
         update.effective_chat.id,
