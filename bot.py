@@ -83,10 +83,8 @@ class Pacer(AIORateLimiter):
             # An answer to someone who just wrote goes at once and the outbox gives way to it;
             # Telegram's ~30 a second is for bulk notifications (README, "Telegram's limits").
             # Each attempt takes a slot or is counted.
-            if timetable is self.free and pacing.is_answer(chat_id):
-                callback = _counted(timetable, callback)
-            else:
-                callback = _on_timetable(timetable, callback)
+            answer = timetable is self.free and pacing.is_answer(chat_id)
+            callback = _on_timetable(timetable, callback, at_once=answer)
         if endpoint.lower() == "answercallbackquery" and self._answered_before(data):
             return True
         for attempt in range(self.RETRIES + 1):
@@ -113,28 +111,23 @@ class Pacer(AIORateLimiter):
         return False
 
 
-def _on_timetable(timetable: pacing.Timetable, callback):
+def _on_timetable(timetable: pacing.Timetable, callback, at_once: bool = False):
+    """Each attempt waits for its slot, or (an answer) goes at once and is only counted; either
+    way it counts in the window until a second after its answer, and its round trip is kept."""
+
     async def paced(*args, **kwargs):
-        await timetable.slot()
+        if at_once:
+            timetable.note()
+        else:
+            await timetable.slot()
         left = time.monotonic()
         try:
             return await callback(*args, **kwargs)
         finally:
-            timetable.answered()  # counted in the timetable's window until a second after this
+            timetable.answered()
             timetable.took(time.monotonic() - left)
 
     return paced
-
-
-def _counted(timetable: pacing.Timetable, callback):
-    async def counted(*args, **kwargs):
-        timetable.note()
-        try:
-            return await callback(*args, **kwargs)
-        finally:
-            timetable.answered()  # counted in the timetable's window until a second after this
-
-    return counted
 
 
 class PerPersonOrder(BaseUpdateProcessor):

@@ -86,16 +86,6 @@ def folds() -> dict[str, tuple[Labelled, Labelled]]:
     return {"by file": (labelled(("tune",)), labelled(("test", "fresh"))), "mixed": dealt}
 
 
-def runs(opinions: Labelled, orders: int) -> list[quality.Quality]:
-    """The grouping's quality in `orders` random orders."""
-    found = []
-    for seed in range(orders):
-        order = opinions[:]
-        random.Random(seed).shuffle(order)
-        found.append(quality.measure([o.group for o in order], engine.group_opinions(order)))
-    return found
-
-
 def mean(found: list[quality.Quality]) -> quality.Quality:
     return quality.Quality(
         *(statistics.mean(getattr(q, f) for q in found) for f in ("precision", "recall", "ari"))
@@ -118,7 +108,7 @@ def apply(key: tuple) -> None:
 
 
 def report(name: str, opinions: Labelled) -> str:
-    found = runs(opinions, 20)
+    found = quality.in_random_orders(opinions, 20)
     m, worst = mean(found), min(found, key=lambda q: q.precision)
     filed = quality.measure([o.group for o in opinions], engine.group_opinions(opinions))
     return (
@@ -139,7 +129,7 @@ def sweep() -> None:
             key = (*values, threshold)
             apply(key)
             for part, opinions in parts.items():
-                scores[part][key] = mean(runs(opinions, ORDERS))
+                scores[part][key] = mean(quality.in_random_orders(opinions, ORDERS))
             q = scores["all"][key]
             row.append(f"{threshold}:{q.precision:.2f}/{q.recall:.2f}")
         print(dict(zip(SETTINGS, values, strict=True)), "all:", " ".join(row), flush=True)
@@ -173,7 +163,7 @@ def dropout(fraction: float, draws: int = 10) -> None:
         engine._PHRASES = re.compile(
             "(?=(" + "|".join(map(re.escape, sorted(kept, key=lambda p: (-len(p), p)))) + "))"
         )
-        found += runs(everything, ORDERS)
+        found += quality.in_random_orders(everything, ORDERS)
     m, worst = mean(found), min(found, key=lambda q: q.precision)
     print(
         f"{fraction:.0%} of the lexicon left out, all {len(everything)}, {draws} draws x {ORDERS} orders: "

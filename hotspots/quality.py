@@ -4,10 +4,13 @@ belong together, how many were put in one group) and the adjusted Rand index."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import dataclass
 from math import comb
 from pathlib import Path
+
+from hotspots import engine
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,15 @@ def measure(truth: list, found: list) -> Quality:
     best = (true_pairs + found_pairs) / 2
     ari = (both - expected) / (best - expected) if best != expected else 1.0
     return Quality(precision, recall, ari)
+
+
+def in_random_orders(opinions: list[Opinion], orders: int) -> list[Quality]:
+    """The grouping's quality in `orders` random orders (seeded 0, 1, …): the bot places a
+    batch in the order of its random ids and the grouping is online, so the file's own order
+    (each group's opinions together) is one order among many."""
+    found = []
+    for seed in range(orders):
+        order = opinions[:]
+        random.Random(seed).shuffle(order)
+        found.append(measure([o.group for o in order], engine.group_opinions(order)))
+    return found

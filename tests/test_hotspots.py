@@ -3,7 +3,6 @@ as people type it, and the `hotspots group` command."""
 
 from __future__ import annotations
 
-import random
 import statistics
 import subprocess
 import sys
@@ -66,13 +65,8 @@ def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measur
     assert q.ari >= 0.9  # 0.904
 
 
-def in_random_orders(opinions: list[quality.Opinion], orders: int = 20) -> list[quality.Quality]:
-    runs = []
-    for seed in range(orders):
-        order = opinions[:]
-        random.Random(seed).shuffle(order)
-        runs.append(quality.measure([o.group for o in order], engine.group_opinions(order)))
-    return runs
+def in_random_orders(opinions: list[quality.Opinion]) -> list[quality.Quality]:
+    return quality.in_random_orders(opinions, 20)
 
 
 def test_in_the_random_order_the_bot_sees_recall_holds_on_average():

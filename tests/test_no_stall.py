@@ -6,11 +6,13 @@ office members receive it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import datetime, time, timedelta
 
 from test_sweeper_isolation import SHANGHAI
 from test_sweeps_at_scale import DAY, app_for, seed
 
+import bot
 from documents import charts as chart_process
 from jobs import slices, sweeper
 from storage import digests
@@ -160,10 +162,6 @@ def test_a_slice_is_half_as_long_while_people_are_waiting():
 def test_what_the_start_built_is_left_out_of_the_collectors_full_passes():
     """bot.serve settles the heap once started: a full pass of the garbage collector walks every
     object, in C, holding the event loop (194 ms at full size before, 11 ms after)."""
-    import gc
-
-    import bot
-
     frozen = gc.get_freeze_count()
     try:
         bot.settle_heap()
