@@ -188,19 +188,17 @@ PIECE_LIMIT = 3000  # a piece of user text leaves room for a template around it 
 
 async def send_lines(
     context: ContextTypes.DEFAULT_TYPE, chat_id: int, lines: list[str], reply_markup=None
-) -> list:
+) -> list[int]:
     """Send HTML lines as few messages as Telegram's length limit allows (counted in UTF-16
     units), never cutting a line that fits (each line must be complete HTML on its own; put
-    long user text through `pieces`). Returns the messages sent."""
+    long user text through `pieces`). Returns the sent messages' ids: Telegram's answers are
+    not parsed into Messages nobody reads (typed_choice.OfferingBot.send_quietly)."""
     messages = fit.split_lines(lines)
     sent = []
     for index, text in enumerate(messages):
         last = index == len(messages) - 1
-        sent.append(
-            await context.bot.send_message(
-                chat_id, text, parse_mode="HTML", reply_markup=reply_markup if last else None
-            )
-        )
+        markup = reply_markup if last else None
+        sent.append(await context.bot.send_quietly(chat_id, text, markup))
     return sent
 
 

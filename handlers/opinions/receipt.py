@@ -208,9 +208,8 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
         ]
     buttons += guest_ledger_buttons(update, context, lang)
     buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())])
-    sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(buttons))
     chat_id = update.effective_chat.id
-    ids = [m.message_id for m in sent]
+    ids = await send_lines(context, chat_id, lines, InlineKeyboardMarkup(buttons))
     services(context).cards[(chat_id, ids[-1])] = ids
     forgetting.forget_later(context.application, chat_id, ids)
 
