@@ -18,6 +18,7 @@ import asyncio
 import importlib.util
 import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import threading
 from collections.abc import Callable
@@ -243,7 +244,23 @@ def _rehearse() -> None:
     The process also steps back in priority: it draws and writes out the 08:30 digests (a
     minute of CPU at full size), which must not take the core the bot answers people on."""
     os.nice(NICENESS)
+    _leave_with_the_bot()
     status_by_department([DepartmentLights(PROBE, {"red": 1})], PROBE, {"red": PROBE})
+
+
+def _leave_with_the_bot() -> None:
+    """End this process when the bot's process ends, however it ends: a bot killed outright
+    (out of memory, a second `kill -9`, a test's timeout) does not run the pool's shutdown, and
+    its chart process would stay, one more at every restart under a supervisor."""
+    bot = multiprocessing.parent_process()
+    if bot is None:
+        return
+
+    def wait_for_the_bot() -> None:
+        multiprocessing.connection.wait([bot.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=wait_for_the_bot, name="leave-with-the-bot", daemon=True).start()
 
 
 _starting = threading.Lock()  # a thread's lock: the process is started in worker threads

@@ -6,6 +6,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from documents import charts
 
@@ -33,3 +38,43 @@ async def test_started_at_the_start_then_used_by_charts_and_never_twice():
     finally:
         charts.stop_drawing()
     assert charts._pool is None
+
+
+def test_the_chart_process_ends_when_the_bot_is_killed(tmp_path):
+    """A bot killed outright (SIGKILL: no shutdown runs) leaves no chart process behind."""
+    script = tmp_path / "killed_bot.py"
+    script.write_text(
+        "import os, signal, multiprocessing\n"
+        "from documents import charts\n"
+        "if __name__ == '__main__':\n"
+        "    charts._ready()\n"
+        "    print(*(p.pid for p in multiprocessing.active_children()), flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    printed = tmp_path / "printed"
+    # files, not pipes: a chart process left behind would hold a pipe open
+    with printed.open("w") as out, (tmp_path / "errors").open("w") as errors:
+        ran = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=out,
+            stderr=errors,
+            timeout=120,
+        )
+    assert ran.returncode == -signal.SIGKILL, (tmp_path / "errors").read_text()
+    children = [int(pid) for pid in printed.read_text().split()]
+    assert children  # the chart process and the resource tracker
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
