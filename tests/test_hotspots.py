@@ -3,6 +3,7 @@ as people type it, and the `hotspots group` command."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -247,7 +248,23 @@ def test_a_subject_many_share_pulls_an_opinion_in_however_common_it_is():
         )
     ]
     assert len(set(shed)) == 1
-    assert index.add(9, "电动车在自行车棚里私拉电线充电，很危险，出了火灾谁负责？") == shed[0]
+    assert index.add(9, "自行车棚的电线老化，很危险，出了火灾谁负责？") == shed[0]
+
+
+def test_charging_e_bikes_is_a_problem_apart_from_the_shed():
+    """Charging points and the fire risk of charging are one rectification, the shed's disorder
+    another (the blind set keeps them apart); 电动车 alone names neither."""
+    index = engine.Index()
+    shed = {
+        index.add(n, text)
+        for n, text in enumerate(
+            ["自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "车棚里全是僵尸车"]
+        )
+    }
+    charging = index.add(9, "电瓶车充电的问题什么时候解决，楼道里到处拉电线")
+    assert charging not in shed
+    assert index.add(10, "電動車充電樁太少，大家只好把電瓶拎進科室充。") == charging
+    assert "c:ebike_charging" not in engine.terms("车棚頂棚漏水，電動車淋雨容易短路。")
 
 
 def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
@@ -308,8 +325,16 @@ def concepts(text: str) -> dict[str, float]:
 def test_a_place_in_the_text_names_the_concept_of_its_longest_phrase():
     """夜班费 is pay, not the night shift; 值班室 is the duty room, not being on duty."""
     assert concepts("夜班费太低了") == {"extra_pay": 1.0}
-    assert concepts("值班室的被子好久没换") == {"duty_room": 1.0}
+    assert set(concepts("值班室的被子好久没换")) == {"duty_room"}
     assert set(concepts("网上预约挂号的号源太少")) == {"online_booking", "registration"}
+
+
+def test_a_concept_named_again_and_again_weighs_more():
+    """What a long opinion is about comes back in it; a side remark is named once."""
+    long = concepts("文件太多，每个文件都要签字")
+    assert long["documents"] == pytest.approx(1 + engine.MENTION_WEIGHT * math.log(2))
+    assert long["approval"] < long["documents"]
+    assert concepts("文件太多") == {"documents": 1.0}
 
 
 def test_a_concept_named_after_the_topic_weighs_less():
