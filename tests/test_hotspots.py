@@ -96,8 +96,10 @@ def blind_runs() -> list[quality.Quality]:
 
 def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     """462 opinions by a writer who saw neither the lexicon nor the other files (README,
-    Hotspots: "Blind set"). Far below the targets: what is measured is asserted so that a
-    change that loses ground on text nobody tuned for fails here."""
+    Hotspots: "Blind set"). Since the blind round of #22 the lexicon and settings were developed
+    on one half of it (228, /work/blind22's blind_tune.tsv), so these figures mix that half
+    (P 0.974, R 0.854) with the held-out half (234: P 0.757, R 0.653, scored once); what is
+    measured is asserted so that a change that loses ground fails here."""
     opinions = quality.read_opinions(DATA / "hotspots_blind.tsv")
     others = {
         o.text
@@ -106,13 +108,14 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = blind_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.52  # measured 0.532
-    assert statistics.mean(q.recall for q in runs) >= 0.41  # 0.425
-    assert statistics.mean(q.ari for q in runs) >= 0.45  # 0.465
+    assert statistics.mean(q.precision for q in runs) >= 0.86  # measured 0.872
+    assert statistics.mean(q.recall for q in runs) >= 0.71  # 0.721
+    assert statistics.mean(q.ari for q in runs) >= 0.78  # 0.786
 
 
 @pytest.mark.xfail(
-    strict=True, reason="#22: on text written without the lexicon, precision 0.53 and recall 0.43"
+    strict=True,
+    reason="#22: whole blind set P 0.87 R 0.72; its held-out half, P 0.76 R 0.65",
 )
 def test_the_blind_set_meets_the_targets():
     runs = blind_runs()
