@@ -3,6 +3,7 @@ as people type it, and the `hotspots group` command."""
 
 from __future__ import annotations
 
+import math
 import statistics
 import subprocess
 import sys
@@ -95,8 +96,10 @@ def blind_runs() -> list[quality.Quality]:
 
 def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     """462 opinions by a writer who saw neither the lexicon nor the other files (README,
-    Hotspots: "Blind set"). Far below the targets: what is measured is asserted so that a
-    change that loses ground on text nobody tuned for fails here."""
+    Hotspots: "Blind set"). Since the blind round of #22 the lexicon and settings were developed
+    on one half of it (228, /work/blind22's blind_tune.tsv), so these figures mix that half
+    (P 0.974, R 0.854) with the held-out half (234: P 0.757, R 0.653, scored once); what is
+    measured is asserted so that a change that loses ground fails here."""
     opinions = quality.read_opinions(DATA / "hotspots_blind.tsv")
     others = {
         o.text
@@ -105,13 +108,14 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = blind_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.52  # measured 0.532
-    assert statistics.mean(q.recall for q in runs) >= 0.41  # 0.425
-    assert statistics.mean(q.ari for q in runs) >= 0.45  # 0.465
+    assert statistics.mean(q.precision for q in runs) >= 0.86  # measured 0.872
+    assert statistics.mean(q.recall for q in runs) >= 0.71  # 0.721
+    assert statistics.mean(q.ari for q in runs) >= 0.78  # 0.786
 
 
 @pytest.mark.xfail(
-    strict=True, reason="#22: on text written without the lexicon, precision 0.53 and recall 0.43"
+    strict=True,
+    reason="#22: whole blind set P 0.87 R 0.72; its held-out half, P 0.76 R 0.65",
 )
 def test_the_blind_set_meets_the_targets():
     runs = blind_runs()
@@ -247,7 +251,23 @@ def test_a_subject_many_share_pulls_an_opinion_in_however_common_it_is():
         )
     ]
     assert len(set(shed)) == 1
-    assert index.add(9, "电动车在自行车棚里私拉电线充电，很危险，出了火灾谁负责？") == shed[0]
+    assert index.add(9, "自行车棚的电线老化，很危险，出了火灾谁负责？") == shed[0]
+
+
+def test_charging_e_bikes_is_a_problem_apart_from_the_shed():
+    """Charging points and the fire risk of charging are one rectification, the shed's disorder
+    another (the blind set keeps them apart); 电动车 alone names neither."""
+    index = engine.Index()
+    shed = {
+        index.add(n, text)
+        for n, text in enumerate(
+            ["自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "车棚里全是僵尸车"]
+        )
+    }
+    charging = index.add(9, "电瓶车充电的问题什么时候解决，楼道里到处拉电线")
+    assert charging not in shed
+    assert index.add(10, "電動車充電樁太少，大家只好把電瓶拎進科室充。") == charging
+    assert "c:ebike_charging" not in engine.terms("车棚頂棚漏水，電動車淋雨容易短路。")
 
 
 def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
@@ -308,8 +328,16 @@ def concepts(text: str) -> dict[str, float]:
 def test_a_place_in_the_text_names_the_concept_of_its_longest_phrase():
     """夜班费 is pay, not the night shift; 值班室 is the duty room, not being on duty."""
     assert concepts("夜班费太低了") == {"extra_pay": 1.0}
-    assert concepts("值班室的被子好久没换") == {"duty_room": 1.0}
+    assert set(concepts("值班室的被子好久没换")) == {"duty_room"}
     assert set(concepts("网上预约挂号的号源太少")) == {"online_booking", "registration"}
+
+
+def test_a_concept_named_again_and_again_weighs_more():
+    """What a long opinion is about comes back in it; a side remark is named once."""
+    long = concepts("文件太多，每个文件都要签字")
+    assert long["documents"] == pytest.approx(1 + engine.MENTION_WEIGHT * math.log(2))
+    assert long["approval"] < long["documents"]
+    assert concepts("文件太多") == {"documents": 1.0}
 
 
 def test_a_concept_named_after_the_topic_weighs_less():
