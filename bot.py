@@ -45,7 +45,7 @@ from health import vitals
 from jobs import institutions
 from services import KEY, Services, Shared
 from storage import anonymous_pool
-from storage.db import open_database
+from storage.db import Checkpointer, open_database
 from storage.keys import load_keys
 from storage.upgrades import UpgradeFailed
 from texts import say
@@ -364,6 +364,7 @@ async def serve(settings: config.Settings) -> None:
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
     settle_heap()
+    checkpoints = Checkpointer(db).start()  # SQLite's checkpoints off the event loop
     # the chart process, started while nothing waits on it (not by the first 08:30 digest)
     drawing = asyncio.create_task(charts.start_drawing())
     health = await health_server.start(app)
@@ -386,6 +387,7 @@ async def serve(settings: config.Settings) -> None:
     if sandbox:
         await sandbox.stop()
     institutions.close(app)
+    checkpoints.stop()
     db.close()
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import contextvars
 import faulthandler
 import gc
@@ -48,7 +49,7 @@ from documents import charts
 from jobs import delivery, sweeper
 from sandbox.client import SandboxClient
 from storage.clock import clock
-from storage.db import open_database
+from storage.db import Checkpointer, open_database
 
 HERE = Path(__file__).resolve()
 UPDATES = HERE.with_name("updates.py")
@@ -208,6 +209,49 @@ def _watch_sql(limit: float) -> None:
 
 
 HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
+SLICES: list[float] = []  # each pass slice's time on the loop, its commit included
+
+
+COMMITS: list[float] = []  # each outermost commit on the loop's thread
+
+
+def _timed_commits() -> None:
+    """How long each commit on the loop takes (the WAL written and fsynced)."""
+    import sqlite_utils
+
+    atomic, loop_thread = sqlite_utils.Database.atomic, threading.get_ident()
+
+    @contextlib.contextmanager
+    def timed(self):
+        outermost = not self.conn.in_transaction and threading.get_ident() == loop_thread
+        transaction = atomic(self)
+        transaction.__enter__()
+        try:
+            yield self
+        except BaseException:
+            if not transaction.__exit__(*sys.exc_info()):
+                raise
+        else:
+            start = time.perf_counter()
+            transaction.__exit__(None, None, None)
+            if outermost:
+                COMMITS.append(time.perf_counter() - start)
+
+    sqlite_utils.Database.atomic = timed
+
+
+def _timed_slices() -> None:
+    """Each slice's time, from the end of one pause to the start of the next: what a pass
+    holds the loop for, its commit included."""
+    from jobs import slices
+
+    pause = slices.Slices.pause
+
+    async def timed(self) -> None:
+        SLICES.append(time.perf_counter() - self.started)
+        await pause(self)
+
+    slices.Slices.pause = timed
 
 
 def _timed(name: str, task):
@@ -296,6 +340,8 @@ async def run(arguments) -> None:
         digest_job.chart_input = lambda *_: None
     delivery.send_due = _delivering(delivery.send_due)
     _watch_collections()
+    _timed_slices()
+    _timed_commits()
     if arguments.slow_sql:
         _watch_sql(arguments.slow_sql / 1000)
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
@@ -323,6 +369,7 @@ async def run(arguments) -> None:
     )
     await bot.start_polling(app, poll_timeout=1)
     bot.settle_heap()  # as bot.serve does at its start
+    checkpoints = None if arguments.autocheckpoint else Checkpointer(db).start()  # as bot.serve does
     await charts.start_drawing()  # as bot.serve does, not at the first 08:30 digest
     for job in app.job_queue.get_jobs_by_name("sweeper"):  # this benchmark runs the passes itself
         job.schedule_removal()
@@ -391,6 +438,8 @@ async def run(arguments) -> None:
         watchdog.stop()
     await probing
     await bot.stop_polling(app)
+    if checkpoints:
+        checkpoints.stop()
     db.close()
     api.close()
     clock.reset()
@@ -421,6 +470,17 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
             f"generation {g} {len(p)}, {max(p, default=0) * 1000:.0f} ms" for g, p in COLLECTIONS.items()
         )
     )
+    if SLICES:
+        print(
+            f"the passes' slices on the loop: {len(SLICES)}, p50 {_percentile(SLICES, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(SLICES, 0.99) * 1000:.1f} ms, max {max(SLICES) * 1000:.1f} ms"
+        )
+    if COMMITS:
+        print(
+            f"commits on the loop: {len(COMMITS)}, p50 {_percentile(COMMITS, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(COMMITS, 0.99) * 1000:.1f} ms, max {max(COMMITS) * 1000:.1f} ms, "
+            f"{sum(COMMITS):.1f} s in all"
+        )
     if FULL_COLLECTIONS:
         print(
             "full collections (ended, seconds): "
@@ -505,6 +565,11 @@ if __name__ == "__main__":
         "--slow-sql", type=float, default=0, help="ms: name the statements on the loop slower"
     )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
+    parser.add_argument(
+        "--autocheckpoint",
+        action="store_true",
+        help="checkpoints inside the bot's commits, as before (no checkpointer thread)",
+    )
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)

@@ -61,7 +61,7 @@ def group(app: Application, kind: str, value: str) -> list:
     return notices.department(app, int(value))
 
 
-ASK_CHUNK = 50  # voters queued between two chances to commit and let people in (about 15 ms)
+ASK_CHUNK = 15  # voters queued between two chances to commit and let people in (about 5 ms)
 
 
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:

@@ -12,7 +12,9 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 
-SLICE_SECONDS = 0.02  # the loop's longest wait, far under the 100 ms people would notice
+SLICE_SECONDS = 0.005  # the most a slice adds to any turn of the loop
+PAUSE_LIMIT = 0.1  # the longest a pass waits for people to be answered before its next slice
+PEEK_SECONDS = 0.002  # how often a waiting pass looks whether people have been answered
 
 
 def people_waiting(app) -> Callable[[], bool]:
@@ -21,13 +23,14 @@ def people_waiting(app) -> Callable[[], bool]:
 
 
 class Slices:
-    """With `busy` (people_waiting), a pause while people's updates are being handled lasts as
-    long as the slice before it: an update takes several turns of the loop (the request read,
-    the handler, the reply's request and its answer), and a pause of one turn each gave the
-    pass 20 ms of every 21 (at full size, people's replies took 20 times as long during the
-    09:00 pass as outside it). The pass then gets half the loop at most, and all of it when
-    nobody is waiting. While people wait, slices are also half as long: each turn of the loop a
-    reply needs waits for at most one slice."""
+    """Slices of SLICE_SECONDS, and people first. A reply takes many turns of the loop (the
+    update read from Telegram's answer, queued, handled, the reply's request written, its
+    answer read), and every turn waited for whatever slice ran in it: with 20 ms slices
+    people's replies took 7 to 10 times as long during the 09:00 pass at full size as outside
+    it (bench/README.md). A slice of 5 ms adds at most that to a turn. With `busy`
+    (people_waiting), a pause lasts while anyone's update is being handled, up to PAUSE_LIMIT
+    (so a pass still gets a slice every tenth of a second when people never stop); when nobody
+    waits, a pause is one turn of the loop and the pass has the rest."""
 
     def __init__(self, seconds: float | None = None, busy: Callable[[], bool] | None = None) -> None:
         self.seconds = SLICE_SECONDS if seconds is None else seconds
@@ -37,12 +40,15 @@ class Slices:
 
     def over(self) -> bool:
         """This slice has had its time: commit, then `pause`."""
-        took = time.perf_counter() - self.started
-        return took >= self.seconds or (took >= self.seconds / 2 and self.busy())
+        return time.perf_counter() - self.started >= self.seconds
 
     async def pause(self) -> None:
-        """Let the event loop run what waits (a person's update, a delivery pass)."""
-        await asyncio.sleep(time.perf_counter() - self.started if self.busy() else 0)
+        """Let the event loop run what waits (a person's update, a delivery pass): one turn,
+        or, while people's updates are being handled, until they are (PAUSE_LIMIT at most)."""
+        await asyncio.sleep(0)
+        waited = time.perf_counter()
+        while self.busy() and time.perf_counter() - waited < PAUSE_LIMIT:
+            await asyncio.sleep(PEEK_SECONDS)
         self.pauses += 1
         self.started = time.perf_counter()
 
