@@ -142,6 +142,55 @@ async def test_a_pause_lasts_while_people_are_being_answered(monkeypatch):
     assert waiting[0] == 0
 
 
+async def test_while_people_are_around_a_pause_lasts_as_long_as_its_slice(monkeypatch):
+    """The turns of the loop before an update counts as being handled (read from Telegram's
+    answer, queued) waited for a slice each: with people around, the pass takes half the loop."""
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await real_sleep(0)
+
+    monkeypatch.setattr(slices.asyncio, "sleep", sleep)
+    around = [False]
+    work = slices.Slices(around=lambda: around[0])
+    work.started -= 0.005  # a slice of 5 ms just ended
+    await work.pause()
+    assert asked == [0]  # nobody around: one turn of the loop
+    around[0] = True
+    work.started -= 0.005
+    await work.pause()
+    assert asked[1] >= 0.005  # as long as the slice
+
+
+def test_people_are_around_for_a_second_after_their_last_update(monkeypatch):
+    processor = bot.PerPersonOrder()
+    around = slices.people_around(type("App", (), {"update_processor": processor})())
+    assert not around()  # nobody came yet
+    processor.last_seen = slices.time.monotonic()  # as do_process_update notes
+    assert around()
+    processor.last_seen -= slices.AROUND_SECONDS + 0.01
+    assert not around()
+    assert not slices.people_around(object())()  # an application without one (tests' stand-ins)
+
+
+async def test_handling_a_persons_update_notes_that_people_are_around():
+    from telegram import Chat, Message, Update, User
+
+    processor = bot.PerPersonOrder()
+    around = slices.people_around(type("App", (), {"update_processor": processor})())
+    person = User(7, "A", is_bot=False)
+    message = Message(1, datetime(2026, 11, 23), Chat(7, "private"), from_user=person, text="/ledger")
+    seen_inside: list[bool] = []
+
+    async def handle() -> None:
+        seen_inside.append(around() and processor.in_flight == 1)
+
+    await processor.do_process_update(Update(1, message=message), handle())
+    assert seen_inside == [True] and around() and processor.in_flight == 0
+
+
 async def test_a_pass_still_gets_a_slice_when_people_never_stop(monkeypatch):
     monkeypatch.setattr(slices, "PAUSE_LIMIT", 0.02)
     work = slices.Slices(busy=lambda: True)
