@@ -39,7 +39,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import ROOT, ApiProcess, Person, machine, settings_for, temporary_database
+from harness import (
+    ROOT,
+    ApiProcess,
+    Person,
+    cpu_seconds,
+    machine,
+    note_own_holds,
+    settings_for,
+    temporary_database,
+)
 from scale import seed
 from updates import Unlimited
 
@@ -72,6 +81,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
         staff.append(Person(client, user_id))
     print("ready", flush=True)
     sys.stdin.readline()
+    noting = asyncio.create_task(note_own_holds("the people"))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -96,6 +106,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     await asyncio.gather(*(act(p) for p in staff))
+    noting.cancel()
     print(json.dumps(found), flush=True)
     await client.close()
 
@@ -414,10 +425,15 @@ async def run(arguments) -> None:
             # the newest row's number, not count(*): counting 300,000 rows held the loop 0.66 s at
             # the start of every pass, the benchmark's own stall (asyncio's debug mode named it)
             queued_before = _newest_outbox_row(db)
+            api_cpu = cpu_seconds(api.pid)
             began = time.time()
             print(f"{datetime.now(UTC):%H:%M:%S} pass {name} begins", flush=True)
             await sweeper.sweep_app(app)
-            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s", flush=True)
+            print(
+                f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s; "
+                f"the fake Bot API's process used {cpu_seconds(api.pid) - api_cpu:.1f} s of CPU meanwhile",
+                flush=True,
+            )
             passes.append(
                 (
                     name,
@@ -511,6 +527,13 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
     for name, began, ended, _ in passes:
         values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
         replies = [seconds for start, seconds in found if _within(start, start + seconds, [(began, ended)])]
+        slowest = sorted(
+            (-seconds, start) for start, seconds in found if _within(start, start + seconds, [(began, ended)])
+        )
+        print(
+            f"  slowest replies during {name} (asked, seconds after the pass began: took): "
+            + ", ".join(f"{start - began:.1f}: {-took * 1000:.0f} ms" for took, start in slowest[:8])
+        )
         print(
             f"  during {name} ({began - spans[0][0]:.0f} s in): lag p99 {_percentile(values, 0.99) * 1000:.1f} ms, "
             f"max {max(values, default=0) * 1000:.1f} ms; reply p50 {_percentile(replies, 0.5) * 1000:.0f} ms, "
