@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterator
 SLICE_SECONDS = 0.005  # the most a slice adds to any turn of the loop
 PAUSE_LIMIT = 0.1  # the longest a pass waits for people to be answered before its next slice
 PEEK_SECONDS = 0.002  # how often a waiting pass looks whether people have been answered
-
-
 AROUND_SECONDS = 1.0  # people who were answered this recently are around: more may come
 
 
@@ -62,8 +60,9 @@ class Slices:
         return time.perf_counter() - self.started >= self.seconds
 
     async def pause(self) -> None:
-        """Let the event loop run what waits (a person's update, a delivery pass): one turn,
-        or, while people's updates are being handled, until they are (PAUSE_LIMIT at most)."""
+        """Let the event loop run what waits (a person's update, a delivery pass): one turn, or
+        as long as the slice while people are around; then, while people's updates are being
+        handled, until they are (PAUSE_LIMIT at most)."""
         await asyncio.sleep(time.perf_counter() - self.started if self.around() else 0)
         waited = time.perf_counter()
         while self.busy() and time.perf_counter() - waited < PAUSE_LIMIT:
