@@ -11,6 +11,7 @@ import collections
 import dataclasses
 import gc
 import logging
+import math
 import signal
 import sys
 import time
@@ -45,7 +46,7 @@ from health import vitals
 from jobs import institutions
 from services import KEY, Services, Shared
 from storage import anonymous_pool
-from storage.db import open_database
+from storage.db import Checkpointer, open_database
 from storage.keys import load_keys
 from storage.upgrades import UpgradeFailed
 from texts import say
@@ -143,6 +144,7 @@ class PerPersonOrder(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._turns: dict[int, asyncio.Lock] = {}
         self._waiting: collections.Counter[int] = collections.Counter()
+        self.last_seen = -math.inf  # time.monotonic() when a person's update last came or ended
 
     @property
     def in_flight(self) -> int:
@@ -156,6 +158,7 @@ class PerPersonOrder(BaseUpdateProcessor):
             await coroutine
             return
         self._waiting[person] += 1
+        self.last_seen = time.monotonic()
         turn = self._turns.setdefault(person, asyncio.Lock())
         try:
             # asyncio.Lock wakes its waiters first come, first served; what the handler sends
@@ -164,6 +167,7 @@ class PerPersonOrder(BaseUpdateProcessor):
                 with pacing.answering(update.effective_chat.id if update.effective_chat else None):
                     await coroutine
         finally:
+            self.last_seen = time.monotonic()
             self._waiting[person] -= 1
             if not self._waiting[person]:
                 del self._waiting[person], self._turns[person]
@@ -364,6 +368,7 @@ async def serve(settings: config.Settings) -> None:
         loop.add_signal_handler(sig, stopping.set)
     await start_polling(app)
     settle_heap()
+    checkpoints = Checkpointer(db).start()  # SQLite's checkpoints off the event loop
     # the chart process, started while nothing waits on it (not by the first 08:30 digest)
     drawing = asyncio.create_task(charts.start_drawing())
     health = await health_server.start(app)
@@ -386,6 +391,7 @@ async def serve(settings: config.Settings) -> None:
     if sandbox:
         await sandbox.stop()
     institutions.close(app)
+    checkpoints.stop()
     db.close()
 
 

@@ -45,6 +45,46 @@ async def sandbox():
         await server.stop()
 
 
+HELD_NOTED = 0.05  # a harness process's own loop held this long is told on stderr
+
+
+async def note_own_holds(name: str) -> None:
+    """The harness's processes (the fake API, the people) say on stderr when their own loop was
+    held (a 10 ms sleep waking HELD_NOTED late) and when their garbage collector's full pass
+    took that long, with the wall time: a reply can be slow there and not in the bot.
+
+    They also keep their collector's full passes short, as the bot does (bot.settle_heap): once
+    a second the young generations are collected and what survived is frozen. The fake API
+    keeps every message it was sent, and its full passes over them (219-552 ms at full size in
+    bench/stall.py) held every person's reply in flight: the slowest replies of both passes,
+    which were the harness's, not the bot's."""
+    import gc
+
+    started: list[float] = []
+    settled = time.perf_counter()
+
+    def timed(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started and info["generation"] == 2 and time.perf_counter() - started[0] > HELD_NOTED:
+            took = time.perf_counter() - started[0]
+            print(
+                f"{name}: {time.strftime('%H:%M:%S')} full collection {took * 1000:.0f} ms", file=sys.stderr
+            )
+
+    gc.callbacks.append(timed)
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(0.01)
+        late = time.perf_counter() - start - 0.01
+        if late > HELD_NOTED:
+            print(f"{name}: {time.strftime('%H:%M:%S')} loop held {late * 1000:.0f} ms", file=sys.stderr)
+        if time.perf_counter() - settled >= 1:
+            gc.collect(1)
+            gc.freeze()
+            settled = time.perf_counter()
+
+
 async def serve_api(latency_ms: float, prepare=None, report=None) -> None:
     """The fake Bot API in this process, for a bot in another (run as `SCRIPT --serve-api`):
     `prepare(api)` sets it up, its URL is printed, then each line read on stdin is answered with
@@ -56,9 +96,11 @@ async def serve_api(latency_ms: float, prepare=None, report=None) -> None:
         prepare(server.api)
     await server.start()
     print(server.url, flush=True)
+    noting = asyncio.create_task(note_own_holds("the fake Bot API"))
     loop = asyncio.get_running_loop()
     while await loop.run_in_executor(None, sys.stdin.readline):
         print(json.dumps(report(server.api) if report else None), flush=True)
+    noting.cancel()
     await server.stop()
 
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import contextvars
 import faulthandler
 import gc
 import json
+import os
 import random
 import shutil
 import signal
@@ -37,7 +39,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from harness import ROOT, ApiProcess, Person, machine, settings_for, temporary_database
+from harness import (
+    ROOT,
+    ApiProcess,
+    Person,
+    cpu_seconds,
+    machine,
+    note_own_holds,
+    settings_for,
+    temporary_database,
+)
 from scale import seed
 from updates import Unlimited
 
@@ -47,7 +58,7 @@ from documents import charts
 from jobs import delivery, sweeper
 from sandbox.client import SandboxClient
 from storage.clock import clock
-from storage.db import open_database
+from storage.db import Checkpointer, open_database
 
 HERE = Path(__file__).resolve()
 UPDATES = HERE.with_name("updates.py")
@@ -70,6 +81,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
         staff.append(Person(client, user_id))
     print("ready", flush=True)
     sys.stdin.readline()
+    noting = asyncio.create_task(note_own_holds("the people"))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
 
@@ -94,6 +106,7 @@ async def drive(url: str, ids: list[int], others: list[int], think: float) -> No
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
     await asyncio.gather(*(act(p) for p in staff))
+    noting.cancel()
     print(json.dumps(found), flush=True)
     await client.close()
 
@@ -207,6 +220,49 @@ def _watch_sql(limit: float) -> None:
 
 
 HELD: dict[str, float] = {}  # synchronous sweeper task -> its longest run
+SLICES: list[float] = []  # each pass slice's time on the loop, its commit included
+
+
+COMMITS: list[float] = []  # each outermost commit on the loop's thread
+
+
+def _timed_commits() -> None:
+    """How long each commit on the loop takes (the WAL written and fsynced)."""
+    import sqlite_utils
+
+    atomic, loop_thread = sqlite_utils.Database.atomic, threading.get_ident()
+
+    @contextlib.contextmanager
+    def timed(self):
+        outermost = not self.conn.in_transaction and threading.get_ident() == loop_thread
+        transaction = atomic(self)
+        transaction.__enter__()
+        try:
+            yield self
+        except BaseException:
+            if not transaction.__exit__(*sys.exc_info()):
+                raise
+        else:
+            start = time.perf_counter()
+            transaction.__exit__(None, None, None)
+            if outermost:
+                COMMITS.append(time.perf_counter() - start)
+
+    sqlite_utils.Database.atomic = timed
+
+
+def _timed_slices() -> None:
+    """Each slice's time, from the end of one pause to the start of the next: what a pass
+    holds the loop for, its commit included."""
+    from jobs import slices
+
+    pause = slices.Slices.pause
+
+    async def timed(self) -> None:
+        SLICES.append(time.perf_counter() - self.started)
+        await pause(self)
+
+    slices.Slices.pause = timed
 
 
 def _timed(name: str, task):
@@ -252,6 +308,11 @@ def seeded(db_path: Path, arguments) -> str:
         how = "seeded (and cached)"
     open_database(cached).close()  # migrations added since it was seeded: once, in the cache
     shutil.copyfile(cached, db_path)
+    # On disk before the bot starts: the copy's 450 MB otherwise wait in the OS's cache for the
+    # first fsync of the file, which is the first checkpoint's, inside a commit on the bot's
+    # loop (0.6-0.9 s at the 08:30 pass: the benchmark's own stall, not the bot's)
+    with open(db_path, "rb+") as copied:
+        os.fsync(copied.fileno())
     return how
 
 
@@ -260,6 +321,7 @@ def _newest_outbox_row(db) -> int:
 
 
 COLLECTIONS: dict[int, list[float]] = {0: [], 1: [], 2: []}  # the garbage collector's pauses
+FULL_COLLECTIONS: list[tuple[float, float]] = []  # (wall time at its end, seconds)
 
 
 def _watch_collections() -> None:
@@ -272,6 +334,8 @@ def _watch_collections() -> None:
             started[:] = [time.perf_counter()]
         elif started:
             COLLECTIONS[info["generation"]].append(time.perf_counter() - started[0])
+            if info["generation"] == 2:
+                FULL_COLLECTIONS.append((time.time(), time.perf_counter() - started[0]))
 
     gc.callbacks.append(timed)
 
@@ -287,6 +351,8 @@ async def run(arguments) -> None:
         digest_job.chart_input = lambda *_: None
     delivery.send_due = _delivering(delivery.send_due)
     _watch_collections()
+    _timed_slices()
+    _timed_commits()
     if arguments.slow_sql:
         _watch_sql(arguments.slow_sql / 1000)
     for name, task in list(sweeper.TASKS.items()):  # each synchronous task holds the loop whole
@@ -314,6 +380,7 @@ async def run(arguments) -> None:
     )
     await bot.start_polling(app, poll_timeout=1)
     bot.settle_heap()  # as bot.serve does at its start
+    checkpoints = None if arguments.autocheckpoint else Checkpointer(db).start()  # as bot.serve does
     await charts.start_drawing()  # as bot.serve does, not at the first 08:30 digest
     for job in app.job_queue.get_jobs_by_name("sweeper"):  # this benchmark runs the passes itself
         job.schedule_removal()
@@ -358,10 +425,15 @@ async def run(arguments) -> None:
             # the newest row's number, not count(*): counting 300,000 rows held the loop 0.66 s at
             # the start of every pass, the benchmark's own stall (asyncio's debug mode named it)
             queued_before = _newest_outbox_row(db)
+            api_cpu = cpu_seconds(api.pid)
             began = time.time()
             print(f"{datetime.now(UTC):%H:%M:%S} pass {name} begins", flush=True)
             await sweeper.sweep_app(app)
-            print(f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s", flush=True)
+            print(
+                f"{datetime.now(UTC):%H:%M:%S} pass {name} took {time.time() - began:.1f} s; "
+                f"the fake Bot API's process used {cpu_seconds(api.pid) - api_cpu:.1f} s of CPU meanwhile",
+                flush=True,
+            )
             passes.append(
                 (
                     name,
@@ -382,6 +454,8 @@ async def run(arguments) -> None:
         watchdog.stop()
     await probing
     await bot.stop_polling(app)
+    if checkpoints:
+        checkpoints.stop()
     db.close()
     api.close()
     clock.reset()
@@ -412,6 +486,24 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
             f"generation {g} {len(p)}, {max(p, default=0) * 1000:.0f} ms" for g, p in COLLECTIONS.items()
         )
     )
+    if SLICES:
+        print(
+            f"the passes' slices on the loop: {len(SLICES)}, p50 {_percentile(SLICES, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(SLICES, 0.99) * 1000:.1f} ms, max {max(SLICES) * 1000:.1f} ms"
+        )
+    if COMMITS:
+        print(
+            f"commits on the loop: {len(COMMITS)}, p50 {_percentile(COMMITS, 0.5) * 1000:.1f} ms, "
+            f"p99 {_percentile(COMMITS, 0.99) * 1000:.1f} ms, max {max(COMMITS) * 1000:.1f} ms, "
+            f"{sum(COMMITS):.1f} s in all"
+        )
+    if FULL_COLLECTIONS:
+        print(
+            "full collections (ended, seconds): "
+            + ", ".join(
+                f"{datetime.fromtimestamp(at, UTC):%H:%M:%S.%f} {took:.3f}" for at, took in FULL_COLLECTIONS
+            )
+        )
     during = [seconds for start, seconds in found if _within(start, start + seconds, spans)]
     idle = [seconds for start, seconds in found if not _within(start, start + seconds, spans)]
     print(
@@ -435,11 +527,23 @@ def report(arguments, passes, found, samples, cpu: float) -> None:
     for name, began, ended, _ in passes:
         values = [lag for at, lag in samples if _within(at - lag - PROBE_SECONDS, at, [(began, ended)])]
         replies = [seconds for start, seconds in found if _within(start, start + seconds, [(began, ended)])]
+        slowest = sorted(
+            (-seconds, start) for start, seconds in found if _within(start, start + seconds, [(began, ended)])
+        )
+        print(
+            f"  slowest replies during {name} (asked, seconds after the pass began: took): "
+            + ", ".join(f"{start - began:.1f}: {-took * 1000:.0f} ms" for took, start in slowest[:8])
+        )
         print(
             f"  during {name} ({began - spans[0][0]:.0f} s in): lag p99 {_percentile(values, 0.99) * 1000:.1f} ms, "
             f"max {max(values, default=0) * 1000:.1f} ms; reply p50 {_percentile(replies, 0.5) * 1000:.0f} ms, "
             f"p99 {_percentile(replies, 0.99) * 1000:.0f} ms ({len(replies)} requests)"
         )
+    longest = sorted(samples, key=lambda sample: -sample[1])[:5]
+    print(
+        "longest holds (when the probe woke, wall clock; seconds): "
+        + ", ".join(f"{datetime.fromtimestamp(at, UTC):%H:%M:%S.%f} {lag:.3f}" for at, lag in longest)
+    )
     for label, values in (("idle", lag_idle), ("during the passes", lag_during)):
         print(
             f"event loop lag {label}: {len(values)} samples, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
@@ -484,6 +588,11 @@ if __name__ == "__main__":
         "--slow-sql", type=float, default=0, help="ms: name the statements on the loop slower"
     )
     parser.add_argument("--switch", type=float, default=0, help="the interpreter's switch interval, ms")
+    parser.add_argument(
+        "--autocheckpoint",
+        action="store_true",
+        help="checkpoints inside the bot's commits, as before (no checkpointer thread)",
+    )
     parser.add_argument("--no-charts", action="store_true", help="digests without their charts")
     parser.add_argument("--drive", help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)

@@ -18,7 +18,7 @@ from telegram.ext import Application
 import services
 from callbacks import DISPATCH, LOOKBACK_CONFIRM, LOOKBACK_VOTE, LOOKBACK_WIDEN, LOOKBACK_WIDEN_MENU
 from jobs import bad_rows, notices
-from jobs.slices import Slices, people_waiting
+from jobs.slices import Slices, people_around, people_waiting
 from storage import lookbacks, people, problems
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def group(app: Application, kind: str, value: str) -> list:
     return notices.department(app, int(value))
 
 
-ASK_CHUNK = 50  # voters queued between two chances to commit and let people in (about 15 ms)
+ASK_CHUNK = 15  # voters queued between two chances to commit and let people in (about 5 ms)
 
 
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
@@ -183,7 +183,7 @@ def run(app: Application, today: date) -> None:
 
 async def run_in_slices(app: Application, today: date, slices: Slices | None = None) -> None:
     """The day's look-backs in committed slices, letting people in between (the sweeper)."""
-    slices = slices or Slices(busy=people_waiting(app))
+    slices = slices or Slices(busy=people_waiting(app), around=people_around(app))
     started: set[int] = set()
     for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
         await slices.run(services.of(app).db, steps)

@@ -10,7 +10,7 @@ from telegram.ext import Application
 import services
 from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROGRESS_REPORT
 from jobs import bad_rows, delivery
-from jobs.slices import Slices, people_waiting
+from jobs.slices import Slices, people_around, people_waiting
 from storage import outbox, people, problems, reminders
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
@@ -97,7 +97,7 @@ async def queue_for_slots(app: Application, slots: list) -> int:
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
     working = problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app))
-    slices = Slices(busy=people_waiting(app))
+    slices = Slices(busy=people_waiting(app), around=people_around(app))
     with delivery.holding(app, [_grouping(slot) for slot in slots]):
         while True:
             with db.atomic():

@@ -4,7 +4,9 @@ and the schema brought up to date by the migrations in storage/migrations.py."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +14,8 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.migrations import migrations  # noqa: F401  (where they have always been imported from)
+
+log = logging.getLogger(__name__)
 
 CACHE_KIB = 32 * 1024
 
@@ -77,3 +81,63 @@ def reader_of(path: Path) -> Iterator[sqlite_utils.Database]:
         yield sqlite_utils.Database(conn)
     finally:
         conn.close()
+
+
+CHECKPOINT_SECONDS = 0.25  # how often the checkpointer folds what was committed into the file
+
+
+class Checkpointer:
+    """SQLite's checkpoints in a thread of their own, not inside the bot's commits.
+
+    By default the commit that takes the WAL past 1,000 pages also copies them into the
+    database file and waits for the file's fsync, on the event loop: at full size the 09:00
+    pass writes hundreds of MB of WAL, so every few slices one commit held the loop for the
+    copy and the disk. Here the bot's connection stops checkpointing (`wal_autocheckpoint =
+    0`) and a thread runs a PASSIVE checkpoint every CHECKPOINT_SECONDS on a connection of its
+    own: SQLite does the copy and the fsync with the interpreter's lock released, and a passive
+    checkpoint never blocks the bot's writers (nor waits for them). Nothing changes in what is
+    kept: what a checkpoint copies is committed already, and the anonymous pool still cuts the
+    WAL itself after each batch (storage/anonymous_pool.py). A long reader holds checkpoints
+    back exactly as before. An in-memory database has no WAL: nothing is started."""
+
+    def __init__(self, db: sqlite_utils.Database, seconds: float = CHECKPOINT_SECONDS) -> None:
+        self.db, self.seconds = db, seconds
+        self.path = file_of(db)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0  # checkpoints that found a WAL
+
+    def start(self) -> Checkpointer:
+        if self.path is None or self._thread is not None:
+            return self
+        self.db.execute("PRAGMA wal_autocheckpoint = 0")
+        self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the thread (after its checkpoint in progress) and give the bot's connection its
+        automatic checkpoints back (the last connection's close folds the WAL in anyway)."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._thread.join()
+        self._thread = None
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self.path), timeout=10)
+        try:
+            while not self._stopping.wait(self.seconds):
+                try:
+                    _, logged, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as error:  # busy or locked now: the next round tries again
+                    log.warning("checkpoint failed: %s", type(error).__name__)
+                    continue
+                self.rounds += bool(logged)
+        finally:
+            conn.close()
+
+
+AUTOCHECKPOINT_PAGES = 1000  # SQLite's default

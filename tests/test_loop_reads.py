@@ -107,3 +107,37 @@ def test_the_main_connection_keeps_a_page_cache_for_the_full_size(db):
     from storage.db import CACHE_KIB
 
     assert db.execute("pragma cache_size").fetchone()[0] == -CACHE_KIB
+
+
+def test_checkpoints_run_in_a_thread_of_their_own_not_in_the_bots_commits(db, db_path):
+    """At full size the 09:00 pass writes hundreds of MB of WAL: by default every few slices a
+    commit on the event loop also copied 1,000 pages into the file and waited for its fsync."""
+    import time
+
+    from storage.db import AUTOCHECKPOINT_PAGES, Checkpointer
+
+    checkpoints = Checkpointer(db, seconds=0.01).start()
+    try:
+        assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == 0  # the bot's commits never do
+        before = db_path.stat().st_size
+        with db.atomic():
+            db.execute("create table filler (text)")
+            db.conn.executemany("insert into filler values (?)", [("x" * 2000,)] * 3000)  # > 1,000 pages
+        deadline = time.monotonic() + 10
+        while db_path.stat().st_size < before + 3000 * 2000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert db_path.stat().st_size >= before + 3000 * 2000  # copied into the file by the thread
+        assert checkpoints.rounds
+    finally:
+        checkpoints.stop()
+    assert db.execute("pragma wal_autocheckpoint").fetchone()[0] == AUTOCHECKPOINT_PAGES
+    assert db.execute("select count(*) from filler").fetchone()[0] == 3000
+
+
+def test_an_in_memory_database_gets_no_checkpointer():
+    from storage.db import Checkpointer, open_database
+
+    memory = open_database(":memory:")
+    checkpoints = Checkpointer(memory).start()
+    checkpoints.stop()
+    assert checkpoints.rounds == 0

@@ -118,9 +118,33 @@ async def test_the_office_digest_is_built_once_per_pass_for_every_office_member(
     assert any(0 < n < len(got) * 2 for n in seen)  # the loop ran while the digests were being made
 
 
-async def test_a_pause_lasts_as_long_as_its_slice_while_people_are_waiting(monkeypatch):
-    """An update takes several turns of the loop: a pause of one turn gave the 09:00 pass 20 ms
-    of every 21, and people's replies took 20 times as long during it at full size."""
+async def test_a_pause_lasts_while_people_are_being_answered(monkeypatch):
+    """A reply takes many turns of the loop; with the pass taking a slice in each of them,
+    people's replies took 7 to 10 times as long during the 09:00 pass at full size. While
+    anyone's update is being handled the pass waits for them to be answered."""
+    asked: list[float] = []
+    waiting = [0]
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        waiting[0] = max(0, waiting[0] - 1)  # one person answered per look
+        await real_sleep(0)
+
+    monkeypatch.setattr(slices.asyncio, "sleep", sleep)
+    work = slices.Slices(busy=lambda: waiting[0] > 0)
+    await work.pause()
+    assert asked == [0]  # nobody waiting: one turn of the loop, then the pass goes straight on
+    asked.clear()
+    waiting[0] = 4
+    await work.pause()
+    assert asked == [0] + [slices.PEEK_SECONDS] * 3  # until the last of them was answered
+    assert waiting[0] == 0
+
+
+async def test_while_people_are_around_a_pause_lasts_as_long_as_its_slice(monkeypatch):
+    """The turns of the loop before an update counts as being handled (read from Telegram's
+    answer, queued) waited for a slice each: with people around, the pass takes half the loop."""
     asked: list[float] = []
     real_sleep = asyncio.sleep
 
@@ -129,14 +153,51 @@ async def test_a_pause_lasts_as_long_as_its_slice_while_people_are_waiting(monke
         await real_sleep(0)
 
     monkeypatch.setattr(slices.asyncio, "sleep", sleep)
-    waiting = [False]
-    work = slices.Slices(seconds=0.0, busy=lambda: waiting[0])
+    around = [False]
+    work = slices.Slices(around=lambda: around[0])
+    work.started -= 0.005  # a slice of 5 ms just ended
     await work.pause()
-    assert asked == [0]  # nobody waiting: the pass goes straight on
-    waiting[0] = True
-    work.started -= 0.02  # a slice of 20 ms just ended
+    assert asked == [0]  # nobody around: one turn of the loop
+    around[0] = True
+    work.started -= 0.005
     await work.pause()
-    assert asked[1] >= 0.02  # as long as the slice: the pass gets half the loop at most
+    assert asked[1] >= 0.005  # as long as the slice
+
+
+def test_people_are_around_for_a_second_after_their_last_update(monkeypatch):
+    processor = bot.PerPersonOrder()
+    around = slices.people_around(type("App", (), {"update_processor": processor})())
+    assert not around()  # nobody came yet
+    processor.last_seen = slices.time.monotonic()  # as do_process_update notes
+    assert around()
+    processor.last_seen -= slices.AROUND_SECONDS + 0.01
+    assert not around()
+    assert not slices.people_around(object())()  # an application without one (tests' stand-ins)
+
+
+async def test_handling_a_persons_update_notes_that_people_are_around():
+    from telegram import Chat, Message, Update, User
+
+    processor = bot.PerPersonOrder()
+    around = slices.people_around(type("App", (), {"update_processor": processor})())
+    person = User(7, "A", is_bot=False)
+    message = Message(1, datetime(2026, 11, 23), Chat(7, "private"), from_user=person, text="/ledger")
+    seen_inside: list[bool] = []
+
+    async def handle() -> None:
+        seen_inside.append(around() and processor.in_flight == 1)
+
+    await processor.do_process_update(Update(1, message=message), handle())
+    assert seen_inside == [True] and around() and processor.in_flight == 0
+
+
+async def test_a_pass_still_gets_a_slice_when_people_never_stop(monkeypatch):
+    monkeypatch.setattr(slices, "PAUSE_LIMIT", 0.02)
+    work = slices.Slices(busy=lambda: True)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await work.pause()
+    assert 0.02 <= loop.time() - start < 0.5  # PAUSE_LIMIT, then the next slice
 
 
 def test_the_update_processor_counts_the_people_being_answered():
@@ -150,13 +211,12 @@ def test_the_update_processor_counts_the_people_being_answered():
     assert not slices.people_waiting(object())()  # an application without one (tests' stand-ins)
 
 
-def test_a_slice_is_half_as_long_while_people_are_waiting():
-    waiting = [False]
-    work = slices.Slices(seconds=0.02, busy=lambda: waiting[0])
-    work.started -= 0.012  # 12 ms into the slice
-    assert not work.over()  # nobody waiting: the slice goes on to 20 ms
-    waiting[0] = True
-    assert work.over()  # someone waiting: it ends at 10 ms
+def test_a_slice_ends_after_its_seconds():
+    work = slices.Slices(seconds=0.005)
+    work.started -= 0.003  # 3 ms into the slice
+    assert not work.over()
+    work.started -= 0.003
+    assert work.over()  # past 5 ms: commit and let people in
 
 
 def test_what_the_start_built_is_left_out_of_the_collectors_full_passes():
