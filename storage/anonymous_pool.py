@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from storage.db import checkpointing, file_of
+
 log = logging.getLogger(__name__)
 
 _pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -305,7 +307,22 @@ def settle(db: sqlite_utils.Database) -> bool:
     """Fold the WAL into the database file and cut it to nothing, so that the commit just made
     (and every one before it) is no longer a record of its own. A long reader (an export in its
     thread) would make TRUNCATE wait; it waits a moment only, and returns False: the sweeper
-    tries again within a minute (`settle_if_due`)."""
+    tries again within a minute (`settle_if_due`). The checkpointer's round (storage/db.py),
+    which SQLite would not run beside this one, is waited for within the same moment."""
+    path = file_of(db)
+    if path is None:  # in memory: no WAL to cut
+        return _cut(db)
+    round_over = checkpointing(path)
+    if not round_over.acquire(timeout=SETTLE_WAIT_MS / 1000):
+        log.warning("WAL checkpoint after an anonymous batch waits for the checkpointer")
+        return False
+    try:
+        return _cut(db)
+    finally:
+        round_over.release()
+
+
+def _cut(db: sqlite_utils.Database) -> bool:
     db.execute(f"pragma busy_timeout = {SETTLE_WAIT_MS}")
     try:
         busy, _, _ = db.execute("pragma wal_checkpoint(truncate)").fetchone()

@@ -83,6 +83,20 @@ def reader_of(path: Path) -> Iterator[sqlite_utils.Database]:
         conn.close()
 
 
+_checkpointing: dict[Path, threading.Lock] = {}
+_checkpointing_guard = threading.Lock()
+
+
+def checkpointing(path: Path) -> threading.Lock:
+    """The lock this process holds while it checkpoints the database at `path`. SQLite turns a
+    second checkpoint away at once (SQLITE_BUSY, no busy handler), so the anonymous pool's cut
+    of the WAL after a batch failed whenever the checkpointer's round was running, and the
+    batch's commit stayed in the WAL until the sweeper's next try; with the lock it waits for
+    the round instead."""
+    with _checkpointing_guard:
+        return _checkpointing.setdefault(path.resolve(), threading.Lock())
+
+
 CHECKPOINT_SECONDS = 0.25  # how often the checkpointer folds what was committed into the file
 
 
@@ -105,11 +119,13 @@ class Checkpointer:
         self.path = file_of(db)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # the file's (`checkpointing`), once started
         self.rounds = 0  # checkpoints that found a WAL
 
     def start(self) -> Checkpointer:
         if self.path is None or self._thread is not None:
             return self
+        self._lock = checkpointing(self.path)
         self.db.execute("PRAGMA wal_autocheckpoint = 0")
         self._thread = threading.Thread(target=self._run, name="checkpointer", daemon=True)
         self._thread.start()
@@ -131,7 +147,8 @@ class Checkpointer:
         try:
             while not self._stopping.wait(self.seconds):
                 try:
-                    _, logged, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    with self._lock:
+                        _, logged, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                 except sqlite3.Error as error:  # busy or locked now: the next round tries again
                     log.warning("checkpoint failed: %s", type(error).__name__)
                     continue

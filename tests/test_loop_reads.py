@@ -141,3 +141,34 @@ def test_an_in_memory_database_gets_no_checkpointer():
     checkpoints = Checkpointer(memory).start()
     checkpoints.stop()
     assert checkpoints.rounds == 0
+
+
+def test_the_cut_after_an_anonymous_batch_waits_for_the_checkpointers_round(db, db_path):
+    """SQLite turns a second checkpoint away at once: the pool's cut of the WAL after a batch
+    failed whenever the checkpointer's round was running, leaving the batch's commit in the
+    WAL until the sweeper's next try. It waits for the round now, a moment at most."""
+    import threading
+    import time
+
+    from storage.anonymous_pool import SETTLE_WAIT_MS, settle
+    from storage.db import Checkpointer, checkpointing
+
+    wal = db_path.with_name(db_path.name + "-wal")
+    checkpoints = Checkpointer(db, seconds=0.01).start()
+    round_running = checkpointing(db_path)
+    try:
+        with round_running:  # as the checkpointer's round holds it
+            with db.atomic():
+                db.execute("create table batch (text)")
+                db.conn.executemany("insert into batch values (?)", [("x" * 500,)] * 200)
+            time.sleep(0.1)
+            assert checkpoints.rounds == 0  # no round while another checkpoint runs
+            assert wal.stat().st_size > 0
+            assert not settle(db)  # a round longer than the moment: the sweeper tries again
+            threading.Timer(SETTLE_WAIT_MS / 1000 / 4, round_running.release).start()
+            assert settle(db)  # a round that ends within the moment is waited for
+            assert wal.stat().st_size == 0
+            round_running.acquire()  # for the with-block's release
+    finally:
+        checkpoints.stop()
+    assert db.execute("select count(*) from batch").fetchone()[0] == 200
