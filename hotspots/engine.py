@@ -109,7 +109,9 @@ _CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
 for _concept, _phrases in CONCEPTS.items():
     for _phrase in _phrases:
         for _form in dict.fromkeys((_phrase, normalize(_phrase))):
-            _CONCEPTS_OF[_form].append("c:" + _concept)
+            # once per concept: a phrase listed in both scripts (夜班费 / 夜班費) is one mention
+            if "c:" + _concept not in _CONCEPTS_OF[_form]:
+                _CONCEPTS_OF[_form].append("c:" + _concept)
 # Longest phrases first, in a lookahead: the search then finds the longest phrase starting at
 # every place, overlapping ones included (微信预约 and 预约挂号 in 微信预约挂号).
 _PHRASES = re.compile(

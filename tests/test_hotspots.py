@@ -50,9 +50,9 @@ def test_the_tuning_half_meets_both_targets_with_a_margin():
 def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
     """What the README reports; a change that loses ground fails here."""
     q = grouped("test")
-    assert q.precision >= 0.98  # measured 0.984
-    assert q.recall >= 0.75  # 0.758
-    assert q.ari >= 0.85  # 0.854
+    assert q.precision >= 0.98  # measured 0.986
+    assert q.recall >= 0.89  # 0.895
+    assert q.ari >= 0.93  # 0.937
 
 
 def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measured():
@@ -62,8 +62,8 @@ def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measur
     assert len(texts) >= 70 and not set(texts) & set(quality.read_labelled(DATA / "hotspots_test.tsv")[1])
     q = grouped("fresh")
     assert q.precision >= 0.99  # measured 1.000
-    assert q.recall >= 0.82  # 0.830
-    assert q.ari >= 0.9  # 0.904
+    assert q.recall >= 0.93  # 0.938
+    assert q.ari >= 0.96  # 0.967
 
 
 def in_random_orders(opinions: list[quality.Opinion]) -> list[quality.Quality]:
@@ -74,9 +74,9 @@ def test_in_the_random_order_the_bot_sees_recall_holds_on_average():
     """The bot places a batch in the order of its random ids, and the grouping is online: the
     file's order (each group's opinions together) is one order among many."""
     runs = in_random_orders(quality.read_opinions(DATA / "hotspots_test.tsv"))
-    assert statistics.mean(q.recall for q in runs) >= 0.755  # measured 0.763
-    assert statistics.mean(q.precision for q in runs) >= 0.97  # measured 0.979; the target is 0.9
-    assert min(q.precision for q in runs) >= 0.96  # the worst order: 0.968
+    assert statistics.mean(q.recall for q in runs) >= 0.89  # measured 0.892
+    assert statistics.mean(q.precision for q in runs) >= 0.98  # measured 0.986; the target is 0.9
+    assert min(q.precision for q in runs) >= 0.98  # the worst order: 0.985
 
 
 def test_all_the_labelled_opinions_together_hold_what_was_measured():
@@ -85,9 +85,9 @@ def test_all_the_labelled_opinions_together_hold_what_was_measured():
         o for name in ("tune", "test", "fresh") for o in quality.read_opinions(DATA / f"hotspots_{name}.tsv")
     ]
     runs = in_random_orders(opinions)
-    assert statistics.mean(q.precision for q in runs) >= 0.97  # measured 0.975
-    assert statistics.mean(q.recall for q in runs) >= 0.8  # 0.804
-    assert statistics.mean(q.ari for q in runs) >= 0.87  # 0.879
+    assert statistics.mean(q.precision for q in runs) >= 0.97  # measured 0.971
+    assert statistics.mean(q.recall for q in runs) >= 0.87  # 0.874
+    assert statistics.mean(q.ari for q in runs) >= 0.91  # 0.918
 
 
 def blind_runs() -> list[quality.Quality]:
@@ -108,16 +108,16 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = blind_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.86  # measured 0.872
-    assert statistics.mean(q.recall for q in runs) >= 0.71  # 0.721
-    assert statistics.mean(q.ari for q in runs) >= 0.78  # 0.786
+    assert statistics.mean(q.precision for q in runs) >= 0.93  # measured 0.932
+    assert statistics.mean(q.recall for q in runs) >= 0.79  # 0.794
+    assert statistics.mean(q.ari for q in runs) >= 0.85  # 0.856
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#22: whole blind set P 0.87 R 0.72; its held-out half, P 0.76 R 0.65",
-)
-def test_the_blind_set_meets_the_targets():
+def test_the_blind_set_meets_the_targets_now_that_it_is_development_data():
+    """Met since round 3 of #22, which developed on the whole blind file (as on ours): no held-out
+    measure, only a floor. The held-out measure is a third writer's set the lead scores once
+    after the freeze (README, Hotspots, "Round 3"); before the blind round this was a strict
+    xfail (P 0.53 R 0.43), and the held-out half of the blind round scored P 0.76 R 0.65."""
     runs = blind_runs()
     assert statistics.mean(q.precision for q in runs) >= 0.9
     assert statistics.mean(q.recall for q in runs) >= 0.7
@@ -137,7 +137,7 @@ def test_a_phrase_inside_a_longer_one_names_only_the_longer():
     assert "c:online_booking" in booking and "c:registration" not in booking
     assert "c:registration" in engine.terms("挂号窗口排长队")
     pay = engine.terms("夜班费一直没发")
-    assert "c:extra_pay" in pay and "c:night_shift" not in pay
+    assert "c:night_allowance" in pay and "c:night_shift" not in pay
 
 
 def test_a_labelled_file_may_carry_category_and_department(tmp_path):
@@ -326,8 +326,9 @@ def concepts(text: str) -> dict[str, float]:
 
 
 def test_a_place_in_the_text_names_the_concept_of_its_longest_phrase():
-    """夜班费 is pay, not the night shift; 值班室 is the duty room, not being on duty."""
-    assert concepts("夜班费太低了") == {"extra_pay": 1.0}
+    """夜班费 is the night allowance, not the night shift; 值班室 is the duty room, not being on
+    duty; a phrase listed in both scripts (夜班费 / 夜班費) is one mention."""
+    assert concepts("夜班费太低了") == {"night_allowance": 1.0}
     assert set(concepts("值班室的被子好久没换")) == {"duty_room"}
     assert set(concepts("网上预约挂号的号源太少")) == {"online_booking", "registration"}
 
