@@ -98,8 +98,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "夜班费 夜班补助费 夜班的补贴 夜班标准 夜班补贴 夜班津贴 夜班补助 夜班工资 夜班的钱"
     ),
     "perf_bonus": _p(
-        "奖金分配 科室奖金 年终奖 绩效奖 绩效 奖金 二次分配 绩效工资 奖励性绩效 绩效考核 绩效方案 绩效分配 "
-        "分配方案 收入分配 大锅饭 平均主义 工资条"
+        "两个允许 绩效总量 公益一类 公益二类 奖金分配 科室奖金 年终奖 绩效奖 绩效 奖金 二次分配 绩效工资 "
+        "奖励性绩效 绩效考核 绩效方案 绩效分配 分配方案 收入分配 大锅饭 平均主义 工资条"
     ),
     "leave": _p(
         "调休 攒了 年假 年休假 带薪年休假 休假 请假 请个假 事假 病假 产假 婚假 补休 休不了 假期 攒着 作废"
@@ -136,9 +136,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "发工作群 发群里 发到群里 晒图 痕迹管理 过度留痕 迎检留痕 工作痕迹 拍视频"
     ),
     "study_formalism": _p(
-        "学习考试 考前发答案 学习搞成 学习打卡 三会一课 主题党日 党员积分 学习任务 学习心得 读后感 抄写 笔记 "
-        "学习笔记 读书笔记 手抄 抄笔记 心得 心得体会 学习强国 学习app 积分 刷分 理论学习 政治学习 字数 "
-        "不少于 网上抄 抄的 学习形式化 学习效果"
+        "刷课 挂机 学时 网络培训 线上培训 刷学分 学分 学习考试 考前发答案 学习搞成 学习打卡 三会一课 "
+        "主题党日 党员积分 学习任务 学习心得 读后感 抄写 笔记 学习笔记 读书笔记 手抄 抄笔记 心得 心得体会 "
+        "学习强国 学习app 积分 刷分 理论学习 政治学习 字数 不少于 网上抄 抄的 学习形式化 学习效果"
     ),
     # from the campaign documents' wording (形式主义 / 官僚主义 / 享乐主义 / 奢靡之风), written before
     # any labelled opinion used them: inspections piled on the wards, passing the buck, idling on
@@ -152,8 +152,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "competitions": _p("比赛 竞赛 演讲 知识竞赛 技能比武 比武 汇演 排练"),
     "outreach": _p("医联体 巡诊 义诊 下乡义诊 对口支援 对口帮扶 送医下乡 专家下沉 坐诊下沉 多点执业"),
     "buck_passing": _p(
-        "转了一大圈 转一大圈 找人事科 没人管的事 跑腿 跑来跑去 互相推诿 推诿 踢皮球 扯皮 推来推去 互相推 "
-        "不作为 不担当 跑五个科室 一站式 首问负责 事难办 办事难 办事效率 求人"
+        "甩锅 层层甩锅 属地管理 责任下移 转了一大圈 转一大圈 找人事科 没人管的事 跑腿 跑来跑去 互相推诿 推诿 "
+        "踢皮球 扯皮 推来推去 互相推 不作为 不担当 跑五个科室 一站式 首问负责 事难办 办事难 办事效率 求人"
     ),
     "idling": _p(
         "上班聊天 上班时间聊天 上班玩手机 炒股 看视频 看电视剧 玩手机 刷手机 打游戏 玩游戏 网购 串岗 睡岗 "
@@ -224,8 +224,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "自助打印 自助机器 自助打印机 自助机 自助挂号 自助缴费 自助挂号缴费机 自助设备 自助终端 吞卡"
     ),
     "promotion": _p(
-        "职称评审 职称晋升 评职称难 基层职称 职称聘用 岗位聘用 聘不上 论文要求 职称评定 晋级 职称 评聘 晋升 "
-        "评优 评先 名额 暗箱 评审 评职称 聘任 中级 副高 正高 高级职称 论文"
+        "轮流坐庄 优秀名额 年度考核 职称评审 职称晋升 评职称难 基层职称 职称聘用 岗位聘用 聘不上 论文要求 "
+        "职称评定 晋级 职称 评聘 晋升 评优 评先 名额 暗箱 评审 评职称 聘任 中级 副高 正高 高级职称 论文"
     ),
     "recruitment": _p("招聘 招人 招录 编外人员 招考 录用 面试 关系户 内定 亲戚 招了"),
     "banquets": _p(
@@ -239,8 +239,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "beds": _p("床位 加床 空床 一床难求 住不进"),
     "imaging_wait": _p(
-        "做检查要等 预约检查 dr 拍片 ct室 ct b超 彩超 核磁 核磁共振 磁共振 mri 胃镜 肠镜 影像科 放射科 "
-        "检查预约 排满"
+        "做检查要等 预约检查 拍片 ct室 ct b超 彩超 核磁 核磁共振 磁共振 mri 胃镜 肠镜 影像科 放射科 检查预约 "
+        "排满"
     ),
     "online_booking": _p(
         "网上挂 线上预约 预约就诊 分时段预约 分时预约 预约时段 健康云 互联网医院 网上预约 微信预约 预约挂号 "
@@ -270,21 +270,24 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "medical_records": _p("复印病历 病历复印 病案室 复印"),
     "wheelchair": _p("轮椅"),
     "contract_staff": _p(
-        "临聘 临聘人员 聘用人员 聘用制 编外聘用 协管员 公益性岗位 公益岗 临时聘用 派遣工 劳务工 合同制 "
-        "合同工 编外 在编 编制内 同工同酬 同工不同酬 人事代理 劳务派遣 临时工"
+        "没有编制 没编制 入编 考编 编制问题 临聘 临聘人员 聘用人员 聘用制 编外聘用 协管员 公益性岗位 公益岗 "
+        "临时聘用 派遣工 劳务工 合同制 合同工 编外 在编 编制内 同工同酬 同工不同酬 人事代理 劳务派遣 临时工"
     ),
     "cadre_selection": _p("中层干部 竞聘 提拔 干部选拔 选拔任用 任命"),
     "training": _p("进修 进修名额 培训名额 学习名额 外出学习 外出培训"),
-    "formalism": _p("形式主义 形同虚设 流于形式 走过场 形式化 作秀 做样子"),
+    "formalism": _p(
+        "减负 基层减负 为基层减负 留痕过度 形式大于内容 形式主义 形同虚设 流于形式 走过场 形式化 作秀 做样子"
+    ),
     "bureaucratism": _p("官僚主义 门难进 脸难看 石沉大海"),
     # --- bureaus, township health centres, community centres, district offices (round 3, #22) --
     # written from how grassroots staff and bureau clerks talk about their work, before any
     # labelled opinion of theirs existed: the third writer's set is the held-out measure
     # the public at a service window: materials asked again and again, many trips, no one-stop
     "window_service": _p(
-        "群众来回跑 让群众跑 群众跑腿 窗口办事 办事大厅 政务大厅 政务服务 便民服务中心 服务大厅 一次办好 "
-        "最多跑一次 一次性告知 一窗通办 一网通办 跑了三趟 反复补材料 材料反复 补交材料 奇葩证明 办事群众 "
-        "窗口人员 窗口工作人员 帮办代办 好差评 办件 群众办事"
+        "材料不全 缺材料 材料交了 交了材料 提交材料 申请材料 办事材料 中午不办 午休不办 延时服务 错时服务 "
+        "周末办事 预约办理 群众来回跑 让群众跑 群众跑腿 窗口办事 办事大厅 政务大厅 政务服务 便民服务中心 "
+        "服务大厅 一次办好 最多跑一次 一次性告知 一窗通办 一网通办 跑了三趟 反复补材料 材料反复 补交材料 "
+        "奇葩证明 办事群众 窗口人员 窗口工作人员 帮办代办 好差评 办件 群众办事"
     ),
     # assessment by score and rank: indicators, league tables, one-vote vetoes, accountability
     "ranking": _p(
@@ -293,8 +296,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
-        "下载app 装app 注册app 政务app 各种app app太多 多个app 好几个app 点赞 转发朋友圈 朋友圈 投票 拉票 "
-        "刷票 刷量 关注公众号 指尖上的形式主义 指尖上 小程序太多 完成率"
+        "工作app 个app 公众号点赞 给公众号 下载量 注册率 激活率 推广任务 下载app 装app 注册app 政务app "
+        "各种app app太多 多个app 好几个app 点赞 转发朋友圈 朋友圈 投票 拉票 刷票 刷量 关注公众号 "
+        "指尖上的形式主义 指尖上 小程序太多 完成率"
     ),
     # the work chat that never sleeps
     "work_chat": _p(
@@ -304,12 +308,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # village stationing: resident cadres, trips to the villages, paired assistance
     "village_work": _p(
         "驻村 驻村干部 驻村工作队 工作队员 第一书记 下村 进村 进村入户 入户走访 包村 包片 结对帮扶 帮扶 "
-        "帮扶户 帮扶对象 乡村振兴 防返贫 脱贫 两头跑 村里 村委 村干部"
+        "帮扶户 帮扶对象 乡村振兴 防返贫 脱贫 两头跑"
     ),
     # village doctors: their pay, pension, the village clinic
     "village_doctor": _p(
-        "村医 乡村医生 村卫生室 村卫生所 村诊所 赤脚医生 村医待遇 村医补助 村医养老 村医工资 村医收入 "
-        "一村一医 村医队伍 村医老龄化"
+        "基本药物补助 基药补助 村医 乡村医生 村卫生室 村卫生所 村诊所 赤脚医生 村医待遇 村医补助 村医养老 "
+        "村医工资 村医收入 一村一医 村医队伍 村医老龄化"
     ),
     # the basic public-health service: its tasks, follow-ups, health records (and faking them)
     "public_health": _p(
@@ -339,8 +343,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # staff borrowed or seconded away from their posts
     "secondment": _p(
-        "借调 抽调 被抽调 长期借调 借用人员 借用 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 "
-        "在编不在岗"
+        "秸秆禁烧 禁烧 拆迁 征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 抽调 被抽调 "
+        "长期借调 借用人员 借用 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
     ),
     # duty and watch (值班值守) in offices: round-the-clock rosters, spot checks by phone
     "duty_watch": _p(
@@ -353,8 +357,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "grid_workers": _p("网格员 网格 网格化 网格长 入格 网格事务 网格任务 专职网格员 兼职网格员"),
     # cars for field work: none to be had, one's own car and fuel
     "field_transport": _p(
-        "用车难 没有车 没车 派不出车 车不够 自己开车 私车公用 自掏腰包 油费 交通补贴 车补 搭车 骑电动车下乡 "
-        "跑乡下"
+        "公车改革 车改 下乡用车 下村用车 用车难 没有车 没车 派不出车 车不够 自己开车 私车公用 自掏腰包 油费 "
+        "交通补贴 车补 搭车 骑电动车下乡 跑乡下"
     ),
     # equipment bought and left unused
     "equipment_idle": _p("设备闲置 闲置 吃灰 落灰 没人会用 没人会操作 锁在库房 放在库房 没开过机"),
@@ -378,6 +382,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "commute": _p("职工班车 通勤车 通勤 接驳车 穿梭巴士 班车时间 上下班路上"),
     "childcare": _p("孩子没人看 托管 托育 暑期托管 暑假托管 托儿所 幼儿园 职工子女 孩子放假"),
     "wifi": _p("wifi 无线网 无线网络 手机信号 信号差 没信号 连不上网 上不了网"),
+    # village environment campaigns: clean-ups, waste sorting, the toilet revolution
+    "village_environment": _p(
+        "人居环境 环境整治 人居环境整治 环境卫生整治 农村环境 垃圾分类 厕所革命 改厕 村容村貌 大扫除"
+    ),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
