@@ -284,10 +284,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # labelled opinion of theirs existed: the third writer's set is the held-out measure
     # the public at a service window: materials asked again and again, many trips, no one-stop
     "window_service": _p(
-        "材料不全 缺材料 材料交了 交了材料 提交材料 申请材料 办事材料 中午不办 午休不办 延时服务 错时服务 "
-        "周末办事 预约办理 群众来回跑 让群众跑 群众跑腿 窗口办事 办事大厅 政务大厅 政务服务 便民服务中心 "
-        "服务大厅 一次办好 最多跑一次 一次性告知 一窗通办 一网通办 跑了三趟 反复补材料 材料反复 补交材料 "
-        "奇葩证明 办事群众 窗口人员 窗口工作人员 帮办代办 好差评 办件 群众办事"
+        "缺一样 少一样 缺这缺那 材料不齐 让补 补一份 补证明 又说缺 一次性说清 一次说清 办个证 办证 材料不全 "
+        "缺材料 材料交了 交了材料 提交材料 申请材料 办事材料 中午不办 午休不办 延时服务 错时服务 周末办事 "
+        "预约办理 群众来回跑 让群众跑 群众跑腿 窗口办事 办事大厅 政务大厅 政务服务 便民服务中心 服务大厅 "
+        "一次办好 最多跑一次 一次性告知 一窗通办 一网通办 跑了三趟 反复补材料 材料反复 补交材料 奇葩证明 "
+        "办事群众 窗口人员 窗口工作人员 帮办代办 好差评 办件 群众办事"
     ),
     # assessment by score and rank: indicators, league tables, one-vote vetoes, accountability
     "ranking": _p(

@@ -407,3 +407,53 @@ def test_the_command_groups_only_the_text_of_a_labelled_line(tmp_path, capsys):
     assert cli.run(None, args) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == lines[2] != lines[1]
+
+
+def test_a_service_window_problem_groups_its_paraphrases_and_not_a_neighbour():
+    """Round 3 (#22): bureau and grassroots life in the lexicon. The public asked for papers again
+    and again at a service window is one problem however it is written (traditional included);
+    staff passed between offices inside the institution, though also 办事难, is another."""
+    index = engine.Index()
+    window = {
+        index.add(n, text)
+        for n, text in enumerate(
+            [
+                "群众来窗口办事，材料交了三次还说不全，能不能一次性告知？",
+                "政务大厅办个证要跑好几趟，每次都让补一份新的证明，说好的最多跑一次呢",
+                "便民服務中心的工作人員每次只說缺一樣材料，下次來又說缺別的",
+            ]
+        )
+    }
+    assert len(window) == 1
+    assert index.add(3, "建议窗口推行一次性告知，别让办事群众反复补材料") in window
+    assert index.add(4, "职工去人事科办手续，人事科推给医务科，医务科又推回来，互相推诿") not in window
+
+
+def test_grassroots_problems_that_share_words_stay_apart():
+    """Village doctors' pay and the public-health service's faked records are both about the
+    village clinic and money; the 12345 hotline's work orders and petitions are both about
+    people's complaints: four rectifications, four groups, each gathering its own paraphrase."""
+    index = engine.Index()
+    texts = {
+        "village_doctor": ("村医一个月补助就几百块，养老没着落", "乡村医生待遇太低，村卫生室后继无人"),
+        "public_health": (
+            "公卫考核只看健康档案，随访记录都是补出来的",
+            "健康檔案建檔率要求太高，只能編檔案應付",
+        ),
+        "hotline": ("12345热线工单回复时限太短，不满意就扣分", "热线工单满意率考核不合理，不归我们管的也算"),
+        "petitions": ("信访维稳压力太大，一个信访件层层签字", "越级上访的信访积案都压到乡镇"),
+    }
+    groups = {}
+    for n, (name, (first, second)) in enumerate(texts.items()):
+        groups[name] = index.add(2 * n, first)
+        assert index.add(2 * n + 1, second) == groups[name], name
+    assert len(set(groups.values())) == 4
+
+
+def test_a_phrase_is_found_however_a_traditional_text_of_it_folds():
+    """tw2sp folds 檔案 to 文件 (a Taiwan word): 健康檔案 is the health record, not documents; and
+    the Hong Kong 衞 it leaves alone is folded to 卫 (保衞科 is the security office)."""
+    record = concepts("健康檔案造假嚴重")
+    assert "public_health" in record and "documents" not in record
+    assert engine.normalize("保衞科") == "保卫科"
+    assert "guard_patrol" in concepts("保衞科晚上沒人")
