@@ -73,9 +73,6 @@ BIGRAM_SCAN = 25
 _TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
 # The six Hong Kong variants tw2sp leaves as they are (hk2s folds them): 保衞科 is 保卫科.
 _HK_VARIANTS = str.maketrans("敍枱粧糭衞衹", "叙台妆粽卫只")
-# How a phrase of the lexicon is written in Taiwan and Hong Kong, to be folded as such a text is
-# (健康档案 is written 健康檔案 there, and tw2sp folds 檔案 to 文件: 健康文件).
-_AS_WRITTEN_ELSEWHERE = (opencc.OpenCC("s2twp"), opencc.OpenCC("s2hk"))
 _INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
@@ -109,17 +106,13 @@ def normalize(text: str) -> str:
 # Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both),
 # as written and folded as the texts are: OpenCC's Taiwan phrases turn 影像 into 图像 and 小程序
 # into 小进程 in simplified text too (and 小程式 into 小程序), so a phrase kept only as written
-# would never be found in a simplified text; and as a Taiwan or Hong Kong text of it folds
-# (健康檔案 to 健康文件).
+# would never be found in a simplified text. (How a Taiwan or Hong Kong text of a phrase folds,
+# 健康檔案 to 健康文件, is written in the lexicon itself: the converters that would find it at
+# import hold 40 MB; tests/test_hotspots.py checks that the lexicon has every such form.)
 _CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
 for _concept, _phrases in CONCEPTS.items():
     for _phrase in _phrases:
-        _forms = (
-            _phrase,
-            normalize(_phrase),
-            *(normalize(c.convert(_phrase)) for c in _AS_WRITTEN_ELSEWHERE),
-        )
-        for _form in dict.fromkeys(_forms):
+        for _form in dict.fromkeys((_phrase, normalize(_phrase))):
             # once per concept: a phrase listed in both scripts (夜班费 / 夜班費) is one mention
             if "c:" + _concept not in _CONCEPTS_OF[_form]:
                 _CONCEPTS_OF[_form].append("c:" + _concept)
