@@ -124,7 +124,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "超负荷 连轴转 一个护士管"
     ),
     "retirees": _p("退休 离退休 退休职工 退休人员 老干部 重阳节 老同志"),
-    "staff_checkup": _p("每年体检 年度体检 体检就是 体检的项目 职工体检 体检项目 体检套餐 筛查"),
+    "staff_checkup": _p(
+        "每年的体检 年年体检 单位体检 体检就 每年体检 年度体检 体检就是 体检的项目 职工体检 体检项目 "
+        "体检套餐 筛查"
+    ),
     "duty_room": _p(
         "上下铺 眯一会儿 躺一会儿 眯一会 休息的地方 值班室 值班房 值班床 床铺 被子 床单 被套 床板 休息室"
     ),
@@ -176,7 +179,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "庸懒散 作风散漫 不想干事 不愿干事 混日子 出工不出力 磨洋工 懒政 慵懒 上班聊天 上班时间聊天 "
         "上班玩手机 炒股 看视频 看电视剧 玩手机 刷手机 打游戏 玩游戏 网购 串岗 睡岗 干私活"
     ),
-    "junkets": _p("公款旅游 变相旅游 旅游 考察为名 出国考察 游山玩水"),
+    "junkets": _p(
+        "外出学习考察 学习考察 考察学习 外出考察 公款旅游 变相旅游 旅游 考察为名 出国考察 游山玩水"
+    ),
     "office_space": _p(
         "超标办公用房 办公室面积 多占办公用房 一人多间 独立办公室 办公室超标 套间 装修得 办公用房 办公室装修 "
         "豪华装修 办公家具 豪华 宾馆 办公室又大 行政楼 超标准 超面积"
@@ -336,8 +341,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # village doctors: their pay, pension, the village clinic
     "village_doctor": _p(
-        "基本药物补助 基药补助 村医 乡村医生 村卫生室 村卫生所 村诊所 赤脚医生 村医待遇 村医补助 村医养老 "
-        "村医工资 村医收入 一村一医 村医队伍 村医老龄化"
+        "零差率 药品补助 基本药物补助 基药补助 村医 乡村医生 村卫生室 村卫生所 村诊所 赤脚医生 村医待遇 "
+        "村医补助 村医养老 村医工资 村医收入 一村一医 村医队伍 村医老龄化"
     ),
     # the basic public-health service: its tasks, follow-ups, health records (and faking them)
     "public_health": _p(
@@ -357,9 +362,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # patients' health insurance: claims, out-of-area care, what it covers (not the pay window)
     "medical_insurance": _p(
-        "医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 报销比例 起付线 医保目录 门诊统筹 门特 慢特病 "
-        "特殊病种 医保政策 医保局 医保额度 医保控费 自费药 不能报销 报不了 医保电子凭证 直接结算 跨省 新农合 "
-        "居民医保 参保 缴纳医保"
+        "就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 "
+        "报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 自费药 "
+        "不能报销 报不了 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
     ),
     # one card per hospital, the electronic health card, codes that do not scan
     "patient_card": _p(
