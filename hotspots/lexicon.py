@@ -321,8 +321,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # assessment by score and rank: indicators, league tables, one-vote vetoes, accountability
     "ranking": _p(
-        "年终考核 考核只看 汇报材料 会写的比会干的 下指针 定指针 指针任务 末位淘汰 排名靠后 排名倒数 "
-        "考核排名 排名通报 通报排名 一票否决 指标任务 下指标 定指标 摊派 层层加码 考核太多 考核过多 考核分数"
+        "年终考核 汇报材料 会写的比会干的 下指针 定指针 指针任务 末位淘汰 排名靠后 排名倒数 考核排名 "
+        "排名通报 通报排名 一票否决 指标任务 下指标 定指标 摊派 层层加码 考核太多 考核过多 考核分数"
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
@@ -461,7 +461,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # the seeds' 院务公开: the institution's affairs and accounts laid open
     "open_affairs": _p("院务公开 政务公开 财务公开 公开栏 院务公示"),
     # relief handed out by favour (低保, poverty funds)
-    "relief_fairness": _p("优亲厚友 低保 人情保 关系保 扶贫资金 救助资金 救助金 特困 评低保"),
+    "relief_fairness": _p("低保不公 低保评定 扶贫资金被 挪用扶贫 优亲厚友 人情保 关系保 评低保"),
     # medicines a patient may take home: a week's supply, long prescriptions
     "prescription_limits": _p("带药 出院带药 开药量 只能开一周 长处方 开药天数 药量限制 限量开药"),
     # staff bullied by those above them (apart from leaders out of touch, and from attitude to patients)
