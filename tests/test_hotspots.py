@@ -488,7 +488,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.75, 0.933, 1.0
+    # recall measured: 0.933, 0.95, 0.933, 0.75, 0.933, 1.0, 0.975
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
@@ -496,6 +496,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         "pairs3": 0.74,
         "pairs4": 0.93,
         "pairs5": 0.99,
+        "pairs6": 0.97,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
