@@ -497,3 +497,11 @@ ASPECTS = frozenset(
         "emergency",
     }
 )
+
+# Concepts that are also places, and the problems that happen there: when an opinion names one
+# of those problems, the place is where it happens, not what it is about (车棚里充电插座太少 is
+# about charging; 停车场的摄像头坏了 about the cameras; 车棚丢了电动车 about theft).
+PLACES: dict[str, frozenset[str]] = {
+    "bike_shed": frozenset({"ebike_charging", "cctv", "theft"}),
+    "car_parking": frozenset({"parking_fee", "cctv", "theft", "ebike_charging"}),
+}

@@ -86,9 +86,9 @@ def test_all_the_labelled_opinions_together_hold_what_was_measured():
         o for name in ("tune", "test", "fresh") for o in quality.read_opinions(DATA / f"hotspots_{name}.tsv")
     ]
     runs = in_random_orders(opinions)
-    assert statistics.mean(q.precision for q in runs) >= 0.975  # measured 0.976
-    assert statistics.mean(q.recall for q in runs) >= 0.89  # 0.894
-    assert statistics.mean(q.ari for q in runs) >= 0.93  # 0.932
+    assert statistics.mean(q.precision for q in runs) >= 0.975  # measured 0.978
+    assert statistics.mean(q.recall for q in runs) >= 0.9  # 0.903
+    assert statistics.mean(q.ari for q in runs) >= 0.935  # 0.938
 
 
 def blind_runs() -> list[quality.Quality]:
@@ -109,9 +109,9 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = blind_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.93  # measured 0.935
-    assert statistics.mean(q.recall for q in runs) >= 0.79  # 0.793
-    assert statistics.mean(q.ari for q in runs) >= 0.85  # 0.856
+    assert statistics.mean(q.precision for q in runs) >= 0.935  # measured 0.937
+    assert statistics.mean(q.recall for q in runs) >= 0.8  # 0.805
+    assert statistics.mean(q.ari for q in runs) >= 0.86  # 0.864
 
 
 def test_the_blind_set_meets_the_targets_now_that_it_is_development_data():
@@ -353,12 +353,14 @@ def test_a_concept_named_after_the_topic_weighs_less():
     assert engine.LATER_WEIGHT < 1
 
 
-@pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, None)])
+@pytest.mark.parametrize("later_weight, joins", [(None, "shed"), (1.0, "cameras")])
 def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_remarked_on(
     monkeypatch, later_weight, joins
 ):
     """With the side remark at full weight (1.0) the opinion about the shed joined the cameras
-    (concept share 0.8, the previous round) or, now, neither group: it is pulled both ways."""
+    (concept share 0.8, the previous round), then neither group (pulled both ways), and since
+    round 3 the cameras again: named as early as the shed, the cameras make the shed the place
+    where they are (lexicon PLACES). LATER_WEIGHT is what keeps it with the shed."""
     if later_weight is not None:
         monkeypatch.setattr(engine, "LATER_WEIGHT", later_weight)
     index = engine.Index()
@@ -388,10 +390,7 @@ def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_rema
     }
     assert all(len(g) == 1 for g in groups.values())
     placed = index.add(20, "车棚又乱又挤，监控也坏了")
-    if joins is None:
-        assert placed not in groups["shed"] | groups["cameras"]
-    else:
-        assert placed in groups[joins]
+    assert placed in groups[joins]
 
 
 def test_the_command_groups_only_the_text_of_a_labelled_line(tmp_path, capsys):
@@ -488,12 +487,12 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.75, 0.933, 1.0, 0.975
+    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
         "pairs2": 0.93,
-        "pairs3": 0.74,
+        "pairs3": 0.79,
         "pairs4": 0.93,
         "pairs5": 0.99,
         "pairs6": 0.97,
@@ -503,3 +502,18 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         runs = in_random_orders(opinions)
         assert min(q.precision for q in runs) >= 0.99, name  # measured 1.000 in every batch
         assert statistics.mean(q.recall for q in runs) >= floors[name], name
+
+
+def test_a_place_gives_way_to_a_problem_named_there_as_early():
+    """车棚 and 停车场 are subjects and places: an opinion about charging in the shed, or the
+    cameras in the car park, is about the charging or the cameras (round 3; the blind writer's
+    labels and ours both read it so). A problem named only in a later clause leaves the place
+    the subject."""
+    assert set(concepts("车棚里充电插座太少")) == {"ebike_charging"}
+    assert set(concepts("停车场的摄像头坏了半年")) == {"cctv"}
+    shed = concepts("车棚太乱了，车子东倒西歪，再装几个充电桩就好了")
+    assert shed["ebike_charging"] == engine.LATER_WEIGHT < shed["bike_shed"]
+    index = engine.Index()
+    first = index.add(1, "车棚里僵尸车太多，新车停不进去")
+    assert index.add(2, "车棚太乱，自行车东倒西歪") == first
+    assert index.add(3, "车棚里充电插座太少，大家只能拉线充电") != first
