@@ -81,9 +81,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # what a meal in the canteen costs (and how much is on the plate for it): a problem apart
     # from what is cooked; price as such stays an aspect (食堂 and 停车场 both cost too much)
     "canteen_price": _p(
-        "饭菜太贵 饭菜贵 饭菜也贵 饭菜又贵 伙食太贵 吃饭太贵 菜价 饭价 饭菜价格 饭菜的价格 食堂价格 "
-        "食堂的价格 食堂涨价 食堂又涨价 食堂太贵 食堂贵 伙食费 餐费 份量 分量少 分量太少 一份素菜 一份荤菜 "
-        "一荤一素 块钱一份 一顿午饭 饭钱 比外面"
+        "食堂的饭太贵 食堂的菜太贵 饭太贵 一个菜十几块 一个菜要 饭菜太贵 饭菜贵 饭菜也贵 饭菜又贵 伙食太贵 "
+        "吃饭太贵 菜价 饭价 饭菜价格 饭菜的价格 食堂价格 食堂的价格 食堂涨价 食堂又涨价 食堂太贵 食堂贵 "
+        "伙食费 餐费 份量 分量少 分量太少 一份素菜 一份荤菜 一荤一素 块钱一份 一顿午饭 饭钱 比外面"
     ),
     "price": _p("饭卡 餐卡 餐补 价格 涨价 调价 太贵 还贵 贵了 成本 收费太高 太高了 价格偏高 偏贵"),
     "hygiene": _p("卫生差 卫生太差 不卫生 卫生状况 苍蝇 老鼠 消毒 油污 脏 异味 臭 蚊子 味道 发黑"),
