@@ -70,9 +70,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "质量下降"
     ),
     "canteen_hours": _p(
-        "去晚了 晚了就没 收摊 留一份饭 泡方便面 方便面 泡面 延长供餐 开饭 供餐 留饭 夜宵 夜餐 夜班餐 饿肚子 "
-        "饿着肚子 没饭 没饭吃 吃不上 关门 不开门 吃饭没着落 就关了 关得早 营业时间 开饭时间 饭点 订餐 送餐 "
-        "送到科室 热饭 错过饭点"
+        "只管中饭 晚饭不开 不开晚饭 没有晚饭 晚上不开 去晚了 晚了就没 收摊 留一份饭 泡方便面 方便面 泡面 "
+        "延长供餐 开饭 供餐 留饭 夜宵 夜餐 夜班餐 饿肚子 饿着肚子 没饭 没饭吃 吃不上 关门 不开门 吃饭没着落 "
+        "就关了 关得早 营业时间 开饭时间 饭点 订餐 送餐 送到科室 热饭 错过饭点"
     ),
     "canteen_kitchen": _p(
         "后厨 打菜 餐具 餐盘 碗筷 筷子 洗碗 消毒柜 头发 虫子 蟑螂 异物 变质 发霉 不新鲜 馊 拉肚子 食物中毒 "
@@ -144,6 +144,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "公文 传阅"
     ),
     "paperwork": _p(
+        "写个汇报材料 写汇报材料 改汇报材料 写材料 改材料 反复修改 文字材料 改稿 材料反复修改 改了十几遍 "
         "演示文稿 简报 达标活动 达标 节庆 多头填报 重复填报 重复录入 多个系统 几个系统 各个系统 多个平台 "
         "几个平台 各种平台 数据不互通 不互通 信息孤岛 平台填报 系统填报 同一个数据 同样的数据 报表多 "
         "报表太多 表格多 填表 表格 台账 材料 报表 数据 评比 表彰 总结 展板 填报 报送 报材料 统计表 月报 周报 "
@@ -324,8 +325,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # assessment by score and rank: indicators, league tables, one-vote vetoes, accountability
     "ranking": _p(
-        "年终考核 汇报材料 会写的比会干的 下指针 定指针 指针任务 末位淘汰 排名靠后 排名倒数 考核排名 "
-        "排名通报 通报排名 一票否决 指标任务 下指标 定指标 摊派 层层加码 考核太多 考核过多 考核分数"
+        "汇报材料 考核全凭 全凭材料 年终考核 会写的比会干的 下指针 定指针 指针任务 末位淘汰 排名靠后 "
+        "排名倒数 考核排名 排名通报 通报排名 一票否决 指标任务 下指标 定指标 摊派 层层加码 考核太多 考核过多 "
+        "考核分数"
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
@@ -350,10 +352,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # the basic public-health service: its tasks, follow-ups, health records (and faking them)
     "public_health": _p(
-        "健康文件 居民健康文件 居民文件 公卫指针 基本公卫 公共卫生服务 基本公共卫生 公卫任务 公卫考核 "
-        "公卫项目 公卫指标 公卫资金 健康档案 居民健康档案 居民档案 电子档案 建档 建档率 档案造假 假档案 "
-        "虚假档案 编档案 补档案 死档 随访 随访记录 慢病管理 慢病随访 老年人体检 重点人群 高血压患者 "
-        "糖尿病患者"
+        "老人体检 老年人免费体检 老年体检 六十五岁以上 65岁以上 健康文件 居民健康文件 居民文件 公卫指针 "
+        "基本公卫 公共卫生服务 基本公共卫生 公卫任务 公卫考核 公卫项目 公卫指标 公卫资金 健康档案 "
+        "居民健康档案 居民档案 电子档案 建档 建档率 档案造假 假档案 虚假档案 编档案 补档案 死档 随访 "
+        "随访记录 慢病管理 慢病随访 老年人体检 重点人群 高血压患者 糖尿病患者"
     ),
     # the family-doctor contract: its signing quotas and contracts on paper only
     "family_doctor": _p(
@@ -392,8 +394,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "grid_workers": _p("网格员 网格 网格化 网格长 入格 网格事务 网格任务 专职网格员 兼职网格员"),
     # cars for field work: none to be had, one's own car and fuel
     "field_transport": _p(
-        "公车改革 车改 下乡用车 下村用车 用车难 没有车 没车 派不出车 车不够 自己开车 私车公用 自掏腰包 油费 "
-        "交通补贴 车补 搭车 骑电动车下乡 跑乡下"
+        "没车用 打车 车费 车改以后 公车改革 车改 下乡用车 下村用车 用车难 没有车 没车 派不出车 车不够 "
+        "自己开车 私车公用 自掏腰包 油费 交通补贴 车补 搭车 骑电动车下乡 跑乡下"
     ),
     # equipment bought and left unused
     "equipment_idle": _p(
@@ -466,7 +468,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # relief handed out by favour (低保, poverty funds)
     "relief_fairness": _p("低保不公 低保评定 扶贫资金被 挪用扶贫 优亲厚友 人情保 关系保 评低保"),
     # medicines a patient may take home: a week's supply, long prescriptions
-    "prescription_limits": _p("带药 出院带药 开药量 只能开一周 长处方 开药天数 药量限制 限量开药"),
+    "prescription_limits": _p(
+        "开一个月 一个月的量 只给开 四周的药 慢病开药 长期处方 带药 出院带药 开药量 只能开一周 长处方 "
+        "开药天数 药量限制 限量开药"
+    ),
     # staff bullied by those above them (apart from leaders out of touch, and from attitude to patients)
     "bullying": _p("欺负新人 欺负人 排挤 打压 刁难 pua 当众批评 当众骂 骂新护士 动不动就骂 骂下属"),
     # one man's word in the leadership (民主集中制)
@@ -479,6 +484,16 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "fines": _p("罚款太多 乱罚款 罚得太 以罚代管 动不动就罚 扣一百 扣五十"),
     # meal and field allowances for work out in the villages
     "field_allowance": _p("误餐补助 误餐补贴 误餐费 下乡补助 下乡补贴 下村补贴 下村补助 出差补助 工作餐补助"),
+    # the office software: documents clicked through a dozen steps
+    "office_system": _p("oa系统 办公系统 公文流转 oa流程 电子公文 办公平台 协同办公"),
+    # the party branch's books kept for inspection: handbooks, minutes copied again
+    "party_paperwork": _p(
+        "党建材料 党建台账 党建资料 支部工作手册 党员手册 重抄 整理成册 党建检查 三会一课记录"
+    ),
+    # prenatal care: registering a pregnancy, the booklet, check-ups
+    "maternal_care": _p("孕妇 孕产妇 产检 建卡 母子健康手册 孕妇建档 产检本 孕检"),
+    # trainings piled on staff (not places for training, TRAINING above)
+    "training_overload": _p("培训太多 培训多 各种培训 业务培训 念ppt 培训占用 培训内容 培训一个接一个"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
