@@ -488,7 +488,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "office_system": _p("oa系统 办公系统 公文流转 oa流程 电子公文 办公平台 协同办公"),
     # the party branch's books kept for inspection: handbooks, minutes copied again
     "party_paperwork": _p(
-        "党建材料 党建台账 党建资料 支部工作手册 党员手册 重抄 整理成册 党建检查 三会一课记录"
+        "党建数据 党建材料 党建台账 党建资料 支部工作手册 党员手册 重抄 整理成册 党建检查 三会一课记录"
     ),
     # prenatal care: registering a pregnancy, the booklet, check-ups
     "maternal_care": _p("孕妇 孕产妇 产检 建卡 母子健康手册 孕妇建档 产检本 孕检"),
