@@ -117,7 +117,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "调休 攒了 年假 年休假 带薪年休假 休假 请假 请个假 事假 病假 产假 婚假 补休 休不了 假期 攒着 作废"
     ),
     "staffing": _p(
-        "挖走 被挖走 挖人 培养一个走一个 一个人管整个 一个人看几十 一个医生管 一个医生看 人手太少 一个人干 "
+        "人员严重不足 人手严重不足 一人多岗 身兼数职 一人多职 待不住 调回城里 往县里调 留不住干部 挖走 "
+        "被挖走 挖人 培养一个走一个 一个人管整个 一个人看几十 一个医生管 一个医生看 人手太少 一个人干 "
         "一个人要干 三个人的活 几个人的活 人都走光 人都走了 走光了 忙不过来 一个护士当 一个护士要管 "
         "只有两个护士 一个人顶 人不够 多招点人 多招人 留不住人 人才流失 留不住 招不来 引不进 人才引进 定向生 "
         "跳槽 人员外流 缺编 空编 护士紧缺 护理人力 人力不足 没人手 顶班 人手不够 人手不足 人手紧 缺人 "
@@ -168,14 +169,15 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "迎接上级检查 应付上级 督查 督导 迎检 迎评 迎评迎检 迎接检查 应付检查 检查考核 考核检查 多头检查 "
         "暗访 补台账 补材料 补病历 补签字 应知应会 评审前 创建"
     ),
-    "competitions": _p("比赛 竞赛 演讲 知识竞赛 技能比武 比武 汇演 排练"),
+    "competitions": _p("运动会 体育比赛 比赛 竞赛 演讲 知识竞赛 技能比武 比武 汇演 排练"),
     "outreach": _p(
         "派驻专家 下派专家 派来的专家 专家一周 医联体 巡诊 义诊 下乡义诊 对口支援 对口帮扶 送医下乡 专家下沉 "
         "坐诊下沉 多点执业"
     ),
     "buck_passing": _p(
-        "甩锅 层层甩锅 属地管理 责任下移 转了一大圈 转一大圈 找人事科 没人管的事 跑腿 跑来跑去 互相推诿 推诿 "
-        "踢皮球 扯皮 推来推去 互相推 不作为 不担当 跑五个科室 一站式 首问负责 事难办 办事难 办事效率 求人"
+        "像求人 求人办事 去求人 得求人 求爷爷告奶奶 甩锅 层层甩锅 属地管理 责任下移 转了一大圈 转一大圈 "
+        "找人事科 没人管的事 跑腿 跑来跑去 互相推诿 推诿 踢皮球 扯皮 推来推去 互相推 不作为 不担当 "
+        "跑五个科室 一站式 首问负责 事难办 办事难 办事效率"
     ),
     "idling": _p(
         "庸懒散 作风散漫 不想干事 不愿干事 混日子 出工不出力 磨洋工 懒政 慵懒 上班聊天 上班时间聊天 "
@@ -242,8 +244,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "night_shift": _p("夜班 值班"),
     "it_systems": _p(
-        "系统卡 电脑卡 闪退 反应慢 网络 网速 系统 his 电子病历 电脑 服务器 卡顿 当机 死机 卡住 卡死 卡得 "
-        "无响应 转圈 工作站 信息科 医嘱 病历系统 护理系统"
+        "掉线 系统卡 电脑卡 闪退 反应慢 网络 网速 系统 his 电子病历 电脑 服务器 卡顿 当机 死机 卡住 卡死 "
+        "卡得 无响应 转圈 工作站 信息科 医嘱 病历系统 护理系统"
     ),
     "selfservice": _p(
         "自助打印 自助机器 自助打印机 自助机 自助挂号 自助缴费 自助挂号缴费机 自助设备 自助终端 吞卡"
@@ -325,9 +327,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # assessment by score and rank: indicators, league tables, one-vote vetoes, accountability
     "ranking": _p(
-        "汇报材料 考核全凭 全凭材料 年终考核 会写的比会干的 下指针 定指针 指针任务 末位淘汰 排名靠后 "
-        "排名倒数 考核排名 排名通报 通报排名 一票否决 指标任务 下指标 定指标 摊派 层层加码 考核太多 考核过多 "
-        "考核分数"
+        "冲指针 完成指针 冲指标 完成指标 年底冲 汇报材料 考核全凭 全凭材料 年终考核 会写的比会干的 下指针 "
+        "定指针 指针任务 末位淘汰 排名靠后 排名倒数 考核排名 排名通报 通报排名 一票否决 指标任务 下指标 "
+        "定指标 摊派 层层加码 考核太多 考核过多 考核分数"
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
@@ -368,9 +370,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # patients' health insurance: claims, out-of-area care, what it covers (not the pay window)
     "medical_insurance": _p(
-        "就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 "
-        "报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 自费药 "
-        "不能报销 报不了 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
+        "医保系统 就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 "
+        "转诊备案 报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 "
+        "自费药 不能报销 报不了 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
     ),
     # one card per hospital, the electronic health card, codes that do not scan
     "patient_card": _p(
@@ -390,7 +392,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "petitions": _p("信访 上访 维稳 信访件 信访积案 信访事项 越级上访 缠访 闹访 信访考核 访民 接访"),
     # the citizens' hotline and its work orders
-    "hotline": _p("12345 热线 市长热线 工单 办结率 满意率 回访 不满意工单 工单考核 热线工单 便民热线"),
+    "hotline": _p(
+        "接通率 打不进去 打不通 占线 服务电话 便民服务电话 12345 热线 市长热线 工单 办结率 满意率 回访 "
+        "不满意工单 工单考核 热线工单 便民热线"
+    ),
     "grid_workers": _p("网格员 网格 网格化 网格长 入格 网格事务 网格任务 专职网格员 兼职网格员"),
     # cars for field work: none to be had, one's own car and fuel
     "field_transport": _p(
@@ -494,6 +499,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "maternal_care": _p("孕妇 孕产妇 产检 建卡 母子健康手册 孕妇建档 产检本 孕检"),
     # trainings piled on staff (not places for training, TRAINING above)
     "training_overload": _p("培训太多 培训多 各种培训 业务培训 念ppt 培训占用 培训内容 培训一个接一个"),
+    # disease control: tracing, disinfection, reporting infectious disease
+    "cdc_work": _p("疾控 流调 消杀 传染病报告 传染病 疫情处置 应急处置 疾控中心"),
+    # health supervision and law enforcement
+    "health_inspection": _p("卫生监督 监督所 执法人员 监督执法 执法检查 卫生执法"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 

@@ -487,7 +487,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8
+    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
@@ -497,11 +497,14 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         "pairs5": 0.99,
         "pairs6": 0.97,
         "pairs7": 0.79,
+        "pairs8": 0.58,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
         runs = in_random_orders(opinions)
-        assert min(q.precision for q in runs) >= 0.99, name  # measured 1.000 in every batch
+        # measured 1.000 in every batch but pairs8 (0.833 in its worst order: a community doctor
+        # in many roles and young cadres leaving are both staffing)
+        assert min(q.precision for q in runs) >= (0.83 if name == "pairs8" else 0.99), name
         assert statistics.mean(q.recall for q in runs) >= floors[name], name
 
 
