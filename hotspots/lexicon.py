@@ -128,8 +128,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "retirees": _p("退休 离退休 退休职工 退休人员 老干部 重阳节 老同志"),
     "staff_checkup": _p(
-        "每年的体检 年年体检 单位体检 体检就 每年体检 年度体检 体检就是 体检的项目 职工体检 体检项目 "
-        "体检套餐 筛查"
+        "组织体检 体检走过场 体检报告 体检的结果 体检结果 每年的体检 年年体检 单位体检 体检就 每年体检 "
+        "年度体检 体检就是 体检的项目 职工体检 体检项目 体检套餐 筛查"
     ),
     "duty_room": _p(
         "上下铺 眯一会儿 躺一会儿 眯一会 休息的地方 值班室 值班房 值班床 床铺 被子 床单 被套 床板 休息室"
@@ -383,9 +383,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # staff borrowed or seconded away from their posts
     "secondment": _p(
-        "挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 "
-        "抽调 被抽调 长期借调 借用人员 借用 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 "
-        "在编不在岗"
+        "被抽着 一直被抽 挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 征地 人口普查 中心工作 非业务工作 与业务无关 "
+        "抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 借用 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 "
+        "在岗不在编 在编不在岗"
     ),
     # duty and watch (值班值守) in offices: round-the-clock rosters, spot checks by phone
     "duty_watch": _p(
@@ -440,7 +440,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "医闹 伤医 暴力伤医 打医生 打护士 殴打医护 辱骂医护 威胁医生 被家属打 被病人打 被打了 安检门"
     ),
     "trainees": _p(
-        "规培待遇 规培工资 规培补助 规培补贴 规培生待遇 规培生工资 规培考核 规培基地 带教 带教老师 带教费"
+        "规培生干的活 规培生补助 规培医生待遇 规培医生工资 规培医生补助 规培待遇 规培工资 规培补助 规培补贴 "
+        "规培生待遇 规培生工资 规培考核 规培基地 带教 带教老师 带教费"
     ),
     "medical_waste": _p("医疗废物 医疗垃圾 医废 黄色垃圾袋 暂存点 利器盒 垃圾转运"),
     "infusion": _p("输液室 输液大厅 输液区 打点滴 吊瓶 输液的座位 输液椅 皮试"),
@@ -471,7 +472,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "私设 乱发钱"
     ),
     # the seeds' 院务公开: the institution's affairs and accounts laid open
-    "open_affairs": _p("院务公开 政务公开 财务公开 公开栏 院务公示"),
+    "open_affairs": _p(
+        "公示栏 账目不透明 账目 经费怎么花 财务不公开 财务从来不公开 院务公开 政务公开 财务公开 公开栏 "
+        "院务公示"
+    ),
     # relief handed out by favour (低保, poverty funds)
     "relief_fairness": _p("低保不公 低保评定 扶贫资金被 挪用扶贫 优亲厚友 人情保 关系保 评低保"),
     # medicines a patient may take home: a week's supply, long prescriptions
@@ -511,6 +515,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # the buildings: dilapidated wards and offices of a township centre
     "premises": _p("危房 业务用房 用房破旧 房屋破旧 房子破旧 年久失修 墙都裂 墙裂 太破旧 房子太旧"),
+    # petty corruption at the counter: favours asked before a thing is done
+    "petty_corruption": _p(
+        "吃拿卡要 卡着不办 卡脖子 不给好处 给好处才办 送礼才能办 请客送礼才能 雁过拔毛 故意刁难"
+    ),
+    # staff rotated from post to post too often
+    "rotation": _p("轮岗 岗位调整 调岗 换岗 频繁调动 换三个岗位 转岗 刚熟悉业务"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
