@@ -64,10 +64,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # --- the canteen ------------------------------------------------------------------------
     # what the canteen serves and how it tastes
     "canteen_menu": _p(
-        "又咸又油 太咸太油 又油又腻 食堂的饭 饭菜质量 饭不好吃 菜不好吃 没有胃口 营养 不换样 换花样 "
-        "同样的东西 清淡 又油又咸 太咸 太油 油腻 不新鲜的菜 膳食 伙食 饭菜 菜品 菜谱 品种 难吃 不好吃 口味 "
-        "花样 夹生 荤菜 吃腻 吃吐 吃不饱 没油水 油水 一样的菜 老几样 单一 厨师 承包商 换厨师 青菜 米饭 凉的 "
-        "质量下降"
+        "承包给个人 食堂承包 食堂外包 食堂外包以后 又咸又油 太咸太油 又油又腻 食堂的饭 饭菜质量 饭不好吃 "
+        "菜不好吃 没有胃口 营养 不换样 换花样 同样的东西 清淡 又油又咸 太咸 太油 油腻 不新鲜的菜 膳食 伙食 "
+        "饭菜 菜品 菜谱 品种 难吃 不好吃 口味 花样 夹生 荤菜 吃腻 吃吐 吃不饱 没油水 油水 一样的菜 老几样 "
+        "单一 厨师 承包商 换厨师 青菜 米饭 凉的 质量下降"
     ),
     "canteen_hours": _p(
         "只管中饭 晚饭不开 不开晚饭 没有晚饭 晚上不开 去晚了 晚了就没 收摊 留一份饭 泡方便面 方便面 泡面 "
@@ -302,7 +302,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "inpatient_meals": _p("营养餐 病号饭 病人餐 治疗饮食 糖尿病饮食 住院病人的饭 送到病房"),
     "discharge": _p("出院手续 办出院 办理出院"),
     "scalpers": _p("号贩子 倒号 黄牛 炒号"),
-    "medical_records": _p("复印病历 病历复印 病案室 复印"),
+    "medical_records": _p("复印病历 病历复印 病案室"),
     "wheelchair": _p("轮椅"),
     "contract_staff": _p(
         "没有编制 没编制 入编 考编 编制问题 临聘 临聘人员 聘用人员 聘用制 编外聘用 协管员 公益性岗位 公益岗 "
@@ -334,10 +334,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
-        "转发点赞 全员转发 推文 单位公众号 公众号要求 政务软件 工作软件 手机软件 各种软件 十几个软件 "
-        "每天登录 登录打卡 工作app 个app 公众号点赞 给公众号 下载量 注册率 激活率 推广任务 下载app 装app "
-        "注册app 政务app 各种app app太多 多个app 好几个app 点赞 转发朋友圈 朋友圈 投票 拉票 刷票 刷量 "
-        "关注公众号 指尖上的形式主义 指尖上 小程序太多 完成率"
+        "政务新媒体 新媒体 抖音 粉丝 阅读量 建公众号 转发点赞 全员转发 推文 单位公众号 公众号要求 政务软件 "
+        "工作软件 手机软件 各种软件 十几个软件 每天登录 登录打卡 工作app 个app 公众号点赞 给公众号 下载量 "
+        "注册率 激活率 推广任务 下载app 装app 注册app 政务app 各种app app太多 多个app 好几个app 点赞 "
+        "转发朋友圈 朋友圈 投票 拉票 刷票 刷量 关注公众号 指尖上的形式主义 指尖上 小程序太多 完成率"
     ),
     # the work chat that never sleeps
     "work_chat": _p(
@@ -346,8 +346,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # village stationing: resident cadres, trips to the villages, paired assistance
     "village_work": _p(
-        "驻村 驻村干部 驻村工作队 工作队员 第一书记 下村 进村 进村入户 入户走访 包村 包片 结对帮扶 帮扶 "
-        "帮扶户 帮扶对象 乡村振兴 防返贫 脱贫 两头跑"
+        "帮扶手册 返贫监测 防止返贫 监测户 驻村 驻村干部 驻村工作队 工作队员 第一书记 下村 进村 进村入户 "
+        "入户走访 包村 包片 结对帮扶 帮扶 帮扶户 帮扶对象 乡村振兴 防返贫 脱贫 两头跑"
     ),
     # village doctors: their pay, pension, the village clinic
     "village_doctor": _p(
@@ -372,9 +372,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # patients' health insurance: claims, out-of-area care, what it covers (not the pay window)
     "medical_insurance": _p(
-        "医保系统 就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 "
-        "转诊备案 报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 "
-        "自费药 不能报销 报不了 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
+        "医保定点 纳入医保 医保系统 就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 "
+        "异地备案 就医备案 转诊备案 报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 "
+        "医保额度 医保控费 自费药 不能报销 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
     ),
     # one card per hospital, the electronic health card, codes that do not scan
     "patient_card": _p(
@@ -383,9 +383,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # staff borrowed or seconded away from their posts
     "secondment": _p(
-        "被抽着 一直被抽 挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 征地 人口普查 中心工作 非业务工作 与业务无关 "
-        "抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 借用 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 "
-        "在岗不在编 在编不在岗"
+        "非医疗 杂事 行政任务 顾不上本职 本职工作反而 被抽着 一直被抽 挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 "
+        "征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 借用 "
+        "下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
     ),
     # duty and watch (值班值守) in offices: round-the-clock rosters, spot checks by phone
     "duty_watch": _p(
@@ -521,6 +521,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # staff rotated from post to post too often
     "rotation": _p("轮岗 岗位调整 调岗 换岗 频繁调动 换三个岗位 转岗 刚熟悉业务"),
+    # who decides on a centre's staff: the township, not the centre (用人自主权)
+    "personnel_autonomy": _p("人事权 自主权 做不了主 随意调用 用人自主权 用人权"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
