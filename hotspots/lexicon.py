@@ -319,7 +319,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # labelled opinion of theirs existed: the third writer's set is the held-out measure
     # the public at a service window: materials asked again and again, many trips, no one-stop
     "window_service": _p(
-        "便民大厅 办事窗口 政务窗口 行政服务中心 审批大厅 缺一样 少一样 缺这缺那 材料不齐 让补 补一份 补证明 "
+        "便民大厅 办事窗口 政务窗口 行政服务中心 审批大厅 缺一样 少一样 缺这缺那 材料不齐 补一份 补证明 "
         "又说缺 一次性说清 一次说清 办个证 办证 材料不全 缺材料 材料交了 交了材料 提交材料 申请材料 办事材料 "
         "中午不办 午休不办 延时服务 错时服务 周末办事 预约办理 群众来回跑 让群众跑 群众跑腿 窗口办事 "
         "办事大厅 政务大厅 政务服务 便民服务中心 服务大厅 一次办好 最多跑一次 一次性告知 一窗通办 一网通办 "
@@ -372,9 +372,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # patients' health insurance: claims, out-of-area care, what it covers (not the pay window)
     "medical_insurance": _p(
-        "医保定点 纳入医保 医保系统 就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 "
-        "异地备案 就医备案 转诊备案 报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 "
-        "医保额度 医保控费 自费药 不能报销 医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
+        "看病不能报销 看病报不了 住院不能报销 医保定点 纳入医保 医保系统 就医报销 看病报销 住院报销 "
+        "医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 报销比例 起付线 医保目录 门诊统筹 "
+        "门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 自费药 医保电子凭证 直接结算 跨省 新农合 "
+        "居民医保 参保 缴纳医保"
     ),
     # one card per hospital, the electronic health card, codes that do not scan
     "patient_card": _p(
@@ -384,8 +385,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # staff borrowed or seconded away from their posts
     "secondment": _p(
         "非医疗 杂事 行政任务 顾不上本职 本职工作反而 被抽着 一直被抽 挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 "
-        "征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 借用 "
-        "下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
+        "征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 下派 "
+        "跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
     ),
     # duty and watch (值班值守) in offices: round-the-clock rosters, spot checks by phone
     "duty_watch": _p(
@@ -395,8 +396,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "petitions": _p("信访 上访 维稳 信访件 信访积案 信访事项 越级上访 缠访 闹访 信访考核 访民 接访"),
     # the citizens' hotline and its work orders
     "hotline": _p(
-        "接通率 打不进去 打不通 占线 服务电话 便民服务电话 12345 热线 市长热线 工单 办结率 满意率 回访 "
-        "不满意工单 工单考核 热线工单 便民热线"
+        "工单满意率 热线满意率 接通率 打不进去 打不通 占线 服务电话 便民服务电话 12345 热线 市长热线 工单 "
+        "办结率 不满意工单 工单考核 热线工单 便民热线"
     ),
     "grid_workers": _p("网格员 网格 网格化 网格长 入格 网格事务 网格任务 专职网格员 兼职网格员"),
     # cars for field work: none to be had, one's own car and fuel
@@ -415,7 +416,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # drugs bought centrally: the chosen brands against the ones patients knew
     "procurement_drugs": _p(
-        "集采 集采药 集采药品 带量采购 中选药 中选品种 原研药 仿制药 进口药 一致性评价 国产药 药效"
+        "集采 集采药 集采药品 带量采购 中选药 中选品种 原研药 仿制药 进口药 一致性评价 国产药"
     ),
     # pay as such (level, arrears), apart from overtime, night allowance and bonus
     "pay_level": _p(
@@ -450,9 +451,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "accessibility": _p("无障碍 坡道 盲道 无障碍通道 无障碍卫生间 扶手 台阶太高"),
     "surgery_wait": _p("手术排期 排手术 等手术 手术排不上 手术室排不开 台次 接台 加台"),
     "referral": _p("转诊 双向转诊 上转 下转 转院 转上级医院 转不上去 下转病人 转诊单"),
-    "cost_control": _p(
-        "医保办 医保审核 控费指针 drg dip 药占比 耗占比 次均费用 控费指标 医保扣款 超支扣款 病组 入组 分组"
-    ),
+    "cost_control": _p("医保办 医保审核 控费指针 drg dip 药占比 耗占比 次均费用 控费指标 医保扣款 超支扣款"),
     "rostering": _p(
         "排班看关系 排班凭关系 排班不公平 临时改班 排班随意 乱排班 排班表 排班不公 排班不合理 连续夜班 "
         "临时换班 临时调班"
@@ -511,10 +510,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "health_inspection": _p("卫生监督 监督所 执法人员 监督执法 执法检查 卫生执法"),
     # the burden on grassroots cadres as such: no time left for the work itself (基层减负)
     "grassroots_burden": _p(
-        "基层负担 负担太重 没时间下村 没时间干实事 精力都在应付 为群众办事的时间 缠着 疲于奔命"
+        "基层负担 负担太重 没时间下村 没时间干实事 精力都在应付 为群众办事的时间 疲于奔命"
     ),
     # the buildings: dilapidated wards and offices of a township centre
-    "premises": _p("危房 业务用房 用房破旧 房屋破旧 房子破旧 年久失修 墙都裂 墙裂 太破旧 房子太旧"),
+    "premises": _p("危房 业务用房 用房破旧 房屋破旧 房子破旧 墙都裂 墙裂 房子太旧"),
     # petty corruption at the counter: favours asked before a thing is done
     "petty_corruption": _p(
         "吃拿卡要 卡着不办 卡脖子 不给好处 给好处才办 送礼才能办 请客送礼才能 雁过拔毛 故意刁难"
