@@ -165,10 +165,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # any labelled opinion used them: inspections piled on the wards, passing the buck, idling on
     # duty, trips and offices and feasts at public expense
     "inspections": _p(
-        "补数据 补资料 准备迎检 检查组 只看材料 不看现场 创文 创卫 创城 文明城市 卫生城市 迎创 督查检查 "
-        "重复督查 多头督查 明察暗访 检查过多 检查太多 上面来检查 上级来检查 检查前 检查完 检查一走 "
-        "迎接上级检查 应付上级 督查 督导 迎检 迎评 迎评迎检 迎接检查 应付检查 检查考核 考核检查 多头检查 "
-        "暗访 补台账 补材料 补病历 补签字 应知应会 评审前 创建"
+        "院感督查 院感检查 院内感染检查 补数据 补资料 准备迎检 检查组 只看材料 不看现场 创文 创卫 创城 "
+        "文明城市 卫生城市 迎创 督查检查 重复督查 多头督查 明察暗访 检查过多 检查太多 上面来检查 上级来检查 "
+        "检查前 检查完 检查一走 迎接上级检查 应付上级 督查 督导 迎检 迎评 迎评迎检 迎接检查 应付检查 "
+        "检查考核 考核检查 多头检查 暗访 补台账 补材料 补病历 补签字 应知应会 评审前 创建"
     ),
     "competitions": _p("运动会 体育比赛 比赛 竞赛 演讲 知识竞赛 技能比武 比武 汇演 排练"),
     "outreach": _p(
@@ -300,7 +300,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "doctor_absence": _p("迟到 早退 停诊 脱岗 考勤 坐诊 开诊 才来 上班晚 准时 出诊 离岗"),
     # services a patient meets once: kept apart from the queues and meals they resemble
     "inpatient_meals": _p("营养餐 病号饭 病人餐 治疗饮食 糖尿病饮食 住院病人的饭 送到病房"),
-    "discharge": _p("出院手续 办出院 办理出院"),
+    "discharge": _p("办出院手续 出院手续 办出院 办理出院"),
     "scalpers": _p("号贩子 倒号 黄牛 炒号"),
     "medical_records": _p("复印病历 病历复印 病案室"),
     "wheelchair": _p("轮椅"),
@@ -334,10 +334,11 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # apps and online tasks pressed on staff: downloads, likes, votes, shares (指尖上的形式主义)
     "app_tasks": _p(
-        "政务新媒体 新媒体 抖音 粉丝 阅读量 建公众号 转发点赞 全员转发 推文 单位公众号 公众号要求 政务软件 "
-        "工作软件 手机软件 各种软件 十几个软件 每天登录 登录打卡 工作app 个app 公众号点赞 给公众号 下载量 "
-        "注册率 激活率 推广任务 下载app 装app 注册app 政务app 各种app app太多 多个app 好几个app 点赞 "
-        "转发朋友圈 朋友圈 投票 拉票 刷票 刷量 关注公众号 指尖上的形式主义 指尖上 小程序太多 完成率"
+        "短视频 科普视频 播放量 拍短视频 写稿件 宣传任务 政务新媒体 新媒体 抖音 粉丝 阅读量 建公众号 "
+        "转发点赞 全员转发 推文 单位公众号 公众号要求 政务软件 工作软件 手机软件 各种软件 十几个软件 "
+        "每天登录 登录打卡 工作app 个app 公众号点赞 给公众号 下载量 注册率 激活率 推广任务 下载app 装app "
+        "注册app 政务app 各种app app太多 多个app 好几个app 点赞 转发朋友圈 朋友圈 投票 拉票 刷票 刷量 "
+        "关注公众号 指尖上的形式主义 指尖上 小程序太多 完成率"
     ),
     # the work chat that never sleeps
     "work_chat": _p(
@@ -462,7 +463,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "caregivers": _p("护工 护工费 陪护公司 请护工 护工太贵"),
     "research_pressure": _p("科研指针 科研任务 科研考核 sci 科研压力 课题 科研指标"),
     "overtreatment": _p("过度检查 过度医疗 过度治疗 乱开检查 开一堆检查 不必要的检查 小病大治"),
-    "clinic_hours": _p("夜间门诊 周末门诊 节假日门诊 双休日门诊 中午门诊 午间门诊 弹性门诊 门诊时间"),
+    "clinic_hours": _p(
+        "周末专家 周末不出诊 节假日只开 上班族 夜间门诊 周末门诊 节假日门诊 双休日门诊 中午门诊 午间门诊 "
+        "弹性门诊 门诊时间"
+    ),
     "protective_supplies": _p("口罩不够 口罩发放 发口罩 一个口罩 手套不够 防护用品 防护服 n95 护目镜 隔离衣"),
     "office_supplies": _p("办公用品 打印纸 硒鼓 墨盒 申领 领用 领东西 文具"),
     # the seeds' 小金库 / 三公经费 / 铺张浪费: public money spent for show or kept off the books
@@ -522,6 +526,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "rotation": _p("轮岗 岗位调整 调岗 换岗 频繁调动 换三个岗位 转岗 刚熟悉业务"),
     # who decides on a centre's staff: the township, not the centre (用人自主权)
     "personnel_autonomy": _p("人事权 自主权 做不了主 随意调用 用人自主权 用人权"),
+    # nursing records written again and again, instead of nursing
+    "nursing_documents": _p("护理记录 护理文书 护理病历 交班本 交接班记录 文书太多 文书书写"),
+    # the site: buildings far apart, no covered way between them
+    "campus_layout": _p("连廊 离得太远 两栋楼 绕室外 楼与楼之间 院区之间"),
+    # getting there: buses, a hospital moved out of town
+    "transport_access": _p("交通不便 交通太不便 没有公交 公交车 转好几趟车 搬到郊区 公交站 公交线路"),
+    # equipment that breaks and waits for repair
+    "equipment_repair": _p("设备坏了 仪器坏了 维修流程 报修流程 设备维修 仪器维修 等着维修"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
