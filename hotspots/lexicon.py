@@ -110,9 +110,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "夜班费 夜班补助费 夜班的补贴 夜班标准 夜班补贴 夜班津贴 夜班补助 夜班工资 夜班的钱"
     ),
     "perf_bonus": _p(
-        "干多干少一个样 干好干坏一个样 干多干少 干好干坏 拿一样的钱 没有激励 两个允许 绩效总量 公益一类 "
-        "公益二类 奖金分配 科室奖金 年终奖 绩效奖 绩效 奖金 二次分配 绩效工资 奖励性绩效 绩效考核 绩效方案 "
-        "绩效分配 分配方案 收入分配 大锅饭 平均主义 工资条"
+        "收入差距 绩效差距 绩效差得 心里不平衡 干多干少一个样 干好干坏一个样 干多干少 干好干坏 拿一样的钱 "
+        "没有激励 两个允许 绩效总量 公益一类 公益二类 奖金分配 科室奖金 年终奖 绩效奖 绩效 奖金 二次分配 "
+        "绩效工资 奖励性绩效 绩效考核 绩效方案 绩效分配 分配方案 收入分配 大锅饭 平均主义 工资条"
     ),
     "leave": _p(
         "调休 攒了 年假 年休假 带薪年休假 休假 请假 请个假 事假 病假 产假 婚假 补休 休不了 假期 攒着 作废"
@@ -433,7 +433,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "住房补贴 没地方住 住的地方"
     ),
     "commute": _p(
-        "班车太少 班车少 通勤时间 上下班要 职工班车 通勤车 通勤 接驳车 穿梭巴士 班车时间 上下班路上"
+        "半夜下班 打不到车 凌晨下班 下班回家 没有公共交通 班车太少 班车少 通勤时间 上下班要 职工班车 通勤车 "
+        "通勤 接驳车 穿梭巴士 班车时间 上下班路上"
     ),
     "childcare": _p("孩子没人看 托管 托育 暑期托管 暑假托管 托儿所 幼儿园 职工子女 孩子放假"),
     "wifi": _p("wifi 无线网 无线网络 手机信号 信号差 没信号 连不上网 上不了网"),
@@ -539,11 +540,26 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # getting there: buses, a hospital moved out of town
     "transport_access": _p("交通不便 交通太不便 没有公交 公交车 转好几趟车 搬到郊区 公交站 公交线路"),
     # equipment that breaks and waits for repair
-    "equipment_repair": _p("设备坏了 仪器坏了 维修流程 报修流程 设备维修 仪器维修 等着维修"),
+    "equipment_repair": _p(
+        "报上去一周 后勤维修 后勤报修 维修太慢 报修没人管 报修太慢 设备坏了 仪器坏了 维修流程 报修流程 "
+        "设备维修 仪器维修 等着维修"
+    ),
     # tests done again at every hospital: results not recognised between them (检查结果互认)
     "result_recognition": _p("互认 不互认 结果互认 检查互认 不认我们的 重复检查 重新检查一遍 又得重新查"),
     # patients' privacy in the consulting room
     "privacy": _p("隐私 隐私保护 没有帘子 被别人听见 一室多患 同时进好几个病人 病情都被"),
+    # building works on the site: noise, dust, blocked ways
+    "construction": _p("施工 基建 工地 施工噪音 装修噪音 灰尘太大 围挡 基建工程"),
+    # volunteering that is not voluntary
+    "volunteering": _p("志愿服务 志愿者活动 志愿活动 摊派人数 义工 当志愿者"),
+    # laboratory reagents and consumables running out
+    "reagent_supply": _p("试剂经常断货 试剂断供 试剂 试剂断货 耗材供应 耗材不够 试剂耗材 供应不上"),
+    # writing the medical record: forms, handwriting, quality control
+    "record_writing": _p("病历书写 写病历 手写病历 病历质控 病历要求 病历改 电子病历和手写"),
+    # the hospital's publicity: new services nobody hears of
+    "publicity": _p("宣传工作 没有宣传 宣传太差 宣传不到位 病人都不知道 宣传力度"),
+    # staff and their families as patients in their own hospital
+    "staff_care_access": _p("职工就医 职工家属就医 职工子女看病 自己人还要排队 职工看病 本院职工看病"),
     "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
 }
 
