@@ -164,9 +164,7 @@ def dropout(fraction: float, draws: int = 10) -> None:
             if random.Random(f"{draw} {phrase}").random() >= fraction
         }
         engine._CONCEPTS_OF = defaultdict(list, kept)
-        engine._PHRASES = re.compile(
-            "(?=(" + "|".join(map(re.escape, sorted(kept, key=lambda p: (-len(p), p)))) + "))"
-        )
+        engine._PHRASES = re.compile("(?=(" + engine.phrase_pattern(kept) + "))")
         found += quality.in_random_orders(everything, ORDERS)
     m, worst = mean(found), min(found, key=lambda q: q.precision)
     print(
