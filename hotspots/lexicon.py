@@ -312,7 +312,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "没有编制 没编制 入编 考编 编制问题 临聘 临聘人员 聘用人员 聘用制 编外聘用 协管员 公益性岗位 公益岗 "
         "临时聘用 派遣工 劳务工 合同制 合同工 编外 在编 编制内 同工同酬 同工不同酬 人事代理 劳务派遣 临时工"
     ),
-    "cadre_selection": _p("中层干部 竞聘 提拔 干部选拔 选拔任用 任命"),
+    "cadre_selection": _p(
+        "晋升通道 提拔机会 股级 职级晋升 职级并行 中层干部 竞聘 提拔 干部选拔 选拔任用 任命"
+    ),
     "training": _p("进修 进修名额 培训名额 学习名额 外出学习 外出培训"),
     "formalism": _p(
         "减负 基层减负 为基层减负 留痕过度 形式大于内容 形式主义 形同虚设 流于形式 走过场 形式化 作秀 做样子"
@@ -377,10 +379,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # patients' health insurance: claims, out-of-area care, what it covers (not the pay window)
     "medical_insurance": _p(
-        "看病不能报销 看病报不了 住院不能报销 医保定点 纳入医保 医保系统 就医报销 看病报销 住院报销 "
-        "医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 报销比例 起付线 医保目录 门诊统筹 "
-        "门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 自费药 医保电子凭证 直接结算 跨省 新农合 "
-        "居民医保 参保 缴纳医保"
+        "医保刷卡 医保刷卡机 开通医保 看病不能报销 看病报不了 住院不能报销 医保定点 纳入医保 医保系统 "
+        "就医报销 看病报销 住院报销 医药费报销 医保报销 异地就医 异地结算 异地备案 就医备案 转诊备案 "
+        "报销比例 起付线 医保目录 门诊统筹 门特 慢特病 特殊病种 医保政策 医保局 医保额度 医保控费 自费药 "
+        "医保电子凭证 直接结算 跨省 新农合 居民医保 参保 缴纳医保"
     ),
     # one card per hospital, the electronic health card, codes that do not scan
     "patient_card": _p(
@@ -389,9 +391,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # staff borrowed or seconded away from their posts
     "secondment": _p(
-        "非医疗 杂事 行政任务 顾不上本职 本职工作反而 被抽着 一直被抽 挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 "
-        "征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 抽调 被抽调 长期借调 借用人员 下派 "
-        "跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
+        "下沉社区 下沉任务 往社区跑 入户排查 非医疗 杂事 行政任务 顾不上本职 本职工作反而 被抽着 一直被抽 "
+        "挂职 下乡挂职 驻点 秸秆禁烧 禁烧 拆迁 征地 人口普查 中心工作 非业务工作 与业务无关 抽去 被借去 借调 "
+        "抽调 被抽调 长期借调 借用人员 下派 跟班学习 抽人 人被抽走 抽走 工作专班 专班 在岗不在编 在编不在岗"
     ),
     # duty and watch (值班值守) in offices: round-the-clock rosters, spot checks by phone
     "duty_watch": _p(
@@ -560,7 +562,20 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "publicity": _p("宣传工作 没有宣传 宣传太差 宣传不到位 病人都不知道 宣传力度"),
     # staff and their families as patients in their own hospital
     "staff_care_access": _p("职工就医 职工家属就医 职工子女看病 自己人还要排队 职工看病 本院职工看病"),
-    "attendance": _p("考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 签到签退 考勤制度"),
+    # policies that change, or come too vague to carry out (朝令夕改, 一刀切)
+    "policy_churn": _p(
+        "不知道怎么运行 政策经常变 朝令夕改 无所适从 要求太笼统 不知道怎么执行 一刀切 政策多变 刚落实又改"
+    ),
+    # offices too small and too poorly equipped for the people in them
+    "office_conditions": _p(
+        "几个人挤一间办公室 挤一间办公室 办公条件 办公室太小 共用一台 电脑不够用 办公桌都不够"
+    ),
+    # pledges and responsibility letters signed layer by layer
+    "pledges": _p("承诺书 责任状 责任书 签责任状 层层签订 签了一堆"),
+    "attendance": _p(
+        "外出报备 外出登记 层层报备 考勤管理 考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 "
+        "签到签退 考勤制度"
+    ),
 }
 
 # Concepts that say how something is wrong, or where, not what: they add to similarity but

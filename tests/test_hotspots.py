@@ -489,7 +489,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0, 0.8, 0.9, 0.9
+    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0, 0.8, 0.9, 0.9, 0.9
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
@@ -506,6 +506,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         "pairs12": 0.79,
         "pairs13": 0.89,
         "pairs14": 0.89,
+        "pairs15": 0.89,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
