@@ -172,8 +172,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     "competitions": _p("运动会 体育比赛 比赛 竞赛 演讲 知识竞赛 技能比武 比武 汇演 排练"),
     "outreach": _p(
-        "派驻专家 下派专家 派来的专家 专家一周 医联体 巡诊 义诊 下乡义诊 对口支援 对口帮扶 送医下乡 专家下沉 "
-        "坐诊下沉 多点执业"
+        "巡回医疗车 流动医疗车 医疗车 巡回医疗 派驻专家 下派专家 派来的专家 专家一周 医联体 巡诊 义诊 "
+        "下乡义诊 对口支援 对口帮扶 送医下乡 专家下沉 坐诊下沉 多点执业"
     ),
     "buck_passing": _p(
         "属地负责 责任全压 压到基层 有责无权 权责不对等 像求人 求人办事 去求人 得求人 求爷爷告奶奶 甩锅 "
@@ -216,7 +216,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "toilet": _p("厕所 卫生间 洗手间 公厕 蹲位 坑位 蹲坑 马桶 洗手液 卫生纸 擦手纸 厕纸 冲水"),
     # --- the clinic and the wards ------------------------------------------------------------
     "pharmacy": _p(
-        "拿个药 取个药 药房窗口 发药窗口 取药窗口 药房 西药房 中药房 取药 拿药 领药 发药 配药 药剂"
+        "夜间药房 晚上没有药剂 拿个药 取个药 药房窗口 发药窗口 取药窗口 药房 西药房 中药房 取药 拿药 领药 "
+        "发药 配药 药剂"
     ),
     "drug_supply": _p(
         "药没有进 医院没有进 没有进这个药 药品品种 药进不来 药品目录 配不到 开的药 药品短缺 短缺药 断供 "
@@ -289,8 +290,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "收费员 交钱 付钱 付费 付个钱 扫码付 结算 结账 医保"
     ),
     "billing": _p(
-        "押金太高 押金太多 预交金 预交款 收费标准 费用清单 一日清单 乱收费 多收费 收费项目 收费不透明 "
-        "价格公示 费用明细 比市医院"
+        "没有定价 物价局 物价部门 收不了钱 押金太高 押金太多 预交金 预交款 收费标准 费用清单 一日清单 乱收费 "
+        "多收费 收费项目 收费不透明 价格公示 费用明细 比市医院"
     ),
     "attitude": _p(
         "打发 打发走 三两句 问两句 说不了几句 没说几句 看病太快 三分钟 讲话冲 说话冲 好好说话 态度差 "
@@ -572,6 +573,14 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # pledges and responsibility letters signed layer by layer
     "pledges": _p("承诺书 责任状 责任书 签责任状 层层签订 签了一堆"),
+    # primary care people do not trust: few general practitioners, first visits at the big hospital
+    "primary_care_capacity": _p("全科医生 基层首诊 首诊 没有好医生 不信任基层 往大医院跑 分级诊疗"),
+    # requests to the level above left unanswered
+    "requests_unanswered": _p("请示 打报告请示 没有答复 不回复 拖着不回 悬着 没回音"),
+    # emergency stocks kept, and left to expire
+    "emergency_stocks": _p("物资过期 东西好多都过期 储备过期 应急物资 物资储备 防控物资 物资仓库"),
+    # the county medical alliance (医共体) and what it takes from the township centres
+    "county_alliance": _p("被县医院统走 医共体 县域医共体 医共体成立 总院统一"),
     "attendance": _p(
         "外出报备 外出登记 层层报备 考勤管理 考勤打卡 上班打卡 下班打卡 指纹打卡 人脸打卡 打卡机 考勤机 "
         "签到签退 考勤制度"

@@ -489,7 +489,8 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0, 0.8, 0.9, 0.9, 0.9
+    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0,
+    # 0.8, 0.9, 0.9, 0.9, 0.7 (batch by batch, as below)
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
@@ -507,13 +508,16 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         "pairs13": 0.89,
         "pairs14": 0.89,
         "pairs15": 0.89,
+        "pairs16": 0.69,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
         runs = in_random_orders(opinions)
         # measured 1.000 in every batch but pairs8 (0.833 in its worst order: a community doctor
-        # in many roles and young cadres leaving are both staffing)
-        assert min(q.precision for q in runs) >= (0.83 if name == "pairs8" else 0.99), name
+        # in many roles and young cadres leaving are both staffing) and pairs16 (0.875: village
+        # doctors who cannot use the computer and a village clinic's hours are both village doctors)
+        worst = {"pairs8": 0.83, "pairs16": 0.87}.get(name, 0.99)
+        assert min(q.precision for q in runs) >= worst, name
         assert statistics.mean(q.recall for q in runs) >= floors[name], name
 
 
