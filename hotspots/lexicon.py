@@ -157,9 +157,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "发工作群 发群里 发到群里 晒图 痕迹管理 过度留痕 迎检留痕 工作痕迹 拍视频"
     ),
     "study_formalism": _p(
-        "在线培训 刷课 挂机 学时 网络培训 线上培训 刷学分 学分 学习考试 考前发答案 学习搞成 学习打卡 "
-        "三会一课 主题党日 党员积分 学习任务 学习心得 读后感 抄写 笔记 学习笔记 读书笔记 手抄 抄笔记 心得 "
-        "心得体会 学习强国 学习app 积分 刷分 理论学习 政治学习 字数 不少于 网上抄 抄的 学习形式化 学习效果"
+        "业务考试 题目提前 背背就能过 培训考试 在线培训 刷课 挂机 学时 网络培训 线上培训 刷学分 学分 "
+        "学习考试 考前发答案 学习搞成 学习打卡 三会一课 主题党日 党员积分 学习任务 学习心得 读后感 抄写 笔记 "
+        "学习笔记 读书笔记 手抄 抄笔记 心得 心得体会 学习强国 学习app 积分 刷分 理论学习 政治学习 字数 "
+        "不少于 网上抄 抄的 学习形式化 学习效果"
     ),
     # from the campaign documents' wording (形式主义 / 官僚主义 / 享乐主义 / 奢靡之风), written before
     # any labelled opinion used them: inspections piled on the wards, passing the buck, idling on
@@ -364,10 +365,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     ),
     # the basic public-health service: its tasks, follow-ups, health records (and faking them)
     "public_health": _p(
-        "老人体检 老年人免费体检 老年体检 六十五岁以上 65岁以上 健康文件 居民健康文件 居民文件 公卫指针 "
-        "基本公卫 公共卫生服务 基本公共卫生 公卫任务 公卫考核 公卫项目 公卫指标 公卫资金 健康档案 "
-        "居民健康档案 居民档案 电子档案 建档 建档率 档案造假 假档案 虚假档案 编档案 补档案 死档 随访 "
-        "随访记录 慢病管理 慢病随访 老年人体检 重点人群 高血压患者 糖尿病患者"
+        "公卫经费 做公卫 老人体检 老年人免费体检 老年体检 六十五岁以上 65岁以上 健康文件 居民健康文件 "
+        "居民文件 公卫指针 基本公卫 公共卫生服务 基本公共卫生 公卫任务 公卫考核 公卫项目 公卫指标 公卫资金 "
+        "健康档案 居民健康档案 居民档案 电子档案 建档 建档率 档案造假 假档案 虚假档案 编档案 补档案 死档 "
+        "随访 随访记录 慢病管理 慢病随访 老年人体检 重点人群 高血压患者 糖尿病患者"
     ),
     # the family-doctor contract: its signing quotas and contracts on paper only
     "family_doctor": _p(
@@ -574,7 +575,9 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     # pledges and responsibility letters signed layer by layer
     "pledges": _p("承诺书 责任状 责任书 签责任状 层层签订 签了一堆"),
     # primary care people do not trust: few general practitioners, first visits at the big hospital
-    "primary_care_capacity": _p("全科医生 基层首诊 首诊 没有好医生 不信任基层 往大医院跑 分级诊疗"),
+    "primary_care_capacity": _p(
+        "业务萎缩 看病的本事 医疗业务越来越 全科医生 基层首诊 首诊 没有好医生 不信任基层 往大医院跑 分级诊疗"
+    ),
     # requests to the level above left unanswered
     "requests_unanswered": _p("请示 打报告请示 没有答复 不回复 拖着不回 悬着 没回音"),
     # emergency stocks kept, and left to expire

@@ -490,7 +490,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
     # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0,
-    # 0.8, 0.9, 0.9, 0.9, 0.7 (batch by batch, as below)
+    # 0.8, 0.9, 0.9, 0.9, 0.7, 0.875 (batch by batch, as below)
     floors = {
         "grassroots": 0.93,
         "pairs1": 0.94,
@@ -509,6 +509,7 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
         "pairs14": 0.89,
         "pairs15": 0.89,
         "pairs16": 0.69,
+        "pairs17": 0.87,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
