@@ -32,7 +32,7 @@ from itertools import islice
 import opencc
 import rjieba
 
-from hotspots.lexicon import ASPECTS, CONCEPTS
+from hotspots.lexicon import ASPECTS, CONCEPTS, PLACES
 
 # Chosen (#22, blind round) on our three labelled files and the tuning half of the blind set
 # together, never on the blind test half: of 0.52 to 0.56, the one with the highest precision on
@@ -71,6 +71,8 @@ POSTINGS_SCAN = 100
 BIGRAM_SCAN = 25
 
 _TO_SIMPLIFIED = opencc.OpenCC("tw2sp")
+# The six Hong Kong variants tw2sp leaves as they are (hk2s folds them): 保衞科 is 保卫科.
+_HK_VARIANTS = str.maketrans("敍枱粧糭衞衹", "叙台妆粽卫只")
 _INVISIBLE = dict.fromkeys(i for i in range(0x110000) if unicodedata.category(chr(i)) == "Cf")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"^[\u4e00-\u9fffa-z0-9]{2,}$")
@@ -98,23 +100,51 @@ def normalize(text: str) -> str:
     """NFKC (full-width letters and digits to plain ones), invisible characters out, traditional
     to simplified, lower case."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _TO_SIMPLIFIED.convert(text).lower()
+    return _TO_SIMPLIFIED.convert(text).translate(_HK_VARIANTS).lower()
 
 
 # Every phrase of the lexicon and the concepts it names (a phrase in two concepts names both),
 # as written and folded as the texts are: OpenCC's Taiwan phrases turn 影像 into 图像 and 小程序
 # into 小进程 in simplified text too (and 小程式 into 小程序), so a phrase kept only as written
-# would never be found in a simplified text.
+# would never be found in a simplified text. (How a Taiwan or Hong Kong text of a phrase folds,
+# 健康檔案 to 健康文件, is written in the lexicon itself: the converters that would find it at
+# import hold 40 MB; tests/test_hotspots.py checks that the lexicon has every such form.)
 _CONCEPTS_OF: dict[str, list[str]] = defaultdict(list)
 for _concept, _phrases in CONCEPTS.items():
     for _phrase in _phrases:
         for _form in dict.fromkeys((_phrase, normalize(_phrase))):
-            _CONCEPTS_OF[_form].append("c:" + _concept)
-# Longest phrases first, in a lookahead: the search then finds the longest phrase starting at
-# every place, overlapping ones included (微信预约 and 预约挂号 in 微信预约挂号).
-_PHRASES = re.compile(
-    "(?=(" + "|".join(map(re.escape, sorted(_CONCEPTS_OF, key=lambda p: (-len(p), p)))) + "))"
-)
+            # once per concept: a phrase listed in both scripts (夜班费 / 夜班費) is one mention
+            if "c:" + _concept not in _CONCEPTS_OF[_form]:
+                _CONCEPTS_OF[_form].append("c:" + _concept)
+
+
+def phrase_pattern(phrases: Iterable[str]) -> str:
+    """One regular expression for the longest of the phrases starting at a place, written as a
+    trie (挂号 and 挂号难 as 挂号(?:难)?): an alternation of 2,500 phrases is tried one by one at
+    every place of a text, a trie one character at a time. Each step is greedy and the branches
+    of a node begin with different characters, so the match is the longest phrase there."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for char in phrase:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a phrase ends here
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # the phrase may end here: the longer ones are optional
+            return "(?:" + body + ")?"
+        return body
+
+    return pattern(trie)
+
+
+# In a lookahead: the search finds the longest phrase starting at every place, overlapping ones
+# included (微信预约 and 预约挂号 in 微信预约挂号).
+_PHRASES = re.compile("(?=(" + phrase_pattern(_CONCEPTS_OF) + "))")
 
 
 def terms(text: str) -> dict[str, float]:
@@ -148,6 +178,12 @@ def _concepts(plain: str) -> dict[str, float]:
                 named[concept] = max(named.get(concept, 0.0), weight)
                 mentions[concept] += 1
                 topic_named = topic_named or concept[2:] not in ASPECTS
+    # a place gives way to a problem that happens there and is named as early (车棚里充电插座太少
+    # is about charging; 车棚乱，…再装几个充电桩 stays about the shed)
+    for place, problems in PLACES.items():
+        where = named.get("c:" + place)
+        if where and any(named.get("c:" + problem, 0.0) >= where for problem in problems):
+            del named["c:" + place]
     if MENTION_WEIGHT:
         return {c: w * (1.0 + MENTION_WEIGHT * math.log(mentions[c])) for c, w in named.items()}
     return named
