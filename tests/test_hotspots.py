@@ -126,6 +126,36 @@ def test_the_blind_set_meets_the_targets_now_that_it_is_development_data():
     assert statistics.mean(q.recall for q in runs) >= 0.7
 
 
+def third_writer_runs() -> list[quality.Quality]:
+    return in_random_orders(quality.read_opinions(DATA / "hotspots_blind3.tsv"))
+
+
+def test_the_third_writers_set_was_written_apart_and_holds_what_was_measured():
+    """451 opinions by a third writer (hospitals and, for a third of them, bureaus, township and
+    community health centres), written while round 3 of #22 worked and scored once after its
+    freeze (tests/data/hotspots_blind3.md): the held-out measure. Asserted as measured, so that
+    a change that loses ground on text nobody tuned on fails here; a second reader's grouping
+    scores 0.978 / 0.880 against these labels, so the groups are there to be found."""
+    opinions = quality.read_opinions(DATA / "hotspots_blind3.tsv")
+    others = {
+        o.text
+        for name in ("tune", "test", "fresh", "blind", "probes")
+        for o in quality.read_opinions(DATA / f"hotspots_{name}.tsv")
+    }
+    assert len(opinions) >= 300 and not {o.text for o in opinions} & others
+    runs = third_writer_runs()
+    assert statistics.mean(q.precision for q in runs) >= 0.69  # measured 0.694
+    assert statistics.mean(q.recall for q in runs) >= 0.41  # 0.412
+    assert statistics.mean(q.ari for q in runs) >= 0.51  # 0.511
+
+
+@pytest.mark.xfail(strict=True, reason="#22: on text nobody tuned on, P 0.69 R 0.41 (README, Hotspots)")
+def test_the_third_writers_set_meets_the_targets():
+    runs = third_writer_runs()
+    assert statistics.mean(q.precision for q in runs) >= 0.9
+    assert statistics.mean(q.recall for q in runs) >= 0.7
+
+
 def test_the_lexicon_is_folded_as_the_texts_are():
     """OpenCC's Taiwan phrases fold 影像 to 图像 and 小程序 to 小进程 in simplified text too: a
     lexicon phrase kept as written would never be found."""
