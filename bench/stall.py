@@ -380,6 +380,7 @@ async def run(arguments) -> None:
     )
     await bot.start_polling(app, poll_timeout=1)
     bot.settle_heap()  # as bot.serve does at its start
+    bot.shorten_thread_switches()
     checkpoints = None if arguments.autocheckpoint else Checkpointer(db).start()  # as bot.serve does
     await charts.start_drawing()  # as bot.serve does, not at the first 08:30 digest
     for job in app.job_queue.get_jobs_by_name("sweeper"):  # this benchmark runs the passes itself

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from datetime import datetime, time, timedelta
 
+import pytest
 from test_sweeper_isolation import SHANGHAI
 from test_sweeps_at_scale import DAY, app_for, seed
 
@@ -229,3 +231,15 @@ def test_what_the_start_built_is_left_out_of_the_collectors_full_passes():
         assert gc.get_count()[2] == 0  # collected first: nothing left over is kept for good
     finally:
         gc.unfreeze()
+
+
+def test_the_running_bot_switches_threads_often():
+    """bot.serve shortens the interpreter's switch interval: a worker thread running Python (the
+    hot-spot index rebuilt after a restart) otherwise kept the lock 5 ms each time the loop gave
+    it up for a system call (bench/hotspots_rebuild.py: ten round trips 20-31 ms against 5.7)."""
+    before = sys.getswitchinterval()
+    try:
+        bot.shorten_thread_switches()
+        assert sys.getswitchinterval() == pytest.approx(bot.SWITCH_SECONDS) and bot.SWITCH_SECONDS <= 0.0005
+    finally:
+        sys.setswitchinterval(before)
