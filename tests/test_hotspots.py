@@ -291,12 +291,10 @@ def test_charging_e_bikes_is_a_problem_apart_from_the_shed():
     """Charging points and the fire risk of charging are one rectification, the shed's disorder
     another (the blind set keeps them apart); 电动车 alone names neither."""
     index = engine.Index()
-    shed = {
-        index.add(n, text)
-        for n, text in enumerate(
-            ["自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "车棚里全是僵尸车"]
-        )
-    }
+    shed = groups_of(
+        index,
+        ["自行车棚太乱了，车子东倒西歪。", "车棚满了，自行车没地方放", "车棚里全是僵尸车"],
+    )
     charging = index.add(9, "电瓶车充电的问题什么时候解决，楼道里到处拉电线")
     assert charging not in shed
     assert index.add(10, "電動車充電樁太少，大家只好把電瓶拎進科室充。") == charging
@@ -306,17 +304,15 @@ def test_charging_e_bikes_is_a_problem_apart_from_the_shed():
 def test_a_side_remark_of_one_member_does_not_make_the_group_about_it():
     # a threshold this low joins anything that shares a term: what keeps them apart is the subject
     index = engine.Index(threshold=0.01)
-    lights = {
-        index.add(n, text)
-        for n, text in enumerate(
-            [
-                "住院部楼道的灯坏了好多，晚上一片漆黑。",
-                "楼梯间的灯坏了很久都没人修，晚上走很危险。",
-                "地下室通道没有照明，黑漆漆的。",
-                "车棚旁边楼梯灯坏了半个月，晚上摸黑走。",
-            ]
-        )
-    }
+    lights = groups_of(
+        index,
+        [
+            "住院部楼道的灯坏了好多，晚上一片漆黑。",
+            "楼梯间的灯坏了很久都没人修，晚上走很危险。",
+            "地下室通道没有照明，黑漆漆的。",
+            "车棚旁边楼梯灯坏了半个月，晚上摸黑走。",
+        ],
+    )
     assert len(lights) == 1
     assert index.add(9, "车棚的灯坏了，车棚里一片漆黑") in lights  # names the lights: may join
     assert index.add(10, "车棚满了，自行车没地方放") not in lights  # one member's 车棚 is not enough
@@ -335,16 +331,14 @@ def test_a_write_back_adds_substance_when_it_says_more_than_chasing():
 
 def test_an_opinion_whose_text_grew_is_placed_again_unless_it_must_stay():
     index = engine.Index()
-    shed = {
-        index.add(n, t)
-        for n, t in enumerate(
-            [
-                "自行车棚太乱了，车子东倒西歪。",
-                "车棚满了，自行车没地方放",
-                "車棚頂棚漏水，電動車淋雨容易短路。",
-            ]
-        )
-    }
+    shed = groups_of(
+        index,
+        [
+            "自行车棚太乱了，车子东倒西歪。",
+            "车棚满了，自行车没地方放",
+            "車棚頂棚漏水，電動車淋雨容易短路。",
+        ],
+    )
     vague = index.add("v", "这个问题反映过好几次了，一直没人管。")
     assert vague not in shed
     pinned = index.add("p", "说了多少次了，还是老样子。")
@@ -352,6 +346,11 @@ def test_an_opinion_whose_text_grew_is_placed_again_unless_it_must_stay():
     assert index.retext("v", grown) in shed
     assert index.retext("p", "说了多少次了，还是老样子。\n自行车棚里全是僵尸车", stay=True) == pinned
     assert index.sizes[pinned] == 1 and vague not in index.sizes  # the emptied group is gone
+
+
+def groups_of(index: engine.Index, texts: list[str], first: int = 0) -> set:
+    """The groups the texts join, added to the index in order under keys first, first + 1 …"""
+    return {index.add(first + n, text) for n, text in enumerate(texts)}
 
 
 def concepts(text: str) -> dict[str, float]:
@@ -397,28 +396,25 @@ def test_a_side_remark_does_not_pull_an_opinion_into_the_group_of_the_thing_rema
         monkeypatch.setattr(engine, "LATER_WEIGHT", later_weight)
     index = engine.Index()
     groups = {
-        "shed": {
-            index.add(n, t)
-            for n, t in enumerate(
-                [
-                    "自行车棚太乱了，车子东倒西歪。",
-                    "车棚满了，自行车没地方放",
-                    "車棚頂棚漏水，電動車淋雨容易短路。",
-                    "车棚里全是僵尸车",
-                ]
-            )
-        },
-        "cameras": {
-            index.add(10 + n, t)
-            for n, t in enumerate(
-                [
-                    "门诊大厅的监控探头是坏的",
-                    "住院部楼梯间是监控死角，建议增加摄像头。",
-                    "監視器壞掉很久了都沒有維修",
-                    "监控录像调不出来",
-                ]
-            )
-        },
+        "shed": groups_of(
+            index,
+            [
+                "自行车棚太乱了，车子东倒西歪。",
+                "车棚满了，自行车没地方放",
+                "車棚頂棚漏水，電動車淋雨容易短路。",
+                "车棚里全是僵尸车",
+            ],
+        ),
+        "cameras": groups_of(
+            index,
+            [
+                "门诊大厅的监控探头是坏的",
+                "住院部楼梯间是监控死角，建议增加摄像头。",
+                "監視器壞掉很久了都沒有維修",
+                "监控录像调不出来",
+            ],
+            first=10,
+        ),
     }
     assert all(len(g) == 1 for g in groups.values())
     placed = index.add(20, "车棚又乱又挤，监控也坏了")
@@ -446,16 +442,14 @@ def test_a_service_window_problem_groups_its_paraphrases_and_not_a_neighbour():
     and again at a service window is one problem however it is written (traditional included);
     staff passed between offices inside the institution, though also 办事难, is another."""
     index = engine.Index()
-    window = {
-        index.add(n, text)
-        for n, text in enumerate(
-            [
-                "群众来窗口办事，材料交了三次还说不全，能不能一次性告知？",
-                "政务大厅办个证要跑好几趟，每次都让补一份新的证明，说好的最多跑一次呢",
-                "便民服務中心的工作人員每次只說缺一樣材料，下次來又說缺別的",
-            ]
-        )
-    }
+    window = groups_of(
+        index,
+        [
+            "群众来窗口办事，材料交了三次还说不全，能不能一次性告知？",
+            "政务大厅办个证要跑好几趟，每次都让补一份新的证明，说好的最多跑一次呢",
+            "便民服務中心的工作人員每次只說缺一樣材料，下次來又說缺別的",
+        ],
+    )
     assert len(window) == 1
     assert index.add(3, "建议窗口推行一次性告知，别让办事群众反复补材料") in window
     assert index.add(4, "职工去人事科办手续，人事科推给医务科，医务科又推回来，互相推诿") not in window
