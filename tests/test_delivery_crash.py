@@ -138,7 +138,10 @@ async def test_free_sends_side_by_side_killed_lose_nothing_and_repeat_at_most_tw
 ):
     """BROADCAST_IN_FLIGHT, for a bot far from Telegram: free sends several at once."""
     _roster(db, server)
-    server.api.latency["sendmessage"] = 0.02
+    # 100 ms a round trip: one at a time would go at 10 a second, the pacer allows 29.7, so sends
+    # overlap whatever the machine's speed (at 20 ms they overlapped only when the pacer caught
+    # up after a late send, and a CI run once saw none)
+    server.api.latency["sendmessage"] = 0.1
     in_flight = 3
     _, twice = await _kill_and_restart(server, db_path, BROADCAST_IN_FLIGHT=str(in_flight))
     assert twice <= 2 * in_flight
