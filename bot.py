@@ -391,7 +391,6 @@ async def serve(settings: config.Settings) -> None:
     log.info("bot running as @%s", app.bot.username)
     await stopping.wait()
     log.info("stopping")
-    await asyncio.wait({drawing}, timeout=3)  # a process being started is then stopped with the rest
     if health:
         await health.cleanup()
     try:
@@ -401,6 +400,7 @@ async def serve(settings: config.Settings) -> None:
             "stopping took over %.0f s; ending with work unfinished (it resumes at the next start)",
             STOP_LIMIT,
         )
+    await asyncio.wait({drawing}, timeout=1)  # stop_polling ended the chart process, started or not
     if sandbox:
         await sandbox.stop()
     institutions.close(app)

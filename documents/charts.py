@@ -223,15 +223,29 @@ def _label(axes, family: str, title: str) -> None:
 # ---- drawing apart from the bot's process ----------------------------------------------------
 
 _pool: ProcessPoolExecutor | None = None
+_launching: ProcessPoolExecutor | None = None  # the process being started, not yet ready
+_stops = 0  # how many times stop_drawing ran: a start that began before a stop does not go on
+_launch_lock = threading.Lock()  # held for moments only, unlike _starting
 
 
-def _started() -> ProcessPoolExecutor:
+def _started(stops: int) -> ProcessPoolExecutor:
     """The chart process, started and ready (its imports, font and a first chart done): called
-    in a worker thread, since starting a process and waiting for it would hold the event loop."""
+    in a worker thread, since starting a process and waiting for it would hold the event loop.
+    `stops`: stop_drawing's count when the start was asked for."""
+    global _launching
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_rehearse
     )
-    pool.submit(int).result()
+    with _launch_lock:
+        if _stops != stops:  # the bot began to stop before this thread got here
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise RuntimeError("the chart process was stopped while it started")
+        _launching = pool  # a stop while it starts ends it (stop_drawing), not waits for it
+    try:
+        pool.submit(int).result()
+    finally:
+        with _launch_lock:
+            _launching = None
     return pool
 
 
@@ -269,9 +283,10 @@ _starting = threading.Lock()  # a thread's lock: the process is started in worke
 def _ready() -> ProcessPoolExecutor:
     """The chart process, started by whoever asks first (the bot's start, or a chart)."""
     global _pool
+    stops = _stops
     with _starting:
         if _pool is None:
-            _pool = _started()
+            _pool = _started(stops)
         return _pool
 
 
@@ -279,8 +294,11 @@ async def start_drawing() -> None:
     """Start the chart process now, in a worker thread, so that the first digests after a
     start (the 08:30 pass, the body's roll-up) do not also wait for a process to start,
     matplotlib to load and the font to be read: about 2.4 s of the roll-up digest's 3.7 s at
-    city scale."""
-    await asyncio.to_thread(_ready)
+    city scale. A stop while it starts ends it (the first chart then starts another)."""
+    try:
+        await asyncio.to_thread(_ready)
+    except (BrokenProcessPool, RuntimeError):  # ended by stop_drawing while it started
+        pass
 
 
 Drawn = TypeVar("Drawn")  # what the chart process hands back: a chart's bytes, a prepared digest
@@ -306,8 +324,20 @@ async def apart(draw: Callable[..., Drawn], *args) -> Drawn:
 
 
 def stop_drawing() -> None:
-    """End the chart process (the bot is stopping); the next chart starts another."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
+    """End the chart process at once (the bot is stopping; the next chart starts another). It
+    holds nothing to save, and is ended rather than asked to finish: a process still starting
+    reads the request only once started, and started in the first seconds of a busy machine's
+    bot (imports, matplotlib, the font: 6-10 s at a load of 5) it held the bot's exit past
+    the 10 s `docker stop` allows."""
+    global _pool, _stops
+    with _launch_lock:
+        _stops += 1
+        ending = {_pool, _launching} - {None}
+    for pool in ending:
+        # the executor's own list of its worker: the only handle on it before Python 3.14's
+        # terminate_workers()
+        processes = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+    _pool = None

@@ -99,7 +99,9 @@ class SandboxServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # at a stop, long polls (the bot's, the web page's) are ended after a second rather than
+        # waited for to their end: Ctrl+C on the demo took 9 s
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

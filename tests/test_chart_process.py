@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from documents import charts
 
 
@@ -38,6 +40,34 @@ async def test_started_at_the_start_then_used_by_charts_and_never_twice():
     finally:
         charts.stop_drawing()
     assert charts._pool is None
+
+
+async def _no_chart_process(seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return not multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("after", [0.0, 0.3])
+async def test_a_stop_while_the_chart_process_starts_ends_it_rather_than_waiting(after):
+    """The bot stopping in its first seconds (a restart, `docker stop`): the process still
+    starting is ended, not waited for (it held the bot's exit 6-10 s on a busy machine)."""
+    charts.stop_drawing()
+    assert await _no_chart_process()
+    drawing = asyncio.create_task(charts.start_drawing())
+    await asyncio.sleep(after)  # before the start's thread got going, or while the process starts
+    charts.stop_drawing()
+    await asyncio.wait_for(drawing, 60)  # ends, without an error
+    assert charts._pool is None and await _no_chart_process()
+    png = await charts.apart(  # the next chart starts another
+        charts.status_by_department,
+        [charts.DepartmentLights("门诊部", {"red": 1})],
+        "门诊部",
+        {"red": "逾期"},
+    )
+    assert png.startswith(b"\x89PNG")
+    charts.stop_drawing()
 
 
 def test_the_chart_process_ends_when_the_bot_is_killed(tmp_path):
