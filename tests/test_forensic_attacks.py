@@ -5,16 +5,23 @@ driven as people use it, copied commit by commit.
 - A rating sheet's batch mixed the roster's raters and the rating slips' holders, and every
   ballot row carries its group (staff / slip): a batch of one rater and four slips wrote that
   rater's whole ballot as the only 'staff' rows, beside their voter row.
+- Reminders went to those neither on the voters list nor waiting in the mixing pool: the outbox
+  then named who was waiting, and what was left at the close was theirs (rating sheets and
+  questionnaires).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from forensics import Image
 from test_forensics import K, Observer, replay
 
+from jobs import sweeper
 from storage import anonymous_pool, evaluations, invitations, roster
+from storage.clock import clock
 
 STAFF = 6
 FIRST_ID = 7_640_000_001
@@ -37,9 +44,13 @@ async def _join(fast_client, codes, n: int):
     return person
 
 
-async def _open_sheet(fast_client, codes, monkeypatch, slips: int = 0) -> tuple[int, list[str]]:
+async def _office(fast_client, codes):
     office = await fast_client.user(FIRST_ID + 100, "王芳")
     await office.send(f"/start {codes['王芳']}")
+    return office
+
+
+async def _open_sheet(office, monkeypatch, slips: int = 0) -> tuple[int, list[str]]:
     preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
     sheet = await office.press("确认发出", message=preview[-1])
     sheet_id = int(re.search(r"#(\d+)", sheet[-1].text)[1])
@@ -88,7 +99,7 @@ async def test_a_batch_never_holds_fewer_than_k_of_a_group_whose_ballots_it_mark
     group; a commit that wrote one voter row and 'staff' rows wrote that person's ballot. For
     each group whose ballots a commit writes beside voters, at least k of that group's voters
     must be in it, or the rows of the group are one (or a few) people's, named."""
-    sheet_id, slips = await _open_sheet(fast_client, codes, monkeypatch, slips=5)
+    sheet_id, slips = await _open_sheet(await _office(fast_client, codes), monkeypatch, slips=5)
     staff = [await _join(fast_client, codes, n) for n in range(5)]
     observer = _watch_batches(monkeypatch, db_path)
     await _rate(staff[0], "差")  # the one the operator wants
@@ -121,3 +132,92 @@ async def test_a_batch_never_holds_fewer_than_k_of_a_group_whose_ballots_it_mark
         db.execute("select count(*) from evaluation_voters where sheet_id = ?", [sheet_id]).fetchone()[0] == 5
     )
     assert db.execute("select count(*) from evaluation_slips where used = 1").fetchone()[0] == 5
+
+
+def _outbox_person_ids(image: Image, dedup_prefix: str) -> set[int]:
+    """The people an outbox row in the file names under this dedup key (its rows as the
+    reader finds them: person_id and dedup_key by their place in the table's columns)."""
+    sql = next(r["sql"] for r in image.schema() if r["type"] == "table" and r["name"] == "outbox")
+    columns = [c.strip().split()[0] for c in sql[sql.index("(") + 1 :].split(",\n")]
+    person, dedup = columns.index("person_id"), columns.index("dedup_key")
+    return {
+        cell.values[person]
+        for cell in image.rows("outbox")
+        if isinstance(cell.values[dedup], str) and cell.values[dedup].startswith(dedup_prefix)
+    }
+
+
+async def test_reminders_do_not_name_who_waits_in_the_pool(
+    fast_bot, fast_client, codes, db, db_path, tmp_path, monkeypatch
+):
+    """The attack: one person rates early; the half-time reminder goes to those who have not
+    rated. The operator takes everyone asked, removes the voters list and those the reminder
+    named: who is left waits in the mixing pool, and what the close writes without voters is
+    theirs. Read from the file's pages after the reminder: nobody may be left over."""
+    sheet_id, _ = await _open_sheet(await _office(fast_client, codes), monkeypatch)
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    await _rate(people[0], "差")
+    sheet = evaluations.get(db, sheet_id)
+    clock.travel_to(sheet.opens_at + (sheet.closes_at - sheet.opens_at) / 2 + timedelta(hours=12))
+    await sweeper.sweep_app(fast_bot.app)  # the half-time reminder
+    db.execute("pragma wal_checkpoint(truncate)")  # the reader reads the file
+    image = Image.of_file(db_path)
+
+    asked = {p.id for p in evaluations.eligible(db, sheet)}
+    written = {c.values[1] for c in image.rows("evaluation_voters") if c.values[0] == sheet_id}
+    reminded = _outbox_person_ids(image, f"evaluation:{sheet_id}:half:")
+    assert reminded, "the reminder must have been queued"
+    left = asked - written - reminded
+    names = {r[0]: r[1] for r in db.execute("select id, name from people")}
+    assert not left, f"{[names[p] for p in left]} waits in the pool, and the close writes their ballot"
+
+    # The one who waits is told nothing wrong, and cannot rate twice.
+    reminder = await people[0].wait_for("不必再评")
+    assert "已经参加过" in (await people[0].press("开始评议", message=reminder))[-1].text
+    clock.travel_to(sheet.closes_at + timedelta(minutes=1))
+    await sweeper.sweep_app(fast_bot.app)  # the close: the one ballot is written, without its voter
+    assert (
+        db.execute("select count(*) from evaluation_voters where sheet_id = ?", [sheet_id]).fetchone()[0] == 0
+    )
+    assert (
+        db.execute(
+            "select count(*) from evaluation_ballots where sheet_id = ? and grade = '差'", [sheet_id]
+        ).fetchone()[0]
+        == 5
+    )
+
+
+async def test_survey_reminders_do_not_name_who_waits_in_the_pool(fast_bot, fast_client, codes, db, db_path):
+    """The same attack on a questionnaire: one person answers early; the half-time reminder
+    must not leave them out."""
+    from storage import people as storage_people
+    from storage import surveys
+
+    office = await _office(fast_client, codes)
+    survey = await office.send("/survey 食堂调查 | 7天 | 门诊部\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    [found] = surveys.open_surveys(db)
+    # answered as the button's flow answers (that flow, driven in this fast tier, trips on
+    # answering its button twice: a fake-API difference from test_questionnaires' HTTP tier)
+    early = storage_people.by_telegram_user(db, people[0].id)
+    choice, text = found.questions
+    bots_db = fast_bot.app.bot_data["db"]  # its pool, not a pool of the test's own connection
+    surveys.submit(
+        bots_db, found.id, early, {choice.position: "0", text.position: "建议"}, clock.now().date()
+    )
+    assert not surveys.respondent_count(db, found.id), "the answer waits in the pool"
+    clock.travel_to(found.opens_at + (found.closes_at - found.opens_at) / 2 + timedelta(hours=12))
+    await sweeper.sweep_app(fast_bot.app)  # the half-time reminder
+    db.execute("pragma wal_checkpoint(truncate)")
+    image = Image.of_file(db_path)
+
+    asked = {p.id for p in surveys.eligible(db, found)}
+    written = {c.values[1] for c in image.rows("survey_respondents") if c.values[0] == found.id}
+    reminded = _outbox_person_ids(image, f"survey:{found.id}:half:")
+    assert reminded, "the reminder must have been queued"
+    names = {r[0]: r[1] for r in db.execute("select id, name from people")}
+    left = asked - written - reminded
+    assert not left, f"{[names[p] for p in left]} waits in the pool, and the close writes their answers"
+    reminder = await people[0].wait_for("不必再填")
+    assert "已经填写过" in (await people[0].press("开始填写", message=reminder))[-1].text
