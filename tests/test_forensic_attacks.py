@@ -13,6 +13,7 @@ driven as people use it, copied commit by commit.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -221,3 +222,83 @@ async def test_survey_reminders_do_not_name_who_waits_in_the_pool(fast_bot, fast
     assert not left, f"{[names[p] for p in left]} waits in the pool, and the close writes their answers"
     reminder = await people[0].wait_for("不必再填")
     assert "已经填写过" in (await people[0].press("开始填写", message=reminder))[-1].text
+
+
+async def test_the_checkpointer_keeps_no_batch_beside_a_person(
+    fast_bot, fast_client, codes, db_path, tmp_path, monkeypatch
+):
+    """The production checkpointer (storage.db.Checkpointer, which bot.serve starts and the
+    harness does not) folds the WAL every round and never cuts it, so frames of earlier rounds
+    stay in the file behind the current ones. The attack: hold the pool's cut back (the round's
+    lock held, as a long round at full size does), let people join while the batch's commit is
+    in the WAL and the rounds fold it, and read every copy of the WAL, stale frames included.
+    Tried; it fails: the batch's commit is a round of its own (the older rounds behind it are
+    earlier commits, people joining), the next commit writes over it once it is folded, no
+    frame holds a marker and a person's id, and the sweeper's cut leaves no frame of it."""
+    import threading
+
+    from conftest import submit_opinion
+    from forensics import wal_commits
+    from test_forensics import ANONYMOUS_TABLES
+
+    from storage.db import Checkpointer, checkpointing
+
+    app = fast_bot.app
+    checkpoints = Checkpointer(fast_bot.db, seconds=0.01).start()
+    try:
+        people = [await _join(fast_client, codes, n) for n in range(K)]
+        observer = _watch_batches(monkeypatch, db_path)
+        markers = [f"MARK{uuid.uuid4().hex}" for _ in range(K)]
+        round_lock = checkpointing(db_path)
+        held = threading.Event()
+
+        def long_round() -> None:  # a checkpoint round that outlasts the pool's wait
+            with round_lock:
+                held.set()
+                threading.Event().wait(0.5)
+
+        for n, marker in enumerate(markers):
+            if n == K - 1:
+                threading.Thread(target=long_round, daemon=True).start()
+                held.wait()
+            await submit_opinion(people[n], f"意见 {marker}")
+            observer.copy()
+        assert anonymous_pool.pool_for(fast_bot.db).unsettled, "the cut must have been held back"
+        threading.Event().wait(0.6)  # the long round ends; the next rounds fold the batch in
+        for n in range(K, STAFF):  # people join (rows that name them) while the batch is in the WAL
+            await _join(fast_client, codes, n)
+            observer.copy()
+            threading.Event().wait(0.05)  # rounds fold it; the WAL starts over from its start
+            observer.copy()
+        await _office(fast_client, codes)
+        observer.copy()
+        await sweeper.sweep_app(app)  # the cut the pool could not make
+        observer.copy("end")
+    finally:
+        checkpoints.stop()
+
+    commits = replay(observer, tmp_path)
+    with_items = [c for c in commits if c.anonymous]
+    assert with_items, "the replay must see the batch"
+    for commit in with_items:
+        assert not commit.others and not commit.voters, f"the batch wrote {commit.others[:3]}"
+        assert {t for t, _ in commit.anonymous} <= ANONYMOUS_TABLES
+    # what the copies show: the batch's commit alone in a new round of the WAL (the rounds
+    # before it left behind it, stale: people joining), then written over by the next commit
+    # once a round has folded it, before the sweeper's cut
+    held_batch = []
+    for number, snapshot in enumerate(observer.snapshots):
+        copied = tmp_path / f"copy{number}.db-wal"
+        copied.write_bytes(snapshot.wal)
+        held_batch.append(any(b"MARK" in p for c in wal_commits(copied) for p in c.frames.values()))
+    assert any(held_batch), "the copies must see the batch in the WAL"
+    wal = db_path.with_name(db_path.name + "-wal")
+    left = [c for c in wal_commits(wal) for page in c.frames.values() if b"MARK" in page]
+    assert not left, "the cut leaves no frame of the batch"
+    ids = [p.id.to_bytes(8, "big") for p in people] + [str(p.id).encode() for p in people]
+    for snapshot in observer.snapshots:
+        raw = snapshot.wal[32:]
+        frames = [raw[i : i + 24 + 4096] for i in range(0, len(raw), 24 + 4096)]
+        for frame in frames:
+            if any(m.encode() in frame for m in markers):
+                assert not any(form in frame for form in ids), "a frame holds a marker and a user id"
