@@ -302,3 +302,56 @@ async def test_the_checkpointer_keeps_no_batch_beside_a_person(
         for frame in frames:
             if any(m.encode() in frame for m in markers):
                 assert not any(form in frame for form in ids), "a frame holds a marker and a user id"
+
+
+@pytest.mark.parametrize("first", ["receipt", "staff"])
+async def test_a_holder_asked_as_staff_votes_once_whichever_button_comes_first(
+    running_bot, client, invited, db, first
+):
+    """A look-back asks the departments its problem's opinions are about, not only the one that
+    fixed it. A holder in such a department is asked as staff and also sees the vote under their
+    receipt: the receipt's vote was counted as the opinion's (receipt:…) because the holder was
+    not of the fixing department, and the staff vote after it as the person's: two ballots, one
+    person (the README's promise: in place of, never beside, their staff vote)."""
+    from conftest import join, submit_opinion
+
+    from jobs import lookbacks as lookback_job
+    from jobs import opinion_batches
+    from storage import lookbacks, problems
+    from storage.clock import iso
+
+    staff = await join(client, invited, 101, "张伟")  # 门诊部; the opinion is about 门诊部
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await opinion_batches.release_to_office(running_bot.app)
+    opinion_id = db.execute("select id from opinions").fetchone()[0]
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    fixer = db.execute("select id from departments where name = '院办'").fetchone()[0]
+    problem_id = problems.from_opinion(db, opinion_id, office_id)
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+        [fixer, iso(clock.now()), problem_id],
+    )
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    lookback_job.ask(running_bot.app, lookback)  # the electorate: 院办 and 门诊部
+    person = db.execute("select id from people where name = '张伟'").fetchone()[0]
+    assert lookbacks.asks(db, lookback.id, next(p for p in _everyone(db) if p.id == person))
+
+    card = await staff.send(f"/receipt {receipt}")
+    if first == "receipt":
+        await staff.press("不满意", message=card[-1])
+        await staff.press_data(card[-1].message_id, f"lbv:{lookback.id}:unsatisfied")
+    else:
+        await staff.press_data(card[-1].message_id, f"lbv:{lookback.id}:unsatisfied")
+        await staff.press("不满意", message=card[-1])
+    answer = (await staff.callback_answer()) or {}
+    pool = anonymous_pool.pool_for(running_bot.db)
+    waiting = pool.lookbacks[lookback.id].voters
+    assert len(waiting) == 1, f"one person, two ballots: {sorted(waiting)}"
+    assert "已经投过票" in answer.get("text", "")
+
+
+def _everyone(db):
+    from storage import people
+
+    return people.everyone(db)
