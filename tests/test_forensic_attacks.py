@@ -355,3 +355,42 @@ def _everyone(db):
     from storage import people
 
     return people.everyone(db)
+
+
+async def test_logs_at_debug_name_nobody_in_the_anonymous_flows(running_bot, client, codes, caplog):
+    """LOG_LEVEL=DEBUG, the bot's own loggers and every library's (quieted as bot.serve quiets
+    them): people submit, write back, rate and vote, and no record of the whole run (its message
+    or its arguments) carries the id of anyone who did, in any form an id is written."""
+    import logging
+
+    from conftest import submit_opinion
+
+    import bot
+
+    bot.quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    office = await client.user(FIRST_ID + 100, "王芳")
+    await office.send(f"/start {codes['王芳']}")
+    preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+    await office.press("确认发出", message=preview[-1])
+    people = []
+    for n in range(K):
+        person = await client.user(FIRST_ID + n, f"u{n}")
+        await person.send(f"/start {codes[f'员工{n:02d}']}")
+        people.append(person)
+    caplog.clear()  # joining names people, as it should (person N joined): not an anonymous act
+    for person in people:
+        receipt = await submit_opinion(person, "候诊区座椅不足，老人站着等")
+        await person.send(f"/receipt {receipt}")
+        await person.press("回复活动办")
+        await person.send("补充：二楼也一样")
+        await _rate(person, "较好")
+    from jobs import opinion_batches
+
+    await opinion_batches.release_to_office(running_bot.app)  # the batch, grouped: it logs
+    await sweeper.sweep_app(running_bot.app)
+    ids = [str(p.id) for p in people]
+    logged = [(r.name, r.getMessage() + " " + str(r.args)) for r in caplog.records]
+    assert any(name.startswith(("jobs", "storage", "handlers")) for name, _ in logged), logged[:5]
+    named = [(name, text) for name, text in logged if any(i in text for i in ids)]
+    assert not named, named[:3]
