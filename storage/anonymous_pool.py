@@ -302,6 +302,15 @@ class AnonymousPool:
         self.unsettled = self.settle_after
         self.settle_if_due()
 
+    def cut_after_deleting(self) -> None:
+        """A row that named someone was deleted (an opt-in link): secure_delete wipes it in its
+        page, but the WAL still holds the page as the row's own commit wrote it, until something
+        cuts it (the next anonymous batch: days, when no opinion comes). Cut it now, or the
+        sweeper does within the minute."""
+        if self.settle_after:
+            self.unsettled = True
+            self.settle_if_due()
+
     def settle_if_due(self) -> None:
         """Cut the WAL if a batch was written since it was last cut (the sweeper calls this
         every minute, for a checkpoint that a reader held up)."""

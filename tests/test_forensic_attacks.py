@@ -394,3 +394,42 @@ async def test_logs_at_debug_name_nobody_in_the_anonymous_flows(running_bot, cli
     assert any(name.startswith(("jobs", "storage", "handlers")) for name, _ in logged), logged[:5]
     named = [(name, text) for name, text in logged if any(i in text for i in ids)]
     assert not named, named[:3]
+
+
+@pytest.mark.parametrize("ends", ["holder mutes", "office closes"])
+async def test_a_deleted_link_is_in_no_file(fast_bot, fast_client, codes, db, db_path, ends):
+    """The opt-in link (the holder's chat, sealed under the key the operator holds) is deleted
+    when its holder turns notices off or the opinion is closed: "已关闭通知，联系记录已删除". The
+    attack: the operator with the key reads the files after the deletion. secure_delete wipes
+    the row in its page, but the WAL still held the page as the opt-in's commit wrote it, until
+    the next anonymous batch cut it (days, when no opinion comes): unsealed, the chat of a
+    holder who had been told the link was gone."""
+    from conftest import submit_opinion
+
+    from jobs import opinion_batches
+    from storage import opinions
+
+    person = await _join(fast_client, codes, 0)
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    receipt = await submit_opinion(person, "候诊区座椅不足")
+    await opinion_batches.release_to_office(fast_bot.app)  # written, and the WAL cut
+    await person.send(f"/receipt {receipt}")
+    await person.press("有回复时通知我")
+    await person.press("我了解，开启通知")
+    [(opinion_id, sealed)] = db.execute(
+        "select opinion_id, sealed_chat from opinion_subscriptions"
+    ).fetchall()
+    keys = fast_bot.app.bot_data["keys"]
+    assert keys.unseal(sealed) == str(person.id)  # what the operator would read
+    for n in range(1, 3):  # life goes on: people join, the WAL grows behind the link's commit
+        await _join(fast_client, codes, n)
+    if ends == "holder mutes":
+        await person.send(f"/receipt {receipt}")
+        assert "联系记录已删除" in (await person.press("不再通知我"))[-1].text
+    else:
+        opinions.close(fast_bot.db, opinion_id, office_id, "已解决", clock.now().date())
+    assert not db.execute("select count(*) from opinion_subscriptions").fetchone()[0]
+    wal = db_path.with_name(db_path.name + "-wal")
+    for path in (db_path, wal):
+        if path.exists():
+            assert sealed.encode() not in path.read_bytes(), f"the deleted link is still in {path.name}"
