@@ -433,3 +433,35 @@ async def test_a_deleted_link_is_in_no_file(fast_bot, fast_client, codes, db, db
     for path in (db_path, wal):
         if path.exists():
             assert sealed.encode() not in path.read_bytes(), f"the deleted link is still in {path.name}"
+
+
+async def test_hotspot_rows_keep_no_order_of_arrival(fast_bot, fast_client, codes, db, db_path):
+    """The attack on the hotspot tables: opinions about one problem come in one by one; their
+    group's membership rows are read in the order their cells were written (a page's cells are
+    written from its end: a lower offset is written later), hoping for the order of arrival,
+    which the WAL's timeline could tie to who was using the bot. Tried; it fails: the grouping
+    runs only when a batch is released, over the batch in the order of the opinions' random ids,
+    so the rows are written in key order, and the groups' ids are random too."""
+    from conftest import submit_opinion
+
+    from jobs import opinion_batches
+
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    office = await _office(fast_client, codes)
+    arrivals = []
+    for n in range(2 * STAFF):
+        marker = f"M{n:02d}X"
+        await submit_opinion(people[n % STAFF], f"自行车棚的顶棚漏雨，车子都淋湿了 {marker}")
+        arrivals.append(marker)
+    await opinion_batches.release_to_office(fast_bot.app)
+    assert "12 条" in " ".join(m.text or "" for m in await office.send("/hotspots"))
+    db.execute("pragma wal_checkpoint(truncate)")
+    image = Image.of_file(db_path)
+    texts = {c.values[0]: c.values[5] for c in image.rows("opinions")}
+    cells = sorted(image.rows("hotspot_members"), key=lambda c: (c.page, -c.offset))  # as written
+    written = [c.values[0] for c in cells]
+    assert len(written) == len(arrivals)
+    order = [next(n for n, m in enumerate(arrivals) if m in texts[o]) for o in written]
+    assert order != sorted(order), "the membership rows keep the order of arrival"
+    assert written == sorted(written), "the rows are written in the order of their random keys"
+    assert len({c.values[1] for c in cells}) == 1  # one group, one random id
