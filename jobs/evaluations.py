@@ -43,7 +43,8 @@ def invite(app: Application, sheet: Sheet) -> int:
 
 def remind(app: Application, sheet: Sheet, moment: str) -> int:
     db, zone = services.of(app).db, services.of(app).settings.timezone
-    waiting = [p for p in eligible(app, sheet) if not evaluations.has_rated(db, sheet.id, p.id)]
+    # not the pool's raters too (evaluations.on_voters_list): the reminder says so to them
+    waiting = [p for p in eligible(app, sheet) if not evaluations.on_voters_list(db, sheet.id, p.id)]
     return notices.notify(
         app,
         waiting,

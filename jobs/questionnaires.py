@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 def waiting(app: Application, survey: Survey) -> list:
+    """Who the reminder goes to: everyone not on the respondents list, those whose answers wait
+    in the mixing pool included (surveys.on_respondents_list; the reminder says so to them)."""
     db = services.of(app).db
-    return [p for p in surveys.eligible(db, survey) if not surveys.has_answered(db, survey.id, p.id)]
+    return [p for p in surveys.eligible(db, survey) if not surveys.on_respondents_list(db, survey.id, p.id)]
 
 
 def _closes(app: Application, survey: Survey) -> str:

@@ -7,7 +7,8 @@ its own that holds nothing else:
 - opinions and write-backs (with any opt-in link asked for before its opinion was written) at
   the release times (OPINION_BATCH_TIMES), or as soon as k of them are waiting;
 - a look-back's or a rating sheet's ballots together with the voter rows of their voters, once
-  k voters are waiting (the voter rows and the ballots shuffled apart, so that neither order
+  k voters are waiting (a sheet's staff and rating slips each k of their own: a ballot row
+  says which it is) (the voter rows and the ballots shuffled apart, so that neither order
   pairs them); when voting closes, what is left is written without its voters.
 
 After each batch the WAL is folded into the database file and cut to nothing, so that no copy
@@ -69,7 +70,7 @@ class AnonymousPool:
         self.write_backs: list[tuple[str, str, str]] = []  # (opinion, text, day)
         self.subscriptions: dict[str, str] = {}  # opinion -> sealed chat, for waiting opinions
         self.lookbacks: dict[int, _Ballots] = {}
-        self.sheets: dict[int, _Ballots] = {}
+        self.sheets: dict[tuple[int, str], _Ballots] = {}  # (sheet, group: staff or slip)
         self.surveys: dict[int, _Ballots] = {}
         self.batches_written = 0
         self.unsettled = False  # a batch was written and the WAL not yet cut
@@ -186,22 +187,31 @@ class AnonymousPool:
         return len(ballots.rows)
 
     def has_rated(self, sheet_id: int, voter: int | str) -> bool:
-        return voter in self.sheets.get(sheet_id, _Ballots()).voters
+        return any(
+            voter in ballots.voters for (sheet, _), ballots in self.sheets.items() if sheet == sheet_id
+        )
 
     def add_rating(
         self, sheet_id: int, voter: int | str, rows: list[tuple], day: str, group: str = "staff"
     ) -> None:
         """One rater's whole ballot: rows of (subject, item, grade). The voter is a person's id,
-        or a rating slip's hash (a str) for group "slip"."""
-        ballots = self.sheets.setdefault(sheet_id, _Ballots())
+        or a rating slip's hash (a str) for group "slip". Each group waits apart and is written
+        only with k voters of its own: every ballot row carries its group, so a batch of one
+        rater and four slips would have written that rater's ballot as its only 'staff' rows."""
+        ballots = self.sheets.setdefault((sheet_id, group), _Ballots())
         ballots.voters.add(voter)
         ballots.rows.extend((*row, group) for row in rows)
         ballots.day = day
         if len(ballots.voters) >= self.k:
-            self.write_sheet(sheet_id, with_voters=True)
+            self._write_sheet_group(sheet_id, group, with_voters=True)
 
     def write_sheet(self, sheet_id: int, with_voters: bool) -> int:
-        ballots = self.sheets.pop(sheet_id, None)
+        """Every group's waiting ballots of the sheet, each group in a commit of its own."""
+        groups = sorted(group for sheet, group in self.sheets if sheet == sheet_id)
+        return sum(self._write_sheet_group(sheet_id, group, with_voters) for group in groups)
+
+    def _write_sheet_group(self, sheet_id: int, group: str, with_voters: bool) -> int:
+        ballots = self.sheets.pop((sheet_id, group), None)
         if ballots is None:
             return 0
         chosen = ballots.voters if with_voters else set()
@@ -218,8 +228,8 @@ class AnonymousPool:
                 "values (?, ?, ?, ?, ?, ?)",
                 self._shuffled(
                     [
-                        (secrets.token_hex(16), sheet_id, subject, item, grade, group)
-                        for subject, item, grade, group in ballots.rows
+                        (secrets.token_hex(16), sheet_id, subject, item, grade, grp)
+                        for subject, item, grade, grp in ballots.rows
                     ]
                 ),
             )
@@ -274,7 +284,7 @@ class AnonymousPool:
         self.write_opinions()
         for lookback_id in list(self.lookbacks):
             self.write_lookback(lookback_id, with_voters=True)
-        for sheet_id in list(self.sheets):
+        for sheet_id in sorted({sheet for sheet, _ in self.sheets}):
             self.write_sheet(sheet_id, with_voters=True)
         for survey_id in list(self.surveys):
             self.write_survey(survey_id, with_voters=True)
@@ -291,6 +301,15 @@ class AnonymousPool:
         self.batches_written += 1
         self.unsettled = self.settle_after
         self.settle_if_due()
+
+    def cut_after_deleting(self) -> None:
+        """A row that named someone was deleted (an opt-in link): secure_delete wipes it in its
+        page, but the WAL still holds the page as the row's own commit wrote it, until something
+        cuts it (the next anonymous batch: days, when no opinion comes). Cut it now, or the
+        sweeper does within the minute."""
+        if self.settle_after:
+            self.unsettled = True
+            self.settle_if_due()
 
     def settle_if_due(self) -> None:
         """Cut the WAL if a batch was written since it was last cut (the sweeper calls this

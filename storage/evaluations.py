@@ -216,6 +216,18 @@ def turnout(db: sqlite_utils.Database, sheet: Sheet) -> tuple[int, int]:
     return voter_count(db, sheet.id), len(eligible(db, sheet))
 
 
+def on_voters_list(db: sqlite_utils.Database, sheet_id: int, person_id: int) -> bool:
+    """Rated and written with a batch: what the file says, and all that a notice written to the
+    file may follow. One whose ballot waits in the mixing pool is reminded like one who has not
+    rated, or the outbox would name who waits, and so whose ballot the close writes alone."""
+    return (
+        db.execute(
+            "select 1 from evaluation_voters where sheet_id = ? and person_id = ?", [sheet_id, person_id]
+        ).fetchone()
+        is not None
+    )
+
+
 def has_rated(db: sqlite_utils.Database, sheet_id: int, person_id: int) -> bool:
     """Rated: on the voters list, or waiting in the mixing pool (then not reminded either)."""
     return anonymous_pool.pool_for(db).has_rated(sheet_id, person_id) or (

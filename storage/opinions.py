@@ -402,6 +402,7 @@ def mark_duplicate(db: sqlite_utils.Database, opinion_id: str, original_id: str,
         )
         db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
         audit.record(db, "opinion.duplicate", f"opinion:{opinion_id}", office_id, of=original_id)
+    anonymous_pool.pool_for(db).cut_after_deleting()
 
 
 def send_to_leader(db: sqlite_utils.Database, opinion_id: str, leader_id: int, office_id: int) -> Opinion:
@@ -440,6 +441,7 @@ def close(db: sqlite_utils.Database, opinion_id: str, office_id: int, answer: st
         )
         db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
         audit.record(db, "opinion.close", f"opinion:{opinion_id}", office_id)
+    anonymous_pool.pool_for(db).cut_after_deleting()  # the link's page as it was, in the WAL
     return _written(db, opinion_id)
 
 
@@ -482,6 +484,7 @@ def unsubscribe(db: sqlite_utils.Database, opinion_id: str) -> None:
     anonymous_pool.pool_for(db).subscriptions.pop(opinion_id, None)
     with db.atomic():
         db.execute("delete from opinion_subscriptions where opinion_id = ?", [opinion_id])
+    anonymous_pool.pool_for(db).cut_after_deleting()  # the link's page as it was, in the WAL
 
 
 def subscription(db: sqlite_utils.Database, opinion_id: str) -> str | None:

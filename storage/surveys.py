@@ -194,6 +194,17 @@ def eligible(db: sqlite_utils.Database, survey: Survey) -> list[Person]:
     return [p for p in people.everyone(db) if survey.may_answer(p)]
 
 
+def on_respondents_list(db: sqlite_utils.Database, survey_id: int, person_id: int) -> bool:
+    """Answered and written with a batch: all that a reminder written to the outbox may follow
+    (as evaluations.on_voters_list: the pool's respondents are reminded too)."""
+    return (
+        db.execute(
+            "select 1 from survey_respondents where survey_id = ? and person_id = ?", [survey_id, person_id]
+        ).fetchone()
+        is not None
+    )
+
+
 def has_answered(db: sqlite_utils.Database, survey_id: int, person_id: int) -> bool:
     return (
         anonymous_pool.pool_for(db).has_answered(survey_id, person_id)

@@ -160,8 +160,8 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     one-time slips (strangers, and people of the institutions). Read as a hostile operator reads
     the body's database and every commit of its WAL (tests/forensics.py, as test_forensics does):
     a commit that writes ballots writes nothing else but voter rows and slips marked used, at
-    least k of them, panel and delegates mixed; a slip is marked used only there. No
-    institution's file holds a slip's code or its hash."""
+    least k of each group whose ballots it writes (panel, delegates); a slip is marked used only
+    there. No institution's file holds a slip's code or its hash."""
     import re
     from datetime import timedelta
 
@@ -235,8 +235,19 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     for commit in commits:  # a voter row or a used slip goes nowhere but into a ballot batch
         if commit.voters:
             assert commit.anonymous
-    mixed = [c for c in with_ballots if {t for t, _ in c.voters} == {"evaluation_voters", "evaluation_slips"}]
-    assert mixed, "panel and delegates are written in the same batches"
+    # every ballot row names its group (panel or slip): a batch beside voters holds at least k
+    # of each group it writes, or the group's rows would be the few raters' ballots, named
+    grp = [c.name for c in body.bot_data["db"]["evaluation_ballots"].columns].index("grp")
+    for commit in with_ballots:
+        if commit.voters:
+            groups = {c.values[grp] for t, c in commit.anonymous if t == "evaluation_ballots"}
+            for group, table in (("staff", "evaluation_voters"), ("slip", "evaluation_slips")):
+                if group in groups:
+                    assert sum(t == table for t, _ in commit.voters) >= K, (
+                        f"fewer than k of the {group} group"
+                    )
+    written = {t for c in with_ballots for t, _ in c.voters}
+    assert written == {"evaluation_voters", "evaluation_slips"}, "both groups' batches are seen"
     db = body.bot_data["db"]
     assert db.execute("select count(*) from evaluation_slips where used = 1").fetchone()[0] >= K
     assert db.execute("select count(distinct grp) from evaluation_ballots").fetchone()[0] == 2

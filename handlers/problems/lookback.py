@@ -81,6 +81,9 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         key = "lookback.unknown_noted" if parsed[1] == "unknown" else "lookback.not_asked"
         await refuse(update, context, key)
         return
+    if (voter.id, lookback.id) in services(context).holder_votes:  # voted under their receipt
+        await refuse(update, context, "lookback.already")
+        return
     await _record(update, context, lookback.id, lookbacks.staff_voter(voter.id), parsed[1])
 
 
@@ -222,14 +225,16 @@ async def holder_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse(update, context, "lookback.not_yours")
         return
     voter = person_of(update, context)
-    problem = problems.get(db, lookback.problem_id)
     staff_key = lookbacks.staff_voter(voter.id)
     # One vote per person in memory too: a holder of several receipts behind one problem.
     voted_here = services(context).holder_votes
     if (voter.id, lookback_id) in voted_here or lookbacks.has_voted(db, lookback_id, staff_key):
         await refuse(update, context, "lookback.already")
         return
-    key = staff_key if voter.department_id == problem.department_id else lookbacks.holder_voter(opinion_id)
+    # asked as staff (the electorate: the fixing department, those the opinions are about, and
+    # any the office added), the holder's vote is their staff vote, or they could cast both
+    asked = lookbacks.asks(db, lookback_id, voter)
+    key = staff_key if asked else lookbacks.holder_voter(opinion_id)
     voted_here.add((voter.id, lookback_id))
     await _record(update, context, lookback_id, key, choice)
 

@@ -1,0 +1,467 @@
+"""Attacks of a hostile operator who holds the database, its WAL, the key and the token, each
+read with the forensic reader (tests/forensics.py) as test_forensics reads them: the real bot,
+driven as people use it, copied commit by commit.
+
+- A rating sheet's batch mixed the roster's raters and the rating slips' holders, and every
+  ballot row carries its group (staff / slip): a batch of one rater and four slips wrote that
+  rater's whole ballot as the only 'staff' rows, beside their voter row.
+- Reminders went to those neither on the voters list nor waiting in the mixing pool: the outbox
+  then named who was waiting, and what was left at the close was theirs (rating sheets and
+  questionnaires).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from forensics import Image
+from test_forensics import K, Observer, replay
+
+from jobs import sweeper
+from storage import anonymous_pool, evaluations, invitations, roster
+from storage.clock import clock
+
+STAFF = 6
+FIRST_ID = 7_640_000_001
+ROSTER = (
+    "姓名,科室,角色\n"
+    + "".join(f"员工{n:02d},门诊部,职工\n" for n in range(STAFF))
+    + "王芳,组织人事科,活动办\n李娜,院办,班子成员\n"
+)
+
+
+@pytest.fixture
+def codes(db):
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    return {i.person.name: i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)}
+
+
+async def _join(fast_client, codes, n: int):
+    person = await fast_client.user(FIRST_ID + n, f"u{n}")
+    await person.send(f"/start {codes[f'员工{n:02d}']}")
+    return person
+
+
+async def _office(fast_client, codes):
+    office = await fast_client.user(FIRST_ID + 100, "王芳")
+    await office.send(f"/start {codes['王芳']}")
+    return office
+
+
+async def _open_sheet(office, monkeypatch, slips: int = 0) -> tuple[int, list[str]]:
+    preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+    sheet = await office.press("确认发出", message=preview[-1])
+    sheet_id = int(re.search(r"#(\d+)", sheet[-1].text)[1])
+    made: list[str] = []  # the codes are on the paper only: read them as they are made
+    real_issue = evaluations.issue_slips
+    monkeypatch.setattr(evaluations, "issue_slips", lambda *a, **k: made.extend(real_issue(*a, **k)) or made)
+    if slips:
+        await office.send(f"/slips {sheet_id} {slips}")
+        assert len(made) == slips
+    return sheet_id, made
+
+
+async def _rate(person, grade: str) -> None:
+    await person.send("/evaluate")
+    await person.press("民主评议")
+    for _ in range(5):
+        await person.press(grade)
+    assert "已提交" in (await person.press("提交"))[-1].text
+
+
+async def _rate_with_slip(fast_client, n: int, code: str) -> None:
+    holder = await fast_client.user(FIRST_ID + 700 + n, f"rep{n}")
+    await holder.send(f"/start {evaluations.SLIP_PREFIX}{code}")
+    for _ in range(5):
+        await holder.press("好")
+    assert "已提交" in (await holder.press("提交"))[-1].text
+
+
+def _watch_batches(monkeypatch, db_path) -> Observer:
+    observer = Observer(db_path)
+    real_settle = anonymous_pool.settle
+
+    def settle_watched(database):
+        observer.copy("before checkpoint")  # the batch's commit is in the WAL
+        return real_settle(database)
+
+    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
+    observer.copy("start")
+    return observer
+
+
+async def test_a_batch_never_holds_fewer_than_k_of_a_group_whose_ballots_it_marks(
+    fast_bot, fast_client, codes, db, db_path, tmp_path, monkeypatch
+):
+    """The attack: one rater of the roster, then four slip holders. Every ballot row says its
+    group; a commit that wrote one voter row and 'staff' rows wrote that person's ballot. For
+    each group whose ballots a commit writes beside voters, at least k of that group's voters
+    must be in it, or the rows of the group are one (or a few) people's, named."""
+    sheet_id, slips = await _open_sheet(await _office(fast_client, codes), monkeypatch, slips=5)
+    staff = [await _join(fast_client, codes, n) for n in range(5)]
+    observer = _watch_batches(monkeypatch, db_path)
+    await _rate(staff[0], "差")  # the one the operator wants
+    for n in range(4):
+        await _rate_with_slip(fast_client, n, slips[n])
+    for person in staff[1:]:
+        await _rate(person, "较好")
+    await _rate_with_slip(fast_client, 4, slips[4])
+    observer.copy("end")
+
+    commits = replay(observer, tmp_path)
+    grp = [c.name for c in db["evaluation_ballots"].columns].index("grp")
+    batches = [c for c in commits if any(t == "evaluation_ballots" for t, _ in c.anonymous)]
+    assert batches, "the replay must see the batches it checks"
+    names = {r[0]: r[1] for r in db.execute("select id, name from people")}
+    for commit in batches:
+        if not commit.voters:
+            continue
+        voters = {
+            "staff": [c.values[1] for t, c in commit.voters if t == "evaluation_voters"],
+            "slip": [c.values[0][:8] for t, c in commit.voters if t == "evaluation_slips"],
+        }
+        groups = {c.values[grp] for t, c in commit.anonymous if t == "evaluation_ballots"}
+        for group in sorted(groups, key=lambda g: g != "staff"):
+            alone = [names[v] for v in voters[group]] if group == "staff" else voters[group]
+            assert len(voters[group]) >= K, (
+                f"the {group} rows of this batch are the ballots of {alone} alone, written beside them"
+            )
+    assert (
+        db.execute("select count(*) from evaluation_voters where sheet_id = ?", [sheet_id]).fetchone()[0] == 5
+    )
+    assert db.execute("select count(*) from evaluation_slips where used = 1").fetchone()[0] == 5
+
+
+def _outbox_person_ids(image: Image, dedup_prefix: str) -> set[int]:
+    """The people an outbox row in the file names under this dedup key (its rows as the
+    reader finds them: person_id and dedup_key by their place in the table's columns)."""
+    sql = next(r["sql"] for r in image.schema() if r["type"] == "table" and r["name"] == "outbox")
+    columns = [c.strip().split()[0] for c in sql[sql.index("(") + 1 :].split(",\n")]
+    person, dedup = columns.index("person_id"), columns.index("dedup_key")
+    return {
+        cell.values[person]
+        for cell in image.rows("outbox")
+        if isinstance(cell.values[dedup], str) and cell.values[dedup].startswith(dedup_prefix)
+    }
+
+
+async def test_reminders_do_not_name_who_waits_in_the_pool(
+    fast_bot, fast_client, codes, db, db_path, tmp_path, monkeypatch
+):
+    """The attack: one person rates early; the half-time reminder goes to those who have not
+    rated. The operator takes everyone asked, removes the voters list and those the reminder
+    named: who is left waits in the mixing pool, and what the close writes without voters is
+    theirs. Read from the file's pages after the reminder: nobody may be left over."""
+    sheet_id, _ = await _open_sheet(await _office(fast_client, codes), monkeypatch)
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    await _rate(people[0], "差")
+    sheet = evaluations.get(db, sheet_id)
+    clock.travel_to(sheet.opens_at + (sheet.closes_at - sheet.opens_at) / 2 + timedelta(hours=12))
+    await sweeper.sweep_app(fast_bot.app)  # the half-time reminder
+    db.execute("pragma wal_checkpoint(truncate)")  # the reader reads the file
+    image = Image.of_file(db_path)
+
+    asked = {p.id for p in evaluations.eligible(db, sheet)}
+    written = {c.values[1] for c in image.rows("evaluation_voters") if c.values[0] == sheet_id}
+    reminded = _outbox_person_ids(image, f"evaluation:{sheet_id}:half:")
+    assert reminded, "the reminder must have been queued"
+    left = asked - written - reminded
+    names = {r[0]: r[1] for r in db.execute("select id, name from people")}
+    assert not left, f"{[names[p] for p in left]} waits in the pool, and the close writes their ballot"
+
+    # The one who waits is told nothing wrong, and cannot rate twice.
+    reminder = await people[0].wait_for("不必再评")
+    assert "已经参加过" in (await people[0].press("开始评议", message=reminder))[-1].text
+    clock.travel_to(sheet.closes_at + timedelta(minutes=1))
+    await sweeper.sweep_app(fast_bot.app)  # the close: the one ballot is written, without its voter
+    assert (
+        db.execute("select count(*) from evaluation_voters where sheet_id = ?", [sheet_id]).fetchone()[0] == 0
+    )
+    assert (
+        db.execute(
+            "select count(*) from evaluation_ballots where sheet_id = ? and grade = '差'", [sheet_id]
+        ).fetchone()[0]
+        == 5
+    )
+
+
+async def test_survey_reminders_do_not_name_who_waits_in_the_pool(fast_bot, fast_client, codes, db, db_path):
+    """The same attack on a questionnaire: one person answers early; the half-time reminder
+    must not leave them out."""
+    from storage import people as storage_people
+    from storage import surveys
+
+    office = await _office(fast_client, codes)
+    survey = await office.send("/survey 食堂调查 | 7天 | 门诊部\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    [found] = surveys.open_surveys(db)
+    # answered as the button's flow answers (that flow, driven in this fast tier, trips on
+    # answering its button twice: a fake-API difference from test_questionnaires' HTTP tier)
+    early = storage_people.by_telegram_user(db, people[0].id)
+    choice, text = found.questions
+    bots_db = fast_bot.app.bot_data["db"]  # its pool, not a pool of the test's own connection
+    surveys.submit(
+        bots_db, found.id, early, {choice.position: "0", text.position: "建议"}, clock.now().date()
+    )
+    assert not surveys.respondent_count(db, found.id), "the answer waits in the pool"
+    clock.travel_to(found.opens_at + (found.closes_at - found.opens_at) / 2 + timedelta(hours=12))
+    await sweeper.sweep_app(fast_bot.app)  # the half-time reminder
+    db.execute("pragma wal_checkpoint(truncate)")
+    image = Image.of_file(db_path)
+
+    asked = {p.id for p in surveys.eligible(db, found)}
+    written = {c.values[1] for c in image.rows("survey_respondents") if c.values[0] == found.id}
+    reminded = _outbox_person_ids(image, f"survey:{found.id}:half:")
+    assert reminded, "the reminder must have been queued"
+    names = {r[0]: r[1] for r in db.execute("select id, name from people")}
+    left = asked - written - reminded
+    assert not left, f"{[names[p] for p in left]} waits in the pool, and the close writes their answers"
+    reminder = await people[0].wait_for("不必再填")
+    assert "已经填写过" in (await people[0].press("开始填写", message=reminder))[-1].text
+
+
+async def test_the_checkpointer_keeps_no_batch_beside_a_person(
+    fast_bot, fast_client, codes, db_path, tmp_path, monkeypatch
+):
+    """The production checkpointer (storage.db.Checkpointer, which bot.serve starts and the
+    harness does not) folds the WAL every round and never cuts it, so frames of earlier rounds
+    stay in the file behind the current ones. The attack: hold the pool's cut back (the round's
+    lock held, as a long round at full size does), let people join while the batch's commit is
+    in the WAL and the rounds fold it, and read every copy of the WAL, stale frames included.
+    Tried; it fails: the batch's commit is a round of its own (the older rounds behind it are
+    earlier commits, people joining), the next commit writes over it once it is folded, no
+    frame holds a marker and a person's id, and the sweeper's cut leaves no frame of it."""
+    import threading
+
+    from conftest import submit_opinion
+    from forensics import wal_commits
+    from test_forensics import ANONYMOUS_TABLES
+
+    from storage.db import Checkpointer, checkpointing
+
+    app = fast_bot.app
+    checkpoints = Checkpointer(fast_bot.db, seconds=0.01).start()
+    try:
+        people = [await _join(fast_client, codes, n) for n in range(K)]
+        observer = _watch_batches(monkeypatch, db_path)
+        markers = [f"MARK{uuid.uuid4().hex}" for _ in range(K)]
+        round_lock = checkpointing(db_path)
+        held = threading.Event()
+
+        def long_round() -> None:  # a checkpoint round that outlasts the pool's wait
+            with round_lock:
+                held.set()
+                threading.Event().wait(0.5)
+
+        for n, marker in enumerate(markers):
+            if n == K - 1:
+                threading.Thread(target=long_round, daemon=True).start()
+                held.wait()
+            await submit_opinion(people[n], f"意见 {marker}")
+            observer.copy()
+        assert anonymous_pool.pool_for(fast_bot.db).unsettled, "the cut must have been held back"
+        threading.Event().wait(0.6)  # the long round ends; the next rounds fold the batch in
+        for n in range(K, STAFF):  # people join (rows that name them) while the batch is in the WAL
+            await _join(fast_client, codes, n)
+            observer.copy()
+            threading.Event().wait(0.05)  # rounds fold it; the WAL starts over from its start
+            observer.copy()
+        await _office(fast_client, codes)
+        observer.copy()
+        await sweeper.sweep_app(app)  # the cut the pool could not make
+        observer.copy("end")
+    finally:
+        checkpoints.stop()
+
+    commits = replay(observer, tmp_path)
+    with_items = [c for c in commits if c.anonymous]
+    assert with_items, "the replay must see the batch"
+    for commit in with_items:
+        assert not commit.others and not commit.voters, f"the batch wrote {commit.others[:3]}"
+        assert {t for t, _ in commit.anonymous} <= ANONYMOUS_TABLES
+    # what the copies show: the batch's commit alone in a new round of the WAL (the rounds
+    # before it left behind it, stale: people joining), then written over by the next commit
+    # once a round has folded it, before the sweeper's cut
+    held_batch = []
+    for number, snapshot in enumerate(observer.snapshots):
+        copied = tmp_path / f"copy{number}.db-wal"
+        copied.write_bytes(snapshot.wal)
+        held_batch.append(any(b"MARK" in p for c in wal_commits(copied) for p in c.frames.values()))
+    assert any(held_batch), "the copies must see the batch in the WAL"
+    wal = db_path.with_name(db_path.name + "-wal")
+    left = [c for c in wal_commits(wal) for page in c.frames.values() if b"MARK" in page]
+    assert not left, "the cut leaves no frame of the batch"
+    ids = [p.id.to_bytes(8, "big") for p in people] + [str(p.id).encode() for p in people]
+    for snapshot in observer.snapshots:
+        raw = snapshot.wal[32:]
+        frames = [raw[i : i + 24 + 4096] for i in range(0, len(raw), 24 + 4096)]
+        for frame in frames:
+            if any(m.encode() in frame for m in markers):
+                assert not any(form in frame for form in ids), "a frame holds a marker and a user id"
+
+
+@pytest.mark.parametrize("first", ["receipt", "staff"])
+async def test_a_holder_asked_as_staff_votes_once_whichever_button_comes_first(
+    running_bot, client, invited, db, first
+):
+    """A look-back asks the departments its problem's opinions are about, not only the one that
+    fixed it. A holder in such a department is asked as staff and also sees the vote under their
+    receipt: the receipt's vote was counted as the opinion's (receipt:…) because the holder was
+    not of the fixing department, and the staff vote after it as the person's: two ballots, one
+    person (the README's promise: in place of, never beside, their staff vote)."""
+    from conftest import join, submit_opinion
+
+    from jobs import lookbacks as lookback_job
+    from jobs import opinion_batches
+    from storage import lookbacks, problems
+    from storage.clock import iso
+
+    staff = await join(client, invited, 101, "张伟")  # 门诊部; the opinion is about 门诊部
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await opinion_batches.release_to_office(running_bot.app)
+    opinion_id = db.execute("select id from opinions").fetchone()[0]
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    fixer = db.execute("select id from departments where name = '院办'").fetchone()[0]
+    problem_id = problems.from_opinion(db, opinion_id, office_id)
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+        [fixer, iso(clock.now()), problem_id],
+    )
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    lookback_job.ask(running_bot.app, lookback)  # the electorate: 院办 and 门诊部
+    person = db.execute("select id from people where name = '张伟'").fetchone()[0]
+    assert lookbacks.asks(db, lookback.id, next(p for p in _everyone(db) if p.id == person))
+
+    card = await staff.send(f"/receipt {receipt}")
+    if first == "receipt":
+        await staff.press("不满意", message=card[-1])
+        await staff.press_data(card[-1].message_id, f"lbv:{lookback.id}:unsatisfied")
+    else:
+        await staff.press_data(card[-1].message_id, f"lbv:{lookback.id}:unsatisfied")
+        await staff.press("不满意", message=card[-1])
+    answer = (await staff.callback_answer()) or {}
+    pool = anonymous_pool.pool_for(running_bot.db)
+    waiting = pool.lookbacks[lookback.id].voters
+    assert len(waiting) == 1, f"one person, two ballots: {sorted(waiting)}"
+    assert "已经投过票" in answer.get("text", "")
+
+
+def _everyone(db):
+    from storage import people
+
+    return people.everyone(db)
+
+
+async def test_logs_at_debug_name_nobody_in_the_anonymous_flows(running_bot, client, codes, caplog):
+    """LOG_LEVEL=DEBUG, the bot's own loggers and every library's (quieted as bot.serve quiets
+    them): people submit, write back, rate and vote, and no record of the whole run (its message
+    or its arguments) carries the id of anyone who did, in any form an id is written."""
+    import logging
+
+    from conftest import submit_opinion
+
+    import bot
+
+    bot.quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    office = await client.user(FIRST_ID + 100, "王芳")
+    await office.send(f"/start {codes['王芳']}")
+    preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+    await office.press("确认发出", message=preview[-1])
+    people = []
+    for n in range(K):
+        person = await client.user(FIRST_ID + n, f"u{n}")
+        await person.send(f"/start {codes[f'员工{n:02d}']}")
+        people.append(person)
+    caplog.clear()  # joining names people, as it should (person N joined): not an anonymous act
+    for person in people:
+        receipt = await submit_opinion(person, "候诊区座椅不足，老人站着等")
+        await person.send(f"/receipt {receipt}")
+        await person.press("回复活动办")
+        await person.send("补充：二楼也一样")
+        await _rate(person, "较好")
+    from jobs import opinion_batches
+
+    await opinion_batches.release_to_office(running_bot.app)  # the batch, grouped: it logs
+    await sweeper.sweep_app(running_bot.app)
+    ids = [str(p.id) for p in people]
+    logged = [(r.name, r.getMessage() + " " + str(r.args)) for r in caplog.records]
+    assert any(name.startswith(("jobs", "storage", "handlers")) for name, _ in logged), logged[:5]
+    named = [(name, text) for name, text in logged if any(i in text for i in ids)]
+    assert not named, named[:3]
+
+
+@pytest.mark.parametrize("ends", ["holder mutes", "office closes"])
+async def test_a_deleted_link_is_in_no_file(fast_bot, fast_client, codes, db, db_path, ends):
+    """The opt-in link (the holder's chat, sealed under the key the operator holds) is deleted
+    when its holder turns notices off or the opinion is closed: "已关闭通知，联系记录已删除". The
+    attack: the operator with the key reads the files after the deletion. secure_delete wipes
+    the row in its page, but the WAL still held the page as the opt-in's commit wrote it, until
+    the next anonymous batch cut it (days, when no opinion comes): unsealed, the chat of a
+    holder who had been told the link was gone."""
+    from conftest import submit_opinion
+
+    from jobs import opinion_batches
+    from storage import opinions
+
+    person = await _join(fast_client, codes, 0)
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    receipt = await submit_opinion(person, "候诊区座椅不足")
+    await opinion_batches.release_to_office(fast_bot.app)  # written, and the WAL cut
+    await person.send(f"/receipt {receipt}")
+    await person.press("有回复时通知我")
+    await person.press("我了解，开启通知")
+    [(opinion_id, sealed)] = db.execute(
+        "select opinion_id, sealed_chat from opinion_subscriptions"
+    ).fetchall()
+    keys = fast_bot.app.bot_data["keys"]
+    assert keys.unseal(sealed) == str(person.id)  # what the operator would read
+    for n in range(1, 3):  # life goes on: people join, the WAL grows behind the link's commit
+        await _join(fast_client, codes, n)
+    if ends == "holder mutes":
+        await person.send(f"/receipt {receipt}")
+        assert "联系记录已删除" in (await person.press("不再通知我"))[-1].text
+    else:
+        opinions.close(fast_bot.db, opinion_id, office_id, "已解决", clock.now().date())
+    assert not db.execute("select count(*) from opinion_subscriptions").fetchone()[0]
+    wal = db_path.with_name(db_path.name + "-wal")
+    for path in (db_path, wal):
+        if path.exists():
+            assert sealed.encode() not in path.read_bytes(), f"the deleted link is still in {path.name}"
+
+
+async def test_hotspot_rows_keep_no_order_of_arrival(fast_bot, fast_client, codes, db, db_path):
+    """The attack on the hotspot tables: opinions about one problem come in one by one; their
+    group's membership rows are read in the order their cells were written (a page's cells are
+    written from its end: a lower offset is written later), hoping for the order of arrival,
+    which the WAL's timeline could tie to who was using the bot. Tried; it fails: the grouping
+    runs only when a batch is released, over the batch in the order of the opinions' random ids,
+    so the rows are written in key order, and the groups' ids are random too."""
+    from conftest import submit_opinion
+
+    from jobs import opinion_batches
+
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    office = await _office(fast_client, codes)
+    arrivals = []
+    for n in range(2 * STAFF):
+        marker = f"M{n:02d}X"
+        await submit_opinion(people[n % STAFF], f"自行车棚的顶棚漏雨，车子都淋湿了 {marker}")
+        arrivals.append(marker)
+    await opinion_batches.release_to_office(fast_bot.app)
+    assert "12 条" in " ".join(m.text or "" for m in await office.send("/hotspots"))
+    db.execute("pragma wal_checkpoint(truncate)")
+    image = Image.of_file(db_path)
+    texts = {c.values[0]: c.values[5] for c in image.rows("opinions")}
+    cells = sorted(image.rows("hotspot_members"), key=lambda c: (c.page, -c.offset))  # as written
+    written = [c.values[0] for c in cells]
+    assert len(written) == len(arrivals)
+    order = [next(n for n, m in enumerate(arrivals) if m in texts[o]) for o in written]
+    assert order != sorted(order), "the membership rows keep the order of arrival"
+    assert written == sorted(written), "the rows are written in the order of their random keys"
+    assert len({c.values[1] for c in cells}) == 1  # one group, one random id
