@@ -81,10 +81,11 @@ async def test_what_is_kept_is_the_two_ids_and_who_placed_it(db):
         submit(db, text)
     await grouped(db)
     columns = {t: [c.name for c in db[t].columns] for t in ("hotspot_groups", "hotspot_members")}
-    # a group: its id, its representative, and how many of its opinions are open (a count)
+    # a group: its id, its representative, and how many of its opinions are open (a count); a
+    # member: two ids, who placed it, and the part of its group (m290: null, or a random id)
     assert columns == {
         "hotspot_groups": ["id", "representative", "open_size"],
-        "hotspot_members": ["opinion_id", "group_id", "placed_by_office"],
+        "hotspot_members": ["opinion_id", "group_id", "placed_by_office", "part_id"],
     }
     assert not db["hotspot_members"].use_rowid and not db["hotspot_groups"].use_rowid
     group_id = db.execute("select id from hotspot_groups").fetchone()[0]
