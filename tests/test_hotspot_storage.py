@@ -313,3 +313,89 @@ async def test_a_write_back_that_says_more_regroups_its_opinion_and_chasing_does
     await grouped(db, fresh)
     assert hotspots.group_of(db, later) == shed_group
     assert set(hotspot_job.grouper(fresh).index.members[shed_group]) >= {vague, *shed}
+
+
+# One problem in two wordings the grouping keeps apart (tests/test_hotspots.py has them too).
+BOILING_WATER = [
+    "病区开水房的开水器坏了一个星期，家属打不到开水",
+    "開水房的開水器老是壞，晚上打不到開水",
+    "住院部开水房经常没有开水，要跑到别的楼去打",
+]
+WASHING_WATER = [
+    "住院部洗澡间没有热水，病人洗不了澡",
+    "病房卫生间的热水器不出热水，洗澡只能用冷水",
+    "住院病人洗澡没热水，夏天还好冬天怎么办",
+]
+
+
+async def test_the_office_merges_once_and_a_new_opinion_of_either_wording_joins_even_after_a_restart(db):
+    app = app_for(db)
+    boiling = [submit(db, t) for t in BOILING_WATER]
+    washing = [submit(db, t) for t in WASHING_WATER]
+    await grouped(db, app)
+    first, second = hotspots.group_of(db, boiling[0]), hotspots.group_of(db, washing[0])
+    assert first != second
+    hotspot_job.grouper(app).note_moves(hotspots.merge(db, second, first, office_id=1))
+    # each keeps its part: the merged-in opinions' part is named as the group they came from
+    assert {hotspots.part_of(db, o) for o in boiling} == {first}
+    assert {hotspots.part_of(db, o) for o in washing} == {second}
+
+    later = submit(db, "七楼开水房的开水器又坏了，打开水要下楼")
+    await grouped(db, app)
+    assert hotspots.group_of(db, later) == second  # not a new card the office merges again
+
+    fresh = app_for(db)  # a restart: the index is rebuilt from what is stored, parts and all
+    after = [submit(db, "开水房的开水器坏了，晚上打不到开水"), submit(db, "病房热水器坏了，洗澡水是凉的")]
+    await grouped(db, fresh)
+    assert [hotspots.group_of(db, o) for o in after] == [second, second]
+    assert len(hotspot_job.grouper(fresh).index.parts[second]) == 2
+
+
+async def test_an_opinion_the_office_moved_brings_its_wording_to_the_card(db):
+    app = app_for(db)
+    washing = [submit(db, t) for t in WASHING_WATER]
+    boiler = submit(db, "晚上十点以后锅炉就停了，病人想喝口热的都没有")
+    await grouped(db, app)
+    card = hotspots.group_of(db, washing[0])
+    assert hotspots.group_of(db, boiler) != card
+    hotspot_job.grouper(app).note_moves(hotspots.move(db, boiler, card, office_id=1))
+    part = hotspots.part_of(db, boiler)
+    assert part not in (card, None) and len(part) == hotspots.GROUP_ID_LENGTH  # random, like a group's
+
+    fresh = app_for(db)  # after a restart too
+    later = submit(db, "锅炉晚上十点就停了，想喝口热的都没有")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, later) == card
+    assert hotspots.part_of(db, later) == part  # it joined the moved opinion's wording
+
+
+NIGHT_SHIFTS = [
+    "夜班一个月排十个，人都熬垮了",
+    "我们病区夜班太多，一个护士一个月要上八九个夜班",
+    "夜班排得太密了，连着两个夜班中间只休一天，身体吃不消",
+]
+
+
+async def test_a_split_stays_split_and_takes_its_wording_along(db):
+    app = app_for(db)
+    shifts = [submit(db, t) for t in NIGHT_SHIFTS]
+    training = submit(db, "下了夜班还要来参加业务学习和考试，考完脑子一片空白")
+    await grouped(db, app)
+    card = hotspots.group_of(db, shifts[0])
+    assert hotspots.group_of(db, training) == card  # one concept in common: one card, wrongly
+    apart, moves = hotspots.split(db, [training], office_id=1)
+    hotspot_job.grouper(app).note_moves(moves)
+
+    later = submit(db, "护理部的业务学习全放在下班后，下夜班的也得来考试")
+    more = submit(db, "夜班太多了，一个月十个夜班谁受得了")
+    await grouped(db, app)
+    assert hotspots.group_of(db, later) == apart and hotspots.group_of(db, more) == card
+
+    fresh = app_for(db)  # a restart does not join them again
+    last = submit(db, "下了夜班还要参加业务学习，考试完才能回家")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, last) == apart
+    assert set(hotspots.members(db, apart)) == {training, later, last}
+    assert set(hotspots.members(db, card)) == {*shifts, more}
+    index = hotspot_job.grouper(fresh).index
+    assert index.group_of[training] == apart and index.parts[apart] == {apart}
