@@ -309,17 +309,21 @@ class Index:
         return None, 0.0
 
     def _similarities(self, scores: dict[Hashable, float]) -> dict[Hashable, float]:
-        """Each part's average similarity (its summed score over its size); a part of a group of
-        several is drawn PART_PRIOR members' worth toward the whole group's average."""
-        sizes, group_of, group_sizes = self.part_sizes, self.group_of_part, self.sizes
-        found = {part: score / sizes[part] for part, score in scores.items()}
-        wholes: dict[Hashable, float] = {}
-        for part, score in scores.items():
-            group = group_of[part]
-            if sizes[part] != group_sizes[group]:
-                if group not in wholes:
-                    wholes[group] = sum(scores.get(p, 0.0) for p in self.parts[group]) / group_sizes[group]
-                found[part] = (score + PART_PRIOR * wholes[group]) / (sizes[part] + PART_PRIOR)
+        """The average similarity of each part that may reach the threshold (its summed score
+        over its size); a part of a group of several is drawn PART_PRIOR members' worth toward
+        the whole group's average. A drawn part reaches the threshold only in a group where
+        some part does undrawn (the group's average is between its parts'), so only those
+        groups' parts are drawn."""
+        sizes, threshold = self.part_sizes, self.threshold
+        found = {p: average for p, score in scores.items() if (average := score / sizes[p]) >= threshold}
+        for group in {self.group_of_part[p] for p in found}:
+            parts = self.parts[group]
+            if len(parts) == 1:
+                continue
+            whole = sum(scores.get(p, 0.0) for p in parts) / self.sizes[group]
+            for part in parts:
+                if part in scores:
+                    found[part] = (scores[part] + PART_PRIOR * whole) / (sizes[part] + PART_PRIOR)
         return found
 
     def add(
