@@ -13,6 +13,10 @@ similarity to it when that reaches the threshold; otherwise it starts a group of
 Average, not nearest-neighbour linkage: with the nearest single opinion, one opinion that
 names two things (车棚丢了电动车，去调监控) chains two groups into one.
 
+The office's merges and moves are learned: a group the office made of parts (a merged group,
+an opinion moved in) is as close to a new opinion as its closest part, so a wording the office
+once put in a group is found again (README "The office's corrections are learned").
+
 Only the text is used: never who wrote it or when. Measured on tests/data/hotspots_*.tsv,
 see README "Hotspots".
 """
