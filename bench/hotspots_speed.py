@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hotspots import engine, quality  # noqa: E402
+from storage.hotspots import new_group_id  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 NEW = 1_000
@@ -63,7 +64,7 @@ def main() -> None:
         engine.terms(text)
     floor = (time.perf_counter() - start) / NEW
 
-    index = engine.Index()
+    index = engine.Index(new_key=new_group_id)  # random text ids, as the bot's
     start = time.perf_counter()
     for n, text in enumerate(earlier):
         index.add(n, text)
@@ -121,13 +122,13 @@ def office(index: engine.Index, count: int, rng: random.Random) -> tuple[int, in
     rng.shuffle(groups)
     merges = 0
     for into, other in zip(groups[: 2 * OFFICE : 2], groups[1 : 2 * OFFICE : 2], strict=False):
-        for part in list(index.parts[other]):
-            index.move_part(part, into)
+        for key in list(index.members[other]):
+            index.move(key, into, index.part_name(key))
         merges += 1
     keys = rng.sample(range(count), OFFICE)
     targets = sorted(index.sizes)
-    for n, key in enumerate(keys):
-        index.move(key, rng.choice(targets), f"moved {n}")
+    for key in keys:
+        index.move(key, rng.choice(targets), new_group_id())
     return merges, len(keys)
 
 

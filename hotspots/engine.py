@@ -227,14 +227,18 @@ def adds_substance(known: str, follow_up: str) -> bool:
 class Index:
     """The opinions of one institution seen so far, and the group each belongs to.
 
-    A group is made of parts (most groups, all those the grouping made alone, of one part
-    named as the group): the office's merges and moves are kept as parts of the group they
-    made, so that the group is as close to a new opinion as the closest of the wordings the
-    office put in it. A part is kept as the sum of its members' unit vectors: the average of
-    the cosine similarities between a new opinion and every member of a part is its dot product
-    with that sum divided by the part's size, so average linkage costs one look-up per part,
-    not per member. The sums live in the inverted index itself: `postings[term][part]` is the
-    part's summed weight of the term, most recently fed parts last."""
+    A group is made of parts (most groups, all those the grouping made alone, of one part,
+    the group's own): the office's merges and moves are kept as parts of the group they made,
+    so that the group is as close to a new opinion as the closest of the wordings the office
+    put in it. A part has a name (storage keeps it: the group's own part is named as the
+    group); in the index a part is its group's key when it is the group's own, else (group,
+    name), so that one name in two groups (a merge that ran alongside a batch placing into
+    the merged group) is two parts, as storage has it. A part is kept as the sum of its
+    members' unit vectors: the average of the cosine similarities between a new opinion and
+    every member of a part is its dot product with that sum divided by the part's size, so
+    average linkage costs one look-up per part, not per member. The sums live in the inverted
+    index itself: `postings[term][part]` is the part's summed weight of the term, most recently
+    fed parts last."""
 
     threshold: float = THRESHOLD
     # each opinion's vector as (terms, weights): a tuple and an array take a fifth of the
@@ -282,6 +286,23 @@ class Index:
         part, similarity = self.nearest_part(vector)
         return (None, 0.0) if part is None else (self.group_of_part[part], similarity)
 
+    @staticmethod
+    def part_key(group: Hashable, name: Hashable | None) -> Hashable:
+        """The index's key of the group's part of that name (None: the group's own part): the
+        group's key for its own part, else "group/name" when both are text (the bot's random
+        ids, which have no slash: a string keeps its hash, and the look-up adds to a part's
+        score once per term it holds), else (group, name)."""
+        if name is None or name == group:
+            return group
+        return f"{group}/{name}" if isinstance(group, str) and isinstance(name, str) else (group, name)
+
+    def part_name(self, key: Hashable) -> Hashable:
+        """The name of the opinion's part, as storage keeps it (its group's for the own part)."""
+        part = self.part_of[key]
+        if isinstance(part, tuple):
+            return part[1]
+        return part.split("/", 1)[1] if isinstance(part, str) and "/" in part else part
+
     def nearest_part(self, vector: dict[str, float]) -> tuple[Hashable | None, float]:
         """The part with the highest average similarity to the opinion, and that average;
         None when no part reaches the threshold. When the opinion names a subject (a concept
@@ -304,8 +325,12 @@ class Index:
             self.subject_counts.get(t, {}) for t in vector if t.startswith("c:") and t[2:] not in ASPECTS
         ]
         similarities = self._similarities(scores)
-        ranked = sorted(((s, p) for p, s in similarities.items() if s >= threshold), reverse=True)
-        for similarity, part in ranked:
+        # on a tie, as before the parts: the larger group key first (a group's own part before
+        # a part the office made, which is a tuple and does not compare with a key)
+        ranked = sorted(
+            ((s, isinstance(p, tuple), p) for p, s in similarities.items() if s >= threshold), reverse=True
+        )
+        for similarity, _, part in ranked:
             if not subjects or any(
                 holders.get(part, 0) >= SUBJECT_SHARE * sizes[part] for holders in subjects
             ):
@@ -334,21 +359,22 @@ class Index:
         self, key: Hashable, text: str, group: Hashable | None = None, part: Hashable | None = None
     ) -> Hashable:
         """Take in one opinion and return its group: the one given (the office put it there, or
-        it is read back from storage), in the part given (else the group's own part, named as
-        the group), else the closest part's group when similar enough, else a new group."""
+        it is read back from storage), in the part of the name given (else the group's own),
+        else the closest part's group when similar enough, else a new group."""
         vector = self.vector(text)
         if group is None:
-            part = self.nearest_part(vector)[0]
-            group = self.new_group() if part is None else self.group_of_part[part]
+            closest = self.nearest_part(vector)[0]
+            group = self.new_group() if closest is None else self.group_of_part[closest]
+        else:
+            closest = self.part_key(group, part)
         self.vectors[key] = (tuple(map(sys.intern, vector)), array("d", vector.values()))
         for term in vector:
             self.document_frequency[term] += 1
-        self._join(key, group, group if part is None else part)
+        self._join(key, group, group if closest is None else closest)
         return group
 
     def _join(self, key: Hashable, group: Hashable, part: Hashable) -> None:
-        # a part belongs to one group; a part named as a group is that group's own
-        assert self.group_of_part.setdefault(part, group) == group, (part, group)
+        self.group_of_part[part] = group
         for term, weight in zip(*self.vectors[key], strict=True):
             holders = self.postings[term]
             # popped and put back: the most recently fed parts are scanned first
@@ -426,33 +452,15 @@ class Index:
         return group
 
     def move(self, key: Hashable, group: Hashable, part: Hashable | None = None) -> None:
-        """The office put an opinion in another group (or a new one), in the part given: its
-        own, when the office's move is to be learned (the group is then as close to a new
-        opinion as this one is), else the group's own part. When the part given is the one the
-        opinion is in already, the whole part goes to the group (a merge keeps its parts)."""
-        part = group if part is None else part
+        """The office put an opinion in another group (or a new one), in the part of the name
+        given: a name of its own when the office moved it (the group is then as close to a new
+        opinion as this one is), its own part's name when the office merged its group (the
+        merged group keeps its parts), else (None) the group's own part."""
+        part = self.part_key(group, part)
         if self.part_of.get(key) == part:
-            if self.group_of[key] != group:
-                self.move_part(part, group)
             return
         self._leave(key)
         self._join(key, group, part)
-
-    def move_part(self, part: Hashable, group: Hashable) -> None:
-        """A whole part into another group (the office merged the group it was in)."""
-        keys = [k for k in self.members[self.group_of_part[part]] if self.part_of[k] == part]
-        left = self.group_of_part[part]
-        for key in keys:
-            self.members[left].discard(key)
-            self.members[group].add(key)
-            self.group_of[key] = group
-        self.sizes[left] -= len(keys)
-        self.sizes[group] += len(keys)
-        self.parts[left].discard(part)
-        self.parts[group].add(part)
-        self.group_of_part[part] = group
-        if not self.sizes[left]:
-            del self.sizes[left], self.members[left], self.parts[left]
 
 
 def group_texts(texts: Iterable[str], threshold: float = THRESHOLD) -> list[int]:

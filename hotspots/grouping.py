@@ -100,7 +100,7 @@ class Grouper:
                 if opinion_id in index.group_of:  # placed by a batch that ran alongside
                     continue
                 group_id = index.add(opinion_id, self._texts.get(opinion_id, text))
-                placements.append((opinion_id, group_id, index.part_of[opinion_id]))
+                placements.append((opinion_id, group_id, index.part_name(opinion_id)))
                 touched.add(group_id)
             regrouped = []
             grown = {
@@ -115,7 +115,7 @@ class Grouper:
                 after = index.retext(opinion_id, self._texts[opinion_id], stay=follow_up.stay)
                 touched.update((before, after))
                 if after != before:
-                    regrouped.append((opinion_id, before, after, index.part_of[opinion_id]))
+                    regrouped.append((opinion_id, before, after, index.part_name(opinion_id)))
             representatives = {g: index.representative(g) for g in touched if index.sizes.get(g)}
             return Placed(placements, regrouped, representatives)
 

@@ -131,10 +131,8 @@ def office_replay(opinions: list[Opinion], *, learn: bool = True, batch: int = 1
             if target is None:
                 return
             small, large = sorted((card, target), key=lambda g: (index.sizes[g], g != card))
-            for part in list(index.parts[small]) if learn else []:
-                index.move_part(part, large)
-            for k in list(index.members[small]) if not learn else []:
-                index.move(k, large)
+            for k in list(index.members[small]):  # learned: each keeps its part's name
+                index.move(k, large, index.part_name(k) if learn else None)
             merges += 1
             return
         new_card = target is None

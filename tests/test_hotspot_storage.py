@@ -399,3 +399,30 @@ async def test_a_split_stays_split_and_takes_its_wording_along(db):
     assert set(hotspots.members(db, card)) == {*shifts, more}
     index = hotspot_job.grouper(fresh).index
     assert index.group_of[training] == apart and index.parts[apart] == {apart}
+
+
+async def test_a_merge_while_a_batch_places_into_the_merged_group_leaves_index_and_storage_alike(db):
+    """The office merges on the event loop while a batch is placed in a worker thread: the batch
+    may put an opinion in the group just merged away (storage makes it again), whose part's name
+    is now also a part of the merged group. Two parts of one name, in two groups, as stored."""
+    app = app_for(db)
+    boiling = [submit(db, t) for t in BOILING_WATER]
+    washing = [submit(db, t) for t in WASHING_WATER]
+    await grouped(db, app)
+    first, second = hotspots.group_of(db, boiling[0]), hotspots.group_of(db, washing[0])
+    moves = hotspots.merge(db, second, first, office_id=1)  # the index not told yet
+    late = submit(db, "七楼开水房的开水器又坏了，打开水要下楼")
+    await grouped(db, app)
+    assert hotspots.group_of(db, late) == first  # the batch's placing, written after the merge
+    hotspot_job.grouper(app).note_moves(moves)
+    await grouped(db, app)
+    index = hotspot_job.grouper(app).index
+    stored = {o: hotspots.group_of(db, o) for o in [*boiling, *washing, late]}
+    assert {o: index.group_of[o] for o in stored} == stored
+    assert {index.part_name(o) for o in boiling} == {first} == {hotspots.part_of(db, late)}
+
+    fresh = app_for(db)  # rebuilt from storage: the same, without complaint
+    after = submit(db, "开水房的开水器坏了，晚上打不到开水")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, after) in (first, second)
+    assert {o: hotspot_job.grouper(fresh).index.group_of[o] for o in stored} == stored
