@@ -325,8 +325,8 @@ class Index:
             self.subject_counts.get(t, {}) for t in vector if t.startswith("c:") and t[2:] not in ASPECTS
         ]
         similarities = self._similarities(scores)
-        # on a tie, as before the parts: the larger group key first (a group's own part before
-        # a part the office made, which is a tuple and does not compare with a key)
+        # on a tie, as before the parts: the larger key first (a part the office made in a group
+        # whose key is not text is a tuple, which does not compare with a key: keys first)
         ranked = sorted(
             ((s, isinstance(p, tuple), p) for p, s in similarities.items() if s >= threshold), reverse=True
         )
