@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
+from test_hotspots import BOILING_WATER, WASHING_WATER  # one problem, two wordings kept apart
 
 from documents import summary_report
 from jobs import digests as digest_job
@@ -313,19 +314,6 @@ async def test_a_write_back_that_says_more_regroups_its_opinion_and_chasing_does
     await grouped(db, fresh)
     assert hotspots.group_of(db, later) == shed_group
     assert set(hotspot_job.grouper(fresh).index.members[shed_group]) >= {vague, *shed}
-
-
-# One problem in two wordings the grouping keeps apart (tests/test_hotspots.py has them too).
-BOILING_WATER = [
-    "病区开水房的开水器坏了一个星期，家属打不到开水",
-    "開水房的開水器老是壞，晚上打不到開水",
-    "住院部开水房经常没有开水，要跑到别的楼去打",
-]
-WASHING_WATER = [
-    "住院部洗澡间没有热水，病人洗不了澡",
-    "病房卫生间的热水器不出热水，洗澡只能用冷水",
-    "住院病人洗澡没热水，夏天还好冬天怎么办",
-]
 
 
 async def test_the_office_merges_once_and_a_new_opinion_of_either_wording_joins_even_after_a_restart(db):
