@@ -420,16 +420,22 @@ class Index:
 
     def representative(self, group: Hashable) -> Hashable:
         """The member most like the group as a whole (the highest dot product with the sum of
-        its members' vectors, over all its parts)."""
-        parts = self.parts[group]
+        its members' vectors: its part's sums in the index when it is one part, else added up
+        once over the members, so that a group of many parts costs no more)."""
+        members = self.members[group]
+        if len(self.parts[group]) == 1:
+            (part,) = self.parts[group]
+            total = {t: self.postings[t].get(part, 0.0) for key in members for t in self.vectors[key][0]}
+        else:
+            total = defaultdict(float)
+            for key in members:
+                for t, w in zip(*self.vectors[key], strict=True):
+                    total[t] += w
 
         def likeness(key: Hashable) -> float:
-            return sum(
-                w * sum(self.postings[t].get(p, 0.0) for p in parts)
-                for t, w in zip(*self.vectors[key], strict=True)
-            )
+            return sum(w * total[t] for t, w in zip(*self.vectors[key], strict=True))
 
-        return max(sorted(self.members[group]), key=likeness)
+        return max(sorted(members), key=likeness)
 
     def retext(self, key: Hashable, text: str, *, stay: bool = False) -> Hashable:
         """The opinion's text grew (its holder wrote back with more to say): its vector is made

@@ -625,6 +625,12 @@ def test_after_a_merge_a_new_opinion_worded_like_either_part_joins_the_merged_ca
     assert len(index.parts[merged]) == 2
     assert index.add("n", LIKE_THE_FIRST) == merged
     assert index.add("m", "病房热水器坏了，洗澡水是凉的") == merged
+    # the card's text: the member most like all its members, whatever part each is in
+    vectors = {k: dict(zip(*index.vectors[k], strict=True)) for k in index.members[merged]}
+    total = {t: sum(v.get(t, 0.0) for v in vectors.values()) for v in vectors.values() for t in v}
+    assert index.representative(merged) == max(
+        sorted(vectors), key=lambda k: sum(w * total[t] for t, w in vectors[k].items())
+    )
 
 
 BOILER = ["暖水瓶打不到水，护工说锅炉坏了", "晚上十点以后锅炉就停了，病人想喝口热的都没有"]
