@@ -4,7 +4,9 @@ The box is filled with N synthetic opinions: half are the labelled opinions
 (tests/data/hotspots_*.tsv) with a random clause put before or after, so hotspots grow large;
 half are random clauses of those opinions strung together, so there are also many small
 groups that share common terms (the case that makes a look-up scan long lists). Then 1,000
-new opinions are added one at a time and timed.
+new opinions are added one at a time and timed. Then the office's corrections are made, as
+learned parts (hotspots/engine.py Index): OFFICE merges of two groups and OFFICE moves of one
+opinion into another group, and 1,000 more new opinions are timed against groups of parts.
 
 The floor, measured in the same run, is preparing one opinion's text alone (OpenCC and
 rjieba, no comparison): the part that does not grow with N.
@@ -19,6 +21,7 @@ import argparse
 import random
 import re
 import resource
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,13 @@ from hotspots import engine, quality  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 NEW = 1_000
+OFFICE = 1_000  # merges, and as many moves
+
+
+def new_group_id() -> str:
+    """A random text id like the bot's groups' (storage/hotspots.py, not imported: its imports
+    would count in the memory measured)."""
+    return "".join(secrets.choice("23456789ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(8))
 
 
 def opinions(count: int, rng: random.Random) -> list[str]:
@@ -60,7 +70,7 @@ def main() -> None:
         engine.terms(text)
     floor = (time.perf_counter() - start) / NEW
 
-    index = engine.Index()
+    index = engine.Index(new_key=new_group_id)  # random text ids, as the bot's
     start = time.perf_counter()
     for n, text in enumerate(earlier):
         index.add(n, text)
@@ -81,6 +91,15 @@ def main() -> None:
     rebuild = time.perf_counter() - start
 
     groups = len(index.sizes)
+
+    # the office's corrections, then new opinions against groups of parts
+    merges, moves = office(index, size + NEW, rng)
+    later = opinions(NEW, rng)
+    start = time.perf_counter()
+    for n, text in enumerate(later):
+        index.add(size + 2 * NEW + n, text)
+    after_office = (time.perf_counter() - start) / NEW
+
     print(
         f"{size:,} opinions in {groups:,} groups, index filled in {filled:.1f} s "
         f"({filled / size * 1000:.2f} ms per opinion on average)"
@@ -91,11 +110,32 @@ def main() -> None:
         f"grouping one new opinion at {size:,}:   {per_opinion * 1000:6.2f} ms  "
         f"(ratio to floor {per_opinion / floor:.1f}; target ≤ 20 ms)"
     )
+    print(
+        f"after {merges:,} merges and {moves:,} moves by the office (groups of parts): "
+        f"{after_office * 1000:6.2f} ms  (ratio to floor {after_office / floor:.1f})"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"memory: {grouping_rss:.0f} MB resident with the index filled (the process, texts included); "
         f"peak {peak:.0f} MB with the rebuilt copy beside it"
     )
+
+
+def office(index: engine.Index, count: int, rng: random.Random) -> tuple[int, int]:
+    """The office's corrections, learned as parts: merges of two groups (the larger keeps
+    both as parts) and moves of one opinion into another group (a part of its own)."""
+    groups = sorted(index.sizes)
+    rng.shuffle(groups)
+    merges = 0
+    for into, other in zip(groups[: 2 * OFFICE : 2], groups[1 : 2 * OFFICE : 2], strict=False):
+        for key in list(index.members[other]):
+            index.move(key, into, index.part_name(key))
+        merges += 1
+    keys = rng.sample(range(count), OFFICE)
+    targets = sorted(index.sizes)
+    for key in keys:
+        index.move(key, rng.choice(targets), new_group_id())
+    return merges, len(keys)
 
 
 def _rss_mb() -> float:

@@ -31,8 +31,8 @@ class FollowUp:
 
 @dataclass
 class Placed:
-    placements: list[tuple[str, str]]  # new opinions: (opinion, group)
-    regrouped: list[tuple[str, str, str]]  # write-backs moved them: (opinion, from, to)
+    placements: list[tuple[str, str, str]]  # new opinions: (opinion, group, part)
+    regrouped: list[tuple[str, str, str, str]]  # write-backs moved them: (opinion, from, to, part)
     representatives: dict[str, str] = field(default_factory=dict)  # every touched group's
 
 
@@ -40,7 +40,8 @@ class Grouper:
     def __init__(self, new_key) -> None:
         self._new_key = new_key
         self.index: Index | None = None
-        self._pending: deque[tuple[str, str]] = deque()  # the office's moves not yet in the index
+        # the office's moves not yet in the index: (opinion, group, part)
+        self._pending: deque[tuple[str, str, str | None]] = deque()
         self._read: dict[str, int] = {}  # the last write-back read, per opinion
         self._texts: dict[str, str] = {}  # an opinion's text with the write-backs taken in
         self._lock = threading.Lock()
@@ -58,9 +59,11 @@ class Grouper:
         """Whether any write-back is new to the index (once built: building reads them all)."""
         return self.index is not None and any(f.seq > self._read.get(f.opinion_id, 0) for f in follow_ups)
 
-    def note_moves(self, moves: list[tuple[str, str]]) -> None:
-        """(opinion, group) pairs the office made; applied before the next placing."""
-        self._pending.extend(moves)
+    def note_moves(self, moves: Sequence[tuple[str, str] | tuple[str, str, str]]) -> None:
+        """(opinion, group[, part]) the office made (storage/hotspots.py move, merge, split);
+        applied before the next placing. A part left out is the group's own."""
+        for opinion_id, group_id, *part in moves:
+            self._pending.append((opinion_id, group_id, part[0] if part else None))
 
     def _take(self, follow_up: FollowUp) -> bool:
         """Read one write-back; True when it said more and the opinion's text grew."""
@@ -76,7 +79,7 @@ class Grouper:
     def place(
         self,
         new: Rows,
-        grouped: list[tuple[str, str, str]] | None = None,
+        grouped: Sequence[tuple[str, str, str] | tuple[str, str, str, str]] | None = None,
         follow_ups: Sequence[FollowUp] = (),
     ) -> Placed:
         """Group new (id, text) opinions, then take in the write-backs not read before (in
@@ -87,17 +90,17 @@ class Grouper:
             index = self.index
             touched = set()
             while self._pending:
-                opinion_id, group_id = self._pending.popleft()
+                opinion_id, group_id, part_id = self._pending.popleft()
                 if opinion_id in index.group_of:
                     touched.add(index.group_of[opinion_id])
-                    index.move(opinion_id, group_id)
+                    index.move(opinion_id, group_id, part_id)
                     touched.add(group_id)
             placements = []
             for opinion_id, text in new:
                 if opinion_id in index.group_of:  # placed by a batch that ran alongside
                     continue
                 group_id = index.add(opinion_id, self._texts.get(opinion_id, text))
-                placements.append((opinion_id, group_id))
+                placements.append((opinion_id, group_id, index.part_name(opinion_id)))
                 touched.add(group_id)
             regrouped = []
             grown = {
@@ -112,15 +115,17 @@ class Grouper:
                 after = index.retext(opinion_id, self._texts[opinion_id], stay=follow_up.stay)
                 touched.update((before, after))
                 if after != before:
-                    regrouped.append((opinion_id, before, after))
+                    regrouped.append((opinion_id, before, after, index.part_name(opinion_id)))
             representatives = {g: index.representative(g) for g in touched if index.sizes.get(g)}
             return Placed(placements, regrouped, representatives)
 
     def _build(self, grouped, follow_ups: Sequence[FollowUp]) -> None:
-        """The index from what is stored: every grouped opinion in its stored group, with the
-        write-backs that said more folded into its text (they moved it when they came)."""
+        """The index from what is stored: every grouped opinion in its stored group and part (the
+        office's merges and moves are learned again), with the write-backs that said more folded
+        into its text (they moved it when they came)."""
         for follow_up in sorted(follow_ups, key=lambda f: (f.opinion_id, f.seq)):
             self._take(follow_up)
         self.index = Index(new_key=self._new_key)
-        for opinion_id, group_id, text in grouped:
-            self.index.add(opinion_id, self._texts.get(opinion_id, text), group=group_id)
+        for opinion_id, group_id, text, *part in grouped:
+            text = self._texts.get(opinion_id, text)
+            self.index.add(opinion_id, text, group=group_id, part=part[0] if part else None)

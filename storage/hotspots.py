@@ -62,13 +62,15 @@ def ungrouped(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     ]
 
 
-def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
-    """Every grouped opinion as (id, group, text): what the in-memory index is rebuilt from."""
+def members_for_index(db: sqlite_utils.Database) -> list[tuple[str, str, str, str]]:
+    """Every grouped opinion as (id, group, text, part): what the in-memory index is rebuilt
+    from. The part is the group's own (named as the group) unless the office's merge or move
+    made it another (m290)."""
     return [
-        (r[0], r[1], r[2])
+        (r[0], r[1], r[2], r[3])
         for r in db.execute(
-            "select m.opinion_id, m.group_id, o.text from hotspot_members m "
-            "join opinions o on o.id = m.opinion_id order by m.opinion_id"
+            "select m.opinion_id, m.group_id, o.text, coalesce(m.part_id, m.group_id) "
+            "from hotspot_members m join opinions o on o.id = m.opinion_id order by m.opinion_id"
         )
     ]
 
@@ -89,26 +91,33 @@ def follow_ups(db: sqlite_utils.Database) -> list[tuple[str, int, str, str, bool
     ]
 
 
+def _own(group_id: str, part_id: str | None) -> str | None:
+    """The part as stored: null for the group's own part."""
+    return None if part_id in (None, group_id) else part_id
+
+
 def place(
     db: sqlite_utils.Database,
-    placements: list[tuple[str, str]],
+    placements: Sequence[tuple[str, str] | tuple[str, str, str]],
     representatives: dict[str, str],
-    regrouped: Sequence[tuple[str, str, str]] = (),
+    regrouped: Sequence[tuple[str, str, str] | tuple[str, str, str, str]] = (),
 ) -> None:
-    """Write the grouping's decisions: (opinion, group) pairs, the opinions a write-back moved
-    (opinion, from, to; never one the office placed), and each touched group's representative."""
+    """Write the grouping's decisions: (opinion, group[, part]) of the new opinions, the
+    opinions a write-back moved (opinion, from, to[, part]; never one the office placed), and
+    each touched group's representative. A part left out is the group's own."""
     with db.atomic():
-        for opinion_id, group_id in placements:
+        for opinion_id, group_id, *part in placements:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
             db.execute(
-                "insert or ignore into hotspot_members (opinion_id, group_id) values (?, ?)",
-                [opinion_id, group_id],
+                "insert or ignore into hotspot_members (opinion_id, group_id, part_id) values (?, ?, ?)",
+                [opinion_id, group_id, _own(group_id, part[0] if part else None)],
             )
-        for opinion_id, left, group_id in regrouped:
+        for opinion_id, left, group_id, *part in regrouped:
             db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
             db.execute(
-                "update hotspot_members set group_id = ? where opinion_id = ? and placed_by_office = 0",
-                [group_id, opinion_id],
+                "update hotspot_members set group_id = ?, part_id = ? "
+                "where opinion_id = ? and placed_by_office = 0",
+                [group_id, _own(group_id, part[0] if part else None), opinion_id],
             )
             db.execute(
                 "delete from hotspot_groups where id = ? and not exists "
@@ -133,12 +142,20 @@ def members(db: sqlite_utils.Database, group_id: str) -> list[str]:
     ]
 
 
-def _move(db, opinion_id: str, group_id: str) -> None:
+def _move(db, opinion_id: str, group_id: str, part_id: str | None = None) -> None:
     db.execute("insert or ignore into hotspot_groups (id) values (?)", [group_id])
     db.execute(
-        "update hotspot_members set group_id = ?, placed_by_office = 1 where opinion_id = ?",
-        [group_id, opinion_id],
+        "update hotspot_members set group_id = ?, part_id = ?, placed_by_office = 1 where opinion_id = ?",
+        [group_id, _own(group_id, part_id), opinion_id],
     )
+
+
+def part_of(db: sqlite_utils.Database, opinion_id: str) -> str | None:
+    """The opinion's part of its group (the group's own part is named as the group)."""
+    row = db.execute(
+        "select coalesce(part_id, group_id) from hotspot_members where opinion_id = ?", [opinion_id]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _drop_empty(db) -> None:
@@ -148,36 +165,43 @@ def _drop_empty(db) -> None:
     )
 
 
-def move(db: sqlite_utils.Database, opinion_id: str, group_id: str, office_id: int) -> list[tuple[str, str]]:
-    """The office puts an opinion into another group; returns the moves made, for the index."""
+Moves = list[tuple[str, str, str]]  # (opinion, group, part), for the index
+
+
+def move(db: sqlite_utils.Database, opinion_id: str, group_id: str, office_id: int) -> Moves:
+    """The office puts an opinion into another group, as a part of its own there (a new random
+    id): a new opinion worded like it then joins the group however the rest is worded. Returns
+    the moves made, for the index."""
     with db.atomic():
         if group_of(db, opinion_id) is None:
             raise HotspotError("not_grouped")
         if not db.execute("select 1 from hotspot_groups where id = ?", [group_id]).fetchone():
             raise HotspotError("no_group")
-        _move(db, opinion_id, group_id)
+        part_id = new_group_id()
+        _move(db, opinion_id, group_id, part_id)
         _drop_empty(db)
         audit.record(db, "hotspot.move", f"opinion:{opinion_id}", office_id, to=group_id)
-    return [(opinion_id, group_id)]
+    return [(opinion_id, group_id, part_id)]
 
 
-def merge(db: sqlite_utils.Database, into: str, other: str, office_id: int) -> list[tuple[str, str]]:
-    """The office joins two groups into one."""
+def merge(db: sqlite_utils.Database, into: str, other: str, office_id: int) -> Moves:
+    """The office joins two groups into one. Each opinion keeps its part (the other group's own
+    part keeps the other group's id as its name): the merged group is as close to a new opinion
+    as the closer of the two wordings."""
     with db.atomic():
-        moved = members(db, other)
+        moved = [(o, part_of(db, o)) for o in members(db, other)]
         if into == other or not moved or not members(db, into):
             raise HotspotError("no_group")
-        for opinion_id in moved:
-            _move(db, opinion_id, into)
+        for opinion_id, part_id in moved:
+            _move(db, opinion_id, into, part_id)
         _drop_empty(db)
         audit.record(db, "hotspot.merge", f"hotspot:{into}", office_id, merged=other)
-    return [(opinion_id, into) for opinion_id in moved]
+    return [(opinion_id, into, part_id) for opinion_id, part_id in moved]
 
 
-def split(
-    db: sqlite_utils.Database, opinion_ids: list[str], office_id: int
-) -> tuple[str, list[tuple[str, str]]]:
-    """The office takes opinions out of their group into a new group of their own."""
+def split(db: sqlite_utils.Database, opinion_ids: list[str], office_id: int) -> tuple[str, Moves]:
+    """The office takes opinions out of their group into a new group of their own (its own
+    part): nothing joins the groups again but the office."""
     with db.atomic():
         if not opinion_ids or any(group_of(db, o) is None for o in opinion_ids):
             raise HotspotError("not_grouped")
@@ -186,7 +210,7 @@ def split(
             _move(db, opinion_id, new_id)
         _drop_empty(db)
         audit.record(db, "hotspot.split", f"hotspot:{new_id}", office_id, count=len(opinion_ids))
-    return new_id, [(opinion_id, new_id) for opinion_id in opinion_ids]
+    return new_id, [(opinion_id, new_id, new_id) for opinion_id in opinion_ids]
 
 
 _HOTSPOTS = """

@@ -1007,3 +1007,12 @@ def m281_public_problems_counted(db: sqlite_utils.Database) -> None:
         end;
         """
     )
+
+
+@migrations()
+def m290_hotspot_parts(db: sqlite_utils.Database) -> None:
+    """The part of its group each grouped opinion is in, so that the grouping learns from the
+    office's merges and moves across a restart (hotspots/engine.py Index): null for the group's
+    own part (all a group the grouping made alone), else a random id like a group's (the group
+    a merge brought in, or the office's move of one opinion). Two random ids, as before."""
+    db.execute("alter table hotspot_members add column part_id text")

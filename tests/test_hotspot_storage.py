@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
+from test_hotspots import BOILING_WATER, WASHING_WATER  # one problem, two wordings kept apart
 
 from documents import summary_report
 from jobs import digests as digest_job
@@ -81,10 +82,11 @@ async def test_what_is_kept_is_the_two_ids_and_who_placed_it(db):
         submit(db, text)
     await grouped(db)
     columns = {t: [c.name for c in db[t].columns] for t in ("hotspot_groups", "hotspot_members")}
-    # a group: its id, its representative, and how many of its opinions are open (a count)
+    # a group: its id, its representative, and how many of its opinions are open (a count); a
+    # member: two ids, who placed it, and the part of its group (m290: null, or a random id)
     assert columns == {
         "hotspot_groups": ["id", "representative", "open_size"],
-        "hotspot_members": ["opinion_id", "group_id", "placed_by_office"],
+        "hotspot_members": ["opinion_id", "group_id", "placed_by_office", "part_id"],
     }
     assert not db["hotspot_members"].use_rowid and not db["hotspot_groups"].use_rowid
     group_id = db.execute("select id from hotspot_groups").fetchone()[0]
@@ -312,3 +314,103 @@ async def test_a_write_back_that_says_more_regroups_its_opinion_and_chasing_does
     await grouped(db, fresh)
     assert hotspots.group_of(db, later) == shed_group
     assert set(hotspot_job.grouper(fresh).index.members[shed_group]) >= {vague, *shed}
+
+
+async def test_the_office_merges_once_and_a_new_opinion_of_either_wording_joins_even_after_a_restart(db):
+    app = app_for(db)
+    boiling = [submit(db, t) for t in BOILING_WATER]
+    washing = [submit(db, t) for t in WASHING_WATER]
+    await grouped(db, app)
+    first, second = hotspots.group_of(db, boiling[0]), hotspots.group_of(db, washing[0])
+    assert first != second
+    hotspot_job.grouper(app).note_moves(hotspots.merge(db, second, first, office_id=1))
+    # each keeps its part: the merged-in opinions' part is named as the group they came from
+    assert {hotspots.part_of(db, o) for o in boiling} == {first}
+    assert {hotspots.part_of(db, o) for o in washing} == {second}
+
+    later = submit(db, "七楼开水房的开水器又坏了，打开水要下楼")
+    await grouped(db, app)
+    assert hotspots.group_of(db, later) == second  # not a new card the office merges again
+
+    fresh = app_for(db)  # a restart: the index is rebuilt from what is stored, parts and all
+    after = [submit(db, "开水房的开水器坏了，晚上打不到开水"), submit(db, "病房热水器坏了，洗澡水是凉的")]
+    await grouped(db, fresh)
+    assert [hotspots.group_of(db, o) for o in after] == [second, second]
+    assert len(hotspot_job.grouper(fresh).index.parts[second]) == 2
+
+
+async def test_an_opinion_the_office_moved_brings_its_wording_to_the_card(db):
+    app = app_for(db)
+    washing = [submit(db, t) for t in WASHING_WATER]
+    boiler = submit(db, "晚上十点以后锅炉就停了，病人想喝口热的都没有")
+    await grouped(db, app)
+    card = hotspots.group_of(db, washing[0])
+    assert hotspots.group_of(db, boiler) != card
+    hotspot_job.grouper(app).note_moves(hotspots.move(db, boiler, card, office_id=1))
+    part = hotspots.part_of(db, boiler)
+    assert part not in (card, None) and len(part) == hotspots.GROUP_ID_LENGTH  # random, like a group's
+
+    fresh = app_for(db)  # after a restart too
+    later = submit(db, "锅炉晚上十点就停了，想喝口热的都没有")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, later) == card
+    assert hotspots.part_of(db, later) == part  # it joined the moved opinion's wording
+
+
+NIGHT_SHIFTS = [
+    "夜班一个月排十个，人都熬垮了",
+    "我们病区夜班太多，一个护士一个月要上八九个夜班",
+    "夜班排得太密了，连着两个夜班中间只休一天，身体吃不消",
+]
+
+
+async def test_a_split_stays_split_and_takes_its_wording_along(db):
+    app = app_for(db)
+    shifts = [submit(db, t) for t in NIGHT_SHIFTS]
+    training = submit(db, "下了夜班还要来参加业务学习和考试，考完脑子一片空白")
+    await grouped(db, app)
+    card = hotspots.group_of(db, shifts[0])
+    assert hotspots.group_of(db, training) == card  # one concept in common: one card, wrongly
+    apart, moves = hotspots.split(db, [training], office_id=1)
+    hotspot_job.grouper(app).note_moves(moves)
+
+    later = submit(db, "护理部的业务学习全放在下班后，下夜班的也得来考试")
+    more = submit(db, "夜班太多了，一个月十个夜班谁受得了")
+    await grouped(db, app)
+    assert hotspots.group_of(db, later) == apart and hotspots.group_of(db, more) == card
+
+    fresh = app_for(db)  # a restart does not join them again
+    last = submit(db, "下了夜班还要参加业务学习，考试完才能回家")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, last) == apart
+    assert set(hotspots.members(db, apart)) == {training, later, last}
+    assert set(hotspots.members(db, card)) == {*shifts, more}
+    index = hotspot_job.grouper(fresh).index
+    assert index.group_of[training] == apart and index.parts[apart] == {apart}
+
+
+async def test_a_merge_while_a_batch_places_into_the_merged_group_leaves_index_and_storage_alike(db):
+    """The office merges on the event loop while a batch is placed in a worker thread: the batch
+    may put an opinion in the group just merged away (storage makes it again), whose part's name
+    is now also a part of the merged group. Two parts of one name, in two groups, as stored."""
+    app = app_for(db)
+    boiling = [submit(db, t) for t in BOILING_WATER]
+    washing = [submit(db, t) for t in WASHING_WATER]
+    await grouped(db, app)
+    first, second = hotspots.group_of(db, boiling[0]), hotspots.group_of(db, washing[0])
+    moves = hotspots.merge(db, second, first, office_id=1)  # the index not told yet
+    late = submit(db, "七楼开水房的开水器又坏了，打开水要下楼")
+    await grouped(db, app)
+    assert hotspots.group_of(db, late) == first  # the batch's placing, written after the merge
+    hotspot_job.grouper(app).note_moves(moves)
+    await grouped(db, app)
+    index = hotspot_job.grouper(app).index
+    stored = {o: hotspots.group_of(db, o) for o in [*boiling, *washing, late]}
+    assert {o: index.group_of[o] for o in stored} == stored
+    assert {index.part_name(o) for o in boiling} == {first} == {hotspots.part_of(db, late)}
+
+    fresh = app_for(db)  # rebuilt from storage: the same, without complaint
+    after = submit(db, "开水房的开水器坏了，晚上打不到开水")
+    await grouped(db, fresh)
+    assert hotspots.group_of(db, after) in (first, second)
+    assert {o: hotspot_job.grouper(fresh).index.group_of[o] for o in stored} == stored
