@@ -56,7 +56,9 @@ def main() -> None:
             shuffled.append(order)
         for learn in (False, True):
             name = "  learning" if learn else "  without "
-            print(line(f"{name} file order", [quality.office_replay(opinions, learn=learn, batch=args.batch)]))
+            print(
+                line(f"{name} file order", [quality.office_replay(opinions, learn=learn, batch=args.batch)])
+            )
             if shuffled:
                 runs = [quality.office_replay(o, learn=learn, batch=args.batch) for o in shuffled]
                 print(line(f"{name} {args.orders} random orders", runs), flush=True)

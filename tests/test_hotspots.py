@@ -687,9 +687,10 @@ def test_an_office_in_the_loop_corrects_less_when_the_grouping_learns():
     assert learning.actions < without.actions
     assert learning.recall > without.recall
     # a day's batch at a time, the office merging the cards it finds split
-    assert quality.office_replay(opinions, learn=True, batch=20).actions < quality.office_replay(
-        opinions, learn=False, batch=20
-    ).actions
+    assert (
+        quality.office_replay(opinions, learn=True, batch=20).actions
+        < quality.office_replay(opinions, learn=False, batch=20).actions
+    )
 
 
 def test_the_replay_counts_an_office_that_has_nothing_to_fix_as_idle():
