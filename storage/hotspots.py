@@ -189,7 +189,7 @@ def merge(db: sqlite_utils.Database, into: str, other: str, office_id: int) -> M
     part keeps the other group's id as its name): the merged group is as close to a new opinion
     as the closer of the two wordings."""
     with db.atomic():
-        moved = [(o, part_of(db, o)) for o in members(db, other)]
+        moved = [(o, part_of(db, o) or other) for o in members(db, other)]
         if into == other or not moved or not members(db, into):
             raise HotspotError("no_group")
         for opinion_id, part_id in moved:
