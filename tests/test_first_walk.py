@@ -26,3 +26,33 @@ async def test_a_receipt_typed_in_full_width_or_copied_with_its_label_is_found(f
     await nurse.send("/receipt")
     card = await nurse.send(f"您的回执码：\n{receipt.lower()}")
     assert "夜班护士太少" in card[-1].text, card[-1].text
+
+
+async def test_the_words_of_a_button_without_its_note_are_taken_as_typed(fast_client, invited, db):
+    """The nurse types 匿名 or 匿名提交 at 🕶 匿名提交（推荐）, and 完成 at ➡️ 完成，预览: what the
+    button says, without its note after a bracket or a comma."""
+    nurse = await join(fast_client, invited, 101, "张伟")
+    for typed in ("匿名", "匿名提交", "署名"):
+        await nurse.send("/opinion")
+        asked = await nurse.send(typed)
+        assert "请选择意见类别" in asked[-1].text, (typed, asked[-1].text)
+        await nurse.send("/cancel")
+    await nurse.send("/opinion")
+    await nurse.send("匿名提交")
+    await nurse.send("医疗服务")
+    await nurse.send("门诊部")
+    await nurse.send("夜班护士太少，一个人看三十张床。")
+    preview = await nurse.send("完成")
+    assert "请确认" in preview[-1].text, preview[-1].text
+    await nurse.send("/cancel")
+
+
+def test_a_note_does_not_make_short_or_numbered_answers_taps():
+    """A prefix is taken only for a long button's words: 10 is not 100%, 下周 is not 下周一."""
+    from handlers.typed_choice import match
+
+    assert match("10", {"25%": "a", "100%": "b"}) is None
+    assert match("下周", {"今天": "a", "下周一": "b"}) is None
+    assert match("匿名", {"🕶 匿名提交（推荐）": "a", "👤 署名提交": "b"}) == "a"
+    assert match("完成", {"➡️ 完成，下一步": "a"}) == "a"
+    assert match("提交", {"✅ 提交": "a", "✏️ 修改文字": "b"}) == "a"
