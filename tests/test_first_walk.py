@@ -56,3 +56,22 @@ def test_a_note_does_not_make_short_or_numbered_answers_taps():
     assert match("匿名", {"🕶 匿名提交（推荐）": "a", "👤 署名提交": "b"}) == "a"
     assert match("完成", {"➡️ 完成，下一步": "a"}) == "a"
     assert match("提交", {"✅ 提交": "a", "✏️ 修改文字": "b"}) == "a"
+
+
+async def test_a_leader_who_taps_claim_twice_is_told_it_is_his_not_that_he_is_too_late(
+    fast_client, invited, db
+):
+    from storage import problems
+
+    leader = await join(fast_client, invited, 102, "李娜")
+    problem_id = problems.create(db, "检查表格重复填报", None)
+    cards = await leader.send("/claim")
+    card = cards[-1]
+    claim_data = next(b["callback_data"] for row in card.buttons for b in row if "接单" in b["text"])
+    await leader.press_data(card.message_id, claim_data)
+    again = await leader.press_data(card.message_id, claim_data)  # the double tap's second
+    answer = await leader.callback_answer()
+    assert "来晚了" not in (answer or {}).get("text", ""), answer
+    assert f"#{problem_id}" in answer["text"] and "由您接单" in answer["text"], answer
+    assert not any("下单" in (m.text or "") for m in again)  # no second 您已接单 card
+    assert problems.get(db, problem_id).leader == "李娜"

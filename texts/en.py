@@ -270,6 +270,7 @@ MESSAGES = {
     "claim.none": "No problem is waiting for a leader.",
     "claim.btn": "🙋 Claim",
     "claim.won": "You claimed #{id}: {title}\nNow dispatch it: measures, department and deadline.",
+    "claim.already_yours": "You have already claimed #{id}.",
     "mine.none": "You have no open problems. Send /claim to see those waiting.",
     "dispatch.btn": "📝 Dispatch",
     "dispatch.measures": "Dispatching #{id}: {title}\nStep 1: write the measures. /cancel cancels.",

@@ -282,6 +282,7 @@ MESSAGES = {
     "claim.none": "目前没有待接单的问题。",
     "claim.btn": "🙋 接单",
     "claim.won": "您已接单 #{id}：{title}\n请“下单”：定措施、责任科室和完成时限。",
+    "claim.already_yours": "#{id} 已由您接单，不用再点。",
     "mine.none": "您目前没有负责中的问题。发送 /claim 看看待接单的问题。",
     "dispatch.btn": "📝 下单",
     "dispatch.measures": "下单 #{id}：{title}\n第 1 步：请输入整改措施。发送 /cancel 取消。",

@@ -270,6 +270,7 @@ MESSAGES = {
     "claim.none": "目前沒有待接單的問題。",
     "claim.btn": "🙋 接單",
     "claim.won": "您已接單 #{id}：{title}\n請「下單」：定措施、責任科室和完成時限。",
+    "claim.already_yours": "#{id} 已由您接單，不用再點。",
     "mine.none": "您目前沒有負責中的問題。發送 /claim 看看待接單的問題。",
     "dispatch.btn": "📝 下單",
     "dispatch.measures": "下單 #{id}：{title}\n第 1 步：請輸入整改措施。發送 /cancel 取消。",
