@@ -75,3 +75,37 @@ async def test_a_leader_who_taps_claim_twice_is_told_it_is_his_not_that_he_is_to
     assert f"#{problem_id}" in answer["text"] and "由您接单" in answer["text"], answer
     assert not any("下单" in (m.text or "") for m in again)  # no second 您已接单 card
     assert problems.get(db, problem_id).leader == "李娜"
+
+
+async def test_a_roster_workbook_shows_where_each_newcomer_goes_and_asks_about_a_department_spelled_twice(
+    fast_client, invited, db
+):
+    """The office's .xlsx as saved: a merged title row, full-width spaces, a name with a zero-width
+    space, and 门诊 for the 门诊部 already there (a department spelled two ways). The preview
+    names each newcomer's department, the departments the import would create, and asks about
+    the one that looks like an existing one, before anything is applied."""
+    from test_forgiving_roster import workbook
+
+    from storage import people
+
+    office = await join(fast_client, invited, 103, "王芳")
+    await office.send("/roster")
+    sheet = workbook(
+        [
+            ["姓　名", "科　室", "角　色"],
+            ["张伟", "门诊部", "职工"],
+            ["李娜", "院办", "班子成员"],
+            ["王　芳", "组织人事科", "活动办"],
+            ["刘洋", "门诊部", "科室负责人"],
+            ["李\u200b秀兰", "护理部\u3000", "职工"],
+            ["赵敏", "护理部", "职工"],
+            ["陈晨", "门诊", "职工"],
+        ],
+        title="城关镇卫生院“整改落实”活动人员名单",
+    )
+    preview = (await office.send_file(sheet, "名单.xlsx"))[-1].text
+    assert "新增：3" in preview and "未变：4" in preview, preview
+    assert "李秀兰（护理部）" in preview and "陈晨（门诊）" in preview, preview
+    assert "新科室：护理部（2 人）、门诊（1 人）" in preview, preview
+    assert "“门诊”与“门诊部”" in preview, preview  # asked, not guessed
+    assert "护理部" not in people.departments(db)  # nothing applied before 确认
