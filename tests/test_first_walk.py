@@ -109,3 +109,38 @@ async def test_a_roster_workbook_shows_where_each_newcomer_goes_and_asks_about_a
     assert "新科室：护理部（2 人）、门诊（1 人）" in preview, preview
     assert "“门诊”与“门诊部”" in preview, preview  # asked, not guessed
     assert "护理部" not in people.departments(db)  # nothing applied before 确认
+
+
+async def test_an_opinion_alone_in_the_inbox_can_be_put_into_a_hotspot_group(
+    fast_bot, fast_client, invited, db
+):
+    """The office sees 🔥 3 条意见 as one card and, as a card of its own, an opinion the grouping
+    did not put with them (on the walk: a fourth about the nurses' night shift, in other words):
+    its card offers 🔥 归入一组, so that the group's one problem can reach its receipt too."""
+    from datetime import date
+
+    from test_hotspot_flow import SHED
+
+    from jobs import opinion_batches
+    from storage import hotspots, opinions
+    from storage.opinions import Draft
+
+    office = await join(fast_client, invited, 103, "王芳")
+    keys = fast_bot.app.bot_data["keys"]
+    for text in SHED[:3]:
+        opinions.submit(db, Draft(category="其他", text=text), None, keys, date.today())
+    opinions.submit(
+        db, Draft(category="其他", text="夜班护士太少，按铃半天没人来。"), None, keys, date.today()
+    )
+    await opinion_batches.release_to_office(fast_bot.app)
+    pending = opinions.inbox(db, None, 50)[0]
+    lone = next(o for o in pending if "夜班护士" in o.text)
+    group = hotspots.group_of(db, next(o for o in pending if o.text == SHED[0]).id)
+    assert hotspots.group_of(db, lone.id) != group  # the grouping did not see it
+    shown = await office.send("/inbox")
+    card = next(m for m in shown if m.text and f"#{lone.id}" in m.text and "反映了类似问题" not in m.text)
+    asked = await office.press("归入一组", message=card)
+    assert f"把 #{lone.id} 移到哪一组？" in asked[-1].text
+    moved = await office.press(f"（{hotspots.get(db, group).size} 条）", message=asked[-1])
+    assert f"#{lone.id} 已移到另一组" in moved[-1].text
+    assert hotspots.group_of(db, lone.id) == group

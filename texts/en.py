@@ -177,6 +177,7 @@ MESSAGES = {
     "inbox.btn.next": "Next page ▶",
     "inbox.btn.publish": "📢 Publish the answer to all",
     "inbox.empty": "No opinions are waiting. New ones arrive in daily batches.",
+    "inbox.btn.into_group": "🔥 Put into a group",
     "inbox.page": "Page {page} of {pages}; {total} waiting.",
     "inbox.gone": "This opinion is no longer waiting; open /inbox again.",
     "inbox.ask_reply": "Write the reply to #{id} (at most {limit} characters). /cancel cancels.",

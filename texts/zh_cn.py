@@ -189,6 +189,7 @@ MESSAGES = {
     "inbox.btn.next": "下一页 ▶",
     "inbox.btn.publish": "📢 向全体公开答复",
     "inbox.empty": "收件箱里没有待处理的意见。新意见每天按批次送达。",
+    "inbox.btn.into_group": "🔥 归入一组",
     "inbox.page": "第 {page}/{pages} 页，共 {total} 条待处理。",
     "inbox.gone": "这条意见已不在待处理状态，请重新打开 /inbox。",
     "inbox.ask_reply": "请输入对 #{id} 的回复（不超过 {limit} 字）。发送 /cancel 取消。",

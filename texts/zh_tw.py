@@ -177,6 +177,7 @@ MESSAGES = {
     "inbox.btn.next": "下一頁 ▶",
     "inbox.btn.publish": "📢 向全體公開答覆",
     "inbox.empty": "收件匣裡沒有待處理的意見。新意見每天按批次送達。",
+    "inbox.btn.into_group": "🔥 歸入一組",
     "inbox.page": "第 {page}/{pages} 頁，共 {total} 則待處理。",
     "inbox.gone": "這則意見已不在待處理狀態，請重新開啟 /inbox。",
     "inbox.ask_reply": "請輸入對 #{id} 的回覆（不超過 {limit} 字）。傳送 /cancel 取消。",
