@@ -144,3 +144,26 @@ async def test_an_opinion_alone_in_the_inbox_can_be_put_into_a_hotspot_group(
     moved = await office.press(f"（{hotspots.get(db, group).size} 条）", message=asked[-1])
     assert f"#{lone.id} 已移到另一组" in moved[-1].text
     assert hotspots.group_of(db, lone.id) == group
+
+
+async def test_an_invitation_link_pasted_as_text_joins_as_opening_it_would(fast_client, invited, db):
+    """The office sends each person their link by WeChat; a nurse copies it and pastes it into
+    the bot's chat instead of opening it. Before, she was told to use her invitation link."""
+    from storage import people
+
+    nurse = await fast_client.user(101, "张伟")
+    pasted = f"张伟您好，这是您的整改通邀请：https://t.me/rectify_bot?start={invited['张伟']} 请点开加入。"
+    welcome = await nurse.send(pasted)
+    assert "您已加入整改通" in welcome[-1].text, welcome[-1].text
+    assert next(p for p in people.everyone(db) if p.name == "张伟").telegram_user_id == 101
+    stranger = await fast_client.user(109, "路人")
+    refused = await stranger.send("https://t.me/rectify_bot?start=NoSuchCode123")
+    assert "您已加入" not in refused[-1].text
+
+
+def test_a_pasted_lobby_poster_or_questionnaire_link_is_left_to_its_own_flow():
+    from handlers.people.start import PASTED_LINK
+
+    assert PASTED_LINK.search("https://t.me/rectify_bot?start=box_abcdefgh") is None
+    assert PASTED_LINK.search("https://t.me/rectify_bot?start=survey_0a1b2c") is None
+    assert PASTED_LINK.search("看这里 t.me/rectify_bot?start=Ab-Cd_1234 ！").group(1) == "Ab-Cd_1234"
