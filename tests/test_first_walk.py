@@ -167,3 +167,19 @@ def test_a_pasted_lobby_poster_or_questionnaire_link_is_left_to_its_own_flow():
     assert PASTED_LINK.search("https://t.me/rectify_bot?start=box_abcdefgh") is None
     assert PASTED_LINK.search("https://t.me/rectify_bot?start=survey_0a1b2c") is None
     assert PASTED_LINK.search("看这里 t.me/rectify_bot?start=Ab-Cd_1234 ！").group(1) == "Ab-Cd_1234"
+
+
+async def test_a_leader_sets_the_digest_time_as_people_say_it(fast_client, invited, db):
+    """/digest 7点半, 早上8点, ０７:４５: the one parser that reads times everywhere else
+    (README, Input that forgives), not only 07:45."""
+    from storage import digests, people
+
+    leader = await join(fast_client, invited, 102, "李娜")
+    said = (("7点半", "07:30"), ("早上8点", "08:00"), ("０７:４５", "07:45"), ("下午5点", "17:00"))
+    for typed, shown in said:
+        saved = await leader.send(f"/digest {typed}")
+        assert f"已保存：每个工作日，{shown}" in saved[-1].text, (typed, saved[-1].text)
+    refused = await leader.send("/digest 每周一早上")
+    assert "看不懂" in refused[-1].text
+    li_na = next(p for p in people.everyone(db) if p.name == "李娜")
+    assert digests.setting(db, li_na.id).at.strftime("%H:%M") == "17:00"  # the refusal changed nothing

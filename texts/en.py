@@ -547,7 +547,7 @@ MESSAGES = {
     "digest.btn.weekly": "Weekly",
     "digest.btn.off": "Pause",
     "digest.time_hint": "To change the time, send /digest 07:45 or similar.",
-    "digest.bad_time": 'I cannot read "{text}". Please write a time such as 07:45 (24-hour clock).',
+    "digest.bad_time": 'I cannot read "{text}". Please write a time such as 07:45 or 7:30am.',
     "digest.saved": "Saved: {frequency}, at {at}.",
     "report.usage": "Usage: /report or /report 2026-11-01 2026-11-30 (no dates: the whole campaign so far).",
     "report.bad_period": 'I cannot read the dates "{text}", or the start is after the end. Write 2026-11-01 2026-11-30.',

@@ -559,7 +559,7 @@ MESSAGES = {
     "digest.btn.weekly": "每周",
     "digest.btn.off": "暂停",
     "digest.time_hint": "改时间：发送 /digest 07:45 这样的时间。",
-    "digest.bad_time": "看不懂“{text}”。请写成 07:45 这样的时间（24 小时制）。",
+    "digest.bad_time": "看不懂“{text}”。请写成 07:45 或 早上7点半 这样的时间。",
     "digest.saved": "已保存：{frequency}，{at}。",
     "report.usage": "用法：/report 或 /report 2026-11-01 2026-11-30（不写日期即整个活动至今）。",
     "report.bad_period": "看不懂日期“{text}”，或开始晚于结束。请写成 2026-11-01 2026-11-30。",

@@ -547,7 +547,7 @@ MESSAGES = {
     "digest.btn.weekly": "每週",
     "digest.btn.off": "暫停",
     "digest.time_hint": "改時間：發送 /digest 07:45 這樣的時間。",
-    "digest.bad_time": "看不懂「{text}」。請寫成 07:45 這樣的時間（24 小時制）。",
+    "digest.bad_time": "看不懂「{text}」。請寫成 07:45 或 早上7點半 這樣的時間。",
     "digest.saved": "已保存：{frequency}，{at}。",
     "report.usage": "用法：/report 或 /report 2026-11-01 2026-11-30（不寫日期即整個活動至今）。",
     "report.bad_period": "看不懂日期「{text}」，或開始晚於結束。請寫成 2026-11-01 2026-11-30。",
