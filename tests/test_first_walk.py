@@ -108,6 +108,7 @@ async def test_a_roster_workbook_shows_where_each_newcomer_goes_and_asks_about_a
     assert "李秀兰（护理部）" in preview and "陈晨（门诊）" in preview, preview
     assert "新科室：护理部（2 人）、门诊（1 人）" in preview, preview
     assert "“门诊”与“门诊部”" in preview, preview  # asked, not guessed
+    assert preview.rstrip().endswith("确认导入吗？"), preview  # the question comes last
     assert "护理部" not in people.departments(db)  # nothing applied before 确认
 
 

@@ -47,7 +47,7 @@ MESSAGES = {
     "roster.ask_file": "Send the roster as an Excel (.xlsx) or CSV file (columns: name, department, roles, optionally code). A title row above the header is fine.\nRoles: staff, head, leader, office (or 职工, 科室负责人, 班子成员, 活动办), several separated by commas.\nSend /cancel to cancel.",
     "roster.not_csv": "Please send an Excel (.xlsx) or CSV (.csv) file.",
     "roster.too_big": "The file is too large ({size} KB); a roster should be under {limit} KB.",
-    "roster.preview": "<b>Roster preview</b> ({rows} people in the file)\nNew: {added}\nUpdated: {updated}\nDeactivated: {deactivated}\nUnchanged: {unchanged}\n\nImport it?",
+    "roster.preview": "<b>Roster preview</b> ({rows} people in the file)\nNew: {added}\nUpdated: {updated}\nDeactivated: {deactivated}\nUnchanged: {unchanged}{departments}\n\nImport it?",
     "roster.added_in": "{name} ({department})",
     "roster.department_count": "{department} ({count})",
     "roster.new_departments": "New departments: {departments}",

@@ -57,7 +57,7 @@ MESSAGES = {
     "roster.ask_file": "请发送人员名单文件：Excel（.xlsx）或 CSV，列：姓名、科室、角色，可选 工号。标题行可以保留。\n角色可填：职工、科室负责人、班子成员、活动办，多个用顿号分隔。\n发送 /cancel 取消。",
     "roster.not_csv": "请发送 Excel 文件（.xlsx）或 CSV 文件（.csv）。",
     "roster.too_big": "文件太大（{size} KB），名单文件不应超过 {limit} KB。",
-    "roster.preview": "<b>名单预览</b>（文件共 {rows} 人）\n新增：{added}\n更新：{updated}\n停用：{deactivated}\n未变：{unchanged}\n\n确认导入吗？",
+    "roster.preview": "<b>名单预览</b>（文件共 {rows} 人）\n新增：{added}\n更新：{updated}\n停用：{deactivated}\n未变：{unchanged}{departments}\n\n确认导入吗？",
     "roster.added_in": "{name}（{department}）",
     "roster.department_count": "{department}（{count} 人）",
     "roster.new_departments": "新科室：{departments}",

@@ -47,7 +47,7 @@ MESSAGES = {
     "roster.ask_file": "請傳送人員名單檔：Excel（.xlsx）或 CSV，欄：姓名、科室、角色，可選 工號。標題列可以保留。\n角色可填：職工、科室負責人、班子成員、活動辦，多個用頓號分隔。\n傳送 /cancel 取消。",
     "roster.not_csv": "請傳送 Excel 檔（.xlsx）或 CSV 檔（.csv）。",
     "roster.too_big": "檔案太大（{size} KB），名單檔不應超過 {limit} KB。",
-    "roster.preview": "<b>名單預覽</b>（檔案共 {rows} 人）\n新增：{added}\n更新：{updated}\n停用：{deactivated}\n未變：{unchanged}\n\n確認匯入嗎？",
+    "roster.preview": "<b>名單預覽</b>（檔案共 {rows} 人）\n新增：{added}\n更新：{updated}\n停用：{deactivated}\n未變：{unchanged}{departments}\n\n確認匯入嗎？",
     "roster.added_in": "{name}（{department}）",
     "roster.department_count": "{department}（{count} 人）",
     "roster.new_departments": "新科室：{departments}",

@@ -121,9 +121,8 @@ def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
         updated=Raw(f"{len(changes.updated)}{updated}"),
         deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"),
         unchanged=changes.unchanged,
+        departments=Raw("\n\n" + _departments_text(lang, changes) if changes.new_departments else ""),
     )
-    if changes.new_departments:
-        text += "\n\n" + _departments_text(lang, changes)
     if changes.risks:
         text = risk_text(lang, changes) + "\n\n" + text
     return shorten(text, TEXT_LIMIT)
