@@ -184,3 +184,36 @@ async def test_a_leader_sets_the_digest_time_as_people_say_it(fast_client, invit
     assert "看不懂" in refused[-1].text
     li_na = next(p for p in people.everyone(db) if p.name == "李娜")
     assert digests.setting(db, li_na.id).at.strftime("%H:%M") == "17:00"  # the refusal changed nothing
+
+
+async def test_listing_a_group_with_one_opinion_already_listed_says_how_many_it_links_and_is_no_copy(
+    fast_bot, fast_client, invited, db
+):
+    """On the walk the 食堂 group held an opinion already listed as #5: 列为一个问题 said 2 条
+    (one would be linked) and would have listed the group under #5's own words again."""
+    from datetime import date
+
+    from test_hotspot_flow import SHED
+
+    from jobs import opinion_batches
+    from storage import hotspots, opinions, problems
+    from storage.opinions import Draft
+
+    office = await join(fast_client, invited, 103, "王芳")
+    keys = fast_bot.app.bot_data["keys"]
+    for text in SHED:
+        opinions.submit(db, Draft(category="其他", text=text), None, keys, date.today())
+    await opinion_batches.release_to_office(fast_bot.app)
+    pending = opinions.inbox(db, None, 50)[0]
+    group = hotspots.group_of(db, pending[0].id)
+    listed = next(o for o in pending if o.text == hotspots.get(db, group).representative)
+    first = problems.create(db, "车棚清理", None, source="opinion", opinion_ids=(listed.id,))
+    cards = await office.send("/hotspots")
+    asked = await office.press("列为一个问题", message=cards[-1])
+    assert f"将把这一组的 {len(SHED) - 1} 条意见" in asked[-1].text, asked[-1].text
+    assert listed.text[:10] not in asked[-1].text  # the title is one of those it lists
+    done = await office.press("确认", message=asked[-1])
+    assert f"关联 {len(SHED) - 1} 条意见" in done[-1].text
+    second = problems.problem_of_opinion(db, next(o.id for o in pending if o.id != listed.id))
+    assert second not in (None, first)
+    assert problems.get(db, second).title[:10] != listed.text[:10]
