@@ -217,3 +217,21 @@ async def test_listing_a_group_with_one_opinion_already_listed_says_how_many_it_
     second = problems.problem_of_opinion(db, next(o.id for o in pending if o.id != listed.id))
     assert second not in (None, first)
     assert problems.get(db, second).title[:10] != listed.text[:10]
+
+
+async def test_people_the_office_just_imported_can_be_picked_in_the_sandbox_to_join(fast_bot, db):
+    """The demo's office imports a roster and prints invitations; before, the newcomers were
+    missing from the chat page's picker until the demo restarted (which joined them on its own,
+    withdrawing the printed codes): joining could not be tried. Now each gets a chat, not joined."""
+    from sandbox import demo
+    from storage import people, roster
+
+    roster.apply(db, roster.parse("姓名,科室,角色\n王芳,组织人事科,活动办\n".encode()), None)
+    api = fast_bot.api
+    names = {row["name"] for row in demo.roster_with_chats(fast_bot.app, api)}
+    assert "王芳" in names
+    later = "姓名,科室,角色\n王芳,组织人事科,活动办\n李秀兰,护理部,职工\n"
+    roster.apply(db, roster.parse(later.encode()), None)
+    picked = next(row for row in demo.roster_with_chats(fast_bot.app, api) if row["name"] == "李秀兰")
+    assert api.chats[picked["id"]].user["first_name"] == "李秀兰"  # a chat to pick, to paste a link in
+    assert next(p for p in people.everyone(db) if p.name == "李秀兰").telegram_user_id is None  # not joined
