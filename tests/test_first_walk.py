@@ -235,3 +235,31 @@ async def test_people_the_office_just_imported_can_be_picked_in_the_sandbox_to_j
     picked = next(row for row in demo.roster_with_chats(fast_bot.app, api) if row["name"] == "李秀兰")
     assert api.chats[picked["id"]].user["first_name"] == "李秀兰"  # a chat to pick, to paste a link in
     assert next(p for p in people.everyone(db) if p.name == "李秀兰").telegram_user_id is None  # not joined
+
+
+async def test_more_text_typed_at_the_photo_step_is_added_not_dropped(fast_client, invited):
+    """The nurse remembers more after sending her text and types it where the bot asks for
+    photos: before, the bot went to the preview without it. A short answer (没有, 不用了) still
+    means no photos."""
+    nurse = await join(fast_client, invited, 101, "张伟")
+    await nurse.send("/opinion")
+    for step in ("匿名", "其他", "门诊部", "门诊候诊椅太少。"):
+        await nurse.send(step)
+    preview = await nurse.send("补充一下：三楼也一样，老人只能站着😫")
+    assert "门诊候诊椅太少。\n补充一下：三楼也一样，老人只能站着😫" in preview[-1].text, preview[-1].text
+    await nurse.press("提交")
+
+    await nurse.send("/opinion")
+    for step in ("匿名", "其他", "门诊部", "门诊候诊椅太少。"):
+        await nurse.send(step)
+    preview = await nurse.send("没有")
+    assert "请确认" in preview[-1].text and "没有" not in preview[-1].text.split("门诊候诊椅太少。")[-1]
+    await nurse.send("/cancel")
+
+    await nurse.send("/opinion")
+    for step in ("匿名", "其他", "门诊部", "护" * 1995):
+        await nurse.send(step)
+    refused = await nurse.send("补充：夜班只有一个人")
+    assert "超过 2000 字" in refused[-1].text and "没有加上" in refused[-1].text, refused[-1].text
+    preview = await nurse.press("完成，预览")
+    assert "夜班只有一个人" not in preview[-1].text

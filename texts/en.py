@@ -121,6 +121,7 @@ MESSAGES = {
     "opinion.no_department": "not given",
     "opinion.write": "Write your opinion (at most {limit} characters).\nSend /cancel at any time to cancel.",
     "opinion.too_long": "Your text has {count} characters, more than the limit of {limit}. Please shorten it and send it again (it is never cut for you).",
+    "opinion.too_long_added": "With this added the text would be {count} characters, over the {limit} limit, so it was not added. Press “Done, preview” and then “Edit the text” to rewrite it.",
     "opinion.text_first": "Please write the text first (at most {limit} characters); photos can follow.",
     "opinion.photos": "You may send photos as evidence ({count} added, at most {limit}).\nPhotos are re-encoded and hidden data such as location is removed.\nPress the button below if you have none.",
     "opinion.btn.photos_done": "➡️ Done, preview",

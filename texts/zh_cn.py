@@ -133,6 +133,7 @@ MESSAGES = {
     "opinion.no_department": "未指定",
     "opinion.write": "请输入意见内容（不超过 {limit} 字）。\n发送 /cancel 可随时取消。",
     "opinion.too_long": "内容有 {count} 字，超过 {limit} 字的上限。请删减后重新发送（不会自动截断）。",
+    "opinion.too_long_added": "补充后共 {count} 字，超过 {limit} 字的上限，这段没有加上。可以点“完成，预览”后用“修改文字”重写全文。",
     "opinion.text_first": "请先输入文字内容（不超过 {limit} 字），之后可以添加图片。",
     "opinion.photos": "可以发送图片作为佐证（已添加 {count} 张，最多 {limit} 张）。\n图片会重新压缩，拍摄位置等隐藏信息会被清除。\n不需要图片就点下方按钮。",
     "opinion.btn.photos_done": "➡️ 完成，预览",

@@ -121,6 +121,7 @@ MESSAGES = {
     "opinion.no_department": "未指定",
     "opinion.write": "請輸入意見內容（不超過 {limit} 字）。\n傳送 /cancel 可隨時取消。",
     "opinion.too_long": "內容有 {count} 字，超過 {limit} 字的上限。請刪減後重新傳送（不會自動截斷）。",
+    "opinion.too_long_added": "補充後共 {count} 字，超過 {limit} 字的上限，這段沒有加上。可以點「完成，預覽」後用「修改文字」重寫全文。",
     "opinion.text_first": "請先輸入文字內容（不超過 {limit} 字），之後可以加入圖片。",
     "opinion.photos": "可以傳送圖片作為佐證（已加入 {count} 張，最多 {limit} 張）。\n圖片會重新壓縮，拍攝位置等隱藏資訊會被清除。\n不需要圖片就點下方按鈕。",
     "opinion.btn.photos_done": "➡️ 完成，預覽",
