@@ -263,3 +263,21 @@ async def test_more_text_typed_at_the_photo_step_is_added_not_dropped(fast_clien
     assert "超过 2000 字" in refused[-1].text and "没有加上" in refused[-1].text, refused[-1].text
     preview = await nurse.press("完成，预览")
     assert "夜班只有一个人" not in preview[-1].text
+
+
+async def test_the_old_submit_of_a_draft_left_by_a_menu_tap_says_so_not_that_the_bot_restarted(
+    fast_client, invited
+):
+    """At the preview the nurse taps 📋 整改台账 to look something up, then comes back and taps
+    提交 on the preview above: the draft ended with the menu tap; before, she was told the bot
+    had restarted and the draft was lost."""
+    nurse = await join(fast_client, invited, 101, "张伟")
+    await nurse.send("/opinion")
+    for step in ("匿名", "其他", "门诊部", "门诊候诊椅太少。", "完成"):
+        shown = await nurse.send(step)
+    preview = shown[-1]
+    await nurse.send("📋 整改台账")  # leaves the draft (the menu opens the ledger)
+    await nurse.press("提交", message=preview)
+    answer = await nurse.callback_answer()
+    assert answer is not None and "菜单" in answer["text"] and "没有提交" in answer["text"], answer
+    assert not any("重启" in (m.text or "") for m in nurse.inbox[-2:])

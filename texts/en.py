@@ -658,6 +658,7 @@ MESSAGES = {
     "inbox.unread": "🆕 {status}",
     "problem.error.opinion_finished": "This opinion is closed or marked as a duplicate; it cannot be listed as a problem.",
     "opinion.ended.submitted": "✅ Submitted: this opinion has already been received.",
+    "opinion.ended.left": "This draft ended when you tapped the menu; it was not submitted. Send /opinion to start again.",
     "opinion.ended.cancelled": "This draft has ended (cancelled or started again); its buttons no longer work.",
     # opinion hotspots
     "hotspot.card": "🔥 <b>{count} opinions raise a similar problem</b>\n{text}\nCategories: {categories}\nDepartments: {departments}\nDates: {first} to {last}",

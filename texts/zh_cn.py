@@ -670,6 +670,7 @@ MESSAGES = {
     "inbox.unread": "🆕 {status}",
     "problem.error.opinion_finished": "这条意见已办结或已标为重复，不能再列为问题。",
     "opinion.ended.submitted": "✅ 已提交：这份意见已经收到了，不用再按。",
+    "opinion.ended.left": "这份草稿在您点菜单时已结束，没有提交。请发送 /opinion 重新开始。",
     "opinion.ended.cancelled": "这份草稿已经结束（已取消或已重新开始），按钮已失效。",
     # opinion hotspots
     "hotspot.card": "🔥 <b>{count} 条意见反映了类似问题</b>\n{text}\n类别：{categories}\n涉及科室：{departments}\n时间：{first} 至 {last}",

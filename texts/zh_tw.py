@@ -658,6 +658,7 @@ MESSAGES = {
     "inbox.unread": "🆕 {status}",
     "problem.error.opinion_finished": "這條意見已辦結或已標為重複，不能再列為問題。",
     "opinion.ended.submitted": "✅ 已提交：這份意見已經收到了，不用再按。",
+    "opinion.ended.left": "這份草稿在您點選單時已結束，沒有提交。請發送 /opinion 重新開始。",
     "opinion.ended.cancelled": "這份草稿已經結束（已取消或已重新開始），按鈕已失效。",
     # opinion hotspots
     "hotspot.card": "🔥 <b>{count} 則意見反映了類似問題</b>\n{text}\n類別：{categories}\n涉及科室：{departments}\n時間：{first} 至 {last}",

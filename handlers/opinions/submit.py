@@ -520,6 +520,14 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
 
 
+def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A menu tap in the middle ends the draft: its buttons, pressed later, say so (they are
+    not a draft lost to a restart)."""
+    draft = _forget(update, context)
+    if draft is not None:
+        _end(context, draft, "left")
+
+
 async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
     """The previews show the text: an anonymous draft's leave the chat with the draft."""
     if draft is not None and draft.anonymous and draft.shown_in:
@@ -688,7 +696,7 @@ def submission_conversation() -> ConversationHandler:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            menu.leave_on_menu_tap(_forget),
+            menu.leave_on_menu_tap(_left_by_menu),
             CallbackQueryHandler(cancel, pattern=OPINION_CANCEL),
         ],
         name="opinion",
