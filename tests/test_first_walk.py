@@ -281,3 +281,20 @@ async def test_the_old_submit_of_a_draft_left_by_a_menu_tap_says_so_not_that_the
     answer = await nurse.callback_answer()
     assert answer is not None and "菜单" in answer["text"] and "没有提交" in answer["text"], answer
     assert not any("重启" in (m.text or "") for m in nurse.inbox[-2:])
+
+
+async def test_the_digest_chart_names_problems_without_a_department_in_words(fast_bot, invited, db):
+    """The leader's chart had a bar labelled — for the problem he had claimed and not yet
+    dispatched: 未定科室 says what it is."""
+    from datetime import UTC, date, datetime
+
+    from jobs import digests as digest_job
+    from storage import people, problems
+
+    leader = next(p for p in people.everyone(db) if p.name == "李娜")
+    problems.claim(db, problems.create(db, "报销审批要五个人签字", None), leader)
+    digest = digest_job.build(fast_bot.app, leader, datetime(2020, 1, 1, tzinfo=UTC), date.today())
+    rows, _, _ = digest_job.chart_input("zh-CN", leader, digest)
+    assert [row.department for row in rows] == ["未定科室"]
+    rows, _, _ = digest_job.chart_input("en", leader, digest)
+    assert [row.department for row in rows] == ["No department yet"]

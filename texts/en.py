@@ -532,6 +532,7 @@ MESSAGES = {
     "digest.not_joined": "Not joined yet: {count} (see /people, invite with /invite)",
     "digest.nothing_new": "Nothing new since the last digest.",
     "digest.none": "You have no problems to look after and nothing is new.",
+    "digest.no_department": "No department yet",
     "digest.chart.title": "Status by department",
     "digest.chart.mine": "My problems by department",
     "digest.light.red": "Overdue",

@@ -544,6 +544,7 @@ MESSAGES = {
     "digest.not_joined": "尚未加入：{count} 人（/people 查看，/invite 生成邀请码）",
     "digest.nothing_new": "自上次简报以来没有新变化。",
     "digest.none": "您目前没有负责的问题，也没有新的变化。",
+    "digest.no_department": "未定科室",
     "digest.chart.title": "各科室整改状态",
     "digest.chart.mine": "我负责的问题（按科室）",
     "digest.light.red": "逾期",

@@ -532,6 +532,7 @@ MESSAGES = {
     "digest.not_joined": "尚未加入：{count} 人（/people 查看，/invite 生成邀請碼）",
     "digest.nothing_new": "自上次簡報以來沒有新變化。",
     "digest.none": "您目前沒有負責的問題，也沒有新的變化。",
+    "digest.no_department": "未定科室",
     "digest.chart.title": "各科室整改狀態",
     "digest.chart.mine": "我負責的問題（按科室）",
     "digest.light.red": "逾期",
