@@ -298,3 +298,13 @@ async def test_the_digest_chart_names_problems_without_a_department_in_words(fas
     assert [row.department for row in rows] == ["未定科室"]
     rows, _, _ = digest_job.chart_input("en", leader, digest)
     assert [row.department for row in rows] == ["No department yet"]
+
+
+async def test_a_department_typed_after_invite_or_export_is_read_as_the_roster_reads_it(fast_client, invited):
+    """/invite 门诊 部 (a space from the input method) was 没有名为“门诊 部”的科室, though the
+    roster itself reads 门诊 部 as 门诊部."""
+    office = await join(fast_client, invited, 103, "王芳")
+    asked = await office.send("/invite 门诊 部")
+    assert "没有名为" not in asked[-1].text and "门诊部" in asked[-1].text, asked[-1].text
+    sent = await office.send("/export 门诊\u3000部")
+    assert not any("没有名为" in (m.text or "") for m in sent), [m.text for m in sent]
