@@ -75,6 +75,10 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
             f"roster{where}: {len(changes.added)} added, {len(changes.updated)} updated, "
             f"{len(changes.deactivated)} deactivated, {changes.unchanged} unchanged"
         )
+        if changes.new_departments:
+            print(f"roster{where}: new departments: " + ", ".join(changes.new_departments))
+        for new, old in changes.look_alikes:  # a department spelled two ways splits its people
+            print(f"roster{where}: check: {new!r} looks like {old!r}; if they are one, write it one way")
     return 0
 
 

@@ -69,15 +69,43 @@ def _key(label: str) -> str:
     return _simplified().convert(kept.lower()) if kept else ""
 
 
+PREFIX_FROM = 4  # a button's words this long are also taken by their start (匿名 for 匿名提交)
+
+
+def _head(label: str) -> str:
+    """A button's words without the note after them: 匿名提交 of 🕶 匿名提交（推荐）, 完成 of
+    ➡️ 完成，预览, 100 of 100%. What people type when they type a button."""
+    words = names.normalise(label)
+    for index, char in enumerate(words):
+        if unicodedata.category(char)[0] == "P" and _key(words[:index]):
+            return _key(words[:index])
+    return _key(words)
+
+
 def match(typed: str, options: dict[str, str]) -> str | None:
     """The value of the option whose label is what was typed (compared in normalised form, so
-    "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部); None when nothing, or
-    more than one value, matches."""
+    "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部), else whose words
+    without their note are (匿名提交, 完成), else whose long words start with what was typed
+    (匿名; never digits, never a short button: 10 is not 100%, 下周 is not 下周一); None when
+    nothing, or more than one value, matches at the first of these that finds any."""
     wanted = _key(typed)
     if not wanted:
         return None
-    found = {value for label, value in options.items() if _key(label) == wanted}
-    return found.pop() if len(found) == 1 else None
+    heads = {label: _head(label) for label in options}
+    for fits in (
+        lambda label: _key(label) == wanted,
+        lambda label: heads[label] == wanted,
+        lambda label: (
+            len(wanted) >= 2
+            and wanted.isalpha()
+            and len(heads[label]) >= PREFIX_FROM
+            and heads[label].startswith(wanted)
+        ),
+    ):
+        found = {value for label, value in options.items() if fits(label)}
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
 
 
 # ---- what the bot offered ---------------------------------------------------------------------

@@ -210,7 +210,7 @@ def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[st
                 say(
                     lang,
                     "digest.overdue_department",
-                    department=department,
+                    department=department_shown(lang, department),
                     count=len(items),
                     items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""),
                 )
@@ -387,6 +387,12 @@ def _parts(block: list[str], limit: int) -> list[list[str]]:
 # ---- the chart -----------------------------------------------------------------------------
 
 
+def department_shown(lang: str, name: str) -> str:
+    """A department as the digest shows it: problems not yet dispatched are 未定科室 (a bar or a
+    line labelled — said nothing to a leader)."""
+    return say(lang, "digest.no_department") if name == digests.NO_DEPARTMENT else name
+
+
 def chart_title(lang: str, person: Person) -> str:
     return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
 
@@ -395,7 +401,10 @@ def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
     """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
         return None
-    rows = [charts.DepartmentLights(name, dict(counts)) for name, counts in digest.departments.items()]
+    rows = [
+        charts.DepartmentLights(department_shown(lang, name), dict(counts))
+        for name, counts in digest.departments.items()
+    ]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
     return rows, chart_title(lang, person), labels
 

@@ -52,7 +52,11 @@ def prepare(app: Application, server: SandboxServer) -> None:
     for telegram_id, person in _players(app):
         server.api.user(telegram_id, person.name, LANGUAGE)
     server.api.now = lambda: clock.now().timestamp()
-    server.demo = Demo(people=lambda: _roster(app), now=clock.now, advance=lambda step: advance(app, step))
+    server.demo = Demo(
+        people=lambda: roster_with_chats(app, server.api),
+        now=clock.now,
+        advance=lambda step: advance(app, step),
+    )
 
 
 async def join(app: Application, server: SandboxServer) -> None:
@@ -121,6 +125,15 @@ def _roster(app: Application) -> list[dict]:
         }
         for telegram_id, person, group in sorted(players, key=lambda three: first_seen[three[2]])
     ]
+
+
+def roster_with_chats(app: Application, api) -> list[dict]:
+    """The picker's list, with a chat for whoever the office imported since the demo started:
+    not joined, so that the newcomer can be picked and join with the invitation the office made."""
+    found = _roster(app)
+    for row in found:
+        api.user(row["id"], row["name"], LANGUAGE)  # a chat it already has is kept as it is
+    return found
 
 
 def _group(app: Application, person: people.Person, unit) -> str:

@@ -206,13 +206,16 @@ class Thresholds:
     k: int = 5  # ANONYMITY_SET: the fewest 群众 opinions a leader's digest counts apart
 
 
+NO_DEPARTMENT = "—"  # listed or claimed, not yet dispatched; named in words where shown
+
+
 def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[dict, dict]:
     by_light: dict[str, list[Problem]] = {name: [] for name in problem_rules.LIGHTS}
     departments: dict[str, Counter] = defaultdict(Counter)
     for problem in found:
         colour = problem_rules.light(problem, today, thresholds.amber_days, thresholds.stale_days)
         by_light[colour].append(problem)
-        departments[problem.department or "—"][colour] += 1
+        departments[problem.department or NO_DEPARTMENT][colour] += 1
     return by_light, dict(sorted(departments.items()))
 
 
@@ -358,7 +361,7 @@ def for_office(
     opinions = _opinions(db, since_day, today, None, None)
     overdue: dict[str, list[Problem]] = defaultdict(list)
     for problem in by_light[problem_rules.RED]:
-        overdue[problem.department or "—"].append(problem)
+        overdue[problem.department or NO_DEPARTMENT].append(problem)
     figures = OfficeFigures(
         opinions_by_status={
             r[0]: r[1]

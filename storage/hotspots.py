@@ -368,6 +368,23 @@ def get(db: sqlite_utils.Database, group_id: str) -> Hotspot | None:
     return found[0] if found else None
 
 
+def unlisted(db: sqlite_utils.Database, hotspot: Hotspot) -> tuple[list[tuple[str, str]], str]:
+    """The group's opinions not on the problem list yet, (id, category), and the words a problem
+    for them is listed under: the group's representative, unless that one is already listed
+    (then the first of them: a second problem in the listed one's words would read as a copy)."""
+    rows = list(
+        db.execute(
+            "select o.id, o.category, o.text from hotspot_members m join opinions o on o.id = m.opinion_id "
+            "where m.group_id = ? and not exists (select 1 from problem_opinions p "
+            "where p.opinion_id = o.id) order by o.id",
+            [hotspot.id],
+        )
+    )
+    texts = [text for _, _, text in rows]
+    text = hotspot.representative if hotspot.representative in texts or not texts else texts[0]
+    return [(opinion_id, category) for opinion_id, category, _ in rows], text
+
+
 def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> tuple[int, int]:
     """One problem for the whole group: linked to every opinion of it not already on the list,
     so that each of their receipts shows the problem's life. Returns (problem, opinions)."""
@@ -375,17 +392,9 @@ def list_as_problem(db: sqlite_utils.Database, group_id: str, actor_id: int) -> 
         hotspot = get(db, group_id)
         if hotspot is None:
             raise HotspotError("gone")
-        rows = list(
-            db.execute(
-                "select o.id, o.category from hotspot_members m join opinions o on o.id = m.opinion_id "
-                "where m.group_id = ? and not exists (select 1 from problem_opinions p "
-                "where p.opinion_id = o.id) order by o.id",
-                [group_id],
-            )
-        )
+        rows, text = unlisted(db, hotspot)
         if not rows:
             raise HotspotError("already_listed")
-        text = hotspot.representative
         title = text.rstrip("。.！!；;，, ") if len(text) <= 40 else text[:40] + "…"
         category = Counter(category for _, category in rows).most_common(1)[0][0]
         problem_id = problems.create(

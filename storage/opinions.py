@@ -9,6 +9,7 @@ the receipt only as a keyed hash.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -95,8 +96,11 @@ def format_receipt(code: str) -> str:
 
 def normalize_receipt(typed: str) -> str:
     """What a person typed, as the canonical code: case, spaces and dashes do not matter, and
-    the letters people confuse with digits are read as those digits."""
-    cleaned = "".join(c for c in typed.upper() if c.isalnum())
+    the letters people confuse with digits are read as those digits. Full-width letters and
+    digits (a Chinese input method in full-width mode) count as the plain ones, and words
+    around the code (回执码：, pasted with it) are not part of it."""
+    folded = unicodedata.normalize("NFKC", typed).upper()
+    cleaned = "".join(c for c in folded if c.isascii() and c.isalnum())
     return cleaned.translate(str.maketrans("OIL", "011"))
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from storage import names
+
 STAFF, HEAD, LEADER, OFFICE = "staff", "head", "leader", "office"
 # 督导: the supervising body's roles (its own office is an OFFICE of the body's database)
 SUPERVISOR, COMMISSION = "supervisor", "commission"
@@ -130,6 +132,13 @@ def department_id(db: sqlite_utils.Database, name: str) -> int:
 
 def departments(db: sqlite_utils.Database) -> list[str]:
     return [r["name"] for r in db.query("select name from departments order by name")]
+
+
+def department_named(db: sqlite_utils.Database, typed: str) -> str | None:
+    """The department a person typed, compared as the roster compares names (门诊 部, 门诊　部
+    and 门诊部 are one), by its stored name; None when there is none."""
+    wanted = names.normalise(typed)
+    return next((name for name in departments(db) if names.normalise(name) == wanted), None)
 
 
 def department_list(db: sqlite_utils.Database) -> list[tuple[int, str]]:

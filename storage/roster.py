@@ -68,6 +68,9 @@ class RosterChanges:
     active_before: int = 0
     deactivated_office: list[str] = field(default_factory=list)
     deactivates_importer: bool = False
+    added_departments: list[str] = field(default_factory=list)  # each of `added`'s, in order
+    new_departments: dict[str, int] = field(default_factory=dict)  # created by the import: people
+    look_alikes: list[tuple[str, str]] = field(default_factory=list)  # (new, one it looks like)
 
     @property
     def empty(self) -> bool:
@@ -173,6 +176,7 @@ def _plan(
         current = existing.pop(row.key, None)
         if current is None:
             changes.added.append(row.name)
+            changes.added_departments.append(row.department)
             writes.append(("insert", row))
             continue
         edits = _edits(current, row)
@@ -190,7 +194,33 @@ def _plan(
             if actor_id is not None and current["id"] == actor_id:
                 changes.deactivates_importer = True
             writes.append(("deactivate", current["id"]))
+    _new_departments(db, rows, changes)
     return changes, writes
+
+
+def _new_departments(db: sqlite_utils.Database, rows: list[RosterRow], changes: RosterChanges) -> None:
+    """The departments the file would create, and which of them look like another one (公卫科
+    and 公共卫生科, 门诊 and 门诊部): a department spelled two ways would split its people in
+    two, and only the office knows whether they are one."""
+    stored = [names.normalise(d) for d in people.departments(db)]
+    for row in rows:
+        if row.department not in stored:
+            changes.new_departments[row.department] = changes.new_departments.get(row.department, 0) + 1
+    known = stored + list(changes.new_departments)
+    for new in changes.new_departments:
+        alike = next((other for other in known if other != new and _looks_alike(new, other)), None)
+        if alike is not None and (alike, new) not in changes.look_alikes:
+            changes.look_alikes.append((new, alike))
+
+
+def _looks_alike(one: str, other: str) -> bool:
+    """One name is the other with characters left out (公卫科 in 公共卫生科, 门诊 in 门诊部),
+    starting alike: how offices shorten a department's name."""
+    short, long = sorted((one, other), key=len)
+    if len(short) < 2 or short[0] != long[0]:
+        return False
+    rest = iter(long)
+    return all(char in rest for char in short)
 
 
 def _edits(current: dict, row: RosterRow) -> list[Edit]:

@@ -235,12 +235,16 @@ async def confirm_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if hotspot is None:
         await refuse(update, context, "hotspot.gone")
         return
+    linked, text = hotspots.unlisted(db, hotspot)  # what 确认 will do, not the group's size
+    if not linked:
+        await refuse(update, context, "hotspot.already_listed")
+        return
     await reply(
         update,
         context,
         "hotspot.confirm_problem",
-        count=hotspot.size,
-        title=shorten(hotspot.representative, SNIPPET),
+        count=len(linked),
+        title=shorten(text, SNIPPET),
         reply_markup=InlineKeyboardMarkup(
             [
                 [

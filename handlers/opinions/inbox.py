@@ -27,6 +27,7 @@ from callbacks import (
     FORWARDED_BACK,
     FORWARDED_CLAIM,
     FORWARDED_REPLY,
+    HOTSPOT_CHOOSE_MOVE,
     INBOX_ACTIONS,
     INBOX_CLOSE,
     INBOX_DUPLICATE,
@@ -55,7 +56,7 @@ from handlers.access import (
 from handlers.opinions import hotspots as hotspot_cards
 from handlers.opinions.receipt import keys, status_text, thread_lines
 from jobs import delivery, notices
-from storage import opinions, people, problems
+from storage import hotspots, opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
@@ -116,13 +117,29 @@ def actions(lang: str, opinion: Opinion, db) -> InlineKeyboardMarkup | None:
     answer = [button("inbox.btn.reply", "reply"), button("inbox.btn.close", "close")]
     if problems.problem_of_opinion(db, opinion.id):
         return InlineKeyboardMarkup([answer])
+    listing = [button("inbox.btn.problem", "prob")]
+    if _alone_in_a_group(db, opinion.id):  # what the grouping missed, the office can still put
+        listing.append(
+            InlineKeyboardButton(
+                say(lang, "inbox.btn.into_group"), callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion.id)
+            )
+        )
     return InlineKeyboardMarkup(
         [
             answer,
             [button("inbox.btn.leader", "lead"), button("inbox.btn.duplicate", "dup")],
-            [button("inbox.btn.problem", "prob")],
+            listing,
         ]
     )
+
+
+def _alone_in_a_group(db, opinion_id: str) -> bool:
+    """Alone in its group, and another group to put it in (a lone opinion's card in a quiet
+    inbox offers nothing it could not do)."""
+    group_id = hotspots.group_of(db, opinion_id)
+    found = hotspots.get(db, group_id) if group_id else None
+    others = [g for g, _, _ in hotspots.largest_open(db, 2) if g != group_id]
+    return found is not None and found.size == 1 and bool(others)
 
 
 async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion: Opinion) -> None:

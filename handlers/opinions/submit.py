@@ -429,6 +429,27 @@ async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
     return await show_preview(update, context)
 
 
+ANSWER_AT_PHOTOS = 8  # typed at the photo step, this long or shorter is an answer (没有, 不用了)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """Text typed where photos are asked for: more to say, added to the opinion's text (people
+    remember more after sending), unless it is a short answer meaning no photos. Then the
+    preview, which shows the whole text. Never dropped: over the limit, it says so and waits."""
+    more = update.message.text.strip()
+    if len(more) > ANSWER_AT_PHOTOS:
+        limit = settings(context).opinion_max_chars
+        added = f"{draft.text}\n{more}"
+        if len(added) > limit:
+            await _say(update, context, "opinion.too_long_added", count=len(added), limit=limit)
+            return ADDING_PHOTOS
+        draft.text = added
+        await _forget_typed(update, context, draft)
+    return await show_preview(update, context)
+
+
 async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(update, context)
     lang = language(update, context)
@@ -497,6 +518,14 @@ async def edit_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: D
 
 def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
+
+
+def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A menu tap in the middle ends the draft: its buttons, pressed later, say so (they are
+    not a draft lost to a restart)."""
+    draft = _forget(update, context)
+    if draft is not None:
+        _end(context, draft, "left")
 
 
 async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
@@ -658,7 +687,7 @@ def submission_conversation() -> ConversationHandler:
                 MessageHandler(filters.PHOTO, receive_photo),
                 MessageHandler(filters.Document.ALL, refuse_document),
                 CallbackQueryHandler(photos_done, pattern=OPINION_PHOTOS_DONE),
-                MessageHandler(text, photos_done),
+                MessageHandler(text, text_at_photos),
             ],
             REVIEWING: [
                 CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
@@ -667,7 +696,7 @@ def submission_conversation() -> ConversationHandler:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
-            menu.leave_on_menu_tap(_forget),
+            menu.leave_on_menu_tap(_left_by_menu),
             CallbackQueryHandler(cancel, pattern=OPINION_CANCEL),
         ],
         name="opinion",

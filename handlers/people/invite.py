@@ -20,8 +20,11 @@ from texts import say
 
 def _department_named(context: ContextTypes.DEFAULT_TYPE) -> tuple[str | None, bool]:
     """The department given after /invite, and whether it exists."""
-    name = " ".join(context.args or []).strip() or None
-    return name, name is None or name in people.departments(database(context))
+    typed = " ".join(context.args or []).strip() or None
+    if typed is None:
+        return None, True
+    found = people.department_named(database(context), typed)
+    return found or typed, found is not None
 
 
 @requires(OFFICE)

@@ -105,7 +105,12 @@ def risk_text(lang: str, changes: RosterChanges, html_tags: bool = True) -> str:
 
 def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
     """What changes and why, person by person (the first NAMES_SHOWN of each kind)."""
-    added = _lines([html.escape(n, quote=False) for n in changes.added])
+    added = _lines(
+        [
+            say(lang, "roster.added_in", name=name, department=department)
+            for name, department in zip(changes.added, changes.added_departments, strict=True)
+        ]
+    )
     updated = _lines([_edit_line(lang, e) for e in changes.edits])
     deactivated = _lines([say(lang, "roster.edit.gone", name=n) for n in changes.deactivated])
     text = say(
@@ -116,10 +121,23 @@ def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
         updated=Raw(f"{len(changes.updated)}{updated}"),
         deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"),
         unchanged=changes.unchanged,
+        departments=Raw("\n\n" + _departments_text(lang, changes) if changes.new_departments else ""),
     )
     if changes.risks:
         text = risk_text(lang, changes) + "\n\n" + text
     return shorten(text, TEXT_LIMIT)
+
+
+def _departments_text(lang: str, changes: RosterChanges) -> str:
+    """The departments the import creates, and a question for each that looks like another."""
+    shown = list(changes.new_departments.items())[:NAMES_SHOWN]
+    more = len(changes.new_departments) - len(shown)
+    listed = "、".join(say(lang, "roster.department_count", department=d, count=n) for d, n in shown)
+    lines = [say(lang, "roster.new_departments", departments=Raw(listed + (f"…（+{more}）" if more else "")))]
+    lines += [
+        say(lang, "roster.look_alike", new=new, old=old) for new, old in changes.look_alikes[:NAMES_SHOWN]
+    ]
+    return "\n".join(lines)
 
 
 @requires(OFFICE)

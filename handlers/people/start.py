@@ -3,24 +3,42 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from handlers import menu
 from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
 from handlers.context import RectifyContext
 from jobs import institutions
-from storage import evaluations, invitations
+from storage import evaluations, invitations, public_box, surveys
 from storage.invitations import Redemption
 
 log = logging.getLogger(__name__)
+# An invitation link pasted as text (offices send links by WeChat; people paste them here
+# instead of opening them): t.me/<bot>?start=<code>, whatever is written around it. The lobby
+# poster's and a public questionnaire's links are their flows' own (a guest is told what a
+# guest can do, as before).
+PASTED_LINK = re.compile(
+    r"(?:t\.me|telegram\.me|telegram\.dog)/\S*?[?&]start="
+    rf"(?!{public_box.PREFIX}|{surveys.PUBLIC_PREFIX})([A-Za-z0-9_-]{{1,64}})"
+)
 
 
 @requires(*ANYONE)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _start(update, context, context.args[0] if context.args else None)
+
+
+@requires(*ANYONE)
+async def pasted_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pasted link does what opening it does."""
+    await _start(update, context, PASTED_LINK.search(update.message.text).group(1))
+
+
+async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str | None) -> None:
     person = current_person(update, context)
-    code = context.args[0] if context.args else None
     if code is not None and code.startswith(evaluations.SLIP_PREFIX):  # a rating slip's QR code
         from handlers.campaign.evaluation import start_slip  # the rating flow takes it from here
 
@@ -69,4 +87,7 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
 
 
 def handlers() -> list[BaseHandler]:
-    return [CommandHandler("start", start)]
+    return [
+        CommandHandler("start", start),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.Regex(PASTED_LINK), pasted_link),
+    ]

@@ -58,6 +58,13 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         problem = problems.claim(database(context), id_in_button(update), leader)
     except ProblemError as error:
+        mine = problems.get(database(context), id_in_button(update))
+        if error.reason == "claimed_by" and mine is not None and mine.leader_id == leader.id:
+            # a double tap's second, or an old 接单 card: not "too late", it is already theirs
+            await update.callback_query.answer(
+                say(language(update, context), "claim.already_yours", id=mine.id)
+            )
+            return
         await tell_error(update, context, error)
         return
     lang = language(update, context)

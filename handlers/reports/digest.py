@@ -3,8 +3,7 @@ the last one, the chart), and its schedule: daily or weekly, at which time."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
@@ -13,12 +12,10 @@ from callbacks import DIGEST_FREQUENCY, DIGEST_FULL
 from handlers import menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from jobs import digests as digest_job
-from storage import digests
+from storage import digests, phrasings
 from storage.clock import clock
 from storage.people import LEADER, OFFICE
 from texts import say
-
-TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
 
 
 def _schedule_markup(lang: str) -> InlineKeyboardMarkup:
@@ -81,12 +78,12 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def _set_time(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> None:
-    match = TIME.match(typed)
-    if not match:
+    at = phrasings.parse_time(typed)  # 07:45, 7点半, 早上8点, full-width digits: as everywhere
+    if at is None:
         await reply(update, context, "digest.bad_time", text=quoted(typed))
         return
     person = person_of(update, context)
-    chosen = digests.choose(database(context), person.id, at=time(int(match[1]), int(match[2])))
+    chosen = digests.choose(database(context), person.id, at=at)
     await _saved(update, context, chosen)
 
 

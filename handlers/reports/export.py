@@ -25,13 +25,14 @@ from storage.people import LEADER, OFFICE
 @requires(OFFICE, LEADER)
 async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = person_of(update, context)
-    department = " ".join(context.args or []).strip() or None
-    if department and department not in people.departments(database(context)):
+    typed = " ".join(context.args or []).strip() or None
+    department = people.department_named(database(context), typed) if typed else None
+    if typed and department is None:
         await reply(
             update,
             context,
             "invite.no_department",
-            department=quoted(department),
+            department=quoted(typed),
             departments="、".join(people.departments(database(context))),
         )
         return
