@@ -229,23 +229,29 @@ _launch_lock = threading.Lock()  # held for moments only, unlike _starting
 
 
 def _started(stops: int) -> ProcessPoolExecutor:
-    """The chart process, started and ready (its imports, font and a first chart done): called
-    in a worker thread, since starting a process and waiting for it would hold the event loop.
-    `stops`: stop_drawing's count when the start was asked for."""
-    global _launching
+    """The chart process, started and ready (its imports, font and a first chart done), made
+    the one in use unless stop_drawing ran since `stops` was read: called in a worker thread,
+    since starting a process and waiting for it would hold the event loop."""
+    global _launching, _pool
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_rehearse
     )
     with _launch_lock:
-        if _stops != stops:  # the bot began to stop before this thread got here
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise RuntimeError("the chart process was stopped while it started")
-        _launching = pool  # a stop while it starts ends it (stop_drawing), not waits for it
-    try:
-        pool.submit(int).result()
-    finally:
-        with _launch_lock:
-            _launching = None
+        stopped = _stops != stops  # the bot began to stop before this thread got here
+        if not stopped:
+            _launching = pool  # a stop while it starts ends it (stop_drawing), not waits for it
+    if not stopped:
+        try:
+            pool.submit(int).result()
+        finally:
+            with _launch_lock:
+                _launching = None
+                stopped = _stops != stops
+                if not stopped:
+                    _pool = pool
+    if stopped:
+        _end(pool)
+        raise RuntimeError("the chart process was stopped while it started")
     return pool
 
 
@@ -280,14 +286,13 @@ def _leave_with_the_bot() -> None:
 _starting = threading.Lock()  # a thread's lock: the process is started in worker threads
 
 
-def _ready() -> ProcessPoolExecutor:
-    """The chart process, started by whoever asks first (the bot's start, or a chart)."""
+def _ready(stops: int | None = None) -> ProcessPoolExecutor:
+    """The chart process, started by whoever asks first (the bot's start, or a chart).
+    `stops`: stop_drawing's count when it was asked for (a thread may start after a stop)."""
     global _pool
-    stops = _stops
+    stops = _stops if stops is None else stops
     with _starting:
-        if _pool is None:
-            _pool = _started(stops)
-        return _pool
+        return _pool or _started(stops)
 
 
 async def start_drawing() -> None:
@@ -296,7 +301,7 @@ async def start_drawing() -> None:
     matplotlib to load and the font to be read: about 2.4 s of the roll-up digest's 3.7 s at
     city scale. A stop while it starts ends it (the first chart then starts another)."""
     try:
-        await asyncio.to_thread(_ready)
+        await asyncio.to_thread(_ready, _stops)
     except (BrokenProcessPool, RuntimeError):  # ended by stop_drawing while it started
         pass
 
@@ -311,11 +316,11 @@ async def apart(draw: Callable[..., Drawn], *args) -> Drawn:
     global _pool
     loop = asyncio.get_running_loop()
     for attempt in range(2):
-        pool = _pool or await asyncio.to_thread(_ready)
+        pool = _pool or await asyncio.to_thread(_ready, _stops)
         try:
             return await loop.run_in_executor(pool, draw, *args)
         except BrokenProcessPool:
-            with _starting:
+            with _launch_lock:
                 if _pool is pool:
                     _pool = None
             if attempt:
@@ -333,11 +338,15 @@ def stop_drawing() -> None:
     with _launch_lock:
         _stops += 1
         ending = {_pool, _launching} - {None}
+        _pool = None
     for pool in ending:
-        # the executor's own list of its worker: the only handle on it before Python 3.14's
-        # terminate_workers()
-        processes = list((pool._processes or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-    _pool = None
+        _end(pool)
+
+
+def _end(pool: ProcessPoolExecutor) -> None:
+    # the executor's own list of its worker: the only handle on it before Python 3.14's
+    # terminate_workers()
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
