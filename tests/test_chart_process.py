@@ -70,13 +70,13 @@ async def test_a_stop_while_the_chart_process_starts_ends_it_rather_than_waiting
     charts.stop_drawing()
 
 
-def test_a_start_asked_for_before_a_stop_does_not_go_on_after_it():
+async def test_a_start_asked_for_before_a_stop_does_not_go_on_after_it():
     """The start's worker thread may begin only after the stop: it starts nothing then."""
     asked = charts._stops
     charts.stop_drawing()
     with pytest.raises(RuntimeError):
         charts._ready(asked)
-    assert charts._pool is None and not multiprocessing.active_children()
+    assert charts._pool is None and await _no_chart_process()
 
 
 def test_the_chart_process_ends_when_the_bot_is_killed(tmp_path):
