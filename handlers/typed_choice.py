@@ -21,11 +21,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from telegram import (
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -175,13 +176,48 @@ class OfferingBot(ExtBot):
         result = await self._post("sendMessage", data)
         return result["message_id"]
 
+    async def answer_callback_query(
+        self,
+        callback_query_id: str,
+        text: str | None = None,
+        show_alert: bool | None = None,
+        url: str | None = None,
+        cache_time: int | timedelta | None = None,
+        *,
+        api_kwargs: dict | None = None,
+        rate_limit_args: object = None,
+        **timeouts,
+    ) -> bool:
+        """answerCallbackQuery with what python-telegram-bot's method would send, straight to
+        the pacer and the transport (`_do_post`: retries, 429s and the answered-once check as
+        before): the press is answered on every update of a flow, and the method's layers
+        (three calls deep, each copying the parameters, the defaults looked up for a call that
+        has none) cost a tenth of the answer's CPU (bench/README.md)."""
+        if api_kwargs or rate_limit_args is not None:
+            return await super().answer_callback_query(
+                callback_query_id,
+                text,
+                show_alert,
+                url,
+                cache_time,
+                api_kwargs=api_kwargs,
+                rate_limit_args=rate_limit_args,
+                **timeouts,
+            )
+        given = {"cache_time": cache_time, "text": text, "show_alert": show_alert, "url": url}
+        data = {"callback_query_id": callback_query_id} | {k: v for k, v in given.items() if v is not None}
+        return await self._do_post("answerCallbackQuery", data, **timeouts)
+
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
+        markup = data.get("reply_markup")
+        if isinstance(markup, InlineKeyboardMarkup):
+            data["reply_markup"] = wire_markup(markup)  # (data is this call's own dict: Bot._post)
         result = await super()._do_post(endpoint, data, **kwargs)
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
-            self._note(endpoint, data, result)
+            self._note(endpoint, data, result, markup)
         return result
 
-    def _note(self, endpoint: str, data: dict, result: object) -> None:
+    def _note(self, endpoint: str, data: dict, result: object, markup: object) -> None:
         if endpoint in _SENDING:
             if not isinstance(result, dict) or not isinstance(result.get("chat"), dict):
                 return
@@ -193,13 +229,50 @@ class OfferingBot(ExtBot):
         if not isinstance(chat_id, int) or not isinstance(message_id, int):
             return  # a channel's @name or an inline message: no typed answers come from there
         kept = [o for o in self.offered.get(chat_id, []) if o.message_id != message_id]
-        markup = data.get("reply_markup")
         if isinstance(markup, InlineKeyboardMarkup) and endpoint != "deleteMessage":
             kept.insert(0, Offered(chat_id, message_id, markup))
         if kept:
             self.offered[chat_id] = kept[:KEPT]
         else:
             self.offered.pop(chat_id, None)
+
+
+_BUTTON_FIELDS = tuple(
+    dict.fromkeys(
+        name
+        for cls in InlineKeyboardButton.__mro__[:-1]
+        for name in getattr(cls, "__slots__", ())
+        if not name.startswith("_") and name != "api_kwargs"  # (checked empty, below)
+    )
+)
+_PLAIN = (str, int, bool)
+
+
+def wire_markup(markup: InlineKeyboardMarkup) -> dict | InlineKeyboardMarkup:
+    """The inline keyboard as python-telegram-bot's `to_dict()` gives it, for the common
+    keyboard (buttons of text with callback data or a URL), built directly: the library's
+    generic walk over each button's attributes cost more CPU than the rest of the request
+    (bench/README.md). Anything else (a web app, a login URL, a game, extra API fields) is
+    returned as it is, for the library to serialise."""
+    if type(markup) is not InlineKeyboardMarkup or markup.api_kwargs or not markup.inline_keyboard:
+        return markup
+    rows = []
+    for row in markup.inline_keyboard:
+        wired = []
+        for button in row:
+            if type(button) is not InlineKeyboardButton or button.api_kwargs:
+                return markup
+            fields = {}
+            for name in _BUTTON_FIELDS:
+                value = getattr(button, name)
+                if value is None:
+                    continue
+                if type(value) not in _PLAIN:
+                    return markup
+                fields[name] = value
+            wired.append(fields)
+        rows.append(wired)
+    return {"inline_keyboard": rows}
 
 
 def offered(bot: object, chat_id: int) -> list[Offered]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import OrderedDict
+from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -161,12 +162,7 @@ async def _step(
     """(The bot's messages here are sent and edited without reading Telegram's answer back into
     a Message: only their ids are kept. typed_choice.OfferingBot.send_quietly, edit_in_place.)"""
     draft = _draft(update, context)
-    if buttons and draft:
-        buttons = [
-            [InlineKeyboardButton(b.text, callback_data=f"{b.callback_data}:{draft.token}") for b in row]
-            for row in buttons
-        ]
-    markup = InlineKeyboardMarkup(buttons) if buttons else None
+    markup = _keyboard(buttons, draft.token if draft else None) if buttons else None
     if edit and update.callback_query:
         shown = update.callback_query.message  # (the flow's buttons are never on inline messages)
         await answering(update, context.bot.edit_in_place(shown.chat.id, shown.message_id, text, markup))
@@ -194,8 +190,33 @@ async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
         )
 
 
-def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(say(lang, key), callback_data=data)
+class Choice(NamedTuple):
+    """A button of this flow until `_step` builds it, with the draft's token added to its data:
+    python-telegram-bot's button takes about 25 µs to build, and one built here was built again
+    there (bench/README.md, CPU per update)."""
+
+    text: str
+    data: str
+
+
+def _keyboard(rows: list[list], token: str | None) -> InlineKeyboardMarkup:
+    """The keyboard of Choices (and buttons built elsewhere, as the receipt's), each button's
+    data ending in the draft's token when there is a draft."""
+
+    def built(cell: Choice | InlineKeyboardButton) -> InlineKeyboardButton:
+        if isinstance(cell, InlineKeyboardButton):
+            if token is None:
+                return cell
+            text, data = cell.text, cell.callback_data
+        else:
+            text, data = cell
+        return InlineKeyboardButton(text, callback_data=f"{data}:{token}" if token else data)
+
+    return InlineKeyboardMarkup([[built(cell) for cell in row] for row in rows])
+
+
+def _button(lang: str, key: str, data: str) -> Choice:
+    return Choice(say(lang, key), data)
 
 
 async def _clear_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: Draft) -> None:
@@ -255,7 +276,7 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
     buttons = [
-        [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
+        [Choice(name, draft_stem(OPINION_CATEGORY, i))]
         for i, name in enumerate(settings(context).public_categories)
     ]
     await _say(
@@ -298,10 +319,7 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
         return ConversationHandler.END
     lang = language(update, context)
     names = opinions.categories(database(context))
-    buttons = [
-        [InlineKeyboardButton(name, callback_data=draft_stem(OPINION_CATEGORY, i))]
-        for i, name in enumerate(names)
-    ]
+    buttons = [[Choice(name, draft_stem(OPINION_CATEGORY, i))] for i, name in enumerate(names)]
     await _say(
         update,
         context,
@@ -331,7 +349,7 @@ async def _category_chosen(
     draft.category = names[int(index)]
     lang = language(update, context)
     buttons = [
-        InlineKeyboardButton(name, callback_data=draft_stem(OPINION_DEPARTMENT, department_id))
+        Choice(name, draft_stem(OPINION_DEPARTMENT, department_id))
         for department_id, name in people.department_list(database(context))
     ]
     rows = [buttons[i : i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
