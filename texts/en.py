@@ -305,6 +305,7 @@ MESSAGES = {
     "progress.btn.report": "📈 Report progress",
     "progress.btn.closure": "✅ Ask to close",
     "progress.text": "Reporting on #{id}: {title}\nWrite what was done. /cancel cancels.",
+    "progress.text_after_photo": "Photo received ({count} so far). Now write what was done. /cancel cancels.",
     "progress.photos": "You may send photos as evidence ({count} added, at most {limit}), or press the button to go on.",
     "progress.percent": "How much is done? Tap or type a number from 0 to 100.",
     "progress.bad_percent": "Please enter a number from 0 to 100.",

@@ -317,6 +317,7 @@ MESSAGES = {
     "progress.btn.report": "📈 报告进展",
     "progress.btn.closure": "✅ 申请销号",
     "progress.text": "报告 #{id}：{title}\n请用文字说明做了什么。发送 /cancel 取消。",
+    "progress.text_after_photo": "已收到图片（{count} 张）。请再用文字说明做了什么。发送 /cancel 取消。",
     "progress.photos": "可以发送图片作为佐证（已添加 {count} 张，最多 {limit} 张），或点下方按钮继续。",
     "progress.percent": "完成了多少？点选或输入 0 到 100 的数字。",
     "progress.bad_percent": "请输入 0 到 100 之间的数字。",

@@ -305,6 +305,7 @@ MESSAGES = {
     "progress.btn.report": "📈 報告進展",
     "progress.btn.closure": "✅ 申請銷號",
     "progress.text": "報告 #{id}：{title}\n請用文字說明做了什麼。發送 /cancel 取消。",
+    "progress.text_after_photo": "已收到圖片（{count} 張）。請再用文字說明做了什麼。發送 /cancel 取消。",
     "progress.photos": "可以發送圖片作為佐證（已添加 {count} 張，最多 {limit} 張），或點下方按鈕繼續。",
     "progress.percent": "完成了多少？點選或輸入 0 到 100 的數字。",
     "progress.bad_percent": "請輸入 0 到 100 之間的數字。",

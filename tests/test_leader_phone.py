@@ -1,0 +1,56 @@
+"""A department head on a phone, after the first week: a photo with its caption is how a phone
+reports progress, so the caption is the report's text and the photo its evidence, whether it
+comes where the text was asked for or among the photos; a caption at Telegram's 1024 limit
+(emoji count two) loses nothing and reaches the leader inside the caption limit."""
+
+from __future__ import annotations
+
+from test_closure_evidence import dispatched_to_head, photo
+
+from storage import problems
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_a_photo_with_a_caption_where_the_text_is_asked_is_the_report(
+    running_bot, client, invited, db
+):
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    caption = "管道已更换😀" * 146 + "好"  # 1023 UTF-16 units: as long as Telegram lets a caption be
+    assert utf16(caption) == 1023
+    await head.press("报告进展", message=notice)
+    replies = await head.send_file(photo((200, 10, 10)), "a.jpg", kind="photo", caption=caption)
+    assert "没有看懂" not in replies[-1].text and "图片" in replies[-1].text
+    await head.press("完成")
+    await head.press("75%")
+    report = problems.latest_report(db, problem_id)
+    assert report.text == caption
+    assert len(problems.report_photos(db, report.id)) == 1
+    shown = await leader.wait_for("进展 75%")
+    assert shown.photo and utf16(shown.caption) <= 1024 and "管道已更换" in shown.caption
+
+
+async def test_a_caption_on_a_later_photo_is_kept_with_the_text(running_bot, client, invited, db):
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    await head.press("报告进展", message=notice)
+    await head.send("已到货 30 张")
+    await head.send_file(photo((10, 10, 200)), "b.jpg", kind="photo", caption="摆放在二楼候诊区")
+    await head.press("完成")
+    await head.press("75%")
+    assert problems.latest_report(db, problem_id).text == "已到货 30 张\n摆放在二楼候诊区"
+
+
+async def test_a_bare_photo_where_the_text_is_asked_is_kept_and_the_text_asked_again(
+    running_bot, client, invited, db
+):
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    await head.press("报告进展", message=notice)
+    replies = await head.send_file(photo((10, 200, 10)), "c.jpg", kind="photo")
+    assert "没有看懂" not in replies[-1].text and "文字" in replies[-1].text
+    await head.send("座椅已到货")
+    await head.press("完成")
+    await head.press("50%")
+    shown = await leader.wait_for("进展 50%")
+    assert shown.photo and "座椅已到货" in shown.caption
