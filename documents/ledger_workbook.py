@@ -69,7 +69,8 @@ HEADERS = (
     "延期次数",
 )
 WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 11, 10, 6, 24, 10, 11, 10, 8, 8, 20, 11, 6)
-WRAPPED = {4, 5, 11, 17}  # columns of free text: wrapped, and the row made tall enough
+# free text and names (a department may be 党委办公室（院长办公室）): wrapped, the row made tall enough
+WRAPPED = {3, 4, 5, 6, 7, 11, 17}
 FILLS = {
     problems.RED: "FFC7CE",
     problems.AMBER: "FFEB9C",
