@@ -38,3 +38,16 @@ def test_long_names_are_seen_whole(db, invited, tmp_path):
         lines = math.ceil(ledger_workbook.display_width(cell.value) / room)
         assert lines == 1 or cell.alignment.wrap_text, (cell.column_letter, cell.value)
         assert sheet.row_dimensions[2].height >= lines * ledger_workbook.LINE_HEIGHT, cell.value
+
+
+def test_the_summary_sheet_shows_long_department_names_whole(db, invited, tmp_path):
+    db.execute("update departments set name = '医学装备与信息管理中心' where name = '门诊部'")
+    department = db.execute("select id from departments where name like '医学%'").fetchone()[0]
+    problem_id = problems.create(db, "设备报修响应慢", None)
+    db.execute("update problems set department_id = ? where id = ?", [department, problem_id])
+    db.conn.commit()
+    path = tmp_path / "ledger.xlsx"
+    ledger_workbook.write(db, path, date(2026, 11, 23), ZoneInfo("Asia/Shanghai"))
+    sheet = openpyxl.load_workbook(path)["按科室汇总"]
+    assert sheet["A2"].value == "医学装备与信息管理中心"
+    assert ledger_workbook.display_width(sheet["A2"].value) <= sheet.column_dimensions["A"].width - 1
