@@ -404,6 +404,7 @@ MESSAGES = {
     "lookback.btn.confirm": "✅ Still holds",
     "lookback.thanks": "Recorded, thank you! Your ballot waits in memory and is written, shuffled, with the list of voters once {k} have voted. If the bot restarts before then, it is lost (never counted twice), and you are not on the list of voters.",
     "lookback.already": "You have voted already, or voting is over.",
+    "lookback.ended": "Voting in this look-back has already ended.",
     "lookback.not_yours": "This look-back does not ask you to vote or confirm.",
     "lookback.still_holds": "the fix still holds",
     "lookback.confirmed": "Confirmed: the fix still holds.",

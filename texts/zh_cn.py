@@ -416,6 +416,7 @@ MESSAGES = {
     "lookback.btn.confirm": "✅ 仍然有效",
     "lookback.thanks": "已记录，谢谢！选票先在内存中等待，凑够 {k} 人后才与投票名单一起打乱写入。若在此之前机器人重启，这张票会丢失（绝不会被计算两次），您也不在已投票名单上。",
     "lookback.already": "您已经投过票了，或投票已结束。",
+    "lookback.ended": "这次回头看的投票已经结束，不能再投票了。",
     "lookback.not_yours": "这次回头看不请您投票或确认。",
     "lookback.still_holds": "整改效果仍然保持",
     "lookback.confirmed": "已确认整改效果仍然保持。",

@@ -404,6 +404,7 @@ MESSAGES = {
     "lookback.btn.confirm": "✅ 仍然有效",
     "lookback.thanks": "已記錄，謝謝！選票先在記憶體中等待，湊夠 {k} 人後才與投票名單一起打亂寫入。若在此之前機器人重新啟動，這張票會遺失（絕不會被計算兩次），您也不在已投票名單上。",
     "lookback.already": "您已經投過票了，或投票已結束。",
+    "lookback.ended": "這次回頭看的投票已經結束，不能再投票了。",
     "lookback.not_yours": "這次回頭看不請您投票或確認。",
     "lookback.still_holds": "整改效果仍然保持",
     "lookback.confirmed": "已確認整改效果仍然保持。",
