@@ -54,3 +54,40 @@ async def test_a_bare_photo_where_the_text_is_asked_is_kept_and_the_text_asked_a
     await head.press("50%")
     shown = await leader.wait_for("进展 50%")
     assert shown.photo and "座椅已到货" in shown.caption
+
+
+async def test_long_texts_in_the_leaders_steps_are_refused_whole_never_cut(running_bot, client, invited, db):
+    """A head pastes a long report (Telegram takes 4096), a leader long measures, a head a long
+    reason for more time: each is told how long it is and the limit, and the step waits for a
+    shorter text; nothing is cut silently."""
+    from conftest import join
+
+    leader = await join(client, invited, 102, "李娜")
+    head = await join(client, invited, 104, "刘洋")
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    await leader.send("/claim")
+    await leader.press("接单")
+    await leader.press("下单")
+    told = await leader.send("增加座椅" * 600)  # 2400 characters
+    assert "2400 字" in told[-1].text and "2000" in told[-1].text
+    await leader.send("增加候诊座椅 40 张")
+    await leader.press("门诊部")
+    await leader.send("2099-12-31")
+    await leader.press("确认")
+    assert problems.get(db, problem_id).measures == "增加候诊座椅 40 张"
+    notice = await head.wait_for(f"派到本科室的问题 #{problem_id}")
+
+    await head.press("报告进展", message=notice)
+    told = await head.send("已到货" * 800)  # 2400 characters
+    assert "2400 字" in told[-1].text
+    await head.send("已到货 30 张")
+    await head.press("完成")
+    await head.press("50%")
+    assert problems.latest_report(db, problem_id).text == "已到货 30 张"
+
+    await head.send("/tasks")
+    await head.press("申请延期")
+    told = await head.send("厂家延迟" * 150)  # 600 characters, over 500
+    assert "600 字" in told[-1].text and "500" in told[-1].text
+    asked = await head.send("厂家延迟发货")
+    assert "希望延到哪一天" in asked[-1].text

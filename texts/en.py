@@ -304,6 +304,7 @@ MESSAGES = {
     "tasks.none": "Nothing is dispatched to your department right now.",
     "progress.btn.report": "📈 Report progress",
     "progress.btn.closure": "✅ Ask to close",
+    "text.too_long": "This text has {count} characters, over the limit of {limit} (it is not cut). Please shorten it and send it again, or send /cancel.",
     "progress.text": "Reporting on #{id}: {title}\nWrite what was done. /cancel cancels.",
     "progress.text_after_photo": "Photo received ({count} so far). Now write what was done. /cancel cancels.",
     "progress.photos": "You may send photos as evidence ({count} added, at most {limit}), or press the button to go on.",

@@ -316,6 +316,7 @@ MESSAGES = {
     "tasks.none": "本科室目前没有需要整改的问题。",
     "progress.btn.report": "📈 报告进展",
     "progress.btn.closure": "✅ 申请销号",
+    "text.too_long": "这段文字有 {count} 字，超过 {limit} 字的上限（不会自动截断）。请删减后重新发送，或发送 /cancel 取消。",
     "progress.text": "报告 #{id}：{title}\n请用文字说明做了什么。发送 /cancel 取消。",
     "progress.text_after_photo": "已收到图片（{count} 张）。请再用文字说明做了什么。发送 /cancel 取消。",
     "progress.photos": "可以发送图片作为佐证（已添加 {count} 张，最多 {limit} 张），或点下方按钮继续。",

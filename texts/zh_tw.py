@@ -304,6 +304,7 @@ MESSAGES = {
     "tasks.none": "本科室目前沒有需要整改的問題。",
     "progress.btn.report": "📈 報告進展",
     "progress.btn.closure": "✅ 申請銷號",
+    "text.too_long": "這段文字有 {count} 字，超過 {limit} 字的上限（不會自動截斷）。請刪減後重新發送，或發送 /cancel 取消。",
     "progress.text": "報告 #{id}：{title}\n請用文字說明做了什麼。發送 /cancel 取消。",
     "progress.text_after_photo": "已收到圖片（{count} 張）。請再用文字說明做了什麼。發送 /cancel 取消。",
     "progress.photos": "可以發送圖片作為佐證（已添加 {count} 張，最多 {limit} 張），或點下方按鈕繼續。",

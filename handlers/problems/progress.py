@@ -22,7 +22,7 @@ from callbacks import (
     PROGRESS_REPORT,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, reply, requires, services
+from handlers.access import database, language, person_of, reply, requires, services, too_long
 from handlers.problems.actions import action_buttons, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
@@ -86,7 +86,10 @@ REPORT_TEXT = 2000  # characters kept of a report's text
 
 @requires(HEAD)
 async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["report"]["text"] = update.message.text.strip()[:REPORT_TEXT]
+    text = update.message.text.strip()
+    if await too_long(update, context, text, REPORT_TEXT):
+        return TEXT_STEP
+    context.user_data["report"]["text"] = text
     return await _ask_photos(update, context)
 
 
@@ -96,7 +99,7 @@ def _keep_caption(context: ContextTypes.DEFAULT_TYPE, caption: str | None) -> No
     caption = (caption or "").strip()
     if caption:
         draft = context.user_data["report"]
-        draft["text"] = "\n".join(filter(None, [draft.get("text"), caption]))[:REPORT_TEXT]
+        draft["text"] = "\n".join(filter(None, [draft.get("text"), caption]))  # captions: 1024 at most
 
 
 @requires(HEAD)
