@@ -91,3 +91,29 @@ async def test_long_texts_in_the_leaders_steps_are_refused_whole_never_cut(runni
     assert "600 字" in told[-1].text and "500" in told[-1].text
     asked = await head.send("厂家延迟发货")
     assert "希望延到哪一天" in asked[-1].text
+
+
+async def test_a_date_typed_at_the_dispatch_confirmation_corrects_the_deadline(
+    running_bot, client, invited, db
+):
+    """The leader reads the confirmation, sees the wrong deadline and types the right one, as
+    people do (12月3日, ３号, 下周五): the confirmation comes again with it; other text points
+    at the buttons; typing 确认 still confirms."""
+    from datetime import date
+
+    from conftest import join
+
+    leader = await join(client, invited, 102, "李娜")
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    await leader.send("/claim")
+    await leader.press("接单")
+    await leader.press("下单")
+    await leader.send("增加候诊座椅 40 张")
+    await leader.press("门诊部")
+    await leader.send("2099-12-31")
+    shown = await leader.send("2099年3月5日")
+    assert "完成时限：2099-03-05" in shown[-1].text and "确认" in " ".join(shown[-1].labels())
+    hint = await leader.send("好的")
+    assert "按钮" in hint[-1].text
+    await leader.send("确认")
+    assert problems.get(db, problem_id).deadline == date(2099, 3, 5)

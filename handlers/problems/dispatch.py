@@ -217,6 +217,16 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 @requires(LEADER)
+async def retype_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A date typed at the confirmation (the leader saw the deadline and corrects it): the
+    confirmation is shown again with it; other text points at the buttons."""
+    if parse_deadline(update.message.text, ledger.today(context)) is None:
+        await reply(update, context, typed_choice.HINT)
+        return CONFIRM
+    return await receive_deadline(update, context)
+
+
+@requires(LEADER)
 async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = context.user_data.pop("dispatch", None)
     if DISPATCH_CONFIRM.parse(update.callback_query.data) != ("yes",) or draft is None:
@@ -297,7 +307,10 @@ def handlers() -> list[BaseHandler]:
                     ),
                 ],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
-                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
+                CONFIRM: [
+                    CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM),
+                    MessageHandler(TEXT, retype_deadline),
+                ],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",
