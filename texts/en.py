@@ -397,6 +397,7 @@ MESSAGES = {
     "cmd.lookback": "Start a look-back on a closed problem: /lookback N",
     "lookback.confirm_ask": "🔍 Look-back on #{id} {title}: does the fix still hold? Confirm, or report through /tasks.",
     "lookback.vote_ask": "🔍 Look-back on #{id} {title}\nThe measures: {measures}\nAre you satisfied with the result? (One vote each; the ballot does not record who cast it.)",
+    "lookback.holder_voted": "🔍 The problem behind this opinion is being looked back on; you have voted, thank you.",
     "lookback.holder_ask": "🔍 The problem your opinion raised is being looked back on. Are you satisfied with the result?",
     "lookback.btn.satisfied": "Satisfied",
     "lookback.btn.basic": "Mostly satisfied",

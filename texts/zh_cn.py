@@ -409,6 +409,7 @@ MESSAGES = {
     "cmd.lookback": "对已销号的问题发起回头看：/lookback 编号",
     "lookback.confirm_ask": "🔍 回头看 #{id} {title}：整改效果是否仍然保持？请确认，或通过 /tasks 报告情况。",
     "lookback.vote_ask": "🔍 回头看 #{id} {title}\n当时的措施：{measures}\n您对整改效果满意吗？（每人一票，投票不记录是谁投的）",
+    "lookback.holder_voted": "🔍 这条意见涉及的问题正在回头看，您已经投过票了，谢谢。",
     "lookback.holder_ask": "🔍 这条意见涉及的问题正在回头看，您对整改效果满意吗？",
     "lookback.btn.satisfied": "满意",
     "lookback.btn.basic": "基本满意",

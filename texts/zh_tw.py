@@ -397,6 +397,7 @@ MESSAGES = {
     "cmd.lookback": "對已銷號的問題發起回頭看：/lookback 編號",
     "lookback.confirm_ask": "🔍 回頭看 #{id} {title}：整改效果是否仍然保持？請確認，或透過 /tasks 報告情況。",
     "lookback.vote_ask": "🔍 回頭看 #{id} {title}\n當時的措施：{measures}\n您對整改效果滿意嗎？（每人一票，投票不記錄是誰投的）",
+    "lookback.holder_voted": "🔍 這條意見涉及的問題正在回頭看，您已經投過票了，謝謝。",
     "lookback.holder_ask": "🔍 這則意見涉及的問題正在回頭看，您對整改效果滿意嗎？",
     "lookback.btn.satisfied": "滿意",
     "lookback.btn.basic": "基本滿意",
