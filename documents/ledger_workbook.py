@@ -69,7 +69,8 @@ HEADERS = (
     "延期次数",
 )
 WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 11, 10, 6, 24, 10, 11, 10, 8, 8, 20, 11, 6)
-WRAPPED = {4, 5, 11, 17}  # columns of free text: wrapped, and the row made tall enough
+# free text and names (a department may be 党委办公室（院长办公室）): wrapped, the row made tall enough
+WRAPPED = {3, 4, 5, 6, 7, 11, 17}
 FILLS = {
     problems.RED: "FFC7CE",
     problems.AMBER: "FFEB9C",
@@ -373,7 +374,9 @@ class _Tally:
     def write(self, book) -> None:
         sheet = book.create_sheet("按科室汇总")
         _print_setup(sheet)
-        _header(sheet, SUMMARY_HEADERS, (16, 8, 8, 8, 8, 10, 10, 10))
+        # the names column as wide as the longest name (党委办公室（院长办公室）), within a page
+        longest = max(map(display_width, self.rows), default=0) + 1
+        _header(sheet, SUMMARY_HEADERS, (min(max(16, math.ceil(longest)), 60), 8, 8, 8, 8, 10, 10, 10))
         order = sorted(self.rows.items(), key=lambda item: (-item[1]["total"], item[0]))
         totals: dict[str, int] = defaultdict(int)
         for name, row in order:

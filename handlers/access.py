@@ -159,6 +159,15 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, *
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 
+async def too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, limit: int) -> bool:
+    """True, having said so, when typed text is over its limit: it is never cut silently, the
+    person shortens it and sends it again (the step stays where it is)."""
+    if len(text) <= limit:
+        return False
+    await reply(update, context, "text.too_long", count=len(text), limit=limit)
+    return True
+
+
 async def refuse_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Someone not on the roster: a guest from the lobby poster is told what they can do here
     (once the institution has a public box); anyone else how to join."""

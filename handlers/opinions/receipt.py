@@ -196,7 +196,9 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     if _waiting_for_batch(db, opinion.id):
         lines.append(say(lang, "receipt.waiting"))
     lookback = _open_lookback(db, opinion.id)
-    if lookback:
+    if lookback and _voted(update, context, lookback.id, opinion.id):
+        lines.append(say(lang, "lookback.holder_voted"))
+    elif lookback:
         lines.append(say(lang, "lookback.holder_ask"))
         vote = LOOKBACK_RECEIPT_VOTE.data
         buttons += [
@@ -212,6 +214,18 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     ids = await send_lines(context, chat_id, lines, InlineKeyboardMarkup(buttons))
     services(context).cards[(chat_id, ids[-1])] = ids
     forgetting.forget_later(context.application, chat_id, ids)
+
+
+def _voted(update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, opinion_id: str) -> bool:
+    """Whether this holder's one vote in the look-back is cast (under this receipt, another
+    one, or as staff): the card then says so instead of asking again."""
+    db, person = database(context), current_person(update, context)
+    if lookbacks.has_voted(db, lookback_id, lookbacks.holder_voter(opinion_id)):
+        return True
+    return person is not None and (
+        (person.id, lookback_id) in services(context).holder_votes
+        or lookbacks.has_voted(db, lookback_id, lookbacks.staff_voter(person.id))
+    )
 
 
 def guest_ledger_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list]:
@@ -289,10 +303,7 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
 
 def _open_lookback(db, opinion_id: str):
     problem_id = problems.problem_of_opinion(db, opinion_id)
-    lookback = lookbacks.open_for(db, problem_id) if problem_id else None
-    if lookback and not lookbacks.has_voted(db, lookback.id, f"receipt:{opinion_id}"):
-        return lookback
-    return None
+    return lookbacks.open_for(db, problem_id) if problem_id else None
 
 
 def _opinion_from_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Opinion | None:

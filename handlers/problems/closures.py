@@ -23,7 +23,7 @@ from callbacks import (
     LEDGER_DETAIL,
 )
 from handlers import conversations, menu
-from handlers.access import database, language, person_of, reply, requires, send_lines, settings
+from handlers.access import database, language, person_of, reply, requires, send_lines, settings, too_long
 from handlers.problems.actions import CARDS, id_in_button, problem_in_button, tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
@@ -35,6 +35,7 @@ from texts import say
 from texts.fit import CAPTION_LIMIT, shorten
 
 (RETURN_COMMENT,) = conversations.states("closure_review")
+COMMENT_LIMIT = 2000  # characters of a return comment
 
 
 async def send_evidence(context: ContextTypes.DEFAULT_TYPE, chat_id: int, photos: list, caption: str) -> None:
@@ -215,7 +216,9 @@ async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @requires(OFFICE)
 async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    comment = update.message.text.strip()[:2000]
+    comment = update.message.text.strip()
+    if await too_long(update, context, comment, COMMENT_LIMIT):
+        return RETURN_COMMENT
     try:
         problem = problems.act(
             database(context),

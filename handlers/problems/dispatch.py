@@ -26,7 +26,7 @@ from callbacks import (
     read_id,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.access import database, language, person_of, refuse, reply, requires, too_long
 from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.reports import ledger
 from jobs import notices
@@ -38,6 +38,7 @@ from texts import say
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM = conversations.states("leadership")
 TEXT = menu.TYPED
+MEASURES_LIMIT = 2000  # characters of 整改措施
 
 
 @requires(LEADER)
@@ -148,7 +149,10 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         problem = problems.get(database(context), context.user_data["dispatch"]["id"])
         context.user_data["dispatch"]["measures"] = problem.measures if problem else ""
     else:
-        context.user_data["dispatch"]["measures"] = update.message.text.strip()[:2000]
+        measures = update.message.text.strip()
+        if await too_long(update, context, measures, MEASURES_LIMIT):
+            return MEASURES
+        context.user_data["dispatch"]["measures"] = measures
     rows = [
         [InlineKeyboardButton(name, callback_data=DISPATCH_DEPARTMENT.data(department_id))]
         for department_id, name in people.department_list(database(context))
@@ -210,6 +214,16 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         ),
     )
     return CONFIRM
+
+
+@requires(LEADER)
+async def retype_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A date typed at the confirmation (the leader saw the deadline and corrects it): the
+    confirmation is shown again with it; other text points at the buttons."""
+    if parse_deadline(update.message.text, ledger.today(context)) is None:
+        await reply(update, context, typed_choice.HINT)
+        return CONFIRM
+    return await receive_deadline(update, context)
 
 
 @requires(LEADER)
@@ -293,7 +307,10 @@ def handlers() -> list[BaseHandler]:
                     ),
                 ],
                 DEADLINE: [MessageHandler(TEXT, receive_deadline)],
-                CONFIRM: [CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM)],
+                CONFIRM: [
+                    CallbackQueryHandler(confirm_dispatch, pattern=DISPATCH_CONFIRM),
+                    MessageHandler(TEXT, retype_deadline),
+                ],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
             name="leadership",

@@ -17,7 +17,7 @@ from telegram.ext import (
 
 from callbacks import EXPLAIN, EXPLAIN_CONFIRM
 from handlers import conversations, menu
-from handlers.access import database, language, person_of, reply, requires
+from handlers.access import database, language, person_of, reply, requires, too_long
 from handlers.problems.actions import problem_in_button, tell_error
 from handlers.reports import ledger
 from jobs import notices
@@ -29,6 +29,7 @@ from texts import say
 
 REASON, REVIEW_DATE, CONFIRM_EXPLAIN = conversations.states("explanation")
 TEXT = menu.TYPED
+REASON_LIMIT = 2000  # characters of the reason given
 
 
 @requires(LEADER)
@@ -45,7 +46,10 @@ async def start_explain(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 @requires(LEADER)
 async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["explain"]["reason"] = update.message.text.strip()[:2000]
+    reason = update.message.text.strip()
+    if await too_long(update, context, reason, REASON_LIMIT):
+        return REASON
+    context.user_data["explain"]["reason"] = reason
     await reply(update, context, "explain.review")
     return REVIEW_DATE
 

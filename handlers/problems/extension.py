@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, reply, requires
+from handlers.access import database, language, person_of, reply, requires, too_long
 from handlers.problems.actions import id_in_button, tell_error
 from handlers.reports import ledger
 from jobs import notices
@@ -67,7 +67,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(HEAD, LEADER)
 async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["extension"]["reason"] = shorten(update.message.text.strip(), extensions.REASON_LIMIT)
+    reason = update.message.text.strip()
+    if await too_long(update, context, reason, extensions.REASON_LIMIT):
+        return REASON
+    context.user_data["extension"]["reason"] = reason
     await reply(update, context, "extension.date")
     return NEW_DATE
 

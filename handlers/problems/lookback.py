@@ -58,6 +58,10 @@ from texts.fit import shorten
 async def _record(
     update: Update, context: ContextTypes.DEFAULT_TYPE, lookback_id: int, voter: str, choice: str
 ) -> None:
+    lookback = lookbacks.get(database(context), lookback_id)
+    if lookback is not None and lookback.result is not None:  # an old button: say so, not "already"
+        await refuse(update, context, "lookback.ended")
+        return
     if not lookbacks.vote(database(context), lookback_id, voter, choice, ledger.today(context)):
         await refuse(update, context, "lookback.already")
         return

@@ -22,7 +22,7 @@ from callbacks import (
     PROGRESS_REPORT,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, reply, requires, services
+from handlers.access import database, language, person_of, reply, requires, services, too_long
 from handlers.problems.actions import action_buttons, problem_in_button, send_cards, tell_error
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import notices
@@ -81,9 +81,39 @@ def _photos(context: ContextTypes.DEFAULT_TYPE, update: Update) -> list[bytes]:
     return services(context).report_photos.setdefault(update.effective_user.id, [])
 
 
+REPORT_TEXT = 2000  # characters kept of a report's text
+
+
 @requires(HEAD)
 async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["report"]["text"] = update.message.text.strip()[:2000]
+    text = update.message.text.strip()
+    if await too_long(update, context, text, REPORT_TEXT):
+        return TEXT_STEP
+    context.user_data["report"]["text"] = text
+    return await _ask_photos(update, context)
+
+
+def _keep_caption(context: ContextTypes.DEFAULT_TYPE, caption: str | None) -> None:
+    """A phone sends a photo and its caption as one message: the caption is report text, wherever
+    it comes, and is added to what was typed before."""
+    caption = (caption or "").strip()
+    if caption:
+        draft = context.user_data["report"]
+        draft["text"] = "\n".join(filter(None, [draft.get("text"), caption]))  # captions: 1024 at most
+
+
+@requires(HEAD)
+async def receive_photo_first(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """A photo where the text was asked: kept; its caption is the text, else the text is asked again."""
+    photo = await clean_photo(context, update.message)
+    if isinstance(photo, str):
+        await reply(update, context, photo, limit=MEGAPIXELS)
+        return TEXT_STEP
+    _photos(context, update).append(photo)
+    _keep_caption(context, update.message.caption)
+    if not context.user_data["report"].get("text"):
+        await reply(update, context, "progress.text_after_photo", count=len(_photos(context, update)))
+        return TEXT_STEP
     return await _ask_photos(update, context)
 
 
@@ -116,6 +146,7 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         await reply(update, context, photo, limit=MEGAPIXELS)
         return PHOTO_STEP
     collected.append(photo)
+    _keep_caption(context, update.message.caption)
     if len(collected) >= MAX_PHOTOS:
         return await _ask_percent(update, context)
     return await _ask_photos(update, context)
@@ -188,7 +219,10 @@ def handlers() -> list[BaseHandler]:
             entry_points=[CallbackQueryHandler(start_report, pattern=PROGRESS_REPORT)],
             states={
                 **conversations.on_timeout("progress_report"),
-                TEXT_STEP: [MessageHandler(TEXT, receive_text)],
+                TEXT_STEP: [
+                    MessageHandler(TEXT, receive_text),
+                    MessageHandler(filters.PHOTO, receive_photo_first),
+                ],
                 PHOTO_STEP: [
                     MessageHandler(filters.PHOTO, receive_photo),
                     CallbackQueryHandler(photos_done, pattern=PROGRESS_PHOTOS_DONE),
