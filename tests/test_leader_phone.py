@@ -14,9 +14,7 @@ def utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-async def test_a_photo_with_a_caption_where_the_text_is_asked_is_the_report(
-    running_bot, client, invited, db
-):
+async def test_a_photo_with_a_caption_where_the_text_is_asked_is_the_report(running_bot, client, invited, db):
     leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
     caption = "管道已更换😀" * 146 + "好"  # 1023 UTF-16 units: as long as Telegram lets a caption be
     assert utf16(caption) == 1023
