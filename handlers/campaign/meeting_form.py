@@ -25,7 +25,7 @@ from callbacks import (
     MEETING_FORM_TIME,
 )
 from handlers import conversations, forms
-from handlers.access import database, language, quoted, reply, requires, settings
+from handlers.access import database, language, quoted, reply, requires, settings, too_long
 from handlers.campaign.calendar import announce_meeting
 from handlers.forms import inline_rows
 from storage import calendar, people, phrasings
@@ -143,7 +143,10 @@ async def _time_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE, momen
 
 @requires(OFFICE)
 async def place_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    _form(context)["place"] = "" if update.callback_query else update.message.text.strip()[:MAX_TITLE]
+    place = "" if update.callback_query else update.message.text.strip()
+    if await too_long(update, context, place, MAX_TITLE):
+        return PLACE
+    _form(context)["place"] = place
     return await _ask_audience(update, context)
 
 

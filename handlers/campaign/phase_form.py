@@ -19,7 +19,7 @@ from callbacks import (
     PHASE_LAST_DAYS,
 )
 from handlers import conversations, forms
-from handlers.access import language, quoted, reply, requires
+from handlers.access import language, quoted, reply, requires, too_long
 from handlers.campaign.calendar import announce_phase, phase_bound
 from handlers.forms import inline_rows
 from storage.people import OFFICE
@@ -53,7 +53,9 @@ async def name_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         (index,) = PHASE_FORM_NAME.parse(update.callback_query.data)
         name = PHASES[index] if index < len(PHASES) else ""
     else:
-        name = update.message.text.strip()[:MAX_NAME]
+        name = update.message.text.strip()
+        if await too_long(update, context, name, MAX_NAME):
+            return NAME
     if not name:
         await reply(update, context, "stale_button")
         return NAME

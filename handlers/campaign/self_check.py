@@ -43,6 +43,7 @@ from handlers.access import (
     requires,
     send_lines,
     settings,
+    too_long,
 )
 from handlers.problems import listing as problem_list
 from handlers.problems.actions import id_in_button
@@ -59,6 +60,7 @@ METHOD, FINDINGS, MEASURES, CONFIRM, RETURN_COMMENT = conversations.states("self
 TEXT = menu.TYPED
 DOCUMENT_TYPES = (".doc", ".docx", ".pdf", ".wps")
 MAX_PART = 4000
+COMMENT_LIMIT = 2000  # a returned self-check's comment
 
 
 # ---- the office asks -------------------------------------------------------------------------
@@ -234,7 +236,10 @@ async def _part(
     if draft is None:
         await reply(update, context, "selfcheck.lost")
         return ConversationHandler.END
-    draft[name] = update.message.text.strip()[:MAX_PART]
+    text = update.message.text.strip()
+    if await too_long(update, context, text, MAX_PART):
+        return {"method": METHOD, "findings": FINDINGS}[name]  # the same step again
+    draft[name] = text
     await reply(update, context, next_key)
     return state
 
@@ -255,7 +260,10 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if draft is None:
         await reply(update, context, "selfcheck.lost")
         return ConversationHandler.END
-    draft["measures"] = update.message.text.strip()[:MAX_PART]
+    measures = update.message.text.strip()
+    if await too_long(update, context, measures, MAX_PART):
+        return MEASURES
+    draft["measures"] = measures
     return await _preview(update, context, draft)
 
 
@@ -430,7 +438,9 @@ async def ask_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @requires(*MEMBERS)
 async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    comment = update.message.text.strip()[:2000]
+    comment = update.message.text.strip()
+    if await too_long(update, context, comment, COMMENT_LIMIT):
+        return RETURN_COMMENT
     try:
         report = self_checks.review(
             database(context),

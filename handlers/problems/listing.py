@@ -32,7 +32,7 @@ from callbacks import (
     read_id,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, refuse, reply, requires
+from handlers.access import database, language, person_of, refuse, reply, requires, too_long
 from handlers.people.roster import file_error_text, is_table_file
 from handlers.problems.actions import id_in_button, offer_picks, tell_error
 from handlers.uploads import download
@@ -74,7 +74,10 @@ async def start_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(OFFICE)
 async def receive_title(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data["new_problem"]["title"] = update.message.text.strip()[:200]
+    title = update.message.text.strip()
+    if await too_long(update, context, title, NEW_TITLE_LIMIT):
+        return TITLE
+    context.user_data["new_problem"]["title"] = title
     await reply(update, context, "newproblem.description")
     return DESCRIPTION
 
@@ -218,6 +221,7 @@ async def start_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 TITLE_LIMIT = 40
+NEW_TITLE_LIMIT = 200  # a problem's title typed by the office (/newproblem)
 
 
 async def _ask_kind(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -40,6 +40,7 @@ from handlers.access import (
     requires,
     services,
     settings,
+    too_long,
 )
 from handlers.opinions.receipt import held
 from handlers.problems.actions import offer_picks, tell_error
@@ -91,6 +92,7 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _record(update, context, lookback.id, lookbacks.staff_voter(voter.id), parsed[1])
 
 
+NOTE_LIMIT = 500  # a head's note that a fixed problem still holds
 WIDEN_MENU_SHOWN = 80  # departments on the widening menu (Telegram takes 100 buttons a message)
 
 
@@ -266,11 +268,11 @@ async def receive_evidence(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if isinstance(evidence, str):
             await reply(update, context, evidence, limit=MEGAPIXELS)
             return EVIDENCE
-    note = message.text or message.caption or say(language(update, context), "lookback.still_holds")
+    note = (message.text or message.caption or say(language(update, context), "lookback.still_holds")).strip()
+    if await too_long(update, context, note, NOTE_LIMIT):
+        return EVIDENCE
     head = person_of(update, context)
-    lookbacks.confirm(
-        database(context), context.user_data.pop("confirming", 0), head.id, note.strip()[:500], evidence
-    )
+    lookbacks.confirm(database(context), context.user_data.pop("confirming", 0), head.id, note, evidence)
     await reply(update, context, "lookback.confirmed")
     return ConversationHandler.END
 
