@@ -165,11 +165,10 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     import re
     from datetime import timedelta
 
-    from test_forensics import K, Observer, replay
+    from test_forensics import K, replay, watch_batches
     from test_supervision import COUNTY_CSV, PEOPLE, invite_everyone
 
     from jobs import institutions, sweeper
-    from storage import anonymous_pool
     from storage import institutions as directory
     from storage.clock import clock
 
@@ -184,15 +183,7 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     body = institutions.view_named(fast_bot.app, "县卫生健康局")
     assert body.bot_data["anonymous_pool"].k == K
     body_path = Path(body.bot_data["settings"].database_path)
-    observer = Observer(body_path)
-    real_settle = anonymous_pool.settle
-
-    def settle_watched(database):
-        observer.copy("before checkpoint")  # the batch's commit is in the WAL
-        return real_settle(database)
-
-    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
-    observer.copy("start")
+    observer = watch_batches(monkeypatch, body_path)
 
     closes = (clock.now() + timedelta(days=3)).date()
     created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")

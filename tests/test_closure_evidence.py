@@ -18,10 +18,9 @@ def photo(colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-async def dispatched_to_head(client, invited, db):
-    leader = await join(client, invited, 102, "李娜")
-    office = await join(client, invited, 103, "王芳")
-    head = await join(client, invited, 104, "刘洋")
+async def at_dispatch_confirmation(leader, db) -> int:
+    """李娜 claims a new problem and orders it to 门诊部 by 2099-12-31, up to the confirmation
+    (not pressed); the problem's id."""
     problem_id = problems.create(db, "候诊区座椅不足", None)
     await leader.send("/claim")
     await leader.press("接单")
@@ -29,6 +28,14 @@ async def dispatched_to_head(client, invited, db):
     await leader.send("增加候诊座椅 40 张")
     await leader.press("门诊部")
     await leader.send("2099-12-31")
+    return problem_id
+
+
+async def dispatched_to_head(client, invited, db):
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    problem_id = await at_dispatch_confirmation(leader, db)
     await leader.press("确认")
     notice = await head.wait_for(f"派到本科室的问题 #{problem_id}")
     return leader, office, head, problem_id, notice

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 from forensics import Image
-from test_forensics import K, Observer, replay
+from test_forensics import K, replay, watch_batches
 
 from jobs import sweeper
 from storage import anonymous_pool, evaluations, invitations, roster
@@ -80,19 +80,6 @@ async def _rate_with_slip(fast_client, n: int, code: str) -> None:
     assert "已提交" in (await holder.press("提交"))[-1].text
 
 
-def _watch_batches(monkeypatch, db_path) -> Observer:
-    observer = Observer(db_path)
-    real_settle = anonymous_pool.settle
-
-    def settle_watched(database):
-        observer.copy("before checkpoint")  # the batch's commit is in the WAL
-        return real_settle(database)
-
-    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
-    observer.copy("start")
-    return observer
-
-
 async def test_a_batch_never_holds_fewer_than_k_of_a_group_whose_ballots_it_marks(
     fast_bot, fast_client, codes, db, db_path, tmp_path, monkeypatch
 ):
@@ -102,7 +89,7 @@ async def test_a_batch_never_holds_fewer_than_k_of_a_group_whose_ballots_it_mark
     must be in it, or the rows of the group are one (or a few) people's, named."""
     sheet_id, slips = await _open_sheet(await _office(fast_client, codes), monkeypatch, slips=5)
     staff = [await _join(fast_client, codes, n) for n in range(5)]
-    observer = _watch_batches(monkeypatch, db_path)
+    observer = watch_batches(monkeypatch, db_path)
     await _rate(staff[0], "差")  # the one the operator wants
     for n in range(4):
         await _rate_with_slip(fast_client, n, slips[n])
@@ -247,7 +234,7 @@ async def test_the_checkpointer_keeps_no_batch_beside_a_person(
     checkpoints = Checkpointer(fast_bot.db, seconds=0.01).start()
     try:
         people = [await _join(fast_client, codes, n) for n in range(K)]
-        observer = _watch_batches(monkeypatch, db_path)
+        observer = watch_batches(monkeypatch, db_path)
         markers = [f"MARK{uuid.uuid4().hex}" for _ in range(K)]
         round_lock = checkpointing(db_path)
         held = threading.Event()
@@ -313,26 +300,13 @@ async def test_a_holder_asked_as_staff_votes_once_whichever_button_comes_first(
     receipt: the receipt's vote was counted as the opinion's (receipt:…) because the holder was
     not of the fixing department, and the staff vote after it as the person's: two ballots, one
     person (the README's promise: in place of, never beside, their staff vote)."""
-    from conftest import join, submit_opinion
+    from test_lookback_after_close import holder_of_a_lookback
 
     from jobs import lookbacks as lookback_job
-    from jobs import opinion_batches
-    from storage import lookbacks, problems
-    from storage.clock import iso
+    from storage import lookbacks
 
-    staff = await join(client, invited, 101, "张伟")  # 门诊部; the opinion is about 门诊部
-    receipt = await submit_opinion(staff, "候诊区座椅不足")
-    await opinion_batches.release_to_office(running_bot.app)
-    opinion_id = db.execute("select id from opinions").fetchone()[0]
-    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
-    fixer = db.execute("select id from departments where name = '院办'").fetchone()[0]
-    problem_id = problems.from_opinion(db, opinion_id, office_id)
-    db.execute(
-        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
-        [fixer, iso(clock.now()), problem_id],
-    )
-    db.conn.commit()
-    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    # 张伟 is of 门诊部, which the opinion is about; 院办 fixed it
+    staff, receipt, lookback = await holder_of_a_lookback(running_bot, client, invited, db)
     lookback_job.ask(running_bot.app, lookback)  # the electorate: 院办 and 门诊部
     person = db.execute("select id from people where name = '张伟'").fetchone()[0]
     assert lookbacks.asks(db, lookback.id, next(p for p in _everyone(db) if p.id == person))

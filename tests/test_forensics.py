@@ -218,21 +218,28 @@ async def submit_as_guest(guest, code: str, text: str) -> None:
     assert "回执码" in reply[-1].text
 
 
+def watch_batches(monkeypatch, db_path) -> Observer:
+    """An Observer of the files that also copies them at the worst moment: each anonymous batch's
+    commit is in the WAL, before the pool folds it in and cuts it."""
+    observer = Observer(db_path)
+    real_settle = anonymous_pool.settle
+
+    def settle_watched(database):
+        observer.copy("before checkpoint")
+        return real_settle(database)
+
+    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
+    observer.copy("start")
+    return observer
+
+
 async def test_an_operator_with_every_file_links_nothing(
     running_bot, client, campaign, db, db_path, tmp_path, monkeypatch
 ):
     codes, problem_id = campaign
     app = running_bot.app
     assert app.bot_data["anonymous_pool"].k == K
-    observer = Observer(db_path)
-    observer.copy("start")
-    real_settle = anonymous_pool.settle
-
-    def settle_watched(database):
-        observer.copy("before checkpoint")  # the worst moment: the batch's commit is in the WAL
-        return real_settle(database)
-
-    monkeypatch.setattr(anonymous_pool, "settle", settle_watched)
+    observer = watch_batches(monkeypatch, db_path)
     watcher = asyncio.create_task(observer.watch())
     try:
         office = await client.user(FIRST_ID + 100, "王芳")

@@ -5,7 +5,7 @@ comes where the text was asked for or among the photos; a caption at Telegram's 
 
 from __future__ import annotations
 
-from test_closure_evidence import dispatched_to_head, photo
+from test_closure_evidence import at_dispatch_confirmation, dispatched_to_head, photo
 
 from storage import problems
 
@@ -102,13 +102,7 @@ async def test_a_date_typed_at_the_dispatch_confirmation_corrects_the_deadline(
     from conftest import join
 
     leader = await join(client, invited, 102, "李娜")
-    problem_id = problems.create(db, "候诊区座椅不足", None)
-    await leader.send("/claim")
-    await leader.press("接单")
-    await leader.press("下单")
-    await leader.send("增加候诊座椅 40 张")
-    await leader.press("门诊部")
-    await leader.send("2099-12-31")
+    problem_id = await at_dispatch_confirmation(leader, db)
     shown = await leader.send("2099年3月5日")
     assert "完成时限：2099-03-05" in shown[-1].text and "确认" in " ".join(shown[-1].labels())
     hint = await leader.send("好的")

@@ -15,7 +15,9 @@ from storage import lookbacks, problems
 from storage.clock import clock, iso
 
 
-async def test_an_old_vote_button_after_closing_says_voting_ended(running_bot, client, invited, db):
+async def holder_of_a_lookback(running_bot, client, invited, db):
+    """张伟 (门诊部) holds the receipt of an opinion about 门诊部, listed as one problem that 院办
+    fixed and closed; its look-back started, nobody asked yet: (张伟, the receipt, the look-back)."""
     staff = await join(client, invited, 101, "张伟")
     receipt = await submit_opinion(staff, "候诊区座椅不足")
     await opinion_batches.release_to_office(running_bot.app)
@@ -29,6 +31,11 @@ async def test_an_old_vote_button_after_closing_says_voting_ended(running_bot, c
     )
     db.conn.commit()
     lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    return staff, receipt, lookback
+
+
+async def test_an_old_vote_button_after_closing_says_voting_ended(running_bot, client, invited, db):
+    staff, receipt, lookback = await holder_of_a_lookback(running_bot, client, invited, db)
     lookback_job.ask(running_bot.app, lookback)
     asked = await staff.wait_for("您对整改效果满意吗")
     card = (await staff.send(f"/receipt {receipt}"))[-1]
@@ -61,19 +68,7 @@ async def test_the_receipt_card_does_not_ask_again_once_the_holder_voted(
 ):
     """A holder votes under the receipt card; shown the card again, it says the vote is cast
     instead of asking the same question with the same buttons (each press then refused)."""
-    staff = await join(client, invited, 101, "张伟")
-    receipt = await submit_opinion(staff, "候诊区座椅不足")
-    await opinion_batches.release_to_office(running_bot.app)
-    opinion_id = db.execute("select id from opinions").fetchone()[0]
-    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
-    fixer = db.execute("select id from departments where name = '院办'").fetchone()[0]
-    problem_id = problems.from_opinion(db, opinion_id, office_id)
-    db.execute(
-        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
-        [fixer, iso(clock.now()), problem_id],
-    )
-    db.conn.commit()
-    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    staff, receipt, lookback = await holder_of_a_lookback(running_bot, client, invited, db)
     if asked_as_staff:
         lookback_job.ask(running_bot.app, lookback)  # 门诊部, which the opinion is about, is asked
         await staff.wait_for("您对整改效果满意吗")
