@@ -230,7 +230,7 @@ async def start_writing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 async def _part(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, next_key: str, state: int
+    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, here: int, next_key: str, state: int
 ) -> int:
     draft = context.user_data.get("self_check")
     if draft is None:
@@ -238,7 +238,7 @@ async def _part(
         return ConversationHandler.END
     text = update.message.text.strip()
     if await too_long(update, context, text, MAX_PART):
-        return {"method": METHOD, "findings": FINDINGS}[name]  # the same step again
+        return here
     draft[name] = text
     await reply(update, context, next_key)
     return state
@@ -246,12 +246,12 @@ async def _part(
 
 @requires(*MEMBERS)
 async def receive_method(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _part(update, context, "method", "selfcheck.ask_findings", FINDINGS)
+    return await _part(update, context, "method", METHOD, "selfcheck.ask_findings", FINDINGS)
 
 
 @requires(*MEMBERS)
 async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _part(update, context, "findings", "selfcheck.ask_measures", MEASURES)
+    return await _part(update, context, "findings", FINDINGS, "selfcheck.ask_measures", MEASURES)
 
 
 @requires(*MEMBERS)
