@@ -86,8 +86,9 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("surveys", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
-# The buttons each role uses every day, in the order of ENTRIES; a person with several roles gets
-# the set of the first of PRECEDENCE they hold. Everything else of theirs is under 更多.
+# The buttons each role uses every day, in the order shown (the role's main work first: a 督导组
+# member's 各单位汇总 heads the keyboard); a person with several roles gets the set of the first of
+# PRECEDENCE they hold. Everything else of theirs is under 更多.
 MAX_DAILY = 6
 DAILY = {
     OFFICE: ("opinion", "ledger", "digest", "inbox", "newproblem", "closures"),
@@ -121,7 +122,9 @@ def daily_and_more(person: Person) -> tuple[list[tuple[str, str]], list[tuple[st
     """(command, button) on the keyboard, and those under 更多."""
     role = next((r for r in PRECEDENCE if r in person.roles), STAFF)
     mine = [(command, button) for command, button in entries_for(person) if button]
-    daily = [entry for entry in mine if entry[0] in DAILY[role]][:MAX_DAILY]
+    order = DAILY[role]
+    ours = sorted((entry for entry in mine if entry[0] in order), key=lambda entry: order.index(entry[0]))
+    daily = ours[:MAX_DAILY]
     return daily, [entry for entry in mine if entry not in daily]
 
 

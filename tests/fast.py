@@ -18,6 +18,7 @@ from telegram.ext import BaseRateLimiter
 
 import bot
 import config
+from sandbox.app import _keyboard
 from sandbox.client import BotMessage
 from sandbox.in_process import InProcessRequest
 from sandbox.server import FakeBotApi
@@ -145,6 +146,11 @@ class FastUser:
                     return message
             if not await _deliver_everywhere(self.fast.app):
                 raise AssertionError(f"{self.name}: no message with {needle!r}")
+
+    def menu(self) -> list[str]:
+        """The labels of the reply keyboard the bot last gave this person (as SandboxClient's)."""
+        rows = (_keyboard(self.fast.api.chats[self.id]) or {}).get("keyboard", [])
+        return [b if isinstance(b, str) else b["text"] for row in rows for b in row]
 
     async def callback_answer(self) -> dict | None:
         return self.fast.api.callback_answers.get(self.last_query_id)

@@ -603,3 +603,14 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
             .fetchone()[0]
             == 0
         )
+
+
+async def test_the_supervisors_keyboard_opens_with_the_roll_up(fast_bot, fast_client, db_path):
+    """A 督导组 member's main work is the roll-up: 🏛 各单位汇总 is the keyboard's first button, as
+    each role's own list of daily buttons orders it (it was the sixth, after 帮助, on the
+    walk's phone: the keyboard followed the order of all commands instead)."""
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    for name in ("周督导", "吴局长"):
+        menu = people[name].menu()
+        assert menu[0] == "🏛 各单位汇总" and len(menu) == 7 and menu[-1] == "⋯ 更多", menu
+    assert people["甲办"].menu()[:2] == ["📝 提意见", "📋 整改台账"]  # the other roles' order as it was
