@@ -19,9 +19,9 @@ recall. Two splits, each scored both ways (choose on one fold, score on the othe
 The previous round shipped the rule's choice on all 377 opinions; the cross-validated figures
 are the estimate of how that procedure does on opinions it has not seen. The blind round (#22)
 changed the lexicon, THRESHOLD (0.54) and MENTION_WEIGHT (0.5) on our files and the tuning half
-of the blind set together (README, Hotspots, "Blind round"); the sweep does not reproduce that
+of the blind set together (docs/hotspots_quality.md, "Blind round"); the sweep does not reproduce that
 choice. Round 3 changed the lexicon (and its PLACES) only, developing on all four labelled
-files; no setting moved (README, Hotspots, "Round 3").
+files; no setting moved (docs/hotspots_quality.md, "Round 3").
 
     .venv/bin/python bench/hotspots_tune.py               # the sweep and the cross-validation (minutes)
     .venv/bin/python bench/hotspots_tune.py --score FILE  # the frozen settings on a labelled file

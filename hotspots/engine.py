@@ -77,7 +77,7 @@ BIGRAM_SCAN = 25
 # part, each part's average drawn this many members' worth toward the whole group's: a part of
 # one is one opinion's wording, and one opinion alone is a noisy guide (it pulled in unrelated
 # opinions that shared one concept with it). Chosen by the office-in-the-loop replay
-# (bench/hotspots_office.py, README "The office's corrections are learned"): 0, 0.25, 0.5 and 1
+# (bench/hotspots_office.py, docs/hotspots_quality.md): 0, 0.25, 0.5 and 1
 # tried; 0.25 kept the office's actions as few as 0 did and the placements' precision higher.
 PART_PRIOR = 0.25
 

@@ -37,7 +37,7 @@ def test_the_labelled_set_has_300_opinions_in_two_halves_of_different_wordings()
 
 def test_precision_on_the_test_half_reaches_the_target():
     """Met since the lexicon's phrases are folded as the texts are (影像科, 小程序 never matched
-    before) and the settings are chosen by the cross-validated rule (README, Hotspots)."""
+    before) and the settings are chosen by the cross-validated rule (docs/hotspots_quality.md)."""
     assert grouped("test").precision >= 0.9
 
 
@@ -51,7 +51,7 @@ def test_the_tuning_half_meets_both_targets_with_a_margin():
 
 
 def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
-    """What the README reports; a change that loses ground fails here."""
+    """What docs/hotspots_quality.md reports; a change that loses ground fails here."""
     q = grouped("test")
     assert q.precision >= 0.975  # measured 0.979
     assert q.recall >= 0.9  # 0.908
@@ -59,8 +59,8 @@ def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
 
 
 def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measured():
-    """Written after the previous round's settings were chosen (README: it was written knowing
-    the lexicon, so it is no blind measure); a change that loses ground fails here."""
+    """Written after the previous round's settings were chosen (docs/hotspots_quality.md: it
+    was written knowing the lexicon, so it is no blind measure); a change that loses ground fails here."""
     truth, texts = quality.read_labelled(DATA / "hotspots_fresh.tsv")
     assert len(texts) >= 70 and not set(texts) & set(quality.read_labelled(DATA / "hotspots_test.tsv")[1])
     q = grouped("fresh")
@@ -98,8 +98,8 @@ def blind_runs() -> list[quality.Quality]:
 
 
 def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
-    """462 opinions by a writer who saw neither the lexicon nor the other files (README,
-    Hotspots: "Blind set"). The blind round of #22 developed on half of it (the held-out half then
+    """462 opinions by a writer who saw neither the lexicon nor the other files (docs/hotspots_quality.md:
+    "Blind set"). The blind round of #22 developed on half of it (the held-out half then
     scored P 0.757, R 0.653, once); round 3 developed on all of it, as on ours, so these figures
     are development figures, not a held-out measure; what is measured is asserted so that a
     change that loses ground fails here."""
@@ -119,7 +119,7 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
 def test_the_blind_set_meets_the_targets_now_that_it_is_development_data():
     """Met since round 3 of #22, which developed on the whole blind file (as on ours): no held-out
     measure, only a floor. The held-out measure is a third writer's set the lead scores once
-    after the freeze (README, Hotspots, "Round 3"); before the blind round this was a strict
+    after the freeze (docs/hotspots_quality.md, "Round 3"); before the blind round this was a strict
     xfail (P 0.53 R 0.43), and the held-out half of the blind round scored P 0.76 R 0.65."""
     runs = blind_runs()
     assert statistics.mean(q.precision for q in runs) >= 0.9
