@@ -270,6 +270,17 @@ HOTSPOT_MOVE = declare("hotspot_move", "hs:mv", code("opinion", OPINION_ID, 16),
 HOTSPOT_SPLIT = declare("hotspot_split", "hs:s", code("opinion", OPINION_ID, 16))
 HOTSPOT_PROBLEM = declare("hotspot_problem", "hs:p", code("group", OPINION_ID, 16))
 HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16))
+# pages: the office's cards, a group's members, the groups offered to merge into or move to
+HOTSPOT_PAGE = declare("hotspot_page", "hs:pg", number("page", MAX_PAGE, low=1))
+HOTSPOT_MEMBERS_PAGE = declare(
+    "hotspot_members_page", "hs:op", code("group", OPINION_ID, 16), number("page", MAX_PAGE, low=1)
+)
+HOTSPOT_MERGE_PAGE = declare(
+    "hotspot_merge_page", "hs:mp", code("group", OPINION_ID, 16), number("page", MAX_PAGE, low=1)
+)
+HOTSPOT_MOVE_PAGE = declare(
+    "hotspot_move_page", "hs:vp", code("opinion", OPINION_ID, 16), number("page", MAX_PAGE, low=1)
+)
 
 # ---- problems: list, assign, claim, dispatch, explain, progress, closure ---------------------
 PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))

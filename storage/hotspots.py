@@ -291,13 +291,15 @@ def top(
     department_ids: list[int] | None = None,
     open_only: bool = False,
     grew_since: date | None = None,
+    offset: int = 0,
 ) -> list[Hotspot]:
     """The largest groups, counting only opinions of the period (by the day they carry) and,
     for a leader, only those about their departments. A group smaller than `min_size` is not
     a hotspot (outside the office, min_size is at least MIN_SHOWN). `grew_since`: only groups
-    with an opinion of that day or later (a digest's "since the last one")."""
+    with an opinion of that day or later (a digest's "since the last one"). `offset`: the
+    office's cards page by page, skipping that many of the largest."""
     if open_only and not (start or end or grew_since) and department_ids is None:
-        return _open_top(db, limit, min_size)
+        return _open_top(db, limit, min_size, offset)
     where, params = _filters(start, end, department_ids, open_only)
     having, tail = "count(*) >= ?", list[object]([min_size])
     if grew_since:
@@ -312,20 +314,20 @@ def top(
             tail.append(grew_since.isoformat())
     rows = db.query(
         f"{_HOTSPOTS} where {where} group by m.group_id "
-        f"having {having} order by count(*) desc, m.group_id limit ?",
-        [*params, *tail, limit],
+        f"having {having} order by count(*) desc, m.group_id limit ? offset ?",
+        [*params, *tail, limit, offset],
     )
     return _hotspots(db, rows)
 
 
-def _open_top(db, limit: int, min_size: int) -> list[Hotspot]:
+def _open_top(db, limit: int, min_size: int, offset: int = 0) -> list[Hotspot]:
     """The office's cards: the largest groups by their open opinions, read from the first rows
     of the index of kept counts (m090), then only those groups described."""
     chosen = [
         r[0]
         for r in db.execute(
-            "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ?",
-            [max(min_size, 1), limit],
+            "select id from hotspot_groups where open_size >= ? order by open_size desc, id limit ? offset ?",
+            [max(min_size, 1), limit, offset],
         )
     ]
     if not chosen:
@@ -348,14 +350,21 @@ def size(db: sqlite_utils.Database, group_id: str) -> int:
     return db.execute("select count(*) from hotspot_members where group_id = ?", [group_id]).fetchone()[0]
 
 
-def largest_open(db: sqlite_utils.Database, limit: int) -> list[tuple[str, int, str]]:
+def count_open(db: sqlite_utils.Database, min_size: int = 2) -> int:
+    """How many groups have at least `min_size` open opinions (the office's cards: 2)."""
+    return db.execute(
+        "select count(*) from hotspot_groups where open_size >= ?", [max(min_size, 1)]
+    ).fetchone()[0]
+
+
+def largest_open(db: sqlite_utils.Database, limit: int, offset: int = 0) -> list[tuple[str, int, str]]:
     """(group, open opinions, its representative's text) of the largest groups, for the office's
-    pickers: from the kept counts and one row per group, whatever the groups' sizes."""
+    pickers, page by page: from the kept counts and one row per group, whatever the groups' sizes."""
     rows = db.execute(
         "select g.id, g.open_size, coalesce(g.representative, (select min(m.opinion_id) "
         "from hotspot_members m where m.group_id = g.id)) from hotspot_groups g "
-        "where g.open_size > 0 order by g.open_size desc, g.id limit ?",
-        [limit],
+        "where g.open_size > 0 order by g.open_size desc, g.id limit ? offset ?",
+        [limit, offset],
     ).fetchall()
     return [
         (group_id, size, db.execute("select text from opinions where id = ?", [shown]).fetchone()[0])

@@ -13,9 +13,13 @@ import callbacks
 from callbacks import (
     HOTSPOT_CHOOSE_MERGE,
     HOTSPOT_CHOOSE_MOVE,
+    HOTSPOT_MEMBERS_PAGE,
     HOTSPOT_MERGE,
+    HOTSPOT_MERGE_PAGE,
     HOTSPOT_MOVE,
+    HOTSPOT_MOVE_PAGE,
     HOTSPOT_OPEN,
+    HOTSPOT_PAGE,
     HOTSPOT_PROBLEM,
     HOTSPOT_PROBLEM_CONFIRM,
     HOTSPOT_SPLIT,
@@ -32,9 +36,10 @@ from storage.people import OFFICE
 from texts import say
 from texts.fit import shorten
 
-CARDS = 5  # hotspots shown at once; the rest are named by count
-MEMBERS = 20  # opinions shown when a group is opened
-TARGETS = 8  # groups offered to merge into or move to
+# Pages, each with the next one's button: nothing the office may need is out of reach.
+CARDS = 5  # hotspots on a page (the inbox shows the first page and the number of groups)
+MEMBERS = 20  # a group's opinions on a page when it is opened
+TARGETS = 8  # groups on a page of the merge and move pickers
 SNIPPET = 80  # characters of an opinion's text on a member line or a card
 BUTTON_TEXT = 24
 
@@ -77,30 +82,55 @@ def _card_buttons(lang: str, group_id: str) -> InlineKeyboardMarkup:
     )
 
 
-async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The largest groups of open opinions, one card each; returns how many were shown."""
+async def send_cards(update: Update, context: ContextTypes.DEFAULT_TYPE, page: int | None = None) -> int:
+    """A page of the largest groups of open opinions, one card each, and where it stands among
+    them: for /hotspots (`page`) the page's number and the next page's button, for the inbox's
+    first page how many groups there are in all. Returns how many cards were shown."""
     db, lang = database(context), language(update, context)
 
-    def read() -> list[Hotspot]:
+    def read() -> tuple[list[Hotspot], int]:
         # the largest groups come from kept counts; describing them (categories, departments,
         # days) reads every open member of the groups shown: in a worker thread
         with db_reader(db) as reading:
-            return hotspots.top(reading, CARDS + 1, open_only=True)
+            offset = ((page or 1) - 1) * CARDS
+            return hotspots.top(reading, CARDS, open_only=True, offset=offset), hotspots.count_open(reading)
 
-    shown = await asyncio.to_thread(read)
-    for hotspot in shown[:CARDS]:
+    shown, total = await asyncio.to_thread(read)
+    for hotspot in shown:
         await send_lines(
             context, update.effective_chat.id, card_lines(lang, hotspot), _card_buttons(lang, hotspot.id)
         )
-    if len(shown) > CARDS:
-        await reply(update, context, "hotspot.more_groups", count=CARDS)
-    return len(shown[:CARDS])
+    if page is None:
+        if total > len(shown):
+            await reply(update, context, "hotspot.more_groups", count=len(shown), total=total)
+    elif shown and (total > CARDS or page > 1):
+        pages = -(-total // CARDS)
+        following = (
+            InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            say(lang, "hotspot.btn.next"), callback_data=HOTSPOT_PAGE.data(page + 1)
+                        )
+                    ]
+                ]
+            )
+            if page < pages
+            else None
+        )
+        await reply(
+            update, context, "hotspot.page", page=page, pages=pages, total=total, reply_markup=following
+        )
+    return len(shown)
 
 
 @requires(OFFICE)
 async def show_hotspots(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not await send_cards(update, context):
-        await reply(update, context, "hotspot.none")
+    page = 1
+    if update.callback_query:  # 下一页 (answered with the page's footer)
+        [page] = HOTSPOT_PAGE.parse(update.callback_query.data)
+    if not await send_cards(update, context, page):
+        await reply(update, context, "hotspot.none" if page == 1 else "hotspot.page_gone")
 
 
 def _group(update: Update) -> str:
@@ -110,54 +140,90 @@ def _group(update: Update) -> str:
 
 @requires(OFFICE)
 async def open_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    db, lang, group_id = database(context), language(update, context), _group(update)
-    if not hotspots.exists(db, group_id):
+    group_id, page = _group(update), 1
+    if HOTSPOT_MEMBERS_PAGE(update.callback_query.data):
+        group_id, page = HOTSPOT_MEMBERS_PAGE.parse(update.callback_query.data)
+    if not hotspots.exists(database(context), group_id):
         await refuse(update, context, "hotspot.gone")
         return
     await update.callback_query.answer()
+    await _send_members(update, context, group_id, page)
+
+
+async def _send_members(update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: str, page: int) -> None:
+    """A page of the group's opinions, each with ✂️ 拆出 and ↪️ 移动, and the next page's button."""
+    db, lang = database(context), language(update, context)
     member_ids = hotspots.members(db, group_id)
-    lines, rows = [say(lang, "hotspot.members", count=len(member_ids))], []
-    for opinion_id in member_ids[:MEMBERS]:
-        opinion = opinions.get(db, opinion_id)
-        lines.append(
-            say(
-                lang,
-                "hotspot.member",
-                id=opinion.id,
-                category=opinion.category,
-                about=opinion.department or say(lang, "opinion.no_department"),
-                date=opinion.submitted_on,
-                text=shorten(opinion.text, SNIPPET),
-            )
+    first = min((page - 1) * MEMBERS, max(len(member_ids) - 1, 0))
+    on_page = member_ids[first : first + MEMBERS]
+    heading = (
+        say(lang, "hotspot.members", count=len(member_ids))
+        if len(member_ids) <= MEMBERS
+        else say(
+            lang, "hotspot.members_from", count=len(member_ids), first=first + 1, last=first + len(on_page)
         )
+    )
+    lines, rows = [heading], []
+    for opinion_id in on_page:
+        lines.append(_member_line(lang, opinions.get(db, opinion_id)))
         rows.append(
             [
                 InlineKeyboardButton(
-                    say(lang, "hotspot.btn.split", id=opinion.id),
-                    callback_data=HOTSPOT_SPLIT.data(opinion.id),
+                    say(lang, "hotspot.btn.split", id=opinion_id),
+                    callback_data=HOTSPOT_SPLIT.data(opinion_id),
                 ),
                 InlineKeyboardButton(
-                    say(lang, "hotspot.btn.move", id=opinion.id),
-                    callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion.id),
+                    say(lang, "hotspot.btn.move", id=opinion_id),
+                    callback_data=HOTSPOT_CHOOSE_MOVE.data(opinion_id),
                 ),
             ]
         )
-    if len(member_ids) > MEMBERS:
-        lines.append(say(lang, "hotspot.more_members", count=len(member_ids) - MEMBERS))
+    left = len(member_ids) - first - len(on_page)
+    if left > 0:
+        lines.append(say(lang, "hotspot.more_members", count=left))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "hotspot.btn.next"),
+                    callback_data=HOTSPOT_MEMBERS_PAGE.data(group_id, first // MEMBERS + 2),
+                )
+            ]
+        )
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
-def _targets(lang: str, db, excluded: str, button: Button, first: str) -> InlineKeyboardMarkup | None:
+def _member_line(lang: str, opinion) -> str:
+    return say(
+        lang,
+        "hotspot.member",
+        id=opinion.id,
+        category=opinion.category,
+        about=opinion.department or say(lang, "opinion.no_department"),
+        date=opinion.submitted_on,
+        text=shorten(opinion.text, SNIPPET),
+    )
+
+
+def _targets(
+    lang: str, db, excluded: str, pick: Button, more: Button, first: str, page: int = 1
+) -> InlineKeyboardMarkup | None:
+    """A page of the groups to merge into or move to (largest first, the group itself left
+    out) and, when there are more, a button to the next page."""
+    found = hotspots.largest_open(db, TARGETS + 1, offset=(page - 1) * TARGETS)
     rows = [
         [
             InlineKeyboardButton(
                 say(lang, "hotspot.btn.target", text=shorten(text, BUTTON_TEXT), count=size),
-                callback_data=button.data(first, group_id),
+                callback_data=pick.data(first, group_id),
             )
         ]
-        for group_id, size, text in hotspots.largest_open(db, TARGETS + 1)
+        for group_id, size, text in found[:TARGETS]
         if group_id != excluded
-    ][:TARGETS]
+    ]
+    if len(found) > TARGETS:
+        pages = -(-hotspots.count_open(db, min_size=1) // TARGETS)
+        label = say(lang, "hotspot.btn.more_targets", page=page + 1, pages=max(pages, page + 1))
+        rows.append([InlineKeyboardButton(label, callback_data=more.data(first, page + 1))])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -167,7 +233,7 @@ async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not hotspots.exists(db, group_id):
         await refuse(update, context, "hotspot.gone")
         return
-    targets = _targets(lang, db, group_id, HOTSPOT_MERGE, group_id)
+    targets = _targets(lang, db, group_id, HOTSPOT_MERGE, HOTSPOT_MERGE_PAGE, group_id)
     if targets is None:
         await refuse(update, context, "hotspot.no_targets")
         return
@@ -178,11 +244,30 @@ async def choose_merge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def choose_move(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang, opinion_id = database(context), language(update, context), _group(update)
     current = hotspots.group_of(db, opinion_id)
-    targets = _targets(lang, db, current, HOTSPOT_MOVE, opinion_id) if current else None
+    targets = _targets(lang, db, current, HOTSPOT_MOVE, HOTSPOT_MOVE_PAGE, opinion_id) if current else None
     if targets is None:
         await refuse(update, context, "hotspot.no_targets" if current else "hotspot.gone")
         return
     await reply(update, context, "hotspot.move_to", id=opinion_id, reply_markup=targets)
+
+
+@requires(OFFICE)
+async def more_targets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """更多组 ▶ under a picker: the same picker, its next page, in place."""
+    db, lang, data = database(context), language(update, context), update.callback_query.data
+    merging = HOTSPOT_MERGE_PAGE(data)
+    first, page = (HOTSPOT_MERGE_PAGE if merging else HOTSPOT_MOVE_PAGE).parse(data)
+    excluded = first if merging else hotspots.group_of(db, first)
+    if excluded is None or not hotspots.exists(db, excluded):
+        await refuse(update, context, "hotspot.gone")
+        return
+    pick, more = (HOTSPOT_MERGE, HOTSPOT_MERGE_PAGE) if merging else (HOTSPOT_MOVE, HOTSPOT_MOVE_PAGE)
+    targets = _targets(lang, db, excluded, pick, more, first, page)
+    if targets is None:
+        await refuse(update, context, "hotspot.page_gone")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(targets)
 
 
 async def _changed(update, context, moves, key: str, **values) -> None:
@@ -276,7 +361,11 @@ async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("hotspots", show_hotspots),
+        CallbackQueryHandler(show_hotspots, pattern=HOTSPOT_PAGE),
         CallbackQueryHandler(open_group, pattern=HOTSPOT_OPEN),
+        CallbackQueryHandler(open_group, pattern=HOTSPOT_MEMBERS_PAGE),
+        CallbackQueryHandler(more_targets, pattern=HOTSPOT_MERGE_PAGE),
+        CallbackQueryHandler(more_targets, pattern=HOTSPOT_MOVE_PAGE),
         CallbackQueryHandler(choose_merge, pattern=HOTSPOT_CHOOSE_MERGE),
         CallbackQueryHandler(merge, pattern=HOTSPOT_MERGE),
         CallbackQueryHandler(choose_move, pattern=HOTSPOT_CHOOSE_MOVE),
