@@ -24,6 +24,7 @@ from lxml import etree
 
 from documents import charts
 from storage import summary as figures
+from storage.hotspots import MIN_SHOWN
 from storage.summary import Summary
 from texts import say
 from texts.fit import shorten
@@ -233,16 +234,23 @@ def _hotspots(document, summary: Summary) -> None:
     if not summary.hotspots:
         return
     document.add_heading("群众反映集中的问题", level=2)
+    shown, in_all = len(summary.hotspots), max(summary.hotspots_in_all, len(summary.hotspots))
+    document.add_paragraph(
+        f"报告期内内容相近、每组至少 {MIN_SHOWN} 条的意见共 {in_all} 组"
+        + (f"，下表列出意见最多的 {shown} 组。" if in_all > shown else "，列表如下。")
+        + "分组依据意见文字自动归类（活动办可合并、拆分）。"
+    )
     _table(
         document,
-        ["意见条数", "代表性意见", "类别", "涉及科室", "时间"],
+        ["意见条数", "代表性意见", "类别", "涉及科室", "首次反映", "最近反映"],  # a date each: one line
         [
             [
                 h.size,
                 shorten(h.representative, 60),
                 "、".join(h.categories),
                 "、".join(h.departments) or "—",
-                f"{h.first_day} 至 {h.last_day}",
+                h.first_day,
+                h.last_day,
             ]
             for h in summary.hotspots
         ],

@@ -36,6 +36,7 @@ from texts.fit import shorten, units
 log = logging.getLogger(__name__)
 
 OPINION_CHARS = 120
+HOTSPOT_CHARS = 80  # a hotspot is named by its representative's start, as on the office's card
 MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off line
 
 
@@ -317,7 +318,7 @@ def hotspot_lines(lang: str, found: list, limit: int | None = None) -> list[str]
                 lang,
                 "hotspot.line",
                 count=h.size,
-                text=shorten(h.representative, OPINION_CHARS),
+                text=shorten(h.representative, HOTSPOT_CHARS),
                 first=h.first_day,
                 last=h.last_day,
             )

@@ -434,3 +434,14 @@ def for_leader_digest(db: sqlite_utils.Database, department_ids: list[int], sinc
 def for_report(db: sqlite_utils.Database, start: date, end: date) -> list[Hotspot]:
     """The summary report: the largest groups of the period, none under MIN_SHOWN."""
     return top(db, DIGEST_HOTSPOTS, min_size=MIN_SHOWN, start=start, end=end)
+
+
+def count_for_report(db: sqlite_utils.Database, start: date, end: date) -> int:
+    """How many groups of the period reach MIN_SHOWN opinions: the report says how many it
+    names of how many."""
+    where, params = _filters(start, end, None, False)
+    return db.execute(
+        "select count(*) from (select m.group_id from opinions o join hotspot_members m "
+        f"on m.opinion_id = o.id where {where} group by m.group_id having count(*) >= ?)",
+        [*params, MIN_SHOWN],
+    ).fetchone()[0]

@@ -67,6 +67,7 @@ class Summary:
     progress_closed: list[int] = field(default_factory=list)
     extended: int = 0  # extensions approved in the period: offices are judged on them
     hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
+    hotspots_in_all: int = 0  # groups of the period with at least k opinions; the largest are named
     # of the opinions, those from the public box (群众): 0 when fewer than k (withheld), and by
     # category only the categories with at least k of them
     opinions_from_public: int = 0
@@ -352,4 +353,5 @@ def summarize(
         progress_listed=listed,
         progress_closed=closed,
         hotspots=hotspot_groups.for_report(db, start, end),
+        hotspots_in_all=hotspot_groups.count_for_report(db, start, end),
     )

@@ -414,3 +414,29 @@ async def test_a_merge_while_a_batch_places_into_the_merged_group_leaves_index_a
     await grouped(db, fresh)
     assert hotspots.group_of(db, after) in (first, second)
     assert {o: hotspot_job.grouper(fresh).index.group_of[o] for o in stored} == stored
+
+
+async def test_the_report_says_how_many_hotspots_there_are_beside_the_largest_it_names(db):
+    """The report names the 5 largest groups of the period; with more of k or more opinions it
+    says how many there are in all, so the superior body does not read the 5 as all of them
+    (a month of the blind set: some thirty groups of 5 or more, a table of 5 and no word)."""
+    day = date(2026, 11, 20)
+    made = [submit(db, f"第{n}条意见：{n * 7919 % 1000}号问题一直没有解决", day) for n in range(39)]
+    await grouped(db)
+    for opinion_id in made:
+        group_id = hotspots.group_of(db, opinion_id)
+        if hotspots.size(db, group_id) > 1:
+            hotspots.split(db, [opinion_id], 1)
+    for first in range(0, 35, 5):  # seven groups of 5, and one of 4 (under k: not counted)
+        into = hotspots.group_of(db, made[first])
+        for other in made[first + 1 : first + 5]:
+            hotspots.merge(db, into, hotspots.group_of(db, other), 1)
+    into = hotspots.group_of(db, made[35])
+    for other in made[36:39]:
+        hotspots.merge(db, into, hotspots.group_of(db, other), 1)
+
+    figures = summary.summarize(db, day, day, ZoneInfo("Asia/Shanghai"))
+    assert len(figures.hotspots) == 5 and figures.hotspots_in_all == 7
+    document = Document(io.BytesIO(summary_report.build(figures, "江原医院", day)))
+    said = [p.text for p in document.paragraphs if "每组至少 5 条的意见共 7 组" in p.text]
+    assert said and "下表列出意见最多的 5 组" in said[0], [p.text for p in document.paragraphs]
