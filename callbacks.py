@@ -325,6 +325,17 @@ LEDGER_PAGE = declare(
     code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"),
 )
 
+
+def _list_page(name: str, prefix: str) -> Button:
+    """The next page of a list of problems to act on (the page, where the last one ended)."""
+    return declare(name, prefix, number("page", MAX_PAGE, low=1), LEDGER_PAGE.fields[1])
+
+
+CLAIM_PAGE = _list_page("claim_page", "pg:c")  # /claim, 待接单
+MINE_PAGE = _list_page("mine_page", "pg:m")  # /mine, 我的问题
+TASKS_PAGE = _list_page("tasks_page", "pg:t")  # /tasks, 本科室任务
+CLOSURES_PAGE = _list_page("closures_page", "pg:x")  # /closures, 待销号
+
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
 LOOKBACK_RECEIPT_VOTE = declare(

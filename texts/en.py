@@ -518,6 +518,8 @@ MESSAGES = {
     "digest.btn.full": "📄 Full digest",
     "digest.rest": "Each section shows its first few lines; tap “📄 Full digest” for all.",
     "list.more": "… and {count} more not shown; the full list is in /ledger or /export",
+    "list.page": "Page {page}, {total} in all.",
+    "list.page_empty": "Nothing further: the list changed while you were paging. Send the command again to start from the first page.",
     "digest.section.changes": "<b>🔄 Changes</b>",
     "digest.change": "#{id} {title}: {action}",
     "digest.section.due": "<b>⏳ Due in the next 7 days</b>",

@@ -530,6 +530,8 @@ MESSAGES = {
     "digest.btn.full": "📄 完整简报",
     "digest.rest": "每类只列前几项；点“📄 完整简报”看全部。",
     "list.more": "……另有 {count} 项未列出，完整清单见 /ledger 或 /export",
+    "list.page": "第 {page} 页，共 {total} 项。",
+    "list.page_empty": "后面已经没有了：这份清单在您翻页时有了变化。请重新发送命令，从第一页看起。",
     "digest.section.changes": "<b>🔄 变化</b>",
     "digest.change": "#{id} {title}：{action}",
     "digest.section.due": "<b>⏳ 未来 7 天到期</b>",

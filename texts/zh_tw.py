@@ -518,6 +518,8 @@ MESSAGES = {
     "digest.btn.full": "📄 完整簡報",
     "digest.rest": "每類只列前幾項；點「📄 完整簡報」看全部。",
     "list.more": "……另有 {count} 項未列出，完整清單見 /ledger 或 /export",
+    "list.page": "第 {page} 頁，共 {total} 項。",
+    "list.page_empty": "後面已經沒有了：這份清單在您翻頁時有了變化。請重新傳送命令，從第一頁看起。",
     "digest.section.changes": "<b>🔄 變化</b>",
     "digest.change": "#{id} {title}：{action}",
     "digest.section.due": "<b>⏳ 未來 7 天到期</b>",

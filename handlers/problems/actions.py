@@ -3,12 +3,13 @@ person wants to take, and refusals in the person's own words."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 import callbacks
+from callbacks import Button
 from handlers.access import database, language, person_of, reply, send_lines
 from storage import problems
 from storage.people import Person
@@ -51,7 +52,7 @@ def problem_in_button(update: Update, context: ContextTypes.DEFAULT_TYPE, action
     return problem
 
 
-CARDS = 10  # problem cards one command sends at most; the rest are counted, never dropped unsaid
+CARDS = 10  # problem cards on a page; 下一页 ▶ brings the next ones, so every problem can be acted on
 
 
 async def send_cards(
@@ -59,21 +60,65 @@ async def send_cards(
     context: ContextTypes.DEFAULT_TYPE,
     which: problems.Filter,
     markup: Callable[[str, Problem], InlineKeyboardMarkup | None],
+    next_page: Button,
 ) -> int:
-    """One card per problem of the first page (deadline order), then how many are left;
-    returns how many problems there are in all."""
+    """A page of the problems' ledger cards with `markup`'s buttons: see send_page."""
     from handlers.reports import ledger  # ledger renders the card; it imports nothing from here
 
-    db, lang, chat = database(context), language(update, context), update.effective_chat.id
-    shown = problems.page(db, which, CARDS)
+    async def card(lang: str, problem: Problem) -> None:
+        lines = ledger.card_lines(context, lang, problem)
+        await send_lines(context, update.effective_chat.id, lines, markup(lang, problem))
+
+    return await send_page(update, context, which, card, next_page)
+
+
+async def send_page(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    which: problems.Filter,
+    send_card: Callable[[str, Problem], Awaitable[None]],
+    next_page: Button,
+) -> int:
+    """A page of the list in deadline order (the first, or the one `next_page`'s button asks
+    for), a card each, then, when the list is longer than a page, the page's number, the total
+    and 下一页 ▶. Returns how many problems the page showed: 0 and the caller says there are
+    none; -1 when a later page found none left (said here: the list changed since)."""
+    db, lang = database(context), language(update, context)
+    page, after = _page_asked(update, next_page)
+    shown = problems.page(db, which, CARDS, after)
+    if not shown.problems:
+        if page > 1:
+            await reply(update, context, "list.page_empty")
+            return -1
+        return 0
+    if update.callback_query:
+        await update.callback_query.answer()
     for problem in shown.problems:
-        await send_lines(context, chat, ledger.card_lines(context, lang, problem), markup(lang, problem))
-    total = len(shown.problems) if shown.after is None else problems.count(db, which)
-    if total > len(shown.problems):
+        await send_card(lang, problem)
+    if shown.after is not None or page > 1:
+        following = None
+        if shown.after is not None:
+            button = InlineKeyboardButton(
+                say(lang, "inbox.btn.next"), callback_data=next_page.data(page + 1, shown.after.token())
+            )
+            following = InlineKeyboardMarkup([[button]])
         await context.bot.send_message(
-            chat, say(lang, "list.more", count=total - len(shown.problems)), parse_mode="HTML"
+            update.effective_chat.id,
+            say(lang, "list.page", page=page, total=problems.count(db, which)),
+            parse_mode="HTML",
+            reply_markup=following,
         )
-    return total
+    return len(shown.problems)
+
+
+def _page_asked(update: Update, next_page: Button) -> tuple[int, problems.After | None]:
+    """(page, where the last page ended) from the 下一页 button; the first page otherwise."""
+    query = update.callback_query
+    if query is None or not next_page(query.data):
+        return 1, None
+    page, token = next_page.parse(query.data)
+    after = problems.After.parse(token)
+    return (page, after) if after is not None else (1, None)
 
 
 # The button that starts each action on a problem: its label (a catalog key) and its data.

@@ -20,11 +20,12 @@ from callbacks import (
     CLOSURE_KEEP,
     CLOSURE_RETURN,
     CLOSURE_VIEW,
+    CLOSURES_PAGE,
     LEDGER_DETAIL,
 )
 from handlers import conversations, menu
 from handlers.access import database, language, person_of, reply, requires, send_lines, settings, too_long
-from handlers.problems.actions import CARDS, id_in_button, problem_in_button, tell_error
+from handlers.problems.actions import id_in_button, problem_in_button, send_page, tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
 from jobs import notices
@@ -107,16 +108,11 @@ async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, la
 
 @requires(OFFICE)
 async def list_closures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = language(update, context)
-    shown = problems.page(database(context), problems.AWAITING_CLOSURE, CARDS)
-    if not shown.problems:
-        await reply(update, context, "closure.none")
-        return
-    for problem in shown.problems:
+    async def card(lang: str, problem: problems.Problem) -> None:
         await send_closure_card(context, update.effective_chat.id, lang, problem)
-    if shown.after is not None:  # a page for people has a limit, and says what it left off
-        more = problems.count(database(context), problems.AWAITING_CLOSURE) - len(shown.problems)
-        await reply(update, context, "list.more", count=more)
+
+    if not await send_page(update, context, problems.AWAITING_CLOSURE, card, CLOSURES_PAGE):
+        await reply(update, context, "closure.none")
 
 
 @requires(OFFICE)
@@ -244,6 +240,7 @@ def handlers() -> list[BaseHandler]:
             cancel=conversations.cancelling("closure_review", __name__, OFFICE),
         ),
         *menu.triggers("closures", list_closures),
+        CallbackQueryHandler(list_closures, pattern=CLOSURES_PAGE),
         CallbackQueryHandler(confirm_close, pattern=CLOSURE_CLOSE),
         CallbackQueryHandler(show_closure, pattern=CLOSURE_VIEW),
         CallbackQueryHandler(close, pattern=CLOSURE_CONFIRM),

@@ -17,12 +17,14 @@ from telegram.ext import (
 
 from callbacks import (
     CLAIM,
+    CLAIM_PAGE,
     DISPATCH,
     DISPATCH_CONFIRM,
     DISPATCH_DEPARTMENT,
     DISPATCH_KEEP_MEASURES,
     EXTENSION_ASK,
     MAX_INDEX,
+    MINE_PAGE,
     read_id,
 )
 from handlers import conversations, menu, typed_choice
@@ -49,6 +51,7 @@ async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         context,
         problems.UNCLAIMED,
         lambda lang, problem: action_buttons(lang, problem, leader, ("claim",)),
+        CLAIM_PAGE,
     ):
         await reply(update, context, "claim.none")
 
@@ -101,6 +104,7 @@ async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context,
         problems.of_leader(leader.id, open_only=True),
         lambda lang, problem: _leader_buttons(lang, problem, leader),
+        MINE_PAGE,
     ):
         await reply(update, context, "mine.none")
 
@@ -319,7 +323,9 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("claim", list_unclaimed),
+        CallbackQueryHandler(list_unclaimed, pattern=CLAIM_PAGE),
         *menu.triggers("mine", list_mine),
+        CallbackQueryHandler(list_mine, pattern=MINE_PAGE),
         CallbackQueryHandler(claim, pattern=CLAIM),
         CommandHandler("milestone", milestone),
     ]

@@ -20,6 +20,7 @@ from callbacks import (
     PROGRESS_PERCENT,
     PROGRESS_PHOTOS_DONE,
     PROGRESS_REPORT,
+    TASKS_PAGE,
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires, services, too_long
@@ -59,6 +60,7 @@ async def list_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         context,
         problems.department_tasks(head.department_id),
         lambda lang, problem: _buttons(lang, problem, head),
+        TASKS_PAGE,
     ):
         await reply(update, context, "tasks.none")
 
@@ -239,4 +241,5 @@ def handlers() -> list[BaseHandler]:
             allow_reentry=True,
         ),
         *menu.triggers("tasks", list_tasks),
+        CallbackQueryHandler(list_tasks, pattern=TASKS_PAGE),
     ]
