@@ -5,6 +5,8 @@ and the handler itself each asked the database for the same person before)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
@@ -93,12 +95,24 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         update (someone not found is looked up again: they may join in this very update)."""
         user = update.effective_user
         if self._person is None and user is not None:
-            self._person = people.by_telegram_user(self.services.db, user.id)
+            self._person = in_view(self._application, people.by_telegram_user(self.services.db, user.id))
         return self._person
 
     def forget_person(self) -> None:
         """After a change to the person (their language, say) the next look is fresh."""
         self._person = None
+
+
+def in_view(view, person: Person | None) -> Person | None:
+    """The person as this view lets them act: the body's roles (督导组, 委领导: every
+    institution side by side) count in the body's database only. An institution's roster that
+    names them (written before its import refused them, or by hand) opens nothing of another's."""
+    if person is None or not person.has_any(people.BODY_ROLES):
+        return person
+    unit = institutions.institution_of(view)
+    if unit is None or unit.is_body:  # a deployment of one, or the body itself
+        return person
+    return dataclasses.replace(person, roles=person.roles - set(people.BODY_ROLES))
 
 
 def _typed_tap(update: Update) -> str:

@@ -1,0 +1,54 @@
+"""Insiders attack through Telegram itself, with no operator access: a staff member, a leader,
+an office member of one institution, or a stranger, sending forged callback data, replaying old
+buttons, typing commands with other institutions' ids, reusing or tampering with deep links.
+Each attack that once succeeded is a test that failed before its fix; an attack that failed is
+kept where it guards something a later change could break.
+
+(tests/test_forensic_attacks.py holds the operator's attacks: the DB, WAL, backups, logs.)
+
+Fast tier (tests/fast.py), over the in-process fake Bot API."""
+
+from __future__ import annotations
+
+from test_supervision import PEOPLE, county, everyone_joins, view
+
+from callbacks import SUPERVISION_LEDGER
+from jobs import institutions
+from storage import institutions as directory
+from storage import problems
+
+# ---- an institution's office makes itself the body's 督导组 ------------------------------------
+
+
+async def test_an_office_cannot_grant_itself_the_bodys_roles(fast_bot, fast_client, db_path):
+    """甲医院's office imports its own roster in chat with itself as 督导组 (or 委领导): the
+    body's roles are the body's; in 甲's database they are refused, and a body role found there
+    anyway (written before this check) opens nothing of 乙's."""
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    b = view(fast_bot, "乙医院")
+    problems.create(b.bot_data["db"], "乙医院停车位不足", None)
+    office = people["甲办"]
+    await office.send("/roster")
+    csv = (
+        "姓名,科室,角色\n甲职工,门诊部,职工\n甲院长,院办,班子成员\n"
+        "甲办,院办,活动办 督导组\n甲主任,门诊部,科室负责人\n"
+    )
+    replies = await office.send_file(csv.encode(), "roster.csv")
+    text = " ".join(m.text or "" for m in replies)
+    assert "上级单位" in text and "甲办" in text, text  # why, and whose line
+    assert not [m for m in replies if m.buttons], "a roster with 督导组 offered to apply"
+    a_db = view(fast_bot, "甲医院").bot_data["db"]
+    roles = a_db.execute("select roles from people where name = '甲办'").fetchone()[0]
+    assert "supervisor" not in roles.split(), (roles, text)
+
+    # written by an older version: still nothing of 乙's
+    a_db.execute("update people set roles = 'office supervisor commission' where name = '甲办'")
+    a_db.conn.commit()
+    seen = " ".join(m.text or "" for m in await office.send("/rollup"))
+    assert "乙医院" not in seen
+    b_id = directory.named(fast_bot.db, "乙医院").id
+    last = (await office.send("/help"))[-1]
+    pressed = await office.press_data(last.message_id, SUPERVISION_LEDGER.data(b_id))
+    assert not [m for m in pressed if m.document], "乙医院's ledger went to 甲医院's office"
+    assert institutions.view_for_user(fast_bot.app, PEOPLE["甲办"]) is view(fast_bot, "甲医院")
