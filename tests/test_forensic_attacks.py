@@ -439,3 +439,65 @@ async def test_hotspot_rows_keep_no_order_of_arrival(fast_bot, fast_client, code
     assert order != sorted(order), "the membership rows keep the order of arrival"
     assert written == sorted(written), "the rows are written in the order of their random keys"
     assert len({c.values[1] for c in cells}) == 1  # one group, one random id
+
+
+async def test_guests_cannot_fill_a_batch_around_one_respondent_of_the_roster(
+    fast_bot, fast_client, codes, db, db_path
+):
+    """The n-1 attack on a questionnaire sent to staff and the public: one member of the staff
+    answers and waits in the pool; the operator answers four times through the public link
+    (four Telegram accounts cost nothing; a restart lets the same four answer again). The batch
+    of five then wrote the member's name in survey_respondents beside five answer sets, four of
+    them the operator's own: what is left is the member's. A batch that names anyone of the
+    roster must hold k of the roster's answers, as a rating sheet's staff and slips do."""
+    from storage import people as storage_people
+    from storage import surveys
+
+    office = await _office(fast_client, codes)
+    survey = await office.send(
+        "/survey 食堂调查 | 7天 | 门诊部 群众\n1. 单选：满意吗？｜是/否\n2. 文字：建议"
+    )
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    [found] = surveys.open_surveys(db)
+    assert found.public_code
+    choice, text = found.questions
+    bots_db = fast_bot.app.bot_data["db"]
+    today = clock.now().date()
+    member = storage_people.by_telegram_user(db, people[0].id)
+    surveys.submit(bots_db, found.id, member, {choice.position: "1", text.position: "员工的真心话"}, today)
+    planted = [f"operator-account-{n}" for n in range(K - 1)]  # the guests' keyed hashes, as the flow makes
+    for voter in planted:
+        surveys.submit_public(bots_db, found.id, voter, {choice.position: "0", text.position: "已知"}, today)
+    named = [
+        r[0] for r in db.execute("select person_id from survey_respondents where survey_id = ?", [found.id])
+    ]
+    written = [
+        r[0]
+        for r in db.execute(
+            "select value from survey_answers where survey_id = ? and question = ?", [found.id, text.position]
+        )
+    ]
+    assert not named or len(named) >= K, (
+        f"a batch named {len(named)} of the roster beside {len(written)} answers, "
+        f"{len(planted)} of them the operator's: {sorted(set(written) - {'已知'})} is the member's"
+    )
+    # the roster's own k still make a batch; the guests' answers make theirs; the close writes the rest
+    for person in people[1:K]:
+        surveys.submit(
+            bots_db,
+            found.id,
+            storage_people.by_telegram_user(db, person.id),
+            {choice.position: "0", text.position: "好"},
+            today,
+        )
+    named = [
+        r[0] for r in db.execute("select person_id from survey_respondents where survey_id = ?", [found.id])
+    ]
+    assert len(named) == K
+    assert surveys.has_answered(bots_db, found.id, member.id)
+    assert anonymous_pool.pool_for(bots_db).has_answered(found.id, planted[0])
+    surveys.submit_public(bots_db, found.id, "one-more-guest", {choice.position: "0"}, today)
+    assert surveys.respondent_count(db, found.id) == 2 * K
+    surveys.conclude(bots_db, found.id)
+    assert surveys.respondent_count(db, found.id) == 2 * K
