@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 import services as held
 from jobs import institutions
 from services import Services
-from storage import evaluations, people, public_box
+from storage import evaluations, people, public_box, surveys
 from storage.people import Person
 
 __all__ = ["CONTEXT_TYPES", "RectifyContext", "Services"]
@@ -68,14 +68,22 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     def _visit_by_poster(self, update: Update) -> None:
         """Someone not on this institution's roster who opens another institution's lobby
-        poster link is that institution's guest: this update and their next ones go there."""
+        poster link, or its public questionnaire's, is that institution's guest: this update
+        and their next ones go there (a questionnaire's answers are typed and tapped after)."""
         text = update.message.text if update.message and update.message.text else ""
         words = text.split()
-        if len(words) != 2 or words[0] != "/start" or not public_box.looks_like_public_code(words[1]):
+        if len(words) != 2 or words[0] != "/start":
+            return
+        poster = public_box.looks_like_public_code(words[1])
+        if not poster and not surveys.looks_like_public_code(words[1]):
             return
         if self.person(update) is not None:
             return  # staff keep their own institution's box
-        view = institutions.view_with_public_box(self._application, words[1])
+        view = (
+            institutions.view_with_public_box(self._application, words[1])
+            if poster
+            else institutions.view_with_public_survey(self._application, words[1])
+        )
         if view is not None and view is not self._application:
             institutions.visiting(self._application, update.effective_user.id, view)
             self.enter(view)

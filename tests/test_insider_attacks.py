@@ -52,3 +52,31 @@ async def test_an_office_cannot_grant_itself_the_bodys_roles(fast_bot, fast_clie
     pressed = await office.press_data(last.message_id, SUPERVISION_LEDGER.data(b_id))
     assert not [m for m in pressed if m.document], "乙医院's ledger went to 甲医院's office"
     assert institutions.view_for_user(fast_bot.app, PEOPLE["甲办"]) is view(fast_bot, "甲医院")
+
+
+# ---- deep links: a questionnaire's public link --------------------------------------------------
+
+
+async def test_the_public_link_of_an_institutions_questionnaire_leads_there(fast_bot, fast_client, db_path):
+    """乙医院's questionnaire for the public, opened by a stranger: it was looked up in the main
+    database (the body's), where no questionnaire has that link, and every stranger was told it
+    had closed. A link tampered with (one character changed) still leads nowhere."""
+    import re
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    preview = await people["乙办"].send("/survey 候诊体验 | 7天 | 群众\n1. 单选：满意吗？｜是/否")
+    done = await people["乙办"].press("确认发出", message=preview[-1])
+    link = re.search(r"start=(survey_[0-9a-f]{12})", done[-1].text)[1]
+
+    tampered = link[:-1] + ("0" if link[-1] != "0" else "1")
+    prober = await fast_client.user(992, "路人")
+    assert "截止" in (await prober.send(f"/start {tampered}"))[-1].text
+    assert institutions.view_for_user(fast_bot.app, 992) is fast_bot.app  # placed nowhere
+
+    guest = await fast_client.user(991, "患者")
+    welcome = await guest.send(f"/start {link}")
+    assert "候诊体验" in " ".join(m.text or "" for m in welcome)
+    answered = await guest.press("是")
+    assert "提交" in " ".join(str(m.buttons) for m in answered)
+    assert institutions.view_for_user(fast_bot.app, 991) is view(fast_bot, "乙医院")
