@@ -501,3 +501,54 @@ async def test_guests_cannot_fill_a_batch_around_one_respondent_of_the_roster(
     assert surveys.respondent_count(db, found.id) == 2 * K
     surveys.conclude(bots_db, found.id)
     assert surveys.respondent_count(db, found.id) == 2 * K
+
+
+async def test_nothing_on_disk_or_in_the_logs_names_a_guest(
+    fast_bot, fast_client, codes, db, db_path, caplog
+):
+    """The public's side, read by the operator: a guest from the lobby poster submits, follows
+    the receipt and writes back, and answers a questionnaire through its public link, with the
+    logs at DEBUG. Tried; it fails: the guest's Telegram id is in no log record, and neither in
+    the database file nor its WAL in any form SQLite writes an integer (big-endian, 1 to 8
+    bytes: here 6 and 8) or as text, so no conversation state, user data, outbox row, rate
+    count or guest placement of theirs reached the disk."""
+    import logging
+
+    from test_public_box import guest_submits, open_box
+
+    import bot
+    from jobs import opinion_batches
+    from storage import surveys
+
+    bot.quiet_libraries()
+    office = await _office(fast_client, codes)
+    code = await open_box(office)
+    survey = await office.send("/survey 候诊体验 | 7天 | 群众\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    link = re.search(
+        r"start=(survey_[0-9a-f]{12})", (await office.press("确认发出", message=survey[-1]))[-1].text
+    )[1]
+    caplog.set_level(logging.DEBUG)
+    guest_id = 7_777_123_457
+    guest = await fast_client.user(guest_id, "病人家属")
+    receipt = await guest_submits(guest, code, "挂号窗口只开一个，排队一小时")
+    await opinion_batches.release_to_office(fast_bot.app)
+    await guest.send(f"/receipt {receipt}")
+    await guest.press("回复活动办")
+    await guest.send("补充：周一早上最严重")
+    await guest.send(f"/start {link}")
+    await guest.press("是")
+    await guest.send("多开几个窗口")
+    await guest.press("只作为问卷回答")
+    assert "谢谢" in (await guest.press("提交"))[-1].text
+    assert surveys.respondent_count(db, surveys.by_public_code(db, link).id) == 0, "waits for k guests"
+    await sweeper.sweep_app(fast_bot.app)
+    logged = [r.getMessage() + " " + str(r.args) for r in caplog.records]
+    assert logged, "DEBUG logging ran"
+    assert not [line for line in logged if str(guest_id) in line]
+    forms = [str(guest_id).encode(), guest_id.to_bytes(6, "big"), guest_id.to_bytes(8, "big")]
+    wal = db_path.with_name(db_path.name + "-wal")
+    files = {path.name: path.read_bytes() for path in (db_path, wal) if path.exists()}
+    office_id = (FIRST_ID + 100).to_bytes(6, "big")
+    assert any(office_id in content for content in files.values()), "the reader finds an id that is written"
+    for name, content in files.items():
+        assert not [f for f in forms if f in content], f"the guest's id is in {name}"
