@@ -10,6 +10,7 @@ import dataclasses
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+import callbacks
 import services as held
 from jobs import institutions
 from services import Services
@@ -63,8 +64,21 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         rating = held.of(view).evaluation_ratings.get(user.id)
         if getattr(rating, "slip", None) is None:  # rated and submitted, or never started there
             institutions.rating_with_slip(self._application, user.id, None)
-        elif view is not self._application:
+        elif view is not self._application and self._slips_button(user.id, rating, data):
             self.enter(view)
+
+    def _slips_button(self, user_id: int, rating, data: str) -> bool:
+        """Whether a rating button is the slip's: a sheet's ids are its database's own, and a
+        slip left half rated must not take the buttons of the holder's own institution's sheet
+        (开始评议 never is a slip's: a slip starts from its link)."""
+        try:
+            button, values = RATING_BUTTONS.parse(data)
+        except callbacks.StaleButton:
+            return False
+        if button is callbacks.EVALUATION_START or values[0] != rating.sheet_id:
+            return False
+        own = held.of(self._application).evaluation_ratings.get(user_id)
+        return own is None or own.sheet_id != rating.sheet_id or own.slip is not None
 
     def _visit_by_poster(self, update: Update) -> None:
         """Someone not on this institution's roster who opens another institution's lobby
@@ -144,4 +158,5 @@ def _typed_tap(update: Update) -> str:
 
 
 RATING_PREFIX = "ev:"  # the rating's buttons (callbacks.py: EVALUATION_GRADE and its family)
+RATING_BUTTONS = callbacks.family("ev")
 CONTEXT_TYPES = ContextTypes(context=RectifyContext)

@@ -10,12 +10,15 @@ Fast tier (tests/fast.py), over the in-process fake Bot API."""
 
 from __future__ import annotations
 
-from test_supervision import PEOPLE, county, everyone_joins, view
+from datetime import timedelta
+
+from test_supervision import COUNTY_CSV, PEOPLE, county, everyone_joins, invite_everyone, view
 
 from callbacks import SUPERVISION_LEDGER
 from jobs import institutions
 from storage import institutions as directory
-from storage import problems
+from storage import problems, roster
+from storage.clock import clock
 
 # ---- an institution's office makes itself the body's 督导组 ------------------------------------
 
@@ -80,3 +83,61 @@ async def test_the_public_link_of_an_institutions_questionnaire_leads_there(fast
     answered = await guest.press("是")
     assert "提交" in " ".join(str(m.buttons) for m in answered)
     assert institutions.view_for_user(fast_bot.app, 991) is view(fast_bot, "乙医院")
+
+
+# ---- deep links: a 述职评议 slip held by someone of an institution --------------------------------
+
+
+async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_sheet(
+    fast_bot, fast_client, db_path
+):
+    """乙医院's staff member is also a delegate: they open the body's 述职评议 slip, grade once,
+    and leave it. Their own hospital's rating sheet then came to them; its buttons (ev:…, the
+    same as the slip's) were handled where the slip is, in the body's database, where they are
+    nobody: "not on the roster". Their own sheet is theirs; the slip waits, and is still
+    theirs to finish, once."""
+    import re
+
+    from storage import evaluations
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "")
+    codes = invite_everyone(fast_bot.db, db_path)
+    joined = {}
+    for name, user_id in {"周督导": 901, "郑秘书": 903, "乙职工": 921, "乙院长": 922, "乙办": 923}.items():
+        joined[name] = await fast_client.user(user_id, name)
+        assert name in (await joined[name].send(f"/start {codes[name]}"))[-1].text
+    closes = (clock.now() + timedelta(days=3)).date()
+    created = await joined["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    sheet_id = int(re.search(r"/slips (\d+)", next(m.text for m in created if "特邀代表" in m.text))[1])
+    made = await joined["郑秘书"].send(f"/slips {sheet_id} 5")
+    slip = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))[0]
+
+    delegate = joined["乙职工"]
+    welcome = await delegate.send(f"/start {slip}")
+    assert "年度述职评议" in welcome[0].text
+    await delegate.press("好")  # one grade, then left
+
+    preview = await joined["乙办"].send("/newsheet 科室评议 | 乙院长 | 7天 | 门诊部")
+    await joined["乙办"].press("确认发出", message=preview[-1])
+    invitation = await delegate.wait_for("科室评议")
+    started = await delegate.press("开始评议", message=invitation)
+    text = " ".join(m.text or "" for m in started)
+    assert "科室评议" in text, (text, await delegate.callback_answer())
+    for _ in range(5):
+        await delegate.press("较好")
+    assert "已提交《科室评议》的评议" in (await delegate.press("提交"))[-1].text
+    b_db = view(fast_bot, "乙医院").bot_data["db"]
+    [own] = evaluations.open_sheets(b_db)
+    person = next(p for p in evaluations.people.everyone(b_db) if p.name == "乙职工")
+    assert evaluations.has_rated(b_db, own.id, person.id)
+
+    # the slip, opened again, starts over and rates once
+    again = await delegate.send(f"/start {slip}")
+    assert "年度述职评议" in again[0].text
+    body = view(fast_bot, "县卫生健康局")
+    sheet = evaluations.get(body.bot_data["db"], sheet_id)
+    for _ in range(len(sheet.subjects) * len(sheet.items)):
+        await delegate.press("好")
+    assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
+    assert "已经用过了" in (await delegate.send(f"/start {slip}"))[-1].text
