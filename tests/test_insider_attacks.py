@@ -141,3 +141,48 @@ async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_s
         await delegate.press("好")
     assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
     assert "已经用过了" in (await delegate.send(f"/start {slip}"))[-1].text
+
+
+# ---- a group chat --------------------------------------------------------------------------------
+
+
+async def test_the_anonymous_flows_never_run_in_a_group_chat(fast_bot, fast_client, db, db_path):
+    """Someone adds the bot to the department's work group and asks people to "rate here, it is
+    quicker" (or a colleague just types /opinion there). The bot answered in the group: the
+    opinion flow's steps, a rating's screens, what was tapped, in front of everyone in it,
+    the office member who asked included. It talks in private chats only: in a group it says
+    so, starts nothing, and a button pressed there does nothing."""
+    from callbacks import OPINION_MODE
+    from sandbox.client import BotMessage
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    member = people["甲职工"]
+    group_id = -100_777
+    api = fast_bot.api
+    api.user(group_id, "门诊部工作群")
+    sender = api.chats[member.id].user
+
+    async def in_group(**content) -> list[BotMessage]:
+        seen = len(api.chats[group_id].events)
+        update = await api.push(content)
+        await fast_bot.deliver(lambda u: u is update)
+        return [BotMessage.from_event(e) for e in api.chats[group_id].events[seen:] if "message" in e]
+
+    group = {"id": group_id, "type": "group", "title": "门诊部工作群"}
+    typed = {"message_id": 1, "from": sender, "chat": group, "date": 0, "text": "/opinion"}
+    typed["entities"] = [{"type": "bot_command", "offset": 0, "length": 8}]
+    said = await in_group(message=typed)
+    assert [m.buttons for m in said if m.buttons] == [], "the opinion flow's buttons went to the group"
+    assert said and "私聊" in said[-1].text, [m.text for m in said]
+    a = view(fast_bot, "甲医院")
+    assert not a.bot_data["services"].drafts
+    press = {
+        "id": "q1",
+        "from": sender,
+        "chat_instance": "g",
+        "message": {"message_id": 2, "chat": group, "date": 0, "text": "…"},
+        "data": OPINION_MODE.data("anon", "000000"),
+    }
+    assert not [m for m in await in_group(callback_query=press) if m.buttons]
+    assert not a.bot_data["services"].drafts
