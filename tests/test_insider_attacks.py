@@ -186,3 +186,45 @@ async def test_the_anonymous_flows_never_run_in_a_group_chat(fast_bot, fast_clie
     }
     assert not [m for m in await in_group(callback_query=press) if m.buttons]
     assert not a.bot_data["services"].drafts
+
+
+# ---- answering twice ----------------------------------------------------------------------------
+
+
+async def test_a_member_asked_cannot_answer_again_through_the_public_link(fast_bot, fast_client, db_path):
+    """A questionnaire for 门诊部 and the public: a member of 门诊部 answers, then opens the
+    poster's public link hoping to count again as one of the public (and the other way round:
+    the link first, then the invitation's button). Tried; it fails: on the roster and asked,
+    they answer as themselves whichever way they come, once."""
+    import re
+
+    from storage import people as roster_people
+    from storage import surveys
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    preview = await people["甲办"].send("/survey 候诊体验 | 7天 | 门诊部 群众\n1. 单选：满意吗？｜是/否")
+    done = await people["甲办"].press("确认发出", message=preview[-1])
+    link = re.search(r"start=(survey_[0-9a-f]{12})", done[-1].text)[1]
+    a_db = view(fast_bot, "甲医院").bot_data["db"]
+    pool = view(fast_bot, "甲医院").bot_data["anonymous_pool"]
+    [survey] = surveys.open_surveys(a_db)
+
+    # the public link first: asked, they answer as themselves
+    member = people["甲职工"]
+    invitation = await member.wait_for("候诊体验")
+    await member.send(f"/start {link}")
+    await member.press("是")
+    assert "谢谢" in (await member.press("提交"))[-1].text
+    person = roster_people.by_telegram_user(a_db, member.id)
+    assert surveys.has_answered(a_db, survey.id, person.id), "answered as themselves"
+    assert "已经填写过" in (await member.press("开始填写", message=invitation))[-1].text
+    assert "已经填写过" in (await member.send(f"/start {link}"))[-1].text
+    # the invitation first (its flow answered as the button's flow answers: this fast tier's
+    # Bot API refuses the press answered twice, which the bot's own request layer absorbs)
+    head = people["甲主任"]
+    person = roster_people.by_telegram_user(a_db, head.id)
+    surveys.submit(a_db, survey.id, person, {0: "1"}, clock.now().date())
+    assert "已经填写过" in (await head.send(f"/start {link}"))[-1].text
+    assert len(pool.surveys.get((survey.id, "roster")).voters) == 2
+    assert (survey.id, "public") not in pool.surveys, "nobody counted as the public"
