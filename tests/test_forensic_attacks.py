@@ -8,6 +8,9 @@ driven as people use it, copied commit by commit.
 - Reminders went to those neither on the voters list nor waiting in the mixing pool: the outbox
   then named who was waiting, and what was left at the close was theirs (rating sheets and
   questionnaires).
+- A questionnaire for staff and the public mixed the roster's respondents and the public link's
+  in one batch: four answers planted through the link (free Telegram accounts) around one
+  member wrote that member's name beside five answer sets, four of them known.
 """
 
 from __future__ import annotations
