@@ -228,3 +228,34 @@ async def test_a_member_asked_cannot_answer_again_through_the_public_link(fast_b
     assert "已经填写过" in (await head.send(f"/start {link}"))[-1].text
     assert len(pool.surveys.get((survey.id, "roster")).voters) == 2
     assert (survey.id, "public") not in pool.surveys, "nobody counted as the public"
+
+
+async def test_a_holder_of_two_receipts_behind_one_problem_votes_once(running_bot, client, invited, db):
+    """张伟 wrote two anonymous opinions about the same thing; the office listed them as one
+    problem, closed and looked back at it. Not asked as staff, he votes under his first
+    receipt, then opens the second and votes again. Tried; it fails: one person, one vote,
+    whichever receipt (the two receipts are tied to each other only in memory, never on disk)."""
+    from conftest import submit_opinion
+    from test_lookback_after_close import holder_of_a_lookback
+
+    from callbacks import LOOKBACK_RECEIPT_VOTE
+    from jobs import opinion_batches
+
+    staff, first, lookback = await holder_of_a_lookback(running_bot, client, invited, db)
+    second = await submit_opinion(staff, "候诊区座椅还是不够，老人只能站着")
+    await opinion_batches.release_to_office(running_bot.app)
+    known = {r[0] for r in db.execute("select opinion_id from problem_opinions")}
+    [other] = [r[0] for r in db.execute("select id from opinions") if r[0] not in known]
+    db.execute("insert into problem_opinions values (?, ?)", [lookback.problem_id, other])
+    db.conn.commit()
+
+    card = (await staff.send(f"/receipt {first}"))[-1]
+    await staff.press("不满意", message=card)
+    card = (await staff.send(f"/receipt {second}"))[-1]
+    assert "不满意" not in card.labels(), "the second receipt offers a second vote"
+    # its vote button, forged as the first card carried it, with the second opinion's id
+    forged = LOOKBACK_RECEIPT_VOTE.data(lookback.id, other, "unsatisfied")
+    await staff.press_data(card.message_id, forged)
+    assert "投过票" in (await staff.callback_answer())["text"]
+    pool = running_bot.app.bot_data["anonymous_pool"]
+    assert len(pool.lookbacks[lookback.id].voters) == 1, "two votes from one person"
