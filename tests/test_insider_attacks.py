@@ -259,3 +259,44 @@ async def test_a_holder_of_two_receipts_behind_one_problem_votes_once(running_bo
     assert "投过票" in (await staff.callback_answer())["text"]
     pool = running_bot.app.bot_data["anonymous_pool"]
     assert len(pool.lookbacks[lookback.id].voters) == 1, "two votes from one person"
+
+
+# ---- counts under k, by difference ----------------------------------------------------------------
+
+
+def test_the_rollup_never_moves_by_a_look_back_of_fewer_than_k_votes(db):
+    """督导's /rollup (and its 09:00 digest, workbook and report) shows an institution's
+    look-back satisfaction with the votes counted. It counted every ballot on file: a look-back
+    that closed with two votes (too few: its result is withheld everywhere else) moved the
+    figures by exactly those two, so the supervisor who read them the day before and the day
+    after read the withheld result: both 不满意. Open look-backs' batches moved it likewise."""
+    from fractions import Fraction
+
+    from storage import lookbacks, rollup
+
+    today = clock.now().date()
+
+    def closed_problem(title: str) -> int:
+        problem = problems.create(db, title, None)
+        db.execute("update problems set status = 'closed' where id = ?", [problem])
+        db.conn.commit()
+        return problem
+
+    held = lookbacks.start(db, closed_problem("门诊楼电梯等候太久"), "30d", today, 14)
+    for n in range(5):  # storage's own pool (k = 1 without the bot): written at once
+        lookbacks.vote(db, held.id, f"person:{n}", "satisfied", today)
+    assert lookbacks.finish(db, held.id, 5, Fraction(1, 3)) == lookbacks.HELD
+    before = rollup.figures(db, "甲医院", today, k=5)
+    assert (before.satisfied, before.counted) == (5, 5)
+
+    small = lookbacks.start(db, closed_problem("药房窗口指引不清"), "30d", today, 14)
+    for n in range(2):
+        lookbacks.vote(db, small.id, f"person:{10 + n}", "unsatisfied", today)
+    during = rollup.figures(db, "甲医院", today, k=5)
+    assert lookbacks.finish(db, small.id, 5, Fraction(1, 3)) == lookbacks.TOO_FEW
+    after = rollup.figures(db, "甲医院", today, k=5)
+    for seen in (during, after):
+        assert (seen.satisfied, seen.counted) == (before.satisfied, before.counted), (
+            f"the figures moved by {seen.counted - before.counted} votes, "
+            f"{seen.satisfied - before.satisfied} of them satisfied"
+        )
