@@ -7,7 +7,7 @@ import warnings
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from handlers import fallbacks, menu, throttle
+from handlers import fallbacks, menu, private_chat, throttle
 from handlers.campaign import (
     calendar,
     evaluation,
@@ -39,8 +39,12 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 
 
 def register(app: Application) -> None:
-    # Group -1 runs first: the per-person rate limit, which stops a flood before any handler.
+    # Group -2 runs first: the per-person rate limit, which stops a flood before any handler.
+    # Group -1: whatever comes from a group chat stops there (private chats only). One handler
+    # runs per group, so each has a group of its own.
     for handler in throttle.before_everything():
+        app.add_handler(handler, group=-2)
+    for handler in private_chat.before_everything():
         app.add_handler(handler, group=-1)
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided

@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 
 import services as held
 from config import Settings
-from handlers.context import RectifyContext
+from handlers.context import RectifyContext, in_view
 from services import Services
 from storage import people, public_box
 from storage.people import Person
@@ -62,7 +62,8 @@ def current_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person
     if isinstance(context, RectifyContext):  # looked up once per update
         return context.person(update)
     user = update.effective_user
-    return people.by_telegram_user(database(context), user.id) if user else None
+    found = people.by_telegram_user(database(context), user.id) if user else None
+    return in_view(getattr(context, "application", context), found)
 
 
 def language(update: Update, context: ContextTypes.DEFAULT_TYPE, person: Person | None = None) -> str:

@@ -5,13 +5,16 @@ and the handler itself each asked the database for the same person before)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+import callbacks
 import services as held
 from jobs import institutions
 from services import Services
-from storage import evaluations, people, public_box
+from storage import evaluations, people, public_box, surveys
 from storage.people import Person
 
 __all__ = ["CONTEXT_TYPES", "RectifyContext", "Services"]
@@ -61,19 +64,40 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         rating = held.of(view).evaluation_ratings.get(user.id)
         if getattr(rating, "slip", None) is None:  # rated and submitted, or never started there
             institutions.rating_with_slip(self._application, user.id, None)
-        elif view is not self._application:
+        elif view is not self._application and self._slips_button(user.id, rating, data):
             self.enter(view)
+
+    def _slips_button(self, user_id: int, rating, data: str) -> bool:
+        """Whether a rating button is the slip's: a sheet's ids are its database's own, and a
+        slip left half rated must not take the buttons of the holder's own institution's sheet
+        (开始评议 never is a slip's: a slip starts from its link)."""
+        try:
+            button, values = RATING_BUTTONS.parse(data)
+        except callbacks.StaleButton:
+            return False
+        if button is callbacks.EVALUATION_START or values[0] != rating.sheet_id:
+            return False
+        own = held.of(self._application).evaluation_ratings.get(user_id)
+        return own is None or own.sheet_id != rating.sheet_id or own.slip is not None
 
     def _visit_by_poster(self, update: Update) -> None:
         """Someone not on this institution's roster who opens another institution's lobby
-        poster link is that institution's guest: this update and their next ones go there."""
+        poster link, or its public questionnaire's, is that institution's guest: this update
+        and their next ones go there (a questionnaire's answers are typed and tapped after)."""
         text = update.message.text if update.message and update.message.text else ""
         words = text.split()
-        if len(words) != 2 or words[0] != "/start" or not public_box.looks_like_public_code(words[1]):
+        if len(words) != 2 or words[0] != "/start":
+            return
+        poster = public_box.looks_like_public_code(words[1])
+        if not poster and not surveys.looks_like_public_code(words[1]):
             return
         if self.person(update) is not None:
             return  # staff keep their own institution's box
-        view = institutions.view_with_public_box(self._application, words[1])
+        view = (
+            institutions.view_with_public_box(self._application, words[1])
+            if poster
+            else institutions.view_with_public_survey(self._application, words[1])
+        )
         if view is not None and view is not self._application:
             institutions.visiting(self._application, update.effective_user.id, view)
             self.enter(view)
@@ -93,12 +117,24 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
         update (someone not found is looked up again: they may join in this very update)."""
         user = update.effective_user
         if self._person is None and user is not None:
-            self._person = people.by_telegram_user(self.services.db, user.id)
+            self._person = in_view(self._application, people.by_telegram_user(self.services.db, user.id))
         return self._person
 
     def forget_person(self) -> None:
         """After a change to the person (their language, say) the next look is fresh."""
         self._person = None
+
+
+def in_view(view, person: Person | None) -> Person | None:
+    """The person as this view lets them act: the body's roles (督导组, 委领导: every
+    institution side by side) count in the body's database only. An institution's roster that
+    names them (written before its import refused them, or by hand) opens nothing of another's."""
+    if person is None or not person.has_any(people.BODY_ROLES):
+        return person
+    unit = institutions.institution_of(view)
+    if unit is None or unit.is_body:  # a deployment of one, or the body itself
+        return person
+    return dataclasses.replace(person, roles=person.roles - set(people.BODY_ROLES))
 
 
 def _typed_tap(update: Update) -> str:
@@ -122,4 +158,5 @@ def _typed_tap(update: Update) -> str:
 
 
 RATING_PREFIX = "ev:"  # the rating's buttons (callbacks.py: EVALUATION_GRADE and its family)
+RATING_BUTTONS = callbacks.family("ev")
 CONTEXT_TYPES = ContextTypes(context=RectifyContext)

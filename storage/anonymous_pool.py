@@ -71,7 +71,7 @@ class AnonymousPool:
         self.subscriptions: dict[str, str] = {}  # opinion -> sealed chat, for waiting opinions
         self.lookbacks: dict[int, _Ballots] = {}
         self.sheets: dict[tuple[int, str], _Ballots] = {}  # (sheet, group: staff or slip)
-        self.surveys: dict[int, _Ballots] = {}
+        self.surveys: dict[tuple[int, str], _Ballots] = {}  # (survey, group: roster or public)
         self.batches_written = 0
         self.unsettled = False  # a batch was written and the WAL not yet cut
 
@@ -237,21 +237,28 @@ class AnonymousPool:
         return len(ballots.voters)
 
     def has_answered(self, survey_id: int, voter: int | str) -> bool:
-        return voter in self.surveys.get(survey_id, _Ballots()).voters
+        return voter in self.surveys.get((survey_id, _respondents(voter)), _Ballots()).voters
 
     def add_answers(self, survey_id: int, voter: int | str, rows: list[tuple], day: str) -> None:
-        """One respondent's whole questionnaire: rows of (question, value)."""
-        answers = self.surveys.setdefault(survey_id, _Ballots())
+        """One respondent's whole questionnaire: rows of (question, value). The roster's
+        respondents (a person's id) and the public's (a keyed hash, a str) wait apart, each
+        written only with k of its own: in a batch of one member and four guests, four answer
+        sets could be the operator's own, through the public link, and the member is named."""
+        answers = self.surveys.setdefault((survey_id, _respondents(voter)), _Ballots())
         answers.voters.add(voter)
         answers.rows.extend(rows)
         answers.day = day
         if len(answers.voters) >= self.k:
-            self.write_survey(survey_id, with_voters=True)
+            self._write_survey_group(survey_id, _respondents(voter), with_voters=True)
 
     def write_survey(self, survey_id: int, with_voters: bool) -> int:
         """A questionnaire's waiting answers, with their respondents (k or more) or, when it
-        closes, without them."""
-        answers = self.surveys.pop(survey_id, None)
+        closes, without them; each group in a commit of its own."""
+        groups = sorted(group for survey, group in self.surveys if survey == survey_id)
+        return sum(self._write_survey_group(survey_id, group, with_voters) for group in groups)
+
+    def _write_survey_group(self, survey_id: int, group: str, with_voters: bool) -> int:
+        answers = self.surveys.pop((survey_id, group), None)
         if answers is None:
             return 0
         # a guest through the public link is a keyed hash in memory (a str): no row names them
@@ -286,7 +293,7 @@ class AnonymousPool:
             self.write_lookback(lookback_id, with_voters=True)
         for sheet_id in sorted({sheet for sheet, _ in self.sheets}):
             self.write_sheet(sheet_id, with_voters=True)
-        for survey_id in list(self.surveys):
+        for survey_id in sorted({survey for survey, _ in self.surveys}):
             self.write_survey(survey_id, with_voters=True)
 
     def write_closing(self, lookback_ids: list[int], sheet_ids: list[int]) -> None:
@@ -350,6 +357,11 @@ def _cut(db: sqlite_utils.Database) -> bool:
     if busy:
         log.warning("WAL checkpoint after an anonymous batch waits for a reader")
     return not busy
+
+
+def _respondents(voter: int | str) -> str:
+    """A questionnaire's group: the roster's (a person's id) or the public's (a keyed hash)."""
+    return "roster" if isinstance(voter, int) else "public"
 
 
 def attach(db: sqlite_utils.Database, k: int) -> AnonymousPool:

@@ -139,10 +139,15 @@ def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
 
 
 def _satisfaction(db: sqlite_utils.Database, figures: Figures, k: int) -> None:
-    """Counted along the ballots' index in one pass, without grouping (nothing to sort)."""
+    """The ballots of decided look-backs only (held or reopened: k counted votes each, their
+    counts published anyway), as the summary report counts them: a look-back still open, or
+    closed with too few votes, would move the figures by its own ballots, and whoever reads
+    them on two days reads a result withheld everywhere else. Counted along the ballots' index
+    in one pass, without grouping (nothing to sort)."""
     satisfied, basic, unsatisfied = db.execute(
         "select coalesce(sum(choice = 'satisfied'), 0), coalesce(sum(choice = 'basic'), 0), "
-        "coalesce(sum(choice = 'unsatisfied'), 0) from lookback_ballots"
+        "coalesce(sum(choice = 'unsatisfied'), 0) from lookback_ballots "
+        "where lookback_id in (select id from lookbacks where result in ('held', 'reopened'))"
     ).fetchone()
     counted = satisfied + basic + unsatisfied
     if counted >= k:

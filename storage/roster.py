@@ -157,6 +157,15 @@ def of_one_institution(rows: list[RosterRow], own: str | None) -> list[RosterRow
     return rows
 
 
+def without_body_roles(rows: list[RosterRow]) -> list[RosterRow]:
+    """The rows, when none gives the body's roles (督导组, 委领导): an institution's office
+    importing its own roster cannot make anyone the body's, who sees every institution."""
+    for row in rows:
+        if set(row.roles.split()) & set(people.BODY_ROLES):
+            raise RosterError("body_role", line=row.line, detail=row.name)
+    return rows
+
+
 def _plan(
     db: sqlite_utils.Database, rows: list[RosterRow], actor_id: int | None
 ) -> tuple[RosterChanges, list[tuple]]:

@@ -234,6 +234,13 @@ def submit(
     anonymous_pool.pool_for(db).add_answers(survey_id, person.id, _rows(survey, answers), today.isoformat())
 
 
+PUBLIC_CODE = re.compile(PUBLIC_PREFIX + "[0-9a-f]{12}")  # as create() makes them
+
+
+def looks_like_public_code(text: str) -> bool:
+    return PUBLIC_CODE.fullmatch(text) is not None
+
+
 def by_public_code(db: sqlite_utils.Database, code: str) -> Survey | None:
     rows = list(db.query("select * from surveys where public_code = ?", [code]))
     return _survey(db, rows[0]) if rows else None

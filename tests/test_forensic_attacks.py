@@ -8,6 +8,9 @@ driven as people use it, copied commit by commit.
 - Reminders went to those neither on the voters list nor waiting in the mixing pool: the outbox
   then named who was waiting, and what was left at the close was theirs (rating sheets and
   questionnaires).
+- A questionnaire for staff and the public mixed the roster's respondents and the public link's
+  in one batch: four answers planted through the link (free Telegram accounts) around one
+  member wrote that member's name beside five answer sets, four of them known.
 """
 
 from __future__ import annotations
@@ -439,3 +442,116 @@ async def test_hotspot_rows_keep_no_order_of_arrival(fast_bot, fast_client, code
     assert order != sorted(order), "the membership rows keep the order of arrival"
     assert written == sorted(written), "the rows are written in the order of their random keys"
     assert len({c.values[1] for c in cells}) == 1  # one group, one random id
+
+
+async def test_guests_cannot_fill_a_batch_around_one_respondent_of_the_roster(
+    fast_bot, fast_client, codes, db, db_path
+):
+    """The n-1 attack on a questionnaire sent to staff and the public: one member of the staff
+    answers and waits in the pool; the operator answers four times through the public link
+    (four Telegram accounts cost nothing; a restart lets the same four answer again). The batch
+    of five then wrote the member's name in survey_respondents beside five answer sets, four of
+    them the operator's own: what is left is the member's. A batch that names anyone of the
+    roster must hold k of the roster's answers, as a rating sheet's staff and slips do."""
+    from storage import people as storage_people
+    from storage import surveys
+
+    office = await _office(fast_client, codes)
+    survey = await office.send(
+        "/survey 食堂调查 | 7天 | 门诊部 群众\n1. 单选：满意吗？｜是/否\n2. 文字：建议"
+    )
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    people = [await _join(fast_client, codes, n) for n in range(STAFF)]
+    [found] = surveys.open_surveys(db)
+    assert found.public_code
+    choice, text = found.questions
+    bots_db = fast_bot.app.bot_data["db"]
+    today = clock.now().date()
+    member = storage_people.by_telegram_user(db, people[0].id)
+    surveys.submit(bots_db, found.id, member, {choice.position: "1", text.position: "员工的真心话"}, today)
+    planted = [f"operator-account-{n}" for n in range(K - 1)]  # the guests' keyed hashes, as the flow makes
+    for voter in planted:
+        surveys.submit_public(bots_db, found.id, voter, {choice.position: "0", text.position: "已知"}, today)
+    named = [
+        r[0] for r in db.execute("select person_id from survey_respondents where survey_id = ?", [found.id])
+    ]
+    written = [
+        r[0]
+        for r in db.execute(
+            "select value from survey_answers where survey_id = ? and question = ?", [found.id, text.position]
+        )
+    ]
+    assert not named or len(named) >= K, (
+        f"a batch named {len(named)} of the roster beside {len(written)} answers, "
+        f"{len(planted)} of them the operator's: {sorted(set(written) - {'已知'})} is the member's"
+    )
+    # the roster's own k still make a batch; the guests' answers make theirs; the close writes the rest
+    for person in people[1:K]:
+        surveys.submit(
+            bots_db,
+            found.id,
+            storage_people.by_telegram_user(db, person.id),
+            {choice.position: "0", text.position: "好"},
+            today,
+        )
+    named = [
+        r[0] for r in db.execute("select person_id from survey_respondents where survey_id = ?", [found.id])
+    ]
+    assert len(named) == K
+    assert surveys.has_answered(bots_db, found.id, member.id)
+    assert anonymous_pool.pool_for(bots_db).has_answered(found.id, planted[0])
+    surveys.submit_public(bots_db, found.id, "one-more-guest", {choice.position: "0"}, today)
+    assert surveys.respondent_count(db, found.id) == 2 * K
+    surveys.conclude(bots_db, found.id)
+    assert surveys.respondent_count(db, found.id) == 2 * K
+
+
+async def test_nothing_on_disk_or_in_the_logs_names_a_guest(
+    fast_bot, fast_client, codes, db, db_path, caplog
+):
+    """The public's side, read by the operator: a guest from the lobby poster submits, follows
+    the receipt and writes back, and answers a questionnaire through its public link, with the
+    logs at DEBUG. Tried; it fails: the guest's Telegram id is in no log record, and neither in
+    the database file nor its WAL in any form SQLite writes an integer (big-endian, 1 to 8
+    bytes: here 6 and 8) or as text, so no conversation state, user data, outbox row, rate
+    count or guest placement of theirs reached the disk."""
+    import logging
+
+    from test_public_box import guest_submits, open_box
+
+    import bot
+    from jobs import opinion_batches
+    from storage import surveys
+
+    bot.quiet_libraries()
+    office = await _office(fast_client, codes)
+    code = await open_box(office)
+    survey = await office.send("/survey 候诊体验 | 7天 | 群众\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    link = re.search(
+        r"start=(survey_[0-9a-f]{12})", (await office.press("确认发出", message=survey[-1]))[-1].text
+    )[1]
+    caplog.set_level(logging.DEBUG)
+    guest_id = 7_777_123_457
+    guest = await fast_client.user(guest_id, "病人家属")
+    receipt = await guest_submits(guest, code, "挂号窗口只开一个，排队一小时")
+    await opinion_batches.release_to_office(fast_bot.app)
+    await guest.send(f"/receipt {receipt}")
+    await guest.press("回复活动办")
+    await guest.send("补充：周一早上最严重")
+    await guest.send(f"/start {link}")
+    await guest.press("是")
+    await guest.send("多开几个窗口")
+    await guest.press("只作为问卷回答")
+    assert "谢谢" in (await guest.press("提交"))[-1].text
+    assert surveys.respondent_count(db, surveys.by_public_code(db, link).id) == 0, "waits for k guests"
+    await sweeper.sweep_app(fast_bot.app)
+    logged = [r.getMessage() + " " + str(r.args) for r in caplog.records]
+    assert logged, "DEBUG logging ran"
+    assert not [line for line in logged if str(guest_id) in line]
+    forms = [str(guest_id).encode(), guest_id.to_bytes(6, "big"), guest_id.to_bytes(8, "big")]
+    wal = db_path.with_name(db_path.name + "-wal")
+    files = {path.name: path.read_bytes() for path in (db_path, wal) if path.exists()}
+    office_id = (FIRST_ID + 100).to_bytes(6, "big")
+    assert any(office_id in content for content in files.values()), "the reader finds an id that is written"
+    for name, content in files.items():
+        assert not [f for f in forms if f in content], f"the guest's id is in {name}"

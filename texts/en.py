@@ -98,6 +98,7 @@ MESSAGES = {
     "unknown_command": "There is no such command. Send /help to see what you can do.",
     "not_understood": "I did not understand that. Use the menu below, or send /help.",
     "throttled": "You are sending too fast; please wait a moment and try again.",
+    "private_only": "Please talk to me in a private chat: what is sent or tapped in a group, everyone in the group sees. I do nothing here.",
     "stale_button": "This button is no longer valid; please start again.",
     "error.generic": "Sorry, that did not work. Nothing you had saved was lost; please try again later.",
     "error.office": "⚠️ 整改通 error: {error} ({where})",

@@ -110,6 +110,7 @@ MESSAGES = {
     "unknown_command": "没有这个命令。发送 /help 查看可以做什么。",
     "not_understood": "我没有看懂。请使用下方菜单，或发送 /help。",
     "throttled": "您操作太频繁了，请稍候片刻再试。",
+    "private_only": "请私聊我使用整改通：在群里发的消息、点的按钮，群里的人都看得到。这里我什么也不做。",
     "stale_button": "这个按钮已失效，请重新操作。",
     "error.generic": "抱歉，刚才的操作没有完成。您已经保存的内容没有丢失，请稍后再试。",
     "error.office": "⚠️ 整改通出错：{error}（{where}）",

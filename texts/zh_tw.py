@@ -98,6 +98,7 @@ MESSAGES = {
     "unknown_command": "沒有這個指令。傳送 /help 查看可以做什麼。",
     "not_understood": "我沒有看懂。請使用下方選單，或傳送 /help。",
     "throttled": "您操作太頻繁了，請稍候片刻再試。",
+    "private_only": "請私聊我使用整改通：在群裡發的消息、點的按鈕，群裡的人都看得到。這裡我什麼也不做。",
     "stale_button": "這個按鈕已失效，請重新操作。",
     "error.generic": "抱歉，剛才的操作沒有完成。您已經儲存的內容沒有遺失，請稍後再試。",
     "error.office": "⚠️ 整改通出錯：{error}（{where}）",

@@ -153,9 +153,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         )
         return WAITING_FILE
     try:
-        rows = roster.of_one_institution(
-            roster.parse(await download(context, document.file_id)), _own_institution(context)
-        )
+        rows = _own_rows(context, await download(context, document.file_id))
     except RosterError as error:
         await context.bot.send_message(
             update.effective_chat.id, file_error_text(lang, error), parse_mode="HTML"
@@ -190,22 +188,18 @@ async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return WAITING_FILE
 
 
-def _own_institution(context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """This office's institution in a supervised deployment; None in a deployment of one."""
-    unit = institutions.institution_of(context.application)
-    return unit.name if unit else None
+def _own_rows(context: ContextTypes.DEFAULT_TYPE, content: bytes) -> list:
+    """The file's rows, of this office's institution only; in a supervised deployment an
+    institution's office gives nobody the body's roles (督导组 sees every institution)."""
+    unit = institutions.institution_of(context.application)  # None in a deployment of one
+    rows = roster.of_one_institution(roster.parse(content), unit.name if unit else None)
+    return roster.without_body_roles(rows) if unit is not None and not unit.is_body else rows
 
 
 async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
     file_id = context.user_data.get("roster_file")
     try:
-        return (
-            roster.of_one_institution(
-                roster.parse(await download(context, file_id)), _own_institution(context)
-            )
-            if file_id
-            else None
-        )
+        return _own_rows(context, await download(context, file_id)) if file_id else None
     except RosterError:
         return None
 

@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandl
 
 from handlers import menu
 from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
-from handlers.context import RectifyContext
+from handlers.context import RectifyContext, in_view
 from jobs import institutions
 from storage import evaluations, invitations, public_box, surveys
 from storage.invitations import Redemption
@@ -73,6 +73,7 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         return
     log.info("person %s joined", person.id)
     institutions.joined(home, context.application, update.effective_user.id)
+    person = in_view(context.application, person)  # the menu offers what the person may do here
     lang = language(update, context, person)
     await menu.publish_commands(context, person, lang)
     await menu.show_menu(
