@@ -183,6 +183,10 @@ def _id(name: str) -> Field:
     return number(name)
 
 
+# the token of a question before an irreversible act (handlers/confirmations.py)
+CONFIRMATION = code("token", "[0-9a-f]{6}", 6, example="000000")
+
+
 # ---- the opinion box --------------------------------------------------------------------------
 # Each step's buttons end in the draft's own token (storage.opinions.Draft.token), appended by the
 # flow when it shows the step: a button of another draft, or of a finished one, is told apart.
@@ -269,7 +273,13 @@ HOTSPOT_CHOOSE_MOVE = declare("hotspot_choose_move", "hs:v", code("opinion", OPI
 HOTSPOT_MOVE = declare("hotspot_move", "hs:mv", code("opinion", OPINION_ID, 16), code("into", OPINION_ID, 16))
 HOTSPOT_SPLIT = declare("hotspot_split", "hs:s", code("opinion", OPINION_ID, 16))
 HOTSPOT_PROBLEM = declare("hotspot_problem", "hs:p", code("group", OPINION_ID, 16))
-HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16))
+# 确认 / 取消 of 列为一个问题 carry the question's token (handlers/confirmations.py)
+HOTSPOT_PROBLEM_CONFIRM = declare(
+    "hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16), CONFIRMATION
+)
+HOTSPOT_PROBLEM_CANCEL = declare(
+    "hotspot_problem_cancel", "hs:pn", code("group", OPINION_ID, 16), CONFIRMATION
+)
 
 # ---- problems: list, assign, claim, dispatch, explain, progress, closure ---------------------
 PROBLEM_KIND = declare("problem_kind", "pnk", choice("kind", problems.KINDS))
@@ -453,7 +463,8 @@ ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
-REPORT_SEND = declare("report_send", "sup:rsok", number("request"))
+REPORT_SEND = declare("report_send", "sup:rsok", number("request"), CONFIRMATION)
+REPORT_SEND_CANCEL = declare("report_send_cancel", "sup:rsno", number("request"), CONFIRMATION)
 REPORT_VIEW = declare("report_view", "sup:rv", number("request"), number("institution"))
 REPORT_ACCEPT = declare("report_accept", "sup:ra", number("request"), number("institution"))
 REPORT_RETURN = declare("report_return", "sup:rr", number("request"), number("institution"))
