@@ -241,8 +241,13 @@ INBOX_CLOSE = declare("inbox_close", "ib:close", code("opinion", OPINION_ID, 16)
 INBOX_LEADER = declare("inbox_leader", "ib:lead", code("opinion", OPINION_ID, 16))
 INBOX_DUPLICATE = declare("inbox_duplicate", "ib:dup", code("opinion", OPINION_ID, 16))
 INBOX_PROBLEM = declare("inbox_problem", "ib:prob", code("opinion", OPINION_ID, 16))
-# the page, and the last opinion shown: the next page starts right after it
-INBOX_PAGE = declare("inbox_page", "ib:page", number("page", MAX_PAGE), code("after", OPINION_ID, 16))
+# a page of the round the office opened with /inbox, and that round's token (handlers/opinions/inbox.py)
+INBOX_PAGE = declare(
+    "inbox_page",
+    "ib:page",
+    number("page", MAX_PAGE, low=1),
+    code("round", "[0-9a-f]{6}", 6, example="000000"),
+)
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
 # the publish preview: send to everyone, edit the public words first, or cancel

@@ -345,6 +345,22 @@ def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[lis
 _AFTER = "(? is null or (o.submitted_on, o.id) > (select submitted_on, id from opinions where id = ?))"
 
 
+def pending_ids(db: sqlite_utils.Database) -> list[str]:
+    """Every pending opinion's id, in the inbox's order (oldest day first): the round of pages
+    the office opens with /inbox, read whole so that its count cannot change under it."""
+    query = f"select o.id from opinions o where {_PENDING} order by o.submitted_on, o.id"
+    return [row[0] for row in db.execute(query, OPEN_STATUSES)]
+
+
+def several(db: sqlite_utils.Database, ids: list[str]) -> list[Opinion]:
+    """These opinions as they are now, in the order given; ids that are not there are left out."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found = {r["id"]: _opinion(r) for r in db.query(f"{_SELECT} where o.id in ({marks})", ids)}
+    return [found[i] for i in ids if i in found]
+
+
 def recent(db: sqlite_utils.Database, exclude_id: str, limit: int) -> list[Opinion]:
     """The latest released opinions but one, newest day first: what a duplicate is picked from
     (duplicates themselves are not offered: one points at the original, never at a copy)."""

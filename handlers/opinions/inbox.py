@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
@@ -156,43 +157,68 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
         opinions.remember_photo_file(db, opinion.id, position, sent.photo[-1].file_id)
 
 
+VIEW = "inbox_view"  # user_data: the round of pages the office opened with /inbox
+
+
 @requires(OFFICE)
 async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A page of pending opinions. The next page's button carries the page number and the
-    last opinion shown, so the next page starts right after it whatever changed meanwhile."""
-    page, after = 1, None
-    if update.callback_query:  # answered below: by reply() when empty, else before the page
-        page, after = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<last id>
+    """A page of the opinions pending when the office sent /inbox. The round's ids are kept
+    (in user_data, under a token the page buttons carry), so 第 n/N 页 and 共 T 条 stay what they
+    were and ◀ 上一页 shows the same cards again; what arrived meanwhile is counted on the page
+    and shown by the next /inbox, not slipped in between (the first walk saw 第1页/共3页, then
+    第2页/共4页)."""
     db = database(context)
+    if update.callback_query:
+        page, token = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<round>
+        view = context.user_data.get(VIEW)
+        if not view or view["token"] != token:  # a page of an earlier round
+            await refuse(update, context, "inbox.round_gone")
+            return
+        ids = view["ids"].split(",")
+    else:
+        page, ids = 1, opinions.pending_ids(db)
+        if not ids:
+            await reply(update, context, "inbox.empty")
+            return
+        token = secrets.token_hex(3)
+        context.user_data[VIEW] = {"token": token, "ids": ",".join(ids)}
+    pages = (len(ids) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(page, pages)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await _show_page(update, context, ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page == 1)
+    arrived = len(set(opinions.pending_ids(db)) - set(ids)) if update.callback_query else 0
     lang = language(update, context)
-    shown, total, more = opinions.inbox(db, after, PAGE_SIZE)
-    chat_id = update.effective_chat.id
-    if not shown:
-        await reply(update, context, "inbox.empty")
-        return
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.callback_query:
-        await update.callback_query.answer()
-    for opinion in shown:
+    lines = [say(lang, "inbox.page", page=page, pages=pages, total=len(ids))]
+    if arrived:
+        lines.append(say(lang, "inbox.arrived", count=arrived))
+    await send_lines(context, update.effective_chat.id, lines, _paging(lang, page, pages, token))
+
+
+async def _show_page(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: list[str], first: bool) -> None:
+    """The page's opinions as they are now (one answered or listed meanwhile says so on its card)."""
+    db, lang, chat_id = database(context), language(update, context), update.effective_chat.id
+    for opinion in opinions.several(db, ids):
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)
         opinions.mark_read(db, opinion.id)
-    if page == 1:  # then the groups of similar opinions, each as one card
+    if first:  # then the groups of similar opinions, each as one card
         await hotspot_cards.send_cards(update, context)
-    navigation = None
-    if more:
-        navigation = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, shown[-1].id)
-                    )
-                ]
-            ]
+
+
+def _paging(lang: str, page: int, pages: int, token: str) -> InlineKeyboardMarkup | None:
+    row = []
+    if page > 1:
+        row.append(
+            InlineKeyboardButton(
+                say(lang, "inbox.btn.previous"), callback_data=INBOX_PAGE.data(page - 1, token)
+            )
         )
-    pages = page + (more + PAGE_SIZE - 1) // PAGE_SIZE
-    await reply(update, context, "inbox.page", page=page, pages=pages, total=total, reply_markup=navigation)
+    if page < pages:
+        row.append(
+            InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, token))
+        )
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def _opinion_in_button(
