@@ -77,6 +77,8 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
         )
         if changes.new_departments:
             print(f"roster{where}: new departments: " + ", ".join(changes.new_departments))
+        for old, now in changes.former_names.items():  # renamed or merged by the office
+            print(f"roster{where}: {old!r} is now {now!r}; imported as {now!r}")
         for new, old in changes.look_alikes:  # a department spelled two ways splits its people
             print(f"roster{where}: check: {new!r} looks like {old!r}; if they are one, write it one way")
     return 0

@@ -18,12 +18,11 @@ from callbacks import Button
 from handlers.access import language, refuse
 from texts import say
 
-KEY = "confirmations"
 KEPT = 20  # open questions kept per person; an older one's 确认 is told it is out of date
 
 
 def _open(context: ContextTypes.DEFAULT_TYPE) -> dict[str, str]:
-    return context.user_data.setdefault(KEY, {})
+    return context.user_data.setdefault("confirmations", {})
 
 
 def ask(context: ContextTypes.DEFAULT_TYPE, subject: str) -> str:

@@ -93,6 +93,8 @@ STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
     "new_survey": "a questionnaire's text while /survey's preview waits for 确认发出",
     "public_texts": "an answer's edited public words while its publish preview waits for 确认",
+    "confirmations": "the token of each open question before an irreversible act (handlers/confirmations.py)",
+    "inbox_view": "the ids of the round of inbox pages opened by /inbox, and its token",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

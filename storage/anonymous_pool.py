@@ -95,6 +95,15 @@ class AnonymousPool:
     def waiting_by_receipt(self, receipt_hash: str) -> PendingOpinion | None:
         return next((o for o in self.opinions.values() if o.receipt_hash == receipt_hash), None)
 
+    def relabel_department(self, source_id: int, into_id: int | None) -> None:
+        """A department merged into another (or removed: None) by the office
+        (storage/departments.py): waiting opinions about it are about the other, as the
+        written ones now are. Nothing is written here, and nothing is told: whether any was
+        waiting is nobody's business before its batch."""
+        for waiting in self.opinions.values():
+            if waiting.department_id == source_id:
+                waiting.department_id = into_id
+
     def waiting_write_backs(self, opinion_id: str) -> list[tuple[str, str]]:
         return [(text, day) for opinion, text, day in self.write_backs if opinion == opinion_id]
 

@@ -15,7 +15,7 @@ from datetime import date
 
 import sqlite_utils
 
-from storage import anonymous_pool, audit
+from storage import anonymous_pool, audit, departments
 from storage.anonymous_pool import PendingOpinion
 from storage.keys import Keys
 
@@ -152,6 +152,9 @@ def submit(
     pool = anonymous_pool.pool_for(db)
     if draft.public and (not draft.anonymous or author_id is not None):
         raise OpinionError("public_is_anonymous")
+    # a department picked before the office merged it into another (or removed it) is the
+    # one it became (or none): the draft may have waited in the conversation meanwhile
+    department_id = departments.current_id(db, draft.department_id)
     if draft.anonymous:
         receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH)
         opinion_id = _unused_id(db, pool)
@@ -159,7 +162,7 @@ def submit(
             PendingOpinion(
                 opinion_id,
                 draft.category,
-                draft.department_id,
+                department_id,
                 draft.text,
                 today.isoformat(),
                 keys.receipt_hash(receipt),
@@ -173,7 +176,7 @@ def submit(
         db.execute(
             "insert into opinions (id, anonymous, author_id, category, department_id, text, "
             "submitted_on) values (?, 0, ?, ?, ?, ?, ?)",
-            [opinion_id, author_id, draft.category, draft.department_id, draft.text, today.isoformat()],
+            [opinion_id, author_id, draft.category, department_id, draft.text, today.isoformat()],
         )
         for position, jpeg in enumerate(draft.photos[:MAX_PHOTOS]):
             db.execute(

@@ -52,6 +52,7 @@ MESSAGES = {
     "roster.department_count": "{department} ({count})",
     "roster.new_departments": "New departments: {departments}",
     "roster.look_alike": "⚠️ “{new}” looks like “{old}”: are they one department? If so, write it one way in the file and send it again; if not, confirm the import.",
+    "roster.former_name": "The file’s “{old}” is now “{new}”: imported as “{new}”.",
     "roster.names": "  {names}",
     "roster.no_changes": "This file matches the current roster exactly; nothing to import.",
     "roster.applied": "Roster imported: {added} new, {updated} updated, {deactivated} deactivated.\nSend /invite to make invitations for those who have not joined.",

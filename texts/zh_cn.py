@@ -62,6 +62,7 @@ MESSAGES = {
     "roster.department_count": "{department}（{count} 人）",
     "roster.new_departments": "新科室：{departments}",
     "roster.look_alike": "⚠️ “{new}”与“{old}”很像，是同一个科室吗？如果是，请在文件中统一写法后重新发送；否则可以确认导入。",
+    "roster.former_name": "名单里的“{old}”已改为“{new}”，按“{new}”导入。",
     "roster.names": "　{names}",
     "roster.no_changes": "这份名单与现有名单完全一致，无需导入。",
     "roster.applied": "名单已导入：新增 {added}，更新 {updated}，停用 {deactivated}。\n发送 /invite 为未加入的人员生成邀请。",

@@ -52,6 +52,7 @@ MESSAGES = {
     "roster.department_count": "{department}（{count} 人）",
     "roster.new_departments": "新科室：{departments}",
     "roster.look_alike": "⚠️ 「{new}」與「{old}」很像，是同一個科室嗎？如果是，請在檔案中統一寫法後重新傳送；否則可以確認匯入。",
+    "roster.former_name": "名單裡的「{old}」已改為「{new}」，按「{new}」匯入。",
     "roster.names": "　{names}",
     "roster.no_changes": "這份名單與現有名單完全一致，無需匯入。",
     "roster.applied": "名單已匯入：新增 {added}，更新 {updated}，停用 {deactivated}。\n傳送 /invite 為未加入的人員產生邀請。",

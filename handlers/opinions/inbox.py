@@ -157,9 +157,6 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
         opinions.remember_photo_file(db, opinion.id, position, sent.photo[-1].file_id)
 
 
-VIEW = "inbox_view"  # user_data: the round of pages the office opened with /inbox
-
-
 @requires(OFFICE)
 async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A page of the opinions pending when the office sent /inbox. The round's ids are kept
@@ -170,7 +167,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     db = database(context)
     if update.callback_query:
         page, token = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<round>
-        view = context.user_data.get(VIEW)
+        view = context.user_data.get("inbox_view")
         if not view or view["token"] != token:  # a page of an earlier round
             await refuse(update, context, "inbox.round_gone")
             return
@@ -181,7 +178,7 @@ async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             await reply(update, context, "inbox.empty")
             return
         token = secrets.token_hex(3)
-        context.user_data[VIEW] = {"token": token, "ids": ",".join(ids)}
+        context.user_data["inbox_view"] = {"token": token, "ids": ",".join(ids)}
     pages = (len(ids) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(page, pages)
     if update.callback_query:
