@@ -371,6 +371,18 @@ INVITE_GO = declare(
     "invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID)))
 )
 INVITE_CANCEL = declare("invite_cancel", "invite:cancel")
+# /departments: a department's card; rename, merge into another, remove (each asked with a token)
+DEPARTMENT_OPEN = declare("department_open", "dp:o", _id("department"))
+DEPARTMENT_RENAME = declare("department_rename", "dp:r", _id("department"))
+DEPARTMENT_RENAME_GO = declare("department_rename_go", "dp:rg", _id("department"), CONFIRMATION)
+DEPARTMENT_RENAME_NO = declare("department_rename_no", "dp:rn", _id("department"), CONFIRMATION)
+DEPARTMENT_MERGE_PICK = declare("department_merge_pick", "dp:m", _id("department"))
+DEPARTMENT_MERGE_ASK = declare("department_merge_ask", "dp:ma", _id("department"), _id("into"))
+DEPARTMENT_MERGE_GO = declare("department_merge_go", "dp:mg", _id("department"), _id("into"), CONFIRMATION)
+DEPARTMENT_MERGE_NO = declare("department_merge_no", "dp:mn", _id("department"), _id("into"), CONFIRMATION)
+DEPARTMENT_REMOVE_ASK = declare("department_remove_ask", "dp:d", _id("department"))
+DEPARTMENT_REMOVE_GO = declare("department_remove_go", "dp:dg", _id("department"), CONFIRMATION)
+DEPARTMENT_REMOVE_NO = declare("department_remove_no", "dp:dn", _id("department"), CONFIRMATION)
 
 # ---- self-check reports -----------------------------------------------------------------------
 SELFCHECK_VIEW = declare("selfcheck_view", "sc:v", _id("report"))

@@ -159,6 +159,12 @@ def usage(db: sqlite_utils.Database, department_id: int) -> Usage:
     return found
 
 
+def people_counts(db: sqlite_utils.Database) -> dict[int, int]:
+    """Active people per department id (a department nobody is in is not there)."""
+    query = "select department_id, count(*) from people where active = 1 group by department_id"
+    return {department_id: count for department_id, count in db.execute(query)}
+
+
 def current_id(db: sqlite_utils.Database, department_id: int | None) -> int | None:
     """The department this id is now: itself, or the one it was merged into; None when it was
     removed (or never was)."""

@@ -11,6 +11,7 @@ import json
 from datetime import date
 
 import pytest
+from conftest import join
 
 from storage import anonymous_pool, departments, opinions, people, problems, roster
 from storage.departments import DepartmentError
@@ -206,3 +207,72 @@ def test_only_a_department_nothing_names_can_be_removed(db):
     departments.remove(db, empty, None)
     assert "药剂科" not in people.departments(db)
     assert departments.current_id(db, empty) is None
+
+
+async def test_the_office_merges_a_misspelled_department_in_chat_after_seeing_what_moves(
+    fast_bot, fast_client, invited, db
+):
+    """王芳 sees ⚠️ 公卫科 beside 公共卫生科 on /departments, opens it, picks 公共卫生科, reads what
+    will move, cancels, asks again and confirms; 公卫科 is gone from the opinion box's picker.
+    An old 确认 of the cancelled question does nothing."""
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    office = await join(fast_client, invited, 103, "王芳")
+    nurse = await join(fast_client, invited, 101, "张伟")
+    listed = (await office.send("/departments"))[-1]
+    assert "⚠️ 公卫科：1 人" in listed.text and "⚠️ 公共卫生科：2 人" in listed.text, listed.text
+    card = (await office.press("公卫科", message=listed))[-1]
+    assert "在职人员 1 人" in card.text and "删除" not in " ".join(card.labels()), card.text
+    targets = (await office.press("并入其他科室", message=card))[-1]
+    assert targets.labels()[0] == "公共卫生科"  # the look-alike first
+    asked = (await office.press("公共卫生科", message=targets))[-1]
+    assert "将把“公卫科”并入“公共卫生科”" in asked.text and "在职人员 1 人" in asked.text
+    assert "不能简单撤销" in asked.text and asked.text.rstrip().endswith("确认吗？"), asked.text
+    old_confirm = next(b["callback_data"] for row in asked.buttons for b in row if "确认" in b["text"])
+    cancelled = await office.press("取消", message=asked)
+    assert "没有合并" in cancelled[-1].text
+    await office.press_data(asked.message_id, old_confirm)
+    assert "什么也没做" in (await office.callback_answer())["text"]
+    assert "公卫科" in people.departments(db)
+
+    asked = (await office.press("公共卫生科", message=targets))[-1]
+    done = await office.press("确认", message=asked)
+    assert "已把“公卫科”并入“公共卫生科”" in done[-1].text and "在职人员 1 人" in done[-1].text
+    assert "公卫科" not in people.departments(db)
+    await nurse.send("/opinion")
+    await nurse.press("匿名提交")
+    picker = (await nurse.press("其他"))[-1]
+    assert "公卫科" not in picker.labels() and "公共卫生科" in picker.labels(), picker.labels()
+    await nurse.send("/cancel")
+    # an old merge question about the department merged away says it is gone
+    await office.press("公共卫生科", message=targets)
+    assert "已不存在" in (await office.callback_answer())["text"]
+
+
+async def test_the_office_renames_in_chat_and_a_taken_name_is_offered_as_a_merge(fast_client, invited, db):
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    db.execute("insert into departments (name) values ('药剂科 ')")
+    db.conn.commit()
+    office = await join(fast_client, invited, 103, "王芳")
+    card = (await office.send("/departments 公卫 科"))[-1]  # typed as the roster reads it
+    assert card.text.startswith("公卫科") or "<b>公卫科</b>" in card.text, card.text
+    await office.press("改名", message=card)
+    refused = await office.send("科" * 41)
+    assert "最多 40 字" in refused[-1].text
+    offered = await office.send("公共卫生科")
+    assert "已经有科室叫“公共卫生科”" in offered[-1].text
+    asked = await office.press("并入“公共卫生科”", message=offered[-1])
+    assert "将把“公卫科”并入“公共卫生科”" in asked[-1].text
+    await office.press("取消", message=asked[-1])
+
+    await office.press("改名", message=card)
+    preview = await office.send("预防保健科")
+    assert "将把“公卫科”改名为“预防保健科”" in preview[-1].text and "在职人员 1 人" in preview[-1].text
+    done = await office.press("确认", message=preview[-1])
+    assert "已把“公卫科”改名为“预防保健科”" in done[-1].text
+    assert "预防保健科" in people.departments(db) and "公卫科" not in people.departments(db)
+
+    stray = (await office.send("/departments 药剂科"))[-1]
+    asked = await office.press("删除", message=stray)
+    assert "将删除“药剂科 ”" in asked[-1].text
+    done = await office.press("确认", message=asked[-1])
+    assert "已删除" in done[-1].text and "药剂科 " not in people.departments(db)

@@ -148,6 +148,8 @@ def _departments_text(lang: str, changes: RosterChanges) -> str:
     lines += [
         say(lang, "roster.look_alike", new=new, old=old) for new, old in changes.look_alikes[:NAMES_SHOWN]
     ]
+    if changes.look_alikes:
+        lines.append(say(lang, "roster.look_alike_later"))
     return "\n".join(lines)
 
 
