@@ -7,47 +7,25 @@ Fast tier (tests/fast.py)."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
+from datetime import date
 
 from conftest import join
-
-CARD_ID = re.compile(r"<b>#([0-9A-Z]{8})</b>")
-
-
-def _seed(fast_bot, count: int, first_day: date, word: str) -> list[str]:
-    from storage import opinions
-    from storage.opinions import Draft
-
-    keys = fast_bot.app.bot_data["keys"]
-    return [
-        opinions.submit(
-            fast_bot.db,
-            Draft(category="形式主义", text=f"{word}第{n}条"),
-            None,
-            keys,
-            first_day + timedelta(days=n % 3),
-        )[0]
-        for n in range(count)
-    ]
-
-
-def _cards(messages) -> list[str]:
-    return [found.group(1) for m in messages if m.text and (found := CARD_ID.search(m.text))]
+from test_opinion_box_trust import card_ids as _cards
+from test_opinion_box_trust import seed_opinions
 
 
 async def test_paging_forward_and_back_keeps_its_count_and_says_what_arrived(fast_bot, fast_client, invited):
     from jobs import opinion_batches
 
     office = await join(fast_client, invited, 103, "王芳")
-    first = _seed(fast_bot, 12, date(2026, 3, 2), "意见")
+    first = seed_opinions(fast_bot, 12, date(2026, 3, 2))
     await opinion_batches.release_to_office(fast_bot.app)
     opened = await office.send("/inbox")
     page_one = _cards(opened)
     assert len(page_one) == 5 and "第 1/3 页，共 12 条待处理" in opened[-1].text, opened[-1].text
 
     # three more arrive while the office reads: a day before, inside, and after the first ones
-    later = _seed(fast_bot, 3, date(2026, 3, 1), "新到")
+    later = seed_opinions(fast_bot, 3, date(2026, 3, 1))
     await opinion_batches.release_to_office(fast_bot.app)
     shown = await office.press("下一页")
     page_two = _cards(shown)
@@ -77,7 +55,7 @@ async def test_an_inbox_of_one_page_says_one_of_one_and_offers_no_paging(fast_bo
     from jobs import opinion_batches
 
     office = await join(fast_client, invited, 103, "王芳")
-    _seed(fast_bot, 3, date(2026, 3, 2), "意见")
+    seed_opinions(fast_bot, 3, date(2026, 3, 2))
     await opinion_batches.release_to_office(fast_bot.app)
     opened = await office.send("/inbox")
     assert "第 1/1 页，共 3 条待处理" in opened[-1].text and not opened[-1].buttons
