@@ -95,15 +95,6 @@ class AnonymousPool:
     def waiting_by_receipt(self, receipt_hash: str) -> PendingOpinion | None:
         return next((o for o in self.opinions.values() if o.receipt_hash == receipt_hash), None)
 
-    def relabel_department(self, source_id: int, into_id: int | None) -> None:
-        """A department merged into another (or removed: None) by the office
-        (storage/departments.py): waiting opinions about it are about the other, as the
-        written ones now are. Nothing is written here, and nothing is told: whether any was
-        waiting is nobody's business before its batch."""
-        for waiting in self.opinions.values():
-            if waiting.department_id == source_id:
-                waiting.department_id = into_id
-
     def waiting_write_backs(self, opinion_id: str) -> list[tuple[str, str]]:
         return [(text, day) for opinion, text, day in self.write_backs if opinion == opinion_id]
 
@@ -111,6 +102,8 @@ class AnonymousPool:
         """Write every waiting opinion and write-back as one shuffled batch; returns how many."""
         if not (self.opinions or self.write_backs):
             return 0
+        from storage import departments  # (it imports this module)
+
         waiting = list(self.opinions.values())
         photos = [(o.id, position, jpeg) for o in waiting for position, jpeg in enumerate(o.photos)]
         links = [(o, sealed) for o, sealed in self.subscriptions.items() if o in self.opinions]
@@ -123,7 +116,9 @@ class AnonymousPool:
                         (
                             o.id,
                             o.category,
-                            o.department_id,
+                            # merged into another or removed since it was picked (by the office
+                            # in chat or on the command line, another process): as it is now
+                            departments.current_id(self.db, o.department_id),
                             o.text,
                             o.submitted_on,
                             o.receipt_hash,

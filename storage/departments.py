@@ -13,12 +13,14 @@ picker. The office fixes it here. Everything that names a department follows:
 - the old name is kept as a former name (department_former_names), so that a roster file, a
   typed name, a draft or an old button that still says 公卫科 finds 公共卫生科 instead of
   creating the typo again;
-- opinions still waiting in the mixing pool (memory only) are relabelled there, and written
-  with their batch as ever.
+- opinions still waiting in the mixing pool (memory only) are written, with their batch as
+  ever, about the department theirs became (anonymous_pool reads `current_id` as it writes:
+  a merge on the command line, in another process, is followed too).
 
 A merge cannot simply be undone (the merged department's members are no longer told apart), so
 the office sees `usage` first. A department with nothing in it can be removed (an opinion about
-it still waiting in the pool is then written about no department)."""
+it still waiting in the pool is then written about no department: refusing the removal instead
+would tell the office that one was just submitted)."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from dataclasses import dataclass, fields
 
 import sqlite_utils
 
-from storage import anonymous_pool, audit, names
+from storage import audit, names
 
 MAX_NAME = 40  # characters: a department's name is a button's text and a ledger column
 
@@ -264,7 +266,6 @@ def merge(db: sqlite_utils.Database, source_id: int, into_id: int, actor_id: int
             into=into,
             **found.nonzero(),
         )
-    anonymous_pool.pool_for(db).relabel_department(source_id, into_id)
     return found
 
 
@@ -274,10 +275,14 @@ def remove(db: sqlite_utils.Database, department_id: int, actor_id: int | None) 
         name = _name(db, department_id)
         if not usage(db, department_id).empty:
             raise DepartmentError("in_use", name)
-        db.execute("delete from department_former_names where department_id = ?", [department_id])
+        # its former names and its own name lead nowhere now, and its id is not given again
+        db.execute(
+            "update department_former_names set department_id = null where department_id = ?", [department_id]
+        )
+        db.execute(
+            "insert or replace into department_former_names (name, department_id, former_id) "
+            "values (?, null, ?)",
+            [names.normalise(name), department_id],
+        )
         db.execute("delete from departments where id = ?", [department_id])
         audit.record(db, "department.remove", f"department:{department_id}", actor_id, name=name)
-    # An opinion about it may be waiting in the pool (picked before it was removed): it is
-    # written about no department. Refusing the removal instead would tell the office that
-    # one was just submitted.
-    anonymous_pool.pool_for(db).relabel_department(department_id, None)

@@ -1023,12 +1023,13 @@ def m296_department_former_names(db: sqlite_utils.Database) -> None:
     """The names a department had before the office renamed it or merged it into another
     (storage/departments.py), normalised: a roster file, a typed /invite or /export, a draft
     or an old button that still says 公卫科 finds 公共卫生科 rather than creating the typo
-    again. `former_id`: the id a merged department had (a rename keeps its id)."""
+    again. `former_id`: the id a merged or removed department had (a rename keeps its id);
+    `department_id` null: removed (its id is then never given to a new department)."""
     db.executescript(
         """
         create table department_former_names (
             name text primary key,
-            department_id integer not null references departments(id),
+            department_id integer references departments(id),
             former_id integer
         );
         create index department_former_ids on department_former_names (former_id);

@@ -129,9 +129,15 @@ def department_id(db: sqlite_utils.Database, name: str) -> int:
     former = db.execute(
         "select department_id from department_former_names where name = ?", [names.normalise(name)]
     ).fetchone()
-    if former:
+    if former and former[0] is not None:
         return former[0]
-    added = db.table("departments").insert({"name": name}).last_pk
+    # never the id of a department merged or removed: a draft, a waiting opinion or an old button
+    # holding it must not land in a new department (SQLite would reuse the largest id)
+    added = db.execute(
+        "insert into departments (id, name) select max(coalesce((select max(id) from departments), 0), "
+        "coalesce((select max(former_id) from department_former_names), 0)) + 1, ?",
+        [name],
+    ).lastrowid
     assert added is not None
     return int(added)
 

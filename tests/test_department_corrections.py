@@ -162,8 +162,7 @@ def test_merging_writes_no_link_to_a_person_and_relabels_what_waits_in_the_pool(
     assert after[made["anonymous"]][columns.index("author_id")] is None
     detail = db.execute("select detail from audit where action = 'department.merge'").fetchone()[0]
     assert made["anonymous"] not in detail and made["named"] not in detail  # counts, no opinion ids
-    assert pool.waiting_opinion(waiting).department_id == made["right"]
-    pool.write_opinions()
+    pool.write_opinions()  # written with its batch, about the department 公卫科 became
     assert opinions.get(db, waiting).department_id == made["right"]
 
 
@@ -207,6 +206,10 @@ def test_only_a_department_nothing_names_can_be_removed(db):
     departments.remove(db, empty, None)
     assert "药剂科" not in people.departments(db)
     assert departments.current_id(db, empty) is None
+    # its id (the largest) is not given to the next department: what still holds it finds none
+    assert people.department_id(db, "检验科") > empty
+    assert departments.current_id(db, empty) is None
+    assert people.department_id(db, "药剂科") > empty  # created again, anew
 
 
 async def test_the_office_merges_a_misspelled_department_in_chat_after_seeing_what_moves(
@@ -276,3 +279,29 @@ async def test_the_office_renames_in_chat_and_a_taken_name_is_offered_as_a_merge
     assert "将删除“药剂科 ”" in asked[-1].text
     done = await office.press("确认", message=asked[-1])
     assert "已删除" in done[-1].text and "药剂科 " not in people.departments(db)
+
+
+def test_the_command_line_shows_first_and_merges_on_yes(tmp_path, capsys):
+    import cli
+    import config
+    from storage.db import open_database
+
+    settings = config.load(env={"DATABASE_PATH": str(tmp_path / "rectify.db")}, dotenv=False)
+    db = open_database(settings.database_path)
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+
+    def run(*words: str) -> int:
+        return cli.run(settings, cli.parser().parse_args(["departments", *words]))
+
+    assert run() == 0
+    assert "公卫科\t1 people\tlooks like 公共卫生科" in capsys.readouterr().out
+    assert run("merge", "公卫科", "公共卫生科") == 2  # shown, not done
+    out = capsys.readouterr().out
+    assert "merge '公卫科' into '公共卫生科'; what names it: people: 1" in out and "--yes" in out
+    assert "公卫科" in people.departments(db)
+    assert run("rename", "公卫科", "公共卫生科", "--yes") == 1
+    assert "merge into it instead" in capsys.readouterr().err
+    assert run("merge", "公卫科", "公共卫生科", "--yes") == 0
+    assert "公卫科" not in people.departments(db)
+    assert run("remove", "院办", "--yes") == 1  # 李娜 is in it
+    db.close()
