@@ -237,10 +237,20 @@ async def test_the_office_merges_a_misspelled_department_in_chat_after_seeing_wh
     assert "什么也没做" in (await office.callback_answer())["text"]
     assert "公卫科" in people.departments(db)
 
+    await nurse.send("/opinion")  # a picker shown before the merge, tapped after it
+    await nurse.press("署名提交")
+    old_picker = (await nurse.press("其他"))[-1]
     asked = (await office.press("公共卫生科", message=targets))[-1]
     done = await office.press("确认", message=asked)
     assert "已把“公卫科”并入“公共卫生科”" in done[-1].text and "在职人员 1 人" in done[-1].text
     assert "公卫科" not in people.departments(db)
+    await nurse.press("公卫科", message=old_picker)
+    await nurse.send("公卫科门口积水，老人滑倒过。")
+    await nurse.press("完成，预览")
+    await nurse.press("提交")
+    opinions.release(db)  # a named opinion is written at once, shown to the office at release
+    written = next(o for o in opinions.inbox(db, None, 50)[0] if "积水" in o.text)
+    assert written.department == "公共卫生科"
     await nurse.send("/opinion")
     await nurse.press("匿名提交")
     picker = (await nurse.press("其他"))[-1]
