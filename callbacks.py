@@ -368,9 +368,12 @@ ROSTER_APPLY = declare("roster_apply", "roster:apply")
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
 ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
 INVITE_GO = declare(
-    "invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID)))
+    "invite_go",
+    "invite:go",
+    code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID))),
+    CONFIRMATION,
 )
-INVITE_CANCEL = declare("invite_cancel", "invite:cancel")
+INVITE_CANCEL = declare("invite_cancel", "invite:cancel", CONFIRMATION)
 # /departments: a department's card; rename, merge into another, remove (each asked with a token)
 DEPARTMENT_OPEN = declare("department_open", "dp:o", _id("department"))
 DEPARTMENT_RENAME = declare("department_rename", "dp:r", _id("department"))

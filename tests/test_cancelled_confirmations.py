@@ -103,3 +103,33 @@ def _unit_a(fast_bot) -> int:
     from jobs import institutions
 
     return institutions.institution_of(view(fast_bot, "甲医院")).id
+
+
+def _live_codes(db) -> set[str]:
+    query = "select code_hash from invitations where revoked_at is null and used_at is null"
+    return {row[0] for row in db.execute(query)}
+
+
+async def test_an_invitation_round_cancelled_or_confirmed_twice_withdraws_no_printed_code(
+    fast_client, invited, db
+):
+    """/invite 门诊部 → 取消, then the old 确认: before, it made new codes (withdrawing the ones
+    handed out); so did the second tap of a double 确认, withdrawing the sheets just printed."""
+    office = await join(fast_client, invited, 103, "王芳")
+    printed = _live_codes(db)
+    asked = (await office.send("/invite 门诊部"))[-1]
+    confirm = _data(asked, "确认")
+    cancelled = await office.press("取消", message=asked)
+    assert "取消" in cancelled[-1].text and not cancelled[-1].buttons
+    await office.press_data(asked.message_id, confirm)
+    assert "什么也没做" in (await office.callback_answer())["text"]
+    assert _live_codes(db) == printed
+
+    asked = (await office.send("/invite 门诊部"))[-1]
+    made = await office.press("确认", message=asked)
+    assert any(m.document for m in made)
+    now_printed = _live_codes(db)
+    assert now_printed != printed
+    await office.press_data(asked.message_id, _data(asked, "确认"))  # the double tap's second
+    assert "什么也没做" in (await office.callback_answer())["text"]
+    assert _live_codes(db) == now_printed
