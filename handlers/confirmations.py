@@ -58,6 +58,14 @@ def take(context: ContextTypes.DEFAULT_TYPE, subject: str, token: str) -> bool:
     return True
 
 
+def forget(context: ContextTypes.DEFAULT_TYPE, subject: str, token: str) -> None:
+    """取消 of a question whose flow words its own answer: the token is spent. An old 取消 of
+    a question asked again meanwhile leaves the new one open."""
+    asked = _open(context)
+    if asked.get(subject) == token:
+        del asked[subject]
+
+
 async def refuse_stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An old 确认: nothing was done, and the person is told."""
     await refuse(update, context, "confirm.stale")
@@ -68,8 +76,6 @@ async def cancel(
 ) -> None:
     """取消: the question is forgotten and its message says what was not done (`key`), its
     buttons gone. An old 取消 of a question asked again meanwhile leaves the new one open."""
-    asked = _open(context)
-    if asked.get(subject) == token:
-        del asked[subject]
+    forget(context, subject, token)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(say(language(update, context), key), parse_mode="HTML")

@@ -133,3 +133,42 @@ async def test_an_invitation_round_cancelled_or_confirmed_twice_withdraws_no_pri
     await office.press_data(asked.message_id, _data(asked, "确认"))  # the double tap's second
     assert "什么也没做" in (await office.callback_answer())["text"]
     assert _live_codes(db) == now_printed
+
+
+async def test_an_old_close_after_its_cancel_closes_nothing(fast_client, invited, db):
+    """销号 → 取消 left the 确认销号 above live: pressed later, it closed the problem."""
+    from datetime import date
+
+    from storage import people, problems
+
+    office = await join(fast_client, invited, 103, "王芳")
+    by_name = {p.name: p for p in people.everyone(db)}
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    problems.claim(db, problem_id, by_name["李娜"])
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        by_name["李娜"],
+        measures="增加座椅",
+        department_id=by_name["刘洋"].department_id,
+        deadline=date(2099, 12, 31),
+    )
+    head = by_name["刘洋"]
+    problems.act(db, problem_id, "report", head, text="已到货", percent=100, actor_id=head.id)
+    problems.act(db, problem_id, "request_closure", head)
+    card = (await office.send("/closures"))[-1]
+    asked = (await office.press("销号", message=card))[-1]
+    confirm = _data(asked, "确认销号")
+    kept = await office.press("取消", message=asked)
+    assert "未销号" in kept[-1].text
+    await office.press_data(asked.message_id, confirm)
+    assert "什么也没做" in (await office.callback_answer())["text"]
+    assert problems.get(db, problem_id).status == "closure_requested"
+
+    asked = (await office.press("销号", message=card))[-1]
+    await office.press("确认销号", message=asked)
+    assert problems.get(db, problem_id).status == "closed"
+    await office.press_data(asked.message_id, _data(asked, "确认销号"))  # the double tap's second
+    assert "已销号" in (await office.callback_answer())["text"]
+    assert sum(r["action"] == "problem.close" for r in problems.history(db, problem_id)) == 1
