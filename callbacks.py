@@ -251,9 +251,13 @@ INBOX_PAGE = declare(
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
 # the publish preview: send to everyone, edit the public words first, or cancel
-INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CONFIRM = declare(
+    "inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16), CONFIRMATION
+)
 INBOX_PUBLISH_EDIT = declare("inbox_publish_edit", "ib:pubedit", code("opinion", OPINION_ID, 16))
-INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CANCEL = declare(
+    "inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16), CONFIRMATION
+)
 # 标为重复: one of the latest opinions picked as the original
 INBOX_DUPLICATE_OF = declare(
     "inbox_duplicate_of", "ib:dupof", code("opinion", OPINION_ID, 16), code("original", OPINION_ID, 16)

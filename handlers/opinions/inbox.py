@@ -42,7 +42,7 @@ from callbacks import (
     INBOX_REPLY,
     INBOX_TO_LEADER,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import confirmations, conversations, menu, typed_choice
 from handlers.access import (
     database,
     framed,
@@ -515,9 +515,12 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
     lang = language(update, context)
     count = len(_audience(context))
     text = _public_texts(context).get(opinion.id)
+    token = confirmations.ask(context, f"publish:{opinion.id}")  # 取消 or a newer preview spends it
 
-    def button(key, action):
-        return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
+    def button(key, action, *values):
+        return InlineKeyboardButton(
+            say(lang, key, count=count), callback_data=action.data(opinion.id, *values)
+        )
 
     found = delivery.estimate(settings(context), database(context), count, context.bot.rate_limiter)
     await send_lines(
@@ -532,10 +535,10 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
         ],
         InlineKeyboardMarkup(
             [
-                [button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
+                [button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM, token)],
                 [
                     button("inbox.btn.publish_edit", INBOX_PUBLISH_EDIT),
-                    button("btn.cancel", INBOX_PUBLISH_CANCEL),
+                    button("btn.cancel", INBOX_PUBLISH_CANCEL, token),
                 ],
             ]
         ),
@@ -583,7 +586,14 @@ async def receive_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE
 @requires(OFFICE)
 async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db = database(context)
-    (opinion_id,) = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
+    opinion_id, token = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
+    if not confirmations.take(context, f"publish:{opinion_id}", token):
+        opinion = opinions.get(db, opinion_id)
+        if opinion is not None and opinion.published:  # the double tap's second
+            await refuse(update, context, "inbox.not_publishable")
+        else:
+            await confirmations.refuse_stale(update, context)
+        return
     public_text = _public_texts(context).get(opinion_id)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id, public_text)
@@ -618,9 +628,9 @@ async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @requires(OFFICE)
 async def cancel_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _public_texts(context).pop(INBOX_PUBLISH_CANCEL.parse(update.callback_query.data)[0], None)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "inbox.publish_cancelled"))
+    opinion_id, token = INBOX_PUBLISH_CANCEL.parse(update.callback_query.data)
+    _public_texts(context).pop(opinion_id, None)
+    await confirmations.cancel(update, context, f"publish:{opinion_id}", token, "inbox.publish_cancelled")
 
 
 @requires(OFFICE)
