@@ -343,8 +343,8 @@ LOOKBACK_RECEIPT_VOTE = declare(
     choice("choice", lookbacks.CHOICES),
 )
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
-LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
-LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
+LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"), CONFIRMATION)
+LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no", _id("problem"), CONFIRMATION)
 LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
 # Widening to a department, a role or everyone: picked from a list, previewed with how many
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
@@ -363,8 +363,9 @@ LOOKBACK_WIDEN_GO = declare(
     _id("lookback"),
     choice("kind", WIDEN_KINDS),
     code("value", "[0-9a-z]{1,12}", 12),
+    CONFIRMATION,
 )
-LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"))
+LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"), CONFIRMATION)
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------

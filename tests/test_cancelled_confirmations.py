@@ -41,8 +41,11 @@ async def test_listing_a_group_as_one_problem_can_be_cancelled_and_its_old_confi
     asked = (await office.press("列为一个问题", message=cards[-1]))[-1]
     assert "取消" in asked.labels() and any("确认" in label for label in asked.labels()), asked.labels()
     confirm = _data(asked, "确认")
+    cancel = _data(asked, "取消")
     cancelled = await office.press("取消", message=asked)
     assert "没有列为问题" in cancelled[-1].text and not cancelled[-1].buttons
+    again = await office.press_data(asked.message_id, cancel)  # 取消 tapped twice: no error
+    assert not any("抱歉" in (m.text or "") for m in again), [m.text for m in again]
     await office.press_data(asked.message_id, confirm)  # the old 确认, after 取消
     answer = await office.callback_answer()
     assert "已取消或已办过" in answer["text"] and "什么也没做" in answer["text"], answer

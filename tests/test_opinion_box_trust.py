@@ -425,8 +425,11 @@ async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(
     widened = await leader.wait_for("您对整改效果满意吗")
     preview = previewed(await office.press("活动办", message=menu))
     assert "新询问 1 人，共 4 人可以投票" in preview.text
+    old_confirm = next(b["callback_data"] for row in preview.buttons for b in row if "确认" in b["text"])
     await office.press("取消", message=preview)
     assert "已取消" in (await office.wait_for("已取消")).text
+    await office.press_data(preview.message_id, old_confirm)  # the 确认 above, after 取消
+    assert "什么也没做" in (await office.callback_answer())["text"]
     assert not any("您对整改效果满意吗" in (m.text or "") for m in office.inbox)
     preview = previewed(await office.press("扩大到全体", message=warning))
     assert "全体" in preview.text and "新询问 1 人，共 4 人可以投票" in preview.text
