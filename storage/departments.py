@@ -146,7 +146,9 @@ def usage(db: sqlite_utils.Database, department_id: int) -> Usage:
             "where p.department_id = ? and p.active = 1",
             by_id,
         ),
-        opinions=_count(db, "select count(*) from opinions where department_id = ?", by_id),
+        # released ones only, as every count of opinions (README: counts only after release): a
+        # count that grew before the batch would date an opinion. A merge moves the others too.
+        opinions=_count(db, "select count(*) from opinions where department_id = ? and released = 1", by_id),
         problems=_count(db, "select count(*) from problems where department_id = ?", by_id),
         self_checks=_count(db, "select count(*) from self_checks where department_id = ?", by_id),
         subjects=_count(db, "select count(*) from evaluation_subjects where department_id = ?", by_id),
@@ -275,6 +277,12 @@ def remove(db: sqlite_utils.Database, department_id: int, actor_id: int | None) 
         name = _name(db, department_id)
         if not usage(db, department_id).empty:
             raise DepartmentError("in_use", name)
+        # an opinion about it not released yet (not counted above, and refusing would date it) is
+        # about no department, as one still waiting in the pool will be
+        db.execute(
+            "update opinions set department_id = null where department_id = ? and released = 0",
+            [department_id],
+        )
         # its former names and its own name lead nowhere now, and its id is not given again
         db.execute(
             "update department_former_names set department_id = null where department_id = ?", [department_id]

@@ -315,3 +315,32 @@ def test_the_command_line_shows_first_and_merges_on_yes(tmp_path, capsys):
     assert "公卫科" not in people.departments(db)
     assert run("remove", "院办", "--yes") == 1  # 李娜 is in it
     db.close()
+
+
+def test_an_opinion_not_yet_released_is_not_counted_yet_follows_the_correction(db):
+    """Counts only after release: an opinion written but not yet released is not in a card's
+    count (a count that grew before the batch would date it), and still follows a merge; one
+    about a department removed meanwhile is about no department."""
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    typo, right = _id(db, "公卫科"), _id(db, "公共卫生科")
+    empty = people.department_id(db, "药剂科")
+    held, _ = opinions.submit(
+        db,
+        Draft(anonymous=False, category="其他", department_id=typo, text="积水"),
+        None,
+        _Keys(),
+        date(2026, 3, 2),
+    )
+    alone, _ = opinions.submit(
+        db,
+        Draft(anonymous=False, category="其他", department_id=empty, text="缺药"),
+        None,
+        _Keys(),
+        date(2026, 3, 2),
+    )
+    assert departments.usage(db, typo).opinions == 0 and departments.usage(db, empty).empty
+    assert departments.merge(db, typo, right, None).opinions == 0
+    departments.remove(db, empty, None)
+    opinions.release(db)
+    assert opinions.get(db, held).department_id == right
+    assert opinions.get(db, alone).department_id is None
