@@ -344,3 +344,18 @@ def test_an_opinion_not_yet_released_is_not_counted_yet_follows_the_correction(d
     opinions.release(db)
     assert opinions.get(db, held).department_id == right
     assert opinions.get(db, alone).department_id is None
+
+
+async def test_a_long_list_of_departments_says_how_many_have_no_button(fast_client, invited, db):
+    from handlers.people.departments import LISTED
+
+    for n in range(LISTED + 2):
+        people.department_id(db, f"临时科室{n:02d}")
+    office = await join(fast_client, invited, 103, "王芳")
+    shown = await office.send("/departments")
+    total = len(people.departments(db))
+    assert f"共 {total} 个" in shown[0].text
+    assert f"按钮只列出前 {LISTED} 个，还有 {total - LISTED} 个" in shown[-1].text
+    assert len(shown[-1].labels()) == LISTED
+    card = await office.send("/departments 临时科室61")  # one without a button, by name
+    assert "临时科室61" in card[-1].text and "删除" in " ".join(card[-1].labels())

@@ -1022,7 +1022,7 @@ MESSAGES = {
     "evaluation.slip.title": '"{title}"',
     "department.list": "<b>Departments</b> ({count}). Tap one to rename it, merge it into another, or remove it when nothing is in it. ⚠️ marks a name that looks like another.",
     "department.line": "{mark}{name}: {people} people",
-    "department.more": "Buttons list the first 60; {count} more: send /departments NAME to open one of them.",
+    "department.more": "Buttons list the first {shown}; {count} more: send /departments NAME to open one of them.",
     "department.none": "No departments yet; importing the roster (/roster) creates them.",
     "department.not_found": "There is no department called “{name}”. Send /departments to see them all.",
     "department.card": "<b>{name}</b>\nWhat names it:\n{uses}",

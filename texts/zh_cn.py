@@ -1034,7 +1034,7 @@ MESSAGES = {
     "evaluation.slip.title": "《{title}》",
     "department.list": "<b>科室</b>（共 {count} 个）。点一个科室，可以改名、并入另一个科室，或删除没有内容的科室。⚠️ 表示与另一个科室名称很像。",
     "department.line": "{mark}{name}：{people} 人",
-    "department.more": "按钮只列出前 60 个，还有 {count} 个：发送 /departments 科室名 打开其中一个。",
+    "department.more": "按钮只列出前 {shown} 个，还有 {count} 个：发送 /departments 科室名 打开其中一个。",
     "department.none": "还没有任何科室；导入名单（/roster）时会按名单建立。",
     "department.not_found": "没有名为“{name}”的科室。发送 /departments 查看全部。",
     "department.card": "<b>{name}</b>\n用到它的：\n{uses}",

@@ -1022,7 +1022,7 @@ MESSAGES = {
     "evaluation.slip.title": "《{title}》",
     "department.list": "<b>科室</b>（共 {count} 個）。點一個科室，可以改名、併入另一個科室，或刪除沒有內容的科室。⚠️ 表示與另一個科室名稱很像。",
     "department.line": "{mark}{name}：{people} 人",
-    "department.more": "按鈕只列出前 60 個，還有 {count} 個：傳送 /departments 科室名 開啟其中一個。",
+    "department.more": "按鈕只列出前 {shown} 個，還有 {count} 個：傳送 /departments 科室名 開啟其中一個。",
     "department.none": "還沒有任何科室；匯入名單（/roster）時會按名單建立。",
     "department.not_found": "沒有名為「{name}」的科室。傳送 /departments 查看全部。",
     "department.card": "<b>{name}</b>\n用到它的：\n{uses}",

@@ -82,7 +82,7 @@ async def show_departments(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         for i, name in listed
     ]
     if len(listed) > LISTED:
-        lines.append(say(lang, "department.more", count=len(listed) - LISTED))
+        lines.append(say(lang, "department.more", count=len(listed) - LISTED, shown=LISTED))
     buttons = [
         InlineKeyboardButton(shorten(name, BUTTON_TEXT), callback_data=DEPARTMENT_OPEN.data(i))
         for i, name in listed[:LISTED]
