@@ -190,6 +190,18 @@ def former_names(db: sqlite_utils.Database) -> dict[str, str]:
     return {former: now for former, now in db.execute(query)}
 
 
+def current_names(db: sqlite_utils.Database, words) -> list[str]:
+    """Department names as they are now: a name renamed or merged away since a form offered it
+    (a meeting's audience, a sheet's raters, a questionnaire's respondents) is the one it became."""
+    now = former_names(db)
+    found: list[str] = []
+    for word in words:
+        word = now.get(names.normalise(word), word)
+        if word not in found:
+            found.append(word)
+    return found
+
+
 def _remember(db: sqlite_utils.Database, old: str, department_id: int, former_id: int | None) -> None:
     db.execute(
         "insert or replace into department_former_names (name, department_id, former_id) values (?, ?, ?)",

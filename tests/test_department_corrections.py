@@ -8,7 +8,7 @@ Storage tests against a real SQLite file; the chat flow in the fast tier (tests/
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from conftest import join
@@ -359,3 +359,17 @@ async def test_a_long_list_of_departments_says_how_many_have_no_button(fast_clie
     assert len(shown[-1].labels()) == LISTED
     card = await office.send("/departments 临时科室61")  # one without a button, by name
     assert "临时科室61" in card[-1].text and "删除" in " ".join(card[-1].labels())
+
+
+def test_a_form_that_offered_the_old_name_saves_the_department_it_became(db):
+    """A meeting form, a new rating sheet or a questionnaire filled while the office merged:
+    the name picked before the merge is saved as the department it became."""
+    from storage import calendar
+
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    departments.merge(db, _id(db, "公卫科"), _id(db, "公共卫生科"), None)
+    starts = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+    event = calendar.add(db, "meeting", "推进会", starts, None, departments=["公卫科", "公共卫生科", "院办"])
+    assert calendar.get(db, event).departments == ("公共卫生科", "院办")
+    chen = next(p for p in people.everyone(db) if p.name == "陈晨")
+    assert chen in calendar.attendees(db, calendar.get(db, event))
