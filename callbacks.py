@@ -183,6 +183,10 @@ def _id(name: str) -> Field:
     return number(name)
 
 
+# the token of a question before an irreversible act (handlers/confirmations.py)
+CONFIRMATION = code("token", "[0-9a-f]{6}", 6, example="000000")
+
+
 # ---- the opinion box --------------------------------------------------------------------------
 # Each step's buttons end in the draft's own token (storage.opinions.Draft.token), appended by the
 # flow when it shows the step: a button of another draft, or of a finished one, is told apart.
@@ -237,14 +241,23 @@ INBOX_CLOSE = declare("inbox_close", "ib:close", code("opinion", OPINION_ID, 16)
 INBOX_LEADER = declare("inbox_leader", "ib:lead", code("opinion", OPINION_ID, 16))
 INBOX_DUPLICATE = declare("inbox_duplicate", "ib:dup", code("opinion", OPINION_ID, 16))
 INBOX_PROBLEM = declare("inbox_problem", "ib:prob", code("opinion", OPINION_ID, 16))
-# the page, and the last opinion shown: the next page starts right after it
-INBOX_PAGE = declare("inbox_page", "ib:page", number("page", MAX_PAGE), code("after", OPINION_ID, 16))
+# a page of the round the office opened with /inbox, and that round's token (handlers/opinions/inbox.py)
+INBOX_PAGE = declare(
+    "inbox_page",
+    "ib:page",
+    number("page", MAX_PAGE, low=1),
+    code("round", "[0-9a-f]{6}", 6, example="000000"),
+)
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
 # the publish preview: send to everyone, edit the public words first, or cancel
-INBOX_PUBLISH_CONFIRM = declare("inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CONFIRM = declare(
+    "inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16), CONFIRMATION
+)
 INBOX_PUBLISH_EDIT = declare("inbox_publish_edit", "ib:pubedit", code("opinion", OPINION_ID, 16))
-INBOX_PUBLISH_CANCEL = declare("inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16))
+INBOX_PUBLISH_CANCEL = declare(
+    "inbox_publish_cancel", "ib:pubno", code("opinion", OPINION_ID, 16), CONFIRMATION
+)
 # 标为重复: one of the latest opinions picked as the original
 INBOX_DUPLICATE_OF = declare(
     "inbox_duplicate_of", "ib:dupof", code("opinion", OPINION_ID, 16), code("original", OPINION_ID, 16)
@@ -269,7 +282,13 @@ HOTSPOT_CHOOSE_MOVE = declare("hotspot_choose_move", "hs:v", code("opinion", OPI
 HOTSPOT_MOVE = declare("hotspot_move", "hs:mv", code("opinion", OPINION_ID, 16), code("into", OPINION_ID, 16))
 HOTSPOT_SPLIT = declare("hotspot_split", "hs:s", code("opinion", OPINION_ID, 16))
 HOTSPOT_PROBLEM = declare("hotspot_problem", "hs:p", code("group", OPINION_ID, 16))
-HOTSPOT_PROBLEM_CONFIRM = declare("hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16))
+# 确认 / 取消 of 列为一个问题 carry the question's token (handlers/confirmations.py)
+HOTSPOT_PROBLEM_CONFIRM = declare(
+    "hotspot_problem_confirm", "hs:pc", code("group", OPINION_ID, 16), CONFIRMATION
+)
+HOTSPOT_PROBLEM_CANCEL = declare(
+    "hotspot_problem_cancel", "hs:pn", code("group", OPINION_ID, 16), CONFIRMATION
+)
 # pages: the office's cards, a group's members, the groups offered to merge into or move to
 HOTSPOT_PAGE = declare("hotspot_page", "hs:pg", number("page", MAX_PAGE, low=1))
 HOTSPOT_MEMBERS_PAGE = declare(
@@ -308,8 +327,8 @@ CLOSURE_RETURN = declare("closure_return", "pc:ret", _id("problem"))
 DISPATCH_KEEP_MEASURES = declare("dispatch_keep_measures", "pdk")  # 沿用原措施 on a reopened problem
 EXPLAIN_CONFIRM = declare("explain_confirm", "pxc", choice("answer", ("yes", "no")))
 CLOSURE_VIEW = declare("closure_view", "pcv", _id("problem"))  # the evidence before 销号
-CLOSURE_CONFIRM = declare("closure_confirm", "pcy", _id("problem"))
-CLOSURE_KEEP = declare("closure_keep", "pcn", _id("problem"))
+CLOSURE_CONFIRM = declare("closure_confirm", "pcy", _id("problem"), CONFIRMATION)
+CLOSURE_KEEP = declare("closure_keep", "pcn", _id("problem"), CONFIRMATION)
 CLOSURE_REQUEST_CONFIRM = declare("closure_request_confirm", "pqy", _id("problem"))
 CLOSURE_REQUEST_CANCEL = declare("closure_request_cancel", "pqn")
 EXTENSION_ASK = declare("extension_ask", "pe", _id("problem"))  # 申请延期
@@ -346,8 +365,8 @@ LOOKBACK_RECEIPT_VOTE = declare(
     choice("choice", lookbacks.CHOICES),
 )
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
-LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"))
-LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no")
+LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"), CONFIRMATION)
+LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no", _id("problem"), CONFIRMATION)
 LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
 # Widening to a department, a role or everyone: picked from a list, previewed with how many
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
@@ -366,8 +385,9 @@ LOOKBACK_WIDEN_GO = declare(
     _id("lookback"),
     choice("kind", WIDEN_KINDS),
     code("value", "[0-9a-z]{1,12}", 12),
+    CONFIRMATION,
 )
-LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"))
+LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"), CONFIRMATION)
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------
@@ -375,9 +395,24 @@ ROSTER_APPLY = declare("roster_apply", "roster:apply")
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
 ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
 INVITE_GO = declare(
-    "invite_go", "invite:go", code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID)))
+    "invite_go",
+    "invite:go",
+    code("department", f"all|[0-9]{{1,{len(str(MAX_ID))}}}", len(str(MAX_ID))),
+    CONFIRMATION,
 )
-INVITE_CANCEL = declare("invite_cancel", "invite:cancel")
+INVITE_CANCEL = declare("invite_cancel", "invite:cancel", CONFIRMATION)
+# /departments: a department's card; rename, merge into another, remove (each asked with a token)
+DEPARTMENT_OPEN = declare("department_open", "dp:o", _id("department"))
+DEPARTMENT_RENAME = declare("department_rename", "dp:r", _id("department"))
+DEPARTMENT_RENAME_GO = declare("department_rename_go", "dp:rg", _id("department"), CONFIRMATION)
+DEPARTMENT_RENAME_NO = declare("department_rename_no", "dp:rn", _id("department"), CONFIRMATION)
+DEPARTMENT_MERGE_PICK = declare("department_merge_pick", "dp:m", _id("department"))
+DEPARTMENT_MERGE_ASK = declare("department_merge_ask", "dp:ma", _id("department"), _id("into"))
+DEPARTMENT_MERGE_GO = declare("department_merge_go", "dp:mg", _id("department"), _id("into"), CONFIRMATION)
+DEPARTMENT_MERGE_NO = declare("department_merge_no", "dp:mn", _id("department"), _id("into"), CONFIRMATION)
+DEPARTMENT_REMOVE_ASK = declare("department_remove_ask", "dp:d", _id("department"))
+DEPARTMENT_REMOVE_GO = declare("department_remove_go", "dp:dg", _id("department"), CONFIRMATION)
+DEPARTMENT_REMOVE_NO = declare("department_remove_no", "dp:dn", _id("department"), CONFIRMATION)
 
 # ---- self-check reports -----------------------------------------------------------------------
 SELFCHECK_VIEW = declare("selfcheck_view", "sc:v", _id("report"))
@@ -405,8 +440,8 @@ EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
 EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
 EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
-EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"))
-EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"))
+EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"), CONFIRMATION)
+EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"), CONFIRMATION)
 # The leaders who see a sheet's results (sheet 0: every sheet), named by the office, one tap each.
 EVALUATION_VIEWERS = declare("evaluation_viewers", "ew:s", _id("sheet"))
 EVALUATION_VIEWER_TOGGLE = declare("evaluation_viewer_toggle", "ew:t", _id("sheet"), _id("person"))
@@ -475,7 +510,8 @@ ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
-REPORT_SEND = declare("report_send", "sup:rsok", number("request"))
+REPORT_SEND = declare("report_send", "sup:rsok", number("request"), CONFIRMATION)
+REPORT_SEND_CANCEL = declare("report_send_cancel", "sup:rsno", number("request"), CONFIRMATION)
 REPORT_VIEW = declare("report_view", "sup:rv", number("request"), number("institution"))
 REPORT_ACCEPT = declare("report_accept", "sup:ra", number("request"), number("institution"))
 REPORT_RETURN = declare("report_return", "sup:rr", number("request"), number("institution"))

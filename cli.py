@@ -3,6 +3,9 @@
     python bot.py roster import FILE [--yes]
                                            bring the roster in line with a CSV or .xlsx file;
                                            --yes when it deactivates many people or the office
+    python bot.py departments [rename OLD NEW | merge FROM INTO | remove NAME] [--yes]
+                                           list departments, or correct one created by mistake:
+                                           without --yes it only shows what would change
     python bot.py invite [--department D] [--person NAME] [--out DIR]
                                            new invitations (QR PNGs and printable sheets)
     python bot.py revoke NAME              withdraw a person's unused invitation
@@ -37,7 +40,7 @@ import sys
 from pathlib import Path
 
 import config
-from storage import institutions, invitations, people, problems, roster
+from storage import departments, institutions, invitations, people, problems, roster
 from storage.db import open_database
 
 
@@ -77,8 +80,68 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
         )
         if changes.new_departments:
             print(f"roster{where}: new departments: " + ", ".join(changes.new_departments))
+        for old, now in changes.former_names.items():  # renamed or merged by the office
+            print(f"roster{where}: {old!r} is now {now!r}; imported as {now!r}")
         for new, old in changes.look_alikes:  # a department spelled two ways splits its people
             print(f"roster{where}: check: {new!r} looks like {old!r}; if they are one, write it one way")
+    return 0
+
+
+def _departments(settings: config.Settings, args: argparse.Namespace) -> int:
+    """The office's /departments on the command line (storage/departments.py)."""
+    db = open_database(settings.database_path)
+    if not args.action:
+        listed = people.department_list(db)
+        counts = departments.people_counts(db)
+        for department_id, name in listed:
+            alike = [other for _, other in listed if other != name and departments.looks_alike(name, other)]
+            note = f"\tlooks like {', '.join(alike)}" if alike else ""
+            print(f"{name}\t{counts.get(department_id, 0)} people{note}")
+        return 0
+    wanted = 2 if args.action in ("rename", "merge") else 1
+    if len(args.names) != wanted:
+        print(f"departments {args.action}: {wanted} names, please", file=sys.stderr)
+        return 1
+    found = {}
+    for typed in args.names[: 1 if args.action == "rename" else wanted]:  # a new name is not looked up
+        name = people.department_named(db, typed)
+        if name is None:
+            print(f"no department {typed!r}; known: {', '.join(people.departments(db))}", file=sys.stderr)
+            return 1
+        found[typed] = people.department_id(db, name)
+    first = found[args.names[0]]
+    try:
+        if args.action == "rename":
+            new = departments.check_new_name(db, first, args.names[1])
+            what = f"rename {people.department_name(db, first)!r} to {new!r}"
+        elif args.action == "merge":
+            into = found[args.names[1]]
+            if into == first:
+                print("departments merge: that is one department", file=sys.stderr)
+                return 1
+            what = f"merge {people.department_name(db, first)!r} into {people.department_name(db, into)!r}"
+        else:
+            what = f"remove {people.department_name(db, first)!r}"
+        usage = departments.usage(db, first)
+        counted = ", ".join(f"{field.replace('_', ' ')}: {count}" for field, count in usage.nonzero().items())
+        print(f"{what}; what names it: {counted or 'nothing'}")
+        if args.action == "remove" and not usage.empty:
+            print("a department that something names cannot be removed; merge it instead", file=sys.stderr)
+            return 1
+        if not args.yes:
+            print("nothing was changed; run again with --yes to do it (a merge cannot simply be undone)")
+            return 2
+        if args.action == "rename":
+            departments.rename(db, first, args.names[1], None)
+        elif args.action == "merge":
+            departments.merge(db, first, found[args.names[1]], None)
+        else:
+            departments.remove(db, first, None)
+    except departments.DepartmentError as error:
+        taken = f" ({error.name!r} exists: merge into it instead)" if error.reason == "taken" else ""
+        print(f"departments {args.action}: {error.reason}{taken}", file=sys.stderr)
+        return 1
+    print(f"done: {what}")
     return 0
 
 
@@ -523,6 +586,10 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply even if it deactivates more than a fifth of the active people or an office member",
     )
+    departments_cmd = commands.add_parser("departments", help="list departments; rename, merge or remove one")
+    departments_cmd.add_argument("action", nargs="?", choices=("rename", "merge", "remove"))
+    departments_cmd.add_argument("names", nargs="*", help="rename OLD NEW, merge FROM INTO, remove NAME")
+    departments_cmd.add_argument("--yes", action="store_true", help="do it (without: show what would change)")
     invite = commands.add_parser("invite", help="make invitations for people not yet joined")
     invite.add_argument("--department")
     invite.add_argument("--person", help="only this person (by name)")
@@ -572,6 +639,7 @@ def parser() -> argparse.ArgumentParser:
 
 ACTIONS = {
     "roster": _roster_import,
+    "departments": _departments,
     "invite": _invite,
     "revoke": _revoke,
     "problems": _problems_import,

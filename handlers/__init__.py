@@ -19,7 +19,7 @@ from handlers.campaign import (
     sheet_form,
 )
 from handlers.opinions import forwarded, hotspots, inbox, public_box, receipt, submit
-from handlers.people import directory, invite, profile, roster, start
+from handlers.people import departments, directory, invite, profile, roster, start
 from handlers.problems import (
     closure_request,
     closures,
@@ -68,6 +68,7 @@ def register(app: Application) -> None:
         lookback,
         roster,
         invite,
+        departments,
         selfcheck_form,
         self_check,
         meeting_form,

@@ -62,6 +62,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
     "survey": ("answering",),
     "upward_report": ("uploading", "return_comment"),
+    "departments": ("new_name",),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -86,6 +87,7 @@ USER_DATA_KEYS: dict[str, str] = {
     "selfcheck_form": "selfcheck_form",
     "upward_upload": "upward_report",
     "upward_return": "upward_report",
+    "department_renaming": "departments",
 }
 
 # user_data keys kept between a preview and its confirming button, outside any conversation
@@ -93,6 +95,9 @@ STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
     "new_survey": "a questionnaire's text while /survey's preview waits for 确认发出",
     "public_texts": "an answer's edited public words while its publish preview waits for 确认",
+    "confirmations": "the token of each open question before an irreversible act (handlers/confirmations.py)",
+    "inbox_view": "the ids of the round of inbox pages opened by /inbox, and its token",
+    "department_rename": "a department's new name while its rename preview waits for 确认",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

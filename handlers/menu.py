@@ -52,6 +52,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("roster", "btn.roster", frozenset({OFFICE})),
     ("invite", "btn.invite", frozenset({OFFICE})),
     ("people", "btn.people", frozenset({LEADER, OFFICE})),
+    ("departments", "btn.departments", frozenset({OFFICE})),
     ("me", "btn.me", MEMBERS),
     ("language", "btn.language", MEMBERS),
     ("help", "btn.help", MEMBERS),

@@ -102,6 +102,8 @@ class AnonymousPool:
         """Write every waiting opinion and write-back as one shuffled batch; returns how many."""
         if not (self.opinions or self.write_backs):
             return 0
+        from storage import departments  # (it imports this module)
+
         waiting = list(self.opinions.values())
         photos = [(o.id, position, jpeg) for o in waiting for position, jpeg in enumerate(o.photos)]
         links = [(o, sealed) for o, sealed in self.subscriptions.items() if o in self.opinions]
@@ -114,7 +116,9 @@ class AnonymousPool:
                         (
                             o.id,
                             o.category,
-                            o.department_id,
+                            # merged into another or removed since it was picked (by the office
+                            # in chat or on the command line, another process): as it is now
+                            departments.current_id(self.db, o.department_id),
                             o.text,
                             o.submitted_on,
                             o.receipt_hash,

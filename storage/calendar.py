@@ -13,6 +13,7 @@ import sqlite_utils
 from storage import audit, csv_files, people, phrasings
 from storage.clock import clock, iso, parse_iso
 from storage.csv_files import FileRejected
+from storage.departments import current_names  # a name renamed since the form offered it
 from storage.people import Person
 
 SEPARATORS = re.compile(r"[,，;；、/|\s]+")
@@ -87,7 +88,7 @@ def add(
                     "ends_at": iso(ends_at) if ends_at else None,
                     "place": place.strip()[:200],
                     "roles": " ".join(roles),
-                    "departments": "|".join(departments),
+                    "departments": "|".join(current_names(db, departments)),
                 }
             )
             .last_pk

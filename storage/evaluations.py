@@ -24,6 +24,7 @@ import sqlite_utils
 
 from storage import anonymous_pool, audit, people, problems
 from storage.clock import clock, iso, parse_iso
+from storage.departments import current_names  # a name renamed since the form offered it
 from storage.keys import Keys
 from storage.people import Person
 from storage.problems import ProblemError
@@ -153,7 +154,7 @@ def create(
                 json.dumps(list(items), ensure_ascii=False),
                 json.dumps(list(grades), ensure_ascii=False),
                 " ".join(sorted(roles)),
-                json.dumps(sorted(departments), ensure_ascii=False),
+                json.dumps(sorted(current_names(db, departments)), ensure_ascii=False),
                 iso(now),
                 iso(closes_at),
                 created_by,

@@ -1016,3 +1016,23 @@ def m290_hotspot_parts(db: sqlite_utils.Database) -> None:
     own part (all a group the grouping made alone), else a random id like a group's (the group
     a merge brought in, or the office's move of one opinion). Two random ids, as before."""
     db.execute("alter table hotspot_members add column part_id text")
+
+
+@migrations()
+def m296_department_former_names(db: sqlite_utils.Database) -> None:
+    """The names a department had before the office renamed it or merged it into another
+    (storage/departments.py), normalised: a roster file, a typed /invite or /export, a draft
+    or an old button that still says 公卫科 finds 公共卫生科 rather than creating the typo
+    again. `former_id`: the id a merged or removed department had (a rename keeps its id);
+    `department_id` null: removed (its id is then never given to a new department)."""
+    db.executescript(
+        """
+        create table department_former_names (
+            name text primary key,
+            department_id integer references departments(id),
+            former_id integer
+        );
+        create index department_former_ids on department_former_names (former_id);
+        create index department_former_current on department_former_names (department_id);
+        """
+    )

@@ -15,7 +15,7 @@ from datetime import date
 
 import sqlite_utils
 
-from storage import anonymous_pool, audit
+from storage import anonymous_pool, audit, departments
 from storage.anonymous_pool import PendingOpinion
 from storage.keys import Keys
 
@@ -152,6 +152,9 @@ def submit(
     pool = anonymous_pool.pool_for(db)
     if draft.public and (not draft.anonymous or author_id is not None):
         raise OpinionError("public_is_anonymous")
+    # a department picked before the office merged it into another (or removed it) is the
+    # one it became (or none): the draft may have waited in the conversation meanwhile
+    department_id = departments.current_id(db, draft.department_id)
     if draft.anonymous:
         receipt = _random(RECEIPT_ALPHABET, RECEIPT_LENGTH)
         opinion_id = _unused_id(db, pool)
@@ -159,7 +162,7 @@ def submit(
             PendingOpinion(
                 opinion_id,
                 draft.category,
-                draft.department_id,
+                department_id,
                 draft.text,
                 today.isoformat(),
                 keys.receipt_hash(receipt),
@@ -173,7 +176,7 @@ def submit(
         db.execute(
             "insert into opinions (id, anonymous, author_id, category, department_id, text, "
             "submitted_on) values (?, 0, ?, ?, ?, ?, ?)",
-            [opinion_id, author_id, draft.category, draft.department_id, draft.text, today.isoformat()],
+            [opinion_id, author_id, draft.category, department_id, draft.text, today.isoformat()],
         )
         for position, jpeg in enumerate(draft.photos[:MAX_PHOTOS]):
             db.execute(
@@ -343,6 +346,22 @@ def inbox(db: sqlite_utils.Database, after: str | None, limit: int) -> tuple[lis
 
 
 _AFTER = "(? is null or (o.submitted_on, o.id) > (select submitted_on, id from opinions where id = ?))"
+
+
+def pending_ids(db: sqlite_utils.Database) -> list[str]:
+    """Every pending opinion's id, in the inbox's order (oldest day first): the round of pages
+    the office opens with /inbox, read whole so that its count cannot change under it."""
+    query = f"select o.id from opinions o where {_PENDING} order by o.submitted_on, o.id"
+    return [row[0] for row in db.execute(query, OPEN_STATUSES)]
+
+
+def several(db: sqlite_utils.Database, ids: list[str]) -> list[Opinion]:
+    """These opinions as they are now, in the order given; ids that are not there are left out."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    found = {r["id"]: _opinion(r) for r in db.query(f"{_SELECT} where o.id in ({marks})", ids)}
+    return [found[i] for i in ids if i in found]
 
 
 def recent(db: sqlite_utils.Database, exclude_id: str, limit: int) -> list[Opinion]:

@@ -121,11 +121,23 @@ def not_joined_count(db: sqlite_utils.Database) -> int:
 
 
 def department_id(db: sqlite_utils.Database, name: str) -> int:
-    """The department's id, created on first mention."""
+    """The department's id, created on first mention; a name the office renamed or merged away
+    (storage/departments.py) is the department it became, not created again."""
     rows = list(db.query("select id from departments where name = ?", [name]))
     if rows:
         return rows[0]["id"]
-    added = db.table("departments").insert({"name": name}).last_pk
+    former = db.execute(
+        "select department_id from department_former_names where name = ?", [names.normalise(name)]
+    ).fetchone()
+    if former and former[0] is not None:
+        return former[0]
+    # never the id of a department merged or removed: a draft, a waiting opinion or an old button
+    # holding it must not land in a new department (SQLite would reuse the largest id)
+    added = db.execute(
+        "insert into departments (id, name) select max(coalesce((select max(id) from departments), 0), "
+        "coalesce((select max(former_id) from department_former_names), 0)) + 1, ?",
+        [name],
+    ).lastrowid
     assert added is not None
     return int(added)
 
@@ -136,9 +148,18 @@ def departments(db: sqlite_utils.Database) -> list[str]:
 
 def department_named(db: sqlite_utils.Database, typed: str) -> str | None:
     """The department a person typed, compared as the roster compares names (门诊 部, 门诊　部
-    and 门诊部 are one), by its stored name; None when there is none."""
+    and 门诊部 are one), by its stored name (a former name gives the department it became);
+    None when there is none."""
     wanted = names.normalise(typed)
-    return next((name for name in departments(db) if names.normalise(name) == wanted), None)
+    found = next((name for name in departments(db) if names.normalise(name) == wanted), None)
+    if found is None:  # a name the office renamed or merged away: the department it became
+        row = db.execute(
+            "select d.name from department_former_names f join departments d on d.id = f.department_id "
+            "where f.name = ?",
+            [wanted],
+        ).fetchone()
+        found = row[0] if row else None
+    return found
 
 
 def department_list(db: sqlite_utils.Database) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
-from storage import audit, csv_files
+from storage import audit, csv_files, departments
 from storage.clock import clock, iso, parse_iso
 from storage.csv_files import FileRejected
 from storage.people import HEAD, LEADER, OFFICE, Person, by_id
@@ -421,6 +421,7 @@ def from_opinion(
             horizon=horizon,
             opinion_ids=(opinion_id,),
         )
+        department_id = departments.current_id(db, department_id)  # picked before a merge
         if department_id is not None:  # who it is about; dispatch still names who fixes it
             db.execute("update problems set department_id = ? where id = ?", [department_id, problem_id])
     return problem_id
@@ -547,7 +548,8 @@ def _assign(db, problem: Problem, fields: dict) -> dict:
 def _dispatch(db, problem: Problem, fields: dict) -> dict:
     """五落实: item, measures, leader, department, deadline; none may be missing."""
     measures = (fields.get("measures") or "").strip()
-    department_id = fields.get("department_id")
+    # a department picked before the office merged it away is the one it became
+    department_id = departments.current_id(db, fields.get("department_id"))
     deadline: date | None = fields.get("deadline")
     missing = [
         name

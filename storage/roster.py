@@ -10,11 +10,11 @@ applied only when the caller says the risk was confirmed."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlite_utils
 
-from storage import audit, csv_files, names, people
+from storage import audit, csv_files, departments, names, people
 from storage.csv_files import FileRejected
 
 # More than this share of the active people deactivated at once is a wrong file, not a reshuffle.
@@ -71,6 +71,9 @@ class RosterChanges:
     added_departments: list[str] = field(default_factory=list)  # each of `added`'s, in order
     new_departments: dict[str, int] = field(default_factory=dict)  # created by the import: people
     look_alikes: list[tuple[str, str]] = field(default_factory=list)  # (new, one it looks like)
+    # a department the file still writes by the name the office renamed or merged away
+    # (storage/departments.py): as the file writes it -> the department it is now
+    former_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -179,6 +182,7 @@ def _plan(
         )
     }
     changes = RosterChanges()
+    rows = _by_current_names(db, rows, changes)
     writes: list[tuple] = []  # ("insert", row) or ("update", row, person id)
     changes.active_before = sum(1 for r in existing.values() if r["active"])
     for row in rows:
@@ -207,6 +211,22 @@ def _plan(
     return changes, writes
 
 
+def _by_current_names(
+    db: sqlite_utils.Database, rows: list[RosterRow], changes: RosterChanges
+) -> list[RosterRow]:
+    """The file's departments under the names they have now: an office that fixed 公卫科 into
+    公共卫生科 keeps its old workbook, and importing it must not split the department again."""
+    former = departments.former_names(db)
+    found = []
+    for row in rows:
+        now = former.get(row.department)
+        if now is not None:
+            changes.former_names[row.department] = now
+            row = replace(row, department=names.normalise(now))
+        found.append(row)
+    return found
+
+
 def _new_departments(db: sqlite_utils.Database, rows: list[RosterRow], changes: RosterChanges) -> None:
     """The departments the file would create, and which of them look like another one (公卫科
     and 公共卫生科, 门诊 and 门诊部): a department spelled two ways would split its people in
@@ -217,19 +237,9 @@ def _new_departments(db: sqlite_utils.Database, rows: list[RosterRow], changes: 
             changes.new_departments[row.department] = changes.new_departments.get(row.department, 0) + 1
     known = stored + list(changes.new_departments)
     for new in changes.new_departments:
-        alike = next((other for other in known if other != new and _looks_alike(new, other)), None)
+        alike = next((other for other in known if other != new and departments.looks_alike(new, other)), None)
         if alike is not None and (alike, new) not in changes.look_alikes:
             changes.look_alikes.append((new, alike))
-
-
-def _looks_alike(one: str, other: str) -> bool:
-    """One name is the other with characters left out (公卫科 in 公共卫生科, 门诊 in 门诊部),
-    starting alike: how offices shorten a department's name."""
-    short, long = sorted((one, other), key=len)
-    if len(short) < 2 or short[0] != long[0]:
-        return False
-    rest = iter(long)
-    return all(char in rest for char in short)
 
 
 def _edits(current: dict, row: RosterRow) -> list[Edit]:

@@ -21,6 +21,7 @@ import sqlite_utils
 
 from storage import anonymous_pool, audit, people
 from storage.clock import clock, iso, parse_iso
+from storage.departments import current_names  # a name renamed since the form offered it
 from storage.people import Person
 
 SINGLE, MULTIPLE, SCALE, TEXT = "single", "multiple", "scale", "text"
@@ -140,7 +141,7 @@ def create(
             [
                 title.strip(),
                 " ".join(sorted(roles)),
-                json.dumps(sorted(departments), ensure_ascii=False),
+                json.dumps(sorted(current_names(db, departments)), ensure_ascii=False),
                 iso(now),
                 iso(closes_at),
                 created_by,

@@ -208,7 +208,8 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
     assert not any("门诊部" in (m.text or "") and "约谈" in (m.text or "") for m in ledger)
 
     await office.press("查看结果")
-    confirm = (await office.press("向全体公布结果"))[-1].text
+    asked = (await office.press("向全体公布结果"))[-1]
+    confirm = asked.text
     assert "参评 30/30 人" in confirm and "不公布的对象：1 个" in confirm and "全体 33 人" in confirm
     assert "预计约 1 分钟内发完这 33 人" in confirm and "Stars" not in confirm  # paid broadcasts off
     assert (
@@ -217,6 +218,13 @@ async def test_results_stay_confidential_and_a_flagged_subject_is_a_confidential
         ]
         == 0
     )  # nothing before 确认
+    old_confirm = next(b["callback_data"] for row in asked.buttons for b in row if "确认" in b["text"])
+    await office.press("取消", message=asked)
+    await office.press_data(asked.message_id, old_confirm)  # the 确认 above, after 取消
+    assert "什么也没做" in (await office.callback_answer())["text"]
+    published = "select count(*) from outbox where dedup_key like 'evaluation:%:published:%'"
+    assert db.execute(published).fetchone()[0] == 0
+    await office.press("向全体公布结果")
     await office.press("确认")
     [text] = [
         r[0]

@@ -57,7 +57,7 @@ async def test_the_office_sees_one_card_opens_it_and_lists_one_problem(running_b
     group = hotspots.members(db, hotspots.group_of(db, first))
     assert {problems.problem_of_opinion(db, o) for o in group} == {problem_id}
     assert problems.problem_of_opinion(db, taken) is None  # taken out: not linked
-    await office.press_data(asked.message_id, f"hs:pc:{hotspots.group_of(db, first)}")  # twice
+    await office.press("确认", message=asked)  # twice
     assert "都已列为问题" in (await office.callback_answer())["text"]
     # every receipt of the group leads to the one problem
     card = await staff.send(f"/receipt {receipts[0]}")

@@ -187,7 +187,13 @@ async def test_lookback_without_a_number_offers_the_closed_problems_and_asks(
     reply = await office.send("/lookback")
     reply = await office.press(f"#{problem_id} 候诊区座椅不足")
     assert "确认发起吗" in reply[-1].text
+    asked = reply[-1]
+    old_confirm = next(b["callback_data"] for row in asked.buttons for b in row if "确认" in b["text"])
+    await office.press("取消", message=asked)
+    await office.press_data(asked.message_id, old_confirm)  # the 确认 above, after 取消
+    assert "什么也没做" in (await office.callback_answer())["text"]
     assert db.execute("select count(*) from lookbacks").fetchone()[0] == 0  # nothing before 确认
-    reply = await office.press("确认")
+    reply = await office.press(f"#{problem_id} 候诊区座椅不足")
+    reply = await office.press("确认", message=reply[-1])
     assert any(f"#{problem_id} 的回头看已发起" in (m.text or "") for m in reply)
     assert db.execute("select count(*) from lookbacks").fetchone()[0] == 1

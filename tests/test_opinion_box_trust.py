@@ -187,6 +187,8 @@ async def test_publishing_previews_redacts_confirms_and_counts_who_got_it(runnin
     preview = await office.send("有职工反映个别医生服务态度差、收受红包。")
     assert "个别医生" in preview[-1].text and "王医生" not in preview[-1].text
     await head.block()  # one person blocked the bot: the office must not be told everyone got it
+    asked = next(m for m in reversed(office.inbox) if "✅ 确认发给 4 人" in m.labels())
+    confirm = next(b["callback_data"] for row in asked.buttons for b in row if "确认发给" in b["text"])
     await office.press("确认发给 4 人")
     got = await leader.wait_for("意见答复公开")
     assert "个别医生" in got.text and "王医生" not in got.text
@@ -194,7 +196,7 @@ async def test_publishing_previews_redacts_confirms_and_counts_who_got_it(runnin
     assert "已送达 3 人" in report.text and "1 人未能送达" in report.text
     # the original stays on record, and a second press sends nothing again
     assert db.execute("select text from opinions").fetchone()[0] == "放射科王医生态度很差，还收红包"
-    await office.press_data(card.message_id, f"ib:pubok:{CARD_ID.search(card.text).group(1)}")
+    await office.press_data(asked.message_id, confirm)
     assert "不能公开" in (await office.callback_answer())["text"]
     assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 4
 
@@ -207,8 +209,11 @@ async def test_cancelling_a_publication_sends_nothing(running_bot, client, invit
     await office.send("/inbox")
     await office.press("办结答复")
     await office.send("已减盐。")
-    await office.press("向全体公开答复")
+    asked = (await office.press("向全体公开答复"))[-1]
+    confirm = next(b["callback_data"] for row in asked.buttons for b in row if "确认发给" in b["text"])
     assert "没有发给任何人" in (await office.press("取消"))[-1].text
+    await office.press_data(asked.message_id, confirm)  # the 确认 above, pressed after 取消
+    assert "什么也没做" in (await office.callback_answer())["text"]
     assert db.execute("select count(*) from outbox where dedup_key like 'published:%'").fetchone()[0] == 0
     assert db.execute("select published from opinions").fetchone()[0] == 0
 
@@ -420,8 +425,11 @@ async def test_a_look_back_that_cannot_reach_k_tells_the_office_who_widens_it(
     widened = await leader.wait_for("您对整改效果满意吗")
     preview = previewed(await office.press("活动办", message=menu))
     assert "新询问 1 人，共 4 人可以投票" in preview.text
+    old_confirm = next(b["callback_data"] for row in preview.buttons for b in row if "确认" in b["text"])
     await office.press("取消", message=preview)
     assert "已取消" in (await office.wait_for("已取消")).text
+    await office.press_data(preview.message_id, old_confirm)  # the 确认 above, after 取消
+    assert "什么也没做" in (await office.callback_answer())["text"]
     assert not any("您对整改效果满意吗" in (m.text or "") for m in office.inbox)
     preview = previewed(await office.press("扩大到全体", message=warning))
     assert "全体" in preview.text and "新询问 1 人，共 4 人可以投票" in preview.text

@@ -39,7 +39,7 @@ from callbacks import (
 )
 from documents import slip_sheet
 from documents.invitation_sheet import deep_link
-from handlers import menu
+from handlers import confirmations, menu
 from handlers.access import (
     MEMBERS,
     SLIP_HOLDER,
@@ -709,6 +709,7 @@ async def _publish(update, context, sheet, numbers) -> None:
     shown = [r.subject.name for r in found if r.overall is not None]
     count = len(people.everyone(database(context)))
     estimate = delivery.estimate(settings(context), database(context), count, context.bot.rate_limiter)
+    token = confirmations.ask(context, f"results:{sheet.id}")  # 取消 spends it: an old 确认 publishes nothing
     await update.callback_query.answer()
     await reply(
         update,
@@ -725,10 +726,11 @@ async def _publish(update, context, sheet, numbers) -> None:
             [
                 [
                     InlineKeyboardButton(
-                        say(lang, "btn.confirm"), callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id)
+                        say(lang, "btn.confirm"),
+                        callback_data=EVALUATION_PUBLISH_CONFIRM.data(sheet.id, token),
                     ),
                     InlineKeyboardButton(
-                        say(lang, "btn.cancel"), callback_data=EVALUATION_PUBLISH_CANCEL.data(sheet.id)
+                        say(lang, "btn.cancel"), callback_data=EVALUATION_PUBLISH_CANCEL.data(sheet.id, token)
                     ),
                 ]
             ]
@@ -739,6 +741,9 @@ async def _publish(update, context, sheet, numbers) -> None:
 async def _confirm_publish(update, context, sheet, numbers) -> None:
     if sheet.published:
         await refuse(update, context, "evaluation.published_already")
+        return
+    if not confirmations.take(context, f"results:{sheet.id}", numbers[0]):
+        await confirmations.refuse_stale(update, context)
         return
     evaluations.publish(database(context), sheet.id, person_of(update, context).id)
     count = evaluation_job.announce_results(context.application, sheet)
@@ -758,6 +763,7 @@ async def _confirm_publish(update, context, sheet, numbers) -> None:
 
 
 async def _cancel_publish(update, context, sheet, numbers) -> None:
+    confirmations.forget(context, f"results:{sheet.id}", numbers[0])
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "evaluation.publish_cancelled")

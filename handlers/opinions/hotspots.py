@@ -21,11 +21,12 @@ from callbacks import (
     HOTSPOT_OPEN,
     HOTSPOT_PAGE,
     HOTSPOT_PROBLEM,
+    HOTSPOT_PROBLEM_CANCEL,
     HOTSPOT_PROBLEM_CONFIRM,
     HOTSPOT_SPLIT,
     Button,
 )
-from handlers import menu
+from handlers import confirmations, menu
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines
 from handlers.problems.listing import announce
 from jobs import hotspots as hotspot_job
@@ -330,23 +331,25 @@ async def confirm_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         "hotspot.confirm_problem",
         count=len(linked),
         title=shorten(text, SNIPPET),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        say(lang, "btn.confirm"), callback_data=HOTSPOT_PROBLEM_CONFIRM.data(hotspot.id)
-                    )
-                ]
-            ]
+        reply_markup=confirmations.buttons(
+            lang,
+            HOTSPOT_PROBLEM_CONFIRM,
+            HOTSPOT_PROBLEM_CANCEL,
+            hotspot.id,
+            token=confirmations.ask(context, f"hs:{hotspot.id}"),
         ),
     )
 
 
 @requires(OFFICE)
 async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    group_id, token = HOTSPOT_PROBLEM_CONFIRM.parse(update.callback_query.data)
+    if not confirmations.take(context, f"hs:{group_id}", token):
+        await _stale_confirmation(update, context, group_id)
+        return
     try:
         problem_id, count = hotspots.list_as_problem(
-            database(context), _group(update), person_of(update, context).id
+            database(context), group_id, person_of(update, context).id
         )
     except HotspotError as error:
         await refuse(update, context, f"hotspot.{error.reason}")
@@ -356,6 +359,23 @@ async def list_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         say(language(update, context), "hotspot.listed", id=problem_id, count=count), parse_mode="HTML"
     )
     announce(context, problem_id)
+
+
+async def _stale_confirmation(update: Update, context: ContextTypes.DEFAULT_TYPE, group_id: str) -> None:
+    """An old 确认: nothing is listed. A group listed meanwhile (the double tap's second) says
+    so; otherwise the question was cancelled or asked again."""
+    db = database(context)
+    hotspot = hotspots.get(db, group_id)
+    if hotspot is not None and not hotspots.unlisted(db, hotspot)[0]:
+        await refuse(update, context, "hotspot.already_listed")
+        return
+    await confirmations.refuse_stale(update, context)
+
+
+@requires(OFFICE)
+async def keep_unlisted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    group_id, token = HOTSPOT_PROBLEM_CANCEL.parse(update.callback_query.data)
+    await confirmations.cancel(update, context, f"hs:{group_id}", token, "hotspot.not_listed")
 
 
 def handlers() -> list[BaseHandler]:
@@ -373,4 +393,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(split, pattern=HOTSPOT_SPLIT),
         CallbackQueryHandler(confirm_problem, pattern=HOTSPOT_PROBLEM),
         CallbackQueryHandler(list_problem, pattern=HOTSPOT_PROBLEM_CONFIRM),
+        CallbackQueryHandler(keep_unlisted, pattern=HOTSPOT_PROBLEM_CANCEL),
     ]

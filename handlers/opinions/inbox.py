@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import Forbidden, TelegramError
@@ -41,7 +42,7 @@ from callbacks import (
     INBOX_REPLY,
     INBOX_TO_LEADER,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import confirmations, conversations, menu, typed_choice
 from handlers.access import (
     database,
     framed,
@@ -158,41 +159,63 @@ async def send_photos(context: ContextTypes.DEFAULT_TYPE, chat_id: int, opinion:
 
 @requires(OFFICE)
 async def show_inbox(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A page of pending opinions. The next page's button carries the page number and the
-    last opinion shown, so the next page starts right after it whatever changed meanwhile."""
-    page, after = 1, None
-    if update.callback_query:  # answered below: by reply() when empty, else before the page
-        page, after = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<last id>
+    """A page of the opinions pending when the office sent /inbox. The round's ids are kept
+    (in user_data, under a token the page buttons carry), so 第 n/N 页 and 共 T 条 stay what they
+    were and ◀ 上一页 shows the same cards again; what arrived meanwhile is counted on the page
+    and shown by the next /inbox, not slipped in between (the first walk saw 第1页/共3页, then
+    第2页/共4页)."""
     db = database(context)
+    if update.callback_query:
+        page, token = INBOX_PAGE.parse(update.callback_query.data)  # ib:page:<n>:<round>
+        view = context.user_data.get("inbox_view")
+        if not view or view["token"] != token:  # a page of an earlier round
+            await refuse(update, context, "inbox.round_gone")
+            return
+        ids = view["ids"].split(",")
+    else:
+        page, ids = 1, opinions.pending_ids(db)
+        if not ids:
+            await reply(update, context, "inbox.empty")
+            return
+        token = secrets.token_hex(3)
+        context.user_data["inbox_view"] = {"token": token, "ids": ",".join(ids)}
+    pages = (len(ids) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(page, pages)
+    if update.callback_query:
+        await update.callback_query.answer()
+    await _show_page(update, context, ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], page == 1)
+    arrived = len(set(opinions.pending_ids(db)) - set(ids)) if update.callback_query else 0
     lang = language(update, context)
-    shown, total, more = opinions.inbox(db, after, PAGE_SIZE)
-    chat_id = update.effective_chat.id
-    if not shown:
-        await reply(update, context, "inbox.empty")
-        return
-    if update.callback_query:
-        await update.callback_query.answer()
-    if update.callback_query:
-        await update.callback_query.answer()
-    for opinion in shown:
+    lines = [say(lang, "inbox.page", page=page, pages=pages, total=len(ids))]
+    if arrived:
+        lines.append(say(lang, "inbox.arrived", count=arrived))
+    await send_lines(context, update.effective_chat.id, lines, _paging(lang, page, pages, token))
+
+
+async def _show_page(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: list[str], first: bool) -> None:
+    """The page's opinions as they are now (one answered or listed meanwhile says so on its card)."""
+    db, lang, chat_id = database(context), language(update, context), update.effective_chat.id
+    for opinion in opinions.several(db, ids):
         await send_lines(context, chat_id, office_card_lines(lang, opinion, db), actions(lang, opinion, db))
         await send_photos(context, chat_id, opinion)
         opinions.mark_read(db, opinion.id)
-    if page == 1:  # then the groups of similar opinions, each as one card
+    if first:  # then the groups of similar opinions, each as one card
         await hotspot_cards.send_cards(update, context)
-    navigation = None
-    if more:
-        navigation = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, shown[-1].id)
-                    )
-                ]
-            ]
+
+
+def _paging(lang: str, page: int, pages: int, token: str) -> InlineKeyboardMarkup | None:
+    row = []
+    if page > 1:
+        row.append(
+            InlineKeyboardButton(
+                say(lang, "inbox.btn.previous"), callback_data=INBOX_PAGE.data(page - 1, token)
+            )
         )
-    pages = page + (more + PAGE_SIZE - 1) // PAGE_SIZE
-    await reply(update, context, "inbox.page", page=page, pages=pages, total=total, reply_markup=navigation)
+    if page < pages:
+        row.append(
+            InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=INBOX_PAGE.data(page + 1, token))
+        )
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 def _opinion_in_button(
@@ -492,9 +515,12 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
     lang = language(update, context)
     count = len(_audience(context))
     text = _public_texts(context).get(opinion.id)
+    token = confirmations.ask(context, f"publish:{opinion.id}")  # 取消 or a newer preview spends it
 
-    def button(key, action):
-        return InlineKeyboardButton(say(lang, key, count=count), callback_data=action.data(opinion.id))
+    def button(key, action, *values):
+        return InlineKeyboardButton(
+            say(lang, key, count=count), callback_data=action.data(opinion.id, *values)
+        )
 
     found = delivery.estimate(settings(context), database(context), count, context.bot.rate_limiter)
     await send_lines(
@@ -509,10 +535,10 @@ async def _show_publish_preview(update: Update, context: ContextTypes.DEFAULT_TY
         ],
         InlineKeyboardMarkup(
             [
-                [button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM)],
+                [button("inbox.btn.publish_confirm", INBOX_PUBLISH_CONFIRM, token)],
                 [
                     button("inbox.btn.publish_edit", INBOX_PUBLISH_EDIT),
-                    button("btn.cancel", INBOX_PUBLISH_CANCEL),
+                    button("btn.cancel", INBOX_PUBLISH_CANCEL, token),
                 ],
             ]
         ),
@@ -560,7 +586,14 @@ async def receive_public_text(update: Update, context: ContextTypes.DEFAULT_TYPE
 @requires(OFFICE)
 async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db = database(context)
-    (opinion_id,) = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
+    opinion_id, token = INBOX_PUBLISH_CONFIRM.parse(update.callback_query.data)
+    if not confirmations.take(context, f"publish:{opinion_id}", token):
+        opinion = opinions.get(db, opinion_id)
+        if opinion is not None and opinion.published:  # the double tap's second
+            await refuse(update, context, "inbox.not_publishable")
+        else:
+            await confirmations.refuse_stale(update, context)
+        return
     public_text = _public_texts(context).get(opinion_id)
     try:
         opinion = opinions.publish(db, opinion_id, person_of(update, context).id, public_text)
@@ -595,9 +628,9 @@ async def confirm_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 @requires(OFFICE)
 async def cancel_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _public_texts(context).pop(INBOX_PUBLISH_CANCEL.parse(update.callback_query.data)[0], None)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "inbox.publish_cancelled"))
+    opinion_id, token = INBOX_PUBLISH_CANCEL.parse(update.callback_query.data)
+    _public_texts(context).pop(opinion_id, None)
+    await confirmations.cancel(update, context, f"publish:{opinion_id}", token, "inbox.publish_cancelled")
 
 
 @requires(OFFICE)

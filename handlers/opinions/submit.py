@@ -58,7 +58,7 @@ from handlers.access import (
 )
 from handlers.uploads import MEGAPIXELS, clean_photo
 from jobs import forgetting, notices
-from storage import opinions, people, public_box
+from storage import departments, opinions, people, public_box
 from storage.clock import clock
 from storage.flood_guard import FloodGuard
 from storage.opinions import Draft
@@ -369,11 +369,13 @@ async def choose_department(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 async def _department_chosen(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, chosen: str
 ) -> int:
-    known = {department_id for department_id, _ in people.department_list(database(context))}
-    if not chosen.isdigit() or (int(chosen) and int(chosen) not in known):
+    # a picker shown before the office merged a department away offers its old id: the
+    # department it became is meant (storage/departments.py)
+    now = departments.current_id(database(context), int(chosen)) if chosen.isdigit() else None
+    if not chosen.isdigit() or (int(chosen) and now is None):
         await refuse(update, context, "stale_button")
         return CHOOSING_DEPARTMENT
-    draft.department_id = int(chosen) or None
+    draft.department_id = now
     await _say(update, context, "opinion.write", edit=True, limit=settings(context).opinion_max_chars)
     return WRITING
 

@@ -42,6 +42,8 @@ async def show_people(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             shown = "、".join(waiting[:MAX_WAITING_NAMES])
             more = "…" if len(waiting) > MAX_WAITING_NAMES else ""
             lines.append(say(lang, "people.waiting", names=shown + more))
+    if OFFICE in person.roles:  # where a misspelled department is fixed
+        lines.append(say(lang, "people.departments_hint"))
     await send_lines(context, update.effective_chat.id, lines, menu.keyboard(person, lang))
 
 

@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from callbacks import INVITE_CANCEL, INVITE_GO
 from documents import invitation_sheet
-from handlers import menu
+from handlers import confirmations, menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from storage import invitations, people
 from storage.people import OFFICE
@@ -47,11 +47,12 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     scope = say(lang, "invite.scope", department=department) if department else ""
     target = str(waiting[0].department_id) if department else "all"
+    token = confirmations.ask(context, "invite")  # a second 确认 would withdraw the codes just printed
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target)),
-                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data()),
+                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=INVITE_GO.data(target, token)),
+                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=INVITE_CANCEL.data(token)),
             ]
         ]
     )
@@ -59,7 +60,7 @@ async def offer_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 def _department_from_button(context: ContextTypes.DEFAULT_TYPE, data: str) -> tuple[bool, str | None]:
-    [target] = INVITE_GO.parse(data)
+    target, _ = INVITE_GO.parse(data)
     if target == "all":
         return True, None
     if not target.isdigit():
@@ -74,6 +75,9 @@ async def make_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     valid, department = _department_from_button(context, query.data)
     if not valid:
         await refuse(update, context, "stale_button")
+        return
+    if not confirmations.take(context, "invite", INVITE_GO.parse(query.data)[1]):  # cancelled or done
+        await confirmations.refuse_stale(update, context)
         return
     await query.answer()
     person = person_of(update, context)
@@ -98,8 +102,8 @@ async def make_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(OFFICE)
 async def cancel_invitations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "invite.cancelled"))
+    [token] = INVITE_CANCEL.parse(update.callback_query.data)
+    await confirmations.cancel(update, context, "invite", token, "invite.cancelled")
 
 
 def handlers() -> list[BaseHandler]:

@@ -121,7 +121,11 @@ def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
         updated=Raw(f"{len(changes.updated)}{updated}"),
         deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"),
         unchanged=changes.unchanged,
-        departments=Raw("\n\n" + _departments_text(lang, changes) if changes.new_departments else ""),
+        departments=Raw(
+            "\n\n" + _departments_text(lang, changes)
+            if changes.new_departments or changes.former_names
+            else ""
+        ),
     )
     if changes.risks:
         text = risk_text(lang, changes) + "\n\n" + text
@@ -130,13 +134,22 @@ def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
 
 def _departments_text(lang: str, changes: RosterChanges) -> str:
     """The departments the import creates, and a question for each that looks like another."""
-    shown = list(changes.new_departments.items())[:NAMES_SHOWN]
-    more = len(changes.new_departments) - len(shown)
-    listed = "、".join(say(lang, "roster.department_count", department=d, count=n) for d, n in shown)
-    lines = [say(lang, "roster.new_departments", departments=Raw(listed + (f"…（+{more}）" if more else "")))]
+    lines = [
+        say(lang, "roster.former_name", old=old, new=new)
+        for old, new in list(changes.former_names.items())[:NAMES_SHOWN]
+    ]
+    if changes.new_departments:
+        shown = list(changes.new_departments.items())[:NAMES_SHOWN]
+        more = len(changes.new_departments) - len(shown)
+        listed = "、".join(say(lang, "roster.department_count", department=d, count=n) for d, n in shown)
+        lines.append(
+            say(lang, "roster.new_departments", departments=Raw(listed + (f"…（+{more}）" if more else "")))
+        )
     lines += [
         say(lang, "roster.look_alike", new=new, old=old) for new, old in changes.look_alikes[:NAMES_SHOWN]
     ]
+    if changes.look_alikes:
+        lines.append(say(lang, "roster.look_alike_later"))
     return "\n".join(lines)
 
 

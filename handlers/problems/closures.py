@@ -23,8 +23,18 @@ from callbacks import (
     CLOSURES_PAGE,
     LEDGER_DETAIL,
 )
-from handlers import conversations, menu
-from handlers.access import database, language, person_of, reply, requires, send_lines, settings, too_long
+from handlers import confirmations, conversations, menu
+from handlers.access import (
+    database,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    settings,
+    too_long,
+)
 from handlers.problems.actions import id_in_button, problem_in_button, send_page, tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
@@ -147,17 +157,13 @@ async def confirm_close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         title=problem.title,
         count=len(told),
         progress=problem.progress,
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        say(lang, "closure.btn.confirm"), callback_data=CLOSURE_CONFIRM.data(problem.id)
-                    ),
-                    InlineKeyboardButton(
-                        say(lang, "btn.cancel"), callback_data=CLOSURE_KEEP.data(problem.id)
-                    ),
-                ]
-            ]
+        reply_markup=confirmations.buttons(
+            lang,
+            CLOSURE_CONFIRM,
+            CLOSURE_KEEP,
+            problem.id,
+            token=confirmations.ask(context, f"close:{problem.id}"),
+            confirm_key="closure.btn.confirm",
         ),
     )
 
@@ -176,14 +182,23 @@ async def _supervisor_closes(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @requires(OFFICE)
 async def keep_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    problem_id, token = CLOSURE_KEEP.parse(update.callback_query.data)
+    confirmations.forget(context, f"close:{problem_id}", token)
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(language(update, context), "closure.kept", id=id_in_button(update))
-    )
+    kept = say(language(update, context), "closure.kept", id=problem_id)
+    await update.callback_query.edit_message_text(kept)
 
 
 @requires(OFFICE)
 async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    problem_id, token = CLOSURE_CONFIRM.parse(update.callback_query.data)
+    if not confirmations.take(context, f"close:{problem_id}", token):  # 取消 was pressed, or it is done
+        problem = problems.get(database(context), problem_id)
+        if problem is not None and problem.status == problems.CLOSED:  # the double tap's second
+            await refuse(update, context, "closure.closed", id=problem_id)
+            return
+        await confirmations.refuse_stale(update, context)
+        return
     if await _supervisor_closes(update, context):
         return
     try:

@@ -29,7 +29,7 @@ from callbacks import (
     LOOKBACK_WIDEN_PICK,
     read_id,
 )
-from handlers import conversations, menu, typed_choice
+from handlers import confirmations, conversations, menu, typed_choice
 from handlers.access import (
     MEMBERS,
     database,
@@ -161,6 +161,7 @@ async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     before = {p.id for p in voters(context.application, lookback)}
     after = voters(context.application, lookback, adding=(kind, value))
+    token = confirmations.ask(context, f"widen:{lookback_id}")  # 取消 spends it
     await reply(
         update,
         context,
@@ -175,10 +176,10 @@ async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 [
                     InlineKeyboardButton(
                         say(lang, "btn.confirm"),
-                        callback_data=LOOKBACK_WIDEN_GO.data(lookback_id, kind, value),
+                        callback_data=LOOKBACK_WIDEN_GO.data(lookback_id, kind, value, token),
                     ),
                     InlineKeyboardButton(
-                        say(lang, "btn.cancel"), callback_data=LOOKBACK_WIDEN_NO.data(lookback_id)
+                        say(lang, "btn.cancel"), callback_data=LOOKBACK_WIDEN_NO.data(lookback_id, token)
                     ),
                 ]
             ]
@@ -190,11 +191,14 @@ async def widen_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Confirmed: the look-back asks that group too, and those not asked before get the
     question (those already asked are not asked twice)."""
-    lookback_id, kind, value = LOOKBACK_WIDEN_GO.parse(update.callback_query.data)
+    lookback_id, kind, value, token = LOOKBACK_WIDEN_GO.parse(update.callback_query.data)
     lookback, lang = _open_lookback(context, lookback_id), language(update, context)
     who = _group_name(context, lang, kind, value)
     if lookback is None or who is None:
         await refuse(update, context, "lookback.already" if who else "stale_button")
+        return
+    if not confirmations.take(context, f"widen:{lookback_id}", token):  # 取消 was pressed, or it is done
+        await confirmations.refuse_stale(update, context)
         return
     lookbacks.widen(
         database(context),
@@ -211,8 +215,8 @@ async def widen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(OFFICE)
 async def widen_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(say(language(update, context), "cancelled"))
+    lookback_id, token = LOOKBACK_WIDEN_NO.parse(update.callback_query.data)
+    await confirmations.cancel(update, context, f"widen:{lookback_id}", token, "cancelled")
 
 
 @requires(*MEMBERS)
@@ -324,6 +328,7 @@ async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse(update, context, "stale_button")
         return
     lang = language(update, context)
+    token = confirmations.ask(context, f"round:{problem.id}")  # 取消 spends it
     await reply(
         update,
         context,
@@ -335,9 +340,11 @@ async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             [
                 [
                     InlineKeyboardButton(
-                        say(lang, "btn.confirm"), callback_data=LOOKBACK_ROUND_GO.data(problem.id)
+                        say(lang, "btn.confirm"), callback_data=LOOKBACK_ROUND_GO.data(problem.id, token)
                     ),
-                    InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=LOOKBACK_ROUND_NO.data()),
+                    InlineKeyboardButton(
+                        say(lang, "btn.cancel"), callback_data=LOOKBACK_ROUND_NO.data(problem.id, token)
+                    ),
                 ]
             ]
         ),
@@ -346,13 +353,17 @@ async def pick_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 @requires(OFFICE)
 async def confirm_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [problem_id] = LOOKBACK_ROUND_GO.parse(update.callback_query.data)
+    problem_id, token = LOOKBACK_ROUND_GO.parse(update.callback_query.data)
+    if not confirmations.take(context, f"round:{problem_id}", token):  # 取消 was pressed, or it is done
+        await confirmations.refuse_stale(update, context)
+        return
     await _start_round(update, context, problem_id)
 
 
 @requires(OFFICE)
 async def drop_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, "cancelled")
+    problem_id, token = LOOKBACK_ROUND_NO.parse(update.callback_query.data)
+    await confirmations.cancel(update, context, f"round:{problem_id}", token, "cancelled")
 
 
 async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:

@@ -21,9 +21,17 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import REPORT_ACCEPT, REPORT_RETURN, REPORT_SEND, REPORT_SUBMIT, REPORT_UPLOAD, REPORT_VIEW
+from callbacks import (
+    REPORT_ACCEPT,
+    REPORT_RETURN,
+    REPORT_SEND,
+    REPORT_SEND_CANCEL,
+    REPORT_SUBMIT,
+    REPORT_UPLOAD,
+    REPORT_VIEW,
+)
 from documents import summary_report
-from handlers import conversations, menu
+from handlers import confirmations, conversations, menu
 from handlers.access import (
     database,
     language,
@@ -103,15 +111,16 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang, today = language(update, context), ledger.today(context)
     start = summary.campaign_start(database(context), settings(context).timezone, today)
+    token = confirmations.ask(context, f"report:{request.id}")
     confirm = InlineKeyboardMarkup(
         [
             [
-                _button(lang, "upward.btn.send", REPORT_SEND.data(request.id)),
+                _button(lang, "upward.btn.send", REPORT_SEND.data(request.id, token)),
                 _button(lang, "upward.btn.upload", REPORT_UPLOAD.data(request.id)),
-            ]
+            ],
+            [_button(lang, "btn.cancel", REPORT_SEND_CANCEL.data(request.id, token))],
         ]
     )
-    # no cancel button: a preview left alone sends nothing
     await reply(
         update,
         context,
@@ -127,11 +136,14 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @requires(OFFICE)
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The second tap: today's summary report, built off the loop, goes up."""
-    [request_id] = REPORT_SEND.parse(update.callback_query.data)
+    request_id, token = REPORT_SEND.parse(update.callback_query.data)
     body, request = _body_and_request(context, request_id)
     unit = institutions.institution_of(context.application)
     if request is None or unit is None or unit.is_body:
         await refuse(update, context, "upward.error.not_found")
+        return
+    if not confirmations.take(context, f"report:{request_id}", token):  # cancelled, or sent already
+        await confirmations.refuse_stale(update, context)
         return
     await update.callback_query.answer()
     config, db, today = settings(context), database(context), ledger.today(context)
@@ -156,6 +168,12 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.edit_message_text(
             say(language(update, context), "upward.sent", title=request.title)
         )
+
+
+@requires(OFFICE)
+async def keep_unsent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    request_id, token = REPORT_SEND_CANCEL.parse(update.callback_query.data)
+    await confirmations.cancel(update, context, f"report:{request_id}", token, "upward.not_sent")
 
 
 async def _goes_up(
@@ -476,6 +494,7 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("reports", status),
         CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
         CallbackQueryHandler(send, pattern=REPORT_SEND),
+        CallbackQueryHandler(keep_unsent, pattern=REPORT_SEND_CANCEL),
         CallbackQueryHandler(view, pattern=REPORT_VIEW),
         CallbackQueryHandler(accept, pattern=REPORT_ACCEPT),
         ConversationHandler(
