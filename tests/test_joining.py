@@ -56,6 +56,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
         "roster",
         "invite",
         "people",
+        "departments",  # correcting a department (tidy1: rename, merge, remove)
         *tail,
         "export",
         "report",
