@@ -449,7 +449,8 @@ LANGUAGE = declare("language", "lang", choice("code", LANGUAGE_NAMES))
 # ---- 督导: the supervising body ---------------------------------------------------------------
 SUPERVISION_WORKBOOK = declare("supervision_workbook", "sup:xlsx")
 SUPERVISION_LEDGER = declare("supervision_ledger", "sup:ledger", number("institution"))
-ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"))
+# the step the button takes the order to: a double tap, or a button the calendar overtook, climbs no further
+ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"), number("step", 4, 1))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))

@@ -328,7 +328,10 @@ def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
 
 
 def escalate_button(order: Order) -> list[list[tuple[str, str]]]:
-    return [[("order.btn.escalate", ORDER_ESCALATE.data(order.id))]] if order.step < orders.TALK else []
+    """⬆️ to the next step, named on the button (its data carries it: a second tap does nothing)."""
+    if order.step >= orders.TALK:
+        return []
+    return [[(f"order.btn.escalate.{order.step + 1}", ORDER_ESCALATE.data(order.id, order.step + 1))]]
 
 
 def application_of(target) -> Application:

@@ -158,6 +158,8 @@ def escalate(db: sqlite_utils.Database, order_id: int, by: int | None, to: int |
         if order.status == CONFIRMED:
             raise OrderError("done")
         target = to if to is not None else order.step + 1
+        if to is not None and order.step >= target:  # taken already (a double tap, the calendar)
+            raise OrderError("already_at")
         if target > TALK or target <= order.step:
             raise OrderError("last_step")
         db.execute("update supervision_orders set step = ? where id = ?", [target, order_id])

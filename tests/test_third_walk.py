@@ -32,3 +32,37 @@ async def test_a_patient_who_types_at_the_poster_steps_is_asked_to_tap_and_loses
     assert "/opinion" not in asked[-1].text, asked[-1].text
     preview = await patient.send("完成")
     assert any("挂号窗口的工作人员态度很差😠" in (m.text or "") for m in preview), preview[-1].text
+
+
+async def test_a_double_tap_on_escalate_climbs_one_step_and_the_button_names_it(
+    fast_bot, fast_client, db_path
+):
+    """The supervisor's ⬆️ 升级督办 tapped twice (a slow phone) took the order from 通知 past 提醒 to
+    告诫, a warning sent to the institution's office and leaders that nobody meant; the button
+    did not say which step it takes. Now it names the step, and a second tap, or a card whose
+    step the calendar already took, climbs no further and tells nobody again."""
+    from test_supervision import county, everyone_joins
+
+    from storage import orders
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor = people["周督导"]
+    await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
+    card = next(m for m in await supervisor.send("/orders") if m.buttons)
+    assert card.labels() == ["⬆️ 升级督办（→提醒）"], card.labels()
+    await supervisor.press("升级督办", message=card)
+    await supervisor.press_data(card.message_id, card.buttons[0][0]["callback_data"])  # the double tap
+    answer = await supervisor.callback_answer()
+    assert "已是“提醒”" in answer["text"] and "没有再升级" in answer["text"], answer
+    [order] = orders.open_orders(fast_bot.db)
+    assert order.step == orders.REMINDER and [s for s, _ in orders.steps(fast_bot.db, order.id)] == [1, 2]
+    await people["甲办"].wait_for("督办提醒")
+    assert not [m for m in people["甲办"].inbox if "督办告诫" in (m.text or "")]
+
+    # a card listed before the calendar moved the order on
+    card = next(m for m in await supervisor.send("/orders") if m.buttons)
+    assert card.labels() == ["⬆️ 升级督办（→告诫）"], card.labels()
+    orders.escalate(fast_bot.db, order.id, None, to=orders.WARNING)  # as the sweeper does
+    await supervisor.press("升级督办", message=card)
+    assert "已是“告诫”" in (await supervisor.callback_answer())["text"]
+    assert orders.get(fast_bot.db, order.id).step == orders.WARNING

@@ -251,18 +251,21 @@ def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | Non
             button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
             button("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
         ]
-    elif order.step < orders.TALK:
-        row = [button("order.btn.escalate", ORDER_ESCALATE.data(order.id))]
+    else:
+        row = [button(label, data) for label, data in next(iter(supervision.escalate_button(order)), [])]
     return InlineKeyboardMarkup([row]) if row else None
 
 
 @requires(SUPERVISOR)
 async def escalate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [order_id] = ORDER_ESCALATE.parse(update.callback_query.data)
+    order_id, step = ORDER_ESCALATE.parse(update.callback_query.data)
     try:
-        order = orders.escalate(database(context), order_id, person_of(update, context).id)
+        order = orders.escalate(database(context), order_id, person_of(update, context).id, to=step)
     except OrderError as error:
-        await refuse(update, context, f"order.error.{error.reason}")
+        now = orders.get(database(context), order_id)
+        lang = language(update, context)
+        at = say(lang, f"order.step.{now.step}") if now is not None else "—"
+        await refuse(update, context, f"order.error.{error.reason}", order=order_id, step=at)
         return
     told = supervision.tell_step(_app(context), order)
     view = supervision.view_of(_app(context), order.institution_id)
