@@ -454,7 +454,8 @@ ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"), number("st
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
-REPORT_SEND = declare("report_send", "sup:rsok", number("request"))
+# with the number of versions the preview saw: a double tap, or an old preview, sends nothing twice
+REPORT_SEND = declare("report_send", "sup:rsok", number("request"), number("seen", 9999))
 REPORT_VIEW = declare("report_view", "sup:rv", number("request"), number("institution"))
 REPORT_ACCEPT = declare("report_accept", "sup:ra", number("request"), number("institution"))
 REPORT_RETURN = declare("report_return", "sup:rr", number("request"), number("institution"))

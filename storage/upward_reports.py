@@ -124,15 +124,20 @@ def submit(
     document: bytes,
     file_name: str,
     source: str = GENERATED,
+    seen: int | None = None,
 ) -> int:
     """An institution's report, new or in place of one returned (an accepted one stays; one
-    waiting for review is replaced by the newer, both kept). Returns its version number."""
+    waiting for review is replaced by the newer, both kept). Returns its version number.
+    `seen`: how many versions there were when the office was shown what it would send; one
+    sent since (a double tap, an old preview) refuses this one (sent_already)."""
     assert source in (GENERATED, UPLOADED)
     with db.atomic():
         if get(db, request_id) is None:
             raise ReportError("not_found")
         if status_of(db, request_id, institution_id) == ACCEPTED:
             raise ReportError("accepted")
+        if seen is not None and len(history(db, request_id, institution_id)) != seen:
+            raise ReportError("sent_already")
         now = iso(clock.now())
         version = (
             1

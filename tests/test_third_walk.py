@@ -66,3 +66,36 @@ async def test_a_double_tap_on_escalate_climbs_one_step_and_the_button_names_it(
     await supervisor.press("升级督办", message=card)
     assert "已是“告诫”" in (await supervisor.callback_answer())["text"]
     assert orders.get(fast_bot.db, order.id).step == orders.WARNING
+
+
+async def test_a_double_tap_on_send_the_report_up_sends_it_once(fast_bot, fast_client, db_path):
+    """The township office's ✅ 确认报送 tapped twice: the bureau got the report twice (two
+    arrivals, 第 1 版 and 第 2 版, both 待审核) and the office read 抱歉，刚才的操作没有完成. The
+    second tap now says it was sent, which version, and sends nothing; a fresh 📤 still sends
+    a newer one."""
+    from test_supervision import county, everyone_joins, view
+
+    from jobs import institutions
+    from storage import upward_reports
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, office = people["周督导"], people["甲办"]
+    await supervisor.send("/askreport 2099-12-20 整改落实情况专题报告")
+    notice = await office.wait_for("上级要求报送")
+    preview = (await office.press("报送本单位综合报告", message=notice))[-1]
+    sent = await office.press("确认报送", message=preview)
+    assert "已报送" in sent[-1].text
+    again = await office.press_data(preview.message_id, preview.buttons[0][0]["callback_data"])
+    assert not any("没有完成" in (m.text or "") for m in again), [m.text for m in again]
+    answer = await office.callback_answer()
+    assert "已报送（第 1 版）" in answer["text"] and "没有再报送" in answer["text"], answer
+    request = upward_reports.recent(fast_bot.db)[0]
+    a_id = institutions.institution_of(view(fast_bot, "甲医院")).id
+    assert len(upward_reports.history(fast_bot.db, request.id, a_id)) == 1
+    await supervisor.wait_for("甲医院报送了")
+    assert len([m for m in supervisor.inbox if "甲医院报送了" in (m.text or "")]) == 1
+
+    # a new 📤 is a deliberate second sending: it goes, as version 2
+    preview = (await office.press("报送本单位综合报告", message=notice))[-1]
+    await office.press("确认报送", message=preview)
+    assert len(upward_reports.history(fast_bot.db, request.id, a_id)) == 2

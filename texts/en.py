@@ -835,6 +835,7 @@ MESSAGES = {
     "upward.preview": "“{title}” will go to {body}: {institution}'s summary report from {start} to today (Word). Or tap 📎 to upload your own report (.docx or PDF). The supervisor accepts or returns it.",
     "upward.sent": "📤 “{title}” was sent; the supervisor will review it.",
     "upward.error.accepted": "“{title}” was accepted already; nothing more to send.",
+    "upward.error.sent_already": "“{title}” has been sent (version {version}) and waits for the supervisors’ review; nothing was sent again. To send another, tap 📤 Send our summary report again.",
     "upward.error.not_found": "That request was not found.",
     "upward.error.no_title": "The request needs a title.",
     "upward.arrived": "📨 {institution} sent “{title}” (due {due}).",

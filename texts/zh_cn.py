@@ -847,6 +847,7 @@ MESSAGES = {
     "upward.preview": "将向{body}报送《{title}》：本单位（{institution}）{start} 至今天的整改落实情况综合报告（Word）。也可以点 📎 上传本单位自己的报告（.docx 或 PDF）。报送后由督导组审核，通过或退回。",
     "upward.sent": "📤 已报送《{title}》，等待督导组审核。",
     "upward.error.accepted": "《{title}》已审核通过，无需再报送。",
+    "upward.error.sent_already": "《{title}》已报送（第 {version} 版），等待督导组审核；这次没有再报送。要换一份，请重新点 📤 报送本单位综合报告。",
     "upward.error.not_found": "找不到这项报送要求。",
     "upward.error.no_title": "请写上报告标题。",
     "upward.arrived": "📨 {institution}报送了《{title}》（期限 {due}）。",

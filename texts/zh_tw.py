@@ -835,6 +835,7 @@ MESSAGES = {
     "upward.preview": "將向{body}報送《{title}》：本單位（{institution}）{start} 至今天的整改落實情況綜合報告（Word）。也可以點 📎 上傳本單位自己的報告（.docx 或 PDF）。報送後由督導組審核，通過或退回。",
     "upward.sent": "📤 已報送《{title}》，等待督導組審核。",
     "upward.error.accepted": "《{title}》已審核通過，無需再報送。",
+    "upward.error.sent_already": "《{title}》已報送（第 {version} 版），等待督導組審核；這次沒有再報送。要換一份，請重新點 📤 報送本單位綜合報告。",
     "upward.error.not_found": "找不到這項報送要求。",
     "upward.error.no_title": "請寫上報告標題。",
     "upward.arrived": "📨 {institution}報送了《{title}》（期限 {due}）。",

@@ -103,10 +103,11 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     lang, today = language(update, context), ledger.today(context)
     start = summary.campaign_start(database(context), settings(context).timezone, today)
+    sent = upward_reports.history(services(body).db, request.id, unit.id)
     confirm = InlineKeyboardMarkup(
         [
             [
-                _button(lang, "upward.btn.send", REPORT_SEND.data(request.id)),
+                _button(lang, "upward.btn.send", REPORT_SEND.data(request.id, len(sent))),
                 _button(lang, "upward.btn.upload", REPORT_UPLOAD.data(request.id)),
             ]
         ]
@@ -127,11 +128,15 @@ async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @requires(OFFICE)
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The second tap: today's summary report, built off the loop, goes up."""
-    [request_id] = REPORT_SEND.parse(update.callback_query.data)
+    request_id, seen = REPORT_SEND.parse(update.callback_query.data)
     body, request = _body_and_request(context, request_id)
     unit = institutions.institution_of(context.application)
     if request is None or unit is None or unit.is_body:
         await refuse(update, context, "upward.error.not_found")
+        return
+    sent = upward_reports.history(services(body).db, request.id, unit.id)
+    if len(sent) != seen:  # the second tap of a double tap, or a preview older than the last sending
+        await refuse(update, context, "upward.error.sent_already", title=request.title, version=len(sent))
         return
     await update.callback_query.answer()
     config, db, today = settings(context), database(context), ledger.today(context)
@@ -152,7 +157,7 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     content = await asyncio.to_thread(build)
     name = f"{unit.name}-{request.title}-{today.isoformat()}.docx"
-    if await _goes_up(update, context, body, request, unit, content, name, upward_reports.GENERATED):
+    if await _goes_up(update, context, body, request, unit, content, name, upward_reports.GENERATED, seen):
         await update.callback_query.edit_message_text(
             say(language(update, context), "upward.sent", title=request.title)
         )
@@ -167,15 +172,19 @@ async def _goes_up(
     content: bytes,
     name: str,
     source: str,
+    seen: int | None = None,
 ) -> bool:
     """Keep the report as the institution's next version and tell whoever asked for it (with
     the comment it was last returned with); False (and the office told why) when refused."""
     try:
-        version = upward_reports.submit(services(body).db, request.id, unit.id, content, name, source)
+        version = upward_reports.submit(
+            services(body).db, request.id, unit.id, content, name, source, seen=seen
+        )
     except ReportError as error:
+        sent = len(upward_reports.history(services(body).db, request.id, unit.id))
         await context.bot.send_message(
             update.effective_chat.id,
-            say(language(update, context), f"upward.error.{error.reason}", title=request.title),
+            say(language(update, context), f"upward.error.{error.reason}", title=request.title, version=sent),
         )
         return False
     earlier = upward_reports.history(services(body).db, request.id, unit.id)[:-1]
