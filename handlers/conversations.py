@@ -150,15 +150,16 @@ def flow(
     entry_points: list[BaseHandler],
     states: dict[object, list[BaseHandler]],
     cancel: Callback,
+    also_leave_on: tuple[BaseHandler, ...] = (),
     **kwargs,
 ) -> ConversationHandler:
     """The conversation `name` as every flow has it: built on typed_choice.conversation (typed
-    labels are taps), its timeout step, /cancel and a menu tap that leaves it, persistent, and
-    entered again from its entry points at any step."""
+    labels are taps), its timeout step, /cancel and a menu tap that leaves it (and whatever
+    else `also_leave_on` says), persistent, and entered again from its entry points at any step."""
     return typed_choice.conversation(
         entry_points=entry_points,
         states={**on_timeout(name), **states},
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(), *also_leave_on],
         name=name,
         conversation_timeout=TIMEOUT,
         persistent=True,

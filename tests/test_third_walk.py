@@ -99,3 +99,33 @@ async def test_a_double_tap_on_send_the_report_up_sends_it_once(fast_bot, fast_c
     preview = (await office.press("报送本单位综合报告", message=notice))[-1]
     await office.press("确认报送", message=preview)
     assert len(upward_reports.history(fast_bot.db, request.id, a_id)) == 2
+
+
+async def test_a_one_liner_after_a_bare_selfcheck_leaves_the_form_and_a_return_reason_arrives(
+    running_bot, client, invited, db
+):
+    """End-to-end tier (the line is handled again after the form ends). The office sent a bare
+    /selfcheck, then wrote it in one line instead; the form still waited for 'which department',
+    so the reason typed later for ↩️ 退回 was read as a department (名单上没有“问题原因没写清楚”)
+    and the report was never returned."""
+    from storage import self_checks
+
+    office, head = await join(client, invited, 103, "王芳"), await join(client, invited, 104, "刘洋")
+    await office.send("/selfcheck")
+    asked = await office.send("/selfcheck 门诊部 2099-12-04")
+    assert "已请 门诊部" in asked[-1].text, asked[-1].text
+    await head.wait_for("自查报告", timeout=10)
+    await head.press("写自查报告")
+    await head.send("召开职工座谈会")
+    await head.send("1. 挂号窗口少")
+    await head.send("增开窗口")
+    await head.press("提交")
+    arrived = await office.wait_for("提交了自查报告", timeout=10)
+    shown = await office.press("查看", message=arrived)
+    await office.press("退回", message=shown[-1])
+    done = await office.send("问题原因没写清楚，请补充。")
+    assert "已退回" in done[-1].text and "名单上没有" not in done[-1].text, done[-1].text
+    [report] = self_checks.listing(db)
+    assert report.status == self_checks.RETURNED
+    returned = await head.wait_for("被退回", timeout=10)
+    assert "问题原因没写清楚" in returned.text
