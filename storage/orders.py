@@ -86,6 +86,17 @@ def open_orders(db: sqlite_utils.Database, institution_id: int | None = None) ->
     return [_order(r) for r in db.query(query, params)]
 
 
+def open_twin(
+    db: sqlite_utils.Database, institution_id: int, title: str, problem_id: int | None = None
+) -> Order | None:
+    """The open order to this institution with the same words (or on the same problem)."""
+    title = " ".join(title.split())
+    for order in open_orders(db, institution_id):
+        if order.title == title or (problem_id is not None and order.problem_id == problem_id):
+            return order
+    return None
+
+
 def issue(
     body_db: sqlite_utils.Database,
     unit_db: sqlite_utils.Database,
@@ -106,6 +117,8 @@ def issue(
         raise OrderError("no_title")
     if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
         raise OrderError("too_long")
+    if open_twin(body_db, institution_id, title, problem_id) is not None:
+        raise OrderError("twin")  # the same order sent twice (no answer seen yet, typed again)
     if problem_id is None:
         problem_id = problems.create(
             unit_db, MARK + title, None, description=details, source=problems.SUPERVISION

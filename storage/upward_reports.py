@@ -59,6 +59,10 @@ def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> 
         raise ReportError("no_title")
     if len(title) > MAX_TITLE:  # refused, never cut
         raise ReportError("too_long")
+    if db.execute(
+        "select 1 from report_requests where title = ? and due_on = ?", [title, due_on.isoformat()]
+    ).fetchone():
+        raise ReportError("twin")  # the same request sent twice: every office would be told twice
     with db.atomic():
         request_id = db.execute(
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",

@@ -129,3 +129,40 @@ async def test_a_one_liner_after_a_bare_selfcheck_leaves_the_form_and_a_return_r
     assert report.status == self_checks.RETURNED
     returned = await head.wait_for("被退回", timeout=10)
     assert "问题原因没写清楚" in returned.text
+
+
+async def test_a_request_typed_again_is_not_sent_twice(fast_bot, fast_client, db_path):
+    """No answer seen yet on a slow phone, the supervisor typed the /order again, and /askreport,
+    and a township office its /selfcheck (12月4日 first, 2026-12-04 the second time): each was
+    issued twice, and the institution's office and leaders, every office, the department's head
+    were told twice, with two orders, two requests, two reports to write. The second is refused
+    now, pointing at the first, and nobody is told again."""
+    from test_supervision import county, everyone_joins, view
+
+    from storage import orders, self_checks, upward_reports
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor = people["周督导"]
+    await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
+    twice = await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
+    assert "已有同样的督办 #1" in twice[-1].text and "没有再下达" in twice[-1].text, twice[-1].text
+    assert len(orders.open_orders(fast_bot.db)) == 1
+    await people["甲院长"].wait_for("督办通知")
+    assert len([m for m in people["甲院长"].inbox if "督办通知" in (m.text or "")]) == 1
+    other = await supervisor.send("/order 乙医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
+    assert "已向乙医院下达督办" in other[-1].text  # the same words to another institution are another order
+
+    await supervisor.send("/askreport 2099-12-20 整改落实情况专题报告")
+    again = await supervisor.send("/askreport 2099年12月20日 整改落实情况专题报告")
+    assert "已经要求过《整改落实情况专题报告》（2099-12-20 前报送）" in again[-1].text, again[-1].text
+    assert len(upward_reports.recent(fast_bot.db)) == 1
+    await people["乙办"].wait_for("上级要求报送")
+    assert len([m for m in people["乙办"].inbox if "上级要求报送" in (m.text or "")]) == 1
+
+    office, head = people["甲办"], people["甲主任"]
+    await office.send("/selfcheck 门诊部 2099年12月4日")
+    repeated = await office.send("/selfcheck 门诊部 2099-12-04")
+    assert "门诊部 已有 2099-12-04 前的自查报告 #1（待提交）" in repeated[-1].text, repeated[-1].text
+    assert len(self_checks.listing(view(fast_bot, "甲医院").bot_data["db"])) == 1
+    await head.wait_for("自查报告")
+    assert len([m for m in head.inbox if "提交自查报告" in (m.text or "")]) == 1

@@ -121,7 +121,17 @@ async def request_report(
             reviewer_id=reviewer_id,
         )
     except SelfCheckError as error:
-        await reply(update, context, f"selfcheck.error.{error.reason}")
+        earlier = self_checks.twin(db, due, department_id, person.id if person else None)
+        lang = language(update, context)
+        await reply(
+            update,
+            context,
+            f"selfcheck.error.{error.reason}",
+            id=earlier.id if earlier else "",
+            subject=earlier.subject if earlier else "",
+            due=due.isoformat(),
+            status=say(lang, f"selfcheck.status.{earlier.status}") if earlier else "",
+        )
         return
     report = self_checks.get(db, report_id)
     count = notices.notify(

@@ -196,7 +196,17 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             problem_id=problem_id,
         )
     except OrderError as error:
-        await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
+        twin = orders.open_twin(database(context), unit.id, " ".join(words[2:]), problem_id)
+        await reply(
+            update,
+            context,
+            f"order.error.{error.reason}",
+            limit=orders.MAX_TITLE,
+            institution=unit.name,
+            order=twin.id if twin else "",
+            deadline=twin.deadline.isoformat() if twin else "",
+            step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
+        )
         return
     told = supervision.tell_step(_app(context), order)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
@@ -432,9 +442,13 @@ async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
     unit = institutions.institution_of(view)
-    order = orders.issue(
-        database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
-    )
+    try:
+        order = orders.issue(
+            database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
+        )
+    except OrderError:  # the same words are an open order already (a sheet of the same title)
+        await refuse(update, context, "appraisal.already")
+        return True
     appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
     supervision.tell_step(_app(context), order)
     notices.problem_listed(view, order.problem_id)

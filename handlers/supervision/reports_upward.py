@@ -67,7 +67,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             database(context), " ".join(words[1:]), due, person_of(update, context).id
         )
     except ReportError as error:
-        await reply(update, context, f"upward.error.{error.reason}", title="", limit=upward_reports.MAX_TITLE)
+        await reply(
+            update,
+            context,
+            f"upward.error.{error.reason}",
+            title=" ".join(" ".join(words[1:]).split()),
+            due=due.isoformat(),
+            limit=upward_reports.MAX_TITLE,
+        )
         return
     views = supervision.institution_views(context.application)
     for view in views:
