@@ -166,3 +166,20 @@ async def test_a_request_typed_again_is_not_sent_twice(fast_bot, fast_client, db
     assert len(self_checks.listing(view(fast_bot, "甲医院").bot_data["db"])) == 1
     await head.wait_for("自查报告")
     assert len([m for m in head.inbox if "提交自查报告" in (m.text or "")]) == 1
+
+
+async def test_a_patient_who_sends_start_again_is_told_what_the_box_does(fast_client, invited, db):
+    """The patient who had scanned the lobby poster sent /start (Telegram's menu, or the 开始
+    button again) and read 整改通只对本单位名单内的人员开放，请向活动办索取您的个人邀请链接: a
+    hospital's staff-only message, to a patient who was just told to write an opinion here."""
+    from test_public_box import open_box
+
+    from texts import say
+
+    office = await join(fast_client, invited, 103, "王芳")
+    code = await open_box(office)
+    patient = await fast_client.user(990, "病人家属")
+    await patient.send(f"/start {code}")
+    again = await patient.send("/start")
+    assert again[-1].text == say("zh-CN", "public.start"), again[-1].text
+    assert "/opinion" in again[-1].text and "邀请链接" not in again[-1].text

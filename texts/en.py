@@ -1010,6 +1010,8 @@ MESSAGES = {
     "public.ledger.withdrawn": "The ledger is no longer published: people who scan cannot read it any more.",
     "public.ledger.unchanged": "Nothing changed: the ledger is already so.",
     "public.guest_only.ledger": "Hello! Here you can give an anonymous opinion: send /opinion (or scan the lobby poster again). To follow one you sent, send /receipt with its code. Our rectification ledger is public: send /ledger to read it.",
+    "public.start": "Hello! This is our public opinion box: send /opinion to give an anonymous opinion (or scan the lobby poster again); to follow one you sent, send /receipt with its code.",
+    "public.start.ledger": "Hello! This is our public opinion box: send /opinion to give an anonymous opinion (or scan the lobby poster again); to follow one you sent, send /receipt with its code; our rectification ledger is public: send /ledger to read it.",
     "ledger.title.guest": "<b>Rectification ledger (public)</b> (page {page}/{pages}, {total} items) 🔴 overdue 🟡 due soon or stalled 🟢 on track ✅ closed 💬 explained",
     "receipt.btn.ledger": "📋 Read the ledger",
     "evaluation.slip.note": "Scan the code to rate in Telegram. Anonymous: nobody records who you are. One rating only.",

@@ -1010,6 +1010,8 @@ MESSAGES = {
     "public.ledger.withdrawn": "已停止向群眾公開台賬：掃碼的人不再能查看。",
     "public.ledger.unchanged": "沒有變化：台賬已經是這個狀態。",
     "public.guest_only.ledger": "您好！這裡可以匿名提意見：傳送 /opinion（或再掃一次大廳海報上的二維碼）。已提交的意見，傳送 /receipt 加回執碼查看。本單位的整改台賬已公開：傳送 /ledger 查看。",
+    "public.start": "您好！這裡是本單位的群眾意見箱：傳送 /opinion 匿名提意見（或再掃一次大廳海報上的二維碼）；已提交的意見，傳送 /receipt 加回執碼查看。",
+    "public.start.ledger": "您好！這裡是本單位的群眾意見箱：傳送 /opinion 匿名提意見（或再掃一次大廳海報上的二維碼）；已提交的意見，傳送 /receipt 加回執碼查看；整改台賬已公開，傳送 /ledger 查看。",
     "ledger.title.guest": "<b>整改台賬（公開）</b>（第 {page}/{pages} 頁，共 {total} 項）🔴逾期 🟡臨期或久未進展 🟢正常 ✅已銷號 💬已說明原因",
     "receipt.btn.ledger": "📋 看整改台賬",
     "evaluation.slip.note": "用手機掃左邊的二維碼，在 Telegram 裡逐項評議。匿名：不記錄您是誰。每張只能評議一次，用後作廢。",

@@ -49,6 +49,12 @@ async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str |
         await menu.publish_commands(context, person, language(update, context, person))
         await menu.show_menu(update, context, person, "join.back", name=person.name)
         return
+    box = public_box.get(database(context)) if code is None else None
+    if box is not None:
+        # a patient from the lobby poster who taps /start again: what they can do here, not
+        # that the bot is for the roster only
+        await reply(update, context, "public.start.ledger" if box.ledger_published else "public.start")
+        return
     if code is None or not invitations.looks_like_code(code):
         await reply(update, context, "join.need_invitation" if code is None else "join.unknown")
         return
