@@ -183,3 +183,37 @@ async def test_a_patient_who_sends_start_again_is_told_what_the_box_does(fast_cl
     again = await patient.send("/start")
     assert again[-1].text == say("zh-CN", "public.start"), again[-1].text
     assert "/opinion" in again[-1].text and "邀请链接" not in again[-1].text
+
+
+async def test_a_patient_types_several_choices_and_a_score_in_a_public_questionnaire(
+    fast_client, invited, db
+):
+    """A patient with the public questionnaire's link typed 座椅，指示牌 at 多选 and 5分 at 评分,
+    as people answer a form in a chat: each time 请点上方按钮作答（这一题不是文字题）, and the
+    typed words went nowhere. They are the answer now, the next question follows."""
+    import re
+    from types import SimpleNamespace
+
+    from handlers.campaign.questionnaire import answering
+
+    office = await join(fast_client, invited, 103, "王芳")
+    preview = await office.send(
+        "/survey 门诊环境调查 | 2099-12-11 17:30 | 群众\n"
+        "1. 多选：您觉得哪些方面要改进？｜座椅/指示牌/卫生间\n"
+        "2. 评分：整体满意度\n"
+        "3. 单选：您还会来吗？｜会/不会"
+    )
+    created = await office.press("确认发出", message=preview[-1])
+    code = re.search(r"start=(survey_[0-9a-f]+)", created[-1].text)[1]
+    patient = await fast_client.user(990, "患者")
+    await patient.send(f"/start {code}")
+    second = await patient.send("座椅，指示牌")
+    assert "第 2/3 题" in second[-1].text, second[-1].text
+    third = await patient.send("５分")
+    assert "第 3/3 题" in third[-1].text, third[-1].text
+    assert "请点上方按钮" in (await patient.send("座椅还行吧"))[-1].text  # not a choice: asked again
+    await patient.send("会")
+    held = answering(SimpleNamespace(bot_data=fast_client.fast.app.bot_data))[patient.id]
+    assert held.answers == {0: ["0", "1"], 1: "4", 2: "0"}  # 座椅 and 指示牌; 5; 会
+    done = await patient.press("提交")
+    assert "已提交问卷" in done[-1].text

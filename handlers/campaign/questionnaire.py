@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -443,6 +444,27 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ConversationHandler.END
 
 
+SEPARATORS = re.compile(r"[\s,，、;；/／|｜]+")
+SCALE_TYPED = re.compile(r"([1-5])\s*(分|星|颗星)?")
+
+
+def _typed_choices(question, typed: str) -> list[str] | None:
+    """Choices typed where buttons were offered (the taps themselves are typed_choice's): the
+    several of a multiple-choice question at once (座椅，指示牌), or a scale's number with its
+    unit (5分); None when any part is not one of the choices."""
+    text = unicodedata.normalize("NFKC", typed).strip()
+    if question.kind == SCALE:
+        found = SCALE_TYPED.fullmatch(text)
+        return [str(int(found[1]) - 1)] if found and int(found[1]) <= len(question.choices) else None
+    if question.kind != MULTIPLE:
+        return None
+    options = {choice: str(i) for i, choice in enumerate(question.choices)}
+    picked = [typed_choice.match(part, options) for part in SEPARATORS.split(text) if part]
+    if not picked or None in picked:
+        return None
+    return sorted(set(picked), key=int)
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state = answering(context).get(update.effective_user.id)
@@ -455,7 +477,17 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ANSWERING
     question = survey.questions[state.position]
     if question.kind != TEXT:
-        await reply(update, context, "survey.use_buttons")
+        chosen = _typed_choices(question, update.message.text)
+        if chosen is None:
+            await reply(update, context, "survey.use_buttons")
+            return ANSWERING
+        # the typed choices are the answer, as the taps and 完成 would have made it
+        await forgetting.forget_now(
+            context.application, update.effective_chat.id, [update.message.message_id]
+        )
+        state.answers[state.position] = chosen if question.kind == MULTIPLE else chosen[0]
+        state.chosen, state.position = set(), state.position + 1
+        await _show(update, context, survey, state, edit=False)
         return ANSWERING
     text = update.message.text.strip()
     if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently
