@@ -217,3 +217,34 @@ async def test_a_patient_types_several_choices_and_a_score_in_a_public_questionn
     assert held.answers == {0: ["0", "1"], 1: "4", 2: "0"}  # 座椅 and 指示牌; 5; 会
     done = await patient.press("提交")
     assert "已提交问卷" in done[-1].text
+
+
+async def test_a_report_redone_after_a_return_says_so_to_its_reviewer(fast_client, invited, db):
+    """The office returned a self-check report with 问题原因没写清楚; the one that came back read
+    📝 刘洋 提交了自查报告 #1（门诊部），请审核 like the first, word for word: nothing said it was the
+    answer to the return, nor what had been asked."""
+    office, head = (
+        await join(fast_client, invited, 103, "王芳"),
+        await join(fast_client, invited, 104, "刘洋"),
+    )
+    await office.send("/selfcheck 门诊部 2099-12-04")
+
+    async def write(findings: str) -> None:
+        await head.send("/mychecks")
+        await head.press("门诊部")
+        await head.send("召开职工座谈会")
+        await head.send(findings)
+        await head.send("增开窗口")
+        await head.press("提交")
+
+    await write("1. 挂号窗口少")
+    first = await office.wait_for("提交了自查报告 #1")
+    assert "重新" not in first.text
+    shown = await office.press("查看", message=first)
+    await office.press("退回", message=shown[-1])
+    await office.send("问题原因没写清楚，请补充。")
+    await head.wait_for("被退回")
+    await write("1. 挂号窗口少，原因是人手不足")
+    again = await office.wait_for("重新提交")
+    assert "重新提交了退回的自查报告 #1（门诊部）" in again.text, again.text
+    assert "上次退回意见：问题原因没写清楚，请补充。" in again.text

@@ -645,6 +645,7 @@ MESSAGES = {
     "selfcheck.btn.cancel": "✖️ Cancel",
     "selfcheck.submitted": "Self-check report #{id} submitted for review.",
     "selfcheck.to_review": "📝 {author} submitted self-check report #{id} ({subject}) for your review.",
+    "selfcheck.to_review_again": "📝 {author} sent self-check report #{id} ({subject}) again after it was returned; please review it.\nYour last comment: {comment}",
     "selfcheck.btn.approve": "✅ Approve",
     "selfcheck.btn.return": "↩️ Return",
     "selfcheck.btn.list": "📋 List its problems",

@@ -657,6 +657,7 @@ MESSAGES = {
     "selfcheck.btn.cancel": "✖️ 取消",
     "selfcheck.submitted": "自查报告 #{id} 已提交，等待审核。",
     "selfcheck.to_review": "📝 {author} 提交了自查报告 #{id}（{subject}），请审核。",
+    "selfcheck.to_review_again": "📝 {author} 重新提交了退回的自查报告 #{id}（{subject}），请审核。\n上次退回意见：{comment}",
     "selfcheck.btn.approve": "✅ 通过",
     "selfcheck.btn.return": "↩️ 退回",
     "selfcheck.btn.list": "📋 问题列入清单",

@@ -645,6 +645,7 @@ MESSAGES = {
     "selfcheck.btn.cancel": "✖️ 取消",
     "selfcheck.submitted": "自查報告 #{id} 已提交，等待審核。",
     "selfcheck.to_review": "📝 {author} 提交了自查報告 #{id}（{subject}），請審核。",
+    "selfcheck.to_review_again": "📝 {author} 重新提交了退回的自查報告 #{id}（{subject}），請審核。\n上次退回意見：{comment}",
     "selfcheck.btn.approve": "✅ 通過",
     "selfcheck.btn.return": "↩️ 退回",
     "selfcheck.btn.list": "📋 問題列入清單",

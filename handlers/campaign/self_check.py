@@ -345,11 +345,13 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     notices.notify(
         context,
         notices.person(context, report.reviewer_id) or notices.office(context),
-        "selfcheck.to_review",
+        # redone after a return: the reviewer reads it as the answer to their own words
+        "selfcheck.to_review_again" if report.comment else "selfcheck.to_review",
         buttons=[[("selfcheck.btn.view_short", SELFCHECK_VIEW.data(report.id))]],
         id=report.id,
         subject=report.subject,
         author=person_of(update, context).name,
+        comment=report.comment or "",
     )
     return ConversationHandler.END
 
