@@ -362,6 +362,8 @@ SELFCHECK_VIEW = declare("selfcheck_view", "sc:v", _id("report"))
 SELFCHECK_WRITE = declare("selfcheck_write", "sc:w", _id("report"))
 SELFCHECK_SUBMIT = declare("selfcheck_submit", "sc:submit")
 SELFCHECK_CANCEL = declare("selfcheck_cancel", "sc:cancel")
+# a returned report redone: keep what the last version said in this part
+SELFCHECK_KEEP = declare("selfcheck_keep", "sc:keep", choice("part", ("method", "findings", "measures")))
 SELFCHECK_APPROVE = declare("selfcheck_approve", "sc:a", _id("report"))
 SELFCHECK_RETURN = declare("selfcheck_return", "sc:r", _id("report"))
 SELFCHECK_LIST = declare("selfcheck_list", "sc:l", _id("report"))

@@ -248,3 +248,47 @@ async def test_a_report_redone_after_a_return_says_so_to_its_reviewer(fast_clien
     again = await office.wait_for("重新提交")
     assert "重新提交了退回的自查报告 #1（门诊部）" in again.text, again.text
     assert "上次退回意见：问题原因没写清楚，请补充。" in again.text
+
+
+async def test_a_returned_report_keeps_the_parts_that_need_no_change(fast_client, invited, db):
+    """Returned for one sentence of 存在的问题及原因, the head had to type all three parts again on
+    the phone (the bot asked 第 1 步 as for a new report). Each part of a redone report now offers
+    ↩️ 沿用上次写的; a double tap keeps it once."""
+    from storage import self_checks
+
+    office, head = (
+        await join(fast_client, invited, 103, "王芳"),
+        await join(fast_client, invited, 104, "刘洋"),
+    )
+    await office.send("/selfcheck 门诊部 2099-12-04")
+    await head.send("/mychecks")
+    first = await head.press("门诊部")
+    assert not first[-1].buttons  # a new report: nothing to keep
+    await head.send("召开职工座谈会，发放问卷 120 份😀")
+    await head.send("1. 挂号窗口少")
+    await head.send("增开周末窗口；更换导诊标识")
+    await head.press("提交")
+    shown = await office.press("查看", message=await office.wait_for("提交了自查报告"))
+    await office.press("退回", message=shown[-1])
+    await office.send("问题原因没写清楚，请补充。")
+    await head.wait_for("被退回")
+
+    await head.send("/mychecks")
+    asked = await head.press("门诊部")
+    assert "沿用上次写的" in asked[-1].text and asked[-1].labels() == ["↩️ 沿用上次写的"]
+    kept = await head.press("沿用上次写的", message=asked[-1])
+    assert "第 2 步" in kept[-1].text and kept[-1].labels() == ["↩️ 沿用上次写的"]
+    await head.press_data(asked[-1].message_id, asked[-1].buttons[0][0]["callback_data"])  # double tap
+    await head.send("1. 挂号窗口少，原因是人手不足")
+    preview = await head.send("沿用上次写的")  # typed rather than tapped
+    text = "\n".join(m.text or "" for m in preview)
+    assert "召开职工座谈会，发放问卷 120 份😀" in text and "原因是人手不足" in text
+    assert "增开周末窗口；更换导诊标识" in text
+    await head.press("提交")
+    [report] = self_checks.listing(db)
+    assert report.status == self_checks.SUBMITTED
+    assert (report.method, report.findings, report.measures) == (
+        "召开职工座谈会，发放问卷 120 份😀",
+        "1. 挂号窗口少，原因是人手不足",
+        "增开周末窗口；更换导诊标识",
+    )
