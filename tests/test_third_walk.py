@@ -292,3 +292,45 @@ async def test_a_returned_report_keeps_the_parts_that_need_no_change(fast_client
         "1. 挂号窗口少，原因是人手不足",
         "增开周末窗口；更换导诊标识",
     )
+
+
+async def test_the_supervisor_confirms_a_supervised_closure_with_the_whole_report_and_its_photos(
+    fast_bot, fast_client, db_path
+):
+    """The 督办's 确认销号 went to the supervisor with the latest report cut at 500 characters,
+    without a mark, and without the two photos the department sent as evidence, which the
+    township office sees before its own 销号: the bureau signed off on less than the office saw."""
+    from test_closure_evidence import photo
+    from test_supervision import county, everyone_joins
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, leader, head, office = people["周督导"], people["甲院长"], people["甲主任"], people["甲办"]
+    await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    await leader.press("接单", message=await leader.wait_for("新问题待接单"))
+    await leader.press("下单")
+    await leader.send("增设挂号窗口，推行分时段预约")
+    await leader.press("门诊部")
+    await leader.send("2099-12-01")
+    await leader.press("确认")
+    await head.press("报告进展", message=await head.wait_for("派到本科室的问题"))
+    report = (
+        "已增设两个窗口，预约率过半。" + "逐日统计见附表：" + "周一候诊 18 分钟；" * 60 + "以上为全部情况。"
+    )
+    assert len(report) > 600
+    await head.send(report)
+    await head.send_file(photo((200, 10, 10)), "a.jpg", kind="photo")
+    await head.send_file(photo((10, 10, 200)), "b.jpg", kind="photo")
+    await head.press("完成")
+    await head.press("100%")
+    await head.press("申请销号")
+    await head.press("确认申请销号")
+    await office.press("销号", message=await office.wait_for("申请销号"))
+
+    asked = await supervisor.wait_for("申请督办事项销号")
+    assert "以上为全部情况。" in asked.text, asked.text[-80:]  # the report whole, not its first 500
+    evidence = [m for m in supervisor.inbox if m.photo]
+    assert (
+        len(evidence) == 2 and "佐证 2/2" in evidence[-1].caption and "门诊挂号排长队" in evidence[0].caption
+    )
+    assert supervisor.inbox[-1].message_id == asked.message_id  # the question, with its buttons, last
+    assert asked.labels() == ["✅ 确认销号", "↩️ 退回整改"]

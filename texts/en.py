@@ -821,6 +821,7 @@ MESSAGES = {
     "order.list.none": "No open supervision orders.",
     "order.escalated": "⚑ Order #{order} is now at “{step}”; {count} people of {institution} were told.",
     "order.confirm_asked": "⚑ {institution} asks to close the order “{title}” (due {deadline}).\nLatest report: {progress}",
+    "order.evidence_photo": "📷 {institution}, order “{title}”: evidence {number}/{count}",
     "order.asked": "This is a supervision order (#{id}): the supervisor has been asked to confirm its closure; you will be told.",
     "order.already_asked": "The supervisor has been asked already; waiting for them.",
     "order.confirmed": "✅ Closure confirmed: {institution}, “{title}”.",

@@ -833,6 +833,7 @@ MESSAGES = {
     "order.list.none": "没有未办结的督办事项。",
     "order.escalated": "⚑ 督办 #{order} 已升级为“{step}”，已通知{institution} {count} 人。",
     "order.confirm_asked": "⚑ {institution}申请督办事项销号：“{title}”（期限 {deadline}）。\n最新进展：{progress}",
+    "order.evidence_photo": "📷 {institution}督办事项“{title}”的佐证 {number}/{count}",
     "order.asked": "这是上级督办事项（#{id}），已提请督导组确认销号；确认后通知您。",
     "order.already_asked": "已提请督导组确认销号，正在等待。",
     "order.confirmed": "✅ 已确认销号：{institution}“{title}”。",

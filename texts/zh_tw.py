@@ -821,6 +821,7 @@ MESSAGES = {
     "order.list.none": "沒有未辦結的督辦事項。",
     "order.escalated": "⚑ 督辦 #{order} 已升級為「{step}」，已通知{institution} {count} 人。",
     "order.confirm_asked": "⚑ {institution}申請督辦事項銷號：「{title}」（期限 {deadline}）。\n最新進展：{progress}",
+    "order.evidence_photo": "📷 {institution}督辦事項「{title}」的佐證 {number}/{count}",
     "order.asked": "這是上級督辦事項（#{id}），已提請督導組確認銷號；確認後通知您。",
     "order.already_asked": "已提請督導組確認銷號，正在等待。",
     "order.confirmed": "✅ 已確認銷號：{institution}「{title}」。",

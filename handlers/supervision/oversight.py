@@ -309,21 +309,20 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
         await refuse(update, context, "order.already_asked")
         return
     report = problems.latest_report(database(context), problem.id)
-    supervisors = notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR)
-    notices.notify(
+    photos = [jpeg for _, jpeg, _ in problems.report_photos(database(context), report.id)] if report else []
+    notices.order_closure_asked(
         body,
-        supervisors,
-        "order.confirm_asked",
-        buttons=[
+        notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR),
+        unit.name,
+        order,
+        report.text if report else "—",
+        photos,
+        [
             [
                 ("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
                 ("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
             ]
         ],
-        institution=unit.name,
-        title=order.title,
-        deadline=order.deadline.isoformat(),
-        progress=(report.text[:500] if report else "—"),
     )
     await reply(update, context, "order.asked", id=problem.id)  # answers the press too
 
