@@ -62,6 +62,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
     "survey": ("answering",),
     "upward_report": ("uploading", "return_comment"),
+    "order_send_back": ("order_return_comment",),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -86,6 +87,7 @@ USER_DATA_KEYS: dict[str, str] = {
     "selfcheck_form": "selfcheck_form",
     "upward_upload": "upward_report",
     "upward_return": "upward_report",
+    "order_return": "order_send_back",
 }
 
 # user_data keys kept between a preview and its confirming button, outside any conversation

@@ -86,6 +86,9 @@ def open_orders(db: sqlite_utils.Database, institution_id: int | None = None) ->
     return [_order(r) for r in db.query(query, params)]
 
 
+MAX_COMMENT = 1000  # a sent-back closure's reason, as a returned report's (refused whole beyond it)
+
+
 def open_twin(
     db: sqlite_utils.Database, institution_id: int, title: str, problem_id: int | None = None
 ) -> Order | None:

@@ -334,3 +334,55 @@ async def test_the_supervisor_confirms_a_supervised_closure_with_the_whole_repor
     )
     assert supervisor.inbox[-1].message_id == asked.message_id  # the question, with its buttons, last
     assert asked.labels() == ["✅ 确认销号", "↩️ 退回整改"]
+
+
+async def test_a_supervised_closure_is_sent_back_with_the_supervisors_own_words(
+    fast_bot, fast_client, db_path
+):
+    """↩️ 退回整改 sent the 督办 back at once with a fixed line, 督导组退回：未达到督办要求，请继续整改,
+    so the township's department never learnt what was missing, and the bureau could not say.
+    It asks for the reason now (blank refused, over 1,000 characters refused whole, /cancel keeps
+    it waiting), and the head reads those words with the return."""
+    from test_supervision import county, everyone_joins, view
+
+    from storage import orders, problems
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, leader, head, office = people["周督导"], people["甲院长"], people["甲主任"], people["甲办"]
+    await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    await leader.press("接单", message=await leader.wait_for("新问题待接单"))
+    await leader.press("下单")
+    await leader.send("增设挂号窗口")
+    await leader.press("门诊部")
+    await leader.send("2099-12-01")
+    await leader.press("确认")
+    await head.press("报告进展", message=await head.wait_for("派到本科室的问题"))
+    await head.send("已增设两个窗口")
+    await head.press("完成")
+    await head.press("100%")
+    await head.press("申请销号")
+    await head.press("确认申请销号")
+    await office.press("销号", message=await office.wait_for("申请销号"))
+    asked = await supervisor.wait_for("申请督办事项销号")
+
+    why = await supervisor.press("退回整改", message=asked)
+    assert "请写下退回甲医院“门诊挂号排长队，限期解决”的理由" in why[-1].text, why[-1].text
+    [order] = orders.open_orders(fast_bot.db)
+    assert order.status == orders.CONFIRMING  # nothing sent back before the words
+    assert "没有退回" in (await supervisor.send("/cancel"))[-1].text
+    assert orders.get(fast_bot.db, order.id).status == orders.CONFIRMING
+    await supervisor.press("退回整改", message=asked)
+    assert "请写下退回的理由" in (await supervisor.send("\u200b\u3000"))[-1].text
+    assert "这段有 1050 字" in (await supervisor.send("统计不全😤" * 210))[-1].text
+    reason = "只增设窗口不够：请附上近两周的候诊时长统计，分时段预约要覆盖全部科室。"
+    done = await supervisor.send(reason)
+    assert f"退回理由已转达：{reason}" in done[-1].text
+    edited = next(m for m in supervisor.inbox if m.message_id == asked.message_id)
+    assert "已退回甲医院" in edited.text and not edited.buttons
+    returned = await head.wait_for("被退回整改")
+    assert reason in returned.text, returned.text
+    a_db = view(fast_bot, "甲医院").bot_data["db"]
+    assert problems.get(a_db, order.problem_id).status != problems.CLOSED
+    assert orders.get(fast_bot.db, order.id).status == orders.OPEN
+    await supervisor.press_data(asked.message_id, asked.buttons[0][1]["callback_data"])  # an old button
+    assert "已经处理过" in (await supervisor.callback_answer())["text"]
