@@ -386,3 +386,24 @@ async def test_a_supervised_closure_is_sent_back_with_the_supervisors_own_words(
     assert orders.get(fast_bot.db, order.id).status == orders.OPEN
     await supervisor.press_data(asked.message_id, asked.buttons[0][1]["callback_data"])  # an old button
     assert "已经处理过" in (await supervisor.callback_answer())["text"]
+
+
+async def test_an_appraisal_typed_again_is_not_opened_twice(fast_bot, fast_client, db_path):
+    """/appraisal sent a second time (no answer seen yet) opened a second sheet of the same
+    title: 吴局长's /evaluate offered 📝 年度述职评议 twice, and the body's office was asked twice
+    for delegates' slips."""
+    from test_supervision import county, everyone_joins
+
+    from storage import evaluations
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    await people["周督导"].send("/appraisal 2099-12-20 年度述职评议")
+    again = await people["周督导"].send("/appraisal 2099年12月20日 年度述职评议")
+    assert "已有进行中的述职评议 #1《年度述职评议》（2099-12-20 截止），这次没有再发起" in again[-1].text, (
+        again[-1].text
+    )
+    assert len(evaluations.open_sheets(fast_bot.db)) == 1
+    offered = await people["吴局长"].send("/evaluate")
+    assert offered[-1].labels().count("📝 年度述职评议") == 1, offered[-1].labels()
+    await people["郑秘书"].wait_for("如需邀请特邀代表")
+    assert len([m for m in people["郑秘书"].inbox if "如需邀请特邀代表" in (m.text or "")]) == 1

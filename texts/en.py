@@ -865,6 +865,7 @@ MESSAGES = {
     "appraisal.usage": "Open an appraisal (subjects: every institution's leadership team; raters: supervisors and commission leaders):\n<code>/appraisal closing-date title</code>",
     "appraisal.created": "“{title}” is open: {count} subjects, {raters} raters, closing {closes}. Raters use /evaluate; the body's office sees the results after it closes.",
     "appraisal.too_few": "Only {raters} raters: with fewer than {k}, no result is shown.",
+    "appraisal.twin": "Appraisal #{id} “{title}” (closing {closes}) is open already: nothing new was opened and no rater was told again.",
     "appraisal.flagged": "{subject} became a supervision order to {institution} (due {deadline}); its office and leaders were told.",
     "appraisal.already": "That subject became an order already.",
     "appraisal.group.delegates": "\n<b>Invited delegates (people's congress deputies, service users' representatives…; slips cast: {used} of {issued})</b>",

@@ -877,6 +877,7 @@ MESSAGES = {
     "appraisal.usage": "发起述职评议（评议对象为各单位领导班子，由督导组、委领导评议）：\n<code>/appraisal 截止日期 标题</code>\n如 <code>/appraisal 2026-12-20 2026年度述职评议</code>",
     "appraisal.created": "已发起《{title}》：{count} 个评议对象，{raters} 人评议，{closes} 截止。评议人可发送 /evaluate 评议；结果在截止后由本单位活动办查看。",
     "appraisal.too_few": "评议人只有 {raters} 人，少于 {k} 人时结果不会公布。",
+    "appraisal.twin": "已有进行中的述职评议 #{id}《{title}》（{closes} 截止），这次没有再发起，评议人也没有再收到通知。",
     "appraisal.flagged": "已将 {subject} 列为督办：向{institution}下达督办（期限 {deadline}），已通知该单位活动办和班子成员。",
     "appraisal.already": "这个评议对象已经下达过督办了。",
     "appraisal.group.delegates": "\n<b>特邀代表（人大代表、服务对象代表等；评议票已投 {used} 张，共发 {issued} 张）</b>",

@@ -865,6 +865,7 @@ MESSAGES = {
     "appraisal.usage": "發起述職評議（評議對象為各單位領導班子，由督導組、委領導評議）：\n<code>/appraisal 截止日期 標題</code>\n如 <code>/appraisal 2026-12-20 2026年度述職評議</code>",
     "appraisal.created": "已發起《{title}》：{count} 個評議對象，{raters} 人評議，{closes} 截止。評議人可發送 /evaluate 評議；結果在截止後由本單位活動辦查看。",
     "appraisal.too_few": "評議人只有 {raters} 人，少於 {k} 人時結果不會公佈。",
+    "appraisal.twin": "已有進行中的述職評議 #{id}《{title}》（{closes} 截止），這次沒有再發起，評議人也沒有再收到通知。",
     "appraisal.flagged": "已將 {subject} 列為督辦：向{institution}下達督辦（期限 {deadline}），已通知該單位活動辦和班子成員。",
     "appraisal.already": "這個評議對象已經下達過督辦了。",
     "appraisal.group.delegates": "\n<b>特邀代表（人大代表、服務對象代表等；評議票已投 {used} 張，共發 {issued} 張）</b>",

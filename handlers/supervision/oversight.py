@@ -481,7 +481,16 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
         await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
         return
-    sheet_id = appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
+    try:
+        sheet_id = appraisals.create(
+            database(context), title, units, closes_at, person_of(update, context).id
+        )
+    except appraisals.AppraisalTwin as twin:
+        closes = twin.sheet.closes_at.astimezone(zone).date().isoformat()
+        await reply(
+            update, context, "appraisal.twin", id=twin.sheet.id, title=twin.sheet.title, closes=closes
+        )
+        return
     raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
     await reply(
         update,
