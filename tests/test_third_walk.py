@@ -407,3 +407,38 @@ async def test_an_appraisal_typed_again_is_not_opened_twice(fast_bot, fast_clien
     assert offered[-1].labels().count("📝 年度述职评议") == 1, offered[-1].labels()
     await people["郑秘书"].wait_for("如需邀请特邀代表")
     assert len([m for m in people["郑秘书"].inbox if "如需邀请特邀代表" in (m.text or "")]) == 1
+
+
+async def test_cancel_in_the_middle_of_a_rating_says_what_it_did(fast_client, invited, db, monkeypatch):
+    """A rater (and a 监督员 with a slip) sent /cancel halfway through the items and read
+    当前没有进行中的操作: wrong, a rating was in progress, and nothing said whether the choices
+    were kept or how to come back."""
+    import re
+
+    from storage import evaluations
+
+    office = await join(fast_client, invited, 103, "王芳")
+    nurse = await join(fast_client, invited, 101, "张伟")
+    preview = await office.send("/newsheet 科室评议｜门诊部｜2099-12-10｜门诊部")
+    created = await office.press("确认发出", message=preview[-1])
+    invitation = await nurse.wait_for("请参加民主评议")
+    await nurse.press("开始评议", message=invitation)
+    await nurse.press("较好")
+    left = await nurse.send("/cancel")
+    assert "已退出《科室评议》的评议，刚才的选择没有保存" in left[-1].text, left[-1].text
+    assert "当前没有进行中的操作" in (await nurse.send("/cancel"))[-1].text  # now there is none
+
+    issued: list[str] = []
+    real = evaluations.issue_slips
+    monkeypatch.setattr(
+        evaluations, "issue_slips", lambda *a, **k: issued.extend(real(*a, **k)) or list(issued)
+    )
+    sheet_id = int(re.search(r"#(\d+)", created[-1].text)[1])
+    await office.send(f"/slips {sheet_id} 1")
+    monitor = await fast_client.user(991, "监督员")
+    await monitor.send(f"/start {evaluations.SLIP_PREFIX}{issued[0]}")
+    await monitor.press("好")
+    stopped = await monitor.send("/cancel")
+    assert "这张评议票也还没有用掉" in stopped[-1].text, stopped[-1].text
+    again = await monitor.send(f"/start {evaluations.SLIP_PREFIX}{issued[0]}")
+    assert "评议票" in again[0].text and "已经用过" not in again[-1].text

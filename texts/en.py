@@ -584,6 +584,8 @@ MESSAGES = {
     "evaluation.incomplete": "The rating is not complete; please start again.",
     "evaluation.past_close": "The closing time has passed.",
     "evaluation.lost": "Your progress was lost (the bot restarted; progress is not saved). Send /evaluate to start again.",
+    "evaluation.cancelled": "You left the rating of “{title}”; your choices so far were not kept. Send /evaluate to start again.",
+    "evaluation.cancelled_slip": "You left the rating of “{title}”; your choices so far were not kept, and the slip is not used: scan its QR code again to rate.",
     "evaluation.none": "No evaluation is waiting for you.",
     "evaluation.choose": "Which evaluation?",
     "evaluation.no_sheets": "No evaluation yet. Send /newsheet to open one.",

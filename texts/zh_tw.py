@@ -584,6 +584,8 @@ MESSAGES = {
     "evaluation.incomplete": "評議還沒有完成，請重新開始。",
     "evaluation.past_close": "截止時間已過。",
     "evaluation.lost": "評議進度已丟失（機器人重啟過，進度不保存），請發送 /evaluate 重新開始。",
+    "evaluation.cancelled": "已退出《{title}》的評議，剛才的選擇沒有儲存。想評時傳送 /evaluate 重新開始。",
+    "evaluation.cancelled_slip": "已退出《{title}》的評議，剛才的選擇沒有儲存，這張評議票也還沒有用掉：想評時再掃一次票上的二維碼。",
     "evaluation.none": "目前沒有等您參加的民主評議。",
     "evaluation.choose": "請選擇要參加的民主評議：",
     "evaluation.no_sheets": "還沒有發起過民主評議。發送 /newsheet 發起。",
