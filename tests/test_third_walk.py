@@ -442,3 +442,18 @@ async def test_cancel_in_the_middle_of_a_rating_says_what_it_did(fast_client, in
     assert "这张评议票也还没有用掉" in stopped[-1].text, stopped[-1].text
     again = await monitor.send(f"/start {evaluations.SLIP_PREFIX}{issued[0]}")
     assert "评议票" in again[0].text and "已经用过" not in again[-1].text
+
+
+async def test_the_commission_leader_reads_the_orders_without_buttons_only_the_supervisor_may_use(
+    fast_bot, fast_client, db_path
+):
+    """吴局长 (委领导) opened /orders and saw ⬆️ 升级督办 under each order; tapping it answered
+    这项功能只对督导组开放. The list is his to read; the buttons are the 督导组's."""
+    from test_supervision import county, everyone_joins
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    await people["周督导"].send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
+    listed = await people["吴局长"].send("/orders")
+    assert any("家庭医生签约服务履约率低" in (m.text or "") for m in listed)
+    assert not any(m.buttons for m in listed), [m.labels() for m in listed]
+    assert any(m.buttons for m in await people["周督导"].send("/orders"))

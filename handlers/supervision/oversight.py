@@ -237,6 +237,9 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not found:
         await reply(update, context, "order.list.none")
         return
+    # 委领导 read the list; only the 督导组 escalates and decides: nobody is offered a button
+    # they cannot use
+    acts = person_of(update, context).has_any({SUPERVISOR})
     await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
     for order in found[: menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
         view = supervision.view_of(_app(context), order.institution_id)
@@ -253,7 +256,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             waiting=waiting,
         )
         await context.bot.send_message(
-            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order)
+            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order) if acts else None
         )
     if len(found) > menu.MAX_DAILY * 5:
         await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
