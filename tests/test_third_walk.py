@@ -457,3 +457,40 @@ async def test_the_commission_leader_reads_the_orders_without_buttons_only_the_s
     assert any("家庭医生签约服务履约率低" in (m.text or "") for m in listed)
     assert not any(m.buttons for m in listed), [m.labels() for m in listed]
     assert any(m.buttons for m in await people["周督导"].send("/orders"))
+
+
+async def test_a_supervised_problem_cannot_be_dispatched_past_the_bureaus_deadline(
+    fast_bot, fast_client, db_path
+):
+    """The bureau's 督办 was due 2099-12-14; the township's leader, asked for 完成时限 like for any
+    problem, typed 2099-12-31 and the department planned to it, while the bureau's 告诫 and 约谈
+    would go out from the 15th. The deadline step now says the bureau's date and refuses a later
+    one."""
+    from test_supervision import county, everyone_joins
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    leader = people["甲院长"]
+    await people["周督导"].send("/order 甲医院 2099-12-14 家庭医生签约服务履约率低")
+    await leader.press("接单", message=await leader.wait_for("新问题待接单"))
+    await leader.press("下单")
+    await leader.send("提高签约履约率")
+    asked = await leader.press("门诊部")
+    assert "督导组要求 2099-12-14 前办结" in asked[-1].text, asked[-1].text
+    late = await leader.send("2099-12-31")
+    assert "2099-12-31 晚于它" in late[-1].text and "不晚于 2099-12-14" in late[-1].text, late[-1].text
+    confirm = await leader.send("2099-12-10")
+    assert "完成时限：2099-12-10" in confirm[-1].text, confirm[-1].text
+
+    # an ordinary problem's deadline is the leader's own, as before
+    from test_supervision import view
+
+    from storage import problems
+
+    problems.create(view(fast_bot, "甲医院").bot_data["db"], "食堂排队太久", None)
+    await leader.press("确认")
+    cards = await leader.send("/claim")
+    await leader.press("接单", message=cards[-1])
+    await leader.press("下单")
+    await leader.send("增设窗口")
+    assert "督导组" not in (await leader.press("门诊部"))[-1].text
+    assert "完成时限：2099-12-31" in (await leader.send("2099-12-31"))[-1].text

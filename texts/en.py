@@ -285,6 +285,8 @@ MESSAGES = {
     "dispatch.department": "Step 2: choose the responsible department.",
     "dispatch.deadline": "Step 3: department {department}. Enter the deadline, e.g. 2026-12-31, 12/31, 下周五 or 10 working days (holidays not counted).",
     "dispatch.bad_deadline": "“{text}” is not a date I can read, or it has passed. Try 2026-12-31, 12/31, 下周五 or 10 working days.",
+    "dispatch.deadline_ordered": "Step 3: department {department}. This is an order from the supervisors, to be done by {due}: enter a deadline no later than that, e.g. {due}, 下周五 or 10 working days.",
+    "dispatch.after_order": "This is an order from the supervisors, to be done by {due}; {deadline} is later, and their warning and talk would go out before it. Enter a deadline no later than {due}.",
     "dispatch.confirm": "<b>Dispatch #{id}?</b>\nProblem: {title}\nMeasures: {measures}\nLeader: {leader}\nDepartment: {department}\nDeadline: {deadline}",
     "dispatch.done": "#{id} dispatched; {department} has been told.",
     "explain.btn": "💬 Explain",

@@ -297,6 +297,8 @@ MESSAGES = {
     "dispatch.department": "第 2 步：请选择责任科室。",
     "dispatch.deadline": "第 3 步：责任科室 {department}。请输入完成时限，例如 2026-12-31、12月31日、12/31、下周五、10个工作日（不计节假日）。",
     "dispatch.bad_deadline": "看不懂“{text}”，或日期已经过去。请输入如 2026-12-31、12月31日、下周五、10个工作日。",
+    "dispatch.deadline_ordered": "第 3 步：责任科室 {department}。这是上级督办事项，督导组要求 {due} 前办结：请输入不晚于这一天的完成时限，例如 {due}、下周五、10个工作日（不计节假日）。",
+    "dispatch.after_order": "这是上级督办事项，督导组要求 {due} 前办结；{deadline} 晚于它，到期后督导组会发出告诫、约谈。请输入不晚于 {due} 的完成时限。",
     "dispatch.confirm": "<b>请确认下单 #{id}</b>\n问题：{title}\n整改措施：{measures}\n责任领导：{leader}\n责任科室：{department}\n完成时限：{deadline}",
     "dispatch.done": "#{id} 已下单，已通知 {department}。",
     "explain.btn": "💬 说明原因",

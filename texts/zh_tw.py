@@ -285,6 +285,8 @@ MESSAGES = {
     "dispatch.department": "第 2 步：請選擇責任科室。",
     "dispatch.deadline": "第 3 步：責任科室 {department}。請輸入完成時限，例如 2026-12-31、12月31日、12/31、下周五、10個工作日（不計節假日）。",
     "dispatch.bad_deadline": "看不懂「{text}」，或日期已經過去。請輸入如 2026-12-31、12月31日、下周五、10個工作日。",
+    "dispatch.deadline_ordered": "第 3 步：責任科室 {department}。這是上級督辦事項，督導組要求 {due} 前辦結：請輸入不晚於這一天的完成時限，例如 {due}、下周五、10個工作日（不計節假日）。",
+    "dispatch.after_order": "這是上級督辦事項，督導組要求 {due} 前辦結；{deadline} 晚於它，到期後督導組會發出告誡、約談。請輸入不晚於 {due} 的完成時限。",
     "dispatch.confirm": "<b>請確認下單 #{id}</b>\n問題：{title}\n整改措施：{measures}\n責任領導：{leader}\n責任科室：{department}\n完成時限：{deadline}",
     "dispatch.done": "#{id} 已下單，已通知 {department}。",
     "explain.btn": "💬 說明原因",
