@@ -494,3 +494,30 @@ async def test_a_supervised_problem_cannot_be_dispatched_past_the_bureaus_deadli
     await leader.send("增设窗口")
     assert "督导组" not in (await leader.press("门诊部"))[-1].text
     assert "完成时限：2099-12-31" in (await leader.send("2099-12-31"))[-1].text
+
+
+async def test_a_public_questionnaire_comes_with_a_qr_code_to_print(fast_bot, fast_client, invited, db):
+    """The office opened a questionnaire for 群众 and got a t.me link as text: a patient in the
+    waiting room scans, they do not type links, and the office had no way here to make the code.
+    A QR code of the link comes with it now (a PNG to print or put on a poster), and it leads to
+    the questionnaire."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    office = await join(fast_client, invited, 103, "王芳")
+    preview = await office.send(
+        "/survey 门诊环境调查 | 2099-12-11 17:30 | 群众\n1. 单选：满意吗？｜满意/不满意"
+    )
+    created = await office.press("确认发出", message=preview[-1])
+    [qr] = [m for m in created if m.document]
+    assert qr.document["file_name"] == "问卷1-群众填写二维码.png" and "扫码即可匿名填写" in qr.caption
+    content, _ = fast_bot.api.files[qr.document["file_id"]]
+    image = Image.open(io.BytesIO(content))
+    assert image.size[0] >= 300 and image.size[0] == image.size[1]
+    link = next(m.text for m in created if m.text and "群众填写链接" in m.text).split("：")[-1].strip()
+    assert "start=survey_" in link
+    drawn = io.BytesIO()  # the code drawn from the link the office reads, module for module
+    segno.make(link, error="m").save(drawn, kind="png", scale=12, border=4)
+    assert Image.open(drawn).tobytes() == image.tobytes()

@@ -1008,6 +1008,8 @@ MESSAGES = {
     "survey.bad_file": "This file does not read as a questionnaire: fill in the template /survey sends (title, closing time, who, then a question a row) and send it back with the caption /survey.",
     "survey.preview_public": "There is also a public link: members of the public (patients, service users) off the roster can answer anonymously, once each.",
     "survey.public_link": "Public link: {link}",
+    "survey.qr_file": "survey{id}-public-qr.png",
+    "survey.qr_caption": "The QR code of questionnaire #{id} for the public: print it for the waiting area, or put it on a poster of your own; whoever scans it answers anonymously, once.",
     "digest.section.opinions.public": "<b>💬 New opinions</b> ({count}, {anonymous} anonymous, {public} from the public)",
     "digest.section.office_opinions.public": "<b>📮 Opinions</b> {count} new ({public} from the public): {by_category}",
     "inbox.batch.public": "📬 {new} new opinion(s) ({public} from the public) and {follow_ups} follow-up(s). Send /inbox to read them.",

@@ -1020,6 +1020,8 @@ MESSAGES = {
     "survey.bad_file": "这个文件读不出问卷：请用 /survey 发来的模板（标题、截止时间、对象，再一行一题），填好后附上说明文字 /survey 发回来。",
     "survey.preview_public": "另有一个公开链接，不在名单上的群众（患者、服务对象）也可以匿名填写，每人一次。",
     "survey.public_link": "群众填写链接：{link}",
+    "survey.qr_file": "问卷{id}-群众填写二维码.png",
+    "survey.qr_caption": "问卷 #{id} 的群众填写二维码：打印张贴在候诊区，或放进自己的海报；扫码即可匿名填写，每人一次。",
     "digest.section.opinions.public": "<b>💬 新意见</b>（{count} 条，其中匿名 {anonymous} 条，群众 {public} 条）",
     "digest.section.office_opinions.public": "<b>📮 意见</b> 新收 {count} 条（其中群众 {public} 条）：{by_category}",
     "inbox.batch.public": "📬 新到意见 {new} 条（其中群众 {public} 条），追加留言 {follow_ups} 条。发送 /inbox 查看。",

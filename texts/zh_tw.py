@@ -1008,6 +1008,8 @@ MESSAGES = {
     "survey.bad_file": "這個檔案讀不出問卷：請用 /survey 發來的模板（標題、截止時間、對象，再一行一題），填好後附上說明文字 /survey 發回來。",
     "survey.preview_public": "另有一個公開連結，不在名單上的群眾（患者、服務對象）也可以匿名填寫，每人一次。",
     "survey.public_link": "群眾填寫連結：{link}",
+    "survey.qr_file": "問卷{id}-群眾填寫二維碼.png",
+    "survey.qr_caption": "問卷 #{id} 的群眾填寫二維碼：列印張貼在候診區，或放進自己的海報；掃碼即可匿名填寫，每人一次。",
     "digest.section.opinions.public": "<b>💬 新意見</b>（{count} 條，其中匿名 {anonymous} 條，群眾 {public} 條）",
     "digest.section.office_opinions.public": "<b>📮 意見</b> 新收 {count} 條（其中群眾 {public} 條）：{by_category}",
     "inbox.batch.public": "📬 新到意見 {new} 則（其中群眾 {public} 則），追加留言 {follow_ups} 則。傳送 /inbox 查看。",

@@ -39,7 +39,7 @@ from callbacks import (
     SURVEY_SEND,
     SURVEY_START,
 )
-from documents import survey_results
+from documents import poster, survey_results
 from documents.invitation_sheet import deep_link
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
@@ -216,10 +216,16 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         count=invited,
         closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
     )
-    if survey.public_code:
-        link = deep_link(context.bot.username, survey.public_code)
+    link = deep_link(context.bot.username, survey.public_code) if survey.public_code else None
+    if link:
         text += "\n" + say(lang, "survey.public_link", link=link)
     await update.callback_query.edit_message_text(text, parse_mode="HTML")
+    if link:  # what a patient scans: the office prints it, or puts it on a poster of its own
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(io.BytesIO(poster.qr_png(link)), filename=say(lang, "survey.qr_file", id=survey_id)),
+            caption=say(lang, "survey.qr_caption", id=survey_id),
+        )
 
 
 # ---- answering ---------------------------------------------------------------------------------
