@@ -217,15 +217,14 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
     )
     link = deep_link(context.bot.username, survey.public_code) if survey.public_code else None
-    if link:
-        text += "\n" + say(lang, "survey.public_link", link=link)
-    await update.callback_query.edit_message_text(text, parse_mode="HTML")
     if link:  # what a patient scans: the office prints it, or puts it on a poster of its own
+        text += "\n" + say(lang, "survey.public_link", link=link)
         await context.bot.send_document(
             update.effective_chat.id,
             InputFile(io.BytesIO(poster.qr_png(link)), filename=say(lang, "survey.qr_file", id=survey_id)),
             caption=say(lang, "survey.qr_caption", id=survey_id),
         )
+    await update.callback_query.edit_message_text(text, parse_mode="HTML")
 
 
 # ---- answering ---------------------------------------------------------------------------------
