@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 import services as held
 from jobs import institutions
 from services import Services
-from storage import evaluations, people, public_box
+from storage import evaluations, people, public_box, surveys
 from storage.people import Person
 
 __all__ = ["CONTEXT_TYPES", "RectifyContext", "Services"]
@@ -66,14 +66,21 @@ class RectifyContext(CallbackContext[ExtBot, dict, dict, dict]):
 
     def _visit_by_poster(self, update: Update) -> None:
         """Someone not on this institution's roster who opens another institution's lobby
-        poster link is that institution's guest: this update and their next ones go there."""
+        poster link, or its questionnaire's public link, is that institution's guest: this
+        update and their next ones go there."""
         text = update.message.text if update.message and update.message.text else ""
         words = text.split()
-        if len(words) != 2 or words[0] != "/start" or not public_box.looks_like_public_code(words[1]):
+        if len(words) != 2 or words[0] != "/start":
+            return
+        if public_box.looks_like_public_code(words[1]):
+            find = institutions.view_with_public_box
+        elif words[1].startswith(surveys.PUBLIC_PREFIX):  # a questionnaire's public link, likewise
+            find = institutions.view_with_public_survey
+        else:
             return
         if self.person(update) is not None:
-            return  # staff keep their own institution's box
-        view = institutions.view_with_public_box(self._application, words[1])
+            return  # staff keep their own institution
+        view = find(self._application, words[1])
         if view is not None and view is not self._application:
             institutions.visiting(self._application, update.effective_user.id, view)
             self.enter(view)

@@ -27,7 +27,7 @@ from telegram.ext import Application
 
 import services as held
 from services import Services
-from storage import anonymous_pool, backups, evaluations, invitations, public_box
+from storage import anonymous_pool, backups, evaluations, invitations, public_box, surveys
 from storage import institutions as directory
 from storage.clock import clock
 from storage.db import open_database
@@ -243,6 +243,14 @@ def view_with_public_box(app, code: str):
     for view in each(app):
         box = public_box.get(held.of(view).db)
         if box is not None and box.code == code:
+            return view
+    return None
+
+
+def view_with_public_survey(app, code: str):
+    """The view whose institution's questionnaire has this public link's code, or None."""
+    for view in each(app):
+        if surveys.by_public_code(held.of(view).db, code) is not None:
             return view
     return None
 

@@ -521,3 +521,36 @@ async def test_a_public_questionnaire_comes_with_a_qr_code_to_print(fast_bot, fa
     drawn = io.BytesIO()  # the code drawn from the link the office reads, module for module
     segno.make(link, error="m").save(drawn, kind="png", scale=12, border=4)
     assert Image.open(drawn).tobytes() == image.tobytes()
+
+
+async def test_a_township_questionnaire_link_reaches_its_patients(fast_bot, fast_client, db_path):
+    """In the county's deployment, 乙医院's questionnaire for 群众: a patient who scanned its code
+    read 这份问卷已经截止了, on the day it opened (the link was looked up in the bureau's file,
+    where no such questionnaire is, and 'not found' was worded as 'closed'). The patient now
+    answers in 乙医院; a link cut short says so; staff of another institution are told it is
+    乙医院's."""
+    import re
+
+    from test_supervision import county, everyone_joins, view
+
+    from handlers.campaign.questionnaire import answering
+    from services import of
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    preview = await people["乙办"].send(
+        "/survey 门诊环境调查 | 2099-12-11 17:30 | 群众\n1. 单选：满意吗？｜满意/不满意"
+    )
+    created = await people["乙办"].press("确认发出", message=preview[-1])
+    code = re.search(r"start=(survey_[0-9a-f]+)", created[-1].text)[1]
+    patient = await fast_client.user(990, "患者")
+    welcome = await patient.send(f"/start {code}")
+    assert "门诊环境调查" in welcome[0].text and "截止" not in welcome[-1].text, welcome[-1].text
+    await patient.press("满意")
+    assert "已提交问卷" in (await patient.press("提交"))[-1].text
+    b = view(fast_bot, "乙医院")
+    assert not answering(b) and not of(fast_bot.app).survey_answering  # nothing left in progress
+    assert len(of(b).survey_guests_answered) == 1 and not of(fast_bot.app).survey_guests_answered
+    cut = await fast_client.user(991, "另一位患者")
+    assert "没有找到这份问卷" in (await cut.send(f"/start {code[:-3]}"))[-1].text
+    staff = await people["甲职工"].send(f"/start {code}")
+    assert "这是乙医院面向群众的问卷" in staff[-1].text, staff[-1].text

@@ -971,6 +971,8 @@ MESSAGES = {
     "survey.too_long": "That is {count} characters, over the limit of {limit}; please shorten it and send again.",
     "survey.cancelled": "Left the questionnaire; nothing was kept. Start again from the invitation.",
     "survey.closed": "This questionnaire has closed.",
+    "survey.unknown": "No questionnaire has this link: check that the link or QR code is whole.",
+    "survey.elsewhere": "This is {institution}'s questionnaire for the public; you are on another institution's roster and cannot answer it through this link.",
     "survey.not_invited": "This questionnaire was not sent to you.",
     "survey.already": "You have answered this questionnaire already; once each.",
     "survey.incomplete": "The answers are incomplete; please start again.",

@@ -983,6 +983,8 @@ MESSAGES = {
     "survey.too_long": "这段文字有 {count} 字，超过 {limit} 字的上限，请删减后重新发送。",
     "survey.cancelled": "已退出问卷，已答的内容没有保存。可以从邀请消息重新开始。",
     "survey.closed": "这份问卷已经截止了。",
+    "survey.unknown": "没有找到这份问卷：请核对链接或二维码是否完整。",
+    "survey.elsewhere": "这是{institution}面向群众的问卷；您是其他单位名单上的人员，不能通过这个链接填写。",
     "survey.not_invited": "这份问卷没有发给您。",
     "survey.already": "您已经填写过这份问卷了，每人一次。",
     "survey.incomplete": "答案不完整，请重新填写。",

@@ -971,6 +971,8 @@ MESSAGES = {
     "survey.too_long": "這段文字有 {count} 字，超過 {limit} 字的上限，請刪減後重新傳送。",
     "survey.cancelled": "已退出問卷，已答的內容沒有保存。可以從邀請訊息重新開始。",
     "survey.closed": "這份問卷已經截止了。",
+    "survey.unknown": "沒有找到這份問卷：請核對連結或二維碼是否完整。",
+    "survey.elsewhere": "這是{institution}面向群眾的問卷；您是其他單位名單上的人員，不能透過這個連結填寫。",
     "survey.not_invited": "這份問卷沒有發給您。",
     "survey.already": "您已經填寫過這份問卷了，每人一次。",
     "survey.incomplete": "答案不完整，請重新填寫。",

@@ -61,7 +61,7 @@ from handlers.access import (
 from handlers.campaign.evaluation import SheetInputError, closing_time, raters_named
 from handlers.reports import ledger
 from handlers.uploads import download
-from jobs import forgetting
+from jobs import forgetting, institutions
 from jobs import questionnaires as survey_job
 from storage import opinions, surveys
 from storage.clock import clock
@@ -356,8 +356,17 @@ def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
 async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A questionnaire's public link (`?start=survey_…`): anyone answers, once; someone on the
     roster it was sent to answers as themselves."""
-    survey = surveys.by_public_code(database(context), (context.args or [""])[0])
+    code = (context.args or [""])[0]
+    survey = surveys.by_public_code(database(context), code)
     person = current_person(update, context)
+    if survey is None:  # a link cut short, or another institution's (its staff stay at home)
+        elsewhere = institutions.view_with_public_survey(context.application, code)
+        unit = institutions.institution_of(elsewhere) if elsewhere is not None else None
+        if unit is not None:
+            await reply(update, context, "survey.elsewhere", institution=unit.name)
+        else:
+            await reply(update, context, "survey.unknown")
+        return ConversationHandler.END
     if person is not None and survey is not None and survey.may_answer(person):
         refusal = _refusal(context, survey, person)
         guest = None
