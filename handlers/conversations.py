@@ -95,6 +95,7 @@ STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
     "new_survey": "a questionnaire's text while /survey's preview waits for 确认发出",
     "public_texts": "an answer's edited public words while its publish preview waits for 确认",
+    "ledger_status": "the /poster reply whose state a ledger publish confirmed below it brings up to date",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

@@ -554,3 +554,21 @@ async def test_a_township_questionnaire_link_reaches_its_patients(fast_bot, fast
     assert "没有找到这份问卷" in (await cut.send(f"/start {code[:-3]}"))[-1].text
     staff = await people["甲职工"].send(f"/start {code}")
     assert "这是乙医院面向群众的问卷" in staff[-1].text, staff[-1].text
+
+
+async def test_the_poster_reply_follows_the_ledger_being_published(fast_client, invited, db):
+    """After ✅ 确认公开 the /poster reply just above still read 📋 整改台账：未向群众公开 with the
+    button to publish it; to withdraw, the office had to send /poster again to find 🔒 停止."""
+    from test_public_box import open_box
+
+    from storage import public_box
+
+    office = await join(fast_client, invited, 103, "王芳")
+    await open_box(office)
+    status = office.inbox[-1]
+    asked = await office.press("向群众公开台账", message=status)
+    await office.press("确认公开", message=asked[-1])
+    status = next(m for m in office.inbox if m.message_id == status.message_id)
+    assert "已向群众公开" in status.text and "未向群众公开" not in status.text, status.text
+    await office.press("停止向群众公开台账", message=status)
+    assert public_box.get(db).ledger_published is False
