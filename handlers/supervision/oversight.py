@@ -272,8 +272,10 @@ def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | Non
             button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
             button("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
         ]
-    else:
-        row = [button(label, data) for label, data in next(iter(supervision.escalate_button(order)), [])]
+    else:  # ⬆️ to the next step, if there is one
+        row = [
+            button(label, data) for buttons in supervision.escalate_button(order) for label, data in buttons
+        ]
     return InlineKeyboardMarkup([row]) if row else None
 
 
