@@ -572,3 +572,36 @@ async def test_the_poster_reply_follows_the_ledger_being_published(fast_client, 
     assert "已向群众公开" in status.text and "未向群众公开" not in status.text, status.text
     await office.press("停止向群众公开台账", message=status)
     assert public_box.get(db).ledger_published is False
+
+
+async def test_a_township_guest_forgotten_overnight_is_told_to_scan_the_poster_again(
+    fast_bot, fast_client, db_path
+):
+    """A patient of 乙医院 came back the next day with the receipt and sent /receipt: the bot had
+    forgotten where they came in (by design, after a day), handled them in the bureau's file, and
+    answered 您还没有加入整改通。请用活动办发给您的个人邀请链接: as if the receipt were worthless. They
+    are told to scan the lobby poster again first, and then the receipt works."""
+    from datetime import timedelta
+
+    from test_public_box import guest_submits, open_box
+    from test_supervision import county, everyone_joins
+
+    from jobs import institutions, opinion_batches
+    from storage.clock import clock
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(people["乙办"])
+    patient = await fast_client.user(990, "病人家属")
+    receipt = await guest_submits(patient, code, "乙医院挂号窗口只开一个，排队太久。")
+    for unit in institutions.each(fast_bot.app):
+        await opinion_batches.release_to_office(unit)
+    clock.travel_to(clock.now() + timedelta(days=2))  # the guest is forgotten
+    told = await patient.send(f"/receipt {receipt}")
+    assert "请先再扫一次医院大厅海报上的二维码" in told[-1].text and "邀请链接" not in told[-1].text, told[
+        -1
+    ].text
+    assert "请先再扫一次" in (await patient.send("/start"))[-1].text
+    await patient.send(f"/start {code}")
+    await patient.send("/cancel")
+    card = await patient.send(f"/receipt {receipt}")
+    assert "挂号窗口只开一个" in card[-1].text, card[-1].text

@@ -1029,6 +1029,7 @@ MESSAGES = {
     "public.guest_only.ledger": "Hello! Here you can give an anonymous opinion: send /opinion (or scan the lobby poster again). To follow one you sent, send /receipt with its code. Our rectification ledger is public: send /ledger to read it.",
     "public.start": "Hello! This is our public opinion box: send /opinion to give an anonymous opinion (or scan the lobby poster again); to follow one you sent, send /receipt with its code.",
     "public.start.ledger": "Hello! This is our public opinion box: send /opinion to give an anonymous opinion (or scan the lobby poster again); to follow one you sent, send /receipt with its code; our rectification ledger is public: send /ledger to read it.",
+    "public.scan_again": "Hello! 整改通 is for the people on each institution's roster. If you came to give an opinion, or to follow one with its receipt code: scan the QR code on the hospital's lobby poster again first (after a day away, or a restart, the bot no longer knows which hospital you came from), then send /receipt with the code.",
     "ledger.title.guest": "<b>Rectification ledger (public)</b> (page {page}/{pages}, {total} items) 🔴 overdue 🟡 due soon or stalled 🟢 on track ✅ closed 💬 explained",
     "receipt.btn.ledger": "📋 Read the ledger",
     "evaluation.slip.note": "Scan the code to rate in Telegram. Anonymous: nobody records who you are. One rating only.",

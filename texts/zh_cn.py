@@ -1041,6 +1041,7 @@ MESSAGES = {
     "public.guest_only.ledger": "您好！这里可以匿名提意见：发送 /opinion（或再扫一次大厅海报上的二维码）。已提交的意见，发送 /receipt 加回执码查看。本单位的整改台账已公开：发送 /ledger 查看。",
     "public.start": "您好！这里是本单位的群众意见箱：发送 /opinion 匿名提意见（或再扫一次大厅海报上的二维码）；已提交的意见，发送 /receipt 加回执码查看。",
     "public.start.ledger": "您好！这里是本单位的群众意见箱：发送 /opinion 匿名提意见（或再扫一次大厅海报上的二维码）；已提交的意见，发送 /receipt 加回执码查看；整改台账已公开，发送 /ledger 查看。",
+    "public.scan_again": "您好！整改通只对各单位名单内的人员开放。如果您是来提意见、或凭回执码查看答复的群众：请先再扫一次医院大厅海报上的二维码（一天没有来过，或机器人重启之后，它就不记得您是哪家医院的了），再发送 /receipt 加回执码。",
     "ledger.title.guest": "<b>整改台账（公开）</b>（第 {page}/{pages} 页，共 {total} 项）🔴逾期 🟡临期或久未进展 🟢正常 ✅已销号 💬已说明原因",
     "receipt.btn.ledger": "📋 看整改台账",
     "evaluation.slip.note": "用手机扫左边的二维码，在 Telegram 里逐项评议。匿名：不记录您是谁。每张只能评议一次，用后作废。",

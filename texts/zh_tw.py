@@ -1029,6 +1029,7 @@ MESSAGES = {
     "public.guest_only.ledger": "您好！這裡可以匿名提意見：傳送 /opinion（或再掃一次大廳海報上的二維碼）。已提交的意見，傳送 /receipt 加回執碼查看。本單位的整改台賬已公開：傳送 /ledger 查看。",
     "public.start": "您好！這裡是本單位的群眾意見箱：傳送 /opinion 匿名提意見（或再掃一次大廳海報上的二維碼）；已提交的意見，傳送 /receipt 加回執碼查看。",
     "public.start.ledger": "您好！這裡是本單位的群眾意見箱：傳送 /opinion 匿名提意見（或再掃一次大廳海報上的二維碼）；已提交的意見，傳送 /receipt 加回執碼查看；整改台賬已公開，傳送 /ledger 查看。",
+    "public.scan_again": "您好！整改通只對各單位名單內的人員開放。如果您是來提意見、或憑回執碼查看答覆的群眾：請先再掃一次醫院大廳海報上的二維碼（一天沒有來過，或機器人重啟之後，它就不記得您是哪家醫院的了），再傳送 /receipt 加回執碼。",
     "ledger.title.guest": "<b>整改台賬（公開）</b>（第 {page}/{pages} 頁，共 {total} 項）🔴逾期 🟡臨期或久未進展 🟢正常 ✅已銷號 💬已說明原因",
     "receipt.btn.ledger": "📋 看整改台賬",
     "evaluation.slip.note": "用手機掃左邊的二維碼，在 Telegram 裡逐項評議。匿名：不記錄您是誰。每張只能評議一次，用後作廢。",
