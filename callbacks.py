@@ -419,6 +419,8 @@ SELFCHECK_VIEW = declare("selfcheck_view", "sc:v", _id("report"))
 SELFCHECK_WRITE = declare("selfcheck_write", "sc:w", _id("report"))
 SELFCHECK_SUBMIT = declare("selfcheck_submit", "sc:submit")
 SELFCHECK_CANCEL = declare("selfcheck_cancel", "sc:cancel")
+# a returned report redone: keep what the last version said in this part
+SELFCHECK_KEEP = declare("selfcheck_keep", "sc:keep", choice("part", ("method", "findings", "measures")))
 SELFCHECK_APPROVE = declare("selfcheck_approve", "sc:a", _id("report"))
 SELFCHECK_RETURN = declare("selfcheck_return", "sc:r", _id("report"))
 SELFCHECK_LIST = declare("selfcheck_list", "sc:l", _id("report"))
@@ -506,7 +508,8 @@ LANGUAGE = declare("language", "lang", choice("code", LANGUAGE_NAMES))
 # ---- 督导: the supervising body ---------------------------------------------------------------
 SUPERVISION_WORKBOOK = declare("supervision_workbook", "sup:xlsx")
 SUPERVISION_LEDGER = declare("supervision_ledger", "sup:ledger", number("institution"))
-ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"))
+# the step the button takes the order to: a double tap, or a button the calendar overtook, climbs no further
+ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"), number("step", 4, 1))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))

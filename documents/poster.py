@@ -97,6 +97,14 @@ def poster_pdf(link: str, text: PosterText, paper: str = "A4") -> bytes:
     return buffer.getvalue()
 
 
+def qr_png(link: str) -> bytes:
+    """The link's QR code alone, as a PNG large enough to print (a questionnaire's public link,
+    which the office puts on a poster of its own)."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=12, border=4)
+    return buffer.getvalue()
+
+
 def posters(link: str, text: PosterText) -> dict[str, bytes]:
     """The A4 and A3 posters, by paper size."""
     return {paper: poster_pdf(link, text, paper) for paper in PAPER_MM}

@@ -181,8 +181,19 @@ def stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
     guests); otherwise how to join."""
     box = public_box.get(database(context))
     if box is None:
-        return "access.not_registered"
+        return "public.scan_again" if _a_box_elsewhere(context) else "access.not_registered"
     return "public.guest_only.ledger" if box.ledger_published else "public.guest_only"
+
+
+def _a_box_elsewhere(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """督导: another institution has a lobby poster, so a stranger here may be its guest whom
+    the bot no longer remembers (a day's silence, a restart): they scan its poster again."""
+    from jobs import institutions  # the directory of institutions; imported where it is needed
+
+    root = institutions.root(context.application)
+    if institutions.units_of(root) is None:
+        return False
+    return any(public_box.get(held.of(view).db) is not None for view in institutions.each(root))
 
 
 def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:

@@ -63,6 +63,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "survey": ("answering",),
     "upward_report": ("uploading", "return_comment"),
     "departments": ("new_name",),
+    "order_send_back": ("order_return_comment",),
 }
 
 # user_data key -> the conversation that keeps it (dropped when that conversation times out)
@@ -88,6 +89,7 @@ USER_DATA_KEYS: dict[str, str] = {
     "upward_upload": "upward_report",
     "upward_return": "upward_report",
     "department_renaming": "departments",
+    "order_return": "order_send_back",
 }
 
 # user_data keys kept between a preview and its confirming button, outside any conversation
@@ -98,6 +100,7 @@ STANDALONE_KEYS: dict[str, str] = {
     "confirmations": "the token of each open question before an irreversible act (handlers/confirmations.py)",
     "inbox_view": "the ids of the round of inbox pages opened by /inbox, and its token",
     "department_rename": "a department's new name while its rename preview waits for 确认",
+    "ledger_status": "the /poster reply whose state a ledger publish confirmed below it brings up to date",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an
@@ -155,15 +158,16 @@ def flow(
     entry_points: list[BaseHandler],
     states: dict[object, list[BaseHandler]],
     cancel: Callback,
+    also_leave_on: tuple[BaseHandler, ...] = (),
     **kwargs,
 ) -> ConversationHandler:
     """The conversation `name` as every flow has it: built on typed_choice.conversation (typed
-    labels are taps), its timeout step, /cancel and a menu tap that leaves it, persistent, and
-    entered again from its entry points at any step."""
+    labels are taps), its timeout step, /cancel and a menu tap that leaves it (and whatever
+    else `also_leave_on` says), persistent, and entered again from its entry points at any step."""
     return typed_choice.conversation(
         entry_points=entry_points,
         states={**on_timeout(name), **states},
-        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap()],
+        fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(), *also_leave_on],
         name=name,
         conversation_timeout=TIMEOUT,
         persistent=True,

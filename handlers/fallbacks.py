@@ -81,6 +81,10 @@ async def remember_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 @requires(*ANYONE)
 async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    from handlers.campaign.evaluation import cancel_rating  # a rating is held outside conversations
+
+    if await cancel_rating(update, context):
+        return
     await reply(update, context, "nothing_to_cancel")
 
 

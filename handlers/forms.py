@@ -164,12 +164,23 @@ def form(
         CallbackQueryHandler(confirmed, pattern=confirm),
         CallbackQueryHandler(cancelled, pattern=cancel),
     ]
+
+    async def one_liner(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        """The same command written in one line while the form waits: the person chose the
+        one-liner, so the form ends (else its step would take their next typed text, a return's
+        reason or a name, as its answer) and the line is handled again, outside it."""
+        context.user_data.pop(name, None)
+        await context.application.update_queue.put(update)
+        return ConversationHandler.END
+
+    one_liner = _guarded_like(start, "one_liner", one_liner)
     return [
         conversations.flow(
             name,
             entry_points=[CommandHandler(command, start, has_args=False)],
             states=states,
             cancel=cancelled,
+            also_leave_on=(CommandHandler(command, one_liner, has_args=True),),
             whole_answers={
                 state: step.whole for state, step in zip(declared, steps, strict=False) if step.whole
             },

@@ -210,6 +210,39 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
     return queued
 
 
+def order_closure_asked(
+    body, supervisors: list[Person], institution: str, order, report_text: str, photos: list[bytes], buttons
+) -> int:
+    """A 督办 problem's closure goes to the supervisor with what the office itself sees before
+    销号: the latest report whole and its evidence photos, the photos first so the question with
+    its buttons comes last."""
+    where = reach(body)
+    queued = 0
+    for recipient in supervisors:
+        lang = recipient.language or where.default_language
+        for index, jpeg in enumerate(photos):
+            caption = fitted(
+                lang,
+                "order.evidence_photo",
+                CAPTION_LIMIT,
+                institution=institution,
+                title=order.title,
+                number=index + 1,
+                count=len(photos),
+            )
+            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
+    return queued + notify(
+        body,
+        supervisors,
+        "order.confirm_asked",
+        buttons=buttons,
+        institution=institution,
+        title=order.title,
+        deadline=order.deadline.isoformat(),
+        progress=report_text,
+    )
+
+
 def everyone(target) -> list[Person]:
     """Every active person on the roster: who a public act (a published reason) reaches."""
     return people.everyone(reach(target).db)

@@ -26,6 +26,16 @@ ROLLUP_ROLES = people.BODY_ROLES  # who the roll-up digest goes to, in the body
 READERS = 4  # institutions read at once for the roll-up
 
 
+def order_of_problem(view, problem_id: int) -> Order | None:
+    """The open 督办 order an institution's problem answers to (its deadline is the bureau's)."""
+    body = body_view(application_of(view))
+    unit = institutions.institution_of(view)
+    if body is None or unit is None or unit.is_body:
+        return None
+    order = orders.of_problem(services.of(body).db, unit.id, problem_id)
+    return order if order is not None and order.status != orders.CONFIRMED else None
+
+
 def body_view(app):
     """The supervising body's view, or None (a deployment without one)."""
     units = institutions.units_of(app)
@@ -328,7 +338,10 @@ def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
 
 
 def escalate_button(order: Order) -> list[list[tuple[str, str]]]:
-    return [[("order.btn.escalate", ORDER_ESCALATE.data(order.id))]] if order.step < orders.TALK else []
+    """⬆️ to the next step, named on the button (its data carries it: a second tap does nothing)."""
+    if order.step >= orders.TALK:
+        return []
+    return [[(f"order.btn.escalate.{order.step + 1}", ORDER_ESCALATE.data(order.id, order.step + 1))]]
 
 
 def application_of(target) -> Application:

@@ -17,6 +17,23 @@ PANEL = frozenset({SUPERVISOR, COMMISSION})
 SUBJECT_SUFFIX = "领导班子"
 
 
+class AppraisalTwin(Exception):
+    """The same appraisal is open already (its title typed again): `sheet` is that one."""
+
+    def __init__(self, sheet: evaluations.Sheet) -> None:
+        super().__init__(sheet.id)
+        self.sheet = sheet
+
+
+def open_twin(db: sqlite_utils.Database, title: str) -> evaluations.Sheet | None:
+    """The panel's open sheet of this title."""
+    title = " ".join(title.split())
+    return next(
+        (s for s in evaluations.open_sheets(db) if is_panel_sheet(s) and " ".join(s.title.split()) == title),
+        None,
+    )
+
+
 def create(
     db: sqlite_utils.Database,
     title: str,
@@ -24,7 +41,11 @@ def create(
     closes_at: datetime,
     created_by: int | None,
 ) -> int:
-    """A sheet with one subject per institution (id, name), in the given order."""
+    """A sheet with one subject per institution (id, name), in the given order; refused
+    (AppraisalTwin) while one of the same title is open: every rater would be asked twice."""
+    twin = open_twin(db, title)
+    if twin is not None:
+        raise AppraisalTwin(twin)
     subjects = [
         evaluations.Subject(position, f"{name}{SUBJECT_SUFFIX}") for position, (_, name) in enumerate(units)
     ]

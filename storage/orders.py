@@ -86,6 +86,20 @@ def open_orders(db: sqlite_utils.Database, institution_id: int | None = None) ->
     return [_order(r) for r in db.query(query, params)]
 
 
+MAX_COMMENT = 1000  # a sent-back closure's reason, as a returned report's (refused whole beyond it)
+
+
+def open_twin(
+    db: sqlite_utils.Database, institution_id: int, title: str, problem_id: int | None = None
+) -> Order | None:
+    """The open order to this institution with the same words (or on the same problem)."""
+    title = " ".join(title.split())
+    for order in open_orders(db, institution_id):
+        if order.title == title or (problem_id is not None and order.problem_id == problem_id):
+            return order
+    return None
+
+
 def issue(
     body_db: sqlite_utils.Database,
     unit_db: sqlite_utils.Database,
@@ -106,6 +120,8 @@ def issue(
         raise OrderError("no_title")
     if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
         raise OrderError("too_long")
+    if open_twin(body_db, institution_id, title, problem_id) is not None:
+        raise OrderError("twin")  # the same order sent twice (no answer seen yet, typed again)
     if problem_id is None:
         problem_id = problems.create(
             unit_db, MARK + title, None, description=details, source=problems.SUPERVISION
@@ -158,6 +174,8 @@ def escalate(db: sqlite_utils.Database, order_id: int, by: int | None, to: int |
         if order.status == CONFIRMED:
             raise OrderError("done")
         target = to if to is not None else order.step + 1
+        if to is not None and order.step >= target:  # taken already (a double tap, the calendar)
+            raise OrderError("already_at")
         if target > TALK or target <= order.step:
             raise OrderError("last_step")
         db.execute("update supervision_orders set step = ? where id = ?", [target, order_id])

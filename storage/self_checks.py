@@ -140,6 +140,18 @@ def default_reviewer(
     return office[0] if office else None
 
 
+def twin(
+    db: sqlite_utils.Database, due_on: date, department_id: int | None, person_id: int | None
+) -> SelfCheck | None:
+    """The report not yet approved that the same department or person owes by the same date."""
+    found = listing(
+        db,
+        "s.due_on = ? and s.status != ? and s.department_id is ? and s.person_id is ?",
+        [due_on.isoformat(), APPROVED, department_id, person_id],
+    )
+    return found[0] if found else None
+
+
 def request(
     db: sqlite_utils.Database,
     due_on: date,
@@ -153,6 +165,8 @@ def request(
         raise SelfCheckError("who")
     if due_on < clock.now().date():
         raise SelfCheckError("past")
+    if twin(db, due_on, department_id, person.id if person else None) is not None:
+        raise SelfCheckError("twin")  # the same request sent twice: its authors would be asked twice
     with db.atomic():
         self_check_id = db.execute(
             "insert into self_checks (department_id, person_id, reviewer_id, requested_by, due_on, "

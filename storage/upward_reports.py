@@ -59,6 +59,10 @@ def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> 
         raise ReportError("no_title")
     if len(title) > MAX_TITLE:  # refused, never cut
         raise ReportError("too_long")
+    if db.execute(
+        "select 1 from report_requests where title = ? and due_on = ?", [title, due_on.isoformat()]
+    ).fetchone():
+        raise ReportError("twin")  # the same request sent twice: every office would be told twice
     with db.atomic():
         request_id = db.execute(
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",
@@ -124,15 +128,20 @@ def submit(
     document: bytes,
     file_name: str,
     source: str = GENERATED,
+    seen: int | None = None,
 ) -> int:
     """An institution's report, new or in place of one returned (an accepted one stays; one
-    waiting for review is replaced by the newer, both kept). Returns its version number."""
+    waiting for review is replaced by the newer, both kept). Returns its version number.
+    `seen`: how many versions there were when the office was shown what it would send; one
+    sent since (a double tap, an old preview) refuses this one (sent_already)."""
     assert source in (GENERATED, UPLOADED)
     with db.atomic():
         if get(db, request_id) is None:
             raise ReportError("not_found")
         if status_of(db, request_id, institution_id) == ACCEPTED:
             raise ReportError("accepted")
+        if seen is not None and len(history(db, request_id, institution_id)) != seen:
+            raise ReportError("sent_already")
         now = iso(clock.now())
         version = (
             1

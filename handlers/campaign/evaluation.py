@@ -311,6 +311,19 @@ def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
     return services(context).evaluation_ratings
 
 
+async def cancel_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """/cancel in the middle of a rating (which is no conversation: its screens are buttons):
+    the choices so far are dropped and the rater told how to come back. False when nobody's
+    rating was in progress."""
+    rating = ratings(context).pop(update.effective_user.id, None) if update.effective_user else None
+    if rating is None:
+        return False
+    sheet = evaluations.get(database(context), rating.sheet_id)
+    key = "evaluation.cancelled_slip" if rating.slip else "evaluation.cancelled"
+    await reply(update, context, key, title=sheet.title if sheet else "")
+    return True
+
+
 def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, InlineKeyboardMarkup]:
     if rating.subject >= len(rating.subjects):
         return _review(lang, sheet, rating)

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -38,7 +39,7 @@ from callbacks import (
     SURVEY_SEND,
     SURVEY_START,
 )
-from documents import survey_results
+from documents import poster, survey_results
 from documents.invitation_sheet import deep_link
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
@@ -60,7 +61,7 @@ from handlers.access import (
 from handlers.campaign.evaluation import SheetInputError, closing_time, raters_named
 from handlers.reports import ledger
 from handlers.uploads import download
-from jobs import forgetting
+from jobs import forgetting, institutions
 from jobs import questionnaires as survey_job
 from storage import opinions, surveys
 from storage.clock import clock
@@ -215,9 +216,14 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         count=invited,
         closes=closes.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M"),
     )
-    if survey.public_code:
-        link = deep_link(context.bot.username, survey.public_code)
+    link = deep_link(context.bot.username, survey.public_code) if survey.public_code else None
+    if link:  # what a patient scans: the office prints it, or puts it on a poster of its own
         text += "\n" + say(lang, "survey.public_link", link=link)
+        await context.bot.send_document(
+            update.effective_chat.id,
+            InputFile(io.BytesIO(poster.qr_png(link)), filename=say(lang, "survey.qr_file", id=survey_id)),
+            caption=say(lang, "survey.qr_caption", id=survey_id),
+        )
     await update.callback_query.edit_message_text(text, parse_mode="HTML")
 
 
@@ -350,8 +356,17 @@ def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
 async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A questionnaire's public link (`?start=survey_…`): anyone answers, once; someone on the
     roster it was sent to answers as themselves."""
-    survey = surveys.by_public_code(database(context), (context.args or [""])[0])
+    code = (context.args or [""])[0]
+    survey = surveys.by_public_code(database(context), code)
     person = current_person(update, context)
+    if survey is None:  # a link cut short, or another institution's (its staff stay at home)
+        elsewhere = institutions.view_with_public_survey(context.application, code)
+        unit = institutions.institution_of(elsewhere) if elsewhere is not None else None
+        if unit is not None:
+            await reply(update, context, "survey.elsewhere", institution=unit.name)
+        else:
+            await reply(update, context, "survey.unknown")
+        return ConversationHandler.END
     if person is not None and survey is not None and survey.may_answer(person):
         refusal = _refusal(context, survey, person)
         guest = None
@@ -443,6 +458,27 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return ConversationHandler.END
 
 
+SEPARATORS = re.compile(r"[\s,，、;；/／|｜]+")
+SCALE_TYPED = re.compile(r"([1-5])\s*(分|星|颗星)?")
+
+
+def _typed_choices(question, typed: str) -> list[str] | None:
+    """Choices typed where buttons were offered (the taps themselves are typed_choice's): the
+    several of a multiple-choice question at once (座椅，指示牌), or a scale's number with its
+    unit (5分); None when any part is not one of the choices."""
+    text = unicodedata.normalize("NFKC", typed).strip()
+    if question.kind == SCALE:
+        found = SCALE_TYPED.fullmatch(text)
+        return [str(int(found[1]) - 1)] if found and int(found[1]) <= len(question.choices) else None
+    if question.kind != MULTIPLE:
+        return None
+    options = {choice: str(i) for i, choice in enumerate(question.choices)}
+    picked = [typed_choice.match(part, options) for part in SEPARATORS.split(text) if part]
+    if not picked or None in picked:
+        return None
+    return sorted(set(picked), key=int)
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state = answering(context).get(update.effective_user.id)
@@ -455,7 +491,17 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ANSWERING
     question = survey.questions[state.position]
     if question.kind != TEXT:
-        await reply(update, context, "survey.use_buttons")
+        chosen = _typed_choices(question, update.message.text)
+        if chosen is None:
+            await reply(update, context, "survey.use_buttons")
+            return ANSWERING
+        # the typed choices are the answer, as the taps and 完成 would have made it
+        await forgetting.forget_now(
+            context.application, update.effective_chat.id, [update.message.message_id]
+        )
+        state.answers[state.position] = chosen if question.kind == MULTIPLE else chosen[0]
+        state.chosen, state.position = set(), state.position + 1
+        await _show(update, context, survey, state, edit=False)
         return ANSWERING
     text = update.message.text.strip()
     if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -24,6 +25,7 @@ from telegram.ext import (
 from callbacks import (
     SELFCHECK_APPROVE,
     SELFCHECK_CANCEL,
+    SELFCHECK_KEEP,
     SELFCHECK_LIST,
     SELFCHECK_RETURN,
     SELFCHECK_SUBMIT,
@@ -121,7 +123,17 @@ async def request_report(
             reviewer_id=reviewer_id,
         )
     except SelfCheckError as error:
-        await reply(update, context, f"selfcheck.error.{error.reason}")
+        earlier = self_checks.twin(db, due, department_id, person.id if person else None)
+        lang = language(update, context)
+        await reply(
+            update,
+            context,
+            f"selfcheck.error.{error.reason}",
+            id=earlier.id if earlier else "",
+            subject=earlier.subject if earlier else "",
+            due=due.isoformat(),
+            status=say(lang, f"selfcheck.status.{earlier.status}") if earlier else "",
+        )
         return
     report = self_checks.get(db, report_id)
     count = notices.notify(
@@ -225,46 +237,104 @@ async def start_writing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         return ConversationHandler.END
     context.user_data["self_check"] = {"id": report.id}
     key = "selfcheck.ask_method_again" if report.status == self_checks.RETURNED else "selfcheck.ask_method"
-    await reply(update, context, key, id=report.id, subject=report.subject, comment=report.comment or "")
+    await reply(
+        update,
+        context,
+        key,
+        id=report.id,
+        subject=report.subject,
+        comment=report.comment or "",
+        reply_markup=_keep_markup(update, context, report, "method"),
+    )
     return METHOD
 
 
+def _keep_markup(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, report: SelfCheck | None, part: str
+) -> InlineKeyboardMarkup | None:
+    """A report redone after a return: its last version's text of this part can be kept with a
+    tap (only what the reviewer asked about need be written again)."""
+    if report is None or report.status != self_checks.RETURNED or not getattr(report, part):
+        return None
+    label = say(language(update, context), "selfcheck.btn.keep")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=SELFCHECK_KEEP.data(part))]])
+
+
 async def _part(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, here: int, next_key: str, state: int
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    here: int,
+    next_part: str,
+    state: int,
+    text: str | None = None,
 ) -> int:
     draft = context.user_data.get("self_check")
     if draft is None:
         await reply(update, context, "selfcheck.lost")
         return ConversationHandler.END
-    text = update.message.text.strip()
+    text = update.message.text.strip() if text is None else text
     if await too_long(update, context, text, MAX_PART):
         return here
     draft[name] = text
-    await reply(update, context, next_key)
+    report = self_checks.get(database(context), draft["id"])
+    await reply(
+        update,
+        context,
+        f"selfcheck.ask_{next_part}",
+        reply_markup=_keep_markup(update, context, report, next_part),
+    )
     return state
 
 
 @requires(*MEMBERS)
 async def receive_method(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _part(update, context, "method", METHOD, "selfcheck.ask_findings", FINDINGS)
+    return await _part(update, context, "method", METHOD, "findings", FINDINGS)
 
 
 @requires(*MEMBERS)
 async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    return await _part(update, context, "findings", FINDINGS, "selfcheck.ask_measures", MEASURES)
+    return await _part(update, context, "findings", FINDINGS, "measures", MEASURES)
 
 
 @requires(*MEMBERS)
 async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    return await _measures(update, context, update.message.text.strip())
+
+
+async def _measures(update: Update, context: ContextTypes.DEFAULT_TYPE, measures: str) -> int:
     draft = context.user_data.get("self_check")
     if draft is None:
         await reply(update, context, "selfcheck.lost")
         return ConversationHandler.END
-    measures = update.message.text.strip()
     if await too_long(update, context, measures, MAX_PART):
         return MEASURES
     draft["measures"] = measures
     return await _preview(update, context, draft)
+
+
+def _kept(part: str, here: int):
+    """↩️ 沿用上次写的 at the step of `part`: the returned version's text, as if typed again."""
+
+    async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        draft = context.user_data.get("self_check")
+        report = self_checks.get(database(context), draft["id"]) if draft else None
+        (pressed,) = SELFCHECK_KEEP.parse(update.callback_query.data)
+        if report is None or pressed != part or not getattr(report, part):
+            await refuse(update, context, "stale_button")
+            return here
+        try:
+            await update.callback_query.edit_message_reply_markup(None)
+        except TelegramError:
+            pass  # a double tap: the first took the button away
+        text = getattr(report, part)
+        if part == "measures":
+            return await _measures(update, context, text)
+        following = {"method": ("findings", FINDINGS), "findings": ("measures", MEASURES)}[part]
+        return await _part(update, context, part, here, *following, text=text)
+
+    keep.__qualname__ = keep.__name__ = f"keep_{part}"  # named before it is declared to the guard
+    return requires(*MEMBERS)(keep)
 
 
 @requires(*MEMBERS)
@@ -335,11 +405,13 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     notices.notify(
         context,
         notices.person(context, report.reviewer_id) or notices.office(context),
-        "selfcheck.to_review",
+        # redone after a return: the reviewer reads it as the answer to their own words
+        "selfcheck.to_review_again" if report.comment else "selfcheck.to_review",
         buttons=[[("selfcheck.btn.view_short", SELFCHECK_VIEW.data(report.id))]],
         id=report.id,
         subject=report.subject,
         author=person_of(update, context).name,
+        comment=report.comment or "",
     )
     return ConversationHandler.END
 
@@ -487,11 +559,18 @@ def handlers() -> list[BaseHandler]:
             states={
                 **conversations.on_timeout("self_checks"),
                 METHOD: [
+                    CallbackQueryHandler(_kept("method", METHOD), pattern=SELFCHECK_KEEP),
                     MessageHandler(TEXT, receive_method),
                     MessageHandler(filters.Document.ALL, receive_document),
                 ],
-                FINDINGS: [MessageHandler(TEXT, receive_findings)],
-                MEASURES: [MessageHandler(TEXT, receive_measures)],
+                FINDINGS: [
+                    CallbackQueryHandler(_kept("findings", FINDINGS), pattern=SELFCHECK_KEEP),
+                    MessageHandler(TEXT, receive_findings),
+                ],
+                MEASURES: [
+                    CallbackQueryHandler(_kept("measures", MEASURES), pattern=SELFCHECK_KEEP),
+                    MessageHandler(TEXT, receive_measures),
+                ],
                 CONFIRM: [
                     CallbackQueryHandler(submit, pattern=SELFCHECK_SUBMIT),
                     CallbackQueryHandler(cancel, pattern=SELFCHECK_CANCEL),

@@ -14,6 +14,7 @@ import asyncio
 import io
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from callbacks import PUBLIC_BOX, PUBLIC_LEDGER
@@ -108,6 +109,8 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action == "ask":
         await query.answer()
+        if query.message is not None:  # the /poster reply: its state line follows the answer below
+            context.user_data["ledger_status"] = [query.message.chat_id, query.message.message_id]
         shown = problems.count(db, problems.PUBLIC)  # confidential problems never are
         choices = [(say(lang, "public.ledger.btn.yes"), "yes"), (say(lang, "btn.cancel"), "no")]
         await context.bot.send_message(
@@ -132,6 +135,21 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await query.answer(say(lang, key), show_alert=True)
     if action == "yes":
         await query.edit_message_text(say(lang, key))
+        # the /poster reply above still said 未向群众公开 and offered to publish: it says what is
+        # now true and offers to withdraw
+        status = context.user_data.pop("ledger_status", None)
+        if status:
+            link = deep_link(context.bot.username, box.code)
+            try:
+                await context.bot.edit_message_text(
+                    _status(lang, box, link),
+                    chat_id=status[0],
+                    message_id=status[1],
+                    parse_mode="HTML",
+                    reply_markup=pause_markup(lang, box),
+                )
+            except TelegramError:
+                pass  # deleted, or too old to edit: /poster shows it again
     else:  # the /poster reply itself: its state and buttons follow
         link = deep_link(context.bot.username, box.code)
         await query.edit_message_text(

@@ -81,6 +81,9 @@ def opinion_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     return shared.opinion_guard
 
 
+BOX_USERS = frozenset({*MEMBERS, GUEST})  # who may take each step of the box: staff, and guests
+
+
 def guest_guard(context: ContextTypes.DEFAULT_TYPE) -> FloodGuard:
     """The public box's daily limit per guest: the same keyed hash of the Telegram id, rotating
     daily, as staff's, with its own (smaller) limit."""
@@ -693,11 +696,14 @@ def submission_conversation() -> ConversationHandler:
             CHOOSING_MODE: [CallbackQueryHandler(choose_mode, pattern=OPINION_MODE)],
             CHOOSING_CATEGORY: [
                 CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
-                typed_choice.handler(_categories_offered, _typed(_category_chosen)),
+                # a guest from the poster types too: the step's own answer is theirs as well
+                typed_choice.handler(_categories_offered, _typed(_category_chosen), roles=BOX_USERS),
             ],
             CHOOSING_DEPARTMENT: [
                 CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
-                typed_choice.handler(_departments_offered, _typed(_department_chosen), "choice.department"),
+                typed_choice.handler(
+                    _departments_offered, _typed(_department_chosen), "choice.department", roles=BOX_USERS
+                ),
             ],
             WRITING: [
                 MessageHandler(text, receive_text),

@@ -9,7 +9,16 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from handlers import menu
-from handlers.access import ANYONE, current_person, database, language, reply, requires, role_names
+from handlers.access import (
+    ANYONE,
+    current_person,
+    database,
+    language,
+    reply,
+    requires,
+    role_names,
+    stranger_key,
+)
 from handlers.context import RectifyContext, in_view
 from jobs import institutions
 from storage import evaluations, invitations, public_box, surveys
@@ -48,6 +57,15 @@ async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str |
         # Already joined: an old invitation link opened again just shows the menu.
         await menu.publish_commands(context, person, language(update, context, person))
         await menu.show_menu(update, context, person, "join.back", name=person.name)
+        return
+    box = public_box.get(database(context)) if code is None else None
+    if box is not None:
+        # a patient from the lobby poster who taps /start again: what they can do here, not
+        # that the bot is for the roster only
+        await reply(update, context, "public.start.ledger" if box.ledger_published else "public.start")
+        return
+    if code is None and stranger_key(context) == "public.scan_again":
+        await reply(update, context, "public.scan_again")  # a township's guest, forgotten here
         return
     if code is None or not invitations.looks_like_code(code):
         await reply(update, context, "join.need_invitation" if code is None else "join.unknown")

@@ -31,7 +31,7 @@ from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, too_long
 from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.reports import ledger
-from jobs import notices
+from jobs import notices, supervision
 from storage import extensions, people, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
@@ -181,8 +181,22 @@ async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE,
         await refuse(update, context, "stale_button")
         return DEPARTMENT
     context.user_data["dispatch"].update(department_id=department_id, department=name)
+    order = _order_of(context, context.user_data["dispatch"]["id"])
+    if order is not None:  # the bureau's deadline, said before the leader sets one past it
+        await reply(
+            update, context, "dispatch.deadline_ordered", department=name, due=order.deadline.isoformat()
+        )
+        return DEADLINE
     await reply(update, context, "dispatch.deadline", department=name)
     return DEADLINE
+
+
+def _order_of(context: ContextTypes.DEFAULT_TYPE, problem_id: int):
+    """The 督办 order behind the problem, if it is one (its deadline bounds the problem's)."""
+    problem = problems.get(database(context), problem_id)
+    if problem is None or problem.source != problems.SUPERVISION:
+        return None
+    return supervision.order_of_problem(context.application, problem_id)
 
 
 @requires(LEADER)
@@ -193,6 +207,17 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await reply(update, context, "dispatch.bad_deadline", text=update.message.text[:50])
         return DEADLINE
     draft = context.user_data["dispatch"]
+    order = _order_of(context, draft["id"])
+    if order is not None and deadline > order.deadline:
+        # the department would plan to a date after the bureau's 告诫 and 约谈 have gone out
+        await reply(
+            update,
+            context,
+            "dispatch.after_order",
+            due=order.deadline.isoformat(),
+            deadline=deadline.isoformat(),
+        )
+        return DEADLINE
     draft["deadline"] = deadline.isoformat()
     problem = problems.get(database(context), draft["id"])
     lang = language(update, context)

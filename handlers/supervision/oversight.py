@@ -13,7 +13,15 @@ import io
 from datetime import datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
+from telegram.error import TelegramError
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from callbacks import (
     ORDER_CONFIRM,
@@ -24,7 +32,7 @@ from callbacks import (
     SUPERVISION_WORKBOOK,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
-from handlers import menu
+from handlers import conversations, menu
 from handlers.access import (
     database,
     language,
@@ -39,7 +47,7 @@ from handlers.access import (
 )
 from handlers.reports import ledger
 from jobs import institutions, notices, supervision
-from storage import appraisals, dates, evaluations, orders, people, problems, upward_reports
+from storage import appraisals, dates, evaluations, names, orders, people, problems, upward_reports
 from storage.db import reader
 from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
@@ -196,7 +204,17 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             problem_id=problem_id,
         )
     except OrderError as error:
-        await reply(update, context, f"order.error.{error.reason}", limit=orders.MAX_TITLE)
+        twin = orders.open_twin(database(context), unit.id, " ".join(words[2:]), problem_id)
+        await reply(
+            update,
+            context,
+            f"order.error.{error.reason}",
+            limit=orders.MAX_TITLE,
+            institution=unit.name,
+            order=twin.id if twin else "",
+            deadline=twin.deadline.isoformat() if twin else "",
+            step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
+        )
         return
     told = supervision.tell_step(_app(context), order)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
@@ -219,6 +237,9 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not found:
         await reply(update, context, "order.list.none")
         return
+    # 委领导 read the list; only the 督导组 escalates and decides: nobody is offered a button
+    # they cannot use
+    acts = person_of(update, context).has_any({SUPERVISOR})
     await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
     for order in found[: menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
         view = supervision.view_of(_app(context), order.institution_id)
@@ -235,7 +256,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             waiting=waiting,
         )
         await context.bot.send_message(
-            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order)
+            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order) if acts else None
         )
     if len(found) > menu.MAX_DAILY * 5:
         await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
@@ -251,18 +272,23 @@ def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | Non
             button("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
             button("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
         ]
-    elif order.step < orders.TALK:
-        row = [button("order.btn.escalate", ORDER_ESCALATE.data(order.id))]
+    else:  # ⬆️ to the next step, if there is one
+        row = [
+            button(label, data) for buttons in supervision.escalate_button(order) for label, data in buttons
+        ]
     return InlineKeyboardMarkup([row]) if row else None
 
 
 @requires(SUPERVISOR)
 async def escalate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [order_id] = ORDER_ESCALATE.parse(update.callback_query.data)
+    order_id, step = ORDER_ESCALATE.parse(update.callback_query.data)
     try:
-        order = orders.escalate(database(context), order_id, person_of(update, context).id)
+        order = orders.escalate(database(context), order_id, person_of(update, context).id, to=step)
     except OrderError as error:
-        await refuse(update, context, f"order.error.{error.reason}")
+        now = orders.get(database(context), order_id)
+        lang = language(update, context)
+        at = say(lang, f"order.step.{now.step}") if now is not None else "—"
+        await refuse(update, context, f"order.error.{error.reason}", order=order_id, step=at)
         return
     told = supervision.tell_step(_app(context), order)
     view = supervision.view_of(_app(context), order.institution_id)
@@ -296,70 +322,143 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
         await refuse(update, context, "order.already_asked")
         return
     report = problems.latest_report(database(context), problem.id)
-    supervisors = notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR)
-    notices.notify(
+    photos = [jpeg for _, jpeg, _ in problems.report_photos(database(context), report.id)] if report else []
+    notices.order_closure_asked(
         body,
-        supervisors,
-        "order.confirm_asked",
-        buttons=[
+        notices.person(body, order.issued_by) or notices.with_role(body, SUPERVISOR),
+        unit.name,
+        order,
+        report.text if report else "—",
+        photos,
+        [
             [
                 ("order.btn.confirm", ORDER_CONFIRM.data(order.id)),
                 ("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
             ]
         ],
-        institution=unit.name,
-        title=order.title,
-        deadline=order.deadline.isoformat(),
-        progress=(report.text[:500] if report else "—"),
     )
     await reply(update, context, "order.asked", id=problem.id)  # answers the press too
 
 
-async def _decide(update: Update, context: ContextTypes.DEFAULT_TYPE, confirmed: bool) -> None:
-    button = ORDER_CONFIRM if confirmed else ORDER_SEND_BACK
-    [order_id] = button.parse(update.callback_query.data)
+def _waiting(context: ContextTypes.DEFAULT_TYPE, order_id: int):
+    """(order, its institution's view) while the order waits for the supervisor's word, else None."""
     order = orders.get(database(context), order_id)
     view = supervision.view_of(_app(context), order.institution_id) if order else None
     if order is None or view is None or order.status != orders.CONFIRMING:
-        await refuse(update, context, "order.decided_already")
-        return
-    unit_db = services(view).db
-    lang = language(update, context)
-    try:  # the institution's problem first: the order follows what really happened to it
+        return None
+    return order, view
+
+
+async def _decide(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, order_id: int, comment: str | None = None
+) -> str | None:
+    """Confirmed (no comment) or sent back with the supervisor's words: the institution's
+    problem first, the order following what really happened to it. What to show the supervisor,
+    or None when it was decided already (a double tap, an old button)."""
+    found = _waiting(context, order_id)
+    if found is None:
+        return None
+    order, view = found
+    unit_db, confirmed = services(view).db, comment is None
+    # the words stay in the institution's history in its own language
+    said = None if confirmed else say(settings(view).default_language, "order.back_said", comment=comment)
+    try:
         if confirmed:
             problem = problems.act(unit_db, order.problem_id, "close", None)
         else:
-            problem = problems.act(
-                unit_db, order.problem_id, "return", None, comment=say(lang, "order.back_comment")
-            )
+            problem = problems.act(unit_db, order.problem_id, "return", None, comment=said)
     except ProblemError:
-        await refuse(update, context, "order.decided_already")
-        return
+        return None
     orders.decide(database(context), order.id, person_of(update, context).id, confirmed)
     if confirmed:
         notices.problem_closed(view, problem)
         notices.notify(view, notices.office(view), "order.closed_notice", id=problem.id, title=order.title)
     else:
-        notices.problem_returned(view, problem, say(settings(context).default_language, "order.back_comment"))
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(
-            lang,
-            "order.confirmed" if confirmed else "order.sent_back",
-            institution=institutions.institution_of(view).name,
-            title=order.title,
-        )
+        notices.problem_returned(view, problem, said)
+    return say(
+        language(update, context),
+        "order.confirmed" if confirmed else "order.sent_back",
+        institution=institutions.institution_of(view).name,
+        title=order.title,
     )
 
 
 @requires(SUPERVISOR)
 async def confirm_closure(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _decide(update, context, True)
+    [order_id] = ORDER_CONFIRM.parse(update.callback_query.data)
+    said = await _decide(update, context, order_id)
+    if said is None:
+        await refuse(update, context, "order.decided_already")
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(said)
+
+
+(RETURN_COMMENT,) = conversations.states("order_send_back")
 
 
 @requires(SUPERVISOR)
-async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _decide(update, context, False)
+async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """↩️ 退回整改: the supervisor says why, in words the institution reads with the return."""
+    [order_id] = ORDER_SEND_BACK.parse(update.callback_query.data)
+    found = _waiting(context, order_id)
+    if found is None:
+        await refuse(update, context, "order.decided_already")
+        return ConversationHandler.END
+    order, view = found
+    message = update.callback_query.message
+    context.user_data["order_return"] = [
+        order_id,
+        message.chat_id if message else 0,
+        message.message_id if message else 0,
+    ]
+    await reply(
+        update,
+        context,
+        "order.ask_back_comment",
+        institution=institutions.institution_of(view).name,
+        title=order.title,
+        limit=orders.MAX_COMMENT,
+    )
+    return RETURN_COMMENT
+
+
+@requires(SUPERVISOR)
+async def receive_back_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    order_id, chat_id, message_id = context.user_data.get("order_return") or [0, 0, 0]
+    comment = update.message.text.strip()
+    if not names.normalise(comment):  # invisible or blank only: the words are still wanted
+        await reply(update, context, "order.error.no_comment")
+        return RETURN_COMMENT
+    if len(comment) > orders.MAX_COMMENT:  # refused whole, never cut: they shorten it
+        await reply(
+            update, context, "order.error.comment_too_long", limit=orders.MAX_COMMENT, length=len(comment)
+        )
+        return RETURN_COMMENT
+    context.user_data.pop("order_return", None)
+    said = await _decide(update, context, order_id, comment)
+    if said is None:
+        await reply(update, context, "order.decided_already")
+        return ConversationHandler.END
+    if chat_id and message_id:  # the question loses its buttons: it has been answered
+        try:
+            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id)
+        except TelegramError:
+            pass  # too old to edit, or deleted: the reply below says it anyway
+    await reply(update, context, "order.sent_back_with", comment=comment)
+    return ConversationHandler.END
+
+
+def _forget_return(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.user_data.pop("order_return", None)
+
+
+@requires(SUPERVISOR)
+async def keep_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/cancel: nothing is sent back; the question and its buttons stay."""
+    _forget_return(update, context)
+    await reply(update, context, "order.back_cancelled")
+    return ConversationHandler.END
 
 
 # ---- 述职评议 across institutions --------------------------------------------------------------
@@ -387,7 +486,16 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
         await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
         return
-    sheet_id = appraisals.create(database(context), title, units, closes_at, person_of(update, context).id)
+    try:
+        sheet_id = appraisals.create(
+            database(context), title, units, closes_at, person_of(update, context).id
+        )
+    except appraisals.AppraisalTwin as twin:
+        closes = twin.sheet.closes_at.astimezone(zone).date().isoformat()
+        await reply(
+            update, context, "appraisal.twin", id=twin.sheet.id, title=twin.sheet.title, closes=closes
+        )
+        return
     raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
     await reply(
         update,
@@ -429,9 +537,13 @@ async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, s
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
     unit = institutions.institution_of(view)
-    order = orders.issue(
-        database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
-    )
+    try:
+        order = orders.issue(
+            database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
+        )
+    except OrderError:  # the same words are an open order already (a sheet of the same title)
+        await refuse(update, context, "appraisal.already")
+        return True
     appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
     supervision.tell_step(_app(context), order)
     notices.problem_listed(view, order.problem_id)
@@ -457,5 +569,16 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
         CallbackQueryHandler(escalate, pattern=ORDER_ESCALATE),
         CallbackQueryHandler(confirm_closure, pattern=ORDER_CONFIRM),
-        CallbackQueryHandler(send_back, pattern=ORDER_SEND_BACK),
+        ConversationHandler(
+            entry_points=[CallbackQueryHandler(send_back, pattern=ORDER_SEND_BACK)],
+            states={
+                **conversations.on_timeout("order_send_back"),
+                RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_back_comment)],
+            },
+            fallbacks=[CommandHandler("cancel", keep_waiting), menu.leave_on_menu_tap(_forget_return)],
+            name="order_send_back",
+            conversation_timeout=conversations.TIMEOUT,
+            persistent=True,
+            allow_reentry=True,
+        ),
     ]

@@ -75,7 +75,14 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             database(context), " ".join(words[1:]), due, person_of(update, context).id
         )
     except ReportError as error:
-        await reply(update, context, f"upward.error.{error.reason}", title="", limit=upward_reports.MAX_TITLE)
+        await reply(
+            update,
+            context,
+            f"upward.error.{error.reason}",
+            title=" ".join(" ".join(words[1:]).split()),
+            due=due.isoformat(),
+            limit=upward_reports.MAX_TITLE,
+        )
         return
     views = supervision.institution_views(context.application)
     for view in views:
@@ -185,15 +192,19 @@ async def _goes_up(
     content: bytes,
     name: str,
     source: str,
+    seen: int | None = None,
 ) -> bool:
     """Keep the report as the institution's next version and tell whoever asked for it (with
     the comment it was last returned with); False (and the office told why) when refused."""
     try:
-        version = upward_reports.submit(services(body).db, request.id, unit.id, content, name, source)
+        version = upward_reports.submit(
+            services(body).db, request.id, unit.id, content, name, source, seen=seen
+        )
     except ReportError as error:
+        sent = len(upward_reports.history(services(body).db, request.id, unit.id))
         await context.bot.send_message(
             update.effective_chat.id,
-            say(language(update, context), f"upward.error.{error.reason}", title=request.title),
+            say(language(update, context), f"upward.error.{error.reason}", title=request.title, version=sent),
         )
         return False
     earlier = upward_reports.history(services(body).db, request.id, unit.id)[:-1]
