@@ -96,7 +96,8 @@ async def test_a_report_upward_can_be_cancelled_and_an_old_send_sends_nothing(fa
     await office_a.press("确认报送", message=again)
     await supervisor.wait_for("甲医院报送了")
     await office_a.press_data(again.message_id, _data(again, "确认报送"))  # a double tap
-    assert "什么也没做" in (await office_a.callback_answer())["text"]
+    told = (await office_a.callback_answer())["text"]
+    assert "已报送（第 1 版）" in told and "没有再报送" in told, told  # which version went, none again
     assert len(upward_reports.history(fast_bot.db, request.id, _unit_a(fast_bot))) == 1
 
 

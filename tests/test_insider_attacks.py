@@ -74,7 +74,7 @@ async def test_the_public_link_of_an_institutions_questionnaire_leads_there(fast
 
     tampered = link[:-1] + ("0" if link[-1] != "0" else "1")
     prober = await fast_client.user(992, "路人")
-    assert "截止" in (await prober.send(f"/start {tampered}"))[-1].text
+    assert "没有找到这份问卷" in (await prober.send(f"/start {tampered}"))[-1].text  # (walk3's wording)
     assert institutions.view_for_user(fast_bot.app, 992) is fast_bot.app  # placed nowhere
 
     guest = await fast_client.user(991, "患者")

@@ -150,7 +150,11 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, "upward.error.not_found")
         return
     if not confirmations.take(context, f"report:{request_id}", token):  # cancelled, or sent already
-        await confirmations.refuse_stale(update, context)
+        sent = upward_reports.history(services(body).db, request.id, unit.id)
+        if sent:  # a double tap's second, most often: say which version went up, and that no other did
+            await refuse(update, context, "upward.error.sent_already", title=request.title, version=len(sent))
+        else:
+            await confirmations.refuse_stale(update, context)
         return
     await update.callback_query.answer()
     config, db, today = settings(context), database(context), ledger.today(context)
