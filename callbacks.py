@@ -335,6 +335,8 @@ CLAIM_PAGE = _list_page("claim_page", "pg:c")  # /claim, 待接单
 MINE_PAGE = _list_page("mine_page", "pg:m")  # /mine, 我的问题
 TASKS_PAGE = _list_page("tasks_page", "pg:t")  # /tasks, 本科室任务
 CLOSURES_PAGE = _list_page("closures_page", "pg:x")  # /closures, 待销号
+ASSIGN_PAGE = _list_page("assign_page", "pg:a")  # /assign's picker, 待指定领导
+LOOKBACK_PICK_PAGE = _list_page("lookback_pick_page", "pg:l")  # /lookback's picker, 已销号
 
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))

@@ -18,6 +18,7 @@ from telegram.ext import (
 from callbacks import (
     LOOKBACK_CONFIRM,
     LOOKBACK_PICK,
+    LOOKBACK_PICK_PAGE,
     LOOKBACK_RECEIPT_VOTE,
     LOOKBACK_ROUND_GO,
     LOOKBACK_ROUND_NO,
@@ -298,21 +299,26 @@ async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _start_round(update, context, problem_id)
 
 
-CLOSED_SHOWN = 20  # a page of closed problems to pick from; the rest by number (/lookback N)
+CLOSED_SHOWN = 20  # a page of closed problems to pick from; 下一页 ▶ for the rest (or /lookback N)
 
 
 async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    closed = problems.page(database(context), problems.CLOSED_FILTER, CLOSED_SHOWN + 1).problems
     await offer_picks(
         update,
         context,
-        closed,
+        problems.CLOSED_FILTER,
         CLOSED_SHOWN,
         LOOKBACK_PICK,
+        LOOKBACK_PICK_PAGE,
         "lookback",
         "lookback.none_closed",
         days=settings(context).lookback_open_days,
     )
+
+
+@requires(OFFICE)
+async def next_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _offer_closed(update, context)
 
 
 @requires(OFFICE)
@@ -399,6 +405,7 @@ def handlers() -> list[BaseHandler]:
         ),
         CommandHandler("lookback", start_extra),
         CallbackQueryHandler(pick_closed, pattern=LOOKBACK_PICK),
+        CallbackQueryHandler(next_closed, pattern=LOOKBACK_PICK_PAGE),
         CallbackQueryHandler(confirm_round, pattern=LOOKBACK_ROUND_GO),
         CallbackQueryHandler(drop_round, pattern=LOOKBACK_ROUND_NO),
     ]
