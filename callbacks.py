@@ -338,6 +338,19 @@ CLOSURES_PAGE = _list_page("closures_page", "pg:x")  # /closures, 待销号
 ASSIGN_PAGE = _list_page("assign_page", "pg:a")  # /assign's picker, 待指定领导
 LOOKBACK_PICK_PAGE = _list_page("lookback_pick_page", "pg:l")  # /lookback's picker, 已销号
 
+
+def _item_page(name: str, prefix: str) -> Button:
+    """The next page of a short list (handlers/pages.py): the page, the last item's id shown."""
+    return declare(name, prefix, number("page", MAX_PAGE, low=1), _id("after"))
+
+
+ORDERS_PAGE = _item_page("orders_page", "pg:o")  # /orders, 督办单
+SHEETS_PAGE = _item_page("sheets_page", "pg:s")  # /sheets, 测评表 (the office's)
+VIEWER_SHEETS_PAGE = _item_page("viewer_sheets_page", "pg:v")  # /sheets, a named leader's
+SURVEYS_PAGE = _item_page("surveys_page", "pg:q")  # /surveys, 问卷
+UPWARD_PAGE = _item_page("upward_page", "pg:u")  # /reports, 报送要求
+SELFCHECKS_PAGE = _item_page("selfchecks_page", "pg:k")  # /selfchecks, 自查报告
+
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
 LOOKBACK_RECEIPT_VOTE = declare(

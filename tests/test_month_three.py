@@ -8,6 +8,8 @@ Fast tier (tests/fast.py)."""
 
 from __future__ import annotations
 
+import re
+
 from conftest import join
 from seeded import seed_problem
 
@@ -66,3 +68,136 @@ async def test_lookback_picker_reaches_every_closed_problem(fast_bot, fast_clien
 
     seen = await pick_through(office, "/lookback", "lbx", 41)
     assert sorted(seen) == sorted(closed)
+
+
+async def page_items(person, command: str, total: int, size: int, marker) -> list[str]:
+    """Every page of a list of item messages (a footer 第 k 页 under each page); the items' texts
+    that `marker` recognises, in order."""
+    shown = await person.send(command)
+    seen, page = [], 1
+    pages = -(-total // size)
+    while True:
+        for message in shown:
+            within_limits(message)
+        footer = shown[-1]
+        assert f"第 {page} 页，共 {total} 项" in footer.text, footer.text
+        seen += [m.text for m in shown if marker(m.text or "")]
+        if page == pages:
+            assert not footer.buttons  # the last page has no next
+            return seen
+        shown = await person.press("下一页", message=footer)
+        page += 1
+
+
+async def test_a_supervisor_reaches_every_open_order(fast_bot, fast_client, db_path):
+    from datetime import timedelta
+
+    from test_supervision import county, everyone_joins, view
+
+    from jobs import institutions
+    from storage import orders
+    from storage.clock import clock
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    for unit in ("甲医院", "乙医院"):
+        found = view(fast_bot, unit)
+        for n in range(17):
+            orders.issue(
+                fast_bot.db,
+                found.bot_data["db"],
+                institutions.institution_of(found).id,
+                f"{LONG}（督办{unit}{n}）",
+                today + timedelta(days=10 + n),
+                None,
+            )
+    seen = await page_items(people["周督导"], "/orders", 34, 10, lambda text: "督办" in text and LONG in text)
+    assert len(seen) == 34 and len(set(seen)) == 34  # before: the first 30 and "see /ledger"
+    last = people["周督导"].inbox[-2]  # the last page's last order, its buttons there
+    assert last.buttons
+
+
+async def test_the_office_and_a_named_leader_reach_every_rating_sheet(fast_bot, fast_client, invited):
+    from datetime import UTC, datetime
+
+    from storage import evaluations, people
+
+    db = fast_bot.db
+    office = await join(fast_client, invited, 103, "王芳")
+    leader = await join(fast_client, invited, 102, "李娜")
+    closes = datetime(2026, 12, 31, 9, tzinfo=UTC)
+    sheets = [
+        evaluations.create(db, f"第{n}轮民主评议🗳{LONG}", [evaluations.Subject(1, "门诊部")], closes)
+        for n in range(23)
+    ]
+    seen = await page_items(office, "/sheets", 23, 10, lambda text: "民主评议🗳" in text)
+    assert len(seen) == 23  # before: the newest 10, the 13 older ones out of reach
+
+    for sheet_id in sheets:
+        evaluations.conclude(db, sheet_id)
+    office_id = next(p.id for p in people.everyone(db) if p.name == "王芳")
+    leader_id = next(p.id for p in people.everyone(db) if p.name == "李娜")
+    evaluations.toggle_viewer(db, evaluations.STANDING, leader_id, office_id)
+    seen = await page_items(leader, "/sheets", 23, 10, lambda text: "民主评议🗳" in text)
+    assert len(seen) == 23
+    opened = await leader.press("📊", message=leader.inbox[-2])  # the oldest, on the last page
+    assert "第0轮" in "".join(m.text or "" for m in opened)
+
+
+async def test_the_office_reaches_every_questionnaire(fast_bot, fast_client, invited):
+    from datetime import UTC, datetime
+
+    from storage import surveys
+
+    db = fast_bot.db
+    office = await join(fast_client, invited, 103, "王芳")
+    question = surveys.Question(0, surveys.TEXT, "您对门诊流程有什么建议？")
+    closes = datetime(2026, 12, 31, 9, tzinfo=UTC)
+    for n in range(12):
+        surveys.create(db, f"第{n}期满意度调查📋{LONG}", [question], closes, public=n % 2 == 0)
+    seen = await page_items(office, "/surveys", 12, 10, lambda text: "满意度调查📋" in text)
+    assert len(seen) == 12 and any("第0期" in text for text in seen)  # before: the newest 10 only
+
+
+async def test_the_body_reaches_every_report_request(fast_bot, fast_client, db_path):
+    from datetime import date
+
+    from test_supervision import county, everyone_joins
+
+    from storage import upward_reports
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    for n in range(13):
+        upward_reports.ask(fast_bot.db, f"第{n}期专题报告📑{LONG}"[:60], date(2026, 12, 1 + n), None)
+    seen = await page_items(people["吴局长"], "/reports", 13, 10, lambda text: "专题报告📑" in text)
+    assert len(seen) == 13 and any("第0期" in text for text in seen)  # before: the newest 10 only
+
+
+async def test_the_office_reaches_every_self_check_and_its_view_button(fast_bot, fast_client, invited):
+    from datetime import date
+
+    from storage import people, self_checks
+
+    db = fast_bot.db
+    office = await join(fast_client, invited, 103, "王芳")
+    everyone = people.everyone(db)
+    actor = next(p for p in everyone if p.name == "王芳")
+    made = [
+        self_checks.request(db, date(2099, 1, 1 + n % 28), actor, person=everyone[n % len(everyone)])
+        for n in range(45)
+    ]
+    db.execute("update self_checks set status = ?", [self_checks.SUBMITTED])  # all 45 await review
+    db.conn.commit()
+
+    message, page, listed, viewable = (await office.send("/selfchecks"))[-1], 1, [], []
+    while True:
+        within_limits(message)
+        assert f"第 {page} 页，共 45 项" in message.text, message.text
+        listed += [int(n) for n in re.findall(r"#(\d+) ", message.text)]
+        viewable += [int(d.split(":")[-1]) for t, d in buttons_of(message) if t != "下一页 ▶"]
+        if not any(t == "下一页 ▶" for t, _ in buttons_of(message)):
+            break
+        message = (await office.press("下一页", message=message))[-1]
+        page += 1
+    # before: the last 30 by due date listed, and view buttons for the first 8 only
+    assert sorted(listed) == sorted(made) and sorted(viewable) == sorted(made)

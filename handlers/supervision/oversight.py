@@ -19,6 +19,7 @@ from callbacks import (
     ORDER_CONFIRM,
     ORDER_ESCALATE,
     ORDER_SEND_BACK,
+    ORDERS_PAGE,
     SUPERVISION_LEDGER,
     SUPERVISION_REPORT,
     SUPERVISION_WORKBOOK,
@@ -37,6 +38,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.pages import send_items
 from handlers.reports import ledger
 from jobs import institutions, notices, supervision
 from storage import appraisals, dates, evaluations, orders, people, problems, upward_reports
@@ -45,6 +47,7 @@ from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
 from storage.problems import Problem, ProblemError
 from texts import say
+from texts.fit import TEXT_LIMIT, shorten
 
 BODY = (SUPERVISOR, COMMISSION)
 LEDGER_BUTTONS = 60  # institutions offered as ledger buttons under the roll-up (a county, a city)
@@ -212,6 +215,9 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
+ORDERS_SHOWN = 10  # orders on a page of /orders (the oldest deadlines first)
+
+
 @requires(*BODY)
 async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context)
@@ -219,8 +225,10 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not found:
         await reply(update, context, "order.list.none")
         return
-    await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
-    for order in found[: menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
+    if update.callback_query is None:
+        await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
+
+    async def send_order(order: orders.Order) -> None:
         view = supervision.view_of(_app(context), order.institution_id)
         unit = institutions.institution_of(view) if view is not None else None
         waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
@@ -235,10 +243,10 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             waiting=waiting,
         )
         await context.bot.send_message(
-            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order)
+            update.effective_chat.id, shorten(text, TEXT_LIMIT), reply_markup=_order_buttons(lang, order)
         )
-    if len(found) > menu.MAX_DAILY * 5:
-        await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
+
+    await send_items(update, context, found, lambda o: o.id, send_order, ORDERS_PAGE, ORDERS_SHOWN)
 
 
 def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | None:
@@ -450,6 +458,7 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("rollup", show_rollup),
         *menu.triggers("orders", list_orders),
+        CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
         *menu.triggers("order", issue_order),
         *menu.triggers("appraisal", open_appraisal),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
