@@ -201,3 +201,34 @@ async def test_the_office_reaches_every_self_check_and_its_view_button(fast_bot,
         page += 1
     # before: the last 30 by due date listed, and view buttons for the first 8 only
     assert sorted(listed) == sorted(made) and sorted(viewable) == sorted(made)
+
+
+async def test_a_member_sees_their_meetings_behind_many_of_others(fast_bot, fast_client, invited):
+    from datetime import timedelta
+
+    from storage import calendar
+    from storage.clock import clock
+
+    db = fast_bot.db
+    staff = await join(fast_client, invited, 101, "张伟")
+    office = await join(fast_client, invited, 103, "王芳")
+    soon = clock.now() + timedelta(days=1)
+    for n in range(25):  # the leadership's meetings first
+        calendar.add(db, "meeting", f"班子专题会{n}🗓", soon + timedelta(hours=n), None, departments=("院办",))
+    for n in range(3):
+        calendar.add(
+            db,
+            "meeting",
+            f"门诊部组织生活会{n}",
+            soon + timedelta(days=5, hours=n),
+            None,
+            departments=("门诊部",),
+        )
+
+    mine = "\n".join(m.text for m in await staff.send("/meetings"))
+    assert all(f"门诊部组织生活会{n}" in mine for n in range(3)), mine  # before: "no meetings"
+    everything = await office.send("/meetings")
+    for message in everything:
+        within_limits(message)
+    shown = "\n".join(m.text for m in everything)
+    assert all(f"班子专题会{n}🗓" in shown for n in range(25)) and "门诊部组织生活会2" in shown  # before: 20
