@@ -350,6 +350,7 @@ VIEWER_SHEETS_PAGE = _item_page("viewer_sheets_page", "pg:v")  # /sheets, a name
 SURVEYS_PAGE = _item_page("surveys_page", "pg:q")  # /surveys, 问卷
 UPWARD_PAGE = _item_page("upward_page", "pg:u")  # /reports, 报送要求
 SELFCHECKS_PAGE = _item_page("selfchecks_page", "pg:k")  # /selfchecks, 自查报告
+DISPATCH_DEPARTMENT_PAGE = _item_page("dispatch_department_page", "pg:d")  # 下单: the departments
 
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
@@ -368,6 +369,10 @@ LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-bac
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
 WIDEN_KINDS = ("department", "role", "everyone")
 LOOKBACK_WIDEN_MENU = declare("lookback_widen_menu", "lbw:m", _id("lookback"))
+# the widening menu's next page of departments: the look-back, the page, the last department shown
+LOOKBACK_WIDEN_PAGE = declare(
+    "lookback_widen_page", "lbw:n", _id("lookback"), number("page", MAX_PAGE, low=1), _id("after")
+)
 LOOKBACK_WIDEN_PICK = declare(
     "lookback_widen_pick",
     "lbw:p",

@@ -26,7 +26,7 @@ def asked(update: Update, next_page: Button) -> tuple[int, int | None]:
     query = update.callback_query
     if query is None or not next_page(query.data):
         return 1, None
-    page, after = next_page.parse(query.data)
+    *_, page, after = next_page.parse(query.data)  # after what the button names (a look-back)
     return page, after
 
 
@@ -45,10 +45,16 @@ class Slice:
 
 
 def slice_asked(
-    update: Update, items: Sequence[Item], ident: Callable[[Item], int], next_page: Button, size: int
+    update: Update,
+    items: Sequence[Item],
+    ident: Callable[[Item], int],
+    next_page: Button,
+    size: int,
+    *leading: object,
 ):
     """The page of `items` the command (the first) or the 下一页 button asks for; None when the
-    button's anchor has left the list, or nothing follows it (the list changed)."""
+    button's anchor has left the list, or nothing follows it (the list changed). `leading`: the
+    fields the button carries before the page (the look-back whose menu it pages)."""
     page, after = asked(update, next_page)
     start = 0
     if after is not None:
@@ -57,7 +63,7 @@ def slice_asked(
             return None
         start = at + 1
     shown = list(items[start : start + size])
-    following = next_page.data(page + 1, ident(shown[-1])) if start + size < len(items) else None
+    following = next_page.data(*leading, page + 1, ident(shown[-1])) if start + size < len(items) else None
     return Slice(page, shown, len(items), following)
 
 

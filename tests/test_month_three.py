@@ -232,3 +232,64 @@ async def test_a_member_sees_their_meetings_behind_many_of_others(fast_bot, fast
         within_limits(message)
     shown = "\n".join(m.text for m in everything)
     assert all(f"班子专题会{n}🗓" in shown for n in range(25)) and "门诊部组织生活会2" in shown  # before: 20
+
+
+async def test_a_leader_dispatches_to_a_department_past_the_first_page(fast_bot, fast_client, invited):
+    """A large hospital has 130 departments: the picker once sent them all on one message, over
+    Telegram's 100 buttons, and Telegram refused it."""
+    from storage import people
+
+    db = fast_bot.db
+    for n in range(126):
+        db["departments"].insert({"name": f"临床科室{n:03d}🩺"})
+    db.conn.commit()
+    total = len(people.department_list(db))
+    leader = await join(fast_client, invited, 102, "李娜")
+    problem_id = problems.create(db, LONG, None)
+    problems.claim(db, problem_id, next(p for p in people.everyone(db) if p.name == "李娜"))
+
+    message = (await leader.send("/mine"))[0]
+    await leader.press("下单", message=message)
+    message = (await leader.send("逐项梳理门诊流程，增设自助机"))[-1]
+    page, names = 1, []
+    while True:
+        within_limits(message)
+        assert f"第 {page} 页，共 {total} 个科室" in message.text, message.text
+        names += [text for text, _ in buttons_of(message) if text != "下一页 ▶"]
+        if not any(text == "下一页 ▶" for text, _ in buttons_of(message)):
+            break
+        message = (await leader.press("下一页", message=message))[-1]
+        page += 1
+    assert len(names) == total and "临床科室125🩺" in names
+    chosen = await leader.press("临床科室125🩺", message=message)
+    assert "临床科室125🩺" in chosen[-1].text and "第 3 步" in chosen[-1].text
+
+
+async def test_the_widening_menu_reaches_every_department(fast_bot, fast_client, invited):
+    """Before: the first 80 departments by name, the rest said (80/130) and out of reach."""
+    from callbacks import LOOKBACK_WIDEN_MENU
+    from storage import lookbacks, people
+    from storage.clock import clock
+
+    db = fast_bot.db
+    for n in range(126):
+        db["departments"].insert({"name": f"临床科室{n:03d}🩺"})
+    db.conn.commit()
+    total = len(people.department_list(db))
+    office = await join(fast_client, invited, 103, "王芳")
+    lookback = lookbacks.start(db, seed_problem(db, LONG, "closed"), "30d", clock.now().date(), 14)
+
+    message = (await office.press_data(office.inbox[-1].message_id, LOOKBACK_WIDEN_MENU.data(lookback.id)))[
+        -1
+    ]
+    page, names = 1, []
+    while True:
+        within_limits(message)
+        assert f"第 {page} 页，共 {total} 个" in message.text, message.text
+        names += [text for text, data in buttons_of(message) if ":department:" in data]
+        if not any(text == "下一页 ▶" for text, _ in buttons_of(message)):
+            break
+        message = (await office.press("下一页", message=message))[-1]
+        page += 1
+    assert len(names) == total and "临床科室125🩺" in names
+    await office.press("临床科室125🩺", message=message)  # previewed before anything is sent
