@@ -293,3 +293,20 @@ async def test_the_widening_menu_reaches_every_department(fast_bot, fast_client,
         page += 1
     assert len(names) == total and "临床科室125🩺" in names
     await office.press("临床科室125🩺", message=message)  # previewed before anything is sent
+
+
+async def test_people_names_everyone_not_yet_joined(fast_bot, fast_client, invited):
+    """Before: a department's first 30 waiting names and "…", the rest nameless."""
+    from conftest import ROSTER_CSV
+
+    from storage import roster
+
+    db = fast_bot.db
+    many = ROSTER_CSV + "".join(f"门诊职工{n:02d},门诊部,职工\n" for n in range(76))
+    roster.apply(db, roster.parse(many.encode()), None)
+    office = await join(fast_client, invited, 103, "王芳")
+    shown = await office.send("/people")
+    for message in shown:
+        within_limits(message)
+    text = "\n".join(m.text for m in shown)
+    assert all(f"门诊职工{n:02d}" in text for n in range(76)), text
