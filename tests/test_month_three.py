@@ -310,3 +310,19 @@ async def test_people_names_everyone_not_yet_joined(fast_bot, fast_client, invit
         within_limits(message)
     text = "\n".join(m.text for m in shown)
     assert all(f"门诊职工{n:02d}" in text for n in range(76)), text
+
+
+async def test_the_rollup_offers_every_institutions_ledger(fast_bot, fast_client, db_path, monkeypatch):
+    """A city's 150 institutions: the roll-up offered the first 60 ledgers and nothing of the
+    rest. Two institutions and a message of one button stand in for 150 and 60 (building 150
+    databases is the full-size benchmark's business)."""
+    from test_supervision import county, everyone_joins
+
+    from handlers.supervision import oversight
+
+    monkeypatch.setattr(oversight, "LEDGER_BUTTONS", 1)
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    shown = await people["吴局长"].send("/rollup")
+    ledgers = [text for m in shown for text, data in buttons_of(m) if data.startswith("sup:ledger:")]
+    assert len(ledgers) == 2 and any("甲医院" in t for t in ledgers) and any("乙医院" in t for t in ledgers)
+    assert all(len([d for _, d in buttons_of(m) if d.startswith("sup:ledger:")]) <= 1 for m in shown)

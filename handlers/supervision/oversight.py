@@ -50,7 +50,7 @@ from texts import say
 from texts.fit import TEXT_LIMIT, shorten
 
 BODY = (SUPERVISOR, COMMISSION)
-LEDGER_BUTTONS = 60  # institutions offered as ledger buttons under the roll-up (a county, a city)
+LEDGER_BUTTONS = 60  # institutions' ledger buttons on one message under the roll-up; more: another
 
 
 def _app(context: ContextTypes.DEFAULT_TYPE):
@@ -83,7 +83,7 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             )
         ]
     ]
-    units = [institutions.institution_of(v) for v in views[:LEDGER_BUTTONS]]
+    units = [institutions.institution_of(v) for v in views]
     shown = [
         InlineKeyboardButton(
             say(lang, "rollup.btn.ledger", name=unit.name[:20]),
@@ -91,10 +91,15 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         for unit in units
     ]
-    buttons += [shown[i : i + 2] for i in range(0, len(shown), 2)]
-    await context.bot.send_message(
-        update.effective_chat.id, say(lang, "rollup.ledgers"), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    # every institution a button: a city's hundred and more go on as further messages of at
+    # most LEDGER_BUTTONS each (Telegram takes 100 buttons a message)
+    for start in range(0, len(shown), LEDGER_BUTTONS):
+        part = shown[start : start + LEDGER_BUTTONS]
+        buttons += [part[i : i + 2] for i in range(0, len(part), 2)]
+        await context.bot.send_message(
+            update.effective_chat.id, say(lang, "rollup.ledgers"), reply_markup=InlineKeyboardMarkup(buttons)
+        )
+        buttons = []
 
 
 async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
