@@ -190,6 +190,7 @@ DRAFT = code("draft", "[0-9a-f]{6}", 6, example="000000")
 OPINION_MODE = declare("opinion_mode", "op:mode", choice("mode", ("anon", "named")), DRAFT)
 OPINION_CATEGORY = declare("opinion_category", "op:cat", number("index", MAX_INDEX), DRAFT)
 OPINION_DEPARTMENT = declare("opinion_department", "op:dept", _id("department"), DRAFT)  # 0: none
+OPINION_DEPARTMENT_PAGE = declare("opinion_department_page", "op:dpg", number("page", MAX_PAGE, low=1), DRAFT)
 OPINION_PHOTOS_DONE = declare("opinion_photos_done", "op:photos_done", DRAFT)
 OPINION_SUBMIT = declare("opinion_submit", "op:submit", DRAFT)
 OPINION_EDIT = declare("opinion_edit", "op:edit", DRAFT)

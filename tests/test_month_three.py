@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import join
+from conftest import RECEIPT, join
 from seeded import seed_problem
 
 from storage import problems
@@ -326,3 +326,36 @@ async def test_the_rollup_offers_every_institutions_ledger(fast_bot, fast_client
     ledgers = [text for m in shown for text, data in buttons_of(m) if data.startswith("sup:ledger:")]
     assert len(ledgers) == 2 and any("甲医院" in t for t in ledgers) and any("乙医院" in t for t in ledgers)
     assert all(len([d for _, d in buttons_of(m) if d.startswith("sup:ledger:")]) <= 1 for m in shown)
+
+
+async def test_an_opinion_names_a_department_past_the_first_page(fast_bot, fast_client, invited):
+    """130 departments: the department step once put them all on one message, over Telegram's
+    100 buttons, so a large hospital's staff could not get past the category."""
+    from storage import people
+
+    db = fast_bot.db
+    for n in range(126):
+        db["departments"].insert({"name": f"临床科室{n:03d}🩺"})
+    db.conn.commit()
+    total = len(people.department_list(db))
+    staff = await join(fast_client, invited, 101, "张伟")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    message = (await staff.press("形式主义"))[-1]
+    message = next(m for m in staff.inbox if m.message_id == message.message_id)  # the step, edited
+    page, names = 1, []
+    while True:
+        within_limits(message)
+        assert f"第 {page} 页，共 {total} 个科室" in message.text, message.text
+        names += [text for text, data in buttons_of(message) if data.startswith("op:dept:")]
+        if not any(text == "下一页 ▶" for text, _ in buttons_of(message)):
+            break
+        await staff.press("下一页", message=message)
+        message = next(m for m in staff.inbox if m.message_id == message.message_id)
+        page += 1
+    assert len(names) == total + page  # every department once, and 不指定科室 on each page
+    await staff.press("临床科室125🩺", message=message)
+    await staff.send("候诊区座椅太少，老人站着排队。")
+    preview = await staff.press("完成，预览")
+    assert "临床科室125🩺" in preview[-1].text  # (the opinion waits for its batch: not in the table yet)
+    assert RECEIPT.search((await staff.press("提交"))[-1].text)  # submitted: a receipt

@@ -118,6 +118,7 @@ MESSAGES = {
     "opinion.daily_limit": "You have reached today's limit of {limit} anonymous opinions; please submit tomorrow. (The limit stops flooding; the count does not record who you are.)",
     "opinion.category": "Submitting: {mode}\nChoose a category:",
     "opinion.department": "Category: {category}\nWhich department is it about?",
+    "opinion.department_page": "Category: {category}\nWhich department is it about? (Page {page}, {total} departments; “Next page ▶” shows the rest, or send a department's name.)",
     "opinion.btn.no_department": "No particular department",
     "opinion.no_department": "not given",
     "opinion.write": "Write your opinion (at most {limit} characters).\nSend /cancel at any time to cancel.",

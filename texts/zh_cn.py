@@ -130,6 +130,7 @@ MESSAGES = {
     "opinion.daily_limit": "今天的匿名意见已达 {limit} 条上限，请明天再提交。（为防刷屏设限；计数不记录是谁。）",
     "opinion.category": "提交方式：{mode}\n请选择意见类别：",
     "opinion.department": "类别：{category}\n这条意见是关于哪个科室的？",
+    "opinion.department_page": "类别：{category}\n这条意见是关于哪个科室的？（第 {page} 页，共 {total} 个科室；点“下一页 ▶”看后面的，也可以直接发送科室名称）",
     "opinion.btn.no_department": "不指定科室",
     "opinion.no_department": "未指定",
     "opinion.write": "请输入意见内容（不超过 {limit} 字）。\n发送 /cancel 可随时取消。",

@@ -118,6 +118,7 @@ MESSAGES = {
     "opinion.daily_limit": "今天的匿名意見已達 {limit} 則上限，請明天再提交。（為防洗版設限；計數不記錄是誰。）",
     "opinion.category": "提交方式：{mode}\n請選擇意見類別：",
     "opinion.department": "類別：{category}\n這則意見是關於哪個科室的？",
+    "opinion.department_page": "類別：{category}\n這則意見是關於哪個科室的？（第 {page} 頁，共 {total} 個科室；點「下一頁 ▶」看後面的，也可以直接傳送科室名稱）",
     "opinion.btn.no_department": "不指定科室",
     "opinion.no_department": "未指定",
     "opinion.write": "請輸入意見內容（不超過 {limit} 字）。\n傳送 /cancel 可隨時取消。",
