@@ -352,6 +352,7 @@ SURVEYS_PAGE = _item_page("surveys_page", "pg:q")  # /surveys, 问卷
 UPWARD_PAGE = _item_page("upward_page", "pg:u")  # /reports, 报送要求
 SELFCHECKS_PAGE = _item_page("selfchecks_page", "pg:k")  # /selfchecks, 自查报告
 DISPATCH_DEPARTMENT_PAGE = _item_page("dispatch_department_page", "pg:d")  # 下单: the departments
+FORM_TYPE_DEPARTMENTS = declare("form_type_departments", "fm:typed")  # a form's "the rest: type them"
 
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))

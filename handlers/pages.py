@@ -1,5 +1,6 @@
 """A page of a short list a person acts on (orders, rating sheets, questionnaires, report
-requests), read whole, since such lists stay in the tens or hundreds: a message per item, then,
+requests, self-checks, the departments of a picker), read whole, since such lists stay in the
+tens or hundreds: a message per item (or a button each, slice_asked), then,
 when the list is longer than a page, 第 k 页，共 N 项 and 下一页 ▶. The button carries the page
 and the id of the last item shown (keyset, as storage.problems.After for problems), so an item
 added or dropped above does not shift the next page by one; a page asked for after its anchor

@@ -359,3 +359,23 @@ async def test_an_opinion_names_a_department_past_the_first_page(fast_bot, fast_
     preview = await staff.press("完成，预览")
     assert "临床科室125🩺" in preview[-1].text  # (the opinion waits for its batch: not in the table yet)
     assert RECEIPT.search((await staff.press("提交"))[-1].text)  # submitted: a receipt
+
+
+async def test_a_forms_department_buttons_stay_under_telegrams_limit(fast_bot, fast_client, invited):
+    """/selfcheck (as /meeting's and /newsheet's department steps, forms.ticked) put a button
+    for every department on one message: 130 departments, over Telegram's 100, refused. Now
+    the first 60, and a last row that says how many more and that they are typed."""
+    from storage import people
+
+    db = fast_bot.db
+    for n in range(126):
+        db["departments"].insert({"name": f"临床科室{n:03d}🩺"})
+    db.conn.commit()
+    office = await join(fast_client, invited, 103, "王芳")
+    asked = (await office.send("/selfcheck"))[-1]
+    within_limits(asked)
+    labels = [text for text, _ in buttons_of(asked)]
+    rest = len(people.departments(db)) - 60
+    assert labels[-1] == f"⌨️ 其余 {rest} 个科室：请直接输入名称" and len(labels) == 61, labels[-3:]
+    await office.press("⌨️ 其余", message=asked)  # answered (an alert), nothing else changes
+    assert "什么时候交" in (await office.send("临床科室125🩺"))[-1].text  # typed: taken

@@ -521,6 +521,8 @@ MESSAGES = {
     "digest.btn.full": "📄 Full digest",
     "digest.rest": "Each section shows its first few lines; tap “📄 Full digest” for all.",
     "list.more": "… and {count} more not shown; the full list is in /ledger or /export",
+    "forms.more_departments": "⌨️ {count} more departments: type their names",
+    "forms.type_departments": "Only the first {shown} departments are listed. Send the others by name (where several may be chosen, separate them with 、).",
     "list.page": "Page {page}, {total} in all.",
     "list.page_empty": "Nothing further: the list changed while you were paging. Send the command again to start from the first page.",
     "digest.section.changes": "<b>🔄 Changes</b>",
