@@ -379,3 +379,29 @@ async def test_a_forms_department_buttons_stay_under_telegrams_limit(fast_bot, f
     assert labels[-1] == f"⌨️ 其余 {rest} 个科室：请直接输入名称" and len(labels) == 61, labels[-3:]
     await office.press("⌨️ 其余", message=asked)  # answered (an alert), nothing else changes
     assert "什么时候交" in (await office.send("临床科室125🩺"))[-1].text  # typed: taken
+
+
+def test_the_full_digest_names_every_overdue_problem_of_a_department(db, invited):
+    """The office's 逾期（按科室） line: the first 10 numbers and "…" on the screen, and, before,
+    the same in the full digest; now every number there, 100 a line (so no line outgrows a
+    message at any size)."""
+    from datetime import UTC, date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from jobs import digests as digest_job
+    from storage import digests, people
+
+    today = date(2026, 12, 30)
+    late = [
+        seed_problem(db, f"{LONG}{n}", "in_progress", "李娜", "门诊部", today - timedelta(days=3))
+        for n in range(230)
+    ]
+    office = next(p for p in people.everyone(db) if p.name == "王芳")
+    found = digests.for_office(db, datetime(2026, 12, 29, tzinfo=UTC), today, ZoneInfo("Asia/Shanghai"))
+    full = digest_job.render_full("zh-CN", office, found, "digest.title.office", None)
+    assert all(len(m.encode("utf-16-le")) // 2 <= 4096 for m in full)
+    section = "\n".join(full).split("逾期（按科室）</b>\n")[1].split("\n\n")[0]
+    assert section.startswith("门诊部（230）：") and "…" not in section, section[:200]
+    assert sorted(int(n) for n in re.findall(r"#(\d+)", section)) == sorted(late)
+    screen, cut = digest_job.render_screen("zh-CN", office, found, "digest.title.office", None)
+    assert cut and "门诊部（230）：" in screen and "…" in screen.split("门诊部（230）：")[1].split("\n")[0]
