@@ -194,6 +194,7 @@ DRAFT = code("draft", "[0-9a-f]{6}", 6, example="000000")
 OPINION_MODE = declare("opinion_mode", "op:mode", choice("mode", ("anon", "named")), DRAFT)
 OPINION_CATEGORY = declare("opinion_category", "op:cat", number("index", MAX_INDEX), DRAFT)
 OPINION_DEPARTMENT = declare("opinion_department", "op:dept", _id("department"), DRAFT)  # 0: none
+OPINION_DEPARTMENT_PAGE = declare("opinion_department_page", "op:dpg", number("page", MAX_PAGE, low=1), DRAFT)
 OPINION_PHOTOS_DONE = declare("opinion_photos_done", "op:photos_done", DRAFT)
 OPINION_SUBMIT = declare("opinion_submit", "op:submit", DRAFT)
 OPINION_EDIT = declare("opinion_edit", "op:edit", DRAFT)
@@ -354,6 +355,23 @@ CLAIM_PAGE = _list_page("claim_page", "pg:c")  # /claim, 待接单
 MINE_PAGE = _list_page("mine_page", "pg:m")  # /mine, 我的问题
 TASKS_PAGE = _list_page("tasks_page", "pg:t")  # /tasks, 本科室任务
 CLOSURES_PAGE = _list_page("closures_page", "pg:x")  # /closures, 待销号
+ASSIGN_PAGE = _list_page("assign_page", "pg:a")  # /assign's picker, 待指定领导
+LOOKBACK_PICK_PAGE = _list_page("lookback_pick_page", "pg:l")  # /lookback's picker, 已销号
+
+
+def _item_page(name: str, prefix: str) -> Button:
+    """The next page of a short list (handlers/pages.py): the page, the last item's id shown."""
+    return declare(name, prefix, number("page", MAX_PAGE, low=1), _id("after"))
+
+
+ORDERS_PAGE = _item_page("orders_page", "pg:o")  # /orders, 督办单
+SHEETS_PAGE = _item_page("sheets_page", "pg:s")  # /sheets, 测评表 (the office's)
+VIEWER_SHEETS_PAGE = _item_page("viewer_sheets_page", "pg:v")  # /sheets, a named leader's
+SURVEYS_PAGE = _item_page("surveys_page", "pg:q")  # /surveys, 问卷
+UPWARD_PAGE = _item_page("upward_page", "pg:u")  # /reports, 报送要求
+SELFCHECKS_PAGE = _item_page("selfchecks_page", "pg:k")  # /selfchecks, 自查报告
+DISPATCH_DEPARTMENT_PAGE = _item_page("dispatch_department_page", "pg:d")  # 下单: the departments
+FORM_TYPE_DEPARTMENTS = declare("form_type_departments", "fm:typed")  # a form's "the rest: type them"
 
 # ---- look-backs -------------------------------------------------------------------------------
 LOOKBACK_VOTE = declare("lookback_vote", "lbv", _id("lookback"), choice("choice", lookbacks.CHOICES))
@@ -372,6 +390,10 @@ LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-bac
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
 WIDEN_KINDS = ("department", "role", "everyone")
 LOOKBACK_WIDEN_MENU = declare("lookback_widen_menu", "lbw:m", _id("lookback"))
+# the widening menu's next page of departments: the look-back, the page, the last department shown
+LOOKBACK_WIDEN_PAGE = declare(
+    "lookback_widen_page", "lbw:n", _id("lookback"), number("page", MAX_PAGE, low=1), _id("after")
+)
 LOOKBACK_WIDEN_PICK = declare(
     "lookback_widen_pick",
     "lbw:p",

@@ -18,8 +18,8 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import StaleButton
-from handlers import typed_choice
+from callbacks import FORM_TYPE_DEPARTMENTS, StaleButton
+from handlers import forms, typed_choice
 from handlers.access import (
     ANYONE,
     current_person,
@@ -137,5 +137,6 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("cancel", nothing_to_cancel),
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.ALL & ~filters.StatusUpdate.ALL, not_understood),
+        CallbackQueryHandler(forms.type_departments, pattern=FORM_TYPE_DEPARTMENTS),
         CallbackQueryHandler(stale_button),
     ]

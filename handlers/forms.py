@@ -23,9 +23,9 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from callbacks import Button
+from callbacks import FORM_TYPE_DEPARTMENTS, Button
 from handlers import conversations, menu
-from handlers.access import Callback, reply, requires
+from handlers.access import ANYONE, Callback, language, reply, requires
 from texts import say
 
 Rows = list[list[tuple[str, str]]]
@@ -77,11 +77,27 @@ def toggle(chosen: list[str], word: str) -> list[str]:
     return [w for w in chosen if w != word] if word in chosen else [*chosen, word]
 
 
-def ticked(departments: Iterable[str], chosen: Iterable[str], button: Button) -> Rows:
-    """A button for every department, ticked when chosen, three to a row; the button carries
-    the department's place in the list."""
-    chosen = set(chosen)
-    return in_rows([(mark(name in chosen, name), button.data(i)) for i, name in enumerate(departments)])
+FORM_DEPARTMENTS = 60  # department buttons on a form's message: with its other buttons, under Telegram's 100
+
+
+def ticked(departments: Iterable[str], chosen: Iterable[str], button: Button, lang: str) -> Rows:
+    """A button for each department, ticked when chosen, three to a row; the button carries
+    the department's place in the list. A large hospital's departments past FORM_DEPARTMENTS are
+    typed (every form reads typed names): the last row says how many and how, and pressed, says
+    it again (type_departments)."""
+    chosen, departments = set(chosen), list(departments)
+    shown = departments[:FORM_DEPARTMENTS]
+    rows = in_rows([(mark(name in chosen, name), button.data(i)) for i, name in enumerate(shown)])
+    rest = len(departments) - FORM_DEPARTMENTS
+    if rest > 0:
+        rows.append([(say(lang, "forms.more_departments", count=rest), FORM_TYPE_DEPARTMENTS.data())])
+    return rows
+
+
+@requires(*ANYONE)
+async def type_departments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    hint = say(language(update, context), "forms.type_departments", shown=FORM_DEPARTMENTS)
+    await update.callback_query.answer(hint, show_alert=True)
 
 
 def done_row(lang: str, button: Button) -> list[tuple[str, str]]:

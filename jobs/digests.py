@@ -174,6 +174,26 @@ def _opinion_line(lang: str, note) -> str:
     )
 
 
+OVERDUE_NUMBERS = 10  # a department's overdue numbers on the screen; the full digest: all
+NUMBERS_A_LINE = 100  # the full digest's numbers a line (a line is never split between messages)
+
+
+def _overdue_lines(lang: str, department: str, items: list, full: bool) -> list[str]:
+    """A department's overdue problems by number: the first few and "…" on the screen; every one
+    in the full digest, going on as further lines so that no line outgrows a message."""
+    numbers = [f"#{p.id}" for p in items]
+    shown = numbers if full else numbers[:OVERDUE_NUMBERS]
+    chunks = [shown[i : i + NUMBERS_A_LINE] for i in range(0, len(shown), NUMBERS_A_LINE)] or [[]]
+    first = say(
+        lang,
+        "digest.overdue_department",
+        department=department_shown(lang, department),
+        count=len(items),
+        items="、".join(chunks[0]) + ("…" if len(shown) < len(numbers) else ""),
+    )
+    return [first] + ["　" + "、".join(chunk) for chunk in chunks[1:]]
+
+
 def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[str]]:
     figures = digest.office
     assert figures is not None  # called for the office's digest only
@@ -208,14 +228,9 @@ def _office_blocks(lang: str, digest: Digest, limit: int | None) -> list[list[st
             lang,
             "digest.section.overdue",
             [
-                say(
-                    lang,
-                    "digest.overdue_department",
-                    department=department_shown(lang, department),
-                    count=len(items),
-                    items="、".join(f"#{p.id}" for p in items[:10]) + ("…" if len(items) > 10 else ""),
-                )
+                line
                 for department, items in figures.overdue_by_department.items()
+                for line in _overdue_lines(lang, department, items, full=limit is None)
             ],
             limit,
         )

@@ -121,12 +121,14 @@ def cancel(db: sqlite_utils.Database, event_id: int, actor_id: int) -> Event:
     return _existing(db, event_id)
 
 
-def upcoming(db: sqlite_utils.Database, now: datetime, limit: int = 20) -> list[Event]:
-    """Meetings still to come and phases not yet over."""
+def upcoming(db: sqlite_utils.Database, now: datetime) -> list[Event]:
+    """Every meeting still to come and phase not yet over. No cap: /meetings keeps a person's
+    own from these, so a cap before that choice hid a department's meetings behind twenty of
+    others' (and the office's list is sent in as many messages as it takes)."""
     rows = db.query(
         "select * from events where cancelled = 0 and (starts_at >= ? or "
-        "(ends_at is not null and ends_at >= ?)) order by starts_at limit ?",
-        [iso(now), iso(now), limit],
+        "(ends_at is not null and ends_at >= ?)) order by starts_at",
+        [iso(now), iso(now)],
     )
     return [_event(r) for r in rows]
 

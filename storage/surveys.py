@@ -183,8 +183,9 @@ def get(db: sqlite_utils.Database, survey_id: int) -> Survey | None:
     return _survey(db, rows[0]) if rows else None
 
 
-def recent(db: sqlite_utils.Database, limit: int) -> list[Survey]:
-    return [_survey(db, r) for r in db.query("select * from surveys order by id desc limit ?", [limit])]
+def newest_first(db: sqlite_utils.Database) -> list[Survey]:
+    """Every questionnaire, the newest first (/surveys pages through them)."""
+    return [_survey(db, r) for r in db.query("select * from surveys order by id desc")]
 
 
 def open_surveys(db: sqlite_utils.Database) -> list[Survey]:

@@ -85,6 +85,11 @@ def recent(db: sqlite_utils.Database, limit: int = 10) -> list[Request]:
     return [_request(r) for r in db.query("select * from report_requests order by id desc limit ?", [limit])]
 
 
+def newest_first(db: sqlite_utils.Database) -> list[Request]:
+    """Every request, the newest first (/reports pages through them)."""
+    return [_request(r) for r in db.query("select * from report_requests order by id desc")]
+
+
 def status_of(db: sqlite_utils.Database, request_id: int, institution_id: int) -> str | None:
     row = db.execute(
         "select status from report_submissions where request_id = ? and institution_id = ?",

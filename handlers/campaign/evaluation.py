@@ -10,6 +10,7 @@ The ratings in progress live only in memory (like opinion drafts), never in the 
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import re
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from callbacks import (
     EVALUATION_VIEWERS,
     LEDGER_DETAIL,
     SHEET_SEND,
+    SHEETS_PAGE,
+    VIEWER_SHEETS_PAGE,
 )
 from documents import slip_sheet
 from documents.invitation_sheet import deep_link
@@ -56,6 +59,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.pages import send_items
 from handlers.problems.actions import tell_error
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
@@ -624,17 +628,21 @@ async def issue_slips(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send_lines(context, update.effective_chat.id, lines)
 
 
+SHEETS_SHOWN = 10  # rating sheets on a page of /sheets, the newest first
+
+
 @requires(OFFICE, LEADER)
 async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang, config = database(context), language(update, context), settings(context)
     if OFFICE not in person_of(update, context).roles:
         await _viewer_sheets(update, context)
         return
-    sheets = evaluations.all_sheets(db)[:10]
+    sheets = evaluations.all_sheets(db)
     if not sheets:
         await reply(update, context, "evaluation.no_sheets")
         return
-    for sheet in sheets:
+
+    async def send_sheet(sheet: evaluations.Sheet) -> None:
         voted, eligible = evaluation_job.turnout(context.application, sheet)
         text = say(
             lang,
@@ -667,6 +675,8 @@ async def office_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await context.bot.send_message(
             update.effective_chat.id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(buttons)
         )
+
+    await send_items(update, context, sheets, lambda s: s.id, send_sheet, SHEETS_PAGE, SHEETS_SHOWN)
 
 
 @requires(OFFICE)
@@ -896,14 +906,23 @@ async def toggle_viewer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def _viewer_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    sheets = evaluations.viewed_by(database(context), person_of(update, context))[:10]
+    sheets = evaluations.viewed_by(database(context), person_of(update, context))
     if not sheets:
         await reply(update, context, "evaluation.nothing_to_view")
         return
-    rows = [
-        [InlineKeyboardButton(f"📊 {s.title}"[:60], callback_data=EVALUATION_VIEW.data(s.id))] for s in sheets
-    ]
-    await reply(update, context, "evaluation.choose_results", reply_markup=InlineKeyboardMarkup(rows))
+    if update.callback_query is None:
+        await reply(update, context, "evaluation.choose_results")
+
+    async def send_sheet(sheet: evaluations.Sheet) -> None:
+        button = InlineKeyboardButton(f"📊 {sheet.title}"[:60], callback_data=EVALUATION_VIEW.data(sheet.id))
+        await context.bot.send_message(
+            update.effective_chat.id,
+            html.escape(sheet.title),
+            parse_mode="HTML",
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
+
+    await send_items(update, context, sheets, lambda s: s.id, send_sheet, VIEWER_SHEETS_PAGE, SHEETS_SHOWN)
 
 
 @requires(LEADER, OFFICE)
@@ -936,6 +955,8 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("newsheet", new_sheet),
         *menu.triggers("sheets", office_sheets),
+        CallbackQueryHandler(office_sheets, pattern=SHEETS_PAGE),
+        CallbackQueryHandler(office_sheets, pattern=VIEWER_SHEETS_PAGE),
         *menu.triggers("evaluate", my_sheets),
         *menu.triggers("slips", issue_slips),
         CallbackQueryHandler(confirm_sheet, pattern=SHEET_SEND),

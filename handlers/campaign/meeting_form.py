@@ -165,7 +165,9 @@ def _audience_rows(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[l
     rows.append(
         [(mark(r in form["roles"], say(lang, f"role.{r}")), MEETING_FORM_ROLE.data(r)) for r in ROLES_OFFERED]
     )
-    rows += forms.ticked(people.departments(database(context)), form["departments"], MEETING_FORM_DEPARTMENT)
+    rows += forms.ticked(
+        people.departments(database(context)), form["departments"], MEETING_FORM_DEPARTMENT, lang
+    )
     rows.append(forms.done_row(lang, MEETING_FORM_AUDIENCE_DONE))
     return rows
 

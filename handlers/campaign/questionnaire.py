@@ -38,6 +38,7 @@ from callbacks import (
     SURVEY_RESULTS,
     SURVEY_SEND,
     SURVEY_START,
+    SURVEYS_PAGE,
 )
 from documents import poster, survey_results
 from documents.invitation_sheet import deep_link
@@ -59,6 +60,7 @@ from handlers.access import (
     settings,
 )
 from handlers.campaign.evaluation import SheetInputError, closing_time, raters_named
+from handlers.pages import send_items
 from handlers.reports import ledger
 from handlers.uploads import download
 from jobs import forgetting, institutions
@@ -70,7 +72,7 @@ from storage.surveys import MULTIPLE, SCALE, TEXT, Survey, SurveyError
 from texts import say
 
 (ANSWERING,) = conversations.states("survey")
-LIST_LIMIT = 10
+LIST_LIMIT = 10  # questionnaires on a page of /surveys, the newest first
 PUBLIC_WORDS = {"群众", "群眾", "公众", "公眾", "患者", "public"}
 
 
@@ -588,11 +590,12 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 @requires(OFFICE)
 async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, lang = database(context), language(update, context)
-    found = surveys.recent(db, LIST_LIMIT)
+    found = surveys.newest_first(db)
     if not found:
         await reply(update, context, "survey.none")
         return
-    for survey in found:
+
+    async def send_survey(survey: surveys.Survey) -> None:
         text = say(
             lang,
             "survey.line",
@@ -621,6 +624,8 @@ async def list_surveys(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             parse_mode="HTML",
             reply_markup=markup if survey.concluded else None,
         )
+
+    await send_items(update, context, found, lambda s: s.id, send_survey, SURVEYS_PAGE, LIST_LIMIT)
 
 
 HEADERS = (
@@ -728,6 +733,7 @@ def handlers() -> list[BaseHandler]:
             filters.Document.ALL & filters.CaptionRegex(r"^/survey(@\w+)?\s*$"), new_survey_from_file
         ),
         *menu.triggers("surveys", list_surveys),
+        CallbackQueryHandler(list_surveys, pattern=SURVEYS_PAGE),
         CallbackQueryHandler(confirm_survey, pattern=SURVEY_SEND),
         CallbackQueryHandler(show_results, pattern=SURVEY_RESULTS),
     ]

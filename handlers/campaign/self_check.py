@@ -31,6 +31,7 @@ from callbacks import (
     SELFCHECK_SUBMIT,
     SELFCHECK_VIEW,
     SELFCHECK_WRITE,
+    SELFCHECKS_PAGE,
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
@@ -47,6 +48,7 @@ from handlers.access import (
     settings,
     too_long,
 )
+from handlers.pages import next_row, slice_asked
 from handlers.problems import listing as problem_list
 from handlers.problems.actions import id_in_button
 from handlers.reports import ledger
@@ -163,26 +165,39 @@ def authors(context, report: SelfCheck) -> list:
     return [p for p in people.everyone(database(context)) if self_checks.is_author(report, p)]
 
 
+SELFCHECKS_SHOWN = 20  # self-checks on a page of /selfchecks (each a line; a button when submitted)
+
+
 @requires(OFFICE)
 async def list_reports(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     found = self_checks.listing(database(context))
     if not found:
         await reply(update, context, "selfcheck.none")
         return
+    part = slice_asked(update, found, lambda r: r.id, SELFCHECKS_PAGE, SELFCHECKS_SHOWN)
+    if part is None:
+        await reply(update, context, "list.page_empty")
+        return
     lang = language(update, context)
-    lines = [say(lang, "selfcheck.title")] + [_line(lang, r) for r in found[-30:]]
+    lines = [say(lang, "selfcheck.title")] + [_line(lang, r) for r in part.items]
+    if part.paged:
+        lines.append(say(lang, "list.page", page=part.page, total=part.total))
     buttons = [
         [
             InlineKeyboardButton(
                 say(lang, "selfcheck.btn.view", id=r.id), callback_data=SELFCHECK_VIEW.data(r.id)
             )
         ]
-        for r in found
+        for r in part.items
         if r.status == self_checks.SUBMITTED
-    ][:8]
+    ]
+    if row := next_row(lang, part):
+        buttons.append(row)
+    if update.callback_query:
+        await update.callback_query.answer()
     await context.bot.send_message(
         update.effective_chat.id,
-        "\n".join(lines),
+        "\n".join(lines),  # 20 short lines (a name or a department each): far under 4096
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
     )
@@ -585,6 +600,7 @@ def handlers() -> list[BaseHandler]:
         ),
         *menu.triggers("selfcheck", ask_for_report),
         *menu.triggers("selfchecks", list_reports),
+        CallbackQueryHandler(list_reports, pattern=SELFCHECKS_PAGE),
         *menu.triggers("mychecks", my_reports),
         CallbackQueryHandler(view, pattern=SELFCHECK_VIEW),
         CallbackQueryHandler(approve, pattern=SELFCHECK_APPROVE),

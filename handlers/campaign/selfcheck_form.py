@@ -43,7 +43,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         update,
         context,
         "selfcheck_form.subject",
-        reply_markup=inline_rows(forms.ticked(departments, (), SELFCHECK_FORM_SUBJECT)),
+        reply_markup=inline_rows(
+            forms.ticked(departments, (), SELFCHECK_FORM_SUBJECT, language(update, context))
+        ),
     )
     return SUBJECT
 

@@ -86,7 +86,7 @@ async def title_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 def _subject_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tuple[str, str]]]:
     chosen = _form(context)["subjects"]
     rows = [[(mark(w in chosen, w), SHEET_FORM_SUBJECT_GROUP.data(i)) for i, w in enumerate(SUBJECT_GROUPS)]]
-    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_SUBJECT_DEPARTMENT)
+    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_SUBJECT_DEPARTMENT, lang)
     rows.append(forms.done_row(lang, SHEET_FORM_SUBJECTS_DONE))
     return rows
 
@@ -152,7 +152,7 @@ def _rater_rows(context: ContextTypes.DEFAULT_TYPE, lang: str) -> list[list[tupl
             for r in RATER_ROLES
         ]
     )
-    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_RATER_DEPARTMENT)
+    rows += forms.ticked(people.departments(database(context)), chosen, SHEET_FORM_RATER_DEPARTMENT, lang)
     rows.append(forms.done_row(lang, SHEET_FORM_RATERS_DONE))
     return rows
 

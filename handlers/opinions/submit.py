@@ -33,6 +33,7 @@ from callbacks import (
     OPINION_CANCEL,
     OPINION_CATEGORY,
     OPINION_DEPARTMENT,
+    OPINION_DEPARTMENT_PAGE,
     OPINION_EDIT,
     OPINION_MODE,
     OPINION_PHOTOS_DONE,
@@ -68,6 +69,7 @@ from texts import fit, say
     conversations.states("opinion")
 )
 DEPARTMENTS_PER_ROW = 2
+DEPARTMENTS_SHOWN = 40  # department buttons on a page of the department step (Telegram takes 100)
 
 
 def drafts(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Draft]:
@@ -350,15 +352,38 @@ async def _category_chosen(
         await refuse(update, context, "stale_button")
         return CHOOSING_CATEGORY
     draft.category = names[int(index)]
+    return await _offer_departments(update, context, draft, 1)
+
+
+async def _offer_departments(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, page: int
+) -> int:
+    """The departments as buttons, DEPARTMENTS_SHOWN a page (下一页 ▶ edits the step to the next):
+    a large hospital's 130 would pass Telegram's 100 buttons a message, and the step would not
+    come at all. A department's name may be typed on any page."""
     lang = language(update, context)
-    buttons = [
-        Choice(name, draft_stem(OPINION_DEPARTMENT, department_id))
-        for department_id, name in people.department_list(database(context))
-    ]
+    found = people.department_list(database(context))
+    pages = max(1, -(-len(found) // DEPARTMENTS_SHOWN))
+    page = min(page, pages)
+    shown = found[(page - 1) * DEPARTMENTS_SHOWN : page * DEPARTMENTS_SHOWN]
+    buttons = [Choice(name, draft_stem(OPINION_DEPARTMENT, department_id)) for department_id, name in shown]
     rows = [buttons[i : i + DEPARTMENTS_PER_ROW] for i in range(0, len(buttons), DEPARTMENTS_PER_ROW)]
     rows.append([_button(lang, "opinion.btn.no_department", draft_stem(OPINION_DEPARTMENT, 0))])
-    await _say(update, context, "opinion.department", buttons=rows, edit=True, category=draft.category)
+    if page < pages:
+        rows.append([_button(lang, "inbox.btn.next", draft_stem(OPINION_DEPARTMENT_PAGE, page + 1))])
+    key = "opinion.department_page" if pages > 1 else "opinion.department"
+    await _say(
+        update, context, key, buttons=rows, edit=True, category=draft.category, page=page, total=len(found)
+    )
     return CHOOSING_DEPARTMENT
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def more_departments(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    return await _offer_departments(
+        update, context, draft, OPINION_DEPARTMENT_PAGE.parse(update.callback_query.data)[0]
+    )
 
 
 @requires(*MEMBERS, GUEST)
@@ -701,6 +726,7 @@ def submission_conversation() -> ConversationHandler:
             ],
             CHOOSING_DEPARTMENT: [
                 CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
+                CallbackQueryHandler(more_departments, pattern=OPINION_DEPARTMENT_PAGE),
                 typed_choice.handler(
                     _departments_offered, _typed(_department_chosen), "choice.department", roles=BOX_USERS
                 ),

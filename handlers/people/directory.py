@@ -13,7 +13,7 @@ from storage import people
 from storage.people import LEADER, OFFICE
 from texts import say
 
-MAX_WAITING_NAMES = 30  # beyond this a department's list of names stops being readable
+MAX_WAITING_NAMES = 30  # names on one line: a longer list goes on as further lines, every name shown
 
 
 @requires(LEADER, OFFICE)
@@ -38,10 +38,10 @@ async def show_people(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 total=len(members),
             )
         )
-        if waiting:
-            shown = "、".join(waiting[:MAX_WAITING_NAMES])
-            more = "…" if len(waiting) > MAX_WAITING_NAMES else ""
-            lines.append(say(lang, "people.waiting", names=shown + more))
+        for start in range(0, len(waiting), MAX_WAITING_NAMES):  # the office chases each by name
+            lines.append(
+                say(lang, "people.waiting", names="、".join(waiting[start : start + MAX_WAITING_NAMES]))
+            )
     if OFFICE in person.roles:  # where a misspelled department is fixed
         lines.append(say(lang, "people.departments_hint"))
     await send_lines(context, update.effective_chat.id, lines, menu.keyboard(person, lang))

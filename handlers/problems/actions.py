@@ -151,24 +151,45 @@ def action_buttons(
 async def offer_picks(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    found: list[Problem],
+    which: problems.Filter,
     shown: int,
     button: callbacks.Button,
+    next_page: Button,
     key: str,
     none_key: str,
     **words: object,
 ) -> None:
-    """A page of problems to pick from, one button each: `found` is read one past `shown`, so
-    the text can say there are more (`{key}.pick_more`, the rest by number) or not
-    (`{key}.pick`); `none_key` when there is nothing to pick."""
-    if not found:
-        await reply(update, context, none_key)
+    """A page of the problems `which` covers, in deadline order, to pick from, one button each;
+    when there are more, the text says the page and the total (`{key}.pick_more`) and 下一页 ▶
+    (`next_page`, keyset as send_page's) brings the next: every problem reachable by button, not
+    only by a typed number. `{key}.pick` when all fit; `none_key` when there is nothing."""
+    db = database(context)
+    page, after = _page_asked(update, next_page)
+    found = problems.page(db, which, shown, after)
+    if not found.problems:
+        await reply(update, context, "list.page_empty" if page > 1 else none_key)
         return
+    lang = language(update, context)
     rows = [
         [InlineKeyboardButton(shorten(f"#{p.id} {p.title}", 60), callback_data=button.data(p.id))]
-        for p in found[:shown]
+        for p in found.problems
     ]
-    more = "pick" if len(found) <= shown else "pick_more"
+    if found.after is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    say(lang, "inbox.btn.next"), callback_data=next_page.data(page + 1, found.after.token())
+                )
+            ]
+        )
+    paged = found.after is not None or page > 1
+    total = problems.count(db, which) if paged else len(found.problems)
     await reply(
-        update, context, f"{key}.{more}", shown=shown, reply_markup=InlineKeyboardMarkup(rows), **words
+        update,
+        context,
+        f"{key}.{'pick_more' if paged else 'pick'}",
+        page=page,
+        total=total,
+        reply_markup=InlineKeyboardMarkup(rows),
+        **words,
     )

@@ -21,6 +21,7 @@ from callbacks import (
     DISPATCH,
     DISPATCH_CONFIRM,
     DISPATCH_DEPARTMENT,
+    DISPATCH_DEPARTMENT_PAGE,
     DISPATCH_KEEP_MEASURES,
     EXTENSION_ASK,
     MAX_INDEX,
@@ -29,6 +30,7 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, too_long
+from handlers.pages import next_row, slice_asked
 from handlers.problems.actions import action_buttons, id_in_button, problem_in_button, send_cards, tell_error
 from handlers.reports import ledger
 from jobs import notices, supervision
@@ -37,6 +39,7 @@ from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import say
+from texts.fit import shorten
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM = conversations.states("leadership")
 TEXT = menu.TYPED
@@ -157,11 +160,40 @@ async def receive_measures(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if await too_long(update, context, measures, MEASURES_LIMIT):
             return MEASURES
         context.user_data["dispatch"]["measures"] = measures
-    rows = [
-        [InlineKeyboardButton(name, callback_data=DISPATCH_DEPARTMENT.data(department_id))]
-        for department_id, name in people.department_list(database(context))
+    return await offer_departments(update, context)
+
+
+DEPARTMENTS_SHOWN = 40  # department buttons on a page (Telegram takes 100 a message), two a row
+
+
+@requires(LEADER)
+async def offer_departments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The departments as buttons, a page at a time when a large hospital has more than a page
+    (each may also be typed by name)."""
+    found = people.department_list(database(context))
+    part = slice_asked(update, found, lambda d: d[0], DISPATCH_DEPARTMENT_PAGE, DEPARTMENTS_SHOWN)
+    if part is None:
+        await reply(update, context, "list.page_empty")
+        return DEPARTMENT
+    lang = language(update, context)
+    buttons = [
+        InlineKeyboardButton(shorten(name, 30), callback_data=DISPATCH_DEPARTMENT.data(department_id))
+        for department_id, name in part.items
     ]
-    await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if row := next_row(lang, part):
+        rows.append(row)
+    if part.paged:
+        await reply(
+            update,
+            context,
+            "dispatch.department_page",
+            page=part.page,
+            total=part.total,
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+    else:
+        await reply(update, context, "dispatch.department", reply_markup=InlineKeyboardMarkup(rows))
     return DEPARTMENT
 
 
@@ -331,6 +363,7 @@ def handlers() -> list[BaseHandler]:
                 ],
                 DEPARTMENT: [
                     CallbackQueryHandler(receive_department, pattern=DISPATCH_DEPARTMENT),
+                    CallbackQueryHandler(offer_departments, pattern=DISPATCH_DEPARTMENT_PAGE),
                     typed_choice.handler(
                         _departments_offered, _department_chosen, "choice.department", frozenset({LEADER})
                     ),

@@ -18,6 +18,7 @@ from telegram.ext import (
 
 from callbacks import (
     ASSIGN,
+    ASSIGN_PAGE,
     ASSIGN_PICK,
     INBOX_PROBLEM,
     LISTING_CANCEL,
@@ -407,12 +408,18 @@ async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
 
 
-ASSIGN_SHOWN = 20  # a page of problems to pick from; the rest by number (/assign N)
+ASSIGN_SHOWN = 20  # a page of problems to pick from; 下一页 ▶ for the rest (or /assign N)
 
 
 async def _offer_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    waiting = problems.page(database(context), problems.UNCLAIMED, ASSIGN_SHOWN + 1).problems
-    await offer_picks(update, context, waiting, ASSIGN_SHOWN, ASSIGN_PICK, "assign", "assign.none")
+    await offer_picks(
+        update, context, problems.UNCLAIMED, ASSIGN_SHOWN, ASSIGN_PICK, ASSIGN_PAGE, "assign", "assign.none"
+    )
+
+
+@requires(OFFICE)
+async def next_problems(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _offer_problems(update, context)
 
 
 @requires(OFFICE)
@@ -552,4 +559,5 @@ def handlers() -> list[BaseHandler]:
         CommandHandler("assign", offer_assignment),
         CallbackQueryHandler(assign, pattern=ASSIGN),
         CallbackQueryHandler(pick_problem, pattern=ASSIGN_PICK),
+        CallbackQueryHandler(next_problems, pattern=ASSIGN_PAGE),
     ]

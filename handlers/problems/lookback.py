@@ -18,6 +18,7 @@ from telegram.ext import (
 from callbacks import (
     LOOKBACK_CONFIRM,
     LOOKBACK_PICK,
+    LOOKBACK_PICK_PAGE,
     LOOKBACK_RECEIPT_VOTE,
     LOOKBACK_ROUND_GO,
     LOOKBACK_ROUND_NO,
@@ -26,6 +27,7 @@ from callbacks import (
     LOOKBACK_WIDEN_GO,
     LOOKBACK_WIDEN_MENU,
     LOOKBACK_WIDEN_NO,
+    LOOKBACK_WIDEN_PAGE,
     LOOKBACK_WIDEN_PICK,
     read_id,
 )
@@ -43,6 +45,7 @@ from handlers.access import (
     too_long,
 )
 from handlers.opinions.receipt import held
+from handlers.pages import next_row, slice_asked
 from handlers.problems.actions import offer_picks, tell_error
 from handlers.reports import ledger
 from handlers.uploads import MEGAPIXELS, clean_photo
@@ -93,7 +96,7 @@ async def staff_vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 NOTE_LIMIT = 500  # a head's note that a fixed problem still holds
-WIDEN_MENU_SHOWN = 80  # departments on the widening menu (Telegram takes 100 buttons a message)
+WIDEN_MENU_SHOWN = 40  # departments on a page of the widening menu (Telegram takes 100 buttons a message)
 
 
 def _open_lookback(context: ContextTypes.DEFAULT_TYPE, lookback_id: int):
@@ -103,19 +106,27 @@ def _open_lookback(context: ContextTypes.DEFAULT_TYPE, lookback_id: int):
 
 @requires(OFFICE)
 async def widen_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Whom to add: a department, a role, or everyone, each previewed before anything is sent."""
-    [lookback_id] = LOOKBACK_WIDEN_MENU.parse(update.callback_query.data)
+    """Whom to add: a department, a role, or everyone, each previewed before anything is sent.
+    A large hospital's departments come a page at a time (下一页 ▶), the roles and everyone on each."""
+    data = update.callback_query.data
+    lookback_id = (LOOKBACK_WIDEN_PAGE if LOOKBACK_WIDEN_PAGE(data) else LOOKBACK_WIDEN_MENU).parse(data)[0]
     if _open_lookback(context, lookback_id) is None:
         await refuse(update, context, "lookback.already")
         return
     lang = language(update, context)
     departments = people.departments_by_id(database(context))
+    part = slice_asked(
+        update, departments, lambda d: d[0], LOOKBACK_WIDEN_PAGE, WIDEN_MENU_SHOWN, lookback_id
+    )
+    if part is None:
+        await reply(update, context, "list.page_empty")
+        return
     buttons = [
         InlineKeyboardButton(
             shorten(name, 30),
             callback_data=LOOKBACK_WIDEN_PICK.data(lookback_id, "department", department_id),
         )
-        for department_id, name in departments[:WIDEN_MENU_SHOWN]
+        for department_id, name in part.items
     ]
     buttons += [
         InlineKeyboardButton(
@@ -126,12 +137,15 @@ async def widen_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     everyone = LOOKBACK_WIDEN_PICK.data(lookback_id, "everyone", "all")
     rows.append([InlineKeyboardButton(say(lang, "lookback.btn.widen"), callback_data=everyone)])
+    if row := next_row(lang, part):
+        rows.append(row)
     await reply(
         update,
         context,
-        "lookback.widen_menu",
-        shown=min(len(departments), WIDEN_MENU_SHOWN),
-        total=len(departments),
+        "lookback.widen_menu_page" if part.paged else "lookback.widen_menu",
+        shown=len(part.items),
+        page=part.page,
+        total=part.total,
         reply_markup=InlineKeyboardMarkup(rows),
     )
 
@@ -302,21 +316,26 @@ async def start_extra(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _start_round(update, context, problem_id)
 
 
-CLOSED_SHOWN = 20  # a page of closed problems to pick from; the rest by number (/lookback N)
+CLOSED_SHOWN = 20  # a page of closed problems to pick from; 下一页 ▶ for the rest (or /lookback N)
 
 
 async def _offer_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    closed = problems.page(database(context), problems.CLOSED_FILTER, CLOSED_SHOWN + 1).problems
     await offer_picks(
         update,
         context,
-        closed,
+        problems.CLOSED_FILTER,
         CLOSED_SHOWN,
         LOOKBACK_PICK,
+        LOOKBACK_PICK_PAGE,
         "lookback",
         "lookback.none_closed",
         days=settings(context).lookback_open_days,
     )
+
+
+@requires(OFFICE)
+async def next_closed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _offer_closed(update, context)
 
 
 @requires(OFFICE)
@@ -394,6 +413,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(widen_preview, pattern=LOOKBACK_WIDEN),
         CallbackQueryHandler(widen_preview, pattern=LOOKBACK_WIDEN_PICK),
         CallbackQueryHandler(widen_menu, pattern=LOOKBACK_WIDEN_MENU),
+        CallbackQueryHandler(widen_menu, pattern=LOOKBACK_WIDEN_PAGE),
         CallbackQueryHandler(widen, pattern=LOOKBACK_WIDEN_GO),
         CallbackQueryHandler(widen_cancelled, pattern=LOOKBACK_WIDEN_NO),
         typed_choice.conversation(
@@ -410,6 +430,7 @@ def handlers() -> list[BaseHandler]:
         ),
         CommandHandler("lookback", start_extra),
         CallbackQueryHandler(pick_closed, pattern=LOOKBACK_PICK),
+        CallbackQueryHandler(next_closed, pattern=LOOKBACK_PICK_PAGE),
         CallbackQueryHandler(confirm_round, pattern=LOOKBACK_ROUND_GO),
         CallbackQueryHandler(drop_round, pattern=LOOKBACK_ROUND_NO),
     ]

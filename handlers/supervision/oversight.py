@@ -27,6 +27,7 @@ from callbacks import (
     ORDER_CONFIRM,
     ORDER_ESCALATE,
     ORDER_SEND_BACK,
+    ORDERS_PAGE,
     SUPERVISION_LEDGER,
     SUPERVISION_REPORT,
     SUPERVISION_WORKBOOK,
@@ -45,6 +46,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.pages import send_items
 from handlers.reports import ledger
 from jobs import institutions, notices, supervision
 from storage import appraisals, dates, evaluations, names, orders, people, problems, upward_reports
@@ -53,9 +55,10 @@ from storage.orders import OrderError
 from storage.people import COMMISSION, SUPERVISOR
 from storage.problems import Problem, ProblemError
 from texts import say
+from texts.fit import TEXT_LIMIT, shorten
 
 BODY = (SUPERVISOR, COMMISSION)
-LEDGER_BUTTONS = 60  # institutions offered as ledger buttons under the roll-up (a county, a city)
+LEDGER_BUTTONS = 60  # institutions' ledger buttons on one message under the roll-up; more: another
 
 
 def _app(context: ContextTypes.DEFAULT_TYPE):
@@ -88,7 +91,7 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             )
         ]
     ]
-    units = [institutions.institution_of(v) for v in views[:LEDGER_BUTTONS]]
+    units = [institutions.institution_of(v) for v in views]
     shown = [
         InlineKeyboardButton(
             say(lang, "rollup.btn.ledger", name=unit.name[:20]),
@@ -96,10 +99,15 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         for unit in units
     ]
-    buttons += [shown[i : i + 2] for i in range(0, len(shown), 2)]
-    await context.bot.send_message(
-        update.effective_chat.id, say(lang, "rollup.ledgers"), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    # every institution a button: a city's hundred and more go on as further messages of at
+    # most LEDGER_BUTTONS each (Telegram takes 100 buttons a message)
+    for start in range(0, len(shown), LEDGER_BUTTONS):
+        part = shown[start : start + LEDGER_BUTTONS]
+        buttons += [part[i : i + 2] for i in range(0, len(part), 2)]
+        await context.bot.send_message(
+            update.effective_chat.id, say(lang, "rollup.ledgers"), reply_markup=InlineKeyboardMarkup(buttons)
+        )
+        buttons = []
 
 
 async def _tell(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
@@ -230,6 +238,9 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
+ORDERS_SHOWN = 10  # orders on a page of /orders (the oldest deadlines first)
+
+
 @requires(*BODY)
 async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang = language(update, context)
@@ -240,8 +251,10 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     # 委领导 read the list; only the 督导组 escalates and decides: nobody is offered a button
     # they cannot use
     acts = person_of(update, context).has_any({SUPERVISOR})
-    await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
-    for order in found[: menu.MAX_DAILY * 5]:  # a page: the oldest deadlines first
+    if update.callback_query is None:
+        await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
+
+    async def send_order(order: orders.Order) -> None:
         view = supervision.view_of(_app(context), order.institution_id)
         unit = institutions.institution_of(view) if view is not None else None
         waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
@@ -256,10 +269,12 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             waiting=waiting,
         )
         await context.bot.send_message(
-            update.effective_chat.id, text, reply_markup=_order_buttons(lang, order) if acts else None
+            update.effective_chat.id,
+            shorten(text, TEXT_LIMIT),
+            reply_markup=_order_buttons(lang, order) if acts else None,
         )
-    if len(found) > menu.MAX_DAILY * 5:
-        await reply(update, context, "list.more", count=len(found) - menu.MAX_DAILY * 5)
+
+    await send_items(update, context, found, lambda o: o.id, send_order, ORDERS_PAGE, ORDERS_SHOWN)
 
 
 def _order_buttons(lang: str, order: orders.Order) -> InlineKeyboardMarkup | None:
@@ -562,6 +577,7 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("rollup", show_rollup),
         *menu.triggers("orders", list_orders),
+        CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
         *menu.triggers("order", issue_order),
         *menu.triggers("appraisal", open_appraisal),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),

@@ -29,6 +29,7 @@ from callbacks import (
     REPORT_SUBMIT,
     REPORT_UPLOAD,
     REPORT_VIEW,
+    UPWARD_PAGE,
 )
 from documents import summary_report
 from handlers import confirmations, conversations, menu
@@ -44,6 +45,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.pages import send_items
 from handlers.reports import ledger
 from handlers.uploads import download
 from jobs import institutions, notices, supervision
@@ -467,13 +469,13 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     return ConversationHandler.END
 
 
-SHOWN = 10  # the latest requests /reports shows
+SHOWN = 10  # requests on a page of /reports, the newest first
 
 
 @requires(SUPERVISOR, COMMISSION)
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lang, today, db = language(update, context), ledger.today(context), database(context)
-    requests = upward_reports.recent(db, SHOWN)
+    requests = upward_reports.newest_first(db)
     if not requests:
         await reply(update, context, "upward.none")
         return
@@ -481,32 +483,33 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         institutions.institution_of(v).id: institutions.institution_of(v).name
         for v in supervision.institution_views(context.application)
     }
-    found = []
-    for request in requests:
+
+    async def send_request(request: upward_reports.Request) -> None:
         states = upward_reports.statuses(db, request.id)
         late = upward_reports.late(db, request, list(units), today)
         counts = {
             s: sum(1 for i in units if states.get(i) == s)
             for s in (upward_reports.ACCEPTED, upward_reports.SUBMITTED, upward_reports.RETURNED)
         }
-        found.append(
-            say(
-                lang,
-                "upward.status",
-                title=request.title,
-                due=request.due_on.isoformat(),
-                missing=sum(1 for i in units if i not in states),
-                late="、".join(units[i] for i in late) or "—",
-                **counts,
-            )
+        line = say(
+            lang,
+            "upward.status",
+            title=request.title,
+            due=request.due_on.isoformat(),
+            missing=sum(1 for i in units if i not in states),
+            late="、".join(units[i] for i in late) or "—",
+            **counts,
         )
-    await send_lines(context, update.effective_chat.id, found)
+        await send_lines(context, update.effective_chat.id, [line])
+
+    await send_items(update, context, requests, lambda r: r.id, send_request, UPWARD_PAGE, SHOWN)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("askreport", ask),
         *menu.triggers("reports", status),
+        CallbackQueryHandler(status, pattern=UPWARD_PAGE),
         CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
         CallbackQueryHandler(send, pattern=REPORT_SEND),
         CallbackQueryHandler(keep_unsent, pattern=REPORT_SEND_CANCEL),
