@@ -11,33 +11,14 @@ import re
 from datetime import date, timedelta
 
 from conftest import join
+from test_digest_screen import dispatched, who  # a problem dispatched to 刘洋's department
 
 from callbacks import CLAIM_PAGE
-from storage import people, problems
+from storage import problems
 
 DUE = date(2099, 1, 1)
 NONE_TO_CLAIM = "目前没有待接单的问题。"
 CARD = re.compile(r"\S+ <b>#(\d+) ")
-
-
-def who(db, name: str):
-    return next(p for p in people.everyone(db) if p.name == name)
-
-
-def dispatched(db, title: str, days: int) -> int:
-    """A problem claimed by 李娜 and dispatched to 刘洋's department, due in `days`."""
-    problem_id = problems.create(db, title, None)
-    problems.claim(db, problem_id, who(db, "李娜"))
-    problems.act(
-        db,
-        problem_id,
-        "dispatch",
-        who(db, "李娜"),
-        measures="措施",
-        department_id=who(db, "刘洋").department_id,
-        deadline=DUE + timedelta(days=days),
-    )
-    return problem_id
 
 
 def numbers_in(messages) -> list[int]:
@@ -86,7 +67,7 @@ async def test_a_head_reports_on_the_twelfth_task_and_the_office_closes_from_pag
     db = fast_bot.db
     head = await join(fast_client, invited, 104, "刘洋")
     office = await join(fast_client, invited, 103, "王芳")
-    tasks = [dispatched(db, f"整改任务{n}", n) for n in range(12)]
+    tasks = [dispatched(db, f"整改任务{n}", DUE + timedelta(days=n)) for n in range(12)]
 
     seen = await page_through(head, await head.send("/tasks"), 2, 12)
     assert seen == tasks  # deadline order, each once
