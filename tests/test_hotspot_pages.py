@@ -136,7 +136,7 @@ async def test_merge_and_move_offer_every_group_page_by_page(fast_bot, fast_clie
 
     last_one = [b for row in picker.buttons for b in row][-1]
     target = last_one["callback_data"].split(":")[-1]
-    merged = await office.press(last_one["text"], message=picker)
+    merged = await office.press_data(picker.message_id, last_one["callback_data"])  # that very button
     assert "已合并" in merged[-1].text and hotspots.size(fast_bot.db, target) == 4
 
     # moving one opinion: its own group is left out, the rest reachable the same way
