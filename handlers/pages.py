@@ -98,12 +98,19 @@ async def send_items(
     for item in part.items:
         await send_one(item)
     if part.paged:
-        lang = language(update, context)
-        row = next_row(lang, part)
-        await context.bot.send_message(
-            update.effective_chat.id,
-            say(lang, "list.page", page=part.page, total=part.total),
-            parse_mode="HTML",
-            reply_markup=InlineKeyboardMarkup([row]) if row else None,
-        )
+        await send_footer(update, context, part.page, part.total, part.following)
     return len(part.items)
+
+
+async def send_footer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, page: int, total: int, following: str | None
+) -> None:
+    """第 k 页，共 N 项 under a page of a list, with 下一页 ▶ when `following` (its data) is given."""
+    lang = language(update, context)
+    button = InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=following) if following else None
+    await context.bot.send_message(
+        update.effective_chat.id,
+        say(lang, "list.page", page=page, total=total),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup([[button]]) if button else None,
+    )

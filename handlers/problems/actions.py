@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 import callbacks
 from callbacks import Button
+from handlers import pages
 from handlers.access import database, language, person_of, reply, send_lines
 from storage import problems
 from storage.people import Person
@@ -96,18 +97,8 @@ async def send_page(
     for problem in shown.problems:
         await send_card(lang, problem)
     if shown.after is not None or page > 1:
-        following = None
-        if shown.after is not None:
-            button = InlineKeyboardButton(
-                say(lang, "inbox.btn.next"), callback_data=next_page.data(page + 1, shown.after.token())
-            )
-            following = InlineKeyboardMarkup([[button]])
-        await context.bot.send_message(
-            update.effective_chat.id,
-            say(lang, "list.page", page=page, total=problems.count(db, which)),
-            parse_mode="HTML",
-            reply_markup=following,
-        )
+        following = next_page.data(page + 1, shown.after.token()) if shown.after is not None else None
+        await pages.send_footer(update, context, page, problems.count(db, which), following)
     return len(shown.problems)
 
 
