@@ -533,6 +533,12 @@ SUPERVISION_LEDGER = declare("supervision_ledger", "sup:ledger", number("institu
 # the step the button takes the order to: a double tap, or a button the calendar overtook, climbs no further
 ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"), number("step", 4, 1))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
+ORDER_ISSUE = declare("order_issue", "sup:oi", CONFIRMATION)  # 确认下达 under /order's preview
+ORDER_ISSUE_CANCEL = declare("order_issue_cancel", "sup:oin", CONFIRMATION)
+REPORT_ASK = declare("report_ask", "sup:ak", CONFIRMATION)  # 确认发出 under /askreport's preview
+REPORT_ASK_CANCEL = declare("report_ask_cancel", "sup:akn", CONFIRMATION)
+APPRAISAL_OPEN = declare("appraisal_open", "sup:ap", CONFIRMATION)  # 确认发起 under /appraisal's preview
+APPRAISAL_OPEN_CANCEL = declare("appraisal_open_cancel", "sup:apn", CONFIRMATION)
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
 REPORT_SEND = declare("report_send", "sup:rsok", number("request"), CONFIRMATION)

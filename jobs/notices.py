@@ -144,6 +144,12 @@ def with_role(target, role: str, department_id: int | None = None) -> list[Perso
     ]
 
 
+def reachable(found: Iterable[Person]) -> list[Person]:
+    """Those a notice can reach, once each: joined, not blocking the bot, still on the roster
+    (delivery gives up on the others, so a count of who was told leaves them out)."""
+    return [p for p in {p.id: p for p in found}.values() if p.chat_id and p.reachable and p.active]
+
+
 def office(target) -> list[Person]:
     return with_role(target, OFFICE)
 

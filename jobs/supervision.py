@@ -224,6 +224,37 @@ def remind_reports(app, today: date) -> int:
     return told
 
 
+def order_audience(unit) -> list:
+    """Who in an institution hears of a 督办 order and each of its steps: its office and its
+    leaders who can be reached, once each, as the preview before 确认下达 counts them."""
+    return notices.reachable(notices.office(unit) + notices.leaders(unit))
+
+
+def report_audience(unit) -> list:
+    """Who in an institution is asked for a report the body requires (/askreport): its office."""
+    return notices.reachable(notices.office(unit))
+
+
+def tell_report_asked(app, request) -> tuple[int, list[str]]:
+    """Each institution's office is asked for the report: (people told, the names of the
+    institutions with nobody in their office to tell)."""
+    told, unreached = 0, []
+    for view in institution_views(app):
+        queued = notices.notify(
+            view,
+            report_audience(view),
+            "upward.notice",
+            dedup=f"upward:{request.id}",
+            buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
+            title=request.title,
+            due=request.due_on.isoformat(),
+        )
+        told += queued
+        if not report_audience(view):
+            unreached.append(institutions.unit(view).name)
+    return told, unreached
+
+
 def tell_step(body, order: Order) -> int:
     """A step of 五书制 reaches the institution's office and leaders (in the institution's own
     outbox); 约谈 reaches the supervisor too, who is to hold the talk."""
@@ -235,7 +266,7 @@ def tell_step(body, order: Order) -> int:
         "deadline": order.deadline.isoformat(),
         "id": order.problem_id or 0,
     }
-    audience = notices.office(unit) + notices.leaders(unit)
+    audience = order_audience(unit)
     told = notices.notify(
         unit, audience, f"order.notice.{order.step}", dedup=f"order:{order.id}:{order.step}", **values
     )

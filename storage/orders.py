@@ -100,6 +100,31 @@ def open_twin(
     return None
 
 
+def check(
+    body_db: sqlite_utils.Database,
+    unit_db: sqlite_utils.Database,
+    institution_id: int,
+    title: str,
+    problem_id: int | None = None,
+) -> str:
+    """The order's title as it would be issued, or the OrderError `issue` would raise: the
+    preview before 确认下达 refuses what 确认 would."""
+    title = " ".join(title.split())
+    if not title:
+        raise OrderError("no_title")
+    if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
+        raise OrderError("too_long")
+    if open_twin(body_db, institution_id, title, problem_id) is not None:
+        raise OrderError("twin")  # the same order sent twice (no answer seen yet, typed again)
+    if problem_id is not None:
+        existing = problems.get(unit_db, problem_id)
+        if existing is None:
+            raise OrderError("no_problem")
+        if existing.status in (problems.CLOSED, problems.EXPLAINED):
+            raise OrderError("problem_done")
+    return title
+
+
 def issue(
     body_db: sqlite_utils.Database,
     unit_db: sqlite_utils.Database,
@@ -115,23 +140,14 @@ def issue(
     under supervision. Two databases, two transactions: the institution's problem first, so an
     order never points at nothing (a failure between leaves a listed problem without its order,
     which the office sees and can close)."""
-    title = " ".join(title.split())
-    if not title:
-        raise OrderError("no_title")
-    if len(title) > MAX_TITLE:  # refused, never cut: the supervisor shortens it
-        raise OrderError("too_long")
-    if open_twin(body_db, institution_id, title, problem_id) is not None:
-        raise OrderError("twin")  # the same order sent twice (no answer seen yet, typed again)
+    title = check(body_db, unit_db, institution_id, title, problem_id)
     if problem_id is None:
         problem_id = problems.create(
             unit_db, MARK + title, None, description=details, source=problems.SUPERVISION
         )
     else:
         existing = problems.get(unit_db, problem_id)
-        if existing is None:
-            raise OrderError("no_problem")
-        if existing.status in (problems.CLOSED, problems.EXPLAINED):
-            raise OrderError("problem_done")
+        assert existing is not None  # check() found it
         with unit_db.atomic():  # the problem is now the supervisor's to close
             unit_db.execute(
                 "update problems set source = ?, title = ? where id = ?",

@@ -53,7 +53,9 @@ def _request(row: dict) -> Request:
     return Request(row["id"], row["title"], date.fromisoformat(row["due_on"]), row["requested_by"])
 
 
-def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> Request:
+def check(db: sqlite_utils.Database, title: str, due_on: date) -> str:
+    """The request's title as it would be asked, or the ReportError `ask` would raise: the
+    preview before 确认发出 refuses what 确认 would."""
     title = " ".join(title.split())
     if not title:
         raise ReportError("no_title")
@@ -63,6 +65,11 @@ def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> 
         "select 1 from report_requests where title = ? and due_on = ?", [title, due_on.isoformat()]
     ).fetchone():
         raise ReportError("twin")  # the same request sent twice: every office would be told twice
+    return title
+
+
+def ask(db: sqlite_utils.Database, title: str, due_on: date, by: int | None) -> Request:
+    title = check(db, title, due_on)
     with db.atomic():
         request_id = db.execute(
             "insert into report_requests (title, due_on, requested_by, requested_at) values (?, ?, ?, ?)",

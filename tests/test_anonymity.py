@@ -166,7 +166,7 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     from datetime import timedelta
 
     from test_forensics import K, replay, watch_batches
-    from test_supervision import COUNTY_CSV, PEOPLE, invite_everyone
+    from test_supervision import COUNTY_CSV, PEOPLE, confirmed, invite_everyone
 
     from jobs import institutions, sweeper
     from storage import institutions as directory
@@ -186,7 +186,7 @@ async def test_delegates_slips_for_the_bodys_appraisal_link_nothing(
     observer = watch_batches(monkeypatch, body_path)
 
     closes = (clock.now() + timedelta(days=3)).date()
-    created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    created = await confirmed(people["周督导"], f"/appraisal {closes} 年度述职评议")
     sheet_id = int(re.search(r"/slips (\d+)", next(m.text for m in created if "/slips" in m.text))[1])
     made = await people["郑秘书"].send(f"/slips {sheet_id} 6")
     slips = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))

@@ -172,6 +172,8 @@ async def _supervisor_orders_a_health_centre(page: Page) -> None:
     office is told in its own chat, and the roll-up shows every institution of the county."""
     await be(page, "周建国")
     await say(page, "/order 城关镇卫生院 10个工作日 预防接种门诊排队过长，限期解决")
+    await bot_said(page, "将向城关镇卫生院下达督办")  # what goes out, to how many, before it does
+    await press(page, "确认下达")
     await bot_said(page, "已向城关镇卫生院下达督办")
     await be(page, "钱丽娟")
     await bot_said(page, "督办通知")

@@ -71,7 +71,7 @@ async def test_a_report_upward_can_be_cancelled_and_an_old_send_sends_nothing(fa
     office that changed its mind had no way to say so, and an old 确认报送 still sent."""
     from datetime import timedelta
 
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     from storage import upward_reports
     from storage.clock import clock
@@ -80,7 +80,7 @@ async def test_a_report_upward_can_be_cancelled_and_an_old_send_sends_nothing(fa
     people = await everyone_joins(fast_client, codes)
     supervisor, office_a = people["周督导"], people["甲办"]
     today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
-    await supervisor.send(f"/askreport {(today + timedelta(days=3)).isoformat()} 整改落实情况专题报告")
+    await confirmed(supervisor, f"/askreport {(today + timedelta(days=3)).isoformat()} 整改落实情况专题报告")
     notice = await office_a.wait_for("上级要求报送")
     preview = (await office_a.press("报送本单位综合报告", message=notice))[-1]
     assert "取消" in preview.labels(), preview.labels()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from test_supervision import COUNTY_CSV, PEOPLE, county, everyone_joins, invite_everyone, view
+from test_supervision import COUNTY_CSV, PEOPLE, confirmed, county, everyone_joins, invite_everyone, view
 
 from callbacks import SUPERVISION_LEDGER
 from jobs import institutions
@@ -108,7 +108,7 @@ async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_s
         joined[name] = await fast_client.user(user_id, name)
         assert name in (await joined[name].send(f"/start {codes[name]}"))[-1].text
     closes = (clock.now() + timedelta(days=3)).date()
-    created = await joined["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    created = await confirmed(joined["周督导"], f"/appraisal {closes} 年度述职评议")
     sheet_id = int(re.search(r"/slips (\d+)", next(m.text for m in created if "特邀代表" in m.text))[1])
     made = await joined["郑秘书"].send(f"/slips {sheet_id} 5")
     slip = re.findall(r"start=(slip_[a-z0-9]{16})", " ".join(m.text or "" for m in made))[0]

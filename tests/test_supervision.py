@@ -64,6 +64,15 @@ def invite_everyone(db, db_path) -> dict[str, str]:
     return codes
 
 
+async def confirmed(user, command: str):
+    """A supervision one-liner (/order, /askreport, /appraisal) and its preview's ✅ 确认 pressed:
+    what the bot said after the press."""
+    preview = await user.send(command)
+    assert preview and preview[-1].buttons, [m.text for m in preview]
+    after = await user.press("确认", message=preview[-1])
+    return [m for m in after if m.message_id != preview[-1].message_id]  # not the preview losing its buttons
+
+
 async def everyone_joins(fast_client, codes):
     joined = {}
     for name, user_id in PEOPLE.items():
@@ -171,7 +180,7 @@ async def test_one_supervision_order_end_to_end(fast_bot, fast_client, db_path):
     too_long = await supervisor.send("/order 甲医院 2099-12-31 " + "排队" * 101)
     assert "最多 200 个字" in too_long[-1].text and not orders.open_orders(fast_bot.db)  # refused, not cut
     assert "没有叫" in (await supervisor.send("/order 丙医院 2099-12-31 不存在的单位"))[-1].text
-    issued = await supervisor.send("/order　甲医院　2099-12-31　门诊挂号排长队，限期解决😤")
+    issued = await confirmed(supervisor, "/order　甲医院　2099-12-31　门诊挂号排长队，限期解决😤")
     assert "已向甲医院下达督办" in issued[-1].text, issued[-1].text
     body_orders = orders.open_orders(fast_bot.db)
     assert len(body_orders) == 1 and body_orders[0].step == orders.NOTICE
@@ -345,7 +354,7 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     supervisor, office_a, office_b = people["周督导"], people["甲办"], people["乙办"]
     today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
     due = today + timedelta(days=3)
-    asked = await supervisor.send(f"/askreport {due.isoformat()} 整改落实情况专题报告")
+    asked = await confirmed(supervisor, f"/askreport {due.isoformat()} 整改落实情况专题报告")
     assert "已要求 2 个单位" in asked[-1].text
 
     notice = await office_a.wait_for("上级要求报送")
@@ -395,7 +404,7 @@ async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fa
     people = await everyone_joins(fast_client, codes)
     supervisor, office_a = people["周督导"], people["甲办"]
     today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
-    await supervisor.send(f"/askreport {(today + timedelta(days=5)).isoformat()} 专题书面报告")
+    await confirmed(supervisor, f"/askreport {(today + timedelta(days=5)).isoformat()} 专题书面报告")
     notice = await office_a.wait_for("上级要求报送")
     preview = await office_a.press("报送本单位综合报告", message=notice)
     asked = await office_a.press("上传报告文件", message=preview[-1])
@@ -469,7 +478,7 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "")
     people = await everyone_joins(fast_client, codes)
     closes = (clock.now() + timedelta(days=3)).date()
-    created = await people["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    created = await confirmed(people["周督导"], f"/appraisal {closes} 年度述职评议")
     assert "2 个评议对象，5 人评议" in created[0].text, created[0].text
     assert "/slips" in created[-1].text  # and how to invite delegates
     sheet = evaluations.open_sheets(fast_bot.db)[0]
@@ -541,7 +550,7 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
         joined[name] = await fast_client.user(user_id, name)
         assert name in (await joined[name].send(f"/start {codes[name]}"))[-1].text
     closes = (clock.now() + timedelta(days=3)).date()
-    created = await joined["周督导"].send(f"/appraisal {closes} 年度述职评议")
+    created = await confirmed(joined["周督导"], f"/appraisal {closes} 年度述职评议")
     hint = next(m.text for m in created if "特邀代表" in m.text)
     sheet_id = int(re.search(r"/slips (\d+)", hint)[1])
     told = await joined["郑秘书"].wait_for("如需邀请特邀代表")

@@ -41,13 +41,13 @@ async def test_a_double_tap_on_escalate_climbs_one_step_and_the_button_names_it(
     告诫, a warning sent to the institution's office and leaders that nobody meant; the button
     did not say which step it takes. Now it names the step, and a second tap, or a card whose
     step the calendar already took, climbs no further and tells nobody again."""
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     from storage import orders
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     supervisor = people["周督导"]
-    await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
+    await confirmed(supervisor, "/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
     card = next(m for m in await supervisor.send("/orders") if m.buttons)
     assert card.labels() == ["⬆️ 升级督办（→提醒）"], card.labels()
     await supervisor.press("升级督办", message=card)
@@ -73,14 +73,14 @@ async def test_a_double_tap_on_send_the_report_up_sends_it_once(fast_bot, fast_c
     arrivals, 第 1 版 and 第 2 版, both 待审核) and the office read 抱歉，刚才的操作没有完成. The
     second tap now says it was sent, which version, and sends nothing; a fresh 📤 still sends
     a newer one."""
-    from test_supervision import county, everyone_joins, view
+    from test_supervision import confirmed, county, everyone_joins, view
 
     from jobs import institutions
     from storage import upward_reports
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     supervisor, office = people["周督导"], people["甲办"]
-    await supervisor.send("/askreport 2099-12-20 整改落实情况专题报告")
+    await confirmed(supervisor, "/askreport 2099-12-20 整改落实情况专题报告")
     notice = await office.wait_for("上级要求报送")
     preview = (await office.press("报送本单位综合报告", message=notice))[-1]
     sent = await office.press("确认报送", message=preview)
@@ -137,22 +137,22 @@ async def test_a_request_typed_again_is_not_sent_twice(fast_bot, fast_client, db
     issued twice, and the institution's office and leaders, every office, the department's head
     were told twice, with two orders, two requests, two reports to write. The second is refused
     now, pointing at the first, and nobody is told again."""
-    from test_supervision import county, everyone_joins, view
+    from test_supervision import confirmed, county, everyone_joins, view
 
     from storage import orders, self_checks, upward_reports
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     supervisor = people["周督导"]
-    await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
+    await confirmed(supervisor, "/order 甲医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
     twice = await supervisor.send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
     assert "已有同样的督办 #1" in twice[-1].text and "没有再下达" in twice[-1].text, twice[-1].text
     assert len(orders.open_orders(fast_bot.db)) == 1
     await people["甲院长"].wait_for("督办通知")
     assert len([m for m in people["甲院长"].inbox if "督办通知" in (m.text or "")]) == 1
-    other = await supervisor.send("/order 乙医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
+    other = await confirmed(supervisor, "/order 乙医院 2099-12-31 家庭医生签约服务履约率低，限期整改")
     assert "已向乙医院下达督办" in other[-1].text  # the same words to another institution are another order
 
-    await supervisor.send("/askreport 2099-12-20 整改落实情况专题报告")
+    await confirmed(supervisor, "/askreport 2099-12-20 整改落实情况专题报告")
     again = await supervisor.send("/askreport 2099年12月20日 整改落实情况专题报告")
     assert "已经要求过《整改落实情况专题报告》（2099-12-20 前报送）" in again[-1].text, again[-1].text
     assert len(upward_reports.recent(fast_bot.db)) == 1
@@ -301,11 +301,11 @@ async def test_the_supervisor_confirms_a_supervised_closure_with_the_whole_repor
     without a mark, and without the two photos the department sent as evidence, which the
     township office sees before its own 销号: the bureau signed off on less than the office saw."""
     from test_closure_evidence import photo
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     supervisor, leader, head, office = people["周督导"], people["甲院长"], people["甲主任"], people["甲办"]
-    await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    await confirmed(supervisor, "/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
     await leader.press("接单", message=await leader.wait_for("新问题待接单"))
     await leader.press("下单")
     await leader.send("增设挂号窗口，推行分时段预约")
@@ -343,13 +343,13 @@ async def test_a_supervised_closure_is_sent_back_with_the_supervisors_own_words(
     so the township's department never learnt what was missing, and the bureau could not say.
     It asks for the reason now (blank refused, over 1,000 characters refused whole, /cancel keeps
     it waiting), and the head reads those words with the return."""
-    from test_supervision import county, everyone_joins, view
+    from test_supervision import confirmed, county, everyone_joins, view
 
     from storage import orders, problems
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     supervisor, leader, head, office = people["周督导"], people["甲院长"], people["甲主任"], people["甲办"]
-    await supervisor.send("/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
+    await confirmed(supervisor, "/order 甲医院 2099-12-31 门诊挂号排长队，限期解决")
     await leader.press("接单", message=await leader.wait_for("新问题待接单"))
     await leader.press("下单")
     await leader.send("增设挂号窗口")
@@ -392,12 +392,12 @@ async def test_an_appraisal_typed_again_is_not_opened_twice(fast_bot, fast_clien
     """/appraisal sent a second time (no answer seen yet) opened a second sheet of the same
     title: 吴局长's /evaluate offered 📝 年度述职评议 twice, and the body's office was asked twice
     for delegates' slips."""
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     from storage import evaluations
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
-    await people["周督导"].send("/appraisal 2099-12-20 年度述职评议")
+    await confirmed(people["周督导"], "/appraisal 2099-12-20 年度述职评议")
     again = await people["周督导"].send("/appraisal 2099年12月20日 年度述职评议")
     assert "已有进行中的述职评议 #1《年度述职评议》（2099-12-20 截止），这次没有再发起" in again[-1].text, (
         again[-1].text
@@ -449,10 +449,10 @@ async def test_the_commission_leader_reads_the_orders_without_buttons_only_the_s
 ):
     """吴局长 (委领导) opened /orders and saw ⬆️ 升级督办 under each order; tapping it answered
     这项功能只对督导组开放. The list is his to read; the buttons are the 督导组's."""
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
-    await people["周督导"].send("/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
+    await confirmed(people["周督导"], "/order 甲医院 2099-12-31 家庭医生签约服务履约率低")
     listed = await people["吴局长"].send("/orders")
     assert any("家庭医生签约服务履约率低" in (m.text or "") for m in listed)
     assert not any(m.buttons for m in listed), [m.labels() for m in listed]
@@ -466,11 +466,11 @@ async def test_a_supervised_problem_cannot_be_dispatched_past_the_bureaus_deadli
     problem, typed 2099-12-31 and the department planned to it, while the bureau's 告诫 and 约谈
     would go out from the 15th. The deadline step now says the bureau's date and refuses a later
     one."""
-    from test_supervision import county, everyone_joins
+    from test_supervision import confirmed, county, everyone_joins
 
     people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
     leader = people["甲院长"]
-    await people["周督导"].send("/order 甲医院 2099-12-14 家庭医生签约服务履约率低")
+    await confirmed(people["周督导"], "/order 甲医院 2099-12-14 家庭医生签约服务履约率低")
     await leader.press("接单", message=await leader.wait_for("新问题待接单"))
     await leader.press("下单")
     await leader.send("提高签约履约率")

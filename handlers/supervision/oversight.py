@@ -24,8 +24,12 @@ from telegram.ext import (
 )
 
 from callbacks import (
+    APPRAISAL_OPEN,
+    APPRAISAL_OPEN_CANCEL,
     ORDER_CONFIRM,
     ORDER_ESCALATE,
+    ORDER_ISSUE,
+    ORDER_ISSUE_CANCEL,
     ORDER_SEND_BACK,
     ORDERS_PAGE,
     SUPERVISION_LEDGER,
@@ -33,7 +37,7 @@ from callbacks import (
     SUPERVISION_WORKBOOK,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
-from handlers import conversations, menu
+from handlers import confirmations, conversations, menu
 from handlers.access import (
     database,
     language,
@@ -180,18 +184,46 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 @requires(SUPERVISOR)
 async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/order 单位 [#问题编号] 期限 内容"""
+    """/order 单位 [#问题编号] 期限 内容: reaches an institution's office and leaders at once, so
+    it shows what will go out, to whom and how many, and acts on 确认下达."""
     words = list(context.args or [])
+    planned = await _order_plan(update, context, words)
+    if planned is None:
+        return
+    view, unit, problem_id, deadline, title = planned
+    token = confirmations.ask(context, "order")  # a newer preview's token: an older 确认 does nothing
+    context.user_data["new_order"] = words
+    lang = language(update, context)
+    problem = problems.get(services(view).db, problem_id) if problem_id else None
+    await reply(
+        update,
+        context,
+        "order.preview_problem" if problem else "order.preview",
+        institution=unit.name,
+        title=title,
+        problem=problem_id or "",
+        problem_title=shorten(problem.title, 200) if problem else "",
+        deadline=deadline.isoformat(),
+        count=len(supervision.order_audience(view)),
+        reply_markup=confirmations.buttons(
+            lang, ORDER_ISSUE, ORDER_ISSUE_CANCEL, token=token, confirm_key="order.btn.issue"
+        ),
+    )
+
+
+async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """(view, institution, problem id, deadline, title) of a typed /order, or None once the
+    person has been told what is wrong with it: what the preview shows and 确认 issues."""
     if len(words) < 3:
         await reply(update, context, "order.usage", institutions=_names(context))
-        return
+        return None
     view = institutions.view_named(_app(context), words[0])
     unit = institutions.institution_of(view) if view is not None else None
     if unit is None or unit.is_body:
         await reply(
             update, context, "order.unknown_institution", name=quoted(words[0]), institutions=_names(context)
         )
-        return
+        return None
     problem_id = None
     if words[1].startswith("#") and words[1][1:].isdigit():
         problem_id, words = int(words[1][1:]), [words[0], *words[2:]]
@@ -199,30 +231,54 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     deadline = dates.parse_deadline(words[1], today) if len(words) >= 3 else None
     if deadline is None or deadline < today:
         await reply(update, context, "order.bad_deadline", typed=quoted(words[1] if len(words) > 1 else ""))
+        return None
+    try:
+        title = orders.check(database(context), services(view).db, unit.id, " ".join(words[2:]), problem_id)
+    except OrderError as error:
+        await _refuse_order(update, context, error, unit, " ".join(words[2:]), problem_id)
+        return None
+    return view, unit, problem_id, deadline, title
+
+
+async def _refuse_order(update, context, error: OrderError, unit, title: str, problem_id) -> None:
+    twin = orders.open_twin(database(context), unit.id, title, problem_id)
+    await reply(
+        update,
+        context,
+        f"order.error.{error.reason}",
+        limit=orders.MAX_TITLE,
+        institution=unit.name,
+        order=twin.id if twin else "",
+        deadline=twin.deadline.isoformat() if twin else "",
+        step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
+    )
+
+
+@requires(SUPERVISOR)
+async def confirm_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认下达: the order as previewed, checked again (a twin may have gone out meanwhile)."""
+    [token] = ORDER_ISSUE.parse(update.callback_query.data)
+    if not confirmations.take(context, "order", token):  # 取消 was pressed, or it went out already
+        await confirmations.refuse_stale(update, context)
         return
-    supervisor = person_of(update, context)
+    words = context.user_data.pop("new_order", None) or []
+    await _drop_buttons(update)
+    planned = await _order_plan(update, context, words)
+    if planned is None:
+        return
+    view, unit, problem_id, deadline, title = planned
     try:
         order = orders.issue(
             database(context),
             services(view).db,
             unit.id,
-            " ".join(words[2:]),
+            title,
             deadline,
-            supervisor.id,
+            person_of(update, context).id,
             problem_id=problem_id,
         )
-    except OrderError as error:
-        twin = orders.open_twin(database(context), unit.id, " ".join(words[2:]), problem_id)
-        await reply(
-            update,
-            context,
-            f"order.error.{error.reason}",
-            limit=orders.MAX_TITLE,
-            institution=unit.name,
-            order=twin.id if twin else "",
-            deadline=twin.deadline.isoformat() if twin else "",
-            step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
-        )
+    except OrderError as error:  # the same order went out between the check and now
+        await _refuse_order(update, context, error, unit, title, problem_id)
         return
     told = supervision.tell_step(_app(context), order)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
@@ -236,6 +292,22 @@ async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         deadline=order.deadline.isoformat(),
         count=told,
     )
+
+
+@requires(SUPERVISOR)
+async def cancel_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [token] = ORDER_ISSUE_CANCEL.parse(update.callback_query.data)
+    if confirmations.take(context, "order", token):
+        context.user_data.pop("new_order", None)
+    await confirmations.cancel(update, context, "order", token, "order.not_issued")
+
+
+async def _drop_buttons(update: Update) -> None:
+    """The preview keeps its words and loses its buttons once 确认 is pressed."""
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except TelegramError:  # pressed on a message too old to edit: the answer below still says it
+        pass
 
 
 ORDERS_SHOWN = 10  # orders on a page of /orders (the oldest deadlines first)
@@ -483,29 +555,79 @@ APPRAISAL_ORDER_DAYS = 30  # a flagged leadership team's 限期整改: a month, 
 
 @requires(SUPERVISOR)
 async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/appraisal 截止 标题: a sheet of the body's, one subject per institution."""
-    words = list(context.args or [])
+    """/appraisal 截止 标题: a sheet of the body's, one subject per institution. Every rater is
+    asked at once, so it shows the sheet, its subjects and raters, and acts on 确认发起."""
+    planned = await _appraisal_plan(update, context, list(context.args or []))
+    if planned is None:
+        return
+    title, closes_on, units = planned
+    token = confirmations.ask(context, "appraisal")  # a newer preview's token: an older 确认 does nothing
+    context.user_data["new_appraisal"] = list(context.args or [])
+    raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
+    await reply(
+        update,
+        context,
+        "appraisal.preview",
+        title=title,
+        count=len(units),
+        subjects=shorten("、".join(name for _, name in units), 1500),
+        raters=raters,
+        closes=closes_on.isoformat(),
+        reply_markup=confirmations.buttons(
+            language(update, context),
+            APPRAISAL_OPEN,
+            APPRAISAL_OPEN_CANCEL,
+            token=token,
+            confirm_key="appraisal.btn.open",
+        ),
+    )
+
+
+async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """(title, closing day, [(institution id, name)]) of a typed /appraisal, or None once the
+    person was told what is wrong with it."""
     views = supervision.institution_views(_app(context))
     if len(words) < 2 or not views:
         await reply(update, context, "appraisal.usage")
-        return
+        return None
     today = ledger.today(context)
     closes_on = dates.parse_deadline(words[0], today)
     if closes_on is None or closes_on <= today:
         await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
-        return
-    zone = settings(context).timezone
-    closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
-    units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
+        return None
     title = " ".join(words[1:])
     if len(title) > upward_reports.MAX_TITLE:  # a sheet's title, as short as a report's
         await reply(update, context, "upward.error.too_long", limit=upward_reports.MAX_TITLE)
+        return None
+    twin = appraisals.open_twin(database(context), title)
+    if twin is not None:
+        closes = twin.closes_at.astimezone(settings(context).timezone).date().isoformat()
+        await reply(update, context, "appraisal.twin", id=twin.id, title=twin.title, closes=closes)
+        return None
+    units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
+    return title, closes_on, units
+
+
+@requires(SUPERVISOR)
+async def confirm_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认发起: the sheet as previewed, checked again (a twin may have opened meanwhile)."""
+    [token] = APPRAISAL_OPEN.parse(update.callback_query.data)
+    if not confirmations.take(context, "appraisal", token):  # 取消 was pressed, or it is open already
+        await confirmations.refuse_stale(update, context)
         return
+    words = context.user_data.pop("new_appraisal", None) or []
+    await _drop_buttons(update)
+    planned = await _appraisal_plan(update, context, words)
+    if planned is None:
+        return
+    title, closes_on, units = planned
+    zone = settings(context).timezone
+    closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
     try:
         sheet_id = appraisals.create(
             database(context), title, units, closes_at, person_of(update, context).id
         )
-    except appraisals.AppraisalTwin as twin:
+    except appraisals.AppraisalTwin as twin:  # opened between the check and now
         closes = twin.sheet.closes_at.astimezone(zone).date().isoformat()
         await reply(
             update, context, "appraisal.twin", id=twin.sheet.id, title=twin.sheet.title, closes=closes
@@ -522,11 +644,11 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         closes=closes_on.isoformat(),
     )
     k = settings(context).evaluation_min_ballots
-    if raters < k:
-        await reply(update, context, "appraisal.too_few", raters=raters, k=k)
+    if raters < k:  # the press is answered (by the line above): what follows is sent only
+        await _tell(update, context, "appraisal.too_few", raters=raters, k=k)
     # invited delegates (人大代表, institutions' 服务对象代表) rate with the body's one-time slips,
     # which its office makes: told here, with the command that makes them
-    await reply(update, context, "appraisal.delegates_hint", id=sheet_id, k=k)
+    await _tell(update, context, "appraisal.delegates_hint", id=sheet_id, k=k)
     notices.notify(
         context.application,
         notices.office(context.application),
@@ -536,6 +658,14 @@ async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         k=k,
         limit=evaluations.MAX_SLIPS,
     )
+
+
+@requires(SUPERVISOR)
+async def cancel_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [token] = APPRAISAL_OPEN_CANCEL.parse(update.callback_query.data)
+    if confirmations.take(context, "appraisal", token):
+        context.user_data.pop("new_appraisal", None)
+    await confirmations.cancel(update, context, "appraisal", token, "appraisal.not_opened")
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
@@ -579,7 +709,11 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("orders", list_orders),
         CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
         *menu.triggers("order", issue_order),
+        CallbackQueryHandler(confirm_order, pattern=ORDER_ISSUE),
+        CallbackQueryHandler(cancel_order, pattern=ORDER_ISSUE_CANCEL),
         *menu.triggers("appraisal", open_appraisal),
+        CallbackQueryHandler(confirm_appraisal, pattern=APPRAISAL_OPEN),
+        CallbackQueryHandler(cancel_appraisal, pattern=APPRAISAL_OPEN_CANCEL),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
         CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
         CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),

@@ -23,6 +23,8 @@ from telegram.ext import (
 
 from callbacks import (
     REPORT_ACCEPT,
+    REPORT_ASK,
+    REPORT_ASK_CANCEL,
     REPORT_RETURN,
     REPORT_SEND,
     REPORT_SEND_CANCEL,
@@ -54,6 +56,7 @@ from storage.db import reader
 from storage.people import COMMISSION, OFFICE, SUPERVISOR
 from storage.upward_reports import ReportError
 from texts import say
+from texts.fit import shorten
 
 
 def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
@@ -62,20 +65,43 @@ def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
 
 @requires(SUPERVISOR)
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/askreport 期限 标题"""
+    """/askreport 期限 标题: every institution's office is asked at once, so it shows what will
+    go out, to how many, and asks on 确认发出."""
     words = list(context.args or [])
+    planned = await _request_plan(update, context, words)
+    if planned is None:
+        return
+    title, due = planned
+    token = confirmations.ask(context, "askreport")  # a newer preview's token: an older 确认 does nothing
+    context.user_data["new_report_request"] = words
+    views = supervision.institution_views(context.application)
+    lang = language(update, context)
+    await reply(
+        update,
+        context,
+        "upward.ask_preview",
+        title=title,
+        due=due.isoformat(),
+        count=len(views),
+        people=sum(len(supervision.report_audience(v)) for v in views),
+        reply_markup=confirmations.buttons(
+            lang, REPORT_ASK, REPORT_ASK_CANCEL, token=token, confirm_key="upward.btn.ask"
+        ),
+    )
+
+
+async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """(title, due date) of a typed /askreport, or None once the person was told what is wrong."""
     if len(words) < 2:
         await reply(update, context, "upward.usage")
-        return
+        return None
     today = ledger.today(context)
     due = dates.parse_deadline(words[0], today)
     if due is None or due < today:
         await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
-        return
+        return None
     try:
-        request = upward_reports.ask(
-            database(context), " ".join(words[1:]), due, person_of(update, context).id
-        )
+        return upward_reports.check(database(context), " ".join(words[1:]), due), due
     except ReportError as error:
         await reply(
             update,
@@ -85,19 +111,54 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             due=due.isoformat(),
             limit=upward_reports.MAX_TITLE,
         )
+        return None
+
+
+@requires(SUPERVISOR)
+async def confirm_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """确认发出: the request as previewed, checked again, and every office told."""
+    [token] = REPORT_ASK.parse(update.callback_query.data)
+    if not confirmations.take(context, "askreport", token):  # 取消 was pressed, or it went out already
+        await confirmations.refuse_stale(update, context)
         return
-    views = supervision.institution_views(context.application)
-    for view in views:
-        notices.notify(
-            view,
-            notices.office(view),
-            "upward.notice",
-            dedup=f"upward:{request.id}",
-            buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
-            title=request.title,
-            due=request.due_on.isoformat(),
+    words = context.user_data.pop("new_report_request", None) or []
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except TelegramError:  # a message too old to edit: the answer below still says what was done
+        pass
+    planned = await _request_plan(update, context, words)
+    if planned is None:
+        return
+    title, due = planned
+    try:
+        request = upward_reports.ask(database(context), title, due, person_of(update, context).id)
+    except ReportError as error:  # the same request went out between the check and now
+        await reply(
+            update, context, f"upward.error.{error.reason}", title=title, due=due.isoformat(), limit=0
         )
-    await reply(update, context, "upward.asked", count=len(views), due=due.isoformat(), title=request.title)
+        return
+    told, unreached = supervision.tell_report_asked(context.application, request)
+    await reply(
+        update,
+        context,
+        "upward.asked",
+        count=len(supervision.institution_views(context.application)),
+        people=told,
+        due=due.isoformat(),
+        title=request.title,
+    )
+    if unreached:  # the press is answered (by the line above): this one is sent only
+        names_shown = shorten("、".join(unreached), 3000)  # the count says how many, the names fit
+        text = say(language(update, context), "upward.unreached", count=len(unreached), names=names_shown)
+        await send_lines(context, update.effective_chat.id, [text])
+
+
+@requires(SUPERVISOR)
+async def cancel_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    [token] = REPORT_ASK_CANCEL.parse(update.callback_query.data)
+    if confirmations.take(context, "askreport", token):
+        context.user_data.pop("new_report_request", None)
+    await confirmations.cancel(update, context, "askreport", token, "upward.not_asked")
 
 
 def _body_and_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
@@ -508,6 +569,8 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("askreport", ask),
+        CallbackQueryHandler(confirm_ask, pattern=REPORT_ASK),
+        CallbackQueryHandler(cancel_ask, pattern=REPORT_ASK_CANCEL),
         *menu.triggers("reports", status),
         CallbackQueryHandler(status, pattern=UPWARD_PAGE),
         CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
