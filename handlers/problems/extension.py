@@ -21,7 +21,7 @@ from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires, too_long
 from handlers.problems.actions import id_in_button, tell_error
 from handlers.reports import ledger
-from jobs import notices
+from jobs import notices, supervision
 from storage import extensions, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
@@ -46,12 +46,23 @@ def _asked_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_i
     return problem
 
 
+def _order_of(context: ContextTypes.DEFAULT_TYPE, problem):
+    """The 督办 order behind the problem, if it is one: its deadline bounds any extension."""
+    if problem is None or problem.source != problems.SUPERVISION:
+        return None
+    return supervision.order_of_problem(context.application, problem.id)
+
+
 @requires(HEAD, LEADER)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
         problem = _asked_problem(update, context, id_in_button(update))
     except ProblemError as error:
         await tell_error(update, context, error)
+        return ConversationHandler.END
+    order = _order_of(context, problem)
+    if order is not None and problem.deadline is not None and problem.deadline >= order.deadline:
+        await reply(update, context, "extension.order_bound", id=problem.id, due=order.deadline.isoformat())
         return ConversationHandler.END
     context.user_data["extension"] = {"id": problem.id}
     await reply(
@@ -71,7 +82,11 @@ async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await too_long(update, context, reason, extensions.REASON_LIMIT):
         return REASON
     context.user_data["extension"]["reason"] = reason
-    await reply(update, context, "extension.date")
+    order = _order_of(context, problems.get(database(context), context.user_data["extension"]["id"]))
+    if order is not None:
+        await reply(update, context, "extension.date_ordered", due=order.deadline.isoformat())
+    else:
+        await reply(update, context, "extension.date")
     return NEW_DATE
 
 
@@ -91,6 +106,13 @@ async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
             "extension.bad_date",
             text=shorten(update.message.text, 50),
             deadline=problem.deadline.isoformat(),
+        )
+        return NEW_DATE
+    order = _order_of(context, problem)
+    if order is not None and new > order.deadline:
+        # an institution does not move the bureau's date: its 告诫 and 约谈 would go out regardless
+        await reply(
+            update, context, "extension.after_order", due=order.deadline.isoformat(), new=new.isoformat()
         )
         return NEW_DATE
     draft["new"] = new.isoformat()
