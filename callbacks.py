@@ -185,6 +185,7 @@ def _id(name: str) -> Field:
 
 # the token of a question before an irreversible act (handlers/confirmations.py)
 CONFIRMATION = code("token", "[0-9a-f]{6}", 6, example="000000")
+HELD_ANSWER = choice("answer", ("ok", "no"))  # a held one-liner's 确认 or 取消
 
 
 # ---- the opinion box --------------------------------------------------------------------------
@@ -533,12 +534,10 @@ SUPERVISION_LEDGER = declare("supervision_ledger", "sup:ledger", number("institu
 # the step the button takes the order to: a double tap, or a button the calendar overtook, climbs no further
 ORDER_ESCALATE = declare("order_escalate", "sup:up", number("order"), number("step", 4, 1))
 ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
-ORDER_ISSUE = declare("order_issue", "sup:oi", CONFIRMATION)  # 确认下达 under /order's preview
-ORDER_ISSUE_CANCEL = declare("order_issue_cancel", "sup:oin", CONFIRMATION)
-REPORT_ASK = declare("report_ask", "sup:ak", CONFIRMATION)  # 确认发出 under /askreport's preview
-REPORT_ASK_CANCEL = declare("report_ask_cancel", "sup:akn", CONFIRMATION)
-APPRAISAL_OPEN = declare("appraisal_open", "sup:ap", CONFIRMATION)  # 确认发起 under /appraisal's preview
-APPRAISAL_OPEN_CANCEL = declare("appraisal_open_cancel", "sup:apn", CONFIRMATION)
+# ✅ 确认 / 取消 under a typed one-liner's preview (handlers/held_commands.py)
+ORDER_HELD = declare("order_held", "sup:oi", HELD_ANSWER, CONFIRMATION)  # /order
+REPORT_ASK_HELD = declare("report_ask_held", "sup:ak", HELD_ANSWER, CONFIRMATION)  # /askreport
+APPRAISAL_HELD = declare("appraisal_held", "sup:ap", HELD_ANSWER, CONFIRMATION)  # /appraisal
 ORDER_SEND_BACK = declare("order_send_back", "sup:back", number("order"))
 REPORT_SUBMIT = declare("report_submit", "sup:rs", number("request"))
 REPORT_SEND = declare("report_send", "sup:rsok", number("request"), CONFIRMATION)

@@ -96,9 +96,7 @@ USER_DATA_KEYS: dict[str, str] = {
 STANDALONE_KEYS: dict[str, str] = {
     "new_sheet": "a rating sheet's text while /newsheet's preview waits for 发出",
     "new_survey": "a questionnaire's text while /survey's preview waits for 确认发出",
-    "new_order": "a typed /order's words while its preview waits for 确认下达",
-    "new_report_request": "a typed /askreport's words while its preview waits for 确认发出",
-    "new_appraisal": "a typed /appraisal's words while its preview waits for 确认发起",
+    "held": "a typed one-liner's words while its preview waits for 确认 (handlers/held_commands.py)",
     "public_texts": "an answer's edited public words while its publish preview waits for 确认",
     "confirmations": "the token of each open question before an irreversible act (handlers/confirmations.py)",
     "inbox_view": "the ids of the round of inbox pages opened by /inbox, and its token",

@@ -24,12 +24,10 @@ from telegram.ext import (
 )
 
 from callbacks import (
-    APPRAISAL_OPEN,
-    APPRAISAL_OPEN_CANCEL,
+    APPRAISAL_HELD,
     ORDER_CONFIRM,
     ORDER_ESCALATE,
-    ORDER_ISSUE,
-    ORDER_ISSUE_CANCEL,
+    ORDER_HELD,
     ORDER_SEND_BACK,
     ORDERS_PAGE,
     SUPERVISION_LEDGER,
@@ -37,7 +35,7 @@ from callbacks import (
     SUPERVISION_WORKBOOK,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
-from handlers import confirmations, conversations, menu
+from handlers import conversations, menu
 from handlers.access import (
     database,
     language,
@@ -50,6 +48,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.held_commands import HeldCommand, Planned
 from handlers.pages import send_items
 from handlers.reports import ledger
 from jobs import institutions, notices, supervision
@@ -182,38 +181,9 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # ---- 督办 ------------------------------------------------------------------------------------
 
 
-@requires(SUPERVISOR)
-async def issue_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/order 单位 [#问题编号] 期限 内容: reaches an institution's office and leaders at once, so
-    it shows what will go out, to whom and how many, and acts on 确认下达."""
-    words = list(context.args or [])
-    planned = await _order_plan(update, context, words)
-    if planned is None:
-        return
-    view, unit, problem_id, deadline, title = planned
-    token = confirmations.ask(context, "order")  # a newer preview's token: an older 确认 does nothing
-    context.user_data["new_order"] = words
-    lang = language(update, context)
-    problem = problems.get(services(view).db, problem_id) if problem_id else None
-    await reply(
-        update,
-        context,
-        "order.preview_problem" if problem else "order.preview",
-        institution=unit.name,
-        title=title,
-        problem=problem_id or "",
-        problem_title=shorten(problem.title, 200) if problem else "",
-        deadline=deadline.isoformat(),
-        count=len(supervision.order_audience(view)),
-        reply_markup=confirmations.buttons(
-            lang, ORDER_ISSUE, ORDER_ISSUE_CANCEL, token=token, confirm_key="order.btn.issue"
-        ),
-    )
-
-
 async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
-    """(view, institution, problem id, deadline, title) of a typed /order, or None once the
-    person has been told what is wrong with it: what the preview shows and 确认 issues."""
+    """/order 单位 [#问题编号] 期限 内容: reaches an institution's office and leaders, so it is
+    held for 确认下达 (handlers/held_commands.py) under a preview of what goes out to how many."""
     if len(words) < 3:
         await reply(update, context, "order.usage", institutions=_names(context))
         return None
@@ -237,36 +207,26 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
     except OrderError as error:
         await _refuse_order(update, context, error, unit, " ".join(words[2:]), problem_id)
         return None
-    return view, unit, problem_id, deadline, title
 
+    async def issue() -> None:
+        await _issue_order(update, context, view, unit, title, deadline, problem_id)
 
-async def _refuse_order(update, context, error: OrderError, unit, title: str, problem_id) -> None:
-    twin = orders.open_twin(database(context), unit.id, title, problem_id)
-    await reply(
-        update,
-        context,
-        f"order.error.{error.reason}",
-        limit=orders.MAX_TITLE,
-        institution=unit.name,
-        order=twin.id if twin else "",
-        deadline=twin.deadline.isoformat() if twin else "",
-        step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
+    problem = problems.get(services(view).db, problem_id) if problem_id else None
+    return Planned(
+        "order.preview_problem" if problem else "order.preview",
+        issue,
+        {
+            "institution": unit.name,
+            "title": title,
+            "problem": problem_id or "",
+            "problem_title": shorten(problem.title, 200) if problem else "",
+            "deadline": deadline.isoformat(),
+            "count": len(supervision.order_audience(view)),
+        },
     )
 
 
-@requires(SUPERVISOR)
-async def confirm_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """确认下达: the order as previewed, checked again (a twin may have gone out meanwhile)."""
-    [token] = ORDER_ISSUE.parse(update.callback_query.data)
-    if not confirmations.take(context, "order", token):  # 取消 was pressed, or it went out already
-        await confirmations.refuse_stale(update, context)
-        return
-    words = context.user_data.pop("new_order", None) or []
-    await _drop_buttons(update)
-    planned = await _order_plan(update, context, words)
-    if planned is None:
-        return
-    view, unit, problem_id, deadline, title = planned
+async def _issue_order(update, context, view, unit, title: str, deadline, problem_id) -> None:
     try:
         order = orders.issue(
             database(context),
@@ -277,7 +237,7 @@ async def confirm_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             person_of(update, context).id,
             problem_id=problem_id,
         )
-    except OrderError as error:  # the same order went out between the check and now
+    except OrderError as error:  # the same order went out between the preview's check and now
         await _refuse_order(update, context, error, unit, title, problem_id)
         return
     told = supervision.tell_step(_app(context), order)
@@ -294,20 +254,21 @@ async def confirm_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-@requires(SUPERVISOR)
-async def cancel_order(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [token] = ORDER_ISSUE_CANCEL.parse(update.callback_query.data)
-    if confirmations.take(context, "order", token):
-        context.user_data.pop("new_order", None)
-    await confirmations.cancel(update, context, "order", token, "order.not_issued")
+async def _refuse_order(update, context, error: OrderError, unit, title: str, problem_id) -> None:
+    twin = orders.open_twin(database(context), unit.id, title, problem_id)
+    await reply(
+        update,
+        context,
+        f"order.error.{error.reason}",
+        limit=orders.MAX_TITLE,
+        institution=unit.name,
+        order=twin.id if twin else "",
+        deadline=twin.deadline.isoformat() if twin else "",
+        step=say(language(update, context), f"order.step.{twin.step}") if twin else "",
+    )
 
 
-async def _drop_buttons(update: Update) -> None:
-    """The preview keeps its words and loses its buttons once 确认 is pressed."""
-    try:
-        await update.callback_query.edit_message_reply_markup(None)
-    except TelegramError:  # pressed on a message too old to edit: the answer below still says it
-        pass
+ORDER = HeldCommand("order", ORDER_HELD, _order_plan, (SUPERVISOR,), "order.btn.issue", "order.not_issued")
 
 
 ORDERS_SHOWN = 10  # orders on a page of /orders (the oldest deadlines first)
@@ -553,39 +514,9 @@ async def keep_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 APPRAISAL_ORDER_DAYS = 30  # a flagged leadership team's 限期整改: a month, as the order's deadline
 
 
-@requires(SUPERVISOR)
-async def open_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/appraisal 截止 标题: a sheet of the body's, one subject per institution. Every rater is
-    asked at once, so it shows the sheet, its subjects and raters, and acts on 确认发起."""
-    planned = await _appraisal_plan(update, context, list(context.args or []))
-    if planned is None:
-        return
-    title, closes_on, units = planned
-    token = confirmations.ask(context, "appraisal")  # a newer preview's token: an older 确认 does nothing
-    context.user_data["new_appraisal"] = list(context.args or [])
-    raters = len(people.holding(database(context), tuple(appraisals.PANEL)))
-    await reply(
-        update,
-        context,
-        "appraisal.preview",
-        title=title,
-        count=len(units),
-        subjects=shorten("、".join(name for _, name in units), 1500),
-        raters=raters,
-        closes=closes_on.isoformat(),
-        reply_markup=confirmations.buttons(
-            language(update, context),
-            APPRAISAL_OPEN,
-            APPRAISAL_OPEN_CANCEL,
-            token=token,
-            confirm_key="appraisal.btn.open",
-        ),
-    )
-
-
 async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
-    """(title, closing day, [(institution id, name)]) of a typed /appraisal, or None once the
-    person was told what is wrong with it."""
+    """/appraisal 截止 标题: a sheet of the body's, one subject per institution, every rater
+    asked at once: held for 确认发起 under its subjects, raters and closing day."""
     views = supervision.institution_views(_app(context))
     if len(words) < 2 or not views:
         await reply(update, context, "appraisal.usage")
@@ -605,29 +536,31 @@ async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, wo
         await reply(update, context, "appraisal.twin", id=twin.id, title=twin.title, closes=closes)
         return None
     units = [(institutions.institution_of(v).id, institutions.institution_of(v).name) for v in views]
-    return title, closes_on, units
+
+    async def open_sheet() -> None:
+        await _open_appraisal(update, context, title, closes_on, units)
+
+    return Planned(
+        "appraisal.preview",
+        open_sheet,
+        {
+            "title": title,
+            "count": len(units),
+            "subjects": shorten("、".join(name for _, name in units), 1500),
+            "raters": len(people.holding(database(context), tuple(appraisals.PANEL))),
+            "closes": closes_on.isoformat(),
+        },
+    )
 
 
-@requires(SUPERVISOR)
-async def confirm_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """确认发起: the sheet as previewed, checked again (a twin may have opened meanwhile)."""
-    [token] = APPRAISAL_OPEN.parse(update.callback_query.data)
-    if not confirmations.take(context, "appraisal", token):  # 取消 was pressed, or it is open already
-        await confirmations.refuse_stale(update, context)
-        return
-    words = context.user_data.pop("new_appraisal", None) or []
-    await _drop_buttons(update)
-    planned = await _appraisal_plan(update, context, words)
-    if planned is None:
-        return
-    title, closes_on, units = planned
+async def _open_appraisal(update, context, title: str, closes_on, units) -> None:
     zone = settings(context).timezone
     closes_at = datetime.combine(closes_on, time(23, 59, 59), tzinfo=zone)
     try:
         sheet_id = appraisals.create(
             database(context), title, units, closes_at, person_of(update, context).id
         )
-    except appraisals.AppraisalTwin as twin:  # opened between the check and now
+    except appraisals.AppraisalTwin as twin:  # opened between the preview's check and now
         closes = twin.sheet.closes_at.astimezone(zone).date().isoformat()
         await reply(
             update, context, "appraisal.twin", id=twin.sheet.id, title=twin.sheet.title, closes=closes
@@ -660,12 +593,9 @@ async def confirm_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     )
 
 
-@requires(SUPERVISOR)
-async def cancel_appraisal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [token] = APPRAISAL_OPEN_CANCEL.parse(update.callback_query.data)
-    if confirmations.take(context, "appraisal", token):
-        context.user_data.pop("new_appraisal", None)
-    await confirmations.cancel(update, context, "appraisal", token, "appraisal.not_opened")
+APPRAISAL = HeldCommand(
+    "appraisal", APPRAISAL_HELD, _appraisal_plan, (SUPERVISOR,), "appraisal.btn.open", "appraisal.not_opened"
+)
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
@@ -708,12 +638,8 @@ def handlers() -> list[BaseHandler]:
         *menu.triggers("rollup", show_rollup),
         *menu.triggers("orders", list_orders),
         CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
-        *menu.triggers("order", issue_order),
-        CallbackQueryHandler(confirm_order, pattern=ORDER_ISSUE),
-        CallbackQueryHandler(cancel_order, pattern=ORDER_ISSUE_CANCEL),
-        *menu.triggers("appraisal", open_appraisal),
-        CallbackQueryHandler(confirm_appraisal, pattern=APPRAISAL_OPEN),
-        CallbackQueryHandler(cancel_appraisal, pattern=APPRAISAL_OPEN_CANCEL),
+        *ORDER.handlers(),
+        *APPRAISAL.handlers(),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
         CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
         CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),

@@ -23,8 +23,7 @@ from telegram.ext import (
 
 from callbacks import (
     REPORT_ACCEPT,
-    REPORT_ASK,
-    REPORT_ASK_CANCEL,
+    REPORT_ASK_HELD,
     REPORT_RETURN,
     REPORT_SEND,
     REPORT_SEND_CANCEL,
@@ -47,6 +46,7 @@ from handlers.access import (
     services,
     settings,
 )
+from handlers.held_commands import HeldCommand, Planned
 from handlers.pages import send_items
 from handlers.reports import ledger
 from handlers.uploads import download
@@ -63,35 +63,9 @@ def _button(lang: str, key: str, data: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(say(lang, key), callback_data=data)
 
 
-@requires(SUPERVISOR)
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/askreport 期限 标题: every institution's office is asked at once, so it shows what will
-    go out, to how many, and asks on 确认发出."""
-    words = list(context.args or [])
-    planned = await _request_plan(update, context, words)
-    if planned is None:
-        return
-    title, due = planned
-    token = confirmations.ask(context, "askreport")  # a newer preview's token: an older 确认 does nothing
-    context.user_data["new_report_request"] = words
-    views = supervision.institution_views(context.application)
-    lang = language(update, context)
-    await reply(
-        update,
-        context,
-        "upward.ask_preview",
-        title=title,
-        due=due.isoformat(),
-        count=len(views),
-        people=sum(len(supervision.report_audience(v)) for v in views),
-        reply_markup=confirmations.buttons(
-            lang, REPORT_ASK, REPORT_ASK_CANCEL, token=token, confirm_key="upward.btn.ask"
-        ),
-    )
-
-
 async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
-    """(title, due date) of a typed /askreport, or None once the person was told what is wrong."""
+    """/askreport 期限 标题: every institution's office is asked at once, so it is held for
+    确认发出 (handlers/held_commands.py) under how many institutions and people will hear of it."""
     if len(words) < 2:
         await reply(update, context, "upward.usage")
         return None
@@ -101,41 +75,43 @@ async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
         await reply(update, context, "order.bad_deadline", typed=quoted(words[0]))
         return None
     try:
-        return upward_reports.check(database(context), " ".join(words[1:]), due), due
+        title = upward_reports.check(database(context), " ".join(words[1:]), due)
     except ReportError as error:
-        await reply(
-            update,
-            context,
-            f"upward.error.{error.reason}",
-            title=" ".join(" ".join(words[1:]).split()),
-            due=due.isoformat(),
-            limit=upward_reports.MAX_TITLE,
-        )
+        await _refuse_request(update, context, error, " ".join(" ".join(words[1:]).split()), due)
         return None
 
+    async def send() -> None:
+        await _ask_for_report(update, context, title, due)
 
-@requires(SUPERVISOR)
-async def confirm_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """确认发出: the request as previewed, checked again, and every office told."""
-    [token] = REPORT_ASK.parse(update.callback_query.data)
-    if not confirmations.take(context, "askreport", token):  # 取消 was pressed, or it went out already
-        await confirmations.refuse_stale(update, context)
-        return
-    words = context.user_data.pop("new_report_request", None) or []
-    try:
-        await update.callback_query.edit_message_reply_markup(None)
-    except TelegramError:  # a message too old to edit: the answer below still says what was done
-        pass
-    planned = await _request_plan(update, context, words)
-    if planned is None:
-        return
-    title, due = planned
+    views = supervision.institution_views(context.application)
+    return Planned(
+        "upward.ask_preview",
+        send,
+        {
+            "title": title,
+            "due": due.isoformat(),
+            "count": len(views),
+            "people": sum(len(supervision.report_audience(v)) for v in views),
+        },
+    )
+
+
+async def _refuse_request(update, context, error: ReportError, title: str, due) -> None:
+    await reply(
+        update,
+        context,
+        f"upward.error.{error.reason}",
+        title=title,
+        due=due.isoformat(),
+        limit=upward_reports.MAX_TITLE,
+    )
+
+
+async def _ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE, title: str, due) -> None:
     try:
         request = upward_reports.ask(database(context), title, due, person_of(update, context).id)
-    except ReportError as error:  # the same request went out between the check and now
-        await reply(
-            update, context, f"upward.error.{error.reason}", title=title, due=due.isoformat(), limit=0
-        )
+    except ReportError as error:  # the same request went out between the preview's check and now
+        await _refuse_request(update, context, error, title, due)
         return
     told, unreached = supervision.tell_report_asked(context.application, request)
     await reply(
@@ -153,12 +129,9 @@ async def confirm_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send_lines(context, update.effective_chat.id, [text])
 
 
-@requires(SUPERVISOR)
-async def cancel_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    [token] = REPORT_ASK_CANCEL.parse(update.callback_query.data)
-    if confirmations.take(context, "askreport", token):
-        context.user_data.pop("new_report_request", None)
-    await confirmations.cancel(update, context, "askreport", token, "upward.not_asked")
+ASK_REPORT = HeldCommand(
+    "askreport", REPORT_ASK_HELD, _request_plan, (SUPERVISOR,), "upward.btn.ask", "upward.not_asked"
+)
 
 
 def _body_and_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
@@ -568,9 +541,7 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def handlers() -> list[BaseHandler]:
     return [
-        *menu.triggers("askreport", ask),
-        CallbackQueryHandler(confirm_ask, pattern=REPORT_ASK),
-        CallbackQueryHandler(cancel_ask, pattern=REPORT_ASK_CANCEL),
+        *ASK_REPORT.handlers(),
         *menu.triggers("reports", status),
         CallbackQueryHandler(status, pattern=UPWARD_PAGE),
         CallbackQueryHandler(preview, pattern=REPORT_SUBMIT),
