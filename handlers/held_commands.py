@@ -42,6 +42,7 @@ class HeldCommand:
     roles: tuple[str, ...]
     confirm_label: str  # "✅ 确认下达" …
     cancelled: str  # what 取消 says was not done
+    cancel_label: str = "btn.cancel"  # "会议照常" where 取消 would read as the act itself
 
     def handlers(self, with_command: bool = True) -> list[BaseHandler]:
         """The command (typed, or its menu entry) and its preview's buttons; without the command
@@ -77,7 +78,9 @@ class HeldCommand:
         confirm = InlineKeyboardButton(
             say(lang, self.confirm_label), callback_data=self.button.data("ok", token)
         )
-        cancel = InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=self.button.data("no", token))
+        cancel = InlineKeyboardButton(
+            say(lang, self.cancel_label), callback_data=self.button.data("no", token)
+        )
         return InlineKeyboardMarkup([[confirm, cancel]])
 
     def _answer(self):

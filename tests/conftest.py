@@ -218,6 +218,15 @@ async def submit_opinion(
     return found.group(1) if found else reply[-1].text
 
 
+async def confirmed(user, command: str):
+    """A one-liner held for 确认 (handlers/held_commands.py: /order, /meeting, /phase …) and its
+    preview's ✅ 确认 pressed: what the bot said after the press, the preview aside."""
+    preview = await user.send(command)
+    assert preview and preview[-1].buttons, [m.text for m in preview]
+    after = await user.press("确认", message=preview[-1])
+    return [m for m in after if m.message_id != preview[-1].message_id]  # not the preview losing its buttons
+
+
 async def join(client, invited, user_id: int, name: str, language_code: str = "zh-hans"):
     person = await client.user(user_id, name, language_code)
     await person.send(f"/start {invited[name]}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import join
+from conftest import confirmed, join
 
 import bot
 from jobs import delivery, sweeper
@@ -25,7 +25,7 @@ async def test_a_meeting_is_announced_reminded_moved_and_cancelled(running_bot, 
     office = await join(client, invited, 103, "王芳")
     staff = await join(client, invited, 101, "张伟")
     clock.freeze(at(1, 10))
-    reply = await office.send("/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
+    reply = await confirmed(office, "/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
     assert "已通知 1 人" in reply[-1].text
     await leader.wait_for("会议通知：专题民主生活会")
     assert "#1" in (await leader.send("/meetings"))[-1].text
@@ -43,10 +43,10 @@ async def test_a_meeting_is_announced_reminded_moved_and_cancelled(running_bot, 
     assert reminders == 2  # only the leader attends; once each
 
     clock.freeze(at(10, 13, 40))
-    await office.send("/meeting_move 1 2026-12-11 09:00 | 二楼会议室")
+    await confirmed(office, "/meeting_move 1 2026-12-11 09:00 | 二楼会议室")
     moved = await leader.wait_for("会议改期")
     assert "2026-12-11 09:00" in moved.text and "二楼会议室" in moved.text
-    await office.send("/meeting_cancel 1")
+    await confirmed(office, "/meeting_cancel 1")
     await leader.wait_for("会议取消：专题民主生活会")
     clock.freeze(at(11, 8))
     await sweeper.sweep_app(running_bot.app)
@@ -88,7 +88,7 @@ async def test_phases_and_csv_import(
 async def test_a_phase_is_announced_and_runs_through_its_last_day(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
     staff = await join(client, invited, 101, "张伟")
-    await office.send("/phase 2099-12-01 | 2099-12-31 | 查摆问题、开展批评")
+    await confirmed(office, "/phase 2099-12-01 | 2099-12-31 | 查摆问题、开展批评")
     await office.wait_for("已加入日程 #1，已通知 4 人")
     told = await staff.wait_for("活动进入新阶段：查摆问题、开展批评")
     assert "2099-12-01 至 2099-12-31" in told.text
@@ -103,6 +103,50 @@ async def test_a_phase_is_announced_and_runs_through_its_last_day(running_bot, c
 async def test_the_office_sees_every_meeting(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
     staff = await join(client, invited, 101, "张伟")
-    await office.send("/meeting 2099-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
+    await confirmed(office, "/meeting 2099-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员")
     assert "专题民主生活会" in (await office.send("/meetings"))[-1].text  # it does not attend
     assert "专题民主生活会" not in (await staff.send("/meetings"))[-1].text
+
+
+async def test_a_mistyped_meeting_number_shows_the_meeting_before_it_is_cancelled(
+    running_bot, client, invited, db
+):
+    """/meeting_cancel 2 where 1 was meant cancelled 周例会 and told everyone at once, with no way
+    back. Now the meeting is named first, with how many will be told; 取消 leaves it standing and
+    tells nobody (its button says 会议照常: a 取消 beside 确认取消会议 reads as the act itself), and only
+    ✅ 确认取消会议 cancels it. /meeting_move takes a full-width ｜ too."""
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    await confirmed(office, "/meeting 2099-12-10 14:30 ｜ 专题民主生活会 ｜ 三楼会议室 ｜ 班子成员")
+    await confirmed(office, "/meeting 2099-12-11 09:00 ｜ 周例会 ｜ 二楼")
+    before = db.execute("select count(*) from outbox").fetchone()[0]
+
+    preview = (await office.send("/meeting_cancel 2"))[-1]
+    assert "#2 周例会（2099-12-11 09:00）" in preview.text and "不能恢复" in preview.text, preview.text
+    assert "通知参加人员 4 人" in preview.text, preview.text  # no attendees named: everyone
+    assert preview.labels() == ["✅ 确认取消会议", "会议照常"], preview.labels()
+    kept = await office.press("会议照常", message=preview)
+    assert any("会议照常" in (m.text or "") for m in kept), [m.text for m in kept]
+    assert len(calendar.upcoming(db, clock.now())) == 2
+    assert db.execute("select count(*) from outbox").fetchone()[0] == before  # nobody told
+
+    moved = (await office.send("/meeting_move 1 2099-12-12 09:00 ｜ 礼堂"))[-1]
+    assert "2099-12-10 14:30 → 2099-12-12 09:00" in moved.text and "礼堂" in moved.text, moved.text
+    assert "通知参加人员 1 人" in moved.text, moved.text
+    done = await office.press("确认改期", message=moved)
+    assert any("已改期，已通知参加人员 1 人" in (m.text or "") for m in done), [m.text for m in done]
+    told = await leader.wait_for("会议改期")
+    assert "2099-12-12 09:00" in told.text and "礼堂" in told.text
+
+    cancelled = await confirmed(office, "/meeting_cancel 1")
+    assert any("#1 已取消，已通知参加人员 1 人" in (m.text or "") for m in cancelled), cancelled
+    assert [e.title for e in calendar.upcoming(db, clock.now())] == ["周例会"]
+
+
+async def test_a_phase_says_how_many_will_be_told_before_it_is_announced(running_bot, client, invited, db):
+    office = await join(client, invited, 103, "王芳")
+    preview = (await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 查摆问题、开展批评"))[-1]
+    assert "阶段预览" in preview.text and "确认后通知全体 4 人" in preview.text, preview.text
+    assert calendar.upcoming(db, clock.now()) == []
+    await office.press("取消", message=preview)
+    assert calendar.upcoming(db, clock.now()) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from conftest import join
+from conftest import confirmed, join
 from test_forgiving_roster import workbook
 
 import bot
@@ -83,7 +83,7 @@ def test_a_calendar_workbook_on_the_command_line(tmp_path, monkeypatch, capsys, 
 
 async def test_a_meeting_typed_as_people_say_it(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
-    reply = await office.send("/meeting 12月10日 下午2点半 ｜ 专题民主生活会 ｜ 三楼会议室 ｜ 班子成员")
+    reply = await confirmed(office, "/meeting 12月10日 下午2点半 ｜ 专题民主生活会 ｜ 三楼会议室 ｜ 班子成员")
     assert "已加入日程 #1" in reply[-1].text
     [event] = calendar.upcoming(db, clock.now())
     assert event.title == "专题民主生活会" and event.place == "三楼会议室"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import join
+from conftest import confirmed, join
 
 from storage import calendar
 from storage.clock import clock
@@ -60,7 +60,7 @@ async def test_a_meeting_typed_all_the_way(running_bot, client, invited, db):
 
 async def test_the_one_liner_still_works_and_the_form_leaves_on_a_menu_tap(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
-    reply = await office.send("/meeting 2099-12-10 14:30 ｜ 总结大会 ｜ 礼堂")
+    reply = await confirmed(office, "/meeting 2099-12-10 14:30 ｜ 总结大会 ｜ 礼堂")
     assert any("已加入日程" in (m.text or "") for m in reply)  # and the office, attending, is told
     await office.send("/meeting")
     await office.send("📋 整改台账")  # the menu, not a meeting called 📋 整改台账
@@ -85,7 +85,7 @@ async def test_a_phase_by_buttons_and_by_typing(running_bot, client, invited, db
     assert phase.title == "查摆问题、开展批评"
     assert phase.starts_at.astimezone(zone).strftime("%H:%M") == "00:00"
     assert phase.ends_at.astimezone(zone).strftime("%H:%M") == "23:59"
-    reply = await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 整改落实、建章立制")
+    reply = await confirmed(office, "/phase 2099-12-01 ｜ 2099-12-31 ｜ 整改落实、建章立制")
     assert "已加入日程" in reply[-1].text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import submit_opinion
+from conftest import confirmed, submit_opinion
 
 from jobs import digests, institutions, notices, opinion_batches, supervision
 from storage import institutions as directory
@@ -62,15 +62,6 @@ def invite_everyone(db, db_path) -> dict[str, str]:
         if unit_db is not db:
             unit_db.close()
     return codes
-
-
-async def confirmed(user, command: str):
-    """A supervision one-liner (/order, /askreport, /appraisal) and its preview's ✅ 确认 pressed:
-    what the bot said after the press."""
-    preview = await user.send(command)
-    assert preview and preview[-1].buttons, [m.text for m in preview]
-    after = await user.press("确认", message=preview[-1])
-    return [m for m in after if m.message_id != preview[-1].message_id]  # not the preview losing its buttons
 
 
 async def everyone_joins(fast_client, codes):

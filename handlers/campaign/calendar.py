@@ -9,7 +9,7 @@ from datetime import datetime, time
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes
 
-from callbacks import read_id
+from callbacks import MEETING_CANCEL_HELD, MEETING_HELD, MEETING_MOVE_HELD, PHASE_HELD, read_id
 from handlers import menu
 from handlers.access import (
     MEMBERS,
@@ -22,6 +22,7 @@ from handlers.access import (
     send_lines,
     settings,
 )
+from handlers.held_commands import HeldCommand, Planned
 from jobs import notices
 from storage import calendar, people, phrasings
 from storage.clock import clock
@@ -72,15 +73,15 @@ async def show_calendar(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_lines(context, update.effective_chat.id, lines)
 
 
-def _parts(context) -> list[str]:
+def _parts(words: list[str]) -> list[str]:
     # the full-width ｜ is what a Chinese input method types for |
-    return [part.strip() for part in re.split(r"[|｜]", " ".join(context.args or []))]
+    return [part.strip() for part in re.split(r"[|｜]", " ".join(words))]
 
 
-@requires(OFFICE)
-async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员、门诊部"""
-    parts = _parts(context) + ["", "", ""]
+async def _meeting_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室 | 班子成员、门诊部: its attendees are
+    told at once, so it is held for 确认 under the form's preview (who, how many)."""
+    parts = _parts(words) + ["", "", ""]
     starts = _moment(context, parts[0])
     if starts is None and parts[0]:
         await reply(
@@ -91,10 +92,10 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text=quoted(parts[0]),
             usage=Raw(say(language(update, context), "calendar.usage")),
         )
-        return
+        return None
     if starts is None or not parts[1]:
         await reply(update, context, "calendar.usage")
-        return
+        return None
     try:
         roles, departments = calendar.audience(parts[3], people.departments(database(context)))
     except ValueError as unknown:
@@ -105,8 +106,33 @@ async def add_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             number=4,
             why=Raw(say(language(update, context), "calendar.unknown_audience", word=quoted(str(unknown)))),
         )
-        return
-    await announce_meeting(update, context, parts[1], starts, parts[2], roles, departments)
+        return None
+    title, place = parts[1], parts[2]
+
+    async def announce() -> None:
+        await announce_meeting(update, context, title, starts, place, roles, departments)
+
+    return Planned(
+        "meeting_form.preview",
+        announce,
+        meeting_preview(update, context, title, starts, place, roles, departments),
+    )
+
+
+def meeting_preview(update, context, title: str, starts: datetime, place: str, roles, departments) -> dict:
+    """What a meeting's preview says, from the one-liner and the form alike: who attends, how many."""
+    lang = language(update, context)
+    event = calendar.Event(0, "meeting", title, starts, None, place, tuple(roles), tuple(departments), False)
+    who = "、".join([say(lang, f"role.{r}") for r in roles] + list(departments)) or say(
+        lang, "meeting_form.everyone"
+    )
+    return {
+        "title": title,
+        "when": _when(context, starts),
+        "place": place or "—",
+        "who": who,
+        "count": len(calendar.attendees(database(context), event)),
+    }
 
 
 def phase_bound(context, text: str, last: bool) -> datetime | None:
@@ -150,10 +176,10 @@ async def announce_meeting(
     )
 
 
-@requires(OFFICE)
-async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评"""
-    parts = _parts(context) + ["", ""]
+async def _phase_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评: told to everyone on the roster, so it
+    is held for 确认 under the form's preview."""
+    parts = _parts(words) + ["", ""]
     starts, ends = phase_bound(context, parts[0], False), phase_bound(context, parts[1], True)
     for number, (typed, moment) in enumerate(((parts[0], starts), (parts[1], ends)), 1):
         if moment is None and typed:
@@ -165,11 +191,26 @@ async def add_phase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 text=quoted(typed),
                 usage=Raw(say(language(update, context), "calendar.phase_usage")),
             )
-            return
+            return None
     if starts is None or ends is None or not parts[2] or ends < starts:
         await reply(update, context, "calendar.phase_usage")
-        return
-    await announce_phase(update, context, parts[2], starts, ends)
+        return None
+    name = parts[2]
+
+    async def announce() -> None:
+        await announce_phase(update, context, name, starts, ends)
+
+    return Planned("phase_form.preview", announce, phase_preview(context, name, starts, ends))
+
+
+def phase_preview(context, name: str, starts: datetime, ends: datetime) -> dict:
+    """What a phase's preview says, from the one-liner and the form alike."""
+    return {
+        "name": name,
+        "first": _when(context, starts)[:10],
+        "last": _when(context, ends)[:10],
+        "count": len(notices.everyone(context)),
+    }
 
 
 async def announce_phase(
@@ -188,8 +229,8 @@ async def announce_phase(
     await reply(update, context, "calendar.added", id=event_id, count=told)
 
 
-async def _event_arg(update, context) -> calendar.Event | None:
-    event_id = read_id((context.args or [""])[0])
+async def _event_arg(update, context, words: list[str]) -> calendar.Event | None:
+    event_id = read_id((words or [""])[0])
     event = calendar.get(database(context), event_id) if event_id is not None else None
     if event is None or event.cancelled:
         await reply(update, context, "calendar.no_event")
@@ -197,38 +238,90 @@ async def _event_arg(update, context) -> calendar.Event | None:
     return event
 
 
-@requires(OFFICE)
-async def move_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/meeting_move N 2026-12-11 09:00 | 新地点"""
-    event = await _event_arg(update, context)
+async def _move_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """/meeting_move N 2026-12-11 09:00 | 新地点: every attendee is told, so it is held for 确认
+    under the meeting's name, old and new time and how many will hear of it."""
+    event = await _event_arg(update, context, words)
     if event is None:
-        return
-    parts = [p.strip() for p in " ".join((context.args or [])[1:]).split("|")] + [""]
+        return None
+    parts = _parts(words[1:]) + [""]
     starts = _moment(context, parts[0])
     if starts is None:
         await reply(update, context, "calendar.usage")
-        return
-    actor = person_of(update, context)
-    event = calendar.move(database(context), event.id, starts, parts[1] or None, actor.id)
-    notices.meeting_moved(context, event)
-    await reply(update, context, "calendar.moved", id=event.id)
+        return None
+    place = parts[1] or None
+
+    async def move() -> None:
+        moved = calendar.move(database(context), event.id, starts, place, person_of(update, context).id)
+        told = notices.meeting_moved(context, moved)
+        await reply(update, context, "calendar.moved", id=moved.id, count=told)
+
+    return Planned(
+        "calendar.move_preview",
+        move,
+        {
+            "id": event.id,
+            "title": event.title,
+            "old": _when(context, event.starts_at),
+            "when": _when(context, starts),
+            "place": place or event.place or "—",
+            "count": len(calendar.attendees(database(context), event)),
+        },
+    )
 
 
-@requires(OFFICE)
-async def cancel_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    event = await _event_arg(update, context)
+async def _cancel_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """/meeting_cancel N: cannot be undone and every attendee is told, so it is held for 确认
+    under the meeting's name and time (a mistyped number shows the wrong meeting, not gone)."""
+    event = await _event_arg(update, context, words)
     if event is None:
-        return
-    event = calendar.cancel(database(context), event.id, person_of(update, context).id)
-    notices.meeting_cancelled(context, event)
-    await reply(update, context, "calendar.cancelled", id=event.id)
+        return None
+
+    async def cancel() -> None:
+        cancelled = calendar.cancel(database(context), event.id, person_of(update, context).id)
+        told = notices.meeting_cancelled(context, cancelled)
+        await reply(update, context, "calendar.cancelled", id=cancelled.id, count=told)
+
+    return Planned(
+        "calendar.cancel_preview",
+        cancel,
+        {
+            "id": event.id,
+            "title": event.title,
+            "when": _when(context, event.starts_at),
+            "count": len(calendar.attendees(database(context), event)),
+        },
+    )
+
+
+MEETING = HeldCommand(
+    "meeting", MEETING_HELD, _meeting_plan, (OFFICE,), "calendar.btn.publish", "calendar.not_added"
+)
+PHASE = HeldCommand("phase", PHASE_HELD, _phase_plan, (OFFICE,), "calendar.btn.publish", "calendar.not_added")
+MOVE = HeldCommand(
+    "meeting_move", MEETING_MOVE_HELD, _move_plan, (OFFICE,), "calendar.btn.move", "calendar.not_moved"
+)
+CANCEL = HeldCommand(
+    "meeting_cancel",
+    MEETING_CANCEL_HELD,
+    _cancel_plan,
+    (OFFICE,),
+    "calendar.btn.cancel",
+    "calendar.not_cancelled",
+    cancel_label="calendar.btn.keep",
+)
 
 
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("meetings", show_calendar),
-        CommandHandler("meeting", add_meeting),
-        CommandHandler("phase", add_phase),
-        CommandHandler("meeting_move", move_meeting),
-        CommandHandler("meeting_cancel", cancel_meeting),
+        # bare /meeting and /phase are the guided forms' (registered before this module)
+        CommandHandler("meeting", MEETING.preview()),
+        CommandHandler("phase", PHASE.preview()),
+        CommandHandler("meeting_move", MOVE.preview()),
+        CommandHandler("meeting_cancel", CANCEL.preview()),
+        *MEETING.handlers(with_command=False),
+        *PHASE.handlers(with_command=False),
+        *MOVE.handlers(with_command=False),
+        *CANCEL.handlers(with_command=False),
     ]

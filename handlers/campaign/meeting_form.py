@@ -26,10 +26,9 @@ from callbacks import (
 )
 from handlers import conversations, forms
 from handlers.access import database, language, quoted, reply, requires, settings, too_long
-from handlers.campaign.calendar import announce_meeting
+from handlers.campaign.calendar import announce_meeting, meeting_preview
 from handlers.forms import inline_rows
 from storage import calendar, people, phrasings
-from storage.calendar import Event
 from storage.clock import clock
 from storage.people import OFFICE
 from texts import say
@@ -217,30 +216,14 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         await reply(update, context, "stale_button")
         return ConversationHandler.END
     starts = datetime.fromisoformat(form["starts"])
-    event = Event(
-        0,
-        "meeting",
-        form["title"],
-        starts,
-        None,
-        form.get("place", ""),
-        tuple(form["roles"]),
-        tuple(form["departments"]),
-        False,
-    )
-    count = len(calendar.attendees(database(context), event))
-    who = "、".join([say(lang, f"role.{r}") for r in form["roles"]] + form["departments"]) or say(
-        lang, "meeting_form.everyone"
+    preview = meeting_preview(
+        update, context, form["title"], starts, form.get("place", ""), form["roles"], form["departments"]
     )
     await reply(
         update,
         context,
         "meeting_form.preview",
-        title=form["title"],
-        when=starts.strftime("%Y-%m-%d %H:%M"),
-        place=form.get("place") or "—",
-        who=who,
-        count=count,
+        **preview,
         reply_markup=forms.confirm_or_cancel(lang, MEETING_FORM_CONFIRM, MEETING_FORM_CANCEL),
     )
     return CONFIRM

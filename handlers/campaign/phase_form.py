@@ -20,7 +20,7 @@ from callbacks import (
 )
 from handlers import conversations, forms
 from handlers.access import language, quoted, reply, requires, too_long
-from handlers.campaign.calendar import announce_phase, phase_bound
+from handlers.campaign.calendar import announce_phase, phase_bound, phase_preview
 from handlers.forms import inline_rows
 from storage.people import OFFICE
 
@@ -97,9 +97,7 @@ async def last_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
         update,
         context,
         "phase_form.preview",
-        name=form["name"],
-        first=starts.date().isoformat(),
-        last=ends.date().isoformat(),
+        **phase_preview(context, form["name"], starts, ends),
         reply_markup=forms.confirm_or_cancel(lang, PHASE_FORM_CONFIRM, PHASE_FORM_CANCEL),
     )
     return CONFIRM
