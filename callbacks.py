@@ -538,6 +538,9 @@ ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_HELD = declare("order_held", "sup:oi", HELD_ANSWER, CONFIRMATION)  # /order
 REPORT_ASK_HELD = declare("report_ask_held", "sup:ak", HELD_ANSWER, CONFIRMATION)  # /askreport
 APPRAISAL_HELD = declare("appraisal_held", "sup:ap", HELD_ANSWER, CONFIRMATION)  # /appraisal
+FINDINGS_LIST = declare(
+    "findings_list", "fd:ok", choice("answer", ("all", "new", "no"))
+)  # /findings' preview
 MEETING_HELD = declare("meeting_held", "cal:mt", HELD_ANSWER, CONFIRMATION)  # /meeting with its words
 PHASE_HELD = declare("phase_held", "cal:ph", HELD_ANSWER, CONFIRMATION)  # /phase with its words
 MEETING_MOVE_HELD = declare("meeting_move_held", "cal:mv", HELD_ANSWER, CONFIRMATION)  # /meeting_move

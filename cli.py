@@ -217,7 +217,7 @@ def _problems_import(settings: config.Settings, args: argparse.Namespace) -> int
     if ids is None:
         return 1
     where = notices.Reach(db, settings.default_language, settings.timezone)
-    told = sum(notices.problem_listed(where, problem_id) for problem_id in ids)
+    told = notices.problems_listed(where, ids)
     which = f"#{ids[0]}" if len(ids) == 1 else f"#{ids[0]} to #{ids[-1]}"
     print(
         f"problems: {len(ids)} listed ({which}); {len(notices.leaders(where))} leaders "

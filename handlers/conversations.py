@@ -41,6 +41,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
         "kind",
         "horizon",
         "findings_file",
+        "findings_confirm",
         "list_title",
         "list_kind",
         "list_horizon",
@@ -70,6 +71,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
 USER_DATA_KEYS: dict[str, str] = {
     "inbox_opinion": "inbox_action",
     "new_problem": "office_problems",
+    "findings": "office_problems",
     "returning": "closure_review",
     "dispatch": "leadership",
     "explain": "explanation",

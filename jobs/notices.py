@@ -320,6 +320,26 @@ def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> i
     )
 
 
+LISTED_ONE_BY_ONE = 3  # more problems listed at once (a findings file) are told as one notice
+
+
+def problems_listed(target, ids: list[int]) -> int:
+    """Problems listed together (a meeting's findings): a few are told one by one, each with its
+    接单 button; more are one notice to each leader, who finds them under 🙋 待接单, rather
+    than one message a second each for minutes."""
+    if len(ids) <= LISTED_ONE_BY_ONE:
+        return sum(problem_listed(target, problem_id) for problem_id in ids)
+    return notify(
+        target,
+        leaders(target),
+        "notice.listed_many",
+        dedup=f"listed-many:{ids[0]}-{ids[-1]}",
+        count=len(ids),
+        first=ids[0],
+        last=ids[-1],
+    )
+
+
 def problem_claimed(target, problem: Problem, due_at: datetime | None = None) -> int:
     return notify(
         target,

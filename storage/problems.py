@@ -779,6 +779,20 @@ def parse_findings(raw: bytes, today: date | None = None) -> list[dict]:
     return findings
 
 
+def open_namesakes(db: sqlite_utils.Database, titles: list[str]) -> dict[str, int]:
+    """title -> the open problem already listed under it (spaces aside): a findings file sent
+    twice, or a finding the office listed by hand, shows before it is listed again."""
+    wanted = {" ".join(t.split()) for t in titles}
+    found: dict[str, int] = {}
+    for row in db.query(
+        "select id, title from problems where status not in (?, ?) order by id", [CLOSED, EXPLAINED]
+    ):
+        key = " ".join(row["title"].split())
+        if key in wanted:
+            found.setdefault(key, row["id"])
+    return found
+
+
 def import_findings(db: sqlite_utils.Database, findings: list[dict], actor_id: int | None) -> list[int]:
     """All findings in one transaction: all are listed, or none."""
     with db.atomic():

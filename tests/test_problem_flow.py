@@ -165,7 +165,8 @@ async def test_findings_import_in_chat_and_on_the_command_line(
     assert "第 3 行" in reply[-1].text and "不知道" in reply[-1].text
     assert problems.count(db) == 0
     good = "问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,督查\n"
-    reply = await office.send_file(good.encode("gbk"), "findings.csv")
+    preview = await office.send_file(good.encode("gbk"), "findings.csv")
+    reply = await office.press("确认列入", message=preview[-1])
     assert "已列入 2 个问题" in reply[-1].text
 
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
@@ -196,3 +197,45 @@ async def test_long_term_problems_move_by_milestones(running_bot, client, invite
     assert "已完成" in (await head.send(f"/milestone {problem_id} done 1"))[-1].text
     detail = (await staff.send(f"/history {problem_id}"))[-1].text
     assert "☑ 里程碑 1：2099-03-31 首批书目上架" in detail and "完成里程碑" in detail
+
+
+async def test_a_findings_file_is_previewed_and_the_same_file_sent_twice_lists_nothing_twice(
+    running_bot, client, invited, db
+):
+    """The office sent the meeting's findings, saw no answer on a slow phone and sent the file
+    again: 120 problems became 240 and every leader was told of each twice, with no way to delete
+    a listed problem. Now the file is previewed line by line with how many leaders will be
+    told, and a finding already listed and open is marked, with 只列入新的 beside 全部列入. Each
+    leader is told once of a file's problems, not once a second for two minutes."""
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    titles = [
+        f"第{n}项：职工书屋开放时间短，夜班职工借不到书，建议延长开放时间并设自助借还" for n in range(1, 121)
+    ]
+    findings = ("问题,完成时限\n" + "".join(f"{t},2099-06-30\n" for t in titles)).encode()
+    await office.send("/findings")
+    preview = await office.send_file(findings, "清单.csv")
+    text = "\n".join(m.text for m in preview)
+    assert "文件里有 120 个问题" in text and all(t in text for t in titles), text[:200]
+    assert all(len(m.text) <= 4096 for m in preview) and len(preview) > 1  # split, never cut
+    assert "班子成员（1 人）" in preview[-1].text and problems.count(db) == 0
+    assert preview[-1].labels() == ["✅ 确认列入", "取消"], preview[-1].labels()
+    await office.press("确认列入", message=preview[-1])
+    assert problems.count(db) == 120
+    told = await leader.wait_for("列入了 120 个新问题待接单（#1 至 #120）")
+    assert "/claim" in told.text
+    assert not [m for m in leader.inbox if "新问题待接单 #" in (m.text or "")]  # one notice, not 120
+
+    await office.send("/findings")
+    again = await office.send_file(("问题\n" + titles[0] + "\n新发现：食堂排队太久\n").encode(), "清单.csv")
+    text = "\n".join(m.text for m in again)
+    assert "已有同名问题 #1" in text and "1 个与已列入" in text and "新的有 1 个" in text, text
+    assert again[-1].labels() == ["✅ 只列入新的 1 个", "全部列入（2 个）", "取消"], again[-1].labels()
+    done = await office.press("只列入新的", message=again[-1])
+    assert "已列入问题 #121" in done[-1].text, done[-1].text
+    assert problems.count(db) == 121
+
+    await office.send("/findings")
+    cancelled = await office.send_file("问题\n门卫夜巡不到位\n".encode(), "清单.csv")
+    await office.press("取消", message=cancelled[-1])
+    assert problems.count(db) == 121

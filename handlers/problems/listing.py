@@ -4,6 +4,8 @@ report done is handlers/problems/closures.py."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -20,6 +22,7 @@ from callbacks import (
     ASSIGN,
     ASSIGN_PAGE,
     ASSIGN_PICK,
+    FINDINGS_LIST,
     INBOX_PROBLEM,
     LISTING_CANCEL,
     LISTING_CONFIRM,
@@ -33,7 +36,7 @@ from callbacks import (
     read_id,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, refuse, reply, requires, too_long
+from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, too_long
 from handlers.people.roster import file_error_text, is_table_file
 from handlers.problems.actions import id_in_button, offer_picks, tell_error
 from handlers.uploads import download
@@ -43,6 +46,7 @@ from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import every_language, say
+from texts.fit import shorten
 
 (
     TITLE,
@@ -50,6 +54,7 @@ from texts import every_language, say
     KIND,
     HORIZON,
     FINDINGS_FILE,
+    FINDINGS_CONFIRM,
     LIST_TITLE,
     LIST_KIND,
     LIST_HORIZON,
@@ -491,13 +496,74 @@ async def receive_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             parse_mode="HTML",
         )
         return FINDINGS_FILE
+    # held until 确认: many problems listed and every leader told of each, which cannot be undone
+    context.user_data["findings"] = [
+        {**f, "deadline": f["deadline"] and f["deadline"].isoformat()} for f in findings
+    ]
+    await _preview_findings(update, context, findings)
+    return FINDINGS_CONFIRM
+
+
+async def _preview_findings(update: Update, context: ContextTypes.DEFAULT_TYPE, findings: list[dict]) -> None:
+    """Every finding a line (as many messages as it takes), the ones already listed marked, and
+    how many leaders will be told; the last message carries the buttons."""
+    lang = language(update, context)
+    namesakes = problems.open_namesakes(database(context), [f["title"] for f in findings])
+    lines = [say(lang, "findings.preview", count=len(findings))]
+    for number, finding in enumerate(findings, 1):
+        twin = namesakes.get(" ".join(finding["title"].split()))
+        lines.append(
+            say(
+                lang,
+                "findings.preview_twin" if twin else "findings.preview_line",
+                number=number,
+                title=shorten(finding["title"], 300),
+                deadline=finding["deadline"].isoformat() if finding["deadline"] else "—",
+                id=twin or "",
+            )
+        )
+    leaders = len(notices.reachable(notices.leaders(context)))
+    fresh = sum(1 for f in findings if " ".join(f["title"].split()) not in namesakes)
+    rows = [[(say(lang, "findings.btn.list"), FINDINGS_LIST.data("all"))]]
+    if namesakes:
+        lines.append(say(lang, "findings.preview_twins", twins=len(findings) - fresh, fresh=fresh))
+        rows = [[(say(lang, "findings.btn.fresh", count=fresh), FINDINGS_LIST.data("new"))]] if fresh else []
+        rows.append([(say(lang, "findings.btn.all", count=len(findings)), FINDINGS_LIST.data("all"))])
+    rows.append([(say(lang, "btn.cancel"), FINDINGS_LIST.data("no"))])
+    lines.append(say(lang, "findings.preview_end", leaders=leaders))
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows]
+    )
+    await send_lines(context, update.effective_chat.id, lines, reply_markup=markup)
+
+
+@requires(OFFICE)
+async def confirm_findings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    [choice] = FINDINGS_LIST.parse(update.callback_query.data)
+    kept = context.user_data.pop("findings", None)
+    if kept is None:  # pressed twice, or a preview from before a restart
+        await refuse(update, context, "stale_button")
+        return ConversationHandler.END
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except TelegramError:  # a message too old to edit: the answer below says what was done
+        pass
+    if choice == "no":
+        await reply(update, context, "findings.not_listed")
+        return ConversationHandler.END
+    findings = [{**f, "deadline": f["deadline"] and date.fromisoformat(f["deadline"])} for f in kept]
+    if choice == "new":  # the namesakes as they are now, not as they were at the preview
+        namesakes = problems.open_namesakes(database(context), [f["title"] for f in findings])
+        findings = [f for f in findings if " ".join(f["title"].split()) not in namesakes]
+    if not findings:
+        await reply(update, context, "findings.nothing_new")
+        return ConversationHandler.END
     ids = problems.import_findings(database(context), findings, person_of(update, context).id)
     if len(ids) == 1:
         await reply(update, context, "findings.done_one", id=ids[0])
     else:
         await reply(update, context, "findings.done", count=len(ids), first=ids[0], last=ids[-1])
-    for problem_id in ids:
-        announce(context, problem_id)
+    notices.problems_listed(context, ids)
     return ConversationHandler.END
 
 
@@ -536,6 +602,7 @@ def handlers() -> list[BaseHandler]:
                     ),
                 ],
                 FINDINGS_FILE: [MessageHandler(filters.Document.ALL, receive_findings)],
+                FINDINGS_CONFIRM: [CallbackQueryHandler(confirm_findings, pattern=FINDINGS_LIST)],
                 LIST_TITLE: [
                     MessageHandler(TEXT, receive_listing_title),
                     CallbackQueryHandler(keep_title, pattern=LISTING_KEEP_TITLE),
