@@ -18,6 +18,8 @@ from storage.people import Person
 
 SEPARATORS = re.compile(r"[,，;；、/|\s]+")
 
+MAX_TEXT = 200  # a title or a place; the chat refuses longer (handlers/campaign), a file import too
+
 
 @dataclass(frozen=True)
 class Event:
@@ -83,10 +85,10 @@ def add(
             .insert(
                 {
                     "kind": kind,
-                    "title": title.strip()[:200],
+                    "title": title.strip()[:MAX_TEXT],
                     "starts_at": iso(starts_at),
                     "ends_at": iso(ends_at) if ends_at else None,
-                    "place": place.strip()[:200],
+                    "place": place.strip()[:MAX_TEXT],
                     "roles": " ".join(roles),
                     "departments": "|".join(current_names(db, departments)),
                 }
@@ -102,7 +104,7 @@ def move(
     db: sqlite_utils.Database, event_id: int, starts_at: datetime, place: str | None, actor_id: int
 ) -> Event:
     with db.atomic():
-        changes = {"starts_at": iso(starts_at)} | ({"place": place.strip()[:200]} if place else {})
+        changes = {"starts_at": iso(starts_at)} | ({"place": place.strip()[:MAX_TEXT]} if place else {})
         db.table("events").update(event_id, changes)
         audit.record(db, "calendar.move", f"event:{event_id}", actor_id, to=iso(starts_at))
     return _existing(db, event_id)
@@ -201,6 +203,9 @@ def parse_csv(db: sqlite_utils.Database, raw: bytes, zone: ZoneInfo) -> list[dic
     for line, cells in csv_files.rows(raw, WORDS, ("title", "starts")):
         if not cells["title"]:
             raise FileRejected("no_title", line=line)
+        for text in (cells["title"], cells.get("place", "")):
+            if len(text) > MAX_TEXT:  # refused, never cut: the office shortens the cell
+                raise FileRejected("long_text", line=line, detail=text[:20])
         try:
             roles, departments = audience(cells.get("audience", ""), known)
         except ValueError as unknown:

@@ -533,6 +533,7 @@ MESSAGES = {
     "calendar.error.no_title": "the title is missing.",
     "calendar.error.time": "cannot read the time “{detail}”; write it as 2026-12-10 14:30.",
     "calendar.error.audience": "unknown attendees “{detail}”: use roles or department names.",
+    "calendar.error.long_text": "a title or place is over 200 characters ({detail}…); please shorten it.",
     "lookback.evidence_ask": "Send a photo from the site, or a sentence, showing that the fix for #{id} still holds. /cancel cancels.",
     "cmd.hotspots": "Hotspots: the problems many people raised",
     "btn.hotspots": "🔥 Hotspots",

@@ -545,6 +545,7 @@ MESSAGES = {
     "calendar.error.no_title": "缺少名称。",
     "calendar.error.time": "看不懂时间“{detail}”，请写成 2026-12-10 14:30。",
     "calendar.error.audience": "不认识参加人员“{detail}”：请写角色或科室名称。",
+    "calendar.error.long_text": "名称或地点超过 200 字（{detail}…），请精简。",
     "lookback.evidence_ask": "请发一张现场照片，或用一句话说明 #{id} 的整改效果仍然保持。发送 /cancel 取消。",
     "cmd.hotspots": "意见热点：多人反映的同类问题",
     "btn.hotspots": "🔥 意见热点",

@@ -533,6 +533,7 @@ MESSAGES = {
     "calendar.error.no_title": "缺少名稱。",
     "calendar.error.time": "看不懂時間「{detail}」，請寫成 2026-12-10 14:30。",
     "calendar.error.audience": "不認識參加人員「{detail}」：請寫角色或科室名稱。",
+    "calendar.error.long_text": "名稱或地點超過 200 字（{detail}…），請精簡。",
     "lookback.evidence_ask": "請傳一張現場照片，或用一句話說明 #{id} 的整改效果仍然保持。傳送 /cancel 取消。",
     "cmd.hotspots": "意見熱點：多人反映的同類問題",
     "btn.hotspots": "🔥 意見熱點",

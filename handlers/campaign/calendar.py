@@ -21,6 +21,7 @@ from handlers.access import (
     requires,
     send_lines,
     settings,
+    too_long,
 )
 from handlers.held_commands import HeldCommand, Planned
 from jobs import notices
@@ -108,6 +109,10 @@ async def _meeting_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
         )
         return None
     title, place = parts[1], parts[2]
+    if await too_long(update, context, title, calendar.MAX_TEXT) or await too_long(
+        update, context, place, calendar.MAX_TEXT
+    ):
+        return None
 
     async def announce() -> None:
         await announce_meeting(update, context, title, starts, place, roles, departments)
@@ -196,6 +201,8 @@ async def _phase_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
         await reply(update, context, "calendar.phase_usage")
         return None
     name = parts[2]
+    if await too_long(update, context, name, calendar.MAX_TEXT):
+        return None
 
     async def announce() -> None:
         await announce_phase(update, context, name, starts, ends)
@@ -250,6 +257,8 @@ async def _move_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: 
         await reply(update, context, "calendar.usage")
         return None
     place = parts[1] or None
+    if place and await too_long(update, context, place, calendar.MAX_TEXT):
+        return None
 
     async def move() -> None:
         moved = calendar.move(database(context), event.id, starts, place, person_of(update, context).id)
