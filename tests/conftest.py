@@ -221,10 +221,16 @@ async def submit_opinion(
 async def confirmed(user, command: str):
     """A one-liner held for 确认 (handlers/held_commands.py: /order, /meeting, /phase …) and its
     preview's ✅ 确认 pressed: what the bot said after the press, the preview aside."""
-    preview = await user.send(command)
-    assert preview and preview[-1].buttons, [m.text for m in preview]
-    after = await user.press("确认", message=preview[-1])
-    return [m for m in after if m.message_id != preview[-1].message_id]  # not the preview losing its buttons
+    preview = held_preview(await user.send(command))
+    after = await user.press("确认", message=preview)
+    return [m for m in after if m.message_id != preview.message_id]  # not the preview losing its buttons
+
+
+def held_preview(replies):
+    """The preview among a command's replies: notices delivered meanwhile may come after it."""
+    found = [m for m in replies if m.buttons]
+    assert found, [m.text for m in replies]
+    return found[-1]
 
 
 async def join(client, invited, user_id: int, name: str, language_code: str = "zh-hans"):

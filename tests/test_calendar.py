@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from conftest import confirmed, join
+from conftest import confirmed, held_preview, join
 
 import bot
 from jobs import delivery, sweeper
@@ -120,7 +120,7 @@ async def test_a_mistyped_meeting_number_shows_the_meeting_before_it_is_cancelle
     await confirmed(office, "/meeting 2099-12-10 14:30 ｜ 专题民主生活会 ｜ 三楼会议室 ｜ 班子成员")
     await confirmed(office, "/meeting 2099-12-11 09:00 ｜ 周例会 ｜ 二楼")
 
-    preview = (await office.send("/meeting_cancel 2"))[-1]
+    preview = held_preview(await office.send("/meeting_cancel 2"))
     assert "#2 周例会（2099-12-11 09:00）" in preview.text and "不能恢复" in preview.text, preview.text
     assert "通知参加人员 4 人" in preview.text, preview.text  # no attendees named: everyone
     assert preview.labels() == ["✅ 确认取消会议", "会议照常"], preview.labels()
@@ -130,7 +130,7 @@ async def test_a_mistyped_meeting_number_shows_the_meeting_before_it_is_cancelle
     cancel_notices = db.execute("select count(*) from outbox where text like '%会议取消%'").fetchone()[0]
     assert not cancel_notices  # nobody told
 
-    moved = (await office.send("/meeting_move 1 2099-12-12 09:00 ｜ 礼堂"))[-1]
+    moved = held_preview(await office.send("/meeting_move 1 2099-12-12 09:00 ｜ 礼堂"))
     assert "2099-12-10 14:30 → 2099-12-12 09:00" in moved.text and "礼堂" in moved.text, moved.text
     assert "通知参加人员 1 人" in moved.text, moved.text
     done = await office.press("确认改期", message=moved)
@@ -145,7 +145,7 @@ async def test_a_mistyped_meeting_number_shows_the_meeting_before_it_is_cancelle
 
 async def test_a_phase_says_how_many_will_be_told_before_it_is_announced(running_bot, client, invited, db):
     office = await join(client, invited, 103, "王芳")
-    preview = (await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 查摆问题、开展批评"))[-1]
+    preview = held_preview(await office.send("/phase 2099-12-01 ｜ 2099-12-31 ｜ 查摆问题、开展批评"))
     assert "阶段预览" in preview.text and "确认后通知全体 4 人" in preview.text, preview.text
     assert calendar.upcoming(db, clock.now()) == []
     await office.press("取消", message=preview)

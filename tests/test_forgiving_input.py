@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from conftest import confirmed, join
+from conftest import confirmed, held_preview, join
 from test_forgiving_roster import workbook
 
 import bot
@@ -49,7 +49,7 @@ async def test_findings_as_a_workbook_in_chat(running_bot, client, invited, db):
     good = workbook([["问题", "完成时限"], ["书屋", datetime(2099, 6, 30)], ["监控", "2099-07-01"]])
     preview = await office.send_file(good, "清单.xlsx")
     assert "文件里有 2 个问题" in preview[0].text and problems.count(db) == 0  # not before 确认
-    reply = await office.press("确认列入", message=preview[-1])
+    reply = await office.press("确认列入", message=held_preview(preview))
     assert "已列入 2 个问题" in reply[-1].text
     assert [r[0] for r in db.execute("select deadline from problems order by id")] == [
         "2099-06-30",

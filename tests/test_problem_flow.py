@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 
-from conftest import join, submit_opinion
+from conftest import held_preview, join, submit_opinion
 from PIL import Image
 
 import bot
@@ -166,7 +166,7 @@ async def test_findings_import_in_chat_and_on_the_command_line(
     assert problems.count(db) == 0
     good = "问题,问题来源\n职工书屋开放时间短,民主生活会\n监控有死角,督查\n"
     preview = await office.send_file(good.encode("gbk"), "findings.csv")
-    reply = await office.press("确认列入", message=preview[-1])
+    reply = await office.press("确认列入", message=held_preview(preview))
     assert "已列入 2 个问题" in reply[-1].text
 
     monkeypatch.setenv("DATABASE_PATH", str(db_path))
@@ -218,9 +218,9 @@ async def test_a_findings_file_is_previewed_and_the_same_file_sent_twice_lists_n
     text = "\n".join(m.text for m in preview)
     assert "文件里有 120 个问题" in text and all(t in text for t in titles), text[:200]
     assert all(len(m.text) <= 4096 for m in preview) and len(preview) > 1  # split, never cut
-    assert "班子成员（1 人）" in preview[-1].text and problems.count(db) == 0
-    assert preview[-1].labels() == ["✅ 确认列入", "取消"], preview[-1].labels()
-    await office.press("确认列入", message=preview[-1])
+    assert "班子成员（1 人）" in held_preview(preview).text and problems.count(db) == 0
+    assert held_preview(preview).labels() == ["✅ 确认列入", "取消"], held_preview(preview).labels()
+    await office.press("确认列入", message=held_preview(preview))
     assert problems.count(db) == 120
     told = await leader.wait_for("列入了 120 个新问题待接单（#1 至 #120）")
     assert "/claim" in told.text
@@ -230,12 +230,14 @@ async def test_a_findings_file_is_previewed_and_the_same_file_sent_twice_lists_n
     again = await office.send_file(("问题\n" + titles[0] + "\n新发现：食堂排队太久\n").encode(), "清单.csv")
     text = "\n".join(m.text for m in again)
     assert "已有同名问题 #1" in text and "1 个与已列入" in text and "新的有 1 个" in text, text
-    assert again[-1].labels() == ["✅ 只列入新的 1 个", "全部列入（2 个）", "取消"], again[-1].labels()
-    done = await office.press("只列入新的", message=again[-1])
+    assert held_preview(again).labels() == ["✅ 只列入新的 1 个", "全部列入（2 个）", "取消"], held_preview(
+        again
+    ).labels()
+    done = await office.press("只列入新的", message=held_preview(again))
     assert "已列入问题 #121" in done[-1].text, done[-1].text
     assert problems.count(db) == 121
 
     await office.send("/findings")
     cancelled = await office.send_file("问题\n门卫夜巡不到位\n".encode(), "清单.csv")
-    await office.press("取消", message=cancelled[-1])
+    await office.press("取消", message=held_preview(cancelled))
     assert problems.count(db) == 121
