@@ -314,6 +314,8 @@ LISTING_CONFIRM = declare("listing_confirm", "plok")
 LISTING_CANCEL = declare("listing_cancel", "plno")
 ASSIGN = declare("assign", "pa", _id("problem"), _id("leader"))
 ASSIGN_PICK = declare("assign_pick", "pas", _id("problem"))  # /assign: a waiting problem picked
+# a page of the leaders offered for a problem (handlers/pages.py pickers: the page, redrawn in place)
+ASSIGN_LEADERS_PAGE = declare("assign_leaders_page", "pg:al", _id("problem"), number("page", MAX_PAGE, low=1))
 CLAIM = declare("claim", "claim", _id("problem"))
 DISPATCH = declare("dispatch", "pd", _id("problem"))
 EXPLAIN = declare("explain", "px", _id("problem"))
@@ -467,13 +469,18 @@ EVALUATION_SUBMIT = declare("evaluation_submit", "ev:ok", _id("sheet"))
 EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
 EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
 EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
+EVALUATION_FLAG_PAGE = declare("evaluation_flag_page", "er:fp", _id("sheet"), number("page", MAX_PAGE, low=1))
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
 EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"), CONFIRMATION)
 EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"), CONFIRMATION)
 # The leaders who see a sheet's results (sheet 0: every sheet), named by the office, one tap each.
 EVALUATION_VIEWERS = declare("evaluation_viewers", "ew:s", _id("sheet"))
 EVALUATION_VIEWER_TOGGLE = declare("evaluation_viewer_toggle", "ew:t", _id("sheet"), _id("person"))
+EVALUATION_VIEWERS_PAGE = declare(
+    "evaluation_viewers_page", "ew:p", _id("sheet"), number("page", MAX_PAGE, low=1)
+)
 EVALUATION_VIEW = declare("evaluation_view", "ex:r", _id("sheet"))  # a named leader opens the results
+EVALUATION_VIEW_PAGE = declare("evaluation_view_page", "ex:p", _id("sheet"), number("page", MAX_PAGE, low=1))
 
 # ---- the office's forms: /newsheet, /meeting, /selfcheck, /phase without arguments ------------
 # Buttons that carry their words carry one of these (phrasings reads them as if typed); the
