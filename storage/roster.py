@@ -174,10 +174,16 @@ def _roles(cell: str, line: int) -> str:
     return people.encode_roles(roles)
 
 
-def _is_note(cells: dict[str, str]) -> bool:
-    """制表人：王芳　审核：李娜 under the people (in the name column, the rest empty)."""
-    others = [v for column, v in cells.items() if column != "name" and names.normalise(v)]
-    return not others and bool(NOTE.search(cells["name"]))
+def _not_a_person(cells: dict[str, str]) -> bool:
+    """A row with none of a person's cells (序号 numbered ahead down an empty table, a note
+    merged from the first column), or a note in the name column with the rest empty
+    (制表人：王芳　审核：李娜 under the people)."""
+    filled = {column for column, value in cells.items() if names.normalise(value)}
+    return (
+        not filled & {"name", "department", "roles"}
+        or filled == {"name"}
+        and bool(NOTE.search(cells["name"]))
+    )
 
 
 def _row(cells: dict[str, str], line: int, duty: bool = False) -> RosterRow:
@@ -230,7 +236,7 @@ def parse(raw: bytes) -> list[RosterRow]:
     parsed: list[RosterRow] = []
     seen: dict[tuple[str, str], int] = {}
     for line, cells, duty in _cells(raw):
-        if _is_note(cells):
+        if _not_a_person(cells):
             continue
         row = _row(cells, line, duty)
         key = (row.institution, row.key)  # a staff number is unique within its institution
@@ -306,7 +312,7 @@ def _plan(
                 changes.deactivates_importer = True
             writes.append(("deactivate", current["id"]))
     _new_departments(db, rows, changes)
-    _similar_people(rows, existing, changes)
+    _similar_people([w[1] for w in writes if w[0] == "insert"], existing, changes)
     return changes, writes
 
 
@@ -345,22 +351,30 @@ def _answered_department(department: str, answers: Answers) -> str:
     return department
 
 
-def _similar_people(rows: list[RosterRow], leaving: dict[str, dict], changes: RosterChanges) -> None:
-    """Pairs of a newcomer and someone the import would deactivate who may be one person: the
-    same name (a staff number retyped: 001 became 1), or in the same department a name one
-    character apart (王小明 corrected to 王晓明). Each person in one pair at most."""
-    added = set(changes.added)
+def _similar_people(added: list[RosterRow], leaving: dict[str, dict], changes: RosterChanges) -> None:
+    """Pairs of a newcomer and someone the import would deactivate who may be one person: in
+    the same department the same name or one a character apart (王小明 corrected to 王晓明, a
+    staff number retyped: 001 became 1); then the same name in another department. Each person
+    in one pair at most."""
     candidates = [r for r in leaving.values() if r["active"]]
-    for row in rows:
-        if row.name not in added:
-            continue
-        for person in candidates:
-            name = names.normalise(person["name"])
-            same_department = names.normalise(person["department"]) == row.department
-            if name == row.name or same_department and _one_apart(name, row.name):
-                changes.similar_people.append((row, person))
-                candidates.remove(person)
-                break
+    paired: dict[int, tuple[RosterRow, dict]] = {}  # by the row's place in `added`
+    for near in (True, False):
+        for index, row in enumerate(added):
+            found = None if index in paired else next((p for p in candidates if _may_be(row, p, near)), None)
+            if found is not None:
+                paired[index] = (row, found)
+                candidates.remove(found)
+    changes.similar_people.extend(paired[index] for index in sorted(paired))
+
+
+def _may_be(row: RosterRow, person: dict, near: bool) -> bool:
+    """`near`: in the same department, by the same name or one a character apart; else by the
+    same name anywhere."""
+    name = names.normalise(person["name"])
+    if not near:
+        return name == row.name
+    in_department = names.normalise(person["department"]) == row.department
+    return in_department and (name == row.name or _one_apart(name, row.name))
 
 
 def _one_apart(one: str, other: str) -> bool:

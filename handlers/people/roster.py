@@ -349,13 +349,16 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
     open_ones = [i for i, answer in enumerate(answers) if answer is None]
     if open_ones:
-        await reply(
-            update,
-            context,
-            "roster.unanswered",
-            count=len(open_ones),
-            numbers="、".join(str(i + 1) for i in open_ones[:NAMES_SHOWN])
-            + ("…" if len(open_ones) > NAMES_SHOWN else ""),
+        numbers = "、".join(str(i + 1) for i in open_ones[:NAMES_SHOWN])
+        await context.bot.send_message(
+            update.effective_chat.id,
+            say(
+                lang,
+                "roster.unanswered",
+                count=len(open_ones),
+                numbers=numbers + ("…" if len(open_ones) > NAMES_SHOWN else ""),
+            ),
+            parse_mode="HTML",
         )
         await _send_questions(update, context, questions, answers, set(open_ones))
         await context.bot.send_message(
