@@ -407,3 +407,45 @@ async def test_the_leaders_who_may_see_results_are_paged_and_a_tap_keeps_its_pag
     assert any(b["text"].startswith("✅") and "领导125" in b["text"] for b in _buttons(after))
     assert "领导125" in after.text and "◀ 上一页" in after.labels()  # named; its page stays in view
     assert "常设" in after.labels()[-1]
+
+
+async def test_more_than_100_flagged_subjects_are_paged_and_each_can_be_listed(fast_client, db):
+    """A sheet rating 120 departments, every one graded 差 by 5 raters: 120 flag buttons and 向全体
+    公布结果 do not fit one message. The office pages them, lists one from the third page, and
+    picks its leader from 150, a page at a time."""
+    import uuid
+    from datetime import timedelta
+
+    from storage import evaluations
+    from storage.clock import clock
+    from storage.evaluations import Subject
+
+    office = await _office_with_leaders(fast_client, db)
+    subjects = [Subject(n, f"科室{n:03}") for n in range(120)]
+    sheet_id = evaluations.create(db, "2026年度科室评议", subjects, clock.now() + timedelta(days=3))
+    sheet = evaluations.get(db, sheet_id)
+    for subject in range(120):  # the ballots as the mixing pool writes them: 5 for each, all 差
+        for _ in range(5):
+            for item in range(len(sheet.items)):
+                db["evaluation_ballots"].insert(
+                    {
+                        "id": uuid.uuid4().hex,
+                        "sheet_id": sheet_id,
+                        "subject": subject,
+                        "item": item,
+                        "grade": "差",
+                    }
+                )
+    assert evaluations.conclude(db, sheet_id)
+    listing = await office.send("/sheets")
+    results = (await office.press("查看结果", message=listing[-1]))[-1]
+    flags = [b for b in _buttons(results) if "列入问题清单" in b["text"]]
+    assert len(_buttons(results)) <= 100 and len(flags) == 40 and "向全体公布结果" in results.labels()[-1]
+    for _ in range(2):
+        results = (await office.press("下一页", message=results))[-1]
+    flags = [b for b in _buttons(results) if "列入问题清单" in b["text"]]
+    assert [b["text"] for b in flags][0] == "📋 科室080 列入问题清单" and len(flags) == 40
+    assert "下一页 ▶" not in results.labels() and "向全体公布结果" in results.labels()[-1]
+    listed = (await office.press_data(results.message_id, flags[-1]["callback_data"]))[-1]
+    assert "保密问题" in listed.text and "科室119" in listed.text and "共 150 人，每页 40 人" in listed.text
+    assert len(_buttons(listed)) == 41 and listed.labels()[-1] == "下一页 ▶"
