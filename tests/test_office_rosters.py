@@ -449,3 +449,20 @@ async def test_more_than_100_flagged_subjects_are_paged_and_each_can_be_listed(f
     listed = (await office.press_data(results.message_id, flags[-1]["callback_data"]))[-1]
     assert "保密问题" in listed.text and "科室119" in listed.text and "共 150 人，每页 40 人" in listed.text
     assert len(_buttons(listed)) == 41 and listed.labels()[-1] == "下一页 ▶"
+
+
+def test_the_command_line_stops_on_a_corrected_name(tmp_path, monkeypatch, capsys, db_path, db):
+    """王小明 corrected to 王晓明 on the server: imported as it is, the joined 王小明 would be
+    deactivated and 王晓明 invited anew; the command line stops and says so, --yes goes on."""
+    import bot
+
+    monkeypatch.setenv("DATABASE_PATH", str(db_path))
+    roster.apply(db, roster.parse("姓名,科室,角色\n王小明,门诊部,职工\n王芳,院办,活动办\n".encode()), None)
+    before = dump(db, *TABLES)
+    file = tmp_path / "名单.csv"
+    file.write_bytes("姓名,科室,角色\n王晓明,门诊部,职工\n王芳,院办,活动办\n".encode("gb18030"))
+    assert bot.main(["roster", "import", str(file)]) == 2
+    assert "'王晓明' (门诊部) would be added and '王小明' (门诊部) deactivated" in capsys.readouterr().err
+    assert dump(db, *TABLES) == before
+    assert bot.main(["roster", "import", str(file), "--yes"]) == 0
+    assert "1 added, 0 updated, 1 deactivated" in capsys.readouterr().out
