@@ -466,3 +466,18 @@ def test_the_command_line_stops_on_a_corrected_name(tmp_path, monkeypatch, capsy
     assert dump(db, *TABLES) == before
     assert bot.main(["roster", "import", str(file), "--yes"]) == 0
     assert "1 added, 0 updated, 1 deactivated" in capsys.readouterr().out
+
+
+async def test_answers_given_before_a_restart_are_kept(running_bot, client, invited, db):
+    """The office answers, the bot restarts, 确认 imports with that answer."""
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/roster")
+    text = "姓名,科室,角色\n张伟,门诊部,职工\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+    text += "刘洋,门诊部（含急诊）,科室负责人\n"
+    shown = await office.send_file(text.encode("utf-8-sig"), "名单.csv")
+    [question] = [m for m in shown if m.buttons and "是同一个科室吗" in m.text]
+    await office.press_data(question.message_id, "roster:q:0:same")
+    await running_bot.restart()
+    done = await office.press("确认")
+    assert "名单已导入" in done[-1].text, done[-1].text
+    assert sorted(people.departments(db)) == sorted(["门诊部", "院办", "组织人事科"])

@@ -47,7 +47,7 @@ MESSAGES = {
     "people.departments_hint": "A department misspelled or there twice? Send /departments to rename, merge or remove it.",
     "people.waiting": "  not yet: {names}",
     "people.empty": "The roster is empty. The campaign office can import one with /roster.",
-    "roster.ask_file": "Send the roster as an Excel (.xlsx) or CSV file (columns: name, department, roles, optionally code). A title row above the header is fine.\nRoles: staff, head, leader, office (or 职工, 科室负责人, 班子成员, 活动办), several separated by commas.\nSend /cancel to cancel.",
+    "roster.ask_file": "Send the roster as an Excel (.xlsx) or CSV file (columns: name, department, roles, optionally code). A title row, merged department cells and other columns (numbers, phones) may stay; save an old .xls as .xlsx or CSV first.\nRoles: staff, head, leader, office (or 职工, 科室负责人, 班子成员, 活动办), several separated by commas.\nSend /cancel to cancel.",
     "roster.not_csv": "Please send an Excel (.xlsx) or CSV (.csv) file.",
     "roster.too_big": "The file is too large ({size} KB); a roster should be under {limit} KB.",
     "roster.added_in": "{name} ({department})",

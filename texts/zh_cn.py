@@ -57,7 +57,7 @@ MESSAGES = {
     "people.waiting": "　未加入：{names}",
     "people.empty": "名单还是空的。活动办可发送 /roster 导入名单。",
     # roster import
-    "roster.ask_file": "请发送人员名单文件：Excel（.xlsx）或 CSV，列：姓名、科室、角色，可选 工号。标题行可以保留。\n角色可填：职工、科室负责人、班子成员、活动办，多个用顿号分隔。\n发送 /cancel 取消。",
+    "roster.ask_file": "请发送人员名单文件：Excel（.xlsx）或 CSV，列：姓名、科室、角色，可选 工号。标题行、合并的科室格、序号和电话等其他列都可以保留；旧的 .xls 请先另存为 .xlsx 或 CSV。\n角色可填：职工、科室负责人、班子成员、活动办，多个用顿号分隔。\n发送 /cancel 取消。",
     "roster.not_csv": "请发送 Excel 文件（.xlsx）或 CSV 文件（.csv）。",
     "roster.too_big": "文件太大（{size} KB），名单文件不应超过 {limit} KB。",
     "roster.added_in": "{name}（{department}）",

@@ -47,7 +47,7 @@ MESSAGES = {
     "people.departments_hint": "科室名稱寫錯了、重複了？傳送 /departments 改名、合併或刪除。",
     "people.waiting": "　未加入：{names}",
     "people.empty": "名單還是空的。活動辦可傳送 /roster 匯入名單。",
-    "roster.ask_file": "請傳送人員名單檔：Excel（.xlsx）或 CSV，欄：姓名、科室、角色，可選 工號。標題列可以保留。\n角色可填：職工、科室負責人、班子成員、活動辦，多個用頓號分隔。\n傳送 /cancel 取消。",
+    "roster.ask_file": "請傳送人員名單檔：Excel（.xlsx）或 CSV，欄：姓名、科室、角色，可選 工號。標題列、合併的科室格、序號和電話等其他欄都可以保留；舊的 .xls 請先另存為 .xlsx 或 CSV。\n角色可填：職工、科室負責人、班子成員、活動辦，多個用頓號分隔。\n傳送 /cancel 取消。",
     "roster.not_csv": "請傳送 Excel 檔（.xlsx）或 CSV 檔（.csv）。",
     "roster.too_big": "檔案太大（{size} KB），名單檔不應超過 {limit} KB。",
     "roster.added_in": "{name}（{department}）",
