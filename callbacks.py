@@ -251,6 +251,10 @@ INBOX_PAGE = declare(
 )
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
+# a page of the leaders an opinion may be sent to (the opinion first, as every inbox button)
+INBOX_LEADERS_PAGE = declare(
+    "inbox_leaders_page", "ib:lp", code("opinion", OPINION_ID, 16), number("page", MAX_PAGE, low=1)
+)
 # the publish preview: send to everyone, edit the public words first, or cancel
 INBOX_PUBLISH_CONFIRM = declare(
     "inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16), CONFIRMATION

@@ -481,3 +481,29 @@ async def test_answers_given_before_a_restart_are_kept(running_bot, client, invi
     done = await office.press("确认")
     assert "名单已导入" in done[-1].text, done[-1].text
     assert sorted(people.departments(db)) == sorted(["门诊部", "院办", "组织人事科"])
+
+
+async def test_sending_an_opinion_to_one_of_150_leaders_pages_them(fast_bot, fast_client, db):
+    from datetime import date
+
+    from jobs import opinion_batches
+    from storage import invitations, opinions
+    from storage.opinions import Draft
+
+    office = await _office_with_leaders(fast_client, db)
+    for n, code in enumerate(
+        i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    ):  # the leaders joined: an opinion goes to a leader who can be reached
+        invitations.redeem(db, code, 5000 + n, 5000 + n, "zh-CN")
+        await fast_client.user(5000 + n, f"Leader {n}")
+    keys = fast_bot.app.bot_data["keys"]
+    opinions.submit(db, Draft(category="其他", text="门诊挂号排队时间太长。"), None, keys, date.today())
+    await opinion_batches.release_to_office(fast_bot.app)
+    await office.send("/inbox")
+    picker = (await office.press("转给领导"))[-1]
+    assert len(_buttons(picker)) == 41 and "共 150 人，每页 40 人" in picker.text, picker.text
+    for _ in range(3):
+        picker = (await office.press("下一页", message=picker))[-1]
+    chosen = [b for b in _buttons(picker) if "领导" in b["text"]][-1]
+    sent = (await office.press_data(picker.message_id, chosen["callback_data"]))[-1]
+    assert "已转给 " + chosen["text"].split("（")[0] in sent.text, sent.text

@@ -221,7 +221,7 @@ MESSAGES = {
     "inbox.duplicated": "#{id} marked as a duplicate of #{original}.",
     "inbox.closed": "#{id} is closed.",
     "inbox.no_leaders": "No leader has joined yet.",
-    "inbox.choose_leader": "Send #{id} to which leader?",
+    "inbox.choose_leader": "Send #{id} to which leader?{more}",
     "inbox.sent_to_leader": "#{id} sent to {name}.",
     "inbox.for_leader": "📨 The office passes you an opinion:",
     "inbox.published": "📢 The answer to #{id} reached {count} people (sent to {total}; {failed} could not be reached).",

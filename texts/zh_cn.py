@@ -233,7 +233,7 @@ MESSAGES = {
     "inbox.duplicated": "#{id} 已标为与 #{original} 重复。",
     "inbox.closed": "#{id} 已办结。",
     "inbox.no_leaders": "还没有已加入的班子成员。",
-    "inbox.choose_leader": "把 #{id} 转给哪位领导？",
+    "inbox.choose_leader": "把 #{id} 转给哪位领导？{more}",
     "inbox.sent_to_leader": "#{id} 已转给 {name}。",
     "inbox.for_leader": "📨 活动办转来一条意见：",
     "inbox.published": "📢 #{id} 的答复已送达 {count} 人（共发送 {total} 人，{failed} 人未能送达）。",

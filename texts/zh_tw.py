@@ -221,7 +221,7 @@ MESSAGES = {
     "inbox.duplicated": "#{id} 已標為與 #{original} 重複。",
     "inbox.closed": "#{id} 已辦結。",
     "inbox.no_leaders": "還沒有已加入的班子成員。",
-    "inbox.choose_leader": "把 #{id} 轉給哪位領導？",
+    "inbox.choose_leader": "把 #{id} 轉給哪位領導？{more}",
     "inbox.sent_to_leader": "#{id} 已轉給 {name}。",
     "inbox.for_leader": "📨 活動辦轉來一則意見：",
     "inbox.published": "📢 #{id} 的答覆已送達 {count} 人（共發送 {total} 人，{failed} 人未能送達）。",
