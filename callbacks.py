@@ -423,9 +423,7 @@ ROSTER_APPLY = declare("roster_apply", "roster:apply")
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
 ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
 # the office's answer to the import's question number `question` (is it the same department / person?)
-ROSTER_ANSWER = declare(
-    "roster_answer", "roster:q", number("question", MAX_INDEX), choice("answer", ("same", "apart"))
-)
+ROSTER_ANSWER = declare("roster_answer", "roster:q", number("question"), choice("answer", ("same", "apart")))
 INVITE_GO = declare(
     "invite_go",
     "invite:go",

@@ -355,26 +355,56 @@ def _similar_people(added: list[RosterRow], leaving: dict[str, dict], changes: R
     """Pairs of a newcomer and someone the import would deactivate who may be one person: in
     the same department the same name or one a character apart (王小明 corrected to 王晓明, a
     staff number retyped: 001 became 1); then the same name in another department. Each person
-    in one pair at most."""
+    in one pair at most. Found through an index of each name's one-character variants, so that
+    a wrong file of thousands against a roster of thousands stays quick."""
     candidates = [r for r in leaving.values() if r["active"]]
+    near: dict[tuple[str, str], list[dict]] = {}
+    same_name: dict[str, list[dict]] = {}
+    for person in candidates:
+        name = names.normalise(person["name"])
+        same_name.setdefault(name, []).append(person)
+        department = names.normalise(person["department"])
+        for variant in _variants(name):
+            near.setdefault((department, variant), []).append(person)
+    taken: set[int] = set()
     paired: dict[int, tuple[RosterRow, dict]] = {}  # by the row's place in `added`
-    for near in (True, False):
-        for index, row in enumerate(added):
-            found = None if index in paired else next((p for p in candidates if _may_be(row, p, near)), None)
-            if found is not None:
-                paired[index] = (row, found)
-                candidates.remove(found)
+    for index, row in enumerate(added):
+        found = (
+            p
+            for variant in _variants(row.name)
+            for p in near.get((row.department, variant), ())
+            if p["id"] not in taken and _may_be(row, p)
+        )
+        _pair(paired, taken, index, row, next(found, None))
+    for index, row in enumerate(added):
+        if index not in paired:
+            _pair(
+                paired,
+                taken,
+                index,
+                row,
+                next((p for p in same_name.get(row.name, ()) if p["id"] not in taken), None),
+            )
     changes.similar_people.extend(paired[index] for index in sorted(paired))
 
 
-def _may_be(row: RosterRow, person: dict, near: bool) -> bool:
-    """`near`: in the same department, by the same name or one a character apart; else by the
-    same name anywhere."""
+def _pair(paired: dict, taken: set[int], index: int, row: RosterRow, person: dict | None) -> None:
+    if person is not None:
+        paired[index] = (row, person)
+        taken.add(person["id"])
+
+
+def _variants(name: str) -> list[str]:
+    """The name itself, with each character masked (a changed one), and without each (one
+    added or left out): two names one character apart share one of these."""
+    masked = [name[:i] + "\x00" + name[i + 1 :] for i in range(len(name))]
+    shorter = ["\x01" + name[:i] + name[i + 1 :] for i in range(len(name))]
+    return [name, "\x01" + name, *masked, *shorter]
+
+
+def _may_be(row: RosterRow, person: dict) -> bool:
     name = names.normalise(person["name"])
-    if not near:
-        return name == row.name
-    in_department = names.normalise(person["department"]) == row.department
-    return in_department and (name == row.name or _one_apart(name, row.name))
+    return name == row.name or _one_apart(name, row.name)
 
 
 def _one_apart(one: str, other: str) -> bool:

@@ -507,3 +507,22 @@ async def test_sending_an_opinion_to_one_of_150_leaders_pages_them(fast_bot, fas
     chosen = [b for b in _buttons(picker) if "领导" in b["text"]][-1]
     sent = (await office.press_data(picker.message_id, chosen["callback_data"]))[-1]
     assert "已转给 " + chosen["text"].split("（")[0] in sent.text, sent.text
+
+
+async def test_a_file_raising_more_than_100_questions_is_sent_back_unchanged(fast_client, db):
+    """Another ward's roster whose names are each one character from this one's: not typos fixed."""
+    from storage import invitations
+
+    first = hospital(150)
+    roster.apply(
+        db, roster.parse(("姓名,科室,角色\n" + "".join(",".join(r) + "\n" for r in first)).encode()), None
+    )
+    issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    office = await join(fast_client, {i.person.name: i.code for i in issued}, 700, first[0][0])
+    other = [first[0]] + [(n[:-1] + ("坤" if n[-1] != "坤" else "鹏"), w, r) for n, w, r in first[1:]]
+    before = dump(db, *TABLES)
+    await office.send("/roster")
+    raw = ("姓名,科室,角色\n" + "".join(",".join(r) + "\n" for r in other)).encode()
+    reply = (await office.send_file(raw, "名单.csv"))[-1].text
+    assert "有 149 处需要您确认" in reply and "超过 100 处" in reply and "没有任何改变" in reply, reply
+    assert dump(db, *TABLES) == before

@@ -98,6 +98,7 @@ MESSAGES = {
     "roster.btn.same": "{number}. Yes",
     "roster.btn.apart": "{number}. No",
     "roster.unanswered": "{count} questions are still open (question {numbers}); nothing was imported. Answer them below, then press Confirm.",
+    "roster.too_many_questions": "This roster raises {count} questions (departments written alike, or newcomers who look like people it would deactivate), more than {limit}: not a few changes. Nothing was changed. Check the file (are names, codes and departments written as last time?) and send it again.",
     "roster.edit.code": "{name}: code {before} → {after}",
     "roster.error.duty": "“{detail}” in the post column is not one of the bot's roles. Add a roles column with staff, head, leader or office (the post column may stay).",
     "roster.error.long_department": "the department's name is too long ({detail}…); at most 50 characters.",

@@ -108,6 +108,7 @@ MESSAGES = {
     "roster.btn.same": "{number}. 是",
     "roster.btn.apart": "{number}. 不是",
     "roster.unanswered": "还有 {count} 个问题没有回答（问题 {numbers}），名单还没有导入。请回答下面的问题，再按“确认”。",
+    "roster.too_many_questions": "这份名单有 {count} 处需要您确认（科室写法相近，或新增的人像是将被停用的人），超过 {limit} 处，不像是几处改动。名单没有任何改变。请检查文件（姓名、工号、科室的写法是否与上次一致）后重新发送。",
     "roster.edit.code": "{name}：工号 {before} → {after}",
     "roster.error.duty": "“职务/岗位”列里的“{detail}”不是整改通的角色。请加一列“角色”，填 职工、科室负责人、班子成员 或 活动办（职务列可以保留）。",
     "roster.error.long_department": "科室名称太长（{detail}…），请不超过 50 个字。",

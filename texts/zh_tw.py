@@ -98,6 +98,7 @@ MESSAGES = {
     "roster.btn.same": "{number}. 是",
     "roster.btn.apart": "{number}. 不是",
     "roster.unanswered": "還有 {count} 個問題沒有回答（問題 {numbers}），名單還沒有匯入。請回答下面的問題，再按「確認」。",
+    "roster.too_many_questions": "這份名單有 {count} 處需要您確認（科室寫法相近，或新增的人像是將被停用的人），超過 {limit} 處，不像是幾處改動。名單沒有任何改變。請檢查檔案（姓名、工號、科室的寫法是否與上次一致）後重新傳送。",
     "roster.edit.code": "{name}：工號 {before} → {after}",
     "roster.error.duty": "「職務/崗位」欄裡的「{detail}」不是整改通的角色。請加一欄「角色」，填 職工、科室負責人、班子成員 或 活動辦（職務欄可以保留）。",
     "roster.error.long_department": "科室名稱太長（{detail}…），請不超過 50 個字。",

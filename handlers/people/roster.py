@@ -54,6 +54,9 @@ NAMES_SHOWN = 20  # office members named in a risk warning
 PREVIEW_NAMES = 400
 DEPARTMENTS_A_LINE = 10
 QUESTIONS_A_MESSAGE = 10  # each with two buttons: 20 buttons a message, far under Telegram's 100
+# Past this many questions the file is not the roster with a few names or departments written
+# anew; ten messages of questions is as many as an office answers one by one.
+MAX_QUESTIONS = 100
 # The file types a table is accepted in, wherever one is (roster, findings, calendar); .xls is
 # taken to tell the office how to save it again (storage/csv_files.py).
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
@@ -256,6 +259,9 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await reply(update, context, "roster.no_changes")
         return ConversationHandler.END
     questions = changes.questions
+    if len(questions) > MAX_QUESTIONS:  # not a few typos fixed: a different file, or one re-keyed
+        await reply(update, context, "roster.too_many_questions", count=len(questions), limit=MAX_QUESTIONS)
+        return WAITING_FILE
     # Only the file's id is kept between steps: the file is read again on confirmation. The
     # questions are kept to tell whether the roster changed in between; the answers by number.
     context.user_data["roster_file"] = document.file_id
