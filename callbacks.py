@@ -422,8 +422,11 @@ LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 ROSTER_APPLY = declare("roster_apply", "roster:apply")
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
 ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
-# the office's answer to the import's question number `question` (is it the same department / person?)
-ROSTER_ANSWER = declare("roster_answer", "roster:q", number("question"), choice("answer", ("same", "apart")))
+# the office's answer to the import's question number `question` (is it the same department / person?);
+# the token is the preview's: a question message of an earlier file answers nothing
+ROSTER_ANSWER = declare(
+    "roster_answer", "roster:q", number("question"), choice("answer", ("same", "apart")), CONFIRMATION
+)
 INVITE_GO = declare(
     "invite_go",
     "invite:go",

@@ -92,6 +92,17 @@ def office_csv(encoding: str, header="姓名,部门,岗位,手机") -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode(encoding, errors="ignore" if encoding == "gbk" else "strict")
 
 
+async def answer(office, message, index: int, choice: str):
+    """是 (same) or 不是 (apart) on question `index` of that message, by the button's own data."""
+    data = next(
+        b["callback_data"]
+        for row in message.buttons
+        for b in row
+        if b["callback_data"].startswith(f"roster:q:{index}:{choice}:")
+    )
+    return await office.press_data(message.message_id, data)
+
+
 def seen(rows) -> list[tuple]:
     return [(r.name, r.department, r.roles) for r in rows]
 
@@ -181,7 +192,7 @@ async def test_two_people_with_one_name_are_told_apart_by_a_staff_number_for_the
     shown = await office.send_file(numbered.encode("gbk"), "名单.csv")
     [question] = [m for m in shown if m.buttons and "是同一个人吗" in m.text]
     assert "新增的“张伟”（门诊部）与将被停用的“张伟”（门诊部）" in question.text, question.text
-    await office.press_data(question.message_id, "roster:q:0:same")
+    await answer(office, question, 0, "same")
     done = await office.press("确认")
     assert "新增 1" in done[-1].text and "停用 0" in done[-1].text, done[-1].text
     both = db.execute(
@@ -220,7 +231,7 @@ async def test_a_department_written_two_ways_is_asked_and_the_answer_is_remember
         ["组织人事科", "院办", "门诊部"]
     )
     [again] = [m for m in early if m.buttons and "是同一个科室吗" in m.text]
-    answered = await office.press_data(again.message_id, "roster:q:0:same")
+    answered = await answer(office, again, 0, "same")
     assert "✅ 是同一个" in answered[-1].text and "👉 1. 是" in answered[-1].labels()
     done = await office.press("确认")
     assert "名单已导入" in done[-1].text
@@ -305,7 +316,7 @@ async def test_a_roster_of_300_with_20_look_alikes_is_previewed_whole_and_every_
     assert len(preview) >= 3 and all(len(m.text.encode("utf-16-le")) // 2 <= 4096 for m in shown)
     everything = "\n".join(m.text for m in preview)
     assert everything.count("：科室 ") >= 120 and "…" not in everything  # nothing cut, nobody left out
-    data = [b["callback_data"] for m in asked for r in m.buttons for b in r]
+    data = [b["callback_data"].rsplit(":", 1)[0] for m in asked for r in m.buttons for b in r]
     assert len(asked) == 2 and sorted(data) == sorted(
         f"roster:q:{i}:{a}" for i in range(20) for a in ("same", "apart")
     )
@@ -313,14 +324,14 @@ async def test_a_roster_of_300_with_20_look_alikes_is_previewed_whole_and_every_
     assert questions.count("是同一个科室吗") == 10 and questions.count("是同一个人吗") == 10
     assert "请先回答上面的 20 个问题" in shown[-1].text and "✅ 确认" in shown[-1].labels()
 
-    message_of = {i: m.message_id for m in asked for i in range(20) if f"<b>问题 {i + 1}</b>" in m.text}
+    asked_in = {i: m for m in asked for i in range(20) if f"<b>问题 {i + 1}</b>" in m.text}
     for i in range(19):  # wards: the even ones are the same; people: the first five are
-        answer = "same" if (i < 10 and i % 2 == 0) or 10 <= i < 15 else "apart"
-        await office.press_data(message_of[i], f"roster:q:{i}:{answer}")
+        choice = "same" if (i < 10 and i % 2 == 0) or 10 <= i < 15 else "apart"
+        await answer(office, asked_in[i], i, choice)
     early = await office.press("确认")
     assert "还有 1 个问题没有回答（问题 20）" in early[0].text
     assert dump(db, *TABLES) == before  # nothing imported yet
-    await office.press_data(message_of[19], "roster:q:19:apart")
+    await answer(office, asked_in[19], 19, "apart")
     done = await office.press("确认")
     assert "名单已导入" in done[-1].text and "停用 5" in done[-1].text, done[-1].text
 
@@ -476,7 +487,7 @@ async def test_answers_given_before_a_restart_are_kept(running_bot, client, invi
     text += "刘洋,门诊部（含急诊）,科室负责人\n"
     shown = await office.send_file(text.encode("utf-8-sig"), "名单.csv")
     [question] = [m for m in shown if m.buttons and "是同一个科室吗" in m.text]
-    await office.press_data(question.message_id, "roster:q:0:same")
+    await answer(office, question, 0, "same")
     await running_bot.restart()
     done = await office.press("确认")
     assert "名单已导入" in done[-1].text, done[-1].text
@@ -526,3 +537,23 @@ async def test_a_file_raising_more_than_100_questions_is_sent_back_unchanged(fas
     reply = (await office.send_file(raw, "名单.csv"))[-1].text
     assert "有 149 处需要您确认" in reply and "超过 100 处" in reply and "没有任何改变" in reply, reply
     assert dump(db, *TABLES) == before
+
+
+async def test_a_question_of_an_earlier_file_answers_nothing(fast_client, invited, db):
+    """/roster again with another file: the first file's 是 would answer the second file's
+    question of the same number; it is refused as out of date."""
+    office = await join(fast_client, invited, 103, "王芳")
+    base = "姓名,科室,角色\n张伟,门诊部,职工\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+    await office.send("/roster")
+    first = await office.send_file((base + "刘洋,门诊部（含急诊）,科室负责人\n").encode(), "名单.csv")
+    [old] = [m for m in first if m.buttons and "是同一个科室吗" in m.text]
+    await office.send("/roster")
+    second = await office.send_file((base + "刘洋,组织人事,科室负责人\n").encode(), "名单.csv")
+    [new] = [m for m in second if m.buttons and "是同一个科室吗" in m.text]
+    await answer(office, old, 0, "same")
+    assert "失效" in (await office.callback_answer())["text"]
+    early = await office.press("确认")
+    assert "还有 1 个问题没有回答" in early[0].text  # the old 是 did not answer the new question
+    await answer(office, new, 0, "apart")
+    done = await office.press("确认")
+    assert "名单已导入" in done[-1].text and "组织人事" in people.departments(db)

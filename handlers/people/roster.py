@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
 from dataclasses import astuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -181,7 +182,7 @@ def _question_line(lang: str, number: int, question: Question, answer: str | Non
 
 
 def _question_message(
-    lang: str, questions: list[Question], answers: list, first: int
+    lang: str, questions: list[Question], answers: list, first: int, token: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The questions from `first` on (QUESTIONS_A_MESSAGE of them), each with 是 / 不是 buttons;
     the chosen one ticked, so that the office sees what it answered and can change it."""
@@ -195,7 +196,7 @@ def _question_message(
             row.append(
                 InlineKeyboardButton(
                     ("👉 " if answers[i] == answer else "") + label,
-                    callback_data=ROSTER_ANSWER.data(i, answer),
+                    callback_data=ROSTER_ANSWER.data(i, answer, token),
                 )
             )
         rows.append(row)
@@ -215,10 +216,10 @@ async def _send_questions(
     only: set[int],
 ) -> None:
     """The question messages holding any of `only` (every one, the first time)."""
-    lang = language(update, context)
+    lang, token = language(update, context), context.user_data["roster_token"]
     for first in range(0, len(questions), QUESTIONS_A_MESSAGE):
         if only & set(range(first, first + QUESTIONS_A_MESSAGE)):
-            text, markup = _question_message(lang, questions, answers, first)
+            text, markup = _question_message(lang, questions, answers, first, token)
             await context.bot.send_message(
                 update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
             )
@@ -267,6 +268,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     context.user_data["roster_file"] = document.file_id
     context.user_data["roster_questions"] = _stored_questions(questions)
     context.user_data["roster_answers"] = [None] * len(questions)
+    context.user_data["roster_token"] = secrets.token_hex(3)
     lines = preview_lines(lang, len(rows), changes)
     if not questions:
         await send_lines(
@@ -293,9 +295,10 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """是 / 不是 to one question: kept, and its message redrawn with the answer ticked."""
     query = update.callback_query
-    index, answer = ROSTER_ANSWER.parse(query.data)
+    index, answer, token = ROSTER_ANSWER.parse(query.data)
     stored, answers = context.user_data.get("roster_questions"), context.user_data.get("roster_answers")
-    if stored is None or answers is None or index >= len(stored):
+    fresh = token == context.user_data.get("roster_token")
+    if not fresh or stored is None or answers is None or index >= len(stored):
         await refuse(update, context, "stale_button")
         return CONFIRMING
     answers[index] = answer
@@ -303,7 +306,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer()
     questions = _questions_of(stored)
     first = index - index % QUESTIONS_A_MESSAGE
-    text, markup = _question_message(language(update, context), questions, answers, first)
+    text, markup = _question_message(language(update, context), questions, answers, first, token)
     await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     return CONFIRMING
 
@@ -422,7 +425,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 
 def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
-    for key in ("roster_file", "roster_questions", "roster_answers"):
+    for key in ("roster_file", "roster_questions", "roster_answers", "roster_token"):
         context.user_data.pop(key, None)
 
 
