@@ -419,9 +419,11 @@ LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"), CONF
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------
-ROSTER_APPLY = declare("roster_apply", "roster:apply")
+ROSTER_APPLY = declare("roster_apply", "roster:apply", CONFIRMATION)  # the preview's token
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
-ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
+ROSTER_RISKY = declare(
+    "roster_risky", "roster:risky", CONFIRMATION
+)  # the second confirmation of a risky import
 # the office's answer to the import's question number `question` (is it the same department / person?);
 # the token is the preview's: a question message of an earlier file answers nothing
 ROSTER_ANSWER = declare(

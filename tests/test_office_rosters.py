@@ -557,3 +557,19 @@ async def test_a_question_of_an_earlier_file_answers_nothing(fast_client, invite
     await answer(office, new, 0, "apart")
     done = await office.press("确认")
     assert "名单已导入" in done[-1].text and "组织人事" in people.departments(db)
+
+
+async def test_the_confirm_of_an_earlier_file_imports_nothing(fast_client, invited, db):
+    office = await join(fast_client, invited, 103, "王芳")
+    base = "姓名,科室,角色\n张伟,门诊部,职工\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n"
+    base += "刘洋,门诊部,科室负责人\n"
+    await office.send("/roster")
+    first = (await office.send_file((base + "陈晨,门诊部,职工\n").encode(), "名单.csv"))[-1]
+    await office.send("/roster")
+    second = (await office.send_file((base + "赵敏,护理部,职工\n").encode(), "名单.csv"))[-1]
+    before = dump(db, *TABLES)
+    await office.press("确认", message=first)
+    assert "失效" in (await office.callback_answer())["text"] and dump(db, *TABLES) == before
+    done = await office.press("确认", message=second)
+    assert "新增 1" in done[-1].text and "赵敏" in {p.name for p in people.everyone(db)}
+    assert "陈晨" not in {p.name for p in people.everyone(db)}

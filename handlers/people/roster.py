@@ -225,11 +225,12 @@ async def _send_questions(
             )
 
 
-def _confirm_buttons(lang: str) -> InlineKeyboardMarkup:
+def _confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:
+    """确认 carries the preview's token: the 确认 of an earlier file's preview imports nothing."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data()),
+                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data(token)),
                 InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
             ]
         ]
@@ -275,7 +276,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
             context,
             update.effective_chat.id,
             [*lines, "", say(lang, "roster.confirm")],
-            _confirm_buttons(lang),
+            _confirm_buttons(lang, context.user_data["roster_token"]),
         )
         return CONFIRMING
     await send_lines(context, update.effective_chat.id, lines)
@@ -286,7 +287,7 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         update.effective_chat.id,
         say(lang, "roster.confirm_after_questions", count=len(questions)),
         parse_mode="HTML",
-        reply_markup=_confirm_buttons(lang),
+        reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
     )
     return CONFIRMING
 
@@ -338,13 +339,17 @@ async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
 
 
 @requires(OFFICE)
-async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The first confirmation; a risky import asks again before anything is written."""
     query = update.callback_query
+    risks_confirmed = ROSTER_RISKY(query.data)
+    [token] = (ROSTER_RISKY if risks_confirmed else ROSTER_APPLY).parse(query.data)
+    if token != context.user_data.get("roster_token"):  # an earlier preview's 确认
+        await refuse(update, context, "stale_button")
+        return None  # the conversation stays where it is
     await query.answer()
     person = person_of(update, context)
     lang = language(update, context, person)
-    risks_confirmed = ROSTER_RISKY(query.data)
     rows = await _rows_again(context)
     asked = context.user_data.get("roster_questions") or []
     answers = context.user_data.get("roster_answers") or []
@@ -374,7 +379,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             update.effective_chat.id,
             say(lang, "roster.confirm_after_questions", count=len(questions)),
             parse_mode="HTML",
-            reply_markup=_confirm_buttons(lang),
+            reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
         )
         return CONFIRMING
     same = {i: answer == "same" for i, answer in enumerate(answers)}
@@ -392,7 +397,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
                 [
                     InlineKeyboardButton(
                         say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
-                        callback_data=ROSTER_RISKY.data(),
+                        callback_data=ROSTER_RISKY.data(token),
                     )
                 ],
                 [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data())],
