@@ -284,7 +284,8 @@ def _plan(
     }
     changes = RosterChanges()
     rows = _by_current_names(db, rows, changes)
-    rows = [replace(r, department=_answered_department(r.department, answers)) for r in rows]
+    if answers.departments:
+        rows = [replace(r, department=_answered_department(r.department, answers)) for r in rows]
     writes: list[tuple] = []  # ("insert", row) or ("update", row, person id)
     changes.active_before = sum(1 for r in existing.values() if r["active"])
     newcomers = []
