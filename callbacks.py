@@ -252,6 +252,10 @@ INBOX_PAGE = declare(
 )
 INBOX_PUBLISH = declare("inbox_publish", "ib:pub", code("opinion", OPINION_ID, 16))
 INBOX_TO_LEADER = declare("inbox_to_leader", "ib:to", code("opinion", OPINION_ID, 16), _id("leader"))
+# a page of the leaders an opinion may be sent to (the opinion first, as every inbox button)
+INBOX_LEADERS_PAGE = declare(
+    "inbox_leaders_page", "ib:lp", code("opinion", OPINION_ID, 16), number("page", MAX_PAGE, low=1)
+)
 # the publish preview: send to everyone, edit the public words first, or cancel
 INBOX_PUBLISH_CONFIRM = declare(
     "inbox_publish_confirm", "ib:pubok", code("opinion", OPINION_ID, 16), CONFIRMATION
@@ -315,6 +319,8 @@ LISTING_CONFIRM = declare("listing_confirm", "plok")
 LISTING_CANCEL = declare("listing_cancel", "plno")
 ASSIGN = declare("assign", "pa", _id("problem"), _id("leader"))
 ASSIGN_PICK = declare("assign_pick", "pas", _id("problem"))  # /assign: a waiting problem picked
+# a page of the leaders offered for a problem (handlers/pages.py pickers: the page, redrawn in place)
+ASSIGN_LEADERS_PAGE = declare("assign_leaders_page", "pg:al", _id("problem"), number("page", MAX_PAGE, low=1))
 CLAIM = declare("claim", "claim", _id("problem"))
 DISPATCH = declare("dispatch", "pd", _id("problem"))
 EXPLAIN = declare("explain", "px", _id("problem"))
@@ -414,9 +420,16 @@ LOOKBACK_WIDEN_NO = declare("lookback_widen_no", "lbw:no", _id("lookback"), CONF
 LOOKBACK_CONFIRM = declare("lookback_confirm", "lbc", _id("lookback"))
 
 # ---- roster and invitations -------------------------------------------------------------------
-ROSTER_APPLY = declare("roster_apply", "roster:apply")
+ROSTER_APPLY = declare("roster_apply", "roster:apply", CONFIRMATION)  # the preview's token
 ROSTER_CANCEL = declare("roster_cancel", "roster:cancel")
-ROSTER_RISKY = declare("roster_risky", "roster:risky")  # the second confirmation of a risky import
+ROSTER_RISKY = declare(
+    "roster_risky", "roster:risky", CONFIRMATION
+)  # the second confirmation of a risky import
+# the office's answer to the import's question number `question` (is it the same department / person?);
+# the token is the preview's: a question message of an earlier file answers nothing
+ROSTER_ANSWER = declare(
+    "roster_answer", "roster:q", number("question"), choice("answer", ("same", "apart")), CONFIRMATION
+)
 INVITE_GO = declare(
     "invite_go",
     "invite:go",
@@ -464,13 +477,18 @@ EVALUATION_SUBMIT = declare("evaluation_submit", "ev:ok", _id("sheet"))
 EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
 EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
 EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
+EVALUATION_FLAG_PAGE = declare("evaluation_flag_page", "er:fp", _id("sheet"), number("page", MAX_PAGE, low=1))
 EVALUATION_PUBLISH = declare("evaluation_publish", "er:p", _id("sheet"))
 EVALUATION_PUBLISH_CONFIRM = declare("evaluation_publish_confirm", "er:pc", _id("sheet"), CONFIRMATION)
 EVALUATION_PUBLISH_CANCEL = declare("evaluation_publish_cancel", "er:pn", _id("sheet"), CONFIRMATION)
 # The leaders who see a sheet's results (sheet 0: every sheet), named by the office, one tap each.
 EVALUATION_VIEWERS = declare("evaluation_viewers", "ew:s", _id("sheet"))
 EVALUATION_VIEWER_TOGGLE = declare("evaluation_viewer_toggle", "ew:t", _id("sheet"), _id("person"))
+EVALUATION_VIEWERS_PAGE = declare(
+    "evaluation_viewers_page", "ew:p", _id("sheet"), number("page", MAX_PAGE, low=1)
+)
 EVALUATION_VIEW = declare("evaluation_view", "ex:r", _id("sheet"))  # a named leader opens the results
+EVALUATION_VIEW_PAGE = declare("evaluation_view_page", "ex:p", _id("sheet"), number("page", MAX_PAGE, low=1))
 
 # ---- the office's forms: /newsheet, /meeting, /selfcheck, /phase without arguments ------------
 # Buttons that carry their words carry one of these (phrasings reads them as if typed); the

@@ -53,6 +53,8 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
 
         print(file_error_text(settings.default_language, error), file=sys.stderr)
         return 1
+    if not args.yes and not any(r.institution for r in rows) and _may_lock_out_by_name(db, rows):
+        return 2
     try:
         if getattr(args, "institution", None):  # one institution's roster, into its database
             rows = roster.of_one_institution(rows, args.institution)
@@ -85,6 +87,25 @@ def _roster_import(settings: config.Settings, args: argparse.Namespace) -> int:
         for new, old in changes.look_alikes:  # a department spelled two ways splits its people
             print(f"roster{where}: check: {new!r} looks like {old!r}; if they are one, write it one way")
     return 0
+
+
+def _may_lock_out_by_name(db, rows: list) -> bool:
+    """Newcomers who may be someone the import would deactivate (王小明 corrected to 王晓明):
+    imported as they are, the joined person would lose their account. Printed, and True:
+    the office answers in chat (/roster), or runs again with --yes to take them as different."""
+    found = roster.preview(db, rows).similar_people
+    for row, person in found:
+        print(
+            f"roster: {row.name!r} ({row.department}) would be added and {person['name']!r} "
+            f"({person['department']}) deactivated: one person?",
+            file=sys.stderr,
+        )
+    if found:
+        print(
+            "nothing was changed; import it in chat (/roster) to answer, or run again with --yes",
+            file=sys.stderr,
+        )
+    return bool(found)
 
 
 def _departments(settings: config.Settings, args: argparse.Namespace) -> int:

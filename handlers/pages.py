@@ -4,7 +4,12 @@ tens or hundreds: a message per item (or a button each, slice_asked), then,
 when the list is longer than a page, 第 k 页，共 N 项 and 下一页 ▶. The button carries the page
 and the id of the last item shown (keyset, as storage.problems.After for problems), so an item
 added or dropped above does not shift the next page by one; a page asked for after its anchor
-left the list says so rather than showing nothing."""
+left the list says so rather than showing nothing.
+
+A picker (the leaders to assign, the subjects to flag) is one message whose buttons are
+redrawn in place: picker_page and turn_row give a page of PICKER_SIZE buttons with ◀ 上一页 and
+下一页 ▶. The page number is enough there: each turn redraws from the list as it is now, and an
+item added above moves one to the next page, where it is still found."""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from handlers.access import language, reply
 from texts import say
 
 Item = TypeVar("Item")
+PICKER_SIZE = 40  # buttons of a picker on a page: Telegram refuses a message with more than 100
 
 
 def asked(update: Update, next_page: Button) -> tuple[int, int | None]:
@@ -114,3 +120,33 @@ async def send_footer(
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup([[button]]) if button else None,
     )
+
+
+def picker_page(items: Sequence[Item], page: int, size: int = PICKER_SIZE) -> tuple[list[Item], int]:
+    """The items on `page` (1-based; one past the last shows the last) and the page shown."""
+    pages = max(1, -(-len(items) // size))
+    page = min(max(page, 1), pages)
+    return list(items[(page - 1) * size : page * size]), page
+
+
+def turn_row(
+    lang: str, count: int, page: int, turn: Button, *leading: object, size: int = PICKER_SIZE
+) -> list[InlineKeyboardButton]:
+    """◀ 上一页 and 下一页 ▶ under a page of a picker of `count` items; no row when one page holds
+    them all. `leading`: the fields the button carries before the page (the problem, the sheet)."""
+    pages = max(1, -(-count // size))
+    row = []
+    if page > 1:
+        row.append(
+            InlineKeyboardButton(say(lang, "inbox.btn.previous"), callback_data=turn.data(*leading, page - 1))
+        )
+    if page < pages:
+        row.append(
+            InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=turn.data(*leading, page + 1))
+        )
+    return row
+
+
+def picker_note(lang: str, count: int, size: int = PICKER_SIZE) -> str:
+    """共 N 项，每页 40 项 under a picker's question when it has more than a page, else ''."""
+    return "\n" + say(lang, "picker.paged", total=count, size=size) if count > size else ""

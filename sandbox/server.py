@@ -23,6 +23,7 @@ from sandbox.html_check import EntityError, visible_text
 BOT_ID = 7000000001
 BOT_USERNAME = "rectify_sandbox_bot"
 MAX_TEXT = 4096
+MAX_INLINE_BUTTONS = 100  # Telegram refuses a message with more ("reply markup is too long")
 MAX_CALLBACK_DATA = 64
 DELETE_WITHIN_SECONDS = 48 * 3600
 
@@ -245,6 +246,8 @@ class FakeBotApi:
         if raw is None:
             return None
         markup = json.loads(raw) if isinstance(raw, str) else raw
+        if sum(len(row) for row in markup.get("inline_keyboard", [])) > MAX_INLINE_BUTTONS:
+            raise ApiError(400, "Bad Request: reply markup is too long")
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data")

@@ -22,6 +22,9 @@ MAX_ROWS = 20_000
 MAX_COLUMNS = 60
 SEPARATORS = (",", "\t", ";", "，", "；")
 XLSX_MAGIC = b"PK\x03\x04"
+# The old binary Excel format (.xls, also what WPS saves by default): an OLE2 compound file.
+XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MERGE_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
 
 class FileRejected(Exception):
@@ -87,6 +90,29 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _merged_down(raw: bytes, sheet_path: str) -> dict[int, list[tuple[int, int]]]:
+    """Row -> [(column, row of the merge's first cell)] for every cell a merge spans below its
+    first row, in the merge's first column. Offices merge a department's cell over its people's
+    rows; Excel keeps the value in the top cell only. A merge across columns (a title, a note
+    row) is not spread sideways: that would put a title in every column."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    below: dict[int, list[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book, book.open(sheet_path) as sheet:
+            for _, element in iterparse(sheet):  # streamed: the merges come after the rows
+                if element.tag == _MERGE_TAG:
+                    column, top, _, bottom = range_boundaries(element.get("ref", ""))
+                    for row in range(top + 1, min(bottom, MAX_ROWS + HEADER_SEARCH_ROWS) + 1):
+                        below.setdefault(row, []).append((column, top))
+                element.clear()
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, SyntaxError):
+        return {}  # no merges to read: the rows as they are
+    return below
+
+
 def _workbook_rows(raw: bytes) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
@@ -96,8 +122,18 @@ def _workbook_rows(raw: bytes) -> Iterator[tuple[int, list[str]]]:
         raise FileRejected("xlsx") from None
     try:
         sheet = book.worksheets[0]
+        # read-only sheets do not read merges; openpyxl names the sheet's part in the file
+        below = _merged_down(raw, getattr(sheet, "_worksheet_path", ""))
+        tops = {(top, column) for spans in below.values() for column, top in spans}
+        kept: dict[tuple[int, int], str] = {}  # a merge's first cell's text, by (row, column)
         for number, values in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
             cells = [_cell(v) for v in values]
+            for column, top in below.get(number, ()):
+                if column <= len(cells) and not cells[column - 1]:
+                    cells[column - 1] = kept.get((top, column), "")
+            for column, text in enumerate(cells, 1):
+                if (number, column) in tops:
+                    kept[(number, column)] = text
             while cells and not cells[-1]:
                 cells.pop()
             yield number, cells
@@ -131,6 +167,8 @@ def table(raw: bytes, words: dict[str, set[str]]) -> Iterator[tuple[int, list[st
     """(line number, cells) of every row of the file, a workbook or a text file."""
     if raw.startswith(XLSX_MAGIC):
         return _workbook_rows(raw)
+    if raw.startswith(XLS_MAGIC):
+        raise FileRejected("xls")  # the office saves it again as .xlsx or CSV
     text = decode(raw)
     return _text_rows(text, _separator(text, words))
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 
 import sqlite_utils
 
-from storage import audit, names
+from storage import audit, names, people
 
 MAX_NAME = 40  # characters: a department's name is a button's text and a ledger column
 
@@ -207,6 +207,14 @@ def _remember(db: sqlite_utils.Database, old: str, department_id: int, former_id
         "insert or replace into department_former_names (name, department_id, former_id) values (?, ?, ?)",
         [names.normalise(old), department_id, former_id],
     )
+
+
+def remember_spelling(db: sqlite_utils.Database, spelling: str, department: str) -> None:
+    """A roster's other spelling of a department, which the office said is that department
+    (门诊部（含急诊） is 门诊部): a later file that spells it so imports there without asking."""
+    found = people.department_named(db, department)
+    if found is not None and names.normalise(spelling) != names.normalise(found):
+        _remember(db, spelling, people.department_id(db, found), None)
 
 
 def _no_longer_former(db: sqlite_utils.Database, name: str) -> None:

@@ -314,8 +314,10 @@ async def test_zero_width_and_padded_rosters_change_nobody_in_chat(running_bot, 
 async def test_a_roster_that_locks_people_out_asks_twice_in_red(running_bot, client, db, joined):
     office = await _office(client, joined)
     await office.send("/roster")
-    # A roster keyed by staff number, where the old one was keyed by name: every key is new.
-    numbered = "工号,姓名,科室,角色\n" + "".join(f"{i:03},{n},{d},{r}\n" for i, (n, d, r) in enumerate(ROWS))
+    # The wrong file: another hospital's roster (a staff-numbered roster of the same people is
+    # matched by name now, see test_office_rosters).
+    other = [(f"外院人员{i}", "外科", "职工") for i in range(22)]
+    numbered = "工号,姓名,科室,角色\n" + "".join(f"{i:03},{n},{d},{r}\n" for i, (n, d, r) in enumerate(other))
     reply = await office.send_file(numbered.encode("gbk"), "名单.csv")
     preview = reply[-1].text
     assert "🔴" in preview and "五分之一" in preview and "活动办成员：宋佳、王芳" in preview

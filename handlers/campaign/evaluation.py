@@ -21,8 +21,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
 from callbacks import (
-    ASSIGN,
     EVALUATION_FLAG,
+    EVALUATION_FLAG_PAGE,
     EVALUATION_GRADE,
     EVALUATION_PUBLISH,
     EVALUATION_PUBLISH_CANCEL,
@@ -33,8 +33,10 @@ from callbacks import (
     EVALUATION_START,
     EVALUATION_SUBMIT,
     EVALUATION_VIEW,
+    EVALUATION_VIEW_PAGE,
     EVALUATION_VIEWER_TOGGLE,
     EVALUATION_VIEWERS,
+    EVALUATION_VIEWERS_PAGE,
     LEDGER_DETAIL,
     SHEET_SEND,
     SHEETS_PAGE,
@@ -59,8 +61,9 @@ from handlers.access import (
     services,
     settings,
 )
-from handlers.pages import send_items
+from handlers.pages import PICKER_SIZE, picker_note, picker_page, send_items, turn_row
 from handlers.problems.actions import tell_error
+from handlers.problems.listing import leader_picker, leaders_for
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
 from jobs import delivery, institutions, notices
@@ -72,6 +75,7 @@ from storage.evaluations import EvaluationError, Subject
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import Raw, say
+from texts.fit import TEXT_LIMIT, shorten
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
@@ -689,9 +693,11 @@ async def results_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await RESULT_STEPS[button.name](update, context, sheet, list(numbers[1:]))
 
 
-async def _results(update, context, sheet, numbers) -> None:
-    lang = language(update, context)
-    found = evaluation_job.results(context.application, sheet)
+def _results_markup(lang: str, sheet, found: list, page: int) -> InlineKeyboardMarkup | None:
+    """A page of the flagged subjects not yet on the problem list, each a button (a sheet of
+    every department head can flag more than a message holds), and 向全体公布结果."""
+    flaggable = [r for r in found if r.flagged and not r.subject.problem_id]
+    shown, page = picker_page(flaggable, page)
     buttons = [
         [
             InlineKeyboardButton(
@@ -699,9 +705,10 @@ async def _results(update, context, sheet, numbers) -> None:
                 callback_data=EVALUATION_FLAG.data(sheet.id, r.subject.position),
             )
         ]
-        for r in found
-        if r.flagged and not r.subject.problem_id
+        for r in shown
     ]
+    if turn := turn_row(lang, len(flaggable), page, EVALUATION_FLAG_PAGE, sheet.id):
+        buttons.append(turn)
     if not sheet.published:
         buttons.append(
             [
@@ -710,13 +717,28 @@ async def _results(update, context, sheet, numbers) -> None:
                 )
             ]
         )
+    return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+async def _results(update, context, sheet, numbers) -> None:
+    lang = language(update, context)
+    found = evaluation_job.results(context.application, sheet)
     await update.callback_query.answer()
     slips = evaluation_job.slip_results(context.application, sheet)
     await send_lines(
         context,
         update.effective_chat.id,
         evaluation_job.result_lines(lang, sheet, found, slips),
-        InlineKeyboardMarkup(buttons) if buttons else None,
+        _results_markup(lang, sheet, found, 1),
+    )
+
+
+async def _flag_page(update, context, sheet, numbers) -> None:
+    """◀ 上一页 / 下一页 ▶ under the flagged subjects: the buttons redrawn in place."""
+    found = evaluation_job.results(context.application, sheet)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(
+        _results_markup(language(update, context), sheet, found, numbers[0])
     )
 
 
@@ -810,19 +832,16 @@ async def _flag(update, context, sheet, numbers) -> None:
         return
     # A confidential problem: not on the public ledger, not announced to every leader (the
     # person judged may be one); the office picks who may take it, never the subject.
-    barred = evaluations.barred_from(database(context), problem_id)
-    leaders = [p for p in people.holding(database(context), (LEADER,)) if p.id not in barred]
-    rows = [
-        [InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem_id, p.id))]
-        for p in leaders
-    ]
+    leaders = leaders_for(database(context), problem_id)
+    lang = language(update, context)
     await reply(
         update,
         context,
         "evaluation.flagged",
         id=problem_id,
         subject=result.subject.name,
-        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+        more=Raw(picker_note(lang, len(leaders))),
+        reply_markup=leader_picker(lang, problem_id, leaders, 1) if leaders else None,
     )
 
 
@@ -830,6 +849,7 @@ RESULT_STEPS = {
     EVALUATION_RESULTS.name: _results,
     EVALUATION_PUBLISH.name: _publish,
     EVALUATION_FLAG.name: _flag,
+    EVALUATION_FLAG_PAGE.name: _flag_page,
     EVALUATION_PUBLISH_CONFIRM.name: _confirm_publish,
     EVALUATION_PUBLISH_CANCEL.name: _cancel_publish,
 }
@@ -839,11 +859,13 @@ RESULT_BUTTONS = callbacks.family("er")
 # ---- the leaders the office names to see the results ----------------------------------------
 
 
-def _viewers_screen(db, lang: str, scope: int) -> tuple[str, InlineKeyboardMarkup]:
-    """Every leader as a button, ✅ when named for this sheet (or, scope 0, for every sheet)."""
+def _viewers_screen(db, lang: str, scope: int, page: int = 1) -> tuple[str, InlineKeyboardMarkup]:
+    """Every leader as a button, a page at a time, ✅ when named for this sheet (or, scope 0,
+    for every sheet)."""
     named = evaluations.named_viewers(db, scope)
     standing = evaluations.named_viewers(db, evaluations.STANDING)
     leaders = people.holding(db, (LEADER,))
+    shown, page = picker_page(leaders, page)
     rows = [
         [
             InlineKeyboardButton(
@@ -851,8 +873,10 @@ def _viewers_screen(db, lang: str, scope: int) -> tuple[str, InlineKeyboardMarku
                 callback_data=EVALUATION_VIEWER_TOGGLE.data(scope, p.id),
             )
         ]
-        for p in leaders
+        for p in shown
     ]
+    if turn := turn_row(lang, len(leaders), page, EVALUATION_VIEWERS_PAGE, scope):
+        rows.append(turn)
     if scope != evaluations.STANDING:
         rows.append(
             [
@@ -864,12 +888,13 @@ def _viewers_screen(db, lang: str, scope: int) -> tuple[str, InlineKeyboardMarku
         )
     names = "、".join(p.name for p in leaders if p.id in named) or "—"
     always = "、".join(p.name for p in leaders if p.id in standing) or "—"
+    more = Raw(picker_note(lang, len(leaders)))
     if scope == evaluations.STANDING:
-        return say(lang, "evaluation.standing_viewers", names=names), InlineKeyboardMarkup(rows)
-    sheet = evaluations.get(db, scope)
-    return say(
-        lang, "evaluation.viewers", title=sheet.title, names=names, always=always
-    ), InlineKeyboardMarkup(rows)
+        text = say(lang, "evaluation.standing_viewers", names=names, more=more)
+    else:
+        sheet = evaluations.get(db, scope)
+        text = say(lang, "evaluation.viewers", title=sheet.title, names=names, always=always, more=more)
+    return shorten(text, TEXT_LIMIT), InlineKeyboardMarkup(rows)
 
 
 @requires(OFFICE)
@@ -882,6 +907,19 @@ async def show_viewers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text, markup = _viewers_screen(db, language(update, context), scope)
     await update.callback_query.answer()
     await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+
+
+@requires(OFFICE)
+async def turn_viewers(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ 上一页 / 下一页 ▶ under the leaders who may see the results: redrawn in place."""
+    scope, page = EVALUATION_VIEWERS_PAGE.parse(update.callback_query.data)
+    db = database(context)
+    if scope != evaluations.STANDING and evaluations.get(db, scope) is None:
+        await refuse(update, context, "stale_button")
+        return
+    text, markup = _viewers_screen(db, language(update, context), scope, page)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
 
 @requires(OFFICE)
@@ -900,7 +938,9 @@ async def toggle_viewer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         closed = [sheet] if sheet else [s for s in evaluations.all_sheets(db) if s.concluded]
         for each in (s for s in closed if s.concluded):
             evaluation_job.tell_viewers(context.application, each, [chosen])
-    text, markup = _viewers_screen(db, language(update, context), scope)
+    # the page the tapped leader is on stays in view
+    at = next((n for n, p in enumerate(people.holding(db, (LEADER,))) if p.id == person_id), 0)
+    text, markup = _viewers_screen(db, language(update, context), scope, at // PICKER_SIZE + 1)
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
@@ -940,15 +980,40 @@ async def view_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lines = evaluation_job.result_lines(lang, sheet, found)
     flagged = [r.subject for r in found if r.subject.problem_id]
     lines += [say(lang, "evaluation.confidential_problem", id=s.problem_id, subject=s.name) for s in flagged]
+    await update.callback_query.answer()
+    await send_lines(context, update.effective_chat.id, lines, _flagged_problems(lang, sheet.id, flagged, 1))
+
+
+def _flagged_problems(lang: str, sheet_id: int, flagged: list, page: int) -> InlineKeyboardMarkup | None:
+    """The confidential problems flagged from a sheet, #id buttons five a row, a page at a time."""
+    shown, page = picker_page(flagged, page)
     rows = [
         [
             InlineKeyboardButton(f"#{s.problem_id}", callback_data=LEDGER_DETAIL.data(s.problem_id))
-            for s in flagged[i : i + 5]
+            for s in shown[i : i + 5]
         ]
-        for i in range(0, len(flagged), 5)
+        for i in range(0, len(shown), 5)
     ]
+    if turn := turn_row(lang, len(flagged), page, EVALUATION_VIEW_PAGE, sheet_id):
+        rows.append(turn)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+@requires(LEADER, OFFICE)
+async def turn_flagged(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ 上一页 / 下一页 ▶ under a named leader's confidential problems: redrawn in place."""
+    sheet_id, page = EVALUATION_VIEW_PAGE.parse(update.callback_query.data)
+    db, viewer = database(context), person_of(update, context)
+    sheet = evaluations.get(db, sheet_id)
+    if sheet is None or not evaluations.may_view(db, sheet, viewer):
+        await refuse(update, context, "evaluation.not_a_viewer")
+        return
+    found = evaluation_job.results_for(context.application, sheet, viewer)
+    flagged = [r.subject for r in found if r.subject.problem_id]
     await update.callback_query.answer()
-    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows) if rows else None)
+    await update.callback_query.edit_message_reply_markup(
+        _flagged_problems(language(update, context), sheet_id, flagged, page)
+    )
 
 
 def handlers() -> list[BaseHandler]:
@@ -964,5 +1029,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(results_button, pattern=RESULT_BUTTONS),
         CallbackQueryHandler(show_viewers, pattern=EVALUATION_VIEWERS),
         CallbackQueryHandler(toggle_viewer, pattern=EVALUATION_VIEWER_TOGGLE),
+        CallbackQueryHandler(turn_viewers, pattern=EVALUATION_VIEWERS_PAGE),
+        CallbackQueryHandler(turn_flagged, pattern=EVALUATION_VIEW_PAGE),
         CallbackQueryHandler(view_results, pattern=EVALUATION_VIEW),
     ]

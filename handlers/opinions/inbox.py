@@ -34,6 +34,7 @@ from callbacks import (
     INBOX_DUPLICATE,
     INBOX_DUPLICATE_OF,
     INBOX_LEADER,
+    INBOX_LEADERS_PAGE,
     INBOX_PAGE,
     INBOX_PUBLISH,
     INBOX_PUBLISH_CANCEL,
@@ -56,12 +57,13 @@ from handlers.access import (
 )
 from handlers.opinions import hotspots as hotspot_cards
 from handlers.opinions.receipt import keys, status_text, thread_lines
+from handlers.pages import picker_note, picker_page, turn_row
 from jobs import delivery, notices
 from storage import hotspots, opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
 from storage.people import LEADER, OFFICE, Person
-from texts import fit, say
+from texts import Raw, fit, say
 
 log = logging.getLogger(__name__)
 
@@ -419,20 +421,52 @@ async def choose_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if opinion is None:
         await refuse(update, context, "inbox.gone")
         return
-    leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles and p.chat_id]
+    leaders = _reachable_leaders(context)
     if not leaders:
         await refuse(update, context, "inbox.no_leaders")
         return
-    buttons = [
+    lang = language(update, context)
+    await reply(
+        update,
+        context,
+        "inbox.choose_leader",
+        id=opinion.id,
+        more=Raw(picker_note(lang, len(leaders))),
+        reply_markup=_leader_picker(lang, opinion.id, leaders, 1),
+    )
+
+
+def _reachable_leaders(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
+    return [p for p in people.holding(database(context), (LEADER,)) if p.chat_id]
+
+
+def _leader_picker(lang: str, opinion_id: str, leaders: list[Person], page: int) -> InlineKeyboardMarkup:
+    """A page of the leaders as buttons, with ◀ 上一页 / 下一页 ▶ past 40 (Telegram takes 100)."""
+    shown, page = picker_page(leaders, page)
+    rows = [
         [
             InlineKeyboardButton(
-                f"{p.name}（{p.department}）", callback_data=INBOX_TO_LEADER.data(opinion.id, p.id)
+                f"{p.name}（{p.department}）"[:60], callback_data=INBOX_TO_LEADER.data(opinion_id, p.id)
             )
         ]
-        for p in leaders
+        for p in shown
     ]
-    await reply(
-        update, context, "inbox.choose_leader", id=opinion.id, reply_markup=InlineKeyboardMarkup(buttons)
+    if turn := turn_row(lang, len(leaders), page, INBOX_LEADERS_PAGE, opinion_id):
+        rows.append(turn)
+    return InlineKeyboardMarkup(rows)
+
+
+@requires(OFFICE)
+async def turn_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ 上一页 / 下一页 ▶ under the leaders: the buttons redrawn in place, the question kept."""
+    opinion = _opinion_in_button(update, context, while_listed=False)
+    if opinion is None:
+        await refuse(update, context, "inbox.gone")
+        return
+    _, page = INBOX_LEADERS_PAGE.parse(update.callback_query.data)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(
+        _leader_picker(language(update, context), opinion.id, _reachable_leaders(context), page)
     )
 
 
@@ -676,6 +710,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(show_inbox, pattern=INBOX_PAGE),
         CallbackQueryHandler(choose_leader, pattern=INBOX_LEADER),
         CallbackQueryHandler(send_to_leader, pattern=INBOX_TO_LEADER),
+        CallbackQueryHandler(turn_leaders, pattern=INBOX_LEADERS_PAGE),
         CallbackQueryHandler(publish, pattern=INBOX_PUBLISH),
         CallbackQueryHandler(confirm_publish, pattern=INBOX_PUBLISH_CONFIRM),
         CallbackQueryHandler(pick_original, pattern=INBOX_DUPLICATE_OF),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import logging
+import secrets
+from dataclasses import astuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -22,32 +24,43 @@ from telegram.ext import (
     filters,
 )
 
-from callbacks import ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
+from callbacks import ROSTER_ANSWER, ROSTER_APPLY, ROSTER_CANCEL, ROSTER_RISKY
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
     database,
     language,
     person_of,
+    refuse,
     reply,
     requires,
     role_names,
+    send_lines,
 )
 from handlers.uploads import download
 from jobs import institutions
 from storage import roster
 from storage.csv_files import FileRejected
 from storage.people import OFFICE
-from storage.roster import RiskyImport, RosterChanges, RosterError
-from texts import CATALOGS, DEFAULT, Raw, say
+from storage.roster import Question, RiskyImport, RosterChanges, RosterError
+from texts import CATALOGS, DEFAULT, say
 from texts.fit import TEXT_LIMIT, shorten
 
 log = logging.getLogger(__name__)
 
 WAITING_FILE, CONFIRMING, CONFIRMING_RISK = conversations.states("roster_import")
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
-NAMES_SHOWN = 20
-# The file types a table is accepted in, wherever one is (roster, findings, calendar).
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
+NAMES_SHOWN = 20  # office members named in a risk warning
+# People listed by name under each kind of change in the chat preview (a hospital's whole
+# roster); past it the rest are counted. The preview is split into messages, never cut.
+PREVIEW_NAMES = 400
+DEPARTMENTS_A_LINE = 10
+QUESTIONS_A_MESSAGE = 10  # each with two buttons: 20 buttons a message, far under Telegram's 100
+# Past this many questions the file is not the roster with a few names or departments written
+# anew; ten messages of questions is as many as an office answers one by one.
+MAX_QUESTIONS = 100
+# The file types a table is accepted in, wherever one is (roster, findings, calendar); .xls is
+# taken to tell the office how to save it again (storage/csv_files.py).
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls")
 
 
 def is_table_file(file_name: str | None) -> bool:
@@ -70,7 +83,9 @@ def file_error_text(lang: str, error: FileRejected, family: str = "roster") -> s
     detail = error.detail
     if error.reason == "header":
         detail = "、".join(say(lang, f"{family}.column.{c}") for c in detail.split(",") if c)
-    return say(lang, f"{family}.error", where=where, reason=say(lang, reason_key, detail=detail))
+    name, _, other = detail.rpartition(":")  # a duplicate: the key and the line it is on first
+    reason = say(lang, reason_key, detail=detail, name=name, other=other)
+    return say(lang, f"{family}.error", where=where, reason=reason)
 
 
 def _edit_line(lang: str, edit) -> str:
@@ -80,10 +95,10 @@ def _edit_line(lang: str, edit) -> str:
     return say(lang, f"roster.edit.{edit.field}", name=edit.person, before=before, after=after)
 
 
-def _lines(lines: list[str]) -> str:
-    shown = lines[:NAMES_SHOWN]
+def _listed(lang: str, lines: list[str]) -> list[str]:
+    shown = lines[:PREVIEW_NAMES]
     more = len(lines) - len(shown)
-    return "".join(f"\n　{line}" for line in shown) + (f"\n　…（+{more}）" if more else "")
+    return [f"　{line}" for line in shown] + ([say(lang, "roster.more", count=more)] if more else [])
 
 
 def risk_text(lang: str, changes: RosterChanges, html_tags: bool = True) -> str:
@@ -103,54 +118,123 @@ def risk_text(lang: str, changes: RosterChanges, html_tags: bool = True) -> str:
     return text if html_tags else html.unescape(text.replace("<b>", "").replace("</b>", ""))
 
 
-def _preview_text(lang: str, rows: int, changes: RosterChanges) -> str:
-    """What changes and why, person by person (the first NAMES_SHOWN of each kind)."""
-    added = _lines(
+def preview_lines(lang: str, rows: int, changes: RosterChanges) -> list[str]:
+    """What changes and why, person by person, as lines to send in as many messages as they
+    need (handlers.access.send_lines): a hospital's roster does not fit in one."""
+    lines = risk_text(lang, changes).split("\n") + [""] if changes.risks else []
+    lines.append(say(lang, "roster.preview_title", rows=rows))
+    lines.append(say(lang, "roster.count.added", count=len(changes.added)))
+    lines += _listed(
+        lang,
         [
             say(lang, "roster.added_in", name=name, department=department)
             for name, department in zip(changes.added, changes.added_departments, strict=True)
+        ],
+    )
+    lines.append(say(lang, "roster.count.updated", count=len(changes.updated)))
+    lines += _listed(lang, [_edit_line(lang, e) for e in changes.edits])
+    lines.append(say(lang, "roster.count.deactivated", count=len(changes.deactivated)))
+    lines += _listed(lang, [say(lang, "roster.edit.gone", name=n) for n in changes.deactivated])
+    lines.append(say(lang, "roster.count.unchanged", count=changes.unchanged))
+    return lines + _departments_lines(lang, changes)
+
+
+def _departments_lines(lang: str, changes: RosterChanges) -> list[str]:
+    """The departments the import creates, and the names the office changed that it still uses."""
+    lines = [say(lang, "roster.former_name", old=old, new=new) for old, new in changes.former_names.items()]
+    if changes.new_departments:
+        counted = [
+            say(lang, "roster.department_count", department=d, count=n)
+            for d, n in changes.new_departments.items()
+        ]
+        parts = [
+            "、".join(counted[i : i + DEPARTMENTS_A_LINE]) for i in range(0, len(counted), DEPARTMENTS_A_LINE)
+        ]
+        lines.append(say(lang, "roster.new_departments", departments=parts[0]))
+        lines += [f"　{part}" for part in parts[1:]]
+    return [""] + lines if lines else []
+
+
+# ---- the questions only the office can answer (is it the same department, the same person?) ----
+
+
+def _question_line(lang: str, number: int, question: Question, answer: str | None) -> str:
+    if question.kind == "department":
+        asked = say(lang, "roster.ask.department", number=number, new=question.new, old=question.old)
+    else:
+        asked = say(
+            lang,
+            "roster.ask.person",
+            number=number,
+            name=question.name,
+            department=question.department,
+            old=question.old,
+            old_department=question.old_department,
+        )
+    outcome = say(
+        lang,
+        f"roster.answer.{answer or 'open'}.{question.kind}",
+        new=question.new,
+        old=question.old,
+        name=question.name,
+    )
+    return asked + "\n" + outcome
+
+
+def _question_message(
+    lang: str, questions: list[Question], answers: list, first: int, token: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The questions from `first` on (QUESTIONS_A_MESSAGE of them), each with 是 / 不是 buttons;
+    the chosen one ticked, so that the office sees what it answered and can change it."""
+    chunk = range(first, min(first + QUESTIONS_A_MESSAGE, len(questions)))
+    text = "\n\n".join(_question_line(lang, i + 1, questions[i], answers[i]) for i in chunk)
+    rows = []
+    for i in chunk:
+        row = []
+        for answer in ("same", "apart"):
+            label = say(lang, f"roster.btn.{answer}", number=i + 1)
+            row.append(
+                InlineKeyboardButton(
+                    ("👉 " if answers[i] == answer else "") + label,
+                    callback_data=ROSTER_ANSWER.data(i, answer, token),
+                )
+            )
+        rows.append(row)
+    return shorten(text, TEXT_LIMIT), InlineKeyboardMarkup(rows)
+
+
+def _stored_questions(questions: list[Question]) -> list[list]:
+    """The questions as kept between steps (the persistence writes JSON)."""
+    return [list(astuple(q)) for q in questions]
+
+
+async def _send_questions(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    questions: list[Question],
+    answers: list,
+    only: set[int],
+) -> None:
+    """The question messages holding any of `only` (every one, the first time)."""
+    lang, token = language(update, context), context.user_data["roster_token"]
+    for first in range(0, len(questions), QUESTIONS_A_MESSAGE):
+        if only & set(range(first, first + QUESTIONS_A_MESSAGE)):
+            text, markup = _question_message(lang, questions, answers, first, token)
+            await context.bot.send_message(
+                update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
+            )
+
+
+def _confirm_buttons(lang: str, token: str) -> InlineKeyboardMarkup:
+    """确认 carries the preview's token: the 确认 of an earlier file's preview imports nothing."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data(token)),
+                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
+            ]
         ]
     )
-    updated = _lines([_edit_line(lang, e) for e in changes.edits])
-    deactivated = _lines([say(lang, "roster.edit.gone", name=n) for n in changes.deactivated])
-    text = say(
-        lang,
-        "roster.preview",
-        rows=rows,
-        added=Raw(f"{len(changes.added)}{added}"),
-        updated=Raw(f"{len(changes.updated)}{updated}"),
-        deactivated=Raw(f"{len(changes.deactivated)}{deactivated}"),
-        unchanged=changes.unchanged,
-        departments=Raw(
-            "\n\n" + _departments_text(lang, changes)
-            if changes.new_departments or changes.former_names
-            else ""
-        ),
-    )
-    if changes.risks:
-        text = risk_text(lang, changes) + "\n\n" + text
-    return shorten(text, TEXT_LIMIT)
-
-
-def _departments_text(lang: str, changes: RosterChanges) -> str:
-    """The departments the import creates, and a question for each that looks like another."""
-    lines = [
-        say(lang, "roster.former_name", old=old, new=new)
-        for old, new in list(changes.former_names.items())[:NAMES_SHOWN]
-    ]
-    if changes.new_departments:
-        shown = list(changes.new_departments.items())[:NAMES_SHOWN]
-        more = len(changes.new_departments) - len(shown)
-        listed = "、".join(say(lang, "roster.department_count", department=d, count=n) for d, n in shown)
-        lines.append(
-            say(lang, "roster.new_departments", departments=Raw(listed + (f"…（+{more}）" if more else "")))
-        )
-    lines += [
-        say(lang, "roster.look_alike", new=new, old=old) for new, old in changes.look_alikes[:NAMES_SHOWN]
-    ]
-    if changes.look_alikes:
-        lines.append(say(lang, "roster.look_alike_later"))
-    return "\n".join(lines)
 
 
 @requires(OFFICE)
@@ -176,23 +260,60 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if changes.empty:
         await reply(update, context, "roster.no_changes")
         return ConversationHandler.END
-    # Only the file's id is kept between steps: the file is read again on confirmation.
+    questions = changes.questions
+    if len(questions) > MAX_QUESTIONS:  # not a few typos fixed: a different file, or one re-keyed
+        await reply(update, context, "roster.too_many_questions", count=len(questions), limit=MAX_QUESTIONS)
+        return WAITING_FILE
+    # Only the file's id is kept between steps: the file is read again on confirmation. The
+    # questions are kept to tell whether the roster changed in between; the answers by number.
     context.user_data["roster_file"] = document.file_id
-    buttons = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(say(lang, "btn.confirm"), callback_data=ROSTER_APPLY.data()),
-                InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data()),
-            ]
-        ]
+    context.user_data["roster_questions"] = _stored_questions(questions)
+    context.user_data["roster_answers"] = [None] * len(questions)
+    context.user_data["roster_token"] = secrets.token_hex(3)
+    lines = preview_lines(lang, len(rows), changes)
+    if not questions:
+        await send_lines(
+            context,
+            update.effective_chat.id,
+            [*lines, "", say(lang, "roster.confirm")],
+            _confirm_buttons(lang, context.user_data["roster_token"]),
+        )
+        return CONFIRMING
+    await send_lines(context, update.effective_chat.id, lines)
+    await _send_questions(
+        update, context, questions, context.user_data["roster_answers"], set(range(len(questions)))
     )
     await context.bot.send_message(
         update.effective_chat.id,
-        _preview_text(lang, len(rows), changes),
+        say(lang, "roster.confirm_after_questions", count=len(questions)),
         parse_mode="HTML",
-        reply_markup=buttons,
+        reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
     )
     return CONFIRMING
+
+
+@requires(OFFICE)
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """是 / 不是 to one question: kept, and its message redrawn with the answer ticked."""
+    query = update.callback_query
+    index, answer, token = ROSTER_ANSWER.parse(query.data)
+    stored, answers = context.user_data.get("roster_questions"), context.user_data.get("roster_answers")
+    fresh = token == context.user_data.get("roster_token")
+    if not fresh or stored is None or answers is None or index >= len(stored):
+        await refuse(update, context, "stale_button")
+        return CONFIRMING
+    answers[index] = answer
+    context.user_data["roster_answers"] = answers  # written back: the persistence sees the change
+    await query.answer()
+    questions = _questions_of(stored)
+    first = index - index % QUESTIONS_A_MESSAGE
+    text, markup = _question_message(language(update, context), questions, answers, first, token)
+    await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    return CONFIRMING
+
+
+def _questions_of(stored: list[list]) -> list[Question]:
+    return [Question(*fields) for fields in stored]
 
 
 @requires(OFFICE)
@@ -218,27 +339,65 @@ async def _rows_again(context: ContextTypes.DEFAULT_TYPE) -> list | None:
 
 
 @requires(OFFICE)
-async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The first confirmation; a risky import asks again before anything is written."""
     query = update.callback_query
+    risks_confirmed = ROSTER_RISKY(query.data)
+    [token] = (ROSTER_RISKY if risks_confirmed else ROSTER_APPLY).parse(query.data)
+    if token != context.user_data.get("roster_token"):  # an earlier preview's 确认
+        await refuse(update, context, "stale_button")
+        return None  # the conversation stays where it is
     await query.answer()
     person = person_of(update, context)
     lang = language(update, context, person)
-    risks_confirmed = ROSTER_RISKY(query.data)
     rows = await _rows_again(context)
+    asked = context.user_data.get("roster_questions") or []
+    answers = context.user_data.get("roster_answers") or []
+    if rows is not None:
+        questions = roster.preview(database(context), rows, person.id).questions
+        if _stored_questions(questions) != asked:  # another import in between: ask afresh
+            rows = None
     if rows is None:
-        context.user_data.pop("roster_file", None)
+        _forget(context)
         await query.edit_message_text(say(lang, "roster.changed_meanwhile"))
         return ConversationHandler.END
+    open_ones = [i for i, answer in enumerate(answers) if answer is None]
+    if open_ones:
+        numbers = "、".join(str(i + 1) for i in open_ones[:NAMES_SHOWN])
+        await context.bot.send_message(
+            update.effective_chat.id,
+            say(
+                lang,
+                "roster.unanswered",
+                count=len(open_ones),
+                numbers=numbers + ("…" if len(open_ones) > NAMES_SHOWN else ""),
+            ),
+            parse_mode="HTML",
+        )
+        await _send_questions(update, context, questions, answers, set(open_ones))
+        await context.bot.send_message(
+            update.effective_chat.id,
+            say(lang, "roster.confirm_after_questions", count=len(questions)),
+            parse_mode="HTML",
+            reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
+        )
+        return CONFIRMING
+    same = {i: answer == "same" for i, answer in enumerate(answers)}
     try:
-        changes = roster.apply(database(context), rows, person.id, risks_confirmed=risks_confirmed)
+        changes = roster.apply(
+            database(context),
+            rows,
+            person.id,
+            risks_confirmed=risks_confirmed,
+            answers=roster.answered(questions, same),
+        )
     except RiskyImport as risky:
         buttons = InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
                         say(lang, "roster.btn.risky", count=len(risky.changes.deactivated)),
-                        callback_data=ROSTER_RISKY.data(),
+                        callback_data=ROSTER_RISKY.data(token),
                     )
                 ],
                 [InlineKeyboardButton(say(lang, "btn.cancel"), callback_data=ROSTER_CANCEL.data())],
@@ -250,7 +409,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             reply_markup=buttons,
         )
         return CONFIRMING_RISK
-    context.user_data.pop("roster_file", None)
+    _forget(context)
     log.info(
         "roster imported: +%d ~%d -%d%s",
         len(changes.added),
@@ -270,9 +429,14 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     return ConversationHandler.END
 
 
+def _forget(context: ContextTypes.DEFAULT_TYPE) -> None:
+    for key in ("roster_file", "roster_questions", "roster_answers", "roster_token"):
+        context.user_data.pop(key, None)
+
+
 @requires(OFFICE)
 async def cancel_import(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    context.user_data.pop("roster_file", None)
+    _forget(context)
     if update.callback_query:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(say(language(update, context), "roster.cancelled"))
@@ -292,6 +456,7 @@ def import_conversation() -> ConversationHandler:
             ],
             CONFIRMING: [
                 CallbackQueryHandler(apply_file, pattern=ROSTER_APPLY),
+                CallbackQueryHandler(answer_question, pattern=ROSTER_ANSWER),
                 CallbackQueryHandler(cancel_import, pattern=ROSTER_CANCEL),
             ],
             CONFIRMING_RISK: [

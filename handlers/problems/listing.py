@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from callbacks import (
     ASSIGN,
+    ASSIGN_LEADERS_PAGE,
     ASSIGN_PAGE,
     ASSIGN_PICK,
     FINDINGS_LIST,
@@ -37,6 +38,7 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, too_long
+from handlers.pages import picker_note, picker_page, turn_row
 from handlers.people.roster import file_error_text, is_table_file
 from handlers.problems.actions import id_in_button, offer_picks, tell_error
 from handlers.uploads import download
@@ -45,7 +47,7 @@ from storage import evaluations, opinions, people, problems
 from storage.csv_files import FileRejected
 from storage.people import LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import every_language, say
+from texts import Raw, every_language, say
 from texts.fit import shorten
 
 (
@@ -437,18 +439,54 @@ async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return
-    leaders = [p for p in people.everyone(database(context)) if LEADER in p.roles]
-    rows = [
-        [InlineKeyboardButton(f"{p.name}（{p.department}）", callback_data=ASSIGN.data(problem.id, p.id))]
-        for p in leaders
-    ]
+    leaders = leaders_for(database(context), problem.id)
     await reply(
         update,
         context,
         "assign.choose",
         id=problem.id,
         title=problem.title,
-        reply_markup=InlineKeyboardMarkup(rows),
+        more=Raw(picker_note(language(update, context), len(leaders))),
+        reply_markup=leader_picker(language(update, context), problem.id, leaders, 1),
+    )
+
+
+def leaders_for(db, problem_id: int) -> list:
+    """The leaders who may hold the problem: every leader but the one a confidential problem
+    from an evaluation is about (storage.evaluations.barred_from)."""
+    barred = evaluations.barred_from(db, problem_id)
+    return [p for p in people.holding(db, (LEADER,)) if p.id not in barred]
+
+
+def leader_picker(lang: str, problem_id: int, leaders: list, page: int) -> InlineKeyboardMarkup:
+    """A page of the leaders as buttons (a hospital with 150 班子成员 and 分管领导 across its
+    branches is more than one message holds), with ◀ 上一页 / 下一页 ▶."""
+    shown, page = picker_page(leaders, page)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{p.name}（{p.department}）"[:60], callback_data=ASSIGN.data(problem_id, p.id)
+            )
+        ]
+        for p in shown
+    ]
+    if turn := turn_row(lang, len(leaders), page, ASSIGN_LEADERS_PAGE, problem_id):
+        rows.append(turn)
+    return InlineKeyboardMarkup(rows)
+
+
+@requires(OFFICE)
+async def turn_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """◀ 上一页 / 下一页 ▶ under the leaders: the buttons redrawn in place, the question kept."""
+    problem_id, page = ASSIGN_LEADERS_PAGE.parse(update.callback_query.data)
+    problem = problems.get(database(context), problem_id)
+    if problem is None or problem.status != problems.LISTED:
+        await refuse(update, context, "stale_button")
+        return
+    leaders = leaders_for(database(context), problem_id)
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(
+        leader_picker(language(update, context), problem_id, leaders, page)
     )
 
 
@@ -627,4 +665,5 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(assign, pattern=ASSIGN),
         CallbackQueryHandler(pick_problem, pattern=ASSIGN_PICK),
         CallbackQueryHandler(next_problems, pattern=ASSIGN_PAGE),
+        CallbackQueryHandler(turn_leaders, pattern=ASSIGN_LEADERS_PAGE),
     ]
