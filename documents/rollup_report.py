@@ -10,7 +10,14 @@ from datetime import date
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from documents.summary_report import _page, _styles, _table  # one house style for official documents
+from documents.summary_report import (  # one house style for official documents
+    _page,
+    _styles,
+    _table,
+    chinese_date,
+    page_numbers,
+    signature,
+)
 from storage import problems
 from storage.orders import OrderFigures
 from storage.rollup import Figures
@@ -38,10 +45,11 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
     document = Document()
     _page(document)
     _styles(document)
+    page_numbers(document)
     document.core_properties.title = f"{body}所属单位整改落实情况汇总报告"
     title = document.add_heading(f"{body}所属单位整改落实情况汇总报告", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    dated = document.add_paragraph(f"截至 {written_on.isoformat()}")
+    dated = document.add_paragraph(f"截至{chinese_date(written_on)}")
     dated.alignment = WD_ALIGN_PARAGRAPH.CENTER
     total = sum(f.total for f in ranked)
     closed = sum(f.closed for f in ranked)
@@ -91,6 +99,7 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
             counts = "、".join(f"{category} {n} 条" for category, n in f.opinions_public.items())
             lines.append(f"群众通过意见箱二维码反映：{counts}。")
         document.add_paragraph("".join(lines))
+    signature(document, body, written_on)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

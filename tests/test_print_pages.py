@@ -1,0 +1,171 @@
+"""The documents as the campaign office and the superior body print them (found by rendering
+each through LibreOffice, tools/render_documents.py): dates written 2026年11月30日, a 落款 with the
+institution and the date, page numbers, short headers on one line, sub-headings in black,
+charts that fit a page and name every department, nothing of a group under k, spreadsheets
+set up for A4 with their headers repeated, long text wrapped, and no list cut short without
+saying so. Checked on the files' structure, so no LibreOffice is needed."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import docx
+from docx.oxml.ns import qn
+from docx.shared import Cm, RGBColor
+
+from documents import rollup_report, summary_report
+from storage import evaluations, summary
+from storage.problems import Problem
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAY = date(2026, 11, 30)
+
+
+def empty(start=date(2026, 11, 1), end=DAY) -> summary.Summary:
+    return summary.Summary(
+        start=start,
+        end=end,
+        opinions_by_category={},
+        opinions_by_status={},
+        found=0,
+        closed=0,
+        overdue=0,
+        explained=0,
+        reopened=0,
+        total=0,
+        departments=[],
+        lookbacks={},
+        ballots={},
+        open_items=[],
+    )
+
+
+def report(found: summary.Summary, institution: str = "示范县人民医院") -> docx.document.Document:
+    return docx.Document(io.BytesIO(summary_report.build(found, institution, date(2026, 12, 1))))
+
+
+def texts(document) -> list[str]:
+    return [p.text for p in document.paragraphs]
+
+
+def usable_cm(document) -> float:
+    section = document.sections[0]
+    return (section.page_width - section.left_margin - section.right_margin) / 360000
+
+
+def test_dates_are_written_as_officials_write_them_and_the_report_ends_with_its_issuer():
+    document = report(empty())
+    said = texts(document)
+    assert "报告期间：2026年11月1日至2026年11月30日" in said
+    assert not any("2026-11" in text for text in said)
+    assert [t for t in said if t.strip()][-2:] == ["示范县人民医院", "2026年12月1日"]  # 落款
+    assert not any("整改通" in text for text in said)  # the program signs nothing
+    assert document.paragraphs[-1].alignment == docx.enum.text.WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def test_every_page_is_numbered():
+    footer = report(empty()).sections[0].footer
+    instructions = [node.text for node in footer._element.iter(qn("w:instrText"))]
+    assert [i.strip() for i in instructions] == ["PAGE"]
+    assert footer.paragraphs[0].text.startswith("—")
+
+
+def test_an_empty_period_says_so_instead_of_a_table_that_is_not_there():
+    said = texts(report(empty()))
+    assert "报告期内未收到意见建议。" in said
+    assert not any("按类别统计如下" in text for text in said)
+
+
+def test_sub_headings_are_set_in_black_kaiti_not_words_blue():
+    document = report(empty())
+    for name in ("Heading 2", "Heading 2 Char"):
+        style = document.styles[name]
+        assert style.font.color.rgb == RGBColor(0, 0, 0)
+        assert style.element.rPr.rFonts.get(qn("w:eastAsia")) == "楷体"
+
+
+def one_line_cm(text: str) -> float:
+    return summary_report.display_width(text) * summary_report.TABLE_POINTS * 0.5 / 72 * 2.54 + 0.38
+
+
+def test_short_headers_stay_on_one_line_and_the_table_fits_the_page():
+    item = Problem(
+        id=300,
+        title="门诊挂号、缴费、取药要排三次队，老人来回跑，高峰期候诊超过一小时。" * 3,
+        description="",
+        category="医疗服务",
+        source="opinion",
+        kind="deadline",
+        horizon="short",
+        measures="增设自助机",
+        leader_id=1,
+        leader="王建国",
+        department_id=1,
+        department="党委办公室（院长办公室）",
+        deadline=date(2026, 12, 31),
+        status="dispatched",
+        public=False,
+        progress=100,
+        explanation=None,
+        review_on=None,
+        created_at=datetime(2026, 11, 2, tzinfo=UTC),
+        last_progress_at=None,
+        closed_at=None,
+    )
+    document = report(dataclasses.replace(empty(), open_items=[item]))
+    table = document.tables[-1]
+    header = [cell.text for cell in table.rows[0].cells]
+    widths = {h: table.columns[i].width.cm for i, h in enumerate(header)}
+    for short in ("编号", "责任领导", "状态", "进度"):  # printed 编/号 a character a line before
+        assert widths[short] >= one_line_cm(short), (short, widths)
+    assert widths["完成时限"] >= one_line_cm("2026年12月31日")
+    assert table.rows[1].cells[header.index("完成时限")].text == "2026年12月31日"
+    assert sum(widths.values()) <= usable_cm(document) + 0.01
+
+
+def test_the_roll_up_table_of_ten_columns_fits_the_page_with_two_character_headers_whole():
+    headers = rollup_report.HEADERS
+    rows = [["60", "示范县第44乡镇卫生院", "300", "37", "12.3%", "81", "21", "34", "87.3%", "0"]]
+    widths = summary_report.column_widths(headers, rows, 15.6)
+    assert sum(widths) <= 15.6 + 0.01
+    for index, header in enumerate(headers):
+        if len(header) == 2:
+            assert widths[index] >= one_line_cm(header), (header, widths[index])
+        assert widths[index] >= one_line_cm(rows[0][index]) or index == 1  # values on one line
+
+
+def test_the_roll_up_report_is_dated_signed_and_numbered():
+    document = docx.Document(io.BytesIO(rollup_report.build("示范县卫生健康局", [], {}, DAY)))
+    said = [t for t in texts(document) if t.strip()]
+    assert "截至2026年11月30日" in said and said[-2:] == ["示范县卫生健康局", "2026年11月30日"]
+    assert any(n.text.strip() == "PAGE" for n in document.sections[0].footer._element.iter(qn("w:instrText")))
+
+
+def test_a_chart_of_sixty_departments_names_each_and_fits_the_page():
+    row = summary.DepartmentRow
+    rows = [row(f"第{n}临床科室", total=5, closed=1, working=3, overdue=1) for n in range(1, 61)]
+    document = report(dataclasses.replace(empty(), departments=rows))
+    section = document.sections[0]
+    room = section.page_height - section.top_margin - section.bottom_margin
+    pictures = document.inline_shapes
+    assert len(pictures) == 1 + 3  # the progress chart, then 60 departments in charts of 25
+    for picture in pictures:
+        assert picture.height <= room and picture.width <= Cm(15.5) + 1
+
+
+def test_a_subject_under_k_shows_no_count_of_its_ballots():
+    moment = datetime(2026, 11, 20, tzinfo=UTC)
+    grades = ("好", "较好", "一般", "差")
+    never = frozenset()
+    title = "班子成员民主评议"
+    sheet = evaluations.Sheet(1, title, ("总体评价",), grades, never, never, moment, moment, True, False, ())
+    few = evaluations.SubjectResult(evaluations.Subject(0, "张海涛"), 3, 1, (), None, False)
+    enough = evaluations.SubjectResult(evaluations.Subject(1, "李明华"), 9, 2, ({"好": 1.0},), "好", False)
+    document = report(dataclasses.replace(empty(), evaluations=[(sheet, [few, enough])]))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "评议对象")
+    cells = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert cells[0] == ["张海涛", "—", "—", "票数不足，不公布", ""]
+    assert cells[1][:4] == ["李明华", "9", "2", "好"]
