@@ -13,11 +13,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import docx
+import openpyxl
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from documents import rollup_report, summary_report
-from storage import evaluations, summary
+from documents import ledger_workbook, rollup_report, rollup_workbook, summary_report
+from storage import evaluations, problems, rollup, summary
 from storage.problems import Problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -169,3 +170,68 @@ def test_a_subject_under_k_shows_no_count_of_its_ballots():
     cells = [[c.text for c in row.cells] for row in table.rows[1:]]
     assert cells[0] == ["张海涛", "—", "—", "票数不足，不公布", ""]
     assert cells[1][:4] == ["李明华", "9", "2", "好"]
+
+
+def overdue_institution(name: str, overdue: int) -> rollup.Figures:
+    found = rollup.Figures(name, k=5)
+    found.total, found.overdue = 200, overdue
+    found.by_light = {problems.RED: overdue}
+    found.overdue_list = [
+        {
+            "id": n,
+            "title": "住院部夜间陪护床位不够，家属只能睡在走廊地上，冬天很冷，多次反映无人处理" * 2,
+            "deadline": "2026-10-01",
+            "status": "dispatched",
+            "department": "党委办公室（院长办公室）",
+            "leader": "王建国",
+            "days": 60,
+        }
+        for n in range(1, min(overdue, rollup.OVERDUE_SHOWN) + 1)
+    ]
+    found.longest_overdue_days, found.longest_overdue_title = 60, found.overdue_list[0]["title"]
+    return found
+
+
+def test_the_roll_up_workbook_prints_on_a4_with_its_header_on_every_page_and_says_what_it_left_out():
+    units = [overdue_institution(f"示范县第{n}乡镇卫生院", 120 if n == 1 else 3) for n in range(1, 61)]
+    book = openpyxl.load_workbook(io.BytesIO(rollup_workbook.to_bytes(units, {}, DAY)))
+    for sheet in book.worksheets:
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+    summary_sheet = book["汇总"]
+    assert summary_sheet.page_setup.orientation == "landscape" and summary_sheet.print_title_rows == "$1:$2"
+    assert summary_sheet["A1"].value == "各单位整改落实情况汇总（截至2026年11月30日）"
+    assert all(summary_sheet.cell(row, 11).alignment.wrap_text for row in range(3, 63))  # long titles whole
+    first = book["示范县第1乡镇卫生院"]
+    values = [row[0] for row in first.iter_rows(values_only=True)]
+    assert (
+        values.count(1) >= 1
+        and "另有 70 项超期问题未列出（此处列出超期最久的 50 项），完整清单见该单位整改台账。" in values
+    )
+    header = values.index("超期问题") + 1
+    assert first.print_title_rows == f"${header}:${header}"
+    assert first.cell(header + 1, 2).alignment.wrap_text and first.cell(header + 1, 3).number_format == (
+        'yyyy"年"m"月"d"日"'
+    )
+    assert all(first.column_dimensions[c].width >= 10 for c in "CDEF")
+    small = [row[0] for row in book["示范县第2乡镇卫生院"].iter_rows(values_only=True)]
+    assert not any(isinstance(v, str) and v.startswith("另有") for v in small)  # all three listed
+
+
+def test_wrapped_cells_of_the_roll_up_have_rows_tall_enough_and_dates_room_to_show():
+    long_name = "示范县人民医院（示范县医疗集团总院）"
+    unit = overdue_institution(long_name, 2)
+    book = openpyxl.load_workbook(io.BytesIO(rollup_workbook.to_bytes([unit], {}, DAY)))
+    summary_sheet = book["汇总"]
+    title_width = summary_sheet.column_dimensions["K"].width - 1
+    lines = ledger_workbook.display_width(unit.longest_overdue_title) / title_width
+    assert summary_sheet.row_dimensions[3].height >= lines * ledger_workbook.LINE_HEIGHT
+    sheet = book.worksheets[1]
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "超期问题")
+    listed = header + 1
+    lines = ledger_workbook.display_width(sheet.cell(listed, 2).value) / (
+        sheet.column_dimensions["B"].width - 1
+    )
+    assert sheet.row_dimensions[listed].height >= lines * ledger_workbook.LINE_HEIGHT
+    assert sheet.column_dimensions["C"].width >= ledger_workbook.display_width("2026年10月31日") + 1
