@@ -91,6 +91,8 @@ LINE_HEIGHT = 18  # points per line of 11-point text in a CJK font (measured in 
 TOP = Alignment(vertical="top")
 NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched
 PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
+MAX_ROW_HEIGHT = 409  # points: Excel's tallest row; a taller one is printed cut off at this
+MAX_LINES = MAX_ROW_HEIGHT // LINE_HEIGHT
 
 
 LOOKBACK_LABELS = {"held": "效果保持", "reopened": "重新整改", "too_few": "票数不足"}
@@ -185,20 +187,20 @@ def _values(number: int, problem: Problem, light: str, looked: _Looked, zone: Zo
         problem.id,
         _label(f"problem.source.{problem.source}"),
         problem.category or "",
-        problem.description or problem.title,
-        problem.measures or "",
+        fitting(problem.description or problem.title, 4, problem.id),
+        fitting(problem.measures or "", 5, problem.id),
         problem.leader or "",
         problem.department or "",
         problem.deadline,
         _label(f"problem.kind.{problem.kind}"),
         _label(f"problem.horizon.{problem.horizon}"),
-        _progress_text(problem, looked.reports.get(problem.id), zone),
+        fitting(_progress_text(problem, looked.reports.get(problem.id), zone), 11, problem.id),
         _label(f"problem.status.{problem.status}"),
         closed,
         lookback,
         satisfaction,
         LIGHT_NAMES[light],
-        (problem.explanation or "") if explained else "",
+        fitting(problem.explanation or "", 17, problem.id) if explained else "",
         problem.review_on if explained else None,
         looked.extended.get(problem.id, 0),
     ]
@@ -315,14 +317,32 @@ def _wide_class(ranges: list[tuple[int, int]]) -> str:
     return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
+def _lines(text: str, index: int) -> int:
+    room = max(WIDTHS[index] - 1, 1)
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+
+
 def row_height(values: list) -> float:
     """Points that show every wrapped cell whole (Excel does not grow rows it did not lay out)."""
-    lines = 1
-    for index in WRAPPED:
-        text = str(values[index] or "")
-        room = max(WIDTHS[index] - 1, 1)
-        lines = max(lines, sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n")))
-    return lines * LINE_HEIGHT
+    lines = max(_lines(str(values[index] or ""), index) for index in WRAPPED)
+    return min(lines, MAX_LINES) * LINE_HEIGHT
+
+
+def fitting(text: str, index: int, problem_id: int) -> str:
+    """The text, or as much of it as a row of Excel's greatest height shows and then where the
+    rest is: a 2,000-character 整改措施 was printed cut off after some 300 with no word of it."""
+    short = "\n" not in text and len(text) * 2.2 <= (WIDTHS[index] - 1) * MAX_LINES
+    if short or _lines(text, index) <= MAX_LINES:  # the first test measures nothing
+        return text
+    rest = f"……（全文 {len(text)} 字，见整改通问题 #{problem_id}）"
+    low, high = 0, len(text)
+    while low < high:  # the longest beginning that fits with the note after it
+        middle = (low + high + 1) // 2
+        if _lines(text[:middle] + rest, index) <= MAX_LINES:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + rest
 
 
 def _print_setup(sheet) -> None:

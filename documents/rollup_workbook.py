@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from documents.ledger_workbook import LINE_HEIGHT, display_width
+from documents.ledger_workbook import LINE_HEIGHT, MAX_LINES, display_width
 from documents.summary_report import chinese_date
 from storage import problems
 from storage.orders import OrderFigures
@@ -59,7 +59,7 @@ WRAPPED = (2, 11)  # the institution's name and the longest-overdue problem's ti
 OVERDUE_WIDTHS = {"C": 17, "D": 10, "E": 16, "F": 10}  # C: 2026年10月31日 whole, not ###
 
 
-def _fit_height(sheet, row: int) -> None:
+def fit_height(sheet, row: int) -> None:
     """The row tall enough for its wrapped cells: neither Excel nor LibreOffice grows a row
     on opening a file, so a wrapped name was cut off at one line."""
     lines = 1
@@ -69,10 +69,10 @@ def _fit_height(sheet, row: int) -> None:
         width = sheet.column_dimensions[cell.column_letter].width or 8.43
         lines = max(lines, math.ceil(display_width(str(cell.value)) / max(width - 1, 1)))
     if lines > 1:
-        sheet.row_dimensions[row].height = lines * LINE_HEIGHT
+        sheet.row_dimensions[row].height = min(lines, MAX_LINES) * LINE_HEIGHT  # Excel's greatest
 
 
-def _print_setup(sheet, landscape: bool, title_rows: str | None = None) -> None:
+def print_setup(sheet, landscape: bool, title_rows: str | None = None) -> None:
     """A4, fitted to the page's width and as many pages down as it takes, the header repeated
     on each: without it the summary of 60 institutions printed on 246 portrait pages."""
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -120,7 +120,7 @@ def _summary_row(rank: int, f: Figures, orders: OrderFigures) -> list:
 
 
 def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
-    _print_setup(sheet, landscape=False)
+    print_setup(sheet, landscape=False)
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 40
     for column, width in OVERDUE_WIDTHS.items():
         sheet.column_dimensions[column].width = width
@@ -152,13 +152,13 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
             sheet.cell(sheet.max_row, 2).number_format = "0.0%"
     for row in sheet.iter_rows(min_col=2, max_col=2):
         row[0].alignment = WRAP
-        _fit_height(sheet, row[0].row)
+        fit_height(sheet, row[0].row)
     if f.overdue_list:
         sheet.append([])
         sheet.append(["超期问题", "标题", "完成时限", "超期（天）", "责任科室", "责任领导"])
         for cell in sheet[sheet.max_row]:
             cell.font, cell.alignment = BOLD, WRAP
-        _fit_height(sheet, sheet.max_row)
+        fit_height(sheet, sheet.max_row)
         sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
         for item in f.overdue_list:
             sheet.append(
@@ -174,7 +174,7 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
             sheet.cell(sheet.max_row, 3).number_format = DATE_FORMAT
             for column in (2, 5, 6):
                 sheet.cell(sheet.max_row, column).alignment = WRAP
-            _fit_height(sheet, sheet.max_row)
+            fit_height(sheet, sheet.max_row)
         left_out = f.overdue - len(f.overdue_list)
         if left_out > 0:  # the roll-up keeps the oldest; the rest are in the institution's ledger
             shown = len(f.overdue_list)
@@ -191,7 +191,7 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY
-    _print_setup(summary, landscape=True, title_rows="1:2")
+    print_setup(summary, landscape=True, title_rows="1:2")
     summary.append([f"各单位整改落实情况汇总（截至{chinese_date(today)}）"])
     summary["A1"].font = Font(bold=True, size=14)
     summary.append(list(HEADERS))
@@ -199,7 +199,7 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
     for index, width in enumerate(WIDTHS, start=1):
         summary.column_dimensions[get_column_letter(index)].width = width
-    _fit_height(summary, 2)
+    fit_height(summary, 2)
     summary.freeze_panes = "C3"
     taken: set[str] = set()
     for rank, f in enumerate(ranked, start=1):
@@ -209,7 +209,7 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
             summary.cell(summary.max_row, column).number_format = "0.0%"
         for column in WRAPPED:
             summary.cell(summary.max_row, column).alignment = WRAP
-        _fit_height(summary, summary.max_row)
+        fit_height(summary, summary.max_row)
         _institution_sheet(
             book.create_sheet(_sheet_name(f.institution, taken)), f, orders.get(f.institution, none)
         )

@@ -7,10 +7,11 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from documents.charts import _figure, _png, cjk_font
-from documents.ledger_workbook import FORMULA_STARTS
+from documents.ledger_workbook import FORMULA_STARTS, MAX_LINES, display_width
+from documents.rollup_workbook import fit_height, print_setup
 from storage.surveys import MULTIPLE, SCALE, TEXT, QuestionResult
 
 
@@ -31,6 +32,48 @@ def chart(result: QuestionResult, title: str) -> bytes:
     return _png(figure)
 
 
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _wrapped(sheet, columns: tuple[int, ...], first: int) -> None:
+    """Questions, choices and answers wrapped in rows tall enough to print them whole (a
+    500-character answer was one line, cut at the page's edge)."""
+    for row in range(first, sheet.max_row + 1):
+        for column in columns:
+            sheet.cell(row, column).alignment = WRAP
+        fit_height(sheet, row)
+
+
+ANSWER_WIDTH = 60
+GOES_ON = "（续）"
+
+
+def pieces(answer: str, width: int) -> list[str]:
+    """The answer in rows that each print whole: a row is at most Excel's greatest height, and
+    an answer of 1,000 characters needs nearly two of them; the rows after the first say 续."""
+    found, rest = [], answer
+    room = (width - 1) * MAX_LINES
+    while True:
+        marked = GOES_ON + rest if found else rest
+        if _width(marked) <= room:
+            return [*found, marked]
+        low, high = 1, len(rest)
+        while low < high:  # the longest beginning that fits
+            middle = (low + high + 1) // 2
+            if _width((GOES_ON if found else "") + rest[:middle]) <= room:
+                low = middle
+            else:
+                high = middle - 1
+        found.append((GOES_ON if found else "") + rest[:low])
+        rest = rest[low:]
+
+
+def _width(text: str) -> float:
+    """The width of the lines the text takes, each line counted whole (a wide character does
+    not break across lines)."""
+    return display_width(text) + 2.2 * MAX_LINES
+
+
 def workbook(title: str, respondents: int, found: list[QuestionResult], headers: dict[str, str]) -> bytes:
     """Sheet 1: every question, each choice with its count and share; sheet 2: the free text."""
     book = Workbook()
@@ -43,6 +86,8 @@ def workbook(title: str, respondents: int, found: list[QuestionResult], headers:
     counts.append([headers[h] for h in ("number", "question", "choice", "count", "share")])
     for cell in counts[4]:
         cell.font = Font(bold=True)
+    for column, width in zip("ABCDE", (6, 40, 20, 10, 10), strict=True):
+        counts.column_dimensions[column].width = width
     for result in found:
         if result.question.kind == TEXT:
             counts.append(
@@ -77,21 +122,24 @@ def workbook(title: str, respondents: int, found: list[QuestionResult], headers:
                     None,
                 ]
             )
-    for column, width in zip("ABCDE", (6, 40, 20, 10, 10), strict=True):
-        counts.column_dimensions[column].width = width
+    _wrapped(counts, (2, 3), first=5)
+    print_setup(counts, landscape=False, title_rows="4:4")
     texts = book.create_sheet(headers["texts"])
     texts.append([headers["number"], headers["question"], headers["answer"]])
     for cell in texts[1]:
         cell.font = Font(bold=True)
     for result in found:
         for answer in result.texts:
-            texts.append([result.question.position + 1, result.question.text, answer])
-            # what people typed stays text, never a formula (as in the ledger workbook)
-            cell = texts.cell(texts.max_row, 3)
-            cell.data_type = "s"
-            cell.quotePrefix = answer.startswith(FORMULA_STARTS)
-    texts.column_dimensions["B"].width = 40
-    texts.column_dimensions["C"].width = 80
+            for piece in pieces(answer, ANSWER_WIDTH):
+                texts.append([result.question.position + 1, result.question.text, piece])
+                # what people typed stays text, never a formula (as in the ledger workbook)
+                cell = texts.cell(texts.max_row, 3)
+                cell.data_type = "s"
+                cell.quotePrefix = piece.startswith(FORMULA_STARTS)
+    texts.column_dimensions["B"].width = 30
+    texts.column_dimensions["C"].width = ANSWER_WIDTH
+    _wrapped(texts, (2, 3), first=2)
+    print_setup(texts, landscape=False, title_rows="1:1")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

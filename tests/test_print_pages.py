@@ -17,8 +17,9 @@ import openpyxl
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from documents import ledger_workbook, rollup_report, rollup_workbook, summary_report
-from storage import evaluations, problems, rollup, summary
+from documents import ledger_workbook, rollup_report, rollup_workbook, summary_report, survey_results
+from handlers.campaign import questionnaire
+from storage import evaluations, problems, rollup, summary, surveys
 from storage.problems import Problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -235,3 +236,76 @@ def test_wrapped_cells_of_the_roll_up_have_rows_tall_enough_and_dates_room_to_sh
     )
     assert sheet.row_dimensions[listed].height >= lines * ledger_workbook.LINE_HEIGHT
     assert sheet.column_dimensions["C"].width >= ledger_workbook.display_width("2026年10月31日") + 1
+
+
+def test_a_questionnaires_workbook_prints_its_long_questions_and_answers_whole_on_a4():
+    question = surveys.Question(
+        0,
+        surveys.SINGLE,
+        "您对门诊候诊环境（座椅、通风、卫生间、指示标识、饮水设施等）总体是否满意？",
+        ("满意", "不满意"),
+    )
+    free = surveys.Question(1, surveys.TEXT, "还有什么建议？")
+    answer = "候诊区座椅太少，老人只能站着等😡；醫院電梯太慢了。" * 20  # 500+ characters
+    found = [
+        surveys.QuestionResult(question, (40, 17), 57, ()),
+        surveys.QuestionResult(free, (), 2, (answer, "无")),
+    ]
+    headers = {h: h for h in questionnaire.HEADERS}
+    book = openpyxl.load_workbook(io.BytesIO(survey_results.workbook("门诊满意度调查", 57, found, headers)))
+    counts, texts = book.worksheets
+    for sheet in (counts, texts):
+        assert str(sheet.page_setup.paperSize) == sheet.PAPERSIZE_A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert counts.print_title_rows == "$4:$4" and texts.print_title_rows == "$1:$1"
+    assert counts.cell(5, 2).alignment.wrap_text
+    lines = ledger_workbook.display_width(question.text) / (counts.column_dimensions["B"].width - 1)
+    assert counts.row_dimensions[5].height >= lines * ledger_workbook.LINE_HEIGHT
+    row = next(r for r in range(2, texts.max_row + 1) if texts.cell(r, 3).value == answer)
+    assert texts.cell(row, 3).alignment.wrap_text
+    lines = ledger_workbook.display_width(answer) / (texts.column_dimensions["C"].width - 1)
+    assert texts.row_dimensions[row].height >= lines * ledger_workbook.LINE_HEIGHT
+
+
+def test_a_ledger_row_is_never_taller_than_excel_allows_and_a_text_too_long_for_it_says_where_the_rest_is(
+    db, invited
+):
+    measures = (
+        "一、增设自助挂号机6台；二、推行分时段预约，精确到30分钟；三、高峰期增派导诊人员2名。" * 50
+    )  # 2,000+
+    short = "更换导视牌"
+    long_id = problems.create(db, "挂号排队", None, description="门诊挂号排队时间长😡" * 25)
+    short_id = problems.create(db, "导视牌不清", None)
+    db.execute("update problems set measures = ? where id = ?", [measures, long_id])
+    db.execute("update problems set measures = ? where id = ?", [short, short_id])
+    db.conn.commit()
+    content, _ = ledger_workbook.to_bytes(db, date(2026, 12, 1), SHANGHAI)
+    sheet = openpyxl.load_workbook(io.BytesIO(content))["整改台账"]
+    rows = {sheet.cell(r, 2).value: r for r in range(2, sheet.max_row + 1)}
+    row = rows[long_id]
+    assert sheet.row_dimensions[row].height <= 409  # Excel's greatest row height
+    shown = sheet.cell(row, 6).value
+    assert shown.startswith(measures[:100]) and shown.endswith(
+        f"……（全文 {len(measures)} 字，见整改通问题 #{long_id}）"
+    )
+    lines = ledger_workbook.display_width(shown) / (ledger_workbook.WIDTHS[5] - 1)
+    assert lines * ledger_workbook.LINE_HEIGHT <= sheet.row_dimensions[row].height  # and it is all seen
+    description = sheet.cell(row, 5).value
+    assert description == "门诊挂号排队时间长😡" * 25  # 250 characters fit: left whole
+    assert sheet.cell(rows[short_id], 6).value == short
+
+
+def test_an_answer_of_a_thousand_characters_is_printed_whole_over_two_rows():
+    free = surveys.Question(0, surveys.TEXT, "还有什么建议？")
+    answer = ("候诊区座椅太少，老人只能站着等😡；醫院電梯太慢了。" * 40)[: surveys.MAX_ANSWER_CHARS]
+    found = [surveys.QuestionResult(free, (), 1, (answer,))]
+    headers = {h: h for h in questionnaire.HEADERS}
+    book = openpyxl.load_workbook(io.BytesIO(survey_results.workbook("门诊满意度调查", 9, found, headers)))
+    texts = book.worksheets[1]
+    shown = [texts.cell(r, 3).value for r in range(2, texts.max_row + 1)]
+    assert len(shown) == 2 and shown[1].startswith("（续）")
+    assert "".join(shown).replace("（续）", "") == answer  # nothing lost
+    width = texts.column_dimensions["C"].width - 1
+    for row, text in enumerate(shown, start=2):
+        height = texts.row_dimensions[row].height
+        assert ledger_workbook.display_width(text) / width * ledger_workbook.LINE_HEIGHT <= height <= 409
