@@ -10,12 +10,12 @@ import re
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
-from documents.ledger_workbook import LINE_HEIGHT, MAX_LINES, display_width
+from documents.ledger_workbook import LINE_HEIGHT, MAX_LINES, bold, display_width
 from documents.summary_report import chinese_date
 from storage import problems
 from storage.orders import OrderFigures
@@ -49,7 +49,7 @@ HEADERS = (
     "约谈",
 )
 WIDTHS = (6, 16, 8, 8, 8, 6, 6, 6, 6, 10, 30, 8, 10, 6, 12, 8, 8, 8, 6, 6, 6, 6)
-BOLD = Font(bold=True)
+BOLD = bold()
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'  # 2026年11月30日, as officials write a date
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -193,7 +193,7 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
     summary.title = SUMMARY
     print_setup(summary, landscape=True, title_rows="1:2")
     summary.append([f"各单位整改落实情况汇总（截至{chinese_date(today)}）"])
-    summary["A1"].font = Font(bold=True, size=14)
+    summary["A1"].font = bold(14)
     summary.append(list(HEADERS))
     for cell in summary[2]:
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP

@@ -7,10 +7,10 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 
 from documents.charts import _figure, _png, cjk_font
-from documents.ledger_workbook import FORMULA_STARTS, MAX_LINES, display_width
+from documents.ledger_workbook import FORMULA_STARTS, MAX_LINES, bold, display_width
 from documents.rollup_workbook import fit_height, print_setup
 from storage.surveys import MULTIPLE, SCALE, TEXT, QuestionResult
 
@@ -80,12 +80,12 @@ def workbook(title: str, respondents: int, found: list[QuestionResult], headers:
     counts = book.active
     counts.title = headers["counts"]
     counts.append([title])
-    counts["A1"].font = Font(bold=True, size=13)
+    counts["A1"].font = bold(13)
     counts.append([headers["respondents"], respondents])
     counts.append([])
     counts.append([headers[h] for h in ("number", "question", "choice", "count", "share")])
     for cell in counts[4]:
-        cell.font = Font(bold=True)
+        cell.font = bold()
     for column, width in zip("ABCDE", (6, 40, 20, 10, 10), strict=True):
         counts.column_dimensions[column].width = width
     for result in found:
@@ -127,7 +127,7 @@ def workbook(title: str, respondents: int, found: list[QuestionResult], headers:
     texts = book.create_sheet(headers["texts"])
     texts.append([headers["number"], headers["question"], headers["answer"]])
     for cell in texts[1]:
-        cell.font = Font(bold=True)
+        cell.font = bold()
     for result in found:
         for answer in result.texts:
             for piece in pieces(answer, ANSWER_WIDTH):

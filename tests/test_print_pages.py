@@ -309,3 +309,24 @@ def test_an_answer_of_a_thousand_characters_is_printed_whole_over_two_rows():
     for row, text in enumerate(shown, start=2):
         height = texts.row_dimensions[row].height
         assert ledger_workbook.display_width(text) / width * ledger_workbook.LINE_HEIGHT <= height <= 409
+
+
+def test_each_printed_ledger_page_is_titled_and_numbered_with_dates_as_officials_write_them(db, invited):
+    problem_id = problems.create(db, "挂号排队", None)
+    db.execute("update problems set deadline = '2026-12-31' where id = ?", [problem_id])
+    db.conn.commit()
+    content, _ = ledger_workbook.to_bytes(db, date(2026, 12, 1), SHANGHAI)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    for sheet in book.worksheets:
+        assert "截至2026年12月1日" in sheet.oddHeader.center.text, sheet.title
+        assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+        for cell in sheet[1]:  # the header in the workbook's own face, not a nameless bold
+            assert cell.font.b and cell.font.name == "Calibri" and cell.font.sz == 11
+    sheet = book["整改台账"]
+    deadline = sheet.cell(2, ledger_workbook.HEADERS.index("完成时限") + 1)
+    assert deadline.number_format == 'yyyy"年"m"月"d"日"'
+    for column in ("完成时限", "销号时间", "复查日期"):  # wide enough for 2026年12月31日, not ###
+        width = ledger_workbook.WIDTHS[ledger_workbook.HEADERS.index(column)]
+        assert width >= ledger_workbook.display_width("2026年12月31日")
+    total = book["按科室汇总"]
+    assert all(cell.font.name == "Calibri" for cell in total[total.max_row])
