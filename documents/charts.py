@@ -115,6 +115,22 @@ def cjk_font() -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def _drawn_characters() -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=cjk_font()), fallback_to_default=False)
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """The text without the characters the chart's font has no glyph for: an emoji in a
+    questionnaire's choice was printed as an empty box (and a warning logged)."""
+    drawn = _drawn_characters()
+    kept = "".join(ch for ch in text if ord(ch) in drawn or ch.isspace()).strip()
+    return kept or text
+
+
 def require_cjk_font() -> str:
     """Called at start so a missing font stops the bot at once, not at the first digest."""
     return cjk_font()
@@ -173,12 +189,14 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     bars = PolyCollection(boxes, facecolors=colours, edgecolors="none")
     bars.sticky_edges.x.extend(starts)  # no margin beyond a segment's start, as with `barh`
     axes.add_collection(bars)
-    axes.set_yticks(range(len(rows)), [row.department for row in rows])
+    axes.set_yticks(range(len(rows)), [drawable(row.department) for row in rows])
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
     _label(axes, family, title)
-    if handles:
-        axes.legend(handles=handles, loc="lower right", prop={"family": family}, fontsize=8)
+    if handles:  # beside the bars, not on them: inside it hid the last departments' bars
+        axes.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), prop={"family": family}, fontsize=8
+        )
     return _png(figure)
 
 

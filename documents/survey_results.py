@@ -9,16 +9,33 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from documents.charts import _figure, _png, cjk_font
+from documents.charts import _figure, _png, cjk_font, drawable
 from documents.ledger_workbook import FORMULA_STARTS, MAX_LINES, bold, display_width
 from documents.rollup_workbook import fit_height, print_setup
 from storage.surveys import MULTIPLE, SCALE, TEXT, QuestionResult
+
+TITLE_WIDTH, TITLE_LINES = 80, 4  # half-width characters a line (of 6.4 inches at 10 pt); lines
+
+
+def _lines(title: str) -> str:
+    """The question as the chart's title in lines that fit the picture (on one line a long
+    question ran off its right edge); past four lines it ends in …."""
+    lines, line = [], ""
+    for ch in title:
+        if display_width(line + ch) > TITLE_WIDTH:
+            lines.append(line)
+            line = ""
+        line += ch
+    lines.append(line)
+    if len(lines) > TITLE_LINES:
+        lines = [*lines[: TITLE_LINES - 1], lines[TITLE_LINES - 1][:-1] + "…"]
+    return "\n".join(lines)
 
 
 def chart(result: QuestionResult, title: str) -> bytes:
     """Horizontal bars: respondents per choice (per point of a scale)."""
     family = cjk_font()
-    labels = list(result.question.choices)
+    labels = [drawable(choice) for choice in result.question.choices]
     figure = _figure(6.4, max(1.8, 0.42 * len(labels) + 1.2))
     axes = figure.add_subplot()
     axes.barh(labels, result.counts, color="#337ab7")
@@ -26,7 +43,9 @@ def chart(result: QuestionResult, title: str) -> bytes:
     axes.xaxis.get_major_locator().set_params(integer=True)
     for tick in axes.get_yticklabels():
         tick.set_fontfamily(family)
-    axes.set_title(title, fontfamily=family, fontsize=10, loc="left")
+    # over the whole picture, from its left edge: above the bars alone a long choice's label
+    # left the title half the width
+    figure.suptitle(_lines(drawable(title)), x=0.02, ha="left", fontfamily=family, fontsize=10)
     for y, count in enumerate(result.counts):
         axes.text(count, y, f" {count}", va="center", fontsize=8)
     return _png(figure)

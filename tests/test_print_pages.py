@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import warnings
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ import openpyxl
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
-from documents import ledger_workbook, rollup_report, rollup_workbook, summary_report, survey_results
+from documents import charts, ledger_workbook, rollup_report, rollup_workbook, summary_report, survey_results
 from handlers.campaign import questionnaire
 from storage import evaluations, problems, rollup, summary, surveys
 from storage.problems import Problem
@@ -330,3 +331,48 @@ def test_each_printed_ledger_page_is_titled_and_numbered_with_dates_as_officials
         assert width >= ledger_workbook.display_width("2026年12月31日")
     total = book["按科室汇总"]
     assert all(cell.font.name == "Calibri" for cell in total[total.max_row])
+
+
+def drawn_figures(monkeypatch, module) -> list:
+    """The figures a module's charts draw, kept as they are drawn."""
+    figures, original = [], module._png
+
+    def keep(figure):
+        png = original(figure)
+        figures.append(figure)
+        return png
+
+    monkeypatch.setattr(module, "_png", keep)
+    return figures
+
+
+def test_a_questionnaire_chart_shows_its_whole_question_and_no_empty_boxes_for_emoji(monkeypatch):
+    figures = drawn_figures(monkeypatch, survey_results)
+    text = (
+        "您对门诊候诊环境（座椅、通风、卫生间、指示标识、饮水设施等）总体是否满意？请结合最近一次就诊经历作答"
+    )
+    question = surveys.Question(0, surveys.SINGLE, text, ("非常满意😀", "满意", "不满意👎🏽"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of each glyph it draws as an empty box
+        survey_results.chart(surveys.QuestionResult(question, (12, 30, 5), 47, ()), f"1. {text}")
+    (figure,) = figures
+    title = figure._suptitle
+    assert title.get_text().replace("\n", "") == f"1. {text}"  # whole, not cut at 60 characters
+    inside = figure.bbox
+    box = title.get_window_extent()
+    assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and box.y1 <= inside.y1
+    labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert labels == ["非常满意", "满意", "不满意"]
+
+
+def test_the_status_charts_legend_stands_beside_the_bars_not_on_them(monkeypatch):
+    figures = drawn_figures(monkeypatch, charts)
+    rows = [
+        charts.DepartmentLights(f"第{n}临床科室", {"red": 2, "green": 5, "done": 3}) for n in range(1, 26)
+    ]
+    charts.status_by_department(rows, "各科室整改状态", summary_report.LIGHT_LABELS)
+    (figure,) = figures
+    axes = figure.axes[0]
+    legend = axes.get_legend().get_window_extent()
+    assert not legend.overlaps(axes.bbox)
+    assert legend.x1 <= figure.bbox.x1
