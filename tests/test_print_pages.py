@@ -376,3 +376,27 @@ def test_the_status_charts_legend_stands_beside_the_bars_not_on_them(monkeypatch
     legend = axes.get_legend().get_window_extent()
     assert not legend.overlaps(axes.bbox)
     assert legend.x1 <= figure.bbox.x1
+
+
+def test_a_long_institution_name_stays_on_the_poster(monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from documents import poster
+
+    made, original = [], poster.Figure
+
+    def kept(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(poster, "Figure", kept)
+    name = "示范县人民医院（示范县医疗集团总院·示范县中医医院·示范县妇幼保健院门诊部）"  # 41 characters
+    words = poster.PosterText("群众意见箱", name, ("匿名提交", "逐条处理", "凭回执码查看"), "用手机扫码")
+    for paper in ("A4", "A3"):
+        poster.poster_pdf("https://t.me/rectify_demo_bot?start=pub_" + "x" * 40, words, paper)
+    for figure in made:
+        FigureCanvasAgg(figure).draw()
+        page = figure.bbox
+        for text in figure.axes[0].texts:
+            box = text.get_window_extent()
+            assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
