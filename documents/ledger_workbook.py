@@ -43,6 +43,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from documents import chinese_date
 from storage import extensions, lookbacks, problems
 from storage.problems import Problem
 from texts import say
@@ -410,7 +411,7 @@ class _Tally:
 
     def write(self, book) -> None:
         sheet = book.create_sheet("按科室汇总")
-        _print_setup(sheet, f"整改台账·按科室汇总（截至{_chinese(self.today)}）")
+        _print_setup(sheet, f"整改台账·按科室汇总（截至{chinese_date(self.today)}）")
         # the names column as wide as the longest name (党委办公室（院长办公室）), within a page
         longest = max(map(display_width, self.rows), default=0) + 1
         _header(sheet, SUMMARY_HEADERS, (min(max(16, math.ceil(longest)), 60), 8, 8, 8, 8, 10, 10, 10))
@@ -453,15 +454,11 @@ def _chunks(found: Iterator[Problem]) -> Iterator[list[Problem]]:
 SHEET_XML = "xl/worksheets/sheet1.xml"
 
 
-def _chinese(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _book(today: date) -> tuple[Workbook, Worksheet]:
     """The workbook with the ledger's sheet set up and its header written."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    _print_setup(sheet, f"整改台账（截至{_chinese(today)}）")
+    _print_setup(sheet, f"整改台账（截至{chinese_date(today)}）")
     _header(sheet, HEADERS, WIDTHS)
     return book, sheet
 

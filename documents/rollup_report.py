@@ -10,11 +10,11 @@ from datetime import date
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from documents import chinese_date
 from documents.summary_report import (  # one house style for official documents
     _page,
     _styles,
     _table,
-    chinese_date,
     page_numbers,
     signature,
 )

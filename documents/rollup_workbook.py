@@ -15,8 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from documents import chinese_date
 from documents.ledger_workbook import LINE_HEIGHT, MAX_LINES, bold, display_width
-from documents.summary_report import chinese_date
 from storage import problems
 from storage.orders import OrderFigures
 from storage.rollup import Figures

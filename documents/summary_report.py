@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from documents import charts
+from documents import charts, chinese_date
 from storage import summary as figures
 from storage.hotspots import MIN_SHOWN
 from storage.summary import Summary
@@ -65,12 +65,6 @@ CHART_WIDTH_CM = 15.5
 CHART_ROWS = 25  # departments per status chart: more would run past the page's foot in print
 ONE_LINE_HEADER = 8  # a header of up to 4 Chinese characters stays on one line (编号, not 编/号)
 SHORT_CM, MIN_LONG_CM = 3.4, 1.5  # a column that needs no more stays on one line; a long one's floor
-
-
-def chinese_date(day: date | str) -> str:
-    """2026年11月30日, as official documents write a date (not 2026-11-30)."""
-    day = date.fromisoformat(day) if isinstance(day, str) else day
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _east_asian(style_or_run, name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import warnings
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -400,3 +401,17 @@ def test_a_long_institution_name_stays_on_the_poster(monkeypatch):
         for text in figure.axes[0].texts:
             box = text.get_window_extent()
             assert page.x0 <= box.x0 and box.x1 <= page.x1, text.get_text()
+
+
+def test_an_invitation_sheet_prints_on_a4_three_cards_a_row_with_its_date_written_out(db, invited):
+    from documents import invitation_sheet
+    from storage import invitations
+
+    issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], ttl_days=14)
+    sheet = next(iter(invitation_sheet.sheets_by_department(issued, "rectify_bot", SHANGHAI).values()))
+    assert "@page { size: A4 portrait; margin: 10mm; }" in sheet  # a browser's default was Letter
+    card = re.search(r"\.card \{ width: (\d+)mm; border: 1px dashed #888; padding: (\d+)mm;", sheet)
+    width, padding = int(card[1]), int(card[2])
+    assert 3 * (width + 2 * padding) + 2 * 6 <= 210 - 2 * 10  # three a row within the margins
+    expires = datetime.fromisoformat(issued[0].expires_at).astimezone(SHANGHAI).date()
+    assert f"{expires.year}年{expires.month}月{expires.day}日 前有效" in sheet
