@@ -33,8 +33,10 @@ from typing import TypeVar
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.dates import num2date
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
 SYSTEM_FAMILIES = (
@@ -220,10 +222,17 @@ def progress_over_time(
     axes.plot(days, listed, color="#337ab7", label=labels["listed"])
     axes.fill_between(days, closed, color=LIGHT_COLOURS["green"], alpha=0.6, label=labels["closed"])
     axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylim(bottom=0)  # counts: no -0.04 below an empty period's line
+    axes.xaxis.set_major_formatter(FuncFormatter(_month_day))  # 11月15日, as the report writes days
     figure.autofmt_xdate()
     _label(axes, family, title)
     axes.legend(loc="upper left", prop={"family": family}, fontsize=8)
     return _png(figure)
+
+
+def _month_day(value: float, _position=None) -> str:
+    day = num2date(value)
+    return f"{day.month}月{day.day}日"
 
 
 def _label(axes, family: str, title: str) -> None:

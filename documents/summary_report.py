@@ -372,6 +372,8 @@ def _evaluations(document, summary: Summary) -> None:
 
 def _charts(document, pictures: list[bytes], number: str) -> None:
     document.add_heading(f"{number}、图表", level=1)
+    if not pictures:
+        document.add_paragraph("报告期内无问题，未绘制图表。")
     section = document.sections[0]
     # a chart no taller than the page leaves room for (a heading's worth kept free): a taller
     # one runs past the foot of the page and is cut off in print
@@ -390,6 +392,9 @@ def _pixels(png: bytes) -> tuple[int, int]:
 def _open_items(document, summary: Summary, number: str) -> None:
     document.add_heading(f"{number}、未完成事项", level=1)
     items = summary.open_items[:OPEN_ITEM_LIMIT]
+    if not summary.total:  # not "all done" when nothing was ever listed
+        document.add_paragraph("问题清单暂无问题。")
+        return
     if not items:
         document.add_paragraph("问题清单上的事项均已完成。")
         return
@@ -414,6 +419,8 @@ def _open_items(document, summary: Summary, number: str) -> None:
 
 
 def draw_charts(summary: Summary) -> list[bytes]:
+    if not summary.total:  # a flat line at 0 tells the reader nothing
+        return []
     rows = [
         charts.DepartmentLights(
             r.department,
@@ -441,9 +448,29 @@ def draw_charts(summary: Summary) -> list[bytes]:
 def signature(document, institution: str, written_on: date) -> None:
     """The 落款 of an official document: the issuing body and the date, right-aligned, after a
     blank line (not the program's name and an ISO date)."""
-    document.add_paragraph()
+    _keep_with_what_follows(document)  # never a 落款 alone on a page of its own (GB/T 9704)
+    document.add_paragraph().paragraph_format.keep_with_next = True
     for text in (institution, chinese_date(written_on)):
-        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph = document.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.keep_with_next = False
+
+
+def _keep_with_what_follows(document) -> None:
+    """The body's last paragraph, or its last table's last row, kept on the page of what
+    comes next."""
+    last = document.element.body[-1]
+    if last.tag == qn("w:sectPr"):
+        last = last.getprevious()
+    if last is None:
+        return
+    if last.tag == qn("w:tbl"):
+        paragraphs = [p for cell in document.tables[-1].rows[-1].cells for p in cell.paragraphs]
+    else:
+        paragraphs = [document.paragraphs[-1]]
+    for paragraph in paragraphs:
+        paragraph.paragraph_format.keep_with_next = True
 
 
 def page_numbers(document) -> None:

@@ -11,7 +11,7 @@ import dataclasses
 import io
 import re
 import warnings
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import docx
@@ -95,8 +95,8 @@ def one_line_cm(text: str) -> float:
     return summary_report.display_width(text) * summary_report.TABLE_POINTS * 0.5 / 72 * 2.54 + 0.38
 
 
-def test_short_headers_stay_on_one_line_and_the_table_fits_the_page():
-    item = Problem(
+def open_item() -> Problem:
+    return Problem(
         id=300,
         title="门诊挂号、缴费、取药要排三次队，老人来回跑，高峰期候诊超过一小时。" * 3,
         description="",
@@ -119,7 +119,11 @@ def test_short_headers_stay_on_one_line_and_the_table_fits_the_page():
         last_progress_at=None,
         closed_at=None,
     )
-    document = report(dataclasses.replace(empty(), open_items=[item]))
+
+
+def test_short_headers_stay_on_one_line_and_the_table_fits_the_page():
+    item = open_item()
+    document = report(dataclasses.replace(empty(), open_items=[item], total=1))
     table = document.tables[-1]
     header = [cell.text for cell in table.rows[0].cells]
     widths = {h: table.columns[i].width.cm for i, h in enumerate(header)}
@@ -151,7 +155,7 @@ def test_the_roll_up_report_is_dated_signed_and_numbered():
 def test_a_chart_of_sixty_departments_names_each_and_fits_the_page():
     row = summary.DepartmentRow
     rows = [row(f"第{n}临床科室", total=5, closed=1, working=3, overdue=1) for n in range(1, 61)]
-    document = report(dataclasses.replace(empty(), departments=rows))
+    document = report(dataclasses.replace(empty(), departments=rows, total=300))
     section = document.sections[0]
     room = section.page_height - section.top_margin - section.bottom_margin
     pictures = document.inline_shapes
@@ -415,3 +419,32 @@ def test_an_invitation_sheet_prints_on_a4_three_cards_a_row_with_its_date_writte
     assert 3 * (width + 2 * padding) + 2 * 6 <= 210 - 2 * 10  # three a row within the margins
     expires = datetime.fromisoformat(issued[0].expires_at).astimezone(SHANGHAI).date()
     assert f"{expires.year}年{expires.month}月{expires.day}日 前有效" in sheet
+
+
+def test_a_period_with_no_problems_draws_no_empty_chart_and_does_not_call_them_all_done():
+    document = report(empty())
+    said = texts(document)
+    assert len(document.inline_shapes) == 0 and "报告期内无问题，未绘制图表。" in said
+    assert "问题清单暂无问题。" in said and "问题清单上的事项均已完成。" not in said
+
+
+def test_the_progress_chart_counts_from_zero_with_days_written_as_the_report_writes_them(monkeypatch):
+    figures = drawn_figures(monkeypatch, charts)
+    days = [date(2026, 11, 1) + timedelta(days=n) for n in range(30)]
+    charts.progress_over_time(days, [0] * 30, [0] * 30, "整改进度", summary_report.LIGHT_LABELS)
+    (figure,) = figures
+    axes = figure.axes[0]
+    assert axes.get_ylim()[0] == 0  # a count never below 0
+    ticks = [tick.get_text() for tick in axes.get_xticklabels() if tick.get_text()]
+    assert ticks and all(re.fullmatch(r"1[12]月\d{1,2}日", tick) for tick in ticks), ticks
+
+
+def test_the_signature_is_never_left_alone_on_a_page():
+    said = report(empty()).paragraphs
+    body, blank, issuer, dated = said[-4:]
+    assert (issuer.text, dated.text) == ("示范县人民医院", "2026年12月1日")
+    assert body.paragraph_format.keep_with_next and blank.paragraph_format.keep_with_next
+    assert issuer.paragraph_format.keep_with_next
+    table_last = report(dataclasses.replace(empty(), open_items=[open_item()], total=1))
+    last_row = table_last.tables[-1].rows[-1]
+    assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
