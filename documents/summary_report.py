@@ -242,15 +242,17 @@ def _opinions(document, summary: Summary) -> None:
         document.add_paragraph("报告期内未收到意见建议。")
         return
     document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），{public}按类别统计如下。")
-    if summary.opinions_by_category and summary.public_by_category:
+    # as in the roll-up the body above reads: no category named with fewer than k opinions
+    # (形式主义 1 条 in a small unit points at its one author); those are counted together
+    named = {c: n for c, n in summary.opinions_by_category.items() if n >= summary.k}
+    rows = [[c, n, summary.public_by_category.get(c, "—")] for c, n in named.items()]
+    if received > sum(named.values()):
+        rows.append([f"其他类别（每类不足 {summary.k} 条，合并统计）", received - sum(named.values()), "—"])
+    if summary.public_by_category:
         # a category's 群众 count under k is left blank, like one with none
-        _table(
-            document,
-            ["类别", "条数", "其中群众"],
-            [[k, v, summary.public_by_category.get(k, "—")] for k, v in summary.opinions_by_category.items()],
-        )
-    elif summary.opinions_by_category:
-        _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
+        _table(document, ["类别", "条数", "其中群众"], rows)
+    else:
+        _table(document, ["类别", "条数"], [row[:2] for row in rows])
     if summary.opinions_by_status:
         handled = [
             f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"

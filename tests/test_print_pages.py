@@ -448,3 +448,13 @@ def test_the_signature_is_never_left_alone_on_a_page():
     table_last = report(dataclasses.replace(empty(), open_items=[open_item()], total=1))
     last_row = table_last.tables[-1].rows[-1]
     assert all(p.paragraph_format.keep_with_next for cell in last_row.cells for p in cell.paragraphs)
+
+
+def test_no_opinion_category_with_fewer_than_k_opinions_is_named():
+    found = dataclasses.replace(empty(), opinions_by_category={"医疗服务": 7, "形式主义": 1, "其他": 2})
+    table = report(found).tables[0]
+    rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert rows == [["类别", "条数"], ["医疗服务", "7"], ["其他类别（每类不足 5 条，合并统计）", "3"]]
+    said = texts(report(found))
+    assert "报告期内共收到意见建议 10 条（含匿名意见），按类别统计如下。" in said
+    assert not any("形式主义" in t for t in said)
