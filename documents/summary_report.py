@@ -64,7 +64,8 @@ OPEN_ITEM_LIMIT = 500
 CHART_WIDTH_CM = 15.5
 CHART_ROWS = 25  # departments per status chart: more would run past the page's foot in print
 ONE_LINE_HEADER = 8  # a header of up to 4 Chinese characters stays on one line (编号, not 编/号)
-SHORT_CM, MIN_LONG_CM = 3.4, 1.5  # a column that needs no more stays on one line; a long one's floor
+LONG_SHARE = 0.3  # what the long columns (the problem's text) keep at least, headers broken if need be
+SHORT_CM, MIN_LONG_CM = 4.0, 1.5  # a column that needs no more stays on one line; a long one's floor
 
 
 def _east_asian(style_or_run, name: str) -> None:
@@ -157,7 +158,8 @@ def column_widths(headers: list[str], rows: list[list[str]], usable_cm: float) -
         needs = [_need(header, [r[i] for r in rows], one_line) for i, header in enumerate(headers)]
         short = [need <= SHORT_CM for need in needs]
         fixed = sum(need for need, is_short in zip(needs, short, strict=True) if is_short)
-        if fixed + MIN_LONG_CM * short.count(False) <= usable_cm:
+        longs = short.count(False)
+        if fixed + max(MIN_LONG_CM * longs, LONG_SHARE * usable_cm if longs else 0) <= usable_cm:
             break
     if sum(needs) <= usable_cm:
         scale = usable_cm / sum(needs)
@@ -179,12 +181,23 @@ def column_widths(headers: list[str], rows: list[list[str]], usable_cm: float) -
     return widths
 
 
+CHAR_CM = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
+SCRIPT_GAP_CM = 0.1  # the space Word and LibreOffice put between Chinese and Latin or digits
+
+
 def _need(header: str, values: list[str], one_line: int) -> float:
-    char_cm = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
-    width = display_width(header)
-    if width > one_line:
-        width = math.ceil(width / 4) * 2  # half of it, in whole Chinese characters
-    return max([width, *map(display_width, values)]) * char_cm + CELL_PADDING_CM
+    width = display_width(header) * CHAR_CM
+    if display_width(header) > one_line:
+        width = math.ceil(display_width(header) / 4) * 2 * CHAR_CM  # half of it, in whole characters
+    return max([width, *map(text_cm, values)]) + CELL_PADDING_CM
+
+
+def text_cm(text: str) -> float:
+    """A line's width at 五号: its characters, and the gap at each change between Chinese and
+    Latin (2026年9月3日 has five: measured without them, it wrapped in its column)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in text]
+    changes = sum(a != b for a, b in zip(wide, wide[1:], strict=False))
+    return display_width(text) * CHAR_CM + changes * SCRIPT_GAP_CM
 
 
 def _table(document, headers: list[str], rows: list[list[object]]) -> None:

@@ -458,3 +458,11 @@ def test_no_opinion_category_with_fewer_than_k_opinions_is_named():
     said = texts(report(found))
     assert "报告期内共收到意见建议 10 条（含匿名意见），按类别统计如下。" in said
     assert not any("形式主义" in t for t in said)
+
+
+def test_a_date_column_leaves_room_for_the_gaps_between_chinese_and_digits():
+    widths = summary_report.column_widths(
+        ["首次反映", "代表性意见"], [["2026年9月3日", "门诊排队" * 30]], 15.6
+    )
+    gaps = 5 * summary_report.SCRIPT_GAP_CM  # 2026|年|9|月|3|日
+    assert widths[0] >= one_line_cm("2026年9月3日") + gaps
