@@ -170,7 +170,7 @@ def _progress_text(problem: Problem, latest: problems.Report | None, zone: ZoneI
     if latest is None:
         return f"{problem.progress}%"
     text = latest.text if len(latest.text) <= PROGRESS_TEXT else latest.text[:PROGRESS_TEXT] + "…"
-    return f"{problem.progress}%（{latest.at.astimezone(zone).date().isoformat()}）{text}"
+    return f"{problem.progress}%（{chinese_date(latest.at.astimezone(zone).date())}）{text}"
 
 
 CHINESE_DATE = 'yyyy"年"m"月"d"日"'  # as officials write a date, not 2026-12-31
