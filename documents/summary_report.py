@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
@@ -130,6 +130,15 @@ def _page(document) -> None:
         setattr(section, f"{side}_margin", margin)
 
 
+def _landscape(document) -> None:
+    """A new page turned sideways for a wide table (its page numbers go on)."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+    for side, margin in MARGINS.items():
+        setattr(section, f"{side}_margin", margin)
+
+
 def _properties(document, summary: Summary, institution: str, written_on: date) -> None:
     """What a file manager and the superior body's archive show: not 'python-docx'."""
     properties = document.core_properties
@@ -202,7 +211,7 @@ def text_cm(text: str) -> float:
 
 def _table(document, headers: list[str], rows: list[list[object]]) -> None:
     texts = [[str(value) for value in values] for values in rows]
-    section = document.sections[0]
+    section = document.sections[-1]  # the one the table goes into
     usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU per cm
     widths = column_widths(headers, texts, usable)
     table = document.add_table(rows=1, cols=len(headers))
@@ -405,8 +414,10 @@ def _pixels(png: bytes) -> tuple[int, int]:
 
 
 def _open_items(document, summary: Summary, number: str) -> None:
-    document.add_heading(f"{number}、未完成事项", level=1)
     items = summary.open_items[:OPEN_ITEM_LIMIT]
+    if items:  # seven columns: on a portrait page the problem's own text kept 2.7 cm
+        _landscape(document)
+    document.add_heading(f"{number}、未完成事项", level=1)
     if not summary.total:  # not "all done" when nothing was ever listed
         document.add_paragraph("问题清单暂无问题。")
         return

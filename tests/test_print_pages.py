@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import docx
 import openpyxl
+from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Cm, RGBColor
 
@@ -56,7 +57,7 @@ def texts(document) -> list[str]:
 
 
 def usable_cm(document) -> float:
-    section = document.sections[0]
+    section = document.sections[-1]
     return (section.page_width - section.left_margin - section.right_margin) / 360000
 
 
@@ -132,6 +133,9 @@ def test_short_headers_stay_on_one_line_and_the_table_fits_the_page():
     assert widths["完成时限"] >= one_line_cm("2026年12月31日")
     assert table.rows[1].cells[header.index("完成时限")].text == "2026年12月31日"
     assert sum(widths.values()) <= usable_cm(document) + 0.01
+    turned = document.sections[-1]  # seven columns on a page turned sideways: the problem widest
+    assert turned.orientation == WD_ORIENT.LANDSCAPE and turned.page_width > turned.page_height
+    assert max(widths, key=widths.get) == "问题" and len(document.sections) == 2
 
 
 def test_the_roll_up_table_of_ten_columns_fits_the_page_with_two_character_headers_whole():
@@ -156,7 +160,7 @@ def test_a_chart_of_sixty_departments_names_each_and_fits_the_page():
     row = summary.DepartmentRow
     rows = [row(f"第{n}临床科室", total=5, closed=1, working=3, overdue=1) for n in range(1, 61)]
     document = report(dataclasses.replace(empty(), departments=rows, total=300))
-    section = document.sections[0]
+    section = document.sections[-1]
     room = section.page_height - section.top_margin - section.bottom_margin
     pictures = document.inline_shapes
     assert len(pictures) == 1 + 3  # the progress chart, then 60 departments in charts of 25
