@@ -130,11 +130,13 @@ def _page(document) -> None:
         setattr(section, f"{side}_margin", margin)
 
 
-def _landscape(document) -> None:
-    """A new page turned sideways for a wide table (its page numbers go on)."""
+def _landscape(document, sideways: bool = True) -> None:
+    """A new page turned sideways for a wide table, or upright again after it (its page
+    numbers go on)."""
     section = document.add_section(WD_SECTION.NEW_PAGE)
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = PAGE_HEIGHT, PAGE_WIDTH
+    section.orientation = WD_ORIENT.LANDSCAPE if sideways else WD_ORIENT.PORTRAIT
+    wide, tall = (PAGE_HEIGHT, PAGE_WIDTH) if sideways else (PAGE_WIDTH, PAGE_HEIGHT)
+    section.page_width, section.page_height = wide, tall
     for side, margin in MARGINS.items():
         setattr(section, f"{side}_margin", margin)
 

@@ -149,6 +149,22 @@ def test_the_roll_up_table_of_ten_columns_fits_the_page_with_two_character_heade
         assert widths[index] >= one_line_cm(rows[0][index]) or index == 1  # values on one line
 
 
+def test_the_roll_up_ranking_is_on_a_page_turned_sideways_with_every_header_on_one_line():
+    units = [overdue_institution(f"示范县第{n}乡镇卫生院", 3) for n in range(1, 61)]
+    document = docx.Document(io.BytesIO(rollup_report.build("示范县卫生健康局", units, {}, DAY)))
+    first, turned, upright = document.sections
+    assert first.orientation == upright.orientation == WD_ORIENT.PORTRAIT
+    assert turned.orientation == WD_ORIENT.LANDSCAPE and turned.page_width > turned.page_height
+    table = document.tables[0]
+    widths = [column.width.cm for column in table.columns]
+    room = (turned.page_width - turned.left_margin - turned.right_margin) / 360000
+    assert sum(widths) <= room + 0.01
+    for header, width in zip(rollup_report.HEADERS, widths, strict=True):
+        if summary_report.display_width(header) <= summary_report.ONE_LINE_HEADER:
+            assert width >= one_line_cm(header), header
+    assert widths[1] >= one_line_cm("示范县第60乡镇卫生院")
+
+
 def test_the_roll_up_report_is_dated_signed_and_numbered():
     document = docx.Document(io.BytesIO(rollup_report.build("示范县卫生健康局", [], {}, DAY)))
     said = [t for t in texts(document) if t.strip()]
