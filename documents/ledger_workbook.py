@@ -102,6 +102,7 @@ def bold(size: float = DEFAULT_FONT.sz) -> Font:
 LINE_HEIGHT = 18  # points per line of 11-point text in a CJK font (measured in LibreOffice)
 TOP = Alignment(vertical="top")
 NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched
+NOTHING = "（暂无符合条件的问题）"
 PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
 MAX_ROW_HEIGHT = 409  # points: Excel's tallest row; a taller one is printed cut off at this
 MAX_LINES = MAX_ROW_HEIGHT // LINE_HEIGHT
@@ -421,8 +422,7 @@ class _Tally:
             for key, value in row.items():
                 totals[key] += value
             sheet.append(self._cells(sheet, name, row))
-        if order:
-            sheet.append(self._cells(sheet, "合计", totals, total=True))
+        sheet.append(self._cells(sheet, "合计", totals, total=True))  # 0 when nothing was listed
 
     @staticmethod
     def _cells(sheet, name: str, row: dict, total: bool = False) -> list:
@@ -536,6 +536,10 @@ def _stream(
                     written.append(rows.row(count + 1, _values(count, problem, light, looked, zone), light))
                     tally.add(problem, light, extended.get(problem.id, 0))
                 stream.write("".join(written).encode())
+            if not count:  # a printed sheet of headers alone reads as a page gone missing
+                stream.write(
+                    f'<row r="2"><c r="E2" t="inlineStr"><is><t>{NOTHING}</t></is></c></row>'.encode()
+                )
             stream.write(tail)
         tally.write(book)
         rest = io.BytesIO()

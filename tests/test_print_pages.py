@@ -486,3 +486,11 @@ def test_a_date_column_leaves_room_for_the_gaps_between_chinese_and_digits():
     )
     gaps = 5 * summary_report.SCRIPT_GAP_CM  # 2026|年|9|月|3|日
     assert widths[0] >= one_line_cm("2026年9月3日") + gaps
+
+
+def test_an_empty_ledger_says_so_on_its_page(db):
+    content, count = ledger_workbook.to_bytes(db, date(2026, 12, 1), SHANGHAI)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert count == 0 and book["整改台账"]["E2"].value == "（暂无符合条件的问题）"
+    total = [c.value for c in book["按科室汇总"][2]]
+    assert total[:3] == ["合计", 0, 0]
