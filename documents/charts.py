@@ -33,8 +33,10 @@ from typing import TypeVar
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
+from matplotlib.dates import num2date
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
 SYSTEM_FAMILIES = (
@@ -115,6 +117,22 @@ def cjk_font() -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def _drawn_characters() -> frozenset[int]:
+    from matplotlib.ft2font import FT2Font
+
+    path = font_manager.findfont(font_manager.FontProperties(family=cjk_font()), fallback_to_default=False)
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """The text without the characters the chart's font has no glyph for: an emoji in a
+    questionnaire's choice was printed as an empty box (and a warning logged)."""
+    drawn = _drawn_characters()
+    kept = "".join(ch for ch in text if ord(ch) in drawn or ch.isspace()).strip()
+    return kept or text
+
+
 def require_cjk_font() -> str:
     """Called at start so a missing font stops the bot at once, not at the first digest."""
     return cjk_font()
@@ -173,12 +191,14 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     bars = PolyCollection(boxes, facecolors=colours, edgecolors="none")
     bars.sticky_edges.x.extend(starts)  # no margin beyond a segment's start, as with `barh`
     axes.add_collection(bars)
-    axes.set_yticks(range(len(rows)), [row.department for row in rows])
+    axes.set_yticks(range(len(rows)), [drawable(row.department) for row in rows])
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
     _label(axes, family, title)
-    if handles:
-        axes.legend(handles=handles, loc="lower right", prop={"family": family}, fontsize=8)
+    if handles:  # beside the bars, not on them: inside it hid the last departments' bars
+        axes.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), prop={"family": family}, fontsize=8
+        )
     return _png(figure)
 
 
@@ -202,10 +222,17 @@ def progress_over_time(
     axes.plot(days, listed, color="#337ab7", label=labels["listed"])
     axes.fill_between(days, closed, color=LIGHT_COLOURS["green"], alpha=0.6, label=labels["closed"])
     axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylim(bottom=0)  # counts: no -0.04 below an empty period's line
+    axes.xaxis.set_major_formatter(FuncFormatter(_month_day))  # 11月15日, as the report writes days
     figure.autofmt_xdate()
     _label(axes, family, title)
     axes.legend(loc="upper left", prop={"family": family}, fontsize=8)
     return _png(figure)
+
+
+def _month_day(value: float, _position=None) -> str:
+    day = num2date(value)
+    return f"{day.month}月{day.day}日"
 
 
 def _label(axes, family: str, title: str) -> None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import segno
 
+from documents import chinese_date
 from storage.invitations import Invitation
 
 
@@ -43,16 +44,17 @@ def department_sheet(
     for invitation in invitations:
         expires = datetime.fromisoformat(invitation.expires_at).astimezone(zone)
         cards.append(
-            _card(invitation, deep_link(bot_username, invitation.code), expires.strftime("%Y-%m-%d"))
+            _card(invitation, deep_link(bot_username, invitation.code), chinese_date(expires.date()))
         )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <title>整改通邀请单 · {html.escape(department)}</title>
 <style>
- body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 12mm; }}
+ @page {{ size: A4 portrait; margin: 10mm; }}
+ body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 0; }}
  h1 {{ font-size: 16pt; }}
  .grid {{ display: flex; flex-wrap: wrap; gap: 6mm; }}
- .card {{ width: 56mm; border: 1px dashed #888; padding: 4mm; page-break-inside: avoid; }}
+ .card {{ width: 50mm; border: 1px dashed #888; padding: 4mm; page-break-inside: avoid; }}
  .name {{ font-size: 14pt; font-weight: bold; }}
  .dept {{ color: #555; margin-bottom: 2mm; }}
  .link {{ font-family: monospace; font-size: 6pt; word-break: break-all; }}

@@ -36,12 +36,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from documents import chinese_date
 from storage import extensions, lookbacks, problems
 from storage.problems import Problem
 from texts import say
@@ -68,7 +70,7 @@ HEADERS = (
     "复查日期",
     "延期次数",
 )
-WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 11, 10, 6, 24, 10, 11, 10, 8, 8, 20, 11, 6)
+WIDTHS = (5, 6, 10, 10, 30, 30, 9, 11, 16, 10, 6, 24, 10, 16, 10, 8, 8, 20, 16, 6)  # dates: 2026年12月31日
 # free text and names (a department may be 党委办公室（院长办公室）): wrapped, the row made tall enough
 WRAPPED = {3, 4, 5, 6, 7, 11, 17}
 FILLS = {
@@ -87,10 +89,23 @@ LIGHT_NAMES = {
 }
 SUMMARY_HEADERS = ("责任科室", "问题数", "已完成", "整改中", "逾期", "已说明原因", "延期次数", "完成率")
 LANGUAGE = "zh-CN"  # the ledger goes upward in the office's own language
+
+
+def bold(size: float = DEFAULT_FONT.sz) -> Font:
+    """The workbook's own font in bold: a bare Font(bold=True) names no face, and LibreOffice
+    printed those cells (the header, 合计) in a serif face of another size."""
+    return Font(
+        name=DEFAULT_FONT.name, family=DEFAULT_FONT.family, scheme=DEFAULT_FONT.scheme, sz=size, bold=True
+    )
+
+
 LINE_HEIGHT = 18  # points per line of 11-point text in a CJK font (measured in LibreOffice)
 TOP = Alignment(vertical="top")
 NO_DEPARTMENT = "（未定科室）"  # listed or claimed, not yet dispatched
+NOTHING = "（暂无符合条件的问题）"
 PROGRESS_TEXT = 200  # characters of the latest report shown beside its percentage
+MAX_ROW_HEIGHT = 409  # points: Excel's tallest row; a taller one is printed cut off at this
+MAX_LINES = MAX_ROW_HEIGHT // LINE_HEIGHT
 
 
 LOOKBACK_LABELS = {"held": "效果保持", "reopened": "重新整改", "too_few": "票数不足"}
@@ -156,10 +171,11 @@ def _progress_text(problem: Problem, latest: problems.Report | None, zone: ZoneI
     if latest is None:
         return f"{problem.progress}%"
     text = latest.text if len(latest.text) <= PROGRESS_TEXT else latest.text[:PROGRESS_TEXT] + "…"
-    return f"{problem.progress}%（{latest.at.astimezone(zone).date().isoformat()}）{text}"
+    return f"{problem.progress}%（{chinese_date(latest.at.astimezone(zone).date())}）{text}"
 
 
-FORMATS = {8: "yyyy-mm-dd", 13: "yyyy-mm-dd", 15: "0%", 18: "yyyy-mm-dd"}
+CHINESE_DATE = 'yyyy"年"m"月"d"日"'  # as officials write a date, not 2026-12-31
+FORMATS = {8: CHINESE_DATE, 13: CHINESE_DATE, 15: "0%", 18: CHINESE_DATE}
 
 
 @dataclass(frozen=True)
@@ -185,20 +201,20 @@ def _values(number: int, problem: Problem, light: str, looked: _Looked, zone: Zo
         problem.id,
         _label(f"problem.source.{problem.source}"),
         problem.category or "",
-        problem.description or problem.title,
-        problem.measures or "",
+        fitting(problem.description or problem.title, 4, problem.id),
+        fitting(problem.measures or "", 5, problem.id),
         problem.leader or "",
         problem.department or "",
         problem.deadline,
         _label(f"problem.kind.{problem.kind}"),
         _label(f"problem.horizon.{problem.horizon}"),
-        _progress_text(problem, looked.reports.get(problem.id), zone),
+        fitting(_progress_text(problem, looked.reports.get(problem.id), zone), 11, problem.id),
         _label(f"problem.status.{problem.status}"),
         closed,
         lookback,
         satisfaction,
         LIGHT_NAMES[light],
-        (problem.explanation or "") if explained else "",
+        fitting(problem.explanation or "", 17, problem.id) if explained else "",
         problem.review_on if explained else None,
         looked.extended.get(problem.id, 0),
     ]
@@ -315,18 +331,41 @@ def _wide_class(ranges: list[tuple[int, int]]) -> str:
     return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
 
 
+def _lines(text: str, index: int) -> int:
+    room = max(WIDTHS[index] - 1, 1)
+    return sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+
+
 def row_height(values: list) -> float:
     """Points that show every wrapped cell whole (Excel does not grow rows it did not lay out)."""
-    lines = 1
-    for index in WRAPPED:
-        text = str(values[index] or "")
-        room = max(WIDTHS[index] - 1, 1)
-        lines = max(lines, sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n")))
-    return lines * LINE_HEIGHT
+    lines = max(_lines(str(values[index] or ""), index) for index in WRAPPED)
+    return min(lines, MAX_LINES) * LINE_HEIGHT
 
 
-def _print_setup(sheet) -> None:
-    """A4 landscape, fitted to the page width, the header row repeated on every page."""
+def fitting(text: str, index: int, problem_id: int) -> str:
+    """The text, or as much of it as a row of Excel's greatest height shows and then where the
+    rest is: a 2,000-character 整改措施 was printed cut off after some 300 with no word of it."""
+    short = "\n" not in text and len(text) * 2.2 <= (WIDTHS[index] - 1) * MAX_LINES
+    if short or _lines(text, index) <= MAX_LINES:  # the first test measures nothing
+        return text
+    rest = f"……（全文 {len(text)} 字，见整改通问题 #{problem_id}）"
+    low, high = 0, len(text)
+    while low < high:  # the longest beginning that fits with the note after it
+        middle = (low + high + 1) // 2
+        if _lines(text[:middle] + rest, index) <= MAX_LINES:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + rest
+
+
+def _print_setup(sheet, title: str) -> None:
+    """A4 landscape, fitted to the page width, the header row repeated on every page, the
+    title at the head of every page and its number at the foot (a stack of 60 pages that
+    falls apart can be put back in order)."""
+    sheet.oddHeader.center.text = title
+    sheet.oddHeader.center.size = 12
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
@@ -341,11 +380,10 @@ def _header(sheet, titles, widths) -> None:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    bold = Font(bold=True)
     header = []
     for title in titles:
         cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
+        cell.font = bold()
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         header.append(cell)
     lines = [
@@ -359,7 +397,8 @@ def _header(sheet, titles, widths) -> None:
 class _Tally:
     """The by-department summary, counted while the rows are written."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: date) -> None:
+        self.today = today
         self.rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def add(self, problem: Problem, light: str, extended: int) -> None:
@@ -373,7 +412,7 @@ class _Tally:
 
     def write(self, book) -> None:
         sheet = book.create_sheet("按科室汇总")
-        _print_setup(sheet)
+        _print_setup(sheet, f"整改台账·按科室汇总（截至{chinese_date(self.today)}）")
         # the names column as wide as the longest name (党委办公室（院长办公室）), within a page
         longest = max(map(display_width, self.rows), default=0) + 1
         _header(sheet, SUMMARY_HEADERS, (min(max(16, math.ceil(longest)), 60), 8, 8, 8, 8, 10, 10, 10))
@@ -383,11 +422,10 @@ class _Tally:
             for key, value in row.items():
                 totals[key] += value
             sheet.append(self._cells(sheet, name, row))
-        if order:
-            sheet.append(self._cells(sheet, "合计", totals, bold=True))
+        sheet.append(self._cells(sheet, "合计", totals, total=True))  # 0 when nothing was listed
 
     @staticmethod
-    def _cells(sheet, name: str, row: dict, bold: bool = False) -> list:
+    def _cells(sheet, name: str, row: dict, total: bool = False) -> list:
         values = [
             name,
             row["total"],
@@ -402,9 +440,9 @@ class _Tally:
             _cell(sheet, value, number_format="0.0%" if index == 7 else None)
             for index, value in enumerate(values)
         ]
-        if bold:
+        if total:
             for cell in cells:
-                cell.font = Font(bold=True)
+                cell.font = bold()
         return cells
 
 
@@ -416,19 +454,19 @@ def _chunks(found: Iterator[Problem]) -> Iterator[list[Problem]]:
 SHEET_XML = "xl/worksheets/sheet1.xml"
 
 
-def _book() -> tuple[Workbook, Worksheet]:
+def _book(today: date) -> tuple[Workbook, Worksheet]:
     """The workbook with the ledger's sheet set up and its header written."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    _print_setup(sheet)
+    _print_setup(sheet, f"整改台账（截至{chinese_date(today)}）")
     _header(sheet, HEADERS, WIDTHS)
     return book, sheet
 
 
-def _frame() -> tuple[bytes, bytes, list]:
+def _frame(today: date) -> tuple[bytes, bytes, list]:
     """The ledger sheet's XML before and after its rows, as openpyxl writes it for a sheet with
     the header alone (set up exactly as the real one), and the styles that header registered."""
-    book, _ = _book()
+    book, _ = _book(today)
     buffer = io.BytesIO()
     book.save(buffer)
     with zipfile.ZipFile(buffer) as archive:
@@ -451,8 +489,8 @@ def write(
     returns the number of problems. The problems are read in keyset chunks, and each chunk's
     latest reports and look-backs in one query each: no query per row. The rows stream into
     the file's sheet first; the rest of the workbook (styles, the summary) follows."""
-    head, tail, framed = _frame()
-    book, sheet = _book()
+    head, tail, framed = _frame(today)
+    book, sheet = _book(today)
     try:
         if list(book._cell_styles) != framed:
             raise AssertionError("the ledger sheet's frame was set up differently")
@@ -481,7 +519,7 @@ def _stream(
 ) -> int:
     rows = _RowWriter(sheet)
     extended = extensions.approved_counts(db)
-    tally = _Tally()
+    tally = _Tally(today)
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         with archive.open(SHEET_XML, "w", force_zip64=True) as stream:
@@ -498,6 +536,10 @@ def _stream(
                     written.append(rows.row(count + 1, _values(count, problem, light, looked, zone), light))
                     tally.add(problem, light, extended.get(problem.id, 0))
                 stream.write("".join(written).encode())
+            if not count:  # a printed sheet of headers alone reads as a page gone missing
+                stream.write(
+                    f'<row r="2"><c r="E2" t="inlineStr"><is><t>{NOTHING}</t></is></c></row>'.encode()
+                )
             stream.write(tail)
         tally.write(book)
         rest = io.BytesIO()

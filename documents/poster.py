@@ -20,6 +20,21 @@ from matplotlib.path import Path as DrawnPath
 from documents.charts import cjk_font
 
 MM_PER_INCH = 25.4
+MM_PER_POINT = MM_PER_INCH / 72
+TEXT_ROOM_MM = 190  # of the A4 page's 210: a line of text never reaches its edges
+
+
+def ems(text: str) -> float:
+    """A line's width in ems: a Chinese character is one, a Latin letter or digit about half."""
+    return sum(0.55 if ord(c) < 0x2E80 else 1.0 for c in text)
+
+
+def fitted_points(text: str, points: float) -> float:
+    """The size a line is printed at on the A4 page: as asked, or smaller where the line (a
+    long institution's name) would run past the page's edges."""
+    return min(points, TEXT_ROOM_MM / (max(ems(text), 1) * MM_PER_POINT))
+
+
 PAPER_MM = {"A4": (210, 297), "A3": (297, 420)}
 
 
@@ -77,9 +92,8 @@ def poster_pdf(link: str, text: PosterText, paper: str = "A4") -> bytes:
     axes.set_axis_off()
 
     def write(y: float, words: str, points: float, colour: str = "#111111"):
-        axes.text(
-            105, y, words, ha="center", va="center", fontsize=points * scale, fontfamily=family, color=colour
-        )
+        size = fitted_points(words, points) * scale
+        axes.text(105, y, words, ha="center", va="center", fontsize=size, fontfamily=family, color=colour)
 
     axes.add_patch(Rectangle((0, 262), 210, 35, color="#b71c1c", linewidth=0))
     write(282, text.title, 40, colour="white")

@@ -5,13 +5,18 @@ problems. Chinese headers, as the ledger (documents/ledger_workbook.py) has them
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
+from documents import chinese_date
+from documents.ledger_workbook import LINE_HEIGHT, MAX_LINES, bold, display_width
 from storage import problems
 from storage.orders import OrderFigures
 from storage.rollup import Figures
@@ -44,11 +49,40 @@ HEADERS = (
     "约谈",
 )
 WIDTHS = (6, 16, 8, 8, 8, 6, 6, 6, 6, 10, 30, 8, 10, 6, 12, 8, 8, 8, 6, 6, 6, 6)
-BOLD = Font(bold=True)
+BOLD = bold()
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'  # 2026年11月30日, as officials write a date
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 SHEET_LIMIT = 31  # Excel's limit on a sheet's name
+WRAPPED = (2, 11)  # the institution's name and the longest-overdue problem's title
+OVERDUE_WIDTHS = {"C": 17, "D": 10, "E": 16, "F": 10}  # C: 2026年10月31日 whole, not ###
+
+
+def fit_height(sheet, row: int) -> None:
+    """The row tall enough for its wrapped cells: neither Excel nor LibreOffice grows a row
+    on opening a file, so a wrapped name was cut off at one line."""
+    lines = 1
+    for cell in sheet[row]:
+        if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+            continue
+        width = sheet.column_dimensions[cell.column_letter].width or 8.43
+        lines = max(lines, math.ceil(display_width(str(cell.value)) / max(width - 1, 1)))
+    if lines > 1:
+        sheet.row_dimensions[row].height = min(lines, MAX_LINES) * LINE_HEIGHT  # Excel's greatest
+
+
+def print_setup(sheet, landscape: bool, title_rows: str | None = None) -> None:
+    """A4, fitted to the page's width and as many pages down as it takes, the header repeated
+    on each: without it the summary of 60 institutions printed on 246 portrait pages."""
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_options.gridLines = True
+    if title_rows:
+        sheet.print_title_rows = title_rows
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
@@ -86,7 +120,10 @@ def _summary_row(rank: int, f: Figures, orders: OrderFigures) -> list:
 
 
 def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
+    print_setup(sheet, landscape=False)
     sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 22, 40
+    for column, width in OVERDUE_WIDTHS.items():
+        sheet.column_dimensions[column].width = width
     rows: list[tuple[str, object]] = [
         ("单位", f.institution),
         ("问题数", f.total),
@@ -113,11 +150,16 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
         sheet.append([label, value])
         if label in ("销号率", "回头看满意度") and isinstance(value, float):
             sheet.cell(sheet.max_row, 2).number_format = "0.0%"
+    for row in sheet.iter_rows(min_col=2, max_col=2):
+        row[0].alignment = WRAP
+        fit_height(sheet, row[0].row)
     if f.overdue_list:
         sheet.append([])
         sheet.append(["超期问题", "标题", "完成时限", "超期（天）", "责任科室", "责任领导"])
         for cell in sheet[sheet.max_row]:
-            cell.font = BOLD
+            cell.font, cell.alignment = BOLD, WRAP
+        fit_height(sheet, sheet.max_row)
+        sheet.print_title_rows = f"{sheet.max_row}:{sheet.max_row}"
         for item in f.overdue_list:
             sheet.append(
                 [
@@ -129,7 +171,19 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
                     item["leader"] or "",
                 ]
             )
-            sheet.cell(sheet.max_row, 3).number_format = "yyyy-mm-dd"
+            sheet.cell(sheet.max_row, 3).number_format = DATE_FORMAT
+            for column in (2, 5, 6):
+                sheet.cell(sheet.max_row, column).alignment = WRAP
+            fit_height(sheet, sheet.max_row)
+        left_out = f.overdue - len(f.overdue_list)
+        if left_out > 0:  # the roll-up keeps the oldest; the rest are in the institution's ledger
+            shown = len(f.overdue_list)
+            note = f"另有 {left_out} 项超期问题未列出（此处列出超期最久的 {shown} 项），"
+            sheet.append([note + "完整清单见该单位整改台账。"])
+            row = sheet.max_row
+            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+            sheet.cell(row, 1).alignment = WRAP
+            sheet.row_dimensions[row].height = 32
 
 
 def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date) -> bytes:
@@ -137,13 +191,15 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY
-    summary.append([f"各单位整改落实情况汇总（截至 {today.isoformat()}）"])
-    summary["A1"].font = Font(bold=True, size=14)
+    print_setup(summary, landscape=True, title_rows="1:2")
+    summary.append([f"各单位整改落实情况汇总（截至{chinese_date(today)}）"])
+    summary["A1"].font = bold(14)
     summary.append(list(HEADERS))
     for cell in summary[2]:
         cell.font, cell.fill, cell.alignment = BOLD, HEAD_FILL, WRAP
     for index, width in enumerate(WIDTHS, start=1):
         summary.column_dimensions[get_column_letter(index)].width = width
+    fit_height(summary, 2)
     summary.freeze_panes = "C3"
     taken: set[str] = set()
     for rank, f in enumerate(ranked, start=1):
@@ -151,6 +207,9 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
         summary.append(_summary_row(rank, f, orders.get(f.institution, none)))
         for column in (5, 13):
             summary.cell(summary.max_row, column).number_format = "0.0%"
+        for column in WRAPPED:
+            summary.cell(summary.max_row, column).alignment = WRAP
+        fit_height(summary, summary.max_row)
         _institution_sheet(
             book.create_sheet(_sheet_name(f.institution, taken)), f, orders.get(f.institution, none)
         )

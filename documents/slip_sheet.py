@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
 from documents.charts import cjk_font
-from documents.poster import MM_PER_INCH, PAPER_MM, qr_path
+from documents.poster import MM_PER_INCH, PAPER_MM, ems, qr_path
 from texts import Raw, say
 
 COLUMNS, ROWS = 2, 6
@@ -65,9 +65,7 @@ def slip_text(lang: str, title: str, institution: str) -> SlipText:
     )
 
 
-def _width(text: str) -> float:
-    """A line's width in ems: a Chinese character is one, a Latin letter or digit about half."""
-    return sum(0.55 if ord(c) < 0x2E80 else 1.0 for c in text)
+_width = ems  # a line's width in ems, as the poster measures it
 
 
 CLOSING = set("》）」』】〕〉”’、。，；：！？）),.;:!?")  # never the first character of a line

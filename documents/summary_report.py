@@ -9,12 +9,13 @@ document, like the ledger.
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
@@ -22,7 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
-from documents import charts
+from documents import charts, chinese_date
 from storage import summary as figures
 from storage.hotspots import MIN_SHOWN
 from storage.summary import Summary
@@ -33,7 +34,8 @@ LANGUAGE = "zh-CN"
 # As official documents are set (GB/T 9704): 仿宋 for the body, 黑体 for headings, 宋体 in
 # tables. A reader without them gets the fallback named in the document's font table.
 BODY_FONT, HEADING_FONT, TABLE_FONT, LATIN_FONT = "仿宋", "黑体", "宋体", "Times New Roman"
-FALLBACKS = {"仿宋": "FangSong", "黑体": "SimHei", "宋体": "SimSun"}
+SUBHEADING_FONT = "楷体"  # 二级标题 (GB/T 9704): 楷体, where Word's own style was blue Calibri
+FALLBACKS = {"仿宋": "FangSong", "黑体": "SimHei", "宋体": "SimSun", "楷体": "KaiTi"}
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)  # A4
 MARGINS = {"top": Cm(3.7), "bottom": Cm(3.5), "left": Cm(2.8), "right": Cm(2.6)}
 TABLE_POINTS = 10.5  # 五号
@@ -59,6 +61,11 @@ LIGHT_LABELS = {
     "closed": "已销号（累计）",
 }
 OPEN_ITEM_LIMIT = 500
+CHART_WIDTH_CM = 15.5
+CHART_ROWS = 25  # departments per status chart: more would run past the page's foot in print
+ONE_LINE_HEADER = 8  # a header of up to 4 Chinese characters stays on one line (编号, not 编/号)
+LONG_SHARE = 0.3  # what the long columns (the problem's text) keep at least, headers broken if need be
+SHORT_CM, MIN_LONG_CM = 4.0, 1.5  # a column that needs no more stays on one line; a long one's floor
 
 
 def _east_asian(style_or_run, name: str) -> None:
@@ -76,10 +83,14 @@ def _styles(document) -> None:
     normal = document.styles["Normal"]
     _east_asian(normal, BODY_FONT)
     normal.font.size = Pt(14)  # 四号 for the body
-    for name, points in (("Title", 22), ("Heading 1", 16)):  # 二号 title, 三号 headings
+    for name, points, font in (
+        ("Title", 22, HEADING_FONT),  # 二号 title
+        ("Heading 1", 16, HEADING_FONT),  # 三号 headings
+        ("Heading 2", 16, SUBHEADING_FONT),
+    ):
         # the paragraph style and the character style linked to it (LibreOffice reads that one)
         for style in (document.styles[name], document.styles[f"{name} Char"]):
-            _east_asian(style, HEADING_FONT)
+            _east_asian(style, font)
             style.font.size = Pt(points)
             style.font.color.rgb = RGBColor(0, 0, 0)  # official documents are black, not Word's blue
     borders = document.styles["Title"].element.pPr.find(qn("w:pBdr"))
@@ -119,6 +130,17 @@ def _page(document) -> None:
         setattr(section, f"{side}_margin", margin)
 
 
+def _landscape(document, sideways: bool = True) -> None:
+    """A new page turned sideways for a wide table, or upright again after it (its page
+    numbers go on)."""
+    section = document.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE if sideways else WD_ORIENT.PORTRAIT
+    wide, tall = (PAGE_HEIGHT, PAGE_WIDTH) if sideways else (PAGE_WIDTH, PAGE_HEIGHT)
+    section.page_width, section.page_height = wide, tall
+    for side, margin in MARGINS.items():
+        setattr(section, f"{side}_margin", margin)
+
+
 def _properties(document, summary: Summary, institution: str, written_on: date) -> None:
     """What a file manager and the superior body's archive show: not 'python-docx'."""
     properties = document.core_properties
@@ -139,28 +161,59 @@ def display_width(text: str) -> int:
 
 def column_widths(headers: list[str], rows: list[list[str]], usable_cm: float) -> list[float]:
     """Widths that fit the content: a short column (a date, a count, a name) gets what its
-    longest value needs, so it stays on one line; the long ones share what is left."""
-    char_cm = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
-    # a header may take two lines; the values (dates above all) take one
-    needs = [
-        max([display_width(header) / 2, *(display_width(r[i]) for r in rows)]) * char_cm + CELL_PADDING_CM
-        for i, header in enumerate(headers)
-    ]
+    longest value needs, so it stays on one line; the long ones share what is left, none
+    narrower than MIN_LONG_CM; together never wider than the page."""
+    # a short header (编号, 问题数) on one line, or it is printed a character a line; where
+    # the columns are too many for that, it too takes two lines, broken between characters
+    for one_line in (ONE_LINE_HEADER, 4):  # 4: two characters (排名) never broken
+        needs = [_need(header, [r[i] for r in rows], one_line) for i, header in enumerate(headers)]
+        short = [need <= SHORT_CM for need in needs]
+        fixed = sum(need for need, is_short in zip(needs, short, strict=True) if is_short)
+        longs = short.count(False)
+        if fixed + max(MIN_LONG_CM * longs, LONG_SHARE * usable_cm if longs else 0) <= usable_cm:
+            break
     if sum(needs) <= usable_cm:
         scale = usable_cm / sum(needs)
         return [need * scale for need in needs]
-    short = [need <= 3.4 for need in needs]
-    left = usable_cm - sum(need for need, is_short in zip(needs, short, strict=True) if is_short)
-    long_total = sum(need for need, is_short in zip(needs, short, strict=True) if not is_short) or 1
-    return [
-        need if is_short else max(left * need / long_total, 1.5)
-        for need, is_short in zip(needs, short, strict=True)
-    ]
+    widths = list(needs)
+    long = [i for i, is_short in enumerate(short) if not is_short]
+    left = usable_cm - fixed
+    while long:  # shared by need; one whose share is under the floor gets the floor
+        total = sum(needs[i] for i in long)
+        narrow = [i for i in long if left * needs[i] / total < MIN_LONG_CM]
+        if not narrow:
+            for i in long:
+                widths[i] = left * needs[i] / total
+            break
+        for i in narrow:
+            widths[i] = MIN_LONG_CM
+            left -= MIN_LONG_CM
+        long = [i for i in long if i not in narrow]
+    return widths
+
+
+CHAR_CM = TABLE_POINTS * 0.55 / 72 * 2.54  # a half-width character at 五号, with room
+SCRIPT_GAP_CM = 0.1  # the space Word and LibreOffice put between Chinese and Latin or digits
+
+
+def _need(header: str, values: list[str], one_line: int) -> float:
+    width = display_width(header) * CHAR_CM
+    if display_width(header) > one_line:
+        width = math.ceil(display_width(header) / 4) * 2 * CHAR_CM  # half of it, in whole characters
+    return max([width, *map(text_cm, values)]) + CELL_PADDING_CM
+
+
+def text_cm(text: str) -> float:
+    """A line's width at 五号: its characters, and the gap at each change between Chinese and
+    Latin (2026年9月3日 has five: measured without them, it wrapped in its column)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in text]
+    changes = sum(a != b for a, b in zip(wide, wide[1:], strict=False))
+    return display_width(text) * CHAR_CM + changes * SCRIPT_GAP_CM
 
 
 def _table(document, headers: list[str], rows: list[list[object]]) -> None:
     texts = [[str(value) for value in values] for values in rows]
-    section = document.sections[0]
+    section = document.sections[-1]  # the one the table goes into
     usable = (section.page_width - section.left_margin - section.right_margin) / 360000  # EMU per cm
     widths = column_widths(headers, texts, usable)
     table = document.add_table(rows=1, cols=len(headers))
@@ -209,23 +262,28 @@ def _opinions(document, summary: Summary) -> None:
         if summary.opinions_from_public
         else ""
     )
+    if not received:  # no "as follows" above nothing
+        document.add_paragraph("报告期内未收到意见建议。")
+        return
     document.add_paragraph(f"报告期内共收到意见建议 {received} 条（含匿名意见），{public}按类别统计如下。")
-    if summary.opinions_by_category and summary.public_by_category:
+    # as in the roll-up the body above reads: no category named with fewer than k opinions
+    # (形式主义 1 条 in a small unit points at its one author); those are counted together
+    named = {c: n for c, n in summary.opinions_by_category.items() if n >= summary.k}
+    rows = [[c, n, summary.public_by_category.get(c, "—")] for c, n in named.items()]
+    if received > sum(named.values()):
+        rows.append([f"其他类别（每类不足 {summary.k} 条，合并统计）", received - sum(named.values()), "—"])
+    if summary.public_by_category:
         # a category's 群众 count under k is left blank, like one with none
-        _table(
-            document,
-            ["类别", "条数", "其中群众"],
-            [[k, v, summary.public_by_category.get(k, "—")] for k, v in summary.opinions_by_category.items()],
-        )
-    elif summary.opinions_by_category:
-        _table(document, ["类别", "条数"], [[k, v] for k, v in summary.opinions_by_category.items()])
+        _table(document, ["类别", "条数", "其中群众"], rows)
+    else:
+        _table(document, ["类别", "条数"], [row[:2] for row in rows])
     if summary.opinions_by_status:
         handled = [
             f"{say(LANGUAGE, f'opinion.status.{status}')} {count} 条"
             for status, count in summary.opinions_by_status.items()
         ]
         # counted as each opinion stood at the period's end (storage/summary.py replays them)
-        document.add_paragraph(f"截至 {summary.end.isoformat()} 的办理情况：" + "，".join(handled) + "。")
+        document.add_paragraph(f"截至{chinese_date(summary.end)}的办理情况：" + "，".join(handled) + "。")
 
 
 def _hotspots(document, summary: Summary) -> None:
@@ -249,8 +307,8 @@ def _hotspots(document, summary: Summary) -> None:
                 shorten(h.representative, 60),
                 "、".join(h.categories),
                 "、".join(h.departments) or "—",
-                h.first_day,
-                h.last_day,
+                chinese_date(h.first_day),
+                chinese_date(h.last_day),
             ]
             for h in summary.hotspots
         ],
@@ -262,7 +320,7 @@ def _problems(document, summary: Summary) -> None:
     document.add_paragraph(
         f"报告期内新列入问题 {summary.found} 个，销号 {summary.closed} 个，重新整改 {summary.reopened} 个，"
         f"批准延期 {summary.extended} 次。"
-        f"截至 {summary.end.isoformat()}，问题清单累计 {summary.total} 个，"
+        f"截至{chinese_date(summary.end)}，问题清单累计 {summary.total} 个，"
         f"其中逾期未完成 {summary.overdue} 个，"
         f"暂不能解决并已说明原因 {summary.explained} 个。"
     )
@@ -325,8 +383,9 @@ def _evaluations(document, summary: Summary) -> None:
             [
                 [
                     r.subject.name,
-                    r.ballots,
-                    r.abstained,
+                    # under k ballots not even the count and its 不了解 share are told
+                    r.ballots if r.overall else "—",
+                    r.abstained if r.overall else "—",
                     r.overall or "票数不足，不公布",
                     ("约谈、限期整改" + (f"（问题 #{r.subject.problem_id}）" if r.subject.problem_id else ""))
                     if r.flagged
@@ -339,13 +398,31 @@ def _evaluations(document, summary: Summary) -> None:
 
 def _charts(document, pictures: list[bytes], number: str) -> None:
     document.add_heading(f"{number}、图表", level=1)
+    if not pictures:
+        document.add_paragraph("报告期内无问题，未绘制图表。")
+    section = document.sections[0]
+    # a chart no taller than the page leaves room for (a heading's worth kept free): a taller
+    # one runs past the foot of the page and is cut off in print
+    room = section.page_height - section.top_margin - section.bottom_margin - Cm(2.5)
     for png in pictures:
-        document.add_picture(io.BytesIO(png), width=Cm(15.5))
+        width, height = _pixels(png)
+        picture_width = min(Cm(CHART_WIDTH_CM), int(room * width / height))
+        document.add_picture(io.BytesIO(png), width=picture_width)
+
+
+def _pixels(png: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _open_items(document, summary: Summary, number: str) -> None:
-    document.add_heading(f"{number}、未完成事项", level=1)
     items = summary.open_items[:OPEN_ITEM_LIMIT]
+    if items:  # seven columns: on a portrait page the problem's own text kept 2.7 cm
+        _landscape(document)
+    document.add_heading(f"{number}、未完成事项", level=1)
+    if not summary.total:  # not "all done" when nothing was ever listed
+        document.add_paragraph("问题清单暂无问题。")
+        return
     if not items:
         document.add_paragraph("问题清单上的事项均已完成。")
         return
@@ -358,7 +435,7 @@ def _open_items(document, summary: Summary, number: str) -> None:
                 p.title,
                 p.leader or "待接单",
                 p.department or "—",
-                p.deadline.isoformat() if p.deadline else "—",
+                chinese_date(p.deadline) if p.deadline else "—",
                 STATUS_WORDS[p.status],
                 f"{p.progress}%",
             ]
@@ -370,6 +447,8 @@ def _open_items(document, summary: Summary, number: str) -> None:
 
 
 def draw_charts(summary: Summary) -> list[bytes]:
+    if not summary.total:  # a flat line at 0 tells the reader nothing
+        return []
     rows = [
         charts.DepartmentLights(
             r.department,
@@ -387,9 +466,64 @@ def draw_charts(summary: Summary) -> list[bytes]:
             summary.progress_days, summary.progress_listed, summary.progress_closed, "整改进度", LIGHT_LABELS
         )
     ]
-    if rows:
-        drawn.append(charts.status_by_department(rows, "各科室整改状态", LIGHT_LABELS))
+    parts = [rows[at : at + CHART_ROWS] for at in range(0, len(rows), CHART_ROWS)]
+    for number, part in enumerate(parts, start=1):  # every department drawn, a page's worth a chart
+        title = "各科室整改状态" + (f"（{number}/{len(parts)}）" if len(parts) > 1 else "")
+        drawn.append(charts.status_by_department(part, title, LIGHT_LABELS))
     return drawn
+
+
+def signature(document, institution: str, written_on: date) -> None:
+    """The 落款 of an official document: the issuing body and the date, right-aligned, after a
+    blank line (not the program's name and an ISO date)."""
+    _keep_with_what_follows(document)  # never a 落款 alone on a page of its own (GB/T 9704)
+    document.add_paragraph().paragraph_format.keep_with_next = True
+    for text in (institution, chinese_date(written_on)):
+        paragraph = document.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.keep_with_next = False
+
+
+def _keep_with_what_follows(document) -> None:
+    """The body's last paragraph, or its last table's last row, kept on the page of what
+    comes next."""
+    last = document.element.body[-1]
+    if last.tag == qn("w:sectPr"):
+        last = last.getprevious()
+    if last is None:
+        return
+    if last.tag == qn("w:tbl"):
+        paragraphs = [p for cell in document.tables[-1].rows[-1].cells for p in cell.paragraphs]
+    else:
+        paragraphs = [document.paragraphs[-1]]
+    for paragraph in paragraphs:
+        paragraph.paragraph_format.keep_with_next = True
+
+
+def page_numbers(document) -> None:
+    """ "— 1 —" centred at the foot of every page (GB/T 9704): a printed report that loses its
+    staple can be put back in order."""
+    paragraph = document.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    for kind, text in (("begin", None), (None, "PAGE"), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            run._r.append(field)
+        elif text == "PAGE":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = " PAGE "
+            run._r.append(instruction)
+        else:
+            run.text = text
+    paragraph.add_run(" —")
+    for run in paragraph.runs:
+        run.font.size = Pt(14)
+        _east_asian(run, TABLE_FONT)
 
 
 def build(summary: Summary, institution: str, written_on: date) -> bytes:
@@ -397,10 +531,11 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     document = Document()
     _page(document)
     _styles(document)
+    page_numbers(document)
     _properties(document, summary, institution, written_on)
     title = document.add_heading(f"{institution}整改落实情况综合报告", level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    period = document.add_paragraph(f"报告期间：{summary.start.isoformat()} 至 {summary.end.isoformat()}")
+    period = document.add_paragraph(f"报告期间：{chinese_date(summary.start)}至{chinese_date(summary.end)}")
     period.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _opinions(document, summary)
     _hotspots(document, summary)
@@ -411,7 +546,7 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     numbers = ("六", "七") if summary.evaluations else ("五", "六")
     _charts(document, draw_charts(summary), numbers[0])
     _open_items(document, summary, numbers[1])
-    document.add_paragraph(f"整改通 生成于 {written_on.isoformat()}").alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    signature(document, institution, written_on)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

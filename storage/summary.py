@@ -72,6 +72,7 @@ class Summary:
     # category only the categories with at least k of them
     opinions_from_public: int = 0
     public_by_category: dict[str, int] = field(default_factory=dict)
+    k: int = 5  # the anonymity set: a report names no opinion category with fewer opinions
 
     @property
     def satisfaction(self) -> float | None:
@@ -354,4 +355,5 @@ def summarize(
         progress_closed=closed,
         hotspots=hotspot_groups.for_report(db, start, end),
         hotspots_in_all=hotspot_groups.count_for_report(db, start, end),
+        k=min_ballots,
     )

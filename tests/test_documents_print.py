@@ -72,6 +72,7 @@ def test_the_report_is_a4_with_named_fonts_fitted_columns_and_real_properties(db
     header = [c.text for c in open_items.rows[0].cells]
     widths = {h: open_items.columns[i].width for i, h in enumerate(header)}
     assert widths["完成时限"] >= Cm(2.2) and widths["问题"] > widths["完成时限"]  # a date on one line
+    section = document.sections[-1]  # the open items' page, turned sideways for their seven columns
     usable = section.page_width - section.left_margin - section.right_margin
     assert sum(widths.values()) <= usable + Cm(0.1)
 

@@ -72,8 +72,8 @@ def test_each_row_shows_its_own_latest_report_and_look_back_across_chunks(db, in
     assert (rows["问题2"][14], rows["问题2"][15]) == ("效果保持", 1)
     assert (rows["问题3"][14], rows["问题3"][15]) == ("效果保持", None)
     assert (rows["问题5"][14], rows["问题5"][15]) == (None, None)
-    assert rows["问题4"][11] == "100%（2026-08-20）最后一次汇报"
-    assert rows["问题6"][11] == "100%（2026-08-02）" + "x" * 200 + "…"
+    assert rows["问题4"][11] == "100%（2026年8月20日）最后一次汇报"
+    assert rows["问题6"][11] == "100%（2026年8月2日）" + "x" * 200 + "…"
     assert rows["问题5"][11] == "100%"
     assert sorted(r[1] for r in rows.values()) == sorted(ids.values())
 

@@ -74,4 +74,4 @@ def test_the_report_says_when_its_opinion_statuses_stood(db, invited):
     figures = summary.summarize(db, date(2026, 11, 1), date(2026, 11, 30), SHANGHAI)
     document = docx.Document(io.BytesIO(summary_report.build(figures, "示范医院", date(2026, 12, 1))))
     text = "\n".join(p.text for p in document.paragraphs)
-    assert "截至 2026-11-30 的办理情况：" in text
+    assert "截至2026年11月30日的办理情况：" in text

@@ -134,5 +134,5 @@ def test_the_ledger_progress_says_what_was_done_and_when(db, invited):
     sheet = openpyxl.load_workbook(io.BytesIO(content))["整改台账"]
     header = [c.value for c in sheet[1]]
     progress = sheet.cell(row=2, column=header.index("整改进展") + 1)
-    assert progress.value == "70%（2026-11-20）已采购两台自助机"
+    assert progress.value == "70%（2026年11月20日）已采购两台自助机"
     assert progress.alignment.wrap_text

@@ -665,7 +665,7 @@ async def show_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await send_lines(context, chat, lines)
     for result in found:
         if result.question.kind != TEXT:
-            title = f"{result.question.position + 1}. {result.question.text}"[:60]
+            title = f"{result.question.position + 1}. {result.question.text}"  # wrapped in the chart
             png = await asyncio.to_thread(survey_results.chart, result, title)
             await context.bot.send_photo(chat, png)
     headers = {h: say(lang, f"survey.xlsx.{h}") for h in HEADERS}
