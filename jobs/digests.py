@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,6 +165,31 @@ def _problem_line(lang: str, problem) -> str:
     )
 
 
+def _late_line(lang: str, problem, today) -> str:
+    """An overdue problem says how late it is: a leader reading 期限 2026-11-27 had to count."""
+    return say(
+        lang,
+        "digest.problem.late",
+        id=problem.id,
+        title=shorten(problem.title, TITLE_UNITS),
+        department=department_shown(lang, problem.department or digests.NO_DEPARTMENT),
+        days=(today - problem.deadline).days,
+        deadline=problem.deadline.isoformat(),
+    )
+
+
+def _late_departments(lang: str, late: list) -> list[str]:
+    """A leader's overdue problems counted by department, most first, when they lie in more than
+    one: the screen's first lines were one department's, and a 分管领导 over six read nothing
+    of the other five (the office's digest has its own section by department)."""
+    counts = Counter(department_shown(lang, p.department or digests.NO_DEPARTMENT) for p in late)
+    if len(counts) < 2:
+        return []
+    # most first; among equals, the one with the longest overdue first (the list's order)
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    return [" · ".join(say(lang, "digest.late_department", department=d, count=n) for d, n in ranked)]
+
+
 def _opinion_line(lang: str, note) -> str:
     return say(
         lang,
@@ -288,10 +314,18 @@ def blocks(
         head.append(say(lang, "digest.since", since=since_text))
     head.append(say(lang, "digest.lights", **lights))
     found = [head]
-    for colour in (problem_rules.RED, problem_rules.AMBER):
-        found.append(
-            _listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line, limit=limit)
+    late = digest.by_light[problem_rules.RED]
+    red = _listed(
+        lang, "digest.section.red", late, lambda lang, p: _late_line(lang, p, digest.today), limit=limit
+    )
+    if red and digest.office is None:
+        red[1:1] = _late_departments(lang, late)
+    found.append(red)
+    found.append(
+        _listed(
+            lang, "digest.section.amber", digest.by_light[problem_rules.AMBER], _problem_line, limit=limit
         )
+    )
     others = paths([c for c in digest.changes if c.action != "lookback_result"])
     found.append(_listed(lang, "digest.section.changes", others, _path_line, limit=limit))
     found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))

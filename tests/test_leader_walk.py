@@ -41,3 +41,61 @@ async def test_a_bundle_of_reminders_leads_with_the_longest_overdue_and_is_one_m
     told = await leader.wait_for("逾期最久的问题")
     assert told.text.startswith(f"⚠️ #{oldest} ")
     assert [label["text"] for label in told.buttons[0]] == [f"⏳ 申请延期 #{oldest}", f"🔎 查看 #{oldest}"]
+
+
+SIX_DEPARTMENTS = (
+    "孙丽,住院部,科室负责人\n赵敏,后勤保障科,科室负责人\n罗平,医务科,科室负责人\n郑芳,护理部,科室负责人\n"
+)
+
+
+def _dispatched_to(db, title: str, department: str, deadline: date) -> int:
+    from test_digest_screen import who
+
+    from storage import problems
+
+    problem_id = problems.create(db, title, None)
+    problems.claim(db, problem_id, who(db, "李娜"))
+    department_id = db.execute("select id from departments where name = ?", [department]).fetchone()[0]
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        who(db, "李娜"),
+        measures="措施",
+        department_id=department_id,
+        deadline=deadline,
+    )
+    return problem_id
+
+
+async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(running_bot, client, db):
+    """A 分管领导 over six departments asks for /digest: the first screen showed the three most
+    overdue lines, all 住院部's, then '另有 6 项', and said nothing of the other five departments;
+    and each line gave the deadline, leaving the leader to count how late it was."""
+    from datetime import timedelta
+
+    from conftest import ROSTER_CSV
+
+    from storage import invitations, roster
+
+    roster.apply(db, roster.parse((ROSTER_CSV + SIX_DEPARTMENTS).encode()), None)
+    codes = {
+        i.person.name: i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)
+    }
+    leader = await join(client, codes, 102, "李娜")
+    today = clock.now().date()
+    inpatient = [
+        _dispatched_to(db, f"住院部问题{n}", "住院部", today - timedelta(days=20 + n)) for n in range(4)
+    ]
+    for department in ("门诊部", "后勤保障科", "医务科", "护理部", "组织人事科"):
+        _dispatched_to(db, f"{department}的问题", department, today - timedelta(days=2))
+    replies = await leader.send("/digest")
+    screen = next(m for m in replies if m.text and "整改简报" in m.text)
+    red = screen.text.split("🔴 逾期</b>\n")[1].split("\n\n")[0].split("\n")
+    assert red[0] == "住院部 4 · 门诊部 1 · 后勤保障科 1 · 医务科 1 · 护理部 1 · 组织人事科 1"
+    oldest = (today - timedelta(days=23)).isoformat()
+    assert red[1] == f"#{inpatient[3]} 住院部问题3 — 住院部，逾期 23 天（期限 {oldest}）"
+    assert red[-1] == "……另有 6 项"
+    full = await leader.press("完整简报", message=screen)
+    red = " ".join(m.text or "" for m in full).split("🔴 逾期</b>\n")[1].split("\n\n")[0]
+    assert "门诊部的问题 — 门诊部，逾期 2 天" in red and "另有" not in red

@@ -527,6 +527,8 @@ MESSAGES = {
     "digest.section.red": "<b>🔴 Overdue</b>",
     "digest.section.amber": "<b>🟡 Due soon or stalled</b>",
     "digest.problem": "#{id} {title} — {department}, due {deadline}",
+    "digest.problem.late": "#{id} {title} — {department}, {days} days late (due {deadline})",
+    "digest.late_department": "{department} {count}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "… and {count} more",
     "digest.btn.full": "📄 Full digest",

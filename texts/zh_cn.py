@@ -539,6 +539,8 @@ MESSAGES = {
     "digest.section.red": "<b>🔴 逾期</b>",
     "digest.section.amber": "<b>🟡 临期或久未进展</b>",
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
+    "digest.problem.late": "#{id} {title} — {department}，逾期 {days} 天（期限 {deadline}）",
+    "digest.late_department": "{department} {count}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "……另有 {count} 项",
     "digest.btn.full": "📄 完整简报",

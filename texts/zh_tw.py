@@ -527,6 +527,8 @@ MESSAGES = {
     "digest.section.red": "<b>🔴 逾期</b>",
     "digest.section.amber": "<b>🟡 臨期或久未進展</b>",
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
+    "digest.problem.late": "#{id} {title} — {department}，逾期 {days} 天（期限 {deadline}）",
+    "digest.late_department": "{department} {count}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.more": "……另有 {count} 項",
     "digest.btn.full": "📄 完整簡報",
