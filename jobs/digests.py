@@ -462,13 +462,13 @@ def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
 def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
     """Status by department, drawn here; None when there is nothing to draw."""
     found = chart_input(lang, person, digest)
-    return charts.status_by_department(*found) if found else None
+    return charts.status_by_department(*found, phone=True) if found else None
 
 
 async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes | None:
     """The same, drawn in the chart process (documents/charts.py: off the bot's interpreter)."""
     found = chart_input(lang, person, digest)
-    return await charts.apart(charts.status_by_department, *found) if found else None
+    return await charts.apart(charts.status_by_department, *found, True) if found else None
 
 
 # ---- the schedule --------------------------------------------------------------------------
@@ -615,7 +615,7 @@ class _Pass:
             tuple((row.department, tuple(sorted(row.counts.items()))) for row in rows),
         )
         if key not in self.charts:
-            self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels)
+            self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels, True)
         return self.charts[key]
 
 

@@ -68,10 +68,8 @@ def _dispatched_to(db, title: str, department: str, deadline: date) -> int:
     return problem_id
 
 
-async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(running_bot, client, db):
-    """A 分管领导 over six departments asks for /digest: the first screen showed the three most
-    overdue lines, all 住院部's, then '另有 6 项', and said nothing of the other five departments;
-    and each line gave the deadline, leaving the leader to count how late it was."""
+async def six_departments(client, db):
+    """李娜, leader over six departments: 4 overdue in 住院部 (20 to 23 days), 1 in each other (2 days)."""
     from datetime import timedelta
 
     from conftest import ROSTER_CSV
@@ -89,6 +87,55 @@ async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(
     ]
     for department in ("门诊部", "后勤保障科", "医务科", "护理部", "组织人事科"):
         _dispatched_to(db, f"{department}的问题", department, today - timedelta(days=2))
+    return leader, inpatient
+
+
+def _tallest_label(png: bytes) -> float:
+    """The height of the tallest text left of the chart's y axis (the department names), as a
+    share of the chart's width."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    width, height = image.size
+    pixels = image.load()
+
+    def dark(x: int, y: int) -> bool:
+        return pixels[x, y] < 128
+
+    axis = next(x for x in range(width) if sum(dark(x, y) for y in range(height)) > height * 0.4)
+    names = [y for y in range(height) if any(dark(x, y) for x in range(axis - 8))]  # not the ticks
+    runs, start = [], None
+    for n, y in enumerate(names):
+        if start is None:
+            start = y
+        if n + 1 == len(names) or names[n + 1] != y + 1:
+            runs.append(y + 1 - start)
+            start = None
+    return max(runs) / width
+
+
+async def test_the_digests_chart_is_legible_on_a_phone(running_bot, server, client, db):
+    """Telegram shows a photo about 300 points wide on a phone: the chart was 770 pixels wide
+    with its department names 13 pixels high, 5 points on the screen, and its legend sat in the
+    lower right corner over the longest bars (now below the axis: seen in the screenshots, not
+    measured here). The names are now over 3% of the width: 9 points and more on the phone."""
+    leader, _ = await six_departments(client, db)
+    await leader.send("/digest")
+    chart = await leader.wait_for("我负责的问题（按科室）", timeout=60)
+    png, _ = server.api.files[chart.photo[-1]["file_id"]]
+    assert _tallest_label(png) >= 0.03
+
+
+async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(running_bot, client, db):
+    """A 分管领导 over six departments asks for /digest: the first screen showed the three most
+    overdue lines, all 住院部's, then '另有 6 项', and said nothing of the other five departments;
+    and each line gave the deadline, leaving the leader to count how late it was."""
+    from datetime import timedelta
+
+    leader, inpatient = await six_departments(client, db)
+    today = clock.now().date()
     replies = await leader.send("/digest")
     screen = next(m for m in replies if m.text and "整改简报" in m.text)
     red = screen.text.split("🔴 逾期</b>\n")[1].split("\n\n")[0].split("\n")
