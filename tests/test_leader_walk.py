@@ -146,3 +146,35 @@ async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(
     full = await leader.press("完整简报", message=screen)
     red = " ".join(m.text or "" for m in full).split("🔴 逾期</b>\n")[1].split("\n\n")[0]
     assert "门诊部的问题 — 门诊部，逾期 2 天" in red and "另有" not in red
+
+
+def test_the_reminders_read_the_working_problems_in_deadline_order_from_its_index(db):
+    """The 09:00 reminders read every working problem in deadline order (so that a bundle
+    leads with the longest overdue): in chunks that walk the deadline index, not chunks that
+    each look every remaining working problem up by status and sort them (measured at 100,000
+    problems, 37,500 working: 3.2 s that way, 0.75 s this way, 0.71 s by number as before)."""
+    from test_loop_reads import _plan
+
+    from storage import problems
+
+    for n in range(1200):  # more than two chunks
+        problems.create(db, f"问题{n}", None)
+    db.execute(
+        "update problems set status = 'dispatched', "
+        "deadline = date('2026-12-01', '+' || (id % 97) || ' days')"
+    )
+    db.conn.commit()
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        found = list(problems.each(db, problems.WORKING_FILTER, by_deadline=True))
+    finally:
+        db.conn.set_trace_callback(None)
+    assert [(p.deadline, p.id) for p in found] == sorted((p.deadline, p.id) for p in found) and len(
+        found
+    ) == 1200
+    reads = [s for s in statements if s.lstrip().lower().startswith("select") and "from problems" in s]
+    assert len(reads) == 3
+    for sql in reads:
+        plan = _plan(db, sql)
+        assert "problems_deadline_order" in plan and "TEMP B-TREE" not in plan, plan
