@@ -178,3 +178,29 @@ def test_the_reminders_read_the_working_problems_in_deadline_order_from_its_inde
     for sql in reads:
         plan = _plan(db, sql)
         assert "problems_deadline_order" in plan and "TEMP B-TREE" not in plan, plan
+
+
+async def _dispatch_to(leader, db, department: str) -> str:
+    from storage import problems
+
+    problem_id = problems.create(db, f"派往{department}的问题", None)
+    await leader.send("/claim")
+    await leader.press("接单")
+    await leader.press("下单")
+    await leader.send("制定整改方案并落实到人")
+    await leader.press(department)
+    await leader.send("2099-12-31")
+    done = await leader.press("确认")
+    assert problems.get(db, problem_id).status == "dispatched"
+    return done[-1].text
+
+
+async def test_a_dispatch_to_a_department_with_no_head_says_nobody_was_told(running_bot, client, invited, db):
+    """李明华 dispatched to 院办, which has leaders and staff but no 科室负责人, and read
+    '#11 已下单，已通知 院办。': nobody had been told, and nobody would report or be reminded."""
+    leader = await join(client, invited, 102, "李娜")
+    await join(client, invited, 104, "刘洋")  # 门诊部's head
+    assert await _dispatch_to(leader, db, "门诊部") == "#1 已下单，已通知 门诊部。"
+    told = await _dispatch_to(leader, db, "院办")
+    assert told.startswith("#2 已下单，但 院办 还没有已加入整改通的科室负责人，没有人收到通知")
+    assert "已通知" not in told

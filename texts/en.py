@@ -301,6 +301,7 @@ MESSAGES = {
     "dispatch.after_order": "This is an order from the supervisors, to be done by {due}; {deadline} is later, and their warning and talk would go out before it. Enter a deadline no later than {due}.",
     "dispatch.confirm": "<b>Dispatch #{id}?</b>\nProblem: {title}\nMeasures: {measures}\nLeader: {leader}\nDepartment: {department}\nDeadline: {deadline}",
     "dispatch.done": "#{id} dispatched; {department} has been told.",
+    "dispatch.done.no_head": "#{id} dispatched, but {department} has no department head who has joined: nobody was told, and nobody will report progress or receive its deadline reminders. Ask the office to name a head for {department} on the roster and invite them.",
     "explain.btn": "💬 Explain",
     "explain.reason": "#{id} cannot be solved now? Write the reason; it is published to everyone. /cancel cancels.",
     "explain.review": "When should it be reviewed? Enter a date, e.g. 2027-03-01 or 30 days.",

@@ -313,6 +313,7 @@ MESSAGES = {
     "dispatch.after_order": "这是上级督办事项，督导组要求 {due} 前办结；{deadline} 晚于它，到期后督导组会发出告诫、约谈。请输入不晚于 {due} 的完成时限。",
     "dispatch.confirm": "<b>请确认下单 #{id}</b>\n问题：{title}\n整改措施：{measures}\n责任领导：{leader}\n责任科室：{department}\n完成时限：{deadline}",
     "dispatch.done": "#{id} 已下单，已通知 {department}。",
+    "dispatch.done.no_head": "#{id} 已下单，但 {department} 还没有已加入整改通的科室负责人，没有人收到通知，也没有人会报告进展、收到到期提醒。请活动办在人员名单中为 {department} 指定科室负责人并邀请其加入。",
     "explain.btn": "💬 说明原因",
     "explain.reason": "#{id} 暂时不能解决？请写明原因，它将向全体公开。发送 /cancel 取消。",
     "explain.review": "什么时候回头再议？请输入日期，例如 2027-03-01 或 30天。",

@@ -301,6 +301,7 @@ MESSAGES = {
     "dispatch.after_order": "這是上級督辦事項，督導組要求 {due} 前辦結；{deadline} 晚於它，到期後督導組會發出告誡、約談。請輸入不晚於 {due} 的完成時限。",
     "dispatch.confirm": "<b>請確認下單 #{id}</b>\n問題：{title}\n整改措施：{measures}\n責任領導：{leader}\n責任科室：{department}\n完成時限：{deadline}",
     "dispatch.done": "#{id} 已下單，已通知 {department}。",
+    "dispatch.done.no_head": "#{id} 已下單，但 {department} 還沒有已加入整改通的科室負責人，沒有人收到通知，也沒有人會報告進展、收到到期提醒。請活動辦在人員名單中為 {department} 指定科室負責人並邀請其加入。",
     "explain.btn": "💬 說明原因",
     "explain.reason": "#{id} 暫時不能解決？請寫明原因，它將向全體公開。發送 /cancel 取消。",
     "explain.review": "什麼時候回頭再議？請輸入日期，例如 2027-03-01 或 30天。",
