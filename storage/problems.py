@@ -349,6 +349,22 @@ def count(db: sqlite_utils.Database, which: Filter = EVERYTHING) -> int:
     return db.execute(f"select count(*) from problems pr {joins} where {where}", params).fetchone()[0]
 
 
+def count_overdue(db: sqlite_utils.Database, which: Filter, today: date) -> int:
+    """How many of the filter's problems are red: past their deadline, neither closed nor
+    explained (light()'s rule), for the line under a page of cards."""
+    where, params = which.sql()
+    joins = (
+        "left join people l on l.id = pr.leader_id left join departments d on d.id = pr.department_id"
+        if which.names()
+        else ""
+    )
+    return db.execute(
+        f"select count(*) from problems pr {joins} where ({where}) and pr.status not in (?, ?) "
+        "and pr.deadline < ?",
+        [*params, CLOSED, EXPLAINED, today.isoformat()],
+    ).fetchone()[0]
+
+
 def create(
     db: sqlite_utils.Database,
     title: str,

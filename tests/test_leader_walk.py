@@ -204,3 +204,22 @@ async def test_a_dispatch_to_a_department_with_no_head_says_nobody_was_told(runn
     told = await _dispatch_to(leader, db, "院办")
     assert told.startswith("#2 已下单，但 院办 还没有已加入整改通的科室负责人，没有人收到通知")
     assert "已通知" not in told
+
+
+async def test_a_head_with_many_tasks_reads_how_many_are_late_under_the_page(
+    running_bot, client, invited, db
+):
+    """A 科室负责人 with 25 tasks sends /tasks: ten cards, the most overdue first, and under
+    them (what a phone shows) only '第 1 页，共 26 项。': how many were late took scrolling back
+    through the cards and counting the red dots."""
+    from datetime import timedelta
+
+    head = await join(client, invited, 104, "刘洋")
+    today = clock.now().date()
+    for n in range(25):
+        _dispatched_to(db, f"任务{n}", "门诊部", today + timedelta(days=n - 7))  # 7 of them late
+    replies = await head.send("/tasks")
+    assert replies[-1].text == "第 1 页，共 25 项。其中 🔴 逾期 7 项。"
+    assert replies[0].text.startswith("🔴 ") and "任务0" in replies[0].text
+    following = await head.press("下一页")
+    assert following[-1].text == "第 2 页，共 25 项。其中 🔴 逾期 7 项。"

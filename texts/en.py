@@ -538,6 +538,7 @@ MESSAGES = {
     "forms.more_departments": "⌨️ {count} more departments: type their names",
     "forms.type_departments": "Only the first {shown} departments are listed. Send the others by name (where several may be chosen, separate them with 、).",
     "list.page": "Page {page}, {total} in all.",
+    "list.page.overdue": " 🔴 {count} overdue.",
     "list.page_empty": "Nothing further: the list changed while you were paging. Send the command again to start from the first page.",
     "digest.section.changes": "<b>🔄 Changes</b>",
     "digest.change": "#{id} {title}: {action}",

@@ -550,6 +550,7 @@ MESSAGES = {
     "forms.more_departments": "⌨️ 其余 {count} 个科室：请直接输入名称",
     "forms.type_departments": "科室较多，这里只列出前 {shown} 个。其余科室请直接发送名称，如“药剂科”（可以多选的地方用顿号隔开）。",
     "list.page": "第 {page} 页，共 {total} 项。",
+    "list.page.overdue": "其中 🔴 逾期 {count} 项。",
     "list.page_empty": "后面已经没有了：这份清单在您翻页时有了变化。请重新发送命令，从第一页看起。",
     "digest.section.changes": "<b>🔄 变化</b>",
     "digest.change": "#{id} {title}：{action}",

@@ -538,6 +538,7 @@ MESSAGES = {
     "forms.more_departments": "⌨️ 其餘 {count} 個科室：請直接輸入名稱",
     "forms.type_departments": "科室較多，這裡只列出前 {shown} 個。其餘科室請直接傳送名稱，如「藥劑科」（可以多選的地方用頓號隔開）。",
     "list.page": "第 {page} 頁，共 {total} 項。",
+    "list.page.overdue": "其中 🔴 逾期 {count} 項。",
     "list.page_empty": "後面已經沒有了：這份清單在您翻頁時有了變化。請重新傳送命令，從第一頁看起。",
     "digest.section.changes": "<b>🔄 變化</b>",
     "digest.change": "#{id} {title}：{action}",
