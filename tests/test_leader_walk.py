@@ -223,3 +223,33 @@ async def test_a_head_with_many_tasks_reads_how_many_are_late_under_the_page(
     assert replies[0].text.startswith("🔴 ") and "任务0" in replies[0].text
     following = await head.press("下一页")
     assert following[-1].text == "第 2 页，共 25 项。其中 🔴 逾期 7 项。"
+
+
+async def test_a_leader_and_a_head_who_join_late_are_told_what_already_waits(
+    running_bot, client, invited, db
+):
+    """A 分管领导 who joins after the office assigned him problems (two of them overdue) read
+    only 欢迎…请使用下方菜单: the notices of those problems had been given up while he had no
+    chat, and his digest goes out only when something changes."""
+    from datetime import timedelta
+
+    from storage import people
+
+    lina = people.by_id(db, db.execute("select id from people where name = '李娜'").fetchone()[0])
+    today = clock.now().date()
+    for n in range(3):  # claimed and dispatched for her before she joined: two overdue
+        _dispatched_to(db, f"早已派出的问题{n}", "门诊部", today + timedelta(days=n * 5 - 6))
+    assert lina.chat_id is None
+    leader = await client.user(102, "李娜")
+    joined = await leader.send(f"/start {invited['李娜']}")
+    assert joined[-1].text == (
+        "📌 您负责的问题已有 3 项，其中 🔴 逾期 2 项：点“📊 简报”一眼看全，点“📌 我的问题”逐项处理。"
+    )
+    head = await client.user(104, "刘洋")
+    joined = await head.send(f"/start {invited['刘洋']}")
+    assert (
+        joined[-1].text == "🛠 本科室的整改任务已有 3 项，其中 🔴 逾期 2 项：点“🛠 本科室任务”查看并报告进展。"
+    )
+    staff = await client.user(101, "张伟")
+    joined = await staff.send(f"/start {invited['张伟']}")
+    assert len(joined) == 1 and "欢迎" in joined[0].text

@@ -26,6 +26,8 @@ MESSAGES = {
     "cmd.roster": "Import the roster (CSV)",
     "cmd.invite": "Make invitation codes and QR codes",
     "join.welcome": "Welcome, {name} ({department})! You have joined 整改通.\nYour roles: {roles}.\nUse the menu below, or send /help to see what you can do.",
+    "join.waiting.leader": "📌 You are already responsible for {count} problems, {overdue} of them 🔴 overdue: tap “📊 Digest” to see them at a glance, “📌 My problems” to act on each.",
+    "join.waiting.head": "🛠 Your department already has {count} tasks, {overdue} of them 🔴 overdue: tap “🛠 Department tasks” to see them and report progress.",
     "join.back": "Welcome back, {name}. Use the menu below, or send /help.",
     "join.need_invitation": "Hello! 整改通 is open only to people on the institution's roster.\nAsk the campaign office for your personal invitation link or QR code and open it to join.",
     "join.unknown": "This invitation code is not valid. Check that the link is complete, or ask the campaign office for a new invitation.",

@@ -30,6 +30,8 @@ MESSAGES = {
     "cmd.invite": "生成邀请码与二维码",
     # joining
     "join.welcome": "欢迎，{name}（{department}）！您已加入整改通。\n您的身份：{roles}。\n请使用下方菜单，或发送 /help 查看能做什么。",
+    "join.waiting.leader": "📌 您负责的问题已有 {count} 项，其中 🔴 逾期 {overdue} 项：点“📊 简报”一眼看全，点“📌 我的问题”逐项处理。",
+    "join.waiting.head": "🛠 本科室的整改任务已有 {count} 项，其中 🔴 逾期 {overdue} 项：点“🛠 本科室任务”查看并报告进展。",
     "join.back": "欢迎回来，{name}。请使用下方菜单，或发送 /help。",
     "join.need_invitation": "您好！整改通只对本单位名单内的人员开放。\n请向活动办（领导小组办公室）索取您的个人邀请链接或二维码，点开即可加入。",
     "join.unknown": "这个邀请码无效。请核对链接是否完整，或向活动办索取新的邀请。",

@@ -26,6 +26,8 @@ MESSAGES = {
     "cmd.roster": "匯入人員名單（CSV）",
     "cmd.invite": "產生邀請碼與二維碼",
     "join.welcome": "歡迎，{name}（{department}）！您已加入整改通。\n您的身分：{roles}。\n請使用下方選單，或傳送 /help 查看能做什麼。",
+    "join.waiting.leader": "📌 您負責的問題已有 {count} 項，其中 🔴 逾期 {overdue} 項：點「📊 簡報」一眼看全，點「📌 我的問題」逐項處理。",
+    "join.waiting.head": "🛠 本科室的整改任務已有 {count} 項，其中 🔴 逾期 {overdue} 項：點「🛠 本科室任務」查看並回報進展。",
     "join.back": "歡迎回來，{name}。請使用下方選單，或傳送 /help。",
     "join.need_invitation": "您好！整改通只對本單位名單內的人員開放。\n請向活動辦（領導小組辦公室）索取您的個人邀請連結或二維碼，點開即可加入。",
     "join.unknown": "這個邀請碼無效。請核對連結是否完整，或向活動辦索取新的邀請。",
