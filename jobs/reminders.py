@@ -53,6 +53,12 @@ def _grouping(slot) -> str:
 def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences) -> int:
     db, settings = services.of(app).db, services.of(app).settings
     queued = 0
+    kind = reminder.kind
+    if kind == "due" and reminder.days == 0:
+        # no working day left: today is the deadline, or the last working day before a deadline
+        # on a rest day (a Friday's reminder of a Sunday deadline said 今天到期)
+        today = slot.astimezone(settings.timezone).date()
+        kind = "today" if problem.deadline == today else "last_working_day"
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
         # a bundled reminder carries several problems' buttons: each names its problem, and a
@@ -63,7 +69,6 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
             row.append((say(lang, "reminder.btn.extension", id=problem.id), EXTENSION_ASK.data(problem.id)))
         row.append((say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id)))
         buttons = [row]
-        kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
         text = say(
             lang,
             f"reminder.{kind}",

@@ -253,3 +253,21 @@ async def test_a_leader_and_a_head_who_join_late_are_told_what_already_waits(
     staff = await client.user(101, "张伟")
     joined = await staff.send(f"/start {invited['张伟']}")
     assert len(joined) == 1 and "欢迎" in joined[0].text
+
+
+async def test_a_deadline_on_a_sunday_is_not_due_today_on_friday(running_bot, client, invited, db):
+    """Friday's 09:00 reminder of a problem due on Sunday said ⏰ …：今天到期（2026-12-06）:
+    no working day is left before it, but it is not due today."""
+    head = await join(client, invited, 104, "刘洋")
+    sunday = dispatched(db, date(2026, 12, 6), "周日到期的问题")
+    friday = dispatched(db, date(2026, 12, 4), "周五到期的问题")
+    clock.freeze(at(date(2026, 12, 4), 8))
+    await sweeper.sweep_app(running_bot.app)
+    clock.freeze(at(date(2026, 12, 4), 9, 0, 5))
+    await sweeper.sweep_app(running_bot.app)
+    while await delivery.send_due(running_bot.app):
+        pass
+    message = await head.wait_for("周日到期的问题")
+    lines = message.text.split("\n\n")
+    assert f"⏰ #{friday} 周五到期的问题：今天到期（2026-12-04）。" in lines
+    assert f"⏰ #{sunday} 周日到期的问题：期限 2026-12-06 是休息日，今天是到期前最后一个工作日。" in lines

@@ -411,6 +411,7 @@ MESSAGES = {
     "reminder.btn.report": "📈 Report on #{id}",
     "reminder.btn.extension": "⏳ Ask for more time #{id}",
     "reminder.today": "⏰ #{id} {title}: due today ({deadline}).",
+    "reminder.last_working_day": "⏰ #{id} {title}: the deadline {deadline} is a day off, so today is the last working day before it.",
     "cmd.lookback": "Start a look-back on a closed problem: /lookback N",
     "lookback.confirm_ask": "🔍 Look-back on #{id} {title}: does the fix still hold? Confirm, or report through /tasks.",
     "lookback.vote_ask": "🔍 Look-back on #{id} {title}\nThe measures: {measures}\nAre you satisfied with the result? (One vote each; the ballot does not record who cast it.)",

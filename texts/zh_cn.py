@@ -423,6 +423,7 @@ MESSAGES = {
     "reminder.btn.report": "📈 报告进展 #{id}",
     "reminder.btn.extension": "⏳ 申请延期 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
+    "reminder.last_working_day": "⏰ #{id} {title}：期限 {deadline} 是休息日，今天是到期前最后一个工作日。",
     "cmd.lookback": "对已销号的问题发起回头看：/lookback 编号",
     "lookback.confirm_ask": "🔍 回头看 #{id} {title}：整改效果是否仍然保持？请确认，或通过 /tasks 报告情况。",
     "lookback.vote_ask": "🔍 回头看 #{id} {title}\n当时的措施：{measures}\n您对整改效果满意吗？（每人一票，投票不记录是谁投的）",

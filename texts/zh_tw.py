@@ -411,6 +411,7 @@ MESSAGES = {
     "reminder.btn.report": "📈 報告進展 #{id}",
     "reminder.btn.extension": "⏳ 申請延期 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
+    "reminder.last_working_day": "⏰ #{id} {title}：期限 {deadline} 是休息日，今天是到期前最後一個工作日。",
     "cmd.lookback": "對已銷號的問題發起回頭看：/lookback 編號",
     "lookback.confirm_ask": "🔍 回頭看 #{id} {title}：整改效果是否仍然保持？請確認，或透過 /tasks 報告情況。",
     "lookback.vote_ask": "🔍 回頭看 #{id} {title}\n當時的措施：{measures}\n您對整改效果滿意嗎？（每人一票，投票不記錄是誰投的）",
