@@ -178,16 +178,27 @@ def _late_line(lang: str, problem, today) -> str:
     )
 
 
-def _late_departments(lang: str, late: list) -> list[str]:
+DEPARTMENTS_A_LINE = 8  # a leader's overdue counts by department: a line each 8, the screen one
+
+
+def _late_departments(lang: str, late: list, full: bool) -> list[str]:
     """A leader's overdue problems counted by department, most first, when they lie in more than
     one: the screen's first lines were one department's, and a 分管领导 over six read nothing
-    of the other five (the office's digest has its own section by department)."""
+    of the other five (the office's digest has its own section by department). The screen shows
+    the first line of them ("…" when more follow); the full digest every one, 8 a line, so that
+    no line outgrows a message however many departments a leader has."""
     counts = Counter(department_shown(lang, p.department or digests.NO_DEPARTMENT) for p in late)
     if len(counts) < 2:
         return []
     # most first; among equals, the one with the longest overdue first (the list's order)
-    ranked = sorted(counts.items(), key=lambda item: -item[1])
-    return [" · ".join(say(lang, "digest.late_department", department=d, count=n) for d, n in ranked)]
+    ranked = [
+        say(lang, "digest.late_department", department=d, count=n)
+        for d, n in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+    lines = [
+        " · ".join(ranked[i : i + DEPARTMENTS_A_LINE]) for i in range(0, len(ranked), DEPARTMENTS_A_LINE)
+    ]
+    return lines if full else [lines[0] + (" · …" if len(lines) > 1 else "")]
 
 
 def _opinion_line(lang: str, note) -> str:
@@ -319,7 +330,7 @@ def blocks(
         lang, "digest.section.red", late, lambda lang, p: _late_line(lang, p, digest.today), limit=limit
     )
     if red and digest.office is None:
-        red[1:1] = _late_departments(lang, late)
+        red[1:1] = _late_departments(lang, late, full=limit is None)
     found.append(red)
     found.append(
         _listed(

@@ -271,3 +271,35 @@ async def test_a_deadline_on_a_sunday_is_not_due_today_on_friday(running_bot, cl
     lines = message.text.split("\n\n")
     assert f"⏰ #{friday} 周五到期的问题：今天到期（2026-12-04）。" in lines
     assert f"⏰ #{sunday} 周日到期的问题：期限 2026-12-06 是休息日，今天是到期前最后一个工作日。" in lines
+
+
+def test_a_leader_over_twenty_departments_gets_their_counts_in_lines_that_fit(db):
+    """The counts by department are one line on the screen ('…' when more follow) and lines of
+    eight in the full digest: a 院长 over hundreds of departments would otherwise get one line
+    longer than a Telegram message."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import ROSTER_CSV
+    from test_digest_screen import SHANGHAI, who
+
+    from jobs import digests as digest_job
+    from storage import digests, roster
+    from texts.fit import units
+
+    heads = "".join(f"科长{n},第{n:02d}科,科室负责人\n" for n in range(20))
+    roster.apply(db, roster.parse((ROSTER_CSV + heads).encode()), None)
+    today = clock.now().date()
+    for n in range(20):
+        for k in range(1 + (n == 7)):
+            _dispatched_to(db, f"第{n:02d}科的问题{k}", f"第{n:02d}科", today - timedelta(days=3))
+    leader = who(db, "李娜")
+    digest = digests.for_leader(db, leader, datetime(2026, 1, 1, tzinfo=UTC), today, SHANGHAI)
+    screen, cut = digest_job.render_screen("zh-CN", leader, digest, "digest.title.now", None)
+    red = screen.split("🔴 逾期</b>\n")[1].split("\n")
+    assert red[0].startswith("第07科 2 · 第00科 1 · ") and red[0].endswith(" · …")
+    assert red[0].count(" 1") == 7 and red[1].startswith("#")
+    pages = digest_job.render_full("zh-CN", leader, digest, "digest.title.now", None)
+    assert all(units(page) <= 4096 for page in pages)
+    red = "\n".join(pages).split("🔴 逾期</b>\n")[1].split("\n")
+    assert [line.count("科 ") for line in red[:3]] == [8, 8, 4]
+    assert all(f"第{n:02d}科 " in "\n".join(red[:3]) for n in range(20))
