@@ -458,6 +458,18 @@ def chart_title(lang: str, person: Person) -> str:
     return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
 
 
+def chart_caption(lang: str, person: Person, digest: Digest) -> str:
+    """The chart's caption: its title and the counts by colour. After a tap on 📊 简报 a phone
+    shows the newest messages, the chart and what follows it, while the digest's first lines (the
+    counts, what is late) had scrolled away above: the counts now stand under the bars too."""
+    lights = {name: len(found) for name, found in digest.by_light.items()}
+    return (
+        say(lang, "digest.chart.caption", title=chart_title(lang, person))
+        + "\n"
+        + say(lang, "digest.lights", **lights)
+    )
+
+
 def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
     """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
@@ -523,6 +535,7 @@ class Prepared:
     text: str = ""
     cut: bool = False
     chart: tuple | None = None
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -586,7 +599,7 @@ def _prepared(
     if digest.is_empty():
         return Prepared(empty=True)
     text, cut = render_screen(lang, person, digest, title, since_text)
-    return Prepared(False, text, cut, chart_input(lang, person, digest))
+    return Prepared(False, text, cut, chart_input(lang, person, digest), chart_caption(lang, person, digest))
 
 
 class _Pass:
@@ -647,7 +660,7 @@ async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slo
     queued = int(outbox.queue(db, person.id, prepared.text, dedup_key=key, due_at=due, buttons=buttons))
     chart = await pass_.chart(prepared.chart)
     if chart:
-        caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
+        caption = prepared.caption
         queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)
     digests.record_digest(db, person.id, slot)
     return queued

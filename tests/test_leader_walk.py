@@ -128,6 +128,19 @@ async def test_the_digests_chart_is_legible_on_a_phone(running_bot, server, clie
     assert _tallest_label(png) >= 0.03
 
 
+async def test_the_counts_stand_under_the_chart_that_a_phone_shows_after_the_tap(running_bot, client, db):
+    """After a tap on 📊 简报 a phone follows the newest messages: the chart and the schedule's
+    line were what showed, the digest's counts and overdue lines had scrolled away above. The
+    chart's caption now carries the counts by colour."""
+    leader, _ = await six_departments(client, db)
+    await leader.send("/digest")
+    chart = await leader.wait_for("我负责的问题（按科室）", timeout=60)
+    assert chart.caption == (
+        "📊 我负责的问题（按科室）\n"
+        "🔴 逾期 9 · 🟡 临期或久未进展 0 · 🟢 正常 0 · ✅ 已完成 0 · 💬 已说明原因 0"
+    )
+
+
 async def test_a_leader_over_six_departments_sees_each_ones_overdue_at_a_glance(running_bot, client, db):
     """A 分管领导 over six departments asks for /digest: the first screen showed the three most
     overdue lines, all 住院部's, then '另有 6 项', and said nothing of the other five departments;
@@ -303,3 +316,16 @@ def test_a_leader_over_twenty_departments_gets_their_counts_in_lines_that_fit(db
     red = "\n".join(pages).split("🔴 逾期</b>\n")[1].split("\n")
     assert [line.count("科 ") for line in red[:3]] == [8, 8, 4]
     assert all(f"第{n:02d}科 " in "\n".join(red[:3]) for n in range(20))
+
+
+async def test_the_scheduled_digests_chart_carries_the_counts_too(running_bot, client, db):
+    from seeded import WEDNESDAY, seed_campaign
+    from test_digests import digest_rows, sweep_morning
+
+    await seed_campaign(running_bot, client, db)
+    await sweep_morning(running_bot.app, WEDNESDAY)
+    text, chart = digest_rows(db)["李娜"]
+    assert chart["chart"] and chart["text"] == (
+        "📊 我负责的问题（按科室）\n"
+        "🔴 逾期 1 · 🟡 临期或久未进展 1 · 🟢 正常 1 · ✅ 已完成 1 · 💬 已说明原因 0"
+    )
