@@ -485,7 +485,10 @@ def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
 def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
     """Status by department, drawn here; None when there is nothing to draw."""
     found = chart_input(lang, person, digest)
-    return charts.status_by_department(*found, phone=True) if found else None
+    if found is None:
+        return None
+    rows, title, labels = found
+    return charts.status_by_department(rows, title, labels, phone=True)
 
 
 async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes | None:
