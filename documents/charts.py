@@ -166,7 +166,16 @@ class DepartmentLights:
     counts: dict[str, int]  # light -> problems
 
 
-def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[str, str]) -> bytes:
+# A digest's chart is read on a phone, where Telegram shows a photo about 300 points wide: at 7
+# inches (770 px) the department names came out 5 points high, and the legend in the corner lay
+# over the longest bars. The phone's chart is narrower, its text larger, its legend below it.
+PHONE_WIDTH = 4.2
+PHONE_TEXT = 11
+
+
+def status_by_department(
+    rows: list[DepartmentLights], title: str, labels: dict[str, str], phone: bool = False
+) -> bytes:
     """Stacked horizontal bars: one bar per department, one segment per traffic light.
 
     Drawn as `barh` would draw them, pixel for pixel, but the segments are one collection, not a
@@ -174,7 +183,10 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     the time of a 50-institution roll-up chart.
     """
     family = cjk_font()
-    figure = _figure(7.0, max(2.4, 0.45 * len(rows) + 1.4))
+    if phone:
+        figure = _figure(PHONE_WIDTH, max(2.6, 0.5 * len(rows) + 1.9))
+    else:
+        figure = _figure(7.0, max(2.4, 0.45 * len(rows) + 1.4))
     axes = figure.add_subplot()
     boxes, colours, starts, handles = [], [], [], []
     left = [0] * len(rows)
@@ -195,7 +207,18 @@ def status_by_department(rows: list[DepartmentLights], title: str, labels: dict[
     axes.invert_yaxis()
     axes.xaxis.get_major_locator().set_params(integer=True)
     _label(axes, family, title)
-    if handles:  # beside the bars, not on them: inside it hid the last departments' bars
+    if phone:
+        axes.tick_params(labelsize=PHONE_TEXT)
+        axes.title.set_fontsize(PHONE_TEXT + 1)
+        if handles:  # below the axis, never over the bars
+            figure.legend(
+                handles=handles,
+                loc="outside lower center",
+                ncols=min(len(handles), 3),
+                prop={"family": family, "size": PHONE_TEXT - 1},
+                frameon=False,
+            )
+    elif handles:  # beside the bars, not on them: inside it hid the last departments' bars
         axes.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), prop={"family": family}, fontsize=8
         )

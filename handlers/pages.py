@@ -109,14 +109,23 @@ async def send_items(
 
 
 async def send_footer(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, page: int, total: int, following: str | None
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    page: int,
+    total: int,
+    following: str | None,
+    overdue: int = 0,
 ) -> None:
-    """第 k 页，共 N 项 under a page of a list, with 下一页 ▶ when `following` (its data) is given."""
+    """第 k 页，共 N 项 under a page of a list (and how many of them are overdue, for a list of
+    problems), with 下一页 ▶ when `following` (its data) is given."""
     lang = language(update, context)
     button = InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=following) if following else None
+    text = say(lang, "list.page", page=page, total=total)
+    if overdue:
+        text += say(lang, "list.page.overdue", count=overdue)
     await context.bot.send_message(
         update.effective_chat.id,
-        say(lang, "list.page", page=page, total=total),
+        text,
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup([[button]]) if button else None,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,6 +165,42 @@ def _problem_line(lang: str, problem) -> str:
     )
 
 
+def _late_line(lang: str, problem, today) -> str:
+    """An overdue problem says how late it is: a leader reading 期限 2026-11-27 had to count."""
+    return say(
+        lang,
+        "digest.problem.late",
+        id=problem.id,
+        title=shorten(problem.title, TITLE_UNITS),
+        department=department_shown(lang, problem.department or digests.NO_DEPARTMENT),
+        days=(today - problem.deadline).days,
+        deadline=problem.deadline.isoformat(),
+    )
+
+
+DEPARTMENTS_A_LINE = 8  # a leader's overdue counts by department: a line each 8, the screen one
+
+
+def _late_departments(lang: str, late: list, full: bool) -> list[str]:
+    """A leader's overdue problems counted by department, most first, when they lie in more than
+    one: the screen's first lines were one department's, and a 分管领导 over six read nothing
+    of the other five (the office's digest has its own section by department). The screen shows
+    the first line of them ("…" when more follow); the full digest every one, 8 a line, so that
+    no line outgrows a message however many departments a leader has."""
+    counts = Counter(department_shown(lang, p.department or digests.NO_DEPARTMENT) for p in late)
+    if len(counts) < 2:
+        return []
+    # most first; among equals, the one with the longest overdue first (the list's order)
+    ranked = [
+        say(lang, "digest.late_department", department=d, count=n)
+        for d, n in sorted(counts.items(), key=lambda item: -item[1])
+    ]
+    lines = [
+        " · ".join(ranked[i : i + DEPARTMENTS_A_LINE]) for i in range(0, len(ranked), DEPARTMENTS_A_LINE)
+    ]
+    return lines if full else [lines[0] + (" · …" if len(lines) > 1 else "")]
+
+
 def _opinion_line(lang: str, note) -> str:
     return say(
         lang,
@@ -288,10 +325,18 @@ def blocks(
         head.append(say(lang, "digest.since", since=since_text))
     head.append(say(lang, "digest.lights", **lights))
     found = [head]
-    for colour in (problem_rules.RED, problem_rules.AMBER):
-        found.append(
-            _listed(lang, f"digest.section.{colour}", digest.by_light[colour], _problem_line, limit=limit)
+    late = digest.by_light[problem_rules.RED]
+    red = _listed(
+        lang, "digest.section.red", late, lambda lang, p: _late_line(lang, p, digest.today), limit=limit
+    )
+    if red and digest.office is None:
+        red[1:1] = _late_departments(lang, late, full=limit is None)
+    found.append(red)
+    found.append(
+        _listed(
+            lang, "digest.section.amber", digest.by_light[problem_rules.AMBER], _problem_line, limit=limit
         )
+    )
     others = paths([c for c in digest.changes if c.action != "lookback_result"])
     found.append(_listed(lang, "digest.section.changes", others, _path_line, limit=limit))
     found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))
@@ -413,6 +458,18 @@ def chart_title(lang: str, person: Person) -> str:
     return say(lang, "digest.chart.title" if OFFICE in person.roles else "digest.chart.mine")
 
 
+def chart_caption(lang: str, person: Person, digest: Digest) -> str:
+    """The chart's caption: its title and the counts by colour. After a tap on 📊 简报 a phone
+    shows the newest messages, the chart and what follows it, while the digest's first lines (the
+    counts, what is late) had scrolled away above: the counts now stand under the bars too."""
+    lights = {name: len(found) for name, found in digest.by_light.items()}
+    return (
+        say(lang, "digest.chart.caption", title=chart_title(lang, person))
+        + "\n"
+        + say(lang, "digest.lights", **lights)
+    )
+
+
 def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
     """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
@@ -428,13 +485,16 @@ def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
 def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:
     """Status by department, drawn here; None when there is nothing to draw."""
     found = chart_input(lang, person, digest)
-    return charts.status_by_department(*found) if found else None
+    if found is None:
+        return None
+    rows, title, labels = found
+    return charts.status_by_department(rows, title, labels, phone=True)
 
 
 async def draw_chart_apart(lang: str, person: Person, digest: Digest) -> bytes | None:
     """The same, drawn in the chart process (documents/charts.py: off the bot's interpreter)."""
     found = chart_input(lang, person, digest)
-    return await charts.apart(charts.status_by_department, *found) if found else None
+    return await charts.apart(charts.status_by_department, *found, True) if found else None
 
 
 # ---- the schedule --------------------------------------------------------------------------
@@ -478,6 +538,7 @@ class Prepared:
     text: str = ""
     cut: bool = False
     chart: tuple | None = None
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -541,7 +602,7 @@ def _prepared(
     if digest.is_empty():
         return Prepared(empty=True)
     text, cut = render_screen(lang, person, digest, title, since_text)
-    return Prepared(False, text, cut, chart_input(lang, person, digest))
+    return Prepared(False, text, cut, chart_input(lang, person, digest), chart_caption(lang, person, digest))
 
 
 class _Pass:
@@ -581,7 +642,7 @@ class _Pass:
             tuple((row.department, tuple(sorted(row.counts.items()))) for row in rows),
         )
         if key not in self.charts:
-            self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels)
+            self.charts[key] = await charts.apart(charts.status_by_department, rows, title, labels, True)
         return self.charts[key]
 
 
@@ -602,7 +663,7 @@ async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slo
     queued = int(outbox.queue(db, person.id, prepared.text, dedup_key=key, due_at=due, buttons=buttons))
     chart = await pass_.chart(prepared.chart)
     if chart:
-        caption = say(lang, "digest.chart.caption", title=chart_title(lang, person))
+        caption = prepared.caption
         queued += outbox.queue(db, person.id, caption, dedup_key=f"{key}:chart", due_at=due, photo=chart)
     digests.record_digest(db, person.id, slot)
     return queued

@@ -53,20 +53,22 @@ def _grouping(slot) -> str:
 def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences) -> int:
     db, settings = services.of(app).db, services.of(app).settings
     queued = 0
+    kind = reminder.kind
+    if kind == "due" and reminder.days == 0:
+        # no working day left: today is the deadline, or the last working day before a deadline
+        # on a rest day (a Friday's reminder of a Sunday deadline said 今天到期)
+        today = slot.astimezone(settings.timezone).date()
+        kind = "today" if problem.deadline == today else "last_working_day"
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
-        # a bundled reminder carries several problems' buttons: each names its problem
-        buttons = (
-            [[(say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))]]
-            if head
-            else []
-        )
+        # a bundled reminder carries several problems' buttons: each names its problem, and a
+        # problem's buttons share one row, so that a bundle of 8 is one message, not 3 or 4
+        report = (say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))
+        row = [report] if head else []
         if person.id == problem.leader_id:  # the responsible leader may ask the office for more time
-            buttons.append(
-                [(say(lang, "reminder.btn.extension", id=problem.id), EXTENSION_ASK.data(problem.id))]
-            )
-        buttons.append([(say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id))])
-        kind = "today" if reminder.kind == "due" and reminder.days == 0 else reminder.kind
+            row.append((say(lang, "reminder.btn.extension", id=problem.id), EXTENSION_ASK.data(problem.id)))
+        row.append((say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id)))
+        buttons = [row]
         text = say(
             lang,
             f"reminder.{kind}",
@@ -96,7 +98,9 @@ async def queue_for_slots(app: Application, slots: list) -> int:
     db = services.of(app).db
     audiences = Audiences(people.holding(db, (HEAD, LEADER, OFFICE)))
     queued = 0
-    working = problems.each(db, problems.WORKING_FILTER, bad_row=bad_rows.reporter(app))
+    # in deadline order, so that a bundle leads with the longest overdue and ends with what falls
+    # due last: by number, a leader read "7 days to go" above "overdue for 3 days"
+    working = problems.each(db, problems.WORKING_FILTER, by_deadline=True, bad_row=bad_rows.reporter(app))
     slices = Slices(busy=people_waiting(app), around=people_around(app))
     with delivery.holding(app, [_grouping(slot) for slot in slots]):
         while True:

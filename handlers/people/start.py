@@ -21,8 +21,10 @@ from handlers.access import (
 )
 from handlers.context import RectifyContext, in_view
 from jobs import institutions
-from storage import evaluations, invitations, public_box, surveys
+from storage import evaluations, invitations, problems, public_box, surveys
 from storage.invitations import Redemption
+from storage.people import HEAD, LEADER
+from texts import say
 
 log = logging.getLogger(__name__)
 # An invitation link pasted as text (offices send links by WeChat; people paste them here
@@ -103,6 +105,28 @@ async def _join(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -
         department=person.department,
         roles=role_names(lang, person.roles),
     )
+    waiting = _waiting(context, person, lang)
+    if waiting:
+        await context.bot.send_message(update.effective_chat.id, "\n".join(waiting), parse_mode="HTML")
+
+
+def _waiting(context: ContextTypes.DEFAULT_TYPE, person, lang: str) -> list[str]:
+    """What already waits for a leader or a head who joins mid-campaign: the notices of the
+    problems given to them before they joined were given up (they had no chat), and a digest
+    goes out only when something changes, so a 分管领导 joining with problems already overdue
+    was told nothing of them."""
+    from handlers.reports import ledger  # imports nothing from here
+
+    db, today = database(context), ledger.today(context)
+    found = []
+    for role, which, key in (
+        (LEADER, problems.of_leader(person.id, open_only=True), "join.waiting.leader"),
+        (HEAD, problems.department_tasks(person.department_id), "join.waiting.head"),
+    ):
+        count = problems.count(db, which) if role in person.roles else 0
+        if count:
+            found.append(say(lang, key, count=count, overdue=problems.count_overdue(db, which, today)))
+    return found
 
 
 def handlers() -> list[BaseHandler]:

@@ -97,8 +97,13 @@ async def send_page(
     for problem in shown.problems:
         await send_card(lang, problem)
     if shown.after is not None or page > 1:
+        from handlers.reports import ledger  # as send_cards
+
         following = next_page.data(page + 1, shown.after.token()) if shown.after is not None else None
-        await pages.send_footer(update, context, page, problems.count(db, which), following)
+        # the red ones lead the first page, and on a phone the line under it is what shows: a
+        # head with 25 tasks read 第 1 页，共 26 项 and had to scroll through cards to count the late
+        late = problems.count_overdue(db, which, ledger.today(context))
+        await pages.send_footer(update, context, page, problems.count(db, which), following, late)
     return len(shown.problems)
 
 

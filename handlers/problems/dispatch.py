@@ -308,8 +308,16 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await tell_error(update, context, error)
         return ConversationHandler.END
     await update.callback_query.answer()
+    # say only what happened: a department with no head who has joined hears nothing, and then
+    # nobody reports progress or gets its reminders; the leader learns it here, not weeks later
+    told = [p for p in notices.heads_of(context, problem.department_id) if p.chat_id and p.reachable]
     await update.callback_query.edit_message_text(
-        say(language(update, context), "dispatch.done", id=problem.id, department=problem.department)
+        say(
+            language(update, context),
+            "dispatch.done" if told else "dispatch.done.no_head",
+            id=problem.id,
+            department=problem.department,
+        )
     )
     notices.problem_dispatched(context, problem)
     return ConversationHandler.END

@@ -69,9 +69,7 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await context.bot.send_message(chat, text, parse_mode="HTML", reply_markup=more if cut else None)
     chart = await digest_job.draw_chart_apart(lang, person, digest)
     if chart:
-        await context.bot.send_photo(
-            chat, chart, caption=say(lang, "digest.chart.caption", title=digest_job.chart_title(lang, person))
-        )
+        await context.bot.send_photo(chat, chart, caption=digest_job.chart_caption(lang, person, digest))
     await context.bot.send_message(
         chat, _setting_text(lang, chosen), parse_mode="HTML", reply_markup=_schedule_markup(lang)
     )
