@@ -339,7 +339,10 @@ def blocks(
     )
     others = paths([c for c in digest.changes if c.action != "lookback_result"])
     found.append(_listed(lang, "digest.section.changes", others, _path_line, limit=limit))
-    found.append(_listed(lang, "digest.section.due", digest.due_soon, _problem_line, limit=limit))
+    # what 🟡 lists already is not listed again: the first screen has room for 25 lines
+    flagged = {p.id for p in digest.by_light[problem_rules.AMBER]}
+    due = [p for p in digest.due_soon if p.id not in flagged]
+    found.append(_listed(lang, "digest.section.due", due, _problem_line, limit=limit))
     if digest.office is None:
         new = digest.opinions
         heading = "digest.section.opinions.public" if new.public else "digest.section.opinions"

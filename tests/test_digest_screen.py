@@ -72,8 +72,25 @@ def test_due_in_the_next_seven_days_includes_every_day_and_asked_closures(db, in
     digest = digests.for_office(db, datetime(2026, 11, 30, tzinfo=UTC), TODAY, SHANGHAI)
     assert [p.id for p in digest.due_soon] == [due[n] for n in range(8)]  # day 0 to day 7
     full = "\n".join(digest_job.render_full("zh-CN", who(db, "王芳"), digest, "digest.title.office", None))
-    section = full.split("⏳ 未来 7 天到期</b>\n")[1].split("\n\n")[0]
-    assert "第3天到期" in section and "第8天到期" not in section
+    section = full.split("⏳ 未来 7 天到期（黄灯以外）</b>\n")[1].split("\n\n")[0]
+    assert "第7天到期" in section and "第8天到期" not in section
+    amber = full.split("🟡 临期或久未进展</b>\n")[1].split("\n\n")[0]
+    assert "第3天到期" in amber and "第3天到期" not in section  # under 🟡, which ⏳ does not repeat
+
+
+def test_what_amber_lists_is_not_listed_again_under_due_in_seven_days(db, invited):
+    """A leader's first screen showed the problems due within 3 days twice, under 🟡 and again
+    under ⏳ 未来 7 天到期: a quarter of the 25 lines for nothing new."""
+    at(9, TODAY)
+    due = {n: dispatched(db, f"第{n}天到期", TODAY + timedelta(days=n)) for n in (1, 2, 6)}
+    digest = digests.for_leader(db, who(db, "李娜"), datetime(2026, 11, 30, tzinfo=UTC), TODAY, SHANGHAI)
+    amber = {p.id for p in digest.by_light[problems.AMBER]}
+    assert {due[1], due[2]} <= amber and due[6] not in amber
+    screen, _ = digest_job.render_screen("zh-CN", who(db, "李娜"), digest, "digest.title.daily", None)
+    amber_lines = screen.split("🟡 临期或久未进展</b>\n")[1].split("\n\n")[0]
+    assert "第1天到期" in amber_lines and "第2天到期" in amber_lines, screen
+    section = screen.split("⏳ 未来 7 天到期（黄灯以外）</b>\n")[1].split("\n\n")[0]
+    assert "第6天到期" in section and "第1天到期" not in section and "第2天到期" not in section, section
 
 
 def test_a_long_digest_fits_a_screen_and_the_rest_is_one_tap_away(db, invited):

@@ -591,7 +591,7 @@ MESSAGES = {
     "list.page_empty": "Nothing further: the list changed while you were paging. Send the command again to start from the first page.",
     "digest.section.changes": "<b>🔄 Changes</b>",
     "digest.change": "#{id} {title}: {action}",
-    "digest.section.due": "<b>⏳ Due in the next 7 days</b>",
+    "digest.section.due": "<b>⏳ Due in the next 7 days (besides the amber ones)</b>",
     "digest.section.opinions": "<b>💬 New opinions</b> ({count}, {anonymous} anonymous)",
     "digest.opinion": "· [{category}] {department}: {text}",
     "digest.section.lookbacks": "<b>🔍 Look-back results</b>",

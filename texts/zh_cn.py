@@ -603,7 +603,7 @@ MESSAGES = {
     "list.page_empty": "后面已经没有了：这份清单在您翻页时有了变化。请重新发送命令，从第一页看起。",
     "digest.section.changes": "<b>🔄 变化</b>",
     "digest.change": "#{id} {title}：{action}",
-    "digest.section.due": "<b>⏳ 未来 7 天到期</b>",
+    "digest.section.due": "<b>⏳ 未来 7 天到期（黄灯以外）</b>",
     "digest.section.opinions": "<b>💬 新意见</b>（{count} 条，其中匿名 {anonymous} 条）",
     "digest.opinion": "· [{category}] {department}：{text}",
     "digest.section.lookbacks": "<b>🔍 回头看结果</b>",

@@ -591,7 +591,7 @@ MESSAGES = {
     "list.page_empty": "後面已經沒有了：這份清單在您翻頁時有了變化。請重新傳送命令，從第一頁看起。",
     "digest.section.changes": "<b>🔄 變化</b>",
     "digest.change": "#{id} {title}：{action}",
-    "digest.section.due": "<b>⏳ 未來 7 天到期</b>",
+    "digest.section.due": "<b>⏳ 未來 7 天到期（黃燈以外）</b>",
     "digest.section.opinions": "<b>💬 新意見</b>（{count} 條，其中匿名 {anonymous} 條）",
     "digest.opinion": "· [{category}] {department}：{text}",
     "digest.section.lookbacks": "<b>🔍 回頭看結果</b>",
