@@ -50,6 +50,11 @@ class Draft:
     # The bot's own messages that show the text (previews), deleted once it is submitted or
     # dropped: the chat should not keep what the database keeps without a name.
     shown_in: list[int] = field(default_factory=list)
+    # The person's own messages sent while the draft is open that the flow did not read into it
+    # (an opinion typed where a button was expected, a text over the limit): Telegram keeps them
+    # and the bot's token copies them by id, beside the chat, which is the person. They leave the
+    # chat when the draft ends, however it ends (handlers/opinions/submit.py).
+    typed: list[int] = field(default_factory=list)
     # In the draft's buttons, so a button of an older draft (or of this one after it ended) is
     # told apart from one whose draft a restart lost.
     token: str = field(default_factory=lambda: secrets.token_hex(3))

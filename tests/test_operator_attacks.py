@@ -1,0 +1,79 @@
+"""Attacks of a hostile operator on the newest flows (operator4): the operator holds the database,
+its WAL, the backups, the logs, the key and the bot's token, and may copy any message still in
+a person's chat (copyMessage takes a chat and a small sequential id: the chat of every member is
+their Telegram id, in the people table)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from conftest import RECEIPT, join
+from test_mixing import copy_of_chat
+
+
+async def _typed_in_the_wrong_place(person, marker: str, step: str) -> str:
+    """The opinion flow as people use it: the opinion typed (or pasted) at a step that waits for
+    a button, answered with a hint; then the flow finished as asked, the same text typed again."""
+    await person.send("/opinion")
+    if step == "mode":
+        await person.send(f"食堂饭菜太咸 {marker}")
+    await person.press("匿名提交")
+    if step == "category":
+        await person.send(f"食堂饭菜太咸 {marker}")
+    await person.press("形式主义")
+    if step == "department":
+        await person.send(f"食堂饭菜太咸 {marker}")
+    await person.press("门诊部")
+    await person.send(f"食堂饭菜太咸 {marker}")
+    await person.press("完成，预览")
+    if step == "review":
+        await person.send(f"补充：中午最咸 {marker}")
+    reply = await person.press("提交")
+    receipt = RECEIPT.search(reply[-1].text or "").group(1)
+    await person.press("我已保存")
+    return receipt
+
+
+@pytest.mark.parametrize("step", ["mode", "category", "department", "review"])
+async def test_an_opinion_typed_where_a_button_was_expected_leaves_the_chat(
+    running_bot, client, invited, server, step
+):
+    """The attack: a member types their opinion where the flow waits for a button (匿名提交, a
+    category, a department, 提交). The step answers with a hint and the message stays in the
+    chat, while the same words typed at the writing step are deleted once read. The operator
+    copies every message of every member's chat (copyMessage, their Telegram ids from the
+    people table) and finds the words of an opinion in the database: its author. Worked before
+    the fix; now every message sent while an anonymous draft is open leaves the chat with it."""
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await _typed_in_the_wrong_place(staff, marker, step)
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if marker in text], f"typed at the {step} step, it stays"
+
+
+async def test_words_of_a_cancelled_draft_leave_the_chat_before_the_next_draft_submits_them(
+    running_bot, client, invited, server
+):
+    """The same words typed where a button was expected, and over the limit at the writing step,
+    in a draft that is then cancelled; the next draft submits them. What the cancelled draft left
+    in the chat would name the author of the next one."""
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.send(f"食堂饭菜太咸 {marker}")  # at the category step
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    limit = running_bot.app.bot_data["settings"].opinion_max_chars
+    too_long = await staff.send(f"{marker} " + "咸" * limit)
+    assert "字" in too_long[-1].text  # told it is too long; the message stays to be shortened
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert sum(marker in text for text in copied) == 2, "kept while the draft is open"
+    await staff.send("/cancel")
+    await _typed_in_the_wrong_place(staff, marker, "none")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert not [text for text in copied if marker in text]
