@@ -77,3 +77,66 @@ async def test_words_of_a_cancelled_draft_leave_the_chat_before_the_next_draft_s
     await _typed_in_the_wrong_place(staff, marker, "none")
     copied = await copy_of_chat(client, server, staff, thief)
     assert not [text for text in copied if marker in text]
+
+
+async def test_a_rating_typed_instead_of_tapped_leaves_the_chat(running_bot, client, invited, server):
+    """The attack on a rating sheet (民主评议): a rater types the grades (差) where buttons are
+    offered, as typed_choice takes them. The ballot goes into the pool, k-anonymous, but the
+    typed words stay in the rater's chat: copied with the token, they are the rater's ballot."""
+    office = await join(client, invited, 103, "王芳")
+    preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+    await office.press("确认发出", message=preview[-1])
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    await staff.send("/evaluate")
+    await staff.press("民主评议")
+    for _ in range(5):
+        await staff.send("差")
+    assert "已提交" in (await staff.press("提交"))[-1].text
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert "差" not in copied, "the rater's typed grades are in their chat"
+
+
+async def test_a_look_back_vote_typed_instead_of_tapped_leaves_the_chat(
+    running_bot, client, invited, server, db
+):
+    """The same attack on a look-back (回头看): the member asked types 不满意 under the question."""
+    from jobs import lookbacks as lookback_job
+    from storage import lookbacks, problems
+    from storage.clock import clock, iso
+
+    staff = await join(client, invited, 101, "张伟")  # 门诊部
+    thief = await client.user(666, "token holder")
+    clinic = db.execute("select id from departments where name = '门诊部'").fetchone()[0]
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+        [clinic, iso(clock.now()), problem_id],
+    )
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    lookback_job.ask(running_bot.app, lookback)
+    await staff.wait_for("您对整改效果满意吗")
+    answer = await staff.send("不满意")
+    assert "谢谢" in answer[-1].text or "记录" in answer[-1].text, answer[-1].text
+    assert "不满意" not in await copy_of_chat(client, server, staff, thief)
+
+
+async def test_a_questionnaire_choice_typed_instead_of_tapped_leaves_the_chat(
+    running_bot, client, invited, server
+):
+    """And on a questionnaire: the choice typed (否) where its buttons are offered."""
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    survey = await office.send("/survey 食堂调查 | 7天 | 门诊部\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    invite = await staff.wait_for("食堂调查")
+    await staff.press("开始填写", message=invite)
+    await staff.send("否")
+    await staff.send("建议多放座椅")
+    await staff.press("只作为问卷回答")
+    assert "已提交问卷" in (await staff.press("提交"))[-1].text
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert "否" not in copied and not [t for t in copied if "建议多放座椅" in t]
