@@ -84,12 +84,12 @@ async def test_a_rating_typed_instead_of_tapped_leaves_the_chat(running_bot, cli
     offered, as typed_choice takes them. The ballot goes into the pool, k-anonymous, but the
     typed words stay in the rater's chat: copied with the token, they are the rater's ballot."""
     office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
     preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
     await office.press("确认发出", message=preview[-1])
-    staff = await join(client, invited, 101, "张伟")
     thief = await client.user(666, "token holder")
-    await staff.send("/evaluate")
-    await staff.press("民主评议")
+    invite = await staff.wait_for("请参加民主评议")  # (delivered by the outbox: its keyboard first)
+    await staff.press("开始评议", message=invite)
     for _ in range(5):
         await staff.send("差")
     assert "已提交" in (await staff.press("提交"))[-1].text
@@ -140,3 +140,45 @@ async def test_a_questionnaire_choice_typed_instead_of_tapped_leaves_the_chat(
     assert "已提交问卷" in (await staff.press("提交"))[-1].text
     copied = await copy_of_chat(client, server, staff, thief)
     assert "否" not in copied and not [t for t in copied if "建议多放座椅" in t]
+
+
+async def test_a_write_back_typed_before_its_button_leaves_the_chat(running_bot, client, invited, server):
+    """A holder opens the receipt's card and types the addition straight away, before tapping
+    回复活动办; told how, they tap it and type the words again. The first copy stays in the
+    chat, and the write-back in the database has the same words: its holder, the opinion's
+    author."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await staff.send(f"/receipt {receipt}")
+    await staff.send(f"补充：二楼也一样 {marker}")
+    await staff.press("回复活动办")
+    await staff.send(f"补充：二楼也一样 {marker}")
+    await staff.press("看完了")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if marker in text]
+
+
+async def test_an_answer_typed_at_a_choice_question_leaves_the_chat(running_bot, client, invited, server):
+    """A respondent types their suggestion at the choice question (told to use the buttons),
+    then answers and types it again at the text question, where it is the answer."""
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    survey = await office.send("/survey 食堂调查 | 7天 | 门诊部\n1. 单选：满意吗？｜是/否\n2. 文字：建议")
+    assert "已发给" in (await office.press("确认发出", message=survey[-1]))[-1].text
+    invite = await staff.wait_for("食堂调查")
+    await staff.press("开始填写", message=invite)
+    marker = f"MARK{uuid.uuid4().hex}"
+    await staff.send(f"饭菜太咸 {marker}")
+    await staff.press("否")
+    await staff.send(f"饭菜太咸 {marker}")
+    await staff.press("只作为问卷回答")
+    assert "已提交问卷" in (await staff.press("提交"))[-1].text
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert not [text for text in copied if marker in text]

@@ -415,6 +415,20 @@ async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+def keep_with_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> bool:
+    """A message nobody read, typed below a receipt's card still in the chat (a write-back typed
+    before 回复活动办 was tapped): it leaves with the card (看完了, or after a day), as the card
+    does. Kept, it would sit in the holder's chat, where the bot's token copies it, beside the
+    same words the holder then writes back. True if there is such a card."""
+    cards = services(context).cards
+    shown = [key for key in cards if key[0] == chat_id]
+    if not shown:
+        return False
+    cards[max(shown)].append(message_id)
+    forgetting.forget_later(context.application, chat_id, [message_id])
+    return True
+
+
 @requires(*MEMBERS, GUEST)
 async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """ "看完了": the card (all of its messages) leaves the chat."""
