@@ -32,6 +32,7 @@ from handlers.access import (
     stranger_key,
 )
 from handlers.opinions import receipt
+from storage import opinions
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ def _rating_with_slip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 @requires(*ANYONE)
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message and opinions.looks_like_receipt(update.message.text or ""):
+        await receipt.typed_receipt(update, context)  # a receipt code sent without /receipt
+        return
     if update.message and update.effective_chat:  # below a receipt's card, it leaves with the card
         receipt.keep_with_card(context, update.effective_chat.id, update.message.message_id)
     if current_person(update, context) is None and not _rating_with_slip(update, context):

@@ -8,6 +8,7 @@ the receipt only as a keyed hash.
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -97,6 +98,17 @@ def _random(alphabet: str, length: int) -> str:
 
 def format_receipt(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+_TYPED_RECEIPT = re.compile(r"[0-9A-Z]{4}(?:[-\s]?[0-9A-Z]{4}){4}")
+
+
+def looks_like_receipt(typed: str) -> bool:
+    """A message that is a receipt code and nothing more (回执码： and the like around it aside):
+    pasted without /receipt, it is read as one."""
+    folded = unicodedata.normalize("NFKC", typed).upper()
+    ascii_part = "".join(c for c in folded if c.isascii()).strip(" :：-")
+    return _TYPED_RECEIPT.fullmatch(ascii_part) is not None
 
 
 def normalize_receipt(typed: str) -> str:

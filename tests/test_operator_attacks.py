@@ -182,3 +182,24 @@ async def test_an_answer_typed_at_a_choice_question_leaves_the_chat(running_bot,
     assert "已提交问卷" in (await staff.press("提交"))[-1].text
     copied = await copy_of_chat(client, server, staff, thief)
     assert not [text for text in copied if marker in text]
+
+
+@pytest.mark.parametrize("typed", ["bare", "asked"])
+async def test_a_receipt_typed_without_its_command_leaves_the_chat(
+    running_bot, client, invited, server, typed
+):
+    """A holder pastes the receipt code alone (no /receipt), or types it when /receipt asks for
+    it. Left in the chat, the token copies it, and the code leads to its opinion: the author."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    if typed == "asked":
+        await staff.send("/receipt")
+    shown = await staff.send(receipt)
+    assert any("候诊区座椅不足" in (m.text or "") for m in shown), "read as /receipt with it"
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if receipt in text or receipt.replace("-", "") in text]

@@ -143,6 +143,15 @@ async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 @requires(*MEMBERS, GUEST)
+async def typed_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A receipt code sent alone, without /receipt (pasted from where it was saved): read as
+    /receipt with it, and it leaves the chat, as there. Left there, the bot's token would copy it
+    from the holder's chat, and the code leads to its opinion."""
+    await _forget_typed(update, context)
+    await _look_up(update, context, update.message.text)
+
+
+@requires(*MEMBERS, GUEST)
 async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if context.args:
         await _forget_typed(update, context)
