@@ -203,3 +203,23 @@ async def test_a_receipt_typed_without_its_command_leaves_the_chat(
     copied = await copy_of_chat(client, server, staff, thief)
     assert copied, "the copy must see the chat it checks"
     assert not [text for text in copied if receipt in text or receipt.replace("-", "") in text]
+
+
+async def test_a_write_back_over_the_limit_leaves_with_the_card(running_bot, client, invited, server):
+    """A write-back over the limit is not read (never cut) and stays to be shortened; the
+    shortened one is stored. The long one leaves with the card (看完了)."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("回复活动办")
+    limit = running_bot.app.bot_data["settings"].opinion_max_chars
+    assert "字" in (await staff.send(f"{marker} " + "长" * limit))[-1].text
+    assert [t for t in await copy_of_chat(client, server, staff, thief) if marker in t], "kept to shorten"
+    await staff.send(f"{marker} 二楼也一样")
+    await staff.press("看完了")
+    assert not [t for t in await copy_of_chat(client, server, staff, thief) if marker in t]

@@ -350,6 +350,12 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
     opinion_id = services(context).writing_back.get(update.effective_user.id)
     text = update.message.text.strip()
     limit = settings(context).opinion_max_chars
+    if opinion_id is None or not text or len(text) > limit:
+        # not read (kept in the chat to be shortened): it leaves with the card, or after a day
+        if not keep_with_card(context, update.effective_chat.id, update.message.message_id):
+            forgetting.forget_later(
+                context.application, update.effective_chat.id, [update.message.message_id]
+            )
     if opinion_id is None:
         await refuse(update, context, "receipt.expired")
         return ConversationHandler.END
