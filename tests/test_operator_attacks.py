@@ -223,3 +223,141 @@ async def test_a_write_back_over_the_limit_leaves_with_the_card(running_bot, cli
     await staff.send(f"{marker} 二楼也一样")
     await staff.press("看完了")
     assert not [t for t in await copy_of_chat(client, server, staff, thief) if marker in t]
+
+
+async def test_hotspots_and_a_groups_look_back_link_no_opinion_to_its_holder(
+    fast_bot, fast_client, db, db_path, tmp_path, monkeypatch
+):
+    """Read at the byte level (tests/forensics.py, every commit of the WAL copied as it is made
+    and right before each checkpoint), the newest flows around hotspots: opinions grouped when a
+    batch is released, the office's merge, move and split, the group listed as one problem, its
+    look-back voted on through the receipts, one holder holding two of the group's receipts.
+    Tried; it fails:
+    - the commits that write the groups (the grouping, a merge, a move, a split) write no row of
+      anyone but the office (its audit row), and no voter row;
+    - a voter row goes only into a ballot batch of at least k voters;
+    - 'one vote per person' across two receipts is kept in memory only: the holder leaves one
+      voter row (receipt:<one of the two>), and no cell on disk or in the WAL names both of the
+      holder's opinions, which would tell the operator they have one author."""
+    from conftest import submit_opinion
+    from forensics import Image, wal_commits
+    from test_forensic_attacks import _join, _office
+    from test_forensics import K, replay, watch_batches
+
+    from jobs import lookbacks as lookback_job
+    from jobs import opinion_batches
+    from storage import hotspots, invitations, lookbacks, opinions, roster
+    from storage.clock import clock, iso
+
+    rows = (
+        "姓名,科室,角色\n"
+        + "".join(f"员工{n:02d},门诊部,职工\n" for n in range(K))
+        + "王芳,组织人事科,活动办\n"
+    )
+    roster.apply(db, roster.parse(rows.encode()), None)
+    codes = {
+        i.person.name: i.code for i in invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)
+    }
+    people = [await _join(fast_client, codes, n) for n in range(K)]
+    await _office(fast_client, codes)
+    bots_db = fast_bot.db
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    observer = watch_batches(monkeypatch, db_path)
+    receipts: dict[int, list[str]] = {p.id: [] for p in people}
+    leak = "自行车棚的顶棚漏雨，车子都淋湿了"
+    for n, person in enumerate(people):  # the first holds two receipts of the group
+        for _ in range(2 if n == 0 else 1):
+            receipts[person.id].append(
+                await submit_opinion(person, f"{leak} {uuid.uuid4().hex[:6]}", department=None)
+            )
+            observer.copy()
+    for n in range(3):  # another group, merged into the first by the office
+        await submit_opinion(people[n + 1], f"车棚顶上漏雨了，下雨天车都湿透 {n}", department=None)
+    await opinion_batches.release_to_office(fast_bot.app)
+    observer.copy("released")
+    groups = [r[0] for r in db.execute("select id from hotspot_groups order by id")]
+    if len(groups) > 1:
+        hotspots.merge(bots_db, groups[0], groups[1], office_id)
+        observer.copy("merged")
+    [group] = [r[0] for r in db.execute("select distinct group_id from hotspot_members")][:1]
+    members = hotspots.members(bots_db, group)
+    hotspots.split(bots_db, members[:2], office_id)
+    observer.copy("split")
+    moved = hotspots.move(bots_db, members[0], group, office_id)
+    assert moved
+    observer.copy("moved")
+    everyone = sorted({r[0] for r in db.execute("select group_id from hotspot_members")})
+    for other in everyone:
+        if other != group:
+            hotspots.merge(bots_db, group, other, office_id)
+    observer.copy("merged back")
+    problem_id, linked = hotspots.list_as_problem(bots_db, group, office_id)
+    assert linked == K + 1 + 3
+    yard = db.execute("select id from departments where name = '组织人事科'").fetchone()[0]
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+        [yard, iso(clock.now()), problem_id],
+    )
+    db.conn.commit()
+    lookback = lookbacks.start(bots_db, problem_id, "30d", clock.now().date(), 14)
+    lookback_job.ask(fast_bot.app, lookback)
+    observer.copy("asked")
+    first = people[0]
+    card = await first.send(f"/receipt {receipts[first.id][0]}")
+    await first.press("不满意", message=card[-1])
+    second = await first.send(f"/receipt {receipts[first.id][1]}")
+    assert "不满意" not in " ".join(second[-1].labels()), "one vote per person, however many receipts"
+    for person in people[1:]:
+        card = await person.send(f"/receipt {receipts[person.id][0]}")
+        await person.press("满意", message=card[-1])
+        observer.copy()
+    observer.copy("end")
+
+    commits = replay(observer, tmp_path)
+    hotspot_tables = {"hotspot_groups", "hotspot_members"}
+    grouping = [c for c in commits if any(t in hotspot_tables for t, _ in c.others)]
+    assert len(grouping) >= 4, "the replay must see the grouping, the merges, the split and the move"
+    for commit in grouping:
+        naming = [
+            (t, v)
+            for t, v in commit.others
+            if t not in hotspot_tables | {"audit", "problems", "problem_opinions"}
+        ]
+        assert not naming and not commit.voters and not commit.anonymous, naming[:3]
+        audit = [v for t, v in commit.others if t == "audit"]
+        assert all(office_id in v for v in audit)
+    with_voters = [c for c in commits if c.voters]
+    assert with_voters, "the replay must see the look-back's batch"
+    for commit in with_voters:
+        assert len(commit.voters) >= K and commit.anonymous
+    # one voter row for the holder of two receipts; nothing on disk names their two opinions together
+    keys = fast_bot.app.bot_data["keys"]
+    hashes = [keys.receipt_hash(opinions.normalize_receipt(r)) for r in receipts[first.id]]
+    [mine_one, mine_two] = [
+        r[0] for r in db.execute("select id from opinions where receipt_hash in (?, ?)", hashes)
+    ]
+    voters = [
+        r[0] for r in db.execute("select voter from lookback_voters where lookback_id = ?", [lookback.id])
+    ]
+    assert len(voters) == K
+    assert sum(v in (f"receipt:{mine_one}", f"receipt:{mine_two}") for v in voters) == 1
+    images = [Image.of_file(db_path)]
+    for number, snapshot in enumerate(observer.snapshots):
+        copied = tmp_path / f"pair{number}.db-wal"
+        copied.write_bytes(snapshot.wal)
+        base = tmp_path / f"pair{number}.db"
+        base.write_bytes(snapshot.database)
+        image = Image.of_file(base)
+        images.append(image)
+        images += [image.overlaid(c.frames) for c in wal_commits(copied)]
+    # (the listing's audit row names every opinion of the group: the office's grouping, no author)
+    grouped = [
+        r[0] for r in db.execute("select opinion_id from problem_opinions where problem_id = ?", [problem_id])
+    ]
+    for image in images:
+        for _, cell in image.all_cells():
+            flat = " ".join(str(v) for v in cell.values)
+            if mine_one in flat and mine_two in flat:
+                assert all(o in flat for o in grouped), (
+                    f"a cell names the holder's two opinions: {flat[:200]}"
+                )
