@@ -51,7 +51,10 @@ def _without_links(copy: Path) -> None:
     bot, not a copy kept for days."""
     connection = sqlite3.connect(copy)
     try:
-        connection.execute("pragma journal_mode = delete")
+        # The journal in memory: on disk, the deletion's journal held every page it changed as it
+        # was (the links), beside the copy, and a crash left it there (a copy that fails midway is
+        # thrown away, so there is nothing to roll back to).
+        connection.execute("pragma journal_mode = memory")
         connection.execute("pragma secure_delete = on")
         has_links = connection.execute(
             "select 1 from sqlite_master where type = 'table' and name = 'opinion_subscriptions'"
@@ -72,8 +75,8 @@ def prune(folder: Path, keep: int) -> list[Path]:
     dropped = existing(folder)[:-keep] if keep > 0 else []
     for path in dropped:
         path.unlink()
-    for partial in folder.glob(f"{PREFIX}*.partial"):
-        partial.unlink()
+    for partial in [*folder.glob(f"{PREFIX}*.partial"), *folder.glob(f"{PREFIX}*.partial-journal")]:
+        partial.unlink()  # (a journal: what an older version's crash left beside its copy)
     return dropped
 
 

@@ -361,3 +361,53 @@ async def test_hotspots_and_a_groups_look_back_link_no_opinion_to_its_holder(
                 assert all(o in flat for o in grouped), (
                     f"a cell names the holder's two opinions: {flat[:200]}"
                 )
+
+
+def test_no_file_of_a_backup_in_the_making_holds_an_opt_in_link(db, db_path, tmp_path, monkeypatch):
+    """A backup is copied by VACUUM INTO, then the opt-in links are deleted from the copy. The
+    attack: look into the backup folder at the moment that deletion commits (a crash there
+    leaves what is in the folder; the prune removes a '.partial', not a '.partial-journal'). In
+    rollback-journal mode the journal beside the copy held every page the deletion changed, as
+    it was: the sealed links, which the operator unseals with the key. Worked before the fix; the
+    copy's deletion now keeps its journal in memory (a copy that fails is thrown away anyway)."""
+    import sqlite3
+
+    from storage import backups
+
+    sealed = f"gAAAAA{uuid.uuid4().hex}SEALEDCHAT"
+    db.execute(
+        "insert into opinions (id, anonymous, category, text, submitted_on, receipt_hash) "
+        "values ('OPN1', 1, '其他', '候诊区', '2026-11-30', 'h')"
+    )
+    db.execute("insert into opinion_subscriptions values ('OPN1', ?)", [sealed])
+    db.conn.commit()
+    folder = tmp_path / "backups"
+    seen: list[str] = []
+
+    def look(sql: str) -> None:
+        if sql.strip().upper().startswith(("COMMIT", "VACUUM")):
+            for path in folder.iterdir():
+                if (
+                    path.is_file()
+                    and sealed.encode() in path.read_bytes()
+                    and not path.name.endswith(".partial")
+                ):
+                    seen.append(path.name)
+
+    real_connect = sqlite3.connect
+
+    def watched(*args, **kwargs):
+        connection = real_connect(*args, **kwargs)
+        connection.set_trace_callback(look)
+        return connection
+
+    monkeypatch.setattr(backups.sqlite3, "connect", watched)
+    copy = backups.take(db_path, folder, clock_now(), keep=3)
+    assert sealed.encode() not in copy.read_bytes()
+    assert not seen, f"{sorted(set(seen))} held the opt-in link while the backup was made"
+
+
+def clock_now():
+    from storage.clock import clock
+
+    return clock.now()
