@@ -411,3 +411,31 @@ def clock_now():
     from storage.clock import clock
 
     return clock.now()
+
+
+def test_the_copy_a_restore_keeps_holds_no_opt_in_link(db, db_path, tmp_path):
+    """A restore keeps the database it replaces beside it (the newest three). The attack: that
+    copy was the file as it was, opt-in links included, while the restored database (a backup)
+    has none: the holders' 不再通知我 then deletes nothing, and the sealed chats stay in the copy
+    for as long as it is kept. Worked before the fix; the copy is now made as a backup is."""
+    from storage import backups
+
+    sealed = f"gAAAAA{uuid.uuid4().hex}SEALEDCHAT"
+    db.execute(
+        "insert into opinions (id, anonymous, category, text, submitted_on, receipt_hash) "
+        "values ('OPN1', 1, '其他', '候诊区', '2026-11-30', 'h')"
+    )
+    db.execute("insert into opinion_subscriptions values ('OPN1', ?)", [sealed])
+    db.conn.commit()
+    backup = backups.take(db_path, tmp_path / "backups", clock_now(), keep=3)
+    db.close()
+    kept = backups.restore(backup, db_path, clock_now())
+    assert kept is not None and kept.exists()
+    assert sealed.encode() not in kept.read_bytes(), "the replaced database's copy holds the link"
+    import sqlite3
+
+    check = sqlite3.connect(kept)
+    try:
+        assert check.execute("select count(*) from opinions").fetchone()[0] == 1  # the rest is kept
+    finally:
+        check.close()
