@@ -439,3 +439,26 @@ def test_the_copy_a_restore_keeps_holds_no_opt_in_link(db, db_path, tmp_path):
         assert check.execute("select count(*) from opinions").fetchone()[0] == 1  # the rest is kept
     finally:
         check.close()
+
+
+async def test_the_chat_keeps_no_trace_of_using_the_box_or_writing_back(running_bot, client, invited, server):
+    """The attack on dates: an opinion carries its day, a write-back its day, and write-backs are
+    few. What the flows left in the chat (the /opinion that opened the box and the step it was
+    edited into; 请输入要告诉活动办的话 and 已发送 of a write-back) said nothing of the words, but
+    forwardMessage gives each its date: the members who wrote back on the days an opinion's
+    write-backs carry are its holder. Worked before the fix; they now leave with the draft and
+    with the card."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("回复活动办")
+    await staff.send("补充：二楼也一样")
+    await staff.press("看完了")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    traces = ["/opinion", "意见内容", "告诉活动办", "已发送"]
+    assert not [text for text in copied if any(t in text for t in traces)], copied

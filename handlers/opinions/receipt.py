@@ -9,6 +9,7 @@ taps "我已保存", a card after 24 hours or when its holder taps "看完了".
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from datetime import timedelta
 
@@ -341,8 +342,22 @@ def with_held_opinion(step):
 @with_held_opinion
 async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
     services(context).writing_back[update.effective_user.id] = opinion.id
-    await reply(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
+    await _say_with_card(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
     return WRITING_BACK
+
+
+async def _say_with_card(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
+    """A step of writing back, said in a message that leaves the chat with the card (or after a
+    day): kept, its date (forwardMessage carries it) says who wrote back on the day the
+    write-back carries, and write-backs are few."""
+    chat_id = update.effective_chat.id
+    sent = context.bot.send_quietly(chat_id, say(language(update, context), key, **values), None)
+    if update.callback_query:
+        sent, _ = await asyncio.gather(sent, update.callback_query.answer())
+    else:
+        sent = await sent
+    if sent and not keep_with_card(context, chat_id, sent):
+        forgetting.forget_later(context.application, chat_id, [sent])
 
 
 @requires(*MEMBERS, GUEST)
@@ -370,7 +385,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await reply(update, context, "receipt.closed")
         return ConversationHandler.END
     services(context).writing_back.pop(update.effective_user.id, None)
-    await reply(update, context, "receipt.written")
+    await _say_with_card(update, context, "receipt.written")
     return ConversationHandler.END
 
 

@@ -266,19 +266,30 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     await _drop_older(update, context)
     if current_person(update, context) is None:
         return await _start_as_guest(update, context)
-    drafts(context)[update.effective_user.id] = Draft()
+    draft = drafts(context)[update.effective_user.id] = Draft()
+    _opened_by(update, draft)
     lang = language(update, context)
-    await _say(
-        update,
-        context,
-        "opinion.mode",
-        buttons=[
-            [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
-            [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
-            [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
-        ],
+    draft.shown_in.append(  # the steps are edited into it; it goes with the previews
+        await _say(
+            update,
+            context,
+            "opinion.mode",
+            buttons=[
+                [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
+                [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
+                [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
+            ],
+        )
     )
     return CHOOSING_MODE
+
+
+def _opened_by(update: Update, draft: Draft) -> None:
+    """The /opinion (or 提意见, or the poster's /start) that opened the draft leaves the chat with
+    it, as the bot's steps do: kept, its date (forwardMessage carries it) says who used the box
+    on the day an opinion carries."""
+    if update.message:
+        draft.typed.append(update.message.message_id)
 
 
 async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,6 +297,8 @@ async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if older:
         _end(context, older, "cancelled")
         await _clear_prompt(context, update.effective_chat.id, older)
+        if update.message and update.message.message_id in older.typed:  # it opens the new one
+            older.typed.remove(update.message.message_id)
         await _forget_strays(context, update.effective_chat.id, older)
 
 
@@ -307,18 +320,20 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if refusal:
         await _say(update, context, refusal, limit=settings(context).public_daily_limit)
         return ConversationHandler.END
-    drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
+    draft = drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
+    _opened_by(update, draft)
     buttons = [
         [Choice(name, draft_stem(OPINION_CATEGORY, i))]
         for i, name in enumerate(settings(context).public_categories)
     ]
-    await _say(
+    welcome = await _say(
         update,
         context,
         "public.welcome",
         buttons=buttons,
         institution=settings(context).institution or say(language(update, context), "public.our_institution"),
     )
+    draft.shown_in.append(welcome)
     return CHOOSING_CATEGORY
 
 
