@@ -612,16 +612,13 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
 
 
-def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A menu tap in the middle ends the draft: its buttons, pressed later, say so (they are
     not a draft lost to a restart)."""
     draft = _forget(update, context)
     if draft is not None:
         _end(context, draft, "left")
-        if draft.anonymous and draft.typed:  # (called as a plain function: a task of its own)
-            context.application.create_task(
-                _forget_strays(context, update.effective_chat.id, draft), update=update
-            )
+        await _forget_strays(context, update.effective_chat.id, draft)
 
 
 async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
