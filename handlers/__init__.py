@@ -42,6 +42,10 @@ def register(app: Application) -> None:
     # Group -2 runs first: the per-person rate limit, which stops a flood before any handler.
     # Group -1: whatever comes from a group chat stops there (private chats only). One handler
     # runs per group, so each has a group of its own.
+    # Group -3, before even the rate limit: a message sent while an anonymous draft is open is
+    # noted in the draft, to leave the chat with it (handlers/opinions/submit.py).
+    for handler in submit.before_everything():
+        app.add_handler(handler, group=-3)
     for handler in throttle.before_everything():
         app.add_handler(handler, group=-2)
     for handler in private_chat.before_everything():

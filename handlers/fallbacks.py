@@ -31,6 +31,8 @@ from handlers.access import (
     settings,
     stranger_key,
 )
+from handlers.opinions import receipt
+from storage import opinions
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,11 @@ def _rating_with_slip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
 
 @requires(*ANYONE)
 async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message and opinions.looks_like_receipt(update.message.text or ""):
+        await receipt.typed_receipt(update, context)  # a receipt code sent without /receipt
+        return
+    if update.message and update.effective_chat:  # below a receipt's card, it leaves with the card
+        receipt.keep_with_card(context, update.effective_chat.id, update.message.message_id)
     if current_person(update, context) is None and not _rating_with_slip(update, context):
         await reply(update, context, _stranger_key(context))
     elif await typed_choice.tap_outside_conversations(update, context):

@@ -8,6 +8,7 @@ middle of a typed step leave the step and open what was tapped."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
 
 from telegram import (
@@ -155,7 +156,9 @@ def leave_on_menu_tap(forget=None) -> MessageHandler:
     @requires(*MEMBERS)
     async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         if forget is not None:
-            forget(update, context)
+            dropped = forget(update, context)
+            if inspect.isawaitable(dropped):  # a forget that deletes messages too
+                await dropped
         await context.application.update_queue.put(update)
         return ConversationHandler.END
 

@@ -43,8 +43,10 @@ from telegram.ext import (
     MessageHandler,
 )
 
+import callbacks
 from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
+from jobs import forgetting
 from storage import names
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
@@ -328,6 +330,26 @@ def taps(update: Update) -> list[Update]:
     return found
 
 
+# Taps whose typed word is a ballot or an answer of an anonymous flow: a grade of a rating sheet
+# (and its 提交), a look-back vote, a questionnaire's choice. Typed, the word would stay in the
+# person's chat, where anyone with the bot's token copies it by its id: their ballot, named by
+# the chat. It leaves the chat once taken. (The opinion box's typed words leave with the draft.)
+_ANONYMOUS_TAPS = (
+    callbacks.family("ev"),
+    callbacks.family("sv"),
+    callbacks.LOOKBACK_VOTE,
+    callbacks.LOOKBACK_RECEIPT_VOTE,
+)
+
+
+async def _forget_if_anonymous(typed: Update, tap: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    data = tap.callback_query.data if tap.callback_query else None
+    if typed.effective_message and any(b(data) for b in _ANONYMOUS_TAPS):
+        await forgetting.forget_now(
+            context.application, typed.effective_chat.id, [typed.effective_message.message_id]
+        )
+
+
 def _checked(handler: BaseHandler, update: Update) -> object | None:
     result = handler.check_update(update)
     return None if result is None or result is False else result
@@ -398,7 +420,10 @@ class TypedStep(BaseHandler):
             return await handler.handle_update(update, application, checked, context)
         if tapped is not None:
             handler, tap, checked = tapped
-            return await handler.handle_update(tap, application, checked, context)
+            try:
+                return await handler.handle_update(tap, application, checked, context)
+            finally:
+                await _forget_if_anonymous(update, tap, context)
         if answered is not None:
             handler, checked = answered
             return await handler.handle_update(update, application, checked, context)
@@ -462,7 +487,10 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
     for handler in context.application.handlers.get(0, []):
         checked = _checked(handler, found[0])
         if checked is not None:
-            await handler.handle_update(found[0], context.application, checked, context)
+            try:
+                await handler.handle_update(found[0], context.application, checked, context)
+            finally:
+                await _forget_if_anonymous(update, found[0], context)
             return True
     return False
 

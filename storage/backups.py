@@ -32,6 +32,14 @@ def take(database_path: Path, folder: Path, moment: datetime, keep: int) -> Path
     """Copy the database as it is now into `folder`, then drop all but the newest `keep`."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{PREFIX}{moment.strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
+    _copy_without_links(database_path, target)
+    prune(folder, keep)
+    return target
+
+
+def _copy_without_links(database_path: Path, target: Path) -> None:
+    """The database as it is now, rebuilt in key order and without the opt-in links, at
+    `target`: how every copy is made, a backup or the database a restore replaces."""
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     source = sqlite3.connect(database_path, timeout=30)
@@ -41,9 +49,7 @@ def take(database_path: Path, folder: Path, moment: datetime, keep: int) -> Path
     finally:
         source.close()
     _without_links(partial)
-    partial.replace(target)  # a crash mid-copy leaves a .partial, never a truncated backup
-    prune(folder, keep)
-    return target
+    partial.replace(target)  # a crash mid-copy leaves a .partial, never a truncated copy
 
 
 def _without_links(copy: Path) -> None:
@@ -51,7 +57,10 @@ def _without_links(copy: Path) -> None:
     bot, not a copy kept for days."""
     connection = sqlite3.connect(copy)
     try:
-        connection.execute("pragma journal_mode = delete")
+        # The journal in memory: on disk, the deletion's journal held every page it changed as it
+        # was (the links), beside the copy, and a crash left it there (a copy that fails midway is
+        # thrown away, so there is nothing to roll back to).
+        connection.execute("pragma journal_mode = memory")
         connection.execute("pragma secure_delete = on")
         has_links = connection.execute(
             "select 1 from sqlite_master where type = 'table' and name = 'opinion_subscriptions'"
@@ -72,8 +81,8 @@ def prune(folder: Path, keep: int) -> list[Path]:
     dropped = existing(folder)[:-keep] if keep > 0 else []
     for path in dropped:
         path.unlink()
-    for partial in folder.glob(f"{PREFIX}*.partial"):
-        partial.unlink()
+    for partial in [*folder.glob(f"{PREFIX}*.partial"), *folder.glob(f"{PREFIX}*.partial-journal")]:
+        partial.unlink()  # (a journal: what an older version's crash left beside its copy)
     return dropped
 
 
@@ -110,12 +119,9 @@ def restore(backup: Path, database_path: Path, moment: datetime) -> Path | None:
     if database_path.exists():
         stamp = moment.strftime("%Y%m%d-%H%M%S")
         kept = database_path.with_name(f"{database_path.name}.before-restore-{stamp}")
-        source = sqlite3.connect(database_path)  # folds the WAL in, so the kept copy is whole
-        try:
-            source.execute("pragma wal_checkpoint(truncate)")
-        finally:
-            source.close()
-        shutil.copy2(database_path, kept)
+        # made as a backup is: a copy as the file was kept the opt-in links (which the restored
+        # database no longer has, so no holder could delete them) and the order rows were written
+        _copy_without_links(database_path, kept)
         for old in before_restore_copies(database_path)[:-KEEP_BEFORE_RESTORE]:
             old.unlink()
     for leftover in (

@@ -8,6 +8,7 @@ the receipt only as a keyed hash.
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
@@ -50,6 +51,11 @@ class Draft:
     # The bot's own messages that show the text (previews), deleted once it is submitted or
     # dropped: the chat should not keep what the database keeps without a name.
     shown_in: list[int] = field(default_factory=list)
+    # The person's own messages sent while the draft is open that the flow did not read into it
+    # (an opinion typed where a button was expected, a text over the limit): Telegram keeps them
+    # and the bot's token copies them by id, beside the chat, which is the person. They leave the
+    # chat when the draft ends, however it ends (handlers/opinions/submit.py).
+    typed: list[int] = field(default_factory=list)
     # In the draft's buttons, so a button of an older draft (or of this one after it ended) is
     # told apart from one whose draft a restart lost.
     token: str = field(default_factory=lambda: secrets.token_hex(3))
@@ -92,6 +98,17 @@ def _random(alphabet: str, length: int) -> str:
 
 def format_receipt(code: str) -> str:
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+_TYPED_RECEIPT = re.compile(r"[0-9A-Z]{4}(?:[-\s]?[0-9A-Z]{4}){4}")
+
+
+def looks_like_receipt(typed: str) -> bool:
+    """A message that is a receipt code and nothing more (回执码： and the like around it aside):
+    pasted without /receipt, it is read as one."""
+    folded = unicodedata.normalize("NFKC", typed).upper()
+    ascii_part = "".join(c for c in folded if c.isascii()).strip(" :：-")
+    return _TYPED_RECEIPT.fullmatch(ascii_part) is not None
 
 
 def normalize_receipt(typed: str) -> str:

@@ -242,10 +242,20 @@ class Answering:
     chosen: set[int] = field(default_factory=set)  # a several-choice question's taps so far
     typed: str | None = None  # a typed answer waiting for "also to the opinion box?"
     guest: str | None = None  # through the public link: the guest's keyed hash (memory only)
+    # what the respondent typed that no question took (an answer typed at a choice question,
+    # one over the limit): it would stay in the chat, where the bot's token copies it, beside
+    # the same words as the answer; it leaves with the questionnaire (submitted or cancelled)
+    unread: list[int] = field(default_factory=list)
 
 
 def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
     return services(context).survey_answering
+
+
+async def _forget_unread(context: ContextTypes.DEFAULT_TYPE, chat_id: int, state: Answering | None) -> None:
+    if state is not None and state.unread:
+        unread, state.unread = state.unread, []
+        await forgetting.forget_now(context.application, chat_id, unread)
 
 
 def _refusal(context: ContextTypes.DEFAULT_TYPE, survey: Survey | None, person) -> str | None:
@@ -437,6 +447,7 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await _show(update, context, survey, state, edit=True)
         return ANSWERING
     answering(context).pop(update.effective_user.id, None)
+    await _forget_unread(context, update.effective_chat.id, state)
     try:
         if state.guest is not None:
             surveys.submit_public(
@@ -488,6 +499,8 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse_stranger(update, context)
         return ConversationHandler.END
     survey = surveys.get(database(context), state.survey_id) if state else None
+    if state is not None:
+        state.unread.append(update.message.message_id)  # taken below, it leaves at once
     if state is None or survey is None or state.position >= len(survey.questions):
         await reply(update, context, "survey.use_buttons")
         return ANSWERING
@@ -498,6 +511,7 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             await reply(update, context, "survey.use_buttons")
             return ANSWERING
         # the typed choices are the answer, as the taps and 完成 would have made it
+        state.unread.remove(update.message.message_id)
         await forgetting.forget_now(
             context.application, update.effective_chat.id, [update.message.message_id]
         )
@@ -509,6 +523,7 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently
         await reply(update, context, "survey.too_long", count=len(text), limit=surveys.MAX_ANSWER_CHARS)
         return ANSWERING
+    state.unread.remove(update.message.message_id)
     await forgetting.forget_now(context.application, update.effective_chat.id, [update.message.message_id])
     if not text:
         return ANSWERING
@@ -579,7 +594,9 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(*MEMBERS, RESPONDENT)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    answering(context).pop(update.effective_user.id, None)
+    await _forget_unread(
+        context, update.effective_chat.id, answering(context).pop(update.effective_user.id, None)
+    )
     await reply(update, context, "survey.cancelled")
     return ConversationHandler.END
 

@@ -9,6 +9,7 @@ taps "我已保存", a card after 24 hours or when its holder taps "看完了".
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from datetime import timedelta
 
@@ -140,6 +141,15 @@ async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await forgetting.forget_now(
             context.application, update.effective_chat.id, [update.message.message_id]
         )
+
+
+@requires(*MEMBERS, GUEST)
+async def typed_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A receipt code sent alone, without /receipt (pasted from where it was saved): read as
+    /receipt with it, and it leaves the chat, as there. Left there, the bot's token would copy it
+    from the holder's chat, and the code leads to its opinion."""
+    await _forget_typed(update, context)
+    await _look_up(update, context, update.message.text)
 
 
 @requires(*MEMBERS, GUEST)
@@ -332,8 +342,22 @@ def with_held_opinion(step):
 @with_held_opinion
 async def start_writing_back(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> int:
     services(context).writing_back[update.effective_user.id] = opinion.id
-    await reply(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
+    await _say_with_card(update, context, "receipt.write", limit=settings(context).opinion_max_chars)
     return WRITING_BACK
+
+
+async def _say_with_card(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
+    """A step of writing back, said in a message that leaves the chat with the card (or after a
+    day): kept, its date (forwardMessage carries it) says who wrote back on the day the
+    write-back carries, and write-backs are few."""
+    chat_id = update.effective_chat.id
+    sent = context.bot.send_quietly(chat_id, say(language(update, context), key, **values), None)
+    if update.callback_query:
+        sent, _ = await asyncio.gather(sent, update.callback_query.answer())
+    else:
+        sent = await sent
+    if sent and not keep_with_card(context, chat_id, sent):
+        forgetting.forget_later(context.application, chat_id, [sent])
 
 
 @requires(*MEMBERS, GUEST)
@@ -341,6 +365,12 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
     opinion_id = services(context).writing_back.get(update.effective_user.id)
     text = update.message.text.strip()
     limit = settings(context).opinion_max_chars
+    if opinion_id is None or not text or len(text) > limit:
+        # not read (kept in the chat to be shortened): it leaves with the card, or after a day
+        if not keep_with_card(context, update.effective_chat.id, update.message.message_id):
+            forgetting.forget_later(
+                context.application, update.effective_chat.id, [update.message.message_id]
+            )
     if opinion_id is None:
         await refuse(update, context, "receipt.expired")
         return ConversationHandler.END
@@ -355,7 +385,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await reply(update, context, "receipt.closed")
         return ConversationHandler.END
     services(context).writing_back.pop(update.effective_user.id, None)
-    await reply(update, context, "receipt.written")
+    await _say_with_card(update, context, "receipt.written")
     return ConversationHandler.END
 
 
@@ -413,6 +443,20 @@ async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await forgetting.forget_now(
         context.application, update.effective_chat.id, [update.callback_query.message.message_id]
     )
+
+
+def keep_with_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> bool:
+    """A message nobody read, typed below a receipt's card still in the chat (a write-back typed
+    before 回复活动办 was tapped): it leaves with the card (看完了, or after a day), as the card
+    does. Kept, it would sit in the holder's chat, where the bot's token copies it, beside the
+    same words the holder then writes back. True if there is such a card."""
+    cards = services(context).cards
+    shown = [key for key in cards if key[0] == chat_id]
+    if not shown:
+        return False
+    cards[max(shown)].append(message_id)
+    forgetting.forget_later(context.application, chat_id, [message_id])
+    return True
 
 
 @requires(*MEMBERS, GUEST)

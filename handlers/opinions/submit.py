@@ -17,6 +17,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -25,6 +26,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -190,9 +192,34 @@ async def _step(
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
     """The person's own message, once read into an anonymous draft, leaves the chat."""
     if draft.anonymous and update.message:
+        if update.message.message_id in draft.typed:
+            draft.typed.remove(update.message.message_id)
         await forgetting.forget_now(
             context.application, update.effective_chat.id, [update.message.message_id]
         )
+
+
+async def note_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before any other handler: a message the person sends in their private chat while a draft
+    is open is noted in the draft, so that it leaves the chat with the draft even if no step
+    reads it (an opinion typed at the category step, answered with a hint, stays in Telegram,
+    and whoever holds the bot's token copies it by its id from the person's chat). A step that
+    reads it into the draft deletes it at once (`_forget_typed`)."""
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None or chat.type != ChatType.PRIVATE or update.effective_user is None:
+        return
+    draft = drafts(context).get(update.effective_user.id)
+    if draft is not None:
+        draft.typed.append(message.message_id)
+
+
+async def _forget_strays(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: Draft | None) -> None:
+    """An anonymous draft ends (submitted, cancelled, left, replaced, timed out): what the person
+    typed in it that no step read leaves the chat (a cancelled draft's words would otherwise
+    wait there for the same words submitted in the next one)."""
+    if draft is not None and draft.anonymous and draft.typed:
+        typed, draft.typed = draft.typed, []
+        await forgetting.forget_now(context.application, chat_id, typed)
 
 
 class Choice(NamedTuple):
@@ -239,19 +266,30 @@ async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     await _drop_older(update, context)
     if current_person(update, context) is None:
         return await _start_as_guest(update, context)
-    drafts(context)[update.effective_user.id] = Draft()
+    draft = drafts(context)[update.effective_user.id] = Draft()
+    _opened_by(update, draft)
     lang = language(update, context)
-    await _say(
-        update,
-        context,
-        "opinion.mode",
-        buttons=[
-            [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
-            [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
-            [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
-        ],
+    draft.shown_in.append(  # the steps are edited into it; it goes with the previews
+        await _say(
+            update,
+            context,
+            "opinion.mode",
+            buttons=[
+                [_button(lang, "opinion.btn.anonymous", draft_stem(OPINION_MODE, "anon"))],
+                [_button(lang, "opinion.btn.named", draft_stem(OPINION_MODE, "named"))],
+                [_button(lang, "btn.cancel", draft_stem(OPINION_CANCEL))],
+            ],
+        )
     )
     return CHOOSING_MODE
+
+
+def _opened_by(update: Update, draft: Draft) -> None:
+    """The /opinion (or 提意见, or the poster's /start) that opened the draft leaves the chat with
+    it, as the bot's steps do: kept, its date (forwardMessage carries it) says who used the box
+    on the day an opinion carries."""
+    if update.message:
+        draft.typed.append(update.message.message_id)
 
 
 async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -259,6 +297,9 @@ async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if older:
         _end(context, older, "cancelled")
         await _clear_prompt(context, update.effective_chat.id, older)
+        if update.message and update.message.message_id in older.typed:  # it opens the new one
+            older.typed.remove(update.message.message_id)
+        await _forget_strays(context, update.effective_chat.id, older)
 
 
 @requires(*MEMBERS, GUEST)
@@ -279,18 +320,20 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if refusal:
         await _say(update, context, refusal, limit=settings(context).public_daily_limit)
         return ConversationHandler.END
-    drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
+    draft = drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
+    _opened_by(update, draft)
     buttons = [
         [Choice(name, draft_stem(OPINION_CATEGORY, i))]
         for i, name in enumerate(settings(context).public_categories)
     ]
-    await _say(
+    welcome = await _say(
         update,
         context,
         "public.welcome",
         buttons=buttons,
         institution=settings(context).institution or say(language(update, context), "public.our_institution"),
     )
+    draft.shown_in.append(welcome)
     return CHOOSING_CATEGORY
 
 
@@ -318,6 +361,7 @@ async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
         _end(context, draft, "cancelled")
         _forget(update, context)
+        await _forget_strays(context, update.effective_chat.id, draft)
         await _say(
             update, context, "opinion.daily_limit", edit=True, limit=settings(context).opinion_daily_limit
         )
@@ -568,18 +612,20 @@ def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Draft | None:
     return drafts(context).pop(update.effective_user.id, None)
 
 
-def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A menu tap in the middle ends the draft: its buttons, pressed later, say so (they are
     not a draft lost to a restart)."""
     draft = _forget(update, context)
     if draft is not None:
         _end(context, draft, "left")
+        await _forget_strays(context, update.effective_chat.id, draft)
 
 
 async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
     """The previews show the text: an anonymous draft's leave the chat with the draft."""
     if draft is not None and draft.anonymous and draft.shown_in:
         await forgetting.forget_now(context.application, update.effective_chat.id, draft.shown_in)
+    await _forget_strays(context, update.effective_chat.id, draft)
 
 
 @requires(*MEMBERS, GUEST)
@@ -608,6 +654,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
             ),
         )
         _forget(update, context)
+        await _forget_strays(context, update.effective_chat.id, draft)
         return ConversationHandler.END
     author_id = None if draft.public else person_of(update, context).id
     from handlers.opinions.receipt import guest_ledger_buttons, keys, remember_holder  # one flow hands over
@@ -650,6 +697,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         _end(context, draft, "cancelled")
         if not update.callback_query:
             await _clear_prompt(context, update.effective_chat.id, draft)
+        await _forget_strays(context, update.effective_chat.id, draft)
     await _say(update, context, "opinion.cancelled", edit=bool(update.callback_query))
     _forget(update, context)
     return ConversationHandler.END
@@ -756,6 +804,12 @@ def submission_conversation() -> ConversationHandler:
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
     )
+
+
+def before_everything() -> list[BaseHandler]:
+    """For a group that runs before every other (even the rate limit, which may stop a flood of
+    typed words before any step reads them)."""
+    return [TypeHandler(Update, note_typed)]
 
 
 def handlers() -> list[BaseHandler]:
