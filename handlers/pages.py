@@ -156,6 +156,18 @@ def turn_row(
     return row
 
 
+def people_picker(
+    lang: str, found: Sequence, page: int, pick: Callable[[object], str], turn: Button, *leading: object
+) -> InlineKeyboardMarkup:
+    """A page of people as buttons, 名字（科室）, `pick(person)` the data each carries, with
+    ◀ 上一页 / 下一页 ▶ (`turn`, carrying `leading` before the page) past a page."""
+    shown, page = picker_page(found, page)
+    rows = [[InlineKeyboardButton(f"{p.name}（{p.department}）"[:60], callback_data=pick(p))] for p in shown]
+    if row := turn_row(lang, len(found), page, turn, *leading):
+        rows.append(row)
+    return InlineKeyboardMarkup(rows)
+
+
 def picker_note(lang: str, count: int, size: int = PICKER_SIZE) -> str:
     """共 N 项，每页 40 项 under a picker's question when it has more than a page, else ''."""
     return "\n" + say(lang, "picker.paged", total=count, size=size) if count > size else ""

@@ -57,7 +57,7 @@ from handlers.access import (
 )
 from handlers.opinions import hotspots as hotspot_cards
 from handlers.opinions.receipt import keys, status_text, thread_lines
-from handlers.pages import picker_note, picker_page, turn_row
+from handlers.pages import people_picker, picker_note
 from jobs import delivery, notices
 from storage import hotspots, opinions, people, problems
 from storage.clock import clock
@@ -442,18 +442,9 @@ def _reachable_leaders(context: ContextTypes.DEFAULT_TYPE) -> list[Person]:
 
 def _leader_picker(lang: str, opinion_id: str, leaders: list[Person], page: int) -> InlineKeyboardMarkup:
     """A page of the leaders as buttons, with ◀ 上一页 / 下一页 ▶ past 40 (Telegram takes 100)."""
-    shown, page = picker_page(leaders, page)
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{p.name}（{p.department}）"[:60], callback_data=INBOX_TO_LEADER.data(opinion_id, p.id)
-            )
-        ]
-        for p in shown
-    ]
-    if turn := turn_row(lang, len(leaders), page, INBOX_LEADERS_PAGE, opinion_id):
-        rows.append(turn)
-    return InlineKeyboardMarkup(rows)
+    return people_picker(
+        lang, leaders, page, lambda p: INBOX_TO_LEADER.data(opinion_id, p.id), INBOX_LEADERS_PAGE, opinion_id
+    )
 
 
 @requires(OFFICE)

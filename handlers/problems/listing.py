@@ -38,7 +38,7 @@ from callbacks import (
 )
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, too_long
-from handlers.pages import picker_note, picker_page, turn_row
+from handlers.pages import people_picker, picker_note
 from handlers.people.roster import file_error_text, is_table_file
 from handlers.problems.actions import id_in_button, offer_picks, tell_error
 from handlers.uploads import download
@@ -461,18 +461,9 @@ def leaders_for(db, problem_id: int) -> list:
 def leader_picker(lang: str, problem_id: int, leaders: list, page: int) -> InlineKeyboardMarkup:
     """A page of the leaders as buttons (a hospital with 150 班子成员 and 分管领导 across its
     branches is more than one message holds), with ◀ 上一页 / 下一页 ▶."""
-    shown, page = picker_page(leaders, page)
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{p.name}（{p.department}）"[:60], callback_data=ASSIGN.data(problem_id, p.id)
-            )
-        ]
-        for p in shown
-    ]
-    if turn := turn_row(lang, len(leaders), page, ASSIGN_LEADERS_PAGE, problem_id):
-        rows.append(turn)
-    return InlineKeyboardMarkup(rows)
+    return people_picker(
+        lang, leaders, page, lambda p: ASSIGN.data(problem_id, p.id), ASSIGN_LEADERS_PAGE, problem_id
+    )
 
 
 @requires(OFFICE)
