@@ -331,6 +331,23 @@ class FakeBotApi:
         chat.record({"kind": "deleted", "message_id": message["message_id"]})
         return True
 
+    def delete_messages(self, params: dict) -> bool:
+        # 1 to 100 ids; as Telegram, what cannot be found (or deleted any more) is skipped
+        raw = params.get("message_ids")
+        ids = json.loads(raw) if isinstance(raw, str) else list(raw or [])
+        if not 1 <= len(ids) <= 100:
+            raise ApiError(
+                400, "Bad Request: too many messages to delete" if ids else "Bad Request: no messages"
+            )
+        chat = self._target(params)
+        for message_id in ids:
+            message = chat.messages.get(int(message_id))
+            if message is None or self.now() - message["date"] > DELETE_WITHIN_SECONDS:
+                continue
+            del chat.messages[message["message_id"]]
+            chat.record({"kind": "deleted", "message_id": message["message_id"]})
+        return True
+
     def _store_file(self, content: bytes, file_name: str) -> str:
         file_id = "F" + secrets.token_urlsafe(24)
         self.files[file_id] = (content, file_name)
@@ -550,6 +567,7 @@ class FakeBotApi:
             "editmessagetext": self.edit_message_text,
             "editmessagereplymarkup": self.edit_message_reply_markup,
             "deletemessage": self.delete_message,
+            "deletemessages": self.delete_messages,
             "copymessage": self.copy_message,
             "getfile": self.get_file,
             "answercallbackquery": self.answer_callback_query,

@@ -1,6 +1,7 @@
 """What one anonymous opinion costs in Bot API calls (issue 24: each call costs the bot about as
 much CPU as a plain echo's whole update, bench/README.md): every press answered, each step
-edited into the pressed message, the typed text and the preview deleted, and the preview put in
+edited into the pressed message, the typed text deleted once read and the rest of the flow's
+messages (the preview, /opinion, its first step) in one call at 提交, and the preview put in
 place of the photo step's message rather than sent anew."""
 
 from __future__ import annotations
@@ -30,5 +31,8 @@ async def test_an_anonymous_opinion_takes_fourteen_calls(running_bot, client, in
         "sendMessage": 3,  # the first step, the photo step (after the typed text), the receipt
         "editMessageText": 4,  # mode, category, department, the preview
         "answerCallbackQuery": 5,  # each press
-        "deleteMessage": 2,  # the typed text, the preview (the chat forgets an anonymous text)
+        "deleteMessage": 1,  # the typed text, once read (the chat forgets an anonymous text)
+        "deleteMessages": 1,  # at 提交, in one call: the preview, /opinion and its first step
     }
+    gone = {e["message_id"] for e in server.api.chats[101].events if e["kind"] == "deleted"}
+    assert preview.message_id in gone and len(gone) == 4, gone

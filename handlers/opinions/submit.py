@@ -622,10 +622,13 @@ async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
-    """The previews show the text: an anonymous draft's leave the chat with the draft."""
-    if draft is not None and draft.anonymous and draft.shown_in:
-        await forgetting.forget_now(context.application, update.effective_chat.id, draft.shown_in)
-    await _forget_strays(context, update.effective_chat.id, draft)
+    """The previews show the text: an anonymous draft's leave the chat with the draft, and with
+    them what no step read (`_forget_strays`), in one call."""
+    if draft is None or not draft.anonymous:
+        return
+    gone, draft.typed = [*draft.shown_in, *draft.typed], []
+    if gone:
+        await forgetting.forget_now(context.application, update.effective_chat.id, gone)
 
 
 @requires(*MEMBERS, GUEST)
