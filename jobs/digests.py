@@ -151,6 +151,15 @@ def _change_line(lang: str, change) -> str:
 
 def _problem_line(lang: str, problem) -> str:
     title = shorten(problem.title, TITLE_UNITS)
+    if problem.status in (problem_rules.CLAIMED, problem_rules.REOPENED):
+        # amber because it waits on its leader's 下单 (problems.still_before), not a department
+        return say(
+            lang,
+            "digest.problem.to_dispatch",
+            id=problem.id,
+            title=title,
+            status=say(lang, f"problem.status.{problem.status}"),
+        )
     if problem.deadline:
         return say(
             lang,
