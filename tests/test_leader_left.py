@@ -81,6 +81,31 @@ async def test_a_claim_card_from_the_list_is_edited_in_place(fast_client, invite
     assert problems.get(db, problem_id).status == problems.CLAIMED
 
 
+async def test_an_old_claim_card_of_a_dispatched_problem_says_where_it_stands(fast_bot, fast_client, db):
+    li, chen = await _two_leaders(fast_client, db)
+    problem_id = problems.create(db, "食堂饭菜价格偏高", None)
+    notices.problem_listed(fast_bot.app, problem_id)
+    mine = await li.wait_for(f"新问题待接单 #{problem_id}")
+    other = await chen.wait_for(f"新问题待接单 #{problem_id}")
+    data = mine.buttons[0][0]["callback_data"]
+    problems.claim(db, problem_id, _who(db, "李娜"))  # from /claim, on another phone
+    problems.act(
+        db,
+        problem_id,
+        "dispatch",
+        _who(db, "李娜"),
+        measures="公示价格",
+        department_id=_who(db, "刘洋").department_id,
+        deadline=date(2099, 12, 31),
+    )
+    await li.press_data(mine.message_id, data)
+    assert (await li.callback_answer())["text"] == f"#{problem_id} 已由您接单，不用再点。"
+    assert "由您负责，目前：已下单" in _now(li, mine).text
+    assert "接单" not in " ".join(_labels(_now(li, mine)))
+    await chen.press("接单", message=other)
+    assert "已由 李娜 接单" in _now(chen, other).text and _labels(_now(chen, other)) == []
+
+
 # ---- 2. problems waiting on their leader turn amber ---------------------------------------
 
 WEDNESDAY_BEFORE_NATIONAL_DAY = date(2026, 9, 30)  # 1 to 7 October off; Thu 8th, Fri 9th work
