@@ -142,6 +142,35 @@ async def test_claimed_and_not_dispatched_turns_amber_after_two_working_days(fas
     assert any("🟡" in line and "候诊区座椅不足" in line for line in ledger.split("\n")), ledger
 
 
+async def test_the_morning_a_claim_turns_amber_the_digest_is_sent(fast_bot, fast_client, invited, db):
+    """A digest with nothing new is not sent; a problem that has just begun to wait on its
+    leader is news (digests.Digest.newly_waiting), else 李娜 would learn it only by tapping."""
+    from jobs import delivery, sweeper
+
+    async def morning(day: date) -> list[str]:
+        for minute in (29, 31):
+            clock.freeze(datetime.combine(day, time(8, minute), tzinfo=SHANGHAI))
+            await sweeper.sweep_app(fast_bot.app)
+        while await delivery.send_due(fast_bot.app):
+            pass
+        return [
+            r[0]
+            for r in db.execute(
+                "select text from outbox where dedup_key like 'digest:%' and dedup_key not like '%:chart'"
+            )
+        ]
+
+    li = await join(fast_client, invited, 102, "李娜")
+    _at(WEDNESDAY_BEFORE_NATIONAL_DAY)
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    await li.send("/claim")
+    await li.press("接单")
+    assert await morning(date(2026, 10, 8)) == []  # a first digest reads one day back: nothing new
+    sent = await morning(date(2026, 10, 9))  # nothing changed, but it now waits on 李娜
+    assert len(sent) == 1 and f"#{problem_id} 候诊区座椅不足 — 已接单，待领导下单" in sent[0]
+    assert len(await morning(date(2026, 10, 10))) == len(sent)  # a make-up working day: told already
+
+
 async def test_a_reopened_problem_is_amber_at_once(fast_client, invited, db):
     li = await join(fast_client, invited, 102, "李娜")
     _at(date(2026, 11, 2))
