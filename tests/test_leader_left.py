@@ -8,9 +8,10 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from conftest import ROSTER_CSV, join
+from test_digest_screen import dispatched, who
 
 from jobs import notices
-from storage import invitations, people, problems, rollup, roster
+from storage import invitations, problems, rollup, roster
 from storage.clock import clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -18,10 +19,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def _at(day: date, hour: int = 10) -> None:
     clock.freeze(datetime.combine(day, time(hour), tzinfo=SHANGHAI))
-
-
-def _who(db, name: str) -> people.Person:
-    return people.by_id(db, db.execute("select id from people where name = ?", [name]).fetchone()[0])
 
 
 async def _two_leaders(fast_client, db):
@@ -44,12 +41,20 @@ def _now(user, message):
 # ---- 1. the pressed 接单 card says it is theirs -------------------------------------------
 
 
+async def _listed_to_both(fast_bot, li, chen, db, title: str):
+    """A new problem, and the 新问题待接单 notice each leader got: (its number, 李娜's, 陈刚's)."""
+    problem_id = problems.create(db, title, None)
+    notices.problem_listed(fast_bot.app, problem_id)
+    return (
+        problem_id,
+        await li.wait_for(f"新问题待接单 #{problem_id}"),
+        await chen.wait_for(f"新问题待接单 #{problem_id}"),
+    )
+
+
 async def test_a_claimed_notice_is_edited_to_say_whose_it_is_and_what_comes_next(fast_bot, fast_client, db):
     li, chen = await _two_leaders(fast_client, db)
-    problem_id = problems.create(db, "候诊区座椅不足", None)
-    notices.problem_listed(fast_bot.app, problem_id)
-    notice = await li.wait_for(f"新问题待接单 #{problem_id}")
-    other = await chen.wait_for(f"新问题待接单 #{problem_id}")
+    problem_id, notice, other = await _listed_to_both(fast_bot, li, chen, db, "候诊区座椅不足")
     claim_data = notice.buttons[0][0]["callback_data"]
 
     await li.press("接单", message=notice)
@@ -83,19 +88,16 @@ async def test_a_claim_card_from_the_list_is_edited_in_place(fast_client, invite
 
 async def test_an_old_claim_card_of_a_dispatched_problem_says_where_it_stands(fast_bot, fast_client, db):
     li, chen = await _two_leaders(fast_client, db)
-    problem_id = problems.create(db, "食堂饭菜价格偏高", None)
-    notices.problem_listed(fast_bot.app, problem_id)
-    mine = await li.wait_for(f"新问题待接单 #{problem_id}")
-    other = await chen.wait_for(f"新问题待接单 #{problem_id}")
+    problem_id, mine, other = await _listed_to_both(fast_bot, li, chen, db, "食堂饭菜价格偏高")
     data = mine.buttons[0][0]["callback_data"]
-    problems.claim(db, problem_id, _who(db, "李娜"))  # from /claim, on another phone
+    problems.claim(db, problem_id, who(db, "李娜"))  # from /claim, on another phone
     problems.act(
         db,
         problem_id,
         "dispatch",
-        _who(db, "李娜"),
+        who(db, "李娜"),
         measures="公示价格",
-        department_id=_who(db, "刘洋").department_id,
+        department_id=who(db, "刘洋").department_id,
         deadline=date(2099, 12, 31),
     )
     await li.press_data(mine.message_id, data)
@@ -174,18 +176,8 @@ async def test_the_morning_a_claim_turns_amber_the_digest_is_sent(fast_bot, fast
 async def test_a_reopened_problem_is_amber_at_once(fast_client, invited, db):
     li = await join(fast_client, invited, 102, "李娜")
     _at(date(2026, 11, 2))
-    leader, head, office = _who(db, "李娜"), _who(db, "刘洋"), _who(db, "王芳")
-    problem_id = problems.create(db, "挂号排队时间长", None)
-    problems.claim(db, problem_id, leader)
-    problems.act(
-        db,
-        problem_id,
-        "dispatch",
-        leader,
-        measures="增开窗口",
-        department_id=head.department_id,
-        deadline=date(2026, 12, 31),
-    )
+    head, office = who(db, "刘洋"), who(db, "王芳")
+    problem_id = dispatched(db, "挂号排队时间长", date(2026, 12, 31))
     problems.act(db, problem_id, "request_closure", head)
     problems.act(db, problem_id, "close", office)
     _at(date(2026, 11, 30))
@@ -204,7 +196,7 @@ def test_a_problem_claimed_before_the_upgrade_counts_from_its_claim(db, invited)
     _at(date(2026, 11, 2))
     problem_id = problems.create(db, "食堂饭菜价格偏高", None)
     _at(date(2026, 11, 27))
-    problems.claim(db, problem_id, _who(db, "李娜"))
+    problems.claim(db, problem_id, who(db, "李娜"))
     db.execute("update problems set last_progress_at = null where id = ?", [problem_id])
     migrations.m313_claimed_problems_moved(db)
     assert problems.light(problems.get(db, problem_id), date(2026, 11, 30)) == problems.GREEN
@@ -217,7 +209,7 @@ def test_a_problem_claimed_before_the_upgrade_counts_from_its_claim(db, invited)
 async def test_the_digest_ends_the_screen_and_its_settings_are_one_tap_away(fast_client, invited, db):
     li = await join(fast_client, invited, 102, "李娜")
     _at(date(2026, 11, 30))
-    problems.claim(db, problems.create(db, "候诊区座椅不足", None), _who(db, "李娜"))
+    problems.claim(db, problems.create(db, "候诊区座椅不足", None), who(db, "李娜"))
     shown = await li.send("📊 简报")
     assert not any("推送设置" in (m.text or "") for m in shown)  # no settings message after it
     last = shown[-1]
