@@ -170,6 +170,7 @@ async def test_the_morning_a_claim_turns_amber_the_digest_is_sent(fast_bot, fast
     assert await morning(date(2026, 10, 8)) == []  # a first digest reads one day back: nothing new
     sent = await morning(date(2026, 10, 9))  # nothing changed, but it now waits on 李娜
     assert len(sent) == 1 and f"#{problem_id} 候诊区座椅不足 — 已接单，待领导下单" in sent[0]
+    assert "⚙️ 推送设置" in _labels(await li.wait_for("整改日报"))  # the schedule, where digests arrive
     assert len(await morning(date(2026, 10, 10))) == len(sent)  # a make-up working day: told already
 
 
