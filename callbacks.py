@@ -544,6 +544,7 @@ PHASE_FORM_CANCEL = declare("phase_form_cancel", "phf:no")
 DIGEST_FULL = declare("digest_full", "dgf", number("since", 10**11 - 1))  # the digest's start, a timestamp
 MENU_MORE = declare("menu_more", "mm", code("command", "[a-z_]{1,20}", 20, example="help"))
 DIGEST_FREQUENCY = declare("digest_frequency", "dg", choice("frequency", digests.FREQUENCIES))
+DIGEST_SETTINGS = declare("digest_settings", "dgs")  # ⚙️ under the digest: its schedule, on asking
 LANGUAGE = declare("language", "lang", choice("code", LANGUAGE_NAMES))
 
 # ---- 督导: the supervising body ---------------------------------------------------------------

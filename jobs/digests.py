@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 import services
-from callbacks import DIGEST_FULL
+from callbacks import DIGEST_FULL, DIGEST_SETTINGS
 from documents import charts
 from jobs import bad_rows
 from storage import db as database
@@ -151,6 +151,15 @@ def _change_line(lang: str, change) -> str:
 
 def _problem_line(lang: str, problem) -> str:
     title = shorten(problem.title, TITLE_UNITS)
+    if problem.status in (problem_rules.CLAIMED, problem_rules.REOPENED):
+        # amber because it waits on its leader's 下单 (problems.still_before), not a department
+        return say(
+            lang,
+            "digest.problem.to_dispatch",
+            id=problem.id,
+            title=title,
+            status=say(lang, f"problem.status.{problem.status}"),
+        )
     if problem.deadline:
         return say(
             lang,
@@ -662,7 +671,13 @@ async def _queue_one(app: Application, pass_: _Pass, person: Person, chosen, slo
         return 0
     key = f"digest:{person.id}:{slot.date().isoformat()}"
     due = outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours)
-    buttons = [[(say(lang, "digest.btn.full"), full_button(since))]] if prepared.cut else None
+    # ⚙️ as under /digest's: how to make them weekly, later or stop them, where they arrive
+    settings_row = [(say(lang, "digest.btn.settings"), DIGEST_SETTINGS.data())]
+    buttons = (
+        [[(say(lang, "digest.btn.full"), full_button(since))], settings_row]
+        if prepared.cut
+        else [settings_row]
+    )
     queued = int(outbox.queue(db, person.id, prepared.text, dedup_key=key, due_at=due, buttons=buttons))
     chart = await pass_.chart(prepared.chart)
     if chart:

@@ -41,6 +41,17 @@ def add_working_days(start: date, count: int) -> date:
     return day
 
 
+def working_days_before(day: date, count: int) -> date:
+    """The count-th working day before day (day itself not counted)."""
+    if count > MAX_WORKING_DAYS:
+        raise ValueError(f"{count} working days is more than {MAX_WORKING_DAYS}")
+    while count > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
 def next_working_day(day: date) -> date:
     """The day itself if it is a working day, else the next one."""
     while not is_working_day(day):

@@ -183,6 +183,7 @@ class Digest:
     office: OfficeFigures | None = None
     departments: dict[str, Counter] = field(default_factory=dict)
     hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
+    newly_waiting: list[Problem] = field(default_factory=list)  # turned amber waiting on 下单
 
     @property
     def lookback_results(self) -> list[Change]:
@@ -196,7 +197,14 @@ class Digest:
             if p.deadline and p.deadline > self.since.date() + timedelta(days=DUE_SOON_DAYS)
         ]
         overdue_reports = self.office.overdue_self_checks if self.office else []
-        return not (self.changes or self.opinions.count or self.newly_late or newly_due or overdue_reports)
+        return not (
+            self.changes
+            or self.opinions.count
+            or self.newly_late
+            or self.newly_waiting
+            or newly_due
+            or overdue_reports
+        )
 
 
 @dataclass(frozen=True)
@@ -316,6 +324,21 @@ def _newly_late(found: list[Problem], since_day: date, today: date) -> list[Prob
     return [p for p in found if p.status in WORKING and p.deadline and since_day <= p.deadline < today]
 
 
+def _newly_waiting(amber: list[Problem], since_day: date, today: date, stale_days: int) -> list[Problem]:
+    """Claimed or reopened problems that turned amber since the last digest for waiting on their
+    leader's 下单 (problems.still_before): news, so that a digest with nothing else new still
+    goes, rather than the leader learning it only on tapping 📊 简报."""
+    found = []
+    for problem in amber:
+        if problem.status not in (problem_rules.CLAIMED, problem_rules.REOPENED):
+            continue
+        moved = (problem.last_progress_at or problem.created_at).date()
+        waiting_now = moved < problem_rules.still_before(problem.status, today, stale_days)
+        if waiting_now and moved >= problem_rules.still_before(problem.status, since_day, stale_days):
+            found.append(problem)
+    return found
+
+
 def _since_day(since: datetime, zone: ZoneInfo) -> date:
     return since.astimezone(zone).date()
 
@@ -345,6 +368,7 @@ def for_leader(
         newly_late=_newly_late(found, since_day, today),
         opinions=opinions,
         hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
+        newly_waiting=_newly_waiting(by_light[problem_rules.AMBER], since_day, today, thresholds.stale_days),
     )
 
 
@@ -389,4 +413,5 @@ def for_office(
         opinions=opinions,
         office=figures,
         hotspots=hotspot_groups.for_office_digest(db, since_day),
+        newly_waiting=_newly_waiting(by_light[problem_rules.AMBER], since_day, today, thresholds.stale_days),
     )

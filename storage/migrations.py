@@ -1036,3 +1036,23 @@ def m296_department_former_names(db: sqlite_utils.Database) -> None:
         create index department_former_current on department_former_names (department_id);
         """
     )
+
+
+@migrations()
+def m313_claimed_problems_moved(db: sqlite_utils.Database) -> None:
+    """A claimed problem's light counts the working days since it came to its leader
+    (problems.still_before): from now on claim, assign and revisit set last_progress_at. The
+    problems claimed before this read the moment from their audit trail, not their listing."""
+    db.execute(
+        """
+        update problems set last_progress_at = (
+            select max(a.at) from audit a where a.subject = 'problem:' || problems.id
+            and a.action in ('problem.claim', 'problem.assign', 'problem.revisit')
+        )
+        where status = 'claimed' and exists (
+            select 1 from audit a where a.subject = 'problem:' || problems.id
+            and a.action in ('problem.claim', 'problem.assign', 'problem.revisit')
+            and a.at > coalesce(problems.last_progress_at, '')
+        )
+        """
+    )

@@ -16,6 +16,7 @@ import sqlite_utils
 from storage import audit, csv_files, departments
 from storage.clock import clock, iso, parse_iso
 from storage.csv_files import FileRejected
+from storage.dates import working_days_before
 from storage.people import HEAD, LEADER, OFFICE, Person, by_id
 
 LISTED, CLAIMED, DISPATCHED, IN_PROGRESS = "listed", "claimed", "dispatched", "in_progress"
@@ -558,14 +559,20 @@ def _no_fields(db, problem: Problem, fields: dict) -> dict:
 
 
 def _claim(db, problem: Problem, fields: dict) -> dict:
-    return {"leader_id": fields["actor_id"]}
+    return {"leader_id": fields["actor_id"], **_waits_on_leader_from_now()}
+
+
+def _waits_on_leader_from_now() -> dict:
+    """A problem that comes to a leader to be dispatched (claimed, assigned, revisited) has
+    moved today: light()'s count of working days waiting on them starts now."""
+    return {"last_progress_at": iso(clock.now())}
 
 
 def _assign(db, problem: Problem, fields: dict) -> dict:
     leader = by_id(db, fields.get("leader_id") or 0)
     if leader is None or LEADER not in leader.roles or not leader.active:
         raise ProblemError("not_a_leader")
-    return {"leader_id": leader.id}
+    return {"leader_id": leader.id, **_waits_on_leader_from_now()}
 
 
 def _dispatch(db, problem: Problem, fields: dict) -> dict:
@@ -645,6 +652,7 @@ FIELD_RULES = {
     "explain": _explain,
     "close": _close,
     "reopen": _reopen,
+    "revisit": lambda db, problem, fields: _waits_on_leader_from_now(),
 }
 
 
@@ -716,10 +724,30 @@ RED, AMBER, GREEN, DONE = "red", "amber", "green", "done"
 LIGHTS = (RED, AMBER, GREEN, DONE, EXPLAINED)  # an explained problem is not done: its own colour
 
 
+CLAIMED_WAIT_WORKING_DAYS = 2  # 接单 and no 下单 after this many working days: amber
+
+
+def still_before(status: str, today: date, stale_days: int = 14) -> date:
+    """An open problem in `status` that has not moved since before this day is amber (the one
+    rule for "stalled", read by light() and by the roll-up's SQL):
+    - reopened (回头看 found the fix did not hold): at once, until its leader dispatches it
+      again (new measures, new deadline): it waits on them, not on a department;
+    - claimed (接单) and not dispatched (下单): after CLAIMED_WAIT_WORKING_DAYS working days
+      (China's calendar: a holiday does not count), or stale_days, whichever comes first;
+    - any other: no progress for stale_days.
+    "Moved" is last_progress_at: claimed, assigned, dispatched, reported, reopened."""
+    if status == REOPENED:
+        return today + timedelta(days=1)
+    stale = today - timedelta(days=stale_days)
+    if status == CLAIMED:
+        return max(stale, working_days_before(today, CLAIMED_WAIT_WORKING_DAYS) + timedelta(days=1))
+    return stale
+
+
 def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 14) -> str:
-    """Red: overdue. Amber: due within amber_days, or no progress for stale_days. Green: on
-    track. Closed problems are done; explained ones are out of the race but not solved, and
-    say so."""
+    """Red: overdue. Amber: due within amber_days, or stalled (still_before: no progress for
+    stale_days; claimed and not dispatched for 2 working days; reopened). Green: on track.
+    Closed problems are done; explained ones are out of the race but not solved, and say so."""
     if problem.status == CLOSED:
         return DONE
     if problem.status == EXPLAINED:
@@ -729,7 +757,7 @@ def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 
     if problem.deadline and problem.deadline <= today + timedelta(days=amber_days):
         return AMBER
     last = problem.last_progress_at or problem.created_at
-    if last.date() < today - timedelta(days=stale_days):
+    if last.date() < still_before(problem.status, today, stale_days):
         return AMBER
     return GREEN
 

@@ -66,20 +66,25 @@ def _by_status_and_light(
     before a day exactly when its first ten characters are.)
 
     A closed problem's light is done and an explained one's explained; an open one is red past
-    its deadline, amber within `amber` days of it or when nothing moved for `stale` days, else
-    green. Lights are added in the order (status, light) sorts in, with none of count 0, as
-    the one grouped query before this gave them."""
-    query = """
+    its deadline, amber within `amber` days of it or when it has not moved since
+    problems.still_before (its status's rule: stalled, claimed and not dispatched, reopened),
+    else green. Lights are added in the order (status, light) sorts in, with none of count 0,
+    as the one grouped query before this gave them."""
+    stalled_before = " ".join(f"when :s{n} then :b{n}" for n in range(len(OPEN_STATES)))
+    query = f"""
         select status, count(*),
             sum(deadline < :today),
             sum(deadline >= :today and deadline <= :amber),
-            sum((deadline is null or deadline > :amber) and coalesce(last_progress_at, created_at) < :stale)
+            sum((deadline is null or deadline > :amber)
+                and coalesce(last_progress_at, created_at) < case status {stalled_before} end)
         from problems group by status"""
     values = {
         "today": today.isoformat(),
         "amber": (today + timedelta(days=amber)).isoformat(),
-        "stale": (today - timedelta(days=stale)).isoformat(),
     }
+    for n, status in enumerate(OPEN_STATES):
+        values[f"s{n}"] = status
+        values[f"b{n}"] = problems.still_before(status, today, stale).isoformat()
     for status, count, red, near, still in db.execute(query, values).fetchall():
         if status == problems.CLOSED:
             lights = {problems.DONE: count}

@@ -154,8 +154,10 @@ async def test_a_leader_sees_the_digest_now_and_sets_the_schedule(campaign, runn
     if not any(m.labels() for m in replies):
         replies += await leader.replies()
     texts = " ".join(m.text or m.caption or "" for m in replies)
-    assert "整改简报" in texts and "挂号排队时间长" in texts and "每个工作日，08:30" in texts
+    assert "整改简报" in texts and "挂号排队时间长" in texts and "每个工作日，08:30" not in texts
     assert any(m.photo for m in replies)
+    # the schedule is one tap away (⚙️ under the digest's last message), not a message after it
+    assert "每个工作日，08:30" in (await leader.press("⚙️ 推送设置"))[-1].text
     assert "每周第一个工作日" in (await leader.press("每周"))[-1].text
     assert "07:45" in (await leader.send("/digest 7:45"))[-1].text
     assert "看不懂“25:00”" in (await leader.send("/digest 25:00"))[-1].text

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -61,28 +62,48 @@ async def list_unclaimed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 @requires(LEADER)
 async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    leader = person_of(update, context)
+    leader, lang = person_of(update, context), language(update, context)
     try:
         problem = problems.claim(database(context), id_in_button(update), leader)
     except ProblemError as error:
         mine = problems.get(database(context), id_in_button(update))
-        if error.reason == "claimed_by" and mine is not None and mine.leader_id == leader.id:
+        if mine is not None and mine.leader_id == leader.id:
             # a double tap's second, or an old 接单 card: not "too late", it is already theirs
-            await update.callback_query.answer(
-                say(language(update, context), "claim.already_yours", id=mine.id)
-            )
+            await update.callback_query.answer(say(lang, "claim.already_yours", id=mine.id))
+            await _card_now(update, context, _claimed_text(lang, mine), _leader_buttons(lang, mine, leader))
             return
         await tell_error(update, context, error)
+        if mine is not None and mine.leader and mine.leader_id != leader.id:
+            # the notice every leader got still offered 接单: it says now who has it
+            taken = say(lang, "claim.taken", id=mine.id, title=mine.title, leader=mine.leader)
+            await _card_now(update, context, taken)
         return
-    lang = language(update, context)
     await update.callback_query.answer()
-    await context.bot.send_message(
-        update.effective_chat.id,
-        say(lang, "claim.won", id=problem.id, title=problem.title),
-        parse_mode="HTML",
-        reply_markup=_leader_buttons(lang, problem, leader),
-    )
+    text, buttons = _claimed_text(lang, problem), _leader_buttons(lang, problem, leader)
+    if not await _card_now(update, context, text, buttons):
+        await context.bot.send_message(
+            update.effective_chat.id, text, parse_mode="HTML", reply_markup=buttons
+        )
     notices.problem_claimed(context, problem)
+
+
+def _claimed_text(lang: str, problem) -> str:
+    """The pressed 接单 card, once the problem is this leader's: theirs, and what comes next
+    (下单 while it is claimed; its state once it has moved on)."""
+    if problem.status in (problems.CLAIMED, problems.REOPENED):
+        return say(lang, "claim.won", id=problem.id, title=problem.title)
+    status = say(lang, f"problem.status.{problem.status}")
+    return say(lang, "claim.yours", id=problem.id, title=problem.title, status=status)
+
+
+async def _card_now(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, buttons=None) -> bool:
+    """The pressed card (a 新问题待接单 notice or a /claim card) edited in place, so that it no
+    longer offers 接单; False when Telegram refuses (a message deleted, or already saying this)."""
+    try:
+        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=buttons)
+    except TelegramError:
+        return False
+    return True
 
 
 LEADER_ACTIONS = ("dispatch", "explain")

@@ -1,5 +1,7 @@
 """/digest for leaders and the office: the digest right now (what is late, what changed since
-the last one, the chart), and its schedule: daily or weekly, at which time."""
+the last one, the chart), and its schedule: daily or weekly, at which time. The schedule is
+one tap away (⚙️ under the digest, or /digest 设置), not a message after every digest: that
+message took the bottom of a phone's screen, where the digest's last lines belong."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from callbacks import DIGEST_FREQUENCY, DIGEST_FULL
+from callbacks import DIGEST_FREQUENCY, DIGEST_FULL, DIGEST_SETTINGS
 from handlers import menu
 from handlers.access import database, language, person_of, quoted, refuse, reply, requires, settings
 from jobs import digests as digest_job
@@ -42,9 +44,15 @@ def _setting_text(lang: str, chosen: digests.DigestSetting) -> str:
     )
 
 
+SETTINGS_WORDS = {"设置", "設置", "设定", "設定", "settings", "setting", "⚙️", "⚙"}  # /digest 设置
+
+
 @requires(LEADER, OFFICE)
 async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     typed = " ".join(context.args or []).strip()
+    if typed.lower() in SETTINGS_WORDS:
+        await show_settings(update, context)
+        return
     if typed:
         await _set_time(update, context, typed)
         return
@@ -63,15 +71,36 @@ async def show_digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not any(digest.by_light.values()) and digest.is_empty():
         text, cut = say(lang, "digest.none"), False
     chat = update.effective_chat.id
-    more = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(say(lang, "digest.btn.full"), callback_data=digest_job.full_button(since))]]
-    )
-    await context.bot.send_message(chat, text, parse_mode="HTML", reply_markup=more if cut else None)
+    full = [InlineKeyboardButton(say(lang, "digest.btn.full"), callback_data=digest_job.full_button(since))]
+    gear = [InlineKeyboardButton(say(lang, "digest.btn.settings"), callback_data=DIGEST_SETTINGS.data())]
     chart = await digest_job.draw_chart_apart(lang, person, digest)
-    if chart:
-        await context.bot.send_photo(chat, chart, caption=digest_job.chart_caption(lang, person, digest))
+    # ⚙️ goes under the last message, where the thumb is; 完整简报 stays under the text it completes
+    rows = ([full] if cut else []) + ([] if chart else [gear])
     await context.bot.send_message(
-        chat, _setting_text(lang, chosen), parse_mode="HTML", reply_markup=_schedule_markup(lang)
+        chat, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
+    if chart:
+        await context.bot.send_photo(
+            chat,
+            chart,
+            caption=digest_job.chart_caption(lang, person, digest),
+            reply_markup=InlineKeyboardMarkup([gear]),
+        )
+
+
+@requires(LEADER, OFFICE)
+async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The digest's schedule now, with 每日 / 每周 / 暂停 and how to change the time."""
+    if update.callback_query:
+        await update.callback_query.answer()
+    person = person_of(update, context)
+    lang = language(update, context, person)
+    chosen = digests.setting(database(context), person.id)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _setting_text(lang, chosen),
+        parse_mode="HTML",
+        reply_markup=_schedule_markup(lang),
     )
 
 
@@ -128,5 +157,6 @@ def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("digest", show_digest),
         CallbackQueryHandler(choose_frequency, pattern=DIGEST_FREQUENCY),
+        CallbackQueryHandler(show_settings, pattern=DIGEST_SETTINGS),
         CallbackQueryHandler(show_full, pattern=DIGEST_FULL),
     ]
