@@ -166,6 +166,8 @@ MESSAGES = {
     "opinion.submitted_named": "Submitted as #{id}. The office's replies will come to you directly.",
     "opinion.submitted_anonymous": 'Submitted anonymously as #{id}.\n\nYour receipt:\n<code>{receipt}</code>\n\n⚠️ The receipt is shown only this once and the bot does not keep it. Copy it or take a screenshot; send /receipt with it to read replies and write back.\n\nSo that no record ties this opinion to you, it waits in memory and is written together with others, in shuffled order (once {k} are waiting, at the latest at the next batch time). If the bot restarts before then, it is lost: /receipt will then say the code is unknown, and please submit it again.\nWhat you typed and sent has been deleted from this chat; once you have saved the receipt, tap "I have saved it" and this message goes too (otherwise after 24 hours).',
     "opinion.cancelled": "Cancelled; the draft was discarded.",
+    "opinion.cancelled_anonymous": "Cancelled; the draft was discarded. To protect your anonymity, what you wrote in it (text, photos, preview) was deleted from this chat and not kept by the bot.",
+    "opinion.dropped_anonymous": "Your anonymous draft ended without being submitted. To protect your anonymity, what you wrote in it (text, photos, preview) was deleted from this chat and not kept by the bot; send /opinion to start again.",
     "opinion.draft_lost": "This draft is gone: the bot restarted meanwhile, and to protect anonymity drafts are never saved to disk. Send /opinion to start again.",
     "opinion.status.new": "waiting",
     "opinion.status.replied": "replied",

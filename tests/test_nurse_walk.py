@@ -1,0 +1,78 @@
+"""A nurse (职工) on her phone, after the chat began to forget: what an anonymous draft leaves in
+her chat however it ends, and what she is told of it. The operator holding the bot's token
+copies every message still in a member's chat by its id (test_mixing.copy_of_chat)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import pytest
+from conftest import RECEIPT, join
+from test_mixing import copy_of_chat
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def _to_the_preview(staff, marker: str) -> None:
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    await staff.send(f"候诊区座椅太少 {marker}")
+    await staff.press("完成，预览")
+
+
+@pytest.mark.parametrize("ending", ["/cancel", "menu", "/opinion"])
+async def test_an_anonymous_draft_ended_unsubmitted_takes_its_preview_from_the_chat(
+    running_bot, client, invited, server, ending
+):
+    """The preview shows the opinion's words; a draft submitted takes it away, one cancelled by
+    /cancel, left by a menu tap or replaced by a new /opinion left it in the chat, beside the
+    nurse's id: the same words submitted later (or the office reading them in another way) name
+    her. She is told, in the reply that ends the draft, that her words were removed and not kept."""
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await _to_the_preview(staff, marker)
+    await staff.send({"menu": "🔑 回执查询"}.get(ending, ending))
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if marker in text], f"ended by {ending}, the preview stays"
+    told = await staff.wait_for("没有保存")
+    assert "删除" in told.text and "匿名" in told.text
+
+
+async def test_the_bots_answers_inside_an_anonymous_draft_leave_with_it(running_bot, client, invited, server):
+    """Inside the draft the bot answers what it could not take (a hint under words typed where
+    a button was expected, a text over the limit, a photo prompt after each photo, 修改's
+    请输入): kept after the draft, each pointed at messages no longer there ("请点上方按钮") and
+    carried the date the box was used, which the /opinion and its steps no longer do."""
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    await staff.send("食堂饭菜太咸")  # at the category step: a hint
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    limit = running_bot.app.bot_data["settings"].opinion_max_chars
+    await staff.send("咸" * (limit + 1))  # over the limit: told so
+    await staff.send("食堂饭菜太咸")
+    await staff.send_file(b"not a jpeg", "photo.jpg", kind="photo")  # 无法读取
+    await staff.send_file(_jpeg(), "photo.jpg", kind="photo")  # a photo prompt after it
+    await staff.press("完成，预览")
+    await staff.press("修改")
+    await staff.send("食堂饭菜太咸，中午最咸")
+    reply = await staff.press("提交")
+    assert RECEIPT.search(reply[-1].text or "")
+    await staff.press("我已保存")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    traces = ["请点上方按钮", "上限", "图片", "意见内容"]
+    assert not [text for text in copied if any(t in text for t in traces)], copied
