@@ -131,7 +131,8 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
             if draft is not None and update.effective_chat is not None:
                 from jobs import forgetting  # what it showed, and what the person typed, leave too
 
-                await forgetting.forget_draft(context.application, update.effective_chat.id, draft)
+                # (within the day: the preview is there to copy from, for a person called away)
+                forgetting.draft_left(context.application, update.effective_chat.id, draft)
         if update.effective_chat is not None:
             await context.bot.send_message(
                 update.effective_chat.id,

@@ -56,6 +56,18 @@ async def forget_draft(app: Application, chat_id: int, draft: Draft, keep: tuple
     await forget_now(app, chat_id, [m for m in dict.fromkeys(shown + typed) if m not in keep])
 
 
+def draft_left(app: Application, chat_id: int, draft: Draft, keep: tuple[int, ...] = ()) -> list[int]:
+    """An anonymous draft the person did not end themselves (a menu tap, a new /opinion, the
+    timeout): what it showed stays for them to copy their words from, for the day a receipt
+    stays, and the messages are returned for a next draft to take along when it ends."""
+    if not draft.anonymous:
+        return []
+    left = [m for m in dict.fromkeys(draft.shown_in + draft.typed) if m not in keep]
+    draft.shown_in, draft.typed = [], []
+    forget_later(app, chat_id, left)
+    return left
+
+
 def forget_later(app: Application, chat_id: int, message_ids: list[int], after: timedelta = LATER) -> None:
     due = clock.now() + after
     waiting = _waiting(app)

@@ -29,24 +29,56 @@ async def _to_the_preview(staff, marker: str) -> None:
     await staff.press("完成，预览")
 
 
-@pytest.mark.parametrize("ending", ["/cancel", "menu", "/opinion"])
-async def test_an_anonymous_draft_ended_unsubmitted_takes_its_preview_from_the_chat(
+async def test_a_cancelled_anonymous_draft_takes_its_preview_from_the_chat(
+    running_bot, client, invited, server
+):
+    """The preview shows the opinion's words; a draft submitted took it away, one cancelled by
+    /cancel left it in the chat beside the nurse's id: the same words submitted later name her.
+    She is told, in the reply that ends the draft, that her words were deleted and not kept."""
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    marker = f"MARK{uuid.uuid4().hex}"
+    await _to_the_preview(staff, marker)
+    await staff.send("/cancel")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if marker in text], "cancelled, the preview stays"
+    told = await staff.wait_for("没有保存")
+    assert "删除" in told.text and "匿名" in told.text
+
+
+@pytest.mark.parametrize("ending", ["menu", "/opinion"])
+async def test_a_draft_left_without_cancel_keeps_its_words_to_copy_for_a_day_at_most(
     running_bot, client, invited, server, ending
 ):
-    """The preview shows the opinion's words; a draft submitted takes it away, one cancelled by
-    /cancel, left by a menu tap or replaced by a new /opinion left it in the chat, beside the
-    nurse's id: the same words submitted later (or the office reading them in another way) name
-    her. She is told, in the reply that ends the draft, that her words were removed and not kept."""
+    """At the preview the nurse taps a menu button (to look something up) or starts again: the
+    draft ends without her asking. Her words stay to copy from, she is told they go, and they
+    leave the chat within the day (before, they stayed for good, beside her id), or with the
+    next draft as soon as it ends."""
+    from jobs import forgetting
+    from storage.clock import clock
+
     staff = await join(client, invited, 101, "张伟")
     thief = await client.user(666, "token holder")
     marker = f"MARK{uuid.uuid4().hex}"
     await _to_the_preview(staff, marker)
     await staff.send({"menu": "🔑 回执查询"}.get(ending, ending))
-    copied = await copy_of_chat(client, server, staff, thief)
-    assert copied, "the copy must see the chat it checks"
-    assert not [text for text in copied if marker in text], f"ended by {ending}, the preview stays"
     told = await staff.wait_for("没有保存")
-    assert "删除" in told.text and "匿名" in told.text
+    assert "24 小时" in told.text and "复制" in told.text
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert [text for text in copied if marker in text], "gone before she could copy it"
+    if ending == "/opinion":
+        await staff.press("匿名提交")
+        await staff.press("形式主义")
+        await staff.press("门诊部")
+        await staff.send("候诊区座椅太少")
+        await staff.press("完成，预览")
+        await staff.press("提交")
+    else:
+        clock.advance(forgetting.LATER)
+        await forgetting.sweep(running_bot.app)
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert not [text for text in copied if marker in text], f"left by {ending}, the preview stays"
 
 
 async def test_the_bots_answers_inside_an_anonymous_draft_leave_with_it(running_bot, client, invited, server):
@@ -76,3 +108,23 @@ async def test_the_bots_answers_inside_an_anonymous_draft_leave_with_it(running_
     assert copied, "the copy must see the chat it checks"
     traces = ["请点上方按钮", "上限", "图片", "意见内容"]
     assert not [text for text in copied if any(t in text for t in traces)], copied
+
+
+@pytest.mark.parametrize("how", ["/receipt {}", "{}", "ask"])
+async def test_a_typed_receipt_code_that_vanishes_is_said_to_have_gone(running_bot, client, invited, how):
+    """The nurse pastes her code; it vanishes from the chat as the card comes. Nothing said why,
+    and a code with a slip was answered 请核对后再试 with the code she would check already gone.
+    Both answers now say that what she sent was deleted to protect her anonymity."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    for code in (receipt, receipt[:-1] + ("A" if receipt[-1] != "A" else "B")):
+        if how == "ask":
+            await staff.send("/receipt")
+            said = await staff.send(code)
+        else:
+            said = await staff.send(how.format(code))
+        answer = "\n".join(m.text or "" for m in said)
+        assert "已从对话中删除" in answer and "匿名" in answer, answer

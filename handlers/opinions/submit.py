@@ -279,10 +279,11 @@ async def _clear_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft:
 
 @requires(*MEMBERS, GUEST)
 async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await _drop_older(update, context)
+    left = await _drop_older(update, context)
     if current_person(update, context) is None:
         return await _start_as_guest(update, context)
     draft = drafts(context)[update.effective_user.id] = Draft()
+    draft.typed += left  # the older draft's words, there to copy, leave with this one
     _opened_by(update, draft)
     lang = language(update, context)
     draft.shown_in.append(  # the steps are edited into it; it goes with the previews
@@ -308,13 +309,14 @@ def _opened_by(update: Update, draft: Draft) -> None:
         draft.typed.append(update.message.message_id)
 
 
-async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[int]:
     older = _forget(update, context)
-    if older:
-        _end(context, older, "cancelled")
-        await _clear_prompt(context, update.effective_chat.id, older)
-        opener = (update.message.message_id,) if update.message else ()  # it opens the new one
-        await _dropped(update, context, older, keep=opener)
+    if not older:
+        return []
+    _end(context, older, "cancelled")
+    await _clear_prompt(context, update.effective_chat.id, older)
+    opener = (update.message.message_id,) if update.message else ()  # it opens the new one
+    return await _dropped(update, context, older, keep=opener)
 
 
 @requires(*MEMBERS, GUEST)
@@ -638,15 +640,17 @@ async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def _dropped(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, keep: tuple[int, ...] = ()
-) -> None:
-    """An anonymous draft left unsubmitted (a menu tap, a new /opinion) leaves the chat, and the
-    person, who did not ask for that, is told once that what they wrote was not kept."""
+) -> list[int]:
+    """An anonymous draft left unsubmitted without a 取消 (a menu tap, a new /opinion): its
+    preview stays for the person to copy their words from, and leaves the chat within a day
+    (with the next draft, if one ends sooner). Told once, since they did not ask for it."""
     written = draft.anonymous and bool(draft.text or draft.photos)
-    await forgetting.forget_draft(context.application, update.effective_chat.id, draft, keep)
+    left = forgetting.draft_left(context.application, update.effective_chat.id, draft, keep)
     if written:
         await context.bot.send_quietly(
             update.effective_chat.id, say(language(update, context), "opinion.dropped_anonymous")
         )
+    return left
 
 
 @requires(*MEMBERS, GUEST)
