@@ -44,6 +44,7 @@ from telegram.ext import (
 )
 
 import callbacks
+import services
 from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from jobs import forgetting
@@ -349,6 +350,16 @@ async def _forget_if_anonymous(typed: Update, tap: Update, context: ContextTypes
         await forgetting.forget_now(
             context.application, typed.effective_chat.id, [typed.effective_message.message_id]
         )
+        await _say_typed_gone(typed, context)
+
+
+async def _say_typed_gone(typed: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The word vanished as the sheet took it: said once (since the start, in memory), without
+    the word, which would be the ballot again."""
+    told = services.of(context.application).shared.told_typed_gone
+    if typed.effective_user is not None and typed.effective_user.id not in told:
+        told.add(typed.effective_user.id)
+        await reply(typed, context, "choice.typed_gone")
 
 
 def _checked(handler: BaseHandler, update: Update) -> object | None:

@@ -128,3 +128,20 @@ async def test_a_typed_receipt_code_that_vanishes_is_said_to_have_gone(running_b
             said = await staff.send(how.format(code))
         answer = "\n".join(m.text or "" for m in said)
         assert "已从对话中删除" in answer and "匿名" in answer, answer
+
+
+async def test_grades_typed_on_a_rating_sheet_vanish_with_one_word_of_why(running_bot, client, invited):
+    """民主评议: the nurse types 差 five times instead of tapping; each 差 vanished from her chat as
+    the sheet took it, and nothing said why. Now the first says so, once, without the grade."""
+    office = await join(client, invited, 103, "王芳")
+    staff = await join(client, invited, 101, "张伟")
+    preview = await office.send("/newsheet 民主评议 | 李娜 | 7天 | 门诊部")
+    await office.press("确认发出", message=preview[-1])
+    invite = await staff.wait_for("请参加民主评议")
+    await staff.press("开始评议", message=invite)
+    said = []
+    for _ in range(5):
+        said += await staff.send("差")
+    assert "已提交" in (await staff.press("提交"))[-1].text
+    told = [m.text for m in said if "从对话中删除" in (m.text or "")]
+    assert len(told) == 1 and "匿名" in told[0] and "差" not in told[0], [m.text for m in said]

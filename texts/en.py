@@ -15,6 +15,7 @@ MESSAGES = {
     "btn.more": "⋯ More",
     "choice.hint": "Tap one of the buttons above, or type what it says.",
     "choice.department": "Tap one of the buttons above, or type the department's name.",
+    "choice.typed_gone": "To protect your anonymity, the choice you typed was taken as its button and deleted from this chat (as it will be each time).",
     "menu.more": "More:",
     "cmd.start": "Start / show the menu",
     "cmd.help": "What I can do",

@@ -17,6 +17,7 @@ MESSAGES = {
     "btn.more": "⋯ 更多",
     "choice.hint": "请点上方按钮选择，或直接输入按钮上的文字。",
     "choice.department": "请点上方按钮选择，或直接输入科室名称。",
+    "choice.typed_gone": "为保护匿名，您输入的选择已按按钮记下，并从对话中删除（以后也会这样）。",
     "menu.more": "更多功能：",
     # command list
     "cmd.start": "开始 / 显示菜单",

@@ -15,6 +15,7 @@ MESSAGES = {
     "btn.more": "⋯ 更多",
     "choice.hint": "請點上方按鈕選擇，或直接輸入按鈕上的文字。",
     "choice.department": "請點上方按鈕選擇，或直接輸入科室名稱。",
+    "choice.typed_gone": "為保護匿名，您輸入的選擇已按按鈕記下，並從對話中刪除（以後也會這樣）。",
     "menu.more": "更多功能：",
     "cmd.start": "開始 / 顯示選單",
     "cmd.help": "我能做什麼",
