@@ -145,3 +145,23 @@ async def test_grades_typed_on_a_rating_sheet_vanish_with_one_word_of_why(runnin
     assert "已提交" in (await staff.press("提交"))[-1].text
     told = [m.text for m in said if "从对话中删除" in (m.text or "")]
     assert len(told) == 1 and "匿名" in told[0] and "差" not in told[0], [m.text for m in said]
+
+
+async def test_a_write_back_over_the_limit_is_answered_in_words_that_leave_with_the_card(
+    running_bot, client, invited, server
+):
+    """回复活动办 with a text over the limit: 内容有 … 字 answered it and stayed for good after
+    看完了, while 请输入 and 已发送 leave with the card: its date said when she wrote back."""
+    from conftest import submit_opinion
+
+    staff = await join(client, invited, 101, "张伟")
+    thief = await client.user(666, "token holder")
+    receipt = await submit_opinion(staff, "候诊区座椅不足")
+    await staff.press("我已保存")
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("回复活动办")
+    limit = running_bot.app.bot_data["settings"].opinion_max_chars
+    assert "上限" in (await staff.send("长" * (limit + 1)))[-1].text
+    await staff.send("二楼也一样")
+    await staff.press("看完了")
+    assert not [t for t in await copy_of_chat(client, server, staff, thief) if "上限" in t]

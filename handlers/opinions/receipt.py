@@ -382,7 +382,10 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await refuse(update, context, "receipt.expired")
         return ConversationHandler.END
     if not text or len(text) > limit:
-        await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
+        told = await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
+        # with the card too, as 请输入 and 已发送: kept, its date said when someone wrote back
+        if not keep_with_card(context, update.effective_chat.id, told):
+            forgetting.forget_later(context.application, update.effective_chat.id, [told])
         return WRITING_BACK
     today = clock.now().astimezone(settings(context).timezone).date()
     await _forget_typed(update, context)  # read: it is in memory now, waiting for its batch
