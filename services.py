@@ -48,6 +48,8 @@ class Shared:
     receipt_guard: FloodGuard | None = None  # wrong receipt codes an hour, per person
     opinion_guard: FloodGuard | None = None  # opinions a day, per person
     contacts_since_start: set[int] = field(default_factory=set)
+    # who was told, since the start, that a ballot's word they typed leaves the chat (typed_choice)
+    told_typed_gone: set[int] = field(default_factory=set)
 
 
 @dataclass

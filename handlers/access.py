@@ -95,11 +95,15 @@ async def reply(
     person: Person | None = None,
     reply_markup=None,
     **values,
-) -> None:
-    """Answer in the chat the update came from, in the person's language. (Telegram's answer,
-    the sent message, is not read back: typed_choice.OfferingBot.send_quietly.)"""
+) -> int:
+    """Answer in the chat the update came from, in the person's language; the answer's id.
+    (Telegram's answer, the sent message, is not read back: typed_choice.OfferingBot.send_quietly.)"""
     text = say(language(update, context, person), key, **values)
-    await answering(update, context.bot.send_quietly(update.effective_chat.id, text, reply_markup))
+    sent = context.bot.send_quietly(update.effective_chat.id, text, reply_markup)
+    if update.callback_query:
+        sent_id, _ = await asyncio.gather(sent, update.callback_query.answer())
+        return sent_id
+    return await sent
 
 
 async def answering(update: Update, reply_call: Awaitable) -> None:

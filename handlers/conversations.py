@@ -128,10 +128,11 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
         _drop_kept(name, context)
         if name == "opinion" and user is not None:  # the anonymous draft lives in memory only
             draft = services(context).drafts.pop(user.id, None)
-            if draft is not None and draft.anonymous and draft.typed and update.effective_chat is not None:
-                from jobs import forgetting  # what the person typed that no step read leaves too
+            if draft is not None and update.effective_chat is not None:
+                from jobs import forgetting  # what it showed, and what the person typed, leave too
 
-                await forgetting.forget_now(context.application, update.effective_chat.id, draft.typed)
+                # (within the day: the preview is there to copy from, for a person called away)
+                forgetting.draft_left(context.application, update.effective_chat.id, draft)
         if update.effective_chat is not None:
             await context.bot.send_message(
                 update.effective_chat.id,

@@ -44,6 +44,7 @@ from telegram.ext import (
 )
 
 import callbacks
+import services
 from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from jobs import forgetting
@@ -52,6 +53,7 @@ from storage import names
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
 Chosen = Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[object]]
+OnHint = Callable[[Update, ContextTypes.DEFAULT_TYPE, int], Awaitable[None]]
 
 KEPT = 4  # keyboards remembered per chat: the step's own and a few a job may have sent since
 HINT = "choice.hint"
@@ -348,6 +350,16 @@ async def _forget_if_anonymous(typed: Update, tap: Update, context: ContextTypes
         await forgetting.forget_now(
             context.application, typed.effective_chat.id, [typed.effective_message.message_id]
         )
+        await _say_typed_gone(typed, context)
+
+
+async def _say_typed_gone(typed: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The word vanished as the sheet took it: said once (since the start, in memory), without
+    the word, which would be the ballot again."""
+    told = services.of(context.application).shared.told_typed_gone
+    if typed.effective_user is not None and typed.effective_user.id not in told:
+        told.add(typed.effective_user.id)
+        await reply(typed, context, "choice.typed_gone")
 
 
 def _checked(handler: BaseHandler, update: Update) -> object | None:
@@ -370,10 +382,12 @@ class TypedStep(BaseHandler):
         buttons: list[CallbackQueryHandler],
         hint_key: str = HINT,
         own_first: tuple | None = None,
+        on_hint: OnHint | None = None,
     ):
         super().__init__(self._unused)
         self.step, self.buttons, self.hint_key = list(step), list(buttons), hint_key
         self.own_first = own_first  # None, or the buttons that stay taps when typed (选好了)
+        self.on_hint = on_hint
 
     @staticmethod
     @within_step  # the step's own handlers (and their guards) answer; this one only routes
@@ -427,8 +441,14 @@ class TypedStep(BaseHandler):
         if answered is not None:
             handler, checked = answered
             return await handler.handle_update(update, application, checked, context)
-        await reply(update, context, self.hint_key)
+        await _hint(update, context, self.hint_key, self.on_hint)
         return None  # the conversation stays at this step
+
+
+async def _hint(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, on_hint: OnHint | None) -> None:
+    sent = await reply(update, context, key)
+    if on_hint is not None:
+        await on_hint(update, context, sent)
 
 
 def conversation(
@@ -437,6 +457,7 @@ def conversation(
     fallbacks: list[BaseHandler],
     hints: dict[object, str] | None = None,
     whole_answers: dict[object, tuple] | None = None,
+    on_hint: OnHint | None = None,
     **kwargs,
 ) -> ConversationHandler:
     """A ConversationHandler whose every step with buttons takes their labels typed (TypedStep
@@ -444,7 +465,8 @@ def conversation(
     `whole_answers` are steps whose buttons are toggled on and off before 选好了, where typed
     text is the whole answer at once (门诊部 后勤保障科), read by the step itself, which knows
     every label: there a typed label finishes the step rather than toggling one button; only
-    the buttons listed for the step (选好了) are taken as taps when typed."""
+    the buttons listed for the step (选好了) are taken as taps when typed. `on_hint` is told the
+    id of each hint sent (an anonymous flow takes them from the chat when it ends)."""
     cancelling = [h for h in fallbacks if isinstance(h, CallbackQueryHandler)]
     built: dict[object, list[BaseHandler]] = {}
     for state, step in states.items():
@@ -456,6 +478,7 @@ def conversation(
                     buttons + cancelling,
                     (hints or {}).get(state, HINT),
                     own_first=(whole_answers or {}).get(state),
+                    on_hint=on_hint,
                 ),
                 *step,
             ]
@@ -499,7 +522,11 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
 
 
 def handler(
-    options: Options, chosen: Chosen, hint_key: str = HINT, roles: frozenset[str] = MEMBERS
+    options: Options,
+    chosen: Chosen,
+    hint_key: str = HINT,
+    roles: frozenset[str] = MEMBERS,
+    on_hint: OnHint | None = None,
 ) -> MessageHandler:
     """A MessageHandler for a step whose typed answers go beyond the buttons on the screen (a
     kind typed in another language): `options` gives {label: value}, `chosen` proceeds as the
@@ -510,7 +537,7 @@ def handler(
     async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE):
         value = match(update.message.text, options(update, context))
         if value is None:
-            await reply(update, context, hint_key)
+            await _hint(update, context, hint_key, on_hint)
             return None  # the conversation stays at this step
         return await chosen(update, context, value)
 

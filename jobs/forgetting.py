@@ -19,6 +19,7 @@ from telegram.ext import Application, ContextTypes
 
 import services
 from storage.clock import clock
+from storage.opinions import Draft
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,29 @@ async def forget_now(app: Application, chat_id: int, message_ids: list[int]) -> 
     waiting = _waiting(app)
     for message_id in message_ids:
         waiting.pop((chat_id, message_id), None)
+
+
+async def forget_draft(app: Application, chat_id: int, draft: Draft, keep: tuple[int, ...] = ()) -> None:
+    """An anonymous draft ends, however it ends: what it showed (previews, the steps, the bot's
+    answers inside it) and what the person sent in it leave the chat, but for `keep` (the
+    message the ending's reply is edited into)."""
+    if not draft.anonymous:
+        return
+    shown, typed = draft.shown_in, draft.typed
+    draft.shown_in, draft.typed = [], []
+    await forget_now(app, chat_id, [m for m in dict.fromkeys(shown + typed) if m not in keep])
+
+
+def draft_left(app: Application, chat_id: int, draft: Draft, keep: tuple[int, ...] = ()) -> list[int]:
+    """An anonymous draft the person did not end themselves (a menu tap, a new /opinion, the
+    timeout): what it showed stays for them to copy their words from, for the day a receipt
+    stays, and the messages are returned for a next draft to take along when it ends."""
+    if not draft.anonymous:
+        return []
+    left = [m for m in dict.fromkeys(draft.shown_in + draft.typed) if m not in keep]
+    draft.shown_in, draft.typed = [], []
+    forget_later(app, chat_id, left)
+    return left
 
 
 def forget_later(app: Application, chat_id: int, message_ids: list[int], after: timedelta = LATER) -> None:

@@ -176,11 +176,17 @@ async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: st
     opinion = opinions.by_receipt(database(context), keys(context), typed)
     if opinion is None:
         guard.count(user_id, _hour())
-        await reply(update, context, "receipt.unknown")
+        await reply(update, context, "receipt.unknown")  # it says where the code went
         return ConversationHandler.END
     remember_holder(context, user_id, opinion.id)
     await show_card(update, context, opinion)
     return ConversationHandler.END
+
+
+def _typed_code_line(update: Update, lang: str) -> list[str]:
+    """A card that came from a typed code says where the code went (it vanished as the card
+    came) and that the card goes too, in a line: the person was not told why before."""
+    return [say(lang, "receipt.code_forgotten")] if update.message else []
 
 
 async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
@@ -220,6 +226,7 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
         ]
     buttons += guest_ledger_buttons(update, context, lang)
     buttons.append([InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())])
+    lines += _typed_code_line(update, lang)
     chat_id = update.effective_chat.id
     ids = await send_lines(context, chat_id, lines, InlineKeyboardMarkup(buttons))
     services(context).cards[(chat_id, ids[-1])] = ids
@@ -375,7 +382,10 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
         await refuse(update, context, "receipt.expired")
         return ConversationHandler.END
     if not text or len(text) > limit:
-        await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
+        told = await reply(update, context, "opinion.too_long", count=len(text), limit=limit)
+        # with the card too, as 请输入 and 已发送: kept, its date said when someone wrote back
+        if not keep_with_card(context, update.effective_chat.id, told):
+            forgetting.forget_later(context.application, update.effective_chat.id, [told])
         return WRITING_BACK
     today = clock.now().astimezone(settings(context).timezone).date()
     await _forget_typed(update, context)  # read: it is in memory now, waiting for its batch

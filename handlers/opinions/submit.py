@@ -186,7 +186,23 @@ async def _step(
     )
     if draft and markup:
         draft.prompt = sent
+    if draft:
+        noted_answer(draft, sent)
     return sent
+
+
+def noted_answer(draft: Draft, message_id: int) -> None:
+    """Whatever the bot says inside an anonymous draft (a step, a hint under words typed where
+    a button was expected, 内容有 … 字, a photo prompt after each photo) leaves the chat with the
+    draft: kept, it pointed at messages no longer there and carried the date the box was used."""
+    if draft.anonymous and message_id not in draft.shown_in:
+        draft.shown_in.append(message_id)
+
+
+async def _hinted(update: Update, context: ContextTypes.DEFAULT_TYPE, message_id: int) -> None:
+    draft = _draft(update, context)
+    if draft is not None:
+        noted_answer(draft, message_id)
 
 
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
@@ -263,10 +279,11 @@ async def _clear_prompt(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft:
 
 @requires(*MEMBERS, GUEST)
 async def start_opinion(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await _drop_older(update, context)
+    left = await _drop_older(update, context)
     if current_person(update, context) is None:
         return await _start_as_guest(update, context)
     draft = drafts(context)[update.effective_user.id] = Draft()
+    draft.typed += left  # the older draft's words, there to copy, leave with this one
     _opened_by(update, draft)
     lang = language(update, context)
     draft.shown_in.append(  # the steps are edited into it; it goes with the previews
@@ -292,14 +309,14 @@ def _opened_by(update: Update, draft: Draft) -> None:
         draft.typed.append(update.message.message_id)
 
 
-async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drop_older(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[int]:
     older = _forget(update, context)
-    if older:
-        _end(context, older, "cancelled")
-        await _clear_prompt(context, update.effective_chat.id, older)
-        if update.message and update.message.message_id in older.typed:  # it opens the new one
-            older.typed.remove(update.message.message_id)
-        await _forget_strays(context, update.effective_chat.id, older)
+    if not older:
+        return []
+    _end(context, older, "cancelled")
+    await _clear_prompt(context, update.effective_chat.id, older)
+    opener = (update.message.message_id,) if update.message else ()  # it opens the new one
+    return await _dropped(update, context, older, keep=opener)
 
 
 @requires(*MEMBERS, GUEST)
@@ -618,17 +635,22 @@ async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     draft = _forget(update, context)
     if draft is not None:
         _end(context, draft, "left")
-        await _forget_strays(context, update.effective_chat.id, draft)
+        await _dropped(update, context, draft)
 
 
-async def _forget_previews(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> None:
-    """The previews show the text: an anonymous draft's leave the chat with the draft, and with
-    them what no step read (`_forget_strays`), in one call."""
-    if draft is None or not draft.anonymous:
-        return
-    gone, draft.typed = [*draft.shown_in, *draft.typed], []
-    if gone:
-        await forgetting.forget_now(context.application, update.effective_chat.id, gone)
+async def _dropped(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, keep: tuple[int, ...] = ()
+) -> list[int]:
+    """An anonymous draft left unsubmitted without a 取消 (a menu tap, a new /opinion): its
+    preview stays for the person to copy their words from, and leaves the chat within a day
+    (with the next draft, if one ends sooner). Told once, since they did not ask for it."""
+    written = draft.anonymous and bool(draft.text or draft.photos)
+    left = forgetting.draft_left(context.application, update.effective_chat.id, draft, keep)
+    if written:
+        await context.bot.send_quietly(
+            update.effective_chat.id, say(language(update, context), "opinion.dropped_anonymous")
+        )
+    return left
 
 
 @requires(*MEMBERS, GUEST)
@@ -645,7 +667,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     )
     if refusal:
         _end(context, draft, "cancelled")
-        await _say(
+        refused = await _say(
             update,
             context,
             refusal,
@@ -657,7 +679,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
             ),
         )
         _forget(update, context)
-        await _forget_strays(context, update.effective_chat.id, draft)
+        await forgetting.forget_draft(context.application, update.effective_chat.id, draft, keep=(refused,))
         return ConversationHandler.END
     author_id = None if draft.public else person_of(update, context).id
     from handlers.opinions.receipt import guest_ledger_buttons, keys, remember_holder  # one flow hands over
@@ -673,7 +695,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         return ConversationHandler.END
     guard.count(user_id, day)
     remember_holder(context, user_id, opinion_id)
-    await _forget_previews(update, context, draft)
+    await forgetting.forget_draft(context.application, update.effective_chat.id, draft)
     shown = await _say(
         update,
         context,
@@ -696,13 +718,19 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(update, context)
     if update.callback_query and (draft is None or _token(update) != draft.token):
         return await stale_press(update, context)
+    key = "opinion.cancelled"
     if draft:
         _end(context, draft, "cancelled")
         if not update.callback_query:
             await _clear_prompt(context, update.effective_chat.id, draft)
-        await _forget_strays(context, update.effective_chat.id, draft)
-    await _say(update, context, "opinion.cancelled", edit=bool(update.callback_query))
-    _forget(update, context)
+        _forget(update, context)
+        if draft.anonymous and (draft.text or draft.photos):
+            key = "opinion.cancelled_anonymous"  # said once, where the words went
+        # the reply is edited into the message pressed: everything else the draft showed goes
+        pressed = update.callback_query.message if update.callback_query else None
+        keep = (pressed.message_id,) if pressed else ()
+        await forgetting.forget_draft(context.application, update.effective_chat.id, draft, keep)
+    await _say(update, context, key, edit=bool(update.callback_query))
     return ConversationHandler.END
 
 
@@ -773,13 +801,19 @@ def submission_conversation() -> ConversationHandler:
             CHOOSING_CATEGORY: [
                 CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
                 # a guest from the poster types too: the step's own answer is theirs as well
-                typed_choice.handler(_categories_offered, _typed(_category_chosen), roles=BOX_USERS),
+                typed_choice.handler(
+                    _categories_offered, _typed(_category_chosen), roles=BOX_USERS, on_hint=_hinted
+                ),
             ],
             CHOOSING_DEPARTMENT: [
                 CallbackQueryHandler(choose_department, pattern=OPINION_DEPARTMENT),
                 CallbackQueryHandler(more_departments, pattern=OPINION_DEPARTMENT_PAGE),
                 typed_choice.handler(
-                    _departments_offered, _typed(_department_chosen), "choice.department", roles=BOX_USERS
+                    _departments_offered,
+                    _typed(_department_chosen),
+                    "choice.department",
+                    roles=BOX_USERS,
+                    on_hint=_hinted,
                 ),
             ],
             WRITING: [
@@ -804,6 +838,7 @@ def submission_conversation() -> ConversationHandler:
         ],
         name="opinion",
         conversation_timeout=conversations.TIMEOUT,
+        on_hint=_hinted,
         persistent=False,  # the promise: not even the step someone is at goes to disk
         allow_reentry=True,
     )
