@@ -280,16 +280,21 @@ async def receive_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         )
         return CONFIRMING
     await send_lines(context, update.effective_chat.id, lines)
-    await _send_questions(
-        update, context, questions, context.user_data["roster_answers"], set(range(len(questions)))
+    await _ask(
+        update, context, lang, questions, context.user_data["roster_answers"], set(range(len(questions)))
     )
+    return CONFIRMING
+
+
+async def _ask(update, context, lang: str, questions, answers, which: set[int]) -> None:
+    """The questions still to answer, then 确认 under a line of how many there are."""
+    await _send_questions(update, context, questions, answers, which)
     await context.bot.send_message(
         update.effective_chat.id,
         say(lang, "roster.confirm_after_questions", count=len(questions)),
         parse_mode="HTML",
         reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
     )
-    return CONFIRMING
 
 
 @requires(OFFICE)
@@ -374,13 +379,7 @@ async def apply_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
             ),
             parse_mode="HTML",
         )
-        await _send_questions(update, context, questions, answers, set(open_ones))
-        await context.bot.send_message(
-            update.effective_chat.id,
-            say(lang, "roster.confirm_after_questions", count=len(questions)),
-            parse_mode="HTML",
-            reply_markup=_confirm_buttons(lang, context.user_data["roster_token"]),
-        )
+        await _ask(update, context, lang, questions, answers, set(open_ones))
         return CONFIRMING
     same = {i: answer == "same" for i, answer in enumerate(answers)}
     try:

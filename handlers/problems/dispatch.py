@@ -234,7 +234,7 @@ async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE,
         await refuse(update, context, "stale_button")
         return DEPARTMENT
     context.user_data["dispatch"].update(department_id=department_id, department=name)
-    order = _order_of(context, context.user_data["dispatch"]["id"])
+    order = order_of(context, context.user_data["dispatch"]["id"])
     if order is not None:  # the bureau's deadline, said before the leader sets one past it
         await reply(
             update, context, "dispatch.deadline_ordered", department=name, due=order.deadline.isoformat()
@@ -244,7 +244,7 @@ async def _department_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return DEADLINE
 
 
-def _order_of(context: ContextTypes.DEFAULT_TYPE, problem_id: int):
+def order_of(context: ContextTypes.DEFAULT_TYPE, problem_id: int):
     """The 督办 order behind the problem, if it is one (its deadline bounds the problem's)."""
     problem = problems.get(database(context), problem_id)
     if problem is None or problem.source != problems.SUPERVISION:
@@ -260,7 +260,7 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await reply(update, context, "dispatch.bad_deadline", text=update.message.text[:50])
         return DEADLINE
     draft = context.user_data["dispatch"]
-    order = _order_of(context, draft["id"])
+    order = order_of(context, draft["id"])
     if order is not None and deadline > order.deadline:
         # the department would plan to a date after the bureau's 告诫 and 约谈 have gone out
         await reply(

@@ -20,8 +20,9 @@ from callbacks import EXTENSION_ASK, EXTENSION_DECIDE, EXTENSION_SEND
 from handlers import conversations, menu, typed_choice
 from handlers.access import database, language, person_of, reply, requires, too_long
 from handlers.problems.actions import id_in_button, tell_error
+from handlers.problems.dispatch import order_of
 from handlers.reports import ledger
-from jobs import notices, supervision
+from jobs import notices
 from storage import extensions, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
@@ -46,13 +47,6 @@ def _asked_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_i
     return problem
 
 
-def _order_of(context: ContextTypes.DEFAULT_TYPE, problem):
-    """The 督办 order behind the problem, if it is one: its deadline bounds any extension."""
-    if problem is None or problem.source != problems.SUPERVISION:
-        return None
-    return supervision.order_of_problem(context.application, problem.id)
-
-
 @requires(HEAD, LEADER)
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     try:
@@ -60,7 +54,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    order = _order_of(context, problem)
+    order = order_of(context, problem.id)
     if order is not None and problem.deadline is not None and problem.deadline >= order.deadline:
         await reply(update, context, "extension.order_bound", id=problem.id, due=order.deadline.isoformat())
         return ConversationHandler.END
@@ -82,7 +76,7 @@ async def receive_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if await too_long(update, context, reason, extensions.REASON_LIMIT):
         return REASON
     context.user_data["extension"]["reason"] = reason
-    order = _order_of(context, problems.get(database(context), context.user_data["extension"]["id"]))
+    order = order_of(context, context.user_data["extension"]["id"])
     if order is not None:
         await reply(update, context, "extension.date_ordered", due=order.deadline.isoformat())
     else:
@@ -108,7 +102,7 @@ async def receive_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
             deadline=problem.deadline.isoformat(),
         )
         return NEW_DATE
-    order = _order_of(context, problem)
+    order = order_of(context, problem.id)
     if order is not None and new > order.deadline:
         # an institution does not move the bureau's date: its 告诫 and 约谈 would go out regardless
         await reply(
