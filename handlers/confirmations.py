@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from callbacks import Button
@@ -79,7 +78,5 @@ async def cancel(
     buttons gone. An old 取消 of a question asked again meanwhile leaves the new one open."""
     forget(context, subject, token)
     await update.callback_query.answer()
-    try:
-        await update.callback_query.edit_message_text(say(language(update, context), key), parse_mode="HTML")
-    except BadRequest:  # "message is not modified": 取消 tapped twice, the message says so already
-        pass
+    # 取消 tapped twice: the message says so already, and the bot takes "not modified" as done.
+    await update.callback_query.edit_message_text(say(language(update, context), key), parse_mode="HTML")

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -113,10 +112,7 @@ async def show_choices(
         await reply(update, context, key, reply_markup=markup)
         return
     await update.callback_query.answer()
-    try:
-        await update.callback_query.edit_message_reply_markup(markup)
-    except BadRequest:  # "message is not modified": a tap that changed nothing (全体 twice)
-        pass
+    await update.callback_query.edit_message_reply_markup(markup)  # 全体 twice: "not modified" is done
 
 
 # ---- the conversation --------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -216,7 +217,14 @@ class OfferingBot(ExtBot):
         markup = data.get("reply_markup")
         if isinstance(markup, InlineKeyboardMarkup):
             data["reply_markup"] = wire_markup(markup)  # (data is this call's own dict: Bot._post)
-        result = await super()._do_post(endpoint, data, **kwargs)
+        try:
+            result = await super()._do_post(endpoint, data, **kwargs)
+        except BadRequest as error:
+            if endpoint not in _EDITING or "not modified" not in error.message:
+                raise
+            # The message already shows what the edit asked for (a vote pressed again after a
+            # restart lost it, 取消 tapped twice): the person's end state holds, so no error.
+            result = True
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
             self._note(endpoint, data, result, markup)
         return result

@@ -122,3 +122,37 @@ async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(
     assert "发起回头看" in history and "科室确认" in history and "回头看结果" in history
     assert "座椅仍在，候诊区秩序良好" in history
     assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF
+
+
+async def test_a_vote_across_a_restart_counts_once(running_bot, client, db, closed_problem):
+    """Five votes are written as a batch and a sixth waits in memory when the bot restarts: the
+    written voters' old buttons are refused, the sixth (lost with the restart) may vote again, and
+    the closing tally counts each nurse once."""
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    nurses = [await client.user(9200 + n, f"护士{n}") for n in range(STAFF)]
+    for n, nurse in enumerate(nurses):
+        await nurse.send(f"/start {codes[f'护士{n}']}")
+    clock.freeze(datetime.combine(date(2026, 12, 1), time(9, 0, 30), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)
+    asks = await asyncio.gather(*(nurse.wait_for("您对整改效果满意吗") for nurse in nurses))
+    for nurse, ask in zip(nurses, asks, strict=True):
+        await nurse.press("不满意", message=ask)
+    assert db.execute("select count(*) from lookback_voters").fetchone()[0] == 5  # the sixth waits
+
+    await running_bot.restart()
+    for nurse, ask in zip(nurses, asks, strict=True):
+        await nurse.press_data(ask.message_id, ask.buttons[0][0]["callback_data"])  # 满意, this time
+    answers = [(await nurse.callback_answer()).get("text") or "" for nurse in nurses]
+    refused = [n for n, text in enumerate(answers) if "已经投过票" in text]
+    assert len(refused) == 5, answers
+    [lost] = [n for n in range(STAFF) if n not in refused]
+    # its message already says 已记录: the edit changes nothing, which is no error for the nurse
+    assert not any("没有完成" in (m.text or "") for m in nurses[lost].inbox)
+
+    clock.freeze(datetime.combine(date(2026, 12, 15), time(9, 0, 30), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)
+    [lookback_id] = [r[0] for r in db.execute("select id from lookbacks")]
+    tally = lookbacks.tally(db, lookback_id)
+    assert (tally["unsatisfied"], tally["satisfied"]) == (5, 1), tally
+    assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF
