@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 from telegram.ext import Application
 
@@ -151,6 +151,49 @@ def asking(
         )
 
 
+def reminder_moment(lookback: lookbacks.Lookback, today: date) -> str | None:
+    """'half' at half time of the voting, 'last' on its last day (a round of two days or less
+    gets only the last); None on any other day."""
+    last = lookback.closes_on - timedelta(days=1)
+    half = lookback.opens_on + (lookback.closes_on - lookback.opens_on) // 2
+    if today == last and last > lookback.opens_on:
+        return "last"
+    if today == half and lookback.opens_on < half < last:
+        return "half"
+    return None
+
+
+def reminding(
+    app: Application, lookback: lookbacks.Lookback, moment: str, known: dict | None = None
+) -> Iterator[None]:
+    """Ask again those asked who are not on the written voters list. Those whose ballot waits
+    in the pool are asked too, and a press tells them they have voted: leaving them out would
+    write into the outbox who waits, and so whose ballot the next batch holds. A ballot lost to
+    a restart (its voter not on the list) can be cast again only through this."""
+    db = services.of(app).db
+    problem = problems.get(db, lookback.problem_id)
+    if problem is None:  # a look-back's problem is never deleted
+        raise LookupError(f"problem {lookback.problem_id}")
+    written = lookbacks.written_voters(db, lookback.id)
+    waiting = [p for p in voters(app, lookback, known=known) if lookbacks.staff_voter(p.id) not in written]
+    yield
+    buttons = [
+        [(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row] for row in VOTE_BUTTONS
+    ]
+    for start in range(0, len(waiting), ASK_CHUNK):
+        notices.notify(
+            app,
+            waiting[start : start + ASK_CHUNK],
+            f"lookback.reminder_{moment}",
+            buttons=buttons,
+            dedup=f"lookback-remind:{lookback.id}:{moment}",
+            id=problem.id,
+            title=problem.title,
+            last=(lookback.closes_on - timedelta(days=1)).strftime("%m-%d"),
+        )
+        yield
+
+
 def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
     db, settings = services.of(app).db, services.of(app).settings
     result = lookbacks.finish(db, lookback.id, settings.lookback_min_votes, settings.lookback_reopen_share)
@@ -176,7 +219,7 @@ def conclude(app: Application, lookback: lookbacks.Lookback) -> str:
 def run(app: Application, today: date) -> None:
     """The day's look-backs at once, in the caller's transaction (tests and the command line)."""
     started: set[int] = set()
-    for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
+    for steps in _steps(app, today, started):
         for _ in steps:
             pass
 
@@ -185,8 +228,17 @@ async def run_in_slices(app: Application, today: date, slices: Slices | None = N
     """The day's look-backs in committed slices, letting people in between (the sweeper)."""
     slices = slices or Slices(busy=people_waiting(app), around=people_around(app))
     started: set[int] = set()
-    for steps in (_opening(app, today, started), _asking(app, today, started), _concluding(app, today)):
+    for steps in _steps(app, today, started):
         await slices.run(services.of(app).db, steps)
+
+
+def _steps(app: Application, today: date, started: set[int]) -> tuple[Iterator[None], ...]:
+    return (
+        _opening(app, today, started),
+        _asking(app, today, started),
+        _reminding(app, today),
+        _concluding(app, today),
+    )
 
 
 def _opening(app: Application, today: date, started: set[int]) -> Iterator[None]:
@@ -212,14 +264,29 @@ def _asking(app: Application, today: date, started: set[int]) -> Iterator[None]:
     Holders of receipts are told, directly, of those opened in this pass only."""
     known: dict[tuple[str, str], list] = {}  # the pass's groups, each read once
     for lookback in lookbacks.opened_on(services.of(app).db, today):
-        steps = asking(app, lookback, holders=lookback.id in started, known=known)
-        while True:
-            finished = True
-            with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
-                finished = next(steps, _END) is _END
-            if finished:  # done, or skipped as a bad row
-                break
-            yield
+        yield from _guarded(app, lookback, asking(app, lookback, holders=lookback.id in started, known=known))
+
+
+def _reminding(app: Application, today: date) -> Iterator[None]:
+    """Remind, at half time and on the last day, in each look-back open for voting (a pass cut
+    short reminds again: the notices are deduplicated)."""
+    known: dict[tuple[str, str], list] = {}
+    for lookback in lookbacks.voting_on(services.of(app).db, today):
+        moment = reminder_moment(lookback, today)
+        if moment is None:
+            continue
+        yield from _guarded(app, lookback, reminding(app, lookback, moment, known))
+
+
+def _guarded(app: Application, lookback: lookbacks.Lookback, steps: Iterator[None]) -> Iterator[None]:
+    """A look-back's steps until they are done, or skipped (and reported) as a bad row."""
+    while True:
+        finished = True
+        with bad_rows.skipped_if_bad(app, "lookbacks", lookback.id):
+            finished = next(steps, _END) is _END
+        if finished:
+            return
+        yield
 
 
 def _concluding(app: Application, today: date) -> Iterator[None]:

@@ -246,6 +246,23 @@ def opened_on(db: sqlite_utils.Database, day: date) -> list[Lookback]:
     ]
 
 
+def voting_on(db: sqlite_utils.Database, today: date) -> list[Lookback]:
+    """The look-backs open for voting on this day after the day they opened."""
+    return [
+        _lookback(r)
+        for r in db.query(
+            "select * from lookbacks where result is null and opens_on < ? and closes_on > ? order by id",
+            [today.isoformat(), today.isoformat()],
+        )
+    ]
+
+
+def written_voters(db: sqlite_utils.Database, lookback_id: int) -> set[str]:
+    """The voters list as written (never the pool's: see jobs/lookbacks.reminding)."""
+    rows = db.execute("select voter from lookback_voters where lookback_id = ?", [lookback_id])
+    return {voter for (voter,) in rows}
+
+
 def expired(db: sqlite_utils.Database, today: date) -> list[Lookback]:
     return [
         _lookback(r)

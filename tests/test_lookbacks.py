@@ -124,10 +124,8 @@ async def test_thirty_days_after_closure_staff_vote_and_a_failure_reopens(
     assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF
 
 
-async def test_a_vote_across_a_restart_counts_once(running_bot, client, db, closed_problem):
-    """Five votes are written as a batch and a sixth waits in memory when the bot restarts: the
-    written voters' old buttons are refused, the sixth (lost with the restart) may vote again, and
-    the closing tally counts each nurse once."""
+async def _nurses_asked(running_bot, client, db) -> tuple[list, list]:
+    """The six nurses joined, and the look-back opened on 1 December asking them (to 14 December)."""
     waiting = [p.id for p in invitations.unbound(db)]
     codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
     nurses = [await client.user(9200 + n, f"护士{n}") for n in range(STAFF)]
@@ -136,23 +134,66 @@ async def test_a_vote_across_a_restart_counts_once(running_bot, client, db, clos
     clock.freeze(datetime.combine(date(2026, 12, 1), time(9, 0, 30), tzinfo=SHANGHAI))
     await sweeper.sweep_app(running_bot.app)
     asks = await asyncio.gather(*(nurse.wait_for("您对整改效果满意吗") for nurse in nurses))
+    return nurses, list(asks)
+
+
+async def _sweep_on(running_bot, day: int) -> None:
+    clock.freeze(datetime.combine(date(2026, 12, day), time(9, 0, 30), tzinfo=SHANGHAI))
+    await sweeper.sweep_app(running_bot.app)
+
+
+async def test_a_vote_across_a_restart_counts_once(running_bot, client, db, closed_problem):
+    """Five votes are written as a batch and a sixth waits in memory when the bot restarts: the
+    written voters' old buttons are refused; the sixth, lost with the restart, is asked again at
+    half time and votes; the closing tally counts each nurse once."""
+    nurses, asks = await _nurses_asked(running_bot, client, db)
     for nurse, ask in zip(nurses, asks, strict=True):
         await nurse.press("不满意", message=ask)
     assert db.execute("select count(*) from lookback_voters").fetchone()[0] == 5  # the sixth waits
 
     await running_bot.restart()
     for nurse, ask in zip(nurses, asks, strict=True):
-        await nurse.press_data(ask.message_id, ask.buttons[0][0]["callback_data"])  # 满意, this time
+        await nurse.press_data(ask.message_id, ask.buttons[0][0]["callback_data"])  # an old 满意
     answers = [(await nurse.callback_answer()).get("text") or "" for nurse in nurses]
     refused = [n for n, text in enumerate(answers) if "已经投过票" in text]
     assert len(refused) == 5, answers
     [lost] = [n for n in range(STAFF) if n not in refused]
     # its message already says 已记录: the edit changes nothing, which is no error for the nurse
     assert not any("没有完成" in (m.text or "") for m in nurses[lost].inbox)
+    await running_bot.restart()  # the old press counted, and is lost again: now only a reminder helps
 
-    clock.freeze(datetime.combine(date(2026, 12, 15), time(9, 0, 30), tzinfo=SHANGHAI))
-    await sweeper.sweep_app(running_bot.app)
+    await _sweep_on(running_bot, 7)
+    assert not any("投票到" in (m.text or "") for nurse in nurses for m in nurse.inbox)
+    await _sweep_on(running_bot, 8)  # half time: only the nurse not on the written list
+    reminder = await nurses[lost].wait_for("投票到 12-14")
+    reminded = db.execute(
+        "select p.name from outbox o join people p on p.id = o.person_id "
+        "where o.dedup_key like 'lookback-remind:%'"
+    ).fetchall()
+    assert sorted(name for (name,) in reminded) == sorted([f"护士{lost}", "刘洋"])  # not the written five
+    await nurses[lost].press("满意", message=reminder)
+    assert "已记录" in (await nurses[lost].wait_for("已记录")).text
+
+    await _sweep_on(running_bot, 15)
     [lookback_id] = [r[0] for r in db.execute("select id from lookbacks")]
     tally = lookbacks.tally(db, lookback_id)
     assert (tally["unsatisfied"], tally["satisfied"]) == (5, 1), tally
     assert db.execute("select count(*) from lookback_ballots").fetchone()[0] == STAFF
+
+
+async def test_reminders_follow_the_written_list_not_the_pool(running_bot, client, db, closed_problem):
+    """Two ballots wait in memory at half time: their voters are reminded with everyone not on the
+    written list (leaving them out would name whose ballots wait), and a tap tells them they
+    voted. On the last day the reminder comes again, once, however often the sweeper passes."""
+    nurses, asks = await _nurses_asked(running_bot, client, db)
+    for nurse, ask in zip(nurses[:2], asks[:2], strict=True):
+        await nurse.press("满意", message=ask)
+    await _sweep_on(running_bot, 8)
+    reminders = await asyncio.gather(*(nurse.wait_for("投票到 12-14") for nurse in nurses))
+    await nurses[0].press("不满意", message=reminders[0])
+    assert "已经投过票" in (await nurses[0].callback_answer())["text"]
+    await _sweep_on(running_bot, 14)
+    await _sweep_on(running_bot, 14)
+    for nurse in nurses:
+        await nurse.wait_for("最后一天")
+        assert sum("最后一天" in (m.text or "") for m in nurse.inbox) == 1
