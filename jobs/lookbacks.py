@@ -108,21 +108,16 @@ def asking(
     )
     asked = voters(app, lookback, known=known)
     yield  # reading a department (1,000 people at full size) is a step of its own: 17 ms
-    buttons = [
-        [(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row] for row in VOTE_BUTTONS
-    ]
-    for start in range(0, len(asked), ASK_CHUNK):
-        notices.notify(
-            app,
-            asked[start : start + ASK_CHUNK],
-            "lookback.vote_ask",
-            buttons=buttons,
-            dedup=f"lookback-vote:{lookback.id}",
-            id=problem.id,
-            title=problem.title,
-            measures=problem.measures or "—",
-        )
-        yield
+    yield from _asked_to_vote(
+        app,
+        lookback,
+        asked,
+        "lookback.vote_ask",
+        f"lookback-vote:{lookback.id}",
+        id=problem.id,
+        title=problem.title,
+        measures=problem.measures or "—",
+    )
     reach = len(asked) + len(problems.opinions_of(db, problem.id))
     widened = lookbacks.EVERYONE in lookbacks.electorate(db, lookback.id)
     if reach < settings.lookback_min_votes and not widened:
@@ -177,20 +172,27 @@ def reminding(
     written = lookbacks.written_voters(db, lookback.id)
     waiting = [p for p in voters(app, lookback, known=known) if lookbacks.staff_voter(p.id) not in written]
     yield
+    yield from _asked_to_vote(
+        app,
+        lookback,
+        waiting,
+        f"lookback.reminder_{moment}",
+        f"lookback-remind:{lookback.id}:{moment}",
+        id=problem.id,
+        title=problem.title,
+        last=(lookback.closes_on - timedelta(days=1)).strftime("%m-%d"),
+    )
+
+
+def _asked_to_vote(
+    app: Application, lookback: lookbacks.Lookback, asked: list, key: str, dedup: str, **values
+) -> Iterator[None]:
+    """The vote buttons queued to each person, a chunk at a time (deduplicated per person)."""
     buttons = [
         [(label, LOOKBACK_VOTE.data(lookback.id, choice)) for label, choice in row] for row in VOTE_BUTTONS
     ]
-    for start in range(0, len(waiting), ASK_CHUNK):
-        notices.notify(
-            app,
-            waiting[start : start + ASK_CHUNK],
-            f"lookback.reminder_{moment}",
-            buttons=buttons,
-            dedup=f"lookback-remind:{lookback.id}:{moment}",
-            id=problem.id,
-            title=problem.title,
-            last=(lookback.closes_on - timedelta(days=1)).strftime("%m-%d"),
-        )
+    for start in range(0, len(asked), ASK_CHUNK):
+        notices.notify(app, asked[start : start + ASK_CHUNK], key, buttons=buttons, dedup=dedup, **values)
         yield
 
 
