@@ -317,6 +317,7 @@ MESSAGES = {
     "claim.already_yours": "You have already claimed #{id}.",
     "claim.yours": "#{id} {title}\nYours; now: {status}.",
     "claim.taken": "#{id} {title}\n{leader} has claimed it.",
+    "claim.assigned_to": "#{id} {title}\nThe office made {leader} responsible for it.",
     "mine.none": "You have no open problems. Send /claim to see those waiting.",
     "dispatch.btn": "📝 Dispatch",
     "dispatch.measures": "Dispatching #{id}: {title}\nStep 1: write the measures. /cancel cancels.",

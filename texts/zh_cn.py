@@ -329,6 +329,7 @@ MESSAGES = {
     "claim.already_yours": "#{id} 已由您接单，不用再点。",
     "claim.yours": "#{id} {title}\n由您负责，目前：{status}。",
     "claim.taken": "#{id} {title}\n已由 {leader} 接单。",
+    "claim.assigned_to": "#{id} {title}\n活动办已指定 {leader} 负责。",
     "mine.none": "您目前没有负责中的问题。发送 /claim 看看待接单的问题。",
     "dispatch.btn": "📝 下单",
     "dispatch.measures": "下单 #{id}：{title}\n第 1 步：请输入整改措施。发送 /cancel 取消。",

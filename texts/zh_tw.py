@@ -317,6 +317,7 @@ MESSAGES = {
     "claim.already_yours": "#{id} 已由您接單，不用再點。",
     "claim.yours": "#{id} {title}\n由您負責，目前：{status}。",
     "claim.taken": "#{id} {title}\n已由 {leader} 接單。",
+    "claim.assigned_to": "#{id} {title}\n活動辦已指定 {leader} 負責。",
     "mine.none": "您目前沒有負責中的問題。發送 /claim 看看待接單的問題。",
     "dispatch.btn": "📝 下單",
     "dispatch.measures": "下單 #{id}：{title}\n第 1 步：請輸入整改措施。發送 /cancel 取消。",
