@@ -43,7 +43,12 @@ MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off lin
 
 def thresholds(app: Application) -> Thresholds:
     settings = services.of(app).settings
-    return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days, settings.anonymity_set)
+    return Thresholds(
+        settings.ledger_amber_days,
+        settings.ledger_stale_days,
+        settings.anonymity_set,
+        settings.unclaimed_working_days,
+    )
 
 
 def build(app: Application, person: Person, since: datetime, today, db=None) -> Digest:
@@ -151,6 +156,10 @@ def _change_line(lang: str, change) -> str:
 
 def _problem_line(lang: str, problem) -> str:
     title = shorten(problem.title, TITLE_UNITS)
+    if problem.status == problem_rules.LISTED:
+        # amber or red because no leader has claimed it (problems.still_before, red_before)
+        listed = problem.created_at.date().isoformat()
+        return say(lang, "digest.problem.unclaimed", id=problem.id, title=title, listed=listed)
     if problem.status in (problem_rules.CLAIMED, problem_rules.REOPENED):
         # amber because it waits on its leader's 下单 (problems.still_before), not a department
         return say(
@@ -332,15 +341,21 @@ def blocks(
     head = [say(lang, title_key, name=person.name, today=digest.today.isoformat())]
     if since_text:
         head.append(say(lang, "digest.since", since=since_text))
-    head.append(say(lang, "digest.lights", **lights))
+    # red is overdue, or listed and claimed by nobody for too long (problems.red_before): named apart
+    late = [p for p in digest.by_light[problem_rules.RED] if p.deadline and p.deadline < digest.today]
+    unclaimed = [p for p in digest.by_light[problem_rules.RED] if p not in late]
+    if unclaimed:
+        head.append(say(lang, "digest.lights.unclaimed", late=len(late), unclaimed=len(unclaimed), **lights))
+    else:
+        head.append(say(lang, "digest.lights", **lights))
     found = [head]
-    late = digest.by_light[problem_rules.RED]
     red = _listed(
         lang, "digest.section.red", late, lambda lang, p: _late_line(lang, p, digest.today), limit=limit
     )
     if red and digest.office is None:
         red[1:1] = _late_departments(lang, late, full=limit is None)
     found.append(red)
+    found.append(_listed(lang, "digest.section.unclaimed", unclaimed, _problem_line, limit=limit))
     found.append(
         _listed(
             lang, "digest.section.amber", digest.by_light[problem_rules.AMBER], _problem_line, limit=limit

@@ -72,7 +72,13 @@ def _figures_of(view, today: date) -> Figures:
         held.rollup_cache = rollup.Cache()
     settings = held.settings
     return held.rollup_cache.figures(
-        held.db, name, today, settings.anonymity_set, settings.ledger_amber_days, settings.ledger_stale_days
+        held.db,
+        name,
+        today,
+        settings.anonymity_set,
+        settings.ledger_amber_days,
+        settings.ledger_stale_days,
+        settings.unclaimed_working_days,
     )
 
 

@@ -168,6 +168,7 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 config.timezone,
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
+                unclaimed=config.unclaimed_working_days,
             )
 
     content, count = await asyncio.to_thread(build)
