@@ -292,6 +292,7 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
         which=which,
         amber=settings.ledger_amber_days,
         stale=settings.ledger_stale_days,
+        unclaimed=settings.unclaimed_working_days,
     )
     print(f"ledger: {count} problems written to {args.file}")
     return 0

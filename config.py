@@ -45,6 +45,7 @@ class Settings:
     opinion_batch_times: tuple[time, ...]
     ledger_amber_days: int
     ledger_stale_days: int
+    unclaimed_working_days: tuple[int, int]  # (amber, red): 待接单 that long turns that colour
     reminder_time: time
     reminder_days: tuple[int, ...]
     escalate_leader_after: int
@@ -140,6 +141,19 @@ def _integer(env: dict[str, str], name: str, default: int | None, minimum: int |
     if minimum is not None and value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+UNCLAIMED_MOST = 250  # working days: a year; the light counts them back through the calendar
+
+
+def _unclaimed(env: dict[str, str]) -> tuple[int, int]:
+    """Working days a listed problem may wait for a leader's 接单 before it turns amber, then
+    red (storage/problems.py: still_before, red_before); red after amber."""
+    amber = _integer(env, "UNCLAIMED_AMBER_WORKING_DAYS", 2, minimum=1)
+    red = _integer(env, "UNCLAIMED_RED_WORKING_DAYS", max(5, amber + 1), minimum=amber + 1)
+    if red > UNCLAIMED_MOST:
+        raise ConfigError(f"UNCLAIMED_RED_WORKING_DAYS must be at most {UNCLAIMED_MOST}, got {red}")
+    return amber, red
 
 
 def _zone(env: dict[str, str]) -> ZoneInfo:
@@ -317,6 +331,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
         opinion_batch_times=_times(env, "OPINION_BATCH_TIMES", "09:00,15:00"),
         ledger_amber_days=_integer(env, "LEDGER_AMBER_DAYS", 3, minimum=0),
         ledger_stale_days=_integer(env, "LEDGER_STALE_DAYS", 14, minimum=1),
+        unclaimed_working_days=_unclaimed(env),
         reminder_time=_times(env, "REMINDER_TIME", "09:00")[0],
         reminder_days=_days(env, "REMINDER_DAYS_BEFORE", "7,3,1,0"),
         escalate_leader_after=_integer(env, "ESCALATE_LEADER_AFTER", 3, minimum=0),

@@ -166,6 +166,63 @@ class DepartmentLights:
     counts: dict[str, int]  # light -> problems
 
 
+# Telegram's sendPhoto takes a photo whose width and height add up to at most 10,000 pixels, the
+# one at most 20 times the other, of at most 10 MB; and shows it at most 1280 pixels on its
+# long side, so a taller one is only scaled down past reading. A chart sent as a photo has at
+# most PHOTO_ROWS bars (`fold`): at 200 departments one bar each was 11,209 px high, refused;
+# 20 bars are 1,309 px, about what a phone shows without scaling the names down.
+PHOTO_SIDES = 10_000
+PHOTO_RATIO = 20
+PHOTO_BYTES = 10 * 1024 * 1024
+PHOTO_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The bars a chart draws, and the departments it leaves out with their problems summed by
+    light (none when every row has a bar): a caption names them, never a chart cut short in
+    silence. Not a bar of their own: summed, it dwarfed every department's bar to a sliver."""
+
+    rows: list[DepartmentLights]
+    left_out: list[str]
+    rest: dict[str, int]
+
+
+def _need(row: DepartmentLights) -> tuple[int, int, int]:
+    counts = row.counts
+    return (-counts.get("red", 0), -counts.get("amber", 0), -sum(counts.values()))
+
+
+def fold(rows: list[DepartmentLights], keep: int = PHOTO_ROWS) -> Folded:
+    """At most `keep` bars. When there are more rows: the `keep` with the most red, then amber,
+    then problems (what the reader must see first), in that order; the others' names (in the
+    same order) and their problems by light, for the caption."""
+    if len(rows) <= keep:
+        return Folded(rows, [], {})
+    ranked = sorted(rows, key=_need)  # stable: equal need keeps the caller's order
+    shown, rest = ranked[:keep], ranked[keep:]
+    summed: dict[str, int] = {}
+    for row in rest:
+        for light_name, count in row.counts.items():
+            summed[light_name] = summed.get(light_name, 0) + count
+    return Folded(shown, [row.department for row in rest], summed)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header (IHDR)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def fits_a_photo(png: bytes) -> bool:
+    """Whether Telegram's sendPhoto takes it (PHOTO_SIDES, PHOTO_RATIO, PHOTO_BYTES)."""
+    width, height = png_size(png)
+    return (
+        width + height <= PHOTO_SIDES
+        and max(width, height) <= PHOTO_RATIO * min(width, height)
+        and len(png) <= PHOTO_BYTES
+    )
+
+
 # A digest's chart is read on a phone, where Telegram shows a photo about 300 points wide: at 7
 # inches (770 px) the department names came out 5 points high, and the legend in the corner lay
 # over the longest bars. The phone's chart is narrower, its text larger, its legend below it.
@@ -182,6 +239,8 @@ def status_by_department(
     patch each: `barh` adds them one by one and re-reads the axes' limits for each, which was half
     the time of a 50-institution roll-up chart.
     """
+    if len(rows) > MOST_ROWS:  # a caller's mistake: a chart is folded (`fold`) or split first
+        raise ValueError(f"{len(rows)} bars would not fit a photo; fold them to {PHOTO_ROWS}")
     family = cjk_font()
     if phone:
         figure = _figure(PHONE_WIDTH, max(2.6, 0.5 * len(rows) + 1.9))
@@ -223,6 +282,9 @@ def status_by_department(
             handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), prop={"family": family}, fontsize=8
         )
     return _png(figure)
+
+
+MOST_ROWS = 150  # bars a status chart can hold within PHOTO_SIDES and PHOTO_RATIO (84 inches)
 
 
 def _box(x: float, y: int, width: float, height: float = 0.8) -> list[tuple[float, float]]:

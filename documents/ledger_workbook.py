@@ -406,7 +406,8 @@ class _Tally:
         row["total"] += 1
         row["done"] += light == problems.DONE
         row["working"] += problem.status in problems.WORKING
-        row["overdue"] += light == problems.RED
+        # red for its deadline (a listed problem nobody claimed is red too, but not late)
+        row["overdue"] += light == problems.RED and bool(problem.deadline and problem.deadline < self.today)
         row["explained"] += light == problems.EXPLAINED
         row["extended"] += extended
 
@@ -484,6 +485,7 @@ def write(
     which: problems.Filter = problems.EVERYTHING,
     amber: int = 3,
     stale: int = 14,
+    unclaimed: tuple[int, int] = problems.UNCLAIMED_WORKING_DAYS,
 ) -> int:
     """Write the ledger of the problems `which` covers to `out` (a path or a binary file);
     returns the number of problems. The problems are read in keyset chunks, and each chunk's
@@ -494,7 +496,7 @@ def write(
     try:
         if list(book._cell_styles) != framed:
             raise AssertionError("the ledger sheet's frame was set up differently")
-        count = _stream(db, out, book, sheet, head, tail, today, zone, which, amber, stale)
+        count = _stream(db, out, book, sheet, head, tail, today, zone, which, (amber, stale, unclaimed))
     except BaseException:
         with contextlib.suppress(Exception):
             sheet.close()  # the unsaved workbook's own stream (openpyxl complains when collected)
@@ -514,8 +516,7 @@ def _stream(
     today: date,
     zone: ZoneInfo,
     which: problems.Filter,
-    amber: int,
-    stale: int,
+    limits: tuple[int, int, tuple[int, int]],
 ) -> int:
     rows = _RowWriter(sheet)
     extended = extensions.approved_counts(db)
@@ -532,7 +533,7 @@ def _stream(
                 written = []
                 for problem in chunk:
                     count += 1
-                    light = problems.light(problem, today, amber, stale)
+                    light = problems.light(problem, today, *limits)
                     written.append(rows.row(count + 1, _values(count, problem, light, looked, zone), light))
                     tally.add(problem, light, extended.get(problem.id, 0))
                 stream.write("".join(written).encode())

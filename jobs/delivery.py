@@ -98,7 +98,10 @@ def holding(app: Application, groupings: list[str]) -> Iterator[None]:
 
 
 async def _send(
-    app: Application, batch: list[Outgoing], paid: bool = False, accepted: list[int] | None = None
+    app: Application,
+    batch: list[Outgoing],
+    paid: bool = False,
+    accepted: list[tuple[int, int | None, int | None]] | None = None,
 ) -> bool:
     """Send one person's batch; marked sent once Telegram accepted it (or, for sends side by
     side, added to `accepted`, which the caller marks sent a group at a time)."""
@@ -108,12 +111,14 @@ async def _send(
     if person is None or not person.chat_id or not person.reachable or not person.active:
         outbox.give_up(db, ids, "unreachable")
         return False
+    if batch[0].edit_of is not None:
+        return await _edit(app, batch[0], person.chat_id)
     text = SEPARATOR.join(o.text for o in batch)
     buttons = [row for o in batch for row in o.buttons]
     paying = {"allow_paid_broadcast": True} if paid else {}
     try:
         if batch[0].photo:
-            await app.bot.send_photo(
+            message = await app.bot.send_photo(
                 person.chat_id,
                 batch[0].photo,
                 caption=text,
@@ -122,7 +127,7 @@ async def _send(
                 **paying,
             )
         else:
-            await app.bot.send_message(
+            message = await app.bot.send_message(
                 person.chat_id, text, parse_mode="HTML", reply_markup=_markup(buttons), **paying
             )
     except Forbidden:
@@ -154,10 +159,59 @@ async def _send(
             db, ids, min(timedelta(seconds=2 ** batch[0].attempts), MAX_BACKOFF), type(error).__name__
         )
         return False
+    # the message it became is kept with the rows, so that it can be edited later (_edit)
     if accepted is None:
-        outbox.mark_sent(db, ids)
+        outbox.mark_sent(db, ids, person.chat_id, message.message_id)
     else:
-        accepted.extend(ids)
+        accepted.extend((outgoing_id, person.chat_id, message.message_id) for outgoing_id in ids)
+    return True
+
+
+async def _edit(app: Application, edit: Outgoing, chat_id: int) -> bool:
+    """An edit row: the message an earlier row became reads `edit.text`, without buttons (a
+    新问题待接单 notice once the problem is taken). Paced as a send (the pacer counts every call
+    to a chat). A message the person deleted, or one Telegram no longer lets the bot edit, is
+    left as it is: the edit is given up and nobody is told (a press on its old button is still
+    answered with who has the problem)."""
+    db = services.of(app).db
+    found = outbox.original(db, edit.edit_of) if edit.edit_of is not None else None
+    if found is None or found.failed:
+        outbox.give_up(db, edit.id, "nothing to edit: the notice never arrived")
+        return False
+    if found.waiting:  # rewritten when the edit was queued: it goes out saying so
+        outbox.mark_sent(db, edit.id)
+        return False
+    if found.message_id is None:
+        outbox.give_up(db, edit.id, "nothing to edit: sent before message ids were kept")
+        return False
+    try:
+        if found.photo:
+            await app.bot.edit_message_caption(
+                found.chat_id or chat_id, found.message_id, caption=edit.text, parse_mode="HTML"
+            )
+        else:
+            await app.bot.edit_message_text(
+                edit.text, found.chat_id or chat_id, found.message_id, parse_mode="HTML"
+            )
+    except RetryAfter as error:
+        wait = error.retry_after
+        outbox.postpone(db, edit.id, wait if isinstance(wait, timedelta) else timedelta(seconds=wait), "429")
+        return False
+    except BadRequest as error:
+        if "not modified" in error.message:  # it already says so
+            outbox.mark_sent(db, edit.id, found.chat_id, found.message_id)
+            return False
+        outbox.give_up(db, edit.id, f"edit refused: {error.message}")  # deleted, or too old
+        log.info("outbox edit %s refused by Telegram: %s", edit.id, error.message)
+        return False
+    except Forbidden:
+        outbox.give_up(db, edit.id, "blocked")
+        return False
+    except TelegramError as error:
+        backoff = min(timedelta(seconds=2**edit.attempts), MAX_BACKOFF)
+        outbox.postpone(db, edit.id, backoff, type(error).__name__)
+        return False
+    outbox.mark_sent(db, edit.id, found.chat_id, found.message_id)
     return True
 
 
@@ -221,13 +275,13 @@ async def _send_side_by_side(app: Application, due: list[list[Outgoing]], in_fli
     at most twice `in_flight` messages."""
     db = services.of(app).db
     room = asyncio.Semaphore(in_flight)
-    accepted: list[int] = []
+    accepted: list[tuple[int, int | None, int | None]] = []
     marked = time.monotonic()
 
     def mark(force: bool = False) -> None:
         nonlocal marked
         if accepted and (force or len(accepted) >= in_flight or time.monotonic() - marked >= MARK_EVERY):
-            outbox.mark_sent(db, accepted)
+            outbox.mark_delivered(db, accepted)
             accepted.clear()
             marked = time.monotonic()
 

@@ -26,13 +26,14 @@ import services
 from callbacks import DIGEST_FULL, DIGEST_SETTINGS
 from documents import charts
 from jobs import bad_rows
+from jobs.notices import fitted
 from storage import db as database
 from storage import digests, outbox, people
 from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
 from storage.people import LEADER, OFFICE, Person
 from texts import say
-from texts.fit import shorten, units
+from texts.fit import CAPTION_LIMIT, shorten, units
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,12 @@ MESSAGE_LIMIT = 4000  # Telegram's is 4096; the rest is room for the cut-off lin
 
 def thresholds(app: Application) -> Thresholds:
     settings = services.of(app).settings
-    return Thresholds(settings.ledger_amber_days, settings.ledger_stale_days, settings.anonymity_set)
+    return Thresholds(
+        settings.ledger_amber_days,
+        settings.ledger_stale_days,
+        settings.anonymity_set,
+        settings.unclaimed_working_days,
+    )
 
 
 def build(app: Application, person: Person, since: datetime, today, db=None) -> Digest:
@@ -151,6 +157,10 @@ def _change_line(lang: str, change) -> str:
 
 def _problem_line(lang: str, problem) -> str:
     title = shorten(problem.title, TITLE_UNITS)
+    if problem.status == problem_rules.LISTED:
+        # amber or red because no leader has claimed it (problems.still_before, red_before)
+        listed = problem.created_at.date().isoformat()
+        return say(lang, "digest.problem.unclaimed", id=problem.id, title=title, listed=listed)
     if problem.status in (problem_rules.CLAIMED, problem_rules.REOPENED):
         # amber because it waits on its leader's 下单 (problems.still_before), not a department
         return say(
@@ -328,19 +338,20 @@ def blocks(
 ) -> list[list[str]]:
     """The digest as blocks: the head, then one block per section (a heading with its lines).
     With `limit`, each section shows that many lines: one phone screen; None shows them all."""
-    lights = {name: len(found) for name, found in digest.by_light.items()}
     head = [say(lang, title_key, name=person.name, today=digest.today.isoformat())]
     if since_text:
         head.append(say(lang, "digest.since", since=since_text))
-    head.append(say(lang, "digest.lights", **lights))
+    # red is overdue, or listed and claimed by nobody for too long (problems.red_before): named apart
+    late, unclaimed = _red_parts(digest)
+    head.append(lights_line(lang, digest))
     found = [head]
-    late = digest.by_light[problem_rules.RED]
     red = _listed(
         lang, "digest.section.red", late, lambda lang, p: _late_line(lang, p, digest.today), limit=limit
     )
     if red and digest.office is None:
         red[1:1] = _late_departments(lang, late, full=limit is None)
     found.append(red)
+    found.append(_listed(lang, "digest.section.unclaimed", unclaimed, _problem_line, limit=limit))
     found.append(
         _listed(
             lang, "digest.section.amber", digest.by_light[problem_rules.AMBER], _problem_line, limit=limit
@@ -473,25 +484,67 @@ def chart_title(lang: str, person: Person) -> str:
 def chart_caption(lang: str, person: Person, digest: Digest) -> str:
     """The chart's caption: its title and the counts by colour. After a tap on 📊 简报 a phone
     shows the newest messages, the chart and what follows it, while the digest's first lines (the
-    counts, what is late) had scrolled away above: the counts now stand under the bars too."""
-    lights = {name: len(found) for name, found in digest.by_light.items()}
-    return (
-        say(lang, "digest.chart.caption", title=chart_title(lang, person))
-        + "\n"
-        + say(lang, "digest.lights", **lights)
+    counts, what is late) had scrolled away above: the counts now stand under the bars too. A
+    chart of more departments than a photo shows (charts.fold) says which ones its last bar
+    sums, as many names as the caption holds, and where each department is."""
+    head = (
+        say(lang, "digest.chart.caption", title=chart_title(lang, person)) + "\n" + lights_line(lang, digest)
     )
+    folded = _folded(lang, digest)
+    if not folded.left_out:
+        return head
+    note = fitted(
+        lang,
+        "digest.chart.folded",
+        CAPTION_LIMIT - units(head) - 1,
+        shown=len(folded.rows),
+        count=len(folded.left_out),
+        lights=left_out_lights(lang, folded),
+        names="、".join(folded.left_out),
+    )
+    return head + "\n" + note
+
+
+def left_out_lights(lang: str, folded: charts.Folded) -> str:
+    """The left-out departments' problems by light, in the chart's own words (逾期 3 · 临期 1)."""
+    return " · ".join(
+        f"{say(lang, f'digest.light.{name}')} {folded.rest[name]}"
+        for name in charts.LIGHT_COLOURS
+        if folded.rest.get(name)
+    )
+
+
+def lights_line(lang: str, digest: Digest) -> str:
+    """The counts by colour; the red of problems nobody claimed named apart from the overdue."""
+    lights = {name: len(found) for name, found in digest.by_light.items()}
+    late, unclaimed = _red_parts(digest)
+    if unclaimed:
+        return say(lang, "digest.lights.unclaimed", late=len(late), unclaimed=len(unclaimed), **lights)
+    return say(lang, "digest.lights", **lights)
+
+
+def _red_parts(digest: Digest) -> tuple[list, list]:
+    """Red for a deadline passed, and red for nobody claiming it (problems.red_before)."""
+    red = digest.by_light[problem_rules.RED]
+    late = [p for p in red if p.deadline and p.deadline < digest.today]
+    return late, [p for p in red if p not in late]
+
+
+def _folded(lang: str, digest: Digest) -> charts.Folded:
+    """The chart's bars: a department each, at most charts.PHOTO_ROWS (the caption names the rest)."""
+    rows = [
+        charts.DepartmentLights(department_shown(lang, name), dict(counts))
+        for name, counts in digest.departments.items()
+    ]
+    return charts.fold(rows)
 
 
 def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
     """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
         return None
-    rows = [
-        charts.DepartmentLights(department_shown(lang, name), dict(counts))
-        for name, counts in digest.departments.items()
-    ]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
-    return rows, chart_title(lang, person), labels
+    return _folded(lang, digest).rows, chart_title(lang, person), labels
 
 
 def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:

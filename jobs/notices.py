@@ -3,8 +3,8 @@ sweeper's jobs, the demo seeder) calls the events below when something happens t
 or a meeting, so no path forgets to tell people:
 
     listed        every leader, with 接单               (chat, /findings, `problems import`)
-    claimed       the office                           (chat)
-    assigned      the leader the office chose          (chat)
+    claimed       the office; every other leader's 接单 notice is edited to say who took it
+    assigned      the leader the office chose; every leader's 接单 notice says to whom (chat)
     dispatched    the department's heads, 报告进展       (chat)
     progress      the problem's leader                 (chat)
     closure asked the office                           (chat)
@@ -340,7 +340,26 @@ def problems_listed(target, ids: list[int]) -> int:
     )
 
 
+def listed_notices_settled(target, problem: Problem, key: str, keep: int | None = None) -> int:
+    """The 新问题待接单 notices every leader got (problem_listed) are edited to say who has the
+    problem now (`key`: claim.taken, claim.assigned_to), without 接单: else each leader would
+    learn it only by pressing. `keep`: the leader whose own card the claim already changed.
+    Queued as edits in the outbox (sent message ids are kept there, a restart loses nothing),
+    so the claimer's answer waits for none of them. Returns how many were queued."""
+    where = reach(target)
+    queued = 0
+    for row in outbox.queued_under(where.db, f"listed:{problem.id}:"):
+        if row.person_id == keep:
+            continue
+        found = people.by_id(where.db, row.person_id)
+        lang = (found.language if found else None) or where.default_language
+        text = fitted(lang, key, id=problem.id, title=problem.title, leader=problem.leader or "")
+        queued += outbox.queue_edit(where.db, row.id, text, f"listed-settled:{problem.id}:{row.person_id}")
+    return queued
+
+
 def problem_claimed(target, problem: Problem, due_at: datetime | None = None) -> int:
+    listed_notices_settled(target, problem, "claim.taken", keep=problem.leader_id)
     return notify(
         target,
         office(target),
@@ -353,6 +372,7 @@ def problem_claimed(target, problem: Problem, due_at: datetime | None = None) ->
 
 
 def problem_assigned(target, problem: Problem, due_at: datetime | None = None) -> int:
+    listed_notices_settled(target, problem, "claim.assigned_to")
     return notify(
         target,
         person(target, problem.leader_id),

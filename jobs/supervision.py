@@ -15,12 +15,13 @@ from telegram.ext import Application
 import services
 from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
 from documents import charts
-from jobs import institutions, notices
+from jobs import digests, institutions, notices
 from storage import dates, orders, outbox, people, problems, rollup, upward_reports
 from storage.db import reader
 from storage.orders import Order, OrderFigures
 from storage.rollup import Figures
 from texts import Raw, say
+from texts.fit import CAPTION_LIMIT, units
 
 ROLLUP_ROLES = people.BODY_ROLES  # who the roll-up digest goes to, in the body
 READERS = 4  # institutions read at once for the roll-up
@@ -72,7 +73,13 @@ def _figures_of(view, today: date) -> Figures:
         held.rollup_cache = rollup.Cache()
     settings = held.settings
     return held.rollup_cache.figures(
-        held.db, name, today, settings.anonymity_set, settings.ledger_amber_days, settings.ledger_stale_days
+        held.db,
+        name,
+        today,
+        settings.anonymity_set,
+        settings.ledger_amber_days,
+        settings.ledger_stale_days,
+        settings.unclaimed_working_days,
     )
 
 
@@ -320,7 +327,7 @@ async def queue_digest(app, slot: datetime) -> int:
             queued += outbox.queue(
                 services.of(body).db,
                 person.id,
-                say(lang, "rollup.chart.title"),
+                chart_caption(lang, ranked),
                 photo=drawn[lang],
                 dedup_key=dedup,
             )
@@ -343,9 +350,34 @@ async def draw_chart_apart(lang: str, ranked: list[Figures]) -> bytes | None:
 def _chart_input(lang: str, ranked: list[Figures]) -> tuple | None:
     if not any(f.total for f in ranked):
         return None
-    rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
     labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
-    return rows, say(lang, "rollup.chart.title"), labels
+    return _folded(lang, ranked).rows, say(lang, "rollup.chart.title"), labels
+
+
+def _folded(lang: str, ranked: list[Figures]) -> charts.Folded:
+    """A bar per institution, in the ranking's order, at most charts.PHOTO_ROWS: past that, those
+    with the most red and amber (the caption names the rest)."""
+    rows = [charts.DepartmentLights(f.institution, dict(f.by_light)) for f in ranked]
+    return charts.fold(rows)
+
+
+def chart_caption(lang: str, ranked: list[Figures]) -> str:
+    """The chart's title, and, when its last bar sums institutions, which (as many names as a
+    caption holds) and that the workbook has each of them."""
+    head = say(lang, "rollup.chart.title")
+    folded = _folded(lang, ranked)
+    if not folded.left_out:
+        return head
+    note = notices.fitted(
+        lang,
+        "rollup.chart.folded",
+        CAPTION_LIMIT - units(head) - 1,
+        shown=len(folded.rows),
+        count=len(folded.left_out),
+        lights=digests.left_out_lights(lang, folded),
+        names="、".join(folded.left_out),
+    )
+    return head + "\n" + note
 
 
 DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook has them all

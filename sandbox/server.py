@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import io
 import itertools
 import json
 import random
@@ -17,6 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from PIL import Image, UnidentifiedImageError
 
 from sandbox.html_check import EntityError, visible_text
 
@@ -367,6 +370,7 @@ class FakeBotApi:
         chat = self._target(params)
         caption = self._checked_text(params, "caption", required=False)
         file_id, content, _ = self._media(params, files, "photo")
+        _check_photo(content)
         photo = [
             {
                 "file_id": file_id,
@@ -638,3 +642,20 @@ def _scope_key(scope: dict, language_code: str | None) -> str:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+PHOTO_SIDES, PHOTO_RATIO, PHOTO_BYTES = 10_000, 20, 10 * 1024 * 1024  # Bot API, sendPhoto
+
+
+def _check_photo(content: bytes) -> None:
+    """As Telegram: "The photo must be at most 10 MB in size. The photo's width and height must
+    not exceed 10000 in total. Width and height ratio must be at most 20." (Bytes that are not an
+    image, which some tests send, are taken as they are.)"""
+    if len(content) > PHOTO_BYTES:
+        raise ApiError(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+    try:
+        width, height = Image.open(io.BytesIO(content)).size
+    except (UnidentifiedImageError, OSError):
+        return
+    if width + height > PHOTO_SIDES or max(width, height) > PHOTO_RATIO * min(width, height):
+        raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")

@@ -212,6 +212,7 @@ class Thresholds:
     amber_days: int = 3
     stale_days: int = 14
     k: int = 5  # ANONYMITY_SET: the fewest 群众 opinions a leader's digest counts apart
+    unclaimed: tuple[int, int] = problem_rules.UNCLAIMED_WORKING_DAYS  # 待接单: amber, red
 
 
 NO_DEPARTMENT = "—"  # listed or claimed, not yet dispatched; named in words where shown
@@ -221,7 +222,9 @@ def _lights(found: list[Problem], today: date, thresholds: Thresholds) -> tuple[
     by_light: dict[str, list[Problem]] = {name: [] for name in problem_rules.LIGHTS}
     departments: dict[str, Counter] = defaultdict(Counter)
     for problem in found:
-        colour = problem_rules.light(problem, today, thresholds.amber_days, thresholds.stale_days)
+        colour = problem_rules.light(
+            problem, today, thresholds.amber_days, thresholds.stale_days, thresholds.unclaimed
+        )
         by_light[colour].append(problem)
         departments[problem.department or NO_DEPARTMENT][colour] += 1
     return by_light, dict(sorted(departments.items()))
@@ -324,12 +327,23 @@ def _newly_late(found: list[Problem], since_day: date, today: date) -> list[Prob
     return [p for p in found if p.status in WORKING and p.deadline and since_day <= p.deadline < today]
 
 
-def _newly_waiting(amber: list[Problem], since_day: date, today: date, stale_days: int) -> list[Problem]:
+def _newly_waiting(
+    by_light: dict[str, list[Problem]], since_day: date, today: date, thresholds: Thresholds
+) -> list[Problem]:
     """Claimed or reopened problems that turned amber since the last digest for waiting on their
-    leader's 下单 (problems.still_before): news, so that a digest with nothing else new still
-    goes, rather than the leader learning it only on tapping 📊 简报."""
-    found = []
-    for problem in amber:
+    leader's 下单 (problems.still_before), and listed ones that turned amber or red for waiting
+    on anyone's 接单: news, so that a digest with nothing else new still goes, rather than the
+    leader or the office learning it only on tapping 📊 简报."""
+    limits = (thresholds.amber_days, thresholds.stale_days, thresholds.unclaimed)
+    found = [
+        problem
+        for colour in (problem_rules.RED, problem_rules.AMBER)
+        for problem in by_light[colour]
+        if problem.status == problem_rules.LISTED
+        and problem_rules.light(problem, since_day, *limits) != colour
+    ]
+    stale_days = thresholds.stale_days
+    for problem in by_light[problem_rules.AMBER]:
         if problem.status not in (problem_rules.CLAIMED, problem_rules.REOPENED):
             continue
         moved = (problem.last_progress_at or problem.created_at).date()
@@ -368,7 +382,7 @@ def for_leader(
         newly_late=_newly_late(found, since_day, today),
         opinions=opinions,
         hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
-        newly_waiting=_newly_waiting(by_light[problem_rules.AMBER], since_day, today, thresholds.stale_days),
+        newly_waiting=_newly_waiting(by_light, since_day, today, thresholds),
     )
 
 
@@ -385,7 +399,8 @@ def for_office(
     opinions = _opinions(db, since_day, today, None, None)
     overdue: dict[str, list[Problem]] = defaultdict(list)
     for problem in by_light[problem_rules.RED]:
-        overdue[problem.department or NO_DEPARTMENT].append(problem)
+        if problem.deadline and problem.deadline < today:  # not the red of nobody claiming it
+            overdue[problem.department or NO_DEPARTMENT].append(problem)
     figures = OfficeFigures(
         opinions_by_status={
             r[0]: r[1]
@@ -413,5 +428,5 @@ def for_office(
         opinions=opinions,
         office=figures,
         hotspots=hotspot_groups.for_office_digest(db, since_day),
-        newly_waiting=_newly_waiting(by_light[problem_rules.AMBER], since_day, today, thresholds.stale_days),
+        newly_waiting=_newly_waiting(by_light, since_day, today, thresholds),
     )

@@ -26,6 +26,7 @@ class Outgoing:
     attempts: int
     grouping: str | None = None
     photo: bytes | None = None  # sent as a photo with `text` as its caption
+    edit_of: int | None = None  # not a new message: the text replaces that row's message
 
 
 def in_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: tuple[time, time]) -> bool:
@@ -90,6 +91,7 @@ def due(db: sqlite_utils.Database, limit: int = 200) -> list[Outgoing]:
             r["attempts"],
             r["grouping"],
             r["photo"],
+            r["edit_of"],
         )
         for r in rows
     ]
@@ -99,10 +101,86 @@ def _each(ids: int | list[int]) -> list[int]:
     return ids if isinstance(ids, list) else [ids]
 
 
-def mark_sent(db: sqlite_utils.Database, ids: int | list[int]) -> None:
+def mark_sent(
+    db: sqlite_utils.Database, ids: int | list[int], chat_id: int | None = None, message_id: int | None = None
+) -> None:
+    """Sent; with the message it became in the person's chat, which a later edit changes."""
+    mark_delivered(db, [(outgoing_id, chat_id, message_id) for outgoing_id in _each(ids)])
+
+
+def mark_delivered(db: sqlite_utils.Database, rows: list[tuple[int, int | None, int | None]]) -> None:
+    """Each (row, chat, message) sent: several at once, for sends made side by side."""
+    now = iso(clock.now())
     with db.atomic():
-        for outgoing_id in _each(ids):
-            db.execute("update outbox set sent_at = ? where id = ?", [iso(clock.now()), outgoing_id])
+        for outgoing_id, chat_id, message_id in rows:
+            db.execute(
+                "update outbox set sent_at = ?, chat_id = ?, message_id = ? where id = ?",
+                [now, chat_id, message_id, outgoing_id],
+            )
+
+
+# ---- edits: a sent notice that has become wrong is changed in the person's chat -------------
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A row queued under a dedup key: whom it is for and whether it is out yet."""
+
+    id: int
+    person_id: int
+    sent: bool
+
+
+def queued_under(db: sqlite_utils.Database, dedup_prefix: str) -> list[Queued]:
+    """The rows whose dedup key starts with the prefix (a range of the key's unique index)."""
+    rows = db.execute(
+        "select id, person_id, sent_at is not null from outbox where dedup_key >= ? and dedup_key < ? "
+        "and edit_of is null order by id",
+        [dedup_prefix, dedup_prefix[:-1] + chr(ord(dedup_prefix[-1]) + 1)],
+    )
+    return [Queued(r[0], r[1], bool(r[2])) for r in rows]
+
+
+def queue_edit(db: sqlite_utils.Database, original_id: int, text: str, dedup_key: str) -> bool:
+    """The message row `original_id` became is to read `text`, without buttons. Not sent yet:
+    the row itself is rewritten (it goes out saying so); and an edit row is queued either way,
+    since a row delivery has already picked goes out as it was read (the edit finds it sent).
+    False when an edit with this dedup_key was queued before."""
+    with db.atomic():
+        db.execute(
+            "update outbox set text = ?, buttons = null "
+            "where id = ? and sent_at is null and failed_at is null",
+            [text, original_id],
+        )
+        return (
+            db.execute(
+                "insert or ignore into outbox (person_id, text, dedup_key, due_at, edit_of) "
+                "select person_id, ?, ?, ?, id from outbox where id = ?",
+                [text, dedup_key, iso(clock.now()), original_id],
+            ).rowcount
+            == 1
+        )
+
+
+@dataclass(frozen=True)
+class Original:
+    """What an edit changes: where the row went (chat and message ids, None when it was sent
+    before they were kept), or that it is still waiting, or that it never arrived."""
+
+    chat_id: int | None
+    message_id: int | None
+    photo: bool
+    waiting: bool
+    failed: bool
+
+
+def original(db: sqlite_utils.Database, outgoing_id: int) -> Original | None:
+    row = db.execute(
+        "select chat_id, message_id, photo is not null, sent_at is null and failed_at is null, "
+        "failed_at is not null from outbox where id = ?",
+        [outgoing_id],
+    ).fetchone()
+    return Original(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])) if row else None
 
 
 def postpone(db: sqlite_utils.Database, ids: int | list[int], delay: timedelta, error: str) -> None:

@@ -725,39 +725,70 @@ LIGHTS = (RED, AMBER, GREEN, DONE, EXPLAINED)  # an explained problem is not don
 
 
 CLAIMED_WAIT_WORKING_DAYS = 2  # 接单 and no 下单 after this many working days: amber
+# Listed (待接单) and claimed by nobody after this many working days: amber, then red. Nobody
+# taking a problem is what the office must see first (it can /assign a leader); the defaults
+# (UNCLAIMED_AMBER_WORKING_DAYS, UNCLAIMED_RED_WORKING_DAYS) give a claim the two working days
+# a 下单 gets, and call a working week without one a failure, as an overdue deadline is.
+UNCLAIMED_WORKING_DAYS = (2, 5)
 
 
-def still_before(status: str, today: date, stale_days: int = 14) -> date:
+def still_before(
+    status: str, today: date, stale_days: int = 14, unclaimed: tuple[int, int] = UNCLAIMED_WORKING_DAYS
+) -> date:
     """An open problem in `status` that has not moved since before this day is amber (the one
     rule for "stalled", read by light() and by the roll-up's SQL):
     - reopened (回头看 found the fix did not hold): at once, until its leader dispatches it
       again (new measures, new deadline): it waits on them, not on a department;
     - claimed (接单) and not dispatched (下单): after CLAIMED_WAIT_WORKING_DAYS working days
       (China's calendar: a holiday does not count), or stale_days, whichever comes first;
+    - listed (待接单) and claimed by nobody: after unclaimed[0] working days (red_before: red
+      after unclaimed[1]), or stale_days, whichever comes first;
     - any other: no progress for stale_days.
-    "Moved" is last_progress_at: claimed, assigned, dispatched, reported, reopened."""
+    "Moved" is last_progress_at: claimed, assigned, dispatched, reported, reopened; for a
+    listed problem, when it was listed (created_at)."""
     if status == REOPENED:
         return today + timedelta(days=1)
     stale = today - timedelta(days=stale_days)
     if status == CLAIMED:
         return max(stale, working_days_before(today, CLAIMED_WAIT_WORKING_DAYS) + timedelta(days=1))
+    if status == LISTED:
+        return max(stale, working_days_before(today, unclaimed[0]) + timedelta(days=1))
     return stale
 
 
-def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 14) -> str:
-    """Red: overdue. Amber: due within amber_days, or stalled (still_before: no progress for
-    stale_days; claimed and not dispatched for 2 working days; reopened). Green: on track.
-    Closed problems are done; explained ones are out of the race but not solved, and say so."""
+def red_before(status: str, today: date, unclaimed: tuple[int, int] = UNCLAIMED_WORKING_DAYS) -> date | None:
+    """A problem in `status` that has not moved since before this day is red though no deadline
+    has passed: a listed one nobody claimed in unclaimed[1] working days. None: no such rule."""
+    if status == LISTED:
+        return working_days_before(today, unclaimed[1]) + timedelta(days=1)
+    return None
+
+
+def light(
+    problem: Problem,
+    today: date,
+    amber_days: int = 3,
+    stale_days: int = 14,
+    unclaimed: tuple[int, int] = UNCLAIMED_WORKING_DAYS,
+) -> str:
+    """Red: overdue, or listed and claimed by nobody for unclaimed[1] working days. Amber: due
+    within amber_days, or stalled (still_before: no progress for stale_days; listed and not
+    claimed for unclaimed[0] working days; claimed and not dispatched for 2 working days;
+    reopened). Green: on track. Closed problems are done; explained ones are out of the race
+    but not solved, and say so."""
     if problem.status == CLOSED:
         return DONE
     if problem.status == EXPLAINED:
         return EXPLAINED
     if problem.deadline and problem.deadline < today:
         return RED
+    last = (problem.last_progress_at or problem.created_at).date()
+    red = red_before(problem.status, today, unclaimed)
+    if red is not None and last < red:
+        return RED
     if problem.deadline and problem.deadline <= today + timedelta(days=amber_days):
         return AMBER
-    last = problem.last_progress_at or problem.created_at
-    if last.date() < still_before(problem.status, today, stale_days):
+    if last < still_before(problem.status, today, stale_days, unclaimed):
         return AMBER
     return GREEN
 

@@ -58,7 +58,12 @@ class Figures:
 
 
 def _by_status_and_light(
-    db: sqlite_utils.Database, figures: Figures, today: date, amber: int, stale: int
+    db: sqlite_utils.Database,
+    figures: Figures,
+    today: date,
+    amber: int,
+    stale: int,
+    unclaimed: tuple[int, int] = problems.UNCLAIMED_WORKING_DAYS,
 ) -> None:
     """Counts by status and by storage.problems.light, in SQL, in one pass over the
     problems_rollup index (m260: every column read here is in it, so no row of the table is
@@ -66,42 +71,53 @@ def _by_status_and_light(
     before a day exactly when its first ten characters are.)
 
     A closed problem's light is done and an explained one's explained; an open one is red past
-    its deadline, amber within `amber` days of it or when it has not moved since
-    problems.still_before (its status's rule: stalled, claimed and not dispatched, reopened),
-    else green. Lights are added in the order (status, light) sorts in, with none of count 0,
-    as the one grouped query before this gave them."""
+    its deadline or when it has not moved since problems.red_before (listed and claimed by
+    nobody), amber within `amber` days of its deadline or when it has not moved since
+    problems.still_before (its status's rule: stalled, listed or claimed and waiting,
+    reopened), else green. `overdue` counts only the red past their deadline. Lights are added
+    in the order (status, light) sorts in, with none of count 0, as the one grouped query
+    before this gave them."""
     stalled_before = " ".join(f"when :s{n} then :b{n}" for n in range(len(OPEN_STATES)))
+    # waiting too long to be red though no deadline passed ('' : no such rule, nothing is before it)
+    waiting = "coalesce(last_progress_at, created_at) < case status when :listed then :red else '' end"
     query = f"""
         select status, count(*),
             sum(deadline < :today),
-            sum(deadline >= :today and deadline <= :amber),
-            sum((deadline is null or deadline > :amber)
+            sum((deadline is null or deadline >= :today) and {waiting}),
+            sum(deadline >= :today and deadline <= :amber and not {waiting}),
+            sum((deadline is null or deadline > :amber) and not {waiting}
                 and coalesce(last_progress_at, created_at) < case status {stalled_before} end)
         from problems group by status"""
     values = {
         "today": today.isoformat(),
         "amber": (today + timedelta(days=amber)).isoformat(),
+        "listed": problems.LISTED,
+        "red": (problems.red_before(problems.LISTED, today, unclaimed) or today).isoformat(),
     }
     for n, status in enumerate(OPEN_STATES):
         values[f"s{n}"] = status
-        values[f"b{n}"] = problems.still_before(status, today, stale).isoformat()
-    for status, count, red, near, still in db.execute(query, values).fetchall():
+        values[f"b{n}"] = problems.still_before(status, today, stale, unclaimed).isoformat()
+    overdue = 0
+    for status, count, late, unclaimed_red, near, still in db.execute(query, values).fetchall():
         if status == problems.CLOSED:
             lights = {problems.DONE: count}
         elif status == problems.EXPLAINED:
             lights = {problems.EXPLAINED: count}
         else:
+            red = (late or 0) + (unclaimed_red or 0)
+            overdue += late or 0
             amber_count = (near or 0) + (still or 0)
             lights = {
                 problems.AMBER: amber_count,
-                problems.GREEN: count - (red or 0) - amber_count,
-                problems.RED: red or 0,
+                problems.GREEN: count - red - amber_count,
+                problems.RED: red,
             }
         figures.by_status[status] = figures.by_status.get(status, 0) + count
         for light in sorted(lights):
             if lights[light]:
                 figures.by_light[light] = figures.by_light.get(light, 0) + lights[light]
     figures.total = sum(figures.by_status.values())
+    figures.overdue = overdue
 
 
 OPEN_STATES = tuple(s for s in problems.STATES if s not in (problems.CLOSED, problems.EXPLAINED))
@@ -109,12 +125,11 @@ OVERDUE_SHOWN = 50  # the workbook's overdue lines per institution (the count is
 
 
 def _overdue(db: sqlite_utils.Database, figures: Figures, today: date) -> None:
-    """Overdue is the red light (open, past its deadline): counted with the lights. The oldest
+    """Overdue: open, past its deadline (red for that): counted with the lights. The oldest
     are read status by status along the roll-up index (m260: status, then deadline), at most a
     page of each, and the page kept is the oldest of those, by deadline and then number. (A
     problem without a deadline is never overdue.)"""
-    figures.overdue = figures.by_light.get(problems.RED, 0)
-    if not figures.overdue:
+    if not figures.overdue:  # counted with the lights (_by_status_and_light)
         return
     rows = []
     for status in OPEN_STATES:
@@ -178,10 +193,16 @@ def _turnout(db: sqlite_utils.Database, figures: Figures) -> None:
 
 
 def figures(
-    db: sqlite_utils.Database, institution: str, today: date, k: int = 5, amber: int = 3, stale: int = 14
+    db: sqlite_utils.Database,
+    institution: str,
+    today: date,
+    k: int = 5,
+    amber: int = 3,
+    stale: int = 14,
+    unclaimed: tuple[int, int] = problems.UNCLAIMED_WORKING_DAYS,
 ) -> Figures:
     found = Figures(institution, k=k)
-    _by_status_and_light(db, found, today, amber, stale)
+    _by_status_and_light(db, found, today, amber, stale, unclaimed)
     _overdue(db, found, today)
     found.extensions = db.execute(
         "select count(*) from problem_extensions where decision = 'approved'"
@@ -254,14 +275,15 @@ class Cache:
         k: int = 5,
         amber: int = 3,
         stale: int = 14,
+        unclaimed: tuple[int, int] = problems.UNCLAIMED_WORKING_DAYS,
     ) -> Figures:
         with self._lock:
             version = self._version(db)
-            state = (institution, today, k, amber, stale, version)
+            state = (institution, today, k, amber, stale, unclaimed, version)
             if version is not None and self._state == state and self._figures is not None:
                 return self._figures
             with reader(db) as reading:
-                found = figures(reading, institution, today, k, amber, stale)
+                found = figures(reading, institution, today, k, amber, stale, unclaimed)
             self.reads += 1
             self._state, self._figures = state, found
             return found

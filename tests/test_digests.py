@@ -84,8 +84,10 @@ async def test_the_office_digest_adds_the_counts(campaign, running_bot, db):
     await sweep_morning(running_bot.app, WEDNESDAY)
     text = digest_rows(db)["王芳"][0]["text"]
     assert "全院整改简报" in text
-    # the unclaimed problem is not late; the explained one is not done
-    assert "🔴 逾期 2 · 🟡 临期或久未进展 1 · 🟢 正常 2 · ✅ 已完成 1 · 💬 已说明原因 1" in text
+    # the unclaimed problem is not late, but listed on Monday and claimed by nobody for two
+    # working days it is amber (problems.still_before); the explained one is not done
+    assert "🔴 逾期 2 · 🟡 临期或久未进展 2 · 🟢 正常 1 · ✅ 已完成 1 · 💬 已说明原因 1" in text
+    assert f"#{ids['unclaimed']} 食堂菜品单一 — 2026-11-30 列入，尚无领导接单" in text
     assert "新收 1 条：医疗服务 1" in text and "全部意见：待处理 1" in text
     assert f"门诊部（1）：#{ids['late']}" in text and f"后勤保障科（1）：#{ids['other_late']}" in text
     assert "孙丽（后勤保障科）" in text

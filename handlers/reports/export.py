@@ -50,6 +50,7 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 which=which,
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
+                unclaimed=config.unclaimed_working_days,
             )
 
     content, count = await asyncio.to_thread(build)

@@ -50,7 +50,15 @@ def today(context: ContextTypes.DEFAULT_TYPE):
 
 def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
     config = settings(context)
-    return LIGHTS[problems.light(problem, today(context), config.ledger_amber_days, config.ledger_stale_days)]
+    return LIGHTS[
+        problems.light(
+            problem,
+            today(context),
+            config.ledger_amber_days,
+            config.ledger_stale_days,
+            config.unclaimed_working_days,
+        )
+    ]
 
 
 def summary_line(context, lang: str, problem: Problem) -> str:

@@ -81,7 +81,8 @@ async def show_rollup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_lines(context, update.effective_chat.id, supervision.lines(lang, ranked, by_name, today))
     chart = await asyncio.to_thread(supervision.draw_chart, lang, ranked)
     if chart:
-        await context.bot.send_photo(update.effective_chat.id, chart, caption=say(lang, "rollup.chart.title"))
+        caption = supervision.chart_caption(lang, ranked)
+        await context.bot.send_photo(update.effective_chat.id, chart, caption=caption)
     views = supervision.institution_views(_app(context))
     if not views:
         return
@@ -168,6 +169,7 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 config.timezone,
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
+                unclaimed=config.unclaimed_working_days,
             )
 
     content, count = await asyncio.to_thread(build)
