@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import contextlib
 import cProfile
+import gc
 import json
 import pstats
 import statistics
@@ -49,6 +52,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest
 
 import bot  # noqa: E402  (harness put the project on the path)
 from bot_api import AiohttpRequest
@@ -68,6 +72,74 @@ class Unlimited(AIORateLimiter):
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         return await callback(*args, **kwargs)
+
+
+class LoopCounts:
+    """What the bot's process did while the people acted, counted rather than timed (`--counts`):
+    a count reads the same on a busy machine, where CPU seconds per update move by a third
+    between runs. Turns of the event loop, timers set (`call_at`, which `call_later` and
+    `asyncio.sleep` go through), tasks started, TCP connections opened, Bot API calls by method,
+    the collector's passes by generation. Something that costs in proportion to how long calls
+    are in flight (a polling loop, a timer per call, a pool that keeps growing) shows as a count
+    per update that grows from 0 ms to --latency; the wrappers cost CPU, so the CPU figures of
+    a counted run are not comparable with the others."""
+
+    WRAPPED = ("_run_once", "call_at", "create_task", "create_connection")  # the loop's, on it alone
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.turns = self.timers = self.tasks = self.connections = 0
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.passes = [0, 0, 0]
+
+    def __enter__(self) -> LoopCounts:
+        loop, self._post = self.loop, BaseRequest.post
+        run_once, call_at = loop._run_once, loop.call_at  # type: ignore[attr-defined]
+        create_task, create_connection, post = loop.create_task, loop.create_connection, self._post
+
+        def turn():
+            self.turns += 1
+            run_once()
+
+        def timer(*args, **kwargs):
+            self.timers += 1
+            return call_at(*args, **kwargs)
+
+        def task(*args, **kwargs):
+            self.tasks += 1
+            return create_task(*args, **kwargs)
+
+        async def connection(*args, **kwargs):
+            self.connections += 1
+            return await create_connection(*args, **kwargs)
+
+        async def call(request, url, *args, **kwargs):
+            self.calls[url.rsplit("/", 1)[-1]] += 1
+            return await post(request, url, *args, **kwargs)
+
+        for name, wrapper in zip(self.WRAPPED, (turn, timer, task, connection), strict=True):
+            setattr(loop, name, wrapper)
+        BaseRequest.post = call  # type: ignore[method-assign]  (every transport's calls go through it)
+        gc.callbacks.append(self._collected)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self._collected)
+        BaseRequest.post = self._post  # type: ignore[method-assign]
+        for name in self.WRAPPED:
+            delattr(self.loop, name)
+
+    def _collected(self, phase: str, info: dict) -> None:
+        if phase == "stop":
+            self.passes[info["generation"]] += 1
+
+    def per_update(self, updates: int) -> str:
+        calls = ", ".join(f"{method} {n / updates:.2f}" for method, n in sorted(self.calls.items()))
+        return (
+            f"per update: loop turns {self.turns / updates:.2f}, timers {self.timers / updates:.2f}, "
+            f"tasks {self.tasks / updates:.2f}; Bot API calls {calls}; in the run: {self.connections} "
+            f"connections opened, collector passes {self.passes}"
+        )
 
 
 # ---- the fake Bot API and the people, each in a process of its own -----------------------
@@ -161,10 +233,11 @@ def our_app(url: str, people: int, codes_file: Path, webhook: bool = False, pace
 
 
 async def measure(
-    kind: str, people: int, latency_ms: float, profile: str | None = None
+    kind: str, people: int, latency_ms: float, profile: str | None = None, counts: bool = False
 ) -> tuple[float, float]:
     """(updates a second, bot CPU milliseconds per update) for one configuration; with
-    `profile`, the bot's process is profiled while the people act (cProfile, written there)."""
+    `profile`, the bot's process is profiled while the people act (cProfile, written there);
+    with `counts`, what its event loop did is counted and printed (LoopCounts)."""
     api = ApiProcess(HERE, latency_ms)
     url = api.url
     codes_file = temporary_database().with_name("codes.json")
@@ -192,17 +265,19 @@ async def measure(
     # would not have to walk, and the collector's settings are the process's, not the bot's code.
     bot.settle_heap()
     profiler = cProfile.Profile(time.process_time) if profile else None  # CPU, not the wall
+    counted = LoopCounts(asyncio.get_running_loop()) if counts else contextlib.nullcontext()
     others = cpu_seconds(api.pid)
     cpu = time.process_time()
-    if profiler:
-        profiler.enable()
-    driver.stdin.write(b"go\n")
-    await driver.stdin.drain()
-    elapsed, people_cpu = map(float, (await driver.stdout.readline()).split())
-    if profiler:
-        profiler.disable()
-        profiler.dump_stats(profile)
-    cpu = time.process_time() - cpu
+    with counted:
+        if profiler:
+            profiler.enable()
+        driver.stdin.write(b"go\n")
+        await driver.stdin.drain()
+        elapsed, people_cpu = map(float, (await driver.stdout.readline()).split())
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        cpu = time.process_time() - cpu
     others = cpu_seconds(api.pid) - others + people_cpu
     await driver.wait()
     if ours:
@@ -218,6 +293,8 @@ async def measure(
         f"{cpu * 1000 / updates:.2f}, fake API and people {others * 1000 / updates:.2f}",
         flush=True,
     )
+    if isinstance(counted, LoopCounts):
+        print(f"    {counted.per_update(updates)}", flush=True)
     return updates / elapsed, cpu * 1000 / updates
 
 
@@ -241,12 +318,16 @@ def _spread(values: list[float], digits: int = 0) -> str:
 QUICK = ("echo-ours", "echo-buttons", "ours")  # the floors on the bot's transport and ours, by polling
 
 
-async def main(people: int, runs: int, latency_ms: float, kinds: tuple[str, ...] = tuple(KINDS)) -> None:
+async def main(
+    people: int, runs: int, latency_ms: float, kinds: tuple[str, ...] = tuple(KINDS), counts: bool = False
+) -> None:
     results: dict[tuple[str, float], list[tuple[float, float]]] = {}
     for _ in range(runs):
         for latency in (0.0, latency_ms):
             for kind in kinds:
-                results.setdefault((kind, latency), []).append(await measure(kind, people, latency))
+                results.setdefault((kind, latency), []).append(
+                    await measure(kind, people, latency, counts=counts)
+                )
     print(
         f"machine: {machine()}; {people} people at once, {STEPS} updates each, {runs} run(s); "
         "figures are min / median / max"
@@ -287,6 +368,12 @@ if __name__ == "__main__":
         help="one configuration (--kind, 整改通 by polling unless "
         "told), once at --latency, its bot under cProfile written to FILE; no floors",
     )
+    parser.add_argument(
+        "--counts",
+        action="store_true",
+        help="also count what each bot's event loop did per update (loop turns, timers, tasks, "
+        "calls, connections, collector passes); the counting costs CPU, so compare counts, not CPU",
+    )
     parser.add_argument("--serve-api", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--kind", help=argparse.SUPPRESS)
@@ -307,4 +394,4 @@ if __name__ == "__main__":
         if args.paced:
             KINDS.update(PACED)
         kinds = (*(QUICK if args.quick else KINDS), *(PACED if args.paced else ()))
-        asyncio.run(main(args.people, args.runs, args.latency, tuple(dict.fromkeys(kinds))))
+        asyncio.run(main(args.people, args.runs, args.latency, tuple(dict.fromkeys(kinds)), args.counts))
