@@ -82,6 +82,9 @@ class Services:
     hotspots: Grouper | None = None  # the hot-spot index, built on first use
     delivery_held: set[str] = field(default_factory=set)  # groupings a delivery pass still queues
     rollup_cache: Any = None  # its roll-up figures while its file is unchanged (storage.rollup.Cache)
+    # outbox row -> (chat, message) of each notice with buttons, for a later edit (jobs/delivery):
+    # never on disk, where the ids' gaps would count each person's messages between two notices
+    sent_notices: OrderedDict[int, tuple[int, int]] = field(default_factory=OrderedDict)
 
     @property
     def keys(self) -> Keys:

@@ -101,7 +101,7 @@ async def _send(
     app: Application,
     batch: list[Outgoing],
     paid: bool = False,
-    accepted: list[tuple[int, int | None, int | None]] | None = None,
+    accepted: list[int] | None = None,
 ) -> bool:
     """Send one person's batch; marked sent once Telegram accepted it (or, for sends side by
     side, added to `accepted`, which the caller marks sent a group at a time)."""
@@ -112,7 +112,7 @@ async def _send(
         outbox.give_up(db, ids, "unreachable")
         return False
     if batch[0].edit_of is not None:
-        return await _edit(app, batch[0], person.chat_id)
+        return await _edit(app, batch[0])
     text = SEPARATOR.join(o.text for o in batch)
     buttons = [row for o in batch for row in o.buttons]
     paying = {"allow_paid_broadcast": True} if paid else {}
@@ -159,15 +159,32 @@ async def _send(
             db, ids, min(timedelta(seconds=2 ** batch[0].attempts), MAX_BACKOFF), type(error).__name__
         )
         return False
-    # the message it became is kept with the rows, so that it can be edited later (_edit)
+    _remember(app, batch, person.chat_id, message.message_id)
     if accepted is None:
-        outbox.mark_sent(db, ids, person.chat_id, message.message_id)
+        outbox.mark_sent(db, ids)
     else:
-        accepted.extend((outgoing_id, person.chat_id, message.message_id) for outgoing_id in ids)
+        accepted.extend(ids)
     return True
 
 
-async def _edit(app: Application, edit: Outgoing, chat_id: int) -> bool:
+KEPT_NOTICES = 50_000  # messages with buttons remembered for an edit; the oldest are let go first
+
+
+def _remember(app: Application, batch: list[Outgoing], chat_id: int, message_id: int) -> None:
+    """Which message a notice with buttons became, in memory only, for a later edit (_edit): on
+    disk, the ids of a person's chat, notice after notice, would count the messages between
+    them, those of the anonymous flows included. A restart forgets them (the notice's old
+    button is then still answered with who has the problem)."""
+    if not any(o.buttons for o in batch):
+        return
+    kept = services.of(app).sent_notices
+    for outgoing in batch:
+        kept[outgoing.id] = (chat_id, message_id)
+    while len(kept) > KEPT_NOTICES:
+        kept.popitem(last=False)
+
+
+async def _edit(app: Application, edit: Outgoing) -> bool:
     """An edit row: the message an earlier row became reads `edit.text`, without buttons (a
     新问题待接单 notice once the problem is taken). Paced as a send (the pacer counts every call
     to a chat). A message the person deleted, or one Telegram no longer lets the bot edit, is
@@ -181,25 +198,23 @@ async def _edit(app: Application, edit: Outgoing, chat_id: int) -> bool:
     if found.waiting:  # rewritten when the edit was queued: it goes out saying so
         outbox.mark_sent(db, edit.id)
         return False
-    if found.message_id is None:
-        outbox.give_up(db, edit.id, "nothing to edit: sent before message ids were kept")
+    sent = services.of(app).sent_notices.get(edit.edit_of) if edit.edit_of is not None else None
+    if sent is None:
+        outbox.give_up(db, edit.id, "nothing to edit: which message it became was forgotten (a restart)")
         return False
+    chat_id, message_id = sent
     try:
         if found.photo:
-            await app.bot.edit_message_caption(
-                found.chat_id or chat_id, found.message_id, caption=edit.text, parse_mode="HTML"
-            )
+            await app.bot.edit_message_caption(chat_id, message_id, caption=edit.text, parse_mode="HTML")
         else:
-            await app.bot.edit_message_text(
-                edit.text, found.chat_id or chat_id, found.message_id, parse_mode="HTML"
-            )
+            await app.bot.edit_message_text(edit.text, chat_id, message_id, parse_mode="HTML")
     except RetryAfter as error:
         wait = error.retry_after
         outbox.postpone(db, edit.id, wait if isinstance(wait, timedelta) else timedelta(seconds=wait), "429")
         return False
     except BadRequest as error:
         if "not modified" in error.message:  # it already says so
-            outbox.mark_sent(db, edit.id, found.chat_id, found.message_id)
+            outbox.mark_sent(db, edit.id)
             return False
         outbox.give_up(db, edit.id, f"edit refused: {error.message}")  # deleted, or too old
         log.info("outbox edit %s refused by Telegram: %s", edit.id, error.message)
@@ -211,7 +226,7 @@ async def _edit(app: Application, edit: Outgoing, chat_id: int) -> bool:
         backoff = min(timedelta(seconds=2**edit.attempts), MAX_BACKOFF)
         outbox.postpone(db, edit.id, backoff, type(error).__name__)
         return False
-    outbox.mark_sent(db, edit.id, found.chat_id, found.message_id)
+    outbox.mark_sent(db, edit.id)
     return True
 
 
@@ -275,13 +290,13 @@ async def _send_side_by_side(app: Application, due: list[list[Outgoing]], in_fli
     at most twice `in_flight` messages."""
     db = services.of(app).db
     room = asyncio.Semaphore(in_flight)
-    accepted: list[tuple[int, int | None, int | None]] = []
+    accepted: list[int] = []
     marked = time.monotonic()
 
     def mark(force: bool = False) -> None:
         nonlocal marked
         if accepted and (force or len(accepted) >= in_flight or time.monotonic() - marked >= MARK_EVERY):
-            outbox.mark_delivered(db, accepted)
+            outbox.mark_sent(db, accepted)
             accepted.clear()
             marked = time.monotonic()
 

@@ -1059,11 +1059,9 @@ def m313_claimed_problems_moved(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def m314_outbox_sent_message(db: sqlite_utils.Database) -> None:
-    """What a sent row became in the person's chat (message_id, and chat_id, a column m007 made
-    and nothing filled), so that a notice can be edited later, after a restart too: a 新问题待接单
-    notice says who took the problem once someone has, instead of offering 接单 to the others
-    until they press it. `edit_of`: a row that edits the message of that earlier row instead of
-    sending a new one."""
-    db.execute("alter table outbox add column message_id integer")
+def m314_outbox_edits(db: sqlite_utils.Database) -> None:
+    """`edit_of`: a row that edits the message of that earlier row instead of sending a new one
+    (a 新问题待接单 notice says who took the problem once someone has). Which message a row became
+    is kept in memory only (jobs/delivery.py): on disk, the message ids of a person's chat,
+    notice after notice, would count the messages between them, the anonymous ones included."""
     db.execute("alter table outbox add column edit_of integer")

@@ -101,22 +101,11 @@ def _each(ids: int | list[int]) -> list[int]:
     return ids if isinstance(ids, list) else [ids]
 
 
-def mark_sent(
-    db: sqlite_utils.Database, ids: int | list[int], chat_id: int | None = None, message_id: int | None = None
-) -> None:
-    """Sent; with the message it became in the person's chat, which a later edit changes."""
-    mark_delivered(db, [(outgoing_id, chat_id, message_id) for outgoing_id in _each(ids)])
-
-
-def mark_delivered(db: sqlite_utils.Database, rows: list[tuple[int, int | None, int | None]]) -> None:
-    """Each (row, chat, message) sent: several at once, for sends made side by side."""
+def mark_sent(db: sqlite_utils.Database, ids: int | list[int]) -> None:
     now = iso(clock.now())
     with db.atomic():
-        for outgoing_id, chat_id, message_id in rows:
-            db.execute(
-                "update outbox set sent_at = ?, chat_id = ?, message_id = ? where id = ?",
-                [now, chat_id, message_id, outgoing_id],
-            )
+        for outgoing_id in _each(ids):
+            db.execute("update outbox set sent_at = ? where id = ?", [now, outgoing_id])
 
 
 # ---- edits: a sent notice that has become wrong is changed in the person's chat -------------
@@ -164,11 +153,9 @@ def queue_edit(db: sqlite_utils.Database, original_id: int, text: str, dedup_key
 
 @dataclass(frozen=True)
 class Original:
-    """What an edit changes: where the row went (chat and message ids, None when it was sent
-    before they were kept), or that it is still waiting, or that it never arrived."""
+    """What an edit changes: whether the row was sent as a photo, is still waiting, or never
+    arrived (which message it became, delivery keeps in memory)."""
 
-    chat_id: int | None
-    message_id: int | None
     photo: bool
     waiting: bool
     failed: bool
@@ -176,11 +163,11 @@ class Original:
 
 def original(db: sqlite_utils.Database, outgoing_id: int) -> Original | None:
     row = db.execute(
-        "select chat_id, message_id, photo is not null, sent_at is null and failed_at is null, "
-        "failed_at is not null from outbox where id = ?",
+        "select photo is not null, sent_at is null and failed_at is null, failed_at is not null "
+        "from outbox where id = ?",
         [outgoing_id],
     ).fetchone()
-    return Original(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])) if row else None
+    return Original(bool(row[0]), bool(row[1]), bool(row[2])) if row else None
 
 
 def postpone(db: sqlite_utils.Database, ids: int | list[int], delay: timedelta, error: str) -> None:
