@@ -85,6 +85,9 @@ class Services:
     # outbox row -> (chat, message) of each notice with buttons, for a later edit (jobs/delivery):
     # never on disk, where the ids' gaps would count each person's messages between two notices
     sent_notices: OrderedDict[int, tuple[int, int]] = field(default_factory=OrderedDict)
+    # (Telegram user, what for) -> (chat, message) a later answer edits (handlers.access.keep_to_edit):
+    # not in the persisted user data, for the same reason
+    messages_to_edit: dict[tuple[int, str], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def keys(self) -> Keys:

@@ -207,6 +207,27 @@ def person_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Person:
     return person
 
 
+def keep_to_edit(update: Update, context: ContextTypes.DEFAULT_TYPE, purpose: str, message) -> None:
+    """The message a later answer of this person edits (the /poster reply once the ledger is
+    published, a supervisor's question once answered), kept in memory only: in the persisted
+    user data its id would reach the disk, and a chat's message ids, read at two moments, count
+    the messages between them, those of the anonymous flows included. A restart forgets it,
+    and the message then stays as it was (the answer says what happened anyway)."""
+    if message is None or update.effective_user is None:
+        return
+    services(context).messages_to_edit[(update.effective_user.id, purpose)] = (
+        message.chat_id,
+        message.message_id,
+    )
+
+
+def kept_to_edit(update: Update, context: ContextTypes.DEFAULT_TYPE, purpose: str) -> tuple[int, int] | None:
+    """The (chat, message) `keep_to_edit` kept for this purpose, once: it is let go."""
+    if update.effective_user is None:
+        return None
+    return services(context).messages_to_edit.pop((update.effective_user.id, purpose), None)
+
+
 TELEGRAM_TEXT_LIMIT = fit.TEXT_LIMIT
 PIECE_LIMIT = 3000  # a piece of user text leaves room for a template around it in one message
 

@@ -106,7 +106,6 @@ STANDALONE_KEYS: dict[str, str] = {
     "confirmations": "the token of each open question before an irreversible act (handlers/confirmations.py)",
     "inbox_view": "the ids of the round of inbox pages opened by /inbox, and its token",
     "department_rename": "a department's new name while its rename preview waits for 确认",
-    "ledger_status": "the /poster reply whose state a ledger publish confirmed below it brings up to date",
 }
 
 # Long enough to write a measured paragraph on a phone, short enough that a draft of an

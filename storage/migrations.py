@@ -1065,3 +1065,34 @@ def m314_outbox_edits(db: sqlite_utils.Database) -> None:
     is kept in memory only (jobs/delivery.py): on disk, the message ids of a person's chat,
     notice after notice, would count the messages between them, the anonymous ones included."""
     db.execute("alter table outbox add column edit_of integer")
+
+
+@migrations()
+def m350_no_message_ids_in_user_data(db: sqlite_utils.Database) -> None:
+    """The persisted user data kept the chat and message id of a message a later answer edits
+    (ledger_status: the /poster reply; order_return, upward_return: a supervisor's question).
+    A chat's message ids, read at two moments, count the messages between them, the anonymous
+    flows' included: they are kept in memory now (handlers.access.keep_to_edit). Here the ids
+    leave the rows they were written into (the database deletes securely); what the rest of
+    each entry says stays, so a supervisor in the middle of a comment goes on."""
+    import json
+
+    kept = {"order_return": 1, "upward_return": 2}  # the leading values that are not the message's
+    for ident, data in list(db.execute("select id, data from bot_state where kind = 'user'")):
+        value = json.loads(data)
+        if not isinstance(value, dict):
+            continue
+        changed = dict(value)
+        changed.pop("ledger_status", None)
+        for key, width in kept.items():
+            if isinstance(changed.get(key), list):
+                changed[key] = changed[key][:width]
+        if changed == value:
+            continue
+        if changed:
+            db.execute(
+                "update bot_state set data = ? where kind = 'user' and id = ?",
+                [json.dumps(changed, ensure_ascii=False), ident],
+            )
+        else:
+            db.execute("delete from bot_state where kind = 'user' and id = ?", [ident])

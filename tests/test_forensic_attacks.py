@@ -555,3 +555,121 @@ async def test_nothing_on_disk_or_in_the_logs_names_a_guest(
     assert any(office_id in content for content in files.values()), "the reader finds an id that is written"
     for name, content in files.items():
         assert not [f for f in forms if f in content], f"the guest's id is in {name}"
+
+
+# ---- message ids in the persisted user data --------------------------------------------------
+
+
+def _persisted_ints(db_path, user_id: int) -> list[int]:
+    """Every integer in what the file holds of this person's user and chat data (bot_state,
+    read from the pages after the persistence wrote and the WAL was folded)."""
+    import json
+
+    found: list[int] = []
+
+    def walk(value) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+
+    for cell in Image.of_file(db_path).rows("bot_state"):
+        _, ident, data = cell.values[:3]
+        if ident == str(user_id) and isinstance(data, str):
+            walk(json.loads(data))
+    return found
+
+
+async def _persisted(app, db) -> None:
+    await app.update_persistence()  # the fast tier's application is not started: no timer does it
+    await app.persistence.flush()
+    db.execute("pragma wal_checkpoint(truncate)")
+
+
+async def test_no_message_id_of_a_persons_chat_is_in_the_persisted_user_data(
+    fast_bot, fast_client, codes, db, db_path
+):
+    """The attack of the outbox's message ids (fixed in 13ace90), on the persisted user data:
+    the office taps 向群众公开台账 on its /poster reply and the bot kept [chat, message] of that
+    reply in user_data, which the persistence writes to bot_state within a second (and keeps
+    as long as the question is not confirmed). Two such ids of one chat, read at two moments,
+    count the messages between them, those of the anonymous flows included (a deleted message
+    keeps its number): with a release batch of one opinion in that window, the office member
+    who wrote it. Read from the file: no integer of their persisted data is a message id of
+    their chat."""
+    from test_public_box import open_box
+
+    office = await _office(fast_client, codes)
+    await open_box(office)
+    status = office.inbox[-1]
+    asked = await office.press("向群众公开台账", message=status)
+    assert "任何拿到意见箱链接的人" in asked[-1].text  # the question, left unanswered
+    await _persisted(fast_bot.app, db)
+    held = _persisted_ints(db_path, office.id)
+    where = [n for n in held if n in (office.id, status.message_id)]
+    assert not where, f"the office's chat and the /poster reply's message id on disk: {held}"
+
+    # the question answered: the /poster reply above still says what is now true
+    await office.press("确认公开", message=asked[-1])
+    assert "已向群众公开" in next(m for m in office.inbox if m.message_id == status.message_id).text
+
+
+def test_message_ids_written_before_leave_the_user_data(db):
+    """What versions before this one wrote: the ids leave, the rest of each entry stays."""
+    import json
+
+    from storage.migrations import m350_no_message_ids_in_user_data
+
+    rows = {
+        "1": {"ledger_status": [1, 41]},
+        "2": {"order_return": [7, 2, 42], "held": {"/lookback": "3"}},
+        "3": {"upward_return": [5, 9, 3, 43]},
+        "4": {"inbox_opinion": "ABC"},
+    }
+    for ident, data in rows.items():
+        db.execute("insert into bot_state (kind, id, data) values ('user', ?, ?)", [ident, json.dumps(data)])
+    m350_no_message_ids_in_user_data(db)
+    left = {r[0]: json.loads(r[1]) for r in db.execute("select id, data from bot_state where kind = 'user'")}
+    assert left == {
+        "2": {"order_return": [7], "held": {"/lookback": "3"}},
+        "3": {"upward_return": [5, 9]},
+        "4": {"inbox_opinion": "ABC"},
+    }
+
+
+async def test_a_supervisors_question_leaves_no_message_id_on_disk(fast_bot, fast_client, db_path):
+    """The same attack on 督导: ↩️ 退回重报 kept [request, institution, chat, message] in the
+    supervisor's user data while the reason was awaited. Read from the file: none of those
+    integers is a message id of the supervisor's chat, and the arrival is still edited once the
+    reason is given."""
+    from test_supervision import confirmed, county, everyone_joins, view
+
+    from jobs import institutions
+    from storage import upward_reports
+
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, office_a = people["周督导"], people["甲办"]
+    due = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date() + timedelta(days=3)
+    await confirmed(supervisor, f"/askreport {due.isoformat()} 整改落实情况专题报告")
+    preview = await office_a.press("报送本单位综合报告", message=await office_a.wait_for("上级要求报送"))
+    await office_a.press("确认报送", message=preview[-1])
+    arrived = await supervisor.wait_for("甲医院报送了")
+    assert "请写下退回甲医院" in (await supervisor.press("退回重报", message=arrived))[-1].text
+    await _persisted(fast_bot.app, fast_bot.db)
+    held = _persisted_ints(db_path, supervisor.id)
+    request = upward_reports.recent(fast_bot.db)[0]
+    assert request.id in held, "the request waiting for its reason is persisted (a restart keeps the step)"
+    unit = institutions.institution_of(view(fast_bot, "甲医院")).id
+    assert arrived.message_id not in (request.id, unit), "the test tells the ids apart"
+    where = [n for n in held if n in (supervisor.id, arrived.message_id)]
+    assert not where, f"the supervisor's chat and the arrival's message id on disk: {held}"
+
+    await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
+    edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
+    assert "已退回甲医院" in edited.text and not edited.buttons

@@ -20,7 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from callbacks import PUBLIC_BOX, PUBLIC_LEDGER
 from documents import poster
 from documents.invitation_sheet import deep_link
-from handlers.access import database, language, person_of, requires, settings
+from handlers.access import database, keep_to_edit, kept_to_edit, language, person_of, requires, settings
 from storage import problems, public_box
 from storage.clock import clock
 from storage.people import OFFICE
@@ -109,8 +109,7 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if action == "ask":
         await query.answer()
-        if query.message is not None:  # the /poster reply: its state line follows the answer below
-            context.user_data["ledger_status"] = [query.message.chat_id, query.message.message_id]
+        keep_to_edit(update, context, "ledger_status", query.message)  # the /poster reply: its state follows
         shown = problems.count(db, problems.PUBLIC)  # confidential problems never are
         choices = [(say(lang, "public.ledger.btn.yes"), "yes"), (say(lang, "btn.cancel"), "no")]
         await context.bot.send_message(
@@ -137,7 +136,7 @@ async def publish_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.edit_message_text(say(lang, key))
         # the /poster reply above still said 未向群众公开 and offered to publish: it says what is
         # now true and offers to withdraw
-        status = context.user_data.pop("ledger_status", None)
+        status = kept_to_edit(update, context, "ledger_status")
         if status:
             link = deep_link(context.bot.username, box.code)
             try:

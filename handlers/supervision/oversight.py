@@ -38,6 +38,8 @@ from documents import ledger_workbook, rollup_report, rollup_workbook
 from handlers import conversations, menu
 from handlers.access import (
     database,
+    keep_to_edit,
+    kept_to_edit,
     language,
     person_of,
     quoted,
@@ -456,12 +458,8 @@ async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         await refuse(update, context, "order.decided_already")
         return ConversationHandler.END
     order, view = found
-    message = update.callback_query.message
-    context.user_data["order_return"] = [
-        order_id,
-        message.chat_id if message else 0,
-        message.message_id if message else 0,
-    ]
+    context.user_data["order_return"] = [order_id]  # the question's message: in memory (keep_to_edit)
+    keep_to_edit(update, context, "order_return", update.callback_query.message)
     await reply(
         update,
         context,
@@ -475,7 +473,7 @@ async def send_back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @requires(SUPERVISOR)
 async def receive_back_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    order_id, chat_id, message_id = context.user_data.get("order_return") or [0, 0, 0]
+    order_id = (context.user_data.get("order_return") or [0])[0]
     comment = update.message.text.strip()
     if not names.normalise(comment):  # invisible or blank only: the words are still wanted
         await reply(update, context, "order.error.no_comment")
@@ -486,13 +484,14 @@ async def receive_back_comment(update: Update, context: ContextTypes.DEFAULT_TYP
         )
         return RETURN_COMMENT
     context.user_data.pop("order_return", None)
+    question = kept_to_edit(update, context, "order_return")
     said = await _decide(update, context, order_id, comment)
     if said is None:
         await reply(update, context, "order.decided_already")
         return ConversationHandler.END
-    if chat_id and message_id:  # the question loses its buttons: it has been answered
+    if question:  # the question loses its buttons: it has been answered
         try:
-            await context.bot.edit_message_text(said, chat_id=chat_id, message_id=message_id)
+            await context.bot.edit_message_text(said, chat_id=question[0], message_id=question[1])
         except TelegramError:
             pass  # too old to edit, or deleted: the reply below says it anyway
     await reply(update, context, "order.sent_back_with", comment=comment)
@@ -501,6 +500,7 @@ async def receive_back_comment(update: Update, context: ContextTypes.DEFAULT_TYP
 
 def _forget_return(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.user_data.pop("order_return", None)
+    kept_to_edit(update, context, "order_return")
 
 
 @requires(SUPERVISOR)

@@ -36,6 +36,8 @@ from documents import summary_report
 from handlers import confirmations, conversations, menu
 from handlers.access import (
     database,
+    keep_to_edit,
+    kept_to_edit,
     language,
     person_of,
     quoted,
@@ -351,6 +353,7 @@ async def not_a_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 def _forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.user_data.pop("upward_upload", None)
     context.user_data.pop("upward_return", None)
+    kept_to_edit(update, context, "upward_return")
 
 
 @requires(OFFICE, SUPERVISOR)
@@ -453,13 +456,8 @@ async def ask_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     if request is None or unit_view is None or not waiting:
         await refuse(update, context, "upward.decided_already")
         return ConversationHandler.END
-    message = update.callback_query.message
-    context.user_data["upward_return"] = [
-        request_id,
-        institution_id,
-        message.chat_id if message else 0,
-        message.message_id if message else 0,
-    ]
+    context.user_data["upward_return"] = [request_id, institution_id]  # its message: keep_to_edit
+    keep_to_edit(update, context, "upward_return", update.callback_query.message)
     await reply(
         update,
         context,
@@ -473,7 +471,7 @@ async def ask_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 
 @requires(SUPERVISOR)
 async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    request_id, institution_id, chat_id, message_id = context.user_data.get("upward_return") or [0, 0, 0, 0]
+    request_id, institution_id = (context.user_data.get("upward_return") or [0, 0])[:2]
     comment = update.message.text.strip()
     if not names.normalise(comment):  # invisible or blank only: the words are still wanted
         await reply(update, context, "upward.error.no_comment")
@@ -488,14 +486,15 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         return RETURN_COMMENT
     context.user_data.pop("upward_return", None)
+    arrival = kept_to_edit(update, context, "upward_return")
     said = await _decide(update, context, request_id, institution_id, False, comment)
     if said is None:
         await reply(update, context, "upward.decided_already")
         return ConversationHandler.END
-    if chat_id and message_id:  # the arrival loses its buttons: it has been decided
+    if arrival:  # the arrival loses its buttons: it has been decided
         try:
             await context.bot.edit_message_text(
-                said, chat_id=chat_id, message_id=message_id, parse_mode="HTML"
+                said, chat_id=arrival[0], message_id=arrival[1], parse_mode="HTML"
             )
         except TelegramError:
             pass  # too old to edit, or deleted: the reply below says the same
