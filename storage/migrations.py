@@ -1070,7 +1070,8 @@ def m314_outbox_edits(db: sqlite_utils.Database) -> None:
 @migrations()
 def m350_no_message_ids_in_user_data(db: sqlite_utils.Database) -> None:
     """The persisted user data kept the chat and message id of a message a later answer edits
-    (ledger_status: the /poster reply; order_return, upward_return: a supervisor's question).
+    (ledger_status: the /poster reply; listing's card: the inbox card an opinion is listed from;
+    order_return, upward_return: a supervisor's question).
     A chat's message ids, read at two moments, count the messages between them, the anonymous
     flows' included: they are kept in memory now (handlers.access.keep_to_edit). Here the ids
     leave the rows they were written into (the database deletes securely); what the rest of
@@ -1084,6 +1085,8 @@ def m350_no_message_ids_in_user_data(db: sqlite_utils.Database) -> None:
             continue
         changed = dict(value)
         changed.pop("ledger_status", None)
+        if isinstance(changed.get("listing"), dict) and "card" in changed["listing"]:
+            changed["listing"] = {k: v for k, v in changed["listing"].items() if k != "card"}
         for key, width in kept.items():
             if isinstance(changed.get(key), list):
                 changed[key] = changed[key][:width]

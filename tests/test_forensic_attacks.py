@@ -631,6 +631,7 @@ def test_message_ids_written_before_leave_the_user_data(db):
         "2": {"order_return": [7, 2, 42], "held": {"/lookback": "3"}},
         "3": {"upward_return": [5, 9, 3, 43]},
         "4": {"inbox_opinion": "ABC"},
+        "5": {"listing": {"opinion": "ABC", "title": "车棚", "card": 44}},
     }
     for ident, data in rows.items():
         db.execute("insert into bot_state (kind, id, data) values ('user', ?, ?)", [ident, json.dumps(data)])
@@ -640,6 +641,7 @@ def test_message_ids_written_before_leave_the_user_data(db):
         "2": {"order_return": [7], "held": {"/lookback": "3"}},
         "3": {"upward_return": [5, 9]},
         "4": {"inbox_opinion": "ABC"},
+        "5": {"listing": {"opinion": "ABC", "title": "车棚"}},
     }
 
 
@@ -673,3 +675,34 @@ async def test_a_supervisors_question_leaves_no_message_id_on_disk(fast_bot, fas
     await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
     edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
     assert "已退回甲医院" in edited.text and not edited.buttons
+
+
+async def test_listing_an_opinion_leaves_no_message_id_on_disk(fast_bot, fast_client, codes, db, db_path):
+    """The same attack on the office's daily work: 📋 列为问题 on an inbox card kept the card's
+    message id in the listing's user data (to take its buttons away once listed), one more id of
+    the office's chat on disk for every opinion listed. Read from the file: not there; and the
+    card still loses 列为问题 once the problem is listed."""
+    from conftest import submit_opinion
+
+    from jobs import opinion_batches
+
+    office = await _office(fast_client, codes)
+    await submit_opinion(await _join(fast_client, codes, 0), "车棚顶棚漏雨，自行车都淋湿了")
+    await opinion_batches.release_to_office(fast_bot.app)
+    card = next(m for m in reversed(await office.send("/inbox")) if "📋 列为问题" in m.labels())
+    assert "标题" in (await office.press("📋 列为问题", message=card))[-1].text
+    await _persisted(fast_bot.app, db)
+    held = _persisted_ints(db_path, office.id)
+    where = [n for n in held if n in (office.id, card.message_id)]
+    assert not where, f"the office's chat and the card's message id on disk: {held}"
+
+    await office.press("使用建议的标题")
+    for _ in range(4):  # kind, horizon, department, and 确认 (whatever the steps ask, the first choice)
+        shown = office.inbox[-1]
+        if "确认" in " ".join(shown.labels()):
+            await office.press("确认", message=shown)
+            break
+        await office.press(shown.labels()[0], message=shown)
+    assert "已列为问题" in office.inbox[-1].text, office.inbox[-1].text
+    now = next(m for m in office.inbox if m.message_id == card.message_id)
+    assert "📋 列为问题" not in now.labels()

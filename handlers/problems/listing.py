@@ -37,7 +37,18 @@ from callbacks import (
     read_id,
 )
 from handlers import conversations, menu, typed_choice
-from handlers.access import database, language, person_of, refuse, reply, requires, send_lines, too_long
+from handlers.access import (
+    database,
+    keep_to_edit,
+    kept_to_edit,
+    language,
+    person_of,
+    refuse,
+    reply,
+    requires,
+    send_lines,
+    too_long,
+)
 from handlers.pages import people_picker, picker_note
 from handlers.people.roster import file_error_text, is_table_file
 from handlers.problems.actions import id_in_button, offer_picks, tell_error
@@ -202,11 +213,8 @@ async def start_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         await tell_error(update, context, error)
         return ConversationHandler.END
     suggestion = problems.suggested_title(opinion.text)
-    context.user_data["listing"] = {
-        "opinion": opinion.id,
-        "title": suggestion,
-        "card": update.callback_query.message.message_id,
-    }
+    context.user_data["listing"] = {"opinion": opinion.id, "title": suggestion}
+    keep_to_edit(update, context, "listing_card", update.callback_query.message)  # its buttons follow
     lang = language(update, context)
     await reply(
         update,
@@ -362,9 +370,9 @@ async def confirm_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await _refresh_card(
-        context, update.effective_chat.id, draft["card"], draft["opinion"], language(update, context)
-    )
+    card = kept_to_edit(update, context, "listing_card")
+    if card is not None:  # (forgotten by a restart: the card keeps its buttons, which refuse)
+        await _refresh_card(context, *card, draft["opinion"], language(update, context))
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(language(update, context), "newproblem.from_opinion", id=problem_id, opinion=draft["opinion"])
@@ -376,6 +384,7 @@ async def confirm_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 @requires(OFFICE)
 async def cancel_listing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     context.user_data.pop("listing", None)
+    kept_to_edit(update, context, "listing_card")
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(say(language(update, context), "listing.cancelled"))
     return ConversationHandler.END
