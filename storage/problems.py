@@ -385,6 +385,9 @@ def create(
         problem_id = _insert(db, title.strip(), description, category, source, kind, horizon, public)
         for opinion_id in opinion_ids:
             db.execute("insert into problem_opinions values (?, ?)", [problem_id, opinion_id])
+            # listed is handled: off the inbox (opinions._PENDING) whether or not the office opened
+            # it first (a 🔥 group is listed whole), until its holder writes again
+            db.execute("update opinions set unread = 0 where id = ?", [opinion_id])
         audit.record(
             db,
             "problem.create",
