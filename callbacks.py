@@ -561,6 +561,7 @@ FINDINGS_LIST = declare(
     "findings_list", "fd:ok", choice("answer", ("all", "new", "no"))
 )  # /findings' preview
 MEETING_HELD = declare("meeting_held", "cal:mt", HELD_ANSWER, CONFIRMATION)  # /meeting with its words
+SELFCHECK_HELD = declare("selfcheck_held", "sc:ask", HELD_ANSWER, CONFIRMATION)  # /selfcheck with its words
 PHASE_HELD = declare("phase_held", "cal:ph", HELD_ANSWER, CONFIRMATION)  # /phase with its words
 MEETING_MOVE_HELD = declare("meeting_move_held", "cal:mv", HELD_ANSWER, CONFIRMATION)  # /meeting_move
 MEETING_CANCEL_HELD = declare("meeting_cancel_held", "cal:mc", HELD_ANSWER, CONFIRMATION)  # /meeting_cancel

@@ -6,18 +6,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from conftest import join, submit_opinion
+from conftest import held_preview, join, submit_opinion
 
-from jobs import opinion_batches
-from storage import opinions
+from jobs import delivery, opinion_batches
+from storage import opinions, self_checks
 from storage.opinions import Draft
 
-CANTEEN = [
-    "职工食堂晚餐菜品单一，夜班同事下班后吃不上热饭。",
-    "食堂晚上的菜总是那几样，夜班职工吃不上热饭菜。",
-    "夜班下班食堂已经关门，职工吃不上热饭，建议延长供餐。",
-    "食堂晚餐品种太少，夜班职工经常吃不上热饭。",
-    "夜班职工吃不上热饭，食堂晚餐能不能多几个菜。",
+CANTEEN = [  # one complaint as five people put it (alike enough to group whatever their order)
+    "职工食堂晚餐菜品单一，夜班职工吃不上热饭。",
+    "职工食堂晚餐菜品单一，夜班职工吃不上热饭！",
+    "职工食堂晚餐菜品太单一，夜班职工吃不上热饭。",
+    "职工食堂的晚餐菜品单一，夜班职工吃不上热饭。",
+    "职工食堂晚餐菜品单一，夜班职工总吃不上热饭。",
 ]
 
 
@@ -69,3 +69,41 @@ async def test_a_listed_opinion_comes_back_when_its_holder_writes_again(running_
     await opinion_batches.release_to_office(running_bot.app)
     again = await office.send("/inbox")
     assert any("吃不上热饭" in (m.text or "") for m in again)
+
+
+async def test_selfcheck_typed_in_one_line_previews_and_asks_only_on_confirm(running_bot, client, invited, db):
+    """/selfcheck 门诊部 2099-12-04 typed whole: as its guided form, it first says who will be
+    asked, by when, the reviewer and how many are told, and nobody is asked before ✅ 确认发出;
+    取消 asks nobody; a second tap of 确认 asks nobody twice."""
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    preview = held_preview(await office.send("/selfcheck 门诊部 2099-12-04"))
+    assert "自查报告要求预览" in preview.text and "门诊部" in preview.text
+    assert "确认后通知 1 人填写" in preview.text and "2099-12-04" in preview.text
+    assert self_checks.listing(db) == []
+    await deliver_all(running_bot.app)
+    assert not any("提交自查报告" in (m.text or "") for m in await head.replies(0.5, allow_none=True))
+
+    cancelled = await office.press("取消", message=preview)
+    assert "没有要求自查报告" in cancelled[-1].text
+    assert self_checks.listing(db) == []
+
+    preview = held_preview(await office.send("/selfcheck 门诊部 2099-12-04"))
+    done = await office.press("确认发出", message=preview)
+    assert "已通知 1 人" in done[-1].text
+    await office.press_data(preview.message_id, preview.buttons[0][0]["callback_data"])  # twice
+    assert len(self_checks.listing(db)) == 1
+    await deliver_all(running_bot.app)
+    await head.wait_for("请 门诊部 于 2099-12-04 前提交自查报告")
+
+
+async def test_selfcheck_preview_warns_when_a_department_has_nobody_to_ask(running_bot, client, invited):
+    """院办 has no 科室负责人: the preview says nobody would be told, before anything is sent."""
+    office = await join(client, invited, 103, "王芳")
+    preview = held_preview(await office.send("/selfcheck 院办 2099-12-04"))
+    assert "确认后通知 0 人填写" in preview.text and "没有科室负责人" in preview.text
+
+
+async def deliver_all(app) -> None:
+    while await delivery.send_due(app):
+        pass
