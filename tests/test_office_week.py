@@ -71,7 +71,9 @@ async def test_a_listed_opinion_comes_back_when_its_holder_writes_again(running_
     assert any("吃不上热饭" in (m.text or "") for m in again)
 
 
-async def test_selfcheck_typed_in_one_line_previews_and_asks_only_on_confirm(running_bot, client, invited, db):
+async def test_selfcheck_typed_in_one_line_previews_and_asks_only_on_confirm(
+    running_bot, client, invited, db
+):
     """/selfcheck 门诊部 2099-12-04 typed whole: as its guided form, it first says who will be
     asked, by when, the reviewer and how many are told, and nobody is asked before ✅ 确认发出;
     取消 asks nobody; a second tap of 确认 asks nobody twice."""
