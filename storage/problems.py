@@ -7,6 +7,7 @@ raises ProblemError and changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -695,6 +696,27 @@ def latest_report(db: sqlite_utils.Database, problem_id: int) -> Report | None:
         [problem_id],
     ).fetchone()
     return Report(row[0], row[1], row[2], row[3], parse_iso(row[4])) if row else None
+
+
+@dataclass(frozen=True)
+class ClosureAsked:
+    author: str
+    reason: str  # why short of 100% (empty at 100%, where none is asked)
+    at: datetime
+
+
+def closure_asked(db: sqlite_utils.Database, problem_id: int) -> ClosureAsked | None:
+    """The latest 申请销号 of the problem, from its audit trail: who asked, when and why (the
+    reason is kept nowhere else), for whoever signs 销号."""
+    row = db.execute(
+        "select coalesce(p.name, ''), a.detail, a.at from audit a left join people p on p.id = a.actor_id "
+        "where a.subject = ? and a.action = 'problem.request_closure' order by a.id desc limit 1",
+        [f"problem:{problem_id}"],
+    ).fetchone()
+    if row is None:
+        return None
+    detail = json.loads(row[1]) if row[1] else {}
+    return ClosureAsked(row[0], str(detail.get("reason") or ""), parse_iso(row[2]))
 
 
 def latest_reports(db: sqlite_utils.Database, problem_ids: list[int]) -> dict[int, Report]:

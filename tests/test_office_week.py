@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from conftest import held_preview, join, submit_opinion
+from test_closure_evidence import dispatched_to_head
 
 from jobs import delivery, opinion_batches
 from storage import opinions, self_checks
@@ -109,3 +110,22 @@ async def test_selfcheck_preview_warns_when_a_department_has_nobody_to_ask(runni
 async def deliver_all(app) -> None:
     while await delivery.send_due(app):
         pass
+
+
+async def test_the_closures_card_shows_why_a_department_asks_to_close_short_of_100(
+    running_bot, client, invited, db
+):
+    """刘洋 asks to close at 0% with a reason (整改完毕，制度已印发). The office, working through
+    ✅ 待销号 days later, read 尚无进展报告 and nothing else on the card it signs from: the reason
+    was only in a notice somewhere up the chat, or behind 📜 进展记录."""
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    await head.send("/tasks")
+    asked = await head.press("申请销号")
+    assert "不到 100%" in asked[-1].text
+    await head.send("制度已印发，夜巡签到已执行两周")
+    await office.wait_for(f"申请销号 #{problem_id}")
+
+    cards = await office.send("/closures")
+    card = next(m for m in cards if m.text and f"#{problem_id}" in m.text and m.buttons)
+    assert "制度已印发，夜巡签到已执行两周" in card.text and "刘洋" in card.text
+    assert "0%" in card.text

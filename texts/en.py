@@ -367,6 +367,7 @@ MESSAGES = {
     "closure.btn.confirm": "✅ Close it",
     "closure.no_report": "📈 Latest report: none yet.",
     "closure.latest": "📈 Latest report ({author}, {when}, {percent}%): {text}",
+    "closure.asked_reason": "🙋 {author} asked to close on {when}, short of 100% because: {reason}",
     "closure.evidence": "📷 #{id}: {count} photo(s) with the latest report ({when})",
     "closure.confirm": "Close #{id} {title}?\nProgress {progress}%. Closing cannot be undone; {count} people (the department's heads and the leader) will be told, and a look-back follows.",
     "closure.kept": "Not closed; #{id} still waits for verification.",

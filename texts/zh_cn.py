@@ -379,6 +379,7 @@ MESSAGES = {
     "closure.btn.confirm": "✅ 确认销号",
     "closure.no_report": "📈 最新进展：尚无进展报告。",
     "closure.latest": "📈 最新进展（{author}，{when}，{percent}%）：{text}",
+    "closure.asked_reason": "🙋 {author} 于 {when} 申请销号，未满 100% 的理由：{reason}",
     "closure.evidence": "📷 #{id} 最新进展的佐证照片 {count} 张（{when}）",
     "closure.confirm": "确认销号 #{id} {title}？\n当前进度 {progress}%。销号后不能撤回；将告知 {count} 人（科室负责人和责任领导），问题到期进入回头看。",
     "closure.kept": "未销号，#{id} 仍待核验。",

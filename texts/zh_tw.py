@@ -367,6 +367,7 @@ MESSAGES = {
     "closure.btn.confirm": "✅ 確認銷號",
     "closure.no_report": "📈 最新進展：尚無進展報告。",
     "closure.latest": "📈 最新進展（{author}，{when}，{percent}%）：{text}",
+    "closure.asked_reason": "🙋 {author} 於 {when} 申請銷號，未滿 100% 的理由：{reason}",
     "closure.evidence": "📷 #{id} 最新進展的佐證照片 {count} 張（{when}）",
     "closure.confirm": "確認銷號 #{id} {title}？\n目前進度 {progress}%。銷號後不能撤回；將告知 {count} 人（科室負責人和責任領導），問題到期進入回頭看。",
     "closure.kept": "未銷號，#{id} 仍待核驗。",

@@ -113,6 +113,11 @@ async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, la
                 say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT
             ),
         )
+    asked = problems.closure_asked(db, problem.id)
+    if asked is not None and asked.reason:  # short of 100%: the department said why, here
+        when = asked.at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+        reason = shorten(asked.reason, 1000)
+        lines.append(say(lang, "closure.asked_reason", author=asked.author, when=when, reason=reason))
     await send_lines(context, chat_id, lines, _closure_markup(lang, problem.id))
 
 
