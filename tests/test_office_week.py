@@ -129,3 +129,27 @@ async def test_the_closures_card_shows_why_a_department_asks_to_close_short_of_1
     card = next(m for m in cards if m.text and f"#{problem_id}" in m.text and m.buttons)
     assert "制度已印发，夜巡签到已执行两周" in card.text and "刘洋" in card.text
     assert "0%" in card.text
+
+
+async def test_returning_and_closing_say_how_many_were_told(running_bot, client, invited, db):
+    """退回 answered only "#1 已退回整改。" and 销号 "#1 已销号。": not whether the department
+    and the leader heard of it. Each now says how many were told, as its preview promised."""
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    await head.send("/tasks")
+    await head.press("申请销号")
+    await head.send("座椅已到货")
+    request = await office.wait_for(f"申请销号 #{problem_id}")
+    await office.press("退回", message=request)
+    returned = await office.send("签收单没有上传，请补上后再申请")
+    assert f"#{problem_id} 已退回整改" in returned[-1].text and "已告知 2 人" in returned[-1].text
+    await head.wait_for("签收单没有上传")
+
+    await head.send("/tasks")
+    await head.press("申请销号")
+    await head.send("签收单已上传")
+    cards = await office.send("/closures")
+    card = next(m for m in cards if m.buttons and f"#{problem_id}" in (m.text or ""))
+    confirm = await office.press("销号", message=card)
+    asked = next(m for m in confirm if any("确认销号" in label for label in m.labels()))
+    done = await office.press("确认销号", message=asked)
+    assert any(f"#{problem_id} 已销号" in (m.text or "") and "已告知 2 人" in m.text for m in done)

@@ -212,10 +212,10 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell_error(update, context, error)
         return
     await update.callback_query.answer()
+    told = notices.problem_closed(context, problem)
     await update.callback_query.edit_message_text(
-        say(language(update, context), "closure.closed", id=problem.id)
+        say(language(update, context), "closure.closed_told", id=problem.id, count=told)
     )
-    notices.problem_closed(context, problem)
 
 
 @requires(OFFICE)
@@ -246,8 +246,8 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await reply(update, context, "closure.returned", id=problem.id)
-    notices.problem_returned(context, problem, comment)
+    told = notices.problem_returned(context, problem, comment)
+    await reply(update, context, "closure.returned", id=problem.id, count=told)
     return ConversationHandler.END
 
 
