@@ -392,6 +392,7 @@ LOOKBACK_RECEIPT_VOTE = declare(
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
 LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"), CONFIRMATION)
 LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no", _id("problem"), CONFIRMATION)
+LOOKBACK_HELD = declare("lookback_held", "lbx:h", HELD_ANSWER, CONFIRMATION)  # /lookback N, or picked
 LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
 # Widening to a department, a role or everyone: picked from a list, previewed with how many
 # people will be asked, then confirmed. The value is a department id, a role, or "all".

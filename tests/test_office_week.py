@@ -153,3 +153,63 @@ async def test_returning_and_closing_say_how_many_were_told(running_bot, client,
     asked = next(m for m in confirm if any("确认销号" in label for label in m.labels()))
     done = await office.press("确认销号", message=asked)
     assert any(f"#{problem_id} 已销号" in (m.text or "") and "已告知 2 人" in m.text for m in done)
+
+
+def _closed_problem(db, department: str = "门诊部") -> int:
+    from storage import people, problems
+
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, measures = '增加座椅', "
+        "deadline = '2026-10-30', closed_at = '2026-11-01T02:00:00+00:00' where id = ?",
+        [people.department_id(db, department), problem_id],
+    )
+    db.conn.commit()
+    return problem_id
+
+
+async def test_lookback_typed_with_its_number_previews_how_many_are_asked(running_bot, client, invited, db):
+    """/lookback 1 typed whole started the round at once (门诊部 asked to vote, its head to
+    confirm), while the same round picked from /lookback's list was previewed and asked: the
+    typed form now shows the same preview, with how many will be asked, and acts on 确认 only."""
+    office = await join(client, invited, 103, "王芳")
+    await join(client, invited, 101, "张伟")
+    await join(client, invited, 104, "刘洋")
+    problem_id = _closed_problem(db)
+    preview = held_preview(await office.send(f"/lookback {problem_id}"))
+    assert "确认发起吗" in preview.text and "2 人" in preview.text  # 张伟 and 刘洋 of 门诊部
+    assert db.execute("select count(*) from lookbacks").fetchone()[0] == 0
+    await office.press("取消", message=preview)
+    assert db.execute("select count(*) from lookbacks").fetchone()[0] == 0
+
+    picked = await office.send("/lookback")
+    listed = await office.press(f"#{problem_id} 候诊区座椅不足", message=picked[-1])
+    assert "2 人" in listed[-1].text  # the list's preview says it too
+
+    preview = held_preview(await office.send(f"/lookback {problem_id}"))
+    started = await office.press("确认", message=preview)
+    assert any(f"#{problem_id} 的回头看已发起" in (m.text or "") and "2 人" in m.text for m in started)
+    await office.press_data(preview.message_id, preview.buttons[0][0]["callback_data"])  # twice
+    assert db.execute("select count(*) from lookbacks").fetchone()[0] == 1
+
+
+def test_opinions_listed_unopened_before_the_upgrade_leave_the_inbox(db, running_bot):
+    """m320: a database from before the fix, where a listed group's opinions stayed unread (in
+    the inbox's count), is put right; one whose holder wrote back stays in the inbox."""
+    from storage import migrations, problems
+
+    keys = running_bot.app.bot_data["keys"]
+    for text in CANTEEN[:3]:
+        opinions.submit(db, Draft(category="其他", text=text), None, keys, date.today())
+    opinions.release(db)
+    ids = opinions.pending_ids(db)
+    problems.create(db, "夜班职工吃不上热饭", None, opinion_ids=tuple(ids))
+    db.execute("update opinions set unread = 1")  # as the code before the fix left them
+    db.execute(
+        "insert into opinion_messages (opinion_id, seq, sender, text, on_date) "
+        "values (?, 1, 'submitter', ?, ?)",
+        [ids[0], "又反映一次", date.today().isoformat()],
+    )
+    db.conn.commit()
+    migrations.m320_listed_opinions_leave_the_inbox(db)
+    assert opinions.pending_ids(db) == [ids[0]]
