@@ -4,7 +4,7 @@ the same; what the office lists is off its inbox; an act that tells many people 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from conftest import held_preview, join, submit_opinion
 from test_closure_evidence import dispatched_to_head
@@ -213,3 +213,18 @@ def test_opinions_listed_unopened_before_the_upgrade_leave_the_inbox(db, running
     db.conn.commit()
     migrations.m320_listed_opinions_leave_the_inbox(db)
     assert opinions.pending_ids(db) == [ids[0]]
+
+
+async def test_no_second_lookback_while_one_is_still_open(running_bot, client, invited, db):
+    """#3's 30-day look-back was still open (until 12-12) when the office started an extra round
+    on 12-02: 组织人事科 was asked to vote twice at once, and the digest listed 投票不足 twice
+    for the same problem. The office is told the round that is open, and nothing starts."""
+    from storage import lookbacks
+
+    office = await join(client, invited, 103, "王芳")
+    problem_id = _closed_problem(db)
+    lookbacks.start(db, problem_id, "30d", date.today(), 14)
+    shown = await office.send(f"/lookback {problem_id}")
+    assert not any(m.buttons for m in shown)
+    assert "还在进行" in shown[-1].text and (date.today() + timedelta(days=14)).isoformat() in shown[-1].text
+    assert len(lookbacks.of_problem(db, problem_id)) == 1

@@ -480,6 +480,7 @@ MESSAGES = {
     "lookback.btn.start": "✅ Start",
     "lookback.not_started": "Cancelled: no look-back was started and nobody was told.",
     "lookback.exists": "A look-back was already started today.",
+    "lookback.still_open": "#{id} has a look-back still open (voting closes on {closes_on}); none was started: the same people would be asked to vote twice at once. Start one after it ends, or widen that one if too few are asked.",
     "lookback.started": "Look-back on #{id} started; {count} asked to vote; voting closes on {closes_on}.",
     "history.problem.lookback_widen": "look-back widened",
     "history.problem.lookback_start": "look-back started",

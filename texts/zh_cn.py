@@ -492,6 +492,7 @@ MESSAGES = {
     "lookback.btn.start": "✅ 确认发起",
     "lookback.not_started": "已取消：没有发起回头看，也没有通知任何人。",
     "lookback.exists": "今天已经发起过这次回头看。",
+    "lookback.still_open": "#{id} 的上一轮回头看还在进行（{closes_on} 截止投票），这次没有发起：同一批人会被同时请投两次票。可以等它结束后再发起；投票人不够时，可用那一轮的“扩大”按钮。",
     "lookback.started": "#{id} 的回头看已发起，已请 {count} 人投票，{closes_on} 截止投票。",
     "history.problem.lookback_widen": "回头看扩大投票范围",
     "history.problem.lookback_start": "发起回头看",

@@ -480,6 +480,7 @@ MESSAGES = {
     "lookback.btn.start": "✅ 確認發起",
     "lookback.not_started": "已取消：沒有發起回頭看，也沒有通知任何人。",
     "lookback.exists": "今天已經發起過這次回頭看。",
+    "lookback.still_open": "#{id} 的上一輪回頭看還在進行（{closes_on} 截止投票），這次沒有發起：同一批人會被同時請投兩次票。可以等它結束後再發起；投票人不夠時，可用那一輪的「擴大」按鈕。",
     "lookback.started": "#{id} 的回頭看已發起，已請 {count} 人投票，{closes_on} 截止投票。",
     "history.problem.lookback_widen": "回頭看擴大投票範圍",
     "history.problem.lookback_start": "發起回頭看",

@@ -320,6 +320,10 @@ async def _round_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
     if problem.status != problems.CLOSED:
         await tell_error(update, context, ProblemError("wrong_state", problem.status))
         return None
+    if running := lookbacks.open_for(database(context), problem.id):  # the same people asked twice at once
+        closes_on = running.closes_on.isoformat()
+        await reply(update, context, "lookback.still_open", id=problem.id, closes_on=closes_on)
+        return None
 
     async def start() -> None:
         await _start_round(update, context, problem.id)
