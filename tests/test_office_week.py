@@ -228,3 +228,24 @@ async def test_no_second_lookback_while_one_is_still_open(running_bot, client, i
     assert not any(m.buttons for m in shown)
     assert "还在进行" in shown[-1].text and (date.today() + timedelta(days=14)).isoformat() in shown[-1].text
     assert len(lookbacks.of_problem(db, problem_id)) == 1
+
+
+async def test_assign_with_the_leaders_name_offers_that_leader(running_bot, client, invited, db):
+    """/assign 13 李明华: the name was dropped and every leader offered again, as if it had not
+    been typed. Now the named leader is the one button; a name that is no leader is said so,
+    above the whole list."""
+    from storage import problems
+
+    office = await join(client, invited, 103, "王芳")
+    await join(client, invited, 102, "李娜")
+    db.execute("update people set roles = roles || ' leader' where name = '刘洋'")  # a second leader
+    db.conn.commit()
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    assert len((await office.send(f"/assign {problem_id}"))[-1].labels()) == 2
+    named = await office.send(f"/assign {problem_id} 李娜")
+    assert named[-1].labels() == ["李娜（院办）"] and "李娜" in named[-1].text
+    done = await office.press("李娜", message=named[-1])
+    assert f"#{problem_id} 已指定由 李娜 负责" in done[-1].text
+    other = problems.create(db, "食堂饭菜偏咸", None)
+    unknown = await office.send(f"/assign {other} 张伟")  # staff, no leader
+    assert "“张伟”不是班子成员" in unknown[-1].text and "李娜（院办）" in unknown[-1].labels()
