@@ -787,6 +787,20 @@ def light(problem: Problem, today: date, amber_days: int = 3, stale_days: int = 
     return GREEN
 
 
+CHASED = (CLAIMED, REOPENED, *WORKING)  # waiting on a leader's 下单 or a department's work
+
+
+def may_chase(problem: Problem, today: date) -> bool:
+    """Overdue and waiting on someone the office can remind (催办): its leader, to dispatch,
+    or its department, to work. Not one that waits on the office itself (申请销号)."""
+    return problem.status in CHASED and problem.deadline is not None and problem.deadline < today
+
+
+def record_chase(db: sqlite_utils.Database, problem_id: int, actor_id: int, told: int) -> None:
+    with db.atomic():
+        audit.record(db, "problem.chase", f"problem:{problem_id}", actor_id, told=told)
+
+
 # ---- findings from a meeting, as CSV -----------------------------------------------------
 
 FINDING_WORDS = {

@@ -249,3 +249,30 @@ async def test_assign_with_the_leaders_name_offers_that_leader(running_bot, clie
     other = problems.create(db, "食堂饭菜偏咸", None)
     unknown = await office.send(f"/assign {other} 张伟")  # staff, no leader
     assert "“张伟”不是班子成员" in unknown[-1].text and "李娜（院办）" in unknown[-1].labels()
+
+
+async def test_the_office_chases_an_overdue_problem_from_its_card(running_bot, client, invited, db):
+    """An overdue problem's card (🔎 查看 under the escalation, the ledger's #N) showed the office
+    its history and no next step: the office phoned. 📣 催办 now says whom it will remind and
+    how late, reminds the department's head and the leader on 确认, once however often pressed,
+    and the trail records it."""
+    from storage import problems
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    db.execute("update problems set deadline = '2026-01-05' where id = ?", [problem_id])
+    db.conn.commit()
+    card = await office.send(f"/history {problem_id}")
+    assert "📣 催办" in card[-1].labels()
+    asked = await office.press("催办", message=card[-1])
+    assert "已逾期" in asked[-1].text and "2 人" in asked[-1].text and "刘洋" in asked[-1].text
+    done = await office.press("确认催办", message=asked[-1])
+    assert any("已催办" in (m.text or "") and "已提醒 2 人" in m.text for m in done)
+    await office.press_data(asked[-1].message_id, asked[-1].buttons[0][0]["callback_data"])  # twice
+    await head.wait_for(f"活动办催办 #{problem_id}")
+    await leader.wait_for(f"活动办催办 #{problem_id}")
+    assert sum(r["action"] == "problem.chase" for r in problems.history(db, problem_id)) == 1
+    assert len([m for m in head.inbox if f"活动办催办 #{problem_id}" in (m.text or "")]) == 1
+
+    on_time = problems.create(db, "食堂饭菜偏咸", None)  # not overdue: nothing to chase
+    assert "📣 催办" not in (await office.send(f"/history {on_time}"))[-1].labels()
+    assert "📣 催办" not in (await head.send(f"/history {problem_id}"))[-1].labels()  # office only
