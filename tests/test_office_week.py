@@ -271,6 +271,7 @@ async def test_the_office_chases_an_overdue_problem_from_its_card(running_bot, c
     await head.wait_for(f"活动办催办 #{problem_id}")
     await leader.wait_for(f"活动办催办 #{problem_id}")
     assert sum(r["action"] == "problem.chase" for r in problems.history(db, problem_id)) == 1
+    assert "王芳 · 催办 已提醒 2 人" in (await office.send(f"/history {problem_id}"))[-1].text
     assert len([m for m in head.inbox if f"活动办催办 #{problem_id}" in (m.text or "")]) == 1
 
     on_time = problems.create(db, "食堂饭菜偏咸", None)  # not overdue: nothing to chase

@@ -301,6 +301,8 @@ MESSAGES = {
     "history.problem.create": "listed",
     "history.problem.claim": "claimed",
     "history.problem.assign": "leader assigned",
+    "history.problem.chase": "chased",
+    "history.chase_told": "{count} reminded",
     "history.problem.dispatch": "dispatched",
     "history.problem.report": "progress reported",
     "history.problem.request_closure": "closure requested",

@@ -313,6 +313,8 @@ MESSAGES = {
     "history.problem.create": "列入清单",
     "history.problem.claim": "接单",
     "history.problem.assign": "指定责任领导",
+    "history.problem.chase": "催办",
+    "history.chase_told": "已提醒 {count} 人",
     "history.problem.dispatch": "下单",
     "history.problem.report": "报告进展",
     "history.problem.request_closure": "申请销号",

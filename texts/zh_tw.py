@@ -301,6 +301,8 @@ MESSAGES = {
     "history.problem.create": "列入清單",
     "history.problem.claim": "接單",
     "history.problem.assign": "指定責任領導",
+    "history.problem.chase": "催辦",
+    "history.chase_told": "已提醒 {count} 人",
     "history.problem.dispatch": "下單",
     "history.problem.report": "報告進展",
     "history.problem.request_closure": "申請銷號",

@@ -167,6 +167,8 @@ def detail_text(lang: str, action: str, detail: dict) -> str:
         return say(lang, f"lookback.result.{text}", **{k: detail.get(k, 0) for k in RESULT_COUNTS})
     if action == "problem.milestone_done":
         return say(lang, "history.milestone_number", number=text)
+    if action == "problem.chase":
+        return say(lang, "history.chase_told", count=detail.get("told", 0))
     return text
 
 
