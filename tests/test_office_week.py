@@ -277,3 +277,47 @@ async def test_the_office_chases_an_overdue_problem_from_its_card(running_bot, c
     on_time = problems.create(db, "食堂饭菜偏咸", None)  # not overdue: nothing to chase
     assert "📣 催办" not in (await office.send(f"/history {on_time}"))[-1].labels()
     assert "📣 催办" not in (await head.send(f"/history {problem_id}"))[-1].labels()  # office only
+
+
+OTHER_TOPICS = [
+    "门诊二楼的饮水机坏了一周了。",
+    "住院部电梯高峰期等十分钟。",
+    "停车场晚上没有路灯。",
+    "报销要跑五个办公室签字。",
+    "职工体检项目多年没有更新。",
+    "护士站的电脑开机要十分钟。",
+    "会议通知总是临时才发。",
+    "药房窗口中午只开一个。",
+    "自行车棚没有雨棚。",
+]
+
+
+async def test_a_duplicate_is_picked_from_the_similar_ones_not_only_the_latest(
+    running_bot, client, invited, db
+):
+    """With 60 opinions in the inbox, 标为重复 offered the 8 latest: the canteen complaint from
+    last week, the one this copies, was not among them and its 8-character code had to be found
+    and typed. The opinions grouped with it (🔥) come first now."""
+    office = await join(client, invited, 103, "王芳")
+    keys = running_bot.app.bot_data["keys"]
+    original = opinions.submit(
+        db, Draft(category="其他", text=CANTEEN[0]), None, keys, date.today() - timedelta(days=5)
+    )
+    for text in OTHER_TOPICS:
+        opinions.submit(db, Draft(category="其他", text=text), None, keys, date.today())
+    opinions.submit(db, Draft(category="其他", text=CANTEEN[1]), None, keys, date.today())
+    await opinion_batches.release_to_office(running_bot.app)
+    original_id = original[0]
+    copy_id = next(o for o in opinions.pending_ids(db) if o != original_id and _text(db, o) == CANTEEN[1])
+
+    shown = await office.send("/inbox")
+    while not any(f"#{copy_id}" in (m.text or "") for m in shown):  # page on to the copy
+        shown = await office.press("下一页", message=shown[-1])
+    card = next(m for m in shown if f"#{copy_id}" in (m.text or ""))
+    asked = await office.press("重复", message=card)
+    offered = " ".join(asked[-1].labels())
+    assert f"#{original_id}" in offered, offered
+
+
+def _text(db, opinion_id: str) -> str:
+    return db.execute("select text from opinions where id = ?", [opinion_id]).fetchone()[0]

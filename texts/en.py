@@ -220,7 +220,7 @@ MESSAGES = {
     "inbox.round_gone": "The inbox was opened again since; this page button belongs to the earlier round. Use the buttons under the latest page, or send /inbox.",
     "inbox.gone": "This opinion is no longer waiting; open /inbox again.",
     "inbox.ask_reply": "Write the reply to #{id} (at most {limit} characters). /cancel cancels.",
-    "inbox.ask_original": "Which opinion does #{id} repeat? Pick it among the latest below, or type its number. Send /cancel to stop.",
+    "inbox.ask_original": "Which opinion does #{id} repeat? Pick it among the alike (🔥 same group) or latest below, or type its number. Send /cancel to stop.",
     "inbox.ask_answer": "Write the closing answer to #{id} (at most {limit} characters). The submitter is told, and you may then publish it to all. /cancel cancels.",
     "inbox.bad_text": "The text must not be empty or longer than {limit} characters; please write it again.",
     "inbox.replied": "Replied to #{id}.",

@@ -232,7 +232,7 @@ MESSAGES = {
     "inbox.round_gone": "收件箱已重新打开过，这个翻页按钮属于之前那一轮。请用最新一页下面的按钮，或发送 /inbox。",
     "inbox.gone": "这条意见已不在待处理状态，请重新打开 /inbox。",
     "inbox.ask_reply": "请输入对 #{id} 的回复（不超过 {limit} 字）。发送 /cancel 取消。",
-    "inbox.ask_original": "#{id} 与哪条意见重复？请在下面最近的意见中选择，或输入那条意见的编号。发送 /cancel 取消。",
+    "inbox.ask_original": "#{id} 与哪条意见重复？请在下面相近（🔥 同组）或最近的意见中选择，或输入那条意见的编号。发送 /cancel 取消。",
     "inbox.ask_answer": "请输入对 #{id} 的办结答复（不超过 {limit} 字）。答复会告知提意见人，之后可以向全体公开。发送 /cancel 取消。",
     "inbox.bad_text": "内容不能为空，也不能超过 {limit} 字，请重新输入。",
     "inbox.replied": "已回复 #{id}。",

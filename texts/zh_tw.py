@@ -220,7 +220,7 @@ MESSAGES = {
     "inbox.round_gone": "收件匣已重新打開過，這個翻頁按鈕屬於之前那一輪。請用最新一頁下面的按鈕，或傳送 /inbox。",
     "inbox.gone": "這則意見已不在待處理狀態，請重新開啟 /inbox。",
     "inbox.ask_reply": "請輸入對 #{id} 的回覆（不超過 {limit} 字）。傳送 /cancel 取消。",
-    "inbox.ask_original": "#{id} 與哪條意見重複？請在下面最近的意見中選擇，或輸入那條意見的編號。發送 /cancel 取消。",
+    "inbox.ask_original": "#{id} 與哪條意見重複？請在下面相近（🔥 同組）或最近的意見中選擇，或輸入那條意見的編號。發送 /cancel 取消。",
     "inbox.ask_answer": "請輸入對 #{id} 的辦結答覆（不超過 {limit} 字）。答覆會告知提意見人，之後可以向全體公開。傳送 /cancel 取消。",
     "inbox.bad_text": "內容不能為空，也不能超過 {limit} 字，請重新輸入。",
     "inbox.replied": "已回覆 #{id}。",
