@@ -327,6 +327,10 @@ EXPLAIN = declare("explain", "px", _id("problem"))
 DISPATCH_DEPARTMENT = declare("dispatch_department", "pdd", _id("department"))
 DISPATCH_CONFIRM = declare("dispatch_confirm", "pdc", choice("answer", ("yes", "no")))
 PROGRESS_REPORT = declare("progress_report", "pr", _id("problem"))
+# 📣 催办 on an overdue problem's card (the office), its 确认 and 取消 (handlers/problems/chase.py)
+PROBLEM_CHASE = declare("problem_chase", "cz", _id("problem"))
+PROBLEM_CHASE_GO = declare("problem_chase_go", "cz:go", _id("problem"), CONFIRMATION)
+PROBLEM_CHASE_NO = declare("problem_chase_no", "cz:no", _id("problem"), CONFIRMATION)
 PROGRESS_PHOTOS_DONE = declare("progress_photos_done", "prn")
 PROGRESS_PERCENT = declare("progress_percent", "pp", number("percent", 100))
 CLOSURE_REQUEST = declare("closure_request", "pq", _id("problem"))
@@ -392,6 +396,7 @@ LOOKBACK_RECEIPT_VOTE = declare(
 LOOKBACK_PICK = declare("lookback_pick", "lbx", _id("problem"))  # /lookback: a closed problem picked
 LOOKBACK_ROUND_GO = declare("lookback_round_go", "lbx:go", _id("problem"), CONFIRMATION)
 LOOKBACK_ROUND_NO = declare("lookback_round_no", "lbx:no", _id("problem"), CONFIRMATION)
+LOOKBACK_HELD = declare("lookback_held", "lbx:h", HELD_ANSWER, CONFIRMATION)  # /lookback N, or picked
 LOOKBACK_WIDEN = declare("lookback_widen", "lbw", _id("lookback"))  # a look-back too small: ask everyone
 # Widening to a department, a role or everyone: picked from a list, previewed with how many
 # people will be asked, then confirmed. The value is a department id, a role, or "all".
@@ -561,6 +566,7 @@ FINDINGS_LIST = declare(
     "findings_list", "fd:ok", choice("answer", ("all", "new", "no"))
 )  # /findings' preview
 MEETING_HELD = declare("meeting_held", "cal:mt", HELD_ANSWER, CONFIRMATION)  # /meeting with its words
+SELFCHECK_HELD = declare("selfcheck_held", "sc:ask", HELD_ANSWER, CONFIRMATION)  # /selfcheck with its words
 PHASE_HELD = declare("phase_held", "cal:ph", HELD_ANSWER, CONFIRMATION)  # /phase with its words
 MEETING_MOVE_HELD = declare("meeting_move_held", "cal:mv", HELD_ANSWER, CONFIRMATION)  # /meeting_move
 MEETING_CANCEL_HELD = declare("meeting_cancel_held", "cal:mc", HELD_ANSWER, CONFIRMATION)  # /meeting_cancel

@@ -21,6 +21,7 @@ from handlers.campaign import (
 from handlers.opinions import forwarded, hotspots, inbox, public_box, receipt, submit
 from handlers.people import departments, directory, invite, profile, roster, start
 from handlers.problems import (
+    chase,
     closure_request,
     closures,
     dispatch,
@@ -86,6 +87,7 @@ def register(app: Application) -> None:
         start,
         menu,
         ledger,
+        chase,
         digest,
         export,
         calendar,

@@ -54,22 +54,27 @@ class HeldCommand:
         """The guarded callback of the typed command: the preview, or what is wrong."""
 
         async def preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-            words = list(context.args or [])
-            planned = await self.plan(update, context, words)
-            if planned is None:
-                return
-            token = confirmations.ask(context, self.command)  # a newer preview: an older 确认 does nothing
-            context.user_data.setdefault("held", {})[self.command] = words
-            await reply(
-                update,
-                context,
-                planned.preview,
-                reply_markup=self._buttons(update, context, token),
-                **planned.values,
-            )
+            await self.offer(update, context, list(context.args or []))
 
         preview.__qualname__ = f"held.{self.command}.preview"
         return requires(*self.roles)(preview)
+
+    async def offer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]) -> None:
+        """The preview of the command with these words, or what is wrong with them: typed, or
+        the same words a list's button stands for (/lookback's closed problems). The caller
+        checks who may."""
+        planned = await self.plan(update, context, words)
+        if planned is None:
+            return
+        token = confirmations.ask(context, self.command)  # a newer preview: an older 确认 does nothing
+        context.user_data.setdefault("held", {})[self.command] = words
+        await reply(
+            update,
+            context,
+            planned.preview,
+            reply_markup=self._buttons(update, context, token),
+            **planned.values,
+        )
 
     def _buttons(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, token: str

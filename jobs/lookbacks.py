@@ -64,6 +64,27 @@ def group(app: Application, kind: str, value: str) -> list:
 ASK_CHUNK = 15  # voters queued between two chances to commit and let people in (about 5 ms)
 
 
+def first_electorate(db, problem_id: int) -> list[tuple[str, str]]:
+    """Who a look-back asks when it opens: the departments the problem is about and the one that
+    fixed it, or everyone when it names none."""
+    return [("department", str(d)) for d in lookbacks.affected_departments(db, problem_id)] or [
+        lookbacks.EVERYONE
+    ]
+
+
+def would_ask(app: Application, problem_id: int) -> int:
+    """How many a new round of the problem would ask to vote (its first electorate, and the
+    holders of the receipts of the opinions behind it): the number its preview states."""
+    db = services.of(app).db
+    found = {p.id for kind, value in first_electorate(db, problem_id) for p in group(app, kind, value)}
+    return len(found) + len(problems.opinions_of(db, problem_id))
+
+
+def asked_to_vote(app: Application, lookback: lookbacks.Lookback) -> int:
+    """How many a look-back asks to vote now: its electorate and the receipts' holders."""
+    return len(voters(app, lookback)) + len(problems.opinions_of(services.of(app).db, lookback.problem_id))
+
+
 def ask(app: Application, lookback: lookbacks.Lookback) -> None:
     """Ask the department to confirm, and the electorate to vote, at once (in the caller's
     transaction): for a look-back the office opens by hand."""
@@ -91,12 +112,7 @@ def asking(
     if problem is None:  # a look-back's problem is never deleted
         raise LookupError(f"problem {lookback.problem_id}")
     if not lookbacks.electorate(db, lookback.id):
-        lookbacks.widen(
-            db,
-            lookback.id,
-            [("department", str(d)) for d in lookbacks.affected_departments(db, problem.id)]
-            or [lookbacks.EVERYONE],
-        )
+        lookbacks.widen(db, lookback.id, first_electorate(db, problem.id))
     notices.notify(
         app,
         notices.heads_of(app, problem.department_id),

@@ -422,6 +422,38 @@ def problem_closed(target, problem: Problem, due_at: datetime | None = None) -> 
     )
 
 
+def chase_audience(target, problem: Problem) -> list[Person]:
+    """Whom the office's 催办 reminds: the department's heads and the leader while the work is
+    the department's; the leader alone while it waits for 下单."""
+    heads = heads_of(target, problem.department_id) if problem.status in problems.WORKING else []
+    return list({p.id: p for p in heads + person(target, problem.leader_id)}.values())
+
+
+def problem_chased(target, problem: Problem, days: int, day: str) -> int:
+    """The office's 催办, at most once a day per problem and person; each gets the button to
+    act: the head 报告进展, the leader 下单 while it waits for one."""
+    heads = [p for p in chase_audience(target, problem) if p.id != problem.leader_id]
+    leader = [p for p in chase_audience(target, problem) if p.id == problem.leader_id]
+    values: dict = {"id": problem.id, "title": problem.title, "days": days, "deadline": problem.deadline}
+    told = notify(
+        target,
+        heads,
+        "notice.chased",
+        buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
+        dedup=f"chase:{problem.id}:{day}",
+        **values,
+    )
+    waits_for_dispatch = problem.status in (problems.CLAIMED, problems.REOPENED)
+    return told + notify(
+        target,
+        leader,
+        "notice.chased",
+        buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]] if waits_for_dispatch else None,
+        dedup=f"chase:{problem.id}:{day}",
+        **values,
+    )
+
+
 def problem_returned(target, problem: Problem, comment: str, due_at: datetime | None = None) -> int:
     """A closure sent back: the department's heads get the button to report again; the leader is
     told without it, since only a head may report (nobody is offered a button they cannot use)."""

@@ -1067,6 +1067,24 @@ def m314_outbox_edits(db: sqlite_utils.Database) -> None:
     db.execute("alter table outbox add column edit_of integer")
 
 
+def m320_listed_opinions_leave_the_inbox(db: sqlite_utils.Database) -> None:
+    """An opinion listed as a problem before it was opened (a 🔥 group listed whole) stayed
+    unread, so the inbox counted it 待处理 while the digest and the report counted it 已列为问题
+    (storage.problems.create now marks it read). Cleared where unread can only be the state it
+    arrived in: its holder never wrote back (a write-back also sets unread, and must stay)."""
+    db.execute(
+        """
+        update opinions set unread = 0
+        where unread = 1
+        and exists (select 1 from problem_opinions po where po.opinion_id = opinions.id)
+        and not exists (
+            select 1 from opinion_messages m
+            where m.opinion_id = opinions.id and m.sender = 'submitter'
+        )
+        """
+    )
+
+
 @migrations()
 def m350_no_message_ids_in_user_data(db: sqlite_utils.Database) -> None:
     """The persisted user data kept the chat and message id of a message a later answer edits

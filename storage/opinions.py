@@ -382,12 +382,18 @@ def several(db: sqlite_utils.Database, ids: list[str]) -> list[Opinion]:
 
 
 def recent(db: sqlite_utils.Database, exclude_id: str, limit: int) -> list[Opinion]:
-    """The latest released opinions but one, newest day first: what a duplicate is picked from
-    (duplicates themselves are not offered: one points at the original, never at a copy)."""
+    """What a duplicate of `exclude_id` is picked from: the released opinions grouped with it as
+    alike (🔥, storage/hotspots.py) first, whatever their age (the original of a copy is often
+    weeks older than the latest page), then the latest, newest day first. Duplicates themselves
+    are not offered: one points at the original, never at a copy."""
+    alike = (
+        "exists (select 1 from hotspot_members mine join hotspot_members theirs "
+        "on theirs.group_id = mine.group_id where mine.opinion_id = ? and theirs.opinion_id = o.id)"
+    )
     rows = db.query(
         f"{_SELECT} where o.released = 1 and o.status != ? and o.id != ? "
-        f"order by o.submitted_on desc, o.id limit ?",
-        [DUPLICATE, exclude_id, limit],
+        f"order by {alike} desc, o.submitted_on desc, o.id limit ?",
+        [DUPLICATE, exclude_id, exclude_id, limit],
     )
     return [_opinion(r) for r in rows]
 

@@ -7,6 +7,7 @@ raises ProblemError and changes nothing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -385,6 +386,9 @@ def create(
         problem_id = _insert(db, title.strip(), description, category, source, kind, horizon, public)
         for opinion_id in opinion_ids:
             db.execute("insert into problem_opinions values (?, ?)", [problem_id, opinion_id])
+            # listed is handled: off the inbox (opinions._PENDING) whether or not the office opened
+            # it first (a 🔥 group is listed whole), until its holder writes again
+            db.execute("update opinions set unread = 0 where id = ?", [opinion_id])
         audit.record(
             db,
             "problem.create",
@@ -694,6 +698,27 @@ def latest_report(db: sqlite_utils.Database, problem_id: int) -> Report | None:
     return Report(row[0], row[1], row[2], row[3], parse_iso(row[4])) if row else None
 
 
+@dataclass(frozen=True)
+class ClosureAsked:
+    author: str
+    reason: str  # why short of 100% (empty at 100%, where none is asked)
+    at: datetime
+
+
+def closure_asked(db: sqlite_utils.Database, problem_id: int) -> ClosureAsked | None:
+    """The latest 申请销号 of the problem, from its audit trail: who asked, when and why (the
+    reason is kept nowhere else), for whoever signs 销号."""
+    row = db.execute(
+        "select coalesce(p.name, ''), a.detail, a.at from audit a left join people p on p.id = a.actor_id "
+        "where a.subject = ? and a.action = 'problem.request_closure' order by a.id desc limit 1",
+        [f"problem:{problem_id}"],
+    ).fetchone()
+    if row is None:
+        return None
+    detail = json.loads(row[1]) if row[1] else {}
+    return ClosureAsked(row[0], str(detail.get("reason") or ""), parse_iso(row[2]))
+
+
 def latest_reports(db: sqlite_utils.Database, problem_ids: list[int]) -> dict[int, Report]:
     """The newest progress report of each of these problems, in one query (an export reads them
     a chunk of problems at a time, not one query per row)."""
@@ -791,6 +816,20 @@ def light(
     if last < still_before(problem.status, today, stale_days, unclaimed):
         return AMBER
     return GREEN
+
+
+CHASED = (CLAIMED, REOPENED, *WORKING)  # waiting on a leader's 下单 or a department's work
+
+
+def may_chase(problem: Problem, today: date) -> bool:
+    """Overdue and waiting on someone the office can remind (催办): its leader, to dispatch,
+    or its department, to work. Not one that waits on the office itself (申请销号)."""
+    return problem.status in CHASED and problem.deadline is not None and problem.deadline < today
+
+
+def record_chase(db: sqlite_utils.Database, problem_id: int, actor_id: int, told: int) -> None:
+    with db.atomic():
+        audit.record(db, "problem.chase", f"problem:{problem_id}", actor_id, told=told)
 
 
 # ---- findings from a meeting, as CSV -----------------------------------------------------

@@ -14,7 +14,7 @@ import asyncio
 import logging
 
 import pytest
-from conftest import dump, join
+from conftest import confirmed, dump, join
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_access_matrix import declared
@@ -130,7 +130,7 @@ async def cast(fast_bot, fast_client, db):
         [problem_id],
     )
     db.conn.commit()
-    await people["office2c"].send("/selfcheck 门诊部 2026-12-31")
+    await confirmed(people["office2c"], "/selfcheck 门诊部 2026-12-31")
     # the heads are told through the outbox; let that land before their steps begin
     heads = [people[name] for name, role in names.items() if role == "head"]
     await asyncio.gather(*(head.wait_for("提交自查报告") for head in heads))

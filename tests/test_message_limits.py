@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import join, submit_opinion
+from conftest import confirmed, join, submit_opinion
 
 from jobs import delivery, opinion_batches
 from storage import problems
@@ -89,7 +89,7 @@ async def test_a_self_check_of_three_long_parts_reaches_author_and_reviewer(
         [problem_id],
     )
     db.conn.commit()
-    await office.send("/selfcheck 门诊部 2026-12-04")
+    await confirmed(office, "/selfcheck 门诊部 2026-12-04")
     while await delivery.send_due(running_bot.app):
         pass
     await head.wait_for("提交自查报告")

@@ -3,7 +3,7 @@ method types, and say which part they could not read ("第 3 段…"), in the pe
 
 from __future__ import annotations
 
-from conftest import join
+from conftest import confirmed, join
 
 
 async def test_each_part_that_fails_is_named(fast_bot, fast_client, invited, db):
@@ -26,7 +26,7 @@ async def test_a_selfcheck_one_liner_with_fullwidth_bars_and_a_spoken_date(
     fast_bot, fast_client, invited, db
 ):
     office = await join(fast_client, invited, 103, "王芳")
-    reply = await office.send("/selfcheck 门诊部 ｜ 本月底 ｜ 李娜")
+    reply = await confirmed(office, "/selfcheck 门诊部 ｜ 本月底 ｜ 李娜")
     assert db.execute("select count(*) from self_checks").fetchone()[0] == 1, reply[-1].text
     reviewer = db.execute("select reviewer_id from self_checks").fetchone()[0]
     assert reviewer == db.execute("select id from people where name = '李娜'").fetchone()[0]

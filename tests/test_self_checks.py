@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import join
+from conftest import confirmed, join
 
 from jobs import delivery, sweeper
 from storage import problems, self_checks
@@ -48,7 +48,7 @@ async def team(running_bot, client, invited, db):
 
 async def test_returned_redone_approved_and_listed(team, running_bot, db):
     office, head, leader = team["王芳"], team["刘洋"], team["李娜"]
-    asked = await office.send("/selfcheck 门诊部 2026-12-04")
+    asked = await confirmed(office, "/selfcheck 门诊部 2026-12-04")
     assert "审核人：李娜" in asked[-1].text
     await deliver(running_bot.app)
     await head.wait_for("请 门诊部 于 2026-12-04 前提交自查报告")
@@ -103,7 +103,7 @@ async def test_returned_redone_approved_and_listed(team, running_bot, db):
 
 async def test_a_person_sends_a_document_and_is_reminded_while_overdue(team, running_bot, db):
     office, staff, head = team["王芳"], team["张伟"], team["刘洋"]
-    asked = await office.send("/selfcheck 张伟 2026-12-01")
+    asked = await confirmed(office, "/selfcheck 张伟 2026-12-01")
     assert "审核人：刘洋" in asked[-1].text  # a person's report goes to a head of their department
     await deliver(running_bot.app)
     await staff.wait_for("前提交自查报告")

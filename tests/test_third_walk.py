@@ -7,7 +7,7 @@ Fast tier (tests/fast.py) unless it says otherwise."""
 
 from __future__ import annotations
 
-from conftest import join
+from conftest import confirmed, join
 
 
 async def test_a_patient_who_types_at_the_poster_steps_is_asked_to_tap_and_loses_nothing(
@@ -112,7 +112,7 @@ async def test_a_one_liner_after_a_bare_selfcheck_leaves_the_form_and_a_return_r
 
     office, head = await join(client, invited, 103, "王芳"), await join(client, invited, 104, "刘洋")
     await office.send("/selfcheck")
-    asked = await office.send("/selfcheck 门诊部 2099-12-04")
+    asked = await confirmed(office, "/selfcheck 门诊部 2099-12-04")
     assert "已请 门诊部" in asked[-1].text, asked[-1].text
     await head.wait_for("自查报告", timeout=10)
     await head.press("写自查报告")
@@ -160,7 +160,7 @@ async def test_a_request_typed_again_is_not_sent_twice(fast_bot, fast_client, db
     assert len([m for m in people["乙办"].inbox if "上级要求报送" in (m.text or "")]) == 1
 
     office, head = people["甲办"], people["甲主任"]
-    await office.send("/selfcheck 门诊部 2099年12月4日")
+    await confirmed(office, "/selfcheck 门诊部 2099年12月4日")
     repeated = await office.send("/selfcheck 门诊部 2099-12-04")
     assert "门诊部 已有 2099-12-04 前的自查报告 #1（待提交）" in repeated[-1].text, repeated[-1].text
     assert len(self_checks.listing(view(fast_bot, "甲医院").bot_data["db"])) == 1
@@ -227,7 +227,7 @@ async def test_a_report_redone_after_a_return_says_so_to_its_reviewer(fast_clien
         await join(fast_client, invited, 103, "王芳"),
         await join(fast_client, invited, 104, "刘洋"),
     )
-    await office.send("/selfcheck 门诊部 2099-12-04")
+    await confirmed(office, "/selfcheck 门诊部 2099-12-04")
 
     async def write(findings: str) -> None:
         await head.send("/mychecks")
@@ -260,7 +260,7 @@ async def test_a_returned_report_keeps_the_parts_that_need_no_change(fast_client
         await join(fast_client, invited, 103, "王芳"),
         await join(fast_client, invited, 104, "刘洋"),
     )
-    await office.send("/selfcheck 门诊部 2099-12-04")
+    await confirmed(office, "/selfcheck 门诊部 2099-12-04")
     await head.send("/mychecks")
     first = await head.press("门诊部")
     assert not first[-1].buttons  # a new report: nothing to keep

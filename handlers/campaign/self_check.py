@@ -25,6 +25,7 @@ from telegram.ext import (
 from callbacks import (
     SELFCHECK_APPROVE,
     SELFCHECK_CANCEL,
+    SELFCHECK_HELD,
     SELFCHECK_KEEP,
     SELFCHECK_LIST,
     SELFCHECK_RETURN,
@@ -48,6 +49,7 @@ from handlers.access import (
     settings,
     too_long,
 )
+from handlers.held_commands import HeldCommand, Planned
 from handlers.pages import next_row, slice_asked
 from handlers.problems import listing as problem_list
 from handlers.problems.actions import id_in_button
@@ -56,7 +58,7 @@ from handlers.uploads import download
 from jobs import notices
 from storage import people, self_checks
 from storage.dates import parse_deadline
-from storage.people import OFFICE
+from storage.people import HEAD, OFFICE
 from storage.self_checks import SelfCheck, SelfCheckError
 from texts import Raw, say
 
@@ -70,15 +72,16 @@ COMMENT_LIMIT = 2000  # a returned self-check's comment
 # ---- the office asks -------------------------------------------------------------------------
 
 
-@requires(OFFICE)
-async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    typed = " ".join(context.args or [])
+async def _one_liner_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """/selfcheck 门诊部 2026-12-15 [审核人]: the people it names are asked at once, so it is held
+    for ✅ 确认 (handlers/held_commands.py) under the preview the guided form shows."""
+    typed = " ".join(words)
     # 门诊部 ｜ 12月15日 下午 ｜ 张伟 with bars (full-width as an input method types them), or
     # 门诊部 2026-12-15 张伟 with spaces as before
     words = [w.strip() for w in re.split(r"[|｜]", typed)] if re.search(r"[|｜]", typed) else typed.split()
     if len(words) < 2 or not words[0] or not words[1]:
         await reply(update, context, "selfcheck.usage")
-        return
+        return None
     due = parse_deadline(words[1], ledger.today(context))
     if due is None:
         await reply(
@@ -88,33 +91,72 @@ async def ask_for_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             text=quoted(words[1]),
             usage=Raw(say(language(update, context), "selfcheck.usage")),
         )
-        return
-    await request_report(update, context, words[0], due, words[2] if len(words) > 2 else None)
+        return None
+    return await request_plan(update, context, words[0], due, words[2] if len(words) > 2 else None)
 
 
-async def request_report(
+async def request_plan(
     update: Update, context: ContextTypes.DEFAULT_TYPE, subject: str, due, reviewer_name: str | None
-) -> None:
-    """Ask a department or a person for a report by `due`: from the one-liner and the guided
-    form (handlers/campaign/selfcheck_form.py) alike."""
-    words = [subject, "", reviewer_name] if reviewer_name else [subject, ""]
+) -> Planned | None:
+    """Asking a department or a person for a report by `due`, from the one-liner and the guided
+    form (handlers/campaign/selfcheck_form.py) alike: what is wrong is said now (a name not on
+    the roster, a date passed, the same request sent already) and None returned; else the
+    preview (who, by when, the reviewer it resolves to, how many will be told) and the act."""
     db = database(context)
     everyone = people.everyone(db)
-    person = next((p for p in everyone if p.name == words[0]), None)
+    person = next((p for p in everyone if p.name == subject), None)
     department_id = (
-        None
-        if person
-        else (people.department_id(db, words[0]) if words[0] in people.departments(db) else None)
+        None if person else (people.department_id(db, subject) if subject in people.departments(db) else None)
     )
-    reviewer = next((p for p in everyone if len(words) > 2 and p.name == words[2]), None)
-    if person is None and department_id is None or (len(words) > 2 and reviewer is None):
-        unknown = words[2] if person or department_id else words[0]
+    reviewer = next((p for p in everyone if reviewer_name and p.name == reviewer_name), None)
+    if person is None and department_id is None or (reviewer_name and reviewer is None):
+        unknown = reviewer_name if person or department_id else subject
         await reply(update, context, "selfcheck.unknown", word=quoted(unknown))
-        return
+        return None
+    if due < ledger.today(context):
+        await reply(update, context, "selfcheck.error.past")
+        return None
+    if earlier := self_checks.twin(db, due, department_id, person.id if person else None):
+        await _refuse_twin(update, context, earlier, due)
+        return None
     office_reviews = settings(context).self_check_reviewer == "office"
     reviewer_id = (
         reviewer.id if reviewer else self_checks.default_reviewer(db, department_id, person, office_reviews)
     )
+    heads = [p for p in everyone if p.department_id == department_id and HEAD in p.roles]
+    told = [person] if person else heads
+
+    async def ask() -> None:
+        await _request(update, context, due, department_id, person, reviewer_id)
+
+    lang = language(update, context)
+    shown = people.by_id(db, reviewer_id).name if reviewer_id else "—"
+    values = {
+        "subject": subject,
+        "due": due.isoformat(),
+        "reviewer": shown if reviewer else say(lang, "selfcheck_form.reviewer_by_rule", name=shown),
+        "count": len(told),
+        "nobody": Raw(say(lang, "selfcheck.nobody_to_tell", subject=subject) if not told else ""),
+    }
+    return Planned("selfcheck_form.preview", ask, values)
+
+
+async def _refuse_twin(update: Update, context: ContextTypes.DEFAULT_TYPE, earlier: SelfCheck, due) -> None:
+    await reply(
+        update,
+        context,
+        "selfcheck.error.twin",
+        id=earlier.id,
+        subject=earlier.subject,
+        due=due.isoformat(),
+        status=say(language(update, context), f"selfcheck.status.{earlier.status}"),
+    )
+
+
+async def _request(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, due, department_id, person, reviewer_id
+) -> None:
+    db = database(context)
     try:
         report_id = self_checks.request(
             db,
@@ -124,18 +166,11 @@ async def request_report(
             person=person,
             reviewer_id=reviewer_id,
         )
-    except SelfCheckError as error:
-        earlier = self_checks.twin(db, due, department_id, person.id if person else None)
-        lang = language(update, context)
-        await reply(
-            update,
-            context,
-            f"selfcheck.error.{error.reason}",
-            id=earlier.id if earlier else "",
-            subject=earlier.subject if earlier else "",
-            due=due.isoformat(),
-            status=say(lang, f"selfcheck.status.{earlier.status}") if earlier else "",
-        )
+    except SelfCheckError as error:  # the plan checked; a rule of storage's own refuses still
+        if earlier := self_checks.twin(db, due, department_id, person.id if person else None):
+            await _refuse_twin(update, context, earlier, due)
+        else:
+            await reply(update, context, f"selfcheck.error.{error.reason}")
         return
     report = self_checks.get(db, report_id)
     count = notices.notify(
@@ -159,6 +194,11 @@ async def request_report(
         count=count,
         reviewer=reviewer_name,
     )
+
+
+ASK = HeldCommand(
+    "selfcheck", SELFCHECK_HELD, _one_liner_plan, (OFFICE,), "selfcheck.btn.ask", "selfcheck.not_asked"
+)
 
 
 def authors(context, report: SelfCheck) -> list:
@@ -598,7 +638,9 @@ def handlers() -> list[BaseHandler]:
             persistent=True,
             allow_reentry=True,
         ),
-        *menu.triggers("selfcheck", ask_for_report),
+        # a bare /selfcheck is the guided form's (registered before this module)
+        CommandHandler("selfcheck", ASK.preview()),
+        *ASK.handlers(with_command=False),
         *menu.triggers("selfchecks", list_reports),
         CallbackQueryHandler(list_reports, pattern=SELFCHECKS_PAGE),
         *menu.triggers("mychecks", my_reports),

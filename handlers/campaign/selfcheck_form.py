@@ -1,7 +1,8 @@
 """/selfcheck without arguments: asking for a self-check report (自查报告) as a short
 conversation. Who (a department's button, or a department or person typed) → by when (下周五 /
 本月底 / 两周, or typed) → reviewer (the default rule, or a name typed) → a preview → confirm.
-The one-liner stays; both end in self_checks.request_report."""
+The one-liner (held for 确认 under the same preview) and the form both end in
+self_check.request_plan."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from callbacks import (
 )
 from handlers import conversations, forms
 from handlers.access import database, language, quoted, reply, requires
-from handlers.campaign.self_check import request_report
+from handlers.campaign.self_check import request_plan
 from handlers.forms import inline_rows
 from handlers.reports import ledger
 from storage import people, phrasings
@@ -104,22 +105,27 @@ async def reviewer_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, "stale_button")
         return ConversationHandler.END
     form["reviewer"] = name
+    planned = await request_plan(update, context, form["subject"], date.fromisoformat(form["due"]), name)
+    if planned is None:  # the same request sent already, or a date passed: said, the form ends
+        context.user_data.pop("selfcheck_form", None)
+        return ConversationHandler.END
     await reply(
         update,
         context,
-        "selfcheck_form.preview",
-        subject=form["subject"],
-        due=form["due"],
-        reviewer=name or say(lang, "selfcheck_form.default_reviewer"),
+        planned.preview,
         reply_markup=forms.confirm_or_cancel(lang, SELFCHECK_FORM_CONFIRM, SELFCHECK_FORM_CANCEL),
+        **planned.values,
     )
     return CONFIRM
 
 
 async def _request(update: Update, context: ContextTypes.DEFAULT_TYPE, form: dict) -> None:
-    await request_report(
+    """Planned again: what changed since the preview (the same request sent meanwhile) is refused."""
+    planned = await request_plan(
         update, context, form["subject"], date.fromisoformat(form["due"]), form.get("reviewer")
     )
+    if planned is not None:
+        await planned.act()
 
 
 def handlers() -> list[BaseHandler]:

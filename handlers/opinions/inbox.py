@@ -261,7 +261,8 @@ CHOICE_TEXT = 24  # of an opinion's text on a button
 
 @requires(OFFICE)
 async def ask_original(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    """The original is picked from the latest opinions (an id can still be typed)."""
+    """The original is picked from the opinions grouped with it as alike, then the latest (an id
+    can still be typed)."""
     opinion = _opinion_in_button(update, context, while_listed=False)
     if opinion is None:
         await refuse(update, context, "inbox.gone")

@@ -113,6 +113,11 @@ async def send_closure_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, la
                 say(lang, "closure.evidence", id=problem.id, count=len(photos), when=when), CAPTION_LIMIT
             ),
         )
+    asked = problems.closure_asked(db, problem.id)
+    if asked is not None and asked.reason:  # short of 100%: the department said why, here
+        when = asked.at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+        reason = shorten(asked.reason, 1000)
+        lines.append(say(lang, "closure.asked_reason", author=asked.author, when=when, reason=reason))
     await send_lines(context, chat_id, lines, _closure_markup(lang, problem.id))
 
 
@@ -207,10 +212,10 @@ async def close(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell_error(update, context, error)
         return
     await update.callback_query.answer()
+    told = notices.problem_closed(context, problem)
     await update.callback_query.edit_message_text(
-        say(language(update, context), "closure.closed", id=problem.id)
+        say(language(update, context), "closure.closed_told", id=problem.id, count=told)
     )
-    notices.problem_closed(context, problem)
 
 
 @requires(OFFICE)
@@ -241,8 +246,8 @@ async def receive_return_comment(update: Update, context: ContextTypes.DEFAULT_T
     except ProblemError as error:
         await tell_error(update, context, error)
         return ConversationHandler.END
-    await reply(update, context, "closure.returned", id=problem.id)
-    notices.problem_returned(context, problem, comment)
+    told = notices.problem_returned(context, problem, comment)
+    await reply(update, context, "closure.returned", id=problem.id, count=told)
     return ConversationHandler.END
 
 

@@ -413,14 +413,19 @@ async def _refresh_card(
 
 @requires(OFFICE)
 async def offer_assignment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/assign N offers the leaders; /assign alone first offers the problems waiting for one."""
+    """/assign N offers the leaders, /assign N 姓名 that leader alone (one tap, as typed);
+    /assign alone first offers the problems waiting for one."""
     raw = (context.args or [""])[0].lstrip("#＃")
     if not raw:
         await _offer_problems(update, context)
         return
     problem_id = read_id(raw)
+    named = " ".join((context.args or [])[1:]).strip() or None
     await _offer_leaders(
-        update, context, problems.get(database(context), problem_id) if problem_id is not None else None
+        update,
+        context,
+        problems.get(database(context), problem_id) if problem_id is not None else None,
+        named,
     )
 
 
@@ -444,19 +449,36 @@ async def pick_problem(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _offer_leaders(update, context, problems.get(database(context), problem_id))
 
 
-async def _offer_leaders(update: Update, context: ContextTypes.DEFAULT_TYPE, problem) -> None:
+async def _offer_leaders(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, problem, named: str | None = None
+) -> None:
     if problem is None or problem.status != problems.LISTED:
         await reply(update, context, "assign.usage")
         return
+    lang = language(update, context)
     leaders = leaders_for(database(context), problem.id)
+    chosen = [p for p in leaders if p.name == named]
+    if chosen:  # the leader typed: theirs the one button, the press is the confirmation
+        await reply(
+            update,
+            context,
+            "assign.choose_named",
+            id=problem.id,
+            title=problem.title,
+            leader=named,
+            reply_markup=leader_picker(lang, problem.id, chosen, 1),
+        )
+        return
+    unknown = say(lang, "assign.not_a_leader", name=named) + "\n" if named else ""
     await reply(
         update,
         context,
         "assign.choose",
         id=problem.id,
         title=problem.title,
-        more=Raw(picker_note(language(update, context), len(leaders))),
-        reply_markup=leader_picker(language(update, context), problem.id, leaders, 1),
+        more=Raw(picker_note(lang, len(leaders))),
+        unknown=unknown,
+        reply_markup=leader_picker(lang, problem.id, leaders, 1),
     )
 
 

@@ -14,7 +14,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from callbacks import LEDGER_DETAIL, LEDGER_FIRST, LEDGER_PAGE, read_id
+from callbacks import LEDGER_DETAIL, LEDGER_FIRST, LEDGER_PAGE, PROBLEM_CHASE, read_id
 from handlers import menu
 from handlers.access import (
     MEMBERS,
@@ -175,6 +175,8 @@ def detail_text(lang: str, action: str, detail: dict) -> str:
         return say(lang, f"lookback.result.{text}", **{k: detail.get(k, 0) for k in RESULT_COUNTS})
     if action == "problem.milestone_done":
         return say(lang, "history.milestone_number", number=text)
+    if action == "problem.chase":
+        return say(lang, "history.chase_told", count=detail.get("told", 0))
     return text
 
 
@@ -257,7 +259,12 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
         await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
         return
     lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
-    await send_lines(context, update.effective_chat.id, lines)
+    chase = None
+    if OFFICE in person.roles and problems.may_chase(problem, today(context)):  # overdue: a next step
+        chase = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(say(lang, "chase.btn"), callback_data=PROBLEM_CHASE.data(problem.id))]]
+        )
+    await send_lines(context, update.effective_chat.id, lines, chase)
 
 
 @requires(*MEMBERS, READER)
