@@ -483,7 +483,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
         return WRITING
     draft.text = text
     await _forget_typed(update, context, draft)
-    if draft.reviewed:
+    if draft.reviewed or len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
 
@@ -510,18 +510,62 @@ async def text_before_photos(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @requires(*MEMBERS, GUEST)
 @with_draft
+async def photo_while_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """A photo where the text is asked for: on a phone people send the photo with their words
+    under it, so a caption is the text; a photo alone is kept while they write (before, both
+    were refused, to be sent again)."""
+    caption = (update.message.caption or "").strip()
+    if not await _take_photo(update, context, draft, replacing=bool(caption)):
+        return WRITING
+    if not caption:
+        await _say(update, context, "opinion.photo_kept", count=len(draft.photos))
+        return WRITING
+    if draft.reviewed:
+        return await show_preview(update, context)
+    return await ask_for_photos(update, context)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
-    photo = await clean_photo(context, update.message)
-    if isinstance(photo, str):
-        await _say(update, context, photo, limit=MEGAPIXELS)
+    if not await _take_photo(update, context, draft, replacing=False):
         return ADDING_PHOTOS
-    draft.photos.append(photo)
-    await _forget_typed(update, context, draft)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
+
+
+async def _take_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, replacing: bool) -> bool:
+    """The photo into the draft with the words under it (a caption), which become the text
+    (`replacing`) or are added to it, as text typed at the photo step is. Neither is taken
+    when the words would pass the limit or the photo cannot be read: the person is told
+    which, and nothing is cut. True if taken."""
+    caption = (update.message.caption or "").strip()
+    limit = settings(context).opinion_max_chars
+    text = _with_caption(draft.text, caption, replacing)
+    if text is not None and len(text) > limit:
+        key = "opinion.too_long" if replacing else "opinion.caption_too_long"
+        await _say(update, context, key, count=len(text), limit=limit)
+        return False
+    if len(draft.photos) >= opinions.MAX_PHOTOS:
+        await _say(update, context, "opinion.photos_full", limit=opinions.MAX_PHOTOS)
+        return False
+    photo = await clean_photo(context, update.message)
+    if isinstance(photo, str):
+        await _say(update, context, photo, limit=MEGAPIXELS)
+        return False
+    draft.photos.append(photo)
+    draft.text = text
+    await _forget_typed(update, context, draft)
+    return True
+
+
+def _with_caption(text: str | None, caption: str, replacing: bool) -> str | None:
+    if replacing or not text:
+        return caption or text
+    return f"{text}\n{caption}" if caption else text
 
 
 @requires(*MEMBERS, GUEST)
@@ -818,7 +862,8 @@ def submission_conversation() -> ConversationHandler:
             ],
             WRITING: [
                 MessageHandler(text, receive_text),
-                MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos),
+                MessageHandler(filters.PHOTO, photo_while_writing),
+                MessageHandler(filters.Document.ALL, text_before_photos),
             ],
             ADDING_PHOTOS: [
                 MessageHandler(filters.PHOTO, receive_photo),

@@ -1,0 +1,151 @@
+"""A new nurse on her phone, from the roster to her first signed opinion and its life on the
+problem list: what the first walk in the browser (390 px wide) found people losing."""
+
+from __future__ import annotations
+
+import io
+
+from conftest import join, submit_opinion
+
+from jobs import opinion_batches
+
+
+def _jpeg(colour=(90, 140, 200)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+async def _to_the_text_step(staff, *, anonymous: bool = False) -> None:
+    await staff.send("/opinion")
+    await staff.press("匿名提交" if anonymous else "署名提交")
+    await staff.press("医疗服务")
+    await staff.press("门诊部")
+
+
+# ---- photos with a caption: the caption is what she wrote ---------------------------------
+
+
+async def test_a_photo_sent_with_a_caption_where_the_text_is_asked_is_the_opinion(running_bot, client, invited):
+    """On a phone people send the photo with their words under it. At the text step the bot
+    answered 请先输入文字内容 and kept neither: photo and words both to be sent again."""
+    staff = await join(client, invited, 101, "张伟")
+    await _to_the_text_step(staff)
+    said = await staff.send_file(_jpeg(), "corridor.jpg", kind="photo", caption="走廊夜里太黑😟，推车看不清地面！")
+    assert "已添加 1 张" in said[-1].text, [m.text for m in said]
+    preview = (await staff.press("完成，预览"))[-1].text
+    assert "走廊夜里太黑😟，推车看不清地面！" in preview and "图片：1 张" in preview
+
+
+async def test_a_photo_without_words_at_the_text_step_is_kept_while_she_writes(running_bot, client, invited):
+    staff = await join(client, invited, 101, "张伟")
+    await _to_the_text_step(staff)
+    said = await staff.send_file(_jpeg(), "corridor.jpg", kind="photo")
+    assert "已收到 1 张图片" in said[-1].text and "文字" in said[-1].text, said[-1].text
+    said = await staff.send("病区走廊夜间照明不足")
+    assert "已添加 1 张" in said[-1].text
+    preview = (await staff.press("完成，预览"))[-1].text
+    assert "病区走廊夜间照明不足" in preview and "图片：1 张" in preview
+
+
+async def test_a_caption_under_a_photo_at_the_photo_step_is_added_to_the_text(running_bot, client, invited):
+    """The second photo came with 这是3床旁边的插座，松了 under it: the photo was added and the
+    words silently dropped; the preview and the office never saw them."""
+    staff = await join(client, invited, 101, "张伟")
+    await _to_the_text_step(staff)
+    await staff.send("病区走廊夜间照明不足")
+    await staff.send_file(_jpeg(), "one.jpg", kind="photo")
+    said = await staff.send_file(_jpeg((10, 200, 10)), "two.jpg", kind="photo", caption="这是3床旁边的插座，松了")
+    assert "已添加 2 张" in said[-1].text
+    preview = (await staff.press("完成，预览"))[-1].text
+    assert "病区走廊夜间照明不足\n这是3床旁边的插座，松了" in preview and "图片：2 张" in preview
+
+
+async def test_a_caption_that_would_pass_the_limit_takes_neither_and_says_so(running_bot, client, invited):
+    staff = await join(client, invited, 101, "张伟")
+    limit = running_bot.app.bot_data["settings"].opinion_max_chars
+    await _to_the_text_step(staff)
+    await staff.send("灯" * limit)
+    said = await staff.send_file(_jpeg(), "two.jpg", kind="photo", caption="插座松了")
+    assert "上限" in said[-1].text and "图片" in said[-1].text, said[-1].text
+    preview = "".join(m.text or "" for m in await staff.press("完成，预览"))
+    assert "插座松了" not in preview and "图片：0 张" in preview
+
+
+# ---- a menu tap into another flow ends the one waiting for words ------------------------
+
+
+async def test_a_menu_tap_into_another_flow_leaves_the_receipt_step(running_bot, client, invited):
+    """🔑 回执查询 asks for the code; she taps 📝 提意见 instead and cancels it. The receipt step
+    was still waiting: her next words (谢谢) were taken as a code, deleted from her chat and
+    answered 没有找到这个回执码."""
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("🔑 回执查询")
+    await staff.send("📝 提意见")
+    await staff.press("取消")
+    said = await staff.send("谢谢")
+    assert not [m for m in said if "回执码" in (m.text or "")], [m.text for m in said]
+
+
+async def test_a_menu_tap_in_another_language_leaves_the_receipt_step_too(running_bot, client, invited):
+    """After switching to English, the old keyboard's 📝 Give an opinion is still a menu tap."""
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/receipt")
+    await staff.send("📝 Give an opinion")
+    await staff.press("取消")
+    said = await staff.send("请问食堂几点开门")
+    assert not [m for m in said if "回执码" in (m.text or "")], [m.text for m in said]
+
+
+# ---- a signed opinion: its author hears of the problem it became ------------------------
+
+
+async def test_the_signer_hears_when_her_opinion_is_listed_dispatched_and_closed(
+    running_bot, client, invited
+):
+    """A signed opinion became problem #1, was dispatched and closed: its author heard nothing
+    of it (only the office's replies reached her), though she had put her name to it."""
+    staff = await join(client, invited, 101, "张伟")
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    head = await join(client, invited, 104, "刘洋")
+    said = await submit_opinion(staff, "病区走廊夜间照明不足", anonymous=False)
+    assert "问题清单" in said, said
+    opinion = said.split("#")[1][:8]
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    await office.press("列为问题")
+    await office.press("使用建议的标题")
+    await office.press("限期整改")
+    await office.press("近期")
+    preview = (await office.press("不指定科室"))[-1].text
+    assert "张伟" in preview  # who else is told, before 确认
+    await office.press("确认")
+
+    listed = await staff.wait_for("已列为问题 #1")
+    assert opinion in listed.text and "整改台账" in listed.text
+
+    notice = await leader.wait_for("新问题待接单 #1")
+    await leader.press("接单", message=notice)
+    await leader.press("下单")
+    await leader.send("更换走廊灯管，加装感应夜灯")
+    await leader.press("门诊部")
+    await leader.send("2099-12-31")
+    await leader.press("确认")
+    dispatched = await staff.wait_for("已下单")
+    assert "门诊部" in dispatched.text and "2099-12-31" in dispatched.text
+
+    assigned = await head.wait_for("派到本科室的问题 #1")
+    await head.press("报告进展", message=assigned)
+    await head.send("灯管已全部更换")
+    await head.press("完成")
+    await head.press("100%")
+    await head.press("申请销号")
+    request = await office.wait_for("申请销号 #1")
+    confirm = await office.press("销号", message=request)
+    assert "3 人" in confirm[-1].text  # the head, the leader and the signer
+    await office.press("确认销号", message=confirm[-1])
+    await staff.wait_for("已销号")
+
