@@ -28,12 +28,16 @@ async def _to_the_text_step(staff, *, anonymous: bool = False) -> None:
 # ---- photos with a caption: the caption is what she wrote ---------------------------------
 
 
-async def test_a_photo_sent_with_a_caption_where_the_text_is_asked_is_the_opinion(running_bot, client, invited):
+async def test_a_photo_sent_with_a_caption_where_the_text_is_asked_is_the_opinion(
+    running_bot, client, invited
+):
     """On a phone people send the photo with their words under it. At the text step the bot
     answered 请先输入文字内容 and kept neither: photo and words both to be sent again."""
     staff = await join(client, invited, 101, "张伟")
     await _to_the_text_step(staff)
-    said = await staff.send_file(_jpeg(), "corridor.jpg", kind="photo", caption="走廊夜里太黑😟，推车看不清地面！")
+    said = await staff.send_file(
+        _jpeg(), "corridor.jpg", kind="photo", caption="走廊夜里太黑😟，推车看不清地面！"
+    )
     assert "已添加 1 张" in said[-1].text, [m.text for m in said]
     preview = (await staff.press("完成，预览"))[-1].text
     assert "走廊夜里太黑😟，推车看不清地面！" in preview and "图片：1 张" in preview
@@ -57,7 +61,9 @@ async def test_a_caption_under_a_photo_at_the_photo_step_is_added_to_the_text(ru
     await _to_the_text_step(staff)
     await staff.send("病区走廊夜间照明不足")
     await staff.send_file(_jpeg(), "one.jpg", kind="photo")
-    said = await staff.send_file(_jpeg((10, 200, 10)), "two.jpg", kind="photo", caption="这是3床旁边的插座，松了")
+    said = await staff.send_file(
+        _jpeg((10, 200, 10)), "two.jpg", kind="photo", caption="这是3床旁边的插座，松了"
+    )
     assert "已添加 2 张" in said[-1].text
     preview = (await staff.press("完成，预览"))[-1].text
     assert "病区走廊夜间照明不足\n这是3床旁边的插座，松了" in preview and "图片：2 张" in preview
@@ -141,11 +147,28 @@ async def test_the_signer_hears_when_her_opinion_is_listed_dispatched_and_closed
     await head.press("报告进展", message=assigned)
     await head.send("灯管已全部更换")
     await head.press("完成")
-    await head.press("100%")
+    await head.press("50%")
     await head.press("申请销号")
+    await head.send("其余灯管下周到货，不影响夜间照明")
     request = await office.wait_for("申请销号 #1")
     confirm = await office.press("销号", message=request)
     assert "3 人" in confirm[-1].text  # the head, the leader and the signer
     await office.press("确认销号", message=confirm[-1])
     await staff.wait_for("已销号")
 
+
+async def test_the_signer_finds_her_opinion_by_its_number_and_nobody_else_does(running_bot, client, invited):
+    """Told 编号 #…, she looked for it under 🔑 回执查询: 没有找到这个回执码, and her number
+    deleted "to protect her anonymity", though she had signed. Now her own number shows her
+    opinion and what became of it; anyone else's number still finds nothing."""
+    staff = await join(client, invited, 101, "张伟")
+    other = await join(client, invited, 104, "刘洋")
+    said = await submit_opinion(staff, "病区走廊夜间照明不足", anonymous=False)
+    number = said.split("#")[1][:8]
+    await opinion_batches.release_to_office(running_bot.app)
+    await staff.send("🔑 回执查询")
+    card = "\n".join(m.text or "" for m in await staff.send(f"#{number.lower()}"))
+    assert "病区走廊夜间照明不足" in card and "待处理" in card and "没有找到" not in card, card
+    await other.send("🔑 回执查询")
+    refused = "\n".join(m.text or "" for m in await other.send(number))
+    assert "没有找到" in refused and "病区走廊" not in refused

@@ -537,7 +537,9 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     return await ask_for_photos(update, context)
 
 
-async def _take_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, replacing: bool) -> bool:
+async def _take_photo(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, replacing: bool
+) -> bool:
     """The photo into the draft with the words under it (a caption), which become the text
     (`replacing`) or are added to it, as text typed at the photo step is. Neither is taken
     when the words would pass the limit or the photo cannot be read: the person is told
