@@ -172,3 +172,24 @@ async def test_the_signer_finds_her_opinion_by_its_number_and_nobody_else_does(r
     await other.send("🔑 回执查询")
     refused = "\n".join(m.text or "" for m in await other.send(number))
     assert "没有找到" in refused and "病区走廊" not in refused
+
+
+# ---- more, at the preview ---------------------------------------------------------------
+
+
+async def test_words_and_a_photo_sent_at_the_preview_are_added_and_shown_again(running_bot, client, invited):
+    """At the preview she remembered more: 补充：5床也一样 was answered 请点上方按钮 (the words
+    not taken, the buttons scrolled away), and a photo 我没有看懂。请使用下方菜单, pointing her
+    at the menu, whose tap drops the draft. Both are added, as at the photo step, and the
+    preview comes again with them."""
+    staff = await join(client, invited, 101, "张伟")
+    await _to_the_text_step(staff)
+    await staff.send("3床插座松了，充电时打火花")
+    await staff.press("完成，预览")
+    assert "按钮" in (await staff.send("好的"))[-1].text  # a short word is no more to say
+    said = await staff.send("补充：5床也一样")
+    assert "3床插座松了，充电时打火花\n补充：5床也一样" in said[-1].text and said[-1].buttons, said[-1].text
+    said = await staff.send_file(_jpeg(), "bed5.jpg", kind="photo", caption="这是5床")
+    assert "这是5床" in said[-1].text and "图片：1 张" in said[-1].text, said[-1].text
+    assert "好的" not in said[-1].text
+    assert "已提交" in (await staff.press("提交"))[-1].text

@@ -605,6 +605,39 @@ async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     return await show_preview(update, context)
 
 
+ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to its buttons (好的)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """Words typed at the preview that are not one of its buttons: more to say, added to the
+    text as at the photo step, and the preview comes again (before, they were answered 请点上方
+    按钮 and left out, the preview's buttons scrolled away). A short word points at them."""
+    more = update.message.text.strip()
+    if len(more) <= ANSWER_AT_PREVIEW:
+        await _say(update, context, typed_choice.HINT)
+        return REVIEWING
+    limit = settings(context).opinion_max_chars
+    added = f"{draft.text}\n{more}"
+    if len(added) > limit:
+        await _say(update, context, "opinion.too_long_added", count=len(added), limit=limit)
+        return REVIEWING
+    draft.text = added
+    await _forget_typed(update, context, draft)
+    return await show_preview(update, context)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def photo_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """A photo sent at the preview (one more, its words under it) joins the draft, and the
+    preview comes again; before, 我没有看懂。请使用下方菜单 pointed at the menu, which drops it."""
+    if await _take_photo(update, context, draft, replacing=False):
+        return await show_preview(update, context)
+    return REVIEWING
+
+
 async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     draft = _draft(update, context)
     lang = language(update, context)
@@ -876,6 +909,8 @@ def submission_conversation() -> ConversationHandler:
             REVIEWING: [
                 CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
                 CallbackQueryHandler(edit_text, pattern=OPINION_EDIT),
+                MessageHandler(text, text_at_preview),
+                MessageHandler(filters.PHOTO, photo_at_preview),
             ],
         },
         fallbacks=[
