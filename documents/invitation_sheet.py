@@ -23,12 +23,17 @@ def _file_safe(name: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "department"
 
 
+def _department_line(invitation: Invitation) -> str:
+    number = f" · 工号 {invitation.staff_number}" if invitation.staff_number else ""
+    return f"{invitation.person.department}{number}"
+
+
 def _card(invitation: Invitation, link: str, expires: str) -> str:
     qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
     return (
         '<div class="card">'
         f'<div class="name">{html.escape(invitation.person.name)}</div>'
-        f'<div class="dept">{html.escape(invitation.person.department)}</div>'
+        f'<div class="dept">{html.escape(_department_line(invitation))}</div>'
         f"{qr}"
         f'<div class="link">{html.escape(link)}</div>'
         f'<div class="note">用手机相机扫码，在 Telegram 中点“开始”即可加入。'
@@ -112,7 +117,8 @@ def write_all(invitations: list[Invitation], bot_username: str, zone: ZoneInfo, 
     out_dir.mkdir(parents=True, exist_ok=True)
     for invitation in invitations:
         person = invitation.person
-        png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}-{person.id}.png"
+        number = f"-{_file_safe(invitation.staff_number)}" if invitation.staff_number else ""
+        png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}{number}-{person.id}.png"
         segno.make(deep_link(bot_username, invitation.code), error="m").save(png, scale=8, border=2)
     written = []
     for department, sheet in sheets_by_department(invitations, bot_username, zone).items():

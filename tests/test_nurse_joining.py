@@ -193,3 +193,28 @@ async def test_words_and_a_photo_sent_at_the_preview_are_added_and_shown_again(r
     assert "这是5床" in said[-1].text and "图片：1 张" in said[-1].text, said[-1].text
     assert "好的" not in said[-1].text
     assert "已提交" in (await staff.press("提交"))[-1].text
+
+
+# ---- two nurses of one name ----------------------------------------------------------------
+
+TWO_OF_ONE_NAME = """姓名,科室,角色,工号
+王芳,组织人事科,活动办,
+李静,护理部,职工,N101
+李　静,护理部,职工,N102
+"""
+
+
+async def test_two_nurses_of_one_name_get_cards_that_tell_them_apart(running_bot, client, db):
+    """The roster tells the two 李静 of 护理部 apart by 工号; their invitation cards did not
+    (李静 · 护理部 twice), so the office could hand each the other's, and each would join as the
+    other. Each card now carries its 工号."""
+    from storage import invitations, roster
+
+    roster.apply(db, roster.parse(TWO_OF_ONE_NAME.encode()), None)
+    [office_code] = [i.code for i in invitations.issue(db, [1], ttl_days=14)]
+    office = await client.user(103, "王芳")
+    await office.send(f"/start {office_code}")
+    await office.send("/invite 护理部")
+    sheets = [m for m in await office.press("确认") if m.document]
+    html = (await office.download(sheets[0].document["file_id"])).decode()
+    assert html.count("李静") == 2 and "工号 N101" in html and "工号 N102" in html, html[:2000]
