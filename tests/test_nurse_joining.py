@@ -25,6 +25,28 @@ async def _to_the_text_step(staff, *, anonymous: bool = False) -> None:
     await staff.press("门诊部")
 
 
+# ---- joining by typing what the paper card shows -----------------------------------------
+
+
+async def test_a_link_typed_from_the_card_with_a_chinese_keyboard_joins(fast_client, invited, db):
+    """No camera that reads QR codes: she types the link under it, and a Chinese keyboard makes
+    ? and = full-width (？＝). Before, 您还没有加入…请用…邀请链接 answered the link she had typed."""
+    nurse = await fast_client.user(101, "张伟")
+    welcome = await nurse.send(f"t.me/rectify_bot？start＝{invited['张伟']}")
+    assert "您已加入整改通" in welcome[-1].text, welcome[-1].text
+
+
+async def test_the_code_alone_joins_and_a_wrong_one_says_so(fast_client, invited, db):
+    """Told "your code is …" on the phone, she sends the code alone: it joins, as the link does.
+    A code that is not one is called an invalid invitation, not a message from a stranger."""
+    head = await fast_client.user(104, "刘洋")
+    welcome = await head.send(f" {invited['刘洋']} ")
+    assert "您已加入整改通" in welcome[-1].text, welcome[-1].text
+    stranger = await fast_client.user(109, "路人")
+    assert "邀请码无效" in (await stranger.send("AbCdEfGh12345678"))[-1].text
+    assert "还没有加入" in (await stranger.send("你好，请问怎么加入"))[-1].text
+
+
 # ---- photos with a caption: the caption is what she wrote ---------------------------------
 
 
