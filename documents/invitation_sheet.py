@@ -36,6 +36,8 @@ def _card(invitation: Invitation, link: str, expires: str) -> str:
         f'<div class="dept">{html.escape(_department_line(invitation))}</div>'
         f"{qr}"
         f'<div class="link">{html.escape(link)}</div>'
+        # typed from paper when no camera reads the QR code: large, in a face that tells 0 from O
+        f'<div class="code">邀请码 <b>{html.escape(invitation.code)}</b></div>'
         f'<div class="note">用手机相机扫码，在 Telegram 中点“开始”即可加入。'
         f"本人专用，仅可使用一次，{expires} 前有效。</div>"
         "</div>"
@@ -63,6 +65,8 @@ def department_sheet(
  .name {{ font-size: 14pt; font-weight: bold; }}
  .dept {{ color: #555; margin-bottom: 2mm; }}
  .link {{ font-family: monospace; font-size: 6pt; word-break: break-all; }}
+ .code {{ font-size: 8pt; margin-top: 1mm; }}
+ .code b {{ font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 10.5pt; }}
  .note {{ font-size: 7pt; color: #333; margin-top: 2mm; }}
  .guide {{ page-break-before: always; font-size: 10pt; line-height: 1.45; }}
  .guide h2 {{ font-size: 15pt; }} .guide h3 {{ font-size: 11.5pt; margin: 3mm 0 1mm; }}

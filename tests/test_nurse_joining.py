@@ -4,6 +4,7 @@ problem list: what the first walk in the browser (390 px wide) found people losi
 from __future__ import annotations
 
 import io
+import re
 
 from conftest import join, submit_opinion
 
@@ -240,3 +241,6 @@ async def test_two_nurses_of_one_name_get_cards_that_tell_them_apart(running_bot
     sheets = [m for m in await office.press("确认") if m.document]
     html = (await office.download(sheets[0].document["file_id"])).decode()
     assert html.count("李静") == 2 and "工号 N101" in html and "工号 N102" in html, html[:2000]
+    # and the code to type when no camera reads the QR code, apart from the 6-point link
+    codes = re.findall(r"start=([A-Za-z0-9_-]{16})<", html)
+    assert len(codes) == 2 and all(f"邀请码 <b>{code}</b>" in html for code in codes)
