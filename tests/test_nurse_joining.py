@@ -244,3 +244,31 @@ async def test_two_nurses_of_one_name_get_cards_that_tell_them_apart(running_bot
     # and the code to type when no camera reads the QR code, apart from the 6-point link
     codes = re.findall(r"start=([A-Za-z0-9_-]{16})<", html)
     assert len(codes) == 2 and all(f"邀请码 <b>{code}</b>" in html for code in codes)
+
+
+# ---- double taps --------------------------------------------------------------------------
+
+
+async def test_a_double_tap_on_a_step_says_it_was_taken_not_to_start_again(running_bot, client, invited):
+    """Phones double-tap: the first tap took 匿名提交 and the step moved on; the second was
+    answered 这个按钮已失效，请重新操作, telling her to start again what had worked."""
+    staff = await join(client, invited, 101, "张伟")
+    asked = (await staff.send("/opinion"))[-1]
+    mode = next(b["callback_data"] for row in asked.buttons for b in row if "匿名" in b["text"])
+    await staff.press_data(asked.message_id, mode)
+    await staff.press_data(asked.message_id, mode)
+    answer = (await staff.callback_answer())["text"]
+    assert "已经选好" in answer and "重新" not in answer, answer
+    assert "形式主义" in (await staff.press("形式主义"))[-1].text  # the draft goes on
+
+
+async def test_a_second_tap_on_the_rosters_confirm_does_not_ask_to_do_it_again(running_bot, client, invited):
+    office = await join(client, invited, 103, "王芳")
+    await office.send("/roster")
+    csv = "姓名,科室,角色\n张伟,门诊部,职工\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n刘洋,门诊部,科室负责人\n苏晴,护理部,职工\n"
+    preview = [m for m in await office.send_file(csv.encode(), "名单.csv") if m.buttons][-1]
+    confirm = next(b["callback_data"] for row in preview.buttons for b in row if "确认" in b["text"])
+    await office.press_data(preview.message_id, confirm)
+    await office.press_data(preview.message_id, confirm)
+    answer = (await office.callback_answer())["text"]
+    assert "重新操作" not in answer, answer

@@ -820,9 +820,12 @@ async def stale_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     only a draft nobody remembers was lost to a restart."""
     outcome = _ended(context).get(_token(update) or "")
     if outcome is None:
-        if _draft(update, context) is None:
+        draft = _draft(update, context)
+        if draft is None:
             return await draft_lost(update, context)
-        await refuse(update, context, "stale_button")
+        # a step of this very draft, answered already (a double tap): it was taken, nothing to redo
+        key = "opinion.step_taken" if _token(update) == draft.token else "stale_button"
+        await refuse(update, context, key)
         return None
     await update.callback_query.answer(say(language(update, context), f"opinion.ended.{outcome}"))
     message = update.callback_query.message
