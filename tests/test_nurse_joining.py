@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 
-from conftest import join, submit_opinion
+from conftest import ROSTER_CSV, join, submit_opinion
 
 from jobs import opinion_batches
 
@@ -265,8 +265,8 @@ async def test_a_double_tap_on_a_step_says_it_was_taken_not_to_start_again(runni
 async def test_a_second_tap_on_the_rosters_confirm_does_not_ask_to_do_it_again(running_bot, client, invited):
     office = await join(client, invited, 103, "王芳")
     await office.send("/roster")
-    csv = "姓名,科室,角色\n张伟,门诊部,职工\n李娜,院办,班子成员\n王芳,组织人事科,活动办\n刘洋,门诊部,科室负责人\n苏晴,护理部,职工\n"
-    preview = [m for m in await office.send_file(csv.encode(), "名单.csv") if m.buttons][-1]
+    with_a_nurse = ROSTER_CSV + "苏晴,护理部,职工\n"
+    preview = [m for m in await office.send_file(with_a_nurse.encode(), "名单.csv") if m.buttons][-1]
     confirm = next(b["callback_data"] for row in preview.buttons for b in row if "确认" in b["text"])
     await office.press_data(preview.message_id, confirm)
     await office.press_data(preview.message_id, confirm)
