@@ -198,8 +198,9 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     username = asyncio.run(_bot_username(settings))
     sheets = invitation_sheet.write_all(issued, username, settings.timezone, Path(args.out))
     for invitation in issued:
+        number = f" ({invitation.staff_number})" if invitation.staff_number else ""  # two of one name
         print(
-            f"{invitation.person.department}\t{invitation.person.name}\t"
+            f"{invitation.person.department}\t{invitation.person.name}{number}\t"
             f"{invitation_sheet.deep_link(username, invitation.code)}"
         )
     print(

@@ -23,14 +23,21 @@ def _file_safe(name: str) -> str:
     return re.sub(r"[\\/:*?\"<>|\s]+", "_", name).strip("_") or "department"
 
 
+def _department_line(invitation: Invitation) -> str:
+    number = f" · 工号 {invitation.staff_number}" if invitation.staff_number else ""
+    return f"{invitation.person.department}{number}"
+
+
 def _card(invitation: Invitation, link: str, expires: str) -> str:
     qr = segno.make(link, error="m").svg_inline(scale=4, border=2)
     return (
         '<div class="card">'
         f'<div class="name">{html.escape(invitation.person.name)}</div>'
-        f'<div class="dept">{html.escape(invitation.person.department)}</div>'
+        f'<div class="dept">{html.escape(_department_line(invitation))}</div>'
         f"{qr}"
         f'<div class="link">{html.escape(link)}</div>'
+        # typed from paper when no camera reads the QR code: large, in a face that tells 0 from O
+        f'<div class="code">邀请码 <b>{html.escape(invitation.code)}</b></div>'
         f'<div class="note">用手机相机扫码，在 Telegram 中点“开始”即可加入。'
         f"本人专用，仅可使用一次，{expires} 前有效。</div>"
         "</div>"
@@ -58,6 +65,8 @@ def department_sheet(
  .name {{ font-size: 14pt; font-weight: bold; }}
  .dept {{ color: #555; margin-bottom: 2mm; }}
  .link {{ font-family: monospace; font-size: 6pt; word-break: break-all; }}
+ .code {{ font-size: 8pt; margin-top: 1mm; }}
+ .code b {{ font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 10.5pt; }}
  .note {{ font-size: 7pt; color: #333; margin-top: 2mm; }}
  .guide {{ page-break-before: always; font-size: 10pt; line-height: 1.45; }}
  .guide h2 {{ font-size: 15pt; }} .guide h3 {{ font-size: 11.5pt; margin: 3mm 0 1mm; }}
@@ -112,7 +121,8 @@ def write_all(invitations: list[Invitation], bot_username: str, zone: ZoneInfo, 
     out_dir.mkdir(parents=True, exist_ok=True)
     for invitation in invitations:
         person = invitation.person
-        png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}-{person.id}.png"
+        number = f"-{_file_safe(invitation.staff_number)}" if invitation.staff_number else ""
+        png = out_dir / f"{_file_safe(person.department)}-{_file_safe(person.name)}{number}-{person.id}.png"
         segno.make(deep_link(bot_username, invitation.code), error="m").save(png, scale=8, border=2)
     written = []
     for department, sheet in sheets_by_department(invitations, bot_username, zone).items():

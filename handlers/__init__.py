@@ -40,16 +40,20 @@ warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBU
 
 
 def register(app: Application) -> None:
-    # Group -2 runs first: the per-person rate limit, which stops a flood before any handler.
-    # Group -1: whatever comes from a group chat stops there (private chats only). One handler
+    # Group -3 runs first: the per-person rate limit, which stops a flood before any handler.
+    # Group -2: whatever comes from a group chat stops there (private chats only). One handler
     # runs per group, so each has a group of its own.
-    # Group -3, before even the rate limit: a message sent while an anonymous draft is open is
+    # Group -4, before even the rate limit: a message sent while an anonymous draft is open is
     # noted in the draft, to leave the chat with it (handlers/opinions/submit.py).
+    # Group -1, after those: a menu tap leaves every step that waits for words, not only the
+    # first conversation that sees it (handlers/menu.py, leave_waiting_steps).
     for handler in submit.before_everything():
-        app.add_handler(handler, group=-3)
+        app.add_handler(handler, group=-4)
     for handler in throttle.before_everything():
-        app.add_handler(handler, group=-2)
+        app.add_handler(handler, group=-3)
     for handler in private_chat.before_everything():
+        app.add_handler(handler, group=-2)
+    for handler in menu.before_conversations():
         app.add_handler(handler, group=-1)
     # Group 0, in order: conversations first, so a person in the middle of one is answered by
     # it; then the single-step flows; the catch-alls last, for what nobody else took. A guided

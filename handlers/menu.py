@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from callbacks import MENU_MORE
-from handlers.access import GUEST, MEMBERS, READER, language, person_of, refuse, requires
+from handlers.access import GUEST, MEMBERS, READER, current_person, language, person_of, refuse, requires
 from storage.people import COMMISSION, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, Person
 from texts import every_language, say
 
@@ -148,21 +148,65 @@ def labels() -> list[str]:
 TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(labels())
 
 
+class LeaveOnMenuTap(MessageHandler):
+    """A conversation's fallback for a menu tap (`leave_on_menu_tap`), which `leave_waiting_steps`
+    finds by its type. `quietly` is the same leaving without handling the tap again: for a
+    step left from outside, while the tap goes on to what it opens."""
+
+    def __init__(self, forget=None) -> None:
+        async def drop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            if forget is not None:
+                dropped = forget(update, context)
+                if inspect.isawaitable(dropped):  # a forget that deletes messages too
+                    await dropped
+
+        @requires(*MEMBERS)
+        async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            await drop(update, context)
+            await context.application.update_queue.put(update)
+            return ConversationHandler.END
+
+        @requires(*MEMBERS)
+        async def leave_quietly(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+            await drop(update, context)
+            return ConversationHandler.END
+
+        super().__init__(filters.Text(labels()), leave_step)
+        self.quietly = MessageHandler(filters.Text(labels()), leave_quietly)
+
+
 def leave_on_menu_tap(forget=None) -> MessageHandler:
     """For every conversation's fallbacks: a menu tap in the middle of a step ends the step (after
     `forget(update, context)` drops what the step kept) and the tap is handled again, now outside
     the conversation, so it opens what was tapped."""
+    return LeaveOnMenuTap(forget)
 
-    @requires(*MEMBERS)
-    async def leave_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        if forget is not None:
-            dropped = forget(update, context)
-            if inspect.isawaitable(dropped):  # a forget that deletes messages too
-                await dropped
-        await context.application.update_queue.put(update)
-        return ConversationHandler.END
 
-    return MessageHandler(filters.Text(labels()), leave_step)
+async def leave_waiting_steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before the tap is handled: every conversation that waits for this person's words and
+    would leave on a menu tap is left, not only the first that sees it. One handler runs per
+    group, so a tap that opened a conversation listed earlier (🔑 回执查询, then 📝 提意见)
+    left the later one waiting: her next words, once the opinion was done, were taken as a
+    receipt code, deleted and answered 没有找到这个回执码. The conversation the tap opens again
+    (allow_reentry) is its own entry point, not a leaving, and is left alone. Only members
+    leave a step by a menu tap (a guest's is refused by the step, as before)."""
+    if current_person(update, context) is None:
+        return
+    for conversation in context.application.handlers.get(0, []):
+        if not isinstance(conversation, ConversationHandler):
+            continue
+        found = conversation.check_update(update)
+        if not isinstance(found, tuple) or not isinstance(found[2], LeaveOnMenuTap):
+            continue
+        state, key, leaving, checked = found
+        await conversation.handle_update(
+            update, context.application, (state, key, leaving.quietly, checked), context
+        )
+
+
+def before_conversations() -> list[BaseHandler]:
+    """For a group of its own, after the private-chat guard and before the conversations."""
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.Text(labels()), leave_waiting_steps)]
 
 
 @requires(*MEMBERS)

@@ -175,9 +175,43 @@ def person(target, person_id: int | None) -> list[Person]:
 
 
 def closed_audience(target, problem) -> list[Person]:
-    """Who is told that a problem was closed (销号): its department's heads and its leader."""
+    """Who is told that a problem was closed (销号): its department's heads, its leader, and
+    the authors of the signed opinions behind it."""
     found = heads_of(target, problem.department_id) + person(target, problem.leader_id)
+    found += [signer for signer, _ in signers(target, problem.id)]
     return list({p.id: p for p in found}.values())
+
+
+def signers(target, problem_id: int) -> list[tuple[Person, str]]:
+    """(author, opinion) of the signed opinions behind the problem, those a notice reaches:
+    whoever put their name to an opinion hears what became of it (listed, dispatched, closed),
+    as they hear the office's replies. An anonymous opinion's holder follows it by receipt."""
+    db = reach(target).db
+    found = [
+        (people.by_id(db, author_id), opinion)
+        for opinion, author_id in problems.signed_opinions(db, problem_id)
+    ]
+    return [(signer, opinion) for signer, opinion in found if signer is not None and reachable([signer])]
+
+
+def opinion_listed(target, problem_id: int, due_at: datetime | None = None) -> int:
+    """A signed opinion became a problem: its author is told its number and where to follow it."""
+    problem = problems.get(reach(target).db, problem_id)
+    if problem is None:
+        return 0
+    return sum(
+        notify(
+            target,
+            [signer],
+            "notice.signer_listed",
+            dedup=f"signer-listed:{problem.id}:{opinion}",
+            due_at=due_at,
+            opinion=opinion,
+            id=problem.id,
+            title=problem.title,
+        )
+        for signer, opinion in signers(target, problem.id)
+    )
 
 
 def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
@@ -317,7 +351,7 @@ def problem_listed(target, problem_id: int, due_at: datetime | None = None) -> i
         due_at=due_at,
         id=problem.id,
         title=problem.title,
-    )
+    ) + opinion_listed(target, problem_id, due_at)
 
 
 LISTED_ONE_BY_ONE = 3  # more problems listed at once (a findings file) are told as one notice
@@ -385,16 +419,30 @@ def problem_assigned(target, problem: Problem, due_at: datetime | None = None) -
 
 
 def problem_dispatched(target, problem: Problem, due_at: datetime | None = None) -> int:
-    return notify(
+    heads = heads_of(target, problem.department_id)
+    deadline = problem.deadline.isoformat() if problem.deadline else "—"
+    told = notify(
         target,
-        heads_of(target, problem.department_id),
+        heads,
         "notice.dispatched",
         buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
         due_at=due_at,
         id=problem.id,
         title=problem.title,
         measures=problem.measures,
-        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        deadline=deadline,
+        leader=problem.leader,
+    )
+    return told + notify(  # a signer who heads the department has the notice above
+        target,
+        [s for s, _ in signers(target, problem.id) if s.id not in {h.id for h in heads}],
+        "notice.signer_dispatched",
+        due_at=due_at,
+        id=problem.id,
+        title=problem.title,
+        measures=problem.measures,
+        department=problem.department or "—",
+        deadline=deadline,
         leader=problem.leader,
     )
 

@@ -32,6 +32,9 @@ class Invitation:
     person: Person
     code: str
     expires_at: str
+    # the roster's 工号, when the roster gives one: two people of one name (two 李静 in 护理部)
+    # are told apart by it on paper, where the name and department are the same
+    staff_number: str | None = None
 
 
 def _hash(code: str) -> str:
@@ -70,10 +73,16 @@ def issue(
             )
             person = by_id(db, person_id)
             assert person is not None  # the caller chose people on the roster
-            issued.append(Invitation(person, code, expires))
+            issued.append(Invitation(person, code, expires, _staff_number(db, person)))
         if issued:
             audit.record(db, "invitation.issue", "roster", actor_id, count=len(issued))
     return issued
+
+
+def _staff_number(db: sqlite_utils.Database, person: Person) -> str | None:
+    """The roster's key is the 工号 when the roster has one, the name otherwise."""
+    row = db.execute("select roster_key from people where id = ?", [person.id]).fetchone()
+    return row[0] if row and row[0] != person.name else None
 
 
 def _revoke_outstanding(db: sqlite_utils.Database, person_id: int, now: str) -> int:

@@ -466,6 +466,19 @@ def opinions_of(db: sqlite_utils.Database, problem_id: int) -> list[str]:
     ]
 
 
+def signed_opinions(db: sqlite_utils.Database, problem_id: int) -> list[tuple[str, int]]:
+    """(opinion, author) of the signed opinions behind the problem: their authors put their
+    names to them and hear of its life. An anonymous opinion has no author to find here."""
+    return [
+        (row[0], row[1])
+        for row in db.execute(
+            "select o.id, o.author_id from problem_opinions po join opinions o on o.id = po.opinion_id "
+            "where po.problem_id = ? and o.anonymous = 0 and o.author_id is not null order by o.id",
+            [problem_id],
+        )
+    ]
+
+
 def _may(rule: str, actor: Person | None, problem: Problem) -> bool:
     if rule == "system":
         return actor is None

@@ -91,6 +91,7 @@ async def leader_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     except problems.ProblemError:
         await refuse(update, context, "forwarded.gone")
         return
+    notices.opinion_listed(context, problem_id)  # its signer hears of it, as from the office
     await update.callback_query.answer()
     await update.callback_query.edit_message_reply_markup(None)
     await reply(

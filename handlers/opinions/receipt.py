@@ -174,6 +174,9 @@ async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: st
         await reply(update, context, "receipt.slow_down")
         return ConversationHandler.END
     opinion = opinions.by_receipt(database(context), keys(context), typed)
+    if opinion is None and (signed := _signed_by_me(update, context, typed)) is not None:
+        await _show_signed(update, context, signed)
+        return ConversationHandler.END
     if opinion is None:
         guard.count(user_id, _hour())
         await reply(update, context, "receipt.unknown")  # it says where the code went
@@ -181,6 +184,28 @@ async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: st
     remember_holder(context, user_id, opinion.id)
     await show_card(update, context, opinion)
     return ConversationHandler.END
+
+
+def _signed_by_me(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> Opinion | None:
+    """The number (#PP4G77RT) of an opinion this person signed: a signed opinion has no
+    receipt, and its author, told 编号 #PP4G77RT, looks for it under 🔑 回执查询. Anyone else's
+    number, or an anonymous one's, finds nothing here."""
+    person = current_person(update, context)
+    number = typed.strip().lstrip("#").strip().upper()
+    if person is None or not number.isalnum() or len(number) > 16:
+        return None
+    opinion = opinions.get(database(context), number)
+    if opinion is None or opinion.anonymous or opinion.author_id != person.id:
+        return None
+    return opinion
+
+
+async def _show_signed(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
+    """A signed opinion as its author sees it: what became of it and the office's replies."""
+    lang, db = language(update, context), database(context)
+    lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
+    lines[1:1] = life_lines(lang, db, opinion)
+    await send_lines(context, update.effective_chat.id, lines)
 
 
 def _typed_code_line(update: Update, lang: str) -> list[str]:

@@ -483,7 +483,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
         return WRITING
     draft.text = text
     await _forget_typed(update, context, draft)
-    if draft.reviewed:
+    if draft.reviewed or len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
 
@@ -510,18 +510,64 @@ async def text_before_photos(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @requires(*MEMBERS, GUEST)
 @with_draft
+async def photo_while_writing(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """A photo where the text is asked for: on a phone people send the photo with their words
+    under it, so a caption is the text; a photo alone is kept while they write (before, both
+    were refused, to be sent again)."""
+    caption = (update.message.caption or "").strip()
+    if not await _take_photo(update, context, draft, replacing=bool(caption)):
+        return WRITING
+    if not caption:
+        await _say(update, context, "opinion.photo_kept", count=len(draft.photos))
+        return WRITING
+    if draft.reviewed:
+        return await show_preview(update, context)
+    return await ask_for_photos(update, context)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
 async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
-    photo = await clean_photo(context, update.message)
-    if isinstance(photo, str):
-        await _say(update, context, photo, limit=MEGAPIXELS)
+    if not await _take_photo(update, context, draft, replacing=False):
         return ADDING_PHOTOS
-    draft.photos.append(photo)
-    await _forget_typed(update, context, draft)
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
     return await ask_for_photos(update, context)
+
+
+async def _take_photo(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, replacing: bool
+) -> bool:
+    """The photo into the draft with the words under it (a caption), which become the text
+    (`replacing`) or are added to it, as text typed at the photo step is. Neither is taken
+    when the words would pass the limit or the photo cannot be read: the person is told
+    which, and nothing is cut. True if taken."""
+    caption = (update.message.caption or "").strip()
+    limit = settings(context).opinion_max_chars
+    text = _with_caption(draft.text, caption, replacing)
+    if text is not None and len(text) > limit:
+        key = "opinion.too_long" if replacing else "opinion.caption_too_long"
+        await _say(update, context, key, count=len(text), limit=limit)
+        return False
+    if len(draft.photos) >= opinions.MAX_PHOTOS:
+        await _say(update, context, "opinion.photos_full", limit=opinions.MAX_PHOTOS)
+        return False
+    photo = await clean_photo(context, update.message)
+    if isinstance(photo, str):
+        await _say(update, context, photo, limit=MEGAPIXELS)
+        return False
+    draft.photos.append(photo)
+    draft.text = text
+    await _forget_typed(update, context, draft)
+    return True
+
+
+def _with_caption(text: str | None, caption: str, replacing: bool) -> str | None:
+    if replacing or not text:
+        return caption or text
+    return f"{text}\n{caption}" if caption else text
 
 
 @requires(*MEMBERS, GUEST)
@@ -557,6 +603,39 @@ async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
         draft.text = added
         await _forget_typed(update, context, draft)
     return await show_preview(update, context)
+
+
+ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to its buttons (好的)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """Words typed at the preview that are not one of its buttons: more to say, added to the
+    text as at the photo step, and the preview comes again (before, they were answered 请点上方
+    按钮 and left out, the preview's buttons scrolled away). A short word points at them."""
+    more = update.message.text.strip()
+    if len(more) <= ANSWER_AT_PREVIEW:
+        await _say(update, context, typed_choice.HINT)
+        return REVIEWING
+    limit = settings(context).opinion_max_chars
+    added = f"{draft.text}\n{more}"
+    if len(added) > limit:
+        await _say(update, context, "opinion.too_long_added", count=len(added), limit=limit)
+        return REVIEWING
+    draft.text = added
+    await _forget_typed(update, context, draft)
+    return await show_preview(update, context)
+
+
+@requires(*MEMBERS, GUEST)
+@with_draft
+async def photo_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
+    """A photo sent at the preview (one more, its words under it) joins the draft, and the
+    preview comes again; before, 我没有看懂。请使用下方菜单 pointed at the menu, which drops it."""
+    if await _take_photo(update, context, draft, replacing=False):
+        return await show_preview(update, context)
+    return REVIEWING
 
 
 async def show_preview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -741,9 +820,12 @@ async def stale_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     only a draft nobody remembers was lost to a restart."""
     outcome = _ended(context).get(_token(update) or "")
     if outcome is None:
-        if _draft(update, context) is None:
+        draft = _draft(update, context)
+        if draft is None:
             return await draft_lost(update, context)
-        await refuse(update, context, "stale_button")
+        # a step of this very draft, answered already (a double tap): it was taken, nothing to redo
+        key = "opinion.step_taken" if _token(update) == draft.token else "stale_button"
+        await refuse(update, context, key)
         return None
     await update.callback_query.answer(say(language(update, context), f"opinion.ended.{outcome}"))
     message = update.callback_query.message
@@ -818,7 +900,8 @@ def submission_conversation() -> ConversationHandler:
             ],
             WRITING: [
                 MessageHandler(text, receive_text),
-                MessageHandler(filters.PHOTO | filters.Document.ALL, text_before_photos),
+                MessageHandler(filters.PHOTO, photo_while_writing),
+                MessageHandler(filters.Document.ALL, text_before_photos),
             ],
             ADDING_PHOTOS: [
                 MessageHandler(filters.PHOTO, receive_photo),
@@ -829,6 +912,8 @@ def submission_conversation() -> ConversationHandler:
             REVIEWING: [
                 CallbackQueryHandler(submit, pattern=OPINION_SUBMIT),
                 CallbackQueryHandler(edit_text, pattern=OPINION_EDIT),
+                MessageHandler(text, text_at_preview),
+                MessageHandler(filters.PHOTO, photo_at_preview),
             ],
         },
         fallbacks=[

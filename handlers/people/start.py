@@ -21,7 +21,7 @@ from handlers.access import (
 )
 from handlers.context import RectifyContext, in_view
 from jobs import institutions
-from storage import evaluations, invitations, problems, public_box, surveys
+from storage import evaluations, invitations, names, problems, public_box, surveys
 from storage.invitations import Redemption
 from storage.people import HEAD, LEADER
 from texts import say
@@ -35,6 +35,26 @@ PASTED_LINK = re.compile(
     r"(?:t\.me|telegram\.me|telegram\.dog)/\S*?[?&]start="
     rf"(?!{public_box.PREFIX}|{surveys.PUBLIC_PREFIX})([A-Za-z0-9_-]{{1,64}})"
 )
+# The code alone, as the card prints it under the QR code (told by phone, typed from paper):
+# exactly as invitations.issue makes it, not another flow's payload.
+BARE_CODE = re.compile(
+    rf"(?!{public_box.PREFIX}|{surveys.PUBLIC_PREFIX}|{evaluations.SLIP_PREFIX})[A-Za-z0-9_-]{{16}}"
+)
+
+
+def pasted_code(text: str) -> str | None:
+    """The invitation code in text sent to the chat: a link pasted or typed (a Chinese keyboard
+    types its ? and = full-width, ？＝, read here as the plain ones), or the code alone."""
+    plain = names.normalise(text)
+    found = PASTED_LINK.search(plain)
+    if found:
+        return found.group(1)
+    return plain if BARE_CODE.fullmatch(plain) else None
+
+
+class _PastedInvitation(filters.MessageFilter):
+    def filter(self, message) -> bool:
+        return bool(message.text) and pasted_code(message.text) is not None
 
 
 @requires(*ANYONE)
@@ -44,8 +64,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(*ANYONE)
 async def pasted_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A pasted link does what opening it does."""
-    await _start(update, context, PASTED_LINK.search(update.message.text).group(1))
+    """A pasted link (or the code alone) does what opening it does."""
+    await _start(update, context, pasted_code(update.message.text))
 
 
 async def _start(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str | None) -> None:
@@ -132,5 +152,5 @@ def _waiting(context: ContextTypes.DEFAULT_TYPE, person, lang: str) -> list[str]
 def handlers() -> list[BaseHandler]:
     return [
         CommandHandler("start", start),
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.Regex(PASTED_LINK), pasted_link),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & _PastedInvitation(), pasted_link),
     ]

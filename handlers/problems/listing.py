@@ -337,7 +337,8 @@ async def receive_listing_department(update: Update, context: ContextTypes.DEFAU
             horizon=say(lang, f"problem.horizon.{draft['horizon']}"),
             department=names.get(chosen) or say(lang, "listing.no_department"),
             leaders=len(notices.leaders(context)),
-        ),
+        )
+        + _signer_told(context, lang, draft["opinion"]),
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(
             [
@@ -349,6 +350,15 @@ async def receive_listing_department(update: Update, context: ContextTypes.DEFAU
         ),
     )
     return LIST_CONFIRM
+
+
+def _signer_told(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str) -> str:
+    """Who else hears of the listing, before 确认: the author of a signed opinion."""
+    opinion = opinions.get(database(context), opinion_id)
+    author = people.by_id(database(context), opinion.author_id) if opinion and not opinion.anonymous else None
+    if author is None or not notices.reachable([author]):
+        return ""
+    return "\n" + say(lang, "listing.preview_signer", name=author.name, department=author.department)
 
 
 @requires(OFFICE)
