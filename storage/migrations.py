@@ -1067,6 +1067,7 @@ def m314_outbox_edits(db: sqlite_utils.Database) -> None:
     db.execute("alter table outbox add column edit_of integer")
 
 
+@migrations()
 def m320_listed_opinions_leave_the_inbox(db: sqlite_utils.Database) -> None:
     """An opinion listed as a problem before it was opened (a 🔥 group listed whole) stayed
     unread, so the inbox counted it 待处理 while the digest and the report counted it 已列为问题
