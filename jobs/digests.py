@@ -33,7 +33,7 @@ from storage import problems as problem_rules
 from storage.digests import LIST_LIMIT, Digest, Thresholds
 from storage.people import LEADER, OFFICE, Person
 from texts import say
-from texts.fit import CAPTION_LIMIT, shorten, units
+from texts.fit import CAPTION_LIMIT, shorten, units, whole_names
 
 log = logging.getLogger(__name__)
 
@@ -493,16 +493,20 @@ def chart_caption(lang: str, person: Person, digest: Digest) -> str:
     folded = _folded(lang, digest)
     if not folded.left_out:
         return head
-    note = fitted(
-        lang,
-        "digest.chart.folded",
-        CAPTION_LIMIT - units(head) - 1,
-        shown=len(folded.rows),
-        count=len(folded.left_out),
-        lights=left_out_lights(lang, folded),
-        names="、".join(folded.left_out),
-    )
+    note = folded_note(lang, "digest.chart.folded", CAPTION_LIMIT - units(head) - 1, folded)
     return head + "\n" + note
+
+
+def folded_note(lang: str, key: str, limit: int, folded: charts.Folded) -> str:
+    """What a folded chart leaves out: how many, their problems by light, and as many of their
+    names as the caption holds, each whole (the export and the workbook have them all)."""
+    values = {
+        "shown": len(folded.rows),
+        "count": len(folded.left_out),
+        "lights": left_out_lights(lang, folded),
+    }
+    room = limit - units(say(lang, key, names="", **values))
+    return fitted(lang, key, limit, names=whole_names(folded.left_out, room), **values)
 
 
 def left_out_lights(lang: str, folded: charts.Folded) -> str:

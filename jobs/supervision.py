@@ -368,15 +368,7 @@ def chart_caption(lang: str, ranked: list[Figures]) -> str:
     folded = _folded(lang, ranked)
     if not folded.left_out:
         return head
-    note = notices.fitted(
-        lang,
-        "rollup.chart.folded",
-        CAPTION_LIMIT - units(head) - 1,
-        shown=len(folded.rows),
-        count=len(folded.left_out),
-        lights=digests.left_out_lights(lang, folded),
-        names="、".join(folded.left_out),
-    )
+    note = digests.folded_note(lang, "rollup.chart.folded", CAPTION_LIMIT - units(head) - 1, folded)
     return head + "\n" + note
 
 

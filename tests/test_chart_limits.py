@@ -63,6 +63,13 @@ def _fits_a_photo(png: bytes) -> tuple[int, int]:
     return width, height
 
 
+def _named(caption: str, before: str) -> list[str]:
+    """The names a folded chart's caption lists (after its counts, up to the sentence's end),
+    without the ellipsis that says more were left out."""
+    listed = caption.split(before)[1].split("）：", 1)[1].split("。")[0]
+    return [name for name in listed.removesuffix("…").split("、") if name]
+
+
 @pytest.mark.parametrize("count", [1, 12, 200, 1000])
 async def test_the_office_digest_chart_fits_a_photo_at_any_number_of_departments(
     fast_bot, fast_client, invited, db, count
@@ -94,8 +101,8 @@ async def test_the_office_digest_chart_fits_a_photo_at_any_number_of_departments
     left_out = set(made) - {r.department for r in rows}
     summed = caption.split("个科室未画出（")[1].split("）：")[0]  # 逾期 n · 临期 n · 正常 n · 已完成 n
     assert drawn + sum(int(part.split(" ")[1]) for part in summed.split(" · ")) == sum(made.values())
-    named = caption.split("未画出（")[1].split("）：", 1)[1]
-    assert named.split("、")[0] in left_out  # the names of what is not drawn, as many as fit
+    named = _named(caption, "未画出（")
+    assert named and set(named) <= left_out  # the names of what is not drawn, as many as fit, each whole
     assert height < 2600  # a phone shows 1280 px on the long side: a chart that stays readable
 
 
@@ -111,6 +118,10 @@ def test_the_rollup_chart_of_institutions_fits_a_photo(count):
     assert ("其余" in caption) == (count > charts.PHOTO_ROWS)
     if count > charts.PHOTO_ROWS:
         assert "📥 汇总表（Excel）" in caption and f"其余 {count - charts.PHOTO_ROWS} 个单位未画出" in caption
+        drawn = {f.institution for f in ranked} - set(supervision._folded("zh-CN", ranked).left_out)
+        named = _named(caption, "未画出（")
+        assert named and not set(named) & drawn and all(name.startswith("某某县第") for name in named)
+        assert set(named) <= {f.institution for f in ranked}  # each whole: none cut in its middle
 
 
 def test_a_chart_of_more_bars_than_a_photo_holds_is_refused_not_cut():

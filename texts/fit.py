@@ -32,6 +32,18 @@ def shorten(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
     return "".join(kept).rstrip() + ellipsis
 
 
+def whole_names(names: list[str], limit: int, separator: str = "、") -> str:
+    """As many of `names` as fit `limit` UTF-16 units, each whole, then an ellipsis when some are
+    left out: a name cut in its middle (第12临床医技科室（病…) names a department that does not exist."""
+    kept: list[str] = []
+    for name in names:
+        joined = separator.join([*kept, name])
+        if units(joined) + (units(ELLIPSIS) if len(kept) + 1 < len(names) else 0) > limit:
+            return separator.join(kept) + ELLIPSIS if kept else shorten(name, limit)
+        kept.append(name)
+    return separator.join(kept)
+
+
 def split_lines(lines: list[str], limit: int = TEXT_LIMIT) -> list[str]:
     """Lines joined into as few messages as fit `limit`, never cutting a line that fits on its
     own; a line longer than a message is shortened (so each line must be plain text or complete
