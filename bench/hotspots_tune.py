@@ -173,6 +173,20 @@ def dropout(fraction: float, draws: int = 10) -> None:
     )
 
 
+# The labelled sets the shipped learned concepts are made of, each writer's groups apart (two
+# writers' "canteen_food" are two learned concepts): hotspots/learned_groups.tsv.
+LEARNED_SETS = {"ours": FILES, "blind": ("blind",), "third": ("blind3",), "probes": ("probes",)}
+
+
+def learned_groups() -> str:
+    """The text of hotspots/learned_groups.tsv: every labelled opinion as `set:group<TAB>text`
+    (one-offs too: they count in the IDF, though a group of one is no concept)."""
+    lines = ["# set:group<TAB>text - written by bench/hotspots_tune.py --learned-groups; do not edit"]
+    for tag, names in LEARNED_SETS.items():
+        lines += [f"{tag}:{o.group}\t{o.text}" for o in labelled(names)]
+    return "\n".join(lines) + "\n"
+
+
 def score(path: Path) -> None:
     """The frozen settings (as shipped in hotspots/engine.py) on one labelled file."""
     print(report(str(path), quality.read_opinions(path)))
@@ -185,13 +199,20 @@ def main() -> None:
         "--dropout", type=float, metavar="FRACTION", help="leave out this share of the lexicon"
     )
     parser.add_argument(
+        "--learned-groups",
+        action="store_true",
+        help="write hotspots/learned_groups.tsv from the labelled sets",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE", help="change a setting first"
     )
     args = parser.parse_args()
     for change in args.set:
         name, value = change.split("=", 1)
         setattr(engine, name, float(value))
-    if args.score:
+    if args.learned_groups:
+        engine.LEARNED_GROUPS.write_text(learned_groups(), encoding="utf-8")
+    elif args.score:
         score(args.score)
     elif args.dropout is not None:
         dropout(args.dropout)  # not cached: each draw changes the lexicon, and so the terms
