@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import opencc
 import rjieba
 
@@ -252,13 +253,17 @@ class LearnedConcepts:
             sizes[group] += 1
             for t, w in self._unit(c).items():
                 totals[group][t] += w
-        self.postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
-        for group, total in totals.items():
-            if sizes[group] < 2:  # a one-off is no concept
-                continue
+        self.concepts = ["l:" + group for group in totals if sizes[group] >= 2]  # a one-off is no concept
+        postings: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        for number, concept in enumerate(self.concepts):
+            total = totals[concept[2:]]
             norm = math.sqrt(sum(w * w for w in total.values()))
             for t, w in total.items():
-                self.postings[t].append(("l:" + group, w / norm))
+                postings[t][0].append(number)
+                postings[t][1].append(w / norm)
+        # per term, the concepts holding it and its weight in each, as arrays: a character such
+        # as 的 is in most centroids, and adding them up one by one cost 0.7 ms an opinion
+        self.postings = {t: (np.array(n, dtype=np.intp), np.array(w)) for t, (n, w) in postings.items()}
 
     @staticmethod
     def _lexical(text: str, counted: dict[str, float]) -> dict[str, float]:
@@ -278,12 +283,20 @@ class LearnedConcepts:
         return {t: w / norm for t, w in weights.items()} if norm else {}
 
     def vector(self, text: str, counted: dict[str, float]) -> dict[str, float]:
-        scores: dict[str, float] = defaultdict(float)
-        for t, w in self._unit(self._lexical(text, counted)).items():
-            for concept, cw in self.postings.get(t, ()):
-                scores[concept] += w * cw
-        top = sorted(scores.items(), key=lambda kv: -kv[1])[: self.TOP]
-        return {c: s for c, s in top if s >= self.FLOOR}
+        held = [
+            (self.postings[t], w)
+            for t, w in self._unit(self._lexical(text, counted)).items()
+            if t in self.postings
+        ]
+        if not held:
+            return {}
+        scores = np.bincount(
+            np.concatenate([numbers for (numbers, _), _ in held]),
+            weights=np.concatenate([weights * w for (_, weights), w in held]),
+            minlength=len(self.concepts),
+        )
+        top = np.argsort(-scores, kind="stable")[: self.TOP]
+        return {self.concepts[n]: float(scores[n]) for n in top if scores[n] >= self.FLOOR}
 
 
 # The labelled opinions the learned concepts are made of (`set:group<TAB>text`; written by
