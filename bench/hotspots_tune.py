@@ -21,7 +21,13 @@ are the estimate of how that procedure does on opinions it has not seen. The bli
 changed the lexicon, THRESHOLD (0.54) and MENTION_WEIGHT (0.5) on our files and the tuning half
 of the blind set together (docs/hotspots_quality.md, "Blind round"); the sweep does not reproduce that
 choice. Round 3 changed the lexicon (and its PLACES) only, developing on all four labelled
-files; no setting moved (docs/hotspots_quality.md, "Round 3").
+files; no setting moved (docs/hotspots_quality.md, "Round 3"). On 1 December 2026 the labelled
+groups became learned concepts (LEARNED_SHARE 0.15, THRESHOLD 0.50), chosen across writers
+(docs/hotspots_quality.md, "Learned concepts"); the shipped learned concepts hold every labelled
+set, so a fold scored here is among them: run the sweep with --set LEARNED_SHARE=0 to
+cross-validate the rest as before.
+
+    .venv/bin/python bench/hotspots_tune.py --learned-groups  # write hotspots/learned_groups.tsv
 
     .venv/bin/python bench/hotspots_tune.py               # the sweep and the cross-validation (minutes)
     .venv/bin/python bench/hotspots_tune.py --score FILE  # the frozen settings on a labelled file

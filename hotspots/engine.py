@@ -7,7 +7,9 @@ characters (they catch what segmentation splits differently: 车棚 in 自行车
 concepts of the campaign's lexicon it names (hotspots/lexicon.py: 车棚太乱 and 石棉瓦破了 share
 few words but both are about the bike shed; a phrase inside a longer one found there names
 only the longer one's concept, and a concept named after the clause that says what the opinion
-is about weighs less). A new opinion is compared by cosine similarity
+is about weighs less). Beside them, the labelled groups the grouping was
+measured on are learned concepts (LearnedConcepts): an opinion's closest few are a fourth kind
+of term. A new opinion is compared by cosine similarity
 with the earlier ones through an inverted index and joins the group with the highest average
 similarity to it when that reaches the threshold; otherwise it starts a group of its own.
 Average, not nearest-neighbour linkage: with the nearest single opinion, one opinion that
@@ -358,7 +360,9 @@ class Index:
     def vector(self, text: str) -> dict[str, float]:
         """The opinion's unit vector: its concepts and its words and bigrams are each
         normalised and then weighed by CONCEPT_SHARE, so that the cosine of two opinions is
-        CONCEPT_SHARE × (how alike their concepts are) + the rest × (how alike their words)."""
+        CONCEPT_SHARE × (how alike their concepts are) + the rest × (how alike their words);
+        its learned concepts (the labelled groups closest to it) take LEARNED_SHARE of that
+        first, when it has any."""
         concepts, lexical = {}, {}
         counted = terms(text)
         for t, c in counted.items():
