@@ -54,8 +54,8 @@ def test_precision_recall_and_ari_on_the_test_half_hold_what_was_measured():
     """What docs/hotspots_quality.md reports; a change that loses ground fails here."""
     q = grouped("test")
     assert q.precision >= 0.975  # measured 0.979
-    assert q.recall >= 0.9  # 0.908
-    assert q.ari >= 0.94  # 0.942
+    assert q.recall >= 0.93  # 0.935 (0.908 before the learned concepts)
+    assert q.ari >= 0.95  # 0.956 (0.942)
 
 
 def test_a_fresh_set_written_after_the_settings_were_fixed_holds_what_was_measured():
@@ -77,9 +77,11 @@ def test_in_the_random_order_the_bot_sees_recall_holds_on_average():
     """The bot places a batch in the order of its random ids, and the grouping is online: the
     file's order (each group's opinions together) is one order among many."""
     runs = in_random_orders(quality.read_opinions(DATA / "hotspots_test.tsv"))
-    assert statistics.mean(q.recall for q in runs) >= 0.9  # measured 0.905
-    assert statistics.mean(q.precision for q in runs) >= 0.975  # measured 0.979; the target is 0.9
-    assert min(q.precision for q in runs) >= 0.975  # the worst order: 0.978
+    assert (
+        statistics.mean(q.recall for q in runs) >= 0.935
+    )  # measured 0.939 (0.905 before the learned concepts)
+    assert statistics.mean(q.precision for q in runs) >= 0.975  # measured 0.980; the target is 0.9
+    assert min(q.precision for q in runs) >= 0.975  # the worst order: 0.979
 
 
 def test_all_the_labelled_opinions_together_hold_what_was_measured():
@@ -89,8 +91,8 @@ def test_all_the_labelled_opinions_together_hold_what_was_measured():
     ]
     runs = in_random_orders(opinions)
     assert statistics.mean(q.precision for q in runs) >= 0.975  # measured 0.978
-    assert statistics.mean(q.recall for q in runs) >= 0.9  # 0.903
-    assert statistics.mean(q.ari for q in runs) >= 0.935  # 0.938
+    assert statistics.mean(q.recall for q in runs) >= 0.94  # 0.944 (0.903 before the learned concepts)
+    assert statistics.mean(q.ari for q in runs) >= 0.955  # 0.960 (0.938)
 
 
 def blind_runs() -> list[quality.Quality]:
@@ -111,9 +113,9 @@ def test_the_blind_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = blind_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.935  # measured 0.937
-    assert statistics.mean(q.recall for q in runs) >= 0.8  # 0.805
-    assert statistics.mean(q.ari for q in runs) >= 0.86  # 0.864
+    assert statistics.mean(q.precision for q in runs) >= 0.94  # measured 0.943 (0.937 before 1 December 2026)
+    assert statistics.mean(q.recall for q in runs) >= 0.89  # 0.894 (0.805)
+    assert statistics.mean(q.ari for q in runs) >= 0.91  # 0.916 (0.864)
 
 
 def test_the_blind_set_meets_the_targets_now_that_it_is_development_data():
@@ -144,12 +146,57 @@ def test_the_third_writers_set_was_written_apart_and_holds_what_was_measured():
     }
     assert len(opinions) >= 300 and not {o.text for o in opinions} & others
     runs = third_writer_runs()
-    assert statistics.mean(q.precision for q in runs) >= 0.69  # measured 0.694
-    assert statistics.mean(q.recall for q in runs) >= 0.41  # 0.412
-    assert statistics.mean(q.ari for q in runs) >= 0.51  # 0.511
+    # 0.694 / 0.412 / 0.511 when it was held out; since 1 December 2026 half of it is the
+    # lexicon's development data and all of it is in the learned concepts, so these are
+    # development figures (the cross-writer figure is the next test's)
+    assert statistics.mean(q.precision for q in runs) >= 0.82  # measured 0.822
+    assert statistics.mean(q.recall for q in runs) >= 0.605  # 0.610
+    assert statistics.mean(q.ari for q in runs) >= 0.69  # 0.697
 
 
-@pytest.mark.xfail(strict=True, reason="#22: on text nobody tuned on, P 0.69 R 0.41 (README, Hotspots)")
+def test_learned_concepts_of_other_writers_groups_carry_over_to_the_third_writers_set():
+    """The learned concepts (#22, 1 December 2026) made of our files, the blind set and the probes
+    only, never of the third writer's set: what they give on a writer whose groups they do not
+    hold (docs/hotspots_quality.md, "Learned concepts"). Without them (share 0, threshold 0.54,
+    the same lexicon) the set scores 0.766 / 0.509 / 0.607."""
+    opinions = quality.read_opinions(DATA / "hotspots_blind3.tsv")
+    others = [
+        (f"{tag}:{o.group}", o.text)
+        for tag, names in (
+            ("ours", ("tune", "test", "fresh")),
+            ("blind", ("blind",)),
+            ("probes", ("probes",)),
+        )
+        for name in names
+        for o in quality.read_opinions(DATA / f"hotspots_{name}.tsv")
+    ]
+    shipped = engine.LEARNED
+    engine.LEARNED = engine.LearnedConcepts(others)
+    try:
+        runs = in_random_orders(opinions)
+    finally:
+        engine.LEARNED = shipped
+    assert statistics.mean(q.precision for q in runs) >= 0.78  # measured 0.787
+    assert statistics.mean(q.recall for q in runs) >= 0.535  # 0.542
+    assert statistics.mean(q.ari for q in runs) >= 0.63  # 0.638
+
+
+def test_the_learned_concepts_are_made_of_every_labelled_set_as_it_is_now():
+    """hotspots/learned_groups.tsv is written from tests/data by bench/hotspots_tune.py
+    --learned-groups: a relabel or a new labelled set that is not written there is not learned."""
+    bench = Path(__file__).parent.parent / "bench"
+    sys.path.insert(0, str(bench))
+    try:
+        import hotspots_tune
+    finally:
+        sys.path.remove(str(bench))
+    assert engine.LEARNED_GROUPS.read_text(encoding="utf-8") == hotspots_tune.learned_groups()
+    learned = engine.learned_concepts()
+    # every group of two or more of the four sets, each writer's apart
+    assert sum(1 for _ in {c for postings in learned.postings.values() for c, _ in postings}) > 250
+
+
+@pytest.mark.xfail(strict=True, reason="#22: P 0.82 R 0.61 even as development data (README, Hotspots)")
 def test_the_third_writers_set_meets_the_targets():
     runs = third_writer_runs()
     assert statistics.mean(q.precision for q in runs) >= 0.9
@@ -513,35 +560,39 @@ def test_the_probes_written_in_round_3_hold_what_was_measured():
     batches: dict[str, list[quality.Opinion]] = {}
     for opinion in quality.read_opinions(DATA / "hotspots_probes.tsv"):
         batches.setdefault(opinion.group.split("/")[0], []).append(opinion)
-    # recall measured: 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0,
-    # 0.8, 0.9, 0.9, 0.9, 0.7, 0.875 (batch by batch, as below)
+    # recall measured: 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.8, 0.7, 0.8, 0.985, 1.0, 0.9, 1.0,
+    # 0.9, 0.9, 0.7, 1.0 (batch by batch, as below; since 1 December 2026 the probes are among
+    # the learned concepts too, so the batches of pairs of one problem find each other more:
+    # before, 0.933, 0.95, 0.933, 0.8, 0.933, 1.0, 0.975, 0.8, 0.585, 0.8, 0.9, 1.0, 0.8, 0.9,
+    # 0.9, 0.9, 0.7, 0.875)
     floors = {
-        "grassroots": 0.93,
-        "pairs1": 0.94,
-        "pairs2": 0.93,
-        "pairs3": 0.79,
-        "pairs4": 0.93,
+        "grassroots": 0.99,
+        "pairs1": 0.99,
+        "pairs2": 0.99,
+        "pairs3": 0.99,
+        "pairs4": 0.99,
         "pairs5": 0.99,
-        "pairs6": 0.97,
+        "pairs6": 0.99,
         "pairs7": 0.79,
-        "pairs8": 0.58,
+        "pairs8": 0.69,
         "pairs9": 0.79,
-        "pairs10": 0.89,
+        "pairs10": 0.98,
         "pairs11": 0.99,
-        "pairs12": 0.79,
-        "pairs13": 0.89,
+        "pairs12": 0.89,
+        "pairs13": 0.99,
         "pairs14": 0.89,
         "pairs15": 0.89,
         "pairs16": 0.69,
-        "pairs17": 0.87,
+        "pairs17": 0.99,
     }
     assert set(batches) == set(floors)
     for name, opinions in batches.items():
         runs = in_random_orders(opinions)
-        # measured 1.000 in every batch but pairs8 (0.833 in its worst order: a community doctor
-        # in many roles and young cadres leaving are both staffing) and pairs16 (0.875: village
-        # doctors who cannot use the computer and a village clinic's hours are both village doctors)
-        worst = {"pairs8": 0.83, "pairs16": 0.87}.get(name, 0.99)
+        # measured 1.000 in every batch but pairs16 (0.875: village doctors who cannot use the
+        # computer and a village clinic's hours are both village doctors) and pairs10 (0.818 since
+        # the threshold is 0.50: community workers' low pay and trainees' low pay met in one
+        # order of 20); pairs8 was 0.833 before the learned concepts
+        worst = {"pairs10": 0.81, "pairs16": 0.87}.get(name, 0.99)
         assert min(q.precision for q in runs) >= worst, name
         assert statistics.mean(q.recall for q in runs) >= floors[name], name
 
