@@ -227,7 +227,10 @@ def test_the_learned_concepts_are_made_of_every_labelled_set_as_it_is_now():
     assert engine.LEARNED_GROUPS.read_text(encoding="utf-8") == hotspots_tune.learned_groups()
     learned = engine.learned_concepts()
     # every group of two or more of the four sets, each writer's apart
-    assert sum(1 for _ in {c for postings in learned.postings.values() for c, _ in postings}) > 250
+    assert len(learned.concepts) > 250
+    assert {int(c) for numbers, _ in learned.postings.values() for c in numbers} == set(
+        range(len(learned.concepts))
+    )
 
 
 @pytest.mark.xfail(strict=True, reason="#22: P 0.82 R 0.61 even as development data (README, Hotspots)")
