@@ -192,16 +192,33 @@ async def leave_waiting_steps(update: Update, context: ContextTypes.DEFAULT_TYPE
     leave a step by a menu tap (a guest's is refused by the step, as before)."""
     if current_person(update, context) is None:
         return
-    for conversation in context.application.handlers.get(0, []):
-        if not isinstance(conversation, ConversationHandler):
-            continue
+    conversations = [c for c in context.application.handlers.get(0, []) if isinstance(c, ConversationHandler)]
+    into_the_box = _opens_an_unwritten_flow(conversations, update)
+    for conversation in conversations:
         found = conversation.check_update(update)
         if not isinstance(found, tuple) or not isinstance(found[2], LeaveOnMenuTap):
             continue
         state, key, leaving, checked = found
+        aside = getattr(conversation, "set_aside", None)  # (conversations.TimedConversation's)
+        if into_the_box and conversation.persistent and aside is not None:
+            aside.add(key)
+            continue
         await conversation.handle_update(
             update, context.application, (state, key, leaving.quietly, checked), context
         )
+
+
+def _opens_an_unwritten_flow(conversations: list[ConversationHandler], update: Update) -> bool:
+    """The tap opens a flow whose steps never reach the disk (📝 提意见, 🔑 回执查询: the
+    anonymous box). A step the bot keeps on disk is then set aside, not ended: its end, written
+    at once under the person's id, dated the moment she opened the box, which nothing else
+    writes (tests/test_forensic_box_steps.py). It ends when its own timeout would have ended
+    it, as before this tap left it; meanwhile it takes none of her words."""
+    for conversation in conversations:
+        found = conversation.check_update(update)
+        if isinstance(found, tuple) and found[2] in conversation.entry_points:
+            return not conversation.persistent
+    return False
 
 
 def before_conversations() -> list[BaseHandler]:
