@@ -148,6 +148,15 @@ def labels() -> list[str]:
 TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(labels())
 
 
+def leaving_labels() -> list[str]:
+    """The menu labels whose tap leaves a step: all but ⋯ 更多, which only shows the rest as
+    buttons; the one chosen there leaves it (or sets it aside, for the box), as its label would.
+    Left at the 更多 tap, a step's end was written a moment before the office's 🔑 回执查询
+    under it, which sets steps aside so as to write nothing then."""
+    more = set(every_language(MORE))
+    return [label for label in labels() if label not in more]
+
+
 class LeaveOnMenuTap(MessageHandler):
     """A conversation's fallback for a menu tap (`leave_on_menu_tap`), which `leave_waiting_steps`
     finds by its type. `quietly` is the same leaving without handling the tap again: for a
@@ -171,8 +180,8 @@ class LeaveOnMenuTap(MessageHandler):
             await drop(update, context)
             return ConversationHandler.END
 
-        super().__init__(filters.Text(labels()), leave_step)
-        self.quietly = MessageHandler(filters.Text(labels()), leave_quietly)
+        super().__init__(filters.Text(leaving_labels()), leave_step)
+        self.quietly = MessageHandler(filters.Text(leaving_labels()), leave_quietly)
 
 
 def leave_on_menu_tap(forget=None) -> MessageHandler:
@@ -223,7 +232,7 @@ def _opens_an_unwritten_flow(conversations: list[ConversationHandler], update: U
 
 def before_conversations() -> list[BaseHandler]:
     """For a group of its own, after the private-chat guard and before the conversations."""
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.Text(labels()), leave_waiting_steps)]
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.Text(leaving_labels()), leave_waiting_steps)]
 
 
 @requires(*MEMBERS)
