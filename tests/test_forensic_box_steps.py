@@ -20,6 +20,7 @@ opinion beside it and reach no anonymous holder.
 from __future__ import annotations
 
 import io
+import logging
 from types import SimpleNamespace
 
 import pytest
@@ -27,6 +28,7 @@ from forensics import Image, wal_commits
 from test_forensic_attacks import ROSTER, _join, _office, _persisted
 from test_forensics import Observer
 
+import bot
 from jobs import opinion_batches
 from storage import anonymous_pool, invitations, roster
 
@@ -116,7 +118,7 @@ async def _anonymous_draft_with_photos(person) -> None:
 
 @pytest.mark.parametrize("tap", ["📝 提意见", "🔑 回执查询", "⋯ 更多"])
 async def test_opening_the_box_in_the_middle_of_a_kept_step_writes_nothing(
-    fast_bot, fast_client, codes, db, db_path, tmp_path, tap
+    fast_bot, fast_client, codes, db, db_path, tmp_path, tap, caplog
 ):
     """The attack: the operator copies the files as often as the bot writes. The office member
     replying to an opinion taps 📝 提意见 (or 🔑 回执查询) and writes anonymously. The copies
@@ -130,6 +132,8 @@ async def test_opening_the_box_in_the_middle_of_a_kept_step_writes_nothing(
     app = fast_bot.app
     observer = Observer(db_path)
     observer.copy("start")
+    bot.quiet_libraries()
+    caplog.set_level(logging.DEBUG)
     if tap == "📝 提意见":
         await _anonymous_draft_with_photos(office)
     else:
@@ -144,6 +148,8 @@ async def test_opening_the_box_in_the_middle_of_a_kept_step_writes_nothing(
     copied = _as_copied(observer.snapshots[-1], tmp_path)
     assert _step_in(copied, office.id) == "typing_reply", "her step's end, under her id, at the tap"
     assert len(observer.snapshots) == 1, "opening the box wrote to the files"
+    logged = [r.getMessage() + " " + str(r.args) for r in caplog.records]
+    assert not [line for line in logged if str(office.id) in line], logged
 
     # her words after the box are not taken by the step she left: no reply goes to the holder
     said = await office.send("谢谢，我再看看")
@@ -187,10 +193,6 @@ async def test_a_draft_with_photos_leaves_no_telegram_id_of_her_upload_on_disk(
     file_unique_id of her upload name her account (Telegram ties the upload to its sender).
     Tried; it held: after the batch, neither is in the database file or its WAL, nor in the
     logs; the clean copies carry no file id until the office's own upload is sent."""
-    import logging
-
-    import bot
-
     bot.quiet_libraries()
     caplog.set_level(logging.DEBUG)
     person = await _join(fast_client, codes, 1)
