@@ -197,8 +197,9 @@ async def leave_waiting_steps(update: Update, context: ContextTypes.DEFAULT_TYPE
     group, so a tap that opened a conversation listed earlier (🔑 回执查询, then 📝 提意见)
     left the later one waiting: her next words, once the opinion was done, were taken as a
     receipt code, deleted and answered 没有找到这个回执码. The conversation the tap opens again
-    (allow_reentry) is its own entry point, not a leaving, and is left alone. Only members
-    leave a step by a menu tap (a guest's is refused by the step, as before)."""
+    (allow_reentry) is its own entry point, not a leaving, and is left alone. A tap into the
+    anonymous box sets the steps kept on disk aside instead (`_opens_an_unwritten_flow`). Only
+    members leave a step by a menu tap (a guest's is refused by the step, as before)."""
     if current_person(update, context) is None:
         return
     conversations = [c for c in context.application.handlers.get(0, []) if isinstance(c, ConversationHandler)]
