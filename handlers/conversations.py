@@ -143,9 +143,13 @@ def on_timeout(name: str) -> dict[object, list[BaseHandler]]:
 
 
 def _drop_kept(name: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _drop_kept_from(name, context.user_data)
+
+
+def _drop_kept_from(name: str, user_data: dict | None) -> None:
     for key, owner in USER_DATA_KEYS.items():
-        if owner == name and context.user_data is not None:
-            context.user_data.pop(key, None)
+        if owner == name and user_data is not None:
+            user_data.pop(key, None)
 
 
 def cancelling(name: str, module: str, *roles: str) -> Callback:
@@ -207,7 +211,47 @@ class TimedConversation(ConversationHandler):
     a uuid drawn, the job store kept sorted) cost about 0.5 ms an update, some 5 % of what
     the bot spent per update in bench/updates.py. When the timer fires, the library's own
     `_trigger_timeout` runs, as the job would have run it: the TIMEOUT state's handlers, then
-    the conversation ends. Timers are not kept across a restart, nor were the jobs."""
+    the conversation ends. Timers are not kept across a restart, nor were the jobs.
+
+    A step can also be set aside (`set_aside`): left in memory, kept on disk until its own timer
+    ends it (menu.leave_waiting_steps, for a tap into the anonymous box)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_aside: set[tuple] = set()  # conversation keys, in memory only
+
+    def check_update(self, update: object):
+        """A step set aside takes nothing of the person's (their words go on to whatever else
+        takes them); only the flow's own entry points, which open it anew."""
+        found = super().check_update(update)
+        if found is None or not self.set_aside:
+            return found
+        _, key, handler, _ = found
+        if key in self.set_aside and handler not in self.entry_points:
+            return None
+        return found
+
+    async def handle_update(self, update, application, check_result, context):  # type: ignore[override]
+        self.set_aside.discard(check_result[1])  # opened anew: the step is the person's again
+        return await super().handle_update(update, application, check_result, context)
+
+    async def _trigger_timeout(self, context) -> None:
+        """A step set aside ends when its timer fires, as one walked away from ends, what it
+        kept dropped with it; the person, who left it, is not told it timed out."""
+        timer = context.job
+        key = timer.data.conversation_key
+        if key not in self.set_aside:
+            await super()._trigger_timeout(context)
+            return
+        self.set_aside.discard(key)
+        async with self._timeout_jobs_lock:
+            if self.timeout_jobs.get(key) is not timer:
+                return  # opened anew meanwhile, with a timer of its own
+            del self.timeout_jobs[key]
+        application, user_id = timer.data.application, key[-1]
+        _drop_kept_from(self.name or "", application.user_data.get(user_id))
+        application.mark_data_for_update_persistence(user_ids=[user_id])
+        self._update_state(self.END, key)
 
     def _schedule_job(
         self, new_state: object, application, update: Update, context, conversation_key

@@ -148,6 +148,15 @@ def labels() -> list[str]:
 TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(labels())
 
 
+def leaving_labels() -> list[str]:
+    """The menu labels whose tap leaves a step: all but ⋯ 更多, which only shows the rest as
+    buttons; the one chosen there leaves it (or sets it aside, for the box), as its label would.
+    Left at the 更多 tap, a step's end was written a moment before the office's 🔑 回执查询
+    under it, which sets steps aside so as to write nothing then."""
+    more = set(every_language(MORE))
+    return [label for label in labels() if label not in more]
+
+
 class LeaveOnMenuTap(MessageHandler):
     """A conversation's fallback for a menu tap (`leave_on_menu_tap`), which `leave_waiting_steps`
     finds by its type. `quietly` is the same leaving without handling the tap again: for a
@@ -171,8 +180,8 @@ class LeaveOnMenuTap(MessageHandler):
             await drop(update, context)
             return ConversationHandler.END
 
-        super().__init__(filters.Text(labels()), leave_step)
-        self.quietly = MessageHandler(filters.Text(labels()), leave_quietly)
+        super().__init__(filters.Text(leaving_labels()), leave_step)
+        self.quietly = MessageHandler(filters.Text(leaving_labels()), leave_quietly)
 
 
 def leave_on_menu_tap(forget=None) -> MessageHandler:
@@ -188,25 +197,43 @@ async def leave_waiting_steps(update: Update, context: ContextTypes.DEFAULT_TYPE
     group, so a tap that opened a conversation listed earlier (🔑 回执查询, then 📝 提意见)
     left the later one waiting: her next words, once the opinion was done, were taken as a
     receipt code, deleted and answered 没有找到这个回执码. The conversation the tap opens again
-    (allow_reentry) is its own entry point, not a leaving, and is left alone. Only members
-    leave a step by a menu tap (a guest's is refused by the step, as before)."""
+    (allow_reentry) is its own entry point, not a leaving, and is left alone. A tap into the
+    anonymous box sets the steps kept on disk aside instead (`_opens_an_unwritten_flow`). Only
+    members leave a step by a menu tap (a guest's is refused by the step, as before)."""
     if current_person(update, context) is None:
         return
-    for conversation in context.application.handlers.get(0, []):
-        if not isinstance(conversation, ConversationHandler):
-            continue
+    conversations = [c for c in context.application.handlers.get(0, []) if isinstance(c, ConversationHandler)]
+    into_the_box = _opens_an_unwritten_flow(conversations, update)
+    for conversation in conversations:
         found = conversation.check_update(update)
         if not isinstance(found, tuple) or not isinstance(found[2], LeaveOnMenuTap):
             continue
         state, key, leaving, checked = found
+        aside = getattr(conversation, "set_aside", None)  # (conversations.TimedConversation's)
+        if into_the_box and conversation.persistent and aside is not None:
+            aside.add(key)
+            continue
         await conversation.handle_update(
             update, context.application, (state, key, leaving.quietly, checked), context
         )
 
 
+def _opens_an_unwritten_flow(conversations: list[ConversationHandler], update: Update) -> bool:
+    """The tap opens a flow whose steps never reach the disk (📝 提意见, 🔑 回执查询: the
+    anonymous box). A step the bot keeps on disk is then set aside, not ended: its end, written
+    at once under the person's id, dated the moment she opened the box, which nothing else
+    writes (tests/test_forensic_box_steps.py). It ends when its own timeout would have ended
+    it, as before this tap left it; meanwhile it takes none of her words."""
+    for conversation in conversations:
+        found = conversation.check_update(update)
+        if isinstance(found, tuple) and found[2] in conversation.entry_points:
+            return not conversation.persistent
+    return False
+
+
 def before_conversations() -> list[BaseHandler]:
     """For a group of its own, after the private-chat guard and before the conversations."""
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.Text(labels()), leave_waiting_steps)]
+    return [MessageHandler(filters.ChatType.PRIVATE & filters.Text(leaving_labels()), leave_waiting_steps)]
 
 
 @requires(*MEMBERS)
