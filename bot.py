@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import logging
 import math
+import os
 import signal
 import sys
 import time
@@ -476,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     except UpgradeFailed as error:  # any command opens the database, and so may upgrade it
         print(error, file=sys.stderr)
         return 3
+    except BrokenPipeError:  # the reader left (`... | head`): what it read was right, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python flushes at exit
+        return 0
 
 
 if __name__ == "__main__":

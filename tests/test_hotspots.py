@@ -4,6 +4,7 @@ as people type it, and the `hotspots group` command."""
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
 import statistics
@@ -342,6 +343,27 @@ def test_the_command_prints_one_group_per_line(tmp_path, capsys):
     assert len(lines) == 4
     assert lines[0] == lines[1] != lines[2]
     assert all(line.isdigit() for line in lines)
+
+
+def test_the_command_read_by_head_ends_quietly(tmp_path):
+    """`python bot.py hotspots group FILE | head` is how a long file is looked at first: the
+    reader leaving early printed a BrokenPipeError traceback and exit status 1."""
+    opinions = tmp_path / "opinions.txt"
+    opinions.write_text("食堂饭菜太贵\n" * 20_000, encoding="utf-8")
+    bot = Path(__file__).parent.parent / "bot.py"
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "bot.db"), "TELEGRAM_BOT_TOKEN": ""}
+    done = subprocess.run(
+        f"'{sys.executable}' '{bot}' hotspots group '{opinions}' | head -1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.stdout == "1\n"
+    assert "Traceback" not in done.stderr and done.returncode == 0, done.stderr
 
 
 def test_the_command_refuses_a_file_that_is_not_utf8(tmp_path, capsys):
