@@ -5,14 +5,24 @@ takes a chat, which is the member's Telegram id in the people table, and a small
 - A vote edited its ask into 已记录 in the voter's chat: the chats named who voted, and a
   ballot the close writes without its voter (fewer than k waiting) was then theirs, read from
   the file's pages: one voter, one ballot, the choice named.
+- A vote typed instead of tapped was answered by messages (已记录, 已经投过票, the word's
+  已删除) that stayed in the chat: the same name, by another way.
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
+from conftest import join
 from forensics import Image
-from test_lookbacks import _nurses_asked, _sweep_on, closed_problem  # noqa: F401 (a fixture)
+from test_forensic_attacks import _persisted
+from test_lookbacks import SHANGHAI, _nurses_asked, _sweep_on, closed_problem  # noqa: F401 (a fixture)
 from test_mixing import copy_of_chat
 
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import forgetting, sweeper
+from storage import anonymous_pool, invitations, lookbacks
+from storage.clock import clock
 from texts import say
 
 ASK = "您对整改效果满意吗"
@@ -76,3 +86,103 @@ async def test_a_second_tap_leaves_the_chat_as_it_was(
     pairs = zip(nurses[:2], asks[:2], strict=True)
     shown = [server.api.chats[nurse.id].messages[ask.message_id] for nurse, ask in pairs]
     assert shown[0].get("reply_markup") == shown[1].get("reply_markup"), "her buttons went with her vote"
+
+
+async def test_a_typed_vote_leaves_no_answer_in_the_chat(
+    running_bot,
+    client,
+    db,
+    server,
+    closed_problem,  # noqa: F811 (the fixture of test_lookbacks)
+):
+    """A vote typed instead of tapped has no press to answer: its 已记录 (and 已经投过票, and
+    the word's 已删除) came as messages and stayed, naming her as a voter like an edited ask.
+    They leave with the chat's next forgetting pass after a few minutes."""
+    nurses, _ = await _nurses_asked(running_bot, client, db)
+    shown = await nurses[0].send("不满意")
+    assert any("已记录" in (m.text or "") for m in shown)  # she is told, for a while
+    await nurses[0].send("满意")
+    clock.freeze(clock.now() + TYPED_ANSWER_KEPT + timedelta(seconds=1))
+    await forgetting.sweep(running_bot.app)
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, nurses[0], thief)
+    assert sum(ASK in text for text in copied) == 1
+    told = [
+        say("zh_cn", key, k=5)[:6] for key in ("lookback.thanks", "lookback.already", "choice.typed_gone")
+    ]
+    left = [text for text in copied if any(t in text for t in told)]
+    assert not left, f"her chat says she voted: {left}"
+
+
+# ---- tried, and held ----------------------------------------------------------------------------
+
+
+async def test_a_vote_and_a_second_tap_write_nothing_before_their_batch(
+    fast_bot,
+    fast_client,
+    db,
+    db_path,
+    closed_problem,  # noqa: F811 (the fixture of test_lookbacks)
+):
+    """Between a vote and its batch the files must not change: a commit there (a step, a
+    user_data or chat_data of hers, a row of the outbox) would date her vote to the second.
+    Tried: a press, a second press answered 已经投过票 and a typed vote (the persistence
+    flushed after each, as its timer would): not a byte of the database or its WAL changes."""
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    nurses = [await join(fast_client, codes, 9300 + n, f"护士{n}") for n in range(3)]
+    for moment in (time(8), time(9, 0, 30)):
+        clock.freeze(datetime.combine(date(2026, 12, 1), moment, tzinfo=SHANGHAI))
+        await sweeper.sweep_app(fast_bot.app)
+    asks = [await nurse.wait_for(ASK) for nurse in nurses]
+    await _persisted(fast_bot.app, db)
+    before = _files(db_path)
+    await nurses[0].press("不满意", message=asks[0])
+    await _persisted(fast_bot.app, db)
+    assert _files(db_path) == before, "her press wrote"
+    await nurses[0].press("满意", message=asks[0])
+    assert "已经投过票" in (await nurses[0].callback_answer())["text"]
+    await nurses[1].send("基本满意")
+    await _persisted(fast_bot.app, db)
+    assert _files(db_path) == before, "a second press or a typed vote wrote"
+    assert len(anonymous_pool.pool_for(fast_bot.db).lookbacks[1].rows) == 2, "both wait in the pool"
+
+
+def _files(db_path) -> tuple[bytes, bytes]:
+    wal = db_path.with_name(db_path.name + "-wal")
+    return db_path.read_bytes(), wal.read_bytes() if wal.exists() else b""
+
+
+async def test_logs_at_debug_name_no_voter(
+    running_bot,
+    client,
+    db,
+    caplog,
+    closed_problem,  # noqa: F811 (the fixture of test_lookbacks)
+):
+    """LOG_LEVEL=DEBUG (libraries quieted as bot.serve quiets them): votes pressed and typed, a
+    second press, the half-time reminder to those not on the written list (one of them waiting
+    in the pool), a batch, and the close. Tried: no record names anyone who voted, by their
+    Telegram id or their id in the roster."""
+    import logging
+
+    import bot
+
+    nurses, asks = await _nurses_asked(running_bot, client, db)
+    bot.quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()  # joining and the ask name people, as they should: not the anonymous act
+    for nurse, ask in zip(nurses[:4], asks[:4], strict=True):
+        await nurse.press("不满意", message=ask)
+    await nurses[0].press("满意", message=asks[0])  # 已经投过票
+    await nurses[4].send("满意")  # the fifth, typed: the batch
+    await nurses[5].press("基本满意", message=asks[5])  # waits in the pool
+    await _sweep_on(running_bot, 8)  # the half-time reminder: nurses[5] among those asked again
+    await nurses[5].wait_for("投票到")
+    await _sweep_on(running_bot, 15)  # the close writes nurses[5]'s ballot without its voter
+    roster_ids = [r[0] for r in db.execute("select id from people where name like '护士%'")]
+    marks = [str(nurse.id) for nurse in nurses] + [lookbacks.staff_voter(i) for i in roster_ids]
+    logged = [(r.name, r.getMessage() + " " + str(r.args)) for r in caplog.records]
+    assert logged, "the run must log something to check"
+    named = [(name, text) for name, text in logged if any(mark in text for mark in marks)]
+    assert not named, named[:3]
