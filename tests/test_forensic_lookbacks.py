@@ -7,22 +7,27 @@ takes a chat, which is the member's Telegram id in the people table, and a small
   the file's pages: one voter, one ballot, the choice named.
 - A vote typed instead of tapped was answered by messages (已记录, 已经投过票, the word's
   已删除) that stayed in the chat: the same name, by another way.
+
+Tried, and held: a vote, a second press (已经投过票) and a typed vote write not a byte of the
+database or its WAL before their batch, nor does a receipt holder's vote on the card, whose
+chat keeps nothing of the receipt or the vote once the card is cleared; logs at DEBUG name no
+voter through votes, a reminder to one whose ballot waits, a batch and the close.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from conftest import join
+from conftest import join, submit_opinion
 from forensics import Image
 from test_forensic_attacks import _persisted
 from test_lookbacks import SHANGHAI, _nurses_asked, _sweep_on, closed_problem  # noqa: F401 (a fixture)
 from test_mixing import copy_of_chat
 
 from handlers.typed_choice import TYPED_ANSWER_KEPT
-from jobs import forgetting, sweeper
-from storage import anonymous_pool, invitations, lookbacks
-from storage.clock import clock
+from jobs import forgetting, opinion_batches, sweeper
+from storage import anonymous_pool, invitations, lookbacks, problems
+from storage.clock import clock, iso
 from texts import say
 
 ASK = "您对整改效果满意吗"
@@ -186,3 +191,40 @@ async def test_logs_at_debug_name_no_voter(
     assert logged, "the run must log something to check"
     named = [(name, text) for name, text in logged if any(mark in text for mark in marks)]
     assert not named, named[:3]
+
+
+async def test_a_holders_vote_under_the_receipt_writes_nothing_and_leaves_no_trace_in_the_chat(
+    fast_bot, fast_client, invited, db, db_path
+):
+    """A receipt holder the look-back does not ask as staff votes on the card (under the opinion,
+    which names nobody). Tried: the press and a second one write nothing before the batch (so
+    no moment ties the card's chat to the ballot); once the card is cleared (看完了), nothing in
+    her chat says she holds the receipt or voted."""
+    holder = await join(fast_client, invited, 102, "李娜")  # 院办: the problem is 门诊部's
+    receipt = await submit_opinion(holder, "候诊区座椅不足，老人站着等")
+    await holder.press("我已保存")
+    await opinion_batches.release_to_office(fast_bot.app)
+    opinion_id = db.execute("select id from opinions").fetchone()[0]
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    clinic = db.execute("select id from departments where name = '门诊部'").fetchone()[0]
+    problem_id = problems.from_opinion(db, opinion_id, office_id)
+    db.execute(
+        "update problems set status = 'closed', department_id = ?, closed_at = ? where id = ?",
+        [clinic, iso(clock.now()), problem_id],
+    )
+    db.conn.commit()
+    lookback = lookbacks.start(db, problem_id, "30d", clock.now().date(), 14)
+    card = await holder.send(f"/receipt {receipt}")
+    await _persisted(fast_bot.app, db)
+    before = _files(db_path)
+    await holder.press("不满意", message=card[-1])
+    assert "已记录" in (await holder.callback_answer())["text"]
+    await holder.press("满意", message=card[-1])
+    assert "已经投过票" in (await holder.callback_answer())["text"]
+    await _persisted(fast_bot.app, db)
+    assert _files(db_path) == before, "her vote under the receipt wrote"
+    assert anonymous_pool.pool_for(fast_bot.db).has_voted(lookback.id, lookbacks.holder_voter(opinion_id))
+    await holder.press("看完了", message=card[-1])
+    left = [m.get("text") or "" for m in fast_bot.api.chats[holder.id].messages.values()]
+    telling = ("候诊区座椅", receipt, receipt.replace("-", ""), "已记录", "投票", "回头看")
+    assert not [text for text in left if any(t in text for t in telling)], left
