@@ -300,11 +300,18 @@ def buttons_last(bot: object, chat_id: int) -> bool:
 
 class TypedTap(CallbackQuery):
     """A button tapped by typing its label. There is no press for Telegram to stop the spinner
-    of, so answering it sends what a press would have shown as a message instead."""
+    of, so answering it sends what a press would have shown as a message instead (`answers`:
+    those messages' ids, which an anonymous flow's tap takes from the chat soon after)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self.answers: list[int] = []
 
     async def answer(self, text: str | None = None, show_alert: bool | None = None, *args, **kwargs) -> bool:
         if text and self.message is not None:
-            await self.get_bot().send_message(self.message.chat.id, text)
+            sent = await self.get_bot().send_message(self.message.chat.id, text)
+            self.answers.append(sent.message_id)
         return True
 
 
@@ -352,22 +359,32 @@ _ANONYMOUS_TAPS = (
 )
 
 
+# How long the answer to a typed ballot stays to be read (then it leaves at the chat's next
+# forgetting pass, at most CHECK_SECONDS later). A press is answered without a message; a
+# typed word has no press, and its answer (已记录, 已经投过票, the word gone) would stay in the
+# chat saying that she voted, to anyone copying it with the token.
+TYPED_ANSWER_KEPT = timedelta(minutes=5)
+
+
 async def _forget_if_anonymous(typed: Update, tap: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     data = tap.callback_query.data if tap.callback_query else None
     if typed.effective_message and any(b(data) for b in _ANONYMOUS_TAPS):
-        await forgetting.forget_now(
-            context.application, typed.effective_chat.id, [typed.effective_message.message_id]
-        )
-        await _say_typed_gone(typed, context)
+        chat_id = typed.effective_chat.id
+        await forgetting.forget_now(context.application, chat_id, [typed.effective_message.message_id])
+        answers = list(getattr(tap.callback_query, "answers", []))
+        if gone := await _say_typed_gone(typed, context):
+            answers.append(gone)
+        forgetting.forget_later(context.application, chat_id, answers, after=TYPED_ANSWER_KEPT)
 
 
-async def _say_typed_gone(typed: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _say_typed_gone(typed: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     """The word vanished as the sheet took it: said once (since the start, in memory), without
-    the word, which would be the ballot again."""
+    the word, which would be the ballot again; the message's id, when said."""
     told = services.of(context.application).shared.told_typed_gone
     if typed.effective_user is not None and typed.effective_user.id not in told:
         told.add(typed.effective_user.id)
-        await reply(typed, context, "choice.typed_gone")
+        return await reply(typed, context, "choice.typed_gone")
+    return None
 
 
 def _checked(handler: BaseHandler, update: Update) -> object | None:

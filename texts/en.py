@@ -486,7 +486,7 @@ MESSAGES = {
     "lookback.btn.unsatisfied": "Not satisfied",
     "lookback.btn.unknown": "Don't know",
     "lookback.btn.confirm": "✅ Still holds",
-    "lookback.thanks": "Recorded, thank you! Your ballot waits in memory and is written, shuffled, with the list of voters once {k} have voted. If the bot restarts before then, it is lost (never counted twice), and you are not on the list of voters: the reminders at half time and on the last day ask you again.",
+    "lookback.thanks": "Recorded, thank you. This message keeps its buttons, so your chat does not show you voted. Your ballot waits in memory until {k} have voted; if a restart loses it, the reminders ask again.",
     "lookback.already": "You have voted already, or voting is over.",
     "lookback.ended": "Voting in this look-back has already ended.",
     "lookback.not_yours": "This look-back does not ask you to vote or confirm.",
