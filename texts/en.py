@@ -699,6 +699,7 @@ MESSAGES = {
     "evaluation.lost": "Your progress was lost (the bot restarted; progress is not saved). Send /evaluate to start again.",
     "evaluation.cancelled": "You left the rating of “{title}”; your choices so far were not kept. Send /evaluate to start again.",
     "evaluation.cancelled_slip": "You left the rating of “{title}”; your choices so far were not kept, and the slip is not used: scan its QR code again to rate.",
+    "evaluation.submitted": 'Rated "{title}", thank you. Not stored with your name; written, shuffled, once {k} have rated. If the bot restarts before then, you will be reminded to rate again.',
     "evaluation.none": "No evaluation is waiting for you.",
     "evaluation.choose": "Which evaluation?",
     "evaluation.no_sheets": "No evaluation yet. Send /newsheet to open one.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 TEXT_LIMIT = 4096  # sendMessage / editMessageText
 CAPTION_LIMIT = 1024  # a photo's or document's caption
 CALLBACK_DATA_BYTES = 64  # an inline button's callback_data, in UTF-8 bytes
+POPUP_LIMIT = 200  # answerCallbackQuery's text (a pop-up under a pressed button)
 ELLIPSIS = "…"
 
 

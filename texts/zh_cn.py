@@ -711,6 +711,7 @@ MESSAGES = {
     "evaluation.lost": "评议进度已丢失（机器人重启过，进度不保存），请发送 /evaluate 重新开始。",
     "evaluation.cancelled": "已退出《{title}》的评议，刚才的选择没有保存。想评时发送 /evaluate 重新开始。",
     "evaluation.cancelled_slip": "已退出《{title}》的评议，刚才的选择没有保存，这张评议票也还没有用掉：想评时再扫一次票上的二维码。",
+    "evaluation.submitted": "已提交《{title}》的评议，谢谢！您的选择不与您的名字一起保存，凑够 {k} 人后才打乱写入；在此之前机器人若重启，评议会丢失，您会收到提醒，可以重新评议。",
     "evaluation.none": "目前没有等您参加的民主评议。",
     "evaluation.choose": "请选择要参加的民主评议：",
     "evaluation.no_sheets": "还没有发起过民主评议。发送 /newsheet 发起。",

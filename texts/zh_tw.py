@@ -699,6 +699,7 @@ MESSAGES = {
     "evaluation.lost": "評議進度已丟失（機器人重啟過，進度不保存），請發送 /evaluate 重新開始。",
     "evaluation.cancelled": "已退出《{title}》的評議，剛才的選擇沒有儲存。想評時傳送 /evaluate 重新開始。",
     "evaluation.cancelled_slip": "已退出《{title}》的評議，剛才的選擇沒有儲存，這張評議票也還沒有用掉：想評時再掃一次票上的二維碼。",
+    "evaluation.submitted": "已提交《{title}》的評議，謝謝！您的選擇不與您的名字一起保存，湊夠 {k} 人後才打亂寫入；在此之前機器人若重新啟動，評議會遺失，您會收到提醒，可以重新評議。",
     "evaluation.none": "目前沒有等您參加的民主評議。",
     "evaluation.choose": "請選擇要參加的民主評議：",
     "evaluation.no_sheets": "還沒有發起過民主評議。發送 /newsheet 發起。",

@@ -75,7 +75,7 @@ from storage.evaluations import EvaluationError, Subject
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import Raw, say
-from texts.fit import TEXT_LIMIT, shorten
+from texts.fit import POPUP_LIMIT, TEXT_LIMIT, shorten
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
@@ -313,6 +313,9 @@ class Rating:
     item: int = 0
     grades: dict[int, dict[int, int] | None] = field(default_factory=dict)
     slip: str | None = None  # rating with a one-time slip (评议票) rather than as a person
+    # the message the rating took over (an invitation, the /evaluate list) as it was, HTML and
+    # buttons: put back on 提交, so that a rater's chat reads as everyone's (see _submit)
+    before: tuple[str, InlineKeyboardMarkup | None] | None = None
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -433,12 +436,20 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
         return
     sheet, refusal = _sheet_for_rater(update, context, sheet_id)
     if sheet is None:
-        await reply(update, context, refusal)
-        return
+        await refuse(update, context, refusal)  # under a button, a pop-up: 已经参加过 in her chat
+        return  # would tell whoever copies chats with the bot's token that she has rated
     person = person_of(update, context)
-    rating = Rating(sheet.id, [s.position for s in sheet.subjects_for(person)])
+    rating = Rating(sheet.id, [s.position for s in sheet.subjects_for(person)], before=_as_it_was(update))
     ratings(context)[update.effective_user.id] = rating
-    await _show(update, context, sheet, rating, edit=False)
+    await _show(update, context, sheet, rating, edit=rating.before is not None)
+
+
+def _as_it_was(update: Update) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The pressed message (the invitation to rate, the /evaluate list), to put back on 提交."""
+    message = update.callback_query.message if update.callback_query else None
+    if message is None or not getattr(message, "text", None):
+        return None
+    return message.text_html, message.reply_markup
 
 
 def _keys(context: ContextTypes.DEFAULT_TYPE):
@@ -544,16 +555,20 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         ratings(context).pop(update.effective_user.id, None)
         if rating.slip is not None:  # the slip's unit no longer takes this account's taps
             institutions.rating_with_slip(context.application, update.effective_user.id, None)
-    await update.callback_query.answer()
-    await update.callback_query.edit_message_text(
-        say(
-            language(update, context),
-            "evaluation.thanks",
-            title=sheet.title,
-            k=settings(context).anonymity_set,
-        ),
-        parse_mode="HTML",
-    )
+    lang, k = language(update, context), settings(context).anonymity_set
+    if rating.before is None:  # a slip's screen, a message of its own
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(
+            say(lang, "evaluation.thanks", title=sheet.title, k=k), parse_mode="HTML"
+        )
+        return
+    # Thanked in a pop-up, and the message put back as it was: edited into 已提交 it told whoever
+    # copies chats with the token who had rated, and so whose ballot the close writes alone when
+    # fewer than k wait (tests/test_forensic_attacks.py).
+    thanks = say(lang, "evaluation.submitted", title=shorten(sheet.title, 40), k=k)
+    await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    text, markup = rating.before
+    await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
 
 RATING_STEPS = {
@@ -569,11 +584,9 @@ RATING_BUTTONS = callbacks.family("ev")
 async def my_sheets(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     db, person, now = database(context), person_of(update, context), clock.now()
     lang = language(update, context)
-    waiting = [
-        s
-        for s in evaluations.open_sheets(db)
-        if s.is_open(now) and s.may_rate(person) and not evaluations.has_rated(db, s.id, person.id)
-    ]
+    # rated ones too: a list without them, in her chat, would say she has rated (a rated one's
+    # button answers so in a pop-up)
+    waiting = [s for s in evaluations.open_sheets(db) if s.is_open(now) and s.may_rate(person)]
     if not waiting:
         await reply(update, context, "evaluation.none")
         return
