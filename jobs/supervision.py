@@ -231,10 +231,13 @@ def remind_reports(app, today: date) -> int:
     return told
 
 
-def order_audience(unit) -> list:
+def order_audience(unit, problem=None) -> list:
     """Who in an institution hears of a 督办 order and each of its steps: its office and its
-    leaders who can be reached, once each, as the preview before 确认下达 counts them."""
-    return notices.reachable(notices.office(unit) + notices.leaders(unit))
+    leaders, and the heads of the department the problem is dispatched to (they do the work the
+    bureau's dates are about), who can be reached, once each, as the preview before 确认下达
+    counts them."""
+    heads = notices.heads_of(unit, problem.department_id) if problem is not None else []
+    return notices.reachable(notices.office(unit) + notices.leaders(unit) + heads)
 
 
 def report_audience(unit) -> list:
@@ -262,21 +265,26 @@ def tell_report_asked(app, request) -> tuple[int, list[str]]:
     return told, unreached
 
 
-def tell_step(body, order: Order) -> int:
-    """A step of 五书制 reaches the institution's office and leaders (in the institution's own
-    outbox); 约谈 reaches the supervisor too, who is to hold the talk."""
+def tell_step(body, order: Order, moved_from: date | None = None) -> int:
+    """A step of 五书制 reaches the institution's office, leaders and the problem's department
+    (in the institution's own outbox); 约谈 reaches the supervisor too, who is to hold the talk.
+    moved_from: the problem's own deadline, which the order brought forward to its date."""
     unit = view_of(body, order.institution_id)
     if unit is None:
         return 0
+    problem = problems.get(services.of(unit).db, order.problem_id) if order.problem_id else None
     values: dict[str, Any] = {
         "title": order.title,
         "deadline": order.deadline.isoformat(),
         "id": order.problem_id or 0,
     }
-    audience = order_audience(unit)
-    told = notices.notify(
-        unit, audience, f"order.notice.{order.step}", dedup=f"order:{order.id}:{order.step}", **values
-    )
+    key = f"order.notice.{order.step}"
+    if order.step == orders.NOTICE and problem is not None and problem.leader_id:
+        # the problem has its leader: nobody is to 接单 it; its own date, when later, moved
+        key = "order.notice.moved" if moved_from else "order.notice.claimed"
+        values |= {"problem_title": problem.title, "old": moved_from.isoformat() if moved_from else ""}
+    audience = order_audience(unit, problem)
+    told = notices.notify(unit, audience, key, dedup=f"order:{order.id}:{order.step}", **values)
     if order.step == orders.TALK:
         told += notices.notify(
             body,

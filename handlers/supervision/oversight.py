@@ -216,8 +216,9 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
         await _issue_order(update, context, view, unit, title, deadline, problem_id)
 
     problem = problems.get(services(view).db, problem_id) if problem_id else None
+    moved_from = orders.brought_forward(problem, deadline) if problem else None
     return Planned(
-        "order.preview_problem" if problem else "order.preview",
+        _order_preview_key(problem, moved_from),
         issue,
         {
             "institution": unit.name,
@@ -225,12 +226,25 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
             "problem": problem_id or "",
             "problem_title": shorten(problem.title, 200) if problem else "",
             "deadline": deadline.isoformat(),
-            "count": len(supervision.order_audience(view)),
+            "old": moved_from.isoformat() if moved_from else "",
+            "count": len(supervision.order_audience(view, problem)),
         },
     )
 
 
+def _order_preview_key(problem: Problem | None, moved_from) -> str:
+    """A problem dispatched to a department: its heads are told too, and a deadline later than
+    the order's is brought forward, which the preview says before 确认下达."""
+    if problem is None:
+        return "order.preview"
+    if moved_from is not None:
+        return "order.preview_problem_moved"
+    return "order.preview_problem_department" if problem.department_id else "order.preview_problem"
+
+
 async def _issue_order(update, context, view, unit, title: str, deadline, problem_id) -> None:
+    before = problems.get(services(view).db, problem_id) if problem_id else None
+    moved_from = orders.brought_forward(before, deadline) if before else None
     try:
         order = orders.issue(
             database(context),
@@ -244,13 +258,13 @@ async def _issue_order(update, context, view, unit, title: str, deadline, proble
     except OrderError as error:  # the same order went out between the preview's check and now
         await _refuse_order(update, context, error, unit, title, problem_id)
         return
-    told = supervision.tell_step(_app(context), order)
+    told = supervision.tell_step(_app(context), order, moved_from)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
         notices.problem_listed(view, order.problem_id)
     await reply(
         update,
         context,
-        "order.issued",
+        "order.issued_department" if before is not None and before.department_id else "order.issued",
         institution=unit.name,
         title=order.title,
         deadline=order.deadline.isoformat(),

@@ -1,0 +1,67 @@
+"""A county 卫健局's 督导 office over its institutions for a month, then a member of the public
+at one institution's box: found by walking the demo (a county of 12 institutions) on a phone.
+
+Fast tier (tests/fast.py), over the in-process fake Bot API."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from test_supervision import confirmed, county, everyone_joins, view
+
+from storage import orders, people, problems
+
+
+def _dispatched(unit_db, title: str, deadline: date) -> int:
+    """A problem of 甲医院 claimed by 甲院长 and dispatched to 门诊部."""
+    found = unit_db.execute("select id from people where name = '甲院长'").fetchone()
+    leader = people.by_id(unit_db, found[0])
+    problem_id = problems.create(unit_db, title, None)
+    problems.claim(unit_db, problem_id, leader)
+    problems.act(
+        unit_db,
+        problem_id,
+        "dispatch",
+        leader,
+        measures="增设窗口",
+        department_id=people.department_id(unit_db, "门诊部"),
+        deadline=deadline,
+    )
+    return problem_id
+
+
+async def test_an_order_on_a_dispatched_problem_brings_its_deadline_in_and_tells_the_department(
+    fast_bot, fast_client, db_path
+):
+    """The supervisor put an overdue-prone problem under 督办 with the bureau's date: the
+    institution was told 请班子成员接单 of a problem its leader had claimed weeks ago, the
+    department doing the work heard nothing, and the problem kept its own later deadline, so
+    reminders counted to a day after the bureau's 告诫 and 约谈."""
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    unit_db = view(fast_bot, "甲医院").bot_data["db"]
+    problem_id = _dispatched(unit_db, "门诊挂号排长队", date(2099, 12, 31))
+
+    preview = (await joined["周督导"].send(f"/order 甲医院 #{problem_id} 2099-12-10 限期解决"))[-1]
+    assert "完成时限由 2099-12-31 提前到 2099-12-10" in preview.text, preview.text
+    assert "活动办、班子成员和责任科室 3 人" in preview.text, preview.text
+    issued = await joined["周督导"].press("确认下达", message=preview)
+    assert any("3 人" in (m.text or "") for m in issued), [m.text for m in issued]
+    assert problems.get(unit_db, problem_id).deadline == date(2099, 12, 10)
+    assert orders.open_orders(fast_bot.db)[0].deadline == date(2099, 12, 10)
+
+    told = await joined["甲院长"].wait_for("督办通知")
+    assert "接单" not in told.text, told.text
+    assert f"#{problem_id}" in told.text and "2099-12-31 提前到 2099-12-10" in told.text, told.text
+    head = await joined["甲主任"].wait_for("督办通知")
+    assert "门诊挂号排长队" in head.text and "督导组确认" in head.text, head.text
+
+
+async def test_an_order_on_a_problem_due_sooner_keeps_the_institutions_date(fast_bot, fast_client, db_path):
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    unit_db = view(fast_bot, "甲医院").bot_data["db"]
+    problem_id = _dispatched(unit_db, "门诊挂号排长队", date(2099, 12, 1))
+    issued = await confirmed(joined["周督导"], f"/order 甲医院 #{problem_id} 2099-12-10 限期解决")
+    assert "已向甲医院下达督办" in issued[-1].text, issued[-1].text
+    assert problems.get(unit_db, problem_id).deadline == date(2099, 12, 1)
+    told = await joined["甲主任"].wait_for("督办通知")
+    assert "提前" not in told.text and "接单" not in told.text, told.text
