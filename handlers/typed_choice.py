@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -138,6 +139,11 @@ _SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _EDITING = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
 
 
+# The keyboard a typed choice is being handled as a tap on, while it is: (chat, message). The
+# step's answer, which a tap writes into the message tapped, goes under the typed words instead.
+_TYPED_ON: ContextVar[tuple[int, int] | None] = ContextVar("typed_on", default=None)
+
+
 class OfferingBot(ExtBot):
     """The bot, remembering the inline keyboards it puts in each chat (memory only)."""
 
@@ -214,6 +220,8 @@ class OfferingBot(ExtBot):
         return await self._do_post("answerCallbackQuery", data, **timeouts)
 
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
+        if endpoint == "editMessageText" and _TYPED_ON.get() == (data.get("chat_id"), data.get("message_id")):
+            return await self._answer_below(data, **kwargs)
         markup = data.get("reply_markup")
         if isinstance(markup, InlineKeyboardMarkup):
             data["reply_markup"] = wire_markup(markup)  # (data is this call's own dict: Bot._post)
@@ -228,6 +236,20 @@ class OfferingBot(ExtBot):
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
             self._note(endpoint, data, result, markup)
         return result
+
+    async def _answer_below(self, data: dict, **kwargs):
+        """A tap rewrites the message tapped, in front of the person's eyes; typed, that message
+        is above what they typed (and above any hint since), where a rewrite goes unseen, as if
+        nothing answered. So the answer is sent as a new message under the typed words, and the
+        message above keeps its text and loses its buttons. Once per typed choice."""
+        _TYPED_ON.set(None)
+        chat_id, message_id = data["chat_id"], data["message_id"]
+        try:
+            await self._do_post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+        except BadRequest:
+            pass  # gone or already bare: the answer below is what counts
+        below = {key: value for key, value in data.items() if key != "message_id"}
+        return await self._do_post("sendMessage", below, **kwargs)
 
     def _note(self, endpoint: str, data: dict, result: object, markup: object) -> None:
         if endpoint in _SENDING:
@@ -442,9 +464,12 @@ class TypedStep(BaseHandler):
             return await handler.handle_update(update, application, checked, context)
         if tapped is not None:
             handler, tap, checked = tapped
+            shown = tap.callback_query.message
+            typed_on = _TYPED_ON.set((shown.chat.id, shown.message_id) if shown else None)
             try:
                 return await handler.handle_update(tap, application, checked, context)
             finally:
+                _TYPED_ON.reset(typed_on)
                 await _forget_if_anonymous(update, tap, context)
         if answered is not None:
             handler, checked = answered

@@ -65,3 +65,29 @@ async def test_an_order_on_a_problem_due_sooner_keeps_the_institutions_date(fast
     assert problems.get(unit_db, problem_id).deadline == date(2099, 12, 1)
     told = await joined["甲主任"].wait_for("督办通知")
     assert "提前" not in told.text and "接单" not in told.text, told.text
+
+
+async def test_a_choice_typed_after_a_hint_is_answered_below_it_not_in_a_message_above(
+    fast_bot, fast_client, db_path
+):
+    """A member of the public at the lobby poster typed 收费问题 (not a button: pointed at the
+    buttons), then 收费: the next question was written into the category message above, out of
+    sight behind the hint, and nothing came under what they typed. Typed, a choice is answered
+    under it, and the keyboard above loses its buttons (one place to answer, not two)."""
+    from test_public_box import open_box
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(joined["乙办"])
+    guest = await fast_client.user(990, "病人家属")
+    welcome = (await guest.send(f"/start {code}"))[-1]
+    hint = await guest.send("收费问题")
+    assert "按钮" in hint[-1].text, hint[-1].text
+    typed = await guest.send("收费")
+    asked = typed[-1]
+    assert asked.kind == "sent" and asked.message_id > hint[-1].message_id, typed
+    assert "哪个科室" in asked.text and "不指定科室" in asked.labels(), asked.text
+    above = next(m for m in guest.inbox if m.message_id == welcome.message_id)
+    assert not above.buttons, above
+    typed = await guest.send("不指定")  # the same once more, with no hint between
+    assert typed[-1].kind == "sent" and "意见" in typed[-1].text, typed
+
