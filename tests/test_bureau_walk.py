@@ -91,3 +91,39 @@ async def test_a_choice_typed_after_a_hint_is_answered_below_it_not_in_a_message
     typed = await guest.send("不指定")  # the same once more, with no hint between
     assert typed[-1].kind == "sent" and "意见" in typed[-1].text, typed
 
+
+async def test_a_preview_warns_before_confirm_when_the_act_would_miss_its_point(
+    fast_bot, fast_client, db_path
+):
+    """Two of the county's twelve had not joined: /order to one of them previewed 通知…0 人 and
+    went out to nobody, its 告诫 and 约谈 too; /askreport named the two only after 确认发出; and
+    /appraisal with the panel's 2 raters said only after 确认发起 that no result would ever show.
+    Each now says it under the preview, before 确认."""
+    from conftest import held_preview
+    from test_supervision import COUNTY_CSV, PEOPLE, invite_everyone
+
+    from storage import institutions as directory
+    from storage import roster
+
+    csv = COUNTY_CSV + "丙院长,丙卫生院,院办,班子成员\n丙办,丙卫生院,院办,活动办\n"
+    directory.import_roster(fast_bot.db, db_path, roster.parse(csv.encode()), "")
+    codes = invite_everyone(fast_bot.db, db_path)
+    joined = {}
+    for name, user_id in PEOPLE.items():  # everyone but 丙卫生院's
+        joined[name] = await fast_client.user(user_id, name)
+        await joined[name].send(f"/start {codes[name]}")
+    supervisor = joined["周督导"]
+
+    order = held_preview(await supervisor.send("/order 丙卫生院 10个工作日 夜间急诊医生不足"))
+    assert "0 人" in order.text and "送不到任何人" in order.text, order.text
+    assert order.labels() == ["✅ 确认下达", "取消"]
+    usual = held_preview(await supervisor.send("/order 甲医院 10个工作日 夜间急诊医生不足"))
+    assert "⚠️" not in usual.text, usual.text
+
+    ask = held_preview(await supervisor.send("/askreport 2099-12-20 整改落实情况专题报告"))
+    assert "1 个单位的活动办没有人能收到通知" in ask.text and "丙卫生院" in ask.text, ask.text
+    assert "甲医院" not in ask.text.split("⚠️")[1], ask.text
+
+    appraisal = held_preview(await supervisor.send("/appraisal 2099-12-20 年度述职评议"))
+    assert "评议人只有 2 人，少于 5 人" in appraisal.text and "不会公布" in appraisal.text, appraisal.text
+    assert appraisal.labels() == ["✅ 确认发起", "取消"]

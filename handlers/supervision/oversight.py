@@ -217,6 +217,7 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
 
     problem = problems.get(services(view).db, problem_id) if problem_id else None
     moved_from = orders.brought_forward(problem, deadline) if problem else None
+    audience = supervision.order_audience(view, problem)
     return Planned(
         _order_preview_key(problem, moved_from),
         issue,
@@ -227,8 +228,9 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
             "problem_title": shorten(problem.title, 200) if problem else "",
             "deadline": deadline.isoformat(),
             "old": moved_from.isoformat() if moved_from else "",
-            "count": len(supervision.order_audience(view, problem)),
+            "count": len(audience),
         },
+        warning=None if audience else ("order.preview_nobody", {}),
     )
 
 
@@ -556,6 +558,10 @@ async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, wo
     async def open_sheet() -> None:
         await _open_appraisal(update, context, title, closes_on, units)
 
+    raters, k = (
+        len(people.holding(database(context), tuple(appraisals.PANEL))),
+        settings(context).evaluation_min_ballots,
+    )
     return Planned(
         "appraisal.preview",
         open_sheet,
@@ -563,9 +569,10 @@ async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, wo
             "title": title,
             "count": len(units),
             "subjects": shorten("、".join(name for _, name in units), 1500),
-            "raters": len(people.holding(database(context), tuple(appraisals.PANEL))),
+            "raters": raters,
             "closes": closes_on.isoformat(),
         },
+        warning=("appraisal.preview_too_few", {"raters": raters, "k": k}) if raters < k else None,
     )
 
 

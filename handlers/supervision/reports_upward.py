@@ -86,6 +86,8 @@ async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
         await _ask_for_report(update, context, title, due)
 
     views = supervision.institution_views(context.application)
+    unreached = [institutions.unit(v).name for v in views if not supervision.report_audience(v)]
+    names_shown = shorten("、".join(unreached), 1500)  # the count says how many, the names fit
     return Planned(
         "upward.ask_preview",
         send,
@@ -95,6 +97,9 @@ async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
             "count": len(views),
             "people": sum(len(supervision.report_audience(v)) for v in views),
         },
+        warning=("upward.ask_preview_unreached", {"count": len(unreached), "names": names_shown})
+        if unreached
+        else None,
     )
 
 
