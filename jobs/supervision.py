@@ -133,6 +133,9 @@ def lines(lang: str, ranked: list[Figures], by_name: dict[str, OrderFigures], to
                 extensions=f.extensions,
             )
         )
+        unclaimed = f.by_light.get(problems.RED, 0) - f.overdue
+        if unclaimed > 0:  # red past no deadline: listed, and no leader has claimed it for long
+            found.append(say(lang, "rollup.unclaimed", count=unclaimed))
         if f.overdue:
             found.append(
                 say(lang, "rollup.longest", days=f.longest_overdue_days, title=f.longest_overdue_title)
@@ -358,7 +361,8 @@ async def draw_chart_apart(lang: str, ranked: list[Figures]) -> bytes | None:
 def _chart_input(lang: str, ranked: list[Figures]) -> tuple | None:
     if not any(f.total for f in ranked):
         return None
-    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    unclaimed = any(f.by_light.get(problems.RED, 0) > f.overdue for f in ranked)
+    labels = digests.light_labels(lang, unclaimed)
     return _folded(lang, ranked).rows, say(lang, "rollup.chart.title"), labels
 
 
@@ -385,14 +389,15 @@ DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook ha
 
 def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
     """The digest's ranking, one short line per institution, in no language's words but
-    numbers and marks (each recipient's template frames it): rank, name, closure rate, 🔴
-    overdue, ⚑ open orders."""
+    numbers and marks (each recipient's template frames it): rank, name, closure rate, ⏰
+    overdue, ⚑ open orders. (Not 🔴: red counts the long unclaimed too, as /rollup and the chart
+    do, and the same mark with two numbers the same morning reads as a mistake.)"""
     found = []
     for rank, f in enumerate(ranked[:DIGEST_LIMIT], start=1):
         order_figures = by_name.get(f.institution)
         pending = (order_figures.open + order_figures.confirming) if order_figures else 0
         found.append(
-            f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · 🔴{f.overdue}"
+            f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · ⏰{f.overdue}"
             + (f" · ⚑{pending}" if pending else "")
         )
     if len(ranked) > DIGEST_LIMIT:

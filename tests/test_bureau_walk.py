@@ -127,3 +127,29 @@ async def test_a_preview_warns_before_confirm_when_the_act_would_miss_its_point(
     appraisal = held_preview(await supervisor.send("/appraisal 2099-12-20 年度述职评议"))
     assert "评议人只有 2 人，少于 5 人" in appraisal.text and "不会公布" in appraisal.text, appraisal.text
     assert appraisal.labels() == ["✅ 确认发起", "取消"]
+
+
+def test_red_means_the_same_in_the_roll_up_its_digest_and_its_chart():
+    """青石镇中心卫生院 had 2 problems past their deadline and 1 listed that no leader had claimed
+    in 5 working days: /rollup said 🔴3 · 超期 2, the digest the same morning 🔴2, and the chart
+    drew a red bar of 3 labelled 逾期. Red is red everywhere (both kinds), the roll-up says how
+    many of its red nobody has claimed, the digest counts overdue under its own mark, and the
+    chart's legend names both."""
+    from datetime import date
+
+    from jobs import supervision
+    from storage.orders import OrderFigures
+    from storage.rollup import Figures
+
+    figures = Figures(
+        institution="青石镇中心卫生院", total=9, by_status={"closed": 6}, by_light={"red": 3}, overdue=2
+    )
+    shown = "\n".join(supervision.lines("zh-CN", [figures], {}, date(2026, 12, 1)))
+    assert "🔴3 🟡0 🟢0 · 超期 2" in shown and "久无人接单 1" in shown, shown
+    digest = supervision.ranking([figures], {"青石镇中心卫生院": OrderFigures(by_step={})})
+    assert "🔴2" not in digest and "⏰2" in digest, digest
+    rows, _title, labels = supervision._chart_input("zh-CN", [figures])
+    assert labels["red"] == "逾期或久无人接单", labels
+    only_late = Figures(institution="甲", total=2, by_light={"red": 2}, overdue=2)
+    assert supervision._chart_input("zh-CN", [only_late])[2]["red"] == "逾期"
+    assert "久无人接单" not in "\n".join(supervision.lines("zh-CN", [only_late], {}, date(2026, 12, 1)))
