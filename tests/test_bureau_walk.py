@@ -153,3 +153,24 @@ def test_red_means_the_same_in_the_roll_up_its_digest_and_its_chart():
     only_late = Figures(institution="甲", total=2, by_light={"red": 2}, overdue=2)
     assert supervision._chart_input("zh-CN", [only_late])[2]["red"] == "逾期"
     assert "久无人接单" not in "\n".join(supervision.lines("zh-CN", [only_late], {}, date(2026, 12, 1)))
+
+
+async def test_a_guest_who_sends_a_command_mid_draft_is_told_the_draft_waits(fast_bot, fast_client, db_path):
+    """A guest who had written their opinion sent /ledger (or /help) before 完成，预览, and was told
+    to send /opinion as if nothing were under way: the draft was still there, one tap away."""
+    from test_public_box import open_box
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(joined["乙办"])
+    guest = await fast_client.user(990, "病人家属")
+    await guest.send(f"/start {code}")
+    await guest.press("服务态度")
+    await guest.press("门诊部")
+    await guest.send("挂号处工作人员说话很冲，希望改进。")
+    for command in ("/ledger", "/help"):
+        told = await guest.send(command)
+        assert "还在" in told[-1].text and "/cancel" in told[-1].text, told[-1].text
+        assert "发送 /opinion" not in told[-1].text, told[-1].text
+    preview = await guest.press("完成，预览")
+    assert any("挂号处工作人员说话很冲" in (m.text or "") for m in preview), preview
+

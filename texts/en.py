@@ -1057,6 +1057,7 @@ MESSAGES = {
     "public.busy": "The box has taken too many opinions this hour; please try again a little later. What you wrote was not kept; please send it again.",
     "public.unknown_link": "This QR code or link is no longer valid. Please scan the latest poster in the hall.",
     "public.guest_only": "Hello! Here you can only give an anonymous opinion: send /opinion (or scan the poster's QR code in the hall again). To follow one you sent, send /receipt and its code.",
+    "public.guest_drafting": "Your opinion is still here: tap the buttons above to go on (/cancel drops it). Here you can only give opinions anonymously; for one already sent, send /receipt with its receipt code.",
     "public.ceiling_reached": "⚠️ The public box has taken {limit} opinions this hour, its ceiling; other members of the public cannot submit until the hour is over. If it is a flood, send /poster to pause the box in one tap.",
     "public.poster": "Public box ({state})\nLink: {link}\nThe posters are above (A4, A3 PDF), ready to print for the hall. Whoever scans can give an anonymous opinion without being on the roster, and do nothing else (nor read the ledger, unless you publish it below); their opinions are marked public (群众) in the inbox.",
     "public.state.open": "open",
