@@ -174,3 +174,34 @@ async def test_a_guest_who_sends_a_command_mid_draft_is_told_the_draft_waits(fas
     preview = await guest.press("完成，预览")
     assert any("挂号处工作人员说话很冲" in (m.text or "") for m in preview), preview
 
+
+def test_a_reports_title_too_long_for_a_line_breaks_between_its_subject_and_what_it_is():
+    """The roll-up report of 示范县卫生健康局 printed its title as 示范县卫生健康局所属单位整改落实
+    情况汇 / 总报告: the line broke inside 汇总. Too long for a line, a title breaks where an
+    official would break it, after whom it is about."""
+    import io
+
+    import docx
+    from docx.oxml.ns import qn
+    from test_print_pages import empty
+
+    from documents import rollup_report, summary_report
+
+    def title_lines(document) -> list[str]:
+        title = document.paragraphs[0]
+        lines, line = [], ""
+        for element in title._p.iter(qn("w:t"), qn("w:br")):
+            if element.tag == qn("w:br"):
+                lines, line = [*lines, line], ""
+            else:
+                line += element.text
+        return [*lines, line]
+
+    rolled = docx.Document(io.BytesIO(rollup_report.build("示范县卫生健康局", [], {}, date(2026, 12, 1))))
+    assert title_lines(rolled) == ["示范县卫生健康局所属单位", "整改落实情况汇总报告"]
+    long_name = docx.Document(
+        io.BytesIO(summary_report.build(empty(), "东关街道社区卫生服务中心", date(2026, 12, 1)))
+    )
+    assert title_lines(long_name) == ["东关街道社区卫生服务中心", "整改落实情况综合报告"]
+    short = docx.Document(io.BytesIO(summary_report.build(empty(), "城关镇卫生院", date(2026, 12, 1))))
+    assert title_lines(short) == ["城关镇卫生院整改落实情况综合报告"]
