@@ -205,3 +205,35 @@ def test_a_reports_title_too_long_for_a_line_breaks_between_its_subject_and_what
     assert title_lines(long_name) == ["东关街道社区卫生服务中心", "整改落实情况综合报告"]
     short = docx.Document(io.BytesIO(summary_report.build(empty(), "城关镇卫生院", date(2026, 12, 1))))
     assert title_lines(short) == ["城关镇卫生院整改落实情况综合报告"]
+
+
+async def test_a_guest_who_scans_the_poster_again_to_follow_a_receipt_can(fast_bot, fast_client, db_path):
+    """Told "请先再扫一次…海报上的二维码…再发送 /receipt 加回执码" (a restart, or a day's silence),
+    the guest scanned it, which opens the box at its first step, sent /receipt, and typed the
+    code: the box's category step took it, said 请点上方按钮选择, and left the code in the chat."""
+    from test_public_box import guest_submits, open_box
+
+    from jobs import institutions, opinion_batches
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(joined["乙办"])
+    guest = await fast_client.user(990, "病人家属")
+    receipt = await guest_submits(guest, code, "乙医院挂号窗口只开一个，排队太久。")
+    for unit in institutions.each(fast_bot.app):
+        await opinion_batches.release_to_office(unit)
+
+    await guest.send(f"/start {code}")  # scanned again
+    asked = await guest.send("/receipt")
+    assert "回执码" in asked[-1].text, asked[-1].text
+    shown = await guest.send(receipt.lower().replace("-", " "))
+    said = "\n".join(m.text or "" for m in shown)
+    assert "请点上方按钮" not in said and "排队太久" in said, said
+
+    await guest.send(f"/start {code}")  # a new opinion, written this time: /receipt keeps it
+    await guest.press("服务态度")
+    await guest.press("门诊部")
+    await guest.send("药房窗口的人一直在玩手机。")
+    kept = await guest.send("/receipt")
+    assert "还没有提交" in kept[-1].text and "/cancel" in kept[-1].text, kept[-1].text
+    preview = await guest.press("完成，预览")
+    assert any("一直在玩手机" in (m.text or "") for m in preview), preview
