@@ -237,3 +237,41 @@ async def test_a_guest_who_scans_the_poster_again_to_follow_a_receipt_can(fast_b
     assert "还没有提交" in kept[-1].text and "/cancel" in kept[-1].text, kept[-1].text
     preview = await guest.press("完成，预览")
     assert any("一直在玩手机" in (m.text or "") for m in preview), preview
+
+
+async def test_numbers_typed_full_width_are_read(fast_bot, fast_client, db_path):
+    """A Chinese keyboard types ＃ and １２ as often as # and 12: /slips 1 ６ got its usage
+    back, /order 甲医院 ＃3 … was read as a deadline it could not understand."""
+    import callbacks
+
+    assert callbacks.read_id("＃１２") == 12 and callbacks.read_id("６", 96) == 6
+    assert callbacks.read_id("１２３", 96) is None and callbacks.read_id("#-1") is None
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    unit_db = view(fast_bot, "甲医院").bot_data["db"]
+    problem_id = problems.create(unit_db, "门诊挂号排长队", None)
+    wide = str(problem_id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    preview = (await joined["周督导"].send(f"/order 甲医院 ＃{wide} 2099-12-10 限期解决"))[-1]
+    assert f"问题 #{problem_id}“门诊挂号排长队”" in preview.text, preview.text
+
+
+async def test_an_institutions_ledger_from_the_roll_up_is_named_after_it(fast_bot, fast_client, db_path):
+    """The supervisor fetched the ledgers of several institutions from /rollup and got files
+    named 整改台账-7050a42a-2026-12-15.xlsx, 整改台账-b2382cc4-…: which is whose, nobody could tell."""
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    problems.create(view(fast_bot, "甲医院").bot_data["db"], "门诊挂号排长队", None)
+    shown = await joined["周督导"].send("/rollup")
+    ledgers = next(m for m in shown if "甲医院台账" in " ".join(m.labels()))
+    sent = await joined["周督导"].press("甲医院台账", message=ledgers)
+    names = [m.document["file_name"] for m in sent if m.document]
+    assert len(names) == 1 and names[0].startswith("甲医院-整改台账-"), names
+    # and each printed page says whose it is, not 整改台账（截至…） alone on twelve stacks of paper
+    import io
+
+    import openpyxl
+
+    content, _ = fast_bot.api.files[next(m for m in sent if m.document).document["file_id"]]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert [s.oddHeader.center.text.split("（")[0] for s in book.worksheets] == [
+        "甲医院整改台账",
+        "甲医院整改台账·按科室汇总",
+    ]

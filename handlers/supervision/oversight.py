@@ -33,6 +33,7 @@ from callbacks import (
     SUPERVISION_LEDGER,
     SUPERVISION_REPORT,
     SUPERVISION_WORKBOOK,
+    read_id,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
 from handlers import conversations, menu
@@ -172,12 +173,13 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
                 unclaimed=config.unclaimed_working_days,
+                institution=unit.name,
             )
 
     content, count = await asyncio.to_thread(build)
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(io.BytesIO(content), filename=f"整改台账-{unit.public_code}-{today.isoformat()}.xlsx"),
+        InputFile(io.BytesIO(content), filename=f"{unit.name}-整改台账-{today.isoformat()}.xlsx"),
     )
     await _tell(update, context, "rollup.ledger_done", name=unit.name, count=count)
 
@@ -198,9 +200,9 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
             update, context, "order.unknown_institution", name=quoted(words[0]), institutions=_names(context)
         )
         return None
-    problem_id = None
-    if words[1].startswith("#") and words[1][1:].isdigit():
-        problem_id, words = int(words[1][1:]), [words[0], *words[2:]]
+    problem_id = read_id(words[1]) if words[1][:1] in "#＃" else None
+    if problem_id is not None:
+        words = [words[0], *words[2:]]
     today = ledger.today(context)
     deadline = dates.parse_deadline(words[1], today) if len(words) >= 3 else None
     if deadline is None or deadline < today:
