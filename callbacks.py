@@ -564,6 +564,8 @@ ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_HELD = declare("order_held", "sup:oi", HELD_ANSWER, CONFIRMATION)  # /order
 REPORT_ASK_HELD = declare("report_ask_held", "sup:ak", HELD_ANSWER, CONFIRMATION)  # /askreport
 APPRAISAL_HELD = declare("appraisal_held", "sup:ap", HELD_ANSWER, CONFIRMATION)  # /appraisal
+# a 述职评议 team flagged into a 督办 order to its institution, previewed as /order is
+APPRAISAL_FLAG_HELD = declare("appraisal_flag_held", "sup:af", HELD_ANSWER, CONFIRMATION)
 FINDINGS_LIST = declare(
     "findings_list", "fd:ok", choice("answer", ("all", "new", "no"))
 )  # /findings' preview

@@ -275,3 +275,85 @@ async def test_an_institutions_ledger_from_the_roll_up_is_named_after_it(fast_bo
         "甲医院整改台账",
         "甲医院整改台账·按科室汇总",
     ]
+
+
+async def test_the_supervisor_asked_to_close_an_order_sees_how_far_it_got_and_why_closing_now(
+    fast_bot, fast_client, db_path
+):
+    """河口乡卫生院's pharmacy order was asked to close at 60%: the office's card said 进度 60%
+    and the department's reason for closing short of 100%; the supervisor, who decides, was
+    asked with the latest report's words alone, neither how far it got nor why close now."""
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    leader, head, office = joined["甲院长"], joined["甲主任"], joined["甲办"]
+    await confirmed(joined["周督导"], "/order 甲医院 2099-12-14 药房常用药缺货")
+    await leader.press("接单", message=await leader.wait_for("新问题待接单"))
+    await leader.press("下单")
+    await leader.send("与配送企业签订补货协议")
+    await leader.press("门诊部")
+    await leader.send("2099-12-10")
+    await leader.press("确认")
+    await head.press("报告进展", message=await head.wait_for("派到本科室的问题"))
+    await head.send("已签订补货协议，缺货品种由 40 种降到 6 种")
+    await head.press("完成")
+    await head.press("75%")
+    await head.press("申请销号")
+    await head.send("剩余 6 种为厂家停产，已报备替代药品")
+    request = await office.wait_for("申请销号")
+    await office.press("销号", message=request)
+    asked = await joined["周督导"].wait_for("申请督办事项销号")
+    assert "75%" in asked.text and "缺货品种由 40 种降到 6 种" in asked.text, asked.text
+    assert "厂家停产" in asked.text and "甲主任" in asked.text, asked.text
+
+
+async def test_a_flagged_team_of_the_appraisal_becomes_an_order_only_after_its_preview(
+    fast_bot, fast_client, db_path
+):
+    """The body's office read the 述职评议's results: under 甲医院's team graded 差, a button
+    📋 甲医院领导班子 列入问题清单. One tap issued a 督办 order to 甲医院 and told its office and
+    leaders: no preview, no count, and not the act its label named. It is now labelled as what
+    it does and previewed as /order is, acting only on ✅ 确认下达."""
+    from datetime import timedelta
+
+    from test_supervision import COUNTY_CSV
+
+    from jobs import evaluations as evaluation_job
+    from storage import appraisals, evaluations, roster
+    from storage import institutions as directory
+    from storage.clock import clock
+
+    panel = "".join(f"督导员{n},县卫生健康局,督导组,督导组\n" for n in range(3))
+    codes = county(fast_bot.db, db_path)
+    directory.import_roster(fast_bot.db, db_path, roster.parse((COUNTY_CSV + panel).encode()), "")
+    joined = await everyone_joins(fast_client, codes)
+    closes = (clock.now() + timedelta(days=3)).date()
+    await confirmed(joined["周督导"], f"/appraisal {closes} 年度述职评议")
+    sheet = evaluations.open_sheets(fast_bot.db)[0]
+    a_position = next(s.position for s in sheet.subjects if s.name.startswith("甲医院"))
+    for rater in people.holding(fast_bot.db, tuple(appraisals.PANEL)):
+        ratings = {
+            s.position: {i: (3 if s.position == a_position else 0) for i in range(len(sheet.items))}
+            for s in sheet.subjects
+        }
+        evaluations.submit(fast_bot.db, sheet.id, rater, ratings, clock.now().date())
+    clock.travel_to(clock.now() + timedelta(days=4))
+    evaluation_job.run(fast_bot.app, clock.now())
+    office = joined["郑秘书"]
+    results = await office.press("查看结果", message=await office.wait_for("已截止"))
+    labels = results[-1].labels()
+    assert "⚑ 甲医院领导班子 下达督办" in labels and not any("列入问题清单" in x for x in labels), labels
+
+    preview = (await office.press("甲医院领导班子", message=results[-1]))[-1]
+    assert "将向甲医院下达督办" in preview.text and "2 人" in preview.text, preview.text
+    assert preview.labels() == ["✅ 确认下达", "取消"], preview.labels()
+    assert not orders.open_orders(fast_bot.db)
+    cancelled = await office.press("取消", message=preview)
+    assert "没有下达督办" in cancelled[-1].text and not orders.open_orders(fast_bot.db)
+
+    preview = (await office.press("甲医院领导班子", message=results[-1]))[-1]
+    issued = await office.press("确认下达", message=preview)
+    assert any("向甲医院下达督办" in (m.text or "") for m in issued), [m.text for m in issued]
+    assert len(orders.open_orders(fast_bot.db)) == 1
+    await joined["甲办"].wait_for("督办通知")
+    again = await office.press("甲医院领导班子", message=results[-1])  # a second order: refused
+    assert not [m for m in again if m.buttons and "确认下达" in m.labels()]
+    assert len(orders.open_orders(fast_bot.db)) == 1

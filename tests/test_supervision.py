@@ -486,7 +486,8 @@ async def test_an_appraisal_of_the_institutions_flags_one_into_an_order(fast_bot
     evaluation_job.run(fast_bot.app, clock.now())
     concluded = await people["郑秘书"].wait_for("已截止")
     results = await people["郑秘书"].press("查看结果", message=concluded)
-    flagged = await people["郑秘书"].press("甲医院领导班子", message=results[-1])
+    preview = (await people["郑秘书"].press("甲医院领导班子", message=results[-1]))[-1]
+    flagged = await people["郑秘书"].press("确认下达", message=preview)  # previewed (test_bureau_walk)
     assert "向甲医院下达督办" in flagged[-1].text, flagged[-1].text
     order = orders.open_orders(fast_bot.db)[0]
     a = view(fast_bot, "甲医院")

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from callbacks import (
+    APPRAISAL_FLAG_HELD,
     APPRAISAL_HELD,
     ORDER_CONFIRM,
     ORDER_ESCALATE,
@@ -54,11 +55,12 @@ from handlers.access import (
 from handlers.held_commands import HeldCommand, Planned
 from handlers.pages import send_items
 from handlers.reports import ledger
+from jobs import evaluations as evaluation_job
 from jobs import institutions, notices, supervision
 from storage import appraisals, dates, evaluations, names, orders, people, problems, upward_reports
 from storage.db import reader
 from storage.orders import OrderError
-from storage.people import COMMISSION, SUPERVISOR
+from storage.people import COMMISSION, OFFICE, SUPERVISOR
 from storage.problems import Problem, ProblemError
 from texts import say
 from texts.fit import TEXT_LIMIT, shorten
@@ -406,6 +408,8 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
                 ("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
             ]
         ],
+        percent=problem.progress,
+        asked=problems.closure_asked(database(context), problem.id),
     )
     await reply(update, context, "order.asked", id=problem.id)  # answers the press too
 
@@ -624,38 +628,83 @@ APPRAISAL = HeldCommand(
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
-    """A flagged subject of an appraisal becomes a 督办 order to its institution (once); False
-    for an ordinary sheet, which flags as before (handlers/campaign/evaluation.py)."""
+    """A flagged subject of an appraisal is offered as a 督办 order to its institution (once),
+    under the preview /order shows; False for an ordinary sheet, which flags as before
+    (handlers/campaign/evaluation.py)."""
     found = appraisals.institution_of(database(context), sheet.id, result.subject.position)
     if found is None:
         return False
-    institution_id, order_id = found
-    view = supervision.view_of(_app(context), institution_id)
-    if order_id is not None or view is None:
+    await FLAG.offer(update, context, [str(sheet.id), str(result.subject.position)])
+    return True
+
+
+async def _flag_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """The order a 述职评议 team graded 一般 or 差 becomes: it reaches another institution's office
+    and leaders, so it is held for 确认下达 as /order is (it used to go out on the tap of a button
+    that read 列入问题清单). Planned again on 确认: a second order for the team is refused."""
+    sheet_id = read_id(words[0]) if words else None
+    position = read_id(words[1]) if len(words) > 1 else None
+    sheet = evaluations.get(database(context), sheet_id) if sheet_id is not None else None
+    results = evaluation_job.results(context.application, sheet) if sheet is not None else []
+    result = next((r for r in results if r.subject.position == position and r.flagged), None)
+    found = appraisals.institution_of(database(context), sheet.id, position) if result and sheet else None
+    view = supervision.view_of(_app(context), found[0]) if found else None
+    if sheet is None or result is None or found is None:
+        await refuse(update, context, "stale_button")
+        return None
+    if found[1] is not None or view is None:
         await refuse(update, context, "appraisal.already")
-        return True
+        return None
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
-    unit = institutions.institution_of(view)
+    unit = institutions.unit(view)
+
+    async def issue() -> None:
+        await _issue_flag_order(
+            update, context, (sheet, position, result.subject.name), view, title, deadline
+        )
+
+    audience = supervision.order_audience(view)
+    values = {
+        "institution": unit.name,
+        "title": title,
+        "deadline": deadline.isoformat(),
+        "count": len(audience),
+    }
+    return Planned("order.preview", issue, values, warning=None if audience else ("order.preview_nobody", {}))
+
+
+async def _issue_flag_order(update, context, flagged: tuple, view, title: str, deadline) -> None:
+    sheet, position, subject = flagged
+    unit = institutions.unit(view)
     try:
         order = orders.issue(
             database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
         )
     except OrderError:  # the same words are an open order already (a sheet of the same title)
         await refuse(update, context, "appraisal.already")
-        return True
-    appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
+        return
+    appraisals.flagged_into(database(context), sheet.id, position, order.id)
     supervision.tell_step(_app(context), order)
     notices.problem_listed(view, order.problem_id)
     await reply(
         update,
         context,
         "appraisal.flagged",
-        subject=result.subject.name,
+        subject=subject,
         institution=unit.name,
         deadline=deadline.isoformat(),
     )
-    return True
+
+
+FLAG = HeldCommand(
+    "appraisal_flag",
+    APPRAISAL_FLAG_HELD,
+    _flag_plan,
+    (OFFICE,),
+    "order.btn.issue",
+    "order.not_issued",
+)
 
 
 def handlers() -> list[BaseHandler]:
@@ -665,6 +714,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
         *ORDER.handlers(),
         *APPRAISAL.handlers(),
+        *FLAG.handlers(with_command=False),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
         CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
         CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),
