@@ -73,7 +73,7 @@ async def test_a_choice_typed_after_a_hint_is_answered_below_it_not_in_a_message
     """A member of the public at the lobby poster typed 收费问题 (not a button: pointed at the
     buttons), then 收费: the next question was written into the category message above, out of
     sight behind the hint, and nothing came under what they typed. Typed, a choice is answered
-    under it, and the keyboard above loses its buttons (one place to answer, not two)."""
+    under it: the message moves there (one place to answer, not two)."""
     from test_public_box import open_box
 
     joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
@@ -86,8 +86,7 @@ async def test_a_choice_typed_after_a_hint_is_answered_below_it_not_in_a_message
     asked = typed[-1]
     assert asked.kind == "sent" and asked.message_id > hint[-1].message_id, typed
     assert "哪个科室" in asked.text and "不指定科室" in asked.labels(), asked.text
-    above = next(m for m in guest.inbox if m.message_id == welcome.message_id)
-    assert not above.buttons, above
+    assert not any(m.message_id == welcome.message_id for m in guest.inbox)  # moved under the words
     typed = await guest.send("不指定")  # the same once more, with no hint between
     assert typed[-1].kind == "sent" and "意见" in typed[-1].text, typed
 
@@ -357,3 +356,25 @@ async def test_a_flagged_team_of_the_appraisal_becomes_an_order_only_after_its_p
     again = await office.press("甲医院领导班子", message=results[-1])  # a second order: refused
     assert not [m for m in again if m.buttons and "确认下达" in m.labels()]
     assert len(orders.open_orders(fast_bot.db)) == 1
+
+
+async def test_an_opinion_whose_buttons_were_typed_leaves_nothing_of_itself_in_the_chat(
+    fast_bot, fast_client, db_path
+):
+    """A typed choice is answered in a new message under the typed words: each such message of
+    an anonymous draft (the preview typed into being with 完成, the cancelled preview) leaves the
+    chat with the draft, as the message it stands for did."""
+    from test_public_box import open_box
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(joined["乙办"])
+    for typed_last in ("提交", "取消"):
+        guest = await fast_client.user(990 if typed_last == "提交" else 991, "病人家属")
+        await guest.send(f"/start {code}")
+        await guest.send("服务态度")
+        await guest.send("门诊部")
+        await guest.send("收费处的人态度生硬，问两句就不耐烦。")
+        await guest.send("完成")
+        await guest.send(typed_last)
+        left = [m.text or m.caption or "" for m in guest.inbox]
+        assert not any("态度生硬" in text for text in left), (typed_last, left)
