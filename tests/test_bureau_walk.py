@@ -378,3 +378,23 @@ async def test_an_opinion_whose_buttons_were_typed_leaves_nothing_of_itself_in_t
         await guest.send(typed_last)
         left = [m.text or m.caption or "" for m in guest.inbox]
         assert not any("态度生硬" in text for text in left), (typed_last, left)
+
+
+async def test_the_demos_picker_gives_no_two_people_one_chat(fast_bot, fast_client, db_path):
+    """Walking the demo with the county grown to twelve institutions (python bot.py roster
+    import), picking 钱丽娟 opened a chat headed 文办事: a person not yet joined was given, from
+    their institution's block, the sandbox id of one who had joined elsewhere."""
+    from test_supervision import county
+
+    from jobs import institutions
+    from sandbox import demo
+
+    codes = county(fast_bot.db, db_path)
+    institutions.attach(fast_bot.app)  # as the demo does at its start
+    before = {person.name: telegram_id for telegram_id, person, _ in demo._players_by_unit(fast_bot.app)}
+    somebody = await fast_client.user(before["甲职工"], "乙办")  # another's block id, joined first
+    await somebody.send(f"/start {codes['乙办']}")
+    after = demo._players_by_unit(fast_bot.app)
+    ids = [telegram_id for telegram_id, _, _ in after]
+    assert len(ids) == len(set(ids)), sorted(ids)
+    assert {p.name: t for t, p, _ in after}["乙办"] == before["甲职工"]
