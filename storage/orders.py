@@ -143,6 +143,7 @@ def issue(
     *,
     details: str = "",
     problem_id: int | None = None,
+    public: bool = True,
 ) -> Order:
     """An order to an institution: a new problem there, or (problem_id) one of its problems put
     under supervision. Two databases, two transactions: the institution's problem first, so an
@@ -150,8 +151,8 @@ def issue(
     which the office sees and can close)."""
     title = check(body_db, unit_db, institution_id, title, problem_id)
     if problem_id is None:
-        problem_id = problems.create(
-            unit_db, MARK + title, None, description=details, source=problems.SUPERVISION
+        problem_id = problems.create(  # public: False for what must stay confidential (述职评议)
+            unit_db, MARK + title, None, description=details, source=problems.SUPERVISION, public=public
         )
     else:
         existing = problems.get(unit_db, problem_id)

@@ -356,6 +356,12 @@ async def test_a_flagged_team_of_the_appraisal_becomes_an_order_only_after_its_p
     again = await office.press("甲医院领导班子", message=results[-1])  # a second order: refused
     assert not [m for m in again if m.buttons and "确认下达" in m.labels()]
     assert len(orders.open_orders(fast_bot.db)) == 1
+    # the results are confidential: the order's problem (总体评价“差”) is not on 甲医院's public
+    # ledger, which its staff, and the public once it is published to them, read
+    unit_db = view(fast_bot, "甲医院").bot_data["db"]
+    assert not problems.get(unit_db, orders.open_orders(fast_bot.db)[0].problem_id).public
+    ledger = "\n".join(m.text or "" for m in await joined["甲职工"].send("/ledger"))
+    assert "述职评议" not in ledger and "总体评价" not in ledger, ledger
 
 
 async def test_an_opinion_whose_buttons_were_typed_leaves_nothing_of_itself_in_the_chat(

@@ -678,8 +678,14 @@ async def _issue_flag_order(update, context, flagged: tuple, view, title: str, d
     sheet, position, subject = flagged
     unit = institutions.unit(view)
     try:
-        order = orders.issue(
-            database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
+        order = orders.issue(  # confidential, as the results it comes from: not on the public ledger
+            database(context),
+            services(view).db,
+            unit.id,
+            title,
+            deadline,
+            person_of(update, context).id,
+            public=False,
         )
     except OrderError:  # the same words are an open order already (a sheet of the same title)
         await refuse(update, context, "appraisal.already")
