@@ -404,3 +404,28 @@ async def test_the_demos_picker_gives_no_two_people_one_chat(fast_bot, fast_clie
     ids = [telegram_id for telegram_id, _, _ in after]
     assert len(ids) == len(set(ids)), sorted(ids)
     assert {p.name: t for t, p, _ in after}["乙办"] == before["甲职工"]
+
+
+async def test_an_institutions_office_finds_the_reports_asked_of_it_with_reports(
+    fast_bot, fast_client, db_path
+):
+    """An office whose 📨 上级要求报送 notice had scrolled away (or never came: it joined late)
+    sent /reports and was told 这项功能只对督导组、委领导开放: the one way to send the report was
+    the one message. /reports now lists, to an institution's office, what the body asked of it,
+    where it stands, and 📤 to send it."""
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    await confirmed(joined["周督导"], "/askreport 2099-12-20 整改落实情况专题报告")
+    office = joined["甲办"]
+    await office.wait_for("上级要求报送")
+    listed = await office.send("/reports")
+    card = listed[-1]
+    assert "整改落实情况专题报告" in card.text and "2099-12-20" in card.text, card.text
+    assert "未报送" in card.text and "📤 报送本单位综合报告" in card.labels(), card.text
+    asked = await office.press("报送本单位综合报告", message=card)
+    sent = await office.press("确认报送", message=asked[-1])
+    assert any("已报送" in (m.text or "") for m in sent), [m.text for m in sent]
+    again = (await office.send("/reports"))[-1]
+    assert "待督导组审核" in again.text, again.text
+    assert "整改落实情况专题报告" in " ".join(m.text or "" for m in await joined["周督导"].send("/reports"))
+    refused = await joined["甲职工"].send("/reports")
+    assert "只对" in refused[-1].text, refused[-1].text
