@@ -429,3 +429,24 @@ async def test_an_institutions_office_finds_the_reports_asked_of_it_with_reports
     assert "整改落实情况专题报告" in " ".join(m.text or "" for m in await joined["周督导"].send("/reports"))
     refused = await joined["甲职工"].send("/reports")
     assert "只对" in refused[-1].text, refused[-1].text
+
+
+async def test_words_that_cannot_be_a_receipt_are_not_taken_for_a_wrong_one(fast_bot, fast_client, db_path):
+    """Asked for the code after /receipt, a guest wrote 谢谢！ and was told 没有找到这个回执码 (and
+    the step ended, and the try counted against the wrong codes allowed an hour): words with no
+    letter or digit of a code are answered as what they are, and the step waits for the code."""
+    from test_public_box import guest_submits, open_box
+
+    from jobs import institutions, opinion_batches
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    code = await open_box(joined["乙办"])
+    guest = await fast_client.user(990, "病人家属")
+    receipt = await guest_submits(guest, code, "乙医院挂号窗口只开一个，排队太久。")
+    for unit in institutions.each(fast_bot.app):
+        await opinion_batches.release_to_office(unit)
+    await guest.send("/receipt")
+    thanks = await guest.send("谢谢！")
+    assert "不是回执码" in thanks[-1].text and "没有找到" not in thanks[-1].text, thanks[-1].text
+    shown = "\n".join(m.text or "" for m in await guest.send(receipt))
+    assert "排队太久" in shown, shown

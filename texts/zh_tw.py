@@ -182,6 +182,7 @@ MESSAGES = {
     "opinion.status.closed": "已辦結",
     "receipt.ask": "請輸入您的回執碼（形如 XXXX-XXXX-XXXX-XXXX-XXXX）：",
     "receipt.unknown": "沒有找到這個回執碼。為保護匿名，您傳送的內容已從對話中刪除，請對照您保存的回執碼核對後再傳送。如果您剛提交不久而機器人重新啟動過，這則意見在寫入前已經遺失，請重新提交。",
+    "receipt.not_a_code": "這不是回執碼。回執碼形如 XXXX-XXXX-XXXX-XXXX-XXXX（字母和數字），請發送您保存的回執碼，或發 /cancel 取消。為保護匿名，您發送的內容已從對話中刪除。",
     "receipt.code_forgotten": "🧹 為保護匿名，您傳送的回執碼已從對話中刪除；這張卡片 24 小時後也會自動刪除。",
     "receipt.slow_down": "回執碼輸錯次數太多，請一小時後再試。",
     "receipt.expired": "請重新傳送 /receipt 並輸入回執碼。",
