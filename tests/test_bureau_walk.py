@@ -450,3 +450,20 @@ async def test_words_that_cannot_be_a_receipt_are_not_taken_for_a_wrong_one(fast
     assert "不是回执码" in thanks[-1].text and "没有找到" not in thanks[-1].text, thanks[-1].text
     shown = "\n".join(m.text or "" for m in await guest.send(receipt))
     assert "排队太久" in shown, shown
+
+
+async def test_an_order_past_its_date_says_by_how_many_days_in_orders(fast_bot, fast_client, db_path):
+    """/orders read #1 城关镇卫生院：… · 期限 2026-12-05 · 当前：约谈: the supervisor about to hold
+    the talk counted the days on a calendar. A card past its date says how many."""
+    from datetime import timedelta
+
+    from storage.clock import clock
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    due = clock.now().date() + timedelta(days=3)
+    await confirmed(joined["周督导"], f"/order 甲医院 {due.isoformat()} 药房常用药缺货")
+    on_time = (await joined["周督导"].send("/orders"))[-1]
+    assert "超期" not in on_time.text, on_time.text
+    clock.travel_to(clock.now() + timedelta(days=13))
+    late = (await joined["周督导"].send("/orders"))[-1]
+    assert "已超期 10 天" in late.text, late.text

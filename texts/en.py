@@ -948,6 +948,7 @@ MESSAGES = {
     "order.list.title": "⚑ <b>Supervision orders</b> ({count} open)",
     "order.list.line": "#{order} {institution}: {title} · due {deadline} · at: {step}{waiting}",
     "order.list.waiting": " · awaiting your confirmation",
+    "order.list.late": " · {days} days late",
     "order.list.none": "No open supervision orders.",
     "order.escalated": "⚑ Order #{order} is now at “{step}”; {count} people of {institution} were told.",
     "order.confirm_asked": "⚑ {institution} asks to close the order “{title}” (due {deadline}), at {percent}%.\nLatest report: {progress}",

@@ -960,6 +960,7 @@ MESSAGES = {
     "order.list.title": "⚑ <b>督办事项</b>（未办结 {count} 件）",
     "order.list.line": "#{order} {institution}：{title} · 期限 {deadline} · 当前：{step}{waiting}",
     "order.list.waiting": " · 待确认销号",
+    "order.list.late": " · 已超期 {days} 天",
     "order.list.none": "没有未办结的督办事项。",
     "order.escalated": "⚑ 督办 #{order} 已升级为“{step}”，已通知{institution} {count} 人。",
     "order.confirm_asked": "⚑ {institution}申请督办事项销号：“{title}”（期限 {deadline}），进度 {percent}%。\n最新进展：{progress}",

@@ -948,6 +948,7 @@ MESSAGES = {
     "order.list.title": "⚑ <b>督辦事項</b>（未辦結 {count} 件）",
     "order.list.line": "#{order} {institution}：{title} · 期限 {deadline} · 當前：{step}{waiting}",
     "order.list.waiting": " · 待確認銷號",
+    "order.list.late": " · 已超期 {days} 天",
     "order.list.none": "沒有未辦結的督辦事項。",
     "order.escalated": "⚑ 督辦 #{order} 已升級為「{step}」，已通知{institution} {count} 人。",
     "order.confirm_asked": "⚑ {institution}申請督辦事項銷號：「{title}」（期限 {deadline}），進度 {percent}%。\n最新進展：{progress}",

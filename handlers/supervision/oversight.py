@@ -308,6 +308,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     # 委领导 read the list; only the 督导组 escalates and decides: nobody is offered a button
     # they cannot use
     acts = person_of(update, context).has_any({SUPERVISOR})
+    today = ledger.today(context)
     if update.callback_query is None:
         await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
 
@@ -315,6 +316,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         view = supervision.view_of(_app(context), order.institution_id)
         unit = institutions.institution_of(view) if view is not None else None
         waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
+        late = (today - order.deadline).days  # calendar days, as 告诫 and 约谈 count them
         text = say(
             lang,
             "order.list.line",
@@ -323,7 +325,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             title=order.title,
             deadline=order.deadline.isoformat(),
             step=say(lang, f"order.step.{order.step}"),
-            waiting=waiting,
+            waiting=(say(lang, "order.list.late", days=late) if late > 0 else "") + waiting,
         )
         await context.bot.send_message(
             update.effective_chat.id,
