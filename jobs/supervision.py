@@ -13,7 +13,7 @@ from typing import Any
 from telegram.ext import Application
 
 import services
-from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
+from callbacks import LEDGER_DETAIL, ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
 from documents import charts
 from jobs import digests, institutions, notices
 from storage import dates, orders, outbox, people, problems, rollup, upward_reports
@@ -287,7 +287,11 @@ def tell_step(body, order: Order, moved_from: date | None = None) -> int:
         key = "order.notice.moved" if moved_from else "order.notice.claimed"
         values |= {"problem_title": problem.title, "old": moved_from.isoformat() if moved_from else ""}
     audience = order_audience(unit, problem)
-    told = notices.notify(unit, audience, key, dedup=f"order:{order.id}:{order.step}", **values)
+    # each step opens its problem: the office and the leaders looked #N up in /ledger
+    buttons = [[("order.btn.open", LEDGER_DETAIL.data(problem.id))]] if problem is not None else None
+    told = notices.notify(
+        unit, audience, key, buttons=buttons, dedup=f"order:{order.id}:{order.step}", **values
+    )
     if order.step == orders.TALK:
         told += notices.notify(
             body,

@@ -467,3 +467,14 @@ async def test_an_order_past_its_date_says_by_how_many_days_in_orders(fast_bot, 
     clock.travel_to(clock.now() + timedelta(days=13))
     late = (await joined["周督导"].send("/orders"))[-1]
     assert "已超期 10 天" in late.text, late.text
+
+
+async def test_an_order_notice_opens_its_problem(fast_bot, fast_client, db_path):
+    """⚑ 督办通知 … 已列入问题清单（#3） and each later step came with no button: the office and
+    the leaders looked #3 up in /ledger. Each step now opens its problem with one tap."""
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    await confirmed(joined["周督导"], "/order 甲医院 2099-12-14 药房常用药缺货")
+    told = await joined["甲办"].wait_for("督办通知")
+    assert "🔎 查看问题" in told.labels(), told.labels()
+    card = await joined["甲办"].press("查看问题", message=told)
+    assert any("药房常用药缺货" in (m.text or "") for m in card), [m.text for m in card]

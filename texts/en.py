@@ -927,6 +927,7 @@ MESSAGES = {
     "order.notice.2": "⚑ <b>Supervision reminder</b>: “{title}” (#{id}) is due on {deadline}.",
     "order.notice.3": "⚑ <b>Supervision warning</b>: “{title}” (#{id}) is past its deadline of {deadline}; finish it now and explain the delay.",
     "order.notice.4": "⚑ <b>Supervision talk</b>: “{title}” (#{id}) is over a week past its deadline ({deadline}); the supervisor will call the institution's head to a talk.",
+    "order.btn.open": "🔎 Open the problem",
     "order.talk_due": "⚑ {institution}'s order “{title}” is over a week late (deadline {deadline}): it has reached the talk step; arrange the talk.",
     "order.btn.escalate.2": "⬆️ Escalate (→ reminder)",
     "order.btn.escalate.3": "⬆️ Escalate (→ warning)",

@@ -939,6 +939,7 @@ MESSAGES = {
     "order.notice.2": "⚑ <b>督办提醒</b>：“{title}”（#{id}）将于 {deadline} 到期，请抓紧办结。",
     "order.notice.3": "⚑ <b>督办告诫</b>：“{title}”（#{id}）已超过办结期限 {deadline}，请立即办结并说明原因。",
     "order.notice.4": "⚑ <b>督办约谈</b>：“{title}”（#{id}）超期一周以上（期限 {deadline}），督导组将约谈单位主要负责人。",
+    "order.btn.open": "🔎 查看问题",
     "order.talk_due": "⚑ {institution}的督办事项“{title}”超期一周以上（期限 {deadline}），已进入约谈，请安排约谈。",
     "order.btn.escalate.2": "⬆️ 升级督办（→提醒）",
     "order.btn.escalate.3": "⬆️ 升级督办（→告诫）",

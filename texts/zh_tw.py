@@ -927,6 +927,7 @@ MESSAGES = {
     "order.notice.2": "⚑ <b>督辦提醒</b>：「{title}」（#{id}）將於 {deadline} 到期，請抓緊辦結。",
     "order.notice.3": "⚑ <b>督辦告誡</b>：「{title}」（#{id}）已超過辦結期限 {deadline}，請立即辦結並說明原因。",
     "order.notice.4": "⚑ <b>督辦約談</b>：「{title}」（#{id}）逾期一週以上（期限 {deadline}），督導組將約談單位主要負責人。",
+    "order.btn.open": "🔎 查看問題",
     "order.talk_due": "⚑ {institution}的督辦事項「{title}」逾期一週以上（期限 {deadline}），已進入約談，請安排約談。",
     "order.btn.escalate.2": "⬆️ 升級督辦（→提醒）",
     "order.btn.escalate.3": "⬆️ 升級督辦（→告誡）",
