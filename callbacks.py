@@ -15,6 +15,7 @@ Used by handlers/ (to build, match and read) and jobs/ (to build); no Telegram i
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -171,8 +172,9 @@ def parse(data: object) -> tuple[Button, tuple]:
 
 
 def read_id(text: str, high: int = MAX_ID) -> int | None:
-    """A typed id ("12", "#12", "＃１２" is not): ASCII digits within range, else None."""
-    text = text.strip().lstrip("#")
+    """A typed id ("12", "#12", and "＃１２" as a Chinese keyboard types it): digits within
+    range, else None."""
+    text = unicodedata.normalize("NFKC", text).strip().lstrip("#")
     if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
         return None
     value = int(text)
@@ -562,6 +564,8 @@ ORDER_CONFIRM = declare("order_confirm", "sup:ok", number("order"))
 ORDER_HELD = declare("order_held", "sup:oi", HELD_ANSWER, CONFIRMATION)  # /order
 REPORT_ASK_HELD = declare("report_ask_held", "sup:ak", HELD_ANSWER, CONFIRMATION)  # /askreport
 APPRAISAL_HELD = declare("appraisal_held", "sup:ap", HELD_ANSWER, CONFIRMATION)  # /appraisal
+# a 述职评议 team flagged into a 督办 order to its institution, previewed as /order is
+APPRAISAL_FLAG_HELD = declare("appraisal_flag_held", "sup:af", HELD_ANSWER, CONFIRMATION)
 FINDINGS_LIST = declare(
     "findings_list", "fd:ok", choice("answer", ("all", "new", "no"))
 )  # /findings' preview

@@ -294,6 +294,7 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
         amber=settings.ledger_amber_days,
         stale=settings.ledger_stale_days,
         unclaimed=settings.unclaimed_working_days,
+        institution=settings.institution,
     )
     print(f"ledger: {count} problems written to {args.file}")
     return 0

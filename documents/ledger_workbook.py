@@ -397,8 +397,8 @@ def _header(sheet, titles, widths) -> None:
 class _Tally:
     """The by-department summary, counted while the rows are written."""
 
-    def __init__(self, today: date) -> None:
-        self.today = today
+    def __init__(self, today: date, institution: str = "") -> None:
+        self.today, self.institution = today, institution
         self.rows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
     def add(self, problem: Problem, light: str, extended: int) -> None:
@@ -413,7 +413,7 @@ class _Tally:
 
     def write(self, book) -> None:
         sheet = book.create_sheet("按科室汇总")
-        _print_setup(sheet, f"整改台账·按科室汇总（截至{chinese_date(self.today)}）")
+        _print_setup(sheet, f"{self.institution}整改台账·按科室汇总（截至{chinese_date(self.today)}）")
         # the names column as wide as the longest name (党委办公室（院长办公室）), within a page
         longest = max(map(display_width, self.rows), default=0) + 1
         _header(sheet, SUMMARY_HEADERS, (min(max(16, math.ceil(longest)), 60), 8, 8, 8, 8, 10, 10, 10))
@@ -455,19 +455,20 @@ def _chunks(found: Iterator[Problem]) -> Iterator[list[Problem]]:
 SHEET_XML = "xl/worksheets/sheet1.xml"
 
 
-def _book(today: date) -> tuple[Workbook, Worksheet]:
-    """The workbook with the ledger's sheet set up and its header written."""
+def _book(today: date, institution: str = "") -> tuple[Workbook, Worksheet]:
+    """The workbook with the ledger's sheet set up and its header written; each printed page
+    headed with whose ledger it is (a supervisor prints those of a dozen institutions)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("整改台账")
-    _print_setup(sheet, f"整改台账（截至{chinese_date(today)}）")
+    _print_setup(sheet, f"{institution}整改台账（截至{chinese_date(today)}）")
     _header(sheet, HEADERS, WIDTHS)
     return book, sheet
 
 
-def _frame(today: date) -> tuple[bytes, bytes, list]:
+def _frame(today: date, institution: str = "") -> tuple[bytes, bytes, list]:
     """The ledger sheet's XML before and after its rows, as openpyxl writes it for a sheet with
     the header alone (set up exactly as the real one), and the styles that header registered."""
-    book, _ = _book(today)
+    book, _ = _book(today, institution)
     buffer = io.BytesIO()
     book.save(buffer)
     with zipfile.ZipFile(buffer) as archive:
@@ -486,17 +487,19 @@ def write(
     amber: int = 3,
     stale: int = 14,
     unclaimed: tuple[int, int] = problems.UNCLAIMED_WORKING_DAYS,
+    institution: str = "",
 ) -> int:
     """Write the ledger of the problems `which` covers to `out` (a path or a binary file);
     returns the number of problems. The problems are read in keyset chunks, and each chunk's
     latest reports and look-backs in one query each: no query per row. The rows stream into
     the file's sheet first; the rest of the workbook (styles, the summary) follows."""
-    head, tail, framed = _frame(today)
-    book, sheet = _book(today)
+    head, tail, framed = _frame(today, institution)
+    book, sheet = _book(today, institution)
     try:
         if list(book._cell_styles) != framed:
             raise AssertionError("the ledger sheet's frame was set up differently")
-        count = _stream(db, out, book, sheet, head, tail, today, zone, which, (amber, stale, unclaimed))
+        limits = (amber, stale, unclaimed)
+        count = _stream(db, out, book, sheet, (head, tail), today, zone, which, limits, institution)
     except BaseException:
         with contextlib.suppress(Exception):
             sheet.close()  # the unsaved workbook's own stream (openpyxl complains when collected)
@@ -511,16 +514,17 @@ def _stream(
     out,
     book,
     sheet,
-    head: bytes,
-    tail: bytes,
+    frame: tuple[bytes, bytes],
     today: date,
     zone: ZoneInfo,
     which: problems.Filter,
     limits: tuple[int, int, tuple[int, int]],
+    institution: str,
 ) -> int:
     rows = _RowWriter(sheet)
     extended = extensions.approved_counts(db)
-    tally = _Tally(today)
+    head, tail = frame
+    tally = _Tally(today, institution)
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         with archive.open(SHEET_XML, "w", force_zip64=True) as stream:

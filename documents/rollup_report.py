@@ -18,6 +18,7 @@ from documents.summary_report import (  # one house style for official documents
     _table,
     page_numbers,
     signature,
+    title,
 )
 from storage import problems
 from storage.orders import OrderFigures
@@ -48,8 +49,7 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
     _styles(document)
     page_numbers(document)
     document.core_properties.title = f"{body}所属单位整改落实情况汇总报告"
-    title = document.add_heading(f"{body}所属单位整改落实情况汇总报告", level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title(document, f"{body}所属单位", "整改落实情况汇总报告")
     dated = document.add_paragraph(f"截至{chinese_date(written_on)}")
     dated.alignment = WD_ALIGN_PARAGRAPH.CENTER
     total = sum(f.total for f in ranked)

@@ -526,6 +526,21 @@ def page_numbers(document) -> None:
         _east_asian(run, TABLE_FONT)
 
 
+TITLE_CHARS = 19  # characters of a 二号 (22 pt) title on a line of the A4 page's text width
+
+
+def title(document, subject: str, kind: str) -> None:
+    """The document's title, centred. Too long for one line, it breaks after whom it is about
+    (示范县卫生健康局所属单位 / 整改落实情况汇总报告), as officials set a title, never where the
+    line happens to end (…情况汇 / 总报告, inside a word)."""
+    heading = document.add_heading(level=0)
+    heading.add_run(subject)
+    if len(subject) + len(kind) > TITLE_CHARS:
+        heading.add_run().add_break()
+    heading.add_run(kind)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
 def build(summary: Summary, institution: str, written_on: date) -> bytes:
     """The .docx as bytes. CPU work: call it off the event loop."""
     document = Document()
@@ -533,8 +548,7 @@ def build(summary: Summary, institution: str, written_on: date) -> bytes:
     _styles(document)
     page_numbers(document)
     _properties(document, summary, institution, written_on)
-    title = document.add_heading(f"{institution}整改落实情况综合报告", level=0)
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title(document, institution, "整改落实情况综合报告")
     period = document.add_paragraph(f"报告期间：{chinese_date(summary.start)}至{chinese_date(summary.end)}")
     period.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _opinions(document, summary)

@@ -175,8 +175,13 @@ async def too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
 
 async def refuse_stranger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Someone not on the roster: a guest from the lobby poster is told what they can do here
-    (once the institution has a public box); anyone else how to join."""
-    await refuse(update, context, stranger_key(context))
+    (once the institution has a public box); anyone else how to join. A guest in the middle of
+    an opinion hears that it waits for them, not to start one with /opinion."""
+    key = stranger_key(context)
+    user = update.effective_user
+    if key.startswith("public.guest_only") and user is not None and user.id in services(context).drafts:
+        key = "public.guest_drafting"
+    await refuse(update, context, key)
 
 
 def stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:

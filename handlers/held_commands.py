@@ -20,7 +20,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from callbacks import Button
 from handlers import confirmations, menu
-from handlers.access import language, reply, requires
+from handlers.access import answering, language, reply, requires
 from texts import say
 
 
@@ -29,6 +29,9 @@ class Planned:
     preview: str  # the preview's catalog key
     act: Callable[[], Awaitable[object]]  # does it and tells the person what was done
     values: dict = field(default_factory=dict)  # the preview's values
+    # What makes the act miss its point, said under the preview before 确认 (nobody there to
+    # tell; too few raters for any result): a catalog key and its values.
+    warning: tuple[str, dict] | None = None
 
 
 Plan = Callable[[Update, ContextTypes.DEFAULT_TYPE, list[str]], Awaitable[Planned | None]]
@@ -68,12 +71,21 @@ class HeldCommand:
             return
         token = confirmations.ask(context, self.command)  # a newer preview: an older 确认 does nothing
         context.user_data.setdefault("held", {})[self.command] = words
-        await reply(
+        if planned.warning is None:
+            await reply(
+                update,
+                context,
+                planned.preview,
+                reply_markup=self._buttons(update, context, token),
+                **planned.values,
+            )
+            return
+        lang = language(update, context)
+        key, values = planned.warning
+        text = f"{say(lang, planned.preview, **planned.values)}\n\n{say(lang, key, **values)}"
+        await answering(
             update,
-            context,
-            planned.preview,
-            reply_markup=self._buttons(update, context, token),
-            **planned.values,
+            context.bot.send_quietly(update.effective_chat.id, text, self._buttons(update, context, token)),
         )
 
     def _buttons(

@@ -79,7 +79,7 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("rollup", "btn.rollup", frozenset({SUPERVISOR, COMMISSION})),
     ("orders", None, frozenset({SUPERVISOR, COMMISSION})),
     ("order", None, frozenset({SUPERVISOR})),
-    ("reports", None, frozenset({SUPERVISOR, COMMISSION})),
+    ("reports", None, frozenset({SUPERVISOR, COMMISSION, OFFICE})),
     ("askreport", None, frozenset({SUPERVISOR})),
     ("appraisal", None, frozenset({SUPERVISOR})),
     ("poster", None, frozenset({OFFICE})),

@@ -18,8 +18,10 @@ leaves the step (menu.leave_on_menu_tap)."""
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -135,7 +137,14 @@ class Offered:
 
 
 _SENDING = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
+_DELETING = frozenset({"deleteMessage", "deleteMessages"})
+MOVED_KEPT = 10_000  # messages moved under typed choices remembered (memory only), newest kept
 _EDITING = frozenset({"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"})
+
+
+# The keyboard a typed choice is being handled as a tap on, while it is: (chat, message). The
+# step's answer, which a tap writes into the message tapped, goes under the typed words instead.
+_TYPED_ON: ContextVar[tuple[int, int] | None] = ContextVar("typed_on", default=None)
 
 
 class OfferingBot(ExtBot):
@@ -146,6 +155,8 @@ class OfferingBot(ExtBot):
         with self._unfrozen():
             self.offered: dict[int, list[Offered]] = {}
             self.latest: dict[int, int] = {}  # chat -> the id of the newest message sent there
+            # (chat, message) -> the message that took its place under a typed choice (below)
+            self.moved: dict[tuple[int, int], int] = {}
 
     async def edit_in_place(
         self,
@@ -214,6 +225,10 @@ class OfferingBot(ExtBot):
         return await self._do_post("answerCallbackQuery", data, **timeouts)
 
     async def _do_post(self, endpoint: str, data: dict, **kwargs):
+        if endpoint == "editMessageText" and _TYPED_ON.get() == (data.get("chat_id"), data.get("message_id")):
+            return await self._answer_below(data, **kwargs)
+        if self.moved and (endpoint in _EDITING or endpoint in _DELETING):
+            self._to_where_moved(data)
         markup = data.get("reply_markup")
         if isinstance(markup, InlineKeyboardMarkup):
             data["reply_markup"] = wire_markup(markup)  # (data is this call's own dict: Bot._post)
@@ -228,6 +243,43 @@ class OfferingBot(ExtBot):
         if endpoint in _SENDING or endpoint in _EDITING or endpoint == "deleteMessage":
             self._note(endpoint, data, result, markup)
         return result
+
+    async def _answer_below(self, data: dict, **kwargs):
+        """A tap rewrites the message tapped, in front of the person's eyes; typed, that message
+        is above what they typed (and above any hint since), where a rewrite goes unseen, as if
+        nothing answered. So the message moves: it is deleted, and what it would have become is
+        sent under the typed words. Whatever later edits or deletes it by its old id reaches the
+        new one (`moved`): an anonymous draft's steps and preview leave the chat with the draft
+        as before, and a message kept to be edited is edited where it now is. Once per typed
+        choice. Too old to delete (48 hours), it stays, without its buttons."""
+        _TYPED_ON.set(None)
+        chat_id, message_id = data["chat_id"], data["message_id"]
+        try:
+            await self._do_post("deleteMessage", {"chat_id": chat_id, "message_id": message_id})
+        except BadRequest:
+            with contextlib.suppress(BadRequest):  # too old to delete: one place to answer still
+                await self._do_post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+        below = {key: value for key, value in data.items() if key != "message_id"}
+        sent = await self._do_post("sendMessage", below, **kwargs)
+        if isinstance(sent, dict) and isinstance(sent.get("message_id"), int):
+            self.moved[(chat_id, message_id)] = sent["message_id"]
+            while len(self.moved) > MOVED_KEPT:
+                self.moved.pop(next(iter(self.moved)))
+        return sent
+
+    def _to_where_moved(self, data: dict) -> None:
+        """An edit or a deletion of a message that moved under a typed choice: of where it is."""
+        chat_id = data.get("chat_id")
+        if "message_id" in data:
+            data["message_id"] = self._where(chat_id, data["message_id"])
+        if isinstance(data.get("message_ids"), list):
+            data["message_ids"] = list(dict.fromkeys(self._where(chat_id, m) for m in data["message_ids"]))
+
+    def _where(self, chat_id: object, message_id: object) -> object:
+        seen = 0
+        while (chat_id, message_id) in self.moved and seen < MOVED_KEPT:  # moved again and again
+            message_id, seen = self.moved[(chat_id, message_id)], seen + 1  # type: ignore[index]
+        return message_id
 
     def _note(self, endpoint: str, data: dict, result: object, markup: object) -> None:
         if endpoint in _SENDING:
@@ -459,9 +511,12 @@ class TypedStep(BaseHandler):
             return await handler.handle_update(update, application, checked, context)
         if tapped is not None:
             handler, tap, checked = tapped
+            shown = tap.callback_query.message
+            typed_on = _TYPED_ON.set((shown.chat.id, shown.message_id) if shown else None)
             try:
                 return await handler.handle_update(tap, application, checked, context)
             finally:
+                _TYPED_ON.reset(typed_on)
                 await _forget_if_anonymous(update, tap, context)
         if answered is not None:
             handler, checked = answered

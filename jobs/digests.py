@@ -547,8 +547,18 @@ def chart_input(lang: str, person: Person, digest: Digest) -> tuple | None:
     """What the chart is drawn from (status by department), or None when there is nothing."""
     if not digest.departments:
         return None
-    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    labels = light_labels(lang, bool(_red_parts(digest)[1]))
     return _folded(lang, digest).rows, chart_title(lang, person), labels
+
+
+def light_labels(lang: str, unclaimed_red: bool) -> dict[str, str]:
+    """A chart's legend. Red is past the deadline or listed and claimed by nobody for long
+    (problems.red_before): when some red bar is the second kind, its label says so, since 逾期
+    alone would name more problems late than are."""
+    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    if unclaimed_red:
+        labels[problem_rules.RED] = say(lang, "digest.light.red_unclaimed")
+    return labels
 
 
 def draw_chart(lang: str, person: Person, digest: Digest) -> bytes | None:

@@ -251,11 +251,21 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
 
 
 def order_closure_asked(
-    body, supervisors: list[Person], institution: str, order, report_text: str, photos: list[bytes], buttons
+    body,
+    supervisors: list[Person],
+    institution: str,
+    order,
+    report_text: str,
+    photos: list[bytes],
+    buttons,
+    *,
+    percent: int,
+    asked=None,
 ) -> int:
     """A 督办 problem's closure goes to the supervisor with what the office itself sees before
-    销号: the latest report whole and its evidence photos, the photos first so the question with
-    its buttons comes last."""
+    销号: how far it got, the latest report whole and its evidence photos, and (`asked`, a
+    storage.problems.ClosureAsked) who asked to close it and why short of 100%; the photos
+    first so the question with its buttons comes last."""
     where = reach(body)
     queued = 0
     for recipient in supervisors:
@@ -271,15 +281,19 @@ def order_closure_asked(
                 count=len(photos),
             )
             queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
+    reason = asked.reason if asked is not None else ""
     return queued + notify(
         body,
         supervisors,
-        "order.confirm_asked",
+        "order.confirm_asked_reason" if reason else "order.confirm_asked",
         buttons=buttons,
         institution=institution,
         title=order.title,
         deadline=order.deadline.isoformat(),
+        percent=percent,
         progress=report_text,
+        author=asked.author if asked is not None else "",
+        reason=reason,
     )
 
 

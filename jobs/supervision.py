@@ -13,7 +13,7 @@ from typing import Any
 from telegram.ext import Application
 
 import services
-from callbacks import ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
+from callbacks import LEDGER_DETAIL, ORDER_ESCALATE, REPORT_SUBMIT, SUPERVISION_WORKBOOK
 from documents import charts
 from jobs import digests, institutions, notices
 from storage import dates, orders, outbox, people, problems, rollup, upward_reports
@@ -133,6 +133,9 @@ def lines(lang: str, ranked: list[Figures], by_name: dict[str, OrderFigures], to
                 extensions=f.extensions,
             )
         )
+        unclaimed = f.by_light.get(problems.RED, 0) - f.overdue
+        if unclaimed > 0:  # red past no deadline: listed, and no leader has claimed it for long
+            found.append(say(lang, "rollup.unclaimed", count=unclaimed))
         if f.overdue:
             found.append(
                 say(lang, "rollup.longest", days=f.longest_overdue_days, title=f.longest_overdue_title)
@@ -231,10 +234,13 @@ def remind_reports(app, today: date) -> int:
     return told
 
 
-def order_audience(unit) -> list:
+def order_audience(unit, problem=None) -> list:
     """Who in an institution hears of a 督办 order and each of its steps: its office and its
-    leaders who can be reached, once each, as the preview before 确认下达 counts them."""
-    return notices.reachable(notices.office(unit) + notices.leaders(unit))
+    leaders, and the heads of the department the problem is dispatched to (they do the work the
+    bureau's dates are about), who can be reached, once each, as the preview before 确认下达
+    counts them."""
+    heads = notices.heads_of(unit, problem.department_id) if problem is not None else []
+    return notices.reachable(notices.office(unit) + notices.leaders(unit) + heads)
 
 
 def report_audience(unit) -> list:
@@ -262,20 +268,29 @@ def tell_report_asked(app, request) -> tuple[int, list[str]]:
     return told, unreached
 
 
-def tell_step(body, order: Order) -> int:
-    """A step of 五书制 reaches the institution's office and leaders (in the institution's own
-    outbox); 约谈 reaches the supervisor too, who is to hold the talk."""
+def tell_step(body, order: Order, moved_from: date | None = None) -> int:
+    """A step of 五书制 reaches the institution's office, leaders and the problem's department
+    (in the institution's own outbox); 约谈 reaches the supervisor too, who is to hold the talk.
+    moved_from: the problem's own deadline, which the order brought forward to its date."""
     unit = view_of(body, order.institution_id)
     if unit is None:
         return 0
+    problem = problems.get(services.of(unit).db, order.problem_id) if order.problem_id else None
     values: dict[str, Any] = {
         "title": order.title,
         "deadline": order.deadline.isoformat(),
         "id": order.problem_id or 0,
     }
-    audience = order_audience(unit)
+    key = f"order.notice.{order.step}"
+    if order.step == orders.NOTICE and problem is not None and problem.leader_id:
+        # the problem has its leader: nobody is to 接单 it; its own date, when later, moved
+        key = "order.notice.moved" if moved_from else "order.notice.claimed"
+        values |= {"problem_title": problem.title, "old": moved_from.isoformat() if moved_from else ""}
+    audience = order_audience(unit, problem)
+    # each step opens its problem: the office and the leaders looked #N up in /ledger
+    buttons = [[("order.btn.open", LEDGER_DETAIL.data(problem.id))]] if problem is not None else None
     told = notices.notify(
-        unit, audience, f"order.notice.{order.step}", dedup=f"order:{order.id}:{order.step}", **values
+        unit, audience, key, buttons=buttons, dedup=f"order:{order.id}:{order.step}", **values
     )
     if order.step == orders.TALK:
         told += notices.notify(
@@ -350,7 +365,8 @@ async def draw_chart_apart(lang: str, ranked: list[Figures]) -> bytes | None:
 def _chart_input(lang: str, ranked: list[Figures]) -> tuple | None:
     if not any(f.total for f in ranked):
         return None
-    labels = {name: say(lang, f"digest.light.{name}") for name in charts.LIGHT_COLOURS}
+    unclaimed = any(f.by_light.get(problems.RED, 0) > f.overdue for f in ranked)
+    labels = digests.light_labels(lang, unclaimed)
     return _folded(lang, ranked).rows, say(lang, "rollup.chart.title"), labels
 
 
@@ -377,14 +393,15 @@ DIGEST_LIMIT = 40  # institutions named in the digest's ranking; the workbook ha
 
 def ranking(ranked: list[Figures], by_name: dict[str, OrderFigures]) -> str:
     """The digest's ranking, one short line per institution, in no language's words but
-    numbers and marks (each recipient's template frames it): rank, name, closure rate, 🔴
-    overdue, ⚑ open orders."""
+    numbers and marks (each recipient's template frames it): rank, name, closure rate, ⏰
+    overdue, ⚑ open orders. (Not 🔴: red counts the long unclaimed too, as /rollup and the chart
+    do, and the same mark with two numbers the same morning reads as a mistake.)"""
     found = []
     for rank, f in enumerate(ranked[:DIGEST_LIMIT], start=1):
         order_figures = by_name.get(f.institution)
         pending = (order_figures.open + order_figures.confirming) if order_figures else 0
         found.append(
-            f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · 🔴{f.overdue}"
+            f"{rank}. {html.escape(f.institution)} · {_percent(f.closure_rate)} · ⏰{f.overdue}"
             + (f" · ⚑{pending}" if pending else "")
         )
     if len(ranked) > DIGEST_LIMIT:

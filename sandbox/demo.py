@@ -92,13 +92,24 @@ COUNTY_TELEGRAM_IDS = 2001  # the county's other institutions: 2001…, 2101…,
 def _players_by_unit(app: Application) -> list[tuple[int, people.Person, object]]:
     """Each person of every institution's roster with the sandbox Telegram id that plays them
     (the hospital's people first, as before the county)."""
+    units = institutions.each(app)
+    rosters = [sorted(people.everyone(unit.bot_data["db"]), key=lambda p: p.id) for unit in units]
+    # Who has joined keeps their id. The others get the next free one from their institution's
+    # block: institutions imported into a running demo (python bot.py roster import) shift the
+    # blocks, and a new person was given the id of someone who had joined, so that picking
+    # 钱丽娟 in the list opened 文办事's name over 钱丽娟's chat.
+    taken = {person.telegram_user_id for roster in rosters for person in roster if person.telegram_user_id}
     found = []
-    for number, unit in enumerate(institutions.each(app)):
+    for number, (unit, everyone) in enumerate(zip(units, rosters, strict=True)):
         first = demo_campaign.FIRST_TELEGRAM_ID if unit is app else COUNTY_TELEGRAM_IDS + 100 * (number - 1)
-        everyone = sorted(people.everyone(unit.bot_data["db"]), key=lambda p: p.id)
-        found += [
-            (person.telegram_user_id or first + index, person, unit) for index, person in enumerate(everyone)
-        ]
+        for index, person in enumerate(everyone):
+            telegram_id = person.telegram_user_id
+            if not telegram_id:
+                telegram_id = first + index
+                while telegram_id in taken:
+                    telegram_id += 1
+                taken.add(telegram_id)
+            found.append((telegram_id, person, unit))
     return found
 
 

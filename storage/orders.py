@@ -125,6 +125,14 @@ def check(
     return title
 
 
+def brought_forward(problem: problems.Problem, deadline: date) -> date | None:
+    """The problem's own deadline when the order's is earlier: the order brings it forward to
+    the bureau's date (reminders, the light and 申请延期 then count to the date the 告诫 and 约谈
+    follow). None when the problem is due sooner, or has no deadline yet (下单 sets it, bounded
+    by the order's)."""
+    return problem.deadline if problem.deadline and problem.deadline > deadline else None
+
+
 def issue(
     body_db: sqlite_utils.Database,
     unit_db: sqlite_utils.Database,
@@ -135,6 +143,7 @@ def issue(
     *,
     details: str = "",
     problem_id: int | None = None,
+    public: bool = True,
 ) -> Order:
     """An order to an institution: a new problem there, or (problem_id) one of its problems put
     under supervision. Two databases, two transactions: the institution's problem first, so an
@@ -142,22 +151,32 @@ def issue(
     which the office sees and can close)."""
     title = check(body_db, unit_db, institution_id, title, problem_id)
     if problem_id is None:
-        problem_id = problems.create(
-            unit_db, MARK + title, None, description=details, source=problems.SUPERVISION
+        problem_id = problems.create(  # public: False for what must stay confidential (述职评议)
+            unit_db, MARK + title, None, description=details, source=problems.SUPERVISION, public=public
         )
     else:
         existing = problems.get(unit_db, problem_id)
         assert existing is not None  # check() found it
+        moved_from = brought_forward(existing, deadline)
+        kept = deadline if moved_from else existing.deadline
+        moved = {"deadline": str(deadline), "old_deadline": str(moved_from)} if moved_from else {}
         with unit_db.atomic():  # the problem is now the supervisor's to close
             unit_db.execute(
-                "update problems set source = ?, title = ? where id = ?",
+                "update problems set source = ?, title = ?, deadline = ? where id = ?",
                 [
                     problems.SUPERVISION,
                     existing.title if existing.title.startswith(MARK) else MARK + existing.title,
+                    kept.isoformat() if kept else None,
                     problem_id,
                 ],
             )
-            audit.record(unit_db, "problem.supervised", f"problem:{problem_id}", None)
+            audit.record(
+                unit_db,
+                "problem.supervised",
+                f"problem:{problem_id}",
+                None,
+                **moved,
+            )
     now = iso(clock.now())
     with body_db.atomic():
         order_id = body_db.execute(

@@ -711,10 +711,12 @@ def _results_markup(lang: str, sheet, found: list, page: int) -> InlineKeyboardM
     every department head can flag more than a message holds), and 向全体公布结果."""
     flaggable = [r for r in found if r.flagged and not r.subject.problem_id]
     shown, page = picker_page(flaggable, page)
+    # 述职评议: the tap offers a 督办 order to the team's institution, not a problem of the body's
+    flag_key = "appraisal.btn.flag" if appraisals.is_panel_sheet(sheet) else "evaluation.btn.flag"
     buttons = [
         [
             InlineKeyboardButton(
-                say(lang, "evaluation.btn.flag", subject=r.subject.name[:20]),
+                say(lang, flag_key, subject=r.subject.name[:20]),
                 callback_data=EVALUATION_FLAG.data(sheet.id, r.subject.position),
             )
         ]

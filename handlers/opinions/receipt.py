@@ -165,6 +165,9 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     typed = update.message.text
     await _forget_typed(update, context)
+    if not opinions.normalize_receipt(typed):  # 谢谢！, 好的: no letter or digit of a code in it
+        await reply(update, context, "receipt.not_a_code")
+        return ASKING_CODE  # not a wrong code: nothing counted, the step waits for the code
     return await _look_up(update, context, typed)
 
 

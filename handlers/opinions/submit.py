@@ -717,6 +717,30 @@ async def _left_by_menu(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await _dropped(update, context, draft)
 
 
+@requires(*MEMBERS, GUEST)
+async def receipt_instead(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """/receipt in the middle of an opinion. Told to scan the poster again to follow a receipt
+    (a restart, a day's silence), a guest scanned it, which opens the box, and sent /receipt:
+    both flows waited for words, and this one, first, took the code at its category step. With
+    nothing written yet, the box gives way and the receipt flow takes the command; a draft with
+    words or photos stays, and the person is told to submit or /cancel it first."""
+    draft = _draft(update, context)
+    if draft is not None and (draft.text or draft.photos):
+        await _say(update, context, "opinion.receipt_mid_draft")
+        return None  # the draft stays at its step
+    if draft is not None:
+        _forget(update, context)
+        _end(context, draft, "left")
+        await _clear_prompt(context, update.effective_chat.id, draft)
+        forgetting.draft_left(context.application, update.effective_chat.id, draft)
+    for handler in context.application.handlers.get(0, []):
+        if isinstance(handler, ConversationHandler) and handler.name == "receipt":
+            checked = handler.check_update(update)
+            if checked is not None and checked is not False:
+                await handler.handle_update(update, context.application, checked, context)
+    return ConversationHandler.END
+
+
 async def _dropped(
     update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, keep: tuple[int, ...] = ()
 ) -> list[int]:
@@ -918,6 +942,7 @@ def submission_conversation() -> ConversationHandler:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
+            CommandHandler("receipt", receipt_instead),
             menu.leave_on_menu_tap(_left_by_menu),
             CallbackQueryHandler(cancel, pattern=OPINION_CANCEL),
         ],

@@ -51,6 +51,7 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
                 unclaimed=config.unclaimed_working_days,
+                institution=config.institution,
             )
 
     content, count = await asyncio.to_thread(build)

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from callbacks import (
+    APPRAISAL_FLAG_HELD,
     APPRAISAL_HELD,
     ORDER_CONFIRM,
     ORDER_ESCALATE,
@@ -33,6 +34,7 @@ from callbacks import (
     SUPERVISION_LEDGER,
     SUPERVISION_REPORT,
     SUPERVISION_WORKBOOK,
+    read_id,
 )
 from documents import ledger_workbook, rollup_report, rollup_workbook
 from handlers import conversations, menu
@@ -53,11 +55,12 @@ from handlers.access import (
 from handlers.held_commands import HeldCommand, Planned
 from handlers.pages import send_items
 from handlers.reports import ledger
+from jobs import evaluations as evaluation_job
 from jobs import institutions, notices, supervision
 from storage import appraisals, dates, evaluations, names, orders, people, problems, upward_reports
 from storage.db import reader
 from storage.orders import OrderError
-from storage.people import COMMISSION, SUPERVISOR
+from storage.people import COMMISSION, OFFICE, SUPERVISOR
 from storage.problems import Problem, ProblemError
 from texts import say
 from texts.fit import TEXT_LIMIT, shorten
@@ -172,12 +175,13 @@ async def send_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 amber=config.ledger_amber_days,
                 stale=config.ledger_stale_days,
                 unclaimed=config.unclaimed_working_days,
+                institution=unit.name,
             )
 
     content, count = await asyncio.to_thread(build)
     await context.bot.send_document(
         update.effective_chat.id,
-        InputFile(io.BytesIO(content), filename=f"整改台账-{unit.public_code}-{today.isoformat()}.xlsx"),
+        InputFile(io.BytesIO(content), filename=f"{unit.name}-整改台账-{today.isoformat()}.xlsx"),
     )
     await _tell(update, context, "rollup.ledger_done", name=unit.name, count=count)
 
@@ -198,9 +202,9 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
             update, context, "order.unknown_institution", name=quoted(words[0]), institutions=_names(context)
         )
         return None
-    problem_id = None
-    if words[1].startswith("#") and words[1][1:].isdigit():
-        problem_id, words = int(words[1][1:]), [words[0], *words[2:]]
+    problem_id = read_id(words[1]) if words[1][:1] in "#＃" else None
+    if problem_id is not None:
+        words = [words[0], *words[2:]]
     today = ledger.today(context)
     deadline = dates.parse_deadline(words[1], today) if len(words) >= 3 else None
     if deadline is None or deadline < today:
@@ -216,8 +220,10 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
         await _issue_order(update, context, view, unit, title, deadline, problem_id)
 
     problem = problems.get(services(view).db, problem_id) if problem_id else None
+    moved_from = orders.brought_forward(problem, deadline) if problem else None
+    audience = supervision.order_audience(view, problem)
     return Planned(
-        "order.preview_problem" if problem else "order.preview",
+        _order_preview_key(problem, moved_from),
         issue,
         {
             "institution": unit.name,
@@ -225,12 +231,26 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
             "problem": problem_id or "",
             "problem_title": shorten(problem.title, 200) if problem else "",
             "deadline": deadline.isoformat(),
-            "count": len(supervision.order_audience(view)),
+            "old": moved_from.isoformat() if moved_from else "",
+            "count": len(audience),
         },
+        warning=None if audience else ("order.preview_nobody", {}),
     )
 
 
+def _order_preview_key(problem: Problem | None, moved_from) -> str:
+    """A problem dispatched to a department: its heads are told too, and a deadline later than
+    the order's is brought forward, which the preview says before 确认下达."""
+    if problem is None:
+        return "order.preview"
+    if moved_from is not None:
+        return "order.preview_problem_moved"
+    return "order.preview_problem_department" if problem.department_id else "order.preview_problem"
+
+
 async def _issue_order(update, context, view, unit, title: str, deadline, problem_id) -> None:
+    before = problems.get(services(view).db, problem_id) if problem_id else None
+    moved_from = orders.brought_forward(before, deadline) if before else None
     try:
         order = orders.issue(
             database(context),
@@ -244,13 +264,13 @@ async def _issue_order(update, context, view, unit, title: str, deadline, proble
     except OrderError as error:  # the same order went out between the preview's check and now
         await _refuse_order(update, context, error, unit, title, problem_id)
         return
-    told = supervision.tell_step(_app(context), order)
+    told = supervision.tell_step(_app(context), order, moved_from)
     if problem_id is None:  # a new problem waits for a leader, as any listed one does
         notices.problem_listed(view, order.problem_id)
     await reply(
         update,
         context,
-        "order.issued",
+        "order.issued_department" if before is not None and before.department_id else "order.issued",
         institution=unit.name,
         title=order.title,
         deadline=order.deadline.isoformat(),
@@ -288,6 +308,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     # 委领导 read the list; only the 督导组 escalates and decides: nobody is offered a button
     # they cannot use
     acts = person_of(update, context).has_any({SUPERVISOR})
+    today = ledger.today(context)
     if update.callback_query is None:
         await send_lines(context, update.effective_chat.id, [say(lang, "order.list.title", count=len(found))])
 
@@ -295,6 +316,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         view = supervision.view_of(_app(context), order.institution_id)
         unit = institutions.institution_of(view) if view is not None else None
         waiting = say(lang, "order.list.waiting") if order.status == orders.CONFIRMING else ""
+        late = (today - order.deadline).days  # calendar days, as 告诫 and 约谈 count them
         text = say(
             lang,
             "order.list.line",
@@ -303,7 +325,7 @@ async def list_orders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             title=order.title,
             deadline=order.deadline.isoformat(),
             step=say(lang, f"order.step.{order.step}"),
-            waiting=waiting,
+            waiting=(say(lang, "order.list.late", days=late) if late > 0 else "") + waiting,
         )
         await context.bot.send_message(
             update.effective_chat.id,
@@ -388,6 +410,8 @@ async def ask_supervisor(update: Update, context: ContextTypes.DEFAULT_TYPE, pro
                 ("order.btn.send_back", ORDER_SEND_BACK.data(order.id)),
             ]
         ],
+        percent=problem.progress,
+        asked=problems.closure_asked(database(context), problem.id),
     )
     await reply(update, context, "order.asked", id=problem.id)  # answers the press too
 
@@ -542,6 +566,10 @@ async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, wo
     async def open_sheet() -> None:
         await _open_appraisal(update, context, title, closes_on, units)
 
+    raters, k = (
+        len(people.holding(database(context), tuple(appraisals.PANEL))),
+        settings(context).evaluation_min_ballots,
+    )
     return Planned(
         "appraisal.preview",
         open_sheet,
@@ -549,9 +577,10 @@ async def _appraisal_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, wo
             "title": title,
             "count": len(units),
             "subjects": shorten("、".join(name for _, name in units), 1500),
-            "raters": len(people.holding(database(context), tuple(appraisals.PANEL))),
+            "raters": raters,
             "closes": closes_on.isoformat(),
         },
+        warning=("appraisal.preview_too_few", {"raters": raters, "k": k}) if raters < k else None,
     )
 
 
@@ -601,38 +630,89 @@ APPRAISAL = HeldCommand(
 
 
 async def flag_institution(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet, result) -> bool:
-    """A flagged subject of an appraisal becomes a 督办 order to its institution (once); False
-    for an ordinary sheet, which flags as before (handlers/campaign/evaluation.py)."""
+    """A flagged subject of an appraisal is offered as a 督办 order to its institution (once),
+    under the preview /order shows; False for an ordinary sheet, which flags as before
+    (handlers/campaign/evaluation.py)."""
     found = appraisals.institution_of(database(context), sheet.id, result.subject.position)
     if found is None:
         return False
-    institution_id, order_id = found
-    view = supervision.view_of(_app(context), institution_id)
-    if order_id is not None or view is None:
+    await FLAG.offer(update, context, [str(sheet.id), str(result.subject.position)])
+    return True
+
+
+async def _flag_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
+    """The order a 述职评议 team graded 一般 or 差 becomes: it reaches another institution's office
+    and leaders, so it is held for 确认下达 as /order is (it used to go out on the tap of a button
+    that read 列入问题清单). Planned again on 确认: a second order for the team is refused."""
+    sheet_id = read_id(words[0]) if words else None
+    position = read_id(words[1]) if len(words) > 1 else None
+    sheet = evaluations.get(database(context), sheet_id) if sheet_id is not None else None
+    results = evaluation_job.results(context.application, sheet) if sheet is not None else []
+    result = next((r for r in results if r.subject.position == position and r.flagged), None)
+    found = appraisals.institution_of(database(context), sheet.id, position) if result and sheet else None
+    view = supervision.view_of(_app(context), found[0]) if found else None
+    if sheet is None or result is None or found is None:
+        await refuse(update, context, "stale_button")
+        return None
+    if found[1] is not None or view is None:
         await refuse(update, context, "appraisal.already")
-        return True
+        return None
     deadline = ledger.today(context) + timedelta(days=APPRAISAL_ORDER_DAYS)
     title = f"述职评议“{sheet.title}”：{result.subject.name}总体评价“{result.overall}”，约谈、限期整改"
-    unit = institutions.institution_of(view)
+    unit = institutions.unit(view)
+
+    async def issue() -> None:
+        await _issue_flag_order(
+            update, context, (sheet, position, result.subject.name), view, title, deadline
+        )
+
+    audience = supervision.order_audience(view)
+    values = {
+        "institution": unit.name,
+        "title": title,
+        "deadline": deadline.isoformat(),
+        "count": len(audience),
+    }
+    return Planned("order.preview", issue, values, warning=None if audience else ("order.preview_nobody", {}))
+
+
+async def _issue_flag_order(update, context, flagged: tuple, view, title: str, deadline) -> None:
+    sheet, position, subject = flagged
+    unit = institutions.unit(view)
     try:
-        order = orders.issue(
-            database(context), services(view).db, unit.id, title, deadline, person_of(update, context).id
+        order = orders.issue(  # confidential, as the results it comes from: not on the public ledger
+            database(context),
+            services(view).db,
+            unit.id,
+            title,
+            deadline,
+            person_of(update, context).id,
+            public=False,
         )
     except OrderError:  # the same words are an open order already (a sheet of the same title)
         await refuse(update, context, "appraisal.already")
-        return True
-    appraisals.flagged_into(database(context), sheet.id, result.subject.position, order.id)
+        return
+    appraisals.flagged_into(database(context), sheet.id, position, order.id)
     supervision.tell_step(_app(context), order)
     notices.problem_listed(view, order.problem_id)
     await reply(
         update,
         context,
         "appraisal.flagged",
-        subject=result.subject.name,
+        subject=subject,
         institution=unit.name,
         deadline=deadline.isoformat(),
     )
-    return True
+
+
+FLAG = HeldCommand(
+    "appraisal_flag",
+    APPRAISAL_FLAG_HELD,
+    _flag_plan,
+    (OFFICE,),
+    "order.btn.issue",
+    "order.not_issued",
+)
 
 
 def handlers() -> list[BaseHandler]:
@@ -642,6 +722,7 @@ def handlers() -> list[BaseHandler]:
         CallbackQueryHandler(list_orders, pattern=ORDERS_PAGE),
         *ORDER.handlers(),
         *APPRAISAL.handlers(),
+        *FLAG.handlers(with_command=False),
         CallbackQueryHandler(send_workbook, pattern=SUPERVISION_WORKBOOK),
         CallbackQueryHandler(send_report, pattern=SUPERVISION_REPORT),
         CallbackQueryHandler(send_ledger, pattern=SUPERVISION_LEDGER),

@@ -86,6 +86,8 @@ async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
         await _ask_for_report(update, context, title, due)
 
     views = supervision.institution_views(context.application)
+    unreached = [institutions.unit(v).name for v in views if not supervision.report_audience(v)]
+    names_shown = shorten("、".join(unreached), 1500)  # the count says how many, the names fit
     return Planned(
         "upward.ask_preview",
         send,
@@ -95,6 +97,9 @@ async def _request_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, word
             "count": len(views),
             "people": sum(len(supervision.report_audience(v)) for v in views),
         },
+        warning=("upward.ask_preview_unreached", {"count": len(unreached), "names": names_shown})
+        if unreached
+        else None,
     )
 
 
@@ -505,8 +510,12 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 SHOWN = 10  # requests on a page of /reports, the newest first
 
 
-@requires(SUPERVISOR, COMMISSION)
+@requires(SUPERVISOR, COMMISSION, OFFICE)
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    unit = institutions.institution_of(context.application)
+    if unit is not None and not unit.is_body:  # an institution's office: what is asked of it
+        await _asked_of_us(update, context, unit)
+        return
     lang, today, db = language(update, context), ledger.today(context), database(context)
     requests = upward_reports.newest_first(db)
     if not requests:
@@ -534,6 +543,37 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             **counts,
         )
         await send_lines(context, update.effective_chat.id, [line])
+
+    await send_items(update, context, requests, lambda r: r.id, send_request, UPWARD_PAGE, SHOWN)
+
+
+async def _asked_of_us(update: Update, context: ContextTypes.DEFAULT_TYPE, unit) -> None:
+    """/reports to an institution's office: each report the body asked of it, newest first, where
+    it stands, and 📤 to send it (the notice that carried the button may have scrolled away, or
+    never come to an office that joined later)."""
+    body = supervision.body_view(context.application)
+    body_db = services(body).db if body is not None else None
+    requests = upward_reports.newest_first(body_db) if body_db is not None else []
+    if body_db is None or not requests:
+        await reply(update, context, "upward.none")
+        return
+    lang = language(update, context)
+
+    async def send_request(request: upward_reports.Request) -> None:
+        state = upward_reports.status_of(body_db, request.id, unit.id) or "missing"
+        buttons = (
+            None
+            if state == upward_reports.ACCEPTED
+            else InlineKeyboardMarkup([[_button(lang, "upward.btn.submit", REPORT_SUBMIT.data(request.id))]])
+        )
+        text = say(
+            lang,
+            "upward.asked_of_us",
+            title=request.title,
+            due=request.due_on.isoformat(),
+            state=say(lang, f"upward.state.{state}"),
+        )
+        await context.bot.send_quietly(update.effective_chat.id, text, buttons)
 
     await send_items(update, context, requests, lambda r: r.id, send_request, UPWARD_PAGE, SHOWN)
 
