@@ -597,9 +597,11 @@ async def test_a_township_guest_forgotten_overnight_is_told_to_scan_the_poster_a
         await opinion_batches.release_to_office(unit)
     clock.travel_to(clock.now() + timedelta(days=2))  # the guest is forgotten
     told = await patient.send(f"/receipt {receipt}")
-    assert "请先再扫一次医院大厅海报上的二维码" in told[-1].text and "邀请链接" not in told[-1].text, told[
-        -1
-    ].text
+    assert (
+        "大厅意见箱海报上的二维码" in told[-1].text
+        and "医院大厅" not in told[-1].text
+        and "邀请链接" not in told[-1].text
+    ), told[-1].text
     assert "请先再扫一次" in (await patient.send("/start"))[-1].text
     await patient.send(f"/start {code}")
     await patient.send("/cancel")
