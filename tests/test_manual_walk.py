@@ -1,0 +1,88 @@
+"""The office's manual (docs/使用手册.md) and the staff guide (docs/职工使用指南.md), followed
+literally by a new member of the office and a nurse who just joined. Each test pins what the
+text promises: an example it gives is accepted, a button it names is there, a step comes in the
+order it says. The examples are read from the documents themselves, so the text and the bot
+cannot drift apart unseen.
+
+Fast tier (tests/fast.py) unless it says otherwise."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+MANUAL = (DOCS / "使用手册.md").read_text(encoding="utf-8")
+GUIDE = (DOCS / "职工使用指南.md").read_text(encoding="utf-8")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def examples(text: str, lead: str) -> list[str]:
+    """The examples after `lead` up to the line's end, split at 、 (a full stop or a bracket ends them)."""
+    found = re.search(re.escape(lead) + r"([^\n]*)", text)
+    assert found, f"the document no longer says {lead!r}"
+    listed = re.split(r"[。（(）)，]", found[1])[0]
+    return [e.strip() for e in listed.split("、") if e.strip()]
+
+
+DATES = (
+    examples(MANUAL, "- 日期：") + examples(MANUAL, "完成时限可以写：") + examples(GUIDE, "日期可以直接写：")
+)
+TIMES = examples(MANUAL, "- 时间：") + examples(GUIDE, "时间可以写：")
+MOMENTS = examples(MANUAL, "时间可以写成 ")
+PERCENTS = (
+    examples(MANUAL, "- 比例：") + examples(MANUAL, "完成比例——可以写 ") + examples(GUIDE, "进度可以写：")
+)
+
+
+@pytest.mark.parametrize("typed", sorted(set(DATES)))
+def test_each_date_the_manual_and_the_guide_give_is_read_as_a_day_ahead(typed):
+    from storage.phrasings import parse_date
+
+    today = date(2026, 12, 1)
+    day = parse_date(typed, today)
+    assert day is not None and day >= today, (typed, day)
+
+
+@pytest.mark.parametrize("typed", sorted(set(TIMES) | set(MOMENTS)))
+def test_each_time_the_manual_and_the_guide_give_is_read(typed):
+    from storage.phrasings import parse_moment, parse_time
+
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    assert parse_time(typed) is not None or parse_moment(typed, now) is not None, typed
+
+
+@pytest.mark.parametrize("typed", sorted(set(PERCENTS)))
+def test_each_percentage_the_manual_and_the_guide_give_is_read(typed):
+    from storage.phrasings import parse_percent
+
+    assert parse_percent(typed) is not None, typed
+
+
+def test_the_examples_were_found():
+    assert len(set(DATES)) >= 17 and len(set(TIMES)) >= 5 and len(MOMENTS) == 4 and len(set(PERCENTS)) >= 10
+
+
+# ---- 十、简报、导出和报告: `python bot.py export 台账.xlsx --status …` ---------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, state",
+    [
+        ("已销号", "closed"),
+        ("整改中", "in_progress"),
+        ("申请销号", "closure_requested"),
+        ("已銷號", "closed"),
+    ],
+)
+def test_the_ledger_export_on_the_command_line_takes_a_status_as_the_ledger_shows_it(typed, state):
+    """The office reads 已销号, 整改中 in the ledger and the manual's `--status …` names no values:
+    she types the word she sees. It was refused (invalid choice: choose from 'listed', …)."""
+    import cli
+
+    assert cli.parser().parse_args(["export", "台账.xlsx", "--status", typed]).status == state
+    assert cli.parser().parse_args(["export", "台账.xlsx", "--status", state]).status == state
