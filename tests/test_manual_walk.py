@@ -86,3 +86,31 @@ def test_the_ledger_export_on_the_command_line_takes_a_status_as_the_ledger_show
 
     assert cli.parser().parse_args(["export", "台账.xlsx", "--status", typed]).status == state
     assert cli.parser().parse_args(["export", "台账.xlsx", "--status", state]).status == state
+
+
+# ---- 七、问题清单: 列入 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count, told", [(3, "逐个通知"), (4, "汇总通知")])
+async def test_the_findings_preview_says_how_leaders_will_be_told(
+    fast_bot, fast_client, invited, db, count, told
+):
+    """The manual: more than three problems listed at once reach each leader as one notice, to
+    claim under 🙋 待接单. The preview said 逐个通知 whatever the count: four findings were
+    announced one by one and arrived as one summary."""
+    from conftest import held_preview, join
+
+    from jobs import delivery
+
+    office = await join(fast_client, invited, 103, "王芳")
+    await office.send("/findings")
+    rows = "".join(f"查摆问题{n}\n" for n in range(count))
+    preview = held_preview(await office.send_file(f"问题\n{rows}".encode(), "清单.csv"))
+    assert told in preview.text, preview.text
+    leader = await join(fast_client, invited, 102, "李娜")
+    await office.press("确认列入", message=preview)
+    while await delivery.send_due(fast_bot.app):
+        pass
+    leader._new()
+    notices = [m.text for m in leader.inbox if "待接单" in (m.text or "")]
+    assert len(notices) == (count if count <= 3 else 1), notices

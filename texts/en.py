@@ -418,6 +418,7 @@ MESSAGES = {
     "findings.preview_twin": "{number}. {title} (due {deadline}) ⚠️ already listed as #{id}",
     "findings.preview_twins": "⚠️ {twins} have the same title as an open problem (perhaps the same file sent twice); {fresh} are new.",
     "findings.preview_end": "On confirmation they are listed and the leaders ({leaders} people) are told of each to claim it. A listed problem cannot be deleted, only closed or explained.",
+    "findings.preview_end_summed": "On confirmation they are listed and each leader ({leaders} people) gets one notice for them all, to claim them one by one under 🙋 To claim. A listed problem cannot be deleted, only closed or explained.",
     "findings.btn.list": "✅ List them",
     "findings.btn.fresh": "✅ List the {count} new ones",
     "findings.btn.all": "List all {count}",

@@ -430,6 +430,7 @@ MESSAGES = {
     "findings.preview_twin": "{number}. {title}（完成时限 {deadline}）⚠️ 已有同名问题 #{id}",
     "findings.preview_twins": "⚠️ 其中 {twins} 个与已列入、尚未销号的问题同名（可能是同一份清单发了两次），新的有 {fresh} 个。",
     "findings.preview_end": "确认后列入问题清单，并逐个通知班子成员（{leaders} 人）接单。列入后不能删除，只能销号或说明原因。",
+    "findings.preview_end_summed": "确认后列入问题清单，每位班子成员（{leaders} 人）收到一条汇总通知，到“🙋 待接单”里逐个接单。列入后不能删除，只能销号或说明原因。",
     "findings.btn.list": "✅ 确认列入",
     "findings.btn.fresh": "✅ 只列入新的 {count} 个",
     "findings.btn.all": "全部列入（{count} 个）",

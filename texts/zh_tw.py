@@ -418,6 +418,7 @@ MESSAGES = {
     "findings.preview_twin": "{number}. {title}（完成時限 {deadline}）⚠️ 已有同名問題 #{id}",
     "findings.preview_twins": "⚠️ 其中 {twins} 個與已列入、尚未銷號的問題同名（可能是同一份清單發了兩次），新的有 {fresh} 個。",
     "findings.preview_end": "確認後列入問題清單，並逐個通知班子成員（{leaders} 人）接單。列入後不能刪除，只能銷號或說明原因。",
+    "findings.preview_end_summed": "確認後列入問題清單，每位班子成員（{leaders} 人）收到一條彙總通知，到「🙋 待接單」裡逐個接單。列入後不能刪除，只能銷號或說明原因。",
     "findings.btn.list": "✅ 確認列入",
     "findings.btn.fresh": "✅ 只列入新的 {count} 個",
     "findings.btn.all": "全部列入（{count} 個）",
