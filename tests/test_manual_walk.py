@@ -114,3 +114,15 @@ async def test_the_findings_preview_says_how_leaders_will_be_told(
     leader._new()
     notices = [m.text for m in leader.inbox if "待接单" in (m.text or "")]
     assert len(notices) == (count if count <= 3 else 1), notices
+
+
+async def test_help_says_the_roster_and_the_findings_take_excel_as_the_manual_does(fast_client, invited):
+    """三、人员名单 and 七、列入: an Excel file or a CSV. /help said （CSV） alone, and the office
+    with the hospital's .xlsx in hand went to convert it."""
+    from conftest import join
+
+    office = await join(fast_client, invited, 103, "王芳")
+    shown = (await office.send("/help"))[-1].text
+    for command in ("/roster", "/findings"):
+        line = next(line for line in shown.splitlines() if command in line)
+        assert "Excel" in line, line

@@ -27,7 +27,7 @@ MESSAGES = {
     "cmd.cancel": "取消当前操作",
     "cmd.people": "人员名单与加入情况",
     "cmd.departments": "科室：改名、合并、删除",
-    "cmd.roster": "导入人员名单（CSV）",
+    "cmd.roster": "导入人员名单（Excel 或 CSV）",
     "cmd.invite": "生成邀请码与二维码",
     # joining
     "join.welcome": "欢迎，{name}（{department}）！您已加入整改通。\n您的身份：{roles}。\n请使用下方菜单，或发送 /help 查看能做什么。",
@@ -266,7 +266,7 @@ MESSAGES = {
     "cmd.closures": "申请销号的问题",
     "cmd.history": "问题的全过程记录：/history 编号",
     "cmd.assign": "直接指定负责领导：/assign 编号 [领导姓名]",
-    "cmd.findings": "从 CSV 导入会议查摆的问题",
+    "cmd.findings": "导入会议查摆的问题（Excel 或 CSV）",
     "inbox.btn.problem": "📋 列为问题",
     "inbox.publish_confirm": "将把 #{id} 的答复推送给 {count} 人，推送后不能撤回。确认发布？",
     "problem.line": "{light} <b>#{id}</b> {title}\n　{department} · 期限 {deadline} · {status} · {progress}%",
