@@ -126,3 +126,20 @@ async def test_help_says_the_roster_and_the_findings_take_excel_as_the_manual_do
     for command in ("/roster", "/findings"):
         line = next(line for line in shown.splitlines() if command in line)
         assert "Excel" in line, line
+
+
+# ---- 职工使用指南: 遇到问题 ------------------------------------------------------------------
+
+
+def test_what_the_guide_says_the_bot_says_the_bot_says():
+    """The nurse matches the bot's words against the printed guide. It quoted 只对名单上的人员开放,
+    which the bot never says (a stranger reads 您还没有加入整改通)."""
+    from texts import zh_cn
+
+    said = "\n".join(zh_cn.MESSAGES.values())
+    quoted = re.findall(r"机器人说(“[^\n：]+?”)：", GUIDE)
+    assert quoted, "the guide no longer quotes the bot"
+    for quotes in quoted:
+        for words in re.findall(r"“([^”]+)”", quotes):
+            pattern = ".*".join(re.escape(part) for part in words.split("……"))
+            assert re.search(pattern, said), words
