@@ -143,3 +143,46 @@ def test_what_the_guide_says_the_bot_says_the_bot_says():
         for words in re.findall(r"“([^”]+)”", quotes):
             pattern = ".*".join(re.escape(part) for part in words.split("……"))
             assert re.search(pattern, said), words
+
+
+# ---- 五、九: the one-liners the manual writes out in full ---------------------------------------
+
+ONE_LINERS = [
+    line.replace("审定人姓名", "李娜")  # the manual's placeholder for a name on the roster
+    for line in re.findall(r"`(/(?:meeting|phase|selfcheck) [^`]*)`", MANUAL)
+]
+
+
+@pytest.mark.parametrize("typed", ONE_LINERS)
+async def test_each_one_liner_the_manual_writes_out_is_previewed(fast_client, invited, typed):
+    """Typed as the manual prints it, on the first of December: a preview with ✅, not a usage."""
+    from conftest import held_preview, join
+
+    from storage.clock import clock
+
+    clock.travel_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    office = await join(fast_client, invited, 103, "王芳")
+    preview = held_preview(await office.send(typed))
+    assert "✅" in preview.labels()[0], preview.text
+
+
+def test_the_one_liners_were_found():
+    assert {line.split()[0] for line in ONE_LINERS} == {"/meeting", "/phase", "/selfcheck"}
+
+
+# ---- 六、意见箱: 署名意见 ----------------------------------------------------------------------
+
+
+async def test_the_receipt_step_tells_a_named_author_her_number_is_taken_there(fast_client, invited):
+    """The guide: a named opinion is looked up by its number (#开头) under 🔑 回执查询. The step
+    asked only for a receipt 形如 XXXX-XXXX-…, and the nurse with #ZM7TPN6Z took it for the wrong
+    place. It is the right one: the step says so, and takes the number."""
+    from conftest import join, submit_opinion
+
+    nurse = await join(fast_client, invited, 101, "张伟")
+    submitted = await submit_opinion(nurse, "建议护士站配一台饮水机。", anonymous=False)
+    number = re.search(r"#[0-9A-Z]+", submitted)[0]
+    asked = await nurse.send("/receipt")
+    assert "署名" in asked[-1].text and "#" in asked[-1].text, asked[-1].text
+    card = await nurse.send(number)
+    assert "饮水机" in card[-1].text, card[-1].text
