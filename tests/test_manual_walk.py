@@ -186,3 +186,18 @@ async def test_the_receipt_step_tells_a_named_author_her_number_is_taken_there(f
     assert "署名" in asked[-1].text and "#" in asked[-1].text, asked[-1].text
     card = await nurse.send(number)
     assert "饮水机" in card[-1].text, card[-1].text
+
+
+# ---- 七、4. 送单: the share done -------------------------------------------------------------
+
+
+def test_the_progress_step_names_the_ways_the_manual_says_a_share_may_be_written():
+    """The manual: 70、70%、七成、一半、百分之七十. The step said 输入 0 到 100 的数字 alone, and the
+    head who wrote 七成 was not sure it counted. Every example the step gives is read."""
+    from storage.phrasings import parse_percent
+    from texts import zh_cn
+
+    asked = zh_cn.MESSAGES["progress.percent"]
+    named = re.findall(r"(七成|一半|百分之七十)", asked)
+    assert len(named) == 3, asked
+    assert all(parse_percent(word) is not None for word in named)

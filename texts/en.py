@@ -362,7 +362,7 @@ MESSAGES = {
     "progress.text": "Reporting on #{id}: {title}\nWrite what was done. /cancel cancels.",
     "progress.text_after_photo": "Photo received ({count} so far). Now write what was done. /cancel cancels.",
     "progress.photos": "You may send photos as evidence ({count} added, at most {limit}), or press the button to go on.",
-    "progress.percent": "How much is done? Tap or type a number from 0 to 100.",
+    "progress.percent": "How much is done? Tap, or type a number from 0 to 100 (70, 70% or 0.7).",
     "progress.bad_percent": "Please enter a number from 0 to 100.",
     "progress.done": "Progress on #{id} recorded ({percent}%); the leader has been told.",
     "progress.closure_requested": "Closure of #{id} requested; the office will verify it.",

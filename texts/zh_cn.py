@@ -374,7 +374,7 @@ MESSAGES = {
     "progress.text": "报告 #{id}：{title}\n请用文字说明做了什么。发送 /cancel 取消。",
     "progress.text_after_photo": "已收到图片（{count} 张）。请再用文字说明做了什么。发送 /cancel 取消。",
     "progress.photos": "可以发送图片作为佐证（已添加 {count} 张，最多 {limit} 张），或点下方按钮继续。",
-    "progress.percent": "完成了多少？点选或输入 0 到 100 的数字。",
+    "progress.percent": "完成了多少？点选，或输入 0 到 100 的数字，也可以写 七成、一半、百分之七十。",
     "progress.bad_percent": "请输入 0 到 100 之间的数字。",
     "progress.done": "#{id} 的进展已记录（{percent}%），已告知责任领导。",
     "progress.closure_requested": "#{id} 已申请销号，等待活动办核验。",

@@ -362,7 +362,7 @@ MESSAGES = {
     "progress.text": "報告 #{id}：{title}\n請用文字說明做了什麼。發送 /cancel 取消。",
     "progress.text_after_photo": "已收到圖片（{count} 張）。請再用文字說明做了什麼。發送 /cancel 取消。",
     "progress.photos": "可以發送圖片作為佐證（已添加 {count} 張，最多 {limit} 張），或點下方按鈕繼續。",
-    "progress.percent": "完成了多少？點選或輸入 0 到 100 的數字。",
+    "progress.percent": "完成了多少？點選，或輸入 0 到 100 的數字，也可以寫 七成、一半、百分之七十。",
     "progress.bad_percent": "請輸入 0 到 100 之間的數字。",
     "progress.done": "#{id} 的進展已記錄（{percent}%），已告知責任領導。",
     "progress.closure_requested": "#{id} 已申請銷號，等待活動辦核驗。",
