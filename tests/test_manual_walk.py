@@ -201,3 +201,21 @@ def test_the_progress_step_names_the_ways_the_manual_says_a_share_may_be_written
     named = re.findall(r"(七成|一半|百分之七十)", asked)
     assert len(named) == 3, asked
     assert all(parse_percent(word) is not None for word in named)
+
+
+async def test_a_short_sentence_typed_at_the_photo_step_is_added_not_taken_for_no(fast_client, invited):
+    """The nurse sent her opinion as a photo with its words under it, as the guide says she may,
+    then typed 晚上更严重。 where the bot asks for photos: the preview came without it. Any text
+    of 8 characters or fewer was taken for 没有 (no photos) and dropped, and eight Chinese
+    characters are a sentence. Only words that mean no photos are such an answer now."""
+    from conftest import join
+
+    nurse = await join(fast_client, invited, 101, "张伟")
+    for said, kept in (("晚上更严重。", True), ("天天如此", True), ("不用了", False), ("没有照片", False)):
+        await nurse.send("/opinion")
+        for step in ("匿名", "其他", "门诊部", "走廊加床太多，推车过不去。"):
+            await nurse.send(step)
+        preview = (await nurse.send(said))[-1].text
+        assert "请确认" in preview, preview
+        assert (said in preview) is kept, (said, preview)
+        await nurse.send("/cancel")
