@@ -219,3 +219,19 @@ async def test_a_short_sentence_typed_at_the_photo_step_is_added_not_taken_for_n
         assert "请确认" in preview, preview
         assert (said in preview) is kept, (said, preview)
         await nurse.send("/cancel")
+
+
+async def test_a_short_sentence_typed_at_the_preview_is_added_as_the_guide_says(fast_client, invited):
+    """The guide: 到了预览还想补充，直接发文字或照片即可. 天天如此 (four characters) was answered
+    请点上方按钮选择 and left out; only a word that answers the buttons (好的, 行) is pointed at them."""
+    from conftest import join
+
+    nurse = await join(fast_client, invited, 101, "张伟")
+    await nurse.send("/opinion")
+    for step in ("匿名", "其他", "门诊部", "走廊加床太多，推车过不去。", "完成"):
+        await nurse.send(step)
+    again = (await nurse.send("天天如此"))[-1].text
+    assert "请确认" in again and "走廊加床太多，推车过不去。\n天天如此" in again, again
+    pointed = (await nurse.send("好的"))[-1].text
+    assert "请点上方按钮选择" in pointed, pointed
+    await nurse.send("/cancel")

@@ -617,7 +617,17 @@ async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     return await show_preview(update, context)
 
 
-ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to its buttons (好的)
+# Typed at the preview, these answer its buttons without naming one (好的: submit? edit?), and
+# are pointed at them; any other words are more to say. (A length rule pointed 天天如此 at the
+# buttons and left it out, where the staff guide says words typed at the preview are added.)
+ACKNOWLEDGEMENTS = (
+    "好", "好的", "好了", "行", "可以", "可以了", "对", "是", "是的", "嗯", "嗯嗯", "没问题", "没错",
+    "ok", "okay", "yes", "fine",
+)  # fmt: skip
+
+
+def _acknowledges(text: str) -> bool:
+    return typed_choice.match(text, {word: word for word in ACKNOWLEDGEMENTS}) is not None
 
 
 @requires(*MEMBERS, GUEST)
@@ -625,9 +635,9 @@ ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to
 async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     """Words typed at the preview that are not one of its buttons: more to say, added to the
     text as at the photo step, and the preview comes again (before, they were answered 请点上方
-    按钮 and left out, the preview's buttons scrolled away). A short word points at them."""
+    按钮 and left out, the preview's buttons scrolled away). A word like 好的 points at them."""
     more = update.message.text.strip()
-    if len(more) <= ANSWER_AT_PREVIEW:
+    if not more or _acknowledges(more):
         await _say(update, context, typed_choice.HINT)
         return REVIEWING
     limit = settings(context).opinion_max_chars
