@@ -235,3 +235,44 @@ async def test_a_short_sentence_typed_at_the_preview_is_added_as_the_guide_says(
     pointed = (await nurse.send("好的"))[-1].text
     assert "请点上方按钮选择" in pointed, pointed
     await nurse.send("/cancel")
+
+
+# ---- 五、会议: 会前 1 天和 1 小时 ----------------------------------------------------------------
+
+
+async def test_a_meeting_reminder_that_would_come_after_the_meeting_began_is_not_sent(
+    fast_bot, fast_client, invited, db
+):
+    """The manual: attendees are reminded a day and an hour before. The demo's clock moved on a
+    week (as a bot that was down catches up) and the nurse got ⏰ 会议提醒 for a meeting that
+    was over: a reminder is sent only while the meeting is still ahead when it goes out."""
+    from conftest import confirmed, join
+
+    from jobs import sweeper
+    from storage.clock import clock
+
+    clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    office = await join(fast_client, invited, 103, "王芳")
+    await confirmed(office, "/meeting 2026-12-02 14:30 | 护理质量专题会 | 三楼会议室")
+    await confirmed(office, "/meeting 2026-12-03 08:00 | 早交班 | 护士站")  # an hour before is quiet
+    await sweeper.sweep_app(fast_bot.app)
+    clock.freeze(datetime(2026, 12, 9, 9, 30, tzinfo=SHANGHAI))
+    await sweeper.sweep_app(fast_bot.app)
+    reminders = db.execute("select text from outbox where dedup_key like 'meeting:%'").fetchall()
+    assert reminders == [], reminders
+
+    clock.freeze(datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI))
+    await confirmed(office, "/meeting 2026-12-11 14:30 | 总结大会 | 大礼堂")
+    await confirmed(office, "/meeting 2026-12-12 08:00 | 周六早会 | 护士站")
+    for moment in (
+        datetime(2026, 12, 10, 14, 31),
+        datetime(2026, 12, 11, 13, 31),
+        datetime(2026, 12, 12, 7, 1),
+    ):
+        clock.freeze(moment.replace(tzinfo=SHANGHAI))
+        await sweeper.sweep_app(fast_bot.app)
+    keys = [row[0] for row in db.execute("select dedup_key from outbox where dedup_key like 'meeting:%'")]
+    sent = {tuple(key.split(":")[1:3]) for key in keys}
+    # 总结大会 (#3): a day and an hour before; 周六早会 (#4): a day before only, its hour before
+    # falling in quiet hours (22:00-08:00) would have gone out at 08:00, as it began
+    assert sent == {("3", "1440m"), ("3", "60m"), ("4", "1440m")}, keys
