@@ -276,3 +276,31 @@ async def test_a_meeting_reminder_that_would_come_after_the_meeting_began_is_not
     # 总结大会 (#3): a day and an hour before; 周六早会 (#4): a day before only, its hour before
     # falling in quiet hours (22:00-08:00) would have gone out at 08:00, as it began
     assert sent == {("3", "1440m"), ("3", "60m"), ("4", "1440m")}, keys
+
+
+# ---- 八、回头看: the last day to vote -----------------------------------------------------------
+
+
+async def test_the_office_and_the_voters_are_told_the_same_last_day_to_vote(fast_client, invited, db):
+    """/lookback told the office 2026-12-15 截止投票 while the voters' reminders said 投票到 12-14
+    为止 and 今天（12-14）是投票的最后一天: the office passed on the 15th, and voting had closed
+    that morning. Both now name the last day one can vote."""
+    from conftest import join
+
+    from storage import people, problems
+    from storage.clock import clock
+
+    clock.freeze(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    by_name = {p.name: p for p in people.everyone(db)}
+    problem_id = problems.create(db, "候诊区座椅不足", None)
+    db.execute(
+        "update problems set status = 'closed', leader_id = ?, department_id = ?, deadline = '2026-10-30', "
+        "measures = '增加座椅 40 张', closed_at = '2026-11-01T02:00:00+00:00' where id = ?",
+        [by_name["李娜"].id, by_name["刘洋"].department_id, problem_id],
+    )
+    office = await join(fast_client, invited, 103, "王芳")
+    preview = (await office.send(f"/lookback {problem_id}"))[-1]
+    started = (await office.press("确认发起", message=preview))[-1].text
+    assert "投票到 2026-12-14" in started and "12-15" not in started, started
+    again = (await office.send(f"/lookback {problem_id}"))[-1].text
+    assert "投票到 2026-12-14" in again and "12-15" not in again, again
