@@ -336,7 +336,7 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
                 lang,
                 "receipt.life.lookback",
                 opens_on=lookback.opens_on.isoformat(),
-                closes_on=lookback.closes_on.isoformat(),
+                closes_on=lookback.last_voting_day.isoformat(),  # as the voters are told
                 result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}"),
             )
         )
