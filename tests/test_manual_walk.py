@@ -304,3 +304,25 @@ async def test_the_office_and_the_voters_are_told_the_same_last_day_to_vote(fast
     assert "投票到 2026-12-14" in started and "12-15" not in started, started
     again = (await office.send(f"/lookback {problem_id}"))[-1].text
     assert "投票到 2026-12-14" in again and "12-15" not in again, again
+
+
+# ---- 一、二: the server reaches Telegram through an HTTP proxy -----------------------------------
+
+
+@pytest.mark.parametrize("name", ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY"])
+@pytest.mark.parametrize("proxy", ["socks5://127.0.0.1:1080", "socks5h://proxy:1080", "10.0.0.1:3128"])
+def test_a_proxy_the_bot_cannot_use_is_named_in_one_line_at_start(name, proxy):
+    """The manual: 只支持 HTTP 代理，不支持 SOCKS, and 设置有误时，机器人会在启动时用一行字指出是哪一项.
+    A SOCKS proxy (what most tools in mainland China offer) started the bot, whose first call
+    died in a page of traceback about a connection to 127.0.0.1:1080."""
+    import config
+
+    with pytest.raises(config.ConfigError, match=name):
+        config.load(env={"TELEGRAM_BOT_TOKEN": "123456:abc", name: proxy}, dotenv=False)
+
+
+@pytest.mark.parametrize("proxy", ["http://10.0.0.1:3128", "http://user:pass@proxy.local:8080", ""])
+def test_an_http_proxy_is_taken(proxy):
+    import config
+
+    config.load(env={"TELEGRAM_BOT_TOKEN": "123456:abc", "HTTPS_PROXY": proxy}, dotenv=False)
