@@ -326,3 +326,24 @@ def test_an_http_proxy_is_taken(proxy):
     import config
 
     config.load(env={"TELEGRAM_BOT_TOKEN": "123456:abc", "HTTPS_PROXY": proxy}, dotenv=False)
+
+
+def test_a_server_that_cannot_reach_telegram_is_told_so_in_one_line(tmp_path, monkeypatch, capsys):
+    """一、开始之前: the server must reach api.telegram.org, directly or through HTTPS_PROXY. A
+    county hospital's server in mainland China usually cannot: `make run` with the token ended
+    in 119 lines of traceback (socket.gaierror … NetworkError). It says what failed and what to
+    set, in one line, and exits non-zero (a supervisor restarts it)."""
+    import bot
+    from sandbox.webhook import free_port
+
+    monkeypatch.chdir(tmp_path)  # no .env of the worktree's
+    for name, value in {
+        "TELEGRAM_BOT_TOKEN": "123456:abc",
+        "TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}",  # nobody listens there
+        "DATABASE_PATH": str(tmp_path / "rectify.db"),
+        "SECRET_KEY_FILE": str(tmp_path / "keys" / "secret.key"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert bot.main([]) == 4
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "Telegram" in said[0] and "HTTPS_PROXY" in said[0], said
