@@ -347,3 +347,31 @@ def test_a_server_that_cannot_reach_telegram_is_told_so_in_one_line(tmp_path, mo
     assert bot.main([]) == 4
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and "Telegram" in said[0] and "HTTPS_PROXY" in said[0], said
+
+
+# ---- 十三: typing 确认 where the button says more ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, button",
+    [
+        ("/meeting 2026-12-10 14:30 | 专题民主生活会 | 三楼会议室", "确认发布"),
+        ("/phase 2026-12-01 | 2026-12-31 | 查摆问题、开展批评", "确认发布"),
+        ("/newsheet 班子成员测评 ｜ 班子成员 ｜ 12月20日 ｜ 全体", "确认发出"),
+        ("/selfcheck 门诊部 ｜ 2026-12-15 ｜ 李娜", "确认发出"),
+    ],
+)
+async def test_typing_confirm_at_a_preview_confirms_as_the_manual_says(fast_client, invited, typed, button):
+    """十三: 凡是有按钮的地方，都可以直接输入按钮上的文字代替点按 … “确认”“取消”. The one-liner's
+    preview says ✅ 确认发布 or 📤 确认发出; the office types 确认, and it confirms (pinned: a
+    start of a button's words counts only from four characters elsewhere)."""
+    from conftest import held_preview, join
+
+    from storage.clock import clock
+
+    clock.travel_to(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))
+    office = await join(fast_client, invited, 103, "王芳")
+    preview = held_preview(await office.send(typed))
+    assert any(button in label for label in preview.labels()), preview.labels()
+    done = (await office.send("确认"))[-1].text
+    assert "请点上方按钮" not in done and "已" in done, done
