@@ -375,3 +375,30 @@ async def test_typing_confirm_at_a_preview_confirms_as_the_manual_says(fast_clie
     assert any(button in label for label in preview.labels()), preview.labels()
     done = (await office.send("确认"))[-1].text
     assert "请点上方按钮" not in done and "已" in done, done
+
+
+# ---- 三、人员名单: the files the manual says are read ---------------------------------------------
+
+ROSTER_ROWS = [["姓名", "科室", "角色"], ["王建国", "院办", "班子成员"], ["赵文静", "组织人事科", "活动办"]]
+
+
+@pytest.mark.parametrize(
+    "encoding, separator",
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ","),
+        ("gbk", ","),
+        ("gbk", "；"),
+        ("gbk", ";"),
+        ("utf-8", "，"),
+        ("utf-16", "\t"),
+    ],
+)
+def test_each_csv_the_manual_names_is_read(encoding, separator):
+    """三: CSV 可以是 UTF-8、GBK 或 Excel 的“Unicode 文本”（UTF-16, tabs），用逗号、分号、制表符或中文
+    逗号分隔都能识别."""
+    from storage import roster
+
+    text = "\n".join(separator.join(row) for row in ROSTER_ROWS) + "\n"
+    rows = roster.parse(text.encode(encoding))
+    assert [(r.name, r.department) for r in rows] == [("王建国", "院办"), ("赵文静", "组织人事科")]
