@@ -402,3 +402,17 @@ def test_each_csv_the_manual_names_is_read(encoding, separator):
     text = "\n".join(separator.join(row) for row in ROSTER_ROWS) + "\n"
     rows = roster.parse(text.encode(encoding))
     assert [(r.name, r.department) for r in rows] == [("王建国", "院办"), ("赵文静", "组织人事科")]
+
+
+async def test_a_file_sent_without_its_command_says_which_command_takes_it(fast_client, invited):
+    """十三 lists the files the office sends; the office sent the calendar workbook (or the
+    roster) straight into the chat and was told 我没有看懂, with nothing about /roster, /findings
+    or the command line."""
+    from conftest import join
+
+    office = await join(fast_client, invited, 103, "王芳")
+    await office.send("/help")  # (not the first word since the start)
+    said = (await office.send_file("名称,类型,开始\n总结大会,会议,2026-12-20 14:30\n".encode(), "日程.csv"))[
+        -1
+    ].text
+    assert "/roster" in said and "/findings" in said and "calendar import" in said, said

@@ -126,6 +126,7 @@ MESSAGES = {
     "nothing_to_cancel": "Nothing is in progress.",
     "unknown_command": "There is no such command. Send /help to see what you can do.",
     "not_understood": "I did not understand that. Use the menu below, or send /help.",
+    "file_without_command": "A file arrived, but no step is waiting for one. To import the roster send /roster first, for a meeting's findings /findings, then this file; a calendar is imported on the server with python bot.py calendar import calendar.xlsx.",
     "throttled": "You are sending too fast; please wait a moment and try again.",
     "private_only": "Please talk to me in a private chat: what is sent or tapped in a group, everyone in the group sees. I do nothing here.",
     "stale_button": "This button was already used or is no longer valid; see the latest message.",

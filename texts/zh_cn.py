@@ -138,6 +138,7 @@ MESSAGES = {
     "nothing_to_cancel": "当前没有进行中的操作。",
     "unknown_command": "没有这个命令。发送 /help 查看可以做什么。",
     "not_understood": "我没有看懂。请使用下方菜单，或发送 /help。",
+    "file_without_command": "收到文件，但现在没有哪一步在等文件。导入人员名单请先发送 /roster，导入查摆问题清单请先发送 /findings，再发这个文件；日程请在服务器上用 python bot.py calendar import 日程.xlsx 导入。",
     "throttled": "您操作太频繁了，请稍候片刻再试。",
     "private_only": "请私聊我使用整改通：在群里发的消息、点的按钮，群里的人都看得到。这里我什么也不做。",
     "stale_button": "这个按钮已失效（可能已经点过），请以最新的消息为准。",

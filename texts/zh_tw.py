@@ -126,6 +126,7 @@ MESSAGES = {
     "nothing_to_cancel": "目前沒有進行中的操作。",
     "unknown_command": "沒有這個指令。傳送 /help 查看可以做什麼。",
     "not_understood": "我沒有看懂。請使用下方選單，或傳送 /help。",
+    "file_without_command": "收到檔案，但現在沒有哪一步在等檔案。匯入人員名單請先傳送 /roster，導入查擺問題清單請先傳送 /findings，再傳這個檔案；日程請在伺服器上用 python bot.py calendar import 日程.xlsx 匯入。",
     "throttled": "您操作太頻繁了，請稍候片刻再試。",
     "private_only": "請私聊我使用整改通：在群裡發的消息、點的按鈕，群裡的人都看得到。這裡我什麼也不做。",
     "stale_button": "這個按鈕已失效（可能已經點過），請以最新的訊息為準。",
