@@ -416,3 +416,47 @@ async def test_a_file_sent_without_its_command_says_which_command_takes_it(fast_
         -1
     ].text
     assert "/roster" in said and "/findings" in said and "calendar import" in said, said
+
+
+# ---- 九、问卷调查 on the demo page (a browser test) ------------------------------------------------
+
+SURVEY_LINES = [
+    "/survey 候诊环境调查 | 下周五 | 门诊部",
+    "1. 单选：您对候诊环境满意吗？｜满意/一般/不满意",
+    "2. 文字：还有什么建议？",
+]
+
+
+@pytest.mark.slow
+async def test_the_demo_page_sends_a_message_of_several_lines(tmp_path):
+    """九: /survey is one message, its first line the command and each question a line below.
+    The demo's message field was one line (an <input>): the office trying the manual's survey in
+    the sandbox could not write it. Shift+Enter starts a new line, Enter sends, as in Telegram
+    on a computer; a pasted block keeps its lines."""
+    from demo_process import DemoProcess
+    from playwright.async_api import async_playwright, expect
+    from test_browser_demo import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+
+    process = await DemoProcess.start(tmp_path)
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = await browser.new_page(viewport={"width": 390, "height": 844})
+            await page.goto(process.address)
+            await page.locator("#roster-select").wait_for()
+            pid = await page.locator('button.person[data-name="赵文静"]').get_attribute("data-person-id")
+            await page.locator("#roster-select").select_option(pid)
+            await expect(page.locator("#who")).to_contain_text("赵文静")
+            field = page.locator("#text")
+            await field.type(SURVEY_LINES[0])
+            for line in SURVEY_LINES[1:]:
+                await field.press("Shift+Enter")
+                await field.type(line)
+            await field.press("Enter")
+            preview = page.locator(".msg.bot", has_text="候诊环境调查").last
+            await expect(preview).to_contain_text("将发给", timeout=WAIT_MS)
+            await expect(preview).to_contain_text("您对候诊环境满意吗")
+            await expect(field).to_have_value("")
+            await browser.close()
+    finally:
+        await process.stop()
