@@ -181,6 +181,7 @@ MESSAGES = {
     "opinion.status.duplicate": "duplicate of another opinion",
     "opinion.status.closed": "closed",
     "receipt.ask": "Enter your receipt code (like XXXX-XXXX-XXXX-XXXX-XXXX); for an opinion sent with your name, the number it was given (starting with #):",
+    "receipt.ask_guest": "Enter your receipt code (like XXXX-XXXX-XXXX-XXXX-XXXX):",
     "receipt.unknown": "No opinion has that receipt. To protect your anonymity, what you sent was deleted from this chat; please check it against the code you saved and send it again. If you submitted it only recently and the bot has restarted since, the opinion was lost before it was written; please submit it again.",
     "receipt.code_forgotten": "🧹 To protect your anonymity, the receipt code you sent was deleted from this chat; this card is deleted too after 24 hours.",
     "receipt.slow_down": "Too many wrong receipt codes; please try again in an hour.",

@@ -193,6 +193,7 @@ MESSAGES = {
     "opinion.status.duplicate": "与其他意见重复",
     "opinion.status.closed": "已办结",
     "receipt.ask": "请输入您的回执码（形如 XXXX-XXXX-XXXX-XXXX-XXXX）；署名意见输入提交时给出的意见编号（#开头）：",
+    "receipt.ask_guest": "请输入您的回执码（形如 XXXX-XXXX-XXXX-XXXX-XXXX）：",
     "receipt.unknown": "没有找到这个回执码。为保护匿名，您发送的内容已从对话中删除，请对照您保存的回执码核对后再发送。如果您刚提交不久而机器人重启过，这条意见在写入前已经丢失，请重新提交。",
     "receipt.code_forgotten": "🧹 为保护匿名，您发送的回执码已从对话中删除；这张卡片 24 小时后也会自动删除。",
     "receipt.slow_down": "回执码输错次数太多，请一小时后再试。",

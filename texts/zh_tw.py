@@ -181,6 +181,7 @@ MESSAGES = {
     "opinion.status.duplicate": "與其他意見重複",
     "opinion.status.closed": "已辦結",
     "receipt.ask": "請輸入您的回執碼（形如 XXXX-XXXX-XXXX-XXXX-XXXX）；署名意見輸入提交時給出的意見編號（#開頭）：",
+    "receipt.ask_guest": "請輸入您的回執碼（形如 XXXX-XXXX-XXXX-XXXX-XXXX）：",
     "receipt.unknown": "沒有找到這個回執碼。為保護匿名，您傳送的內容已從對話中刪除，請對照您保存的回執碼核對後再傳送。如果您剛提交不久而機器人重新啟動過，這則意見在寫入前已經遺失，請重新提交。",
     "receipt.code_forgotten": "🧹 為保護匿名，您傳送的回執碼已從對話中刪除；這張卡片 24 小時後也會自動刪除。",
     "receipt.slow_down": "回執碼輸錯次數太多，請一小時後再試。",

@@ -157,7 +157,8 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if context.args:
         await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
-    await reply(update, context, "receipt.ask")
+    # a guest from the lobby poster submits anonymously only: no opinion number to speak of
+    await reply(update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest")
     return ASKING_CODE
 
 
