@@ -460,3 +460,24 @@ async def test_the_demo_page_sends_a_message_of_several_lines(tmp_path):
             await browser.close()
     finally:
         await process.stop()
+
+
+@pytest.mark.slow
+async def test_the_staff_guide_still_prints_on_one_page():
+    """The guide is the last page of every invitation sheet, one page by its name (职工使用指南:
+    一页纸). It grows as the bot does: printed as the sheet prints it, it is still one A4 page."""
+    from playwright.async_api import async_playwright
+    from test_browser_demo import CHROMIUM, CHROMIUM_ARGS
+
+    from documents.invitation_sheet import department_sheet
+
+    sheet = department_sheet(
+        "护理部", [], "rectify_bot", SHANGHAI
+    )  # no cards: the title page, then the guide
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await page.set_content(sheet)
+        pdf = await page.pdf(prefer_css_page_size=True)
+        await browser.close()
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
