@@ -20,7 +20,7 @@ import time
 import sqlite_utils
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -374,6 +374,43 @@ async def _start_sandbox(settings: config.Settings):
     return server, dataclasses.replace(settings, bot_token=SANDBOX_TOKEN, base_url=server.url)
 
 
+class CannotReachTelegram(Exception):
+    """The start's first call to the Bot API failed: no route, no name (exit 4: a restart may
+    find the network back), or a refused token (exit 2, as a bad setting: a restart cannot
+    mend it, deploy/rectify-bot.service)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+async def _reach_telegram(app: Application, settings: config.Settings) -> None:
+    """start_polling, with a start that cannot reach Telegram said in one line (the manual's
+    first section: a server in mainland China usually needs HTTPS_PROXY) instead of a page of
+    traceback from inside aiohttp."""
+    try:
+        await start_polling(app)
+    except InvalidToken as error:
+        await _close_requests(app)
+        raise CannotReachTelegram(
+            f"Telegram refused TELEGRAM_BOT_TOKEN ({error}): copy it again from @BotFather", 2
+        ) from None
+    except NetworkError as error:
+        await _close_requests(app)
+        raise CannotReachTelegram(
+            f"cannot reach Telegram at {settings.base_url} ({error}); where it is reachable only "
+            f"through a proxy, set HTTPS_PROXY=http://host:port in .env",
+            4,
+        ) from None
+
+
+async def _close_requests(app: Application) -> None:
+    """The connections a start that failed half way opened (the bot was never initialised, so
+    its shutdown would skip them, and each would be reported unclosed)."""
+    for request in app.bot._request:  # (python-telegram-bot's pair: updates, everything else)
+        await request.shutdown()
+
+
 async def serve(settings: config.Settings) -> None:
     sandbox = None
     if settings.sandboxed:
@@ -388,7 +425,13 @@ async def serve(settings: config.Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
-    await start_polling(app)
+    try:
+        await _reach_telegram(app, settings)
+    except CannotReachTelegram:
+        if sandbox:
+            await sandbox.stop()
+        db.close()
+        raise
     settle_heap()
     shorten_thread_switches()
     checkpoints = Checkpointer(db).start()  # SQLite's checkpoints off the event loop
@@ -471,6 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         except UpgradeFailed as error:
             print(error, file=sys.stderr)
             return 3
+        except CannotReachTelegram as error:
+            print(error, file=sys.stderr)
+            return error.exit_code
         return 0
     try:
         return cli.run(settings, args)

@@ -300,6 +300,22 @@ def _export(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _problem_state(typed: str) -> str:
+    """A problem's state as the office reads it in the ledger (已销号, 整改中, in any language the
+    bot speaks) or by its name in the code: the manual's `--status …` names no values, so she
+    types the word she sees."""
+    import texts
+    from storage import names
+
+    wanted = names.normalise(typed).lower()
+    for state in problems.STATES:
+        shown = texts.every_language(f"problem.status.{state}")
+        if wanted in {state, *(names.normalise(label).lower() for label in shown)}:
+            return state
+    labels = "、".join(texts.say(texts.DEFAULT, f"problem.status.{state}") for state in problems.STATES)
+    raise argparse.ArgumentTypeError(f"不认识的状态“{typed}”，可以写：{labels}")
+
+
 def _report(settings: config.Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -626,7 +642,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("file")
     export.add_argument("--department")
     export.add_argument("--leader")
-    export.add_argument("--status", choices=problems.STATES)
+    export.add_argument(
+        "--status",
+        type=_problem_state,
+        metavar="STATUS",
+        help="as the ledger shows it (已销号, 整改中 …) or its name (closed, in_progress …)",
+    )
     export.add_argument("--since", help="listed on or after this date (YYYY-MM-DD)")
     report = commands.add_parser("report", help="the summary report for the superior body (.docx)")
     report.add_argument("--from", dest="start", help="first day (YYYY-MM-DD); default: the campaign's start")

@@ -298,6 +298,22 @@ def _yes_no(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy")
+
+
+def _check_proxies(env: dict[str, str]) -> None:
+    """The bot reaches Telegram through an HTTP proxy only (bot_api passes it to aiohttp): a
+    SOCKS one, what most tools in mainland China offer, would fail at the first call in a page
+    of traceback, so it is named here."""
+    for name in PROXY_VARIABLES:
+        proxy = (env.get(name) or "").strip()
+        if proxy and not proxy.lower().startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{name} must be an HTTP proxy such as http://10.0.0.1:3128 (SOCKS is not supported), "
+                f"got {proxy!r}"
+            )
+
+
 def _port(env: dict[str, str], name: str, default: int | None) -> int | None:
     port = _integer(env, name, default, minimum=0)
     if port is not None and port > 65535:
@@ -312,6 +328,7 @@ def load(env: dict[str, str] | None = None, dotenv: bool = True) -> Settings:
             load_dotenv(Path(".env"), override=False)
         env = dict(os.environ)
     token = _token(env)
+    _check_proxies(env)
     default_db = "data/rectify.db" if token else "data/sandbox/rectify.db"
     settings = Settings(
         bot_token=token,

@@ -33,6 +33,7 @@ from handlers.access import (
 )
 from handlers.opinions import receipt
 from storage import opinions
+from storage.people import OFFICE
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,22 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await reply(update, context, _stranger_key(context))
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
+    elif _office_file(update, context):
+        # the manual lists the files the office sends: which command takes which
+        await reply(update, context, "file_without_command")
     elif update.effective_user.id not in _contacts(context):
         # The first word since a restart, and nobody took it: most likely the next step of
         # something in progress, such as an opinion draft, which is never saved.
         await reply(update, context, "restart.lost")
     else:
         await reply(update, context, "not_understood")
+
+
+def _office_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """A document from the office outside the step that asks for it (a roster, findings, a
+    calendar sent straight into the chat)."""
+    person = current_person(update, context)
+    return bool(update.message and update.message.document and person and OFFICE in person.roles)
 
 
 def _contacts(context: ContextTypes.DEFAULT_TYPE) -> set[int]:

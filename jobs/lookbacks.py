@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
 from telegram.ext import Application
 
@@ -165,7 +165,7 @@ def asking(
 def reminder_moment(lookback: lookbacks.Lookback, today: date) -> str | None:
     """'half' at half time of the voting, 'last' on its last day (a round of two days or less
     gets only the last); None on any other day."""
-    last = lookback.closes_on - timedelta(days=1)
+    last = lookback.last_voting_day
     half = lookback.opens_on + (lookback.closes_on - lookback.opens_on) // 2
     if today == last and last > lookback.opens_on:
         return "last"
@@ -196,7 +196,7 @@ def reminding(
         f"lookback-remind:{lookback.id}:{moment}",
         id=problem.id,
         title=problem.title,
-        last=(lookback.closes_on - timedelta(days=1)).strftime("%m-%d"),
+        last=lookback.last_voting_day.strftime("%m-%d"),
     )
 
 

@@ -1,6 +1,6 @@
 """Meeting reminders for the sweeper: 1 day and 1 hour before by default (MEETING_REMINDERS),
 to each attendee, once (the key includes the start time, so a moved meeting is reminded
-afresh)."""
+afresh), and only while the meeting is still ahead when the reminder goes out."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def queue_reminders(app: Application, since: datetime, now: datetime) -> int:
 
 def _queue(app: Application, event, offset, now: datetime) -> int:
     db, settings = services.of(app).db, services.of(app).settings
+    goes_out = outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours)
+    if goes_out >= event.starts_at:
+        # Caught up after the meeting began (the bot was down, or an hour before fell in quiet
+        # hours and would go out as it starts): a reminder then only says what was missed.
+        return 0
     when = event.starts_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
     lead = _lead(offset)
     queued = 0
@@ -41,6 +46,6 @@ def _queue(app: Application, event, offset, now: datetime) -> int:
             person.id,
             say(lang, "meeting.reminder", title=event.title, when=when, place=event.place or "—"),
             dedup_key=f"meeting:{event.id}:{lead}:{iso(event.starts_at)}:{person.id}",
-            due_at=outbox.after_quiet_hours(now, settings.timezone, settings.quiet_hours),
+            due_at=goes_out,
         )
     return queued

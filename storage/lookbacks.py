@@ -35,6 +35,12 @@ class Lookback:
     confirmed: bool
     result: str | None
 
+    @property
+    def last_voting_day(self) -> date:
+        """Voting closes as closes_on begins (that day's first sweep counts the votes): the last
+        day anyone can vote, the day every message names, is the day before."""
+        return self.closes_on - timedelta(days=1)
+
 
 def _lookback(row: dict) -> Lookback:
     return Lookback(

@@ -226,7 +226,8 @@ async def test_no_second_lookback_while_one_is_still_open(running_bot, client, i
     lookbacks.start(db, problem_id, "30d", date.today(), 14)
     shown = await office.send(f"/lookback {problem_id}")
     assert not any(m.buttons for m in shown)
-    assert "还在进行" in shown[-1].text and (date.today() + timedelta(days=14)).isoformat() in shown[-1].text
+    last_day = date.today() + timedelta(days=13)  # the last day to vote, as the voters are told
+    assert "还在进行" in shown[-1].text and f"投票到 {last_day.isoformat()}" in shown[-1].text
     assert len(lookbacks.of_problem(db, problem_id)) == 1
 
 

@@ -157,7 +157,8 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     if context.args:
         await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
-    await reply(update, context, "receipt.ask")
+    # a guest from the lobby poster submits anonymously only: no opinion number to speak of
+    await reply(update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest")
     return ASKING_CODE
 
 
@@ -339,7 +340,7 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
                 lang,
                 "receipt.life.lookback",
                 opens_on=lookback.opens_on.isoformat(),
-                closes_on=lookback.closes_on.isoformat(),
+                closes_on=lookback.last_voting_day.isoformat(),  # as the voters are told
                 result=say(lang, f"receipt.life.lookback.{lookback.result or 'open'}"),
             )
         )

@@ -584,17 +584,29 @@ async def photos_done(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
     return await show_preview(update, context)
 
 
-ANSWER_AT_PHOTOS = 8  # typed at the photo step, this long or shorter is an answer (没有, 不用了)
+# Typed at the photo step, these mean "no photos" and go to the preview; any other words are
+# more to say. (A length rule took every text of 8 characters or fewer for 没有, and dropped
+# 晚上更严重。: eight Chinese characters are a sentence.) Compared as typed_choice compares a
+# button's label, so full-width, traditional and a full stop do not matter.
+NO_PHOTOS = (
+    "没有", "没", "无", "没有照片", "没有图片", "没照片", "没图片", "不用", "不用了", "不需要", "不要",
+    "不要了", "不发了", "不加了", "不发照片", "跳过", "好了", "好的", "好", "行", "可以了", "就这样",
+    "算了", "完成", "完成了", "发完了", "no", "none", "skip", "done", "ok", "nothing",
+)  # fmt: skip
+
+
+def _means_no_photos(text: str) -> bool:
+    return typed_choice.match(text, {word: word for word in NO_PHOTOS}) is not None
 
 
 @requires(*MEMBERS, GUEST)
 @with_draft
 async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     """Text typed where photos are asked for: more to say, added to the opinion's text (people
-    remember more after sending), unless it is a short answer meaning no photos. Then the
+    remember more after sending), unless it is an answer meaning no photos. Then the
     preview, which shows the whole text. Never dropped: over the limit, it says so and waits."""
     more = update.message.text.strip()
-    if len(more) > ANSWER_AT_PHOTOS:
+    if more and not _means_no_photos(more):
         limit = settings(context).opinion_max_chars
         added = f"{draft.text}\n{more}"
         if len(added) > limit:
@@ -605,7 +617,17 @@ async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     return await show_preview(update, context)
 
 
-ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to its buttons (好的)
+# Typed at the preview, these answer its buttons without naming one (好的: submit? edit?), and
+# are pointed at them; any other words are more to say. (A length rule pointed 天天如此 at the
+# buttons and left it out, where the staff guide says words typed at the preview are added.)
+ACKNOWLEDGEMENTS = (
+    "好", "好的", "好了", "行", "可以", "可以了", "对", "是", "是的", "嗯", "嗯嗯", "没问题", "没错",
+    "ok", "okay", "yes", "fine",
+)  # fmt: skip
+
+
+def _acknowledges(text: str) -> bool:
+    return typed_choice.match(text, {word: word for word in ACKNOWLEDGEMENTS}) is not None
 
 
 @requires(*MEMBERS, GUEST)
@@ -613,9 +635,9 @@ ANSWER_AT_PREVIEW = 4  # typed at the preview, this long or shorter is a word to
 async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     """Words typed at the preview that are not one of its buttons: more to say, added to the
     text as at the photo step, and the preview comes again (before, they were answered 请点上方
-    按钮 and left out, the preview's buttons scrolled away). A short word points at them."""
+    按钮 and left out, the preview's buttons scrolled away). A word like 好的 points at them."""
     more = update.message.text.strip()
-    if len(more) <= ANSWER_AT_PREVIEW:
+    if not more or _acknowledges(more):
         await _say(update, context, typed_choice.HINT)
         return REVIEWING
     limit = settings(context).opinion_max_chars

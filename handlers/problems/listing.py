@@ -600,7 +600,11 @@ async def _preview_findings(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         rows = [[(say(lang, "findings.btn.fresh", count=fresh), FINDINGS_LIST.data("new"))]] if fresh else []
         rows.append([(say(lang, "findings.btn.all", count=len(findings)), FINDINGS_LIST.data("all"))])
     rows.append([(say(lang, "btn.cancel"), FINDINGS_LIST.data("no"))])
-    lines.append(say(lang, "findings.preview_end", leaders=leaders))
+    # as jobs/notices.problems_listed will tell them: the button offered first lists `fresh`
+    summed = fresh > notices.LISTED_ONE_BY_ONE
+    lines.append(
+        say(lang, "findings.preview_end_summed" if summed else "findings.preview_end", leaders=leaders)
+    )
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows]
     )

@@ -323,8 +323,8 @@ async def _round_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
         await tell_error(update, context, ProblemError("wrong_state", problem.status))
         return None
     if running := lookbacks.open_for(database(context), problem.id):  # the same people asked twice at once
-        closes_on = running.closes_on.isoformat()
-        await reply(update, context, "lookback.still_open", id=problem.id, closes_on=closes_on)
+        last = running.last_voting_day.isoformat()
+        await reply(update, context, "lookback.still_open", id=problem.id, last=last)
         return None
 
     async def start() -> None:
@@ -415,7 +415,7 @@ async def _start_round(update: Update, context: ContextTypes.DEFAULT_TYPE, probl
         context,
         "lookback.started",
         id=problem_id,
-        closes_on=started.closes_on.isoformat(),
+        last=started.last_voting_day.isoformat(),
         count=count,
     )
 

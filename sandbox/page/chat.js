@@ -317,6 +317,7 @@ async function sendFile(file) {
   if (caption) form.append("caption", caption);
   form.append("file", file, file.name);
   $("text").value = "";
+  fitComposer();
   const response = await fetch(`/sandbox/users/${state.current}/file`, { method: "POST", body: form });
   if (!response.ok) toast("文件没有发出去");
 }
@@ -398,6 +399,12 @@ function toast(text) {
 
 function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
 
+function fitComposer() {
+  const field = $("text");
+  field.style.height = "auto";
+  field.style.height = `${field.scrollHeight}px`;
+}
+
 // ---- start -------------------------------------------------------------------------------
 
 async function start() {
@@ -405,8 +412,19 @@ async function start() {
     event.preventDefault();
     const text = $("text").value;
     $("text").value = "";
+    fitComposer();
     sendText(text);
   });
+  // A message may have several lines (/survey: the command, then a question a line), as in
+  // Telegram on a computer: Enter sends, Shift+Enter starts a new line; an input method's
+  // Enter that picks a word is not a send.
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+  $("text").addEventListener("input", fitComposer);
   $("file").addEventListener("change", (event) => {
     const [file] = event.target.files;
     if (file) sendFile(file);
