@@ -181,8 +181,12 @@ def import_roster(
     if groups is None:
         unit = next((row.institution for row in rows if row.institution), "")
         known = named(db, unit) if unit and listed(db) else None
-        if known is None or known.is_main:
+        if known is None and not (unit and listed(db) and unit != main_name):
             return {unit or main_name: roster.apply(db, rows, None, risks_confirmed=risks_confirmed)}
+        if known is not None and known.is_main:
+            return {unit: roster.apply(db, rows, None, risks_confirmed=risks_confirmed)}
+        # one institution the running county knows, or a new one of it (created below): taken
+        # as the main database's roster, it added its people there and deactivated the rest
         groups = {unit: rows}
     body = body_name(rows)
     main = main_name if main_name in groups else body

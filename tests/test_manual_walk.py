@@ -481,3 +481,33 @@ async def test_the_staff_guide_still_prints_on_one_page():
         pdf = await page.pdf(prefer_css_page_size=True)
         await browser.close()
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 2
+
+
+# ---- 十四、督导: a county roster that names one new institution -------------------------------------
+
+
+def test_a_roster_of_one_new_institution_creates_it_and_leaves_the_others_alone(db, db_path):
+    """十四: 新出现的单位会自动建立；文件没有提到的单位不受影响. The county runs; a file of one new
+    township centre (its 单位 column naming it alone) was taken as the main database's roster:
+    its three people were to be added to the bureau, and everyone of the bureau deactivated (the
+    lock-out guard stopped it; with --yes it went through)."""
+    from test_supervision import COUNTY_CSV
+
+    from storage import institutions as directory
+    from storage import people, roster
+
+    directory.import_roster(db, db_path, roster.parse(COUNTY_CSV.encode()), "")
+    bureau_before = sorted(p.name for p in people.everyone(db) if p.active)
+    newcomers = "姓名,单位,科室,角色\n孙一,新店乡卫生院,院办,活动办\n孙二,新店乡卫生院,院办,班子成员\n"
+    changes = directory.import_roster(db, db_path, roster.parse(newcomers.encode()), "")
+    assert set(changes) == {"新店乡卫生院"}, changes
+    assert sorted(p.name for p in people.everyone(db) if p.active) == bureau_before
+    unit = directory.named(db, "新店乡卫生院")
+    assert unit is not None and not unit.is_main
+    from storage.db import open_database
+
+    unit_db = open_database(unit.file(db_path))
+    try:
+        assert sorted(p.name for p in people.everyone(unit_db)) == ["孙一", "孙二"]
+    finally:
+        unit_db.close()
