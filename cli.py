@@ -166,6 +166,10 @@ def _departments(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class NoBotUsername(Exception):
+    """The links need the bot's @name, and Telegram could not be asked for it."""
+
+
 async def _bot_username(settings: config.Settings) -> str:
     if settings.bot_username:
         return settings.bot_username
@@ -174,9 +178,17 @@ async def _bot_username(settings: config.Settings) -> str:
 
         return BOT_USERNAME
     from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
 
-    async with Bot(settings.bot_token, base_url=settings.api_url) as bot:
-        return bot.username
+    try:
+        async with Bot(settings.bot_token, base_url=settings.api_url) as bot:
+            return bot.username
+    except (NetworkError, InvalidToken) as error:  # a server that cannot reach Telegram yet
+        raise NoBotUsername(
+            f"cannot ask Telegram for the bot's name for the links ({error}): set BOT_USERNAME in .env "
+            f"(the name @BotFather gave, without @), or HTTPS_PROXY=http://host:port where Telegram "
+            f"is reachable only through a proxy; nothing was changed"
+        ) from None
 
 
 def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
@@ -194,8 +206,9 @@ def _invite(settings: config.Settings, args: argparse.Namespace) -> int:
     if not waiting:
         print("nobody is waiting for an invitation")
         return 0
-    issued = invitations.issue(db, [p.id for p in waiting], settings.invitation_ttl_days)
+    # the links' name first: issuing voids the person's old code, a sheet maybe handed out
     username = asyncio.run(_bot_username(settings))
+    issued = invitations.issue(db, [p.id for p in waiting], settings.invitation_ttl_days)
     sheets = invitation_sheet.write_all(issued, username, settings.timezone, Path(args.out))
     for invitation in issued:
         number = f" ({invitation.staff_number})" if invitation.staff_number else ""  # two of one name
@@ -562,11 +575,12 @@ def _poster(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage import public_box
     from storage.clock import clock
 
+    username = asyncio.run(_bot_username(settings))  # first: unreachable, nothing is changed
     db = open_database(settings.database_path)
     box = public_box.ensure(db, clock.now().astimezone(settings.timezone).date())
     if args.pause or args.resume:
         box = public_box.set_paused(db, bool(args.pause), None) or box
-    link = deep_link(asyncio.run(_bot_username(settings)), box.code)
+    link = deep_link(username, box.code)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = poster_text(settings.default_language, settings.institution)
@@ -723,4 +737,8 @@ def run(settings: config.Settings, args: argparse.Namespace) -> int:
         settings = _institution_settings(settings, args.institution)
         if settings is None:
             return 1
-    return ACTIONS[args.command](settings, args)
+    try:
+        return ACTIONS[args.command](settings, args)
+    except NoBotUsername as error:
+        print(error, file=sys.stderr)
+        return 4

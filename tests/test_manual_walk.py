@@ -511,3 +511,32 @@ def test_a_roster_of_one_new_institution_creates_it_and_leaves_the_others_alone(
         assert sorted(p.name for p in people.everyone(unit_db)) == ["孙一", "孙二"]
     finally:
         unit_db.close()
+
+
+def test_invitations_on_a_server_that_cannot_reach_telegram_keep_the_old_ones(db, db_path, invited, capsys):
+    """四: `python bot.py invite` on the server, before the proxy was set. It made new codes
+    (the old ones void: a sheet already handed out stopped working), then asked Telegram for the
+    bot's name for the links, and died in a traceback, no sheet written. The name is asked first;
+    unreachable, one line says so and what to set, and nothing changes."""
+    from conftest import dump
+
+    import cli
+    import config
+    from sandbox.webhook import free_port
+
+    settings = config.load(
+        env={
+            "TELEGRAM_BOT_TOKEN": "123456:abc",
+            "TELEGRAM_BASE_URL": f"http://127.0.0.1:{free_port()}",  # nobody listens there
+            "DATABASE_PATH": str(db_path),
+            "SECRET_KEY_FILE": str(db_path.parent / "keys" / "secret.key"),
+        },
+        dotenv=False,
+    )
+    before = dump(db, "invitations")
+    assert (
+        cli.run(settings, cli.parser().parse_args(["invite", "--out", str(db_path.parent / "sheets")])) == 4
+    )
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and "BOT_USERNAME" in said[0] and "HTTPS_PROXY" in said[0], said
+    assert dump(db, "invitations") == before
