@@ -15,7 +15,6 @@ Used by handlers/ (to build, match and read) and jobs/ (to build); no Telegram i
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -171,10 +170,15 @@ def parse(data: object) -> tuple[Button, tuple]:
     return AnyOf(tuple(REGISTRY.values())).parse(data)
 
 
+# what a Chinese keyboard types for a number: ０-９ and ＃ (not NFKC, which would read a
+# superscript ² or a circled ② as a number nobody meant)
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９＃\u3000", "0123456789# ")
+
+
 def read_id(text: str, high: int = MAX_ID) -> int | None:
     """A typed id ("12", "#12", and "＃１２" as a Chinese keyboard types it): digits within
     range, else None."""
-    text = unicodedata.normalize("NFKC", text).strip().lstrip("#")
+    text = text.translate(_FULL_WIDTH_DIGITS).strip().lstrip("#")
     if not text.isascii() or not text.isdigit() or len(text) > len(str(high)):
         return None
     value = int(text)
