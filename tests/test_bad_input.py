@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import pytest
 from conftest import confirmed, dump, join
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from test_access_matrix import declared
 
 from storage import invitations, problems, roster
+from storage.clock import clock
 
 NASTY = [
     " ",
@@ -123,14 +125,17 @@ async def cast(fast_bot, fast_client, db):
                 "leader_id = (select id from people where name = ?) where id = ?",
                 [name, problem_id],
             )
+    # a deadline a month ahead of the day the suite runs on (a fixed 2026-12-31 was refused as
+    # past from 1 January 2027 on, and every test of this file failed in its setup)
+    due = (clock.now() + timedelta(days=30)).date().isoformat()
     problem_id = problems.create(db, "科室的问题", None)
     db.execute(
-        "update problems set status = 'dispatched', deadline = '2026-12-31', department_id = "
+        "update problems set status = 'dispatched', deadline = ?, department_id = "
         "(select id from departments where name = '门诊部') where id = ?",
-        [problem_id],
+        [due, problem_id],
     )
     db.conn.commit()
-    await confirmed(people["office2c"], "/selfcheck 门诊部 2026-12-31")
+    await confirmed(people["office2c"], f"/selfcheck 门诊部 {due}")
     # the heads are told through the outbox; let that land before their steps begin
     heads = [people[name] for name, role in names.items() if role == "head"]
     await asyncio.gather(*(head.wait_for("提交自查报告") for head in heads))

@@ -118,14 +118,15 @@ async def test_a_supervisor_reaches_every_open_order(fast_bot, fast_client, db_p
 
 
 async def test_the_office_and_a_named_leader_reach_every_rating_sheet(fast_bot, fast_client, invited):
-    from datetime import UTC, datetime
+    from datetime import timedelta
 
     from storage import evaluations, people
+    from storage.clock import clock
 
     db = fast_bot.db
     office = await join(fast_client, invited, 103, "王芳")
     leader = await join(fast_client, invited, 102, "李娜")
-    closes = datetime(2026, 12, 31, 9, tzinfo=UTC)
+    closes = clock.now() + timedelta(days=30)  # open whatever the day (31 December 2026 was past in 2027)
     sheets = [
         evaluations.create(db, f"第{n}轮民主评议🗳{LONG}", [evaluations.Subject(1, "门诊部")], closes)
         for n in range(23)
@@ -145,14 +146,15 @@ async def test_the_office_and_a_named_leader_reach_every_rating_sheet(fast_bot, 
 
 
 async def test_the_office_reaches_every_questionnaire(fast_bot, fast_client, invited):
-    from datetime import UTC, datetime
+    from datetime import timedelta
 
     from storage import surveys
+    from storage.clock import clock
 
     db = fast_bot.db
     office = await join(fast_client, invited, 103, "王芳")
     question = surveys.Question(0, surveys.TEXT, "您对门诊流程有什么建议？")
-    closes = datetime(2026, 12, 31, 9, tzinfo=UTC)
+    closes = clock.now() + timedelta(days=30)  # open whatever the day (31 December 2026 was past in 2027)
     for n in range(12):
         surveys.create(db, f"第{n}期满意度调查📋{LONG}", [question], closes, public=n % 2 == 0)
     seen = await page_items(office, "/surveys", 12, 10, lambda text: "满意度调查📋" in text)
