@@ -366,7 +366,10 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     sent_back = await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
     assert "已退回甲医院" in sent_back[-1].text
     edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
-    assert "已退回甲医院" in edited.text and not edited.buttons  # the arrival, edited
+    # the arrival, edited: decided, so no 通过 / 退回 left, but the report is still one tap away
+    assert "已退回甲医院" in edited.text and edited.labels() == ["📄 查看"], edited.labels()
+    reopened = await supervisor.press("查看", message=edited)
+    assert any(m.document for m in reopened)
     returned = await office_a.wait_for("督导组退回了")
     assert "退回意见：整改措施不具体，请逐条写明责任人和时限。" in returned.text
     preview = await office_a.press("报送本单位综合报告", message=returned)

@@ -447,7 +447,20 @@ async def accept(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse(update, context, "upward.decided_already")
         return
     await update.callback_query.answer()
-    await update.callback_query.edit_message_text(said, parse_mode="HTML")
+    await update.callback_query.edit_message_text(
+        said, parse_mode="HTML", reply_markup=_view_only(update, context, request_id, institution_id)
+    )
+
+
+def _view_only(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, request_id: int, institution_id: int
+) -> InlineKeyboardMarkup:
+    """A decided arrival keeps 📄 查看 (and loses 通过 and 退回): the report, and what was said
+    of each version, stay one tap away from the card where the supervisor decided."""
+    label = say(language(update, context), "upward.btn.view")
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=REPORT_VIEW.data(request_id, institution_id))]]
+    )
 
 
 @requires(SUPERVISOR)
@@ -496,10 +509,14 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if said is None:
         await reply(update, context, "upward.decided_already")
         return ConversationHandler.END
-    if arrival:  # the arrival loses its buttons: it has been decided
+    if arrival:  # the arrival loses its decision's buttons: it has been decided
         try:
             await context.bot.edit_message_text(
-                said, chat_id=arrival[0], message_id=arrival[1], parse_mode="HTML"
+                said,
+                chat_id=arrival[0],
+                message_id=arrival[1],
+                parse_mode="HTML",
+                reply_markup=_view_only(update, context, request_id, institution_id),
             )
         except TelegramError:
             pass  # too old to edit, or deleted: the reply below says the same
