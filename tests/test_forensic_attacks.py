@@ -676,7 +676,7 @@ async def test_a_supervisors_question_leaves_no_message_id_on_disk(fast_bot, fas
 
     await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
     edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
-    assert "已退回甲医院" in edited.text and not edited.buttons
+    assert "已退回甲医院" in edited.text and edited.labels() == ["📄 查看"]  # edited: decided
 
 
 async def test_listing_an_opinion_leaves_no_message_id_on_disk(fast_bot, fast_client, codes, db, db_path):
