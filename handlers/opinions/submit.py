@@ -595,8 +595,9 @@ NO_PHOTOS = (
 )  # fmt: skip
 
 
-def _means_no_photos(text: str) -> bool:
-    return typed_choice.match(text, {word: word for word in NO_PHOTOS}) is not None
+def _one_of(words: tuple[str, ...], text: str) -> bool:
+    """`text` is one of these short answers, as a typed button label is read."""
+    return typed_choice.match(text, {word: word for word in words}) is not None
 
 
 @requires(*MEMBERS, GUEST)
@@ -606,7 +607,7 @@ async def text_at_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     remember more after sending), unless it is an answer meaning no photos. Then the
     preview, which shows the whole text. Never dropped: over the limit, it says so and waits."""
     more = update.message.text.strip()
-    if more and not _means_no_photos(more):
+    if more and not _one_of(NO_PHOTOS, more):
         limit = settings(context).opinion_max_chars
         added = f"{draft.text}\n{more}"
         if len(added) > limit:
@@ -626,10 +627,6 @@ ACKNOWLEDGEMENTS = (
 )  # fmt: skip
 
 
-def _acknowledges(text: str) -> bool:
-    return typed_choice.match(text, {word: word for word in ACKNOWLEDGEMENTS}) is not None
-
-
 @requires(*MEMBERS, GUEST)
 @with_draft
 async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
@@ -637,7 +634,7 @@ async def text_at_preview(update: Update, context: ContextTypes.DEFAULT_TYPE, dr
     text as at the photo step, and the preview comes again (before, they were answered 请点上方
     按钮 and left out, the preview's buttons scrolled away). A word like 好的 points at them."""
     more = update.message.text.strip()
-    if not more or _acknowledges(more):
+    if not more or _one_of(ACKNOWLEDGEMENTS, more):
         await _say(update, context, typed_choice.HINT)
         return REVIEWING
     limit = settings(context).opinion_max_chars
