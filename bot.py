@@ -46,7 +46,8 @@ from health import server as health_server
 from health import vitals
 from jobs import institutions
 from services import KEY, Services, Shared
-from storage import anonymous_pool
+from storage import anonymous_pool, dates, holiday_notice
+from storage.clock import clock
 from storage.db import Checkpointer, open_database
 from storage.keys import load_keys
 from storage.upgrades import UpgradeFailed
@@ -411,11 +412,25 @@ async def _close_requests(app: Application) -> None:
         await request.shutdown()
 
 
+def _know_the_holidays(settings: config.Settings) -> None:
+    """The imported holiday notices, and a warning in the log while this year's or (from
+    November) next year's holidays are unknown: digests and deadlines would count the Spring
+    Festival as working days."""
+    dates.follow_holiday_file(holiday_notice.path_for(settings.database_path))
+    for year in dates.years_to_import(clock.now().astimezone(settings.timezone).date()):
+        log.warning(
+            "the holidays of %s are not known: import the State Council's notice "
+            "(python bot.py holidays import FILE); until then Monday to Friday are working days",
+            year,
+        )
+
+
 async def serve(settings: config.Settings) -> None:
     sandbox = None
     if settings.sandboxed:
         sandbox, settings = await _start_sandbox(settings)
     db = open_database(settings.database_path, settings.backup_dir)  # a backup before any migration
+    _know_the_holidays(settings)
     app = build_application(settings, db)
     if sandbox:
         from sandbox import demo

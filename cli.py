@@ -26,6 +26,10 @@
                                            a line with tabs: only its last column, the text)
     python bot.py migrate [--dry-run]      upgrade the database now (after a backup), or list
                                            what an upgrade would run
+    python bot.py holidays [import FILE [--year Y] [--yes]]
+                                           the years whose holidays are known; read the State
+                                           Council's holiday notice for a year chinese-calendar
+                                           does not know yet (without --yes it only shows it)
     python bot.py doctor                   file modes, key placement, free disk, integrity, WAL,
                                            last backup; exits 1 when something needs attention
 
@@ -532,12 +536,30 @@ def _doctor(settings: config.Settings, args: argparse.Namespace) -> int:
         examine(None, settings)
         print(f"{'ATTENTION':9} institutions: the list of institutions cannot be read: {error}")
         return 1
+    holidays_known = _holidays_known(settings)  # the country's, before any institution's heading
     healthy = [examine(name, unit) for name, unit in units]
     if len(units) > 1:
         bad = [name for (name, _), ok in zip(units, healthy, strict=True) if not ok]
+        bad += [] if holidays_known else ["holidays"]
         verdict = f"needing attention: {'、'.join(str(b) for b in bad)}" if bad else "all ok"
         print(f"{len(units)} institutions examined; {verdict}")
-    return 0 if all(healthy) else 1
+    return 0 if all(healthy) and holidays_known else 1
+
+
+def _holidays_known(settings: config.Settings) -> bool:
+    from storage import dates
+    from storage.clock import clock
+
+    missing = dates.years_to_import(clock.now().astimezone(settings.timezone).date())
+    if missing:
+        detail = (
+            f"{'、'.join(map(str, missing))} not known (Monday to Friday count as working days): "
+            "python bot.py holidays import FILE, FILE the State Council's notice"
+        )
+    else:
+        detail = "this year's known" + (" and next year's" if clock.now().month >= 11 else "")
+    print(f"{'ok' if not missing else 'ATTENTION':9} holidays: {detail}")
+    return not missing
 
 
 def _revoke(settings: config.Settings, args: argparse.Namespace) -> int:
@@ -624,6 +646,69 @@ def _slips(settings: config.Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _holidays(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import dates, holiday_notice
+    from storage.clock import clock
+
+    path = holiday_notice.path_for(settings.database_path)
+    if args.action == "import":
+        return _holidays_import(path, args)
+    today = clock.now().astimezone(settings.timezone).date()
+    for year in range(today.year - 1, today.year + 2):
+        if year in dates.imported_years():
+            print(f"{year}: from the imported notice ({path})")
+        elif dates.known_year(year):
+            print(f"{year}: known to chinese-calendar")
+        else:
+            print(f"{year}: NOT KNOWN: Monday to Friday count as working days; import the notice")
+    return 1 if dates.years_to_import(today) else 0
+
+
+def _holidays_import(path: Path, args: argparse.Namespace) -> int:
+    from storage import dates, holiday_notice
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        festivals = holiday_notice.read_notice(text, args.year)
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"cannot read {args.file}: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # NoticeUnreadable, or a date such as 2月30日
+        print(
+            f"{args.file} is not a holiday notice this can read ({error}); nothing was changed",
+            file=sys.stderr,
+        )
+        return 1
+    days = holiday_notice.as_days(festivals)
+    years = sorted({day.year for day in days})
+    print(f"{args.file}: {len(festivals)} holidays of {'、'.join(map(str, years))}")
+    for festival in festivals:
+        print("  " + holiday_notice.describe(festival))
+    disagree = [day for day, working in sorted(days.items()) if _package_says(day) not in (None, working)]
+    if disagree:
+        print("  differs from chinese-calendar on " + "、".join(d.isoformat() for d in disagree))
+    if not args.yes:
+        print("nothing was changed; check the days against the notice and run again with --yes to keep them")
+        return 0
+    holiday_notice.write_file(path, festivals, Path(args.file).name)
+    dates.follow_holiday_file(path)
+    off = sum(1 for working in days.values() if not working)
+    print(
+        f"kept {off} days off and {len(days) - off} make-up working days in {path}; "
+        "a running bot reads them within a minute"
+    )
+    return 0
+
+
+def _package_says(day) -> bool | None:
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return None
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bot.py", description="整改通 rectification bot")
     parser.add_argument(
@@ -693,6 +778,14 @@ def parser() -> argparse.ArgumentParser:
     hotspots_sub.add_parser(
         "group", help="one group number per line of a UTF-8 file of opinions"
     ).add_argument("file")
+    holidays_cmd = commands.add_parser(
+        "holidays", help="public holidays for the years chinese-calendar lacks"
+    )
+    holidays_sub = holidays_cmd.add_subparsers(dest="action")
+    holidays_import = holidays_sub.add_parser("import", help="read the State Council's holiday notice")
+    holidays_import.add_argument("file", help="the notice as UTF-8 text (copied from gov.cn)")
+    holidays_import.add_argument("--year", type=int, help="the notice's year, when its text does not say")
+    holidays_import.add_argument("--yes", action="store_true", help="keep the days (without: show them)")
     return parser
 
 
@@ -712,6 +805,7 @@ ACTIONS = {
     "doctor": _doctor,
     "poster": _poster,
     "slips": _slips,
+    "holidays": _holidays,
 }
 
 
@@ -733,6 +827,10 @@ def _institution_settings(settings: config.Settings, name: str) -> config.Settin
 
 
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
+    from storage import dates, holiday_notice
+
+    # the country's holidays, kept beside the main database: a report counts working days too
+    dates.follow_holiday_file(holiday_notice.path_for(settings.database_path))
     if getattr(args, "institution", None):
         settings = _institution_settings(settings, args.institution)
         if settings is None:

@@ -32,7 +32,7 @@ from jobs import (
     self_checks,
     supervision,
 )
-from storage import anonymous_pool, surveys
+from storage import anonymous_pool, dates, surveys
 from storage import evaluations as evaluation_rules
 from storage import lookbacks as lookback_rules
 from storage import reminders as reminder_rules
@@ -197,6 +197,7 @@ def _write_leftover_ballots(app: Application, window: Window) -> None:
 
 
 async def sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    dates.follow_holiday_file()  # a notice imported from the command line since the last pass
     for unit in institutions.each(context.application):  # every institution, in turn
         await sweep_app(unit)
 

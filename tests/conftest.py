@@ -25,7 +25,7 @@ import config  # noqa: E402
 from sandbox.app import SandboxServer  # noqa: E402
 from sandbox.client import SandboxClient  # noqa: E402
 from sandbox.webhook import free_port  # noqa: E402
-from storage import invitations, roster  # noqa: E402
+from storage import dates, holiday_notice, invitations, roster  # noqa: E402
 from storage.clock import clock  # noqa: E402
 from storage.db import open_database  # noqa: E402
 
@@ -94,6 +94,21 @@ def office_hours():
     clock.travel_to(datetime.combine(today, time(2, 0), tzinfo=UTC))
     yield
     clock.reset()
+    dates.forget_imported_holidays()  # a test's imported notice is not the next test's calendar
+
+
+@pytest.fixture
+def holidays_known():
+    """Makes this year's and next year's holidays known, as the doctor wants them whatever today
+    is (from November it asks for next year's, which chinese-calendar may not have yet)."""
+
+    def known(settings: config.Settings) -> None:
+        year = clock.now().year
+        holiday_notice.path_for(settings.database_path).write_text(
+            f"{year}-01-01\t休\t元旦\n{year + 1}-01-01\t休\t元旦\n", encoding="utf-8"
+        )
+
+    return known
 
 
 @pytest.fixture

@@ -82,13 +82,14 @@ def test_old_before_restore_copies_are_pruned(tmp_path):
     assert [p.name[-6:] for p in kept] == ["040300", "040400", "040500"]
 
 
-def test_the_doctor_says_what_needs_attention(tmp_path, umask, capsys):
+def test_the_doctor_says_what_needs_attention(tmp_path, umask, capsys, holidays_known):
     settings = _settings(tmp_path)
     bot._private_files(settings)
     open_database(settings.database_path).close()
     load_keys(None, settings.database_path, settings.secret_key_file)
     args = cli.parser().parse_args(["backup"])
     assert cli.run(settings, args) == 0
+    holidays_known(settings)
     assert cli.run(settings, cli.parser().parse_args(["doctor"])) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
     for name in ("file modes", "key placement", "free disk", "integrity", "WAL size", "last backup"):

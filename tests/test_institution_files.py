@@ -70,12 +70,13 @@ def _break(path: Path) -> None:
     path.write_bytes(b"this is not a database" * 200)
 
 
-def test_the_doctor_examines_every_institution_by_name(county, capsys):
+def test_the_doctor_examines_every_institution_by_name(county, capsys, holidays_known):
     settings, files = county
     assert _run(settings, "backup") == 0
     for name in ("甲医院", "乙医院"):
         assert _run(settings, "--institution", name, "backup") == 0
     capsys.readouterr()
+    holidays_known(settings)
     assert _run(settings, "doctor") == 0, capsys.readouterr().out
     said = capsys.readouterr().out
     for name in ("县卫生健康局", "甲医院", "乙医院"):
