@@ -1,0 +1,94 @@
+"""What the earlier walks of the bot (tests/test_bureau_walk.py, tests/test_manual_walk.py) left
+behind, each pinned as a user met it.
+
+Fast tier (tests/fast.py) unless it says otherwise."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from conftest import RECEIPT, join
+from PIL import Image
+from test_public_box import open_box
+
+
+def _photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("typed", ["😡😡😡", "？？？！！！", "👍🏽…", "😠 ！"])
+async def test_a_guest_who_sends_only_emoji_is_asked_for_words_and_keeps_the_choices(
+    fast_client, invited, typed
+):
+    """A member of the public at the lobby poster sent 😡😡😡 as the opinion: it went in, and
+    the office received an opinion it could neither act on nor answer."""
+    office = await join(fast_client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await fast_client.user(7_654_321_001, "病人家属")
+    await guest.send(f"/start {code}")
+    await guest.press("服务态度")
+    await guest.press("门诊部")
+    asked = (await guest.send(typed))[-1]
+    assert "请用文字写下您的意见" in asked.text and "选好的都还在" in asked.text, asked.text
+    assert not asked.buttons  # not the photo step: still writing
+    await guest.send("挂号窗口态度很差😠")
+    preview = await guest.press("完成，预览")
+    shown = "".join(m.text or "" for m in preview)
+    assert "服务态度" in shown and "门诊部" in shown and "挂号窗口态度很差😠" in shown, shown
+    assert RECEIPT.search((await guest.press("提交"))[-1].text)
+
+
+async def test_staff_sending_only_emoji_or_a_photo_under_emoji_are_asked_for_words(fast_client, invited):
+    """The staff box is the same flow: 😡 alone is refused in English too; a photo with 👍 under
+    it is kept while the words are asked for; an edited text of emoji keeps the text it had."""
+    staff = await join(fast_client, invited, 101, "张伟", language_code="en")
+    await staff.send("/opinion")
+    await staff.press("Anonymously")
+    await staff.press("形式主义")
+    await staff.press("门诊部")
+    asked = (await staff.send("😡"))[-1]
+    assert "in words" in asked.text, asked.text
+    kept = (await staff.send_file(_photo(), "p.jpg", kind="photo", caption="👍👍"))[-1]
+    assert "in words" in kept.text, kept.text
+    await staff.send("会议太多，材料层层加码。")
+    preview = await staff.press("Done, preview")
+    assert any("会议太多" in (m.text or m.caption or "") for m in preview), [m.text for m in preview]
+    await staff.press("Edit the text")
+    again = (await staff.send("！！！"))[-1]
+    assert "in words" in again.text, again.text
+    await staff.send("会议太多，材料层层加码，每周三次。")
+    preview = [m for m in staff.inbox if m.buttons and any("Submit" in label for label in m.labels())]
+    assert preview, [m.text for m in staff.inbox]
+    reply = await staff.press("Submit")
+    assert RECEIPT.search(reply[-1].text), reply[-1].text
+
+
+async def test_a_word_typed_for_a_category_takes_the_one_option_that_holds_it(fast_client, invited):
+    """A guest typed 态度 at the category step, meaning 服务态度, and was told to tap a button;
+    服务, which 医疗服务 and 服务态度 both hold, names both again rather than guessing."""
+    office = await join(fast_client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await fast_client.user(7_654_321_002, "病人家属")
+    await guest.send(f"/start {code}")
+    both = (await guest.send("服务"))[-1]
+    assert "• 医疗服务" in both.text and "• 服务态度" in both.text and "就医环境" not in both.text, both.text
+    asked = (await guest.send("态度"))[-1]
+    assert "哪个科室" in asked.text and "不指定科室" in asked.labels(), asked.text
+    await guest.press("门诊部")
+    await guest.send("挂号窗口态度很差")
+    preview = await guest.press("完成，预览")
+    assert any("服务态度" in (m.text or "") for m in preview), [m.text for m in preview]
+
+
+def test_a_word_inside_a_long_label_is_taken_only_when_one_option_holds_it():
+    from handlers.typed_choice import match
+
+    categories = {name: name for name in ("形式主义", "官僚主义", "享乐主义", "医疗服务", "工作作风", "其他")}
+    assert match("官僚", categories) == "官僚主义"  # a start, as before
+    assert match("作风", categories) == "工作作风"
+    assert match("主义", categories) is None  # three hold it
+    assert match("下周", {"今天": "a", "下周一": "b"}) is None  # still no short button
+    assert match("态度", {"服务态度": "a"}, within=False) is None  # a list of short answers
