@@ -92,3 +92,51 @@ def test_a_word_inside_a_long_label_is_taken_only_when_one_option_holds_it():
     assert match("主义", categories) is None  # three hold it
     assert match("下周", {"今天": "a", "下周一": "b"}) is None  # still no short button
     assert match("态度", {"服务态度": "a"}, within=False) is None  # a list of short answers
+
+
+async def test_a_report_returned_after_its_date_is_due_again_by_the_day_the_supervisor_gives(
+    fast_bot, fast_client, db_path
+):
+    """The supervisor returned 甲医院's report after its date (2099-12-20 had passed), writing
+    请于12月28日前重新报送, and the office read 请完善后于 2099-12-20 前重新报送 under it: a day
+    gone, and not the supervisor's. The supervisor now gives the day with the return; the
+    office's notice, /reports and the reminders keep to it, and 甲医院 is not late meanwhile."""
+    from datetime import timedelta
+
+    from test_supervision import confirmed, county, everyone_joins, view
+
+    from jobs import institutions, supervision
+    from storage import upward_reports
+    from storage.clock import clock
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, office = joined["周督导"], joined["甲办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    first = today + timedelta(days=2)
+    await confirmed(supervisor, f"/askreport {first.isoformat()} 整改落实情况专题报告")
+    preview = await office.press("报送本单位综合报告", message=await office.wait_for("上级要求报送"))
+    await office.press("确认报送", message=preview[-1])
+    arrived = await supervisor.wait_for("甲医院报送了")
+    clock.travel_to(clock.now() + timedelta(days=5))  # past the first date
+    await supervisor.press("退回重报", message=arrived)
+    asked = (await supervisor.send("第三部分太笼统，请于一周内重新报送。"))[-1]
+    assert "哪一天前重新报送" in asked.text and first.isoformat() in asked.text, asked.text
+    past = (await supervisor.send(first.isoformat()))[-1]
+    assert "已经过去" in past.text and "还没有退回" in past.text, past.text
+    redo_by = today + timedelta(days=12)
+    said = (await supervisor.send(redo_by.isoformat()))[-1]
+    assert f"于 {redo_by.isoformat()} 前重新报送" in said.text, said.text
+
+    told = await office.wait_for("督导组退回了")
+    assert f"于 {redo_by.isoformat()} 前重新报送" in told.text, told.text
+    assert first.isoformat() not in told.text, told.text
+    card = (await office.send("/reports"))[-1]
+    assert f"期限 {redo_by.isoformat()}" in card.text and "已退回" in card.text, card.text
+    request = upward_reports.recent(fast_bot.db)[0]
+    unit = institutions.institution_of(view(fast_bot, "甲医院")).id
+    now = today + timedelta(days=5)
+    assert unit not in upward_reports.late(fast_bot.db, request, [unit], now)
+    assert unit in upward_reports.late(fast_bot.db, request, [unit], redo_by + timedelta(days=1))
+    supervision.remind_reports(fast_bot.app, redo_by - timedelta(days=1))
+    reminded = await office.wait_for("提醒：《整改落实情况专题报告》")
+    assert f"须于 {redo_by.isoformat()} 前报送" in reminded.text, reminded.text
