@@ -59,6 +59,7 @@ SHEET_LIMIT = 31  # Excel's limit on a sheet's name
 WRAPPED = (2, 11)  # the institution's name and the longest-overdue problem's title
 OVERDUE_WIDTHS = {"C": 17, "D": 10, "E": 16, "F": 10}  # C: 2026年10月31日 whole, not ###
 OVERDUE_TITLE = "超期问题清单（超期最久的在前）"
+NO_INSTITUTIONS = "目前还没有下属单位接入本系统，没有可以汇总的数据。"
 OVERDUE_HEADERS = ("问题编号", "问题", "完成时限", "超期（天）", "责任科室", "责任领导")
 
 
@@ -211,6 +212,9 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
         summary.column_dimensions[get_column_letter(index)].width = width
     fit_height(summary, 2)
     summary.freeze_panes = "C3"
+    if not ranked:  # headers over nothing read as a sheet cut off in printing
+        summary.append([NO_INSTITUTIONS])
+        summary.merge_cells(start_row=3, start_column=1, end_row=3, end_column=len(HEADERS))
     taken: set[str] = set()
     for rank, f in enumerate(ranked, start=1):
         none = OrderFigures(by_step={})

@@ -140,3 +140,22 @@ async def test_a_report_returned_after_its_date_is_due_again_by_the_day_the_supe
     supervision.remind_reports(fast_bot.app, redo_by - timedelta(days=1))
     reminded = await office.wait_for("提醒：《整改落实情况专题报告》")
     assert f"须于 {redo_by.isoformat()} 前报送" in reminded.text, reminded.text
+
+
+def test_a_roll_up_of_no_institution_says_so_rather_than_ending_at_ru_xia():
+    """The 汇总报告 of a bureau with no institution yet read 全系统 0 个单位共查摆问题 0 个 …
+    各单位按销号率排名如下。 and then nothing (an empty table, an empty 二、各单位情况): on paper,
+    a page lost. It says plainly there is none; the workbook's summary sheet too."""
+    from datetime import date
+
+    import docx
+    import openpyxl
+
+    from documents import rollup_report, rollup_workbook
+
+    document = docx.Document(io.BytesIO(rollup_report.build("示范县卫生健康局", [], {}, date(2026, 12, 1))))
+    said = "\n".join(p.text for p in document.paragraphs)
+    assert "如下" not in said and "二、各单位情况" not in said and not document.tables, said
+    assert "示范县卫生健康局目前还没有下属单位接入本系统" in said, said
+    book = openpyxl.load_workbook(io.BytesIO(rollup_workbook.to_bytes([], {}, date(2026, 12, 1))))
+    assert book["汇总"]["A3"].value == "目前还没有下属单位接入本系统，没有可以汇总的数据。"
