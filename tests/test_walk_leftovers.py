@@ -159,3 +159,20 @@ def test_a_roll_up_of_no_institution_says_so_rather_than_ending_at_ru_xia():
     assert "示范县卫生健康局目前还没有下属单位接入本系统" in said, said
     book = openpyxl.load_workbook(io.BytesIO(rollup_workbook.to_bytes([], {}, date(2026, 12, 1))))
     assert book["汇总"]["A3"].value == "目前还没有下属单位接入本系统，没有可以汇总的数据。"
+
+
+def test_the_self_check_reviewer_is_named_one_way_in_each_language():
+    """/selfcheck's guided form asked 由谁审定？…审定人姓名 and previewed 审定：…, then its
+    one-liner's usage, the confirmation and the reviewer's notice said 审核人 and 请审核: two
+    words for one person. The seeds and the glossary say 审定 (自查报告…审定); the self-check's
+    every sentence says it."""
+    from texts import CATALOGS
+
+    for language, other in (("zh-CN", "审核"), ("zh-TW", "審核")):
+        mixed = [
+            key
+            for key, text in CATALOGS[language].items()
+            if (key.startswith("selfcheck") or key == "cmd.selfcheck") and other in text
+        ]
+        assert not mixed, (language, mixed)
+    assert "审定人：" in CATALOGS["zh-CN"]["selfcheck.requested"]
