@@ -176,3 +176,33 @@ def test_the_self_check_reviewer_is_named_one_way_in_each_language():
         ]
         assert not mixed, (language, mixed)
     assert "审定人：" in CATALOGS["zh-CN"]["selfcheck.requested"]
+
+
+def _commands(fast_bot, user_id: int) -> list[str]:
+    import json
+
+    for key, listed in fast_bot.api.commands.items():
+        scope = json.loads(key)
+        if scope.get("type") == "chat" and int(scope.get("chat_id", 0)) == user_id:
+            return [c["command"] for c in listed]
+    return []
+
+
+async def test_a_lone_hospitals_office_has_no_reports_but_a_county_institutions_does(
+    fast_bot, fast_client, invited, db_path
+):
+    """A hospital under no county or bureau: its office's command list offered /reports, which
+    only ever answered 还没有要求报送的报告 (only a supervising body asks for reports). It is
+    listed, and in /help, where there is a body above to ask."""
+    office = await join(fast_client, invited, 103, "王芳")
+    assert "reports" not in _commands(fast_bot, office.id) and "inbox" in _commands(fast_bot, office.id)
+    assert "/reports" not in (await office.send("/help"))[-1].text
+
+
+async def test_a_county_institutions_office_keeps_reports(fast_bot, fast_client, db_path):
+    from test_supervision import county, everyone_joins
+
+    joined = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    office = joined["甲办"]
+    assert "reports" in _commands(fast_bot, office.id)
+    assert "/reports" in (await office.send("/help"))[-1].text
