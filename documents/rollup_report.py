@@ -38,6 +38,12 @@ HEADERS = [
 ]
 
 
+NO_INSTITUTIONS = (
+    "{body}目前还没有下属单位接入本系统，没有可以汇总的整改落实情况。"
+    "下属单位导入名单并开始使用后，本报告将逐一列出各单位的情况。"
+)
+
+
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
@@ -56,6 +62,10 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
     closed = sum(f.closed for f in ranked)
     overdue = sum(f.overdue for f in ranked)
     document.add_heading("一、总体情况", level=1)
+    if not ranked:  # a ranking "如下。" over nothing read as a page lost in printing
+        document.add_paragraph(NO_INSTITUTIONS.format(body=body))
+        signature(document, body, written_on)
+        return _saved(document)
     rate = _percent(closed / total if total else None)
     document.add_paragraph(
         f"全系统 {len(ranked)} 个单位共查摆问题 {total} 个，已销号 {closed} 个（{rate}），"
@@ -103,6 +113,10 @@ def build(body: str, ranked: list[Figures], orders: dict[str, OrderFigures], wri
             lines.append(f"群众通过意见箱二维码反映：{counts}。")
         document.add_paragraph("".join(lines))
     signature(document, body, written_on)
+    return _saved(document)
+
+
+def _saved(document) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

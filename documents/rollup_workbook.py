@@ -53,10 +53,14 @@ BOLD = bold()
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'  # 2026年11月30日, as officials write a date
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP_LEFT = Alignment(horizontal="left", vertical="top")
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 SHEET_LIMIT = 31  # Excel's limit on a sheet's name
 WRAPPED = (2, 11)  # the institution's name and the longest-overdue problem's title
 OVERDUE_WIDTHS = {"C": 17, "D": 10, "E": 16, "F": 10}  # C: 2026年10月31日 whole, not ###
+OVERDUE_TITLE = "超期问题清单（超期最久的在前）"
+NO_INSTITUTIONS = "目前还没有下属单位接入本系统，没有可以汇总的数据。"
+OVERDUE_HEADERS = ("问题编号", "问题", "完成时限", "超期（天）", "责任科室", "责任领导")
 
 
 def fit_height(sheet, row: int) -> None:
@@ -135,7 +139,7 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
         ("红灯", f.by_light.get(problems.RED, 0)),
         ("黄灯", f.by_light.get(problems.AMBER, 0)),
         ("绿灯", f.by_light.get(problems.GREEN, 0)),
-        ("超期", f.overdue),
+        ("超期问题数", f.overdue),
         ("最长超期（天）", f.longest_overdue_days or ""),
         ("延期次数", f.extensions),
         ("回头看满意度", f.satisfaction if f.satisfaction is not None else "不足法定票数，不公布"),
@@ -155,7 +159,12 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
         fit_height(sheet, row[0].row)
     if f.overdue_list:
         sheet.append([])
-        sheet.append(["超期问题", "标题", "完成时限", "超期（天）", "责任科室", "责任领导"])
+        # A title over the list, and 问题编号 over the ids: 超期问题 above a column of numbers
+        # (12, 34) read on paper as how many problems were overdue.
+        sheet.append([OVERDUE_TITLE])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row, end_column=6)
+        sheet.cell(sheet.max_row, 1).font = BOLD
+        sheet.append(list(OVERDUE_HEADERS))
         for cell in sheet[sheet.max_row]:
             cell.font, cell.alignment = BOLD, WRAP
         fit_height(sheet, sheet.max_row)
@@ -174,6 +183,8 @@ def _institution_sheet(sheet, f: Figures, orders: OrderFigures) -> None:
             sheet.cell(sheet.max_row, 3).number_format = DATE_FORMAT
             for column in (2, 5, 6):
                 sheet.cell(sheet.max_row, column).alignment = WRAP
+            for column in (1, 3, 4):  # on the first line of a wrapped title, not under its last
+                sheet.cell(sheet.max_row, column).alignment = TOP_LEFT
             fit_height(sheet, sheet.max_row)
         left_out = f.overdue - len(f.overdue_list)
         if left_out > 0:  # the roll-up keeps the oldest; the rest are in the institution's ledger
@@ -201,6 +212,9 @@ def to_bytes(ranked: list[Figures], orders: dict[str, OrderFigures], today: date
         summary.column_dimensions[get_column_letter(index)].width = width
     fit_height(summary, 2)
     summary.freeze_panes = "C3"
+    if not ranked:  # headers over nothing read as a sheet cut off in printing
+        summary.append([NO_INSTITUTIONS])
+        summary.merge_cells(start_row=3, start_column=1, end_row=3, end_column=len(HEADERS))
     taken: set[str] = set()
     for rank, f in enumerate(ranked, start=1):
         none = OrderFigures(by_step={})

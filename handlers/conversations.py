@@ -62,7 +62,7 @@ CONVERSATIONS: dict[str, tuple[str, ...]] = {
     "sheet_form": ("title", "subjects", "closes", "raters", "confirm"),
     "selfcheck_form": ("subject", "due", "reviewer", "confirm"),
     "survey": ("answering",),
-    "upward_report": ("uploading", "return_comment"),
+    "upward_report": ("uploading", "return_comment", "return_date"),
     "departments": ("new_name",),
     "order_send_back": ("order_return_comment",),
 }

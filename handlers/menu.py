@@ -33,6 +33,7 @@ from telegram.ext import (
 
 from callbacks import MENU_MORE
 from handlers.access import GUEST, MEMBERS, READER, current_person, language, person_of, refuse, requires
+from jobs import supervision
 from storage.people import COMMISSION, HEAD, LEADER, OFFICE, STAFF, SUPERVISOR, Person
 from texts import every_language, say
 
@@ -88,6 +89,10 @@ ENTRIES: list[tuple[str, str | None, frozenset[str]]] = [
     ("surveys", None, frozenset({OFFICE})),
 ]
 ALWAYS = ("cancel",)
+# Commands listed for these roles only in a deployment with a supervising body: /reports shows an
+# institution's office what the body asked of it; a lone hospital's office had it in its command
+# list, and it only ever answered 还没有要求报送的报告.
+WITH_A_BODY = {"reports": frozenset({OFFICE})}
 # The buttons each role uses every day, in the order shown (the role's main work first: a 督导组
 # member's 各单位汇总 heads the keyboard); a person with several roles gets the set of the first of
 # PRECEDENCE they hold. Everything else of theirs is under 更多.
@@ -105,8 +110,19 @@ MORE = "btn.more"
 HELP_ROLES = (STAFF, HEAD, LEADER, OFFICE, SUPERVISOR, COMMISSION)  # the order of /help's sections
 
 
-def entries_for(person: Person) -> list[tuple[str, str | None]]:
-    return [(command, button) for command, button, roles in ENTRIES if person.has_any(roles)]
+def entries_for(person: Person, with_a_body: bool = True) -> list[tuple[str, str | None]]:
+    """The person's commands (with their menu buttons); without a supervising body above
+    (`with_a_body` False), not those that only it gives something to show (WITH_A_BODY)."""
+    return [
+        (command, button)
+        for command, button, roles in ENTRIES
+        if person.has_any(roles if with_a_body else roles - WITH_A_BODY.get(command, frozenset()))
+    ]
+
+
+def has_a_body(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Is there a supervising body (督导) in this deployment?"""
+    return supervision.body_view(context.application) is not None
 
 
 def button_of(command: str) -> str:
@@ -277,7 +293,7 @@ async def open_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def publish_commands(context: ContextTypes.DEFAULT_TYPE, person: Person, lang: str) -> None:
     """This person's own command list, in their language, shown by Telegram's menu button."""
-    commands = [BotCommand(c, say(lang, f"cmd.{c}")) for c, _ in entries_for(person)]
+    commands = [BotCommand(c, say(lang, f"cmd.{c}")) for c, _ in entries_for(person, has_a_body(context))]
     commands += [BotCommand(c, say(lang, f"cmd.{c}")) for c in ALWAYS]
     await context.bot.set_my_commands(commands, scope=BotCommandScopeChat(person.chat_id))
 
@@ -294,15 +310,20 @@ async def show_menu(
     )
 
 
-def help_sections(person: Person, lang: str) -> list[str]:
+def help_sections(person: Person, lang: str, with_a_body: bool = True) -> list[str]:
     """/help from ENTRIES, the list the command menu and the handlers' tests are built from: a
-    section per role the person holds, each command once, under the first role that has it."""
+    section per role the person holds, each command once, under the first role that has it
+    (without a supervising body, not what only it gives something to show)."""
     shown: set[str] = set()
     parts = []
     for role in HELP_ROLES:
         if role not in person.roles:
             continue
-        commands = [c for c, _, roles in ENTRIES if role in roles and c not in shown]
+        commands = [
+            c
+            for c, _, roles in ENTRIES
+            if role in roles and c not in shown and (with_a_body or role not in WITH_A_BODY.get(c, ()))
+        ]
         shown.update(commands)
         if commands:
             parts.append(
@@ -320,7 +341,11 @@ def help_sections(person: Person, lang: str) -> list[str]:
 async def show_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = person_of(update, context)
     lang = language(update, context, person)
-    parts = [say(lang, "help.title"), *help_sections(person, lang), say(lang, "help.footer")]
+    parts = [
+        say(lang, "help.title"),
+        *help_sections(person, lang, has_a_body(context)),
+        say(lang, "help.footer"),
+    ]
     await context.bot.send_message(
         update.effective_chat.id,
         "\n\n".join(parts),

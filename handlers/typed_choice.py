@@ -90,30 +90,42 @@ def _head(label: str) -> str:
     return _key(words)
 
 
-def match(typed: str, options: dict[str, str]) -> str | None:
-    """The value of the option whose label is what was typed (compared in normalised form, so
-    "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部), else whose words
-    without their note are (匿名提交, 完成), else whose long words start with what was typed
-    (匿名; never digits, never a short button: 10 is not 100%, 下周 is not 下周一); None when
-    nothing, or more than one value, matches at the first of these that finds any."""
+def match(typed: str, options: dict[str, str], within: bool = True) -> str | None:
+    """The value of the one option `candidates` finds for what was typed; None when it finds
+    none, or options of more than one value."""
+    found = {options[label] for label in candidates(typed, options, within)}
+    return found.pop() if len(found) == 1 else None
+
+
+def candidates(typed: str, options: dict[str, str], within: bool = True) -> list[str]:
+    """The labels that what was typed names: the option whose label it is (compared in
+    normalised form, so "门诊 部", "门诊部。" and a pasted zero-width space all match 门诊部),
+    else whose words without their note are (匿名提交, 完成), else whose long words hold it
+    (匿名 for 匿名提交, 态度 for 服务态度: people type the word that matters; never digits,
+    never a short button: 10 is not 100%, 下周 is not 下周一). The first of these that finds
+    any decides; more than one label is an ambiguous answer (服务: 医疗服务 and 服务态度).
+    A list of short answers that is not a keyboard (没有, 好的 read from free text) passes
+    within=False, where only a start counts: 有照片 is not 没有照片."""
     wanted = _key(typed)
     if not wanted:
-        return None
+        return []
     heads = {label: _head(label) for label in options}
+
+    def long_word(label: str) -> bool:
+        return len(wanted) >= 2 and wanted.isalpha() and len(heads[label]) >= PREFIX_FROM
+
+    def holds(label: str) -> bool:
+        return wanted in heads[label] if within else heads[label].startswith(wanted)
+
     for fits in (
         lambda label: _key(label) == wanted,
         lambda label: heads[label] == wanted,
-        lambda label: (
-            len(wanted) >= 2
-            and wanted.isalpha()
-            and len(heads[label]) >= PREFIX_FROM
-            and heads[label].startswith(wanted)
-        ),
+        lambda label: long_word(label) and holds(label),
     ):
-        found = {value for label, value in options.items() if fits(label)}
+        found = [label for label in options if fits(label)]
         if found:
-            return found.pop() if len(found) == 1 else None
-    return None
+            return found
+    return []
 
 
 # ---- what the bot offered ---------------------------------------------------------------------
@@ -525,8 +537,25 @@ class TypedStep(BaseHandler):
         return None  # the conversation stays at this step
 
 
-async def _hint(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, on_hint: OnHint | None) -> None:
-    sent = await reply(update, context, key)
+async def _hint(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    key: str,
+    on_hint: OnHint | None,
+    options: dict[str, str] | None = None,
+) -> None:
+    """Point at the buttons; when what was typed names several of them (态度 for 服务态度 and
+    工作态度), name those again, so the person sees which they meant without scrolling up."""
+    if options is None and update.effective_chat is not None:
+        newest = offered(update.get_bot(), update.effective_chat.id)[:1]
+        options = newest[0].options() if newest else {}
+    typed = update.effective_message.text if update.effective_message else None
+    several = candidates(typed or "", options or {})
+    if len({(options or {})[label] for label in several}) > 1:
+        listed = "\n".join(f"• {names.normalise(label)}" for label in several)
+        sent = await reply(update, context, "choice.ambiguous", options=listed)
+    else:
+        sent = await reply(update, context, key)
     if on_hint is not None:
         await on_hint(update, context, sent)
 
@@ -584,7 +613,7 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
     ]
     if not found:
         if buttons_last(update.get_bot(), update.effective_chat.id):
-            await reply(update, context, HINT)
+            await _hint(update, context, HINT, None)
             return True
         return False
     for handler in context.application.handlers.get(0, []):
@@ -615,9 +644,10 @@ def handler(
 
     @requires(*roles)
     async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE):
-        value = match(update.message.text, options(update, context))
+        offered_here = options(update, context)
+        value = match(update.message.text, offered_here)
         if value is None:
-            await _hint(update, context, hint_key, on_hint)
+            await _hint(update, context, hint_key, on_hint, offered_here)
             return None  # the conversation stays at this step
         return await chosen(update, context, value)
 

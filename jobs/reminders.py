@@ -12,6 +12,7 @@ from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROGRESS_REPORT
 from jobs import bad_rows, delivery
 from jobs.slices import Slices, people_around, people_waiting
 from storage import outbox, people, problems, reminders
+from storage.clock import clock
 from storage.people import HEAD, LEADER, OFFICE, Person
 from storage.reminders import Reminder
 from texts import say
@@ -50,15 +51,17 @@ def _grouping(slot) -> str:
     return f"reminders:{slot.isoformat()}"
 
 
-def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences) -> int:
+def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audiences, day=None) -> int:
+    """Queue the reminder for its audience in the slot's message; `day`: the day its figures
+    are of (the slot's, or today's for a catch-up)."""
     db, settings = services.of(app).db, services.of(app).settings
     queued = 0
     kind = reminder.kind
+    day = day or slot.astimezone(settings.timezone).date()
     if kind == "due" and reminder.days == 0:
         # no working day left: today is the deadline, or the last working day before a deadline
         # on a rest day (a Friday's reminder of a Sunday deadline said 今天到期)
-        today = slot.astimezone(settings.timezone).date()
-        kind = "today" if problem.deadline == today else "last_working_day"
+        kind = "today" if problem.deadline == day else "last_working_day"
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
         # a bundled reminder carries several problems' buttons: each names its problem, and a
@@ -83,7 +86,7 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
             text,
             buttons=buttons,
             grouping=_grouping(slot),
-            dedup_key=f"reminder:{problem.id}:{reminder.key}:{slot.date().isoformat()}:{person.id}",
+            dedup_key=f"reminder:{problem.id}:{reminder.key}:{day.isoformat()}:{person.id}",
             due_at=outbox.after_quiet_hours(slot, settings.timezone, settings.quiet_hours),
         )
     return queued
@@ -125,6 +128,8 @@ def _queue_problem(app: Application, problem, slots: list, audiences: Audiences)
     settings = services.of(app).settings
     queued = 0
     with bad_rows.skipped_if_bad(app, "problems", problem.id, savepoint=False):  # dedup keys
+        if len(slots) > 1:  # back after downtime: one reminder, today's figures
+            return _catch_up(app, problem, slots, audiences)
         for slot in slots:
             for reminder in reminders.reminders_on(
                 problem,
@@ -135,3 +140,23 @@ def _queue_problem(app: Application, problem, slots: list, audiences: Audiences)
             ):
                 queued += _queue(app, problem, reminder, slot, audiences)
     return queued
+
+
+def _catch_up(app: Application, problem, slots: list, audiences: Audiences) -> int:
+    """The slots missed while the bot was down, folded into one reminder in the latest slot's
+    message, with the figures of today (a restart before today's slot included: today's own
+    reminder, if it says the same, is then that one, deduplicated by its key). One per slot,
+    each with the days as they were, read as a burst that contradicted itself."""
+    settings = services.of(app).settings
+    today = clock.now().astimezone(settings.timezone).date()
+    reminder = reminders.caught_up(
+        problem,
+        [slot.astimezone(settings.timezone).date() for slot in slots],
+        today,
+        settings.reminder_days,
+        settings.escalate_leader_after,
+        settings.escalate_office_after,
+    )
+    if reminder is None:
+        return 0
+    return _queue(app, problem, reminder, slots[-1], audiences, day=today)

@@ -207,12 +207,6 @@ def remind_reports(app, today: date) -> int:
         return 0
     db, told = services.of(body).db, 0
     for request in upward_reports.open_requests(db, today):
-        if today == request.due_on - timedelta(days=1):
-            key = "upward.reminder"
-        elif today > request.due_on:
-            key = "upward.overdue"
-        else:
-            continue
         done = {
             i
             for i, s in upward_reports.statuses(db, request.id).items()
@@ -220,16 +214,17 @@ def remind_reports(app, today: date) -> int:
         }
         for view in institution_views(body):
             unit = institutions.unit(view)
-            if unit.id in done:
+            due = upward_reports.due_on(db, request, unit.id)  # a returned one: the day given with it
+            if unit.id in done or today < due - timedelta(days=1) or today == due:
                 continue
             told += notices.notify(
                 view,
                 notices.office(view),
-                key,
+                "upward.overdue" if today > due else "upward.reminder",
                 dedup=f"upward:{request.id}:{today}",
                 buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
                 title=request.title,
-                due=request.due_on.isoformat(),
+                due=due.isoformat(),
             )
     return told
 

@@ -7,7 +7,7 @@ moment up to which it has done its work, kept in the sweep file beside the datab
 that fails is reported to the office once, rolls back only its own work and tries its window
 again on the next pass, while the others go on. Within a task, one row that cannot be handled
 is skipped and reported (jobs.bad_rows). A bot that was down catches up on start, once, task by
-task."""
+task (deadline reminders: one per problem for all the slots missed, with today's figures)."""
 
 from __future__ import annotations
 

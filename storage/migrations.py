@@ -1118,3 +1118,10 @@ def m350_no_message_ids_in_user_data(db: sqlite_utils.Database) -> None:
             )
         else:
             db.execute("delete from bot_state where kind = 'user' and id = ?", [ident])
+
+
+@migrations()
+def m410_report_redo_dates(db: sqlite_utils.Database) -> None:
+    """A report the supervisor returns is due again by the day the supervisor gives with the
+    return (redo_by), not by the request's first date, which may be past or not what was said."""
+    db.execute("alter table report_submissions add column redo_by text")

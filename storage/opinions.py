@@ -158,13 +158,19 @@ def get(db: sqlite_utils.Database, opinion_id: str) -> Opinion | None:
     return _opinion(rows[0]) if rows else None
 
 
+def has_words(text: str) -> bool:
+    """Does the text say something in words (a letter or a digit, in any script)? An opinion of
+    emoji or punctuation alone (😡, ？？？) tells the office nothing it could act on or answer."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
 def submit(
     db: sqlite_utils.Database, draft: Draft, author_id: int | None, keys: Keys, today: date
 ) -> tuple[str, str | None]:
     """Store the opinion; returns its public id and, when anonymous, the receipt (shown once,
     never stored). An anonymous one goes to the mixing pool and reaches the disk with its batch
     (storage/anonymous_pool.py); a named one is written at once."""
-    if not draft.category or not draft.text:
+    if not draft.category or not draft.text or not has_words(draft.text):
         raise OpinionError("incomplete")
     pool = anonymous_pool.pool_for(db)
     if draft.public and (not draft.anonymous or author_id is not None):

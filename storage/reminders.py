@@ -67,6 +67,36 @@ def reminders_on(
     return [Reminder(problem.id, "overdue", late, audience)]
 
 
+def caught_up(
+    problem: Problem,
+    missed: list[date],
+    today: date,
+    days_before: tuple[int, ...],
+    leader_after: int,
+    office_after: int,
+) -> Reminder | None:
+    """After downtime: one reminder for the days missed, with today's figures (还有 1 个工作日,
+    已逾期 3 个工作日 as they stand now), not one per day with the days as they were then; None
+    when none of those days called for one. Whoever a missed day's reminder was for hears it."""
+    called = [
+        r for day in missed for r in reminders_on(problem, day, days_before, leader_after, office_after)
+    ]
+    if not called or problem.deadline is None:
+        return None
+    if today <= problem.deadline:
+        return Reminder(
+            problem.id, "due", working_days_between(today, problem.deadline), (DEPARTMENT, LEADER)
+        )
+    late = working_days_between(problem.deadline, today)
+    ladder = (
+        (DEPARTMENT,)
+        + ((LEADER,) if late >= leader_after else ())
+        + ((OFFICE,) if late >= office_after else ())
+    )
+    audience = tuple(dict.fromkeys(ladder + tuple(a for r in called for a in r.audience)))
+    return Reminder(problem.id, "overdue", late, audience)
+
+
 def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) -> list[datetime]:
     """The reminder times (aware) in (after, until]: one per local day."""
     slots: list[datetime] = []

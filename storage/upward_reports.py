@@ -214,18 +214,21 @@ def decide(
     accepted: bool,
     by: int | None,
     comment: str | None = None,
+    redo_by: date | None = None,
 ) -> bool:
-    """Accept or return the submitted report (its latest version), with the body's comment when
-    returned; False when it was not waiting for a decision (a double tap, an old button)."""
+    """Accept or return the submitted report (its latest version), with the body's comment and
+    the day it is due again (`redo_by`) when returned; False when it was not waiting for a
+    decision (a double tap, an old button)."""
     comment = comment.strip() if comment else None
     if comment is not None and len(comment) > MAX_COMMENT:
         raise ReportError("comment_too_long")
     decision, now = (ACCEPTED if accepted else RETURNED), iso(clock.now())
+    again = redo_by.isoformat() if redo_by is not None and not accepted else None
     with db.atomic():
         changed = db.execute(
-            "update report_submissions set status = ?, decided_at = ? where request_id = ? and "
-            "institution_id = ? and status = ?",
-            [decision, now, request_id, institution_id, SUBMITTED],
+            "update report_submissions set status = ?, decided_at = ?, redo_by = ? where "
+            "request_id = ? and institution_id = ? and status = ?",
+            [decision, now, again, request_id, institution_id, SUBMITTED],
         ).rowcount
         if changed:
             db.execute(
@@ -244,17 +247,29 @@ def decide(
     return bool(changed)
 
 
+def due_on(db: sqlite_utils.Database, request: Request, institution_id: int) -> date:
+    """The day an institution's report is due: the day the supervisor gave when returning it,
+    else the request's."""
+    row = db.execute(
+        "select redo_by from report_submissions where request_id = ? and institution_id = ? and status = ?",
+        [request.id, institution_id, RETURNED],
+    ).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else request.due_on
+
+
 def late(db: sqlite_utils.Database, request: Request, institution_ids: list[int], today: date) -> list[int]:
-    """The institutions past the date with no report waiting or accepted (a returned one is due
-    again)."""
-    if today <= request.due_on:
-        return []
+    """The institutions past their date with no report waiting or accepted (a returned one is
+    due again, by the day given with the return)."""
     done = {i for i, s in statuses(db, request.id).items() if s in (SUBMITTED, ACCEPTED)}
-    return [i for i in institution_ids if i not in done]
+    return [i for i in institution_ids if i not in done and today > due_on(db, request, i)]
 
 
 def open_requests(db: sqlite_utils.Database, today: date, within_days: int = 30) -> list[Request]:
-    """Requests due from a month ago on: what the sweeper still reminds about."""
+    """Requests due from a month ago on, or returned to be redone by a day since: what the
+    sweeper still reminds about."""
     since = date.fromordinal(today.toordinal() - within_days).isoformat()
-    query = "select * from report_requests where due_on >= ? order by id"
-    return [_request(r) for r in db.query(query, [since])]
+    query = (
+        "select * from report_requests where due_on >= ? or id in (select request_id from "
+        "report_submissions where status = ? and redo_by >= ?) order by id"
+    )
+    return [_request(r) for r in db.query(query, [since, RETURNED, since])]

@@ -675,6 +675,7 @@ async def test_a_supervisors_question_leaves_no_message_id_on_disk(fast_bot, fas
     assert not where, f"the supervisor's chat and the arrival's message id on disk: {held}"
 
     await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
+    await supervisor.send("5个工作日")  # the day it is due again
     edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
     assert "已退回甲医院" in edited.text and edited.labels() == ["📄 查看"]  # edited: decided
 

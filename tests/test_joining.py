@@ -73,7 +73,7 @@ async def test_three_roles_join_and_each_sees_their_own_menu(running_bot, client
         "sheets",
         "selfcheck",
         "selfchecks",
-        "reports",  # the reports the body above asked of the institution (bureauwalk)
+        # not /reports: this hospital has no supervising body to ask it for reports (leftovers)
         "poster",
         "slips",
         "survey",

@@ -236,7 +236,8 @@ def test_the_roll_up_workbook_prints_on_a4_with_its_header_on_every_page_and_say
         values.count(1) >= 1
         and "另有 70 项超期问题未列出（此处列出超期最久的 50 项），完整清单见该单位整改台账。" in values
     )
-    header = values.index("超期问题") + 1
+    header = values.index("问题编号") + 1  # not 超期问题 over the ids, read as a count on paper
+    assert values[header - 2] == "超期问题清单（超期最久的在前）" and "超期问题" not in values
     assert first.print_title_rows == f"${header}:${header}"
     assert first.cell(header + 1, 2).alignment.wrap_text and first.cell(header + 1, 3).number_format == (
         'yyyy"年"m"月"d"日"'
@@ -255,7 +256,7 @@ def test_wrapped_cells_of_the_roll_up_have_rows_tall_enough_and_dates_room_to_sh
     lines = ledger_workbook.display_width(unit.longest_overdue_title) / title_width
     assert summary_sheet.row_dimensions[3].height >= lines * ledger_workbook.LINE_HEIGHT
     sheet = book.worksheets[1]
-    header = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "超期问题")
+    header = next(r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 1).value == "问题编号")
     listed = header + 1
     lines = ledger_workbook.display_width(sheet.cell(listed, 2).value) / (
         sheet.column_dimensions["B"].width - 1

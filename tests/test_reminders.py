@@ -115,7 +115,10 @@ async def test_a_reminder_due_in_quiet_hours_arrives_at_eight(running_bot, team,
     assert message.buttons
 
 
-async def test_downtime_across_three_reminder_times_sends_each_once(running_bot, team, db):
+async def test_downtime_across_three_reminder_times_sends_one_with_todays_figures(running_bot, team, db):
+    """Back after missing three slots, the head got three reminders at once, 已逾期 1, 2 and 3
+    个工作日, the days as they were: one now, with today's count; the leader, whom the third
+    day reaches, hears it too."""
     dispatched(db, date(2026, 12, 4))  # due Friday: Monday to Wednesday are overdue days 1-3
     clock.freeze(at(date(2026, 12, 7), 8, 0))  # Monday morning, then the bot goes down
     await sweeper.sweep_app(running_bot.app)
@@ -125,12 +128,38 @@ async def test_downtime_across_three_reminder_times_sends_each_once(running_bot,
     await sweeper.sweep_app(running_bot.app)
     await sweeper.sweep_app(running_bot.app)  # a second pass adds nothing
     head = [(kind, day) for name, kind, day in queued(db) if name == "刘洋"]
-    assert head == [("overdue-1", "2026-12-07"), ("overdue-2", "2026-12-08"), ("overdue-3", "2026-12-09")]
+    assert head == [("overdue-3", "2026-12-09")]
+    assert [(kind, day) for name, kind, day in queued(db) if name == "李娜"] == [("overdue-3", "2026-12-09")]
     for _ in range(4):
         await delivery.send_due(running_bot.app)
     await team["刘洋"].wait_for("已逾期 3 个工作日")
     texts = [m.text for m in team["刘洋"].inbox if m.text and "已逾期" in m.text]
-    assert sorted(texts) == sorted(set(texts)) and len(texts) == 3
+    assert len(texts) == 1, texts
+
+
+async def test_back_before_todays_slot_the_catch_up_is_todays_reminder(running_bot, team, db):
+    """Back at 08:30 on Wednesday, after Monday's and Tuesday's slots: one reminder with
+    Wednesday's figures, and the 09:00 slot, which says the same, sends nothing more."""
+    dispatched(db, date(2026, 12, 4))
+    clock.freeze(at(date(2026, 12, 6), 20, 0))  # Sunday evening, then the bot goes down
+    await sweeper.sweep_app(running_bot.app)
+    await running_bot.stop()
+    clock.freeze(at(date(2026, 12, 9), 8, 30))
+    await running_bot.start()
+    await sweeper.sweep_app(running_bot.app)
+    clock.freeze(at(date(2026, 12, 9), 9, 0, 5))
+    await sweeper.sweep_app(running_bot.app)
+    assert [(kind, day) for name, kind, day in queued(db) if name == "刘洋"] == [("overdue-3", "2026-12-09")]
+
+
+def test_a_catch_up_of_due_days_counts_from_today():
+    from storage import reminders
+
+    problem = type("P", (), {"id": 1, "status": "dispatched", "deadline": date(2026, 12, 11)})()
+    missed = [date(2026, 12, 8)]  # three working days before: a reminder was due
+    found = reminders.caught_up(problem, missed, date(2026, 12, 10), (7, 3, 1, 0), 3, 7)
+    assert found is not None and (found.kind, found.days) == ("due", 1)
+    assert reminders.caught_up(problem, [date(2026, 12, 9)], date(2026, 12, 10), (7, 3, 1, 0), 3, 7) is None
 
 
 async def test_reminders_for_one_person_in_one_slot_come_as_one_message(running_bot, team, db):

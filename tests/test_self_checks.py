@@ -49,7 +49,7 @@ async def team(running_bot, client, invited, db):
 async def test_returned_redone_approved_and_listed(team, running_bot, db):
     office, head, leader = team["王芳"], team["刘洋"], team["李娜"]
     asked = await confirmed(office, "/selfcheck 门诊部 2026-12-04")
-    assert "审核人：李娜" in asked[-1].text
+    assert "审定人：李娜" in asked[-1].text
     await deliver(running_bot.app)
     await head.wait_for("请 门诊部 于 2026-12-04 前提交自查报告")
 
@@ -89,7 +89,7 @@ async def test_returned_redone_approved_and_listed(team, running_bot, db):
     await leader.press("查看")
     assert "已通过" in (await leader.press("通过"))[-1].text
     await deliver(running_bot.app)
-    await head.wait_for("已审核通过")
+    await head.wait_for("已审定通过")
 
     await office.send("/selfchecks")
     listed = await office.press_data(office.inbox[-1].message_id, "sc:l:1")
@@ -104,7 +104,7 @@ async def test_returned_redone_approved_and_listed(team, running_bot, db):
 async def test_a_person_sends_a_document_and_is_reminded_while_overdue(team, running_bot, db):
     office, staff, head = team["王芳"], team["张伟"], team["刘洋"]
     asked = await confirmed(office, "/selfcheck 张伟 2026-12-01")
-    assert "审核人：刘洋" in asked[-1].text  # a person's report goes to a head of their department
+    assert "审定人：刘洋" in asked[-1].text  # a person's report goes to a head of their department
     await deliver(running_bot.app)
     await staff.wait_for("前提交自查报告")
 

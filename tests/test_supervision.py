@@ -363,8 +363,11 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     assert content.startswith(b"PK")  # a Word file
     asked_why = await supervisor.press("退回重报", message=arrived)
     assert "请写下退回甲医院" in asked_why[-1].text
-    sent_back = await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
-    assert "已退回甲医院" in sent_back[-1].text
+    when = await supervisor.send("整改措施不具体，请逐条写明责任人和时限。")
+    assert "哪一天前重新报送" in when[-1].text, when[-1].text  # not returned before its day is given
+    redo_by = today + timedelta(days=10)
+    sent_back = await supervisor.send(redo_by.isoformat())
+    assert "已退回甲医院" in sent_back[-1].text and redo_by.isoformat() in sent_back[-1].text
     edited = next(m for m in supervisor.inbox if m.message_id == arrived.message_id)
     # the arrival, edited: decided, so no 通过 / 退回 left, but the report is still one tap away
     assert "已退回甲医院" in edited.text and edited.labels() == ["📄 查看"], edited.labels()
@@ -372,6 +375,7 @@ async def test_a_written_report_goes_up_in_two_taps(fast_bot, fast_client, db_pa
     assert any(m.document for m in reopened)
     returned = await office_a.wait_for("督导组退回了")
     assert "退回意见：整改措施不具体，请逐条写明责任人和时限。" in returned.text
+    assert f"于 {redo_by.isoformat()} 前重新报送" in returned.text, returned.text
     preview = await office_a.press("报送本单位综合报告", message=returned)
     await office_a.press("确认报送", message=preview[-1])
     again = await supervisor.wait_for("甲医院重新报送了")  # the second arrival, with the last word
@@ -431,6 +435,7 @@ async def test_a_report_uploaded_returned_with_words_and_sent_again(fast_bot, fa
     assert upward_reports.status_of(fast_bot.db, request.id, a_id) == upward_reports.SUBMITTED
     comment = "第三部分只有原则表态，请补充整改时限、责任人；附件请用正式文号。"
     await supervisor.send(comment)
+    await supervisor.send("5个工作日")
     returned = await office_a.wait_for("督导组退回了")
     assert f"退回意见：{comment}" in returned.text
 

@@ -73,7 +73,7 @@ COMMENT_LIMIT = 2000  # a returned self-check's comment
 
 
 async def _one_liner_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words: list[str]):
-    """/selfcheck 门诊部 2026-12-15 [审核人]: the people it names are asked at once, so it is held
+    """/selfcheck 门诊部 2026-12-15 [审定人]: the people it names are asked at once, so it is held
     for ✅ 确认 (handlers/held_commands.py) under the preview the guided form shows."""
     typed = " ".join(words)
     # 门诊部 ｜ 12月15日 下午 ｜ 张伟 with bars (full-width as an input method types them), or

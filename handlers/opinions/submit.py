@@ -477,6 +477,10 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     if not text:
         await _say(update, context, "opinion.write", limit=limit)
         return WRITING
+    if not opinions.has_words(text):
+        # 😡 alone tells the office nothing to act on or answer: ask for words, keep the draft.
+        await _say(update, context, "opinion.words_needed", limit=limit)
+        return WRITING
     if len(text) > limit:
         # Never cut silently: say how long it is and keep asking.
         await _say(update, context, "opinion.too_long", count=len(text), limit=limit)
@@ -515,10 +519,12 @@ async def photo_while_writing(update: Update, context: ContextTypes.DEFAULT_TYPE
     under it, so a caption is the text; a photo alone is kept while they write (before, both
     were refused, to be sent again)."""
     caption = (update.message.caption or "").strip()
-    if not await _take_photo(update, context, draft, replacing=bool(caption)):
+    words = opinions.has_words(caption)
+    if not await _take_photo(update, context, draft, replacing=words):
         return WRITING
-    if not caption:
-        await _say(update, context, "opinion.photo_kept", count=len(draft.photos))
+    if not words:
+        key = "opinion.words_needed" if caption else "opinion.photo_kept"
+        await _say(update, context, key, count=len(draft.photos), limit=settings(context).opinion_max_chars)
         return WRITING
     if draft.reviewed:
         return await show_preview(update, context)
@@ -566,7 +572,7 @@ async def _take_photo(
 
 def _with_caption(text: str | None, caption: str, replacing: bool) -> str | None:
     if replacing or not text:
-        return caption or text
+        return caption if opinions.has_words(caption) else text
     return f"{text}\n{caption}" if caption else text
 
 
@@ -596,8 +602,9 @@ NO_PHOTOS = (
 
 
 def _one_of(words: tuple[str, ...], text: str) -> bool:
-    """`text` is one of these short answers, as a typed button label is read."""
-    return typed_choice.match(text, {word: word for word in words}) is not None
+    """`text` is one of these short answers, as a typed button label is read (but not a word
+    inside one: 有照片 is not 没有照片)."""
+    return typed_choice.match(text, {word: word for word in words}, within=False) is not None
 
 
 @requires(*MEMBERS, GUEST)

@@ -129,6 +129,9 @@ async def send_workbook(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.callback_query.answer()
     today = ledger.today(context)
     ranked, by_name = await supervision.collect(_app(context), today)
+    if not ranked:  # an old button: the institutions left since (a file of headers says nothing)
+        await _tell(update, context, "rollup.none")
+        return
     content = await asyncio.to_thread(rollup_workbook.to_bytes, ranked, by_name, today)
     await context.bot.send_document(
         update.effective_chat.id,
@@ -143,6 +146,9 @@ async def send_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await update.callback_query.answer()
     today = ledger.today(context)
     ranked, by_name = await supervision.collect(_app(context), today)
+    if not ranked:  # an old button: the institutions left since
+        await _tell(update, context, "rollup.none")
+        return
     body = institutions.institution_of(context.application)
     name = body.name if body else settings(context).institution
     content = await asyncio.to_thread(rollup_report.build, name, ranked, by_name, today)

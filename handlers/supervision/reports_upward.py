@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
@@ -279,7 +280,7 @@ async def _goes_up(
 
 # ---- an office uploads its own file (📎) ----------------------------------------------------
 
-UPLOADING, RETURN_COMMENT = conversations.states("upward_report")
+UPLOADING, RETURN_COMMENT, RETURN_DATE = conversations.states("upward_report")
 
 
 def _the_request(context: ContextTypes.DEFAULT_TYPE, request_id: int):
@@ -407,15 +408,23 @@ async def _decide(
     institution_id: int,
     accepted: bool,
     comment: str | None = None,
+    redo_by: date | None = None,
 ) -> str | None:
-    """Accept or return; the sentence for the supervisor, or None when it was decided already."""
+    """Accept or return (due again by `redo_by`); the sentence for the supervisor, or None when
+    it was decided already."""
     request = upward_reports.get(database(context), request_id)
     unit_view = supervision.view_of(context.application, institution_id)
     if (
         request is None
         or unit_view is None
         or not upward_reports.decide(
-            database(context), request_id, institution_id, accepted, person_of(update, context).id, comment
+            database(context),
+            request_id,
+            institution_id,
+            accepted,
+            person_of(update, context).id,
+            comment,
+            redo_by,
         )
     ):
         return None
@@ -428,7 +437,7 @@ async def _decide(
             "upward.told_returned",
             buttons=[[("upward.btn.submit", REPORT_SUBMIT.data(request.id))]],
             title=request.title,
-            due=request.due_on.isoformat(),
+            due=(redo_by or request.due_on).isoformat(),
             comment=comment or "—",
         )
     return say(
@@ -436,6 +445,7 @@ async def _decide(
         "upward.accepted" if accepted else "upward.returned",
         institution=institutions.institution_of(unit_view).name,
         title=request.title,
+        due=(redo_by or request.due_on).isoformat(),
     )
 
 
@@ -503,9 +513,37 @@ async def receive_comment(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             length=len(comment),
         )
         return RETURN_COMMENT
+    request = upward_reports.get(database(context), request_id)
+    if request is None:
+        await reply(update, context, "upward.decided_already")
+        return ConversationHandler.END
+    context.user_data["upward_return"] = [request_id, institution_id, comment]
+    await reply(update, context, "upward.ask_redo_by", **_redo_examples(context, request))
+    return RETURN_DATE
+
+
+def _redo_examples(context: ContextTypes.DEFAULT_TYPE, request: upward_reports.Request) -> dict[str, str]:
+    """The request's first date, and a day a week on (or that date, when later) to type as an example."""
+    example = max(request.due_on, ledger.today(context) + timedelta(days=7))
+    return {"due": request.due_on.isoformat(), "example": example.isoformat()}
+
+
+@requires(SUPERVISOR)
+async def receive_redo_by(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The day the returned report is due again: the office is told this day, not the request's
+    first (which may be past, or not the day the supervisor's comment names)."""
+    request_id, institution_id, comment = (context.user_data.get("upward_return") or [0, 0, ""])[:3]
+    request = upward_reports.get(database(context), request_id)
+    today = ledger.today(context)
+    typed = update.message.text.strip()
+    redo_by = dates.parse_deadline(typed, today)
+    if request is not None and (redo_by is None or redo_by < today):
+        examples = _redo_examples(context, request)
+        await reply(update, context, "upward.error.redo_by", typed=quoted(typed), **examples)
+        return RETURN_DATE
     context.user_data.pop("upward_return", None)
     arrival = kept_to_edit(update, context, "upward_return")
-    said = await _decide(update, context, request_id, institution_id, False, comment)
+    said = await _decide(update, context, request_id, institution_id, False, comment, redo_by)
     if said is None:
         await reply(update, context, "upward.decided_already")
         return ConversationHandler.END
@@ -587,7 +625,7 @@ async def _asked_of_us(update: Update, context: ContextTypes.DEFAULT_TYPE, unit)
             lang,
             "upward.asked_of_us",
             title=request.title,
-            due=request.due_on.isoformat(),
+            due=upward_reports.due_on(body_db, request, unit.id).isoformat(),
             state=say(lang, f"upward.state.{state}"),
         )
         await context.bot.send_quietly(update.effective_chat.id, text, buttons)
@@ -617,6 +655,7 @@ def handlers() -> list[BaseHandler]:
                     MessageHandler((menu.TYPED | filters.ATTACHMENT) & ~filters.Document.ALL, not_a_file),
                 ],
                 RETURN_COMMENT: [MessageHandler(menu.TYPED, receive_comment)],
+                RETURN_DATE: [MessageHandler(menu.TYPED, receive_redo_by)],
             },
             fallbacks=[CommandHandler("cancel", cancel), menu.leave_on_menu_tap(_forget)],
             name="upward_report",
