@@ -829,8 +829,9 @@ def _institution_settings(settings: config.Settings, name: str) -> config.Settin
 def run(settings: config.Settings, args: argparse.Namespace) -> int:
     from storage import dates, holiday_notice
 
-    # the country's holidays, kept beside the main database: a report counts working days too
-    dates.follow_holiday_file(holiday_notice.path_for(settings.database_path))
+    if settings is not None:  # `hotspots group` runs with none
+        # the country's holidays, kept beside the main database: a report counts working days too
+        dates.follow_holiday_file(holiday_notice.path_for(settings.database_path))
     if getattr(args, "institution", None):
         settings = _institution_settings(settings, args.institution)
         if settings is None:
