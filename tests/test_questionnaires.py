@@ -49,9 +49,10 @@ async def answer(person, n: int) -> None:
         asked = await person.send(typed)
         assert "送到意见箱" in asked[-1].text
         review = await person.press("也送到意见箱（匿名）" if n == 3 else "只作为问卷回答")
-        assert "已答" in review[-1].text
+        assert any("已答" in (m.text or "") for m in review)  # (below it, for one, her receipt)
     done = await person.press("提交")
-    assert "已提交问卷" in done[-1].text
+    assert "已提交问卷" in (await person.callback_answer())["text"]  # a pop-up: her chat says nothing
+    assert done[-1].message_id == invite.message_id and "开始填写" in done[-1].labels()  # put back
 
 
 async def test_a_questionnaire_from_creation_to_results(running_bot, client, db):
@@ -78,8 +79,8 @@ async def test_a_questionnaire_from_creation_to_results(running_bot, client, db)
     columns = {r["name"] for r in db.query("pragma table_info(survey_answers)")}
     assert columns == {"id", "survey_id", "question", "value"}  # no respondent
     invitation = next(m for m in people[0].inbox if "开始填写" in m.labels())
-    again = await people[0].press("开始填写", message=invitation)
-    assert again[-1].text == say("zh-CN", "survey.already")
+    assert not await people[0].press("开始填写", message=invitation)  # nothing in her chat
+    assert (await people[0].callback_answer())["text"] == say("zh-CN", "survey.already")
 
     # the one who chose it has a receipt, and the office's inbox has the text as an opinion
     receipt = re.search(
@@ -187,7 +188,10 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
         await guest.press(str(4 + n % 2))
         await guest.send(f"挂号太慢 {n}")
         await guest.press("也送到意见箱（匿名）" if n == 0 else "只作为问卷回答")
-        assert "已提交问卷" in (await guest.press("提交"))[-1].text
+        await guest.press("提交")
+        assert "已提交问卷" in (await guest.callback_answer())["text"]
+        [shown] = [m for m in guest.inbox if m.message_id == welcome[0].message_id]
+        assert shown.text == welcome[0].text and shown.buttons == welcome[0].buttons  # as it was
     again = await guests[0].send(f"/start {code}")
     assert again[-1].text == say("zh-CN", "survey.already")
     assert (await guests[1].send("/ledger"))[-1].text == say("zh-CN", "access.not_registered")

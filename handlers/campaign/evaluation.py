@@ -472,17 +472,25 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
         await reply(update, context, f"evaluation.{error.reason}")
         return
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
+    rating.before = _slip_first_screen(update, context, sheet, rating)
     ratings(context)[update.effective_user.id] = rating
-    welcome = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
-    await reply(
-        update,
-        context,
-        welcome,
-        title=sheet.title,
-        subjects=len(sheet.subjects),
-        k=settings(context).anonymity_set,
+    text, markup = rating.before
+    await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+
+
+def _slip_first_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, sheet: evaluations.Sheet, rating: Rating
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The welcome and the first subject in one message, which the rating then takes over and
+    提交 puts back: the chat of a holder who rated reads as that of one who scanned and left
+    (a welcome of its own, and a screen ending on 已提交, named who rated)."""
+    lang = language(update, context)
+    key = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
+    welcome = say(
+        lang, key, title=sheet.title, subjects=len(sheet.subjects), k=settings(context).anonymity_set
     )
-    await _show(update, context, sheet, rating, edit=False)
+    text, markup = _screen(lang, sheet, rating)
+    return f"{welcome}\n\n{text}", markup
 
 
 @requires(*MEMBERS, SLIP_HOLDER)
@@ -492,13 +500,15 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     rating = ratings(context).get(update.effective_user.id)
     slip = rating.slip if rating is not None else None
     if current_person(update, context) is None and slip is None:
-        await refuse_stranger(update, context)
+        await _refuse_stranger_or_holder(update, context, button, sheet_id)
         return
     if button is EVALUATION_START:
         await start_rating(update, context, sheet_id)
         return
     if rating is None or rating.sheet_id != sheet_id:
-        await reply(update, context, "evaluation.lost")
+        # a pop-up: the screen put back on 提交 is pressed again, or one a restart left behind;
+        # a message would say in her chat that she had rated (or started to)
+        await refuse(update, context, "evaluation.no_rating")
         return
     sheet, refusal = _sheet_for_rater(update, context, sheet_id, slip)
     if sheet is None:
@@ -506,6 +516,16 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, refusal)
         return
     await RATING_STEPS[button.name](update, context, sheet, rating, list(numbers[1:]))
+
+
+async def _refuse_stranger_or_holder(update, context, button, sheet_id: int) -> None:
+    """Someone off the roster with no rating in memory: on a sheet that has slips, a holder
+    pressing the screen that 提交 put back (or one a restart left), told so in a pop-up."""
+    has_slips = evaluations.slip_turnout(database(context), sheet_id)[1] > 0
+    if button is not EVALUATION_START and has_slips:
+        await refuse(update, context, "evaluation.slip_no_rating")
+    else:
+        await refuse_stranger(update, context)
 
 
 async def _grade(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
@@ -556,7 +576,7 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         if rating.slip is not None:  # the slip's unit no longer takes this account's taps
             institutions.rating_with_slip(context.application, update.effective_user.id, None)
     lang, k = language(update, context), settings(context).anonymity_set
-    if rating.before is None:  # a slip's screen, a message of its own
+    if rating.before is None:  # a screen sent as a message of its own (no button was pressed)
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(
             say(lang, "evaluation.thanks", title=sheet.title, k=k), parse_mode="HTML"
@@ -564,8 +584,9 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         return
     # Thanked in a pop-up, and the message put back as it was: edited into 已提交 it told whoever
     # copies chats with the token who had rated, and so whose ballot the close writes alone when
-    # fewer than k wait (tests/test_forensic_attacks.py).
-    thanks = say(lang, "evaluation.submitted", title=shorten(sheet.title, 40), k=k)
+    # fewer than k wait (tests/test_forensic_attacks.py; a slip's, tests/test_forensic_chats.py).
+    key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
+    thanks = say(lang, key, title=shorten(sheet.title, 40), k=k)
     await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
     text, markup = rating.before
     await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
