@@ -207,3 +207,61 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
     closed = await office.wait_for("已截止，共收到 6 份")
     shown = await office.press("查看结果", message=closed)
     assert "满意：3（50%）" in shown[0].text
+
+
+async def test_answers_in_one_message_that_is_put_back_and_never_lost(running_bot, client, db, server):
+    """The questionnaire takes over the invitation and shows every question in it. /cancel puts
+    the invitation back to start again from; a restart, which forgets the answers, starts again
+    at question 1 where she is; words no question took, and the bot's answers to them, leave the
+    chat with the questionnaire; 提交 puts the invitation back as it was."""
+    from services import of
+    from storage import people
+
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    office = await join(client, codes, 900, "王芳")
+    person = await join(client, codes, 1000, STAFF[0])
+    preview = await office.send(SURVEY)
+    await office.press("确认发出", message=preview[-1])
+    while await delivery.send_due(running_bot.app):
+        pass
+    invite = await person.wait_for("门诊环境调查")
+    as_sent = server.api.chats[person.id].messages[invite.message_id]
+
+    first = await person.press("开始填写", message=invite)
+    assert first[-1].message_id == invite.message_id and "第 1/4 题" in first[-1].text
+    await person.press("满意")
+    cancelled = await person.send("/cancel")
+    assert any("已退出问卷" in (m.text or "") for m in cancelled)
+    shown = server.api.chats[person.id].messages[invite.message_id]
+    assert shown["text"] == as_sent["text"] and shown.get("reply_markup") == as_sent.get("reply_markup")
+
+    await person.press("开始填写", message=invite)
+    await person.press("一般")
+    of(running_bot.app).survey_answering.clear()  # what a restart does
+    again = await person.press("座椅")
+    assert "刚才的回答没有保存" in (await person.callback_answer())["text"]
+    assert again[-1].message_id == invite.message_id and "第 1/4 题" in again[-1].text
+    await person.press("一般")
+    await person.send("📋 整改台账")  # a menu tap leaves the step; the screen goes on, answers kept
+    assert "第 2/4 题" in (await person.press("座椅"))[-1].text
+    await person.press("指示牌")
+    said = await person.send("随便说说")  # at a choice question: not an answer
+    assert "请点上方按钮" in said[-1].text
+    unread = [said[-1].message_id, said[-1].message_id - 1]  # her words, and the bot's answer
+    await person.press("座椅")
+    await person.press("完成")
+    await person.press("4")
+    await person.send("多开几个窗口")
+    await person.press("只作为问卷回答")
+    await person.press("提交")
+    assert "已提交问卷" in (await person.callback_answer())["text"]
+    chat = server.api.chats[person.id].messages
+    assert not [m for m in unread if m in chat], "words no question took stayed in the chat"
+    shown = chat[invite.message_id]
+    assert shown["text"] == as_sent["text"] and shown.get("reply_markup") == as_sent.get("reply_markup")
+    bots_db = running_bot.app.bot_data["db"]  # its pool, where the answers wait
+    answered = people.by_telegram_user(bots_db, person.id)
+    assert surveys.has_answered(bots_db, surveys.newest_first(db)[0].id, answered.id)
