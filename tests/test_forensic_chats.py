@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 from conftest import join
 from test_mixing import copy_of_chat
 
-from jobs import delivery, sweeper
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import delivery, forgetting, sweeper
 from storage import evaluations, invitations, roster, surveys
 from storage.clock import clock
 from texts.fit import POPUP_LIMIT
@@ -132,6 +133,12 @@ async def test_no_slip_holders_chat_says_who_rated(running_bot, client, db, serv
     assert "已提交" in thanks and len(thanks) <= POPUP_LIMIT
     await rater.press("好")  # a second try, on the screen put back: a pop-up
     assert "已经参加过" in (await rater.callback_answer())["text"]
+    used = await rater.send(f"/start {evaluations.SLIP_PREFIX}{issued[0]}")  # scanned again
+    assert "已经用过了" in used[-1].text  # told, for a while: typed, it has no pop-up
+    await holders[1].press("一般")
+    await holders[1].send("/cancel")  # left half rated: the welcome put back, to start again from
+    clock.freeze(clock.now() + TYPED_ANSWER_KEPT + timedelta(seconds=1))
+    await forgetting.sweep(running_bot.app)
 
     await _close(running_bot)
     assert evaluations.get(db, sheet_id).concluded
@@ -140,8 +147,11 @@ async def test_no_slip_holders_chat_says_who_rated(running_bot, client, db, serv
     thief = await client.user(666, "token holder")
     chats = [await copy_of_chat(client, server, holder, thief) for holder in holders]
     for n, chat in enumerate(chats):
-        assert not any("已提交" in text for text in chat), f"代表{n}'s chat says they rated"
-    unrated = _about(chats[1], "行风评议")
+        assert not any("已提交" in text or "已经用过了" in text for text in chat), (
+            f"代表{n}'s chat says they rated"
+        )
+    unrated = _about(chats[2], "行风评议")
     assert unrated, "the copy must see the slip's welcome it compares"
     for n, chat in enumerate(chats):
-        assert _about(chat, "行风评议") == unrated, f"代表{n}'s chat reads unlike the others'"
+        shown = [text for text in _about(chat, "行风评议") if "已退出" not in text]
+        assert shown == unrated, f"代表{n}'s chat reads unlike the others'"

@@ -10,6 +10,7 @@ The ratings in progress live only in memory (like opinion drafts), never in the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
@@ -66,7 +68,8 @@ from handlers.problems.actions import tell_error
 from handlers.problems.listing import leader_picker, leaders_for
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
-from jobs import delivery, institutions, notices
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import delivery, forgetting, institutions, notices
 from jobs import evaluations as evaluation_job
 from storage import appraisals, evaluations, people, phrasings
 from storage.clock import clock
@@ -316,6 +319,7 @@ class Rating:
     # the message the rating took over (an invitation, the /evaluate list) as it was, HTML and
     # buttons: put back on 提交, so that a rater's chat reads as everyone's (see _submit)
     before: tuple[str, InlineKeyboardMarkup | None] | None = None
+    screen: int | None = None  # that message's id, to put it back on /cancel too
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -330,6 +334,16 @@ async def cancel_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     if rating is None:
         return False
     sheet = evaluations.get(database(context), rating.sheet_id)
+    if rating.before is not None and rating.screen is not None:  # the invitation, to start again from
+        text, markup = rating.before
+        with contextlib.suppress(BadRequest):  # deleted by the person: nothing to put back
+            await context.bot.edit_message_text(
+                text,
+                chat_id=update.effective_chat.id,
+                message_id=rating.screen,
+                parse_mode="HTML",
+                reply_markup=markup,
+            )
     key = "evaluation.cancelled_slip" if rating.slip else "evaluation.cancelled"
     await reply(update, context, key, title=sheet.title if sheet else "")
     return True
@@ -440,6 +454,8 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
         return  # would tell whoever copies chats with the bot's token that she has rated
     person = person_of(update, context)
     rating = Rating(sheet.id, [s.position for s in sheet.subjects_for(person)], before=_as_it_was(update))
+    if rating.before is not None:
+        rating.screen = update.callback_query.message.message_id
     ratings(context)[update.effective_user.id] = rating
     await _show(update, context, sheet, rating, edit=rating.before is not None)
 
@@ -469,13 +485,20 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
         sheet = evaluations.slip_sheet(database(context), code, _keys(context))
     except EvaluationError as error:
         institutions.rating_with_slip(context.application, update.effective_user.id, None)
-        await reply(update, context, f"evaluation.{error.reason}")
+        said = await reply(update, context, f"evaluation.{error.reason}")
+        # typed, the link has no press to answer in a pop-up: the link and 已经用过了 leave the
+        # chat after a while, as a typed vote's answer does, or they would say she rated
+        gone = [update.effective_message.message_id, said]
+        forgetting.forget_later(context.application, update.effective_chat.id, gone, after=TYPED_ANSWER_KEPT)
         return
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
     rating.before = _slip_first_screen(update, context, sheet, rating)
     ratings(context)[update.effective_user.id] = rating
     text, markup = rating.before
-    await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+    sent = await context.bot.send_message(
+        update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
+    )
+    rating.screen = sent.message_id
 
 
 def _slip_first_screen(
