@@ -265,3 +265,38 @@ async def test_answers_in_one_message_that_is_put_back_and_never_lost(running_bo
     bots_db = running_bot.app.bot_data["db"]  # its pool, where the answers wait
     answered = people.by_telegram_user(bots_db, person.id)
     assert surveys.has_answered(bots_db, surveys.newest_first(db)[0].id, answered.id)
+
+
+async def test_a_questionnaire_left_waiting_goes_on_where_it_was(server, db_path, client, db, monkeypatch):
+    """The step's timeout ends the conversation without a word (a 已自动结束 would stay in the
+    chat) and loses nothing: the screen's buttons go on, the answers so far kept."""
+    from conftest import BotUnderTest
+
+    from handlers import conversations
+    from services import of
+
+    monkeypatch.setattr(conversations, "TIMEOUT", timedelta(seconds=1))
+    under_test = BotUnderTest(server, db_path)
+    await under_test.start()
+    try:
+        clock.freeze(at(OPENED, 10))
+        roster.apply(db, roster.parse(ROSTER.encode()), None)
+        waiting = [p.id for p in invitations.unbound(db)]
+        codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+        office = await join(client, codes, 900, "王芳")
+        person = await join(client, codes, 1000, STAFF[0])
+        preview = await office.send(SURVEY)
+        await office.press("确认发出", message=preview[-1])
+        while await delivery.send_due(under_test.app):
+            pass
+        invite = await person.wait_for("门诊环境调查")
+        await person.press("开始填写", message=invite)
+        await person.press("不满意")
+        said = await person.replies(timeout=3, allow_none=True)  # the timeout passes
+        assert not [m for m in said if "等了太久" in (m.text or "")]
+        [step] = [h for h in under_test.app.handlers[0] if getattr(h, "name", None) == "survey"]
+        assert not step._conversations, "the step must have timed out for this to test anything"
+        assert "第 3/4 题" in (await person.press("跳过"))[-1].text
+        assert of(under_test.app).survey_answering[person.id].answers == {0: "2", 1: None}
+    finally:
+        await under_test.stop()

@@ -29,6 +29,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -46,6 +47,7 @@ from documents import poster, survey_results
 from documents.invitation_sheet import deep_link
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
+    ANYONE,
     MEMBERS,
     RESPONDENT,
     current_person,
@@ -755,6 +757,14 @@ async def _to_the_box(
     forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
 
 
+# Anyone: the conversation it ends was guarded when it started; this is the bot's own move.
+@requires(*ANYONE)
+async def _left_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Half an hour without an answer ends the step, so that her next words go where she sends
+    them; the answers wait in memory and the screen's buttons go on where she was. Nothing is
+    said: the screen shows where she is, and a 已自动结束 would stay in the chat."""
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """Nothing kept; the message the questionnaire took over is put back, to start again from."""
@@ -900,7 +910,7 @@ def handlers() -> list[BaseHandler]:
                 CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
             ],
             states={
-                **conversations.on_timeout("survey"),
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, _left_waiting)],
                 ANSWERING: [
                     CallbackQueryHandler(pick, pattern=SURVEY_PICK),
                     CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
