@@ -696,7 +696,6 @@ MESSAGES = {
     "evaluation.abstained": "do not know (abstained)",
     "evaluation.btn.submit": "✅ Submit",
     "evaluation.btn.redo": "↩️ Start again",
-    "evaluation.thanks": 'Your ratings for "{title}" are in. Thank you! They are not stored with your name. Your ballot waits in memory and is written, shuffled, with the list of raters once {k} have rated; if the bot restarts before then, it is lost, you will be reminded and may rate again.',
     "evaluation.closed": "This evaluation has closed.",
     "evaluation.not_invited": "You are not among the raters of this evaluation.",
     "evaluation.already": "You have already rated this evaluation: once per person.",

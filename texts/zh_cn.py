@@ -708,7 +708,6 @@ MESSAGES = {
     "evaluation.abstained": "不了解（弃权）",
     "evaluation.btn.submit": "✅ 提交",
     "evaluation.btn.redo": "↩️ 重新评",
-    "evaluation.thanks": "已提交《{title}》的评议，谢谢！您的选择不与您的名字一起保存。选票先在内存中等待，凑够 {k} 人后才与参评名单一起打乱写入；若在此之前机器人重启，您的评议会丢失，您会收到提醒，可以重新评议。",
     "evaluation.closed": "这次民主评议已经结束了。",
     "evaluation.not_invited": "这次民主评议没有邀请您参评。",
     "evaluation.already": "您已经参加过这次民主评议了，每人一次。",

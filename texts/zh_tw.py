@@ -696,7 +696,6 @@ MESSAGES = {
     "evaluation.abstained": "不了解（棄權）",
     "evaluation.btn.submit": "✅ 提交",
     "evaluation.btn.redo": "↩️ 重新評",
-    "evaluation.thanks": "已提交《{title}》的評議，謝謝！您的選擇不與您的名字一起保存。選票先在記憶體中等待，湊夠 {k} 人後才與參評名單一起打亂寫入；若在此之前機器人重新啟動，您的評議會遺失，您會收到提醒，可以重新評議。",
     "evaluation.closed": "這次民主評議已經結束了。",
     "evaluation.not_invited": "這次民主評議沒有邀請您參評。",
     "evaluation.already": "您已經參加過這次民主評議了，每人一次。",

@@ -599,18 +599,16 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         if rating.slip is not None:  # the slip's unit no longer takes this account's taps
             institutions.rating_with_slip(context.application, update.effective_user.id, None)
     lang, k = language(update, context), settings(context).anonymity_set
-    if rating.before is None:  # a screen sent as a message of its own (no button was pressed)
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(
-            say(lang, "evaluation.thanks", title=sheet.title, k=k), parse_mode="HTML"
-        )
-        return
     # Thanked in a pop-up, and the message put back as it was: edited into 已提交 it told whoever
     # copies chats with the token who had rated, and so whose ballot the close writes alone when
     # fewer than k wait (tests/test_forensic_attacks.py; a slip's, tests/test_forensic_chats.py).
     key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
     thanks = say(lang, key, title=shorten(sheet.title, 40), k=k)
     await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    if rating.before is None:  # 开始评议 typed: the screen came as a message of its own, and goes
+        screen = [update.callback_query.message.message_id]
+        await forgetting.forget_now(context.application, update.effective_chat.id, screen)
+        return
     text, markup = rating.before
     await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 
