@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from conftest import join
 from openpyxl import load_workbook
 
-from jobs import delivery, opinion_batches, sweeper
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import delivery, forgetting, opinion_batches, sweeper
 from storage import invitations, roster, surveys
 from storage.clock import clock
 from texts import say
@@ -169,7 +170,7 @@ async def test_the_office_builds_one_from_the_excel_template(running_bot, client
     assert broken[-1].text == say("zh-CN", "survey.bad_file")
 
 
-async def test_the_public_answers_through_the_link_once_each(running_bot, client, db):
+async def test_the_public_answers_through_the_link_once_each(running_bot, client, db, server):
     clock.freeze(at(OPENED, 10))
     roster.apply(db, roster.parse(ROSTER.encode()), None)
     waiting = [p.id for p in invitations.unbound(db)]
@@ -194,6 +195,9 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
         assert shown.text == welcome[0].text and shown.buttons == welcome[0].buttons  # as it was
     again = await guests[0].send(f"/start {code}")
     assert again[-1].text == say("zh-CN", "survey.already")
+    clock.freeze(clock.now() + TYPED_ANSWER_KEPT + timedelta(seconds=1))
+    await forgetting.sweep(running_bot.app)  # the link and 已经参加过 said she answered: they go
+    assert again[-1].message_id not in server.api.chats[guests[0].id].messages
     assert (await guests[1].send("/ledger"))[-1].text == say("zh-CN", "access.not_registered")
     assert db.execute("select count(*) from survey_respondents").fetchone()[0] == 0  # nobody named
     assert surveys.respondent_count(db, 1) == 5
