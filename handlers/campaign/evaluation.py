@@ -345,7 +345,10 @@ async def cancel_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
                 reply_markup=markup,
             )
     key = "evaluation.cancelled_slip" if rating.slip else "evaluation.cancelled"
-    await reply(update, context, key, title=sheet.title if sheet else "")
+    said = await reply(update, context, key, title=sheet.title if sheet else "")
+    # 已退出 would say, for good, that she had not rated (then): it leaves as a typed vote's answer
+    gone = [update.effective_message.message_id, said]
+    forgetting.forget_later(context.application, update.effective_chat.id, gone, after=TYPED_ANSWER_KEPT)
     return True
 
 

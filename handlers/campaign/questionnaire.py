@@ -771,7 +771,12 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state = answering(context).pop(update.effective_user.id, None)
     await _forget_unread(context, update.effective_chat.id, state)
     await _put_back(update, context, state)
-    await reply(update, context, "survey.cancelled")
+    said = await reply(update, context, "survey.cancelled")
+    if state is not None:  # 已退出 would say, for good, that she had not answered (then)
+        gone = [update.effective_message.message_id, said]
+        forgetting.forget_later(
+            context.application, update.effective_chat.id, gone, after=typed_choice.TYPED_ANSWER_KEPT
+        )
     return ConversationHandler.END
 
 
