@@ -160,7 +160,9 @@ async def test_a_rater_who_lost_progress_or_was_not_invited_is_told(sheet, runni
     await person.press("2026年度民主评议")
     await person.press("好")
     services.of(running_bot.app).evaluation_ratings.clear()  # what a restart does
-    assert "进度已丢失" in (await person.press("好"))[-1].text
+    await person.press("好")  # a pop-up: in her chat it would say that she had been rating
+    told = (await person.callback_answer())["text"]
+    assert "进度已丢失" in told and "/evaluate" in told
     await office.press_data(1, f"ev:go:{sheet_id}")
     assert "没有邀请您" in (await office.callback_answer())["text"]  # a pop-up under the button
     assert "看不懂截止时间" in (await office.send("/newsheet 测评 | 李娜 | 昨天"))[-1].text

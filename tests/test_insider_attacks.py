@@ -140,7 +140,8 @@ async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_s
     sheet = evaluations.get(body.bot_data["db"], sheet_id)
     for _ in range(len(sheet.subjects) * len(sheet.items)):
         await delegate.press("好")
-    assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
+    await delegate.press("提交")
+    assert "已提交《年度述职评议》的评议" in (await delegate.callback_answer())["text"]
     assert "已经用过了" in (await delegate.send(f"/start {slip}"))[-1].text
 
 
@@ -216,17 +217,19 @@ async def test_a_member_asked_cannot_answer_again_through_the_public_link(fast_b
     invitation = await member.wait_for("候诊体验")
     await member.send(f"/start {link}")
     await member.press("是")
-    assert "谢谢" in (await member.press("提交"))[-1].text
+    await member.press("提交")
+    assert "谢谢" in (await member.callback_answer())["text"]
     person = roster_people.by_telegram_user(a_db, member.id)
     assert surveys.has_answered(a_db, survey.id, person.id), "answered as themselves"
-    assert "已经填写过" in (await member.press("开始填写", message=invitation))[-1].text
-    assert "已经填写过" in (await member.send(f"/start {link}"))[-1].text
+    await member.press("开始填写", message=invitation)
+    assert "已经参加过" in (await member.callback_answer())["text"]  # a pop-up: nothing in her chat
+    assert "已经参加过" in (await member.send(f"/start {link}"))[-1].text
     # the invitation first (its flow answered as the button's flow answers: this fast tier's
     # Bot API refuses the press answered twice, which the bot's own request layer absorbs)
     head = people["甲主任"]
     person = roster_people.by_telegram_user(a_db, head.id)
     surveys.submit(a_db, survey.id, person, {0: "1"}, clock.now().date())
-    assert "已经填写过" in (await head.send(f"/start {link}"))[-1].text
+    assert "已经参加过" in (await head.send(f"/start {link}"))[-1].text
     assert len(pool.surveys.get((survey.id, "roster")).voters) == 2
     assert (survey.id, "public") not in pool.surveys, "nobody counted as the public"
 

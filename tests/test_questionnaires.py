@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from conftest import join
 from openpyxl import load_workbook
 
-from jobs import delivery, opinion_batches, sweeper
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import delivery, forgetting, opinion_batches, sweeper
 from storage import invitations, roster, surveys
 from storage.clock import clock
 from texts import say
@@ -49,9 +50,10 @@ async def answer(person, n: int) -> None:
         asked = await person.send(typed)
         assert "送到意见箱" in asked[-1].text
         review = await person.press("也送到意见箱（匿名）" if n == 3 else "只作为问卷回答")
-        assert "已答" in review[-1].text
+        assert any("已答" in (m.text or "") for m in review)  # (below it, for one, her receipt)
     done = await person.press("提交")
-    assert "已提交问卷" in done[-1].text
+    assert "已提交问卷" in (await person.callback_answer())["text"]  # a pop-up: her chat says nothing
+    assert done[-1].message_id == invite.message_id and "开始填写" in done[-1].labels()  # put back
 
 
 async def test_a_questionnaire_from_creation_to_results(running_bot, client, db):
@@ -78,8 +80,8 @@ async def test_a_questionnaire_from_creation_to_results(running_bot, client, db)
     columns = {r["name"] for r in db.query("pragma table_info(survey_answers)")}
     assert columns == {"id", "survey_id", "question", "value"}  # no respondent
     invitation = next(m for m in people[0].inbox if "开始填写" in m.labels())
-    again = await people[0].press("开始填写", message=invitation)
-    assert again[-1].text == say("zh-CN", "survey.already")
+    assert not await people[0].press("开始填写", message=invitation)  # nothing in her chat
+    assert (await people[0].callback_answer())["text"] == say("zh-CN", "survey.already")
 
     # the one who chose it has a receipt, and the office's inbox has the text as an opinion
     receipt = re.search(
@@ -168,7 +170,7 @@ async def test_the_office_builds_one_from_the_excel_template(running_bot, client
     assert broken[-1].text == say("zh-CN", "survey.bad_file")
 
 
-async def test_the_public_answers_through_the_link_once_each(running_bot, client, db):
+async def test_the_public_answers_through_the_link_once_each(running_bot, client, db, server):
     clock.freeze(at(OPENED, 10))
     roster.apply(db, roster.parse(ROSTER.encode()), None)
     waiting = [p.id for p in invitations.unbound(db)]
@@ -187,9 +189,15 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
         await guest.press(str(4 + n % 2))
         await guest.send(f"挂号太慢 {n}")
         await guest.press("也送到意见箱（匿名）" if n == 0 else "只作为问卷回答")
-        assert "已提交问卷" in (await guest.press("提交"))[-1].text
+        await guest.press("提交")
+        assert "已提交问卷" in (await guest.callback_answer())["text"]
+        [shown] = [m for m in guest.inbox if m.message_id == welcome[0].message_id]
+        assert shown.text == welcome[0].text and shown.buttons == welcome[0].buttons  # as it was
     again = await guests[0].send(f"/start {code}")
     assert again[-1].text == say("zh-CN", "survey.already")
+    clock.freeze(clock.now() + TYPED_ANSWER_KEPT + timedelta(seconds=1))
+    await forgetting.sweep(running_bot.app)  # the link and 已经参加过 said she answered: they go
+    assert again[-1].message_id not in server.api.chats[guests[0].id].messages
     assert (await guests[1].send("/ledger"))[-1].text == say("zh-CN", "access.not_registered")
     assert db.execute("select count(*) from survey_respondents").fetchone()[0] == 0  # nobody named
     assert surveys.respondent_count(db, 1) == 5
@@ -203,3 +211,96 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
     closed = await office.wait_for("已截止，共收到 6 份")
     shown = await office.press("查看结果", message=closed)
     assert "满意：3（50%）" in shown[0].text
+
+
+async def test_answers_in_one_message_that_is_put_back_and_never_lost(running_bot, client, db, server):
+    """The questionnaire takes over the invitation and shows every question in it. /cancel puts
+    the invitation back to start again from; a restart, which forgets the answers, starts again
+    at question 1 where she is; words no question took, and the bot's answers to them, leave the
+    chat with the questionnaire; 提交 puts the invitation back as it was."""
+    from services import of
+    from storage import people
+
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    office = await join(client, codes, 900, "王芳")
+    person = await join(client, codes, 1000, STAFF[0])
+    preview = await office.send(SURVEY)
+    await office.press("确认发出", message=preview[-1])
+    while await delivery.send_due(running_bot.app):
+        pass
+    invite = await person.wait_for("门诊环境调查")
+    as_sent = server.api.chats[person.id].messages[invite.message_id]
+
+    first = await person.press("开始填写", message=invite)
+    assert first[-1].message_id == invite.message_id and "第 1/4 题" in first[-1].text
+    await person.press("满意")
+    cancelled = await person.send("/cancel")
+    assert any("已退出问卷" in (m.text or "") for m in cancelled)
+    shown = server.api.chats[person.id].messages[invite.message_id]
+    assert shown["text"] == as_sent["text"] and shown.get("reply_markup") == as_sent.get("reply_markup")
+
+    await person.press("开始填写", message=invite)
+    await person.press("一般")
+    of(running_bot.app).survey_answering.clear()  # what a restart does
+    again = await person.press("座椅")
+    assert "刚才的回答没有保存" in (await person.callback_answer())["text"]
+    assert again[-1].message_id == invite.message_id and "第 1/4 题" in again[-1].text
+    await person.press("一般")
+    await person.send("📋 整改台账")  # a menu tap leaves the step; the screen goes on, answers kept
+    assert "第 2/4 题" in (await person.press("座椅"))[-1].text
+    await person.press("指示牌")
+    said = await person.send("随便说说")  # at a choice question: not an answer
+    assert "请点上方按钮" in said[-1].text
+    unread = [said[-1].message_id, said[-1].message_id - 1]  # her words, and the bot's answer
+    await person.press("座椅")
+    await person.press("完成")
+    await person.press("4")
+    await person.send("多开几个窗口")
+    await person.press("只作为问卷回答")
+    await person.press("提交")
+    assert "已提交问卷" in (await person.callback_answer())["text"]
+    chat = server.api.chats[person.id].messages
+    assert not [m for m in unread if m in chat], "words no question took stayed in the chat"
+    shown = chat[invite.message_id]
+    assert shown["text"] == as_sent["text"] and shown.get("reply_markup") == as_sent.get("reply_markup")
+    bots_db = running_bot.app.bot_data["db"]  # its pool, where the answers wait
+    answered = people.by_telegram_user(bots_db, person.id)
+    assert surveys.has_answered(bots_db, surveys.newest_first(db)[0].id, answered.id)
+
+
+async def test_a_questionnaire_left_waiting_goes_on_where_it_was(server, db_path, client, db, monkeypatch):
+    """The step's timeout ends the conversation without a word (a 已自动结束 would stay in the
+    chat) and loses nothing: the screen's buttons go on, the answers so far kept."""
+    from conftest import BotUnderTest
+
+    from handlers import conversations
+    from services import of
+
+    monkeypatch.setattr(conversations, "TIMEOUT", timedelta(seconds=1))
+    under_test = BotUnderTest(server, db_path)
+    await under_test.start()
+    try:
+        clock.freeze(at(OPENED, 10))
+        roster.apply(db, roster.parse(ROSTER.encode()), None)
+        waiting = [p.id for p in invitations.unbound(db)]
+        codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+        office = await join(client, codes, 900, "王芳")
+        person = await join(client, codes, 1000, STAFF[0])
+        preview = await office.send(SURVEY)
+        await office.press("确认发出", message=preview[-1])
+        while await delivery.send_due(under_test.app):
+            pass
+        invite = await person.wait_for("门诊环境调查")
+        await person.press("开始填写", message=invite)
+        await person.press("不满意")
+        said = await person.replies(timeout=3, allow_none=True)  # the timeout passes
+        assert not [m for m in said if "等了太久" in (m.text or "")]
+        [step] = [h for h in under_test.app.handlers[0] if getattr(h, "name", None) == "survey"]
+        assert not step._conversations, "the step must have timed out for this to test anything"
+        assert "第 3/4 题" in (await person.press("跳过"))[-1].text
+        assert of(under_test.app).survey_answering[person.id].answers == {0: "2", 1: None}
+    finally:
+        await under_test.stop()

@@ -579,7 +579,8 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
                 assert any("评议" in text for text in answered), answered
             else:
                 await delegate.press(grade)
-        assert "已提交《年度述职评议》的评议" in (await delegate.press("提交"))[-1].text
+        await delegate.press("提交")
+        assert "已提交《年度述职评议》的评议" in (await delegate.callback_answer())["text"]
     again = await strangers[0].send(f"/start {slips[0]}")
     assert "已经用过了" in again[-1].text
     # someone of 甲医院 who rated the body's sheet is back in their own institution

@@ -248,3 +248,34 @@ async def test_a_look_back_vote_typed_and_typed_again(fast_bot, fast_client, db)
     # a second tap, answered as a press would be (and the answer leaves the chat soon after)
     again = await nurse.send("满意")
     assert again[-1].text == say("zh-CN", "lookback.already")
+
+
+async def test_a_rating_started_by_typing_leaves_no_screen_saying_she_rated(
+    fast_bot, fast_client, invited, db
+):
+    """开始评议 typed rather than pressed takes no message over (the one above is where her words
+    were not): the screen comes as a message of its own. 提交 (thanked in a pop-up, typed: in an
+    answer that leaves within minutes) deletes that screen: edited into 已提交, it stayed, and
+    told anyone copying her chat with the bot's token that she had rated."""
+    from datetime import timedelta
+
+    from handlers.typed_choice import TYPED_ANSWER_KEPT
+    from jobs import forgetting
+    from storage.clock import clock
+
+    office = await join(fast_client, invited, 103, "王芳")
+    staff = await join(fast_client, invited, 101, "张伟")
+    preview = await office.send("/newsheet 年度评议 ｜ 门诊部 ｜ 7天 ｜")
+    await office.press("确认发出", message=preview[-1])
+    await staff.send("/evaluate")
+    shown = await staff.send("年度评议")  # the list's button, typed
+    [screen] = [m.message_id for m in shown if m.buttons and "年度评议" in (m.text or "")]
+    items = len(evaluations.open_sheets(db)[0].items)
+    for _ in range(items):
+        await staff.send("好")
+    await staff.send("提交")
+    assert screen not in fast_bot.api.chats[staff.id].messages, "the screen stayed in her chat"
+    clock.freeze(clock.now() + TYPED_ANSWER_KEPT + timedelta(seconds=1))
+    await forgetting.sweep(fast_bot.app)
+    left = [m.get("text") or "" for m in fast_bot.api.chats[staff.id].messages.values()]
+    assert not [text for text in left if "已提交" in text], left

@@ -10,6 +10,7 @@ The ratings in progress live only in memory (like opinion drafts), never in the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 import callbacks
@@ -66,7 +68,8 @@ from handlers.problems.actions import tell_error
 from handlers.problems.listing import leader_picker, leaders_for
 from handlers.reports import ledger
 from handlers.supervision import oversight as supervision
-from jobs import delivery, institutions, notices
+from handlers.typed_choice import TYPED_ANSWER_KEPT
+from jobs import delivery, forgetting, institutions, notices
 from jobs import evaluations as evaluation_job
 from storage import appraisals, evaluations, people, phrasings
 from storage.clock import clock
@@ -316,6 +319,7 @@ class Rating:
     # the message the rating took over (an invitation, the /evaluate list) as it was, HTML and
     # buttons: put back on 提交, so that a rater's chat reads as everyone's (see _submit)
     before: tuple[str, InlineKeyboardMarkup | None] | None = None
+    screen: int | None = None  # that message's id, to put it back on /cancel too
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -330,8 +334,21 @@ async def cancel_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     if rating is None:
         return False
     sheet = evaluations.get(database(context), rating.sheet_id)
+    if rating.before is not None and rating.screen is not None:  # the invitation, to start again from
+        text, markup = rating.before
+        with contextlib.suppress(BadRequest):  # deleted by the person: nothing to put back
+            await context.bot.edit_message_text(
+                text,
+                chat_id=update.effective_chat.id,
+                message_id=rating.screen,
+                parse_mode="HTML",
+                reply_markup=markup,
+            )
     key = "evaluation.cancelled_slip" if rating.slip else "evaluation.cancelled"
-    await reply(update, context, key, title=sheet.title if sheet else "")
+    said = await reply(update, context, key, title=sheet.title if sheet else "")
+    # 已退出 would say, for good, that she had not rated (then): it leaves as a typed vote's answer
+    gone = [update.effective_message.message_id, said]
+    forgetting.forget_later(context.application, update.effective_chat.id, gone, after=TYPED_ANSWER_KEPT)
     return True
 
 
@@ -440,6 +457,8 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
         return  # would tell whoever copies chats with the bot's token that she has rated
     person = person_of(update, context)
     rating = Rating(sheet.id, [s.position for s in sheet.subjects_for(person)], before=_as_it_was(update))
+    if rating.before is not None:
+        rating.screen = update.callback_query.message.message_id
     ratings(context)[update.effective_user.id] = rating
     await _show(update, context, sheet, rating, edit=rating.before is not None)
 
@@ -469,20 +488,35 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
         sheet = evaluations.slip_sheet(database(context), code, _keys(context))
     except EvaluationError as error:
         institutions.rating_with_slip(context.application, update.effective_user.id, None)
-        await reply(update, context, f"evaluation.{error.reason}")
+        said = await reply(update, context, f"evaluation.{error.reason}")
+        # typed, the link has no press to answer in a pop-up: the link and 已经用过了 leave the
+        # chat after a while, as a typed vote's answer does, or they would say she rated
+        gone = [update.effective_message.message_id, said]
+        forgetting.forget_later(context.application, update.effective_chat.id, gone, after=TYPED_ANSWER_KEPT)
         return
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
+    rating.before = _slip_first_screen(update, context, sheet, rating)
     ratings(context)[update.effective_user.id] = rating
-    welcome = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
-    await reply(
-        update,
-        context,
-        welcome,
-        title=sheet.title,
-        subjects=len(sheet.subjects),
-        k=settings(context).anonymity_set,
+    text, markup = rating.before
+    sent = await context.bot.send_message(
+        update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
     )
-    await _show(update, context, sheet, rating, edit=False)
+    rating.screen = sent.message_id
+
+
+def _slip_first_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, sheet: evaluations.Sheet, rating: Rating
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The welcome and the first subject in one message, which the rating then takes over and
+    提交 puts back: the chat of a holder who rated reads as that of one who scanned and left
+    (a welcome of its own, and a screen ending on 已提交, named who rated)."""
+    lang = language(update, context)
+    key = "appraisal.slip_welcome" if appraisals.is_panel_sheet(sheet) else "evaluation.slip_welcome"
+    welcome = say(
+        lang, key, title=sheet.title, subjects=len(sheet.subjects), k=settings(context).anonymity_set
+    )
+    text, markup = _screen(lang, sheet, rating)
+    return f"{welcome}\n\n{text}", markup
 
 
 @requires(*MEMBERS, SLIP_HOLDER)
@@ -492,13 +526,15 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     rating = ratings(context).get(update.effective_user.id)
     slip = rating.slip if rating is not None else None
     if current_person(update, context) is None and slip is None:
-        await refuse_stranger(update, context)
+        await _refuse_stranger_or_holder(update, context, button, sheet_id)
         return
     if button is EVALUATION_START:
         await start_rating(update, context, sheet_id)
         return
     if rating is None or rating.sheet_id != sheet_id:
-        await reply(update, context, "evaluation.lost")
+        # a pop-up: the screen put back on 提交 is pressed again, or one a restart left behind;
+        # a message would say in her chat that she had rated (or started to)
+        await refuse(update, context, "evaluation.no_rating")
         return
     sheet, refusal = _sheet_for_rater(update, context, sheet_id, slip)
     if sheet is None:
@@ -506,6 +542,16 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, context, refusal)
         return
     await RATING_STEPS[button.name](update, context, sheet, rating, list(numbers[1:]))
+
+
+async def _refuse_stranger_or_holder(update, context, button, sheet_id: int) -> None:
+    """Someone off the roster with no rating in memory: on a sheet that has slips, a holder
+    pressing the screen that 提交 put back (or one a restart left), told so in a pop-up."""
+    has_slips = evaluations.slip_turnout(database(context), sheet_id)[1] > 0
+    if button is not EVALUATION_START and has_slips:
+        await refuse(update, context, "evaluation.slip_no_rating")
+    else:
+        await refuse_stranger(update, context)
 
 
 async def _grade(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
@@ -556,17 +602,16 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
         if rating.slip is not None:  # the slip's unit no longer takes this account's taps
             institutions.rating_with_slip(context.application, update.effective_user.id, None)
     lang, k = language(update, context), settings(context).anonymity_set
-    if rating.before is None:  # a slip's screen, a message of its own
-        await update.callback_query.answer()
-        await update.callback_query.edit_message_text(
-            say(lang, "evaluation.thanks", title=sheet.title, k=k), parse_mode="HTML"
-        )
-        return
     # Thanked in a pop-up, and the message put back as it was: edited into 已提交 it told whoever
     # copies chats with the token who had rated, and so whose ballot the close writes alone when
-    # fewer than k wait (tests/test_forensic_attacks.py).
-    thanks = say(lang, "evaluation.submitted", title=shorten(sheet.title, 40), k=k)
+    # fewer than k wait (tests/test_forensic_attacks.py; a slip's, tests/test_forensic_chats.py).
+    key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
+    thanks = say(lang, key, title=shorten(sheet.title, 40), k=k)
     await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    if rating.before is None:  # 开始评议 typed: the screen came as a message of its own, and goes
+        screen = [update.callback_query.message.message_id]
+        await forgetting.forget_now(context.application, update.effective_chat.id, screen)
+        return
     text, markup = rating.before
     await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
 

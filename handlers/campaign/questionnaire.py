@@ -12,6 +12,7 @@ leaves the chat once read (like an anonymous opinion's text).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import io
@@ -20,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -27,6 +29,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -44,6 +47,7 @@ from documents import poster, survey_results
 from documents.invitation_sheet import deep_link
 from handlers import conversations, menu, typed_choice
 from handlers.access import (
+    ANYONE,
     MEMBERS,
     RESPONDENT,
     current_person,
@@ -70,6 +74,7 @@ from storage.clock import clock
 from storage.people import OFFICE
 from storage.surveys import MULTIPLE, SCALE, TEXT, Survey, SurveyError
 from texts import say
+from texts.fit import POPUP_LIMIT, shorten
 
 (ANSWERING,) = conversations.states("survey")
 LIST_LIMIT = 10  # questionnaires on a page of /surveys, the newest first
@@ -230,6 +235,14 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 # ---- answering ---------------------------------------------------------------------------------
+#
+# A respondent's chat must read, once they have submitted, as the chat of one who was asked and
+# did not answer: anyone with the bot's token copies every message still there, and a chat that
+# said 已提交问卷 named who answered (and, with fewer than k waiting at the close, whose answers
+# the close writes alone; tests/test_forensic_chats.py). So the questionnaire takes over one
+# message (the invitation pressed, or through the public link its own first screen), shows every
+# question in it, and 提交 puts it back as it was and thanks in a pop-up; what the respondent
+# typed, and the bot's answers to it, leave the chat.
 
 
 @dataclass
@@ -243,9 +256,12 @@ class Answering:
     typed: str | None = None  # a typed answer waiting for "also to the opinion box?"
     guest: str | None = None  # through the public link: the guest's keyed hash (memory only)
     # what the respondent typed that no question took (an answer typed at a choice question,
-    # one over the limit): it would stay in the chat, where the bot's token copies it, beside
-    # the same words as the answer; it leaves with the questionnaire (submitted or cancelled)
+    # one over the limit) and the bot's answers to it: they would stay in the chat, where the
+    # bot's token copies them; they leave with the questionnaire (submitted or cancelled)
     unread: list[int] = field(default_factory=list)
+    screen: int | None = None  # the message the questions are shown in
+    # that message as it was before (HTML and buttons), put back on 提交 and on /cancel
+    before: tuple[str, InlineKeyboardMarkup | None] | None = None
 
 
 def answering(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Answering]:
@@ -268,7 +284,9 @@ def _refusal(context: ContextTypes.DEFAULT_TYPE, survey: Survey | None, person) 
     return None
 
 
-def _screen(lang: str, survey: Survey, state: Answering) -> tuple[str, InlineKeyboardMarkup]:
+def _screen(lang: str, survey: Survey, state: Answering, k: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The question the respondent is at (the first under what the questionnaire is), or the
+    review with 提交."""
     if state.position >= len(survey.questions):
         submit = InlineKeyboardButton(
             say(lang, "survey.btn.submit"), callback_data=SURVEY_NEXT.data(survey.id, state.position)
@@ -290,6 +308,9 @@ def _screen(lang: str, survey: Survey, state: Answering) -> tuple[str, InlineKey
         text=question.text,
         hint=say(lang, f"survey.hint.{question.kind}", limit=surveys.MAX_ANSWER_CHARS),
     )
+    if state.position == 0:
+        welcome = say(lang, "survey.welcome", title=survey.title, count=len(survey.questions), k=k)
+        text = f"{welcome}\n\n{text}"
     rows = []
     if question.kind in (surveys.SINGLE, SCALE):
         buttons = [
@@ -314,42 +335,121 @@ def _screen(lang: str, survey: Survey, state: Answering) -> tuple[str, InlineKey
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _show(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering, edit: bool
+async def _put_on_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: Answering, text: str, markup
 ) -> None:
-    text, markup = _screen(language(update, context), survey, state)
-    if edit and update.callback_query:
-        await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
-        await update.callback_query.answer()
-    else:
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
-        if update.callback_query:
-            await update.callback_query.answer()
+    """The questionnaire's one message edited; a new one in its place if it is gone (deleted
+    by the person), so that no answer waits on a screen nobody sees."""
+    chat_id = update.effective_chat.id
+    if state.screen is not None:
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=state.screen, parse_mode="HTML", reply_markup=markup
+            )
+            return
+        except BadRequest:
+            pass
+    sent = await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
+    state.screen = sent.message_id
+
+
+async def _show(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    survey: Survey,
+    state: Answering,
+    note: str | None = None,
+) -> None:
+    """The next screen first, then the answer that stops the button's spinner (with a short
+    note, a toast, when there is one)."""
+    text, markup = _screen(language(update, context), survey, state, settings(context).anonymity_set)
+    await _put_on_screen(update, context, state, text, markup)
+    if update.callback_query:
+        await update.callback_query.answer(note)
+
+
+async def _put_back(update: Update, context: ContextTypes.DEFAULT_TYPE, state: Answering | None) -> None:
+    """The message the questionnaire took over, as it was before: what everyone's chat shows."""
+    if state is None or state.screen is None or state.before is None:
+        return
+    text, markup = state.before
+    with contextlib.suppress(BadRequest):  # deleted by the person: nothing to put back
+        await context.bot.edit_message_text(
+            text,
+            chat_id=update.effective_chat.id,
+            message_id=state.screen,
+            parse_mode="HTML",
+            reply_markup=markup,
+        )
+
+
+def _as_it_was(update: Update) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """The pressed message (the invitation, a reminder), to put back on 提交."""
+    message = update.callback_query.message if update.callback_query else None
+    if message is None or not getattr(message, "text", None):
+        return None
+    return message.text_html, message.reply_markup
+
+
+def _invitation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The invitation as jobs/questionnaires sends it: what a message taken over is put back
+    to when how it was is not known (a restart forgot it, a 开始填写 typed rather than pressed)."""
+    lang = language(update, context)
+    closes = survey.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+    text = say(lang, "survey.invite", title=survey.title, count=len(survey.questions), closes=closes)
+    start = InlineKeyboardButton(say(lang, "survey.btn.start"), callback_data=SURVEY_START.data(survey.id))
+    return text, InlineKeyboardMarkup([[start]])
+
+
+async def _take_over(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering
+) -> int:
+    """The pressed message becomes the questionnaire's screen; another questionnaire's screen
+    (or this one's, pressed on another message) is put back first."""
+    user_id = update.effective_user.id
+    earlier = answering(context).get(user_id)
+    if earlier is not None and earlier.screen != update.callback_query.message.message_id:
+        await _put_back(update, context, earlier)
+    if earlier is not None and earlier is not state:
+        await _forget_unread(context, update.effective_chat.id, earlier)
+    state.screen = update.callback_query.message.message_id
+    state.before = _as_it_was(update) or _invitation(update, context, survey)
+    answering(context)[user_id] = state
+    await _show(update, context, survey, state)
+    return ANSWERING
 
 
 @requires(*MEMBERS)
 async def start_answering(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """开始填写 under the invitation or a reminder. Refused (closed, answered already) in a pop-up:
+    in her chat, 已经参加过 would say that she answered."""
     (survey_id,) = SURVEY_START.parse(update.callback_query.data)
     survey = surveys.get(database(context), survey_id)
     refusal = _refusal(context, survey, person_of(update, context))
     if refusal:
-        await reply(update, context, refusal)
+        await refuse(update, context, refusal)
         return ConversationHandler.END
-    state = answering(context)[update.effective_user.id] = Answering(survey_id)
-    return await _welcome(update, context, survey, state)
+    earlier = answering(context).get(update.effective_user.id)
+    if earlier is not None and earlier.survey_id == survey_id and earlier.guest is None:
+        return await _take_over(update, context, survey, earlier)  # where she was, answers kept
+    return await _take_over(update, context, survey, Answering(survey_id))
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, survey, state: Answering) -> int:
-    """What the questionnaire is, how many questions, and the first of them."""
-    await reply(
-        update,
-        context,
-        "survey.welcome",
-        title=survey.title,
-        count=len(survey.questions),
-        k=settings(context).anonymity_set,
+    """Through the public link: what the questionnaire is and its first question, in one
+    message that the questionnaire then takes over, as a member's invitation."""
+    earlier = answering(context).get(update.effective_user.id)
+    if earlier is not None:
+        await _put_back(update, context, earlier)
+        await _forget_unread(context, update.effective_chat.id, earlier)
+    text, markup = _screen(language(update, context), survey, state, settings(context).anonymity_set)
+    sent = await context.bot.send_message(
+        update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
     )
-    await _show(update, context, survey, state, edit=False)
+    state.screen, state.before = sent.message_id, (text, markup)
+    answering(context)[update.effective_user.id] = state
     return ANSWERING
 
 
@@ -364,13 +464,28 @@ def _guests_answered(context: ContextTypes.DEFAULT_TYPE) -> set[str]:
     return services(context).survey_guests_answered
 
 
+def _who_answers(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey | None
+) -> tuple[str | None, str | None]:
+    """(why not, the guest's keyed hash): someone on the roster it was sent to answers as
+    themselves; anyone else, through a public link, as a guest, once."""
+    person = current_person(update, context)
+    if person is not None and survey is not None and survey.may_answer(person):
+        return _refusal(context, survey, person), None
+    if survey is None or survey.public_code is None:
+        return "survey.not_invited", None
+    guest = _guest_key(context, survey.id, update.effective_user.id)
+    if not survey.is_open(clock.now()):
+        return "survey.closed", guest
+    return ("survey.already" if guest in _guests_answered(context) else None), guest
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """A questionnaire's public link (`?start=survey_…`): anyone answers, once; someone on the
     roster it was sent to answers as themselves."""
     code = (context.args or [""])[0]
     survey = surveys.by_public_code(database(context), code)
-    person = current_person(update, context)
     if survey is None:  # a link cut short, or another institution's (its staff stay at home)
         elsewhere = institutions.view_with_public_survey(context.application, code)
         unit = institutions.institution_of(elsewhere) if elsewhere is not None else None
@@ -379,23 +494,17 @@ async def start_public(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         else:
             await reply(update, context, "survey.unknown")
         return ConversationHandler.END
-    if person is not None and survey is not None and survey.may_answer(person):
-        refusal = _refusal(context, survey, person)
-        guest = None
-    else:
-        guest = _guest_key(context, survey.id, update.effective_user.id) if survey else None
-        refusal = (
-            "survey.closed"
-            if survey is None or not survey.is_open(clock.now())
-            else "survey.already"
-            if guest in _guests_answered(context)
-            else None
-        )
+    refusal, guest = _who_answers(update, context, survey)
     if refusal:
-        await reply(update, context, refusal)
+        # typed, the link has no press to answer in a pop-up: the link and 已经参加过 leave the
+        # chat after a while, as a typed vote's answer does, or they would say she answered
+        said = await reply(update, context, refusal)
+        gone = [update.effective_message.message_id, said]
+        forgetting.forget_later(
+            context.application, update.effective_chat.id, gone, after=typed_choice.TYPED_ANSWER_KEPT
+        )
         return ConversationHandler.END
-    state = answering(context)[update.effective_user.id] = Answering(survey.id, guest=guest)
-    return await _welcome(update, context, survey, state)
+    return await _welcome(update, context, survey, Answering(survey.id, guest=guest))
 
 
 def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int) -> tuple:
@@ -405,14 +514,40 @@ def _current(update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int)
     return state, surveys.get(database(context), survey_id)
 
 
+async def _without_answers(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey_id: int
+) -> tuple[Answering | None, Survey | None]:
+    """A screen pressed with no answers in memory: put back by 提交 (told so in a pop-up, as
+    anyone who has not answered would be told nothing in their chat), or left by a restart, which
+    forgot the answers: the questionnaire starts again there, from its first question."""
+    survey = surveys.get(database(context), survey_id)
+    refusal, guest = _who_answers(update, context, survey)
+    if refusal or survey is None:
+        await refuse(update, context, "survey.no_answers" if refusal in (None, "survey.already") else refusal)
+        return None, None
+    state = Answering(survey.id, guest=guest, screen=update.callback_query.message.message_id)
+    if guest is None:
+        state.before = _invitation(update, context, survey)
+    else:
+        state.before = _screen(
+            language(update, context), survey, Answering(survey.id), settings(context).anonymity_set
+        )
+    answering(context)[update.effective_user.id] = state
+    return state, survey
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     survey_id, position, choice = SURVEY_PICK.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
-    if state is None and current_person(update, context) is None:
-        await refuse_stranger(update, context)
-        return ConversationHandler.END
-    if state is None or position != state.position or position >= len(survey.questions):
+    if state is None:
+        state, survey = await _without_answers(update, context, survey_id)
+        if state is None:
+            return ConversationHandler.END
+        if position != 0:  # a later question's screen: begin at the first
+            await _show(update, context, survey, state, say(language(update, context), "survey.restarted"))
+            return ANSWERING
+    if position != state.position or position >= len(survey.questions):
         await refuse(update, context, "stale_button")  # an old screen, or a double tap
         return ANSWERING
     question = survey.questions[position]
@@ -424,7 +559,7 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     else:
         state.answers[position] = str(choice)
         state.position += 1
-    await _show(update, context, survey, state, edit=True)
+    await _show(update, context, survey, state)
     return ANSWERING
 
 
@@ -432,10 +567,14 @@ async def pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     survey_id, position = SURVEY_NEXT.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
-    if state is None and current_person(update, context) is None:
-        await refuse_stranger(update, context)
-        return ConversationHandler.END
-    if state is None or position != state.position:
+    if state is None:
+        state, survey = await _without_answers(update, context, survey_id)
+        if state is None:
+            return ConversationHandler.END
+        if position != 0 or not survey.questions:
+            await _show(update, context, survey, state, say(language(update, context), "survey.restarted"))
+            return ANSWERING
+    if position != state.position:
         await refuse(update, context, "stale_button")
         return ANSWERING
     if position < len(survey.questions):  # 完成 (several choices) or 跳过
@@ -444,30 +583,36 @@ async def next_or_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             [str(c) for c in sorted(state.chosen)] if (question.kind == MULTIPLE and state.chosen) else None
         )
         state.chosen, state.position = set(), position + 1
-        await _show(update, context, survey, state, edit=True)
+        await _show(update, context, survey, state)
         return ANSWERING
+    return await _submit(update, context, survey, state)
+
+
+async def _submit(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering
+) -> int:
+    """Thanked in a pop-up, the message taken over put back as it was, what was typed gone:
+    her chat then reads as the chat of everyone who has not answered."""
     answering(context).pop(update.effective_user.id, None)
     await _forget_unread(context, update.effective_chat.id, state)
+    lang = language(update, context)
     try:
         if state.guest is not None:
             surveys.submit_public(
-                database(context), survey_id, state.guest, state.answers, ledger.today(context)
+                database(context), survey.id, state.guest, state.answers, ledger.today(context)
             )
             _guests_answered(context).add(state.guest)
         else:
             surveys.submit(
-                database(context), survey_id, person_of(update, context), state.answers, ledger.today(context)
+                database(context), survey.id, person_of(update, context), state.answers, ledger.today(context)
             )
-    except SurveyError as error:
-        await reply(update, context, f"survey.{error.reason}")
+    except SurveyError as error:  # closed while she answered, or answered from another screen
+        await refuse(update, context, f"survey.{error.reason}")
+        await _put_back(update, context, state)
         return ConversationHandler.END
-    await update.callback_query.edit_message_text(
-        say(
-            language(update, context), "survey.thanks", title=survey.title, k=settings(context).anonymity_set
-        ),
-        parse_mode="HTML",
-    )
-    await update.callback_query.answer()
+    thanks = say(lang, "survey.thanks", title=shorten(survey.title, 40), k=settings(context).anonymity_set)
+    await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    await _put_back(update, context, state)
     return ConversationHandler.END
 
 
@@ -492,6 +637,15 @@ def _typed_choices(question, typed: str) -> list[str] | None:
     return sorted(set(picked), key=int)
 
 
+async def _answer_typed(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, state: Answering | None, key: str, **values
+) -> None:
+    """An answer to typed words that no question took: it leaves with them."""
+    said = await reply(update, context, key, **values)
+    if state is not None:
+        state.unread.append(said)
+
+
 @requires(*MEMBERS, RESPONDENT)
 async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state = answering(context).get(update.effective_user.id)
@@ -502,13 +656,13 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if state is not None:
         state.unread.append(update.message.message_id)  # taken below, it leaves at once
     if state is None or survey is None or state.position >= len(survey.questions):
-        await reply(update, context, "survey.use_buttons")
+        await _answer_typed(update, context, state, "survey.use_buttons")
         return ANSWERING
     question = survey.questions[state.position]
     if question.kind != TEXT:
         chosen = _typed_choices(question, update.message.text)
         if chosen is None:
-            await reply(update, context, "survey.use_buttons")
+            await _answer_typed(update, context, state, "survey.use_buttons")
             return ANSWERING
         # the typed choices are the answer, as the taps and 完成 would have made it
         state.unread.remove(update.message.message_id)
@@ -517,11 +671,13 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         )
         state.answers[state.position] = chosen if question.kind == MULTIPLE else chosen[0]
         state.chosen, state.position = set(), state.position + 1
-        await _show(update, context, survey, state, edit=False)
+        await _show(update, context, survey, state)
         return ANSWERING
     text = update.message.text.strip()
-    if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently
-        await reply(update, context, "survey.too_long", count=len(text), limit=surveys.MAX_ANSWER_CHARS)
+    if len(text) > surveys.MAX_ANSWER_CHARS:  # never cut silently; kept to copy until she is done
+        await _answer_typed(
+            update, context, state, "survey.too_long", count=len(text), limit=surveys.MAX_ANSWER_CHARS
+        )
         return ANSWERING
     state.unread.remove(update.message.message_id)
     await forgetting.forget_now(context.application, update.effective_chat.id, [update.message.message_id])
@@ -537,9 +693,7 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         ]
         for to in ("keep", "inbox")
     ]
-    await context.bot.send_message(
-        update.effective_chat.id, say(lang, "survey.offer"), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+    await _put_on_screen(update, context, state, say(lang, "survey.offer"), InlineKeyboardMarkup(buttons))
     return ANSWERING
 
 
@@ -550,54 +704,79 @@ async def offer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     the mixing pool, the office's batches)."""
     survey_id, position, to = SURVEY_OFFER.parse(update.callback_query.data)
     state, survey = _current(update, context, survey_id)
-    if state is None and current_person(update, context) is None:
-        await refuse_stranger(update, context)
+    if state is None:  # the words were in memory only: a restart forgot them
+        state, survey = await _without_answers(update, context, survey_id)
+        if state is not None:
+            await _show(update, context, survey, state, say(language(update, context), "survey.restarted"))
+            return ANSWERING
         return ConversationHandler.END
-    if state is None or position != state.position or state.typed is None:
+    if position != state.position or state.typed is None:
         await refuse(update, context, "stale_button")
         return ANSWERING
     state.answers[position], text, state.typed = state.typed, state.typed, None
     state.position += 1
     lang = language(update, context)
-    await update.callback_query.edit_message_text(say(lang, f"survey.offer_{to}"))
+    await _show(update, context, survey, state, say(lang, f"survey.offer_{to}"))
     if to == "inbox":
-        from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
-
-        # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
-        draft = opinions.Draft(
-            category=say(lang, "survey.opinion_category", title=survey.title),
-            text=text,
-            public=state.guest is not None,
-        )  # a guest's is the public's (群众)
-        opinion_id, receipt = opinions.submit(
-            database(context), draft, None, keys(context), ledger.today(context)
-        )
-        remember_holder(context, update.effective_user.id, opinion_id)
-        shown = await context.bot.send_message(
-            update.effective_chat.id,
-            say(
-                lang,
-                "opinion.submitted_anonymous",
-                id=opinion_id,
-                receipt=opinions.format_receipt(receipt),
-                k=settings(context).anonymity_set,
-            ),
-            parse_mode="HTML",
-            reply_markup=InlineKeyboardMarkup(
-                [[InlineKeyboardButton(say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]
-            ),
-        )
-        forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
-    await _show(update, context, survey, state, edit=False)
+        await _to_the_box(update, context, survey, state, text)
     return ANSWERING
+
+
+async def _to_the_box(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, survey: Survey, state: Answering, text: str
+) -> None:
+    """A typed answer also sent as an anonymous opinion: its receipt comes as a message of its
+    own (an opinion's, in no word a questionnaire's), which leaves on 我已保存 or within a day."""
+    from handlers.opinions.receipt import keys, remember_holder  # one flow hands over to the other
+
+    lang = language(update, context)
+    # a typed answer is at most MAX_ANSWER_CHARS, within any opinion's limit
+    draft = opinions.Draft(
+        category=say(lang, "survey.opinion_category", title=survey.title),
+        text=text,
+        public=state.guest is not None,
+    )  # a guest's is the public's (群众)
+    opinion_id, receipt = opinions.submit(
+        database(context), draft, None, keys(context), ledger.today(context)
+    )
+    remember_holder(context, update.effective_user.id, opinion_id)
+    shown = await context.bot.send_message(
+        update.effective_chat.id,
+        say(
+            lang,
+            "opinion.submitted_anonymous",
+            id=opinion_id,
+            receipt=opinions.format_receipt(receipt),
+            k=settings(context).anonymity_set,
+        ),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(say(lang, "receipt.btn.saved"), callback_data=RECEIPT_SAVED.data())]]
+        ),
+    )
+    forgetting.forget_later(context.application, update.effective_chat.id, [shown.message_id])
+
+
+# Anyone: the conversation it ends was guarded when it started; this is the bot's own move.
+@requires(*ANYONE)
+async def _left_waiting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Half an hour without an answer ends the step, so that her next words go where she sends
+    them; the answers wait in memory and the screen's buttons go on where she was. Nothing is
+    said: the screen shows where she is, and a 已自动结束 would stay in the chat."""
 
 
 @requires(*MEMBERS, RESPONDENT)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    await _forget_unread(
-        context, update.effective_chat.id, answering(context).pop(update.effective_user.id, None)
-    )
-    await reply(update, context, "survey.cancelled")
+    """Nothing kept; the message the questionnaire took over is put back, to start again from."""
+    state = answering(context).pop(update.effective_user.id, None)
+    await _forget_unread(context, update.effective_chat.id, state)
+    await _put_back(update, context, state)
+    said = await reply(update, context, "survey.cancelled")
+    if state is not None:  # 已退出 would say, for good, that she had not answered (then)
+        gone = [update.effective_message.message_id, said]
+        forgetting.forget_later(
+            context.application, update.effective_chat.id, gone, after=typed_choice.TYPED_ANSWER_KEPT
+        )
     return ConversationHandler.END
 
 
@@ -729,9 +908,14 @@ def handlers() -> list[BaseHandler]:
             entry_points=[
                 CallbackQueryHandler(start_answering, pattern=SURVEY_START),
                 CommandHandler("start", start_public, filters.Regex(f"^/start {surveys.PUBLIC_PREFIX}")),
+                # the screen's own buttons too: after a timeout or a menu tap the answers wait in
+                # memory and the screen goes on where it was (its invitation is taken over)
+                CallbackQueryHandler(pick, pattern=SURVEY_PICK),
+                CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
+                CallbackQueryHandler(offer, pattern=SURVEY_OFFER),
             ],
             states={
-                **conversations.on_timeout("survey"),
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, _left_waiting)],
                 ANSWERING: [
                     CallbackQueryHandler(pick, pattern=SURVEY_PICK),
                     CallbackQueryHandler(next_or_submit, pattern=SURVEY_NEXT),
