@@ -484,23 +484,31 @@ def problem_closed(target, problem: Problem, due_at: datetime | None = None) -> 
     )
 
 
-def chase_audience(target, problem: Problem) -> list[Person]:
-    """Whom the office's 催办 reminds: the department's heads and the leader while the work is
-    the department's; the leader alone while it waits for 下单."""
+def chase_audience(target, problem: Problem, by_leader: bool = False) -> list[Person]:
+    """Whom a 催办 reminds: the department's heads and the leader while the work is the
+    department's; the leader alone while it waits for 下单. The leader's own 催办 reminds the
+    heads alone (the leader is the one asking)."""
     heads = heads_of(target, problem.department_id) if problem.status in problems.WORKING else []
+    if by_leader:
+        return [p for p in heads if p.id != problem.leader_id]
     return list({p.id: p for p in heads + person(target, problem.leader_id)}.values())
 
 
-def problem_chased(target, problem: Problem, days: int, day: str) -> int:
-    """The office's 催办, at most once a day per problem and person; each gets the button to
-    act: the head 报告进展, the leader 下单 while it waits for one."""
-    heads = [p for p in chase_audience(target, problem) if p.id != problem.leader_id]
-    leader = [p for p in chase_audience(target, problem) if p.id == problem.leader_id]
+def problem_chased(target, problem: Problem, days: int, day: str, by_leader: str | None = None) -> int:
+    """A 催办, at most once a day per problem and person; each gets the button to act: the head
+    报告进展, the leader 下单 while it waits for one. `by_leader` names the leader who chased
+    (the office otherwise), for the notice to say who asks."""
+    audience = chase_audience(target, problem, by_leader=by_leader is not None)
+    heads = [p for p in audience if p.id != problem.leader_id]
+    leader = [p for p in audience if p.id == problem.leader_id]
     values: dict = {"id": problem.id, "title": problem.title, "days": days, "deadline": problem.deadline}
+    if by_leader is not None:
+        values["leader"] = by_leader
+    key = "notice.chased" if by_leader is None else "notice.chased.leader"
     told = notify(
         target,
         heads,
-        "notice.chased",
+        key,
         buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
         dedup=f"chase:{problem.id}:{day}",
         **values,
@@ -509,7 +517,7 @@ def problem_chased(target, problem: Problem, days: int, day: str) -> int:
     return told + notify(
         target,
         leader,
-        "notice.chased",
+        key,
         buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]] if waits_for_dispatch else None,
         dedup=f"chase:{problem.id}:{day}",
         **values,

@@ -840,6 +840,13 @@ def may_chase(problem: Problem, today: date) -> bool:
     return problem.status in CHASED and problem.deadline is not None and problem.deadline < today
 
 
+def leader_may_chase(problem: Problem, person_id: int, today: date) -> bool:
+    """The problem's own leader (分管领导) may chase its department (催办) when it is overdue
+    and the work is the department's; while it waits for their own 下单 there is nobody else
+    to chase."""
+    return problem.leader_id == person_id and problem.status in WORKING and may_chase(problem, today)
+
+
 def record_chase(db: sqlite_utils.Database, problem_id: int, actor_id: int, told: int) -> None:
     with db.atomic():
         audit.record(db, "problem.chase", f"problem:{problem_id}", actor_id, told=told)

@@ -329,3 +329,40 @@ async def test_the_scheduled_digests_chart_carries_the_counts_too(running_bot, c
         "📊 我负责的问题（按科室）\n"
         "🔴 逾期 1 · 🟡 临期或久未进展 1 · 🟢 正常 1 · ✅ 已完成 1 · 💬 已说明原因 0"
     )
+
+
+async def test_the_leader_chases_their_own_late_department_from_the_card(running_bot, client, invited, db):
+    """A 分管领导 whose department was 4 days late read 🔴 on the card and could only ask for
+    more time or explain: 📣 催办 was the office's alone, and the leader phoned. The card in
+    我的问题 and /history N now offer the leader 📣 催办, which reminds the department's heads
+    (not the leader), in the leader's name, once a day, after saying whom and asking."""
+    from test_closure_evidence import dispatched_to_head
+
+    from storage import problems
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    db.execute("update problems set deadline = '2026-01-05' where id = ?", [problem_id])
+    db.conn.commit()
+    mine = await leader.send("/mine")
+    card = next(m for m in mine if f"#{problem_id}" in (m.text or ""))
+    assert card.labels()[0] == "📣 催办"
+    asked = await leader.press("催办", message=card)
+    assert "已逾期" in asked[-1].text and "刘洋（1 人）" in asked[-1].text and "李娜" not in asked[-1].text
+    done = await leader.press("确认催办", message=asked[-1])
+    assert any("已提醒 1 人" in (m.text or "") for m in done)
+    chased = await head.wait_for(f"催办 #{problem_id}")
+    assert chased.text.startswith(f"📣 分管领导 李娜 催办 #{problem_id}") and "报告进展" in chased.labels()[0]
+    assert "📣 催办" in (await leader.send(f"/history {problem_id}"))[-1].labels()
+    again = await leader.press("催办", message=(await leader.send(f"/history {problem_id}"))[-1])
+    assert "今天已经催办过" in (await leader.press("确认催办", message=again[-1]))[-1].text
+    assert sum(r["action"] == "problem.chase" for r in problems.history(db, problem_id)) == 1
+    assert len([m for m in head.inbox if f"催办 #{problem_id}" in (m.text or "")]) == 1
+    # another leader's problem, or one waiting for the leader's own 下单, has nothing to chase
+    other = problems.create(db, "候诊区座椅不足", None)
+    from test_digest_screen import who
+
+    problems.claim(db, other, who(db, "李娜"))
+    db.execute("update problems set deadline = '2026-01-05' where id = ?", [other])
+    db.conn.commit()
+    assert "📣 催办" not in (await leader.send(f"/history {other}"))[-1].labels()
+    assert "📣 催办" not in (await head.send(f"/history {problem_id}"))[-1].labels()

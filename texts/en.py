@@ -400,6 +400,8 @@ MESSAGES = {
     "chase.kept": "Not chased; nobody was reminded.",
     "chase.not_late": "#{id} needs no chasing now (no longer overdue, or waiting for closure, or closed).",
     "notice.chased": "📣 The office chases #{id} {title}: {days} days overdue (deadline {deadline}). Please move it on and report progress.",
+    "chase.no_head": "#{id}: its department {department} has no head who has joined, so a chase would reach nobody; nothing was sent. Please ask the office to name a head.",
+    "notice.chased.leader": "📣 {leader}, the leader in charge, chases #{id} {title}: {days} days overdue (deadline {deadline}). Please move it on and report progress.",
     "newproblem.title": "Write the problem in one sentence. /cancel cancels.",
     "newproblem.description": "Describe it in detail (send - for none).",
     "newproblem.kind": "What kind of rectification?",

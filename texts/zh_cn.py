@@ -412,6 +412,8 @@ MESSAGES = {
     "chase.kept": "没有催办，也没有提醒任何人。",
     "chase.not_late": "#{id} 现在不需要催办（已不再逾期，或正等待销号、已销号）。",
     "notice.chased": "📣 活动办催办 #{id} {title}：已逾期 {days} 天（期限 {deadline}），请尽快推进并报告进展。",
+    "chase.no_head": "#{id} 的责任科室 {department} 还没有已加入的科室负责人，催办提醒不到任何人，这次什么也没有发。请活动办指定负责人。",
+    "notice.chased.leader": "📣 分管领导 {leader} 催办 #{id} {title}：已逾期 {days} 天（期限 {deadline}），请尽快推进并报告进展。",
     "newproblem.title": "请输入问题（一句话概括）。发送 /cancel 取消。",
     "newproblem.description": "请输入具体表现（没有就发送 -）。",
     "newproblem.kind": "整改类型？",

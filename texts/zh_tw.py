@@ -400,6 +400,8 @@ MESSAGES = {
     "chase.kept": "沒有催辦，也沒有提醒任何人。",
     "chase.not_late": "#{id} 現在不需要催辦（已不再逾期，或正等待銷號、已銷號）。",
     "notice.chased": "📣 活動辦催辦 #{id} {title}：已逾期 {days} 天（期限 {deadline}），請儘快推進並報告進展。",
+    "chase.no_head": "#{id} 的責任科室 {department} 還沒有已加入的科室負責人，催辦提醒不到任何人，這次什麼也沒有發。請活動辦指定負責人。",
+    "notice.chased.leader": "📣 分管領導 {leader} 催辦 #{id} {title}：已逾期 {days} 天（期限 {deadline}），請儘快推進並報告進展。",
     "newproblem.title": "請輸入問題（一句話概括）。發送 /cancel 取消。",
     "newproblem.description": "請輸入具體表現（沒有就發送 -）。",
     "newproblem.kind": "整改類型？",

@@ -70,7 +70,9 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if mine is not None and mine.leader_id == leader.id:
             # a double tap's second, or an old 接单 card: not "too late", it is already theirs
             await update.callback_query.answer(say(lang, "claim.already_yours", id=mine.id))
-            await _card_now(update, context, _claimed_text(lang, mine), _leader_buttons(lang, mine, leader))
+            await _card_now(
+                update, context, _claimed_text(lang, mine), _leader_buttons(context, lang, mine, leader)
+            )
             return
         await tell_error(update, context, error)
         if mine is not None and mine.leader and mine.leader_id != leader.id:
@@ -79,7 +81,7 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _card_now(update, context, taken)
         return
     await update.callback_query.answer()
-    text, buttons = _claimed_text(lang, problem), _leader_buttons(lang, problem, leader)
+    text, buttons = _claimed_text(lang, problem), _leader_buttons(context, lang, problem, leader)
     if not await _card_now(update, context, text, buttons):
         await context.bot.send_message(
             update.effective_chat.id, text, parse_mode="HTML", reply_markup=buttons
@@ -109,10 +111,14 @@ async def _card_now(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 LEADER_ACTIONS = ("dispatch", "explain")
 
 
-def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
-    """What the leader may do now (from TRANSITIONS), and 申请延期 where a deadline can move."""
+def _leader_buttons(context, lang: str, problem, leader) -> InlineKeyboardMarkup | None:
+    """What the leader may do now (from TRANSITIONS), 📣 催办 first when the department is late
+    with it, and 申请延期 where a deadline can move."""
     actions = action_buttons(lang, problem, leader, LEADER_ACTIONS)
     row = list(actions.inline_keyboard[0]) if actions else []
+    chase = ledger.chase_button(context, lang, leader, problem)
+    if chase:
+        row.insert(0, chase)
     if extensions.may_ask(problem, leader):
         row.append(
             InlineKeyboardButton(say(lang, "extension.btn"), callback_data=EXTENSION_ASK.data(problem.id))
@@ -127,7 +133,7 @@ async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         update,
         context,
         problems.of_leader(leader.id, open_only=True),
-        lambda lang, problem: _leader_buttons(lang, problem, leader),
+        lambda lang, problem: _leader_buttons(context, lang, problem, leader),
         MINE_PAGE,
     ):
         await reply(update, context, "mine.none")

@@ -259,12 +259,22 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
         await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
         return
     lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
-    chase = None
-    if OFFICE in person.roles and problems.may_chase(problem, today(context)):  # overdue: a next step
-        chase = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(say(lang, "chase.btn"), callback_data=PROBLEM_CHASE.data(problem.id))]]
-        )
-    await send_lines(context, update.effective_chat.id, lines, chase)
+    chase = chase_button(context, lang, person, problem)  # overdue: a next step
+    await send_lines(
+        context, update.effective_chat.id, lines, InlineKeyboardMarkup([[chase]]) if chase else None
+    )
+
+
+def chase_button(context, lang: str, person, problem: Problem) -> InlineKeyboardButton | None:
+    """📣 催办 under an overdue problem's card, for the office and for the problem's own leader
+    while its department works on it (handlers/problems/chase.py asks and sends)."""
+    late = problems.may_chase(problem, today(context)) if OFFICE in person.roles else False
+    late = late or problems.leader_may_chase(problem, person.id, today(context))
+    return (
+        InlineKeyboardButton(say(lang, "chase.btn"), callback_data=PROBLEM_CHASE.data(problem.id))
+        if late
+        else None
+    )
 
 
 @requires(*MEMBERS, READER)
