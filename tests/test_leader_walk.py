@@ -366,3 +366,30 @@ async def test_the_leader_chases_their_own_late_department_from_the_card(running
     db.conn.commit()
     assert "📣 催办" not in (await leader.send(f"/history {other}"))[-1].labels()
     assert "📣 催办" not in (await head.send(f"/history {problem_id}"))[-1].labels()
+
+
+async def test_a_leader_types_commands_and_buttons_as_a_phone_types_them(running_bot, client, invited, db):
+    """On a Chinese keyboard a leader types `／mine` (full-width slash), `/claim。` (the full stop
+    the keyboard adds), or the button's words without its emoji (`简报`, `我的问题`): each was
+    answered 我没有看懂 / 没有这个命令. Now each does what the command or the button does."""
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    listed = problems.create(db, "候诊区座椅不足", None)
+    for typed in ("／claim", "/claim。", "待接单", "🙋待接单"):
+        answer = await leader.send(typed)
+        assert f"#{listed} 候诊区座椅不足" in answer[0].text and "接单" in answer[0].labels()[0], typed
+    nothing_yet = (await leader.send("/mine"))[-1].text
+    assert (await leader.send("我的问题"))[-1].text == nothing_yet
+    assert (await leader.send("／ｍｉｎｅ"))[-1].text == nothing_yet
+    digest = await leader.send("简报。")
+    assert "您目前没有负责的问题" in digest[-1].text
+    card = await leader.send(f"／history　＃{listed}。")
+    assert f"#{listed} 全过程记录" in card[-1].text
+    # what means no command or button is still not understood, and a staff member's typed
+    # 待接单 is refused as the button is, not taken as something else
+    assert "没有看懂" in (await leader.send("简报表"))[-1].text
+    assert "没有这个命令" in (await leader.send("/mineabc"))[-1].text
+    staff = await join(client, invited, 101, "张伟")
+    assert "没有看懂" in (await staff.send("待接单"))[-1].text
+    assert "班子成员" in (await staff.send("／claim"))[-1].text
