@@ -393,3 +393,31 @@ async def test_a_leader_types_commands_and_buttons_as_a_phone_types_them(running
     staff = await join(client, invited, 101, "张伟")
     assert "没有看懂" in (await staff.send("待接单"))[-1].text
     assert "班子成员" in (await staff.send("／claim"))[-1].text
+
+
+async def test_a_late_problems_card_and_ledger_line_say_how_late(running_bot, client, invited, db):
+    """🔴 #6 … 完成时限：2026-11-27: the card and the ledger said the date alone, and a leader on
+    a phone counted days to know how late the department was. Both now say it, as the digest
+    does (calendar days); a closed or explained problem's passed deadline is no lateness."""
+    from datetime import timedelta
+
+    from test_closure_evidence import dispatched_to_head
+
+    from storage import problems
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    from test_digest_screen import SHANGHAI
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    deadline = (today - timedelta(days=4)).isoformat()
+    db.execute("update problems set deadline = ? where id = ?", [deadline, problem_id])
+    db.conn.commit()
+    card = (await leader.send(f"/history {problem_id}"))[-1].text
+    assert f"完成时限：{deadline}（已逾期 4 天）" in card
+    ledger = "\n".join(m.text for m in await leader.send("/ledger") if m.text)
+    assert f"期限 {deadline}（已逾期 4 天）" in ledger
+    mine = await leader.send("/mine")
+    assert any(f"完成时限：{deadline}（已逾期 4 天）" in (m.text or "") for m in mine)
+    db.execute("update problems set status = ? where id = ?", [problems.CLOSED, problem_id])
+    db.conn.commit()
+    assert f"完成时限：{deadline}\n" in (await leader.send(f"/history {problem_id}"))[-1].text + "\n"

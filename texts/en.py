@@ -261,6 +261,7 @@ MESSAGES = {
     "cmd.findings": "List a meeting's findings (Excel or CSV)",
     "inbox.btn.problem": "📋 Make it a problem",
     "inbox.publish_confirm": "The answer to #{id} will be pushed to {count} people and cannot be called back. Publish?",
+    "problem.deadline.late": "{deadline} ({days} days overdue)",
     "problem.line": "{light} <b>#{id}</b> {title}\n  {department} · due {deadline} · {status} · {progress}%",
     "problem.card": "{light} <b>#{id} {title}</b>\nStatus: {status} ({progress}% done)\nRectification: {kind} · {horizon} · source: {source}\nMeasures: {measures}\nLeader: {leader}\nDepartment: {department}\nDeadline: {deadline}",
     "problem.description": "{text}",

@@ -273,6 +273,7 @@ MESSAGES = {
     "cmd.findings": "导入会议查摆的问题（Excel 或 CSV）",
     "inbox.btn.problem": "📋 列为问题",
     "inbox.publish_confirm": "将把 #{id} 的答复推送给 {count} 人，推送后不能撤回。确认发布？",
+    "problem.deadline.late": "{deadline}（已逾期 {days} 天）",
     "problem.line": "{light} <b>#{id}</b> {title}\n　{department} · 期限 {deadline} · {status} · {progress}%",
     "problem.card": "{light} <b>#{id} {title}</b>\n状态：{status}（进度 {progress}%）\n类型：{kind} · {horizon} · 来源：{source}\n整改措施：{measures}\n责任领导：{leader}\n责任科室：{department}\n完成时限：{deadline}",
     "problem.description": "{text}",

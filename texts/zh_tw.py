@@ -261,6 +261,7 @@ MESSAGES = {
     "cmd.findings": "導入會議查擺的問題（Excel 或 CSV）",
     "inbox.btn.problem": "📋 列為問題",
     "inbox.publish_confirm": "將把 #{id} 的答覆推送給 {count} 人，推送後不能撤回。確認發布？",
+    "problem.deadline.late": "{deadline}（已逾期 {days} 天）",
     "problem.line": "{light} <b>#{id}</b> {title}\n　{department} · 期限 {deadline} · {status} · {progress}%",
     "problem.card": "{light} <b>#{id} {title}</b>\n狀態：{status}（進度 {progress}%）\n類型：{kind} · {horizon} · 來源：{source}\n整改措施：{measures}\n責任領導：{leader}\n責任科室：{department}\n完成時限：{deadline}",
     "problem.description": "{text}",

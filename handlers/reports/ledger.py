@@ -69,10 +69,21 @@ def summary_line(context, lang: str, problem: Problem) -> str:
         id=problem.id,
         title=problem.title,
         department=problem.department or "—",
-        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        deadline=deadline_text(context, lang, problem),
         status=say(lang, f"problem.status.{problem.status}"),
         progress=problem.progress,
     )
+
+
+def deadline_text(context, lang: str, problem: Problem) -> str:
+    """The deadline, and how late when it has passed (2026-11-27（已逾期 4 天）): a 🔴 card said
+    only the date, and a leader counted the days to know how late it was."""
+    if problem.deadline is None:
+        return "—"
+    late = (today(context) - problem.deadline).days
+    if late <= 0 or problem.status in (problems.CLOSED, problems.EXPLAINED):
+        return problem.deadline.isoformat()
+    return say(lang, "problem.deadline.late", deadline=problem.deadline.isoformat(), days=late)
 
 
 def _five_fields(context, lang: str, problem: Problem) -> str:
@@ -90,7 +101,7 @@ def _five_fields(context, lang: str, problem: Problem) -> str:
         measures=problem.measures or "—",
         leader=problem.leader or "—",
         department=problem.department or "—",
-        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        deadline=deadline_text(context, lang, problem),
         progress=problem.progress,
     )
 
