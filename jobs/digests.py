@@ -173,7 +173,7 @@ def _problem_line(lang: str, problem) -> str:
     if problem.deadline:
         return say(
             lang,
-            "digest.problem",
+            _closing("digest.problem", problem),
             id=problem.id,
             title=title,
             department=problem.department or "—",
@@ -184,11 +184,18 @@ def _problem_line(lang: str, problem) -> str:
     )
 
 
+def _closing(key: str, problem) -> str:
+    """The line's key, told apart when the department has asked for 销号: the problem waits on
+    the office's check, not on the department's work, and a leader read 后勤保障科，逾期 4 天 and
+    chased a department that had finished."""
+    return f"{key}.closing" if problem.status == problem_rules.CLOSURE_REQUESTED else key
+
+
 def _late_line(lang: str, problem, today) -> str:
     """An overdue problem says how late it is: a leader reading 期限 2026-11-27 had to count."""
     return say(
         lang,
-        "digest.problem.late",
+        _closing("digest.problem.late", problem),
         id=problem.id,
         title=shorten(problem.title, TITLE_UNITS),
         department=department_shown(lang, problem.department or digests.NO_DEPARTMENT),

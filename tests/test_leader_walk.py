@@ -421,3 +421,30 @@ async def test_a_late_problems_card_and_ledger_line_say_how_late(running_bot, cl
     db.execute("update problems set status = ? where id = ?", [problems.CLOSED, problem_id])
     db.conn.commit()
     assert f"完成时限：{deadline}\n" in (await leader.send(f"/history {problem_id}"))[-1].text + "\n"
+
+
+def test_a_late_problem_asked_to_close_says_it_waits_on_the_office(db, invited):
+    """The digest listed a problem whose department had asked for 销号 as `— 后勤保障科，逾期 4
+    天`: the leader read the department as late, and chased a department that had finished.
+    Whose move it is now shows: 已申请销号，待活动办审核 (red or amber alike); a problem still
+    being worked on reads as before."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_digest_screen import SHANGHAI, who
+
+    from jobs import digests as digest_job
+    from storage import digests, problems
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    asked = _dispatched_to(db, "食堂夜班餐", "门诊部", today - timedelta(days=4))
+    working = _dispatched_to(db, "门卫夜巡", "门诊部", today - timedelta(days=2))
+    due_soon = _dispatched_to(db, "开水间热水", "门诊部", today + timedelta(days=2))
+    for problem_id in (asked, due_soon):
+        db.execute("update problems set status = ? where id = ?", [problems.CLOSURE_REQUESTED, problem_id])
+    db.conn.commit()
+    leader = who(db, "李娜")
+    digest = digests.for_leader(db, leader, datetime(2026, 1, 1, tzinfo=UTC), today, SHANGHAI)
+    screen, _ = digest_job.render_screen("zh-CN", leader, digest, "digest.title.now", None)
+    assert f"#{asked} 食堂夜班餐 — 门诊部已申请销号，待活动办审核，逾期 4 天" in screen
+    assert f"#{working} 门卫夜巡 — 门诊部，逾期 2 天" in screen
+    assert f"#{due_soon} 开水间热水 — 门诊部已申请销号，待活动办审核，期限" in screen

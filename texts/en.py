@@ -623,6 +623,8 @@ MESSAGES = {
     "digest.section.amber": "<b>🟡 Due soon or stalled</b>",
     "digest.problem": "#{id} {title} — {department}, due {deadline}",
     "digest.problem.late": "#{id} {title} — {department}, {days} day(s) late (due {deadline})",
+    "digest.problem.closing": "#{id} {title} — {department} asked for closure, waiting for the office's check, due {deadline}",
+    "digest.problem.late.closing": "#{id} {title} — {department} asked for closure, waiting for the office's check, {days} day(s) late (due {deadline})",
     "digest.late_department": "{department} {count}",
     "digest.problem.no_deadline": "#{id} {title} — {department}",
     "digest.problem.to_dispatch": "#{id} {title} — {status}, waiting for its leader to dispatch it",
