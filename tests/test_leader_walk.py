@@ -448,3 +448,28 @@ def test_a_late_problem_asked_to_close_says_it_waits_on_the_office(db, invited):
     assert f"#{asked} 食堂夜班餐 — 门诊部已申请销号，待活动办审核，逾期 4 天" in screen
     assert f"#{working} 门卫夜巡 — 门诊部，逾期 2 天" in screen
     assert f"#{due_soon} 开水间热水 — 门诊部已申请销号，待活动办审核，期限" in screen
+
+
+def test_an_amber_problem_far_from_its_deadline_says_it_has_stalled(db, invited):
+    """Under 🟡 临期或久未进展 a leader read `#10 院内会诊响应慢 — 医务科，期限 2026-12-25`, 17 days
+    off, and could not tell why it was amber. A problem amber for want of progress now says how
+    long (18 天无进展); one amber for its near deadline reads as before."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_digest_screen import SHANGHAI, who
+
+    from jobs import digests as digest_job
+    from storage import digests
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    stalled = _dispatched_to(db, "会诊响应慢", "门诊部", today + timedelta(days=17))
+    near = _dispatched_to(db, "开水间热水", "门诊部", today + timedelta(days=2))
+    moved = (clock.now() - timedelta(days=18)).isoformat()
+    db.execute("update problems set last_progress_at = ? where id in (?, ?)", [moved, stalled, near])
+    db.conn.commit()
+    leader = who(db, "李娜")
+    digest = digests.for_leader(db, leader, datetime(2026, 1, 1, tzinfo=UTC), today, SHANGHAI)
+    screen, _ = digest_job.render_screen("zh-CN", leader, digest, "digest.title.now", None)
+    amber = screen.split("🟡 临期或久未进展</b>\n")[1]
+    assert f"#{stalled} 会诊响应慢 — 门诊部，期限 {today + timedelta(days=17)}，18 天无进展" in amber
+    assert f"#{near} 开水间热水 — 门诊部，期限 {today + timedelta(days=2)}\n" in amber + "\n"

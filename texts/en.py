@@ -623,6 +623,7 @@ MESSAGES = {
     "digest.section.amber": "<b>🟡 Due soon or stalled</b>",
     "digest.problem": "#{id} {title} — {department}, due {deadline}",
     "digest.problem.late": "#{id} {title} — {department}, {days} day(s) late (due {deadline})",
+    "digest.problem.stalled": "#{id} {title} — {department}, due {deadline}, no progress for {days} days",
     "digest.problem.closing": "#{id} {title} — {department} asked for closure, waiting for the office's check, due {deadline}",
     "digest.problem.late.closing": "#{id} {title} — {department} asked for closure, waiting for the office's check, {days} day(s) late (due {deadline})",
     "digest.late_department": "{department} {count}",

@@ -635,6 +635,7 @@ MESSAGES = {
     "digest.section.amber": "<b>🟡 临期或久未进展</b>",
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
     "digest.problem.late": "#{id} {title} — {department}，逾期 {days} 天（期限 {deadline}）",
+    "digest.problem.stalled": "#{id} {title} — {department}，期限 {deadline}，{days} 天无进展",
     "digest.problem.closing": "#{id} {title} — {department}已申请销号，待活动办审核，期限 {deadline}",
     "digest.problem.late.closing": "#{id} {title} — {department}已申请销号，待活动办审核，逾期 {days} 天（期限 {deadline}）",
     "digest.late_department": "{department} {count}",

@@ -623,6 +623,7 @@ MESSAGES = {
     "digest.section.amber": "<b>🟡 臨期或久未進展</b>",
     "digest.problem": "#{id} {title} — {department}，期限 {deadline}",
     "digest.problem.late": "#{id} {title} — {department}，逾期 {days} 天（期限 {deadline}）",
+    "digest.problem.stalled": "#{id} {title} — {department}，期限 {deadline}，{days} 天無進展",
     "digest.problem.closing": "#{id} {title} — {department}已申請銷號，待活動辦審核，期限 {deadline}",
     "digest.problem.late.closing": "#{id} {title} — {department}已申請銷號，待活動辦審核，逾期 {days} 天（期限 {deadline}）",
     "digest.late_department": "{department} {count}",
