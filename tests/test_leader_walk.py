@@ -473,3 +473,22 @@ def test_an_amber_problem_far_from_its_deadline_says_it_has_stalled(db, invited)
     amber = screen.split("🟡 临期或久未进展</b>\n")[1]
     assert f"#{stalled} 会诊响应慢 — 门诊部，期限 {today + timedelta(days=17)}，18 天无进展" in amber
     assert f"#{near} 开水间热水 — 门诊部，期限 {today + timedelta(days=2)}\n" in amber + "\n"
+
+
+async def test_a_leaders_export_says_it_holds_their_own_problems(running_bot, client, invited, db):
+    """A leader's /export read 整改台账已导出，共 5 项 beside a ledger of 12: the file holds the
+    problems they lead, and the count did not say so. The office's says it holds every problem."""
+    from test_digest_screen import who
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    _dispatched_to(db, "候诊区座椅不足", "门诊部", date(2099, 12, 31))
+    problems.create(db, "食堂饭菜偏咸", None)  # nobody's yet
+    assert who(db, "李娜")
+    mine = await leader.send("/export")
+    assert mine[-1].text == "整改台账已导出：您负责的问题，共 1 项。"
+    assert (await leader.send("/export 门诊部"))[-1].text == "整改台账已导出：您负责的门诊部的问题，共 1 项。"
+    assert (await office.send("/export"))[-1].text == "整改台账已导出：全部问题，共 2 项。"
+    assert (await office.send("/export 门诊部"))[-1].text == "整改台账已导出：门诊部的问题，共 1 项。"
