@@ -330,12 +330,14 @@ def extension_asked(target, problem, extension, asker: Person) -> int:
     )
 
 
-def extension_decided(target, problem, extension) -> int:
+def extension_decided(target, problem, extension, decider: Person) -> int:
     """The asker hears the decision; an approved one also reaches the department's heads and the
-    leader, whose reminders now count to the new deadline."""
+    leader, whose reminders now count to the new deadline. Not the one who decided: the leader
+    who tapped 批准延期 read the same approval twice."""
     told = person(target, extension.requester_id)
     if extension.decision == "approved":
         told += heads_of(target, problem.department_id) + person(target, problem.leader_id)
+    told = [p for p in {p.id: p for p in told}.values() if p.id != decider.id]
     return notify(
         target,
         told,

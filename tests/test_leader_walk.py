@@ -492,3 +492,26 @@ async def test_a_leaders_export_says_it_holds_their_own_problems(running_bot, cl
     assert (await leader.send("/export 门诊部"))[-1].text == "整改台账已导出：您负责的门诊部的问题，共 1 项。"
     assert (await office.send("/export"))[-1].text == "整改台账已导出：全部问题，共 2 项。"
     assert (await office.send("/export 门诊部"))[-1].text == "整改台账已导出：门诊部的问题，共 1 项。"
+
+
+async def test_the_leader_who_approves_more_time_is_not_told_it_again(running_bot, client, invited, db):
+    """A leader tapped ✅ 批准延期 under a head's request, read `已批准延期至 …` in its place, and a
+    moment later a notice `✅ #6 … 已批准延期` of the approval they had just given. The one who
+    decides is told once, in place, with how many were told; the head gets the notice."""
+    from test_extensions import dispatched as dispatched_for_extension
+
+    leader = await join(client, invited, 102, "李娜")
+    head = await join(client, invited, 104, "刘洋")
+    problem_id = dispatched_for_extension(db, "自行车棚漏雨", date(2099, 6, 30))
+    await head.send("/tasks")
+    await head.press("申请延期")
+    await head.send("防水材料缺货")
+    await head.press("提交申请", message=(await head.send("2099-09-30"))[-1])
+    notice = await leader.wait_for(f"刘洋 申请延期 #{problem_id}")
+    decided = await leader.press("批准延期", message=notice)
+    assert any("已批准延期至 2099-09-30，已告知 1 人" in (m.text or "") for m in decided)
+    await head.wait_for("已批准延期：完成时限 2099-06-30 → 2099-09-30")
+    while await delivery.send_due(running_bot.app):
+        pass
+    await leader.replies(timeout=1.5, allow_none=True)
+    assert not [m for m in leader.inbox if "已批准延期：完成时限" in (m.text or "")]
