@@ -515,3 +515,29 @@ async def test_the_leader_who_approves_more_time_is_not_told_it_again(running_bo
         pass
     await leader.replies(timeout=1.5, allow_none=True)
     assert not [m for m in leader.inbox if "已批准延期：完成时限" in (m.text or "")]
+
+
+async def test_my_problems_lead_with_those_waiting_for_my_own_dispatch(running_bot, client, invited, db):
+    """我的问题 went in deadline order with the undated last: a problem the leader had claimed, or
+    one a look-back reopened, waits for their own 下单 and has no deadline, so it came after every
+    green one, on the last page. Those come first now, and the pages still hold every problem
+    once."""
+    from datetime import timedelta
+
+    from test_digest_screen import who
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    today = clock.now().date()
+    green = [
+        _dispatched_to(db, f"按期的问题{n}", "门诊部", today + timedelta(days=20 + n)) for n in range(11)
+    ]
+    claimed = problems.create(db, "报销审批要五个人签字", None)
+    problems.claim(db, claimed, who(db, "李娜"))
+    first = [m for m in await leader.send("📌 我的问题") if m.text and m.text.startswith(("🟢", "🟡", "🔴"))]
+    assert f"#{claimed} 报销审批要五个人签字" in first[0].text and "📝 下单" in first[0].labels()
+    second = await leader.press("下一页")
+    cards = [m.text for m in first + second if "状态：" in (m.text or "")]
+    shown = [int(text.split("#")[1].split(" ")[0].split("<")[0]) for text in cards]
+    assert sorted(shown) == sorted([claimed, *green])

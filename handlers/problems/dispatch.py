@@ -132,7 +132,7 @@ async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await send_cards(
         update,
         context,
-        problems.of_leader(leader.id, open_only=True),
+        problems.of_leader(leader.id, open_only=True, undated_first=True),  # their own 下单 first
         lambda lang, problem: _leader_buttons(context, lang, problem, leader),
         MINE_PAGE,
     ):
