@@ -416,6 +416,7 @@ async def test_a_late_problems_card_and_ledger_line_say_how_late(running_bot, cl
     assert f"完成时限：{deadline}（已逾期 4 天）" in card
     ledger = "\n".join(m.text for m in await leader.send("/ledger") if m.text)
     assert f"期限 {deadline}（已逾期 4 天）" in ledger
+    assert "（第 1/1 页，共 1 项，其中逾期 1 项）" in ledger  # closed ones lead a long ledger's pages
     mine = await leader.send("/mine")
     assert any(f"完成时限：{deadline}（已逾期 4 天）" in (m.text or "") for m in mine)
     db.execute("update problems set status = ? where id = ?", [problems.CLOSED, problem_id])

@@ -227,6 +227,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             page=min(page + 1, pages),
             pages=pages,
             total=total,
+            # in deadline order the closed lead the first pages: how many are late, at a glance
+            late=problems.count_overdue(db, problems.PUBLIC, today(context)),
         )
     ]
     lines += [summary_line(context, lang, p) for p in shown.problems]
