@@ -542,3 +542,17 @@ async def test_my_problems_lead_with_those_waiting_for_my_own_dispatch(running_b
     cards = [m.text for m in first + second if "状态：" in (m.text or "")]
     shown = [int(text.split("#")[1].split(" ")[0].split("<")[0]) for text in cards]
     assert sorted(shown) == sorted([claimed, *green])
+
+
+def test_the_charts_legend_names_amber_as_the_digest_does():
+    """The chart's legend called amber 临期 (due soon) while the digest above it said 🟡 临期或久未进展:
+    a bar for a problem 17 days from its deadline, amber for want of progress, was labelled due
+    soon. The legend names each colour as the digest's count line does, in every language."""
+    from jobs import digests as digest_job
+    from texts import say
+
+    for lang in ("zh-CN", "zh-TW", "en"):
+        labels = digest_job.light_labels(lang, False)
+        counts = say(lang, "digest.lights", red=1, amber=2, green=3, done=4, explained=5)
+        for name, count in (("red", 1), ("amber", 2), ("green", 3), ("explained", 5)):
+            assert f"{labels[name]} {count}".lower() in counts.lower(), (lang, name, labels[name], counts)

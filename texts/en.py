@@ -668,7 +668,7 @@ MESSAGES = {
     "digest.chart.mine": "My problems by department",
     "digest.light.red": "Overdue",
     "digest.light.red_unclaimed": "Overdue or long unclaimed",
-    "digest.light.amber": "Due soon",
+    "digest.light.amber": "Due soon or stalled",
     "digest.light.green": "On track",
     "digest.light.done": "Done",
     "digest.light.explained": "Explained",

@@ -680,7 +680,7 @@ MESSAGES = {
     "digest.chart.mine": "我负责的问题（按科室）",
     "digest.light.red": "逾期",
     "digest.light.red_unclaimed": "逾期或久无人接单",
-    "digest.light.amber": "临期",
+    "digest.light.amber": "临期或久未进展",
     "digest.light.green": "正常",
     "digest.light.done": "已完成",
     "digest.light.explained": "已说明原因",

@@ -668,7 +668,7 @@ MESSAGES = {
     "digest.chart.mine": "我負責的問題（按科室）",
     "digest.light.red": "逾期",
     "digest.light.red_unclaimed": "逾期或久無人接單",
-    "digest.light.amber": "臨期",
+    "digest.light.amber": "臨期或久未進展",
     "digest.light.green": "正常",
     "digest.light.done": "已完成",
     "digest.light.explained": "已說明原因",
