@@ -556,3 +556,23 @@ def test_the_charts_legend_names_amber_as_the_digest_does():
         counts = say(lang, "digest.lights", red=1, amber=2, green=3, done=4, explained=5)
         for name, count in (("red", 1), ("amber", 2), ("green", 3), ("explained", 5)):
             assert f"{labels[name]} {count}".lower() in counts.lower(), (lang, name, labels[name], counts)
+
+
+async def test_the_dispatch_confirmation_says_whom_it_tells_and_that_it_is_public(
+    running_bot, client, invited, db
+):
+    """请确认下单 listed the five fields and nothing of what 确认 does: the leader learnt only
+    afterwards that a department had no head to tell, and was never told the ledger shows it to
+    everyone. The confirmation now says whom it tells (or ⚠️ nobody) and that it is public."""
+    from test_closure_evidence import at_dispatch_confirmation
+
+    leader = await join(client, invited, 102, "李娜")
+    await at_dispatch_confirmation(leader, db)
+    nobody = leader.inbox[-1].text
+    assert "⚠️ 门诊部 还没有已加入整改通的科室负责人：确认后没有人会收到通知。" in nobody
+    assert "将在整改台账向全体公开" in nobody
+    await leader.press("取消")
+    await join(client, invited, 104, "刘洋")
+    await at_dispatch_confirmation(leader, db)
+    told = leader.inbox[-1].text
+    assert "确认后将通知 刘洋（1 人）按时整改、报告进展。" in told and "⚠️" not in told

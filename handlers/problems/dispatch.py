@@ -39,7 +39,7 @@ from storage import extensions, people, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import say
+from texts import Raw, say
 from texts.fit import shorten
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM = conversations.states("leadership")
@@ -290,6 +290,7 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         leader=problem.leader or "—",
         department=draft["department"],
         deadline=draft["deadline"],
+        what_follows=_what_follows(context, lang, problem, draft),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
@@ -302,6 +303,22 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         ),
     )
     return CONFIRM
+
+
+def _heads_told(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list:
+    """The department's heads a 下单 reaches: joined, and not blocking the bot."""
+    return [p for p in notices.heads_of(context, department_id) if p.chat_id and p.reachable]
+
+
+def _what_follows(context: ContextTypes.DEFAULT_TYPE, lang: str, problem, draft: dict) -> Raw:
+    """Whom the 下单 tells, and that the ledger shows it: the confirmation said neither, and the
+    leader learnt only after 确认 that the department had no head to tell."""
+    heads = _heads_told(context, draft.get("department_id"))
+    if heads:
+        told = say(lang, "dispatch.confirm.told", names="、".join(p.name for p in heads), count=len(heads))
+    else:
+        told = say(lang, "dispatch.confirm.no_head", department=draft["department"])
+    return Raw(told + (say(lang, "dispatch.confirm.public") if problem.public else ""))  # escaped by say
 
 
 @requires(LEADER)
@@ -337,7 +354,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer()
     # say only what happened: a department with no head who has joined hears nothing, and then
     # nobody reports progress or gets its reminders; the leader learns it here, not weeks later
-    told = [p for p in notices.heads_of(context, problem.department_id) if p.chat_id and p.reachable]
+    told = _heads_told(context, problem.department_id)
     await update.callback_query.edit_message_text(
         say(
             language(update, context),
