@@ -40,7 +40,13 @@ async def test_a_bundle_of_reminders_leads_with_the_longest_overdue_and_is_one_m
     assert len(reminders) == 1
     told = await leader.wait_for("逾期最久的问题")
     assert told.text.startswith(f"⚠️ #{oldest} ")
-    assert [label["text"] for label in told.buttons[0]] == [f"⏳ 申请延期 #{oldest}", f"🔎 查看 #{oldest}"]
+    assert [label["text"] for label in told.buttons[0]] == [
+        f"📣 催办 #{oldest}",  # escalated: the leader's next step is to chase the department
+        f"⏳ 申请延期 #{oldest}",
+        f"🔎 查看 #{oldest}",
+    ]
+    asked = await leader.press(f"📣 催办 #{oldest}", message=told)
+    assert "将提醒 刘洋（1 人）" in asked[-1].text
 
 
 SIX_DEPARTMENTS = (

@@ -483,6 +483,7 @@ MESSAGES = {
     "reminder.btn.open": "🔎 Open #{id}",
     "reminder.btn.report": "📈 Report on #{id}",
     "reminder.btn.extension": "⏳ Ask for more time #{id}",
+    "reminder.btn.chase": "📣 Chase #{id}",
     "reminder.today": "⏰ #{id} {title}: due today ({deadline}).",
     "reminder.last_working_day": "⏰ #{id} {title}: the deadline {deadline} is a day off, so today is the last working day before it.",
     "cmd.lookback": "Start a look-back on a closed problem: /lookback N",

@@ -495,6 +495,7 @@ MESSAGES = {
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 报告进展 #{id}",
     "reminder.btn.extension": "⏳ 申请延期 #{id}",
+    "reminder.btn.chase": "📣 催办 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
     "reminder.last_working_day": "⏰ #{id} {title}：期限 {deadline} 是休息日，今天是到期前最后一个工作日。",
     "cmd.lookback": "对已销号的问题发起回头看：/lookback 编号",

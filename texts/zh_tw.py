@@ -483,6 +483,7 @@ MESSAGES = {
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 報告進展 #{id}",
     "reminder.btn.extension": "⏳ 申請延期 #{id}",
+    "reminder.btn.chase": "📣 催辦 #{id}",
     "reminder.today": "⏰ #{id} {title}：今天到期（{deadline}）。",
     "reminder.last_working_day": "⏰ #{id} {title}：期限 {deadline} 是休息日，今天是到期前最後一個工作日。",
     "cmd.lookback": "對已銷號的問題發起回頭看：/lookback 編號",
