@@ -582,3 +582,34 @@ async def test_the_dispatch_confirmation_says_whom_it_tells_and_that_it_is_publi
     await at_dispatch_confirmation(leader, db)
     told = leader.inbox[-1].text
     assert "确认后将通知 刘洋（1 人）按时整改、报告进展。" in told and "⚠️" not in told
+
+
+async def test_a_red_or_amber_card_says_why_when_its_deadline_does_not(running_bot, client, invited, db):
+    """A 🔴 card under 待接单 read 完成时限：— and nothing else: listed long ago and claimed by
+    nobody, which is why it was red, was said nowhere on it. A 🟡 card 17 days from its deadline
+    did not say it had stood still for weeks. Each now says why in one line; a green card and
+    one whose deadline says it (late or due soon) have no such line."""
+    from datetime import timedelta
+
+    from test_digest_screen import SHANGHAI
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    today = clock.now().astimezone(SHANGHAI).date()
+    listed = problems.create(db, "门诊楼电梯经常停运", None)
+    long_ago = (clock.now() - timedelta(days=20)).isoformat()
+    db.execute("update problems set created_at = ? where id = ?", [long_ago, listed])
+    stalled = _dispatched_to(db, "会诊响应慢", "门诊部", today + timedelta(days=17))
+    green = _dispatched_to(db, "按期推进", "门诊部", today + timedelta(days=30))
+    db.execute("update problems set last_progress_at = ? where id = ?", [long_ago, stalled])
+    db.conn.commit()
+    card = next(m.text for m in await leader.send("/claim") if f"#{listed}" in (m.text or ""))
+    assert card.startswith("🔴") and "20 天无领导接单" in card
+    mine = {
+        m.text.split("#")[1].split(" ")[0]: m.text
+        for m in await leader.send("/mine")
+        if "状态" in (m.text or "")
+    }
+    assert mine[str(stalled)].startswith("🟡") and "⏳ 20 天无进展（上次 " in mine[str(stalled)]
+    assert mine[str(green)].startswith("🟢") and "⏳" not in mine[str(green)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -48,17 +49,41 @@ def today(context: ContextTypes.DEFAULT_TYPE):
     return clock.now().astimezone(settings(context).timezone).date()
 
 
-def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
+def _light(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
     config = settings(context)
-    return LIGHTS[
-        problems.light(
-            problem,
-            today(context),
-            config.ledger_amber_days,
-            config.ledger_stale_days,
-            config.unclaimed_working_days,
-        )
-    ]
+    return problems.light(
+        problem,
+        today(context),
+        config.ledger_amber_days,
+        config.ledger_stale_days,
+        config.unclaimed_working_days,
+    )
+
+
+def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
+    return LIGHTS[_light(context, problem)]
+
+
+WHY = {  # why a card is red or amber when its deadline does not say it
+    problems.LISTED: "problem.why.unclaimed",
+    problems.CLAIMED: "problem.why.claimed",
+    problems.REOPENED: "problem.why.reopened",
+}
+
+
+def _why(context, lang: str, problem: Problem) -> list[str]:
+    """A line saying why the card is 🔴 or 🟡 when the deadline line does not: listed and claimed
+    by nobody, claimed and not dispatched, reopened, or no progress. A 🔴 card whose 完成时限 read
+    — told a leader nothing of what was wrong."""
+    if _light(context, problem) not in (problems.RED, problems.AMBER):
+        return []
+    amber_days = settings(context).ledger_amber_days
+    if problem.deadline and problem.deadline <= today(context) + timedelta(days=amber_days):
+        return []  # late or due soon: 完成时限 says so
+    moment = problem.last_progress_at or problem.created_at
+    moved = (moment.astimezone(settings(context).timezone) if moment.tzinfo else moment).date()
+    key = WHY.get(problem.status, "problem.why.stalled")
+    return [say(lang, key, since=moved.isoformat(), days=(today(context) - moved).days)]
 
 
 def summary_line(context, lang: str, problem: Problem) -> str:
@@ -121,7 +146,7 @@ def _explained(lang: str, problem: Problem) -> list[str]:
 
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem with its five fields (五落实) and where it stands."""
-    lines = [_five_fields(context, lang, problem)]
+    lines = [_five_fields(context, lang, problem), *_why(context, lang, problem)]
     if problem.description and problem.description != problem.title:
         lines.insert(1, say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
