@@ -32,7 +32,7 @@ from datetime import datetime, tzinfo
 import sqlite_utils
 
 import services
-from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT, PUBLIC_BOX
+from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, LEDGER_DETAIL, PROGRESS_REPORT, PUBLIC_BOX
 from storage import calendar, outbox, people, problems
 from storage.clock import clock
 from storage.people import HEAD, LEADER, OFFICE, Person
@@ -214,18 +214,23 @@ def opinion_listed(target, problem_id: int, due_at: datetime | None = None) -> i
     )
 
 
-def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
+def progress_reported(target, problem, text: str, photos: list[bytes], reporter: str) -> int:
     """The leader hears of a progress report with its evidence: the first photo carries the
-    notice as its caption, the others follow numbered."""
+    notice as its caption, the others follow numbered. It names who reported, and 🔎 查看 opens
+    the card (how late it is, 📣 催办): the notice was the text alone, and a leader of a late
+    problem had to find it again to act."""
     leader = person(target, problem.leader_id)
+    opened = [[("notice.btn.open", LEDGER_DETAIL.data(problem.id))]]
     if not photos:
         return notify(
             target,
             leader,
             "notice.progress",
+            buttons=opened,
             id=problem.id,
             title=problem.title,
             percent=problem.progress,
+            who=reporter,
             text=shorten(text, 1500),
         )
     where = reach(target)
@@ -239,6 +244,7 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
             id=problem.id,
             title=problem.title,
             percent=problem.progress,
+            who=reporter,
             text=shorten(text, 700),
         )
         for index, jpeg in enumerate(photos):
@@ -246,7 +252,9 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
                 caption = say(
                     lang, "notice.progress_photo", id=problem.id, number=index + 1, count=len(photos)
                 )
-            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
+            last = index == len(photos) - 1  # the button under the last: a phone shows the newest
+            buttons = [[(say(lang, "notice.btn.open"), LEDGER_DETAIL.data(problem.id))]] if last else None
+            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg, buttons=buttons)
     return queued
 
 

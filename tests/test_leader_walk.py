@@ -613,3 +613,25 @@ async def test_a_red_or_amber_card_says_why_when_its_deadline_does_not(running_b
     }
     assert mine[str(stalled)].startswith("🟡") and "⏳ 20 天无进展（上次 " in mine[str(stalled)]
     assert mine[str(green)].startswith("🟢") and "⏳" not in mine[str(green)]
+
+
+async def test_a_progress_report_names_its_reporter_and_opens_the_card(running_bot, client, invited, db):
+    """A leader read `📈 #12 … 进展 60%：…` and nothing else: not who reported, and no way from the
+    notice to the problem, which was 4 days late. The notice names the reporter and carries
+    🔎 查看, which opens the card (how late, 📣 催办)."""
+    from datetime import timedelta
+
+    from test_closure_evidence import dispatched_to_head
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    late = (clock.now().date() - timedelta(days=4)).isoformat()
+    db.execute("update problems set deadline = ? where id = ?", [late, problem_id])
+    db.conn.commit()
+    await head.press("报告进展", message=notice)
+    await head.send("已统一报表口径")
+    await head.press("完成")
+    await head.press("50%")
+    told = await leader.wait_for(f"#{problem_id} 候诊区座椅不足 进展 50%")
+    assert "（刘洋 报告）：已统一报表口径" in told.text and told.labels() == ["🔎 查看"]
+    card = await leader.press("查看", message=told)
+    assert "已逾期" in card[-1].text and "📣 催办" in card[-1].labels()
