@@ -16,7 +16,7 @@ from handlers import confirmations
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.reports import ledger
 from jobs import notices
-from storage import problems
+from storage import outbox, problems
 from storage.people import LEADER, OFFICE
 from texts import say
 
@@ -39,6 +39,14 @@ def _by_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None
     return None if OFFICE in person.roles else person.name
 
 
+def _chased_today(context: ContextTypes.DEFAULT_TYPE, problem_id: int, told: list) -> bool:
+    """Everyone this 催办 would remind was reminded of the problem today (by the office or its
+    leader): 确认 would remind nobody (notices.problem_chased's once a day)."""
+    day = ledger.today(context).isoformat()
+    reminded = {row.person_id for row in outbox.queued_under(database(context), f"chase:{problem_id}:{day}:")}
+    return all(p.id in reminded for p in told)
+
+
 async def _not_late(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
     await refuse(update, context, "chase.not_late", id=problem_id)
 
@@ -53,6 +61,9 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     told = notices.chase_audience(context, problem, by_leader=_by_leader(update, context) is not None)
     if not told:  # a leader's 催办 of a department with no joined head: nobody to remind
         await refuse(update, context, "chase.no_head", id=problem.id, department=problem.department or "—")
+        return
+    if _chased_today(context, problem.id, told):  # said before the question, not after 确认
+        await refuse(update, context, "chase.already_today", id=problem.id)
         return
     lang = language(update, context)
     await reply(
