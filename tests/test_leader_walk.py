@@ -612,8 +612,10 @@ async def test_a_red_or_amber_card_says_why_when_its_deadline_does_not(running_b
         for m in await leader.send("/mine")
         if "状态" in (m.text or "")
     }
-    assert mine[str(stalled)].startswith("🟡") and "⏳ 20 天无进展（上次 " in mine[str(stalled)]
-    assert mine[str(green)].startswith("🟢") and "⏳" not in mine[str(green)]
+    assert mine[str(stalled)].startswith("🟡") and "\n⚠️ 20 天无进展（上次 " in mine[str(stalled)]
+    assert mine[str(green)].startswith("🟢") and "⚠️" not in mine[str(green)]
+    # right under 完成时限, above the description a card may carry
+    assert card.split("\n")[7].startswith("⚠️") and card.split("\n")[6].startswith("完成时限")
 
 
 async def test_a_progress_report_names_its_reporter_and_opens_the_card(running_bot, client, invited, db):

@@ -146,9 +146,9 @@ def _explained(lang: str, problem: Problem) -> list[str]:
 
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem with its five fields (五落实) and where it stands."""
-    lines = [_five_fields(context, lang, problem), *_why(context, lang, problem)]
+    lines = [_five_fields(context, lang, problem), *_why(context, lang, problem)]  # why under 完成时限
     if problem.description and problem.description != problem.title:
-        lines.insert(1, say(lang, "problem.description", text=problem.description))
+        lines.append(say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
         lines.append(
             say(
