@@ -1,7 +1,14 @@
 """Leaders on a phone (院领导, 分管领导, 科室负责人) want one glance at what is late. Found by
 walking the demo in a phone-sized browser: a bundled reminder listed problems by number, so
 "7 days to go" came above "overdue for 9 days", and gave each problem two rows of buttons, so
-that a head's 12 reminders of one morning came as 3 messages in 3 seconds."""
+that a head's 12 reminders of one morning came as 3 messages in 3 seconds.
+
+A second walk (a 分管副院长's campaign week, 2026-12-01 to 12-15 in the demo) found a late
+department that its leader could not chase (📣 催办 was the office's), commands and buttons typed
+as a Chinese keyboard types them answered 我没有看懂, cards and digest lines that were red or
+amber without saying how late or why, a department that had asked for 销号 read as late, counts
+that did not say what they counted (/export, the ledger's head), a confirmation that did not say
+whom 下单 tells, and a decision told twice to the leader who made it."""
 
 from __future__ import annotations
 
