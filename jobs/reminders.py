@@ -54,10 +54,10 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
     db, settings = services.of(app).db, services.of(app).settings
     queued = 0
     kind = reminder.kind
+    today = slot.astimezone(settings.timezone).date()
     if kind == "due" and reminder.days == 0:
         # no working day left: today is the deadline, or the last working day before a deadline
         # on a rest day (a Friday's reminder of a Sunday deadline said 今天到期)
-        today = slot.astimezone(settings.timezone).date()
         kind = "today" if problem.deadline == today else "last_working_day"
     for person, head in audiences.of(problem, reminder):
         lang = person.language or settings.default_language
@@ -79,6 +79,9 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
             id=problem.id,
             title=problem.title,
             days=reminder.days,
+            # calendar days too, as the digest and the card count them: a leader read 逾期 11 天
+            # in the digest and 已逾期 7 个工作日 in the reminder under it, of one problem
+            late=(today - problem.deadline).days,
             deadline=problem.deadline.isoformat(),
         )
         queued += outbox.queue(

@@ -39,6 +39,8 @@ async def test_a_bundle_of_reminders_leads_with_the_longest_overdue_and_is_one_m
     numbers = [int(line.split(" ")[1][1:]) for line in message.text.split("\n\n")]
     assert numbers == [oldest, latest, *soon]  # the longest overdue first, all eight in one message
     assert message.text.startswith("⚠️") and [len(row) for row in message.buttons] == [2] * 8
+    # 7 calendar days late, as the digest and the card count it, beside the 5 working days
+    assert f"#{oldest} 逾期最久的问题：已逾期 5 个工作日（7 天，期限 2026-12-01）。" in message.text
     assert message.buttons[0] == [
         {"text": f"📈 报告进展 #{oldest}", "callback_data": message.buttons[0][0]["callback_data"]},
         {"text": f"🔎 查看 #{oldest}", "callback_data": message.buttons[0][1]["callback_data"]},

@@ -484,7 +484,7 @@ MESSAGES = {
     "history.problem.milestone": "milestone set",
     "history.problem.milestone_done": "milestone reached",
     "reminder.due": "⏰ #{id} {title}: due in {days} working day(s) ({deadline}).",
-    "reminder.overdue": "⚠️ #{id} {title}: {days} working day(s) overdue (deadline {deadline}).",
+    "reminder.overdue": "⚠️ #{id} {title}: {days} working day(s) overdue ({late} days; deadline {deadline}).",
     "reminder.btn.open": "🔎 Open #{id}",
     "reminder.btn.report": "📈 Report on #{id}",
     "reminder.btn.extension": "⏳ Ask for more time #{id}",

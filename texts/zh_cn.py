@@ -496,7 +496,7 @@ MESSAGES = {
     "history.problem.milestone": "设里程碑",
     "history.problem.milestone_done": "完成里程碑",
     "reminder.due": "⏰ #{id} {title}：还有 {days} 个工作日到期（期限 {deadline}）。",
-    "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 个工作日（期限 {deadline}）。",
+    "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 个工作日（{late} 天，期限 {deadline}）。",
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 报告进展 #{id}",
     "reminder.btn.extension": "⏳ 申请延期 #{id}",

@@ -484,7 +484,7 @@ MESSAGES = {
     "history.problem.milestone": "設里程碑",
     "history.problem.milestone_done": "完成里程碑",
     "reminder.due": "⏰ #{id} {title}：還有 {days} 個工作日到期（期限 {deadline}）。",
-    "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 個工作日（期限 {deadline}）。",
+    "reminder.overdue": "⚠️ #{id} {title}：已逾期 {days} 個工作日（{late} 天，期限 {deadline}）。",
     "reminder.btn.open": "🔎 查看 #{id}",
     "reminder.btn.report": "📈 報告進展 #{id}",
     "reminder.btn.extension": "⏳ 申請延期 #{id}",
