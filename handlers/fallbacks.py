@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from callbacks import FORM_TYPE_DEPARTMENTS, StaleButton
-from handlers import forms, typed_choice
+from handlers import forms, typed_choice, typed_menu
 from handlers.access import (
     ANYONE,
     current_person,
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 
 @requires(*ANYONE)
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await typed_menu.take(update, context):
+        return  # `/claim。`: the command, with what the keyboard added after it
     known = current_person(update, context) is not None
     await reply(update, context, "unknown_command" if known else _stranger_key(context))
 
@@ -67,6 +69,10 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         receipt.keep_with_card(context, update.effective_chat.id, update.message.message_id)
     if current_person(update, context) is None and not _rating_with_slip(update, context):
         await reply(update, context, _stranger_key(context))
+    elif await typed_menu.take(update, context):
+        # `／mine`, `简报`: a command or a menu button, typed; before the buttons above, whose
+        # hint ("请点上方按钮选择") answered 待接单 typed under a 接单 card
+        return
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
     elif _office_file(update, context):

@@ -77,6 +77,11 @@ def _key(label: str) -> str:
     return _simplified().convert(kept.lower()) if kept else ""
 
 
+def match_key(label: str) -> str:
+    """The form a button's label and a typed answer are compared in (see _key)."""
+    return _key(label)
+
+
 PREFIX_FROM = 4  # a button's words this long are also taken by their start (匿名 for 匿名提交)
 
 

@@ -173,7 +173,7 @@ def _problem_line(lang: str, problem) -> str:
     if problem.deadline:
         return say(
             lang,
-            "digest.problem",
+            _closing("digest.problem", problem),
             id=problem.id,
             title=title,
             department=problem.department or "—",
@@ -184,11 +184,34 @@ def _problem_line(lang: str, problem) -> str:
     )
 
 
+def _amber_line(lang: str, problem, digest: digests.Digest) -> str:
+    """An amber line says why when it is not its deadline: 期限 2026-12-25，18 天无进展."""
+    days = digest.stalled_days(problem)
+    if days is None:
+        return _problem_line(lang, problem)
+    return say(
+        lang,
+        "digest.problem.stalled",
+        id=problem.id,
+        title=shorten(problem.title, TITLE_UNITS),
+        department=problem.department or "—",
+        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        days=days,
+    )
+
+
+def _closing(key: str, problem) -> str:
+    """The line's key, told apart when the department has asked for 销号: the problem waits on
+    the office's check, not on the department's work, and a leader read 后勤保障科，逾期 4 天 and
+    chased a department that had finished."""
+    return f"{key}.closing" if problem.status == problem_rules.CLOSURE_REQUESTED else key
+
+
 def _late_line(lang: str, problem, today) -> str:
     """An overdue problem says how late it is: a leader reading 期限 2026-11-27 had to count."""
     return say(
         lang,
-        "digest.problem.late",
+        _closing("digest.problem.late", problem),
         id=problem.id,
         title=shorten(problem.title, TITLE_UNITS),
         department=department_shown(lang, problem.department or digests.NO_DEPARTMENT),
@@ -352,9 +375,10 @@ def blocks(
         red[1:1] = _late_departments(lang, late, full=limit is None)
     found.append(red)
     found.append(_listed(lang, "digest.section.unclaimed", unclaimed, _problem_line, limit=limit))
+    amber = digest.by_light[problem_rules.AMBER]
     found.append(
         _listed(
-            lang, "digest.section.amber", digest.by_light[problem_rules.AMBER], _problem_line, limit=limit
+            lang, "digest.section.amber", amber, lambda lang, p: _amber_line(lang, p, digest), limit=limit
         )
     )
     others = paths([c for c in digest.changes if c.action != "lookback_result"])

@@ -32,7 +32,7 @@ from datetime import datetime, tzinfo
 import sqlite_utils
 
 import services
-from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, PROGRESS_REPORT, PUBLIC_BOX
+from callbacks import CLAIM, DISPATCH, EXTENSION_DECIDE, LEDGER_DETAIL, PROGRESS_REPORT, PUBLIC_BOX
 from storage import calendar, outbox, people, problems
 from storage.clock import clock
 from storage.people import HEAD, LEADER, OFFICE, Person
@@ -214,18 +214,23 @@ def opinion_listed(target, problem_id: int, due_at: datetime | None = None) -> i
     )
 
 
-def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
+def progress_reported(target, problem, text: str, photos: list[bytes], reporter: str) -> int:
     """The leader hears of a progress report with its evidence: the first photo carries the
-    notice as its caption, the others follow numbered."""
+    notice as its caption, the others follow numbered. It names who reported, and 🔎 查看 opens
+    the card (how late it is, 📣 催办): the notice was the text alone, and a leader of a late
+    problem had to find it again to act."""
     leader = person(target, problem.leader_id)
+    opened = [[("notice.btn.open", LEDGER_DETAIL.data(problem.id))]]
     if not photos:
         return notify(
             target,
             leader,
             "notice.progress",
+            buttons=opened,
             id=problem.id,
             title=problem.title,
             percent=problem.progress,
+            who=reporter,
             text=shorten(text, 1500),
         )
     where = reach(target)
@@ -239,6 +244,7 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
             id=problem.id,
             title=problem.title,
             percent=problem.progress,
+            who=reporter,
             text=shorten(text, 700),
         )
         for index, jpeg in enumerate(photos):
@@ -246,7 +252,9 @@ def progress_reported(target, problem, text: str, photos: list[bytes]) -> int:
                 caption = say(
                     lang, "notice.progress_photo", id=problem.id, number=index + 1, count=len(photos)
                 )
-            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg)
+            last = index == len(photos) - 1  # the button under the last: a phone shows the newest
+            buttons = [[(say(lang, "notice.btn.open"), LEDGER_DETAIL.data(problem.id))]] if last else None
+            queued += outbox.queue(where.db, recipient.id, caption, photo=jpeg, buttons=buttons)
     return queued
 
 
@@ -330,12 +338,14 @@ def extension_asked(target, problem, extension, asker: Person) -> int:
     )
 
 
-def extension_decided(target, problem, extension) -> int:
+def extension_decided(target, problem, extension, decider: Person) -> int:
     """The asker hears the decision; an approved one also reaches the department's heads and the
-    leader, whose reminders now count to the new deadline."""
+    leader, whose reminders now count to the new deadline. Not the one who decided: the leader
+    who tapped 批准延期 read the same approval twice."""
     told = person(target, extension.requester_id)
     if extension.decision == "approved":
         told += heads_of(target, problem.department_id) + person(target, problem.leader_id)
+    told = [p for p in {p.id: p for p in told}.values() if p.id != decider.id]
     return notify(
         target,
         told,
@@ -484,23 +494,31 @@ def problem_closed(target, problem: Problem, due_at: datetime | None = None) -> 
     )
 
 
-def chase_audience(target, problem: Problem) -> list[Person]:
-    """Whom the office's 催办 reminds: the department's heads and the leader while the work is
-    the department's; the leader alone while it waits for 下单."""
+def chase_audience(target, problem: Problem, by_leader: bool = False) -> list[Person]:
+    """Whom a 催办 reminds: the department's heads and the leader while the work is the
+    department's; the leader alone while it waits for 下单. The leader's own 催办 reminds the
+    heads alone (the leader is the one asking)."""
     heads = heads_of(target, problem.department_id) if problem.status in problems.WORKING else []
+    if by_leader:
+        return [p for p in heads if p.id != problem.leader_id]
     return list({p.id: p for p in heads + person(target, problem.leader_id)}.values())
 
 
-def problem_chased(target, problem: Problem, days: int, day: str) -> int:
-    """The office's 催办, at most once a day per problem and person; each gets the button to
-    act: the head 报告进展, the leader 下单 while it waits for one."""
-    heads = [p for p in chase_audience(target, problem) if p.id != problem.leader_id]
-    leader = [p for p in chase_audience(target, problem) if p.id == problem.leader_id]
+def problem_chased(target, problem: Problem, days: int, day: str, by_leader: str | None = None) -> int:
+    """A 催办, at most once a day per problem and person; each gets the button to act: the head
+    报告进展, the leader 下单 while it waits for one. `by_leader` names the leader who chased
+    (the office otherwise), for the notice to say who asks."""
+    audience = chase_audience(target, problem, by_leader=by_leader is not None)
+    heads = [p for p in audience if p.id != problem.leader_id]
+    leader = [p for p in audience if p.id == problem.leader_id]
     values: dict = {"id": problem.id, "title": problem.title, "days": days, "deadline": problem.deadline}
+    if by_leader is not None:
+        values["leader"] = by_leader
+    key = "notice.chased" if by_leader is None else "notice.chased.leader"
     told = notify(
         target,
         heads,
-        "notice.chased",
+        key,
         buttons=[[("progress.btn.report", PROGRESS_REPORT.data(problem.id))]],
         dedup=f"chase:{problem.id}:{day}",
         **values,
@@ -509,7 +527,7 @@ def problem_chased(target, problem: Problem, days: int, day: str) -> int:
     return told + notify(
         target,
         leader,
-        "notice.chased",
+        key,
         buttons=[[("dispatch.btn", DISPATCH.data(problem.id))]] if waits_for_dispatch else None,
         dedup=f"chase:{problem.id}:{day}",
         **values,

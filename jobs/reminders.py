@@ -8,7 +8,7 @@ import logging
 from telegram.ext import Application
 
 import services
-from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROGRESS_REPORT
+from callbacks import EXTENSION_ASK, LEDGER_DETAIL, PROBLEM_CHASE, PROGRESS_REPORT
 from jobs import bad_rows, delivery
 from jobs.slices import Slices, people_around, people_waiting
 from storage import outbox, people, problems, reminders
@@ -68,6 +68,10 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
         # problem's buttons share one row, so that a bundle of 8 is one message, not 3 or 4
         report = (say(lang, "reminder.btn.report", id=problem.id), PROGRESS_REPORT.data(problem.id))
         row = [report] if head else []
+        if person.id == problem.leader_id and kind == "overdue":
+            # escalated to the leader: the department is late, and the leader's next step is
+            # to chase it (handlers/problems/chase.py), which the reminder did not offer
+            row.append((say(lang, "reminder.btn.chase", id=problem.id), PROBLEM_CHASE.data(problem.id)))
         if person.id == problem.leader_id:  # the responsible leader may ask the office for more time
             row.append((say(lang, "reminder.btn.extension", id=problem.id), EXTENSION_ASK.data(problem.id)))
         row.append((say(lang, "reminder.btn.open", id=problem.id), LEDGER_DETAIL.data(problem.id)))
@@ -78,6 +82,9 @@ def _queue(app: Application, problem, reminder: Reminder, slot, audiences: Audie
             id=problem.id,
             title=problem.title,
             days=reminder.days,
+            # calendar days too, as the digest and the card count them: a leader read 逾期 11 天
+            # in the digest and 已逾期 7 个工作日 in the reminder under it, of one problem
+            late=(day - problem.deadline).days,
             deadline=problem.deadline.isoformat(),
         )
         queued += outbox.queue(

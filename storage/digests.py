@@ -184,6 +184,17 @@ class Digest:
     departments: dict[str, Counter] = field(default_factory=dict)
     hotspots: list[hotspot_groups.Hotspot] = field(default_factory=list)
     newly_waiting: list[Problem] = field(default_factory=list)  # turned amber waiting on 下单
+    amber_days: int = 3  # Thresholds.amber_days: an amber one due later than this has stalled
+
+    def stalled_days(self, problem: Problem) -> int | None:
+        """Days since a department's amber problem last moved, when it is amber for that (no
+        progress) rather than for its deadline; None otherwise. A leader read 期限 2026-12-25 under
+        🟡 and could not tell why it was there."""
+        if problem.status not in problem_rules.WORKING:
+            return None
+        if problem.deadline and problem.deadline <= self.today + timedelta(days=self.amber_days):
+            return None
+        return (self.today - (problem.last_progress_at or problem.created_at).date()).days
 
     @property
     def lookback_results(self) -> list[Change]:
@@ -383,6 +394,7 @@ def for_leader(
         opinions=opinions,
         hotspots=hotspot_groups.for_leader_digest(db, sorted(department_ids), since_day),
         newly_waiting=_newly_waiting(by_light, since_day, today, thresholds),
+        amber_days=thresholds.amber_days,
     )
 
 
@@ -429,4 +441,5 @@ def for_office(
         office=figures,
         hotspots=hotspot_groups.for_office_digest(db, since_day),
         newly_waiting=_newly_waiting(by_light, since_day, today, thresholds),
+        amber_days=thresholds.amber_days,
     )

@@ -164,6 +164,7 @@ CHUNK = 500
 # The people's order: by deadline (those without one last), then by number; the expression is
 # the one indexed by m025, so that a page deep in the list starts from the index.
 NO_DEADLINE = "9999-12-31"
+FIRST_UNDATED = "0000-01-01"  # Filter.undated_first: no deadline sorts before every date
 _KEY = f"coalesce(pr.deadline, '{NO_DEADLINE}')"
 # (key, id) > (?, ?), spelt so that SQLite seeks the index to the key instead of scanning to it.
 _PAGE_ORDER = f"{_KEY}, pr.id"
@@ -177,8 +178,8 @@ class After:
     deadline: date | None
     id: int
 
-    def params(self) -> list:
-        key = self.deadline.isoformat() if self.deadline else NO_DEADLINE
+    def params(self, undated: str = NO_DEADLINE) -> list:
+        key = self.deadline.isoformat() if self.deadline else undated
         return [key, key, self.id]
 
     def token(self) -> str:
@@ -213,6 +214,9 @@ class Filter:
     since: date | None = None
     public: bool | None = None
     source: str | None = None
+    # a page for people lists those with no deadline first, not last: a leader's own problems
+    # with none wait for their 下单 (claimed, reopened), and came after every green one
+    undated_first: bool = False
 
     def sql(self, status_index: bool = True) -> tuple[str, list]:
         """The where clause and its parameters. Without `status_index`, the status is tested
@@ -254,8 +258,10 @@ WORKING_FILTER = Filter(statuses=WORKING)
 CLOSED_FILTER = Filter(statuses=(CLOSED,))
 
 
-def of_leader(leader_id: int, *, open_only: bool = False) -> Filter:
-    return Filter(leader_id=leader_id, not_statuses=(CLOSED,) if open_only else ())
+def of_leader(leader_id: int, *, open_only: bool = False, undated_first: bool = False) -> Filter:
+    return Filter(
+        leader_id=leader_id, not_statuses=(CLOSED,) if open_only else (), undated_first=undated_first
+    )
 
 
 def department_tasks(department_id: int) -> Filter:
@@ -264,13 +270,17 @@ def department_tasks(department_id: int) -> Filter:
 
 
 def page(db: sqlite_utils.Database, which: Filter, limit: int, after: After | None = None) -> Page:
-    """One page for people, in deadline order, after `after`."""
+    """One page for people, in deadline order, after `after` (those with no deadline last, or
+    first with `which.undated_first`)."""
     where, params = which.sql()
+    undated, order, past = NO_DEADLINE, _PAGE_ORDER, _PAGE_AFTER
+    if which.undated_first:
+        undated = FIRST_UNDATED
+        key = f"coalesce(pr.deadline, '{FIRST_UNDATED}')"
+        order, past = f"{key}, pr.id", f"{key} >= ? and ({key} > ? or pr.id > ?)"
     if after is not None:
-        where, params = f"{where} and {_PAGE_AFTER}", [*params, *after.params()]
-    rows = db.execute(
-        f"{_SELECT} where {where} order by {_PAGE_ORDER} limit ?", [*params, limit + 1]
-    ).fetchall()
+        where, params = f"{where} and {past}", [*params, *after.params(undated)]
+    rows = db.execute(f"{_SELECT} where {where} order by {order} limit ?", [*params, limit + 1]).fetchall()
     found = [_problem(r) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(found, After(found[-1].deadline, found[-1].id) if more else None)
@@ -838,6 +848,13 @@ def may_chase(problem: Problem, today: date) -> bool:
     """Overdue and waiting on someone the office can remind (催办): its leader, to dispatch,
     or its department, to work. Not one that waits on the office itself (申请销号)."""
     return problem.status in CHASED and problem.deadline is not None and problem.deadline < today
+
+
+def leader_may_chase(problem: Problem, person_id: int, today: date) -> bool:
+    """The problem's own leader (分管领导) may chase its department (催办) when it is overdue
+    and the work is the department's; while it waits for their own 下单 there is nobody else
+    to chase."""
+    return problem.leader_id == person_id and problem.status in WORKING and may_chase(problem, today)
 
 
 def record_chase(db: sqlite_utils.Database, problem_id: int, actor_id: int, told: int) -> None:

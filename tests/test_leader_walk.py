@@ -1,7 +1,14 @@
 """Leaders on a phone (院领导, 分管领导, 科室负责人) want one glance at what is late. Found by
 walking the demo in a phone-sized browser: a bundled reminder listed problems by number, so
 "7 days to go" came above "overdue for 9 days", and gave each problem two rows of buttons, so
-that a head's 12 reminders of one morning came as 3 messages in 3 seconds."""
+that a head's 12 reminders of one morning came as 3 messages in 3 seconds.
+
+A second walk (a 分管副院长's campaign week, 2026-12-01 to 12-15 in the demo) found a late
+department that its leader could not chase (📣 催办 was the office's), commands and buttons typed
+as a Chinese keyboard types them answered 我没有看懂, cards and digest lines that were red or
+amber without saying how late or why, a department that had asked for 销号 read as late, counts
+that did not say what they counted (/export, the ledger's head), a confirmation that did not say
+whom 下单 tells, and a decision told twice to the leader who made it."""
 
 from __future__ import annotations
 
@@ -32,6 +39,8 @@ async def test_a_bundle_of_reminders_leads_with_the_longest_overdue_and_is_one_m
     numbers = [int(line.split(" ")[1][1:]) for line in message.text.split("\n\n")]
     assert numbers == [oldest, latest, *soon]  # the longest overdue first, all eight in one message
     assert message.text.startswith("⚠️") and [len(row) for row in message.buttons] == [2] * 8
+    # 7 calendar days late, as the digest and the card count it, beside the 5 working days
+    assert f"#{oldest} 逾期最久的问题：已逾期 5 个工作日（7 天，期限 2026-12-01）。" in message.text
     assert message.buttons[0] == [
         {"text": f"📈 报告进展 #{oldest}", "callback_data": message.buttons[0][0]["callback_data"]},
         {"text": f"🔎 查看 #{oldest}", "callback_data": message.buttons[0][1]["callback_data"]},
@@ -40,7 +49,13 @@ async def test_a_bundle_of_reminders_leads_with_the_longest_overdue_and_is_one_m
     assert len(reminders) == 1
     told = await leader.wait_for("逾期最久的问题")
     assert told.text.startswith(f"⚠️ #{oldest} ")
-    assert [label["text"] for label in told.buttons[0]] == [f"⏳ 申请延期 #{oldest}", f"🔎 查看 #{oldest}"]
+    assert [label["text"] for label in told.buttons[0]] == [
+        f"📣 催办 #{oldest}",  # escalated: the leader's next step is to chase the department
+        f"⏳ 申请延期 #{oldest}",
+        f"🔎 查看 #{oldest}",
+    ]
+    asked = await leader.press(f"📣 催办 #{oldest}", message=told)
+    assert "将提醒 刘洋（1 人）" in asked[-1].text
 
 
 SIX_DEPARTMENTS = (
@@ -329,3 +344,306 @@ async def test_the_scheduled_digests_chart_carries_the_counts_too(running_bot, c
         "📊 我负责的问题（按科室）\n"
         "🔴 逾期 1 · 🟡 临期或久未进展 1 · 🟢 正常 1 · ✅ 已完成 1 · 💬 已说明原因 0"
     )
+
+
+async def test_the_leader_chases_their_own_late_department_from_the_card(running_bot, client, invited, db):
+    """A 分管领导 whose department was 4 days late read 🔴 on the card and could only ask for
+    more time or explain: 📣 催办 was the office's alone, and the leader phoned. The card in
+    我的问题 and /history N now offer the leader 📣 催办, which reminds the department's heads
+    (not the leader), in the leader's name, once a day, after saying whom and asking."""
+    from test_closure_evidence import dispatched_to_head
+
+    from storage import problems
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    db.execute("update problems set deadline = '2026-01-05' where id = ?", [problem_id])
+    db.conn.commit()
+    mine = await leader.send("/mine")
+    card = next(m for m in mine if f"#{problem_id}" in (m.text or ""))
+    assert card.labels()[0] == "📣 催办"
+    asked = await leader.press("催办", message=card)
+    assert "已逾期" in asked[-1].text and "刘洋（1 人）" in asked[-1].text and "李娜" not in asked[-1].text
+    done = await leader.press("确认催办", message=asked[-1])
+    assert any("已提醒 1 人" in (m.text or "") for m in done)
+    chased = await head.wait_for(f"催办 #{problem_id}")
+    assert chased.text.startswith(f"📣 分管领导 李娜 催办 #{problem_id}") and "报告进展" in chased.labels()[0]
+    assert "📣 催办" in (await leader.send(f"/history {problem_id}"))[-1].labels()
+    await leader.press("催办", message=(await leader.send(f"/history {problem_id}"))[-1])
+    # said at once, not after a 确认 that would remind nobody
+    assert "今天已经催办过" in (await leader.callback_answer())["text"]
+    assert sum(r["action"] == "problem.chase" for r in problems.history(db, problem_id)) == 1
+    assert len([m for m in head.inbox if f"催办 #{problem_id}" in (m.text or "")]) == 1
+    # another leader's problem, or one waiting for the leader's own 下单, has nothing to chase
+    other = problems.create(db, "候诊区座椅不足", None)
+    from test_digest_screen import who
+
+    problems.claim(db, other, who(db, "李娜"))
+    db.execute("update problems set deadline = '2026-01-05' where id = ?", [other])
+    db.conn.commit()
+    assert "📣 催办" not in (await leader.send(f"/history {other}"))[-1].labels()
+    assert "📣 催办" not in (await head.send(f"/history {problem_id}"))[-1].labels()
+
+
+async def test_a_leader_types_commands_and_buttons_as_a_phone_types_them(running_bot, client, invited, db):
+    """On a Chinese keyboard a leader types `／mine` (full-width slash), `/claim。` (the full stop
+    the keyboard adds), or the button's words without its emoji (`简报`, `我的问题`): each was
+    answered 我没有看懂 / 没有这个命令. Now each does what the command or the button does."""
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    listed = problems.create(db, "候诊区座椅不足", None)
+    for typed in ("／claim", "/claim。", "待接单", "🙋待接单"):
+        answer = await leader.send(typed)
+        assert f"#{listed} 候诊区座椅不足" in answer[0].text and "接单" in answer[0].labels()[0], typed
+    nothing_yet = (await leader.send("/mine"))[-1].text
+    assert (await leader.send("我的问题"))[-1].text == nothing_yet
+    assert (await leader.send("／ｍｉｎｅ"))[-1].text == nothing_yet
+    digest = await leader.send("简报。")
+    assert "您目前没有负责的问题" in digest[-1].text
+    card = await leader.send(f"／history　＃{listed}。")
+    assert f"#{listed} 全过程记录" in card[-1].text
+    # what means no command or button is still not understood, and a staff member's typed
+    # 待接单 is refused as the button is, not taken as something else
+    assert "没有看懂" in (await leader.send("简报表"))[-1].text
+    assert "没有这个命令" in (await leader.send("/mineabc"))[-1].text
+    staff = await join(client, invited, 101, "张伟")
+    assert "没有看懂" in (await staff.send("待接单"))[-1].text
+    assert "班子成员" in (await staff.send("／claim"))[-1].text
+
+
+async def test_a_late_problems_card_and_ledger_line_say_how_late(running_bot, client, invited, db):
+    """🔴 #6 … 完成时限：2026-11-27: the card and the ledger said the date alone, and a leader on
+    a phone counted days to know how late the department was. Both now say it, as the digest
+    does (calendar days); a closed or explained problem's passed deadline is no lateness."""
+    from datetime import timedelta
+
+    from test_closure_evidence import dispatched_to_head
+
+    from storage import problems
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    from test_digest_screen import SHANGHAI
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    deadline = (today - timedelta(days=4)).isoformat()
+    db.execute("update problems set deadline = ? where id = ?", [deadline, problem_id])
+    db.conn.commit()
+    card = (await leader.send(f"/history {problem_id}"))[-1].text
+    assert f"完成时限：{deadline}（已逾期 4 天）" in card
+    ledger = "\n".join(m.text for m in await leader.send("/ledger") if m.text)
+    assert f"期限 {deadline}（已逾期 4 天）" in ledger
+    assert "（第 1/1 页，共 1 项，其中逾期 1 项）" in ledger  # closed ones lead a long ledger's pages
+    mine = await leader.send("/mine")
+    assert any(f"完成时限：{deadline}（已逾期 4 天）" in (m.text or "") for m in mine)
+    db.execute("update problems set status = ? where id = ?", [problems.CLOSED, problem_id])
+    db.conn.commit()
+    assert f"完成时限：{deadline}\n" in (await leader.send(f"/history {problem_id}"))[-1].text + "\n"
+
+
+def test_a_late_problem_asked_to_close_says_it_waits_on_the_office(db, invited):
+    """The digest listed a problem whose department had asked for 销号 as `— 后勤保障科，逾期 4
+    天`: the leader read the department as late, and chased a department that had finished.
+    Whose move it is now shows: 已申请销号，待活动办审核 (red or amber alike); a problem still
+    being worked on reads as before."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_digest_screen import SHANGHAI, who
+
+    from jobs import digests as digest_job
+    from storage import digests, problems
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    asked = _dispatched_to(db, "食堂夜班餐", "门诊部", today - timedelta(days=4))
+    working = _dispatched_to(db, "门卫夜巡", "门诊部", today - timedelta(days=2))
+    due_soon = _dispatched_to(db, "开水间热水", "门诊部", today + timedelta(days=2))
+    for problem_id in (asked, due_soon):
+        db.execute("update problems set status = ? where id = ?", [problems.CLOSURE_REQUESTED, problem_id])
+    db.conn.commit()
+    leader = who(db, "李娜")
+    digest = digests.for_leader(db, leader, datetime(2026, 1, 1, tzinfo=UTC), today, SHANGHAI)
+    screen, _ = digest_job.render_screen("zh-CN", leader, digest, "digest.title.now", None)
+    assert f"#{asked} 食堂夜班餐 — 门诊部已申请销号，待活动办审核，逾期 4 天" in screen
+    assert f"#{working} 门卫夜巡 — 门诊部，逾期 2 天" in screen
+    assert f"#{due_soon} 开水间热水 — 门诊部已申请销号，待活动办审核，期限" in screen
+
+
+def test_an_amber_problem_far_from_its_deadline_says_it_has_stalled(db, invited):
+    """Under 🟡 临期或久未进展 a leader read `#10 院内会诊响应慢 — 医务科，期限 2026-12-25`, 17 days
+    off, and could not tell why it was amber. A problem amber for want of progress now says how
+    long (18 天无进展); one amber for its near deadline reads as before."""
+    from datetime import UTC, datetime, timedelta
+
+    from test_digest_screen import SHANGHAI, who
+
+    from jobs import digests as digest_job
+    from storage import digests
+
+    today = clock.now().astimezone(SHANGHAI).date()
+    stalled = _dispatched_to(db, "会诊响应慢", "门诊部", today + timedelta(days=17))
+    near = _dispatched_to(db, "开水间热水", "门诊部", today + timedelta(days=2))
+    moved = (clock.now() - timedelta(days=18)).isoformat()
+    db.execute("update problems set last_progress_at = ? where id in (?, ?)", [moved, stalled, near])
+    db.conn.commit()
+    leader = who(db, "李娜")
+    digest = digests.for_leader(db, leader, datetime(2026, 1, 1, tzinfo=UTC), today, SHANGHAI)
+    screen, _ = digest_job.render_screen("zh-CN", leader, digest, "digest.title.now", None)
+    amber = screen.split("🟡 临期或久未进展</b>\n")[1]
+    assert f"#{stalled} 会诊响应慢 — 门诊部，期限 {today + timedelta(days=17)}，18 天无进展" in amber
+    assert f"#{near} 开水间热水 — 门诊部，期限 {today + timedelta(days=2)}\n" in amber + "\n"
+
+
+async def test_a_leaders_export_says_it_holds_their_own_problems(running_bot, client, invited, db):
+    """A leader's /export read 整改台账已导出，共 5 项 beside a ledger of 12: the file holds the
+    problems they lead, and the count did not say so. The office's says it holds every problem."""
+    from test_digest_screen import who
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    office = await join(client, invited, 103, "王芳")
+    _dispatched_to(db, "候诊区座椅不足", "门诊部", date(2099, 12, 31))
+    problems.create(db, "食堂饭菜偏咸", None)  # nobody's yet
+    assert who(db, "李娜")
+    mine = await leader.send("/export")
+    assert mine[-1].text == "整改台账已导出：您负责的问题，共 1 项。"
+    assert (await leader.send("/export 门诊部"))[-1].text == "整改台账已导出：您负责的门诊部的问题，共 1 项。"
+    assert (await office.send("/export"))[-1].text == "整改台账已导出：全部问题，共 2 项。"
+    assert (await office.send("/export 门诊部"))[-1].text == "整改台账已导出：门诊部的问题，共 1 项。"
+
+
+async def test_the_leader_who_approves_more_time_is_not_told_it_again(running_bot, client, invited, db):
+    """A leader tapped ✅ 批准延期 under a head's request, read `已批准延期至 …` in its place, and a
+    moment later a notice `✅ #6 … 已批准延期` of the approval they had just given. The one who
+    decides is told once, in place, with how many were told; the head gets the notice."""
+    from test_extensions import dispatched as dispatched_for_extension
+
+    leader = await join(client, invited, 102, "李娜")
+    head = await join(client, invited, 104, "刘洋")
+    problem_id = dispatched_for_extension(db, "自行车棚漏雨", date(2099, 6, 30))
+    await head.send("/tasks")
+    await head.press("申请延期")
+    await head.send("防水材料缺货")
+    await head.press("提交申请", message=(await head.send("2099-09-30"))[-1])
+    notice = await leader.wait_for(f"刘洋 申请延期 #{problem_id}")
+    decided = await leader.press("批准延期", message=notice)
+    assert any("已批准延期至 2099-09-30，已告知 1 人" in (m.text or "") for m in decided)
+    await head.wait_for("已批准延期：完成时限 2099-06-30 → 2099-09-30")
+    while await delivery.send_due(running_bot.app):
+        pass
+    await leader.replies(timeout=1.5, allow_none=True)
+    assert not [m for m in leader.inbox if "已批准延期：完成时限" in (m.text or "")]
+
+
+async def test_my_problems_lead_with_those_waiting_for_my_own_dispatch(running_bot, client, invited, db):
+    """我的问题 went in deadline order with the undated last: a problem the leader had claimed, or
+    one a look-back reopened, waits for their own 下单 and has no deadline, so it came after every
+    green one, on the last page. Those come first now, and the pages still hold every problem
+    once."""
+    from datetime import timedelta
+
+    from test_digest_screen import who
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    today = clock.now().date()
+    green = [
+        _dispatched_to(db, f"按期的问题{n}", "门诊部", today + timedelta(days=20 + n)) for n in range(11)
+    ]
+    claimed = problems.create(db, "报销审批要五个人签字", None)
+    problems.claim(db, claimed, who(db, "李娜"))
+    first = [m for m in await leader.send("📌 我的问题") if m.text and m.text.startswith(("🟢", "🟡", "🔴"))]
+    assert f"#{claimed} 报销审批要五个人签字" in first[0].text and "📝 下单" in first[0].labels()
+    second = await leader.press("下一页")
+    cards = [m.text for m in first + second if "状态：" in (m.text or "")]
+    shown = [int(text.split("#")[1].split(" ")[0].split("<")[0]) for text in cards]
+    assert sorted(shown) == sorted([claimed, *green])
+
+
+def test_the_charts_legend_names_amber_as_the_digest_does():
+    """The chart's legend called amber 临期 (due soon) while the digest above it said 🟡 临期或久未进展:
+    a bar for a problem 17 days from its deadline, amber for want of progress, was labelled due
+    soon. The legend names each colour as the digest's count line does, in every language."""
+    from jobs import digests as digest_job
+    from texts import say
+
+    for lang in ("zh-CN", "zh-TW", "en"):
+        labels = digest_job.light_labels(lang, False)
+        counts = say(lang, "digest.lights", red=1, amber=2, green=3, done=4, explained=5)
+        for name, count in (("red", 1), ("amber", 2), ("green", 3), ("explained", 5)):
+            assert f"{labels[name]} {count}".lower() in counts.lower(), (lang, name, labels[name], counts)
+
+
+async def test_the_dispatch_confirmation_says_whom_it_tells_and_that_it_is_public(
+    running_bot, client, invited, db
+):
+    """请确认下单 listed the five fields and nothing of what 确认 does: the leader learnt only
+    afterwards that a department had no head to tell, and was never told the ledger shows it to
+    everyone. The confirmation now says whom it tells (or ⚠️ nobody) and that it is public."""
+    from test_closure_evidence import at_dispatch_confirmation
+
+    leader = await join(client, invited, 102, "李娜")
+    await at_dispatch_confirmation(leader, db)
+    nobody = leader.inbox[-1].text
+    assert "⚠️ 门诊部 还没有已加入整改通的科室负责人：确认后没有人会收到通知。" in nobody
+    assert "将在整改台账向全体公开" in nobody
+    await leader.press("取消")
+    await join(client, invited, 104, "刘洋")
+    await at_dispatch_confirmation(leader, db)
+    told = leader.inbox[-1].text
+    assert "确认后将通知 刘洋（1 人）按时整改、报告进展。" in told and "⚠️" not in told
+
+
+async def test_a_red_or_amber_card_says_why_when_its_deadline_does_not(running_bot, client, invited, db):
+    """A 🔴 card under 待接单 read 完成时限：— and nothing else: listed long ago and claimed by
+    nobody, which is why it was red, was said nowhere on it. A 🟡 card 17 days from its deadline
+    did not say it had stood still for weeks. Each now says why in one line; a green card and
+    one whose deadline says it (late or due soon) have no such line."""
+    from datetime import timedelta
+
+    from test_digest_screen import SHANGHAI
+
+    from storage import problems
+
+    leader = await join(client, invited, 102, "李娜")
+    today = clock.now().astimezone(SHANGHAI).date()
+    listed = problems.create(db, "门诊楼电梯经常停运", None)
+    long_ago = (clock.now() - timedelta(days=20)).isoformat()
+    db.execute("update problems set created_at = ? where id = ?", [long_ago, listed])
+    stalled = _dispatched_to(db, "会诊响应慢", "门诊部", today + timedelta(days=17))
+    green = _dispatched_to(db, "按期推进", "门诊部", today + timedelta(days=30))
+    db.execute("update problems set last_progress_at = ? where id = ?", [long_ago, stalled])
+    db.conn.commit()
+    card = next(m.text for m in await leader.send("/claim") if f"#{listed}" in (m.text or ""))
+    assert card.startswith("🔴") and "20 天无领导接单" in card
+    mine = {
+        m.text.split("#")[1].split(" ")[0]: m.text
+        for m in await leader.send("/mine")
+        if "状态" in (m.text or "")
+    }
+    assert mine[str(stalled)].startswith("🟡") and "\n⚠️ 20 天无进展（上次 " in mine[str(stalled)]
+    assert mine[str(green)].startswith("🟢") and "⚠️" not in mine[str(green)]
+    # right under 完成时限, above the description a card may carry
+    assert card.split("\n")[7].startswith("⚠️") and card.split("\n")[6].startswith("完成时限")
+
+
+async def test_a_progress_report_names_its_reporter_and_opens_the_card(running_bot, client, invited, db):
+    """A leader read `📈 #12 … 进展 60%：…` and nothing else: not who reported, and no way from the
+    notice to the problem, which was 4 days late. The notice names the reporter and carries
+    🔎 查看, which opens the card (how late, 📣 催办)."""
+    from datetime import timedelta
+
+    from test_closure_evidence import dispatched_to_head
+
+    leader, office, head, problem_id, notice = await dispatched_to_head(client, invited, db)
+    late = (clock.now().date() - timedelta(days=4)).isoformat()
+    db.execute("update problems set deadline = ? where id = ?", [late, problem_id])
+    db.conn.commit()
+    await head.press("报告进展", message=notice)
+    await head.send("已统一报表口径")
+    await head.press("完成")
+    await head.press("50%")
+    told = await leader.wait_for(f"#{problem_id} 候诊区座椅不足 进展 50%")
+    assert "（刘洋 报告）：已统一报表口径" in told.text and told.labels() == ["🔎 查看"]
+    card = await leader.press("查看", message=told)
+    assert "已逾期" in card[-1].text and "📣 催办" in card[-1].labels()

@@ -168,8 +168,9 @@ async def test_a_problems_whole_life_at_its_limits(running_bot, client, invited,
     problem = problems.act(
         db, problem_id, "report", named["刘洋"], actor_id=named["刘洋"].id, text=text, percent=60
     )
-    notices.progress_reported(app, problem, text, [])
-    notices.progress_reported(app, problem, text, [jpeg()])  # the notice as a photo's caption (1,024)
+    notices.progress_reported(app, problem, text, [], named["刘洋"].name)
+    # the notice as a photo's caption (1,024)
+    notices.progress_reported(app, problem, text, [jpeg()], named["刘洋"].name)
     extension = extensions.ask(
         db, problem_id, named["刘洋"], longest(kind, 500), date(2027, 1, 15), date(2026, 11, 30)
     )

@@ -2,7 +2,9 @@
 under an escalation, #N in the ledger, /history N). 📣 催办 first says how late it is and whom
 it will remind (the department's heads and the leader, or the leader alone while it waits for
 下单), and reminds them on ✅ 确认催办: at most once a day, however often pressed; the trail
-records it. The reminders the sweeper sends on its own are jobs/reminders.py's."""
+records it. The problem's own leader (分管领导) chases its department the same way, from the
+same card and from 我的问题: the heads are reminded, in the leader's name. The reminders the
+sweeper sends on its own are jobs/reminders.py's."""
 
 from __future__ import annotations
 
@@ -14,29 +16,55 @@ from handlers import confirmations
 from handlers.access import database, language, person_of, refuse, reply, requires
 from handlers.reports import ledger
 from jobs import notices
-from storage import problems
-from storage.people import OFFICE
+from storage import outbox, problems
+from storage.people import LEADER, OFFICE
 from texts import say
 
 
-def _late(context: ContextTypes.DEFAULT_TYPE, problem_id: int):
-    """The problem if the office may chase it today (problems.may_chase), else None."""
+def _late(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int):
+    """The problem if this person may chase it today: the office (problems.may_chase), or its
+    own leader while the department works on it (problems.leader_may_chase); else None."""
     problem = problems.get(database(context), problem_id)
-    return problem if problem is not None and problems.may_chase(problem, ledger.today(context)) else None
+    if problem is None:
+        return None
+    today = ledger.today(context)
+    if OFFICE in person_of(update, context).roles:
+        return problem if problems.may_chase(problem, today) else None
+    return problem if problems.leader_may_chase(problem, person_of(update, context).id, today) else None
+
+
+def _by_leader(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The leader's name when the leader chases (the notice says who asks); None for the office."""
+    person = person_of(update, context)
+    return None if OFFICE in person.roles else person.name
+
+
+def _chased_today(context: ContextTypes.DEFAULT_TYPE, problem_id: int, told: list) -> bool:
+    """Everyone this 催办 would remind was reminded of the problem today (by the office or its
+    leader): 确认 would remind nobody (notices.problem_chased's once a day)."""
+    day = ledger.today(context).isoformat()
+    reminded = {row.person_id for row in outbox.queued_under(database(context), f"chase:{problem_id}:{day}:")}
+    return all(p.id in reminded for p in told)
 
 
 async def _not_late(update: Update, context: ContextTypes.DEFAULT_TYPE, problem_id: int) -> None:
     await refuse(update, context, "chase.not_late", id=problem_id)
 
 
-@requires(OFFICE)
+@requires(OFFICE, LEADER)
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     [problem_id] = PROBLEM_CHASE.parse(update.callback_query.data)
-    problem = _late(context, problem_id)
+    problem = _late(update, context, problem_id)
     if problem is None:  # done, or dispatched with a new deadline, since the card was shown
         await _not_late(update, context, problem_id)
         return
-    told = notices.chase_audience(context, problem)
+    told = notices.chase_audience(context, problem, by_leader=_by_leader(update, context) is not None)
+    if not told:  # a leader's 催办 of a department with no joined head: nobody to remind
+        await refuse(update, context, "chase.no_head", id=problem.id, department=problem.department or "—")
+        return
+    if _chased_today(context, problem.id, told):  # said before the question, not after 确认
+        await refuse(update, context, "chase.already_today", id=problem.id)
+        return
     lang = language(update, context)
     await reply(
         update,
@@ -46,7 +74,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         title=problem.title,
         days=(ledger.today(context) - problem.deadline).days,
         deadline=problem.deadline.isoformat(),
-        names="、".join(p.name for p in told) or "—",
+        names="、".join(p.name for p in told),
         count=len(told),
         reply_markup=confirmations.buttons(
             lang,
@@ -59,18 +87,19 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-@requires(OFFICE)
+@requires(OFFICE, LEADER)
 async def chase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     problem_id, token = PROBLEM_CHASE_GO.parse(update.callback_query.data)
     if not confirmations.take(context, f"chase:{problem_id}", token):  # 取消 pressed, or done already
         await confirmations.refuse_stale(update, context)
         return
-    problem = _late(context, problem_id)
+    problem = _late(update, context, problem_id)
     if problem is None:
         await _not_late(update, context, problem_id)
         return
     today = ledger.today(context)
-    told = notices.problem_chased(context, problem, (today - problem.deadline).days, today.isoformat())
+    days = (today - problem.deadline).days
+    told = notices.problem_chased(context, problem, days, today.isoformat(), _by_leader(update, context))
     if told:
         problems.record_chase(database(context), problem.id, person_of(update, context).id, told)
     key = "chase.done" if told else "chase.already_today"
@@ -80,7 +109,7 @@ async def chase(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-@requires(OFFICE)
+@requires(OFFICE, LEADER)
 async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     problem_id, token = PROBLEM_CHASE_NO.parse(update.callback_query.data)
     await confirmations.cancel(update, context, f"chase:{problem_id}", token, "chase.kept")

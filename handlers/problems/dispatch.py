@@ -39,7 +39,7 @@ from storage import extensions, people, problems
 from storage.dates import parse_deadline
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
-from texts import say
+from texts import Raw, say
 from texts.fit import shorten
 
 MEASURES, DEPARTMENT, DEADLINE, CONFIRM = conversations.states("leadership")
@@ -70,7 +70,9 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if mine is not None and mine.leader_id == leader.id:
             # a double tap's second, or an old 接单 card: not "too late", it is already theirs
             await update.callback_query.answer(say(lang, "claim.already_yours", id=mine.id))
-            await _card_now(update, context, _claimed_text(lang, mine), _leader_buttons(lang, mine, leader))
+            await _card_now(
+                update, context, _claimed_text(lang, mine), _leader_buttons(context, lang, mine, leader)
+            )
             return
         await tell_error(update, context, error)
         if mine is not None and mine.leader and mine.leader_id != leader.id:
@@ -79,7 +81,7 @@ async def claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await _card_now(update, context, taken)
         return
     await update.callback_query.answer()
-    text, buttons = _claimed_text(lang, problem), _leader_buttons(lang, problem, leader)
+    text, buttons = _claimed_text(lang, problem), _leader_buttons(context, lang, problem, leader)
     if not await _card_now(update, context, text, buttons):
         await context.bot.send_message(
             update.effective_chat.id, text, parse_mode="HTML", reply_markup=buttons
@@ -109,10 +111,14 @@ async def _card_now(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 LEADER_ACTIONS = ("dispatch", "explain")
 
 
-def _leader_buttons(lang: str, problem, leader) -> InlineKeyboardMarkup | None:
-    """What the leader may do now (from TRANSITIONS), and 申请延期 where a deadline can move."""
+def _leader_buttons(context, lang: str, problem, leader) -> InlineKeyboardMarkup | None:
+    """What the leader may do now (from TRANSITIONS), 📣 催办 first when the department is late
+    with it, and 申请延期 where a deadline can move."""
     actions = action_buttons(lang, problem, leader, LEADER_ACTIONS)
     row = list(actions.inline_keyboard[0]) if actions else []
+    chase = ledger.chase_button(context, lang, leader, problem)
+    if chase:
+        row.insert(0, chase)
     if extensions.may_ask(problem, leader):
         row.append(
             InlineKeyboardButton(say(lang, "extension.btn"), callback_data=EXTENSION_ASK.data(problem.id))
@@ -126,8 +132,8 @@ async def list_mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await send_cards(
         update,
         context,
-        problems.of_leader(leader.id, open_only=True),
-        lambda lang, problem: _leader_buttons(lang, problem, leader),
+        problems.of_leader(leader.id, open_only=True, undated_first=True),  # their own 下单 first
+        lambda lang, problem: _leader_buttons(context, lang, problem, leader),
         MINE_PAGE,
     ):
         await reply(update, context, "mine.none")
@@ -284,6 +290,7 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         leader=problem.leader or "—",
         department=draft["department"],
         deadline=draft["deadline"],
+        what_follows=_what_follows(context, lang, problem, draft),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
@@ -296,6 +303,22 @@ async def receive_deadline(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         ),
     )
     return CONFIRM
+
+
+def _heads_told(context: ContextTypes.DEFAULT_TYPE, department_id: int | None) -> list:
+    """The department's heads a 下单 reaches: joined, and not blocking the bot."""
+    return [p for p in notices.heads_of(context, department_id) if p.chat_id and p.reachable]
+
+
+def _what_follows(context: ContextTypes.DEFAULT_TYPE, lang: str, problem, draft: dict) -> Raw:
+    """Whom the 下单 tells, and that the ledger shows it: the confirmation said neither, and the
+    leader learnt only after 确认 that the department had no head to tell."""
+    heads = _heads_told(context, draft.get("department_id"))
+    if heads:
+        told = say(lang, "dispatch.confirm.told", names="、".join(p.name for p in heads), count=len(heads))
+    else:
+        told = say(lang, "dispatch.confirm.no_head", department=draft["department"])
+    return Raw(told + (say(lang, "dispatch.confirm.public") if problem.public else ""))  # escaped by say
 
 
 @requires(LEADER)
@@ -331,7 +354,7 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer()
     # say only what happened: a department with no head who has joined hears nothing, and then
     # nobody reports progress or gets its reminders; the leader learns it here, not weeks later
-    told = [p for p in notices.heads_of(context, problem.department_id) if p.chat_id and p.reachable]
+    told = _heads_told(context, problem.department_id)
     await update.callback_query.edit_message_text(
         say(
             language(update, context),

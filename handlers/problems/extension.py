@@ -178,6 +178,7 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await tell_error(update, context, error)
         return
     problem = problems.get(database(context), decided.problem_id)
+    told = notices.extension_decided(context, problem, decided, person_of(update, context))
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         say(
@@ -186,9 +187,9 @@ async def decide(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             id=problem.id,
             title=problem.title,
             new=decided.new_deadline.isoformat(),
+            count=told,
         )
     )
-    notices.extension_decided(context, problem, decided)
 
 
 @requires(HEAD, LEADER)

@@ -203,7 +203,9 @@ async def receive_percent(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         percent=problem.progress,
         reply_markup=_buttons(lang, problem, person_of(update, context)),
     )
-    notices.progress_reported(context, problem, draft.get("text", ""), evidence)
+    notices.progress_reported(
+        context, problem, draft.get("text", ""), evidence, person_of(update, context).name
+    )
     return ConversationHandler.END
 
 

@@ -15,11 +15,12 @@ from telegram.ext import BaseHandler, ContextTypes
 
 from documents import ledger_workbook, summary_report
 from handlers import menu
-from handlers.access import database, person_of, quoted, reply, requires, settings
+from handlers.access import database, language, person_of, quoted, reply, requires, settings
 from handlers.reports import ledger
 from storage import people, problems, summary
 from storage.db import reader as db_reader
 from storage.people import LEADER, OFFICE
+from texts import say
 
 
 @requires(OFFICE, LEADER)
@@ -57,7 +58,18 @@ async def export_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     content, count = await asyncio.to_thread(build)
     name = f"整改台账-{ledger.today(context).isoformat()}.xlsx"
     await context.bot.send_document(update.effective_chat.id, InputFile(io.BytesIO(content), filename=name))
-    await reply(update, context, "export.done", count=count)
+    await reply(
+        update, context, "export.done", scope=_scope(update, context, leader_id, department), count=count
+    )
+
+
+def _scope(update: Update, context: ContextTypes.DEFAULT_TYPE, leader_id: int | None, department) -> str:
+    """What the count counts: a leader read 共 5 项 beside a ledger of 12 and could not tell that
+    the file held their own problems only."""
+    key = "export.scope." + ("mine" if leader_id else "all" if department is None else "department")
+    if leader_id and department is not None:
+        key = "export.scope.mine_department"
+    return say(language(update, context), key, department=department or "")
 
 
 def _period(typed: list[str], db, zone, today: date) -> tuple[date, date] | None:

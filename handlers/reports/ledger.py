@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
@@ -48,17 +49,41 @@ def today(context: ContextTypes.DEFAULT_TYPE):
     return clock.now().astimezone(settings(context).timezone).date()
 
 
-def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
+def _light(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
     config = settings(context)
-    return LIGHTS[
-        problems.light(
-            problem,
-            today(context),
-            config.ledger_amber_days,
-            config.ledger_stale_days,
-            config.unclaimed_working_days,
-        )
-    ]
+    return problems.light(
+        problem,
+        today(context),
+        config.ledger_amber_days,
+        config.ledger_stale_days,
+        config.unclaimed_working_days,
+    )
+
+
+def light_of(context: ContextTypes.DEFAULT_TYPE, problem: Problem) -> str:
+    return LIGHTS[_light(context, problem)]
+
+
+WHY = {  # why a card is red or amber when its deadline does not say it
+    problems.LISTED: "problem.why.unclaimed",
+    problems.CLAIMED: "problem.why.claimed",
+    problems.REOPENED: "problem.why.reopened",
+}
+
+
+def _why(context, lang: str, problem: Problem) -> list[str]:
+    """A line saying why the card is 🔴 or 🟡 when the deadline line does not: listed and claimed
+    by nobody, claimed and not dispatched, reopened, or no progress. A 🔴 card whose 完成时限 read
+    — told a leader nothing of what was wrong."""
+    if _light(context, problem) not in (problems.RED, problems.AMBER):
+        return []
+    amber_days = settings(context).ledger_amber_days
+    if problem.deadline and problem.deadline <= today(context) + timedelta(days=amber_days):
+        return []  # late or due soon: 完成时限 says so
+    moment = problem.last_progress_at or problem.created_at
+    moved = (moment.astimezone(settings(context).timezone) if moment.tzinfo else moment).date()
+    key = WHY.get(problem.status, "problem.why.stalled")
+    return [say(lang, key, since=moved.isoformat(), days=(today(context) - moved).days)]
 
 
 def summary_line(context, lang: str, problem: Problem) -> str:
@@ -69,10 +94,21 @@ def summary_line(context, lang: str, problem: Problem) -> str:
         id=problem.id,
         title=problem.title,
         department=problem.department or "—",
-        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        deadline=deadline_text(context, lang, problem),
         status=say(lang, f"problem.status.{problem.status}"),
         progress=problem.progress,
     )
+
+
+def deadline_text(context, lang: str, problem: Problem) -> str:
+    """The deadline, and how late when it has passed (2026-11-27（已逾期 4 天）): a 🔴 card said
+    only the date, and a leader counted the days to know how late it was."""
+    if problem.deadline is None:
+        return "—"
+    late = (today(context) - problem.deadline).days
+    if late <= 0 or problem.status in (problems.CLOSED, problems.EXPLAINED):
+        return problem.deadline.isoformat()
+    return say(lang, "problem.deadline.late", deadline=problem.deadline.isoformat(), days=late)
 
 
 def _five_fields(context, lang: str, problem: Problem) -> str:
@@ -90,7 +126,7 @@ def _five_fields(context, lang: str, problem: Problem) -> str:
         measures=problem.measures or "—",
         leader=problem.leader or "—",
         department=problem.department or "—",
-        deadline=problem.deadline.isoformat() if problem.deadline else "—",
+        deadline=deadline_text(context, lang, problem),
         progress=problem.progress,
     )
 
@@ -110,9 +146,9 @@ def _explained(lang: str, problem: Problem) -> list[str]:
 
 def card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem with its five fields (五落实) and where it stands."""
-    lines = [_five_fields(context, lang, problem)]
+    lines = [_five_fields(context, lang, problem), *_why(context, lang, problem)]  # why under 完成时限
     if problem.description and problem.description != problem.title:
-        lines.insert(1, say(lang, "problem.description", text=problem.description))
+        lines.append(say(lang, "problem.description", text=problem.description))
     for milestone in problems.milestones(database(context), problem.id):
         lines.append(
             say(
@@ -216,6 +252,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             page=min(page + 1, pages),
             pages=pages,
             total=total,
+            # in deadline order the closed lead the first pages: how many are late, at a glance
+            late=problems.count_overdue(db, problems.PUBLIC, today(context)),
         )
     ]
     lines += [summary_line(context, lang, p) for p in shown.problems]
@@ -259,12 +297,22 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
         await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
         return
     lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
-    chase = None
-    if OFFICE in person.roles and problems.may_chase(problem, today(context)):  # overdue: a next step
-        chase = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(say(lang, "chase.btn"), callback_data=PROBLEM_CHASE.data(problem.id))]]
-        )
-    await send_lines(context, update.effective_chat.id, lines, chase)
+    chase = chase_button(context, lang, person, problem)  # overdue: a next step
+    await send_lines(
+        context, update.effective_chat.id, lines, InlineKeyboardMarkup([[chase]]) if chase else None
+    )
+
+
+def chase_button(context, lang: str, person, problem: Problem) -> InlineKeyboardButton | None:
+    """📣 催办 under an overdue problem's card, for the office and for the problem's own leader
+    while its department works on it (handlers/problems/chase.py asks and sends)."""
+    late = problems.may_chase(problem, today(context)) if OFFICE in person.roles else False
+    late = late or problems.leader_may_chase(problem, person.id, today(context))
+    return (
+        InlineKeyboardButton(say(lang, "chase.btn"), callback_data=PROBLEM_CHASE.data(problem.id))
+        if late
+        else None
+    )
 
 
 @requires(*MEMBERS, READER)
