@@ -25,7 +25,10 @@ import sqlite_utils
 from storage import problems
 from storage.problems import Problem
 
-KEPT_MOVES = 100_000  # the trigger of m440 keeps this many move rows
+KEPT_MOVES = 10_000  # the trigger of m440 keeps this many move rows
+# A page reads the moves since its ledger was opened: after more than this many (a bulk import
+# between two pages), the ledger starts again rather than read them all on the event loop.
+MOVES_FOLLOWED = 5_000
 LATE, DUE_SOON, UNDATED, LATER, FINISHED = range(5)
 _FINISHED = "pr.status in ('closed', 'explained')"  # the expression indexed by m440
 _GROUPS = {  # the group: (finished, the deadline's range)
@@ -83,8 +86,8 @@ def opened(db: sqlite_utils.Database, today: date) -> Cursor:
 
 
 def still_exact(db: sqlite_utils.Database, cursor: Cursor) -> bool:
-    """Are the moves since the ledger was opened all still kept (else it starts again)?"""
-    return cursor.group >= 0 and cursor.moves >= _last_move(db) - KEPT_MOVES
+    """Are the moves since the ledger was opened few enough to follow (else it starts again)?"""
+    return cursor.group >= 0 and 0 <= _last_move(db) - cursor.moves <= min(MOVES_FOLLOWED, KEPT_MOVES)
 
 
 def page(db: sqlite_utils.Database, cursor: Cursor, limit: int, amber_days: int) -> LedgerPage:

@@ -1134,7 +1134,7 @@ def m440_ledger_moves(db: sqlite_utils.Database) -> None:
     change, and each new problem, leaves a row here with the values the ledger's order read
     before it, so that the next page of a ledger opened earlier orders every problem as it stood
     when the ledger was opened: none shown twice, none skipped. Only the latest rows are kept
-    (a trigger prunes them); a page older than that starts the ledger again."""
+    (10,000: a trigger prunes them); a page older than that starts the ledger again."""
     db.executescript(
         """
         create table if not exists problem_moves (
@@ -1150,7 +1150,7 @@ def m440_ledger_moves(db: sqlite_utils.Database) -> None:
             on problems (public, status in ('closed', 'explained'), deadline, id);
         create trigger if not exists problem_moves_insert after insert on problems begin
             insert into problem_moves (problem_id, existed) values (new.id, 0);
-            delete from problem_moves where seq <= last_insert_rowid() - 100000;
+            delete from problem_moves where seq <= last_insert_rowid() - 10000;
         end;
         create trigger if not exists problem_moves_update after update of status, deadline, public
         on problems
@@ -1159,7 +1159,7 @@ def m440_ledger_moves(db: sqlite_utils.Database) -> None:
         begin
             insert into problem_moves (problem_id, existed, finished, deadline, public)
             values (old.id, 1, old.status in ('closed', 'explained'), old.deadline, old.public);
-            delete from problem_moves where seq <= last_insert_rowid() - 100000;
+            delete from problem_moves where seq <= last_insert_rowid() - 10000;
         end;
         """
     )

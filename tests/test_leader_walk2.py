@@ -78,6 +78,21 @@ def test_the_ledger_pages_hold_each_problem_once_while_problems_change_between_p
     assert _walk(db, opened, limit=4, between=change) == before
 
 
+def test_a_ledger_opened_before_a_bulk_change_starts_again(db, monkeypatch):
+    """A page reads the moves since its ledger was opened: after more than it follows (an import
+    between two pages), the next page is the first again rather than thousands read per tap."""
+    monkeypatch.setattr(ledger_pages, "MOVES_FOLLOWED", 3)
+    ids = [_problem(db, f"问题{n}", DAY + timedelta(days=n)) for n in range(5)]
+    opened = ledger_pages.opened(db, DAY)
+    db.execute("update problems set status = 'closed' where id in (?, ?, ?)", ids[:3])
+    db.conn.commit()
+    assert ledger_pages.still_exact(db, opened)
+    db.execute("update problems set status = 'closed' where id = ?", [ids[3]])
+    db.conn.commit()
+    assert not ledger_pages.still_exact(db, opened)
+    assert not ledger_pages.still_exact(db, ledger_pages.Cursor.parse("0.20261210.9.-.1"))
+
+
 def test_a_page_deep_in_the_ledger_is_read_along_its_index(db):
     for n in range(40):
         _problem(db, f"问题{n}", DAY + timedelta(days=n - 20), (problems.CLOSED, problems.DISPATCHED)[n % 2])
