@@ -91,12 +91,13 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # `／mine`, `简报`: a command or a menu button, typed; before the buttons above, whose
         # hint ("请点上方按钮选择") answered 待接单 typed under a 接单 card
         return
+    elif _confirm_typed(update) and not typed_choice.taps_of_the_newest(update):
+        # 确认 typed again after the action was done (the phone still showed the word), and no
+        # 确认 above to take it: 我没有看懂, or 请点上方按钮 under a card with other buttons, left
+        # the leader wondering whether it had been done
+        await reply(update, context, "confirm.nothing_waiting")
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
-    elif _confirm_typed(update):
-        # 确认 typed again after the action was done (the phone still showed the word): 我没有
-        # 看懂 left the leader wondering whether it had been done
-        await reply(update, context, "confirm.nothing_waiting")
     elif _office_file(update, context):
         # the manual lists the files the office sends: which command takes which
         await reply(update, context, "file_without_command")

@@ -153,6 +153,9 @@ async def test_confirm_typed_again_says_there_is_nothing_to_confirm(running_bot,
         again = await leader.send(typed)
         assert again[-1].text == "现在没有等您确认的操作：刚才的操作已经办完或已取消，不用再确认。", typed
     assert "没有看懂" in (await leader.send("确认书"))[-1].text
+    await leader.send("/mine")  # a card with buttons, none of them a 确认, is the newest message
+    again = await leader.send("确认")
+    assert again[-1].text == "现在没有等您确认的操作：刚才的操作已经办完或已取消，不用再确认。"
 
 
 async def test_digest_settings_typed_opens_them(running_bot, client, invited, db):
