@@ -3,6 +3,7 @@ button), and the one error handler: log first, tell the person, tell the office.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 
@@ -34,7 +35,7 @@ from handlers.access import (
 from handlers.opinions import receipt
 from storage import opinions
 from storage.people import OFFICE
-from texts import say
+from texts import CATALOGS, DEFAULT, every_language, say
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,23 @@ def _stranger_key(context: ContextTypes.DEFAULT_TYPE) -> str:
     """Someone not on the roster: once the institution has a public box they may be a guest
     from the lobby poster, who is told what they can do here; otherwise how to join."""
     return stranger_key(context)
+
+
+CONFIRM_WORDS = ("确认", "确定", "confirm", "ok", "yes")
+
+
+def _confirm_typed(update: Update) -> bool:
+    """确认, ✅ 确认。, 確認, 确认下单 (a confirm button's words): with nothing waiting for it."""
+    key = typed_choice.match_key(update.message.text or "") if update.message else ""
+    return bool(key) and (key in CONFIRM_WORDS or key in _confirm_labels())
+
+
+@functools.cache
+def _confirm_labels() -> frozenset[str]:
+    """The words of the bot's confirm buttons (✅ 确认催办, ✅ 确认公开, …), in every language."""
+    keys = [key for key in CATALOGS[DEFAULT] if ".btn" in key or key.startswith("btn.")]
+    labels = {typed_choice.match_key(label) for key in keys for label in every_language(key)}
+    return frozenset(label for label in labels if label.startswith(("确认", "confirm")))
 
 
 def _rating_with_slip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -73,6 +91,11 @@ async def not_understood(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # `／mine`, `简报`: a command or a menu button, typed; before the buttons above, whose
         # hint ("请点上方按钮选择") answered 待接单 typed under a 接单 card
         return
+    elif _confirm_typed(update) and not typed_choice.taps_of_the_newest(update):
+        # 确认 typed again after the action was done (the phone still showed the word), and no
+        # 确认 above to take it: 我没有看懂, or 请点上方按钮 under a card with other buttons, left
+        # the leader wondering whether it had been done
+        await reply(update, context, "confirm.nothing_waiting")
     elif await typed_choice.tap_outside_conversations(update, context):
         return  # a button's label, typed: taken as the tap (a grade on a rating sheet, a vote)
     elif _office_file(update, context):

@@ -603,6 +603,18 @@ def conversation(
 # ---- outside conversations --------------------------------------------------------------------
 
 
+def taps_of_the_newest(update: Update) -> list[Update]:
+    """The tap typed text names on the newest keyboard above, if it names one of its buttons."""
+    if update.effective_chat is None:
+        return []
+    newest = offered(update.get_bot(), update.effective_chat.id)[:1]
+    return [
+        tap
+        for tap in taps(update)
+        if newest and tap.callback_query.message.message_id == newest[0].message_id
+    ]
+
+
 async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Typed text nobody took: if it names one button of the newest keyboard above (a grade on
     a rating sheet, a look-back vote), it is handled as that tap, by the handler a tap would
@@ -610,12 +622,7 @@ async def tap_outside_conversations(update: Update, context: ContextTypes.DEFAUL
     at its buttons. True when answered here."""
     if update.effective_chat is None or not menu.TYPED.check_update(update):
         return False
-    newest = offered(update.get_bot(), update.effective_chat.id)[:1]
-    found = [
-        tap
-        for tap in taps(update)
-        if newest and tap.callback_query.message.message_id == newest[0].message_id
-    ]
+    found = taps_of_the_newest(update)
     if not found:
         if buttons_last(update.get_bot(), update.effective_chat.id):
             await _hint(update, context, HINT, None)

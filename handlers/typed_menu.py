@@ -52,13 +52,29 @@ def meant_label(person: Person, lang: str, typed: str) -> str | None:
     return say(lang, found[0]) if len(found) == 1 else None
 
 
+SETTINGS_WORDS = ("设置", "設置", "设定", "設定", "settings", "setting")
+
+
+def meant_digest_settings(person: Person, typed: str) -> str | None:
+    """`/digest 设置` for 简报设置, `简报 设置。` or the words of ⚙️ 推送设置 typed, for whom the
+    digest is: `简报` typed opened the digest and `简报设置` was not understood."""
+    if "digest" not in {command for command, _ in menu.entries_for(person)}:
+        return None
+    key = typed_choice.match_key(typed)
+    digest = {typed_choice.match_key(label) for label in every_language(menu.button_of("digest") or "")}
+    gear = {typed_choice.match_key(label) for label in every_language("digest.btn.settings")}
+    words = {typed_choice.match_key(word) for word in SETTINGS_WORDS}
+    meant = key in gear or any(key == name + word for name in digest for word in words)
+    return "/digest 设置" if key and meant else None
+
+
 async def take(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Handle typed text as the command or menu tap it means; False when it means neither."""
     message = update.message
     person = current_person(update, context)
     if message is None or not message.text or person is None:
         return False
-    command = meant_command(message.text)
+    command = meant_command(message.text) or meant_digest_settings(person, message.text)
     text = command or meant_label(person, language(update, context, person), message.text)
     if text is None or text == message.text:
         return False

@@ -1125,3 +1125,41 @@ def m410_report_redo_dates(db: sqlite_utils.Database) -> None:
     """A report the supervisor returns is due again by the day the supervisor gives with the
     return (redo_by), not by the request's first date, which may be past or not what was said."""
     db.execute("alter table report_submissions add column redo_by text")
+
+
+@migrations()
+def m440_ledger_moves(db: sqlite_utils.Database) -> None:
+    """The public ledger goes by attention (late, due soon, open, finished: storage/ledger_pages.py),
+    and a problem changes group when it is closed, reopened, extended or published. Each such
+    change, and each new problem, leaves a row here with the values the ledger's order read
+    before it, so that the next page of a ledger opened earlier orders every problem as it stood
+    when the ledger was opened: none shown twice, none skipped. Only the latest rows are kept
+    (10,000: a trigger prunes them); a page older than that starts the ledger again."""
+    db.executescript(
+        """
+        create table if not exists problem_moves (
+            seq integer primary key autoincrement,
+            problem_id integer not null,
+            existed integer not null,
+            finished integer,
+            deadline text,
+            public integer
+        );
+        create index if not exists problem_moves_problem on problem_moves (problem_id, seq);
+        create index if not exists problems_ledger_attention
+            on problems (public, status in ('closed', 'explained'), deadline, id);
+        create trigger if not exists problem_moves_insert after insert on problems begin
+            insert into problem_moves (problem_id, existed) values (new.id, 0);
+            delete from problem_moves where seq <= last_insert_rowid() - 10000;
+        end;
+        create trigger if not exists problem_moves_update after update of status, deadline, public
+        on problems
+        when (old.status in ('closed', 'explained')) is not (new.status in ('closed', 'explained'))
+            or old.deadline is not new.deadline or old.public is not new.public
+        begin
+            insert into problem_moves (problem_id, existed, finished, deadline, public)
+            values (old.id, 1, old.status in ('closed', 'explained'), old.deadline, old.public);
+            delete from problem_moves where seq <= last_insert_rowid() - 10000;
+        end;
+        """
+    )

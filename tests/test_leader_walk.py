@@ -228,7 +228,7 @@ async def test_a_dispatch_to_a_department_with_no_head_says_nobody_was_told(runn
     '#11 已下单，已通知 院办。': nobody had been told, and nobody would report or be reminded."""
     leader = await join(client, invited, 102, "李娜")
     await join(client, invited, 104, "刘洋")  # 门诊部's head
-    assert await _dispatch_to(leader, db, "门诊部") == "#1 已下单，已通知 门诊部。"
+    assert await _dispatch_to(leader, db, "门诊部") == "#1 已下单，已通知 1 人（责任科室：门诊部）。"
     told = await _dispatch_to(leader, db, "院办")
     assert told.startswith("#2 已下单，但 院办 还没有已加入整改通的科室负责人，没有人收到通知")
     assert "已通知" not in told
@@ -432,7 +432,7 @@ async def test_a_late_problems_card_and_ledger_line_say_how_late(running_bot, cl
     assert f"完成时限：{deadline}（已逾期 4 天）" in card
     ledger = "\n".join(m.text for m in await leader.send("/ledger") if m.text)
     assert f"期限 {deadline}（已逾期 4 天）" in ledger
-    assert "（第 1/1 页，共 1 项，其中逾期 1 项）" in ledger  # closed ones lead a long ledger's pages
+    assert "（第 1/1 页，共 1 项，其中逾期 1 项；逾期在前，已办结在后）" in ledger  # and they lead its pages
     mine = await leader.send("/mine")
     assert any(f"完成时限：{deadline}（已逾期 4 天）" in (m.text or "") for m in mine)
     db.execute("update problems set status = ? where id = ?", [problems.CLOSED, problem_id])

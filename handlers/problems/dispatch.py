@@ -354,16 +354,17 @@ async def confirm_dispatch(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer()
     # say only what happened: a department with no head who has joined hears nothing, and then
     # nobody reports progress or gets its reminders; the leader learns it here, not weeks later
-    told = _heads_told(context, problem.department_id)
+    heads = _heads_told(context, problem.department_id)
+    told = notices.problem_dispatched(context, problem)  # "told N" once the N are queued
     await update.callback_query.edit_message_text(
         say(
             language(update, context),
-            "dispatch.done" if told else "dispatch.done.no_head",
+            "dispatch.done" if heads else "dispatch.done.no_head",
             id=problem.id,
             department=problem.department,
+            count=told,
         )
     )
-    notices.problem_dispatched(context, problem)
     return ConversationHandler.END
 
 

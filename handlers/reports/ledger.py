@@ -15,7 +15,15 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from callbacks import LEDGER_DETAIL, LEDGER_FIRST, LEDGER_PAGE, PROBLEM_CHASE, read_id
+from callbacks import (
+    LEDGER_ATTENTION_PAGE,
+    LEDGER_DETAIL,
+    LEDGER_FIRST,
+    LEDGER_PAGE,
+    MAX_PAGE,
+    PROBLEM_CHASE,
+    read_id,
+)
 from handlers import menu
 from handlers.access import (
     MEMBERS,
@@ -29,7 +37,7 @@ from handlers.access import (
     send_lines,
     settings,
 )
-from storage import evaluations, extensions, people, problems
+from storage import evaluations, extensions, ledger_pages, people, problems
 from storage.clock import clock
 from storage.people import OFFICE
 from storage.problems import Problem
@@ -225,15 +233,23 @@ def guest_card_lines(context, lang: str, problem: Problem) -> list[str]:
     return [_five_fields(context, lang, problem), *_explained(lang, problem)]
 
 
+def _ledger_asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, ledger_pages.Cursor]:
+    """The page asked for, and where it starts: the first page of the ledger as it stands now,
+    or the next page of the ledger as it was opened (storage/ledger_pages.py). An older button
+    (lgp:, in deadline order), or one so old that the moves since are no longer kept, opens
+    the ledger again."""
+    db = database(context)
+    data = update.callback_query.data if update.callback_query else None
+    if data and LEDGER_ATTENTION_PAGE(data):
+        page, token = LEDGER_ATTENTION_PAGE.parse(data)
+        cursor = ledger_pages.Cursor.parse(token)
+        if cursor is not None and ledger_pages.still_exact(db, cursor):
+            return page, cursor
+    return 0, ledger_pages.opened(db, today(context))
+
+
 @requires(*MEMBERS, READER)
 async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    page, after = 0, None
-    if update.callback_query and LEDGER_PAGE(update.callback_query.data):  # not the first page's button
-        # lgp:<page>:<where the last page ended>, read by the registry's validating parser
-        page, token = LEDGER_PAGE.parse(update.callback_query.data)
-        after = problems.After.parse(token)
-        if after is None:
-            page = 0
     db = database(context)
     lang = language(update, context)
     total = problems.count(db, problems.PUBLIC)
@@ -242,7 +258,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if update.callback_query:
         await update.callback_query.answer()
-    shown = problems.page(db, problems.PUBLIC, PAGE_SIZE, after)
+    page, cursor = _ledger_asked(update, context)
+    shown = ledger_pages.page(db, cursor, PAGE_SIZE, settings(context).ledger_amber_days)
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     guest = current_person(update, context) is None
     lines = [
@@ -252,7 +269,6 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             page=min(page + 1, pages),
             pages=pages,
             total=total,
-            # in deadline order the closed lead the first pages: how many are late, at a glance
             late=problems.count_overdue(db, problems.PUBLIC, today(context)),
         )
     ]
@@ -262,13 +278,8 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     ]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     if shown.after is not None:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    say(lang, "inbox.btn.next"), callback_data=LEDGER_PAGE.data(page + 1, shown.after.token())
-                )
-            ]
-        )
+        following = LEDGER_ATTENTION_PAGE.data(min(page + 1, MAX_PAGE), shown.after.token())
+        rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=following)])
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
 
@@ -333,7 +344,8 @@ async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_ATTENTION_PAGE),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),  # an older button: the first page
         CallbackQueryHandler(show_ledger, pattern=LEDGER_FIRST),
         CallbackQueryHandler(show_detail, pattern=LEDGER_DETAIL),
         CommandHandler("history", show_history),
