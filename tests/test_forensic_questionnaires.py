@@ -416,3 +416,45 @@ async def test_a_message_put_back_differs_from_an_untouched_one_only_in_being_ed
     for message in (answered, untouched):
         message.pop("chat"), message.pop("date")  # (whose chat, and the second it was sent)
     assert answered == untouched
+
+
+# ---- the restart path ----------------------------------------------------------------------------
+
+
+async def test_a_restart_mid_answer_leaves_nothing_of_her_answers_on_disk(
+    running_bot, client, db, server, db_path
+):
+    """Tried, and held (what is left is README's "A restart in the middle of answering"). She
+    answers three questions and types her text answer, then the bot stops and starts again. The
+    operator reads the database file, its WAL and the persisted user, chat and conversation data
+    for her typed words, her Telegram id beside the questionnaire, or a step she was at: none is
+    there (the answers were in memory, and are gone); her typed words are not in her chat either.
+    What the chat keeps is the screen as the restart left it (第 4/4 题's 提交), until she presses
+    it: pressed, it starts again at question 1, and 提交 puts it back as the invitation."""
+    office, people = await _staff_and_office(client, db)
+    await _sent_out(running_bot, office)
+    person = people[0]
+    invite = await person.wait_for("门诊环境调查")
+    await _to_the_text_question(person, invite)
+    await person.send(TYPED)
+    await person.press("只作为问卷回答")
+    await running_bot.restart()
+
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        if path.exists():
+            assert TYPED.encode() not in path.read_bytes(), f"{path.name} keeps her words"
+    steps = db.execute("select * from conversation_states").fetchall()
+    assert not [row for row in steps if "survey" in str(row)], steps
+    assert surveys.newest_first(db), "the questionnaire is on disk"
+    assert not db.execute("select count(*) from survey_respondents").fetchone()[0]
+    thief = await client.user(666, "token holder")
+    chat = await copy_of_chat(client, server, person, thief)
+    assert not any(TYPED in text for text in chat)
+
+    again = await person.press("提交")  # the screen the restart left: it starts again, in place
+    assert again[-1].message_id == invite.message_id and "第 1/4 题" in again[-1].text
+    for label in ("满意", "跳过", "3", "跳过", "提交"):
+        await person.press(label)
+    untouched = await copy_of_chat(client, server, people[1], thief)
+    chat = await copy_of_chat(client, server, person, thief)
+    assert _about(chat, "门诊环境调查") == _about(untouched, "门诊环境调查")
