@@ -458,3 +458,32 @@ async def test_a_restart_mid_answer_leaves_nothing_of_her_answers_on_disk(
     untouched = await copy_of_chat(client, server, people[1], thief)
     chat = await copy_of_chat(client, server, person, thief)
     assert _about(chat, "门诊环境调查") == _about(untouched, "门诊环境调查")
+
+
+async def test_rating_with_a_slip_writes_nothing_until_its_batch(
+    fast_bot, fast_client, codes, db, db_path, caplog, monkeypatch
+):
+    """Tried, and held: a slip scanned (its code checked against the file's keyed hashes),
+    rated, submitted, scanned again (已经用过了): no byte of the files changes before the
+    slips' batch of k (the slip is marked used only then), and no log line holds the holder's
+    Telegram id or the slip's code."""
+    from test_forensic_attacks import _office, _open_sheet
+
+    from storage import evaluations
+
+    office = await _office(fast_client, codes)
+    _, made = await _open_sheet(office, monkeypatch, slips=2)
+    holder = await fast_client.user(7_777, "代表")
+
+    async def walk() -> None:
+        await holder.send(f"/start {evaluations.SLIP_PREFIX}{made[0]}")
+        for _ in range(5):
+            await holder.press("差")
+        await holder.press("提交")
+        assert "已提交" in ((await holder.callback_answer()) or {}).get("text", "")
+        said = await holder.send(f"/start {evaluations.SLIP_PREFIX}{made[0]}")
+        assert "已经用过了" in said[-1].text
+
+    changed, logged = await _files_and_logs_while(fast_bot, db_path, caplog, walk)
+    assert changed == 1, "rating with a slip wrote to the files before its batch"
+    assert not [line for line in logged if str(holder.id) in line or made[0] in line], logged
