@@ -204,6 +204,18 @@ class _Timer:
             self.handle.cancel()
 
 
+def set_aside_kept_steps(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A questionnaire or a rating begun (by a press, which leaves no step as a menu tap does):
+    a step the bot keeps on disk that the person was in (the office replying to an opinion, a
+    head reporting progress) is set aside, as by a tap into the opinion box. Left waiting, it
+    took the words typed for the questionnaire (or a grade typed) as its own: sent out as her
+    signed reply and written under her name (tests/test_forensic_questionnaires.py). Ended
+    here, its end would be written under her id at the moment she began to answer."""
+    for conversation in context.application.handlers.get(0, []):
+        if isinstance(conversation, TimedConversation):
+            conversation.set_aside_for(update)
+
+
 class TimedConversation(ConversationHandler):
     """A ConversationHandler whose timeout is a timer of the event loop rather than an
     APScheduler job. python-telegram-bot removes the timeout job and schedules a new one on
@@ -230,6 +242,14 @@ class TimedConversation(ConversationHandler):
         if key in self.set_aside and handler not in self.entry_points:
             return None
         return found
+
+    def set_aside_for(self, update: Update) -> None:
+        """This person's step, if the bot keeps it on disk and they are in it, set aside."""
+        if not self.persistent:
+            return
+        key = self._get_key(update)
+        if self._conversations.get(key) is not None:
+            self.set_aside.add(key)
 
     async def handle_update(self, update, application, check_result, context):  # type: ignore[override]
         self.set_aside.discard(check_result[1])  # opened anew: the step is the person's again

@@ -24,6 +24,7 @@ from jobs import (
     digests,
     evaluations,
     institutions,
+    left_screens,
     lookbacks,
     meetings,
     notices,
@@ -178,6 +179,10 @@ async def _pass(app: Application) -> int:
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the others
             _failed(app, task, error)
     reminder_rules.record_sweep(db, now, lasting=bool(queued))
+    try:
+        await left_screens.put_back_closed(app)  # after the close, in the same pass
+    except Exception as error:  # noqa: BLE001 - the chats wait for the next pass
+        _failed(app, "screens", error)
     return queued
 
 

@@ -46,7 +46,7 @@ from callbacks import (
 )
 from documents import slip_sheet
 from documents.invitation_sheet import deep_link
-from handlers import confirmations, menu
+from handlers import confirmations, conversations, menu
 from handlers.access import (
     MEMBERS,
     SLIP_HOLDER,
@@ -319,7 +319,7 @@ class Rating:
     # the message the rating took over (an invitation, the /evaluate list) as it was, HTML and
     # buttons: put back on 提交, so that a rater's chat reads as everyone's (see _submit)
     before: tuple[str, InlineKeyboardMarkup | None] | None = None
-    screen: int | None = None  # that message's id, to put it back on /cancel too
+    screen: int | None = None  # that message's id (or the screen's own, begun by typing)
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -334,16 +334,7 @@ async def cancel_rating(update: Update, context: ContextTypes.DEFAULT_TYPE) -> b
     if rating is None:
         return False
     sheet = evaluations.get(database(context), rating.sheet_id)
-    if rating.before is not None and rating.screen is not None:  # the invitation, to start again from
-        text, markup = rating.before
-        with contextlib.suppress(BadRequest):  # deleted by the person: nothing to put back
-            await context.bot.edit_message_text(
-                text,
-                chat_id=update.effective_chat.id,
-                message_id=rating.screen,
-                parse_mode="HTML",
-                reply_markup=markup,
-            )
+    await _put_back(context, update.effective_chat.id, rating)  # the invitation, to start again from
     key = "evaluation.cancelled_slip" if rating.slip else "evaluation.cancelled"
     said = await reply(update, context, key, title=sheet.title if sheet else "")
     # 已退出 would say, for good, that she had not rated (then): it leaves as a typed vote's answer
@@ -420,9 +411,60 @@ async def _show(
     if edit and update.callback_query:
         await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     else:
-        await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+        sent = await context.bot.send_message(
+            update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
+        )
+        rating.screen = sent.message_id
     if update.callback_query:
         await update.callback_query.answer()
+
+
+async def _put_back(context: ContextTypes.DEFAULT_TYPE, chat_id: int, rating: Rating) -> None:
+    """The message the rating took over, as it was; a screen of its own (开始评议 typed) deleted.
+    Left as it was, a screen shows the grades so far (已评：…) and that she was rating, to
+    whoever copies chats with the bot's token (tests/test_forensic_questionnaires.py)."""
+    if rating.screen is None:
+        return
+    if rating.before is None:
+        await forgetting.forget_now(context.application, chat_id, [rating.screen])
+        return
+    text, markup = rating.before
+    with contextlib.suppress(BadRequest):  # deleted by the person: nothing to put back
+        await context.bot.edit_message_text(
+            text, chat_id=chat_id, message_id=rating.screen, parse_mode="HTML", reply_markup=markup
+        )
+
+
+def _invitation(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, sheet: evaluations.Sheet
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The invitation as jobs/evaluations sends it: what a screen a restart left is put back to
+    (which message it took over, the invitation, a reminder or /evaluate's list, was in memory)."""
+    lang = language(update, context)
+    closes = sheet.closes_at.astimezone(settings(context).timezone).strftime("%Y-%m-%d %H:%M")
+    text = notices.fitted(
+        lang, "evaluation.invite", title=sheet.title, count=len(sheet.subjects), closes=closes
+    )
+    start = InlineKeyboardButton(
+        say(lang, "evaluation.btn.start"), callback_data=EVALUATION_START.data(sheet.id)
+    )
+    return text, InlineKeyboardMarkup([[start]])
+
+
+async def _put_back_forgotten(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet_id: int) -> None:
+    """A screen pressed with no rating in memory for it (a restart forgot it, or another sheet's
+    rating began since): back to how it came, the invitation, or a slip's welcome for a holder
+    (a screen 提交 put back is pressed again: 'not modified', taken as done)."""
+    sheet = evaluations.get(database(context), sheet_id)
+    if sheet is None or update.callback_query.message is None:
+        return
+    if current_person(update, context) is None:
+        fresh = Rating(sheet.id, [s.position for s in sheet.subjects])
+        before = _slip_first_screen(update, context, sheet, fresh)
+    else:
+        before = _invitation(update, context, sheet)
+    screen = update.callback_query.message.message_id
+    await _put_back(context, update.effective_chat.id, Rating(sheet.id, [], before=before, screen=screen))
 
 
 def _sheet_for_rater(
@@ -460,6 +502,7 @@ async def start_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, sheet
     if rating.before is not None:
         rating.screen = update.callback_query.message.message_id
     ratings(context)[update.effective_user.id] = rating
+    conversations.set_aside_kept_steps(update, context)  # a grade typed is the rating's
     await _show(update, context, sheet, rating, edit=rating.before is not None)
 
 
@@ -497,6 +540,7 @@ async def start_slip(update: Update, context: ContextTypes.DEFAULT_TYPE, payload
     rating = Rating(sheet.id, [s.position for s in sheet.subjects], slip=code)
     rating.before = _slip_first_screen(update, context, sheet, rating)
     ratings(context)[update.effective_user.id] = rating
+    conversations.set_aside_kept_steps(update, context)
     text, markup = rating.before
     sent = await context.bot.send_message(
         update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup
@@ -525,6 +569,10 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     sheet_id = numbers[0]
     rating = ratings(context).get(update.effective_user.id)
     slip = rating.slip if rating is not None else None
+    if button is not EVALUATION_START and (rating is None or rating.sheet_id != sheet_id):
+        # the screen put back on 提交 pressed again, or one a restart left behind: put back, as
+        # it came, and a pop-up; a message would say in her chat that she had rated (or started to)
+        await _put_back_forgotten(update, context, sheet_id)
     if current_person(update, context) is None and slip is None:
         await _refuse_stranger_or_holder(update, context, button, sheet_id)
         return
@@ -532,14 +580,13 @@ async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await start_rating(update, context, sheet_id)
         return
     if rating is None or rating.sheet_id != sheet_id:
-        # a pop-up: the screen put back on 提交 is pressed again, or one a restart left behind;
-        # a message would say in her chat that she had rated (or started to)
         await refuse(update, context, "evaluation.no_rating")
         return
     sheet, refusal = _sheet_for_rater(update, context, sheet_id, slip)
-    if sheet is None:
+    if sheet is None:  # closed while she rated: the screen put back, told in a pop-up
         ratings(context).pop(update.effective_user.id, None)
-        await reply(update, context, refusal)
+        await _put_back(context, update.effective_chat.id, rating)
+        await refuse(update, context, refusal)
         return
     await RATING_STEPS[button.name](update, context, sheet, rating, list(numbers[1:]))
 
@@ -594,8 +641,9 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
             evaluations.submit(
                 database(context), sheet.id, person_of(update, context), rating.grades, ledger.today(context)
             )
-    except EvaluationError as error:
-        await reply(update, context, f"evaluation.{error.reason}")
+    except EvaluationError as error:  # closed, or rated from another screen: as above
+        await _put_back(context, update.effective_chat.id, rating)
+        await refuse(update, context, f"evaluation.{error.reason}")
         return
     finally:
         ratings(context).pop(update.effective_user.id, None)
@@ -608,12 +656,8 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
     key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
     thanks = say(lang, key, title=shorten(sheet.title, 40), k=k)
     await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
-    if rating.before is None:  # 开始评议 typed: the screen came as a message of its own, and goes
-        screen = [update.callback_query.message.message_id]
-        await forgetting.forget_now(context.application, update.effective_chat.id, screen)
-        return
-    text, markup = rating.before
-    await update.callback_query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    rating.screen = update.callback_query.message.message_id  # (the one pressed: it is the screen)
+    await _put_back(context, update.effective_chat.id, rating)  # 开始评议 typed: the screen goes
 
 
 RATING_STEPS = {

@@ -417,6 +417,7 @@ async def _take_over(
     state.screen = update.callback_query.message.message_id
     state.before = _as_it_was(update) or _invitation(update, context, survey)
     answering(context)[user_id] = state
+    conversations.set_aside_kept_steps(update, context)  # her words are the questionnaire's
     await _show(update, context, survey, state)
     return ANSWERING
 
@@ -450,6 +451,7 @@ async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE, survey, s
     )
     state.screen, state.before = sent.message_id, (text, markup)
     answering(context)[update.effective_user.id] = state
+    conversations.set_aside_kept_steps(update, context)
     return ANSWERING
 
 
@@ -533,6 +535,7 @@ async def _without_answers(
             language(update, context), survey, Answering(survey.id), settings(context).anonymity_set
         )
     answering(context)[update.effective_user.id] = state
+    conversations.set_aside_kept_steps(update, context)
     return state, survey
 
 
