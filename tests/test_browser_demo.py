@@ -254,3 +254,29 @@ async def advance(page: Page, button: str) -> None:
 async def shot(page: Page, name: str) -> None:
     await page.evaluate("document.getElementById('toast').hidden = true")
     await page.screenshot(path=SHOTS / f"{name}.png")
+
+
+async def test_a_questionnaires_pop_ups_as_a_nurse_sees_them(demo):
+    """提交's thanks is an alert: in Telegram it stays until 确定 and leaves no trace in the
+    chat, so that her chat reads as that of anyone who has not answered (README 问卷调查)."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1100, "height": 860})
+        await page.goto(demo)
+        try:
+            await be(page, "赵文静")
+            await say(page, "/survey 门诊环境调查 | 2026-12-20 17:30 | 门诊部\n1. 单选：满意吗？｜满意/一般")
+            await press(page, "确认发出")
+            await be(page, "黄婷")
+            await press(page, "开始填写")
+            await press(page, "满意")
+            await page.locator(".msg.bot .inline-btn", has_text="提交").last.click()
+            alert = page.locator("#toast")
+            await expect(alert).to_contain_text("已提交问卷", timeout=WAIT_MS)
+            await page.wait_for_timeout(4_000)  # a toast is gone by now; an alert waits for her
+            await expect(alert).to_be_visible()
+            await alert.get_by_role("button", name="确定").click()
+            await expect(alert).to_be_hidden()
+            await expect(page.locator("#messages")).not_to_contain_text("已提交")
+        finally:
+            await browser.close()

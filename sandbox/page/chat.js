@@ -132,7 +132,7 @@ async function pollForever() {
       chat.next = data.next;
       chat.keyboard = data.keyboard;
       if (id === state.current) {
-        for (const entry of data.entries) if (entry.kind === "answer") toast(entry.text);
+        for (const entry of data.entries) if (entry.kind === "answer") toast(entry.text, entry.show_alert);
         renderChat(false);
       }
     } catch (error) {
@@ -144,10 +144,10 @@ async function pollForever() {
 function fold(entries) {
   // Edits replace a message where it stood; deletions remove it.
   const messages = new Map();
-  entries.forEach((entry, index) => {
+  entries.forEach((entry) => {
+    // A press's pop-up vanishes in Telegram and is no part of the chat: shown, never kept.
     if (entry.kind === "deleted") messages.delete(`m${entry.message_id}`);
-    else if (entry.kind === "answer") messages.set(`a${index}`, entry);
-    else {
+    else if (entry.kind !== "answer") {
       const key = `m${entry.message.message_id}`;
       const old = messages.get(key);
       messages.set(key, { ...entry, kind: old && entry.kind === "edited" ? old.kind : entry.kind });
@@ -162,7 +162,7 @@ function renderChat(jump) {
   const chat = state.current === null ? null : chatOf(state.current);
   box.replaceChildren();
   if (chat) {
-    for (const entry of fold(chat.entries)) box.append(entry.kind === "answer" ? note(entry) : bubble(entry));
+    for (const entry of fold(chat.entries)) box.append(bubble(entry));
     chat.shown = chat.next;
   }
   renderKeyboard(chat ? chat.keyboard : null);
@@ -173,13 +173,6 @@ function renderChat(jump) {
 function keepAtBottom() {
   // A photo takes its height only once loaded; follow it if the reader was at the bottom.
   if (state.stickToBottom) $("messages").scrollTop = $("messages").scrollHeight;
-}
-
-function note(entry) {
-  const div = document.createElement("div");
-  div.className = "note";
-  div.textContent = `🔔 ${entry.text}`;
-  return div;
 }
 
 function bubble(entry) {
@@ -389,12 +382,19 @@ function sizeText(bytes) {
 }
 
 let toastTimer = null;
-function toast(text) {
+function toast(text, alert = false) {
+  // An alert (show_alert) waits for 确定, as Telegram's does; a toast goes by itself.
   const box = $("toast");
   box.textContent = text;
+  box.classList.toggle("alert", alert);
   box.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { box.hidden = true; }, 3500);
+  if (!alert) { toastTimer = setTimeout(() => { box.hidden = true; }, 3500); return; }
+  const ok = document.createElement("button");
+  ok.type = "button";
+  ok.textContent = "确定";
+  ok.addEventListener("click", () => { box.hidden = true; });
+  box.append(ok);
 }
 
 function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
