@@ -258,7 +258,9 @@ async def test_answers_in_one_message_that_is_put_back_and_never_lost(running_bo
     await person.press("座椅")
     await person.press("完成")
     await person.press("4")
-    await person.send("多开几个窗口")
+    offer = await person.send("多开几个窗口")
+    # her words leave the chat once read: the offer says which text it asks about
+    assert "您刚才输入的回答" in offer[-1].text
     await person.press("只作为问卷回答")
     await person.press("提交")
     assert "已提交问卷" in (await person.callback_answer())["text"]

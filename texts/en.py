@@ -1186,7 +1186,7 @@ MESSAGES = {
     "survey.xlsx.average": "average",
     "survey.xlsx.answer": "answer",
     "survey.xlsx.text_answers": "text answers (second sheet)",
-    "survey.offer": "Shall this text also go to the opinion box as an anonymous opinion? The office then handles and answers it like any other, and you get a receipt for it.",
+    "survey.offer": "Shall the answer you just typed also go to the opinion box as an anonymous opinion? The office then handles and answers it like any other, and you get a receipt for it.",
     "survey.btn.keep": "Only as my answer",
     "survey.btn.inbox": "Also to the opinion box (anonymous)",
     "survey.offer_keep": "Kept as your answer only.",

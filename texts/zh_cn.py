@@ -1198,7 +1198,7 @@ MESSAGES = {
     "survey.xlsx.average": "平均分",
     "survey.xlsx.answer": "回答",
     "survey.xlsx.text_answers": "文字回答（见第二页）",
-    "survey.offer": "这段文字要不要同时作为一条匿名意见送到意见箱？送去的话，活动办会像处理其他意见一样处理和答复，您会另得到一个回执码。",
+    "survey.offer": "您刚才输入的回答，要不要同时作为一条匿名意见送到意见箱？送去的话，活动办会像处理其他意见一样处理和答复，您会另得到一个回执码。",
     "survey.btn.keep": "只作为问卷回答",
     "survey.btn.inbox": "也送到意见箱（匿名）",
     "survey.offer_keep": "好的，只作为问卷回答。",

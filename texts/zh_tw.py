@@ -1186,7 +1186,7 @@ MESSAGES = {
     "survey.xlsx.average": "平均分",
     "survey.xlsx.answer": "回答",
     "survey.xlsx.text_answers": "文字回答（見第二頁）",
-    "survey.offer": "這段文字要不要同時作為一則匿名意見送到意見箱？送去的話，活動辦會像處理其他意見一樣處理和答覆，您會另得到一個回執碼。",
+    "survey.offer": "您剛才輸入的回答，要不要同時作為一則匿名意見送到意見箱？送去的話，活動辦會像處理其他意見一樣處理和答覆，您會另得到一個回執碼。",
     "survey.btn.keep": "只作為問卷回答",
     "survey.btn.inbox": "也送到意見箱（匿名）",
     "survey.offer_keep": "好的，只作為問卷回答。",
