@@ -550,14 +550,15 @@ def _holidays_known(settings: config.Settings) -> bool:
     from storage import dates
     from storage.clock import clock
 
-    missing = dates.years_to_import(clock.now().astimezone(settings.timezone).date())
+    today = clock.now().astimezone(settings.timezone).date()
+    missing = dates.years_to_import(today)
     if missing:
         detail = (
             f"{'、'.join(map(str, missing))} not known (Monday to Friday count as working days): "
             "python bot.py holidays import FILE, FILE the State Council's notice"
         )
     else:
-        detail = "this year's known" + (" and next year's" if clock.now().month >= 11 else "")
+        detail = "this year's known" + (" and next year's" if len(dates.years_wanted(today)) > 1 else "")
     print(f"{'ok' if not missing else 'ATTENTION':9} holidays: {detail}")
     return not missing
 
@@ -684,7 +685,9 @@ def _holidays_import(path: Path, args: argparse.Namespace) -> int:
     print(f"{args.file}: {len(festivals)} holidays of {'、'.join(map(str, years))}")
     for festival in festivals:
         print("  " + holiday_notice.describe(festival))
-    disagree = [day for day, working in sorted(days.items()) if _package_says(day) not in (None, working)]
+    disagree = [
+        day for day, working in sorted(days.items()) if dates.calendar_says(day) not in (None, working)
+    ]
     if disagree:
         print("  differs from chinese-calendar on " + "、".join(d.isoformat() for d in disagree))
     if not args.yes:
@@ -698,15 +701,6 @@ def _holidays_import(path: Path, args: argparse.Namespace) -> int:
         "a running bot reads them within a minute"
     )
     return 0
-
-
-def _package_says(day) -> bool | None:
-    import chinese_calendar
-
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return None
 
 
 def parser() -> argparse.ArgumentParser:

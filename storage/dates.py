@@ -24,12 +24,18 @@ _imported_from: tuple[Path | None, float | None] = (None, None)
 def is_working_day(day: date) -> bool:  # 130,000 calls were half of a 09:00 sweep
     if day in _IMPORTED:  # a notice names every day off and make-up day of its year
         return _IMPORTED[day]
+    said = calendar_says(day)
+    # beyond the years the package knows: an imported notice's days (above), else Monday to Friday
+    return day.weekday() < 5 if said is None else said
+
+
+def calendar_says(day: date) -> bool | None:
+    """Whether chinese-calendar counts the day as a working day; None for a year it does not
+    know (it has the State Council's calendar only for the years published before its release)."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        # The package knows the State Council's calendar only for the years it has been
-        # published; beyond that, an imported notice's days (above), else Monday to Friday.
-        return day.weekday() < 5
+        return None
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,13 +45,7 @@ def imported_years() -> frozenset[int]:
 
 def known_year(year: int) -> bool:
     """Whether the year's holidays are known (the package's or an imported notice's)."""
-    if year in imported_years():
-        return True
-    try:
-        chinese_calendar.is_workday(date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+    return year in imported_years() or calendar_says(date(year, 6, 1)) is not None
 
 
 def forget_imported_holidays() -> None:
@@ -56,11 +56,15 @@ def forget_imported_holidays() -> None:
     is_working_day.cache_clear()
 
 
+def years_wanted(today: date) -> list[int]:
+    """The years whose holidays should be known by now: this one, and from November (the State
+    Council's notice comes out in November or December) the next."""
+    return [today.year] + ([today.year + 1] if today.month >= 11 else [])
+
+
 def years_to_import(today: date) -> list[int]:
-    """The years whose holidays should be known by now and are not: this one, and from
-    November (the State Council's notice comes out in November or December) the next."""
-    wanted = [today.year] + ([today.year + 1] if today.month >= 11 else [])
-    return [year for year in wanted if not known_year(year)]
+    """The years wanted (years_wanted) whose holidays are not known."""
+    return [year for year in years_wanted(today) if not known_year(year)]
 
 
 def follow_holiday_file(path: Path | None = None) -> bool:
