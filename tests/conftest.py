@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,6 +75,7 @@ class BotUnderTest:
         self.db = open_database(self.db_path)
         self.app = bot.build_application(self.settings, self.db)
         await bot.start_polling(self.app, poll_timeout=1)
+        hold_daily_jobs(self.app)
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -84,6 +86,16 @@ class BotUnderTest:
     async def restart(self) -> None:
         await self.stop()
         await self.start()
+
+
+def hold_daily_jobs(app) -> None:
+    """Pause the jobs set for a time of day (the opinion batches, the nightly backup). APScheduler
+    fires them on the machine's clock, not on storage.clock that the tests move: a test that
+    happened to run across 09:00 in Shanghai saw a batch released in its middle (CI, stop 34).
+    Tests that want a batch or a backup call its function; the repeating jobs keep running."""
+    for job in app.job_queue.jobs():
+        if isinstance(job.job.trigger, CronTrigger):
+            job.enabled = False
 
 
 @pytest.fixture(autouse=True)

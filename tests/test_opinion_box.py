@@ -96,6 +96,15 @@ async def test_documents_are_refused_in_anonymous_mode(running_bot, client, invi
     assert "不接受文件" in reply[-1].text and "隐藏信息" in reply[-1].text
 
 
+async def test_the_machine_clock_releases_no_batch_in_the_middle_of_a_test(running_bot):
+    """The batches are set for 09:00 and 15:00 in Shanghai on the machine's clock; a test that ran
+    across 09:00 saw two of its five opinions written (CI, stop 34). The harness holds them."""
+    jobs = {job.name: job for job in running_bot.app.job_queue.jobs()}
+    daily = ["opinion-batch-09:00", "opinion-batch-15:00", "backup"]
+    assert all(jobs[name].next_t is None for name in daily)  # paused: no next run
+    assert jobs["sweeper"].next_t is not None and jobs["delivery"].next_t is not None
+
+
 async def test_the_sixth_anonymous_opinion_in_a_day_is_refused(running_bot, client, invited, db):
     clock.freeze(clock.now().replace(hour=2))  # 10:00 in Shanghai, well inside one local day
     staff = await join(client, invited, 101, "张伟")
