@@ -158,8 +158,8 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
 
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
     text = say(language(update, context), key, **values)
-    if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
+    if update.callback_query:  # a pop-up is plain text: A&amp;B would show so
+        await update.callback_query.answer(html.unescape(text), show_alert=True)
     elif update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
 

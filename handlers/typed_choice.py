@@ -52,6 +52,7 @@ from handlers import conversations, menu
 from handlers.access import MEMBERS, reply, requires, within_step
 from jobs import forgetting
 from storage import names
+from texts.fit import POPUP_LIMIT, shorten
 
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 Options = Callable[[Update, ContextTypes.DEFAULT_TYPE], dict[str, str]]
@@ -225,7 +226,11 @@ class OfferingBot(ExtBot):
         the pacer and the transport (`_do_post`: retries, 429s and the answered-once check as
         before): the press is answered on every update of a flow, and the method's layers
         (three calls deep, each copying the parameters, the defaults looked up for a call that
-        has none) cost a tenth of the answer's CPU (bench/README.md)."""
+        has none) cost a tenth of the answer's CPU (bench/README.md). A pop-up longer than
+        Telegram's 200 characters is refused whole (MESSAGE_TOO_LONG), so the press would go
+        unanswered: it is shortened here, whatever built it."""
+        if text is not None:
+            text = shorten(text, POPUP_LIMIT)
         if api_kwargs or rate_limit_args is not None:
             return await super().answer_callback_query(
                 callback_query_id,

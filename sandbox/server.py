@@ -28,6 +28,7 @@ BOT_USERNAME = "rectify_sandbox_bot"
 MAX_TEXT = 4096
 MAX_INLINE_BUTTONS = 100  # Telegram refuses a message with more ("reply markup is too long")
 MAX_CALLBACK_DATA = 64
+MAX_POPUP = 200  # answerCallbackQuery's text: "0-200 characters"
 DELETE_WITHIN_SECONDS = 48 * 3600
 
 
@@ -458,6 +459,8 @@ class FakeBotApi:
                 400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
             )
         answer = {"text": params.get("text"), "show_alert": params.get("show_alert") in ("true", True)}
+        if _utf16_len(answer["text"] or "") > MAX_POPUP:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[params["callback_query_id"]] = answer
         presser = self.chats.get(self.pressed_by.pop(params["callback_query_id"], None))
         if presser is not None and answer["text"]:
@@ -466,6 +469,7 @@ class FakeBotApi:
 
     def set_my_commands(self, params: dict) -> bool:
         commands = json.loads(params["commands"])
+        _check_commands(commands)
         scope = json.loads(params.get("scope") or '{"type": "default"}')
         self.commands[_scope_key(scope, params.get("language_code"))] = commands
         return True
@@ -634,6 +638,20 @@ def _paid(params: dict) -> bool:
 
 
 SENDING = {"sendmessage", "sendphoto", "senddocument", "copymessage", "sendmediagroup"}
+
+
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")  # BotCommand.command
+MAX_COMMANDS, MAX_COMMAND_DESCRIPTION = 100, 256  # setMyCommands; BotCommand.description: 1-256
+
+
+def _check_commands(commands: list[dict]) -> None:
+    if len(commands) > MAX_COMMANDS:
+        raise ApiError(400, "Bad Request: too many commands specified")
+    for command in commands:
+        if not COMMAND_NAME.fullmatch(command.get("command", "")):
+            raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+        if not 1 <= _utf16_len(command.get("description", "")) <= MAX_COMMAND_DESCRIPTION:
+            raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
 
 
 def _scope_key(scope: dict, language_code: str | None) -> str:

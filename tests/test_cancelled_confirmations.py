@@ -176,3 +176,30 @@ async def test_an_old_close_after_its_cancel_closes_nothing(fast_client, invited
     await office.press_data(asked.message_id, _data(asked, "确认销号"))  # the double tap's second
     assert "已销号" in (await office.callback_answer())["text"]
     assert sum(r["action"] == "problem.close" for r in problems.history(db, problem_id)) == 1
+
+
+async def test_a_double_taps_pop_up_shows_a_long_title_as_typed(fast_bot, fast_client, db_path):
+    """The second tap's pop-up names the report: a pop-up is plain text under 200 characters, so
+    the title's & and < come back as typed (not &amp;), and the longest title still fits."""
+    from datetime import timedelta
+
+    from test_supervision import confirmed, county, everyone_joins
+
+    from storage import upward_reports
+    from storage.clock import clock
+    from texts.fit import POPUP_LIMIT, units
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    supervisor, office_a = people["周督导"], people["甲办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    title = ("医德医风&服务<窗口>专项整改落实情况报告👍" * 5)[: upward_reports.MAX_TITLE]
+    await confirmed(supervisor, f"/askreport {(today + timedelta(days=3)).isoformat()} {title}")
+    notice = await office_a.wait_for("上级要求报送")
+    again = (await office_a.press("报送本单位综合报告", message=notice))[-1]
+    await office_a.press("确认报送", message=again)
+    await supervisor.wait_for("甲医院报送了")
+    await office_a.press_data(again.message_id, _data(again, "确认报送"))
+    told = (await office_a.callback_answer())["text"]
+    assert "&amp;" not in told and "&lt;" not in told and "医德医风&服务<窗口>" in told, told
+    assert units(told) <= POPUP_LIMIT and "没有再报送" in told, (units(told), told)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import TOKEN
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot_api import AiohttpRequest
@@ -50,6 +50,21 @@ async def test_message_checks(server, client, api_bot):
         await api_bot.send_message(
             1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="x" * 65)]])
         )
+
+
+async def test_a_pop_up_and_the_command_list_are_held_to_telegrams_limits(server, api_bot):
+    """answerCallbackQuery's text is 0-200 characters; a command is 1-32 of [a-z0-9_] with a
+    description of 1-256 (Bot API). The sandbox let both through until stop 35."""
+    with pytest.raises(BadRequest, match="(?i)message_too_long"):
+        await api_bot.answer_callback_query("q1", text="字" * 201)
+    with pytest.raises(BadRequest, match="(?i)message_too_long"):
+        await api_bot.answer_callback_query("q2", text="👍" * 101)  # 202 UTF-16 units
+    assert await api_bot.answer_callback_query("q3", text="字" * 200)
+    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+        await api_bot.set_my_commands([BotCommand("Ledger", "台账")])
+    with pytest.raises(BadRequest, match="(?i)description_invalid"):
+        await api_bot.set_my_commands([BotCommand("ledger", "台" * 257)])
+    assert await api_bot.set_my_commands([BotCommand("ledger", "台" * 256)])
 
 
 async def test_blocked_user_and_injected_429(server, client, api_bot):
