@@ -124,7 +124,11 @@ def test_checkpoints_run_in_a_thread_of_their_own_not_in_the_bots_commits(db, db
             db.execute("create table filler (text)")
             db.conn.executemany("insert into filler values (?)", [("x" * 2000,)] * 3000)  # > 1,000 pages
         deadline = time.monotonic() + 10
-        while db_path.stat().st_size < before + 3000 * 2000 and time.monotonic() < deadline:
+
+        def copied() -> bool:  # the file grows during the thread's checkpoint, before it counts it
+            return db_path.stat().st_size >= before + 3000 * 2000 and checkpoints.rounds > 0
+
+        while not copied() and time.monotonic() < deadline:
             time.sleep(0.01)
         assert db_path.stat().st_size >= before + 3000 * 2000  # copied into the file by the thread
         assert checkpoints.rounds
