@@ -362,8 +362,17 @@ LEDGER_PAGE = declare(
     code("after", r"(?:-|\d{4}-\d{2}-\d{2})\.[0-9]{1,12}", 23, example="-.1"),
 )
 
-# the public ledger's next page, in attention order (storage.ledger_pages.Cursor.token: the
-# ledger as opened and where its last page ended); lgp above is an older button, read as page 1
+# the public ledger's next page, in the order of its lights (storage.ledger_pages.Cursor.token:
+# the ledger as opened and where its last page ended); lgp and lga below are older buttons (by
+# deadline; by deadline within late, due soon, open, finished), read as page 1
+LEDGER_LIGHT_PAGE = declare(
+    "ledger_light_page",
+    "lgl",
+    number("page", MAX_PAGE),
+    code(
+        "after", r"[0-9]{1,12}\.[0-9]{8}\.[0-6]\.(?:-|[0-9]{8})\.[0-9]{1,12}", 45, example="0.20261201.0.-.1"
+    ),
+)
 LEDGER_ATTENTION_PAGE = declare(
     "ledger_attention_page",
     "lga",

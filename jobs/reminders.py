@@ -131,6 +131,12 @@ async def queue_for_slots(app: Application, slots: list) -> int:
     return queued
 
 
+def catch_up_waits(app: Application, slots: list, now) -> bool:
+    """Missed slots are left for the next working day's reminder time (storage.reminders)."""
+    today = now.astimezone(services.of(app).settings.timezone).date()
+    return reminders.catch_up_waits(slots, today)
+
+
 def _queue_problem(app: Application, problem, slots: list, audiences: Audiences) -> int:
     settings = services.of(app).settings
     queued = 0
@@ -150,10 +156,9 @@ def _queue_problem(app: Application, problem, slots: list, audiences: Audiences)
 
 
 def _catch_up(app: Application, problem, slots: list, audiences: Audiences) -> int:
-    """The slots missed while the bot was down, folded into one reminder in the latest slot's
-    message, with the figures of today (a restart before today's slot included: today's own
-    reminder, if it says the same, is then that one, deduplicated by its key). One per slot,
-    each with the days as they were, read as a burst that contradicted itself."""
+    """The slots missed while the bot was down, folded into one reminder in the message of
+    today's slot (a working day's: catch_up_waits held them until one), with today's figures.
+    One per slot, each with the days as they were, read as a burst that contradicted itself."""
     settings = services.of(app).settings
     today = clock.now().astimezone(settings.timezone).date()
     reminder = reminders.caught_up(

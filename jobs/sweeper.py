@@ -7,7 +7,8 @@ moment up to which it has done its work, kept in the sweep file beside the datab
 that fails is reported to the office once, rolls back only its own work and tries its window
 again on the next pass, while the others go on. Within a task, one row that cannot be handled
 is skipped and reported (jobs.bad_rows). A bot that was down catches up on start, once, task by
-task (deadline reminders: one per problem for all the slots missed, with today's figures)."""
+task (deadline reminders: one per problem for all the slots missed, with the figures of the
+working day it goes out on, at that day's reminder time)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,11 @@ ASYNC_TASKS: dict[str, Callable[[Application, Window], Awaitable[int]]] = {
     "digests": lambda app, w: digests.queue_due(app, w.since, w.now),
     "rollup": _rollup,
 }
+# Tasks that may leave their window to a later pass: while one waits, its mark stays where it
+# was, so that the next pass looks at the same slots again, and the day's own with them.
+WAITING: dict[str, Callable[[Application, Window], bool]] = {
+    "reminders": lambda app, w: reminders.catch_up_waits(app, w.slots, w.now),
+}
 ORDER = (
     "reminders",
     "meetings",
@@ -126,6 +132,8 @@ def _window(app: Application, task: str, now: datetime) -> Window:
 
 async def _run(app: Application, task: str, window: Window) -> int:
     db = services.of(app).db
+    if task in WAITING and WAITING[task](app, window):
+        return 0
     if task in ASYNC_TASKS:
         done = await ASYNC_TASKS[task](app, window)
     else:

@@ -1163,3 +1163,41 @@ def m440_ledger_moves(db: sqlite_utils.Database) -> None:
         end;
         """
     )
+
+
+@migrations()
+def m460_ledger_by_light(db: sqlite_utils.Database) -> None:
+    """The public ledger goes by the light each card shows (storage/ledger_pages.py): a problem
+    amber because nothing moved for weeks, or red because nobody claimed it, leads whatever its
+    deadline. That order reads the status and the day a problem last moved too, so a move row
+    keeps them as they were before the change, and a report (a new last_progress_at day) or any
+    change of status leaves one. The problems amber or red for want of movement are read, one
+    status at a time, along an index by the day they last moved. Both indexes carry the columns
+    the light reads, so that a page skips the rows of other lights in the index alone."""
+    db.executescript(
+        """
+        alter table problem_moves add column status text;
+        alter table problem_moves add column moved text;
+        drop index if exists problems_ledger_attention;
+        create index problems_ledger_attention on problems (
+            public, status in ('closed', 'explained'), deadline, id, status, last_progress_at, created_at
+        );
+        create index if not exists problems_ledger_attention_by_move on problems (
+            public, status, substr(coalesce(last_progress_at, created_at), 1, 10), id,
+            deadline, last_progress_at, created_at
+        );
+        drop trigger if exists problem_moves_update;
+        create trigger problem_moves_update
+        after update of status, deadline, public, last_progress_at, created_at on problems
+        when old.status is not new.status or old.deadline is not new.deadline
+            or old.public is not new.public
+            or substr(coalesce(old.last_progress_at, old.created_at), 1, 10)
+                is not substr(coalesce(new.last_progress_at, new.created_at), 1, 10)
+        begin
+            insert into problem_moves (problem_id, existed, finished, deadline, public, status, moved)
+            values (old.id, 1, old.status in ('closed', 'explained'), old.deadline, old.public,
+                    old.status, substr(coalesce(old.last_progress_at, old.created_at), 1, 10));
+            delete from problem_moves where seq <= last_insert_rowid() - 10000;
+        end;
+        """
+    )

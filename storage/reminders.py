@@ -97,6 +97,16 @@ def caught_up(
     return Reminder(problem.id, "overdue", late, audience)
 
 
+def catch_up_waits(slots: list[datetime], today: date) -> bool:
+    """Slots missed while the bot was down (of a day before today) wait for a working day's
+    own slot: back on a Sunday or in 国庆, the catch-up went out then and counted from that day,
+    chasing staff on their day off. Waiting, it goes out at the next working day's reminder time
+    with that day's figures, and not at all for a problem finished or closed meanwhile."""
+    missed = any(slot.date() < today for slot in slots)
+    todays_slot = any(slot.date() == today for slot in slots)
+    return missed and not (todays_slot and is_working_day(today))
+
+
 def slots_between(after: datetime, until: datetime, at: time, zone: ZoneInfo) -> list[datetime]:
     """The reminder times (aware) in (after, until]: one per local day."""
     slots: list[datetime] = []

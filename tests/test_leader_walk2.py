@@ -15,11 +15,20 @@ from storage import ledger_pages, problems
 DAY = date(2026, 12, 10)
 
 
-def _problem(db, title: str, deadline: date | None, status: str = problems.DISPATCHED) -> int:
+def _problem(
+    db, title: str, deadline: date | None, status: str = problems.DISPATCHED, moved: date = DAY
+) -> int:
+    """A problem listed (and last moved) on `moved`: the ledger's day unless a test says, so that
+    none is amber or red for want of progress or of a claim by the day the suite runs on."""
     problem_id = problems.create(db, title, None)
     db.execute(
-        "update problems set deadline = ?, status = ? where id = ?",
-        [deadline.isoformat() if deadline else None, status, problem_id],
+        "update problems set deadline = ?, status = ?, created_at = ? where id = ?",
+        [
+            deadline.isoformat() if deadline else None,
+            status,
+            f"{moved.isoformat()}T02:00:00+00:00",
+            problem_id,
+        ],
     )
     db.conn.commit()
     return problem_id
@@ -111,6 +120,16 @@ def test_a_ledger_page_token_fits_a_button():
     assert len(data.encode()) <= 64 and LEDGER_ATTENTION_PAGE.parse(data) == (999, widest.token())
 
 
+def test_a_ledger_page_token_of_the_lights_order_fits_a_button():
+    from callbacks import LEDGER_LIGHT_PAGE
+
+    widest = ledger_pages.Cursor(
+        10**12 - 1, date(2026, 12, 31), ledger_pages.FINISHED, date(2026, 12, 31), 10**12 - 1
+    )
+    data = LEDGER_LIGHT_PAGE.data(999, widest.token())
+    assert len(data.encode()) <= 64 and LEDGER_LIGHT_PAGE.parse(data) == (999, widest.token())
+
+
 async def test_a_leader_reads_the_late_first_in_the_ledger(running_bot, client, invited, db):
     """/ledger with 12 problems, 11 closed long ago: the one late problem stood on page 2, under
     ten ✅. It leads now, and the next page still holds the rest."""
@@ -171,3 +190,90 @@ async def test_digest_settings_typed_opens_them(running_bot, client, invited, db
         assert answer.text == asked.text and answer.labels() == asked.labels(), typed
     staff = await join(client, invited, 101, "张伟")
     assert "推送设置" not in (await staff.send("简报设置"))[-1].text
+
+
+def _moved(db, problem_id: int, day: date) -> None:
+    """Progress reported (or claimed, dispatched, reopened) on that day."""
+    db.execute(
+        "update problems set last_progress_at = ? where id = ?",
+        [f"{day.isoformat()}T02:00:00+00:00", problem_id],
+    )
+    db.conn.commit()
+
+
+RANK = {problems.RED: 0, problems.AMBER: 1, problems.GREEN: 2, problems.DONE: 3, problems.EXPLAINED: 3}
+
+
+def _lights(db, shown: list[int]) -> list[str]:
+    return [problems.light(problems.get(db, problem_id), DAY) for problem_id in shown]
+
+
+def test_the_ledger_follows_the_light_each_card_shows(db):
+    """A problem 🟡 because nothing had moved for weeks, its deadline two months away, stood
+    among the 🟢 by its deadline, pages down: the order is the card's light, 🔴 (late, then
+    unclaimed for 5 working days), 🟡 (due soon, then stalled for whatever reason, the longest
+    still first), 🟢, then the finished."""
+    closed = _problem(db, "已销号", DAY - timedelta(days=30), problems.CLOSED)
+    later = _problem(db, "按期", DAY + timedelta(days=20))
+    fresh = _problem(db, "刚列入", None, problems.LISTED)
+    stalled = _problem(db, "久无进展", DAY + timedelta(days=60), moved=DAY - timedelta(days=20))
+    claimed = _problem(db, "接单未下单", None, problems.CLAIMED, moved=date(2026, 12, 7))  # 3 working days
+    reopened = _problem(db, "重新整改", None, problems.REOPENED, moved=DAY - timedelta(days=1))
+    unclaimed = _problem(db, "无人接单", None, problems.LISTED, moved=date(2026, 12, 2))  # 6 working days
+    soon = _problem(db, "临期", DAY + timedelta(days=2), moved=DAY - timedelta(days=30))
+    late = _problem(db, "逾期", DAY - timedelta(days=1), moved=DAY - timedelta(days=30))
+    expected = [late, unclaimed, soon, stalled, claimed, reopened, fresh, later, closed]
+    for limit in (1, 2, 4, 100):
+        assert _walk(db, ledger_pages.opened(db, DAY), limit=limit) == expected, limit
+    assert _lights(db, expected) == [
+        "red",
+        "red",
+        "amber",
+        "amber",
+        "amber",
+        "amber",
+        "green",
+        "green",
+        "done",
+    ]
+
+
+def test_the_pages_hold_each_problem_once_while_reports_and_claims_change_its_light(db):
+    """Between two pages problems are reported on (no longer stalled), claimed, dispatched,
+    reopened or closed: each problem of the ledger as it was opened is shown once, in the order
+    of the lights it had then."""
+    rng = random.Random(11)
+    for n in range(80):
+        deadline = None if n % 5 == 0 else DAY + timedelta(days=rng.randint(-10, 40))
+        moved = DAY - timedelta(days=rng.randint(0, 30))
+        _problem(db, f"问题{n}", deadline, rng.choice(problems.STATES), moved=moved)
+    before = _walk(db, ledger_pages.opened(db, DAY), limit=1000)
+    assert len(before) == 80
+    ranks = [RANK[light] for light in _lights(db, before)]
+    assert ranks == sorted(ranks)
+
+    def change():
+        ids = [r[0] for r in db.execute("select id from problems").fetchall()]
+        for problem_id in rng.sample(ids, 8):
+            if rng.randrange(2):
+                _moved(db, problem_id, DAY - timedelta(days=rng.randint(0, 30)))
+            else:
+                db.execute(
+                    "update problems set status = ? where id = ?", [rng.choice(problems.STATES), problem_id]
+                )
+                db.conn.commit()
+
+    assert _walk(db, ledger_pages.opened(db, DAY), limit=3, between=change) == before
+
+
+def test_a_page_among_the_stalled_is_read_along_the_index_by_the_day_they_moved(db):
+    for n in range(40):
+        _problem(db, f"问题{n}", DAY + timedelta(days=30 + n), moved=DAY - timedelta(days=20 + n % 7))
+    first = ledger_pages.page(db, ledger_pages.opened(db, DAY), 10, 3)
+    assert first.after is not None and first.after.group == ledger_pages.STALLED
+    _, statements = _statements(db, lambda: ledger_pages.page(db, first.after, 10, 3))
+    plans = [_plan(db, s) for s in statements if "indexed by problems_ledger_attention_by_move" in s]
+    assert plans and all("problems_ledger_attention_by_move (public=? AND status=?" in p for p in plans), (
+        plans
+    )
+    assert all("TEMP B-TREE" not in p for p in plans), plans

@@ -540,3 +540,21 @@ def test_invitations_on_a_server_that_cannot_reach_telegram_keep_the_old_ones(db
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and "BOT_USERNAME" in said[0] and "HTTPS_PROXY" in said[0], said
     assert dump(db, "invitations") == before
+
+
+def test_the_part_of_a_buttons_words_the_manual_and_the_guide_type_picks_that_button():
+    """输入“作风”就选中“工作作风”: each such example picks its button among the default categories
+    (the staff's, or the public box's), and the word given as fitting several lists them."""
+    from config import Settings
+    from handlers.typed_choice import candidates
+    from storage.migrations import DEFAULT_OPINION_CATEGORIES
+
+    category_lists = (DEFAULT_OPINION_CATEGORIES, Settings.public_categories)
+    picked = re.findall(r"输入“([^”]+)”(?:就)?选中“([^”]+)”", GUIDE + MANUAL)
+    assert len(picked) >= 3, picked
+    for typed, label in picked:
+        assert [label] in [candidates(typed, {c: c for c in listed}) for listed in category_lists], typed
+    several = re.findall(r"几个按钮都含这几个字时（例如“([^”]+)”）", GUIDE + MANUAL)
+    assert len(several) == 2, several
+    for typed in several:
+        assert len(candidates(typed, {c: c for c in DEFAULT_OPINION_CATEGORIES})) > 1, typed

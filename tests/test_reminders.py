@@ -152,6 +152,91 @@ async def test_back_before_todays_slot_the_catch_up_is_todays_reminder(running_b
     assert [(kind, day) for name, kind, day in queued(db) if name == "刘洋"] == [("overdue-3", "2026-12-09")]
 
 
+@pytest.mark.parametrize(
+    "back",
+    [
+        at(date(2026, 12, 5), 8, 30),
+        at(date(2026, 12, 5), 10),
+        at(date(2026, 12, 6), 21),
+        at(date(2026, 12, 7), 7),
+    ],
+    ids=["saturday-before-the-slot", "saturday-after-it", "sunday-evening", "monday-before-the-slot"],
+)
+async def test_back_on_a_rest_day_the_catch_up_waits_for_the_next_working_days_slot(
+    running_bot, team, db, back
+):
+    """Down from Thursday morning, back at the weekend: the catch-up went out on Saturday or
+    Sunday and counted from it (staff chased on their day off). It goes out at Monday's 09:00,
+    with Monday's figures, whoever a missed slot was for hearing it; nothing before."""
+    dispatched(db, date(2026, 12, 4))  # due Friday: Thursday (1 before) and Friday (0) called
+    clock.freeze(at(date(2026, 12, 3), 8, 0))
+    await sweeper.sweep_app(running_bot.app)
+    await running_bot.stop()
+    clock.freeze(back)
+    await running_bot.start()
+    moment = back
+    while moment < at(date(2026, 12, 7), 9, 0, 0):
+        clock.freeze(moment)
+        await sweeper.sweep_app(running_bot.app)
+        assert await delivery.send_due(running_bot.app) == 0
+        moment += timedelta(hours=5)
+    assert queued(db) == []
+    clock.freeze(at(date(2026, 12, 7), 9, 0, 5))
+    await sweeper.sweep_app(running_bot.app)
+    await sweeper.sweep_app(running_bot.app)  # a second pass adds nothing
+    assert sorted(queued(db)) == [("刘洋", "overdue-1", "2026-12-07"), ("李娜", "overdue-1", "2026-12-07")]
+    while await delivery.send_due(running_bot.app):  # (the leader's 08:30 digest is due too)
+        pass
+    message = await team["刘洋"].wait_for("已逾期 1 个工作日")
+    assert "2026-12-04" in message.text
+    assert [m.text for m in team["刘洋"].inbox if m.text and "#1" in m.text] == [message.text]
+
+
+async def test_a_catch_up_waits_out_the_national_day_holiday_and_skips_what_was_closed(running_bot, team, db):
+    """Down from the last working day before 国庆, back on 2 October: nothing during the
+    holiday; on 8 October at 09:00 one reminder per problem still being worked on, counted as
+    of that day (3 working days late: the leader too), and none for the problems finished or
+    closed meanwhile."""
+    late = dispatched(db, date(2026, 9, 28), "挂号排队时间长")
+    finished = dispatched(db, date(2026, 9, 28), "候诊区座椅不足")
+    closed = dispatched(db, date(2026, 9, 28), "停车难")
+    clock.freeze(at(date(2026, 9, 29), 8, 0))
+    await sweeper.sweep_app(running_bot.app)
+    await running_bot.stop()
+    clock.freeze(at(date(2026, 10, 2), 10, 0))
+    await running_bot.start()
+    day = date(2026, 10, 2)
+    while day < date(2026, 10, 8):
+        clock.freeze(at(day, 9, 0, 5))
+        await sweeper.sweep_app(running_bot.app)
+        day += timedelta(days=1)
+    assert queued(db) == []
+    db.execute("update problems set status = 'closure_requested' where id = ?", [finished])
+    db.execute("update problems set status = 'closed' where id = ?", [closed])
+    db.conn.commit()
+    clock.freeze(at(date(2026, 10, 8), 9, 0, 5))
+    await sweeper.sweep_app(running_bot.app)
+    keys = [r[0] for r in db.execute("select dedup_key from outbox where dedup_key like 'reminder:%'")]
+    assert {key.split(":")[1] for key in keys} == {str(late)}
+    assert sorted(queued(db)) == [
+        ("刘洋", "overdue-3", "2026-10-08"),
+        ("李娜", "overdue-3", "2026-10-08"),
+    ]
+
+
+def test_only_missed_slots_wait_and_only_for_a_working_days_own_slot():
+    from storage import reminders
+
+    saturday, monday = at(date(2026, 12, 5), 9, 0, 0), at(date(2026, 12, 7), 9, 0, 0)
+    friday = at(date(2026, 12, 4), 9, 0, 0)
+    assert not reminders.catch_up_waits([saturday], date(2026, 12, 5))  # an ordinary rest day
+    assert not reminders.catch_up_waits([], date(2026, 12, 5))
+    assert reminders.catch_up_waits([friday], date(2026, 12, 5))
+    assert reminders.catch_up_waits([friday, saturday], date(2026, 12, 5))
+    assert reminders.catch_up_waits([friday], date(2026, 12, 7))  # Monday, before its slot
+    assert not reminders.catch_up_waits([friday, saturday, monday], date(2026, 12, 7))
+
+
 def test_a_catch_up_of_due_days_counts_from_today():
     from storage import reminders
 

@@ -19,6 +19,7 @@ from callbacks import (
     LEDGER_ATTENTION_PAGE,
     LEDGER_DETAIL,
     LEDGER_FIRST,
+    LEDGER_LIGHT_PAGE,
     LEDGER_PAGE,
     MAX_PAGE,
     PROBLEM_CHASE,
@@ -236,12 +237,12 @@ def guest_card_lines(context, lang: str, problem: Problem) -> list[str]:
 def _ledger_asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, ledger_pages.Cursor]:
     """The page asked for, and where it starts: the first page of the ledger as it stands now,
     or the next page of the ledger as it was opened (storage/ledger_pages.py). An older button
-    (lgp:, in deadline order), or one so old that the moves since are no longer kept, opens
-    the ledger again."""
+    (lgp:, lga:, in an order before the lights'), or one so old that the moves since are no
+    longer kept, opens the ledger again."""
     db = database(context)
     data = update.callback_query.data if update.callback_query else None
-    if data and LEDGER_ATTENTION_PAGE(data):
-        page, token = LEDGER_ATTENTION_PAGE.parse(data)
+    if data and LEDGER_LIGHT_PAGE(data):
+        page, token = LEDGER_LIGHT_PAGE.parse(data)
         cursor = ledger_pages.Cursor.parse(token)
         if cursor is not None and ledger_pages.still_exact(db, cursor):
             return page, cursor
@@ -259,7 +260,15 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if update.callback_query:
         await update.callback_query.answer()
     page, cursor = _ledger_asked(update, context)
-    shown = ledger_pages.page(db, cursor, PAGE_SIZE, settings(context).ledger_amber_days)
+    config = settings(context)
+    shown = ledger_pages.page(
+        db,
+        cursor,
+        PAGE_SIZE,
+        config.ledger_amber_days,
+        config.ledger_stale_days,
+        config.unclaimed_working_days,
+    )
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     guest = current_person(update, context) is None
     lines = [
@@ -278,7 +287,7 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     ]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     if shown.after is not None:
-        following = LEDGER_ATTENTION_PAGE.data(min(page + 1, MAX_PAGE), shown.after.token())
+        following = LEDGER_LIGHT_PAGE.data(min(page + 1, MAX_PAGE), shown.after.token())
         rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=following)])
     await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
 
@@ -344,8 +353,9 @@ async def show_history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def handlers() -> list[BaseHandler]:
     return [
         *menu.triggers("ledger", show_ledger),
-        CallbackQueryHandler(show_ledger, pattern=LEDGER_ATTENTION_PAGE),
-        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),  # an older button: the first page
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_LIGHT_PAGE),
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_ATTENTION_PAGE),  # older buttons: the first page
+        CallbackQueryHandler(show_ledger, pattern=LEDGER_PAGE),
         CallbackQueryHandler(show_ledger, pattern=LEDGER_FIRST),
         CallbackQueryHandler(show_detail, pattern=LEDGER_DETAIL),
         CommandHandler("history", show_history),
