@@ -48,16 +48,17 @@ async def test_each_grade_is_shown_with_its_item_and_the_thanks_leave_nothing(ru
     await rater.press("开始评议", message=invite)
     await rater.press("好")
     screen = (await rater.press("较好"))[-1].text
-    assert "已评：党建重视 好 · 党建成效 较好" in screen, screen  # short names: the item is above, whole
+    assert "已评：\n　党建重视 好　党建成效 较好" in screen, screen  # short names: the item is above, whole
     for grade in ("一般", "差", "好"):
         await rater.press(grade)
     for _ in range(5):
         await rater.press("较好")
     review = (await rater.press("不了解，跳过此对象"))[-1]
-    assert (
-        "• <b>李娜（院办）</b>：党建重视 好 · 党建成效 较好 · 问题查摆 一般 · 廉政勤政 差 · 总体评价 好"
-        in review.text
+    # two to a line: five in a row wrapped on a phone wherever the line ended, mid-item
+    graded = (
+        "• <b>李娜（院办）</b>：\n　党建重视 好　党建成效 较好\n　问题查摆 一般　廉政勤政 差\n　总体评价 好"
     )
+    assert graded in review.text, review.text
     assert "• <b>门诊部</b>：5 项均为“较好”" in review.text, review.text
     assert "• <b>陈刚（院办）</b>：不了解（弃权）" in review.text
     assert "页" not in review.text and review.labels() == ["✅ 提交", "↩️ 重新评"]  # one page: no turning
@@ -131,7 +132,7 @@ async def test_a_sheet_of_thirty_long_named_heads_is_reviewed_page_by_page(fast_
         text = page.text
         widths.append(units(text))
         assert units(text) <= TEXT_LIMIT and "✅ 提交" in page.labels()
-        shown = re.findall(r"• <b>(.*?)</b>：(.*)", text)
+        shown = re.findall(r"• <b>(.*?)</b>：(.*?)(?=\n• |\n后面还有|\Z)", text, re.DOTALL)
         first, last, total = map(int, re.search(r"第 (\d+)–(\d+) 个对象，共 (\d+) 个", text).groups())
         assert (total, last - first + 1) == (30, len(shown)) and first == len(seen) + 1, text
         for name, grades in shown:
@@ -150,7 +151,9 @@ async def test_a_sheet_of_thirty_long_named_heads_is_reviewed_page_by_page(fast_
         elif n % 3 == 0:
             assert seen[subject] == f"{len(items)} 项均为“较好”"
         else:
-            assert seen[subject] == " · ".join(f"{names[i]} {_grade_of(n, i)}" for i in range(len(items)))
+            pairs = re.findall(r"(\S+) (好|较好|一般|差)", seen[subject])
+            assert pairs == [(names[i], _grade_of(n, i)) for i in range(len(items))], seen[subject]
+            assert all(line.count(" ") <= 2 for line in seen[subject].split("\n")), seen[subject]
     back = (await rater.press("◀ 上一页", message=page))[-1]  # back a page: the same message
     assert back.message_id == page.message_id and f"–{first - 1} 个对象" in back.text, back.text
     print(f"\n{len(items)} items: {len(widths)} pages, longest {max(widths)} UTF-16 units")

@@ -355,7 +355,6 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
     position = rating.subjects[rating.subject]
     subject = sheet.subjects[position]
     chosen = rating.grades.get(position) or {}
-    names = item_names(sheet)
     text = say(
         lang,
         "evaluation.screen",
@@ -366,7 +365,7 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
         item_number=rating.item + 1,
         items=len(sheet.items),
         item=sheet.items[rating.item],
-        chosen=" · ".join(f"{names[i]} {sheet.grades[g]}" for i, g in chosen.items()) or "—",
+        chosen="\n" + by_item(sheet, chosen) if chosen else "—",
     )
     buttons = [
         [
@@ -386,6 +385,8 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
 
 REVIEW_PAGE_SUBJECTS = 10  # subjects on a page of the review: about two screens of a phone
 SHORT_ITEM_UNITS = 6  # an item with no short name, as the review names it
+ITEMS_PER_LINE = 2
+ITEM_NOTE = re.compile(r"[（(：:]")  # where an item's name ends and a note on it begins
 # a value in the review, cut before it is escaped, so that a page has room for one subject
 # whatever it is: a whole name, 名字（科室）, is at most 2 × 50 + 2 characters (roster.MAX_NAME),
 # twice as many units in emoji; a cut one would name nobody
@@ -395,23 +396,36 @@ SUBJECT_UNITS, GRADES_UNITS = 2 * (2 * roster.MAX_NAME + 2), 400
 def item_names(sheet: evaluations.Sheet) -> list[str]:
     """Each item as the review names it: its short name (党建重视 for 对党建工作重视程度), or the
     name itself cut to a few characters; numbered when two would read alike."""
-    names = [evaluations.SHORT_ITEMS.get(item) or shorten(item, SHORT_ITEM_UNITS) for item in sheet.items]
+    names = [evaluations.SHORT_ITEMS.get(item) or _short(item) for item in sheet.items]
     if len(set(names)) < len(names):
         names = [f"{n}.{name}" for n, name in enumerate(names, 1)]
     return names
 
 
+def _short(item: str) -> str:
+    """服务态度 for 服务态度（含窗口、电话）: the words before a note, cut to a few characters."""
+    return shorten(ITEM_NOTE.split(item, 1)[0].strip() or item, SHORT_ITEM_UNITS)
+
+
 def _graded(lang: str, sheet: evaluations.Sheet, grades: dict[int, int] | None) -> Raw:
-    """One subject's grades, each after its item (党建重视 较好 · 党建成效 好 …); 5 项均为“较好”
-    when alike, 不了解（弃权） when skipped. A grade without its item could not be checked."""
+    """One subject's grades, each after its item (by_item); 5 项均为“较好” when alike, 不了解（弃权）
+    when skipped. Grades without their items (较好、较好、一般) could not be checked."""
     if grades is None:
         return Raw(say(lang, "evaluation.abstained"))
     given = {sheet.grades[g] for g in grades.values()}
     if len(grades) == len(sheet.items) > 1 and len(given) == 1:
         return Raw(say(lang, "evaluation.review_alike", count=len(grades), grade=given.pop()))
-    names = item_names(sheet)
-    listed = " · ".join(f"{names[i]} {sheet.grades[g]}" for i, g in sorted(grades.items()))
+    listed = "\n" + by_item(sheet, grades)
     return Raw(html.escape(shorten(listed, GRADES_UNITS), quote=False))
+
+
+def by_item(sheet: evaluations.Sheet, grades: dict[int, int]) -> str:
+    """Each grade after its item, two to an indented line: 党建重视 好　党建成效 较好. A phone's line
+    holds two; five in a row wrapped wherever the line ended, mid-item (总\n体评价 好)."""
+    names = item_names(sheet)
+    pairs = [f"{names[i]} {sheet.grades[g]}" for i, g in sorted(grades.items())]
+    rows = ("　".join(pairs[n : n + ITEMS_PER_LINE]) for n in range(0, len(pairs), ITEMS_PER_LINE))
+    return "\n".join(f"　{row}" for row in rows)
 
 
 def _review_lines(lang: str, sheet: evaluations.Sheet, rating: Rating) -> list[str]:
