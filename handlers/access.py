@@ -159,8 +159,15 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
     text = say(language(update, context), key, **values)
     if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_chat:
+        if fit.units(text) <= fit.POPUP_LIMIT:
+            await update.callback_query.answer(text, show_alert=True)
+            return
+        # Telegram refuses a longer pop-up, and the button would spin with nothing said (a
+        # stranger told in English how to come back, public.scan_again): said in the chat. A
+        # refusal under a rating or a questionnaire must stay short: in her chat it would say
+        # she had rated (tests/test_rating_review.py)
+        await update.callback_query.answer()
+    if update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 

@@ -182,3 +182,45 @@ def test_the_thanks_fit_a_pop_up_whole_in_every_language(key):
     for lang in CATALOGS:
         thanks = say(lang, key, k=10**6)
         assert units(thanks) <= 170 and not thanks.endswith(ELLIPSIS), (lang, units(thanks))
+
+
+def _reasons(path: str, error: str) -> set[str]:
+    """The reasons a storage module refuses with, each a catalog key's end."""
+    from pathlib import Path
+
+    source = (Path(__file__).parent.parent / path).read_text(encoding="utf-8")
+    return set(re.findall(rf'{error}\("(\w+)"\)', source))
+
+
+def test_every_refusal_under_a_rating_or_a_questionnaire_fits_a_pop_up():
+    """A refusal under a screen's button comes in a pop-up; one longer than Telegram takes would
+    come in her chat instead (handlers/access.refuse), where 已经参加过 says that she rated."""
+    keys = {f"evaluation.{r}" for r in _reasons("storage/evaluations.py", "EvaluationError")}
+    keys |= {f"survey.{r}" for r in _reasons("storage/surveys.py", "SurveyError")}
+    keys |= {"evaluation.no_rating", "evaluation.slip_no_rating", "evaluation.lost", "stale_button"}
+    assert {"evaluation.already", "survey.already", "evaluation.slip_used"} <= keys
+    for lang, catalog in CATALOGS.items():
+        for key in sorted(keys):
+            text = catalog.get(key) or CATALOGS["zh-CN"][key]
+            assert units(text.format(limit=96)) <= POPUP_LIMIT, (lang, key, units(text))
+
+
+async def test_a_refusal_too_long_for_a_pop_up_comes_in_the_chat(fast_bot, fast_client, invited, db):
+    """A guest from the lobby poster, in English, presses a rating's button: what they may do here
+    (public.guest_only.ledger, 208 characters in English) was a pop-up Telegram refuses, and the
+    button spun with nothing said. It comes in the chat: a guest has no rating to give away."""
+    from test_public_box import open_box
+
+    from storage import public_box
+
+    code = await open_box(await join(fast_client, invited, 103, "王芳"))
+    public_box.publish_ledger(db, True, None)
+    guest = await fast_client.user(8_100_000_001, "visitor", "en")
+    await guest.send(f"/start {code}")
+    await guest.send("/cancel")  # no opinion under way
+    ledger = await guest.send("/ledger")  # what a guest may do once the ledger is public
+    told = await guest.press_data(ledger[-1].message_id, "ev:go:1")  # forged, or another's invitation
+    expected = say("en", "public.guest_only.ledger")
+    assert units(expected) > POPUP_LIMIT
+    assert not ((await guest.callback_answer()) or {}).get("text")  # the spinner stopped, no pop-up
+    assert [m.text for m in told] == [expected]
