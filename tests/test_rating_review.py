@@ -139,7 +139,10 @@ async def test_a_sheet_of_thirty_long_named_heads_is_reviewed_page_by_page(fast_
             seen[html.unescape(name)] = html.unescape(grades)
         if last < total:
             assert f"后面还有 {total - last} 个对象" in text, text
-            page = (await rater.press("下一页 ▶", message=page))[-1]
+            turn = next(b["callback_data"] for b in page.buttons[0] if "下一页" in b["text"])
+            page = (await rater.press_data(page.message_id, turn))[-1]
+            again = await rater.press_data(page.message_id, turn)  # a double tap: the same page
+            assert not again and not ((await rater.callback_answer()) or {}).get("text"), again
         else:
             assert "后面还有" not in text and "下一页 ▶" not in page.labels()
             break
@@ -158,7 +161,12 @@ async def test_a_sheet_of_thirty_long_named_heads_is_reviewed_page_by_page(fast_
     assert back.message_id == page.message_id and f"–{first - 1} 个对象" in back.text, back.text
     print(f"\n{len(items)} items: {len(widths)} pages, longest {max(widths)} UTF-16 units")
 
-    await rater.press("提交", message=back)  # from any page: each says what follows
+    await rater.press("重新评", message=back)
+    again = await rater.press("重新评", message=back)  # a double tap: begun again once
+    assert not again and "评议对象 1/30" in rater.inbox[-1].text, again
+    page = await _rate_all(rater, 30, len(items))
+    assert "第 1–10 个对象" in page.text  # the review from its first page again
+    await rater.press("提交", message=page)  # from any page: each says what follows
     thanks = (await rater.callback_answer())["text"]
     assert thanks == say("zh-CN", "evaluation.submitted", k=5)
     assert db.execute("select count(*) from evaluation_voters").fetchone()[0] == 0  # in the pool, as ever
