@@ -506,6 +506,9 @@ EVALUATION_GRADE = declare(
 EVALUATION_SKIP = declare("evaluation_skip", "ev:s", _id("sheet"), number("subject", MAX_INDEX))
 EVALUATION_SUBMIT = declare("evaluation_submit", "ev:ok", _id("sheet"))
 EVALUATION_REDO = declare("evaluation_redo", "ev:redo", _id("sheet"))
+EVALUATION_REVIEW_PAGE = declare(  # ◀ 上一页 / 下一页 ▶ of the review before 提交
+    "evaluation_review_page", "ev:rp", _id("sheet"), number("page", MAX_PAGE, low=1)
+)
 EVALUATION_RESULTS = declare("evaluation_results", "er:r", _id("sheet"))
 EVALUATION_FLAG = declare("evaluation_flag", "er:f", _id("sheet"), number("subject", MAX_INDEX))
 EVALUATION_FLAG_PAGE = declare("evaluation_flag_page", "er:fp", _id("sheet"), number("page", MAX_PAGE, low=1))

@@ -158,9 +158,17 @@ def requires(*roles: str) -> Callable[[Callback], Callback]:
 
 async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values) -> None:
     text = say(language(update, context), key, **values)
-    if update.callback_query:  # a pop-up is plain text: A&amp;B would show so
-        await update.callback_query.answer(html.unescape(text), show_alert=True)
-    elif update.effective_chat:
+    if update.callback_query:
+        shown = html.unescape(text)  # a pop-up is plain text: A&amp;B would show so
+        if fit.units(shown) <= fit.POPUP_LIMIT:
+            await update.callback_query.answer(shown, show_alert=True)
+            return
+        # Telegram refuses a longer pop-up, and the button would spin with nothing said (a
+        # stranger told in English how to come back, public.scan_again): said in the chat. A
+        # refusal under a rating or a questionnaire must stay short: in her chat it would say
+        # she had rated (tests/test_rating_review.py)
+        await update.callback_query.answer()
+    if update.effective_chat:
         await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 

@@ -32,6 +32,16 @@ from storage.problems import ProblemError
 DEFAULT_ITEMS = ("对党建工作重视程度", "党建工作成效", "问题查摆到位情况", "廉政勤政", "总体评价")
 DEFAULT_GRADES = ("好", "较好", "一般", "差")
 OVERALL_ITEM = "总体评价"
+# what a rater's review calls each item, where a screen of subjects has no room for the whole
+# name: the party-building pair keep 党建, so that the two are told apart
+SHORT_ITEMS = {
+    "对党建工作重视程度": "党建重视",
+    "党建工作成效": "党建成效",
+    "问题查摆到位情况": "问题查摆",
+    "廉政勤政": "廉政勤政",
+    "总体评价": "总体评价",
+}
+MAX_TITLE = 200  # characters: a sheet's title heads every screen a rater sees
 ABSTAIN = "abstain"
 DEFAULT_RULE = "好:好>=50,一般+差<10; 较好:好+较好>=60; 差:差>=30; 一般"
 STAFF_GROUP, SLIP_GROUP = "staff", "slip"  # who a ballot came from: the roster, or a rating slip

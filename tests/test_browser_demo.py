@@ -9,6 +9,7 @@ reminder and the digest have arrived. Each step leaves a screenshot in tests/scr
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,67 @@ async def test_a_questionnaires_pop_ups_as_a_nurse_sees_them(demo):
             await expect(page.locator("#messages")).not_to_contain_text("已提交")
         finally:
             await browser.close()
+
+
+PAIRS_BROKEN = """message => {
+  const broken = [], found = [];
+  const walker = document.createTreeWalker(message, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.data.matchAll(/(\\S+) (好|较好|一般|差)/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+      found.push(match[0]);
+      if (lines.size > 1) broken.push(match[0]);
+    }
+  }
+  return {found, broken};
+}"""
+
+
+async def test_a_raters_review_at_phone_width(demo):
+    """On a phone (390 px) the review names each grade's item, two to a line, and no item and its
+    grade are split across two lines (five in a row wrapped mid-item: 总 / 体评价 好). 提交's
+    thanks is an alert, and the chat is the invitation again, no grade in it."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        await page.goto(demo)
+        try:
+            await phone_be(page, "赵文静")
+            await say(page, "/newsheet 科室测评 | 门诊部 住院部 | 7天 | 全体")
+            await press(page, "确认发出")
+            await phone_be(page, "黄婷")
+            await press(page, "开始评议")
+            for grade in ("好", "较好", "一般", "差", "好", "差", "一般", "较好", "好", "一般"):
+                await press_grade(page, grade)
+            review = page.locator(".msg.bot").last
+            await expect(review).to_contain_text("请核对后提交")
+            laid = await review.evaluate(PAIRS_BROKEN)
+            assert len(laid["found"]) == 10 and not laid["broken"], laid
+            SHOTS.mkdir(exist_ok=True)
+            await page.screenshot(path=SHOTS / "phone-review.png")
+            await review.locator(".inline-btn", has_text="提交").click()
+            alert = page.locator("#toast")
+            await expect(alert).to_contain_text("已提交", timeout=WAIT_MS)
+            await alert.get_by_role("button", name="确定").click()
+            await expect(page.locator("#messages")).not_to_contain_text("党建重视")
+            await expect(page.locator(".msg.bot").last).to_contain_text("请参加民主评议")
+        finally:
+            await browser.close()
+
+
+async def phone_be(page: Page, name: str) -> None:
+    """Who you are, from the list at the top, as a phone shows the roster."""
+    value = await page.locator("#roster-select option", has_text=name).first.get_attribute("value")
+    await page.locator("#roster-select").select_option(value)
+    await expect(page.locator("#who")).to_contain_text(name)
+
+
+async def press_grade(page: Page, grade: str) -> None:
+    """The grade button by its whole label (好 is also in 较好)."""
+    button = page.locator(".msg.bot .inline-btn").filter(has_text=re.compile(f"^{grade}$")).last
+    before = await page.locator("#messages").inner_html()
+    await button.click()
+    await _answered(page, before)

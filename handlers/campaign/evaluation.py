@@ -31,6 +31,7 @@ from callbacks import (
     EVALUATION_PUBLISH_CONFIRM,
     EVALUATION_REDO,
     EVALUATION_RESULTS,
+    EVALUATION_REVIEW_PAGE,
     EVALUATION_SKIP,
     EVALUATION_START,
     EVALUATION_SUBMIT,
@@ -71,14 +72,14 @@ from handlers.supervision import oversight as supervision
 from handlers.typed_choice import TYPED_ANSWER_KEPT
 from jobs import delivery, forgetting, institutions, notices
 from jobs import evaluations as evaluation_job
-from storage import appraisals, evaluations, people, phrasings
+from storage import appraisals, evaluations, people, phrasings, roster
 from storage.clock import clock
 from storage.dates import parse_deadline
 from storage.evaluations import EvaluationError, Subject
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import Raw, say
-from texts.fit import POPUP_LIMIT, TEXT_LIMIT, shorten
+from texts.fit import POPUP_LIMIT, TEXT_LIMIT, shorten, units
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
@@ -151,6 +152,10 @@ def _parse_sheet(db, config, text: str) -> tuple[list[str], list[Subject], datet
     parts = [p.strip() for p in re.split(r"[|｜]", text.partition(" ")[2])]
     if len(parts) < 3 or not parts[0]:
         raise SheetInputError("evaluation.usage")
+    if len(parts[0]) > evaluations.MAX_TITLE:  # as the guided form: it heads every rater's screen
+        error = SheetInputError("evaluation.title_length", limit=evaluations.MAX_TITLE)
+        error.part = 1
+        raise error
     readers = (
         (2, lambda: subjects_named(db, parts[1])),
         (3, lambda: closing_time(parts[2], config.timezone, clock.now())),
@@ -320,6 +325,7 @@ class Rating:
     # buttons: put back on 提交, so that a rater's chat reads as everyone's (see _submit)
     before: tuple[str, InlineKeyboardMarkup | None] | None = None
     screen: int | None = None  # that message's id (or the screen's own, begun by typing)
+    review_page: int = 1  # the page of the review before 提交 (a long sheet's has several)
 
 
 def ratings(context: ContextTypes.DEFAULT_TYPE) -> dict[int, Rating]:
@@ -359,7 +365,7 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
         item_number=rating.item + 1,
         items=len(sheet.items),
         item=sheet.items[rating.item],
-        chosen="、".join(f"{sheet.items[i]}：{sheet.grades[g]}" for i, g in chosen.items()) or "—",
+        chosen="\n" + by_item(sheet, chosen) if chosen else "—",
     )
     buttons = [
         [
@@ -377,18 +383,116 @@ def _screen(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
     return text, InlineKeyboardMarkup(buttons)
 
 
+REVIEW_PAGE_SUBJECTS = 10  # subjects on a page of the review: about two screens of a phone
+SHORT_ITEM_UNITS = 6  # an item with no short name, as the review names it
+ITEMS_PER_LINE = 2
+ITEM_NOTE = re.compile(r"[（(：:]")  # where an item's name ends and a note on it begins
+# a value in the review, cut before it is escaped, so that a page has room for one subject
+# whatever it is: a whole name, 名字（科室）, is at most 2 × 50 + 2 characters (roster.MAX_NAME),
+# twice as many units in emoji; a cut one would name nobody
+SUBJECT_UNITS, GRADES_UNITS = 2 * (2 * roster.MAX_NAME + 2), 400
+
+
+def item_names(sheet: evaluations.Sheet) -> list[str]:
+    """Each item as the review names it: its short name (党建重视 for 对党建工作重视程度), or the
+    name itself cut to a few characters; numbered when two would read alike."""
+    names = [evaluations.SHORT_ITEMS.get(item) or _short(item) for item in sheet.items]
+    if len(set(names)) < len(names):
+        names = [f"{n}.{name}" for n, name in enumerate(names, 1)]
+    return names
+
+
+def _short(item: str) -> str:
+    """服务态度 for 服务态度（含窗口、电话）: the words before a note, cut to a few characters."""
+    return shorten(ITEM_NOTE.split(item, 1)[0].strip() or item, SHORT_ITEM_UNITS)
+
+
+def _graded(lang: str, sheet: evaluations.Sheet, grades: dict[int, int] | None) -> Raw:
+    """One subject's grades, each after its item (by_item); 5 项均为“较好” when alike, 不了解（弃权）
+    when skipped. Grades without their items (较好、较好、一般) could not be checked."""
+    if grades is None:
+        return Raw(say(lang, "evaluation.abstained"))
+    given = {sheet.grades[g] for g in grades.values()}
+    if len(grades) == len(sheet.items) > 1 and len(given) == 1:
+        return Raw(say(lang, "evaluation.review_alike", count=len(grades), grade=given.pop()))
+    listed = "\n" + by_item(sheet, grades)
+    return Raw(html.escape(shorten(listed, GRADES_UNITS), quote=False))
+
+
+def by_item(sheet: evaluations.Sheet, grades: dict[int, int]) -> str:
+    """Each grade after its item, two to an indented line: 党建重视 好　党建成效 较好. A phone's line
+    holds two; five in a row wrapped wherever the line ended, mid-item (总\n体评价 好)."""
+    names = item_names(sheet)
+    pairs = [f"{names[i]} {sheet.grades[g]}" for i, g in sorted(grades.items())]
+    rows = ("　".join(pairs[n : n + ITEMS_PER_LINE]) for n in range(0, len(pairs), ITEMS_PER_LINE))
+    return "\n".join(f"　{row}" for row in rows)
+
+
+def _review_lines(lang: str, sheet: evaluations.Sheet, rating: Rating) -> list[str]:
+    """A line for every subject the rater was given, in the order rated."""
+    return [
+        say(
+            lang,
+            "evaluation.review_line",
+            subject=shorten(sheet.subjects[position].name, SUBJECT_UNITS),
+            grades=_graded(lang, sheet, rating.grades.get(position)),
+        )
+        for position in rating.subjects
+    ]
+
+
+def _review_head(lang: str, sheet: evaluations.Sheet) -> str:
+    return say(lang, "evaluation.review", title=shorten(sheet.title, evaluations.MAX_TITLE))
+
+
+def _review_pages(lang: str, sheet: evaluations.Sheet, rating: Rating) -> list[list[str]]:
+    """The subjects' lines in pages of at most REVIEW_PAGE_SUBJECTS that each fit a message with
+    the head, the page's number and how many follow (at their widest)."""
+    lines = _review_lines(lang, sheet, rating)
+    most = len(lines)
+    frame = [
+        _review_head(lang, sheet),
+        say(lang, "evaluation.review_page", page=most, pages=most, first=most, last=most, total=most),
+        say(lang, "evaluation.review_more", more=most),
+    ]
+    room = TEXT_LIMIT - units("\n".join(frame))
+    pages: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        width = units(line) + 1
+        if pages[-1] and (len(pages[-1]) >= REVIEW_PAGE_SUBJECTS or used + width > room):
+            pages.append([])
+            used = 0
+        pages[-1].append(line)
+        used += width
+    return pages
+
+
 def _review(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [say(lang, "evaluation.review", title=sheet.title)]
-    for position in rating.subjects:
-        grades = rating.grades.get(position)
-        summary = (
-            "、".join(sheet.grades[grades[i]] for i in range(len(sheet.items)))
-            if grades is not None
-            else say(lang, "evaluation.abstained")
-        )
+    """Every grade with its item, a page at a time when the sheet is long: which page, which
+    subjects, and how many follow, so that no subject she rated is out of sight unsaid."""
+    pages = _review_pages(lang, sheet, rating)
+    page = min(rating.review_page, len(pages))
+    shown = pages[page - 1]
+    first = sum(len(p) for p in pages[: page - 1]) + 1
+    last = first + len(shown) - 1
+    lines = [_review_head(lang, sheet)]
+    if len(pages) > 1:
+        total = len(rating.subjects)
         lines.append(
-            say(lang, "evaluation.review_line", subject=sheet.subjects[position].name, grades=summary)
+            say(
+                lang,
+                "evaluation.review_page",
+                page=page,
+                pages=len(pages),
+                first=first,
+                last=last,
+                total=total,
+            )
         )
+    lines += shown
+    if last < len(rating.subjects):
+        lines.append(say(lang, "evaluation.review_more", more=len(rating.subjects) - last))
     buttons = [
         [
             InlineKeyboardButton(
@@ -399,6 +503,8 @@ def _review(lang: str, sheet: evaluations.Sheet, rating: Rating) -> tuple[str, I
             ),
         ]
     ]
+    if turn := turn_row(lang, len(pages), page, EVALUATION_REVIEW_PAGE, sheet.id, size=1):
+        buttons.insert(0, turn)
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
@@ -624,7 +730,16 @@ async def _skip(update, context, sheet, rating: Rating, numbers: list[int]) -> N
 
 
 async def _redo(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
-    rating.subject, rating.item, rating.grades = 0, 0, {}
+    rating.subject, rating.item, rating.grades, rating.review_page = 0, 0, {}, 1
+    await _show(update, context, sheet, rating, edit=True)
+
+
+async def _turn_review(update, context, sheet, rating: Rating, numbers: list[int]) -> None:
+    """◀ 上一页 / 下一页 ▶ of a long review: the same message, another page."""
+    if rating.subject < len(rating.subjects):  # an old review's button, pressed after 重新评
+        await update.callback_query.answer()
+        return
+    rating.review_page = numbers[0]
     await _show(update, context, sheet, rating, edit=True)
 
 
@@ -653,9 +768,10 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
     # Thanked in a pop-up, and the message put back as it was: edited into 已提交 it told whoever
     # copies chats with the token who had rated, and so whose ballot the close writes alone when
     # fewer than k wait (tests/test_forensic_attacks.py; a slip's, tests/test_forensic_chats.py).
+    # No title in it: the pop-up stands over the invitation put back, which names the sheet, and
+    # a title made it long enough to be cut mid-sentence (an alert is plain text: & read &amp;).
     key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
-    thanks = say(lang, key, title=shorten(sheet.title, 40), k=k)
-    await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    await update.callback_query.answer(shorten(say(lang, key, k=k), POPUP_LIMIT), show_alert=True)
     rating.screen = update.callback_query.message.message_id  # (the one pressed: it is the screen)
     await _put_back(context, update.effective_chat.id, rating)  # 开始评议 typed: the screen goes
 
@@ -664,6 +780,7 @@ RATING_STEPS = {
     EVALUATION_GRADE.name: _grade,
     EVALUATION_SKIP.name: _skip,
     EVALUATION_REDO.name: _redo,
+    EVALUATION_REVIEW_PAGE.name: _turn_review,
     EVALUATION_SUBMIT.name: _submit,
 }
 RATING_BUTTONS = callbacks.family("ev")

@@ -613,7 +613,8 @@ async def _submit(
         await refuse(update, context, f"survey.{error.reason}")
         await _put_back(update, context, state)
         return ConversationHandler.END
-    thanks = say(lang, "survey.thanks", title=shorten(survey.title, 40), k=settings(context).anonymity_set)
+    # no title: the invitation put back under the pop-up names the questionnaire (see evaluation)
+    thanks = say(lang, "survey.thanks", k=settings(context).anonymity_set)
     await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
     await _put_back(update, context, state)
     return ConversationHandler.END

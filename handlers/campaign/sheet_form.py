@@ -38,7 +38,7 @@ from handlers.campaign.evaluation import (
     subjects_named,
 )
 from handlers.forms import inline_rows, mark
-from storage import people
+from storage import evaluations, people
 from storage.clock import clock
 from storage.people import OFFICE
 from texts import say
@@ -47,7 +47,7 @@ TITLE, SUBJECTS, CLOSES, RATERS, CONFIRM = conversations.states("sheet_form")
 SUBJECT_GROUPS = ("班子成员", "科室负责人", "全部科室")  # words subjects_named reads
 CLOSING_DAYS = SHEET_CLOSING_DAYS
 RATER_ROLES = FORM_ROLES  # the rater button carries one of these
-MAX_TITLE = 200
+MAX_TITLE = evaluations.MAX_TITLE
 SHOWN = 12
 
 
@@ -77,7 +77,7 @@ async def title_given(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     else:
         title = update.message.text.strip()
     if not title or len(title) > MAX_TITLE:
-        await reply(update, context, "meeting_form.title_length", limit=MAX_TITLE)
+        await reply(update, context, "evaluation.title_length", limit=MAX_TITLE)
         return TITLE
     _form(context)["title"] = title
     return await _ask_subjects(update, context, edit=False)
