@@ -77,7 +77,12 @@ def _orders(app: Application, window: Window) -> int:
 
 
 async def _rollup(app: Application, window: Window) -> int:
-    return sum([await supervision.queue_digest(app, slot) for slot in window.slots])
+    """The roll-up of the latest slot only, and not on a rest day: a bot back after days down
+    sent one per missed day, and Friday's on Saturday (as the digests, storage.digests)."""
+    today = window.now.astimezone(services.of(app).settings.timezone).date()
+    if not window.slots or not dates.is_working_day(today):
+        return 0
+    return await supervision.queue_digest(app, window.slots[-1])
 
 
 def _questionnaires(app: Application, window: Window) -> int:

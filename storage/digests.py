@@ -98,8 +98,11 @@ def is_digest_day(frequency: str, day: date) -> bool:
 
 def slot_between(chosen: DigestSetting, after: datetime, until: datetime, zone: ZoneInfo) -> datetime | None:
     """The latest digest time in (after, until]; a bot that was down sends one digest, not one
-    per missed day."""
+    per missed day, and none on a rest day: back on Saturday, it left Friday's for Monday's,
+    which covers both (leaders are not sent yesterday's news on their day off)."""
     day = until.astimezone(zone).date()
+    if not is_working_day(day):
+        return None
     while True:
         slot = datetime.combine(day, chosen.at, tzinfo=zone)
         if slot <= after:

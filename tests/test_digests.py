@@ -17,7 +17,7 @@ from seeded import MONDAY, SHANGHAI, THURSDAY, TUESDAY, WEDNESDAY, at, departmen
 from documents import charts
 from jobs import delivery, sweeper
 from jobs.digests import render
-from storage import digests, opinions
+from storage import digests, opinions, problems
 from storage.clock import clock
 from storage.opinions import Draft
 from storage.people import by_id
@@ -265,3 +265,36 @@ def test_the_office_digest_is_built_once_per_pass_in_the_chart_process(db_path, 
             reading = digest_job._Reading(str(db_path), SHANGHAI, digests.Thresholds(), pass_id)
             digest_job.prepare_apart(reading, person, since, today, "zh-CN", "digest.title.office", "x")
     assert len(built) == 2  # once for the first pass's four, once for the second's
+
+
+async def test_a_bot_back_at_the_weekend_leaves_the_missed_digest_to_monday(campaign, running_bot, db):
+    """Down from Thursday after its digests, back on Saturday: Friday's digest went out on
+    Saturday morning, to leaders on their day off (and, in a reminder test, whenever the suite's
+    own day came after the test's dates). Nothing goes out at the weekend; Monday's one digest
+    covers everything since Thursday's."""
+    saturday, sunday, monday = (THURSDAY + timedelta(days=n) for n in (2, 3, 4))
+
+    def digest_days(name: str) -> list[str]:
+        rows = db.query(
+            "select o.dedup_key from outbox o join people p on p.id = o.person_id "
+            "where p.name = ? and o.dedup_key like 'digest:%' and o.dedup_key not like '%:chart' "
+            "order by o.id",
+            [name],
+        )
+        return [row["dedup_key"].rsplit(":", 1)[-1] for row in rows]
+
+    await sweep_morning(running_bot.app, THURSDAY)
+    assert digest_days("王芳") == [THURSDAY.isoformat()]
+    await running_bot.stop()
+    clock.freeze(at(THURSDAY + timedelta(days=1), 15))
+    problems.create(db, "周五新列的问题", None)  # Friday's digest would have news
+    clock.freeze(at(saturday, 10))
+    await running_bot.start()
+    for moment in (at(saturday, 10), at(saturday, 10, 1), at(sunday, 8, 31), at(sunday, 20)):
+        clock.freeze(moment)
+        await sweeper.sweep_app(running_bot.app)
+    assert digest_days("王芳") == [THURSDAY.isoformat()]
+    await sweep_morning(running_bot.app, monday)
+    assert digest_days("王芳") == [THURSDAY.isoformat(), monday.isoformat()]
+    [*_, monday_text] = [row["text"] for row in digest_rows(db)["王芳"] if not row["chart"]]
+    assert "12-03 08:30 以来" in monday_text and "周五新列的问题" in monday_text, monday_text

@@ -728,7 +728,7 @@ async def test_no_chat_says_who_rated_so_the_ballot_left_at_the_close_names_nobo
     clock.travel_to(sheet.closes_at + timedelta(minutes=1))
     await sweeper.sweep_app(fast_bot.app)  # the close: one ballot, without its voter
     assert db.execute("select count(*) from evaluation_voters").fetchone()[0] == 0
-    submitted = "已提交《"
+    submitted = "已提交"  # the thanks, old (已提交《…》的评议) or new (✅ 已提交，谢谢)
     for n, person in enumerate(people):
         chat = fast_bot.api.chats[person.id].messages.values()
         said = [m.get("text") or "" for m in chat if submitted in (m.get("text") or "")]

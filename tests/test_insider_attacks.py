@@ -127,7 +127,7 @@ async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_s
     for _ in range(5):
         await delegate.press("较好")
     await delegate.press("提交")
-    assert "已提交《科室评议》的评议" in (await delegate.callback_answer())["text"]
+    assert "✅ 已提交，谢谢" in (await delegate.callback_answer())["text"]
     b_db = view(fast_bot, "乙医院").bot_data["db"]
     [own] = evaluations.open_sheets(b_db)
     person = next(p for p in evaluations.people.everyone(b_db) if p.name == "乙职工")
@@ -141,7 +141,7 @@ async def test_a_slip_left_half_rated_does_not_take_over_ones_own_institutions_s
     for _ in range(len(sheet.subjects) * len(sheet.items)):
         await delegate.press("好")
     await delegate.press("提交")
-    assert "已提交《年度述职评议》的评议" in (await delegate.callback_answer())["text"]
+    assert "✅ 已提交，谢谢" in (await delegate.callback_answer())["text"]
     assert "已经用过了" in (await delegate.send(f"/start {slip}"))[-1].text
 
 

@@ -286,6 +286,40 @@ def test_the_rollup_withholds_small_counts_and_ranks(db, tmp_path):
     assert [f.institution for f in rollup.ranked([found, empty, other])] == ["乙医院", "甲医院", "丙卫生院"]
 
 
+async def test_a_body_back_after_days_down_sends_one_roll_up_and_none_at_the_weekend(
+    fast_bot, fast_client, db_path
+):
+    """The sweeper queued a roll-up for every missed day, Friday's on Saturday among them: back
+    on Thursday after Tuesday, three roll-ups at once; back on Saturday, Thursday's and
+    Friday's to the 局长 on his day off. Now one, as of the latest working-day slot."""
+    from jobs import sweeper
+
+    codes = county(fast_bot.db, db_path)
+    await everyone_joins(fast_client, codes)
+    problems.create(view(fast_bot, "甲医院").bot_data["db"], "门诊楼无障碍通道", None)
+    zone = fast_bot.app.bot_data["settings"].timezone
+    at_nine = fast_bot.app.bot_data["settings"].reminder_time
+
+    def window(since: datetime, now: datetime) -> sweeper.Window:
+        days = [since.date() + timedelta(days=n) for n in range((now.date() - since.date()).days + 1)]
+        slots = [datetime.combine(d, at_nine, tzinfo=zone) for d in days]
+        return sweeper.Window(since, now, [s for s in slots if since < s <= now])
+
+    def roll_ups() -> list[str]:  # the days of the roll-ups queued (rollup:DAY:person)
+        rows = fast_bot.db.query("select dedup_key from outbox where dedup_key like 'rollup:%'")
+        return sorted({row["dedup_key"].split(":")[1] for row in rows})
+
+    tuesday = datetime(2026, 12, 1, 8, 0, tzinfo=zone)
+    saturday = datetime(2026, 12, 5, 10, 0, tzinfo=zone)
+    clock.freeze(saturday)
+    assert await sweeper._rollup(fast_bot.app, window(tuesday + timedelta(days=2), saturday)) == 0
+    assert roll_ups() == []
+    thursday = datetime(2026, 12, 3, 10, 0, tzinfo=zone)
+    clock.freeze(thursday)
+    assert await sweeper._rollup(fast_bot.app, window(tuesday, thursday)) == 4  # two people: text, chart
+    assert roll_ups() == ["2026-12-03"]
+
+
 async def test_the_body_gets_its_digest_and_workbook(fast_bot, fast_client, db_path):
     import io
 
@@ -580,7 +614,7 @@ async def test_invited_delegates_rate_the_appraisal_as_their_own_group(fast_bot,
             else:
                 await delegate.press(grade)
         await delegate.press("提交")
-        assert "已提交《年度述职评议》的评议" in (await delegate.callback_answer())["text"]
+        assert "✅ 已提交，谢谢" in (await delegate.callback_answer())["text"]
     again = await strangers[0].send(f"/start {slips[0]}")
     assert "已经用过了" in again[-1].text
     # someone of 甲医院 who rated the body's sheet is back in their own institution
