@@ -477,11 +477,26 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinio
 
 @requires(*MEMBERS, GUEST)
 async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ "我已保存": the receipt message leaves the chat."""
+    """ "我已保存": the receipt message leaves the chat, with what a guest opened from it."""
+    chat_id, receipt = update.effective_chat.id, update.callback_query.message.message_id
+    ids = services(context).cards.pop((chat_id, receipt), [receipt])
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
-    await forgetting.forget_now(
-        context.application, update.effective_chat.id, [update.callback_query.message.message_id]
+    await forgetting.forget_now(context.application, chat_id, ids)
+
+
+def leave_with_receipt(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, pressed: int, message_ids: list[int]
+) -> None:
+    """What a guest opened from her receipt or its card (the public ledger's pages and cards,
+    reached only from there): it leaves with the receipt (我已保存) or the card (看完了) it was
+    opened from, or after a day. Kept, a guest who joins later has a chat the token copies
+    where 整改台账（公开）, dated by forwardMessage, says she used the public box that day."""
+    cards = services(context).cards
+    opened_from = next(
+        (key for key, shown in cards.items() if key[0] == chat_id and pressed in shown), (chat_id, pressed)
     )
+    cards.setdefault(opened_from, [opened_from[1]]).extend(message_ids)
+    forgetting.forget_later(context.application, chat_id, message_ids)
 
 
 def keep_with_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> bool:
