@@ -8,17 +8,27 @@ Worked before its fix:
   chat the token copies (her Telegram id is in the people table), where 整改台账（公开）, dated by
   forwardMessage, says she used the public box that day, and the guests' opinions carry their
   day and the mark 群众.
+- The daily limit's refusal. 今天的匿名意见已达 5 条上限 was edited into the draft's step and
+  kept: a member's chat, copied with the token, said she had sent five anonymous opinions that
+  day, and every anonymous opinion carries its day (on a day of five, all five were hers). A
+  guest's 今天已提交 3 条意见 said the same of the public box. The refusal is now a pop-up and
+  the draft leaves the chat; a guest's, answering a typed /start, leaves after 5 minutes.
 """
 
 from __future__ import annotations
 
-from conftest import join
+from datetime import timedelta
+
+from conftest import change_settings, join, submit_opinion
 from test_mixing import copy_of_chat
 from test_public_box import guest_submits, open_box
 
+from jobs import forgetting
 from storage import problems
+from storage.clock import clock
 
 GUEST_LEDGER = "整改台账（公开）"
+FOUR_STAFF = "".join(f"员工{n},门诊部,职工\n" for n in range(4))
 
 
 async def _guest_ledger_published(client, invited, db) -> str:
@@ -143,3 +153,116 @@ async def test_the_bodys_file_and_roll_up_know_nothing_of_an_institutions_anonym
     assert (db_path.read_bytes(), body[1].read_bytes() if body[1].exists() else b"") == (body[0], body_wal)
     after = "\n".join(m.text or "" for m in await people["周督导"].send("/rollup"))
     assert "工作作风" not in after and "服务态度" not in after
+
+
+# ---- the daily limit ----------------------------------------------------------------------------
+
+
+async def test_the_daily_limits_refusal_leaves_no_count_in_the_chat(running_bot, client, invited, server):
+    """A member at her daily limit presses 匿名提交 again: she is told in a pop-up, and her chat,
+    copied with the token, keeps nothing of the box that day (no 上限, no /opinion)."""
+    change_settings(running_bot.app, opinion_daily_limit=2)
+    clock.freeze(clock.now().replace(hour=2))  # 10:00 in Shanghai, inside one local day
+    staff = await join(client, invited, 101, "张伟")
+    for n in range(2):
+        assert await submit_opinion(staff, f"食堂饭菜太咸 {n}")
+        await staff.press("我已保存")
+    await staff.send("/opinion")
+    await staff.press("匿名提交")
+    popped = await staff.callback_answer()
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if "上限" in text or "/opinion" in text or "意见箱" in text], copied
+    assert "已达 2 条上限" in popped["text"] and popped["show_alert"]
+
+
+async def test_a_guests_daily_limit_leaves_with_the_start_that_met_it(running_bot, client, invited, server):
+    """A guest at the public box's daily limit scans the poster again: the /start and the
+    refusal leave her chat (the refusal after 5 minutes), so a guest who joins later keeps no
+    count of what she sent."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    nurse = await client.user(104, "刘洋")
+    for n in range(running_bot.settings.public_daily_limit):
+        await guest_submits(nurse, code, f"挂号窗口只开一个 {n}")
+        await nurse.press("我已保存")
+    refused = await nurse.send(f"/start {code}")
+    assert "今天已提交" in refused[-1].text
+    clock.advance(timedelta(minutes=6))
+    await forgetting.sweep(running_bot.app)
+    await nurse.send(f"/start {invited['刘洋']}")
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, nurse, thief)
+    assert any("欢迎，刘洋" in text for text in copied), "the copy must see the chat it checks"
+    assert not [text for text in copied if "今天已提交" in text or "box_" in text], copied
+
+
+# ---- the grouping's learned corrections and the ledger's move log -------------------------------
+
+
+async def test_the_groupings_corrections_and_the_move_log_write_nothing_beside_an_opinion(
+    fast_bot, fast_client, invited, db, db_path, tmp_path, monkeypatch
+):
+    """Tried; it holds. Opinions about two problems are batched and grouped; the office merges
+    the two groups (a correction the grouping learns and keeps across a restart: the restart is
+    the index dropped and rebuilt); a holder writes back, which may move her opinion; a second
+    batch. Read commit by commit: the grouping writes only after a batch is released, never in
+    the batch's commit, and the ledger's move log (problem_moves, m440) gets no row from any of
+    it: a problem moves by the office's and the leaders' acts, never by an opinion, a write-back
+    or a regrouping."""
+    from conftest import ROSTER_CSV
+    from test_forensics import replay, watch_batches
+
+    import services
+    from jobs import hotspots as hotspot_job
+    from jobs import opinion_batches
+    from storage import hotspots, invitations, roster
+
+    roster.apply(db, roster.parse((ROSTER_CSV + FOUR_STAFF).encode()), None)  # the office stays
+    issued = invitations.issue(db, [p.id for p in invitations.unbound(db)], 14)
+    codes = {i.person.name: i.code for i in issued}
+    people = []
+    for n in range(4):
+        person = await fast_client.user(7_660_000_001 + n, f"u{n}")
+        await person.send(f"/start {codes[f'员工{n}']}")
+        people.append(person)
+    office = await fast_client.user(103, "王芳")
+    await office.send(f"/start {invited['王芳']}")
+    moves_before = db.execute("select count(*), coalesce(max(seq), 0) from problem_moves").fetchone()
+    observer = watch_batches(monkeypatch, db_path)
+    texts = [
+        "自行车棚的顶棚漏雨，车子都淋湿了",
+        "车棚顶上破了个洞，下雨车子全湿",
+        "职工食堂的菜太咸了",
+        "食堂饭菜太咸，中午尤其严重",
+    ]
+    receipts = [await submit_opinion(people[n], texts[n]) for n in range(4)]
+    assert await submit_opinion(people[0], "自行车棚漏雨好几个月了")  # the fifth: the batch
+    await opinion_batches.release_to_office(fast_bot.app)
+    observer.copy("grouped")
+    ids = [r[0] for r in db.execute("select id from opinions order by id")]
+    groups = sorted({hotspots.group_of(db, o) for o in ids})
+    assert len(groups) == 2, groups
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    hotspot_job.grouper(fast_bot.app).note_moves(hotspots.merge(db, groups[0], groups[1], office_id))
+    observer.copy("merged")
+    services.of(fast_bot.app).hotspots = None  # a restart: the index is rebuilt, corrections kept
+    await people[2].send(f"/receipt {receipts[2]}")
+    await people[2].press("回复活动办")
+    await people[2].send("补充：晚饭也很咸，车棚那边也有人反映")
+    for n in (1, 3):
+        assert await submit_opinion(people[n], f"车棚漏雨的问题还没解决 {n}")
+    await people[3].send("/opinion")
+    await people[3].press("匿名提交")  # a draft left open: not written, not counted
+    assert await submit_opinion(people[0], "食堂的菜还是很咸")
+    assert await submit_opinion(people[1], "车棚顶棚漏雨")
+    await opinion_batches.release_to_office(fast_bot.app)
+    observer.copy("grouped again")
+    commits = replay(observer, tmp_path)
+    batches = [c for c in commits if c.anonymous]
+    assert len(batches) == 2
+    assert not [c.others for c in batches if c.others], "a batch's commit wrote something beside it"
+    hotspot_tables = {"hotspot_members", "hotspot_groups"}
+    assert any(t in hotspot_tables for c in commits for t, _ in c.others), "the reader sees the grouping"
+    assert db.execute("select count(*), coalesce(max(seq), 0) from problem_moves").fetchone() == moves_before
