@@ -13,6 +13,25 @@ Worked before its fix:
   day, and every anonymous opinion carries its day (on a day of five, all five were hers). A
   guest's 今天已提交 3 条意见 said the same of the public box. The refusal is now a pop-up and
   the draft leaves the chat; a guest's, answering a typed /start, leaves after 5 minutes.
+- What the sealed link brought. A holder who opted in heard the office's reply in her chat
+  (📬 您的意见 #… 有新回复); when the opinion closed, the link left the file (意见办结时这条记录会
+  自动删除) but the notice stayed in the chat, naming the opinion beside her chat for anyone with
+  the token; 已开启通知 dated a day she held a receipt. The notices leave after a day (or at 🧹),
+  the opt-in's messages with the receipt or card they were pressed under.
+
+Tried, and they held:
+- one anonymous opinion, from /opinion to 我已保存: /metrics moves by the update count only, the
+  files and the outbox not at all, not one log line at DEBUG;
+- a county (the bureau's database and two hospitals'): a hospital member's opinion and a guest
+  of the other hospital change no file, the bureau's included, until their batches, and the
+  bureau's file not even then; /rollup reads as before and shows no category under k;
+- the grouping's learned corrections (the office's merge, kept across a restart) and the
+  ledger's move log (problem_moves, m440): written only after a batch, never beside it, and no
+  move row from an opinion, a write-back or a regrouping;
+- the doctor, run while an opinion waits in the pool: writes nothing, names nobody.
+
+Left: a deleted message leaves a gap in the chat's numbering, dated by the kept messages around
+it (README, "What this does not cover").
 """
 
 from __future__ import annotations
@@ -266,3 +285,106 @@ async def test_the_groupings_corrections_and_the_move_log_write_nothing_beside_a
     hotspot_tables = {"hotspot_members", "hotspot_groups"}
     assert any(t in hotspot_tables for c in commits for t, _ in c.others), "the reader sees the grouping"
     assert db.execute("select count(*), coalesce(max(seq), 0) from problem_moves").fetchone() == moves_before
+
+
+# ---- what the sealed link delivered -------------------------------------------------------------
+
+
+async def test_a_notice_through_the_sealed_link_leaves_the_chat_as_the_link_leaves_the_file(
+    running_bot, client, invited, server, db
+):
+    """A holder opts in (told that the key's holder could then link her to the opinion, until it
+    is closed), the office replies, and she hears it in her chat (📬 您的意见 #… 有新回复); then
+    the opinion is closed and the link deleted (意见办结时这条记录会自动删除). The chat, copied
+    with the token, still said 您的意见 #… beside the office's words: the link the file no
+    longer held. A notice sent through the link now leaves the chat after a day (or at 🧹)."""
+    from jobs import opinion_batches
+    from storage import opinions
+
+    staff = await join(client, invited, 101, "张伟")
+    office = await join(client, invited, 103, "王芳")
+    receipt = await submit_opinion(staff, "候诊区座椅不足，老人只能站着")
+    await staff.press("我已保存")
+    await opinion_batches.release_to_office(running_bot.app)
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("有回复时通知我")
+    await staff.press("我了解，开启通知")
+    await staff.press("看完了")
+    [opinion_id] = [r[0] for r in db.execute("select id from opinions")]
+    await office.send("/inbox")
+    await office.press("回复")
+    await office.send("已增加二十把座椅")
+    assert "已增加二十把座椅" in (await staff.wait_for("有新回复")).text
+    office_id = db.execute("select id from people where name = '王芳'").fetchone()[0]
+    opinions.close(db, opinion_id, office_id, "已解决", clock.now().date())
+    clock.advance(timedelta(hours=25))
+    await forgetting.sweep(running_bot.app)
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    traces = [opinion_id, "二十把座椅", "通知"]  # and 已开启通知, which dated the day she held a receipt
+    assert not [text for text in copied if any(t in text for t in traces)], copied
+
+
+# ---- the doctor -------------------------------------------------------------------------------
+
+
+async def test_the_doctor_run_beside_a_waiting_opinion_writes_nothing_and_names_nobody(
+    fast_bot, fast_client, invited, db_path, capsys
+):
+    """Tried; it holds. The operator runs `python bot.py doctor` while an anonymous opinion waits
+    in the pool (hoping its integrity check or its WAL reading catches the opinion, or that it
+    makes the bot write at a moment of its own): the files are byte for byte as they were, and
+    what it prints names no person and no opinion."""
+    import cli
+
+    staff = await fast_client.user(101, "张伟")
+    await staff.send(f"/start {invited['张伟']}")
+    assert await submit_opinion(staff, "食堂饭菜太咸，中午尤其严重")
+    await _flushed(fast_bot.app)
+    files = _files(db_path)
+    capsys.readouterr()
+    cli.run(fast_bot.app.bot_data["settings"], cli.parser().parse_args(["doctor"]))
+    printed = capsys.readouterr().out
+    assert "integrity" in printed and "WAL size" in printed
+    assert _files(db_path) == files
+    for secret in ("张伟", "食堂", "门诊部", invited["张伟"]):
+        assert secret not in printed
+
+
+async def test_each_institutions_nightly_backup_is_made_without_its_opt_in_links(
+    fast_bot, fast_client, db_path
+):
+    """Tried; it holds. In a county, a hospital member opts in to notices (the sealed link, in
+    the hospital's file); the nightly backup copies every institution's file into its own
+    folder: none of the copies holds the link, in a row or in any byte."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from test_supervision import county, everyone_joins, view
+
+    from jobs import backups as backup_job
+    from jobs import opinion_batches
+
+    codes = county(fast_bot.db, db_path)
+    people = await everyone_joins(fast_client, codes)
+    member = people["甲职工"]
+    receipt = await submit_opinion(member, "门诊部空调坏了一周没人修", category="工作作风")
+    hospital = view(fast_bot, "甲医院")
+    await opinion_batches.release_to_office(hospital)
+    await member.send(f"/receipt {receipt}")
+    await member.press("有回复时通知我")
+    await member.press("我了解，开启通知")
+    [sealed] = [
+        r[0] for r in hospital.bot_data["db"].execute("select sealed_chat from opinion_subscriptions")
+    ]
+    await backup_job.nightly(SimpleNamespace(application=fast_bot.app))
+    copies = sorted((db_path.parent / "backups").rglob("*.db"))
+    assert len(copies) == 3, copies  # the bureau's and each hospital's, each in its own folder
+    for copy in copies:
+        assert sealed.encode() not in copy.read_bytes(), copy
+        connection = sqlite3.connect(copy)
+        try:
+            assert connection.execute("select count(*) from opinion_subscriptions").fetchone()[0] == 0
+        finally:
+            connection.close()

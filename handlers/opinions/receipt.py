@@ -432,7 +432,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
 @with_held_opinion
 async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
-    await reply(
+    explained = await reply(
         update,
         context,
         "receipt.notify_explain",
@@ -447,6 +447,14 @@ async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE
             ]
         ),
     )
+    # with its answer (已开启通知, edited in), it goes with the card or receipt: kept, it dated
+    # the day she held a receipt
+    _leave_with_the_pressed(update, context, [explained])
+
+
+def _leave_with_the_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: list[int]) -> None:
+    if update.callback_query and update.callback_query.message and ids:
+        leave_with_receipt(context, update.effective_chat.id, update.callback_query.message.message_id, ids)
 
 
 @requires(*MEMBERS, GUEST)
@@ -472,7 +480,7 @@ async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @with_held_opinion
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     opinions.unsubscribe(database(context), opinion.id)
-    await reply(update, context, "receipt.unsubscribed")
+    _leave_with_the_pressed(update, context, [await reply(update, context, "receipt.unsubscribed")])
 
 
 @requires(*MEMBERS, GUEST)
