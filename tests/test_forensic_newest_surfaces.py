@@ -18,6 +18,10 @@ Worked before its fix:
   自动删除) but the notice stayed in the chat, naming the opinion beside her chat for anyone with
   the token; 已开启通知 dated a day she held a receipt. The notices leave after a day (or at 🧹),
   the opt-in's messages with the receipt or card they were pressed under.
+- A receipt not found. /receipt, its question and 没有找到这个回执码 stayed in the chat (found,
+  the card leaves with 看完了): she had held a receipt, and just after a restart (the answer
+  says a lost opinion must be sent again) the next batch carried hers. The question leaves with
+  the code, the answer after 5 minutes.
 
 Tried, and they held:
 - one anonymous opinion, from /opinion to 我已保存: /metrics moves by the update count only, the
@@ -388,3 +392,23 @@ async def test_each_institutions_nightly_backup_is_made_without_its_opt_in_links
             assert connection.execute("select count(*) from opinion_subscriptions").fetchone()[0] == 0
         finally:
             connection.close()
+
+
+async def test_a_receipt_not_found_leaves_the_chat_as_a_card_does(running_bot, client, invited, server):
+    """A member sends /receipt with a code the bot does not know (one a restart lost before its
+    batch, as the answer says, or a typo): the answer stayed in her chat, and the token's copy
+    said she had held a receipt, at a moment that, after a restart, names whose opinion the
+    next batch carries again. Found, the card leaves with 看完了; not found, the answer leaves
+    after 5 minutes."""
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/receipt")
+    answer = await staff.send("ABCD-EFGH-JKMN-PQRS-TVWX")
+    assert "没有找到" in answer[-1].text
+    clock.advance(timedelta(minutes=6))
+    await forgetting.sweep(running_bot.app)
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if "没有找到" in text or "回执码" in text or "/receipt" in text], (
+        copied
+    )

@@ -136,10 +136,12 @@ def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
 
 
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A message that carries a receipt code or a write-back leaves the chat once read."""
+    """A message that carries a receipt code or a write-back leaves the chat once read (a code
+    with the /receipt and the question it answers)."""
     if update.message:
+        asked = services(context).asking_receipt.pop(update.effective_user.id, [])
         await forgetting.forget_now(
-            context.application, update.effective_chat.id, [update.message.message_id]
+            context.application, update.effective_chat.id, [*asked, update.message.message_id]
         )
 
 
@@ -158,7 +160,12 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
     # a guest from the lobby poster submits anonymously only: no opinion number to speak of
-    await reply(update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest")
+    asked = await reply(
+        update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest"
+    )
+    # /receipt and its question leave with the code that answers them
+    opened = [update.message.message_id] if update.message else []
+    services(context).asking_receipt[update.effective_user.id] = [*opened, asked]
     return ASKING_CODE
 
 
@@ -167,7 +174,8 @@ async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     typed = update.message.text
     await _forget_typed(update, context)
     if not opinions.normalize_receipt(typed):  # 谢谢！, 好的: no letter or digit of a code in it
-        await reply(update, context, "receipt.not_a_code")
+        told = await reply(update, context, "receipt.not_a_code")
+        services(context).asking_receipt.setdefault(update.effective_user.id, []).append(told)
         return ASKING_CODE  # not a wrong code: nothing counted, the step waits for the code
     return await _look_up(update, context, typed)
 
@@ -175,7 +183,7 @@ async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> int:
     user_id, guard = update.effective_user.id, _wrong_tries(context)
     if not guard.allows(user_id, _hour()):
-        await reply(update, context, "receipt.slow_down")
+        await _answer_for_a_while(update, context, "receipt.slow_down")
         return ConversationHandler.END
     opinion = opinions.by_receipt(database(context), keys(context), typed)
     if opinion is None and (signed := _signed_by_me(update, context, typed)) is not None:
@@ -183,11 +191,21 @@ async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: st
         return ConversationHandler.END
     if opinion is None:
         guard.count(user_id, _hour())
-        await reply(update, context, "receipt.unknown")  # it says where the code went
+        await _answer_for_a_while(update, context, "receipt.unknown")  # it says where the code went
         return ConversationHandler.END
     remember_holder(context, user_id, opinion.id)
     await show_card(update, context, opinion)
     return ConversationHandler.END
+
+
+async def _answer_for_a_while(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    """A code not found (or too many wrong ones): said, and gone after 5 minutes, as a card goes
+    with 看完了. Kept, the token's copy of the chat said she had held a receipt, at a moment that,
+    just after a restart (没有找到 … 请重新提交), named whose opinion the next batch carried."""
+    told = await reply(update, context, key)
+    forgetting.forget_later(
+        context.application, update.effective_chat.id, [told], typed_choice.TYPED_ANSWER_KEPT
+    )
 
 
 def _signed_by_me(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> Opinion | None:
