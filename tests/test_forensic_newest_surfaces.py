@@ -412,3 +412,30 @@ async def test_a_receipt_not_found_leaves_the_chat_as_a_card_does(running_bot, c
     assert not [text for text in copied if "没有找到" in text or "回执码" in text or "/receipt" in text], (
         copied
     )
+
+
+async def test_a_look_backs_news_through_the_sealed_link_leaves_the_chat_after_a_day(
+    fast_bot, fast_client, invited, db
+):
+    """The other road of the sealed link (the sealed outbox, delivery's pass): a look-back's news
+    to a holder who opted in comes with 🧹 and is gone a day later."""
+    from jobs import delivery, notices, opinion_batches
+
+    staff = await fast_client.user(101, "张伟")
+    await staff.send(f"/start {invited['张伟']}")
+    receipt = await submit_opinion(staff, "候诊区座椅不足，老人只能站着")
+    await opinion_batches.release_to_office(fast_bot.app)
+    await staff.send(f"/receipt {receipt}")
+    await staff.press("有回复时通知我")
+    await staff.press("我了解，开启通知")
+    [opinion_id] = [r[0] for r in db.execute("select id from opinions")]
+    clock.freeze(clock.now().replace(hour=3))  # 11:00 in Shanghai: outside quiet hours
+    notices.holders_told(fast_bot.app, [opinion_id], "lookback.holder_news", "test", id=1, title="候诊区座椅")
+    await delivery.send_due(fast_bot.app)
+    news = await staff.wait_for("正在回头看")
+    assert opinion_id in news.text and "🧹 看完了，删除" in news.labels()
+    clock.advance(timedelta(hours=25))
+    await forgetting.sweep(fast_bot.app)
+    staff.seen = 0  # read the chat's events again, deletions included
+    staff._new()
+    assert not [m for m in staff.inbox if opinion_id in (m.text or "")]
