@@ -439,3 +439,24 @@ async def test_a_look_backs_news_through_the_sealed_link_leaves_the_chat_after_a
     staff.seen = 0  # read the chat's events again, deletions included
     staff._new()
     assert not [m for m in staff.inbox if opinion_id in (m.text or "")]
+
+
+async def test_the_daily_limit_met_by_a_typed_choice_leaves_no_count_either(
+    running_bot, client, invited, server
+):
+    """As above, with 匿名提交 typed rather than tapped: the typed word goes with the draft, and
+    the answer a pop-up would have been (a message, as there is no press) after 5 minutes."""
+    change_settings(running_bot.app, opinion_daily_limit=1)
+    clock.freeze(clock.now().replace(hour=2))
+    staff = await join(client, invited, 101, "张伟")
+    assert await submit_opinion(staff, "食堂饭菜太咸")
+    await staff.press("我已保存")
+    await staff.send("/opinion")
+    answered = await staff.send("匿名提交")
+    assert any("上限" in (m.text or "") for m in answered)
+    clock.advance(timedelta(minutes=6))
+    await forgetting.sweep(running_bot.app)
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if "上限" in text or "匿名提交" in text or "/opinion" in text], copied
