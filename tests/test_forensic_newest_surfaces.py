@@ -460,3 +460,19 @@ async def test_the_daily_limit_met_by_a_typed_choice_leaves_no_count_either(
     copied = await copy_of_chat(client, server, staff, thief)
     assert copied, "the copy must see the chat it checks"
     assert not [text for text in copied if "上限" in text or "匿名提交" in text or "/opinion" in text], copied
+
+
+async def test_a_receipt_question_cancelled_leaves_the_chat(running_bot, client, invited, server):
+    """/receipt, then /cancel instead of a code: the question, the /receipt and the /cancel
+    leave at once, the 已取消 after 5 minutes."""
+    staff = await join(client, invited, 101, "张伟")
+    await staff.send("/receipt")
+    await staff.send("/cancel")
+    clock.advance(timedelta(minutes=6))
+    await forgetting.sweep(running_bot.app)
+    thief = await client.user(666, "token holder")
+    copied = await copy_of_chat(client, server, staff, thief)
+    assert copied, "the copy must see the chat it checks"
+    assert not [text for text in copied if "回执码" in text or "/receipt" in text or "/cancel" in text], (
+        copied
+    )

@@ -550,8 +550,11 @@ async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(*MEMBERS, GUEST)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/cancel at the code's question or a write-back: /receipt, its question and the /cancel go
+    at once, the answer after 5 minutes (kept, they said she was about to look up a receipt)."""
     services(context).writing_back.pop(update.effective_user.id, None)
-    await reply(update, context, "cancelled")
+    await _forget_typed(update, context)
+    await _answer_for_a_while(update, context, "cancelled")
     return ConversationHandler.END
 
 
