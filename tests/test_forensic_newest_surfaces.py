@@ -21,7 +21,7 @@ Worked before its fix:
 - A receipt not found. /receipt, its question and 没有找到这个回执码 stayed in the chat (found,
   the card leaves with 看完了): she had held a receipt, and just after a restart (the answer
   says a lost opinion must be sent again) the next batch carried hers. The question leaves with
-  the code, the answer after 5 minutes.
+  the code (or a /cancel), the answer after 5 minutes.
 
 Tried, and they held:
 - one anonymous opinion, from /opinion to 我已保存: /metrics moves by the update count only, the
@@ -35,7 +35,9 @@ Tried, and they held:
 - the doctor, run while an opinion waits in the pool: writes nothing, names nobody.
 
 Left: a deleted message leaves a gap in the chat's numbering, dated by the kept messages around
-it (README, "What this does not cover").
+it (README, "What this does not cover"); what is to leave the chat is known in memory only, so a
+restart leaves it; /receipt and its question left by a menu tap or a timeout stay until a code
+is next typed.
 """
 
 from __future__ import annotations
