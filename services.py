@@ -73,6 +73,7 @@ class Services:
     receipt_holders: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     cards: dict[tuple[int, int], list[int]] = field(default_factory=dict)
     writing_back: dict[int, int] = field(default_factory=dict)
+    asking_receipt: dict[int, list[int]] = field(default_factory=dict)  # /receipt and its prompt, by user
     report_photos: dict[Any, list[Any]] = field(default_factory=dict)  # a progress report's photos
     holder_votes: set[Any] = field(default_factory=set)  # look-back votes cast by holders
     evaluation_ratings: dict[Any, Any] = field(default_factory=dict)  # rating sheets being filled in

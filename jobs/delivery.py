@@ -33,7 +33,8 @@ from telegram.ext import Application, ContextTypes
 
 import pacing
 import services
-from jobs import institutions, notices
+from callbacks import RECEIPT_SEEN
+from jobs import forgetting, institutions, notices
 from storage import opinions, outbox, people
 from storage.clock import clock
 from storage.outbox import Outgoing
@@ -368,6 +369,15 @@ def estimate_line(lang: str, found: Estimate) -> str:
     return say(lang, "broadcast.estimate", count=found.count, minutes=found.minutes)
 
 
+def holder_notice_markup(lang: str) -> InlineKeyboardMarkup:
+    """Under a notice sent through a sealed link: 🧹 takes it from the chat (else it goes after a
+    day). It names the opinion beside the holder's chat, which the token copies: kept, it was
+    the link the file deletes when the opinion closes or its holder turns notices off."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(say(lang, "receipt.btn.seen"), callback_data=RECEIPT_SEEN.data())]]
+    )
+
+
 async def _send_sealed(app: Application) -> int:
     """Notices to receipt holders: the sealed link is opened only here, to send; a row is marked
     done whether it was sent or there was nobody to send it to (the table does not tell which).
@@ -380,7 +390,13 @@ async def _send_sealed(app: Application) -> int:
         chat_id = keys.unseal(link) if link else None
         if chat_id:
             try:
-                await app.bot.send_message(int(chat_id), sealed.text, parse_mode="HTML")
+                told = await app.bot.send_message(
+                    int(chat_id),
+                    sealed.text,
+                    parse_mode="HTML",
+                    reply_markup=holder_notice_markup(services.of(app).settings.default_language),
+                )
+                forgetting.forget_later(app, int(chat_id), [told.message_id])
                 sent += 1
             except (Forbidden, BadRequest):
                 log.info("a receipt holder could not be told")  # nothing that names them

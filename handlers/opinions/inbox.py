@@ -53,12 +53,14 @@ from handlers.access import (
     reply,
     requires,
     send_lines,
+    services,
     settings,
 )
 from handlers.opinions import hotspots as hotspot_cards
 from handlers.opinions.receipt import keys, status_text, thread_lines
 from handlers.pages import people_picker, picker_note
-from jobs import delivery, notices
+from jobs import delivery, forgetting, notices
+from jobs.delivery import holder_notice_markup
 from storage import hotspots, opinions, people, problems
 from storage.clock import clock
 from storage.opinions import Opinion, OpinionError
@@ -330,10 +332,21 @@ async def tell_submitter(
     if chat_id is None:
         return
     lang = lang or settings(context).default_language
-    try:
-        await send_lines(context, chat_id, framed(lang, "receipt.news", text, id=opinion.id))
+    if not opinion.anonymous:
+        try:
+            await send_lines(context, chat_id, framed(lang, "receipt.news", text, id=opinion.id))
+        except TelegramError:
+            log.warning("could not tell a submitter about a reply")
+        return
+    try:  # through the sealed link: it leaves the chat as the link leaves the file
+        told = await send_lines(
+            context, chat_id, framed(lang, "receipt.news", text, id=opinion.id), holder_notice_markup(lang)
+        )
     except TelegramError:
         log.warning("could not tell a submitter about a reply")
+        return
+    services(context).cards[(chat_id, told[-1])] = told  # 🧹 takes every part
+    forgetting.forget_later(context.application, chat_id, told)
 
 
 @requires(OFFICE)

@@ -136,10 +136,12 @@ def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
 
 
 async def _forget_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A message that carries a receipt code or a write-back leaves the chat once read."""
+    """A message that carries a receipt code or a write-back leaves the chat once read (a code
+    with the /receipt and the question it answers)."""
     if update.message:
+        asked = services(context).asking_receipt.pop(update.effective_user.id, [])
         await forgetting.forget_now(
-            context.application, update.effective_chat.id, [update.message.message_id]
+            context.application, update.effective_chat.id, [*asked, update.message.message_id]
         )
 
 
@@ -158,7 +160,12 @@ async def open_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
         await _forget_typed(update, context)
         return await _look_up(update, context, " ".join(context.args))
     # a guest from the lobby poster submits anonymously only: no opinion number to speak of
-    await reply(update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest")
+    asked = await reply(
+        update, context, "receipt.ask" if current_person(update, context) else "receipt.ask_guest"
+    )
+    # /receipt and its question leave with the code that answers them
+    opened = [update.message.message_id] if update.message else []
+    services(context).asking_receipt[update.effective_user.id] = [*opened, asked]
     return ASKING_CODE
 
 
@@ -167,7 +174,8 @@ async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
     typed = update.message.text
     await _forget_typed(update, context)
     if not opinions.normalize_receipt(typed):  # 谢谢！, 好的: no letter or digit of a code in it
-        await reply(update, context, "receipt.not_a_code")
+        told = await reply(update, context, "receipt.not_a_code")
+        services(context).asking_receipt.setdefault(update.effective_user.id, []).append(told)
         return ASKING_CODE  # not a wrong code: nothing counted, the step waits for the code
     return await _look_up(update, context, typed)
 
@@ -175,7 +183,7 @@ async def receive_code(update: Update, context: ContextTypes.DEFAULT_TYPE) -> in
 async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> int:
     user_id, guard = update.effective_user.id, _wrong_tries(context)
     if not guard.allows(user_id, _hour()):
-        await reply(update, context, "receipt.slow_down")
+        await _answer_for_a_while(update, context, "receipt.slow_down")
         return ConversationHandler.END
     opinion = opinions.by_receipt(database(context), keys(context), typed)
     if opinion is None and (signed := _signed_by_me(update, context, typed)) is not None:
@@ -183,11 +191,21 @@ async def _look_up(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: st
         return ConversationHandler.END
     if opinion is None:
         guard.count(user_id, _hour())
-        await reply(update, context, "receipt.unknown")  # it says where the code went
+        await _answer_for_a_while(update, context, "receipt.unknown")  # it says where the code went
         return ConversationHandler.END
     remember_holder(context, user_id, opinion.id)
     await show_card(update, context, opinion)
     return ConversationHandler.END
+
+
+async def _answer_for_a_while(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    """A code not found (or too many wrong ones): said, and gone after 5 minutes, as a card goes
+    with 看完了. Kept, the token's copy of the chat said she had held a receipt, at a moment that,
+    just after a restart (没有找到 … 请重新提交), named whose opinion the next batch carried."""
+    told = await reply(update, context, key)
+    forgetting.forget_later(
+        context.application, update.effective_chat.id, [told], typed_choice.TYPED_ANSWER_KEPT
+    )
 
 
 def _signed_by_me(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> Opinion | None:
@@ -432,7 +450,7 @@ async def receive_write_back(update: Update, context: ContextTypes.DEFAULT_TYPE)
 @with_held_opinion
 async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     lang = language(update, context)
-    await reply(
+    explained = await reply(
         update,
         context,
         "receipt.notify_explain",
@@ -447,6 +465,14 @@ async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE
             ]
         ),
     )
+    # with its answer (已开启通知, edited in), it goes with the card or receipt: kept, it dated
+    # the day she held a receipt
+    _leave_with_the_pressed(update, context, [explained])
+
+
+def _leave_with_the_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE, ids: list[int]) -> None:
+    if update.callback_query and update.callback_query.message and ids:
+        leave_with_receipt(context, update.effective_chat.id, update.callback_query.message.message_id, ids)
 
 
 @requires(*MEMBERS, GUEST)
@@ -472,16 +498,31 @@ async def decline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @with_held_opinion
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion: Opinion) -> None:
     opinions.unsubscribe(database(context), opinion.id)
-    await reply(update, context, "receipt.unsubscribed")
+    _leave_with_the_pressed(update, context, [await reply(update, context, "receipt.unsubscribed")])
 
 
 @requires(*MEMBERS, GUEST)
 async def saved(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """ "我已保存": the receipt message leaves the chat."""
+    """ "我已保存": the receipt message leaves the chat, with what a guest opened from it."""
+    chat_id, receipt = update.effective_chat.id, update.callback_query.message.message_id
+    ids = services(context).cards.pop((chat_id, receipt), [receipt])
     await update.callback_query.answer(say(language(update, context), "receipt.forgotten"))
-    await forgetting.forget_now(
-        context.application, update.effective_chat.id, [update.callback_query.message.message_id]
+    await forgetting.forget_now(context.application, chat_id, ids)
+
+
+def leave_with_receipt(
+    context: ContextTypes.DEFAULT_TYPE, chat_id: int, pressed: int, message_ids: list[int]
+) -> None:
+    """What a guest opened from her receipt or its card (the public ledger's pages and cards,
+    reached only from there): it leaves with the receipt (我已保存) or the card (看完了) it was
+    opened from, or after a day. Kept, a guest who joins later has a chat the token copies
+    where 整改台账（公开）, dated by forwardMessage, says she used the public box that day."""
+    cards = services(context).cards
+    opened_from = next(
+        (key for key, shown in cards.items() if key[0] == chat_id and pressed in shown), (chat_id, pressed)
     )
+    cards.setdefault(opened_from, [opened_from[1]]).extend(message_ids)
+    forgetting.forget_later(context.application, chat_id, message_ids)
 
 
 def keep_with_card(context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> bool:
@@ -509,8 +550,11 @@ async def seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @requires(*MEMBERS, GUEST)
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """/cancel at the code's question or a write-back: /receipt, its question and the /cancel go
+    at once, the answer after 5 minutes (kept, they said she was about to look up a receipt)."""
     services(context).writing_back.pop(update.effective_user.id, None)
-    await reply(update, context, "cancelled")
+    await _forget_typed(update, context)
+    await _answer_for_a_while(update, context, "cancelled")
     return ConversationHandler.END
 
 

@@ -229,15 +229,6 @@ async def note_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         draft.typed.append(message.message_id)
 
 
-async def _forget_strays(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: Draft | None) -> None:
-    """An anonymous draft ends (submitted, cancelled, left, replaced, timed out): what the person
-    typed in it that no step read leaves the chat (a cancelled draft's words would otherwise
-    wait there for the same words submitted in the next one)."""
-    if draft is not None and draft.anonymous and draft.typed:
-        typed, draft.typed = draft.typed, []
-        await forgetting.forget_now(context.application, chat_id, typed)
-
-
 class Choice(NamedTuple):
     """A button of this flow until `_step` builds it, with the draft's token added to its data:
     python-telegram-bot's button takes about 25 µs to build, and one built here was built again
@@ -335,7 +326,7 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     box = public_box.get(database(context))
     refusal = _guest_refusal(update, context, box)
     if refusal:
-        await _say(update, context, refusal, limit=settings(context).public_daily_limit)
+        await _refuse_guest(update, context, refusal)
         return ConversationHandler.END
     draft = drafts(context)[update.effective_user.id] = Draft(anonymous=True, public=True)
     _opened_by(update, draft)
@@ -352,6 +343,39 @@ async def _start_as_guest(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
     draft.shown_in.append(welcome)
     return CHOOSING_CATEGORY
+
+
+async def _refused_in_a_pop_up(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft, key: str
+) -> int:
+    """A press the box refuses (the daily limit, or the public box paused or full): said in a
+    pop-up, and the draft leaves the chat. Edited into the step and kept, 已达 5 条上限 (dated by
+    forwardMessage) said she had sent five anonymous opinions that day, and every anonymous
+    opinion carries its day: on a day of five, all five were hers."""
+    _end(context, draft, "cancelled")
+    _forget(update, context)
+    limit = settings(context).public_daily_limit if draft.public else settings(context).opinion_daily_limit
+    query = update.callback_query
+    await query.answer(say(language(update, context), key, limit=limit), show_alert=True)
+    # typed rather than tapped, the pop-up is a message: it leaves as a typed ballot's answer does
+    answers = list(getattr(query, "answers", []))
+    forgetting.forget_later(
+        context.application, update.effective_chat.id, answers, typed_choice.TYPED_ANSWER_KEPT
+    )
+    await forgetting.forget_draft(context.application, update.effective_chat.id, draft)
+    return ConversationHandler.END
+
+
+async def _refuse_guest(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    """A guest who cannot start now (paused, her daily limit, the hour full) is told, and the
+    /start and the answer leave her chat (the answer after 5 minutes, to be read): kept,
+    今天已提交 3 条意见 said to anyone copying the chat of a guest who joined later that she had
+    sent three that day, and guests' opinions carry their day."""
+    told = await _say(update, context, key, limit=settings(context).public_daily_limit)
+    chat_id = update.effective_chat.id
+    if update.message:
+        await forgetting.forget_now(context.application, chat_id, [update.message.message_id])
+    forgetting.forget_later(context.application, chat_id, [told], typed_choice.TYPED_ANSWER_KEPT)
 
 
 def _guest_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, box) -> str | None:
@@ -376,13 +400,7 @@ def _categories(context: ContextTypes.DEFAULT_TYPE, draft: Draft | None) -> list
 async def choose_mode(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> int:
     draft.anonymous = OPINION_MODE.parse(update.callback_query.data)[0] == "anon"
     if draft.anonymous and not opinion_guard(context).allows(update.effective_user.id, today(context)):
-        _end(context, draft, "cancelled")
-        _forget(update, context)
-        await _forget_strays(context, update.effective_chat.id, draft)
-        await _say(
-            update, context, "opinion.daily_limit", edit=True, limit=settings(context).opinion_daily_limit
-        )
-        return ConversationHandler.END
+        return await _refused_in_a_pop_up(update, context, draft, "opinion.daily_limit")
     lang = language(update, context)
     names = opinions.categories(database(context))
     buttons = [[Choice(name, draft_stem(OPINION_CATEGORY, i))] for i, name in enumerate(names)]
@@ -795,21 +813,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
         else None
     )
     if refusal:
-        _end(context, draft, "cancelled")
-        refused = await _say(
-            update,
-            context,
-            refusal,
-            edit=True,
-            limit=(
-                settings(context).public_daily_limit
-                if draft.public
-                else settings(context).opinion_daily_limit
-            ),
-        )
-        _forget(update, context)
-        await forgetting.forget_draft(context.application, update.effective_chat.id, draft, keep=(refused,))
-        return ConversationHandler.END
+        return await _refused_in_a_pop_up(update, context, draft, refusal)
     author_id = None if draft.public else person_of(update, context).id
     from handlers.opinions.receipt import guest_ledger_buttons, keys, remember_holder  # one flow hands over
 

@@ -289,7 +289,17 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if shown.after is not None:
         following = LEDGER_LIGHT_PAGE.data(min(page + 1, MAX_PAGE), shown.after.token())
         rows.append([InlineKeyboardButton(say(lang, "inbox.btn.next"), callback_data=following)])
-    await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
+    sent = await send_lines(context, update.effective_chat.id, lines, InlineKeyboardMarkup(rows))
+    if guest:
+        _leave_with_receipt(update, context, sent)
+
+
+def _leave_with_receipt(update: Update, context: ContextTypes.DEFAULT_TYPE, sent: list[int]) -> None:
+    """A guest reaches the ledger only from her receipt or its card: what she reads leaves with it."""
+    from handlers.opinions.receipt import leave_with_receipt  # it imports this module
+
+    pressed = update.callback_query.message.message_id if update.callback_query else sent[0]
+    leave_with_receipt(context, update.effective_chat.id, pressed, sent)
 
 
 def _may_see_confidential(context: ContextTypes.DEFAULT_TYPE, person, problem) -> bool:
@@ -314,7 +324,8 @@ async def _show_problem(update: Update, context: ContextTypes.DEFAULT_TYPE, prob
         await update.callback_query.answer()
     lang = language(update, context)
     if person is None:
-        await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
+        sent = await send_lines(context, update.effective_chat.id, guest_card_lines(context, lang, problem))
+        _leave_with_receipt(update, context, sent)
         return
     lines = card_lines(context, lang, problem) + [""] + history_lines(context, lang, problem.id)
     chase = chase_button(context, lang, person, problem)  # overdue: a next step
