@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import RECEIPT, join
+from conftest import RECEIPT, join, submit_opinion
 
 from jobs import opinion_batches
 from storage import public_box
@@ -59,8 +59,8 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     await office.send("已约谈挂号窗口负责人，增加窗口。")
     card = await guest.send(f"/receipt {receipt}")
     assert "已约谈挂号窗口负责人" in card[-1].text
-    await guest.press("回复活动办")
-    assert "下一批次" in (await guest.send("谢谢，周一再去看看。"))[-1].text
+    await guest.press("继续留言")
+    assert "下次集中查看" in (await guest.send("谢谢，周一再去看看。"))[-1].text
     await opinion_batches.release_to_office(running_bot.app)
     assert any("周一再去看看" in (m.text or "") for m in await office.send("/inbox"))
     # nothing on disk knows the guest: not their id, in any table, the WAL or the log of updates
@@ -68,6 +68,35 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     files = b"".join(p.read_bytes() for p in running_bot.db_path.parent.glob("rectify.db*"))
     for form in (str(GUEST_ID).encode(), GUEST_ID.to_bytes(6, "big"), GUEST_ID.to_bytes(8, "big")):
         assert form not in files
+
+
+async def test_a_guest_is_spoken_to_in_the_posters_words(running_bot, client, invited):
+    """A patient's family member does not know the 活动办 (the campaign's office: the poster
+    calls it 整改工作办公室) nor its 批次: the receipt, the write-back and the offer of a
+    notice said 回复活动办, 活动办会在下一批次看到, 最迟到下一次批次时间."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(907, "病人家属")
+    receipt = await guest_submits(guest, code, "挂号窗口排队太长😡！！能不能多开一个窗口？？")
+    seen = list(guest.inbox)
+    seen += await guest.press("有回复时通知我")
+    seen += await guest.press("取消")
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    await office.press("回复")
+    await office.send("已增开一个挂号窗口。")
+    card = await guest.send(f"/receipt {receipt}")
+    assert "— 整改工作办公室（" in card[-1].text and "已增开一个挂号窗口" in card[-1].text
+    seen += card
+    seen += await guest.press("继续留言")
+    seen += await guest.send("谢谢，下周再去看看。")
+    for message in seen:
+        for words in (message.text or "", *message.labels()):
+            assert "活动办" not in words and "批次" not in words, words
+    # staff, who know their office, are still told of it by name
+    staff = await join(client, invited, 101, "张伟")
+    card = await staff.send(f"/receipt {await submit_opinion(staff, '会议太多。')}")
+    assert "✍️ 回复活动办" in card[-1].labels()
 
 
 async def test_a_guest_reaches_nothing_else(running_bot, client, invited):

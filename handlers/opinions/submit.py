@@ -828,7 +828,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     shown = await _say(
         update,
         context,
-        "opinion.submitted_anonymous",
+        "opinion.submitted_public" if draft.public else "opinion.submitted_anonymous",
         id=opinion_id,
         k=settings(context).anonymity_set,
         receipt=opinions.format_receipt(receipt),
