@@ -99,6 +99,34 @@ async def test_a_guest_is_spoken_to_in_the_posters_words(running_bot, client, in
     assert "✍️ 回复活动办" in card[-1].labels()
 
 
+async def test_a_guest_who_writes_first_does_not_write_twice(running_bot, client, invited, server):
+    """Someone who scans the poster writes what happened before any tap: the words typed at the
+    category step were answered 请点上方按钮选择 and left in the chat, to be typed again two taps
+    later. They are the opinion now, and leave the chat as an opinion's words do."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(908, "病人家属")
+    await guest.send(f"/start {code}")
+    pasted = await guest.send("PV2X-1SM0-NCZW-MZ76-0H0Y")  # a receipt code is no opinion
+    assert pasted[-1].text == say("zh-CN", "choice.hint")
+    told = await guest.send("住院部3楼厕所一直漏水😡，地上很滑，老人差点摔倒！！")
+    assert told[-1].text == say("zh-CN", "opinion.text_kept.category", count=26)
+    await guest.press("就医环境")
+    assert (await guest.send("挂号处"))[-1].text == say("zh-CN", "choice.department")  # a guess at a button
+    told = await guest.send("还有，晚上没人拖地。")
+    assert "不指定科室" in told[-1].text and "37 字" in told[-1].text  # the second adds to the first
+    asked = await guest.press("门诊部")
+    assert "可以发送图片" in asked[-1].text  # not 请输入意见内容 again
+    preview = await guest.press("完成，预览")
+    assert "老人差点摔倒！！\n还有，晚上没人拖地。" in preview[-1].text
+    chat = server.api.chats[guest.id].messages.values()
+    typed = [m for m in chat if m["from"]["id"] == guest.id and "漏水" in str(m.get("text"))]
+    assert typed == []  # read into the draft: gone from the chat, as the text step's words are
+    await guest.press("提交")
+    await opinion_batches.release_to_office(running_bot.app)
+    assert any("厕所一直漏水" in (m.text or "") for m in await office.send("/inbox"))
+
+
 async def test_a_guest_reaches_nothing_else(running_bot, client, invited):
     office = await join(client, invited, 103, "王芳")
     await open_box(office)

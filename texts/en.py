@@ -155,6 +155,8 @@ MESSAGES = {
     "opinion.btn.no_department": "No particular department",
     "opinion.no_department": "not given",
     "opinion.write": "Write your opinion (at most {limit} characters).\nSend /cancel at any time to cancel.",
+    "opinion.text_kept.category": "✅ Your opinion is noted ({count} characters); no need to send it again. Tap a category above.",
+    "opinion.text_kept.department": "✅ Your opinion is noted ({count} characters); no need to send it again. Tap a department above; if you are not sure which, tap “No particular department”.",
     "opinion.words_needed": "Please write your opinion in words (at most {limit} characters): emoji or punctuation alone do not say what the problem is, and cannot be answered. What you chose so far is kept.",
     "opinion.too_long": "Your text has {count} characters, more than the limit of {limit}. Please shorten it and send it again (it is never cut for you).",
     "opinion.too_long_added": "With this added the text would be {count} characters, over the {limit} limit, so it was not added. Press “Done, preview” and then “Edit the text” to rewrite it.",

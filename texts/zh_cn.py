@@ -167,6 +167,8 @@ MESSAGES = {
     "opinion.btn.no_department": "不指定科室",
     "opinion.no_department": "未指定",
     "opinion.write": "请输入意见内容（不超过 {limit} 字）。\n发送 /cancel 可随时取消。",
+    "opinion.text_kept.category": "✅ 已记下您写的意见（{count} 字），不用再发一遍。请点上方按钮选择意见类别。",
+    "opinion.text_kept.department": "✅ 已记下您写的意见（{count} 字），不用再发一遍。请点上方按钮选择科室；不清楚是哪个科室，就点“不指定科室”。",
     "opinion.words_needed": "请用文字写下您的意见（不超过 {limit} 字）：只有表情或标点，看不出反映的是什么问题，也无法答复。前面选好的都还在。",
     "opinion.too_long": "内容有 {count} 字，超过 {limit} 字的上限。请删减后重新发送（不会自动截断）。",
     "opinion.too_long_added": "补充后共 {count} 字，超过 {limit} 字的上限，这段没有加上。可以点“完成，预览”后用“修改文字”重写全文。",

@@ -155,6 +155,8 @@ MESSAGES = {
     "opinion.btn.no_department": "不指定科室",
     "opinion.no_department": "未指定",
     "opinion.write": "請輸入意見內容（不超過 {limit} 字）。\n傳送 /cancel 可隨時取消。",
+    "opinion.text_kept.category": "✅ 已記下您寫的意見（{count} 字），不用再傳一遍。請點上方按鈕選擇意見類別。",
+    "opinion.text_kept.department": "✅ 已記下您寫的意見（{count} 字），不用再傳一遍。請點上方按鈕選擇科室；不清楚是哪個科室，就點「不指定科室」。",
     "opinion.words_needed": "請用文字寫下您的意見（不超過 {limit} 字）：只有表情或標點，看不出反映的是什麼問題，也無法答覆。前面選好的都還在。",
     "opinion.too_long": "內容有 {count} 字，超過 {limit} 字的上限。請刪減後重新傳送（不會自動截斷）。",
     "opinion.too_long_added": "補充後共 {count} 字，超過 {limit} 字的上限，這段沒有加上。可以點「完成，預覽」後用「修改文字」重寫全文。",

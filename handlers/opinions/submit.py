@@ -465,8 +465,39 @@ async def _department_chosen(
         await refuse(update, context, "stale_button")
         return CHOOSING_DEPARTMENT
     draft.department_id = now
+    if draft.text:  # written already, at the category or department step (_words_typed_early)
+        if draft.reviewed or len(draft.photos) >= opinions.MAX_PHOTOS:
+            return await show_preview(update, context)
+        return await ask_for_photos(update, context)
     await _say(update, context, "opinion.write", edit=True, limit=settings(context).opinion_max_chars)
     return WRITING
+
+
+# A guest's words typed where a category or a department was asked, from this many characters
+# on, are the opinion itself: someone who scans the lobby poster writes what happened first,
+# and the hint left it in the chat, to be typed again after two taps. Shorter ones (挂号处,
+# 不知道) are a guess at a button, and get the hint; so do a receipt code or a link pasted there.
+EARLY_WORDS = 10
+
+
+def _words_typed_early(state: str, key: str):
+    async def kept(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> str | None:
+        draft, text = _draft(update, context), typed.strip()
+        if draft is None or not draft.public or len(text) < EARLY_WORDS or not opinions.has_words(text):
+            return None
+        if opinions.looks_like_receipt(text) or "t.me/" in text or "://" in text:
+            return None
+        written = f"{draft.text}\n{text}" if draft.text else text  # a second message adds to the first
+        limit = settings(context).opinion_max_chars
+        if len(written) > limit:  # never cut: said, and nothing of it kept
+            await _say(update, context, "opinion.too_long", count=len(written), limit=limit)
+            return state
+        draft.text = written
+        await _forget_typed(update, context, draft)  # read into the draft: it leaves the chat
+        await _say(update, context, key, count=len(written))
+        return state
+
+    return kept
 
 
 @requires(*MEMBERS, GUEST)
@@ -934,7 +965,11 @@ def submission_conversation() -> ConversationHandler:
                 CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
                 # a guest from the poster types too: the step's own answer is theirs as well
                 typed_choice.handler(
-                    _categories_offered, _typed(_category_chosen), roles=BOX_USERS, on_hint=_hinted
+                    _categories_offered,
+                    _typed(_category_chosen),
+                    roles=BOX_USERS,
+                    on_hint=_hinted,
+                    unmatched=_words_typed_early(CHOOSING_CATEGORY, "opinion.text_kept.category"),
                 ),
             ],
             CHOOSING_DEPARTMENT: [
@@ -946,6 +981,7 @@ def submission_conversation() -> ConversationHandler:
                     "choice.department",
                     roles=BOX_USERS,
                     on_hint=_hinted,
+                    unmatched=_words_typed_early(CHOOSING_DEPARTMENT, "opinion.text_kept.department"),
                 ),
             ],
             WRITING: [
