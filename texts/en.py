@@ -974,6 +974,7 @@ MESSAGES = {
     "order.btn.send_back": "↩️ Send back",
     "order.usage": "Issue a supervision order:\n<code>/order institution deadline text</code>\n<code>/order institution #problem deadline text</code> (on an existing problem)\nA deadline like 2026-12-31 or 10个工作日.\nInstitutions: {institutions}",
     "order.unknown_institution": "No institution called “{name}”. Institutions: {institutions}",
+    "order.which_institution": "“{name}” could be several institutions: {institutions}. Please say which one.",
     "order.bad_deadline": "I cannot read the deadline “{typed}”: write 2026-12-31 or 10个工作日, not before today.",
     "order.issued": "⚑ Order “{title}” issued to {institution}, due {deadline}; its office and leaders were told ({count} people).",
     "order.issued_department": "⚑ Order “{title}” issued to {institution}, due {deadline}; its office, leaders and the responsible department were told ({count} people).",

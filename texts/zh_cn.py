@@ -986,6 +986,7 @@ MESSAGES = {
     "order.btn.send_back": "↩️ 退回整改",
     "order.usage": "下达督办：\n<code>/order 单位 期限 内容</code>\n<code>/order 单位 #问题编号 期限 内容</code>（对已有问题督办）\n期限如 2026-12-31 或 10个工作日。\n单位：{institutions}",
     "order.unknown_institution": "没有叫“{name}”的单位。单位：{institutions}",
+    "order.which_institution": "“{name}”可以指好几个单位：{institutions}。请写出是哪一个。",
     "order.bad_deadline": "看不懂期限“{typed}”，请写成 2026-12-31 或 10个工作日，且不早于今天。",
     "order.issued": "⚑ 已向{institution}下达督办“{title}”，期限 {deadline}；已通知该单位活动办和班子成员 {count} 人。",
     "order.issued_department": "⚑ 已向{institution}下达督办“{title}”，期限 {deadline}；已通知该单位活动办、班子成员和责任科室 {count} 人。",

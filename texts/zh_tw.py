@@ -974,6 +974,7 @@ MESSAGES = {
     "order.btn.send_back": "↩️ 退回整改",
     "order.usage": "下達督辦：\n<code>/order 單位 期限 內容</code>\n<code>/order 單位 #問題編號 期限 內容</code>（對已有問題督辦）\n期限如 2026-12-31 或 10個工作日。\n單位：{institutions}",
     "order.unknown_institution": "沒有叫「{name}」的單位。單位：{institutions}",
+    "order.which_institution": "「{name}」可以指好幾個單位：{institutions}。請寫出是哪一個。",
     "order.bad_deadline": "看不懂期限「{typed}」，請寫成 2026-12-31 或 10個工作日，且不早於今天。",
     "order.issued": "⚑ 已向{institution}下達督辦「{title}」，期限 {deadline}；已通知該單位活動辦和班子成員 {count} 人。",
     "order.issued_department": "⚑ 已向{institution}下達督辦「{title}」，期限 {deadline}；已通知該單位活動辦、班子成員和責任科室 {count} 人。",
