@@ -117,6 +117,7 @@ async def test_a_guest_who_writes_first_does_not_write_twice(running_bot, client
     assert "不指定科室" in told[-1].text and "37 字" in told[-1].text  # the second adds to the first
     asked = await guest.press("门诊部")
     assert "可以发送图片" in asked[-1].text  # not 请输入意见内容 again
+    assert not [m for m in guest.inbox if "这条意见是关于哪个科室" in (m.text or "")]  # asked, answered
     preview = await guest.press("完成，预览")
     assert "老人差点摔倒！！\n还有，晚上没人拖地。" in preview[-1].text
     chat = server.api.chats[guest.id].messages.values()

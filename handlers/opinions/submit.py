@@ -468,7 +468,7 @@ async def _department_chosen(
     if draft.text:  # written already, at the category or department step (_words_typed_early)
         if draft.reviewed or len(draft.photos) >= opinions.MAX_PHOTOS:
             return await show_preview(update, context)
-        return await ask_for_photos(update, context)
+        return await ask_for_photos(update, context, edit=True)  # the question asked, answered
     await _say(update, context, "opinion.write", edit=True, limit=settings(context).opinion_max_chars)
     return WRITING
 
@@ -523,7 +523,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     return await ask_for_photos(update, context)
 
 
-async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool = False) -> int:
     draft = _draft(update, context)
     lang = language(update, context)
     await _say(
@@ -531,6 +531,7 @@ async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         context,
         "opinion.photos",
         buttons=[[_button(lang, "opinion.btn.photos_done", draft_stem(OPINION_PHOTOS_DONE))]],
+        edit=edit,
         count=len(draft.photos),
         limit=opinions.MAX_PHOTOS,
     )
