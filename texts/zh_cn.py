@@ -750,7 +750,7 @@ MESSAGES = {
     "evaluation.submitted": "已提交《{title}》的评议，谢谢！您的选择不与您的名字一起保存，凑够 {k} 人后才打乱写入；在此之前机器人若重启，评议会丢失，您会收到提醒，可以重新评议。",
     "evaluation.submitted_slip": "已提交《{title}》的评议，谢谢！不记录您是谁，凑够 {k} 张后才打乱写入；在此之前机器人若重启，评议会丢失，这张票也还没用掉：请重新扫码再评。",
     "evaluation.no_rating": "已经参加过的，不必再评。若评议中途机器人重启过，进度已丢失：请发送 /evaluate 重新开始。",
-    "evaluation.slip_no_rating": "已经参加过评议的，这张评议票已用完，不必再评。若评议中途机器人重启过，进度已丢失：请重新扫描评议票上的二维码。",
+    "evaluation.slip_no_rating": "如果您已经点过“提交”，评议已经收到，这张评议票已用完，不必再评。如果还没提交时机器人重启过，进度已丢失：请重新扫描评议票上的二维码。",
     "evaluation.none": "目前没有等您参加的民主评议。",
     "evaluation.choose": "请选择要参加的民主评议：",
     "evaluation.no_sheets": "还没有发起过民主评议。发送 /newsheet 发起。",

@@ -738,7 +738,7 @@ MESSAGES = {
     "evaluation.submitted": "已提交《{title}》的評議，謝謝！您的選擇不與您的名字一起保存，湊夠 {k} 人後才打亂寫入；在此之前機器人若重新啟動，評議會遺失，您會收到提醒，可以重新評議。",
     "evaluation.submitted_slip": "已提交《{title}》的評議，謝謝！不記錄您是誰，湊夠 {k} 張後才打亂寫入；在此之前機器人若重新啟動，評議會遺失，這張票也還沒用掉：請重新掃碼再評。",
     "evaluation.no_rating": "已經參加過的，不必再評。若評議中途機器人重新啟動過，進度已遺失：請發送 /evaluate 重新開始。",
-    "evaluation.slip_no_rating": "已經參加過評議的，這張評議票已用完，不必再評。若評議中途機器人重新啟動過，進度已遺失：請重新掃描評議票上的 QR 碼。",
+    "evaluation.slip_no_rating": "如果您已經點過「提交」，評議已經收到，這張評議票已用完，不必再評。如果還沒提交時機器人重新啟動過，進度已遺失：請重新掃描評議票上的 QR 碼。",
     "evaluation.none": "目前沒有等您參加的民主評議。",
     "evaluation.choose": "請選擇要參加的民主評議：",
     "evaluation.no_sheets": "還沒有發起過民主評議。發送 /newsheet 發起。",
