@@ -95,15 +95,14 @@ def status_name(lang: str, status: str) -> str:
     return say(lang, f"opinion.status.{status}")
 
 
-def status_text(lang: str, db, opinion: Opinion) -> str:
+def status_text(lang: str, db, opinion: Opinion, public: bool = False) -> str:
     """An opinion's status follows its problem once it is on the list (已列为问题 #N · 整改中)."""
     problem_id = problems.problem_of_opinion(db, opinion.id)
     problem = problems.get(db, problem_id) if problem_id else None
     if problem is None or opinion.status == opinions.DUPLICATE:
         return status_name(lang, opinion.status)
-    return say(
-        lang, "opinion.status.listed", id=problem.id, state=say(lang, f"problem.status.{problem.status}")
-    )
+    state = ledger.status_name(lang, problem.status, public)
+    return say(lang, "opinion.status.listed", id=problem.id, state=state)
 
 
 def card_lines(
@@ -246,8 +245,8 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
         ]
     public = current_person(update, context) is None
     thread = opinions.thread(db, opinion.id)
-    lines = card_lines(lang, opinion, thread, status_text(lang, db, opinion), public)
-    lines[1:1] = life_lines(lang, db, opinion)
+    lines = card_lines(lang, opinion, thread, status_text(lang, db, opinion, public), public)
+    lines[1:1] = life_lines(lang, db, opinion, public)
     if _waiting_for_batch(db, opinion.id):
         lines.append(say(lang, worded_for(update, context, "receipt.waiting")))
     lookback = _open_lookback(db, opinion.id)
@@ -307,7 +306,7 @@ def problem_lines(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str
     return ["", say(lang, "receipt.problem"), ledger.summary_line(context, lang, problem)]
 
 
-def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
+def life_lines(lang: str, db, opinion: Opinion, public: bool = False) -> list[str]:
     """What became of the opinion once it was listed: the problem, who fixes it by when, how far
     it got, its closure, every look-back and its result; as the ledger shows everyone."""
     problem_id = problems.problem_of_opinion(db, opinion.id)
@@ -320,7 +319,7 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
             "receipt.life.problem",
             id=problem.id,
             title=problem.title,
-            state=say(lang, f"problem.status.{problem.status}"),
+            state=ledger.status_name(lang, problem.status, public),
         )
     ]
     if problem.department and problem.deadline:
