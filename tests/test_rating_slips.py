@@ -125,5 +125,5 @@ async def test_a_second_tap_on_submit_tells_the_holder_the_rating_arrived(
     assert "已提交" in (await holder.callback_answer())["text"]
     await holder.press_data(review.message_id, submit)
     again = (await holder.callback_answer())["text"]
-    assert again.startswith("如果您已经点过“提交”，评议已经收到"), again
+    assert again.startswith("如果您已经参加过评议（点过“提交”），评议已经收到"), again
     assert len(again) <= 200  # a pop-up's limit
