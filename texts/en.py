@@ -1061,7 +1061,7 @@ MESSAGES = {
     "upward.state.submitted": "sent, waiting for the supervisors",
     "upward.state.returned": "returned: improve it and send it again",
     "upward.state.accepted": "accepted",
-    "upward.status": "📨 “{title}” · due {due}\naccepted {accepted} · to review {submitted} · returned {returned} · not sent {missing}\nlate: {late}",
+    "upward.status": "📨 “{title}” · due {due}\naccepted {accepted} · to review {submitted} · returned {returned} · not sent {missing}\nto review: {waiting}\nnot sent: {not_sent}\nlate: {late}",
     "cmd.appraisal": "open an appraisal of every institution's leadership: /appraisal closing-date title",
     "appraisal.usage": "Open an appraisal (subjects: every institution's leadership team; raters: supervisors and commission leaders):\n<code>/appraisal closing-date title</code>",
     "appraisal.created": "“{title}” is open: {count} subjects, {raters} raters, closing {closes}. Raters use /evaluate; the body's office sees the results after it closes.",

@@ -1073,7 +1073,7 @@ MESSAGES = {
     "upward.state.submitted": "已报送，待督导组审核",
     "upward.state.returned": "已退回，请完善后重新报送",
     "upward.state.accepted": "已审核通过",
-    "upward.status": "📨 《{title}》 · 期限 {due}\n已通过 {accepted} · 待审核 {submitted} · 退回 {returned} · 未报送 {missing}\n逾期未报：{late}",
+    "upward.status": "📨 《{title}》 · 期限 {due}\n已通过 {accepted} · 待审核 {submitted} · 退回 {returned} · 未报送 {missing}\n待审核：{waiting}\n未报送：{not_sent}\n逾期未报：{late}",
     "cmd.appraisal": "发起各单位述职评议：/appraisal 截止 标题",
     "appraisal.usage": "发起述职评议（评议对象为各单位领导班子，由督导组、委领导评议）：\n<code>/appraisal 截止日期 标题</code>\n如 <code>/appraisal 2026-12-20 2026年度述职评议</code>",
     "appraisal.created": "已发起《{title}》：{count} 个评议对象，{raters} 人评议，{closes} 截止。评议人可发送 /evaluate 评议；结果在截止后由本单位活动办查看。",

@@ -1061,7 +1061,7 @@ MESSAGES = {
     "upward.state.submitted": "已報送，待督導組審核",
     "upward.state.returned": "已退回，請完善後重新報送",
     "upward.state.accepted": "已審核通過",
-    "upward.status": "📨 《{title}》 · 期限 {due}\n已通過 {accepted} · 待審核 {submitted} · 退回 {returned} · 未報送 {missing}\n逾期未報：{late}",
+    "upward.status": "📨 《{title}》 · 期限 {due}\n已通過 {accepted} · 待審核 {submitted} · 退回 {returned} · 未報送 {missing}\n待審核：{waiting}\n未報送：{not_sent}\n逾期未報：{late}",
     "cmd.appraisal": "發起各單位述職評議：/appraisal 截止 標題",
     "appraisal.usage": "發起述職評議（評議對象為各單位領導班子，由督導組、委領導評議）：\n<code>/appraisal 截止日期 標題</code>\n如 <code>/appraisal 2026-12-20 2026年度述職評議</code>",
     "appraisal.created": "已發起《{title}》：{count} 個評議對象，{raters} 人評議，{closes} 截止。評議人可發送 /evaluate 評議；結果在截止後由本單位活動辦查看。",
