@@ -128,6 +128,34 @@ async def test_a_guest_who_writes_first_does_not_write_twice(running_bot, client
     assert any("厕所一直漏水" in (m.text or "") for m in await office.send("/inbox"))
 
 
+async def test_one_photo_prompt_stands_in_the_chat_however_many_photos_came(
+    running_bot, client, invited, server
+):
+    """Each photo was answered with a new prompt and the last one lost its button: with the photo
+    itself gone from the chat, a patient read 已添加 0 张 … 不需要图片就点下方按钮 over 已添加 1 张,
+    the first pointing at a button that was not there."""
+    import io
+
+    from PIL import Image
+
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(909, "病人家属")
+    await guest.send(f"/start {code}")
+    await guest.press("就医环境")
+    await guest.press("门诊部")
+    await guest.send("候诊区的空调坏了，很热。")
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
+    for _ in range(2):
+        await guest.send_file(photo.getvalue(), "photo.jpg", kind="photo")
+    chat = server.api.chats[guest.id].messages.values()
+    prompts = [m["text"] for m in chat if "可以发送图片" in str(m.get("text"))]
+    assert len(prompts) == 1 and "已添加 2 张" in prompts[0], prompts
+    preview = await guest.press("完成，预览")
+    assert "图片：2 张" in preview[-1].text
+
+
 async def test_a_guest_reaches_nothing_else(running_bot, client, invited):
     office = await join(client, invited, 103, "王芳")
     await open_box(office)

@@ -572,7 +572,17 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
         return ADDING_PHOTOS
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
+    await _drop_prompt(update, context, draft)
     return await ask_for_photos(update, context)
+
+
+async def _drop_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    """The photo step's prompt goes when the next one comes below the photo: stripped of its
+    button it stayed, and with an anonymous photo gone from the chat a patient read 已添加 0 张 …
+    不需要图片就点下方按钮 right over 已添加 1 张, pointing at a button that was no longer there."""
+    if draft.prompt is not None:
+        old, draft.prompt = draft.prompt, None
+        await forgetting.forget_now(context.application, update.effective_chat.id, [old])
 
 
 async def _take_photo(
