@@ -653,17 +653,22 @@ def handler(
     hint_key: str = HINT,
     roles: frozenset[str] = MEMBERS,
     on_hint: OnHint | None = None,
+    unmatched: Chosen | None = None,
 ) -> MessageHandler:
     """A MessageHandler for a step whose typed answers go beyond the buttons on the screen (a
     kind typed in another language): `options` gives {label: value}, `chosen` proceeds as the
-    button would. Unmatched text keeps the step and says how to answer. `roles` are the step's
-    own (as its button handler declares them)."""
+    button would. Unmatched text goes to `unmatched`, which may take it (returning the next
+    state); otherwise the step stays and says how to answer. `roles` are the step's own (as its
+    button handler declares them)."""
 
     @requires(*roles)
     async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE):
         offered_here = options(update, context)
         value = match(update.message.text, offered_here)
         if value is None:
+            taken = await unmatched(update, context, update.message.text) if unmatched else None
+            if taken is not None:
+                return taken
             await _hint(update, context, hint_key, on_hint, offered_here)
             return None  # the conversation stays at this step
         return await chosen(update, context, value)

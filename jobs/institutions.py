@@ -27,7 +27,7 @@ from telegram.ext import Application
 
 import services as held
 from services import Services
-from storage import anonymous_pool, backups, evaluations, invitations, public_box, surveys
+from storage import anonymous_pool, backups, evaluations, invitations, names, public_box, surveys
 from storage import institutions as directory
 from storage.clock import clock
 from storage.db import open_database
@@ -296,11 +296,33 @@ def slip_rater_view(app, telegram_user_id: int):
 
 
 def view_named(app, name: str):
+    """The view of the institution so named, or of the one institution that alone fits the
+    name as people say it (`named_like`)."""
     units = units_of(app)
     if units is None:
         return None
     institution_id = units.by_name.get(name)
+    if institution_id is None:
+        fitting = named_like(app, name)
+        institution_id = fitting[0].id if len(fitting) == 1 else None
     return units.views.get(institution_id) if institution_id is not None else None
+
+
+def named_like(app, name: str) -> list[Institution]:
+    """The institutions (not the body) whose name starts with the name typed, or failing that
+    holds it: a county's supervisor says 城关镇 for 城关镇卫生院. What is done with the one found
+    is previewed with its whole name before 确认."""
+    units, said = units_of(app), names.normalise(name)
+    if units is None or not said:
+        return []
+    found = [
+        unit for unit in map(institution_of, units.views.values()) if unit is not None and not unit.is_body
+    ]
+    for fits in (str.startswith, str.__contains__):
+        fitting = [unit for unit in found if fits(names.normalise(unit.name), said)]
+        if fitting:
+            return sorted(fitting, key=lambda unit: unit.name)
+    return []
 
 
 def unit(view) -> Institution:

@@ -18,13 +18,16 @@ from telegram.ext import Application
 from jobs import delivery, institutions, opinion_batches, sweeper
 from sandbox import demo_campaign, demo_county
 from sandbox.app import Demo, SandboxServer
-from storage import invitations, outbox, people
+from storage import invitations, outbox, people, public_box
 from storage.clock import clock
 from storage.dates import is_working_day, next_working_day
 
 log = logging.getLogger(__name__)
 LANGUAGE = "zh-hans"
 OPENING = time(9, 30)  # a first demo starts in office hours, whatever the hour outside
+# Someone off the roster who scanned the lobby poster (群众意见箱): the public's side of the box,
+# played like anyone else's chat; the picker lists them after the roster.
+PATIENT_ID, PATIENT_NAME, PATIENT_GROUP = 9001, "患者家属", "群众 · 扫了大厅海报"
 
 
 def prepare(app: Application, server: SandboxServer) -> None:
@@ -51,6 +54,8 @@ def prepare(app: Application, server: SandboxServer) -> None:
     _save_offset(offset_file)
     for telegram_id, person in _players(app):
         server.api.user(telegram_id, person.name, LANGUAGE)
+    server.api.user(PATIENT_ID, PATIENT_NAME, LANGUAGE)
+    public_box.ensure(db, clock.now().astimezone(settings.timezone).date())  # the poster in the hall
     server.api.now = lambda: clock.now().timestamp()
     server.demo = Demo(
         people=lambda: roster_with_chats(app, server.api),
@@ -72,6 +77,9 @@ async def join(app: Application, server: SandboxServer) -> None:
     for telegram_id, person, unit in _players_by_unit(app):
         code = codes.get((id(unit), person.id))
         await server.api.user_text(telegram_id, f"/start {code}" if code else "/start")
+    box = public_box.get(app.bot_data["db"])
+    if box is not None:  # the patient's chat opens where scanning the poster leads
+        await server.api.user_text(PATIENT_ID, f"/start {box.code}")
 
 
 async def advance(app: Application, step: timedelta) -> None:
@@ -144,7 +152,8 @@ def roster_with_chats(app: Application, api) -> list[dict]:
     found = _roster(app)
     for row in found:
         api.user(row["id"], row["name"], LANGUAGE)  # a chat it already has is kept as it is
-    return found
+    patient = {"id": PATIENT_ID, "name": PATIENT_NAME, "department": PATIENT_GROUP, "roles": ["public"]}
+    return [*found, patient]
 
 
 def _group(app: Application, person: people.Person, unit) -> str:

@@ -55,7 +55,15 @@ async def test_a_restarted_demo_keeps_its_people_and_its_clock(tmp_path):
             assert datetime.fromisoformat((await answer.json())["now"]) >= moved
         async with http.get(f"{url.address}/sandbox/people") as answer:
             people = (await answer.json())["people"]
-        assert len(people) == 22 + 11  # the hospital, and the county around it (sandbox/demo_county.py)
+        # the hospital, the county around it (sandbox/demo_county.py), and a patient off the roster
+        assert len(people) == 22 + 11 + 1
+        patient = people[-1]
+        assert (patient["name"], patient["roles"]) == ("患者家属", ["public"])
+        async with http.get(
+            f"{url.address}/sandbox/users/{patient['id']}/timeline", params={"after": 1, "wait": 10}
+        ) as answer:
+            scanned = [e["message"].get("text", "") for e in (await answer.json())["entries"]]
+        assert any("群众意见箱" in text for text in scanned), scanned  # where the lobby poster leads
         chen = next(p for p in people if p["name"] == "陈刚")
         async with http.get(
             f"{url.address}/sandbox/users/{chen['id']}/timeline", params={"after": 1, "wait": 10}

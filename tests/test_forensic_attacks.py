@@ -540,7 +540,7 @@ async def test_nothing_on_disk_or_in_the_logs_names_a_guest(
     receipt = await guest_submits(guest, code, "挂号窗口只开一个，排队一小时")
     await opinion_batches.release_to_office(fast_bot.app)
     await guest.send(f"/receipt {receipt}")
-    await guest.press("回复活动办")
+    await guest.press("继续留言")
     await guest.send("补充：周一早上最严重")
     await guest.send(f"/start {link}")
     await guest.press("是")

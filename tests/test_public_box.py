@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import RECEIPT, join
+from conftest import RECEIPT, join, submit_opinion
 
 from jobs import opinion_batches
 from storage import public_box
@@ -59,8 +59,8 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     await office.send("已约谈挂号窗口负责人，增加窗口。")
     card = await guest.send(f"/receipt {receipt}")
     assert "已约谈挂号窗口负责人" in card[-1].text
-    await guest.press("回复活动办")
-    assert "下一批次" in (await guest.send("谢谢，周一再去看看。"))[-1].text
+    await guest.press("继续留言")
+    assert "下次集中查看" in (await guest.send("谢谢，周一再去看看。"))[-1].text
     await opinion_batches.release_to_office(running_bot.app)
     assert any("周一再去看看" in (m.text or "") for m in await office.send("/inbox"))
     # nothing on disk knows the guest: not their id, in any table, the WAL or the log of updates
@@ -68,6 +68,92 @@ async def test_a_guest_submits_through_the_poster_and_follows_the_receipt(runnin
     files = b"".join(p.read_bytes() for p in running_bot.db_path.parent.glob("rectify.db*"))
     for form in (str(GUEST_ID).encode(), GUEST_ID.to_bytes(6, "big"), GUEST_ID.to_bytes(8, "big")):
         assert form not in files
+
+
+async def test_a_guest_is_spoken_to_in_the_posters_words(running_bot, client, invited):
+    """A patient's family member does not know the 活动办 (the campaign's office: the poster
+    calls it 整改工作办公室) nor its 批次: the receipt, the write-back and the offer of a
+    notice said 回复活动办, 活动办会在下一批次看到, 最迟到下一次批次时间."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(907, "病人家属")
+    receipt = await guest_submits(guest, code, "挂号窗口排队太长😡！！能不能多开一个窗口？？")
+    seen = list(guest.inbox)
+    seen += await guest.press("有回复时通知我")
+    seen += await guest.press("取消")
+    await opinion_batches.release_to_office(running_bot.app)
+    await office.send("/inbox")
+    await office.press("回复")
+    await office.send("已增开一个挂号窗口。")
+    card = await guest.send(f"/receipt {receipt}")
+    assert "— 整改工作办公室（" in card[-1].text and "已增开一个挂号窗口" in card[-1].text
+    seen += card
+    seen += await guest.press("继续留言")
+    seen += await guest.send("谢谢，下周再去看看。")
+    for message in seen:
+        for words in (message.text or "", *message.labels()):
+            assert "活动办" not in words and "批次" not in words, words
+    # staff, who know their office, are still told of it by name
+    staff = await join(client, invited, 101, "张伟")
+    card = await staff.send(f"/receipt {await submit_opinion(staff, '会议太多。')}")
+    assert "✍️ 回复活动办" in card[-1].labels()
+
+
+async def test_a_guest_who_writes_first_does_not_write_twice(running_bot, client, invited, server):
+    """Someone who scans the poster writes what happened before any tap: the words typed at the
+    category step were answered 请点上方按钮选择 and left in the chat, to be typed again two taps
+    later. They are the opinion now, and leave the chat as an opinion's words do."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(908, "病人家属")
+    await guest.send(f"/start {code}")
+    pasted = await guest.send("PV2X-1SM0-NCZW-MZ76-0H0Y")  # a receipt code is no opinion
+    assert pasted[-1].text == say("zh-CN", "choice.hint")
+    told = await guest.send("住院部3楼厕所一直漏水😡，地上很滑，老人差点摔倒！！")
+    assert told[-1].text == say("zh-CN", "opinion.text_kept.category", count=26)
+    await guest.press("就医环境")
+    assert (await guest.send("挂号处"))[-1].text == say("zh-CN", "choice.department")  # a guess at a button
+    told = await guest.send("还有，晚上没人拖地。")
+    assert "不指定科室" in told[-1].text and "37 字" in told[-1].text  # the second adds to the first
+    asked = await guest.press("门诊部")
+    assert "可以发送图片" in asked[-1].text  # not 请输入意见内容 again
+    assert not [m for m in guest.inbox if "这条意见是关于哪个科室" in (m.text or "")]  # asked, answered
+    preview = await guest.press("完成，预览")
+    assert "老人差点摔倒！！\n还有，晚上没人拖地。" in preview[-1].text
+    chat = server.api.chats[guest.id].messages.values()
+    typed = [m for m in chat if m["from"]["id"] == guest.id and "漏水" in str(m.get("text"))]
+    assert typed == []  # read into the draft: gone from the chat, as the text step's words are
+    await guest.press("提交")
+    await opinion_batches.release_to_office(running_bot.app)
+    assert any("厕所一直漏水" in (m.text or "") for m in await office.send("/inbox"))
+
+
+async def test_one_photo_prompt_stands_in_the_chat_however_many_photos_came(
+    running_bot, client, invited, server
+):
+    """Each photo was answered with a new prompt and the last one lost its button: with the photo
+    itself gone from the chat, a patient read 已添加 0 张 … 不需要图片就点下方按钮 over 已添加 1 张,
+    the first pointing at a button that was not there."""
+    import io
+
+    from PIL import Image
+
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    guest = await client.user(909, "病人家属")
+    await guest.send(f"/start {code}")
+    await guest.press("就医环境")
+    await guest.press("门诊部")
+    await guest.send("候诊区的空调坏了，很热。")
+    photo = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(photo, "JPEG")
+    for _ in range(2):
+        await guest.send_file(photo.getvalue(), "photo.jpg", kind="photo")
+    chat = server.api.chats[guest.id].messages.values()
+    prompts = [m["text"] for m in chat if "可以发送图片" in str(m.get("text"))]
+    assert len(prompts) == 1 and "已添加 2 张" in prompts[0], prompts
+    preview = await guest.press("完成，预览")
+    assert "图片：2 张" in preview[-1].text
 
 
 async def test_a_guest_reaches_nothing_else(running_bot, client, invited):

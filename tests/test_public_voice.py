@@ -178,6 +178,29 @@ async def test_a_guest_receipt_offers_the_ledger_once_published(running_bot, cli
     assert "看整改台账" not in (await staff.send(f"/receipt {receipt}"))[-1].labels()
 
 
+async def test_a_guest_reads_where_a_problem_stands_in_plain_words(running_bot, client, invited, db):
+    """The published ledger told a patient 待接单, 已下单, 申请销号, 已销号: the office's workflow
+    (已下单 reads as 'ordered'). A guest reads the same states in words anyone knows, in the
+    ledger, a problem's card and the receipt of the opinion it came from; staff keep theirs."""
+    office = await join(client, invited, 103, "王芳")
+    code = await open_box(office)
+    public_box.publish_ledger(db, True, None)
+    ids = _ledger_problems(db)
+    guest = await client.user(FIRST_GUEST + 97, "病人家属")
+    receipt = await guest_submits(guest, code, "挂号窗口太少。", department="门诊部")
+    await opinion_batches.release_to_office(running_bot.app)
+    [opinion_id] = [r[0] for r in db.execute("select id from opinions")]
+    problems.create(db, "挂号窗口太少", None, opinion_ids=(opinion_id,))
+    page = " ".join(m.text or "" for m in await guest.send("/ledger"))
+    card = " ".join(m.text or "" for m in await guest.press(f"#{ids['shown']}"))
+    followed = (await guest.send(f"/receipt {receipt}"))[-1].text
+    for seen in (page, card, followed):
+        assert "待领导认领" in seen and "待接单" not in seen, seen
+    assert "✅已完成" in page and "已销号" not in page
+    staff = await join(client, invited, 101, "张伟")
+    assert "待接单" in " ".join(m.text or "" for m in await staff.send("/ledger"))
+
+
 # ---- where guests came in, bounded ----------------------------------------------------------
 
 

@@ -187,9 +187,12 @@ async def test_the_public_answers_through_the_link_once_each(running_bot, client
         await guest.press(("满意", "一般")[n % 2])
         await guest.press("跳过")
         await guest.press(str(4 + n % 2))
-        await guest.send(f"挂号太慢 {n}")
+        offered = await guest.send(f"挂号太慢 {n}")
+        # the poster's name for the office: a patient does not know the 活动办
+        assert any("整改工作办公室会像处理其他意见一样" in (m.text or "") for m in offered)
         await guest.press("也送到意见箱（匿名）" if n == 0 else "只作为问卷回答")
-        await guest.press("提交")
+        submitted = await guest.press("提交")
+        assert not any("活动办" in (m.text or "") or "批次" in (m.text or "") for m in submitted)
         assert "已提交问卷" in (await guest.callback_answer())["text"]
         [shown] = [m for m in guest.inbox if m.message_id == welcome[0].message_id]
         assert shown.text == welcome[0].text and shown.buttons == welcome[0].buttons  # as it was

@@ -99,3 +99,31 @@ async def test_slips_vote_once_each_and_count_as_their_own_group(running_bot, cl
         say("zh-CN", "evaluation.slip_used"),
         say("zh-CN", "evaluation.closed"),
     )
+
+
+async def test_a_second_tap_on_submit_tells_the_holder_the_rating_arrived(
+    running_bot, client, db, monkeypatch
+):
+    """A 服务对象代表 taps 提交 twice (a phone's double tap): the second pop-up read
+    已经参加过评议的，这张评议票已用完……若评议中途机器人重启过，进度已丢失：请重新扫描, just after
+    her thanks, which sent her back to the slip, to be told it was used."""
+    clock.freeze(at(OPENED, 10))
+    roster.apply(db, roster.parse(ROSTER.encode()), None)
+    waiting = [p.id for p in invitations.unbound(db)]
+    codes = {i.person.name: i.code for i in invitations.issue(db, waiting, 14)}
+    office = await join(client, codes, 900, "王芳")
+    preview = await office.send("/newsheet 行风评议 | 李娜 | 2026-12-11 17:30 | 门诊部")
+    sheet_id = int(re.search(r"#(\d+)", (await office.press("确认发出", message=preview[-1]))[-1].text)[1])
+    [code] = evaluations.issue_slips(db, sheet_id, 1, running_bot.app.bot_data["keys"])
+    holder = await client.user(7_200, "服务对象代表")
+    await holder.send(f"/start {evaluations.SLIP_PREFIX}{code}")
+    for _ in range(5):
+        await holder.press("好")
+    review = next(m for m in reversed(holder.inbox) if "✅ 提交" in m.labels())
+    submit = next(b["callback_data"] for row in review.buttons for b in row if b["text"] == "✅ 提交")
+    await holder.press_data(review.message_id, submit)
+    assert "已提交" in (await holder.callback_answer())["text"]
+    await holder.press_data(review.message_id, submit)
+    again = (await holder.callback_answer())["text"]
+    assert again.startswith("如果您已经参加过评议（点过“提交”），评议已经收到"), again
+    assert len(again) <= 200  # a pop-up's limit

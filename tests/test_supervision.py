@@ -661,3 +661,21 @@ async def test_the_supervisors_keyboard_opens_with_the_roll_up(fast_bot, fast_cl
         menu = people[name].menu()
         assert menu[0] == "🏛 各单位汇总" and len(menu) == 7 and menu[-1] == "⋯ 更多", menu
     assert people["甲办"].menu()[:2] == ["📝 提意见", "📋 整改台账"]  # the other roles' order as it was
+
+
+async def test_reports_names_who_has_not_sent_and_what_waits_for_review(fast_bot, fast_client, db_path):
+    """/reports said 待审核 1 · 未报送 1 and, until the date had passed, 逾期未报：— : a supervisor on
+    a phone could not tell whom to chase, nor whose report waited for her, without waiting for
+    the date or scrolling back to the arrivals."""
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor, office_a = people["周督导"], people["甲办"]
+    today = clock.now().astimezone(fast_bot.app.bot_data["settings"].timezone).date()
+    await confirmed(supervisor, f"/askreport {(today + timedelta(days=3)).isoformat()} 整改落实情况专题报告")
+    before = (await supervisor.send("/reports"))[-1].text
+    assert "未报送：乙医院、甲医院" in before, before  # by name
+    notice = await office_a.wait_for("上级要求报送")
+    preview = await office_a.press("报送本单位综合报告", message=notice)
+    await office_a.press("确认报送", message=preview[-1])
+    await supervisor.wait_for("甲医院报送了")
+    after = (await supervisor.send("/reports"))[-1].text
+    assert "待审核：甲医院" in after and "未报送：乙医院" in after and "逾期未报：—" in after, after

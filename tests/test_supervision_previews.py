@@ -123,3 +123,21 @@ async def test_an_appraisal_is_previewed_with_its_subjects_and_raters(fast_bot, 
     opened = await supervisor.press("确认发起", message=preview)
     assert any("已发起《年度述职评议》" in (m.text or "") for m in opened), [m.text for m in opened]
     assert len(evaluations.open_sheets(fast_bot.db)) == 1
+
+
+async def test_an_order_to_an_institution_named_as_people_say_it(fast_bot, fast_client, db_path):
+    """A county's supervisor says 城关镇 for 城关镇卫生院 and 河口乡 for 河口乡卫生院: /order 城关镇 …
+    was refused with 没有叫“城关镇”的单位. A name that only one institution's starts with (or holds)
+    is that institution, shown whole in the preview before 确认下达; one that fits several, or
+    the body itself, is still refused with the list."""
+    people = await everyone_joins(fast_client, county(fast_bot.db, db_path))
+    supervisor = people["周督导"]
+    preview = (await supervisor.send("/order 甲 10个工作日 门诊挂号排长队，限期解决"))[-1]
+    assert "将向甲医院下达督办" in preview.text and preview.labels() == ["✅ 确认下达", "取消"], preview.text
+    issued = await supervisor.press("确认下达", message=preview)
+    assert "已向甲医院下达督办" in issued[-1].text, issued[-1].text
+    several = (await supervisor.send("/order 医院 10个工作日 病房卫生差"))[-1]
+    assert several.text == "“医院”可以指好几个单位：乙医院、甲医院。请写出是哪一个。", several.text
+    body = (await supervisor.send("/order 卫生健康局 10个工作日 病房卫生差"))[-1]
+    assert body.text.startswith("没有叫“卫生健康局”的单位") and not body.buttons, body.text
+    assert len(orders.open_orders(fast_bot.db)) == 1  # the first only

@@ -697,7 +697,10 @@ async def typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         ]
         for to in ("keep", "inbox")
     ]
-    await _put_on_screen(update, context, state, say(lang, "survey.offer"), InlineKeyboardMarkup(buttons))
+    offer = say(
+        lang, "survey.offer" if state.guest is None else "survey.offer_public"
+    )  # 活动办 is staff's word
+    await _put_on_screen(update, context, state, offer, InlineKeyboardMarkup(buttons))
     return ANSWERING
 
 
@@ -748,7 +751,7 @@ async def _to_the_box(
         update.effective_chat.id,
         say(
             lang,
-            "opinion.submitted_anonymous",
+            "opinion.submitted_public" if draft.public else "opinion.submitted_anonymous",
             id=opinion_id,
             receipt=opinions.format_receipt(receipt),
             k=settings(context).anonymity_set,

@@ -95,18 +95,19 @@ def status_name(lang: str, status: str) -> str:
     return say(lang, f"opinion.status.{status}")
 
 
-def status_text(lang: str, db, opinion: Opinion) -> str:
+def status_text(lang: str, db, opinion: Opinion, public: bool = False) -> str:
     """An opinion's status follows its problem once it is on the list (已列为问题 #N · 整改中)."""
     problem_id = problems.problem_of_opinion(db, opinion.id)
     problem = problems.get(db, problem_id) if problem_id else None
     if problem is None or opinion.status == opinions.DUPLICATE:
         return status_name(lang, opinion.status)
-    return say(
-        lang, "opinion.status.listed", id=problem.id, state=say(lang, f"problem.status.{problem.status}")
-    )
+    state = ledger.status_name(lang, problem.status, public)
+    return say(lang, "opinion.status.listed", id=problem.id, state=state)
 
 
-def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str) -> list[str]:
+def card_lines(
+    lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage], status: str, public: bool = False
+) -> list[str]:
     """An opinion as its holder sees it: what they wrote, its status, the conversation."""
     return framed(
         lang,
@@ -116,12 +117,19 @@ def card_lines(lang: str, opinion: Opinion, thread: list[opinions.ThreadMessage]
         category=opinion.category,
         date=opinion.submitted_on,
         status=status,
-    ) + thread_lines(lang, thread)
+    ) + thread_lines(lang, thread, public)
 
 
-def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
+def worded_for(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> str:
+    """The sentence as a guest from the lobby poster reads it: the poster calls the office
+    整改工作办公室 and says nothing of batches, and a patient knows neither the 活动办 nor 批次."""
+    return key if current_person(update, context) is not None else f"{key}_public"
+
+
+def thread_lines(lang: str, thread: list[opinions.ThreadMessage], public: bool = False) -> list[str]:
     if not thread:
         return [say(lang, "receipt.no_replies")]
+    office = say(lang, "receipt.from.office_public" if public else "receipt.from.office")
     return [
         line
         for message in thread
@@ -129,7 +137,7 @@ def thread_lines(lang: str, thread: list[opinions.ThreadMessage]) -> list[str]:
             lang,
             "receipt.message",
             message.text,
-            who=say(lang, f"receipt.from.{message.sender}"),
+            who=office if message.sender == "office" else say(lang, f"receipt.from.{message.sender}"),
             date=message.on_date,
         )
     ]
@@ -241,9 +249,8 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
     db = database(context)
     buttons = []
     if opinion.status != opinions.CLOSED:  # a duplicate's holder may still write back
-        buttons = [
-            [InlineKeyboardButton(say(lang, "receipt.btn.write"), callback_data=f"rc:write:{opinion.id}")]
-        ]
+        write = say(lang, worded_for(update, context, "receipt.btn.write"))
+        buttons = [[InlineKeyboardButton(write, callback_data=f"rc:write:{opinion.id}")]]
     if opinion.status not in (opinions.CLOSED, opinions.DUPLICATE):
         subscribed = opinions.subscription(db, opinion.id) is not None
         buttons += [
@@ -254,10 +261,12 @@ async def show_card(update: Update, context: ContextTypes.DEFAULT_TYPE, opinion:
                 )
             ]
         ]
-    lines = card_lines(lang, opinion, opinions.thread(db, opinion.id), status_text(lang, db, opinion))
-    lines[1:1] = life_lines(lang, db, opinion)
+    public = current_person(update, context) is None
+    thread = opinions.thread(db, opinion.id)
+    lines = card_lines(lang, opinion, thread, status_text(lang, db, opinion, public), public)
+    lines[1:1] = life_lines(lang, db, opinion, public)
     if _waiting_for_batch(db, opinion.id):
-        lines.append(say(lang, "receipt.waiting"))
+        lines.append(say(lang, worded_for(update, context, "receipt.waiting")))
     lookback = _open_lookback(db, opinion.id)
     if lookback and _voted(update, context, lookback.id, opinion.id):
         lines.append(say(lang, "lookback.holder_voted"))
@@ -315,7 +324,7 @@ def problem_lines(context: ContextTypes.DEFAULT_TYPE, lang: str, opinion_id: str
     return ["", say(lang, "receipt.problem"), ledger.summary_line(context, lang, problem)]
 
 
-def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
+def life_lines(lang: str, db, opinion: Opinion, public: bool = False) -> list[str]:
     """What became of the opinion once it was listed: the problem, who fixes it by when, how far
     it got, its closure, every look-back and its result; as the ledger shows everyone."""
     problem_id = problems.problem_of_opinion(db, opinion.id)
@@ -328,7 +337,7 @@ def life_lines(lang: str, db, opinion: Opinion) -> list[str]:
             "receipt.life.problem",
             id=problem.id,
             title=problem.title,
-            state=say(lang, f"problem.status.{problem.status}"),
+            state=ledger.status_name(lang, problem.status, public),
         )
     ]
     if problem.department and problem.deadline:
@@ -405,7 +414,8 @@ async def _say_with_card(update: Update, context: ContextTypes.DEFAULT_TYPE, key
     day): kept, its date (forwardMessage carries it) says who wrote back on the day the
     write-back carries, and write-backs are few."""
     chat_id = update.effective_chat.id
-    sent = context.bot.send_quietly(chat_id, say(language(update, context), key, **values), None)
+    text = say(language(update, context), worded_for(update, context, key), **values)
+    sent = context.bot.send_quietly(chat_id, text, None)
     if update.callback_query:
         sent, _ = await asyncio.gather(sent, update.callback_query.answer())
     else:
@@ -453,7 +463,7 @@ async def offer_notifications(update: Update, context: ContextTypes.DEFAULT_TYPE
     explained = await reply(
         update,
         context,
-        "receipt.notify_explain",
+        worded_for(update, context, "receipt.notify_explain"),
         reply_markup=InlineKeyboardMarkup(
             [
                 [

@@ -483,8 +483,39 @@ async def _department_chosen(
         await refuse(update, context, "stale_button")
         return CHOOSING_DEPARTMENT
     draft.department_id = now
+    if draft.text:  # written already, at the category or department step (_words_typed_early)
+        if draft.reviewed or len(draft.photos) >= opinions.MAX_PHOTOS:
+            return await show_preview(update, context)
+        return await ask_for_photos(update, context, edit=True)  # the question asked, answered
     await _say(update, context, "opinion.write", edit=True, limit=settings(context).opinion_max_chars)
     return WRITING
+
+
+# A guest's words typed where a category or a department was asked, from this many characters
+# on, are the opinion itself: someone who scans the lobby poster writes what happened first,
+# and the hint left it in the chat, to be typed again after two taps. Shorter ones (挂号处,
+# 不知道) are a guess at a button, and get the hint; so do a receipt code or a link pasted there.
+EARLY_WORDS = 10
+
+
+def _words_typed_early(state: str, key: str):
+    async def kept(update: Update, context: ContextTypes.DEFAULT_TYPE, typed: str) -> str | None:
+        draft, text = _draft(update, context), typed.strip()
+        if draft is None or not draft.public or len(text) < EARLY_WORDS or not opinions.has_words(text):
+            return None
+        if opinions.looks_like_receipt(text) or "t.me/" in text or "://" in text:
+            return None
+        written = f"{draft.text}\n{text}" if draft.text else text  # a second message adds to the first
+        limit = settings(context).opinion_max_chars
+        if len(written) > limit:  # never cut: said, and nothing of it kept
+            await _say(update, context, "opinion.too_long", count=len(written), limit=limit)
+            return state
+        draft.text = written
+        await _forget_typed(update, context, draft)  # read into the draft: it leaves the chat
+        await _say(update, context, key, count=len(written))
+        return state
+
+    return kept
 
 
 @requires(*MEMBERS, GUEST)
@@ -510,7 +541,7 @@ async def receive_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     return await ask_for_photos(update, context)
 
 
-async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE, edit: bool = False) -> int:
     draft = _draft(update, context)
     lang = language(update, context)
     await _say(
@@ -518,6 +549,7 @@ async def ask_for_photos(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         context,
         "opinion.photos",
         buttons=[[_button(lang, "opinion.btn.photos_done", draft_stem(OPINION_PHOTOS_DONE))]],
+        edit=edit,
         count=len(draft.photos),
         limit=opinions.MAX_PHOTOS,
     )
@@ -558,7 +590,17 @@ async def receive_photo(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
         return ADDING_PHOTOS
     if len(draft.photos) >= opinions.MAX_PHOTOS:
         return await show_preview(update, context)
+    await _drop_prompt(update, context, draft)
     return await ask_for_photos(update, context)
+
+
+async def _drop_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draft) -> None:
+    """The photo step's prompt goes when the next one comes below the photo: stripped of its
+    button it stayed, and with an anonymous photo gone from the chat a patient read 已添加 0 张 …
+    不需要图片就点下方按钮 right over 已添加 1 张, pointing at a button that was no longer there."""
+    if draft.prompt is not None:
+        old, draft.prompt = draft.prompt, None
+        await forgetting.forget_now(context.application, update.effective_chat.id, [old])
 
 
 async def _take_photo(
@@ -832,7 +874,7 @@ async def submit(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Draf
     shown = await _say(
         update,
         context,
-        "opinion.submitted_anonymous",
+        "opinion.submitted_public" if draft.public else "opinion.submitted_anonymous",
         id=opinion_id,
         k=settings(context).anonymity_set,
         receipt=opinions.format_receipt(receipt),
@@ -938,7 +980,11 @@ def submission_conversation() -> ConversationHandler:
                 CallbackQueryHandler(choose_category, pattern=OPINION_CATEGORY),
                 # a guest from the poster types too: the step's own answer is theirs as well
                 typed_choice.handler(
-                    _categories_offered, _typed(_category_chosen), roles=BOX_USERS, on_hint=_hinted
+                    _categories_offered,
+                    _typed(_category_chosen),
+                    roles=BOX_USERS,
+                    on_hint=_hinted,
+                    unmatched=_words_typed_early(CHOOSING_CATEGORY, "opinion.text_kept.category"),
                 ),
             ],
             CHOOSING_DEPARTMENT: [
@@ -950,6 +996,7 @@ def submission_conversation() -> ConversationHandler:
                     "choice.department",
                     roles=BOX_USERS,
                     on_hint=_hinted,
+                    unmatched=_words_typed_early(CHOOSING_DEPARTMENT, "opinion.text_kept.department"),
                 ),
             ],
             WRITING: [

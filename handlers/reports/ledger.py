@@ -95,7 +95,13 @@ def _why(context, lang: str, problem: Problem) -> list[str]:
     return [say(lang, key, since=moved.isoformat(), days=(today(context) - moved).days)]
 
 
-def summary_line(context, lang: str, problem: Problem) -> str:
+def status_name(lang: str, status: str, public: bool = False) -> str:
+    """Where a problem stands: the office's words (待接单, 已下单, 申请销号), or for a guest, who
+    reads the ledger published to the public, words anyone knows (已下单 reads as 'ordered')."""
+    return say(lang, f"problem.public_status.{status}" if public else f"problem.status.{status}")
+
+
+def summary_line(context, lang: str, problem: Problem, public: bool = False) -> str:
     return say(
         lang,
         "problem.line",
@@ -104,7 +110,7 @@ def summary_line(context, lang: str, problem: Problem) -> str:
         title=problem.title,
         department=problem.department or "—",
         deadline=deadline_text(context, lang, problem),
-        status=say(lang, f"problem.status.{problem.status}"),
+        status=status_name(lang, problem.status, public),
         progress=problem.progress,
     )
 
@@ -120,7 +126,7 @@ def deadline_text(context, lang: str, problem: Problem) -> str:
     return say(lang, "problem.deadline.late", deadline=problem.deadline.isoformat(), days=late)
 
 
-def _five_fields(context, lang: str, problem: Problem) -> str:
+def _five_fields(context, lang: str, problem: Problem, public: bool = False) -> str:
     """The five fields (五落实) and where the problem stands."""
     return say(
         lang,
@@ -128,7 +134,7 @@ def _five_fields(context, lang: str, problem: Problem) -> str:
         light=light_of(context, problem),
         id=problem.id,
         title=problem.title,
-        status=say(lang, f"problem.status.{problem.status}"),
+        status=status_name(lang, problem.status, public),
         kind=say(lang, f"problem.kind.{problem.kind}"),
         horizon=say(lang, f"problem.horizon.{problem.horizon}"),
         source=say(lang, f"problem.source.{problem.source}"),
@@ -231,7 +237,7 @@ RESULT_COUNTS = ("satisfied", "basic", "unsatisfied")
 def guest_card_lines(context, lang: str, problem: Problem) -> list[str]:
     """A problem as a guest sees it: the five fields (五落实), where it stands, and the reason
     published when it cannot be solved now; nothing else."""
-    return [_five_fields(context, lang, problem), *_explained(lang, problem)]
+    return [_five_fields(context, lang, problem, public=True), *_explained(lang, problem)]
 
 
 def _ledger_asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, ledger_pages.Cursor]:
@@ -281,7 +287,7 @@ async def show_ledger(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             late=problems.count_overdue(db, problems.PUBLIC, today(context)),
         )
     ]
-    lines += [summary_line(context, lang, p) for p in shown.problems]
+    lines += [summary_line(context, lang, p, guest) for p in shown.problems]
     buttons = [
         InlineKeyboardButton(f"#{p.id}", callback_data=LEDGER_DETAIL.data(p.id)) for p in shown.problems
     ]

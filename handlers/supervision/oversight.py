@@ -204,6 +204,13 @@ async def _order_plan(update: Update, context: ContextTypes.DEFAULT_TYPE, words:
     view = institutions.view_named(_app(context), words[0])
     unit = institutions.institution_of(view) if view is not None else None
     if unit is None or unit.is_body:
+        fitting = [] if unit else institutions.named_like(_app(context), words[0])
+        if len(fitting) > 1:  # 卫生院 is several: which one is meant
+            listed = "、".join(found.name for found in fitting)
+            await reply(
+                update, context, "order.which_institution", name=quoted(words[0]), institutions=listed
+            )
+            return None
         await reply(
             update, context, "order.unknown_institution", name=quoted(words[0]), institutions=_names(context)
         )

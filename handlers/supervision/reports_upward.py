@@ -588,18 +588,26 @@ async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             s: sum(1 for i in units if states.get(i) == s)
             for s in (upward_reports.ACCEPTED, upward_reports.SUBMITTED, upward_reports.RETURNED)
         }
+        missing = [i for i in units if i not in states]
         line = say(
             lang,
             "upward.status",
             title=request.title,
             due=request.due_on.isoformat(),
-            missing=sum(1 for i in units if i not in states),
+            missing=len(missing),
             late="、".join(units[i] for i in late) or "—",
+            # whom to chase, and whose report waits for her, before the date as after it
+            waiting=_named(units, [i for i in units if states.get(i) == upward_reports.SUBMITTED]),
+            not_sent=_named(units, missing),
             **counts,
         )
         await send_lines(context, update.effective_chat.id, [line])
 
     await send_items(update, context, requests, lambda r: r.id, send_request, UPWARD_PAGE, SHOWN)
+
+
+def _named(units: dict[int, str], ids: list[int]) -> str:
+    return "、".join(sorted(units[i] for i in ids)) or "—"
 
 
 async def _asked_of_us(update: Update, context: ContextTypes.DEFAULT_TYPE, unit) -> None:

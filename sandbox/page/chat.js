@@ -4,7 +4,7 @@
 "use strict";
 
 const ROLE_NAMES = { staff: "职工", head: "科室负责人", leader: "班子成员", office: "活动办",
-                     supervisor: "督导组", commission: "委领导" };
+                     supervisor: "督导组", commission: "委领导", public: "不在名单上" };
 const HTML_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre",
                            "a", "blockquote", "tg-spoiler"]);
 
