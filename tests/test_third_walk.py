@@ -511,6 +511,8 @@ async def test_a_public_questionnaire_comes_with_a_qr_code_to_print(fast_bot, fa
         "/survey 门诊环境调查 | 2099-12-11 17:30 | 群众\n1. 单选：满意吗？｜满意/不满意"
     )
     created = await office.press("确认发出", message=preview[-1])
+    said = next(m.text for m in created if m.text and "群众填写链接" in m.text)
+    assert "已开放给群众填写" in said and "已发给 0 人" not in said and "提醒未填写" not in said, said
     [qr] = [m for m in created if m.document]
     assert qr.document["file_name"] == "问卷1-群众填写二维码.png" and "扫码即可匿名填写" in qr.caption
     content, _ = fast_bot.api.files[qr.document["file_id"]]

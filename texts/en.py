@@ -1160,6 +1160,7 @@ MESSAGES = {
     "survey.preview_line": "{number}. [{kind}] {text} {options}",
     "survey.btn.send": "✅ Send",
     "survey.created": "Questionnaire #{id} “{title}” sent to {count} people, closing {closes}; those who have not answered are reminded at half time.",
+    "survey.created_public": "Questionnaire #{id} “{title}” is open to the public, closing {closes}; nobody on the roster is sent it or reminded.",
     "survey.invite": "📋 Questionnaire “{title}”: {count} question(s), anonymous, closing {closes}.",
     "survey.remind": "📋 “{title}” closes {closes}; if you have not answered it, please do. If you have, there is nothing to do: your answers may be waiting to be written with others', and Answer tells you so.",
     "survey.btn.start": "Answer",

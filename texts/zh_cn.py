@@ -1172,6 +1172,7 @@ MESSAGES = {
     "survey.preview_line": "{number}. [{kind}] {text} {options}",
     "survey.btn.send": "✅ 确认发出",
     "survey.created": "问卷 #{id}《{title}》已发给 {count} 人，{closes} 截止；过半时提醒未填写的人。",
+    "survey.created_public": "问卷 #{id}《{title}》已开放给群众填写，{closes} 截止；名单上的人不收到，也不提醒。",
     "survey.invite": "📋 问卷调查《{title}》：共 {count} 题，匿名填写，{closes} 截止。",
     "survey.remind": "📋 问卷《{title}》{closes} 截止，还没填写的请抓紧。已经填过的不必再填：您的回答可能正与其他人的一起等待记入，点“开始填写”可以确认。",
     "survey.btn.start": "开始填写",

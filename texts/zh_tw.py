@@ -1160,6 +1160,7 @@ MESSAGES = {
     "survey.preview_line": "{number}. [{kind}] {text} {options}",
     "survey.btn.send": "✅ 確認發出",
     "survey.created": "問卷 #{id}《{title}》已發給 {count} 人，{closes} 截止；過半時提醒未填寫的人。",
+    "survey.created_public": "問卷 #{id}《{title}》已開放給群眾填寫，{closes} 截止；名單上的人不收到，也不提醒。",
     "survey.invite": "📋 問卷調查《{title}》：共 {count} 題，匿名填寫，{closes} 截止。",
     "survey.remind": "📋 問卷《{title}》{closes} 截止，還沒填寫的請抓緊。已經填過的不必再填：您的回答可能正與其他人的一起等待記入，點「開始填寫」可以確認。",
     "survey.btn.start": "開始填寫",

@@ -217,7 +217,8 @@ async def confirm_survey(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     invited = survey_job.invite(context.application, survey)
     text = say(
         lang,
-        "survey.created",
+        # open to 群众 alone: nobody on the roster is sent it or reminded ("已发给 0 人…过半时提醒")
+        "survey.created_public" if survey.public_code and not invited else "survey.created",
         id=survey_id,
         title=title,
         count=invited,
