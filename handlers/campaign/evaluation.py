@@ -79,7 +79,7 @@ from storage.evaluations import EvaluationError, Subject
 from storage.people import HEAD, LEADER, OFFICE
 from storage.problems import ProblemError
 from texts import Raw, say
-from texts.fit import POPUP_LIMIT, TEXT_LIMIT, shorten, units
+from texts.fit import TEXT_LIMIT, shorten, units
 
 SEPARATORS = re.compile(r"[、,，;；\s]+")
 ALL_LEADERS = {"班子成员", "领导班子", "班子成員", "leaders"}
@@ -771,7 +771,7 @@ async def _submit(update, context, sheet, rating: Rating, numbers: list[int]) ->
     # No title in it: the pop-up stands over the invitation put back, which names the sheet, and
     # a title made it long enough to be cut mid-sentence (an alert is plain text: & read &amp;).
     key = "evaluation.submitted_slip" if rating.slip is not None else "evaluation.submitted"
-    await update.callback_query.answer(shorten(say(lang, key, k=k), POPUP_LIMIT), show_alert=True)
+    await update.callback_query.answer(say(lang, key, k=k), show_alert=True)
     rating.screen = update.callback_query.message.message_id  # (the one pressed: it is the screen)
     await _put_back(context, update.effective_chat.id, rating)  # 开始评议 typed: the screen goes
 

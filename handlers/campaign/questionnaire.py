@@ -74,7 +74,6 @@ from storage.clock import clock
 from storage.people import OFFICE
 from storage.surveys import MULTIPLE, SCALE, TEXT, Survey, SurveyError
 from texts import say
-from texts.fit import POPUP_LIMIT, shorten
 
 (ANSWERING,) = conversations.states("survey")
 LIST_LIMIT = 10  # questionnaires on a page of /surveys, the newest first
@@ -616,7 +615,7 @@ async def _submit(
         return ConversationHandler.END
     # no title: the invitation put back under the pop-up names the questionnaire (see evaluation)
     thanks = say(lang, "survey.thanks", k=settings(context).anonymity_set)
-    await update.callback_query.answer(shorten(thanks, POPUP_LIMIT), show_alert=True)
+    await update.callback_query.answer(thanks, show_alert=True)
     await _put_back(update, context, state)
     return ConversationHandler.END
 
